@@ -1,0 +1,103 @@
+package io.portico.config;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An immutable view of the whole configuration at one store version. The data plane reads only snapshots, never
+ * the store, and a new snapshot replaces the old one atomically.
+ */
+public final class ConfigSnapshot {
+
+    private static final ConfigSnapshot EMPTY = new ConfigSnapshot(0, List.of());
+
+    private final long version;
+    private final List<Resource> resources;
+    private final Map<String, ServiceSpec> services;
+    private final Map<String, RouteSpec> routes;
+    private final Map<String, CertificateSpec> certificates;
+
+    private ConfigSnapshot(long version, Collection<Resource> resources) {
+        this.version = version;
+        List<Resource> sorted = new ArrayList<>(resources);
+        sorted.sort(Comparator.comparing(Resource::kind).thenComparing(Resource::name));
+        this.resources = List.copyOf(sorted);
+        this.services = typed(sorted, ResourceKinds.SERVICES);
+        this.routes = typed(sorted, ResourceKinds.ROUTES);
+        this.certificates = typed(sorted, ResourceKinds.CERTIFICATES);
+    }
+
+    public static ConfigSnapshot empty() {
+        return EMPTY;
+    }
+
+    /**
+     * Builds a snapshot from stored resources.
+     *
+     * @throws ValidationException when a resource is invalid, naming it as {@code kind/name.field}
+     */
+    public static ConfigSnapshot of(long version, Collection<Resource> resources) {
+        return new ConfigSnapshot(version, resources);
+    }
+
+    private static <T> Map<String, T> typed(List<Resource> resources, ResourceKind<T> kind) {
+        Map<String, T> typed = new LinkedHashMap<>();
+        List<FieldError> errors = new ArrayList<>();
+        for (Resource resource : resources) {
+            if (resource.kind().equals(kind.name())) {
+                try {
+                    typed.put(resource.name(), kind.parse(resource.spec()));
+                } catch (ValidationException e) {
+                    for (FieldError error : e.errors()) {
+                        String field = kind.name() + "/" + resource.name() + (error.field().isEmpty() ? "" : ".")
+                                + error.field();
+                        errors.add(new FieldError(field, error.message()));
+                    }
+                }
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new ValidationException(errors);
+        }
+        return Collections.unmodifiableMap(typed);
+    }
+
+    /** The store version this snapshot was read at; 0 for the empty snapshot. */
+    public long version() {
+        return version;
+    }
+
+    /** Every resource, sorted by kind and name. */
+    public List<Resource> resources() {
+        return resources;
+    }
+
+    public Map<String, ServiceSpec> services() {
+        return services;
+    }
+
+    public Map<String, RouteSpec> routes() {
+        return routes;
+    }
+
+    public Map<String, CertificateSpec> certificates() {
+        return certificates;
+    }
+
+    /** Returns the references between resources that do not resolve, such as a route naming a missing service. */
+    public List<FieldError> danglingReferences() {
+        List<FieldError> errors = new ArrayList<>();
+        routes.forEach((name, route) -> {
+            if (route.service() != null && !services.containsKey(route.service())) {
+                errors.add(new FieldError("routes/" + name + ".service",
+                        "refers to service '" + route.service() + "', which does not exist"));
+            }
+        });
+        return errors;
+    }
+}

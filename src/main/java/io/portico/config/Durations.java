@@ -1,0 +1,57 @@
+package io.portico.config;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Parses and formats the duration syntax used in configuration: a number followed by {@code ms}, {@code s},
+ * {@code m} or {@code h}, for example {@code 250ms} or {@code 30s}.
+ */
+public final class Durations {
+
+    private static final Pattern SYNTAX = Pattern.compile("^(\\d+)(ms|s|m|h)$");
+
+    private Durations() {
+    }
+
+    /**
+     * Parses {@code text} into a duration.
+     *
+     * @throws IllegalArgumentException when the text does not match {@code <number><ms|s|m|h>}
+     */
+    public static Duration parse(String text) {
+        Matcher matcher = SYNTAX.matcher(text.trim().toLowerCase(Locale.ROOT));
+        if (!matcher.matches()) {
+            throw new IllegalArgumentException(
+                    "invalid duration '" + text + "': expected a number followed by ms, s, m or h");
+        }
+        long amount = Long.parseLong(matcher.group(1));
+        switch (matcher.group(2)) {
+            case "ms":
+                return Duration.ofMillis(amount);
+            case "s":
+                return Duration.ofSeconds(amount);
+            case "m":
+                return Duration.ofMinutes(amount);
+            default:
+                return Duration.ofHours(amount);
+        }
+    }
+
+    /** Formats {@code duration} in the largest unit that represents it exactly. */
+    public static String format(Duration duration) {
+        long millis = duration.toMillis();
+        if (millis % 3_600_000 == 0 && millis != 0) {
+            return millis / 3_600_000 + "h";
+        }
+        if (millis % 60_000 == 0 && millis != 0) {
+            return millis / 60_000 + "m";
+        }
+        if (millis % 1000 == 0) {
+            return millis / 1000 + "s";
+        }
+        return millis + "ms";
+    }
+}

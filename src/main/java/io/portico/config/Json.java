@@ -1,0 +1,68 @@
+package io.portico.config;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonSerializer;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
+import java.io.IOException;
+import java.time.Duration;
+
+/** Shared Jackson mappers for configuration documents, the store and the admin API. */
+public final class Json {
+
+    /** JSON mapper that rejects unknown fields, so a misspelt configuration key is reported, not ignored. */
+    public static final ObjectMapper MAPPER = configure(JsonMapper.builder().build());
+
+    /** YAML mapper with the same rules as {@link #MAPPER}. */
+    public static final ObjectMapper YAML = configure(new ObjectMapper(new YAMLFactory()
+            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)));
+
+    private Json() {
+    }
+
+    private static ObjectMapper configure(ObjectMapper mapper) {
+        SimpleModule durations = new SimpleModule("portico-durations");
+        durations.addDeserializer(Duration.class, new DurationDeserializer());
+        durations.addSerializer(Duration.class, new DurationSerializer());
+        return mapper.registerModule(durations)
+                .registerModule(new Jdk8Module())
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+                .setSerializationInclusion(JsonInclude.Include.NON_NULL);
+    }
+
+    private static final class DurationDeserializer extends JsonDeserializer<Duration> {
+        @Override
+        public Duration deserialize(JsonParser parser, DeserializationContext ctx) throws IOException {
+            if (parser.currentToken().isNumeric()) {
+                return Duration.ofMillis(parser.getLongValue());
+            }
+            String text = parser.getValueAsString();
+            try {
+                return Durations.parse(text);
+            } catch (IllegalArgumentException e) {
+                return (Duration) ctx.handleWeirdStringValue(Duration.class, text, e.getMessage());
+            }
+        }
+    }
+
+    private static final class DurationSerializer extends JsonSerializer<Duration> {
+        @Override
+        public void serialize(Duration value, JsonGenerator generator, SerializerProvider provider) throws IOException {
+            generator.writeString(Durations.format(value));
+        }
+    }
+}

@@ -1,0 +1,104 @@
+package io.portico.config;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import java.util.function.BiConsumer;
+
+/**
+ * A kind of configuration object (services, routes, certificates, and the kinds later features add): its name
+ * in the admin API and in declarative documents, its Java type, how it is validated, and which of its fields are
+ * secrets that responses mask.
+ *
+ * @param <T> the specification type
+ */
+public final class ResourceKind<T> {
+
+    private final String name;
+    private final Class<T> type;
+    private final BiConsumer<T, Errors> validator;
+    private final List<String> secretFields;
+
+    public ResourceKind(String name, Class<T> type, BiConsumer<T, Errors> validator, List<String> secretFields) {
+        this.name = requireNonNull(name, "name");
+        this.type = requireNonNull(type, "type");
+        this.validator = requireNonNull(validator, "validator");
+        this.secretFields = List.copyOf(secretFields);
+    }
+
+    /** The plural name used in admin API paths and as the key in declarative documents. */
+    public String name() {
+        return name;
+    }
+
+    public Class<T> type() {
+        return type;
+    }
+
+    /** Top-level fields whose values are secrets: write-only through the admin API and masked in exports. */
+    public List<String> secretFields() {
+        return secretFields;
+    }
+
+    /**
+     * Converts {@code spec} to the typed specification and validates it.
+     *
+     * @throws ValidationException listing each invalid field
+     */
+    public T parse(JsonNode spec) {
+        T value;
+        try {
+            value = Json.MAPPER.treeToValue(spec, type);
+        } catch (JsonProcessingException e) {
+            throw new ValidationException(fieldOf(e), messageOf(e));
+        }
+        Errors errors = new Errors();
+        validator.accept(value, errors);
+        errors.throwIfAny();
+        return value;
+    }
+
+    /** Returns the JSON form of a typed specification. */
+    public ObjectNode toJson(T value) {
+        return Json.MAPPER.valueToTree(value);
+    }
+
+    private static String fieldOf(JsonProcessingException e) {
+        if (e instanceof MismatchedInputException mismatch) {
+            StringBuilder path = new StringBuilder();
+            for (var reference : mismatch.getPath()) {
+                if (reference.getFieldName() != null) {
+                    path.append(path.length() == 0 ? "" : ".").append(reference.getFieldName());
+                } else if (reference.getIndex() >= 0) {
+                    path.append('[').append(reference.getIndex()).append(']');
+                }
+            }
+            return path.toString();
+        }
+        return "";
+    }
+
+    private static String messageOf(JsonProcessingException e) {
+        if (e instanceof UnrecognizedPropertyException unknown) {
+            return "unknown field '" + unknown.getPropertyName() + "'";
+        }
+        if (e instanceof InvalidFormatException invalid) {
+            return "invalid value '" + invalid.getValue() + "': expected " + invalid.getTargetType().getSimpleName();
+        }
+        if (e instanceof MismatchedInputException mismatch && mismatch.getTargetType() != null) {
+            return "has the wrong type: expected " + mismatch.getTargetType().getSimpleName();
+        }
+        return e.getOriginalMessage();
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}

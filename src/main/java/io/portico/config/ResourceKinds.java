@@ -1,0 +1,41 @@
+package io.portico.config;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The registry of resource kinds, in the order a declarative document lists and applies them. */
+public final class ResourceKinds {
+
+    public static final ResourceKind<ServiceSpec> SERVICES =
+            new ResourceKind<>("services", ServiceSpec.class, ServiceSpec::validate, List.of());
+    public static final ResourceKind<RouteSpec> ROUTES =
+            new ResourceKind<>("routes", RouteSpec.class, RouteSpec::validate, List.of());
+    public static final ResourceKind<CertificateSpec> CERTIFICATES =
+            new ResourceKind<>("certificates", CertificateSpec.class, CertificateSpec::validate, List.of("key"));
+
+    private static final Map<String, ResourceKind<?>> KINDS = new LinkedHashMap<>();
+
+    static {
+        register(SERVICES);
+        register(ROUTES);
+        register(CERTIFICATES);
+    }
+
+    private ResourceKinds() {
+    }
+
+    private static void register(ResourceKind<?> kind) {
+        KINDS.put(kind.name(), kind);
+    }
+
+    public static Optional<ResourceKind<?>> find(String name) {
+        return Optional.ofNullable(KINDS.get(name));
+    }
+
+    /** Every kind, in dependency order: a kind appears after the kinds it refers to. */
+    public static List<ResourceKind<?>> all() {
+        return List.copyOf(KINDS.values());
+    }
+}

@@ -1,0 +1,147 @@
+package io.portico.config;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * A route: which requests it matches and what Portico does with them.
+ *
+ * <p>Path syntax: {@code =/health} matches exactly, {@code /pets/{id}} is a template whose {@code {name}}
+ * matches one non-empty segment, {@code ~^/v[0-9]+/} is a regular expression searched in the path, and any
+ * other path such as {@code /api} is a prefix matched on segment boundaries ({@code /api} and {@code /api/x},
+ * never {@code /apix}). Header and query values are exact unless they start with {@code ~} (a regular
+ * expression that must match the whole value) or are {@code *} (present with any value).
+ *
+ * @param hosts host names, exact or with a leading {@code *.} wildcard; any host when empty
+ * @param paths path patterns; any path when empty
+ * @param methods HTTP methods; any method when empty
+ * @param priority higher priorities are tried first; 0 when absent
+ * @param service name of the upstream service that receives the traffic
+ * @param stripPrefix removes the matched prefix (or the literal start of a template) before forwarding
+ * @param rewrite a regular expression replacement applied to the forwarded path
+ * @param preserveHost forwards the client's Host header instead of the target's address
+ * @param maxBodySize largest request body in bytes; the node's default when absent
+ * @param policies policies applied to this route, in order, each with its own configuration
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record RouteSpec(
+        String name,
+        List<String> hosts,
+        List<String> paths,
+        List<String> methods,
+        Map<String, String> headers,
+        Map<String, String> query,
+        Integer priority,
+        String service,
+        Boolean stripPrefix,
+        Rewrite rewrite,
+        HeaderOperations requestHeaders,
+        HeaderOperations responseHeaders,
+        Boolean preserveHost,
+        Long maxBodySize,
+        List<PolicyRef> policies) {
+
+    private static final Set<String> METHODS =
+            Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT");
+    private static final Pattern HOST = Pattern.compile("^(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$");
+    private static final Pattern TEMPLATE_PARAM = Pattern.compile("\\{[A-Za-z_][A-Za-z0-9_]*}");
+
+    public RouteSpec {
+        hosts = hosts == null ? List.of() : hosts.stream().map(h -> h.toLowerCase(Locale.ROOT)).toList();
+        paths = paths == null ? List.of() : List.copyOf(paths);
+        methods = methods == null ? List.of() : methods.stream().map(m -> m.toUpperCase(Locale.ROOT)).toList();
+        headers = headers == null ? Map.of() : Map.copyOf(headers);
+        query = query == null ? Map.of() : Map.copyOf(query);
+        priority = priority == null ? 0 : priority;
+        stripPrefix = stripPrefix != null && stripPrefix;
+        preserveHost = preserveHost != null && preserveHost;
+        policies = policies == null ? List.of() : List.copyOf(policies);
+    }
+
+    /** Replaces the first match of {@code regex} in the forwarded path with {@code replacement} ($1 groups). */
+    public record Rewrite(String regex, String replacement) {
+    }
+
+    /** Header changes: {@code add} appends a value, {@code set} replaces all values, {@code remove} deletes. */
+    public record HeaderOperations(Map<String, String> add, Map<String, String> set, List<String> remove) {
+        public HeaderOperations {
+            add = add == null ? Map.of() : Map.copyOf(add);
+            set = set == null ? Map.of() : Map.copyOf(set);
+            remove = remove == null ? List.of() : List.copyOf(remove);
+        }
+    }
+
+    /** A policy attached to a route: its type name (for example {@code rate-limit}) and its configuration. */
+    public record PolicyRef(String name, ObjectNode config) {
+    }
+
+    /** Records every invalid field of this route into {@code errors}. */
+    public void validate(Errors errors) {
+        errors.required(name, "name");
+        if (name != null && !ServiceSpec.NAME.matcher(name).matches()) {
+            errors.add("name", "must be 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit");
+        }
+        errors.required(service, "service");
+        for (int i = 0; i < hosts.size(); i++) {
+            errors.check(HOST.matcher(hosts.get(i)).matches(), "hosts[" + i + "]",
+                    "must be a host name, optionally starting with '*.'");
+        }
+        for (int i = 0; i < paths.size(); i++) {
+            validatePath(errors, "paths[" + i + "]", paths.get(i));
+        }
+        for (int i = 0; i < methods.size(); i++) {
+            errors.check(METHODS.contains(methods.get(i)), "methods[" + i + "]", "must be an HTTP method");
+        }
+        headers.forEach((key, value) -> validateValue(errors, "headers." + key, value));
+        query.forEach((key, value) -> validateValue(errors, "query." + key, value));
+        if (rewrite != null) {
+            errors.at("rewrite").required(rewrite.regex(), "regex");
+            errors.at("rewrite").required(rewrite.replacement(), "replacement");
+            if (rewrite.regex() != null) {
+                validateRegex(errors, "rewrite.regex", rewrite.regex());
+            }
+        }
+        errors.check(maxBodySize == null || maxBodySize >= 0, "maxBodySize", "must not be negative");
+        for (int i = 0; i < policies.size(); i++) {
+            errors.at("policies", i).required(policies.get(i) == null ? null : policies.get(i).name(), "name");
+        }
+    }
+
+    private static void validatePath(Errors errors, String field, String path) {
+        if (path == null || path.isEmpty()) {
+            errors.add(field, "must not be empty");
+        } else if (path.startsWith("~")) {
+            validateRegex(errors, field, path.substring(1));
+        } else if (path.startsWith("=")) {
+            errors.check(path.startsWith("=/"), field, "an exact path must start with '=/'");
+        } else if (!path.startsWith("/")) {
+            errors.add(field, "must start with '/', '=/' (exact) or '~' (regular expression)");
+        } else if (path.contains("{")) {
+            String rest = TEMPLATE_PARAM.matcher(path).replaceAll("");
+            errors.check(!rest.contains("{") && !rest.contains("}"), field,
+                    "template parameters must look like {name} with letters, digits or '_'");
+        }
+    }
+
+    private static void validateValue(Errors errors, String field, String value) {
+        if (value == null) {
+            errors.add(field, "must not be null");
+        } else if (value.startsWith("~")) {
+            validateRegex(errors, field, value.substring(1));
+        }
+    }
+
+    private static void validateRegex(Errors errors, String field, String regex) {
+        try {
+            Pattern.compile(regex);
+        } catch (PatternSyntaxException e) {
+            errors.add(field, "is not a valid regular expression: " + e.getDescription());
+        }
+    }
+}

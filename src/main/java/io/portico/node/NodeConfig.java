@@ -1,0 +1,113 @@
+package io.portico.node;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Settings of one Portico process: its listeners, data directory and store. Unlike the configuration in the
+ * store, these are read once at start from a YAML file, environment variables and command-line options.
+ *
+ * @param dataDirectory where the embedded database, the generated admin token and other node files live
+ * @param drainTimeout how long a graceful shutdown waits for in-flight requests
+ * @param requestIdHeader header that carries the request id; generated when the client sent none
+ * @param maxBodySize default largest request body in bytes for routes that set none; unlimited when absent
+ * @param accessLog whether each request writes one access-log line
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record NodeConfig(
+        Listener http,
+        HttpsListener https,
+        AdminListener admin,
+        String dataDirectory,
+        Store store,
+        Duration drainTimeout,
+        String requestIdHeader,
+        Long maxBodySize,
+        Boolean accessLog) {
+
+    public NodeConfig {
+        http = http == null ? new Listener(null, null, null) : http;
+        https = https == null ? new HttpsListener(null, null, null, null) : https;
+        admin = admin == null ? new AdminListener(null, null, null) : admin;
+        dataDirectory = dataDirectory == null ? "data" : dataDirectory;
+        store = store == null ? new Store(null, null, null, null) : store;
+        drainTimeout = drainTimeout == null ? Duration.ofSeconds(30) : drainTimeout;
+        requestIdHeader = requestIdHeader == null ? "X-Request-Id" : requestIdHeader;
+        accessLog = accessLog == null || accessLog;
+    }
+
+    /** Returns the defaults: HTTP on 0.0.0.0:8080, admin on 127.0.0.1:9080, the embedded store under ./data. */
+    public static NodeConfig defaults() {
+        return new NodeConfig(null, null, null, null, null, null, null, null, null);
+    }
+
+    public Path dataPath() {
+        return Path.of(dataDirectory);
+    }
+
+    /**
+     * A plain listener.
+     *
+     * @param enabled whether the listener starts (default true)
+     */
+    public record Listener(String host, Integer port, Boolean enabled) {
+        public Listener {
+            host = host == null ? "0.0.0.0" : host;
+            port = port == null ? 8080 : port;
+            enabled = enabled == null || enabled;
+        }
+    }
+
+    /**
+     * The HTTPS listener. It starts when {@code certificates} lists a file pair or the store holds a certificate.
+     *
+     * @param certificates certificate and key files; each is watched and reloaded when it changes on disk
+     * @param reloadInterval how often the files are checked for changes
+     */
+    public record HttpsListener(String host, Integer port, List<CertificateFiles> certificates,
+                                Duration reloadInterval) {
+        public HttpsListener {
+            host = host == null ? "0.0.0.0" : host;
+            port = port == null ? 8443 : port;
+            certificates = certificates == null ? List.of() : List.copyOf(certificates);
+            reloadInterval = reloadInterval == null ? Duration.ofSeconds(5) : reloadInterval;
+        }
+    }
+
+    /** A PEM certificate chain file and the PEM private key file that goes with it. */
+    public record CertificateFiles(String certificate, String key) {
+    }
+
+    /**
+     * The admin API listener.
+     *
+     * @param token the bearer token every admin request must carry; taken from {@code PORTICO_ADMIN_TOKEN}, or
+     *     generated into the data directory on first start when absent
+     */
+    public record AdminListener(String host, Integer port, String token) {
+        public AdminListener {
+            host = host == null ? "127.0.0.1" : host;
+            port = port == null ? 9080 : port;
+        }
+    }
+
+    /**
+     * The configuration store.
+     *
+     * @param url JDBC URL; an embedded H2 file database in the data directory when absent
+     * @param pollInterval how often the store version is read to pick up changes made by other nodes
+     */
+    public record Store(String url, String username, String password, Duration pollInterval) {
+        public Store {
+            pollInterval = pollInterval == null ? Duration.ofMillis(250) : pollInterval;
+        }
+
+        @Override
+        public String toString() {
+            return "Store[url=" + url + ", username=" + username + ", password=" + (password == null ? null : "****")
+                    + ", pollInterval=" + pollInterval + "]";
+        }
+    }
+}

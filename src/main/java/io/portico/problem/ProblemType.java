@@ -1,0 +1,52 @@
+package io.portico.problem;
+
+/**
+ * The kinds of failure Portico reports to clients, each with a stable type URI, title and HTTP status.
+ * Clients may switch on the type; titles and details are for people.
+ */
+public enum ProblemType {
+    ROUTE_NOT_FOUND("route-not-found", 404, "No route matches the request"),
+    UPSTREAM_UNAVAILABLE("upstream-unavailable", 502, "The upstream service could not be reached"),
+    UPSTREAM_TIMEOUT("upstream-timeout", 504, "The upstream service did not respond in time"),
+    NO_HEALTHY_TARGET("no-healthy-target", 503, "The upstream service has no healthy target"),
+    BODY_TOO_LARGE("body-too-large", 413, "The request body is too large"),
+    BAD_REQUEST("bad-request", 400, "The request is malformed"),
+    SHUTTING_DOWN("shutting-down", 503, "The gateway is shutting down"),
+    INTERNAL_ERROR("internal-error", 500, "The gateway failed to process the request"),
+    INVALID_CONFIGURATION("invalid-configuration", 400, "The configuration is invalid"),
+    UNAUTHORIZED("unauthorized", 401, "Authentication is required"),
+    FORBIDDEN("forbidden", 403, "The credentials do not allow this operation"),
+    NOT_FOUND("not-found", 404, "The resource does not exist"),
+    METHOD_NOT_ALLOWED("method-not-allowed", 405, "The method is not allowed on this resource"),
+    CONFLICT("conflict", 409, "The resource conflicts with the stored state"),
+    PRECONDITION_FAILED("precondition-failed", 412, "The resource was changed by someone else"),
+    PRECONDITION_REQUIRED("precondition-required", 428, "The request must be conditional"),
+    UNSUPPORTED_MEDIA_TYPE("unsupported-media-type", 415, "The request body must be JSON"),
+    STORE_UNAVAILABLE("store-unavailable", 503, "The configuration store is unavailable");
+
+    /** Prefix of every problem type URI. */
+    public static final String BASE_URI = "https://portico.dev/problems/";
+
+    private final String slug;
+    private final int status;
+    private final String title;
+
+    ProblemType(String slug, int status, String title) {
+        this.slug = slug;
+        this.status = status;
+        this.title = title;
+    }
+
+    /** The type URI, for example {@code https://portico.dev/problems/route-not-found}. */
+    public String uri() {
+        return BASE_URI + slug;
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String title() {
+        return title;
+    }
+}
