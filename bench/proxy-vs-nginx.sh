@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Measures Portico against nginx as reverse proxies in front of the same nginx upstream, on loopback only.
+#
+# Both proxies run pinned to the same CPU set (SUT_CPUS) with keep-alive to the upstream; wrk and the upstream
+# share the other CPU set (LOAD_CPUS). The script prints requests/s and p50/p99 latency for each proxy at full
+# load, then p50/p99 at a fixed rate of half nginx's maximum, and the ratios. Needs: nginx, wrk, java, mvn, curl.
+# Every process it starts is stopped by PID when it exits.
+set -euo pipefail
+
+DURATION=${DURATION:-15s}
+WARMUP=${WARMUP:-10s}
+CONNECTIONS=${CONNECTIONS:-32}
+ROUNDS=${ROUNDS:-2}
+SUT_CPUS=${SUT_CPUS:-0}
+LOAD_CPUS=${LOAD_CPUS:-1}
+UPSTREAM_PORT=${UPSTREAM_PORT:-18081}
+NGINX_PORT=${NGINX_PORT:-18082}
+PORTICO_PORT=${PORTICO_PORT:-18083}
+ADMIN_PORT=${ADMIN_PORT:-19083}
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+work="$(mktemp -d /tmp/portico-bench.XXXXXX)"
+pids=()
+
+cleanup() {
+    for pid in "${pids[@]}"; do
+        kill "$pid" 2>/dev/null || true
+    done
+    wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+for tool in nginx wrk java mvn curl taskset; do
+    command -v "$tool" >/dev/null || { echo "missing tool: $tool (apt-get install nginx-light wrk)" >&2; exit 1; }
+done
+
+write_nginx_conf() {
+    local name=$1 body=$2
+    mkdir -p "$work/$name"
+    cat > "$work/$name/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $work/$name/nginx.pid;
+error_log $work/$name/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $work/$name/body;
+    proxy_temp_path $work/$name/proxy;
+    fastcgi_temp_path $work/$name/fastcgi;
+    uwsgi_temp_path $work/$name/uwsgi;
+    scgi_temp_path $work/$name/scgi;
+    keepalive_requests 1000000;
+    $body
+}
+CONF
+}
+
+write_nginx_conf upstream "server { listen 127.0.0.1:$UPSTREAM_PORT; location / { return 200 'hello from upstream\n'; } }"
+write_nginx_conf proxy "upstream app { server 127.0.0.1:$UPSTREAM_PORT; keepalive 64; }
+    server { listen 127.0.0.1:$NGINX_PORT; location / { proxy_pass http://app; proxy_http_version 1.1;
+    proxy_set_header Connection \"\"; proxy_set_header Host \$host; proxy_set_header X-Forwarded-For \$remote_addr; } }"
+
+taskset -c "$LOAD_CPUS" nginx -c "$work/upstream/nginx.conf" & pids+=($!)
+taskset -c "$SUT_CPUS" nginx -c "$work/proxy/nginx.conf" & pids+=($!)
+
+jar="$root/target/portico.jar"
+if [[ ! -f "$jar" ]]; then
+    (cd "$root" && mvn -q -B -DskipTests package)
+fi
+token="bench-$(date +%s)-$RANDOM"
+PORTICO_ADMIN_TOKEN="$token" PORTICO_ACCESS_LOG_LEVEL=WARN taskset -c "$SUT_CPUS" \
+    java ${PORTICO_JAVA_OPTS:--Xms512m -Xmx512m} -jar "$jar" serve --http-port "$PORTICO_PORT" --https-port 0 \
+    --admin-port "$ADMIN_PORT" --data-dir "$work/portico-data" > "$work/portico.log" 2>&1 & pids+=($!)
+
+for _ in $(seq 1 300); do
+    curl -fs "http://127.0.0.1:$ADMIN_PORT/health/ready" >/dev/null 2>&1 && break
+    sleep 0.2
+done
+curl -fsS -X POST "http://127.0.0.1:$ADMIN_PORT/admin/v1/config/apply" \
+    -H "Authorization: Bearer $token" -H "Content-Type: application/json" \
+    -d "{\"services\":[{\"name\":\"app\",\"targets\":[{\"host\":\"127.0.0.1\",\"port\":$UPSTREAM_PORT}]}],
+         \"routes\":[{\"name\":\"app\",\"service\":\"app\",\"paths\":[\"/\"]}]}" > /dev/null
+for port in "$UPSTREAM_PORT" "$NGINX_PORT" "$PORTICO_PORT"; do
+    curl -fs "http://127.0.0.1:$port/" > /dev/null || { echo "port $port does not answer" >&2; exit 1; }
+done
+
+# Prints "requests_per_second p50_ms p99_ms" for one wrk run.
+run_wrk() {
+    local port=$1 connections=$2 script=${3:-}
+    local args=(-t1 -c"$connections" -d"$DURATION" --latency)
+    [[ -n "$script" ]] && args+=(-s "$script")
+    taskset -c "$LOAD_CPUS" wrk "${args[@]}" "http://127.0.0.1:$port/" > "$work/wrk.out"
+    awk '
+        function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+        /Requests\/sec/ { rps = $2 }
+        $1 == "50.000%" || $1 == "50%" { p50 = ms($2) }
+        $1 == "99.000%" || $1 == "99%" { p99 = ms($2) }
+        END { printf "%.0f %.3f %.3f\n", rps, p50, p99 }' "$work/wrk.out"
+}
+
+echo "Warming up Portico for $WARMUP..."
+DURATION=$WARMUP run_wrk "$PORTICO_PORT" "$CONNECTIONS" > /dev/null
+
+best() { sort -n -k1 | tail -1; }
+nginx_runs=(); portico_runs=()
+for round in $(seq 1 "$ROUNDS"); do
+    nginx_runs+=("$(run_wrk "$NGINX_PORT" "$CONNECTIONS")")
+    portico_runs+=("$(run_wrk "$PORTICO_PORT" "$CONNECTIONS")")
+done
+nginx_max=$(printf '%s\n' "${nginx_runs[@]}" | best)
+portico_max=$(printf '%s\n' "${portico_runs[@]}" | best)
+direct_max=$(run_wrk "$UPSTREAM_PORT" "$CONNECTIONS")
+
+# Fixed rate: each of RATE_CONNECTIONS connections waits between requests so that together they send about
+# half of nginx's maximum rate; wrk's delay() has millisecond resolution, so the rate is approximate.
+rate=$(( ${nginx_max%% *} / 2 ))
+rate_connections=${RATE_CONNECTIONS:-64}
+delay_ms=$(( rate_connections * 1000 / (rate > 0 ? rate : 1) ))
+(( delay_ms < 1 )) && delay_ms=1
+cat > "$work/rate.lua" <<LUA
+function delay()
+    return $delay_ms
+end
+LUA
+direct_rate=$(run_wrk "$UPSTREAM_PORT" "$rate_connections" "$work/rate.lua")
+nginx_rate=$(run_wrk "$NGINX_PORT" "$rate_connections" "$work/rate.lua")
+portico_rate=$(run_wrk "$PORTICO_PORT" "$rate_connections" "$work/rate.lua")
+
+read -r n_rps n_p50 n_p99 <<< "$nginx_max"
+read -r p_rps p_p50 p_p99 <<< "$portico_max"
+read -r d_rps d_p50 d_p99 <<< "$direct_max"
+read -r dr_rps dr_p50 dr_p99 <<< "$direct_rate"
+read -r nr_rps nr_p50 nr_p99 <<< "$nginx_rate"
+read -r pr_rps pr_p50 pr_p99 <<< "$portico_rate"
+
+echo
+echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(date -u +%F)"
+echo "Proxies pinned to CPUs $SUT_CPUS; wrk and upstream pinned to CPUs $LOAD_CPUS; wrk -t1 -c$CONNECTIONS -d$DURATION"
+echo
+printf '%-28s %12s %10s %10s\n' "full load" "requests/s" "p50 ms" "p99 ms"
+printf '%-28s %12s %10s %10s\n' "upstream direct" "$d_rps" "$d_p50" "$d_p99"
+printf '%-28s %12s %10s %10s\n' "nginx proxy" "$n_rps" "$n_p50" "$n_p99"
+printf '%-28s %12s %10s %10s\n' "portico proxy" "$p_rps" "$p_p50" "$p_p99"
+echo
+printf '%-28s %12s %10s %10s\n' "fixed rate (~$rate/s)" "requests/s" "p50 ms" "p99 ms"
+printf '%-28s %12s %10s %10s\n' "upstream direct" "$dr_rps" "$dr_p50" "$dr_p99"
+printf '%-28s %12s %10s %10s\n' "nginx proxy" "$nr_rps" "$nr_p50" "$nr_p99"
+printf '%-28s %12s %10s %10s\n' "portico proxy" "$pr_rps" "$pr_p50" "$pr_p99"
+echo
+awk -v p="$p_rps" -v n="$n_rps" -v pp="$pr_p99" -v np="$nr_p99" -v dp="$dr_p99" 'BEGIN {
+    printf "throughput ratio portico/nginx: %.3f\n", p / n
+    printf "p99 added by portico over the upstream at fixed rate: %.3f ms (nginx: %.3f ms)\n", pp - dp, np - dp
+}'

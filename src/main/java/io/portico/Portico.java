@@ -1,0 +1,172 @@
+package io.portico;
+
+import static java.util.Objects.requireNonNull;
+
+import io.portico.admin.AdminServer;
+import io.portico.admin.AdminToken;
+import io.portico.admin.SnapshotSource;
+import io.portico.config.ConfigSnapshot;
+import io.portico.config.ValidationException;
+import io.portico.gateway.GatewayServer;
+import io.portico.gateway.tls.ServerTls;
+import io.portico.gateway.upstream.Upstreams;
+import io.portico.node.NodeConfig;
+import io.portico.pipeline.PolicyRegistry;
+import io.portico.store.ConfigStore;
+import io.portico.store.JdbcConfigStore;
+import io.portico.store.StoreWatcher;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running Portico node: the store, the configuration watcher, the gateway listeners and the admin API,
+ * started and stopped together.
+ */
+public final class Portico {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Portico.class);
+
+    private final NodeConfig node;
+    private final Vertx vertx;
+    private final ConfigStore store;
+    private final Upstreams upstreams;
+    private final ServerTls tls;
+    private final GatewayServer gateway;
+    private final StoreWatcher watcher;
+    private final AdminServer admin;
+    private final AtomicBoolean ready = new AtomicBoolean();
+    private volatile int adminPort = -1;
+
+    private Portico(NodeConfig node, Map<String, String> env, ConfigStore store) {
+        this.node = node;
+        this.store = store;
+        int eventLoops = Math.max(1, Runtime.getRuntime().availableProcessors());
+        this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops).setPreferNativeTransport(true));
+        this.upstreams = new Upstreams(vertx);
+        this.tls = new ServerTls(vertx, node.https());
+        this.gateway = new GatewayServer(vertx, node, upstreams, tls, PolicyRegistry.load(), eventLoops);
+        this.watcher = new StoreWatcher(vertx, store, node.store().pollInterval(), this::apply);
+        String token = AdminToken.resolve(node, env);
+        SnapshotSource snapshots = new SnapshotSource() {
+            @Override
+            public ConfigSnapshot current() {
+                return watcher.current();
+            }
+
+            @Override
+            public Future<ConfigSnapshot> refreshNow() {
+                return watcher.refreshNow();
+            }
+        };
+        this.admin = new AdminServer(vertx, node.admin(), token, store, snapshots, ready::get);
+    }
+
+    /**
+     * Opens the store and starts every listener of {@code node}.
+     *
+     * @param env the process environment, from which the admin token may come
+     */
+    public static Future<Portico> start(NodeConfig node, Map<String, String> env) {
+        requireNonNull(node, "node");
+        ConfigStore store = openStore(node);
+        Portico portico;
+        try {
+            portico = new Portico(node, env, store);
+        } catch (RuntimeException e) {
+            store.close();
+            return Future.failedFuture(e);
+        }
+        return portico.startListeners().map(portico).recover(cause -> portico.stop().transform(v ->
+                Future.failedFuture(cause)));
+    }
+
+    private static ConfigStore openStore(NodeConfig node) {
+        NodeConfig.Store settings = node.store();
+        if (settings.url() == null) {
+            ConfigStore store = JdbcConfigStore.embedded(node.dataPath());
+            LOG.info("Configuration store: embedded H2 database in {}", node.dataPath().toAbsolutePath());
+            return store;
+        }
+        ConfigStore store = JdbcConfigStore.open(settings.url(), settings.username(), settings.password());
+        LOG.info("Configuration store: {}", settings.url());
+        return store;
+    }
+
+    private Future<Void> startListeners() {
+        return watcher.start()
+                .compose(snapshot -> gateway.start())
+                .compose(v -> admin.start())
+                .map(port -> {
+                    adminPort = port;
+                    ready.set(true);
+                    LOG.info("Portico ready with configuration version {}", watcher.current().version());
+                    return null;
+                });
+    }
+
+    private void apply(ConfigSnapshot snapshot) {
+        try {
+            gateway.apply(snapshot);
+            LOG.debug("Applied configuration version {}", snapshot.version());
+        } catch (ValidationException e) {
+            LOG.error("Configuration version {} cannot be applied, the gateway keeps version {}: {}",
+                    snapshot.version(), gateway.version(), e.getMessage());
+        }
+    }
+
+    /**
+     * Stops gracefully: readiness turns false, listeners stop accepting, requests in flight get up to the
+     * configured drain timeout, then everything closes.
+     */
+    public Future<Void> stop() {
+        ready.set(false);
+        LOG.info("Portico stopping; draining requests for up to {} ms", node.drainTimeout().toMillis());
+        return gateway.shutdown(node.drainTimeout())
+                .eventually(admin::stop)
+                .eventually(() -> {
+                    watcher.stop();
+                    upstreams.close();
+                    store.close();
+                    return vertx.close();
+                })
+                .onComplete(done -> LOG.info("Portico stopped"));
+    }
+
+    public NodeConfig node() {
+        return node;
+    }
+
+    public Vertx vertx() {
+        return vertx;
+    }
+
+    public ConfigStore store() {
+        return store;
+    }
+
+    public boolean ready() {
+        return ready.get();
+    }
+
+    public int httpPort() {
+        return gateway.httpPort();
+    }
+
+    public int httpsPort() {
+        return gateway.httpsPort();
+    }
+
+    public int adminPort() {
+        return adminPort;
+    }
+
+    /** The configuration version the data plane serves. */
+    public long configVersion() {
+        return gateway.version();
+    }
+}

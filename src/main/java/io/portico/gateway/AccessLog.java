@@ -1,0 +1,91 @@
+package io.portico.gateway;
+
+import io.portico.pipeline.RequestContext;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes one access-log line per request when its response ends or its connection closes, in logfmt
+ * ({@code key=value} pairs) on the logger {@code portico.access}.
+ */
+final class AccessLog {
+
+    private static final Logger LOG = LoggerFactory.getLogger("portico.access");
+
+    private final boolean enabled;
+
+    AccessLog(boolean enabled) {
+        this.enabled = enabled && LOG.isInfoEnabled();
+    }
+
+    /** Arranges for the line of {@code ctx} to be written once, when the exchange is over. */
+    void track(RequestContext ctx) {
+        if (!enabled) {
+            return;
+        }
+        HttpServerResponse response = ctx.response();
+        boolean[] written = new boolean[1];
+        Runnable write = () -> {
+            if (!written[0]) {
+                written[0] = true;
+                LOG.info(line(ctx, response.ended()));
+            }
+        };
+        response.endHandler(ended -> write.run());
+        response.closeHandler(closed -> write.run());
+    }
+
+    private static String line(RequestContext ctx, boolean completed) {
+        HttpServerRequest request = ctx.request();
+        HttpServerResponse response = ctx.response();
+        double millis = (System.nanoTime() - ctx.startNanos()) / 1_000_000.0;
+        StringBuilder line = new StringBuilder(256);
+        line.append("request_id=").append(ctx.requestId())
+                .append(" client=").append(ctx.clientAddress())
+                .append(" method=").append(request.method().name())
+                .append(" host=").append(quote(ctx.host()))
+                .append(" path=").append(quote(ctx.path()))
+                .append(" protocol=").append(request.version() == null ? "-" : request.version().alpnName())
+                .append(" status=").append(response.getStatusCode())
+                .append(" bytes=").append(response.bytesWritten())
+                .append(" duration_ms=").append(String.format("%.3f", millis))
+                .append(" route=").append(ctx.route() == null ? "-" : ctx.route().name())
+                .append(" upstream=").append(ctx.upstreamAddress() == null ? "-" : ctx.upstreamAddress());
+        if (ctx.consumer() != null) {
+            line.append(" consumer=").append(quote(ctx.consumer()));
+        }
+        if (ctx.failure() != null) {
+            line.append(" problem=").append(ctx.failure().name().toLowerCase(java.util.Locale.ROOT));
+        }
+        if (!completed) {
+            line.append(" aborted=true");
+        }
+        return line.toString();
+    }
+
+    /** Quotes a value that contains spaces, quotes or control characters, escaping what could break the line. */
+    private static String quote(String value) {
+        boolean plain = !value.isEmpty();
+        for (int i = 0; i < value.length() && plain; i++) {
+            char c = value.charAt(i);
+            plain = c > 0x20 && c != '"' && c != '\\' && c != 0x7f;
+        }
+        if (plain) {
+            return value;
+        }
+        StringBuilder quoted = new StringBuilder(value.length() + 2).append('"');
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == '"' || c == '\\') {
+                quoted.append('\\').append(c);
+            } else if (c < 0x20 || c == 0x7f) {
+                quoted.append(String.format("\\x%02x", (int) c));
+            } else {
+                quoted.append(c);
+            }
+        }
+        return quoted.append('"').toString();
+    }
+}

@@ -1,0 +1,138 @@
+package io.portico.gateway;
+
+import static java.util.Objects.requireNonNull;
+
+import io.portico.gateway.routing.RequestView;
+import io.portico.gateway.routing.RouteMatch;
+import io.portico.pipeline.GatewayRoute;
+import io.portico.pipeline.RequestContext;
+import io.portico.problem.Problem;
+import io.portico.problem.ProblemType;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.HostAndPort;
+import io.vertx.core.net.SocketAddress;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The entry of the data plane: gives each request an id, normalises its path, routes it and runs the route's
+ * pipeline. Reads the current {@link GatewayRuntime} once per request, so a configuration change never affects
+ * a request already in flight.
+ */
+final class GatewayHandler implements Handler<HttpServerRequest> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayHandler.class);
+
+    private final String requestIdHeader;
+    private final AccessLog accessLog;
+    private volatile GatewayRuntime runtime = GatewayRuntime.empty();
+    private volatile boolean draining;
+
+    GatewayHandler(String requestIdHeader, boolean accessLog) {
+        this.requestIdHeader = requireNonNull(requestIdHeader, "requestIdHeader");
+        this.accessLog = new AccessLog(accessLog);
+    }
+
+    void runtime(GatewayRuntime runtime) {
+        this.runtime = requireNonNull(runtime, "runtime");
+    }
+
+    GatewayRuntime runtime() {
+        return runtime;
+    }
+
+    /** Makes new requests close their connection after the response, while a shutdown drains. */
+    void draining(boolean draining) {
+        this.draining = draining;
+    }
+
+    @Override
+    public void handle(HttpServerRequest request) {
+        long start = System.nanoTime();
+        String requestId = RequestIds.propagateOrGenerate(request.getHeader(requestIdHeader));
+        request.response().putHeader(requestIdHeader, requestId);
+        if (draining) {
+            request.response().putHeader("connection", "close");
+        }
+        String path = PathNormalizer.normalize(request.path());
+        RequestContext ctx = new RequestContext(request, requestId, clientAddress(request), host(request),
+                path == null ? String.valueOf(request.path()) : path, start);
+        accessLog.track(ctx);
+        if (path == null) {
+            ctx.fail(ProblemType.BAD_REQUEST, "the request path is invalid");
+            return;
+        }
+        try {
+            dispatch(ctx);
+        } catch (RuntimeException e) {
+            LOG.error("Request {} to {} failed in the gateway", requestId, ctx.path(), e);
+            ctx.fail(new Problem(ProblemType.INTERNAL_ERROR, null));
+        }
+    }
+
+    private void dispatch(RequestContext ctx) {
+        GatewayRuntime current = runtime;
+        RouteMatch match = current.router().match(new View(ctx));
+        if (match == null) {
+            ctx.fail(ProblemType.ROUTE_NOT_FOUND, "no route matches " + ctx.request().method().name() + " "
+                    + ctx.path());
+            return;
+        }
+        GatewayRoute route = current.route(match.route().name());
+        ctx.route(route, match);
+        String query = ctx.request().query();
+        String forwardedPath = match.forwardedPath(ctx.path());
+        ctx.forwardedUri(query == null ? forwardedPath : forwardedPath + "?" + query);
+        route.handle(ctx);
+    }
+
+    private static String clientAddress(HttpServerRequest request) {
+        SocketAddress remote = request.remoteAddress();
+        if (remote == null) {
+            return "-";
+        }
+        String address = remote.hostAddress();
+        return address == null ? remote.toString() : address;
+    }
+
+    private static String host(HttpServerRequest request) {
+        HostAndPort authority = request.authority();
+        return authority == null ? "" : authority.host().toLowerCase(Locale.ROOT);
+    }
+
+    /** The view of a request that the router matches on. */
+    private static final class View implements RequestView {
+        private final RequestContext ctx;
+
+        View(RequestContext ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public String method() {
+            return ctx.request().method().name();
+        }
+
+        @Override
+        public String host() {
+            return ctx.host();
+        }
+
+        @Override
+        public String path() {
+            return ctx.path();
+        }
+
+        @Override
+        public String header(String name) {
+            return ctx.request().getHeader(name);
+        }
+
+        @Override
+        public String queryParameter(String name) {
+            return ctx.request().getParam(name);
+        }
+    }
+}

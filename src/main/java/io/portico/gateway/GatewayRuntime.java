@@ -1,0 +1,85 @@
+package io.portico.gateway;
+
+import io.portico.config.ConfigSnapshot;
+import io.portico.config.Errors;
+import io.portico.config.RouteSpec.PolicyRef;
+import io.portico.config.RouteSpec;
+import io.portico.gateway.routing.Router;
+import io.portico.pipeline.Backend;
+import io.portico.pipeline.GatewayRoute;
+import io.portico.pipeline.Policy;
+import io.portico.pipeline.PolicyFactory;
+import io.portico.pipeline.PolicyRegistry;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Everything the data plane needs for one configuration snapshot, compiled once: the router and each route's
+ * pipeline. Immutable; replaced as a whole when the configuration changes.
+ */
+final class GatewayRuntime {
+
+    private final long version;
+    private final Router router;
+    private final Map<String, GatewayRoute> routes;
+
+    private GatewayRuntime(long version, Router router, Map<String, GatewayRoute> routes) {
+        this.version = version;
+        this.router = router;
+        this.routes = routes;
+    }
+
+    static GatewayRuntime empty() {
+        return new GatewayRuntime(0, Router.compile(List.of()), Map.of());
+    }
+
+    /**
+     * Compiles {@code snapshot}.
+     *
+     * @throws io.portico.config.ValidationException when a route names an unknown policy type or an invalid
+     *     policy configuration
+     */
+    static GatewayRuntime build(ConfigSnapshot snapshot, Backend proxy, PolicyRegistry registry) {
+        Errors errors = new Errors();
+        Map<String, GatewayRoute> routes = new HashMap<>();
+        for (RouteSpec route : snapshot.routes().values()) {
+            List<Policy> policies = policies(route, registry, errors.at("routes/" + route.name()));
+            routes.put(route.name(), new GatewayRoute(route, policies, proxy));
+        }
+        errors.throwIfAny();
+        return new GatewayRuntime(snapshot.version(), Router.compile(snapshot.routes().values()), Map.copyOf(routes));
+    }
+
+    private static List<Policy> policies(RouteSpec route, PolicyRegistry registry, Errors errors) {
+        List<Policy> policies = new ArrayList<>();
+        for (int i = 0; i < route.policies().size(); i++) {
+            PolicyRef ref = route.policies().get(i);
+            Optional<PolicyFactory> factory = registry.find(ref.name());
+            if (factory.isEmpty()) {
+                errors.at("policies", i).add("name", "unknown policy type '" + ref.name() + "'");
+                continue;
+            }
+            Errors at = errors.at("policies", i).at("config");
+            factory.get().validate(ref.config(), at);
+            if (at.isEmpty()) {
+                policies.add(factory.get().create(ref.config()));
+            }
+        }
+        return policies;
+    }
+
+    long version() {
+        return version;
+    }
+
+    Router router() {
+        return router;
+    }
+
+    GatewayRoute route(String name) {
+        return routes.get(name);
+    }
+}

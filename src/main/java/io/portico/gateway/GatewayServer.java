@@ -1,0 +1,179 @@
+package io.portico.gateway;
+
+import static java.util.Objects.requireNonNull;
+
+import io.portico.config.ConfigSnapshot;
+import io.portico.gateway.proxy.ProxyBackend;
+import io.portico.gateway.proxy.ProxySettings;
+import io.portico.gateway.tls.ServerTls;
+import io.portico.gateway.upstream.Upstreams;
+import io.portico.node.NodeConfig;
+import io.portico.pipeline.PolicyRegistry;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The data plane's listeners: HTTP (HTTP/1.1 and h2c) and, when certificates exist, HTTPS (TLS 1.2 and 1.3 with
+ * ALPN h2 and http/1.1). One server instance runs per event loop, all bound to the same port.
+ */
+public final class GatewayServer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GatewayServer.class);
+
+    private final Vertx vertx;
+    private final NodeConfig node;
+    private final Upstreams upstreams;
+    private final ServerTls tls;
+    private final PolicyRegistry policies;
+    private final GatewayHandler handler;
+    private final ProxyBackend proxy;
+    private final int instances;
+    private final List<HttpServer> httpServers = new CopyOnWriteArrayList<>();
+    private final List<HttpServer> httpsServers = new CopyOnWriteArrayList<>();
+    private volatile int httpPort = -1;
+    private volatile int httpsPort = -1;
+
+    public GatewayServer(Vertx vertx, NodeConfig node, Upstreams upstreams, ServerTls tls, PolicyRegistry policies,
+                         int instances) {
+        this.vertx = requireNonNull(vertx, "vertx");
+        this.node = requireNonNull(node, "node");
+        this.upstreams = requireNonNull(upstreams, "upstreams");
+        this.tls = requireNonNull(tls, "tls");
+        this.policies = requireNonNull(policies, "policies");
+        this.instances = instances;
+        this.handler = new GatewayHandler(node.requestIdHeader(), node.accessLog());
+        long maxBody = node.maxBodySize() == null ? -1 : node.maxBodySize();
+        this.proxy = new ProxyBackend(upstreams, new ProxySettings(node.requestIdHeader(), maxBody));
+        tls.onChange(options -> httpsServers.forEach(server -> server.updateSSLOptions(options)));
+    }
+
+    /**
+     * Switches the data plane to {@code snapshot}: upstreams first, then certificates, then the routes. Requests
+     * in flight finish on the configuration they started with.
+     *
+     * @throws io.portico.config.ValidationException when the snapshot cannot be compiled; nothing changes then
+     */
+    public void apply(ConfigSnapshot snapshot) {
+        GatewayRuntime runtime = GatewayRuntime.build(snapshot, proxy, policies);
+        upstreams.update(snapshot.services());
+        tls.updateStoreCertificates(snapshot.certificates().values());
+        handler.runtime(runtime);
+        if (httpPort >= 0 && httpsServers.isEmpty() && tls.hasCertificates() && node.https().port() >= 0) {
+            startHttps().onFailure(e -> LOG.error("HTTPS listener on {}:{} failed to start; check the port and "
+                    + "the certificates", node.https().host(), node.https().port(), e));
+        }
+    }
+
+    /** The configuration version the data plane serves. */
+    public long version() {
+        return handler.runtime().version();
+    }
+
+    /** Starts the HTTP listener, and the HTTPS listener when certificates are configured. */
+    public Future<Void> start() {
+        tls.start();
+        List<Future<?>> started = new ArrayList<>();
+        if (node.http().enabled()) {
+            started.add(startHttp());
+        }
+        if (tls.hasCertificates()) {
+            started.add(startHttps());
+        }
+        return Future.all(started).mapEmpty();
+    }
+
+    private Future<Void> startHttp() {
+        HttpServerOptions options = baseOptions().setHost(node.http().host());
+        return listen(options, node.http().port(), httpServers).onSuccess(port -> {
+            httpPort = port;
+            LOG.info("Gateway listening on http://{}:{} (HTTP/1.1 and h2c)", node.http().host(), port);
+        }).mapEmpty();
+    }
+
+    private Future<Void> startHttps() {
+        HttpServerOptions options = baseOptions().setHost(node.https().host());
+        tls.configure(options);
+        return listen(options, node.https().port(), httpsServers).onSuccess(port -> {
+            httpsPort = port;
+            LOG.info("Gateway listening on https://{}:{} (TLS 1.2 and 1.3, ALPN h2 and http/1.1)",
+                    node.https().host(), port);
+        }).mapEmpty();
+    }
+
+    private HttpServerOptions baseOptions() {
+        return new HttpServerOptions()
+                .setHttp2ClearTextEnabled(true)
+                .setCompressionSupported(false)
+                .setHandle100ContinueAutomatically(true)
+                .setIdleTimeout(120)
+                .setIdleTimeoutUnit(TimeUnit.SECONDS)
+                .setTcpNoDelay(true);
+    }
+
+    /** Binds one server per instance; port 0 picks one free port that every instance shares. */
+    private Future<Integer> listen(HttpServerOptions options, int port, List<HttpServer> servers) {
+        int bindPort = port == 0 && instances > 1 ? -1 : port;
+        List<HttpServer> bound = new CopyOnWriteArrayList<>();
+        DeploymentOptions deployment = new DeploymentOptions().setInstances(instances);
+        return vertx.deployVerticle(() -> new ListenerVerticle(options, bindPort, handler, bound), deployment)
+                .map(id -> {
+                    servers.addAll(bound);
+                    return bound.get(0).actualPort();
+                });
+    }
+
+    /** Binds one server on the event loop the verticle instance runs on. */
+    private static final class ListenerVerticle extends VerticleBase {
+        private final HttpServerOptions options;
+        private final int port;
+        private final GatewayHandler handler;
+        private final List<HttpServer> bound;
+
+        ListenerVerticle(HttpServerOptions options, int port, GatewayHandler handler, List<HttpServer> bound) {
+            this.options = options;
+            this.port = port;
+            this.handler = handler;
+            this.bound = bound;
+        }
+
+        @Override
+        public Future<?> start() {
+            HttpServer server = vertx.createHttpServer(new HttpServerOptions(options)).requestHandler(handler);
+            return server.listen(port).onSuccess(bound::add);
+        }
+    }
+
+    public int httpPort() {
+        return httpPort;
+    }
+
+    public int httpsPort() {
+        return httpsPort;
+    }
+
+    /**
+     * Stops accepting connections, lets requests in flight finish for at most {@code drainTimeout}, then closes
+     * every listener.
+     */
+    public Future<Void> shutdown(Duration drainTimeout) {
+        handler.draining(true);
+        List<Future<Void>> closed = new ArrayList<>();
+        List<HttpServer> servers = new ArrayList<>(httpServers);
+        servers.addAll(httpsServers);
+        for (HttpServer server : servers) {
+            closed.add(server.shutdown(drainTimeout.toMillis(), TimeUnit.MILLISECONDS));
+        }
+        return Future.join(closed).eventually(tls::stop).mapEmpty();
+    }
+}

@@ -1,0 +1,35 @@
+package io.portico.gateway.proxy;
+
+import static java.util.Objects.requireNonNull;
+
+import io.portico.gateway.upstream.UpstreamGroup;
+import io.portico.gateway.upstream.Upstreams;
+import io.portico.pipeline.Backend;
+import io.portico.pipeline.RequestContext;
+import io.portico.problem.ProblemType;
+
+/**
+ * The backend of REST routes: forwards the request to a target of the route's service and streams the
+ * response back. Bodies are never buffered in either direction.
+ */
+public final class ProxyBackend implements Backend {
+
+    private final Upstreams upstreams;
+    private final ProxySettings settings;
+
+    public ProxyBackend(Upstreams upstreams, ProxySettings settings) {
+        this.upstreams = requireNonNull(upstreams, "upstreams");
+        this.settings = requireNonNull(settings, "settings");
+    }
+
+    @Override
+    public void handle(RequestContext ctx) {
+        String service = ctx.route().spec().service();
+        UpstreamGroup group = upstreams.group(service);
+        if (group == null) {
+            ctx.fail(ProblemType.NO_HEALTHY_TARGET, "service '" + service + "' is not available");
+            return;
+        }
+        new ProxyExchange(ctx, group, settings).start();
+    }
+}

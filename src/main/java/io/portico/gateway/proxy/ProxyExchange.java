@@ -1,0 +1,328 @@
+package io.portico.gateway.proxy;
+
+import io.portico.config.RouteSpec;
+import io.portico.config.ServiceSpec;
+import io.portico.gateway.upstream.Outcome;
+import io.portico.gateway.upstream.RetryBudget;
+import io.portico.gateway.upstream.SelectionContext;
+import io.portico.gateway.upstream.TargetState;
+import io.portico.gateway.upstream.UpstreamGroup;
+import io.portico.pipeline.RequestContext;
+import io.portico.problem.Problem;
+import io.portico.problem.ProblemType;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.HostAndPort;
+import io.vertx.core.streams.ReadStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One proxied request: chooses targets, retries when that is safe, and streams the bodies. Runs entirely on
+ * the request's event loop.
+ *
+ * <p>A failed attempt is retried on another target when the service allows more attempts, the retry budget
+ * has room, and repeating the request cannot duplicate its effect: a connection failure before any request
+ * byte was sent is always retried; a failure after sending, or a status listed in {@code retries.statuses},
+ * only for idempotent methods without a request body.
+ */
+final class ProxyExchange {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProxyExchange.class);
+
+    private final RequestContext ctx;
+    private final UpstreamGroup group;
+    private final ProxySettings settings;
+    private final HttpServerRequest request;
+    private final RouteSpec route;
+    private final ServiceSpec service;
+    private final boolean hasBody;
+    private final boolean idempotent;
+    private final boolean webSocket;
+    private final long maxBodySize;
+    private final List<TargetState> tried = new ArrayList<>(2);
+    private TargetState target;
+    private HttpClientRequest upstreamRequest;
+    private long attemptStartNanos;
+    private long totalTimer = -1;
+    private boolean bodySent;
+    private boolean finished;
+
+    ProxyExchange(RequestContext ctx, UpstreamGroup group, ProxySettings settings) {
+        this.ctx = ctx;
+        this.group = group;
+        this.settings = settings;
+        this.request = ctx.request();
+        this.route = ctx.route().spec();
+        this.service = group.spec();
+        this.hasBody = hasBody(request);
+        this.idempotent = RetryBudget.isIdempotent(request.method());
+        this.webSocket = request.version() == HttpVersion.HTTP_1_1 && ProxyHeaders.isWebSocketUpgrade(request);
+        this.maxBodySize = route.maxBodySize() != null ? route.maxBodySize() : settings.defaultMaxBodySize();
+    }
+
+    void start() {
+        // The body stays paused until an upstream request can take it, so a failed connection loses nothing.
+        request.pause();
+        if (maxBodySize >= 0 && declaredLength() > maxBodySize) {
+            ctx.fail(ProblemType.BODY_TOO_LARGE, "the request body exceeds " + maxBodySize + " bytes");
+            return;
+        }
+        ctx.response().closeHandler(closed -> onClientClosed());
+        if (service.timeouts().total() != null && !webSocket) {
+            totalTimer = vertx().setTimer(service.timeouts().total().toMillis(), id -> onTotalTimeout());
+        }
+        group.retryBudget().onRequest();
+        attempt();
+    }
+
+    private void attempt() {
+        target = group.select(selectionContext(), tried);
+        if (target == null) {
+            finish(new Problem(ProblemType.NO_HEALTHY_TARGET,
+                    "service '" + service.name() + "' has no healthy target"));
+            return;
+        }
+        tried.add(target);
+        ctx.upstreamAddress(target.address());
+        target.onRequestStart();
+        attemptStartNanos = System.nanoTime();
+        TargetState current = target;
+        group.client().request(requestOptions(current)).onComplete(connected -> {
+            if (finished) {
+                current.onRequestEnd(elapsed(), Outcome.CANCELLED);
+                if (connected.succeeded()) {
+                    connected.result().reset();
+                }
+            } else if (connected.failed()) {
+                current.onRequestEnd(elapsed(), outcomeOf(connected.cause()));
+                onAttemptFailed(connected.cause(), true);
+            } else if (webSocket) {
+                upstreamRequest = connected.result();
+                complete();
+                WebSocketTunnel.open(ctx, connected.result(), current, settings,
+                        cause -> onHandshakeFailed(cause));
+            } else {
+                send(connected.result(), current);
+            }
+        });
+    }
+
+    private void onHandshakeFailed(Throwable cause) {
+        finished = false;
+        onAttemptFailed(cause, true);
+    }
+
+    private RequestOptions requestOptions(TargetState current) {
+        return new RequestOptions()
+                .setMethod(request.method())
+                .setHost(current.host())
+                .setPort(current.port())
+                .setURI(ctx.forwardedUri())
+                .setConnectTimeout(service.timeouts().connect().toMillis())
+                .setIdleTimeout(webSocket ? 0 : service.timeouts().read().toMillis());
+    }
+
+    private void send(HttpClientRequest upstream, TargetState current) {
+        upstreamRequest = upstream;
+        MultiMap headers = upstream.headers();
+        ProxyHeaders.copyRequestHeaders(request, headers);
+        ProxyHeaders.addForwardingHeaders(ctx, headers);
+        headers.set(settings.requestIdHeader(), ctx.requestId());
+        ProxyHeaders.apply(route.requestHeaders(), headers);
+        HostAndPort authority = request.authority();
+        if (route.preserveHost() && authority != null) {
+            upstream.authority(authority);
+        } else {
+            upstream.authority(HostAndPort.create(current.host(), current.port()));
+        }
+        Future<HttpClientResponse> response;
+        if (hasBody) {
+            bodySent = true;
+            response = upstream.send(body());
+        } else {
+            response = upstream.send();
+        }
+        response.onComplete(result -> {
+            if (finished) {
+                current.onRequestEnd(elapsed(), Outcome.CANCELLED);
+            } else if (result.failed()) {
+                current.onRequestEnd(elapsed(), outcomeOf(result.cause()));
+                onAttemptFailed(result.cause(), false);
+            } else {
+                onResponse(result.result(), current);
+            }
+        });
+    }
+
+    private ReadStream<Buffer> body() {
+        if (maxBodySize < 0 || declaredLength() >= 0) {
+            return request;
+        }
+        return new LimitedReadStream(request, maxBodySize, this::onBodyTooLarge);
+    }
+
+    private void onResponse(HttpClientResponse response, TargetState current) {
+        int status = response.statusCode();
+        if (service.retries().statuses().contains(status) && canRetry(false)) {
+            current.onRequestEnd(elapsed(), Outcome.status(status));
+            LOG.debug("Retrying request {} after status {} from {}", ctx.requestId(), status, current.address());
+            response.request().reset();
+            attempt();
+            return;
+        }
+        long latency = elapsed();
+        HttpServerResponse out = ctx.response();
+        out.setStatusCode(status);
+        MultiMap headers = out.headers();
+        ProxyHeaders.copyResponseHeaders(response.headers(), headers);
+        ProxyHeaders.apply(route.responseHeaders(), headers);
+        headers.set(settings.requestIdHeader(), ctx.requestId());
+        ctx.applyResponseHeaderHooks(headers);
+        if (!headers.contains(HttpHeaders.CONTENT_LENGTH) && request.version() != HttpVersion.HTTP_2
+                && responseHasBody(status)) {
+            out.setChunked(true);
+        }
+        response.pipe().endOnFailure(false).to(out).onComplete(piped -> {
+            current.onRequestEnd(latency, piped.succeeded() ? Outcome.status(status) : Outcome.RESET);
+            if (piped.failed() && !finished) {
+                LOG.debug("Response body of request {} from {} failed", ctx.requestId(), current.address(),
+                        piped.cause());
+                upstreamRequest.reset();
+                out.reset();
+            }
+            complete();
+        });
+    }
+
+    private void onAttemptFailed(Throwable cause, boolean beforeSending) {
+        boolean timeout = isTimeout(cause);
+        LOG.debug("Attempt for request {} to {} failed", ctx.requestId(), target.address(), cause);
+        if (canRetry(beforeSending)) {
+            attempt();
+            return;
+        }
+        String detail = "service '" + service.name() + "' " + (timeout ? "did not respond in time" : "could not be reached");
+        finish(new Problem(timeout ? ProblemType.UPSTREAM_TIMEOUT : ProblemType.UPSTREAM_UNAVAILABLE, detail));
+    }
+
+    private boolean canRetry(boolean beforeSending) {
+        if (tried.size() >= service.retries().attempts()) {
+            return false;
+        }
+        boolean safe = beforeSending ? !bodySent : idempotent && !hasBody;
+        return safe && group.retryBudget().tryAcquireRetry();
+    }
+
+    private void onBodyTooLarge() {
+        if (upstreamRequest != null) {
+            upstreamRequest.reset();
+        }
+        finish(new Problem(ProblemType.BODY_TOO_LARGE, "the request body exceeds " + maxBodySize + " bytes"));
+        ctx.request().connection().close();
+    }
+
+    private void onTotalTimeout() {
+        totalTimer = -1;
+        if (finished) {
+            return;
+        }
+        if (upstreamRequest != null) {
+            upstreamRequest.reset();
+        }
+        finish(new Problem(ProblemType.UPSTREAM_TIMEOUT,
+                "service '" + service.name() + "' did not complete within " + service.timeouts().total().toMillis()
+                        + " ms"));
+    }
+
+    private void onClientClosed() {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        cancelTotalTimer();
+        if (upstreamRequest != null) {
+            upstreamRequest.reset();
+        }
+    }
+
+    private void finish(Problem problem) {
+        if (finished) {
+            return;
+        }
+        complete();
+        ctx.fail(problem);
+    }
+
+    private void complete() {
+        finished = true;
+        cancelTotalTimer();
+    }
+
+    private void cancelTotalTimer() {
+        if (totalTimer >= 0) {
+            vertx().cancelTimer(totalTimer);
+            totalTimer = -1;
+        }
+    }
+
+    private SelectionContext selectionContext() {
+        return new SelectionContext(ctx.clientAddress(), ctx.consumer(), request::getHeader);
+    }
+
+    private long declaredLength() {
+        String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (length == null) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(length.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private long elapsed() {
+        return System.nanoTime() - attemptStartNanos;
+    }
+
+    private boolean responseHasBody(int status) {
+        return request.method() != HttpMethod.HEAD && status >= 200 && status != 204 && status != 304;
+    }
+
+    private static Vertx vertx() {
+        return Vertx.currentContext().owner();
+    }
+
+    private static boolean hasBody(HttpServerRequest request) {
+        String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (length != null) {
+            return !length.trim().equals("0");
+        }
+        if (request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null) {
+            return true;
+        }
+        return request.version() == HttpVersion.HTTP_2 && !request.isEnded();
+    }
+
+    private static boolean isTimeout(Throwable cause) {
+        return cause instanceof TimeoutException || cause.getClass().getSimpleName().contains("Timeout");
+    }
+
+    private static Outcome outcomeOf(Throwable cause) {
+        return isTimeout(cause) ? Outcome.TIMEOUT : Outcome.CONNECT_FAILURE;
+    }
+}

@@ -1,0 +1,124 @@
+package io.portico.gateway.proxy;
+
+import io.portico.config.RouteSpec.HeaderOperations;
+import io.portico.pipeline.RequestContext;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.HostAndPort;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Copies headers between the client and the upstream the way a reverse proxy must (RFC 9110 section 7.6):
+ * hop-by-hop headers and every header named in {@code Connection} are dropped, and the forwarding headers
+ * {@code X-Forwarded-For/Proto/Host/Port} and {@code Forwarded} (RFC 7239) are added.
+ */
+final class ProxyHeaders {
+
+    /** Hop-by-hop headers of RFC 9110 section 7.6.1, plus the non-standard ones proxies also drop. */
+    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection",
+            "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade",
+            "http2-settings");
+
+    private ProxyHeaders() {
+    }
+
+    /** Copies the client's request headers to {@code out}, without Host and hop-by-hop headers. */
+    static void copyRequestHeaders(HttpServerRequest request, MultiMap out) {
+        MultiMap in = request.headers();
+        Set<String> connectionTokens = connectionTokens(in);
+        for (Map.Entry<String, String> header : in) {
+            String name = header.getKey();
+            if (!isHopByHop(name, connectionTokens) && !name.equalsIgnoreCase("host") && name.charAt(0) != ':') {
+                out.add(name, header.getValue());
+            }
+        }
+    }
+
+    /** Copies the upstream's response headers to {@code out}, without hop-by-hop headers. */
+    static void copyResponseHeaders(MultiMap in, MultiMap out) {
+        Set<String> connectionTokens = connectionTokens(in);
+        for (Map.Entry<String, String> header : in) {
+            String name = header.getKey();
+            if (!isHopByHop(name, connectionTokens) && name.charAt(0) != ':') {
+                out.add(name, header.getValue());
+            }
+        }
+    }
+
+    /** Adds the forwarding headers that tell the upstream who the client is and what it requested. */
+    static void addForwardingHeaders(RequestContext ctx, MultiMap out) {
+        HttpServerRequest request = ctx.request();
+        String client = ctx.clientAddress();
+        String previous = request.headers().get("x-forwarded-for");
+        out.set("X-Forwarded-For", previous == null || previous.isBlank() ? client : previous + ", " + client);
+        out.set("X-Forwarded-Proto", ctx.scheme());
+        HostAndPort authority = request.authority();
+        if (authority != null) {
+            out.set("X-Forwarded-Host", authority.host() + (authority.port() > 0 ? ":" + authority.port() : ""));
+        }
+        out.set("X-Forwarded-Port", Integer.toString(request.localAddress() == null ? 0 : request.localAddress().port()));
+        StringBuilder forwarded = new StringBuilder();
+        String earlier = request.headers().get("forwarded");
+        if (earlier != null && !earlier.isBlank()) {
+            forwarded.append(earlier).append(", ");
+        }
+        forwarded.append("for=").append(forwardedNode(client)).append(";proto=").append(ctx.scheme());
+        if (authority != null) {
+            forwarded.append(";host=\"").append(authority.host());
+            if (authority.port() > 0) {
+                forwarded.append(':').append(authority.port());
+            }
+            forwarded.append('"');
+        }
+        out.set("Forwarded", forwarded.toString());
+    }
+
+    /** Applies a route's header operations: removals first, then replacements, then additions. */
+    static void apply(HeaderOperations operations, MultiMap headers) {
+        if (operations == null) {
+            return;
+        }
+        for (String name : operations.remove()) {
+            headers.remove(name);
+        }
+        operations.set().forEach(headers::set);
+        operations.add().forEach(headers::add);
+    }
+
+    /** Returns true when the request asks to switch to the WebSocket protocol (RFC 6455 section 4.1). */
+    static boolean isWebSocketUpgrade(HttpServerRequest request) {
+        String upgrade = request.getHeader(HttpHeaders.UPGRADE);
+        return upgrade != null && upgrade.equalsIgnoreCase("websocket")
+                && connectionTokens(request.headers()).contains("upgrade");
+    }
+
+    private static boolean isHopByHop(String name, Set<String> connectionTokens) {
+        String lower = name.toLowerCase(Locale.ROOT);
+        return HOP_BY_HOP.contains(lower) || connectionTokens.contains(lower);
+    }
+
+    private static Set<String> connectionTokens(MultiMap headers) {
+        String connection = headers.get(HttpHeaders.CONNECTION);
+        if (connection == null) {
+            return Set.of();
+        }
+        Set<String> tokens = new java.util.HashSet<>();
+        for (String value : headers.getAll(HttpHeaders.CONNECTION)) {
+            for (String token : value.split(",")) {
+                String trimmed = token.trim().toLowerCase(Locale.ROOT);
+                if (!trimmed.isEmpty()) {
+                    tokens.add(trimmed);
+                }
+            }
+        }
+        return tokens;
+    }
+
+    /** Formats an address as a Forwarded node: IPv6 addresses are bracketed and quoted (RFC 7239 section 6). */
+    private static String forwardedNode(String address) {
+        return address.indexOf(':') >= 0 ? "\"[" + address + "]\"" : address;
+    }
+}

@@ -1,0 +1,10 @@
+package io.portico.gateway.proxy;
+
+/**
+ * Node-wide proxy settings.
+ *
+ * @param requestIdHeader header that carries the request id to the upstream and back to the client
+ * @param defaultMaxBodySize largest request body in bytes for routes that set none; negative for no limit
+ */
+public record ProxySettings(String requestIdHeader, long defaultMaxBodySize) {
+}

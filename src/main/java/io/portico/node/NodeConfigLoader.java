@@ -1,0 +1,94 @@
+package io.portico.node;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.config.Json;
+import io.portico.config.ValidationException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Builds a {@link NodeConfig} from, in increasing precedence: the defaults, a YAML file, {@code PORTICO_*}
+ * environment variables, and explicit overrides from the command line.
+ */
+public final class NodeConfigLoader {
+
+    /** Environment variables and the node setting each one sets, as a dotted path. */
+    public static final Map<String, String> ENVIRONMENT = environment();
+
+    private NodeConfigLoader() {
+    }
+
+    private static Map<String, String> environment() {
+        Map<String, String> variables = new LinkedHashMap<>();
+        variables.put("PORTICO_HTTP_HOST", "http.host");
+        variables.put("PORTICO_HTTP_PORT", "http.port");
+        variables.put("PORTICO_HTTPS_HOST", "https.host");
+        variables.put("PORTICO_HTTPS_PORT", "https.port");
+        variables.put("PORTICO_ADMIN_HOST", "admin.host");
+        variables.put("PORTICO_ADMIN_PORT", "admin.port");
+        variables.put("PORTICO_DATA_DIR", "dataDirectory");
+        variables.put("PORTICO_STORE_URL", "store.url");
+        variables.put("PORTICO_STORE_USERNAME", "store.username");
+        variables.put("PORTICO_STORE_PASSWORD", "store.password");
+        variables.put("PORTICO_DRAIN_TIMEOUT", "drainTimeout");
+        return Map.copyOf(variables);
+    }
+
+    /**
+     * Loads the node settings.
+     *
+     * @param file YAML file, or null for none
+     * @param env the process environment
+     * @param overrides dotted setting paths (for example {@code http.port}) to values, from the command line
+     * @throws ValidationException when the file cannot be read or a setting is invalid
+     */
+    public static NodeConfig load(Path file, Map<String, String> env, Map<String, String> overrides) {
+        ObjectNode tree = file == null ? JsonNodeFactory.instance.objectNode() : read(file);
+        ENVIRONMENT.forEach((variable, path) -> {
+            String value = env.get(variable);
+            if (value != null && !value.isEmpty()) {
+                set(tree, path, value);
+            }
+        });
+        overrides.forEach((path, value) -> {
+            if (value != null) {
+                set(tree, path, value);
+            }
+        });
+        try {
+            return Json.MAPPER.treeToValue(tree, NodeConfig.class);
+        } catch (IOException e) {
+            throw new ValidationException("node", "invalid node settings: " + e.getOriginalMessage());
+        }
+    }
+
+    private static ObjectNode read(Path file) {
+        try {
+            JsonNode tree = Json.YAML.readTree(Files.readString(file));
+            if (tree == null || tree.isMissingNode() || tree.isNull()) {
+                return JsonNodeFactory.instance.objectNode();
+            }
+            if (!tree.isObject()) {
+                throw new ValidationException(file.toString(), "must be a YAML mapping of node settings");
+            }
+            return (ObjectNode) tree;
+        } catch (IOException e) {
+            throw new ValidationException(file.toString(), "cannot be read: " + e.getMessage());
+        }
+    }
+
+    private static void set(ObjectNode tree, String path, String value) {
+        String[] parts = path.split("\\.");
+        ObjectNode parent = tree;
+        for (int i = 0; i < parts.length - 1; i++) {
+            JsonNode child = parent.get(parts[i]);
+            parent = child instanceof ObjectNode object ? object : parent.putObject(parts[i]);
+        }
+        parent.put(parts[parts.length - 1], value);
+    }
+}

@@ -1,0 +1,20 @@
+package io.portico.pipeline;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.config.Errors;
+
+/**
+ * Creates policies of one type from their configuration. The type name is the key used in configuration,
+ * for example {@code rate-limit} for a class named {@code RateLimitPolicy}.
+ */
+public interface PolicyFactory {
+
+    /** The configuration key of the policy type. */
+    String name();
+
+    /** Records every invalid field of {@code config} into {@code errors}. */
+    void validate(ObjectNode config, Errors errors);
+
+    /** Creates a policy instance for one route; called once per configuration snapshot, not per request. */
+    Policy create(ObjectNode config);
+}

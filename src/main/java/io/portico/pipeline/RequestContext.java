@@ -1,0 +1,172 @@
+package io.portico.pipeline;
+
+import static java.util.Objects.requireNonNull;
+
+import io.portico.gateway.routing.RouteMatch;
+import io.portico.problem.Problem;
+import io.portico.problem.ProblemType;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The state of one request while it passes through the pipeline: the client request and response, the route
+ * it matched, the resolved client address and identity, and attributes that policies share. One instance per
+ * request, used on the request's event loop only.
+ */
+public final class RequestContext {
+
+    private final HttpServerRequest request;
+    private final String requestId;
+    private final String clientAddress;
+    private final String host;
+    private final String path;
+    private final long startNanos;
+    private final Map<String, Object> attributes = new HashMap<>();
+    private final List<Consumer<MultiMap>> responseHeaderHooks = new ArrayList<>(2);
+    private GatewayRoute route;
+    private RouteMatch match;
+    private String consumer;
+    private String upstreamAddress;
+    private String forwardedUri;
+    private ProblemType failure;
+
+    public RequestContext(HttpServerRequest request, String requestId, String clientAddress, String host, String path,
+                   long startNanos) {
+        this.request = requireNonNull(request, "request");
+        this.requestId = requireNonNull(requestId, "requestId");
+        this.clientAddress = requireNonNull(clientAddress, "clientAddress");
+        this.host = requireNonNull(host, "host");
+        this.path = requireNonNull(path, "path");
+        this.startNanos = startNanos;
+    }
+
+    public HttpServerRequest request() {
+        return request;
+    }
+
+    public HttpServerResponse response() {
+        return request.response();
+    }
+
+    /** The id sent to the upstream and back to the client in the request id header. */
+    public String requestId() {
+        return requestId;
+    }
+
+    /** The client's IP address, as used by IP rules, rate limits and logs. */
+    public String clientAddress() {
+        return clientAddress;
+    }
+
+    /** The requested host name, lower-cased and without port. */
+    public String host() {
+        return host;
+    }
+
+    /** The normalised request path, without the query string. */
+    public String path() {
+        return path;
+    }
+
+    /** {@code https} on the TLS listener, {@code http} otherwise. */
+    public String scheme() {
+        return request.isSSL() ? "https" : "http";
+    }
+
+    public long startNanos() {
+        return startNanos;
+    }
+
+    public GatewayRoute route() {
+        return route;
+    }
+
+    public RouteMatch match() {
+        return match;
+    }
+
+    /** Records the route the request matched; set once by the gateway before the pipeline runs. */
+    public void route(GatewayRoute route, RouteMatch match) {
+        this.route = route;
+        this.match = match;
+    }
+
+    /** The path and query sent to the upstream, after prefix stripping and rewriting. */
+    public String forwardedUri() {
+        return forwardedUri;
+    }
+
+    public void forwardedUri(String forwardedUri) {
+        this.forwardedUri = forwardedUri;
+    }
+
+    /** The authenticated consumer's name; null until an authentication policy sets it. */
+    public String consumer() {
+        return consumer;
+    }
+
+    public void consumer(String consumer) {
+        this.consumer = consumer;
+    }
+
+    /** The {@code host:port} of the upstream target that served the request; null when none was reached. */
+    public String upstreamAddress() {
+        return upstreamAddress;
+    }
+
+    public void upstreamAddress(String upstreamAddress) {
+        this.upstreamAddress = upstreamAddress;
+    }
+
+    /** The failure the gateway reported for this request, for the access log; null on success. */
+    public ProblemType failure() {
+        return failure;
+    }
+
+    /** Returns the attribute stored under {@code key}, or null. */
+    @SuppressWarnings("unchecked")
+    public <T> T attribute(String key) {
+        return (T) attributes.get(key);
+    }
+
+    public void attribute(String key, Object value) {
+        attributes.put(key, value);
+    }
+
+    /** Registers a change to apply to the response headers just before they are sent to the client. */
+    public void onResponseHeaders(Consumer<MultiMap> hook) {
+        responseHeaderHooks.add(hook);
+    }
+
+    /** Applies the registered response header changes to {@code headers}. */
+    public void applyResponseHeaderHooks(MultiMap headers) {
+        for (Consumer<MultiMap> hook : responseHeaderHooks) {
+            hook.accept(headers);
+        }
+    }
+
+    /** Ends the request with a gateway problem, unless the response has already started. */
+    public void fail(ProblemType type, String detail) {
+        fail(new Problem(type, detail));
+    }
+
+    /** Ends the request with {@code problem}; when the response has already started, the connection is reset. */
+    public void fail(Problem problem) {
+        this.failure = problem.type();
+        HttpServerResponse response = response();
+        if (response.headWritten()) {
+            if (!response.ended()) {
+                response.reset();
+            }
+            return;
+        }
+        applyResponseHeaderHooks(response.headers());
+        problem.send(response, requestId);
+    }
+}

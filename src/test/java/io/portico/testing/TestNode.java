@@ -1,0 +1,143 @@
+package io.portico.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.Portico;
+import io.portico.config.Json;
+import io.portico.node.NodeConfig;
+import io.portico.node.NodeConfigLoader;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real Portico node for tests: every listener on 127.0.0.1 with an ephemeral port, a temporary data
+ * directory, and a known admin token. Configuration goes in through the real admin API.
+ */
+public final class TestNode implements AutoCloseable {
+
+    public static final String TOKEN = "test-admin-token-0123456789";
+
+    private final Portico portico;
+    private final Path dataDirectory;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private TestNode(Portico portico, Path dataDirectory) {
+        this.portico = portico;
+        this.dataDirectory = dataDirectory;
+    }
+
+    /** Starts a node on the embedded H2 store. */
+    public static TestNode start() {
+        return start(Map.of());
+    }
+
+    /** Starts a node with extra settings, given as dotted paths such as {@code store.url}. */
+    public static TestNode start(Map<String, String> settings) {
+        try {
+            Path data = Files.createTempDirectory("portico-test-");
+            Map<String, String> overrides = new HashMap<>();
+            overrides.put("http.host", "127.0.0.1");
+            overrides.put("http.port", "0");
+            overrides.put("https.host", "127.0.0.1");
+            overrides.put("https.port", "0");
+            overrides.put("admin.port", "0");
+            overrides.put("dataDirectory", data.toString());
+            overrides.put("drainTimeout", "5s");
+            overrides.putAll(settings);
+            NodeConfig node = NodeConfigLoader.load(null, Map.of(), overrides);
+            Portico portico = Portico.start(node, Map.of("PORTICO_ADMIN_TOKEN", TOKEN))
+                    .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+            return new TestNode(portico, data);
+        } catch (Exception e) {
+            throw new IllegalStateException("Portico failed to start", e);
+        }
+    }
+
+    public Portico portico() {
+        return portico;
+    }
+
+    /** Base URL of the HTTP listener, without a trailing slash. */
+    public String url() {
+        return "http://127.0.0.1:" + portico.httpPort();
+    }
+
+    public String httpsUrl() {
+        return "https://127.0.0.1:" + portico.httpsPort();
+    }
+
+    public String adminUrl() {
+        return "http://127.0.0.1:" + portico.adminPort();
+    }
+
+    /**
+     * Replaces the whole configuration through {@code POST /admin/v1/config/apply}.
+     *
+     * @return the response body
+     */
+    public JsonNode apply(ObjectNode document) {
+        return admin("POST", "/admin/v1/config/apply", document, 200);
+    }
+
+    /** Sends an admin request with the node's token and checks the status. */
+    public JsonNode admin(String method, String path, JsonNode body, int expectedStatus) {
+        HttpResponse<String> response = adminRaw(method, path, body);
+        if (response.statusCode() != expectedStatus) {
+            throw new AssertionError(method + " " + path + " returned " + response.statusCode() + ", expected "
+                    + expectedStatus + ": " + response.body());
+        }
+        try {
+            return response.body().isEmpty() ? null : Json.MAPPER.readTree(response.body());
+        } catch (IOException e) {
+            throw new AssertionError("invalid JSON from " + path + ": " + response.body(), e);
+        }
+    }
+
+    /** Sends an admin request with the node's token and returns the raw response. */
+    public HttpResponse<String> adminRaw(String method, String path, JsonNode body) {
+        HttpRequest.BodyPublisher publisher = body == null
+                ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body.toString());
+        HttpRequest request = HttpRequest.newBuilder(URI.create(adminUrl() + path))
+                .header("Authorization", "Bearer " + TOKEN)
+                .header("Content-Type", "application/json")
+                .method(method, publisher)
+                .timeout(Duration.ofSeconds(30))
+                .build();
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new IllegalStateException("admin request " + method + " " + path + " failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            portico.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("Portico failed to stop", e);
+        } finally {
+            deleteQuietly(dataDirectory);
+        }
+    }
+
+    private static void deleteQuietly(Path directory) {
+        try (var paths = Files.walk(directory)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            System.err.println("Could not delete " + directory + ": " + e);
+        }
+    }
+}
