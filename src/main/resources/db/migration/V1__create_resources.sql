@@ -11,8 +11,8 @@ CREATE TABLE store_version (
 
 INSERT INTO store_version (id, version) VALUES (1, 0);
 
--- One row per configuration object. spec is the JSON text of the specification; revision is the version of
--- the commit that last wrote the row; updated_at is that commit's time in UTC.
+-- One row per configuration object. spec is the JSON text of the specification. revision is the version of
+-- the commit that last wrote the row, and updated_at is that commit's time in UTC.
 CREATE TABLE resources (
     kind VARCHAR(64) NOT NULL,
     name VARCHAR(128) NOT NULL,

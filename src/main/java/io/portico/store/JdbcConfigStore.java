@@ -38,7 +38,7 @@ public final class JdbcConfigStore implements ConfigStore {
     private static final int MAX_POOL_SIZE = 4;
     private static final long CONNECTION_TIMEOUT_MILLIS = 3_000;
     private static final long VALIDATION_TIMEOUT_MILLIS = 1_000;
-    /** PostgreSQL driver settings in seconds; a setting in the JDBC URL takes precedence. */
+    /** PostgreSQL driver settings in seconds. A setting in the JDBC URL takes precedence. */
     private static final String PG_CONNECT_TIMEOUT_SECONDS = "3";
     private static final String PG_SOCKET_TIMEOUT_SECONDS = "30";
 
@@ -52,7 +52,7 @@ public final class JdbcConfigStore implements ConfigStore {
 
     /**
      * Connects to the database at {@code jdbcUrl}, migrates its schema to the current version and returns the
-     * store. The pool holds at most four connections and waits at most three seconds for one, so an
+     * store. The pool opens at most four connections and waits at most three seconds for one, so an
      * unreachable database fails this call, and later calls, within seconds.
      *
      * @param username database user; null when the URL or the driver supplies it
@@ -101,7 +101,7 @@ public final class JdbcConfigStore implements ConfigStore {
     @Override
     public long version() {
         return Transactions.withConnection(dataSource, failure("reading the store version"),
-                connection -> Rows.selectVersion(connection));
+                Rows::selectVersion);
     }
 
     /**
@@ -210,9 +210,10 @@ public final class JdbcConfigStore implements ConfigStore {
         }
     }
 
+    /** Returns the JDBC URL with password values masked, as log lines name the store. */
     @Override
     public String toString() {
-        return "JdbcConfigStore[" + location + "]";
+        return location;
     }
 
     private static HikariDataSource connect(String jdbcUrl, String username, String password, String location) {
@@ -226,9 +227,11 @@ public final class JdbcConfigStore implements ConfigStore {
         config.setConnectionTimeout(CONNECTION_TIMEOUT_MILLIS);
         config.setValidationTimeout(VALIDATION_TIMEOUT_MILLIS);
         config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
+        // NOTE: after an outage HikariCP 7.1 retries opening connections with a backoff that grows to 5 seconds,
+        // so calls can keep failing for up to about 5 seconds after the database is back.
         if (jdbcUrl.startsWith("jdbc:postgresql:")) {
             config.addDataSourceProperty("connectTimeout", PG_CONNECT_TIMEOUT_SECONDS);
-            // Bounds a statement on a connection whose peer vanished without closing it; the store's queries
+            // Bounds a statement on a connection whose peer vanished without closing it. The store's queries
             // take milliseconds.
             config.addDataSourceProperty("socketTimeout", PG_SOCKET_TIMEOUT_SECONDS);
             config.addDataSourceProperty("tcpKeepAlive", "true");

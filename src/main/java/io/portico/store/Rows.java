@@ -47,7 +47,7 @@ final class Rows {
     }
 
     /**
-     * Checks that the change fits the columns and returns its spec as JSON text; null for a delete.
+     * Checks that the change fits the columns and returns its spec as JSON text, or null for a delete.
      *
      * @throws ValidationException when the kind, name or spec text is too long or empty
      */
@@ -91,7 +91,10 @@ final class Rows {
         }
     }
 
-    /** Increments the global version and returns the new value; locks the version row until the transaction ends. */
+    /**
+     * Increments the global version and returns the new value. The version row stays locked until the transaction
+     * ends.
+     */
     static long incrementVersion(Connection connection) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(INCREMENT_VERSION)) {
             if (statement.executeUpdate() != 1) {

@@ -18,7 +18,7 @@ final class Transactions {
         T run(Connection connection) throws SQLException;
     }
 
-    /** Builds the exception thrown when the database fails; its message names the action that failed. */
+    /** Builds the exception thrown when the database fails. Its message names the action that failed. */
     @FunctionalInterface
     interface Failure {
         StoreException of(SQLException cause);

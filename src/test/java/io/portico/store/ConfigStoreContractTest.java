@@ -28,7 +28,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The behaviour every {@link ConfigStore} database must show. Subclasses run it on a real database; each test
+ * The behaviour every {@link ConfigStore} database must show. Subclasses run it on a real database, and each test
  * starts from an empty, freshly migrated one.
  */
 abstract class ConfigStoreContractTest {
@@ -38,7 +38,7 @@ abstract class ConfigStoreContractTest {
 
     protected JdbcConfigStore store;
 
-    /** Opens a store on this test's database; a second call opens the same database again. */
+    /** Opens a store on this test's database. A second call opens the same database again. */
     protected abstract JdbcConfigStore openStore() throws Exception;
 
     @BeforeEach

@@ -31,12 +31,15 @@ final class TestSpecs {
         }
     }
 
-    /** Waits until {@code condition} holds, checking every 10 ms; fails with {@code what} after {@code timeout}. */
-    static void await(Duration timeout, String what, BooleanSupplier condition) throws InterruptedException {
+    /**
+     * Waits until {@code condition} is true, checking every 10 ms, and fails naming {@code description} after
+     * {@code timeout}.
+     */
+    static void await(Duration timeout, String description, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + timeout.toMillis() + " ms waiting until " + what);
+                throw new AssertionError("timed out after " + timeout.toMillis() + " ms waiting until " + description);
             }
             Thread.sleep(10);
         }
