@@ -81,7 +81,7 @@ public final class StoreWatcher {
     /**
      * Loads the first snapshot, passes it to {@code onSnapshot} and starts polling.
      *
-     * <p>When the stored configuration is invalid, the watcher logs the invalid fields, keeps the empty
+     * <p>When the stored configuration is invalid, the watcher logs the invalid fields, publishes the empty
      * snapshot and starts all the same, so that the node stays up and a corrected configuration takes effect.
      *
      * @return the first snapshot; a failed future when the store cannot be read
@@ -126,6 +126,7 @@ public final class StoreWatcher {
 
     private Future<ConfigSnapshot> startPolling(Fetch first) {
         if (first.invalid() != null) {
+            publish(ConfigSnapshot.empty(), true);
             reject(first);
         } else {
             publish(first.snapshot(), true);

@@ -169,12 +169,16 @@ class StoreWatcherTest {
         JdbcConfigStore store = track(JdbcConfigStore.embedded(dataDirectory));
         store.commit(List.of(Change.create("services", "broken", json("{\"name\": \"broken\"}"))));
         try (LogCapture log = new LogCapture(StoreWatcher.class)) {
-            StoreWatcher watcher = watcher(store, snapshot -> { });
+            List<ConfigSnapshot> published = new CopyOnWriteArrayList<>();
+            StoreWatcher watcher = watcher(store, published::add);
 
             ConfigSnapshot first = join(watcher.start());
 
             assertThat(first.version()).isZero();
+            assertThat(published).containsExactly(first);
             assertThat(log.messages(Level.ERROR)).singleElement().asString().contains("services/broken.targets");
+            Thread.sleep(3 * POLL.toMillis());
+            assertThat(log.messages(Level.ERROR)).hasSize(1);
             store.commit(List.of(Change.update("services", "broken", service("broken", 1), 1L)));
             await(Duration.ofSeconds(2), "the watcher applies version 2", () -> watcher.current().version() == 2);
         }
