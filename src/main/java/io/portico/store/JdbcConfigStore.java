@@ -1,0 +1,269 @@
+package io.portico.store;
+
+import static java.util.Objects.requireNonNull;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.portico.config.Resource;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link ConfigStore} in a relational database: PostgreSQL for nodes that share their configuration, or an
+ * embedded H2 file database for a single node. Both run the same Flyway migrations from
+ * {@code classpath:db/migration} and the same portable SQL.
+ *
+ * <p>A commit first increments the version in the one-row {@code store_version} table. The row lock that this
+ * update takes is held until the transaction ends, so concurrent commits, from this process or from other
+ * nodes, apply one after another and each gets its own version.
+ */
+public final class JdbcConfigStore implements ConfigStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(JdbcConfigStore.class);
+    private static final Pattern SECRET_PARAMETER =
+            Pattern.compile("(?i)\\b(password|pwd|sslpassword|sslkeypassword)=[^&;]*");
+    private static final int MAX_POOL_SIZE = 4;
+    private static final long CONNECTION_TIMEOUT_MILLIS = 3_000;
+    private static final long VALIDATION_TIMEOUT_MILLIS = 1_000;
+    /** PostgreSQL driver settings in seconds. A setting in the JDBC URL takes precedence. */
+    private static final String PG_CONNECT_TIMEOUT_SECONDS = "3";
+    private static final String PG_SOCKET_TIMEOUT_SECONDS = "30";
+
+    private final HikariDataSource dataSource;
+    private final String location;
+
+    private JdbcConfigStore(HikariDataSource dataSource, String location) {
+        this.dataSource = dataSource;
+        this.location = location;
+    }
+
+    /**
+     * Connects to the database at {@code jdbcUrl}, migrates its schema to the current version and returns the
+     * store. The pool opens at most four connections and waits at most three seconds for one, so an
+     * unreachable database fails this call, and later calls, within seconds.
+     *
+     * @param username database user; null when the URL or the driver supplies it
+     * @param password database password; null when none is needed
+     * @throws StoreException when the database cannot be reached or the migration fails
+     */
+    public static JdbcConfigStore open(String jdbcUrl, String username, String password) {
+        requireNonNull(jdbcUrl, "jdbcUrl");
+        String location = redact(jdbcUrl);
+        HikariDataSource dataSource = connect(jdbcUrl, username, password, location);
+        try {
+            migrate(dataSource, location);
+        } catch (RuntimeException e) {
+            dataSource.close();
+            throw e;
+        }
+        LOG.info("Opened the configuration store at {}", location);
+        return new JdbcConfigStore(dataSource, location);
+    }
+
+    /**
+     * Opens the embedded H2 database {@code <dataDirectory>/portico}, creating the directory and the database
+     * when they do not exist. H2 locks the database file, so only one process can open it at a time.
+     *
+     * @throws StoreException when the directory cannot be created, the file is in use or the migration fails
+     */
+    public static JdbcConfigStore embedded(Path dataDirectory) {
+        Path directory = requireNonNull(dataDirectory, "dataDirectory").toAbsolutePath().normalize();
+        try {
+            Files.createDirectories(directory);
+        } catch (IOException e) {
+            throw new StoreException("cannot create the data directory " + directory + ": " + e, e);
+        }
+        String file = directory.resolve("portico").toString();
+        if (file.indexOf(';') >= 0) {
+            throw new IllegalArgumentException("data directory must not contain ';' (H2 URL separator): " + directory);
+        }
+        // DB_CLOSE_ON_EXIT=FALSE: H2 must not close the database in its own shutdown hook while the node still
+        // drains requests. The database closes when the pool closes its last connection.
+        // LOCK_TIMEOUT: commits queue on the version row lock, and H2's default of one second is too short for a
+        // burst of concurrent commits.
+        String url = "jdbc:h2:file:" + file + ";DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000";
+        return open(url, "sa", "");
+    }
+
+    @Override
+    public long version() {
+        return Transactions.withConnection(dataSource, failure("reading the store version"),
+                Rows::selectVersion);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Reads in a SERIALIZABLE read-only transaction, which is a snapshot of the whole database on both
+     * PostgreSQL and H2. H2's REPEATABLE READ would not do, because it allows phantom rows.
+     */
+    @Override
+    public StoreContents read() {
+        return Transactions.inTransaction(dataSource, Connection.TRANSACTION_SERIALIZABLE, true,
+                failure("reading the configuration"),
+                connection -> new StoreContents(Rows.selectVersion(connection), Rows.selectAll(connection)));
+    }
+
+    @Override
+    public List<Resource> list(String kind) {
+        requireNonNull(kind, "kind");
+        return Transactions.withConnection(dataSource, failure("listing " + kind),
+                connection -> Rows.selectKind(connection, kind));
+    }
+
+    @Override
+    public Optional<Resource> get(String kind, String name) {
+        requireNonNull(kind, "kind");
+        requireNonNull(name, "name");
+        return Transactions.withConnection(dataSource, failure("reading " + kind + "/" + name),
+                connection -> Rows.select(connection, kind, name));
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>An empty list commits nothing and leaves the version as it is.
+     *
+     * @throws io.portico.config.ValidationException when a kind, name or serialised spec is longer than its
+     *     column allows; nothing is written then
+     */
+    @Override
+    public List<Resource> commit(List<Change> changes) {
+        requireNonNull(changes, "changes");
+        List<String> specs = new ArrayList<>(changes.size());
+        for (Change change : changes) {
+            specs.add(Rows.checkAndSerialise(requireNonNull(change, "change")));
+        }
+        if (changes.isEmpty()) {
+            return List.of();
+        }
+        String action = "committing " + changes.size() + (changes.size() == 1 ? " change" : " changes");
+        return Transactions.inTransaction(dataSource, Connection.TRANSACTION_READ_COMMITTED, false, failure(action),
+                connection -> apply(connection, changes, specs));
+    }
+
+    private static List<Resource> apply(Connection connection, List<Change> changes, List<String> specs)
+            throws SQLException {
+        long version = Rows.incrementVersion(connection);
+        // PostgreSQL keeps microseconds, so the returned resources match what a later read returns.
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        List<Resource> written = new ArrayList<>(changes.size());
+        for (int i = 0; i < changes.size(); i++) {
+            written.add(applyOne(connection, changes.get(i), specs.get(i), version, now));
+        }
+        return written;
+    }
+
+    private static Resource applyOne(Connection connection, Change change, String spec, long version, Instant now)
+            throws SQLException {
+        Optional<Resource> stored = Rows.select(connection, change.kind(), change.name());
+        switch (change.operation()) {
+            case CREATE -> {
+                if (stored.isPresent()) {
+                    throw new ConflictException(change.kind() + "/" + change.name() + " already exists", false);
+                }
+                Rows.insert(connection, change, spec, version, now);
+            }
+            case UPDATE -> {
+                checkExpected(change, stored);
+                Rows.update(connection, change, spec, version, now);
+            }
+            case DELETE -> {
+                Resource deleted = checkExpected(change, stored);
+                Rows.delete(connection, change);
+                return deleted;
+            }
+            default -> throw new IllegalStateException("unknown operation " + change.operation());
+        }
+        return new Resource(change.kind(), change.name(), change.spec().deepCopy(), version, now);
+    }
+
+    private static Resource checkExpected(Change change, Optional<Resource> stored) {
+        Resource resource = stored.orElseThrow(() -> new NotFoundException(change.kind(), change.name()));
+        Long expected = change.expectedRevision();
+        if (expected != null && expected != resource.revision()) {
+            throw new ConflictException(change.kind() + "/" + change.name() + " is at revision "
+                    + resource.revision() + ", but the change expected revision " + expected, true);
+        }
+        return resource;
+    }
+
+    /** Closes the connection pool. Calls after this fail with a {@link StoreException}. */
+    @Override
+    public void close() {
+        if (!dataSource.isClosed()) {
+            dataSource.close();
+            LOG.info("Closed the configuration store at {}", location);
+        }
+    }
+
+    /** Returns the JDBC URL with password values masked, as log lines name the store. */
+    @Override
+    public String toString() {
+        return location;
+    }
+
+    private static HikariDataSource connect(String jdbcUrl, String username, String password, String location) {
+        HikariConfig config = new HikariConfig();
+        config.setPoolName("portico-store");
+        config.setJdbcUrl(jdbcUrl);
+        config.setUsername(username);
+        config.setPassword(password);
+        config.setMaximumPoolSize(MAX_POOL_SIZE);
+        config.setMinimumIdle(1);
+        config.setConnectionTimeout(CONNECTION_TIMEOUT_MILLIS);
+        config.setValidationTimeout(VALIDATION_TIMEOUT_MILLIS);
+        config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
+        // NOTE: after an outage HikariCP 7.1 retries opening connections with a backoff that grows to 5 seconds,
+        // so calls can keep failing for up to about 5 seconds after the database is back.
+        if (jdbcUrl.startsWith("jdbc:postgresql:")) {
+            config.addDataSourceProperty("connectTimeout", PG_CONNECT_TIMEOUT_SECONDS);
+            // Bounds a statement on a connection whose peer vanished without closing it. The store's queries
+            // take milliseconds.
+            config.addDataSourceProperty("socketTimeout", PG_SOCKET_TIMEOUT_SECONDS);
+            config.addDataSourceProperty("tcpKeepAlive", "true");
+            config.addDataSourceProperty("ApplicationName", "portico");
+        }
+        try {
+            return new HikariDataSource(config);
+        } catch (RuntimeException e) {
+            throw new StoreException("cannot connect to the configuration store at " + location + ": "
+                    + Transactions.describe(e), e);
+        }
+    }
+
+    private static void migrate(HikariDataSource dataSource, String location) {
+        try {
+            Flyway.configure()
+                    .dataSource(dataSource)
+                    .locations("classpath:db/migration")
+                    .load()
+                    .migrate();
+        } catch (FlywayException e) {
+            throw new StoreException("migrating the configuration store schema at " + location + " failed: "
+                    + Transactions.describe(e), e);
+        }
+    }
+
+    private Transactions.Failure failure(String action) {
+        return e -> new StoreException(action + " failed at " + location + ": " + Transactions.describe(e), e);
+    }
+
+    /** Returns {@code jdbcUrl} with the values of password parameters replaced by {@code ****}. */
+    static String redact(String jdbcUrl) {
+        return SECRET_PARAMETER.matcher(jdbcUrl).replaceAll("$1=****");
+    }
+}
