@@ -44,7 +44,8 @@ final class TrieNode {
      * Offers the entries of this node and its descendants that match {@code search.path()} from
      * {@code position} on, where {@code position} is either the end of the path or the index of a {@code /}.
      * Both the literal and the parameter edge are followed, and since the path decides the segment at each
-     * depth, each node is visited at most once.
+     * depth, each node is visited at most once. Descendants are searched before this node's prefixes because
+     * longer prefixes and templates usually rank first, which lets later offers stop early.
      */
     void search(Search search, int position) {
         if (!search.canImprove(minOrder)) {
@@ -53,15 +54,20 @@ final class TrieNode {
         search.visit();
         String path = search.path();
         int length = path.length();
-        search.offer(prefixes);
         if (position == length) {
             search.offer(templates);
-            return;
+        } else {
+            searchChildren(search, position);
+            search.offer(slashPrefixes);
         }
-        search.offer(slashPrefixes);
+        search.offer(prefixes);
+    }
+
+    private void searchChildren(Search search, int position) {
+        String path = search.path();
         int start = position + 1;
         int end = path.indexOf('/', start);
-        end = end < 0 ? length : end;
+        end = end < 0 ? path.length() : end;
         TrieNode literal = literals.get(path, start, end);
         if (literal != null) {
             literal.search(search, end);
