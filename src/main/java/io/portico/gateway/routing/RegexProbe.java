@@ -20,7 +20,7 @@ final class RegexProbe {
     static Matcher emptyMatch(Pattern regex) {
         Matcher probe = Pattern.compile("").matcher("");
         probe.find();
-        // Matcher.usePattern keeps the position of the last match but forgets its groups.
+        // Matcher.usePattern keeps the position of the last match but discards its groups.
         probe.usePattern(regex);
         return probe;
     }

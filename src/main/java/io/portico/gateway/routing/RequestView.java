@@ -18,9 +18,15 @@ public interface RequestView {
     /** Returns the normalised path without the query string; it starts with {@code /}. */
     String path();
 
-    /** Returns the value of the header {@code name}, looked up case-insensitively, or null when it is absent. */
+    /**
+     * Returns the first value of the header {@code name}, looked up case-insensitively, or null when it is
+     * absent.
+     */
     String header(String name);
 
-    /** Returns the value of the query parameter {@code name}, or null when it is absent. */
+    /**
+     * Returns the first value of the query parameter {@code name}, looked up case-sensitively, or null when it is
+     * absent. A parameter without {@code =} has the value {@code ""}.
+     */
     String queryParameter(String name);
 }

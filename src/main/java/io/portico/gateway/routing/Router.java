@@ -57,9 +57,9 @@ import java.util.Map;
  * <h2>Cost</h2>
  * Routes are indexed by host (a hash map for exact hosts, one for wildcard suffixes, and a bucket for routes
  * without hosts), then by path (a hash map for exact paths and a segment trie for prefixes and templates).
- * A lookup costs a hash probe per host label plus a trie walk per path segment, independent of the number of
- * routes, except that each regular-expression path of a matching host is searched in turn until a better
- * route is known.
+ * A lookup costs a hash probe per host label plus a trie step per path segment, independent of the number of
+ * routes. The exception is regular-expression paths: those of the matching hosts are searched one by one until
+ * a better-ranked route is known.
  */
 public final class Router {
 

@@ -49,7 +49,10 @@ final class Search {
         visited++;
     }
 
-    /** Offers entries whose host and path match the request; the first whose conditions hold becomes the best. */
+    /**
+     * Offers entries whose host and path match the request. The first one that ranks before the best so far and
+     * whose conditions hold becomes the best.
+     */
     void offer(RouteEntry[] entries) {
         for (RouteEntry entry : entries) {
             if (entry.order() >= bestOrder) {
@@ -63,7 +66,10 @@ final class Search {
         }
     }
 
-    /** Offers regular-expression entries whose host matches: each one's expression is searched in the path. */
+    /**
+     * Offers regular-expression entries whose host matches the request. The first one that ranks before the best
+     * so far, whose expression is found in the path and whose conditions hold becomes the best.
+     */
     void offerRegex(RouteEntry[] entries) {
         for (RouteEntry entry : entries) {
             if (entry.order() >= bestOrder) {

@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A node of the segment trie that holds the prefix and template paths of one host. The root stands for the
+ * A node of the segment trie that contains the prefix and template paths of one host. The root stands for the
  * leading {@code /}, and each edge consumes one segment: a literal edge the segment itself, the parameter edge
  * any non-empty segment.
  */

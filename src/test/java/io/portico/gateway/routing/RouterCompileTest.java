@@ -66,7 +66,7 @@ class RouterCompileTest {
     }
 
     @Test
-    void routerIsUnaffectedByLaterChangesToTheInput() {
+    void laterInputChangesAreIgnored() {
         List<RouteSpec> routes = new ArrayList<>(List.of(route("a").paths("/a").build()));
         Router router = Router.compile(routes);
 

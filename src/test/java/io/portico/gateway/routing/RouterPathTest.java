@@ -160,7 +160,7 @@ class RouterPathTest {
     }
 
     @Test
-    void templateFallsBackToParameterBranchWhenLiteralBranchDoesNotMatch() {
+    void templateTriesParameterAfterLiteral() {
         Router router = router(
                 route("literal").paths("/a/b/c"),
                 route("literal-template").paths("/a/b/{x}/d"),
@@ -256,7 +256,7 @@ class RouterPathTest {
     }
 
     @Test
-    void pathWithoutLeadingSlashMatchesOnlyRegexOrPathlessRoutes() {
+    void relativePathSkipsPrefixes() {
         Router router = router(route("all").paths("/"), route("star").paths("~^\\*$"));
 
         assertThat(matchedName(router, "*")).isEqualTo("star");

@@ -213,4 +213,32 @@ class RouterRankingTest {
 
         assertThat(winner).isNull();
     }
+
+    @Test
+    void pathExampleOfTheUserGuide() {
+        TestRoute[] routes = {
+            route("health").paths("=/health"),
+            route("pet").paths("/pets/{id}"),
+            route("pets").paths("/pets"),
+            route("api").paths("/")};
+
+        assertThat(winner(get("/health"), routes)).isEqualTo("health");
+        assertThat(winner(get("/pets/42"), routes)).isEqualTo("pet");
+        assertThat(winner(get("/pets/42/toys"), routes)).isEqualTo("pets");
+        assertThat(winner(get("/pets"), routes)).isEqualTo("pets");
+        assertThat(winner(get("/petshop"), routes)).isEqualTo("api");
+    }
+
+    @Test
+    void conditionExampleOfTheUserGuide() {
+        TestRoute[] routes = {
+            route("orders-write").paths("/orders").methods("POST", "PUT"),
+            route("orders-beta").paths("/orders").header("X-Channel", "beta"),
+            route("orders").paths("/orders")};
+
+        assertThat(winner(request("POST", null, "/orders"), routes)).isEqualTo("orders-write");
+        assertThat(winner(request("POST", null, "/orders").header("X-Channel", "beta"), routes))
+                .isEqualTo("orders-beta");
+        assertThat(winner(request("GET", null, "/orders"), routes)).isEqualTo("orders");
+    }
 }

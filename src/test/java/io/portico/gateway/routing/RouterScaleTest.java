@@ -124,7 +124,7 @@ class RouterScaleTest {
     }
 
     @Test
-    void hostBoundRoutesDoNotLeakToOtherHosts() {
+    void hostRoutesIgnoreOtherHosts() {
         assertThat(name(request("GET", "unknown.example.com", "/common"))).isEqualTo("fallback");
         assertThat(name(request("GET", "t5.example.net", "/x"))).isEqualTo("fallback");
     }
