@@ -76,8 +76,7 @@ final class PathPattern {
         boolean trailingSlash = path.endsWith("/");
         String body = trailingSlash ? path.substring(0, path.length() - 1) : path;
         String[] segments = body.isEmpty() ? new String[0] : body.substring(1).split("/", -1);
-        return new PathPattern(Kind.PREFIX, path, path, segments, new String[segments.length], trailingSlash,
-                null, List.of());
+        return new PathPattern(Kind.PREFIX, path, path, segments, null, trailingSlash, null, List.of());
     }
 
     private static PathPattern template(String path) {
@@ -93,8 +92,11 @@ final class PathPattern {
                 names[i] = segment.substring(1, segment.length() - 1);
                 segments[i] = null;
                 leadingLiterals = false;
-                if (names[i].isEmpty() || !seen.add(names[i])) {
-                    throw new IllegalArgumentException("template '" + path + "' has an empty or repeated parameter");
+                if (names[i].isEmpty()) {
+                    throw new IllegalArgumentException("template '" + path + "' has a parameter without a name");
+                }
+                if (!seen.add(names[i])) {
+                    throw new IllegalArgumentException("template '" + path + "' repeats the parameter " + segment);
                 }
             } else if (segment.indexOf('{') >= 0 || segment.indexOf('}') >= 0) {
                 throw new IllegalArgumentException("template '" + path

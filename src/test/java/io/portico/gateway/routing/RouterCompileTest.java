@@ -41,7 +41,12 @@ class RouterCompileTest {
 
     @Test
     void repeatedParameterIsRejected() {
-        assertRejected(route("bad").paths("/a/{id}/b/{id}"), "repeated parameter");
+        assertRejected(route("bad").paths("/a/{id}/b/{id}"), "repeats the parameter {id}");
+    }
+
+    @Test
+    void unnamedParameterIsRejected() {
+        assertRejected(route("bad").paths("/a/{}"), "parameter without a name");
     }
 
     @Test
