@@ -2,6 +2,7 @@ package io.portico.config;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -15,8 +16,13 @@ import java.util.regex.PatternSyntaxException;
  * <p>Path syntax: {@code =/health} matches exactly, {@code /pets/{id}} is a template whose {@code {name}}
  * matches one non-empty segment, {@code ~^/v[0-9]+/} is a regular expression searched in the path, and any
  * other path such as {@code /api} is a prefix matched on segment boundaries ({@code /api} and {@code /api/x},
- * never {@code /apix}). Header and query values are exact unless they start with {@code ~} (a regular
- * expression that must match the whole value) or are {@code *} (present with any value).
+ * never {@code /apix}). A template matches the whole path, and each parameter fills a whole segment under a
+ * name used once in that path. A prefix written with a trailing slash ({@code /api/}) requires that slash
+ * ({@code /api/} and {@code /api/x}, not {@code /api}), so the prefix {@code /} matches every path. A host
+ * {@code *.example.com} matches sub-domains at any depth ({@code a.example.com}, {@code a.b.example.com}) but
+ * not {@code example.com} itself. Header and query values are exact unless they start with {@code ~} (a
+ * regular expression that must match the whole value) or are {@code *} (present with any value). When several
+ * routes match a request, the order is the one described in {@code docs/routing.md}.
  *
  * @param hosts host names, exact or with a leading {@code *.} wildcard; any host when empty
  * @param paths path patterns; any path when empty
@@ -124,8 +130,23 @@ public record RouteSpec(
             errors.add(field, "must start with '/', '=/' (exact) or '~' (regular expression)");
         } else if (path.contains("{")) {
             String rest = TEMPLATE_PARAM.matcher(path).replaceAll("");
-            errors.check(!rest.contains("{") && !rest.contains("}"), field,
-                    "template parameters must look like {name} with letters, digits or '_'");
+            if (rest.contains("{") || rest.contains("}")) {
+                errors.add(field, "template parameters must look like {name} with letters, digits or '_'");
+            } else {
+                validateTemplateSegments(errors, field, path);
+            }
+        }
+    }
+
+    private static void validateTemplateSegments(Errors errors, String field, String path) {
+        Set<String> names = new HashSet<>();
+        for (String segment : path.substring(1).split("/", -1)) {
+            if (TEMPLATE_PARAM.matcher(segment).matches()) {
+                errors.check(names.add(segment), field, "template parameter " + segment + " is used twice");
+            } else if (segment.contains("{")) {
+                errors.add(field, "a template parameter must be a whole segment, as in /pets/{id}, not '"
+                        + segment + "'");
+            }
         }
     }
 

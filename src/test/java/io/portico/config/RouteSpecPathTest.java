@@ -1,0 +1,48 @@
+package io.portico.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class RouteSpecPathTest {
+
+    private static List<FieldError> errorsFor(String path) {
+        RouteSpec route = new RouteSpec("r", null, List.of(path), null, null, null, null, "backend", null, null, null,
+                null, null, null, null);
+        Errors errors = new Errors();
+        route.validate(errors);
+        return errors.list();
+    }
+
+    @Test
+    void templateWithWholeSegmentParametersIsValid() {
+        assertThat(errorsFor("/users/{user}/repos/{repo_name}")).isEmpty();
+    }
+
+    @Test
+    void parameterInsideSegmentIsRejected() {
+        assertThat(errorsFor("/files/{name}.json")).singleElement().satisfies(error -> {
+            assertThat(error.field()).isEqualTo("paths[0]");
+            assertThat(error.message()).contains("whole segment").contains("{name}.json");
+        });
+    }
+
+    @Test
+    void twoParametersInOneSegmentAreRejected() {
+        assertThat(errorsFor("/{a}{b}")).singleElement()
+                .satisfies(error -> assertThat(error.message()).contains("whole segment"));
+    }
+
+    @Test
+    void repeatedParameterIsRejected() {
+        assertThat(errorsFor("/a/{id}/b/{id}")).singleElement()
+                .satisfies(error -> assertThat(error.message()).contains("{id} is used twice"));
+    }
+
+    @Test
+    void malformedParameterIsReportedOnce() {
+        assertThat(errorsFor("/a/{1x}")).singleElement()
+                .satisfies(error -> assertThat(error.message()).contains("must look like {name}"));
+    }
+}
