@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
 /**
  * One certificate and key file pair from the node settings, with the certificate last loaded from it.
  *
- * <p>A reload reads both files and compares their content with what was last loaded, so it sees a change even when
+ * <p>A reload reads both files and compares their content with what was last loaded, so it detects a change even when
  * the modification time stays the same (two writes within the file system's time resolution, or a symbolic link
  * switched to another file as Kubernetes does for mounted secrets), and a file that was only touched is not parsed
  * again. Methods other than {@link #certificate()} are called from one thread at a time.

@@ -40,7 +40,8 @@ final class PemKeys {
     /**
      * Decodes the one private key in {@code pem}; other blocks, such as {@code EC PARAMETERS}, are skipped.
      *
-     * @throws IllegalArgumentException when the text holds no key, several keys, an encrypted key or a malformed one
+     * @throws IllegalArgumentException when the text contains no key, several keys, an encrypted key or a malformed
+     *     one
      */
     static PrivateKey privateKey(String pem) {
         List<PemBlock> keys = new ArrayList<>();

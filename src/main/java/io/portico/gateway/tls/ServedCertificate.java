@@ -75,9 +75,9 @@ record ServedCertificate(String source, List<X509Certificate> chain, PrivateKey 
     }
 
     /**
-     * Returns whether a handshake asking for {@code keyType} can use this certificate's key. The JDK passes the
-     * key algorithm ({@code RSA}, {@code EC}, {@code EdDSA}, {@code RSASSA-PSS}), in TLS 1.2 sometimes followed by
-     * {@code _} and the issuer's signature algorithm, which is not checked here.
+     * Returns whether a handshake that requests {@code keyType}, a key algorithm such as {@code RSA} or {@code EC},
+     * can use this certificate's key. A suffix after {@code _}, such as in {@code EC_RSA}, names the issuer's
+     * signature algorithm. The JDK's SunX509 key manager splits key types the same way, and the suffix is ignored.
      */
     boolean supports(String keyType) {
         int separator = keyType.indexOf('_');

@@ -25,10 +25,13 @@ import org.slf4j.LoggerFactory;
  * Vert.x options that carry them.
  *
  * <p>Certificates come from two places: the certificate and key files in the node settings, and the certificates
- * in the configuration store. A client's SNI host name selects among all of them as {@link SniKeyManager}
- * describes, file certificates first in configured order, then store certificates by name. The default
- * certificate, served to clients that send no SNI name or one no certificate covers, is the first file certificate,
- * or when no file is configured, the store certificate whose name sorts first.
+ * in the configuration store. They are ordered file certificates first, in configured order, then store
+ * certificates by name. A client's SNI host name selects the first certificate with that exact DNS subject
+ * alternative name, else the first with a wildcard name covering it ({@code *.example.com} covers one label), else
+ * the default certificate. The default certificate, also served to clients that send no SNI name, is the first file
+ * certificate, or when no file is configured, the store certificate whose name sorts first. Among certificates for
+ * the same name, the first with a key type the handshake supports wins, so an RSA and an EC certificate can share
+ * a name.
  *
  * <p>The listener accepts TLS 1.2 and TLS 1.3 only, and offers {@code h2} and {@code http/1.1} through ALPN.
  *
@@ -63,8 +66,8 @@ public final class ServerTls {
      * Reads and checks the certificate files of {@code settings}. It reads files, so call it at startup or on a
      * worker thread, not on an event loop.
      *
-     * @throws IllegalArgumentException when a certificate or key file cannot be read, is invalid, or the key does
-     *     not match the certificate; the message names the file and the problem
+     * @throws IllegalArgumentException when a certificate or key file cannot be read or is invalid, or when a key
+     *     does not match its certificate. The message names the file and the problem.
      */
     public ServerTls(Vertx vertx, NodeConfig.HttpsListener settings) {
         this.vertx = Objects.requireNonNull(vertx, "vertx");
@@ -152,7 +155,7 @@ public final class ServerTls {
         scheduleCheck();
     }
 
-    /** Stops checking the certificate files; a check already running finishes and is the last. */
+    /** Stops checking the certificate files. A check already running finishes, and no other check starts. */
     public void stop() {
         stopped = true;
         long id = timerId;
@@ -162,21 +165,22 @@ public final class ServerTls {
     }
 
     private void scheduleCheck() {
-        timerId = vertx.setTimer(Math.max(1, reloadInterval.toMillis()), id -> vertx.executeBlocking(() -> {
-            checkFiles();
-            return null;
-        }, false).onComplete(done -> {
-            if (done.failed()) {
-                LOG.warn("Checking the HTTPS certificate files failed; the next check runs after {}",
-                        reloadInterval, done.cause());
-            }
+        timerId = vertx.setTimer(Math.max(1, reloadInterval.toMillis()), id -> {
             if (!stopped) {
-                scheduleCheck();
+                vertx.executeBlocking(this::checkFiles, false).onComplete(done -> {
+                    if (done.failed()) {
+                        LOG.warn("Checking the HTTPS certificate files failed; the next check runs after {}",
+                                reloadInterval, done.cause());
+                    }
+                    if (!stopped) {
+                        scheduleCheck();
+                    }
+                });
             }
-        }));
+        });
     }
 
-    private void checkFiles() {
+    private Void checkFiles() {
         boolean changed = false;
         for (FileCertificate file : files) {
             changed |= file.reload();
@@ -186,6 +190,7 @@ public final class ServerTls {
                 rebuild();
             }
         }
+        return null;
     }
 
     /** Builds SSL options for the current certificates and passes them to the listeners. Requires the lock. */

@@ -23,11 +23,12 @@ import javax.net.ssl.X509ExtendedKeyManager;
  *
  * <p>The candidates for a host name are the certificates with that exact DNS subject alternative name; when there
  * are none, the certificates with a wildcard name {@code *.parent} where {@code parent} is the host name without
- * its first label; when there are none either, or the client sent no name, the default certificate, which is the
- * first in the list given to the constructor. A wildcard covers exactly one label, as RFC 6125 section 6.4.3
- * describes: {@code *.example.com} matches {@code a.example.com} but neither {@code example.com} nor
- * {@code a.b.example.com}. Among the candidates, the first whose key type the handshake asks for is chosen.
- * Names are compared case-insensitively. The subject common name is not used, as clients have stopped reading it.
+ * its first label. When there are none either, or the client sent no name, the only candidate is the default
+ * certificate, which is the first in the list given to the constructor. A wildcard covers exactly one label:
+ * {@code *.example.com} matches {@code a.example.com} but neither {@code example.com} nor
+ * {@code a.b.example.com}. Among the candidates, the first with a key type that the handshake requests is chosen.
+ * Names are compared case-insensitively. The subject common name is not matched, so every name a certificate
+ * serves must be one of its subject alternative names.
  *
  * <p>Reading the name from the handshake session works with the JDK's TLS engine, which Vert.x uses unless
  * OpenSSL is configured.

@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The certificates from the configuration store, sorted by name. Only certificates that are new or changed since
- * the previous update are parsed. An invalid certificate is logged once per content; while it stays invalid, the
+ * the previous update are parsed. An invalid certificate is logged once per content. While it stays invalid, the
  * version loaded before under the same name is still served, or nothing when there was none. Not thread-safe.
  */
 final class StoreCertificates {

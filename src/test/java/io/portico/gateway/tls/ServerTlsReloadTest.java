@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
@@ -84,7 +85,7 @@ class ServerTlsReloadTest {
     @Test
     void corruptCertificateKeepsPreviousAndLogsOnce() throws Exception {
         try (LogCapture logs = new LogCapture()) {
-            Files.writeString(certificateFile, "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n");
+            replace(certificateFile, "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n");
 
             awaitWarnings(logs, 1);
             sleepIntervals(5);
@@ -101,7 +102,7 @@ class ServerTlsReloadTest {
     void mismatchedKeyKeepsPreviousAndLogsOnce() throws Exception {
         TestCertificate other = TestCertificate.ec("other", "reload.example.test");
         try (LogCapture logs = new LogCapture()) {
-            Files.writeString(keyFile, other.keyPem());
+            replace(keyFile, other.keyPem());
 
             awaitWarnings(logs, 1);
             sleepIntervals(5);
@@ -117,7 +118,7 @@ class ServerTlsReloadTest {
     void fixedFilesLoadAfterFailure() throws Exception {
         TestCertificate second = TestCertificate.ec("second", "reload.example.test");
         try (LogCapture logs = new LogCapture()) {
-            Files.writeString(certificateFile, "garbage");
+            replace(certificateFile, "garbage");
             awaitWarnings(logs, 1);
 
             second.write(certificateFile, keyFile);
@@ -162,6 +163,12 @@ class ServerTlsReloadTest {
         assertThatThrownBy(() -> new ServerTls(vertx, settings))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("certificate file " + badCertificate);
+    }
+
+    /** Replaces a file's content in one rename, so a reload never reads it half written. */
+    private void replace(Path file, String content) throws IOException {
+        Path temporary = Files.writeString(directory.resolve(file.getFileName() + ".new"), content);
+        Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     private SSLSocket connect() throws IOException {

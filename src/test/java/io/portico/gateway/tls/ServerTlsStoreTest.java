@@ -114,7 +114,7 @@ class ServerTlsStoreTest {
     }
 
     @Test
-    void invalidStoreCertificateKeepsPreviousVersionAndLogsOnce() throws Exception {
+    void invalidStoreCertificateKeepsPrevious() throws Exception {
         ServerTls tls = new ServerTls(vertx, NO_FILES);
         tls.updateStoreCertificates(List.of(spec("alpha", ALPHA)));
         server = HttpsTestServer.start(vertx, tls);
@@ -160,6 +160,17 @@ class ServerTlsStoreTest {
     }
 
     @Test
+    void emptyListenerServesAddedCertificate() throws Exception {
+        ServerTls tls = new ServerTls(vertx, NO_FILES);
+        server = HttpsTestServer.start(vertx, tls);
+        assertThatThrownBy(() -> servedSerial("alpha.example.test")).isInstanceOf(SSLException.class);
+
+        tls.updateStoreCertificates(List.of(spec("alpha", ALPHA)));
+
+        assertThat(awaitServedSerial("alpha.example.test", ALPHA.serial())).isEqualTo(ALPHA.serial());
+    }
+
+    @Test
     void nullCertificatesRejected() {
         ServerTls tls = new ServerTls(vertx, NO_FILES);
 
@@ -174,15 +185,26 @@ class ServerTlsStoreTest {
         return TlsProbe.handshake(server.port(), serverName).certificate().getSerialNumber();
     }
 
-    /** Connects until a new connection gets {@code expected} or the wait ends; returns the last serial seen. */
+    /**
+     * Connects until a new connection gets {@code expected} or the wait ends, and returns the last serial seen:
+     * null when the last handshake failed.
+     */
     private BigInteger awaitServedSerial(String serverName, BigInteger expected) throws Exception {
         Instant deadline = Instant.now().plus(WAIT);
-        BigInteger serial = servedSerial(serverName);
-        while (!serial.equals(expected) && Instant.now().isBefore(deadline)) {
+        BigInteger serial = servedSerialOrNull(serverName);
+        while (!expected.equals(serial) && Instant.now().isBefore(deadline)) {
             Thread.sleep(50);
-            serial = servedSerial(serverName);
+            serial = servedSerialOrNull(serverName);
         }
         return serial;
+    }
+
+    private BigInteger servedSerialOrNull(String serverName) throws IOException {
+        try {
+            return servedSerial(serverName);
+        } catch (SSLException e) {
+            return null;
+        }
     }
 
     private boolean awaitHandshakeFailure(String serverName) throws Exception {
