@@ -45,8 +45,9 @@ final class ActiveHealthChecker implements AutoCloseable {
         this.client = requireNonNull(client, "client");
     }
 
-    /** Starts probing: a first round right away, then one each {@code interval}. */
+    /** Claims the group's targets and starts probing: a first round right away, then one each {@code interval}. */
     void start() {
+        group.targets().forEach(target -> target.claimActiveChecks(this));
         long interval = Math.max(1, spec.interval().toMillis());
         timerId = vertx.setPeriodic(1, interval, id -> probeAll());
         LOG.debug("Active health checks of service '{}' started: GET {} every {} ms", group.name(), spec.path(),
@@ -80,8 +81,8 @@ final class ActiveHealthChecker implements AutoCloseable {
                 .setTimeout(spec.timeout().toMillis())
                 .putHeader("User-Agent", "portico-health-check");
         client.request(options)
-                .compose(request -> request.send())
-                .compose(response -> response.body().map(body -> response))
+                .compose(request -> request.send()
+                        .compose(response -> response.body().map(body -> response)))
                 .onComplete(result -> {
                     running.remove(target);
                     if (!closed) {
@@ -93,11 +94,11 @@ final class ActiveHealthChecker implements AutoCloseable {
     private void record(TargetState target, AsyncResult<HttpClientResponse> result) {
         if (result.failed()) {
             Throwable cause = result.cause();
-            target.onActiveCheck(false, Outcome.of(cause).kind() + ": " + cause.getMessage(), spec);
+            target.onActiveCheck(this, false, Outcome.of(cause).kind() + ": " + cause.getMessage(), spec);
             return;
         }
         int status = result.result().statusCode();
-        target.onActiveCheck(isHealthy(status), "status " + status, spec);
+        target.onActiveCheck(this, isHealthy(status), "status " + status, spec);
     }
 
     private boolean isHealthy(int status) {

@@ -16,8 +16,8 @@ import org.slf4j.LoggerFactory;
  * The live state of one upstream target of one service: requests in flight, health and smoothed latency.
  *
  * <p>{@link Upstreams} keeps the same instance for as long as the service lists a target with this address, so a
- * configuration change does not reset health or latency. All methods are thread-safe and lock-free, except the
- * latency update, which holds a private lock for a few arithmetic operations.
+ * configuration change does not reset health or latency. All methods are thread-safe. Selection and request
+ * accounting are lock-free; latency updates and active check results hold a private lock for a few operations.
  *
  * <h2>Health</h2>
  * A target is {@link #healthy()} when neither check has taken it out:
@@ -68,9 +68,11 @@ public final class TargetState {
     private final AtomicInteger consecutiveFailures = new AtomicInteger();
     private final AtomicLong ejectedUntil = new AtomicLong(NOT_EJECTED);
 
+    private final Object activeLock = new Object();
     private volatile boolean activeDown;
-    private final AtomicInteger activeSuccesses = new AtomicInteger();
-    private final AtomicInteger activeFailures = new AtomicInteger();
+    private Object activeChecker;
+    private int activeSuccesses;
+    private int activeFailures;
 
     private final Object latencyLock = new Object();
     private volatile double ewma;
@@ -213,30 +215,48 @@ public final class TargetState {
         }
     }
 
-    /** Forgets the active health state, for a configuration without active checks. */
-    void clearActive() {
-        activeDown = false;
-        activeSuccesses.set(0);
-        activeFailures.set(0);
+    /**
+     * Makes {@code checker} the only source of active health results, keeping the current state, so a checker
+     * replaced by a configuration change can no longer report.
+     */
+    void claimActiveChecks(Object checker) {
+        synchronized (activeLock) {
+            activeChecker = checker;
+        }
     }
 
-    /** Records one active health probe; called by the {@link ActiveHealthChecker} only. */
-    void onActiveCheck(boolean success, String detail, ServiceSpec.Active spec) {
-        if (success) {
-            activeFailures.set(0);
-            int successes = activeSuccesses.incrementAndGet();
-            if (activeDown && successes >= spec.healthyThreshold()) {
-                activeDown = false;
-                LOG.info("Upstream target {} of service '{}' is healthy again: {} consecutive active health checks "
-                        + "succeeded", address, service, successes);
+    /** Forgets the active health state and ignores all checkers, for a configuration without active checks. */
+    void clearActive() {
+        synchronized (activeLock) {
+            activeChecker = null;
+            activeDown = false;
+            activeSuccesses = 0;
+            activeFailures = 0;
+        }
+    }
+
+    /** Records one active health probe of {@code checker}; ignored unless it holds the claim. */
+    void onActiveCheck(Object checker, boolean success, String detail, ServiceSpec.Active spec) {
+        synchronized (activeLock) {
+            if (checker != activeChecker) {
+                return;
             }
-        } else {
-            activeSuccesses.set(0);
-            int failed = activeFailures.incrementAndGet();
-            if (!activeDown && failed >= spec.unhealthyThreshold()) {
-                activeDown = true;
-                LOG.warn("Upstream target {} of service '{}' marked unhealthy: {} consecutive active health checks "
-                        + "of {} failed, last: {}", address, service, failed, spec.path(), detail);
+            if (success) {
+                activeFailures = 0;
+                activeSuccesses++;
+                if (activeDown && activeSuccesses >= spec.healthyThreshold()) {
+                    activeDown = false;
+                    LOG.info("Upstream target {} of service '{}' is healthy again: {} consecutive active health "
+                            + "checks succeeded", address, service, activeSuccesses);
+                }
+            } else {
+                activeSuccesses = 0;
+                activeFailures++;
+                if (!activeDown && activeFailures >= spec.unhealthyThreshold()) {
+                    activeDown = true;
+                    LOG.warn("Upstream target {} of service '{}' marked unhealthy: {} consecutive active health "
+                            + "checks of {} failed, last: {}", address, service, activeFailures, spec.path(), detail);
+                }
             }
         }
     }

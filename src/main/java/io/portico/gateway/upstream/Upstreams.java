@@ -82,8 +82,14 @@ public final class Upstreams implements AutoCloseable {
         entries = Map.copyOf(next);
         previous.forEach((name, old) -> retire(old, next.get(name)));
         next.forEach((name, entry) -> {
-            if (entry != previous.get(name) && entry.checker != null) {
+            if (entry == previous.get(name)) {
+                return;
+            }
+            // After retire(), so no probe of a replaced checker can mark a target down again.
+            if (entry.checker != null) {
                 entry.checker.start();
+            } else {
+                entry.group.targets().forEach(TargetState::clearActive);
             }
         });
     }
@@ -121,8 +127,6 @@ public final class Upstreams implements AutoCloseable {
         ActiveHealthChecker checker = null;
         if (spec.healthCheck().active() != null) {
             checker = new ActiveHealthChecker(vertx, group, UpstreamClients.create(vertx, name, spec, 1));
-        } else {
-            targets.forEach(TargetState::clearActive);
         }
         LOG.debug("Upstream service '{}' configured: {} targets, {}{}", name, targets.size(),
                 spec.loadBalancing().algorithm(), reuseClient ? ", connections kept" : "");

@@ -110,11 +110,15 @@ final class UpstreamTestSupport {
         return outcome;
     }
 
-    /** Sends GET {@code uri} to {@code target} through the group's client and reads the whole body. */
+    /**
+     * Sends GET {@code uri} to {@code target} through the group's client and reads the whole body. The callbacks
+     * are nested because, called from a thread outside Vert.x, a chained {@code compose(send).compose(body)} can
+     * attach the body handler after the response ended and then never complete.
+     */
     static Future<HttpClientResponse> send(UpstreamGroup group, TargetState target, String uri) {
         return group.client().request(group.requestOptions(target).setMethod(HttpMethod.GET).setURI(uri))
-                .compose(request -> request.send())
-                .compose(response -> response.body().map(body -> response));
+                .compose(request -> request.send()
+                        .compose(response -> response.body().map(body -> response)));
     }
 
     /** Returns a builder for a service named {@code name}. */
