@@ -9,9 +9,9 @@ import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,9 +22,8 @@ import org.slf4j.LoggerFactory;
  * <p>The probes use a client of their own, with one connection per target but the group's protocol, TLS and
  * connect timeout, so they neither queue behind nor take connections from proxied traffic. A probe succeeds
  * when a response with a status in {@code healthyStatuses} (200-399 when absent) arrives, body included, within
- * {@code timeout}. A target whose previous probe is still running is skipped for that round.
- *
- * <p>The timer and all probe callbacks run on one event loop, so the set of running probes needs no locking.
+ * {@code timeout}, which bounds both the wait for a connection and the silence while waiting for the response.
+ * A target whose previous probe is still running is skipped for that round.
  */
 final class ActiveHealthChecker implements AutoCloseable {
 
@@ -34,7 +33,7 @@ final class ActiveHealthChecker implements AutoCloseable {
     private final UpstreamGroup group;
     private final ServiceSpec.Active spec;
     private final HttpClientAgent client;
-    private final Set<TargetState> running = new HashSet<>();
+    private final Set<TargetState> running = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
     private volatile long timerId = -1;
 
@@ -78,7 +77,8 @@ final class ActiveHealthChecker implements AutoCloseable {
         RequestOptions options = group.requestOptions(target)
                 .setMethod(HttpMethod.GET)
                 .setURI(spec.path())
-                .setTimeout(spec.timeout().toMillis())
+                .setConnectTimeout(spec.timeout().toMillis())
+                .setIdleTimeout(spec.timeout().toMillis())
                 .putHeader("User-Agent", "portico-health-check");
         client.request(options)
                 .compose(request -> request.send()

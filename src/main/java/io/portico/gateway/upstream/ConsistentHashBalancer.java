@@ -76,11 +76,11 @@ final class ConsistentHashBalancer implements LoadBalancer {
 
     /** Returns the ring as sorted (point, owner index) pairs. */
     private List<long[]> buildRing() {
-        long wanted = 0;
+        long unscaledSize = 0;
         for (int weight : weights) {
-            wanted += pointsFor(weight, 1.0);
+            unscaledSize += pointsFor(weight, 1.0);
         }
-        double scale = wanted > MAX_RING_SIZE ? (double) MAX_RING_SIZE / wanted : 1.0;
+        double scale = unscaledSize > MAX_RING_SIZE ? (double) MAX_RING_SIZE / unscaledSize : 1.0;
         List<long[]> ring = new ArrayList<>();
         for (int i = 0; i < targets.length; i++) {
             int count = pointsFor(weights[i], scale);
@@ -115,7 +115,7 @@ final class ConsistentHashBalancer implements LoadBalancer {
         return hash;
     }
 
-    /** Where the hash key of a request comes from. */
+    /** Source of a request's hash key: {@code client-ip}, {@code consumer} or a header. */
     private record KeySource(String kind, String headerName) {
 
         static KeySource parse(String hashOn) {

@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * target stops attracting traffic once requests queue on it. The latency is the target's EWMA, halved for every
  * 10 seconds without a sample (see {@link TargetState}), so a target avoided for being slow is retried now and then.
  *
- * <p>A target without a latency sample yet (new, or never answered) is chosen as soon as it has no request in
+ * <p>A target without a latency sample yet (new, or never responded) is chosen as soon as it has no request in
  * flight, so new targets get probed. While its first request is in flight it is costed with the slowest known
  * latency among the eligible targets, so it is not flooded before that request returns. Ties rotate like
  * {@link LeastConnectionsBalancer}.

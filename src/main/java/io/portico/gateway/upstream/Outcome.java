@@ -7,7 +7,7 @@ import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLException;
 
 /**
- * How one exchange with an upstream target ended, as reported to {@link TargetState#onRequestEnd}.
+ * Result of one exchange with an upstream target, as reported to {@link TargetState#onRequestEnd}.
  *
  * <p>A {@link Kind#RESPONSE} counts as a passive health failure only when its status is listed in the service's
  * {@code healthCheck.passive.failureStatuses}. {@link Kind#CONNECT_FAILURE}, {@link Kind#CONNECTION_ERROR} and
@@ -23,17 +23,17 @@ public record Outcome(Kind kind, int status) {
     public static final Outcome CONNECT_FAILURE = new Outcome(Kind.CONNECT_FAILURE, 0);
     /** The connection broke after it was established: reset, closed early, or an HTTP/2 stream reset. */
     public static final Outcome CONNECTION_ERROR = new Outcome(Kind.CONNECTION_ERROR, 0);
-    /** The target did not answer within the read or total timeout. */
+    /** The target did not respond within the read or total timeout. */
     public static final Outcome TIMEOUT = new Outcome(Kind.TIMEOUT, 0);
     /**
      * No pooled connection to the target became free in time, because all of them were busy, so the request was
-     * never sent. It says nothing about the target's health, and any method may be retried on another target.
+     * never sent. This is no evidence about the target's health, and any method may be retried on another target.
      */
     public static final Outcome NO_CONNECTION = new Outcome(Kind.NO_CONNECTION, 0);
     /** The exchange was abandoned for a reason unrelated to the target, for example the client disconnected. */
     public static final Outcome CANCELLED = new Outcome(Kind.CANCELLED, 0);
 
-    /** What ended an exchange. */
+    /** Kind of event that ended an exchange. */
     public enum Kind {
         RESPONSE,
         CONNECT_FAILURE,

@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
  * A target is {@link #healthy()} when neither check has taken it out:
  * <ul>
  *   <li>Passive: {@code unhealthyThreshold} consecutive failed exchanges (see {@link Outcome}) eject the target for
- *       {@code recovery}. After that it is half-open: it receives one request at a time, and the first outcome
- *       decides. A success puts it back in rotation, a failure ejects it for another {@code recovery}.</li>
+ *       {@code recovery}. After that it is half-open: it is selected only while no request to it is in flight,
+ *       and the first outcome decides. A success puts it back in rotation, a failure ejects it for another
+ *       {@code recovery}.</li>
  *   <li>Active: the {@link ActiveHealthChecker} marks it down after {@code unhealthyThreshold} consecutive failed
  *       probes and up after {@code healthyThreshold} consecutive successful ones. A new target starts up.</li>
  * </ul>
@@ -95,6 +96,11 @@ public final class TargetState {
         return host;
     }
 
+    /** Returns the host as written in a URI or {@code Host} header: an IPv6 address in brackets. */
+    public String uriHost() {
+        return host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
+    }
+
     /** Returns the target's port. */
     public int port() {
         return port;
@@ -125,7 +131,7 @@ public final class TargetState {
         return requests.sum();
     }
 
-    /** Returns the number of exchanges that ended in a passive health failure. */
+    /** Returns the number of exchanges that ended in a failure, counted with or without a passive check. */
     public long failures() {
         return failures.sum();
     }
@@ -235,7 +241,7 @@ public final class TargetState {
         }
     }
 
-    /** Records one active health probe of {@code checker}; ignored unless it holds the claim. */
+    /** Records one active health probe of {@code checker}, unless another checker claimed this target since. */
     void onActiveCheck(Object checker, boolean success, String detail, ServiceSpec.Active spec) {
         synchronized (activeLock) {
             if (checker != activeChecker) {

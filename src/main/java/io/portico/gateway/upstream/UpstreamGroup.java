@@ -18,7 +18,7 @@ import java.util.List;
  * UpstreamGroup group = upstreams.group(serviceName);        // null: unknown service, look up again to retry
  * group.retryBudget().onRequest();                            // once per client request
  * List<TargetState> tried = new ArrayList<>();
- * TargetState target = group.select(ctx, tried);              // null: no healthy target, answer 503
+ * TargetState target = group.select(ctx, tried);              // null: no healthy target, respond with 503
  * target.onRequestStart();
  * long start = System.nanoTime();
  * group.client().request(group.requestOptions(target).setMethod(method).setURI(uri))
@@ -113,7 +113,8 @@ public final class UpstreamGroup {
      * connect failure surfaces as {@link Outcome#CONNECT_FAILURE}. The longer wait ends only when every pooled
      * connection stays busy, and surfaces as {@link Outcome#NO_CONNECTION}.
      *
-     * <p>The options' host is {@code tls.serverName} when set and the target host otherwise. It is the TLS SNI
+     * <p>The options' host is {@code tls.serverName} when set and the target host otherwise, in brackets for an IPv6
+     * address. It is the TLS SNI
      * and verification name, part of the connection pool key, and the default {@code Host} header. To send another
      * {@code Host}, call {@code HttpClientRequest.authority(...)} rather than changing the host here, which would
      * open a separate pool per value.
@@ -121,7 +122,7 @@ public final class UpstreamGroup {
     public RequestOptions requestOptions(TargetState target) {
         return new RequestOptions()
                 .setServer(target.socketAddress())
-                .setHost(serverName != null ? serverName : target.host())
+                .setHost(serverName != null ? serverName : target.uriHost())
                 .setPort(target.port())
                 .setSsl(ssl)
                 .setConnectTimeout(connectionWaitMillis)

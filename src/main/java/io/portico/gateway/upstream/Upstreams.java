@@ -73,8 +73,9 @@ public final class Upstreams implements AutoCloseable {
         Map<String, Entry> previous = entries;
         Map<String, Entry> next = new HashMap<>();
         services.forEach((name, spec) -> {
-            Entry kept = previous.get(name);
-            Entry entry = kept != null && kept.group.spec().equals(spec) ? kept : build(name, spec, kept);
+            Entry current = previous.get(name);
+            boolean unchanged = current != null && current.group.spec().equals(spec);
+            Entry entry = unchanged ? current : build(name, spec, current);
             if (entry != null) {
                 next.put(name, entry);
             }
@@ -94,7 +95,10 @@ public final class Upstreams implements AutoCloseable {
         });
     }
 
-    /** Stops all health checks and closes all clients at once, failing their in-flight requests. */
+    /**
+     * Stops all health checks and starts closing all clients at once, which fails their in-flight requests.
+     * Returns without waiting for the connections to close.
+     */
     @Override
     public synchronized void close() {
         closed = true;

@@ -163,7 +163,7 @@ class HealthCheckTest {
     @Test
     void passiveEjectsTargetThatTimesOut() {
         HttpServer silent = start(request -> {
-            // Never answers; the read timeout ends the exchange.
+            // Never responds, so the read timeout ends the exchange.
         });
         UpstreamGroup group = configure(service("silent").target(silent).passive(passive(1))
                 .timeouts(new ServiceSpec.Timeouts(null, Duration.ofMillis(200), null)));
@@ -176,15 +176,15 @@ class HealthCheckTest {
 
     @Test
     void waitForBusyPoolIsNotATargetFailure() {
-        List<HttpServerRequest> held = new ArrayList<>();
-        HttpServer server = start(held::add);
+        List<HttpServerRequest> heldRequests = new ArrayList<>();
+        HttpServer server = start(heldRequests::add);
         UpstreamGroup group = configure(service("busy").target(server).passive(passive(1))
                 .timeouts(new ServiceSpec.Timeouts(Duration.ofMillis(100), null, null))
                 .pool(new ServiceSpec.Pool(1, null, null)));
         TargetState target = group.targets().get(0);
         target.onRequestStart();
         send(group, target, "/held");
-        eventually("the server holds the only connection's request", () -> held.size() == 1);
+        eventually("the server holds the only connection's request", () -> heldRequests.size() == 1);
 
         Outcome outcome = exchange(group, target, "/queued");
 

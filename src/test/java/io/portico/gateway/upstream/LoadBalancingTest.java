@@ -121,10 +121,10 @@ class LoadBalancingTest {
 
     @Test
     void leastConnectionsPrefersFewestInFlight() {
-        List<HttpServerRequest> held = new CopyOnWriteArrayList<>();
-        HttpServer a = start(held::add);
-        HttpServer b = start(held::add);
-        HttpServer c = start(held::add);
+        List<HttpServerRequest> heldRequests = new CopyOnWriteArrayList<>();
+        HttpServer a = start(heldRequests::add);
+        HttpServer b = start(heldRequests::add);
+        HttpServer c = start(heldRequests::add);
         UpstreamGroup group = configure(service("lc").algorithm("least-connections").target(a).target(b).target(c));
         TargetState targetA = group.targets().get(0);
         TargetState targetB = group.targets().get(1);
@@ -133,14 +133,14 @@ class LoadBalancingTest {
             target.onRequestStart();
             responses.add(send(group, target, "/slow"));
         }
-        eventually("the servers hold three requests", () -> held.size() == 3);
+        eventually("the servers hold three requests", () -> heldRequests.size() == 3);
 
         TargetState selected = group.select(SelectionContext.EMPTY, null);
 
         assertThat(selected.port()).isEqualTo(c.actualPort());
         assertThat(targetA.inFlight()).isEqualTo(2);
         assertThat(targetB.inFlight()).isEqualTo(1);
-        held.forEach(request -> request.response().end("done"));
+        heldRequests.forEach(request -> request.response().end("done"));
         responses.forEach(response -> assertThat(succeeded(response).statusCode()).isEqualTo(200));
         targetA.onRequestEnd(0, Outcome.response(200));
         targetA.onRequestEnd(0, Outcome.response(200));

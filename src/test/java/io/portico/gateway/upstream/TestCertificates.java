@@ -88,7 +88,7 @@ final class TestCertificates {
             if (names.length > 0) {
                 List<GeneralName> alternatives = new ArrayList<>();
                 for (String name : names) {
-                    boolean ip = name.matches("[0-9.]+");
+                    boolean ip = name.matches("[0-9.]+") || name.contains(":");
                     alternatives.add(new GeneralName(ip ? GeneralName.iPAddress : GeneralName.dNSName, name));
                 }
                 builder.addExtension(Extension.subjectAlternativeName, false,

@@ -58,7 +58,7 @@ final class UpstreamTestSupport {
         return succeeded(vertx.createHttpServer(options).requestHandler(handler).listen(0, "127.0.0.1"));
     }
 
-    /** Returns a handler that answers every request with {@code status} and body "ok". */
+    /** Returns a handler that responds to every request with {@code status} and body "ok". */
     static Handler<HttpServerRequest> respond(int status) {
         return request -> request.response().setStatusCode(status).end("ok");
     }
