@@ -286,6 +286,22 @@ class HealthCheckTest {
     }
 
     @Test
+    void activeCheckFailsWhenProbeTimesOut() {
+        AtomicInteger probes = new AtomicInteger();
+        HttpServer server = start(request -> {
+            // Responds to the first two probes only, then lets the probe timeout expire.
+            if (probes.incrementAndGet() <= 2) {
+                request.response().end();
+            }
+        });
+        UpstreamGroup group = configure(service("active").target(server).active(active(null)));
+        TargetState target = group.targets().get(0);
+        eventually("two probes succeeded", () -> probes.get() >= 2);
+
+        eventually("the silent target is marked down", () -> !target.healthy());
+    }
+
+    @Test
     void activeCheckUsesConfiguredHealthyStatuses() {
         HttpServer server = start(respond(200));
         UpstreamGroup group = configure(service("active").target(server).active(active(List.of(204))));

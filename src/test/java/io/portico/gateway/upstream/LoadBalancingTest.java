@@ -234,11 +234,11 @@ class LoadBalancingTest {
         Set<Integer> ports = new HashSet<>();
 
         for (int i = 0; i < 200; i++) {
-            SelectionContext one = new SelectionContext("10.0.0.1", "consumer-" + i, null);
-            SelectionContext other = new SelectionContext("10.0.0.2", "consumer-" + i, null);
-            TargetState selected = byConsumer.select(one, null);
+            SelectionContext fromFirstIp = new SelectionContext("10.0.0.1", "consumer-" + i, null);
+            SelectionContext fromSecondIp = new SelectionContext("10.0.0.2", "consumer-" + i, null);
+            TargetState selected = byConsumer.select(fromFirstIp, null);
             ports.add(selected.port());
-            assertThat(byConsumer.select(other, null)).isSameAs(selected);
+            assertThat(byConsumer.select(fromSecondIp, null)).isSameAs(selected);
             SelectionContext anonymous = new SelectionContext("10.8.0." + i, null, null);
             assertThat(byConsumer.select(anonymous, null).port()).isEqualTo(byIp.select(anonymous, null).port());
         }
