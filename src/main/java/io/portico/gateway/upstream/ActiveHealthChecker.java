@@ -1,0 +1,108 @@
+package io.portico.gateway.upstream;
+
+import static java.util.Objects.requireNonNull;
+
+import io.portico.config.ServiceSpec;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Probes every target of one group with {@code GET path} each {@code interval} and feeds the results to
+ * {@link TargetState#onActiveCheck}.
+ *
+ * <p>The probes use a client of their own, with one connection per target but the group's protocol, TLS and
+ * connect timeout, so they neither queue behind nor take connections from proxied traffic. A probe succeeds
+ * when a response with a status in {@code healthyStatuses} (200-399 when absent) arrives, body included, within
+ * {@code timeout}, which bounds both the wait for a connection and the silence while waiting for the response.
+ * A target whose previous probe is still running is skipped for that round.
+ */
+final class ActiveHealthChecker implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ActiveHealthChecker.class);
+
+    private final Vertx vertx;
+    private final UpstreamGroup group;
+    private final ServiceSpec.Active spec;
+    private final HttpClientAgent client;
+    private final Set<TargetState> running = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+    private volatile long timerId = -1;
+
+    ActiveHealthChecker(Vertx vertx, UpstreamGroup group, HttpClientAgent client) {
+        this.vertx = requireNonNull(vertx, "vertx");
+        this.group = requireNonNull(group, "group");
+        this.spec = requireNonNull(group.spec().healthCheck().active(), "group.spec().healthCheck().active()");
+        this.client = requireNonNull(client, "client");
+    }
+
+    /** Claims the group's targets and starts probing: a first round right away, then one each {@code interval}. */
+    void start() {
+        group.targets().forEach(target -> target.claimActiveChecks(this));
+        long interval = Math.max(1, spec.interval().toMillis());
+        timerId = vertx.setPeriodic(1, interval, id -> probeAll());
+        LOG.debug("Active health checks of service '{}' started: GET {} every {} ms", group.name(), spec.path(),
+                interval);
+    }
+
+    /** Stops probing and closes the probe client; results of running probes are ignored. */
+    @Override
+    public void close() {
+        closed = true;
+        vertx.cancelTimer(timerId);
+        client.close();
+    }
+
+    private void probeAll() {
+        if (closed) {
+            return;
+        }
+        List<TargetState> targets = group.targets();
+        for (TargetState target : targets) {
+            if (running.add(target)) {
+                probe(target);
+            }
+        }
+    }
+
+    private void probe(TargetState target) {
+        RequestOptions options = group.requestOptions(target)
+                .setMethod(HttpMethod.GET)
+                .setURI(spec.path())
+                .setConnectTimeout(spec.timeout().toMillis())
+                .setIdleTimeout(spec.timeout().toMillis())
+                .putHeader("User-Agent", "portico-health-check");
+        client.request(options)
+                .compose(request -> request.send()
+                        .compose(response -> response.body().map(body -> response)))
+                .onComplete(result -> {
+                    running.remove(target);
+                    if (!closed) {
+                        record(target, result);
+                    }
+                });
+    }
+
+    private void record(TargetState target, AsyncResult<HttpClientResponse> result) {
+        if (result.failed()) {
+            Throwable cause = result.cause();
+            target.onActiveCheck(this, false, Outcome.of(cause).kind() + ": " + cause.getMessage(), spec);
+            return;
+        }
+        int status = result.result().statusCode();
+        target.onActiveCheck(this, isHealthy(status), "status " + status, spec);
+    }
+
+    private boolean isHealthy(int status) {
+        List<Integer> healthy = spec.healthyStatuses();
+        return healthy == null ? status >= 200 && status <= 399 : healthy.contains(status);
+    }
+}

@@ -1,0 +1,380 @@
+package io.portico.gateway.upstream;
+
+import static java.util.Objects.requireNonNull;
+
+import io.portico.config.ServiceSpec;
+import io.vertx.core.net.SocketAddress;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The live state of one upstream target of one service: requests in flight, health and smoothed latency.
+ *
+ * <p>{@link Upstreams} keeps the same instance for as long as the service lists a target with this address, so a
+ * configuration change does not reset health or latency. All methods are thread-safe. Selection and request
+ * accounting are lock-free; latency updates and active check results hold a private lock for a few operations.
+ *
+ * <h2>Health</h2>
+ * A target is {@link #healthy()} when neither check has taken it out:
+ * <ul>
+ *   <li>Passive: {@code unhealthyThreshold} consecutive failed exchanges (see {@link Outcome}) eject the target for
+ *       {@code recovery}. After that it is half-open: it is selected only while no request to it is in flight,
+ *       and the first outcome decides. A success puts it back in rotation, a failure ejects it for another
+ *       {@code recovery}.</li>
+ *   <li>Active: the {@link ActiveHealthChecker} marks it down after {@code unhealthyThreshold} consecutive failed
+ *       probes and up after {@code healthyThreshold} consecutive successful ones. A new target starts up.</li>
+ * </ul>
+ * Each transition is logged once, at WARN when the target goes out and at INFO when it comes back.
+ *
+ * <h2>Latency</h2>
+ * {@link #ewma()} is an exponentially weighted moving average of the latency of successful responses and of
+ * timeouts. Each sample moves the average by {@code alpha = max(0.1, 1 - 2^(-elapsed / 10 s))}, where
+ * {@code elapsed} is the time since the previous sample. Under steady traffic the average follows the last ten or
+ * so samples; after a quiet period old samples lose half their weight every 10 seconds. A failure that is not a
+ * timeout (connect failure, connection error, failure status) would look fast, so instead it doubles the average,
+ * or sets it to 1 second when no latency is known yet.
+ *
+ * <p>A response status is a failure when it is listed in {@code healthCheck.passive.failureStatuses}, or is 502,
+ * 503 or 504 when the service has no passive check.
+ */
+public final class TargetState {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TargetState.class);
+    private static final long NOT_EJECTED = Long.MIN_VALUE;
+    private static final double MIN_ALPHA = 0.1;
+    private static final double HALF_LIFE_NANOS = Duration.ofSeconds(10).toNanos();
+    private static final double UNKNOWN_FAILURE_PENALTY_NANOS = Duration.ofSeconds(1).toNanos();
+    private static final PassivePolicy DEFAULT_FAILURE_STATUSES =
+            new PassivePolicy(new ServiceSpec.Passive(null, null, null));
+
+    private final String service;
+    private final String host;
+    private final int port;
+    private final String address;
+    private final SocketAddress socketAddress;
+    private final LongSupplier nanoClock;
+
+    private volatile int weight;
+    private volatile PassivePolicy passive;
+
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final LongAdder requests = new LongAdder();
+    private final LongAdder failures = new LongAdder();
+
+    private final AtomicInteger consecutiveFailures = new AtomicInteger();
+    private final AtomicLong ejectedUntil = new AtomicLong(NOT_EJECTED);
+
+    private final Object activeLock = new Object();
+    private volatile boolean activeDown;
+    private Object activeChecker;
+    private int activeSuccesses;
+    private int activeFailures;
+
+    private final Object latencyLock = new Object();
+    private volatile double ewma;
+    private volatile boolean latencyKnown;
+    private volatile long lastSampleNanos;
+
+    TargetState(String service, ServiceSpec.Target target, LongSupplier nanoClock) {
+        this.service = requireNonNull(service, "service");
+        requireNonNull(target, "target");
+        this.host = requireNonNull(target.host(), "target.host");
+        this.port = requireNonNull(target.port(), "target.port");
+        this.address = target.address();
+        this.socketAddress = SocketAddress.inetSocketAddress(port, host);
+        this.nanoClock = requireNonNull(nanoClock, "nanoClock");
+        this.weight = target.weight();
+    }
+
+    /** Returns the target's host name or IP address, as configured. */
+    public String host() {
+        return host;
+    }
+
+    /** Returns the host as written in a URI or {@code Host} header: an IPv6 address in brackets. */
+    public String uriHost() {
+        return host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
+    }
+
+    /** Returns the target's port. */
+    public int port() {
+        return port;
+    }
+
+    /** Returns {@code host:port} ({@code [host]:port} for IPv6), the key that identifies this target. */
+    public String address() {
+        return address;
+    }
+
+    /** Returns the address to connect to, for {@code RequestOptions.setServer}. */
+    public SocketAddress socketAddress() {
+        return socketAddress;
+    }
+
+    /** Returns the current configured weight; 0 means the target receives no traffic. */
+    public int weight() {
+        return weight;
+    }
+
+    /** Returns the number of exchanges started and not yet ended. */
+    public int inFlight() {
+        return inFlight.get();
+    }
+
+    /** Returns the number of exchanges started since this target was first configured. */
+    public long requests() {
+        return requests.sum();
+    }
+
+    /** Returns the number of exchanges that ended in a failure, counted with or without a passive check. */
+    public long failures() {
+        return failures.sum();
+    }
+
+    /** Returns whether neither the passive nor the active health check has the target marked down. */
+    public boolean healthy() {
+        if (activeDown) {
+            return false;
+        }
+        long until = ejectedUntil.get();
+        return until == NOT_EJECTED || nanoClock.getAsLong() - until >= 0;
+    }
+
+    /** Returns the smoothed latency in nanoseconds, or 0 when no latency was recorded yet. */
+    public double ewma() {
+        return ewma;
+    }
+
+    /** Returns whether at least one latency sample was recorded. */
+    public boolean latencyKnown() {
+        return latencyKnown;
+    }
+
+    /** Records that an exchange with this target starts; call exactly once per attempt, before sending. */
+    public void onRequestStart() {
+        inFlight.incrementAndGet();
+        requests.increment();
+    }
+
+    /**
+     * Records how an exchange started with {@link #onRequestStart()} ended.
+     *
+     * @param latencyNanos time from sending the request to the response headers, or to the failure
+     * @param outcome how the exchange ended
+     */
+    public void onRequestEnd(long latencyNanos, Outcome outcome) {
+        requireNonNull(outcome, "outcome");
+        inFlight.decrementAndGet();
+        switch (outcome.kind()) {
+            case RESPONSE -> onResponse(latencyNanos, outcome.status());
+            case TIMEOUT -> {
+                recordLatency(latencyNanos);
+                onFailure("timed out");
+            }
+            case CONNECT_FAILURE -> {
+                penalizeLatency(latencyNanos);
+                onFailure("connection failed");
+            }
+            case CONNECTION_ERROR -> {
+                penalizeLatency(latencyNanos);
+                onFailure("connection error");
+            }
+            case NO_CONNECTION, CANCELLED -> {
+                // The request never reached the target, or the client went away: nothing learnt about the target.
+            }
+            default -> throw new IllegalStateException("unknown outcome " + outcome);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return service + "/" + address;
+    }
+
+    /**
+     * Returns whether a balancer may send a request to this target now: healthy and, while half-open after a
+     * passive ejection, with no request in flight.
+     */
+    boolean available() {
+        if (activeDown) {
+            return false;
+        }
+        long until = ejectedUntil.get();
+        if (until == NOT_EJECTED) {
+            return true;
+        }
+        return nanoClock.getAsLong() - until >= 0 && inFlight.get() == 0;
+    }
+
+    /** Applies the weight and passive health settings of a new configuration. */
+    void configure(int weight, ServiceSpec.Passive passiveSpec) {
+        this.weight = weight;
+        this.passive = passiveSpec == null ? null : new PassivePolicy(passiveSpec);
+        if (passiveSpec == null) {
+            consecutiveFailures.set(0);
+            ejectedUntil.set(NOT_EJECTED);
+        }
+    }
+
+    /**
+     * Makes {@code checker} the only source of active health results, keeping the current state, so a checker
+     * replaced by a configuration change can no longer report.
+     */
+    void claimActiveChecks(Object checker) {
+        synchronized (activeLock) {
+            activeChecker = checker;
+        }
+    }
+
+    /** Forgets the active health state and ignores all checkers, for a configuration without active checks. */
+    void clearActive() {
+        synchronized (activeLock) {
+            activeChecker = null;
+            activeDown = false;
+            activeSuccesses = 0;
+            activeFailures = 0;
+        }
+    }
+
+    /** Records one active health probe of {@code checker}, unless another checker claimed this target since. */
+    void onActiveCheck(Object checker, boolean success, String detail, ServiceSpec.Active spec) {
+        synchronized (activeLock) {
+            if (checker != activeChecker) {
+                return;
+            }
+            if (success) {
+                activeFailures = 0;
+                activeSuccesses++;
+                if (activeDown && activeSuccesses >= spec.healthyThreshold()) {
+                    activeDown = false;
+                    LOG.info("Upstream target {} of service '{}' is healthy again: {} consecutive active health "
+                            + "checks succeeded", address, service, activeSuccesses);
+                }
+            } else {
+                activeSuccesses = 0;
+                activeFailures++;
+                if (!activeDown && activeFailures >= spec.unhealthyThreshold()) {
+                    activeDown = true;
+                    LOG.warn("Upstream target {} of service '{}' marked unhealthy: {} consecutive active health "
+                            + "checks of {} failed, last: {}", address, service, activeFailures, spec.path(), detail);
+                }
+            }
+        }
+    }
+
+    private void onResponse(long latencyNanos, int status) {
+        PassivePolicy policy = passive;
+        if ((policy != null ? policy : DEFAULT_FAILURE_STATUSES).isFailure(status)) {
+            penalizeLatency(latencyNanos);
+            onFailure("status " + status);
+            return;
+        }
+        recordLatency(latencyNanos);
+        onSuccess();
+    }
+
+    private void onSuccess() {
+        if (consecutiveFailures.get() != 0) {
+            consecutiveFailures.set(0);
+        }
+        long until = ejectedUntil.get();
+        boolean halfOpen = until != NOT_EJECTED && nanoClock.getAsLong() - until >= 0;
+        if (halfOpen && ejectedUntil.compareAndSet(until, NOT_EJECTED)) {
+            LOG.info("Upstream target {} of service '{}' is back in rotation: a request succeeded after the "
+                    + "passive health recovery period", address, service);
+        }
+    }
+
+    private void onFailure(String reason) {
+        failures.increment();
+        PassivePolicy policy = passive;
+        if (policy == null) {
+            return;
+        }
+        long now = nanoClock.getAsLong();
+        long until = ejectedUntil.get();
+        if (until != NOT_EJECTED) {
+            // While ejected, late failures of requests sent before the ejection change nothing. Once half-open,
+            // the first failure ejects the target again.
+            if (now - until >= 0 && ejectedUntil.compareAndSet(until, ejectUntil(now, policy))) {
+                LOG.warn("Upstream target {} of service '{}' ejected again for {}: the first request after the "
+                        + "recovery period failed ({})", address, service, policy.recovery, reason);
+            }
+            return;
+        }
+        int failed = consecutiveFailures.incrementAndGet();
+        if (failed >= policy.unhealthyThreshold && ejectedUntil.compareAndSet(NOT_EJECTED, ejectUntil(now, policy))) {
+            consecutiveFailures.set(0);
+            LOG.warn("Upstream target {} of service '{}' ejected for {}: {} consecutive requests failed, last: {}",
+                    address, service, policy.recovery, failed, reason);
+        }
+    }
+
+    private static long ejectUntil(long now, PassivePolicy policy) {
+        long until = now + policy.recoveryNanos;
+        return until == NOT_EJECTED ? until + 1 : until;
+    }
+
+    private void recordLatency(long latencyNanos) {
+        long now = nanoClock.getAsLong();
+        synchronized (latencyLock) {
+            if (!latencyKnown) {
+                ewma = latencyNanos;
+                latencyKnown = true;
+            } else {
+                double elapsed = Math.max(0, now - lastSampleNanos);
+                double alpha = Math.max(MIN_ALPHA, 1 - Math.pow(2, -elapsed / HALF_LIFE_NANOS));
+                ewma = ewma + alpha * (latencyNanos - ewma);
+            }
+            lastSampleNanos = now;
+        }
+    }
+
+    private void penalizeLatency(long latencyNanos) {
+        long now = nanoClock.getAsLong();
+        synchronized (latencyLock) {
+            double penalty = latencyKnown ? 2 * ewma : UNKNOWN_FAILURE_PENALTY_NANOS;
+            ewma = Math.max(penalty, latencyNanos);
+            latencyKnown = true;
+            lastSampleNanos = now;
+        }
+    }
+
+    /**
+     * Returns {@link #ewma()} decayed by half for every 10 seconds without a sample, so a target that was slow or
+     * failing once gets probed again after a while instead of being avoided forever.
+     */
+    double latencyEstimate() {
+        double value = ewma;
+        double idle = nanoClock.getAsLong() - lastSampleNanos;
+        return idle <= 0 ? value : value * Math.pow(2, -idle / HALF_LIFE_NANOS);
+    }
+
+    /** Passive health settings, with the failure statuses as a lookup table. */
+    private static final class PassivePolicy {
+        final int unhealthyThreshold;
+        final long recoveryNanos;
+        final Duration recovery;
+        private final boolean[] failureStatus = new boolean[600];
+
+        PassivePolicy(ServiceSpec.Passive spec) {
+            this.unhealthyThreshold = spec.unhealthyThreshold();
+            this.recovery = spec.recovery();
+            this.recoveryNanos = spec.recovery().toNanos();
+            for (Integer status : spec.failureStatuses()) {
+                if (status != null && status >= 0 && status < failureStatus.length) {
+                    failureStatus[status] = true;
+                }
+            }
+        }
+
+        boolean isFailure(int status) {
+            return status >= 0 && status < failureStatus.length && failureStatus[status];
+        }
+    }
+}
