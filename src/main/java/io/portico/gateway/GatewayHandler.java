@@ -83,7 +83,7 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
         GatewayRoute route = current.route(match.route().name());
         ctx.route(route, match);
         String query = ctx.request().query();
-        String forwardedPath = match.forwardedPath(ctx.path());
+        String forwardedPath = current.router().forwardedPath(match, ctx.path());
         ctx.forwardedUri(query == null ? forwardedPath : forwardedPath + "?" + query);
         route.handle(ctx);
     }

@@ -30,6 +30,6 @@ public final class ProxyBackend implements Backend {
             ctx.fail(ProblemType.NO_HEALTHY_TARGET, "service '" + service + "' is not available");
             return;
         }
-        new ProxyExchange(ctx, group, settings).start();
+        new ProxyExchange(ctx, upstreams, group, settings).start();
     }
 }

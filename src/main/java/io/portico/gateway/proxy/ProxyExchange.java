@@ -7,6 +7,7 @@ import io.portico.gateway.upstream.RetryBudget;
 import io.portico.gateway.upstream.SelectionContext;
 import io.portico.gateway.upstream.TargetState;
 import io.portico.gateway.upstream.UpstreamGroup;
+import io.portico.gateway.upstream.Upstreams;
 import io.portico.pipeline.RequestContext;
 import io.portico.problem.Problem;
 import io.portico.problem.ProblemType;
@@ -44,7 +45,9 @@ final class ProxyExchange {
     private static final Logger LOG = LoggerFactory.getLogger(ProxyExchange.class);
 
     private final RequestContext ctx;
-    private final UpstreamGroup group;
+    private final Upstreams upstreams;
+    private final String serviceName;
+    private UpstreamGroup group;
     private final ProxySettings settings;
     private final HttpServerRequest request;
     private final RouteSpec route;
@@ -61,8 +64,10 @@ final class ProxyExchange {
     private boolean bodySent;
     private boolean finished;
 
-    ProxyExchange(RequestContext ctx, UpstreamGroup group, ProxySettings settings) {
+    ProxyExchange(RequestContext ctx, Upstreams upstreams, UpstreamGroup group, ProxySettings settings) {
         this.ctx = ctx;
+        this.upstreams = upstreams;
+        this.serviceName = group.name();
         this.group = group;
         this.settings = settings;
         this.request = ctx.request();
@@ -90,6 +95,15 @@ final class ProxyExchange {
     }
 
     private void attempt() {
+        if (!tried.isEmpty()) {
+            // A configuration change may have replaced the group since the last attempt.
+            UpstreamGroup current = upstreams.group(serviceName);
+            if (current == null) {
+                finish(new Problem(ProblemType.NO_HEALTHY_TARGET, "service '" + serviceName + "' was removed"));
+                return;
+            }
+            group = current;
+        }
         target = group.select(selectionContext(), tried);
         if (target == null) {
             finish(new Problem(ProblemType.NO_HEALTHY_TARGET,
@@ -101,14 +115,30 @@ final class ProxyExchange {
         target.onRequestStart();
         attemptStartNanos = System.nanoTime();
         TargetState current = target;
-        group.client().request(requestOptions(current)).onComplete(connected -> {
+        Future<HttpClientRequest> request;
+        try {
+            request = group.client().request(requestOptions(current));
+        } catch (IllegalStateException retired) {
+            // A configuration change retired this group's client between the lookup and now.
+            current.onRequestEnd(elapsed(), Outcome.CANCELLED);
+            tried.remove(current);
+            UpstreamGroup replacement = upstreams.group(serviceName);
+            if (replacement == null || replacement == group) {
+                finish(new Problem(ProblemType.NO_HEALTHY_TARGET, "service '" + serviceName + "' is not available"));
+                return;
+            }
+            group = replacement;
+            attempt();
+            return;
+        }
+        request.onComplete(connected -> {
             if (finished) {
                 current.onRequestEnd(elapsed(), Outcome.CANCELLED);
                 if (connected.succeeded()) {
                     connected.result().reset();
                 }
             } else if (connected.failed()) {
-                current.onRequestEnd(elapsed(), outcomeOf(connected.cause()));
+                current.onRequestEnd(elapsed(), Outcome.of(connected.cause()));
                 onAttemptFailed(connected.cause(), true);
             } else if (webSocket) {
                 upstreamRequest = connected.result();
@@ -127,13 +157,11 @@ final class ProxyExchange {
     }
 
     private RequestOptions requestOptions(TargetState current) {
-        return new RequestOptions()
-                .setMethod(request.method())
-                .setHost(current.host())
-                .setPort(current.port())
-                .setURI(ctx.forwardedUri())
-                .setConnectTimeout(service.timeouts().connect().toMillis())
-                .setIdleTimeout(webSocket ? 0 : service.timeouts().read().toMillis());
+        RequestOptions options = group.requestOptions(current).setMethod(request.method()).setURI(ctx.forwardedUri());
+        if (webSocket) {
+            options.setIdleTimeout(0);
+        }
+        return options;
     }
 
     private void send(HttpClientRequest upstream, TargetState current) {
@@ -147,7 +175,7 @@ final class ProxyExchange {
         if (route.preserveHost() && authority != null) {
             upstream.authority(authority);
         } else {
-            upstream.authority(HostAndPort.create(current.host(), current.port()));
+            upstream.authority(HostAndPort.create(current.uriHost(), current.port()));
         }
         Future<HttpClientResponse> response;
         if (hasBody) {
@@ -160,7 +188,7 @@ final class ProxyExchange {
             if (finished) {
                 current.onRequestEnd(elapsed(), Outcome.CANCELLED);
             } else if (result.failed()) {
-                current.onRequestEnd(elapsed(), outcomeOf(result.cause()));
+                current.onRequestEnd(elapsed(), Outcome.of(result.cause()));
                 onAttemptFailed(result.cause(), false);
             } else {
                 onResponse(result.result(), current);
@@ -178,7 +206,7 @@ final class ProxyExchange {
     private void onResponse(HttpClientResponse response, TargetState current) {
         int status = response.statusCode();
         if (service.retries().statuses().contains(status) && canRetry(false)) {
-            current.onRequestEnd(elapsed(), Outcome.status(status));
+            current.onRequestEnd(elapsed(), Outcome.response(status));
             LOG.debug("Retrying request {} after status {} from {}", ctx.requestId(), status, current.address());
             response.request().reset();
             attempt();
@@ -197,7 +225,7 @@ final class ProxyExchange {
             out.setChunked(true);
         }
         response.pipe().endOnFailure(false).to(out).onComplete(piped -> {
-            current.onRequestEnd(latency, piped.succeeded() ? Outcome.status(status) : Outcome.RESET);
+            current.onRequestEnd(latency, piped.succeeded() ? Outcome.response(status) : Outcome.CONNECTION_ERROR);
             if (piped.failed() && !finished) {
                 LOG.debug("Response body of request {} from {} failed", ctx.requestId(), current.address(),
                         piped.cause());
@@ -318,11 +346,12 @@ final class ProxyExchange {
         return request.version() == HttpVersion.HTTP_2 && !request.isEnded();
     }
 
-    private static boolean isTimeout(Throwable cause) {
-        return cause instanceof TimeoutException || cause.getClass().getSimpleName().contains("Timeout");
-    }
-
-    private static Outcome outcomeOf(Throwable cause) {
-        return isTimeout(cause) ? Outcome.TIMEOUT : Outcome.CONNECT_FAILURE;
+    private static boolean isTimeout(Throwable failure) {
+        for (Throwable cause = failure; cause != null && cause.getCause() != cause; cause = cause.getCause()) {
+            if (cause instanceof TimeoutException || cause.getClass().getSimpleName().contains("Timeout")) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -41,7 +41,7 @@ final class WebSocketTunnel {
         ProxyHeaders.apply(route.requestHeaders(), headers);
         HostAndPort authority = ctx.request().authority();
         upstream.authority(route.preserveHost() && authority != null
-                ? authority : HostAndPort.create(target.host(), target.port()));
+                ? authority : HostAndPort.create(target.uriHost(), target.port()));
         long start = System.nanoTime();
         upstream.connect().onComplete(result -> {
             if (result.failed()) {
@@ -52,7 +52,7 @@ final class WebSocketTunnel {
                 return;
             }
             HttpClientResponse response = result.result();
-            target.onRequestEnd(System.nanoTime() - start, Outcome.status(response.statusCode()));
+            target.onRequestEnd(System.nanoTime() - start, Outcome.response(response.statusCode()));
             if (response.statusCode() == 101) {
                 join(ctx, response, settings);
             } else {
