@@ -1,0 +1,114 @@
+package io.portico.admin;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.node.NodeConfig;
+import io.portico.store.ConfigStore;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The admin API: configuration CRUD, declarative export, diff and apply, status and the OpenAPI document under
+ * {@value #BASE_PATH}, which all require the admin bearer token, and the health probes {@code /health/live} and
+ * {@code /health/ready}, which need no token and tell nothing but the status.
+ *
+ * <p>Store calls run on worker threads. A write returns only after this node reloaded its configuration
+ * snapshot, so a client that gets the response can rely on the change being live on this node.
+ */
+public final class AdminServer {
+
+    /** Path prefix of every authenticated admin route. */
+    public static final String BASE_PATH = "/admin/v1";
+    /** Largest accepted request body. */
+    public static final long MAX_BODY_BYTES = 10L * 1024 * 1024;
+
+    private static final Logger LOG = LoggerFactory.getLogger(AdminServer.class);
+
+    private final Vertx vertx;
+    private final NodeConfig.AdminListener listener;
+    private final BooleanSupplier ready;
+    private final Router router;
+    private final String openApi;
+    private HttpServer server;
+
+    /**
+     * Creates the server; nothing listens until {@link #start()}.
+     *
+     * @param token the bearer token every admin request must carry, resolved by {@link AdminToken}
+     * @param ready whether this node is ready to serve traffic, for {@code /health/ready}
+     */
+    public AdminServer(Vertx vertx, NodeConfig.AdminListener listener, String token, ConfigStore store,
+                       SnapshotSource snapshots, BooleanSupplier ready) {
+        this.vertx = requireNonNull(vertx, "vertx");
+        this.listener = requireNonNull(listener, "listener");
+        this.ready = requireNonNull(ready, "ready");
+        requireNonNull(store, "store");
+        requireNonNull(snapshots, "snapshots");
+        this.openApi = OpenApiDocument.build().toString();
+        this.router = buildRouter(new BearerAuthHandler(requireNonNull(token, "token")),
+                new ResourceApi(vertx, store, snapshots), new ConfigApi(vertx, store, snapshots));
+    }
+
+    private Router buildRouter(BearerAuthHandler auth, ResourceApi resources, ConfigApi config) {
+        Router router = Router.router(vertx);
+        router.get("/health/live").handler(ctx -> health(ctx, true));
+        router.get("/health/ready").handler(ctx -> health(ctx, ready.getAsBoolean()));
+        router.route(BASE_PATH + "/*").handler(auth);
+        router.route(BASE_PATH + "/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
+        router.get(BASE_PATH + "/openapi.json").handler(ctx -> Exchange.send(ctx, 200, "application/json", openApi));
+        config.mount(router, BASE_PATH);
+        resources.mount(router, BASE_PATH);
+        AdminFailureHandler failures = new AdminFailureHandler();
+        router.route().failureHandler(failures);
+        router.errorHandler(404, failures);
+        router.errorHandler(405, failures);
+        return router;
+    }
+
+    private static void health(RoutingContext ctx, boolean up) {
+        ObjectNode body = JsonNodeFactory.instance.objectNode().put("status", up ? "UP" : "DOWN");
+        Exchange.sendJson(ctx, up ? 200 : 503, body);
+    }
+
+    /**
+     * Starts listening on the configured host and port; port 0 picks a free port.
+     *
+     * @return a future completed with the bound port
+     */
+    public Future<Integer> start() {
+        if (server != null) {
+            return Future.failedFuture(new IllegalStateException("the admin server is already started"));
+        }
+        HttpServerOptions options = new HttpServerOptions().setHost(listener.host()).setPort(listener.port());
+        server = vertx.createHttpServer(options).requestHandler(router);
+        return server.listen().map(bound -> {
+            LOG.info("Admin API listening on http://{}:{}", listener.host(), bound.actualPort());
+            return bound.actualPort();
+        });
+    }
+
+    /** Stops listening; requests in flight are cut. */
+    public Future<Void> stop() {
+        if (server == null) {
+            return Future.succeededFuture();
+        }
+        HttpServer stopping = server;
+        server = null;
+        return stopping.close();
+    }
+
+    /** The router, for tests that walk the routes it serves. */
+    Router router() {
+        return router;
+    }
+}

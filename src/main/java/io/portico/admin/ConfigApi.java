@@ -1,0 +1,105 @@
+package io.portico.admin;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.config.ConfigSnapshot;
+import io.portico.config.ResourceKind;
+import io.portico.config.ResourceKinds;
+import io.portico.declarative.ChangeReport;
+import io.portico.declarative.ConfigApplier;
+import io.portico.declarative.DeclarativeDocument;
+import io.portico.declarative.DocumentFormat;
+import io.portico.store.ConfigStore;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The whole-configuration routes: export as a declarative document, diff and apply a document, and status.
+ *
+ * <p>Apply makes the store equal to the document: resources of a known kind that the document leaves out are
+ * deleted. All writes of one apply go into one store commit.
+ */
+final class ConfigApi {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ConfigApi.class);
+
+    private final Vertx vertx;
+    private final ConfigStore store;
+    private final SnapshotSource snapshots;
+
+    ConfigApi(Vertx vertx, ConfigStore store, SnapshotSource snapshots) {
+        this.vertx = requireNonNull(vertx, "vertx");
+        this.store = requireNonNull(store, "store");
+        this.snapshots = requireNonNull(snapshots, "snapshots");
+    }
+
+    /** Adds the routes below {@code base}. */
+    void mount(Router router, String base) {
+        router.get(base + "/config").handler(this::export);
+        router.post(base + "/config/diff").handler(this::diff);
+        router.post(base + "/config/apply").handler(this::apply);
+        router.get(base + "/status").handler(this::status);
+    }
+
+    private void export(RoutingContext ctx) {
+        DocumentFormat format = Exchange.requestedFormat(ctx);
+        vertx.executeBlocking(() -> DeclarativeDocument.export(store.read().resources()), false)
+                .onSuccess(document -> Exchange.send(ctx, 200, format.mediaType(), document.toText(format)))
+                .onFailure(ctx::fail);
+    }
+
+    private void diff(RoutingContext ctx) {
+        DeclarativeDocument document = Exchange.document(ctx);
+        vertx.executeBlocking(() -> ConfigApplier.diff(store, document).report(), false)
+                .onSuccess(report -> Exchange.sendJson(ctx, 200, report.toJson()))
+                .onFailure(ctx::fail);
+    }
+
+    private void apply(RoutingContext ctx) {
+        DeclarativeDocument document = Exchange.document(ctx);
+        vertx.executeBlocking(() -> ConfigApplier.apply(store, document), false)
+                .compose(report -> report.isEmpty() ? Future.succeededFuture(report) : refreshed(report))
+                .onSuccess(report -> Exchange.sendJson(ctx, 200, report.toJson()))
+                .onFailure(ctx::fail);
+    }
+
+    private Future<ChangeReport> refreshed(ChangeReport report) {
+        LOG.info("Applied a configuration document: {} created, {} updated, {} deleted",
+                report.created().size(), report.updated().size(), report.deleted().size());
+        return snapshots.refreshNow().map(report).recover(cause -> {
+            LOG.warn("A configuration document was applied but this node could not reload the configuration yet;"
+                    + " it will pick the change up on its next poll of the store", cause);
+            return Future.succeededFuture(report);
+        });
+    }
+
+    private void status(RoutingContext ctx) {
+        ConfigSnapshot snapshot = snapshots.current();
+        ObjectNode body = JsonNodeFactory.instance.objectNode();
+        body.put("porticoVersion", PorticoVersion.current());
+        body.put("configVersion", snapshot.version());
+        ObjectNode counts = body.putObject("resources");
+        for (ResourceKind<?> kind : ResourceKinds.all()) {
+            counts.put(kind.name(), snapshot.resources().stream()
+                    .filter(resource -> resource.kind().equals(kind.name()))
+                    .count());
+        }
+        vertx.executeBlocking(store::version, false).onComplete(version -> {
+            if (version.succeeded()) {
+                body.put("storeVersion", version.result());
+                body.put("store", "available");
+            } else {
+                LOG.debug("Status could not read the store version", version.cause());
+                body.putNull("storeVersion");
+                body.put("store", "unavailable");
+            }
+            Exchange.sendJson(ctx, 200, body);
+        });
+    }
+}

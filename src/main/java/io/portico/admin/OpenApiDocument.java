@@ -1,0 +1,268 @@
+package io.portico.admin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.config.ResourceKind;
+import io.portico.config.ResourceKinds;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds the OpenAPI 3.1 description of the admin API. The resource routes and their schemas come from
+ * {@link ResourceKinds#all()} and the specification records, so a new kind appears here without extra work.
+ */
+final class OpenApiDocument {
+
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    private static final String JSON = "application/json";
+    private static final String YAML = "application/yaml";
+    private static final String PROBLEM = "application/problem+json";
+
+    private OpenApiDocument() {
+    }
+
+    /** Returns the OpenAPI document. */
+    static ObjectNode build() {
+        ObjectNode root = NODES.objectNode();
+        root.put("openapi", "3.1.0");
+        root.putObject("info")
+                .put("title", "Portico admin API")
+                .put("version", PorticoVersion.current())
+                .put("description", "Manages Portico's configuration. Every /admin/v1 route requires"
+                        + " 'Authorization: Bearer <token>'. Errors are RFC 9457 problem documents.");
+        root.putArray("security").addObject().putArray("bearer");
+        ObjectNode paths = root.putObject("paths");
+        addHealth(paths);
+        addAdmin(paths);
+        for (ResourceKind<?> kind : ResourceKinds.all()) {
+            addKind(paths, kind);
+        }
+        root.set("components", components());
+        return root;
+    }
+
+    private static void addHealth(ObjectNode paths) {
+        ObjectNode live = operation(paths, "/health/live", "get", "Liveness: 200 while the process runs");
+        live.putArray("security");
+        response(live, "200", "The process is running", null);
+        ObjectNode ready = operation(paths, "/health/ready", "get", "Readiness: 200 when the node serves traffic");
+        ready.putArray("security");
+        response(ready, "200", "Ready", null);
+        response(ready, "503", "Not ready yet, or shutting down", null);
+    }
+
+    private static void addAdmin(ObjectNode paths) {
+        ObjectNode openApi = operation(paths, AdminServer.BASE_PATH + "/openapi.json", "get", "This document");
+        response(openApi, "200", "The OpenAPI document", JSON);
+        ObjectNode status = operation(paths, AdminServer.BASE_PATH + "/status", "get",
+                "Portico version, the configuration version this node serves and the store's, resource counts");
+        response(status, "200", "Status", JSON);
+
+        ObjectNode export = operation(paths, AdminServer.BASE_PATH + "/config", "get",
+                "Exports the whole configuration as a declarative document, secrets masked");
+        ObjectNode format = export.putArray("parameters").addObject();
+        format.put("name", "format").put("in", "query").put("required", false)
+                .putObject("schema").put("type", "string").putArray("enum").add("json").add("yaml");
+        ObjectNode exported = response(export, "200", "The document; YAML with Accept: application/yaml", JSON);
+        exported.withObjectProperty("content").putObject(YAML);
+
+        documentOperation(paths, "/config/diff", "Reports what applying the document would change, writing nothing");
+        documentOperation(paths, "/config/apply", "Makes the stored configuration equal to the document in one"
+                + " commit: resources the document leaves out are deleted");
+    }
+
+    private static void documentOperation(ObjectNode paths, String path, String summary) {
+        ObjectNode operation = operation(paths, AdminServer.BASE_PATH + path, "post", summary);
+        ObjectNode content = operation.putObject("requestBody").put("required", true).putObject("content");
+        content.putObject(JSON).putObject("schema").put("$ref", "#/components/schemas/Document");
+        content.putObject(YAML).putObject("schema").put("$ref", "#/components/schemas/Document");
+        ObjectNode report = response(operation, "200", "Created, updated and deleted resources", JSON);
+        report.withObjectProperty("content").withObjectProperty(JSON).putObject("schema")
+                .put("$ref", "#/components/schemas/ChangeReport");
+        problems(operation, "400", "409", "412", "415");
+    }
+
+    private static void addKind(ObjectNode paths, ResourceKind<?> kind) {
+        String collection = AdminServer.BASE_PATH + "/" + kind.name();
+        String item = collection + "/{name}";
+        String schema = "#/components/schemas/" + kind.name();
+
+        ObjectNode list = operation(paths, collection, "get", "Lists the " + kind.name());
+        response(list, "200", "{ \"items\": [...] }", JSON);
+        ObjectNode create = operation(paths, collection, "post", "Creates one of the " + kind.name());
+        requestBody(create, schema, JSON);
+        response(create, "201", "Created; Location and ETag are set", JSON);
+        problems(create, "400", "409", "415");
+
+        ObjectNode get = operation(paths, item, "get", "Reads one of the " + kind.name() + "; sets ETag");
+        nameParameter(get);
+        ObjectNode found = response(get, "200", "The resource, secrets masked", JSON);
+        found.withObjectProperty("content").withObjectProperty(JSON).putObject("schema").put("$ref", schema);
+        problems(get, "404");
+        ObjectNode put = operation(paths, item, "put", "Replaces the resource, or creates it when absent."
+                + " Replacing requires If-Match with the current ETag");
+        nameParameter(put);
+        requestBody(put, schema, JSON);
+        response(put, "200", "Replaced", JSON);
+        response(put, "201", "Created", JSON);
+        problems(put, "400", "412", "415", "428");
+        ObjectNode patch = operation(paths, item, "patch", "Changes the resource with a JSON merge patch"
+                + " (RFC 7396); honours If-Match");
+        nameParameter(patch);
+        requestBody(patch, schema, "application/merge-patch+json");
+        response(patch, "200", "Changed", JSON);
+        problems(patch, "400", "404", "412", "415");
+        ObjectNode delete = operation(paths, item, "delete", "Deletes the resource; honours If-Match");
+        nameParameter(delete);
+        response(delete, "204", "Deleted", null);
+        problems(delete, "404", "409", "412");
+    }
+
+    private static ObjectNode operation(ObjectNode paths, String path, String method, String summary) {
+        ObjectNode operation = paths.withObjectProperty(path).putObject(method);
+        operation.put("summary", summary);
+        operation.putObject("responses");
+        if (path.startsWith(AdminServer.BASE_PATH)) {
+            problems(operation, "401");
+        }
+        return operation;
+    }
+
+    private static ObjectNode response(ObjectNode operation, String status, String description, String mediaType) {
+        ObjectNode response = operation.withObjectProperty("responses").putObject(status);
+        response.put("description", description);
+        if (mediaType != null) {
+            response.putObject("content").putObject(mediaType);
+        }
+        return response;
+    }
+
+    private static void problems(ObjectNode operation, String... statuses) {
+        for (String status : statuses) {
+            operation.withObjectProperty("responses").putObject(status).put("$ref", "#/components/responses/Problem");
+        }
+    }
+
+    private static void requestBody(ObjectNode operation, String schema, String mediaType) {
+        operation.putObject("requestBody").put("required", true).putObject("content")
+                .putObject(mediaType).putObject("schema").put("$ref", schema);
+    }
+
+    private static void nameParameter(ObjectNode operation) {
+        operation.putArray("parameters").addObject()
+                .put("name", "name").put("in", "path").put("required", true)
+                .putObject("schema").put("type", "string");
+    }
+
+    private static ObjectNode components() {
+        ObjectNode components = NODES.objectNode();
+        components.putObject("securitySchemes").putObject("bearer").put("type", "http").put("scheme", "bearer");
+        components.putObject("responses").putObject("Problem")
+                .put("description", "An RFC 9457 problem document")
+                .putObject("content").putObject(PROBLEM).putObject("schema")
+                .put("$ref", "#/components/schemas/Problem");
+        ObjectNode schemas = components.putObject("schemas");
+        schemas.set("Problem", problemSchema());
+        schemas.set("ChangeReport", changeReportSchema());
+        ObjectNode document = schemas.putObject("Document").put("type", "object");
+        document.putObject("properties").putObject("format").put("type", "integer").put("const", 1);
+        for (ResourceKind<?> kind : ResourceKinds.all()) {
+            schemas.set(kind.name(), kindSchema(kind));
+            document.withObjectProperty("properties").putObject(kind.name()).put("type", "array")
+                    .putObject("items").put("$ref", "#/components/schemas/" + kind.name());
+        }
+        return components;
+    }
+
+    private static ObjectNode problemSchema() {
+        ObjectNode schema = NODES.objectNode().put("type", "object");
+        ObjectNode properties = schema.putObject("properties");
+        for (String field : List.of("type", "title", "detail", "instance")) {
+            properties.putObject(field).put("type", "string");
+        }
+        properties.putObject("status").put("type", "integer");
+        ObjectNode error = properties.putObject("errors").put("type", "array").putObject("items")
+                .put("type", "object");
+        error.putObject("properties").putObject("field").put("type", "string");
+        error.withObjectProperty("properties").putObject("message").put("type", "string");
+        return schema;
+    }
+
+    private static ObjectNode changeReportSchema() {
+        ObjectNode schema = NODES.objectNode().put("type", "object");
+        ObjectNode properties = schema.putObject("properties");
+        for (String list : List.of("created", "updated", "deleted")) {
+            properties.putObject(list).put("type", "array").putObject("items").put("type", "string");
+        }
+        properties.putObject("unchanged").put("type", "integer");
+        return schema;
+    }
+
+    private static ObjectNode kindSchema(ResourceKind<?> kind) {
+        ObjectNode schema = schemaOf(kind.type());
+        schema.putArray("required").add("name");
+        ObjectNode properties = schema.withObjectProperty("properties");
+        properties.putObject("revision").put("type", "integer").put("readOnly", true)
+                .put("description", "Store version of the last write; the ETag");
+        properties.putObject("updatedAt").put("type", "string").put("format", "date-time").put("readOnly", true);
+        for (String secret : kind.secretFields()) {
+            JsonNode property = properties.at("/" + secret.replace(".", "/properties/"));
+            if (property instanceof ObjectNode secretProperty) {
+                secretProperty.put("description", "Secret: responses carry secret:sha256:<8 hex digits> instead;"
+                        + " sending that value back keeps the stored secret");
+            }
+        }
+        return schema;
+    }
+
+    /** Returns a JSON schema for a specification type: records become objects that allow no other fields. */
+    private static ObjectNode schemaOf(Type type) {
+        if (type instanceof ParameterizedType parameterized) {
+            Type raw = parameterized.getRawType();
+            Type[] arguments = parameterized.getActualTypeArguments();
+            if (raw == List.class) {
+                ObjectNode schema = NODES.objectNode().put("type", "array");
+                schema.set("items", schemaOf(arguments[0]));
+                return schema;
+            }
+            if (raw == Map.class) {
+                ObjectNode schema = NODES.objectNode().put("type", "object");
+                schema.set("additionalProperties", schemaOf(arguments[1]));
+                return schema;
+            }
+            return NODES.objectNode();
+        }
+        if (!(type instanceof Class<?> cls)) {
+            return NODES.objectNode();
+        }
+        if (cls == String.class) {
+            return NODES.objectNode().put("type", "string");
+        }
+        if (cls == Integer.class || cls == Long.class) {
+            return NODES.objectNode().put("type", "integer");
+        }
+        if (cls == Double.class) {
+            return NODES.objectNode().put("type", "number");
+        }
+        if (cls == Boolean.class) {
+            return NODES.objectNode().put("type", "boolean");
+        }
+        if (cls == Duration.class) {
+            return NODES.objectNode().put("type", "string").put("pattern", "^[0-9]+(ms|s|m|h)$");
+        }
+        if (cls.isRecord()) {
+            ObjectNode schema = NODES.objectNode().put("type", "object").put("additionalProperties", false);
+            ObjectNode properties = schema.putObject("properties");
+            for (RecordComponent component : cls.getRecordComponents()) {
+                properties.set(component.getName(), schemaOf(component.getGenericType()));
+            }
+            return schema;
+        }
+        return NODES.objectNode().put("type", "object");
+    }
+}

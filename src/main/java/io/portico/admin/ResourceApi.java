@@ -1,0 +1,292 @@
+package io.portico.admin;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.config.ConfigSnapshot;
+import io.portico.config.FieldError;
+import io.portico.config.Resource;
+import io.portico.config.ResourceKind;
+import io.portico.config.ResourceKinds;
+import io.portico.config.ValidationException;
+import io.portico.declarative.Secrets;
+import io.portico.problem.Problem;
+import io.portico.problem.ProblemType;
+import io.portico.store.Change;
+import io.portico.store.ConfigStore;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Create, read, update and delete for every resource kind in {@link ResourceKinds#all()}, under
+ * {@code /admin/v1/{kind}}. Nothing here depends on a particular kind: validation, secrets and references come
+ * from {@link ResourceKind} and {@link ConfigSnapshot}.
+ */
+final class ResourceApi {
+
+    /** Fields that responses add to a specification; ignored when a client sends them back. */
+    static final List<String> READ_ONLY_FIELDS = List.of("revision", "updatedAt");
+
+    private static final Logger LOG = LoggerFactory.getLogger(ResourceApi.class);
+
+    private final Vertx vertx;
+    private final ConfigStore store;
+    private final SnapshotSource snapshots;
+
+    ResourceApi(Vertx vertx, ConfigStore store, SnapshotSource snapshots) {
+        this.vertx = requireNonNull(vertx, "vertx");
+        this.store = requireNonNull(store, "store");
+        this.snapshots = requireNonNull(snapshots, "snapshots");
+    }
+
+    /** Adds the routes of every kind below {@code base}. */
+    void mount(Router router, String base) {
+        for (ResourceKind<?> kind : ResourceKinds.all()) {
+            String collection = base + "/" + kind.name();
+            String item = collection + "/:name";
+            router.get(collection).handler(ctx -> list(ctx, kind));
+            router.post(collection).handler(ctx -> create(ctx, kind));
+            router.get(item).handler(ctx -> get(ctx, kind));
+            router.put(item).handler(ctx -> replace(ctx, kind));
+            router.patch(item).handler(ctx -> patch(ctx, kind));
+            router.delete(item).handler(ctx -> delete(ctx, kind));
+        }
+    }
+
+    private void list(RoutingContext ctx, ResourceKind<?> kind) {
+        blocking(() -> store.list(kind.name())).onSuccess(resources -> {
+            ObjectNode body = JsonNodeFactory.instance.objectNode();
+            ArrayNode items = body.putArray("items");
+            resources.forEach(resource -> items.add(representation(kind, resource)));
+            Exchange.sendJson(ctx, 200, body);
+        }).onFailure(ctx::fail);
+    }
+
+    private void get(RoutingContext ctx, ResourceKind<?> kind) {
+        String name = ctx.pathParam("name");
+        String ifNoneMatch = ctx.request().getHeader(HttpHeaders.IF_NONE_MATCH);
+        blocking(() -> existing(kind, name)).onSuccess(resource -> {
+            ctx.response().putHeader(HttpHeaders.ETAG, resource.etag());
+            if (ifNoneMatch != null && !Preconditions.ifNoneMatch(ifNoneMatch, resource)) {
+                ctx.response().setStatusCode(304).end();
+                return;
+            }
+            Exchange.sendJson(ctx, 200, representation(kind, resource));
+        }).onFailure(ctx::fail);
+    }
+
+    private void create(RoutingContext ctx, ResourceKind<?> kind) {
+        ObjectNode spec = writableSpec(ctx);
+        validate(kind, spec);
+        String name = spec.get("name").asText();
+        checkReferences(kind, name, spec);
+        commit(Change.create(kind.name(), name, spec))
+                .onSuccess(resource -> sendCreated(ctx, kind, resource))
+                .onFailure(ctx::fail);
+    }
+
+    private void replace(RoutingContext ctx, ResourceKind<?> kind) {
+        String name = ctx.pathParam("name");
+        ObjectNode body = namedAs(writableSpec(ctx), name);
+        String ifMatch = ctx.request().getHeader(HttpHeaders.IF_MATCH);
+        String ifNoneMatch = ctx.request().getHeader(HttpHeaders.IF_NONE_MATCH);
+        blocking(() -> store.get(kind.name(), name)).compose(current -> {
+            Resource existing = current.orElse(null);
+            if (ifNoneMatch != null && !Preconditions.ifNoneMatch(ifNoneMatch, existing)) {
+                throw new Problem(ProblemType.PRECONDITION_FAILED, key(kind, name) + " already exists");
+            }
+            if (existing == null) {
+                if (ifMatch != null) {
+                    throw new Problem(ProblemType.PRECONDITION_FAILED, key(kind, name) + " does not exist");
+                }
+                validate(kind, body);
+                checkReferences(kind, name, body);
+                return commit(Change.create(kind.name(), name, body)).map(resource -> new Written(resource, true));
+            }
+            if (ifMatch == null) {
+                throw new Problem(ProblemType.PRECONDITION_REQUIRED, key(kind, name) + " exists: send If-Match with"
+                        + " its ETag from a GET, or If-None-Match: * to create it only when it is absent");
+            }
+            requireMatch(ifMatch, existing);
+            ObjectNode spec = Secrets.restore(kind, body, existing.spec());
+            validate(kind, spec);
+            checkReferences(kind, name, spec);
+            return commit(Change.update(kind.name(), name, spec, existing.revision()))
+                    .map(resource -> new Written(resource, false));
+        }).onSuccess(written -> {
+            if (written.created()) {
+                sendCreated(ctx, kind, written.resource());
+            } else {
+                sendResource(ctx, 200, kind, written.resource());
+            }
+        }).onFailure(ctx::fail);
+    }
+
+    private void patch(RoutingContext ctx, ResourceKind<?> kind) {
+        String name = ctx.pathParam("name");
+        ObjectNode patch = Exchange.jsonObject(ctx);
+        READ_ONLY_FIELDS.forEach(patch::remove);
+        String ifMatch = ctx.request().getHeader(HttpHeaders.IF_MATCH);
+        blocking(() -> existing(kind, name)).compose(existing -> {
+            if (ifMatch != null) {
+                requireMatch(ifMatch, existing);
+            }
+            JsonNode merged = MergePatch.apply(existing.spec(), patch);
+            ObjectNode spec = Secrets.restore(kind, namedAs((ObjectNode) merged, name), existing.spec());
+            validate(kind, spec);
+            checkReferences(kind, name, spec);
+            return commit(Change.update(kind.name(), name, spec, existing.revision()));
+        }).onSuccess(resource -> sendResource(ctx, 200, kind, resource)).onFailure(ctx::fail);
+    }
+
+    private void delete(RoutingContext ctx, ResourceKind<?> kind) {
+        String name = ctx.pathParam("name");
+        String ifMatch = ctx.request().getHeader(HttpHeaders.IF_MATCH);
+        blocking(() -> existing(kind, name)).compose(existing -> {
+            if (ifMatch != null) {
+                requireMatch(ifMatch, existing);
+            }
+            checkReferences(kind, name, null);
+            return commit(Change.delete(kind.name(), name, ifMatch == null ? null : existing.revision()));
+        }).onSuccess(resource -> ctx.response().setStatusCode(204).end()).onFailure(ctx::fail);
+    }
+
+    private Resource existing(ResourceKind<?> kind, String name) {
+        Optional<Resource> resource = store.get(kind.name(), name);
+        return resource.orElseThrow(() -> new Problem(ProblemType.NOT_FOUND, key(kind, name) + " does not exist"));
+    }
+
+    /** Reads the body as a specification, dropping the read-only fields that a GET response adds. */
+    private static ObjectNode writableSpec(RoutingContext ctx) {
+        ObjectNode spec = Exchange.jsonObject(ctx);
+        READ_ONLY_FIELDS.forEach(spec::remove);
+        return spec;
+    }
+
+    /** Sets the name from the path when the body has none, and rejects a body whose name differs. */
+    private static ObjectNode namedAs(ObjectNode spec, String name) {
+        JsonNode bodyName = spec.get("name");
+        if (bodyName == null || bodyName.isNull()) {
+            spec.put("name", name);
+        } else if (!bodyName.isTextual() || !bodyName.asText().equals(name)) {
+            throw new ValidationException("name", "must equal the name in the path, '" + name + "'");
+        }
+        return spec;
+    }
+
+    private static void requireMatch(String ifMatch, Resource existing) {
+        if (!Preconditions.ifMatch(ifMatch, existing)) {
+            throw new Problem(ProblemType.PRECONDITION_FAILED, existing.kind() + "/" + existing.name()
+                    + " was changed since it was read: its ETag is now " + existing.etag());
+        }
+    }
+
+    /**
+     * Validates a specification. A secret field that still carries a masked hint after restoring the stored
+     * value is reported alone, without the kind's own complaint about that field.
+     */
+    private static void validate(ResourceKind<?> kind, ObjectNode spec) {
+        List<FieldError> errors = new ArrayList<>(Secrets.unresolvedHints(kind, spec));
+        List<String> hinted = errors.stream().map(FieldError::field).toList();
+        try {
+            kind.parse(spec);
+        } catch (ValidationException e) {
+            e.errors().stream().filter(error -> !hinted.contains(error.field())).forEach(errors::add);
+        }
+        if (!errors.isEmpty()) {
+            throw new ValidationException(errors);
+        }
+    }
+
+    /**
+     * Rejects a change that would leave a reference unresolved in the configuration this node serves: 400
+     * naming the field for a write, 409 naming the referring resources for a delete. References that were
+     * already broken before the change are not this request's fault and are ignored.
+     *
+     * @param spec the new specification, or null when the resource is deleted
+     */
+    private void checkReferences(ResourceKind<?> kind, String name, ObjectNode spec) {
+        ConfigSnapshot before = snapshots.current();
+        List<Resource> resources = new ArrayList<>(before.resources());
+        resources.removeIf(resource -> resource.kind().equals(kind.name()) && resource.name().equals(name));
+        if (spec != null) {
+            resources.add(new Resource(kind.name(), name, spec, 0, Instant.EPOCH));
+        }
+        List<FieldError> broken = new ArrayList<>(ConfigSnapshot.of(before.version(), resources)
+                .danglingReferences());
+        broken.removeAll(before.danglingReferences());
+        if (broken.isEmpty()) {
+            return;
+        }
+        if (spec == null) {
+            List<FieldError> referrers = broken.stream()
+                    .map(error -> new FieldError(error.field(), "refers to " + key(kind, name)))
+                    .toList();
+            throw new Problem(ProblemType.CONFLICT, key(kind, name) + " is still referred to by "
+                    + referrers.size() + " resource(s); change or delete them first", referrers);
+        }
+        String own = key(kind, name) + ".";
+        throw new ValidationException(broken.stream()
+                .map(error -> error.field().startsWith(own)
+                        ? new FieldError(error.field().substring(own.length()), error.message())
+                        : error)
+                .toList());
+    }
+
+    /** Commits one change off the event loop, then waits until this node serves the new configuration. */
+    private Future<Resource> commit(Change change) {
+        return blocking(() -> store.commit(List.of(change)).get(0))
+                .compose(resource -> refreshSnapshot().map(resource));
+    }
+
+    private Future<Void> refreshSnapshot() {
+        return snapshots.refreshNow().<Void>mapEmpty().recover(cause -> {
+            LOG.warn("A change was committed but this node could not reload the configuration yet; it will pick"
+                    + " the change up on its next poll of the store", cause);
+            return Future.succeededFuture();
+        });
+    }
+
+    private <T> Future<T> blocking(Callable<T> work) {
+        return vertx.executeBlocking(work, false);
+    }
+
+    private static void sendCreated(RoutingContext ctx, ResourceKind<?> kind, Resource resource) {
+        ctx.response().putHeader(HttpHeaders.LOCATION, AdminServer.BASE_PATH + "/" + key(kind, resource.name()));
+        sendResource(ctx, 201, kind, resource);
+    }
+
+    private static void sendResource(RoutingContext ctx, int status, ResourceKind<?> kind, Resource resource) {
+        ctx.response().putHeader(HttpHeaders.ETAG, resource.etag());
+        Exchange.sendJson(ctx, status, representation(kind, resource));
+    }
+
+    /** Returns the specification with secrets masked, plus the revision and the time of the last write. */
+    static ObjectNode representation(ResourceKind<?> kind, Resource resource) {
+        ObjectNode json = Secrets.mask(kind, resource.spec());
+        json.put("revision", resource.revision());
+        json.put("updatedAt", resource.updatedAt().toString());
+        return json;
+    }
+
+    private static String key(ResourceKind<?> kind, String name) {
+        return kind.name() + "/" + name;
+    }
+
+    /** A resource written by PUT, and whether the PUT created it. */
+    private record Written(Resource resource, boolean created) {
+    }
+}

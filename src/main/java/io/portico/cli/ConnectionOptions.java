@@ -1,0 +1,87 @@
+package io.portico.cli;
+
+import io.portico.admin.AdminToken;
+import io.portico.store.StoreException;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import picocli.CommandLine.Option;
+
+/** Options that choose where a command acts: a node's admin API (the default) or a store opened directly. */
+final class ConnectionOptions {
+
+    /** Environment variable read for the store password when {@code --store-password} is not given. */
+    static final String STORE_PASSWORD_ENV = "PORTICO_STORE_PASSWORD";
+
+    @Option(names = "--admin-url", paramLabel = "URL", defaultValue = "http://127.0.0.1:9080",
+            description = "Admin API of a running node (default: ${DEFAULT-VALUE}).")
+    String adminUrl;
+
+    @Option(names = "--token", paramLabel = "TOKEN",
+            description = "Admin API token. Default: the PORTICO_ADMIN_TOKEN environment variable, else the file"
+                    + " admin-token in --data-dir. Prefer those two: options are visible to other local users.")
+    String token;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "data",
+            description = "Data directory of the node, for its admin-token file and --embedded"
+                    + " (default: ${DEFAULT-VALUE}).")
+    Path dataDirectory;
+
+    @Option(names = "--store", paramLabel = "JDBC_URL",
+            description = "Work on this store directly instead of through the admin API.")
+    String storeUrl;
+
+    @Option(names = "--store-user", paramLabel = "USER", description = "User name for --store.")
+    String storeUser;
+
+    @Option(names = "--store-password", paramLabel = "PASSWORD",
+            description = "Password for --store. Default: the " + STORE_PASSWORD_ENV + " environment variable.")
+    String storePassword;
+
+    @Option(names = "--embedded",
+            description = "Work directly on the embedded store in --data-dir. Use it only while no node runs on"
+                    + " that directory.")
+    boolean embedded;
+
+    /**
+     * Opens the target these options name.
+     *
+     * @throws CliException when the options contradict each other, no token is found, or the store cannot open
+     */
+    ConfigTarget open(Map<String, String> env, StoreFactory stores) {
+        if (storeUrl != null && embedded) {
+            throw CliException.invalidInput("use either --store or --embedded, not both");
+        }
+        try {
+            if (storeUrl != null) {
+                String password = storePassword != null ? storePassword : env.get(STORE_PASSWORD_ENV);
+                return new StoreTarget(stores.open(storeUrl, storeUser, password));
+            }
+            if (embedded) {
+                return new StoreTarget(stores.embedded(dataDirectory));
+            }
+        } catch (StoreException | UnsupportedOperationException e) {
+            throw CliException.unavailable("cannot open the store: " + e.getMessage());
+        }
+        return new AdminApiTarget(adminUrl, resolveToken(env));
+    }
+
+    private String resolveToken(Map<String, String> env) {
+        if (token != null && !token.isBlank()) {
+            return token.trim();
+        }
+        String fromEnv = env.get(AdminToken.ENV_VAR);
+        if (fromEnv != null && !fromEnv.isBlank()) {
+            return fromEnv.trim();
+        }
+        Optional<String> fromFile;
+        try {
+            fromFile = AdminToken.readFile(dataDirectory);
+        } catch (RuntimeException e) {
+            throw CliException.unavailable(e.getMessage());
+        }
+        return fromFile.orElseThrow(() -> CliException.unavailable("no admin token: pass --token, set "
+                + AdminToken.ENV_VAR + ", or point --data-dir at the node's data directory (looked for "
+                + dataDirectory.resolve(AdminToken.FILE_NAME) + ")"));
+    }
+}

@@ -1,0 +1,41 @@
+package io.portico.declarative;
+
+import io.portico.config.ValidationException;
+import io.portico.store.ConfigStore;
+import io.portico.store.ConflictException;
+
+/**
+ * Makes a store equal to a declarative document. Resources of a known kind that the document leaves out are
+ * deleted; resources of kinds this version does not know are kept. Every method blocks on the store.
+ */
+public final class ConfigApplier {
+
+    private ConfigApplier() {
+    }
+
+    /**
+     * Computes the changes that applying {@code document} would make, without writing anything.
+     *
+     * @throws ValidationException when the document is invalid
+     */
+    public static Diff diff(ConfigStore store, DeclarativeDocument document) {
+        document.requireValid();
+        return Diff.between(document, store.read().resources());
+    }
+
+    /**
+     * Writes every change in one store commit. Updates and deletes expect the revisions that were read, so a
+     * concurrent change makes the whole apply fail instead of being overwritten. Applying the same document twice
+     * changes nothing the second time.
+     *
+     * @throws ValidationException when the document is invalid
+     * @throws ConflictException when another writer changed the store since it was read
+     */
+    public static ChangeReport apply(ConfigStore store, DeclarativeDocument document) {
+        Diff diff = diff(store, document);
+        if (!diff.changes().isEmpty()) {
+            store.commit(diff.changes());
+        }
+        return diff.report();
+    }
+}

@@ -1,0 +1,313 @@
+package io.portico.declarative;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.portico.config.ConfigSnapshot;
+import io.portico.config.FieldError;
+import io.portico.config.Json;
+import io.portico.config.Resource;
+import io.portico.config.ResourceKind;
+import io.portico.config.ResourceKinds;
+import io.portico.config.ValidationException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * A declarative configuration document: the whole configuration as one YAML or JSON file.
+ *
+ * <pre>
+ * format: 1            # optional; the only format this version reads
+ * services: [ ... ]    # one list per resource kind, in the order of ResourceKinds.all()
+ * routes: [ ... ]
+ * certificates: [ ... ]
+ * </pre>
+ *
+ * <p>Each list holds resource specifications, each with its {@code name}. A kind that is absent has no
+ * resources. Invalid fields are named by their place in the document, for example {@code routes[2].paths[0]}.
+ */
+public final class DeclarativeDocument {
+
+    /** The document format version this code reads and writes. */
+    public static final int FORMAT = 1;
+
+    private static final String FORMAT_FIELD = "format";
+    private static final ObjectReader JSON_READER =
+            Json.MAPPER.reader().with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    private static final ObjectReader YAML_READER =
+            Json.YAML.reader().with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    private static final ObjectWriter JSON_WRITER = Json.MAPPER.writer(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectWriter YAML_WRITER = new YAMLMapper(YAMLFactory.builder()
+            .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+            .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
+            .enable(YAMLGenerator.Feature.LITERAL_BLOCK_STYLE)
+            .build()).writer();
+
+    private final Map<String, List<ObjectNode>> resources;
+
+    private DeclarativeDocument(Map<String, List<ObjectNode>> resources) {
+        this.resources = resources;
+    }
+
+    /**
+     * Parses a YAML or JSON document and substitutes {@code ${NAME}} references in its string values from
+     * {@code env}; {@code $${NAME}} stands for a literal {@code ${NAME}}. Only clients call this: a server parses
+     * with {@link #parseLiteral} so that its own environment never leaks into the configuration.
+     *
+     * @throws ValidationException when the text is not a document, naming each invalid field and each variable
+     *     that is not set
+     */
+    public static DeclarativeDocument parse(String text, Map<String, String> env) {
+        return parse(text, Optional.of(env));
+    }
+
+    /**
+     * Parses a YAML or JSON document and takes every string value as it is, {@code ${...}} included.
+     *
+     * @throws ValidationException when the text is not a document
+     */
+    public static DeclarativeDocument parseLiteral(String text) {
+        return parse(text, Optional.empty());
+    }
+
+    /** Returns the document equal to the stored {@code resources}, secrets masked, sorted by kind and name. */
+    public static DeclarativeDocument export(Collection<Resource> resources) {
+        Map<String, List<ObjectNode>> byKind = new LinkedHashMap<>();
+        for (ResourceKind<?> kind : ResourceKinds.all()) {
+            List<ObjectNode> specs = resources.stream()
+                    .filter(resource -> resource.kind().equals(kind.name()))
+                    .sorted(Comparator.comparing(Resource::name))
+                    .map(resource -> Secrets.mask(kind, resource.spec()))
+                    .collect(Collectors.toList());
+            byKind.put(kind.name(), specs);
+        }
+        return new DeclarativeDocument(byKind);
+    }
+
+    private static DeclarativeDocument parse(String text, Optional<Map<String, String>> env) {
+        JsonNode root = readTree(text);
+        if (!(root instanceof ObjectNode document)) {
+            throw new ValidationException("", "the document must be a mapping with the keys "
+                    + String.join(", ", topLevelKeys()));
+        }
+        List<FieldError> errors = new ArrayList<>();
+        env.ifPresent(variables -> errors.addAll(EnvSubstitution.apply(document, variables)));
+        Map<String, List<ObjectNode>> byKind = new LinkedHashMap<>();
+        for (ResourceKind<?> kind : ResourceKinds.all()) {
+            byKind.put(kind.name(), new ArrayList<>());
+        }
+        for (Map.Entry<String, JsonNode> field : document.properties()) {
+            String key = field.getKey();
+            if (key.equals(FORMAT_FIELD)) {
+                checkFormat(field.getValue(), errors);
+            } else if (byKind.containsKey(key)) {
+                readSection(key, field.getValue(), byKind.get(key), errors);
+            } else {
+                errors.add(new FieldError(key, "is not a known section; expected one of "
+                        + String.join(", ", topLevelKeys())));
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new ValidationException(errors);
+        }
+        return new DeclarativeDocument(byKind);
+    }
+
+    private static JsonNode readTree(String text) {
+        if (text == null || text.isBlank()) {
+            throw new ValidationException("", "the document is empty; an empty configuration is written"
+                    + " as '{}' or as empty lists");
+        }
+        boolean json = text.stripLeading().startsWith("{");
+        try {
+            return (json ? JSON_READER : YAML_READER).readTree(text);
+        } catch (JsonProcessingException e) {
+            // The parser's own message may quote document text, which can be a secret: report the position only.
+            JsonLocation location = e.getLocation();
+            String where = location == null ? "" : " at line " + location.getLineNr()
+                    + ", column " + location.getColumnNr();
+            throw new ValidationException("", "the document is not valid " + (json ? "JSON" : "YAML") + where);
+        }
+    }
+
+    private static void checkFormat(JsonNode value, List<FieldError> errors) {
+        if (!value.isIntegralNumber() || value.asInt() != FORMAT) {
+            errors.add(new FieldError(FORMAT_FIELD, "must be " + FORMAT + ", the only format this version reads"));
+        }
+    }
+
+    private static void readSection(String kind, JsonNode section, List<ObjectNode> into, List<FieldError> errors) {
+        if (section.isNull()) {
+            return;
+        }
+        if (!section.isArray()) {
+            errors.add(new FieldError(kind, "must be a list of " + kind));
+            return;
+        }
+        for (int i = 0; i < section.size(); i++) {
+            if (section.get(i) instanceof ObjectNode spec) {
+                into.add(spec);
+            } else {
+                errors.add(new FieldError(kind + "[" + i + "]", "must be a mapping of fields"));
+            }
+        }
+    }
+
+    private static List<String> topLevelKeys() {
+        List<String> keys = new ArrayList<>();
+        keys.add(FORMAT_FIELD);
+        ResourceKinds.all().forEach(kind -> keys.add(kind.name()));
+        return keys;
+    }
+
+    /** Returns the specifications of {@code kind}, in document order. */
+    public List<ObjectNode> resources(ResourceKind<?> kind) {
+        return List.copyOf(resources.getOrDefault(kind.name(), List.of()));
+    }
+
+    /** Returns the number of resources of every kind together. */
+    public int size() {
+        return resources.values().stream().mapToInt(List::size).sum();
+    }
+
+    /**
+     * Validates every resource, rejects duplicate names within a kind and, when every resource is valid, checks
+     * the references between resources. A secret field that carries a masked hint is not checked, because only
+     * the store knows the secret it stands for.
+     *
+     * @return every invalid field, named like {@code routes[2].paths[0]}; empty when the document is valid
+     */
+    public List<FieldError> validate() {
+        List<FieldError> errors = new ArrayList<>();
+        for (ResourceKind<?> kind : ResourceKinds.all()) {
+            validateKind(kind, errors);
+        }
+        if (errors.isEmpty()) {
+            for (FieldError dangling : snapshot().danglingReferences()) {
+                errors.add(new FieldError(indexedField(dangling.field()), dangling.message()));
+            }
+        }
+        return errors;
+    }
+
+    /**
+     * Validates this document like {@link #validate()}.
+     *
+     * @throws ValidationException listing every invalid field
+     */
+    public DeclarativeDocument requireValid() {
+        List<FieldError> errors = validate();
+        if (!errors.isEmpty()) {
+            throw new ValidationException(errors);
+        }
+        return this;
+    }
+
+    private void validateKind(ResourceKind<?> kind, List<FieldError> errors) {
+        List<ObjectNode> specs = resources(kind);
+        Map<String, Integer> seen = new HashMap<>();
+        for (int i = 0; i < specs.size(); i++) {
+            String prefix = kind.name() + "[" + i + "]";
+            ObjectNode spec = specs.get(i);
+            List<String> masked = maskedFields(kind, spec);
+            try {
+                kind.parse(spec);
+            } catch (ValidationException e) {
+                for (FieldError error : e.errors()) {
+                    if (!masked.contains(error.field())) {
+                        errors.add(new FieldError(join(prefix, error.field()), error.message()));
+                    }
+                }
+            }
+            JsonNode name = spec.get("name");
+            if (name != null && name.isTextual()) {
+                Integer first = seen.putIfAbsent(name.asText(), i);
+                if (first != null) {
+                    errors.add(new FieldError(prefix + ".name", "duplicates the name '" + name.asText()
+                            + "' of " + kind.name() + "[" + first + "]"));
+                }
+            }
+        }
+    }
+
+    /** Returns the secret fields of {@code spec} that hold a masked hint instead of a value. */
+    private static List<String> maskedFields(ResourceKind<?> kind, ObjectNode spec) {
+        return Secrets.unresolvedHints(kind, spec).stream().map(FieldError::field).toList();
+    }
+
+    private ConfigSnapshot snapshot() {
+        List<Resource> all = new ArrayList<>();
+        resources.forEach((kind, specs) -> {
+            for (ObjectNode spec : specs) {
+                all.add(new Resource(kind, spec.path("name").asText(), spec, 0, Instant.EPOCH));
+            }
+        });
+        return ConfigSnapshot.of(0, all);
+    }
+
+    /** Turns {@code routes/web.service} into {@code routes[3].service}, the resource's place in this document. */
+    private String indexedField(String field) {
+        int slash = field.indexOf('/');
+        if (slash < 0 || !resources.containsKey(field.substring(0, slash))) {
+            return field;
+        }
+        String kind = field.substring(0, slash);
+        String rest = field.substring(slash + 1);
+        List<ObjectNode> specs = resources.get(kind);
+        int best = -1;
+        int bestLength = -1;
+        for (int i = 0; i < specs.size(); i++) {
+            String name = specs.get(i).path("name").asText();
+            boolean matches = rest.equals(name) || rest.startsWith(name + ".");
+            if (matches && name.length() > bestLength) {
+                best = i;
+                bestLength = name.length();
+            }
+        }
+        return best < 0 ? field : join(kind + "[" + best + "]", rest.substring(bestLength).replaceFirst("^\\.", ""));
+    }
+
+    private static String join(String prefix, String field) {
+        return field.isEmpty() ? prefix : prefix + "." + field;
+    }
+
+    /** Returns the document as a JSON tree: {@code format} first, then one list per kind. */
+    public ObjectNode toJson() {
+        ObjectNode root = JsonNodeFactory.instance.objectNode();
+        root.put(FORMAT_FIELD, FORMAT);
+        resources.forEach((kind, specs) -> {
+            ArrayNode list = root.putArray(kind);
+            specs.forEach(spec -> list.add(spec.deepCopy()));
+        });
+        return root;
+    }
+
+    /** Returns the document as text in {@code format}; multi-line strings such as PEM use YAML block style. */
+    public String toText(DocumentFormat format) {
+        try {
+            return format == DocumentFormat.YAML ? YAML_WRITER.writeValueAsString(toJson())
+                    : JSON_WRITER.writeValueAsString(toJson()) + "\n";
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a JSON tree could not be written", e);
+        }
+    }
+}

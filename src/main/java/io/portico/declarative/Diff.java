@@ -1,0 +1,134 @@
+package io.portico.declarative;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.config.FieldError;
+import io.portico.config.Resource;
+import io.portico.config.ResourceKind;
+import io.portico.config.ResourceKinds;
+import io.portico.config.ValidationException;
+import io.portico.store.Change;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The changes that make the stored configuration equal to a declarative document: resources the document adds,
+ * changes or leaves out. Resources of kinds this version does not know are left alone.
+ *
+ * <p>A stored resource counts as unchanged when its specification equals the document's after both went through
+ * the typed specification, so a default written out in one and left out in the other is no change. A secret
+ * field that carries the masked hint of the stored secret also counts as unchanged.
+ */
+public final class Diff {
+
+    private final ChangeReport report;
+    private final List<Change> changes;
+
+    private Diff(ChangeReport report, List<Change> changes) {
+        this.report = report;
+        this.changes = List.copyOf(changes);
+    }
+
+    /**
+     * Compares {@code desired} with the {@code current} stored resources. The document should be valid
+     * ({@link DeclarativeDocument#requireValid()}).
+     *
+     * @throws ValidationException when a secret field carries a hint that matches no stored value
+     */
+    public static Diff between(DeclarativeDocument desired, Collection<Resource> current) {
+        Map<String, Resource> stored = new LinkedHashMap<>();
+        current.forEach(resource -> stored.put(key(resource.kind(), resource.name()), resource));
+        List<String> created = new ArrayList<>();
+        List<String> updated = new ArrayList<>();
+        List<Change> writes = new ArrayList<>();
+        List<FieldError> errors = new ArrayList<>();
+        Set<String> wanted = new HashSet<>();
+        int unchanged = 0;
+        for (ResourceKind<?> kind : ResourceKinds.all()) {
+            List<ObjectNode> specs = desired.resources(kind);
+            for (int i = 0; i < specs.size(); i++) {
+                String name = specs.get(i).path("name").asText();
+                String key = key(kind.name(), name);
+                wanted.add(key);
+                Resource existing = stored.get(key);
+                ObjectNode spec = Secrets.restore(kind, specs.get(i), existing == null ? null : existing.spec());
+                for (FieldError hint : Secrets.unresolvedHints(kind, spec)) {
+                    errors.add(new FieldError(kind.name() + "[" + i + "]." + hint.field(), hint.message()));
+                }
+                if (existing == null) {
+                    created.add(key);
+                    writes.add(Change.create(kind.name(), name, spec));
+                } else if (sameSpec(kind, spec, existing.spec())) {
+                    unchanged++;
+                } else {
+                    updated.add(key);
+                    writes.add(Change.update(kind.name(), name, spec, existing.revision()));
+                }
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new ValidationException(errors);
+        }
+        List<String> deleted = new ArrayList<>();
+        List<Change> deletes = deletions(stored, wanted, deleted);
+        writes.addAll(deletes);
+        return new Diff(new ChangeReport(created, updated, deleted, unchanged), writes);
+    }
+
+    /** Deletes resources that refer to others first: kinds in reverse dependency order. */
+    private static List<Change> deletions(Map<String, Resource> stored, Set<String> wanted, List<String> deleted) {
+        List<ResourceKind<?>> kinds = new ArrayList<>(ResourceKinds.all());
+        Collections.reverse(kinds);
+        List<Change> deletes = new ArrayList<>();
+        for (ResourceKind<?> kind : kinds) {
+            stored.values().stream()
+                    .filter(resource -> resource.kind().equals(kind.name()))
+                    .filter(resource -> !wanted.contains(key(resource.kind(), resource.name())))
+                    .sorted(Comparator.comparing(Resource::name))
+                    .forEach(resource -> {
+                        deleted.add(key(resource.kind(), resource.name()));
+                        deletes.add(Change.delete(resource.kind(), resource.name(), resource.revision()));
+                    });
+        }
+        return deletes;
+    }
+
+    /** Compares two specifications after normalising both through the typed specification. */
+    static boolean sameSpec(ResourceKind<?> kind, ObjectNode left, ObjectNode right) {
+        return normalize(kind, left).equals(normalize(kind, right));
+    }
+
+    private static <T> JsonNode normalize(ResourceKind<T> kind, ObjectNode spec) {
+        try {
+            return kind.toJson(kind.parse(spec));
+        } catch (ValidationException e) {
+            // An invalid specification has no typed form; compare it as written.
+            return spec;
+        }
+    }
+
+    private static String key(String kind, String name) {
+        return kind + "/" + name;
+    }
+
+    /** Returns the resources created, updated and deleted, and the number unchanged. */
+    public ChangeReport report() {
+        return report;
+    }
+
+    /**
+     * Returns the store writes, creates and updates first in dependency order, then deletes in reverse order.
+     * Updates and deletes carry the revision that was compared, so the commit fails with a conflict when someone
+     * changed the resource in between.
+     */
+    public List<Change> changes() {
+        return changes;
+    }
+}
