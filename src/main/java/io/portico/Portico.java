@@ -51,7 +51,7 @@ public final class Portico {
         this.tls = new ServerTls(vertx, node.https());
         this.gateway = new GatewayServer(vertx, node, upstreams, tls, PolicyRegistry.load(), eventLoops);
         this.watcher = new StoreWatcher(vertx, store, node.store().pollInterval(), this::apply);
-        String token = AdminToken.resolve(node, env);
+        String token = AdminToken.resolve(node.admin(), node.dataPath(), env, System.out);
         SnapshotSource snapshots = new SnapshotSource() {
             @Override
             public ConfigSnapshot current() {

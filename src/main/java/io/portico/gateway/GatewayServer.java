@@ -174,6 +174,6 @@ public final class GatewayServer {
         for (HttpServer server : servers) {
             closed.add(server.shutdown(drainTimeout.toMillis(), TimeUnit.MILLISECONDS));
         }
-        return Future.join(closed).eventually(tls::stop).mapEmpty();
+        return Future.join(closed).<Void>mapEmpty().onComplete(done -> tls.stop());
     }
 }

@@ -1,5 +1,6 @@
 package io.portico.node;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -62,7 +63,7 @@ public final class NodeConfigLoader {
         });
         try {
             return Json.MAPPER.treeToValue(tree, NodeConfig.class);
-        } catch (IOException e) {
+        } catch (JsonProcessingException e) {
             throw new ValidationException("node", "invalid node settings: " + e.getOriginalMessage());
         }
     }

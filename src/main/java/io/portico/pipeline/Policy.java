@@ -1,6 +1,5 @@
 package io.portico.pipeline;
 
-
 /**
  * One step of the request pipeline that every REST, AI and MCP route shares. A policy inspects or changes the
  * request, then either passes it on with {@link PolicyChain#proceed} or ends it, for example with

@@ -1,6 +1,5 @@
 package io.portico.pipeline;
 
-
 /** The rest of the pipeline after the current policy: the remaining policies, then the route's backend. */
 @FunctionalInterface
 public interface PolicyChain {

@@ -94,7 +94,8 @@ class LargeBodyTest {
     @Test
     void downloadOfTwoGibStreams() throws Exception {
         HttpRequest request = HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + httpPort + "/bytes?n=" + TWO_GIB)).timeout(Duration.ofMinutes(3)).build();
+                URI.create("http://127.0.0.1:" + httpPort + "/bytes?n=" + TWO_GIB))
+                .timeout(Duration.ofMinutes(3)).build();
 
         HttpResponse<InputStream> response = CLIENT.send(request, HttpResponse.BodyHandlers.ofInputStream());
 

@@ -47,7 +47,8 @@ public final class TestUpstream implements AutoCloseable {
                         handshake.reject(404);
                     }
                 })
-                .webSocketHandler(socket -> socket.handler(socket::write))
+                .webSocketHandler(socket -> socket.textMessageHandler(socket::writeTextMessage)
+                        .binaryMessageHandler(socket::writeBinaryMessage))
                 .requestHandler(this::handle);
     }
 

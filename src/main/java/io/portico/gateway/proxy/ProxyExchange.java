@@ -58,6 +58,7 @@ final class ProxyExchange {
     private final long maxBodySize;
     private final List<TargetState> tried = new ArrayList<>(2);
     private TargetState target;
+    private Problem lastFailure;
     private HttpClientRequest upstreamRequest;
     private long attemptStartNanos;
     private long totalTimer = -1;
@@ -106,7 +107,7 @@ final class ProxyExchange {
         }
         target = group.select(selectionContext(), tried);
         if (target == null) {
-            finish(new Problem(ProblemType.NO_HEALTHY_TARGET,
+            finish(lastFailure != null ? lastFailure : new Problem(ProblemType.NO_HEALTHY_TARGET,
                     "service '" + service.name() + "' has no healthy target"));
             return;
         }
@@ -166,6 +167,8 @@ final class ProxyExchange {
 
     private void send(HttpClientRequest upstream, TargetState current) {
         upstreamRequest = upstream;
+        upstream.exceptionHandler(cause -> LOG.debug("Upstream request {} to {} failed: {}", ctx.requestId(),
+                current.address(), cause.toString()));
         MultiMap headers = upstream.headers();
         ProxyHeaders.copyRequestHeaders(request, headers);
         ProxyHeaders.addForwardingHeaders(ctx, headers);
@@ -239,12 +242,14 @@ final class ProxyExchange {
     private void onAttemptFailed(Throwable cause, boolean beforeSending) {
         boolean timeout = isTimeout(cause);
         LOG.debug("Attempt for request {} to {} failed", ctx.requestId(), target.address(), cause);
+        String outcome = timeout ? "did not respond in time" : "could not be reached";
+        String detail = "service '" + service.name() + "' " + outcome;
+        lastFailure = new Problem(timeout ? ProblemType.UPSTREAM_TIMEOUT : ProblemType.UPSTREAM_UNAVAILABLE, detail);
         if (canRetry(beforeSending)) {
             attempt();
             return;
         }
-        String detail = "service '" + service.name() + "' " + (timeout ? "did not respond in time" : "could not be reached");
-        finish(new Problem(timeout ? ProblemType.UPSTREAM_TIMEOUT : ProblemType.UPSTREAM_UNAVAILABLE, detail));
+        finish(lastFailure);
     }
 
     private boolean canRetry(boolean beforeSending) {
@@ -256,11 +261,12 @@ final class ProxyExchange {
     }
 
     private void onBodyTooLarge() {
+        // Finish first, so the failure that resetting the upstream request causes is not reported as a 502.
+        finish(new Problem(ProblemType.BODY_TOO_LARGE, "the request body exceeds " + maxBodySize + " bytes"));
         if (upstreamRequest != null) {
             upstreamRequest.reset();
         }
-        finish(new Problem(ProblemType.BODY_TOO_LARGE, "the request body exceeds " + maxBodySize + " bytes"));
-        ctx.request().connection().close();
+        ctx.response().endHandler(ended -> ctx.request().connection().close());
     }
 
     private void onTotalTimeout() {

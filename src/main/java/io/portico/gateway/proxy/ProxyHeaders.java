@@ -59,7 +59,9 @@ final class ProxyHeaders {
         if (authority != null) {
             out.set("X-Forwarded-Host", authority.host() + (authority.port() > 0 ? ":" + authority.port() : ""));
         }
-        out.set("X-Forwarded-Port", Integer.toString(request.localAddress() == null ? 0 : request.localAddress().port()));
+        if (request.localAddress() != null) {
+            out.set("X-Forwarded-Port", Integer.toString(request.localAddress().port()));
+        }
         StringBuilder forwarded = new StringBuilder();
         String earlier = request.headers().get("forwarded");
         if (earlier != null && !earlier.isBlank()) {

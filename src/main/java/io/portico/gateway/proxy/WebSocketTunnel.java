@@ -43,6 +43,8 @@ final class WebSocketTunnel {
         upstream.authority(route.preserveHost() && authority != null
                 ? authority : HostAndPort.create(target.uriHost(), target.port()));
         long start = System.nanoTime();
+        upstream.exceptionHandler(cause -> LOG.debug("WebSocket tunnel of request {} to {} closed: {}",
+                ctx.requestId(), target.address(), cause.toString()));
         upstream.connect().onComplete(result -> {
             if (result.failed()) {
                 target.onRequestEnd(System.nanoTime() - start, Outcome.CONNECT_FAILURE);
