@@ -104,7 +104,8 @@ public final class Portico {
                 .map(port -> {
                     adminPort = port;
                     ready.set(true);
-                    LOG.info("Portico ready with configuration version {}", watcher.current().version());
+                    LOG.info("Portico ready with configuration version {} ({} transport)",
+                            watcher.current().version(), vertx.isNativeTransportEnabled() ? "epoll" : "NIO");
                     return null;
                 });
     }
