@@ -30,7 +30,8 @@ final class AdminApiTarget implements ConfigTarget {
     AdminApiTarget(String adminUrl, String token) {
         this.baseUri = parseUrl(adminUrl);
         this.token = requireNonNull(token, "token");
-        this.client = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
+        this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(CONNECT_TIMEOUT)
+                .build();
     }
 
     private static URI parseUrl(String adminUrl) {
