@@ -110,7 +110,7 @@ public final class AdminServer {
         return stopping.close();
     }
 
-    /** The router, for tests that walk the routes it serves. */
+    /** Returns the router, for tests that walk the routes it serves. */
     Router router() {
         return router;
     }

@@ -41,7 +41,7 @@ import java.util.stream.Collectors;
  * certificates: [ ... ]
  * </pre>
  *
- * <p>Each list holds resource specifications, each with its {@code name}. A kind that is absent has no
+ * <p>Each list contains resource specifications, each with its {@code name}. A kind that is absent has no
  * resources. Invalid fields are named by their place in the document, for example {@code routes[2].paths[0]}.
  */
 public final class DeclarativeDocument {
@@ -70,8 +70,8 @@ public final class DeclarativeDocument {
 
     /**
      * Parses a YAML or JSON document and substitutes {@code ${NAME}} references in its string values from
-     * {@code env}; {@code $${NAME}} stands for a literal {@code ${NAME}}. Only clients call this: a server parses
-     * with {@link #parseLiteral} so that its own environment never leaks into the configuration.
+     * {@code env}; {@code $${NAME}} stands for a literal {@code ${NAME}}. The admin API parses with
+     * {@link #parseLiteral} instead, so the server's own environment cannot enter the configuration.
      *
      * @throws ValidationException when the text is not a document, naming each invalid field and each variable
      *     that is not set
@@ -192,7 +192,7 @@ public final class DeclarativeDocument {
     /**
      * Validates every resource offline, rejects duplicate names within a kind and, when every resource is valid,
      * checks the references between resources. A secret field that carries a masked hint is not checked, because
-     * only the store knows the secret it stands for.
+     * only the store has the secret that the hint replaces.
      *
      * @return every invalid field, named like {@code routes[2].paths[0]}; empty when the document is valid
      */
