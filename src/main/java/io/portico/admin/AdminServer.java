@@ -97,7 +97,7 @@ public final class AdminServer {
         return server.listen().map(bound -> {
             LOG.info("Admin API listening on http://{}:{}", listener.host(), bound.actualPort());
             return bound.actualPort();
-        });
+        }).onFailure(cause -> server = null);
     }
 
     /** Stops listening; requests in flight are cut. */
