@@ -143,8 +143,7 @@ public final class AdminToken {
     }
 
     private static void createOwnerOnly(Path file) throws IOException {
-        if (Files.getFileAttributeView(file.getParent(), PosixFileAttributeView.class)
-                == null) {
+        if (Files.getFileAttributeView(file.getParent(), PosixFileAttributeView.class) == null) {
             Files.createFile(file);
             return;
         }

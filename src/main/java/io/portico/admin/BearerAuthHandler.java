@@ -11,7 +11,7 @@ import java.security.NoSuchAlgorithmException;
 
 /**
  * Lets a request through only when it carries {@code Authorization: Bearer <token>} with the admin token, and
- * answers 401 with a {@code WWW-Authenticate} challenge otherwise.
+ * rejects any other request with 401 and a {@code WWW-Authenticate} challenge.
  *
  * <p>Both tokens are hashed before {@link MessageDigest#isEqual}, so the comparison takes the same time
  * whatever the presented token's length and content.

@@ -49,21 +49,21 @@ final class ConfigApi {
 
     private void export(RoutingContext ctx) {
         DocumentFormat format = Exchange.requestedFormat(ctx);
-        vertx.executeBlocking(() -> DeclarativeDocument.export(store.read().resources()), false)
-                .onSuccess(document -> Exchange.send(ctx, 200, format.mediaType(), document.toText(format)))
+        vertx.executeBlocking(() -> DeclarativeDocument.export(store.read().resources()).toText(format), false)
+                .onSuccess(text -> Exchange.send(ctx, 200, format.mediaType(), text))
                 .onFailure(ctx::fail);
     }
 
     private void diff(RoutingContext ctx) {
-        DeclarativeDocument document = Exchange.document(ctx);
-        vertx.executeBlocking(() -> ConfigApplier.diff(store, document).report(), false)
+        String text = Exchange.documentText(ctx);
+        vertx.executeBlocking(() -> ConfigApplier.diff(store, DeclarativeDocument.parseLiteral(text)).report(), false)
                 .onSuccess(report -> Exchange.sendJson(ctx, 200, report.toJson()))
                 .onFailure(ctx::fail);
     }
 
     private void apply(RoutingContext ctx) {
-        DeclarativeDocument document = Exchange.document(ctx);
-        vertx.executeBlocking(() -> ConfigApplier.apply(store, document), false)
+        String text = Exchange.documentText(ctx);
+        vertx.executeBlocking(() -> ConfigApplier.apply(store, DeclarativeDocument.parseLiteral(text)), false)
                 .compose(report -> report.isEmpty() ? Future.succeededFuture(report) : refreshed(report))
                 .onSuccess(report -> Exchange.sendJson(ctx, 200, report.toJson()))
                 .onFailure(ctx::fail);

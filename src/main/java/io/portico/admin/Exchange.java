@@ -54,19 +54,19 @@ final class Exchange {
     }
 
     /**
-     * Reads the body as a declarative document in JSON or YAML, chosen by {@code Content-Type}. The document is
-     * taken literally: {@code ${NAME}} references are not substituted on the server.
+     * Returns the body text of a declarative document in JSON or YAML. Parse it with
+     * {@link DeclarativeDocument#parseLiteral} on a worker thread: the server never substitutes {@code ${NAME}}.
      *
      * @throws Problem 415 when the content type is neither JSON nor YAML
      */
-    static DeclarativeDocument document(RoutingContext ctx) {
+    static String documentText(RoutingContext ctx) {
         String contentType = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
         if (DocumentFormat.of(contentType).isEmpty()) {
             throw new Problem(ProblemType.UNSUPPORTED_MEDIA_TYPE, "send the document as application/json or"
                     + " application/yaml, not " + (contentType == null ? "without a Content-Type" : contentType));
         }
         Buffer body = ctx.body().buffer();
-        return DeclarativeDocument.parseLiteral(body == null ? "" : body.toString(StandardCharsets.UTF_8));
+        return body == null ? "" : body.toString(StandardCharsets.UTF_8);
     }
 
     /** Returns the document format the client asked for with {@code ?format=} or {@code Accept}; JSON by default. */

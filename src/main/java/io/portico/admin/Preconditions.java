@@ -2,7 +2,10 @@ package io.portico.admin;
 
 import io.portico.config.Resource;
 
-/** Evaluates {@code If-Match} and {@code If-None-Match} against a resource's ETag, as RFC 9110 section 13 says. */
+/**
+ * Evaluates {@code If-Match} and {@code If-None-Match} against a resource's ETag, as RFC 9110 section 13 defines
+ * them.
+ */
 final class Preconditions {
 
     private Preconditions() {

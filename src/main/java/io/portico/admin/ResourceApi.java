@@ -67,12 +67,12 @@ final class ResourceApi {
     }
 
     private void list(RoutingContext ctx, ResourceKind<?> kind) {
-        blocking(() -> store.list(kind.name())).onSuccess(resources -> {
+        blocking(() -> {
             ObjectNode body = JsonNodeFactory.instance.objectNode();
             ArrayNode items = body.putArray("items");
-            resources.forEach(resource -> items.add(representation(kind, resource)));
-            Exchange.sendJson(ctx, 200, body);
-        }).onFailure(ctx::fail);
+            store.list(kind.name()).forEach(resource -> items.add(representation(kind, resource)));
+            return body;
+        }).onSuccess(body -> Exchange.sendJson(ctx, 200, body)).onFailure(ctx::fail);
     }
 
     private void get(RoutingContext ctx, ResourceKind<?> kind) {
@@ -92,8 +92,7 @@ final class ResourceApi {
         ObjectNode spec = writableSpec(ctx);
         validate(kind, spec);
         String name = spec.get("name").asText();
-        checkReferences(kind, name, spec);
-        commit(Change.create(kind.name(), name, spec))
+        commit(kind, Change.create(kind.name(), name, spec))
                 .onSuccess(resource -> sendCreated(ctx, kind, resource))
                 .onFailure(ctx::fail);
     }
@@ -113,8 +112,8 @@ final class ResourceApi {
                     throw new Problem(ProblemType.PRECONDITION_FAILED, key(kind, name) + " does not exist");
                 }
                 validate(kind, body);
-                checkReferences(kind, name, body);
-                return commit(Change.create(kind.name(), name, body)).map(resource -> new Written(resource, true));
+                return commit(kind, Change.create(kind.name(), name, body))
+                        .map(resource -> new Written(resource, true));
             }
             if (ifMatch == null) {
                 throw new Problem(ProblemType.PRECONDITION_REQUIRED, key(kind, name) + " exists: send If-Match with"
@@ -123,8 +122,7 @@ final class ResourceApi {
             requireMatch(ifMatch, existing);
             ObjectNode spec = Secrets.restore(kind, body, existing.spec());
             validate(kind, spec);
-            checkReferences(kind, name, spec);
-            return commit(Change.update(kind.name(), name, spec, existing.revision()))
+            return commit(kind, Change.update(kind.name(), name, spec, existing.revision()))
                     .map(resource -> new Written(resource, false));
         }).onSuccess(written -> {
             if (written.created()) {
@@ -147,8 +145,7 @@ final class ResourceApi {
             JsonNode merged = MergePatch.apply(existing.spec(), patch);
             ObjectNode spec = Secrets.restore(kind, namedAs((ObjectNode) merged, name), existing.spec());
             validate(kind, spec);
-            checkReferences(kind, name, spec);
-            return commit(Change.update(kind.name(), name, spec, existing.revision()));
+            return commit(kind, Change.update(kind.name(), name, spec, existing.revision()));
         }).onSuccess(resource -> sendResource(ctx, 200, kind, resource)).onFailure(ctx::fail);
     }
 
@@ -159,8 +156,7 @@ final class ResourceApi {
             if (ifMatch != null) {
                 requireMatch(ifMatch, existing);
             }
-            checkReferences(kind, name, null);
-            return commit(Change.delete(kind.name(), name, ifMatch == null ? null : existing.revision()));
+            return commit(kind, Change.delete(kind.name(), name, ifMatch == null ? null : existing.revision()));
         }).onSuccess(resource -> ctx.response().setStatusCode(204).end()).onFailure(ctx::fail);
     }
 
@@ -246,9 +242,15 @@ final class ResourceApi {
                 .toList());
     }
 
-    /** Commits one change off the event loop, then waits until this node serves the new configuration. */
-    private Future<Resource> commit(Change change) {
-        return blocking(() -> store.commit(List.of(change)).get(0))
+    /**
+     * Checks references and commits one change off the event loop, then waits until this node serves the new
+     * configuration. The reference check runs on a worker thread too, because it converts every resource.
+     */
+    private Future<Resource> commit(ResourceKind<?> kind, Change change) {
+        return blocking(() -> {
+            checkReferences(kind, change.name(), change.spec());
+            return store.commit(List.of(change)).get(0);
+        })
                 .compose(resource -> refreshSnapshot().map(resource));
     }
 

@@ -6,7 +6,7 @@ import io.vertx.core.Future;
 /** The configuration snapshot this node serves, and a way to reload it from the store at once. */
 public interface SnapshotSource {
 
-    /** Returns the snapshot in use now; never blocks. */
+    /** Returns the snapshot in use now. Implementations must not block, because event loops call this. */
     ConfigSnapshot current();
 
     /**

@@ -30,7 +30,8 @@ final class AdminApiTarget implements ConfigTarget {
     AdminApiTarget(String adminUrl, String token) {
         this.baseUri = parseUrl(adminUrl);
         this.token = requireNonNull(token, "token");
-        this.client = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
+        this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(CONNECT_TIMEOUT)
+                .build();
     }
 
     private static URI parseUrl(String adminUrl) {
@@ -98,7 +99,7 @@ final class AdminApiTarget implements ConfigTarget {
     private CliException failure(HttpResponse<String> response) {
         int status = response.statusCode();
         String problem = Problems.describe(response.body());
-        String message = "the admin API at " + baseUri + " answered " + status + (problem.isEmpty() ? "" : ": "
+        String message = "the admin API at " + baseUri + " returned " + status + (problem.isEmpty() ? "" : ": "
                 + problem);
         if (status == 401 || status == 403 || status >= 500) {
             return CliException.unavailable(message);
@@ -120,6 +121,6 @@ final class AdminApiTarget implements ConfigTarget {
 
     @Override
     public void close() {
-        // java.net.http.HttpClient holds no resources that need closing before Java 21.
+        // Before Java 21, java.net.http.HttpClient has no close method and releases its threads on its own.
     }
 }

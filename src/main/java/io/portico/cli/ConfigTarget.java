@@ -4,7 +4,7 @@ import io.portico.declarative.ChangeReport;
 import io.portico.declarative.DeclarativeDocument;
 import io.portico.declarative.DocumentFormat;
 
-/** Where export, diff and apply act: a running node's admin API, or a store opened directly. */
+/** The target of export, diff and apply: a running node's admin API, or a store opened directly. */
 interface ConfigTarget extends AutoCloseable {
 
     /** Returns the whole configuration as a document in {@code format}, secrets masked. */

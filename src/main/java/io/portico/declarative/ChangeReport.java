@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What a diff or an apply found: the resources created, updated and deleted, each as {@code kind/name}, and how
+ * The outcome of a diff or an apply: the resources created, updated and deleted, each as {@code kind/name}, and how
  * many resources were left unchanged.
  */
 public record ChangeReport(List<String> created, List<String> updated, List<String> deleted, int unchanged) {

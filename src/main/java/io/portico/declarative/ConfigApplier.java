@@ -1,8 +1,11 @@
 package io.portico.declarative;
 
+import io.portico.config.FieldError;
+import io.portico.config.Resource;
 import io.portico.config.ValidationException;
 import io.portico.store.ConfigStore;
 import io.portico.store.ConflictException;
+import java.util.List;
 
 /**
  * Makes a store equal to a declarative document. Resources of a known kind that the document leaves out are
@@ -19,8 +22,12 @@ public final class ConfigApplier {
      * @throws ValidationException when the document is invalid
      */
     public static Diff diff(ConfigStore store, DeclarativeDocument document) {
-        document.requireValid();
-        return Diff.between(document, store.read().resources());
+        List<Resource> current = store.read().resources();
+        List<FieldError> errors = document.validate(current);
+        if (!errors.isEmpty()) {
+            throw new ValidationException(errors);
+        }
+        return Diff.between(document, current);
     }
 
     /**

@@ -41,7 +41,7 @@ import java.util.stream.Collectors;
  * certificates: [ ... ]
  * </pre>
  *
- * <p>Each list holds resource specifications, each with its {@code name}. A kind that is absent has no
+ * <p>Each list contains resource specifications, each with its {@code name}. A kind that is absent has no
  * resources. Invalid fields are named by their place in the document, for example {@code routes[2].paths[0]}.
  */
 public final class DeclarativeDocument {
@@ -70,8 +70,8 @@ public final class DeclarativeDocument {
 
     /**
      * Parses a YAML or JSON document and substitutes {@code ${NAME}} references in its string values from
-     * {@code env}; {@code $${NAME}} stands for a literal {@code ${NAME}}. Only clients call this: a server parses
-     * with {@link #parseLiteral} so that its own environment never leaks into the configuration.
+     * {@code env}; {@code $${NAME}} stands for a literal {@code ${NAME}}. The admin API parses with
+     * {@link #parseLiteral} instead, so the server's own environment cannot enter the configuration.
      *
      * @throws ValidationException when the text is not a document, naming each invalid field and each variable
      *     that is not set
@@ -190,23 +190,22 @@ public final class DeclarativeDocument {
     }
 
     /**
-     * Validates every resource, rejects duplicate names within a kind and, when every resource is valid, checks
-     * the references between resources. A secret field that carries a masked hint is not checked, because only
-     * the store knows the secret it stands for.
+     * Validates every resource offline, rejects duplicate names within a kind and, when every resource is valid,
+     * checks the references between resources. A secret field that carries a masked hint is not checked, because
+     * only the store has the secret that the hint replaces.
      *
      * @return every invalid field, named like {@code routes[2].paths[0]}; empty when the document is valid
      */
     public List<FieldError> validate() {
-        List<FieldError> errors = new ArrayList<>();
-        for (ResourceKind<?> kind : ResourceKinds.all()) {
-            validateKind(kind, errors);
-        }
-        if (errors.isEmpty()) {
-            for (FieldError dangling : snapshot().danglingReferences()) {
-                errors.add(new FieldError(indexedField(dangling.field()), dangling.message()));
-            }
-        }
-        return errors;
+        return validate(false);
+    }
+
+    /**
+     * Validates the document as it would be written to a store holding {@code stored}: a masked hint that matches
+     * the stored secret stands for that secret, and any other hint is invalid.
+     */
+    public List<FieldError> validate(Collection<Resource> stored) {
+        return withStoredSecrets(stored).validate(true);
     }
 
     /**
@@ -222,18 +221,56 @@ public final class DeclarativeDocument {
         return this;
     }
 
-    private void validateKind(ResourceKind<?> kind, List<FieldError> errors) {
+    /** Returns a copy in which each secret hint that matches the stored secret is replaced by that secret. */
+    public DeclarativeDocument withStoredSecrets(Collection<Resource> stored) {
+        Map<String, Resource> byKey = new HashMap<>();
+        stored.forEach(resource -> byKey.put(resource.kind() + "/" + resource.name(), resource));
+        Map<String, List<ObjectNode>> restored = new LinkedHashMap<>();
+        for (ResourceKind<?> kind : ResourceKinds.all()) {
+            List<ObjectNode> specs = new ArrayList<>();
+            for (ObjectNode spec : resources(kind)) {
+                Resource current = byKey.get(kind.name() + "/" + spec.path("name").asText());
+                specs.add(Secrets.restore(kind, spec, current == null ? null : current.spec()));
+            }
+            restored.put(kind.name(), specs);
+        }
+        return new DeclarativeDocument(restored);
+    }
+
+    private List<FieldError> validate(boolean hintsAreErrors) {
+        List<FieldError> errors = new ArrayList<>();
+        List<Resource> checkable = new ArrayList<>();
+        for (ResourceKind<?> kind : ResourceKinds.all()) {
+            validateKind(kind, hintsAreErrors, errors, checkable);
+        }
+        if (errors.isEmpty()) {
+            // NOTE: offline, a resource with a masked secret cannot be typed, so references to it are reported as
+            // dangling. No kind refers to a kind with secrets today.
+            for (FieldError dangling : ConfigSnapshot.of(0, checkable).danglingReferences()) {
+                errors.add(new FieldError(indexedField(dangling.field()), dangling.message()));
+            }
+        }
+        return errors;
+    }
+
+    private void validateKind(ResourceKind<?> kind, boolean hintsAreErrors, List<FieldError> errors,
+                              List<Resource> checkable) {
         List<ObjectNode> specs = resources(kind);
         Map<String, Integer> seen = new HashMap<>();
         for (int i = 0; i < specs.size(); i++) {
             String prefix = kind.name() + "[" + i + "]";
             ObjectNode spec = specs.get(i);
-            List<String> masked = maskedFields(kind, spec);
+            List<FieldError> hints = Secrets.unresolvedHints(kind, spec);
+            List<String> hinted = hints.stream().map(FieldError::field).toList();
+            if (hintsAreErrors) {
+                hints.forEach(hint -> errors.add(new FieldError(join(prefix, hint.field()), hint.message())));
+            }
             try {
                 kind.parse(spec);
+                checkable.add(new Resource(kind.name(), spec.path("name").asText(), spec, 0, Instant.EPOCH));
             } catch (ValidationException e) {
                 for (FieldError error : e.errors()) {
-                    if (!masked.contains(error.field())) {
+                    if (!hinted.contains(error.field())) {
                         errors.add(new FieldError(join(prefix, error.field()), error.message()));
                     }
                 }
@@ -247,21 +284,6 @@ public final class DeclarativeDocument {
                 }
             }
         }
-    }
-
-    /** Returns the secret fields of {@code spec} that hold a masked hint instead of a value. */
-    private static List<String> maskedFields(ResourceKind<?> kind, ObjectNode spec) {
-        return Secrets.unresolvedHints(kind, spec).stream().map(FieldError::field).toList();
-    }
-
-    private ConfigSnapshot snapshot() {
-        List<Resource> all = new ArrayList<>();
-        resources.forEach((kind, specs) -> {
-            for (ObjectNode spec : specs) {
-                all.add(new Resource(kind, spec.path("name").asText(), spec, 0, Instant.EPOCH));
-            }
-        });
-        return ConfigSnapshot.of(0, all);
     }
 
     /** Turns {@code routes/web.service} into {@code routes[3].service}, the resource's place in this document. */

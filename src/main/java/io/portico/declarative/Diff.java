@@ -45,44 +45,62 @@ public final class Diff {
     public static Diff between(DeclarativeDocument desired, Collection<Resource> current) {
         Map<String, Resource> stored = new LinkedHashMap<>();
         current.forEach(resource -> stored.put(key(resource.kind(), resource.name()), resource));
-        List<String> created = new ArrayList<>();
-        List<String> updated = new ArrayList<>();
-        List<Change> writes = new ArrayList<>();
-        List<FieldError> errors = new ArrayList<>();
-        Set<String> wanted = new HashSet<>();
-        int unchanged = 0;
+
+        Comparison comparison = new Comparison(stored);
         for (ResourceKind<?> kind : ResourceKinds.all()) {
             List<ObjectNode> specs = desired.resources(kind);
             for (int i = 0; i < specs.size(); i++) {
-                String name = specs.get(i).path("name").asText();
-                String key = key(kind.name(), name);
-                wanted.add(key);
-                Resource existing = stored.get(key);
-                ObjectNode spec = Secrets.restore(kind, specs.get(i), existing == null ? null : existing.spec());
-                for (FieldError hint : Secrets.unresolvedHints(kind, spec)) {
-                    errors.add(new FieldError(kind.name() + "[" + i + "]." + hint.field(), hint.message()));
-                }
-                if (existing == null) {
-                    created.add(key);
-                    writes.add(Change.create(kind.name(), name, spec));
-                } else if (sameSpec(kind, spec, existing.spec())) {
-                    unchanged++;
-                } else {
-                    updated.add(key);
-                    writes.add(Change.update(kind.name(), name, spec, existing.revision()));
-                }
+                comparison.compare(kind, i, specs.get(i));
             }
         }
-        if (!errors.isEmpty()) {
-            throw new ValidationException(errors);
+        if (!comparison.errors.isEmpty()) {
+            throw new ValidationException(comparison.errors);
         }
+
         List<String> deleted = new ArrayList<>();
-        List<Change> deletes = deletions(stored, wanted, deleted);
-        writes.addAll(deletes);
-        return new Diff(new ChangeReport(created, updated, deleted, unchanged), writes);
+        List<Change> changes = new ArrayList<>(comparison.writes);
+        changes.addAll(deletions(stored, comparison.wanted, deleted));
+        ChangeReport report = new ChangeReport(comparison.created, comparison.updated, deleted, comparison.unchanged);
+        return new Diff(report, changes);
     }
 
-    /** Deletes resources that refer to others first: kinds in reverse dependency order. */
+    /** Compares the document's resources one by one with the stored ones, collecting creates and updates. */
+    private static final class Comparison {
+        private final Map<String, Resource> stored;
+        private final List<String> created = new ArrayList<>();
+        private final List<String> updated = new ArrayList<>();
+        private final List<Change> writes = new ArrayList<>();
+        private final List<FieldError> errors = new ArrayList<>();
+        private final Set<String> wanted = new HashSet<>();
+        private int unchanged;
+
+        Comparison(Map<String, Resource> stored) {
+            this.stored = stored;
+        }
+
+        void compare(ResourceKind<?> kind, int index, ObjectNode desired) {
+            String name = desired.path("name").asText();
+            String key = key(kind.name(), name);
+            wanted.add(key);
+            Resource existing = stored.get(key);
+            ObjectNode spec = Secrets.restore(kind, desired, existing == null ? null : existing.spec());
+            for (FieldError hint : Secrets.unresolvedHints(kind, spec)) {
+                errors.add(new FieldError(kind.name() + "[" + index + "]." + hint.field(), hint.message()));
+            }
+
+            if (existing == null) {
+                created.add(key);
+                writes.add(Change.create(kind.name(), name, spec));
+            } else if (sameSpec(kind, spec, existing.spec())) {
+                unchanged++;
+            } else {
+                updated.add(key);
+                writes.add(Change.update(kind.name(), name, spec, existing.revision()));
+            }
+        }
+    }
+
+    /** Returns the deletes, kinds in reverse dependency order so that resources that refer to others go first. */
     private static List<Change> deletions(Map<String, Resource> stored, Set<String> wanted, List<String> deleted) {
         List<ResourceKind<?>> kinds = new ArrayList<>(ResourceKinds.all());
         Collections.reverse(kinds);
@@ -109,7 +127,7 @@ public final class Diff {
         try {
             return kind.toJson(kind.parse(spec));
         } catch (ValidationException e) {
-            // An invalid specification has no typed form; compare it as written.
+            // An invalid specification has no typed form, so it is compared as written.
             return spec;
         }
     }

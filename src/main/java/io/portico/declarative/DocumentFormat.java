@@ -14,7 +14,7 @@ public enum DocumentFormat {
         this.mediaType = mediaType;
     }
 
-    /** The media type sent in {@code Content-Type} for this format. */
+    /** Returns the media type sent in {@code Content-Type} for this format. */
     public String mediaType() {
         return mediaType;
     }

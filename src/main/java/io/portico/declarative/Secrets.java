@@ -16,7 +16,7 @@ import java.util.List;
  * Masks the secret fields of a resource (those in {@link ResourceKind#secretFields()}) and restores them.
  *
  * <p>A masked value is a hint, {@code secret:sha256:} followed by the first 8 hex digits of the SHA-256 of the
- * secret. The hint tells two secrets apart without revealing them. When a write carries the hint of the stored
+ * secret. The hint distinguishes two secrets without revealing them. When a write carries the hint of the stored
  * value, the stored secret is kept, so a document exported and applied again changes nothing. A secret field may
  * name a nested field with a dotted path such as {@code tls.clientKey}.
  */

@@ -81,6 +81,11 @@ class ResourceApiTest {
     }
 
     @Test
+    void wrongMethodIsNotAllowed() {
+        assertProblem(admin.post("/admin/v1/services/web", "{}"), ProblemType.METHOD_NOT_ALLOWED);
+    }
+
+    @Test
     void invalidFieldsAreNamed() {
         String spec = "{\"name\":\"web\",\"protocol\":\"ftp\",\"targets\":[{\"host\":\"\",\"port\":70000}]}";
 

@@ -1,0 +1,105 @@
+package io.portico.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.portico.node.NodeConfig;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AdminTokenTest {
+
+    private static final NodeConfig.AdminListener LOOPBACK = new NodeConfig.AdminListener("127.0.0.1", 0, null);
+
+    @TempDir
+    Path data;
+
+    private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+
+    @Test
+    void environmentWins() {
+        NodeConfig.AdminListener configured = new NodeConfig.AdminListener("127.0.0.1", 0, "from-config");
+
+        String token = resolve(configured, Map.of(AdminToken.ENV_VAR, "from-env"));
+
+        assertThat(token).isEqualTo("from-env");
+        assertThat(data.resolve(AdminToken.FILE_NAME)).doesNotExist();
+    }
+
+    @Test
+    void configuredTokenBeatsFile() {
+        NodeConfig.AdminListener configured = new NodeConfig.AdminListener("127.0.0.1", 0, "from-config");
+
+        assertThat(resolve(configured, Map.of())).isEqualTo("from-config");
+        assertThat(data.resolve(AdminToken.FILE_NAME)).doesNotExist();
+    }
+
+    @Test
+    void generatedTokenIsStoredOwnerOnly() throws Exception {
+        String token = resolve(LOOPBACK, Map.of());
+
+        Path file = data.resolve(AdminToken.FILE_NAME);
+        assertThat(token).startsWith(AdminToken.PREFIX).hasSize(AdminToken.PREFIX.length() + 43);
+        assertThat(Files.readString(file).trim()).isEqualTo(token);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+        assertThat(stdout.toString(StandardCharsets.UTF_8)).contains(token);
+    }
+
+    @Test
+    void generatedTokenIsReusedAndPrintedOnce() {
+        String first = resolve(LOOPBACK, Map.of());
+        stdout.reset();
+
+        String second = resolve(LOOPBACK, Map.of());
+
+        assertThat(second).isEqualTo(first);
+        assertThat(stdout.toString(StandardCharsets.UTF_8)).isEmpty();
+    }
+
+    @Test
+    void generatedTokensDiffer() {
+        assertThat(AdminToken.generate()).isNotEqualTo(AdminToken.generate());
+    }
+
+    @Test
+    void publicListenerNeedsExplicitToken() {
+        NodeConfig.AdminListener wildcard = new NodeConfig.AdminListener("0.0.0.0", 9080, null);
+
+        assertThatThrownBy(() -> resolve(wildcard, Map.of()))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("0.0.0.0")
+                .hasMessageContaining(AdminToken.ENV_VAR);
+        assertThat(data.resolve(AdminToken.FILE_NAME)).doesNotExist();
+        assertThat(resolve(wildcard, Map.of(AdminToken.ENV_VAR, "explicit"))).isEqualTo("explicit");
+    }
+
+    @Test
+    void loopbackNamesAreRecognised() {
+        assertThat(AdminToken.isLoopback("127.0.0.1")).isTrue();
+        assertThat(AdminToken.isLoopback("::1")).isTrue();
+        assertThat(AdminToken.isLoopback("[::1]")).isTrue();
+        assertThat(AdminToken.isLoopback("localhost")).isTrue();
+        assertThat(AdminToken.isLoopback("0.0.0.0")).isFalse();
+        assertThat(AdminToken.isLoopback("10.1.2.3")).isFalse();
+    }
+
+    @Test
+    void emptyTokenFileIsRejected() throws Exception {
+        Files.writeString(data.resolve(AdminToken.FILE_NAME), "\n");
+
+        assertThatThrownBy(() -> resolve(LOOPBACK, Map.of()))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("is empty");
+    }
+
+    private String resolve(NodeConfig.AdminListener listener, Map<String, String> env) {
+        return AdminToken.resolve(listener, data, env, new PrintStream(stdout, true, StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,134 @@
+package io.portico.admin;
+
+import static io.portico.testing.AdminFixture.json;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.portico.problem.ProblemType;
+import io.portico.testing.AdminFixture;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.Route;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class AuthenticationTest {
+
+    private AdminFixture admin;
+
+    @BeforeEach
+    void start() {
+        admin = AdminFixture.start();
+    }
+
+    @AfterEach
+    void stop() {
+        admin.close();
+    }
+
+    @Test
+    void everyAdminOperationRequiresToken() {
+        List<String> operations = adminOperations();
+        assertThat(operations).hasSizeGreaterThan(20);
+
+        for (String operation : operations) {
+            String method = operation.split(" ")[0];
+            String path = operation.split(" ")[1].replace("{name}", "web");
+            String body = method.equals("POST") || method.equals("PUT") || method.equals("PATCH") ? "{}" : null;
+
+            HttpResponse<String> missing = admin.sendRaw(method, path, body);
+            HttpResponse<String> wrong = admin.sendRaw(method, path, body, "Authorization", "Bearer wrong");
+            HttpResponse<String> basic = admin.sendRaw(method, path, body, "Authorization", "Basic YTpi");
+
+            for (HttpResponse<String> response : List.of(missing, wrong, basic)) {
+                assertThat(response.statusCode()).as(operation).isEqualTo(401);
+                assertThat(response.headers().firstValue("WWW-Authenticate")).as(operation)
+                        .hasValueSatisfying(challenge -> assertThat(challenge).startsWith("Bearer"));
+                assertThat(json(response).path("type").asText()).isEqualTo(ProblemType.UNAUTHORIZED.uri());
+            }
+        }
+    }
+
+    @Test
+    void unknownAdminPathRequiresToken() {
+        assertThat(admin.sendRaw("GET", "/admin/v1/nothing-here", null).statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void schemeIsCaseInsensitive() {
+        HttpResponse<String> response = admin.sendRaw("GET", "/admin/v1/services", null,
+                "Authorization", "bearer " + AdminFixture.TOKEN);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void healthNeedsNoToken() {
+        HttpResponse<String> live = admin.sendRaw("GET", "/health/live", null);
+        HttpResponse<String> ready = admin.sendRaw("GET", "/health/ready", null);
+        admin.ready().set(false);
+        HttpResponse<String> notReady = admin.sendRaw("GET", "/health/ready", null);
+        HttpResponse<String> stillLive = admin.sendRaw("GET", "/health/live", null);
+
+        assertThat(live.statusCode()).isEqualTo(200);
+        assertThat(live.body()).isEqualTo("{\"status\":\"UP\"}");
+        assertThat(ready.statusCode()).isEqualTo(200);
+        assertThat(notReady.statusCode()).isEqualTo(503);
+        assertThat(notReady.body()).isEqualTo("{\"status\":\"DOWN\"}");
+        assertThat(stillLive.statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void openApiListsEveryServedRoute() {
+        List<String> served = new ArrayList<>();
+        for (Route route : admin.server().router().getRoutes()) {
+            if (route.getPath() == null || route.methods() == null || route.methods().isEmpty()) {
+                continue;
+            }
+            for (HttpMethod method : route.methods()) {
+                served.add(method.name() + " " + route.getPath().replace(":name", "{name}"));
+            }
+        }
+
+        assertThat(new TreeSet<>(operations(openApi()))).isEqualTo(new TreeSet<>(served));
+    }
+
+    @Test
+    void openApiDescribesEveryKind() {
+        JsonNode document = openApi();
+
+        assertThat(document.path("openapi").asText()).isEqualTo("3.1.0");
+        for (String kind : List.of("services", "routes", "certificates")) {
+            assertThat(document.path("paths").has("/admin/v1/" + kind)).isTrue();
+            assertThat(document.path("components").path("schemas").path(kind).path("properties").has("name"))
+                    .isTrue();
+        }
+        JsonNode target = document.at("/components/schemas/services/properties/targets/items/properties/port");
+        assertThat(target.path("type").asText()).isEqualTo("integer");
+    }
+
+    private JsonNode openApi() {
+        HttpResponse<String> response = admin.get("/admin/v1/openapi.json");
+        assertThat(response.statusCode()).isEqualTo(200);
+        return json(response);
+    }
+
+    private List<String> adminOperations() {
+        return operations(openApi()).stream().filter(operation -> operation.contains(" /admin/v1/")).toList();
+    }
+
+    private static List<String> operations(JsonNode document) {
+        List<String> operations = new ArrayList<>();
+        for (Map.Entry<String, JsonNode> path : document.path("paths").properties()) {
+            path.getValue().fieldNames().forEachRemaining(method ->
+                    operations.add(method.toUpperCase(Locale.ROOT) + " " + path.getKey()));
+        }
+        return operations;
+    }
+}

@@ -1,0 +1,338 @@
+package io.portico.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.portico.admin.AdminToken;
+import io.portico.config.Json;
+import io.portico.declarative.Secrets;
+import io.portico.store.ConfigStore;
+import io.portico.testing.AdminFixture;
+import io.portico.testing.InMemoryConfigStore;
+import io.portico.testing.Specs;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class PorticoCommandTest {
+
+    private static final Map<String, String> TLS_ENV = Map.of(
+            "PORTICO_TLS_CERTIFICATE", Specs.CERTIFICATE, "PORTICO_TLS_KEY", Specs.KEY);
+    private static final String DOCUMENT = """
+            services:
+              - name: web
+                targets: [{host: 127.0.0.1, port: 8081}]
+            routes:
+              - name: api
+                paths: [/api]
+                service: web
+            """;
+
+    @TempDir
+    Path dir;
+
+    private AdminFixture admin;
+    private final TestStoreFactory stores = new TestStoreFactory();
+
+    @BeforeEach
+    void start() {
+        admin = AdminFixture.start();
+    }
+
+    @AfterEach
+    void stop() {
+        admin.close();
+    }
+
+    @Test
+    void exampleFileIsValid() {
+        Run run = run(TLS_ENV, "validate", "-f", "examples/portico.yaml");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("is valid: 3 services, 4 routes, 1 certificates.");
+    }
+
+    @Test
+    void validateNamesUnsetVariables() {
+        Run run = run(Map.of(), "validate", "-f", "examples/portico.yaml");
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.INVALID_INPUT);
+        assertThat(run.err()).contains("certificates[0].certificate: refers to environment variable"
+                + " PORTICO_TLS_CERTIFICATE, which is not set");
+        assertThat(run.err()).contains("certificates[0].key");
+    }
+
+    @Test
+    void validateListsEveryError() throws Exception {
+        Path file = write("bad.yaml", """
+                services:
+                  - name: web
+                    targets: []
+                routes:
+                  - name: api
+                    paths: [api]
+                    service: web
+                """);
+
+        Run run = run(Map.of(), "validate", "-f", file.toString());
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.INVALID_INPUT);
+        assertThat(run.err()).contains("services[0].targets: must list at least one target");
+        assertThat(run.err()).contains("routes[0].paths[0]: must start with");
+    }
+
+    @Test
+    void validateReportsMissingFile() {
+        Run run = run(Map.of(), "validate", "-f", dir.resolve("none.yaml").toString());
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.INVALID_INPUT);
+        assertThat(run.err()).contains("cannot read");
+    }
+
+    @Test
+    void applyPrintsChangesAndIsIdempotent() throws Exception {
+        Path file = write("portico.yaml", DOCUMENT);
+
+        Run first = remote("apply", "-f", file.toString());
+        Run second = remote("apply", "-f", file.toString());
+
+        assertThat(first.exitCode()).as(first.err()).isZero();
+        assertThat(first.out()).contains("created services/web", "created routes/api",
+                "Applied: 2 created, 0 updated, 0 deleted, 0 unchanged.");
+        assertThat(second.out()).isEqualToIgnoringNewLines("Applied: 0 created, 0 updated, 0 deleted, 2 unchanged.");
+        assertThat(admin.store().commits()).isEqualTo(1);
+    }
+
+    @Test
+    void applyReportsUpdatesAndDeletes() throws Exception {
+        remote("apply", "-f", write("first.yaml", DOCUMENT).toString());
+        Path changed = write("second.yaml", "services:\n  - {name: web, targets: [{host: 127.0.0.1, port: 9}]}\n");
+
+        Run run = remote("apply", "-f", changed.toString());
+
+        assertThat(run.out()).contains("updated services/web", "deleted routes/api",
+                "Applied: 0 created, 1 updated, 1 deleted, 0 unchanged.");
+    }
+
+    @Test
+    void dryRunWritesNothing() throws Exception {
+        Run run = remote("apply", "--dry-run", "-f", write("portico.yaml", DOCUMENT).toString());
+
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).contains("+ services/web", "+ routes/api", "Nothing was written.");
+        assertThat(admin.store().commits()).isZero();
+    }
+
+    @Test
+    void diffShowsPlannedChanges() throws Exception {
+        remote("apply", "-f", write("first.yaml", DOCUMENT).toString());
+        Path changed = write("second.yaml", "services:\n  - {name: web, targets: [{host: 127.0.0.1, port: 9}]}\n");
+
+        Run run = remote("diff", "-f", changed.toString());
+
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).contains("~ services/web", "- routes/api",
+                "0 to create, 1 to update, 1 to delete, 0 unchanged.");
+        assertThat(admin.store().commits()).isEqualTo(1);
+    }
+
+    @Test
+    void exportWritesYamlToStdout() throws Exception {
+        remote("apply", "-f", write("portico.yaml", DOCUMENT).toString());
+
+        Run run = remote("export");
+
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).startsWith("format: 1").contains("- name: web", "service: web");
+    }
+
+    @Test
+    void exportThenApplyChangesNothing() throws Exception {
+        Run applied = run(withToken(TLS_ENV), "apply", "--admin-url", admin.baseUrl(), "-f", "examples/portico.yaml");
+        assertThat(applied.exitCode()).as(applied.err()).isZero();
+        Path exported = dir.resolve("exported.json");
+
+        Run export = remote("export", "-o", exported.toString());
+        Run again = remote("apply", "-f", exported.toString());
+
+        assertThat(export.exitCode()).isZero();
+        String json = Files.readString(exported);
+        assertThat(Json.MAPPER.readTree(json).path("certificates").path(0).path("key").asText())
+                .isEqualTo(Secrets.hint(Specs.KEY));
+        assertThat(again.out()).isEqualToIgnoringNewLines("Applied: 0 created, 0 updated, 0 deleted, 8 unchanged.");
+    }
+
+    @Test
+    void tokenComesFromEnvironmentOrDataDirectory() throws Exception {
+        Path file = write("portico.yaml", DOCUMENT);
+        Files.writeString(dir.resolve(AdminToken.FILE_NAME), AdminFixture.TOKEN + "\n");
+
+        Run fromEnv = run(withToken(Map.of()), "diff", "--admin-url", admin.baseUrl(), "-f", file.toString());
+        Run fromFile = run(Map.of(), "diff", "--admin-url", admin.baseUrl(), "--data-dir", dir.toString(),
+                "-f", file.toString());
+
+        assertThat(fromEnv.exitCode()).as(fromEnv.err()).isZero();
+        assertThat(fromFile.exitCode()).as(fromFile.err()).isZero();
+    }
+
+    @Test
+    void rejectedTokenExitsWithTwo() throws Exception {
+        Run run = run(Map.of(), "diff", "--admin-url", admin.baseUrl(), "--token", "wrong",
+                "-f", write("portico.yaml", DOCUMENT).toString());
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.UNAVAILABLE);
+        assertThat(run.err()).contains("401");
+    }
+
+    @Test
+    void missingTokenExitsWithTwo() throws Exception {
+        Run run = run(Map.of(), "diff", "--admin-url", admin.baseUrl(), "--data-dir", dir.toString(),
+                "-f", write("portico.yaml", DOCUMENT).toString());
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.UNAVAILABLE);
+        assertThat(run.err()).contains("no admin token");
+    }
+
+    @Test
+    void unreachableAdminExitsWithTwo() throws Exception {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closedPort = socket.getLocalPort();
+        }
+
+        Run run = run(withToken(Map.of()), "export", "--admin-url", "http://127.0.0.1:" + closedPort);
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.UNAVAILABLE);
+        assertThat(run.err()).contains("cannot reach the admin API");
+    }
+
+    @Test
+    void serverRejectionExitsWithOne() throws Exception {
+        Path file = write("cert.json", "{\"certificates\": [" + Specs.certificate("tls", Secrets.hint("other"))
+                + "]}");
+
+        Run run = remote("apply", "-f", file.toString());
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.INVALID_INPUT);
+        assertThat(run.err()).contains("400", "certificates[0].key");
+    }
+
+    @Test
+    void storeOptionWorksOnStoreDirectly() throws Exception {
+        Path file = write("portico.yaml", DOCUMENT);
+
+        Run run = run(Map.of("PORTICO_STORE_PASSWORD", "secret"), "apply", "--store", "jdbc:test:db",
+                "--store-user", "portico", "-f", file.toString());
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("created services/web");
+        assertThat(stores.opened).containsExactly("jdbc:test:db portico secret");
+        assertThat(stores.store.read().resources()).hasSize(2);
+    }
+
+    @Test
+    void embeddedOptionOpensDataDirectory() {
+        Run run = run(Map.of(), "export", "--embedded", "--data-dir", dir.toString(), "--format", "json");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(stores.opened).containsExactly("embedded " + dir);
+        assertThat(run.out()).contains("\"format\" : 1");
+    }
+
+    @Test
+    void storeAndEmbeddedExcludeEachOther() {
+        Run run = run(Map.of(), "export", "--embedded", "--store", "jdbc:test:db");
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.INVALID_INPUT);
+        assertThat(run.err()).contains("either --store or --embedded");
+    }
+
+    @Test
+    void productionStoreFactoryIsNotWiredYet() {
+        CommandLine commandLine = PorticoCommand.commandLine(new PorticoCommand(Map.of(), new JdbcStoreFactory()));
+        StringWriter err = new StringWriter();
+        commandLine.setErr(new PrintWriter(err, true));
+        commandLine.setOut(new PrintWriter(new StringWriter(), true));
+
+        int exitCode = commandLine.execute("export", "--store", "jdbc:h2:mem:x");
+
+        assertThat(exitCode).isEqualTo(ExitCodes.UNAVAILABLE);
+        assertThat(err.toString()).contains("cannot open the store");
+    }
+
+    @Test
+    void usageErrorsExitWithOne() {
+        assertThat(run(Map.of(), "apply").exitCode()).isEqualTo(ExitCodes.INVALID_INPUT);
+        assertThat(run(Map.of(), "no-such-command").exitCode()).isEqualTo(ExitCodes.INVALID_INPUT);
+        assertThat(run(Map.of(), "export", "--format", "xml").exitCode()).isEqualTo(ExitCodes.INVALID_INPUT);
+    }
+
+    @Test
+    void helpAndVersion() {
+        for (String command : List.of("apply", "export", "diff", "validate", "version", "serve")) {
+            Run help = run(Map.of(), command, "--help");
+            assertThat(help.exitCode()).as(command).isZero();
+            assertThat(help.out()).as(command).contains("Usage: portico " + command);
+        }
+        assertThat(run(Map.of(), "version").out()).startsWith("portico ");
+        assertThat(run(Map.of(), "--version").out()).startsWith("portico ");
+        assertThat(run(Map.of(), "serve").exitCode()).isEqualTo(ExitCodes.INVALID_INPUT);
+    }
+
+    private Run remote(String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of("--admin-url", admin.baseUrl(), "--token", AdminFixture.TOKEN));
+        return run(TLS_ENV, all.toArray(String[]::new));
+    }
+
+    private Run run(Map<String, String> env, String... args) {
+        CommandLine commandLine = PorticoCommand.commandLine(new PorticoCommand(env, stores));
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        commandLine.setOut(new PrintWriter(out, true));
+        commandLine.setErr(new PrintWriter(err, true));
+        int exitCode = commandLine.execute(args);
+        return new Run(exitCode, out.toString(), err.toString());
+    }
+
+    private static Map<String, String> withToken(Map<String, String> env) {
+        Map<String, String> all = new HashMap<>(env);
+        all.put(AdminToken.ENV_VAR, AdminFixture.TOKEN);
+        return all;
+    }
+
+    private Path write(String name, String text) throws Exception {
+        return Files.writeString(dir.resolve(name), text);
+    }
+
+    private record Run(int exitCode, String out, String err) {
+    }
+
+    /** Hands out one in-memory store and records how it was opened. */
+    private static final class TestStoreFactory implements StoreFactory {
+        private final InMemoryConfigStore store = new InMemoryConfigStore();
+        private final List<String> opened = new ArrayList<>();
+
+        @Override
+        public ConfigStore open(String jdbcUrl, String user, String password) {
+            opened.add(jdbcUrl + " " + user + " " + password);
+            return store;
+        }
+
+        @Override
+        public ConfigStore embedded(Path dataDirectory) {
+            opened.add("embedded " + dataDirectory);
+            return store;
+        }
+    }
+}

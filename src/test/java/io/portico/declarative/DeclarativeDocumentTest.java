@@ -1,0 +1,157 @@
+package io.portico.declarative;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.portico.config.FieldError;
+import io.portico.config.ResourceKinds;
+import io.portico.config.ValidationException;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class DeclarativeDocumentTest {
+
+    private static final String SERVICE = """
+            services:
+              - name: web
+                targets:
+                  - host: ${UPSTREAM_HOST}
+                    port: ${UPSTREAM_PORT}
+            """;
+
+    @Test
+    void substitutesEnvironmentVariables() {
+        DeclarativeDocument document = DeclarativeDocument.parse(SERVICE,
+                Map.of("UPSTREAM_HOST", "10.0.0.5", "UPSTREAM_PORT", "8443"));
+
+        var target = document.resources(ResourceKinds.SERVICES).get(0).path("targets").path(0);
+        assertThat(target.path("host").asText()).isEqualTo("10.0.0.5");
+        assertThat(document.validate()).isEmpty();
+    }
+
+    @Test
+    void missingVariableIsNamedWithField() {
+        assertThatThrownBy(() -> DeclarativeDocument.parse(SERVICE, Map.of("UPSTREAM_PORT", "1")))
+                .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.errors()).containsExactly(
+                        new FieldError("services[0].targets[0].host",
+                                "refers to environment variable UPSTREAM_HOST, which is not set")));
+    }
+
+    @Test
+    void doubleDollarEscapesReference() {
+        String yaml = "routes:\n  - name: r\n    service: s\n"
+                + "    rewrite: {regex: '^/(.*)', replacement: '$${KEEP}/$1'}\n";
+
+        DeclarativeDocument document = DeclarativeDocument.parse(yaml, Map.of("KEEP", "no"));
+
+        String replacement = document.resources(ResourceKinds.ROUTES).get(0).path("rewrite").path("replacement")
+                .asText();
+        assertThat(replacement).isEqualTo("${KEEP}/$1");
+    }
+
+    @Test
+    void malformedReferencesAreReported() {
+        String yaml = "services:\n  - name: 'a${'\n  - name: '${1X}'\n";
+
+        assertThatThrownBy(() -> DeclarativeDocument.parse(yaml, Map.of()))
+                .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.errors())
+                        .extracting(FieldError::field).containsExactly("services[0].name", "services[1].name"));
+    }
+
+    @Test
+    void literalParseKeepsReferences() {
+        DeclarativeDocument document = DeclarativeDocument.parseLiteral(SERVICE);
+
+        assertThat(document.resources(ResourceKinds.SERVICES).get(0).path("targets").path(0).path("host").asText())
+                .isEqualTo("${UPSTREAM_HOST}");
+    }
+
+    @Test
+    void invalidFieldsAreNamedByPosition() {
+        String yaml = """
+                services:
+                  - name: web
+                    targets: [{host: a, port: 1}]
+                routes:
+                  - name: ok
+                    service: web
+                  - name: bad
+                    service: web
+                    paths: [/a, "nope"]
+                """;
+
+        List<FieldError> errors = DeclarativeDocument.parse(yaml, Map.of()).validate();
+
+        assertThat(errors).extracting(FieldError::field).containsExactly("routes[1].paths[1]");
+    }
+
+    @Test
+    void duplicateNamesAreReported() {
+        String yaml = "services:\n  - {name: web, targets: [{host: a, port: 1}]}\n"
+                + "  - {name: web, targets: [{host: b, port: 2}]}\n";
+
+        List<FieldError> errors = DeclarativeDocument.parse(yaml, Map.of()).validate();
+
+        assertThat(errors).containsExactly(new FieldError("services[1].name",
+                "duplicates the name 'web' of services[0]"));
+    }
+
+    @Test
+    void danglingReferenceIsNamedByPosition() {
+        String yaml = "services:\n  - {name: web, targets: [{host: a, port: 1}]}\n"
+                + "routes:\n  - {name: a, service: web}\n  - {name: api.v1, service: missing}\n";
+
+        List<FieldError> errors = DeclarativeDocument.parse(yaml, Map.of()).validate();
+
+        assertThat(errors).extracting(FieldError::field).containsExactly("routes[1].service");
+    }
+
+    @Test
+    void structureErrorsAreReported() {
+        assertThatThrownBy(() -> DeclarativeDocument.parse("servics: []\nformat: 2\nroutes: {}\n", Map.of()))
+                .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.errors())
+                        .extracting(FieldError::field).containsExactlyInAnyOrder("servics", "format", "routes"));
+        assertThatThrownBy(() -> DeclarativeDocument.parse("", Map.of())).isInstanceOf(ValidationException.class);
+        assertThatThrownBy(() -> DeclarativeDocument.parse("- a\n- b\n", Map.of()))
+                .isInstanceOf(ValidationException.class);
+        assertThatThrownBy(() -> DeclarativeDocument.parse("services: [\n", Map.of()))
+                .hasMessageContaining("line");
+    }
+
+    @Test
+    void duplicateKeysAreRejected() {
+        assertThatThrownBy(() -> DeclarativeDocument.parse("services: []\nservices: []\n", Map.of()))
+                .isInstanceOf(ValidationException.class);
+    }
+
+    @Test
+    void jsonAndYamlParseAlike() {
+        String json = "{\"format\": 1, \"services\": [{\"name\": \"web\","
+                + " \"targets\": [{\"host\": \"a\", \"port\": 1}]}]}";
+        String yaml = "format: 1\nservices:\n  - name: web\n    targets:\n      - host: a\n        port: 1\n";
+
+        assertThat(DeclarativeDocument.parse(json, Map.of()).toJson())
+                .isEqualTo(DeclarativeDocument.parse(yaml, Map.of()).toJson());
+    }
+
+    @Test
+    void yamlOutputParsesBack() {
+        String yaml = "certificates:\n  - name: tls\n    certificate: |\n      -----BEGIN CERTIFICATE-----\n"
+                + "      MIIB\n      -----END CERTIFICATE-----\n    key: \"123\"\n";
+        DeclarativeDocument document = DeclarativeDocument.parse(yaml, Map.of());
+
+        String written = document.toText(DocumentFormat.YAML);
+
+        assertThat(written).contains("certificate: |");
+        assertThat(DeclarativeDocument.parseLiteral(written).toJson()).isEqualTo(document.toJson());
+    }
+
+    @Test
+    void maskedSecretPassesOfflineValidation() {
+        String yaml = "certificates:\n  - name: tls\n    certificate: '-----BEGIN CERTIFICATE-----'\n"
+                + "    key: " + Secrets.hint("k") + "\n";
+
+        assertThat(DeclarativeDocument.parse(yaml, Map.of()).validate()).isEmpty();
+    }
+}

@@ -1,0 +1,103 @@
+package io.portico.declarative;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.config.Json;
+import io.portico.config.Resource;
+import io.portico.config.ValidationException;
+import io.portico.store.Change;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class DiffTest {
+
+    private static final String KEY = "-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----\n";
+
+    @Test
+    void defaultsWrittenOutAreNoChange() throws Exception {
+        Resource stored = resource("services", "{\"name\":\"web\",\"protocol\":\"http\",\"targets\":"
+                + "[{\"host\":\"a\",\"port\":1,\"weight\":100}],\"timeouts\":{\"connect\":\"5000ms\"}}", 3);
+        DeclarativeDocument document = yaml("services:\n  - {name: web, targets: [{host: a, port: 1}]}\n");
+
+        Diff diff = Diff.between(document, List.of(stored));
+
+        assertThat(diff.report().unchanged()).isEqualTo(1);
+        assertThat(diff.changes()).isEmpty();
+    }
+
+    @Test
+    void changesCarryExpectedRevisionsInOrder() throws Exception {
+        List<Resource> stored = List.of(
+                resource("services", "{\"name\":\"old\",\"targets\":[{\"host\":\"a\",\"port\":1}]}", 4),
+                resource("services", "{\"name\":\"web\",\"targets\":[{\"host\":\"a\",\"port\":1}]}", 5),
+                resource("routes", "{\"name\":\"gone\",\"service\":\"old\"}", 6),
+                resource("plugins", "{\"name\":\"unknown-kind\"}", 7));
+        DeclarativeDocument document = yaml("services:\n  - {name: web, targets: [{host: b, port: 1}]}\n"
+                + "routes:\n  - {name: api, service: web}\n");
+
+        Diff diff = Diff.between(document, stored);
+
+        assertThat(diff.report().created()).containsExactly("routes/api");
+        assertThat(diff.report().updated()).containsExactly("services/web");
+        assertThat(diff.report().deleted()).containsExactly("routes/gone", "services/old");
+        assertThat(diff.changes()).extracting(Change::operation, Change::kind, Change::name, Change::expectedRevision)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple(Change.Operation.UPDATE, "services", "web", 5L),
+                        org.assertj.core.groups.Tuple.tuple(Change.Operation.CREATE, "routes", "api", null),
+                        org.assertj.core.groups.Tuple.tuple(Change.Operation.DELETE, "routes", "gone", 6L),
+                        org.assertj.core.groups.Tuple.tuple(Change.Operation.DELETE, "services", "old", 4L));
+    }
+
+    @Test
+    void matchingHintIsNoChange() throws Exception {
+        Resource stored = resource("certificates", certificate(KEY), 2);
+        DeclarativeDocument document = DeclarativeDocument.export(List.of(stored));
+
+        Diff diff = Diff.between(document, List.of(stored));
+
+        assertThat(diff.report().unchanged()).isEqualTo(1);
+    }
+
+    @Test
+    void unknownHintIsRejected() throws Exception {
+        Resource stored = resource("certificates", certificate(KEY), 2);
+        DeclarativeDocument document = DeclarativeDocument.parseLiteral("{\"certificates\": ["
+                + certificate(Secrets.hint("another")) + "]}");
+
+        assertThatThrownBy(() -> Diff.between(document, List.of(stored)))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("certificates[0].key");
+    }
+
+    @Test
+    void exportMasksAndSorts() throws Exception {
+        DeclarativeDocument document = DeclarativeDocument.export(List.of(
+                resource("certificates", certificate(KEY), 2),
+                resource("services", "{\"name\":\"b\",\"targets\":[{\"host\":\"a\",\"port\":1}]}", 1),
+                resource("services", "{\"name\":\"a\",\"targets\":[{\"host\":\"a\",\"port\":1}]}", 1)));
+
+        ObjectNode json = document.toJson();
+
+        assertThat(json.path("services").path(0).path("name").asText()).isEqualTo("a");
+        assertThat(json.path("certificates").path(0).path("key").asText()).isEqualTo(Secrets.hint(KEY));
+        assertThat(json.toString()).doesNotContain("abc");
+    }
+
+    private static String certificate(String key) {
+        return "{\"name\":\"tls\",\"certificate\":\"-----BEGIN CERTIFICATE-----\",\"key\":"
+                + Json.MAPPER.createObjectNode().textNode(key) + "}";
+    }
+
+    private static DeclarativeDocument yaml(String text) {
+        return DeclarativeDocument.parse(text, Map.of());
+    }
+
+    private static Resource resource(String kind, String json, long revision) throws Exception {
+        ObjectNode spec = (ObjectNode) Json.MAPPER.readTree(json);
+        return new Resource(kind, spec.path("name").asText(), spec, revision, Instant.EPOCH);
+    }
+}
