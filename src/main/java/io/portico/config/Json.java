@@ -17,6 +17,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import java.io.IOException;
 import java.time.Duration;
+import org.yaml.snakeyaml.LoaderOptions;
 
 /** Shared Jackson mappers for configuration documents, the store and the admin API. */
 public final class Json {
@@ -25,11 +26,22 @@ public final class Json {
     public static final ObjectMapper MAPPER = configure(JsonMapper.builder().build());
 
     /** YAML mapper with the same rules as {@link #MAPPER}. */
-    public static final ObjectMapper YAML = configure(new ObjectMapper(new YAMLFactory()
+    public static final ObjectMapper YAML = configure(new ObjectMapper(YAMLFactory.builder()
+            .loaderOptions(yamlLoaderOptions())
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)));
+            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+            .build()));
+
+    /** Largest YAML document read, in characters; above the admin API's 10 MiB body limit. */
+    private static final int YAML_CODE_POINT_LIMIT = 16 * 1024 * 1024;
 
     private Json() {
+    }
+
+    private static LoaderOptions yamlLoaderOptions() {
+        LoaderOptions options = new LoaderOptions();
+        options.setCodePointLimit(YAML_CODE_POINT_LIMIT);
+        return options;
     }
 
     private static ObjectMapper configure(ObjectMapper mapper) {

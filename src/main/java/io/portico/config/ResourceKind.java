@@ -41,7 +41,7 @@ public final class ResourceKind<T> {
         return type;
     }
 
-    /** Top-level fields whose values are secrets: write-only through the admin API and masked in exports. */
+    /** Fields, as dotted paths, whose values are secrets: write-only through the admin API and masked in exports. */
     public List<String> secretFields() {
         return secretFields;
     }

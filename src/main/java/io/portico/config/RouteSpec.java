@@ -115,7 +115,12 @@ public record RouteSpec(
         }
         errors.check(maxBodySize == null || maxBodySize >= 0, "maxBodySize", "must not be negative");
         for (int i = 0; i < policies.size(); i++) {
-            errors.at("policies", i).required(policies.get(i) == null ? null : policies.get(i).name(), "name");
+            PolicyRef policy = policies.get(i);
+            Errors at = errors.at("policies", i);
+            at.required(policy == null ? null : policy.name(), "name");
+            if (policy != null && policy.name() != null) {
+                PolicyValidator.current().validate(policy.name(), policy.config(), at);
+            }
         }
     }
 

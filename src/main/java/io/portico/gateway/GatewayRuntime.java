@@ -1,5 +1,7 @@
 package io.portico.gateway;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.config.ConfigSnapshot;
 import io.portico.config.Errors;
 import io.portico.config.RouteSpec.PolicyRef;
@@ -56,16 +58,21 @@ final class GatewayRuntime {
     private static List<Policy> policies(RouteSpec route, PolicyRegistry registry, Errors errors) {
         List<Policy> policies = new ArrayList<>();
         for (int i = 0; i < route.policies().size(); i++) {
+            int index = i;
             PolicyRef ref = route.policies().get(i);
             Optional<PolicyFactory> factory = registry.find(ref.name());
             if (factory.isEmpty()) {
                 errors.at("policies", i).add("name", "unknown policy type '" + ref.name() + "'");
                 continue;
             }
-            Errors at = errors.at("policies", i).at("config");
-            factory.get().validate(ref.config(), at);
+            ObjectNode settings = ref.config() == null ? JsonNodeFactory.instance.objectNode() : ref.config();
+            Errors at = new Errors();
+            factory.get().validate(settings, at);
             if (at.isEmpty()) {
-                policies.add(factory.get().create(ref.config()));
+                policies.add(factory.get().create(settings));
+            } else {
+                Errors config = errors.at("policies", index).at("config");
+                at.list().forEach(error -> config.add(error.field(), error.message()));
             }
         }
         return policies;

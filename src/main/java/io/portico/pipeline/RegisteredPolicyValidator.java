@@ -1,0 +1,25 @@
+package io.portico.pipeline;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.config.Errors;
+import io.portico.config.PolicyValidator;
+import java.util.Optional;
+
+/** Validates policy references against the policy types registered as {@link PolicyFactory} services. */
+public final class RegisteredPolicyValidator implements PolicyValidator {
+
+    private final PolicyRegistry registry = PolicyRegistry.load();
+
+    @Override
+    public void validate(String name, ObjectNode config, Errors errors) {
+        Optional<PolicyFactory> factory = registry.find(name);
+        if (factory.isEmpty()) {
+            String known = registry.names().isEmpty() ? "none are installed" : "known types: "
+                    + String.join(", ", registry.names());
+            errors.add("name", "unknown policy type '" + name + "' (" + known + ")");
+            return;
+        }
+        factory.get().validate(config == null ? JsonNodeFactory.instance.objectNode() : config, errors.at("config"));
+    }
+}
