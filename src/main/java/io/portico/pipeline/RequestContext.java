@@ -27,8 +27,8 @@ public final class RequestContext {
     private final String host;
     private final String path;
     private final long startNanos;
-    private final Map<String, Object> attributes = new HashMap<>();
-    private final List<Consumer<MultiMap>> responseHeaderHooks = new ArrayList<>(2);
+    private Map<String, Object> attributes;
+    private List<Consumer<MultiMap>> responseHeaderHooks;
     private GatewayRoute route;
     private RouteMatch match;
     private String consumer;
@@ -132,20 +132,29 @@ public final class RequestContext {
     /** Returns the attribute stored under {@code key}, or null. */
     @SuppressWarnings("unchecked")
     public <T> T attribute(String key) {
-        return (T) attributes.get(key);
+        return attributes == null ? null : (T) attributes.get(key);
     }
 
     public void attribute(String key, Object value) {
+        if (attributes == null) {
+            attributes = new HashMap<>();
+        }
         attributes.put(key, value);
     }
 
     /** Registers a change to apply to the response headers just before they are sent to the client. */
     public void onResponseHeaders(Consumer<MultiMap> hook) {
+        if (responseHeaderHooks == null) {
+            responseHeaderHooks = new ArrayList<>(2);
+        }
         responseHeaderHooks.add(hook);
     }
 
     /** Applies the registered response header changes to {@code headers}. */
     public void applyResponseHeaderHooks(MultiMap headers) {
+        if (responseHeaderHooks == null) {
+            return;
+        }
         for (Consumer<MultiMap> hook : responseHeaderHooks) {
             hook.accept(headers);
         }

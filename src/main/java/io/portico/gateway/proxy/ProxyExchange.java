@@ -169,6 +169,29 @@ final class ProxyExchange {
         upstreamRequest = upstream;
         upstream.exceptionHandler(cause -> LOG.debug("Upstream request {} to {} failed: {}", ctx.requestId(),
                 current.address(), cause.toString()));
+        writeRequestHead(upstream, current);
+
+        Future<HttpClientResponse> response;
+        if (hasBody) {
+            bodySent = true;
+            response = upstream.send(body());
+        } else {
+            response = upstream.send();
+        }
+
+        response.onComplete(result -> {
+            if (finished) {
+                current.onRequestEnd(elapsed(), Outcome.CANCELLED);
+            } else if (result.failed()) {
+                current.onRequestEnd(elapsed(), Outcome.of(result.cause()));
+                onAttemptFailed(result.cause(), false);
+            } else {
+                onResponse(result.result(), current);
+            }
+        });
+    }
+
+    private void writeRequestHead(HttpClientRequest upstream, TargetState current) {
         MultiMap headers = upstream.headers();
         ProxyHeaders.copyRequestHeaders(request, headers);
         ProxyHeaders.addForwardingHeaders(ctx, headers);
@@ -180,23 +203,6 @@ final class ProxyExchange {
         } else {
             upstream.authority(HostAndPort.create(current.uriHost(), current.port()));
         }
-        Future<HttpClientResponse> response;
-        if (hasBody) {
-            bodySent = true;
-            response = upstream.send(body());
-        } else {
-            response = upstream.send();
-        }
-        response.onComplete(result -> {
-            if (finished) {
-                current.onRequestEnd(elapsed(), Outcome.CANCELLED);
-            } else if (result.failed()) {
-                current.onRequestEnd(elapsed(), Outcome.of(result.cause()));
-                onAttemptFailed(result.cause(), false);
-            } else {
-                onResponse(result.result(), current);
-            }
-        });
     }
 
     private ReadStream<Buffer> body() {
@@ -215,18 +221,10 @@ final class ProxyExchange {
             attempt();
             return;
         }
+
         long latency = elapsed();
         HttpServerResponse out = ctx.response();
-        out.setStatusCode(status);
-        MultiMap headers = out.headers();
-        ProxyHeaders.copyResponseHeaders(response.headers(), headers);
-        ProxyHeaders.apply(route.responseHeaders(), headers);
-        headers.set(settings.requestIdHeader(), ctx.requestId());
-        ctx.applyResponseHeaderHooks(headers);
-        if (!headers.contains(HttpHeaders.CONTENT_LENGTH) && request.version() != HttpVersion.HTTP_2
-                && responseHasBody(status)) {
-            out.setChunked(true);
-        }
+        writeResponseHead(response, out);
         response.pipe().endOnFailure(false).to(out).onComplete(piped -> {
             current.onRequestEnd(latency, piped.succeeded() ? Outcome.response(status) : Outcome.CONNECTION_ERROR);
             if (piped.failed() && !finished) {
@@ -237,6 +235,21 @@ final class ProxyExchange {
             }
             complete();
         });
+    }
+
+    private void writeResponseHead(HttpClientResponse response, HttpServerResponse out) {
+        int status = response.statusCode();
+        out.setStatusCode(status);
+        MultiMap headers = out.headers();
+        ProxyHeaders.copyResponseHeaders(response.headers(), headers);
+        ProxyHeaders.apply(route.responseHeaders(), headers);
+        headers.set(settings.requestIdHeader(), ctx.requestId());
+        ctx.applyResponseHeaderHooks(headers);
+        // HTTP/1.1 needs chunked framing when the upstream declared no length; HTTP/2 frames bodies itself.
+        if (!headers.contains(HttpHeaders.CONTENT_LENGTH) && request.version() != HttpVersion.HTTP_2
+                && responseHasBody(status)) {
+            out.setChunked(true);
+        }
     }
 
     private void onAttemptFailed(Throwable cause, boolean beforeSending) {

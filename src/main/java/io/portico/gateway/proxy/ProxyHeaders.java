@@ -90,7 +90,7 @@ final class ProxyHeaders {
         operations.add().forEach(headers::add);
     }
 
-    /** Returns true when the request asks to switch to the WebSocket protocol (RFC 6455 section 4.1). */
+    /** Returns true when the request is a WebSocket opening handshake (RFC 6455 section 4.1). */
     static boolean isWebSocketUpgrade(HttpServerRequest request) {
         String upgrade = request.getHeader(HttpHeaders.UPGRADE);
         return upgrade != null && upgrade.equalsIgnoreCase("websocket")

@@ -17,7 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Proxies a WebSocket upgrade: forwards the handshake, and once the upstream answers 101 Switching Protocols,
+ * Proxies a WebSocket upgrade: forwards the handshake, and once the upstream returns 101 Switching Protocols,
  * relays raw bytes both ways, so subprotocols, extensions and frames pass through unchanged. A handshake the
  * upstream rejects is returned to the client as an ordinary response.
  */
