@@ -9,7 +9,7 @@ import java.util.Optional;
 public final class ResourceKinds {
 
     public static final ResourceKind<ServiceSpec> SERVICES =
-            new ResourceKind<>("services", ServiceSpec.class, ServiceSpec::validate, List.of());
+            new ResourceKind<>("services", ServiceSpec.class, ServiceSpec::validate, List.of("tls.clientKey"));
     public static final ResourceKind<RouteSpec> ROUTES =
             new ResourceKind<>("routes", RouteSpec.class, RouteSpec::validate, List.of());
     public static final ResourceKind<CertificateSpec> CERTIFICATES =
