@@ -147,7 +147,8 @@ public record ServiceSpec(
      * @param verify whether the target's certificate chain and host name are verified (default true)
      * @param caCertificate PEM text or file path of the CA certificates to trust instead of the JVM's
      * @param clientCertificate PEM text or file path of the client certificate chain for mTLS
-     * @param clientKey PEM text or file path of the client private key for mTLS
+     * @param clientKey PEM text or file path of the client private key for mTLS; write-only: the admin API and
+     *     exported documents carry its masked hint instead
      * @param serverName SNI and verification host name, when it differs from the target host
      */
     public record UpstreamTls(Boolean verify, String caCertificate, String clientCertificate, String clientKey,

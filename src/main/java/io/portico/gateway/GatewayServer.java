@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +31,9 @@ import org.slf4j.LoggerFactory;
 public final class GatewayServer {
 
     private static final Logger LOG = LoggerFactory.getLogger(GatewayServer.class);
+    /** Negative ports that make Vert.x bind the instances of one listener to one shared random port. */
+    private static final int HTTP_RANDOM_PORT = -1;
+    private static final int HTTPS_RANDOM_PORT = -2;
 
     private final Vertx vertx;
     private final NodeConfig node;
@@ -43,6 +47,8 @@ public final class GatewayServer {
     private final List<HttpServer> httpsServers = new CopyOnWriteArrayList<>();
     private volatile int httpPort = -1;
     private volatile int httpsPort = -1;
+    /** Set once the HTTPS listener starts binding, so a second configuration applied meanwhile does not bind again. */
+    private final AtomicBoolean httpsStarted = new AtomicBoolean();
 
     public GatewayServer(Vertx vertx, NodeConfig node, Upstreams upstreams, ServerTls tls, PolicyRegistry policies,
                          int instances) {
@@ -69,9 +75,13 @@ public final class GatewayServer {
         upstreams.update(snapshot.services());
         tls.updateStoreCertificates(snapshot.certificates().values());
         handler.runtime(runtime);
-        if (httpPort >= 0 && httpsServers.isEmpty() && tls.hasCertificates() && node.https().port() >= 0) {
-            startHttps().onFailure(e -> LOG.error("HTTPS listener on {}:{} failed to start; check the port and "
-                    + "the certificates", node.https().host(), node.https().port(), e));
+        boolean needsHttps = httpPort >= 0 && tls.hasCertificates() && node.https().port() >= 0;
+        if (needsHttps && httpsStarted.compareAndSet(false, true)) {
+            startHttps().onFailure(e -> {
+                httpsStarted.set(false);
+                LOG.error("HTTPS listener on {}:{} failed to start; check the port and the certificates",
+                        node.https().host(), node.https().port(), e);
+            });
         }
     }
 
@@ -87,7 +97,7 @@ public final class GatewayServer {
         if (node.http().enabled()) {
             started.add(startHttp());
         }
-        if (tls.hasCertificates()) {
+        if (tls.hasCertificates() && httpsStarted.compareAndSet(false, true)) {
             started.add(startHttps());
         }
         return Future.all(started).mapEmpty();
@@ -95,7 +105,7 @@ public final class GatewayServer {
 
     private Future<Void> startHttp() {
         HttpServerOptions options = baseOptions().setHost(node.http().host());
-        return listen(options, node.http().port(), httpServers).onSuccess(port -> {
+        return listen(options, node.http().port(), HTTP_RANDOM_PORT, httpServers).onSuccess(port -> {
             httpPort = port;
             LOG.info("Gateway listening on http://{}:{} (HTTP/1.1 and h2c)", node.http().host(), port);
         }).mapEmpty();
@@ -104,7 +114,11 @@ public final class GatewayServer {
     private Future<Void> startHttps() {
         HttpServerOptions options = baseOptions().setHost(node.https().host());
         tls.configure(options);
-        return listen(options, node.https().port(), httpsServers).onSuccess(port -> {
+        return listen(options, node.https().port(), HTTPS_RANDOM_PORT, httpsServers).onSuccess(port -> {
+            // Certificates that changed while the listener was binding reached no server through onChange.
+            httpsServers.forEach(server -> server.updateSSLOptions(tls.sslOptions()).onFailure(e -> LOG.warn(
+                    "Applying the current HTTPS certificates to the new listener failed; it serves the certificates "
+                    + "it started with until they change again", e)));
             httpsPort = port;
             LOG.info("Gateway listening on https://{}:{} (TLS 1.2 and 1.3, ALPN h2 and http/1.1)",
                     node.https().host(), port);
@@ -121,9 +135,13 @@ public final class GatewayServer {
                 .setTcpNoDelay(true);
     }
 
-    /** Binds one server per instance; port 0 picks one free port that every instance shares. */
-    private Future<Integer> listen(HttpServerOptions options, int port, List<HttpServer> servers) {
-        int bindPort = port == 0 && instances > 1 ? -1 : port;
+    /**
+     * Binds one server per instance; port 0 picks one free port that every instance shares. Vert.x gives all servers
+     * that listen on the same negative port one shared random port, so each listener passes its own
+     * {@code randomPort}; with one value for both, HTTP and HTTPS would share a port.
+     */
+    private Future<Integer> listen(HttpServerOptions options, int port, int randomPort, List<HttpServer> servers) {
+        int bindPort = port == 0 && instances > 1 ? randomPort : port;
         List<HttpServer> bound = new CopyOnWriteArrayList<>();
         DeploymentOptions deployment = new DeploymentOptions().setInstances(instances);
         return vertx.deployVerticle(() -> new ListenerVerticle(options, bindPort, handler, bound), deployment)

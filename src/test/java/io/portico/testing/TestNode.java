@@ -42,6 +42,15 @@ public final class TestNode implements AutoCloseable {
 
     /** Starts a node with extra settings, given as dotted paths such as {@code store.url}. */
     public static TestNode start(Map<String, String> settings) {
+        return start(null, settings);
+    }
+
+    /**
+     * Starts a node that reads the node settings file {@code nodeFile} first, for settings such as lists that
+     * dotted paths cannot express. The test listeners, data directory and {@code settings} take precedence over
+     * the file.
+     */
+    public static TestNode start(Path nodeFile, Map<String, String> settings) {
         try {
             Path data = Files.createTempDirectory("portico-test-");
             Map<String, String> overrides = new HashMap<>();
@@ -53,7 +62,7 @@ public final class TestNode implements AutoCloseable {
             overrides.put("dataDirectory", data.toString());
             overrides.put("drainTimeout", "5s");
             overrides.putAll(settings);
-            NodeConfig node = NodeConfigLoader.load(null, Map.of(), overrides);
+            NodeConfig node = NodeConfigLoader.load(nodeFile, Map.of(), overrides);
             Portico portico = Portico.start(node, Map.of("PORTICO_ADMIN_TOKEN", TOKEN))
                     .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
             return new TestNode(portico, data);
@@ -104,14 +113,20 @@ public final class TestNode implements AutoCloseable {
 
     /** Sends an admin request with the node's token and returns the raw response. */
     public HttpResponse<String> adminRaw(String method, String path, JsonNode body) {
+        return adminRaw(method, path, body, Map.of());
+    }
+
+    /** Sends an admin request with the node's token and extra {@code headers}, and returns the raw response. */
+    public HttpResponse<String> adminRaw(String method, String path, JsonNode body, Map<String, String> headers) {
         HttpRequest.BodyPublisher publisher = body == null
                 ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body.toString());
-        HttpRequest request = HttpRequest.newBuilder(URI.create(adminUrl() + path))
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(adminUrl() + path))
                 .header("Authorization", "Bearer " + TOKEN)
                 .header("Content-Type", "application/json")
                 .method(method, publisher)
-                .timeout(Duration.ofSeconds(30))
-                .build();
+                .timeout(Duration.ofSeconds(30));
+        headers.forEach(builder::header);
+        HttpRequest request = builder.build();
         try {
             return http.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {

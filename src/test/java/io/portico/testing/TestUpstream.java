@@ -11,8 +11,13 @@ import io.vertx.core.json.JsonObject;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -25,8 +30,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code /slow?ms=N}: answers after N milliseconds;</li>
  *   <li>{@code /bytes?n=N}: streams N bytes of a fixed pattern;</li>
  *   <li>{@code /sse}: sends one server-sent event each time {@link #releaseEvent()} is called, up to three;</li>
+ *   <li>{@code /drip?chunks=N&ms=M}: streams N chunked lines {@code chunk I}, the first at once, then one every M
+ *       milliseconds;</li>
+ *   <li>{@code /hold}: answers only when {@link #releaseHeld()} is called;</li>
+ *   <li>{@code /health}: answers with the status set by {@link #healthStatus(int)}, 200 at first;</li>
  *   <li>{@code /ws}: a WebSocket echo that accepts the subprotocol {@code echo.v1}.</li>
  * </ul>
+ * {@link #respondWith(int)} makes every path but {@code /health} answer with one fixed status instead.
  */
 public final class TestUpstream implements AutoCloseable {
 
@@ -35,6 +45,11 @@ public final class TestUpstream implements AutoCloseable {
     private final String name;
     private final AtomicInteger requests = new AtomicInteger();
     private final BlockingQueue<Boolean> sseReleases = new LinkedBlockingQueue<>();
+    private final Map<String, AtomicInteger> requestsByPath = new ConcurrentHashMap<>();
+    private final List<String> requestIds = new CopyOnWriteArrayList<>();
+    private final Queue<HttpServerResponse> held = new ConcurrentLinkedQueue<>();
+    private volatile int fixedStatus;
+    private volatile int healthStatus = 200;
 
     private TestUpstream(Vertx vertx, String name, HttpServerOptions options) {
         this.vertx = vertx;
@@ -60,7 +75,7 @@ public final class TestUpstream implements AutoCloseable {
     public static TestUpstream start(String name, HttpServerOptions options) {
         Vertx vertx = Vertx.vertx();
         TestUpstream upstream = new TestUpstream(vertx, name, options.setHost("127.0.0.1").setPort(0)
-                .setWebSocketSubProtocols(java.util.List.of("echo.v1")));
+                .setWebSocketSubProtocols(List.of("echo.v1")));
         try {
             upstream.server.listen().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
@@ -79,6 +94,34 @@ public final class TestUpstream implements AutoCloseable {
         return requests.get();
     }
 
+    /** Number of HTTP requests received so far for exactly {@code path}, without query. */
+    public int requests(String path) {
+        AtomicInteger count = requestsByPath.get(path);
+        return count == null ? 0 : count.get();
+    }
+
+    /** The {@code X-Request-Id} header of every request received so far, in arrival order; absent ones left out. */
+    public List<String> requestIds() {
+        return List.copyOf(requestIds);
+    }
+
+    /** Makes every path but {@code /health} answer with {@code status}; 0 restores the normal endpoints. */
+    public void respondWith(int status) {
+        fixedStatus = status;
+    }
+
+    /** Sets the status that {@code /health} answers with. */
+    public void healthStatus(int status) {
+        healthStatus = status;
+    }
+
+    /** Answers every {@code /hold} request received so far with 200 and body {@code held NAME}. */
+    public void releaseHeld() {
+        for (HttpServerResponse response = held.poll(); response != null; response = held.poll()) {
+            response.end("held " + name);
+        }
+    }
+
     /** Lets the open {@code /sse} stream send its next event. */
     public void releaseEvent() {
         sseReleases.add(Boolean.TRUE);
@@ -86,15 +129,30 @@ public final class TestUpstream implements AutoCloseable {
 
     private void handle(HttpServerRequest request) {
         requests.incrementAndGet();
-        HttpServerResponse response = request.response().putHeader("X-Upstream", name);
         String path = request.path();
-        if (path.startsWith("/status/")) {
+        requestsByPath.computeIfAbsent(path, key -> new AtomicInteger()).incrementAndGet();
+        String requestId = request.getHeader("X-Request-Id");
+        if (requestId != null) {
+            requestIds.add(requestId);
+        }
+        HttpServerResponse response = request.response().putHeader("X-Upstream", name);
+        int fixed = fixedStatus;
+        if (path.equals("/health")) {
+            response.setStatusCode(healthStatus).end(name);
+        } else if (fixed != 0) {
+            response.setStatusCode(fixed).end(name);
+        } else if (path.startsWith("/status/")) {
             response.setStatusCode(Integer.parseInt(path.substring("/status/".length()))).end(name);
         } else if (path.equals("/slow")) {
             long delay = Long.parseLong(request.getParam("ms", "1000"));
             vertx.setTimer(delay, id -> response.end("slow " + name));
         } else if (path.equals("/bytes")) {
             streamBytes(response, Long.parseLong(request.getParam("n", "0")));
+        } else if (path.equals("/drip")) {
+            int chunks = Integer.parseInt(request.getParam("chunks", "10"));
+            drip(response, chunks, Long.parseLong(request.getParam("ms", "100")), 1);
+        } else if (path.equals("/hold")) {
+            held.add(response);
         } else if (path.equals("/sse")) {
             response.setChunked(true).putHeader("Content-Type", "text/event-stream").write(": open\n\n");
             sendEvents(response, 1);
@@ -116,6 +174,21 @@ public final class TestUpstream implements AutoCloseable {
                 sendEvents(response, index + 1);
             }
         });
+    }
+
+    private void drip(HttpServerResponse response, int chunks, long intervalMillis, int index) {
+        if (response.closed()) {
+            return;
+        }
+        if (index == 1) {
+            response.setChunked(true).putHeader("Content-Type", "text/plain");
+        }
+        response.write("chunk " + index + "\n");
+        if (index == chunks) {
+            response.end();
+        } else {
+            vertx.setTimer(intervalMillis, id -> drip(response, chunks, intervalMillis, index + 1));
+        }
     }
 
     private static void streamBytes(HttpServerResponse response, long total) {

@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * <p>A failed attempt is retried on another target when the service allows more attempts, the retry budget
  * has room, and repeating the request cannot duplicate its effect: a connection failure before any request
  * byte was sent is always retried; a failure after sending, or a status listed in {@code retries.statuses},
- * only for idempotent methods without a request body.
+ * only for idempotent methods without a request body. A retry always goes to a target not tried yet for this
+ * request. A response with a retryable status is relayed to the client as it is when it cannot be retried.
  */
 final class ProxyExchange {
 
@@ -64,6 +65,8 @@ final class ProxyExchange {
     private long totalTimer = -1;
     private boolean bodySent;
     private boolean finished;
+    /** Outcome reported for an attempt still running when the exchange finishes: cancelled, or a total timeout. */
+    private Outcome abandoned = Outcome.CANCELLED;
 
     ProxyExchange(RequestContext ctx, Upstreams upstreams, UpstreamGroup group, ProxySettings settings) {
         this.ctx = ctx;
@@ -96,21 +99,34 @@ final class ProxyExchange {
     }
 
     private void attempt() {
-        if (!tried.isEmpty()) {
-            // A configuration change may have replaced the group since the last attempt.
-            UpstreamGroup current = upstreams.group(serviceName);
-            if (current == null) {
-                finish(new Problem(ProblemType.NO_HEALTHY_TARGET, "service '" + serviceName + "' was removed"));
-                return;
-            }
-            group = current;
+        if (!tried.isEmpty() && !refreshGroup()) {
+            finish(new Problem(ProblemType.NO_HEALTHY_TARGET, "service '" + serviceName + "' was removed"));
+            return;
         }
-        target = group.select(selectionContext(), tried);
-        if (target == null) {
+        TargetState next = group.select(selectionContext(), tried);
+        if (next == null) {
             finish(lastFailure != null ? lastFailure : new Problem(ProblemType.NO_HEALTHY_TARGET,
                     "service '" + service.name() + "' has no healthy target"));
             return;
         }
+        attempt(next);
+    }
+
+    /**
+     * Switches to the service's current group, because a configuration change may have replaced it since the last
+     * attempt. Returns false when the service was removed.
+     */
+    private boolean refreshGroup() {
+        UpstreamGroup current = upstreams.group(serviceName);
+        if (current == null) {
+            return false;
+        }
+        group = current;
+        return true;
+    }
+
+    private void attempt(TargetState next) {
+        target = next;
         tried.add(target);
         ctx.upstreamAddress(target.address());
         target.onRequestStart();
@@ -134,7 +150,7 @@ final class ProxyExchange {
         }
         request.onComplete(connected -> {
             if (finished) {
-                current.onRequestEnd(elapsed(), Outcome.CANCELLED);
+                current.onRequestEnd(elapsed(), abandoned);
                 if (connected.succeeded()) {
                     connected.result().reset();
                 }
@@ -181,7 +197,7 @@ final class ProxyExchange {
 
         response.onComplete(result -> {
             if (finished) {
-                current.onRequestEnd(elapsed(), Outcome.CANCELLED);
+                current.onRequestEnd(elapsed(), abandoned);
             } else if (result.failed()) {
                 current.onRequestEnd(elapsed(), Outcome.of(result.cause()));
                 onAttemptFailed(result.cause(), false);
@@ -214,11 +230,15 @@ final class ProxyExchange {
 
     private void onResponse(HttpClientResponse response, TargetState current) {
         int status = response.statusCode();
-        if (service.retries().statuses().contains(status) && canRetry(false)) {
+        TargetState next = service.retries().statuses().contains(status) ? retryTarget() : null;
+        if (next != null) {
             current.onRequestEnd(elapsed(), Outcome.response(status));
             LOG.debug("Retrying request {} after status {} from {}", ctx.requestId(), status, current.address());
+            // Without a handler, Vert.x would log the reset that discarding this response causes as an error.
+            response.exceptionHandler(cause -> LOG.debug("Discarded response of request {} from {}: {}",
+                    ctx.requestId(), current.address(), cause.toString()));
             response.request().reset();
-            attempt();
+            attempt(next);
             return;
         }
 
@@ -226,7 +246,8 @@ final class ProxyExchange {
         HttpServerResponse out = ctx.response();
         writeResponseHead(response, out);
         response.pipe().endOnFailure(false).to(out).onComplete(piped -> {
-            current.onRequestEnd(latency, piped.succeeded() ? Outcome.response(status) : Outcome.CONNECTION_ERROR);
+            Outcome failure = finished ? abandoned : Outcome.CONNECTION_ERROR;
+            current.onRequestEnd(latency, piped.succeeded() ? Outcome.response(status) : failure);
             if (piped.failed() && !finished) {
                 LOG.debug("Response body of request {} from {} failed", ctx.requestId(), current.address(),
                         piped.cause());
@@ -266,11 +287,27 @@ final class ProxyExchange {
     }
 
     private boolean canRetry(boolean beforeSending) {
+        return retryAllowed(beforeSending) && group.retryBudget().tryAcquireRetry();
+    }
+
+    /** Returns whether attempts remain and repeating the request cannot duplicate its effect. */
+    private boolean retryAllowed(boolean beforeSending) {
         if (tried.size() >= service.retries().attempts()) {
             return false;
         }
-        boolean safe = beforeSending ? !bodySent : idempotent && !hasBody;
-        return safe && group.retryBudget().tryAcquireRetry();
+        return beforeSending ? !bodySent : idempotent && !hasBody;
+    }
+
+    /**
+     * Returns the target to retry a response with a retryable status on, or null when the response must be relayed:
+     * no retry is allowed, no untried target is available, or the retry budget is spent.
+     */
+    private TargetState retryTarget() {
+        if (!retryAllowed(false) || !refreshGroup()) {
+            return null;
+        }
+        TargetState next = group.select(selectionContext(), tried);
+        return next != null && group.retryBudget().tryAcquireRetry() ? next : null;
     }
 
     private void onBodyTooLarge() {
@@ -287,12 +324,15 @@ final class ProxyExchange {
         if (finished) {
             return;
         }
-        if (upstreamRequest != null) {
-            upstreamRequest.reset();
-        }
+        abandoned = Outcome.TIMEOUT;
+        // Finish first, so the failure that resetting the upstream request causes is neither retried nor reported
+        // as a 502.
         finish(new Problem(ProblemType.UPSTREAM_TIMEOUT,
                 "service '" + service.name() + "' did not complete within " + service.timeouts().total().toMillis()
                         + " ms"));
+        if (upstreamRequest != null) {
+            upstreamRequest.reset();
+        }
     }
 
     private void onClientClosed() {

@@ -1,4 +1,4 @@
-package io.portico.gateway.upstream;
+package io.portico.testing;
 
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
@@ -28,7 +28,7 @@ import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /** Generates EC P-256 certificates and keys as PEM text for TLS tests. */
-final class TestCertificates {
+public final class TestCertificates {
 
     private static final AtomicLong SERIAL = new AtomicLong(System.currentTimeMillis());
 
@@ -36,11 +36,11 @@ final class TestCertificates {
     }
 
     /** A certificate and its private key, both as PEM text. */
-    record Issued(String certificatePem, String privateKeyPem, X500Name subject, KeyPair keyPair) {
+    public record Issued(String certificatePem, String privateKeyPem, X500Name subject, KeyPair keyPair) {
     }
 
     /** Creates a self-signed certificate authority. */
-    static Issued authority(String commonName) {
+    public static Issued authority(String commonName) {
         KeyPair keys = generateKeyPair();
         X500Name subject = new X500Name("CN=" + commonName);
         X509v3CertificateBuilder builder = builder(subject, subject, keys);
@@ -55,7 +55,7 @@ final class TestCertificates {
     }
 
     /** Creates a self-signed server certificate for {@code names}: DNS names, or IP addresses in dotted form. */
-    static Issued selfSignedServer(String... names) {
+    public static Issued selfSignedServer(String... names) {
         KeyPair keys = generateKeyPair();
         X500Name subject = new X500Name("CN=" + names[0]);
         X509v3CertificateBuilder builder = builder(subject, subject, keys);
@@ -63,8 +63,17 @@ final class TestCertificates {
         return new Issued(pem(sign(builder, keys)), privateKeyPem(keys), subject, keys);
     }
 
+    /** Creates a server certificate for {@code names}, DNS names or IP addresses, signed by {@code issuer}. */
+    public static Issued server(Issued issuer, String... names) {
+        KeyPair keys = generateKeyPair();
+        X500Name subject = new X500Name("CN=" + names[0]);
+        X509v3CertificateBuilder builder = builder(issuer.subject(), subject, keys);
+        addLeafExtensions(builder, KeyPurposeId.id_kp_serverAuth, names);
+        return new Issued(pem(sign(builder, issuer.keyPair())), privateKeyPem(keys), subject, keys);
+    }
+
     /** Creates a client certificate for {@code commonName} signed by {@code issuer}. */
-    static Issued client(Issued issuer, String commonName) {
+    public static Issued client(Issued issuer, String commonName) {
         KeyPair keys = generateKeyPair();
         X500Name subject = new X500Name("CN=" + commonName);
         X509v3CertificateBuilder builder = builder(issuer.subject(), subject, keys);

@@ -1,0 +1,93 @@
+package io.portico.gateway;
+
+import static io.portico.gateway.GatewayClient.assertProblem;
+import static io.portico.gateway.GatewayClient.get;
+import static io.portico.gateway.GatewayClient.json;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.testing.Configs;
+import io.portico.testing.TestNode;
+import io.portico.testing.TestUpstream;
+import java.net.http.HttpResponse;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Validation, references and optimistic concurrency of the admin API of a real node. */
+class AdminValidationTest {
+
+    private static TestUpstream upstream;
+    private static TestNode node;
+
+    @BeforeAll
+    static void start() {
+        upstream = TestUpstream.start("admin");
+        node = TestNode.start();
+        Configs config = Configs.document();
+        config.service("used", upstream.port());
+        config.service("versioned", upstream.port());
+        config.route("user", "used", "/used").put("stripPrefix", true);
+        node.apply(config.build());
+    }
+
+    @AfterAll
+    static void stop() {
+        node.close();
+        upstream.close();
+    }
+
+    @Test
+    void routeToMissingServiceIs400NamingService() {
+        ObjectNode route = JsonNodeFactory.instance.objectNode().put("name", "orphan").put("service", "missing");
+        route.putArray("paths").add("/orphan");
+
+        HttpResponse<String> response = node.adminRaw("POST", "/admin/v1/routes", route);
+
+        JsonNode problem = assertProblem(response, 400, "invalid-configuration");
+        assertThat(problem.path("errors")).hasSize(1);
+        assertThat(problem.path("errors").get(0).path("field").asText()).isEqualTo("service");
+        assertThat(problem.path("errors").get(0).path("message").asText()).contains("'missing'");
+        assertThat(node.adminRaw("GET", "/admin/v1/routes/orphan", null).statusCode()).isEqualTo(404);
+        assertProblem(get(node, "/orphan"), 404, "route-not-found");
+    }
+
+    @Test
+    void deletingServiceInUseIs409() {
+        HttpResponse<String> response = node.adminRaw("DELETE", "/admin/v1/services/used", null);
+
+        JsonNode problem = assertProblem(response, 409, "conflict");
+        assertThat(problem.path("errors")).hasSize(1);
+        assertThat(problem.path("errors").get(0).path("field").asText()).isEqualTo("routes/user.service");
+        assertThat(node.adminRaw("GET", "/admin/v1/services/used", null).statusCode()).isEqualTo(200);
+        assertThat(get(node, "/used/echo").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void staleIfMatchIs412() {
+        HttpResponse<String> read = node.adminRaw("GET", "/admin/v1/services/versioned", null);
+        String firstEtag = read.headers().firstValue("ETag").orElseThrow();
+        ObjectNode spec = (ObjectNode) json(read);
+        spec.withArray("targets").addObject().put("host", "127.0.0.1").put("port", upstream.port() + 1);
+        HttpResponse<String> updated = node.adminRaw("PUT", "/admin/v1/services/versioned", spec,
+                Map.of("If-Match", firstEtag));
+        assertThat(updated.statusCode()).isEqualTo(200);
+        String secondEtag = updated.headers().firstValue("ETag").orElseThrow();
+        assertThat(secondEtag).isNotEqualTo(firstEtag);
+
+        ObjectNode stale = (ObjectNode) json(read);
+        HttpResponse<String> put = node.adminRaw("PUT", "/admin/v1/services/versioned", stale,
+                Map.of("If-Match", firstEtag));
+        HttpResponse<String> delete = node.adminRaw("DELETE", "/admin/v1/services/versioned", null,
+                Map.of("If-Match", firstEtag));
+
+        assertProblem(put, 412, "precondition-failed");
+        assertProblem(delete, 412, "precondition-failed");
+        HttpResponse<String> current = node.adminRaw("GET", "/admin/v1/services/versioned", null);
+        assertThat(current.headers().firstValue("ETag")).hasValue(secondEtag);
+        assertThat(json(current).path("targets")).hasSize(2);
+    }
+}

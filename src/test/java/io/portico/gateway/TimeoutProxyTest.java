@@ -1,0 +1,137 @@
+package io.portico.gateway;
+
+import static io.portico.gateway.GatewayClient.assertProblem;
+import static io.portico.gateway.GatewayClient.get;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.portico.testing.Configs;
+import io.portico.testing.TestNode;
+import io.portico.testing.TestUpstream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Connect and total timeouts of a service, through a real node. */
+class TimeoutProxyTest {
+
+    private static TestUpstream upstream;
+    private static TestNode node;
+
+    @BeforeAll
+    static void start() {
+        upstream = TestUpstream.start("timed");
+        node = TestNode.start();
+        Configs config = Configs.document();
+        config.service("limited", upstream.port()).putObject("timeouts").put("total", "400ms");
+        config.route("limited", "limited", "/limited").put("stripPrefix", true);
+        node.apply(config.build());
+    }
+
+    @AfterAll
+    static void stop() {
+        node.close();
+        upstream.close();
+    }
+
+    @Test
+    void totalTimeoutBeforeHeadersIsProblem504() {
+        JsonNode problem = assertProblem(get(node, "/limited/slow?ms=3000"), 504, "upstream-timeout");
+
+        assertThat(problem.path("detail").asText()).isEqualTo("service 'limited' did not complete within 400 ms");
+    }
+
+    @Test
+    void totalTimeoutCutsStartedStream() throws IOException {
+        Received received = exchange(node.portico().httpPort(),
+                "GET /limited/drip?chunks=30&ms=100 HTTP/1.1\r\nHost: localhost\r\n\r\n");
+
+        assertThat(received.text()).startsWith("HTTP/1.1 200");
+        assertThat(received.text()).contains("transfer-encoding: chunked").contains("chunk 1\n");
+        assertThat(received.text()).doesNotContain("chunk 30");
+        assertThat(received.closed()).as("connection closed by the gateway").isTrue();
+        assertThat(received.text()).as("stream without its last chunk").doesNotEndWith("\r\n0\r\n\r\n");
+    }
+
+    /**
+     * A listening socket whose accept queue is full makes Linux drop new connection requests, so connecting
+     * neither succeeds nor fails until the connect timeout. Other systems may reset such connections instead, so the
+     * test is skipped when a probe connection does not time out.
+     */
+    @Test
+    void connectTimeoutIsProblem504() throws IOException {
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        List<Socket> queued = new ArrayList<>();
+        try (ServerSocket full = new ServerSocket(0, 1, loopback)) {
+            assumeTrue(fillAcceptQueue(new InetSocketAddress(loopback, full.getLocalPort()), queued),
+                    "a full accept queue does not delay connections on this system");
+            Configs config = Configs.document();
+            config.service("limited", upstream.port()).putObject("timeouts").put("total", "400ms");
+            config.service("unanswered", full.getLocalPort()).putObject("timeouts").put("connect", "200ms");
+            config.route("limited", "limited", "/limited").put("stripPrefix", true);
+            config.route("unanswered", "unanswered", "/unanswered");
+            node.apply(config.build());
+
+            JsonNode problem = assertProblem(get(node, "/unanswered"), 504, "upstream-timeout");
+
+            assertThat(problem.path("detail").asText()).isEqualTo("service 'unanswered' did not respond in time");
+        } finally {
+            for (Socket socket : queued) {
+                socket.close();
+            }
+        }
+    }
+
+    /** Connects until a connection times out; returns false when 16 connections all succeed. */
+    private static boolean fillAcceptQueue(InetSocketAddress address, List<Socket> queued) throws IOException {
+        for (int i = 0; i < 16; i++) {
+            Socket socket = new Socket();
+            try {
+                socket.connect(address, 300);
+                queued.add(socket);
+            } catch (SocketTimeoutException e) {
+                socket.close();
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Bytes a raw HTTP/1.1 exchange received, and whether the server closed the connection. */
+    private record Received(String text, boolean closed) {
+    }
+
+    /** Writes {@code request} and reads until the server closes the connection or stays silent for 5 seconds. */
+    private static Received exchange(int port, String request) throws IOException {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            socket.setSoTimeout(5000);
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            ByteArrayOutputStream received = new ByteArrayOutputStream();
+            InputStream in = socket.getInputStream();
+            byte[] buffer = new byte[8192];
+            try {
+                for (int read = in.read(buffer); read >= 0; read = in.read(buffer)) {
+                    received.write(buffer, 0, read);
+                }
+            } catch (SocketTimeoutException e) {
+                return new Received(received.toString(StandardCharsets.ISO_8859_1), false);
+            } catch (IOException e) {
+                // A reset instead of an orderly close also ends the connection.
+                return new Received(received.toString(StandardCharsets.ISO_8859_1), true);
+            }
+            return new Received(received.toString(StandardCharsets.ISO_8859_1), true);
+        }
+    }
+}
