@@ -6,6 +6,8 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.HostAndPort;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -16,11 +18,6 @@ import java.util.Set;
  * {@code X-Forwarded-For/Proto/Host/Port} and {@code Forwarded} (RFC 7239) are added.
  */
 final class ProxyHeaders {
-
-    /** Hop-by-hop headers of RFC 9110 section 7.6.1, plus the non-standard ones proxies also drop. */
-    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-connection",
-            "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade",
-            "http2-settings");
 
     private ProxyHeaders() {
     }
@@ -98,8 +95,38 @@ final class ProxyHeaders {
     }
 
     private static boolean isHopByHop(String name, Set<String> connectionTokens) {
-        String lower = name.toLowerCase(Locale.ROOT);
-        return HOP_BY_HOP.contains(lower) || connectionTokens.contains(lower);
+        if (isStandardHopByHop(name)) {
+            return true;
+        }
+        return !connectionTokens.isEmpty() && connectionTokens.contains(name.toLowerCase(Locale.ROOT));
+    }
+
+    /**
+     * Returns true for the hop-by-hop headers of RFC 9110 section 7.6.1 and the non-standard ones proxies also
+     * drop ({@code Keep-Alive}, {@code Proxy-Connection}, {@code HTTP2-Settings}). Compares without lower-casing,
+     * because this runs for every header of every request.
+     */
+    private static boolean isStandardHopByHop(String name) {
+        switch (name.length()) {
+            case 2:
+                return name.equalsIgnoreCase("te");
+            case 7:
+                return name.equalsIgnoreCase("upgrade") || name.equalsIgnoreCase("trailer");
+            case 10:
+                return name.equalsIgnoreCase("connection") || name.equalsIgnoreCase("keep-alive");
+            case 14:
+                return name.equalsIgnoreCase("http2-settings");
+            case 16:
+                return name.equalsIgnoreCase("proxy-connection");
+            case 17:
+                return name.equalsIgnoreCase("transfer-encoding");
+            case 18:
+                return name.equalsIgnoreCase("proxy-authenticate");
+            case 19:
+                return name.equalsIgnoreCase("proxy-authorization");
+            default:
+                return false;
+        }
     }
 
     private static Set<String> connectionTokens(MultiMap headers) {
@@ -107,8 +134,14 @@ final class ProxyHeaders {
         if (connection == null) {
             return Set.of();
         }
-        Set<String> tokens = new java.util.HashSet<>();
-        for (String value : headers.getAll(HttpHeaders.CONNECTION)) {
+        List<String> values = headers.getAll(HttpHeaders.CONNECTION);
+        boolean common = connection.equalsIgnoreCase("keep-alive") || connection.equalsIgnoreCase("close");
+        if (values.size() == 1 && common) {
+            // The common values name no header beyond the standard hop-by-hop ones.
+            return Set.of();
+        }
+        Set<String> tokens = new HashSet<>();
+        for (String value : values) {
             for (String token : value.split(",")) {
                 String trimmed = token.trim().toLowerCase(Locale.ROOT);
                 if (!trimmed.isEmpty()) {
