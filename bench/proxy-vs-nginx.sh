@@ -8,7 +8,7 @@
 set -euo pipefail
 
 DURATION=${DURATION:-15s}
-WARMUP=${WARMUP:-10s}
+WARMUP=${WARMUP:-30s}
 CONNECTIONS=${CONNECTIONS:-32}
 ROUNDS=${ROUNDS:-2}
 SUT_CPUS=${SUT_CPUS:-0}
@@ -30,7 +30,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for tool in nginx wrk java mvn curl taskset; do
+for tool in nginx wrk java mvn curl taskset gcc; do
     command -v "$tool" >/dev/null || { echo "missing tool: $tool (apt-get install nginx-light wrk)" >&2; exit 1; }
 done
 
@@ -112,20 +112,25 @@ nginx_max=$(printf '%s\n' "${nginx_runs[@]}" | best)
 portico_max=$(printf '%s\n' "${portico_runs[@]}" | best)
 direct_max=$(run_wrk "$UPSTREAM_PORT" "$CONNECTIONS")
 
-# Fixed rate: each of RATE_CONNECTIONS connections waits between requests so that together they send about
-# half of nginx's maximum rate; wrk's delay() has millisecond resolution, so the rate is approximate.
+# Fixed rate: bench/loadgen/fixed-rate sends requests on a schedule at half of nginx's maximum rate and measures
+# each latency from its scheduled time, so a stalled proxy cannot hide its delay (no coordinated omission).
+gcc -O2 -o "$work/fixed-rate" "$root/bench/loadgen/fixed-rate.c" -lm
 rate=$(( ${nginx_max%% *} / 2 ))
 rate_connections=${RATE_CONNECTIONS:-64}
-delay_ms=$(( rate_connections * 1000 / (rate > 0 ? rate : 1) ))
-(( delay_ms < 1 )) && delay_ms=1
-cat > "$work/rate.lua" <<LUA
-function delay()
-    return $delay_ms
-end
-LUA
-direct_rate=$(run_wrk "$UPSTREAM_PORT" "$rate_connections" "$work/rate.lua")
-nginx_rate=$(run_wrk "$NGINX_PORT" "$rate_connections" "$work/rate.lua")
-portico_rate=$(run_wrk "$PORTICO_PORT" "$rate_connections" "$work/rate.lua")
+rate_seconds=${DURATION%s}
+
+# Prints "requests_per_second p50_ms p99_ms" for one fixed-rate run.
+run_fixed_rate() {
+    local port=$1
+    taskset -c "$LOAD_CPUS" "$work/fixed-rate" -a "127.0.0.1:$port" -p / -r "$rate" -c "$rate_connections" \
+        -d "$rate_seconds" -w 3 > "$work/fixed.out" || true
+    tail -n 1 "$work/fixed.out" | tr ' ' '\n' | awk -F= '
+        $1 == "achieved_rate" { rps = $2 } $1 == "p50_ms" { p50 = $2 } $1 == "p99_ms" { p99 = $2 }
+        END { printf "%.0f %.3f %.3f\n", rps, p50, p99 }'
+}
+direct_rate=$(run_fixed_rate "$UPSTREAM_PORT")
+nginx_rate=$(run_fixed_rate "$NGINX_PORT")
+portico_rate=$(run_fixed_rate "$PORTICO_PORT")
 
 read -r n_rps n_p50 n_p99 <<< "$nginx_max"
 read -r p_rps p_p50 p_p99 <<< "$portico_max"

@@ -132,7 +132,10 @@ public final class GatewayServer {
                 .setHandle100ContinueAutomatically(true)
                 .setIdleTimeout(120)
                 .setIdleTimeoutUnit(TimeUnit.SECONDS)
-                .setTcpNoDelay(true);
+                .setTcpNoDelay(true)
+                // Every request is handled and answered on its own event loop, so Vert.x can skip the
+                // synchronisation it needs when responses may be written from other threads.
+                .setStrictThreadMode(true);
     }
 
     /**

@@ -258,16 +258,21 @@ class PorticoCommandTest {
     }
 
     @Test
-    void productionStoreFactoryIsNotWiredYet() {
+    void embeddedStoreAppliesAndExports(@TempDir Path data) throws Exception {
+        Path file = data.resolve("config.yaml");
+        Files.writeString(file, "services:\n  - name: local\n    targets: [{host: 127.0.0.1, port: 8081}]\n");
         CommandLine commandLine = PorticoCommand.commandLine(new PorticoCommand(Map.of(), new JdbcStoreFactory()));
-        StringWriter err = new StringWriter();
-        commandLine.setErr(new PrintWriter(err, true));
-        commandLine.setOut(new PrintWriter(new StringWriter(), true));
+        StringWriter out = new StringWriter();
+        commandLine.setOut(new PrintWriter(out, true));
+        commandLine.setErr(new PrintWriter(new StringWriter(), true));
 
-        int exitCode = commandLine.execute("export", "--store", "jdbc:h2:mem:x");
+        int applied = commandLine.execute("apply", "-f", file.toString(), "--embedded", "--data-dir",
+                data.resolve("store").toString());
+        int exported = commandLine.execute("export", "--embedded", "--data-dir", data.resolve("store").toString());
 
-        assertThat(exitCode).isEqualTo(ExitCodes.UNAVAILABLE);
-        assertThat(err.toString()).contains("cannot open the store");
+        assertThat(applied).isEqualTo(ExitCodes.OK);
+        assertThat(exported).isEqualTo(ExitCodes.OK);
+        assertThat(out.toString()).contains("created services/local").contains("name: local");
     }
 
     @Test
@@ -286,7 +291,7 @@ class PorticoCommandTest {
         }
         assertThat(run(Map.of(), "version").out()).startsWith("portico ");
         assertThat(run(Map.of(), "--version").out()).startsWith("portico ");
-        assertThat(run(Map.of(), "serve").exitCode()).isEqualTo(ExitCodes.INVALID_INPUT);
+        assertThat(run(Map.of(), "serve", "--http-port", "not-a-port").exitCode()).isEqualTo(ExitCodes.INVALID_INPUT);
     }
 
     private Run remote(String... args) {
