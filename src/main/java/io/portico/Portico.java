@@ -132,9 +132,13 @@ public final class Portico {
                 .eventually(() -> {
                     watcher.stop();
                     upstreams.close();
-                    store.close();
-                    return vertx.close();
+                    // Closing the pool can wait on an unreachable database, so it runs off the event loop.
+                    return vertx.executeBlocking(() -> {
+                        store.close();
+                        return null;
+                    });
                 })
+                .eventually(vertx::close)
                 .onComplete(done -> LOG.info("Portico stopped"));
     }
 
