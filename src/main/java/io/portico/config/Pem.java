@@ -22,7 +22,7 @@ public final class Pem {
     /**
      * Parses every certificate in {@code pem}.
      *
-     * @throws IllegalArgumentException when the text holds no certificate or a malformed one
+     * @throws IllegalArgumentException when the text contains no certificate or a malformed one
      */
     public static List<X509Certificate> certificates(String pem) {
         try {

@@ -133,7 +133,7 @@ public final class GatewayServer {
                 .setIdleTimeout(120)
                 .setIdleTimeoutUnit(TimeUnit.SECONDS)
                 .setTcpNoDelay(true)
-                // Every request is handled and answered on its own event loop, so Vert.x can skip the
+                // Every request is handled and responded to on its own event loop, so Vert.x can skip the
                 // synchronisation it needs when responses may be written from other threads.
                 .setStrictThreadMode(true);
     }

@@ -61,7 +61,7 @@ public record NodeConfig(
     }
 
     /**
-     * The HTTPS listener. It starts when {@code certificates} lists a file pair or the store holds a certificate.
+     * The HTTPS listener. It starts when {@code certificates} lists a file pair or the store contains a certificate.
      *
      * @param certificates certificate and key files; each is watched and reloaded when it changes on disk
      * @param reloadInterval how often the files are checked for changes
