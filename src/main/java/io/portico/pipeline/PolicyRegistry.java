@@ -6,7 +6,7 @@ import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
 
-/** The policy types registered on this node, found through {@link ServiceLoader} registrations of {@link PolicyFactory}. */
+/** The policy types of this node: every {@link PolicyFactory} registered for {@link ServiceLoader}. */
 public final class PolicyRegistry {
 
     private final Map<String, PolicyFactory> factories;
