@@ -12,6 +12,9 @@ import java.util.regex.Pattern;
 public final class Durations {
 
     private static final Pattern SYNTAX = Pattern.compile("^(\\d+)(ms|s|m|h)$");
+    private static final long MAX_DAYS = 365;
+    /** Longest duration accepted, so that every duration converts to milliseconds without overflow. */
+    private static final Duration MAX = Duration.ofDays(MAX_DAYS);
 
     private Durations() {
     }
@@ -27,17 +30,32 @@ public final class Durations {
             throw new IllegalArgumentException(
                     "invalid duration '" + text + "': expected a number followed by ms, s, m or h");
         }
-        long amount = Long.parseLong(matcher.group(1));
-        switch (matcher.group(2)) {
-            case "ms":
-                return Duration.ofMillis(amount);
-            case "s":
-                return Duration.ofSeconds(amount);
-            case "m":
-                return Duration.ofMinutes(amount);
-            default:
-                return Duration.ofHours(amount);
+        Duration duration;
+        try {
+            long amount = Long.parseLong(matcher.group(1));
+            switch (matcher.group(2)) {
+                case "ms":
+                    duration = Duration.ofMillis(amount);
+                    break;
+                case "s":
+                    duration = Duration.ofSeconds(amount);
+                    break;
+                case "m":
+                    duration = Duration.ofMinutes(amount);
+                    break;
+                default:
+                    duration = Duration.ofHours(amount);
+                    break;
+            }
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new IllegalArgumentException("invalid duration '" + text + "': it must not exceed " + MAX_DAYS
+                    + " days");
         }
+        if (duration.compareTo(MAX) > 0) {
+            throw new IllegalArgumentException("invalid duration '" + text + "': it must not exceed " + MAX_DAYS
+                    + " days");
+        }
+        return duration;
     }
 
     /** Formats {@code duration} in the largest unit that represents it exactly. */

@@ -89,12 +89,38 @@ public final class ResourceKind<T> {
             return "unknown field '" + unknown.getPropertyName() + "'";
         }
         if (e instanceof InvalidFormatException invalid) {
-            return "invalid value '" + invalid.getValue() + "': expected " + invalid.getTargetType().getSimpleName();
+            return "invalid value '" + invalid.getValue() + "': expected " + describe(invalid.getTargetType());
         }
         if (e instanceof MismatchedInputException mismatch && mismatch.getTargetType() != null) {
-            return "has the wrong type: expected " + mismatch.getTargetType().getSimpleName();
+            return "has the wrong type: expected " + describe(mismatch.getTargetType());
         }
         return e.getOriginalMessage();
+    }
+
+    /** Names the expected kind of value in configuration terms rather than as a Java type. */
+    private static String describe(Class<?> type) {
+        if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
+            return "a whole number";
+        }
+        if (type == Double.class || type == double.class) {
+            return "a number";
+        }
+        if (type == Boolean.class || type == boolean.class) {
+            return "true or false";
+        }
+        if (type == java.time.Duration.class) {
+            return "a duration such as 250ms, 5s, 2m or 1h, at most 365 days";
+        }
+        if (type == String.class) {
+            return "a string";
+        }
+        if (java.util.Collection.class.isAssignableFrom(type)) {
+            return "a list";
+        }
+        if (java.util.Map.class.isAssignableFrom(type) || type.isRecord()) {
+            return "an object";
+        }
+        return type.getSimpleName();
     }
 
     @Override

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -107,12 +108,10 @@ public record RouteSpec(
         headers.forEach((key, value) -> validateValue(errors, "headers." + key, value));
         query.forEach((key, value) -> validateValue(errors, "query." + key, value));
         if (rewrite != null) {
-            errors.at("rewrite").required(rewrite.regex(), "regex");
-            errors.at("rewrite").required(rewrite.replacement(), "replacement");
-            if (rewrite.regex() != null) {
-                validateRegex(errors, "rewrite.regex", rewrite.regex());
-            }
+            validateRewrite(errors.at("rewrite"));
         }
+        validateHeaderOperations(errors.at("requestHeaders"), requestHeaders);
+        validateHeaderOperations(errors.at("responseHeaders"), responseHeaders);
         errors.check(maxBodySize == null || maxBodySize >= 0, "maxBodySize", "must not be negative");
         for (int i = 0; i < policies.size(); i++) {
             PolicyRef policy = policies.get(i);
@@ -153,6 +152,107 @@ public record RouteSpec(
                         + segment + "'");
             }
         }
+    }
+
+    private void validateRewrite(Errors errors) {
+        errors.required(rewrite.regex(), "regex");
+        errors.required(rewrite.replacement(), "replacement");
+        if (rewrite.regex() == null || rewrite.replacement() == null) {
+            return;
+        }
+        Pattern pattern;
+        try {
+            pattern = Pattern.compile(rewrite.regex());
+        } catch (PatternSyntaxException e) {
+            errors.add("regex", "is not a valid regular expression: " + e.getDescription());
+            return;
+        }
+        String problem = replacementProblem(rewrite.replacement(), pattern);
+        if (problem != null) {
+            errors.add("replacement", problem);
+        }
+    }
+
+    /**
+     * Returns what is wrong with {@code replacement} for {@code pattern}, or null. Checked here because
+     * {@link Matcher#replaceFirst} only resolves group references once the pattern matches a request.
+     */
+    private static String replacementProblem(String replacement, Pattern pattern) {
+        int groups = pattern.matcher("").groupCount();
+        for (int i = 0; i < replacement.length(); i++) {
+            char c = replacement.charAt(i);
+            if (c == '\\') {
+                i++;
+                if (i == replacement.length()) {
+                    return "must not end with a lone backslash";
+                }
+            } else if (c == '$') {
+                if (i + 1 == replacement.length()) {
+                    return "must not end with a lone '$'; write \\$ for a literal dollar sign";
+                }
+                char next = replacement.charAt(i + 1);
+                if (next >= '0' && next <= '9' && next - '0' > groups) {
+                    return "refers to group " + next + ", but the regular expression has " + groups + " group(s)";
+                }
+                if (next == '{') {
+                    int end = replacement.indexOf('}', i);
+                    String name = end < 0 ? "" : replacement.substring(i + 2, end);
+                    if (!pattern.pattern().contains("(?<" + name + ">")) {
+                        return "refers to group '" + name + "', which the regular expression does not name";
+                    }
+                } else if (next < '0' || next > '9') {
+                    return "has '$' not followed by a group number or {name}; write \\$ for a literal dollar sign";
+                }
+            }
+        }
+        return null;
+    }
+
+    private static void validateHeaderOperations(Errors errors, HeaderOperations operations) {
+        if (operations == null) {
+            return;
+        }
+        operations.add().forEach((name, value) -> validateHeader(errors.at("add"), name, value));
+        operations.set().forEach((name, value) -> validateHeader(errors.at("set"), name, value));
+        for (int i = 0; i < operations.remove().size(); i++) {
+            String name = operations.remove().get(i);
+            if (!isHeaderName(name)) {
+                errors.add("remove[" + i + "]", "must be a header name: letters, digits and !#$%&'*+-.^_`|~");
+            }
+        }
+    }
+
+    private static void validateHeader(Errors errors, String name, String value) {
+        if (!isHeaderName(name)) {
+            errors.add(name, "must be a header name: letters, digits and !#$%&'*+-.^_`|~");
+        }
+        if (value == null) {
+            errors.add(name, "must have a value");
+            return;
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == '\r' || c == '\n' || c == 0 || c > 0xff) {
+                errors.add(name, "must not contain CR, LF, NUL or characters outside ISO-8859-1");
+                return;
+            }
+        }
+    }
+
+    /** Returns true when {@code name} is an RFC 9110 token, the syntax of a header name. */
+    private static boolean isHeaderName(String name) {
+        if (name == null || name.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            boolean token = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+                    || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+            if (!token) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void validateValue(Errors errors, String field, String value) {

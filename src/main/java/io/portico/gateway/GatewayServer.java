@@ -171,7 +171,7 @@ public final class GatewayServer {
         @Override
         public Future<?> start() {
             HttpServer server = vertx.createHttpServer(new HttpServerOptions(options)).requestHandler(handler);
-            return server.listen(port).onSuccess(bound::add);
+            return server.listen(port, options.getHost()).onSuccess(bound::add);
         }
     }
 

@@ -1,8 +1,9 @@
 package io.portico.gateway;
 
 /**
- * Normalises request paths before routing: merges repeated slashes and removes dot segments
- * (RFC 3986 section 5.2.4). Paths that are not in origin form or contain control characters are rejected.
+ * Normalises request paths before routing: decodes percent-encoded dots, merges repeated slashes and removes
+ * dot segments (RFC 3986 section 5.2.4). Paths that are not in origin form, or that contain control characters,
+ * backslashes or percent-encoded slashes or backslashes, are rejected.
  */
 public final class PathNormalizer {
 
@@ -13,6 +14,12 @@ public final class PathNormalizer {
     public static String normalize(String path) {
         if (path == null || path.isEmpty() || path.charAt(0) != '/') {
             return null;
+        }
+        if (path.indexOf('%') >= 0 || path.indexOf('\\') >= 0) {
+            path = decodeDots(path);
+            if (path == null) {
+                return null;
+            }
         }
         boolean clean = true;
         for (int i = 0; i < path.length(); i++) {
@@ -28,6 +35,33 @@ public final class PathNormalizer {
             }
         }
         return clean ? path : removeDotSegments(path);
+    }
+
+    /**
+     * Decodes percent-encoded dots, so that {@code /%2e%2e/} is removed like {@code /../}, and rejects encoded
+     * slashes and backslashes, which upstreams disagree about. Returns null for a rejected path.
+     */
+    private static String decodeDots(String path) {
+        StringBuilder decoded = new StringBuilder(path.length());
+        for (int i = 0; i < path.length(); i++) {
+            char c = path.charAt(i);
+            if (c == '\\') {
+                return null;
+            }
+            if (c == '%' && i + 2 < path.length()) {
+                String escape = path.substring(i + 1, i + 3);
+                if (escape.equalsIgnoreCase("2e")) {
+                    decoded.append('.');
+                    i += 2;
+                    continue;
+                }
+                if (escape.equalsIgnoreCase("2f") || escape.equalsIgnoreCase("5c")) {
+                    return null;
+                }
+            }
+            decoded.append(c);
+        }
+        return decoded.toString();
     }
 
     private static String removeDotSegments(String path) {

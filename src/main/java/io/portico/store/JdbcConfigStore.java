@@ -8,6 +8,7 @@ import io.portico.config.Resource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -82,7 +83,7 @@ public final class JdbcConfigStore implements ConfigStore {
     public static JdbcConfigStore embedded(Path dataDirectory) {
         Path directory = requireNonNull(dataDirectory, "dataDirectory").toAbsolutePath().normalize();
         try {
-            Files.createDirectories(directory);
+            createPrivateDirectory(directory);
         } catch (IOException e) {
             throw new StoreException("cannot create the data directory " + directory + ": " + e, e);
         }
@@ -96,6 +97,22 @@ public final class JdbcConfigStore implements ConfigStore {
         // burst of concurrent commits.
         String url = "jdbc:h2:file:" + file + ";DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000";
         return open(url, "sa", "");
+    }
+
+    /**
+     * Creates {@code directory} readable by its owner only, because the database in it contains private keys.
+     * An existing directory keeps its permissions.
+     */
+    private static void createPrivateDirectory(Path directory) throws IOException {
+        if (Files.isDirectory(directory)) {
+            return;
+        }
+        try {
+            Files.createDirectories(directory,
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (UnsupportedOperationException e) {
+            Files.createDirectories(directory);
+        }
     }
 
     @Override

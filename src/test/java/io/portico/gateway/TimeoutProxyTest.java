@@ -37,6 +37,8 @@ class TimeoutProxyTest {
         Configs config = Configs.document();
         config.service("limited", upstream.port()).putObject("timeouts").put("total", "400ms");
         config.route("limited", "limited", "/limited").put("stripPrefix", true);
+        config.service("quiet", upstream.port()).putObject("timeouts").put("read", "300ms");
+        config.route("quiet", "quiet", "/quiet").put("stripPrefix", true);
         node.apply(config.build());
     }
 
@@ -63,6 +65,26 @@ class TimeoutProxyTest {
         assertThat(received.text()).doesNotContain("chunk 30");
         assertThat(received.closed()).as("connection closed by the gateway").isTrue();
         assertThat(received.text()).as("stream without its last chunk").doesNotEndWith("\r\n0\r\n\r\n");
+    }
+
+    @Test
+    void silentBodyIsCutByReadTimeout() throws IOException {
+        Received received = exchange(node.portico().httpPort(),
+                "GET /quiet/drip?chunks=3&ms=2000 HTTP/1.1\r\nHost: localhost\r\n\r\n");
+
+        assertThat(received.text()).startsWith("HTTP/1.1 200");
+        assertThat(received.text()).contains("chunk 1\n");
+        assertThat(received.text()).doesNotContain("chunk 2");
+        assertThat(received.closed()).as("connection closed by the gateway").isTrue();
+    }
+
+    @Test
+    void steadyBodyOutlivesReadTimeout() throws IOException {
+        Received received = exchange(node.portico().httpPort(),
+                "GET /quiet/drip?chunks=6&ms=150 HTTP/1.1\r\nHost: localhost\r\n\r\n");
+
+        assertThat(received.text()).contains("chunk 6\n");
+        assertThat(received.text()).endsWith("\r\n0\r\n\r\n");
     }
 
     /**

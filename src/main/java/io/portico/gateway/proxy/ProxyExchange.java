@@ -44,6 +44,8 @@ import org.slf4j.LoggerFactory;
 final class ProxyExchange {
 
     private static final Logger LOG = LoggerFactory.getLogger(ProxyExchange.class);
+    /** Largest declared response body, in bytes, that is relayed without a read timer of its own. */
+    private static final long SMALL_BODY = 64 * 1024;
 
     private final RequestContext ctx;
     private final Upstreams upstreams;
@@ -245,7 +247,12 @@ final class ProxyExchange {
         long latency = elapsed();
         HttpServerResponse out = ctx.response();
         writeResponseHead(response, out);
-        response.pipe().endOnFailure(false).to(out).onComplete(piped -> {
+        ReadStream<Buffer> body = response;
+        if (needsBodyReadTimeout(response)) {
+            body = new IdleReadStream(response, service.timeouts().read().toMillis(), vertx(),
+                    this::onBodyReadTimeout);
+        }
+        body.pipe().endOnFailure(false).to(out).onComplete(piped -> {
             Outcome failure = finished ? abandoned : Outcome.CONNECTION_ERROR;
             current.onRequestEnd(latency, piped.succeeded() ? Outcome.response(status) : failure);
             if (piped.failed() && !finished) {
@@ -271,6 +278,41 @@ final class ProxyExchange {
                 && responseHasBody(status)) {
             out.setChunked(true);
         }
+    }
+
+    /**
+     * Returns true when the body may arrive slowly: streamed without a declared length, or larger than
+     * {@value #SMALL_BODY} bytes. Vert.x stops the request's idle timeout once the response head arrives, so
+     * those bodies get a timer of their own; small bodies arrive with their head and skip its cost.
+     */
+    private boolean needsBodyReadTimeout(HttpClientResponse response) {
+        if (webSocket || request.method() == HttpMethod.HEAD) {
+            return false;
+        }
+        String length = response.getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (length == null) {
+            return true;
+        }
+        try {
+            return Long.parseLong(length.trim()) > SMALL_BODY;
+        } catch (NumberFormatException e) {
+            return true;
+        }
+    }
+
+    private void onBodyReadTimeout() {
+        if (finished) {
+            return;
+        }
+        LOG.debug("Response body of request {} from {} was silent for {} ms", ctx.requestId(),
+                target.address(), service.timeouts().read().toMillis());
+        abandoned = Outcome.TIMEOUT;
+        finished = true;
+        cancelTotalTimer();
+        if (upstreamRequest != null) {
+            upstreamRequest.reset();
+        }
+        ctx.response().reset();
     }
 
     private void onAttemptFailed(Throwable cause, boolean beforeSending) {

@@ -168,8 +168,9 @@ final class UpstreamClients {
 
     private static void checkReadable(String field, String path) {
         if (!Files.isReadable(Path.of(path))) {
-            throw new IllegalArgumentException("invalid " + field + ": file '" + path
-                    + "' does not exist or is not readable (inline PEM must start with " + PEM_START + ")");
+            // The value is not echoed: for clientKey it may be a mistyped inline key rather than a path.
+            throw new IllegalArgumentException("invalid " + field + ": the value is neither inline PEM (starting with "
+                    + PEM_START + ") nor the path of a readable file");
         }
     }
 

@@ -1,0 +1,121 @@
+package io.portico.gateway.proxy;
+
+import static java.util.Objects.requireNonNull;
+
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.streams.ReadStream;
+
+/**
+ * A response body that calls {@code onIdle} when no data arrives for {@code timeoutMillis}. One timer per
+ * stream re-arms itself only when it fires, so the cost does not grow with the number of chunks.
+ */
+final class IdleReadStream implements ReadStream<Buffer> {
+
+    private final ReadStream<Buffer> source;
+    private final long timeoutMillis;
+    private final Vertx vertx;
+    private final Runnable onIdle;
+    private long lastDataNanos = System.nanoTime();
+    private long timer = -1;
+    private boolean paused;
+    private boolean ended;
+    private Handler<Buffer> handler;
+
+    IdleReadStream(ReadStream<Buffer> source, long timeoutMillis, Vertx vertx, Runnable onIdle) {
+        this.source = requireNonNull(source, "source");
+        this.timeoutMillis = timeoutMillis;
+        this.vertx = requireNonNull(vertx, "vertx");
+        this.onIdle = requireNonNull(onIdle, "onIdle");
+    }
+
+    @Override
+    public ReadStream<Buffer> exceptionHandler(Handler<Throwable> exceptionHandler) {
+        source.exceptionHandler(exceptionHandler);
+        return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> handler(Handler<Buffer> dataHandler) {
+        this.handler = dataHandler;
+        if (dataHandler == null) {
+            source.handler(null);
+            cancel();
+        } else {
+            source.handler(this::onData);
+            arm(timeoutMillis);
+        }
+        return this;
+    }
+
+    private void onData(Buffer data) {
+        lastDataNanos = System.nanoTime();
+        handler.handle(data);
+    }
+
+    private void arm(long delayMillis) {
+        if (timer < 0 && !ended) {
+            timer = vertx.setTimer(Math.max(1, delayMillis), id -> onTimer());
+        }
+    }
+
+    private void onTimer() {
+        timer = -1;
+        if (ended) {
+            return;
+        }
+        long silentMillis = (System.nanoTime() - lastDataNanos) / 1_000_000;
+        // Time spent paused is back-pressure from the client, not silence from the upstream.
+        if (paused || silentMillis < timeoutMillis) {
+            arm(paused ? timeoutMillis : timeoutMillis - silentMillis);
+            return;
+        }
+        ended = true;
+        onIdle.run();
+    }
+
+    private void cancel() {
+        if (timer >= 0) {
+            vertx.cancelTimer(timer);
+            timer = -1;
+        }
+    }
+
+    @Override
+    public ReadStream<Buffer> pause() {
+        paused = true;
+        source.pause();
+        return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> resume() {
+        paused = false;
+        lastDataNanos = System.nanoTime();
+        source.resume();
+        return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> fetch(long amount) {
+        paused = false;
+        lastDataNanos = System.nanoTime();
+        source.fetch(amount);
+        return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> endHandler(Handler<Void> endHandler) {
+        if (endHandler == null) {
+            source.endHandler(null);
+        } else {
+            source.endHandler(end -> {
+                ended = true;
+                cancel();
+                endHandler.handle(end);
+            });
+        }
+        return this;
+    }
+}

@@ -1,0 +1,78 @@
+package io.portico.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Validation of service and route specifications that the data plane would otherwise fail on. */
+class SpecValidationTest {
+
+    @Test
+    void rewriteReferringToMissingGroupIsRejected() throws Exception {
+        List<FieldError> errors = routeErrors("{\"name\":\"r\",\"service\":\"s\","
+                + "\"rewrite\":{\"regex\":\"^/(.*)$\",\"replacement\":\"/$5\"}}");
+
+        assertThat(errors).extracting(FieldError::field).containsExactly("rewrite.replacement");
+    }
+
+    @Test
+    void rewriteWithValidGroupsIsAccepted() throws Exception {
+        List<FieldError> errors = routeErrors("{\"name\":\"r\",\"service\":\"s\","
+                + "\"rewrite\":{\"regex\":\"^/(?<rest>.*)$\",\"replacement\":\"/v2/$1/${rest}\\\\$\"}}");
+
+        assertThat(errors).isEmpty();
+    }
+
+    @Test
+    void headerNameWithSpaceIsRejected() throws Exception {
+        List<FieldError> errors = routeErrors("{\"name\":\"r\",\"service\":\"s\","
+                + "\"requestHeaders\":{\"set\":{\"Bad Header\":\"x\"}}}");
+
+        assertThat(errors).extracting(FieldError::field).containsExactly("requestHeaders.set.Bad Header");
+    }
+
+    @Test
+    void headerValueWithLineBreakIsRejected() throws Exception {
+        List<FieldError> errors = routeErrors("{\"name\":\"r\",\"service\":\"s\","
+                + "\"responseHeaders\":{\"add\":{\"X-Ok\":\"x\\r\\nInjected: 1\"}}}");
+
+        assertThat(errors).extracting(FieldError::field).containsExactly("responseHeaders.add.X-Ok");
+    }
+
+    @Test
+    void hugeDurationIsRejectedWithField() {
+        ObjectNode spec = service("{\"name\":\"s\",\"targets\":[{\"host\":\"h\",\"port\":80}],"
+                + "\"timeouts\":{\"read\":\"9999999999999h\"}}");
+
+        assertThatThrownBy(() -> ResourceKinds.SERVICES.parse(spec))
+                .isInstanceOfSatisfying(ValidationException.class, e ->
+                        assertThat(e.errors()).extracting(FieldError::field).containsExactly("timeouts.read"));
+    }
+
+    @Test
+    void fractionalPortIsRejected() {
+        ObjectNode spec = service("{\"name\":\"s\",\"targets\":[{\"host\":\"h\",\"port\":80.5}]}");
+
+        assertThatThrownBy(() -> ResourceKinds.SERVICES.parse(spec))
+                .isInstanceOfSatisfying(ValidationException.class, e ->
+                        assertThat(e.errors()).extracting(FieldError::field).containsExactly("targets[0].port"));
+    }
+
+    private static List<FieldError> routeErrors(String json) throws Exception {
+        RouteSpec route = Json.MAPPER.readValue(json, RouteSpec.class);
+        Errors errors = new Errors();
+        route.validate(errors);
+        return errors.list();
+    }
+
+    private static ObjectNode service(String json) {
+        try {
+            return (ObjectNode) Json.MAPPER.readTree(json);
+        } catch (Exception e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+}
