@@ -48,6 +48,8 @@ public final class Json {
         SimpleModule durations = new SimpleModule("portico-durations");
         durations.addDeserializer(Duration.class, new DurationDeserializer());
         durations.addSerializer(Duration.class, new DurationSerializer());
+        // A repeated key is rejected rather than silently won by its last value.
+        mapper.getFactory().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
         return mapper.registerModule(durations)
                 .registerModule(new Jdk8Module())
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)

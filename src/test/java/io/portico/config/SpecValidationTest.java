@@ -61,6 +61,12 @@ class SpecValidationTest {
                         assertThat(e.errors()).extracting(FieldError::field).containsExactly("targets[0].port"));
     }
 
+    @Test
+    void repeatedKeyIsRejected() {
+        assertThatThrownBy(() -> Json.MAPPER.readTree("{\"name\":\"s1\",\"name\":\"s2\"}"))
+                .hasMessageContaining("Duplicate field 'name'");
+    }
+
     private static List<FieldError> routeErrors(String json) throws Exception {
         RouteSpec route = Json.MAPPER.readValue(json, RouteSpec.class);
         Errors errors = new Errors();
