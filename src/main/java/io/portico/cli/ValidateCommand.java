@@ -33,7 +33,7 @@ public final class ValidateCommand implements Callable<Integer> {
         DeclarativeDocument document = DocumentFile.read(file, root.env());
         StringJoiner counts = new StringJoiner(", ");
         for (ResourceKind<?> kind : ResourceKinds.all()) {
-            counts.add(document.resources(kind).size() + " " + kind.name());
+            counts.add(kind.name() + ": " + document.resources(kind).size());
         }
         spec.commandLine().getOut().println(file + " is valid: " + counts + ".");
         return ExitCodes.OK;

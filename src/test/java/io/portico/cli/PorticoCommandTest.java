@@ -59,7 +59,7 @@ class PorticoCommandTest {
         Run run = run(TLS_ENV, "validate", "-f", "examples/portico.yaml");
 
         assertThat(run.exitCode()).as(run.err()).isZero();
-        assertThat(run.out()).contains("is valid: 3 services, 4 routes, 1 certificates.");
+        assertThat(run.out()).contains("is valid: services: 3, routes: 4, certificates: 1.");
     }
 
     @Test
