@@ -41,6 +41,8 @@ public final class Portico {
     private final AdminServer admin;
     private final AtomicBoolean ready = new AtomicBoolean();
     private volatile int adminPort = -1;
+    /** The snapshot the data plane serves; behind the store's when a stored version could not be applied. */
+    private volatile ConfigSnapshot applied = ConfigSnapshot.empty();
 
     private Portico(NodeConfig node, Map<String, String> env, ConfigStore store) {
         this.node = node;
@@ -55,12 +57,12 @@ public final class Portico {
         SnapshotSource snapshots = new SnapshotSource() {
             @Override
             public ConfigSnapshot current() {
-                return watcher.current();
+                return applied;
             }
 
             @Override
             public Future<ConfigSnapshot> refreshNow() {
-                return watcher.refreshNow();
+                return watcher.refreshNow().map(read -> applied);
             }
         };
         this.admin = new AdminServer(vertx, node.admin(), token, store, snapshots, ready::get);
@@ -113,10 +115,14 @@ public final class Portico {
     private void apply(ConfigSnapshot snapshot) {
         try {
             gateway.apply(snapshot);
+            applied = snapshot;
             LOG.debug("Applied configuration version {}", snapshot.version());
         } catch (ValidationException e) {
-            LOG.error("Configuration version {} cannot be applied, the gateway keeps version {}: {}",
+            LOG.error("Configuration version {} cannot be applied, so the gateway keeps serving version {}: {}",
                     snapshot.version(), gateway.version(), e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.error("Configuration version {} cannot be applied, so the gateway keeps serving version {}",
+                    snapshot.version(), gateway.version(), e);
         }
     }
 
