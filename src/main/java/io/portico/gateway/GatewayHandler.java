@@ -9,7 +9,10 @@ import io.portico.pipeline.RequestContext;
 import io.portico.problem.Problem;
 import io.portico.problem.ProblemType;
 import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.SocketAddress;
 import java.util.Locale;
@@ -64,6 +67,11 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
             ctx.fail(ProblemType.BAD_REQUEST, "the request path is invalid");
             return;
         }
+        if (request.version() == HttpVersion.HTTP_1_1 && !hasOneHost(request)) {
+            // RFC 9112 section 3.2: a server must reject an HTTP/1.1 request without exactly one Host header.
+            ctx.fail(ProblemType.BAD_REQUEST, "an HTTP/1.1 request must carry exactly one Host header");
+            return;
+        }
         try {
             dispatch(ctx);
         } catch (RuntimeException e) {
@@ -86,6 +94,11 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
         String forwardedPath = current.router().forwardedPath(match, ctx.path());
         ctx.forwardedUri(query == null ? forwardedPath : forwardedPath + "?" + query);
         route.handle(ctx);
+    }
+
+    private static boolean hasOneHost(HttpServerRequest request) {
+        MultiMap headers = request.headers();
+        return headers.get(HttpHeaders.HOST) != null && headers.getAll(HttpHeaders.HOST).size() == 1;
     }
 
     private static String clientAddress(HttpServerRequest request) {

@@ -108,7 +108,7 @@ public final class GatewayServer {
         return listen(options, node.http().port(), HTTP_RANDOM_PORT, httpServers).onSuccess(port -> {
             httpPort = port;
             LOG.info("Gateway listening on http://{}:{} (HTTP/1.1 and h2c)", node.http().host(), port);
-        }).mapEmpty();
+        }).<Void>mapEmpty().recover(cause -> bindFailed("HTTP", node.http().host(), node.http().port(), cause));
     }
 
     private Future<Void> startHttps() {
@@ -122,7 +122,12 @@ public final class GatewayServer {
             httpsPort = port;
             LOG.info("Gateway listening on https://{}:{} (TLS 1.2 and 1.3, ALPN h2 and http/1.1)",
                     node.https().host(), port);
-        }).mapEmpty();
+        }).<Void>mapEmpty().recover(cause -> bindFailed("HTTPS", node.https().host(), node.https().port(), cause));
+    }
+
+    private static Future<Void> bindFailed(String listener, String host, int port, Throwable cause) {
+        return Future.failedFuture(new IllegalStateException("the " + listener + " listener cannot bind "
+                + host + ":" + port + " (" + cause.getMessage() + "); free the port or choose another one", cause));
     }
 
     private HttpServerOptions baseOptions() {

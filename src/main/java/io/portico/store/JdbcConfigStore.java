@@ -96,7 +96,15 @@ public final class JdbcConfigStore implements ConfigStore {
         // LOCK_TIMEOUT: commits queue on the version row lock, and H2's default of one second is too short for a
         // burst of concurrent commits.
         String url = "jdbc:h2:file:" + file + ";DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000";
-        return open(url, "sa", "");
+        try {
+            return open(url, "sa", "");
+        } catch (StoreException e) {
+            if (String.valueOf(e.getMessage()).contains("already in use")) {
+                throw new StoreException("the data directory " + directory + " is in use by another Portico "
+                        + "process; stop that process or choose another data directory", e);
+            }
+            throw e;
+        }
     }
 
     /**

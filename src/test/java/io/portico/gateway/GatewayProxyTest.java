@@ -133,6 +133,23 @@ class GatewayProxyTest {
     }
 
     @Test
+    void requestWithoutHostIsRejected() throws Exception {
+        String raw = RawHttp.exchange(node.portico().httpPort(), "GET /echo HTTP/1.1\r\n\r\n");
+
+        assertThat(raw).startsWith("HTTP/1.1 400");
+        assertThat(raw).contains("https://portico.dev/problems/bad-request");
+    }
+
+    @Test
+    void requestWithTwoHostsIsRejected() throws Exception {
+        String raw = RawHttp.exchange(node.portico().httpPort(),
+                "GET /echo HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\n\r\n");
+
+        assertThat(raw).startsWith("HTTP/1.1 400");
+        assertThat(raw).contains("exactly one Host header");
+    }
+
+    @Test
     void stripsMatchedPrefix() throws Exception {
         JsonNode echo = Json.MAPPER.readTree(send(HttpRequest.newBuilder(uri("/api/v1/pets/7?q=a")).GET()).body());
 
