@@ -13,7 +13,7 @@ public final class Durations {
 
     private static final Pattern SYNTAX = Pattern.compile("^(\\d+)(ms|s|m|h)$");
     private static final long MAX_DAYS = 365;
-    /** Longest duration accepted, so that every duration converts to milliseconds without overflow. */
+    /** Maximum duration accepted, so that every duration converts to milliseconds without overflow. */
     private static final Duration MAX = Duration.ofDays(MAX_DAYS);
 
     private Durations() {

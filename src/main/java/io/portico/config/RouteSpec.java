@@ -95,6 +95,7 @@ public record RouteSpec(
             errors.add("name", "must be 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit");
         }
         errors.required(service, "service");
+
         for (int i = 0; i < hosts.size(); i++) {
             errors.check(HOST.matcher(hosts.get(i)).matches(), "hosts[" + i + "]",
                     "must be a host name, optionally starting with '*.'");
@@ -107,12 +108,17 @@ public record RouteSpec(
         }
         headers.forEach((key, value) -> validateValue(errors, "headers." + key, value));
         query.forEach((key, value) -> validateValue(errors, "query." + key, value));
+
         if (rewrite != null) {
             validateRewrite(errors.at("rewrite"));
         }
         validateHeaderOperations(errors.at("requestHeaders"), requestHeaders);
         validateHeaderOperations(errors.at("responseHeaders"), responseHeaders);
         errors.check(maxBodySize == null || maxBodySize >= 0, "maxBodySize", "must not be negative");
+        validatePolicies(errors);
+    }
+
+    private void validatePolicies(Errors errors) {
         for (int i = 0; i < policies.size(); i++) {
             PolicyRef policy = policies.get(i);
             Errors at = errors.at("policies", i);
