@@ -60,6 +60,11 @@ public final class ResourceKind<T> {
         }
         Errors errors = new Errors();
         validator.accept(value, errors);
+        if (errors.isEmpty()) {
+            for (SpecValidator extra : SpecValidator.registered()) {
+                extra.validate(this, value, errors);
+            }
+        }
         errors.throwIfAny();
         return value;
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.testing.TestCertificates;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -59,6 +60,27 @@ class SpecValidationTest {
         assertThatThrownBy(() -> ResourceKinds.SERVICES.parse(spec))
                 .isInstanceOfSatisfying(ValidationException.class, e ->
                         assertThat(e.errors()).extracting(FieldError::field).containsExactly("targets[0].port"));
+    }
+
+    @Test
+    void certificateWithForeignKeyIsRejected() {
+        TestCertificates.Issued first = TestCertificates.selfSignedServer("a.example.test");
+        TestCertificates.Issued second = TestCertificates.selfSignedServer("b.example.test");
+        ObjectNode spec = Json.MAPPER.createObjectNode().put("name", "tls")
+                .put("certificate", first.certificatePem()).put("key", second.privateKeyPem());
+
+        assertThatThrownBy(() -> ResourceKinds.CERTIFICATES.parse(spec))
+                .isInstanceOfSatisfying(ValidationException.class, e ->
+                        assertThat(e.errors()).extracting(FieldError::field).containsExactly("key"));
+    }
+
+    @Test
+    void certificateWithItsKeyIsAccepted() {
+        TestCertificates.Issued pair = TestCertificates.selfSignedServer("a.example.test");
+        ObjectNode spec = Json.MAPPER.createObjectNode().put("name", "tls")
+                .put("certificate", pair.certificatePem()).put("key", pair.privateKeyPem());
+
+        assertThat(ResourceKinds.CERTIFICATES.parse(spec).hostNames()).containsExactly("a.example.test");
     }
 
     @Test

@@ -8,6 +8,7 @@ import io.portico.config.Json;
 import io.portico.config.Resource;
 import io.portico.config.ValidationException;
 import io.portico.store.Change;
+import io.portico.testing.Specs;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -15,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 class DiffTest {
 
-    private static final String KEY = "-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----\n";
+    private static final String KEY = Specs.KEY;
 
     @Test
     void defaultsWrittenOutAreNoChange() throws Exception {
@@ -88,8 +89,8 @@ class DiffTest {
     }
 
     private static String certificate(String key) {
-        return "{\"name\":\"tls\",\"certificate\":\"-----BEGIN CERTIFICATE-----\",\"key\":"
-                + Json.MAPPER.createObjectNode().textNode(key) + "}";
+        return "{\"name\":\"tls\",\"certificate\":" + Json.MAPPER.createObjectNode().textNode(Specs.CERTIFICATE)
+                + ",\"key\":" + Json.MAPPER.createObjectNode().textNode(key) + "}";
     }
 
     private static DeclarativeDocument yaml(String text) {

@@ -3,10 +3,11 @@ package io.portico.testing;
 /** JSON specifications used across the admin and CLI tests. */
 public final class Specs {
 
-    /** A certificate chain that passes validation; it is not a parseable certificate. */
-    public static final String CERTIFICATE = "-----BEGIN CERTIFICATE-----\nMIIBtest\n-----END CERTIFICATE-----\n";
-    /** A private key that passes validation. */
-    public static final String KEY = "-----BEGIN PRIVATE KEY-----\nMIIEsecret\n-----END PRIVATE KEY-----\n";
+    private static final TestCertificates.Issued PAIR = TestCertificates.selfSignedServer("tls.example.test");
+    /** A self-signed certificate for {@code tls.example.test}, generated once per test run. */
+    public static final String CERTIFICATE = PAIR.certificatePem();
+    /** The private key of {@link #CERTIFICATE}. */
+    public static final String KEY = PAIR.privateKeyPem();
 
     private Specs() {
     }

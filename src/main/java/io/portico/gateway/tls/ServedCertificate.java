@@ -47,6 +47,18 @@ record ServedCertificate(String source, List<X509Certificate> chain, PrivateKey 
      */
     static ServedCertificate load(String source, String certificateOrigin, String certificatePem,
                                   String keyOrigin, String keyPem) {
+        ServedCertificate certificate = parse(source, certificateOrigin, certificatePem, keyOrigin, keyPem);
+        certificate.logLoaded(Instant.now());
+        return certificate;
+    }
+
+    /**
+     * Parses and checks like {@link #load} without logging.
+     *
+     * @throws IllegalArgumentException when either text is missing or invalid, or the key does not match
+     */
+    static ServedCertificate parse(String source, String certificateOrigin, String certificatePem,
+                                   String keyOrigin, String keyPem) {
         List<X509Certificate> chain;
         List<String> hostNames;
         PrivateKey key;
@@ -65,9 +77,7 @@ record ServedCertificate(String source, List<X509Certificate> chain, PrivateKey 
         if (mismatch != null) {
             throw new IllegalArgumentException(keyOrigin + " does not match " + certificateOrigin + ": " + mismatch);
         }
-        ServedCertificate certificate = new ServedCertificate(source, chain, key, hostNames);
-        certificate.logLoaded(Instant.now());
-        return certificate;
+        return new ServedCertificate(source, chain, key, hostNames);
     }
 
     X509Certificate leaf() {

@@ -1,0 +1,35 @@
+package io.portico.config;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.ServiceLoader;
+
+/**
+ * Checks a resource specification with knowledge the configuration model does not have, such as whether a
+ * certificate's private key matches it. Implementations are found through {@link ServiceLoader} and run after a
+ * kind's own validation, when the configuration is written and when it is validated offline.
+ */
+public interface SpecValidator {
+
+    /** Records into {@code errors} what is wrong with {@code spec}, a specification of {@code kind}. */
+    void validate(ResourceKind<?> kind, Object spec, Errors errors);
+
+    /** Returns every registered validator, loaded once. */
+    static List<SpecValidator> registered() {
+        return Holder.VALIDATORS;
+    }
+
+    /** Loads the registered implementations once. */
+    final class Holder {
+        private static final List<SpecValidator> VALIDATORS = load();
+
+        private Holder() {
+        }
+
+        private static List<SpecValidator> load() {
+            List<SpecValidator> validators = new ArrayList<>();
+            ServiceLoader.load(SpecValidator.class).forEach(validators::add);
+            return List.copyOf(validators);
+        }
+    }
+}
