@@ -82,7 +82,7 @@ curl -fsS -X POST "http://127.0.0.1:$ADMIN_PORT/admin/v1/config/apply" \
     -d "{\"services\":[{\"name\":\"app\",\"targets\":[{\"host\":\"127.0.0.1\",\"port\":$UPSTREAM_PORT}]}],
          \"routes\":[{\"name\":\"app\",\"service\":\"app\",\"paths\":[\"/\"]}]}" > /dev/null
 for port in "$UPSTREAM_PORT" "$NGINX_PORT" "$PORTICO_PORT"; do
-    curl -fs "http://127.0.0.1:$port/" > /dev/null || { echo "port $port does not answer" >&2; exit 1; }
+    curl -fs "http://127.0.0.1:$port/" > /dev/null || { echo "nothing responds on port $port" >&2; exit 1; }
 done
 
 # Prints "requests_per_second p50_ms p99_ms" for one wrk run.

@@ -12,7 +12,7 @@ import java.net.URI;
  * java -cp target/portico.jar examples/DemoUpstream.java ws ws://127.0.0.1:8080/ws "hello"
  * </pre>
  *
- * {@code serve} listens on 127.0.0.1 and answers {@code /events} with five server-sent events, one per second,
+ * {@code serve} listens on 127.0.0.1 and responds to {@code /events} with five server-sent events, one per second,
  * and {@code /ws} as a WebSocket echo. {@code ws} connects, sends one text message and prints the echo.
  */
 public final class DemoUpstream {

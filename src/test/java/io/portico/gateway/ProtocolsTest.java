@@ -68,7 +68,7 @@ class ProtocolsTest {
             assertThat(reader.readLine()).isEqualTo(": open");
             assertThat(reader.readLine()).isEmpty();
             for (int i = 1; i <= 3; i++) {
-                // The upstream sends event i only now, so reading it proves the gateway holds nothing back.
+                // The upstream sends event i only now, so reading it proves the gateway delays nothing.
                 upstream.releaseEvent();
                 assertThat(reader.readLine()).isEqualTo("id: " + i);
                 assertThat(reader.readLine()).isEqualTo("data: event " + i);

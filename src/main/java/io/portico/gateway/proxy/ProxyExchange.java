@@ -283,7 +283,7 @@ final class ProxyExchange {
     /**
      * Returns true when the body may arrive slowly: streamed without a declared length, or larger than
      * {@value #SMALL_BODY} bytes. Vert.x stops the request's idle timeout once the response head arrives, so
-     * those bodies get a timer of their own; small bodies arrive with their head and skip its cost.
+     * those bodies get a timer of their own. Small bodies arrive with their head and skip the timer's cost.
      */
     private boolean needsBodyReadTimeout(HttpClientResponse response) {
         if (webSocket || request.method() == HttpMethod.HEAD) {
