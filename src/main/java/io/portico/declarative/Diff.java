@@ -59,7 +59,7 @@ public final class Diff {
 
         List<String> deleted = new ArrayList<>();
         List<Change> changes = new ArrayList<>(comparison.writes);
-        changes.addAll(deletions(stored, comparison.desired, deleted));
+        changes.addAll(deletions(stored, comparison.documentKeys, deleted));
         ChangeReport report = new ChangeReport(comparison.created, comparison.updated, deleted, comparison.unchanged);
         return new Diff(report, changes);
     }
@@ -71,7 +71,7 @@ public final class Diff {
         private final List<String> updated = new ArrayList<>();
         private final List<Change> writes = new ArrayList<>();
         private final List<FieldError> errors = new ArrayList<>();
-        private final Set<String> desired = new HashSet<>();
+        private final Set<String> documentKeys = new HashSet<>();
         private int unchanged;
 
         Comparison(Map<String, Resource> stored) {
@@ -81,7 +81,7 @@ public final class Diff {
         void compare(ResourceKind<?> kind, int index, ObjectNode desired) {
             String name = desired.path("name").asText();
             String key = key(kind.name(), name);
-            desired.add(key);
+            documentKeys.add(key);
             Resource existing = stored.get(key);
             ObjectNode spec = Secrets.restore(kind, desired, existing == null ? null : existing.spec());
             for (FieldError hint : Secrets.unresolvedHints(kind, spec)) {
@@ -101,14 +101,14 @@ public final class Diff {
     }
 
     /** Returns the deletes, kinds in reverse dependency order so that resources that refer to others go first. */
-    private static List<Change> deletions(Map<String, Resource> stored, Set<String> desired, List<String> deleted) {
+    private static List<Change> deletions(Map<String, Resource> stored, Set<String> documentKeys, List<String> deleted) {
         List<ResourceKind<?>> kinds = new ArrayList<>(ResourceKinds.all());
         Collections.reverse(kinds);
         List<Change> deletes = new ArrayList<>();
         for (ResourceKind<?> kind : kinds) {
             stored.values().stream()
                     .filter(resource -> resource.kind().equals(kind.name()))
-                    .filter(resource -> !desired.contains(key(resource.kind(), resource.name())))
+                    .filter(resource -> !documentKeys.contains(key(resource.kind(), resource.name())))
                     .sorted(Comparator.comparing(Resource::name))
                     .forEach(resource -> {
                         deleted.add(key(resource.kind(), resource.name()));
