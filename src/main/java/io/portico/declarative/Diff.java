@@ -101,7 +101,8 @@ public final class Diff {
     }
 
     /** Returns the deletes, kinds in reverse dependency order so that resources that refer to others go first. */
-    private static List<Change> deletions(Map<String, Resource> stored, Set<String> documentKeys, List<String> deleted) {
+    private static List<Change> deletions(Map<String, Resource> stored, Set<String> documentKeys,
+                                          List<String> deleted) {
         List<ResourceKind<?>> kinds = new ArrayList<>(ResourceKinds.all());
         Collections.reverse(kinds);
         List<Change> deletes = new ArrayList<>();
