@@ -44,6 +44,8 @@ class ProtocolsTest {
         Configs config = Configs.document();
         config.service("upstream", upstream.port());
         config.route("all", "upstream", "/");
+        config.service("multiplexed", upstream.port()).putObject("pool").put("http2", true);
+        config.route("multiplexed", "multiplexed", "/h2c").put("stripPrefix", true);
         node.apply(config.build());
         vertx = Vertx.vertx();
     }
@@ -129,6 +131,17 @@ class ProtocolsTest {
 
         assertThat(body).contains("\"uri\":\"/echo/h2\"").contains("\"bodyLength\":7");
         client.close();
+    }
+
+    @Test
+    void http2ToUpstreamCarriesBody() throws Exception {
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpResponse<String> response = client.send(HttpRequest.newBuilder(URI.create(node.url() + "/h2c/echo/x"))
+                .POST(HttpRequest.BodyPublishers.ofString("over h2c")).build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).contains("\"version\":\"HTTP_2\"");
+        assertThat(response.body()).contains("\"uri\":\"/echo/x\"").contains("\"bodyLength\":8");
     }
 
     @Test
