@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.config.Json;
+import io.portico.config.Pem;
 import io.portico.testing.Configs;
 import io.portico.testing.TestCertificates;
 import io.portico.testing.TestNode;
@@ -89,6 +90,40 @@ class HttpsGatewayTest {
         JsonNode echo = Json.MAPPER.readTree(exchange.body());
         assertThat(echo.path("uri").asText()).isEqualTo("/echo/files");
         assertThat(echo.path("headers").path("x-forwarded-proto").get(0).asText()).isEqualTo("https");
+    }
+
+    @Test
+    void rewrittenCertificateFilesAreServedWithoutRestart() throws Exception {
+        Path certificate = Files.writeString(directory.resolve("reload.crt"), fileCertificate.certificatePem());
+        Path key = Files.writeString(directory.resolve("reload.key"), fileCertificate.privateKeyPem());
+        ObjectNode settings = JsonNodeFactory.instance.objectNode();
+        ObjectNode https = settings.putObject("https").put("reloadInterval", "100ms");
+        https.putArray("certificates").addObject()
+                .put("certificate", certificate.toString())
+                .put("key", key.toString());
+        Path nodeFile = Files.writeString(directory.resolve("reload.yaml"), Json.MAPPER.writeValueAsString(settings));
+        try (TestNode node = TestNode.start(nodeFile, Map.of())) {
+            node.apply(proxyEverything());
+            TestCertificates.Issued renewed = TestCertificates.selfSignedServer("files.test");
+
+            Files.writeString(key, renewed.privateKeyPem());
+            Files.writeString(certificate, renewed.certificatePem());
+
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            Exchange exchange = null;
+            while (System.nanoTime() < deadline) {
+                try {
+                    exchange = https(node, "files.test", renewed, HttpVersion.HTTP_1_1, "/echo/renewed");
+                    break;
+                } catch (Exception stillOld) {
+                    Thread.sleep(100);
+                }
+            }
+            assertThat(exchange).as("a new connection trusting only the renewed certificate").isNotNull();
+            assertThat(exchange.status()).isEqualTo(200);
+            assertThat(exchange.certificate().getSerialNumber())
+                    .isNotEqualTo(Pem.certificates(fileCertificate.certificatePem()).get(0).getSerialNumber());
+        }
     }
 
     @Test
