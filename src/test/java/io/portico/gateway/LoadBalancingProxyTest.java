@@ -29,12 +29,15 @@ class LoadBalancingProxyTest {
 
     private static TestUpstream first;
     private static TestUpstream second;
+    private static TestUpstream slow;
     private static TestNode node;
 
     @BeforeAll
     static void start() {
         first = TestUpstream.start("first");
         second = TestUpstream.start("second");
+        slow = TestUpstream.start("slow");
+        slow.echoDelay(40);
         node = TestNode.start();
         Configs config = Configs.document();
         config.service("hashed", first.port(), second.port()).putObject("loadBalancing")
@@ -48,6 +51,9 @@ class LoadBalancingProxyTest {
         config.route("hashed", "hashed", "/hashed").put("stripPrefix", true);
         config.route("weighted", "weighted", "/weighted").put("stripPrefix", true);
         config.route("least", "least", "/least").put("stripPrefix", true);
+        config.service("latency", first.port(), slow.port()).putObject("loadBalancing")
+                .put("algorithm", "least-latency");
+        config.route("latency", "latency", "/latency").put("stripPrefix", true);
         node.apply(config.build());
     }
 
@@ -56,6 +62,21 @@ class LoadBalancingProxyTest {
         node.close();
         first.close();
         second.close();
+        slow.close();
+    }
+
+    @Test
+    void leastLatencyPrefersFasterTarget() {
+        int fast = 0;
+        for (int i = 0; i < 30; i++) {
+            HttpResponse<String> response = get(node, "/latency/echo");
+            assertThat(response.statusCode()).isEqualTo(200);
+            if (response.headers().firstValue("X-Upstream").orElse("").equals("first")) {
+                fast++;
+            }
+        }
+
+        assertThat(fast).as("requests served by the target without the 40 ms delay").isGreaterThanOrEqualTo(24);
     }
 
     @Test

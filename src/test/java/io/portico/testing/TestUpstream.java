@@ -49,6 +49,7 @@ public final class TestUpstream implements AutoCloseable {
     private final List<String> requestIds = new CopyOnWriteArrayList<>();
     private final Queue<HttpServerResponse> held = new ConcurrentLinkedQueue<>();
     private volatile int fixedStatus;
+    private volatile long echoDelayMillis;
     private volatile int healthStatus = 200;
 
     private TestUpstream(Vertx vertx, String name, HttpServerOptions options) {
@@ -103,6 +104,11 @@ public final class TestUpstream implements AutoCloseable {
     /** The {@code X-Request-Id} header of every request received so far, in arrival order; absent ones left out. */
     public List<String> requestIds() {
         return List.copyOf(requestIds);
+    }
+
+    /** Delays every {@code /echo} response by {@code millis}; 0 answers at once again. */
+    public void echoDelay(long millis) {
+        echoDelayMillis = millis;
     }
 
     /** Makes every path but {@code /health} answer with {@code status}; 0 restores the normal endpoints. */
@@ -219,26 +225,35 @@ public final class TestUpstream implements AutoCloseable {
             digest.update(data.getBytes());
         });
         request.endHandler(end -> {
-            JsonObject headers = new JsonObject();
-            for (Map.Entry<String, String> header : request.headers()) {
-                String key = header.getKey().toLowerCase(java.util.Locale.ROOT);
-                JsonArray values = headers.getJsonArray(key);
-                if (values == null) {
-                    values = new JsonArray();
-                    headers.put(key, values);
-                }
-                values.add(header.getValue());
+            if (echoDelayMillis > 0) {
+                vertx.setTimer(echoDelayMillis, id -> respondEcho(request, response, length[0], digest));
+            } else {
+                respondEcho(request, response, length[0], digest);
             }
-            JsonObject body = new JsonObject()
-                    .put("upstream", name)
-                    .put("method", request.method().name())
-                    .put("uri", request.uri())
-                    .put("version", request.version().name())
-                    .put("headers", headers)
-                    .put("bodyLength", length[0])
-                    .put("bodySha256", HexFormat.of().formatHex(digest.digest()));
-            response.putHeader("Content-Type", "application/json").end(body.encode());
         });
+    }
+
+    private void respondEcho(HttpServerRequest request, HttpServerResponse response, long length,
+                             MessageDigest digest) {
+        JsonObject headers = new JsonObject();
+        for (Map.Entry<String, String> header : request.headers()) {
+            String key = header.getKey().toLowerCase(java.util.Locale.ROOT);
+            JsonArray values = headers.getJsonArray(key);
+            if (values == null) {
+                values = new JsonArray();
+                headers.put(key, values);
+            }
+            values.add(header.getValue());
+        }
+        JsonObject body = new JsonObject()
+                .put("upstream", name)
+                .put("method", request.method().name())
+                .put("uri", request.uri())
+                .put("version", request.version().name())
+                .put("headers", headers)
+                .put("bodyLength", length)
+                .put("bodySha256", HexFormat.of().formatHex(digest.digest()));
+        response.putHeader("Content-Type", "application/json").end(body.encode());
     }
 
     static MessageDigest sha256() {
