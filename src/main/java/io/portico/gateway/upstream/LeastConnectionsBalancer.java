@@ -2,7 +2,6 @@ package io.portico.gateway.upstream;
 
 import java.util.Collection;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Picks the eligible target with the fewest requests in flight per unit of weight. Each selection starts its
@@ -10,39 +9,29 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class LeastConnectionsBalancer implements LoadBalancer {
 
-    private final TargetState[] targets;
-    private final int[] weights;
-    private final AtomicInteger cursor = new AtomicInteger();
+    private final RotatingScan scan;
 
     LeastConnectionsBalancer(List<TargetState> targets) {
-        this.targets = targets.toArray(TargetState[]::new);
-        this.weights = new int[this.targets.length];
-        for (int i = 0; i < weights.length; i++) {
-            weights[i] = this.targets[i].weight();
-        }
+        this.scan = new RotatingScan(targets);
     }
 
     @Override
     public TargetState select(SelectionContext ctx, Collection<TargetState> excluded) {
-        int count = targets.length;
-        if (count == 0) {
-            return null;
-        }
-        int start = Math.floorMod(cursor.getAndIncrement(), count);
+        int start = scan.nextStart();
         int best = -1;
         long bestInFlight = 0;
-        for (int step = 0; step < count; step++) {
-            int i = (start + step) % count;
-            if (!LoadBalancer.eligible(targets[i], weights[i], excluded)) {
+        for (int step = 0; step < scan.size(); step++) {
+            int i = scan.indexAt(start, step);
+            if (!scan.eligible(i, excluded)) {
                 continue;
             }
-            long inFlight = targets[i].inFlight();
+            long inFlight = scan.target(i).inFlight();
             // inFlight / weight < bestInFlight / bestWeight, compared without division
-            if (best < 0 || inFlight * weights[best] < bestInFlight * weights[i]) {
+            if (best < 0 || inFlight * scan.weight(best) < bestInFlight * scan.weight(i)) {
                 best = i;
                 bestInFlight = inFlight;
             }
         }
-        return best < 0 ? null : targets[best];
+        return best < 0 ? null : scan.target(best);
     }
 }

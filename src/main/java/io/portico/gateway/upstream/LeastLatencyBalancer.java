@@ -2,7 +2,6 @@ package io.portico.gateway.upstream;
 
 import java.util.Collection;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Picks the eligible target with the lowest expected wait, {@code latency * (inFlight + 1) / weight}, so a fast
@@ -16,34 +15,24 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class LeastLatencyBalancer implements LoadBalancer {
 
-    private final TargetState[] targets;
-    private final int[] weights;
-    private final AtomicInteger cursor = new AtomicInteger();
+    private final RotatingScan scan;
 
     LeastLatencyBalancer(List<TargetState> targets) {
-        this.targets = targets.toArray(TargetState[]::new);
-        this.weights = new int[this.targets.length];
-        for (int i = 0; i < weights.length; i++) {
-            weights[i] = this.targets[i].weight();
-        }
+        this.scan = new RotatingScan(targets);
     }
 
     @Override
     public TargetState select(SelectionContext ctx, Collection<TargetState> excluded) {
-        int count = targets.length;
-        if (count == 0) {
-            return null;
-        }
-        int start = Math.floorMod(cursor.getAndIncrement(), count);
+        int start = scan.nextStart();
         double slowest = 0;
         boolean anyEligible = false;
-        for (int step = 0; step < count; step++) {
-            int i = (start + step) % count;
-            TargetState target = targets[i];
-            if (!LoadBalancer.eligible(target, weights[i], excluded)) {
+        for (int step = 0; step < scan.size(); step++) {
+            int i = scan.indexAt(start, step);
+            if (!scan.eligible(i, excluded)) {
                 continue;
             }
             anyEligible = true;
+            TargetState target = scan.target(i);
             if (!target.latencyKnown()) {
                 if (target.inFlight() == 0) {
                     return target;
@@ -56,23 +45,22 @@ final class LeastLatencyBalancer implements LoadBalancer {
     }
 
     private TargetState cheapest(int start, double slowest, Collection<TargetState> excluded) {
-        int count = targets.length;
         int best = -1;
         double bestCost = 0;
-        for (int step = 0; step < count; step++) {
-            int i = (start + step) % count;
-            TargetState target = targets[i];
-            if (!LoadBalancer.eligible(target, weights[i], excluded)) {
+        for (int step = 0; step < scan.size(); step++) {
+            int i = scan.indexAt(start, step);
+            if (!scan.eligible(i, excluded)) {
                 continue;
             }
+            TargetState target = scan.target(i);
             double latency = target.latencyKnown() ? target.latencyEstimate() : slowest;
             // The +1 keeps the in-flight penalty meaningful while latency is still 0 for every target.
-            double cost = (latency + 1) * (target.inFlight() + 1) / weights[i];
+            double cost = (latency + 1) * (target.inFlight() + 1) / scan.weight(i);
             if (best < 0 || cost < bestCost) {
                 best = i;
                 bestCost = cost;
             }
         }
-        return best < 0 ? null : targets[best];
+        return best < 0 ? null : scan.target(best);
     }
 }
