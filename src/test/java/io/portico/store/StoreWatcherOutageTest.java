@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Level;
+import io.portico.testing.LogCapture;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.net.InetAddress;

@@ -11,6 +11,7 @@ import ch.qos.logback.classic.Level;
 import io.portico.config.ConfigSnapshot;
 import io.portico.config.Resource;
 import io.portico.config.ValidationException;
+import io.portico.testing.LogCapture;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;

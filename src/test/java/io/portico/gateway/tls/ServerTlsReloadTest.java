@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Level;
 import io.portico.node.NodeConfig;
+import io.portico.testing.LogCapture;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.math.BigInteger;
@@ -84,7 +85,7 @@ class ServerTlsReloadTest {
 
     @Test
     void corruptCertificateKeepsPreviousAndLogsOnce() throws Exception {
-        try (LogCapture logs = new LogCapture()) {
+        try (LogCapture logs = new LogCapture("io.portico.gateway.tls")) {
             replace(certificateFile, "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n");
 
             awaitWarnings(logs, 1);
@@ -101,7 +102,7 @@ class ServerTlsReloadTest {
     @Test
     void mismatchedKeyKeepsPreviousAndLogsOnce() throws Exception {
         TestCertificate other = TestCertificate.ec("other", "reload.example.test");
-        try (LogCapture logs = new LogCapture()) {
+        try (LogCapture logs = new LogCapture("io.portico.gateway.tls")) {
             replace(keyFile, other.keyPem());
 
             awaitWarnings(logs, 1);
@@ -117,7 +118,7 @@ class ServerTlsReloadTest {
     @Test
     void fixedFilesLoadAfterFailure() throws Exception {
         TestCertificate second = TestCertificate.ec("second", "reload.example.test");
-        try (LogCapture logs = new LogCapture()) {
+        try (LogCapture logs = new LogCapture("io.portico.gateway.tls")) {
             replace(certificateFile, "garbage");
             awaitWarnings(logs, 1);
 
@@ -129,7 +130,7 @@ class ServerTlsReloadTest {
 
     @Test
     void deletedFileKeepsPreviousAndLogsOnce() throws Exception {
-        try (LogCapture logs = new LogCapture()) {
+        try (LogCapture logs = new LogCapture("io.portico.gateway.tls")) {
             Files.delete(keyFile);
 
             awaitWarnings(logs, 1);

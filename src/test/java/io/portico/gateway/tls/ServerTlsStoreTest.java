@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ch.qos.logback.classic.Level;
 import io.portico.config.CertificateSpec;
 import io.portico.node.NodeConfig;
+import io.portico.testing.LogCapture;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.ServerSSLOptions;
 import java.io.IOException;
@@ -122,7 +123,7 @@ class ServerTlsStoreTest {
         List<ServerSSLOptions> changes = new CopyOnWriteArrayList<>();
         tls.onChange(changes::add);
 
-        try (LogCapture logs = new LogCapture()) {
+        try (LogCapture logs = new LogCapture("io.portico.gateway.tls")) {
             tls.updateStoreCertificates(List.of(mismatched));
             tls.updateStoreCertificates(List.of(mismatched));
 

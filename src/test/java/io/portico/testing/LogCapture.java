@@ -1,4 +1,4 @@
-package io.portico.gateway.tls;
+package io.portico.testing;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -7,19 +7,26 @@ import ch.qos.logback.core.read.ListAppender;
 import java.util.List;
 import org.slf4j.LoggerFactory;
 
-/** Collects the log events of this package's loggers while open. */
-final class LogCapture implements AutoCloseable {
+/** Records the log events of one logger, and of the loggers below it, while a test runs. */
+public final class LogCapture implements AutoCloseable {
 
-    private final Logger logger = (Logger) LoggerFactory.getLogger("io.portico.gateway.tls");
+    private final Logger logger;
     private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
 
-    LogCapture() {
+    /** Records the events of the logger named {@code loggerName}, a class or a package name. */
+    public LogCapture(String loggerName) {
+        logger = (Logger) LoggerFactory.getLogger(loggerName);
         appender.start();
         logger.addAppender(appender);
     }
 
-    /** Returns the formatted messages logged at {@code level} so far. */
-    List<String> messages(Level level) {
+    public LogCapture(Class<?> type) {
+        this(type.getName());
+    }
+
+    /** Returns the formatted messages logged at {@code level}, oldest first. */
+    public List<String> messages(Level level) {
+        // AppenderBase.doAppend adds events while it holds the appender's lock.
         synchronized (appender) {
             return appender.list.stream()
                     .filter(event -> event.getLevel() == level)
