@@ -12,9 +12,8 @@ import java.util.List;
 import java.util.function.BiConsumer;
 
 /**
- * A kind of configuration object (services, routes, certificates, and the kinds later features add): its name
- * in the admin API and in declarative documents, its Java type, how it is validated, and which of its fields are
- * secrets that responses mask.
+ * A kind of configuration object, such as services, routes or certificates. It names the kind in the admin API
+ * and in declarative documents, and gives its Java type, its validation and the fields that responses mask.
  *
  * @param <T> the specification type
  */

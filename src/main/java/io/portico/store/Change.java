@@ -12,7 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  */
 public record Change(Operation operation, String kind, String name, ObjectNode spec, Long expectedRevision) {
 
-    /** What a change does. */
+    /** The kind of write a change makes. */
     public enum Operation { CREATE, UPDATE, DELETE }
 
     public Change {

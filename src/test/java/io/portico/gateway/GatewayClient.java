@@ -33,7 +33,7 @@ final class GatewayClient {
         return send(request(node, path, headers).POST(HttpRequest.BodyPublishers.ofString(body)));
     }
 
-    /** Returns the {@code X-Upstream} header, the name of the test upstream that answered; empty when absent. */
+    /** Returns the {@code X-Upstream} header, the name of the test upstream that responded; empty when absent. */
     static String upstream(HttpResponse<String> response) {
         return response.headers().firstValue("X-Upstream").orElse("");
     }

@@ -27,7 +27,7 @@ final class RawHttp {
                     received.write(buffer, 0, read);
                 }
             } catch (SocketTimeoutException e) {
-                // The server keeps the connection open after its response; what arrived so far is the answer.
+                // The server keeps the connection open after its response; what arrived so far is the response.
             }
             return received.toString(StandardCharsets.ISO_8859_1);
         }

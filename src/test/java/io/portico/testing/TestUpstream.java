@@ -26,8 +26,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A real HTTP upstream on 127.0.0.1 with an ephemeral port, serving fixed test endpoints:
  * <ul>
  *   <li>{@code /echo/**}: returns the request line, headers and body digest as JSON;</li>
- *   <li>{@code /status/N}: answers with status N;</li>
- *   <li>{@code /slow?ms=N}: answers after N milliseconds;</li>
+ *   <li>{@code /status/N}: responds with status N;</li>
+ *   <li>{@code /slow?ms=N}: responds after N milliseconds;</li>
  *   <li>{@code /bytes?n=N}: streams N bytes of a fixed pattern;</li>
  *   <li>{@code /sse}: sends one server-sent event each time {@link #releaseEvent()} is called, up to three;</li>
  *   <li>{@code /drip?chunks=N&ms=M}: streams N chunked lines {@code chunk I}, the first at once, then one every M
@@ -47,7 +47,7 @@ public final class TestUpstream implements AutoCloseable {
     private final BlockingQueue<Boolean> sseReleases = new LinkedBlockingQueue<>();
     private final Map<String, AtomicInteger> requestsByPath = new ConcurrentHashMap<>();
     private final List<String> requestIds = new CopyOnWriteArrayList<>();
-    private final Queue<HttpServerResponse> held = new ConcurrentLinkedQueue<>();
+    private final Queue<HttpServerResponse> heldResponses = new ConcurrentLinkedQueue<>();
     private volatile int fixedStatus;
     private volatile long echoDelayMillis;
     private volatile int healthStatus = 200;
@@ -106,24 +106,25 @@ public final class TestUpstream implements AutoCloseable {
         return List.copyOf(requestIds);
     }
 
-    /** Delays every {@code /echo} response by {@code millis}; 0 answers at once again. */
+    /** Delays every {@code /echo} response by {@code millis}; 0 responds at once again. */
     public void echoDelay(long millis) {
         echoDelayMillis = millis;
     }
 
-    /** Makes every path but {@code /health} answer with {@code status}; 0 restores the normal endpoints. */
+    /** Makes every path but {@code /health} respond with {@code status}; 0 restores the normal endpoints. */
     public void respondWith(int status) {
         fixedStatus = status;
     }
 
-    /** Sets the status that {@code /health} answers with. */
+    /** Sets the status of {@code /health} responses. */
     public void healthStatus(int status) {
         healthStatus = status;
     }
 
-    /** Answers every {@code /hold} request received so far with 200 and body {@code held NAME}. */
+    /** Responds to every {@code /hold} request received so far with 200 and body {@code held NAME}. */
     public void releaseHeld() {
-        for (HttpServerResponse response = held.poll(); response != null; response = held.poll()) {
+        HttpServerResponse response;
+        while ((response = heldResponses.poll()) != null) {
             response.end("held " + name);
         }
     }
@@ -158,7 +159,7 @@ public final class TestUpstream implements AutoCloseable {
             int chunks = Integer.parseInt(request.getParam("chunks", "10"));
             drip(response, chunks, Long.parseLong(request.getParam("ms", "100")), 1);
         } else if (path.equals("/hold")) {
-            held.add(response);
+            heldResponses.add(response);
         } else if (path.equals("/sse")) {
             response.setChunked(true).putHeader("Content-Type", "text/event-stream").write(": open\n\n");
             sendEvents(response, 1);
