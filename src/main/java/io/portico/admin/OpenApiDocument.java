@@ -211,7 +211,8 @@ final class OpenApiDocument {
                 .put("description", "Store version of the last write; the ETag");
         properties.putObject("updatedAt").put("type", "string").put("format", "date-time").put("readOnly", true);
         for (String secret : kind.secretFields()) {
-            JsonNode property = properties.at("/" + secret.replace(".", "/properties/"));
+            JsonNode property = properties.at("/" + secret.replace("[].", "/items/properties/")
+                    .replace(".", "/properties/"));
             if (property instanceof ObjectNode secretProperty) {
                 secretProperty.put("description", "Secret: responses carry secret:sha256:<8 hex digits> instead;"
                         + " sending that value back keeps the stored secret");

@@ -20,6 +20,8 @@ public final class ConfigSnapshot {
     private final List<Resource> resources;
     private final Map<String, ServiceSpec> services;
     private final Map<String, RouteSpec> routes;
+    private final Map<String, ProviderSpec> providers;
+    private final Map<String, VirtualModelSpec> models;
     private final Map<String, CertificateSpec> certificates;
 
     private ConfigSnapshot(long version, Collection<Resource> resources) {
@@ -29,6 +31,8 @@ public final class ConfigSnapshot {
         this.resources = List.copyOf(sorted);
         this.services = typed(sorted, ResourceKinds.SERVICES);
         this.routes = typed(sorted, ResourceKinds.ROUTES);
+        this.providers = typed(sorted, ResourceKinds.PROVIDERS);
+        this.models = typed(sorted, ResourceKinds.MODELS);
         this.certificates = typed(sorted, ResourceKinds.CERTIFICATES);
     }
 
@@ -85,6 +89,16 @@ public final class ConfigSnapshot {
         return routes;
     }
 
+    /** Model providers of AI routes, by name. */
+    public Map<String, ProviderSpec> providers() {
+        return providers;
+    }
+
+    /** Virtual models of AI routes, by the name clients ask for. */
+    public Map<String, VirtualModelSpec> models() {
+        return models;
+    }
+
     public Map<String, CertificateSpec> certificates() {
         return certificates;
     }
@@ -96,6 +110,15 @@ public final class ConfigSnapshot {
             if (route.service() != null && !services.containsKey(route.service())) {
                 errors.add(new FieldError("routes/" + name + ".service",
                         "refers to service '" + route.service() + "', which does not exist"));
+            }
+        });
+        models.forEach((name, model) -> {
+            for (int i = 0; i < model.targets().size(); i++) {
+                String provider = model.targets().get(i).provider();
+                if (provider != null && !providers.containsKey(provider)) {
+                    errors.add(new FieldError("models/" + name + ".targets[" + i + "].provider",
+                            "refers to provider '" + provider + "', which does not exist"));
+                }
             }
         });
         return errors;

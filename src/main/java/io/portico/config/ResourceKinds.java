@@ -10,6 +10,10 @@ public final class ResourceKinds {
 
     public static final ResourceKind<ServiceSpec> SERVICES =
             new ResourceKind<>("services", ServiceSpec.class, ServiceSpec::validate, List.of("tls.clientKey"));
+    public static final ResourceKind<ProviderSpec> PROVIDERS = new ResourceKind<>("providers", ProviderSpec.class,
+            ProviderSpec::validate, List.of("keys[].key", "secretAccessKey", "sessionToken", "serviceAccount"));
+    public static final ResourceKind<VirtualModelSpec> MODELS =
+            new ResourceKind<>("models", VirtualModelSpec.class, VirtualModelSpec::validate, List.of());
     public static final ResourceKind<RouteSpec> ROUTES =
             new ResourceKind<>("routes", RouteSpec.class, RouteSpec::validate, List.of());
     public static final ResourceKind<CertificateSpec> CERTIFICATES =
@@ -19,6 +23,8 @@ public final class ResourceKinds {
 
     static {
         register(SERVICES);
+        register(PROVIDERS);
+        register(MODELS);
         register(ROUTES);
         register(CERTIFICATES);
     }

@@ -35,6 +35,7 @@ import java.util.regex.PatternSyntaxException;
  * @param preserveHost forwards the client's Host header instead of the target's address
  * @param maxBodySize largest request body in bytes; the node's default when absent
  * @param policies policies applied to this route, in order, each with its own configuration
+ * @param ai makes this an AI route, served by model providers instead of {@code service}
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RouteSpec(
@@ -52,7 +53,8 @@ public record RouteSpec(
         HeaderOperations responseHeaders,
         Boolean preserveHost,
         Long maxBodySize,
-        List<PolicyRef> policies) {
+        List<PolicyRef> policies,
+        AiRoute ai) {
 
     private static final Set<String> METHODS =
             Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT");
@@ -84,6 +86,19 @@ public record RouteSpec(
         }
     }
 
+    /**
+     * The AI settings of a route: it answers the OpenAI- and Anthropic-compatible endpoints below its path.
+     *
+     * @param models the model names this route may serve: virtual model names, {@code provider/model},
+     *     {@code provider/*} or {@code *}; every model when empty
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record AiRoute(List<String> models) {
+        public AiRoute {
+            models = models == null ? List.of() : List.copyOf(models);
+        }
+    }
+
     /** A policy attached to a route: its type name (for example {@code rate-limit}) and its configuration. */
     public record PolicyRef(String name, ObjectNode config) {
     }
@@ -94,7 +109,15 @@ public record RouteSpec(
         if (name != null && !ServiceSpec.NAME.matcher(name).matches()) {
             errors.add("name", "must be 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit");
         }
-        errors.required(service, "service");
+        if (ai == null) {
+            errors.required(service, "service");
+        } else {
+            errors.check(service == null, "service", "must be absent on an AI route, which providers serve");
+            for (int i = 0; i < ai.models().size(); i++) {
+                String model = ai.models().get(i);
+                errors.check(model != null && !model.isBlank(), "ai.models[" + i + "]", "must not be empty");
+            }
+        }
 
         for (int i = 0; i < hosts.size(); i++) {
             errors.check(HOST.matcher(hosts.get(i)).matches(), "hosts[" + i + "]",

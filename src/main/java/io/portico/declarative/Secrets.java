@@ -1,6 +1,7 @@
 package io.portico.declarative;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import io.portico.config.FieldError;
@@ -9,8 +10,10 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Masks the secret fields of a resource (those in {@link ResourceKind#secretFields()}) and restores them.
@@ -18,7 +21,8 @@ import java.util.List;
  * <p>A masked value is a hint, {@code secret:sha256:} followed by the first 8 hex digits of the SHA-256 of the
  * secret. The hint distinguishes two secrets without revealing them. When a write carries the hint of the stored
  * value, the stored secret is kept, so a document exported and applied again changes nothing. A secret field may
- * name a nested field with a dotted path such as {@code tls.clientKey}.
+ * name a nested field with a dotted path such as {@code tls.clientKey}, and each element of a list with {@code []},
+ * as in {@code keys[].key}.
  */
 public final class Secrets {
 
@@ -44,18 +48,19 @@ public final class Secrets {
     public static ObjectNode mask(ResourceKind<?> kind, ObjectNode spec) {
         ObjectNode masked = spec.deepCopy();
         for (String field : kind.secretFields()) {
-            ObjectNode parent = parentOf(masked, field);
-            String leaf = leafOf(field);
-            if (parent != null && parent.hasNonNull(leaf)) {
-                parent.put(leaf, hint(textOf(parent.get(leaf))));
+            for (Slot slot : slots(masked, field)) {
+                if (slot.parent().hasNonNull(slot.leaf())) {
+                    slot.parent().put(slot.leaf(), hint(textOf(slot.parent().get(slot.leaf()))));
+                }
             }
         }
         return masked;
     }
 
     /**
-     * Returns a copy of {@code incoming} in which each secret field that carries the hint of the value in
-     * {@code stored} takes the stored value back.
+     * Returns a copy of {@code incoming} in which each secret field that carries the hint of a value in
+     * {@code stored} takes the stored value back. In lists, such as {@code keys[].key}, a hint takes back the
+     * stored value it was made from wherever that value sits in the stored list.
      *
      * @param stored the stored specification, or null when the resource does not exist yet
      */
@@ -65,16 +70,19 @@ public final class Secrets {
             return restored;
         }
         for (String field : kind.secretFields()) {
-            ObjectNode parent = parentOf(restored, field);
-            ObjectNode storedParent = parentOf(stored, field);
-            String leaf = leafOf(field);
-            if (parent == null || storedParent == null || !storedParent.hasNonNull(leaf)) {
-                continue;
+            Map<String, JsonNode> storedByHint = new HashMap<>();
+            for (Slot slot : slots(stored, field)) {
+                JsonNode value = slot.parent().get(slot.leaf());
+                if (value != null && !value.isNull()) {
+                    storedByHint.put(hint(textOf(value)), value);
+                }
             }
-            JsonNode value = parent.get(leaf);
-            JsonNode storedValue = storedParent.get(leaf);
-            if (value != null && value.isTextual() && value.asText().equals(hint(textOf(storedValue)))) {
-                parent.set(leaf, storedValue.deepCopy());
+            for (Slot slot : slots(restored, field)) {
+                JsonNode value = slot.parent().get(slot.leaf());
+                JsonNode storedValue = value != null && value.isTextual() ? storedByHint.get(value.asText()) : null;
+                if (storedValue != null) {
+                    slot.parent().set(slot.leaf(), storedValue.deepCopy());
+                }
             }
         }
         return restored;
@@ -87,32 +95,52 @@ public final class Secrets {
     public static List<FieldError> unresolvedHints(ResourceKind<?> kind, ObjectNode spec) {
         List<FieldError> errors = new ArrayList<>();
         for (String field : kind.secretFields()) {
-            ObjectNode parent = parentOf(spec, field);
-            JsonNode value = parent == null ? null : parent.get(leafOf(field));
-            if (value != null && value.isTextual() && value.asText().startsWith(HINT_PREFIX)) {
-                errors.add(new FieldError(field, "is a masked secret that matches no stored value;"
-                        + " send the secret itself"));
+            for (Slot slot : slots(spec, field)) {
+                JsonNode value = slot.parent().get(slot.leaf());
+                if (value != null && value.isTextual() && value.asText().startsWith(HINT_PREFIX)) {
+                    errors.add(new FieldError(slot.path(), "is a masked secret that matches no stored value;"
+                            + " send the secret itself"));
+                }
             }
         }
         return errors;
     }
 
-    private static ObjectNode parentOf(ObjectNode root, String dottedField) {
-        String[] parts = dottedField.split("\\.");
-        ObjectNode node = root;
-        for (int i = 0; i < parts.length - 1; i++) {
-            JsonNode child = node.get(parts[i]);
-            if (!(child instanceof ObjectNode object)) {
-                return null;
-            }
-            node = object;
-        }
-        return node;
+    /** A place where a secret may sit: the object holding it, the field name and its path for messages. */
+    private record Slot(ObjectNode parent, String leaf, String path) {
     }
 
-    private static String leafOf(String dottedField) {
-        int dot = dottedField.lastIndexOf('.');
-        return dot < 0 ? dottedField : dottedField.substring(dot + 1);
+    /**
+     * Finds every object that may hold the secret {@code dottedField}, where a segment ending in {@code []} such
+     * as {@code keys[].key} stands for each element of a list.
+     */
+    private static List<Slot> slots(ObjectNode root, String dottedField) {
+        String[] parts = dottedField.split("\\.");
+        List<Slot> slots = new ArrayList<>();
+        collect(root, parts, 0, "", slots);
+        return slots;
+    }
+
+    private static void collect(ObjectNode node, String[] parts, int index, String path, List<Slot> slots) {
+        String part = parts[index];
+        if (index == parts.length - 1) {
+            slots.add(new Slot(node, part, path.isEmpty() ? part : path + "." + part));
+            return;
+        }
+        String prefix = path.isEmpty() ? "" : path + ".";
+        if (part.endsWith("[]")) {
+            String name = part.substring(0, part.length() - 2);
+            JsonNode list = node.get(name);
+            if (list instanceof ArrayNode array) {
+                for (int i = 0; i < array.size(); i++) {
+                    if (array.get(i) instanceof ObjectNode element) {
+                        collect(element, parts, index + 1, prefix + name + "[" + i + "]", slots);
+                    }
+                }
+            }
+        } else if (node.get(part) instanceof ObjectNode child) {
+            collect(child, parts, index + 1, prefix + part, slots);
+        }
     }
 
     private static String textOf(JsonNode value) {

@@ -1,0 +1,288 @@
+package io.portico.ai.provider;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.ai.spi.CallTarget;
+
+/**
+ * Translates a request in Portico's internal form (OpenAI's Chat Completions shape) into an Anthropic Messages
+ * request.
+ *
+ * <p>Rules: system and developer messages join the {@code system} field in order; consecutive messages of one
+ * role are merged, and the results of parallel tool calls become {@code tool_result} blocks of one user message;
+ * {@code max_tokens} or {@code max_completion_tokens} becomes {@code max_tokens}, the model's catalog maximum when
+ * neither is given; {@code stop} becomes {@code stop_sequences}; {@code temperature} is capped at 1;
+ * {@code user} becomes {@code metadata.user_id}; {@code response_format} of type {@code json_schema} becomes a
+ * forced tool whose input is returned as the message content; {@code json_object} adds an instruction to the
+ * system prompt; {@code seed}, {@code n}, {@code logprobs}, penalties and {@code logit_bias} are dropped.
+ */
+public final class AnthropicRequests {
+
+    /** Name of the tool that carries JSON-schema structured output. */
+    public static final String STRUCTURED_OUTPUT_TOOL = "structured_output";
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    private static final int DEFAULT_MAX_TOKENS = 4096;
+
+    private AnthropicRequests() {
+    }
+
+    /** Returns the name of the forced structured output tool the request implies, or null. */
+    public static String structuredOutputTool(JsonNode openAi) {
+        JsonNode format = openAi.get("response_format");
+        return format != null && "json_schema".equals(Wire.text(format, "type")) ? STRUCTURED_OUTPUT_TOOL : null;
+    }
+
+    /** Translates {@code openAi} for {@code target}. */
+    public static ObjectNode fromOpenAi(ObjectNode openAi, CallTarget target) {
+        ObjectNode body = NODES.objectNode();
+        body.put("model", target.model());
+        StringBuilder system = new StringBuilder();
+        ArrayNode messages = body.putArray("messages");
+        for (JsonNode message : openAi.path("messages")) {
+            String role = message.path("role").asText();
+            switch (role) {
+                case "system", "developer" -> appendSystem(system, message.get("content"));
+                case "tool" -> addBlocks(messages, "user", toolResult(message));
+                case "assistant" -> addBlocks(messages, "assistant", assistantBlocks(message));
+                default -> addBlocks(messages, "user", userBlocks(message.get("content")));
+            }
+        }
+        JsonNode format = openAi.get("response_format");
+        if (format != null && "json_object".equals(Wire.text(format, "type"))) {
+            appendText(system, "Respond with a single JSON object and nothing else.");
+        }
+        if (system.length() > 0) {
+            body.put("system", system.toString());
+        }
+        JsonNode limit = openAi.has("max_completion_tokens") ? openAi.get("max_completion_tokens")
+                : openAi.get("max_tokens");
+        body.put("max_tokens", limit != null && limit.canConvertToInt() && limit.asInt() > 0 ? limit.asInt()
+                : target.maxOutputTokens(DEFAULT_MAX_TOKENS));
+        copyParameters(openAi, body);
+        addTools(openAi, body);
+        if (openAi.path("stream").asBoolean(false)) {
+            body.put("stream", true);
+        }
+        return body;
+    }
+
+    private static void copyParameters(ObjectNode openAi, ObjectNode body) {
+        JsonNode temperature = openAi.get("temperature");
+        if (temperature != null && temperature.isNumber()) {
+            body.put("temperature", Math.min(1.0, temperature.asDouble()));
+        }
+        if (openAi.get("top_p") != null && openAi.get("top_p").isNumber()) {
+            body.set("top_p", openAi.get("top_p"));
+        }
+        if (openAi.get("top_k") != null && openAi.get("top_k").isNumber()) {
+            body.set("top_k", openAi.get("top_k"));
+        }
+        JsonNode stop = openAi.get("stop");
+        if (stop != null && stop.isTextual()) {
+            body.putArray("stop_sequences").add(stop.asText());
+        } else if (stop != null && stop.isArray() && !stop.isEmpty()) {
+            body.set("stop_sequences", stop.deepCopy());
+        }
+        String user = Wire.text(openAi, "user");
+        if (user != null) {
+            body.putObject("metadata").put("user_id", user);
+        }
+        if (openAi.get("thinking") instanceof ObjectNode thinking) {
+            body.set("thinking", thinking.deepCopy());
+        }
+    }
+
+    private static void addTools(ObjectNode openAi, ObjectNode body) {
+        ArrayNode tools = NODES.arrayNode();
+        for (JsonNode tool : openAi.path("tools")) {
+            JsonNode function = tool.get("function");
+            if (function == null) {
+                continue;
+            }
+            ObjectNode converted = tools.addObject().put("name", function.path("name").asText());
+            if (function.hasNonNull("description")) {
+                converted.put("description", function.get("description").asText());
+            }
+            JsonNode parameters = function.get("parameters");
+            if (parameters instanceof ObjectNode schema) {
+                converted.set("input_schema", schema.deepCopy());
+            } else {
+                converted.putObject("input_schema").put("type", "object").putObject("properties");
+            }
+        }
+        ObjectNode toolChoice = toolChoice(openAi.get("tool_choice"));
+        JsonNode format = openAi.get("response_format");
+        if (format != null && "json_schema".equals(Wire.text(format, "type"))) {
+            JsonNode jsonSchema = format.path("json_schema");
+            ObjectNode tool = tools.addObject().put("name", STRUCTURED_OUTPUT_TOOL)
+                    .put("description", "Returns the answer as JSON matching the schema.");
+            JsonNode schema = jsonSchema.get("schema");
+            if (schema instanceof ObjectNode object) {
+                tool.set("input_schema", object.deepCopy());
+            } else {
+                tool.putObject("input_schema").put("type", "object");
+            }
+            toolChoice = NODES.objectNode().put("type", "tool").put("name", STRUCTURED_OUTPUT_TOOL);
+        }
+        if (tools.isEmpty()) {
+            return;
+        }
+        body.set("tools", tools);
+        if (openAi.has("parallel_tool_calls") && !openAi.get("parallel_tool_calls").asBoolean(true)) {
+            if (toolChoice == null) {
+                toolChoice = NODES.objectNode().put("type", "auto");
+            }
+            if (!"none".equals(Wire.text(toolChoice, "type"))) {
+                toolChoice.put("disable_parallel_tool_use", true);
+            }
+        }
+        if (toolChoice != null) {
+            body.set("tool_choice", toolChoice);
+        }
+    }
+
+    private static ObjectNode toolChoice(JsonNode choice) {
+        if (choice == null || choice.isNull()) {
+            return null;
+        }
+        if (choice.isTextual()) {
+            return switch (choice.asText()) {
+                case "required" -> NODES.objectNode().put("type", "any");
+                case "none" -> NODES.objectNode().put("type", "none");
+                default -> NODES.objectNode().put("type", "auto");
+            };
+        }
+        String name = choice.path("function").path("name").asText(null);
+        return name == null ? null : NODES.objectNode().put("type", "tool").put("name", name);
+    }
+
+    private static void appendSystem(StringBuilder system, JsonNode content) {
+        if (content == null) {
+            return;
+        }
+        if (content.isTextual()) {
+            appendText(system, content.asText());
+            return;
+        }
+        for (JsonNode part : content) {
+            if ("text".equals(part.path("type").asText())) {
+                appendText(system, part.path("text").asText());
+            }
+        }
+    }
+
+    private static void appendText(StringBuilder system, String text) {
+        if (system.length() > 0) {
+            system.append("\n\n");
+        }
+        system.append(text);
+    }
+
+    /** Appends {@code blocks} as a message of {@code role}, merged into the previous message of the same role. */
+    private static void addBlocks(ArrayNode messages, String role, ArrayNode blocks) {
+        if (blocks.isEmpty()) {
+            return;
+        }
+        JsonNode last = messages.isEmpty() ? null : messages.get(messages.size() - 1);
+        if (last != null && role.equals(last.path("role").asText())) {
+            ArrayNode content = (ArrayNode) last.get("content");
+            if (blocks.get(0).path("type").asText().equals("tool_result")) {
+                // Tool results must open the user message that answers the assistant's tool calls.
+                int results = 0;
+                while (results < content.size() && "tool_result".equals(content.get(results).path("type").asText())) {
+                    results++;
+                }
+                for (JsonNode block : blocks) {
+                    content.insert(results++, block);
+                }
+            } else {
+                content.addAll(blocks);
+            }
+            return;
+        }
+        ObjectNode message = messages.addObject().put("role", role);
+        message.set("content", blocks);
+    }
+
+    private static ArrayNode userBlocks(JsonNode content) {
+        ArrayNode blocks = NODES.arrayNode();
+        if (content == null || content.isNull()) {
+            return blocks;
+        }
+        if (content.isTextual()) {
+            blocks.addObject().put("type", "text").put("text", content.asText());
+            return blocks;
+        }
+        for (JsonNode part : content) {
+            switch (part.path("type").asText()) {
+                case "text" -> blocks.addObject().put("type", "text").put("text", part.path("text").asText());
+                case "image_url" -> blocks.add(image(part.path("image_url").path("url").asText()));
+                default -> {
+                    // Audio and file parts have no Anthropic counterpart in this translation.
+                }
+            }
+        }
+        return blocks;
+    }
+
+    private static ObjectNode image(String url) {
+        ObjectNode block = NODES.objectNode().put("type", "image");
+        Images.DataUri data = Images.parseDataUri(url);
+        if (data != null) {
+            block.putObject("source").put("type", "base64").put("media_type", data.mediaType())
+                    .put("data", data.base64());
+        } else {
+            block.putObject("source").put("type", "url").put("url", url);
+        }
+        return block;
+    }
+
+    private static ArrayNode assistantBlocks(JsonNode message) {
+        ArrayNode blocks = NODES.arrayNode();
+        for (JsonNode thinking : message.path("thinking_blocks")) {
+            if (thinking.isObject()) {
+                blocks.add(thinking.deepCopy());
+            }
+        }
+        JsonNode content = message.get("content");
+        if (content != null && content.isTextual() && !content.asText().isEmpty()) {
+            blocks.addObject().put("type", "text").put("text", content.asText());
+        } else if (content != null && content.isArray()) {
+            for (JsonNode part : content) {
+                if ("text".equals(part.path("type").asText()) && !part.path("text").asText().isEmpty()) {
+                    blocks.addObject().put("type", "text").put("text", part.path("text").asText());
+                }
+            }
+        }
+        for (JsonNode call : message.path("tool_calls")) {
+            ObjectNode block = blocks.addObject().put("type", "tool_use")
+                    .put("id", call.path("id").asText())
+                    .put("name", call.path("function").path("name").asText());
+            JsonNode input = Wire.parse(call.path("function").path("arguments").asText("{}"));
+            block.set("input", input instanceof ObjectNode ? input : NODES.objectNode());
+        }
+        return blocks;
+    }
+
+    private static ArrayNode toolResult(JsonNode message) {
+        ArrayNode blocks = NODES.arrayNode();
+        ObjectNode result = blocks.addObject().put("type", "tool_result")
+                .put("tool_use_id", message.path("tool_call_id").asText());
+        JsonNode content = message.get("content");
+        if (content != null && content.isArray()) {
+            ArrayNode parts = result.putArray("content");
+            for (JsonNode part : content) {
+                if ("text".equals(part.path("type").asText())) {
+                    parts.addObject().put("type", "text").put("text", part.path("text").asText());
+                } else if ("image_url".equals(part.path("type").asText())) {
+                    parts.add(image(part.path("image_url").path("url").asText()));
+                }
+            }
+        } else {
+            result.put("content", content == null || content.isNull() ? "" : content.asText());
+        }
+        return blocks;
+    }
+}

@@ -1,0 +1,300 @@
+package io.portico.ai.provider;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.ai.spi.AiError;
+import io.portico.ai.spi.CallTarget;
+import io.portico.ai.spi.ChatRequest;
+import io.portico.ai.spi.ChunkSink;
+import io.portico.ai.spi.Chunks;
+import io.portico.ai.spi.Framing;
+import io.portico.ai.spi.ProviderAdapter;
+import io.portico.ai.spi.ProviderCall;
+import io.portico.ai.spi.StreamFrame;
+import io.portico.ai.spi.StreamTranslator;
+import io.portico.ai.spi.ToolCalls;
+import io.portico.ai.spi.Usage;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * OpenAI's Chat Completions protocol, for OpenAI, Azure OpenAI and every OpenAI-compatible provider; a
+ * {@link OpenAiDialect} carries the differences. Requests keep their shape: the adapter sets the model, the output
+ * limit field and the stream usage option, and removes Portico's own extension fields. Responses are normalized:
+ * usage moves to the top level, tool calls are numbered from 0, and a tool call without arguments gets
+ * {@code "{}"}.
+ */
+public final class OpenAiAdapter implements ProviderAdapter {
+
+    private final OpenAiDialect dialect;
+
+    public OpenAiAdapter(OpenAiDialect dialect) {
+        this.dialect = requireNonNull(dialect, "dialect");
+    }
+
+    @Override
+    public Framing framing() {
+        return Framing.SSE;
+    }
+
+    @Override
+    public ProviderCall chat(ChatRequest request, CallTarget target) {
+        ObjectNode body = request.body().deepCopy();
+        body.put("model", target.model());
+        body.remove("thinking");
+        if (!dialect.topK()) {
+            body.remove("top_k");
+        }
+        JsonNode limit = body.has("max_completion_tokens") ? body.get("max_completion_tokens") : body.get("max_tokens");
+        body.remove("max_completion_tokens");
+        body.remove("max_tokens");
+        if (limit != null && !limit.isNull()) {
+            body.set(dialect.maxTokensField(), limit);
+        }
+        if (body.path("stream").asBoolean(false)) {
+            if (dialect.streamUsage()) {
+                body.putObject("stream_options").put("include_usage", true);
+            } else {
+                body.remove("stream_options");
+            }
+        } else {
+            body.remove("stream_options");
+        }
+        JsonNode messages = body.get("messages");
+        if (messages instanceof ArrayNode list) {
+            for (JsonNode message : list) {
+                if (message instanceof ObjectNode object) {
+                    object.remove("thinking_blocks");
+                    object.remove("reasoning_content");
+                }
+            }
+        }
+        return call(target, "chat/completions", body);
+    }
+
+    @Override
+    public ObjectNode chatResponse(JsonNode body, ChatRequest request, CallTarget target) {
+        ObjectNode response = body.deepCopy();
+        JsonNode usage = OpenAiUsage.find(response);
+        if (usage != null && response.get("usage") != usage) {
+            response.set("usage", usage.deepCopy());
+        }
+        response.remove("x_groq");
+        JsonNode choices = response.get("choices");
+        if (choices != null) {
+            for (JsonNode choice : choices) {
+                if (choice instanceof ObjectNode object) {
+                    object.remove("usage");
+                    completeArguments(object.get("message"));
+                }
+            }
+        }
+        return response;
+    }
+
+    private static void completeArguments(JsonNode message) {
+        JsonNode calls = message == null ? null : message.get("tool_calls");
+        if (calls == null || !calls.isArray()) {
+            return;
+        }
+        for (JsonNode call : calls) {
+            ObjectNode function = Wire.object(call, "function");
+            if (function != null && Wire.text(function, "arguments") == null
+                    || function != null && function.get("arguments").asText().isBlank()) {
+                function.put("arguments", "{}");
+            }
+        }
+    }
+
+    @Override
+    public StreamTranslator chatStream(ChatRequest request, CallTarget target) {
+        return new Translator(target.model());
+    }
+
+    @Override
+    public boolean supportsEmbeddings() {
+        return dialect.embeddings();
+    }
+
+    @Override
+    public ProviderCall embeddings(ObjectNode request, CallTarget target) {
+        ObjectNode body = request.deepCopy();
+        body.put("model", target.model());
+        return call(target, "embeddings", body);
+    }
+
+    @Override
+    public ObjectNode embeddingsResponse(JsonNode body, ObjectNode request, CallTarget target) {
+        return body.deepCopy();
+    }
+
+    @Override
+    public ProviderCall responses(ObjectNode request, CallTarget target) {
+        if (!dialect.responses()) {
+            return null;
+        }
+        ObjectNode body = request.deepCopy();
+        body.put("model", target.model());
+        return call(target, "responses", body);
+    }
+
+    @Override
+    public AiError error(int status, MultiMap headers, Buffer body) {
+        return Wire.error(status, headers, body, "provider");
+    }
+
+    private ProviderCall call(CallTarget target, String operation, ObjectNode body) {
+        ProviderCall call = ProviderCall.postJson(url(target, operation), Wire.json(body));
+        if (target.key() != null) {
+            if (dialect.auth() == OpenAiDialect.Auth.AZURE) {
+                call.headers().set("api-key", target.key());
+            } else {
+                call.headers().set("authorization", "Bearer " + target.key());
+            }
+        }
+        target.provider().headers().forEach(call.headers()::set);
+        return call;
+    }
+
+    /**
+     * The URL of an operation. Azure OpenAI with an {@code apiVersion} uses deployment URLs, where the deployment is
+     * the one configured for the model or the model id itself; without one it uses the version-less v1 API.
+     */
+    private String url(CallTarget target, String operation) {
+        if (dialect.auth() != OpenAiDialect.Auth.AZURE) {
+            return Wire.join(target.baseUrl(), operation);
+        }
+        String apiVersion = target.provider().apiVersion();
+        if (apiVersion == null) {
+            return Wire.join(target.baseUrl(), "openai/v1/" + operation);
+        }
+        String deployment = target.provider().deployments().getOrDefault(target.model(), target.model());
+        return Wire.join(target.baseUrl(), "openai/deployments/" + encode(deployment) + "/" + operation
+                + "?api-version=" + encode(apiVersion));
+    }
+
+    private static String encode(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    /** Normalizes one OpenAI-compatible stream. */
+    private static final class Translator implements StreamTranslator {
+
+        private final Chunks chunks;
+        private final ToolCalls toolCalls = new ToolCalls();
+        private int lastCall = -1;
+        private boolean finished;
+
+        Translator(String model) {
+            this.chunks = new Chunks("chatcmpl-portico", System.currentTimeMillis() / 1000, model);
+        }
+
+        @Override
+        public void frame(StreamFrame frame, ChunkSink sink) {
+            String data = frame.data();
+            if (data.isEmpty() || "[DONE]".equals(data)) {
+                return;
+            }
+            JsonNode json = Wire.parse(data);
+            if (!(json instanceof ObjectNode chunk)) {
+                return;
+            }
+            if (chunk.get("error") != null && !chunk.get("error").isNull()) {
+                sink.fail(Wire.error(500, null, Buffer.buffer(data), "provider"));
+                return;
+            }
+            chunks.identify(Wire.text(chunk, "id"), Wire.text(chunk, "model"));
+            JsonNode usage = OpenAiUsage.find(chunk);
+            if (usage != null) {
+                Usage read = OpenAiUsage.read(usage);
+                if (read.totalTokens() > 0) {
+                    sink.usage(read);
+                }
+            }
+            chunk.remove("usage");
+            chunk.remove("x_groq");
+            JsonNode choices = chunk.get("choices");
+            if (choices == null || !choices.isArray() || choices.isEmpty()) {
+                return;
+            }
+            ObjectNode choice = (ObjectNode) choices.get(0);
+            choice.remove("usage");
+            JsonNode delta = choice.get("delta");
+            if (delta instanceof ObjectNode object && object.get("tool_calls") instanceof ArrayNode calls) {
+                renumber(calls);
+            }
+            String finish = Wire.text(choice, "finish_reason");
+            if (finish == null) {
+                sink.chunk(chunk);
+                return;
+            }
+            choice.putNull("finish_reason");
+            if (delta != null && !delta.isEmpty()) {
+                sink.chunk(chunk);
+            }
+            toolCalls.completeEmpty(chunks, sink);
+            finished = true;
+            sink.chunk(chunks.finish(finish));
+        }
+
+        /** Numbers calls from 0 and keeps id, type and name on each call's first delta only. */
+        private void renumber(ArrayNode calls) {
+            for (JsonNode node : calls) {
+                if (!(node instanceof ObjectNode call)) {
+                    continue;
+                }
+                String id = Wire.text(call, "id");
+                String upstreamIndex = call.has("index") ? "index:" + call.get("index").asText() : null;
+                int index = id == null ? -1 : toolCalls.indexOf("id:" + id);
+                boolean first = false;
+                if (id != null && index < 0) {
+                    index = toolCalls.start("id:" + id);
+                    first = true;
+                    if (upstreamIndex != null) {
+                        toolCalls.alias(upstreamIndex, index);
+                    }
+                } else if (index < 0 && upstreamIndex != null) {
+                    index = toolCalls.indexOf(upstreamIndex);
+                }
+                if (index < 0) {
+                    index = lastCall >= 0 ? lastCall : toolCalls.start("anonymous");
+                    first = lastCall < 0;
+                }
+                lastCall = index;
+                call.put("index", index);
+                ObjectNode function = Wire.object(call, "function");
+                if (first) {
+                    call.put("type", "function");
+                    if (function == null) {
+                        function = call.putObject("function");
+                    }
+                    if (!function.has("arguments") || function.get("arguments").isNull()) {
+                        function.put("arguments", "");
+                    }
+                } else {
+                    call.remove("id");
+                    call.remove("type");
+                    if (function != null) {
+                        function.remove("name");
+                    }
+                }
+                String arguments = function == null ? null : Wire.text(function, "arguments");
+                if (arguments != null && !arguments.isEmpty()) {
+                    toolCalls.arguments(index);
+                }
+            }
+        }
+
+        @Override
+        public void end(ChunkSink sink) {
+            if (!finished) {
+                toolCalls.completeEmpty(chunks, sink);
+            }
+        }
+    }
+}

@@ -1,0 +1,141 @@
+package io.portico.ai.provider;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.ai.spi.AiError;
+import io.portico.config.Json;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+
+/** Helpers that every adapter uses to read and write JSON bodies and error responses. */
+public final class Wire {
+
+    private Wire() {
+    }
+
+    /** Serializes {@code body} into a buffer. */
+    public static Buffer json(JsonNode body) {
+        try {
+            return Buffer.buffer(Json.MAPPER.writeValueAsBytes(body));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a JSON tree failed to serialize", e);
+        }
+    }
+
+    /** Parses {@code text} as JSON, or returns null when it is not JSON. */
+    public static JsonNode parse(String text) {
+        try {
+            return Json.MAPPER.readTree(text);
+        } catch (JsonProcessingException e) {
+            return null;
+        }
+    }
+
+    /** Parses {@code bytes} as JSON, or returns null when they are not JSON. */
+    public static JsonNode parse(Buffer bytes) {
+        try {
+            return Json.MAPPER.readTree(bytes.getBytes());
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+
+    /** The text of {@code node.field}, or null when absent or null. */
+    public static String text(JsonNode node, String field) {
+        JsonNode value = node == null ? null : node.get(field);
+        return value == null || value.isNull() ? null : value.asText();
+    }
+
+    /** The number at {@code node.field}, or 0. */
+    public static long number(JsonNode node, String field) {
+        JsonNode value = node == null ? null : node.get(field);
+        return value == null || !value.isNumber() ? 0 : value.asLong();
+    }
+
+    /** The object at {@code node.field}, or null. */
+    public static ObjectNode object(JsonNode node, String field) {
+        JsonNode value = node == null ? null : node.get(field);
+        return value instanceof ObjectNode object ? object : null;
+    }
+
+    /** Joins a base URL and a path with exactly one slash between them. */
+    public static String join(String baseUrl, String path) {
+        String base = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+        return path.startsWith("/") ? base + path : base + "/" + path;
+    }
+
+    /**
+     * Reads a provider's error body in the shapes providers use, {@code {"error":{"message":...}}},
+     * {@code {"error":"..."}}, {@code {"message":...}} or a JSON array of those, with the status the provider sent
+     * and its Retry-After.
+     */
+    public static AiError error(int status, MultiMap headers, Buffer body, String providerName) {
+        JsonNode json = body == null ? null : parse(body);
+        if (json != null && json.isArray() && !json.isEmpty()) {
+            json = json.get(0);
+        }
+        String message = null;
+        String type = null;
+        String code = null;
+        if (json != null) {
+            JsonNode error = json.get("error");
+            if (error != null && error.isObject()) {
+                message = text(error, "message");
+                type = text(error, "type");
+                code = text(error, "code");
+                if (type == null) {
+                    type = text(error, "status");
+                }
+            } else if (error != null && error.isTextual()) {
+                message = error.asText();
+            }
+            if (message == null) {
+                message = text(json, "message");
+            }
+        }
+        if (message == null) {
+            message = body == null || body.length() == 0 ? "no error details"
+                    : body.toString().substring(0, Math.min(body.length(), 500));
+        }
+        return new AiError(status, type != null && !type.isBlank() ? normalizeType(type, status)
+                : AiError.typeFor(status), code, providerName + ": " + message, retryAfterMillis(headers));
+    }
+
+    private static String normalizeType(String type, int status) {
+        return type.matches("[a-z_]+") ? type : AiError.typeFor(status);
+    }
+
+    /** Reads Retry-After (seconds or an HTTP date) and retry-after-ms; -1 when absent or unreadable. */
+    public static long retryAfterMillis(MultiMap headers) {
+        if (headers == null) {
+            return -1;
+        }
+        String millis = headers.get("retry-after-ms");
+        if (millis != null) {
+            try {
+                return Math.max(0, (long) Double.parseDouble(millis.trim()));
+            } catch (NumberFormatException e) {
+                // falls through to Retry-After
+            }
+        }
+        String value = headers.get("retry-after");
+        if (value == null) {
+            return -1;
+        }
+        try {
+            return Math.max(0, (long) (Double.parseDouble(value.trim()) * 1000));
+        } catch (NumberFormatException e) {
+            try {
+                ZonedDateTime at = ZonedDateTime.parse(value.trim(), DateTimeFormatter.RFC_1123_DATE_TIME);
+                return Math.max(0, Duration.between(ZonedDateTime.now(at.getZone()), at).toMillis());
+            } catch (DateTimeParseException unreadable) {
+                return -1;
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package io.portico.ai.spi;
+
+/**
+ * An error of an AI request, from the provider or from Portico, in terms both client protocols can express.
+ *
+ * @param status the HTTP status returned to the client
+ * @param type the OpenAI error type, such as {@code invalid_request_error} or {@code rate_limit_error}
+ * @param code the OpenAI error code, such as {@code model_not_found}; may be null
+ * @param message a message for people; never contains a key
+ * @param retryAfterMillis the provider's Retry-After in milliseconds; negative when it sent none
+ */
+public record AiError(int status, String type, String code, String message, long retryAfterMillis) {
+
+    public static AiError of(int status, String message) {
+        return new AiError(status, typeFor(status), null, message, -1);
+    }
+
+    public static AiError of(int status, String code, String message) {
+        return new AiError(status, typeFor(status), code, message, -1);
+    }
+
+    /** The OpenAI error type that usually goes with {@code status}. */
+    public static String typeFor(int status) {
+        return switch (status) {
+            case 400, 404, 413, 422 -> "invalid_request_error";
+            case 401 -> "authentication_error";
+            case 403 -> "permission_error";
+            case 429 -> "rate_limit_error";
+            case 504 -> "timeout_error";
+            case 529 -> "overloaded_error";
+            default -> status >= 500 ? "api_error" : "invalid_request_error";
+        };
+    }
+
+    /** The Anthropic error type for this error's status. */
+    public String anthropicType() {
+        return switch (status) {
+            case 400, 422 -> "invalid_request_error";
+            case 401 -> "authentication_error";
+            case 403 -> "permission_error";
+            case 404 -> "not_found_error";
+            case 413 -> "request_too_large";
+            case 429 -> "rate_limit_error";
+            case 504 -> "timeout_error";
+            case 503, 529 -> "overloaded_error";
+            default -> "api_error";
+        };
+    }
+
+    /** True for failures worth another attempt: rate limits, server errors and timeouts. */
+    public boolean retryable() {
+        return status == 429 || status == 408 || status >= 500;
+    }
+}

@@ -1,0 +1,105 @@
+package io.portico.ai.spi;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * Builds OpenAI {@code chat.completion.chunk} objects for one response, all with the same id, creation time and
+ * model.
+ */
+public final class Chunks {
+
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+    private String id;
+    private long created;
+    private String model;
+
+    public Chunks(String id, long created, String model) {
+        this.id = id;
+        this.created = created;
+        this.model = model;
+    }
+
+    /** Sets the fields that a provider reveals only in its first event. */
+    public void identify(String id, String model) {
+        if (id != null) {
+            this.id = id;
+        }
+        if (model != null) {
+            this.model = model;
+        }
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public String model() {
+        return model;
+    }
+
+    public long created() {
+        return created;
+    }
+
+    /** A chunk carrying {@code delta} and no finish reason. */
+    public ObjectNode delta(ObjectNode delta) {
+        ObjectNode chunk = NODES.objectNode()
+                .put("id", id)
+                .put("object", "chat.completion.chunk")
+                .put("created", created)
+                .put("model", model);
+        ObjectNode choice = chunk.putArray("choices").addObject().put("index", 0);
+        choice.set("delta", delta);
+        choice.putNull("finish_reason");
+        return chunk;
+    }
+
+    /** The first chunk of a response: the assistant role with empty content. */
+    public ObjectNode role() {
+        return delta(NODES.objectNode().put("role", "assistant").put("content", ""));
+    }
+
+    public ObjectNode text(String text) {
+        return delta(NODES.objectNode().put("content", text));
+    }
+
+    public ObjectNode reasoning(String text) {
+        return delta(NODES.objectNode().put("reasoning_content", text));
+    }
+
+    /** A thinking block's signature, which a client must send back with the block on its next turn. */
+    public ObjectNode thinkingSignature(String signature) {
+        ObjectNode delta = NODES.objectNode();
+        delta.putArray("thinking_blocks").addObject().put("type", "thinking").put("thinking", "")
+                .put("signature", signature);
+        return delta(delta);
+    }
+
+    /** The first delta of a tool call: its index, id, type and name, with empty arguments. */
+    public ObjectNode toolStart(int index, String callId, String name) {
+        ObjectNode delta = NODES.objectNode();
+        ObjectNode call = delta.putArray("tool_calls").addObject()
+                .put("index", index)
+                .put("id", callId)
+                .put("type", "function");
+        call.putObject("function").put("name", name).put("arguments", "");
+        return delta(delta);
+    }
+
+    /** A later delta of a tool call: only its index and a fragment of its arguments. */
+    public ObjectNode toolArguments(int index, String fragment) {
+        ObjectNode delta = NODES.objectNode();
+        delta.putArray("tool_calls").addObject().put("index", index).putObject("function")
+                .put("arguments", fragment);
+        return delta(delta);
+    }
+
+    /** The last content chunk: an empty delta and the finish reason. */
+    public ObjectNode finish(String finishReason) {
+        ObjectNode chunk = delta(NODES.objectNode());
+        ((ObjectNode) chunk.get("choices").get(0)).put("finish_reason", finishReason);
+        return chunk;
+    }
+}

@@ -1,0 +1,97 @@
+package io.portico.ai.spi;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+
+/**
+ * Speaks one provider's wire protocol: builds its requests from Portico's internal form (OpenAI's Chat
+ * Completions shape) and translates its responses, streams and errors back. Adapters are stateless and shared by
+ * every request; per-stream state lives in the {@link StreamTranslator} they create.
+ */
+public interface ProviderAdapter {
+
+    /** How this provider frames streamed responses. */
+    Framing framing();
+
+    /**
+     * The client protocol this provider speaks natively, if any. A request in that protocol is forwarded with
+     * only its model replaced, and the response is relayed as it is.
+     */
+    default Protocol nativeProtocol() {
+        return null;
+    }
+
+    /** Builds the call for a chat request. */
+    ProviderCall chat(ChatRequest request, CallTarget target);
+
+    /** Translates a successful non-streamed chat response into an OpenAI {@code chat.completion}. */
+    ObjectNode chatResponse(JsonNode body, ChatRequest request, CallTarget target);
+
+    /** Creates the translator for one streamed chat response. */
+    StreamTranslator chatStream(ChatRequest request, CallTarget target);
+
+    /**
+     * Builds the call for a request in this provider's native protocol: the client's body with the model replaced.
+     *
+     * @throws UnsupportedOperationException when {@link #nativeProtocol()} is null
+     */
+    default ProviderCall nativeChat(ChatRequest request, CallTarget target) {
+        throw new UnsupportedOperationException("no native protocol");
+    }
+
+    /** Reads the token counts of a native non-streamed response. */
+    default Usage nativeUsage(JsonNode body) {
+        return Usage.NONE;
+    }
+
+    /** Reads token counts from one event of a native stream; {@link Usage#NONE} when it carries none. */
+    default Usage nativeStreamUsage(StreamFrame frame) {
+        return Usage.NONE;
+    }
+
+    /** True when this provider offers embeddings. */
+    default boolean supportsEmbeddings() {
+        return false;
+    }
+
+    /** Builds the call for an OpenAI-shaped embeddings request. */
+    default ProviderCall embeddings(ObjectNode request, CallTarget target) {
+        throw new UnsupportedOperationException("embeddings are not supported");
+    }
+
+    /** Translates an embeddings response into OpenAI's {@code list} of embeddings. */
+    default ObjectNode embeddingsResponse(JsonNode body, ObjectNode request, CallTarget target) {
+        throw new UnsupportedOperationException("embeddings are not supported");
+    }
+
+    /**
+     * Builds the call that relays an OpenAI Responses API request, or returns null when the provider does not
+     * offer that API.
+     */
+    default ProviderCall responses(ObjectNode request, CallTarget target) {
+        return null;
+    }
+
+    /**
+     * Builds a call to the provider's own token counting for an Anthropic {@code count_tokens} request, or
+     * returns null when the provider has none and Portico should count.
+     */
+    default ProviderCall countTokens(ObjectNode anthropicRequest, CallTarget target) {
+        return null;
+    }
+
+    /**
+     * Completes a built call before it is sent, for credentials that must be fetched first, such as an OAuth
+     * access token exchanged for a service account. Most adapters add credentials while building and return
+     * the call as it is.
+     */
+    default Future<ProviderCall> authorize(ProviderCall call, CallTarget target) {
+        return Future.succeededFuture(call);
+    }
+
+    /** Reads a provider error response into an {@link AiError} with the provider's status and message. */
+    AiError error(int status, MultiMap headers, Buffer body);
+}
