@@ -2,11 +2,14 @@ package io.portico.ai.provider;
 
 import io.portico.ai.spi.AdapterContext;
 import io.portico.ai.spi.ProviderAdapter;
+import io.portico.config.Errors;
+import io.portico.config.ProviderSpec;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
@@ -67,10 +70,16 @@ public final class ProviderTypes {
         register(id, name, baseUrl, keyRequired, context -> adapter);
     }
 
-    /** Adds a provider type; a type registered twice keeps the last registration. */
     static void register(String id, String name, String baseUrl, boolean keyRequired,
                          Function<AdapterContext, ProviderAdapter> adapter) {
-        TYPES.put(id, new ProviderType(id, name, baseUrl, keyRequired, adapter));
+        register(id, name, baseUrl, keyRequired, adapter, null);
+    }
+
+    /** Adds a provider type with a validator of its own fields; a type registered twice keeps the last one. */
+    static void register(String id, String name, String baseUrl, boolean keyRequired,
+                         Function<AdapterContext, ProviderAdapter> adapter,
+                         BiConsumer<ProviderSpec, Errors> validator) {
+        TYPES.put(id, new ProviderType(id, name, baseUrl, keyRequired, adapter, validator));
     }
 
     public static Optional<ProviderType> find(String id) {
