@@ -97,7 +97,8 @@ public final class AiGateway {
     UsageRecord record(RequestContext ctx, Target target, Usage usage, double latencyMillis, double firstTokenMillis) {
         ModelInfo info = catalog.find(target.provider().type().id(), target.model()).orElse(null);
         BigDecimal cost = info == null ? BigDecimal.ZERO
-                : catalog.cost(info, usage.inputTokens(), usage.outputTokens(), usage.cachedInputTokens());
+                : catalog.cost(info, usage.inputTokens(), usage.outputTokens(),
+                        Math.min(usage.cachedInputTokens(), usage.inputTokens()));
         UsageRecord record = new UsageRecord(target.provider().name(), target.model(), usage, latencyMillis,
                 firstTokenMillis, cost);
         ctx.attribute(USAGE_ATTRIBUTE, record);
