@@ -43,6 +43,11 @@ public final class OpenAiAdapter implements ProviderAdapter {
     }
 
     @Override
+    public boolean acceptsImageUrls() {
+        return dialect.imageUrls();
+    }
+
+    @Override
     public ProviderCall chat(ChatRequest request, CallTarget target) {
         ObjectNode body = request.body().deepCopy();
         body.put("model", target.model());

@@ -60,7 +60,7 @@ class OpenAiAdapterTest {
     @Test
     void addressesAzureDeployments() {
         OpenAiAdapter azure = new OpenAiAdapter(new OpenAiDialect(OpenAiDialect.Auth.AZURE, "max_completion_tokens",
-                true, true, true, false));
+                true, true, true, false, true));
         CallTarget deployed = new CallTarget(provider("azure-openai", "2024-10-21", Map.of("gpt-4o", "prod gpt")),
                 "https://r.openai.azure.com", "gpt-4o", "az-key", null);
         CallTarget v1 = new CallTarget(provider("azure-openai", null, null), "https://r.openai.azure.com", "gpt-4o",
