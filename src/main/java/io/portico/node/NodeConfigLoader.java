@@ -37,6 +37,7 @@ public final class NodeConfigLoader {
         variables.put("PORTICO_STORE_USERNAME", "store.username");
         variables.put("PORTICO_STORE_PASSWORD", "store.password");
         variables.put("PORTICO_DRAIN_TIMEOUT", "drainTimeout");
+        variables.put("PORTICO_AI_CATALOG", "ai.catalog");
         return Map.copyOf(variables);
     }
 
