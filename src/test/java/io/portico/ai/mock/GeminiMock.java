@@ -356,7 +356,7 @@ public final class GeminiMock implements AutoCloseable {
     }
 
     /** Streams a response as Gemini does: one event per part, text split in two, usage and finish at the end. */
-    private static void stream(HttpServerResponse response, Reply reply) {
+    private void stream(HttpServerResponse response, Reply reply) {
         response.setStatusCode(200).putHeader("content-type", "text/event-stream").setChunked(true);
         JsonNode body = reply.body();
         List<ObjectNode> events = new ArrayList<>();
@@ -383,7 +383,8 @@ public final class GeminiMock implements AutoCloseable {
         }
         for (int i = 0; i < events.size(); i++) {
             if (i == reply.cutAfterEvents()) {
-                response.reset();
+                // Closes the connection a moment after the events, as a network cut during the stream would.
+                vertx.setTimer(50, id -> response.reset());
                 return;
             }
             response.write("data: " + events.get(i) + "\r\n\r\n");

@@ -7,9 +7,20 @@ import io.portico.ai.spi.CallTarget;
 import io.portico.ai.spi.ChatRequest;
 import io.portico.ai.spi.ChunkSink;
 import io.portico.ai.spi.Protocol;
+import io.portico.ai.spi.ProviderAdapter;
+import io.portico.ai.spi.ProviderCall;
+import io.portico.ai.spi.StreamTranslator;
 import io.portico.ai.spi.Usage;
+import io.portico.ai.stream.FrameParser;
 import io.portico.config.Json;
 import io.portico.config.ProviderSpec;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.RequestOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.security.KeyPair;
@@ -19,6 +30,9 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /** Builders shared by the Gemini and Vertex AI tests: JSON, requests, provider specs and a recording sink. */
 final class GoogleFixtures {
@@ -92,6 +106,77 @@ final class GoogleFixtures {
                 .put("client_id", "1234567890")
                 .put("token_uri", tokenUri);
         return document.toString();
+    }
+
+    /**
+     * What a provider returned for one call.
+     *
+     * @param status the HTTP status
+     * @param body the whole body; empty for a translated stream
+     * @param sink the translated chunks of a stream; null when the call was not streamed or failed
+     * @param failure the connection error that ended a stream early, or null
+     */
+    record Outcome(int status, MultiMap headers, Buffer body, RecordingSink sink, Throwable failure) {
+    }
+
+    /**
+     * Sends {@code call} and, when {@code translator} is given and the status is 200, feeds the body through the
+     * adapter's frame parser and the translator.
+     */
+    static Outcome send(HttpClient client, ProviderCall call, ProviderAdapter adapter, StreamTranslator translator) {
+        RequestOptions options = new RequestOptions().setMethod(call.method()).setAbsoluteURI(call.url())
+                .setHeaders(call.headers());
+        Promise<Outcome> done = Promise.promise();
+        // Handlers are set in onComplete callbacks, which run at once, so that no streamed byte is missed.
+        client.request(options).onComplete(opened -> {
+            if (opened.failed()) {
+                done.fail(opened.cause());
+                return;
+            }
+            opened.result().send(call.body()).onComplete(sent -> {
+                if (sent.failed()) {
+                    done.fail(sent.cause());
+                } else {
+                    receive(sent.result(), adapter, translator, done);
+                }
+            });
+        });
+        return await(done.future());
+    }
+
+    private static void receive(HttpClientResponse response, ProviderAdapter adapter, StreamTranslator translator,
+                                Promise<Outcome> done) {
+        if (translator == null || response.statusCode() != 200) {
+            response.body().onComplete(body -> {
+                if (body.failed()) {
+                    done.fail(body.cause());
+                } else {
+                    done.complete(new Outcome(response.statusCode(), response.headers(), body.result(), null, null));
+                }
+            });
+            return;
+        }
+        RecordingSink sink = new RecordingSink();
+        FrameParser parser = FrameParser.create(adapter.framing());
+        response.handler(bytes -> parser.feed(bytes, frame -> translator.frame(frame, sink)));
+        response.exceptionHandler(cause -> done.tryComplete(new Outcome(200, response.headers(), Buffer.buffer(),
+                sink, cause)));
+        response.endHandler(ignored -> {
+            parser.end(frame -> translator.frame(frame, sink));
+            translator.end(sink);
+            done.tryComplete(new Outcome(200, response.headers(), Buffer.buffer(), sink, null));
+        });
+    }
+
+    /** Waits up to ten seconds for {@code future} on the test thread. */
+    static <T> T await(Future<T> future) {
+        try {
+            return future.toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException | TimeoutException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Records what a stream translator emits. */
