@@ -230,6 +230,8 @@ public final class OpenAiAdapter implements ProviderAdapter {
             }
             String finish = Wire.text(choice, "finish_reason");
             if (finish == null) {
+                // OpenAI's chunk schema requires the field, null until the last chunk; some providers omit it.
+                choice.putNull("finish_reason");
                 sink.chunk(chunk);
                 return;
             }
