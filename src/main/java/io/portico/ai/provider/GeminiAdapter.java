@@ -65,7 +65,7 @@ public final class GeminiAdapter implements ProviderAdapter {
         return GeminiResponses.error(status, headers, body);
     }
 
-    /** The resource name of a model, {@code models/{id}}, whether or not the id already has the prefix. */
+    /** Returns the resource name of a model, {@code models/{id}}, whether or not the id already has the prefix. */
     static String modelName(String model) {
         String id = model.startsWith("models/") ? model.substring("models/".length()) : model;
         return "models/" + URLEncoder.encode(id, StandardCharsets.UTF_8).replace("+", "%20");

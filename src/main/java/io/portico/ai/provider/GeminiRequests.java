@@ -49,7 +49,7 @@ import java.util.regex.Pattern;
  */
 public final class GeminiRequests {
 
-    /** Which image and file URLs the service fetches itself. */
+    /** A Google service, which decides the image and file URLs that are passed by URL. */
     public enum Service {
         /** The Gemini API: Files API URIs and YouTube videos. */
         GEMINI_API,
@@ -76,7 +76,7 @@ public final class GeminiRequests {
      * Translates {@code openAi} into a generateContent body.
      *
      * @throws AiException with status 400 for an image URL the service cannot fetch, or for a tool result that
-     *     answers no earlier tool call
+     *     matches no earlier tool call
      */
     public static ObjectNode fromOpenAi(JsonNode openAi, Service service) {
         ObjectNode body = NODES.objectNode();
@@ -277,7 +277,7 @@ public final class GeminiRequests {
             String name = callNames.getOrDefault(id, Wire.text(result, "name"));
             if (name == null) {
                 throw new AiException(AiError.of(400, "tool message with tool_call_id '" + id
-                        + "' answers no tool call of an earlier assistant message"));
+                        + "' matches no tool call of an earlier assistant message"));
             }
             ObjectNode functionResponse = parts.addObject().putObject("functionResponse");
             if (!id.isEmpty() && !GENERATED_ID.matcher(id).matches()) {
@@ -385,12 +385,14 @@ public final class GeminiRequests {
         copyNumber(openAi, "seed", config, "seed");
         copyNumber(openAi, "presence_penalty", config, "presencePenalty");
         copyNumber(openAi, "frequency_penalty", config, "frequencyPenalty");
+
         JsonNode stop = openAi.get("stop");
         if (stop != null && stop.isTextual()) {
             config.putArray("stopSequences").add(stop.asText());
         } else if (stop != null && stop.isArray() && !stop.isEmpty()) {
             config.set("stopSequences", stop.deepCopy());
         }
+
         JsonNode format = openAi.get("response_format");
         String formatType = Wire.text(format, "type");
         if ("json_object".equals(formatType) || "json_schema".equals(formatType)) {
@@ -399,6 +401,7 @@ public final class GeminiRequests {
         if ("json_schema".equals(formatType) && format.path("json_schema").get("schema") instanceof ObjectNode schema) {
             config.set("responseJsonSchema", schema.deepCopy());
         }
+
         ObjectNode thinking = thinkingConfig(openAi);
         if (thinking != null) {
             config.set("thinkingConfig", thinking);

@@ -73,6 +73,7 @@ public final class GeminiResponses {
                 thinkingBlocks.add(thinkingBlock(signature));
             }
         }
+
         if (text.length() > 0 || toolCalls.isEmpty()) {
             message.put("content", text.toString());
         } else {
@@ -87,6 +88,7 @@ public final class GeminiResponses {
         if (!toolCalls.isEmpty()) {
             message.set("tool_calls", toolCalls);
         }
+
         ObjectNode response = NODES.objectNode()
                 .put("id", body.path("responseId").asText("gemini"))
                 .put("object", "chat.completion")
@@ -177,7 +179,7 @@ public final class GeminiResponses {
         return -1;
     }
 
-    /** The HTTP status an error inside a stream stands for: its numeric code, or the one its status name implies. */
+    /** Returns the HTTP status of an error inside a stream: its numeric code, or the one its status name implies. */
     static int streamErrorStatus(JsonNode error) {
         int code = error.path("code").asInt(0);
         if (code >= 400 && code < 600) {
@@ -224,6 +226,7 @@ public final class GeminiResponses {
                 chunks.identify(Wire.text(event, "responseId"), Wire.text(event, "modelVersion"));
                 sink.chunk(chunks.role());
             }
+
             Usage read = usage(event.get("usageMetadata"));
             if (read.totalTokens() > 0) {
                 usage = usage.merge(read);
@@ -232,6 +235,7 @@ public final class GeminiResponses {
             if (finished) {
                 return;
             }
+
             JsonNode candidate = event.path("candidates").path(0);
             if (candidate.isMissingNode()) {
                 if (blocked(event)) {

@@ -97,9 +97,10 @@ public final class GoogleAccessTokens {
                 .putHeader("content-type", "application/x-www-form-urlencoded")
                 .putHeader("accept", "application/json");
         LOG.debug("Exchanging an assertion of {} for an access token at {}", account.clientEmail(), tokenUrl);
-        return client.request(options)
-                .compose(request -> request.send(Buffer.buffer(form)))
-                .compose(response -> response.body().map(body -> read(response, body, now)));
+        // The body is requested in a callback on send's own future, which runs as the response head arrives. With
+        // Vert.x 5.0 a later stage of the outer chain can run after the response has already ended.
+        return client.request(options).compose(request -> request.send(Buffer.buffer(form))
+                .compose(response -> response.body().map(body -> read(response, body, now))));
     }
 
     private String read(HttpClientResponse response, Buffer body, Instant issuedAt) {

@@ -86,7 +86,7 @@ public final class GoogleServiceAccount {
         return clientEmail;
     }
 
-    /** The token endpoint the key names, or Google's when it names none. */
+    /** Returns the token endpoint the key names, or Google's when it names none. */
     public String tokenUri() {
         return tokenUri;
     }

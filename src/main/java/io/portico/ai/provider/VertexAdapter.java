@@ -58,7 +58,7 @@ public final class VertexAdapter implements ProviderAdapter {
         this.clock = requireNonNull(clock, "clock");
     }
 
-    /** The default base URL for a location. */
+    /** Returns the default base URL for a location. */
     public static String defaultBaseUrl(String region) {
         return "global".equals(region) ? "https://aiplatform.googleapis.com/v1"
                 : "https://" + region + "-aiplatform.googleapis.com/v1";

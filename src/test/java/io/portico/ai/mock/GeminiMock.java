@@ -47,7 +47,7 @@ import java.util.regex.Pattern;
  * {@code streamRawPredict}, {@code predict}) and Google's OAuth 2.0 server-to-server flow: {@code POST /token}
  * takes a JWT bearer assertion, checks its RS256 signature with the test's public key, its audience, scope and
  * lifetime, and issues access tokens; model calls without a token it issued get 401 {@code UNAUTHENTICATED}.
- * Anthropic models answer in the Anthropic Messages format.
+ * Anthropic models reply in the Anthropic Messages format.
  *
  * <p>Requests are validated as the real API does for the fields Portico sends: unknown request and
  * {@code generationConfig} fields, missing or empty {@code contents}, roles other than {@code user} and
@@ -91,7 +91,7 @@ public final class GeminiMock implements AutoCloseable {
      */
     public record Recorded(String path, MultiMap headers, String body) {
 
-        /** The body parsed as JSON. */
+        /** Parses the body as JSON. */
         public JsonNode json() {
             try {
                 return Json.MAPPER.readTree(body);
@@ -115,7 +115,7 @@ public final class GeminiMock implements AutoCloseable {
     public record Reply(int status, JsonNode body, Map<String, String> headers, long firstByteDelayMillis,
                         int cutAfterEvents, JsonNode streamError) {
 
-        /** A response whose candidate has {@code parts}, {@code finishReason} and {@code usageMetadata}. */
+        /** Builds a response whose candidate has {@code parts}, {@code finishReason} and {@code usageMetadata}. */
         public static Reply response(ArrayNode parts, String finishReason, ObjectNode usageMetadata) {
             ObjectNode body = NODES.objectNode();
             ObjectNode candidate = body.putArray("candidates").addObject();
@@ -126,7 +126,7 @@ public final class GeminiMock implements AutoCloseable {
             return of(body);
         }
 
-        /** A text response with usage 12 prompt, 5 output. */
+        /** Builds a text response with usage 12 prompt, 5 output. */
         public static Reply text(String text) {
             ArrayNode parts = NODES.arrayNode();
             parts.addObject().put("text", text);
@@ -138,7 +138,7 @@ public final class GeminiMock implements AutoCloseable {
             return new Reply(200, body, Map.of(), 0, -1, null);
         }
 
-        /** A Google error with {@code status}, its status name and {@code message}. */
+        /** Builds a Google error with {@code status}, its status name and {@code message}. */
         public static Reply error(int status, String statusName, String message) {
             ObjectNode body = NODES.objectNode();
             body.putObject("error").put("code", status).put("message", message).put("status", statusName);
@@ -209,12 +209,12 @@ public final class GeminiMock implements AutoCloseable {
         return server.actualPort();
     }
 
-    /** The base URL of the model API: {@code .../v1beta} or {@code .../v1}. */
+    /** Returns the base URL of the model API: {@code .../v1beta} or {@code .../v1}. */
     public String baseUrl() {
         return "http://127.0.0.1:" + port() + (vertexMode ? "/v1" : "/v1beta");
     }
 
-    /** The URL of the OAuth token endpoint (Vertex AI mode). */
+    /** Returns the URL of the OAuth token endpoint (Vertex AI mode). */
     public String tokenUrl() {
         return "http://127.0.0.1:" + port() + "/token";
     }
@@ -228,7 +228,7 @@ public final class GeminiMock implements AutoCloseable {
         return List.copyOf(requests);
     }
 
-    /** The number of token exchanges that issued a token. */
+    /** Returns the number of token exchanges that issued a token. */
     public int tokenExchanges() {
         return tokenExchanges.get();
     }

@@ -92,7 +92,7 @@ final class GoogleFixtures {
         }
     }
 
-    /** A service account key document for {@code keys}, as Google Cloud issues it. */
+    /** Builds a service account key document for {@code keys}, as Google Cloud issues it. */
     static String serviceAccountJson(KeyPair keys, String tokenUri) {
         String pem = "-----BEGIN PRIVATE KEY-----\n"
                 + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(keys.getPrivate().getEncoded())
@@ -201,7 +201,7 @@ final class GoogleFixtures {
             errors.add(error);
         }
 
-        /** Each chunk's delta, with its finish reason as a {@code finish} field when it has one. */
+        /** Returns each chunk's delta, with its finish reason as a {@code finish} field when it has one. */
         List<JsonNode> deltas() {
             List<JsonNode> deltas = new ArrayList<>();
             for (ObjectNode chunk : chunks) {
