@@ -8,9 +8,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.portico.ai.frontend.AiException;
 import io.portico.ai.provider.GoogleFixtures.RecordingSink;
 import io.portico.ai.spi.AiError;
+import io.portico.ai.spi.AiException;
 import io.portico.ai.spi.CallTarget;
 import io.portico.ai.spi.ChatRequest;
 import io.portico.ai.spi.ProviderCall;
