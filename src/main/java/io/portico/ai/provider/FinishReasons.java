@@ -22,6 +22,22 @@ public final class FinishReasons {
         };
     }
 
+    /**
+     * Gemini {@code finishReason} to OpenAI {@code finish_reason}. {@code STOP} becomes {@code tool_calls} when the
+     * candidate called functions; every reason that names a safety or policy filter becomes {@code content_filter}.
+     */
+    public static String fromGemini(String finishReason, boolean calledFunctions) {
+        if (finishReason == null) {
+            return calledFunctions ? "tool_calls" : "stop";
+        }
+        return switch (finishReason) {
+            case "MAX_TOKENS" -> "length";
+            case "SAFETY", "RECITATION", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "IMAGE_SAFETY",
+                 "IMAGE_PROHIBITED_CONTENT", "IMAGE_RECITATION" -> "content_filter";
+            default -> calledFunctions ? "tool_calls" : "stop";
+        };
+    }
+
     /** OpenAI {@code finish_reason} to Anthropic {@code stop_reason}. */
     public static String toAnthropic(String finishReason, boolean stoppedBySequence) {
         if (finishReason == null) {

@@ -28,6 +28,12 @@ public final class ProviderTypes {
         register("azure-openai", "Azure OpenAI", null, true, context -> azure);
         AnthropicAdapter anthropic = new AnthropicAdapter();
         register("anthropic", "Anthropic", "https://api.anthropic.com/v1", true, context -> anthropic);
+        GeminiAdapter gemini = new GeminiAdapter();
+        register("gemini", "Google Gemini API", "https://generativelanguage.googleapis.com/v1beta", true,
+                context -> gemini);
+        // The default is the global endpoint; VertexAdapter uses the regional one for any other region.
+        register("vertex", "Google Vertex AI", VertexAdapter.defaultBaseUrl("global"), false, VertexAdapter::new,
+                ProviderTypes::validateVertex);
 
         compatible("deepseek", "DeepSeek", "https://api.deepseek.com/v1", true);
         compatible("groq", "Groq", "https://api.groq.com/openai/v1", true);
@@ -85,6 +91,26 @@ public final class ProviderTypes {
                          Function<AdapterContext, ProviderAdapter> adapter,
                          BiConsumer<ProviderSpec, Errors> validator) {
         TYPES.put(id, new ProviderType(id, name, baseUrl, keyRequired, adapter, validator));
+    }
+
+    /** Requires a project, a region, and a service account key or a ready access token as the key. */
+    private static void validateVertex(ProviderSpec spec, Errors errors) {
+        errors.required(spec.project(), "project");
+        errors.required(spec.region(), "region");
+        if (spec.region() != null) {
+            errors.check(spec.region().matches("[a-z0-9-]+"), "region",
+                    "must be a Google Cloud location such as us-central1 or global");
+        }
+        if (spec.serviceAccount() == null) {
+            errors.check(!spec.keys().isEmpty(), "serviceAccount",
+                    "is required unless keys hold ready OAuth access tokens");
+            return;
+        }
+        try {
+            GoogleServiceAccount.parse(spec.serviceAccount());
+        } catch (IllegalArgumentException e) {
+            errors.add("serviceAccount", e.getMessage());
+        }
     }
 
     public static Optional<ProviderType> find(String id) {

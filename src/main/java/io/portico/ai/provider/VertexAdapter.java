@@ -1,0 +1,187 @@
+package io.portico.ai.provider;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.ai.spi.AdapterContext;
+import io.portico.ai.spi.AiError;
+import io.portico.ai.spi.CallTarget;
+import io.portico.ai.spi.ChatRequest;
+import io.portico.ai.spi.Framing;
+import io.portico.ai.spi.ProviderAdapter;
+import io.portico.ai.spi.ProviderCall;
+import io.portico.ai.spi.StreamTranslator;
+import io.portico.config.ProviderSpec;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Vertex AI: Gemini models at {@code projects/{project}/locations/{region}/publishers/google/models/{model}} with
+ * {@code :generateContent} and {@code :streamGenerateContent?alt=sse}, translated as for the Gemini API (see
+ * {@link GeminiRequests}); Anthropic models (ids starting with {@code claude}) at
+ * {@code publishers/anthropic/models/{model}} with {@code :rawPredict} and {@code :streamRawPredict}, sent as an
+ * Anthropic Messages body without {@code model} and with {@code "anthropic_version": "vertex-2023-10-16"} (see
+ * {@link AnthropicRequests}); text embedding models with {@code :predict}.
+ *
+ * <p>The base URL is {@code https://{region}-aiplatform.googleapis.com/v1}, or
+ * {@code https://aiplatform.googleapis.com/v1} for the {@code global} location, unless {@code baseUrl} is set.
+ * Calls carry an OAuth access token: a configured {@code key} is sent as a ready bearer token; otherwise a token is
+ * obtained for the {@code serviceAccount} key in {@link #authorize} and cached, see {@link GoogleAccessTokens}.
+ */
+public final class VertexAdapter implements ProviderAdapter {
+
+    /** The {@code anthropic_version} Vertex AI requires in Anthropic request bodies. */
+    public static final String ANTHROPIC_VERSION = "vertex-2023-10-16";
+
+    private final AdapterContext context;
+    private final Clock clock;
+    private final AnthropicAdapter anthropic = new AnthropicAdapter();
+    /** Token sources by service account key and token URL, so providers that share an account share tokens. */
+    private final Map<String, GoogleAccessTokens> tokens = new ConcurrentHashMap<>();
+
+    public VertexAdapter(AdapterContext context) {
+        this(context, Clock.systemUTC());
+    }
+
+    VertexAdapter(AdapterContext context, Clock clock) {
+        this.context = requireNonNull(context, "context");
+        this.clock = requireNonNull(clock, "clock");
+    }
+
+    /** Returns the default base URL for a location. */
+    public static String defaultBaseUrl(String region) {
+        return "global".equals(region) ? "https://aiplatform.googleapis.com/v1"
+                : "https://" + region + "-aiplatform.googleapis.com/v1";
+    }
+
+    @Override
+    public Framing framing() {
+        return Framing.SSE;
+    }
+
+    @Override
+    public ProviderCall chat(ChatRequest request, CallTarget target) {
+        if (isAnthropic(target.model())) {
+            ObjectNode body = AnthropicRequests.fromOpenAi(request.body(), target);
+            body.remove("model");
+            body.put("anthropic_version", ANTHROPIC_VERSION);
+            String operation = request.stream() ? ":streamRawPredict" : ":rawPredict";
+            return call(target, modelPath(target, "anthropic") + operation, body);
+        }
+        ObjectNode body = GeminiRequests.fromOpenAi(request.body(), GeminiRequests.Service.VERTEX);
+        String operation = request.stream() ? ":streamGenerateContent?alt=sse" : ":generateContent";
+        return call(target, modelPath(target, "google") + operation, body);
+    }
+
+    @Override
+    public ObjectNode chatResponse(JsonNode body, ChatRequest request, CallTarget target) {
+        if (isAnthropic(target.model())) {
+            return anthropic.chatResponse(body, request, target);
+        }
+        return GeminiResponses.chatCompletion(body, target.model());
+    }
+
+    @Override
+    public StreamTranslator chatStream(ChatRequest request, CallTarget target) {
+        if (isAnthropic(target.model())) {
+            return anthropic.chatStream(request, target);
+        }
+        return GeminiResponses.streamTranslator(target.model());
+    }
+
+    @Override
+    public boolean supportsEmbeddings() {
+        return true;
+    }
+
+    @Override
+    public ProviderCall embeddings(ObjectNode request, CallTarget target) {
+        return call(target, modelPath(target, "google") + ":predict", GeminiEmbeddings.predictRequest(request));
+    }
+
+    @Override
+    public ObjectNode embeddingsResponse(JsonNode body, ObjectNode request, CallTarget target) {
+        return GeminiEmbeddings.fromPredict(body, request, target.model());
+    }
+
+    /**
+     * Adds the service account's access token to a call that has no {@code authorization} header yet. The
+     * returned future completes on the caller's Vert.x context, whichever thread received the token.
+     */
+    @Override
+    public Future<ProviderCall> authorize(ProviderCall call, CallTarget target) {
+        if (call.headers().contains("authorization")) {
+            return Future.succeededFuture(call);
+        }
+        ProviderSpec provider = target.provider();
+        if (provider.serviceAccount() == null) {
+            return Future.failedFuture(new IllegalStateException("provider '" + provider.name()
+                    + "' has neither a key nor a serviceAccount"));
+        }
+        GoogleAccessTokens source;
+        try {
+            source = tokens.computeIfAbsent(provider.serviceAccount() + "\n" + provider.tokenUrl(),
+                    key -> new GoogleAccessTokens(GoogleServiceAccount.parse(provider.serviceAccount()),
+                            provider.tokenUrl(), context.client(), clock));
+        } catch (IllegalArgumentException e) {
+            return Future.failedFuture(new IllegalStateException("the serviceAccount of provider '" + provider.name()
+                    + "' " + e.getMessage()));
+        }
+        Future<ProviderCall> authorized = source.token().map(token -> {
+            call.headers().set("authorization", "Bearer " + token);
+            return call;
+        });
+        return onCallerContext(authorized);
+    }
+
+    private static <T> Future<T> onCallerContext(Future<T> future) {
+        Context caller = Vertx.currentContext();
+        if (caller == null || future.isComplete()) {
+            return future;
+        }
+        Promise<T> promise = Promise.promise();
+        future.onComplete(result -> caller.runOnContext(ignored -> promise.handle(result)));
+        return promise.future();
+    }
+
+    @Override
+    public AiError error(int status, MultiMap headers, Buffer body) {
+        return GeminiResponses.error(status, headers, body);
+    }
+
+    static boolean isAnthropic(String model) {
+        return model.startsWith("claude");
+    }
+
+    private static String modelPath(CallTarget target, String publisher) {
+        ProviderSpec provider = target.provider();
+        return "projects/" + segment(provider.project()) + "/locations/" + segment(provider.region())
+                + "/publishers/" + publisher + "/models/" + segment(target.model());
+    }
+
+    /** Encodes a path segment, keeping the {@code @} of versioned model ids such as {@code claude-x@20250101}. */
+    private static String segment(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20").replace("%40", "@");
+    }
+
+    private static ProviderCall call(CallTarget target, String path, ObjectNode body) {
+        ProviderSpec provider = target.provider();
+        String baseUrl = provider.baseUrl() != null ? target.baseUrl() : defaultBaseUrl(provider.region());
+        ProviderCall call = ProviderCall.postJson(Wire.join(baseUrl, path), Wire.json(body));
+        if (target.key() != null) {
+            call.headers().set("authorization", "Bearer " + target.key());
+        }
+        provider.headers().forEach(call.headers()::set);
+        return call;
+    }
+}
