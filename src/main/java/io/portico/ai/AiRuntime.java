@@ -8,6 +8,7 @@ import io.portico.config.ConfigSnapshot;
 import io.portico.config.ProviderSpec;
 import io.portico.config.VirtualModelSpec;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -48,7 +49,8 @@ final class AiRuntime {
             Optional<ProviderType> type = ProviderTypes.find(spec.type());
             type.ifPresent(t -> providers.put(spec.name(), new ProviderRuntime(spec, t, adapters.apply(t))));
         }
-        return new AiRuntime(Map.copyOf(providers), Map.copyOf(snapshot.models()));
+        // Providers keep the snapshot's order, which resolution by listed model name follows.
+        return new AiRuntime(Collections.unmodifiableMap(providers), snapshot.models());
     }
 
     /** Creates adapters once per provider type. */

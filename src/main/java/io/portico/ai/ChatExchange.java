@@ -98,8 +98,10 @@ final class ChatExchange {
             return;
         }
         ProviderAdapter imageCheck = target.provider().adapter();
-        if (!imageCheck.acceptsImageUrls() && inlined == null && ImageFetcher.hasRemoteImages(request.body())) {
-            gateway.images().inline(request.body()).onComplete(fetched -> {
+        boolean needsInline = ImageFetcher.hasRemoteImages(request.body(), imageCheck::acceptsImageUrl);
+        if (needsInline && inlined == null) {
+            // Every remote image is fetched once, so later targets can use the inline copy as well.
+            gateway.images().inline(request.body(), url -> false).onComplete(fetched -> {
                 if (done) {
                     return;
                 }
@@ -115,7 +117,7 @@ final class ChatExchange {
             });
             return;
         }
-        ChatRequest request = imageCheck.acceptsImageUrls() || inlined == null ? this.request : inlined;
+        ChatRequest request = needsInline ? inlined : this.request;
         attempt++;
         key = target.provider().keys().next();
         if (key == null) {

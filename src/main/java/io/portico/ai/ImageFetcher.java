@@ -4,9 +4,9 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.portico.ai.frontend.AiException;
 import io.portico.ai.provider.Images;
 import io.portico.ai.spi.AiError;
+import io.portico.ai.spi.AiException;
 import io.portico.node.NodeConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -26,6 +26,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Fetches the images of a request that a provider cannot fetch itself, and puts them inline as data URIs.
@@ -48,19 +49,19 @@ final class ImageFetcher {
         this.settings = requireNonNull(settings, "settings");
     }
 
-    /** True when {@code body} (internal form) has an image given by an http or https URL. */
-    static boolean hasRemoteImages(JsonNode body) {
-        return !remoteImages(body).isEmpty();
+    /** True when {@code body} (internal form) has an image at an http or https URL that {@code accepted} rejects. */
+    static boolean hasRemoteImages(JsonNode body, Predicate<String> accepted) {
+        return !remoteImages(body, accepted).isEmpty();
     }
 
-    private static List<ObjectNode> remoteImages(JsonNode body) {
+    private static List<ObjectNode> remoteImages(JsonNode body, Predicate<String> accepted) {
         List<ObjectNode> images = new ArrayList<>();
         for (JsonNode message : body.path("messages")) {
             for (JsonNode part : message.path("content")) {
                 JsonNode image = part.get("image_url");
                 if (image instanceof ObjectNode object) {
                     String url = object.path("url").asText("");
-                    if (url.startsWith("https://") || url.startsWith("http://")) {
+                    if ((url.startsWith("https://") || url.startsWith("http://")) && !accepted.test(url)) {
                         images.add(object);
                     }
                 }
@@ -69,10 +70,10 @@ final class ImageFetcher {
         return images;
     }
 
-    /** Returns a copy of {@code body} with every remote image replaced by a data URI of its bytes. */
-    Future<ObjectNode> inline(ObjectNode body) {
+    /** Returns a copy of {@code body} with each remote image that {@code accepted} rejects inline as a data URI. */
+    Future<ObjectNode> inline(ObjectNode body, Predicate<String> accepted) {
         ObjectNode copy = body.deepCopy();
-        List<ObjectNode> images = remoteImages(copy);
+        List<ObjectNode> images = remoteImages(copy, accepted);
         Map<String, Future<String>> fetches = new LinkedHashMap<>();
         for (ObjectNode image : images) {
             fetches.computeIfAbsent(image.path("url").asText(), this::fetch);
@@ -177,6 +178,11 @@ final class ImageFetcher {
                 return;
             }
             String type = response.getHeader("content-type");
+            if (type != null && !type.startsWith("image/")) {
+                response.end();
+                result.fail(error("the URL " + url + " is not an image: its content type is " + type));
+                return;
+            }
             Buffer bytes = Buffer.buffer();
             response.handler(chunk -> {
                 if (bytes.length() + chunk.length() > settings.maxBytes()) {

@@ -45,6 +45,11 @@ public final class GeminiAdapter implements ProviderAdapter {
     }
 
     @Override
+    public boolean acceptsImageUrl(String url) {
+        return GeminiRequests.fetchable(url, GeminiRequests.Service.GEMINI_API);
+    }
+
+    @Override
     public boolean supportsEmbeddings() {
         return true;
     }

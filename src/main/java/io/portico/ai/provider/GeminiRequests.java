@@ -194,7 +194,7 @@ public final class GeminiRequests {
         return part;
     }
 
-    private static boolean fetchable(String url, Service service) {
+    static boolean fetchable(String url, Service service) {
         if (service == Service.VERTEX) {
             return url.startsWith("gs://") || url.startsWith("https://");
         }

@@ -43,7 +43,7 @@ public final class OpenAiAdapter implements ProviderAdapter {
     }
 
     @Override
-    public boolean acceptsImageUrls() {
+    public boolean acceptsImageUrl(String url) {
         return dialect.imageUrls();
     }
 

@@ -25,10 +25,10 @@ public interface ProviderAdapter {
     }
 
     /**
-     * True when the provider fetches images given by http or https URL itself. When false, Portico fetches them
-     * and sends them inline as data URIs before calling {@link #chat}.
+     * True when the provider fetches the image at the http or https {@code url} itself. For other URLs Portico
+     * fetches the image and sends it inline as a data URI before calling {@link #chat}.
      */
-    default boolean acceptsImageUrls() {
+    default boolean acceptsImageUrl(String url) {
         return true;
     }
 
