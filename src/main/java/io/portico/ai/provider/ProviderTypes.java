@@ -28,6 +28,12 @@ public final class ProviderTypes {
         register("azure-openai", "Azure OpenAI", null, true, context -> azure);
         AnthropicAdapter anthropic = new AnthropicAdapter();
         register("anthropic", "Anthropic", "https://api.anthropic.com/v1", true, context -> anthropic);
+        CohereAdapter cohere = new CohereAdapter();
+        register("cohere", "Cohere", "https://api.cohere.com/v2", true, context -> cohere);
+        MistralAdapter mistral = new MistralAdapter();
+        register("mistral", "Mistral AI", "https://api.mistral.ai/v1", true, context -> mistral);
+        OllamaAdapter ollama = new OllamaAdapter();
+        register("ollama", "Ollama", "http://127.0.0.1:11434", false, context -> ollama);
 
         compatible("deepseek", "DeepSeek", "https://api.deepseek.com/v1", true);
         compatible("groq", "Groq", "https://api.groq.com/openai/v1", true);
