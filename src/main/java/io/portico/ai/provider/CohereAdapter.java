@@ -73,6 +73,7 @@ public final class CohereAdapter implements ProviderAdapter {
         if (text.length() == 0) {
             text.append(source.path("tool_plan").asText(""));
         }
+
         ArrayNode toolCalls = toolCalls(source.path("tool_calls"));
         ObjectNode message = NODES.objectNode().put("role", "assistant");
         if (text.length() > 0 || toolCalls.isEmpty()) {
@@ -86,6 +87,7 @@ public final class CohereAdapter implements ProviderAdapter {
         if (!toolCalls.isEmpty()) {
             message.set("tool_calls", toolCalls);
         }
+
         ObjectNode response = NODES.objectNode()
                 .put("id", body.path("id").asText("cohere"))
                 .put("object", "chat.completion")
@@ -256,7 +258,8 @@ public final class CohereAdapter implements ProviderAdapter {
             String reason = Wire.text(delta, "finish_reason");
             String error = Wire.text(delta, "error");
             if (error != null || "ERROR".equals(reason)) {
-                sink.fail(AiError.of(500, "provider: " + (error == null ? "the generation failed" : error)));
+                String message = error == null ? "generation failed with finish reason ERROR" : error;
+                sink.fail(AiError.of(500, "provider: " + message));
                 return;
             }
             ensureStarted(sink);

@@ -69,7 +69,7 @@ final class CohereRequests {
         return message;
     }
 
-    /** An image part: data URIs keep their bytes under their detected type, https URLs pass as they are. */
+    /** Builds an image part: data URIs keep their bytes under their detected type, https URLs pass as they are. */
     private static ObjectNode image(JsonNode imageUrl) {
         String url = imageUrl.path("url").asText();
         Images.DataUri data = Images.parseDataUri(url);
@@ -82,7 +82,7 @@ final class CohereRequests {
         return part;
     }
 
-    /** An assistant turn; text beside tool calls becomes the tool plan, which is where Cohere writes it. */
+    /** Builds an assistant turn. Text beside tool calls becomes the tool plan, which is where Cohere writes it. */
     private static ObjectNode assistant(JsonNode message) {
         ObjectNode assistant = NODES.objectNode().put("role", "assistant");
         String text = MessageText.join(message.get("content"));
@@ -214,7 +214,7 @@ final class CohereRequests {
 
     /**
      * Translates an OpenAI embeddings request. The input type is the request's own {@code input_type} when it
-     * carries one, {@code search_document} otherwise; Portico always asks for float embeddings.
+     * carries one, {@code search_document} otherwise. Portico always requests float embeddings.
      */
     static ObjectNode embed(ObjectNode openAi, CallTarget target) {
         ObjectNode body = NODES.objectNode();

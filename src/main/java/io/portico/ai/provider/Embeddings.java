@@ -64,7 +64,7 @@ final class Embeddings {
         return list;
     }
 
-    /** True when an OpenAI embeddings request asks for base64 vectors. */
+    /** Returns true when an OpenAI embeddings request sets {@code encoding_format: base64}. */
     static boolean wantsBase64(JsonNode request) {
         return "base64".equals(Wire.text(request, "encoding_format"));
     }

@@ -21,9 +21,9 @@ import io.vertx.core.buffer.Buffer;
  * rejects fields it does not know, so requests are rebuilt from the fields it accepts.
  *
  * <p>Request rules: {@code developer} messages become {@code system} messages; image parts keep their URL, data
- * URIs under the media type their bytes show. Tool call ids that are not 9 letters or digits, which is all Mistral
- * accepts, are replaced by a 9-character digest of the id, in the assistant's tool calls and in the tool results
- * alike, so every turn of a conversation maps an id the same way. {@code max_tokens} or
+ * URIs under the media type their bytes show. Mistral accepts only tool call ids of 9 letters or digits. Any
+ * other id is replaced by a 9-character digest of it, in the assistant's tool calls and in the tool results alike,
+ * so every turn of a conversation maps an id the same way. {@code max_tokens} or
  * {@code max_completion_tokens} becomes {@code max_tokens}; {@code seed} becomes {@code random_seed};
  * {@code tool_choice} {@code required} becomes {@code any}. Kept as they are: {@code temperature}, {@code top_p},
  * {@code stop}, {@code response_format} (text, JSON mode and JSON schema), {@code tools}, {@code n}, the
@@ -173,7 +173,7 @@ public final class MistralAdapter implements ProviderAdapter {
             String reason = Wire.text(object, "finish_reason");
             if ("error".equals(reason)) {
                 failed = true;
-                sink.fail(AiError.of(500, "provider: the generation failed"));
+                sink.fail(AiError.of(500, "provider: generation failed with finish reason error"));
                 return;
             }
             if (reason != null) {

@@ -75,6 +75,7 @@ public final class OllamaAdapter implements ProviderAdapter {
                     .put("type", "function");
             toolCall.putObject("function").put("name", name).put("arguments", arguments);
         }
+
         ObjectNode message = NODES.objectNode().put("role", "assistant");
         String content = source.path("content").asText("");
         if (!content.isEmpty() || toolCalls.isEmpty()) {
@@ -89,6 +90,7 @@ public final class OllamaAdapter implements ProviderAdapter {
         if (!toolCalls.isEmpty()) {
             message.set("tool_calls", toolCalls);
         }
+
         ObjectNode response = NODES.objectNode()
                 .put("id", "chatcmpl-ollama")
                 .put("object", "chat.completion")
@@ -105,7 +107,7 @@ public final class OllamaAdapter implements ProviderAdapter {
         return new Usage(Wire.number(body, "prompt_eval_count"), Wire.number(body, "eval_count"), 0, 0, 0, false);
     }
 
-    /** The arguments as JSON text: Ollama sends an object; an absent or empty one becomes {@code "{}"}. */
+    /** Returns the arguments as JSON text. Ollama sends an object, and an absent or empty one becomes {@code "{}"}. */
     private static String arguments(JsonNode arguments) {
         if (arguments == null || arguments.isNull() || arguments.isEmpty() && !arguments.isTextual()) {
             return "{}";
@@ -114,7 +116,7 @@ public final class OllamaAdapter implements ProviderAdapter {
         return text.isBlank() ? "{}" : text;
     }
 
-    /** The call's own id when a newer Ollama sends one, else a digest that is stable for the same response. */
+    /** Returns the call's own id when a newer Ollama sends one, else a digest that is stable for one response. */
     private static String callId(JsonNode call, String createdAt, int position, String name, String arguments) {
         String id = Wire.text(call, "id");
         if (id != null && !id.isEmpty()) {

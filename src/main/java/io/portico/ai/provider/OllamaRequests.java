@@ -63,7 +63,7 @@ final class OllamaRequests {
         };
     }
 
-    /** A user message: text parts join into {@code content}, data URI images become base64 {@code images}. */
+    /** Builds a user message: text parts join into {@code content}, data URI images become base64 {@code images}. */
     private static ObjectNode user(JsonNode content) {
         ObjectNode user = NODES.objectNode().put("role", "user").put("content", MessageText.join(content));
         if (content == null || !content.isArray()) {

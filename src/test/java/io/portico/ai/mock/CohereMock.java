@@ -22,9 +22,9 @@ import java.util.Set;
  *
  * <p>Validation: {@code model} and a non-empty {@code messages} are required; roles must be system, user,
  * assistant or tool; a tool message needs {@code tool_call_id}; {@code tool_choice} must be {@code REQUIRED} or
- * {@code NONE}; {@code /embed} needs {@code input_type} and {@code texts}. NOTE: fields outside the documented
- * request body are rejected here so that tests catch OpenAI fields sent by mistake; the real API's handling of
- * unknown fields was not checked.
+ * {@code NONE}; {@code /embed} needs {@code input_type} and {@code texts}. NOTE: this mock rejects fields outside
+ * the documented request body, so that tests catch OpenAI fields sent by mistake. Whether the real API rejects
+ * them was not checked.
  *
  * <p>Answers: with tools and no tool result yet, a tool plan and two tool calls, {@code get_weather} with
  * {@code {"city":"Paris"}} and {@code get_time} without arguments; after a tool result, "It is sunny in Paris.";
@@ -46,7 +46,7 @@ public final class CohereMock extends MockServer {
         this.key = key;
     }
 
-    /** The base URL a provider of type cohere is configured with. */
+    /** Returns the base URL a provider of type cohere is configured with. */
     public String baseUrl() {
         return url() + "/v2";
     }

@@ -48,7 +48,7 @@ public final class MistralMock extends MockServer {
         this.key = key;
     }
 
-    /** The base URL a provider of type mistral is configured with. */
+    /** Returns the base URL a provider of type mistral is configured with. */
     public String baseUrl() {
         return url() + "/v1";
     }

@@ -16,7 +16,7 @@ import java.util.List;
  * {@code POST /api/embed} returning {@code embeddings}. Errors have the shape {@code {"error":"..."}}.
  *
  * <p>Ollama has no keys. When this mock is given one it plays an authenticating proxy in front of Ollama and
- * answers 401 to requests without {@code Authorization: Bearer KEY}.
+ * responds with 401 to requests without {@code Authorization: Bearer KEY}.
  *
  * <p>Validation: a model named {@code missing...} is not found (404); images must be plain base64, so a
  * {@code data:} prefix is rejected with 400; tool call arguments must be a JSON object.
@@ -29,12 +29,12 @@ public final class OllamaMock extends MockServer {
 
     private final String key;
 
-    /** A mock without a key, as Ollama itself runs, or behind a proxy that requires {@code key}. */
+    /** Creates a mock without a key, as Ollama itself runs, or behind a proxy that requires {@code key}. */
     public OllamaMock(String key) {
         this.key = key;
     }
 
-    /** The base URL a provider of type ollama is configured with. */
+    /** Returns the base URL a provider of type ollama is configured with. */
     public String baseUrl() {
         return url();
     }
@@ -129,7 +129,7 @@ public final class OllamaMock extends MockServer {
         return line.put("done", done);
     }
 
-    /** The single response of a request with {@code stream: false}: the lines' content in one message. */
+    /** Merges the lines into the single response of a request with {@code stream: false}. */
     private static ObjectNode merge(List<ObjectNode> lines) {
         ObjectNode last = lines.get(lines.size() - 1).deepCopy();
         ObjectNode message = message("");

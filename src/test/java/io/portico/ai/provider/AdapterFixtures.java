@@ -49,7 +49,7 @@ final class AdapterFixtures {
         }
     }
 
-    /** A target of provider {@code type} at {@code baseUrl} with one key, or none when {@code key} is null. */
+    /** Returns a target of provider {@code type} at {@code baseUrl} with one key, or none when {@code key} is null. */
     static CallTarget target(String type, String baseUrl, String model, String key) {
         return target(type, baseUrl, model, key, Map.of());
     }
@@ -61,7 +61,7 @@ final class AdapterFixtures {
         return new CallTarget(spec, baseUrl, model, key, null);
     }
 
-    /** A chat request in internal form, as an OpenAI client sent it. */
+    /** Returns a chat request in internal form, as an OpenAI client sent it. */
     static ChatRequest chat(ObjectNode body) {
         return new ChatRequest(body, body, Protocol.OPENAI, body.path("model").asText("test-model"),
                 body.path("stream").asBoolean(false), true);
@@ -99,19 +99,19 @@ final class AdapterFixtures {
             this.error = error;
         }
 
-        /** The deltas of every chunk, in order. */
+        /** Returns the deltas of every chunk, in order. */
         synchronized List<JsonNode> deltas() {
             return chunks.stream().map(chunk -> chunk.path("choices").path(0).path("delta")).toList();
         }
 
-        /** The concatenated text content of every chunk. */
+        /** Returns the concatenated text content of every chunk. */
         synchronized String text() {
             StringBuilder text = new StringBuilder();
             deltas().forEach(delta -> text.append(delta.path("content").asText("")));
             return text.toString();
         }
 
-        /** The concatenated argument fragments of the tool call at {@code index}. */
+        /** Returns the concatenated argument fragments of the tool call at {@code index}. */
         synchronized String arguments(int index) {
             StringBuilder arguments = new StringBuilder();
             for (JsonNode delta : deltas()) {
@@ -124,7 +124,7 @@ final class AdapterFixtures {
             return arguments.toString();
         }
 
-        /** The finish reason of the last chunk that has one, or null. */
+        /** Returns the finish reason of the last chunk that has one, or null. */
         synchronized String finishReason() {
             String reason = null;
             for (JsonNode chunk : chunks) {
