@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.portico.ai.frontend.AiException;
 import io.portico.ai.spi.AiError;
+import io.portico.ai.spi.AiException;
 import io.portico.ai.spi.CallTarget;
 
 /**

@@ -9,8 +9,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.portico.ai.frontend.AiException;
 import io.portico.ai.spi.AiError;
+import io.portico.ai.spi.AiException;
 import io.portico.ai.spi.CallTarget;
 import io.portico.ai.spi.ProviderCall;
 import io.portico.ai.spi.StreamFrame;

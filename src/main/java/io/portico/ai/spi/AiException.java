@@ -1,10 +1,11 @@
-package io.portico.ai.frontend;
+package io.portico.ai.spi;
 
 import static java.util.Objects.requireNonNull;
 
-import io.portico.ai.spi.AiError;
-
-/** Ends an AI request with an error the client receives in its protocol's shape. */
+/**
+ * Ends an AI request with an error the client receives in its protocol's shape. Adapters throw it to reject a
+ * request they cannot translate, such as an image URL for a provider that takes only inline images.
+ */
 public final class AiException extends RuntimeException {
 
     private final transient AiError error;
