@@ -23,7 +23,8 @@ import io.vertx.core.buffer.Buffer;
  * Cohere's v2 API: {@code POST /chat} and {@code POST /embed}, with {@code Authorization: Bearer KEY}.
  *
  * <p>Request rules: system and developer messages stay system messages, with array content joined into text;
- * user image parts keep their URL, data URIs under the media type their bytes show; text an assistant wrote beside
+ * user images go as data URIs under the media type their bytes show, because Cohere's documentation shows only
+ * inline images, so Portico fetches image URLs first (see {@link #acceptsImageUrls}); text an assistant wrote beside
  * tool calls becomes its {@code tool_plan}; tool results stay one {@code tool} message per call, matched by
  * {@code tool_call_id}. {@code max_tokens} or {@code max_completion_tokens} becomes {@code max_tokens}, sent only
  * when given because Cohere defaults to the model's maximum. {@code top_p} becomes {@code p}, {@code top_k}
@@ -49,6 +50,12 @@ public final class CohereAdapter implements ProviderAdapter {
     @Override
     public Framing framing() {
         return Framing.SSE;
+    }
+
+    /** Returns false: Cohere documents only inline images, so Portico fetches image URLs and sends the bytes. */
+    @Override
+    public boolean acceptsImageUrls() {
+        return false;
     }
 
     @Override

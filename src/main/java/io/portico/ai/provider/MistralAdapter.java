@@ -42,8 +42,8 @@ public final class MistralAdapter implements ProviderAdapter {
     private static final String[] KEPT_FIELDS = {"temperature", "top_p", "stop", "response_format", "n",
         "presence_penalty", "frequency_penalty", "parallel_tool_calls", "prediction", "safe_prompt", "prompt_mode"};
 
-    private final OpenAiAdapter openAi =
-            new OpenAiAdapter(new OpenAiDialect(OpenAiDialect.Auth.BEARER, "max_tokens", false, false, true, false));
+    private final OpenAiAdapter openAi = new OpenAiAdapter(
+            new OpenAiDialect(OpenAiDialect.Auth.BEARER, "max_tokens", false, false, true, false, true));
 
     @Override
     public Framing framing() {

@@ -29,7 +29,8 @@ import java.util.HexFormat;
  *
  * <p>Request rules: {@code stream} is always sent, because Ollama streams when it is absent. System and developer
  * messages become {@code system} messages and array content is joined into text. Images must be data URIs, whose
- * base64 payload goes into the message's {@code images}; an image URL is rejected with 400 "this provider accepts
+ * base64 payload goes into the message's {@code images}. Portico fetches image URLs before the adapter runs (see
+ * {@link #acceptsImageUrls}), and an image URL that still reaches it is rejected with 400 "this provider accepts
  * only inline images". Assistant tool calls carry their arguments as a JSON object and reasoning as
  * {@code thinking}; a tool result carries the {@code tool_name} of the call its {@code tool_call_id} names, since
  * Ollama matches results by name. {@code response_format} {@code json_object} becomes {@code format: "json"},
@@ -53,6 +54,12 @@ public final class OllamaAdapter implements ProviderAdapter {
     @Override
     public Framing framing() {
         return Framing.JSON_LINES;
+    }
+
+    /** Returns false: Ollama takes only base64 images, so Portico fetches image URLs and sends the bytes. */
+    @Override
+    public boolean acceptsImageUrls() {
+        return false;
     }
 
     @Override

@@ -24,6 +24,14 @@ public interface ProviderAdapter {
         return null;
     }
 
+    /**
+     * True when the provider fetches images given by http or https URL itself. When false, Portico fetches them
+     * and sends them inline as data URIs before calling {@link #chat}.
+     */
+    default boolean acceptsImageUrls() {
+        return true;
+    }
+
     /** Builds the call for a chat request. */
     ProviderCall chat(ChatRequest request, CallTarget target);
 
