@@ -63,6 +63,8 @@ public final class AiGateway {
         this.adapters = AiRuntime.adapterCache(new AdapterContext(vertx, client, catalog));
         this.backend = new AiBackend(this);
         this.images = new ImageFetcher(vertx, client, images);
+        // Loading the tokenizer's vocabulary takes a moment; doing it now keeps it off the first request.
+        vertx.executeBlocking(() -> TokenCounter.count("warm-up"));
     }
 
     /** Switches to the providers and virtual models of {@code snapshot}. */

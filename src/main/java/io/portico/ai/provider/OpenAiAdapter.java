@@ -84,7 +84,8 @@ public final class OpenAiAdapter implements ProviderAdapter {
 
     @Override
     public ObjectNode chatResponse(JsonNode body, ChatRequest request, CallTarget target) {
-        ObjectNode response = body.deepCopy();
+        // The body was parsed for this response alone, so it is changed in place.
+        ObjectNode response = (ObjectNode) body;
         JsonNode usage = OpenAiUsage.find(response);
         if (usage != null && response.get("usage") != usage) {
             response.set("usage", usage.deepCopy());
