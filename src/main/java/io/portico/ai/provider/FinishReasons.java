@@ -50,4 +50,39 @@ public final class FinishReasons {
             default -> stoppedBySequence ? "stop_sequence" : "end_turn";
         };
     }
+
+    /** Cohere v2 {@code finish_reason} to OpenAI {@code finish_reason}; {@code ERROR}, {@code TIMEOUT} give stop. */
+    public static String fromCohere(String finishReason) {
+        if (finishReason == null) {
+            return "stop";
+        }
+        return switch (finishReason) {
+            case "TOOL_CALL" -> "tool_calls";
+            case "MAX_TOKENS" -> "length";
+            default -> "stop";
+        };
+    }
+
+    /** Mistral {@code finish_reason} to OpenAI {@code finish_reason}; {@code model_length} is a length stop too. */
+    public static String fromMistral(String finishReason) {
+        if (finishReason == null) {
+            return "stop";
+        }
+        return switch (finishReason) {
+            case "tool_calls" -> "tool_calls";
+            case "length", "model_length" -> "length";
+            default -> "stop";
+        };
+    }
+
+    /**
+     * Ollama {@code done_reason} to OpenAI {@code finish_reason}. Ollama reports {@code stop} for tool calls too, so
+     * a response that carries tool calls finishes with {@code tool_calls}.
+     */
+    public static String fromOllama(String doneReason, boolean toolCalls) {
+        if (toolCalls) {
+            return "tool_calls";
+        }
+        return "length".equals(doneReason) ? "length" : "stop";
+    }
 }

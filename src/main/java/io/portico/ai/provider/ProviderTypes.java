@@ -34,6 +34,12 @@ public final class ProviderTypes {
         // The default is the global endpoint; VertexAdapter uses the regional one for any other region.
         register("vertex", "Google Vertex AI", VertexAdapter.defaultBaseUrl("global"), false, VertexAdapter::new,
                 ProviderTypes::validateVertex);
+        CohereAdapter cohere = new CohereAdapter();
+        register("cohere", "Cohere", "https://api.cohere.com/v2", true, context -> cohere);
+        MistralAdapter mistral = new MistralAdapter();
+        register("mistral", "Mistral AI", "https://api.mistral.ai/v1", true, context -> mistral);
+        OllamaAdapter ollama = new OllamaAdapter();
+        register("ollama", "Ollama", "http://127.0.0.1:11434", false, context -> ollama);
 
         compatible("deepseek", "DeepSeek", "https://api.deepseek.com/v1", true);
         compatible("groq", "Groq", "https://api.groq.com/openai/v1", true);
