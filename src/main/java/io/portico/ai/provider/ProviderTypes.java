@@ -28,6 +28,9 @@ public final class ProviderTypes {
         register("azure-openai", "Azure OpenAI", null, true, context -> azure);
         AnthropicAdapter anthropic = new AnthropicAdapter();
         register("anthropic", "Anthropic", "https://api.anthropic.com/v1", true, context -> anthropic);
+        BedrockAdapter bedrock = new BedrockAdapter();
+        register("bedrock", "Amazon Bedrock", BedrockAdapter.DEFAULT_BASE_URL, false, context -> bedrock,
+                BedrockAdapter::validate);
 
         compatible("deepseek", "DeepSeek", "https://api.deepseek.com/v1", true);
         compatible("groq", "Groq", "https://api.groq.com/openai/v1", true);
