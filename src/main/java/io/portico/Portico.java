@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.portico.admin.AdminServer;
 import io.portico.admin.AdminToken;
 import io.portico.admin.SnapshotSource;
+import io.portico.ai.catalog.ModelCatalog;
 import io.portico.config.ConfigSnapshot;
 import io.portico.config.ValidationException;
 import io.portico.gateway.GatewayServer;
@@ -18,6 +19,7 @@ import io.portico.store.StoreWatcher;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -51,7 +53,9 @@ public final class Portico {
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops).setPreferNativeTransport(true));
         this.upstreams = new Upstreams(vertx);
         this.tls = new ServerTls(vertx, node.https());
-        this.gateway = new GatewayServer(vertx, node, upstreams, tls, PolicyRegistry.load(), eventLoops);
+        ModelCatalog catalog = node.ai().catalog() == null ? ModelCatalog.builtIn()
+                : ModelCatalog.load(Path.of(node.ai().catalog()));
+        this.gateway = new GatewayServer(vertx, node, upstreams, tls, PolicyRegistry.load(), catalog, eventLoops);
         this.watcher = new StoreWatcher(vertx, store, node.store().pollInterval(), this::apply);
         String token = AdminToken.resolve(node.admin(), node.dataPath(), env, System.out);
         SnapshotSource snapshots = new SnapshotSource() {

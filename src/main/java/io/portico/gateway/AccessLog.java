@@ -3,6 +3,7 @@ package io.portico.gateway;
 import io.portico.pipeline.RequestContext;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,6 +59,10 @@ final class AccessLog {
         }
         if (ctx.failure() != null) {
             line.append(" problem=").append(ctx.failure().name().toLowerCase(java.util.Locale.ROOT));
+        }
+        List<String> fields = ctx.logFields();
+        for (int i = 0; i + 1 < fields.size(); i += 2) {
+            line.append(' ').append(fields.get(i)).append('=').append(quote(fields.get(i + 1)));
         }
         if (!completed) {
             line.append(" aborted=true");

@@ -39,17 +39,17 @@ final class GatewayRuntime {
     }
 
     /**
-     * Compiles {@code snapshot}.
+     * Compiles {@code snapshot}: REST routes end in {@code proxy}, AI routes in {@code ai}.
      *
      * @throws io.portico.config.ValidationException when a route names an unknown policy type or an invalid
      *     policy configuration
      */
-    static GatewayRuntime build(ConfigSnapshot snapshot, Backend proxy, PolicyRegistry registry) {
+    static GatewayRuntime build(ConfigSnapshot snapshot, Backend proxy, Backend ai, PolicyRegistry registry) {
         Errors errors = new Errors();
         Map<String, GatewayRoute> routes = new HashMap<>();
         for (RouteSpec route : snapshot.routes().values()) {
             List<Policy> policies = policies(route, registry, errors.at("routes/" + route.name()));
-            routes.put(route.name(), new GatewayRoute(route, policies, proxy));
+            routes.put(route.name(), new GatewayRoute(route, policies, route.ai() == null ? proxy : ai));
         }
         errors.throwIfAny();
         return new GatewayRuntime(snapshot.version(), Router.compile(snapshot.routes().values()), Map.copyOf(routes));

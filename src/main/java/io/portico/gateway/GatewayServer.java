@@ -2,6 +2,8 @@ package io.portico.gateway;
 
 import static java.util.Objects.requireNonNull;
 
+import io.portico.ai.AiGateway;
+import io.portico.ai.catalog.ModelCatalog;
 import io.portico.config.ConfigSnapshot;
 import io.portico.gateway.proxy.ProxyBackend;
 import io.portico.gateway.proxy.ProxySettings;
@@ -42,6 +44,7 @@ public final class GatewayServer {
     private final PolicyRegistry policies;
     private final GatewayHandler handler;
     private final ProxyBackend proxy;
+    private final AiGateway ai;
     private final int instances;
     private final List<HttpServer> httpServers = new CopyOnWriteArrayList<>();
     private final List<HttpServer> httpsServers = new CopyOnWriteArrayList<>();
@@ -51,7 +54,7 @@ public final class GatewayServer {
     private final AtomicBoolean httpsStarted = new AtomicBoolean();
 
     public GatewayServer(Vertx vertx, NodeConfig node, Upstreams upstreams, ServerTls tls, PolicyRegistry policies,
-                         int instances) {
+                         ModelCatalog catalog, int instances) {
         this.vertx = requireNonNull(vertx, "vertx");
         this.node = requireNonNull(node, "node");
         this.upstreams = requireNonNull(upstreams, "upstreams");
@@ -61,6 +64,7 @@ public final class GatewayServer {
         this.handler = new GatewayHandler(node.requestIdHeader(), node.accessLog());
         long maxBody = node.maxBodySize() == null ? -1 : node.maxBodySize();
         this.proxy = new ProxyBackend(upstreams, new ProxySettings(node.requestIdHeader(), maxBody));
+        this.ai = new AiGateway(vertx, catalog);
         tls.onChange(options -> httpsServers.forEach(server -> server.updateSSLOptions(options)));
     }
 
@@ -71,8 +75,9 @@ public final class GatewayServer {
      * @throws io.portico.config.ValidationException when the snapshot cannot be compiled; nothing changes then
      */
     public void apply(ConfigSnapshot snapshot) {
-        GatewayRuntime runtime = GatewayRuntime.build(snapshot, proxy, policies);
+        GatewayRuntime runtime = GatewayRuntime.build(snapshot, proxy, ai.backend(), policies);
         upstreams.update(snapshot.services());
+        ai.update(snapshot);
         tls.updateStoreCertificates(snapshot.certificates().values());
         handler.runtime(runtime);
         boolean needsHttps = httpPort >= 0 && tls.hasCertificates() && node.https().port() >= 0;
@@ -180,6 +185,11 @@ public final class GatewayServer {
         }
     }
 
+    /** The AI gateway that serves AI routes. */
+    public AiGateway ai() {
+        return ai;
+    }
+
     public int httpPort() {
         return httpPort;
     }
@@ -200,6 +210,9 @@ public final class GatewayServer {
         for (HttpServer server : servers) {
             closed.add(server.shutdown(drainTimeout.toMillis(), TimeUnit.MILLISECONDS));
         }
-        return Future.join(closed).<Void>mapEmpty().onComplete(done -> tls.stop());
+        return Future.join(closed).<Void>mapEmpty().onComplete(done -> {
+            tls.stop();
+            ai.close();
+        });
     }
 }

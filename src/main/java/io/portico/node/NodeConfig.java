@@ -14,6 +14,7 @@ import java.util.List;
  * @param requestIdHeader header that carries the request id; generated when the client sent none
  * @param maxBodySize default largest request body in bytes for routes that set none; unlimited when absent
  * @param accessLog whether each request writes one access-log line
+ * @param ai settings of the AI gateway
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record NodeConfig(
@@ -25,7 +26,8 @@ public record NodeConfig(
         Duration drainTimeout,
         String requestIdHeader,
         Long maxBodySize,
-        Boolean accessLog) {
+        Boolean accessLog,
+        Ai ai) {
 
     public NodeConfig {
         http = http == null ? new Listener(null, null, null) : http;
@@ -36,11 +38,21 @@ public record NodeConfig(
         drainTimeout = drainTimeout == null ? Duration.ofSeconds(30) : drainTimeout;
         requestIdHeader = requestIdHeader == null ? "X-Request-Id" : requestIdHeader;
         accessLog = accessLog == null || accessLog;
+        ai = ai == null ? new Ai(null) : ai;
     }
 
     /** Returns the defaults: HTTP on 0.0.0.0:8080, admin on 127.0.0.1:9080, the embedded store under ./data. */
     public static NodeConfig defaults() {
-        return new NodeConfig(null, null, null, null, null, null, null, null, null);
+        return new NodeConfig(null, null, null, null, null, null, null, null, null, null);
+    }
+
+    /**
+     * Settings of the AI gateway.
+     *
+     * @param catalog a YAML or JSON model catalog file merged over the built-in one; see docs/model-catalog.md
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Ai(String catalog) {
     }
 
     public Path dataPath() {

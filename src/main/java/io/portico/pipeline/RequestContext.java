@@ -29,6 +29,7 @@ public final class RequestContext {
     private final long startNanos;
     private Map<String, Object> attributes;
     private List<Consumer<MultiMap>> responseHeaderHooks;
+    private List<String> logFields;
     private GatewayRoute route;
     private RouteMatch match;
     private String consumer;
@@ -140,6 +141,23 @@ public final class RequestContext {
             attributes = new HashMap<>();
         }
         attributes.put(key, value);
+    }
+
+    /**
+     * Adds {@code key=value} to the request's access log line. Keys are lower-case words joined by underscores;
+     * the value is quoted in the line when it needs to be.
+     */
+    public void logField(String key, String value) {
+        if (logFields == null) {
+            logFields = new ArrayList<>(8);
+        }
+        logFields.add(key);
+        logFields.add(value);
+    }
+
+    /** The fields added with {@link #logField}, as alternating keys and values; empty when none. */
+    public List<String> logFields() {
+        return logFields == null ? List.of() : logFields;
     }
 
     /** Registers a change to apply to the response headers just before they are sent to the client. */

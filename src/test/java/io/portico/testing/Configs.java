@@ -38,6 +38,46 @@ public final class Configs {
         return route;
     }
 
+    /** Adds a model provider with one key per entry of {@code keys}; returns the provider for more settings. */
+    public ObjectNode provider(String name, String type, String baseUrl, String... keys) {
+        ObjectNode provider = list("providers").addObject().put("name", name).put("type", type)
+                .put("baseUrl", baseUrl);
+        ArrayNode list = provider.putArray("keys");
+        for (String key : keys) {
+            list.addObject().put("key", key);
+        }
+        return provider;
+    }
+
+    /** Adds a virtual model served by {@code targets}, each written {@code provider/model}. */
+    public ObjectNode model(String name, String strategy, String... targets) {
+        ObjectNode model = list("models").addObject().put("name", name).put("strategy", strategy);
+        ArrayNode list = model.putArray("targets");
+        for (String target : targets) {
+            int slash = target.indexOf('/');
+            list.addObject().put("provider", target.substring(0, slash)).put("model", target.substring(slash + 1));
+        }
+        return model;
+    }
+
+    /** Adds an AI route on {@code paths} that strips them, so the endpoints live below each path. */
+    public ObjectNode aiRoute(String name, String... paths) {
+        ObjectNode route = ((ArrayNode) document.get("routes")).addObject().put("name", name);
+        ArrayNode list = route.putArray("paths");
+        for (String path : paths) {
+            list.add(path);
+        }
+        route.putObject("ai");
+        return route;
+    }
+
+    private ArrayNode list(String kind) {
+        if (!document.has(kind)) {
+            document.putArray(kind);
+        }
+        return (ArrayNode) document.get(kind);
+    }
+
     public ObjectNode build() {
         return document;
     }

@@ -1,0 +1,224 @@
+package io.portico.ai;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.ai.frontend.AiException;
+import io.portico.ai.frontend.AnthropicFrontend;
+import io.portico.ai.frontend.Frontend;
+import io.portico.ai.frontend.OpenAiFrontend;
+import io.portico.ai.provider.Wire;
+import io.portico.ai.spi.AiError;
+import io.portico.ai.spi.ChatRequest;
+import io.portico.config.RouteSpec;
+import io.portico.config.VirtualModelSpec;
+import io.portico.pipeline.Backend;
+import io.portico.pipeline.RequestContext;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The backend of AI routes. The endpoint is the forwarded path (after prefix stripping): {@code /v1/chat/completions},
+ * {@code /v1/embeddings}, {@code /v1/models}, {@code /v1/responses}, {@code /v1/messages} and
+ * {@code /v1/messages/count_tokens}, each also without the {@code /v1}. Request bodies are read whole, up to the
+ * route's {@code maxBodySize} or 32 MiB, since they are JSON documents that must be parsed before a provider is
+ * chosen.
+ */
+final class AiBackend implements Backend {
+
+    private static final long DEFAULT_MAX_BODY = 32L * 1024 * 1024;
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    private static final OpenAiFrontend OPENAI = new OpenAiFrontend();
+    private static final AnthropicFrontend ANTHROPIC = new AnthropicFrontend();
+
+    /** The operations AI routes answer. */
+    enum Endpoint { CHAT, MESSAGES, COUNT_TOKENS, EMBEDDINGS, MODELS, RESPONSES }
+
+    private final AiGateway gateway;
+
+    AiBackend(AiGateway gateway) {
+        this.gateway = gateway;
+    }
+
+    @Override
+    public void handle(RequestContext ctx) {
+        String uri = ctx.forwardedUri() == null ? ctx.path() : ctx.forwardedUri();
+        int query = uri.indexOf('?');
+        String path = query < 0 ? uri : uri.substring(0, query);
+        if (path.length() > 1 && path.endsWith("/")) {
+            path = path.substring(0, path.length() - 1);
+        }
+        if (path.startsWith("/v1/")) {
+            path = path.substring(3);
+        }
+        HttpServerRequest request = ctx.request();
+        boolean anthropicClient = request.getHeader("anthropic-version") != null;
+        Frontend errors = anthropicClient || path.startsWith("/messages") ? ANTHROPIC : OPENAI;
+        if (path.equals("/models") || path.startsWith("/models/")) {
+            if (request.method() != HttpMethod.GET) {
+                fail(ctx, errors, AiError.of(405, "use GET on " + path));
+                return;
+            }
+            models(ctx, path.equals("/models") ? null : path.substring("/models/".length()), anthropicClient);
+            return;
+        }
+        Endpoint endpoint = switch (path) {
+            case "/chat/completions" -> Endpoint.CHAT;
+            case "/messages" -> Endpoint.MESSAGES;
+            case "/messages/count_tokens" -> Endpoint.COUNT_TOKENS;
+            case "/embeddings" -> Endpoint.EMBEDDINGS;
+            case "/responses" -> Endpoint.RESPONSES;
+            default -> null;
+        };
+        if (endpoint == null) {
+            fail(ctx, errors, AiError.of(404, "unknown_url", "no AI endpoint at " + path
+                    + "; this route serves /v1/chat/completions, /v1/embeddings, /v1/models, /v1/responses,"
+                    + " /v1/messages and /v1/messages/count_tokens"));
+            return;
+        }
+        if (request.method() != HttpMethod.POST) {
+            fail(ctx, errors, AiError.of(405, "use POST on " + path));
+            return;
+        }
+        readBody(ctx, errors, body -> dispatch(ctx, endpoint, body));
+    }
+
+    private void readBody(RequestContext ctx, Frontend errors, java.util.function.Consumer<ObjectNode> next) {
+        RouteSpec route = ctx.route().spec();
+        long limit = route.maxBodySize() != null ? route.maxBodySize() : DEFAULT_MAX_BODY;
+        HttpServerRequest request = ctx.request();
+        Buffer body = Buffer.buffer();
+        boolean[] tooLarge = new boolean[1];
+        request.handler(bytes -> {
+            if (tooLarge[0]) {
+                return;
+            }
+            if (body.length() + bytes.length() > limit) {
+                tooLarge[0] = true;
+                ctx.response().putHeader("connection", "close");
+                fail(ctx, errors, AiError.of(413, "the request body is larger than " + limit + " bytes"));
+                return;
+            }
+            body.appendBuffer(bytes);
+        });
+        request.exceptionHandler(cause -> tooLarge[0] = true);
+        request.endHandler(end -> {
+            if (tooLarge[0]) {
+                return;
+            }
+            JsonNode json = Wire.parse(body);
+            if (!(json instanceof ObjectNode object)) {
+                fail(ctx, errors, AiError.of(400, "the request body must be a JSON object"));
+                return;
+            }
+            try {
+                next.accept(object);
+            } catch (AiException e) {
+                fail(ctx, errors, e.error());
+            }
+        });
+    }
+
+    private void dispatch(RequestContext ctx, Endpoint endpoint, ObjectNode body) {
+        switch (endpoint) {
+            case CHAT -> chat(ctx, OPENAI, body);
+            case MESSAGES -> chat(ctx, ANTHROPIC, body);
+            case EMBEDDINGS -> RelayExchange.embeddings(gateway, ctx, OPENAI, body, targets(ctx, OPENAI, body));
+            case RESPONSES -> RelayExchange.responses(gateway, ctx, OPENAI, body, targets(ctx, OPENAI, body));
+            case COUNT_TOKENS -> RelayExchange.countTokens(gateway, ctx, ANTHROPIC, body,
+                    targets(ctx, ANTHROPIC, body));
+            default -> throw new IllegalStateException("unexpected endpoint " + endpoint);
+        }
+    }
+
+    private void chat(RequestContext ctx, Frontend frontend, ObjectNode body) {
+        ChatRequest request = frontend.parse(body);
+        List<Target> targets = targets(ctx, frontend, body);
+        new ChatExchange(gateway, ctx, frontend, request, targets).start();
+    }
+
+    /**
+     * Resolves the body's model to targets, checking the route's allowed models.
+     *
+     * @throws AiException when the model is missing, unknown or not allowed on this route
+     */
+    private List<Target> targets(RequestContext ctx, Frontend frontend, ObjectNode body) {
+        JsonNode model = body.get("model");
+        if (model == null || !model.isTextual() || model.asText().isBlank()) {
+            throw AiException.badRequest("'model' is required and must be a string");
+        }
+        String requested = model.asText();
+        List<Target> targets = gateway.runtime().resolve(requested);
+        List<String> allowed = ctx.route().spec().ai().models();
+        if (targets.isEmpty() || !AiRuntime.allowed(allowed, requested, targets)) {
+            throw new AiException(AiError.of(404, "model_not_found", "The model '" + requested
+                    + "' does not exist or you do not have access to it."));
+        }
+        return targets;
+    }
+
+    /** Lists the models a client may ask for on this route: virtual models, then each provider's listed models. */
+    private void models(RequestContext ctx, String id, boolean anthropicClient) {
+        AiRuntime runtime = gateway.runtime();
+        List<String> allowed = ctx.route().spec().ai().models();
+        Map<String, String> models = new LinkedHashMap<>();
+        for (VirtualModelSpec model : runtime.models().values()) {
+            if (AiRuntime.allowed(allowed, model.name(), runtime.resolve(model.name()))) {
+                models.put(model.name(), "portico");
+            }
+        }
+        for (ProviderRuntime provider : runtime.providers().values()) {
+            for (String model : provider.spec().models()) {
+                String name = provider.name() + "/" + model;
+                if (AiRuntime.allowed(allowed, name, runtime.resolve(name))) {
+                    models.put(name, provider.name());
+                }
+            }
+        }
+        Frontend frontend = anthropicClient ? ANTHROPIC : OPENAI;
+        if (id != null) {
+            if (!models.containsKey(id)) {
+                fail(ctx, frontend, AiError.of(404, "model_not_found", "The model '" + id + "' does not exist"));
+                return;
+            }
+            ObjectNode one = anthropicClient ? anthropicModel(id) : openAiModel(id, models.get(id));
+            ctx.response().putHeader("content-type", "application/json").end(one.toString());
+            return;
+        }
+        ObjectNode list = NODES.objectNode();
+        ArrayNode data;
+        if (anthropicClient) {
+            data = list.putArray("data");
+            models.keySet().forEach(name -> data.add(anthropicModel(name)));
+            list.put("has_more", false);
+            list.put("first_id", models.isEmpty() ? null : models.keySet().iterator().next());
+            list.put("last_id", models.isEmpty() ? null : List.copyOf(models.keySet()).get(models.size() - 1));
+        } else {
+            list.put("object", "list");
+            data = list.putArray("data");
+            models.forEach((name, owner) -> data.add(openAiModel(name, owner)));
+        }
+        ctx.response().putHeader("content-type", "application/json").end(list.toString());
+    }
+
+    private static ObjectNode openAiModel(String id, String owner) {
+        return NODES.objectNode().put("id", id).put("object", "model").put("created", 0).put("owned_by", owner);
+    }
+
+    private static ObjectNode anthropicModel(String id) {
+        return NODES.objectNode().put("type", "model").put("id", id).put("display_name", id)
+                .put("created_at", "1970-01-01T00:00:00Z");
+    }
+
+    private static void fail(RequestContext ctx, Frontend frontend, AiError error) {
+        ctx.attribute(AiGateway.ERROR_ATTRIBUTE, error.message());
+        if (!ctx.response().headWritten()) {
+            frontend.writeError(ctx.response(), error);
+        }
+    }
+}

@@ -1,0 +1,152 @@
+package io.portico.ai;
+
+import static java.util.Objects.requireNonNull;
+
+import io.portico.ai.catalog.ModelCatalog;
+import io.portico.ai.catalog.ModelInfo;
+import io.portico.ai.provider.ProviderType;
+import io.portico.ai.spi.AdapterContext;
+import io.portico.ai.spi.ProviderAdapter;
+import io.portico.ai.spi.Usage;
+import io.portico.config.ConfigSnapshot;
+import io.portico.pipeline.Backend;
+import io.portico.pipeline.RequestContext;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * The AI gateway of one node: the providers and virtual models of the current configuration, the HTTP client that
+ * reaches providers, and the backend of AI routes. Usage of every request is recorded on the request and offered to
+ * listeners such as analytics and budgets.
+ */
+public final class AiGateway {
+
+    /** Request attribute holding the {@link UsageRecord} of an AI request. */
+    public static final String USAGE_ATTRIBUTE = "ai.usage";
+    /** Request attribute holding the message of the error an AI request ended with. */
+    public static final String ERROR_ATTRIBUTE = "ai.error";
+    /** Prefix of the response headers and trailers that report usage. */
+    public static final String HEADER_PREFIX = "x-portico-";
+
+    private final Vertx vertx;
+    private final ModelCatalog catalog;
+    private final HttpClient client;
+    private final Function<ProviderType, ProviderAdapter> adapters;
+    private final AiBackend backend;
+    private volatile AiRuntime runtime = AiRuntime.empty();
+    private volatile Consumer<UsageRecord> listener = record -> { };
+
+    public AiGateway(Vertx vertx, ModelCatalog catalog) {
+        this.vertx = requireNonNull(vertx, "vertx");
+        this.catalog = requireNonNull(catalog, "catalog");
+        HttpClientOptions options = new HttpClientOptions()
+                .setKeepAlive(true)
+                .setKeepAliveTimeout(60)
+                .setTcpNoDelay(true)
+                .setVerifyHost(true)
+                .setDecompressionSupported(true);
+        this.client = vertx.httpClientBuilder().with(options).with(new PoolOptions().setHttp1MaxSize(64)).build();
+        this.adapters = AiRuntime.adapterCache(new AdapterContext(vertx, client, catalog));
+        this.backend = new AiBackend(this);
+    }
+
+    /** Switches to the providers and virtual models of {@code snapshot}. */
+    public void update(ConfigSnapshot snapshot) {
+        runtime = AiRuntime.build(snapshot, runtime, adapters);
+    }
+
+    /** The backend of every AI route. */
+    public Backend backend() {
+        return backend;
+    }
+
+    /** Receives the usage record of every AI request that a provider served. */
+    public void onUsage(Consumer<UsageRecord> listener) {
+        this.listener = requireNonNull(listener, "listener");
+    }
+
+    public Future<Void> close() {
+        return client.close();
+    }
+
+    AiRuntime runtime() {
+        return runtime;
+    }
+
+    Vertx vertx() {
+        return vertx;
+    }
+
+    HttpClient client() {
+        return client;
+    }
+
+    ModelCatalog catalog() {
+        return catalog;
+    }
+
+    /** Records the usage of a request served by {@code target}: cost, request attribute, access log fields. */
+    UsageRecord record(RequestContext ctx, Target target, Usage usage, double latencyMillis, double firstTokenMillis) {
+        ModelInfo info = catalog.find(target.provider().type().id(), target.model()).orElse(null);
+        BigDecimal cost = info == null ? BigDecimal.ZERO
+                : catalog.cost(info, usage.inputTokens(), usage.outputTokens(),
+                        Math.min(usage.cachedInputTokens(), usage.inputTokens()));
+        UsageRecord record = new UsageRecord(target.provider().name(), target.model(), usage, latencyMillis,
+                firstTokenMillis, cost);
+        ctx.attribute(USAGE_ATTRIBUTE, record);
+        ctx.upstreamAddress(target.address());
+        ctx.logField("ai_provider", record.provider());
+        ctx.logField("ai_model", record.model());
+        ctx.logField("ai_input_tokens", Long.toString(usage.inputTokens()));
+        ctx.logField("ai_output_tokens", Long.toString(usage.outputTokens()));
+        ctx.logField("ai_cached_tokens", Long.toString(usage.cachedInputTokens()));
+        ctx.logField("ai_reasoning_tokens", Long.toString(usage.reasoningTokens()));
+        ctx.logField("ai_tokens_estimated", Boolean.toString(usage.estimated()));
+        ctx.logField("ai_ttft_ms", String.format("%.3f", firstTokenMillis));
+        ctx.logField("ai_cost_usd", plain(cost));
+        try {
+            listener.accept(record);
+        } catch (RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(AiGateway.class).warn("A usage listener failed", e);
+        }
+        return record;
+    }
+
+    /** Sets the usage headers of a response: provider and model always, counts and cost once known. */
+    void usageHeaders(RequestContext ctx, Target target, UsageRecord record) {
+        MultiMap headers = ctx.response().headers();
+        headers.set(HEADER_PREFIX + "provider", target.provider().name());
+        headers.set(HEADER_PREFIX + "model", target.model());
+        if (record != null) {
+            counts(headers, record);
+        }
+    }
+
+    /** Sends the counts and cost of a streamed response as trailers, since its headers left before they were known. */
+    void usageTrailers(RequestContext ctx, UsageRecord record) {
+        if (record != null && ctx.response().isChunked()) {
+            counts(ctx.response().trailers(), record);
+        }
+    }
+
+    private static void counts(MultiMap headers, UsageRecord record) {
+        Usage usage = record.usage();
+        headers.set(HEADER_PREFIX + "input-tokens", Long.toString(usage.inputTokens()));
+        headers.set(HEADER_PREFIX + "output-tokens", Long.toString(usage.outputTokens()));
+        headers.set(HEADER_PREFIX + "cached-tokens", Long.toString(usage.cachedInputTokens()));
+        headers.set(HEADER_PREFIX + "reasoning-tokens", Long.toString(usage.reasoningTokens()));
+        headers.set(HEADER_PREFIX + "cost-usd", plain(record.cost()));
+    }
+
+    private static String plain(BigDecimal cost) {
+        return cost.setScale(8, RoundingMode.HALF_UP).stripTrailingZeros().toPlainString();
+    }
+}

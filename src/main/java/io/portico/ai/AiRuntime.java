@@ -1,0 +1,148 @@
+package io.portico.ai;
+
+import io.portico.ai.provider.ProviderType;
+import io.portico.ai.provider.ProviderTypes;
+import io.portico.ai.spi.AdapterContext;
+import io.portico.ai.spi.ProviderAdapter;
+import io.portico.config.ConfigSnapshot;
+import io.portico.config.ProviderSpec;
+import io.portico.config.VirtualModelSpec;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
+
+/**
+ * The providers and virtual models of one configuration snapshot, and how a requested model name resolves to the
+ * provider models that may serve it. Immutable apart from the providers' statistics and key states, which carry
+ * over to the next snapshot while a provider's configuration stays the same.
+ */
+final class AiRuntime {
+
+    private final Map<String, ProviderRuntime> providers;
+    private final Map<String, VirtualModelSpec> models;
+
+    private AiRuntime(Map<String, ProviderRuntime> providers, Map<String, VirtualModelSpec> models) {
+        this.providers = providers;
+        this.models = models;
+    }
+
+    static AiRuntime empty() {
+        return new AiRuntime(Map.of(), Map.of());
+    }
+
+    /** Builds the runtime of {@code snapshot}, keeping the state of providers whose configuration is unchanged. */
+    static AiRuntime build(ConfigSnapshot snapshot, AiRuntime previous,
+                           Function<ProviderType, ProviderAdapter> adapters) {
+        Map<String, ProviderRuntime> providers = new LinkedHashMap<>();
+        for (ProviderSpec spec : snapshot.providers().values()) {
+            ProviderRuntime old = previous.providers.get(spec.name());
+            if (old != null && old.spec().equals(spec)) {
+                providers.put(spec.name(), old);
+                continue;
+            }
+            Optional<ProviderType> type = ProviderTypes.find(spec.type());
+            type.ifPresent(t -> providers.put(spec.name(), new ProviderRuntime(spec, t, adapters.apply(t))));
+        }
+        return new AiRuntime(Map.copyOf(providers), Map.copyOf(snapshot.models()));
+    }
+
+    /** Creates adapters once per provider type. */
+    static Function<ProviderType, ProviderAdapter> adapterCache(AdapterContext context) {
+        Map<String, ProviderAdapter> cache = new java.util.concurrent.ConcurrentHashMap<>();
+        return type -> cache.computeIfAbsent(type.id(), id -> type.adapter().apply(context));
+    }
+
+    Map<String, ProviderRuntime> providers() {
+        return providers;
+    }
+
+    Map<String, VirtualModelSpec> models() {
+        return models;
+    }
+
+    /**
+     * Returns the provider models that may serve {@code requested}, in the order to try them: the targets of a
+     * virtual model of that name, ordered by its strategy; else the provider and model of a {@code provider/model}
+     * name; else every provider that lists the name among its {@code models}. Empty when nothing serves it.
+     */
+    List<Target> resolve(String requested) {
+        VirtualModelSpec virtual = models.get(requested);
+        if (virtual != null) {
+            return order(virtual);
+        }
+        int slash = requested.indexOf('/');
+        if (slash > 0) {
+            ProviderRuntime provider = providers.get(requested.substring(0, slash));
+            if (provider != null && slash < requested.length() - 1) {
+                return List.of(new Target(provider, requested.substring(slash + 1), 1));
+            }
+        }
+        List<Target> targets = new ArrayList<>();
+        for (ProviderRuntime provider : providers.values()) {
+            if (provider.spec().models().contains(requested)) {
+                targets.add(new Target(provider, requested, 1));
+            }
+        }
+        return targets;
+    }
+
+    private List<Target> order(VirtualModelSpec virtual) {
+        List<Target> targets = new ArrayList<>();
+        for (VirtualModelSpec.Target target : virtual.targets()) {
+            ProviderRuntime provider = providers.get(target.provider());
+            if (provider != null) {
+                targets.add(new Target(provider, target.model(), target.weight()));
+            }
+        }
+        switch (virtual.strategy()) {
+            case "weighted" -> weightedFirst(targets);
+            case "least-latency" -> targets.sort(Comparator.comparingDouble(t -> t.stats().latencyMillis()));
+            case "least-busy" -> targets.sort(Comparator.comparingInt(t -> t.stats().inFlight()));
+            default -> {
+                // fallback: the configured order
+            }
+        }
+        return targets;
+    }
+
+    /** Moves one target, drawn by weight, to the front; the others stay in order as fallbacks. */
+    private static void weightedFirst(List<Target> targets) {
+        int total = targets.stream().mapToInt(Target::weight).sum();
+        if (total <= 0 || targets.size() < 2) {
+            return;
+        }
+        int pick = ThreadLocalRandom.current().nextInt(total);
+        for (int i = 0; i < targets.size(); i++) {
+            pick -= targets.get(i).weight();
+            if (pick < 0) {
+                targets.add(0, targets.remove(i));
+                return;
+            }
+        }
+    }
+
+    /**
+     * True when a route allowing {@code patterns} may serve {@code requested} through {@code targets}. A pattern is a
+     * virtual model name or requested name, {@code provider/model}, {@code provider/*} or {@code *}; an empty list
+     * allows everything.
+     */
+    static boolean allowed(List<String> patterns, String requested, List<Target> targets) {
+        if (patterns.isEmpty() || patterns.contains("*") || patterns.contains(requested)) {
+            return true;
+        }
+        if (targets.isEmpty()) {
+            return false;
+        }
+        for (Target target : targets) {
+            if (!patterns.contains(target.address()) && !patterns.contains(target.provider().name() + "/*")) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,503 @@
+package io.portico.ai;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.ai.catalog.ModelInfo;
+import io.portico.ai.frontend.AiException;
+import io.portico.ai.frontend.Frontend;
+import io.portico.ai.frontend.StreamWriter;
+import io.portico.ai.provider.OpenAiUsage;
+import io.portico.ai.provider.Wire;
+import io.portico.ai.spi.AiError;
+import io.portico.ai.spi.CallTarget;
+import io.portico.ai.spi.ChatRequest;
+import io.portico.ai.spi.ChunkSink;
+import io.portico.ai.spi.ProviderAdapter;
+import io.portico.ai.spi.ProviderCall;
+import io.portico.ai.spi.StreamFrame;
+import io.portico.ai.spi.StreamTranslator;
+import io.portico.ai.spi.Usage;
+import io.portico.ai.stream.FrameParser;
+import io.portico.config.ProviderSpec;
+import io.portico.pipeline.RequestContext;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.RequestOptions;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One chat request: tries its targets in order, each up to its provider's number of attempts with backoff, and
+ * relays the first success to the client in the client's protocol, streamed or not. Runs on the request's event
+ * loop.
+ *
+ * <p>A 429 cools the key down and is retried; 401 and 403 take the key out and retry with another key; 5xx,
+ * timeouts and connection failures are retried; after the last attempt the next target is tried, and 404 moves to
+ * the next target at once. Other errors go back to the client with the provider's status. Once a stream has sent
+ * its first event to the client, a failure ends it with the protocol's error event instead.
+ */
+final class ChatExchange {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ChatExchange.class);
+
+    private final AiGateway gateway;
+    private final RequestContext ctx;
+    private final Frontend frontend;
+    private final ChatRequest request;
+    private final List<Target> targets;
+    private int targetIndex;
+    private Target target;
+    private KeyPool.Key key;
+    private int attempt;
+    /** Increases with every attempt, so that callbacks of an abandoned attempt are ignored. */
+    private int generation;
+    private HttpClientRequest upstream;
+    /** True once the current attempt's response was read to its end, so its connection can be reused. */
+    private boolean responseComplete;
+    private UsageRecord lastRecord;
+    private long attemptStart;
+    private long firstTokenNanos;
+    private long firstTokenTimer = -1;
+    private long totalTimer = -1;
+    private boolean inFlight;
+    private boolean done;
+    private AiError lastError;
+    private StreamWriter writer;
+    private Usage usage = Usage.NONE;
+    private StringBuilder generated;
+
+    ChatExchange(AiGateway gateway, RequestContext ctx, Frontend frontend, ChatRequest request, List<Target> targets) {
+        this.gateway = gateway;
+        this.ctx = ctx;
+        this.frontend = frontend;
+        this.request = request;
+        this.targets = targets;
+    }
+
+    void start() {
+        ctx.response().closeHandler(closed -> clientClosed());
+        nextTarget();
+    }
+
+    private void nextTarget() {
+        if (targetIndex >= targets.size()) {
+            finishWithError(lastError != null ? lastError : AiError.of(503, "no provider could serve the request"));
+            return;
+        }
+        target = targets.get(targetIndex++);
+        attempt = 0;
+        tryTarget();
+    }
+
+    private void tryTarget() {
+        if (done) {
+            return;
+        }
+        attempt++;
+        key = target.provider().keys().next();
+        if (key == null) {
+            lastError = AiError.of(429, "rate_limited", "every key of provider '" + target.provider().name()
+                    + "' is cooling down or was refused");
+            nextTarget();
+            return;
+        }
+        ProviderRuntime provider = target.provider();
+        ModelInfo info = gateway.catalog().find(provider.type().id(), target.model()).orElse(null);
+        CallTarget callTarget = new CallTarget(provider.spec(), provider.baseUrl(), target.model(), key.secret(), info);
+        ProviderAdapter adapter = provider.adapter();
+        boolean nativeCall = adapter.nativeProtocol() == request.protocol();
+        ProviderCall call;
+        try {
+            call = nativeCall ? adapter.nativeChat(request, callTarget) : adapter.chat(request, callTarget);
+        } catch (AiException e) {
+            finishWithError(e.error());
+            return;
+        }
+        int current = ++generation;
+        adapter.authorize(call, callTarget).onComplete(authorized -> {
+            if (current != generation || done) {
+                return;
+            }
+            if (authorized.failed()) {
+                attemptFailed(AiError.of(502, "authorization with provider '" + provider.name() + "' failed: "
+                        + authorized.cause().getMessage()));
+                return;
+            }
+            send(authorized.result(), callTarget, nativeCall, current);
+        });
+    }
+
+    private void send(ProviderCall call, CallTarget callTarget, boolean nativeCall, int current) {
+        ProviderSpec.Timeouts timeouts = target.provider().spec().timeouts();
+        RequestOptions options = new RequestOptions()
+                .setMethod(call.method())
+                .setAbsoluteURI(call.url())
+                .setHeaders(call.headers())
+                .setConnectTimeout(timeouts.connect().toMillis());
+        attemptStart = System.nanoTime();
+        firstTokenNanos = 0;
+        responseComplete = false;
+        inFlight = true;
+        target.stats().started();
+        totalTimer = gateway.vertx().setTimer(timeouts.total().toMillis(), id -> timedOut(current, "the whole response",
+                timeouts.total().toMillis()));
+        if (request.stream()) {
+            firstTokenTimer = gateway.vertx().setTimer(timeouts.firstToken().toMillis(), id -> {
+                if (firstTokenNanos == 0) {
+                    timedOut(current, "the first token", timeouts.firstToken().toMillis());
+                }
+            });
+        }
+        gateway.client().request(options).onComplete(opened -> {
+            if (current != generation || done) {
+                if (opened.succeeded()) {
+                    opened.result().reset();
+                }
+                return;
+            }
+            if (opened.failed()) {
+                attemptFailed(AiError.of(502, "provider '" + target.provider().name() + "' is unreachable: "
+                        + opened.cause().getMessage()));
+                return;
+            }
+            upstream = opened.result();
+            upstream.exceptionHandler(cause -> LOG.debug("Request {} to provider {} failed: {}", ctx.requestId(),
+                    target.provider().name(), cause.getMessage()));
+            Buffer body = call.body();
+            (body == null ? upstream.send() : upstream.send(body)).onComplete(response -> {
+                if (current != generation || done) {
+                    return;
+                }
+                if (response.failed()) {
+                    attemptFailed(AiError.of(502, "provider '" + target.provider().name() + "' failed: "
+                            + response.cause().getMessage()));
+                } else {
+                    onResponse(response.result(), callTarget, nativeCall, current);
+                }
+            });
+        });
+    }
+
+    private void onResponse(HttpClientResponse response, CallTarget callTarget, boolean nativeCall, int current) {
+        int status = response.statusCode();
+        ProviderAdapter adapter = target.provider().adapter();
+        if (status < 200 || status >= 300) {
+            response.body().onComplete(body -> {
+                responseComplete = true;
+                if (current == generation && !done) {
+                    attemptFailed(adapter.error(status, response.headers(), body.succeeded() ? body.result() : null));
+                }
+            });
+            return;
+        }
+        if (request.stream()) {
+            stream(response, callTarget, nativeCall, current);
+            return;
+        }
+        response.body().onComplete(body -> {
+            responseComplete = true;
+            if (current != generation || done) {
+                return;
+            }
+            if (body.failed()) {
+                attemptFailed(AiError.of(502, "the response of provider '" + target.provider().name()
+                        + "' broke off: " + body.cause().getMessage()));
+                return;
+            }
+            complete(body.result(), callTarget, nativeCall);
+        });
+    }
+
+    private void complete(Buffer body, CallTarget callTarget, boolean nativeCall) {
+        JsonNode json = Wire.parse(body);
+        if (!(json instanceof ObjectNode object)) {
+            attemptFailed(AiError.of(502, "provider '" + target.provider().name() + "' sent a response that is not"
+                    + " a JSON object"));
+            return;
+        }
+        ProviderAdapter adapter = target.provider().adapter();
+        firstTokenNanos = System.nanoTime();
+        if (nativeCall) {
+            usage = adapter.nativeUsage(object);
+            record();
+            frontend.writeNative(ctx.response(), body);
+            return;
+        }
+        ObjectNode completion;
+        try {
+            completion = adapter.chatResponse(object, request, callTarget);
+        } catch (RuntimeException e) {
+            LOG.debug("Translating the response of provider {} failed", target.provider().name(), e);
+            attemptFailed(AiError.of(502, "the response of provider '" + target.provider().name()
+                    + "' could not be translated"));
+            return;
+        }
+        usage = OpenAiUsage.read(completion.get("usage"));
+        if (usage.totalTokens() == 0) {
+            usage = estimate(completionText(completion));
+            completion.set("usage", OpenAiUsage.write(usage));
+        }
+        record();
+        frontend.writeResponse(ctx.response(), completion, request);
+    }
+
+    private static String completionText(ObjectNode completion) {
+        JsonNode message = completion.path("choices").path(0).path("message");
+        StringBuilder text = new StringBuilder(message.path("content").asText(""));
+        for (JsonNode call : message.path("tool_calls")) {
+            text.append(call.path("function").path("arguments").asText(""));
+        }
+        return text.toString();
+    }
+
+    private void stream(HttpClientResponse response, CallTarget callTarget, boolean nativeCall, int current) {
+        ProviderAdapter adapter = target.provider().adapter();
+        FrameParser parser = FrameParser.create(adapter.framing());
+        StreamTranslator translator = nativeCall ? null : adapter.chatStream(request, callTarget);
+        Usage promptEstimate = request.protocol() == io.portico.ai.spi.Protocol.ANTHROPIC && !nativeCall
+                ? new Usage(TokenCounter.prompt(request.body()), 0, 0, 0, 0, true) : Usage.NONE;
+        writer = frontend.streamWriter(ctx.response(), request, promptEstimate);
+        generated = new StringBuilder();
+        Sink sink = new Sink(current);
+        gateway.usageHeaders(ctx, target, null);
+        response.handler(bytes -> {
+            if (current != generation || done) {
+                return;
+            }
+            parser.feed(bytes, frame -> onFrame(frame, translator, sink, current));
+            if (ctx.response().writeQueueFull()) {
+                response.pause();
+                ctx.response().drainHandler(drained -> response.resume());
+            }
+        });
+        response.exceptionHandler(cause -> {
+            if (current == generation && !done) {
+                streamFailed(AiError.of(502, "the stream of provider '" + target.provider().name()
+                        + "' broke off: " + cause.getMessage()));
+            }
+        });
+        response.endHandler(end -> {
+            responseComplete = true;
+            if (current != generation || done) {
+                return;
+            }
+            parser.end(frame -> onFrame(frame, translator, sink, current));
+            if (current != generation || done) {
+                return;
+            }
+            if (translator != null) {
+                translator.end(sink);
+            }
+            if (current != generation || done) {
+                return;
+            }
+            if (!writer.started() && translator != null) {
+                streamFailed(AiError.of(502, "the stream of provider '" + target.provider().name()
+                        + "' ended without content"));
+                return;
+            }
+            if (usage.totalTokens() == 0) {
+                usage = estimate(generated);
+            }
+            record();
+            gateway.usageTrailers(ctx, lastRecord);
+            writer.finish(usage);
+        });
+    }
+
+    private void onFrame(StreamFrame frame, StreamTranslator translator, Sink sink, int current) {
+        if (current != generation || done) {
+            return;
+        }
+        if (firstTokenNanos == 0) {
+            firstTokenNanos = System.nanoTime();
+        }
+        if (translator != null) {
+            translator.frame(frame, sink);
+            return;
+        }
+        ProviderAdapter adapter = target.provider().adapter();
+        if ("error".equals(frame.event())) {
+            streamFailed(adapter.error(500, null, Buffer.buffer(frame.data())));
+            return;
+        }
+        Usage reported = adapter.nativeStreamUsage(frame);
+        if (reported != Usage.NONE) {
+            usage = usage.merge(reported);
+        }
+        writer.nativeFrame(frame);
+    }
+
+    /** Receives translated chunks for the current attempt. */
+    private final class Sink implements ChunkSink {
+        private final int current;
+
+        Sink(int current) {
+            this.current = current;
+        }
+
+        @Override
+        public void chunk(ObjectNode chunk) {
+            if (current != generation || done) {
+                return;
+            }
+            JsonNode delta = chunk.path("choices").path(0).path("delta");
+            generated.append(delta.path("content").asText(""));
+            for (JsonNode call : delta.path("tool_calls")) {
+                generated.append(call.path("function").path("arguments").asText(""));
+            }
+            writer.chunk(chunk);
+        }
+
+        @Override
+        public void usage(Usage reported) {
+            if (current == generation && !done) {
+                usage = usage.merge(reported);
+                writer.usage(reported);
+            }
+        }
+
+        @Override
+        public void fail(AiError error) {
+            if (current == generation && !done) {
+                streamFailed(error);
+            }
+        }
+    }
+
+    private void streamFailed(AiError error) {
+        if (writer != null && writer.started()) {
+            if (usage.totalTokens() == 0 && generated != null) {
+                usage = estimate(generated);
+            }
+            record();
+            ctx.attribute(AiGateway.ERROR_ATTRIBUTE, error.message());
+            done = true;
+            cancelAttempt();
+            writer.abort(error);
+            return;
+        }
+        attemptFailed(error);
+    }
+
+    private void timedOut(int current, String what, long millis) {
+        if (current != generation || done) {
+            return;
+        }
+        AiError error = AiError.of(504, "timeout", "provider '" + target.provider().name() + "' did not send "
+                + what + " within " + millis + " ms");
+        streamFailed(error);
+    }
+
+    private void attemptFailed(AiError error) {
+        cancelAttempt();
+        lastError = error;
+        if (done) {
+            return;
+        }
+        int status = error.status();
+        KeyPool keys = target.provider().keys();
+        int attempts = target.provider().spec().retries().attempts();
+        if (status == 429) {
+            keys.coolDown(key, error.retryAfterMillis());
+        }
+        if (status == 401 || status == 403) {
+            keys.revoke(key, status);
+            if (attempt < attempts && keys.available() > 0) {
+                tryTarget();
+            } else {
+                nextTarget();
+            }
+        } else if (error.retryable()) {
+            if (attempt < attempts) {
+                long delay = backoff(error.retryAfterMillis());
+                gateway.vertx().setTimer(Math.max(1, delay), id -> tryTarget());
+            } else {
+                nextTarget();
+            }
+        } else if (status == 404) {
+            nextTarget();
+        } else {
+            finishWithError(error);
+        }
+    }
+
+    /** The wait before the next attempt: the backoff doubled per attempt, or the Retry-After, capped. */
+    private long backoff(long retryAfterMillis) {
+        ProviderSpec.Retries retries = target.provider().spec().retries();
+        long exponential = retries.backoff().toMillis() << Math.min(attempt - 1, 16);
+        long wait = Math.max(exponential, retryAfterMillis);
+        return Math.min(wait, retries.maxBackoff().toMillis());
+    }
+
+    private void cancelAttempt() {
+        generation++;
+        if (firstTokenTimer >= 0) {
+            gateway.vertx().cancelTimer(firstTokenTimer);
+            firstTokenTimer = -1;
+        }
+        if (totalTimer >= 0) {
+            gateway.vertx().cancelTimer(totalTimer);
+            totalTimer = -1;
+        }
+        if (inFlight) {
+            inFlight = false;
+            target.stats().finished();
+            if (upstream != null && !responseComplete) {
+                upstream.reset();
+            }
+        }
+        upstream = null;
+    }
+
+    private void record() {
+        double latency = (System.nanoTime() - attemptStart) / 1_000_000.0;
+        double firstToken = firstTokenNanos == 0 ? latency : (firstTokenNanos - attemptStart) / 1_000_000.0;
+        target.stats().recordLatency(latency);
+        lastRecord = gateway.record(ctx, target, usage, latency, firstToken);
+        if (!request.stream()) {
+            gateway.usageHeaders(ctx, target, lastRecord);
+        }
+        done = true;
+        if (firstTokenTimer >= 0) {
+            gateway.vertx().cancelTimer(firstTokenTimer);
+            firstTokenTimer = -1;
+        }
+        if (totalTimer >= 0) {
+            gateway.vertx().cancelTimer(totalTimer);
+            totalTimer = -1;
+        }
+        if (inFlight) {
+            inFlight = false;
+            target.stats().finished();
+        }
+    }
+
+    private Usage estimate(CharSequence output) {
+        return new Usage(TokenCounter.prompt(request.body()), TokenCounter.count(output), 0, 0, 0, true);
+    }
+
+    private void finishWithError(AiError error) {
+        if (done) {
+            return;
+        }
+        done = true;
+        cancelAttempt();
+        ctx.attribute(AiGateway.ERROR_ATTRIBUTE, error.message());
+        if (writer != null && writer.started()) {
+            writer.abort(error);
+        } else if (!ctx.response().headWritten()) {
+            frontend.writeError(ctx.response(), error);
+        }
+    }
+
+    private void clientClosed() {
+        if (done) {
+            return;
+        }
+        done = true;
+        cancelAttempt();
+    }
+}

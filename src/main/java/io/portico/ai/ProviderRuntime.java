@@ -1,0 +1,57 @@
+package io.portico.ai;
+
+import static java.util.Objects.requireNonNull;
+
+import io.portico.ai.provider.ProviderType;
+import io.portico.ai.spi.ProviderAdapter;
+import io.portico.config.ProviderSpec;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** A configured provider with its adapter, key pool and per-model statistics; kept while its spec is unchanged. */
+final class ProviderRuntime {
+
+    private final ProviderSpec spec;
+    private final ProviderType type;
+    private final ProviderAdapter adapter;
+    private final String baseUrl;
+    private final KeyPool keys;
+    private final Map<String, TargetStats> stats = new ConcurrentHashMap<>();
+
+    ProviderRuntime(ProviderSpec spec, ProviderType type, ProviderAdapter adapter) {
+        this.spec = requireNonNull(spec, "spec");
+        this.type = requireNonNull(type, "type");
+        this.adapter = requireNonNull(adapter, "adapter");
+        String base = spec.baseUrl() != null ? spec.baseUrl() : type.defaultBaseUrl();
+        this.baseUrl = base == null ? "" : base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+        this.keys = new KeyPool(spec);
+    }
+
+    String name() {
+        return spec.name();
+    }
+
+    ProviderSpec spec() {
+        return spec;
+    }
+
+    ProviderType type() {
+        return type;
+    }
+
+    ProviderAdapter adapter() {
+        return adapter;
+    }
+
+    String baseUrl() {
+        return baseUrl;
+    }
+
+    KeyPool keys() {
+        return keys;
+    }
+
+    TargetStats stats(String model) {
+        return stats.computeIfAbsent(model, m -> new TargetStats());
+    }
+}

@@ -1,0 +1,284 @@
+package io.portico.ai;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.ai.catalog.ModelInfo;
+import io.portico.ai.frontend.Frontend;
+import io.portico.ai.provider.OpenAiUsage;
+import io.portico.ai.provider.Wire;
+import io.portico.ai.spi.AiError;
+import io.portico.ai.spi.CallTarget;
+import io.portico.ai.spi.ProviderAdapter;
+import io.portico.ai.spi.ProviderCall;
+import io.portico.ai.spi.Usage;
+import io.portico.ai.stream.FrameParser;
+import io.portico.pipeline.RequestContext;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.RequestOptions;
+import java.util.List;
+import java.util.function.BiFunction;
+
+/**
+ * The simpler AI operations: embeddings, the Responses API and token counting. Each target is tried once with a key
+ * from its pool, the next one after a 429, a 5xx, a 404 or a connection failure. Responses API streams are relayed
+ * byte for byte while their usage is read on the way.
+ */
+final class RelayExchange {
+
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+    /** What to do with a successful provider response. */
+    private interface Completion {
+        void complete(RelayExchange exchange, HttpClientResponse response, CallTarget target, ProviderAdapter adapter);
+    }
+
+    private final AiGateway gateway;
+    private final RequestContext ctx;
+    private final Frontend frontend;
+    private final ObjectNode body;
+    private final List<Target> targets;
+    private final BiFunction<ProviderAdapter, CallTarget, ProviderCall> build;
+    private final Completion completion;
+    private final String operation;
+    private int index;
+    private Target target;
+    private long start;
+    private AiError lastError;
+
+    private RelayExchange(AiGateway gateway, RequestContext ctx, Frontend frontend, ObjectNode body,
+                          List<Target> targets, String operation,
+                          BiFunction<ProviderAdapter, CallTarget, ProviderCall> build, Completion completion) {
+        this.gateway = gateway;
+        this.ctx = ctx;
+        this.frontend = frontend;
+        this.body = body;
+        this.targets = targets;
+        this.operation = operation;
+        this.build = build;
+        this.completion = completion;
+    }
+
+    static void embeddings(AiGateway gateway, RequestContext ctx, Frontend frontend, ObjectNode body,
+                           List<Target> targets) {
+        new RelayExchange(gateway, ctx, frontend, body, targets, "embeddings",
+                (adapter, target) -> adapter.supportsEmbeddings() ? adapter.embeddings(body, target) : null,
+                RelayExchange::completeEmbeddings).next();
+    }
+
+    static void responses(AiGateway gateway, RequestContext ctx, Frontend frontend, ObjectNode body,
+                          List<Target> targets) {
+        new RelayExchange(gateway, ctx, frontend, body, targets, "the Responses API",
+                (adapter, target) -> adapter.responses(body, target), RelayExchange::completeResponses).next();
+    }
+
+    static void countTokens(AiGateway gateway, RequestContext ctx, Frontend frontend, ObjectNode body,
+                            List<Target> targets) {
+        for (Target target : targets) {
+            ProviderCall call = target.provider().adapter().countTokens(body, callTarget(gateway, target, null));
+            if (call != null) {
+                new RelayExchange(gateway, ctx, frontend, body, List.of(target), "token counting",
+                        (adapter, callTarget) -> adapter.countTokens(body, callTarget),
+                        RelayExchange::completeRaw).next();
+                return;
+            }
+        }
+        ObjectNode count = NODES.objectNode().put("input_tokens", TokenCounter.prompt(anthropicToOpenAi(body)));
+        ctx.response().putHeader("content-type", "application/json").end(count.toString());
+    }
+
+    private static ObjectNode anthropicToOpenAi(ObjectNode anthropic) {
+        return new io.portico.ai.frontend.AnthropicFrontend().parse(withDefaults(anthropic)).body();
+    }
+
+    private static ObjectNode withDefaults(ObjectNode anthropic) {
+        ObjectNode copy = anthropic.deepCopy();
+        if (!copy.has("max_tokens")) {
+            copy.put("max_tokens", 1);
+        }
+        return copy;
+    }
+
+    private static CallTarget callTarget(AiGateway gateway, Target target, String key) {
+        ProviderRuntime provider = target.provider();
+        ModelInfo info = gateway.catalog().find(provider.type().id(), target.model()).orElse(null);
+        return new CallTarget(provider.spec(), provider.baseUrl(), target.model(), key, info);
+    }
+
+    private void next() {
+        if (index >= targets.size()) {
+            AiError error = lastError != null ? lastError : AiError.of(503, "no provider could serve the request");
+            ctx.attribute(AiGateway.ERROR_ATTRIBUTE, error.message());
+            frontend.writeError(ctx.response(), error);
+            return;
+        }
+        target = targets.get(index++);
+        KeyPool.Key key = target.provider().keys().next();
+        if (key == null) {
+            lastError = AiError.of(429, "rate_limited", "every key of provider '" + target.provider().name()
+                    + "' is cooling down or was refused");
+            next();
+            return;
+        }
+        CallTarget callTarget = callTarget(gateway, target, key.secret());
+        ProviderAdapter adapter = target.provider().adapter();
+        ProviderCall built = build.apply(adapter, callTarget);
+        if (built == null) {
+            lastError = AiError.of(400, "unsupported", "provider '" + target.provider().name() + "' does not offer "
+                    + operation);
+            next();
+            return;
+        }
+        adapter.authorize(built, callTarget).onComplete(authorized -> {
+            if (authorized.failed()) {
+                lastError = AiError.of(502, "authorization with provider '" + target.provider().name() + "' failed");
+                next();
+                return;
+            }
+            send(authorized.result(), callTarget, adapter, key);
+        });
+    }
+
+    private void send(ProviderCall call, CallTarget callTarget, ProviderAdapter adapter, KeyPool.Key key) {
+        RequestOptions options = new RequestOptions().setMethod(call.method()).setAbsoluteURI(call.url())
+                .setHeaders(call.headers())
+                .setConnectTimeout(target.provider().spec().timeouts().connect().toMillis())
+                .setIdleTimeout(target.provider().spec().timeouts().total().toMillis());
+        start = System.nanoTime();
+        gateway.client().request(options)
+                .compose(request -> {
+                    ctx.response().closeHandler(closed -> request.reset());
+                    return call.body() == null ? request.send() : request.send(call.body());
+                })
+                .onComplete(result -> {
+                    if (result.failed()) {
+                        lastError = AiError.of(502, "provider '" + target.provider().name() + "' failed: "
+                                + result.cause().getMessage());
+                        next();
+                        return;
+                    }
+                    HttpClientResponse response = result.result();
+                    int status = response.statusCode();
+                    if (status >= 200 && status < 300) {
+                        completion.complete(this, response, callTarget, adapter);
+                        return;
+                    }
+                    response.body().onComplete(errorBody -> {
+                        AiError error = adapter.error(status, response.headers(),
+                                errorBody.succeeded() ? errorBody.result() : null);
+                        handleError(error, key);
+                    });
+                });
+    }
+
+    private void handleError(AiError error, KeyPool.Key key) {
+        lastError = error;
+        if (error.status() == 429) {
+            target.provider().keys().coolDown(key, error.retryAfterMillis());
+        } else if (error.status() == 401 || error.status() == 403) {
+            target.provider().keys().revoke(key, error.status());
+        }
+        if (error.retryable() || error.status() == 404 || error.status() == 401 || error.status() == 403) {
+            next();
+        } else {
+            ctx.attribute(AiGateway.ERROR_ATTRIBUTE, error.message());
+            frontend.writeError(ctx.response(), error);
+        }
+    }
+
+    private double elapsedMillis() {
+        return (System.nanoTime() - start) / 1_000_000.0;
+    }
+
+    private static void completeEmbeddings(RelayExchange exchange, HttpClientResponse response, CallTarget target,
+                                           ProviderAdapter adapter) {
+        response.body().onComplete(result -> {
+            JsonNode json = result.succeeded() ? Wire.parse(result.result()) : null;
+            if (json == null) {
+                exchange.lastError = AiError.of(502, "provider '" + target.provider().name()
+                        + "' sent an invalid embeddings response");
+                exchange.next();
+                return;
+            }
+            ObjectNode translated = adapter.embeddingsResponse(json, exchange.body, target);
+            Usage usage = OpenAiUsage.read(translated.get("usage"));
+            exchange.finish(usage);
+            exchange.ctx.response().putHeader("content-type", "application/json").end(Wire.json(translated));
+        });
+    }
+
+    private static void completeRaw(RelayExchange exchange, HttpClientResponse response, CallTarget target,
+                                    ProviderAdapter adapter) {
+        response.body().onComplete(result -> {
+            if (result.failed()) {
+                exchange.lastError = AiError.of(502, "the response of provider '" + target.provider().name()
+                        + "' broke off");
+                exchange.next();
+                return;
+            }
+            exchange.ctx.response().putHeader("content-type", "application/json").end(result.result());
+        });
+    }
+
+    /** Relays a Responses API response; a stream is piped as it comes, its usage read from the completed event. */
+    private static void completeResponses(RelayExchange exchange, HttpClientResponse response, CallTarget target,
+                                          ProviderAdapter adapter) {
+        String type = response.getHeader("content-type");
+        var client = exchange.ctx.response();
+        if (type == null || !type.startsWith("text/event-stream")) {
+            response.body().onComplete(result -> {
+                if (result.failed()) {
+                    exchange.lastError = AiError.of(502, "the response of provider '" + target.provider().name()
+                            + "' broke off");
+                    exchange.next();
+                    return;
+                }
+                JsonNode json = Wire.parse(result.result());
+                exchange.finish(responsesUsage(json == null ? null : json.get("usage")));
+                client.putHeader("content-type", "application/json").end(result.result());
+            });
+            return;
+        }
+        client.setChunked(true).putHeader("content-type", type).putHeader("cache-control", "no-cache");
+        exchange.gateway.usageHeaders(exchange.ctx, exchange.target, null);
+        FrameParser parser = FrameParser.create(io.portico.ai.spi.Framing.SSE);
+        Usage[] usage = {Usage.NONE};
+        response.handler(bytes -> {
+            parser.feed(bytes, frame -> {
+                if ("response.completed".equals(frame.event())) {
+                    JsonNode json = Wire.parse(frame.data());
+                    usage[0] = responsesUsage(json == null ? null : json.path("response").get("usage"));
+                }
+            });
+            client.write(bytes);
+            if (client.writeQueueFull()) {
+                response.pause();
+                client.drainHandler(drained -> response.resume());
+            }
+        });
+        response.exceptionHandler(cause -> client.reset());
+        response.endHandler(end -> {
+            UsageRecord record = exchange.finish(usage[0]);
+            exchange.gateway.usageTrailers(exchange.ctx, record);
+            client.end();
+        });
+    }
+
+    /** Reads Responses API usage: input_tokens, output_tokens and their details. */
+    private static Usage responsesUsage(JsonNode usage) {
+        if (usage == null || !usage.isObject()) {
+            return Usage.NONE;
+        }
+        return new Usage(Wire.number(usage, "input_tokens"), Wire.number(usage, "output_tokens"),
+                Wire.number(usage.get("input_tokens_details"), "cached_tokens"), 0,
+                Wire.number(usage.get("output_tokens_details"), "reasoning_tokens"), false);
+    }
+
+    private UsageRecord finish(Usage usage) {
+        double elapsed = elapsedMillis();
+        target.stats().recordLatency(elapsed);
+        UsageRecord record = gateway.record(ctx, target, usage, elapsed, elapsed);
+        gateway.usageHeaders(ctx, target, ctx.response().headWritten() ? null : record);
+        return record;
+    }
+}

@@ -1,0 +1,19 @@
+package io.portico.ai;
+
+import io.portico.ai.spi.Usage;
+import java.math.BigDecimal;
+
+/**
+ * What one AI request consumed: the provider model that served it, its tokens, its timing and its cost.
+ *
+ * @param provider the provider's configured name
+ * @param model the provider's model id
+ * @param usage the token counts
+ * @param latencyMillis from sending the request to the provider to the end of its response
+ * @param firstTokenMillis from sending the request to the first streamed event; the latency for a response that
+ *     was not streamed
+ * @param cost the cost in USD from the model catalog's prices; zero when the catalog has no price
+ */
+public record UsageRecord(String provider, String model, Usage usage, double latencyMillis,
+                          double firstTokenMillis, BigDecimal cost) {
+}

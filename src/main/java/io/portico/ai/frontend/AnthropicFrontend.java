@@ -1,0 +1,297 @@
+package io.portico.ai.frontend;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.ai.provider.FinishReasons;
+import io.portico.ai.provider.Wire;
+import io.portico.ai.spi.AiError;
+import io.portico.ai.spi.ChatRequest;
+import io.portico.ai.spi.Protocol;
+import io.portico.ai.spi.Usage;
+import io.vertx.core.http.HttpServerResponse;
+
+/**
+ * Anthropic's Messages API on the client side. Requests are converted to Portico's internal form with these
+ * rules: {@code system} becomes the first message; {@code tool_result} blocks become {@code tool} messages placed
+ * before the rest of their user turn; {@code tool_use} blocks become {@code tool_calls}; thinking blocks are kept
+ * as {@code thinking_blocks}; images become {@code image_url} parts (base64 sources as data URIs);
+ * {@code stop_sequences} becomes {@code stop}; {@code tool_choice} any becomes required and
+ * {@code disable_parallel_tool_use} becomes {@code parallel_tool_calls: false}; {@code metadata.user_id} becomes
+ * {@code user}; {@code top_k} and {@code thinking} are kept for providers that accept them.
+ */
+public final class AnthropicFrontend implements Frontend {
+
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+    @Override
+    public Protocol protocol() {
+        return Protocol.ANTHROPIC;
+    }
+
+    @Override
+    public ChatRequest parse(ObjectNode body) {
+        JsonNode model = body.get("model");
+        if (model == null || !model.isTextual() || model.asText().isBlank()) {
+            throw AiException.badRequest("model: Field required");
+        }
+        JsonNode messages = body.get("messages");
+        if (messages == null || !messages.isArray()) {
+            throw AiException.badRequest("messages: Field required");
+        }
+        JsonNode maxTokens = body.get("max_tokens");
+        if (maxTokens == null || !maxTokens.canConvertToInt() || maxTokens.asInt() < 1) {
+            throw AiException.badRequest("max_tokens: Field required and must be a positive integer");
+        }
+        boolean stream = body.path("stream").asBoolean(false);
+        return new ChatRequest(toOpenAi(body), body, Protocol.ANTHROPIC, model.asText(), stream, stream);
+    }
+
+    /** Converts an Anthropic Messages request into Portico's internal form. */
+    static ObjectNode toOpenAi(ObjectNode anthropic) {
+        ObjectNode body = NODES.objectNode();
+        body.put("model", anthropic.path("model").asText());
+        ArrayNode messages = body.putArray("messages");
+        JsonNode system = anthropic.get("system");
+        if (system != null && !system.isNull()) {
+            String text = system.isTextual() ? system.asText() : joinText(system);
+            if (!text.isEmpty()) {
+                messages.addObject().put("role", "system").put("content", text);
+            }
+        }
+        for (JsonNode message : anthropic.path("messages")) {
+            if ("assistant".equals(message.path("role").asText())) {
+                messages.add(assistant(message.get("content")));
+            } else {
+                addUser(messages, message.get("content"));
+            }
+        }
+        body.set("max_tokens", anthropic.get("max_tokens"));
+        copy(anthropic, body, "temperature");
+        copy(anthropic, body, "top_p");
+        copy(anthropic, body, "top_k");
+        copy(anthropic, body, "thinking");
+        if (anthropic.get("stop_sequences") instanceof ArrayNode stops && !stops.isEmpty()) {
+            body.set("stop", stops.deepCopy());
+        }
+        String user = Wire.text(anthropic.path("metadata"), "user_id");
+        if (user != null) {
+            body.put("user", user);
+        }
+        tools(anthropic, body);
+        if (anthropic.path("stream").asBoolean(false)) {
+            body.put("stream", true);
+            body.putObject("stream_options").put("include_usage", true);
+        }
+        return body;
+    }
+
+    private static void copy(JsonNode from, ObjectNode to, String field) {
+        JsonNode value = from.get(field);
+        if (value != null && !value.isNull()) {
+            to.set(field, value.deepCopy());
+        }
+    }
+
+    private static void tools(ObjectNode anthropic, ObjectNode body) {
+        JsonNode tools = anthropic.get("tools");
+        if (tools != null && tools.isArray() && !tools.isEmpty()) {
+            ArrayNode converted = body.putArray("tools");
+            for (JsonNode tool : tools) {
+                ObjectNode function = converted.addObject().put("type", "function").putObject("function");
+                function.put("name", tool.path("name").asText());
+                if (tool.hasNonNull("description")) {
+                    function.put("description", tool.get("description").asText());
+                }
+                JsonNode schema = tool.get("input_schema");
+                function.set("parameters", schema == null ? NODES.objectNode().put("type", "object")
+                        : schema.deepCopy());
+            }
+        }
+        JsonNode choice = anthropic.get("tool_choice");
+        if (choice == null || choice.isNull()) {
+            return;
+        }
+        switch (choice.path("type").asText()) {
+            case "any" -> body.put("tool_choice", "required");
+            case "none" -> body.put("tool_choice", "none");
+            case "tool" -> body.putObject("tool_choice").put("type", "function").putObject("function")
+                    .put("name", choice.path("name").asText());
+            default -> body.put("tool_choice", "auto");
+        }
+        if (choice.path("disable_parallel_tool_use").asBoolean(false)) {
+            body.put("parallel_tool_calls", false);
+        }
+    }
+
+    private static String joinText(JsonNode blocks) {
+        StringBuilder text = new StringBuilder();
+        for (JsonNode block : blocks) {
+            if ("text".equals(block.path("type").asText())) {
+                if (text.length() > 0) {
+                    text.append("\n\n");
+                }
+                text.append(block.path("text").asText());
+            }
+        }
+        return text.toString();
+    }
+
+    private static void addUser(ArrayNode messages, JsonNode content) {
+        if (content == null || content.isTextual()) {
+            messages.addObject().put("role", "user").put("content", content == null ? "" : content.asText());
+            return;
+        }
+        ArrayNode parts = NODES.arrayNode();
+        for (JsonNode block : content) {
+            switch (block.path("type").asText()) {
+                case "tool_result" -> messages.add(toolMessage(block));
+                case "text" -> parts.addObject().put("type", "text").put("text", block.path("text").asText());
+                case "image" -> parts.add(imagePart(block.path("source")));
+                default -> {
+                    // Documents and other blocks have no OpenAI counterpart in this translation.
+                }
+            }
+        }
+        if (!parts.isEmpty()) {
+            ObjectNode message = messages.addObject().put("role", "user");
+            if (parts.size() == 1 && "text".equals(parts.get(0).path("type").asText())) {
+                message.put("content", parts.get(0).path("text").asText());
+            } else {
+                message.set("content", parts);
+            }
+        }
+    }
+
+    private static ObjectNode imagePart(JsonNode source) {
+        String url = "base64".equals(source.path("type").asText())
+                ? "data:" + source.path("media_type").asText() + ";base64," + source.path("data").asText()
+                : source.path("url").asText();
+        ObjectNode part = NODES.objectNode().put("type", "image_url");
+        part.putObject("image_url").put("url", url);
+        return part;
+    }
+
+    private static ObjectNode toolMessage(JsonNode block) {
+        ObjectNode message = NODES.objectNode().put("role", "tool")
+                .put("tool_call_id", block.path("tool_use_id").asText());
+        JsonNode content = block.get("content");
+        String text = content == null || content.isNull() ? "" : content.isTextual() ? content.asText()
+                : joinText(content);
+        if (block.path("is_error").asBoolean(false)) {
+            text = "Error: " + text;
+        }
+        message.put("content", text);
+        return message;
+    }
+
+    private static ObjectNode assistant(JsonNode content) {
+        ObjectNode message = NODES.objectNode().put("role", "assistant");
+        if (content == null || content.isTextual()) {
+            message.put("content", content == null ? "" : content.asText());
+            return message;
+        }
+        StringBuilder text = new StringBuilder();
+        ArrayNode calls = NODES.arrayNode();
+        ArrayNode thinking = NODES.arrayNode();
+        for (JsonNode block : content) {
+            switch (block.path("type").asText()) {
+                case "text" -> text.append(block.path("text").asText());
+                case "thinking", "redacted_thinking" -> thinking.add(block.deepCopy());
+                case "tool_use" -> {
+                    ObjectNode call = calls.addObject().put("id", block.path("id").asText()).put("type", "function");
+                    JsonNode input = block.get("input");
+                    call.putObject("function").put("name", block.path("name").asText())
+                            .put("arguments", input == null || input.isNull() ? "{}" : Sse.json(input));
+                }
+                default -> {
+                    // Server tool blocks have no OpenAI counterpart.
+                }
+            }
+        }
+        if (text.length() > 0 || calls.isEmpty()) {
+            message.put("content", text.toString());
+        } else {
+            message.putNull("content");
+        }
+        if (!calls.isEmpty()) {
+            message.set("tool_calls", calls);
+        }
+        if (!thinking.isEmpty()) {
+            message.set("thinking_blocks", thinking);
+        }
+        return message;
+    }
+
+    @Override
+    public void writeResponse(HttpServerResponse response, ObjectNode completion, ChatRequest request) {
+        response.putHeader("content-type", "application/json").end(Sse.json(toAnthropic(completion, request)));
+    }
+
+    /** Converts an OpenAI {@code chat.completion} into an Anthropic message. */
+    static ObjectNode toAnthropic(ObjectNode completion, ChatRequest request) {
+        JsonNode choice = completion.path("choices").path(0);
+        JsonNode message = choice.path("message");
+        ObjectNode body = NODES.objectNode()
+                .put("id", messageId(completion.path("id").asText()))
+                .put("type", "message")
+                .put("role", "assistant")
+                .put("model", completion.path("model").asText(request.model()));
+        ArrayNode content = body.putArray("content");
+        JsonNode thinkingBlocks = message.get("thinking_blocks");
+        if (thinkingBlocks != null && thinkingBlocks.isArray() && !thinkingBlocks.isEmpty()) {
+            thinkingBlocks.forEach(block -> content.add(block.deepCopy()));
+        } else if (message.hasNonNull("reasoning_content")) {
+            content.addObject().put("type", "thinking").put("thinking", message.get("reasoning_content").asText())
+                    .put("signature", "");
+        }
+        String text = OpenAiFrontend.contentText(message.get("content"));
+        if (!text.isEmpty()) {
+            content.addObject().put("type", "text").put("text", text);
+        }
+        for (JsonNode call : message.path("tool_calls")) {
+            ObjectNode block = content.addObject().put("type", "tool_use")
+                    .put("id", call.path("id").asText())
+                    .put("name", call.path("function").path("name").asText());
+            JsonNode input = Wire.parse(call.path("function").path("arguments").asText("{}"));
+            block.set("input", input instanceof ObjectNode ? input : NODES.objectNode());
+        }
+        body.put("stop_reason", FinishReasons.toAnthropic(Wire.text(choice, "finish_reason"), false));
+        body.putNull("stop_sequence");
+        body.set("usage", usage(io.portico.ai.provider.OpenAiUsage.read(completion.get("usage"))));
+        return body;
+    }
+
+    static String messageId(String id) {
+        return id.startsWith("msg") ? id : "msg_" + id;
+    }
+
+    /** Anthropic usage: input tokens exclude those read from or written to the cache. */
+    static ObjectNode usage(Usage usage) {
+        long input = Math.max(0, usage.inputTokens() - usage.cachedInputTokens() - usage.cacheWriteTokens());
+        return NODES.objectNode()
+                .put("input_tokens", input)
+                .put("cache_creation_input_tokens", usage.cacheWriteTokens())
+                .put("cache_read_input_tokens", usage.cachedInputTokens())
+                .put("output_tokens", usage.outputTokens());
+    }
+
+    @Override
+    public StreamWriter streamWriter(HttpServerResponse response, ChatRequest request, Usage promptEstimate) {
+        return new AnthropicStreamWriter(response, request.model(), promptEstimate);
+    }
+
+    @Override
+    public void writeError(HttpServerResponse response, AiError error) {
+        response.setStatusCode(error.status()).putHeader("content-type", "application/json")
+                .end(Sse.json(errorBody(error)));
+    }
+
+    /** The Anthropic error object: {@code {"type":"error","error":{"type","message"}}}. */
+    static ObjectNode errorBody(AiError error) {
+        ObjectNode body = NODES.objectNode().put("type", "error");
+        body.putObject("error").put("type", error.anthropicType()).put("message", error.message());
+        return body;
+    }
+}

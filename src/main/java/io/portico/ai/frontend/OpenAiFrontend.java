@@ -1,0 +1,175 @@
+package io.portico.ai.frontend;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.ai.provider.OpenAiUsage;
+import io.portico.ai.provider.Wire;
+import io.portico.ai.spi.AiError;
+import io.portico.ai.spi.ChatRequest;
+import io.portico.ai.spi.Protocol;
+import io.portico.ai.spi.StreamFrame;
+import io.portico.ai.spi.Usage;
+import io.vertx.core.http.HttpServerResponse;
+
+/** OpenAI's Chat Completions API on the client side; requests are already in Portico's internal form. */
+public final class OpenAiFrontend implements Frontend {
+
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+    @Override
+    public Protocol protocol() {
+        return Protocol.OPENAI;
+    }
+
+    @Override
+    public ChatRequest parse(ObjectNode body) {
+        JsonNode model = body.get("model");
+        if (model == null || !model.isTextual() || model.asText().isBlank()) {
+            throw AiException.badRequest("'model' is required and must be a string");
+        }
+        JsonNode messages = body.get("messages");
+        if (messages == null || !messages.isArray() || messages.isEmpty()) {
+            throw AiException.badRequest("'messages' is required and must be a non-empty array");
+        }
+        for (int i = 0; i < messages.size(); i++) {
+            JsonNode role = messages.get(i).get("role");
+            if (role == null || !role.isTextual()) {
+                throw AiException.badRequest("'messages[" + i + "].role' is required");
+            }
+        }
+        JsonNode stream = body.get("stream");
+        if (stream != null && !stream.isBoolean() && !stream.isNull()) {
+            throw AiException.badRequest("'stream' must be a boolean");
+        }
+        boolean streaming = stream != null && stream.asBoolean(false);
+        boolean includeUsage = streaming && body.path("stream_options").path("include_usage").asBoolean(false);
+        return new ChatRequest(body, body, Protocol.OPENAI, model.asText(), streaming, includeUsage);
+    }
+
+    @Override
+    public void writeResponse(HttpServerResponse response, ObjectNode completion, ChatRequest request) {
+        response.putHeader("content-type", "application/json").end(Sse.json(completion));
+    }
+
+    @Override
+    public StreamWriter streamWriter(HttpServerResponse response, ChatRequest request, Usage promptEstimate) {
+        return new Writer(response, request.includeUsage());
+    }
+
+    @Override
+    public void writeError(HttpServerResponse response, AiError error) {
+        response.setStatusCode(error.status()).putHeader("content-type", "application/json")
+                .end(Sse.json(errorBody(error)));
+    }
+
+    /** The OpenAI error object: {@code {"error":{"message","type","param","code"}}}. */
+    static ObjectNode errorBody(AiError error) {
+        ObjectNode body = NODES.objectNode();
+        ObjectNode inner = body.putObject("error")
+                .put("message", error.message())
+                .put("type", error.type());
+        inner.putNull("param");
+        if (error.code() == null) {
+            inner.putNull("code");
+        } else {
+            inner.put("code", error.code());
+        }
+        return body;
+    }
+
+    /** Writes OpenAI chunks as server-sent events, then the usage chunk when asked for, then {@code [DONE]}. */
+    private static final class Writer implements StreamWriter {
+
+        private final HttpServerResponse response;
+        private final boolean includeUsage;
+        private String id = "chatcmpl-portico";
+        private String model = "";
+        private long created = System.currentTimeMillis() / 1000;
+        private boolean started;
+
+        Writer(HttpServerResponse response, boolean includeUsage) {
+            this.response = response;
+            this.includeUsage = includeUsage;
+        }
+
+        @Override
+        public boolean started() {
+            return started;
+        }
+
+        private void ensureStarted() {
+            if (!started) {
+                started = true;
+                Sse.start(response);
+            }
+        }
+
+        @Override
+        public void chunk(ObjectNode chunk) {
+            ensureStarted();
+            id = chunk.path("id").asText(id);
+            model = chunk.path("model").asText(model);
+            created = chunk.path("created").asLong(created);
+            Sse.write(response, null, chunk);
+        }
+
+        @Override
+        public void usage(Usage usage) {
+            // The exchange passes the final usage to finish.
+        }
+
+        @Override
+        public void fail(AiError error) {
+            abort(error);
+        }
+
+        @Override
+        public void nativeFrame(StreamFrame frame) {
+            ensureStarted();
+            Sse.write(response, frame.event(), frame.data());
+        }
+
+        @Override
+        public void finish(Usage usage) {
+            ensureStarted();
+            if (includeUsage) {
+                ObjectNode chunk = NODES.objectNode()
+                        .put("id", id)
+                        .put("object", "chat.completion.chunk")
+                        .put("created", created)
+                        .put("model", model);
+                chunk.putArray("choices");
+                chunk.set("usage", OpenAiUsage.write(usage));
+                Sse.write(response, null, chunk);
+            }
+            Sse.write(response, null, "[DONE]");
+            response.end();
+        }
+
+        @Override
+        public void abort(AiError error) {
+            ensureStarted();
+            Sse.write(response, null, errorBody(error));
+            response.end();
+        }
+    }
+
+    /** Returns the text of an OpenAI message's content, whether a string or a list of text parts. */
+    static String contentText(JsonNode content) {
+        if (content == null || content.isNull()) {
+            return "";
+        }
+        if (content.isTextual()) {
+            return content.asText();
+        }
+        StringBuilder text = new StringBuilder();
+        for (JsonNode part : content) {
+            String value = Wire.text(part, "text");
+            if (value != null) {
+                text.append(value);
+            }
+        }
+        return text.toString();
+    }
+}

@@ -1,0 +1,233 @@
+package io.portico.ai.mock;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A mock of OpenAI's API as its reference documents it: {@code POST /v1/chat/completions} (with server-sent event
+ * streams of {@code chat.completion.chunk} objects ending in {@code data: [DONE]}, and the usage chunk with empty
+ * {@code choices} when {@code stream_options.include_usage} is set), {@code POST /v1/embeddings} and
+ * {@code POST /v1/responses}. Keys are checked as {@code Authorization: Bearer}; errors have the shape
+ * {@code {"error":{"message","type","param","code"}}}.
+ *
+ * <p>Answers: with tools and no tool result yet, two parallel tool calls, {@code get_weather} with
+ * {@code {"city":"Paris"}} and {@code get_time} without arguments; after a tool result, "It is sunny in Paris.";
+ * with a JSON schema response format, {@code {"answer":"42"}}; otherwise "Hello from NAME".
+ */
+public final class OpenAiMock extends MockServer {
+
+    private final String name;
+    private final String key;
+
+    public OpenAiMock(String name, String key) {
+        this.name = name;
+        this.key = key;
+    }
+
+    /** The base URL a provider of type openai is configured with. */
+    public String baseUrl() {
+        return url() + "/v1";
+    }
+
+    @Override
+    protected void serve(HttpServerRequest request, JsonNode body, boolean cutStream) {
+        HttpServerResponse response = request.response().putHeader("content-type", "application/json");
+        if (!("Bearer " + key).equals(request.getHeader("authorization"))) {
+            response.setStatusCode(401).end(error("Incorrect API key provided.", "invalid_request_error",
+                    "invalid_api_key"));
+            return;
+        }
+        switch (request.path()) {
+            case "/v1/chat/completions" -> chat(response, body, cutStream);
+            case "/v1/embeddings" -> embeddings(response, body);
+            case "/v1/responses" -> responses(response, body);
+            default -> response.setStatusCode(404).end(error("Invalid URL (POST " + request.path() + ")",
+                    "invalid_request_error", null));
+        }
+    }
+
+    private void chat(HttpServerResponse response, JsonNode body, boolean cutStream) {
+        if (body == null || !body.hasNonNull("model") || !body.path("messages").isArray()) {
+            response.setStatusCode(400).end(error("you must provide a model parameter", "invalid_request_error",
+                    null));
+            return;
+        }
+        if (body.has("max_tokens") && body.has("max_completion_tokens")) {
+            response.setStatusCode(400).end(error("max_tokens and max_completion_tokens cannot both be set",
+                    "invalid_request_error", null));
+            return;
+        }
+        String model = body.get("model").asText();
+        if (model.startsWith("missing")) {
+            response.setStatusCode(404).end(error("The model `" + model + "` does not exist",
+                    "invalid_request_error", "model_not_found"));
+            return;
+        }
+        JsonNode messages = body.get("messages");
+        boolean toolResult = "tool".equals(messages.get(messages.size() - 1).path("role").asText());
+        boolean tools = body.path("tools").isArray() && !body.get("tools").isEmpty() && !toolResult;
+        String text = toolResult ? "It is sunny in Paris."
+                : "json_schema".equals(body.path("response_format").path("type").asText()) ? "{\"answer\":\"42\"}"
+                : "Hello from " + name;
+        if (body.path("stream").asBoolean(false)) {
+            boolean usage = body.path("stream_options").path("include_usage").asBoolean(false);
+            sendEvents(response, streamEvents(model, tools, text, usage), cutStream);
+            return;
+        }
+        ObjectNode completion = object().put("id", "chatcmpl-" + name).put("object", "chat.completion")
+                .put("created", 1_700_000_000L).put("model", model);
+        ObjectNode choice = completion.putArray("choices").addObject().put("index", 0);
+        ObjectNode message = choice.putObject("message").put("role", "assistant");
+        if (tools) {
+            message.putNull("content");
+            ArrayNode calls = message.putArray("tool_calls");
+            calls.addObject().put("id", "call_weather").put("type", "function").putObject("function")
+                    .put("name", "get_weather").put("arguments", "{\"city\":\"Paris\"}");
+            calls.addObject().put("id", "call_time").put("type", "function").putObject("function")
+                    .put("name", "get_time").put("arguments", "{}");
+            choice.put("finish_reason", "tool_calls");
+        } else {
+            message.put("content", text);
+            choice.put("finish_reason", "stop");
+        }
+        completion.set("usage", usage());
+        response.end(json(completion));
+    }
+
+    private static ObjectNode usage() {
+        ObjectNode usage = object().put("prompt_tokens", 12).put("completion_tokens", 5).put("total_tokens", 17);
+        usage.putObject("prompt_tokens_details").put("cached_tokens", 2);
+        usage.putObject("completion_tokens_details").put("reasoning_tokens", 1);
+        return usage;
+    }
+
+    private List<String> streamEvents(String model, boolean tools, String text, boolean includeUsage) {
+        List<ObjectNode> chunks = new ArrayList<>();
+        chunks.add(delta(model, object().put("role", "assistant").put("content", "")));
+        if (tools) {
+            chunks.add(delta(model, toolDelta(0, "call_weather", "get_weather", "")));
+            chunks.add(delta(model, toolDelta(0, null, null, "{\"ci")));
+            chunks.add(delta(model, toolDelta(0, null, null, "ty\": \"Paris\"}")));
+            chunks.add(delta(model, toolDelta(1, "call_time", "get_time", "")));
+            chunks.add(finish(model, "tool_calls"));
+        } else {
+            int middle = text.length() / 2;
+            chunks.add(delta(model, object().put("content", text.substring(0, middle))));
+            chunks.add(delta(model, object().put("content", text.substring(middle))));
+            chunks.add(finish(model, "stop"));
+        }
+        List<String> events = new ArrayList<>();
+        for (ObjectNode chunk : chunks) {
+            if (includeUsage) {
+                chunk.putNull("usage");
+            }
+            events.add("data: " + json(chunk) + "\n\n");
+        }
+        if (includeUsage) {
+            ObjectNode last = chunk(model);
+            last.putArray("choices");
+            last.set("usage", usage());
+            events.add("data: " + json(last) + "\n\n");
+        }
+        events.add("data: [DONE]\n\n");
+        return events;
+    }
+
+    private ObjectNode chunk(String model) {
+        return object().put("id", "chatcmpl-" + name).put("object", "chat.completion.chunk")
+                .put("created", 1_700_000_000L).put("model", model);
+    }
+
+    private ObjectNode delta(String model, ObjectNode delta) {
+        ObjectNode chunk = chunk(model);
+        ObjectNode choice = chunk.putArray("choices").addObject().put("index", 0);
+        choice.set("delta", delta);
+        choice.putNull("logprobs");
+        choice.putNull("finish_reason");
+        return chunk;
+    }
+
+    private ObjectNode finish(String model, String reason) {
+        ObjectNode chunk = delta(model, object());
+        ((ObjectNode) chunk.get("choices").get(0)).put("finish_reason", reason);
+        return chunk;
+    }
+
+    private static ObjectNode toolDelta(int index, String id, String function, String arguments) {
+        ObjectNode delta = object();
+        ObjectNode call = delta.putArray("tool_calls").addObject().put("index", index);
+        if (id != null) {
+            call.put("id", id).put("type", "function");
+        }
+        ObjectNode fn = call.putObject("function");
+        if (function != null) {
+            fn.put("name", function);
+        }
+        fn.put("arguments", arguments);
+        return delta;
+    }
+
+    private void embeddings(HttpServerResponse response, JsonNode body) {
+        JsonNode input = body == null ? null : body.get("input");
+        if (input == null) {
+            response.setStatusCode(400).end(error("'input' is a required property", "invalid_request_error", null));
+            return;
+        }
+        ObjectNode list = object().put("object", "list").put("model", body.path("model").asText());
+        ArrayNode data = list.putArray("data");
+        int count = input.isArray() ? input.size() : 1;
+        for (int i = 0; i < count; i++) {
+            ObjectNode item = data.addObject().put("object", "embedding").put("index", i);
+            item.putArray("embedding").add(0.25).add(-0.5).add(i);
+        }
+        list.putObject("usage").put("prompt_tokens", 3 * count).put("total_tokens", 3 * count);
+        response.end(json(list));
+    }
+
+    private void responses(HttpServerResponse response, JsonNode body) {
+        String model = body.path("model").asText();
+        ObjectNode usage = object().put("input_tokens", 7).put("output_tokens", 4).put("total_tokens", 11);
+        usage.putObject("input_tokens_details").put("cached_tokens", 0);
+        usage.putObject("output_tokens_details").put("reasoning_tokens", 0);
+        ObjectNode result = object().put("id", "resp_" + name).put("object", "response").put("model", model)
+                .put("status", "completed");
+        ObjectNode message = result.putArray("output").addObject().put("type", "message").put("role", "assistant");
+        message.putArray("content").addObject().put("type", "output_text").put("text", "Hello from " + name);
+        result.set("usage", usage);
+        if (body.path("stream").asBoolean(false)) {
+            List<String> events = new ArrayList<>();
+            events.add("event: response.created\ndata: " + json(object().put("type", "response.created")) + "\n\n");
+            events.add("event: response.output_text.delta\ndata: " + json(object()
+                    .put("type", "response.output_text.delta").put("delta", "Hello from " + name)) + "\n\n");
+            ObjectNode completed = object().put("type", "response.completed");
+            completed.set("response", result);
+            events.add("event: response.completed\ndata: " + json(completed) + "\n\n");
+            sendEvents(response, events, false);
+            return;
+        }
+        response.end(json(result));
+    }
+
+    private static String error(String message, String type, String code) {
+        ObjectNode body = object();
+        ObjectNode error = body.putObject("error").put("message", message).put("type", type);
+        error.putNull("param");
+        if (code == null) {
+            error.putNull("code");
+        } else {
+            error.put("code", code);
+        }
+        return json(body);
+    }
+
+    @Override
+    protected String errorBody(int status, String message) {
+        String type = status == 429 ? "rate_limit_exceeded" : status == 401 ? "invalid_request_error" : "server_error";
+        return error(message, type, null);
+    }
+}
