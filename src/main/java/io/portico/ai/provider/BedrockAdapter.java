@@ -17,6 +17,7 @@ import io.portico.ai.spi.ProviderCall;
 import io.portico.ai.spi.StreamFrame;
 import io.portico.ai.spi.StreamTranslator;
 import io.portico.ai.spi.Usage;
+import io.portico.ai.stream.EventStreamParser;
 import io.portico.config.Errors;
 import io.portico.config.ProviderSpec;
 import io.vertx.core.MultiMap;
@@ -258,7 +259,8 @@ public final class BedrockAdapter implements ProviderAdapter {
 
     /**
      * Returns the HTTP status that Bedrock documents for an exception, whatever the case of its first letter:
-     * stream events name them {@code throttlingException}, responses {@code ThrottlingException}.
+     * stream events name them {@code throttlingException}, responses {@code ThrottlingException}. A stream that
+     * breaks the event stream framing ({@link EventStreamParser#MALFORMED_STREAM}) is a 502.
      */
     static int statusOf(String exception) {
         if (exception == null) {
@@ -272,6 +274,7 @@ public final class BedrockAdapter implements ProviderAdapter {
             case "modelerrorexception", "modelstreamerrorexception" -> 424;
             case "throttlingexception", "modelnotreadyexception" -> 429;
             case "serviceunavailableexception" -> 503;
+            case "malformedeventstream" -> 502;
             default -> 500;
         };
     }

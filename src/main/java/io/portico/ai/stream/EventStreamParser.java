@@ -23,10 +23,15 @@ import java.util.zip.CRC32;
  * header, with the payload decoded as UTF-8 and every header as text: numbers in decimal, byte arrays in base64,
  * timestamps in ISO-8601 and UUIDs in their usual form.
  *
- * <p>A message whose length, header or CRC is invalid fails the stream with a {@link MalformedStreamException},
- * since no later message boundary can be trusted; the parser then ignores all further bytes.
+ * <p>A message whose length, header or CRC is invalid, or a stream that ends inside a message, yields one last frame
+ * in the framing's own error form: {@code :message-type} {@code error}, {@code :error-code}
+ * {@value #MALFORMED_STREAM} and an {@code :error-message}. The parser then ignores all further bytes, since no
+ * later message boundary can be trusted.
  */
-final class EventStreamParser implements FrameParser {
+public final class EventStreamParser implements FrameParser {
+
+    /** The {@code :error-code} of the frame that reports a broken stream. */
+    public static final String MALFORMED_STREAM = "MalformedEventStream";
 
     /** The largest message accepted, the limit the AWS event stream libraries use. */
     static final int MAX_MESSAGE_LENGTH = 16 * 1024 * 1024;
@@ -35,6 +40,9 @@ final class EventStreamParser implements FrameParser {
 
     private Buffer pending = Buffer.buffer();
     private boolean failed;
+
+    EventStreamParser() {
+    }
 
     @Override
     public void feed(Buffer bytes, Consumer<StreamFrame> frames) {
@@ -52,10 +60,9 @@ final class EventStreamParser implements FrameParser {
                 frames.accept(message(offset, total));
                 offset += total;
             }
-        } catch (MalformedStreamException e) {
-            failed = true;
-            pending = Buffer.buffer();
-            throw e;
+        } catch (Malformed e) {
+            fail(e.getMessage(), frames);
+            return;
         }
         if (offset > 0) {
             pending = pending.getBuffer(offset, pending.length());
@@ -65,12 +72,19 @@ final class EventStreamParser implements FrameParser {
     @Override
     public void end(Consumer<StreamFrame> frames) {
         if (!failed && pending.length() > 0) {
-            failed = true;
-            int length = pending.length();
-            pending = Buffer.buffer();
-            throw new MalformedStreamException("the event stream ended inside a message, " + length
-                    + " bytes after the last complete one");
+            fail("the event stream ended inside a message, " + pending.length()
+                    + " bytes after the last complete one", frames);
         }
+    }
+
+    private void fail(String message, Consumer<StreamFrame> frames) {
+        failed = true;
+        pending = Buffer.buffer();
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put(":message-type", "error");
+        headers.put(":error-code", MALFORMED_STREAM);
+        headers.put(":error-message", message);
+        frames.accept(new StreamFrame(null, "", headers));
     }
 
     /** Checks the prelude at {@code offset} and returns the message's total length. */
@@ -79,13 +93,13 @@ final class EventStreamParser implements FrameParser {
         long headersLength = pending.getUnsignedInt(offset + 4);
         long expected = pending.getUnsignedInt(offset + 8);
         if (crc(offset, 8) != expected) {
-            throw new MalformedStreamException("event stream prelude CRC mismatch");
+            throw new Malformed("event stream prelude CRC mismatch");
         }
         if (total < MIN_MESSAGE_LENGTH || total > MAX_MESSAGE_LENGTH) {
-            throw new MalformedStreamException("invalid event stream message length " + total);
+            throw new Malformed("invalid event stream message length " + total);
         }
         if (headersLength > total - MIN_MESSAGE_LENGTH) {
-            throw new MalformedStreamException("event stream headers length " + headersLength
+            throw new Malformed("event stream headers length " + headersLength
                     + " exceeds the message length " + total);
         }
         return (int) total;
@@ -94,7 +108,7 @@ final class EventStreamParser implements FrameParser {
     private StreamFrame message(int offset, int total) {
         long expected = pending.getUnsignedInt(offset + total - 4);
         if (crc(offset, total - 4) != expected) {
-            throw new MalformedStreamException("event stream message CRC mismatch");
+            throw new Malformed("event stream message CRC mismatch");
         }
         int headersLength = (int) pending.getUnsignedInt(offset + 4);
         int headersStart = offset + PRELUDE_LENGTH;
@@ -134,7 +148,7 @@ final class EventStreamParser implements FrameParser {
                 yield 2 + pending.getUnsignedShort(position);
             }
             case 9 -> 16;
-            default -> throw new MalformedStreamException("unknown event stream header type " + type);
+            default -> throw new Malformed("unknown event stream header type " + type);
         };
     }
 
@@ -155,7 +169,7 @@ final class EventStreamParser implements FrameParser {
 
     private static void require(int needed, int end) {
         if (needed > end) {
-            throw new MalformedStreamException("event stream header runs past the headers section");
+            throw new Malformed("event stream header runs past the headers section");
         }
     }
 
@@ -163,5 +177,15 @@ final class EventStreamParser implements FrameParser {
         CRC32 crc = new CRC32();
         crc.update(pending.getBytes(offset, offset + length));
         return crc.getValue();
+    }
+
+    /** Stops parsing at the first invalid byte; reported as an error frame. */
+    private static final class Malformed extends RuntimeException {
+
+        private static final long serialVersionUID = 1L;
+
+        Malformed(String message) {
+            super(message, null, false, false);
+        }
     }
 }

@@ -25,7 +25,6 @@ import io.portico.ai.spi.ProviderCall;
 import io.portico.ai.spi.StreamTranslator;
 import io.portico.ai.spi.Usage;
 import io.portico.ai.stream.FrameParser;
-import io.portico.ai.stream.MalformedStreamException;
 import io.portico.config.ProviderSpec;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
@@ -287,8 +286,8 @@ class BedrockMockTest {
 
         Result result = send(ADAPTER.chat(request, target), ADAPTER.chatStream(request, target));
 
-        assertThat(result.failure).isInstanceOf(MalformedStreamException.class)
-                .hasMessage("event stream message CRC mismatch");
+        assertThat(result.sink.errors).containsExactly(new AiError(502, "api_error", "MalformedEventStream",
+                "provider: event stream message CRC mismatch", -1));
         assertThat(result.sink.deltas()).containsExactly("{\"role\":\"assistant\",\"content\":\"\"}");
     }
 
@@ -368,13 +367,7 @@ class BedrockMockTest {
                 result.body.appendBuffer(bytes);
                 return;
             }
-            try {
-                parser.feed(bytes, frame -> translator.frame(frame, result.sink));
-            } catch (MalformedStreamException e) {
-                result.failure = e;
-                done.tryComplete(result);
-                response.request().reset();
-            }
+            parser.feed(bytes, frame -> translator.frame(frame, result.sink));
         });
         response.exceptionHandler(cause -> {
             if (result.failure == null) {

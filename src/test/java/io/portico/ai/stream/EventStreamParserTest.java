@@ -1,7 +1,6 @@
 package io.portico.ai.stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.portico.ai.mock.EventStreamWriter;
 import io.portico.ai.spi.Framing;
@@ -113,73 +112,79 @@ class EventStreamParserTest {
     }
 
     @Test
-    void badMessageCrcFailsStream() {
+    void badMessageCrcEndsStream() {
         Buffer message = EventStreamWriter.event("messageStop", STOP);
         int last = message.length() - 1;
         message.setByte(last, (byte) (message.getByte(last) ^ 1));
         FrameParser parser = FrameParser.create(Framing.AWS_EVENT_STREAM);
         List<StreamFrame> frames = new ArrayList<>();
 
-        assertThatThrownBy(() -> parser.feed(message, frames::add))
-                .isInstanceOf(MalformedStreamException.class)
-                .hasMessage("event stream message CRC mismatch");
+        parser.feed(message, frames::add);
         parser.feed(EventStreamWriter.event("messageStop", STOP), frames::add);
-        assertThat(frames).isEmpty();
+        parser.end(frames::add);
+
+        assertThat(frames).hasSize(1);
+        assertMalformed(frames.get(0), "event stream message CRC mismatch");
     }
 
     @Test
-    void corruptPayloadFailsStream() {
+    void corruptPayloadEndsStream() {
         Buffer message = EventStreamWriter.event("contentBlockDelta", DELTA);
         message.setByte(message.length() - 10, (byte) 'X');
 
-        assertThatThrownBy(() -> parse(message))
-                .isInstanceOf(MalformedStreamException.class)
-                .hasMessage("event stream message CRC mismatch");
+        assertThat(parse(message)).singleElement()
+                .satisfies(frame -> assertMalformed(frame, "event stream message CRC mismatch"));
     }
 
     @Test
-    void badPreludeCrcFailsStream() {
+    void badPreludeCrcEndsStream() {
         Buffer message = EventStreamWriter.event("messageStop", STOP);
         message.setByte(9, (byte) (message.getByte(9) ^ 0x40));
 
-        assertThatThrownBy(() -> parse(message))
-                .isInstanceOf(MalformedStreamException.class)
-                .hasMessage("event stream prelude CRC mismatch");
+        assertThat(parse(message)).singleElement()
+                .satisfies(frame -> assertMalformed(frame, "event stream prelude CRC mismatch"));
     }
 
     @Test
-    void oversizedLengthFailsBeforeBuffering() {
+    void oversizedLengthEndsBeforeBuffering() {
         Buffer prelude = Buffer.buffer().appendInt(EventStreamParser.MAX_MESSAGE_LENGTH + 1).appendInt(0);
         java.util.zip.CRC32 crc = new java.util.zip.CRC32();
         crc.update(prelude.getBytes());
         prelude.appendUnsignedInt(crc.getValue());
 
-        assertThatThrownBy(() -> parse(prelude))
-                .isInstanceOf(MalformedStreamException.class)
-                .hasMessage("invalid event stream message length 16777217");
+        assertThat(parse(prelude)).singleElement()
+                .satisfies(frame -> assertMalformed(frame, "invalid event stream message length 16777217"));
     }
 
     @Test
-    void headerPastSectionFailsStream() {
+    void headerPastSectionEndsStream() {
         Buffer headers = Buffer.buffer();
         header(headers, "s", 7).appendUnsignedShort(200).appendString("short");
 
-        assertThatThrownBy(() -> parse(EventStreamWriter.message(headers, new byte[0])))
-                .isInstanceOf(MalformedStreamException.class)
-                .hasMessage("event stream header runs past the headers section");
+        assertThat(parse(EventStreamWriter.message(headers, new byte[0]))).singleElement()
+                .satisfies(frame -> assertMalformed(frame, "event stream header runs past the headers section"));
     }
 
     @Test
-    void truncatedStreamFailsAtEnd() {
+    void truncatedStreamReportedAtEnd() {
         Buffer message = EventStreamWriter.event("messageStop", STOP);
         FrameParser parser = FrameParser.create(Framing.AWS_EVENT_STREAM);
         List<StreamFrame> frames = new ArrayList<>();
         parser.feed(message.getBuffer(0, message.length() - 3), frames::add);
 
-        assertThatThrownBy(() -> parser.end(frames::add))
-                .isInstanceOf(MalformedStreamException.class)
-                .hasMessageContaining("ended inside a message");
-        assertThat(frames).isEmpty();
+        parser.end(frames::add);
+
+        assertThat(frames).singleElement().satisfies(frame -> assertMalformed(frame,
+                "the event stream ended inside a message, " + (message.length() - 3)
+                        + " bytes after the last complete one"));
+    }
+
+    private static void assertMalformed(StreamFrame frame, String message) {
+        assertThat(frame.event()).isNull();
+        assertThat(frame.headers()).containsExactly(
+                Map.entry(":message-type", "error"),
+                Map.entry(":error-code", "MalformedEventStream"),
+                Map.entry(":error-message", message));
     }
 
     private static Buffer header(Buffer headers, String name, int type) {
