@@ -32,7 +32,8 @@ import java.util.regex.Pattern;
  * Amazon Bedrock's Converse API: {@code POST /model/{modelId}/converse} and {@code /converse-stream}, the model id
  * percent-encoded as one path segment (so {@code v1:0} is sent as {@code v1%3A0} and an ARN's slashes as
  * {@code %2F}). Requests are translated by {@link BedrockRequests}; responses and AWS event streams back by this
- * class and {@link BedrockStreamTranslator}.
+ * class and {@link BedrockStreamTranslator}. Embeddings go to {@code POST /model/{modelId}/invoke}, see
+ * {@link BedrockEmbeddings}.
  *
  * <p>Authentication: with {@code accessKeyId} and {@code secretAccessKey} (and {@code sessionToken} for temporary
  * credentials) each call is signed with Signature Version 4 for service {@code bedrock} in the provider's region;
@@ -93,6 +94,22 @@ public final class BedrockAdapter implements ProviderAdapter {
     public ProviderCall chat(ChatRequest request, CallTarget target) {
         ObjectNode body = BedrockRequests.converse(request.body(), target);
         return call(target, request.stream() ? "converse-stream" : "converse", body);
+    }
+
+    @Override
+    public boolean supportsEmbeddings() {
+        return true;
+    }
+
+    /** Builds an InvokeModel call for Amazon Titan or Cohere Embed models; see {@link BedrockEmbeddings}. */
+    @Override
+    public ProviderCall embeddings(ObjectNode request, CallTarget target) {
+        return call(target, "invoke", BedrockEmbeddings.request(request, target.model()));
+    }
+
+    @Override
+    public ObjectNode embeddingsResponse(JsonNode body, ObjectNode request, CallTarget target) {
+        return BedrockEmbeddings.response(body, request, target.model());
     }
 
     /** Builds a signed or API-key authenticated POST of {@code body} to {@code operation} of the target's model. */

@@ -48,6 +48,8 @@ import java.util.regex.Pattern;
  * no blank text, {@code toolConfig} required with tool blocks, temperature and topP within 0 to 1, known image
  * formats, no unknown top-level fields.
  *
+ * <p>InvokeModel answers embeddings for Amazon Titan and Cohere Embed models in their documented bodies.
+ *
  * <p>Replies come from a queue filled by {@link #reply(ObjectNode)} (a Converse response body), a default text
  * reply otherwise; a stream is derived from the same body. {@link #fault(Fault)} makes the next request fail.
  */
@@ -72,7 +74,7 @@ public final class BedrockMock implements AutoCloseable {
     /** Delay of {@link Fault#SLOW_FIRST_BYTE}. */
     public static final Duration SLOW_FIRST_BYTE = Duration.ofMillis(1500);
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-    private static final Pattern PATH = Pattern.compile("/model/([^/]+)/(converse|converse-stream)");
+    private static final Pattern PATH = Pattern.compile("/model/([^/]+)/(converse|converse-stream|invoke)");
     private static final Pattern AUTHORIZATION = Pattern.compile(
             "AWS4-HMAC-SHA256 Credential=([^/]+)/(\\d{8})/([^/]+)/([^/]+)/aws4_request, "
                     + "SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})");
@@ -168,6 +170,10 @@ public final class BedrockMock implements AutoCloseable {
                         authError.substring(authError.indexOf(':') + 2));
                 return;
             }
+            if (path.group(2).equals("invoke")) {
+                invoke(response, model, json);
+                return;
+            }
             String invalid = json instanceof ObjectNode object ? validate(object) : "Malformed input request";
             if (invalid != null) {
                 error(response, 400, "ValidationException", invalid);
@@ -228,6 +234,41 @@ public final class BedrockMock implements AutoCloseable {
             response.write(event);
         }
         response.end();
+    }
+
+    /**
+     * Answers InvokeModel for embedding models: Amazon Titan ({@code inputText}, optional {@code dimensions}) and
+     * Cohere Embed ({@code texts}, {@code input_type}), each vector {@code [length, index, 0.5]} padded with zeros.
+     */
+    private static void invoke(HttpServerResponse response, String model, JsonNode body) {
+        ObjectNode answer = NODES.objectNode();
+        if (model.startsWith("amazon.titan-embed") && body != null && body.path("inputText").isTextual()
+                && body.size() <= 3) {
+            String text = body.get("inputText").asText();
+            answer.set("embedding", vector(text, 0, body.path("dimensions").asInt(4)));
+            answer.put("inputTextTokenCount", text.split(" ").length);
+        } else if (model.startsWith("cohere.embed") && body != null && body.path("texts").isArray()
+                && body.path("input_type").isTextual()) {
+            ArrayNode embeddings = answer.put("id", UUID.randomUUID().toString()).putArray("embeddings");
+            for (int i = 0; i < body.get("texts").size(); i++) {
+                embeddings.add(vector(body.get("texts").get(i).asText(), i, 4));
+            }
+            answer.put("response_type", "embeddings_floats");
+            answer.set("texts", body.get("texts"));
+        } else {
+            error(response, 400, "ValidationException", "Malformed input request, please reformat your input "
+                    + "and try again.");
+            return;
+        }
+        response.putHeader("content-type", "application/json").end(answer.toString());
+    }
+
+    private static ArrayNode vector(String text, int index, int dimensions) {
+        ArrayNode vector = NODES.arrayNode().add(text.length()).add(index).add(0.5);
+        while (vector.size() < dimensions) {
+            vector.add(0.0);
+        }
+        return vector;
     }
 
     /** Derives the ConverseStream events of a Converse response, splitting text and tool input in pieces. */

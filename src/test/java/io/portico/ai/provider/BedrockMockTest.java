@@ -291,6 +291,34 @@ class BedrockMockTest {
         assertThat(result.sink.deltas()).containsExactly("{\"role\":\"assistant\",\"content\":\"\"}");
     }
 
+    @Test
+    void titanEmbeddingsSigned() throws Exception {
+        ObjectNode request = json("{\"model\": \"e\", \"input\": \"three word text\", \"dimensions\": 5}");
+        CallTarget target = target(signedProvider(mock.baseUrl(), null), "amazon.titan-embed-text-v2:0", null);
+
+        Result result = send(ADAPTER.embeddings(request, target), null);
+
+        assertThat(result.status).as(result.body.toString()).isEqualTo(200);
+        ObjectNode response = ADAPTER.embeddingsResponse(json(result.body.toString()), request, target);
+        assertThat(response.path("data").path(0).path("embedding").toString()).isEqualTo("[15,0,0.5,0.0,0.0]");
+        assertThat(response.path("usage").path("prompt_tokens").asLong()).isEqualTo(3);
+        assertThat(last().path()).isEqualTo("/model/amazon.titan-embed-text-v2%3A0/invoke");
+    }
+
+    @Test
+    void cohereEmbeddingsWithApiKey() throws Exception {
+        ObjectNode request = json("{\"model\": \"e\", \"input\": [\"a\", \"bb\"]}");
+        CallTarget target = target(keyProvider(mock.baseUrl()), "cohere.embed-multilingual-v3", API_KEY);
+
+        Result result = send(ADAPTER.embeddings(request, target), null);
+
+        assertThat(result.status).as(result.body.toString()).isEqualTo(200);
+        ObjectNode response = ADAPTER.embeddingsResponse(json(result.body.toString()), request, target);
+        assertThat(response.path("data")).hasSize(2);
+        assertThat(response.path("data").path(1).path("index").asInt()).isEqualTo(1);
+        assertThat(response.path("data").path(1).path("embedding").path(0).asInt()).isEqualTo(2);
+    }
+
     private static BedrockMock.Recorded last() {
         List<BedrockMock.Recorded> requests = mock.requests();
         return requests.get(requests.size() - 1);
@@ -349,10 +377,11 @@ class BedrockMockTest {
             options.setIdleTimeout(idleTimeoutMillis);
         }
         Promise<Result> done = Promise.promise();
-        client.request(options)
+        // Built on an event loop so that the response handlers are set before the first bytes are delivered.
+        vertx.runOnContext(start -> client.request(options)
                 .compose(request -> request.send(call.body()))
                 .onSuccess(response -> read(response, translator, done))
-                .onFailure(done::tryFail);
+                .onFailure(done::tryFail));
         return done.future().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
 
