@@ -141,7 +141,6 @@ public final class BedrockAdapter implements ProviderAdapter {
     @Override
     public ObjectNode chatResponse(JsonNode body, ChatRequest request, CallTarget target) {
         String structured = BedrockRequests.structuredOutputTool(request.body());
-        ObjectNode message = NODES.objectNode().put("role", "assistant");
         StringBuilder text = new StringBuilder();
         StringBuilder reasoning = new StringBuilder();
         ArrayNode thinkingBlocks = NODES.arrayNode();
@@ -150,21 +149,13 @@ public final class BedrockAdapter implements ProviderAdapter {
             if (block.has("text")) {
                 text.append(block.get("text").asText());
             } else if (block.has("toolUse")) {
-                JsonNode toolUse = block.get("toolUse");
-                String input = toolUse.get("input") instanceof ObjectNode object ? Wire.json(object).toString()
-                        : "{}";
-                if (toolUse.path("name").asText().equals(structured)) {
-                    text.append(input);
-                } else {
-                    ObjectNode call = toolCalls.addObject()
-                            .put("id", toolUse.path("toolUseId").asText())
-                            .put("type", "function");
-                    call.putObject("function").put("name", toolUse.path("name").asText()).put("arguments", input);
-                }
+                addToolUse(block.get("toolUse"), structured, text, toolCalls);
             } else if (block.has("reasoningContent")) {
                 addReasoning(block.get("reasoningContent"), reasoning, thinkingBlocks);
             }
         }
+
+        ObjectNode message = NODES.objectNode().put("role", "assistant");
         if (text.length() > 0 || toolCalls.isEmpty()) {
             message.put("content", text.toString());
         } else {
@@ -179,8 +170,21 @@ public final class BedrockAdapter implements ProviderAdapter {
         if (!toolCalls.isEmpty()) {
             message.set("tool_calls", toolCalls);
         }
-        return completion(message, finishReason(Wire.text(body, "stopReason"), structured, toolCalls.size()),
-                usage(body.get("usage")), target);
+        String finish = finishReason(Wire.text(body, "stopReason"), structured, toolCalls.size());
+        return completion(message, finish, usage(body.get("usage")), target);
+    }
+
+    /** Adds a {@code toolUse} block as a tool call, or as text when it is the structured output tool. */
+    private static void addToolUse(JsonNode toolUse, String structured, StringBuilder text, ArrayNode toolCalls) {
+        String input = toolUse.get("input") instanceof ObjectNode object ? Wire.json(object).toString() : "{}";
+        if (toolUse.path("name").asText().equals(structured)) {
+            text.append(input);
+            return;
+        }
+        ObjectNode call = toolCalls.addObject()
+                .put("id", toolUse.path("toolUseId").asText())
+                .put("type", "function");
+        call.putObject("function").put("name", toolUse.path("name").asText()).put("arguments", input);
     }
 
     private static void addReasoning(JsonNode content, StringBuilder reasoning, ArrayNode thinkingBlocks) {

@@ -50,7 +50,7 @@ public final class BedrockRequests {
     /** Name of the tool that carries JSON-schema structured output. */
     public static final String STRUCTURED_OUTPUT_TOOL = AnthropicRequests.STRUCTURED_OUTPUT_TOOL;
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-    /** Output tokens beyond the thinking budget when the client set no limit and the catalog knows none. */
+    /** Output tokens beyond the thinking budget when the client set no limit and the catalog has no maximum. */
     private static final int ANSWER_TOKENS = 4096;
 
     private BedrockRequests() {
@@ -156,8 +156,10 @@ public final class BedrockRequests {
                 tools.add(toolSpec(name, Wire.text(function, "description"), function.get("parameters")));
             }
         }
+
         ObjectNode choice = toolChoice(openAi.get("tool_choice"));
         boolean none = "none".equals(openAi.path("tool_choice").asText(null));
+
         String structured = structuredOutputTool(openAi);
         if (structured != null) {
             JsonNode schema = openAi.path("response_format").path("json_schema").get("schema");
@@ -167,6 +169,7 @@ public final class BedrockRequests {
             choice.putObject("tool").put("name", structured);
             none = false;
         }
+
         Set<String> used = toolNamesInHistory(messages);
         if (none && used.isEmpty()) {
             return;
@@ -179,6 +182,7 @@ public final class BedrockRequests {
         if (tools.isEmpty()) {
             return;
         }
+
         ObjectNode config = body.putObject("toolConfig");
         config.set("tools", tools);
         if (choice != null && !none) {
@@ -265,7 +269,7 @@ public final class BedrockRequests {
             content.addAll(blocks);
             return;
         }
-        // Tool results open the user message that answers the assistant's tool calls.
+        // Tool results must come first in the user message that follows the assistant's tool calls.
         int results = 0;
         while (results < content.size() && content.get(results).has("toolResult")) {
             results++;

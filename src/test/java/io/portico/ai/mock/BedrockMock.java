@@ -43,7 +43,7 @@ import java.util.regex.Pattern;
  *
  * <p>Authentication is checked as AWS does: a SigV4 {@code Authorization} header is verified by recomputing the
  * signature from the received request (raw path, signed headers, body) with the known secret, and a mismatch,
- * an unknown access key or a time more than 5 minutes off answers 403; a {@code Bearer} API key must match.
+ * an unknown access key or a time more than 5 minutes off gets 403; a {@code Bearer} API key must match.
  * Requests are validated like the real API: alternating roles starting with user, one member per content block,
  * no blank text, {@code toolConfig} required with tool blocks, temperature and topP within 0 to 1, known image
  * formats, no unknown top-level fields.
@@ -142,7 +142,7 @@ public final class BedrockMock implements AutoCloseable {
         faults.add(fault);
     }
 
-    /** Every request received, in order. */
+    /** Returns every request received, in order. */
     public List<Recorded> requests() {
         return List.copyOf(requests);
     }
@@ -185,16 +185,16 @@ public final class BedrockMock implements AutoCloseable {
             boolean stream = path.group(2).equals("converse-stream");
             long delay = fault == Fault.SLOW_FIRST_BYTE ? SLOW_FIRST_BYTE.toMillis() : 0;
             if (delay > 0) {
-                vertx.setTimer(delay, id -> answer(response, converse, stream, null));
+                vertx.setTimer(delay, id -> sendReply(response, converse, stream, null));
             } else {
-                answer(response, converse, stream, fault);
+                sendReply(response, converse, stream, fault);
             }
             return;
         }
         error(response, 404, "UnknownOperationException", "Unknown operation " + request.path());
     }
 
-    private void answer(HttpServerResponse response, ObjectNode converse, boolean stream, Fault fault) {
+    private void sendReply(HttpServerResponse response, ObjectNode converse, boolean stream, Fault fault) {
         if (fault == Fault.THROTTLE) {
             error(response, 429, "ThrottlingException", "Too many requests, please wait before trying again.");
         } else if (fault == Fault.SERVER_ERROR) {
@@ -237,7 +237,7 @@ public final class BedrockMock implements AutoCloseable {
     }
 
     /**
-     * Answers InvokeModel for embedding models: Amazon Titan ({@code inputText}, optional {@code dimensions}) and
+     * Serves InvokeModel for embedding models: Amazon Titan ({@code inputText}, optional {@code dimensions}) and
      * Cohere Embed ({@code texts}, {@code input_type}), each vector {@code [length, index, 0.5]} padded with zeros.
      */
     private static void invoke(HttpServerResponse response, String model, JsonNode body) {

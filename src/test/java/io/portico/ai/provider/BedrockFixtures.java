@@ -41,13 +41,13 @@ final class BedrockFixtures {
                 json.path("stream").asBoolean(false), true);
     }
 
-    /** A provider signed with access keys, at {@code baseUrl} (null for the regional endpoint). */
+    /** Returns a provider that signs with access keys, at {@code baseUrl} (null for the regional endpoint). */
     static ProviderSpec signedProvider(String baseUrl, String sessionToken) {
         return new ProviderSpec("aws", "bedrock", baseUrl, null, null, null, null, null, null, "us-east-1", null,
                 ACCESS_KEY_ID, SECRET, sessionToken, null, null, null, null);
     }
 
-    /** A provider authenticated with a Bedrock API key. */
+    /** Returns a provider that authenticates with a Bedrock API key. */
     static ProviderSpec keyProvider(String baseUrl) {
         return new ProviderSpec("aws", "bedrock", baseUrl, List.of(new ProviderSpec.Key("bedrock-api-key", null,
                 null)), null, null, null, null, null, "us-west-2", null, null, null, null, null, null, null, null);
@@ -80,7 +80,7 @@ final class BedrockFixtures {
             errors.add(error);
         }
 
-        /** The chunks' deltas, or the finish reason for the last chunk, as compact JSON lines. */
+        /** Returns each chunk's delta as compact JSON, or {@code finish:<reason>} for the finishing chunk. */
         List<String> deltas() {
             List<String> lines = new ArrayList<>();
             for (ObjectNode chunk : chunks) {
