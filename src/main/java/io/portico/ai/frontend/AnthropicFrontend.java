@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.ai.provider.FinishReasons;
 import io.portico.ai.provider.Wire;
 import io.portico.ai.spi.AiError;
+import io.portico.ai.spi.AiException;
 import io.portico.ai.spi.ChatRequest;
 import io.portico.ai.spi.Protocol;
 import io.portico.ai.spi.Usage;

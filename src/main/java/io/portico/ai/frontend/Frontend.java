@@ -2,6 +2,7 @@ package io.portico.ai.frontend;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.ai.spi.AiError;
+import io.portico.ai.spi.AiException;
 import io.portico.ai.spi.ChatRequest;
 import io.portico.ai.spi.Protocol;
 import io.portico.ai.spi.Usage;

@@ -116,6 +116,7 @@ public final class BedrockAdapter implements ProviderAdapter {
     ProviderCall call(CallTarget target, String operation, ObjectNode body) {
         String path = "/model/" + SigV4Signer.uriEncode(target.model(), true) + "/" + operation;
         Buffer bytes = Wire.json(body);
+        // NOTE: converse-stream is sent Accept: application/json too; only the mock checks that Bedrock allows it.
         ProviderCall call = ProviderCall.postJson(Wire.join(baseUrl(target), path), bytes);
         target.provider().headers().forEach(call.headers()::set);
         ProviderSpec spec = target.provider();

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.portico.ai.frontend.AiException;
 import io.portico.ai.spi.AiError;
+import io.portico.ai.spi.AiException;
 import io.portico.ai.spi.CallTarget;
 import java.util.LinkedHashSet;
 import java.util.Set;
@@ -135,6 +135,7 @@ public final class BedrockRequests {
             }
         }
         if (isAnthropic(model) && openAi.get("thinking") instanceof ObjectNode thinking) {
+            // NOTE: the field name follows Bedrock's Claude extended thinking guide; no live Converse call checked it.
             fields.set("thinking", thinking.deepCopy());
         }
         return fields;

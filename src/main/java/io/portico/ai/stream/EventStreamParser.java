@@ -19,9 +19,11 @@ import java.util.zip.CRC32;
  * those 8 bytes), the headers, the payload, and the CRC32 of everything before it. A header is a 1-byte name
  * length, the name, a 1-byte type and the value. The types are 0 true and 1 false (no value), 2 byte, 3 short,
  * 4 int and 5 long (big-endian). Types 6 byte array and 7 string carry a 2-byte length, then the bytes. Type 8 is a
- * timestamp (milliseconds since the epoch, 8 bytes) and 9 a UUID (16 bytes). Each message becomes a {@link StreamFrame} named by its {@code :event-type}
- * header, with the payload decoded as UTF-8 and every header as text: numbers in decimal, byte arrays in base64,
- * timestamps in ISO-8601 and UUIDs in their usual form.
+ * timestamp (milliseconds since the epoch, 8 bytes) and 9 a UUID (16 bytes).
+ *
+ * <p>Each message becomes a {@link StreamFrame} named by its {@code :event-type} header, with the payload decoded
+ * as UTF-8 and every header as text: numbers in decimal, byte arrays in base64, timestamps in ISO-8601 and UUIDs in
+ * their usual form.
  *
  * <p>A message whose length, header or CRC is invalid, or a stream that ends inside a message, yields one last frame
  * in the framing's own error form: {@code :message-type} {@code error}, {@code :error-code}

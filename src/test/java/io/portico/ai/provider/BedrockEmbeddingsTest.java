@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.portico.ai.frontend.AiException;
+import io.portico.ai.spi.AiException;
 import io.portico.ai.spi.ProviderCall;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -10,7 +10,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.ai.catalog.ModelInfo;
-import io.portico.ai.frontend.AiException;
+import io.portico.ai.spi.AiException;
 import io.portico.ai.spi.CallTarget;
 import java.util.List;
 import java.util.Set;

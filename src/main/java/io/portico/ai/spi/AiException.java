@@ -1,10 +1,11 @@
-package io.portico.ai.frontend;
+package io.portico.ai.spi;
 
 import static java.util.Objects.requireNonNull;
 
-import io.portico.ai.spi.AiError;
-
-/** Ends an AI request with an error the client receives in its protocol's shape. */
+/**
+ * Ends an AI request with an error the client receives in its protocol's shape. Front ends throw it for invalid
+ * requests, and adapters for requests the provider cannot take, such as an image URL where only inline bytes go.
+ */
 public final class AiException extends RuntimeException {
 
     private final transient AiError error;
