@@ -47,6 +47,7 @@ final class AiBackend implements Backend {
 
     @Override
     public void handle(RequestContext ctx) {
+        ctx.response().headersEndHandler(end -> ctx.applyResponseHeaderHooks(ctx.response().headers()));
         String uri = ctx.forwardedUri() == null ? ctx.path() : ctx.forwardedUri();
         int query = uri.indexOf('?');
         String path = query < 0 ? uri : uri.substring(0, query);

@@ -9,6 +9,7 @@ import io.portico.ai.spi.AdapterContext;
 import io.portico.ai.spi.ProviderAdapter;
 import io.portico.ai.spi.Usage;
 import io.portico.config.ConfigSnapshot;
+import io.portico.node.NodeConfig;
 import io.portico.pipeline.Backend;
 import io.portico.pipeline.RequestContext;
 import io.vertx.core.Future;
@@ -41,10 +42,15 @@ public final class AiGateway {
     private final HttpClient client;
     private final Function<ProviderType, ProviderAdapter> adapters;
     private final AiBackend backend;
+    private final ImageFetcher images;
     private volatile AiRuntime runtime = AiRuntime.empty();
     private volatile Consumer<UsageRecord> listener = record -> { };
 
     public AiGateway(Vertx vertx, ModelCatalog catalog) {
+        this(vertx, catalog, new NodeConfig.Images(null, null, null));
+    }
+
+    public AiGateway(Vertx vertx, ModelCatalog catalog, NodeConfig.Images images) {
         this.vertx = requireNonNull(vertx, "vertx");
         this.catalog = requireNonNull(catalog, "catalog");
         HttpClientOptions options = new HttpClientOptions()
@@ -56,6 +62,9 @@ public final class AiGateway {
         this.client = vertx.httpClientBuilder().with(options).with(new PoolOptions().setHttp1MaxSize(64)).build();
         this.adapters = AiRuntime.adapterCache(new AdapterContext(vertx, client, catalog));
         this.backend = new AiBackend(this);
+        this.images = new ImageFetcher(vertx, client, images);
+        // Loading the tokenizer's vocabulary takes a moment; doing it now keeps it off the first request.
+        vertx.executeBlocking(() -> TokenCounter.count("warm-up"));
     }
 
     /** Switches to the providers and virtual models of {@code snapshot}. */
@@ -91,6 +100,10 @@ public final class AiGateway {
 
     ModelCatalog catalog() {
         return catalog;
+    }
+
+    ImageFetcher images() {
+        return images;
     }
 
     /** Records the usage of a request served by {@code target}: cost, request attribute, access log fields. */

@@ -67,6 +67,8 @@ final class ChatExchange {
     private StreamWriter writer;
     private Usage usage = Usage.NONE;
     private StringBuilder generated;
+    /** The request with remote images inline, made once for the targets that need it. */
+    private ChatRequest inlined;
 
     ChatExchange(AiGateway gateway, RequestContext ctx, Frontend frontend, ChatRequest request, List<Target> targets) {
         this.gateway = gateway;
@@ -95,11 +97,30 @@ final class ChatExchange {
         if (done) {
             return;
         }
+        ProviderAdapter imageCheck = target.provider().adapter();
+        if (!imageCheck.acceptsImageUrls() && inlined == null && ImageFetcher.hasRemoteImages(request.body())) {
+            gateway.images().inline(request.body()).onComplete(fetched -> {
+                if (done) {
+                    return;
+                }
+                if (fetched.failed()) {
+                    AiError error = fetched.cause() instanceof AiException e ? e.error()
+                            : AiError.of(400, "invalid_image_url", fetched.cause().getMessage());
+                    finishWithError(error);
+                    return;
+                }
+                inlined = new ChatRequest(fetched.result(), request.original(), request.protocol(), request.model(),
+                        request.stream(), request.includeUsage());
+                tryTarget();
+            });
+            return;
+        }
+        ChatRequest request = imageCheck.acceptsImageUrls() || inlined == null ? this.request : inlined;
         attempt++;
         key = target.provider().keys().next();
         if (key == null) {
             lastError = AiError.of(429, "rate_limited", "every key of provider '" + target.provider().name()
-                    + "' is cooling down or was refused");
+                    + "' is cooling down or was rejected");
             nextTarget();
             return;
         }

@@ -113,13 +113,13 @@ final class KeyPool {
         key.coolUntilNanos = System.nanoTime() + millis * 1_000_000;
     }
 
-    /** Takes {@code key} out after the provider refused it. */
+    /** Takes {@code key} out after the provider rejected it. */
     void revoke(Key key, int status) {
         if (key == NONE || key.revoked) {
             return;
         }
         key.revoked = true;
-        LOG.warn("Provider {} refused key {} with status {}; the key is taken out of the pool until the provider's "
+        LOG.warn("Provider {} rejected key {} with status {}; the key is taken out of the pool until the provider's "
                 + "configuration changes", provider, key.label, status);
     }
 

@@ -116,7 +116,7 @@ final class RelayExchange {
         KeyPool.Key key = target.provider().keys().next();
         if (key == null) {
             lastError = AiError.of(429, "rate_limited", "every key of provider '" + target.provider().name()
-                    + "' is cooling down or was refused");
+                    + "' is cooling down or was rejected");
             next();
             return;
         }

@@ -64,7 +64,7 @@ public final class GatewayServer {
         this.handler = new GatewayHandler(node.requestIdHeader(), node.accessLog());
         long maxBody = node.maxBodySize() == null ? -1 : node.maxBodySize();
         this.proxy = new ProxyBackend(upstreams, new ProxySettings(node.requestIdHeader(), maxBody));
-        this.ai = new AiGateway(vertx, catalog);
+        this.ai = new AiGateway(vertx, catalog, node.ai().images());
         tls.onChange(options -> httpsServers.forEach(server -> server.updateSSLOptions(options)));
     }
 

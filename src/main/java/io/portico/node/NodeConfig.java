@@ -38,7 +38,7 @@ public record NodeConfig(
         drainTimeout = drainTimeout == null ? Duration.ofSeconds(30) : drainTimeout;
         requestIdHeader = requestIdHeader == null ? "X-Request-Id" : requestIdHeader;
         accessLog = accessLog == null || accessLog;
-        ai = ai == null ? new Ai(null) : ai;
+        ai = ai == null ? new Ai(null, null) : ai;
     }
 
     /** Returns the defaults: HTTP on 0.0.0.0:8080, admin on 127.0.0.1:9080, the embedded store under ./data. */
@@ -50,9 +50,29 @@ public record NodeConfig(
      * Settings of the AI gateway.
      *
      * @param catalog a YAML or JSON model catalog file merged over the built-in one; see docs/model-catalog.md
+     * @param images how images given by URL are fetched for providers that accept only inline images
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Ai(String catalog) {
+    public record Ai(String catalog, Images images) {
+        public Ai {
+            images = images == null ? new Images(null, null, null) : images;
+        }
+    }
+
+    /**
+     * Limits on fetching images that clients give by URL.
+     *
+     * @param maxBytes largest image; 10 MiB when absent
+     * @param timeout longest wait for the image's next bytes; 10 seconds when absent
+     * @param allowPrivateAddresses fetch from loopback, private and link-local addresses too; false when absent
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Images(Long maxBytes, Duration timeout, Boolean allowPrivateAddresses) {
+        public Images {
+            maxBytes = maxBytes == null ? 10L * 1024 * 1024 : maxBytes;
+            timeout = timeout == null ? Duration.ofSeconds(10) : timeout;
+            allowPrivateAddresses = allowPrivateAddresses != null && allowPrivateAddresses;
+        }
     }
 
     public Path dataPath() {

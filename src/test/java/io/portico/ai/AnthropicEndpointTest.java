@@ -10,6 +10,15 @@ import com.anthropic.models.messages.MessageCountTokensParams;
 import com.anthropic.models.messages.MessageCreateParams;
 import com.anthropic.models.messages.RawMessageStreamEvent;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.JsonValue;
+import com.openai.models.ResponseFormatJsonSchema;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionContentPart;
+import com.openai.models.chat.completions.ChatCompletionContentPartImage;
+import com.openai.models.chat.completions.ChatCompletionContentPartText;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import io.portico.ai.AiTestClient.Event;
 import io.portico.ai.mock.AnthropicMock;
 import io.portico.ai.mock.OpenAiMock;
@@ -217,6 +226,44 @@ class AnthropicEndpointTest {
         assertThat(message.get("reasoning_content").asText()).isEqualTo("Let me think.");
         assertThat(message.get("thinking_blocks").toString()).isEqualTo(
                 "[{\"type\":\"thinking\",\"thinking\":\"Let me think.\",\"signature\":\"sig-1\"}]");
+    }
+
+    @Test
+    void returnsJsonSchemaOutputToOpenAiClients() {
+        OpenAIClient openAiClient = OpenAIOkHttpClient.builder().baseUrl(node.url() + "/v1").apiKey("k")
+                .maxRetries(0).build();
+        ResponseFormatJsonSchema format = ResponseFormatJsonSchema.builder().jsonSchema(
+                ResponseFormatJsonSchema.JsonSchema.builder().name("answer").schema(
+                        ResponseFormatJsonSchema.JsonSchema.Schema.builder()
+                                .putAdditionalProperty("type", JsonValue.from("object")).build()).build()).build();
+
+        ChatCompletion completion = openAiClient.chat().completions().create(ChatCompletionCreateParams.builder()
+                .model("claude").addUserMessage("Answer as JSON").responseFormat(format).build());
+
+        assertThat(completion.choices().get(0).message().content()).contains("{\"answer\":\"42\"}");
+        assertThat(completion.choices().get(0).finishReason().asString()).isEqualTo("stop");
+        assertThat(anthropic.last().body().get("tool_choice").toString())
+                .isEqualTo("{\"type\":\"tool\",\"name\":\"structured_output\"}");
+    }
+
+    @Test
+    void sendsImagesFromOpenAiClients() {
+        OpenAIClient openAiClient = OpenAIOkHttpClient.builder().baseUrl(node.url() + "/v1").apiKey("k")
+                .maxRetries(0).build();
+        String png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB";
+        ChatCompletionContentPart image = ChatCompletionContentPart.ofImageUrl(ChatCompletionContentPartImage
+                .builder().imageUrl(ChatCompletionContentPartImage.ImageUrl.builder()
+                        .url("data:image/jpeg;base64," + png).build()).build());
+        ChatCompletionContentPart text = ChatCompletionContentPart.ofText(ChatCompletionContentPartText.builder()
+                .text("What is this?").build());
+
+        ChatCompletion completion = openAiClient.chat().completions().create(ChatCompletionCreateParams.builder()
+                .model("claude").addUserMessageOfArrayOfContentParts(List.of(text, image)).build());
+
+        assertThat(completion.choices().get(0).message().content()).contains("Hello from claude");
+        assertThat(anthropic.last().body().at("/messages/0/content/1").toString()).isEqualTo(
+                "{\"type\":\"image\",\"source\":{\"type\":\"base64\",\"media_type\":\"image/png\",\"data\":\""
+                        + png + "\"}}");
     }
 
     @Test

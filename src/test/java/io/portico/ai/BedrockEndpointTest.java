@@ -1,8 +1,8 @@
 package io.portico.ai;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -10,11 +10,12 @@ import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.JsonValue;
 import com.openai.core.http.StreamResponse;
-import com.openai.errors.BadRequestException;
 import com.openai.models.FunctionDefinition;
 import com.openai.models.FunctionParameters;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionContentPart;
+import com.openai.models.chat.completions.ChatCompletionContentPartImage;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import com.openai.models.completions.CompletionUsage;
@@ -137,22 +138,20 @@ class BedrockEndpointTest {
     }
 
     @Test
-    void remoteImageRejectedBeforeCall() {
-        int before = mock.requests().size();
+    void inlineImageSentAsBytes() {
+        String png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
         ChatCompletionCreateParams params = ChatCompletionCreateParams.builder().model("claude")
-                .addUserMessageOfArrayOfContentParts(List.of(
-                        com.openai.models.chat.completions.ChatCompletionContentPart.ofImageUrl(
-                                com.openai.models.chat.completions.ChatCompletionContentPartImage.builder()
-                                        .imageUrl(com.openai.models.chat.completions
-                                                .ChatCompletionContentPartImage.ImageUrl.builder()
-                                                .url("https://example.com/cat.png").build())
-                                        .build())))
+                .addUserMessageOfArrayOfContentParts(List.of(ChatCompletionContentPart.ofImageUrl(
+                        ChatCompletionContentPartImage.builder().imageUrl(ChatCompletionContentPartImage.ImageUrl
+                                .builder().url("data:image/jpeg;base64," + png).build()).build())))
                 .build();
 
-        assertThatThrownBy(() -> client.chat().completions().create(params))
-                .isInstanceOf(BadRequestException.class)
-                .hasMessageContaining("this provider accepts only inline images");
-        assertThat(mock.requests()).hasSize(before);
+        ChatCompletion completion = client.chat().completions().create(params);
+
+        assertThat(completion.choices().get(0).message().content()).contains("Hello from Bedrock.");
+        JsonNode image = last().body().path("messages").path(0).path("content").path(0).path("image");
+        assertThat(image.path("format").asText()).isEqualTo("png");
+        assertThat(image.path("source").path("bytes").asText()).isEqualTo(png);
     }
 
     private static BedrockMock.Recorded last() {

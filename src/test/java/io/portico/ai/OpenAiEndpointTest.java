@@ -230,7 +230,7 @@ class OpenAiEndpointTest {
     }
 
     @Test
-    void takesARefusedKeyOutOfThePool() {
+    void takesARejectedKeyOutOfThePool() {
         for (int i = 0; i < 3; i++) {
             assertThat(client.chat().completions().create(chat("pool/gpt-4o").build()).choices().get(0).message()
                     .content()).contains("Hello from beta");

@@ -90,6 +90,12 @@ public final class BedrockAdapter implements ProviderAdapter {
         return Framing.AWS_EVENT_STREAM;
     }
 
+    /** Returns false: Converse takes only inline image bytes or S3 locations, so the gateway fetches image URLs. */
+    @Override
+    public boolean acceptsImageUrls() {
+        return false;
+    }
+
     @Override
     public ProviderCall chat(ChatRequest request, CallTarget target) {
         ObjectNode body = BedrockRequests.converse(request.body(), target);

@@ -20,9 +20,10 @@ import java.util.Set;
  *     {@code json_object} adds an instruction block there.</li>
  * <li>Consecutive messages of one role are merged into one message, because Converse requires alternating roles;
  *     the results of parallel tool calls become {@code toolResult} blocks at the start of one user message.</li>
- * <li>Text parts become {@code text} blocks; blank text is dropped, because Converse rejects blank text blocks.
- *     Images must be data URIs and become {@code image} blocks with their detected format (png, jpeg, gif, webp);
- *     an https URL is rejected with 400, because Converse takes only inline bytes or S3 locations.</li>
+ * <li>Text parts become {@code text} blocks. Blank text is dropped, because Converse rejects blank text blocks.
+ *     Images become {@code image} blocks with their detected format (png, jpeg, gif, webp). Converse takes only
+ *     inline bytes or S3 locations, so the gateway inlines image URLs before the call (see
+ *     {@link BedrockAdapter#acceptsImageUrls()}), and a URL still present here is rejected with 400.</li>
  * <li>Assistant tool calls become {@code toolUse} blocks with their arguments parsed as the {@code input} object;
  *     {@code thinking_blocks} become {@code reasoningContent} blocks ahead of the text. A tool message becomes a
  *     {@code toolResult} whose content is a {@code json} block when the text is a JSON object, a {@code text}

@@ -43,6 +43,11 @@ public final class OpenAiAdapter implements ProviderAdapter {
     }
 
     @Override
+    public boolean acceptsImageUrls() {
+        return dialect.imageUrls();
+    }
+
+    @Override
     public ProviderCall chat(ChatRequest request, CallTarget target) {
         ObjectNode body = request.body().deepCopy();
         body.put("model", target.model());
@@ -79,7 +84,8 @@ public final class OpenAiAdapter implements ProviderAdapter {
 
     @Override
     public ObjectNode chatResponse(JsonNode body, ChatRequest request, CallTarget target) {
-        ObjectNode response = body.deepCopy();
+        // The body was parsed for this response alone, so it is changed in place.
+        ObjectNode response = (ObjectNode) body;
         JsonNode usage = OpenAiUsage.find(response);
         if (usage != null && response.get("usage") != usage) {
             response.set("usage", usage.deepCopy());
@@ -230,6 +236,8 @@ public final class OpenAiAdapter implements ProviderAdapter {
             }
             String finish = Wire.text(choice, "finish_reason");
             if (finish == null) {
+                // OpenAI's chunk schema requires the field, null until the last chunk; some providers omit it.
+                choice.putNull("finish_reason");
                 sink.chunk(chunk);
                 return;
             }

@@ -9,9 +9,10 @@ package io.portico.ai.provider;
  * @param responses true when the provider offers the Responses API
  * @param embeddings true when the provider offers embeddings
  * @param topK true when the provider accepts {@code top_k}
+ * @param imageUrls true when the provider fetches images given by URL itself
  */
 public record OpenAiDialect(Auth auth, String maxTokensField, boolean streamUsage, boolean responses,
-                            boolean embeddings, boolean topK) {
+                            boolean embeddings, boolean topK, boolean imageUrls) {
 
     /** How an OpenAI-compatible provider expects its key. */
     public enum Auth {
@@ -23,8 +24,11 @@ public record OpenAiDialect(Auth auth, String maxTokensField, boolean streamUsag
 
     /** OpenAI itself. */
     public static final OpenAiDialect OPENAI =
-            new OpenAiDialect(Auth.BEARER, "max_completion_tokens", true, true, true, false);
+            new OpenAiDialect(Auth.BEARER, "max_completion_tokens", true, true, true, false, true);
     /** The usual OpenAI-compatible provider. */
     public static final OpenAiDialect COMPATIBLE =
-            new OpenAiDialect(Auth.BEARER, "max_tokens", true, false, true, true);
+            new OpenAiDialect(Auth.BEARER, "max_tokens", true, false, true, true, true);
+    /** A server on the user's own machines, which usually cannot fetch images from the internet. */
+    public static final OpenAiDialect LOCAL =
+            new OpenAiDialect(Auth.BEARER, "max_tokens", true, false, true, true, false);
 }

@@ -24,7 +24,7 @@ public final class ProviderTypes {
         OpenAiAdapter openAi = new OpenAiAdapter(OpenAiDialect.OPENAI);
         register("openai", "OpenAI", "https://api.openai.com/v1", true, context -> openAi);
         OpenAiAdapter azure = new OpenAiAdapter(new OpenAiDialect(OpenAiDialect.Auth.AZURE, "max_completion_tokens",
-                true, true, true, false));
+                true, true, true, false, true));
         register("azure-openai", "Azure OpenAI", null, true, context -> azure);
         AnthropicAdapter anthropic = new AnthropicAdapter();
         register("anthropic", "Anthropic", "https://api.anthropic.com/v1", true, context -> anthropic);
@@ -58,10 +58,10 @@ public final class ProviderTypes {
         compatible("featherless", "Featherless AI", "https://api.featherless.ai/v1", true);
         compatible("github-models", "GitHub Models", "https://models.github.ai/inference", true);
         compatible("vllm", "vLLM", null, false);
-        compatible("lmstudio", "LM Studio", "http://127.0.0.1:1234/v1", false);
-        compatible("xinference", "Xorbits Inference", "http://127.0.0.1:9997/v1", false);
-        compatible("llamacpp", "llama.cpp server", "http://127.0.0.1:8080/v1", false);
-        compatible("localai", "LocalAI", "http://127.0.0.1:8080/v1", false);
+        local("lmstudio", "LM Studio", "http://127.0.0.1:1234/v1");
+        local("xinference", "Xorbits Inference", "http://127.0.0.1:9997/v1");
+        local("llamacpp", "llama.cpp server", "http://127.0.0.1:8080/v1");
+        local("localai", "LocalAI", "http://127.0.0.1:8080/v1");
         compatible("openai-compatible", "Any OpenAI-compatible endpoint", null, false);
     }
 
@@ -71,6 +71,11 @@ public final class ProviderTypes {
     private static void compatible(String id, String name, String baseUrl, boolean keyRequired) {
         OpenAiAdapter adapter = new OpenAiAdapter(OpenAiDialect.COMPATIBLE);
         register(id, name, baseUrl, keyRequired, context -> adapter);
+    }
+
+    private static void local(String id, String name, String baseUrl) {
+        OpenAiAdapter adapter = new OpenAiAdapter(OpenAiDialect.LOCAL);
+        register(id, name, baseUrl, false, context -> adapter);
     }
 
     static void register(String id, String name, String baseUrl, boolean keyRequired,

@@ -24,10 +24,21 @@ public interface ProviderAdapter {
         return null;
     }
 
+    /**
+     * True when the provider fetches images given by http or https URL itself. When false, Portico fetches them
+     * and sends them inline as data URIs before calling {@link #chat}.
+     */
+    default boolean acceptsImageUrls() {
+        return true;
+    }
+
     /** Builds the call for a chat request. */
     ProviderCall chat(ChatRequest request, CallTarget target);
 
-    /** Translates a successful non-streamed chat response into an OpenAI {@code chat.completion}. */
+    /**
+     * Translates a successful non-streamed chat response into an OpenAI {@code chat.completion}. The body was parsed
+     * for this call alone, so the adapter may change it and return it.
+     */
     ObjectNode chatResponse(JsonNode body, ChatRequest request, CallTarget target);
 
     /** Creates the translator for one streamed chat response. */

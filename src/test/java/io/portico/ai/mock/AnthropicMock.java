@@ -66,6 +66,10 @@ public final class AnthropicMock extends MockServer {
             response.setStatusCode(400).end(errorBody(400, "max_tokens: Field required"));
             return;
         }
+        if ("tool".equals(body.path("tool_choice").path("type").asText()) && !body.path("stream").asBoolean()) {
+            response.end(json(forcedTool(body.path("model").asText(), body.path("tool_choice").path("name").asText())));
+            return;
+        }
         boolean tools = body.path("tools").isArray() && !body.get("tools").isEmpty() && !answersTools(body);
         boolean thinking = "enabled".equals(body.path("thinking").path("type").asText());
         String model = body.path("model").asText();
@@ -118,6 +122,17 @@ public final class AnthropicMock extends MockServer {
             }
         }
         return false;
+    }
+
+    private ObjectNode forcedTool(String model, String tool) {
+        ObjectNode message = object().put("id", "msg_" + name).put("type", "message").put("role", "assistant")
+                .put("model", model);
+        message.putArray("content").addObject().put("type", "tool_use").put("id", "toolu_forced").put("name", tool)
+                .putObject("input").put("answer", "42");
+        message.put("stop_reason", "tool_use");
+        message.putNull("stop_sequence");
+        message.putObject("usage").put("input_tokens", 20).put("output_tokens", 8);
+        return message;
     }
 
     private ObjectNode message(String model, boolean tools, boolean thinking) {

@@ -15,6 +15,7 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Base of the provider mocks: a real HTTP server on 127.0.0.1 and an ephemeral port that records every request and
@@ -44,6 +45,7 @@ public abstract class MockServer implements AutoCloseable {
     private final HttpServer server;
     private final Queue<Fault> faults = new ConcurrentLinkedQueue<>();
     private final List<Received> received = new CopyOnWriteArrayList<>();
+    private final AtomicInteger closedEarly = new AtomicInteger();
 
     protected MockServer() {
         this.vertx = Vertx.vertx();
@@ -77,7 +79,17 @@ public abstract class MockServer implements AutoCloseable {
         return received.get(received.size() - 1);
     }
 
+    /** The number of requests whose connection the client closed before the response ended. */
+    public int closedEarly() {
+        return closedEarly.get();
+    }
+
     private void receive(HttpServerRequest request) {
+        request.response().closeHandler(closed -> {
+            if (!request.response().ended()) {
+                closedEarly.incrementAndGet();
+            }
+        });
         request.body().onSuccess(body -> {
             JsonNode json;
             try {

@@ -354,6 +354,7 @@ class BedrockAdapterTest {
             assertThat(type.defaultBaseUrl()).isEqualTo("https://bedrock-runtime.{region}.amazonaws.com");
             assertThat(type.keyRequired()).isFalse();
         });
+        assertThat(ADAPTER.acceptsImageUrls()).isFalse();
     }
 
     private static List<FieldError> errors(ProviderSpec spec) {

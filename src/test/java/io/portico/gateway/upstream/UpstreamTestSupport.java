@@ -1,8 +1,7 @@
 package io.portico.gateway.upstream;
 
-import static org.assertj.core.api.Assertions.fail;
-
 import io.portico.config.ServiceSpec;
+import io.portico.testing.Conditions;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -76,20 +75,9 @@ final class UpstreamTestSupport {
         return port;
     }
 
-    /** Polls {@code condition} every 20 ms until it holds, failing the test after {@link #WAIT}. */
+    /** Polls {@code condition} until it holds; see {@link Conditions#eventually}. */
     static void eventually(String description, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                fail("timed out after " + WAIT + " waiting until " + description);
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted", e);
-            }
-        }
+        Conditions.eventually(description, condition);
     }
 
     /**

@@ -1,0 +1,93 @@
+package io.portico.ai;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.ai.mock.OpenAiMock;
+import io.portico.config.Json;
+import io.portico.declarative.Secrets;
+import io.portico.testing.Configs;
+import io.portico.testing.TestNode;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Providers and virtual models through the admin API: validation, secret masking, and changes served live. */
+class AiAdminTest {
+
+    private static OpenAiMock provider;
+    private static TestNode node;
+
+    @BeforeAll
+    static void start() {
+        provider = new OpenAiMock("one", "sk-first-key");
+        node = TestNode.start();
+        Configs config = Configs.document();
+        config.provider("one", "openai", provider.baseUrl(), "sk-first-key", "sk-second-key");
+        config.model("smart", "fallback", "one/gpt-4o");
+        config.aiRoute("ai", "/v1");
+        node.apply(config.build());
+    }
+
+    @AfterAll
+    static void stop() {
+        node.close();
+        provider.close();
+    }
+
+    @Test
+    void masksEveryKeyAndKeepsThemOnReapply() throws IOException {
+        JsonNode read = node.admin("GET", "/admin/v1/providers/one", null, 200);
+        HttpResponse<String> exported = node.adminRaw("GET", "/admin/v1/config?format=json", null);
+
+        assertThat(read.at("/keys/0/key").asText()).isEqualTo(Secrets.hint("sk-first-key"));
+        assertThat(read.at("/keys/1/key").asText()).isEqualTo(Secrets.hint("sk-second-key"));
+        assertThat(read.toString() + exported.body()).doesNotContain("sk-first-key").doesNotContain("sk-second-key");
+
+        node.apply((ObjectNode) Json.MAPPER.readTree(exported.body()));
+        HttpResponse<String> answer = AiTestClient.post(node.url() + "/v1/chat/completions",
+                "{\"model\":\"smart\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        assertThat(provider.last().headers().get("authorization")).startsWith("Bearer sk-");
+    }
+
+    @Test
+    void rejectsInvalidProvidersFieldByField() {
+        ObjectNode bad = Json.MAPPER.createObjectNode().put("name", "bad").put("type", "no-such-type")
+                .put("baseUrl", "ftp://x");
+        bad.putObject("retries").put("attempts", 0);
+
+        JsonNode fields = node.admin("POST", "/admin/v1/providers", bad, 400);
+        bad.put("baseUrl", "https://example.test/v1").putObject("retries").put("attempts", 2);
+        JsonNode type = node.admin("POST", "/admin/v1/providers", bad, 400);
+
+        assertThat(fields.toString()).contains("baseUrl").contains("retries.attempts");
+        assertThat(type.toString()).contains("unknown provider type 'no-such-type'");
+    }
+
+    @Test
+    void rejectsVirtualModelsWithUnknownProviders() {
+        ObjectNode model = Json.MAPPER.createObjectNode().put("name", "ghost");
+        model.putArray("targets").addObject().put("provider", "missing").put("model", "m");
+
+        JsonNode problem = node.admin("POST", "/admin/v1/models", model, 400);
+
+        assertThat(problem.toString()).contains("refers to provider 'missing', which does not exist");
+    }
+
+    @Test
+    void servesAVirtualModelAddedThroughTheAdminApi() {
+        ObjectNode model = Json.MAPPER.createObjectNode().put("name", "added");
+        model.putArray("targets").addObject().put("provider", "one").put("model", "gpt-4o-mini");
+        node.admin("POST", "/admin/v1/models", model, 201);
+
+        HttpResponse<String> answer = AiTestClient.post(node.url() + "/v1/chat/completions",
+                "{\"model\":\"added\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
+
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        assertThat(provider.last().body().get("model").asText()).isEqualTo("gpt-4o-mini");
+    }
+}

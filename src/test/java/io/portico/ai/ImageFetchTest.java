@@ -1,0 +1,119 @@
+package io.portico.ai;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.portico.ai.mock.OpenAiMock;
+import io.portico.testing.Configs;
+import io.portico.testing.TestNode;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.net.http.HttpResponse;
+import java.util.Base64;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Images given by URL, fetched and sent inline for providers that accept only inline images. */
+class ImageFetchTest {
+
+    /** The first bytes of a PNG file, enough for type detection. */
+    private static final byte[] PNG = Base64.getDecoder().decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB");
+
+    private static Vertx vertx;
+    private static HttpServer images;
+    private static OpenAiMock provider;
+    private static TestNode trusting;
+    private static TestNode guarded;
+
+    @BeforeAll
+    static void start() throws Exception {
+        vertx = Vertx.vertx();
+        images = vertx.createHttpServer().requestHandler(request -> {
+            if (request.path().equals("/cat.png")) {
+                // Declared as JPEG, but the bytes are a PNG.
+                request.response().putHeader("content-type", "image/jpeg").end(Buffer.buffer(PNG));
+            } else if (request.path().equals("/big.png")) {
+                request.response().putHeader("content-type", "image/png").end(Buffer.buffer(new byte[5000]));
+            } else {
+                request.response().setStatusCode(302).putHeader("location", "http://169.254.169.254/").end();
+            }
+        }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get();
+        provider = new OpenAiMock("local", "sk-local");
+        trusting = TestNode.start(Map.of("ai.images.allowPrivateAddresses", "true", "ai.images.maxBytes", "4096"));
+        guarded = TestNode.start();
+        for (TestNode node : new TestNode[] {trusting, guarded}) {
+            Configs config = Configs.document();
+            config.provider("local", "lmstudio", provider.baseUrl(), "sk-local");
+            config.aiRoute("ai", "/v1");
+            node.apply(config.build());
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        trusting.close();
+        guarded.close();
+        provider.close();
+        vertx.close();
+    }
+
+    private static HttpResponse<String> ask(TestNode node, String path) {
+        String url = "http://127.0.0.1:" + images.actualPort() + path;
+        return AiTestClient.post(node.url() + "/v1/chat/completions", """
+                {"model":"local/llava","messages":[{"role":"user","content":[{"type":"text","text":"What is it?"},
+                 {"type":"image_url","image_url":{"url":"%s"}}]}]}""".formatted(url));
+    }
+
+    @Test
+    void sendsTheImageInlineWithItsRealType() {
+        HttpResponse<String> response = ask(trusting, "/cat.png");
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        JsonNode part = provider.last().body().at("/messages/0/content/1/image_url/url");
+        assertThat(part.asText()).isEqualTo("data:image/png;base64," + Base64.getEncoder().encodeToString(PNG));
+    }
+
+    @Test
+    void rejectsImagesOnPrivateAddressesByDefault() {
+        int before = provider.received().size();
+
+        HttpResponse<String> response = ask(guarded, "/cat.png");
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        JsonNode error = AiTestClient.json(response).get("error");
+        assertThat(error.get("code").asText()).isEqualTo("invalid_image_url");
+        assertThat(error.get("message").asText()).contains("non-public address 127.0.0.1");
+        assertThat(provider.received()).hasSize(before);
+    }
+
+    @Test
+    void rejectsImagesOverTheSizeLimit() {
+        HttpResponse<String> response = ask(trusting, "/big.png");
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(AiTestClient.json(response).at("/error/message").asText()).contains("larger than 4096 bytes");
+    }
+
+    @Test
+    void doesNotFollowRedirects() {
+        HttpResponse<String> response = ask(trusting, "/redirect");
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(AiTestClient.json(response).at("/error/message").asText()).contains("returned status 302");
+    }
+
+    @Test
+    void tellsPublicFromOtherAddresses() throws UnknownHostException {
+        for (String address : new String[] {"127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254",
+            "100.64.0.1", "0.0.0.0", "::1", "fd00::1", "fe80::1", "::ffff:127.0.0.1", "224.0.0.1"}) {
+            assertThat(ImageFetcher.isPublic(InetAddress.getByName(address))).as(address).isFalse();
+        }
+        assertThat(ImageFetcher.isPublic(InetAddress.getByName("93.184.216.34"))).isTrue();
+        assertThat(ImageFetcher.isPublic(InetAddress.getByName("2606:4700::1111"))).isTrue();
+    }
+}
