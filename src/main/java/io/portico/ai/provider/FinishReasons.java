@@ -38,6 +38,22 @@ public final class FinishReasons {
         };
     }
 
+    /**
+     * Amazon Bedrock Converse {@code stopReason} to OpenAI {@code finish_reason}: guardrail and content filter stops
+     * become {@code content_filter}; malformed model output and tool use end the turn as {@code stop}.
+     */
+    public static String fromBedrock(String stopReason) {
+        if (stopReason == null) {
+            return "stop";
+        }
+        return switch (stopReason) {
+            case "tool_use" -> "tool_calls";
+            case "max_tokens", "model_context_window_exceeded" -> "length";
+            case "guardrail_intervened", "content_filtered" -> "content_filter";
+            default -> "stop";
+        };
+    }
+
     /** OpenAI {@code finish_reason} to Anthropic {@code stop_reason}. */
     public static String toAnthropic(String finishReason, boolean stoppedBySequence) {
         if (finishReason == null) {

@@ -40,6 +40,9 @@ public final class ProviderTypes {
         register("mistral", "Mistral AI", "https://api.mistral.ai/v1", true, context -> mistral);
         OllamaAdapter ollama = new OllamaAdapter();
         register("ollama", "Ollama", "http://127.0.0.1:11434", false, context -> ollama);
+        BedrockAdapter bedrock = new BedrockAdapter();
+        register("bedrock", "Amazon Bedrock", BedrockAdapter.DEFAULT_BASE_URL, false, context -> bedrock,
+                BedrockAdapter::validate);
 
         compatible("deepseek", "DeepSeek", "https://api.deepseek.com/v1", true);
         compatible("groq", "Groq", "https://api.groq.com/openai/v1", true);

@@ -1,0 +1,399 @@
+package io.portico.ai.provider;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.ai.spi.AiError;
+import io.portico.ai.spi.AiException;
+import io.portico.ai.spi.CallTarget;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/**
+ * Translates a request in Portico's internal form (OpenAI's Chat Completions shape) into an Amazon Bedrock
+ * Converse request, the same body for {@code converse} and {@code converse-stream}.
+ *
+ * <p>Rules:
+ * <ul>
+ * <li>System and developer messages become {@code system} text blocks, in order; {@code response_format} of type
+ *     {@code json_object} adds an instruction block there.</li>
+ * <li>Consecutive messages of one role are merged into one message, because Converse requires alternating roles;
+ *     the results of parallel tool calls become {@code toolResult} blocks at the start of one user message.</li>
+ * <li>Text parts become {@code text} blocks. Blank text is dropped, because Converse rejects blank text blocks.
+ *     Images become {@code image} blocks with their detected format (png, jpeg, gif, webp). Converse takes only
+ *     inline bytes or S3 locations, so the gateway inlines image URLs before the call (see
+ *     {@link BedrockAdapter#acceptsImageUrl}), and a URL still present here is rejected with 400.</li>
+ * <li>Assistant tool calls become {@code toolUse} blocks with their arguments parsed as the {@code input} object;
+ *     {@code thinking_blocks} become {@code reasoningContent} blocks ahead of the text. A tool message becomes a
+ *     {@code toolResult} whose content is a {@code json} block when the text is a JSON object, a {@code text}
+ *     block otherwise; OpenAI has no error flag for results, so {@code status} is not sent.</li>
+ * <li>{@code max_completion_tokens} or {@code max_tokens} becomes {@code inferenceConfig.maxTokens}; Converse
+ *     needs no limit, except that Claude's thinking requires one above its budget, so with {@code thinking} and no
+ *     limit the catalog maximum is sent. {@code temperature} (capped at 1, the top of Converse's range),
+ *     {@code top_p} and {@code stop} become {@code temperature}, {@code topP} and {@code stopSequences}.</li>
+ * <li>{@code top_k} goes into {@code additionalModelRequestFields}: {@code top_k} for Anthropic models,
+ *     {@code inferenceConfig.topK} for Amazon Nova models, and is dropped for other models, whose field names
+ *     differ. {@code thinking} is passed as {@code additionalModelRequestFields.thinking} for Anthropic models.</li>
+ * <li>Tools become {@code toolConfig.tools[].toolSpec} with the parameters as {@code inputSchema.json};
+ *     {@code tool_choice} {@code auto}, {@code required} and a named function become {@code auto}, {@code any}
+ *     and {@code tool}. With {@code none} the tools are sent without a choice only when the history holds tool
+ *     blocks, since Converse rejects tool blocks without {@code toolConfig}, and dropped otherwise; tools named in
+ *     the history but missing from the request are declared with an empty schema for the same reason.</li>
+ * <li>{@code response_format} of type {@code json_schema} becomes a tool named {@value #STRUCTURED_OUTPUT_TOOL}
+ *     with that schema and a forced {@code toolChoice}; its input is returned as the message content.</li>
+ * <li>{@code seed}, {@code n}, {@code user}, {@code logprobs}, penalties, {@code logit_bias} and
+ *     {@code parallel_tool_calls} are dropped, because Converse has no counterpart.</li>
+ * </ul>
+ */
+public final class BedrockRequests {
+
+    /** Name of the tool that carries JSON-schema structured output. */
+    public static final String STRUCTURED_OUTPUT_TOOL = AnthropicRequests.STRUCTURED_OUTPUT_TOOL;
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    /** Output tokens beyond the thinking budget when the client set no limit and the catalog has no maximum. */
+    private static final int ANSWER_TOKENS = 4096;
+
+    private BedrockRequests() {
+    }
+
+    /** Returns the name of the forced structured output tool the request implies, or null. */
+    public static String structuredOutputTool(JsonNode openAi) {
+        return AnthropicRequests.structuredOutputTool(openAi);
+    }
+
+    /**
+     * Translates {@code openAi} into a Converse request for {@code target}.
+     *
+     * @throws AiException with status 400 for an image that is not an inline data URI of a supported format
+     */
+    public static ObjectNode converse(ObjectNode openAi, CallTarget target) {
+        ObjectNode body = NODES.objectNode();
+        ArrayNode messages = body.putArray("messages");
+        ArrayNode system = NODES.arrayNode();
+        for (JsonNode message : openAi.path("messages")) {
+            switch (message.path("role").asText()) {
+                case "system", "developer" -> addSystem(system, message.get("content"));
+                case "tool" -> addBlocks(messages, "user", toolResult(message));
+                case "assistant" -> addBlocks(messages, "assistant", assistantBlocks(message));
+                default -> addBlocks(messages, "user", userBlocks(message.get("content")));
+            }
+        }
+        JsonNode format = openAi.get("response_format");
+        if (format != null && "json_object".equals(Wire.text(format, "type"))) {
+            system.addObject().put("text", "Respond with a single JSON object and nothing else.");
+        }
+        if (!system.isEmpty()) {
+            body.set("system", system);
+        }
+        ObjectNode inference = inferenceConfig(openAi, target);
+        if (!inference.isEmpty()) {
+            body.set("inferenceConfig", inference);
+        }
+        addTools(openAi, body, messages);
+        ObjectNode additional = additionalFields(openAi, target.model());
+        if (!additional.isEmpty()) {
+            body.set("additionalModelRequestFields", additional);
+        }
+        return body;
+    }
+
+    private static ObjectNode inferenceConfig(ObjectNode openAi, CallTarget target) {
+        ObjectNode config = NODES.objectNode();
+        JsonNode limit = openAi.has("max_completion_tokens") ? openAi.get("max_completion_tokens")
+                : openAi.get("max_tokens");
+        if (limit != null && limit.canConvertToInt() && limit.asInt() > 0) {
+            config.put("maxTokens", limit.asInt());
+        } else if (isAnthropic(target.model()) && openAi.get("thinking") instanceof ObjectNode thinking) {
+            int budget = thinking.path("budget_tokens").asInt(0);
+            config.put("maxTokens", target.maxOutputTokens(budget + ANSWER_TOKENS));
+        }
+        JsonNode temperature = openAi.get("temperature");
+        if (temperature != null && temperature.isNumber()) {
+            config.put("temperature", Math.min(1.0, temperature.asDouble()));
+        }
+        JsonNode topP = openAi.get("top_p");
+        if (topP != null && topP.isNumber()) {
+            config.set("topP", topP);
+        }
+        JsonNode stop = openAi.get("stop");
+        if (stop != null && stop.isTextual()) {
+            config.putArray("stopSequences").add(stop.asText());
+        } else if (stop != null && stop.isArray() && !stop.isEmpty()) {
+            config.set("stopSequences", stop.deepCopy());
+        }
+        return config;
+    }
+
+    private static ObjectNode additionalFields(ObjectNode openAi, String model) {
+        ObjectNode fields = NODES.objectNode();
+        JsonNode topK = openAi.get("top_k");
+        if (topK != null && topK.isNumber()) {
+            if (isAnthropic(model)) {
+                fields.set("top_k", topK);
+            } else if (model.contains("amazon.nova")) {
+                fields.putObject("inferenceConfig").set("topK", topK);
+            }
+        }
+        if (isAnthropic(model) && openAi.get("thinking") instanceof ObjectNode thinking) {
+            // NOTE: the field name follows Bedrock's Claude extended thinking guide; no live Converse call checked it.
+            fields.set("thinking", thinking.deepCopy());
+        }
+        return fields;
+    }
+
+    /** True for Anthropic model ids, inference profile ids such as {@code us.anthropic...} and their ARNs. */
+    static boolean isAnthropic(String model) {
+        return model.contains("anthropic.");
+    }
+
+    private static void addTools(ObjectNode openAi, ObjectNode body, ArrayNode messages) {
+        ArrayNode tools = NODES.arrayNode();
+        Set<String> declared = new LinkedHashSet<>();
+        for (JsonNode tool : openAi.path("tools")) {
+            JsonNode function = tool.get("function");
+            if (function != null) {
+                String name = function.path("name").asText();
+                declared.add(name);
+                tools.add(toolSpec(name, Wire.text(function, "description"), function.get("parameters")));
+            }
+        }
+
+        ObjectNode choice = toolChoice(openAi.get("tool_choice"));
+        boolean none = "none".equals(openAi.path("tool_choice").asText(null));
+
+        String structured = structuredOutputTool(openAi);
+        if (structured != null) {
+            JsonNode schema = openAi.path("response_format").path("json_schema").get("schema");
+            tools.add(toolSpec(structured, "Returns the answer as JSON matching the schema.", schema));
+            declared.add(structured);
+            choice = NODES.objectNode();
+            choice.putObject("tool").put("name", structured);
+            none = false;
+        }
+
+        Set<String> used = toolNamesInHistory(messages);
+        if (none && used.isEmpty()) {
+            return;
+        }
+        for (String name : used) {
+            if (declared.add(name)) {
+                tools.add(toolSpec(name, null, null));
+            }
+        }
+        if (tools.isEmpty()) {
+            return;
+        }
+
+        ObjectNode config = body.putObject("toolConfig");
+        config.set("tools", tools);
+        if (choice != null && !none) {
+            config.set("toolChoice", choice);
+        }
+    }
+
+    private static ObjectNode toolSpec(String name, String description, JsonNode parameters) {
+        ObjectNode tool = NODES.objectNode();
+        ObjectNode spec = tool.putObject("toolSpec").put("name", name);
+        if (description != null && !description.isBlank()) {
+            spec.put("description", description);
+        }
+        ObjectNode schema = parameters instanceof ObjectNode object ? object.deepCopy()
+                : NODES.objectNode().put("type", "object");
+        if (!schema.has("properties") && "object".equals(Wire.text(schema, "type"))) {
+            schema.putObject("properties");
+        }
+        spec.putObject("inputSchema").set("json", schema);
+        return tool;
+    }
+
+    private static ObjectNode toolChoice(JsonNode choice) {
+        if (choice == null || choice.isNull()) {
+            return null;
+        }
+        ObjectNode converted = NODES.objectNode();
+        if (choice.isTextual()) {
+            switch (choice.asText()) {
+                case "required" -> converted.putObject("any");
+                case "none" -> {
+                    return null;
+                }
+                default -> converted.putObject("auto");
+            }
+            return converted;
+        }
+        String name = choice.path("function").path("name").asText(null);
+        if (name == null) {
+            return null;
+        }
+        converted.putObject("tool").put("name", name);
+        return converted;
+    }
+
+    private static Set<String> toolNamesInHistory(ArrayNode messages) {
+        Set<String> names = new LinkedHashSet<>();
+        for (JsonNode message : messages) {
+            for (JsonNode block : message.path("content")) {
+                JsonNode toolUse = block.get("toolUse");
+                if (toolUse != null) {
+                    names.add(toolUse.path("name").asText());
+                }
+            }
+        }
+        return names;
+    }
+
+    private static void addSystem(ArrayNode system, JsonNode content) {
+        if (content != null && content.isTextual() && !content.asText().isBlank()) {
+            system.addObject().put("text", content.asText());
+        } else if (content != null && content.isArray()) {
+            for (JsonNode part : content) {
+                String text = part.path("text").asText();
+                if ("text".equals(part.path("type").asText()) && !text.isBlank()) {
+                    system.addObject().put("text", text);
+                }
+            }
+        }
+    }
+
+    /** Appends {@code blocks} as a message of {@code role}, merged into the previous message of the same role. */
+    private static void addBlocks(ArrayNode messages, String role, ArrayNode blocks) {
+        if (blocks.isEmpty()) {
+            return;
+        }
+        JsonNode last = messages.isEmpty() ? null : messages.get(messages.size() - 1);
+        if (last == null || !role.equals(last.path("role").asText())) {
+            messages.addObject().put("role", role).set("content", blocks);
+            return;
+        }
+        ArrayNode content = (ArrayNode) last.get("content");
+        if (!blocks.get(0).has("toolResult")) {
+            content.addAll(blocks);
+            return;
+        }
+        // Tool results must come first in the user message that follows the assistant's tool calls.
+        int results = 0;
+        while (results < content.size() && content.get(results).has("toolResult")) {
+            results++;
+        }
+        for (JsonNode block : blocks) {
+            content.insert(results++, block);
+        }
+    }
+
+    private static ArrayNode userBlocks(JsonNode content) {
+        ArrayNode blocks = NODES.arrayNode();
+        if (content != null && content.isTextual()) {
+            addText(blocks, content.asText());
+        } else if (content != null && content.isArray()) {
+            for (JsonNode part : content) {
+                switch (part.path("type").asText()) {
+                    case "text" -> addText(blocks, part.path("text").asText());
+                    case "image_url" -> blocks.add(image(part.path("image_url").path("url").asText()));
+                    default -> {
+                        // Audio and file parts have no Converse counterpart in this translation.
+                    }
+                }
+            }
+        }
+        return blocks;
+    }
+
+    private static void addText(ArrayNode blocks, String text) {
+        if (!text.isBlank()) {
+            blocks.addObject().put("text", text);
+        }
+    }
+
+    private static ObjectNode image(String url) {
+        Images.DataUri data = Images.parseDataUri(url);
+        if (data == null) {
+            throw new AiException(AiError.of(400, "this provider accepts only inline images"));
+        }
+        String format = switch (data.mediaType()) {
+            case "image/png" -> "png";
+            case "image/jpeg", "image/jpg" -> "jpeg";
+            case "image/gif" -> "gif";
+            case "image/webp" -> "webp";
+            default -> throw new AiException(AiError.of(400, "unsupported image type " + data.mediaType()
+                    + "; this provider accepts png, jpeg, gif and webp"));
+        };
+        ObjectNode block = NODES.objectNode();
+        block.putObject("image").put("format", format).putObject("source").put("bytes", data.base64());
+        return block;
+    }
+
+    private static ArrayNode assistantBlocks(JsonNode message) {
+        ArrayNode blocks = NODES.arrayNode();
+        for (JsonNode thinking : message.path("thinking_blocks")) {
+            ObjectNode reasoning = reasoningBlock(thinking);
+            if (reasoning != null) {
+                blocks.addObject().set("reasoningContent", reasoning);
+            }
+        }
+        JsonNode content = message.get("content");
+        if (content != null && content.isTextual()) {
+            addText(blocks, content.asText());
+        } else if (content != null && content.isArray()) {
+            for (JsonNode part : content) {
+                if ("text".equals(part.path("type").asText())) {
+                    addText(blocks, part.path("text").asText());
+                }
+            }
+        }
+        for (JsonNode call : message.path("tool_calls")) {
+            JsonNode input = Wire.parse(call.path("function").path("arguments").asText("{}"));
+            ObjectNode toolUse = blocks.addObject().putObject("toolUse")
+                    .put("toolUseId", call.path("id").asText())
+                    .put("name", call.path("function").path("name").asText());
+            toolUse.set("input", input instanceof ObjectNode ? input : NODES.objectNode());
+        }
+        return blocks;
+    }
+
+    private static ObjectNode reasoningBlock(JsonNode thinking) {
+        String type = thinking.path("type").asText();
+        if ("thinking".equals(type)) {
+            ObjectNode reasoning = NODES.objectNode();
+            ObjectNode text = reasoning.putObject("reasoningText").put("text", thinking.path("thinking").asText());
+            if (thinking.hasNonNull("signature")) {
+                text.put("signature", thinking.get("signature").asText());
+            }
+            return reasoning;
+        }
+        if ("redacted_thinking".equals(type)) {
+            return NODES.objectNode().put("redactedContent", thinking.path("data").asText());
+        }
+        return null;
+    }
+
+    private static ArrayNode toolResult(JsonNode message) {
+        ArrayNode blocks = NODES.arrayNode();
+        ObjectNode result = blocks.addObject().putObject("toolResult")
+                .put("toolUseId", message.path("tool_call_id").asText());
+        ArrayNode parts = result.putArray("content");
+        JsonNode content = message.get("content");
+        if (content != null && content.isArray()) {
+            for (JsonNode part : content) {
+                if ("text".equals(part.path("type").asText())) {
+                    resultText(parts, part.path("text").asText());
+                } else if ("image_url".equals(part.path("type").asText())) {
+                    parts.add(image(part.path("image_url").path("url").asText()));
+                }
+            }
+        } else {
+            resultText(parts, content == null || content.isNull() ? "" : content.asText());
+        }
+        return blocks;
+    }
+
+    private static void resultText(ArrayNode parts, String text) {
+        String trimmed = text.strip();
+        JsonNode json = trimmed.startsWith("{") && trimmed.endsWith("}") ? Wire.parse(trimmed) : null;
+        if (json instanceof ObjectNode object) {
+            parts.addObject().set("json", object);
+        } else {
+            parts.addObject().put("text", text);
+        }
+    }
+}
