@@ -54,6 +54,7 @@ final class ProxyExchange {
     private final String serviceName;
     private UpstreamGroup group;
     private final ProxySettings settings;
+    private final CharSequence requestIdHeader;
     private final HttpServerRequest request;
     private final RouteSpec route;
     private final ServiceSpec service;
@@ -74,12 +75,14 @@ final class ProxyExchange {
     /** Outcome reported for an attempt still running when the exchange finishes: cancelled, or a total timeout. */
     private Outcome abandoned = Outcome.CANCELLED;
 
-    ProxyExchange(RequestContext ctx, Upstreams upstreams, UpstreamGroup group, ProxySettings settings) {
+    ProxyExchange(RequestContext ctx, Upstreams upstreams, UpstreamGroup group, ProxySettings settings,
+                  CharSequence requestIdHeader) {
         this.ctx = ctx;
         this.upstreams = upstreams;
         this.serviceName = group.name();
         this.group = group;
         this.settings = settings;
+        this.requestIdHeader = requestIdHeader;
         this.request = ctx.request();
         this.route = ctx.route().spec();
         this.service = group.spec();
@@ -220,13 +223,13 @@ final class ProxyExchange {
         MultiMap headers = upstream.headers();
         ProxyHeaders.copyRequestHeaders(request, headers);
         ProxyHeaders.addForwardingHeaders(ctx, headers);
-        headers.set(settings.requestIdHeader(), ctx.requestId());
+        headers.set(requestIdHeader, ctx.requestId());
         ProxyHeaders.apply(route.requestHeaders(), headers);
         HostAndPort authority = request.authority();
         if (route.preserveHost() && authority != null) {
             upstream.authority(authority);
         } else {
-            upstream.authority(HostAndPort.create(current.uriHost(), current.port()));
+            upstream.authority(current.authority());
         }
     }
 
@@ -278,7 +281,7 @@ final class ProxyExchange {
         MultiMap headers = out.headers();
         ProxyHeaders.copyResponseHeaders(response.headers(), headers);
         ProxyHeaders.apply(route.responseHeaders(), headers);
-        headers.set(settings.requestIdHeader(), ctx.requestId());
+        headers.set(requestIdHeader, ctx.requestId());
         ctx.applyResponseHeaderHooks(headers);
         // HTTP/1.1 needs chunked framing when the upstream declared no length; HTTP/2 frames bodies itself.
         if (!headers.contains(HttpHeaders.CONTENT_LENGTH) && request.version() != HttpVersion.HTTP_2
