@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Measures the CPU time that Portico and nginx each spend per proxied request, on loopback only.
 #
-# Throughput taken on a busy machine depends on what else runs; CPU time per request does much less. Both
+# Throughput taken on a busy machine depends on what else runs, and CPU time per request depends less. Both
 # proxies run pinned to SUT_CPUS in front of the same nginx upstream (pinned to LOAD_CPUS with wrk). For each
 # round, the script reads the proxy's utime+stime from /proc/PID/stat, runs wrk for DURATION, reads it again and
 # divides by the number of requests wrk completed. For Portico it also reports the event-loop thread alone, which
@@ -10,7 +10,11 @@
 #
 # RATE, when set, replaces wrk in the measured rounds with bench/loadgen/fixed-rate sending RATE requests/s on
 # CONNECTIONS connections for DURATION. Below saturation each request is handled on its own rather than in
-# batches, which gives the cost per request at that rate and depends less on what else the machine runs.
+# batches, so the cost per request at that rate includes a wake-up of the event loop for most requests.
+#
+# ALLOCATION=1 adds one more wrk run of DURATION per Portico under a JFR recording and prints the bytes its
+# event-loop thread allocated per request (from jdk.ThreadAllocationStatistics, which counts every allocation).
+# Unlike CPU time, that number does not depend on what else the machine runs. Needs jcmd and jfr from the JDK.
 #
 # Warm-up runs wrk against each Portico in WARMUP_STEP runs until its JIT compiler threads used less than 2 % of
 # its CPU time in the last run, or for at most WARMUP_MAX_SECONDS. NICE (for example -10, which needs root) runs
@@ -19,7 +23,8 @@
 # BASELINE_JAR, when set, names a second Portico jar (for example a build of an earlier commit) that runs beside
 # the first on the same CPUs and is measured in the same rounds, so a change is compared under the same load.
 #
-# Needs: nginx, wrk, java, mvn, curl, taskset. Every process it starts is stopped by PID when it exits.
+# Needs: nginx, wrk, java, mvn, curl, taskset, and gcc for RATE. Every process it starts is stopped by PID when it
+# exits.
 set -euo pipefail
 
 DURATION=${DURATION:-10s}
@@ -27,6 +32,7 @@ WARMUP_STEP=${WARMUP_STEP:-5s}
 WARMUP_MAX_SECONDS=${WARMUP_MAX_SECONDS:-180}
 NICE=${NICE:-0}
 RATE=${RATE:-}
+ALLOCATION=${ALLOCATION:-0}
 CONNECTIONS=${CONNECTIONS:-32}
 ROUNDS=${ROUNDS:-3}
 SUT_CPUS=${SUT_CPUS:-0}
@@ -52,9 +58,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for tool in nginx wrk java mvn curl taskset gcc; do
+for tool in nginx wrk java mvn curl taskset; do
     command -v "$tool" >/dev/null || { echo "missing tool: $tool (apt-get install nginx-light wrk)" >&2; exit 1; }
 done
+if [[ -n "$RATE" ]] && ! command -v gcc >/dev/null; then
+    echo "missing tool: gcc, which builds bench/loadgen/fixed-rate for RATE" >&2
+    exit 1
+fi
 
 write_nginx_conf() {
     local name=$1 body=$2
@@ -78,7 +88,8 @@ http {
 CONF
 }
 
-write_nginx_conf upstream "server { listen 127.0.0.1:$UPSTREAM_PORT; location / { return 200 'hello from upstream\n'; } }"
+write_nginx_conf upstream "server { listen 127.0.0.1:$UPSTREAM_PORT;
+    location / { return 200 'hello from upstream\n'; } }"
 write_nginx_conf proxy "upstream app { server 127.0.0.1:$UPSTREAM_PORT; keepalive 64; }
     server { listen 127.0.0.1:$NGINX_PORT; location / { proxy_pass http://app; proxy_http_version 1.1;
     proxy_set_header Connection \"\"; proxy_set_header Host \$host; proxy_set_header X-Forwarded-For \$remote_addr; } }"
@@ -192,7 +203,8 @@ run_fixed_rate() {
         -d "$seconds" -w 0 > "$work/fixed.out" || true
     tail -n 1 "$work/fixed.out" | tr ' ' '\n' | awk -F= -v seconds="$seconds" '
         $1 == "completed" { n = $2 } $1 == "errors" { bad = $2 }
-        END { if (bad > 0) { print "failed responses: " bad > "/dev/stderr"; exit 1 } printf "%d %.0f\n", n, n / seconds }'
+        END { if (bad > 0) { print "failed responses: " bad > "/dev/stderr"; exit 1 }
+              printf "%d %.0f\n", n, n / seconds }'
 }
 
 # Prints "requests requests_per_second process_us_per_request [thread_us_per_request]" for one measured run.
@@ -256,3 +268,26 @@ for proxy in nginx portico baseline; do
     [[ "$proxy" == baseline && -z "$BASELINE_JAR" ]] && continue
     row median "$proxy" "$(median "$proxy" 3)" "$(median "$proxy" 4)" "$(median "$proxy" 5)" "$(median "$proxy" 6)"
 done
+
+# Prints the bytes that the event loop of the Portico with PID $2 allocated per request during one wrk run
+# against port $1.
+allocation_per_request() {
+    local port=$1 pid=$2 recording="$work/allocation-$2.jfr" requests
+    jcmd "$pid" JFR.start name=allocation settings=default filename="$recording" > /dev/null
+    read -r requests _ < <(run_wrk "$port" "$DURATION")
+    jcmd "$pid" JFR.stop name=allocation > /dev/null
+    # The event is written when the recording starts and stops; "allocated" precedes the thread's name.
+    jfr print --json --events jdk.ThreadAllocationStatistics "$recording" | awk -v n="$requests" '
+        /"allocated":/ { gsub(/[^0-9]/, "", $2); allocated = $2 }
+        /"javaName": "vert.x-eventloop-thread-0"/ { if (first == "") first = allocated; last = allocated }
+        END { printf "%.0f\n", (last - first) / n }'
+}
+
+if [[ "$ALLOCATION" == 1 ]]; then
+    echo
+    echo "Event-loop allocation per request (bytes): portico $(allocation_per_request "$PORTICO_PORT" "$portico_pid")"
+    if [[ -n "$BASELINE_JAR" ]]; then
+        echo "Event-loop allocation per request (bytes): baseline $(allocation_per_request "$BASELINE_PORT" \
+            "$baseline_pid")"
+    fi
+fi

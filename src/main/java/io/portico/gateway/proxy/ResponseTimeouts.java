@@ -43,8 +43,9 @@ final class ResponseTimeouts {
         return INSTANCES.get().get(timeoutMillis);
     }
 
-    /** Starts the timeout of {@code entry} now. The entry must not be in a list already. */
+    /** Starts the timeout of {@code entry} now, first cancelling it when it is still running. */
     void add(Entry entry) {
+        entry.cancel();
         entry.deadlineNanos = System.nanoTime() + timeoutNanos;
         entry.owner = this;
         entry.previous = tail;

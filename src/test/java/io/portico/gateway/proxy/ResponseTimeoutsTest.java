@@ -122,6 +122,30 @@ class ResponseTimeoutsTest {
     }
 
     @Test
+    void addingRunningEntryRestartsIt() throws Exception {
+        List<Long> expiries = new CopyOnWriteArrayList<>();
+        CompletableFuture<Void> expired = new CompletableFuture<>();
+        long[] startNanos = new long[1];
+        onLoop(done -> {
+            ResponseTimeouts timeouts = ResponseTimeouts.current(100);
+            ResponseTimeouts.Entry entry = new ResponseTimeouts.Entry(() -> {
+                expiries.add(System.nanoTime());
+                expired.complete(null);
+            });
+            startNanos[0] = System.nanoTime();
+            timeouts.add(entry);
+            vertx.setTimer(60, id -> timeouts.add(entry));
+            done.run();
+        });
+
+        expired.get(5, TimeUnit.SECONDS);
+        Thread.sleep(150);
+
+        assertThat(expiries).hasSize(1);
+        assertThat(TimeUnit.NANOSECONDS.toMillis(expiries.get(0) - startNanos[0])).isGreaterThanOrEqualTo(160);
+    }
+
+    @Test
     void outsideVertxContextIsRejected() {
         assertThatThrownBy(() -> ResponseTimeouts.current(12_345))
                 .isInstanceOf(IllegalStateException.class)
