@@ -9,7 +9,6 @@ import io.portico.pipeline.RequestContext;
 import io.portico.problem.Problem;
 import io.portico.problem.ProblemType;
 import io.vertx.core.Handler;
-import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
@@ -28,13 +27,14 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
 
     private static final Logger LOG = LoggerFactory.getLogger(GatewayHandler.class);
 
-    private final String requestIdHeader;
+    private final CharSequence requestIdHeader;
     private final AccessLog accessLog;
     private volatile GatewayRuntime runtime = GatewayRuntime.empty();
     private volatile boolean draining;
 
     GatewayHandler(String requestIdHeader, boolean accessLog) {
-        this.requestIdHeader = requireNonNull(requestIdHeader, "requestIdHeader");
+        // An AsciiString keeps its hash code, so the header maps do not hash the name for every request.
+        this.requestIdHeader = HttpHeaders.createOptimized(requireNonNull(requestIdHeader, "requestIdHeader"));
         this.accessLog = new AccessLog(accessLog);
     }
 
@@ -97,8 +97,7 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
     }
 
     private static boolean hasOneHost(HttpServerRequest request) {
-        MultiMap headers = request.headers();
-        return headers.get(HttpHeaders.HOST) != null && headers.getAll(HttpHeaders.HOST).size() == 1;
+        return request.headers().getAll(HttpHeaders.HOST).size() == 1;
     }
 
     private static String clientAddress(HttpServerRequest request) {

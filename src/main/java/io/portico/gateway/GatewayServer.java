@@ -143,6 +143,10 @@ public final class GatewayServer {
                 .setIdleTimeout(120)
                 .setIdleTimeoutUnit(TimeUnit.SECONDS)
                 .setTcpNoDelay(true)
+                // WebSocket upgrades are tunnelled as raw sockets (WebSocketTunnel), which never uses the server's
+                // WebSocket extensions. Without them, Vert.x adds no extension handler to every HTTP/1.1 pipeline.
+                .setPerFrameWebSocketCompressionSupported(false)
+                .setPerMessageWebSocketCompressionSupported(false)
                 // Every request is handled and responded to on its own event loop, so Vert.x can skip the
                 // synchronisation it needs when responses may be written from other threads.
                 .setStrictThreadMode(true);

@@ -7,6 +7,7 @@ import io.portico.gateway.upstream.Upstreams;
 import io.portico.pipeline.Backend;
 import io.portico.pipeline.RequestContext;
 import io.portico.problem.ProblemType;
+import io.vertx.core.http.HttpHeaders;
 
 /**
  * The backend of REST routes: forwards the request to a target of the route's service and streams the
@@ -16,10 +17,12 @@ public final class ProxyBackend implements Backend {
 
     private final Upstreams upstreams;
     private final ProxySettings settings;
+    private final CharSequence requestIdHeader;
 
     public ProxyBackend(Upstreams upstreams, ProxySettings settings) {
         this.upstreams = requireNonNull(upstreams, "upstreams");
         this.settings = requireNonNull(settings, "settings");
+        this.requestIdHeader = HttpHeaders.createOptimized(settings.requestIdHeader());
     }
 
     @Override
@@ -30,6 +33,6 @@ public final class ProxyBackend implements Backend {
             ctx.fail(ProblemType.NO_HEALTHY_TARGET, "service '" + service + "' is not available");
             return;
         }
-        new ProxyExchange(ctx, upstreams, group, settings).start();
+        new ProxyExchange(ctx, upstreams, group, settings, requestIdHeader).start();
     }
 }

@@ -46,12 +46,15 @@ final class ProxyExchange {
     private static final Logger LOG = LoggerFactory.getLogger(ProxyExchange.class);
     /** Largest declared response body, in bytes, that is relayed without a read timer of its own. */
     private static final long SMALL_BODY = 64 * 1024;
+    /** HTTP/2 error code CANCEL (RFC 9113 section 7), which Vert.x also sends when a request times out. */
+    private static final long CANCEL = 0x8;
 
     private final RequestContext ctx;
     private final Upstreams upstreams;
     private final String serviceName;
     private UpstreamGroup group;
     private final ProxySettings settings;
+    private final CharSequence requestIdHeader;
     private final HttpServerRequest request;
     private final RouteSpec route;
     private final ServiceSpec service;
@@ -59,6 +62,8 @@ final class ProxyExchange {
     private final boolean idempotent;
     private final boolean webSocket;
     private final long maxBodySize;
+    private final long readTimeoutMillis;
+    private final ResponseTimeouts.Entry responseTimeout = new ResponseTimeouts.Entry(this::onResponseTimeout);
     private final List<TargetState> tried = new ArrayList<>(2);
     private TargetState target;
     private Problem lastFailure;
@@ -70,12 +75,14 @@ final class ProxyExchange {
     /** Outcome reported for an attempt still running when the exchange finishes: cancelled, or a total timeout. */
     private Outcome abandoned = Outcome.CANCELLED;
 
-    ProxyExchange(RequestContext ctx, Upstreams upstreams, UpstreamGroup group, ProxySettings settings) {
+    ProxyExchange(RequestContext ctx, Upstreams upstreams, UpstreamGroup group, ProxySettings settings,
+                  CharSequence requestIdHeader) {
         this.ctx = ctx;
         this.upstreams = upstreams;
         this.serviceName = group.name();
         this.group = group;
         this.settings = settings;
+        this.requestIdHeader = requestIdHeader;
         this.request = ctx.request();
         this.route = ctx.route().spec();
         this.service = group.spec();
@@ -83,6 +90,7 @@ final class ProxyExchange {
         this.idempotent = RetryBudget.isIdempotent(request.method());
         this.webSocket = request.version() == HttpVersion.HTTP_1_1 && ProxyHeaders.isWebSocketUpgrade(request);
         this.maxBodySize = route.maxBodySize() != null ? route.maxBodySize() : settings.defaultMaxBodySize();
+        this.readTimeoutMillis = webSocket ? 0 : service.timeouts().read().toMillis();
     }
 
     void start() {
@@ -176,11 +184,9 @@ final class ProxyExchange {
     }
 
     private RequestOptions requestOptions(TargetState current) {
-        RequestOptions options = group.requestOptions(current).setMethod(request.method()).setURI(ctx.forwardedUri());
-        if (webSocket) {
-            options.setIdleTimeout(0);
-        }
-        return options;
+        // The read timeout until the response head is kept by ResponseTimeouts instead of a Vert.x timer per request.
+        return group.requestOptions(current).setMethod(request.method()).setURI(ctx.forwardedUri())
+                .setIdleTimeout(0);
     }
 
     private void send(HttpClientRequest upstream, TargetState current) {
@@ -188,6 +194,9 @@ final class ProxyExchange {
         upstream.exceptionHandler(cause -> LOG.debug("Upstream request {} to {} failed: {}", ctx.requestId(),
                 current.address(), cause.toString()));
         writeRequestHead(upstream, current);
+        if (readTimeoutMillis > 0) {
+            ResponseTimeouts.current(readTimeoutMillis).add(responseTimeout);
+        }
 
         Future<HttpClientResponse> response;
         if (hasBody) {
@@ -198,6 +207,7 @@ final class ProxyExchange {
         }
 
         response.onComplete(result -> {
+            responseTimeout.cancel();
             if (finished) {
                 current.onRequestEnd(elapsed(), abandoned);
             } else if (result.failed()) {
@@ -213,13 +223,13 @@ final class ProxyExchange {
         MultiMap headers = upstream.headers();
         ProxyHeaders.copyRequestHeaders(request, headers);
         ProxyHeaders.addForwardingHeaders(ctx, headers);
-        headers.set(settings.requestIdHeader(), ctx.requestId());
+        headers.set(requestIdHeader, ctx.requestId());
         ProxyHeaders.apply(route.requestHeaders(), headers);
         HostAndPort authority = request.authority();
         if (route.preserveHost() && authority != null) {
             upstream.authority(authority);
         } else {
-            upstream.authority(HostAndPort.create(current.uriHost(), current.port()));
+            upstream.authority(current.authority());
         }
     }
 
@@ -252,7 +262,7 @@ final class ProxyExchange {
             body = new IdleReadStream(response, service.timeouts().read().toMillis(), vertx(),
                     this::onBodyReadTimeout);
         }
-        body.pipe().endOnFailure(false).to(out).onComplete(piped -> {
+        BodyRelay.start(body, out, piped -> {
             Outcome failure = finished ? abandoned : Outcome.CONNECTION_ERROR;
             current.onRequestEnd(latency, piped.succeeded() ? Outcome.response(status) : failure);
             if (piped.failed() && !finished) {
@@ -271,7 +281,7 @@ final class ProxyExchange {
         MultiMap headers = out.headers();
         ProxyHeaders.copyResponseHeaders(response.headers(), headers);
         ProxyHeaders.apply(route.responseHeaders(), headers);
-        headers.set(settings.requestIdHeader(), ctx.requestId());
+        headers.set(requestIdHeader, ctx.requestId());
         ctx.applyResponseHeaderHooks(headers);
         // HTTP/1.1 needs chunked framing when the upstream declared no length; HTTP/2 frames bodies itself.
         if (!headers.contains(HttpHeaders.CONTENT_LENGTH) && request.version() != HttpVersion.HTTP_2
@@ -297,6 +307,14 @@ final class ProxyExchange {
             return Long.parseLong(length.trim()) > SMALL_BODY;
         } catch (NumberFormatException e) {
             return true;
+        }
+    }
+
+    private void onResponseTimeout() {
+        if (upstreamRequest != null) {
+            // Fails the response future with this cause, which is reported and retried as a timeout.
+            upstreamRequest.reset(CANCEL, new TimeoutException("the upstream sent no response head within "
+                    + readTimeoutMillis + " ms"));
         }
     }
 

@@ -19,6 +19,13 @@ import java.util.Set;
  */
 final class ProxyHeaders {
 
+    // Names as AsciiString keep their hash code, so the header maps do not hash them again for every request.
+    private static final CharSequence X_FORWARDED_FOR = HttpHeaders.createOptimized("X-Forwarded-For");
+    private static final CharSequence X_FORWARDED_PROTO = HttpHeaders.createOptimized("X-Forwarded-Proto");
+    private static final CharSequence X_FORWARDED_HOST = HttpHeaders.createOptimized("X-Forwarded-Host");
+    private static final CharSequence X_FORWARDED_PORT = HttpHeaders.createOptimized("X-Forwarded-Port");
+    private static final CharSequence FORWARDED = HttpHeaders.createOptimized("Forwarded");
+
     private ProxyHeaders() {
     }
 
@@ -49,18 +56,19 @@ final class ProxyHeaders {
     static void addForwardingHeaders(RequestContext ctx, MultiMap out) {
         HttpServerRequest request = ctx.request();
         String client = ctx.clientAddress();
-        String previous = request.headers().get("x-forwarded-for");
-        out.set("X-Forwarded-For", previous == null || previous.isBlank() ? client : previous + ", " + client);
-        out.set("X-Forwarded-Proto", ctx.scheme());
+        String previous = request.headers().get(X_FORWARDED_FOR);
+        out.set(X_FORWARDED_FOR, previous == null || previous.isBlank() ? client : previous + ", " + client);
+        out.set(X_FORWARDED_PROTO, ctx.scheme());
         HostAndPort authority = request.authority();
         if (authority != null) {
-            out.set("X-Forwarded-Host", authority.host() + (authority.port() > 0 ? ":" + authority.port() : ""));
+            out.set(X_FORWARDED_HOST, authority.port() > 0 ? authority.host() + ":" + authority.port()
+                    : authority.host());
         }
         if (request.localAddress() != null) {
-            out.set("X-Forwarded-Port", Integer.toString(request.localAddress().port()));
+            out.set(X_FORWARDED_PORT, Integer.toString(request.localAddress().port()));
         }
-        StringBuilder forwarded = new StringBuilder();
-        String earlier = request.headers().get("forwarded");
+        StringBuilder forwarded = new StringBuilder(64);
+        String earlier = request.headers().get(FORWARDED);
         if (earlier != null && !earlier.isBlank()) {
             forwarded.append(earlier).append(", ");
         }
@@ -72,7 +80,7 @@ final class ProxyHeaders {
             }
             forwarded.append('"');
         }
-        out.set("Forwarded", forwarded.toString());
+        out.set(FORWARDED, forwarded.toString());
     }
 
     /** Applies a route's header operations: removals first, then replacements, then additions. */

@@ -3,6 +3,7 @@ package io.portico.gateway.upstream;
 import static java.util.Objects.requireNonNull;
 
 import io.portico.config.ServiceSpec;
+import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.SocketAddress;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -57,6 +58,7 @@ public final class TargetState {
     private final int port;
     private final String address;
     private final SocketAddress socketAddress;
+    private final HostAndPort authority;
     private final LongSupplier nanoClock;
 
     private volatile int weight;
@@ -87,6 +89,7 @@ public final class TargetState {
         this.port = requireNonNull(target.port(), "target.port");
         this.address = target.address();
         this.socketAddress = SocketAddress.inetSocketAddress(port, host);
+        this.authority = HostAndPort.create(uriHost(), port);
         this.nanoClock = requireNonNull(nanoClock, "nanoClock");
         this.weight = target.weight();
     }
@@ -109,6 +112,11 @@ public final class TargetState {
     /** Returns {@code host:port} ({@code [host]:port} for IPv6), the key that identifies this target. */
     public String address() {
         return address;
+    }
+
+    /** Returns the target as the authority of a request: {@link #uriHost()} and {@link #port()}. */
+    public HostAndPort authority() {
+        return authority;
     }
 
     /** Returns the address to connect to, for {@code RequestOptions.setServer}. */
