@@ -10,7 +10,8 @@
 # Each runs pinned to SUT_CPUS; wrk, fixed-rate and the mock share LOAD_CPUS. The script checks that every
 # system returns 200 with the mock's completion, warms Portico up, then measures:
 #   1. full load with wrk -t1 -c$CONNECTIONS, alternating the systems for ROUNDS rounds and keeping each one's
-#      best round;
+#      best round. Each system's CPU time per request is read from /proc, which stays comparable when other
+#      load on the machine lowers every rate;
 #   2. p50 and p99 at a fixed rate of half Portico's best with bench/loadgen/fixed-rate (open loop), for the
 #      mock alone, nginx, Portico and Portkey. Portkey is measured at half its own best when it cannot sustain
 #      that rate, and the output says so.
@@ -26,11 +27,11 @@ ROUNDS=${ROUNDS:-3}
 RATE_CONNECTIONS=${RATE_CONNECTIONS:-64}
 SUT_CPUS=${SUT_CPUS:-0}
 LOAD_CPUS=${LOAD_CPUS:-1}
-MOCK_PORT=${MOCK_PORT:-18181}
-NGINX_PORT=${NGINX_PORT:-18182}
-PORTICO_PORT=${PORTICO_PORT:-18183}
-PORTKEY_PORT=${PORTKEY_PORT:-18184}
-ADMIN_PORT=${ADMIN_PORT:-19183}
+MOCK_PORT=${MOCK_PORT:-18461}
+NGINX_PORT=${NGINX_PORT:-18462}
+PORTICO_PORT=${PORTICO_PORT:-18463}
+PORTKEY_PORT=${PORTKEY_PORT:-18464}
+ADMIN_PORT=${ADMIN_PORT:-19463}
 PORTKEY_VERSION=${PORTKEY_VERSION:-1.15.2}
 PORTKEY_DIR=${PORTKEY_DIR:-/tmp/portico-bench-portkey}
 
@@ -51,8 +52,11 @@ fail() {
     exit 1
 }
 
-for tool in nginx wrk java mvn curl taskset gcc node npm ss; do
+for tool in nginx wrk java mvn curl taskset gcc node npm ss pgrep getconf; do
     command -v "$tool" >/dev/null || fail "missing tool: $tool"
+done
+for port in "$MOCK_PORT" "$NGINX_PORT" "$PORTICO_PORT" "$PORTKEY_PORT" "$ADMIN_PORT"; do
+    [[ -z "$(ss -Hltn "sport = :$port")" ]] || fail "port $port is already in use; choose other ports (see the variables at the top)"
 done
 
 # ---- Request, mock response and the systems' configuration ----
@@ -137,15 +141,19 @@ gcc -O2 -o "$work/fixed-rate" "$root/bench/loadgen/fixed-rate.c" -lm
 # ---- Start everything ----
 
 taskset -c "$LOAD_CPUS" nginx -c "$work/mock/nginx.conf" & pids+=($!)
+mock_pid=$!
 taskset -c "$SUT_CPUS" nginx -c "$work/proxy/nginx.conf" & pids+=($!)
+nginx_pid=$!
 
 token="bench-$(date +%s)-$RANDOM"
 PORTICO_ADMIN_TOKEN="$token" taskset -c "$SUT_CPUS" java ${PORTICO_JAVA_OPTS:--Xms512m -Xmx512m} -jar "$jar" \
     serve --config "$work/node.yaml" > "$work/portico.log" 2>&1 & pids+=($!)
+portico_pid=$!
 
 # start-server.js has no option for its listen address, so loopback-only.cjs makes it bind to 127.0.0.1.
 (cd "$work" && NODE_ENV=production exec taskset -c "$SUT_CPUS" node -r "$root/bench/ai/loopback-only.cjs" \
     "$portkey_server" --port="$PORTKEY_PORT" --headless) > "$work/portkey.log" 2>&1 & pids+=($!)
+portkey_pid=$!
 
 for _ in $(seq 1 300); do
     curl -fs "http://127.0.0.1:$ADMIN_PORT/health/ready" >/dev/null 2>&1 && break
@@ -190,41 +198,59 @@ check_completion "portkey" "$PORTKEY_PORT" "${portkey_headers[@]}"
 
 # ---- Full load ----
 
-# Prints "requests_per_second p50_ms p99_ms non_2xx socket_errors" for one wrk run against `port`.
+clock_ticks=$(getconf CLK_TCK)
+
+# Prints the CPU time, in clock ticks, used so far by process `pid` and its children (the nginx workers).
+cpu_ticks() {
+    local pid=$1 total=0 process
+    for process in "$pid" $(pgrep -P "$pid" || true); do
+        # Fields 14 and 15 of /proc/PID/stat are the user and system time of all the process's threads.
+        [[ -r "/proc/$process/stat" ]] && total=$(( total + $(awk '{ print $14 + $15 }' "/proc/$process/stat") ))
+    done
+    echo "$total"
+}
+
+# Prints "requests_per_second p50_ms p99_ms non_2xx socket_errors cpu_us_per_request" for one wrk run against
+# `port`; the CPU time is that of process `pid`.
 run_wrk() {
-    local port=$1 duration=$2
-    shift 2
+    local port=$1 duration=$2 pid=$3
+    shift 3
+    local ticks_before ticks
+    ticks_before=$(cpu_ticks "$pid")
     BENCH_BODY_FILE="$body_file" taskset -c "$LOAD_CPUS" wrk -t1 -c"$CONNECTIONS" -d"$duration" --latency \
         -s "$root/bench/ai/chat.lua" "${auth_header[@]}" "$@" "http://127.0.0.1:$port/v1/chat/completions" \
         > "$work/wrk.out"
-    awk '
+    ticks=$(( $(cpu_ticks "$pid") - ticks_before ))
+    awk -v ticks="$ticks" -v hz="$clock_ticks" '
         function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
         /Requests\/sec/ { rps = $2 }
+        / requests in / { requests = $1 }
         $1 == "50.000%" || $1 == "50%" { p50 = ms($2) }
         $1 == "99.000%" || $1 == "99%" { p99 = ms($2) }
         /Non-2xx or 3xx responses:/ { non2xx = $NF }
         /Socket errors:/ { gsub(",", ""); errors = $4 + $6 + $8 + $10 }
-        END { printf "%.0f %.3f %.3f %d %d\n", rps, p50, p99, non2xx, errors }' "$work/wrk.out"
+        END { printf "%.0f %.3f %.3f %d %d %.1f\n", rps, p50, p99, non2xx, errors,
+                     (requests > 0 ? ticks / hz * 1e6 / requests : 0) }' "$work/wrk.out"
 }
 
 echo
 echo "Warming up Portico for $WARMUP and Portkey for $PORTKEY_WARMUP..."
-run_wrk "$PORTICO_PORT" "$WARMUP" > /dev/null
-run_wrk "$PORTKEY_PORT" "$PORTKEY_WARMUP" "${portkey_headers[@]}" > /dev/null
+run_wrk "$PORTICO_PORT" "$WARMUP" "$portico_pid" > /dev/null
+run_wrk "$PORTKEY_PORT" "$PORTKEY_WARMUP" "$portkey_pid" "${portkey_headers[@]}" > /dev/null
 
 best() { sort -n -k1 | tail -1; }
 nginx_runs=(); portico_runs=(); portkey_runs=()
 for round in $(seq 1 "$ROUNDS"); do
-    nginx_runs+=("$(run_wrk "$NGINX_PORT" "$DURATION")")
-    portico_runs+=("$(run_wrk "$PORTICO_PORT" "$DURATION")")
-    portkey_runs+=("$(run_wrk "$PORTKEY_PORT" "$DURATION" "${portkey_headers[@]}")")
+    nginx_runs+=("$(run_wrk "$NGINX_PORT" "$DURATION" "$nginx_pid")")
+    portico_runs+=("$(run_wrk "$PORTICO_PORT" "$DURATION" "$portico_pid")")
+    portkey_runs+=("$(run_wrk "$PORTKEY_PORT" "$DURATION" "$portkey_pid" "${portkey_headers[@]}")")
     echo "round $round: nginx ${nginx_runs[-1]%% *}, portico ${portico_runs[-1]%% *}," \
         "portkey ${portkey_runs[-1]%% *} requests/s"
 done
 nginx_max=$(printf '%s\n' "${nginx_runs[@]}" | best)
 portico_max=$(printf '%s\n' "${portico_runs[@]}" | best)
 portkey_max=$(printf '%s\n' "${portkey_runs[@]}" | best)
-mock_max=$(run_wrk "$MOCK_PORT" "$DURATION")
+mock_max=$(run_wrk "$MOCK_PORT" "$DURATION" "$mock_pid")
 
 # ---- Fixed rate ----
 
@@ -271,8 +297,8 @@ echo "Systems pinned to CPUs $SUT_CPUS; load generators and mock pinned to CPUs 
 echo "Full load: wrk -t1 -c$CONNECTIONS -d$DURATION, best of $ROUNDS rounds; request: POST /v1/chat/completions," \
     "$(wc -c < "$body_file") bytes"
 echo
-row() { printf '%-34s %12s %10s %10s %9s %8s\n' "$@"; }
-row "full load" "requests/s" "p50 ms" "p99 ms" "non-2xx" "errors"
+row() { printf '%-34s %12s %10s %10s %9s %8s %11s\n' "$@"; }
+row "full load" "requests/s" "p50 ms" "p99 ms" "non-2xx" "errors" "cpu us/req"
 row "mock alone" $mock_max
 row "nginx proxy" $nginx_max
 row "portico ai" $portico_max
@@ -289,6 +315,7 @@ if (( portkey_rate != rate )); then
 else
     row "portkey gateway at $rate/s" $portkey_fixed
 fi
+echo "cpu us/req: CPU time (user and system, all threads) of the system under test per request in its best round."
 echo
 read -r p_rps _ <<< "$portico_max"
 read -r n_rps _ <<< "$nginx_max"
@@ -307,7 +334,7 @@ awk -v p="$p_rps" -v n="$n_rps" -v k="$k_rps" -v mp="$m_p50" -v np="$n_p50" -v p
 }'
 for result in "$mock_max" "$nginx_max" "$portico_max" "$portkey_max" "$mock_rate" "$nginx_rate" "$portico_rate" \
     "$portkey_fixed"; do
-    read -r _ _ _ non2xx errors <<< "$result"
+    read -r _ _ _ non2xx errors _ <<< "$result"
     if (( non2xx > 0 || errors > 0 )); then
         echo "WARNING: some runs had non-2xx responses or errors (see the tables); their numbers are suspect."
         break
