@@ -14,7 +14,7 @@
 #      load on the machine lowers every rate;
 #   2. p50 and p99 at a fixed rate of half Portico's best with bench/loadgen/fixed-rate (open loop), for the
 #      mock alone, nginx, Portico and Portkey. Portkey is measured at half its own best when it cannot sustain
-#      that rate, and the output says so.
+#      that rate, and the output states it.
 # Needs: nginx, wrk, gcc, curl, taskset, ss, java, mvn, node and npm. The Portkey gateway is installed with npm
 # into PORTKEY_DIR when missing. Every process the script starts is stopped by PID when it exits.
 set -euo pipefail
