@@ -5,6 +5,9 @@
  * time. When no connection is idle, the request waits in a queue. Its latency is always measured from its
  * scheduled time, not from the time it was sent (see schedule_ns()).
  *
+ * Requests are GET by default. A body read from a file (-b), another method (-X) and extra header fields (-e)
+ * turn it into, for example, a POST of a JSON document. Every request of a run carries the same bytes.
+ *
  * Single-threaded: one epoll loop drives every connection. Linux only, IPv4 only, no name resolution.
  * Meant for benchmarks on loopback, and it connects only to the address given with -a.
  *
@@ -42,6 +45,9 @@
 #define MAX_TIMEOUT_MS 60000L
 #define MAX_HOST_HEADER 255
 #define MAX_PATH 2048
+#define MAX_BODY (1024L * 1024L)
+#define MAX_EXTRA_HEADERS 32
+#define MAX_HEADER_FIELD 8192
 
 /* Maximum time spent after the measured window waiting for responses that are still outstanding. */
 #define DRAIN_NS (2 * NS_PER_S)
@@ -114,6 +120,10 @@ struct options {
     char address_text[64];
     char host_header[MAX_HOST_HEADER + 1];
     const char *path;
+    const char *method;
+    const char *body_file;
+    const char *extra_headers[MAX_EXTRA_HEADERS]; /* "Name: value" fields added to every request */
+    int extra_header_count;
     uint64_t rate;
     int connections;
     uint64_t duration_s;
@@ -148,8 +158,9 @@ struct run {
     int *idle;  /* stack of indexes of idle connections */
     int idle_count;
     int busy_count;
-    char request[MAX_PATH + MAX_HOST_HEADER + 128];
+    char *request; /* the bytes of every request: request line, header fields and body */
     size_t request_length;
+    size_t body_length;
     uint64_t start_ns;
     uint64_t total_requests;  /* warm-up and measured requests */
     uint64_t first_measured;  /* index of the first request in the measured window */
@@ -949,7 +960,11 @@ static uint64_t print_summary(const struct run *run)
     double p999 = latency_percentile_ms(stats, 99.9);
     double max = latency_percentile_ms(stats, 100.0);
 
-    printf("target      http://%s%s (Host: %s)\n", options->address_text, options->path, options->host_header);
+    printf("target      %s http://%s%s (Host: %s)\n", options->method, options->address_text, options->path,
+           options->host_header);
+    if (options->body_file != NULL) {
+        printf("body        %zu bytes from %s\n", run->body_length, options->body_file);
+    }
     printf("schedule    %llu requests/s on %d connections, %llu s warm-up, %llu s measured\n",
            (unsigned long long)options->rate, options->connections, (unsigned long long)options->warmup_s,
            (unsigned long long)options->duration_s);
@@ -964,12 +979,13 @@ static uint64_t print_summary(const struct run *run)
            (unsigned long long)unfinished);
     printf("latency ms  p50 %.3f  p90 %.3f  p99 %.3f  p99.9 %.3f  max %.3f  (from scheduled time)\n", p50, p90, p99,
            p999, max);
-    printf("fixed-rate target=%s path=%s target_rate=%llu connections=%d warmup_s=%llu duration_s=%llu "
-           "achieved_rate=%.1f "
+    printf("fixed-rate target=%s method=%s path=%s body_bytes=%zu target_rate=%llu connections=%d warmup_s=%llu "
+           "duration_s=%llu achieved_rate=%.1f "
            "requests=%llu completed=%llu errors=%llu error_ratio=%.6f connect_errors=%llu non_2xx=%llu "
            "timeouts=%llu socket_errors=%llu protocol_errors=%llu unfinished=%llu "
            "p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f p999_ms=%.3f max_ms=%.3f\n",
-           options->address_text, options->path, (unsigned long long)options->rate, options->connections,
+           options->address_text, options->method, options->path, run->body_length,
+           (unsigned long long)options->rate, options->connections,
            (unsigned long long)options->warmup_s, (unsigned long long)options->duration_s, achieved,
            (unsigned long long)requests,
            (unsigned long long)stats->completed, (unsigned long long)errors, error_ratio,
@@ -985,7 +1001,7 @@ static void print_usage(FILE *out)
 {
     fprintf(out,
             "Usage: fixed-rate -r RATE [options]\n"
-            "Sends HTTP/1.1 keep-alive GET requests at a fixed rate (open loop) and prints latency percentiles\n"
+            "Sends HTTP/1.1 keep-alive requests at a fixed rate (open loop) and prints latency percentiles\n"
             "measured from each request's scheduled send time. Meant for loopback benchmarks: it connects only\n"
             "to the IPv4 address given with -a.\n"
             "\n"
@@ -998,11 +1014,18 @@ static void print_usage(FILE *out)
             "  -w SECONDS    warm-up before the measured window, excluded from the results, 0 to %ld (default 2)\n"
             "  -t MS         connect and response timeout in milliseconds, 1 to %ld (default 2000)\n"
             "  -H HOST       value of the Host header (default: the -a value)\n"
+            "  -X METHOD     request method: GET, POST, PUT, PATCH or DELETE (default GET, or POST with -b)\n"
+            "  -b FILE       send the contents of FILE as the body of every request, with Content-Length;\n"
+            "                at most %ld bytes. Set its type with -e 'Content-Type: ...'\n"
+            "  -e 'NAME: VALUE'\n"
+            "                add this header field to every request; repeat for up to %d fields. A User-Agent\n"
+            "                or Accept field replaces the default one. Host, Content-Length, Transfer-Encoding\n"
+            "                and Connection are rejected because fixed-rate sets them or relies on them\n"
             "  -h            print this help\n"
             "\n"
             "Exit code: 0 on success, 1 when errors exceed 0.1%% of the measured requests, 2 on invalid\n"
             "options or setup failure.\n",
-            MAX_RATE, MAX_CONNECTIONS, MAX_DURATION_S, MAX_WARMUP_S, MAX_TIMEOUT_MS);
+            MAX_RATE, MAX_CONNECTIONS, MAX_DURATION_S, MAX_WARMUP_S, MAX_TIMEOUT_MS, MAX_BODY, MAX_EXTRA_HEADERS);
 }
 
 static void usage_error(const char *format, ...)
@@ -1035,6 +1058,61 @@ static bool is_header_safe(const char *text)
         }
     }
     return true;
+}
+
+/* Returns true for the characters of an HTTP token (RFC 9110 section 5.6.2), which names header fields. */
+static bool is_token_char(unsigned char c)
+{
+    return isalnum(c) || (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
+}
+
+/* Exits with a usage error unless `field` is "Name: value" with a token name and a value without controls. */
+static void check_extra_header(const char *field)
+{
+    static const char *const reserved[] = {"host", "content-length", "transfer-encoding", "connection"};
+    const char *colon = strchr(field, ':');
+    size_t name_length = colon == NULL ? 0 : (size_t)(colon - field);
+    if (name_length == 0 || strlen(field) > MAX_HEADER_FIELD) {
+        usage_error("invalid header field '%s' for -e: expected 'Name: value', at most %d bytes", field,
+                    MAX_HEADER_FIELD);
+    }
+    for (size_t i = 0; i < name_length; i++) {
+        if (!is_token_char((unsigned char)field[i])) {
+            usage_error("invalid header field '%s' for -e: the name may contain only letters, digits and "
+                        "!#$%%&'*+-.^_`|~",
+                        field);
+        }
+    }
+    for (const unsigned char *c = (const unsigned char *)colon + 1; *c != '\0'; c++) {
+        if ((*c < ' ' && *c != '\t') || *c == 0x7f) {
+            usage_error("invalid header field '%s' for -e: the value contains a control character", field);
+        }
+    }
+    for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
+        if (header_name_is(field, name_length, reserved[i])) {
+            usage_error("header field '%.*s' cannot be set with -e: fixed-rate sets it or relies on its absence "
+                        "(use -H for Host)",
+                        (int)name_length, field);
+        }
+    }
+}
+
+/*
+ * Sets the default method and checks the one given. HEAD is not offered because its response has a
+ * Content-Length but no body, which the response parser does not expect.
+ */
+static void check_method(struct options *options)
+{
+    static const char *const methods[] = {"GET", "POST", "PUT", "PATCH", "DELETE"};
+    if (options->method == NULL) {
+        options->method = options->body_file != NULL ? "POST" : "GET";
+    }
+    for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+        if (strcmp(options->method, methods[i]) == 0) {
+            return;
+        }
+    }
+    usage_error("invalid method '%s' for -X: expected GET, POST, PUT, PATCH or DELETE", options->method);
 }
 
 static void parse_address(const char *text, struct options *options)
@@ -1077,7 +1155,7 @@ static void parse_options(int argc, char **argv, struct options *options)
     options->timeout_ns = 2000 * NS_PER_MS;
 
     int option;
-    while ((option = getopt(argc, argv, "a:p:r:c:d:w:t:H:h")) != -1) {
+    while ((option = getopt(argc, argv, "a:p:r:c:d:w:t:H:X:b:e:h")) != -1) {
         switch (option) {
         case 'a':
             address = optarg;
@@ -1103,6 +1181,19 @@ static void parse_options(int argc, char **argv, struct options *options)
         case 'H':
             host_header = optarg;
             break;
+        case 'X':
+            options->method = optarg;
+            break;
+        case 'b':
+            options->body_file = optarg;
+            break;
+        case 'e':
+            if (options->extra_header_count == MAX_EXTRA_HEADERS) {
+                usage_error("too many -e header fields: at most %d are accepted", MAX_EXTRA_HEADERS);
+            }
+            check_extra_header(optarg);
+            options->extra_headers[options->extra_header_count++] = optarg;
+            break;
         case 'h':
             print_usage(stdout);
             exit(0);
@@ -1117,6 +1208,7 @@ static void parse_options(int argc, char **argv, struct options *options)
         usage_error("missing request rate: set it with -r RATE (requests per second)");
     }
     options->rate = (uint64_t)rate;
+    check_method(options);
     parse_address(address, options);
     if (options->path[0] != '/' || strlen(options->path) > MAX_PATH || !is_header_safe(options->path)) {
         usage_error("invalid path '%s' for -p: it must start with /, contain no spaces or control characters "
@@ -1159,13 +1251,107 @@ static void ensure_file_limit(int connections)
     }
 }
 
+/* Reads the whole body file into a new buffer and stores its length. Exits when it cannot be read or is too large. */
+static char *read_body(const char *path, size_t *length)
+{
+    FILE *file = fopen(path, "rb");
+    if (file == NULL) {
+        fprintf(stderr, "fixed-rate: cannot open the body file %s for -b: %s\n", path, strerror(errno));
+        exit(EXIT_USAGE_OR_SETUP);
+    }
+    char *body = malloc((size_t)MAX_BODY + 1);
+    if (body == NULL) {
+        fprintf(stderr, "fixed-rate: out of memory for the body file %s\n", path);
+        exit(EXIT_USAGE_OR_SETUP);
+    }
+    *length = fread(body, 1, (size_t)MAX_BODY + 1, file);
+    if (ferror(file)) {
+        fprintf(stderr, "fixed-rate: reading the body file %s failed\n", path);
+        exit(EXIT_USAGE_OR_SETUP);
+    }
+    fclose(file);
+    if (*length > (size_t)MAX_BODY) {
+        fprintf(stderr, "fixed-rate: the body file %s is larger than %ld bytes, the maximum for -b\n", path,
+                MAX_BODY);
+        exit(EXIT_USAGE_OR_SETUP);
+    }
+    return body;
+}
+
+static bool has_extra_header(const struct options *options, const char *name)
+{
+    for (int i = 0; i < options->extra_header_count; i++) {
+        const char *field = options->extra_headers[i];
+        if (header_name_is(field, (size_t)(strchr(field, ':') - field), name)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Appends `text` at `*end` and advances `*end`. The caller has sized the buffer for everything appended. */
+static void append(char **end, const char *text, size_t length)
+{
+    memcpy(*end, text, length);
+    *end += length;
+}
+
+static void append_text(char **end, const char *text)
+{
+    append(end, text, strlen(text));
+}
+
+/*
+ * Builds the bytes sent for every request. Content-Length is sent with a body, and also as 0 for POST, PUT
+ * and PATCH without one, since servers may otherwise reject the request with 411 Length Required.
+ */
+static void build_request(struct run *run)
+{
+    const struct options *options = &run->options;
+    char *body = NULL;
+    if (options->body_file != NULL) {
+        body = read_body(options->body_file, &run->body_length);
+    }
+    size_t capacity = strlen(options->method) + strlen(options->path) + strlen(options->host_header) + 256
+                      + run->body_length;
+    for (int i = 0; i < options->extra_header_count; i++) {
+        capacity += strlen(options->extra_headers[i]) + 2;
+    }
+    run->request = malloc(capacity);
+    if (run->request == NULL) {
+        fprintf(stderr, "fixed-rate: out of memory for a request of %zu bytes\n", capacity);
+        exit(EXIT_USAGE_OR_SETUP);
+    }
+
+    char *end = run->request;
+    end += sprintf(end, "%s %s HTTP/1.1\r\nHost: %s\r\n", options->method, options->path, options->host_header);
+    if (!has_extra_header(options, "user-agent")) {
+        append_text(&end, "User-Agent: fixed-rate\r\n");
+    }
+    if (!has_extra_header(options, "accept")) {
+        append_text(&end, "Accept: */*\r\n");
+    }
+    for (int i = 0; i < options->extra_header_count; i++) {
+        append_text(&end, options->extra_headers[i]);
+        append_text(&end, "\r\n");
+    }
+    bool method_expects_body = strcmp(options->method, "POST") == 0 || strcmp(options->method, "PUT") == 0
+                               || strcmp(options->method, "PATCH") == 0;
+    if (body != NULL || method_expects_body) {
+        end += sprintf(end, "Content-Length: %zu\r\n", run->body_length);
+    }
+    append_text(&end, "\r\n");
+    if (body != NULL) {
+        append(&end, body, run->body_length);
+        free(body);
+    }
+    run->request_length = (size_t)(end - run->request);
+}
+
 static void init_run(struct run *run)
 {
     struct options *options = &run->options;
-    int length = snprintf(run->request, sizeof(run->request),
-                          "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: fixed-rate\r\nAccept: */*\r\n\r\n",
-                          options->path, options->host_header);
-    run->request_length = (size_t)length;
+    build_request(run);
     run->total_requests = (options->warmup_s + options->duration_s) * options->rate;
     run->first_measured = options->warmup_s * options->rate;
 
