@@ -106,9 +106,12 @@ public final class AiGateway {
         return images;
     }
 
-    /** Records the usage of a request served by {@code target}: cost, request attribute, access log fields. */
-    UsageRecord record(RequestContext ctx, Target target, Usage usage, double latencyMillis, double firstTokenMillis) {
-        ModelInfo info = catalog.find(target.provider().type().id(), target.model()).orElse(null);
+    /**
+     * Records the usage of a request served by {@code target}, whose catalog entry is {@code info} (null when the
+     * catalog does not know the model): cost, request attribute, access log fields.
+     */
+    UsageRecord record(RequestContext ctx, Target target, ModelInfo info, Usage usage, double latencyMillis,
+                       double firstTokenMillis) {
         BigDecimal cost = info == null ? BigDecimal.ZERO
                 : catalog.cost(info, usage.inputTokens(), usage.outputTokens(),
                         Math.min(usage.cachedInputTokens(), usage.inputTokens()));
@@ -118,19 +121,27 @@ public final class AiGateway {
         ctx.upstreamAddress(target.address());
         ctx.logField("ai_provider", record.provider());
         ctx.logField("ai_model", record.model());
-        ctx.logField("ai_input_tokens", Long.toString(usage.inputTokens()));
-        ctx.logField("ai_output_tokens", Long.toString(usage.outputTokens()));
-        ctx.logField("ai_cached_tokens", Long.toString(usage.cachedInputTokens()));
-        ctx.logField("ai_reasoning_tokens", Long.toString(usage.reasoningTokens()));
-        ctx.logField("ai_tokens_estimated", Boolean.toString(usage.estimated()));
-        ctx.logField("ai_ttft_ms", String.format("%.3f", firstTokenMillis));
-        ctx.logField("ai_cost_usd", plain(cost));
+        ctx.logField("ai_input_tokens", usage.inputTokens());
+        ctx.logField("ai_output_tokens", usage.outputTokens());
+        ctx.logField("ai_cached_tokens", usage.cachedInputTokens());
+        ctx.logField("ai_reasoning_tokens", usage.reasoningTokens());
+        ctx.logField("ai_tokens_estimated", usage.estimated());
+        ctx.logField("ai_ttft_ms", Math.round(firstTokenMillis * 1000) / 1000.0);
+        ctx.logField("ai_cost_usd", new PlainCost(cost));
         try {
             listener.accept(record);
         } catch (RuntimeException e) {
             org.slf4j.LoggerFactory.getLogger(AiGateway.class).warn("A usage listener failed", e);
         }
         return record;
+    }
+
+    /** A cost that becomes text only when the access log line is written. */
+    private record PlainCost(BigDecimal cost) {
+        @Override
+        public String toString() {
+            return plain(cost);
+        }
     }
 
     /** Sets the usage headers of a response: provider and model always, counts and cost once known. */

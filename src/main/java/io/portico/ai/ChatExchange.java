@@ -67,6 +67,8 @@ final class ChatExchange {
     private StreamWriter writer;
     private Usage usage = Usage.NONE;
     private StringBuilder generated;
+    /** The catalog entry of the current target's model; null when the catalog does not know it. */
+    private ModelInfo targetInfo;
     /** The request with remote images inline, made once for the targets that need it. */
     private ChatRequest inlined;
 
@@ -128,6 +130,7 @@ final class ChatExchange {
         }
         ProviderRuntime provider = target.provider();
         ModelInfo info = gateway.catalog().find(provider.type().id(), target.model()).orElse(null);
+        targetInfo = info;
         CallTarget callTarget = new CallTarget(provider.spec(), provider.baseUrl(), target.model(), key.secret(), info);
         ProviderAdapter adapter = provider.adapter();
         boolean nativeCall = adapter.nativeProtocol() == request.protocol();
@@ -479,7 +482,7 @@ final class ChatExchange {
         double latency = (System.nanoTime() - attemptStart) / 1_000_000.0;
         double firstToken = firstTokenNanos == 0 ? latency : (firstTokenNanos - attemptStart) / 1_000_000.0;
         target.stats().recordLatency(latency);
-        lastRecord = gateway.record(ctx, target, usage, latency, firstToken);
+        lastRecord = gateway.record(ctx, target, targetInfo, usage, latency, firstToken);
         if (!request.stream()) {
             gateway.usageHeaders(ctx, target, lastRecord);
         }

@@ -277,7 +277,8 @@ final class RelayExchange {
     private UsageRecord finish(Usage usage) {
         double elapsed = elapsedMillis();
         target.stats().recordLatency(elapsed);
-        UsageRecord record = gateway.record(ctx, target, usage, elapsed, elapsed);
+        ModelInfo info = gateway.catalog().find(target.provider().type().id(), target.model()).orElse(null);
+        UsageRecord record = gateway.record(ctx, target, info, usage, elapsed, elapsed);
         gateway.usageHeaders(ctx, target, ctx.response().headWritten() ? null : record);
         return record;
     }

@@ -60,9 +60,9 @@ final class AccessLog {
         if (ctx.failure() != null) {
             line.append(" problem=").append(ctx.failure().name().toLowerCase(java.util.Locale.ROOT));
         }
-        List<String> fields = ctx.logFields();
+        List<Object> fields = ctx.logFields();
         for (int i = 0; i + 1 < fields.size(); i += 2) {
-            line.append(' ').append(fields.get(i)).append('=').append(quote(fields.get(i + 1)));
+            line.append(' ').append(fields.get(i)).append('=').append(quote(String.valueOf(fields.get(i + 1))));
         }
         if (!completed) {
             line.append(" aborted=true");

@@ -29,7 +29,7 @@ public final class RequestContext {
     private final long startNanos;
     private Map<String, Object> attributes;
     private List<Consumer<MultiMap>> responseHeaderHooks;
-    private List<String> logFields;
+    private List<Object> logFields;
     private GatewayRoute route;
     private RouteMatch match;
     private String consumer;
@@ -144,10 +144,10 @@ public final class RequestContext {
     }
 
     /**
-     * Adds {@code key=value} to the request's access log line. Keys are lower-case words joined by underscores;
-     * the value is quoted in the line when it needs to be.
+     * Adds {@code key=value} to the request's access log line. Keys are lower-case words joined by underscores. The
+     * value is turned into text only when the line is written, and quoted in the line when it needs to be.
      */
-    public void logField(String key, String value) {
+    public void logField(String key, Object value) {
         if (logFields == null) {
             logFields = new ArrayList<>(8);
         }
@@ -156,7 +156,7 @@ public final class RequestContext {
     }
 
     /** The fields added with {@link #logField}, as alternating keys and values; empty when none. */
-    public List<String> logFields() {
+    public List<Object> logFields() {
         return logFields == null ? List.of() : logFields;
     }
 

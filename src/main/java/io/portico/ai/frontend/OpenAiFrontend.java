@@ -50,7 +50,7 @@ public final class OpenAiFrontend implements Frontend {
 
     @Override
     public void writeResponse(HttpServerResponse response, ObjectNode completion, ChatRequest request) {
-        response.putHeader("content-type", "application/json").end(Sse.json(completion));
+        response.putHeader("content-type", "application/json").end(Wire.json(completion));
     }
 
     @Override

@@ -49,7 +49,9 @@ public final class OpenAiAdapter implements ProviderAdapter {
 
     @Override
     public ProviderCall chat(ChatRequest request, CallTarget target) {
-        ObjectNode body = request.body().deepCopy();
+        // A shallow copy: top-level fields are replaced below, and messages are copied only when they change.
+        ObjectNode body = request.body().objectNode();
+        body.setAll(request.body());
         body.put("model", target.model());
         body.remove("thinking");
         if (!dialect.topK()) {
@@ -71,15 +73,26 @@ public final class OpenAiAdapter implements ProviderAdapter {
             body.remove("stream_options");
         }
         JsonNode messages = body.get("messages");
-        if (messages instanceof ArrayNode list) {
-            for (JsonNode message : list) {
+        if (messages instanceof ArrayNode list && hasExtensions(list)) {
+            ArrayNode copy = list.deepCopy();
+            for (JsonNode message : copy) {
                 if (message instanceof ObjectNode object) {
                     object.remove("thinking_blocks");
                     object.remove("reasoning_content");
                 }
             }
+            body.set("messages", copy);
         }
         return call(target, "chat/completions", body);
+    }
+
+    private static boolean hasExtensions(ArrayNode messages) {
+        for (JsonNode message : messages) {
+            if (message.has("thinking_blocks") || message.has("reasoning_content")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
