@@ -420,6 +420,8 @@ final class ChatExchange {
     private void attemptFailed(AiError error) {
         cancelAttempt();
         lastError = error;
+        LOG.debug("Request {}: attempt {} at {} failed with status {}: {}", ctx.requestId(), attempt,
+                target.address(), error.status(), error.message());
         if (done) {
             return;
         }
@@ -509,6 +511,7 @@ final class ChatExchange {
         if (done) {
             return;
         }
+        LOG.debug("Request {} ended with status {}: {}", ctx.requestId(), error.status(), error.message());
         done = true;
         cancelAttempt();
         ctx.attribute(AiGateway.ERROR_ATTRIBUTE, error.message());
