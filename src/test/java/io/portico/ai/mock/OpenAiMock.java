@@ -23,10 +23,21 @@ public final class OpenAiMock extends MockServer {
 
     private final String name;
     private final String key;
+    private final boolean azure;
 
     public OpenAiMock(String name, String key) {
+        this(name, key, false);
+    }
+
+    /**
+     * Creates a mock of OpenAI, or with {@code azure} of Azure OpenAI: keys in {@code api-key}, and chat completions
+     * at {@code /openai/deployments/{deployment}/chat/completions?api-version=...}, where the deployment stands for
+     * the model.
+     */
+    public OpenAiMock(String name, String key, boolean azure) {
         this.name = name;
         this.key = key;
+        this.azure = azure;
     }
 
     /** The base URL a provider of type openai is configured with. */
@@ -37,6 +48,10 @@ public final class OpenAiMock extends MockServer {
     @Override
     protected void serve(HttpServerRequest request, JsonNode body, boolean cutStream) {
         HttpServerResponse response = request.response().putHeader("content-type", "application/json");
+        if (azure) {
+            serveAzure(request, response, body, cutStream);
+            return;
+        }
         if (!("Bearer " + key).equals(request.getHeader("authorization"))) {
             response.setStatusCode(401).end(error("Incorrect API key provided.", "invalid_request_error",
                     "invalid_api_key"));
@@ -49,6 +64,25 @@ public final class OpenAiMock extends MockServer {
             default -> response.setStatusCode(404).end(error("Invalid URL (POST " + request.path() + ")",
                     "invalid_request_error", null));
         }
+    }
+
+    private void serveAzure(HttpServerRequest request, HttpServerResponse response, JsonNode body,
+                            boolean cutStream) {
+        if (!key.equals(request.getHeader("api-key"))) {
+            response.setStatusCode(401).end(error("Access denied due to invalid subscription key.",
+                    "invalid_request_error", "401"));
+            return;
+        }
+        String prefix = "/openai/deployments/";
+        String suffix = "/chat/completions";
+        String path = request.path();
+        if (!path.startsWith(prefix) || !path.endsWith(suffix) || request.getParam("api-version") == null) {
+            response.setStatusCode(404).end(error("Resource not found", "invalid_request_error", "404"));
+            return;
+        }
+        ObjectNode withModel = body == null ? object() : ((ObjectNode) body).deepCopy();
+        withModel.put("model", path.substring(prefix.length(), path.length() - suffix.length()));
+        chat(response, withModel, cutStream);
     }
 
     private void chat(HttpServerResponse response, JsonNode body, boolean cutStream) {
