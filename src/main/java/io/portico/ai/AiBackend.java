@@ -57,6 +57,7 @@ final class AiBackend implements Backend {
         if (path.startsWith("/v1/")) {
             path = path.substring(3);
         }
+        String requestedPath = query < 0 ? uri : uri.substring(0, query);
         HttpServerRequest request = ctx.request();
         boolean anthropicClient = request.getHeader("anthropic-version") != null;
         Frontend errors = anthropicClient || path.startsWith("/messages") ? ANTHROPIC : OPENAI;
@@ -77,7 +78,7 @@ final class AiBackend implements Backend {
             default -> null;
         };
         if (endpoint == null) {
-            fail(ctx, errors, AiError.of(404, "unknown_url", "no AI endpoint at " + path
+            fail(ctx, errors, AiError.of(404, "unknown_url", "no AI endpoint at " + requestedPath
                     + "; this route serves /v1/chat/completions, /v1/embeddings, /v1/models, /v1/responses,"
                     + " /v1/messages and /v1/messages/count_tokens"));
             return;
@@ -112,13 +113,8 @@ final class AiBackend implements Backend {
             if (tooLarge[0]) {
                 return;
             }
-            JsonNode json = Wire.parse(body);
-            if (!(json instanceof ObjectNode object)) {
-                fail(ctx, errors, AiError.of(400, "the request body must be a JSON object"));
-                return;
-            }
             try {
-                next.accept(object);
+                next.accept(Wire.parseRequest(body));
             } catch (AiException e) {
                 fail(ctx, errors, e.error());
             }
@@ -139,6 +135,7 @@ final class AiBackend implements Backend {
 
     private void chat(RequestContext ctx, Frontend frontend, ObjectNode body) {
         ChatRequest request = frontend.parse(body);
+        ImageFetcher.checkSchemes(request.body());
         List<Target> targets = targets(ctx, frontend, body);
         new ChatExchange(gateway, ctx, frontend, request, targets).start();
     }
@@ -154,9 +151,9 @@ final class AiBackend implements Backend {
             throw AiException.badRequest("'model' is required and must be a string");
         }
         String requested = model.asText();
-        List<Target> targets = gateway.runtime().resolve(requested);
         List<String> allowed = ctx.route().spec().ai().models();
-        if (targets.isEmpty() || !AiRuntime.allowed(allowed, requested, targets)) {
+        List<Target> targets = AiRuntime.allowedTargets(allowed, requested, gateway.runtime().resolve(requested));
+        if (targets.isEmpty()) {
             throw new AiException(AiError.of(404, "model_not_found", "The model '" + requested
                     + "' does not exist or you do not have access to it."));
         }

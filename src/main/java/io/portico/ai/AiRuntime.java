@@ -90,7 +90,15 @@ final class AiRuntime {
                 targets.add(new Target(provider, requested, 1));
             }
         }
+        demoteFailing(targets);
         return targets;
+    }
+
+    /** Moves targets that failed recently behind the others, keeping the order within each group. */
+    private static void demoteFailing(List<Target> targets) {
+        if (targets.size() > 1 && targets.stream().anyMatch(t -> t.stats().demoted())) {
+            targets.sort(Comparator.comparing(t -> t.stats().demoted()));
+        }
     }
 
     private List<Target> order(VirtualModelSpec virtual) {
@@ -109,6 +117,7 @@ final class AiRuntime {
                 // fallback: the configured order
             }
         }
+        demoteFailing(targets);
         return targets;
     }
 
@@ -126,6 +135,24 @@ final class AiRuntime {
                 return;
             }
         }
+    }
+
+    /**
+     * Returns the targets a route allowing {@code patterns} may use for {@code requested}: all of them when the
+     * pattern list is empty or names {@code *} or {@code requested} itself; otherwise those whose
+     * {@code provider/model} or {@code provider/*} the list names.
+     */
+    static List<Target> allowedTargets(List<String> patterns, String requested, List<Target> targets) {
+        if (patterns.isEmpty() || patterns.contains("*") || patterns.contains(requested)) {
+            return targets;
+        }
+        List<Target> allowed = new ArrayList<>(targets.size());
+        for (Target target : targets) {
+            if (patterns.contains(target.address()) || patterns.contains(target.provider().name() + "/*")) {
+                allowed.add(target);
+            }
+        }
+        return allowed;
     }
 
     /**

@@ -54,6 +54,10 @@ final class ChatExchange {
     /** Increases with every attempt, so that callbacks of an abandoned attempt are ignored. */
     private int generation;
     private HttpClientRequest upstream;
+    /** True once the current stream delivered its finish reason (or Anthropic's message_stop). */
+    private boolean finishSeen;
+    /** Keys of the current target that failed this request with 401, 403 or 429. */
+    private final java.util.Set<KeyPool.Key> failedKeys = new java.util.HashSet<>();
     /** True once the current attempt's response was read to its end, so its connection can be reused. */
     private boolean responseComplete;
     private UsageRecord lastRecord;
@@ -92,6 +96,7 @@ final class ChatExchange {
         }
         target = targets.get(targetIndex++);
         attempt = 0;
+        failedKeys.clear();
         tryTarget();
     }
 
@@ -121,10 +126,11 @@ final class ChatExchange {
         }
         ChatRequest request = needsInline ? inlined : this.request;
         attempt++;
-        key = target.provider().keys().next();
+        key = target.provider().keys().next(failedKeys);
         if (key == null) {
-            lastError = AiError.of(429, "rate_limited", "every key of provider '" + target.provider().name()
-                    + "' is cooling down or was rejected");
+            lastError = new AiError(429, "rate_limit_error", "rate_limited", "every key of provider '"
+                    + target.provider().name() + "' is cooling down or was rejected",
+                    target.provider().keys().millisUntilAvailable());
             nextTarget();
             return;
         }
@@ -184,8 +190,9 @@ final class ChatExchange {
                 return;
             }
             if (opened.failed()) {
-                attemptFailed(AiError.of(502, "provider '" + target.provider().name() + "' is unreachable: "
-                        + opened.cause().getMessage()));
+                LOG.debug("Request {}: connecting to provider {} failed: {}", ctx.requestId(),
+                        target.provider().name(), opened.cause().toString());
+                attemptFailed(AiError.of(502, "provider '" + target.provider().name() + "' is unreachable"));
                 return;
             }
             upstream = opened.result();
@@ -245,6 +252,11 @@ final class ChatExchange {
         }
         ProviderAdapter adapter = target.provider().adapter();
         firstTokenNanos = System.nanoTime();
+        if (nativeCall && !object.path("content").isArray()) {
+            attemptFailed(AiError.of(502, "provider '" + target.provider().name() + "' sent a message without"
+                    + " a content list"));
+            return;
+        }
         if (nativeCall) {
             usage = adapter.nativeUsage(object);
             record();
@@ -258,6 +270,11 @@ final class ChatExchange {
             LOG.debug("Translating the response of provider {} failed", target.provider().name(), e);
             attemptFailed(AiError.of(502, "the response of provider '" + target.provider().name()
                     + "' could not be translated"));
+            return;
+        }
+        if (!completion.path("choices").path(0).path("message").isObject()) {
+            attemptFailed(AiError.of(502, "provider '" + target.provider().name() + "' sent a completion without"
+                    + " a message"));
             return;
         }
         usage = OpenAiUsage.read(completion.get("usage"));
@@ -286,6 +303,7 @@ final class ChatExchange {
                 ? new Usage(TokenCounter.prompt(request.body()), 0, 0, 0, 0, true) : Usage.NONE;
         writer = frontend.streamWriter(ctx.response(), request, promptEstimate);
         generated = new StringBuilder();
+        finishSeen = false;
         Sink sink = new Sink(current);
         gateway.usageHeaders(ctx, target, null);
         response.handler(bytes -> {
@@ -319,9 +337,9 @@ final class ChatExchange {
             if (current != generation || done) {
                 return;
             }
-            if (!writer.started() && translator != null) {
+            if (!finishSeen) {
                 streamFailed(AiError.of(502, "the stream of provider '" + target.provider().name()
-                        + "' ended without content"));
+                        + "' ended before the response was complete"));
                 return;
             }
             if (usage.totalTokens() == 0) {
@@ -353,6 +371,9 @@ final class ChatExchange {
         if (reported != Usage.NONE) {
             usage = usage.merge(reported);
         }
+        if ("message_stop".equals(frame.event())) {
+            finishSeen = true;
+        }
         writer.nativeFrame(frame);
     }
 
@@ -369,7 +390,11 @@ final class ChatExchange {
             if (current != generation || done) {
                 return;
             }
-            JsonNode delta = chunk.path("choices").path(0).path("delta");
+            JsonNode choice = chunk.path("choices").path(0);
+            if (choice.path("finish_reason").isTextual()) {
+                finishSeen = true;
+            }
+            JsonNode delta = choice.path("delta");
             generated.append(delta.path("content").asText(""));
             for (JsonNode call : delta.path("tool_calls")) {
                 generated.append(call.path("function").path("arguments").asText(""));
@@ -400,6 +425,7 @@ final class ChatExchange {
             }
             record();
             ctx.attribute(AiGateway.ERROR_ATTRIBUTE, error.message());
+            ctx.logField("ai_error", error.code() != null ? error.code() : error.type());
             done = true;
             cancelAttempt();
             writer.abort(error);
@@ -428,18 +454,33 @@ final class ChatExchange {
         int status = error.status();
         KeyPool keys = target.provider().keys();
         int attempts = target.provider().spec().retries().attempts();
+        if (status >= 500 || status == 429 || status == 408 || status == 401 || status == 403) {
+            target.stats().recordFailure();
+        }
         if (status == 429) {
             keys.coolDown(key, error.retryAfterMillis());
         }
         if (status == 401 || status == 403) {
             keys.revoke(key, status);
-            if (attempt < attempts && keys.available() > 0) {
+        }
+        if ((status == 429 || status == 401 || status == 403) && key != KeyPool.NONE) {
+            failedKeys.add(key);
+            if (keys.next(failedKeys) != null) {
+                // Another key may serve the request at once; trying it does not count as an attempt.
+                attempt--;
                 tryTarget();
-            } else {
-                nextTarget();
+                return;
             }
+        }
+        if (status == 401 || status == 403) {
+            lastError = new AiError(502, "api_error", "provider_authentication_failed", "provider '"
+                    + target.provider().name() + "' rejected the key Portico sent (status " + status
+                    + "); check the provider's keys in the configuration", -1);
+            nextTarget();
         } else if (error.retryable()) {
             if (attempt < attempts) {
+                // After the wait, keys that cooled down in the meantime may serve the retry.
+                failedKeys.clear();
                 long delay = backoff(error.retryAfterMillis());
                 gateway.vertx().setTimer(Math.max(1, delay), id -> tryTarget());
             } else {
@@ -512,6 +553,7 @@ final class ChatExchange {
             return;
         }
         LOG.debug("Request {} ended with status {}: {}", ctx.requestId(), error.status(), error.message());
+        logFailure(error);
         done = true;
         cancelAttempt();
         ctx.attribute(AiGateway.ERROR_ATTRIBUTE, error.message());
@@ -520,6 +562,16 @@ final class ChatExchange {
         } else if (!ctx.response().headWritten()) {
             frontend.writeError(ctx.response(), error);
         }
+    }
+
+    /** Names the last provider model tried and the error in the access log line of a failed request. */
+    private void logFailure(AiError error) {
+        if (target != null) {
+            ctx.upstreamAddress(target.address());
+            ctx.logField("ai_provider", target.provider().name());
+            ctx.logField("ai_model", target.model());
+        }
+        ctx.logField("ai_error", error.code() != null ? error.code() : error.type());
     }
 
     private void clientClosed() {

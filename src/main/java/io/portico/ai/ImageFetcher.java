@@ -127,15 +127,15 @@ final class ImageFetcher {
         }
         byte[] bytes = address.getAddress();
         if (address instanceof Inet6Address) {
-            boolean uniqueLocal = (bytes[0] & 0xFE) == 0xFC;
-            boolean mappedV4 = isMappedV4(bytes);
-            if (mappedV4) {
+            byte[] embedded = embeddedV4(bytes);
+            if (embedded != null) {
                 try {
-                    return isPublic(InetAddress.getByAddress(java.util.Arrays.copyOfRange(bytes, 12, 16)));
+                    return isPublic(InetAddress.getByAddress(embedded));
                 } catch (UnknownHostException e) {
                     return false;
                 }
             }
+            boolean uniqueLocal = (bytes[0] & 0xFE) == 0xFC;
             return !uniqueLocal;
         }
         int first = bytes[0] & 0xFF;
@@ -145,13 +145,51 @@ final class ImageFetcher {
         return !sharedAddressSpace && !reserved;
     }
 
-    private static boolean isMappedV4(byte[] bytes) {
+    /**
+     * Returns the IPv4 address that an IPv6 address carries, or null: IPv4-mapped {@code ::ffff:0:0/96},
+     * IPv4-compatible {@code ::/96}, NAT64 {@code 64:ff9b::/96} and {@code 64:ff9b:1::/48}, and 6to4
+     * {@code 2002::/16}.
+     */
+    private static byte[] embeddedV4(byte[] bytes) {
+        boolean zeroPrefix = true;
         for (int i = 0; i < 10; i++) {
-            if (bytes[i] != 0) {
-                return false;
+            zeroPrefix &= bytes[i] == 0;
+        }
+        boolean mapped = zeroPrefix && (bytes[10] & 0xFF) == 0xFF && (bytes[11] & 0xFF) == 0xFF;
+        boolean compatible = zeroPrefix && bytes[10] == 0 && bytes[11] == 0;
+        boolean nat64 = (bytes[0] & 0xFF) == 0x00 && (bytes[1] & 0xFF) == 0x64 && (bytes[2] & 0xFF) == 0xFF
+                && (bytes[3] & 0xFF) == 0x9B;
+        if (mapped || compatible || nat64) {
+            return java.util.Arrays.copyOfRange(bytes, 12, 16);
+        }
+        if ((bytes[0] & 0xFF) == 0x20 && (bytes[1] & 0xFF) == 0x02) {
+            return java.util.Arrays.copyOfRange(bytes, 2, 6);
+        }
+        return null;
+    }
+
+    /**
+     * Rejects image URLs whose scheme is not http, https, data or gs (Cloud Storage, which Vertex AI reads), so
+     * that no other scheme reaches a provider.
+     *
+     * @throws AiException with status 400 naming the first such URL
+     */
+    static void checkSchemes(JsonNode body) {
+        for (JsonNode message : body.path("messages")) {
+            for (JsonNode part : message.path("content")) {
+                String url = part.path("image_url").path("url").asText(null);
+                if (url == null) {
+                    continue;
+                }
+                int colon = url.indexOf(':');
+                String scheme = colon < 0 ? "" : url.substring(0, colon).toLowerCase(java.util.Locale.ROOT);
+                if (!scheme.equals("http") && !scheme.equals("https") && !scheme.equals("data")
+                        && !scheme.equals("gs")) {
+                    throw new AiException(AiError.of(400, "invalid_image_url", "the image URL scheme '" + scheme
+                            + "' is not supported; use https, http or a data URI"));
+                }
             }
         }
-        return (bytes[10] & 0xFF) == 0xFF && (bytes[11] & 0xFF) == 0xFF;
     }
 
     private Future<String> download(String url, URI uri, String host, int port, boolean https, InetAddress address) {

@@ -3,6 +3,7 @@ package io.portico.ai;
 import io.portico.config.ProviderSpec;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -66,35 +67,43 @@ final class KeyPool {
 
     /** Returns the key for the next call: {@link #NONE} when none is configured, null when all are unavailable. */
     Key next() {
+        return next(Set.of());
+    }
+
+    /**
+     * Returns the key for the next call other than those in {@code excluded}: {@link #NONE} when none is configured,
+     * null when every other key is unavailable.
+     */
+    Key next(Set<Key> excluded) {
         if (keys.isEmpty()) {
             return NONE;
         }
         long now = System.nanoTime();
-        return weighted ? nextWeighted(now) : nextRoundRobin(now);
+        return weighted ? nextWeighted(now, excluded) : nextRoundRobin(now, excluded);
     }
 
-    private Key nextRoundRobin(long now) {
+    private Key nextRoundRobin(long now, Set<Key> excluded) {
         int start = Math.floorMod(next.getAndIncrement(), keys.size());
         for (int i = 0; i < keys.size(); i++) {
             Key key = keys.get((start + i) % keys.size());
-            if (key.available(now)) {
+            if (key.available(now) && !excluded.contains(key)) {
                 return key;
             }
         }
         return null;
     }
 
-    private Key nextWeighted(long now) {
+    private Key nextWeighted(long now, Set<Key> excluded) {
         int total = 0;
         for (Key key : keys) {
-            total += key.available(now) ? key.weight : 0;
+            total += key.available(now) && !excluded.contains(key) ? key.weight : 0;
         }
         if (total == 0) {
             return null;
         }
         int pick = ThreadLocalRandom.current().nextInt(total);
         for (Key key : keys) {
-            if (key.available(now)) {
+            if (key.available(now) && !excluded.contains(key)) {
                 pick -= key.weight;
                 if (pick < 0) {
                     return key;
@@ -121,6 +130,21 @@ final class KeyPool {
         key.revoked = true;
         LOG.warn("Provider {} rejected key {} with status {}; the key is taken out of the pool until the provider's "
                 + "configuration changes", provider, key.label, status);
+    }
+
+    /** Milliseconds until the first cooling key is available again; 0 when one is available or none cools down. */
+    long millisUntilAvailable() {
+        long now = System.nanoTime();
+        long soonest = Long.MAX_VALUE;
+        for (Key key : keys) {
+            if (key.available(now)) {
+                return 0;
+            }
+            if (!key.revoked) {
+                soonest = Math.min(soonest, key.coolUntilNanos - now);
+            }
+        }
+        return soonest == Long.MAX_VALUE ? 0 : Math.max(0, soonest / 1_000_000);
     }
 
     /** The number of keys that could serve a call now. */

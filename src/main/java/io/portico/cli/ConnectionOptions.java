@@ -13,8 +13,9 @@ final class ConnectionOptions {
     /** Environment variable read for the store password when {@code --store-password} is not given. */
     static final String STORE_PASSWORD_ENV = "PORTICO_STORE_PASSWORD";
 
-    @Option(names = "--admin-url", paramLabel = "URL", defaultValue = "http://127.0.0.1:9080",
-            description = "Admin API of a running node (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--admin-url", paramLabel = "URL",
+            description = "Admin API of a running node. Default: the PORTICO_ADMIN_URL environment variable, else"
+                    + " http://PORTICO_ADMIN_HOST:PORTICO_ADMIN_PORT, else http://127.0.0.1:9080.")
     String adminUrl;
 
     @Option(names = "--token", paramLabel = "TOKEN",
@@ -63,7 +64,25 @@ final class ConnectionOptions {
         } catch (StoreException | UnsupportedOperationException e) {
             throw CliException.unavailable("cannot open the store: " + e.getMessage());
         }
-        return new AdminApiTarget(adminUrl, resolveToken(env));
+        return new AdminApiTarget(adminUrl != null ? adminUrl : defaultAdminUrl(env), resolveToken(env));
+    }
+
+    /** The admin API of a node started with the same environment, so a node on another port is found too. */
+    static String defaultAdminUrl(Map<String, String> env) {
+        String url = env.get("PORTICO_ADMIN_URL");
+        if (url != null && !url.isBlank()) {
+            return url;
+        }
+        String host = env.getOrDefault("PORTICO_ADMIN_HOST", "127.0.0.1");
+        if (host.isBlank() || host.equals("0.0.0.0")) {
+            host = "127.0.0.1";
+        } else if (host.equals("::")) {
+            host = "::1";
+        }
+        if (host.contains(":") && !host.startsWith("[")) {
+            host = "[" + host + "]";
+        }
+        return "http://" + host + ":" + env.getOrDefault("PORTICO_ADMIN_PORT", "9080");
     }
 
     private String resolveToken(Map<String, String> env) {

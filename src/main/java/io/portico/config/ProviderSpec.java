@@ -51,6 +51,9 @@ public record ProviderSpec(
         Retries retries) {
 
     private static final Set<String> KEY_STRATEGIES = Set.of("round-robin", "weighted");
+    /** Headers that frame or route each call, which Portico writes itself. */
+    private static final Set<String> RESERVED_HEADERS = Set.of("host", "content-length", "transfer-encoding",
+            "connection", "keep-alive", "upgrade", "te", "trailer", "proxy-connection", "expect");
 
     public ProviderSpec {
         keys = keys == null ? List.of() : List.copyOf(keys);
@@ -137,13 +140,25 @@ public record ProviderSpec(
             String model = models.get(i);
             errors.check(model != null && !model.isBlank(), "models[" + i + "]", "must not be empty");
         }
-        headers.forEach((header, value) -> errors.check(value != null && !containsControl(value),
-                "headers." + header, "must not contain CR, LF or other control characters"));
+        headers.forEach((header, value) -> validateHeader(errors, header, value));
         validateTimeouts(errors.at("timeouts"));
         errors.at("retries").check(retries.attempts() >= 1 && retries.attempts() <= 10, "attempts",
                 "must be between 1 and 10");
         errors.at("retries").check(!retries.backoff().isNegative(), "backoff", "must not be negative");
         errors.at("retries").check(!retries.maxBackoff().isNegative(), "maxBackoff", "must not be negative");
+        errors.at("retries").check(retries.maxBackoff().compareTo(retries.backoff()) >= 0, "maxBackoff",
+                "must not be shorter than backoff");
+    }
+
+    private static void validateHeader(Errors errors, String header, String value) {
+        String field = "headers." + header;
+        if (!header.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+")) {
+            errors.add(field, "must be a header name: letters, digits and !#$%&'*+-.^_`|~");
+        } else if (RESERVED_HEADERS.contains(header.toLowerCase(java.util.Locale.ROOT))) {
+            errors.add(field, "is set by Portico for each call and cannot be configured");
+        }
+        errors.check(value != null && !containsControl(value), field,
+                "must not contain CR, LF or other control characters");
     }
 
     private void validateTimeouts(Errors errors) {

@@ -3,6 +3,7 @@ package io.portico.config;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * A public model name that AI clients ask for, served by one or more provider models.
@@ -16,6 +17,8 @@ import java.util.Set;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record VirtualModelSpec(String name, String strategy, List<Target> targets) {
 
+    /** Virtual model names: no '/', which would make them look like {@code provider/model} names. */
+    public static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:@-]{0,255}");
     public static final Set<String> STRATEGIES = Set.of("fallback", "weighted", "least-latency", "least-busy");
 
     public VirtualModelSpec {
@@ -41,12 +44,14 @@ public record VirtualModelSpec(String name, String strategy, List<Target> target
     public void validate(Errors errors) {
         errors.required(name, "name");
         if (name != null) {
-            errors.check(!name.isBlank() && name.length() <= 256 && name.chars().noneMatch(c -> c < 0x20),
-                    "name", "must be 1-256 characters without control characters");
+            errors.check(NAME.matcher(name).matches(), "name", "must be 1-256 letters, digits, '.', '_', '-', ':'"
+                    + " or '@', starting with a letter or digit; '/' is kept for provider/model names");
         }
         errors.check(STRATEGIES.contains(strategy), "strategy",
                 "must be fallback, weighted, least-latency or least-busy");
         errors.check(!targets.isEmpty(), "targets", "must list at least one provider model");
+        errors.check(!"weighted".equals(strategy) || targets.stream().anyMatch(t -> t != null && t.weight() > 0),
+                "targets", "must give at least one target a positive weight under the weighted strategy");
         for (int i = 0; i < targets.size(); i++) {
             Target target = targets.get(i);
             Errors at = errors.at("targets", i);

@@ -36,6 +36,9 @@ class AiResilienceTest {
         impatient.putObject("timeouts").put("firstToken", "300ms").put("total", "600ms");
         impatient.putObject("retries").put("attempts", 1);
         config.provider("fast", "openai", fast.baseUrl(), "sk-fast");
+        ObjectNode total = config.provider("slow-total", "openai", slow.baseUrl(), "sk-slow");
+        total.putObject("timeouts").put("total", "600ms");
+        total.putObject("retries").put("attempts", 1);
         config.model("quick", "fallback", "slow/gpt-4o", "fast/gpt-4o");
         config.aiRoute("ai", "/v1");
         node.apply(config.build());
@@ -73,7 +76,7 @@ class AiResilienceTest {
     void reportsATotalTimeoutAs504() {
         slow.fail(Fault.SLOW);
 
-        HttpResponse<String> response = chat("slow/gpt-4o", false);
+        HttpResponse<String> response = chat("slow-total/gpt-4o", false);
 
         assertThat(response.statusCode()).isEqualTo(504);
         assertThat(AiTestClient.json(response).at("/error/message").asText()).contains("within 600 ms");

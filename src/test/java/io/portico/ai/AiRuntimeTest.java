@@ -125,5 +125,7 @@ class AiRuntimeTest {
         assertThat(AiRuntime.allowed(List.of("a/*"), "b/x", runtime.resolve("b/x"))).isFalse();
         assertThat(AiRuntime.allowed(List.of("a/*", "b/*"), "shared", runtime.resolve("shared"))).isFalse();
         assertThat(AiRuntime.allowed(List.of("*"), "anything", List.of())).isTrue();
+        assertThat(AiRuntime.allowedTargets(List.of("b/*"), "shared", runtime.resolve("shared")))
+                .extracting(Target::address).containsExactly("b/shared");
     }
 }

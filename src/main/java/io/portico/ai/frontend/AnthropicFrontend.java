@@ -45,8 +45,39 @@ public final class AnthropicFrontend implements Frontend {
         if (maxTokens == null || !maxTokens.canConvertToInt() || maxTokens.asInt() < 1) {
             throw AiException.badRequest("max_tokens: Field required and must be a positive integer");
         }
+        for (int i = 0; i < messages.size(); i++) {
+            validateMessage(messages.get(i), i);
+        }
+        JsonNode system = body.get("system");
+        if (system != null && !system.isNull() && !system.isTextual() && !system.isArray()) {
+            throw AiException.badRequest("system: Input should be a string or a list of text blocks");
+        }
         boolean stream = body.path("stream").asBoolean(false);
         return new ChatRequest(toOpenAi(body), body, Protocol.ANTHROPIC, model.asText(), stream, stream);
+    }
+
+    private static final java.util.Set<String> BLOCK_TYPES = java.util.Set.of("text", "image", "document",
+            "tool_use", "tool_result", "thinking", "redacted_thinking", "search_result", "server_tool_use",
+            "web_search_tool_result");
+
+    /** Checks a message as Anthropic's API does, with its way of naming the field: {@code messages.0.role}. */
+    private static void validateMessage(JsonNode message, int index) {
+        String at = "messages." + index;
+        String role = message.path("role").asText("");
+        if (!"user".equals(role) && !"assistant".equals(role)) {
+            throw AiException.badRequest(at + ".role: Input should be 'user' or 'assistant'");
+        }
+        JsonNode content = message.get("content");
+        if (content == null || !(content.isTextual() || content.isArray())) {
+            throw AiException.badRequest(at + ".content: Input should be a string or a list of content blocks");
+        }
+        for (int j = 0; j < content.size(); j++) {
+            String type = content.get(j).path("type").asText("");
+            if (!BLOCK_TYPES.contains(type)) {
+                throw AiException.badRequest(at + ".content." + j + ".type: unknown content block type '" + type
+                        + "'");
+            }
+        }
     }
 
     /** Converts an Anthropic Messages request into Portico's internal form. */
@@ -285,6 +316,9 @@ public final class AnthropicFrontend implements Frontend {
 
     @Override
     public void writeError(HttpServerResponse response, AiError error) {
+        if (error.retryAfterMillis() > 0 && (error.status() == 429 || error.status() == 503)) {
+            response.putHeader("retry-after", Long.toString((error.retryAfterMillis() + 999) / 1000));
+        }
         response.setStatusCode(error.status()).putHeader("content-type", "application/json")
                 .end(Sse.json(errorBody(error)));
     }

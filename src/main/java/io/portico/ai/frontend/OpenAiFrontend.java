@@ -34,11 +34,12 @@ public final class OpenAiFrontend implements Frontend {
             throw AiException.badRequest("'messages' is required and must be a non-empty array");
         }
         for (int i = 0; i < messages.size(); i++) {
-            JsonNode role = messages.get(i).get("role");
-            if (role == null || !role.isTextual()) {
-                throw AiException.badRequest("'messages[" + i + "].role' is required");
-            }
+            validateMessage(messages.get(i), i);
         }
+        positiveInteger(body, "max_tokens");
+        positiveInteger(body, "max_completion_tokens");
+        number(body, "temperature");
+        number(body, "top_p");
         JsonNode stream = body.get("stream");
         if (stream != null && !stream.isBoolean() && !stream.isNull()) {
             throw AiException.badRequest("'stream' must be a boolean");
@@ -46,6 +47,47 @@ public final class OpenAiFrontend implements Frontend {
         boolean streaming = stream != null && stream.asBoolean(false);
         boolean includeUsage = streaming && body.path("stream_options").path("include_usage").asBoolean(false);
         return new ChatRequest(body, body, Protocol.OPENAI, model.asText(), streaming, includeUsage);
+    }
+
+    private static final java.util.Set<String> ROLES =
+            java.util.Set.of("system", "developer", "user", "assistant", "tool", "function");
+
+    private static void validateMessage(JsonNode message, int index) {
+        String at = "'messages[" + index + "]";
+        if (!message.isObject()) {
+            throw AiException.badRequest(at + "' must be an object");
+        }
+        JsonNode role = message.get("role");
+        if (role == null || !role.isTextual() || !ROLES.contains(role.asText())) {
+            throw AiException.badRequest(at + ".role' must be one of system, developer, user, assistant, tool");
+        }
+        JsonNode content = message.get("content");
+        boolean valid = content == null || content.isNull() || content.isTextual() || content.isArray();
+        if (!valid) {
+            throw AiException.badRequest(at + ".content' must be a string or an array of content parts");
+        }
+        if (content != null && content.isArray()) {
+            for (JsonNode part : content) {
+                if (!part.isObject() || !part.path("type").isTextual()) {
+                    throw AiException.badRequest(at + ".content' parts must be objects with a type");
+                }
+            }
+        }
+    }
+
+    private static void positiveInteger(JsonNode body, String field) {
+        JsonNode value = body.get(field);
+        if (value != null && !value.isNull() && (!value.canConvertToInt() || !value.isIntegralNumber()
+                || value.asInt() < 1)) {
+            throw AiException.badRequest("'" + field + "' must be a positive integer");
+        }
+    }
+
+    private static void number(JsonNode body, String field) {
+        JsonNode value = body.get(field);
+        if (value != null && !value.isNull() && !value.isNumber()) {
+            throw AiException.badRequest("'" + field + "' must be a number");
+        }
     }
 
     @Override
@@ -60,6 +102,9 @@ public final class OpenAiFrontend implements Frontend {
 
     @Override
     public void writeError(HttpServerResponse response, AiError error) {
+        if (error.retryAfterMillis() > 0 && (error.status() == 429 || error.status() == 503)) {
+            response.putHeader("retry-after", Long.toString((error.retryAfterMillis() + 999) / 1000));
+        }
         response.setStatusCode(error.status()).putHeader("content-type", "application/json")
                 .end(Sse.json(errorBody(error)));
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.ai.spi.AiError;
+import io.portico.ai.spi.AiException;
 import io.portico.config.Json;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -34,6 +35,36 @@ public final class Wire {
         } catch (JsonProcessingException e) {
             return null;
         }
+    }
+
+    /** Reads client bodies: strings up to 64 Mi characters, for inline images and long prompts. */
+    private static final com.fasterxml.jackson.databind.ObjectMapper REQUESTS = requestMapper();
+
+    private static com.fasterxml.jackson.databind.ObjectMapper requestMapper() {
+        com.fasterxml.jackson.databind.ObjectMapper mapper = Json.MAPPER.copy();
+        mapper.getFactory().setStreamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder()
+                .maxStringLength(64 * 1024 * 1024).build());
+        return mapper;
+    }
+
+    /**
+     * Parses a client's request body.
+     *
+     * @throws AiException with status 400 and the parser's reason when the body is not a JSON object
+     */
+    public static ObjectNode parseRequest(Buffer bytes) {
+        JsonNode json;
+        try {
+            json = REQUESTS.readTree(bytes.getBytes());
+        } catch (java.io.IOException e) {
+            String reason = e instanceof com.fasterxml.jackson.core.JsonProcessingException parse
+                    ? parse.getOriginalMessage() : e.getMessage();
+            throw new AiException(AiError.of(400, "the request body is not valid JSON: " + reason));
+        }
+        if (!(json instanceof ObjectNode object)) {
+            throw new AiException(AiError.of(400, "the request body must be a JSON object"));
+        }
+        return object;
     }
 
     /** Parses {@code bytes} as JSON, or returns null when they are not JSON. */

@@ -41,7 +41,6 @@ public record AiError(int status, String type, String code, String message, long
             case 404 -> "not_found_error";
             case 413 -> "request_too_large";
             case 429 -> "rate_limit_error";
-            case 504 -> "timeout_error";
             case 503, 529 -> "overloaded_error";
             default -> "api_error";
         };
