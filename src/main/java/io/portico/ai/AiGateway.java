@@ -37,6 +37,9 @@ public final class AiGateway {
     /** Prefix of the response headers and trailers that report usage. */
     public static final String HEADER_PREFIX = "x-portico-";
 
+    private static final String TRAILERS = HEADER_PREFIX + "input-tokens, " + HEADER_PREFIX + "output-tokens, "
+            + HEADER_PREFIX + "cached-tokens, " + HEADER_PREFIX + "reasoning-tokens, " + HEADER_PREFIX + "cost-usd";
+
     private final Vertx vertx;
     private final ModelCatalog catalog;
     private final HttpClient client;
@@ -152,6 +155,11 @@ public final class AiGateway {
         if (record != null) {
             counts(headers, record);
         }
+    }
+
+    /** Names the trailers a streamed response will end with, in its {@code Trailer} header. */
+    void announceTrailers(RequestContext ctx) {
+        ctx.response().headers().set("trailer", TRAILERS);
     }
 
     /** Sends the counts and cost of a streamed response as trailers, since its headers left before they were known. */

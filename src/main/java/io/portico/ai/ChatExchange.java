@@ -306,6 +306,7 @@ final class ChatExchange {
         finishSeen = false;
         Sink sink = new Sink(current);
         gateway.usageHeaders(ctx, target, null);
+        gateway.announceTrailers(ctx);
         response.handler(bytes -> {
             if (current != generation || done) {
                 return;
@@ -576,6 +577,20 @@ final class ChatExchange {
 
     private void clientClosed() {
         if (done) {
+            return;
+        }
+        if (writer != null && writer.started()) {
+            // The provider produced tokens until now, and they are billed: record them.
+            if (usage.totalTokens() == 0 && generated != null) {
+                usage = estimate(generated);
+            }
+            ctx.logField("ai_error", "client_closed");
+            HttpClientRequest running = responseComplete ? null : upstream;
+            record();
+            generation++;
+            if (running != null) {
+                running.reset();
+            }
             return;
         }
         done = true;

@@ -18,6 +18,8 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.RequestOptions;
 import java.util.List;
 import java.util.function.BiFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The simpler AI operations: embeddings, the Responses API and token counting. Each target is tried once with a key
@@ -27,6 +29,7 @@ import java.util.function.BiFunction;
 final class RelayExchange {
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    private static final Logger LOG = LoggerFactory.getLogger(RelayExchange.class);
 
     /** What to do with a successful provider response. */
     private interface Completion {
@@ -147,6 +150,8 @@ final class RelayExchange {
         start = System.nanoTime();
         gateway.client().request(options)
                 .compose(request -> {
+                    request.exceptionHandler(cause -> LOG.debug("Request {} to provider {} failed: {}",
+                            ctx.requestId(), target.provider().name(), cause.getMessage()));
                     ctx.response().closeHandler(closed -> request.reset());
                     return call.body() == null ? request.send() : request.send(call.body());
                 })
