@@ -194,8 +194,9 @@ final class ChatExchange {
         try {
             upstream = gateway.providerClient().send(call.method(), call.url(), call.headers(), call.body(),
                     timeouts.connect().toMillis(), handler);
-        } catch (IllegalArgumentException e) {
-            attemptFailed(AiError.of(502, "provider '" + target.provider().name() + "' has an invalid URL: "
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            // An invalid provider URL, or a gateway that is shutting down.
+            attemptFailed(AiError.of(502, "provider '" + target.provider().name() + "' could not be called: "
                     + e.getMessage()));
         }
     }

@@ -39,6 +39,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLEngine;
@@ -264,12 +265,17 @@ public final class ProviderClient {
 
         Future<Void> close() {
             Promise<Void> promise = Promise.promise();
-            loop.execute(() -> {
-                sweeper.cancel(false);
-                pools.values().forEach(ConnectionPool::close);
-                pools.clear();
+            try {
+                loop.execute(() -> {
+                    sweeper.cancel(false);
+                    pools.values().forEach(ConnectionPool::close);
+                    pools.clear();
+                    promise.complete();
+                });
+            } catch (RejectedExecutionException e) {
+                // The event loop already stopped, and its channels closed with it.
                 promise.complete();
-            });
+            }
             return promise.future();
         }
     }
