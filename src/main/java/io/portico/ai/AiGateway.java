@@ -102,7 +102,7 @@ public final class AiGateway {
         return client;
     }
 
-    /** The client of chat requests to providers; {@link #client()} serves the rarer calls. */
+    /** Returns the client of chat requests to providers. {@link #client()} serves the rarer calls. */
     ProviderClient providerClient() {
         return providerClient;
     }

@@ -168,7 +168,7 @@ final class ConnectionPool {
         }
     }
 
-    /** Closes the idle connections and fails the waiting requests; the client closes the busy ones. */
+    /** Closes the idle connections and fails the waiting requests. The client closes the busy connections. */
     void close() {
         ProviderExchange next;
         while ((next = waiting.poll()) != null) {

@@ -23,11 +23,14 @@ record Origin(boolean https, String host, int port) {
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
         }
-        int port = uri.getPort() > 0 ? uri.getPort() : https ? 443 : 80;
+        int port = uri.getPort();
+        if (port <= 0) {
+            port = https ? 443 : 80;
+        }
         return new Origin(https, host, port);
     }
 
-    /** The value of the Host header: the port is left out when it is the scheme's default. */
+    /** Returns the value of the Host header, which leaves out the port when it is the scheme's default. */
     String hostHeader() {
         String name = host.indexOf(':') >= 0 ? "[" + host + "]" : host;
         boolean defaultPort = https ? port == 443 : port == 80;

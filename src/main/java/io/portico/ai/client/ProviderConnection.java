@@ -56,7 +56,7 @@ final class ProviderConnection extends ChannelInboundHandlerAdapter {
         return channel.isActive() && !released;
     }
 
-    /** Writes the request of {@code next}; {@code reused} tells whether an earlier exchange used this connection. */
+    /** Writes the request of {@code next}. {@code reused} is true when an earlier exchange used this connection. */
     void send(ProviderExchange next, boolean reused) {
         exchange = next;
         written = false;

@@ -70,12 +70,12 @@ public final class ProviderExchange {
         this.responseHandler = responseHandler;
     }
 
-    /** The response status code; 0 before the response arrived. */
+    /** Returns the response status code, or 0 before the response arrived. */
     public int status() {
         return status;
     }
 
-    /** The response headers; null before the response arrived. */
+    /** Returns the response headers, or null before the response arrived. */
     public MultiMap headers() {
         return headers;
     }
