@@ -79,6 +79,8 @@ final class ProviderConnection extends ChannelInboundHandlerAdapter {
         exchange = null;
         channel.close();
         // The request failed before the server could read it, so sending it again cannot run it twice.
+        // NOTE: no test forces a write failure on a kept-alive connection, so this retry has not been run. A server
+        // that closes the connection after the write succeeded is not retried, since it may have read the request.
         if (reused && failed.retryOnce()) {
             pool.acquireNew(failed);
             return;
