@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.portico.ai.catalog.ModelCatalog;
 import io.portico.ai.catalog.ModelInfo;
+import io.portico.ai.client.ProviderClient;
 import io.portico.ai.provider.ProviderType;
 import io.portico.ai.spi.AdapterContext;
 import io.portico.ai.spi.ProviderAdapter;
@@ -43,6 +44,7 @@ public final class AiGateway {
     private final Vertx vertx;
     private final ModelCatalog catalog;
     private final HttpClient client;
+    private final ProviderClient providerClient;
     private final Function<ProviderType, ProviderAdapter> adapters;
     private final AiBackend backend;
     private final ImageFetcher images;
@@ -63,6 +65,7 @@ public final class AiGateway {
                 .setVerifyHost(true)
                 .setDecompressionSupported(true);
         this.client = vertx.httpClientBuilder().with(options).with(new PoolOptions().setHttp1MaxSize(64)).build();
+        this.providerClient = new ProviderClient(vertx);
         this.adapters = AiRuntime.adapterCache(new AdapterContext(vertx, client, catalog));
         this.backend = new AiBackend(this);
         this.images = new ImageFetcher(vertx, client, images);
@@ -85,8 +88,9 @@ public final class AiGateway {
         this.listener = requireNonNull(listener, "listener");
     }
 
+    /** Closes the connections to providers. */
     public Future<Void> close() {
-        return client.close();
+        return Future.join(providerClient.close(), client.close()).mapEmpty();
     }
 
     AiRuntime runtime() {
@@ -99,6 +103,11 @@ public final class AiGateway {
 
     HttpClient client() {
         return client;
+    }
+
+    /** Returns the client of chat requests to providers. {@link #client()} serves the rarer calls. */
+    ProviderClient providerClient() {
+        return providerClient;
     }
 
     ModelCatalog catalog() {

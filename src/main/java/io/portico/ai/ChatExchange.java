@@ -3,6 +3,8 @@ package io.portico.ai;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.ai.catalog.ModelInfo;
+import io.portico.ai.client.ProviderExchange;
+import io.portico.ai.client.ProviderResponseHandler;
 import io.portico.ai.frontend.Frontend;
 import io.portico.ai.frontend.StreamWriter;
 import io.portico.ai.provider.OpenAiUsage;
@@ -20,10 +22,8 @@ import io.portico.ai.spi.Usage;
 import io.portico.ai.stream.FrameParser;
 import io.portico.config.ProviderSpec;
 import io.portico.pipeline.RequestContext;
+import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClientRequest;
-import io.vertx.core.http.HttpClientResponse;
-import io.vertx.core.http.RequestOptions;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,7 +53,7 @@ final class ChatExchange {
     private int attempt;
     /** Increases with every attempt, so that callbacks of an abandoned attempt are ignored. */
     private int generation;
-    private HttpClientRequest upstream;
+    private ProviderExchange upstream;
     /** True once the current stream delivered its finish reason (or Anthropic's message_stop). */
     private boolean finishSeen;
     /** Keys of the current target that failed this request with 401, 403 or 429. */
@@ -163,11 +163,6 @@ final class ChatExchange {
 
     private void send(ProviderCall call, CallTarget callTarget, boolean nativeCall, int current) {
         ProviderSpec.Timeouts timeouts = target.provider().spec().timeouts();
-        RequestOptions options = new RequestOptions()
-                .setMethod(call.method())
-                .setAbsoluteURI(call.url())
-                .setHeaders(call.headers())
-                .setConnectTimeout(timeouts.connect().toMillis());
         attemptStart = System.nanoTime();
         firstTokenNanos = 0;
         responseComplete = false;
@@ -182,64 +177,69 @@ final class ChatExchange {
                 }
             });
         }
-        gateway.client().request(options).onComplete(opened -> {
-            if (current != generation || done) {
-                if (opened.succeeded()) {
-                    opened.result().reset();
-                }
-                return;
-            }
-            if (opened.failed()) {
-                LOG.debug("Request {}: connecting to provider {} failed: {}", ctx.requestId(),
-                        target.provider().name(), opened.cause().toString());
-                attemptFailed(AiError.of(502, "provider '" + target.provider().name() + "' is unreachable"));
-                return;
-            }
-            upstream = opened.result();
-            upstream.exceptionHandler(cause -> LOG.debug("Request {} to provider {} failed: {}", ctx.requestId(),
-                    target.provider().name(), cause.getMessage()));
-            Buffer body = call.body();
-            (body == null ? upstream.send() : upstream.send(body)).onComplete(response -> {
+        ProviderResponseHandler handler = new ProviderResponseHandler() {
+            @Override
+            public void response(ProviderExchange response) {
                 if (current != generation || done) {
+                    response.reset();
                     return;
                 }
-                if (response.failed()) {
-                    attemptFailed(AiError.of(502, "provider '" + target.provider().name() + "' failed: "
-                            + response.cause().getMessage()));
-                } else {
-                    onResponse(response.result(), callTarget, nativeCall, current);
+                onResponse(response, callTarget, nativeCall, current);
+            }
+
+            @Override
+            public void failed(Throwable cause) {
+                if (current == generation && !done) {
+                    LOG.debug("Request {} to provider {} failed: {}", ctx.requestId(), target.provider().name(),
+                            cause.toString());
+                    attemptFailed(AiError.of(502, "provider '" + target.provider().name() + "' is unreachable or"
+                            + " closed the connection"));
                 }
-            });
-        });
+            }
+        };
+        try {
+            upstream = gateway.providerClient().send(call.method(), call.url(), call.headers(), call.body(),
+                    timeouts.connect().toMillis(), handler);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            // An invalid provider URL, or a gateway that is shutting down.
+            attemptFailed(AiError.of(502, "provider '" + target.provider().name() + "' could not be called: "
+                    + e.getMessage()));
+        }
     }
 
-    private void onResponse(HttpClientResponse response, CallTarget callTarget, boolean nativeCall, int current) {
-        int status = response.statusCode();
+    private static String describe(Throwable cause) {
+        return cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
+    }
+
+    private void onResponse(ProviderExchange response, CallTarget callTarget, boolean nativeCall, int current) {
+        int status = response.status();
         ProviderAdapter adapter = target.provider().adapter();
         if (status < 200 || status >= 300) {
-            response.body().onComplete(body -> {
+            Handler<Buffer> failed = body -> {
                 responseComplete = true;
                 if (current == generation && !done) {
-                    attemptFailed(adapter.error(status, response.headers(), body.succeeded() ? body.result() : null));
+                    attemptFailed(adapter.error(status, response.headers(), body));
                 }
-            });
+            };
+            response.bodyHandler(failed).exceptionHandler(cause -> failed.handle(null));
             return;
         }
         if (request.stream()) {
             stream(response, callTarget, nativeCall, current);
             return;
         }
-        response.body().onComplete(body -> {
+        response.exceptionHandler(cause -> {
             responseComplete = true;
-            if (current != generation || done) {
-                return;
-            }
-            if (body.failed()) {
+            if (current == generation && !done) {
                 attemptFailed(AiError.of(502, "the response of provider '" + target.provider().name()
-                        + "' broke off: " + body.cause().getMessage()));
-                return;
+                        + "' broke off: " + describe(cause)));
             }
-            complete(body.result(), callTarget, nativeCall);
+        });
+        response.bodyHandler(body -> {
+            responseComplete = true;
+            if (current == generation && !done) {
+                complete(body, callTarget, nativeCall);
+            }
         });
     }
 
@@ -295,7 +295,7 @@ final class ChatExchange {
         return text.toString();
     }
 
-    private void stream(HttpClientResponse response, CallTarget callTarget, boolean nativeCall, int current) {
+    private void stream(ProviderExchange response, CallTarget callTarget, boolean nativeCall, int current) {
         ProviderAdapter adapter = target.provider().adapter();
         FrameParser parser = FrameParser.create(adapter.framing());
         StreamTranslator translator = nativeCall ? null : adapter.chatStream(request, callTarget);
@@ -320,7 +320,7 @@ final class ChatExchange {
         response.exceptionHandler(cause -> {
             if (current == generation && !done) {
                 streamFailed(AiError.of(502, "the stream of provider '" + target.provider().name()
-                        + "' broke off: " + cause.getMessage()));
+                        + "' broke off: " + describe(cause)));
             }
         });
         response.endHandler(end -> {
@@ -585,7 +585,7 @@ final class ChatExchange {
                 usage = estimate(generated);
             }
             ctx.logField("ai_error", "client_closed");
-            HttpClientRequest running = responseComplete ? null : upstream;
+            ProviderExchange running = responseComplete ? null : upstream;
             record();
             generation++;
             if (running != null) {

@@ -1,0 +1,183 @@
+package io.portico.ai.client;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.Iterator;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The connections of one event loop to one origin. Only that event loop uses it, so it needs no locking. Idle
+ * connections are reused last in, first out, so that the least used ones reach the idle timeout and close.
+ */
+final class ConnectionPool {
+
+    private final ProviderClient client;
+    private final Origin origin;
+    private final EventLoop loop;
+    private Bootstrap bootstrap;
+    private final ArrayDeque<ProviderConnection> idle = new ArrayDeque<>();
+    private final ArrayDeque<ProviderExchange> waiting = new ArrayDeque<>();
+    /** Connections open or being opened. */
+    private int open;
+
+    ConnectionPool(ProviderClient client, Origin origin, EventLoop loop) {
+        this.client = client;
+        this.origin = origin;
+        this.loop = loop;
+    }
+
+    /** Sets the bootstrap of new connections, which needs this pool for their pipeline. */
+    void bootstrap(Bootstrap bootstrap) {
+        this.bootstrap = bootstrap;
+    }
+
+    Origin origin() {
+        return origin;
+    }
+
+    /** Sends {@code exchange} on an idle connection, a new one, or once one is free. */
+    void acquire(ProviderExchange exchange) {
+        ProviderConnection connection;
+        while ((connection = idle.pollLast()) != null) {
+            if (connection.isUsable()) {
+                connection.send(exchange, true);
+                return;
+            }
+            connection.channel().close();
+        }
+        acquireNew(exchange);
+    }
+
+    /** Sends {@code exchange} on a new connection, or on the first one freed when the pool is full. */
+    void acquireNew(ProviderExchange exchange) {
+        if (open < client.options().maxConnectionsPerPool()) {
+            connect(exchange);
+            return;
+        }
+        waiting.add(exchange);
+        ScheduledFuture<?> timer = loop.schedule(() -> waitTimedOut(exchange), exchange.connectTimeoutMillis(),
+                TimeUnit.MILLISECONDS);
+        exchange.waitIn(this, timer);
+    }
+
+    private void waitTimedOut(ProviderExchange exchange) {
+        if (waiting.remove(exchange)) {
+            exchange.dequeued();
+            exchange.fail(new TimeoutException("no connection to " + origin.host() + ":" + origin.port()
+                    + " became free within " + exchange.connectTimeoutMillis() + " ms"));
+        }
+    }
+
+    void cancelWaiting(ProviderExchange exchange) {
+        if (waiting.remove(exchange)) {
+            exchange.dequeued();
+        }
+    }
+
+    private void connect(ProviderExchange exchange) {
+        open++;
+        int timeout = (int) Math.min(Integer.MAX_VALUE, Math.max(1, exchange.connectTimeoutMillis()));
+        ChannelFuture connecting = bootstrap.clone()
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, timeout)
+                .connect(InetSocketAddress.createUnresolved(origin.host(), origin.port()));
+        connecting.addListener(done -> {
+            if (!done.isSuccess()) {
+                connectFailed(exchange, done.cause());
+                return;
+            }
+            Channel channel = connecting.channel();
+            SslHandler ssl = channel.pipeline().get(SslHandler.class);
+            if (ssl == null) {
+                connected(channel, exchange);
+                return;
+            }
+            ssl.handshakeFuture().addListener(handshake -> {
+                if (handshake.isSuccess()) {
+                    connected(channel, exchange);
+                } else {
+                    channel.close();
+                    exchange.fail(handshake.cause());
+                }
+            });
+        });
+    }
+
+    private void connectFailed(ProviderExchange exchange, Throwable cause) {
+        open--;
+        exchange.fail(cause);
+        serveWaiting();
+    }
+
+    private void connected(Channel channel, ProviderExchange exchange) {
+        ProviderConnection connection = channel.pipeline().get(ProviderConnection.class);
+        if (exchange.isDone()) {
+            release(connection);
+            return;
+        }
+        connection.send(exchange, false);
+    }
+
+    /** Takes back a connection whose response was read to its end. */
+    void release(ProviderConnection connection) {
+        ProviderExchange next;
+        while ((next = waiting.poll()) != null) {
+            next.dequeued();
+            if (!next.isDone()) {
+                connection.send(next, true);
+                return;
+            }
+        }
+        connection.markIdle();
+        idle.addLast(connection);
+    }
+
+    /** Forgets a connection that closed, and opens one for a waiting request if there is one. */
+    void closed(ProviderConnection connection) {
+        open--;
+        idle.remove(connection);
+        serveWaiting();
+    }
+
+    private void serveWaiting() {
+        ProviderExchange next;
+        while (open < client.options().maxConnectionsPerPool() && (next = waiting.poll()) != null) {
+            next.dequeued();
+            if (!next.isDone()) {
+                connect(next);
+            }
+        }
+    }
+
+    /** Closes the connections that stayed idle longer than {@code idleNanos}. */
+    void closeIdle(long now, long idleNanos) {
+        Iterator<ProviderConnection> it = idle.iterator();
+        while (it.hasNext()) {
+            ProviderConnection connection = it.next();
+            if (now - connection.idleSince() >= idleNanos) {
+                it.remove();
+                connection.channel().close();
+            }
+        }
+    }
+
+    /** Closes the idle connections and fails the waiting requests. The client closes the busy connections. */
+    void close() {
+        ProviderExchange next;
+        while ((next = waiting.poll()) != null) {
+            next.dequeued();
+            next.fail(new IllegalStateException("the provider client is closed"));
+        }
+        for (ProviderConnection connection : idle) {
+            connection.channel().close();
+        }
+        idle.clear();
+    }
+}

@@ -1,0 +1,282 @@
+package io.portico.ai.client;
+
+import static java.util.Objects.requireNonNull;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpHeadersFactory;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.NetUtil;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.impl.headers.HeadersMultiMap;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.internal.buffer.BufferInternal;
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+
+/**
+ * An HTTP/1.1 client for calls to model providers, built on Netty with the transport of Vert.x (epoll when Vert.x
+ * uses it). Each event loop has its own keep-alive pool per origin, so a request never leaves the event loop that
+ * sent it and pools need no locks.
+ *
+ * <p>https verifies the server's certificate against the JDK trust store (or the configured certificates) and its
+ * host name, and sends the host name as SNI; only http/1.1 is offered. Responses are framed by Content-Length,
+ * chunked encoding or the end of the connection. The client sends no Accept-Encoding; a gzip or deflate body that a
+ * server sends anyway is decompressed, as Vert.x's client does with decompression on.
+ */
+public final class ProviderClient {
+
+    private static final HttpHeadersFactory VERTX_HEADERS = new HttpHeadersFactory() {
+        @Override
+        public HttpHeaders newHeaders() {
+            return HeadersMultiMap.httpHeaders();
+        }
+
+        @Override
+        public HttpHeaders newEmptyHeaders() {
+            return HeadersMultiMap.httpHeaders();
+        }
+    };
+
+    private final VertxInternal vertx;
+    private final ProviderClientOptions options;
+    private final SslContext sslContext;
+    private final ChannelGroup channels = new DefaultChannelGroup("provider-client", GlobalEventExecutor.INSTANCE);
+    private final Map<EventLoop, LoopPools> loops = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    /** Creates a client with {@link ProviderClientOptions#DEFAULT}. */
+    public ProviderClient(Vertx vertx) {
+        this(vertx, ProviderClientOptions.DEFAULT);
+    }
+
+    /** Creates a client with {@code options}. */
+    public ProviderClient(Vertx vertx, ProviderClientOptions options) {
+        this.vertx = (VertxInternal) requireNonNull(vertx, "vertx");
+        this.options = requireNonNull(options, "options");
+        this.sslContext = sslContext(options);
+    }
+
+    private static SslContext sslContext(ProviderClientOptions options) {
+        SslContextBuilder builder = SslContextBuilder.forClient().endpointIdentificationAlgorithm("HTTPS");
+        if (options.trustedCertificatesPem() != null) {
+            builder.trustManager(new ByteArrayInputStream(
+                    options.trustedCertificatesPem().getBytes(StandardCharsets.US_ASCII)));
+        }
+        try {
+            return builder.build();
+        } catch (SSLException e) {
+            throw new IllegalArgumentException("invalid TLS settings for the provider client: " + e.getMessage(), e);
+        }
+    }
+
+    ProviderClientOptions options() {
+        return options;
+    }
+
+    /**
+     * Sends a request from the current Vert.x event loop context; {@code handler} and every handler of the returned
+     * exchange run on that context.
+     *
+     * <p>The client sets Host (when {@code headers} has none) and Content-Length on {@code headers}, which it may
+     * keep and send as they are, so the caller must not change them afterwards. A request that failed to be
+     * written on a kept-alive connection, so the server cannot have read it, is sent once more on a new one.
+     *
+     * @param url                  absolute http or https URL
+     * @param body                 the request body, or null for none
+     * @param connectTimeoutMillis the maximum time to open a connection or to wait for a free one
+     * @throws IllegalStateException when not called on an event loop context, or after {@link #close()}
+     */
+    public ProviderExchange send(io.vertx.core.http.HttpMethod method, String url, MultiMap headers, Buffer body,
+                                 long connectTimeoutMillis, ProviderResponseHandler handler) {
+        requireNonNull(method, "method");
+        requireNonNull(headers, "headers");
+        requireNonNull(handler, "handler");
+        ContextInternal context = eventLoopContext();
+        LoopPools pools = loops.computeIfAbsent(context.nettyEventLoop(), LoopPools::new);
+        LoopPools.Target target = pools.target(url);
+        HttpHeaders wire = wireHeaders(headers);
+        if (!wire.contains(HttpHeaderNames.HOST)) {
+            wire.set(HttpHeaderNames.HOST, target.origin().hostHeader());
+        }
+        ByteBuf content = null;
+        if (body != null) {
+            content = Unpooled.unreleasableBuffer(((BufferInternal) body).getByteBuf());
+            wire.setInt(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());
+        }
+        ProviderExchange exchange = new ProviderExchange(context, target.origin(), HttpMethod.valueOf(method.name()),
+                target.requestUri(), wire, content, connectTimeoutMillis, handler);
+        pools.pool(target.origin()).acquire(exchange);
+        return exchange;
+    }
+
+    private ContextInternal eventLoopContext() {
+        if (closed) {
+            throw new IllegalStateException("the provider client is closed");
+        }
+        ContextInternal context = (ContextInternal) Vertx.currentContext();
+        if (context == null || !context.isEventLoopContext()) {
+            throw new IllegalStateException("ProviderClient.send must be called on a Vert.x event loop context");
+        }
+        return context;
+    }
+
+    private static HttpHeaders wireHeaders(MultiMap headers) {
+        if (headers instanceof HttpHeaders netty) {
+            return netty;
+        }
+        HeadersMultiMap copy = HeadersMultiMap.httpHeaders();
+        copy.addAll(headers);
+        return copy;
+    }
+
+    /** Closes every connection; requests waiting for a connection fail. */
+    public Future<Void> close() {
+        closed = true;
+        Promise<Void> promise = Promise.promise();
+        List<Future<Void>> pools = loops.values().stream().map(LoopPools::close).toList();
+        Future.join(pools).onComplete(done -> channels.close().addListener(all -> promise.complete()));
+        return promise.future();
+    }
+
+    private Bootstrap bootstrap(EventLoop loop) {
+        return new Bootstrap()
+                .group(loop)
+                .channelFactory(vertx.transport().channelFactory(false))
+                .resolver(vertx.nameResolver().nettyAddressResolverGroup())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_KEEPALIVE, true);
+    }
+
+    /** Returns the initializer of a new connection's pipeline for {@code pool}. */
+    ChannelInitializer<Channel> initializer(ConnectionPool pool) {
+        Origin origin = pool.origin();
+        return new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel channel) {
+                channels.add(channel);
+                if (origin.https()) {
+                    channel.pipeline().addLast("tls", sslHandler(channel, origin));
+                }
+                HttpDecoderConfig decoder = new HttpDecoderConfig().setHeadersFactory(VERTX_HEADERS)
+                        .setTrailersFactory(VERTX_HEADERS);
+                channel.pipeline().addLast(ProviderConnection.CODEC, new HttpClientCodec(decoder, false, false));
+                channel.pipeline().addLast("connection", new ProviderConnection(pool, channel));
+            }
+        };
+    }
+
+    private SslHandler sslHandler(Channel channel, Origin origin) {
+        SslHandler handler = sslContext.newHandler(channel.alloc(), origin.host(), origin.port());
+        SSLEngine engine = handler.engine();
+        SSLParameters parameters = engine.getSSLParameters();
+        parameters.setEndpointIdentificationAlgorithm("HTTPS");
+        if (!NetUtil.isValidIpV4Address(origin.host()) && !NetUtil.isValidIpV6Address(origin.host())) {
+            parameters.setServerNames(List.of(new SNIHostName(origin.host())));
+        }
+        engine.setSSLParameters(parameters);
+        return handler;
+    }
+
+    /** The pools of one event loop, used only on that event loop. */
+    final class LoopPools {
+
+        /** Parsed URLs kept per event loop; the gateway sends to few distinct URLs, so the cache stays small. */
+        private static final int MAX_TARGETS = 1024;
+
+        record Target(Origin origin, String requestUri) { }
+
+        private final EventLoop loop;
+        private final Map<Origin, ConnectionPool> pools = new HashMap<>();
+        private final Map<String, Target> targets = new HashMap<>();
+        private final ScheduledFuture<?> sweeper;
+
+        LoopPools(EventLoop loop) {
+            this.loop = loop;
+            long idleNanos = options.idleTimeout().toNanos();
+            long period = Math.max(10_000_000L, Math.min(idleNanos / 4, 1_000_000_000L));
+            this.sweeper = loop.scheduleAtFixedRate(() -> closeIdle(idleNanos), period, period,
+                    TimeUnit.NANOSECONDS);
+        }
+
+        Target target(String url) {
+            Target target = targets.get(url);
+            if (target == null) {
+                URI uri = URI.create(url);
+                String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+                String requestUri = uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery();
+                target = new Target(Origin.of(uri), requestUri);
+                if (targets.size() >= MAX_TARGETS) {
+                    targets.clear();
+                }
+                targets.put(url, target);
+            }
+            return target;
+        }
+
+        ConnectionPool pool(Origin origin) {
+            ConnectionPool pool = pools.get(origin);
+            if (pool == null) {
+                pool = new ConnectionPool(ProviderClient.this, origin, loop);
+                pool.bootstrap(bootstrap(loop).handler(initializer(pool)));
+                pools.put(origin, pool);
+            }
+            return pool;
+        }
+
+        private void closeIdle(long idleNanos) {
+            long now = System.nanoTime();
+            for (ConnectionPool pool : pools.values()) {
+                pool.closeIdle(now, idleNanos);
+            }
+        }
+
+        Future<Void> close() {
+            Promise<Void> promise = Promise.promise();
+            try {
+                loop.execute(() -> {
+                    sweeper.cancel(false);
+                    pools.values().forEach(ConnectionPool::close);
+                    pools.clear();
+                    promise.complete();
+                });
+            } catch (RejectedExecutionException e) {
+                // The event loop already stopped, and its channels closed with it.
+                promise.complete();
+            }
+            return promise.future();
+        }
+    }
+}

@@ -1,0 +1,303 @@
+package io.portico.ai.client;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpVersion;
+import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.buffer.BufferInternal;
+import java.util.ArrayDeque;
+import java.util.concurrent.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One request sent by a {@link ProviderClient} and its response. Every method must be called on the event loop
+ * that sent the request, and every handler runs there.
+ *
+ * <p>After {@link ProviderResponseHandler#response} the response's content arrives in order at the content
+ * handler, or whole at the body handler, then the end handler runs once. A failure after the response head (the
+ * connection broke off) goes to the exception handler instead of the end handler. Nothing is called after
+ * {@link #reset()}.
+ */
+public final class ProviderExchange {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProviderExchange.class);
+
+    private enum State { WAITING, SENT, RECEIVING, DONE }
+
+    private final ContextInternal context;
+    private final Origin origin;
+    private final HttpMethod method;
+    private final String uri;
+    private final HttpHeaders requestHeaders;
+    private final ByteBuf body;
+    private final long connectTimeoutMillis;
+    private final ProviderResponseHandler responseHandler;
+    private State state = State.WAITING;
+    private boolean retried;
+    private ProviderConnection connection;
+    private ConnectionPool pool;
+    private Future<?> waitTimer;
+    private int status;
+    private MultiMap headers;
+    private Handler<Buffer> contentHandler;
+    private Handler<Buffer> bodyHandler;
+    private Buffer aggregated;
+    private Handler<Void> endHandler;
+    private Handler<Throwable> exceptionHandler;
+    private boolean paused;
+    /** Content, and the end as {@link #END}, that arrived while paused. */
+    private ArrayDeque<Object> pending;
+    private static final Object END = new Object();
+
+    ProviderExchange(ContextInternal context, Origin origin, HttpMethod method, String uri, HttpHeaders requestHeaders,
+                     ByteBuf body, long connectTimeoutMillis, ProviderResponseHandler responseHandler) {
+        this.context = context;
+        this.origin = origin;
+        this.method = method;
+        this.uri = uri;
+        this.requestHeaders = requestHeaders;
+        this.body = body;
+        this.connectTimeoutMillis = connectTimeoutMillis;
+        this.responseHandler = responseHandler;
+    }
+
+    /** Returns the response status code, or 0 before the response arrived. */
+    public int status() {
+        return status;
+    }
+
+    /** Returns the response headers, or null before the response arrived. */
+    public MultiMap headers() {
+        return headers;
+    }
+
+    /** Receives each piece of the response content, in order. */
+    public ProviderExchange handler(Handler<Buffer> handler) {
+        this.contentHandler = handler;
+        return this;
+    }
+
+    /** Collects the whole response content and hands it to {@code handler} at the end, in place of the end handler. */
+    public ProviderExchange bodyHandler(Handler<Buffer> handler) {
+        this.bodyHandler = handler;
+        return this;
+    }
+
+    /** Runs when the response was read to its end. */
+    public ProviderExchange endHandler(Handler<Void> handler) {
+        this.endHandler = handler;
+        return this;
+    }
+
+    /** Receives a failure that happens after the response head: the connection broke off or timed out. */
+    public ProviderExchange exceptionHandler(Handler<Throwable> handler) {
+        this.exceptionHandler = handler;
+        return this;
+    }
+
+    /** Stops reading from the connection until {@link #resume()}; content already read is held back. */
+    public ProviderExchange pause() {
+        if (!paused) {
+            paused = true;
+            if (connection != null) {
+                connection.autoRead(false);
+            }
+        }
+        return this;
+    }
+
+    /** Delivers what was held back and reads from the connection again. */
+    public ProviderExchange resume() {
+        if (!paused) {
+            return this;
+        }
+        paused = false;
+        while (!paused && pending != null && !pending.isEmpty()) {
+            Object next = pending.poll();
+            if (next == END) {
+                deliverEnd();
+            } else {
+                deliverContent((Buffer) next);
+            }
+        }
+        if (!paused && connection != null) {
+            connection.autoRead(true);
+        }
+        return this;
+    }
+
+    /**
+     * Aborts the exchange: a waiting request leaves the queue, and a connection that carries the request closes.
+     * Does nothing once the response was read to its end.
+     */
+    public void reset() {
+        if (state == State.DONE) {
+            return;
+        }
+        State was = state;
+        state = State.DONE;
+        if (was == State.WAITING && pool != null) {
+            pool.cancelWaiting(this);
+        }
+        ProviderConnection current = connection;
+        connection = null;
+        if (current != null) {
+            current.abort();
+        }
+    }
+
+    // ---- Called by the pool and the connection, on the event loop ----
+
+    Origin origin() {
+        return origin;
+    }
+
+    long connectTimeoutMillis() {
+        return connectTimeoutMillis;
+    }
+
+    boolean isDone() {
+        return state == State.DONE;
+    }
+
+    /** Notes that the exchange waits in {@code pool} for a connection until {@code timer} fires. */
+    void waitIn(ConnectionPool pool, Future<?> timer) {
+        this.pool = pool;
+        this.waitTimer = timer;
+    }
+
+    /** Notes that the exchange left its pool's queue. */
+    void dequeued() {
+        if (waitTimer != null) {
+            waitTimer.cancel(false);
+            waitTimer = null;
+        }
+        pool = null;
+    }
+
+    /** Returns the request to write, with a fresh view of the body so that a retry can write it again. */
+    FullHttpRequest requestToWrite() {
+        ByteBuf content = body == null ? Unpooled.EMPTY_BUFFER : body.slice();
+        return new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, uri, content, requestHeaders,
+                EmptyHttpHeaders.INSTANCE);
+    }
+
+    void sending(ProviderConnection connection) {
+        this.connection = connection;
+        this.state = State.SENT;
+    }
+
+    /** Returns true when a failed send may be tried once more on a new connection. */
+    boolean retryOnce() {
+        if (retried || state != State.SENT) {
+            return false;
+        }
+        retried = true;
+        connection = null;
+        state = State.WAITING;
+        return true;
+    }
+
+    void head(int status, MultiMap headers) {
+        if (state != State.SENT) {
+            return;
+        }
+        this.status = status;
+        this.headers = headers;
+        state = State.RECEIVING;
+        context.dispatch(this, responseHandler::response);
+        if (state == State.RECEIVING && connection != null && paused) {
+            connection.autoRead(false);
+        }
+    }
+
+    void content(ByteBuf content) {
+        if (state != State.RECEIVING || !content.isReadable()) {
+            content.release();
+            return;
+        }
+        Buffer piece = BufferInternal.safeBuffer(content);
+        if (bodyHandler != null) {
+            if (aggregated == null) {
+                aggregated = piece;
+            } else {
+                aggregated.appendBuffer(piece);
+            }
+            return;
+        }
+        if (paused) {
+            queue(piece);
+        } else {
+            deliverContent(piece);
+        }
+    }
+
+    /** Marks the response as read to its end; the connection is already back in its pool or closed. */
+    void end() {
+        if (state != State.RECEIVING) {
+            return;
+        }
+        connection = null;
+        if (paused) {
+            queue(END);
+        } else {
+            deliverEnd();
+        }
+    }
+
+    /** Fails the exchange: through the response handler before the response head, the exception handler after. */
+    void fail(Throwable cause) {
+        State was = state;
+        if (was == State.DONE) {
+            return;
+        }
+        state = State.DONE;
+        connection = null;
+        if (was == State.RECEIVING) {
+            if (exceptionHandler != null) {
+                context.dispatch(cause, exceptionHandler);
+            } else {
+                LOG.debug("Response from {}:{} failed without an exception handler: {}", origin.host(),
+                        origin.port(), cause.toString());
+            }
+        } else {
+            context.dispatch(cause, responseHandler::failed);
+        }
+    }
+
+    private void queue(Object item) {
+        if (pending == null) {
+            pending = new ArrayDeque<>(4);
+        }
+        pending.add(item);
+    }
+
+    private void deliverContent(Buffer piece) {
+        if (state == State.RECEIVING && contentHandler != null) {
+            context.dispatch(piece, contentHandler);
+        }
+    }
+
+    private void deliverEnd() {
+        if (state != State.RECEIVING) {
+            return;
+        }
+        state = State.DONE;
+        if (bodyHandler != null) {
+            Buffer whole = aggregated != null ? aggregated : Buffer.buffer(0);
+            aggregated = null;
+            context.dispatch(whole, bodyHandler);
+        } else if (endHandler != null) {
+            context.dispatch(null, endHandler);
+        }
+    }
+}

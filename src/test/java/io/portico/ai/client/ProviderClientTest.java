@@ -1,0 +1,472 @@
+package io.portico.ai.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.portico.testing.TestCertificates;
+import io.vertx.core.Context;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.PemKeyCertOptions;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.zip.GZIPOutputStream;
+import javax.net.ssl.SSLHandshakeException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** ProviderClient against real Vert.x servers on 127.0.0.1. */
+class ProviderClientTest {
+
+    private Vertx vertx;
+    private Context context;
+    private ProviderClient client;
+    /** The server side of every connection that reached a test server. */
+    private final Set<HttpConnection> connections = ConcurrentHashMap.newKeySet();
+
+    @BeforeEach
+    void start() {
+        vertx = Vertx.vertx();
+        context = vertx.getOrCreateContext();
+        client = new ProviderClient(vertx);
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        client.close().await(5, TimeUnit.SECONDS);
+        vertx.close().await(5, TimeUnit.SECONDS);
+    }
+
+    /** What a request got back: status, headers, body, and the failure if there was one. */
+    private record Result(int status, MultiMap headers, String body, Throwable failure) { }
+
+    private HttpServer server(Consumer<HttpServerRequest> handler) throws Exception {
+        return server(new HttpServerOptions(), handler);
+    }
+
+    private HttpServer server(HttpServerOptions options, Consumer<HttpServerRequest> handler) throws Exception {
+        return vertx.createHttpServer(options.setHost("127.0.0.1").setPort(0))
+                .requestHandler(request -> {
+                    connections.add(request.connection());
+                    handler.accept(request);
+                })
+                .listen().await(5, TimeUnit.SECONDS);
+    }
+
+    private Result call(ProviderClient with, HttpMethod method, String url, String body) throws Exception {
+        CompletableFuture<Result> result = new CompletableFuture<>();
+        context.runOnContext(ignored -> with.send(method, url, MultiMap.caseInsensitiveMultiMap(),
+                body == null ? null : Buffer.buffer(body), 2_000, new ProviderResponseHandler() {
+                    @Override
+                    public void response(ProviderExchange exchange) {
+                        exchange.exceptionHandler(cause -> result.complete(new Result(exchange.status(),
+                                exchange.headers(), null, cause)));
+                        exchange.bodyHandler(whole -> result.complete(new Result(exchange.status(),
+                                exchange.headers(), whole.toString(), null)));
+                    }
+
+                    @Override
+                    public void failed(Throwable cause) {
+                        result.complete(new Result(0, null, null, cause));
+                    }
+                }));
+        return result.get(10, TimeUnit.SECONDS);
+    }
+
+    private Result get(String url) throws Exception {
+        return call(client, HttpMethod.GET, url, null);
+    }
+
+    private static String url(HttpServer server, String path) {
+        return "http://127.0.0.1:" + server.actualPort() + path;
+    }
+
+    private static String url(NetServer server, String path) {
+        return "http://127.0.0.1:" + server.actualPort() + path;
+    }
+
+    @Test
+    void contentLengthBodyIsReadWhole() throws Exception {
+        HttpServer server = server(request -> request.body().onSuccess(body -> request.response()
+                .putHeader("x-method", request.method().name())
+                .putHeader("x-host", request.getHeader("host"))
+                .putHeader("x-length", String.valueOf(request.getHeader("content-length")))
+                .end("echo:" + body + ":" + request.uri())));
+
+        Result result = call(client, HttpMethod.POST, url(server, "/v1/chat?x=1"), "{\"a\":1}");
+
+        assertThat(result.failure()).isNull();
+        assertThat(result.status()).isEqualTo(200);
+        assertThat(result.body()).isEqualTo("echo:{\"a\":1}:/v1/chat?x=1");
+        assertThat(result.headers().get("x-method")).isEqualTo("POST");
+        assertThat(result.headers().get("x-host")).isEqualTo("127.0.0.1:" + server.actualPort());
+        assertThat(result.headers().get("x-length")).isEqualTo("7");
+    }
+
+    @Test
+    void keepAliveReusesConnection() throws Exception {
+        HttpServer server = server(request -> request.response().end("ok"));
+
+        for (int i = 0; i < 5; i++) {
+            assertThat(get(url(server, "/")).body()).isEqualTo("ok");
+        }
+
+        assertThat(connections).hasSize(1);
+    }
+
+    @Test
+    void connectionCloseIsNotReused() throws Exception {
+        HttpServer server = server(request -> request.response().putHeader("connection", "close").end("bye"));
+
+        assertThat(get(url(server, "/")).body()).isEqualTo("bye");
+        assertThat(get(url(server, "/")).body()).isEqualTo("bye");
+
+        assertThat(connections).hasSize(2);
+    }
+
+    @Test
+    void chunkedBodyArrivesInOrder() throws Exception {
+        HttpServer server = server(request -> {
+            request.response().setChunked(true);
+            for (int i = 0; i < 5; i++) {
+                int n = i;
+                vertx.setTimer(5L * (i + 1), id -> {
+                    request.response().write("part" + n + ";");
+                    if (n == 4) {
+                        request.response().end();
+                    }
+                });
+            }
+        });
+        List<String> pieces = Collections.synchronizedList(new ArrayList<>());
+        CompletableFuture<Void> ended = new CompletableFuture<>();
+
+        context.runOnContext(ignored -> client.send(HttpMethod.GET, url(server, "/stream"),
+                MultiMap.caseInsensitiveMultiMap(), null, 2_000, responses(exchange -> exchange
+                        .handler(piece -> pieces.add(piece.toString()))
+                        .exceptionHandler(ended::completeExceptionally)
+                        .endHandler(end -> ended.complete(null)), ended)));
+        ended.get(10, TimeUnit.SECONDS);
+
+        assertThat(String.join("", pieces)).isEqualTo("part0;part1;part2;part3;part4;");
+        assertThat(pieces.size()).isGreaterThan(1);
+    }
+
+    @Test
+    void bodyUntilCloseIsReadWhole() throws Exception {
+        NetServer server = rawServer(socket -> socket.write("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\n"
+                + "until the end").onSuccess(written -> socket.close()));
+
+        Result result = get(url(server, "/"));
+
+        assertThat(result.failure()).isNull();
+        assertThat(result.body()).isEqualTo("until the end");
+    }
+
+    @Test
+    void errorStatusBodyIsReadWhole() throws Exception {
+        HttpServer server = server(request -> request.response().setStatusCode(429)
+                .putHeader("retry-after", "3").end("{\"error\":\"slow down\"}"));
+
+        Result result = get(url(server, "/"));
+
+        assertThat(result.status()).isEqualTo(429);
+        assertThat(result.headers().get("retry-after")).isEqualTo("3");
+        assertThat(result.body()).isEqualTo("{\"error\":\"slow down\"}");
+    }
+
+    @Test
+    void idleConnectionClosedByServerIsReplaced() throws Exception {
+        HttpServer server = server(new HttpServerOptions().setIdleTimeout(100)
+                .setIdleTimeoutUnit(TimeUnit.MILLISECONDS), request -> request.response().end("ok"));
+
+        assertThat(get(url(server, "/")).body()).isEqualTo("ok");
+        Thread.sleep(400);
+        Result second = get(url(server, "/"));
+
+        assertThat(second.failure()).isNull();
+        assertThat(second.body()).isEqualTo("ok");
+        assertThat(connections).hasSize(2);
+    }
+
+    @Test
+    void idleConnectionsCloseAfterIdleTimeout() throws Exception {
+        ProviderClient quick = new ProviderClient(vertx, new ProviderClientOptions(64, Duration.ofMillis(100), null));
+        HttpServer server = server(request -> request.response().end("ok"));
+        CountDownLatch closed = new CountDownLatch(1);
+
+        assertThat(call(quick, HttpMethod.GET, url(server, "/"), null).body()).isEqualTo("ok");
+        connections.iterator().next().closeHandler(ignored -> closed.countDown());
+
+        assertThat(closed.await(5, TimeUnit.SECONDS)).isTrue();
+        quick.close().await(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void fullPoolQueuesRequests() throws Exception {
+        ProviderClient single = new ProviderClient(vertx, new ProviderClientOptions(1, Duration.ofSeconds(60), null));
+        HttpServer server = server(request -> vertx.setTimer(20, id -> request.response().end("ok")));
+        List<CompletableFuture<Result>> results = new ArrayList<>();
+
+        for (int i = 0; i < 4; i++) {
+            CompletableFuture<Result> result = new CompletableFuture<>();
+            results.add(result);
+            context.runOnContext(ignored -> single.send(HttpMethod.GET, url(server, "/"),
+                    MultiMap.caseInsensitiveMultiMap(), null, 2_000, responses(exchange -> exchange
+                            .bodyHandler(body -> result.complete(new Result(exchange.status(), null,
+                                    body.toString(), null)))
+                            .exceptionHandler(result::completeExceptionally), result)));
+        }
+
+        for (CompletableFuture<Result> result : results) {
+            assertThat(result.get(10, TimeUnit.SECONDS).body()).isEqualTo("ok");
+        }
+        assertThat(connections).hasSize(1);
+        single.close().await(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void resetMidStreamClosesConnection() throws Exception {
+        CountDownLatch serverSawClose = new CountDownLatch(1);
+        HttpServer server = server(request -> {
+            request.connection().closeHandler(ignored -> serverSawClose.countDown());
+            request.response().setChunked(true).write("first;");
+            vertx.setPeriodic(20, id -> {
+                if (!request.response().closed()) {
+                    request.response().write("more;");
+                }
+            });
+        });
+        AtomicInteger afterReset = new AtomicInteger();
+        AtomicBoolean resetDone = new AtomicBoolean();
+        CompletableFuture<Void> firstPiece = new CompletableFuture<>();
+
+        context.runOnContext(ignored -> client.send(HttpMethod.GET, url(server, "/"),
+                MultiMap.caseInsensitiveMultiMap(), null, 2_000, responses(exchange -> exchange
+                        .handler(piece -> {
+                            if (resetDone.get()) {
+                                afterReset.incrementAndGet();
+                                return;
+                            }
+                            resetDone.set(true);
+                            exchange.reset();
+                            firstPiece.complete(null);
+                        })
+                        .exceptionHandler(cause -> afterReset.incrementAndGet())
+                        .endHandler(end -> afterReset.incrementAndGet()), firstPiece)));
+        firstPiece.get(10, TimeUnit.SECONDS);
+
+        assertThat(serverSawClose.await(5, TimeUnit.SECONDS)).isTrue();
+        Thread.sleep(100);
+        assertThat(afterReset.get()).isZero();
+    }
+
+    @Test
+    void pausedResponseDeliversNothingUntilResumed() throws Exception {
+        int pieceSize = 16 * 1024;
+        int pieces = 256;
+        HttpServer server = server(request -> {
+            request.response().setChunked(true);
+            Buffer piece = Buffer.buffer(new byte[pieceSize]);
+            for (int i = 0; i < pieces; i++) {
+                request.response().write(piece);
+            }
+            request.response().end();
+        });
+        AtomicInteger received = new AtomicInteger();
+        AtomicInteger whilePaused = new AtomicInteger();
+        AtomicBoolean paused = new AtomicBoolean();
+        CompletableFuture<ProviderExchange> firstPiece = new CompletableFuture<>();
+        CompletableFuture<Void> ended = new CompletableFuture<>();
+
+        context.runOnContext(ignored -> client.send(HttpMethod.GET, url(server, "/"),
+                MultiMap.caseInsensitiveMultiMap(), null, 2_000, responses(exchange -> exchange
+                        .handler(piece -> {
+                            if (paused.get()) {
+                                whilePaused.incrementAndGet();
+                            }
+                            received.addAndGet(piece.length());
+                            if (!firstPiece.isDone()) {
+                                paused.set(true);
+                                exchange.pause();
+                                firstPiece.complete(exchange);
+                            }
+                        })
+                        .exceptionHandler(ended::completeExceptionally)
+                        .endHandler(end -> ended.complete(null)), ended)));
+        ProviderExchange exchange = firstPiece.get(10, TimeUnit.SECONDS);
+        Thread.sleep(300);
+        int duringPause = received.get();
+
+        assertThat(ended).isNotDone();
+        assertThat(whilePaused.get()).isZero();
+        assertThat(duringPause).isLessThan(pieceSize * pieces);
+        context.runOnContext(ignored -> {
+            paused.set(false);
+            exchange.resume();
+        });
+        ended.get(10, TimeUnit.SECONDS);
+        assertThat(received.get()).isEqualTo(pieceSize * pieces);
+    }
+
+    @Test
+    void gzipBodyIsDecompressed() throws Exception {
+        byte[] compressed = gzip("{\"id\":\"compressed\"}");
+        HttpServer server = server(request -> request.response().putHeader("content-encoding", "gzip")
+                .end(Buffer.buffer(compressed)));
+
+        Result first = get(url(server, "/"));
+        Result second = get(url(server, "/"));
+
+        assertThat(first.body()).isEqualTo("{\"id\":\"compressed\"}");
+        assertThat(second.body()).isEqualTo("{\"id\":\"compressed\"}");
+        assertThat(connections).hasSize(1);
+    }
+
+    @Test
+    void sendsNoAcceptEncoding() throws Exception {
+        HttpServer server = server(request -> request.response()
+                .end(String.valueOf(request.getHeader("accept-encoding"))));
+
+        assertThat(get(url(server, "/")).body()).isEqualTo("null");
+    }
+
+    @Test
+    void unreachableServerFails() throws Exception {
+        NetServer unused = rawServer(socket -> { });
+        int port = unused.actualPort();
+        unused.close().await(5, TimeUnit.SECONDS);
+
+        Result result = get("http://127.0.0.1:" + port + "/");
+
+        assertThat(result.status()).isZero();
+        assertThat(result.failure()).isNotNull();
+    }
+
+    @Test
+    void serverClosingMidResponseFails() throws Exception {
+        NetServer server = rawServer(socket -> socket.write("HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nshort")
+                .onSuccess(written -> socket.close()));
+
+        Result result = get(url(server, "/"));
+
+        assertThat(result.status()).isEqualTo(200);
+        assertThat(result.failure()).isInstanceOf(IOException.class);
+    }
+
+    @Test
+    void httpsWithTrustedCertificate() throws Exception {
+        TestCertificates.Issued certificate = TestCertificates.selfSignedServer("localhost");
+        HttpServer server = server(tls(certificate), request -> request.response()
+                .end("sni=" + request.connection().indicatedServerName()));
+        ProviderClient trusting = new ProviderClient(vertx,
+                ProviderClientOptions.DEFAULT.withTrustedCertificates(certificate.certificatePem()));
+
+        Result first = call(trusting, HttpMethod.GET, "https://localhost:" + server.actualPort() + "/", null);
+        Result second = call(trusting, HttpMethod.GET, "https://localhost:" + server.actualPort() + "/", null);
+
+        assertThat(first.failure()).isNull();
+        assertThat(first.body()).isEqualTo("sni=localhost");
+        assertThat(second.body()).isEqualTo("sni=localhost");
+        assertThat(connections).hasSize(1);
+        trusting.close().await(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void httpsRejectsUntrustedCertificate() throws Exception {
+        TestCertificates.Issued certificate = TestCertificates.selfSignedServer("localhost");
+        HttpServer server = server(tls(certificate), request -> request.response().end("ok"));
+
+        Result result = get("https://localhost:" + server.actualPort() + "/");
+
+        assertThat(result.status()).isZero();
+        assertThat(result.failure()).isInstanceOf(SSLHandshakeException.class);
+    }
+
+    @Test
+    void httpsRejectsCertificateForAnotherHost() throws Exception {
+        TestCertificates.Issued certificate = TestCertificates.selfSignedServer("other.example");
+        HttpServer server = server(tls(certificate), request -> request.response().end("ok"));
+        ProviderClient trusting = new ProviderClient(vertx,
+                ProviderClientOptions.DEFAULT.withTrustedCertificates(certificate.certificatePem()));
+
+        Result result = call(trusting, HttpMethod.GET, "https://localhost:" + server.actualPort() + "/", null);
+
+        assertThat(result.status()).isZero();
+        assertThat(result.failure()).isInstanceOf(SSLHandshakeException.class);
+        trusting.close().await(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void closeClosesConnections() throws Exception {
+        HttpServer server = server(request -> request.response().end("ok"));
+        CountDownLatch closed = new CountDownLatch(1);
+        assertThat(get(url(server, "/")).body()).isEqualTo("ok");
+        connections.iterator().next().closeHandler(ignored -> closed.countDown());
+
+        client.close().await(5, TimeUnit.SECONDS);
+
+        assertThat(closed.await(5, TimeUnit.SECONDS)).isTrue();
+    }
+
+    private static HttpServerOptions tls(TestCertificates.Issued certificate) {
+        return new HttpServerOptions().setSsl(true).setSni(true).setKeyCertOptions(new PemKeyCertOptions()
+                .setCertValue(Buffer.buffer(certificate.certificatePem()))
+                .setKeyValue(Buffer.buffer(certificate.privateKeyPem())));
+    }
+
+    private NetServer rawServer(Consumer<NetSocket> onRequest) throws Exception {
+        return vertx.createNetServer()
+                .connectHandler(socket -> socket.handler(bytes -> {
+                    if (bytes.toString(StandardCharsets.ISO_8859_1).contains("\r\n\r\n")) {
+                        onRequest.accept(socket);
+                    }
+                }))
+                .listen(0, "127.0.0.1").await(5, TimeUnit.SECONDS);
+    }
+
+    /** A response handler that passes the exchange to {@code onResponse} and a failure to {@code failed}. */
+    private static ProviderResponseHandler responses(Consumer<ProviderExchange> onResponse,
+                                                     CompletableFuture<?> failed) {
+        return new ProviderResponseHandler() {
+            @Override
+            public void response(ProviderExchange exchange) {
+                onResponse.accept(exchange);
+            }
+
+            @Override
+            public void failed(Throwable cause) {
+                failed.completeExceptionally(cause);
+            }
+        };
+    }
+
+    private static byte[] gzip(String text) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (GZIPOutputStream out = new GZIPOutputStream(bytes)) {
+            out.write(text.getBytes(StandardCharsets.UTF_8));
+        }
+        return bytes.toByteArray();
+    }
+}
