@@ -113,6 +113,8 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
 
     private HttpMessage invalidRequest(InvalidRequestHeadException cause) {
         HttpMessage message = createInvalidMessage();
+        // Netty's placeholder for an invalid request says HTTP/1.0, and Vert.x answers in the request's version.
+        message.setProtocolVersion(HttpVersion.HTTP_1_1);
         message.setDecoderResult(DecoderResult.failure(cause));
         return message;
     }

@@ -216,6 +216,24 @@ class RequestHeadHardeningTest {
     }
 
     @Test
+    void silentConnectionIsClosed() throws Exception {
+        RawHttp.Received received = RawHttp.send(limited.portico().httpPort(), 0, 5_000, "");
+
+        assertThat(received.text()).isEmpty();
+        assertThat(received.closed()).isTrue();
+    }
+
+    @Test
+    void http2PriorKnowledgeStillWorksBehindFirstBytesCheck() throws Exception {
+        RawHttp.Received received = RawHttp.send(node.portico().httpPort(), 0, 1_000,
+                "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+
+        // The server's SETTINGS frame: a 9-byte frame header with type 0x4 on stream 0.
+        assertThat(received.text().length()).isGreaterThanOrEqualTo(9);
+        assertThat(received.text().charAt(3)).isEqualTo((char) 0x4);
+    }
+
+    @Test
     void idleKeepAliveConnectionIsNotTimedOut() throws Exception {
         RawHttp.Received received = RawHttp.send(limited.portico().httpPort(), 1_000, 1_000,
                 "GET /echo/first HTTP/1.1\r\nHost: a\r\n\r\n", "GET /echo/second HTTP/1.1\r\nHost: a\r\n\r\n");
@@ -230,7 +248,7 @@ class RequestHeadHardeningTest {
                 "GET /echo/first HTTP/1.1\r\nHost: a\r\n\r\n", "GET /echo/second HTTP/1.1\r\n");
 
         assertThat(received.text()).startsWith("HTTP/1.1 200").contains("\"uri\":\"/echo/first\"");
-        assertThat(received.text()).contains("HTTP/1.0 408").contains(PROBLEMS + "request-timeout");
+        assertThat(received.text()).contains("HTTP/1.1 408").contains(PROBLEMS + "request-timeout");
         assertThat(received.closed()).isTrue();
     }
 
