@@ -10,7 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The first handler of a plain gateway connection. It holds the client's first bytes until they show whether the
+ * The first handler of a plain gateway connection. It keeps the client's first bytes until they show whether the
  * client speaks HTTP/2 with prior knowledge. For HTTP/1.x, it makes Vert.x build its HTTP/1.x pipeline with one
  * empty line, which the request decoder skips (RFC 9112 section 2.2), swaps in the {@link StrictRequestDecoder}
  * while that decoder holds no byte, and only then passes the client's bytes on. It also closes a connection that
@@ -23,7 +23,7 @@ final class FirstBytesHandler extends ChannelInboundHandlerAdapter {
 
     private final HttpServerOptions options;
     private final long headerTimeoutMillis;
-    private ByteBuf held;
+    private ByteBuf firstBytes;
     private ScheduledFuture<?> silenceDeadline;
 
     FirstBytesHandler(HttpServerOptions options, long headerTimeoutMillis) {
@@ -33,9 +33,7 @@ final class FirstBytesHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-        silenceDeadline = ctx.executor().schedule(() -> {
-            ctx.close();
-        }, headerTimeoutMillis, TimeUnit.MILLISECONDS);
+        silenceDeadline = ctx.executor().schedule(() -> ctx.close(), headerTimeoutMillis, TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -45,11 +43,11 @@ final class FirstBytesHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         silenceDeadline.cancel(false);
-        held = held == null ? bytes : Unpooled.wrappedBuffer(held, bytes);
-        int compared = Math.min(held.readableBytes(), HTTP2_PREFACE.length);
+        firstBytes = firstBytes == null ? bytes : Unpooled.wrappedBuffer(firstBytes, bytes);
+        int compared = Math.min(firstBytes.readableBytes(), HTTP2_PREFACE.length);
         boolean prefaceSoFar = true;
         for (int i = 0; i < compared && prefaceSoFar; i++) {
-            prefaceSoFar = held.getByte(held.readerIndex() + i) == HTTP2_PREFACE[i];
+            prefaceSoFar = firstBytes.getByte(firstBytes.readerIndex() + i) == HTTP2_PREFACE[i];
         }
         if (prefaceSoFar && compared < HTTP2_PREFACE.length) {
             return;
@@ -58,8 +56,8 @@ final class FirstBytesHandler extends ChannelInboundHandlerAdapter {
             ctx.fireChannelRead(Unpooled.wrappedBuffer(EMPTY_LINE));
             StrictDecoding.replaceDecoder(ctx.pipeline(), options, headerTimeoutMillis);
         }
-        ByteBuf first = held;
-        held = null;
+        ByteBuf first = firstBytes;
+        firstBytes = null;
         ctx.pipeline().remove(this);
         ctx.fireChannelRead(first);
     }
@@ -67,9 +65,9 @@ final class FirstBytesHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
         silenceDeadline.cancel(false);
-        if (held != null) {
-            held.release();
-            held = null;
+        if (firstBytes != null) {
+            firstBytes.release();
+            firstBytes = null;
         }
     }
 }

@@ -75,7 +75,7 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
     }
 
     /**
-     * Answers an HTTP/1.x request that the decoder rejected with the matching problem, and closes the connection,
+     * Responds to an HTTP/1.x request that the decoder rejected with the matching problem, and closes the connection,
      * because the bytes that follow a malformed head cannot be framed reliably.
      */
     void rejectInvalid(HttpServerRequest request) {

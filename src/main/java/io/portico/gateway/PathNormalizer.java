@@ -96,7 +96,7 @@ public final class PathNormalizer {
     /**
      * Returns true when a segment carries a {@code ;} parameter after an empty, {@code .} or {@code ..} name.
      * Servlet containers strip such parameters before they resolve dot segments, so {@code /a/..;/b} reaches
-     * {@code /b} on them while every other component sees a segment named {@code ..;}.
+     * {@code /b} on them while every other component reads a segment named {@code ..;}.
      */
     private static boolean hasDotSegmentParameter(String path) {
         for (int semicolon = path.indexOf(';'); semicolon >= 0; semicolon = path.indexOf(';', semicolon + 1)) {

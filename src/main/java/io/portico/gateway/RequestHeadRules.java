@@ -75,9 +75,9 @@ final class RequestHeadRules {
     }
 
     /**
-     * Requires exactly one valid Host header in HTTP/1.1 and at most one in HTTP/1.0, and rejects an
-     * absolute-form target whose authority differs from Host: the router reads Host, while an upstream that
-     * follows RFC 9112 section 3.2.2 would read the target.
+     * Requires exactly one valid Host header in HTTP/1.1 and at most one in HTTP/1.0. Also rejects an
+     * absolute-form target whose authority differs from Host, because the router reads Host while an upstream
+     * that follows RFC 9112 section 3.2.2 would read the target.
      */
     private static void checkHost(HttpRequest request) {
         List<String> hosts = request.headers().getAll(HttpHeaderNames.HOST);

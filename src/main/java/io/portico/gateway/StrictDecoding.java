@@ -50,7 +50,7 @@ final class StrictDecoding {
 
     /**
      * Replaces Vert.x's request decoder in {@code pipeline} by a strict one. Callers make sure that the decoder
-     * holds no bytes yet, because the bytes of a removed decoder would bypass its replacement.
+     * contains no bytes yet, because the bytes of a removed decoder would bypass its replacement.
      */
     static void replaceDecoder(ChannelPipeline pipeline, HttpServerOptions options, long headerTimeoutMillis) {
         if (pipeline.get(DECODER) instanceof VertxHttpRequestDecoder current

@@ -51,7 +51,7 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
             try {
                 RequestHeadRules.check(request);
             } catch (InvalidRequestHeadException e) {
-                // Vert.x answers in the version of the request, and a client of HTTP/9.9 cannot read that either.
+                // Vert.x writes its response in the request's version, which an HTTP/9.9 client cannot read either.
                 request.setProtocolVersion(HttpVersion.HTTP_1_1);
                 throw e;
             }
@@ -113,7 +113,7 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
 
     private HttpMessage invalidRequest(InvalidRequestHeadException cause) {
         HttpMessage message = createInvalidMessage();
-        // Netty's placeholder for an invalid request says HTTP/1.0, and Vert.x answers in the request's version.
+        // Netty's placeholder for an invalid request has version HTTP/1.0, and Vert.x responds in that version.
         message.setProtocolVersion(HttpVersion.HTTP_1_1);
         message.setDecoderResult(DecoderResult.failure(cause));
         return message;

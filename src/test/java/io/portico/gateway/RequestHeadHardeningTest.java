@@ -224,7 +224,7 @@ class RequestHeadHardeningTest {
     }
 
     @Test
-    void http2PriorKnowledgeStillWorksBehindFirstBytesCheck() throws Exception {
+    void http2PriorKnowledgeStillWorks() throws Exception {
         RawHttp.Received received = RawHttp.send(node.portico().httpPort(), 0, 1_000,
                 "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 
