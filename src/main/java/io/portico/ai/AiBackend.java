@@ -136,6 +136,10 @@ final class AiBackend implements Backend {
     private void chat(RequestContext ctx, Frontend frontend, ObjectNode body) {
         ChatRequest request = frontend.parse(body);
         ImageFetcher.checkSchemes(request.body());
+        String beta = ctx.request().getHeader("anthropic-beta");
+        if (beta != null && request.protocol() == io.portico.ai.spi.Protocol.ANTHROPIC) {
+            request = request.withClientHeaders(Map.of("anthropic-beta", beta));
+        }
         List<Target> targets = targets(ctx, frontend, body);
         new ChatExchange(gateway, ctx, frontend, request, targets).start();
     }

@@ -118,8 +118,7 @@ final class ChatExchange {
                     finishWithError(error);
                     return;
                 }
-                inlined = new ChatRequest(fetched.result(), request.original(), request.protocol(), request.model(),
-                        request.stream(), request.includeUsage());
+                inlined = request.withBody(fetched.result());
                 tryTarget();
             });
             return;

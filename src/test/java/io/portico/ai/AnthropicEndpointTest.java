@@ -267,6 +267,16 @@ class AnthropicEndpointTest {
     }
 
     @Test
+    void forwardsBetaFeaturesToAnthropic() {
+        HttpResponse<String> response = AiTestClient.post(node.url() + "/v1/messages",
+                "{\"model\":\"claude\",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}",
+                "anthropic-version", "2023-06-01", "anthropic-beta", "context-1m-2025-08-07");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(anthropic.last().headers().get("anthropic-beta")).isEqualTo("context-1m-2025-08-07");
+    }
+
+    @Test
     void countsTokens() {
         long native_ = client.messages().countTokens(MessageCountTokensParams.builder().model("claude")
                 .addUserMessage("Hi").build()).inputTokens();

@@ -50,7 +50,10 @@ public final class AnthropicAdapter implements ProviderAdapter {
     public ProviderCall nativeChat(ChatRequest request, CallTarget target) {
         ObjectNode body = request.original().deepCopy();
         body.put("model", target.model());
-        return call(target, "messages", body);
+        ProviderCall call = call(target, "messages", body);
+        // Beta features the client opted into apply to the provider that serves its request natively.
+        request.clientHeaders().forEach(call.headers()::set);
+        return call;
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.portico.ai.spi;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Map;
 
 /**
  * A chat request on its way to a provider.
@@ -19,14 +20,32 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param model the model name the client asked for
  * @param stream true when the client asked for a stream
  * @param includeUsage true when the client asked for usage at the end of the stream
+ * @param clientHeaders client headers that a provider speaking the client's protocol natively receives as they
+ *     are, such as Anthropic's {@code anthropic-beta}
  */
 public record ChatRequest(ObjectNode body, ObjectNode original, Protocol protocol, String model, boolean stream,
-                          boolean includeUsage) {
+                          boolean includeUsage, Map<String, String> clientHeaders) {
 
     public ChatRequest {
         requireNonNull(body, "body");
         requireNonNull(original, "original");
         requireNonNull(protocol, "protocol");
         requireNonNull(model, "model");
+        clientHeaders = clientHeaders == null ? Map.of() : Map.copyOf(clientHeaders);
+    }
+
+    public ChatRequest(ObjectNode body, ObjectNode original, Protocol protocol, String model, boolean stream,
+                       boolean includeUsage) {
+        this(body, original, protocol, model, stream, includeUsage, Map.of());
+    }
+
+    /** Returns this request with {@code clientHeaders} to forward to native providers. */
+    public ChatRequest withClientHeaders(Map<String, String> headers) {
+        return new ChatRequest(body, original, protocol, model, stream, includeUsage, headers);
+    }
+
+    /** Returns this request with {@code body} in place of its internal form. */
+    public ChatRequest withBody(ObjectNode replacement) {
+        return new ChatRequest(replacement, original, protocol, model, stream, includeUsage, clientHeaders);
     }
 }
