@@ -235,7 +235,7 @@ class RequestHeadHardeningTest {
 
     @Test
     void idleKeepAliveConnectionIsNotTimedOut() throws Exception {
-        RawHttp.Received received = RawHttp.send(limited.portico().httpPort(), 1_000, 1_000,
+        RawHttp.Received received = RawHttp.send(limited.portico().httpPort(), 1_000, 3_000,
                 "GET /echo/first HTTP/1.1\r\nHost: a\r\n\r\n", "GET /echo/second HTTP/1.1\r\nHost: a\r\n\r\n");
 
         assertThat(received.text()).contains("\"uri\":\"/echo/first\"").contains("\"uri\":\"/echo/second\"");
