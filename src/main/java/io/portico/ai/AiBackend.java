@@ -36,7 +36,7 @@ final class AiBackend implements Backend {
     private static final OpenAiFrontend OPENAI = new OpenAiFrontend();
     private static final AnthropicFrontend ANTHROPIC = new AnthropicFrontend();
 
-    /** The operations AI routes answer. */
+    /** The operations AI routes serve. */
     enum Endpoint { CHAT, MESSAGES, COUNT_TOKENS, EMBEDDINGS, MODELS, RESPONSES }
 
     private final AiGateway gateway;

@@ -23,6 +23,8 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The AI gateway of one node: the providers and virtual models of the current configuration, the HTTP client that
@@ -40,6 +42,8 @@ public final class AiGateway {
 
     private static final String TRAILERS = HEADER_PREFIX + "input-tokens, " + HEADER_PREFIX + "output-tokens, "
             + HEADER_PREFIX + "cached-tokens, " + HEADER_PREFIX + "reasoning-tokens, " + HEADER_PREFIX + "cost-usd";
+
+    private static final Logger LOG = LoggerFactory.getLogger(AiGateway.class);
 
     private final Vertx vertx;
     private final ModelCatalog catalog;
@@ -143,7 +147,7 @@ public final class AiGateway {
         try {
             listener.accept(record);
         } catch (RuntimeException e) {
-            org.slf4j.LoggerFactory.getLogger(AiGateway.class).warn("A usage listener failed", e);
+            LOG.warn("A usage listener failed for request {}", ctx.requestId(), e);
         }
         return record;
     }

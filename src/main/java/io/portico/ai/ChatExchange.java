@@ -493,7 +493,7 @@ final class ChatExchange {
         }
     }
 
-    /** The wait before the next attempt: the backoff doubled per attempt, or the Retry-After, capped. */
+    /** Returns the wait before the next attempt: the backoff doubled per attempt, or the Retry-After, capped. */
     private long backoff(long retryAfterMillis) {
         ProviderSpec.Retries retries = target.provider().spec().retries();
         long exponential = retries.backoff().toMillis() << Math.min(attempt - 1, 16);
@@ -503,14 +503,7 @@ final class ChatExchange {
 
     private void cancelAttempt() {
         generation++;
-        if (firstTokenTimer >= 0) {
-            gateway.vertx().cancelTimer(firstTokenTimer);
-            firstTokenTimer = -1;
-        }
-        if (totalTimer >= 0) {
-            gateway.vertx().cancelTimer(totalTimer);
-            totalTimer = -1;
-        }
+        cancelTimers();
         if (inFlight) {
             inFlight = false;
             target.stats().finished();
@@ -530,6 +523,14 @@ final class ChatExchange {
             gateway.usageHeaders(ctx, target, lastRecord);
         }
         done = true;
+        cancelTimers();
+        if (inFlight) {
+            inFlight = false;
+            target.stats().finished();
+        }
+    }
+
+    private void cancelTimers() {
         if (firstTokenTimer >= 0) {
             gateway.vertx().cancelTimer(firstTokenTimer);
             firstTokenTimer = -1;
@@ -537,10 +538,6 @@ final class ChatExchange {
         if (totalTimer >= 0) {
             gateway.vertx().cancelTimer(totalTimer);
             totalTimer = -1;
-        }
-        if (inFlight) {
-            inFlight = false;
-            target.stats().finished();
         }
     }
 

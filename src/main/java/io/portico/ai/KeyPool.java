@@ -10,9 +10,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The API keys of one provider. A key that gets 429 cools down for the provider's Retry-After (or a default); a
- * key that gets 401 or 403 is taken out until the provider's configuration changes, and that is logged once.
- * Shared by every event loop.
+ * The API keys of one provider, shared by every event loop. A key that gets 429 cools down for the provider's
+ * Retry-After, or a default. A key that gets 401 or 403 is taken out until the provider's configuration changes,
+ * and that is logged once.
  */
 final class KeyPool {
 
@@ -113,7 +113,7 @@ final class KeyPool {
         return null;
     }
 
-    /** Rests {@code key} after a 429, for {@code retryAfterMillis} when the provider said so. */
+    /** Rests {@code key} after a 429, for {@code retryAfterMillis} when the provider sent a Retry-After. */
     void coolDown(Key key, long retryAfterMillis) {
         if (key == NONE) {
             return;
@@ -147,16 +147,4 @@ final class KeyPool {
         return soonest == Long.MAX_VALUE ? 0 : Math.max(0, soonest / 1_000_000);
     }
 
-    /** The number of keys that could serve a call now. */
-    int available() {
-        if (keys.isEmpty()) {
-            return 1;
-        }
-        long now = System.nanoTime();
-        int count = 0;
-        for (Key key : keys) {
-            count += key.available(now) ? 1 : 0;
-        }
-        return count;
-    }
 }

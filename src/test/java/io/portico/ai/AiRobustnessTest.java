@@ -43,7 +43,7 @@ class AiRobustnessTest {
         vertx = Vertx.vertx();
         provider = vertx.createHttpServer().requestHandler(AiRobustnessTest::serve).listen(0, "127.0.0.1")
                 .toCompletionStage().toCompletableFuture().get();
-        // Answers with headers and one event, then closes: a body delimited by the end of the connection.
+        // Sends headers and one event, then closes: a body delimited by the end of the connection.
         closer = vertx.createNetServer().connectHandler(socket -> socket.handler(bytes -> {
             String request = bytes.toString(StandardCharsets.ISO_8859_1);
             if (request.contains("\"stream\":true") && request.startsWith("POST /before")) {
@@ -109,7 +109,7 @@ class AiRobustnessTest {
     }
 
     @Test
-    void endsAStreamCutWithoutFinishWithAnErrorEvent() {
+    void streamCutBeforeFinishEndsWithError() {
         HttpResponse<String> response = chat("cut/m", true);
 
         List<AiTestClient.Event> events = AiTestClient.events(response.body());
@@ -120,7 +120,7 @@ class AiRobustnessTest {
     }
 
     @Test
-    void fallsBackWhenAStreamEndsBeforeItsFirstEvent() {
+    void streamEndedBeforeFirstEventFallsBack() {
         HttpResponse<String> response = chat("cut-first", true);
 
         assertThat(response.statusCode()).isEqualTo(200);

@@ -189,7 +189,7 @@ public final class AnthropicRequests {
         if (last != null && role.equals(last.path("role").asText())) {
             ArrayNode content = (ArrayNode) last.get("content");
             if (blocks.get(0).path("type").asText().equals("tool_result")) {
-                // Tool results must open the user message that answers the assistant's tool calls.
+                // Tool results must open the user message that follows the assistant's tool calls.
                 int results = 0;
                 while (results < content.size() && "tool_result".equals(content.get(results).path("type").asText())) {
                     results++;

@@ -76,19 +76,19 @@ public final class Wire {
         }
     }
 
-    /** The text of {@code node.field}, or null when absent or null. */
+    /** Returns the text of {@code node.field}, or null when it is absent or null. */
     public static String text(JsonNode node, String field) {
         JsonNode value = node == null ? null : node.get(field);
         return value == null || value.isNull() ? null : value.asText();
     }
 
-    /** The number at {@code node.field}, or 0. */
+    /** Returns the number at {@code node.field}, or 0. */
     public static long number(JsonNode node, String field) {
         JsonNode value = node == null ? null : node.get(field);
         return value == null || !value.isNumber() ? 0 : value.asLong();
     }
 
-    /** The object at {@code node.field}, or null. */
+    /** Returns the object at {@code node.field}, or null. */
     public static ObjectNode object(JsonNode node, String field) {
         JsonNode value = node == null ? null : node.get(field);
         return value instanceof ObjectNode object ? object : null;

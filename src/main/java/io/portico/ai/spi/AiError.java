@@ -19,7 +19,7 @@ public record AiError(int status, String type, String code, String message, long
         return new AiError(status, typeFor(status), code, message, -1);
     }
 
-    /** The OpenAI error type that usually goes with {@code status}. */
+    /** Returns the OpenAI error type that usually goes with {@code status}. */
     public static String typeFor(int status) {
         return switch (status) {
             case 400, 404, 413, 422 -> "invalid_request_error";
@@ -32,7 +32,7 @@ public record AiError(int status, String type, String code, String message, long
         };
     }
 
-    /** The Anthropic error type for this error's status. */
+    /** Returns the Anthropic error type for this error's status. */
     public String anthropicType() {
         return switch (status) {
             case 400, 422 -> "invalid_request_error";

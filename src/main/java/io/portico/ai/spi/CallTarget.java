@@ -6,7 +6,7 @@ import io.portico.ai.catalog.ModelInfo;
 import io.portico.config.ProviderSpec;
 
 /**
- * What one call goes to: a configured provider, a model id it knows, and the key chosen from its pool.
+ * What one call goes to: a configured provider, a model id it serves, and the key chosen from its pool.
  *
  * @param provider the provider's configuration
  * @param baseUrl the provider's base URL without a trailing slash: configured, or the type's default
@@ -22,7 +22,7 @@ public record CallTarget(ProviderSpec provider, String baseUrl, String model, St
         requireNonNull(model, "model");
     }
 
-    /** The model's maximum output tokens from the catalog, or {@code fallback} when unknown. */
+    /** Returns the model's maximum output tokens from the catalog, or {@code fallback} when unknown. */
     public int maxOutputTokens(int fallback) {
         return info == null || info.maxOutputTokens() == null ? fallback : info.maxOutputTokens();
     }

@@ -43,7 +43,7 @@ public final class Chunks {
         return created;
     }
 
-    /** A chunk carrying {@code delta} and no finish reason. */
+    /** Returns a chunk carrying {@code delta} and no finish reason. */
     public ObjectNode delta(ObjectNode delta) {
         ObjectNode chunk = NODES.objectNode()
                 .put("id", id)
@@ -56,7 +56,7 @@ public final class Chunks {
         return chunk;
     }
 
-    /** The first chunk of a response: the assistant role with empty content. */
+    /** Returns the first chunk of a response: the assistant role with empty content. */
     public ObjectNode role() {
         return delta(NODES.objectNode().put("role", "assistant").put("content", ""));
     }
@@ -77,7 +77,7 @@ public final class Chunks {
         return delta(delta);
     }
 
-    /** The first delta of a tool call: its index, id, type and name, with empty arguments. */
+    /** Returns the first delta of a tool call: its index, id, type and name, with empty arguments. */
     public ObjectNode toolStart(int index, String callId, String name) {
         ObjectNode delta = NODES.objectNode();
         ObjectNode call = delta.putArray("tool_calls").addObject()
@@ -88,7 +88,7 @@ public final class Chunks {
         return delta(delta);
     }
 
-    /** A later delta of a tool call: only its index and a fragment of its arguments. */
+    /** Returns a later delta of a tool call: only its index and a fragment of its arguments. */
     public ObjectNode toolArguments(int index, String fragment) {
         ObjectNode delta = NODES.objectNode();
         delta.putArray("tool_calls").addObject().put("index", index).putObject("function")
@@ -96,7 +96,7 @@ public final class Chunks {
         return delta(delta);
     }
 
-    /** The last content chunk: an empty delta and the finish reason. */
+    /** Returns the last content chunk: an empty delta and the finish reason. */
     public ObjectNode finish(String finishReason) {
         ObjectNode chunk = delta(NODES.objectNode());
         ((ObjectNode) chunk.get("choices").get(0)).put("finish_reason", finishReason);

@@ -13,7 +13,7 @@ import io.vertx.core.buffer.Buffer;
  */
 public interface ProviderAdapter {
 
-    /** How this provider frames streamed responses. */
+    /** Returns the framing of this provider's streamed responses. */
     Framing framing();
 
     /**

@@ -15,7 +15,7 @@ public final class ToolCalls {
     private final Map<String, Integer> indexes = new HashMap<>();
     private final List<Boolean> hasArguments = new ArrayList<>();
 
-    /** Returns the index of the call the provider knows as {@code key}, or -1 when it has not started. */
+    /** Returns the index of the call the provider identifies as {@code key}, or -1 when it has not started. */
     public int indexOf(String key) {
         Integer index = indexes.get(key);
         return index == null ? -1 : index;
@@ -43,7 +43,7 @@ public final class ToolCalls {
         return hasArguments.size();
     }
 
-    /** Emits {@code "{}"} as the arguments of every call that received none, and forgets them. */
+    /** Emits {@code "{}"} as the arguments of every call that received none, and marks them as having arguments. */
     public void completeEmpty(Chunks chunks, ChunkSink sink) {
         for (int i = 0; i < hasArguments.size(); i++) {
             if (!hasArguments.get(i)) {

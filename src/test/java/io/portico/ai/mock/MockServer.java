@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Base of the provider mocks: a real HTTP server on 127.0.0.1 and an ephemeral port that records every request and
- * can answer the next requests with scripted faults.
+ * can fail the next requests with scripted faults.
  */
 public abstract class MockServer implements AutoCloseable {
 
@@ -79,7 +79,7 @@ public abstract class MockServer implements AutoCloseable {
         return received.get(received.size() - 1);
     }
 
-    /** The number of requests whose connection the client closed before the response ended. */
+    /** Returns the number of requests whose connection the client closed before the response ended. */
     public int closedEarly() {
         return closedEarly.get();
     }
