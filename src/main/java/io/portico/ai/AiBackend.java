@@ -14,6 +14,7 @@ import io.portico.ai.spi.ChatRequest;
 import io.portico.config.RouteSpec;
 import io.portico.config.VirtualModelSpec;
 import io.portico.pipeline.Backend;
+import io.portico.pipeline.ModelPolicies;
 import io.portico.pipeline.RequestContext;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -87,7 +88,19 @@ final class AiBackend implements Backend {
             fail(ctx, errors, AiError.of(405, "use POST on " + path));
             return;
         }
-        readBody(ctx, errors, body -> dispatch(ctx, endpoint, body));
+        readBody(ctx, errors, body -> ModelPolicies.run(ctx, requestedModel(body), () -> {
+            try {
+                dispatch(ctx, endpoint, body);
+            } catch (AiException e) {
+                fail(ctx, errors, e.error());
+            }
+        }));
+    }
+
+    /** The body's {@code model} field when it is a non-blank string, for policies keyed by model; null otherwise. */
+    private static String requestedModel(ObjectNode body) {
+        JsonNode model = body.get("model");
+        return model != null && model.isTextual() && !model.asText().isBlank() ? model.asText() : null;
     }
 
     private void readBody(RequestContext ctx, Frontend errors, java.util.function.Consumer<ObjectNode> next) {

@@ -85,7 +85,7 @@ final class ChatExchange {
     }
 
     void start() {
-        ctx.response().closeHandler(closed -> clientClosed());
+        ctx.onClose(this::clientClosed);
         nextTarget();
     }
 

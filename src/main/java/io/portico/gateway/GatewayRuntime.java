@@ -14,6 +14,7 @@ import io.portico.pipeline.Policy;
 import io.portico.pipeline.PolicyContext;
 import io.portico.pipeline.PolicyFactory;
 import io.portico.pipeline.PolicyRegistry;
+import io.portico.redis.RedisClient;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -22,6 +23,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
 /**
@@ -56,21 +58,24 @@ final class GatewayRuntime {
         Map<String, GatewayRoute> routes = new HashMap<>();
         Map<String, Object> perSnapshot = new HashMap<>();
         for (RouteSpec route : snapshot.routes().values()) {
-            Context context = new Context(nodeState, snapshot, route.name(), perSnapshot);
             List<Policy> policies = new ArrayList<>();
             ApiSpec api = route.api() == null ? null : snapshot.apis().get(route.api());
             if (api != null) {
-                policies.addAll(policies(api.policies(), registry, context, errors.at("apis/" + api.name())));
+                policies.addAll(policies(api.policies(), registry, index -> new Context(nodeState, snapshot,
+                        route.name(), "api:" + api.name() + "/policies/" + index, perSnapshot),
+                        errors.at("apis/" + api.name())));
             }
-            policies.addAll(policies(route.policies(), registry, context, errors.at("routes/" + route.name())));
+            policies.addAll(policies(route.policies(), registry, index -> new Context(nodeState, snapshot,
+                    route.name(), "route:" + route.name() + "/policies/" + index, perSnapshot),
+                    errors.at("routes/" + route.name())));
             routes.put(route.name(), new GatewayRoute(route, policies, route.ai() == null ? proxy : ai));
         }
         errors.throwIfAny();
         return new GatewayRuntime(snapshot.version(), Router.compile(snapshot.routes().values()), Map.copyOf(routes));
     }
 
-    private static List<Policy> policies(List<PolicyRef> refs, PolicyRegistry registry, PolicyContext context,
-                                         Errors errors) {
+    private static List<Policy> policies(List<PolicyRef> refs, PolicyRegistry registry,
+                                         IntFunction<PolicyContext> contexts, Errors errors) {
         List<Policy> policies = new ArrayList<>();
         for (int i = 0; i < refs.size(); i++) {
             int index = i;
@@ -84,7 +89,7 @@ final class GatewayRuntime {
             Errors at = new Errors();
             factory.get().validate(settings, at);
             if (at.isEmpty()) {
-                policies.add(factory.get().create(settings, context));
+                policies.add(factory.get().create(settings, contexts.apply(index)));
             } else {
                 Errors config = errors.at("policies", index).at("config");
                 at.list().forEach(error -> config.add(error.field(), error.message()));
@@ -96,20 +101,28 @@ final class GatewayRuntime {
     /** State that policies keep for the lifetime of the node, across configuration snapshots. */
     static final class NodeState {
         private final Vertx vertx;
+        private final RedisClient redis;
         private final Map<String, Object> values = new ConcurrentHashMap<>();
 
-        NodeState(Vertx vertx) {
+        /** Creates the state of a node whose Redis client is {@code redis}, or null without Redis. */
+        NodeState(Vertx vertx, RedisClient redis) {
             this.vertx = vertx;
+            this.redis = redis;
         }
     }
 
-    /** The {@link PolicyContext} of one route of one snapshot. */
-    private record Context(NodeState node, ConfigSnapshot snapshot, String route, Map<String, Object> perSnapshot)
-            implements PolicyContext {
+    /** The {@link PolicyContext} of one policy of one route of one snapshot. */
+    private record Context(NodeState node, ConfigSnapshot snapshot, String route, String declaredIn,
+                           Map<String, Object> perSnapshot) implements PolicyContext {
 
         @Override
         public Vertx vertx() {
             return node.vertx;
+        }
+
+        @Override
+        public RedisClient redis() {
+            return node.redis;
         }
 
         @Override

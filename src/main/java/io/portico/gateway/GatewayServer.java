@@ -11,6 +11,7 @@ import io.portico.gateway.tls.ServerTls;
 import io.portico.gateway.upstream.Upstreams;
 import io.portico.node.NodeConfig;
 import io.portico.pipeline.PolicyRegistry;
+import io.portico.redis.RedisClient;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -42,6 +43,8 @@ public final class GatewayServer {
     private final Upstreams upstreams;
     private final ServerTls tls;
     private final PolicyRegistry policies;
+    /** The connection to Redis that policies share; null when the node settings configure none. */
+    private final RedisClient redis;
     private final GatewayRuntime.NodeState nodeState;
     private final GatewayHandler handler;
     private final ProxyBackend proxy;
@@ -61,7 +64,8 @@ public final class GatewayServer {
         this.upstreams = requireNonNull(upstreams, "upstreams");
         this.tls = requireNonNull(tls, "tls");
         this.policies = requireNonNull(policies, "policies");
-        this.nodeState = new GatewayRuntime.NodeState(vertx);
+        this.redis = node.redis().enabled() ? RedisClient.create(vertx, node.redis()) : null;
+        this.nodeState = new GatewayRuntime.NodeState(vertx, redis);
         this.instances = instances;
         this.handler = new GatewayHandler(node.requestIdHeader(), node.accessLog());
         long maxBody = node.maxBodySize() == null ? -1 : node.maxBodySize();
@@ -100,6 +104,10 @@ public final class GatewayServer {
     /** Starts the HTTP listener, and the HTTPS listener when certificates are configured. */
     public Future<Void> start() {
         tls.start();
+        if (redis != null) {
+            // Never fails and is not awaited: a node serves traffic while Redis is down, with local fallbacks.
+            redis.start();
+        }
         List<Future<?>> started = new ArrayList<>();
         if (node.http().enabled()) {
             started.add(startHttp());
@@ -219,6 +227,9 @@ public final class GatewayServer {
         return Future.join(closed).<Void>mapEmpty().onComplete(done -> {
             tls.stop();
             ai.close();
+            if (redis != null) {
+                redis.close();
+            }
         });
     }
 }

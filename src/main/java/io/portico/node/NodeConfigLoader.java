@@ -38,6 +38,12 @@ public final class NodeConfigLoader {
         variables.put("PORTICO_STORE_PASSWORD", "store.password");
         variables.put("PORTICO_DRAIN_TIMEOUT", "drainTimeout");
         variables.put("PORTICO_AI_CATALOG", "ai.catalog");
+        variables.put("PORTICO_REDIS_URL", "redis.url");
+        variables.put("PORTICO_REDIS_MODE", "redis.mode");
+        variables.put("PORTICO_REDIS_MASTER_NAME", "redis.masterName");
+        variables.put("PORTICO_REDIS_USERNAME", "redis.username");
+        variables.put("PORTICO_REDIS_PASSWORD", "redis.password");
+        variables.put("PORTICO_REDIS_TIMEOUT", "redis.timeout");
         return Map.copyOf(variables);
     }
 
