@@ -78,7 +78,7 @@ enum Algorithm {
                 // This window's count becomes the previous one, whose weight must decay far enough.
                 retry = window - elapsed + Math.max(0, window - window * (double) (max - cost) / current);
             }
-            return new Outcome(false, Math.max(0, floor(max - estimate)), reset, ceil(retry));
+            return new Outcome(false, Math.max(0, floor(max - estimate)), reset, Math.max(1, ceil(retry)));
         }
     },
 
@@ -101,7 +101,7 @@ enum Algorithm {
                 return new Outcome(true, floor(room), ceil(nextTat - now), 0);
             }
             long remaining = Math.max(0, floor((capacity - (tat - now)) / interval));
-            return new Outcome(false, remaining, ceil(tat - now), ceil(nextTat - capacity - now));
+            return new Outcome(false, remaining, ceil(tat - now), Math.max(1, ceil(nextTat - capacity - now)));
         }
     };
 
@@ -119,7 +119,7 @@ enum Algorithm {
     /**
      * Evaluates the limit for a request of {@code cost} at time {@code now}. Reads the limit's state from
      * {@code state}; when the limit admits the request, writes the state after it into {@code next} at the same
-     * offset, leaving {@code next} unchanged otherwise.
+     * offset, leaving {@code next} unchanged otherwise. A cost of 0 reports the state without taking anything.
      */
     abstract Outcome evaluate(Limit limit, long[] state, int offset, long now, long cost, long[] next);
 
@@ -148,6 +148,6 @@ enum Algorithm {
     }
 
     private static long ceil(double micros) {
-        return Math.max(1, (long) Math.ceil(micros - EPSILON));
+        return Math.max(0, (long) Math.ceil(micros - EPSILON));
     }
 }

@@ -78,6 +78,13 @@ final class LocalCounters {
                 admitted &= outcomes[i].allowed();
             }
             if (!admitted) {
+                // The limits that allowed the request report their state without it, since it is not counted.
+                for (int i = 0; i < outcomes.length; i++) {
+                    if (outcomes[i].allowed()) {
+                        Limit limit = limits.get(i);
+                        outcomes[i] = limit.algorithm().evaluate(limit, current, 3 * i, now, 0, next);
+                    }
+                }
                 return new Verdict(false, outcomes);
             }
             if (entry.state.compareAndSet(current, next)) {

@@ -26,7 +26,7 @@ local function floor(value)
 end
 
 local function ceil(micros)
-  return math.max(1, math.ceil(micros - EPSILON))
+  return math.max(0, math.ceil(micros - EPSILON))
 end
 
 -- Milliseconds for PEXPIRE, rounded up, so a key outlives the state it holds.
@@ -34,17 +34,9 @@ local function ttl(micros)
   return math.ceil(micros / 1000) + 1
 end
 
-local results = {1}
-local writes = {}
-
-for i, key in ipairs(KEYS) do
-  local base = 3 + (i - 1) * 4
-  local algorithm = ARGV[base]
-  local max = tonumber(ARGV[base + 1])
-  local window = tonumber(ARGV[base + 2])
-  local burst = tonumber(ARGV[base + 3])
-  local allowed, remaining, reset, retry
-
+-- Evaluates one limit for a request of the given cost (0 reports the state without taking anything). Returns
+-- allowed, remaining, reset, retry after, and the write that records the request: {key, fields, ttl} or nil.
+local function evaluate(key, algorithm, max, window, burst, amount)
   if algorithm == 't' then
     local interval = window / max
     local capacity = burst * interval
@@ -52,64 +44,76 @@ for i, key in ipairs(KEYS) do
     if tat < now then
       tat = now
     end
-    local next_tat = tat + cost * interval
+    local next_tat = tat + amount * interval
     local room = (capacity - (next_tat - now)) / interval
     if room >= -EPSILON then
-      allowed, remaining, reset, retry = 1, floor(room), ceil(next_tat - now), 0
-      writes[#writes + 1] = {key, {'t', string.format('%.17g', next_tat)}, ttl(next_tat - now)}
-    else
-      allowed = 0
-      remaining = math.max(0, floor((capacity - (tat - now)) / interval))
-      reset, retry = ceil(tat - now), ceil(next_tat - capacity - now)
+      return 1, floor(room), ceil(next_tat - now), 0,
+          {key, {'t', string.format('%.17g', next_tat)}, ttl(next_tat - now)}
     end
-  else
-    local index = math.floor(now / window)
-    local elapsed = now - index * window
-    local stored = redis.call('HMGET', key, 'w', 'c', 'p')
-    local stored_index = tonumber(stored[1])
-    local current, previous = 0, 0
-    if stored_index == index then
-      current, previous = tonumber(stored[2]) or 0, tonumber(stored[3]) or 0
-    elseif stored_index == index - 1 and algorithm == 's' then
-      previous = tonumber(stored[2]) or 0
-    end
-    reset = window - elapsed
-    if algorithm == 'f' then
-      if current + cost <= max then
-        allowed, remaining, retry = 1, max - current - cost, 0
-        writes[#writes + 1] = {key, {'w', index, 'c', current + cost}, ttl(reset)}
-      else
-        allowed, remaining, retry = 0, math.max(0, max - current), reset
-      end
-    else
-      local estimate = previous * (window - elapsed) / window + current
-      if estimate + cost <= max + EPSILON then
-        allowed, remaining, retry = 1, floor(max - estimate - cost), 0
-        writes[#writes + 1] = {key, {'w', index, 'c', current + cost, 'p', previous}, ttl(reset + window)}
-      else
-        allowed, remaining = 0, math.max(0, floor(max - estimate))
-        if current + cost <= max then
-          retry = ceil(window - window * (max - current - cost) / previous - elapsed)
-        else
-          retry = ceil(window - elapsed + math.max(0, window - window * (max - cost) / current))
-        end
-      end
-    end
+    local remaining = math.max(0, floor((capacity - (tat - now)) / interval))
+    return 0, remaining, ceil(tat - now), math.max(1, ceil(next_tat - capacity - now)), nil
   end
 
+  local index = math.floor(now / window)
+  local elapsed = now - index * window
+  local stored = redis.call('HMGET', key, 'w', 'c', 'p')
+  local stored_index = tonumber(stored[1])
+  local current, previous = 0, 0
+  if stored_index == index then
+    current, previous = tonumber(stored[2]) or 0, tonumber(stored[3]) or 0
+  elseif stored_index == index - 1 and algorithm == 's' then
+    previous = tonumber(stored[2]) or 0
+  end
+  local reset = window - elapsed
+
+  if algorithm == 'f' then
+    if current + amount <= max then
+      return 1, max - current - amount, reset, 0, {key, {'w', index, 'c', current + amount}, ttl(reset)}
+    end
+    return 0, math.max(0, max - current), reset, reset, nil
+  end
+
+  local estimate = previous * (window - elapsed) / window + current
+  if estimate + amount <= max + EPSILON then
+    return 1, floor(max - estimate - amount), reset, 0,
+        {key, {'w', index, 'c', current + amount, 'p', previous}, ttl(reset + window)}
+  end
+  local retry
+  if current + amount <= max then
+    -- The previous window's weight decays until the estimate leaves room, within this window.
+    retry = window - window * (max - current - amount) / previous - elapsed
+  else
+    -- This window's count becomes the previous one, whose weight must decay far enough.
+    retry = window - elapsed + math.max(0, window - window * (max - amount) / current)
+  end
+  return 0, math.max(0, floor(max - estimate)), reset, math.max(1, ceil(retry)), nil
+end
+
+local limits = {}
+local admitted = 1
+for i, key in ipairs(KEYS) do
+  local base = 3 + (i - 1) * 4
+  local limit = {key, ARGV[base], tonumber(ARGV[base + 1]), tonumber(ARGV[base + 2]), tonumber(ARGV[base + 3])}
+  local allowed, remaining, reset, retry, write = evaluate(limit[1], limit[2], limit[3], limit[4], limit[5], cost)
+  limits[i] = {limit, allowed, remaining, reset, retry, write}
   if allowed == 0 then
-    results[1] = 0
+    admitted = 0
+  end
+end
+
+local results = {admitted}
+for _, result in ipairs(limits) do
+  local limit, allowed, remaining, reset, retry, write = unpack(result)
+  if admitted == 1 then
+    redis.call('HSET', write[1], unpack(write[2]))
+    redis.call('PEXPIRE', write[1], write[3])
+  elseif allowed == 1 then
+    -- The request is not counted, so a limit that allowed it reports its state without it.
+    allowed, remaining, reset, retry = evaluate(limit[1], limit[2], limit[3], limit[4], limit[5], 0)
   end
   results[#results + 1] = allowed
   results[#results + 1] = remaining
   results[#results + 1] = reset
   results[#results + 1] = retry
-end
-
-if results[1] == 1 then
-  for _, write in ipairs(writes) do
-    redis.call('HSET', write[1], unpack(write[2]))
-    redis.call('PEXPIRE', write[1], write[3])
-  end
 end
 return results
