@@ -52,6 +52,11 @@ public final class RedisClient {
             "READONLY", "TRYAGAIN", "NOAUTH", "WRONGPASS", "NOPERM", "BUSY");
     /** Minimum time between two WARN lines about error replies to commands. */
     private static final long ERROR_LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
+    /**
+     * Longest wait for the first reply when the node starts: loading the client's classes and resolving the address
+     * for the first time can take longer than a command timeout of a few milliseconds.
+     */
+    private static final long STARTUP_WAIT_MILLIS = 10_000;
     /** Connection key of callers that are not on an event loop. */
     private static final Object SHARED = new Object();
 
@@ -129,7 +134,9 @@ public final class RedisClient {
      * it is marked unavailable (logged once) and probed until it answers.
      */
     public Future<Void> start() {
-        return send(Request.cmd(Command.PING)).<Void>map(pong -> {
+        Future<Response> pong = execute(connection -> connection.send(Request.cmd(Command.PING)),
+                Math.max(STARTUP_WAIT_MILLIS, connectTimeoutMillis + timeoutMillis));
+        return pong.<Void>map(reply -> {
             LOG.info("Redis: {} ({} mode), commands time out after {}", settings.redactedUrl(), settings.mode(),
                     Durations.format(settings.timeout()));
             return null;
@@ -193,13 +200,21 @@ public final class RedisClient {
     }
 
     private Future<Response> execute(Function<RedisConnection, Future<Response>> command) {
+        return execute(command, -1);
+    }
+
+    /**
+     * Sends a command on this event loop's connection and waits for its reply at most {@code waitMillis}, or,
+     * when that is negative, the command timeout plus, for a connection still being opened, the connect timeout.
+     */
+    private Future<Response> execute(Function<RedisConnection, Future<Response>> command, long waitMillis) {
         if (!available()) {
             return Future.failedFuture(unavailable);
         }
         Promise<Response> promise = Promise.promise();
         Future<RedisConnection> connection = connection();
-        // A command that must wait for a new connection also gets the connect timeout.
-        long wait = connection.isComplete() ? timeoutMillis : timeoutMillis + connectTimeoutMillis;
+        long wait = waitMillis >= 0 ? waitMillis
+                : connection.isComplete() ? timeoutMillis : timeoutMillis + connectTimeoutMillis;
         long timer = vertx.setTimer(wait, id -> {
             RedisUnavailableException timeout = new RedisUnavailableException("Redis at " + settings.redactedUrl()
                     + " did not reply within " + wait + " ms");
@@ -270,7 +285,7 @@ public final class RedisClient {
         if (closed || !available.compareAndSet(true, false)) {
             return;
         }
-        LOG.warn("Redis at {} is unreachable ({}); features that keep state in Redis fall back as configured, and "
+        LOG.warn("Redis at {} is unavailable ({}); features that keep state in Redis fall back as configured, and "
                 + "the server is probed every {} until it answers", description(), describe(cause),
                 Durations.format(settings.retryInterval()));
         dropConnections();
@@ -308,7 +323,7 @@ public final class RedisClient {
             if (result.succeeded()) {
                 markAvailable();
             } else {
-                LOG.debug("Redis at {} is still unreachable: {}", description(), describe(result.cause()));
+                LOG.debug("Redis at {} is still unavailable: {}", description(), describe(result.cause()));
                 scheduleProbe();
             }
         });
@@ -319,7 +334,7 @@ public final class RedisClient {
             return;
         }
         probeTimer = -1;
-        LOG.info("Redis at {} is reachable again; features that keep state in Redis use it again", description());
+        LOG.info("Redis at {} is available again; features that keep state in Redis use it again", description());
         scripts.forEach(this::loadScript);
     }
 
