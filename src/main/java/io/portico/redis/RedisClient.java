@@ -36,10 +36,13 @@ import org.slf4j.LoggerFactory;
  * Cluster.
  *
  * <p>Every command is bounded by the configured timeout, so a hung server delays a request by at most that
- * long; a command that has to wait for a new connection first gets the connect timeout on top. The first failure that shows the server unreachable (refused or lost connection, timeout, or a reply
- * such as {@code LOADING} or {@code CLUSTERDOWN}) marks Redis unavailable and is logged once at WARN; from then
- * on commands fail at once with {@link RedisUnavailableException}, without network traffic, while a probe sends
+ * long; a command that has to wait for a new connection gets the connect timeout on top. The first failure that
+ * shows the server unusable (a refused or lost connection, a timeout, a failed authentication, or a reply such as
+ * {@code LOADING} or {@code CLUSTERDOWN}) marks Redis unavailable and is logged once at WARN. From then on,
+ * commands fail at once with {@link RedisUnavailableException}, without network traffic, while a probe sends
  * {@code PING} every retry interval. The first successful probe marks Redis available again, logged once at INFO.
+ * Other error replies, such as an error raised by a script, fail only their command and are logged at WARN at
+ * most once a minute.
  *
  * <p>Each event loop keeps one connection of its own, on which commands are pipelined, so replies arrive on the
  * event loop that sent the command.
@@ -143,7 +146,7 @@ public final class RedisClient {
         }).otherwiseEmpty();
     }
 
-    /** Whether commands are sent; false from a failure that showed Redis unreachable until a probe succeeds. */
+    /** Whether commands are sent: false from a failure that showed Redis unusable until a probe succeeds. */
     public boolean available() {
         return available.get() && !closed;
     }

@@ -169,7 +169,8 @@ final class RequestKey {
 
     /** Whether {@code c} may appear in an HTTP field name (RFC 9110 token). */
     private static boolean isTokenChar(int c) {
-        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+                || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
     }
 
     @Override
