@@ -105,7 +105,8 @@ public final class RedisClient {
                 .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, settings.connectTimeout().toMillis()))
                 .setTcpNoDelay(true)
                 .setTcpKeepAlive(true)
-                // Applies to rediss:// URLs only: the server certificate must name the host that was dialled.
+                // For rediss:// URLs: the server certificate must name the host.
+                // NOTE: no test connects to Redis over TLS.
                 .setHostnameVerificationAlgorithm("HTTPS");
         RedisOptions options = new RedisOptions()
                 .setType(switch (settings.mode()) {
