@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Measures what a rate limit costs: Portico's throughput on a route with a local rate limit and on a route with a
-# cluster-wide rate limit in Redis, both with a limit that is never reached, as ratios to the same route without
-# a policy, in one run, on loopback only.
+# Measures what a rate limit costs, on loopback only. One run measures Portico's throughput on a route with a
+# local rate limit and on a route with a cluster-wide rate limit in Redis, and prints both as ratios to the same
+# route without a policy. Both limits are never reached.
 #
 # Portico runs pinned to SUT_CPUS; wrk, the nginx upstream and Redis share LOAD_CPUS. Each route is warmed up,
 # then measured ROUNDS times, alternating, and the best round of each counts. Every request of a run carries the
@@ -102,7 +102,7 @@ for path in plain local redis; do
     curl -fs "http://127.0.0.1:$PORTICO_PORT/$path" > /dev/null || { echo "/$path does not respond" >&2; exit 1; }
 done
 curl -fsI "http://127.0.0.1:$PORTICO_PORT/redis" | grep -qi '^ratelimit:' \
-    || { echo "/redis answers without a RateLimit field" >&2; exit 1; }
+    || { echo "/redis responds without a RateLimit field" >&2; exit 1; }
 if grep -q "Redis at .* is unavailable" "$work/portico.log"; then
     echo "Portico cannot use Redis; see $work/portico.log" >&2
     exit 1

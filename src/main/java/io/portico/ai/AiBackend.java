@@ -97,7 +97,7 @@ final class AiBackend implements Backend {
         }));
     }
 
-    /** The body's {@code model} field when it is a non-blank string, for policies keyed by model; null otherwise. */
+    /** Returns the body's {@code model} field when it is a non-blank string, for policies keyed by model, or null. */
     private static String requestedModel(ObjectNode body) {
         JsonNode model = body.get("model");
         return model != null && model.isTextual() && !model.asText().isBlank() ? model.asText() : null;

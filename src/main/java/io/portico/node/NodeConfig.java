@@ -157,15 +157,20 @@ public record NodeConfig(
      * @param masterName the name of the monitored master in sentinel mode
      * @param username the ACL user; the default user when absent
      * @param password the password; never logged
-     * @param timeout longest wait for one command, after which Redis counts as unreachable; 50 ms when absent
+     * @param timeout longest wait for one command, after which Redis counts as unavailable; 50 ms when absent
      * @param connectTimeout longest wait for a new connection; 1 second when absent
-     * @param retryInterval how often an unreachable Redis is probed until it answers again; 1 second when absent
+     * @param retryInterval how often an unavailable Redis is probed until it replies again; 1 second when absent
      * @param keyPrefix prefix of every key Portico writes, so several deployments can share a server;
      *     {@code portico:} when absent
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Redis(String url, String mode, String masterName, String username, String password,
                         Duration timeout, Duration connectTimeout, Duration retryInterval, String keyPrefix) {
+        /** The accepted values of {@code mode}. */
+        public static final List<String> MODES = List.of("standalone", "sentinel", "cluster");
+        /** The password part of the user information in a URL: {@code redis://user:PASSWORD@host}. */
+        private static final Pattern USER_INFO_PASSWORD = Pattern.compile("(://[^:@/,]*:)[^@/,]*@");
+
         public Redis {
             mode = mode == null ? "standalone" : mode.trim().toLowerCase(Locale.ROOT);
             if (!MODES.contains(mode)) {
@@ -177,17 +182,12 @@ public record NodeConfig(
             keyPrefix = keyPrefix == null ? "portico:" : keyPrefix;
         }
 
-        /** The password part of the user information in a URL: {@code redis://user:PASSWORD@host}. */
-        private static final Pattern USER_INFO_PASSWORD = Pattern.compile("(://[^:@/,]*:)[^@/,]*@");
-        /** The accepted values of {@code mode}. */
-        public static final List<String> MODES = List.of("standalone", "sentinel", "cluster");
-
-        /** Whether a Redis URL is configured. */
+        /** Returns whether a Redis URL is configured. */
         public boolean enabled() {
             return url != null && !url.isBlank();
         }
 
-        /** The URLs with any password they contain replaced by {@code ****}, for logs. */
+        /** Returns the URLs with any password they contain replaced by {@code ****}, for logs. */
         public String redactedUrl() {
             return url == null ? null : USER_INFO_PASSWORD.matcher(url).replaceAll("$1****@");
         }

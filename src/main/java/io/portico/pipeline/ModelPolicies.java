@@ -21,7 +21,7 @@ public final class ModelPolicies {
     private ModelPolicies() {
     }
 
-    /** Whether the AI backend has read the request body, so {@link #MODEL_ATTRIBUTE} is final (possibly null). */
+    /** Returns whether the AI backend has read the request body, so {@link #MODEL_ATTRIBUTE} is final or null. */
     public static boolean resolved(RequestContext ctx) {
         return Boolean.TRUE.equals(ctx.attribute(RESOLVED_ATTRIBUTE));
     }
@@ -31,7 +31,7 @@ public final class ModelPolicies {
         return ctx.attribute(MODEL_ATTRIBUTE);
     }
 
-    /** Queues {@code policy} to run on {@code ctx} once the AI backend knows the model. */
+    /** Queues {@code policy} to run on {@code ctx} once the AI backend has read the model from the body. */
     public static void defer(RequestContext ctx, Policy policy) {
         List<Policy> deferred = ctx.attribute(DEFERRED_ATTRIBUTE);
         if (deferred == null) {

@@ -20,15 +20,15 @@ public interface PolicyContext {
     String route();
 
     /**
-     * Where the policy is declared, unique for each policy of a snapshot: {@code route:NAME/policies/INDEX} for a
-     * route's own policies, {@code api:NAME/policies/INDEX} for an API's. An API's policy is created once for each
-     * route of the API, with the same value, so state keyed by it is shared across the API's routes.
+     * Returns where the policy is declared, unique for each policy of a snapshot: {@code route:NAME/policies/INDEX}
+     * for a route's own policies, {@code api:NAME/policies/INDEX} for an API's. An API's policy is created once for
+     * each route of the API, with the same value, so state keyed by it is shared across the API's routes.
      */
     default String declaredIn() {
         return "route:" + route();
     }
 
-    /** The node's Redis client, shared by every policy; null when the node settings configure no Redis. */
+    /** Returns the node's Redis client, shared by every policy, or null when the node settings configure none. */
     default RedisClient redis() {
         return null;
     }

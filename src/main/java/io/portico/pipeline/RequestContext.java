@@ -195,7 +195,7 @@ public final class RequestContext {
 
     /**
      * Registers {@code hook} to run when the response's connection or stream closes, for example to abort an
-     * upstream request that is still running. Use it instead of {@code response().closeHandler}, which holds a
+     * upstream request that is still running. Use it instead of {@code response().closeHandler}, which takes a
      * single handler that the gateway uses to run these hooks and those of {@link #onEnd}.
      */
     public void onClose(Runnable hook) {

@@ -56,8 +56,8 @@ public final class RedisClient {
     /** Minimum time between two WARN lines about error replies to commands. */
     private static final long ERROR_LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
     /**
-     * Longest wait for the first reply when the node starts: loading the client's classes and resolving the address
-     * for the first time can take longer than a command timeout of a few milliseconds.
+     * Maximum wait for the first reply when the node starts, because loading the client's classes and resolving the
+     * address for the first time can take longer than a command timeout of a few milliseconds.
      */
     private static final long STARTUP_WAIT_MILLIS = 10_000;
     /** Connection key of callers that are not on an event loop. */
@@ -135,7 +135,7 @@ public final class RedisClient {
 
     /**
      * Connects and loads the registered scripts. The returned future always succeeds: when Redis cannot be reached,
-     * it is marked unavailable (logged once) and probed until it answers.
+     * it is marked unavailable (logged once) and probed until it replies.
      */
     public Future<Void> start() {
         Future<Response> pong = execute(connection -> connection.send(Request.cmd(Command.PING)),
@@ -147,17 +147,17 @@ public final class RedisClient {
         }).otherwiseEmpty();
     }
 
-    /** Whether commands are sent: false from a failure that showed Redis unusable until a probe succeeds. */
+    /** Returns whether commands are sent: false from a failure that showed Redis unusable until a probe succeeds. */
     public boolean available() {
         return available.get() && !closed;
     }
 
-    /** The key prefix every key of this node starts with. */
+    /** Returns the prefix that every key of this node starts with. */
     public String keyPrefix() {
         return settings.keyPrefix();
     }
 
-    /** The server URLs with passwords hidden, for messages. */
+    /** Returns the server URLs with passwords hidden, for messages. */
     public String description() {
         return settings.redactedUrl() + " (" + settings.mode() + " mode)";
     }
@@ -174,7 +174,7 @@ public final class RedisClient {
     }
 
     /**
-     * Runs {@code script} with {@code EVALSHA}; when the server answers {@code NOSCRIPT}, sends it with
+     * Runs {@code script} with {@code EVALSHA}. When the server replies {@code NOSCRIPT}, sends it with
      * {@code EVAL}, which also caches it on that server. In cluster mode every key must hash to the same slot.
      *
      * @return the script's reply; fails with {@link RedisUnavailableException} when Redis is unavailable or does not
@@ -375,7 +375,7 @@ public final class RedisClient {
         return isErrorReply(cause) && String.valueOf(cause.getMessage()).startsWith("NOSCRIPT");
     }
 
-    /** Whether {@code cause} shows the server unusable rather than one command wrong. */
+    /** Returns whether {@code cause} shows the server unusable, rather than one command wrong. */
     private static boolean isUnavailable(Throwable cause) {
         if (cause instanceof RedisUnavailableException) {
             return true;

@@ -61,6 +61,7 @@ enum Algorithm {
                 current = 0;
                 previous = 0;
             }
+
             double estimate = previous * (double) (window - elapsed) / window + current;
             long reset = window - elapsed;
             long max = limit.max();
@@ -70,6 +71,7 @@ enum Algorithm {
                 next[offset + 2] = previous;
                 return new Outcome(true, floor(max - estimate - cost), reset, 0);
             }
+
             double retry;
             if (current + cost <= max) {
                 // The previous window's weight decays until the estimate leaves room, within this window.
@@ -123,12 +125,12 @@ enum Algorithm {
      */
     abstract Outcome evaluate(Limit limit, long[] state, int offset, long now, long cost, long[] next);
 
-    /** The name used in configuration, such as {@code sliding-window}. */
+    /** Returns the name used in configuration, such as {@code sliding-window}. */
     String configName() {
         return configName;
     }
 
-    /** The one-letter code of the algorithm in the arguments of {@code rate-limit.lua}. */
+    /** Returns the one-letter code of the algorithm in the arguments of {@code rate-limit.lua}. */
     String scriptCode() {
         return scriptCode;
     }

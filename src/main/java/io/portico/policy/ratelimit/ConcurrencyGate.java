@@ -11,13 +11,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The requests in flight for one key of a {@code concurrency-limit} policy on this node, and the requests
  * waiting for a slot, first come first served.
  *
- * <p>Taking and returning a slot is a compare-and-set on one counter; only queueing takes the gate's lock. A gate
- * whose last request ends with nobody waiting retires itself and leaves the map, so the map holds only keys with
- * requests in flight; a caller that finds a retired gate looks the key up again.
+ * <p>Taking and returning a slot is a compare-and-set on one counter, and only queueing takes the gate's lock. A gate
+ * whose last request ends while no request waits retires itself and leaves the map, so the map contains only keys
+ * with requests in flight. A caller that finds a retired gate looks the key up again.
  */
 final class ConcurrencyGate {
 
-    /** What {@link #tryAcquire} and {@link #enqueue} report. */
+    /** The results of {@link #tryAcquire} and {@link #enqueue}. */
     enum Result { ACQUIRED, QUEUED, FULL, RETIRED }
 
     private static final int RETIRED = -1;

@@ -14,12 +14,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The {@code concurrency-limit} policy: at most {@code max} requests of one key in flight on this node. A request
  * beyond that waits in a queue of bounded length for a bounded time, or gets 503 at once when the queue is full
- * or configured empty. A slot is held from admission until the exchange ends: the response was sent in full, or
- * the client connection closed first; upstream failures end in a gateway response, so they return the slot too.
+ * or configured empty. A slot is held from admission until the exchange ends, which is when the response was sent
+ * in full or the client connection closed first. Upstream failures end in a gateway response, so they return the
+ * slot too.
  */
 final class ConcurrencyLimitPolicy implements Policy {
 
-    /** What the limit counts per. */
+    /** The kinds of key the limit counts per. */
     enum KeyKind { ROUTE, SERVICE, CONSUMER }
 
     private final int max;

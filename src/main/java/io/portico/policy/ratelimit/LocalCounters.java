@@ -19,10 +19,10 @@ import java.util.function.LongSupplier;
  * of a key is an immutable array swapped with compare-and-set, so two event loops counting the same key retry
  * instead of waiting. Only a new key goes through Caffeine's write path.
  *
- * <p>Memory is bounded twice. A key idle for as long as its state takes to return to the initial state (one
- * window for a fixed window, two for a sliding window, a full bucket's refill time for a token bucket) expires,
- * which never changes a decision. Beyond {@code maxKeys} keys, Caffeine evicts the least valuable ones by its
- * frequency-based policy, which forgets their counts.
+ * <p>Memory is bounded twice. First, a key expires once it has been idle for as long as its state takes to return
+ * to the initial state: one window for a fixed window, two for a sliding window, a full bucket's refill time for a
+ * token bucket. Such an expiry never changes a decision. Second, beyond {@code maxKeys} keys, Caffeine evicts the
+ * least valuable ones by its frequency-based policy, which forgets their counts.
  */
 final class LocalCounters {
 

@@ -1,7 +1,7 @@
 package io.portico.policy.ratelimit;
 
 /**
- * What one limit decided for one request.
+ * The decision of one limit for one request.
  *
  * @param allowed whether the limit admits the request
  * @param remaining requests the limit still admits now: after this one when it was allowed, before it otherwise

@@ -14,8 +14,9 @@ import java.util.List;
  * RateLimit: "per-second";r=7;t=1, "daily";r=9952;t=40112
  * </pre>
  *
- * <p>{@code q} is the limit's {@code max} and {@code w} its window in seconds; {@code r} is the number of
- * requests the limit still admits and {@code t} the seconds until its quota is restored, rounded up. With
+ * <p>{@code q} is the limit's {@code max} and {@code w} its window in seconds. {@code r} is the number of
+ * requests the limit still admits and {@code t} the seconds until its quota is restored, rounded up, or for a
+ * limit that rejected the request, the seconds until it admits one again. With
  * {@code partitionKey}, both fields carry {@code pk}, 12 bytes of the SHA-256 digest of the request's key, so a
  * client can tell which of its requests share a quota without learning what the key contains.
  */
@@ -42,14 +43,9 @@ final class RateLimitHeaders {
         this.policy = policyField(null);
     }
 
-    /** Whether any field is written; when not, callers skip the work. */
+    /** Returns whether any field is written, so callers can skip the work when none is. */
     boolean enabled() {
         return draft || legacy;
-    }
-
-    /** Whether the fields carry the partition key of the request's key. */
-    boolean partitionKey() {
-        return partitionKey;
     }
 
     /** Sets the fields for {@code verdict}; {@code key} is the request's key, used only for partition keys. */
@@ -65,7 +61,7 @@ final class RateLimitHeaders {
             Outcome outcome = verdict.outcomes()[tightest];
             headers.set(LEGACY_LIMIT, Long.toString(limits.get(tightest).max()));
             headers.set(LEGACY_REMAINING, Long.toString(outcome.remaining()));
-            headers.set(LEGACY_RESET, Long.toString(seconds(outcome.resetMicros())));
+            headers.set(LEGACY_RESET, Long.toString(seconds(effectiveWindow(outcome))));
         }
     }
 
@@ -92,7 +88,7 @@ final class RateLimitHeaders {
                 field.append(", ");
             }
             field.append('"').append(limits.get(i).name()).append("\";r=").append(outcomes[i].remaining())
-                    .append(";t=").append(seconds(outcomes[i].resetMicros()));
+                    .append(";t=").append(seconds(effectiveWindow(outcomes[i])));
             if (pk != null) {
                 field.append(";pk=").append(pk);
             }
@@ -100,7 +96,7 @@ final class RateLimitHeaders {
         return field.toString();
     }
 
-    /** The limit closest to exhaustion: fewest requests remaining, then the longest wait for the quota. */
+    /** Returns the limit closest to exhaustion: fewest requests remaining, then the longest wait for its quota. */
     private static int tightest(Outcome[] outcomes) {
         int tightest = 0;
         for (int i = 1; i < outcomes.length; i++) {
@@ -112,6 +108,15 @@ final class RateLimitHeaders {
             }
         }
         return tightest;
+    }
+
+    /**
+     * Returns the time the {@code t} parameter reports: until the quota is restored, or, for a limit that rejected
+     * the request, until it admits one again. The draft asks that {@code Retry-After} not point before the end of
+     * that window, and a sliding window or a token bucket admits again before its quota is fully restored.
+     */
+    private static long effectiveWindow(Outcome outcome) {
+        return outcome.allowed() ? outcome.resetMicros() : outcome.retryAfterMicros();
     }
 
     /** Whole seconds, rounded up, as the delay-seconds of HTTP. */

@@ -14,7 +14,7 @@ import io.vertx.core.http.HttpHeaders;
 
 /**
  * The {@code rate-limit} policy: admits a request when every limit of the policy allows it for the request's key,
- * and answers 429 with {@code Retry-After} otherwise. Counters live in the node's memory or, in cluster mode, in
+ * and responds 429 with {@code Retry-After} otherwise. Counters live in the node's memory or, in cluster mode, in
  * Redis; while Redis is unavailable, cluster mode counts in memory or answers 503, as configured.
  */
 final class RateLimitPolicy implements Policy {
@@ -63,7 +63,7 @@ final class RateLimitPolicy implements Policy {
             redisUnavailable(ctx, chain, key);
             return;
         }
-        // The body must wait while Redis answers: a request without a data handler would drop what arrives.
+        // The body waits for Redis's reply, because a request without a data handler drops what arrives.
         ctx.request().pause();
         Context context = Vertx.currentContext();
         Thread thread = Thread.currentThread();
@@ -117,7 +117,7 @@ final class RateLimitPolicy implements Policy {
                 + retryAfter + " s");
     }
 
-    /** The name of the first limit that rejected the request. */
+    /** Returns the name of the first limit that rejected the request. */
     private String exceeded(Verdict verdict) {
         Outcome[] outcomes = verdict.outcomes();
         for (int i = 0; i < outcomes.length; i++) {

@@ -135,7 +135,7 @@ record RateLimitSettings(List<Limit> limits, RequestKey key, boolean cluster, bo
                 config.path("partitionKey").asBoolean(false));
     }
 
-    /** A text that identifies the algorithms and windows of the limits, for keys of in-memory counters. */
+    /** Returns a text that identifies the algorithms and windows of the limits, for keys of in-memory counters. */
     String limitsSignature() {
         StringBuilder signature = new StringBuilder();
         for (Limit limit : limits) {

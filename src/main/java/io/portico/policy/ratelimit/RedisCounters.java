@@ -55,7 +55,7 @@ final class RedisCounters {
         redis.load(SCRIPT);
     }
 
-    /** The Redis keys of the limits for {@code key} in {@code namespace}. */
+    /** Returns the Redis keys of the limits for {@code key} in {@code namespace}. */
     List<String> keys(String namespace, String key) {
         String base = redis.keyPrefix() + "rl:{" + namespace + "|" + key;
         List<String> keys = new ArrayList<>(suffixes.length);

@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * What a limit counts per: a list of parts, each read from the request, joined into one key such as
+ * The key a limit counts per: a list of parts, each read from the request, joined into one text such as
  * {@code consumer=alice|route=orders}. An empty list gives every request the same key.
  *
  * <p>A part whose value is missing (no consumer on an anonymous request, an absent header or claim, no model)
@@ -74,7 +74,7 @@ final class RequestKey {
         return null;
     }
 
-    /** Whether a part reads the AI model, which AI routes learn only from the request body. */
+    /** Returns whether a part reads the AI model, which AI routes learn only from the request body. */
     boolean usesModel() {
         return parts.contains("model");
     }
@@ -167,7 +167,7 @@ final class RequestKey {
         }
     }
 
-    /** Whether {@code c} may appear in an HTTP field name (RFC 9110 token). */
+    /** Returns whether {@code c} may appear in an HTTP field name (an RFC 9110 token). */
     private static boolean isTokenChar(int c) {
         return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
                 || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;

@@ -1,8 +1,8 @@
 package io.portico.policy.ratelimit;
 
 /**
- * What every limit of a {@code rate-limit} policy decided for one request. The request is admitted only when
- * every limit allows it, and then counts against all of them; a rejected request counts against none.
+ * The decision of every limit of a {@code rate-limit} policy for one request. The request is admitted only when
+ * every limit allows it, and then counts against all of them. A rejected request counts against none.
  *
  * @param admitted whether every limit allowed the request
  * @param outcomes one outcome per limit, in the order of the policy's limits

@@ -1,10 +1,8 @@
 package io.portico.policy.ratelimit;
 
-import io.portico.node.NodeConfig;
 import io.portico.redis.RedisClient;
 import io.portico.testing.TestRedisCluster;
 import io.vertx.core.Vertx;
-import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -26,9 +24,7 @@ class RedisClusterCountersTest extends CountingContract {
     static void start() {
         cluster = TestRedisCluster.start();
         vertx = Vertx.vertx();
-        redis = RedisClient.create(vertx, new NodeConfig.Redis(cluster.url(), "cluster", null, null, null,
-                Duration.ofSeconds(2), null, null, null));
-        RedisCountersTest.await(redis.start());
+        redis = RedisCountersTest.connect(vertx, cluster.url(), "cluster");
     }
 
     @AfterAll
