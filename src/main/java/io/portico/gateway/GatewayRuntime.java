@@ -13,6 +13,7 @@ import io.vertx.core.Vertx;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -48,7 +49,7 @@ final class GatewayRuntime {
     static GatewayRuntime build(ConfigSnapshot snapshot, Backend proxy, Backend ai, ProblemRenderer aiProblems,
                                 PolicyRegistry registry, NodeState nodeState) {
         Errors errors = new Errors();
-        PipelineBuilder pipelines = new PipelineBuilder(snapshot, registry, errors);
+        PipelineBuilder pipelines = new PipelineBuilder(snapshot, registry, errors, nodeState.unauthenticatedRoutes);
         Map<String, GatewayRoute> routes = new HashMap<>();
         Map<String, Object> perSnapshot = new HashMap<>();
         for (RouteSpec route : snapshot.routes().values()) {
@@ -58,6 +59,7 @@ final class GatewayRuntime {
                     isAi ? aiProblems : ProblemRenderer.PROBLEM_JSON));
         }
         errors.throwIfAny();
+        nodeState.unauthenticatedRoutes = pipelines.unauthenticatedRoutes();
         return new GatewayRuntime(snapshot.version(), Router.compile(snapshot.routes().values()), Map.copyOf(routes));
     }
 
@@ -65,6 +67,8 @@ final class GatewayRuntime {
     static final class NodeState {
         private final Vertx vertx;
         private final Map<String, Object> values = new ConcurrentHashMap<>();
+        /** Routes reported as needing a subscription without authentication; written only by runtime builds. */
+        private volatile Set<String> unauthenticatedRoutes = Set.of();
 
         NodeState(Vertx vertx) {
             this.vertx = vertx;

@@ -16,10 +16,12 @@ import io.portico.pipeline.PolicyRegistry;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,11 +50,18 @@ final class PipelineBuilder {
     private final Errors errors;
     private final List<PolicySpec> global = new ArrayList<>();
     private final Map<String, List<PolicySpec>> byConsumer = new LinkedHashMap<>();
+    private final Set<String> warned;
+    private final Set<String> unauthenticated = new HashSet<>();
 
-    PipelineBuilder(ConfigSnapshot snapshot, PolicyRegistry registry, Errors errors) {
+    /**
+     * @param warned the routes already reported as needing a subscription but lacking authentication, so that
+     *     each is reported once rather than on every configuration change
+     */
+    PipelineBuilder(ConfigSnapshot snapshot, PolicyRegistry registry, Errors errors, Set<String> warned) {
         this.snapshot = snapshot;
         this.registry = registry;
         this.errors = errors;
+        this.warned = warned;
         List<PolicySpec> attachments = new ArrayList<>(snapshot.policies().values());
         attachments.sort(ATTACHMENT_ORDER);
         for (PolicySpec attachment : attachments) {
@@ -82,9 +91,12 @@ final class PipelineBuilder {
 
         String subscriptionApi = api != null && api.subscriptionRequired() ? api.name() : null;
         if (subscriptionApi != null && phases.get(PolicyPhase.AUTHENTICATION).isEmpty()) {
-            LOG.warn("Route {} belongs to API {}, which requires subscriptions, but no authentication policy runs on"
-                    + " it, so every request gets 401; attach one to the route, the API or globally", route.name(),
-                    subscriptionApi);
+            unauthenticated.add(route.name());
+            if (!warned.contains(route.name())) {
+                LOG.warn("Route {} belongs to API {}, which requires subscriptions, but no authentication policy runs"
+                        + " on it, so every request gets 401; attach one to the route, the API or globally",
+                        route.name(), subscriptionApi);
+            }
         }
         List<Policy> policies = new ArrayList<>(phases.get(PolicyPhase.PRE_AUTHENTICATION));
         policies.addAll(phases.get(PolicyPhase.AUTHENTICATION));
@@ -96,6 +108,11 @@ final class PipelineBuilder {
             policies.add(new ConsumerPolicies(consumerPolicies));
         }
         return policies;
+    }
+
+    /** Returns the routes that need a subscription but run no authentication policy, as of the last build. */
+    Set<String> unauthenticatedRoutes() {
+        return Set.copyOf(unauthenticated);
     }
 
     private Map<String, List<Policy>> consumerPolicies(PolicyContext context) {
