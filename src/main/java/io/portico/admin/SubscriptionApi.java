@@ -193,7 +193,8 @@ final class SubscriptionApi {
             SubscriptionSpec subscription = KIND.parse(resource.spec());
             if (!subscription.status().equals(decision.from)) {
                 throw new Problem(ProblemType.CONFLICT, "subscriptions/" + name + " is " + subscription.status()
-                        + "; only a " + decision.from + " subscription can be " + decision.participle);
+                        + "; only " + (decision.from.equals(SubscriptionSpec.ACTIVE) ? "an " : "a ") + decision.from
+                        + " subscription can be " + decision.participle);
             }
             Instant expiresAt = body.expiresAt() != null ? body.expiresAt() : subscription.expiresAt();
             ObjectNode spec = toJson(subscription.with(change, expiresAt));
