@@ -27,8 +27,8 @@ import java.util.Map;
 
 /**
  * The subscription workflow. A request creates a subscription that is pending, or active at once when the API
- * approves automatically; an admin then approves or rejects a pending one and may revoke an active one. Each
- * step appends a {@link StatusChange} (who, when, why) to the subscription's {@code history}. Routes:
+ * approves automatically. An admin then approves or rejects a pending subscription and may revoke an active one.
+ * Each step appends a {@link StatusChange} (who, when, why) to the subscription's {@code history}. Routes:
  * <ul>
  *   <li>{@code POST /apis/{name}/subscriptions} requests a subscription; {@code GET} lists the API's;</li>
  *   <li>{@code GET /consumers/{name}/subscriptions} lists the consumer's;</li>
@@ -37,7 +37,7 @@ import java.util.Map;
  */
 final class SubscriptionApi {
 
-    /** Who approves a subscription to an API whose {@code approval} is {@code auto}. */
+    /** The name recorded as {@code by} when an API whose {@code approval} is {@code auto} approves a request. */
     static final String AUTO_APPROVER = "auto";
 
     private static final ResourceKind<SubscriptionSpec> KIND = ResourceKinds.SUBSCRIPTIONS;
@@ -134,8 +134,8 @@ final class SubscriptionApi {
 
     /**
      * Returns the change a request makes. A consumer with a pending or active subscription to the API cannot
-     * request another. A rejected or revoked one is reopened as pending, even when the API approves
-     * automatically, so that an admin decides again; otherwise a new subscription is created.
+     * request another. The consumer's latest rejected or revoked subscription is reopened as pending, even when
+     * the API approves automatically, so that an admin decides again. Without one, a new subscription is created.
      */
     private Change plan(String apiName, RequestBody body, StatusChange requested) {
         ApiSpec api = ResourceKinds.APIS.parse(resources.existing(ResourceKinds.APIS, apiName).spec());

@@ -25,8 +25,8 @@ public record ConsumerSpec(String name, String team, String description, Boolean
     }
 
     /**
-     * What a consumer may call once authenticated. Each part is checked on its own and every part must allow
-     * the request.
+     * The limits on what a consumer may call once authenticated. Each part is checked on its own, and every part
+     * must allow the request.
      *
      * @param routes the routes the consumer may call, by route name
      * @param methods the HTTP methods the consumer may use; every method when empty
@@ -63,8 +63,8 @@ public record ConsumerSpec(String name, String team, String description, Boolean
     /**
      * Allow and deny lists of names. A pattern is a name, a prefix followed by {@code *} (for example
      * {@code openai/*} or {@code orders-*}), or {@code *} for every name. A name matching a deny pattern is denied
-     * whatever the allow list says; otherwise it is allowed when the allow list is empty or one of its patterns
-     * matches.
+     * whatever the allow list contains. Any other name is allowed when the allow list is empty or one of its
+     * patterns matches.
      *
      * @param allow the patterns of allowed names; every name when empty
      * @param deny the patterns of denied names

@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What {@link ConsumerAuthorization} looks up, built once per snapshot and shared by every route: the access
- * rules of each consumer that has some, and the active subscriptions by consumer and API.
+ * The look-up tables of {@link ConsumerAuthorization}, built once per snapshot and shared by every route: the
+ * access rules of each consumer that has some, and the active subscriptions by consumer and API.
  */
 final class AuthorizationIndex {
 

@@ -19,7 +19,7 @@ import java.time.Instant;
  *   <tr><td>consumer's methods do not include the request method</td><td>403 {@code forbidden}</td></tr>
  *   <tr><td>no active subscription to the route's API</td><td>403 {@code subscription-required}</td></tr>
  * </table>
- * AI model access lists are applied by the AI backend, which knows the requested model.
+ * AI model access lists are applied by the AI backend, because the requested model is in the request body.
  */
 final class ConsumerAuthorization implements Policy {
 

@@ -2,7 +2,9 @@ package io.portico.gateway;
 
 import io.portico.config.ConfigSnapshot;
 import io.portico.config.Errors;
+import io.portico.config.FieldError;
 import io.portico.config.RouteSpec;
+import io.portico.config.ValidationException;
 import io.portico.gateway.routing.Router;
 import io.portico.pipeline.Backend;
 import io.portico.pipeline.GatewayRoute;
@@ -58,7 +60,11 @@ final class GatewayRuntime {
             routes.put(route.name(), new GatewayRoute(route, pipelines.policies(route, context), isAi ? ai : proxy,
                     isAi ? aiProblems : ProblemRenderer.PROBLEM_JSON));
         }
-        errors.throwIfAny();
+        // Global and consumer attachments are compiled for every route, so their errors would repeat per route.
+        List<FieldError> distinct = errors.list().stream().distinct().toList();
+        if (!distinct.isEmpty()) {
+            throw new ValidationException(distinct);
+        }
         nodeState.unauthenticatedRoutes = pipelines.unauthenticatedRoutes();
         return new GatewayRuntime(snapshot.version(), Router.compile(snapshot.routes().values()), Map.copyOf(routes));
     }

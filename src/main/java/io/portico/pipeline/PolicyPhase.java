@@ -1,10 +1,10 @@
 package io.portico.pipeline;
 
 /**
- * When a policy runs relative to authentication. A route's pipeline runs the phases in this order, whatever order
- * the configuration lists the policies in; within a phase, policies keep the order global, API, route. The
- * consumer checks (subscriptions and access lists) run between {@link #AUTHENTICATION} and
- * {@link #POST_AUTHENTICATION}, so no later policy sees, counts or forwards a caller they reject.
+ * The point at which a policy runs relative to authentication. A route's pipeline runs the phases in this order,
+ * whatever order the configuration lists the policies in. Within a phase, global policies run first, then the
+ * API's, then the route's. The consumer checks (subscriptions and access lists) run between
+ * {@link #AUTHENTICATION} and {@link #POST_AUTHENTICATION}, so no later policy handles a caller they reject.
  */
 public enum PolicyPhase {
 

@@ -38,7 +38,7 @@ public enum ProblemType {
         this.title = title;
     }
 
-    /** The last segment of the type URI, for example {@code route-not-found}. */
+    /** Returns the last segment of the type URI, for example {@code route-not-found}. */
     public String slug() {
         return slug;
     }

@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Consumers' model allow and deny lists, applied to the requested model and to every fallback target, together
- * with the route's own model allow-list; driven by the official OpenAI Java SDK, whose API key names the consumer.
+ * with the route's own model allow-list. The official OpenAI Java SDK sends the requests, and its API key names
+ * the consumer.
  */
 class ConsumerModelAccessTest {
 

@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A test policy, {@code count}: counts the requests that reach it under its {@code counter} name, appends that
- * name to the {@code X-Policy-Trace} request header (so the upstream sees the order policies ran in) and, in the
+ * name to the {@code X-Policy-Trace} request header (so the upstream receives the order policies ran in) and, in the
  * phase given by {@code phase} ({@code POST_AUTHENTICATION} by default), passes the request on. Counts live for
  * the whole test JVM; tests use counter names of their own.
  */
