@@ -133,7 +133,10 @@ final class Origins {
             if (authority.endsWith("/")) {
                 throw invalid(text, "an origin has no path, so remove the trailing '/'");
             }
-            if (authority.isEmpty() || authority.contains("/") || authority.contains("?")
+            if (authority.isEmpty()) {
+                throw invalid(text, "the host is missing");
+            }
+            if (authority.contains("/") || authority.contains("?")
                     || authority.contains("#") || authority.contains("@")) {
                 throw invalid(text, "an origin is only scheme://host[:port], without user, path, query or fragment");
             }
