@@ -17,8 +17,8 @@ import java.util.List;
  * proxy. Then the forwarding header ({@code X-Forwarded-For} or RFC 7239 {@code Forwarded}) is read from the
  * right: every proxy appends the address it received the request from, so each entry is only as trustworthy
  * as the proxy that wrote it. Entries that are themselves trusted proxies are skipped, and the first untrusted
- * address is the client's. Everything to its left was written by the client or by proxies nobody vouches for,
- * and is never read, so garbage there cannot change the result.
+ * address is the client's. Everything to its left was written by the client or by proxies that are not trusted.
+ * It is never read, so garbage there cannot change the result.
  *
  * <p>A malformed entry within the trusted part makes the peer the client. An {@code unknown} or obfuscated
  * {@code Forwarded} node ({@code for=unknown}, {@code for=_hidden}), or an element without {@code for}, ends
@@ -113,7 +113,7 @@ final class ClientAddressResolver {
         return IpAddress.parse(scope < 0 ? text : text.substring(0, scope));
     }
 
-    /** What one entry of a forwarding header names. */
+    /** The kind of node that one entry of a forwarding header contains. */
     enum Node { ADDRESS, UNKNOWN, EMPTY, MALFORMED }
 
     /** The address of the last entry parsed, when it named one. */

@@ -103,6 +103,7 @@ final class ForwardedValues {
         if (start == end) {
             return Node.EMPTY;
         }
+
         if (end - start == 7 && value.regionMatches(true, start, "unknown", 0, 7)) {
             return Node.UNKNOWN;
         }
@@ -110,6 +111,7 @@ final class ForwardedValues {
         if (first == '_') {
             return isObfuscated(value, start, end) ? Node.UNKNOWN : Node.MALFORMED;
         }
+
         int addressEnd = end;
         int portStart = -1;
         if (first == '[') {
@@ -132,6 +134,7 @@ final class ForwardedValues {
         if (portStart >= 0 && portStart < end && !isPort(value, portStart, end)) {
             return Node.MALFORMED;
         }
+
         IpAddress address = IpAddress.parse(value, start, addressEnd);
         if (address == null) {
             return Node.MALFORMED;

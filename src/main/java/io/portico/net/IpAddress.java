@@ -146,6 +146,7 @@ public final class IpAddress {
         int tailGroups = 0;
         boolean compressed = false;
         int i = start;
+
         if (text.charAt(i) == ':') {
             if (text.charAt(i + 1) != ':') {
                 return null;
@@ -153,6 +154,7 @@ public final class IpAddress {
             compressed = true;
             i += 2;
         }
+
         while (i < end) {
             int groupStart = i;
             int group = 0;
@@ -179,6 +181,7 @@ public final class IpAddress {
                 groups = 1;
                 value = group;
             }
+
             int shift = 16 * groups;
             if (compressed) {
                 tailHigh = tailHigh << shift | tailLow >>> (64 - shift);
@@ -192,6 +195,7 @@ public final class IpAddress {
             if (headGroups + tailGroups > 8) {
                 return null;
             }
+
             if (i == end) {
                 break;
             }
@@ -207,12 +211,18 @@ public final class IpAddress {
                 i++;
             }
         }
+
         if (!compressed) {
             return headGroups == 8 ? new IpAddress(headHigh, headLow) : null;
         }
         if (headGroups + tailGroups > 7) {
             return null;
         }
+        return join(headHigh, headLow, headGroups, tailHigh, tailLow);
+    }
+
+    /** Returns the address that starts with the {@code headGroups} groups of head and ends with those of tail. */
+    private static IpAddress join(long headHigh, long headLow, int headGroups, long tailHigh, long tailLow) {
         if (headGroups == 0) {
             return new IpAddress(tailHigh, tailLow);
         }

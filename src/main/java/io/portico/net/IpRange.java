@@ -23,7 +23,8 @@ public final class IpRange {
      * Parses an address or a CIDR range.
      *
      * @throws IllegalArgumentException when {@code text} is not an address literal, optionally followed by
-     *     {@code /prefix}, or when it sets bits after the prefix; the message quotes the text and says what to fix
+     *     {@code /prefix}, or when it sets bits after the prefix; the message quotes the text and states what to
+     *     fix
      */
     public static IpRange parse(String text) {
         if (text == null || text.isBlank()) {
@@ -44,8 +45,8 @@ public final class IpRange {
                     + "from 0 to " + maxPrefix);
         }
         int bits = ipv6 ? prefix : 96 + prefix;
-        long highMask = bits >= 64 ? -1L : bits == 0 ? 0 : -1L << (64 - bits);
-        long lowMask = bits <= 64 ? 0 : bits == 128 ? -1L : -1L << (128 - bits);
+        long highMask = mask(Math.min(bits, 64));
+        long lowMask = mask(Math.max(bits - 64, 0));
         IpAddress first = new IpAddress(address.high() & highMask, address.low() & lowMask);
         if (!first.equals(address)) {
             String network = (ipv6 ? formatIpv6Network(first) : first.toString()) + "/" + prefix;
@@ -74,6 +75,14 @@ public final class IpRange {
     @Override
     public String toString() {
         return text;
+    }
+
+    /** Returns a 64-bit mask with the {@code bits} highest bits set, {@code bits} from 0 to 64. */
+    private static long mask(int bits) {
+        if (bits == 0) {
+            return 0;
+        }
+        return -1L << (64 - bits);
     }
 
     private static int parsePrefix(String text, int max) {

@@ -6,9 +6,9 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * An immutable set of IP ranges that tells whether it contains an address in O(log n) time and without
- * allocating. The ranges are merged into sorted, disjoint intervals of 128-bit numbers at construction, and
- * {@link #contains} is a binary search over them.
+ * An immutable set of IP ranges whose {@link #contains} check takes O(log n) time and allocates nothing. The
+ * ranges are merged into sorted, disjoint intervals of 128-bit numbers at construction, and {@link #contains} is
+ * a binary search over them.
  *
  * <p>IPv4 addresses match IPv4 ranges and ranges written in IPv4-mapped form ({@code ::ffff:192.0.2.0/120}).
  * Other IPv6 ranges never match an IPv4 address, even when their numbers cover the IPv4-mapped block: to most

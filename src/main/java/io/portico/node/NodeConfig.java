@@ -85,8 +85,8 @@ public record NodeConfig(
      * {@code trustedProxies}: then {@code header} is read from the right, and the first address that is not a
      * trusted proxy is the client's.
      *
-     * @param trustedProxies IPv4 and IPv6 addresses and CIDR ranges of the proxies in front of Portico; none
-     *     when absent, so forwarding headers from clients are never believed
+     * @param trustedProxies IPv4 and IPv6 addresses and CIDR ranges of the proxies in front of Portico. None
+     *     when absent, so that forwarding headers are never read.
      * @param header {@code X-Forwarded-For} (the default) or {@code Forwarded} (RFC 7239)
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)

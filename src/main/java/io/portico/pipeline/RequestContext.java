@@ -41,8 +41,8 @@ public final class RequestContext {
     /**
      * Creates the context of one request.
      *
-     * @param forwardedFor the addresses the request came through that Portico trusts, the client first and the
-     *     socket peer last; empty when the peer has no IP address
+     * @param forwardedFor the addresses the request came through that Portico believes, the client first and the
+     *     socket peer last. Empty when the peer has no IP address.
      */
     public RequestContext(HttpServerRequest request, String requestId, List<IpAddress> forwardedFor, String host,
                           String path, long startNanos) {
@@ -68,7 +68,7 @@ public final class RequestContext {
     }
 
     /**
-     * The client's IP address as text, as used by rate limits, load balancing and logs: dotted decimal for IPv4,
+     * The client's IP address as text, as used by load balancing, policies and logs: dotted decimal for IPv4,
      * the RFC 5952 form for IPv6, {@code -} when the connection has no IP peer. It is the socket peer's address
      * unless the peer is a trusted proxy (see {@link #forwardedFor()}).
      */
@@ -84,7 +84,7 @@ public final class RequestContext {
     /**
      * The addresses this request came through that Portico believes, in forwarding order: the client first, then
      * each trusted proxy that reported the previous address, and the socket peer last. With no trusted proxy in
-     * front, the list holds the peer alone. Forwarding headers sent to the upstream are built from it.
+     * front, the list contains the peer alone. Forwarding headers sent to the upstream are built from it.
      */
     public List<IpAddress> forwardedFor() {
         return forwardedFor;

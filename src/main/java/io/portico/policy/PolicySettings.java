@@ -8,11 +8,25 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.BiFunction;
 
 /** Reads the fields of a policy's {@code config} object and records each invalid one. */
 public final class PolicySettings {
 
     private PolicySettings() {
+    }
+
+    /**
+     * Parses a configuration that was validated before, as {@link io.portico.pipeline.PolicyFactory#create}
+     * receives it.
+     *
+     * @throws io.portico.config.ValidationException when {@code parser} records an invalid field after all
+     */
+    public static <T> T parseValid(ObjectNode config, BiFunction<ObjectNode, Errors, T> parser) {
+        Errors errors = new Errors();
+        T parsed = parser.apply(config, errors);
+        errors.throwIfAny();
+        return parsed;
     }
 
     /** Records every field of {@code config} that is not in {@code known}, listing the known ones. */

@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The {@code cors} policy: answers CORS preflight requests itself and adds the CORS headers to the other
+ * The {@code cors} policy: responds to CORS preflight requests itself and adds the CORS headers to the other
  * responses of its route, following the CORS protocol of the Fetch standard.
  *
  * <table>
@@ -92,25 +92,14 @@ final class CorsPolicy implements Policy {
 
     private void preflight(RequestContext ctx, String origin) {
         HttpServerRequest request = ctx.request();
-        if (!settings.origins().allows(origin)) {
-            ctx.fail(ProblemType.CORS_REJECTED, "the origin is not allowed");
-            return;
-        }
         String method = request.getHeader(HttpHeaders.ACCESS_CONTROL_REQUEST_METHOD).trim();
-        if (!CorsSettings.isToken(method)) {
-            ctx.fail(ProblemType.CORS_REJECTED, "Access-Control-Request-Method is not a method");
-            return;
-        }
-        if (!settings.anyMethod() && !settings.methods().contains(method)) {
-            ctx.fail(ProblemType.CORS_REJECTED, "method " + method + " is not allowed");
-            return;
-        }
         String requested = request.getHeader(HttpHeaders.ACCESS_CONTROL_REQUEST_HEADERS);
-        String rejected = requested == null ? null : rejectedHeader(requested);
-        if (rejected != null) {
-            ctx.fail(ProblemType.CORS_REJECTED, rejected);
+        String rejection = preflightRejection(origin, method, requested);
+        if (rejection != null) {
+            ctx.fail(ProblemType.CORS_REJECTED, rejection);
             return;
         }
+
         HttpServerResponse response = ctx.response();
         MultiMap headers = response.headers();
         headers.set(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, settings.origins().isAny() ? "*" : origin);
@@ -135,6 +124,20 @@ final class CorsPolicy implements Policy {
         ctx.logField("cors", "preflight");
         ctx.applyResponseHeaderHooks(headers);
         response.setStatusCode(204).end();
+    }
+
+    /** Returns why the preflight is rejected, or null when its origin, method and headers are all allowed. */
+    private String preflightRejection(String origin, String method, String requestedHeaders) {
+        if (!settings.origins().allows(origin)) {
+            return "the origin is not allowed";
+        }
+        if (!CorsSettings.isToken(method)) {
+            return "Access-Control-Request-Method is not a method";
+        }
+        if (!settings.anyMethod() && !settings.methods().contains(method)) {
+            return "method " + method + " is not allowed";
+        }
+        return requestedHeaders == null ? null : rejectedHeader(requestedHeaders);
     }
 
     /**

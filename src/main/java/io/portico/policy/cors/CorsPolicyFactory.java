@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.config.Errors;
 import io.portico.pipeline.Policy;
 import io.portico.pipeline.PolicyFactory;
+import io.portico.policy.PolicySettings;
 
 /** Creates {@code cors} policies; see {@link CorsPolicy}. */
 public final class CorsPolicyFactory implements PolicyFactory {
@@ -20,9 +21,6 @@ public final class CorsPolicyFactory implements PolicyFactory {
 
     @Override
     public Policy create(ObjectNode config) {
-        Errors errors = new Errors();
-        CorsSettings settings = CorsSettings.parse(config, errors);
-        errors.throwIfAny();
-        return new CorsPolicy(settings);
+        return new CorsPolicy(PolicySettings.parseValid(config, CorsSettings::parse));
     }
 }

@@ -60,6 +60,7 @@ record CorsSettings(
         PolicySettings.rejectUnknownFields(config, FIELDS, errors);
         boolean credentials = PolicySettings.bool(config, ALLOW_CREDENTIALS, false, errors);
         Origins origins = origins(config, credentials, errors);
+
         List<String> methods = PolicySettings.strings(config, ALLOW_METHODS, errors);
         if (!config.hasNonNull(ALLOW_METHODS)) {
             methods = DEFAULT_METHODS;
@@ -78,6 +79,7 @@ record CorsSettings(
         if (errors.list().size() > before) {
             return null;
         }
+
         boolean anyMethod = methods.contains(WILDCARD);
         boolean anyHeader = headers.contains(WILDCARD);
         Set<String> lowerHeaders = new HashSet<>();

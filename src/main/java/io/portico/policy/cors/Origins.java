@@ -129,6 +129,7 @@ final class Origins {
             if (!isScheme(scheme)) {
                 throw invalid(text, "the scheme must be a letter followed by letters, digits, '+', '-' or '.'");
             }
+
             String authority = text.substring(separator + 3);
             if (authority.endsWith("/")) {
                 throw invalid(text, "an origin has no path, so remove the trailing '/'");
@@ -140,6 +141,7 @@ final class Origins {
                     || authority.contains("#") || authority.contains("@")) {
                 throw invalid(text, "an origin is only scheme://host[:port], without user, path, query or fragment");
             }
+
             int colon = authority.startsWith("[") ? authority.indexOf(':', authority.indexOf(']'))
                     : authority.indexOf(':');
             String hostText = colon < 0 ? authority : authority.substring(0, colon);
@@ -154,7 +156,7 @@ final class Origins {
             return !wildcardHost && port != ANY_PORT;
         }
 
-        /** The origin as a browser serialises it; only for exact origins. */
+        /** Returns the origin as a browser serialises it; only for exact origins. */
         String serialized() {
             return port == DEFAULT_PORT ? schemePrefix + host : schemePrefix + host + ":" + port;
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.config.Errors;
 import io.portico.pipeline.Policy;
 import io.portico.pipeline.PolicyFactory;
+import io.portico.policy.PolicySettings;
 
 /** Creates {@code ip-restriction} policies; see {@link IpRestrictionPolicy}. */
 public final class IpRestrictionPolicyFactory implements PolicyFactory {
@@ -20,9 +21,6 @@ public final class IpRestrictionPolicyFactory implements PolicyFactory {
 
     @Override
     public Policy create(ObjectNode config) {
-        Errors errors = new Errors();
-        IpRestrictionPolicy policy = IpRestrictionPolicy.parse(config, errors);
-        errors.throwIfAny();
-        return policy;
+        return PolicySettings.parseValid(config, IpRestrictionPolicy::parse);
     }
 }
