@@ -37,7 +37,7 @@ class ClientAddressTest {
     private static TestNode inner;
     /** Trusts ::1 and reads Forwarded; listens on ::1. */
     private static TestNode forwarded;
-    /** Trusts nobody; listens on ::1 and forwards /inner-only to {@link #inner}. */
+    /** Trusts no proxy; listens on ::1 and forwards /inner-only to {@link #inner}. */
     private static TestNode edge;
     private static LoopbackClient client;
 

@@ -12,11 +12,11 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The trusted proxy settings of a node, from the file, the environment and the command line. */
+/** The trusted proxy settings of a node, from the settings file and the environment. */
 class ClientAddressSettingsTest {
 
     @Test
-    void defaultsTrustNobody() {
+    void defaultsTrustNoProxy() {
         NodeConfig.ClientAddress settings = NodeConfig.defaults().clientAddress();
 
         assertThat(settings.trustedProxies()).isEmpty();

@@ -47,12 +47,13 @@ class CorsPolicyTest {
                     .putHeader("Vary", "Accept-Encoding")
                     .end("from upstream");
         }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+
         node = TestNode.start();
         Configs config = Configs.document();
         config.service("app", upstream.actualPort());
         config.service("down", closedPort());
         ObjectNode exactRoute = config.route("exact", "app", "/exact");
-        // Routes with a methods list that lacks OPTIONS still get their preflights answered.
+        // Portico responds to the preflights of a route even when its methods list lacks OPTIONS.
         exactRoute.putArray("methods").add("GET").add("PUT").add("DELETE");
         ObjectNode exact = corsRoute(exactRoute);
         exact.put("allowCredentials", true).put("maxAge", "1h").set("allowOrigins", strings(APP,
@@ -60,11 +61,13 @@ class CorsPolicyTest {
         exact.set("allowMethods", strings("GET", "put"));
         exact.set("allowHeaders", strings("Content-Type", "X-Api-Key"));
         exact.set("exposeHeaders", strings("X-Request-Id", "X-Total"));
+
         ObjectNode any = corsRoute(config.route("any", "app", "/any"));
         any.set("allowOrigins", strings("*"));
         any.set("allowMethods", strings("*"));
         any.set("allowHeaders", strings("*"));
         any.set("exposeHeaders", strings("*"));
+
         ObjectNode privateNetwork = corsRoute(config.route("private", "app", "/private"));
         privateNetwork.put("allowPrivateNetwork", true).set("allowOrigins", strings("http://localhost:*"));
         corsRoute(config.route("broken", "down", "/broken"));
@@ -100,7 +103,7 @@ class CorsPolicyTest {
     }
 
     @Test
-    void preflightIsAnsweredWithoutTheUpstream() {
+    void preflightBypassesTheUpstream() {
         int before = UPSTREAM_REQUESTS.get();
 
         HttpResponse<String> response = preflight("/exact", APP, "PUT", "content-type,x-api-key");
