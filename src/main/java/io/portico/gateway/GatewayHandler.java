@@ -27,9 +27,6 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
 
     private static final Logger LOG = LoggerFactory.getLogger(GatewayHandler.class);
 
-    /** The configuration key of the CORS policy, which responds to the preflight requests of its route. */
-    private static final String CORS_POLICY = "cors";
-
     private final CharSequence requestIdHeader;
     private final AccessLog accessLog;
     private final ClientAddressResolver clientAddresses;
@@ -107,9 +104,9 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
     /**
      * Matches a CORS preflight ({@code OPTIONS} with {@code Origin} and {@code Access-Control-Request-Method})
      * that no route matched as it is, by the method in {@code Access-Control-Request-Method}. Routes usually
-     * list the methods they serve, not {@code OPTIONS}. The match counts only when the route has a {@code cors}
-     * policy, which responds to every preflight itself, so an {@code OPTIONS} request never reaches an upstream
-     * through a route that does not accept that method.
+     * list the methods they serve, not {@code OPTIONS}. The match counts only when the route or its API has a
+     * {@code cors} policy, which responds to every preflight itself, so an {@code OPTIONS} request never reaches
+     * an upstream through a route that does not accept that method.
      */
     private static RouteMatch matchPreflight(RequestContext ctx, GatewayRuntime current) {
         HttpServerRequest request = ctx.request();
@@ -122,8 +119,7 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
         if (match == null) {
             return null;
         }
-        boolean cors = match.route().policies().stream().anyMatch(policy -> CORS_POLICY.equals(policy.name()));
-        return cors ? match : null;
+        return current.respondsToPreflights(match.route().name()) ? match : null;
     }
 
     private static boolean hasOneHost(HttpServerRequest request) {

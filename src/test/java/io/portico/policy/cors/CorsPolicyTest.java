@@ -72,6 +72,12 @@ class CorsPolicyTest {
         privateNetwork.put("allowPrivateNetwork", true).set("allowOrigins", strings("http://localhost:*"));
         corsRoute(config.route("broken", "down", "/broken"));
         config.route("plain", "app", "/plain").putArray("methods").add("GET");
+
+        config.resource("teams", "web");
+        ObjectNode api = config.resource("apis", "catalog").put("team", "web");
+        api.putArray("policies").addObject().put("name", "cors").putObject("config").set("allowOrigins",
+                strings(APP));
+        config.route("in-api", "app", "/in-api").put("api", "catalog").putArray("methods").add("GET");
         node.apply(config.build());
     }
 
@@ -129,6 +135,7 @@ class CorsPolicyTest {
 
         assertThat(preflight.statusCode()).isEqualTo(204);
         assertThat(preflight.headers().firstValue("Access-Control-Max-Age")).hasValue("3600");
+        assertThat(preflight("/in-api", APP, "GET", null).statusCode()).isEqualTo(204);
         assertProblem(plainOptions, 404, "route-not-found");
         assertProblem(withoutPolicy, 404, "route-not-found");
     }
