@@ -1,8 +1,10 @@
 package io.portico.gateway;
 
+import io.portico.config.ApiSpec;
 import io.portico.config.ConfigSnapshot;
 import io.portico.config.Errors;
 import io.portico.config.FieldError;
+import io.portico.config.RouteSpec.PolicyRef;
 import io.portico.config.RouteSpec;
 import io.portico.config.ValidationException;
 import io.portico.gateway.routing.Router;
@@ -13,6 +15,7 @@ import io.portico.pipeline.PolicyRegistry;
 import io.portico.pipeline.ProblemRenderer;
 import io.vertx.core.Vertx;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -26,18 +29,23 @@ import java.util.function.Supplier;
  */
 final class GatewayRuntime {
 
+    /** The configuration key of the CORS policy, which responds to the preflight requests of its route. */
+    private static final String CORS_POLICY = "cors";
+
     private final long version;
     private final Router router;
     private final Map<String, GatewayRoute> routes;
+    private final Set<String> corsRoutes;
 
-    private GatewayRuntime(long version, Router router, Map<String, GatewayRoute> routes) {
+    private GatewayRuntime(long version, Router router, Map<String, GatewayRoute> routes, Set<String> corsRoutes) {
         this.version = version;
         this.router = router;
         this.routes = routes;
+        this.corsRoutes = corsRoutes;
     }
 
     static GatewayRuntime empty() {
-        return new GatewayRuntime(0, Router.compile(List.of()), Map.of());
+        return new GatewayRuntime(0, Router.compile(List.of()), Map.of(), Set.of());
     }
 
     /**
@@ -53,12 +61,19 @@ final class GatewayRuntime {
         Errors errors = new Errors();
         PipelineBuilder pipelines = new PipelineBuilder(snapshot, registry, errors, nodeState.unauthenticatedRoutes);
         Map<String, GatewayRoute> routes = new HashMap<>();
+        Set<String> corsRoutes = new HashSet<>();
+        boolean globalCors = snapshot.policies().values().stream()
+                .anyMatch(attachment -> attachment.global() && CORS_POLICY.equals(attachment.type()));
         Map<String, Object> perSnapshot = new HashMap<>();
         for (RouteSpec route : snapshot.routes().values()) {
             Context context = new Context(nodeState, snapshot, route.name(), perSnapshot);
             boolean isAi = route.ai() != null;
             routes.put(route.name(), new GatewayRoute(route, pipelines.policies(route, context), isAi ? ai : proxy,
                     isAi ? aiProblems : ProblemRenderer.PROBLEM_JSON));
+            ApiSpec api = route.api() == null ? null : snapshot.apis().get(route.api());
+            if (globalCors || hasCors(route.policies()) || api != null && hasCors(api.policies())) {
+                corsRoutes.add(route.name());
+            }
         }
         // Global and consumer attachments are compiled for every route, so their errors would repeat per route.
         List<FieldError> distinct = errors.list().stream().distinct().toList();
@@ -66,7 +81,12 @@ final class GatewayRuntime {
             throw new ValidationException(distinct);
         }
         nodeState.unauthenticatedRoutes = pipelines.unauthenticatedRoutes();
-        return new GatewayRuntime(snapshot.version(), Router.compile(snapshot.routes().values()), Map.copyOf(routes));
+        return new GatewayRuntime(snapshot.version(), Router.compile(snapshot.routes().values()), Map.copyOf(routes),
+                Set.copyOf(corsRoutes));
+    }
+
+    private static boolean hasCors(List<PolicyRef> refs) {
+        return refs.stream().anyMatch(ref -> CORS_POLICY.equals(ref.name()));
     }
 
     /** State that policies keep for the lifetime of the node, across configuration snapshots. */
@@ -119,5 +139,13 @@ final class GatewayRuntime {
 
     GatewayRoute route(String name) {
         return routes.get(name);
+    }
+
+    /**
+     * Returns true when a {@code cors} policy runs on the route (its own, its API's or a global one), which
+     * responds to every preflight.
+     */
+    boolean respondsToPreflights(String route) {
+        return corsRoutes.contains(route);
     }
 }

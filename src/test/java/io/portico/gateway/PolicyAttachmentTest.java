@@ -55,6 +55,13 @@ class PolicyAttachmentTest {
         count(policies, "attach-route-pre", "PRE_AUTHENTICATION");
         config.route("plain", "app", "/plain").putArray("policies").addObject().put("name", "header-auth")
                 .putObject("config").put("optional", true);
+        // Listed after authentication, CORS still answers preflights, which carry no credentials.
+        ObjectNode browser = config.route("browser", "app", "/browser");
+        browser.putArray("methods").add("GET");
+        ArrayNode browserPolicies = browser.putArray("policies");
+        browserPolicies.addObject().put("name", "header-auth");
+        browserPolicies.addObject().put("name", "cors").putObject("config").putArray("allowOrigins")
+                .add("https://app.example.com");
         node.apply(config.build());
     }
 
@@ -125,6 +132,23 @@ class PolicyAttachmentTest {
 
         assertThat(problem.path("detail").asText()).isEqualTo("this consumer is suspended");
         assertThat(get(node, "/plain/echo", CONSUMER, "other").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void corsAnswersPreflightBeforeAuthentication() {
+        HttpResponse<String> preflight = GatewayClient.send(node, "OPTIONS", "/browser/echo",
+                "Origin", "https://app.example.com", "Access-Control-Request-Method", "GET");
+
+        assertThat(preflight.statusCode()).isEqualTo(204);
+        assertThat(preflight.headers().firstValue("Access-Control-Allow-Origin")).hasValue("https://app.example.com");
+    }
+
+    @Test
+    void authenticationFailureCarriesCorsHeaders() {
+        HttpResponse<String> response = get(node, "/browser/echo", "Origin", "https://app.example.com");
+
+        assertProblem(response, 401, "unauthorized");
+        assertThat(response.headers().firstValue("Access-Control-Allow-Origin")).hasValue("https://app.example.com");
     }
 
     @Test
