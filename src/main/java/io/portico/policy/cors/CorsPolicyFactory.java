@@ -21,8 +21,8 @@ public final class CorsPolicyFactory implements PolicyFactory {
     }
 
     /**
-     * Returns {@link PolicyPhase#PRE_AUTHENTICATION}, because preflights carry no credentials and must be answered
-     * before an authentication policy could reject them.
+     * Returns {@link PolicyPhase#PRE_AUTHENTICATION}, because preflights carry no credentials, so the policy must
+     * respond to them before an authentication policy could reject them.
      */
     @Override
     public PolicyPhase phase(ObjectNode config) {
