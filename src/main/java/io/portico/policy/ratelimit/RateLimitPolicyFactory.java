@@ -6,6 +6,7 @@ import io.portico.config.RouteSpec;
 import io.portico.pipeline.Policy;
 import io.portico.pipeline.PolicyContext;
 import io.portico.pipeline.PolicyFactory;
+import io.portico.pipeline.PolicyPhase;
 import io.portico.redis.RedisClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +26,17 @@ public final class RateLimitPolicyFactory implements PolicyFactory {
     @Override
     public void validate(ObjectNode config, Errors errors) {
         RateLimitSettings.validate(config, errors);
+    }
+
+    /**
+     * Returns {@link PolicyPhase#POST_AUTHENTICATION} when the key reads the identity (consumer, team, credential
+     * or a claim), and {@link PolicyPhase#PRE_AUTHENTICATION} otherwise, so that a limit per client address or
+     * header also counts the requests that authentication then rejects, such as guessed credentials.
+     */
+    @Override
+    public PolicyPhase phase(ObjectNode config) {
+        return RateLimitSettings.parse(config).key().usesIdentity() ? PolicyPhase.POST_AUTHENTICATION
+                : PolicyPhase.PRE_AUTHENTICATION;
     }
 
     @Override

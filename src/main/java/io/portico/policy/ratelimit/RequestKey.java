@@ -29,6 +29,8 @@ final class RequestKey {
     /** The part names without an argument, as written in configuration. */
     static final List<String> SIMPLE_PARTS = List.of("consumer", "team", "credential", "api", "route",
             "client-address", "model");
+    /** The parts whose value comes from the identity that authentication establishes. */
+    private static final List<String> IDENTITY_PARTS = List.of("consumer", "team", "credential", "claim");
     private static final String CLIENT_ADDRESS = "client-address";
 
     private final List<String> parts;
@@ -72,6 +74,11 @@ final class RequestKey {
             return "'" + name + "' is not a valid header name";
         }
         return null;
+    }
+
+    /** Returns whether a part reads the identity, so the key is complete only after authentication. */
+    boolean usesIdentity() {
+        return parts.stream().anyMatch(IDENTITY_PARTS::contains);
     }
 
     /** Returns whether a part reads the AI model, which AI routes learn only from the request body. */

@@ -2,8 +2,10 @@ package io.portico.policy.ratelimit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.ai.mock.OpenAiMock;
+import io.portico.config.Json;
 import io.portico.testing.Configs;
 import io.portico.testing.TestNode;
 import java.net.URI;
@@ -56,12 +58,16 @@ class ModelRateLimitTest {
     }
 
     @Test
-    void rejectionCarriesRateLimitFields() {
+    void rejectionUsesOpenAiErrorShape() throws Exception {
         statuses("p/o1", 2);
 
         HttpResponse<String> rejected = chat("p/o1");
 
+        JsonNode error = Json.MAPPER.readTree(rejected.body()).get("error");
+
         assertThat(rejected.statusCode()).isEqualTo(429);
+        assertThat(error.get("code").asText()).isEqualTo("rate_limited");
+        assertThat(error.get("message").asText()).contains("'per-hour'");
         assertThat(rejected.headers().firstValue("Retry-After")).isPresent();
         assertThat(rejected.headers().firstValue("RateLimit")).hasValueSatisfying(value ->
                 assertThat(value).startsWith("\"per-hour\";r=0;t="));

@@ -50,10 +50,17 @@ class RateLimitPolicyTest {
                 limit("per-hour", 4, "1h", "token-bucket"));
         policyConfig(partitioned).put("partitionKey", true);
         config.resource("teams", "shop");
-        ObjectNode api = config.resource("apis", "orders").put("team", "shop");
+        ObjectNode api = config.resource("apis", "orders").put("team", "shop").put("subscriptionRequired", false);
         ArrayNode apiPolicies = api.putArray("policies");
         apiPolicies.addObject().put("name", "header-identity");
         apiPolicies.add(rateLimit("[api]", limit("per-hour", 3, "1h", null)));
+        config.resource("consumers", "zed").put("team", "shop");
+        ArrayNode guarded = config.route("guarded", "app", "/guarded").putArray("policies");
+        guarded.add(rateLimit("[client-address]", limit("per-hour", 2, "1h", null)));
+        guarded.addObject().put("name", "header-auth");
+        ArrayNode authenticated = config.route("authenticated", "app", "/authenticated").putArray("policies");
+        authenticated.add(rateLimit("[consumer]", limit("per-hour", 1, "1h", null)));
+        authenticated.addObject().put("name", "header-auth");
         config.route("orders-list", "app", "/orders/list").put("api", "orders");
         config.route("orders-items", "app", "/orders/items").put("api", "orders");
         node.apply(config.build());
@@ -176,6 +183,22 @@ class RateLimitPolicyTest {
         statuses.addAll(statuses("/orders/items", Map.of(), 2));
 
         assertThat(statuses).containsExactly(200, 200, 200, 429);
+    }
+
+    @Test
+    void addressLimitCountsRejectedCredentials() throws Exception {
+        List<Integer> statuses = statuses("/guarded", Map.of("X-Test-Consumer", "mallory"), 3);
+
+        assertThat(statuses).containsExactly(401, 401, 429);
+    }
+
+    @Test
+    void consumerLimitRunsAfterAuthentication() throws Exception {
+        List<Integer> anonymous = statuses("/authenticated", Map.of(), 3);
+        List<Integer> zed = statuses("/authenticated", Map.of("X-Test-Consumer", "zed"), 2);
+
+        assertThat(anonymous).containsExactly(401, 401, 401);
+        assertThat(zed).containsExactly(200, 429);
     }
 
     @Test
