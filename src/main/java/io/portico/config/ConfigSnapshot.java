@@ -28,6 +28,7 @@ public final class ConfigSnapshot {
     private final Map<String, ConsumerSpec> consumers;
     private final Map<String, CredentialSpec> credentials;
     private final Map<String, SubscriptionSpec> subscriptions;
+    private final Map<String, SigningKeySpec> signingKeys;
 
     private ConfigSnapshot(long version, Collection<Resource> resources) {
         this.version = version;
@@ -44,6 +45,7 @@ public final class ConfigSnapshot {
         this.consumers = typed(sorted, ResourceKinds.CONSUMERS);
         this.credentials = typed(sorted, ResourceKinds.CREDENTIALS);
         this.subscriptions = typed(sorted, ResourceKinds.SUBSCRIPTIONS);
+        this.signingKeys = typed(sorted, ResourceKinds.SIGNING_KEYS);
     }
 
     public static ConfigSnapshot empty() {
@@ -133,6 +135,11 @@ public final class ConfigSnapshot {
 
     public Map<String, SubscriptionSpec> subscriptions() {
         return subscriptions;
+    }
+
+    /** The authorization server's signing keys, by key id; Portico manages them itself. */
+    public Map<String, SigningKeySpec> signingKeys() {
+        return signingKeys;
     }
 
     /** Returns the references between resources that do not resolve, such as a route naming a missing service. */

@@ -45,13 +45,14 @@ final class GatewayRuntime {
     }
 
     /**
-     * Compiles {@code snapshot}: REST routes end in {@code proxy}, AI routes in {@code ai}.
+     * Compiles {@code snapshot}: REST routes end in {@code proxy}, AI routes in {@code ai} and authorization server
+     * routes in {@code oauth}.
      *
      * @throws io.portico.config.ValidationException when a route names an unknown policy type or an invalid
      *     policy configuration
      */
-    static GatewayRuntime build(ConfigSnapshot snapshot, Backend proxy, Backend ai, PolicyRegistry registry,
-                                NodeState nodeState) {
+    static GatewayRuntime build(ConfigSnapshot snapshot, Backend proxy, Backend ai, Backend oauth,
+                                PolicyRegistry registry, NodeState nodeState) {
         Errors errors = new Errors();
         Map<String, GatewayRoute> routes = new HashMap<>();
         Map<String, Object> perSnapshot = new HashMap<>();
@@ -63,7 +64,8 @@ final class GatewayRuntime {
                 policies.addAll(policies(api.policies(), registry, context, errors.at("apis/" + api.name())));
             }
             policies.addAll(policies(route.policies(), registry, context, errors.at("routes/" + route.name())));
-            routes.put(route.name(), new GatewayRoute(route, policies, route.ai() == null ? proxy : ai));
+            Backend backend = route.oauth() != null ? oauth : route.ai() != null ? ai : proxy;
+            routes.put(route.name(), new GatewayRoute(route, policies, backend));
         }
         errors.throwIfAny();
         return new GatewayRuntime(snapshot.version(), Router.compile(snapshot.routes().values()), Map.copyOf(routes));
