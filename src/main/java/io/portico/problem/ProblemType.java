@@ -16,6 +16,8 @@ public enum ProblemType {
     INVALID_CONFIGURATION("invalid-configuration", 400, "The configuration is invalid"),
     UNAUTHORIZED("unauthorized", 401, "Authentication is required"),
     FORBIDDEN("forbidden", 403, "The credentials do not allow this operation"),
+    AUTHENTICATION_UNAVAILABLE("authentication-unavailable", 503,
+            "The credentials cannot be checked because a key set or authorization server is unavailable"),
     NOT_FOUND("not-found", 404, "The resource does not exist"),
     METHOD_NOT_ALLOWED("method-not-allowed", 405, "The method is not allowed on this resource"),
     CONFLICT("conflict", 409, "The resource conflicts with the stored state"),
