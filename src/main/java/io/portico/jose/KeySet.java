@@ -60,13 +60,13 @@ public record KeySet(List<VerificationKey> keys, int skipped) {
     }
 
     /**
-     * Returns the keys that may verify a token signed with {@code algorithm}: those with the id {@code keyId}
-     * when the token names one, every key otherwise.
+     * Returns the keys that may verify a token signed with {@code algorithm}: when the token names a key id, the
+     * keys with that id and the keys without one; every key otherwise.
      */
     public List<VerificationKey> candidates(JWSAlgorithm algorithm, String keyId) {
         List<VerificationKey> found = new ArrayList<>(2);
         for (VerificationKey key : keys) {
-            if (key.supports(algorithm) && (keyId == null || keyId.equals(key.keyId()))) {
+            if (key.supports(algorithm) && (keyId == null || key.keyId() == null || keyId.equals(key.keyId()))) {
                 found.add(key);
             }
         }
