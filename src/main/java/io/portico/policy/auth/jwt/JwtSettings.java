@@ -1,10 +1,16 @@
 package io.portico.policy.auth.jwt;
 
+import static io.portico.policy.auth.bearer.ConfigFields.bool;
+import static io.portico.policy.auth.bearer.ConfigFields.duration;
+import static io.portico.policy.auth.bearer.ConfigFields.httpUrl;
+import static io.portico.policy.auth.bearer.ConfigFields.optionalText;
+import static io.portico.policy.auth.bearer.ConfigFields.requiredScopes;
+import static io.portico.policy.auth.bearer.ConfigFields.strings;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.JWK;
-import io.portico.config.Durations;
 import io.portico.config.Errors;
 import io.portico.jose.JwsAlgorithms;
 import io.portico.jose.KeySet;
@@ -12,7 +18,6 @@ import io.portico.jose.PublicKeyPem;
 import io.portico.jose.VerificationKey;
 import io.portico.policy.auth.bearer.TokenSource;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.text.ParseException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -100,17 +105,13 @@ record JwtSettings(
         String consumerClaim = optionalText(config, "consumerClaim", errors);
         boolean allowUnknown = bool(config, "allowUnknownConsumer", false, errors);
         errors.check(!allowUnknown || consumerClaim != null, "allowUnknownConsumer", "requires consumerClaim");
-        List<String> scopes = strings(config.get("scopes"), "scopes", errors);
-        for (int i = 0; i < scopes.size(); i++) {
-            errors.check(scopes.get(i).matches("[\\x21\\x23-\\x5B\\x5D-\\x7E]+"), "scopes[" + i + "]",
-                    "must be a scope token: printable ASCII without spaces, '\"' or '\\'");
-        }
+        List<String> scopes = requiredScopes(config.get("scopes"), errors);
         return new JwtSettings(algorithms, strings(config.get("issuer"), "issuer", errors),
                 strings(config.get("audience"), "audience", errors), keys, jwks, clockSkew,
                 bool(config, "requireExpiration", true, errors), maxTokenAge, consumerClaim, allowUnknown,
                 strings(config.get("claims"), "claims", errors), scopes,
-                TokenSource.parse(config.get("token"), errors.at("token")),
-                bool(config, "optional", false, errors), bool(config, "keepCredential", false, errors));
+                TokenSource.parse(config.get("token"), errors.at("token")), bool(config, "optional", false, errors),
+                bool(config, "keepCredential", false, errors));
     }
 
     private static Set<JWSAlgorithm> algorithms(JsonNode node, Errors errors) {
@@ -230,86 +231,5 @@ record JwtSettings(
         }
         URI uri = httpUrl(url, "jwksUrl", errors);
         return uri == null ? null : new Jwks(uri, refresh, minRefresh, timeout, allowPrivate);
-    }
-
-    /** Parses an absolute http or https URL without user information, recording errors under {@code field}. */
-    static URI httpUrl(String text, String field, Errors errors) {
-        try {
-            URI uri = new URI(text);
-            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-            if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
-                errors.add(field, "must be an absolute http or https URL");
-                return null;
-            }
-            if (uri.getUserInfo() != null) {
-                errors.add(field, "must not contain user information");
-                return null;
-            }
-            return uri;
-        } catch (URISyntaxException e) {
-            errors.add(field, "is not a valid URL: " + e.getReason());
-            return null;
-        }
-    }
-
-    /** Reads a string or a list of strings as a list. */
-    static List<String> strings(JsonNode node, String field, Errors errors) {
-        if (node == null || node.isNull()) {
-            return List.of();
-        }
-        if (node.isTextual()) {
-            return List.of(node.asText());
-        }
-        List<String> values = new ArrayList<>();
-        if (!node.isArray()) {
-            errors.add(field, "must be a string or a list of strings");
-            return values;
-        }
-        for (int i = 0; i < node.size(); i++) {
-            JsonNode value = node.get(i);
-            if (value.isTextual() && !value.asText().isBlank()) {
-                values.add(value.asText());
-            } else {
-                errors.add(field + "[" + i + "]", "must be a non-empty string");
-            }
-        }
-        return List.copyOf(values);
-    }
-
-    static String optionalText(JsonNode config, String field, Errors errors) {
-        JsonNode value = config.get(field);
-        if (value == null || value.isNull()) {
-            return null;
-        }
-        if (!value.isTextual() || value.asText().isBlank()) {
-            errors.add(field, "must be a non-empty string");
-            return null;
-        }
-        return value.asText();
-    }
-
-    static boolean bool(JsonNode config, String field, boolean fallback, Errors errors) {
-        JsonNode value = config.get(field);
-        if (value == null || value.isNull()) {
-            return fallback;
-        }
-        if (!value.isBoolean()) {
-            errors.add(field, "must be true or false");
-            return fallback;
-        }
-        return value.asBoolean();
-    }
-
-    static Duration duration(JsonNode config, String field, Duration fallback, Errors errors) {
-        JsonNode value = config.get(field);
-        if (value == null || value.isNull()) {
-            return fallback;
-        }
-        try {
-            return Durations.parse(value.asText());
-        } catch (IllegalArgumentException e) {
-            errors.add(field, e.getMessage());
-            return fallback == null ? Duration.ZERO : fallback;
-        }
     }
 }
