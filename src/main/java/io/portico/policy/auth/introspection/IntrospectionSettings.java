@@ -65,8 +65,8 @@ record IntrospectionSettings(
 
     /** The key under which nodes share one client and cache: policies of one endpoint and client share them. */
     String cacheKey() {
-        return "oauth-introspection " + url + " " + clientId + " " + fingerprint(clientSecret) + " " + basicAuthentication
-                + " " + timeout + " " + cacheTtl + " " + negativeCacheTtl + " " + cacheSize;
+        return "oauth-introspection " + url + " " + clientId + " " + fingerprint(clientSecret) + " "
+                + basicAuthentication + " " + timeout + " " + cacheTtl + " " + negativeCacheTtl + " " + cacheSize;
     }
 
     private static String fingerprint(String secret) {
@@ -103,7 +103,8 @@ record IntrospectionSettings(
         String consumerClaim = optionalText(config, "consumerClaim", errors);
         return new IntrospectionSettings(uri, clientId, clientSecret, authentication.equals("basic"), timeout,
                 cacheTtl, negativeCacheTtl, cacheSize, bool(config, "allowPrivateAddresses", false, errors),
-                consumerClaim == null ? "client_id" : consumerClaim, bool(config, "allowUnknownConsumer", false, errors),
+                consumerClaim == null ? "client_id" : consumerClaim,
+                bool(config, "allowUnknownConsumer", false, errors),
                 strings(config.get("claims"), "claims", errors), requiredScopes(config.get("scopes"), errors),
                 TokenSource.parse(config.get("token"), errors.at("token")), bool(config, "optional", false, errors),
                 bool(config, "keepCredential", false, errors));

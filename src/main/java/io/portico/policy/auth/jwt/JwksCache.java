@@ -141,7 +141,8 @@ final class JwksCache {
         Promise<KeySet> result = Promise.promise();
         long timer = vertx.setTimer(settings.timeout().toMillis(), id -> result.tryFail(
                 new TimeoutException("no key set after " + settings.timeout().toMillis() + " ms")));
-        RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(settings.url().toString())
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET)
+                .setAbsoluteURI(settings.url().toString())
                 .setIdleTimeout(settings.timeout().toMillis())
                 .putHeader("accept", "application/jwk-set+json, application/json");
         client.request(options).compose(request -> request.send()).onComplete(sent -> {
