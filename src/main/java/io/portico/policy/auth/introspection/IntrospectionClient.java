@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
+import io.portico.policy.auth.bearer.HttpCalls;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -24,7 +25,6 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -125,13 +125,9 @@ final class IntrospectionClient {
     private Future<Introspection> call(String token) {
         // TODO: when allowPrivateAddresses is false, reject loopback, private and link-local addresses of the
         // URL's host (after DNS resolution) before connecting, with the gateway's address classification.
-        Promise<Introspection> result = Promise.promise();
-        long timer = vertx.setTimer(settings.timeout().toMillis(), id -> result.tryFail(
-                new TimeoutException("no answer after " + settings.timeout().toMillis() + " ms")));
         StringBuilder form = new StringBuilder("token=").append(form(token)).append("&token_type_hint=access_token");
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST)
                 .setAbsoluteURI(settings.url().toString())
-                .setIdleTimeout(settings.timeout().toMillis())
                 .putHeader("content-type", "application/x-www-form-urlencoded")
                 .putHeader("accept", "application/json");
         if (settings.basicAuthentication()) {
@@ -140,37 +136,14 @@ final class IntrospectionClient {
             form.append("&client_id=").append(form(settings.clientId()))
                     .append("&client_secret=").append(form(settings.clientSecret()));
         }
-        client.request(options).compose(request -> request.send(form.toString())).onComplete(sent -> {
-            if (sent.failed()) {
-                result.tryFail(sent.cause());
-                return;
-            }
-            var response = sent.result();
-            if (response.statusCode() != 200) {
-                response.end();
-                result.tryFail(new IllegalStateException("status " + response.statusCode()));
-                return;
-            }
-            Buffer body = Buffer.buffer();
-            response.handler(chunk -> {
-                if (body.length() + chunk.length() > MAX_BODY_BYTES) {
-                    result.tryFail(new IllegalStateException("the response is larger than " + MAX_BODY_BYTES
-                            + " bytes"));
-                    response.request().reset();
-                    return;
-                }
-                body.appendBuffer(chunk);
-            });
-            response.exceptionHandler(result::tryFail);
-            response.endHandler(end -> {
-                try {
-                    result.tryComplete(parse(body));
-                } catch (IOException | IllegalArgumentException e) {
-                    result.tryFail(new IllegalStateException("the response is not an introspection result"));
-                }
-            });
-        });
-        return result.future().onComplete(done -> vertx.cancelTimer(timer));
+        return HttpCalls.send(vertx, client, options, form.toString(), settings.timeout(), MAX_BODY_BYTES)
+                .compose(body -> {
+                    try {
+                        return Future.succeededFuture(parse(body));
+                    } catch (IOException | IllegalArgumentException e) {
+                        return Future.failedFuture("the response is not an introspection result");
+                    }
+                });
     }
 
     private static Introspection parse(Buffer body) throws IOException {

@@ -6,12 +6,10 @@ import io.portico.pipeline.Identity;
 import io.portico.pipeline.Policy;
 import io.portico.pipeline.PolicyChain;
 import io.portico.pipeline.RequestContext;
+import io.portico.policy.auth.bearer.BearerRequests;
 import io.portico.policy.auth.bearer.Challenges;
 import io.portico.policy.auth.bearer.Scopes;
 import io.portico.policy.auth.bearer.TokenSource;
-import io.vertx.core.Context;
-import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,17 +44,9 @@ final class OAuthIntrospectionPolicy implements Policy {
 
     @Override
     public void handle(RequestContext ctx, PolicyChain chain) {
-        if (ctx.identity() != null) {
-            chain.proceed(ctx);
-            return;
-        }
-        TokenSource.Token token = settings.tokenSource().find(ctx);
+        TokenSource.Token token = BearerRequests.tokenOrHandle(ctx, chain, settings.tokenSource(),
+                settings.optional());
         if (token == null) {
-            if (settings.optional()) {
-                chain.proceed(ctx);
-            } else {
-                Challenges.missing(ctx);
-            }
             return;
         }
         if (token.value().length() > MAX_TOKEN_LENGTH) {
@@ -68,22 +58,12 @@ final class OAuthIntrospectionPolicy implements Policy {
             decide(ctx, chain, token, cached);
             return;
         }
-        Context context = Vertx.currentContext();
-        ctx.request().pause();
-        Future<Introspection> answer = client.introspect(token.value());
-        answer.onComplete(result -> {
-            Runnable next = () -> {
-                if (result.failed()) {
-                    ctx.request().resume();
-                    Challenges.unavailable(ctx, "the authorization server could not check the token");
-                } else {
-                    decide(ctx, chain, token, result.result());
-                }
-            };
-            if (context == null || Vertx.currentContext() == context) {
-                next.run();
+        BearerRequests.await(ctx, client.introspect(token.value()), result -> {
+            if (result.failed()) {
+                ctx.request().resume();
+                Challenges.unavailable(ctx, "the authorization server could not check the token");
             } else {
-                context.runOnContext(unused -> next.run());
+                decide(ctx, chain, token, result.result());
             }
         });
     }

@@ -1,10 +1,10 @@
 package io.portico.policy.auth.jwt;
 
 import io.portico.jose.KeySet;
+import io.portico.policy.auth.bearer.HttpCalls;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
@@ -12,7 +12,6 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -138,43 +137,15 @@ final class JwksCache {
     private Future<KeySet> download() {
         // TODO: when allowPrivateAddresses is false, reject loopback, private and link-local addresses of the
         // URL's host (after DNS resolution) before connecting, with the gateway's address classification.
-        Promise<KeySet> result = Promise.promise();
-        long timer = vertx.setTimer(settings.timeout().toMillis(), id -> result.tryFail(
-                new TimeoutException("no key set after " + settings.timeout().toMillis() + " ms")));
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET)
                 .setAbsoluteURI(settings.url().toString())
-                .setIdleTimeout(settings.timeout().toMillis())
                 .putHeader("accept", "application/jwk-set+json, application/json");
-        client.request(options).compose(request -> request.send()).onComplete(sent -> {
-            if (sent.failed()) {
-                result.tryFail(sent.cause());
-                return;
+        return HttpCalls.send(vertx, client, options, null, settings.timeout(), MAX_BODY_BYTES).compose(body -> {
+            try {
+                return Future.succeededFuture(KeySet.parse(body.toString(StandardCharsets.UTF_8)));
+            } catch (ParseException e) {
+                return Future.failedFuture("the response is not a JWK set: " + e.getMessage());
             }
-            var response = sent.result();
-            if (response.statusCode() != 200) {
-                response.end();
-                result.tryFail(new IllegalStateException("status " + response.statusCode()));
-                return;
-            }
-            Buffer body = Buffer.buffer();
-            response.handler(chunk -> {
-                if (body.length() + chunk.length() > MAX_BODY_BYTES) {
-                    result.tryFail(new IllegalStateException("the key set is larger than " + MAX_BODY_BYTES
-                            + " bytes"));
-                    response.request().reset();
-                    return;
-                }
-                body.appendBuffer(chunk);
-            });
-            response.exceptionHandler(result::tryFail);
-            response.endHandler(end -> {
-                try {
-                    result.tryComplete(KeySet.parse(body.toString(StandardCharsets.UTF_8)));
-                } catch (ParseException e) {
-                    result.tryFail(new IllegalStateException("the response is not a JWK set: " + e.getMessage()));
-                }
-            });
         });
-        return result.future().onComplete(done -> vertx.cancelTimer(timer));
     }
 }

@@ -12,14 +12,11 @@ import io.portico.pipeline.Identity;
 import io.portico.pipeline.Policy;
 import io.portico.pipeline.PolicyChain;
 import io.portico.pipeline.RequestContext;
+import io.portico.policy.auth.bearer.BearerRequests;
 import io.portico.policy.auth.bearer.Challenges;
 import io.portico.policy.auth.bearer.Scopes;
 import io.portico.policy.auth.bearer.TokenSource;
 import io.vertx.core.AsyncResult;
-import io.vertx.core.Context;
-import io.vertx.core.Future;
-import io.vertx.core.Handler;
-import io.vertx.core.Vertx;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Instant;
@@ -77,17 +74,9 @@ final class JwtPolicy implements Policy {
 
     @Override
     public void handle(RequestContext ctx, PolicyChain chain) {
-        if (ctx.identity() != null) {
-            chain.proceed(ctx);
-            return;
-        }
-        TokenSource.Token token = settings.tokenSource().find(ctx);
+        TokenSource.Token token = BearerRequests.tokenOrHandle(ctx, chain, settings.tokenSource(),
+                settings.optional());
         if (token == null) {
-            if (settings.optional()) {
-                chain.proceed(ctx);
-            } else {
-                Challenges.missing(ctx);
-            }
             return;
         }
         Candidate candidate;
@@ -143,17 +132,10 @@ final class JwtPolicy implements Policy {
 
     /**
      * Verifies with the fetched key set, refreshing it when the token's key id is unknown (or the token names none
-     * and no key verifies it). While a fetch runs the request is paused, so no body bytes are lost; the backend
-     * resumes it.
+     * and no key verifies it).
      */
     private void verifyWithKeySet(RequestContext ctx, PolicyChain chain, Candidate candidate) {
-        Future<KeySet> current = jwks.current();
-        if (current.isComplete()) {
-            afterKeySet(ctx, chain, candidate, current, false);
-            return;
-        }
-        ctx.request().pause();
-        onContext(current, Vertx.currentContext(), result -> afterKeySet(ctx, chain, candidate, result, false));
+        BearerRequests.await(ctx, jwks.current(), result -> afterKeySet(ctx, chain, candidate, result, false));
     }
 
     private void afterKeySet(RequestContext ctx, PolicyChain chain, Candidate candidate, AsyncResult<KeySet> result,
@@ -175,24 +157,8 @@ final class JwtPolicy implements Policy {
             finish(ctx, chain, candidate, false);
             return;
         }
-        Future<KeySet> refresh = jwks.refreshForUnknownKey();
-        if (refresh.isComplete()) {
-            afterKeySet(ctx, chain, candidate, refresh, true);
-            return;
-        }
-        ctx.request().pause();
-        onContext(refresh, Vertx.currentContext(), next -> afterKeySet(ctx, chain, candidate, next, true));
-    }
-
-    /** Runs {@code handler} with the result of {@code future} on the request's event loop. */
-    private static <T> void onContext(Future<T> future, Context context, Handler<AsyncResult<T>> handler) {
-        future.onComplete(result -> {
-            if (context == null || Vertx.currentContext() == context) {
-                handler.handle(result);
-            } else {
-                context.runOnContext(unused -> handler.handle(result));
-            }
-        });
+        BearerRequests.await(ctx, jwks.refreshForUnknownKey(), next -> afterKeySet(ctx, chain, candidate, next,
+                true));
     }
 
     private void finish(RequestContext ctx, PolicyChain chain, Candidate candidate, boolean verified) {
