@@ -10,14 +10,12 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.Locale;
 
 /** Generates the key pairs of Portico's authorization server: RSA 2048 for RS256, P-256 for ES256. */
 public final class SigningKeyGenerator {
 
     private static final int RSA_BITS = 2048;
-    private static final int KEY_ID_RANDOM_BYTES = 6;
     private static final DateTimeFormatter KEY_ID_DATE =
             DateTimeFormatter.ofPattern("yyyyMMdd", Locale.ROOT).withZone(ZoneOffset.UTC);
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -26,15 +24,17 @@ public final class SigningKeyGenerator {
     }
 
     /**
-     * Generates a key for {@code algorithm} that signs from {@code activeFrom}. The key id combines the algorithm,
-     * the creation date and random hex digits, such as {@code rs256-20260101-3fa9c2d1e0b4}.
+     * Returns the key id of a key created at {@code now} from a store read at {@code storeVersion}, such as
+     * {@code rs256-20260101-42}. Nodes that plan from the same read choose the same id, so only one of their
+     * creates succeeds; a later read has a higher version, so an id is never used for two keys.
      */
-    public static SigningKeySpec generate(String algorithm, Instant now, Instant activeFrom) {
+    public static String keyId(String algorithm, Instant now, long storeVersion) {
+        return algorithm.toLowerCase(Locale.ROOT) + "-" + KEY_ID_DATE.format(now) + "-" + storeVersion;
+    }
+
+    /** Generates a key for {@code algorithm} with the id {@code keyId} that signs from {@code activeFrom}. */
+    public static SigningKeySpec generate(String algorithm, String keyId, Instant now, Instant activeFrom) {
         KeyPair pair = keyPair(algorithm);
-        byte[] random = new byte[KEY_ID_RANDOM_BYTES];
-        RANDOM.nextBytes(random);
-        String keyId = algorithm.toLowerCase(Locale.ROOT) + "-" + KEY_ID_DATE.format(now) + "-"
-                + HexFormat.of().formatHex(random);
         return new SigningKeySpec(keyId, algorithm, pem("PUBLIC KEY", pair.getPublic().getEncoded()),
                 pem("PRIVATE KEY", pair.getPrivate().getEncoded()), now, activeFrom, null, null);
     }

@@ -42,8 +42,9 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>When several routes use one algorithm, the shortest rotation and the longest publication and token lifetime
- * apply. Every node runs a manager, and each write expects the revisions it read, so when two nodes act at once
- * one commit fails with a conflict and changes nothing.
+ * apply. Every node runs a manager. Updates and deletes expect the revisions that were read, and new key ids derive
+ * from the store version read, so when two nodes act on the same read, one commit fails with a conflict and
+ * changes nothing.
  */
 public final class SigningKeyManager {
 
@@ -109,9 +110,11 @@ public final class SigningKeyManager {
     /** Reads the keys from the store, so the plan uses fresh revisions, and commits it; true when it wrote. */
     private boolean commitFromStore() {
         try {
+            // The version is read before the keys, so two nodes that see no key choose the same new key id.
+            long version = store.version();
             List<Resource> stored = store.list(ResourceKinds.SIGNING_KEYS.name());
             Instant now = clock.instant();
-            List<Change> changes = changes(actions(stored, snapshots.get(), now), now);
+            List<Change> changes = changes(actions(stored, snapshots.get(), now), now, version);
             if (!changes.isEmpty()) {
                 store.commit(changes);
                 describe(changes);
@@ -213,8 +216,12 @@ public final class SigningKeyManager {
                 settings.retention());
     }
 
-    /** Returns the store changes that carry out {@code actions}, generating the new keys. */
-    static List<Change> changes(List<Action> actions, Instant now) {
+    /**
+     * Returns the store changes that carry out {@code actions}, generating the new keys.
+     *
+     * @param storeVersion the store version read before the keys, from which new key ids are made
+     */
+    static List<Change> changes(List<Action> actions, Instant now, long storeVersion) {
         List<Change> changes = new ArrayList<>();
         for (Action action : actions) {
             String kind = ResourceKinds.SIGNING_KEYS.name();
@@ -230,7 +237,8 @@ public final class SigningKeyManager {
                 changes.add(Change.update(kind, retired.name(), ResourceKinds.SIGNING_KEYS.toJson(retired),
                         action.current().revision()));
             }
-            changes.add(create(SigningKeyGenerator.generate(action.algorithm(), now, action.successorFrom())));
+            String keyId = SigningKeyGenerator.keyId(action.algorithm(), now, storeVersion);
+            changes.add(create(SigningKeyGenerator.generate(action.algorithm(), keyId, now, action.successorFrom())));
         }
         return changes;
     }

@@ -42,8 +42,9 @@ class SigningKeyManagerTest {
 
     /** Runs one check at {@code now}; returns the changes it committed. */
     private List<Change> check(Instant now) {
+        long version = store.version();
         List<Change> changes = SigningKeyManager.changes(SigningKeyManager.actions(store.list(KIND), snapshot(), now),
-                now);
+                now, version);
         if (!changes.isEmpty()) {
             store.commit(changes);
         }
@@ -119,14 +120,31 @@ class SigningKeyManagerTest {
         route();
         check(T0);
         Instant now = T0.plus(Duration.ofMinutes(8));
+        long version = store.version();
         List<Resource> read = store.list(KIND);
-        List<Change> mine = SigningKeyManager.changes(SigningKeyManager.actions(read, snapshot(), now), now);
-        List<Change> theirs = SigningKeyManager.changes(SigningKeyManager.actions(read, snapshot(), now), now);
+        List<Change> mine = SigningKeyManager.changes(SigningKeyManager.actions(read, snapshot(), now), now, version);
+        List<Change> theirs = SigningKeyManager.changes(SigningKeyManager.actions(read, snapshot(), now), now,
+                version);
 
         store.commit(theirs);
 
         assertThatThrownBy(() -> store.commit(mine)).isInstanceOf(ConflictException.class);
         assertThat(names()).hasSize(2);
+    }
+
+    @Test
+    void concurrentFirstKeysConflict() {
+        route();
+        long version = store.version();
+        List<Change> mine = SigningKeyManager.changes(SigningKeyManager.actions(store.list(KIND), snapshot(), T0),
+                T0, version);
+        List<Change> theirs = SigningKeyManager.changes(SigningKeyManager.actions(store.list(KIND), snapshot(), T0),
+                T0, version);
+
+        store.commit(theirs);
+
+        assertThatThrownBy(() -> store.commit(mine)).isInstanceOf(ConflictException.class);
+        assertThat(names()).hasSize(1);
     }
 
     @Test
