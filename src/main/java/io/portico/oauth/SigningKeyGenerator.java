@@ -26,7 +26,7 @@ public final class SigningKeyGenerator {
     /**
      * Returns the key id of a key created at {@code now} from a store read at {@code storeVersion}, such as
      * {@code rs256-20260101-42}. Nodes that plan from the same read choose the same id, so only one of their
-     * creates succeeds; a later read has a higher version, so an id is never used for two keys.
+     * creates succeeds. A later read has a higher version, so an id is never used for two keys.
      */
     public static String keyId(String algorithm, Instant now, long storeVersion) {
         return algorithm.toLowerCase(Locale.ROOT) + "-" + KEY_ID_DATE.format(now) + "-" + storeVersion;

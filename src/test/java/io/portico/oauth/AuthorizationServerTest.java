@@ -48,7 +48,7 @@ class AuthorizationServerTest {
         Conditions.eventually("the first signing key exists", () -> !keys().getKeys().isEmpty());
     }
 
-    /** The configuration; {@code daveDisabled} disables the credential of the consumer dave. */
+    /** Builds the configuration; {@code daveDisabled} disables the credential of the consumer dave. */
     private static Configs config(boolean daveDisabled) throws Exception {
         Configs config = Configs.document();
         config.service("orders", upstream.port());
@@ -131,7 +131,7 @@ class AuthorizationServerTest {
     }
 
     @Test
-    void tokenCarriesStandardClaimsAndVerifiesWithPublishedKey() throws Exception {
+    void tokenClaimsAndSignature() throws Exception {
         String token = accessToken(tokenRequest("grant_type=client_credentials&scope=orders%3Aread",
                 basic("alice-app", SECRET)));
         SignedJWT jwt = SignedJWT.parse(token);
@@ -229,7 +229,7 @@ class AuthorizationServerTest {
     }
 
     @Test
-    void signingKeysSurviveApplyAndStayOutOfExport() throws Exception {
+    void signingKeysSurviveApply() throws Exception {
         String token = accessToken(tokenRequest("grant_type=client_credentials", basic("alice-app", SECRET)));
 
         node.apply(config(false).build());

@@ -36,12 +36,12 @@ public final class TestHttpServer implements AutoCloseable {
         return server;
     }
 
-    /** Replaces how the server answers. */
+    /** Replaces how the server responds. */
     public void handler(Handler<HttpServerRequest> handler) {
         this.handler = handler;
     }
 
-    /** Answers every request with {@code status} and the JSON {@code body}. */
+    /** Responds to every request with {@code status} and the JSON {@code body}. */
     public void respond(int status, String body) {
         handler(request -> request.response().setStatusCode(status).putHeader("content-type", "application/json")
                 .end(body));

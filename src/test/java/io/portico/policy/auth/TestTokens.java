@@ -52,7 +52,7 @@ public final class TestTokens {
         return new TestKey(kid, pair, new RSAKey.Builder((RSAPublicKey) pair.getPublic()).keyID(kid).build());
     }
 
-    /** An EC key on {@code curve}: P-256, P-384 or P-521. */
+    /** Generates an EC key on {@code curve}: P-256, P-384 or P-521. */
     public static TestKey ec(String kid, Curve curve) {
         KeyPair pair = generate("EC", new ECGenParameterSpec(curve.getStdName()), 0);
         return new TestKey(kid, pair, new ECKey.Builder(curve, (ECPublicKey) pair.getPublic()).keyID(kid).build());
@@ -140,7 +140,7 @@ public final class TestTokens {
         }
     }
 
-    /** An unsigned token ({@code "alg": "none"}) with {@code claims}. */
+    /** Returns an unsigned token ({@code "alg": "none"}) with {@code claims}. */
     public static String unsigned(JWTClaimsSet claims) {
         return Base64URL.encode("{\"alg\":\"none\"}".getBytes(StandardCharsets.UTF_8)) + "."
                 + Base64URL.encode(claims.toString().getBytes(StandardCharsets.UTF_8)) + ".";

@@ -16,7 +16,7 @@ public final class BearerRequests {
 
     /**
      * Returns the request's token, or null when the request was handled already: passed on because an earlier
-     * policy authenticated it or because it has no token and the policy is {@code optional}, or answered 401.
+     * policy authenticated it or because it has no token and the policy is {@code optional}, or ended with 401.
      */
     public static TokenSource.Token tokenOrHandle(RequestContext ctx, PolicyChain chain, TokenSource source,
                                                   boolean optional) {

@@ -18,7 +18,7 @@ public final class HttpCalls {
 
     /**
      * Sends a request and returns the body of a 200 response; fails on another status, a body larger than
-     * {@code maxBytes}, or no complete answer within {@code timeout}.
+     * {@code maxBytes}, or no complete response within {@code timeout}.
      *
      * @param body the request body; null for none
      */
@@ -26,7 +26,7 @@ public final class HttpCalls {
                                       Duration timeout, int maxBytes) {
         Promise<Buffer> result = Promise.promise();
         long timer = vertx.setTimer(timeout.toMillis(), id -> result.tryFail(
-                new TimeoutException("no answer after " + timeout.toMillis() + " ms")));
+                new TimeoutException("no response after " + timeout.toMillis() + " ms")));
         options.setIdleTimeout(timeout.toMillis());
         client.request(options).compose(request -> body == null ? request.send() : request.send(body))
                 .onComplete(sent -> {

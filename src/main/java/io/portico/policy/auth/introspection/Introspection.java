@@ -4,7 +4,7 @@ import java.time.Instant;
 import java.util.Map;
 
 /**
- * The authorization server's answer about one token (RFC 7662 section 2.2).
+ * The authorization server's result for one token (RFC 7662 section 2.2).
  *
  * @param active whether the token is active
  * @param claims the members of the response, such as {@code scope}, {@code client_id}, {@code sub} and {@code exp}

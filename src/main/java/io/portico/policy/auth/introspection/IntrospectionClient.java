@@ -29,7 +29,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Asks an authorization server about tokens (RFC 7662) and remembers the answers, shared by the policies of one
+ * Asks an authorization server about tokens (RFC 7662) and caches the results, shared by the policies of one
  * node that name the same endpoint and client. Results are kept by the SHA-256 of the token, never the token: an
  * active one until the token's {@code exp} or {@code cacheTtl}, whichever comes first, an inactive one for
  * {@code negativeCacheTtl}. Concurrent requests with the same token share one call. Failed calls are not kept.

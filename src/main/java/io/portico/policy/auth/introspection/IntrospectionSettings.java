@@ -63,7 +63,7 @@ record IntrospectionSettings(
             "clientAuthentication", "timeout", "cacheTtl", "negativeCacheTtl", "cacheSize", "allowPrivateAddresses",
             "consumerClaim", "allowUnknownConsumer", "claims", "scopes", "token", "optional", "keepCredential");
 
-    /** The key under which nodes share one client and cache: policies of one endpoint and client share them. */
+    /** Returns the key under which the policies of one endpoint and client share one client and cache. */
     String cacheKey() {
         return "oauth-introspection " + url + " " + clientId + " " + fingerprint(clientSecret) + " "
                 + basicAuthentication + " " + timeout + " " + cacheTtl + " " + negativeCacheTtl + " " + cacheSize;

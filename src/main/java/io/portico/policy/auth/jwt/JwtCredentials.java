@@ -17,7 +17,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What every {@code jwt} policy of one snapshot looks up, built once per snapshot: {@code jwt} credentials by
+ * The index that every {@code jwt} policy of one snapshot reads, built once per snapshot: {@code jwt} credentials by
  * issuer and subject with the keys of those that sign their own tokens, {@code oauth-client} credentials by
  * client id, and the issuers and signing keys of Portico's own authorization server routes.
  */
@@ -104,7 +104,7 @@ final class JwtCredentials {
         return found;
     }
 
-    /** The keys of a credential that signs its own tokens; null when the credential has none. */
+    /** Returns the keys of a credential that signs its own tokens; null when the credential has none. */
     KeySet ownKeys(CredentialSpec credential) {
         return ownKeys.get(credential.name());
     }
@@ -118,12 +118,12 @@ final class JwtCredentials {
         return issuer != null && localIssuerAlgorithms.containsKey(issuer);
     }
 
-    /** The published signing keys of Portico's own {@code issuer}; empty when it is not a local issuer. */
+    /** Returns the published signing keys of Portico's own {@code issuer}; empty for other issuers. */
     KeySet localKeys(String issuer) {
         return localIssuerKeys.getOrDefault(issuer, KeySet.empty());
     }
 
-    /** The algorithms Portico signs tokens of its own {@code issuer} with; empty when it is not a local issuer. */
+    /** Returns the algorithms of Portico's own {@code issuer}; empty for other issuers. */
     Set<String> localAlgorithms(String issuer) {
         return localIssuerAlgorithms.getOrDefault(issuer, Set.of());
     }

@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
 final class JwtPolicy implements Policy {
 
     private static final Logger LOG = LoggerFactory.getLogger(JwtPolicy.class);
-    /** Longest token accepted, in characters, so that no request makes the policy parse a huge document. */
+    /** Maximum token length, in characters, so that no request makes the policy parse a huge document. */
     private static final int MAX_TOKEN_LENGTH = 16 * 1024;
 
     private final String route;
@@ -198,6 +198,7 @@ final class JwtPolicy implements Policy {
         if (expires != null && millis - skew >= expires.getTime()) {
             throw new Rejected("the token expired at " + expires.toInstant());
         }
+
         Date notBefore = claims.getNotBeforeTime();
         if (notBefore != null && millis + skew < notBefore.getTime()) {
             throw new Rejected("the token is not valid before " + notBefore.toInstant());
@@ -206,6 +207,7 @@ final class JwtPolicy implements Policy {
         if (issued != null && millis + skew < issued.getTime()) {
             throw new Rejected("the token was issued in the future, at " + issued.toInstant());
         }
+
         if (settings.maxTokenAge() != null) {
             if (issued == null) {
                 throw new Rejected("the token has no iat claim, which maxTokenAge requires");
@@ -214,6 +216,7 @@ final class JwtPolicy implements Policy {
                 throw new Rejected("the token was issued at " + issued.toInstant() + ", longer ago than maxTokenAge");
             }
         }
+
         if (!settings.issuers().isEmpty() && !settings.issuers().contains(claims.getIssuer())) {
             throw new Rejected("the issuer '" + claims.getIssuer() + "' is not accepted");
         }
@@ -223,7 +226,7 @@ final class JwtPolicy implements Policy {
         }
     }
 
-    /** Maps the verified token to a consumer, as the configuration says. */
+    /** Maps the verified token to a consumer, as the configuration specifies. */
     private Identity identity(Candidate candidate) {
         JWTClaimsSet claims = candidate.claims();
         Map<String, Object> selected = selectedClaims(claims);

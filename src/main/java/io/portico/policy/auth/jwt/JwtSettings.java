@@ -73,7 +73,7 @@ record JwtSettings(
             "optional", "keepCredential");
 
     /**
-     * Where a key set is fetched and how often.
+     * The location of a key set and its fetch settings.
      *
      * @param refreshInterval age after which a request triggers a refresh in the background
      * @param minRefreshInterval least time between two fetches, so tokens with unknown key ids cannot cause one
@@ -84,7 +84,7 @@ record JwtSettings(
     record Jwks(URI url, Duration refreshInterval, Duration minRefreshInterval, Duration timeout,
                 boolean allowPrivateAddresses) {
 
-        /** The key under which nodes share one cache: policies with equal settings share it. */
+        /** Returns the key under which policies with equal settings share one cache on a node. */
         String cacheKey() {
             return "jwt.jwks " + url + " " + refreshInterval + " " + minRefreshInterval + " " + timeout;
         }

@@ -35,7 +35,7 @@ class OAuthIntrospectionTest {
     private static final String BASIC = "Basic " + Base64.getEncoder().encodeToString("portico:s3cret"
             .getBytes(StandardCharsets.UTF_8));
 
-    /** The answer of the authorization server per token, as a JSON document. */
+    /** The response of the authorization server per token, as a JSON document. */
     private static final Map<String, String> RESULTS = new ConcurrentHashMap<>();
     private static final Map<String, AtomicInteger> CALLS = new ConcurrentHashMap<>();
     private static final AtomicInteger REJECTED_CLIENTS = new AtomicInteger();

@@ -36,7 +36,7 @@ class JwksTest {
     private static final TestKey FIRST = TestTokens.ec("first", Curve.P_256);
     private static final TestKey SECOND = TestTokens.ec("second", Curve.P_256);
 
-    /** What each key set path serves: a status and a body, and how long it waits before answering. */
+    /** What each key set path serves: a status and a body, and how long it waits before responding. */
     private record Answer(int status, String body, long delayMillis) {
     }
 
