@@ -12,6 +12,7 @@ import io.portico.gateway.GatewayServer;
 import io.portico.gateway.tls.ServerTls;
 import io.portico.gateway.upstream.Upstreams;
 import io.portico.node.NodeConfig;
+import io.portico.oauth.keys.SigningKeyManager;
 import io.portico.pipeline.PolicyRegistry;
 import io.portico.store.ConfigStore;
 import io.portico.store.JdbcConfigStore;
@@ -20,6 +21,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -41,6 +43,7 @@ public final class Portico {
     private final GatewayServer gateway;
     private final StoreWatcher watcher;
     private final AdminServer admin;
+    private final SigningKeyManager signingKeys;
     private final AtomicBoolean ready = new AtomicBoolean();
     private volatile int adminPort = -1;
     /** The snapshot the data plane serves; behind the store's when a stored version could not be applied. */
@@ -70,6 +73,7 @@ public final class Portico {
             }
         };
         this.admin = new AdminServer(vertx, node.admin(), token, store, snapshots, ready::get);
+        this.signingKeys = new SigningKeyManager(vertx, store, () -> applied, watcher::refreshNow, Clock.systemUTC());
     }
 
     /**
@@ -109,6 +113,7 @@ public final class Portico {
                 .compose(v -> admin.start())
                 .map(port -> {
                     adminPort = port;
+                    signingKeys.start();
                     ready.set(true);
                     LOG.info("Portico ready with configuration version {} ({} transport)",
                             watcher.current().version(), vertx.isNativeTransportEnabled() ? "epoll" : "NIO");
@@ -120,6 +125,7 @@ public final class Portico {
         try {
             gateway.apply(snapshot);
             applied = snapshot;
+            signingKeys.check();
             LOG.debug("Applied configuration version {}", snapshot.version());
         } catch (ValidationException e) {
             LOG.error("Configuration version {} cannot be applied, so the gateway keeps serving version {}: {}",
@@ -140,6 +146,7 @@ public final class Portico {
         return gateway.shutdown(node.drainTimeout())
                 .eventually(admin::stop)
                 .eventually(() -> {
+                    signingKeys.stop();
                     watcher.stop();
                     upstreams.close();
                     // Closing the pool can wait on an unreachable database, so it runs off the event loop.

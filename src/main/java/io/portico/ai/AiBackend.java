@@ -140,6 +140,8 @@ final class AiBackend implements Backend {
                 fail(ctx, errors, e.error());
             }
         });
+        // A policy that waited for something, such as a key set, leaves the request paused.
+        request.resume();
     }
 
     private void dispatch(RequestContext ctx, Endpoint endpoint, ObjectNode body) {

@@ -10,6 +10,7 @@ import io.portico.gateway.proxy.ProxySettings;
 import io.portico.gateway.tls.ServerTls;
 import io.portico.gateway.upstream.Upstreams;
 import io.portico.node.NodeConfig;
+import io.portico.oauth.AuthorizationServer;
 import io.portico.pipeline.PolicyRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -17,6 +18,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,6 +48,7 @@ public final class GatewayServer {
     private final GatewayHandler handler;
     private final ProxyBackend proxy;
     private final AiGateway ai;
+    private final AuthorizationServer oauth;
     private final int instances;
     private final List<HttpServer> httpServers = new CopyOnWriteArrayList<>();
     private final List<HttpServer> httpsServers = new CopyOnWriteArrayList<>();
@@ -68,6 +71,7 @@ public final class GatewayServer {
         long maxBody = node.maxBodySize() == null ? -1 : node.maxBodySize();
         this.proxy = new ProxyBackend(upstreams, new ProxySettings(node.requestIdHeader(), maxBody));
         this.ai = new AiGateway(vertx, catalog, node.ai().images());
+        this.oauth = new AuthorizationServer(vertx, Clock.systemUTC());
         tls.onChange(options -> httpsServers.forEach(server -> server.updateSSLOptions(options)));
     }
 
@@ -78,10 +82,11 @@ public final class GatewayServer {
      * @throws io.portico.config.ValidationException when the snapshot cannot be compiled; nothing changes then
      */
     public void apply(ConfigSnapshot snapshot) {
-        GatewayRuntime runtime = GatewayRuntime.build(snapshot, proxy, ai.backend(), ai.problems(), policies,
-                nodeState);
+        GatewayRuntime runtime = GatewayRuntime.build(snapshot, proxy, ai.backend(), ai.problems(), oauth.backend(),
+                policies, nodeState);
         upstreams.update(snapshot.services());
         ai.update(snapshot);
+        oauth.update(snapshot);
         tls.updateStoreCertificates(snapshot.certificates().values());
         handler.runtime(runtime);
         boolean needsHttps = httpPort >= 0 && tls.hasCertificates() && node.https().port() >= 0;

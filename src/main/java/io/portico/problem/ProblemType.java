@@ -19,6 +19,8 @@ public enum ProblemType {
     UNAUTHORIZED("unauthorized", 401, "Authentication is required"),
     FORBIDDEN("forbidden", 403, "The credentials do not allow this operation"),
     SUBSCRIPTION_REQUIRED("subscription-required", 403, "An active subscription to the API is required"),
+    AUTHENTICATION_UNAVAILABLE("authentication-unavailable", 503,
+            "The credentials cannot be checked because a key set or authorization server is unavailable"),
     NOT_FOUND("not-found", 404, "The resource does not exist"),
     METHOD_NOT_ALLOWED("method-not-allowed", 405, "The method is not allowed on this resource"),
     CONFLICT("conflict", 409, "The resource conflicts with the stored state"),
