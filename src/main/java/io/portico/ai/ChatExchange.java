@@ -20,6 +20,7 @@ import io.portico.ai.spi.StreamFrame;
 import io.portico.ai.spi.StreamTranslator;
 import io.portico.ai.spi.Usage;
 import io.portico.ai.stream.FrameParser;
+import io.portico.circuitbreaker.CircuitBreaker;
 import io.portico.config.ProviderSpec;
 import io.portico.pipeline.RequestContext;
 import io.vertx.core.Handler;
@@ -66,6 +67,11 @@ final class ChatExchange {
     private long firstTokenTimer = -1;
     private long totalTimer = -1;
     private boolean inFlight;
+    /** True while the current attempt holds a permit of its target's circuit breaker. */
+    private boolean permitHeld;
+    private long permitStart;
+    /** True when a target was skipped because its circuit breaker was open. */
+    private boolean circuitSkipped;
     private boolean done;
     private AiError lastError;
     private StreamWriter writer;
@@ -90,8 +96,12 @@ final class ChatExchange {
     }
 
     private void nextTarget() {
+        while (targetIndex < targets.size() && !targets.get(targetIndex).stats().available()) {
+            circuitSkipped = true;
+            targetIndex++;
+        }
         if (targetIndex >= targets.size()) {
-            finishWithError(lastError != null ? lastError : AiError.of(503, "no provider could serve the request"));
+            finishWithError(lastError != null ? lastError : noTarget());
             return;
         }
         target = targets.get(targetIndex++);
@@ -133,6 +143,15 @@ final class ChatExchange {
             nextTarget();
             return;
         }
+        CircuitBreaker breaker = target.stats().breaker();
+        if (breaker != null && !breaker.tryAcquire()) {
+            // Another request took the last half-open probe, or the breaker opened during a backoff.
+            circuitSkipped = true;
+            nextTarget();
+            return;
+        }
+        permitHeld = breaker != null;
+        permitStart = System.nanoTime();
         ProviderRuntime provider = target.provider();
         ModelInfo info = gateway.catalog().find(provider.type().id(), target.model()).orElse(null);
         targetInfo = info;
@@ -143,6 +162,7 @@ final class ChatExchange {
         try {
             call = nativeCall ? adapter.nativeChat(request, callTarget) : adapter.chat(request, callTarget);
         } catch (AiException e) {
+            settleBreaker(0);
             finishWithError(e.error());
             return;
         }
@@ -258,6 +278,7 @@ final class ChatExchange {
         }
         if (nativeCall) {
             usage = adapter.nativeUsage(object);
+            settleBreaker(200);
             record();
             frontend.writeNative(ctx.response(), body);
             return;
@@ -281,6 +302,7 @@ final class ChatExchange {
             usage = estimate(completionText(completion));
             completion.set("usage", OpenAiUsage.write(usage));
         }
+        settleBreaker(200);
         record();
         frontend.writeResponse(ctx.response(), completion, request);
     }
@@ -345,6 +367,7 @@ final class ChatExchange {
             if (usage.totalTokens() == 0) {
                 usage = estimate(generated);
             }
+            settleBreaker(200);
             record();
             gateway.usageTrailers(ctx, lastRecord);
             writer.finish(usage);
@@ -423,6 +446,7 @@ final class ChatExchange {
             if (usage.totalTokens() == 0 && generated != null) {
                 usage = estimate(generated);
             }
+            settleBreaker(error.status());
             record();
             ctx.attribute(AiGateway.ERROR_ATTRIBUTE, error.message());
             ctx.logField("ai_error", error.code() != null ? error.code() : error.type());
@@ -444,6 +468,7 @@ final class ChatExchange {
     }
 
     private void attemptFailed(AiError error) {
+        settleBreaker(error.status());
         cancelAttempt();
         lastError = error;
         LOG.debug("Request {}: attempt {} at {} failed with status {}: {}", ctx.requestId(), attempt,
@@ -493,6 +518,36 @@ final class ChatExchange {
         }
     }
 
+    /**
+     * Ends the current attempt's circuit breaker permit, if it holds one, with the attempt's outcome: a 2xx status
+     * is a success, a 5xx or 408 (timeouts and broken connections included) a failure, and anything else, or 0,
+     * gives no verdict on the provider. A streamed success is timed to its first token.
+     */
+    private void settleBreaker(int status) {
+        if (!permitHeld) {
+            return;
+        }
+        permitHeld = false;
+        CircuitBreaker breaker = target.stats().breaker();
+        long now = System.nanoTime();
+        if (status >= 200 && status < 300) {
+            long end = request.stream() && firstTokenNanos != 0 ? firstTokenNanos : now;
+            breaker.onSuccess(end - permitStart);
+        } else if (status >= 500 || status == 408) {
+            breaker.onFailure(now - permitStart);
+        } else {
+            breaker.release();
+        }
+    }
+
+    private AiError noTarget() {
+        if (circuitSkipped) {
+            return new AiError(503, "api_error", "circuit_open", "every provider model that serves '"
+                    + request.model() + "' has an open circuit breaker; retry later", -1);
+        }
+        return AiError.of(503, "no provider could serve the request");
+    }
+
     /** Returns the wait before the next attempt: the backoff doubled per attempt, or the Retry-After, capped. */
     private long backoff(long retryAfterMillis) {
         ProviderSpec.Retries retries = target.provider().spec().retries();
@@ -502,6 +557,7 @@ final class ChatExchange {
     }
 
     private void cancelAttempt() {
+        settleBreaker(0);
         generation++;
         cancelTimers();
         if (inFlight) {
@@ -582,6 +638,7 @@ final class ChatExchange {
             }
             ctx.logField("ai_error", "client_closed");
             ProviderExchange running = responseComplete ? null : upstream;
+            settleBreaker(0);
             record();
             generation++;
             if (running != null) {

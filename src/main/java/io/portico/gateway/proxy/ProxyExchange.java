@@ -115,11 +115,18 @@ final class ProxyExchange {
         }
         TargetState next = group.select(selectionContext(), tried);
         if (next == null) {
-            finish(lastFailure != null ? lastFailure : new Problem(ProblemType.NO_HEALTHY_TARGET,
-                    "service '" + service.name() + "' has no healthy target"));
+            finish(lastFailure != null ? lastFailure : noTarget());
             return;
         }
         attempt(next);
+    }
+
+    private Problem noTarget() {
+        if (group.anyCircuitOpen()) {
+            return new Problem(ProblemType.CIRCUIT_OPEN, "service '" + service.name()
+                    + "' has no available target: the circuit breakers of its failing targets are open");
+        }
+        return new Problem(ProblemType.NO_HEALTHY_TARGET, "service '" + service.name() + "' has no healthy target");
     }
 
     /**
@@ -367,7 +374,11 @@ final class ProxyExchange {
             return null;
         }
         TargetState next = group.select(selectionContext(), tried);
-        return next != null && group.retryBudget().tryAcquireRetry() ? next : null;
+        if (next != null && !group.retryBudget().tryAcquireRetry()) {
+            next.release();
+            return null;
+        }
+        return next;
     }
 
     private void onBodyTooLarge() {
