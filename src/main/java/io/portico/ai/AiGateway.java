@@ -9,6 +9,7 @@ import io.portico.ai.provider.ProviderType;
 import io.portico.ai.spi.AdapterContext;
 import io.portico.ai.spi.ProviderAdapter;
 import io.portico.ai.spi.Usage;
+import io.portico.circuitbreaker.CircuitBreaker;
 import io.portico.config.ConfigSnapshot;
 import io.portico.node.NodeConfig;
 import io.portico.pipeline.Backend;
@@ -21,6 +22,9 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.PoolOptions;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -95,6 +99,24 @@ public final class AiGateway {
     /** Closes the connections to providers. */
     public Future<Void> close() {
         return Future.join(providerClient.close(), client.close()).mapEmpty();
+    }
+
+    /** Returns the circuit breaker of every provider model called so far whose provider configures one. */
+    public List<ModelCircuitBreaker> circuitBreakers() {
+        List<ModelCircuitBreaker> breakers = new ArrayList<>();
+        for (ProviderRuntime provider : runtime.providers().values()) {
+            provider.allStats().forEach((model, stats) -> {
+                if (stats.breaker() != null) {
+                    breakers.add(new ModelCircuitBreaker(provider.name(), model, stats.breaker()));
+                }
+            });
+        }
+        breakers.sort(Comparator.comparing(ModelCircuitBreaker::provider).thenComparing(ModelCircuitBreaker::model));
+        return breakers;
+    }
+
+    /** The circuit breaker of one model of one provider. */
+    public record ModelCircuitBreaker(String provider, String model, CircuitBreaker breaker) {
     }
 
     AiRuntime runtime() {

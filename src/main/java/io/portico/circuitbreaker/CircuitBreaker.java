@@ -3,6 +3,7 @@ package io.portico.circuitbreaker;
 import static java.util.Objects.requireNonNull;
 
 import io.portico.config.CircuitBreakerSpec;
+import io.portico.config.Durations;
 import java.time.Duration;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -267,7 +268,8 @@ public final class CircuitBreaker {
                 || over(totals[2], totals[0], current.spec.slowCallRateThreshold())) {
             open(now, current);
             LOG.info("Circuit breaker of {} opened for {}: {} of {} calls in the last {} failed and {} were slow",
-                    description, current.spec.openDuration(), totals[1], totals[0], current.spec.window(),
+                    description, Durations.format(current.spec.openDuration()), totals[1], totals[0],
+                    Durations.format(current.spec.window()),
                     totals[2]);
         }
     }
@@ -290,7 +292,7 @@ public final class CircuitBreaker {
             int ended = probeResults;
             open(nanoClock.getAsLong(), current);
             LOG.info("Circuit breaker of {} opened again for {}: {} of {} probe calls failed and {} were slow",
-                    description, current.spec.openDuration(), failed, ended, slowProbes);
+                    description, Durations.format(current.spec.openDuration()), failed, ended, slowProbes);
         } else if (probeResults >= permitted) {
             int ended = probeResults;
             transition(State.CLOSED);

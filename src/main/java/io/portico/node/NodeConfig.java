@@ -15,6 +15,7 @@ import java.util.List;
  * @param maxBodySize default largest request body in bytes for routes that set none; unlimited when absent
  * @param accessLog whether each request writes one access-log line
  * @param ai settings of the AI gateway
+ * @param cache settings of the response cache
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record NodeConfig(
@@ -27,7 +28,8 @@ public record NodeConfig(
         String requestIdHeader,
         Long maxBodySize,
         Boolean accessLog,
-        Ai ai) {
+        Ai ai,
+        Cache cache) {
 
     public NodeConfig {
         http = http == null ? new Listener(null, null, null) : http;
@@ -39,11 +41,12 @@ public record NodeConfig(
         requestIdHeader = requestIdHeader == null ? "X-Request-Id" : requestIdHeader;
         accessLog = accessLog == null || accessLog;
         ai = ai == null ? new Ai(null, null) : ai;
+        cache = cache == null ? new Cache(null) : cache;
     }
 
     /** Returns the defaults: HTTP on 0.0.0.0:8080, admin on 127.0.0.1:9080, the embedded store under ./data. */
     public static NodeConfig defaults() {
-        return new NodeConfig(null, null, null, null, null, null, null, null, null, null);
+        return new NodeConfig(null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /**
@@ -72,6 +75,21 @@ public record NodeConfig(
             maxBytes = maxBytes == null ? 10L * 1024 * 1024 : maxBytes;
             timeout = timeout == null ? Duration.ofSeconds(10) : timeout;
             allowPrivateAddresses = allowPrivateAddresses != null && allowPrivateAddresses;
+        }
+    }
+
+    /**
+     * Settings of the response cache that {@code cache} policies fill.
+     *
+     * @param maxBytes largest size of the node's local store, keys and values counted, in bytes; 64 MiB when absent
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Cache(Long maxBytes) {
+        public Cache {
+            maxBytes = maxBytes == null ? 64L * 1024 * 1024 : maxBytes;
+            if (maxBytes < 1) {
+                throw new IllegalArgumentException("cache.maxBytes must be positive, got " + maxBytes);
+            }
         }
     }
 

@@ -38,6 +38,7 @@ public final class NodeConfigLoader {
         variables.put("PORTICO_STORE_PASSWORD", "store.password");
         variables.put("PORTICO_DRAIN_TIMEOUT", "drainTimeout");
         variables.put("PORTICO_AI_CATALOG", "ai.catalog");
+        variables.put("PORTICO_CACHE_MAX_BYTES", "cache.maxBytes");
         return Map.copyOf(variables);
     }
 
