@@ -154,9 +154,31 @@ public final class AiGateway {
                 : catalog.cost(info, usage.inputTokens(), usage.outputTokens(),
                         Math.min(usage.cachedInputTokens(), usage.inputTokens()));
         UsageRecord record = new UsageRecord(target.provider().name(), target.model(), usage, latencyMillis,
-                firstTokenMillis, cost);
-        ctx.attribute(USAGE_ATTRIBUTE, record);
+                firstTokenMillis, cost, false);
         ctx.upstreamAddress(target.address());
+        return publish(ctx, record);
+    }
+
+    /**
+     * Records a request answered from the cache with a response that {@code provider}'s {@code model} produced
+     * earlier: zero tokens and zero cost, since no provider was called. Sets the usage headers too.
+     */
+    UsageRecord recordCached(RequestContext ctx, String provider, String model, double latencyMillis) {
+        UsageRecord record = new UsageRecord(provider, model, Usage.NONE, latencyMillis, latencyMillis,
+                BigDecimal.ZERO, true);
+        ctx.logField("ai_cache", "hit");
+        MultiMap headers = ctx.response().headers();
+        headers.set(HEADER_PREFIX + "provider", provider);
+        headers.set(HEADER_PREFIX + "model", model);
+        counts(headers, record);
+        return publish(ctx, record);
+    }
+
+    private UsageRecord publish(RequestContext ctx, UsageRecord record) {
+        Usage usage = record.usage();
+        BigDecimal cost = record.cost();
+        double firstTokenMillis = record.firstTokenMillis();
+        ctx.attribute(USAGE_ATTRIBUTE, record);
         ctx.logField("ai_provider", record.provider());
         ctx.logField("ai_model", record.model());
         ctx.logField("ai_input_tokens", usage.inputTokens());

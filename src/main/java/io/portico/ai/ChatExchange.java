@@ -48,6 +48,7 @@ final class ChatExchange {
     private final Frontend frontend;
     private final ChatRequest request;
     private final List<Target> targets;
+    private final ChatCache cache;
     private int targetIndex;
     private Target target;
     private KeyPool.Key key;
@@ -82,12 +83,19 @@ final class ChatExchange {
     /** The request with remote images inline, made once for the targets that need it. */
     private ChatRequest inlined;
 
-    ChatExchange(AiGateway gateway, RequestContext ctx, Frontend frontend, ChatRequest request, List<Target> targets) {
+    /**
+     * Creates the exchange of one chat request.
+     *
+     * @param cache where a complete response that was not streamed is stored; null when the route caches nothing
+     */
+    ChatExchange(AiGateway gateway, RequestContext ctx, Frontend frontend, ChatRequest request, List<Target> targets,
+                 ChatCache cache) {
         this.gateway = gateway;
         this.ctx = ctx;
         this.frontend = frontend;
         this.request = request;
         this.targets = targets;
+        this.cache = cache;
     }
 
     void start() {
@@ -280,6 +288,7 @@ final class ChatExchange {
             usage = adapter.nativeUsage(object);
             settleBreaker(200);
             record();
+            store(ChatCache.MESSAGE, body);
             frontend.writeNative(ctx.response(), body);
             return;
         }
@@ -304,7 +313,16 @@ final class ChatExchange {
         }
         settleBreaker(200);
         record();
+        if (cache != null) {
+            store(ChatCache.COMPLETION, Wire.json(completion));
+        }
         frontend.writeResponse(ctx.response(), completion, request);
+    }
+
+    private void store(String format, Buffer body) {
+        if (cache != null && !request.stream()) {
+            cache.store(format, target.provider().name(), target.model(), body);
+        }
     }
 
     private static String completionText(ObjectNode completion) {
