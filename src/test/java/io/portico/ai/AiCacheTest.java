@@ -94,7 +94,8 @@ class AiCacheTest {
 
     @Test
     void cachedAnswerCostsNothing() {
-        String body = "{\"model\":\"smart\",\"temperature\":0.5,\"messages\":[{\"role\":\"user\",\"content\":\"Cost?\"}]}";
+        String body = "{\"model\":\"smart\",\"temperature\":0.5,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"Cost?\"}]}";
         HttpResponse<String> miss = AiTestClient.post(node.url() + "/shared/v1/chat/completions", body);
         String reordered = "{\"messages\":[{\"content\":\"Cost?\",\"role\":\"user\"}],\"temperature\":0.5,"
                 + "\"model\":\"smart\"}";

@@ -80,7 +80,8 @@ record CacheSettings(String store, List<String> key, long maxObjectSize, Duratio
 
     private static void validatePart(JsonNode part, Errors errors, String field) {
         String text = part.isTextual() ? part.asText() : "";
-        boolean named = (text.startsWith("header:") || text.startsWith("query:")) && text.indexOf(':') < text.length() - 1;
+        boolean prefixed = text.startsWith("header:") || text.startsWith("query:");
+        boolean named = prefixed && text.indexOf(':') < text.length() - 1;
         if (!PARTS.contains(text) && !named) {
             errors.add(field, "must be method, host, path, query, consumer, query:NAME or header:NAME");
         }

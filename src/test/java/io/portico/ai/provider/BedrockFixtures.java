@@ -50,7 +50,8 @@ final class BedrockFixtures {
     /** Returns a provider that authenticates with a Bedrock API key. */
     static ProviderSpec keyProvider(String baseUrl) {
         return new ProviderSpec("aws", "bedrock", baseUrl, List.of(new ProviderSpec.Key("bedrock-api-key", null,
-                null)), null, null, null, null, null, "us-west-2", null, null, null, null, null, null, null, null, null);
+                null)), null, null, null, null, null, "us-west-2", null, null, null, null, null, null, null, null,
+                null);
     }
 
     static CallTarget target(ProviderSpec provider, String model, String key) {

@@ -143,7 +143,8 @@ class CachePolicyTest {
         assertThat(second.body()).isEqualTo(first.body());
         assertThat(cacheStatus(second)).startsWith("Portico; hit; ttl=");
         assertThat(second.headers().firstValue("age")).isPresent();
-        assertThat(second.headers().firstValue("x-request-id")).isNotEqualTo(first.headers().firstValue("x-request-id"));
+        assertThat(second.headers().firstValue("x-request-id"))
+                .isNotEqualTo(first.headers().firstValue("x-request-id"));
         assertThat(hits("/fresh")).isEqualTo(before + 1);
     }
 
