@@ -166,10 +166,10 @@ final class AiBackend implements Backend {
         });
     }
 
-    /** Sends a request the cache could not answer to the providers; its complete response may be stored. */
+    /** Sends a request the cache could not serve to the providers; its complete response may be stored. */
     private void forward(RequestContext ctx, Frontend frontend, ChatRequest request, List<Target> targets,
-                         ChatCache cache, String why) {
-        String status = "Portico; fwd=" + why + (request.stream() ? "; detail=stream" : "");
+                         ChatCache cache, String reason) {
+        String status = "Portico; fwd=" + reason + (request.stream() ? "; detail=stream" : "");
         ctx.onResponseHeaders(headers -> headers.add(CACHE_STATUS, status));
         new ChatExchange(gateway, ctx, frontend, request, targets, cache).start();
     }

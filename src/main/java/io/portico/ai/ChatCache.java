@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * {@code chat-route chat openai consumer=alice 3f2a...}; anonymous requests share the consumer {@code -}.
  *
  * <p>Only complete responses to requests that were not streamed are stored: the provider's Anthropic message as it
- * is for a native call, else the OpenAI completion the response was written from. A streamed request is answered
+ * is for a native call, else the OpenAI completion the response was written from. A streamed request is served
  * from such an entry as a stream in its protocol.
  */
 final class ChatCache {

@@ -13,7 +13,7 @@ import io.portico.ai.spi.Usage;
 import io.vertx.core.http.HttpServerResponse;
 
 /**
- * Answers a chat request from a cached complete response: as it is when the client did not ask for a stream, and
+ * Serves a chat request from a cached complete response: as it is when the client did not ask for a stream, and
  * otherwise as a stream in the client's protocol that delivers the same message, one chunk per choice and part.
  */
 final class ChatReplay {
@@ -23,7 +23,7 @@ final class ChatReplay {
     private ChatReplay() {
     }
 
-    /** Writes {@code entry} to {@code response} as {@code request} asks: whole or streamed. */
+    /** Writes {@code entry} to {@code response} whole, or streamed when {@code request} is a stream. */
     static void write(HttpServerResponse response, Frontend frontend, ChatRequest request, ChatCache.Entry entry) {
         if (ChatCache.MESSAGE.equals(entry.format())) {
             if (request.stream()) {

@@ -16,7 +16,7 @@ import java.util.Locale;
  * <table>
  *   <caption>Key parts</caption>
  *   <tr><th>part</th><th>token</th></tr>
- *   <tr><td>{@code method}</td><td>{@code GET}, for HEAD requests too, which a stored GET response answers</td></tr>
+ *   <tr><td>{@code method}</td><td>{@code GET}, for HEAD requests too, which a stored GET response serves</td></tr>
  *   <tr><td>{@code host}</td><td>the requested host, lower-case, without port</td></tr>
  *   <tr><td>{@code path}</td><td>the normalised path</td></tr>
  *   <tr><td>{@code query}</td><td>{@code ?} and the query parameters sorted by name, so their order does not

@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * that turns on the AI gateway's cache of chat completions.
  *
  * <p>On a REST route, GET and HEAD requests without a body or a {@code Range} header are looked up under their key
- * (see {@link CacheKeys}). A fresh stored response answers the request without reaching the upstream, unless the
+ * (see {@link CacheKeys}). A fresh stored response serves the request without reaching the upstream, unless the
  * request's {@code Cache-Control} asks otherwise: {@code no-cache} (or {@code Pragma: no-cache}) forwards it,
  * {@code max-age} and {@code min-fresh} forward it when the stored response is too old, and
  * {@code only-if-cached} without a usable response gives 504. {@code If-None-Match} and {@code If-Modified-Since}
@@ -108,7 +108,7 @@ final class CachePolicy implements Policy {
         forward(ctx, chain, key, directives, forward);
     }
 
-    /** Returns why {@code entry} cannot answer the request, as a {@code fwd} value, or null when it can. */
+    /** Returns why {@code entry} cannot serve the request, as a {@code fwd} value, or null when it can. */
     private static String unusable(StoredResponse entry, CacheControl directives, long now) {
         if (now >= entry.freshUntilMillis()) {
             return "stale";
@@ -124,9 +124,10 @@ final class CachePolicy implements Policy {
         return null;
     }
 
-    private void forward(RequestContext ctx, PolicyChain chain, String key, CacheControl directives, String why) {
-        ctx.logField("cache", why.equals("request") ? "forward" : "miss");
-        ctx.responseTap(new ResponseCapture(settings, store, key, ctx.request(), directives, why, ctx.requestId()));
+    private void forward(RequestContext ctx, PolicyChain chain, String key, CacheControl directives, String reason) {
+        ctx.logField("cache", reason.equals("request") ? "forward" : "miss");
+        ctx.responseTap(new ResponseCapture(settings, store, key, ctx.request(), directives, reason,
+                ctx.requestId()));
         chain.proceed(ctx);
     }
 
@@ -194,7 +195,7 @@ final class CachePolicy implements Policy {
         return tag.startsWith("W/") ? tag.substring(2) : tag;
     }
 
-    /** Returns whether the request may be answered from the cache: GET or HEAD, no body, no range, no upgrade. */
+    /** Returns whether the request may be served from the cache: GET or HEAD, no body, no range, no upgrade. */
     private static boolean cacheable(HttpServerRequest request) {
         HttpMethod method = request.method();
         if (method != HttpMethod.GET && method != HttpMethod.HEAD) {

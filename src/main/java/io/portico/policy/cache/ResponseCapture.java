@@ -59,14 +59,16 @@ final class ResponseCapture implements ResponseTap {
         verdict = Freshness.judge(settings, requestDirectives, request.headers().contains("authorization"), status,
                 headers, now);
         String reason = verdict.reason();
+
         long declared = declaredLength(headers);
         if (reason == null && declared > settings.maxObjectSize()) {
             reason = "too-large";
         }
         if (reason == null && request.method().name().equals("HEAD")) {
-            // A HEAD response has no body to answer a later GET with.
+            // A HEAD response has no body to serve a later GET with.
             reason = "head";
         }
+
         StringBuilder cacheStatus = new StringBuilder(CachePolicy.CACHE_NAME).append("; fwd=").append(forward)
                 .append("; fwd-status=").append(status);
         if (reason == null && declared >= 0) {
@@ -80,6 +82,7 @@ final class ResponseCapture implements ResponseTap {
         if (reason != null) {
             return false;
         }
+
         List<Map.Entry<String, String>> kept = new ArrayList<>(headers.size());
         for (Map.Entry<String, String> header : headers) {
             if (!NOT_STORED.contains(header.getKey().toLowerCase(Locale.ROOT))) {
