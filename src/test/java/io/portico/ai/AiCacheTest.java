@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The chat completion cache of AI routes, driven by the official OpenAI Java SDK and raw Anthropic requests
- * through a real node; the mocks count the provider calls that prove hits and misses.
+ * through a real node. The mocks count the provider calls, which proves each hit and miss.
  */
 class AiCacheTest {
 

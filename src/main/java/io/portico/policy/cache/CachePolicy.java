@@ -12,7 +12,6 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.http.HttpVersion;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -22,10 +21,10 @@ import org.slf4j.LoggerFactory;
  * The {@code cache} policy: a shared HTTP cache (RFC 9111) in front of a REST route, and on an AI route the switch
  * that turns on the AI gateway's cache of chat completions.
  *
- * <p>On a REST route, GET and HEAD requests without a body or a {@code Range} header are looked up under their key
- * (see {@link CacheKeys}). A fresh stored response serves the request without reaching the upstream, unless the
- * request's {@code Cache-Control} asks otherwise: {@code no-cache} (or {@code Pragma: no-cache}) forwards it,
- * {@code max-age} and {@code min-fresh} forward it when the stored response is too old, and
+ * <p>On a REST route, GET and HEAD requests without a declared body or a {@code Range} header are looked up under
+ * their key (see {@link CacheKeys}). A fresh stored response serves the request without reaching the upstream,
+ * unless the request's {@code Cache-Control} asks otherwise: {@code no-cache} (or {@code Pragma: no-cache})
+ * forwards it, {@code max-age} and {@code min-fresh} forward it when the stored response is too old, and
  * {@code only-if-cached} without a usable response gives 504. {@code If-None-Match} and {@code If-Modified-Since}
  * get 304 from a stored 200. Otherwise the request is forwarded and its response stored if {@link Freshness}
  * allows. A stored response expires when it stops being fresh; this cache never serves stale responses and never
@@ -195,7 +194,7 @@ final class CachePolicy implements Policy {
         return tag.startsWith("W/") ? tag.substring(2) : tag;
     }
 
-    /** Returns whether the request may be served from the cache: GET or HEAD, no body, no range, no upgrade. */
+    /** Returns whether the request may be served from the cache: GET or HEAD, no declared body, range or upgrade. */
     private static boolean cacheable(HttpServerRequest request) {
         HttpMethod method = request.method();
         if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
@@ -204,11 +203,11 @@ final class CachePolicy implements Policy {
         if (request.headers().contains("range") || request.headers().contains(HttpHeaders.UPGRADE)) {
             return false;
         }
+        // An HTTP/2 request is not known to have ended when the pipeline starts, so a body is recognised by its
+        // declared length only. A GET body has no meaning a cache could key on (RFC 9110 section 9.3.1).
         String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
-        if (length != null && !length.trim().equals("0") || request.headers().contains(HttpHeaders.TRANSFER_ENCODING)) {
-            return false;
-        }
-        return request.version() != HttpVersion.HTTP_2 || request.isEnded();
+        boolean declaresBody = length != null && !length.trim().equals("0");
+        return !declaresBody && !request.headers().contains(HttpHeaders.TRANSFER_ENCODING);
     }
 
     private static CacheControl requestDirectives(HttpServerRequest request) {

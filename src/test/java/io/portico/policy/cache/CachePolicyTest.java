@@ -9,9 +9,13 @@ import io.portico.config.Json;
 import io.portico.testing.Configs;
 import io.portico.testing.TestNode;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.RequestOptions;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -58,7 +62,7 @@ class CachePolicyTest {
         node.apply(config.build());
     }
 
-    /** Answers each path with the caching headers its name describes and counts the requests per path. */
+    /** Responds to each path with the caching headers its name describes and counts the requests per path. */
     private static void serve(HttpServerRequest request) {
         String path = request.path();
         int hit = HITS.computeIfAbsent(path, unused -> new AtomicInteger()).incrementAndGet();
@@ -206,7 +210,7 @@ class CachePolicyTest {
     }
 
     @Test
-    void bodyOverMaxObjectSizeIsStreamedButNotStored() {
+    void oversizedBodyIsNotStored() {
         int before = hits("/big");
 
         HttpResponse<String> first = get("/c/big");
@@ -258,11 +262,11 @@ class CachePolicyTest {
         int open = hits("/auth-public");
 
         get("/c/fresh", "Authorization", "Bearer a");
-        HttpResponse<String> refused = get("/c/fresh", "Authorization", "Bearer a");
+        HttpResponse<String> rejected = get("/c/fresh", "Authorization", "Bearer a");
         get("/c/auth-public", "Authorization", "Bearer a");
         HttpResponse<String> served = get("/c/auth-public", "Authorization", "Bearer a");
 
-        assertThat(cacheStatus(refused)).contains("detail=authorization");
+        assertThat(cacheStatus(rejected)).contains("detail=authorization");
         assertThat(hits("/fresh")).isEqualTo(fresh + 2);
         assertThat(cacheStatus(served)).startsWith("Portico; hit");
         assertThat(hits("/auth-public")).isEqualTo(open + 1);
@@ -292,6 +296,27 @@ class CachePolicyTest {
         assertThat(cacheStatus(again)).startsWith("Portico; hit");
         assertThat(again.body()).isEqualTo(first.body());
         assertThat(hits("/fresh")).isEqualTo(before + 2);
+    }
+
+    @Test
+    void http2RequestIsServedFromCache() throws Exception {
+        int before = hits("/fresh");
+        HttpClientAgent client = vertx.createHttpClient(new HttpClientOptions()
+                .setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
+        RequestOptions options = new RequestOptions().setHost("127.0.0.1").setPort(node.portico().httpPort())
+                .setURI("/c/fresh");
+        try {
+            for (int i = 0; i < 2; i++) {
+                String status = client.request(options).compose(request -> request.send().map(response -> {
+                    assertThat(response.version()).isEqualTo(HttpVersion.HTTP_2);
+                    return response.getHeader("cache-status");
+                })).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                assertThat(status).startsWith(i == 0 ? "Portico; fwd=uri-miss" : "Portico; hit");
+            }
+        } finally {
+            client.close();
+        }
+        assertThat(hits("/fresh")).isEqualTo(before + 1);
     }
 
     @Test
