@@ -22,6 +22,9 @@ public interface CacheStore {
     /** Stores {@code value} under {@code key} for {@code ttl}, replacing any previous value. */
     Future<Void> put(String key, Buffer value, Duration ttl);
 
+    /** Removes the entry stored under {@code key}, if any. */
+    Future<Void> remove(String key);
+
     /** Removes every entry whose key starts with {@code prefix}, all of them for an empty prefix; returns how many. */
     Future<Long> purge(String prefix);
 

@@ -58,6 +58,12 @@ public final class LocalCacheStore implements CacheStore {
     }
 
     @Override
+    public Future<Void> remove(String key) {
+        cache.invalidate(key);
+        return Future.succeededFuture();
+    }
+
+    @Override
     public Future<Long> purge(String prefix) {
         long removed = 0;
         Iterator<String> keys = cache.asMap().keySet().iterator();

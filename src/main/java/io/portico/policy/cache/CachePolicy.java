@@ -5,6 +5,7 @@ import io.portico.cache.ChatCacheSettings;
 import io.portico.pipeline.Policy;
 import io.portico.pipeline.PolicyChain;
 import io.portico.pipeline.RequestContext;
+import io.portico.pipeline.ResponseTap;
 import io.portico.problem.ProblemType;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -14,6 +15,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +37,8 @@ final class CachePolicy implements Policy {
     static final String CACHE_NAME = "Portico";
     static final String CACHE_STATUS = "Cache-Status";
     private static final Logger LOG = LoggerFactory.getLogger(CachePolicy.class);
+    private static final Set<HttpMethod> SAFE_METHODS =
+            Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS, HttpMethod.TRACE);
 
     private final CacheSettings settings;
     private final CacheStore store;
@@ -61,6 +65,9 @@ final class CachePolicy implements Policy {
         HttpServerRequest request = ctx.request();
         if (!cacheable(request)) {
             ctx.onResponseHeaders(headers -> headers.add(CACHE_STATUS, CACHE_NAME + "; fwd=bypass"));
+            if (!SAFE_METHODS.contains(request.method())) {
+                ctx.responseTap(new Invalidation(store, keys.primary(ctx)));
+            }
             chain.proceed(ctx);
             return;
         }
@@ -208,6 +215,36 @@ final class CachePolicy implements Policy {
         String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
         boolean declaresBody = length != null && !length.trim().equals("0");
         return !declaresBody && !request.headers().contains(HttpHeaders.TRANSFER_ENCODING);
+    }
+
+    /**
+     * Removes the stored response of a request's target URI once an unsafe request to it succeeds (RFC 9111 section
+     * 4.4). Removing the entry under the primary key also makes every {@code Vary} variant unreachable, since their
+     * marker lives there. NOTE: the URIs in {@code Location} and {@code Content-Location} are not invalidated.
+     */
+    private record Invalidation(CacheStore store, String key) implements ResponseTap {
+        @Override
+        public boolean head(int status, MultiMap headers) {
+            if (status < 400) {
+                store.remove(key);
+            }
+            return false;
+        }
+
+        @Override
+        public void chunk(Buffer data) {
+            // Never called: head() asks for no body.
+        }
+
+        @Override
+        public void end() {
+            // Nothing to finish.
+        }
+
+        @Override
+        public void abort() {
+            // Nothing to finish.
+        }
     }
 
     private static CacheControl requestDirectives(HttpServerRequest request) {

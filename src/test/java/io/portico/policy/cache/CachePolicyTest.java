@@ -327,6 +327,22 @@ class CachePolicyTest {
     }
 
     @Test
+    void successfulUnsafeRequestInvalidatesEntry() {
+        get("/c/fresh");
+        get("/c/vary", "Accept-Language", "en");
+        int before = hits("/fresh");
+
+        send("PUT", "/c/fresh");
+        send("DELETE", "/c/vary");
+        HttpResponse<String> fresh = get("/c/fresh");
+        HttpResponse<String> vary = get("/c/vary", "Accept-Language", "en");
+
+        assertThat(cacheStatus(fresh)).contains("fwd=uri-miss");
+        assertThat(cacheStatus(vary)).contains("fwd=uri-miss");
+        assertThat(hits("/fresh")).isEqualTo(before + 2);
+    }
+
+    @Test
     void adminPurgesByRouteAndPrefix() {
         get("/c/fresh");
         get("/c/etag");
