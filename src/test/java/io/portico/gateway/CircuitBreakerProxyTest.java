@@ -113,6 +113,23 @@ class CircuitBreakerProxyTest {
         node.admin("GET", "/admin/v1/services/missing/health", null, 404);
     }
 
+    @Test
+    void invalidSettingsAreRejected() {
+        Configs config = Configs.document();
+        ObjectNode service = config.service("broken", good.port());
+        service.putObject("circuitBreaker").put("failureRateThreshold", 0).put("window", "500ms")
+                .put("halfOpenCalls", 0).put("minimumCalls", 0);
+        ObjectNode provider = config.provider("model-host", "openai", "http://127.0.0.1:1/v1", "sk-test");
+        provider.putObject("circuitBreaker").put("slowCallRateThreshold", 101).put("openDuration", "50ms");
+
+        HttpResponse<String> response = node.adminRaw("POST", "/admin/v1/config/apply", config.build());
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(response.body()).contains("circuitBreaker.failureRateThreshold", "circuitBreaker.window",
+                "circuitBreaker.halfOpenCalls", "circuitBreaker.minimumCalls",
+                "circuitBreaker.slowCallRateThreshold", "circuitBreaker.openDuration");
+    }
+
     private static JsonNode breakerOf(String service, int port) {
         JsonNode list = node.admin("GET", "/admin/v1/circuit-breakers", null, 200).path("circuitBreakers");
         for (JsonNode item : list) {
