@@ -67,7 +67,8 @@ public final class GatewayServer {
         this.caches = new CacheStores(node.cache().maxBytes());
         nodeState.put(CacheStores.NODE_KEY, caches);
         this.instances = instances;
-        this.handler = new GatewayHandler(node.requestIdHeader(), node.accessLog());
+        this.handler = new GatewayHandler(node.requestIdHeader(), node.accessLog(),
+                ClientAddressResolver.of(node.clientAddress()));
         long maxBody = node.maxBodySize() == null ? -1 : node.maxBodySize();
         this.proxy = new ProxyBackend(upstreams, new ProxySettings(node.requestIdHeader(), maxBody));
         this.ai = new AiGateway(vertx, catalog, node.ai().images());
@@ -81,7 +82,8 @@ public final class GatewayServer {
      * @throws io.portico.config.ValidationException when the snapshot cannot be compiled; nothing changes then
      */
     public void apply(ConfigSnapshot snapshot) {
-        GatewayRuntime runtime = GatewayRuntime.build(snapshot, proxy, ai.backend(), policies, nodeState);
+        GatewayRuntime runtime = GatewayRuntime.build(snapshot, proxy, ai.backend(), ai.problems(), policies,
+                nodeState);
         upstreams.update(snapshot.services());
         ai.update(snapshot);
         tls.updateStoreCertificates(snapshot.certificates().values());

@@ -53,8 +53,11 @@ class AiCacheTest {
         ObjectNode perConsumer = config.aiRoute("personal", "/personal");
         perConsumer.put("stripPrefix", true);
         var policies = perConsumer.putArray("policies");
-        policies.addObject().put("name", "header-identity");
+        policies.addObject().put("name", "header-auth");
         policies.addObject().put("name", "cache").putObject("config").putObject("chat");
+        config.resource("teams", "ml");
+        config.resource("consumers", "ann").put("team", "ml");
+        config.resource("consumers", "bob").put("team", "ml");
         ObjectNode plain = config.aiRoute("plain", "/plain");
         plain.put("stripPrefix", true);
         plain.putArray("policies").addObject().put("name", "cache");
