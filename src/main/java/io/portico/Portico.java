@@ -4,12 +4,16 @@ import static java.util.Objects.requireNonNull;
 
 import io.portico.admin.AdminServer;
 import io.portico.admin.AdminToken;
+import io.portico.admin.DataPlane;
 import io.portico.admin.SnapshotSource;
+import io.portico.ai.AiGateway;
 import io.portico.ai.catalog.ModelCatalog;
+import io.portico.cache.CacheStores;
 import io.portico.config.ConfigSnapshot;
 import io.portico.config.ValidationException;
 import io.portico.gateway.GatewayServer;
 import io.portico.gateway.tls.ServerTls;
+import io.portico.gateway.upstream.UpstreamGroup;
 import io.portico.gateway.upstream.Upstreams;
 import io.portico.node.NodeConfig;
 import io.portico.oauth.keys.SigningKeyManager;
@@ -22,6 +26,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -72,7 +77,23 @@ public final class Portico {
                 return watcher.refreshNow().map(read -> applied);
             }
         };
-        this.admin = new AdminServer(vertx, node.admin(), token, store, snapshots, ready::get);
+        DataPlane dataPlane = new DataPlane() {
+            @Override
+            public Map<String, UpstreamGroup> services() {
+                return upstreams.groups();
+            }
+
+            @Override
+            public List<AiGateway.ModelCircuitBreaker> modelCircuitBreakers() {
+                return gateway.ai().circuitBreakers();
+            }
+
+            @Override
+            public CacheStores caches() {
+                return gateway.caches();
+            }
+        };
+        this.admin = new AdminServer(vertx, node.admin(), token, store, snapshots, ready::get, dataPlane);
         this.signingKeys = new SigningKeyManager(vertx, store, () -> applied, watcher::refreshNow, Clock.systemUTC());
     }
 

@@ -100,6 +100,11 @@ final class GatewayRuntime {
         NodeState(Vertx vertx) {
             this.vertx = vertx;
         }
+
+        /** Stores {@code value} under {@code key}, for state the node creates before any policy asks for it. */
+        void put(String key, Object value) {
+            values.put(key, value);
+        }
     }
 
     /** The {@link PolicyContext} of one route of one snapshot. */

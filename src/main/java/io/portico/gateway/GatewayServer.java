@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.portico.ai.AiGateway;
 import io.portico.ai.catalog.ModelCatalog;
+import io.portico.cache.CacheStores;
 import io.portico.config.ConfigSnapshot;
 import io.portico.gateway.proxy.ProxyBackend;
 import io.portico.gateway.proxy.ProxySettings;
@@ -45,6 +46,7 @@ public final class GatewayServer {
     private final ServerTls tls;
     private final PolicyRegistry policies;
     private final GatewayRuntime.NodeState nodeState;
+    private final CacheStores caches;
     private final GatewayHandler handler;
     private final ProxyBackend proxy;
     private final AiGateway ai;
@@ -65,6 +67,8 @@ public final class GatewayServer {
         this.tls = requireNonNull(tls, "tls");
         this.policies = requireNonNull(policies, "policies");
         this.nodeState = new GatewayRuntime.NodeState(vertx);
+        this.caches = new CacheStores(node.cache().maxBytes());
+        nodeState.put(CacheStores.NODE_KEY, caches);
         this.instances = instances;
         this.handler = new GatewayHandler(node.requestIdHeader(), node.accessLog(),
                 ClientAddressResolver.of(node.clientAddress()));
@@ -196,6 +200,16 @@ public final class GatewayServer {
             HttpServer server = vertx.createHttpServer(new HttpServerOptions(options)).requestHandler(handler);
             return server.listen(port, options.getHost()).onSuccess(bound::add);
         }
+    }
+
+    /** The response cache stores that {@code cache} policies fill. */
+    public CacheStores caches() {
+        return caches;
+    }
+
+    /** The upstream groups of the configured services. */
+    public Upstreams upstreams() {
+        return upstreams;
     }
 
     /** The AI gateway that serves AI routes. */

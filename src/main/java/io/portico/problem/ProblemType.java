@@ -9,6 +9,8 @@ public enum ProblemType {
     UPSTREAM_UNAVAILABLE("upstream-unavailable", 502, "The upstream service could not be reached"),
     UPSTREAM_TIMEOUT("upstream-timeout", 504, "The upstream service did not respond in time"),
     NO_HEALTHY_TARGET("no-healthy-target", 503, "The upstream service has no healthy target"),
+    CIRCUIT_OPEN("circuit-open", 503, "The circuit breakers of the upstream service's targets are open"),
+    NOT_CACHED("not-cached", 504, "The response is not in the cache"),
     BODY_TOO_LARGE("body-too-large", 413, "The request body is too large"),
     BAD_REQUEST("bad-request", 400, "The request is malformed"),
     SHUTTING_DOWN("shutting-down", 503, "The gateway is shutting down"),
