@@ -33,6 +33,7 @@ public final class RequestContext {
     private List<Runnable> closeHooks;
     private List<Runnable> endHooks;
     private boolean ended;
+    private ResponseTap responseTap;
     private List<Object> logFields;
     private GatewayRoute route;
     private RouteMatch match;
@@ -269,6 +270,16 @@ public final class RequestContext {
         if (endHooks != null) {
             endHooks.forEach(Runnable::run);
         }
+    }
+
+    /** Makes {@code tap} observe the proxied response of this request; replaces any earlier tap. */
+    public void responseTap(ResponseTap tap) {
+        this.responseTap = tap;
+    }
+
+    /** The tap that observes the proxied response; null when no policy set one. */
+    public ResponseTap responseTap() {
+        return responseTap;
     }
 
     /** Ends the request with a gateway problem, unless the response has already started. */
