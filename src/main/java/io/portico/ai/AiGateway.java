@@ -157,8 +157,9 @@ public final class AiGateway {
     }
 
     /**
-     * Records the usage of a request served by {@code target} with the key labelled {@code key}, whose catalog entry is {@code info} (null when the
-     * catalog does not know the model): cost, request attribute, access log fields.
+     * Records the usage of a request served by {@code target} with the key labelled {@code key}, whose catalog
+     * entry is {@code info} (null when the catalog does not know the model): cost, request attribute, access log
+     * fields.
      */
     UsageRecord record(RequestContext ctx, Target target, String key, ModelInfo info, Usage usage,
                        double latencyMillis, double firstTokenMillis) {
