@@ -92,7 +92,7 @@ final class ResourceApi {
         ObjectNode spec = writableSpec(ctx);
         validate(kind, spec);
         String name = spec.get("name").asText();
-        commit(kind, Change.create(kind.name(), name, spec))
+        commit(kind, Change.create(kind.name(), name, spec), null)
                 .onSuccess(resource -> sendCreated(ctx, kind, resource))
                 .onFailure(ctx::fail);
     }
@@ -112,7 +112,7 @@ final class ResourceApi {
                     throw new Problem(ProblemType.PRECONDITION_FAILED, key(kind, name) + " does not exist");
                 }
                 validate(kind, body);
-                return commit(kind, Change.create(kind.name(), name, body))
+                return commit(kind, Change.create(kind.name(), name, body), null)
                         .map(resource -> new Written(resource, true));
             }
             if (ifMatch == null) {
@@ -122,7 +122,7 @@ final class ResourceApi {
             requireMatch(ifMatch, existing);
             ObjectNode spec = Secrets.restore(kind, body, existing.spec());
             validate(kind, spec);
-            return commit(kind, Change.update(kind.name(), name, spec, existing.revision()))
+            return commit(kind, Change.update(kind.name(), name, spec, existing.revision()), existing.spec())
                     .map(resource -> new Written(resource, false));
         }).onSuccess(written -> {
             if (written.created()) {
@@ -145,7 +145,7 @@ final class ResourceApi {
             JsonNode merged = MergePatch.apply(existing.spec(), patch);
             ObjectNode spec = Secrets.restore(kind, namedAs((ObjectNode) merged, name), existing.spec());
             validate(kind, spec);
-            return commit(kind, Change.update(kind.name(), name, spec, existing.revision()));
+            return commit(kind, Change.update(kind.name(), name, spec, existing.revision()), existing.spec());
         }).onSuccess(resource -> sendResource(ctx, 200, kind, resource)).onFailure(ctx::fail);
     }
 
@@ -156,7 +156,8 @@ final class ResourceApi {
             if (ifMatch != null) {
                 requireMatch(ifMatch, existing);
             }
-            return commit(kind, Change.delete(kind.name(), name, ifMatch == null ? null : existing.revision()));
+            return commit(kind, Change.delete(kind.name(), name, ifMatch == null ? null : existing.revision()),
+                    existing.spec());
         }).onSuccess(resource -> ctx.response().setStatusCode(204).end()).onFailure(ctx::fail);
     }
 
@@ -194,7 +195,7 @@ final class ResourceApi {
      * Validates a specification. A secret field that still carries a masked hint after restoring the stored
      * value is reported alone, without the kind's own complaint about that field.
      */
-    private static void validate(ResourceKind<?> kind, ObjectNode spec) {
+    static void validate(ResourceKind<?> kind, ObjectNode spec) {
         List<FieldError> errors = new ArrayList<>(Secrets.unresolvedHints(kind, spec));
         List<String> hinted = errors.stream().map(FieldError::field).toList();
         try {
@@ -243,18 +244,24 @@ final class ResourceApi {
     }
 
     /**
-     * Checks references and commits one change off the event loop, then waits until this node serves the new
-     * configuration. The reference check runs on a worker thread too, because it converts every resource.
+     * Turns a written specification into its stored form, checks references and commits one change off the event
+     * loop, then waits until this node serves the new configuration. These steps run on a worker thread, because
+     * the stored form may need a slow password hash and the reference check converts every resource.
+     *
+     * @param stored the stored specification the change replaces, or null when it creates the resource
      */
-    private Future<Resource> commit(ResourceKind<?> kind, Change change) {
+    Future<Resource> commit(ResourceKind<?> kind, Change change, ObjectNode stored) {
         return blocking(() -> {
-            checkReferences(kind, change.name(), change.spec());
-            return store.commit(List.of(change)).get(0);
+            Change storable = change.spec() == null ? change : new Change(change.operation(), change.kind(),
+                    change.name(), kind.storedForm(change.spec(), stored), change.expectedRevision());
+            checkReferences(kind, storable.name(), storable.spec());
+            return store.commit(List.of(storable)).get(0);
         })
                 .compose(resource -> refreshSnapshot().map(resource));
     }
 
-    private Future<Void> refreshSnapshot() {
+    /** Reloads this node's snapshot after a commit; a failed reload is logged, and the next poll picks it up. */
+    Future<Void> refreshSnapshot() {
         return snapshots.refreshNow().<Void>mapEmpty().recover(cause -> {
             LOG.warn("A change was committed but this node could not reload the configuration yet; it will pick"
                     + " the change up on its next poll of the store", cause);

@@ -135,7 +135,12 @@ public final class ConfigSnapshot {
         return subscriptions;
     }
 
-    /** Returns the references between resources that do not resolve, such as a route naming a missing service. */
+    /**
+     * Returns the errors that involve more than one resource: references that do not resolve, such as a route
+     * naming a missing service, and credentials that share a look-up value (API key, username, access key, client
+     * id, certificate subject or fingerprint) with another credential, so that the gateway could not tell them
+     * apart.
+     */
     public List<FieldError> danglingReferences() {
         List<FieldError> errors = new ArrayList<>();
         routes.forEach((name, route) -> {
@@ -155,6 +160,7 @@ public final class ConfigSnapshot {
             reference(errors, field + ".consumer", "consumer", subscription.consumer(), consumers);
             reference(errors, field + ".api", "API", subscription.api(), apis);
         });
+        CredentialLookups.duplicates(credentials.values(), errors);
         models.forEach((name, model) -> {
             for (int i = 0; i < model.targets().size(); i++) {
                 String provider = model.targets().get(i).provider();
