@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 import io.portico.ai.AiGateway;
 import io.portico.ai.catalog.ModelCatalog;
 import io.portico.config.ConfigSnapshot;
+import io.portico.config.RouteSpec;
+import io.portico.gateway.proxy.IdentityHeaders;
 import io.portico.gateway.proxy.ProxyBackend;
 import io.portico.gateway.proxy.ProxySettings;
 import io.portico.gateway.tls.ServerTls;
@@ -36,6 +38,8 @@ public final class GatewayServer {
     /** Negative ports that make Vert.x bind the instances of one listener to one shared random port. */
     private static final int HTTP_RANDOM_PORT = -1;
     private static final int HTTPS_RANDOM_PORT = -2;
+    /** The policy type that needs client certificates on the HTTPS listener. */
+    private static final String MTLS_POLICY = "mtls";
 
     private final Vertx vertx;
     private final NodeConfig node;
@@ -65,7 +69,10 @@ public final class GatewayServer {
         this.instances = instances;
         this.handler = new GatewayHandler(node.requestIdHeader(), node.accessLog());
         long maxBody = node.maxBodySize() == null ? -1 : node.maxBodySize();
-        this.proxy = new ProxyBackend(upstreams, new ProxySettings(node.requestIdHeader(), maxBody));
+        NodeConfig.IdentityHeaders names = node.identityHeaders();
+        IdentityHeaders identityHeaders = new IdentityHeaders(names.consumer(), names.team(), names.credential(),
+                names.method(), names.labels());
+        this.proxy = new ProxyBackend(upstreams, new ProxySettings(node.requestIdHeader(), maxBody, identityHeaders));
         this.ai = new AiGateway(vertx, catalog, node.ai().images());
         tls.onChange(options -> httpsServers.forEach(server -> server.updateSSLOptions(options)));
     }
@@ -80,7 +87,7 @@ public final class GatewayServer {
         GatewayRuntime runtime = GatewayRuntime.build(snapshot, proxy, ai.backend(), policies, nodeState);
         upstreams.update(snapshot.services());
         ai.update(snapshot);
-        tls.updateStoreCertificates(snapshot.certificates().values());
+        tls.updateStoreCertificates(snapshot.certificates().values(), usesPolicy(snapshot, MTLS_POLICY));
         handler.runtime(runtime);
         boolean needsHttps = httpPort >= 0 && tls.hasCertificates() && node.https().port() >= 0;
         if (needsHttps && httpsStarted.compareAndSet(false, true)) {
@@ -90,6 +97,16 @@ public final class GatewayServer {
                         node.https().host(), node.https().port(), e);
             });
         }
+    }
+
+    /** Returns true when a route or an API of {@code snapshot} names the policy type {@code name}. */
+    private static boolean usesPolicy(ConfigSnapshot snapshot, String name) {
+        return snapshot.routes().values().stream().anyMatch(route -> names(route.policies(), name))
+                || snapshot.apis().values().stream().anyMatch(api -> names(api.policies(), name));
+    }
+
+    private static boolean names(List<RouteSpec.PolicyRef> policies, String name) {
+        return policies.stream().anyMatch(policy -> policy.name().equals(name));
     }
 
     /** The configuration version the data plane serves. */
