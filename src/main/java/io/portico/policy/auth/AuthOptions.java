@@ -1,0 +1,50 @@
+package io.portico.policy.auth;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.config.Errors;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The options every authentication policy takes.
+ *
+ * @param optional pass a request that carries no credential of the policy's kind on without an identity, instead
+ *     of rejecting it; a wrong credential is still rejected
+ * @param keepCredential forward the credential (header, query parameter) to the upstream instead of removing it
+ * @param realm the realm named in the {@code WWW-Authenticate} challenge
+ */
+public record AuthOptions(boolean optional, boolean keepCredential, String realm) {
+
+    /** The realm when the configuration names none. */
+    public static final String DEFAULT_REALM = "portico";
+
+    private static final List<String> FIELDS = List.of("optional", "keepCredential", "realm");
+
+    /** Reads the options from a policy configuration that {@link #validate} accepted. */
+    public static AuthOptions of(ObjectNode config) {
+        return new AuthOptions(config.path("optional").asBoolean(false),
+                config.path("keepCredential").asBoolean(false),
+                config.path("realm").asText(DEFAULT_REALM));
+    }
+
+    /**
+     * Records invalid common options into {@code errors}, and every field that is neither a common option nor one
+     * of the policy's own {@code fields}.
+     */
+    public static void validate(ObjectNode config, Errors errors, Set<String> fields) {
+        Set<String> known = new HashSet<>(FIELDS);
+        known.addAll(fields);
+        config.fieldNames().forEachRemaining(name -> errors.check(known.contains(name), name,
+                "is not an option of this policy; known options: " + String.join(", ", known.stream().sorted()
+                        .toList())));
+        for (String flag : List.of("optional", "keepCredential")) {
+            JsonNode value = config.get(flag);
+            errors.check(value == null || value.isBoolean(), flag, "must be true or false");
+        }
+        JsonNode realm = config.get("realm");
+        errors.check(realm == null || realm.isTextual() && realm.asText().matches("[\\x20-\\x7e&&[^\"\\\\]]{1,64}"),
+                "realm", "must be 1-64 printable ASCII characters without '\"' or '\\'");
+    }
+}

@@ -1,0 +1,31 @@
+package io.portico.policy.auth.basic;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.config.Errors;
+import io.portico.pipeline.Policy;
+import io.portico.pipeline.PolicyContext;
+import io.portico.pipeline.PolicyFactory;
+import io.portico.policy.auth.AuthOptions;
+import io.portico.policy.auth.CredentialIndex;
+import java.util.Set;
+
+/** Creates {@code basic-auth} policies, which take the options of {@link AuthOptions} only. */
+public final class BasicAuthPolicyFactory implements PolicyFactory {
+
+    @Override
+    public String name() {
+        return "basic-auth";
+    }
+
+    @Override
+    public void validate(ObjectNode config, Errors errors) {
+        AuthOptions.validate(config, errors, Set.of());
+    }
+
+    @Override
+    public Policy create(ObjectNode config, PolicyContext context) {
+        PasswordChecker checker = context.perNode(PasswordChecker.class.getName(),
+                () -> new PasswordChecker(context.vertx()));
+        return new BasicAuthPolicy(CredentialIndex.of(context), AuthOptions.of(config), checker);
+    }
+}
