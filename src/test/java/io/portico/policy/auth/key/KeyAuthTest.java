@@ -23,7 +23,8 @@ class KeyAuthTest {
 
     @BeforeAll
     static void start() {
-        auth = AuthTestNode.start(Map.of());
+        auth = AuthTestNode.start(Map.of("identityHeaders.labels.tier", "X-Consumer-Tier",
+                "identityHeaders.labels.note", "X-Consumer-Note"));
         auth.route("keyed", "/keyed", "key-auth");
         auth.route("by-query", "/by-query", "key-auth").put("query", "key");
         auth.route("kept", "/kept", "key-auth").put("keepCredential", true);
@@ -59,6 +60,21 @@ class KeyAuthTest {
         assertThat(upstreamHeader(response, "x-authenticated-method")).isEqualTo("key-auth");
         assertThat(upstreamHeader(response, "apikey")).isNull();
         assertThat(echo(response).path("headers").path("x-consumer-name")).hasSize(1);
+    }
+
+    @Test
+    void configuredLabelsAreSentAndControlCharactersAreNot() {
+        ObjectNode consumer = object().put("name", "erin").put("team", "payments");
+        consumer.putObject("labels").put("tier", "silver").put("note", "line\r\nX-Injected: yes");
+        auth.node().admin("POST", "/admin/v1/consumers", consumer, 201);
+        String key = auth.createCredential("erin", object().put("type", "key-auth")).path("key").asText();
+
+        HttpResponse<String> response = auth.get("/keyed/echo", "apikey", key, "X-Consumer-Note", "forged");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(upstreamHeader(response, "x-consumer-tier")).isEqualTo("silver");
+        assertThat(upstreamHeader(response, "x-consumer-note")).isNull();
+        assertThat(upstreamHeader(response, "x-injected")).isNull();
     }
 
     @Test
