@@ -50,12 +50,6 @@ public final class IdentityHeaders {
         this.all = List.copyOf(names);
     }
 
-    /** Returns the default names: X-Consumer-Name, X-Consumer-Team, X-Credential-Name, X-Authenticated-Method. */
-    public static IdentityHeaders defaults() {
-        return new IdentityHeaders("X-Consumer-Name", "X-Consumer-Team", "X-Credential-Name",
-                "X-Authenticated-Method", Map.of());
-    }
-
     /**
      * Removes every identity header from the upstream request {@code headers}, then sets those that the
      * request's identity has values for.
