@@ -33,7 +33,7 @@ import java.util.regex.Pattern;
 
 /**
  * Credential routes beyond plain CRUD, whose responses carry a secret that Portico generated. The secret is
- * returned in that one response only; the store keeps its hash (API keys, passwords) or the secret itself where
+ * returned in that one response only. The store keeps its hash (API keys, passwords), or the secret itself where
  * the gateway needs it to verify signatures (HMAC secret keys).
  *
  * <ul>

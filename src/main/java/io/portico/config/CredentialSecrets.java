@@ -17,15 +17,15 @@ import java.util.regex.Pattern;
  * <p>An API key ({@code key}) is stored as its SHA-256 in lower-case hex ({@code keyHash}) with a short
  * non-secret {@code keyHint}. A password ({@code password}) and an OAuth client secret ({@code clientSecret}) are
  * stored as bcrypt hashes ({@code passwordHash}, {@code clientSecretHash}). API keys that Portico generates carry
- * 32 random bytes, so a fast hash is enough for them; passwords may be chosen by people, so they get a slow one.
+ * 32 random bytes, so a fast hash is enough for them. Passwords may be chosen by people, so they get a slow one.
  */
 public final class CredentialSecrets {
 
     /** Prefix of every API key that Portico generates, so that keys are easy to recognise in code and logs. */
     public static final String KEY_PREFIX = "pk_";
-    /** Work factor of new bcrypt hashes: 2^12 rounds, about a quarter of a second on one current core. */
+    /** Work factor of new bcrypt hashes: 2^12 rounds, an estimated 0.1 to 0.3 seconds on one server core. */
     public static final int BCRYPT_COST = 12;
-    /** Longest password bcrypt takes into account, in UTF-8 bytes; longer passwords are rejected. */
+    /** Maximum password length that bcrypt reads, in UTF-8 bytes; longer passwords are rejected. */
     public static final int MAX_PASSWORD_BYTES = 72;
 
     private static final Pattern BCRYPT_HASH = Pattern.compile("\\$2[aby]\\$\\d\\d\\$[./A-Za-z0-9]{53}");
@@ -89,7 +89,7 @@ public final class CredentialSecrets {
         return key.substring(0, Math.min(HINT_LENGTH, key.length() / 4)) + "...";
     }
 
-    /** Returns a new bcrypt hash of {@code password}; takes about a quarter of a second, so never on an event loop. */
+    /** Returns a new bcrypt hash of {@code password}; as slow as {@link #BCRYPT_COST} makes it, so never on an event loop. */
     public static String hashPassword(String password) {
         byte[] hash = HASHER.hash(BCRYPT_COST, password.getBytes(StandardCharsets.UTF_8));
         return new String(hash, StandardCharsets.US_ASCII);
@@ -117,7 +117,7 @@ public final class CredentialSecrets {
      * {@code keyHash} and {@code keyHint}, a {@code password} by {@code passwordHash} and a {@code clientSecret} by
      * {@code clientSecretHash}. When {@code stored}, the credential's current specification, has a hash that the
      * written password or client secret matches, that hash is kept, so writing the same document twice changes
-     * nothing. Takes a quarter of a second for each new password hash.
+     * nothing. Each new password hash takes as long as {@link #hashPassword}.
      *
      * @param stored the stored specification of the same credential, or null when there is none
      */

@@ -7,8 +7,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Ends a request with 401 and a {@code WWW-Authenticate} challenge. A rejected credential gets the same detail
- * whether it was unknown, wrong, expired or disabled, or its consumer disabled, so the response tells a caller
- * nothing about which credentials exist; the reason goes to the DEBUG log only, never with the credential itself.
+ * whether it was unknown, wrong, expired or disabled, or its consumer disabled, so the response reveals nothing
+ * about which credentials exist. The reason goes to the DEBUG log only, never with the credential itself.
  */
 public final class Unauthorized {
 
@@ -18,7 +18,7 @@ public final class Unauthorized {
     private Unauthorized() {
     }
 
-    /** Rejects a request that carries no credential of the policy's kind; {@code detail} says what is expected. */
+    /** Rejects a request that carries no credential of the policy's kind; {@code detail} names what is expected. */
     public static void missing(RequestContext ctx, String challenge, String detail) {
         LOG.debug("Request {} rejected: no credential; {}", ctx.requestId(), detail);
         send(ctx, challenge, detail);
@@ -32,7 +32,7 @@ public final class Unauthorized {
 
     /**
      * Rejects a request whose credential is malformed or out of date in a way the caller must fix, such as a
-     * signature date outside the allowed clock skew; {@code detail} says what, without the credential itself.
+     * signature date outside the allowed clock skew; {@code detail} names the problem, without the credential itself.
      */
     public static void malformed(RequestContext ctx, String challenge, String detail) {
         LOG.debug("Request {} rejected: {}", ctx.requestId(), detail);

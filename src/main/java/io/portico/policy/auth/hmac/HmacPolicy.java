@@ -90,6 +90,7 @@ final class HmacPolicy implements Policy {
         String signature = parameters.get("signature");
         String nonce = parameters.get("nonce");
         byte[] signatureBytes = decode(signature);
+
         if (accessKey == null || accessKey.isEmpty() || signatureBytes == null) {
             Unauthorized.malformed(ctx, challenge, "the " + HmacSignature.SCHEME
                     + " authorization needs accessKey and signature (standard base64)");
@@ -99,6 +100,7 @@ final class HmacPolicy implements Policy {
             Unauthorized.malformed(ctx, challenge, "this route needs a nonce in the signature");
             return null;
         }
+
         HttpServerRequest request = ctx.request();
         String date = request.getHeader(X_DATE);
         if (date == null) {
@@ -110,6 +112,7 @@ final class HmacPolicy implements Policy {
                     + " HTTP date such as Tue, 15 Nov 1994 08:12:31 GMT");
             return null;
         }
+
         if (Math.abs(System.currentTimeMillis() - signedAt.toEpochMilli()) > skewMillis) {
             Unauthorized.malformed(ctx, challenge, "the signed date is more than " + skewMillis / 1000
                     + " seconds away from the gateway's clock");

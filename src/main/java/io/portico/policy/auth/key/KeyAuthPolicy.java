@@ -128,6 +128,6 @@ final class KeyAuthPolicy implements Policy {
         return token.startsWith(CredentialSecrets.KEY_PREFIX) ? token : null;
     }
 
-    /** Where the request carried its key. */
+    /** The part of the request that carried the key. */
     private enum Source { HEADER, BEARER, QUERY }
 }

@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Authenticates a request by the client certificate of its TLS connection. The HTTPS listener has already checked
- * that the certificate chains to a trusted client certificate authority and is within its validity period; this
+ * that the certificate chains to a trusted client certificate authority and is within its validity period. This
  * policy maps the leaf certificate to a credential by its SHA-256 fingerprint, else by its subject distinguished
  * name. Requests on the plain HTTP listener carry no certificate.
  */
