@@ -219,7 +219,7 @@ final class CredentialApi {
         }
     }
 
-    /** Returns {@code name-r2} for {@code name}, {@code name-r3} for {@code name-r2}, and so on, skipping taken names. */
+    /** Returns {@code name-r2} for {@code name}, {@code name-r3} for {@code name-r2}, skipping used names. */
     private String nextName(String name) {
         Matcher rotated = ROTATED_NAME.matcher(name);
         String base = rotated.matches() ? rotated.group(1) : name;

@@ -89,7 +89,7 @@ public final class CredentialSecrets {
         return key.substring(0, Math.min(HINT_LENGTH, key.length() / 4)) + "...";
     }
 
-    /** Returns a new bcrypt hash of {@code password}; as slow as {@link #BCRYPT_COST} makes it, so never on an event loop. */
+    /** Returns a new bcrypt hash of {@code password}; slow by design, so never call it on an event loop. */
     public static String hashPassword(String password) {
         byte[] hash = HASHER.hash(BCRYPT_COST, password.getBytes(StandardCharsets.UTF_8));
         return new String(hash, StandardCharsets.US_ASCII);

@@ -44,11 +44,7 @@ final class BasicAuthPolicy implements Policy {
         String authorization = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
         if (authorization == null || authorization.length() < BASIC.length()
                 || !authorization.regionMatches(true, 0, BASIC, 0, BASIC.length())) {
-            if (options.optional()) {
-                chain.proceed(ctx);
-            } else {
-                Unauthorized.missing(ctx, challenge, "send a username and password with Authorization: Basic");
-            }
+            options.noCredential(ctx, chain, challenge, "send a username and password with Authorization: Basic");
             return;
         }
         String pair = decode(authorization.substring(BASIC.length()).trim());
@@ -64,7 +60,7 @@ final class BasicAuthPolicy implements Policy {
         CredentialIndex.Entry entry = index.byUsername(username);
         String hash = entry == null ? null : entry.credential().passwordHash();
         if (entry != null && checker.remembered(username, password, hash)) {
-            accept(ctx, chain, entry);
+            options.admit(ctx, chain, entry, challenge, BasicAuthPolicy::removeAuthorization);
             return;
         }
         // The body must not flow, and be lost, while the check runs: the backend resumes the request.
@@ -76,22 +72,13 @@ final class BasicAuthPolicy implements Policy {
                 Unauthorized.invalid(ctx, challenge, entry == null ? "unknown username" : "wrong password for "
                         + entry.credential().name());
             } else {
-                accept(ctx, chain, entry);
+                options.admit(ctx, chain, entry, challenge, BasicAuthPolicy::removeAuthorization);
             }
         });
     }
 
-    private void accept(RequestContext ctx, PolicyChain chain, CredentialIndex.Entry entry) {
-        String unusable = entry.unusableReason(System.currentTimeMillis());
-        if (unusable != null) {
-            Unauthorized.invalid(ctx, challenge, unusable);
-            return;
-        }
-        ctx.identity(entry.identity());
-        if (!options.keepCredential()) {
-            ctx.request().headers().remove(HttpHeaders.AUTHORIZATION);
-        }
-        chain.proceed(ctx);
+    private static void removeAuthorization(RequestContext ctx) {
+        ctx.request().headers().remove(HttpHeaders.AUTHORIZATION);
     }
 
     /** Decodes base64 text to a UTF-8 string; null when it is not valid base64 or not valid UTF-8. */

@@ -64,11 +64,8 @@ final class HmacPolicy implements Policy {
         String authorization = request.getHeader(HttpHeaders.AUTHORIZATION);
         String prefix = HmacSignature.SCHEME + " ";
         if (authorization == null || !authorization.regionMatches(true, 0, prefix, 0, prefix.length())) {
-            if (options.optional()) {
-                chain.proceed(ctx);
-            } else {
-                Unauthorized.missing(ctx, challenge, "sign the request with Authorization: " + HmacSignature.SCHEME);
-            }
+            options.noCredential(ctx, chain, challenge, "sign the request with Authorization: "
+                    + HmacSignature.SCHEME);
             return;
         }
         Map<String, String> parameters = HmacSignature.parameters(authorization.substring(prefix.length()));
@@ -177,16 +174,8 @@ final class HmacPolicy implements Policy {
             Unauthorized.invalid(ctx, challenge, "nonce already used with " + entry.credential().name());
             return;
         }
-        String unusable = entry.unusableReason(System.currentTimeMillis());
-        if (unusable != null) {
-            Unauthorized.invalid(ctx, challenge, unusable);
-            return;
-        }
-        ctx.identity(entry.identity());
-        if (!options.keepCredential()) {
-            request.headers().remove(HttpHeaders.AUTHORIZATION);
-        }
-        chain.proceed(ctx);
+        options.admit(ctx, chain, entry, challenge,
+                admitted -> admitted.request().headers().remove(HttpHeaders.AUTHORIZATION));
     }
 
     /** Returns the path as the client sent it, without the query. */

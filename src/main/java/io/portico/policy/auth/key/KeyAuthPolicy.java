@@ -77,11 +77,7 @@ final class KeyAuthPolicy implements Policy {
             source = Source.QUERY;
         }
         if (key == null) {
-            if (options.optional()) {
-                chain.proceed(ctx);
-            } else {
-                Unauthorized.missing(ctx, challenge, expected);
-            }
+            options.noCredential(ctx, chain, challenge, expected);
             return;
         }
         authenticate(ctx, chain, key, source);
@@ -96,16 +92,7 @@ final class KeyAuthPolicy implements Policy {
             Unauthorized.invalid(ctx, challenge, "unknown API key");
             return;
         }
-        String unusable = entry.unusableReason(System.currentTimeMillis());
-        if (unusable != null) {
-            Unauthorized.invalid(ctx, challenge, unusable);
-            return;
-        }
-        ctx.identity(entry.identity());
-        if (!options.keepCredential()) {
-            removeCredential(ctx, source);
-        }
-        chain.proceed(ctx);
+        options.admit(ctx, chain, entry, challenge, admitted -> removeCredential(admitted, source));
     }
 
     private void removeCredential(RequestContext ctx, Source source) {

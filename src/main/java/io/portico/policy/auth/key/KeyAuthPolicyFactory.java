@@ -30,7 +30,8 @@ public final class KeyAuthPolicyFactory implements PolicyFactory {
         AuthOptions.validate(config, errors, Set.of("header", "query", "bearer"));
         JsonNode header = config.get("header");
         errors.check(header == null || header.isNull() || header.isTextual() && header.asText().matches(TOKEN),
-                "header", "must be a header name (letters, digits and - _ . ! # $ % & ' * + ^ ` | ~), or null for none");
+                "header", "must be a header name (letters, digits and - _ . ! # $ % & ' * + ^ ` | ~), or null for"
+                        + " none");
         JsonNode query = config.get("query");
         errors.check(query == null || query.isNull() || query.isTextual() && !query.asText().isEmpty(), "query",
                 "must be a query parameter name");

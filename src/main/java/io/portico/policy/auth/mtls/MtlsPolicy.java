@@ -43,11 +43,7 @@ final class MtlsPolicy implements Policy {
         }
         X509Certificate leaf = clientCertificate(ctx);
         if (leaf == null) {
-            if (options.optional()) {
-                chain.proceed(ctx);
-            } else {
-                Unauthorized.missing(ctx, challenge, "connect over HTTPS with a client certificate");
-            }
+            options.noCredential(ctx, chain, challenge, "connect over HTTPS with a client certificate");
             return;
         }
         CredentialIndex.Entry entry = find(leaf);
@@ -56,13 +52,8 @@ final class MtlsPolicy implements Policy {
                     + leaf.getSubjectX500Principal().getName());
             return;
         }
-        String unusable = entry.unusableReason(System.currentTimeMillis());
-        if (unusable != null) {
-            Unauthorized.invalid(ctx, challenge, unusable);
-            return;
-        }
-        ctx.identity(entry.identity());
-        chain.proceed(ctx);
+        // The certificate belongs to the connection, so there is nothing to remove from the request.
+        options.admit(ctx, chain, entry, challenge, admitted -> { });
     }
 
     private CredentialIndex.Entry find(X509Certificate leaf) {

@@ -11,7 +11,8 @@ class HmacSignatureTest {
 
     @Test
     void parsesQuotedAndPlainValues() {
-        Map<String, String> parameters = HmacSignature.parameters("accessKey=\"ak_1\", Signature=c2ln+/=,nonce=\"a,b\"");
+        Map<String, String> parameters =
+                HmacSignature.parameters("accessKey=\"ak_1\", Signature=c2ln+/=,nonce=\"a,b\"");
 
         assertThat(parameters).containsEntry("accesskey", "ak_1").containsEntry("signature", "c2ln+/=")
                 .containsEntry("nonce", "a,b");
