@@ -67,7 +67,8 @@ public final class GatewayServer {
         this.policies = requireNonNull(policies, "policies");
         this.nodeState = new GatewayRuntime.NodeState(vertx);
         this.instances = instances;
-        this.handler = new GatewayHandler(node.requestIdHeader(), node.accessLog());
+        this.handler = new GatewayHandler(node.requestIdHeader(), node.accessLog(),
+                ClientAddressResolver.of(node.clientAddress()));
         long maxBody = node.maxBodySize() == null ? -1 : node.maxBodySize();
         NodeConfig.IdentityHeaders names = node.identityHeaders();
         IdentityHeaders identityHeaders = new IdentityHeaders(names.consumer(), names.team(), names.credential(),

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.config.Errors;
 import io.portico.pipeline.PolicyChain;
 import io.portico.pipeline.RequestContext;
+import io.portico.policy.PolicySettings;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -70,9 +71,7 @@ public record AuthOptions(boolean optional, boolean keepCredential, String realm
     public static void validate(ObjectNode config, Errors errors, Set<String> fields) {
         Set<String> known = new HashSet<>(FIELDS);
         known.addAll(fields);
-        config.fieldNames().forEachRemaining(name -> errors.check(known.contains(name), name,
-                "is not an option of this policy; known options: " + String.join(", ", known.stream().sorted()
-                        .toList())));
+        PolicySettings.rejectUnknownFields(config, known, errors);
         for (String flag : List.of("optional", "keepCredential")) {
             JsonNode value = config.get(flag);
             errors.check(value == null || value.isBoolean(), flag, "must be true or false");
