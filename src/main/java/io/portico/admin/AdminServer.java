@@ -57,11 +57,12 @@ public final class AdminServer {
         this.openApi = OpenApiDocument.build().toString();
         ResourceApi resources = new ResourceApi(vertx, store, snapshots);
         this.router = buildRouter(new BearerAuthHandler(requireNonNull(token, "token")), resources,
-                new CredentialApi(vertx, store, resources), new ConfigApi(vertx, store, snapshots));
+                new CredentialApi(vertx, store, resources), new SubscriptionApi(resources, store),
+                new ConfigApi(vertx, store, snapshots));
     }
 
     private Router buildRouter(BearerAuthHandler auth, ResourceApi resources, CredentialApi credentials,
-                               ConfigApi config) {
+                               SubscriptionApi subscriptions, ConfigApi config) {
         Router router = Router.router(vertx);
         router.get("/health/live").handler(ctx -> health(ctx, true));
         router.get("/health/ready").handler(ctx -> health(ctx, ready.getAsBoolean()));
@@ -70,6 +71,7 @@ public final class AdminServer {
         router.get(BASE_PATH + "/openapi.json").handler(ctx -> Exchange.send(ctx, 200, "application/json", openApi));
         config.mount(router, BASE_PATH);
         credentials.mount(router, BASE_PATH);
+        subscriptions.mount(router, BASE_PATH);
         resources.mount(router, BASE_PATH);
         AdminFailureHandler failures = new AdminFailureHandler();
         router.route().failureHandler(failures);

@@ -31,6 +31,8 @@ public final class ResourceKinds {
             CredentialSecrets::storedForm);
     public static final ResourceKind<SubscriptionSpec> SUBSCRIPTIONS =
             new ResourceKind<>("subscriptions", SubscriptionSpec.class, SubscriptionSpec::validate, List.of());
+    public static final ResourceKind<PolicySpec> POLICIES =
+            new ResourceKind<>("policies", PolicySpec.class, PolicySpec::validate, List.of());
 
     private static final Map<String, ResourceKind<?>> KINDS = new LinkedHashMap<>();
 
@@ -45,6 +47,7 @@ public final class ResourceKinds {
         register(CONSUMERS);
         register(CREDENTIALS);
         register(SUBSCRIPTIONS);
+        register(POLICIES);
     }
 
     private ResourceKinds() {

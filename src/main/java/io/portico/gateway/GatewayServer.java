@@ -85,7 +85,8 @@ public final class GatewayServer {
      * @throws io.portico.config.ValidationException when the snapshot cannot be compiled; nothing changes then
      */
     public void apply(ConfigSnapshot snapshot) {
-        GatewayRuntime runtime = GatewayRuntime.build(snapshot, proxy, ai.backend(), policies, nodeState);
+        GatewayRuntime runtime = GatewayRuntime.build(snapshot, proxy, ai.backend(), ai.problems(), policies,
+                nodeState);
         upstreams.update(snapshot.services());
         ai.update(snapshot);
         tls.updateStoreCertificates(snapshot.certificates().values(), usesPolicy(snapshot, MTLS_POLICY));
@@ -100,10 +101,11 @@ public final class GatewayServer {
         }
     }
 
-    /** Returns true when a route or an API of {@code snapshot} names the policy type {@code name}. */
+    /** Returns true when a route, an API or a policy attachment of {@code snapshot} uses the policy {@code name}. */
     private static boolean usesPolicy(ConfigSnapshot snapshot, String name) {
         return snapshot.routes().values().stream().anyMatch(route -> names(route.policies(), name))
-                || snapshot.apis().values().stream().anyMatch(api -> names(api.policies(), name));
+                || snapshot.apis().values().stream().anyMatch(api -> names(api.policies(), name))
+                || snapshot.policies().values().stream().anyMatch(policy -> policy.type().equals(name));
     }
 
     private static boolean names(List<RouteSpec.PolicyRef> policies, String name) {

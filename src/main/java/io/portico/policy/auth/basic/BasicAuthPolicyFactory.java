@@ -5,6 +5,7 @@ import io.portico.config.Errors;
 import io.portico.pipeline.Policy;
 import io.portico.pipeline.PolicyContext;
 import io.portico.pipeline.PolicyFactory;
+import io.portico.pipeline.PolicyPhase;
 import io.portico.policy.auth.AuthOptions;
 import io.portico.policy.auth.CredentialIndex;
 import java.util.Set;
@@ -20,6 +21,12 @@ public final class BasicAuthPolicyFactory implements PolicyFactory {
     @Override
     public void validate(ObjectNode config, Errors errors) {
         AuthOptions.validate(config, errors, Set.of());
+    }
+
+    /** Returns {@link PolicyPhase#AUTHENTICATION}: the policy establishes the request's identity. */
+    @Override
+    public PolicyPhase phase(ObjectNode config) {
+        return PolicyPhase.AUTHENTICATION;
     }
 
     @Override

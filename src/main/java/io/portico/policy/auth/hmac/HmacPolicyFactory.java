@@ -8,6 +8,7 @@ import io.portico.config.RouteSpec;
 import io.portico.pipeline.Policy;
 import io.portico.pipeline.PolicyContext;
 import io.portico.pipeline.PolicyFactory;
+import io.portico.pipeline.PolicyPhase;
 import io.portico.policy.auth.AuthOptions;
 import io.portico.policy.auth.CredentialIndex;
 import java.time.Duration;
@@ -47,6 +48,12 @@ public final class HmacPolicyFactory implements PolicyFactory {
         JsonNode maxBody = config.get("maxBodySize");
         errors.check(maxBody == null || maxBody.canConvertToLong() && maxBody.isIntegralNumber()
                 && maxBody.asLong() >= 0, "maxBodySize", "must be a number of bytes, 0 or more");
+    }
+
+    /** Returns {@link PolicyPhase#AUTHENTICATION}: the policy establishes the request's identity. */
+    @Override
+    public PolicyPhase phase(ObjectNode config) {
+        return PolicyPhase.AUTHENTICATION;
     }
 
     @Override

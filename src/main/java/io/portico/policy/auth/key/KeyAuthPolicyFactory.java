@@ -6,6 +6,7 @@ import io.portico.config.Errors;
 import io.portico.pipeline.Policy;
 import io.portico.pipeline.PolicyContext;
 import io.portico.pipeline.PolicyFactory;
+import io.portico.pipeline.PolicyPhase;
 import io.portico.policy.auth.AuthOptions;
 import io.portico.policy.auth.CredentialIndex;
 import java.util.Set;
@@ -42,6 +43,12 @@ public final class KeyAuthPolicyFactory implements PolicyFactory {
         boolean bearerOff = bearer != null && !bearer.asBoolean();
         errors.check(!(headerOff && queryOff && bearerOff), "header",
                 "at least one of header, query and bearer must be on");
+    }
+
+    /** Returns {@link PolicyPhase#AUTHENTICATION}: the policy establishes the request's identity. */
+    @Override
+    public PolicyPhase phase(ObjectNode config) {
+        return PolicyPhase.AUTHENTICATION;
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.portico.config.Errors;
 import io.portico.pipeline.Policy;
 import io.portico.pipeline.PolicyContext;
 import io.portico.pipeline.PolicyFactory;
+import io.portico.pipeline.PolicyPhase;
 import io.portico.policy.auth.AuthOptions;
 import io.portico.policy.auth.CredentialIndex;
 import java.util.Set;
@@ -25,6 +26,12 @@ public final class MtlsPolicyFactory implements PolicyFactory {
         AuthOptions.validate(config, errors, Set.of());
         errors.check(!config.has("keepCredential"), "keepCredential",
                 "does not apply: the client certificate belongs to the TLS connection, not to the request");
+    }
+
+    /** Returns {@link PolicyPhase#AUTHENTICATION}: the policy establishes the request's identity. */
+    @Override
+    public PolicyPhase phase(ObjectNode config) {
+        return PolicyPhase.AUTHENTICATION;
     }
 
     @Override
