@@ -29,6 +29,9 @@ class KeyAuthTest {
         auth.route("by-query", "/by-query", "key-auth").put("query", "key");
         auth.route("kept", "/kept", "key-auth").put("keepCredential", true);
         auth.route("optional", "/optional", "key-auth").put("optional", true);
+        auth.config().resource("apis", "billing").put("team", "payments").put("approval", "auto");
+        auth.config().route("billing", "app", "/billing").put("api", "billing").putArray("policies").addObject()
+                .put("name", "key-auth");
         auth.apply();
     }
 
@@ -227,6 +230,21 @@ class KeyAuthTest {
         assertThat(upstreamHeader(response, "x-consumer-team")).isNull();
         assertThat(upstreamHeader(response, "x-credential-name")).isNull();
         assertThat(upstreamHeader(response, "x-authenticated-method")).isNull();
+    }
+
+    @Test
+    void subscriptionCheckRunsAfterKeyAuth() {
+        auth.node().admin("POST", "/admin/v1/consumers", object().put("name", "grace").put("team", "payments"), 201);
+        String key = auth.createCredential("grace", object().put("type", "key-auth")).path("key").asText();
+        int withoutKey = auth.get("/billing/echo").statusCode();
+        int withoutSubscription = auth.get("/billing/echo", "apikey", key).statusCode();
+
+        auth.node().admin("POST", "/admin/v1/subscriptions", object().put("name", "grace-billing")
+                .put("consumer", "grace").put("api", "billing").put("status", "active"), 201);
+
+        assertThat(withoutKey).isEqualTo(401);
+        assertThat(withoutSubscription).isEqualTo(403);
+        assertThat(auth.get("/billing/echo", "apikey", key).statusCode()).isEqualTo(200);
     }
 
     @Test
