@@ -23,6 +23,7 @@ import java.util.Map;
  * @param ai settings of the AI gateway
  * @param clientAddress how the client address of a request is determined behind proxies
  * @param identityHeaders names of the headers that carry the authenticated identity to upstreams
+ * @param cache settings of the response cache
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record NodeConfig(
@@ -37,7 +38,8 @@ public record NodeConfig(
         Boolean accessLog,
         Ai ai,
         ClientAddress clientAddress,
-        IdentityHeaders identityHeaders) {
+        IdentityHeaders identityHeaders,
+        Cache cache) {
 
     public NodeConfig {
         http = http == null ? new Listener(null, null, null) : http;
@@ -52,11 +54,12 @@ public record NodeConfig(
         clientAddress = clientAddress == null ? new ClientAddress(null, null) : clientAddress;
         identityHeaders = identityHeaders == null ? new IdentityHeaders(null, null, null, null, null)
                 : identityHeaders;
+        cache = cache == null ? new Cache(null) : cache;
     }
 
     /** Returns the defaults: HTTP on 0.0.0.0:8080, admin on 127.0.0.1:9080, the embedded store under ./data. */
     public static NodeConfig defaults() {
-        return new NodeConfig(null, null, null, null, null, null, null, null, null, null, null, null);
+        return new NodeConfig(null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /**
@@ -159,6 +162,21 @@ public record NodeConfig(
             List<String> names = new ArrayList<>(List.of(consumer, team, credential, method));
             names.addAll(labels);
             return names;
+        }
+    }
+
+    /**
+     * Settings of the response cache that {@code cache} policies fill.
+     *
+     * @param maxBytes largest size of the node's local store, keys and values counted, in bytes; 64 MiB when absent
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Cache(Long maxBytes) {
+        public Cache {
+            maxBytes = maxBytes == null ? 64L * 1024 * 1024 : maxBytes;
+            if (maxBytes < 1) {
+                throw new IllegalArgumentException("cache.maxBytes must be positive, got " + maxBytes);
+            }
         }
     }
 
