@@ -16,6 +16,8 @@ import io.portico.pipeline.PolicyRegistry;
 import io.portico.store.ConfigStore;
 import io.portico.store.JdbcConfigStore;
 import io.portico.store.StoreWatcher;
+import io.portico.store.crypto.Keyring;
+import io.portico.store.crypto.MasterKeys;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -79,7 +81,12 @@ public final class Portico {
      */
     public static Future<Portico> start(NodeConfig node, Map<String, String> env) {
         requireNonNull(node, "node");
-        ConfigStore store = openStore(node);
+        ConfigStore store;
+        try {
+            store = openStore(node, MasterKeys.resolve(node.dataPath(), env));
+        } catch (RuntimeException e) {
+            return Future.failedFuture(e);
+        }
         Portico portico;
         try {
             portico = new Portico(node, env, store);
@@ -91,14 +98,15 @@ public final class Portico {
                 Future.failedFuture(cause)));
     }
 
-    private static ConfigStore openStore(NodeConfig node) {
+    private static ConfigStore openStore(NodeConfig node, Keyring keyring) {
         NodeConfig.Store settings = node.store();
         if (settings.url() == null) {
-            ConfigStore store = JdbcConfigStore.embedded(node.dataPath());
+            ConfigStore store = JdbcConfigStore.embedded(node.dataPath(), keyring);
             LOG.info("Configuration store: embedded H2 database in {}", node.dataPath().toAbsolutePath());
             return store;
         }
-        ConfigStore store = JdbcConfigStore.open(settings.url(), settings.username(), settings.password());
+        ConfigStore store = JdbcConfigStore.open(settings.url(), settings.username(), settings.password(),
+                keyring);
         LOG.info("Configuration store: {}", settings.url());
         return store;
     }

@@ -2,6 +2,7 @@ package io.portico.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.portico.testing.TestKeys;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
@@ -23,7 +24,7 @@ class MigrationSchemaTest {
 
     @Test
     void migrationsBuildSameSchemaOnBothDatabases() throws Exception {
-        JdbcConfigStore.embedded(dataDirectory).close();
+        JdbcConfigStore.embedded(dataDirectory, TestKeys.KEYRING).close();
         Set<String> h2;
         try (Connection connection = DriverManager.getConnection(
                 "jdbc:h2:file:" + dataDirectory.toAbsolutePath().resolve("portico"), "sa", "")) {
@@ -32,7 +33,7 @@ class MigrationSchemaTest {
         Set<String> postgres;
         try (TestPostgres server = TestPostgres.start()) {
             String url = server.newDatabase();
-            JdbcConfigStore.open(url, "postgres", "postgres").close();
+            JdbcConfigStore.open(url, "postgres", "postgres", TestKeys.KEYRING).close();
             try (Connection connection = DriverManager.getConnection(url, "postgres", "postgres")) {
                 postgres = describe(connection.getMetaData(), "public");
             }
@@ -53,8 +54,8 @@ class MigrationSchemaTest {
 
     @Test
     void reopeningAppliesNoMigrationTwice() throws Exception {
-        JdbcConfigStore.embedded(dataDirectory).close();
-        JdbcConfigStore.embedded(dataDirectory).close();
+        JdbcConfigStore.embedded(dataDirectory, TestKeys.KEYRING).close();
+        JdbcConfigStore.embedded(dataDirectory, TestKeys.KEYRING).close();
 
         try (Connection connection = DriverManager.getConnection(
                 "jdbc:h2:file:" + dataDirectory.toAbsolutePath().resolve("portico"), "sa", "");
