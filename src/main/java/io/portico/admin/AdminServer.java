@@ -56,17 +56,21 @@ public final class AdminServer {
         requireNonNull(snapshots, "snapshots");
         this.openApi = OpenApiDocument.build().toString();
         this.router = buildRouter(new BearerAuthHandler(requireNonNull(token, "token")),
-                new ResourceApi(vertx, store, snapshots), new ConfigApi(vertx, store, snapshots));
+                new ResourceApi(vertx, store, snapshots), new ConfigApi(vertx, store, snapshots),
+                new AuditApi(vertx, store));
     }
 
-    private Router buildRouter(BearerAuthHandler auth, ResourceApi resources, ConfigApi config) {
+    private Router buildRouter(BearerAuthHandler auth, ResourceApi resources, ConfigApi config, AuditApi audit) {
         Router router = Router.router(vertx);
         router.get("/health/live").handler(ctx -> health(ctx, true));
         router.get("/health/ready").handler(ctx -> health(ctx, ready.getAsBoolean()));
+        router.route(BASE_PATH + "/*").handler(new RequestIds());
         router.route(BASE_PATH + "/*").handler(auth);
         router.route(BASE_PATH + "/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
         router.get(BASE_PATH + "/openapi.json").handler(ctx -> Exchange.send(ctx, 200, "application/json", openApi));
         config.mount(router, BASE_PATH);
+        router.get(BASE_PATH + "/audit").handler(ctx -> audit.list(ctx, null));
+        router.get(BASE_PATH + "/audit/export").handler(ctx -> audit.export(ctx, null));
         resources.mount(router, BASE_PATH);
         AdminFailureHandler failures = new AdminFailureHandler();
         router.route().failureHandler(failures);

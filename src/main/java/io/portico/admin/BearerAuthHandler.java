@@ -42,6 +42,7 @@ final class BearerAuthHandler implements Handler<RoutingContext> {
             reject(ctx, CHALLENGE + ", error=\"invalid_token\"", "the bearer token is not the admin token");
             return;
         }
+        Principal.BOOTSTRAP.attach(ctx);
         ctx.next();
     }
 

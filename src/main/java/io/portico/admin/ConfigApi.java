@@ -11,6 +11,7 @@ import io.portico.declarative.ChangeReport;
 import io.portico.declarative.ConfigApplier;
 import io.portico.declarative.DeclarativeDocument;
 import io.portico.declarative.DocumentFormat;
+import io.portico.store.AuditContext;
 import io.portico.store.ConfigStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -63,7 +64,8 @@ final class ConfigApi {
 
     private void apply(RoutingContext ctx) {
         String text = Exchange.documentText(ctx);
-        vertx.executeBlocking(() -> ConfigApplier.apply(store, DeclarativeDocument.parseLiteral(text)), false)
+        AuditContext audit = RequestIds.auditContext(ctx);
+        vertx.executeBlocking(() -> ConfigApplier.apply(store, DeclarativeDocument.parseLiteral(text), audit), false)
                 .compose(report -> report.isEmpty() ? Future.succeededFuture(report) : refreshed(report))
                 .onSuccess(report -> Exchange.sendJson(ctx, 200, report.toJson()))
                 .onFailure(ctx::fail);

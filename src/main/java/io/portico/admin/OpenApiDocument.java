@@ -1,6 +1,7 @@
 package io.portico.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.config.ResourceKind;
@@ -39,6 +40,7 @@ final class OpenApiDocument {
         ObjectNode paths = root.putObject("paths");
         addHealth(paths);
         addAdmin(paths);
+        addAudit(paths);
         for (ResourceKind<?> kind : ResourceKinds.all()) {
             addKind(paths, kind);
         }
@@ -74,6 +76,35 @@ final class OpenApiDocument {
         documentOperation(paths, "/config/diff", "Reports what applying the document would change, writing nothing");
         documentOperation(paths, "/config/apply", "Makes the stored configuration equal to the document in one"
                 + " commit: resources the document leaves out are deleted");
+    }
+
+    private static void addAudit(ObjectNode paths) {
+        ObjectNode list = operation(paths, AdminServer.BASE_PATH + "/audit", "get", "Lists audit log entries,"
+                + " newest first: who changed which resource when, with masked before and after specifications");
+        auditFilters(list);
+        list.withArray("parameters").addObject().put("name", "limit").put("in", "query")
+                .putObject("schema").put("type", "integer").put("minimum", 1).put("maximum", 1000)
+                .put("default", 100);
+        list.withArray("parameters").addObject().put("name", "cursor").put("in", "query")
+                .put("description", "The next value of the previous page").putObject("schema").put("type", "string");
+        response(list, "200", "{ \"items\": [...], \"next\": cursor or null }", JSON);
+        problems(list, "400");
+        ObjectNode export = operation(paths, AdminServer.BASE_PATH + "/audit/export", "get",
+                "Exports every matching audit log entry as JSON lines, newest first");
+        auditFilters(export);
+        response(export, "200", "One JSON object per line", AuditApi.JSON_LINES);
+        problems(export, "400");
+    }
+
+    private static void auditFilters(ObjectNode operation) {
+        ArrayNode parameters = operation.putArray("parameters");
+        for (String name : List.of("kind", "name", "actor", "operation", "team", "since", "until")) {
+            ObjectNode schema = parameters.addObject().put("name", name).put("in", "query")
+                    .putObject("schema").put("type", "string");
+            if (name.equals("since") || name.equals("until")) {
+                schema.put("format", "date-time");
+            }
+        }
     }
 
     private static void documentOperation(ObjectNode paths, String path, String summary) {

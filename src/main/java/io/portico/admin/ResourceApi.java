@@ -15,6 +15,7 @@ import io.portico.config.ValidationException;
 import io.portico.declarative.Secrets;
 import io.portico.problem.Problem;
 import io.portico.problem.ProblemType;
+import io.portico.store.AuditContext;
 import io.portico.store.Change;
 import io.portico.store.ConfigStore;
 import io.vertx.core.Future;
@@ -92,7 +93,7 @@ final class ResourceApi {
         ObjectNode spec = writableSpec(ctx);
         validate(kind, spec);
         String name = spec.get("name").asText();
-        commit(kind, Change.create(kind.name(), name, spec))
+        commit(ctx, kind, Change.create(kind.name(), name, spec))
                 .onSuccess(resource -> sendCreated(ctx, kind, resource))
                 .onFailure(ctx::fail);
     }
@@ -112,7 +113,7 @@ final class ResourceApi {
                     throw new Problem(ProblemType.PRECONDITION_FAILED, key(kind, name) + " does not exist");
                 }
                 validate(kind, body);
-                return commit(kind, Change.create(kind.name(), name, body))
+                return commit(ctx, kind, Change.create(kind.name(), name, body))
                         .map(resource -> new Written(resource, true));
             }
             if (ifMatch == null) {
@@ -122,7 +123,7 @@ final class ResourceApi {
             requireMatch(ifMatch, existing);
             ObjectNode spec = Secrets.restore(kind, body, existing.spec());
             validate(kind, spec);
-            return commit(kind, Change.update(kind.name(), name, spec, existing.revision()))
+            return commit(ctx, kind, Change.update(kind.name(), name, spec, existing.revision()))
                     .map(resource -> new Written(resource, false));
         }).onSuccess(written -> {
             if (written.created()) {
@@ -145,7 +146,7 @@ final class ResourceApi {
             JsonNode merged = MergePatch.apply(existing.spec(), patch);
             ObjectNode spec = Secrets.restore(kind, namedAs((ObjectNode) merged, name), existing.spec());
             validate(kind, spec);
-            return commit(kind, Change.update(kind.name(), name, spec, existing.revision()));
+            return commit(ctx, kind, Change.update(kind.name(), name, spec, existing.revision()));
         }).onSuccess(resource -> sendResource(ctx, 200, kind, resource)).onFailure(ctx::fail);
     }
 
@@ -156,7 +157,7 @@ final class ResourceApi {
             if (ifMatch != null) {
                 requireMatch(ifMatch, existing);
             }
-            return commit(kind, Change.delete(kind.name(), name, ifMatch == null ? null : existing.revision()));
+            return commit(ctx, kind, Change.delete(kind.name(), name, ifMatch == null ? null : existing.revision()));
         }).onSuccess(resource -> ctx.response().setStatusCode(204).end()).onFailure(ctx::fail);
     }
 
@@ -246,10 +247,11 @@ final class ResourceApi {
      * Checks references and commits one change off the event loop, then waits until this node serves the new
      * configuration. The reference check runs on a worker thread too, because it converts every resource.
      */
-    private Future<Resource> commit(ResourceKind<?> kind, Change change) {
+    private Future<Resource> commit(RoutingContext ctx, ResourceKind<?> kind, Change change) {
+        AuditContext audit = RequestIds.auditContext(ctx);
         return blocking(() -> {
             checkReferences(kind, change.name(), change.spec());
-            return store.commit(List.of(change)).get(0);
+            return store.commit(List.of(change), audit).get(0);
         })
                 .compose(resource -> refreshSnapshot().map(resource));
     }
