@@ -33,6 +33,7 @@ public final class RequestContext {
     private GatewayRoute route;
     private RouteMatch match;
     private String consumer;
+    private Identity identity;
     private String upstreamAddress;
     private String forwardedUri;
     private ProblemType failure;
@@ -114,6 +115,17 @@ public final class RequestContext {
 
     public void consumer(String consumer) {
         this.consumer = consumer;
+    }
+
+    /** Who sent the request; null until an authentication policy establishes it. */
+    public Identity identity() {
+        return identity;
+    }
+
+    /** Records the authenticated identity; also sets {@link #consumer()}. */
+    public void identity(Identity identity) {
+        this.identity = identity;
+        this.consumer = identity == null ? null : identity.consumer();
     }
 
     /** The {@code host:port} of the upstream target that served the request; null when none was reached. */
