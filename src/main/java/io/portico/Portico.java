@@ -37,7 +37,7 @@ public final class Portico {
 
     private final NodeConfig node;
     private final Vertx vertx;
-    private final ConfigStore store;
+    private final JdbcConfigStore store;
     private final Upstreams upstreams;
     private final ServerTls tls;
     private final GatewayServer gateway;
@@ -48,7 +48,7 @@ public final class Portico {
     /** The snapshot the data plane serves; behind the store's when a stored version could not be applied. */
     private volatile ConfigSnapshot applied = ConfigSnapshot.empty();
 
-    private Portico(NodeConfig node, Map<String, String> env, ConfigStore store) {
+    private Portico(NodeConfig node, Map<String, String> env, JdbcConfigStore store) {
         this.node = node;
         this.store = store;
         int eventLoops = Math.max(1, Runtime.getRuntime().availableProcessors());
@@ -71,7 +71,7 @@ public final class Portico {
                 return watcher.refreshNow().map(read -> applied);
             }
         };
-        this.admin = new AdminServer(vertx, node.admin(), token, store, snapshots, ready::get);
+        this.admin = new AdminServer(vertx, node.admin(), token, store, store.accounts(), snapshots, ready::get);
     }
 
     /**
@@ -81,7 +81,7 @@ public final class Portico {
      */
     public static Future<Portico> start(NodeConfig node, Map<String, String> env) {
         requireNonNull(node, "node");
-        ConfigStore store;
+        JdbcConfigStore store;
         try {
             store = openStore(node, MasterKeys.resolve(node.dataPath(), env));
         } catch (RuntimeException e) {
@@ -98,14 +98,14 @@ public final class Portico {
                 Future.failedFuture(cause)));
     }
 
-    private static ConfigStore openStore(NodeConfig node, Keyring keyring) {
+    private static JdbcConfigStore openStore(NodeConfig node, Keyring keyring) {
         NodeConfig.Store settings = node.store();
         if (settings.url() == null) {
-            ConfigStore store = JdbcConfigStore.embedded(node.dataPath(), keyring);
+            JdbcConfigStore store = JdbcConfigStore.embedded(node.dataPath(), keyring);
             LOG.info("Configuration store: embedded H2 database in {}", node.dataPath().toAbsolutePath());
             return store;
         }
-        ConfigStore store = JdbcConfigStore.open(settings.url(), settings.username(), settings.password(),
+        JdbcConfigStore store = JdbcConfigStore.open(settings.url(), settings.username(), settings.password(),
                 keyring);
         LOG.info("Configuration store: {}", settings.url());
         return store;

@@ -15,7 +15,6 @@ import io.portico.store.AuditContext;
 import io.portico.store.ConfigStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,11 +40,11 @@ final class ConfigApi {
     }
 
     /** Adds the routes below {@code base}. */
-    void mount(Router router, String base) {
-        router.get(base + "/config").handler(this::export);
-        router.post(base + "/config/diff").handler(this::diff);
-        router.post(base + "/config/apply").handler(this::apply);
-        router.get(base + "/status").handler(this::status);
+    void mount(AdminRoutes routes, String base) {
+        routes.get(base + "/config", Access.WHOLE_CONFIG_READERS, this::export);
+        routes.post(base + "/config/diff", Access.PLATFORM_ADMIN, this::diff);
+        routes.post(base + "/config/apply", Access.PLATFORM_ADMIN, this::apply);
+        routes.get(base + "/status", Access.AUTHENTICATED, this::status);
     }
 
     private void export(RoutingContext ctx) {

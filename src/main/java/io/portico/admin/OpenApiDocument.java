@@ -35,12 +35,17 @@ final class OpenApiDocument {
                 .put("title", "Portico admin API")
                 .put("version", PorticoVersion.current())
                 .put("description", "Manages Portico's configuration. Every /admin/v1 route requires"
-                        + " 'Authorization: Bearer <token>'. Errors are RFC 9457 problem documents.");
+                        + " 'Authorization: Bearer <token>' with the admin token or a personal token, or Basic"
+                        + " credentials of an admin user, and answers 403 when the user's role does not allow the"
+                        + " operation. Errors are RFC 9457 problem documents.");
         root.putArray("security").addObject().putArray("bearer");
+        root.withArray("security").addObject().putArray("basic");
         ObjectNode paths = root.putObject("paths");
         addHealth(paths);
         addAdmin(paths);
         addAudit(paths);
+        addUsers(paths);
+        addMe(paths);
         for (ResourceKind<?> kind : ResourceKinds.all()) {
             addKind(paths, kind);
         }
@@ -94,6 +99,93 @@ final class OpenApiDocument {
         auditFilters(export);
         response(export, "200", "One JSON object per line", AuditApi.JSON_LINES);
         problems(export, "400");
+    }
+
+    private static void addUsers(ObjectNode paths) {
+        String users = AdminServer.BASE_PATH + "/users";
+        String user = users + "/{name}";
+        ObjectNode list = operation(paths, users, "get", "Lists the admin users the caller may see");
+        response(list, "200", "{ \"items\": [...] }", JSON);
+        ObjectNode create = operation(paths, users, "post", "Creates an admin user: name, role (platform-admin,"
+                + " team-admin, developer or viewer), team, and an optional password of 12 to 256 characters");
+        userBody(create);
+        response(create, "201", "The user, without its password", JSON);
+        problems(create, "400", "409", "415");
+        ObjectNode get = operation(paths, user, "get", "Reads an admin user");
+        pathParameters(get, "name");
+        response(get, "200", "The user, without its password", JSON);
+        problems(get, "404");
+        ObjectNode patch = operation(paths, user, "patch", "Changes role, team or password; a null password"
+                + " removes it");
+        pathParameters(patch, "name");
+        userBody(patch);
+        response(patch, "200", "The user", JSON);
+        problems(patch, "400", "404", "415");
+        ObjectNode delete = operation(paths, user, "delete", "Deletes an admin user and its tokens");
+        pathParameters(delete, "name");
+        response(delete, "204", "Deleted", null);
+        problems(delete, "404");
+        tokenOperations(paths, user + "/tokens", "the user's", "name");
+    }
+
+    private static void addMe(ObjectNode paths) {
+        String me = AdminServer.BASE_PATH + "/me";
+        ObjectNode whoAmI = operation(paths, me, "get", "Names the caller: actor, user, role and team");
+        response(whoAmI, "200", "The caller", JSON);
+        tokenOperations(paths, me + "/tokens", "the caller's own", null);
+        ObjectNode password = operation(paths, me + "/password", "put", "Sets the caller's password; send the"
+                + " current one as currentPassword when one is set");
+        password.putObject("requestBody").put("required", true).putObject("content").putObject(JSON)
+                .putObject("schema").put("type", "object").putObject("properties")
+                .<ObjectNode>set("password", NODES.objectNode().put("type", "string"))
+                .set("currentPassword", NODES.objectNode().put("type", "string"));
+        response(password, "204", "Changed", null);
+        problems(password, "400", "404", "415");
+    }
+
+    private static void tokenOperations(ObjectNode paths, String tokens, String whose, String nameParameter) {
+        ObjectNode list = operation(paths, tokens, "get", "Lists " + whose + " personal tokens, without secrets");
+        ObjectNode create = operation(paths, tokens, "post", "Creates a personal token of " + whose.replace("the ",
+                "") + " account; the response carries the token once, and only its hash is stored");
+        ObjectNode delete = operation(paths, tokens + "/{id}", "delete", "Revokes a personal token");
+        if (nameParameter != null) {
+            pathParameters(list, nameParameter);
+            pathParameters(create, nameParameter);
+            pathParameters(delete, nameParameter, "id");
+        } else {
+            pathParameters(delete, "id");
+        }
+        response(list, "200", "{ \"items\": [...] }", JSON);
+        problems(list, "404");
+        create.putObject("requestBody").put("required", true).putObject("content").putObject(JSON)
+                .putObject("schema").put("type", "object").putObject("properties")
+                .<ObjectNode>set("description", NODES.objectNode().put("type", "string"))
+                .set("expiresAt", NODES.objectNode().put("type", "string").put("format", "date-time"));
+        response(create, "201", "The token's id, description, expiry and the token itself", JSON);
+        problems(create, "400", "404", "415");
+        response(delete, "204", "Revoked", null);
+        problems(delete, "404");
+    }
+
+    private static void userBody(ObjectNode operation) {
+        ObjectNode properties = operation.putObject("requestBody").put("required", true).putObject("content")
+                .putObject(JSON).putObject("schema").put("type", "object").put("additionalProperties", false)
+                .putObject("properties");
+        for (String field : List.of("name", "team", "password")) {
+            properties.putObject(field).put("type", "string");
+        }
+        ArrayNode roles = properties.putObject("role").put("type", "string").putArray("enum");
+        for (Role role : Role.values()) {
+            roles.add(role.label());
+        }
+    }
+
+    private static void pathParameters(ObjectNode operation, String... names) {
+        ArrayNode parameters = operation.withArray("parameters");
+        for (String name : names) {
+            parameters.addObject().put("name", name).put("in", "path").put("required", true)
+                    .putObject("schema").put("type", "string");
+        }
     }
 
     private static void auditFilters(ObjectNode operation) {
@@ -159,7 +251,7 @@ final class OpenApiDocument {
         operation.put("summary", summary);
         operation.putObject("responses");
         if (path.startsWith(AdminServer.BASE_PATH)) {
-            problems(operation, "401");
+            problems(operation, "401", "403");
         }
         return operation;
     }
@@ -193,6 +285,8 @@ final class OpenApiDocument {
     private static ObjectNode components() {
         ObjectNode components = NODES.objectNode();
         components.putObject("securitySchemes").putObject("bearer").put("type", "http").put("scheme", "bearer");
+        components.withObjectProperty("securitySchemes").putObject("basic").put("type", "http")
+                .put("scheme", "basic");
         components.putObject("responses").putObject("Problem")
                 .put("description", "An RFC 9457 problem document")
                 .putObject("content").putObject(PROBLEM).putObject("schema")
@@ -241,6 +335,10 @@ final class OpenApiDocument {
         properties.putObject("revision").put("type", "integer").put("readOnly", true)
                 .put("description", "Store version of the last write; the ETag");
         properties.putObject("updatedAt").put("type", "string").put("format", "date-time").put("readOnly", true);
+        if (kind.teamOwned()) {
+            properties.putObject(ResourceKind.TEAM_FIELD).put("type", "string")
+                    .put("description", "The owning team; a team member's new resource joins the member's team");
+        }
         for (String secret : kind.secretFields()) {
             JsonNode property = properties.at("/" + secret.replace("[].", "/items/properties/")
                     .replace(".", "/properties/"));

@@ -21,7 +21,6 @@ import io.portico.store.ConfigStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -54,24 +53,28 @@ final class ResourceApi {
     }
 
     /** Adds the routes of every kind below {@code base}. */
-    void mount(Router router, String base) {
+    void mount(AdminRoutes routes, String base) {
         for (ResourceKind<?> kind : ResourceKinds.all()) {
             String collection = base + "/" + kind.name();
             String item = collection + "/:name";
-            router.get(collection).handler(ctx -> list(ctx, kind));
-            router.post(collection).handler(ctx -> create(ctx, kind));
-            router.get(item).handler(ctx -> get(ctx, kind));
-            router.put(item).handler(ctx -> replace(ctx, kind));
-            router.patch(item).handler(ctx -> patch(ctx, kind));
-            router.delete(item).handler(ctx -> delete(ctx, kind));
+            routes.get(collection, Access.read(kind), ctx -> list(ctx, kind));
+            routes.post(collection, Access.write(kind), ctx -> create(ctx, kind));
+            routes.get(item, Access.read(kind), ctx -> get(ctx, kind));
+            routes.put(item, Access.write(kind), ctx -> replace(ctx, kind));
+            routes.patch(item, Access.write(kind), ctx -> patch(ctx, kind));
+            routes.delete(item, Access.write(kind), ctx -> delete(ctx, kind));
         }
     }
 
     private void list(RoutingContext ctx, ResourceKind<?> kind) {
+        Principal principal = Principal.of(ctx);
+        ConfigSnapshot snapshot = snapshots.current();
         blocking(() -> {
             ObjectNode body = JsonNodeFactory.instance.objectNode();
             ArrayNode items = body.putArray("items");
-            store.list(kind.name()).forEach(resource -> items.add(representation(kind, resource)));
+            store.list(kind.name()).stream()
+                    .filter(resource -> Tenancy.sees(principal, kind, resource, snapshot))
+                    .forEach(resource -> items.add(representation(kind, resource)));
             return body;
         }).onSuccess(body -> Exchange.sendJson(ctx, 200, body)).onFailure(ctx::fail);
     }
@@ -79,7 +82,7 @@ final class ResourceApi {
     private void get(RoutingContext ctx, ResourceKind<?> kind) {
         String name = ctx.pathParam("name");
         String ifNoneMatch = ctx.request().getHeader(HttpHeaders.IF_NONE_MATCH);
-        blocking(() -> existing(kind, name)).onSuccess(resource -> {
+        blocking(() -> existing(ctx, kind, name)).onSuccess(resource -> {
             ctx.response().putHeader(HttpHeaders.ETAG, resource.etag());
             if (ifNoneMatch != null && !Preconditions.ifNoneMatch(ifNoneMatch, resource)) {
                 ctx.response().setStatusCode(304).end();
@@ -91,6 +94,7 @@ final class ResourceApi {
 
     private void create(RoutingContext ctx, ResourceKind<?> kind) {
         ObjectNode spec = writableSpec(ctx);
+        Tenancy.claim(Principal.of(ctx), kind, spec);
         validate(kind, spec);
         String name = spec.get("name").asText();
         commit(ctx, kind, Change.create(kind.name(), name, spec))
@@ -101,9 +105,13 @@ final class ResourceApi {
     private void replace(RoutingContext ctx, ResourceKind<?> kind) {
         String name = ctx.pathParam("name");
         ObjectNode body = namedAs(writableSpec(ctx), name);
+        Tenancy.claim(Principal.of(ctx), kind, body);
         String ifMatch = ctx.request().getHeader(HttpHeaders.IF_MATCH);
         String ifNoneMatch = ctx.request().getHeader(HttpHeaders.IF_NONE_MATCH);
         blocking(() -> store.get(kind.name(), name)).compose(current -> {
+            if (current.isPresent() && visible(ctx, kind, current).isEmpty()) {
+                throw new Problem(ProblemType.NOT_FOUND, key(kind, name) + " does not exist");
+            }
             Resource existing = current.orElse(null);
             if (ifNoneMatch != null && !Preconditions.ifNoneMatch(ifNoneMatch, existing)) {
                 throw new Problem(ProblemType.PRECONDITION_FAILED, key(kind, name) + " already exists");
@@ -139,7 +147,7 @@ final class ResourceApi {
         ObjectNode patch = Exchange.jsonObject(ctx);
         READ_ONLY_FIELDS.forEach(patch::remove);
         String ifMatch = ctx.request().getHeader(HttpHeaders.IF_MATCH);
-        blocking(() -> existing(kind, name)).compose(existing -> {
+        blocking(() -> existing(ctx, kind, name)).compose(existing -> {
             if (ifMatch != null) {
                 requireMatch(ifMatch, existing);
             }
@@ -153,7 +161,7 @@ final class ResourceApi {
     private void delete(RoutingContext ctx, ResourceKind<?> kind) {
         String name = ctx.pathParam("name");
         String ifMatch = ctx.request().getHeader(HttpHeaders.IF_MATCH);
-        blocking(() -> existing(kind, name)).compose(existing -> {
+        blocking(() -> existing(ctx, kind, name)).compose(existing -> {
             if (ifMatch != null) {
                 requireMatch(ifMatch, existing);
             }
@@ -161,9 +169,17 @@ final class ResourceApi {
         }).onSuccess(resource -> ctx.response().setStatusCode(204).end()).onFailure(ctx::fail);
     }
 
-    private Resource existing(ResourceKind<?> kind, String name) {
-        Optional<Resource> resource = store.get(kind.name(), name);
+    /** Returns the stored resource when it exists and the caller may see it, else throws 404. */
+    private Resource existing(RoutingContext ctx, ResourceKind<?> kind, String name) {
+        Optional<Resource> resource = visible(ctx, kind, store.get(kind.name(), name));
         return resource.orElseThrow(() -> new Problem(ProblemType.NOT_FOUND, key(kind, name) + " does not exist"));
+    }
+
+    /** Returns {@code resource} when the caller may see it, so that other teams' resources look absent. */
+    private Optional<Resource> visible(RoutingContext ctx, ResourceKind<?> kind, Optional<Resource> resource) {
+        Principal principal = Principal.of(ctx);
+        ConfigSnapshot snapshot = snapshots.current();
+        return resource.filter(found -> Tenancy.sees(principal, kind, found, snapshot));
     }
 
     /** Reads the body as a specification, dropping the read-only fields that a GET response adds. */
@@ -244,12 +260,20 @@ final class ResourceApi {
     }
 
     /**
-     * Checks references and commits one change off the event loop, then waits until this node serves the new
-     * configuration. The reference check runs on a worker thread too, because it converts every resource.
+     * Checks the caller's team, checks references and commits one change off the event loop, then waits until this
+     * node serves the new configuration. The reference check runs on a worker thread too, because it converts
+     * every resource.
      */
     private Future<Resource> commit(RoutingContext ctx, ResourceKind<?> kind, Change change) {
         AuditContext audit = RequestIds.auditContext(ctx);
+        Principal principal = Principal.of(ctx);
         return blocking(() -> {
+            ConfigSnapshot snapshot = snapshots.current();
+            ObjectNode before = store.get(kind.name(), change.name()).map(Resource::spec).orElse(null);
+            Tenancy.checkWrite(principal, kind, change.name(), before, change.spec(), snapshot);
+            if (change.spec() != null) {
+                Tenancy.checkReferences(principal, kind, change.spec(), snapshot);
+            }
             checkReferences(kind, change.name(), change.spec());
             return store.commit(List.of(change), audit).get(0);
         })

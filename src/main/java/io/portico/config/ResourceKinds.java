@@ -11,25 +11,27 @@ public final class ResourceKinds {
     public static final ResourceKind<TeamSpec> TEAMS =
             new ResourceKind<>("teams", TeamSpec.class, TeamSpec::validate, List.of());
     public static final ResourceKind<ServiceSpec> SERVICES =
-            new ResourceKind<>("services", ServiceSpec.class, ServiceSpec::validate, List.of("tls.clientKey"));
+            new ResourceKind<>("services", ServiceSpec.class, ServiceSpec::validate, List.of("tls.clientKey"),
+                    true);
     public static final ResourceKind<ProviderSpec> PROVIDERS = new ResourceKind<>("providers", ProviderSpec.class,
-            ProviderSpec::validate, List.of("keys[].key", "secretAccessKey", "sessionToken", "serviceAccount"));
+            ProviderSpec::validate, List.of("keys[].key", "secretAccessKey", "sessionToken", "serviceAccount"), true);
     public static final ResourceKind<VirtualModelSpec> MODELS =
             new ResourceKind<>("models", VirtualModelSpec.class, VirtualModelSpec::validate, List.of());
     public static final ResourceKind<ApiSpec> APIS =
-            new ResourceKind<>("apis", ApiSpec.class, ApiSpec::validate, List.of());
+            new ResourceKind<>("apis", ApiSpec.class, ApiSpec::validate, List.of(), true);
     public static final ResourceKind<RouteSpec> ROUTES =
-            new ResourceKind<>("routes", RouteSpec.class, RouteSpec::validate, List.of());
+            new ResourceKind<>("routes", RouteSpec.class, RouteSpec::validate, List.of(), true);
     public static final ResourceKind<CertificateSpec> CERTIFICATES =
             new ResourceKind<>("certificates", CertificateSpec.class, CertificateSpec::validate, List.of("key"));
     public static final ResourceKind<ConsumerSpec> CONSUMERS =
-            new ResourceKind<>("consumers", ConsumerSpec.class, ConsumerSpec::validate, List.of());
+            new ResourceKind<>("consumers", ConsumerSpec.class, ConsumerSpec::validate, List.of(), true);
     public static final ResourceKind<CredentialSpec> CREDENTIALS = new ResourceKind<>("credentials",
             CredentialSpec.class, CredentialSpec::validate,
             List.of("key", "keyHash", "password", "passwordHash", "secretKey", "secret", "clientSecret",
-                    "clientSecretHash"));
+                    "clientSecretHash"), true);
     public static final ResourceKind<SubscriptionSpec> SUBSCRIPTIONS =
-            new ResourceKind<>("subscriptions", SubscriptionSpec.class, SubscriptionSpec::validate, List.of());
+            new ResourceKind<>("subscriptions", SubscriptionSpec.class, SubscriptionSpec::validate, List.of(),
+                    true);
 
     private static final Map<String, ResourceKind<?>> KINDS = new LinkedHashMap<>();
 

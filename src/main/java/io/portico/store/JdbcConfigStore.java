@@ -48,11 +48,18 @@ public final class JdbcConfigStore implements ConfigStore {
     private final HikariDataSource dataSource;
     private final String location;
     private final StoredSecrets secrets;
+    private final JdbcAccountStore accounts;
 
     private JdbcConfigStore(HikariDataSource dataSource, String location, StoredSecrets secrets) {
         this.dataSource = dataSource;
         this.location = location;
         this.secrets = secrets;
+        this.accounts = new JdbcAccountStore(dataSource, location);
+    }
+
+    /** Returns the admin users and tokens in this store's database. */
+    public AccountStore accounts() {
+        return accounts;
     }
 
     /**
