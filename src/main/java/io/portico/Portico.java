@@ -13,7 +13,6 @@ import io.portico.gateway.tls.ServerTls;
 import io.portico.gateway.upstream.Upstreams;
 import io.portico.node.NodeConfig;
 import io.portico.pipeline.PolicyRegistry;
-import io.portico.store.ConfigStore;
 import io.portico.store.JdbcConfigStore;
 import io.portico.store.StoreWatcher;
 import io.portico.store.crypto.Keyring;
@@ -168,7 +167,7 @@ public final class Portico {
         return vertx;
     }
 
-    public ConfigStore store() {
+    public JdbcConfigStore store() {
         return store;
     }
 

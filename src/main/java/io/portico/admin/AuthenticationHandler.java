@@ -59,6 +59,9 @@ final class AuthenticationHandler implements Handler<RoutingContext> {
 
     @Override
     public void handle(RoutingContext ctx) {
+        // The body handler after this one resumes the request. Until then the body waits in the paused request,
+        // because a store lookup may complete after the client sent it.
+        ctx.request().pause();
         String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
         if (header != null && header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
             bearer(ctx, header.substring(BEARER.length()).trim());
@@ -117,6 +120,7 @@ final class AuthenticationHandler implements Handler<RoutingContext> {
                         String challenge, String detail) {
         vertx.executeBlocking(find, false).onComplete(result -> {
             if (result.failed()) {
+                ctx.request().resume();
                 ctx.fail(result.cause());
                 return;
             }
@@ -144,6 +148,7 @@ final class AuthenticationHandler implements Handler<RoutingContext> {
     }
 
     private static void reject(RoutingContext ctx, String challenge, String detail) {
+        ctx.request().resume();
         ctx.response().putHeader("WWW-Authenticate", challenge);
         new Problem(ProblemType.UNAUTHORIZED, detail).send(ctx.response(), null);
     }

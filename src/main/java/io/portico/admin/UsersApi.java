@@ -192,6 +192,11 @@ final class UsersApi {
     /** Checks a user's role and team against each other, the teams in the configuration and the caller. */
     private void checkUser(Principal principal, String roleLabel, String team, Errors errors) {
         Role role = roleLabel == null ? null : Role.of(roleLabel).orElse(null);
+        if (principal.role() != Role.PLATFORM_ADMIN
+                && (role == Role.PLATFORM_ADMIN || !principal.team().equals(team))) {
+            throw new Problem(ProblemType.FORBIDDEN, principal.actor() + " may manage only users of team "
+                    + principal.team() + " with the roles team-admin, developer and viewer");
+        }
         errors.check(role != null, "role", "must be one of " + Role.labels());
         if (role == Role.PLATFORM_ADMIN) {
             errors.check(team == null, "team", "must be absent for a platform-admin, who belongs to no team");
@@ -200,12 +205,6 @@ final class UsersApi {
         }
         if (team != null && !snapshots.current().teams().containsKey(team)) {
             errors.add("team", "refers to team '" + team + "', which does not exist");
-        }
-        if (principal.role() != Role.PLATFORM_ADMIN && errors.isEmpty()) {
-            if (role == Role.PLATFORM_ADMIN || !principal.team().equals(team)) {
-                throw new Problem(ProblemType.FORBIDDEN, principal.actor() + " may manage only users of team "
-                        + principal.team() + " with the roles team-admin, developer and viewer");
-            }
         }
     }
 
