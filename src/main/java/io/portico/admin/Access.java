@@ -8,9 +8,9 @@ import java.util.Set;
 import java.util.function.Predicate;
 
 /**
- * Who may call an admin route at all. Each route under {@code /admin/v1} is registered with one, through
- * {@link AdminRoutes}; which resources of which team a caller then sees and changes is decided by
- * {@link Tenancy}.
+ * The rule that decides which callers may call an admin route at all. Each route under {@code /admin/v1} is
+ * registered with one through {@link AdminRoutes}. {@link Tenancy} then decides which teams' resources the caller
+ * reads and changes.
  *
  * <table>
  *   <caption>Roles and what they may change</caption>

@@ -11,9 +11,9 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * Registers admin routes together with the {@link Access} that guards them. A route registered here answers 403
- * before its handler runs when the caller's role is not allowed; the route keeps its access in its metadata under
- * {@value #ACCESS}, so a test can check that every route has one.
+ * Registers admin routes together with the {@link Access} that guards them. A route registered here responds
+ * with 403 before its handler runs when the caller's role is not allowed. The route keeps its access in its
+ * metadata under {@value #ACCESS}, so a test can check that every route has one.
  */
 final class AdminRoutes {
 

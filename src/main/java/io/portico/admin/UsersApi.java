@@ -25,9 +25,9 @@ import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 
 /**
- * Admin users and their personal tokens under {@code /users}. Platform admins manage every user; team admins
- * manage the users of their team, who may not become platform admins or leave the team; other users of a team do
- * not exist for them. A new token is returned once, in the creation response, and only its hash is stored.
+ * Admin users and their personal tokens under {@code /users}. Platform admins manage every user. Team admins
+ * manage the users of their team, who may not become platform admins or leave the team, and other users do not
+ * exist for them. A new token is returned once, in the creation response, and only its hash is stored.
  */
 final class UsersApi {
 

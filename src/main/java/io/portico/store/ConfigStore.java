@@ -40,7 +40,7 @@ public interface ConfigStore extends AutoCloseable {
      */
     List<Resource> commit(List<Change> changes, AuditContext audit);
 
-    /** Applies {@code changes} like {@link #commit(List, AuditContext)}, recorded as {@link AuditContext#UNATTRIBUTED}. */
+    /** Applies {@code changes} like {@link #commit(List, AuditContext)}, recorded as made by no one in particular. */
     default List<Resource> commit(List<Change> changes) {
         return commit(changes, AuditContext.UNATTRIBUTED);
     }

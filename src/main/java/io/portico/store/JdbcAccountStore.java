@@ -135,7 +135,7 @@ final class JdbcAccountStore implements AccountStore {
         });
     }
 
-    /** What one account change wrote, for its audit log entry. */
+    /** The record of one account change, for its audit log entry. */
     private record Written(String kind, String name, String team, String operation, ObjectNode before,
                            ObjectNode after) {
     }

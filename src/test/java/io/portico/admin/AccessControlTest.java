@@ -204,8 +204,8 @@ class AccessControlTest {
 
     @Test
     void teamAdminManagesOnlyItsTeamsUsers() {
-        HttpResponse<String> created = request("POST", "/admin/v1/users", "{\"name\": \"rick\", \"role\": \"developer\"}",
-                teamAdmin);
+        HttpResponse<String> created = request("POST", "/admin/v1/users",
+                "{\"name\": \"rick\", \"role\": \"developer\"}", teamAdmin);
         HttpResponse<String> platform = request("POST", "/admin/v1/users",
                 "{\"name\": \"root\", \"role\": \"platform-admin\"}", teamAdmin);
         HttpResponse<String> blue = request("POST", "/admin/v1/users",
@@ -304,8 +304,8 @@ class AccessControlTest {
         if (response.statusCode() == 200) {
             assertThat(response.body()).as(operation).doesNotContain("blue-").doesNotContain("\"bob\"");
         } else {
-            assertThat(response.body()).as(operation).doesNotContain("8082").doesNotContain("sk-blue").doesNotContain("blue-secret")
-                    .doesNotContain("\"team\":\"blue\"");
+            assertThat(response.body()).as(operation).doesNotContain("8082").doesNotContain("sk-blue")
+                    .doesNotContain("blue-secret").doesNotContain("\"team\":\"blue\"");
         }
     }
 

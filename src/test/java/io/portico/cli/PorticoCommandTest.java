@@ -236,7 +236,8 @@ class PorticoCommandTest {
     void storeOptionWorksOnStoreDirectly() throws Exception {
         Path file = write("portico.yaml", DOCUMENT);
 
-        Run run = run(Map.of("PORTICO_STORE_PASSWORD", "secret", MasterKeys.ENV_VAR, TestKeys.MASTER_KEY), "apply", "--store", "jdbc:test:db",
+        Map<String, String> env = Map.of("PORTICO_STORE_PASSWORD", "secret", MasterKeys.ENV_VAR, TestKeys.MASTER_KEY);
+        Run run = run(env, "apply", "--store", "jdbc:test:db",
                 "--store-user", "portico", "-f", file.toString());
 
         assertThat(run.exitCode()).as(run.err()).isZero();

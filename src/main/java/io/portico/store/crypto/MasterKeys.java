@@ -1,16 +1,15 @@
 package io.portico.store.crypto;
 
+import io.portico.node.PrivateFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -36,8 +35,6 @@ public final class MasterKeys {
     public static final String FILE_NAME = "master-key";
 
     private static final Logger LOG = LoggerFactory.getLogger(MasterKeys.class);
-    private static final Set<PosixFilePermission> OWNER_ONLY =
-            EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
 
     private MasterKeys() {
     }
@@ -96,7 +93,7 @@ public final class MasterKeys {
         MasterKey key = MasterKey.generate();
         try {
             Files.createDirectories(file.getParent());
-            createOwnerOnly(file);
+            PrivateFiles.createOwnerOnly(file);
             Files.writeString(file, key.encoded() + "\n", StandardCharsets.UTF_8);
         } catch (FileAlreadyExistsException e) {
             // Another process sharing the data directory generated the key first: use that one.
@@ -130,18 +127,9 @@ public final class MasterKeys {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the permissions of the master key file " + file, e);
         }
-        if (!OWNER_ONLY.containsAll(permissions)) {
+        if (!PrivateFiles.OWNER_ONLY.containsAll(permissions)) {
             throw new IllegalStateException("the master key file " + file + " is accessible to other users ("
                     + PosixFilePermissions.toString(permissions) + "); run 'chmod 600 " + file + "' and start again");
         }
-    }
-
-    private static void createOwnerOnly(Path file) throws IOException {
-        if (Files.getFileAttributeView(file.getParent(), PosixFileAttributeView.class) == null) {
-            Files.createFile(file);
-            return;
-        }
-        Files.createFile(file, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
-        Files.setPosixFilePermissions(file, OWNER_ONLY);
     }
 }
