@@ -58,12 +58,12 @@ public final class AdminServer {
         requireNonNull(store, "store");
         requireNonNull(accounts, "accounts");
         requireNonNull(snapshots, "snapshots");
-        this.openApi = OpenApiDocument.build().toString();
         this.router = Router.router(vertx);
         UsersApi users = new UsersApi(vertx, accounts, snapshots);
         buildRouter(new AuthenticationHandler(vertx, requireNonNull(token, "token"), accounts),
                 new ResourceApi(vertx, store, snapshots), new ConfigApi(vertx, store, snapshots),
                 new AuditApi(vertx, store), users, new MeApi(vertx, accounts, users));
+        this.openApi = OpenApiDocument.withAccess(OpenApiDocument.build(), router).toString();
     }
 
     private void buildRouter(AuthenticationHandler auth, ResourceApi resources, ConfigApi config, AuditApi audit,
@@ -75,7 +75,7 @@ public final class AdminServer {
         router.route(BASE_PATH + "/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
         AdminRoutes routes = new AdminRoutes(router);
         routes.get(BASE_PATH + "/openapi.json", Access.AUTHENTICATED,
-                ctx -> Exchange.send(ctx, 200, "application/json", openApi));
+                ctx -> Exchange.send(ctx, 200, "application/json", this.openApi));
         config.mount(routes, BASE_PATH);
         routes.get(BASE_PATH + "/audit", Access.AUDIT_READERS, ctx -> audit.list(ctx, auditTeam(ctx)));
         routes.get(BASE_PATH + "/audit/export", Access.AUDIT_READERS, ctx -> audit.export(ctx, auditTeam(ctx)));

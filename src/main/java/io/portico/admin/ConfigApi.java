@@ -80,8 +80,10 @@ final class ConfigApi {
         });
     }
 
+    /** Sends the versions and the count of each kind, counting only what the caller may see. */
     private void status(RoutingContext ctx) {
         ConfigSnapshot snapshot = snapshots.current();
+        Principal principal = Principal.of(ctx);
         ObjectNode body = JsonNodeFactory.instance.objectNode();
         body.put("porticoVersion", PorticoVersion.current());
         body.put("configVersion", snapshot.version());
@@ -89,6 +91,7 @@ final class ConfigApi {
         for (ResourceKind<?> kind : ResourceKinds.all()) {
             counts.put(kind.name(), snapshot.resources().stream()
                     .filter(resource -> resource.kind().equals(kind.name()))
+                    .filter(resource -> Tenancy.sees(principal, kind, resource, snapshot))
                     .count());
         }
         vertx.executeBlocking(store::version, false).onComplete(version -> {

@@ -6,11 +6,15 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.config.ResourceKind;
 import io.portico.config.ResourceKinds;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.Route;
+import io.vertx.ext.web.Router;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -51,6 +55,25 @@ final class OpenApiDocument {
         }
         root.set("components", components());
         return root;
+    }
+
+    /**
+     * Adds to each admin operation of {@code document}, as {@code x-portico-access}, who may call it according to
+     * the {@link Access} of its route in {@code router}.
+     */
+    static ObjectNode withAccess(ObjectNode document, Router router) {
+        for (Route route : router.getRoutes()) {
+            if (!(route.getMetadata(AdminRoutes.ACCESS) instanceof Access access) || route.getPath() == null) {
+                continue;
+            }
+            JsonNode path = document.path("paths").path(route.getPath().replaceAll(":(\\w+)", "{$1}"));
+            for (HttpMethod method : route.methods()) {
+                if (path.get(method.name().toLowerCase(Locale.ROOT)) instanceof ObjectNode operation) {
+                    operation.put("x-portico-access", access.description());
+                }
+            }
+        }
+        return document;
     }
 
     private static void addHealth(ObjectNode paths) {

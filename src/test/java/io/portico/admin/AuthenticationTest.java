@@ -120,6 +120,19 @@ class AuthenticationTest {
     }
 
     @Test
+    void openApiNamesWhoMayCallEachOperation() {
+        JsonNode paths = openApi().path("paths");
+
+        for (String operation : adminOperations()) {
+            String method = operation.split(" ")[0].toLowerCase(Locale.ROOT);
+            JsonNode access = paths.path(operation.split(" ")[1]).path(method).path("x-portico-access");
+            assertThat(access.asText()).as(operation).isNotEmpty();
+        }
+        assertThat(paths.at("/~1admin~1v1~1config~1apply/post/x-portico-access").asText())
+                .isEqualTo("platform admins");
+    }
+
+    @Test
     void openApiDescribesEveryKind() {
         JsonNode document = openApi();
 
