@@ -10,10 +10,10 @@ import io.portico.problem.Problem;
 import io.portico.problem.ProblemType;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.HostAndPort;
-import io.vertx.core.net.SocketAddress;
 import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,13 +29,15 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
 
     private final CharSequence requestIdHeader;
     private final AccessLog accessLog;
+    private final ClientAddressResolver clientAddresses;
     private volatile GatewayRuntime runtime = GatewayRuntime.empty();
     private volatile boolean draining;
 
-    GatewayHandler(String requestIdHeader, boolean accessLog) {
+    GatewayHandler(String requestIdHeader, boolean accessLog, ClientAddressResolver clientAddresses) {
         // An AsciiString keeps its hash code, so the header maps do not hash the name for every request.
         this.requestIdHeader = HttpHeaders.createOptimized(requireNonNull(requestIdHeader, "requestIdHeader"));
         this.accessLog = new AccessLog(accessLog);
+        this.clientAddresses = requireNonNull(clientAddresses, "clientAddresses");
     }
 
     void runtime(GatewayRuntime runtime) {
@@ -60,7 +62,7 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
             request.response().putHeader("connection", "close");
         }
         String path = PathNormalizer.normalize(request.path());
-        RequestContext ctx = new RequestContext(request, requestId, clientAddress(request), host(request),
+        RequestContext ctx = new RequestContext(request, requestId, clientAddresses.resolve(request), host(request),
                 path == null ? String.valueOf(request.path()) : path, start);
         accessLog.track(ctx);
         if (path == null) {
@@ -82,7 +84,10 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
 
     private void dispatch(RequestContext ctx) {
         GatewayRuntime current = runtime;
-        RouteMatch match = current.router().match(new View(ctx));
+        RouteMatch match = current.router().match(new View(ctx, null));
+        if (match == null) {
+            match = matchPreflight(ctx, current);
+        }
         if (match == null) {
             ctx.fail(ProblemType.ROUTE_NOT_FOUND, "no route matches " + ctx.request().method().name() + " "
                     + ctx.path());
@@ -96,17 +101,29 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
         route.handle(ctx);
     }
 
-    private static boolean hasOneHost(HttpServerRequest request) {
-        return request.headers().getAll(HttpHeaders.HOST).size() == 1;
+    /**
+     * Matches a CORS preflight ({@code OPTIONS} with {@code Origin} and {@code Access-Control-Request-Method})
+     * that no route matched as it is, by the method in {@code Access-Control-Request-Method}. Routes usually
+     * list the methods they serve, not {@code OPTIONS}. The match counts only when the route or its API has a
+     * {@code cors} policy, which responds to every preflight itself, so an {@code OPTIONS} request never reaches
+     * an upstream through a route that does not accept that method.
+     */
+    private static RouteMatch matchPreflight(RequestContext ctx, GatewayRuntime current) {
+        HttpServerRequest request = ctx.request();
+        String requestedMethod = request.getHeader(HttpHeaders.ACCESS_CONTROL_REQUEST_METHOD);
+        if (request.method() != HttpMethod.OPTIONS || requestedMethod == null
+                || request.getHeader(HttpHeaders.ORIGIN) == null) {
+            return null;
+        }
+        RouteMatch match = current.router().match(new View(ctx, requestedMethod));
+        if (match == null) {
+            return null;
+        }
+        return current.respondsToPreflights(match.route().name()) ? match : null;
     }
 
-    private static String clientAddress(HttpServerRequest request) {
-        SocketAddress remote = request.remoteAddress();
-        if (remote == null) {
-            return "-";
-        }
-        String address = remote.hostAddress();
-        return address == null ? remote.toString() : address;
+    private static boolean hasOneHost(HttpServerRequest request) {
+        return request.headers().getAll(HttpHeaders.HOST).size() == 1;
     }
 
     private static String host(HttpServerRequest request) {
@@ -117,14 +134,17 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
     /** The view of a request that the router matches on. */
     private static final class View implements RequestView {
         private final RequestContext ctx;
+        private final String method;
 
-        View(RequestContext ctx) {
+        /** Creates the view of {@code ctx}, with {@code method} in place of the request's method unless null. */
+        View(RequestContext ctx, String method) {
             this.ctx = ctx;
+            this.method = method;
         }
 
         @Override
         public String method() {
-            return ctx.request().method().name();
+            return method != null ? method : ctx.request().method().name();
         }
 
         @Override

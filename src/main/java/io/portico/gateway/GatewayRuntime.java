@@ -17,9 +17,11 @@ import io.portico.pipeline.PolicyRegistry;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -30,18 +32,23 @@ import java.util.function.Supplier;
  */
 final class GatewayRuntime {
 
+    /** The configuration key of the CORS policy, which responds to the preflight requests of its route. */
+    private static final String CORS_POLICY = "cors";
+
     private final long version;
     private final Router router;
     private final Map<String, GatewayRoute> routes;
+    private final Set<String> corsRoutes;
 
-    private GatewayRuntime(long version, Router router, Map<String, GatewayRoute> routes) {
+    private GatewayRuntime(long version, Router router, Map<String, GatewayRoute> routes, Set<String> corsRoutes) {
         this.version = version;
         this.router = router;
         this.routes = routes;
+        this.corsRoutes = corsRoutes;
     }
 
     static GatewayRuntime empty() {
-        return new GatewayRuntime(0, Router.compile(List.of()), Map.of());
+        return new GatewayRuntime(0, Router.compile(List.of()), Map.of(), Set.of());
     }
 
     /**
@@ -54,6 +61,7 @@ final class GatewayRuntime {
                                 NodeState nodeState) {
         Errors errors = new Errors();
         Map<String, GatewayRoute> routes = new HashMap<>();
+        Set<String> corsRoutes = new HashSet<>();
         Map<String, Object> perSnapshot = new HashMap<>();
         for (RouteSpec route : snapshot.routes().values()) {
             Context context = new Context(nodeState, snapshot, route.name(), perSnapshot);
@@ -63,10 +71,18 @@ final class GatewayRuntime {
                 policies.addAll(policies(api.policies(), registry, context, errors.at("apis/" + api.name())));
             }
             policies.addAll(policies(route.policies(), registry, context, errors.at("routes/" + route.name())));
+            if (hasCors(route.policies()) || api != null && hasCors(api.policies())) {
+                corsRoutes.add(route.name());
+            }
             routes.put(route.name(), new GatewayRoute(route, policies, route.ai() == null ? proxy : ai));
         }
         errors.throwIfAny();
-        return new GatewayRuntime(snapshot.version(), Router.compile(snapshot.routes().values()), Map.copyOf(routes));
+        return new GatewayRuntime(snapshot.version(), Router.compile(snapshot.routes().values()), Map.copyOf(routes),
+                Set.copyOf(corsRoutes));
+    }
+
+    private static boolean hasCors(List<PolicyRef> refs) {
+        return refs.stream().anyMatch(ref -> CORS_POLICY.equals(ref.name()));
     }
 
     private static List<Policy> policies(List<PolicyRef> refs, PolicyRegistry registry, PolicyContext context,
@@ -141,5 +157,10 @@ final class GatewayRuntime {
 
     GatewayRoute route(String name) {
         return routes.get(name);
+    }
+
+    /** Returns true when the route or its API has a {@code cors} policy, which responds to every preflight. */
+    boolean respondsToPreflights(String route) {
+        return corsRoutes.contains(route);
     }
 }

@@ -63,7 +63,8 @@ public final class GatewayServer {
         this.policies = requireNonNull(policies, "policies");
         this.nodeState = new GatewayRuntime.NodeState(vertx);
         this.instances = instances;
-        this.handler = new GatewayHandler(node.requestIdHeader(), node.accessLog());
+        this.handler = new GatewayHandler(node.requestIdHeader(), node.accessLog(),
+                ClientAddressResolver.of(node.clientAddress()));
         long maxBody = node.maxBodySize() == null ? -1 : node.maxBodySize();
         this.proxy = new ProxyBackend(upstreams, new ProxySettings(node.requestIdHeader(), maxBody));
         this.ai = new AiGateway(vertx, catalog, node.ai().images());
