@@ -81,7 +81,7 @@ class AccessControlTest {
     }
 
     @Test
-    void viewerWritesNothingAndSeesOnlyItsTeam() {
+    void viewerWritesNothing() {
         long before = storeVersion();
 
         for (String operation : adminOperations()) {
@@ -99,7 +99,7 @@ class AccessControlTest {
     }
 
     @Test
-    void developerAndTeamAdminCannotReachOtherTeams() {
+    void membersCannotReachOtherTeams() {
         for (String token : List.of(developer, teamAdmin)) {
             for (String operation : adminOperations()) {
                 if (operation.contains("/me") || operation.contains("/openapi.json")) {
@@ -160,7 +160,7 @@ class AccessControlTest {
     }
 
     @Test
-    void developerManagesOnlyConsumersCredentialsAndSubscriptions() {
+    void developerWritesOnlyConsumerKinds() {
         HttpResponse<String> consumer = request("POST", "/admin/v1/consumers", "{\"name\": \"red-dev-app\"}",
                 developer);
         HttpResponse<String> credential = request("POST", "/admin/v1/credentials",
@@ -182,7 +182,7 @@ class AccessControlTest {
     }
 
     @Test
-    void wholeConfigurationIsForPlatformAdminsAndAuditors() {
+    void wholeConfigNeedsGlobalAccess() {
         assertThat(get("/admin/v1/config", teamAdmin).statusCode()).isEqualTo(403);
         assertThat(get("/admin/v1/config", auditor).statusCode()).isEqualTo(200);
         assertThat(request("POST", "/admin/v1/config/apply", "{}", teamAdmin).statusCode()).isEqualTo(403);
@@ -203,7 +203,7 @@ class AccessControlTest {
     }
 
     @Test
-    void teamAdminManagesOnlyItsTeamsUsers() {
+    void teamAdminManagesTeamUsers() {
         HttpResponse<String> created = request("POST", "/admin/v1/users",
                 "{\"name\": \"rick\", \"role\": \"developer\"}", teamAdmin);
         HttpResponse<String> platform = request("POST", "/admin/v1/users",
@@ -224,7 +224,7 @@ class AccessControlTest {
     }
 
     @Test
-    void personalTokensAreShownOnceAndStoredHashed() throws Exception {
+    void tokensShownOnceStoredHashed() throws Exception {
         JsonNode created = parse(request("POST", "/admin/v1/me/tokens", "{\"description\": \"laptop\"}", developer));
         String token = created.path("token").asText();
         HttpResponse<String> listed = get("/admin/v1/me/tokens", developer);

@@ -45,7 +45,7 @@ public final class MasterKeys {
      *
      * @param env the process environment, {@code System.getenv()} in production
      * @throws IllegalArgumentException when a key in the environment is not base64 of 32 bytes
-     * @throws IllegalStateException when the key file is readable by other users or holds no valid key
+     * @throws IllegalStateException when the key file is readable by other users or contains no valid key
      * @throws UncheckedIOException when the key file cannot be read or written
      */
     public static Keyring resolve(Path dataDirectory, Map<String, String> env) {
