@@ -60,14 +60,15 @@ public final class AdminServer {
         requireNonNull(snapshots, "snapshots");
         this.router = Router.router(vertx);
         UsersApi users = new UsersApi(vertx, accounts, snapshots);
-        buildRouter(new AuthenticationHandler(vertx, requireNonNull(token, "token"), accounts),
-                new ResourceApi(vertx, store, snapshots), new ConfigApi(vertx, store, snapshots),
+        ResourceApi resources = new ResourceApi(vertx, store, snapshots);
+        buildRouter(new AuthenticationHandler(vertx, requireNonNull(token, "token"), accounts), resources,
+                new SubscriptionApi(resources, store), new ConfigApi(vertx, store, snapshots),
                 new AuditApi(vertx, store), users, new MeApi(vertx, accounts, users));
         this.openApi = OpenApiDocument.withAccess(OpenApiDocument.build(), router).toString();
     }
 
-    private void buildRouter(AuthenticationHandler auth, ResourceApi resources, ConfigApi config, AuditApi audit,
-                             UsersApi users, MeApi me) {
+    private void buildRouter(AuthenticationHandler auth, ResourceApi resources, SubscriptionApi subscriptions,
+                             ConfigApi config, AuditApi audit, UsersApi users, MeApi me) {
         router.get("/health/live").handler(ctx -> health(ctx, true));
         router.get("/health/ready").handler(ctx -> health(ctx, ready.getAsBoolean()));
         router.route(BASE_PATH + "/*").handler(new RequestIds());
@@ -81,6 +82,7 @@ public final class AdminServer {
         routes.get(BASE_PATH + "/audit/export", Access.AUDIT_READERS, ctx -> audit.export(ctx, auditTeam(ctx)));
         users.mount(routes, BASE_PATH);
         me.mount(routes, BASE_PATH);
+        subscriptions.mount(routes, BASE_PATH);
         resources.mount(routes, BASE_PATH);
         AdminFailureHandler failures = new AdminFailureHandler();
         router.route().failureHandler(failures);

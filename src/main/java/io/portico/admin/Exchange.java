@@ -54,6 +54,21 @@ final class Exchange {
     }
 
     /**
+     * Reads the body as a JSON object like {@link #jsonObject}, but returns an empty object when there is no body.
+     *
+     * @throws Problem 415 for a body of another content type, 400 when it is not a JSON object
+     */
+    static ObjectNode optionalJsonObject(RoutingContext ctx) {
+        Buffer body = ctx.body().buffer();
+        return body == null || body.length() == 0 ? Json.MAPPER.createObjectNode() : jsonObject(ctx);
+    }
+
+    /** Returns who sends the request, as authentication identified them, for the records of changes. */
+    static String actor(RoutingContext ctx) {
+        return Principal.of(ctx).actor();
+    }
+
+    /**
      * Returns the body text of a declarative document in JSON or YAML. Parse it with
      * {@link DeclarativeDocument#parseLiteral} on a worker thread: the server never substitutes {@code ${NAME}}.
      *

@@ -7,7 +7,7 @@ import io.vertx.ext.web.RoutingContext;
 /**
  * Who sends an admin request, as authentication established it.
  *
- * @param actor the name recorded in the audit log: {@code user:NAME}, or {@code token:bootstrap} for the admin
+ * @param actor the name recorded in the audit log: {@code user:NAME}, or {@code admin-token} for the admin
  *     token
  * @param user the admin user's name, or null for the admin token
  * @param team the user's team, or null for a user of no team
@@ -15,7 +15,7 @@ import io.vertx.ext.web.RoutingContext;
 public record Principal(String actor, String user, Role role, String team) {
 
     /** The admin token from the environment, the node settings or the token file: a platform admin. */
-    public static final Principal BOOTSTRAP = new Principal("token:bootstrap", null, Role.PLATFORM_ADMIN, null);
+    public static final Principal BOOTSTRAP = new Principal("admin-token", null, Role.PLATFORM_ADMIN, null);
 
     private static final String KEY = Principal.class.getName();
 

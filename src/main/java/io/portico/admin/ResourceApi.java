@@ -24,7 +24,9 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
@@ -67,16 +69,40 @@ final class ResourceApi {
     }
 
     private void list(RoutingContext ctx, ResourceKind<?> kind) {
+        list(ctx, kind, Map.of());
+    }
+
+    /**
+     * Sends the resources of {@code kind} that match the query parameters and {@code fixed}: each names a
+     * top-level field, which must equal one of the parameter's values (or, for a list, contain one of them).
+     * Fields are compared with their defaults applied, so {@code status=pending} finds subscriptions that
+     * leave the status out. Resources the caller may not see are left out.
+     */
+    void list(RoutingContext ctx, ResourceKind<?> kind, Map<String, String> fixed) {
+        Map<String, List<String>> filters = filters(ctx, kind);
+        fixed.forEach((field, value) -> filters.put(field, List.of(value)));
         Principal principal = Principal.of(ctx);
         ConfigSnapshot snapshot = snapshots.current();
         blocking(() -> {
             ObjectNode body = JsonNodeFactory.instance.objectNode();
             ArrayNode items = body.putArray("items");
-            store.list(kind.name()).stream()
-                    .filter(resource -> Tenancy.sees(principal, kind, resource, snapshot))
-                    .forEach(resource -> items.add(representation(kind, resource)));
+            for (Resource resource : store.list(kind.name())) {
+                if (ResourceFilter.matches(kind, resource.spec(), filters)
+                        && Tenancy.sees(principal, kind, resource, snapshot)) {
+                    items.add(representation(kind, resource));
+                }
+            }
             return body;
         }).onSuccess(body -> Exchange.sendJson(ctx, 200, body)).onFailure(ctx::fail);
+    }
+
+    private static Map<String, List<String>> filters(RoutingContext ctx, ResourceKind<?> kind) {
+        Map<String, List<String>> filters = new LinkedHashMap<>();
+        for (String field : ctx.queryParams().names()) {
+            ResourceFilter.checkField(kind, field);
+            filters.put(field, ctx.queryParams().getAll(field));
+        }
+        return filters;
     }
 
     private void get(RoutingContext ctx, ResourceKind<?> kind) {
@@ -170,9 +196,25 @@ final class ResourceApi {
     }
 
     /** Returns the stored resource when it exists and the caller may see it, else throws 404. */
-    private Resource existing(RoutingContext ctx, ResourceKind<?> kind, String name) {
+    Resource existing(RoutingContext ctx, ResourceKind<?> kind, String name) {
         Optional<Resource> resource = visible(ctx, kind, store.get(kind.name(), name));
         return resource.orElseThrow(() -> new Problem(ProblemType.NOT_FOUND, key(kind, name) + " does not exist"));
+    }
+
+    /**
+     * Returns the stored resource whatever its team, for a caller who may act on another team's resource under a
+     * rule of its own.
+     *
+     * @throws Problem 404 when it does not exist
+     */
+    Resource stored(ResourceKind<?> kind, String name) {
+        return store.get(kind.name(), name)
+                .orElseThrow(() -> new Problem(ProblemType.NOT_FOUND, key(kind, name) + " does not exist"));
+    }
+
+    /** Returns the configuration snapshot this node serves. */
+    ConfigSnapshot snapshot() {
+        return snapshots.current();
     }
 
     /** Returns {@code resource} when the caller may see it, so that other teams' resources look absent. */
@@ -200,7 +242,7 @@ final class ResourceApi {
         return spec;
     }
 
-    private static void requireMatch(String ifMatch, Resource existing) {
+    static void requireMatch(String ifMatch, Resource existing) {
         if (!Preconditions.ifMatch(ifMatch, existing)) {
             throw new Problem(ProblemType.PRECONDITION_FAILED, existing.kind() + "/" + existing.name()
                     + " was changed since it was read: its ETag is now " + existing.etag());
@@ -211,7 +253,7 @@ final class ResourceApi {
      * Validates a specification. A secret field that still carries a masked hint after restoring the stored
      * value is reported alone, without the kind's own complaint about that field.
      */
-    private static void validate(ResourceKind<?> kind, ObjectNode spec) {
+    static void validate(ResourceKind<?> kind, ObjectNode spec) {
         List<FieldError> errors = new ArrayList<>(Secrets.unresolvedHints(kind, spec));
         List<String> hinted = errors.stream().map(FieldError::field).toList();
         try {
@@ -264,15 +306,27 @@ final class ResourceApi {
      * node serves the new configuration. The reference check runs on a worker thread too, because it converts
      * every resource.
      */
-    private Future<Resource> commit(RoutingContext ctx, ResourceKind<?> kind, Change change) {
+    Future<Resource> commit(RoutingContext ctx, ResourceKind<?> kind, Change change) {
+        return commit(ctx, kind, change, true);
+    }
+
+    /**
+     * Commits like {@link #commit(RoutingContext, ResourceKind, Change)}.
+     *
+     * @param checkTeam whether the caller's team must own the resource and what it refers to; false when the
+     *     caller checked another rule, as when the team of an API decides on a subscription to it
+     */
+    Future<Resource> commit(RoutingContext ctx, ResourceKind<?> kind, Change change, boolean checkTeam) {
         AuditContext audit = RequestIds.auditContext(ctx);
         Principal principal = Principal.of(ctx);
         return blocking(() -> {
             ConfigSnapshot snapshot = snapshots.current();
             ObjectNode before = store.get(kind.name(), change.name()).map(Resource::spec).orElse(null);
-            Tenancy.checkWrite(principal, kind, change.name(), before, change.spec(), snapshot);
-            if (change.spec() != null) {
-                Tenancy.checkReferences(principal, kind, change.spec(), snapshot);
+            if (checkTeam) {
+                Tenancy.checkWrite(principal, kind, change.name(), before, change.spec(), snapshot);
+                if (change.spec() != null) {
+                    Tenancy.checkReferences(principal, kind, change.spec(), snapshot);
+                }
             }
             checkReferences(kind, change.name(), change.spec());
             return store.commit(List.of(change), audit).get(0);
@@ -288,16 +342,16 @@ final class ResourceApi {
         });
     }
 
-    private <T> Future<T> blocking(Callable<T> work) {
+    <T> Future<T> blocking(Callable<T> work) {
         return vertx.executeBlocking(work, false);
     }
 
-    private static void sendCreated(RoutingContext ctx, ResourceKind<?> kind, Resource resource) {
+    static void sendCreated(RoutingContext ctx, ResourceKind<?> kind, Resource resource) {
         ctx.response().putHeader(HttpHeaders.LOCATION, AdminServer.BASE_PATH + "/" + key(kind, resource.name()));
         sendResource(ctx, 201, kind, resource);
     }
 
-    private static void sendResource(RoutingContext ctx, int status, ResourceKind<?> kind, Resource resource) {
+    static void sendResource(RoutingContext ctx, int status, ResourceKind<?> kind, Resource resource) {
         ctx.response().putHeader(HttpHeaders.ETAG, resource.etag());
         Exchange.sendJson(ctx, status, representation(kind, resource));
     }
@@ -310,7 +364,7 @@ final class ResourceApi {
         return json;
     }
 
-    private static String key(ResourceKind<?> kind, String name) {
+    static String key(ResourceKind<?> kind, String name) {
         return kind.name() + "/" + name;
     }
 

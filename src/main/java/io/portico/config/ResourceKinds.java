@@ -32,6 +32,8 @@ public final class ResourceKinds {
     public static final ResourceKind<SubscriptionSpec> SUBSCRIPTIONS =
             new ResourceKind<>("subscriptions", SubscriptionSpec.class, SubscriptionSpec::validate, List.of(),
                     true);
+    public static final ResourceKind<PolicySpec> POLICIES =
+            new ResourceKind<>("policies", PolicySpec.class, PolicySpec::validate, List.of());
 
     private static final Map<String, ResourceKind<?>> KINDS = new LinkedHashMap<>();
 
@@ -46,6 +48,7 @@ public final class ResourceKinds {
         register(CONSUMERS);
         register(CREDENTIALS);
         register(SUBSCRIPTIONS);
+        register(POLICIES);
     }
 
     private ResourceKinds() {

@@ -52,6 +52,7 @@ class AccessControlTest {
                  "routes": [
                    {"name": "red-route", "team": "red", "paths": ["/red"], "service": "red-svc"},
                    {"name": "blue-route", "team": "blue", "paths": ["/blue"], "service": "blue-svc"}],
+                 "apis": [{"name": "catalog", "team": "blue", "approval": "manual"}],
                  "consumers": [{"name": "red-app", "team": "red"}, {"name": "blue-app", "team": "blue"}],
                  "credentials": [
                    {"name": "red-key", "consumer": "red-app", "type": "key-auth", "key": "red-secret-key-0123"},
@@ -182,6 +183,26 @@ class AccessControlTest {
     }
 
     @Test
+    void apiTeamDecidesSubscriptions() {
+        HttpResponse<String> requested = request("POST", "/admin/v1/apis/catalog/subscriptions",
+                "{\"consumer\": \"red-app\", \"name\": \"red-catalog\"}", developer);
+        HttpResponse<String> foreignConsumer = request("POST", "/admin/v1/apis/catalog/subscriptions",
+                "{\"consumer\": \"blue-app\", \"name\": \"stolen\"}", developer);
+        HttpResponse<String> byRequester = request("POST", "/admin/v1/subscriptions/red-catalog/approve", "{}",
+                teamAdmin);
+        HttpResponse<String> byApiTeam = request("POST", "/admin/v1/subscriptions/red-catalog/approve", "{}",
+                blueAdmin);
+
+        assertThat(requested.statusCode()).isEqualTo(201);
+        assertThat(parse(requested).path("status").asText()).isEqualTo("pending");
+        assertThat(foreignConsumer.statusCode()).isEqualTo(403);
+        assertThat(byRequester.statusCode()).isEqualTo(403);
+        assertThat(byApiTeam.statusCode()).as(byApiTeam.body()).isEqualTo(200);
+        assertThat(parse(byApiTeam).path("status").asText()).isEqualTo("active");
+        assertThat(parse(byApiTeam).at("/history/1/by").asText()).isEqualTo("user:bob");
+    }
+
+    @Test
     void wholeConfigNeedsGlobalAccess() {
         assertThat(get("/admin/v1/config", teamAdmin).statusCode()).isEqualTo(403);
         assertThat(get("/admin/v1/config", auditor).statusCode()).isEqualTo(200);
@@ -199,7 +220,7 @@ class AccessControlTest {
         red.forEach(entry -> assertThat(entry.path("team").asText()).isEqualTo("red"));
         assertThat(get("/admin/v1/audit?team=blue", teamAdmin).body()).doesNotContain("blue-");
         assertThat(developerAudit.statusCode()).isEqualTo(403);
-        assertThat(all.toString()).contains("blue-svc").contains("\"actor\":\"token:bootstrap\"");
+        assertThat(all.toString()).contains("blue-svc").contains("\"actor\":\"admin-token\"");
     }
 
     @Test
@@ -284,7 +305,7 @@ class AccessControlTest {
         JsonNode me = parse(get("/admin/v1/me", TestNode.TOKEN));
 
         assertThat(me.path("role").asText()).isEqualTo("platform-admin");
-        assertThat(me.path("actor").asText()).isEqualTo("token:bootstrap");
+        assertThat(me.path("actor").asText()).isEqualTo("admin-token");
     }
 
     @Test

@@ -53,7 +53,7 @@ class AuditLogTest {
     void entryNamesWhoWhenAndWhere() {
         JsonNode created = find("create", "services", "web");
 
-        assertThat(created.path("actor").asText()).isEqualTo("token:bootstrap");
+        assertThat(created.path("actor").asText()).isEqualTo("admin-token");
         assertThat(created.path("requestId").asText()).isEqualTo("req-create-web");
         assertThat(created.path("clientAddress").asText()).isEqualTo("127.0.0.1");
         assertThat(created.path("time").asText()).matches("\\d{4}-\\d\\d-\\d\\dT.*Z");
@@ -84,7 +84,7 @@ class AuditLogTest {
 
         assertThat(routes).hasSize(1);
         assertThat(routes.get(0).path("requestId").asText()).isNotEmpty();
-        assertThat(routes.get(0).path("actor").asText()).isEqualTo("token:bootstrap");
+        assertThat(routes.get(0).path("actor").asText()).isEqualTo("admin-token");
     }
 
     @Test
