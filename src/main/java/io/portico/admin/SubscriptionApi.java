@@ -113,10 +113,14 @@ final class SubscriptionApi {
         }
     }
 
-    /** Lists the subscriptions whose {@code field} is {@code owner}, after checking that the owner is visible. */
+    /**
+     * Lists the subscriptions whose {@code field} is {@code owner}, after checking that the caller sees the owner.
+     * The team of an API sees every subscription to it, whichever team the consumer belongs to.
+     */
     private void listOf(RoutingContext ctx, ResourceKind<?> ownerKind, String field, String owner) {
         resources.blocking(() -> resources.existing(ctx, ownerKind, owner))
-                .onSuccess(found -> resources.list(ctx, KIND, Map.of(field, owner)))
+                .onSuccess(found -> resources.list(ctx, KIND, Map.of(field, owner),
+                        ownerKind == ResourceKinds.APIS))
                 .onFailure(ctx::fail);
     }
 

@@ -188,6 +188,8 @@ class AccessControlTest {
                 "{\"consumer\": \"red-app\", \"name\": \"red-catalog\"}", developer);
         HttpResponse<String> foreignConsumer = request("POST", "/admin/v1/apis/catalog/subscriptions",
                 "{\"consumer\": \"blue-app\", \"name\": \"stolen\"}", developer);
+        HttpResponse<String> apiTeamList = get("/admin/v1/apis/catalog/subscriptions", blueAdmin);
+        HttpResponse<String> otherTeamList = get("/admin/v1/apis/catalog/subscriptions", teamAdmin);
         HttpResponse<String> byRequester = request("POST", "/admin/v1/subscriptions/red-catalog/approve", "{}",
                 teamAdmin);
         HttpResponse<String> byApiTeam = request("POST", "/admin/v1/subscriptions/red-catalog/approve", "{}",
@@ -196,6 +198,8 @@ class AccessControlTest {
         assertThat(requested.statusCode()).isEqualTo(201);
         assertThat(parse(requested).path("status").asText()).isEqualTo("pending");
         assertThat(foreignConsumer.statusCode()).isEqualTo(403);
+        assertThat(names(apiTeamList)).containsExactly("red-catalog");
+        assertThat(otherTeamList.statusCode()).isEqualTo(404);
         assertThat(byRequester.statusCode()).isEqualTo(403);
         assertThat(byApiTeam.statusCode()).as(byApiTeam.body()).isEqualTo(200);
         assertThat(parse(byApiTeam).path("status").asText()).isEqualTo("active");
