@@ -52,6 +52,15 @@ public final class AdminServer {
      */
     public AdminServer(Vertx vertx, NodeConfig.AdminListener listener, String token, ConfigStore store,
                        AccountStore accounts, SnapshotSource snapshots, BooleanSupplier ready) {
+        this(vertx, listener, token, store, accounts, snapshots, ready, DataPlane.NONE);
+    }
+
+    /**
+     * Creates the server with the live state of this node's data plane, for the traffic routes: service health,
+     * circuit breakers and the response cache.
+     */
+    public AdminServer(Vertx vertx, NodeConfig.AdminListener listener, String token, ConfigStore store,
+                       AccountStore accounts, SnapshotSource snapshots, BooleanSupplier ready, DataPlane dataPlane) {
         this.vertx = requireNonNull(vertx, "vertx");
         this.listener = requireNonNull(listener, "listener");
         this.ready = requireNonNull(ready, "ready");
@@ -63,12 +72,13 @@ public final class AdminServer {
         ResourceApi resources = new ResourceApi(vertx, store, snapshots);
         buildRouter(new AuthenticationHandler(vertx, requireNonNull(token, "token"), accounts), resources,
                 new SubscriptionApi(resources, store), new ConfigApi(vertx, store, snapshots),
-                new AuditApi(vertx, store), users, new MeApi(vertx, accounts, users));
+                new TrafficApi(requireNonNull(dataPlane, "dataPlane")), new AuditApi(vertx, store), users,
+                new MeApi(vertx, accounts, users));
         this.openApi = OpenApiDocument.withAccess(OpenApiDocument.build(), router).toString();
     }
 
     private void buildRouter(AuthenticationHandler auth, ResourceApi resources, SubscriptionApi subscriptions,
-                             ConfigApi config, AuditApi audit, UsersApi users, MeApi me) {
+                             ConfigApi config, TrafficApi traffic, AuditApi audit, UsersApi users, MeApi me) {
         router.get("/health/live").handler(ctx -> health(ctx, true));
         router.get("/health/ready").handler(ctx -> health(ctx, ready.getAsBoolean()));
         router.route(BASE_PATH + "/*").handler(new RequestIds());
@@ -78,6 +88,7 @@ public final class AdminServer {
         routes.get(BASE_PATH + "/openapi.json", Access.AUTHENTICATED,
                 ctx -> Exchange.send(ctx, 200, "application/json", this.openApi));
         config.mount(routes, BASE_PATH);
+        traffic.mount(routes, BASE_PATH);
         routes.get(BASE_PATH + "/audit", Access.AUDIT_READERS, ctx -> audit.list(ctx, auditTeam(ctx)));
         routes.get(BASE_PATH + "/audit/export", Access.AUDIT_READERS, ctx -> audit.export(ctx, auditTeam(ctx)));
         users.mount(routes, BASE_PATH);
