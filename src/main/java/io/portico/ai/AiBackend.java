@@ -15,6 +15,7 @@ import io.portico.config.ConsumerSpec.AccessList;
 import io.portico.config.RouteSpec;
 import io.portico.config.VirtualModelSpec;
 import io.portico.pipeline.Backend;
+import io.portico.pipeline.ModelPolicies;
 import io.portico.pipeline.RequestContext;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -82,7 +83,19 @@ final class AiBackend implements Backend {
             fail(ctx, errors, AiError.of(405, "use POST on " + path));
             return;
         }
-        readBody(ctx, errors, body -> dispatch(ctx, endpoint, body));
+        readBody(ctx, errors, body -> ModelPolicies.run(ctx, requestedModel(body), () -> {
+            try {
+                dispatch(ctx, endpoint, body);
+            } catch (AiException e) {
+                fail(ctx, errors, e.error());
+            }
+        }));
+    }
+
+    /** Returns the body's {@code model} field when it is a non-blank string, for policies keyed by model, or null. */
+    private static String requestedModel(ObjectNode body) {
+        JsonNode model = body.get("model");
+        return model != null && model.isTextual() && !model.asText().isBlank() ? model.asText() : null;
     }
 
     /** Returns the forwarded path, after prefix stripping and rewriting, without the query. */

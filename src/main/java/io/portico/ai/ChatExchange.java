@@ -99,7 +99,7 @@ final class ChatExchange {
     }
 
     void start() {
-        ctx.response().closeHandler(closed -> clientClosed());
+        ctx.onClose(this::clientClosed);
         nextTarget();
     }
 

@@ -156,7 +156,7 @@ final class RelayExchange {
                 .compose(request -> {
                     request.exceptionHandler(cause -> LOG.debug("Request {} to provider {} failed: {}",
                             ctx.requestId(), target.provider().name(), cause.getMessage()));
-                    ctx.response().closeHandler(closed -> request.reset());
+                    ctx.onClose(request::reset);
                     return call.body() == null ? request.send() : request.send(call.body());
                 })
                 .onComplete(result -> {
