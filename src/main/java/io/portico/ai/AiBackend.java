@@ -179,12 +179,15 @@ final class AiBackend implements Backend {
             request = request.withClientHeaders(Map.of("anthropic-beta", beta));
         }
         List<Target> targets = targets(ctx, frontend, body);
+        ChatRequest parsed = request;
+        if (!AiGateway.admitChat(ctx, () -> estimate(parsed))) {
+            return;
+        }
         ChatCache cache = ChatCache.of(ctx, request);
         if (cache == null) {
             new ChatExchange(gateway, ctx, frontend, request, targets, null).start();
             return;
         }
-        ChatRequest parsed = request;
         if (ChatCache.directive(ctx, "no-cache")) {
             forward(ctx, frontend, parsed, targets, cache, "request");
             return;
@@ -200,6 +203,13 @@ final class AiBackend implements Backend {
             ctx.response().headers().add(CACHE_STATUS, "Portico; hit");
             ChatReplay.write(ctx.response(), frontend, parsed, entry);
         });
+    }
+
+    /** Returns what {@code request} may consume: its prompt's tokens and the output tokens it allows. */
+    private static ChatEstimate estimate(ChatRequest request) {
+        JsonNode body = request.body();
+        long maxTokens = Math.max(body.path("max_completion_tokens").asLong(0), body.path("max_tokens").asLong(0));
+        return new ChatEstimate(request.model(), TokenCounter.prompt(body), maxTokens);
     }
 
     /** Sends a request the cache could not serve to the providers; its complete response may be stored. */

@@ -211,6 +211,14 @@ public final class GatewayServer {
     }
 
     /** The response cache stores that {@code cache} policies fill. */
+    /**
+     * Makes {@code value} available to policies under {@code key} through
+     * {@link io.portico.pipeline.PolicyContext#perNode}; call it before the first {@link #apply}.
+     */
+    public void shareWithPolicies(String key, Object value) {
+        nodeState.put(key, value);
+    }
+
     public CacheStores caches() {
         return caches;
     }

@@ -32,7 +32,10 @@ public enum ProblemType {
     PRECONDITION_FAILED("precondition-failed", 412, "The resource was changed by someone else"),
     PRECONDITION_REQUIRED("precondition-required", 428, "The request must be conditional"),
     UNSUPPORTED_MEDIA_TYPE("unsupported-media-type", 415, "The request body must be JSON"),
-    STORE_UNAVAILABLE("store-unavailable", 503, "The configuration store is unavailable");
+    STORE_UNAVAILABLE("store-unavailable", 503, "The configuration store is unavailable"),
+    QUOTA_EXCEEDED("quota-exceeded", 429, "The call quota of the period is used up"),
+    TOKEN_LIMIT_EXCEEDED("token-limit-exceeded", 429, "The token or request limit per minute is reached"),
+    BUDGET_EXCEEDED("budget-exceeded", 429, "The spend budget of the period is used up");
 
     /** Prefix of every problem type URI. */
     public static final String BASE_URI = "https://portico.dev/problems/";
