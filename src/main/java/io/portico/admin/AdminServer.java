@@ -71,14 +71,15 @@ public final class AdminServer {
         UsersApi users = new UsersApi(vertx, accounts, snapshots);
         ResourceApi resources = new ResourceApi(vertx, store, snapshots);
         buildRouter(new AuthenticationHandler(vertx, requireNonNull(token, "token"), accounts), resources,
-                new SubscriptionApi(resources, store), new ConfigApi(vertx, store, snapshots),
-                new TrafficApi(requireNonNull(dataPlane, "dataPlane")), new AuditApi(vertx, store), users,
-                new MeApi(vertx, accounts, users));
+                new CredentialApi(vertx, store, resources), new SubscriptionApi(resources, store),
+                new ConfigApi(vertx, store, snapshots), new TrafficApi(requireNonNull(dataPlane, "dataPlane")),
+                new AuditApi(vertx, store), users, new MeApi(vertx, accounts, users));
         this.openApi = OpenApiDocument.withAccess(OpenApiDocument.build(), router).toString();
     }
 
-    private void buildRouter(AuthenticationHandler auth, ResourceApi resources, SubscriptionApi subscriptions,
-                             ConfigApi config, TrafficApi traffic, AuditApi audit, UsersApi users, MeApi me) {
+    private void buildRouter(AuthenticationHandler auth, ResourceApi resources, CredentialApi credentials,
+                             SubscriptionApi subscriptions, ConfigApi config, TrafficApi traffic, AuditApi audit,
+                             UsersApi users, MeApi me) {
         router.get("/health/live").handler(ctx -> health(ctx, true));
         router.get("/health/ready").handler(ctx -> health(ctx, ready.getAsBoolean()));
         router.route(BASE_PATH + "/*").handler(new RequestIds());
@@ -88,6 +89,7 @@ public final class AdminServer {
         routes.get(BASE_PATH + "/openapi.json", Access.AUTHENTICATED,
                 ctx -> Exchange.send(ctx, 200, "application/json", this.openApi));
         config.mount(routes, BASE_PATH);
+        credentials.mount(routes, BASE_PATH);
         traffic.mount(routes, BASE_PATH);
         routes.get(BASE_PATH + "/audit", Access.AUDIT_READERS, ctx -> audit.list(ctx, auditTeam(ctx)));
         routes.get(BASE_PATH + "/audit/export", Access.AUDIT_READERS, ctx -> audit.export(ctx, auditTeam(ctx)));

@@ -133,7 +133,7 @@ final class ResourceApi {
         Tenancy.claim(Principal.of(ctx), kind, spec);
         validate(kind, spec);
         String name = spec.get("name").asText();
-        commit(ctx, kind, Change.create(kind.name(), name, spec))
+        commit(ctx, kind, Change.create(kind.name(), name, spec), null)
                 .onSuccess(resource -> sendCreated(ctx, kind, resource))
                 .onFailure(ctx::fail);
     }
@@ -157,7 +157,7 @@ final class ResourceApi {
                     throw new Problem(ProblemType.PRECONDITION_FAILED, key(kind, name) + " does not exist");
                 }
                 validate(kind, body);
-                return commit(ctx, kind, Change.create(kind.name(), name, body))
+                return commit(ctx, kind, Change.create(kind.name(), name, body), null)
                         .map(resource -> new Written(resource, true));
             }
             if (ifMatch == null) {
@@ -167,7 +167,7 @@ final class ResourceApi {
             requireMatch(ifMatch, existing);
             ObjectNode spec = Secrets.restore(kind, body, existing.spec());
             validate(kind, spec);
-            return commit(ctx, kind, Change.update(kind.name(), name, spec, existing.revision()))
+            return commit(ctx, kind, Change.update(kind.name(), name, spec, existing.revision()), existing.spec())
                     .map(resource -> new Written(resource, false));
         }).onSuccess(written -> {
             if (written.created()) {
@@ -190,7 +190,7 @@ final class ResourceApi {
             JsonNode merged = MergePatch.apply(existing.spec(), patch);
             ObjectNode spec = Secrets.restore(kind, namedAs((ObjectNode) merged, name), existing.spec());
             validate(kind, spec);
-            return commit(ctx, kind, Change.update(kind.name(), name, spec, existing.revision()));
+            return commit(ctx, kind, Change.update(kind.name(), name, spec, existing.revision()), existing.spec());
         }).onSuccess(resource -> sendResource(ctx, 200, kind, resource)).onFailure(ctx::fail);
     }
 
@@ -201,7 +201,8 @@ final class ResourceApi {
             if (ifMatch != null) {
                 requireMatch(ifMatch, existing);
             }
-            return commit(ctx, kind, Change.delete(kind.name(), name, ifMatch == null ? null : existing.revision()));
+            return commit(ctx, kind, Change.delete(kind.name(), name, ifMatch == null ? null : existing.revision()),
+                    existing.spec());
         }).onSuccess(resource -> ctx.response().setStatusCode(204).end()).onFailure(ctx::fail);
     }
 
@@ -312,21 +313,25 @@ final class ResourceApi {
     }
 
     /**
-     * Checks the caller's team, checks references and commits one change off the event loop, then waits until this
-     * node serves the new configuration. The reference check runs on a worker thread too, because it converts
-     * every resource.
+     * Checks the caller's team, turns a written specification into its stored form, checks references and
+     * commits one change off the event loop, then waits until this node serves the new configuration. These steps
+     * run on a worker thread, because the stored form may need a slow password hash and the reference check
+     * converts every resource.
+     *
+     * @param stored the stored specification the change replaces, or null when it creates the resource
      */
-    Future<Resource> commit(RoutingContext ctx, ResourceKind<?> kind, Change change) {
-        return commit(ctx, kind, change, true);
+    Future<Resource> commit(RoutingContext ctx, ResourceKind<?> kind, Change change, ObjectNode stored) {
+        return commit(ctx, kind, change, stored, true);
     }
 
     /**
-     * Commits like {@link #commit(RoutingContext, ResourceKind, Change)}.
+     * Commits like {@link #commit(RoutingContext, ResourceKind, Change, ObjectNode)}.
      *
      * @param checkTeam whether the caller's team must own the resource and what it refers to; false when the
      *     caller checked another rule, as when the team of an API decides on a subscription to it
      */
-    Future<Resource> commit(RoutingContext ctx, ResourceKind<?> kind, Change change, boolean checkTeam) {
+    Future<Resource> commit(RoutingContext ctx, ResourceKind<?> kind, Change change, ObjectNode stored,
+                            boolean checkTeam) {
         AuditContext audit = RequestIds.auditContext(ctx);
         Principal principal = Principal.of(ctx);
         return blocking(() -> {
@@ -338,13 +343,16 @@ final class ResourceApi {
                     Tenancy.checkReferences(principal, kind, change.spec(), snapshot);
                 }
             }
-            checkReferences(kind, change.name(), change.spec());
-            return store.commit(List.of(change), audit).get(0);
+            Change storable = change.spec() == null ? change : new Change(change.operation(), change.kind(),
+                    change.name(), kind.storedForm(change.spec(), stored), change.expectedRevision());
+            checkReferences(kind, storable.name(), storable.spec());
+            return store.commit(List.of(storable), audit).get(0);
         })
                 .compose(resource -> refreshSnapshot().map(resource));
     }
 
-    private Future<Void> refreshSnapshot() {
+    /** Reloads this node's snapshot after a commit; a failed reload is logged, and the next poll picks it up. */
+    Future<Void> refreshSnapshot() {
         return snapshots.refreshNow().<Void>mapEmpty().recover(cause -> {
             LOG.warn("A change was committed but this node could not reload the configuration yet; it will pick"
                     + " the change up on its next poll of the store", cause);

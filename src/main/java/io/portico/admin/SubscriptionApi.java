@@ -130,7 +130,7 @@ final class SubscriptionApi {
         StatusChange requested = new StatusChange(SubscriptionSpec.PENDING, Exchange.actor(ctx), Instant.now(),
                 body.reason());
         resources.blocking(() -> plan(api, body, requested))
-                .compose(change -> resources.commit(ctx, KIND, change).map(resource -> {
+                .compose(change -> resources.commit(ctx, KIND, change, null).map(resource -> {
                     if (change.operation() == Change.Operation.CREATE) {
                         ResourceApi.sendCreated(ctx, KIND, resource);
                     } else {
@@ -208,7 +208,8 @@ final class SubscriptionApi {
             }
             Instant expiresAt = body.expiresAt() != null ? body.expiresAt() : subscription.expiresAt();
             ObjectNode spec = toJson(subscription.with(change, expiresAt));
-            return resources.commit(ctx, KIND, Change.update(KIND.name(), name, spec, resource.revision()), false);
+            return resources.commit(ctx, KIND, Change.update(KIND.name(), name, spec, resource.revision()),
+                    resource.spec(), false);
         }).onSuccess(resource -> ResourceApi.sendResource(ctx, 200, KIND, resource)).onFailure(ctx::fail);
     }
 

@@ -29,10 +29,17 @@ public final class ResourceKind<T> {
     private final List<String> secretFields;
     private final boolean teamOwned;
     private final boolean typeHasTeam;
+    private final StoredForm storedForm;
 
     /** Creates a kind whose resources belong to no team. */
     public ResourceKind(String name, Class<T> type, BiConsumer<T, Errors> validator, List<String> secretFields) {
-        this(name, type, validator, secretFields, false);
+        this(name, type, validator, secretFields, false, (written, stored) -> written);
+    }
+
+    /** Creates a kind whose resources may name their owning team; see the full constructor. */
+    public ResourceKind(String name, Class<T> type, BiConsumer<T, Errors> validator, List<String> secretFields,
+                        boolean teamOwned) {
+        this(name, type, validator, secretFields, teamOwned, (written, stored) -> written);
     }
 
     /**
@@ -40,9 +47,11 @@ public final class ResourceKind<T> {
      *
      * @param teamOwned whether each resource may name the team that owns it in a {@code team} field; when the
      *     specification type has no such field, the kind accepts and checks it here, and the type never sees it
+     * @param storedForm changes each written specification before it is stored, for example to replace a
+     *     password by its hash
      */
     public ResourceKind(String name, Class<T> type, BiConsumer<T, Errors> validator, List<String> secretFields,
-                        boolean teamOwned) {
+                        boolean teamOwned, StoredForm storedForm) {
         this.name = requireNonNull(name, "name");
         this.type = requireNonNull(type, "type");
         this.validator = requireNonNull(validator, "validator");
@@ -50,6 +59,7 @@ public final class ResourceKind<T> {
         this.teamOwned = teamOwned;
         this.typeHasTeam = type.isRecord() && Arrays.stream(type.getRecordComponents())
                 .anyMatch(component -> component.getName().equals(TEAM_FIELD));
+        this.storedForm = requireNonNull(storedForm, "storedForm");
     }
 
     /** The plural name used in admin API paths and as the key in declarative documents. */
@@ -78,6 +88,18 @@ public final class ResourceKind<T> {
     public String teamOf(JsonNode spec) {
         JsonNode team = spec == null ? null : spec.get(TEAM_FIELD);
         return teamOwned && team != null && team.isTextual() ? team.asText() : null;
+    }
+
+    /**
+     * Returns the form in which a valid specification is stored. Every write path (the admin API's create, replace
+     * and patch, and declarative apply) calls it after validation, so that secrets such as API keys and passwords
+     * are stored only as hashes. It may compute a slow password hash: call it on a worker thread.
+     *
+     * @param written the specification as written, masked secrets already restored
+     * @param stored the stored specification of the same name, or null when there is none
+     */
+    public ObjectNode storedForm(ObjectNode written, ObjectNode stored) {
+        return storedForm.apply(written, stored);
     }
 
     /**
@@ -188,5 +210,13 @@ public final class ResourceKind<T> {
     @Override
     public String toString() {
         return name;
+    }
+
+    /** Turns a written specification into the form that is stored; see {@link #storedForm(ObjectNode, ObjectNode)}. */
+    @FunctionalInterface
+    public interface StoredForm {
+
+        /** Returns the stored form of {@code written}, given the {@code stored} specification or null. */
+        ObjectNode apply(ObjectNode written, ObjectNode stored);
     }
 }

@@ -34,7 +34,8 @@ public final class ResourceKinds {
     public static final ResourceKind<CredentialSpec> CREDENTIALS = new ResourceKind<>("credentials",
             CredentialSpec.class, CredentialSpec::validate,
             List.of("key", "keyHash", "password", "passwordHash", "secretKey", "secret", "clientSecret",
-                    "clientSecretHash"), true);
+                    "clientSecretHash"),
+            true, CredentialSecrets::storedForm);
     public static final ResourceKind<SubscriptionSpec> SUBSCRIPTIONS =
             new ResourceKind<>("subscriptions", SubscriptionSpec.class, SubscriptionSpec::validate, List.of(),
                     true);
