@@ -40,7 +40,8 @@ public final class ResourceKinds {
             new ResourceKind<>("subscriptions", SubscriptionSpec.class, SubscriptionSpec::validate, List.of(),
                     true);
     public static final ResourceKind<PolicySpec> POLICIES =
-            new ResourceKind<>("policies", PolicySpec.class, PolicySpec::validate, List.of());
+            new ResourceKind<>("policies", PolicySpec.class, PolicySpec::validate, List.of("config.clientSecret",
+                    "config.keys[].secret", "config.keys[].jwk.k"));
     /** Managed by Portico itself, so not in {@link #all()}: declarative documents neither list nor delete them. */
     public static final ResourceKind<SigningKeySpec> SIGNING_KEYS = new ResourceKind<>("signing-keys",
             SigningKeySpec.class, SigningKeySpec::validate, List.of("privateKey"));

@@ -5,11 +5,12 @@ import io.portico.config.Errors;
 import io.portico.net.IpRange;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 /**
@@ -154,18 +155,32 @@ public record NodeConfig(
             credential = credential == null || credential.isBlank() ? "X-Credential-Name" : credential;
             method = method == null || method.isBlank() ? "X-Authenticated-Method" : method;
             labels = labels == null ? Map.of() : Map.copyOf(labels);
-            for (String name : names(consumer, team, credential, method, labels.values())) {
+            Map<String, String> roles = roles(consumer, team, credential, method, labels);
+            Map<String, String> roleByHeader = new HashMap<>();
+            roles.forEach((role, name) -> {
                 if (!name.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+")) {
                     throw new IllegalArgumentException("identityHeaders: '" + name + "' is not a valid header name");
                 }
-            }
+                // A label header equal to another identity header would let whoever edits consumer labels set
+                // that header, such as the consumer name, for the upstream.
+                String other = roleByHeader.putIfAbsent(name.toLowerCase(Locale.ROOT), role);
+                if (other != null) {
+                    throw new IllegalArgumentException("identityHeaders: " + role + " and " + other
+                            + " both use the header '" + name + "'; give each its own header name");
+                }
+            });
         }
 
-        private static List<String> names(String consumer, String team, String credential, String method,
-                                          Collection<String> labels) {
-            List<String> names = new ArrayList<>(List.of(consumer, team, credential, method));
-            names.addAll(labels);
-            return names;
+        /** Returns each header name keyed by what it carries, such as {@code consumer} or {@code labels.tier}. */
+        private static Map<String, String> roles(String consumer, String team, String credential, String method,
+                                                 Map<String, String> labels) {
+            Map<String, String> roles = new LinkedHashMap<>();
+            roles.put("consumer", consumer);
+            roles.put("team", team);
+            roles.put("credential", credential);
+            roles.put("method", method);
+            new TreeMap<>(labels).forEach((label, header) -> roles.put("labels." + label, header));
+            return roles;
         }
     }
 

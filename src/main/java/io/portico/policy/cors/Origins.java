@@ -12,7 +12,9 @@ import java.util.Set;
  * {@code http://localhost:*}).
  *
  * <p>Origins are compared as the browser serialises them (RFC 6454 section 6.2): lower-case scheme and host,
- * the port only when it is not the scheme's default. Patterns are matched by comparing parts of the text,
+ * the port only when it is not the scheme's default. A port equal to the default of {@code http} (80) or
+ * {@code https} (443) is dropped from both the configured origins and the request's {@code Origin} before they
+ * are compared. Patterns are matched by comparing parts of the text,
  * never by a regular expression built from configuration, so no character in a pattern has a meaning beyond
  * the one documented.
  */
@@ -70,8 +72,8 @@ final class Origins {
         if (exact.contains(origin)) {
             return true;
         }
-        String lower = hasUpperCase(origin) ? origin.toLowerCase(Locale.ROOT) : origin;
-        if (lower != origin && exact.contains(lower)) {
+        String lower = withoutDefaultPort(hasUpperCase(origin) ? origin.toLowerCase(Locale.ROOT) : origin);
+        if (!lower.equals(origin) && exact.contains(lower)) {
             return true;
         }
         for (Pattern pattern : patterns) {
@@ -80,6 +82,21 @@ final class Origins {
             }
         }
         return false;
+    }
+
+    /**
+     * Returns a lower-case origin without {@code :80} after {@code http} or {@code :443} after {@code https}, the
+     * form in which configured origins are kept, because a port equal to the scheme's default names the same
+     * origin.
+     */
+    private static String withoutDefaultPort(String origin) {
+        if (origin.startsWith("https://") && origin.endsWith(":443")) {
+            return origin.substring(0, origin.length() - ":443".length());
+        }
+        if (origin.startsWith("http://") && origin.endsWith(":80")) {
+            return origin.substring(0, origin.length() - ":80".length());
+        }
+        return origin;
     }
 
     private static boolean hasUpperCase(String text) {

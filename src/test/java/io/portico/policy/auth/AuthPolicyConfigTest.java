@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.config.FieldError;
 import io.portico.config.Json;
+import io.portico.declarative.DeclarativeDocument;
 import io.portico.testing.TestNode;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -84,7 +87,7 @@ class AuthPolicyConfigTest {
         ObjectNode config = jwt("HS256");
         config.putArray("keys").addObject().put("secret", "too-short");
 
-        assertThat(rejectedFields("jwt", config)).contains("policies[0].config.keys[0]");
+        assertThat(rejectedFields("jwt", config)).contains("policies[0].config.keys[0].secret");
     }
 
     @Test
@@ -143,5 +146,29 @@ class AuthPolicyConfigTest {
         assertThat(first).doesNotContain(SECRET).contains("secret:sha256:");
         assertThat(second).doesNotContain("introspection-secret").contains("secret:sha256:");
         assertThat(export).doesNotContain(SECRET).doesNotContain("introspection-secret");
+    }
+
+    @Test
+    void exportedPolicySecretsApplyAgain() throws Exception {
+        ObjectNode jwt = jwt("HS256");
+        var keys = jwt.putArray("keys");
+        keys.addObject().put("kid", "text").put("secret", SECRET);
+        keys.addObject().put("kid", "jwk").putObject("jwk").put("kty", "oct")
+                .put("k", java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(SECRET.getBytes()));
+        node.admin("POST", "/admin/v1/routes", route("exported-jwt", "jwt", jwt), 201);
+        ObjectNode introspection = Json.MAPPER.createObjectNode().put("introspectionUrl", "https://as.test/introspect")
+                .put("clientId", "portico").put("clientSecret", "introspection-secret");
+        node.admin("POST", "/admin/v1/routes", route("exported-introspection", "oauth-introspection", introspection),
+                201);
+        String text = node.adminRaw("GET", "/admin/v1/config", null, Map.of("Accept", "application/json")).body();
+        JsonNode export = Json.MAPPER.readTree(text);
+
+        List<FieldError> offline = DeclarativeDocument.parseLiteral(text).validate();
+        JsonNode diff = node.admin("POST", "/admin/v1/config/diff", export, 200);
+        JsonNode apply = node.admin("POST", "/admin/v1/config/apply", export, 200);
+
+        assertThat(offline).isEmpty();
+        assertThat(diff.toString()).doesNotContain("exported-jwt").doesNotContain("exported-introspection");
+        assertThat(apply.toString()).doesNotContain("exported-jwt").doesNotContain("exported-introspection");
     }
 }

@@ -31,4 +31,19 @@ class QueryParametersTest {
     void keepsMalformedEscapes() {
         assertThat(QueryParameters.remove("/a?%zz=1&key", "key")).isEqualTo("/a?%zz=1");
     }
+
+    @Test
+    void firstReadsExactDecodedName() {
+        assertThat(QueryParameters.first("/a?KEY=1&k%65y=a%2Bb&key=3", "key")).isEqualTo("a+b");
+    }
+
+    @Test
+    void firstIgnoresOtherCase() {
+        assertThat(QueryParameters.first("/a?KEY=1&Key=2", "key")).isNull();
+    }
+
+    @Test
+    void firstReturnsEmptyForNameWithoutValue() {
+        assertThat(QueryParameters.first("/a?b=1&key", "key")).isEmpty();
+    }
 }

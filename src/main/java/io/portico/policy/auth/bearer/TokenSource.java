@@ -3,9 +3,9 @@ package io.portico.policy.auth.bearer;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.portico.config.Errors;
 import io.portico.pipeline.RequestContext;
+import io.portico.policy.auth.QueryParameters;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpServerRequest;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -82,7 +82,7 @@ public final class TokenSource {
             }
         }
         if (query != null) {
-            String value = request.getParam(query);
+            String value = QueryParameters.first(request.uri(), query);
             if (value != null && !value.isEmpty()) {
                 return new Token(value, Location.QUERY);
             }
@@ -127,32 +127,10 @@ public final class TokenSource {
     public void remove(RequestContext ctx, Token token) {
         switch (token.location()) {
             case HEADER -> ctx.request().headers().remove(header);
-            case QUERY -> ctx.forwardedUri(withoutParameter(ctx.forwardedUri(), query));
+            case QUERY -> ctx.forwardedUri(QueryParameters.remove(ctx.forwardedUri(), query));
             case COOKIE -> removeCookie(ctx.request().headers(), cookie);
             default -> throw new IllegalStateException("unknown location " + token.location());
         }
-    }
-
-    /** Returns {@code uri} without every occurrence of the query parameter {@code name}. */
-    static String withoutParameter(String uri, String name) {
-        if (uri == null) {
-            return null;
-        }
-        int question = uri.indexOf('?');
-        if (question < 0) {
-            return uri;
-        }
-        List<String> kept = new ArrayList<>();
-        for (String pair : uri.substring(question + 1).split("&")) {
-            int equals = pair.indexOf('=');
-            String rawName = equals < 0 ? pair : pair.substring(0, equals);
-            String decoded = java.net.URLDecoder.decode(rawName, StandardCharsets.UTF_8);
-            if (!decoded.equals(name) && !pair.isEmpty()) {
-                kept.add(pair);
-            }
-        }
-        String path = uri.substring(0, question);
-        return kept.isEmpty() ? path : path + "?" + String.join("&", kept);
     }
 
     private static void removeCookie(MultiMap headers, String name) {

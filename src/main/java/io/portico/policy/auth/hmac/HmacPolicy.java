@@ -69,7 +69,12 @@ final class HmacPolicy implements Policy {
             return;
         }
         Map<String, String> parameters = HmacSignature.parameters(authorization.substring(prefix.length()));
-        Signed signed = parameters == null ? null : signed(ctx, parameters);
+        if (parameters == null) {
+            Unauthorized.malformed(ctx, challenge, "the " + HmacSignature.SCHEME + " authorization is malformed;"
+                    + " send name=\"value\" parameters separated by commas, each name once");
+            return;
+        }
+        Signed signed = signed(ctx, parameters);
         if (signed == null) {
             return;
         }
@@ -143,7 +148,13 @@ final class HmacPolicy implements Policy {
             }
             body.appendBuffer(data);
         });
-        request.exceptionHandler(cause -> failed[0] = true);
+        request.exceptionHandler(cause -> {
+            if (!failed[0]) {
+                failed[0] = true;
+                ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+                ctx.fail(ProblemType.BAD_REQUEST, "reading the signed request body failed");
+            }
+        });
         request.endHandler(end -> {
             request.handler(null);
             if (!failed[0]) {

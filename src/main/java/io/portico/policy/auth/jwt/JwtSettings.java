@@ -176,7 +176,14 @@ record JwtSettings(
             return null;
         }
         if (entry.hasNonNull("secret")) {
-            return VerificationKey.hmac(kid, entry.get("secret").asText());
+            // Errors about the secret name the secret's own field, so that a document validated without the store
+            // can ignore them when the field carries a masked hint.
+            try {
+                return VerificationKey.hmac(kid, entry.get("secret").asText());
+            } catch (IllegalArgumentException e) {
+                errors.add("secret", e.getMessage());
+                return null;
+            }
         }
         if (entry.hasNonNull("pem")) {
             return VerificationKey.of(PublicKeyPem.parse(entry.get("pem").asText(), kid));
@@ -203,7 +210,14 @@ record JwtSettings(
         if (kid != null && jwk.getKeyID() != null && !kid.equals(jwk.getKeyID())) {
             errors.add("kid", "differs from the JWK's kid");
         }
-        VerificationKey key = VerificationKey.of(jwk);
+        VerificationKey key;
+        try {
+            key = VerificationKey.of(jwk);
+        } catch (IllegalArgumentException e) {
+            // The only secret of a JWK is the key value k of a symmetric key, which may be a masked hint.
+            errors.add("oct".equals(jwk.getKeyType().getValue()) ? "jwk.k" : "jwk", e.getMessage());
+            return null;
+        }
         return kid == null || jwk.getKeyID() != null ? key : VerificationKey.of(withKeyId(node, kid));
     }
 

@@ -73,7 +73,7 @@ final class KeyAuthPolicy implements Policy {
             source = Source.BEARER;
         }
         if (key == null && query != null) {
-            key = ctx.request().getParam(query);
+            key = QueryParameters.first(ctx.request().uri(), query);
             source = Source.QUERY;
         }
         if (key == null) {

@@ -165,6 +165,28 @@ class HmacAuthTest {
     }
 
     @Test
+    void malformedAuthorizationIsChallenged() {
+        Signing signing = Signing.get("/signed/echo");
+        String valid = signing.authorization(accessKey, secretKey);
+        List<String> malformed = List.of(
+                valid + ", accessKey=\"" + accessKey + "\"",
+                valid + ", signature=\"c2ln\"",
+                "HMAC-SHA256 accessKey=\"" + accessKey + "\", nonce=\"a\", nonce=\"b\", signature=\"c2ln\"",
+                "HMAC-SHA256 accessKey=\"x",
+                "HMAC-SHA256 accessKey",
+                "HMAC-SHA256 =, =");
+
+        for (String authorization : malformed) {
+            HttpResponse<String> response = signing.send(authorization, new byte[0]);
+
+            assertThat(response.statusCode()).as(authorization).isEqualTo(401);
+            assertThat(response.body()).as(authorization).contains("unauthorized");
+            assertThat(response.headers().firstValue("WWW-Authenticate")).as(authorization)
+                    .hasValue("HMAC-SHA256 realm=\"portico\", headers=\"x-date\"");
+        }
+    }
+
+    @Test
     void dateOutsideClockSkewIsRejected() {
         String stale = DateTimeFormatter.RFC_1123_DATE_TIME.format(Instant.now().minusSeconds(600)
                 .atOffset(ZoneOffset.UTC));

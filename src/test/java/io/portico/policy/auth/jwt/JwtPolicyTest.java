@@ -372,6 +372,18 @@ class JwtPolicyTest {
     }
 
     @Test
+    void tokenQueryNameIsCaseSensitive() throws Exception {
+        String token = hmac(JWSAlgorithm.HS256, TestTokens.claims("alice"));
+
+        HttpResponse<String> other = call("/places/echo?ACCESS_TOKEN=" + token, Map.of());
+        JsonNode repeated = echo(call("/places/echo?access_token=" + token + "&a=1&access_token=" + token,
+                Map.of()));
+
+        assertThat(other.statusCode()).isEqualTo(401);
+        assertThat(repeated.get("uri").asText()).isEqualTo("/places/echo?a=1");
+    }
+
+    @Test
     void keepCredentialForwardsToken() throws Exception {
         String token = hmac(JWSAlgorithm.HS256, TestTokens.claims("alice"));
 

@@ -118,6 +118,27 @@ class KeyAuthTest {
     }
 
     @Test
+    void queryNameIsCaseSensitive() {
+        String key = newKey();
+        int before = auth.upstreamRequests();
+
+        HttpResponse<String> response = auth.get("/by-query/echo?KEY=" + key);
+
+        assertThat(response.statusCode()).isEqualTo(401);
+        assertThat(auth.upstreamRequests()).isEqualTo(before);
+    }
+
+    @Test
+    void repeatedQueryKeyIsRemovedEverywhere() {
+        String key = newKey();
+
+        HttpResponse<String> response = auth.get("/by-query/echo?key=" + key + "&KEY=x&k%65y=" + key + "&a=1");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(echo(response).path("uri").asText()).isEqualTo("/by-query/echo?KEY=x&a=1");
+    }
+
+    @Test
     void keepCredentialForwardsKey() {
         String key = newKey();
 
