@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.testing.Conditions;
 import io.portico.testing.Configs;
 import io.portico.testing.TestNode;
 import io.vertx.core.Vertx;
@@ -346,6 +347,9 @@ class CachePolicyTest {
         get("/c/fresh");
         get("/c/etag");
         get("/t/fresh", "X-Tenant", "a");
+        // An entry is stored when the response has ended on the node, which can be just after the client read it.
+        Conditions.eventually("three entries are stored", () -> node.admin("GET", "/admin/v1/cache", null, 200)
+                .path("stores").path(0).path("entries").asLong() == 3);
         JsonNode stats = node.admin("GET", "/admin/v1/cache", null, 200).path("stores").path(0);
         assertThat(stats.path("type").asText()).isEqualTo("local");
         assertThat(stats.path("entries").asLong()).isEqualTo(3);
