@@ -11,7 +11,6 @@ import io.portico.problem.ProblemType;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.SocketAddress;
 import java.util.Locale;
@@ -67,17 +66,28 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
             ctx.fail(ProblemType.BAD_REQUEST, "the request path is invalid");
             return;
         }
-        if (request.version() == HttpVersion.HTTP_1_1 && !hasOneHost(request)) {
-            // RFC 9112 section 3.2: a server must reject an HTTP/1.1 request without exactly one Host header.
-            ctx.fail(ProblemType.BAD_REQUEST, "an HTTP/1.1 request must carry exactly one Host header");
-            return;
-        }
         try {
             dispatch(ctx);
         } catch (RuntimeException e) {
             LOG.error("Request {} to {} failed in the gateway", requestId, ctx.path(), e);
             ctx.fail(new Problem(ProblemType.INTERNAL_ERROR, null));
         }
+    }
+
+    /**
+     * Responds to an HTTP/1.x request that the decoder rejected with the matching problem, and closes the connection,
+     * because the bytes that follow a malformed head cannot be framed reliably.
+     */
+    void rejectInvalid(HttpServerRequest request) {
+        long start = System.nanoTime();
+        String requestId = RequestIds.generate();
+        Problem problem = InvalidRequests.problem(request.decoderResult().cause());
+        LOG.debug("Rejected request {} from {}: {}", requestId, clientAddress(request), problem.detail());
+        request.response().putHeader(requestIdHeader, requestId).putHeader(HttpHeaders.CONNECTION, "close");
+        RequestContext ctx = new RequestContext(request, requestId, clientAddress(request), "", "-", start);
+        accessLog.track(ctx);
+        ctx.fail(problem);
+        request.connection().close();
     }
 
     private void dispatch(RequestContext ctx) {
@@ -94,10 +104,6 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
         String forwardedPath = current.router().forwardedPath(match, ctx.path());
         ctx.forwardedUri(query == null ? forwardedPath : forwardedPath + "?" + query);
         route.handle(ctx);
-    }
-
-    private static boolean hasOneHost(HttpServerRequest request) {
-        return request.headers().getAll(HttpHeaders.HOST).size() == 1;
     }
 
     private static String clientAddress(HttpServerRequest request) {

@@ -15,6 +15,7 @@ import java.util.List;
  * @param maxBodySize default largest request body in bytes for routes that set none; unlimited when absent
  * @param accessLog whether each request writes one access-log line
  * @param ai settings of the AI gateway
+ * @param limits limits on the requests the gateway listeners accept
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record NodeConfig(
@@ -27,7 +28,8 @@ public record NodeConfig(
         String requestIdHeader,
         Long maxBodySize,
         Boolean accessLog,
-        Ai ai) {
+        Ai ai,
+        Limits limits) {
 
     public NodeConfig {
         http = http == null ? new Listener(null, null, null) : http;
@@ -39,11 +41,12 @@ public record NodeConfig(
         requestIdHeader = requestIdHeader == null ? "X-Request-Id" : requestIdHeader;
         accessLog = accessLog == null || accessLog;
         ai = ai == null ? new Ai(null, null) : ai;
+        limits = limits == null ? new Limits(null, null, null, null) : limits;
     }
 
     /** Returns the defaults: HTTP on 0.0.0.0:8080, admin on 127.0.0.1:9080, the embedded store under ./data. */
     public static NodeConfig defaults() {
-        return new NodeConfig(null, null, null, null, null, null, null, null, null, null);
+        return new NodeConfig(null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /**
@@ -72,6 +75,40 @@ public record NodeConfig(
             maxBytes = maxBytes == null ? 10L * 1024 * 1024 : maxBytes;
             timeout = timeout == null ? Duration.ofSeconds(10) : timeout;
             allowPrivateAddresses = allowPrivateAddresses != null && allowPrivateAddresses;
+        }
+    }
+
+    /**
+     * Limits on the requests the gateway listeners accept. Larger requests are rejected before routing.
+     *
+     * @param maxUriLength longest HTTP/1.x request line in bytes (method, target and version); 8 KiB when absent
+     * @param maxHeaderSize largest header section in bytes, for HTTP/1.x and as the HTTP/2 max header list size;
+     *     16 KiB when absent
+     * @param headerTimeout longest time a client may take to send an HTTP/1.x request head, from its first byte;
+     *     30 seconds when absent
+     * @param http2MaxConcurrentStreams most HTTP/2 streams one client connection may have open; 128 when absent
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Limits(Integer maxUriLength, Integer maxHeaderSize, Duration headerTimeout,
+                         Integer http2MaxConcurrentStreams) {
+        public Limits {
+            maxUriLength = positive("limits.maxUriLength", maxUriLength, 8 * 1024);
+            maxHeaderSize = positive("limits.maxHeaderSize", maxHeaderSize, 16 * 1024);
+            headerTimeout = headerTimeout == null ? Duration.ofSeconds(30) : headerTimeout;
+            if (headerTimeout.isNegative() || headerTimeout.isZero()) {
+                throw new IllegalArgumentException("limits.headerTimeout must be positive, got " + headerTimeout);
+            }
+            http2MaxConcurrentStreams = positive("limits.http2MaxConcurrentStreams", http2MaxConcurrentStreams, 128);
+        }
+
+        private static int positive(String name, Integer value, int defaultValue) {
+            if (value == null) {
+                return defaultValue;
+            }
+            if (value <= 0) {
+                throw new IllegalArgumentException(name + " must be positive, got " + value);
+            }
+            return value;
         }
     }
 

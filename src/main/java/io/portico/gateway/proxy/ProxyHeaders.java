@@ -16,6 +16,10 @@ import java.util.Set;
  * Copies headers between the client and the upstream the way a reverse proxy must (RFC 9110 section 7.6):
  * hop-by-hop headers and every header named in {@code Connection} are dropped, and the forwarding headers
  * {@code X-Forwarded-For/Proto/Host/Port} and {@code Forwarded} (RFC 7239) are added.
+ *
+ * <p>No value written here contains CR, LF or NUL, whatever its source: {@link #isSafeValue} drops copied headers
+ * and configured values that do, and leaves out the parts of forwarding headers that would. HTTP/1.x decoding
+ * already rejects such request headers, but HTTP/2 fields and upstream responses reach this class unchecked.
  */
 final class ProxyHeaders {
 
@@ -35,7 +39,9 @@ final class ProxyHeaders {
         Set<String> connectionTokens = connectionTokens(in);
         for (Map.Entry<String, String> header : in) {
             String name = header.getKey();
-            if (!isHopByHop(name, connectionTokens) && !name.equalsIgnoreCase("host") && name.charAt(0) != ':') {
+            boolean forwarded = !isHopByHop(name, connectionTokens) && !name.equalsIgnoreCase("host")
+                    && name.charAt(0) != ':';
+            if (forwarded && isSafeValue(header.getValue())) {
                 out.add(name, header.getValue());
             }
         }
@@ -46,41 +52,42 @@ final class ProxyHeaders {
         Set<String> connectionTokens = connectionTokens(in);
         for (Map.Entry<String, String> header : in) {
             String name = header.getKey();
-            if (!isHopByHop(name, connectionTokens) && name.charAt(0) != ':') {
+            if (!isHopByHop(name, connectionTokens) && name.charAt(0) != ':' && isSafeValue(header.getValue())) {
                 out.add(name, header.getValue());
             }
         }
     }
 
-    /** Adds the forwarding headers that tell the upstream who the client is and what it requested. */
+    /**
+     * Adds the forwarding headers that tell the upstream who the client is and what it requested. A previous
+     * {@code X-Forwarded-For} or {@code Forwarded} value, or a host, that contains CR, LF or NUL is left out.
+     */
     static void addForwardingHeaders(RequestContext ctx, MultiMap out) {
         HttpServerRequest request = ctx.request();
         String client = ctx.clientAddress();
         String previous = request.headers().get(X_FORWARDED_FOR);
-        out.set(X_FORWARDED_FOR, previous == null || previous.isBlank() ? client : previous + ", " + client);
-        out.set(X_FORWARDED_PROTO, ctx.scheme());
+        boolean chained = previous != null && !previous.isBlank() && isSafeValue(previous);
+        setIfSafe(out, X_FORWARDED_FOR, chained ? previous + ", " + client : client);
+        setIfSafe(out, X_FORWARDED_PROTO, ctx.scheme());
         HostAndPort authority = request.authority();
-        if (authority != null) {
-            out.set(X_FORWARDED_HOST, authority.port() > 0 ? authority.host() + ":" + authority.port()
-                    : authority.host());
+        String host = authority == null || !isSafeValue(authority.host()) ? null
+                : authority.port() > 0 ? authority.host() + ":" + authority.port() : authority.host();
+        if (host != null) {
+            out.set(X_FORWARDED_HOST, host);
         }
         if (request.localAddress() != null) {
             out.set(X_FORWARDED_PORT, Integer.toString(request.localAddress().port()));
         }
         StringBuilder forwarded = new StringBuilder(64);
         String earlier = request.headers().get(FORWARDED);
-        if (earlier != null && !earlier.isBlank()) {
+        if (earlier != null && !earlier.isBlank() && isSafeValue(earlier)) {
             forwarded.append(earlier).append(", ");
         }
         forwarded.append("for=").append(forwardedNode(client)).append(";proto=").append(ctx.scheme());
-        if (authority != null) {
-            forwarded.append(";host=\"").append(authority.host());
-            if (authority.port() > 0) {
-                forwarded.append(':').append(authority.port());
-            }
-            forwarded.append('"');
+        if (host != null) {
+            forwarded.append(";host=\"").append(host).append('"');
         }
-        out.set(FORWARDED, forwarded.toString());
+        setIfSafe(out, FORWARDED, forwarded.toString());
     }
 
     /** Applies a route's header operations: removals first, then replacements, then additions. */
@@ -91,8 +98,32 @@ final class ProxyHeaders {
         for (String name : operations.remove()) {
             headers.remove(name);
         }
-        operations.set().forEach(headers::set);
-        operations.add().forEach(headers::add);
+        operations.set().forEach((name, value) -> setIfSafe(headers, name, value));
+        operations.add().forEach((name, value) -> {
+            if (isSafeValue(value)) {
+                headers.add(name, value);
+            }
+        });
+    }
+
+    /**
+     * Returns true when {@code value} contains no CR, LF or NUL, the characters that would end a header line or
+     * the header section on the wire and let a value inject headers of its own (RFC 9110 section 5.5).
+     */
+    static boolean isSafeValue(CharSequence value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == '\r' || c == '\n' || c == 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void setIfSafe(MultiMap headers, CharSequence name, String value) {
+        if (isSafeValue(value)) {
+            headers.set(name, value);
+        }
     }
 
     /** Returns true when the request is a WebSocket opening handshake (RFC 6455 section 4.1). */
