@@ -113,7 +113,7 @@ class RequestHeadHardeningTest {
 
     @Test
     void absoluteFormMatchingHostIsRoutedByPath() throws Exception {
-        RawHttp.Received received = RawHttp.send(node.portico().httpPort(), 0, 1_000,
+        RawHttp.Received received = RawHttp.first(node.portico().httpPort(),
                 "GET http://a.example/echo/abs?q=1 HTTP/1.1\r\nHost: A.example\r\n\r\n");
 
         assertThat(received.text()).startsWith("HTTP/1.1 200");
@@ -124,15 +124,15 @@ class RequestHeadHardeningTest {
 
     @Test
     void chunkedBodyAndPipeliningStillWork() throws Exception {
-        RawHttp.Received received = RawHttp.send(node.portico().httpPort(), 0, 1_000,
+        RawHttp.Exchange exchange = RawHttp.exchange(node.portico().httpPort(), false, 0, 3, 0,
                 "POST /echo/one HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
                 + "POST /echo/two HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nxy"
                 + "GET /echo/three HTTP/1.0\r\n\r\n");
 
-        assertThat(received.text().split("HTTP/1\\.[01] 200", -1)).hasSize(4);
-        assertThat(received.text()).contains("\"uri\":\"/echo/one\"").contains("\"bodyLength\":3");
-        assertThat(received.text()).contains("\"uri\":\"/echo/two\"").contains("\"bodyLength\":2");
-        assertThat(received.text()).contains("\"uri\":\"/echo/three\"");
+        assertThat(exchange.responses()).extracting(RawHttp.Response::status).containsExactly(200, 200, 200);
+        assertThat(exchange.responses().get(0).body()).contains("\"uri\":\"/echo/one\"").contains("\"bodyLength\":3");
+        assertThat(exchange.responses().get(1).body()).contains("\"uri\":\"/echo/two\"").contains("\"bodyLength\":2");
+        assertThat(exchange.responses().get(2).body()).contains("\"uri\":\"/echo/three\"");
     }
 
     @ParameterizedTest
@@ -143,7 +143,7 @@ class RequestHeadHardeningTest {
     void invalidPathIsRejected(String path) throws Exception {
         int before = upstream.requests();
 
-        RawHttp.Received received = RawHttp.send(node.portico().httpPort(), 0, 1_000,
+        RawHttp.Received received = RawHttp.first(node.portico().httpPort(),
                 "GET " + path + " HTTP/1.1\r\nHost: a\r\n\r\n");
 
         assertProblem(received, 400, "bad-request");
@@ -153,7 +153,7 @@ class RequestHeadHardeningTest {
 
     @Test
     void upstreamSeesNormalisedPath() throws Exception {
-        RawHttp.Received received = RawHttp.send(node.portico().httpPort(), 0, 1_000,
+        RawHttp.Received received = RawHttp.first(node.portico().httpPort(),
                 "GET //echo/%61dmin/./x/../y%2a/%7e?q=%2F HTTP/1.1\r\nHost: a\r\n\r\n");
 
         assertThat(received.text()).startsWith("HTTP/1.1 200");
@@ -165,7 +165,7 @@ class RequestHeadHardeningTest {
     void defaultLimitsAnswer414And431() throws Exception {
         int port = node.portico().httpPort();
 
-        RawHttp.Received fits = RawHttp.send(port, 0, 1_000,
+        RawHttp.Received fits = RawHttp.first(port,
                 "GET /echo/" + "a".repeat(8_000) + " HTTP/1.1\r\nHost: a\r\nX-Big: " + "b".repeat(15_000) + "\r\n\r\n");
         RawHttp.Received longUri = RawHttp.send(port, 0, 5_000,
                 "GET /echo/" + "a".repeat(8_200) + " HTTP/1.1\r\nHost: a\r\n\r\n");
@@ -235,21 +235,29 @@ class RequestHeadHardeningTest {
 
     @Test
     void idleKeepAliveConnectionIsNotTimedOut() throws Exception {
-        RawHttp.Received received = RawHttp.send(limited.portico().httpPort(), 1_000, 3_000,
+        // The pause is twice the head timeout, so a deadline left running between the two requests would fire.
+        RawHttp.Exchange exchange = RawHttp.exchange(limited.portico().httpPort(), false, 1_000, 2, 0,
                 "GET /echo/first HTTP/1.1\r\nHost: a\r\n\r\n", "GET /echo/second HTTP/1.1\r\nHost: a\r\n\r\n");
 
-        assertThat(received.text()).contains("\"uri\":\"/echo/first\"").contains("\"uri\":\"/echo/second\"");
-        assertThat(received.text()).doesNotContain("408");
+        assertThat(exchange.responses()).hasSize(2);
+        assertThat(exchange.responses().get(0).status()).isEqualTo(200);
+        assertThat(exchange.responses().get(0).body()).contains("\"uri\":\"/echo/first\"");
+        assertThat(exchange.responses().get(1).status()).isEqualTo(200);
+        assertThat(exchange.responses().get(1).body()).contains("\"uri\":\"/echo/second\"");
+        assertThat(exchange.closed()).isFalse();
     }
 
     @Test
     void secondHeadOnConnectionIsTimed() throws Exception {
-        RawHttp.Received received = RawHttp.send(limited.portico().httpPort(), 100, 5_000,
+        RawHttp.Exchange exchange = RawHttp.exchange(limited.portico().httpPort(), false, 100, 2, 5_000,
                 "GET /echo/first HTTP/1.1\r\nHost: a\r\n\r\n", "GET /echo/second HTTP/1.1\r\n");
 
-        assertThat(received.text()).startsWith("HTTP/1.1 200").contains("\"uri\":\"/echo/first\"");
-        assertThat(received.text()).contains("HTTP/1.1 408").contains(PROBLEMS + "request-timeout");
-        assertThat(received.closed()).isTrue();
+        assertThat(exchange.responses()).hasSize(2);
+        assertThat(exchange.responses().get(0).status()).isEqualTo(200);
+        assertThat(exchange.responses().get(0).body()).contains("\"uri\":\"/echo/first\"");
+        assertThat(exchange.responses().get(1).status()).isEqualTo(408);
+        assertThat(exchange.responses().get(1).body()).contains(PROBLEMS + "request-timeout");
+        assertThat(exchange.closed()).isTrue();
     }
 
     @ParameterizedTest
@@ -273,7 +281,7 @@ class RequestHeadHardeningTest {
 
     @Test
     void invalidRequestIdIsReplaced() throws Exception {
-        RawHttp.Received received = RawHttp.send(node.portico().httpPort(), 0, 1_000,
+        RawHttp.Received received = RawHttp.first(node.portico().httpPort(),
                 "GET /echo HTTP/1.1\r\nHost: a\r\nX-Request-Id: a%0d%0aX-Injected:%20yes\r\n\r\n");
 
         assertThat(received.text()).startsWith("HTTP/1.1 200");
