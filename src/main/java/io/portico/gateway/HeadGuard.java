@@ -11,42 +11,55 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.portico.problem.ProblemType;
-import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.http.impl.VertxHttpRequestDecoder;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
- * The HTTP/1.x request decoder of the gateway listeners: Vert.x's decoder, plus the checks of
+ * The checks that the strict HTTP/1.x request decoder adds to Netty's decoding of one connection: the rules of
  * {@link RequestHeadRules}, a rejection of obs-fold (header lines continued on the next line) and a deadline for
  * receiving each request head.
  *
  * <p>A rejected head becomes an invalid request message, as for Netty's own decoding errors, so Vert.x hands it to
  * the server's invalid request handler in order after any response in progress. Every byte after it is discarded
  * and the connection is closed once the rejection is sent, because the framing of what follows cannot be trusted.
+ *
+ * <p>The head deadline starts with the first byte of a request head and stops when the head is decoded, so an idle
+ * keep-alive connection between two requests never gets 408. While the channel does not read (Vert.x stops
+ * reading when many pipelined requests wait behind a response), bytes the client sent in time may still wait in
+ * the socket, so an expiring deadline then starts over instead of rejecting the head.
  */
-final class StrictRequestDecoder extends VertxHttpRequestDecoder {
+final class HeadGuard {
 
     private final long headerTimeoutMillis;
+    private final Supplier<HttpMessage> invalidMessages;
     private final HeadScanner scanner = new HeadScanner();
     private boolean readingHead = true;
     private boolean rejected;
     private ScheduledFuture<?> headDeadline;
 
     /**
-     * Creates a decoder with the line and header size limits of {@code options}.
+     * Creates the guard of one connection.
      *
      * @param headerTimeoutMillis how long a client may take to send a request head, from its first byte
+     * @param invalidMessages creates the placeholder request that carries a decoding failure
      */
-    StrictRequestDecoder(HttpServerOptions options, long headerTimeoutMillis) {
-        super(options);
+    HeadGuard(long headerTimeoutMillis, Supplier<HttpMessage> invalidMessages) {
         this.headerTimeoutMillis = headerTimeoutMillis;
+        this.invalidMessages = invalidMessages;
     }
 
-    @Override
-    protected boolean isContentAlwaysEmpty(HttpMessage message) {
-        // Netty calls this once the headers are parsed and Content-Length is checked, before it decides how to
-        // read the body. An exception thrown here makes the message invalid.
+    /** Returns true once a head was rejected; the decoder then discards every further byte. */
+    boolean rejected() {
+        return rejected;
+    }
+
+    /**
+     * Checks a decoded request head before its body is read.
+     *
+     * @throws InvalidRequestHeadException with the first rule the request breaks
+     */
+    void checkHead(HttpMessage message) {
         if (message instanceof HttpRequest request) {
             try {
                 RequestHeadRules.check(request);
@@ -56,20 +69,17 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
                 throw e;
             }
         }
-        return super.isContentAlwaysEmpty(message);
     }
 
-    @Override
-    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
-        if (rejected) {
-            in.skipBytes(in.readableBytes());
-            return;
-        }
-        int start = in.readerIndex();
-        int produced = out.size();
-        super.decode(ctx, in, out);
-        if (readingHead && in.readerIndex() > start
-                && in.forEachByte(start, in.readerIndex() - start, scanner) >= 0 && scanner.foundObsFold()) {
+    /**
+     * Inspects what one call of the decoder consumed from {@code in} (from index {@code start}) and produced in
+     * {@code out} (from index {@code produced}): rejects obs-fold, follows request boundaries and starts the head
+     * deadline when a new head has begun.
+     */
+    void afterDecode(ChannelHandlerContext ctx, ByteBuf in, int start, List<Object> out, int produced) {
+        boolean consumed = in.readerIndex() > start;
+        if (readingHead && consumed && in.forEachByte(start, in.readerIndex() - start, scanner) >= 0
+                && scanner.foundObsFold()) {
             reject(out, produced, InvalidRequestHeadException.badRequest(
                     "header lines must not be continued on the next line (obs-fold)"));
             in.skipBytes(in.readableBytes());
@@ -77,9 +87,13 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
         }
         track(out, produced);
         if (readingHead && !rejected && headDeadline == null && (scanner.started() || in.isReadable())) {
-            headDeadline = ctx.executor().schedule(() -> headTimedOut(ctx), headerTimeoutMillis,
-                    TimeUnit.MILLISECONDS);
+            scheduleDeadline(ctx);
         }
+    }
+
+    /** Cancels the head deadline, when the decoder leaves the pipeline or the connection closes. */
+    void stop() {
+        cancelDeadline();
     }
 
     /** Follows the messages Netty produced, to know whether the next bytes belong to a request head. */
@@ -112,11 +126,15 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
     }
 
     private HttpMessage invalidRequest(InvalidRequestHeadException cause) {
-        HttpMessage message = createInvalidMessage();
+        HttpMessage message = invalidMessages.get();
         // Netty's placeholder for an invalid request has version HTTP/1.0, and Vert.x responds in that version.
         message.setProtocolVersion(HttpVersion.HTTP_1_1);
         message.setDecoderResult(DecoderResult.failure(cause));
         return message;
+    }
+
+    private void scheduleDeadline(ChannelHandlerContext ctx) {
+        headDeadline = ctx.executor().schedule(() -> headTimedOut(ctx), headerTimeoutMillis, TimeUnit.MILLISECONDS);
     }
 
     private void headTimedOut(ChannelHandlerContext ctx) {
@@ -124,9 +142,11 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
         if (rejected || !readingHead || ctx.isRemoved()) {
             return;
         }
+        if (!ctx.channel().config().isAutoRead()) {
+            scheduleDeadline(ctx);
+            return;
+        }
         rejected = true;
-        // NOTE: the deadline also runs while Vert.x has paused reading behind a slow response to an earlier
-        // pipelined request, so a client whose next head was only partly read can get 408 once that response ends.
         ctx.fireChannelRead(invalidRequest(new InvalidRequestHeadException(ProblemType.REQUEST_TIMEOUT,
                 "the request head was not received within " + headerTimeoutMillis + " ms")));
         ctx.fireChannelReadComplete();
@@ -137,28 +157,5 @@ final class StrictRequestDecoder extends VertxHttpRequestDecoder {
             headDeadline.cancel(false);
             headDeadline = null;
         }
-    }
-
-    @Override
-    protected void decodeLast(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
-        if (rejected) {
-            // Netty would report the unfinished head of a rejected request as one more invalid request.
-            in.skipBytes(in.readableBytes());
-            return;
-        }
-        super.decodeLast(ctx, in, out);
-    }
-
-    @Override
-    protected void handlerRemoved0(ChannelHandlerContext ctx) throws Exception {
-        // Vert.x removes the decoder when the connection switches to a WebSocket tunnel or to HTTP/2.
-        cancelDeadline();
-        super.handlerRemoved0(ctx);
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        cancelDeadline();
-        super.channelInactive(ctx);
     }
 }
