@@ -63,8 +63,9 @@ public final class GatewayServer {
         this.instances = instances;
         this.handler = new GatewayHandler(node.requestIdHeader(), node.accessLog());
         long maxBody = node.maxBodySize() == null ? -1 : node.maxBodySize();
-        this.proxy = new ProxyBackend(upstreams, new ProxySettings(node.requestIdHeader(), maxBody));
-        this.ai = new AiGateway(vertx, catalog, node.ai().images());
+        long bodyTimeout = node.limits().bodyTimeout().toMillis();
+        this.proxy = new ProxyBackend(upstreams, new ProxySettings(node.requestIdHeader(), maxBody, bodyTimeout));
+        this.ai = new AiGateway(vertx, catalog, node.ai().images(), bodyTimeout);
         tls.onChange(options -> httpsServers.forEach(server -> server.updateSSLOptions(options)));
     }
 

@@ -11,7 +11,7 @@ public enum ProblemType {
     NO_HEALTHY_TARGET("no-healthy-target", 503, "The upstream service has no healthy target"),
     BODY_TOO_LARGE("body-too-large", 413, "The request body is too large"),
     BAD_REQUEST("bad-request", 400, "The request is malformed"),
-    REQUEST_TIMEOUT("request-timeout", 408, "The request head was not received in time"),
+    REQUEST_TIMEOUT("request-timeout", 408, "The request was not received in time"),
     URI_TOO_LONG("uri-too-long", 414, "The request line is too long"),
     HEADERS_TOO_LARGE("headers-too-large", 431, "The request header section is too large"),
     VERSION_NOT_SUPPORTED("version-not-supported", 505, "The HTTP version is not supported"),
