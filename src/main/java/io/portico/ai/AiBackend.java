@@ -145,11 +145,16 @@ final class AiBackend implements Backend {
             return false;
         }
         failed[0] = true;
-        if (ctx.request().version() != io.vertx.core.http.HttpVersion.HTTP_2) {
+        boolean http1 = ctx.request().version() != io.vertx.core.http.HttpVersion.HTTP_2;
+        if (http1) {
             ctx.response().putHeader("connection", "close");
         }
-        fail(ctx, errors, AiError.of(408, "request_timeout", "the request body was not received: no bytes arrived for " + timeout
-                + " ms"));
+        fail(ctx, errors, AiError.of(408, "request_timeout", "the request body was not received: no bytes arrived "
+                + "for " + timeout + " ms"));
+        if (http1) {
+            // Vert.x keeps a connection whose request has not ended; closing flushes the response first.
+            ctx.request().connection().close();
+        }
         return true;
     }
 

@@ -32,7 +32,7 @@ class RequestHeadHardeningTest {
                 .setMaxHeaderSize(65_536));
         node = TestNode.start();
         limited = TestNode.start(Map.of("limits.maxUriLength", "1024", "limits.maxHeaderSize", "2048",
-                "limits.headerTimeout", "500ms"));
+                "limits.headerTimeout", "500ms", "limits.bodyTimeout", "500ms"));
         Configs config = Configs.document();
         config.service("echo", upstream.port());
         config.route("all", "echo", "/");
@@ -213,6 +213,41 @@ class RequestHeadHardeningTest {
         RawHttp.Received received = RawHttp.send(limited.portico().httpPort(), 200, 5_000, drip);
 
         assertProblem(received, 408, "request-timeout");
+    }
+
+    @Test
+    void stalledBodyTimesOutWith408() throws Exception {
+        int before = upstream.requests();
+
+        RawHttp.Exchange exchange = RawHttp.exchange(limited.portico().httpPort(), false, 0, 1, 5_000,
+                "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc");
+
+        assertThat(exchange.responses()).hasSize(1);
+        assertThat(exchange.responses().get(0).status()).isEqualTo(408);
+        assertThat(exchange.responses().get(0).body()).contains(PROBLEMS + "request-timeout");
+        assertThat(exchange.closed()).isTrue();
+        assertThat(upstream.requests()).isLessThanOrEqualTo(before + 1);
+    }
+
+    @Test
+    void stalledChunkedBodyTimesOutWith408() throws Exception {
+        RawHttp.Exchange exchange = RawHttp.exchange(limited.portico().httpPort(), false, 0, 1, 5_000,
+                "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n");
+
+        assertThat(exchange.responses()).hasSize(1);
+        assertThat(exchange.responses().get(0).status()).isEqualTo(408);
+        assertThat(exchange.closed()).isTrue();
+    }
+
+    @Test
+    void slowButSteadyBodyIsAccepted() throws Exception {
+        // Each pause is shorter than the body timeout, which limits silence, not the duration of the whole body.
+        RawHttp.Exchange exchange = RawHttp.exchange(limited.portico().httpPort(), false, 300, 1, 0,
+                "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n\r\na", "b", "c", "d");
+
+        assertThat(exchange.responses()).hasSize(1);
+        assertThat(exchange.responses().get(0).status()).isEqualTo(200);
+        assertThat(exchange.responses().get(0).body()).contains("\"bodyLength\":4");
     }
 
     @Test

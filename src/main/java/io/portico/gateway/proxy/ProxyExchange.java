@@ -387,14 +387,19 @@ final class ProxyExchange {
      */
     private void onRequestBodyTimeout() {
         LOG.debug("Request {} sent no body bytes for {} ms", ctx.requestId(), settings.bodyTimeoutMillis());
+        boolean http1 = request.version() != HttpVersion.HTTP_2;
+        if (http1 && !ctx.response().headWritten()) {
+            ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+        }
         // Finish first, so the failure that resetting the upstream request causes is not reported as a 502.
         finish(new Problem(ProblemType.REQUEST_TIMEOUT, "the request body was not received: no bytes arrived for "
                 + settings.bodyTimeoutMillis() + " ms"));
         if (upstreamRequest != null) {
             upstreamRequest.reset();
         }
-        if (request.version() != HttpVersion.HTTP_2) {
-            ctx.response().endHandler(ended -> request.connection().close());
+        if (http1) {
+            // Vert.x keeps a connection whose request has not ended; closing flushes the response first.
+            request.connection().close();
         }
     }
 

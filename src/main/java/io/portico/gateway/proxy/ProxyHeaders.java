@@ -17,8 +17,8 @@ import java.util.Set;
  * hop-by-hop headers and every header named in {@code Connection} are dropped, and the forwarding headers
  * {@code X-Forwarded-For/Proto/Host/Port} and {@code Forwarded} (RFC 7239) are added.
  *
- * <p>No value written here contains CR, LF or NUL, whatever its source: {@link #isSafeValue} drops copied headers
- * and configured values that do, and leaves out the parts of forwarding headers that would. HTTP/1.x decoding
+ * <p>No name or value written here contains CR, LF or NUL, whatever its source: {@link #isSafeValue} drops copied
+ * headers and configured operations that do, and leaves out the parts of forwarding headers that would. HTTP/1.x decoding
  * already rejects such request headers, but HTTP/2 fields and upstream responses reach this class unchecked.
  */
 final class ProxyHeaders {
@@ -41,7 +41,7 @@ final class ProxyHeaders {
             String name = header.getKey();
             boolean forwarded = !isHopByHop(name, connectionTokens) && !name.equalsIgnoreCase("host")
                     && name.charAt(0) != ':';
-            if (forwarded && isSafeValue(header.getValue())) {
+            if (forwarded && isSafeValue(name) && isSafeValue(header.getValue())) {
                 out.add(name, header.getValue());
             }
         }
@@ -52,7 +52,8 @@ final class ProxyHeaders {
         Set<String> connectionTokens = connectionTokens(in);
         for (Map.Entry<String, String> header : in) {
             String name = header.getKey();
-            if (!isHopByHop(name, connectionTokens) && name.charAt(0) != ':' && isSafeValue(header.getValue())) {
+            if (!isHopByHop(name, connectionTokens) && name.charAt(0) != ':' && isSafeValue(name)
+                    && isSafeValue(header.getValue())) {
                 out.add(name, header.getValue());
             }
         }
@@ -100,7 +101,7 @@ final class ProxyHeaders {
         }
         operations.set().forEach((name, value) -> setIfSafe(headers, name, value));
         operations.add().forEach((name, value) -> {
-            if (isSafeValue(value)) {
+            if (isSafeValue(name) && isSafeValue(value)) {
                 headers.add(name, value);
             }
         });
@@ -121,7 +122,7 @@ final class ProxyHeaders {
     }
 
     private static void setIfSafe(MultiMap headers, CharSequence name, String value) {
-        if (isSafeValue(value)) {
+        if (isSafeValue(name) && isSafeValue(value)) {
             headers.set(name, value);
         }
     }
