@@ -133,8 +133,8 @@ final class AiBackend implements Backend {
     }
 
     /**
-     * Answers 408 once no body bytes arrived for {@code timeout} ms, and returns true when the body has failed. The
-     * periodic check costs one timer per body instead of one per chunk; the body is read without pauses, so all
+     * Responds 408 once no body bytes arrived for {@code timeout} ms, and returns true when the body has failed. The
+     * periodic check costs one timer per body instead of one per chunk. The body is read without pauses, so all
      * silence is the client's.
      */
     private boolean bodyTimedOut(RequestContext ctx, Frontend errors, long lastRead, long timeout, boolean[] failed) {

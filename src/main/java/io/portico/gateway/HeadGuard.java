@@ -25,9 +25,9 @@ import java.util.function.Supplier;
  * and the connection is closed once the rejection is sent, because the framing of what follows cannot be trusted.
  *
  * <p>The head deadline starts with the first byte of a request head and stops when the head is decoded, so an idle
- * keep-alive connection between two requests never gets 408. While the channel does not read (Vert.x stops
- * reading when many pipelined requests wait behind a response), bytes the client sent in time may still wait in
- * the socket, so an expiring deadline then starts over instead of rejecting the head.
+ * keep-alive connection between two requests never gets 408. Vert.x stops reading from the channel when many
+ * pipelined requests wait behind a response. Bytes the client sent in time may then still wait in the socket, so a
+ * deadline that expires while the channel does not read starts over instead of rejecting the head.
  */
 final class HeadGuard {
 

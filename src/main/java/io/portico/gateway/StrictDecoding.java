@@ -35,8 +35,8 @@ import org.slf4j.LoggerFactory;
  * transfer coding list that ends in {@code chunked}. After decoding, the request that Vert.x hands to its request
  * handler no longer shows any of this, and no public option of {@link HttpServerOptions} turns it off. The checks
  * must therefore run inside the decoder. Vert.x 5 offers no public hook that runs before the first request of a
- * plain connection is decoded: it builds the HTTP/1.x pipeline only once the first bytes show that the client does
- * not speak HTTP/2 with prior knowledge, and calls the server's connection handler only after the first request
+ * plain connection is decoded. It builds the HTTP/1.x pipeline only once the first bytes show that the client does
+ * not speak HTTP/2 with prior knowledge. It calls the server's connection handler only after the first request
  * head is decoded. So the server is built on a {@link NetServerImpl} whose channel initialiser adds a
  * {@link FirstBytes} handler to plain connections, and the decoder named {@value #DECODER} in the pipeline is
  * replaced by a {@link Decoder}. TLS connections get their decoder from the connection handler, which Vert.x calls

@@ -31,7 +31,8 @@ class AuthorityPropertiesTest {
     }
 
     @Property
-    void portAboveRangeIsRejected(@ForAll("names") String name, @ForAll @IntRange(min = 65_536, max = 99_999) int port) {
+    void portAboveRangeIsRejected(@ForAll("names") String name,
+                                  @ForAll @IntRange(min = 65_536, max = 99_999) int port) {
         assertThat(Authority.isValid(name + ":" + port)).isFalse();
     }
 

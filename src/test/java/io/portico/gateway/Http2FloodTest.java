@@ -15,14 +15,7 @@ import io.netty.handler.codec.http2.Http2FrameTypes;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.portico.testing.TestNode;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
-import java.net.SocketException;
-import java.net.SocketTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,8 +26,6 @@ import org.junit.jupiter.api.Test;
  * floods. Each test is bounded in frames and time, and only ever targets the node it starts on 127.0.0.1.
  */
 class Http2FloodTest {
-
-    private static final byte[] PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
     private static TestNode node;
 
@@ -113,36 +104,9 @@ class Http2FloodTest {
 
     /** Writes the preface and {@code frames}, then reads until the gateway closes or stays quiet for 2 seconds. */
     private static Received send(byte[] frames) throws IOException {
-        try (Socket socket = new Socket("127.0.0.1", node.portico().httpPort())) {
-            socket.setSoTimeout(2_000);
-            OutputStream out = socket.getOutputStream();
-            try {
-                out.write(PREFACE);
-                out.write(frames);
-                out.flush();
-            } catch (SocketException e) {
-                // The gateway closed the connection before every frame was written.
-            }
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            InputStream in = socket.getInputStream();
-            byte[] buffer = new byte[8192];
-            boolean closed = false;
-            try {
-                for (int read; !closed; ) {
-                    read = in.read(buffer);
-                    if (read < 0) {
-                        closed = true;
-                    } else {
-                        bytes.write(buffer, 0, read);
-                    }
-                }
-            } catch (SocketTimeoutException e) {
-                // The gateway kept the connection open.
-            } catch (SocketException e) {
-                closed = true;
-            }
-            return new Received(bytes.toByteArray(), closed);
-        }
+        RawHttp.ReceivedBytes received = RawHttp.sendBytes(node.portico().httpPort(), 2_000,
+                RequestPathAttackTest.H2C_PREFACE, frames);
+        return new Received(received.bytes(), received.closed());
     }
 
     /** The frames the gateway sent, and whether it closed the connection. */

@@ -55,11 +55,30 @@ final class RawHttp {
     record Exchange(List<Response> responses, boolean closed, String rest) {
     }
 
+    /** The bytes a server sent on one connection, and whether it closed the connection within the wait. */
+    record ReceivedBytes(byte[] bytes, boolean closed) {
+    }
+
     /**
      * Writes {@code parts} with {@code pauseMillis} between them, then reads until the server closes the connection
      * or {@code waitMillis} pass without data.
      */
     static Received send(int port, long pauseMillis, long waitMillis, String... parts) throws IOException {
+        byte[][] bytes = new byte[parts.length][];
+        for (int i = 0; i < parts.length; i++) {
+            bytes[i] = parts[i].getBytes(StandardCharsets.ISO_8859_1);
+        }
+        ReceivedBytes received = sendBytes(port, pauseMillis, waitMillis, bytes);
+        return new Received(new String(received.bytes(), StandardCharsets.ISO_8859_1), received.closed());
+    }
+
+    /** Writes {@code parts} at once, then reads like {@link #send}; for binary protocols such as HTTP/2. */
+    static ReceivedBytes sendBytes(int port, long waitMillis, byte[]... parts) throws IOException {
+        return sendBytes(port, 0, waitMillis, parts);
+    }
+
+    private static ReceivedBytes sendBytes(int port, long pauseMillis, long waitMillis, byte[]... parts)
+            throws IOException {
         try (Socket socket = new Socket("127.0.0.1", port)) {
             socket.setSoTimeout((int) waitMillis);
             writeParts(socket, pauseMillis, parts);
@@ -82,7 +101,7 @@ final class RawHttp {
                 // A reset after the response also means the server closed the connection.
                 closed = true;
             }
-            return new Received(received.toString(StandardCharsets.ISO_8859_1), closed);
+            return new ReceivedBytes(received.toByteArray(), closed);
         }
     }
 
@@ -142,13 +161,21 @@ final class RawHttp {
     }
 
     private static void writeParts(Socket socket, long pauseMillis, String... parts) throws IOException {
+        byte[][] bytes = new byte[parts.length][];
+        for (int i = 0; i < parts.length; i++) {
+            bytes[i] = parts[i].getBytes(StandardCharsets.ISO_8859_1);
+        }
+        writeParts(socket, pauseMillis, bytes);
+    }
+
+    private static void writeParts(Socket socket, long pauseMillis, byte[]... parts) throws IOException {
         try {
             OutputStream out = socket.getOutputStream();
             for (int i = 0; i < parts.length; i++) {
                 if (i > 0) {
                     sleep(pauseMillis);
                 }
-                out.write(parts[i].getBytes(StandardCharsets.ISO_8859_1));
+                out.write(parts[i]);
                 out.flush();
             }
         } catch (SocketException | SSLException e) {

@@ -2,8 +2,6 @@ package io.portico.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -12,18 +10,13 @@ import io.netty.handler.codec.http2.DefaultHttp2FrameWriter;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Settings;
-import io.portico.config.Json;
 import io.portico.testing.Configs;
+import io.portico.testing.HttpsNode;
 import io.portico.testing.RecordingUpstream;
-import io.portico.testing.TestCertificates;
 import io.portico.testing.TestNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +36,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class RequestPathAttackTest {
 
+    static final byte[] H2C_PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+
     @TempDir
     static Path directory;
     private static RecordingUpstream upstream;
@@ -51,15 +46,7 @@ class RequestPathAttackTest {
     @BeforeAll
     static void start() throws Exception {
         upstream = RecordingUpstream.start();
-        TestCertificates.Issued certificate = TestCertificates.selfSignedServer("attack.test");
-        ObjectNode settings = JsonNodeFactory.instance.objectNode();
-        settings.putObject("https").putArray("certificates").addObject()
-                .put("certificate", Files.writeString(directory.resolve("attack.crt"), certificate.certificatePem())
-                        .toString())
-                .put("key", Files.writeString(directory.resolve("attack.key"), certificate.privateKeyPem())
-                        .toString());
-        Path nodeFile = Files.writeString(directory.resolve("node.yaml"), Json.MAPPER.writeValueAsString(settings));
-        node = TestNode.start(nodeFile, Map.of());
+        node = HttpsNode.start(directory, "attack.test", Map.of());
         Configs config = Configs.document();
         config.service("recorded", upstream.port());
         config.route("all", "recorded", "/");
@@ -161,7 +148,8 @@ class RequestPathAttackTest {
     void hopByHopHeadersAreDropped(boolean tls) throws Exception {
         RawHttp.Exchange exchange = RawHttp.exchange(port(tls), tls, 0, 1, 0, "GET /a HTTP/1.1\r\nHost: a\r\n"
                 + "Connection: keep-alive, X-Secret, Upgrade\r\nX-Secret: s\r\nKeep-Alive: timeout=5\r\n"
-                + "Proxy-Connection: keep-alive\r\nTE: trailers\r\nUpgrade: example/1\r\nProxy-Authorization: Basic eA==\r\n"
+                + "Proxy-Connection: keep-alive\r\nTE: trailers\r\nUpgrade: example/1\r\n"
+                + "Proxy-Authorization: Basic eA==\r\n"
                 + "X-Kept: k\r\n\r\n");
 
         assertThat(exchange.responses().get(0).status()).isEqualTo(200);
@@ -259,7 +247,7 @@ class RequestPathAttackTest {
 
     /**
      * Sends {@code headers} as one HTTP/2 request with prior knowledge and returns the bytes the gateway sent back
-     * until it was quiet for 500 ms, decoded as ISO-8859-1.
+     * until it closed the connection or was quiet for 500 ms, decoded as ISO-8859-1.
      */
     private static String h2cExchange(Http2Headers headers) throws IOException {
         byte[] frames = h2Frames(channel -> {
@@ -268,23 +256,8 @@ class RequestPathAttackTest {
             frameWriter.writeSettings(ctx, new Http2Settings(), ctx.newPromise());
             frameWriter.writeHeaders(ctx, 1, headers, 0, true, ctx.newPromise());
         });
-        try (Socket socket = new Socket("127.0.0.1", node.portico().httpPort())) {
-            socket.setSoTimeout(500);
-            socket.getOutputStream().write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            socket.getOutputStream().write(frames);
-            socket.getOutputStream().flush();
-            ByteArrayOutputStream received = new ByteArrayOutputStream();
-            InputStream in = socket.getInputStream();
-            byte[] buffer = new byte[8192];
-            try {
-                for (int read; (read = in.read(buffer)) > 0; ) {
-                    received.write(buffer, 0, read);
-                }
-            } catch (SocketTimeoutException e) {
-                // The gateway keeps an HTTP/2 connection open; what arrived so far is its answer.
-            }
-            return received.toString(StandardCharsets.ISO_8859_1);
-        }
+        RawHttp.ReceivedBytes received = RawHttp.sendBytes(node.portico().httpPort(), 500, H2C_PREFACE, frames);
+        return new String(received.bytes(), StandardCharsets.ISO_8859_1);
     }
 
     /** Returns the bytes that {@code writes} writes to an in-memory channel. */

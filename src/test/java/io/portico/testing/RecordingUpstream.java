@@ -14,8 +14,8 @@ import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * An HTTP/1.1 upstream on 127.0.0.1 that records every request byte for byte, as the gateway framed it, and answers
- * each with {@code 200 ok}. It parses requests strictly and records a framing it cannot parse as a malformed request,
+ * An HTTP/1.1 upstream on 127.0.0.1 that records every request byte for byte, as the gateway framed it, and responds
+ * to each with {@code 200 ok}. It parses requests strictly and records a framing it cannot parse as a malformed request,
  * so a test can check that the upstream received exactly one well-formed request, or none.
  */
 public final class RecordingUpstream implements AutoCloseable {
@@ -138,7 +138,13 @@ public final class RecordingUpstream implements AutoCloseable {
                 return null;
             }
             head.write(b);
-            matched = b == end[matched] ? matched + 1 : b == '\r' ? 1 : 0;
+            if (b == end[matched]) {
+                matched++;
+            } else if (b == '\r') {
+                matched = 1;
+            } else {
+                matched = 0;
+            }
         }
         String text = head.toString(StandardCharsets.ISO_8859_1);
         return text.substring(0, text.length() - 4);

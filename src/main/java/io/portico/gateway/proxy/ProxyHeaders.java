@@ -17,9 +17,10 @@ import java.util.Set;
  * hop-by-hop headers and every header named in {@code Connection} are dropped, and the forwarding headers
  * {@code X-Forwarded-For/Proto/Host/Port} and {@code Forwarded} (RFC 7239) are added.
  *
- * <p>No name or value written here contains CR, LF or NUL, whatever its source: {@link #isSafeValue} drops copied
- * headers and configured operations that do, and leaves out the parts of forwarding headers that would. HTTP/1.x decoding
- * already rejects such request headers, but HTTP/2 fields and upstream responses reach this class unchecked.
+ * <p>No name or value written here contains CR, LF or NUL, whatever its source: {@link #isSafeValue} drops
+ * copied headers and configured operations that do, and leaves out the parts of forwarding headers that would.
+ * HTTP/1.x decoding already rejects such request headers, but HTTP/2 fields and upstream responses reach this class
+ * unchecked.
  */
 final class ProxyHeaders {
 
@@ -73,6 +74,9 @@ final class ProxyHeaders {
         HostAndPort authority = request.authority();
         String host = authority == null || !isSafeValue(authority.host()) ? null
                 : authority.port() > 0 ? authority.host() + ":" + authority.port() : authority.host();
+        // The client's own values of these headers are never passed on, even when Portico has none to put instead.
+        out.remove(X_FORWARDED_HOST);
+        out.remove(X_FORWARDED_PORT);
         if (host != null) {
             out.set(X_FORWARDED_HOST, host);
         }

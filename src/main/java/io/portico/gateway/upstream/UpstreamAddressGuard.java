@@ -11,15 +11,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Closes each new upstream connection whose peer address is not public (see {@link AddressRules}), before any
- * request is written on it. It runs as the client's connect handler, so it sees the address the connection actually
- * reached after DNS resolution; a target name that resolves to a metadata or loopback address is caught as well as
+ * request is written on it. It runs as the client's connect handler, so it checks the address the connection actually
+ * reached after DNS resolution. A target name that resolves to a metadata or loopback address is caught as well as
  * a literal one. The request that waited for the connection fails as if the upstream had closed it, and is retried on
  * another target when the service allows it.
  */
 final class UpstreamAddressGuard implements Handler<HttpConnection> {
 
     private static final Logger LOG = LoggerFactory.getLogger(UpstreamAddressGuard.class);
-    /** Bound on the addresses remembered for logging, so a target that resolves to ever new addresses costs no memory. */
+    /** Maximum number of addresses remembered for logging, so that ever new addresses cannot grow memory. */
     private static final int MAX_LOGGED = 1_000;
 
     private final String service;
@@ -39,8 +39,9 @@ final class UpstreamAddressGuard implements Handler<HttpConnection> {
         }
         String described = kind == null ? "unknown" : kind.description();
         if (logged.size() < MAX_LOGGED && logged.add(String.valueOf(address))) {
-            LOG.warn("Closed a connection of upstream service '{}' to the {} address {}: upstreams.allowPrivateAddresses "
-                    + "is false, so upstream targets must resolve to public addresses", service, described, address);
+            LOG.warn("Closed a connection of upstream service '{}' to the {} address {}: "
+                    + "upstreams.allowPrivateAddresses is false, so upstream targets must resolve to public addresses",
+                    service, described, address);
         } else {
             LOG.debug("Closed a connection of upstream service '{}' to the {} address {}", service, described, address);
         }

@@ -38,7 +38,7 @@ public final class Upstreams implements AutoCloseable {
     private volatile Map<String, Entry> entries = Map.of();
     private volatile boolean closed;
 
-    /** Creates an empty set of upstream groups that may connect to any address; see {@link #Upstreams(Vertx, boolean)}. */
+    /** Creates an empty set of upstream groups that may connect to any address. */
     public Upstreams(Vertx vertx) {
         this(vertx, true);
     }
