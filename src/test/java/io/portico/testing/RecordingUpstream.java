@@ -14,9 +14,9 @@ import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * An HTTP/1.1 upstream on 127.0.0.1 that records every request byte for byte, as the gateway framed it, and responds
- * to each with {@code 200 ok}. It parses requests strictly and records a framing it cannot parse as a malformed request,
- * so a test can check that the upstream received exactly one well-formed request, or none.
+ * An HTTP/1.1 upstream on 127.0.0.1 that records every request byte for byte, as the gateway framed it, and
+ * responds to each with {@code 200 ok}. It parses requests strictly and records a framing it cannot parse as a
+ * malformed request, so a test can check that the upstream received exactly one well-formed request, or none.
  */
 public final class RecordingUpstream implements AutoCloseable {
 
