@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.ai.provider.Images;
 import io.portico.ai.spi.AiError;
 import io.portico.ai.spi.AiException;
-import io.portico.gateway.net.AddressRules;
+import io.portico.net.AddressRules;
 import io.portico.node.NodeConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

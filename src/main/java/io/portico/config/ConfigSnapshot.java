@@ -23,6 +23,11 @@ public final class ConfigSnapshot {
     private final Map<String, ProviderSpec> providers;
     private final Map<String, VirtualModelSpec> models;
     private final Map<String, CertificateSpec> certificates;
+    private final Map<String, TeamSpec> teams;
+    private final Map<String, ApiSpec> apis;
+    private final Map<String, ConsumerSpec> consumers;
+    private final Map<String, CredentialSpec> credentials;
+    private final Map<String, SubscriptionSpec> subscriptions;
 
     private ConfigSnapshot(long version, Collection<Resource> resources) {
         this.version = version;
@@ -34,6 +39,11 @@ public final class ConfigSnapshot {
         this.providers = typed(sorted, ResourceKinds.PROVIDERS);
         this.models = typed(sorted, ResourceKinds.MODELS);
         this.certificates = typed(sorted, ResourceKinds.CERTIFICATES);
+        this.teams = typed(sorted, ResourceKinds.TEAMS);
+        this.apis = typed(sorted, ResourceKinds.APIS);
+        this.consumers = typed(sorted, ResourceKinds.CONSUMERS);
+        this.credentials = typed(sorted, ResourceKinds.CREDENTIALS);
+        this.subscriptions = typed(sorted, ResourceKinds.SUBSCRIPTIONS);
     }
 
     public static ConfigSnapshot empty() {
@@ -103,6 +113,28 @@ public final class ConfigSnapshot {
         return certificates;
     }
 
+    public Map<String, TeamSpec> teams() {
+        return teams;
+    }
+
+    /** APIs, the units consumers subscribe to, by name. */
+    public Map<String, ApiSpec> apis() {
+        return apis;
+    }
+
+    public Map<String, ConsumerSpec> consumers() {
+        return consumers;
+    }
+
+    /** Credentials of every consumer, by credential name. */
+    public Map<String, CredentialSpec> credentials() {
+        return credentials;
+    }
+
+    public Map<String, SubscriptionSpec> subscriptions() {
+        return subscriptions;
+    }
+
     /** Returns the references between resources that do not resolve, such as a route naming a missing service. */
     public List<FieldError> danglingReferences() {
         List<FieldError> errors = new ArrayList<>();
@@ -111,6 +143,17 @@ public final class ConfigSnapshot {
                 errors.add(new FieldError("routes/" + name + ".service",
                         "refers to service '" + route.service() + "', which does not exist"));
             }
+            reference(errors, "routes/" + name + ".api", "API", route.api(), apis);
+        });
+        apis.forEach((name, api) -> reference(errors, "apis/" + name + ".team", "team", api.team(), teams));
+        consumers.forEach((name, consumer) ->
+                reference(errors, "consumers/" + name + ".team", "team", consumer.team(), teams));
+        credentials.forEach((name, credential) ->
+                reference(errors, "credentials/" + name + ".consumer", "consumer", credential.consumer(), consumers));
+        subscriptions.forEach((name, subscription) -> {
+            String field = "subscriptions/" + name;
+            reference(errors, field + ".consumer", "consumer", subscription.consumer(), consumers);
+            reference(errors, field + ".api", "API", subscription.api(), apis);
         });
         models.forEach((name, model) -> {
             for (int i = 0; i < model.targets().size(); i++) {
@@ -122,5 +165,12 @@ public final class ConfigSnapshot {
             }
         });
         return errors;
+    }
+
+    private static void reference(List<FieldError> errors, String field, String noun, String name,
+                                  Map<String, ?> kind) {
+        if (name != null && !kind.containsKey(name)) {
+            errors.add(new FieldError(field, "refers to " + noun + " '" + name + "', which does not exist"));
+        }
     }
 }

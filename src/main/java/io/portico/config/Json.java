@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.io.IOException;
 import java.time.Duration;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -50,8 +51,12 @@ public final class Json {
         durations.addSerializer(Duration.class, new DurationSerializer());
         // A repeated key is rejected rather than silently won by its last value.
         mapper.getFactory().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
-        return mapper.registerModule(durations)
+        // JavaTimeModule comes first so that the durations module, registered after it, wins for Duration.
+        return mapper.registerModule(new JavaTimeModule())
+                .registerModule(durations)
                 .registerModule(new Jdk8Module())
+                // Instants are written as RFC 3339 text, such as 2026-01-01T00:00:00Z, not as numbers.
+                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
                 .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)

@@ -36,6 +36,7 @@ import java.util.regex.PatternSyntaxException;
  * @param maxBodySize largest request body in bytes; the node's default when absent
  * @param policies policies applied to this route, in order, each with its own configuration
  * @param ai makes this an AI route, served by model providers instead of {@code service}
+ * @param api the API this route belongs to: its subscriptions and policies apply; none when absent
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RouteSpec(
@@ -54,7 +55,8 @@ public record RouteSpec(
         Boolean preserveHost,
         Long maxBodySize,
         List<PolicyRef> policies,
-        AiRoute ai) {
+        AiRoute ai,
+        String api) {
 
     private static final Set<String> METHODS =
             Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT");
@@ -138,10 +140,12 @@ public record RouteSpec(
         validateHeaderOperations(errors.at("requestHeaders"), requestHeaders);
         validateHeaderOperations(errors.at("responseHeaders"), responseHeaders);
         errors.check(maxBodySize == null || maxBodySize >= 0, "maxBodySize", "must not be negative");
-        validatePolicies(errors);
+        Names.validateReference(errors, "api", api);
+        validatePolicies(errors, policies);
     }
 
-    private void validatePolicies(Errors errors) {
+    /** Records every invalid entry of a policy list into {@code errors}, under {@code policies[i]}. */
+    static void validatePolicies(Errors errors, List<PolicyRef> policies) {
         for (int i = 0; i < policies.size(); i++) {
             PolicyRef policy = policies.get(i);
             Errors at = errors.at("policies", i);

@@ -4,15 +4,19 @@ import static java.util.Objects.requireNonNull;
 
 import io.portico.gateway.routing.RequestView;
 import io.portico.gateway.routing.RouteMatch;
+import io.portico.net.IpAddress;
 import io.portico.pipeline.GatewayRoute;
 import io.portico.pipeline.RequestContext;
 import io.portico.problem.Problem;
 import io.portico.problem.ProblemType;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.SocketAddress;
+import java.util.List;
 import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,13 +32,15 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
 
     private final CharSequence requestIdHeader;
     private final AccessLog accessLog;
+    private final ClientAddressResolver clientAddresses;
     private volatile GatewayRuntime runtime = GatewayRuntime.empty();
     private volatile boolean draining;
 
-    GatewayHandler(String requestIdHeader, boolean accessLog) {
+    GatewayHandler(String requestIdHeader, boolean accessLog, ClientAddressResolver clientAddresses) {
         // An AsciiString keeps its hash code, so the header maps do not hash the name for every request.
         this.requestIdHeader = HttpHeaders.createOptimized(requireNonNull(requestIdHeader, "requestIdHeader"));
         this.accessLog = new AccessLog(accessLog);
+        this.clientAddresses = requireNonNull(clientAddresses, "clientAddresses");
     }
 
     void runtime(GatewayRuntime runtime) {
@@ -59,11 +65,16 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
             request.response().putHeader("connection", "close");
         }
         String path = PathNormalizer.normalize(request.path());
-        RequestContext ctx = new RequestContext(request, requestId, clientAddress(request), host(request),
+        RequestContext ctx = new RequestContext(request, requestId, clientAddresses.resolve(request), host(request),
                 path == null ? String.valueOf(request.path()) : path, start);
         accessLog.track(ctx);
         if (path == null) {
             ctx.fail(ProblemType.BAD_REQUEST, "the request path is invalid");
+            return;
+        }
+        if (request.version() == HttpVersion.HTTP_1_1 && !hasOneHost(request)) {
+            // RFC 9112 section 3.2: a server must reject an HTTP/1.1 request without exactly one Host header.
+            ctx.fail(ProblemType.BAD_REQUEST, "an HTTP/1.1 request must carry exactly one Host header");
             return;
         }
         try {
@@ -76,15 +87,19 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
 
     /**
      * Responds to an HTTP/1.x request that the decoder rejected with the matching problem, and closes the connection,
-     * because the bytes that follow a malformed head cannot be framed reliably.
+     * because the bytes that follow a malformed head cannot be framed reliably. The client address is the TCP peer,
+     * because the headers of a rejected head are not read.
      */
     void rejectInvalid(HttpServerRequest request) {
         long start = System.nanoTime();
         String requestId = RequestIds.generate();
         Problem problem = InvalidRequests.problem(request.decoderResult().cause());
-        LOG.debug("Rejected request {} from {}: {}", requestId, clientAddress(request), problem.detail());
+        SocketAddress remote = request.remoteAddress();
+        IpAddress peer = remote == null ? null : IpAddress.parse(remote.hostAddress());
+        LOG.debug("Rejected request {} from {}: {}", requestId, peer == null ? "-" : peer, problem.detail());
         request.response().putHeader(requestIdHeader, requestId).putHeader(HttpHeaders.CONNECTION, "close");
-        RequestContext ctx = new RequestContext(request, requestId, clientAddress(request), "", "-", start);
+        RequestContext ctx = new RequestContext(request, requestId, peer == null ? List.of() : List.of(peer), "", "-",
+                start);
         accessLog.track(ctx);
         ctx.fail(problem);
         request.connection().close();
@@ -92,7 +107,10 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
 
     private void dispatch(RequestContext ctx) {
         GatewayRuntime current = runtime;
-        RouteMatch match = current.router().match(new View(ctx));
+        RouteMatch match = current.router().match(new View(ctx, null));
+        if (match == null) {
+            match = matchPreflight(ctx, current);
+        }
         if (match == null) {
             ctx.fail(ProblemType.ROUTE_NOT_FOUND, "no route matches " + ctx.request().method().name() + " "
                     + ctx.path());
@@ -106,13 +124,29 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
         route.handle(ctx);
     }
 
-    private static String clientAddress(HttpServerRequest request) {
-        SocketAddress remote = request.remoteAddress();
-        if (remote == null) {
-            return "-";
+    /**
+     * Matches a CORS preflight ({@code OPTIONS} with {@code Origin} and {@code Access-Control-Request-Method})
+     * that no route matched as it is, by the method in {@code Access-Control-Request-Method}. Routes usually
+     * list the methods they serve, not {@code OPTIONS}. The match counts only when the route or its API has a
+     * {@code cors} policy, which responds to every preflight itself, so an {@code OPTIONS} request never reaches
+     * an upstream through a route that does not accept that method.
+     */
+    private static RouteMatch matchPreflight(RequestContext ctx, GatewayRuntime current) {
+        HttpServerRequest request = ctx.request();
+        String requestedMethod = request.getHeader(HttpHeaders.ACCESS_CONTROL_REQUEST_METHOD);
+        if (request.method() != HttpMethod.OPTIONS || requestedMethod == null
+                || request.getHeader(HttpHeaders.ORIGIN) == null) {
+            return null;
         }
-        String address = remote.hostAddress();
-        return address == null ? remote.toString() : address;
+        RouteMatch match = current.router().match(new View(ctx, requestedMethod));
+        if (match == null) {
+            return null;
+        }
+        return current.respondsToPreflights(match.route().name()) ? match : null;
+    }
+
+    private static boolean hasOneHost(HttpServerRequest request) {
+        return request.headers().getAll(HttpHeaders.HOST).size() == 1;
     }
 
     private static String host(HttpServerRequest request) {
@@ -123,14 +157,17 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
     /** The view of a request that the router matches on. */
     private static final class View implements RequestView {
         private final RequestContext ctx;
+        private final String method;
 
-        View(RequestContext ctx) {
+        /** Creates the view of {@code ctx}, with {@code method} in place of the request's method unless null. */
+        View(RequestContext ctx, String method) {
             this.ctx = ctx;
+            this.method = method;
         }
 
         @Override
         public String method() {
-            return ctx.request().method().name();
+            return method != null ? method : ctx.request().method().name();
         }
 
         @Override

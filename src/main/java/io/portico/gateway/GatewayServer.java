@@ -42,6 +42,7 @@ public final class GatewayServer {
     private final Upstreams upstreams;
     private final ServerTls tls;
     private final PolicyRegistry policies;
+    private final GatewayRuntime.NodeState nodeState;
     private final GatewayHandler handler;
     private final ProxyBackend proxy;
     private final AiGateway ai;
@@ -60,8 +61,10 @@ public final class GatewayServer {
         this.upstreams = requireNonNull(upstreams, "upstreams");
         this.tls = requireNonNull(tls, "tls");
         this.policies = requireNonNull(policies, "policies");
+        this.nodeState = new GatewayRuntime.NodeState(vertx);
         this.instances = instances;
-        this.handler = new GatewayHandler(node.requestIdHeader(), node.accessLog());
+        this.handler = new GatewayHandler(node.requestIdHeader(), node.accessLog(),
+                ClientAddressResolver.of(node.clientAddress()));
         long maxBody = node.maxBodySize() == null ? -1 : node.maxBodySize();
         long bodyTimeout = node.limits().bodyTimeout().toMillis();
         this.proxy = new ProxyBackend(upstreams, new ProxySettings(node.requestIdHeader(), maxBody, bodyTimeout));
@@ -76,7 +79,7 @@ public final class GatewayServer {
      * @throws io.portico.config.ValidationException when the snapshot cannot be compiled; nothing changes then
      */
     public void apply(ConfigSnapshot snapshot) {
-        GatewayRuntime runtime = GatewayRuntime.build(snapshot, proxy, ai.backend(), policies);
+        GatewayRuntime runtime = GatewayRuntime.build(snapshot, proxy, ai.backend(), policies, nodeState);
         upstreams.update(snapshot.services());
         ai.update(snapshot);
         tls.updateStoreCertificates(snapshot.certificates().values());

@@ -1,6 +1,8 @@
 package io.portico.node;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.portico.config.Errors;
+import io.portico.net.IpRange;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -17,6 +19,7 @@ import java.util.List;
  * @param ai settings of the AI gateway
  * @param limits limits on the requests the gateway listeners accept
  * @param upstreams restrictions on the addresses the gateway connects to for upstream targets
+ * @param clientAddress how the client address of a request is determined behind proxies
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record NodeConfig(
@@ -31,7 +34,8 @@ public record NodeConfig(
         Boolean accessLog,
         Ai ai,
         Limits limits,
-        Upstreams upstreams) {
+        Upstreams upstreams,
+        ClientAddress clientAddress) {
 
     public NodeConfig {
         http = http == null ? new Listener(null, null, null) : http;
@@ -45,11 +49,12 @@ public record NodeConfig(
         ai = ai == null ? new Ai(null, null) : ai;
         limits = limits == null ? new Limits(null, null, null, null, null) : limits;
         upstreams = upstreams == null ? new Upstreams(null) : upstreams;
+        clientAddress = clientAddress == null ? new ClientAddress(null, null) : clientAddress;
     }
 
     /** Returns the defaults: HTTP on 0.0.0.0:8080, admin on 127.0.0.1:9080, the embedded store under ./data. */
     public static NodeConfig defaults() {
-        return new NodeConfig(null, null, null, null, null, null, null, null, null, null, null, null);
+        return new NodeConfig(null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /**
@@ -133,6 +138,45 @@ public record NodeConfig(
     public record Upstreams(Boolean allowPrivateAddresses) {
         public Upstreams {
             allowPrivateAddresses = allowPrivateAddresses == null || allowPrivateAddresses;
+        }
+    }
+
+    /**
+     * Where the client address of a request comes from. It is the socket peer's address, unless the peer lies in
+     * {@code trustedProxies}: then {@code header} is read from the right, and the first address that is not a
+     * trusted proxy is the client's.
+     *
+     * @param trustedProxies IPv4 and IPv6 addresses and CIDR ranges of the proxies in front of Portico. None
+     *     when absent, so that forwarding headers are never read.
+     * @param header {@code X-Forwarded-For} (the default) or {@code Forwarded} (RFC 7239)
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record ClientAddress(List<String> trustedProxies, String header) {
+        /** Header names {@code header} accepts, in the spelling used in documentation. */
+        public static final List<String> HEADERS = List.of("X-Forwarded-For", "Forwarded");
+
+        public ClientAddress {
+            trustedProxies = trustedProxies == null ? List.of() : List.copyOf(trustedProxies);
+            header = header == null ? HEADERS.get(0) : header;
+        }
+
+        /** Records every trusted proxy entry that is not an address or CIDR range, and an unknown header. */
+        public void validate(Errors errors) {
+            for (int i = 0; i < trustedProxies.size(); i++) {
+                try {
+                    IpRange.parse(trustedProxies.get(i));
+                } catch (IllegalArgumentException e) {
+                    errors.at("trustedProxies", i).add("", e.getMessage());
+                }
+            }
+            if (HEADERS.stream().noneMatch(header::equalsIgnoreCase)) {
+                errors.add("header", "'" + header + "' is not supported; use X-Forwarded-For or Forwarded");
+            }
+        }
+
+        /** Returns true when {@code header} names {@code Forwarded} rather than {@code X-Forwarded-For}. */
+        public boolean usesForwarded() {
+            return header.equalsIgnoreCase("Forwarded");
         }
     }
 

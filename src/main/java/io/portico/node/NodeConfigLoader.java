@@ -2,8 +2,10 @@ package io.portico.node;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.config.Errors;
 import io.portico.config.Json;
 import io.portico.config.ValidationException;
 import java.io.IOException;
@@ -11,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Builds a {@link NodeConfig} from, in increasing precedence: the defaults, a YAML file, {@code PORTICO_*}
@@ -20,6 +23,8 @@ public final class NodeConfigLoader {
 
     /** Environment variables and the node setting each one sets, as a dotted path. */
     public static final Map<String, String> ENVIRONMENT = environment();
+    /** Settings that are lists: given as text, in the environment or on the command line, they are comma-separated. */
+    private static final Set<String> LIST_SETTINGS = Set.of("clientAddress.trustedProxies");
 
     private NodeConfigLoader() {
     }
@@ -38,6 +43,8 @@ public final class NodeConfigLoader {
         variables.put("PORTICO_STORE_PASSWORD", "store.password");
         variables.put("PORTICO_DRAIN_TIMEOUT", "drainTimeout");
         variables.put("PORTICO_AI_CATALOG", "ai.catalog");
+        variables.put("PORTICO_TRUSTED_PROXIES", "clientAddress.trustedProxies");
+        variables.put("PORTICO_CLIENT_ADDRESS_HEADER", "clientAddress.header");
         return Map.copyOf(variables);
     }
 
@@ -62,11 +69,16 @@ public final class NodeConfigLoader {
                 set(tree, path, value);
             }
         });
+        NodeConfig node;
         try {
-            return Json.MAPPER.treeToValue(tree, NodeConfig.class);
+            node = Json.MAPPER.treeToValue(tree, NodeConfig.class);
         } catch (JsonProcessingException e) {
             throw new ValidationException("node", "invalid node settings: " + e.getOriginalMessage());
         }
+        Errors errors = new Errors();
+        node.clientAddress().validate(errors.at("clientAddress"));
+        errors.throwIfAny();
+        return node;
     }
 
     private static ObjectNode read(Path file) {
@@ -91,6 +103,16 @@ public final class NodeConfigLoader {
             JsonNode child = parent.get(parts[i]);
             parent = child instanceof ObjectNode object ? object : parent.putObject(parts[i]);
         }
-        parent.put(parts[parts.length - 1], value);
+        String name = parts[parts.length - 1];
+        if (LIST_SETTINGS.contains(path)) {
+            ArrayNode list = parent.putArray(name);
+            for (String item : value.split(",")) {
+                if (!item.isBlank()) {
+                    list.add(item.trim());
+                }
+            }
+        } else {
+            parent.put(name, value);
+        }
     }
 }

@@ -15,6 +15,20 @@ public interface PolicyFactory {
     /** Records every invalid field of {@code config} into {@code errors}. */
     void validate(ObjectNode config, Errors errors);
 
-    /** Creates a policy instance for one route; called once per configuration snapshot, not per request. */
-    Policy create(ObjectNode config);
+    /**
+     * Creates a policy instance for one route; called once per configuration snapshot, not per request. A factory
+     * overrides this method or {@link #create(ObjectNode, PolicyContext)}.
+     */
+    default Policy create(ObjectNode config) {
+        throw new UnsupportedOperationException("policy type " + name() + " needs a PolicyContext");
+    }
+
+    /**
+     * Creates a policy instance for one route with access to the snapshot and node state in {@code context};
+     * called once per configuration snapshot, not per request. Delegates to {@link #create(ObjectNode)} unless
+     * overridden.
+     */
+    default Policy create(ObjectNode config, PolicyContext context) {
+        return create(config);
+    }
 }

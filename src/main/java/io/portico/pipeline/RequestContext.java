@@ -3,6 +3,7 @@ package io.portico.pipeline;
 import static java.util.Objects.requireNonNull;
 
 import io.portico.gateway.routing.RouteMatch;
+import io.portico.net.IpAddress;
 import io.portico.problem.Problem;
 import io.portico.problem.ProblemType;
 import io.vertx.core.MultiMap;
@@ -23,7 +24,7 @@ public final class RequestContext {
 
     private final HttpServerRequest request;
     private final String requestId;
-    private final String clientAddress;
+    private final List<IpAddress> forwardedFor;
     private final String host;
     private final String path;
     private final long startNanos;
@@ -33,15 +34,22 @@ public final class RequestContext {
     private GatewayRoute route;
     private RouteMatch match;
     private String consumer;
+    private Identity identity;
     private String upstreamAddress;
     private String forwardedUri;
     private ProblemType failure;
 
-    public RequestContext(HttpServerRequest request, String requestId, String clientAddress, String host, String path,
-                   long startNanos) {
+    /**
+     * Creates the context of one request.
+     *
+     * @param forwardedFor the addresses the request came through that Portico believes, the client first and the
+     *     socket peer last. Empty when the peer has no IP address.
+     */
+    public RequestContext(HttpServerRequest request, String requestId, List<IpAddress> forwardedFor, String host,
+                          String path, long startNanos) {
         this.request = requireNonNull(request, "request");
         this.requestId = requireNonNull(requestId, "requestId");
-        this.clientAddress = requireNonNull(clientAddress, "clientAddress");
+        this.forwardedFor = requireNonNull(forwardedFor, "forwardedFor");
         this.host = requireNonNull(host, "host");
         this.path = requireNonNull(path, "path");
         this.startNanos = startNanos;
@@ -60,9 +68,27 @@ public final class RequestContext {
         return requestId;
     }
 
-    /** The client's IP address, as used by IP rules, rate limits and logs. */
+    /**
+     * The client's IP address as text, as used by load balancing, policies and logs: dotted decimal for IPv4,
+     * the RFC 5952 form for IPv6, {@code -} when the connection has no IP peer. It is the socket peer's address
+     * unless the peer is a trusted proxy (see {@link #forwardedFor()}).
+     */
     public String clientAddress() {
-        return clientAddress;
+        return forwardedFor.isEmpty() ? "-" : forwardedFor.get(0).toString();
+    }
+
+    /** The client's IP address, as matched by IP rules; null when the connection has no IP peer. */
+    public IpAddress clientIp() {
+        return forwardedFor.isEmpty() ? null : forwardedFor.get(0);
+    }
+
+    /**
+     * The addresses this request came through that Portico believes, in forwarding order: the client first, then
+     * each trusted proxy that reported the previous address, and the socket peer last. With no trusted proxy in
+     * front, the list contains the peer alone. Forwarding headers sent to the upstream are built from it.
+     */
+    public List<IpAddress> forwardedFor() {
+        return forwardedFor;
     }
 
     /** The requested host name, lower-cased and without port. */
@@ -114,6 +140,17 @@ public final class RequestContext {
 
     public void consumer(String consumer) {
         this.consumer = consumer;
+    }
+
+    /** Who sent the request; null until an authentication policy establishes it. */
+    public Identity identity() {
+        return identity;
+    }
+
+    /** Records the authenticated identity; also sets {@link #consumer()}. */
+    public void identity(Identity identity) {
+        this.identity = identity;
+        this.consumer = identity == null ? null : identity.consumer();
     }
 
     /** The {@code host:port} of the upstream target that served the request; null when none was reached. */

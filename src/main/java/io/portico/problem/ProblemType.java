@@ -17,6 +17,8 @@ public enum ProblemType {
     VERSION_NOT_SUPPORTED("version-not-supported", 505, "The HTTP version is not supported"),
     SHUTTING_DOWN("shutting-down", 503, "The gateway is shutting down"),
     INTERNAL_ERROR("internal-error", 500, "The gateway failed to process the request"),
+    IP_NOT_ALLOWED("ip-not-allowed", 403, "The client address is not allowed"),
+    CORS_REJECTED("cors-rejected", 403, "The cross-origin request is not allowed"),
     INVALID_CONFIGURATION("invalid-configuration", 400, "The configuration is invalid"),
     UNAUTHORIZED("unauthorized", 401, "Authentication is required"),
     FORBIDDEN("forbidden", 403, "The credentials do not allow this operation"),

@@ -203,12 +203,12 @@ public final class JdbcConfigStore implements ConfigStore {
                 Rows.insert(connection, change, spec, version, now);
             }
             case UPDATE -> {
-                checkExpected(change, stored);
-                Rows.update(connection, change, spec, version, now);
+                Resource current = checkExpected(change, stored);
+                Rows.update(connection, change, spec, version, now, current.revision());
             }
             case DELETE -> {
                 Resource deleted = checkExpected(change, stored);
-                Rows.delete(connection, change);
+                Rows.delete(connection, change, deleted.revision());
                 return deleted;
             }
             default -> throw new IllegalStateException("unknown operation " + change.operation());

@@ -37,8 +37,8 @@ final class Rows {
     private static final String SELECT_ONE = "SELECT " + COLUMNS + " FROM resources WHERE kind = ? AND name = ?";
     private static final String INSERT = "INSERT INTO resources (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?)";
     private static final String UPDATE =
-            "UPDATE resources SET spec = ?, revision = ?, updated_at = ? WHERE kind = ? AND name = ?";
-    private static final String DELETE = "DELETE FROM resources WHERE kind = ? AND name = ?";
+            "UPDATE resources SET spec = ?, revision = ?, updated_at = ? WHERE kind = ? AND name = ? AND revision = ?";
+    private static final String DELETE = "DELETE FROM resources WHERE kind = ? AND name = ? AND revision = ?";
     private static final String UNIQUE_VIOLATION = "23505";
     private static final Comparator<Resource> BY_KIND_AND_NAME =
             Comparator.comparing(Resource::kind).thenComparing(Resource::name);
@@ -144,23 +144,38 @@ final class Rows {
         }
     }
 
-    static void update(Connection connection, Change change, String spec, long revision, Instant now)
-            throws SQLException {
+    /**
+     * Updates the row of {@code change} if it is still at {@code storedRevision}, the revision read earlier in the
+     * same transaction. The condition makes a lost update impossible even where the database lets the earlier
+     * read see a row that a concurrent commit has since replaced.
+     */
+    static void update(Connection connection, Change change, String spec, long revision, Instant now,
+                       long storedRevision) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(UPDATE)) {
             statement.setString(1, spec);
             statement.setLong(2, revision);
             statement.setObject(3, LocalDateTime.ofInstant(now, ZoneOffset.UTC));
             statement.setString(4, change.kind());
             statement.setString(5, change.name());
-            statement.executeUpdate();
+            statement.setLong(6, storedRevision);
+            checkOneRow(change, statement.executeUpdate());
         }
     }
 
-    static void delete(Connection connection, Change change) throws SQLException {
+    /** Deletes the row of {@code change} if it is still at {@code storedRevision}, as {@link #update} does. */
+    static void delete(Connection connection, Change change, long storedRevision) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(DELETE)) {
             statement.setString(1, change.kind());
             statement.setString(2, change.name());
-            statement.executeUpdate();
+            statement.setLong(3, storedRevision);
+            checkOneRow(change, statement.executeUpdate());
+        }
+    }
+
+    private static void checkOneRow(Change change, int rows) {
+        if (rows != 1) {
+            throw new ConflictException(change.kind() + "/" + change.name()
+                    + " was changed by a concurrent commit; read it again and retry", true);
         }
     }
 

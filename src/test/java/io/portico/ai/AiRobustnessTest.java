@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.config.Json;
-import io.portico.gateway.net.AddressRules;
+import io.portico.net.AddressRules;
 import io.portico.testing.Configs;
 import io.portico.testing.TestNode;
 import io.vertx.core.Vertx;

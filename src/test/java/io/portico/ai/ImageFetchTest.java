@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.portico.ai.mock.OpenAiMock;
-import io.portico.gateway.net.AddressRules;
+import io.portico.net.AddressRules;
 import io.portico.testing.Configs;
 import io.portico.testing.TestNode;
 import io.vertx.core.Vertx;

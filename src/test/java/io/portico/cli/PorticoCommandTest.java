@@ -59,7 +59,9 @@ class PorticoCommandTest {
         Run run = run(TLS_ENV, "validate", "-f", "examples/portico.yaml");
 
         assertThat(run.exitCode()).as(run.err()).isZero();
-        assertThat(run.out()).contains("is valid: services: 3, providers: 0, models: 0, routes: 4, certificates: 1.");
+        assertThat(run.out())
+                .contains("is valid: teams: 0, services: 3, providers: 0, models: 0, apis: 0, routes: 4,"
+                        + " certificates: 1,");
     }
 
     @Test

@@ -34,6 +34,12 @@ class PolicyPipelineTest {
         ObjectNode blocked = config.route("blocked", "app", "/blocked");
         blocked.putArray("policies").addObject().put("name", "stamp").putObject("config")
                 .put("value", "s2").put("block", true);
+        config.resource("teams", "payments");
+        ObjectNode api = config.resource("apis", "orders").put("team", "payments");
+        api.putArray("policies").addObject().put("name", "stamp").putObject("config").put("value", "api");
+        config.route("api-only", "app", "/orders").put("api", "orders");
+        ObjectNode both = config.route("api-and-route", "app", "/orders/special").put("api", "orders");
+        both.putArray("policies").addObject().put("name", "stamp").putObject("config").put("value", "route");
         node.apply(config.build());
     }
 
@@ -63,6 +69,34 @@ class PolicyPipelineTest {
 
         assertThat(response.statusCode()).isEqualTo(418);
         assertThat(upstream.requests()).isEqualTo(before);
+    }
+
+    @Test
+    void apiPoliciesRunOnEachRouteOfTheApi() throws Exception {
+        HttpResponse<String> response = CLIENT.send(HttpRequest.newBuilder(URI.create(node.url() + "/orders"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("X-Stamp")).hasValue("api");
+    }
+
+    @Test
+    void routePoliciesRunAfterApiPolicies() throws Exception {
+        HttpResponse<String> response = CLIENT.send(HttpRequest.newBuilder(
+                URI.create(node.url() + "/orders/special")).build(), HttpResponse.BodyHandlers.ofString());
+
+        JsonNode echo = Json.MAPPER.readTree(response.body());
+        assertThat(echo.get("headers").get("x-stamp").get(0).asText()).isEqualTo("route");
+    }
+
+    @Test
+    void routeNamingMissingApiIsRejected() {
+        ObjectNode route = Json.MAPPER.createObjectNode().put("name", "lost").put("service", "app").put("api", "nope");
+        route.putArray("paths").add("/lost");
+
+        JsonNode problem = node.admin("POST", "/admin/v1/routes", route, 400);
+
+        assertThat(problem.get("errors").get(0).get("field").asText()).isEqualTo("api");
     }
 
     @Test

@@ -78,6 +78,12 @@ public final class Configs {
         return (ArrayNode) document.get(kind);
     }
 
+    /** Adds an object named {@code name} to the list of resources of {@code kind}, such as teams or consumers. */
+    public ObjectNode resource(String kind, String name) {
+        ArrayNode list = document.has(kind) ? (ArrayNode) document.get(kind) : document.putArray(kind);
+        return list.addObject().put("name", name);
+    }
+
     public ObjectNode build() {
         return document;
     }

@@ -1,6 +1,7 @@
 package io.portico.gateway.proxy;
 
 import io.portico.config.RouteSpec.HeaderOperations;
+import io.portico.net.IpAddress;
 import io.portico.pipeline.RequestContext;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
@@ -15,7 +16,7 @@ import java.util.Set;
 /**
  * Copies headers between the client and the upstream the way a reverse proxy must (RFC 9110 section 7.6):
  * hop-by-hop headers and every header named in {@code Connection} are dropped, and the forwarding headers
- * {@code X-Forwarded-For/Proto/Host/Port} and {@code Forwarded} (RFC 7239) are added.
+ * {@code X-Forwarded-For/Proto/Host/Port} and {@code Forwarded} (RFC 7239) are set.
  *
  * <p>No name or value written here contains CR, LF or NUL, whatever its source: {@link #isSafeValue} drops
  * copied headers and configured operations that do, and leaves out the parts of forwarding headers that would.
@@ -61,16 +62,20 @@ final class ProxyHeaders {
     }
 
     /**
-     * Adds the forwarding headers that tell the upstream who the client is and what it requested. A previous
-     * {@code X-Forwarded-For} or {@code Forwarded} value, or a host, that contains CR, LF or NUL is left out.
+     * Sets the forwarding headers that tell the upstream who the client is and what it requested. The client's
+     * own {@code X-Forwarded-For} and {@code Forwarded} values are replaced: both list the addresses of
+     * {@link RequestContext#forwardedFor()}, the resolved client first and the socket peer last, so entries that
+     * no trusted proxy vouched for never reach the upstream.
      */
     static void addForwardingHeaders(RequestContext ctx, MultiMap out) {
         HttpServerRequest request = ctx.request();
-        String client = ctx.clientAddress();
-        String previous = request.headers().get(X_FORWARDED_FOR);
-        boolean chained = previous != null && !previous.isBlank() && isSafeValue(previous);
-        setIfSafe(out, X_FORWARDED_FOR, chained ? previous + ", " + client : client);
-        setIfSafe(out, X_FORWARDED_PROTO, ctx.scheme());
+        List<IpAddress> hops = ctx.forwardedFor();
+        if (hops.isEmpty()) {
+            out.remove(X_FORWARDED_FOR);
+        } else {
+            out.set(X_FORWARDED_FOR, hops.size() == 1 ? hops.get(0).toString() : join(hops));
+        }
+        out.set(X_FORWARDED_PROTO, ctx.scheme());
         HostAndPort authority = request.authority();
         String host = authority == null || !isSafeValue(authority.host()) ? null
                 : authority.port() > 0 ? authority.host() + ":" + authority.port() : authority.host();
@@ -84,15 +89,27 @@ final class ProxyHeaders {
             out.set(X_FORWARDED_PORT, Integer.toString(request.localAddress().port()));
         }
         StringBuilder forwarded = new StringBuilder(64);
-        String earlier = request.headers().get(FORWARDED);
-        if (earlier != null && !earlier.isBlank() && isSafeValue(earlier)) {
-            forwarded.append(earlier).append(", ");
+        for (int i = 0; i < hops.size() - 1; i++) {
+            forwarded.append("for=").append(forwardedNode(hops.get(i))).append(", ");
         }
-        forwarded.append("for=").append(forwardedNode(client)).append(";proto=").append(ctx.scheme());
+        String peer = hops.isEmpty() ? "unknown" : forwardedNode(hops.get(hops.size() - 1));
+        forwarded.append("for=").append(peer).append(";proto=").append(ctx.scheme());
         if (host != null) {
             forwarded.append(";host=\"").append(host).append('"');
         }
-        setIfSafe(out, FORWARDED, forwarded.toString());
+        // Every part is an address, a scheme or a checked host, so the value is always safe to write.
+        out.set(FORWARDED, forwarded.toString());
+    }
+
+    private static String join(List<IpAddress> hops) {
+        StringBuilder joined = new StringBuilder(16 * hops.size());
+        for (IpAddress hop : hops) {
+            if (joined.length() > 0) {
+                joined.append(", ");
+            }
+            joined.append(hop);
+        }
+        return joined.toString();
     }
 
     /** Applies a route's header operations: removals first, then replacements, then additions. */
@@ -197,7 +214,7 @@ final class ProxyHeaders {
     }
 
     /** Formats an address as a Forwarded node: IPv6 addresses are bracketed and quoted (RFC 7239 section 6). */
-    private static String forwardedNode(String address) {
-        return address.indexOf(':') >= 0 ? "\"[" + address + "]\"" : address;
+    private static String forwardedNode(IpAddress address) {
+        return address.isIpv4() ? address.toString() : "\"[" + address + "]\"";
     }
 }

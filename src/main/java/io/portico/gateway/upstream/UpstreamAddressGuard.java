@@ -1,6 +1,6 @@
 package io.portico.gateway.upstream;
 
-import io.portico.gateway.net.AddressRules;
+import io.portico.net.AddressRules;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.net.SocketAddress;

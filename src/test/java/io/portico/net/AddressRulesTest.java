@@ -1,8 +1,8 @@
-package io.portico.gateway.net;
+package io.portico.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.portico.gateway.net.AddressRules.Kind;
+import io.portico.net.AddressRules.Kind;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import net.jqwik.api.ForAll;

@@ -1,4 +1,4 @@
-package io.portico.gateway.net;
+package io.portico.net;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -75,49 +75,22 @@ public final class AddressRules {
     }
 
     /**
-     * Returns the kind of the IP address literal {@code literal} (dotted IPv4 or IPv6, with or without brackets), or
-     * null when it is not an IP literal. Never resolves a name.
+     * Returns the kind of the IP address literal {@code literal} (IPv4 or IPv6, with or without brackets), or null
+     * when it is not an IP literal as {@link IpAddress#parse} reads it. Never resolves a name.
      */
     public static Kind classifyLiteral(String literal) {
         String bare = literal.startsWith("[") && literal.endsWith("]")
                 ? literal.substring(1, literal.length() - 1) : literal;
-        if (!isIpLiteral(bare)) {
+        IpAddress parsed = IpAddress.parse(bare);
+        if (parsed == null) {
             return null;
         }
         try {
-            // getByName does not query DNS for a literal; isIpLiteral keeps names out.
-            return classify(InetAddress.getByName(bare));
+            // getByName does not query DNS for the literal that IpAddress wrote.
+            return classify(InetAddress.getByName(parsed.toString()));
         } catch (UnknownHostException e) {
             return null;
         }
-    }
-
-    private static boolean isIpLiteral(String value) {
-        if (value.isEmpty()) {
-            return false;
-        }
-        if (value.indexOf(':') >= 0) {
-            for (int i = 0; i < value.length(); i++) {
-                char c = value.charAt(i);
-                boolean allowed = c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
-                        || c == ':' || c == '.';
-                if (!allowed) {
-                    return false;
-                }
-            }
-            return true;
-        }
-        String[] parts = value.split("\\.", -1);
-        if (parts.length != 4) {
-            return false;
-        }
-        for (String part : parts) {
-            if (part.isEmpty() || part.length() > 3 || !part.chars().allMatch(Character::isDigit)
-                    || Integer.parseInt(part) > 255) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static Kind classifyV4(byte[] bytes) {
