@@ -55,11 +55,13 @@ public final class AdminServer {
         requireNonNull(store, "store");
         requireNonNull(snapshots, "snapshots");
         this.openApi = OpenApiDocument.build().toString();
-        this.router = buildRouter(new BearerAuthHandler(requireNonNull(token, "token")),
-                new ResourceApi(vertx, store, snapshots), new ConfigApi(vertx, store, snapshots));
+        ResourceApi resources = new ResourceApi(vertx, store, snapshots);
+        this.router = buildRouter(new BearerAuthHandler(requireNonNull(token, "token")), resources,
+                new SubscriptionApi(resources, store), new ConfigApi(vertx, store, snapshots));
     }
 
-    private Router buildRouter(BearerAuthHandler auth, ResourceApi resources, ConfigApi config) {
+    private Router buildRouter(BearerAuthHandler auth, ResourceApi resources, SubscriptionApi subscriptions,
+                               ConfigApi config) {
         Router router = Router.router(vertx);
         router.get("/health/live").handler(ctx -> health(ctx, true));
         router.get("/health/ready").handler(ctx -> health(ctx, ready.getAsBoolean()));
@@ -67,6 +69,7 @@ public final class AdminServer {
         router.route(BASE_PATH + "/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
         router.get(BASE_PATH + "/openapi.json").handler(ctx -> Exchange.send(ctx, 200, "application/json", openApi));
         config.mount(router, BASE_PATH);
+        subscriptions.mount(router, BASE_PATH);
         resources.mount(router, BASE_PATH);
         AdminFailureHandler failures = new AdminFailureHandler();
         router.route().failureHandler(failures);

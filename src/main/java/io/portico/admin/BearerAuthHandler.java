@@ -20,6 +20,8 @@ final class BearerAuthHandler implements Handler<RoutingContext> {
 
     private static final String SCHEME = "Bearer ";
     private static final String CHALLENGE = "Bearer realm=\"portico-admin\"";
+    /** The name that records of changes give to a holder of the admin token. */
+    static final String ACTOR = "admin-token";
 
     private final byte[] expectedDigest;
 
@@ -42,6 +44,7 @@ final class BearerAuthHandler implements Handler<RoutingContext> {
             reject(ctx, CHALLENGE + ", error=\"invalid_token\"", "the bearer token is not the admin token");
             return;
         }
+        ctx.put(Exchange.ACTOR, ACTOR);
         ctx.next();
     }
 

@@ -19,6 +19,9 @@ import java.util.Locale;
 /** Reads admin request bodies and writes admin responses. */
 final class Exchange {
 
+    /** The routing context key under which the admin authentication stores who sends the request. */
+    static final String ACTOR = "portico.actor";
+
     private Exchange() {
     }
 
@@ -51,6 +54,22 @@ final class Exchange {
             throw new Problem(ProblemType.BAD_REQUEST, "the request body must be a JSON object");
         }
         return object;
+    }
+
+    /**
+     * Reads the body as a JSON object like {@link #jsonObject}, but returns an empty object when there is no body.
+     *
+     * @throws Problem 415 for a body of another content type, 400 when it is not a JSON object
+     */
+    static ObjectNode optionalJsonObject(RoutingContext ctx) {
+        Buffer body = ctx.body().buffer();
+        return body == null || body.length() == 0 ? Json.MAPPER.createObjectNode() : jsonObject(ctx);
+    }
+
+    /** Returns who sends the request, as {@link BearerAuthHandler} identified them, for the records of changes. */
+    static String actor(RoutingContext ctx) {
+        String actor = ctx.get(ACTOR);
+        return actor == null ? "unknown" : actor;
     }
 
     /**

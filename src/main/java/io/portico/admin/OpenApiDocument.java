@@ -9,6 +9,7 @@ import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -42,6 +43,7 @@ final class OpenApiDocument {
         for (ResourceKind<?> kind : ResourceKinds.all()) {
             addKind(paths, kind);
         }
+        addSubscriptionWorkflow(paths);
         root.set("components", components());
         return root;
     }
@@ -92,8 +94,10 @@ final class OpenApiDocument {
         String item = collection + "/{name}";
         String schema = "#/components/schemas/" + kind.name();
 
-        ObjectNode list = operation(paths, collection, "get", "Lists the " + kind.name());
+        ObjectNode list = operation(paths, collection, "get", "Lists the " + kind.name() + "; each query parameter"
+                + " names a top-level field that must equal one of its values, as in ?status=active");
         response(list, "200", "{ \"items\": [...] }", JSON);
+        problems(list, "400");
         ObjectNode create = operation(paths, collection, "post", "Creates one of the " + kind.name());
         requestBody(create, schema, JSON);
         response(create, "201", "Created; Location and ETag are set", JSON);
@@ -121,6 +125,43 @@ final class OpenApiDocument {
         nameParameter(delete);
         response(delete, "204", "Deleted", null);
         problems(delete, "404", "409", "412");
+    }
+
+    private static void addSubscriptionWorkflow(ObjectNode paths) {
+        String subscription = "#/components/schemas/subscriptions";
+        String apiSubscriptions = AdminServer.BASE_PATH + "/apis/{name}/subscriptions";
+        ObjectNode request = operation(paths, apiSubscriptions, "post", "Requests a subscription of the body's"
+                + " consumer to the API: active at once when the API's approval is auto, pending otherwise; a"
+                + " rejected or revoked subscription is reopened as pending");
+        nameParameter(request);
+        requestBody(request, "#/components/schemas/SubscriptionRequest", JSON);
+        response(request, "201", "Created; Location and ETag are set", JSON);
+        response(request, "200", "A rejected or revoked subscription, reopened", JSON);
+        problems(request, "400", "404", "409", "415");
+        ObjectNode byApi = operation(paths, apiSubscriptions, "get", "Lists the API's subscriptions");
+        nameParameter(byApi);
+        response(byApi, "200", "{ \"items\": [...] }", JSON);
+        problems(byApi, "400", "404");
+        ObjectNode byConsumer = operation(paths, AdminServer.BASE_PATH + "/consumers/{name}/subscriptions", "get",
+                "Lists the consumer's subscriptions");
+        nameParameter(byConsumer);
+        response(byConsumer, "200", "{ \"items\": [...] }", JSON);
+        problems(byConsumer, "400", "404");
+        decision(paths, "approve", "Approves a pending subscription; the body, optional, may give reason and"
+                + " expiresAt", subscription);
+        decision(paths, "reject", "Rejects a pending subscription; the body must give a reason", subscription);
+        decision(paths, "revoke", "Revokes an active subscription; the body must give a reason", subscription);
+    }
+
+    private static void decision(ObjectNode paths, String verb, String summary, String schema) {
+        ObjectNode operation = operation(paths, AdminServer.BASE_PATH + "/subscriptions/{name}/" + verb, "post",
+                summary + "; honours If-Match");
+        nameParameter(operation);
+        operation.putObject("requestBody").put("required", !verb.equals("approve")).putObject("content")
+                .putObject(JSON).putObject("schema").put("$ref", "#/components/schemas/SubscriptionDecision");
+        ObjectNode changed = response(operation, "200", "The subscription with its new status and history", JSON);
+        changed.withObjectProperty("content").withObjectProperty(JSON).putObject("schema").put("$ref", schema);
+        problems(operation, "400", "404", "409", "412", "415");
     }
 
     private static ObjectNode operation(ObjectNode paths, String path, String method, String summary) {
@@ -169,6 +210,8 @@ final class OpenApiDocument {
         ObjectNode schemas = components.putObject("schemas");
         schemas.set("Problem", problemSchema());
         schemas.set("ChangeReport", changeReportSchema());
+        schemas.set("SubscriptionRequest", schemaOf(SubscriptionApi.RequestBody.class));
+        schemas.set("SubscriptionDecision", schemaOf(SubscriptionApi.DecisionBody.class));
         ObjectNode document = schemas.putObject("Document").put("type", "object");
         document.putObject("properties").putObject("format").put("type", "integer").put("const", 1);
         for (ResourceKind<?> kind : ResourceKinds.all()) {
@@ -252,6 +295,9 @@ final class OpenApiDocument {
         }
         if (cls == Boolean.class) {
             return NODES.objectNode().put("type", "boolean");
+        }
+        if (cls == Instant.class) {
+            return NODES.objectNode().put("type", "string").put("format", "date-time");
         }
         if (cls == Duration.class) {
             return NODES.objectNode().put("type", "string").put("pattern", "^[0-9]+(ms|s|m|h)$");

@@ -24,7 +24,9 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
@@ -67,12 +69,37 @@ final class ResourceApi {
     }
 
     private void list(RoutingContext ctx, ResourceKind<?> kind) {
+        list(ctx, kind, Map.of());
+    }
+
+    /**
+     * Sends the resources of {@code kind} that match the query parameters and {@code fixed}: each names a
+     * top-level field, which must equal one of the parameter's values (or, for a list, contain one of them).
+     * Fields are compared with their defaults applied, so {@code status=pending} finds subscriptions that
+     * leave the status out.
+     */
+    void list(RoutingContext ctx, ResourceKind<?> kind, Map<String, String> fixed) {
+        Map<String, List<String>> filters = filters(ctx, kind);
+        fixed.forEach((field, value) -> filters.put(field, List.of(value)));
         blocking(() -> {
             ObjectNode body = JsonNodeFactory.instance.objectNode();
             ArrayNode items = body.putArray("items");
-            store.list(kind.name()).forEach(resource -> items.add(representation(kind, resource)));
+            for (Resource resource : store.list(kind.name())) {
+                if (ResourceFilter.matches(kind, resource.spec(), filters)) {
+                    items.add(representation(kind, resource));
+                }
+            }
             return body;
         }).onSuccess(body -> Exchange.sendJson(ctx, 200, body)).onFailure(ctx::fail);
+    }
+
+    private static Map<String, List<String>> filters(RoutingContext ctx, ResourceKind<?> kind) {
+        Map<String, List<String>> filters = new LinkedHashMap<>();
+        for (String field : ctx.queryParams().names()) {
+            ResourceFilter.checkField(kind, field);
+            filters.put(field, ctx.queryParams().getAll(field));
+        }
+        return filters;
     }
 
     private void get(RoutingContext ctx, ResourceKind<?> kind) {
@@ -160,7 +187,7 @@ final class ResourceApi {
         }).onSuccess(resource -> ctx.response().setStatusCode(204).end()).onFailure(ctx::fail);
     }
 
-    private Resource existing(ResourceKind<?> kind, String name) {
+    Resource existing(ResourceKind<?> kind, String name) {
         Optional<Resource> resource = store.get(kind.name(), name);
         return resource.orElseThrow(() -> new Problem(ProblemType.NOT_FOUND, key(kind, name) + " does not exist"));
     }
@@ -183,7 +210,7 @@ final class ResourceApi {
         return spec;
     }
 
-    private static void requireMatch(String ifMatch, Resource existing) {
+    static void requireMatch(String ifMatch, Resource existing) {
         if (!Preconditions.ifMatch(ifMatch, existing)) {
             throw new Problem(ProblemType.PRECONDITION_FAILED, existing.kind() + "/" + existing.name()
                     + " was changed since it was read: its ETag is now " + existing.etag());
@@ -194,7 +221,7 @@ final class ResourceApi {
      * Validates a specification. A secret field that still carries a masked hint after restoring the stored
      * value is reported alone, without the kind's own complaint about that field.
      */
-    private static void validate(ResourceKind<?> kind, ObjectNode spec) {
+    static void validate(ResourceKind<?> kind, ObjectNode spec) {
         List<FieldError> errors = new ArrayList<>(Secrets.unresolvedHints(kind, spec));
         List<String> hinted = errors.stream().map(FieldError::field).toList();
         try {
@@ -246,7 +273,7 @@ final class ResourceApi {
      * Checks references and commits one change off the event loop, then waits until this node serves the new
      * configuration. The reference check runs on a worker thread too, because it converts every resource.
      */
-    private Future<Resource> commit(ResourceKind<?> kind, Change change) {
+    Future<Resource> commit(ResourceKind<?> kind, Change change) {
         return blocking(() -> {
             checkReferences(kind, change.name(), change.spec());
             return store.commit(List.of(change)).get(0);
@@ -262,16 +289,16 @@ final class ResourceApi {
         });
     }
 
-    private <T> Future<T> blocking(Callable<T> work) {
+    <T> Future<T> blocking(Callable<T> work) {
         return vertx.executeBlocking(work, false);
     }
 
-    private static void sendCreated(RoutingContext ctx, ResourceKind<?> kind, Resource resource) {
+    static void sendCreated(RoutingContext ctx, ResourceKind<?> kind, Resource resource) {
         ctx.response().putHeader(HttpHeaders.LOCATION, AdminServer.BASE_PATH + "/" + key(kind, resource.name()));
         sendResource(ctx, 201, kind, resource);
     }
 
-    private static void sendResource(RoutingContext ctx, int status, ResourceKind<?> kind, Resource resource) {
+    static void sendResource(RoutingContext ctx, int status, ResourceKind<?> kind, Resource resource) {
         ctx.response().putHeader(HttpHeaders.ETAG, resource.etag());
         Exchange.sendJson(ctx, status, representation(kind, resource));
     }
@@ -284,7 +311,7 @@ final class ResourceApi {
         return json;
     }
 
-    private static String key(ResourceKind<?> kind, String name) {
+    static String key(ResourceKind<?> kind, String name) {
         return kind.name() + "/" + name;
     }
 

@@ -11,6 +11,7 @@ import io.portico.ai.provider.Wire;
 import io.portico.ai.spi.AiError;
 import io.portico.ai.spi.AiException;
 import io.portico.ai.spi.ChatRequest;
+import io.portico.config.ConsumerSpec.AccessList;
 import io.portico.config.RouteSpec;
 import io.portico.config.VirtualModelSpec;
 import io.portico.pipeline.Backend;
@@ -48,19 +49,11 @@ final class AiBackend implements Backend {
     @Override
     public void handle(RequestContext ctx) {
         ctx.response().headersEndHandler(end -> ctx.applyResponseHeaderHooks(ctx.response().headers()));
-        String uri = ctx.forwardedUri() == null ? ctx.path() : ctx.forwardedUri();
-        int query = uri.indexOf('?');
-        String path = query < 0 ? uri : uri.substring(0, query);
-        if (path.length() > 1 && path.endsWith("/")) {
-            path = path.substring(0, path.length() - 1);
-        }
-        if (path.startsWith("/v1/")) {
-            path = path.substring(3);
-        }
-        String requestedPath = query < 0 ? uri : uri.substring(0, query);
+        String requestedPath = forwardedPath(ctx);
+        String path = endpointPath(requestedPath);
         HttpServerRequest request = ctx.request();
-        boolean anthropicClient = request.getHeader("anthropic-version") != null;
-        Frontend errors = anthropicClient || path.startsWith("/messages") ? ANTHROPIC : OPENAI;
+        boolean anthropicClient = isAnthropicClient(ctx);
+        Frontend errors = errorFrontend(ctx);
         if (path.equals("/models") || path.startsWith("/models/")) {
             if (request.method() != HttpMethod.GET) {
                 fail(ctx, errors, AiError.of(405, "use GET on " + path));
@@ -88,6 +81,34 @@ final class AiBackend implements Backend {
             return;
         }
         readBody(ctx, errors, body -> dispatch(ctx, endpoint, body));
+    }
+
+    /** Returns the forwarded path, after prefix stripping and rewriting, without the query. */
+    private static String forwardedPath(RequestContext ctx) {
+        String uri = ctx.forwardedUri() == null ? ctx.path() : ctx.forwardedUri();
+        int query = uri.indexOf('?');
+        return query < 0 ? uri : uri.substring(0, query);
+    }
+
+    /** Returns the endpoint of {@code path}, such as {@code /chat/completions}: no {@code /v1}, no trailing slash. */
+    private static String endpointPath(String path) {
+        String endpoint = path;
+        if (endpoint.length() > 1 && endpoint.endsWith("/")) {
+            endpoint = endpoint.substring(0, endpoint.length() - 1);
+        }
+        return endpoint.startsWith("/v1/") ? endpoint.substring(3) : endpoint;
+    }
+
+    private static boolean isAnthropicClient(RequestContext ctx) {
+        return ctx.request().getHeader("anthropic-version") != null;
+    }
+
+    /**
+     * Returns the frontend whose error shape the client parses: Anthropic's on the {@code /messages} endpoints or
+     * when the client sends {@code anthropic-version}, which Anthropic's SDKs always do; OpenAI's otherwise.
+     */
+    static Frontend errorFrontend(RequestContext ctx) {
+        return isAnthropicClient(ctx) || endpointPath(forwardedPath(ctx)).startsWith("/messages") ? ANTHROPIC : OPENAI;
     }
 
     private void readBody(RequestContext ctx, Frontend errors, java.util.function.Consumer<ObjectNode> next) {
@@ -192,11 +213,21 @@ final class AiBackend implements Backend {
             throw AiException.badRequest("'model' is required and must be a string");
         }
         String requested = model.asText();
+        AiRuntime runtime = gateway.runtime();
         List<String> allowed = ctx.route().spec().ai().models();
-        List<Target> targets = AiRuntime.allowedTargets(allowed, requested, gateway.runtime().resolve(requested));
+        List<Target> targets = AiRuntime.allowedTargets(allowed, requested, runtime.resolve(requested));
         if (targets.isEmpty()) {
             throw new AiException(AiError.of(404, "model_not_found", "The model '" + requested
                     + "' does not exist or you do not have access to it."));
+        }
+        String consumer = ctx.identity() == null ? null : ctx.identity().consumer();
+        AccessList access = runtime.modelAccess(consumer);
+        if (access != null) {
+            targets = AiRuntime.consumerTargets(access, requested, targets);
+            if (targets.isEmpty()) {
+                throw new AiException(AiError.of(403, "model_not_allowed", "Consumer '" + consumer
+                        + "' is not allowed to use the model '" + requested + "'."));
+            }
         }
         return targets;
     }
@@ -205,16 +236,17 @@ final class AiBackend implements Backend {
     private void models(RequestContext ctx, String id, boolean anthropicClient) {
         AiRuntime runtime = gateway.runtime();
         List<String> allowed = ctx.route().spec().ai().models();
+        AccessList access = runtime.modelAccess(ctx.identity() == null ? null : ctx.identity().consumer());
         Map<String, String> models = new LinkedHashMap<>();
         for (VirtualModelSpec model : runtime.models().values()) {
-            if (AiRuntime.allowed(allowed, model.name(), runtime.resolve(model.name()))) {
+            if (listed(runtime, allowed, access, model.name())) {
                 models.put(model.name(), "portico");
             }
         }
         for (ProviderRuntime provider : runtime.providers().values()) {
             for (String model : provider.spec().models()) {
                 String name = provider.name() + "/" + model;
-                if (AiRuntime.allowed(allowed, name, runtime.resolve(name))) {
+                if (listed(runtime, allowed, access, name)) {
                     models.put(name, provider.name());
                 }
             }
@@ -243,6 +275,18 @@ final class AiBackend implements Backend {
             models.forEach((name, owner) -> data.add(openAiModel(name, owner)));
         }
         ctx.response().putHeader("content-type", "application/json").end(list.toString());
+    }
+
+    /**
+     * Returns true when the models list shows {@code name}: the route allows it, and the consumer's access list, if
+     * any, leaves at least one target to serve it.
+     */
+    private static boolean listed(AiRuntime runtime, List<String> allowed, AccessList access, String name) {
+        List<Target> targets = runtime.resolve(name);
+        if (!AiRuntime.allowed(allowed, name, targets)) {
+            return false;
+        }
+        return access == null || !AiRuntime.consumerTargets(access, name, targets).isEmpty();
     }
 
     private static ObjectNode openAiModel(String id, String owner) {

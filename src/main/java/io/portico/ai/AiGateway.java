@@ -12,6 +12,7 @@ import io.portico.ai.spi.Usage;
 import io.portico.config.ConfigSnapshot;
 import io.portico.node.NodeConfig;
 import io.portico.pipeline.Backend;
+import io.portico.pipeline.ProblemRenderer;
 import io.portico.pipeline.RequestContext;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -51,6 +52,7 @@ public final class AiGateway {
     private final ProviderClient providerClient;
     private final Function<ProviderType, ProviderAdapter> adapters;
     private final AiBackend backend;
+    private final ProblemRenderer problems = new AiProblemRenderer();
     private final ImageFetcher images;
     /** The default of {@code limits.bodyTimeout}. */
     private static final long DEFAULT_BODY_TIMEOUT_MILLIS = 60_000;
@@ -96,6 +98,11 @@ public final class AiGateway {
     /** The backend of every AI route. */
     public Backend backend() {
         return backend;
+    }
+
+    /** Writes the problems reported on AI routes in the client protocol's error shape. */
+    public ProblemRenderer problems() {
+        return problems;
     }
 
     /** Receives the usage record of every AI request that a provider served. */

@@ -5,11 +5,13 @@ import io.portico.ai.provider.ProviderTypes;
 import io.portico.ai.spi.AdapterContext;
 import io.portico.ai.spi.ProviderAdapter;
 import io.portico.config.ConfigSnapshot;
+import io.portico.config.ConsumerSpec.AccessList;
 import io.portico.config.ProviderSpec;
 import io.portico.config.VirtualModelSpec;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,14 +28,17 @@ final class AiRuntime {
 
     private final Map<String, ProviderRuntime> providers;
     private final Map<String, VirtualModelSpec> models;
+    private final Map<String, AccessList> modelAccess;
 
-    private AiRuntime(Map<String, ProviderRuntime> providers, Map<String, VirtualModelSpec> models) {
+    private AiRuntime(Map<String, ProviderRuntime> providers, Map<String, VirtualModelSpec> models,
+                      Map<String, AccessList> modelAccess) {
         this.providers = providers;
         this.models = models;
+        this.modelAccess = modelAccess;
     }
 
     static AiRuntime empty() {
-        return new AiRuntime(Map.of(), Map.of());
+        return new AiRuntime(Map.of(), Map.of(), Map.of());
     }
 
     /** Builds the runtime of {@code snapshot}, keeping the state of providers whose configuration is unchanged. */
@@ -49,8 +54,14 @@ final class AiRuntime {
             Optional<ProviderType> type = ProviderTypes.find(spec.type());
             type.ifPresent(t -> providers.put(spec.name(), new ProviderRuntime(spec, t, adapters.apply(t))));
         }
+        Map<String, AccessList> modelAccess = new HashMap<>();
+        snapshot.consumers().forEach((name, consumer) -> {
+            if (consumer.access() != null && !consumer.access().models().isUnrestricted()) {
+                modelAccess.put(name, consumer.access().models());
+            }
+        });
         // Providers keep the snapshot's order, which resolution by listed model name follows.
-        return new AiRuntime(Collections.unmodifiableMap(providers), snapshot.models());
+        return new AiRuntime(Collections.unmodifiableMap(providers), snapshot.models(), Map.copyOf(modelAccess));
     }
 
     /** Creates adapters once per provider type. */
@@ -65,6 +76,11 @@ final class AiRuntime {
 
     Map<String, VirtualModelSpec> models() {
         return models;
+    }
+
+    /** Returns the model access list of {@code consumer}; null when the consumer may use every model. */
+    AccessList modelAccess(String consumer) {
+        return consumer == null ? null : modelAccess.get(consumer);
     }
 
     /**
@@ -173,5 +189,26 @@ final class AiRuntime {
             }
         }
         return true;
+    }
+
+    /**
+     * Returns the targets a consumer with the model access list {@code access} may use for {@code requested}, in
+     * their order: none when a deny pattern matches the requested name; otherwise the targets whose
+     * {@code provider/model} no deny pattern matches and which the allow list admits, either through the
+     * requested name or through the target's own {@code provider/model}.
+     */
+    static List<Target> consumerTargets(AccessList access, String requested, List<Target> targets) {
+        if (access.denies(requested)) {
+            return List.of();
+        }
+        boolean requestedAllowed = access.inAllowList(requested);
+        List<Target> allowed = new ArrayList<>(targets.size());
+        for (Target target : targets) {
+            String address = target.address();
+            if (!access.denies(address) && (requestedAllowed || access.inAllowList(address))) {
+                allowed.add(target);
+            }
+        }
+        return allowed;
     }
 }

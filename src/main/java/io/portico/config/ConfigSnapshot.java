@@ -28,6 +28,7 @@ public final class ConfigSnapshot {
     private final Map<String, ConsumerSpec> consumers;
     private final Map<String, CredentialSpec> credentials;
     private final Map<String, SubscriptionSpec> subscriptions;
+    private final Map<String, PolicySpec> policies;
 
     private ConfigSnapshot(long version, Collection<Resource> resources) {
         this.version = version;
@@ -44,6 +45,7 @@ public final class ConfigSnapshot {
         this.consumers = typed(sorted, ResourceKinds.CONSUMERS);
         this.credentials = typed(sorted, ResourceKinds.CREDENTIALS);
         this.subscriptions = typed(sorted, ResourceKinds.SUBSCRIPTIONS);
+        this.policies = typed(sorted, ResourceKinds.POLICIES);
     }
 
     public static ConfigSnapshot empty() {
@@ -135,6 +137,11 @@ public final class ConfigSnapshot {
         return subscriptions;
     }
 
+    /** Policies attached globally or to one consumer, by attachment name. */
+    public Map<String, PolicySpec> policies() {
+        return policies;
+    }
+
     /** Returns the references between resources that do not resolve, such as a route naming a missing service. */
     public List<FieldError> danglingReferences() {
         List<FieldError> errors = new ArrayList<>();
@@ -155,6 +162,8 @@ public final class ConfigSnapshot {
             reference(errors, field + ".consumer", "consumer", subscription.consumer(), consumers);
             reference(errors, field + ".api", "API", subscription.api(), apis);
         });
+        policies.forEach((name, policy) ->
+                reference(errors, "policies/" + name + ".consumer", "consumer", policy.consumer(), consumers));
         models.forEach((name, model) -> {
             for (int i = 0; i < model.targets().size(); i++) {
                 String provider = model.targets().get(i).provider();

@@ -1,6 +1,8 @@
 package io.portico.config;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -11,14 +13,119 @@ import java.util.Map;
  * @param description free text
  * @param disabled rejects every credential of the consumer at once while true
  * @param labels free key-value pairs, usable as rate-limit keys and identity headers
+ * @param access the routes, methods and AI models the consumer may use; everything when absent
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ConsumerSpec(String name, String team, String description, Boolean disabled,
-                           Map<String, String> labels) {
+                           Map<String, String> labels, Access access) {
 
     public ConsumerSpec {
         disabled = disabled != null && disabled;
         labels = labels == null ? Map.of() : Map.copyOf(labels);
+    }
+
+    /**
+     * The limits on what a consumer may call once authenticated. Each part is checked on its own, and every part
+     * must allow the request.
+     *
+     * @param routes the routes the consumer may call, by route name
+     * @param methods the HTTP methods the consumer may use; every method when empty
+     * @param models the AI models the consumer may use: requested names and the {@code provider/model} of every
+     *     target that may serve them
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Access(AccessList routes, List<String> methods, AccessList models) {
+
+        public Access {
+            routes = routes == null ? AccessList.ANY : routes;
+            methods = methods == null ? List.of()
+                    : methods.stream().map(method -> method == null ? null : method.toUpperCase(Locale.ROOT))
+                            .toList();
+            models = models == null ? AccessList.ANY : models;
+        }
+
+        /** Returns true when {@code method}, upper case, is allowed. */
+        public boolean allowsMethod(String method) {
+            return methods.isEmpty() || methods.contains(method);
+        }
+
+        void validate(Errors errors) {
+            routes.validate(errors.at("routes"));
+            models.validate(errors.at("models"));
+            for (int i = 0; i < methods.size(); i++) {
+                String method = methods.get(i);
+                errors.check(method != null && RouteSpec.METHODS.contains(method), "methods[" + i + "]",
+                        "must be an HTTP method");
+            }
+        }
+    }
+
+    /**
+     * Allow and deny lists of names. A pattern is a name, a prefix followed by {@code *} (for example
+     * {@code openai/*} or {@code orders-*}), or {@code *} for every name. A name matching a deny pattern is denied
+     * whatever the allow list contains. Any other name is allowed when the allow list is empty or one of its
+     * patterns matches.
+     *
+     * @param allow the patterns of allowed names; every name when empty
+     * @param deny the patterns of denied names
+     */
+    @JsonInclude(JsonInclude.Include.NON_EMPTY)
+    public record AccessList(List<String> allow, List<String> deny) {
+
+        /** Allows every name. */
+        public static final AccessList ANY = new AccessList(null, null);
+
+        public AccessList {
+            allow = allow == null ? List.of() : List.copyOf(allow);
+            deny = deny == null ? List.of() : List.copyOf(deny);
+        }
+
+        /** Returns true when {@code name} is allowed: not denied, and allowed by an empty or matching allow list. */
+        public boolean allows(String name) {
+            return !denies(name) && inAllowList(name);
+        }
+
+        /** Returns true when a deny pattern matches {@code name}. */
+        public boolean denies(String name) {
+            return matches(deny, name);
+        }
+
+        /** Returns true when the allow list is empty or one of its patterns matches {@code name}. */
+        public boolean inAllowList(String name) {
+            return allow.isEmpty() || matches(allow, name);
+        }
+
+        /** Returns true when this list allows everything. */
+        public boolean isUnrestricted() {
+            return allow.isEmpty() && deny.isEmpty();
+        }
+
+        private static boolean matches(List<String> patterns, String name) {
+            for (String pattern : patterns) {
+                if (pattern.endsWith("*") ? name.startsWith(pattern.substring(0, pattern.length() - 1))
+                        : pattern.equals(name)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        void validate(Errors errors) {
+            validatePatterns(errors, "allow", allow);
+            validatePatterns(errors, "deny", deny);
+        }
+
+        private static void validatePatterns(Errors errors, String field, List<String> patterns) {
+            for (int i = 0; i < patterns.size(); i++) {
+                String pattern = patterns.get(i);
+                String at = field + "[" + i + "]";
+                if (pattern == null || pattern.isBlank()) {
+                    errors.add(at, "must not be empty");
+                } else if (pattern.indexOf('*') >= 0 && pattern.indexOf('*') != pattern.length() - 1) {
+                    errors.add(at, "'*' may appear only at the end of a pattern, as in 'openai/*' or 'orders-*'");
+                }
+            }
+        }
     }
 
     /** Records every invalid field of this consumer into {@code errors}. */
@@ -32,5 +139,8 @@ public record ConsumerSpec(String name, String team, String description, Boolean
             errors.check(value != null && value.length() <= 256, "labels." + key,
                     "must be a string of at most 256 characters");
         });
+        if (access != null) {
+            access.validate(errors.at("access"));
+        }
     }
 }

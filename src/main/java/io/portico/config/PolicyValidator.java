@@ -14,6 +14,14 @@ public interface PolicyValidator {
     /** Records into {@code errors} what is wrong with the policy {@code name} configured with {@code config}. */
     void validate(String name, ObjectNode config, Errors errors);
 
+    /**
+     * Returns true when the policy {@code name} configured with {@code config} authenticates callers; false when
+     * unknown. Called only for a policy that {@link #validate} accepted.
+     */
+    default boolean authenticates(String name, ObjectNode config) {
+        return false;
+    }
+
     /** Returns the registered validator, or one that accepts every policy when none is registered. */
     static PolicyValidator current() {
         return Holder.INSTANCE;

@@ -30,6 +30,8 @@ public final class ResourceKinds {
                     "clientSecretHash"));
     public static final ResourceKind<SubscriptionSpec> SUBSCRIPTIONS =
             new ResourceKind<>("subscriptions", SubscriptionSpec.class, SubscriptionSpec::validate, List.of());
+    public static final ResourceKind<PolicySpec> POLICIES =
+            new ResourceKind<>("policies", PolicySpec.class, PolicySpec::validate, List.of());
 
     private static final Map<String, ResourceKind<?>> KINDS = new LinkedHashMap<>();
 
@@ -44,6 +46,7 @@ public final class ResourceKinds {
         register(CONSUMERS);
         register(CREDENTIALS);
         register(SUBSCRIPTIONS);
+        register(POLICIES);
     }
 
     private ResourceKinds() {

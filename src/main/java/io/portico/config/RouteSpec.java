@@ -58,7 +58,7 @@ public record RouteSpec(
         AiRoute ai,
         String api) {
 
-    private static final Set<String> METHODS =
+    static final Set<String> METHODS =
             Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT");
     private static final Pattern HOST = Pattern.compile("^(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$");
     private static final Pattern TEMPLATE_PARAM = Pattern.compile("\\{[A-Za-z_][A-Za-z0-9_]*}");

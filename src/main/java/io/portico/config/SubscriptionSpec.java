@@ -2,6 +2,8 @@ package io.portico.config;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -13,20 +15,46 @@ import java.util.Set;
  * @param status {@code pending}, {@code active}, {@code rejected} or {@code revoked}; {@code pending} when absent
  * @param expiresAt the instant after which the subscription no longer admits calls; never when absent
  * @param reason the note recorded with the last decision on the subscription
+ * @param history every change of status, oldest first, as recorded by the admin API's subscription operations
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record SubscriptionSpec(String name, String consumer, String api, String status, Instant expiresAt,
-                               String reason) {
+                               String reason, List<StatusChange> history) {
 
-    public static final Set<String> STATUSES = Set.of("pending", "active", "rejected", "revoked");
+    public static final String PENDING = "pending";
+    public static final String ACTIVE = "active";
+    public static final String REJECTED = "rejected";
+    public static final String REVOKED = "revoked";
+    public static final Set<String> STATUSES = Set.of(PENDING, ACTIVE, REJECTED, REVOKED);
 
     public SubscriptionSpec {
-        status = status == null ? "pending" : status;
+        status = status == null ? PENDING : status;
+        history = history == null ? List.of() : List.copyOf(history);
+    }
+
+    /**
+     * One change of a subscription's status.
+     *
+     * @param status the status the subscription took
+     * @param by who made the change: the admin identity of the request, or {@code auto} for an API's automatic
+     *     approval
+     * @param at when the change was made
+     * @param reason the note given with the change; may be absent
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record StatusChange(String status, String by, Instant at, String reason) {
     }
 
     /** Returns true when the subscription admits calls at {@code now}. */
     public boolean activeAt(Instant now) {
-        return "active".equals(status) && (expiresAt == null || now.isBefore(expiresAt));
+        return ACTIVE.equals(status) && (expiresAt == null || now.isBefore(expiresAt));
+    }
+
+    /** Returns a copy with {@code change} applied: its status, its reason and one more history entry. */
+    public SubscriptionSpec with(StatusChange change, Instant newExpiresAt) {
+        List<StatusChange> changes = new ArrayList<>(history);
+        changes.add(change);
+        return new SubscriptionSpec(name, consumer, api, change.status(), newExpiresAt, change.reason(), changes);
     }
 
     /** Records every invalid field of this subscription into {@code errors}. */
@@ -37,5 +65,20 @@ public record SubscriptionSpec(String name, String consumer, String api, String 
         errors.required(api, "api");
         Names.validateReference(errors, "api", api);
         errors.check(STATUSES.contains(status), "status", "must be pending, active, rejected or revoked");
+        for (int i = 0; i < history.size(); i++) {
+            StatusChange change = history.get(i);
+            Errors at = errors.at("history", i);
+            if (change == null) {
+                at.add("", "must be an object");
+                continue;
+            }
+            at.check(change.status() != null && STATUSES.contains(change.status()), "status",
+                    "must be pending, active, rejected or revoked");
+            at.required(change.by(), "by");
+            at.required(change.at(), "at");
+            at.check(change.reason() == null || change.reason().length() <= 1024, "reason",
+                    "must be at most 1024 characters");
+        }
+        errors.check(reason == null || reason.length() <= 1024, "reason", "must be at most 1024 characters");
     }
 }

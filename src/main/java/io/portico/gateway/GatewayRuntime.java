@@ -1,26 +1,23 @@
 package io.portico.gateway;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.config.ApiSpec;
 import io.portico.config.ConfigSnapshot;
 import io.portico.config.Errors;
+import io.portico.config.FieldError;
 import io.portico.config.RouteSpec.PolicyRef;
 import io.portico.config.RouteSpec;
+import io.portico.config.ValidationException;
 import io.portico.gateway.routing.Router;
 import io.portico.pipeline.Backend;
 import io.portico.pipeline.GatewayRoute;
-import io.portico.pipeline.Policy;
 import io.portico.pipeline.PolicyContext;
-import io.portico.pipeline.PolicyFactory;
 import io.portico.pipeline.PolicyRegistry;
+import io.portico.pipeline.ProblemRenderer;
 import io.vertx.core.Vertx;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
@@ -52,31 +49,38 @@ final class GatewayRuntime {
     }
 
     /**
-     * Compiles {@code snapshot}: REST routes end in {@code proxy}, AI routes in {@code ai}.
+     * Compiles {@code snapshot}: REST routes end in {@code proxy} and report problems as problem+json, AI routes
+     * end in {@code ai} and report them through {@code aiProblems}. {@link PipelineBuilder} describes the order of
+     * each route's policies.
      *
      * @throws io.portico.config.ValidationException when a route names an unknown policy type or an invalid
      *     policy configuration
      */
-    static GatewayRuntime build(ConfigSnapshot snapshot, Backend proxy, Backend ai, PolicyRegistry registry,
-                                NodeState nodeState) {
+    static GatewayRuntime build(ConfigSnapshot snapshot, Backend proxy, Backend ai, ProblemRenderer aiProblems,
+                                PolicyRegistry registry, NodeState nodeState) {
         Errors errors = new Errors();
+        PipelineBuilder pipelines = new PipelineBuilder(snapshot, registry, errors, nodeState.unauthenticatedRoutes);
         Map<String, GatewayRoute> routes = new HashMap<>();
         Set<String> corsRoutes = new HashSet<>();
+        boolean globalCors = snapshot.policies().values().stream()
+                .anyMatch(attachment -> attachment.global() && CORS_POLICY.equals(attachment.type()));
         Map<String, Object> perSnapshot = new HashMap<>();
         for (RouteSpec route : snapshot.routes().values()) {
             Context context = new Context(nodeState, snapshot, route.name(), perSnapshot);
-            List<Policy> policies = new ArrayList<>();
+            boolean isAi = route.ai() != null;
+            routes.put(route.name(), new GatewayRoute(route, pipelines.policies(route, context), isAi ? ai : proxy,
+                    isAi ? aiProblems : ProblemRenderer.PROBLEM_JSON));
             ApiSpec api = route.api() == null ? null : snapshot.apis().get(route.api());
-            if (api != null) {
-                policies.addAll(policies(api.policies(), registry, context, errors.at("apis/" + api.name())));
-            }
-            policies.addAll(policies(route.policies(), registry, context, errors.at("routes/" + route.name())));
-            if (hasCors(route.policies()) || api != null && hasCors(api.policies())) {
+            if (globalCors || hasCors(route.policies()) || api != null && hasCors(api.policies())) {
                 corsRoutes.add(route.name());
             }
-            routes.put(route.name(), new GatewayRoute(route, policies, route.ai() == null ? proxy : ai));
         }
-        errors.throwIfAny();
+        // Global and consumer attachments are compiled for every route, so their errors would repeat per route.
+        List<FieldError> distinct = errors.list().stream().distinct().toList();
+        if (!distinct.isEmpty()) {
+            throw new ValidationException(distinct);
+        }
+        nodeState.unauthenticatedRoutes = pipelines.unauthenticatedRoutes();
         return new GatewayRuntime(snapshot.version(), Router.compile(snapshot.routes().values()), Map.copyOf(routes),
                 Set.copyOf(corsRoutes));
     }
@@ -85,34 +89,12 @@ final class GatewayRuntime {
         return refs.stream().anyMatch(ref -> CORS_POLICY.equals(ref.name()));
     }
 
-    private static List<Policy> policies(List<PolicyRef> refs, PolicyRegistry registry, PolicyContext context,
-                                         Errors errors) {
-        List<Policy> policies = new ArrayList<>();
-        for (int i = 0; i < refs.size(); i++) {
-            int index = i;
-            PolicyRef ref = refs.get(i);
-            Optional<PolicyFactory> factory = registry.find(ref.name());
-            if (factory.isEmpty()) {
-                errors.at("policies", i).add("name", "unknown policy type '" + ref.name() + "'");
-                continue;
-            }
-            ObjectNode settings = ref.config() == null ? JsonNodeFactory.instance.objectNode() : ref.config();
-            Errors at = new Errors();
-            factory.get().validate(settings, at);
-            if (at.isEmpty()) {
-                policies.add(factory.get().create(settings, context));
-            } else {
-                Errors config = errors.at("policies", index).at("config");
-                at.list().forEach(error -> config.add(error.field(), error.message()));
-            }
-        }
-        return policies;
-    }
-
     /** State that policies keep for the lifetime of the node, across configuration snapshots. */
     static final class NodeState {
         private final Vertx vertx;
         private final Map<String, Object> values = new ConcurrentHashMap<>();
+        /** Routes reported as needing a subscription without authentication; written only by runtime builds. */
+        private volatile Set<String> unauthenticatedRoutes = Set.of();
 
         NodeState(Vertx vertx) {
             this.vertx = vertx;
@@ -159,7 +141,10 @@ final class GatewayRuntime {
         return routes.get(name);
     }
 
-    /** Returns true when the route or its API has a {@code cors} policy, which responds to every preflight. */
+    /**
+     * Returns true when a {@code cors} policy runs on the route (its own, its API's or a global one), which
+     * responds to every preflight.
+     */
     boolean respondsToPreflights(String route) {
         return corsRoutes.contains(route);
     }

@@ -79,7 +79,8 @@ public final class GatewayServer {
      * @throws io.portico.config.ValidationException when the snapshot cannot be compiled; nothing changes then
      */
     public void apply(ConfigSnapshot snapshot) {
-        GatewayRuntime runtime = GatewayRuntime.build(snapshot, proxy, ai.backend(), policies, nodeState);
+        GatewayRuntime runtime = GatewayRuntime.build(snapshot, proxy, ai.backend(), ai.problems(), policies,
+                nodeState);
         upstreams.update(snapshot.services());
         ai.update(snapshot);
         tls.updateStoreCertificates(snapshot.certificates().values());

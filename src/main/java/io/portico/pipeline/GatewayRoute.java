@@ -6,18 +6,26 @@ import io.portico.config.RouteSpec;
 import java.util.List;
 
 /**
- * A route compiled for one configuration snapshot: its specification, its policies in order and its backend.
+ * A route compiled for one configuration snapshot: its specification, its policies in order, its backend and the
+ * renderer of the problems reported on it.
  */
 public final class GatewayRoute {
 
     private final RouteSpec spec;
     private final List<Policy> policies;
     private final Backend backend;
+    private final ProblemRenderer problems;
 
+    /** Creates a route whose problems are {@code application/problem+json} documents. */
     public GatewayRoute(RouteSpec spec, List<Policy> policies, Backend backend) {
+        this(spec, policies, backend, ProblemRenderer.PROBLEM_JSON);
+    }
+
+    public GatewayRoute(RouteSpec spec, List<Policy> policies, Backend backend, ProblemRenderer problems) {
         this.spec = requireNonNull(spec, "spec");
         this.policies = List.copyOf(policies);
         this.backend = requireNonNull(backend, "backend");
+        this.problems = requireNonNull(problems, "problems");
     }
 
     public RouteSpec spec() {
@@ -26,6 +34,11 @@ public final class GatewayRoute {
 
     public String name() {
         return spec.name();
+    }
+
+    /** Writes the problems that {@link RequestContext#fail} reports on this route. */
+    public ProblemRenderer problems() {
+        return problems;
     }
 
     /** Runs the policies in order, then the backend, unless a policy ends the request. */

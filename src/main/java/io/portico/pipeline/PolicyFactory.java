@@ -31,4 +31,13 @@ public interface PolicyFactory {
     default Policy create(ObjectNode config, PolicyContext context) {
         return create(config);
     }
+
+    /**
+     * Returns the phase a policy configured with {@code config} runs in; {@link PolicyPhase#POST_AUTHENTICATION}
+     * unless overridden. Authentication policies return {@link PolicyPhase#AUTHENTICATION}, so that the consumer
+     * checks run after them. Called only with a configuration that {@link #validate} accepted.
+     */
+    default PolicyPhase phase(ObjectNode config) {
+        return PolicyPhase.POST_AUTHENTICATION;
+    }
 }

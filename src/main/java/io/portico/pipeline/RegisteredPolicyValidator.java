@@ -20,6 +20,16 @@ public final class RegisteredPolicyValidator implements PolicyValidator {
             errors.add("name", "unknown policy type '" + name + "' (" + known + ")");
             return;
         }
-        factory.get().validate(config == null ? JsonNodeFactory.instance.objectNode() : config, errors.at("config"));
+        factory.get().validate(orEmpty(config), errors.at("config"));
+    }
+
+    @Override
+    public boolean authenticates(String name, ObjectNode config) {
+        return registry.find(name).map(factory -> factory.phase(orEmpty(config)) == PolicyPhase.AUTHENTICATION)
+                .orElse(false);
+    }
+
+    private static ObjectNode orEmpty(ObjectNode config) {
+        return config == null ? JsonNodeFactory.instance.objectNode() : config;
     }
 }

@@ -220,7 +220,10 @@ public final class RequestContext {
         fail(new Problem(type, detail));
     }
 
-    /** Ends the request with {@code problem}; when the response has already started, the connection is reset. */
+    /**
+     * Ends the request with {@code problem}, written by the route's {@link ProblemRenderer} (problem+json before a
+     * route matched); when the response has already started, the connection is reset.
+     */
     public void fail(Problem problem) {
         this.failure = problem.type();
         HttpServerResponse response = response();
@@ -231,6 +234,7 @@ public final class RequestContext {
             return;
         }
         applyResponseHeaderHooks(response.headers());
-        problem.send(response, requestId);
+        ProblemRenderer renderer = route == null ? ProblemRenderer.PROBLEM_JSON : route.problems();
+        renderer.render(this, problem);
     }
 }

@@ -22,6 +22,7 @@ public enum ProblemType {
     INVALID_CONFIGURATION("invalid-configuration", 400, "The configuration is invalid"),
     UNAUTHORIZED("unauthorized", 401, "Authentication is required"),
     FORBIDDEN("forbidden", 403, "The credentials do not allow this operation"),
+    SUBSCRIPTION_REQUIRED("subscription-required", 403, "An active subscription to the API is required"),
     NOT_FOUND("not-found", 404, "The resource does not exist"),
     METHOD_NOT_ALLOWED("method-not-allowed", 405, "The method is not allowed on this resource"),
     CONFLICT("conflict", 409, "The resource conflicts with the stored state"),
@@ -41,6 +42,11 @@ public enum ProblemType {
         this.slug = slug;
         this.status = status;
         this.title = title;
+    }
+
+    /** Returns the last segment of the type URI, for example {@code route-not-found}. */
+    public String slug() {
+        return slug;
     }
 
     /** The type URI, for example {@code https://portico.dev/problems/route-not-found}. */

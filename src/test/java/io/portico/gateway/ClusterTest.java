@@ -2,6 +2,9 @@ package io.portico.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.config.Json;
+import io.portico.testing.Conditions;
 import io.portico.testing.Configs;
 import io.portico.testing.TestNode;
 import io.portico.testing.TestUpstream;
@@ -15,7 +18,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Two Portico nodes sharing one real PostgreSQL store. */
+/** Two Portico nodes sharing one real PostgreSQL store: configuration changes reach both. */
 class ClusterTest {
 
     private static EmbeddedPostgres postgres;
@@ -65,5 +68,38 @@ class ClusterTest {
 
         assertThat(status).as("status from the second node after %d ms", elapsedMillis).isEqualTo(200);
         assertThat(second.portico().configVersion()).isEqualTo(first.portico().configVersion());
+    }
+
+    @Test
+    void revocationReachesOtherNodeWithinOneSecond() throws Exception {
+        Configs config = Configs.document();
+        config.service("orders", upstream.port());
+        config.resource("teams", "payments");
+        config.resource("apis", "orders").put("team", "payments").put("approval", "auto");
+        config.resource("consumers", "alice").put("team", "payments");
+        ObjectNode route = config.route("orders", "orders", "/orders").put("api", "orders");
+        route.putArray("policies").addObject().put("name", "header-auth");
+        first.apply(config.build());
+        first.admin("POST", "/admin/v1/apis/orders/subscriptions",
+                Json.MAPPER.createObjectNode().put("consumer", "alice"), 201);
+        Conditions.eventually("the second node admits alice", () -> ordersStatus(second) == 200);
+
+        long start = System.nanoTime();
+        first.admin("POST", "/admin/v1/subscriptions/alice.orders/revoke",
+                Json.MAPPER.createObjectNode().put("reason", "contract ended"), 200);
+        int status = ordersStatus(second);
+        while (status != 403 && System.nanoTime() - start < 1_000_000_000L) {
+            Thread.sleep(20);
+            status = ordersStatus(second);
+        }
+        long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
+
+        assertThat(status).as("status from the second node %d ms after the revocation", elapsedMillis)
+                .isEqualTo(403);
+        assertThat(ordersStatus(first)).isEqualTo(403);
+    }
+
+    private static int ordersStatus(TestNode node) {
+        return GatewayClient.get(node, "/orders/echo", "X-Test-Consumer", "alice").statusCode();
     }
 }

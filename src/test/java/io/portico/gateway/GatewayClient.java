@@ -33,6 +33,11 @@ final class GatewayClient {
         return send(request(node, path, headers).POST(HttpRequest.BodyPublishers.ofString(body)));
     }
 
+    /** Sends {@code method path} without a body and with {@code headers}, given as name, value pairs. */
+    static HttpResponse<String> send(TestNode node, String method, String path, String... headers) {
+        return send(request(node, path, headers).method(method, HttpRequest.BodyPublishers.noBody()));
+    }
+
     /** Returns the {@code X-Upstream} header, the name of the test upstream that responded; empty when absent. */
     static String upstream(HttpResponse<String> response) {
         return response.headers().firstValue("X-Upstream").orElse("");

@@ -1,0 +1,208 @@
+package io.portico.admin;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.config.ApiSpec;
+import io.portico.config.Errors;
+import io.portico.config.Resource;
+import io.portico.config.ResourceKind;
+import io.portico.config.ResourceKinds;
+import io.portico.config.SubscriptionSpec;
+import io.portico.config.SubscriptionSpec.StatusChange;
+import io.portico.config.ValidationException;
+import io.portico.problem.Problem;
+import io.portico.problem.ProblemType;
+import io.portico.store.Change;
+import io.portico.store.ConfigStore;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The subscription workflow. A request creates a subscription that is pending, or active at once when the API
+ * approves automatically. An admin then approves or rejects a pending subscription and may revoke an active one.
+ * Each step appends a {@link StatusChange} (who, when, why) to the subscription's {@code history}. Routes:
+ * <ul>
+ *   <li>{@code POST /apis/{name}/subscriptions} requests a subscription; {@code GET} lists the API's;</li>
+ *   <li>{@code GET /consumers/{name}/subscriptions} lists the consumer's;</li>
+ *   <li>{@code POST /subscriptions/{name}/approve}, {@code /reject} and {@code /revoke}.</li>
+ * </ul>
+ */
+final class SubscriptionApi {
+
+    /** The name recorded as {@code by} when an API whose {@code approval} is {@code auto} approves a request. */
+    static final String AUTO_APPROVER = "auto";
+
+    private static final ResourceKind<SubscriptionSpec> KIND = ResourceKinds.SUBSCRIPTIONS;
+    private static final ResourceKind<RequestBody> REQUEST_BODY = new ResourceKind<>("subscription request",
+            RequestBody.class, RequestBody::validate, List.of());
+    private static final ResourceKind<DecisionBody> DECISION_BODY = new ResourceKind<>("subscription decision",
+            DecisionBody.class, DecisionBody::validate, List.of());
+
+    private final ResourceApi resources;
+    private final ConfigStore store;
+
+    SubscriptionApi(ResourceApi resources, ConfigStore store) {
+        this.resources = requireNonNull(resources, "resources");
+        this.store = requireNonNull(store, "store");
+    }
+
+    /** The body of a subscription request. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record RequestBody(String consumer, String name, Instant expiresAt, String reason) {
+        void validate(Errors errors) {
+            errors.required(consumer, "consumer");
+            checkReason(errors, reason);
+        }
+    }
+
+    /** The body of an approval, rejection or revocation. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record DecisionBody(String reason, Instant expiresAt) {
+        void validate(Errors errors) {
+            checkReason(errors, reason);
+        }
+    }
+
+    private static void checkReason(Errors errors, String reason) {
+        errors.check(reason == null || reason.length() <= 1024, "reason", "must be at most 1024 characters");
+    }
+
+    /** The decisions an admin makes on a subscription: the status it must have, the status it takes. */
+    enum Decision {
+        APPROVE("approve", "approved", SubscriptionSpec.PENDING, SubscriptionSpec.ACTIVE, false),
+        REJECT("reject", "rejected", SubscriptionSpec.PENDING, SubscriptionSpec.REJECTED, true),
+        REVOKE("revoke", "revoked", SubscriptionSpec.ACTIVE, SubscriptionSpec.REVOKED, true);
+
+        private final String verb;
+        private final String participle;
+        private final String from;
+        private final String to;
+        private final boolean reasonRequired;
+
+        Decision(String verb, String participle, String from, String to, boolean reasonRequired) {
+            this.verb = verb;
+            this.participle = participle;
+            this.from = from;
+            this.to = to;
+            this.reasonRequired = reasonRequired;
+        }
+    }
+
+    void mount(Router router, String base) {
+        // Path parameters are all called 'name', as on the resource routes, so one OpenAPI parameter fits all.
+        router.post(base + "/apis/:name/subscriptions").handler(this::request);
+        router.get(base + "/apis/:name/subscriptions")
+                .handler(ctx -> listOf(ctx, ResourceKinds.APIS, "api", ctx.pathParam("name")));
+        router.get(base + "/consumers/:name/subscriptions")
+                .handler(ctx -> listOf(ctx, ResourceKinds.CONSUMERS, "consumer", ctx.pathParam("name")));
+        for (Decision decision : Decision.values()) {
+            router.post(base + "/subscriptions/:name/" + decision.verb).handler(ctx -> decide(ctx, decision));
+        }
+    }
+
+    /** Lists the subscriptions whose {@code field} is {@code owner}, after checking that the owner exists. */
+    private void listOf(RoutingContext ctx, ResourceKind<?> ownerKind, String field, String owner) {
+        resources.blocking(() -> resources.existing(ownerKind, owner))
+                .onSuccess(found -> resources.list(ctx, KIND, Map.of(field, owner)))
+                .onFailure(ctx::fail);
+    }
+
+    private void request(RoutingContext ctx) {
+        String api = ctx.pathParam("name");
+        RequestBody body = REQUEST_BODY.parse(Exchange.jsonObject(ctx));
+        StatusChange requested = new StatusChange(SubscriptionSpec.PENDING, Exchange.actor(ctx), Instant.now(),
+                body.reason());
+        resources.blocking(() -> plan(api, body, requested))
+                .compose(change -> resources.commit(KIND, change).map(resource -> {
+                    if (change.operation() == Change.Operation.CREATE) {
+                        ResourceApi.sendCreated(ctx, KIND, resource);
+                    } else {
+                        ResourceApi.sendResource(ctx, 200, KIND, resource);
+                    }
+                    return resource;
+                }))
+                .onFailure(ctx::fail);
+    }
+
+    /**
+     * Returns the change a request makes. A consumer with a pending or active subscription to the API cannot
+     * request another. The consumer's latest rejected or revoked subscription is reopened as pending, even when
+     * the API approves automatically, so that an admin decides again. Without one, a new subscription is created.
+     */
+    private Change plan(String apiName, RequestBody body, StatusChange requested) {
+        ApiSpec api = ResourceKinds.APIS.parse(resources.existing(ResourceKinds.APIS, apiName).spec());
+        List<Resource> previous = new ArrayList<>();
+        for (Resource resource : store.list(KIND.name())) {
+            SubscriptionSpec subscription = KIND.parse(resource.spec());
+            if (!subscription.consumer().equals(body.consumer()) || !subscription.api().equals(apiName)) {
+                continue;
+            }
+            if (subscription.status().equals(SubscriptionSpec.PENDING)
+                    || subscription.status().equals(SubscriptionSpec.ACTIVE)) {
+                throw new Problem(ProblemType.CONFLICT, "consumer '" + body.consumer() + "' already has the "
+                        + subscription.status() + " subscription '" + subscription.name() + "' to the API '"
+                        + apiName + "'");
+            }
+            previous.add(resource);
+        }
+        if (!previous.isEmpty()) {
+            Resource latest = previous.stream()
+                    .max(Comparator.comparingLong(Resource::revision)).orElseThrow();
+            SubscriptionSpec reopened = KIND.parse(latest.spec()).with(requested, body.expiresAt());
+            return Change.update(KIND.name(), latest.name(), toJson(reopened), latest.revision());
+        }
+        String name = body.name() != null ? body.name() : body.consumer() + "." + apiName;
+        SubscriptionSpec subscription = new SubscriptionSpec(name, body.consumer(), apiName,
+                SubscriptionSpec.PENDING, body.expiresAt(), body.reason(), List.of(requested));
+        if (AUTO_APPROVER.equals(api.approval())) {
+            subscription = subscription.with(new StatusChange(SubscriptionSpec.ACTIVE, AUTO_APPROVER, requested.at(),
+                    "the API approves subscriptions automatically"), body.expiresAt());
+        }
+        ObjectNode spec = toJson(subscription);
+        ResourceApi.validate(KIND, spec);
+        if (store.get(KIND.name(), name).isPresent()) {
+            throw new Problem(ProblemType.CONFLICT, "subscriptions/" + name + " already exists for another consumer"
+                    + " or API; send a 'name' for the new subscription");
+        }
+        return Change.create(KIND.name(), name, spec);
+    }
+
+    private void decide(RoutingContext ctx, Decision decision) {
+        String name = ctx.pathParam("name");
+        DecisionBody body = DECISION_BODY.parse(Exchange.optionalJsonObject(ctx));
+        if (decision.reasonRequired && (body.reason() == null || body.reason().isBlank())) {
+            throw new ValidationException("reason", "is required to " + decision.verb + " a subscription");
+        }
+        if (decision != Decision.APPROVE && body.expiresAt() != null) {
+            throw new ValidationException("expiresAt", "can be set only when approving a subscription");
+        }
+        String ifMatch = ctx.request().getHeader(HttpHeaders.IF_MATCH);
+        StatusChange change = new StatusChange(decision.to, Exchange.actor(ctx), Instant.now(), body.reason());
+        resources.blocking(() -> resources.existing(KIND, name)).compose(resource -> {
+            if (ifMatch != null) {
+                ResourceApi.requireMatch(ifMatch, resource);
+            }
+            SubscriptionSpec subscription = KIND.parse(resource.spec());
+            if (!subscription.status().equals(decision.from)) {
+                throw new Problem(ProblemType.CONFLICT, "subscriptions/" + name + " is " + subscription.status()
+                        + "; only " + (decision.from.equals(SubscriptionSpec.ACTIVE) ? "an " : "a ") + decision.from
+                        + " subscription can be " + decision.participle);
+            }
+            Instant expiresAt = body.expiresAt() != null ? body.expiresAt() : subscription.expiresAt();
+            ObjectNode spec = toJson(subscription.with(change, expiresAt));
+            return resources.commit(KIND, Change.update(KIND.name(), name, spec, resource.revision()));
+        }).onSuccess(resource -> ResourceApi.sendResource(ctx, 200, KIND, resource)).onFailure(ctx::fail);
+    }
+
+    private static ObjectNode toJson(SubscriptionSpec subscription) {
+        return KIND.toJson(subscription);
+    }
+}

@@ -1,0 +1,165 @@
+package io.portico.gateway;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.config.ApiSpec;
+import io.portico.config.ConfigSnapshot;
+import io.portico.config.Errors;
+import io.portico.config.PolicySpec;
+import io.portico.config.RouteSpec;
+import io.portico.config.RouteSpec.PolicyRef;
+import io.portico.pipeline.Policy;
+import io.portico.pipeline.PolicyContext;
+import io.portico.pipeline.PolicyFactory;
+import io.portico.pipeline.PolicyPhase;
+import io.portico.pipeline.PolicyRegistry;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds the policy list of each route of one snapshot. Policies come from three places, global attachments
+ * ({@code policies} without a consumer), the route's API and the route itself, and run phase by phase:
+ * <ol>
+ *   <li>{@link PolicyPhase#PRE_AUTHENTICATION} policies: global, then the API's, then the route's;</li>
+ *   <li>{@link PolicyPhase#AUTHENTICATION} policies, in the same order;</li>
+ *   <li>{@link ConsumerAuthorization}: the subscription and the consumer's access lists;</li>
+ *   <li>{@link PolicyPhase#POST_AUTHENTICATION} policies, in the same order;</li>
+ *   <li>the policies attached to the authenticated consumer ({@code policies} with a consumer), if any.</li>
+ * </ol>
+ * Within one source, policies keep the order they are listed in; global and consumer attachments are ordered by
+ * their {@code order}, then by name.
+ */
+final class PipelineBuilder {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PipelineBuilder.class);
+    private static final String INDEX_KEY = "consumer-authorization";
+    private static final Comparator<PolicySpec> ATTACHMENT_ORDER =
+            Comparator.comparing(PolicySpec::order).thenComparing(PolicySpec::name);
+
+    private final ConfigSnapshot snapshot;
+    private final PolicyRegistry registry;
+    private final Errors errors;
+    private final List<PolicySpec> global = new ArrayList<>();
+    private final Map<String, List<PolicySpec>> byConsumer = new LinkedHashMap<>();
+    private final Set<String> warned;
+    private final Set<String> unauthenticated = new HashSet<>();
+
+    /**
+     * @param warned the routes already reported as needing a subscription but lacking authentication, so that
+     *     each is reported once rather than on every configuration change
+     */
+    PipelineBuilder(ConfigSnapshot snapshot, PolicyRegistry registry, Errors errors, Set<String> warned) {
+        this.snapshot = snapshot;
+        this.registry = registry;
+        this.errors = errors;
+        this.warned = warned;
+        List<PolicySpec> attachments = new ArrayList<>(snapshot.policies().values());
+        attachments.sort(ATTACHMENT_ORDER);
+        for (PolicySpec attachment : attachments) {
+            if (attachment.global()) {
+                global.add(attachment);
+            } else {
+                byConsumer.computeIfAbsent(attachment.consumer(), name -> new ArrayList<>()).add(attachment);
+            }
+        }
+    }
+
+    /** Returns the policies of {@code route} in the order they run; records invalid ones into the errors. */
+    List<Policy> policies(RouteSpec route, PolicyContext context) {
+        Map<PolicyPhase, List<Policy>> phases = new EnumMap<>(PolicyPhase.class);
+        for (PolicyPhase phase : PolicyPhase.values()) {
+            phases.put(phase, new ArrayList<>());
+        }
+        for (PolicySpec attachment : global) {
+            compile(attachment.type(), attachment.config(), context, errors.at("policies/" + attachment.name()),
+                    "type").ifPresent(compiled -> phases.get(compiled.phase()).add(compiled.policy()));
+        }
+        ApiSpec api = route.api() == null ? null : snapshot.apis().get(route.api());
+        if (api != null) {
+            addRefs(phases, api.policies(), context, errors.at("apis/" + api.name()));
+        }
+        addRefs(phases, route.policies(), context, errors.at("routes/" + route.name()));
+
+        String subscriptionApi = api != null && api.subscriptionRequired() ? api.name() : null;
+        if (subscriptionApi != null && phases.get(PolicyPhase.AUTHENTICATION).isEmpty()) {
+            unauthenticated.add(route.name());
+            if (!warned.contains(route.name())) {
+                LOG.warn("Route {} belongs to API {}, which requires subscriptions, but no authentication policy runs"
+                        + " on it, so every request gets 401; attach one to the route, the API or globally",
+                        route.name(), subscriptionApi);
+            }
+        }
+        List<Policy> policies = new ArrayList<>(phases.get(PolicyPhase.PRE_AUTHENTICATION));
+        policies.addAll(phases.get(PolicyPhase.AUTHENTICATION));
+        policies.add(new ConsumerAuthorization(route.name(), subscriptionApi,
+                context.perSnapshot(INDEX_KEY, AuthorizationIndex::build)));
+        policies.addAll(phases.get(PolicyPhase.POST_AUTHENTICATION));
+        Map<String, List<Policy>> consumerPolicies = consumerPolicies(context);
+        if (!consumerPolicies.isEmpty()) {
+            policies.add(new ConsumerPolicies(consumerPolicies));
+        }
+        return policies;
+    }
+
+    /** Returns the routes that need a subscription but run no authentication policy, as of the last build. */
+    Set<String> unauthenticatedRoutes() {
+        return Set.copyOf(unauthenticated);
+    }
+
+    private Map<String, List<Policy>> consumerPolicies(PolicyContext context) {
+        Map<String, List<Policy>> policies = new LinkedHashMap<>();
+        byConsumer.forEach((consumer, attachments) -> {
+            List<Policy> list = new ArrayList<>();
+            for (PolicySpec attachment : attachments) {
+                compile(attachment.type(), attachment.config(), context, errors.at("policies/" + attachment.name()),
+                        "type").ifPresent(compiled -> list.add(compiled.policy()));
+            }
+            policies.put(consumer, List.copyOf(list));
+        });
+        return policies;
+    }
+
+    private void addRefs(Map<PolicyPhase, List<Policy>> phases, List<PolicyRef> refs, PolicyContext context,
+                         Errors at) {
+        for (int i = 0; i < refs.size(); i++) {
+            PolicyRef ref = refs.get(i);
+            compile(ref.name(), ref.config(), context, at.at("policies", i), "name")
+                    .ifPresent(compiled -> phases.get(compiled.phase()).add(compiled.policy()));
+        }
+    }
+
+    /**
+     * Creates one policy, or records why it cannot be created under {@code at}.
+     *
+     * @param typeField the field that names the policy type where it is configured
+     */
+    private Optional<Compiled> compile(String type, ObjectNode config, PolicyContext context, Errors at,
+                                       String typeField) {
+        Optional<PolicyFactory> factory = registry.find(type);
+        if (factory.isEmpty()) {
+            at.add(typeField, "unknown policy type '" + type + "'");
+            return Optional.empty();
+        }
+        ObjectNode settings = config == null ? JsonNodeFactory.instance.objectNode() : config;
+        Errors invalid = new Errors();
+        factory.get().validate(settings, invalid);
+        if (!invalid.isEmpty()) {
+            Errors configErrors = at.at("config");
+            invalid.list().forEach(error -> configErrors.add(error.field(), error.message()));
+            return Optional.empty();
+        }
+        return Optional.of(new Compiled(factory.get().create(settings, context), factory.get().phase(settings)));
+    }
+
+    private record Compiled(Policy policy, PolicyPhase phase) {
+    }
+}
