@@ -4,14 +4,19 @@ import static java.util.Objects.requireNonNull;
 
 import io.portico.admin.AdminServer;
 import io.portico.admin.AdminToken;
+import io.portico.admin.DataPlane;
 import io.portico.admin.SnapshotSource;
+import io.portico.ai.AiGateway;
 import io.portico.ai.catalog.ModelCatalog;
+import io.portico.cache.CacheStores;
 import io.portico.config.ConfigSnapshot;
 import io.portico.config.ValidationException;
 import io.portico.gateway.GatewayServer;
 import io.portico.gateway.tls.ServerTls;
+import io.portico.gateway.upstream.UpstreamGroup;
 import io.portico.gateway.upstream.Upstreams;
 import io.portico.node.NodeConfig;
+import io.portico.oauth.keys.SigningKeyManager;
 import io.portico.pipeline.PolicyRegistry;
 import io.portico.store.ConfigStore;
 import io.portico.store.JdbcConfigStore;
@@ -20,6 +25,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -41,6 +48,7 @@ public final class Portico {
     private final GatewayServer gateway;
     private final StoreWatcher watcher;
     private final AdminServer admin;
+    private final SigningKeyManager signingKeys;
     private final AtomicBoolean ready = new AtomicBoolean();
     private volatile int adminPort = -1;
     /** The snapshot the data plane serves; behind the store's when a stored version could not be applied. */
@@ -69,7 +77,24 @@ public final class Portico {
                 return watcher.refreshNow().map(read -> applied);
             }
         };
-        this.admin = new AdminServer(vertx, node.admin(), token, store, snapshots, ready::get);
+        DataPlane dataPlane = new DataPlane() {
+            @Override
+            public Map<String, UpstreamGroup> services() {
+                return upstreams.groups();
+            }
+
+            @Override
+            public List<AiGateway.ModelCircuitBreaker> modelCircuitBreakers() {
+                return gateway.ai().circuitBreakers();
+            }
+
+            @Override
+            public CacheStores caches() {
+                return gateway.caches();
+            }
+        };
+        this.admin = new AdminServer(vertx, node.admin(), token, store, snapshots, ready::get, dataPlane);
+        this.signingKeys = new SigningKeyManager(vertx, store, () -> applied, watcher::refreshNow, Clock.systemUTC());
     }
 
     /**
@@ -109,6 +134,7 @@ public final class Portico {
                 .compose(v -> admin.start())
                 .map(port -> {
                     adminPort = port;
+                    signingKeys.start();
                     ready.set(true);
                     LOG.info("Portico ready with configuration version {} ({} transport)",
                             watcher.current().version(), vertx.isNativeTransportEnabled() ? "epoll" : "NIO");
@@ -120,6 +146,7 @@ public final class Portico {
         try {
             gateway.apply(snapshot);
             applied = snapshot;
+            signingKeys.check();
             LOG.debug("Applied configuration version {}", snapshot.version());
         } catch (ValidationException e) {
             LOG.error("Configuration version {} cannot be applied, so the gateway keeps serving version {}: {}",
@@ -140,6 +167,7 @@ public final class Portico {
         return gateway.shutdown(node.drainTimeout())
                 .eventually(admin::stop)
                 .eventually(() -> {
+                    signingKeys.stop();
                     watcher.stop();
                     upstreams.close();
                     // Closing the pool can wait on an unreachable database, so it runs off the event loop.

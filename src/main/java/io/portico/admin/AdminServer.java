@@ -49,6 +49,15 @@ public final class AdminServer {
      */
     public AdminServer(Vertx vertx, NodeConfig.AdminListener listener, String token, ConfigStore store,
                        SnapshotSource snapshots, BooleanSupplier ready) {
+        this(vertx, listener, token, store, snapshots, ready, DataPlane.NONE);
+    }
+
+    /**
+     * Creates the server with the live state of this node's data plane, for the traffic routes: service health,
+     * circuit breakers and the response cache.
+     */
+    public AdminServer(Vertx vertx, NodeConfig.AdminListener listener, String token, ConfigStore store,
+                       SnapshotSource snapshots, BooleanSupplier ready, DataPlane dataPlane) {
         this.vertx = requireNonNull(vertx, "vertx");
         this.listener = requireNonNull(listener, "listener");
         this.ready = requireNonNull(ready, "ready");
@@ -57,11 +66,12 @@ public final class AdminServer {
         this.openApi = OpenApiDocument.build().toString();
         ResourceApi resources = new ResourceApi(vertx, store, snapshots);
         this.router = buildRouter(new BearerAuthHandler(requireNonNull(token, "token")), resources,
-                new SubscriptionApi(resources, store), new ConfigApi(vertx, store, snapshots));
+                new SubscriptionApi(resources, store), new ConfigApi(vertx, store, snapshots),
+                new TrafficApi(requireNonNull(dataPlane, "dataPlane")));
     }
 
     private Router buildRouter(BearerAuthHandler auth, ResourceApi resources, SubscriptionApi subscriptions,
-                               ConfigApi config) {
+                               ConfigApi config, TrafficApi traffic) {
         Router router = Router.router(vertx);
         router.get("/health/live").handler(ctx -> health(ctx, true));
         router.get("/health/ready").handler(ctx -> health(ctx, ready.getAsBoolean()));
@@ -69,6 +79,7 @@ public final class AdminServer {
         router.route(BASE_PATH + "/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
         router.get(BASE_PATH + "/openapi.json").handler(ctx -> Exchange.send(ctx, 200, "application/json", openApi));
         config.mount(router, BASE_PATH);
+        traffic.mount(router, BASE_PATH);
         subscriptions.mount(router, BASE_PATH);
         resources.mount(router, BASE_PATH);
         AdminFailureHandler failures = new AdminFailureHandler();

@@ -1,6 +1,7 @@
 package io.portico.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.config.ResourceKind;
@@ -73,9 +74,34 @@ final class OpenApiDocument {
         ObjectNode exported = response(export, "200", "The document; YAML with Accept: application/yaml", JSON);
         exported.withObjectProperty("content").putObject(YAML);
 
+        addTraffic(paths);
         documentOperation(paths, "/config/diff", "Reports what applying the document would change, writing nothing");
         documentOperation(paths, "/config/apply", "Makes the stored configuration equal to the document in one"
                 + " commit: resources the document leaves out are deleted");
+    }
+
+    private static void addTraffic(ObjectNode paths) {
+        ObjectNode health = operation(paths, AdminServer.BASE_PATH + "/services/{name}/health", "get",
+                "Health, counters, latency and circuit breaker of each target of a service, as this node sees them");
+        health.putArray("parameters").addObject().put("name", "name").put("in", "path").put("required", true)
+                .putObject("schema").put("type", "string");
+        response(health, "200", "The service's targets", JSON);
+        problems(health, "404");
+        ObjectNode breakers = operation(paths, AdminServer.BASE_PATH + "/circuit-breakers", "get",
+                "State of every circuit breaker of this node: upstream targets and provider models");
+        response(breakers, "200", "The circuit breakers", JSON);
+        ObjectNode cache = operation(paths, AdminServer.BASE_PATH + "/cache", "get",
+                "Entries, bytes, hits, misses and evictions of each response cache store of this node");
+        response(cache, "200", "The cache stores", JSON);
+        ObjectNode purge = operation(paths, AdminServer.BASE_PATH + "/cache", "delete",
+                "Purges cached responses: one route's, those under a key prefix, or all of them");
+        ArrayNode parameters = purge.putArray("parameters");
+        for (String name : List.of("route", "prefix")) {
+            parameters.addObject().put("name", name).put("in", "query").put("required", false)
+                    .putObject("schema").put("type", "string");
+        }
+        response(purge, "200", "The number of entries removed, as {\"purged\": N}", JSON);
+        problems(purge, "400");
     }
 
     private static void documentOperation(ObjectNode paths, String path, String summary) {

@@ -33,6 +33,8 @@ import java.util.Map;
 final class AiBackend implements Backend {
 
     private static final long DEFAULT_MAX_BODY = 32L * 1024 * 1024;
+    /** The response header of RFC 9211 that says how the cache handled the request. */
+    private static final String CACHE_STATUS = "Cache-Status";
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final OpenAiFrontend OPENAI = new OpenAiFrontend();
     private static final AnthropicFrontend ANTHROPIC = new AnthropicFrontend();
@@ -151,6 +153,8 @@ final class AiBackend implements Backend {
             }
         });
         ctx.response().closeHandler(closed -> gateway.vertx().cancelTimer(timer[0]));
+        // A policy that waited for something, such as a key set, leaves the request paused.
+        request.resume();
     }
 
     /**
@@ -199,7 +203,35 @@ final class AiBackend implements Backend {
             request = request.withClientHeaders(Map.of("anthropic-beta", beta));
         }
         List<Target> targets = targets(ctx, frontend, body);
-        new ChatExchange(gateway, ctx, frontend, request, targets).start();
+        ChatCache cache = ChatCache.of(ctx, request);
+        if (cache == null) {
+            new ChatExchange(gateway, ctx, frontend, request, targets, null).start();
+            return;
+        }
+        ChatRequest parsed = request;
+        if (ChatCache.directive(ctx, "no-cache")) {
+            forward(ctx, frontend, parsed, targets, cache, "request");
+            return;
+        }
+        long start = System.nanoTime();
+        cache.lookup().onComplete(found -> {
+            ChatCache.Entry entry = found.succeeded() ? found.result() : null;
+            if (entry == null) {
+                forward(ctx, frontend, parsed, targets, cache, "uri-miss");
+                return;
+            }
+            gateway.recordCached(ctx, entry.provider(), entry.model(), (System.nanoTime() - start) / 1_000_000.0);
+            ctx.response().headers().add(CACHE_STATUS, "Portico; hit");
+            ChatReplay.write(ctx.response(), frontend, parsed, entry);
+        });
+    }
+
+    /** Sends a request the cache could not serve to the providers; its complete response may be stored. */
+    private void forward(RequestContext ctx, Frontend frontend, ChatRequest request, List<Target> targets,
+                         ChatCache cache, String reason) {
+        String status = "Portico; fwd=" + reason + (request.stream() ? "; detail=stream" : "");
+        ctx.onResponseHeaders(headers -> headers.add(CACHE_STATUS, status));
+        new ChatExchange(gateway, ctx, frontend, request, targets, cache).start();
     }
 
     /**

@@ -9,6 +9,7 @@ import io.portico.ai.provider.ProviderType;
 import io.portico.ai.spi.AdapterContext;
 import io.portico.ai.spi.ProviderAdapter;
 import io.portico.ai.spi.Usage;
+import io.portico.circuitbreaker.CircuitBreaker;
 import io.portico.config.ConfigSnapshot;
 import io.portico.node.NodeConfig;
 import io.portico.pipeline.Backend;
@@ -22,6 +23,9 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.PoolOptions;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -115,6 +119,24 @@ public final class AiGateway {
         return Future.join(providerClient.close(), client.close()).mapEmpty();
     }
 
+    /** Returns the circuit breaker of every provider model called so far whose provider configures one. */
+    public List<ModelCircuitBreaker> circuitBreakers() {
+        List<ModelCircuitBreaker> breakers = new ArrayList<>();
+        for (ProviderRuntime provider : runtime.providers().values()) {
+            provider.allStats().forEach((model, stats) -> {
+                if (stats.breaker() != null) {
+                    breakers.add(new ModelCircuitBreaker(provider.name(), model, stats.breaker()));
+                }
+            });
+        }
+        breakers.sort(Comparator.comparing(ModelCircuitBreaker::provider).thenComparing(ModelCircuitBreaker::model));
+        return breakers;
+    }
+
+    /** The circuit breaker of one model of one provider. */
+    public record ModelCircuitBreaker(String provider, String model, CircuitBreaker breaker) {
+    }
+
     AiRuntime runtime() {
         return runtime;
     }
@@ -155,9 +177,31 @@ public final class AiGateway {
                 : catalog.cost(info, usage.inputTokens(), usage.outputTokens(),
                         Math.min(usage.cachedInputTokens(), usage.inputTokens()));
         UsageRecord record = new UsageRecord(target.provider().name(), target.model(), usage, latencyMillis,
-                firstTokenMillis, cost);
-        ctx.attribute(USAGE_ATTRIBUTE, record);
+                firstTokenMillis, cost, false);
         ctx.upstreamAddress(target.address());
+        return publish(ctx, record);
+    }
+
+    /**
+     * Records a request answered from the cache with a response that {@code provider}'s {@code model} produced
+     * earlier: zero tokens and zero cost, since no provider was called. Sets the usage headers too.
+     */
+    UsageRecord recordCached(RequestContext ctx, String provider, String model, double latencyMillis) {
+        UsageRecord record = new UsageRecord(provider, model, Usage.NONE, latencyMillis, latencyMillis,
+                BigDecimal.ZERO, true);
+        ctx.logField("ai_cache", "hit");
+        MultiMap headers = ctx.response().headers();
+        headers.set(HEADER_PREFIX + "provider", provider);
+        headers.set(HEADER_PREFIX + "model", model);
+        counts(headers, record);
+        return publish(ctx, record);
+    }
+
+    private UsageRecord publish(RequestContext ctx, UsageRecord record) {
+        Usage usage = record.usage();
+        BigDecimal cost = record.cost();
+        double firstTokenMillis = record.firstTokenMillis();
+        ctx.attribute(USAGE_ATTRIBUTE, record);
         ctx.logField("ai_provider", record.provider());
         ctx.logField("ai_model", record.model());
         ctx.logField("ai_input_tokens", usage.inputTokens());

@@ -20,6 +20,7 @@ import io.portico.ai.spi.StreamFrame;
 import io.portico.ai.spi.StreamTranslator;
 import io.portico.ai.spi.Usage;
 import io.portico.ai.stream.FrameParser;
+import io.portico.circuitbreaker.CircuitBreaker;
 import io.portico.config.ProviderSpec;
 import io.portico.pipeline.RequestContext;
 import io.vertx.core.Handler;
@@ -47,6 +48,7 @@ final class ChatExchange {
     private final Frontend frontend;
     private final ChatRequest request;
     private final List<Target> targets;
+    private final ChatCache cache;
     private int targetIndex;
     private Target target;
     private KeyPool.Key key;
@@ -66,6 +68,11 @@ final class ChatExchange {
     private long firstTokenTimer = -1;
     private long totalTimer = -1;
     private boolean inFlight;
+    /** True while the current attempt holds a permit of its target's circuit breaker. */
+    private boolean permitHeld;
+    private long permitStart;
+    /** True when a target was skipped because its circuit breaker was open. */
+    private boolean circuitSkipped;
     private boolean done;
     private AiError lastError;
     private StreamWriter writer;
@@ -76,12 +83,19 @@ final class ChatExchange {
     /** The request with remote images inline, made once for the targets that need it. */
     private ChatRequest inlined;
 
-    ChatExchange(AiGateway gateway, RequestContext ctx, Frontend frontend, ChatRequest request, List<Target> targets) {
+    /**
+     * Creates the exchange of one chat request.
+     *
+     * @param cache where a complete response that was not streamed is stored; null when the route caches nothing
+     */
+    ChatExchange(AiGateway gateway, RequestContext ctx, Frontend frontend, ChatRequest request, List<Target> targets,
+                 ChatCache cache) {
         this.gateway = gateway;
         this.ctx = ctx;
         this.frontend = frontend;
         this.request = request;
         this.targets = targets;
+        this.cache = cache;
     }
 
     void start() {
@@ -90,8 +104,12 @@ final class ChatExchange {
     }
 
     private void nextTarget() {
+        while (targetIndex < targets.size() && !targets.get(targetIndex).stats().available()) {
+            circuitSkipped = true;
+            targetIndex++;
+        }
         if (targetIndex >= targets.size()) {
-            finishWithError(lastError != null ? lastError : AiError.of(503, "no provider could serve the request"));
+            finishWithError(lastError != null ? lastError : noTarget());
             return;
         }
         target = targets.get(targetIndex++);
@@ -133,6 +151,15 @@ final class ChatExchange {
             nextTarget();
             return;
         }
+        CircuitBreaker breaker = target.stats().breaker();
+        if (breaker != null && !breaker.tryAcquire()) {
+            // Another request took the last half-open probe, or the breaker opened during a backoff.
+            circuitSkipped = true;
+            nextTarget();
+            return;
+        }
+        permitHeld = breaker != null;
+        permitStart = System.nanoTime();
         ProviderRuntime provider = target.provider();
         ModelInfo info = gateway.catalog().find(provider.type().id(), target.model()).orElse(null);
         targetInfo = info;
@@ -143,6 +170,7 @@ final class ChatExchange {
         try {
             call = nativeCall ? adapter.nativeChat(request, callTarget) : adapter.chat(request, callTarget);
         } catch (AiException e) {
+            settleBreaker(0);
             finishWithError(e.error());
             return;
         }
@@ -258,7 +286,9 @@ final class ChatExchange {
         }
         if (nativeCall) {
             usage = adapter.nativeUsage(object);
+            settleBreaker(200);
             record();
+            store(ChatCache.MESSAGE, body);
             frontend.writeNative(ctx.response(), body);
             return;
         }
@@ -281,8 +311,18 @@ final class ChatExchange {
             usage = estimate(completionText(completion));
             completion.set("usage", OpenAiUsage.write(usage));
         }
+        settleBreaker(200);
         record();
+        if (cache != null) {
+            store(ChatCache.COMPLETION, Wire.json(completion));
+        }
         frontend.writeResponse(ctx.response(), completion, request);
+    }
+
+    private void store(String format, Buffer body) {
+        if (cache != null && !request.stream()) {
+            cache.store(format, target.provider().name(), target.model(), body);
+        }
     }
 
     private static String completionText(ObjectNode completion) {
@@ -345,6 +385,7 @@ final class ChatExchange {
             if (usage.totalTokens() == 0) {
                 usage = estimate(generated);
             }
+            settleBreaker(200);
             record();
             gateway.usageTrailers(ctx, lastRecord);
             writer.finish(usage);
@@ -423,6 +464,7 @@ final class ChatExchange {
             if (usage.totalTokens() == 0 && generated != null) {
                 usage = estimate(generated);
             }
+            settleBreaker(error.status());
             record();
             ctx.attribute(AiGateway.ERROR_ATTRIBUTE, error.message());
             ctx.logField("ai_error", error.code() != null ? error.code() : error.type());
@@ -444,6 +486,7 @@ final class ChatExchange {
     }
 
     private void attemptFailed(AiError error) {
+        settleBreaker(error.status());
         cancelAttempt();
         lastError = error;
         LOG.debug("Request {}: attempt {} at {} failed with status {}: {}", ctx.requestId(), attempt,
@@ -493,6 +536,36 @@ final class ChatExchange {
         }
     }
 
+    /**
+     * Ends the current attempt's circuit breaker permit, if it holds one, with the attempt's outcome: a 2xx status
+     * is a success, a 5xx or 408 (timeouts and broken connections included) a failure, and anything else, or 0,
+     * gives no verdict on the provider. A streamed success is timed to its first token.
+     */
+    private void settleBreaker(int status) {
+        if (!permitHeld) {
+            return;
+        }
+        permitHeld = false;
+        CircuitBreaker breaker = target.stats().breaker();
+        long now = System.nanoTime();
+        if (status >= 200 && status < 300) {
+            long end = request.stream() && firstTokenNanos != 0 ? firstTokenNanos : now;
+            breaker.onSuccess(end - permitStart);
+        } else if (status >= 500 || status == 408) {
+            breaker.onFailure(now - permitStart);
+        } else {
+            breaker.release();
+        }
+    }
+
+    private AiError noTarget() {
+        if (circuitSkipped) {
+            return new AiError(503, "api_error", "circuit_open", "every provider model that serves '"
+                    + request.model() + "' has an open circuit breaker; retry later", -1);
+        }
+        return AiError.of(503, "no provider could serve the request");
+    }
+
     /** Returns the wait before the next attempt: the backoff doubled per attempt, or the Retry-After, capped. */
     private long backoff(long retryAfterMillis) {
         ProviderSpec.Retries retries = target.provider().spec().retries();
@@ -502,6 +575,7 @@ final class ChatExchange {
     }
 
     private void cancelAttempt() {
+        settleBreaker(0);
         generation++;
         cancelTimers();
         if (inFlight) {
@@ -582,6 +656,7 @@ final class ChatExchange {
             }
             ctx.logField("ai_error", "client_closed");
             ProviderExchange running = responseComplete ? null : upstream;
+            settleBreaker(0);
             record();
             generation++;
             if (running != null) {

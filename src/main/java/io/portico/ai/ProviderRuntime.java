@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.portico.ai.provider.ProviderType;
 import io.portico.ai.spi.ProviderAdapter;
+import io.portico.circuitbreaker.CircuitBreaker;
 import io.portico.config.ProviderSpec;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -51,7 +52,13 @@ final class ProviderRuntime {
         return keys;
     }
 
+    /** Returns the statistics and circuit breaker of each model called so far, by model id. */
+    Map<String, TargetStats> allStats() {
+        return Map.copyOf(stats);
+    }
+
     TargetStats stats(String model) {
-        return stats.computeIfAbsent(model, m -> new TargetStats());
+        return stats.computeIfAbsent(model, m -> new TargetStats(spec.circuitBreaker() == null ? null
+                : new CircuitBreaker("model '" + m + "' of provider '" + spec.name() + "'", spec.circuitBreaker())));
     }
 }

@@ -109,6 +109,10 @@ final class RelayExchange {
     }
 
     private void next() {
+        // Only chat requests count towards a circuit breaker; these operations skip models whose breaker is open.
+        while (index < targets.size() && !targets.get(index).stats().available()) {
+            index++;
+        }
         if (index >= targets.size()) {
             AiError error = lastError != null ? lastError : AiError.of(503, "no provider could serve the request");
             ctx.attribute(AiGateway.ERROR_ATTRIBUTE, error.message());

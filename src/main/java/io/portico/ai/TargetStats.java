@@ -1,8 +1,12 @@
 package io.portico.ai;
 
+import io.portico.circuitbreaker.CircuitBreaker;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Requests in flight and the recent latency of one provider model, for the least-busy and least-latency strategies. */
+/**
+ * Requests in flight and the recent latency of one provider model, for the least-busy and least-latency strategies,
+ * and its circuit breaker when the provider configures one.
+ */
 final class TargetStats {
 
     private static final double DECAY = 0.3;
@@ -13,6 +17,22 @@ final class TargetStats {
     private final AtomicInteger consecutiveFailures = new AtomicInteger();
     private volatile double latencyMillis = -1;
     private volatile long demotedUntilNanos;
+    private final CircuitBreaker breaker;
+
+    /** Creates the statistics of a target; {@code breaker} is null when the provider configures none. */
+    TargetStats(CircuitBreaker breaker) {
+        this.breaker = breaker;
+    }
+
+    /** Returns the target's circuit breaker, or null when its provider configures none. */
+    CircuitBreaker breaker() {
+        return breaker;
+    }
+
+    /** Returns whether the circuit breaker, if any, lets calls through now; takes no permit. */
+    boolean available() {
+        return breaker == null || breaker.allows();
+    }
 
     int inFlight() {
         return inFlight.get();

@@ -13,7 +13,8 @@ import java.math.BigDecimal;
  * @param firstTokenMillis from sending the request to the first streamed event; the latency for a response that
  *     was not streamed
  * @param cost the cost in USD from the model catalog's prices; zero when the catalog has no price
+ * @param cached true when the response came from Portico's cache: no provider was called, so the usage is zero
  */
 public record UsageRecord(String provider, String model, Usage usage, double latencyMillis,
-                          double firstTokenMillis, BigDecimal cost) {
+                          double firstTokenMillis, BigDecimal cost, boolean cached) {
 }

@@ -29,6 +29,7 @@ public final class ConfigSnapshot {
     private final Map<String, CredentialSpec> credentials;
     private final Map<String, SubscriptionSpec> subscriptions;
     private final Map<String, PolicySpec> policies;
+    private final Map<String, SigningKeySpec> signingKeys;
 
     private ConfigSnapshot(long version, Collection<Resource> resources) {
         this.version = version;
@@ -46,6 +47,7 @@ public final class ConfigSnapshot {
         this.credentials = typed(sorted, ResourceKinds.CREDENTIALS);
         this.subscriptions = typed(sorted, ResourceKinds.SUBSCRIPTIONS);
         this.policies = typed(sorted, ResourceKinds.POLICIES);
+        this.signingKeys = typed(sorted, ResourceKinds.SIGNING_KEYS);
     }
 
     public static ConfigSnapshot empty() {
@@ -140,6 +142,11 @@ public final class ConfigSnapshot {
     /** Policies attached globally or to one consumer, by attachment name. */
     public Map<String, PolicySpec> policies() {
         return policies;
+    }
+
+    /** The authorization server's signing keys, by key id; Portico manages them itself. */
+    public Map<String, SigningKeySpec> signingKeys() {
+        return signingKeys;
     }
 
     /** Returns the references between resources that do not resolve, such as a route naming a missing service. */

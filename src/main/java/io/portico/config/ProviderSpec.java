@@ -28,6 +28,7 @@ import java.util.Set;
  * @param sessionToken AWS session token (Bedrock), optional
  * @param serviceAccount Google service account key, the JSON document as text (Vertex AI)
  * @param tokenUrl OAuth token endpoint for the service account; Google's when absent
+ * @param circuitBreaker a circuit breaker on each model of this provider; none when absent
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ProviderSpec(
@@ -48,7 +49,8 @@ public record ProviderSpec(
         String serviceAccount,
         String tokenUrl,
         Timeouts timeouts,
-        Retries retries) {
+        Retries retries,
+        CircuitBreakerSpec circuitBreaker) {
 
     private static final Set<String> KEY_STRATEGIES = Set.of("round-robin", "weighted");
     /** Headers that frame or route each call, which Portico writes itself. */
@@ -148,6 +150,9 @@ public record ProviderSpec(
         errors.at("retries").check(!retries.maxBackoff().isNegative(), "maxBackoff", "must not be negative");
         errors.at("retries").check(retries.maxBackoff().compareTo(retries.backoff()) >= 0, "maxBackoff",
                 "must not be shorter than backoff");
+        if (circuitBreaker != null) {
+            circuitBreaker.validate(errors.at("circuitBreaker"));
+        }
     }
 
     private static void validateHeader(Errors errors, String header, String value) {

@@ -16,10 +16,16 @@ public final class ResourceKinds {
             ProviderSpec::validate, List.of("keys[].key", "secretAccessKey", "sessionToken", "serviceAccount"));
     public static final ResourceKind<VirtualModelSpec> MODELS =
             new ResourceKind<>("models", VirtualModelSpec.class, VirtualModelSpec::validate, List.of());
+    /**
+     * Secret fields inside policy configurations: the client secret of {@code oauth-introspection} and the inline
+     * HMAC keys of {@code jwt}, given as text or as a JWK.
+     */
+    private static final List<String> POLICY_SECRETS = List.of("policies[].config.clientSecret",
+            "policies[].config.keys[].secret", "policies[].config.keys[].jwk.k");
     public static final ResourceKind<ApiSpec> APIS =
-            new ResourceKind<>("apis", ApiSpec.class, ApiSpec::validate, List.of());
+            new ResourceKind<>("apis", ApiSpec.class, ApiSpec::validate, POLICY_SECRETS);
     public static final ResourceKind<RouteSpec> ROUTES =
-            new ResourceKind<>("routes", RouteSpec.class, RouteSpec::validate, List.of());
+            new ResourceKind<>("routes", RouteSpec.class, RouteSpec::validate, POLICY_SECRETS);
     public static final ResourceKind<CertificateSpec> CERTIFICATES =
             new ResourceKind<>("certificates", CertificateSpec.class, CertificateSpec::validate, List.of("key"));
     public static final ResourceKind<ConsumerSpec> CONSUMERS =
@@ -32,8 +38,12 @@ public final class ResourceKinds {
             new ResourceKind<>("subscriptions", SubscriptionSpec.class, SubscriptionSpec::validate, List.of());
     public static final ResourceKind<PolicySpec> POLICIES =
             new ResourceKind<>("policies", PolicySpec.class, PolicySpec::validate, List.of());
+    /** Managed by Portico itself, so not in {@link #all()}: declarative documents neither list nor delete them. */
+    public static final ResourceKind<SigningKeySpec> SIGNING_KEYS = new ResourceKind<>("signing-keys",
+            SigningKeySpec.class, SigningKeySpec::validate, List.of("privateKey"));
 
     private static final Map<String, ResourceKind<?>> KINDS = new LinkedHashMap<>();
+    private static final Map<String, ResourceKind<?>> INTERNAL = new LinkedHashMap<>();
 
     static {
         register(TEAMS);
@@ -47,6 +57,7 @@ public final class ResourceKinds {
         register(CREDENTIALS);
         register(SUBSCRIPTIONS);
         register(POLICIES);
+        INTERNAL.put(SIGNING_KEYS.name(), SIGNING_KEYS);
     }
 
     private ResourceKinds() {
@@ -56,12 +67,23 @@ public final class ResourceKinds {
         KINDS.put(kind.name(), kind);
     }
 
+    /** Finds a kind of {@link #all()} or {@link #internal()} by name. */
     public static Optional<ResourceKind<?>> find(String name) {
-        return Optional.ofNullable(KINDS.get(name));
+        ResourceKind<?> kind = KINDS.get(name);
+        return Optional.ofNullable(kind == null ? INTERNAL.get(name) : kind);
     }
 
     /** Every kind, in dependency order: a kind appears after the kinds it refers to. */
     public static List<ResourceKind<?>> all() {
         return List.copyOf(KINDS.values());
+    }
+
+    /**
+     * Kinds that Portico writes itself, such as the authorization server's signing keys. They are stored and
+     * loaded into snapshots like the others, but the admin API's resource routes, declarative documents, export
+     * and apply leave them out.
+     */
+    public static List<ResourceKind<?>> internal() {
+        return List.copyOf(INTERNAL.values());
     }
 }

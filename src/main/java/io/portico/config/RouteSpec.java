@@ -2,6 +2,7 @@ package io.portico.config;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -37,6 +38,8 @@ import java.util.regex.PatternSyntaxException;
  * @param policies policies applied to this route, in order, each with its own configuration
  * @param ai makes this an AI route, served by model providers instead of {@code service}
  * @param api the API this route belongs to: its subscriptions and policies apply; none when absent
+ * @param oauth makes this route Portico's OAuth 2.0 authorization server (token and key set endpoints) instead of
+ *     a proxy to {@code service}
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RouteSpec(
@@ -56,7 +59,8 @@ public record RouteSpec(
         Long maxBodySize,
         List<PolicyRef> policies,
         AiRoute ai,
-        String api) {
+        String api,
+        OAuthRoute oauth) {
 
     static final Set<String> METHODS =
             Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT");
@@ -101,6 +105,52 @@ public record RouteSpec(
         }
     }
 
+    /**
+     * The authorization server settings of a route: it answers {@code POST .../token} (the client-credentials
+     * grant) and {@code GET .../jwks.json} (the public signing keys) below its paths. Every such route of a store
+     * shares one set of signing keys per algorithm.
+     *
+     * @param issuer the {@code iss} claim of issued tokens, which {@code jwt} policies name to trust them
+     * @param audience the {@code aud} claim of issued tokens; none when empty
+     * @param tokenTtl how long an issued token is valid; 1 hour when absent, at most 24 hours
+     * @param algorithm {@code RS256} or {@code ES256}; {@code RS256} when absent
+     * @param keyRotation how long a signing key signs before a successor replaces it; 30 days when absent
+     * @param keyPublication how long a new signing key is published before it signs; 1 hour when absent
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record OAuthRoute(String issuer, List<String> audience, Duration tokenTtl, String algorithm,
+                             Duration keyRotation, Duration keyPublication) {
+
+        public static final Duration DEFAULT_TOKEN_TTL = Duration.ofHours(1);
+        public static final Duration MAX_TOKEN_TTL = Duration.ofHours(24);
+        public static final String DEFAULT_ALGORITHM = "RS256";
+        public static final Duration DEFAULT_KEY_ROTATION = Duration.ofDays(30);
+        public static final Duration MIN_KEY_ROTATION = Duration.ofMinutes(1);
+        public static final Duration DEFAULT_KEY_PUBLICATION = Duration.ofHours(1);
+
+        public OAuthRoute {
+            audience = audience == null ? List.of() : List.copyOf(audience);
+            tokenTtl = tokenTtl == null ? DEFAULT_TOKEN_TTL : tokenTtl;
+            algorithm = algorithm == null ? DEFAULT_ALGORITHM : algorithm;
+            keyRotation = keyRotation == null ? DEFAULT_KEY_ROTATION : keyRotation;
+            keyPublication = keyPublication == null ? DEFAULT_KEY_PUBLICATION : keyPublication;
+        }
+
+        void validate(Errors errors) {
+            errors.required(issuer, "issuer");
+            for (int i = 0; i < audience.size(); i++) {
+                String value = audience.get(i);
+                errors.check(value != null && !value.isBlank(), "audience[" + i + "]", "must not be empty");
+            }
+            errors.check(!tokenTtl.isNegative() && !tokenTtl.isZero() && tokenTtl.compareTo(MAX_TOKEN_TTL) <= 0,
+                    "tokenTtl", "must be between 1s and 24h");
+            errors.check(SigningKeySpec.ALGORITHMS.contains(algorithm), "algorithm", "must be RS256 or ES256");
+            errors.check(keyRotation.compareTo(MIN_KEY_ROTATION) >= 0, "keyRotation", "must be at least 1m");
+            errors.check(!keyPublication.isNegative() && keyPublication.compareTo(keyRotation) < 0,
+                    "keyPublication", "must not be negative and must be shorter than keyRotation");
+        }
+    }
+
     /** A policy attached to a route: its type name (for example {@code rate-limit}) and its configuration. */
     public record PolicyRef(String name, ObjectNode config) {
     }
@@ -111,7 +161,11 @@ public record RouteSpec(
         if (name != null && !ServiceSpec.NAME.matcher(name).matches()) {
             errors.add("name", "must be 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit");
         }
-        if (ai == null) {
+        if (oauth != null) {
+            errors.check(service == null, "service", "must be absent on an OAuth route, which Portico serves");
+            errors.check(ai == null, "ai", "must be absent on an OAuth route");
+            oauth.validate(errors.at("oauth"));
+        } else if (ai == null) {
             errors.required(service, "service");
         } else {
             errors.check(service == null, "service", "must be absent on an AI route, which providers serve");

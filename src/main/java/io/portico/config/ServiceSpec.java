@@ -20,6 +20,7 @@ import java.util.regex.Pattern;
  * @param retries retry rules for failed exchanges
  * @param tls TLS settings when {@code protocol} is {@code https}
  * @param pool connection pool towards each target
+ * @param circuitBreaker a circuit breaker on each target; none when absent
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ServiceSpec(
@@ -31,7 +32,8 @@ public record ServiceSpec(
         Timeouts timeouts,
         Retries retries,
         UpstreamTls tls,
-        Pool pool) {
+        Pool pool,
+        CircuitBreakerSpec circuitBreaker) {
 
     static final Pattern NAME = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$");
     private static final Set<String> ALGORITHMS =
@@ -207,6 +209,9 @@ public record ServiceSpec(
         }
         if (tls != null && (tls.clientCertificate() == null) != (tls.clientKey() == null)) {
             errors.at("tls").add("clientKey", "clientCertificate and clientKey must be given together");
+        }
+        if (circuitBreaker != null) {
+            circuitBreaker.validate(errors.at("circuitBreaker"));
         }
     }
 

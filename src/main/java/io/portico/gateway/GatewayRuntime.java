@@ -50,14 +50,14 @@ final class GatewayRuntime {
 
     /**
      * Compiles {@code snapshot}: REST routes end in {@code proxy} and report problems as problem+json, AI routes
-     * end in {@code ai} and report them through {@code aiProblems}. {@link PipelineBuilder} describes the order of
-     * each route's policies.
+     * end in {@code ai} and report them through {@code aiProblems}, and authorization server routes end in
+     * {@code oauth}. {@link PipelineBuilder} describes the order of each route's policies.
      *
      * @throws io.portico.config.ValidationException when a route names an unknown policy type or an invalid
      *     policy configuration
      */
     static GatewayRuntime build(ConfigSnapshot snapshot, Backend proxy, Backend ai, ProblemRenderer aiProblems,
-                                PolicyRegistry registry, NodeState nodeState) {
+                                Backend oauth, PolicyRegistry registry, NodeState nodeState) {
         Errors errors = new Errors();
         PipelineBuilder pipelines = new PipelineBuilder(snapshot, registry, errors, nodeState.unauthenticatedRoutes);
         Map<String, GatewayRoute> routes = new HashMap<>();
@@ -68,7 +68,8 @@ final class GatewayRuntime {
         for (RouteSpec route : snapshot.routes().values()) {
             Context context = new Context(nodeState, snapshot, route.name(), perSnapshot);
             boolean isAi = route.ai() != null;
-            routes.put(route.name(), new GatewayRoute(route, pipelines.policies(route, context), isAi ? ai : proxy,
+            Backend backend = route.oauth() != null ? oauth : isAi ? ai : proxy;
+            routes.put(route.name(), new GatewayRoute(route, pipelines.policies(route, context), backend,
                     isAi ? aiProblems : ProblemRenderer.PROBLEM_JSON));
             ApiSpec api = route.api() == null ? null : snapshot.apis().get(route.api());
             if (globalCors || hasCors(route.policies()) || api != null && hasCors(api.policies())) {
@@ -98,6 +99,11 @@ final class GatewayRuntime {
 
         NodeState(Vertx vertx) {
             this.vertx = vertx;
+        }
+
+        /** Stores {@code value} under {@code key}, for state the node creates before any policy asks for it. */
+        void put(String key, Object value) {
+            values.put(key, value);
         }
     }
 

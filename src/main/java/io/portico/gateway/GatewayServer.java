@@ -4,12 +4,14 @@ import static java.util.Objects.requireNonNull;
 
 import io.portico.ai.AiGateway;
 import io.portico.ai.catalog.ModelCatalog;
+import io.portico.cache.CacheStores;
 import io.portico.config.ConfigSnapshot;
 import io.portico.gateway.proxy.ProxyBackend;
 import io.portico.gateway.proxy.ProxySettings;
 import io.portico.gateway.tls.ServerTls;
 import io.portico.gateway.upstream.Upstreams;
 import io.portico.node.NodeConfig;
+import io.portico.oauth.AuthorizationServer;
 import io.portico.pipeline.PolicyRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -17,6 +19,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,9 +46,11 @@ public final class GatewayServer {
     private final ServerTls tls;
     private final PolicyRegistry policies;
     private final GatewayRuntime.NodeState nodeState;
+    private final CacheStores caches;
     private final GatewayHandler handler;
     private final ProxyBackend proxy;
     private final AiGateway ai;
+    private final AuthorizationServer oauth;
     private final int instances;
     private final List<HttpServer> httpServers = new CopyOnWriteArrayList<>();
     private final List<HttpServer> httpsServers = new CopyOnWriteArrayList<>();
@@ -62,6 +67,8 @@ public final class GatewayServer {
         this.tls = requireNonNull(tls, "tls");
         this.policies = requireNonNull(policies, "policies");
         this.nodeState = new GatewayRuntime.NodeState(vertx);
+        this.caches = new CacheStores(node.cache().maxBytes());
+        nodeState.put(CacheStores.NODE_KEY, caches);
         this.instances = instances;
         this.handler = new GatewayHandler(node.requestIdHeader(), node.accessLog(),
                 ClientAddressResolver.of(node.clientAddress()));
@@ -69,6 +76,7 @@ public final class GatewayServer {
         long bodyTimeout = node.limits().bodyTimeout().toMillis();
         this.proxy = new ProxyBackend(upstreams, new ProxySettings(node.requestIdHeader(), maxBody, bodyTimeout));
         this.ai = new AiGateway(vertx, catalog, node.ai().images(), bodyTimeout);
+        this.oauth = new AuthorizationServer(vertx, Clock.systemUTC());
         tls.onChange(options -> httpsServers.forEach(server -> server.updateSSLOptions(options)));
     }
 
@@ -79,10 +87,11 @@ public final class GatewayServer {
      * @throws io.portico.config.ValidationException when the snapshot cannot be compiled; nothing changes then
      */
     public void apply(ConfigSnapshot snapshot) {
-        GatewayRuntime runtime = GatewayRuntime.build(snapshot, proxy, ai.backend(), ai.problems(), policies,
-                nodeState);
+        GatewayRuntime runtime = GatewayRuntime.build(snapshot, proxy, ai.backend(), ai.problems(), oauth.backend(),
+                policies, nodeState);
         upstreams.update(snapshot.services());
         ai.update(snapshot);
+        oauth.update(snapshot);
         tls.updateStoreCertificates(snapshot.certificates().values());
         handler.runtime(runtime);
         boolean needsHttps = httpPort >= 0 && tls.hasCertificates() && node.https().port() >= 0;
@@ -212,6 +221,16 @@ public final class GatewayServer {
                     .requestHandler(handler);
             return server.listen(port, options.getHost()).onSuccess(bound::add);
         }
+    }
+
+    /** The response cache stores that {@code cache} policies fill. */
+    public CacheStores caches() {
+        return caches;
+    }
+
+    /** The upstream groups of the configured services. */
+    public Upstreams upstreams() {
+        return upstreams;
     }
 
     /** The AI gateway that serves AI routes. */

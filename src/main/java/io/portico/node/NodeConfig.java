@@ -20,6 +20,7 @@ import java.util.List;
  * @param limits limits on the requests the gateway listeners accept
  * @param upstreams restrictions on the addresses the gateway connects to for upstream targets
  * @param clientAddress how the client address of a request is determined behind proxies
+ * @param cache settings of the response cache
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record NodeConfig(
@@ -35,7 +36,8 @@ public record NodeConfig(
         Ai ai,
         Limits limits,
         Upstreams upstreams,
-        ClientAddress clientAddress) {
+        ClientAddress clientAddress,
+        Cache cache) {
 
     public NodeConfig {
         http = http == null ? new Listener(null, null, null) : http;
@@ -50,11 +52,12 @@ public record NodeConfig(
         limits = limits == null ? new Limits(null, null, null, null, null) : limits;
         upstreams = upstreams == null ? new Upstreams(null) : upstreams;
         clientAddress = clientAddress == null ? new ClientAddress(null, null) : clientAddress;
+        cache = cache == null ? new Cache(null) : cache;
     }
 
     /** Returns the defaults: HTTP on 0.0.0.0:8080, admin on 127.0.0.1:9080, the embedded store under ./data. */
     public static NodeConfig defaults() {
-        return new NodeConfig(null, null, null, null, null, null, null, null, null, null, null, null, null);
+        return new NodeConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     /**
@@ -177,6 +180,21 @@ public record NodeConfig(
         /** Returns true when {@code header} names {@code Forwarded} rather than {@code X-Forwarded-For}. */
         public boolean usesForwarded() {
             return header.equalsIgnoreCase("Forwarded");
+        }
+    }
+
+    /**
+     * Settings of the response cache that {@code cache} policies fill.
+     *
+     * @param maxBytes largest size of the node's local store, keys and values counted, in bytes; 64 MiB when absent
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Cache(Long maxBytes) {
+        public Cache {
+            maxBytes = maxBytes == null ? 64L * 1024 * 1024 : maxBytes;
+            if (maxBytes < 1) {
+                throw new IllegalArgumentException("cache.maxBytes must be positive, got " + maxBytes);
+            }
         }
     }
 

@@ -45,6 +45,7 @@ public final class NodeConfigLoader {
         variables.put("PORTICO_AI_CATALOG", "ai.catalog");
         variables.put("PORTICO_TRUSTED_PROXIES", "clientAddress.trustedProxies");
         variables.put("PORTICO_CLIENT_ADDRESS_HEADER", "clientAddress.header");
+        variables.put("PORTICO_CACHE_MAX_BYTES", "cache.maxBytes");
         return Map.copyOf(variables);
     }
 

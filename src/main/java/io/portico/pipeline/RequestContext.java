@@ -30,6 +30,7 @@ public final class RequestContext {
     private final long startNanos;
     private Map<String, Object> attributes;
     private List<Consumer<MultiMap>> responseHeaderHooks;
+    private ResponseTap responseTap;
     private List<Object> logFields;
     private GatewayRoute route;
     private RouteMatch match;
@@ -213,6 +214,16 @@ public final class RequestContext {
         for (Consumer<MultiMap> hook : responseHeaderHooks) {
             hook.accept(headers);
         }
+    }
+
+    /** Makes {@code tap} observe the proxied response of this request; replaces any earlier tap. */
+    public void responseTap(ResponseTap tap) {
+        this.responseTap = tap;
+    }
+
+    /** The tap that observes the proxied response; null when no policy set one. */
+    public ResponseTap responseTap() {
+        return responseTap;
     }
 
     /** Ends the request with a gateway problem, unless the response has already started. */

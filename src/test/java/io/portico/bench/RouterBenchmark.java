@@ -65,7 +65,7 @@ public class RouterBenchmark {
 
     private static RouteSpec route(String name, List<String> hosts, String path) {
         return new RouteSpec(name, hosts, List.of(path), List.of(), Map.of(), Map.of(), null, "backend", null,
-                null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null);
     }
 
     @Benchmark

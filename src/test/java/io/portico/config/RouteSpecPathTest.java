@@ -9,7 +9,7 @@ class RouteSpecPathTest {
 
     private static List<FieldError> errorsFor(String path) {
         RouteSpec route = new RouteSpec("r", null, List.of(path), null, null, null, null, "backend", null, null, null,
-                null, null, null, null, null, null);
+                null, null, null, null, null, null, null);
         Errors errors = new Errors();
         route.validate(errors);
         return errors.list();

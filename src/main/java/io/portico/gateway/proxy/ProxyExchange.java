@@ -9,6 +9,7 @@ import io.portico.gateway.upstream.TargetState;
 import io.portico.gateway.upstream.UpstreamGroup;
 import io.portico.gateway.upstream.Upstreams;
 import io.portico.pipeline.RequestContext;
+import io.portico.pipeline.ResponseTap;
 import io.portico.problem.Problem;
 import io.portico.problem.ProblemType;
 import io.vertx.core.Future;
@@ -115,11 +116,18 @@ final class ProxyExchange {
         }
         TargetState next = group.select(selectionContext(), tried);
         if (next == null) {
-            finish(lastFailure != null ? lastFailure : new Problem(ProblemType.NO_HEALTHY_TARGET,
-                    "service '" + service.name() + "' has no healthy target"));
+            finish(lastFailure != null ? lastFailure : noTarget());
             return;
         }
         attempt(next);
+    }
+
+    private Problem noTarget() {
+        if (group.anyCircuitOpen()) {
+            return new Problem(ProblemType.CIRCUIT_OPEN, "service '" + service.name()
+                    + "' has no available target: the circuit breakers of its failing targets are open");
+        }
+        return new Problem(ProblemType.NO_HEALTHY_TARGET, "service '" + service.name() + "' has no healthy target");
     }
 
     /**
@@ -258,15 +266,25 @@ final class ProxyExchange {
 
         long latency = elapsed();
         HttpServerResponse out = ctx.response();
-        writeResponseHead(response, out);
+        ResponseTap tap = writeResponseHead(response, out);
         ReadStream<Buffer> body = response;
         if (needsBodyReadTimeout(response)) {
             body = new IdleReadStream(response, service.timeouts().read().toMillis(), vertx(),
                     this::onBodyReadTimeout);
         }
+        if (tap != null) {
+            body = new TappedReadStream(body, tap);
+        }
         BodyRelay.start(body, out, piped -> {
             Outcome failure = finished ? abandoned : Outcome.CONNECTION_ERROR;
             current.onRequestEnd(latency, piped.succeeded() ? Outcome.response(status) : failure);
+            if (tap != null) {
+                if (piped.succeeded()) {
+                    tap.end();
+                } else {
+                    tap.abort();
+                }
+            }
             if (piped.failed() && !finished) {
                 LOG.debug("Response body of request {} from {} failed", ctx.requestId(), current.address(),
                         piped.cause());
@@ -277,12 +295,17 @@ final class ProxyExchange {
         });
     }
 
-    private void writeResponseHead(HttpClientResponse response, HttpServerResponse out) {
+    /** Writes the response head; returns the response tap that wants the body, or null. */
+    private ResponseTap writeResponseHead(HttpClientResponse response, HttpServerResponse out) {
         int status = response.statusCode();
         out.setStatusCode(status);
         MultiMap headers = out.headers();
         ProxyHeaders.copyResponseHeaders(response.headers(), headers);
         ProxyHeaders.apply(route.responseHeaders(), headers);
+        ResponseTap tap = ctx.responseTap();
+        if (tap != null && !tap.head(status, headers)) {
+            tap = null;
+        }
         headers.set(requestIdHeader, ctx.requestId());
         ctx.applyResponseHeaderHooks(headers);
         // HTTP/1.1 needs chunked framing when the upstream declared no length; HTTP/2 frames bodies itself.
@@ -290,6 +313,7 @@ final class ProxyExchange {
                 && responseHasBody(status)) {
             out.setChunked(true);
         }
+        return tap;
     }
 
     /**
@@ -369,7 +393,11 @@ final class ProxyExchange {
             return null;
         }
         TargetState next = group.select(selectionContext(), tried);
-        return next != null && group.retryBudget().tryAcquireRetry() ? next : null;
+        if (next != null && !group.retryBudget().tryAcquireRetry()) {
+            next.release();
+            return null;
+        }
+        return next;
     }
 
     private void onBodyTooLarge() {

@@ -2,6 +2,8 @@ package io.portico.gateway.upstream;
 
 import static java.util.Objects.requireNonNull;
 
+import io.portico.circuitbreaker.CircuitBreaker;
+import io.portico.config.CircuitBreakerSpec;
 import io.portico.config.ServiceSpec;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.SocketAddress;
@@ -31,6 +33,12 @@ import org.slf4j.LoggerFactory;
  *       probes and up after {@code healthyThreshold} consecutive successful ones. A new target starts up.</li>
  * </ul>
  * Each transition is logged once, at WARN when the target goes out and at INFO when it comes back.
+ *
+ * <h2>Circuit breaker</h2>
+ * When the service configures {@code circuitBreaker}, the target also has a {@link CircuitBreaker}: a stricter,
+ * rate-based check on the same outcomes. The exchanges that count as passive health failures count as failed
+ * calls, and a response whose headers take longer than {@code slowCallDuration} counts as slow. An open breaker
+ * takes the target out of rotation just as an ejection does, whatever the health checks say.
  *
  * <h2>Latency</h2>
  * {@link #ewma()} is an exponentially weighted moving average of the latency of successful responses and of
@@ -63,6 +71,7 @@ public final class TargetState {
 
     private volatile int weight;
     private volatile PassivePolicy passive;
+    private volatile CircuitBreaker breaker;
 
     private final AtomicInteger inFlight = new AtomicInteger();
     private final LongAdder requests = new LongAdder();
@@ -153,6 +162,22 @@ public final class TargetState {
         return until == NOT_EJECTED || nanoClock.getAsLong() - until >= 0;
     }
 
+    /** Returns the target's circuit breaker, or null when the service configures none. */
+    public CircuitBreaker circuitBreaker() {
+        return breaker;
+    }
+
+    /**
+     * Ends the circuit breaker permit that {@link UpstreamGroup#select} took for this target, when the caller
+     * decides not to send the request after all. Not needed after {@link #onRequestStart()}.
+     */
+    public void release() {
+        CircuitBreaker current = breaker;
+        if (current != null) {
+            current.release();
+        }
+    }
+
     /** Returns the smoothed latency in nanoseconds, or 0 when no latency was recorded yet. */
     public double ewma() {
         return ewma;
@@ -182,18 +207,19 @@ public final class TargetState {
             case RESPONSE -> onResponse(latencyNanos, outcome.status());
             case TIMEOUT -> {
                 recordLatency(latencyNanos);
-                onFailure("timed out");
+                onFailure("timed out", latencyNanos);
             }
             case CONNECT_FAILURE -> {
                 penalizeLatency(latencyNanos);
-                onFailure("connection failed");
+                onFailure("connection failed", latencyNanos);
             }
             case CONNECTION_ERROR -> {
                 penalizeLatency(latencyNanos);
-                onFailure("connection error");
+                onFailure("connection error", latencyNanos);
             }
             case NO_CONNECTION, CANCELLED -> {
                 // The request never reached the target, or the client went away: nothing learnt about the target.
+                release();
             }
             default -> throw new IllegalStateException("unknown outcome " + outcome);
         }
@@ -212,6 +238,10 @@ public final class TargetState {
         if (activeDown) {
             return false;
         }
+        CircuitBreaker current = breaker;
+        if (current != null && !current.allows()) {
+            return false;
+        }
         long until = ejectedUntil.get();
         if (until == NOT_EJECTED) {
             return true;
@@ -219,8 +249,40 @@ public final class TargetState {
         return nanoClock.getAsLong() - until >= 0 && inFlight.get() == 0;
     }
 
-    /** Applies the weight and passive health settings of a new configuration. */
+    /**
+     * Takes a circuit breaker permit for a request about to be sent to this target. Returns false when the breaker
+     * lets no more requests through, for example because another request took the last half-open probe.
+     */
+    boolean admit() {
+        CircuitBreaker current = breaker;
+        return current == null || current.tryAcquire();
+    }
+
+    /** Returns whether the target has a circuit breaker that lets no request through now. */
+    boolean circuitOpen() {
+        CircuitBreaker current = breaker;
+        return current != null && !current.allows();
+    }
+
+    /** Applies the weight and passive health settings of a new configuration, without a circuit breaker. */
     void configure(int weight, ServiceSpec.Passive passiveSpec) {
+        configure(weight, passiveSpec, null);
+    }
+
+    /**
+     * Applies the weight, passive health and circuit breaker settings of a new configuration. A breaker that stays
+     * configured keeps its state and counts.
+     */
+    void configure(int weight, ServiceSpec.Passive passiveSpec, CircuitBreakerSpec breakerSpec) {
+        CircuitBreaker current = breaker;
+        if (breakerSpec == null) {
+            breaker = null;
+        } else if (current == null) {
+            breaker = new CircuitBreaker("upstream target " + address + " of service '" + service + "'", breakerSpec,
+                    nanoClock, System::currentTimeMillis);
+        } else {
+            current.configure(breakerSpec);
+        }
         this.weight = weight;
         this.passive = passiveSpec == null ? null : new PassivePolicy(passiveSpec);
         if (passiveSpec == null) {
@@ -279,14 +341,18 @@ public final class TargetState {
         PassivePolicy policy = passive;
         if ((policy != null ? policy : DEFAULT_FAILURE_STATUSES).isFailure(status)) {
             penalizeLatency(latencyNanos);
-            onFailure("status " + status);
+            onFailure("status " + status, latencyNanos);
             return;
         }
         recordLatency(latencyNanos);
-        onSuccess();
+        onSuccess(latencyNanos);
     }
 
-    private void onSuccess() {
+    private void onSuccess(long latencyNanos) {
+        CircuitBreaker current = breaker;
+        if (current != null) {
+            current.onSuccess(latencyNanos);
+        }
         if (consecutiveFailures.get() != 0) {
             consecutiveFailures.set(0);
         }
@@ -298,8 +364,12 @@ public final class TargetState {
         }
     }
 
-    private void onFailure(String reason) {
+    private void onFailure(String reason, long latencyNanos) {
         failures.increment();
+        CircuitBreaker current = breaker;
+        if (current != null) {
+            current.onFailure(latencyNanos);
+        }
         PassivePolicy policy = passive;
         if (policy == null) {
             return;

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.portico.config.ServiceSpec;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.RequestOptions;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 
@@ -98,10 +99,32 @@ public final class UpstreamGroup {
      *
      * @param ctx request attributes that {@code consistent-hash} keys on
      * @param excluded targets not to choose, typically those already tried for this request; may be null
-     * @return a healthy target with a positive weight, or null when there is none
+     * @return a healthy target with a positive weight whose circuit breaker, if any, granted a permit for this
+     *     attempt, or null when there is none. Call {@link TargetState#onRequestStart()} and
+     *     {@link TargetState#onRequestEnd} for it, or {@link TargetState#release()} when it is not used after all.
      */
     public TargetState select(SelectionContext ctx, Collection<TargetState> excluded) {
-        return balancer.select(ctx == null ? SelectionContext.EMPTY : ctx, excluded == null ? List.of() : excluded);
+        SelectionContext attributes = ctx == null ? SelectionContext.EMPTY : ctx;
+        Collection<TargetState> skipped = excluded == null ? List.of() : excluded;
+        TargetState target = balancer.select(attributes, skipped);
+        while (target != null && !target.admit()) {
+            // Another request took the target's last half-open probe since the balancer checked it.
+            List<TargetState> more = new ArrayList<>(skipped);
+            more.add(target);
+            skipped = more;
+            target = balancer.select(attributes, skipped);
+        }
+        return target;
+    }
+
+    /** Returns whether at least one target is out of rotation because its circuit breaker is open. */
+    public boolean anyCircuitOpen() {
+        for (TargetState target : targets) {
+            if (target.circuitOpen()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

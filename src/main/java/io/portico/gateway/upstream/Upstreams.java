@@ -168,7 +168,7 @@ public final class Upstreams implements AutoCloseable {
             if (state == null) {
                 state = new TargetState(name, byAddress.get(weight.getKey()), System::nanoTime);
             }
-            state.configure(weight.getValue(), passive);
+            state.configure(weight.getValue(), passive, spec.circuitBreaker());
             return state;
         }).toList();
     }

@@ -57,7 +57,7 @@ final class AdapterFixtures {
     static CallTarget target(String type, String baseUrl, String model, String key, Map<String, String> headers) {
         List<ProviderSpec.Key> keys = key == null ? List.of() : List.of(new ProviderSpec.Key(key, null, null));
         ProviderSpec spec = new ProviderSpec(type + "-test", type, baseUrl, keys, null, List.of(model), headers,
-                null, null, null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null, null, null);
         return new CallTarget(spec, baseUrl, model, key, null);
     }
 

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class AnthropicAdapterTest {
 
     private static final ProviderSpec PROVIDER = new ProviderSpec("anthropic", "anthropic", null, null, null, null,
-            null, null, null, null, null, null, null, null, null, null, null, null);
+            null, null, null, null, null, null, null, null, null, null, null, null, null);
     private static final CallTarget TARGET = new CallTarget(PROVIDER, "https://api.anthropic.com/v1",
             "claude-sonnet-4-5", "sk-ant", null);
     private final AnthropicAdapter adapter = new AnthropicAdapter();

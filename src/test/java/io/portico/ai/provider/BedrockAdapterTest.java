@@ -334,7 +334,7 @@ class BedrockAdapterTest {
     @Test
     void validatorRequiresRegionAndCredentials() {
         ProviderSpec spec = new ProviderSpec("aws", "bedrock", null, null, null, null, null, null, null, null,
-                null, "AKID", null, null, null, null, null, null);
+                null, "AKID", null, null, null, null, null, null, null);
 
         assertThat(errors(spec)).extracting(FieldError::field).containsExactly("region", "secretAccessKey");
     }
@@ -342,7 +342,7 @@ class BedrockAdapterTest {
     @Test
     void validatorRejectsMissingCredentialsAndBadRegion() {
         ProviderSpec spec = new ProviderSpec("aws", "bedrock", null, null, null, null, null, null, null,
-                "evil.example.com/", null, null, null, "token", null, null, null, null);
+                "evil.example.com/", null, null, null, "token", null, null, null, null, null);
 
         assertThat(errors(spec)).extracting(FieldError::field)
                 .containsExactly("region", "sessionToken", "accessKeyId");

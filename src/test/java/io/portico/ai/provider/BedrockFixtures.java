@@ -44,13 +44,14 @@ final class BedrockFixtures {
     /** Returns a provider that signs with access keys, at {@code baseUrl} (null for the regional endpoint). */
     static ProviderSpec signedProvider(String baseUrl, String sessionToken) {
         return new ProviderSpec("aws", "bedrock", baseUrl, null, null, null, null, null, null, "us-east-1", null,
-                ACCESS_KEY_ID, SECRET, sessionToken, null, null, null, null);
+                ACCESS_KEY_ID, SECRET, sessionToken, null, null, null, null, null);
     }
 
     /** Returns a provider that authenticates with a Bedrock API key. */
     static ProviderSpec keyProvider(String baseUrl) {
         return new ProviderSpec("aws", "bedrock", baseUrl, List.of(new ProviderSpec.Key("bedrock-api-key", null,
-                null)), null, null, null, null, null, "us-west-2", null, null, null, null, null, null, null, null);
+                null)), null, null, null, null, null, "us-west-2", null, null, null, null, null, null, null, null,
+                null);
     }
 
     static CallTarget target(ProviderSpec provider, String model, String key) {

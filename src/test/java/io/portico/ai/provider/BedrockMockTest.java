@@ -186,7 +186,7 @@ class BedrockMockTest {
     @Test
     void wrongSecretFailsSignature() throws Exception {
         ProviderSpec wrongSecret = new ProviderSpec("aws", "bedrock", mock.baseUrl(), null, null, null, null, null,
-                null, "us-east-1", null, ACCESS_KEY_ID, "not-the-secret", null, null, null, null, null);
+                null, "us-east-1", null, ACCESS_KEY_ID, "not-the-secret", null, null, null, null, null, null);
 
         Result result = send(ADAPTER.chat(request(HELLO), target(wrongSecret, CLAUDE, null)), null);
 

@@ -75,7 +75,7 @@ final class GoogleFixtures {
     static ProviderSpec spec(String type, String baseUrl, Map<String, String> headers, String region, String project,
                              String serviceAccount, String tokenUrl) {
         return new ProviderSpec("google-test", type, baseUrl, List.of(), null, List.of(), headers, null, Map.of(),
-                region, project, null, null, null, serviceAccount, tokenUrl, null, null);
+                region, project, null, null, null, serviceAccount, tokenUrl, null, null, null);
     }
 
     static CallTarget target(ProviderSpec spec, String baseUrl, String model, String key) {

@@ -21,7 +21,7 @@ class OpenAiAdapterTest {
 
     private static ProviderSpec provider(String type, String apiVersion, Map<String, String> deployments) {
         return new ProviderSpec("p", type, null, null, null, null, null, apiVersion, deployments, null, null, null,
-                null, null, null, null, null, null);
+                null, null, null, null, null, null, null);
     }
 
     private static ObjectNode json(String text) {

@@ -63,7 +63,7 @@ class RouterCompileTest {
     @Test
     void routeWithoutNameIsRejected() {
         RouteSpec unnamed = new RouteSpec(null, null, null, null, null, null, null, "backend", null, null, null,
-                null, null, null, null, null, null);
+                null, null, null, null, null, null, null);
 
         assertThatThrownBy(() -> Router.compile(List.of(unnamed)))
                 .isInstanceOf(IllegalArgumentException.class)

@@ -68,6 +68,6 @@ final class TestRoute {
 
     RouteSpec build() {
         return new RouteSpec(name, hosts, paths, methods, headers, query, priority, "backend", stripPrefix, rewrite,
-                null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null);
     }
 }

@@ -190,7 +190,7 @@ final class UpstreamTestSupport {
         ServiceSpec build() {
             ServiceSpec.LoadBalancing balancing = new ServiceSpec.LoadBalancing(algorithm, hashOn);
             ServiceSpec.HealthCheck health = new ServiceSpec.HealthCheck(active, passive);
-            return new ServiceSpec(name, protocol, targets, balancing, health, timeouts, retries, tls, pool);
+            return new ServiceSpec(name, protocol, targets, balancing, health, timeouts, retries, tls, pool, null);
         }
     }
 }

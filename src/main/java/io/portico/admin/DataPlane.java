@@ -1,0 +1,38 @@
+package io.portico.admin;
+
+import io.portico.ai.AiGateway.ModelCircuitBreaker;
+import io.portico.cache.CacheStores;
+import io.portico.gateway.upstream.UpstreamGroup;
+import java.util.List;
+import java.util.Map;
+
+/** The live state of this node's data plane that the admin API reports and acts on. */
+public interface DataPlane {
+
+    /** A data plane with no services, breakers or caches, for an admin API that runs without a gateway. */
+    DataPlane NONE = new DataPlane() {
+        @Override
+        public Map<String, UpstreamGroup> services() {
+            return Map.of();
+        }
+
+        @Override
+        public List<ModelCircuitBreaker> modelCircuitBreakers() {
+            return List.of();
+        }
+
+        @Override
+        public CacheStores caches() {
+            return new CacheStores(List.of());
+        }
+    };
+
+    /** Returns the upstream group of each configured service, by name. */
+    Map<String, UpstreamGroup> services();
+
+    /** Returns the circuit breakers of the provider models called so far. */
+    List<ModelCircuitBreaker> modelCircuitBreakers();
+
+    /** Returns the response cache stores. */
+    CacheStores caches();
+}

@@ -1,0 +1,63 @@
+package io.portico.gateway.proxy;
+
+import static java.util.Objects.requireNonNull;
+
+import io.portico.pipeline.ResponseTap;
+import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.streams.ReadStream;
+
+/** A response body that hands each piece to a {@link ResponseTap} before passing it on. */
+final class TappedReadStream implements ReadStream<Buffer> {
+
+    private final ReadStream<Buffer> source;
+    private final ResponseTap tap;
+
+    TappedReadStream(ReadStream<Buffer> source, ResponseTap tap) {
+        this.source = requireNonNull(source, "source");
+        this.tap = requireNonNull(tap, "tap");
+    }
+
+    @Override
+    public ReadStream<Buffer> exceptionHandler(Handler<Throwable> handler) {
+        source.exceptionHandler(handler);
+        return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> handler(Handler<Buffer> handler) {
+        if (handler == null) {
+            source.handler(null);
+        } else {
+            source.handler(data -> {
+                tap.chunk(data);
+                handler.handle(data);
+            });
+        }
+        return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> pause() {
+        source.pause();
+        return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> resume() {
+        source.resume();
+        return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> fetch(long amount) {
+        source.fetch(amount);
+        return this;
+    }
+
+    @Override
+    public ReadStream<Buffer> endHandler(Handler<Void> handler) {
+        source.endHandler(handler);
+        return this;
+    }
+}

@@ -1,0 +1,151 @@
+package io.portico.policy.auth.jwt;
+
+import io.portico.jose.KeySet;
+import io.portico.policy.auth.bearer.HttpCalls;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import java.nio.charset.StandardCharsets;
+import java.text.ParseException;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A key set fetched from a URL with the Vert.x HTTP client, shared by every {@code jwt} policy of the node that
+ * names the same URL and settings, across configuration snapshots. Safe to use from any event loop.
+ *
+ * <ul>
+ *   <li>The first request waits for the first fetch; requests arriving meanwhile wait for the same fetch, which
+ *       the fetch timeout bounds.</li>
+ *   <li>A request that finds the key set older than the refresh interval starts a refresh in the background and
+ *       is served with the keys it has.</li>
+ *   <li>A token with an unknown key id may start a refresh, but at most one fetch starts per minimum refresh
+ *       interval, so random key ids cannot make Portico fetch once per request.</li>
+ *   <li>A failed fetch keeps the last key set that was fetched successfully.</li>
+ * </ul>
+ */
+final class JwksCache {
+
+    private static final Logger LOG = LoggerFactory.getLogger(JwksCache.class);
+    /** Largest key set document read; real ones are a few kilobytes. */
+    private static final int MAX_BODY_BYTES = 512 * 1024;
+
+    private final Vertx vertx;
+    private final JwtSettings.Jwks settings;
+    private final HttpClient client;
+    private final AtomicReference<Future<KeySet>> inFlight = new AtomicReference<>();
+    private volatile KeySet keys;
+    private volatile long fetchedAtNanos;
+    /** When the last fetch started; 0 before the first. Volatile reads only, so the hot path takes no lock. */
+    private volatile long lastAttemptNanos;
+    private volatile boolean failing;
+
+    JwksCache(Vertx vertx, JwtSettings.Jwks settings) {
+        this.vertx = vertx;
+        this.settings = settings;
+        HttpClientOptions options = new HttpClientOptions()
+                .setConnectTimeout((int) settings.timeout().toMillis())
+                .setIdleTimeout(60)
+                .setKeepAlive(true);
+        this.client = vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(2));
+    }
+
+    /**
+     * Returns the current key set. Before the first successful fetch, the returned future completes when a fetch
+     * ends, and fails when it fails; later it is already complete.
+     */
+    Future<KeySet> current() {
+        KeySet current = keys;
+        if (current == null) {
+            Future<KeySet> running = inFlight.get();
+            if (running != null) {
+                return running;
+            }
+            if (lastAttemptNanos != 0 && !intervalPassed(settings.minRefreshInterval().toNanos())) {
+                return Future.failedFuture("the key set at " + settings.url() + " could not be fetched");
+            }
+            return fetch();
+        }
+        if (System.nanoTime() - fetchedAtNanos >= settings.refreshInterval().toNanos()
+                && intervalPassed(settings.minRefreshInterval().toNanos())) {
+            fetch();
+        }
+        return Future.succeededFuture(current);
+    }
+
+    /**
+     * Returns the key set after a refresh for a key id it lacks: a fetch in flight is joined, a new one starts
+     * when the minimum refresh interval has passed, and otherwise the current keys are returned at once.
+     */
+    Future<KeySet> refreshForUnknownKey() {
+        Future<KeySet> running = inFlight.get();
+        if (running != null) {
+            return running;
+        }
+        if (!intervalPassed(settings.minRefreshInterval().toNanos())) {
+            return current();
+        }
+        return fetch();
+    }
+
+    private boolean intervalPassed(long intervalNanos) {
+        long last = lastAttemptNanos;
+        return last == 0 || System.nanoTime() - last >= intervalNanos;
+    }
+
+    /** Starts a fetch unless one is in flight, and returns the fetch that runs. */
+    private Future<KeySet> fetch() {
+        Promise<KeySet> promise = Promise.promise();
+        if (!inFlight.compareAndSet(null, promise.future())) {
+            Future<KeySet> running = inFlight.get();
+            return running != null ? running : current();
+        }
+        lastAttemptNanos = System.nanoTime();
+        download().onComplete(result -> {
+            if (result.succeeded()) {
+                keys = result.result();
+                fetchedAtNanos = System.nanoTime();
+                if (failing) {
+                    failing = false;
+                    LOG.info("Fetched the key set at {} again: {} keys", settings.url(), result.result().keys().size());
+                }
+                inFlight.set(null);
+                promise.complete(result.result());
+                return;
+            }
+            failing = true;
+            KeySet previous = keys;
+            LOG.warn("Fetching the key set at {} failed ({}); {}", settings.url(), result.cause().getMessage(),
+                    previous == null ? "tokens cannot be verified until a fetch succeeds"
+                            : "the previous key set stays in use");
+            inFlight.set(null);
+            if (previous == null) {
+                promise.fail(result.cause());
+            } else {
+                promise.complete(previous);
+            }
+        });
+        return promise.future();
+    }
+
+    private Future<KeySet> download() {
+        // TODO: when allowPrivateAddresses is false, reject loopback, private and link-local addresses of the
+        // URL's host (after DNS resolution) before connecting, with the gateway's address classification.
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET)
+                .setAbsoluteURI(settings.url().toString())
+                .putHeader("accept", "application/jwk-set+json, application/json");
+        return HttpCalls.send(vertx, client, options, null, settings.timeout(), MAX_BODY_BYTES).compose(body -> {
+            try {
+                return Future.succeededFuture(KeySet.parse(body.toString(StandardCharsets.UTF_8)));
+            } catch (ParseException e) {
+                return Future.failedFuture("the response is not a JWK set: " + e.getMessage());
+            }
+        });
+    }
+}

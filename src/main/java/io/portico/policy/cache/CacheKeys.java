@@ -1,0 +1,114 @@
+package io.portico.policy.cache;
+
+import io.portico.pipeline.RequestContext;
+import io.vertx.core.http.HttpServerRequest;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Builds cache keys from the parts of a request that a policy names. A key is the route name followed by one
+ * space-separated token per part, in the configured order:
+ *
+ * <table>
+ *   <caption>Key parts</caption>
+ *   <tr><th>part</th><th>token</th></tr>
+ *   <tr><td>{@code method}</td><td>{@code GET}, for HEAD requests too, which a stored GET response serves</td></tr>
+ *   <tr><td>{@code host}</td><td>the requested host, lower-case, without port</td></tr>
+ *   <tr><td>{@code path}</td><td>the normalised path</td></tr>
+ *   <tr><td>{@code query}</td><td>{@code ?} and the query parameters sorted by name, so their order does not
+ *       matter</td></tr>
+ *   <tr><td>{@code query:NAME}</td><td>{@code NAME=} and the parameter's values</td></tr>
+ *   <tr><td>{@code header:NAME}</td><td>{@code name=} and the header's values</td></tr>
+ *   <tr><td>{@code consumer}</td><td>{@code consumer=} and the authenticated consumer, {@code -} when
+ *       anonymous</td></tr>
+ * </table>
+ * Header values, parameter values, the host and the consumer are percent-encoded, and the path and query keep the
+ * client's encoding, so a key never contains a space inside a token. With the default parts, the key of
+ * {@code GET https://shop.example/items/1?b=2&a=1} on route {@code shop} is
+ * {@code shop GET shop.example /items/1 ?a=1&b=2}.
+ */
+final class CacheKeys {
+
+    private final List<String> parts;
+
+    CacheKeys(List<String> parts) {
+        this.parts = List.copyOf(parts);
+    }
+
+    /** Returns the key of {@code ctx}'s request on its route. */
+    String primary(RequestContext ctx) {
+        HttpServerRequest request = ctx.request();
+        StringBuilder key = new StringBuilder(96).append(ctx.route().name());
+        for (String part : parts) {
+            key.append(' ');
+            switch (part) {
+                case "method" -> key.append("GET");
+                case "host" -> key.append(ctx.host().isEmpty() ? "-" : encode(ctx.host()));
+                case "path" -> key.append(ctx.path().replace(" ", "%20"));
+                case "query" -> key.append('?').append(sortedQuery(request.query()));
+                case "consumer" -> key.append("consumer=").append(ctx.consumer() == null ? "-"
+                        : encode(ctx.consumer()));
+                default -> named(key, part, request);
+            }
+        }
+        return key.toString();
+    }
+
+    /** Returns the key of the variant of {@code primary} that {@code request}'s values of {@code varyNames} select. */
+    static String variant(String primary, List<String> varyNames, HttpServerRequest request) {
+        StringBuilder key = new StringBuilder(primary).append(" vary");
+        for (String name : varyNames) {
+            key.append(' ').append(name).append('=').append(encode(headerValues(request, name)));
+        }
+        return key.toString();
+    }
+
+    private static void named(StringBuilder key, String part, HttpServerRequest request) {
+        int colon = part.indexOf(':');
+        String name = part.substring(colon + 1);
+        if (part.startsWith("header:")) {
+            String lower = name.toLowerCase(Locale.ROOT);
+            key.append(lower).append('=').append(encode(headerValues(request, lower)));
+        } else {
+            key.append(name).append('=').append(encode(String.join(",", request.params().getAll(name))));
+        }
+    }
+
+    /** Returns every value of header {@code name} joined by commas, with the spaces around each trimmed. */
+    static String headerValues(HttpServerRequest request, String name) {
+        List<String> values = request.headers().getAll(name);
+        if (values.isEmpty()) {
+            return "";
+        }
+        List<String> trimmed = new ArrayList<>(values.size());
+        for (String value : values) {
+            for (String item : value.split(",")) {
+                trimmed.add(item.trim());
+            }
+        }
+        return String.join(",", trimmed);
+    }
+
+    private static String sortedQuery(String query) {
+        if (query == null || query.isEmpty()) {
+            return "";
+        }
+        String[] pairs = query.split("&");
+        // Stable sort by name only, so repeated parameters keep their relative order, which may matter.
+        Arrays.sort(pairs, (a, b) -> name(a).compareTo(name(b)));
+        return String.join("&", pairs).replace(" ", "%20");
+    }
+
+    private static String name(String pair) {
+        int equals = pair.indexOf('=');
+        return equals < 0 ? pair : pair.substring(0, equals);
+    }
+
+    private static String encode(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+}

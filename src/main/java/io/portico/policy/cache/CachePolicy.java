@@ -1,0 +1,258 @@
+package io.portico.policy.cache;
+
+import io.portico.cache.CacheStore;
+import io.portico.cache.ChatCacheSettings;
+import io.portico.pipeline.Policy;
+import io.portico.pipeline.PolicyChain;
+import io.portico.pipeline.RequestContext;
+import io.portico.pipeline.ResponseTap;
+import io.portico.problem.ProblemType;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code cache} policy: a shared HTTP cache (RFC 9111) in front of a REST route, and on an AI route the switch
+ * that turns on the AI gateway's cache of chat completions.
+ *
+ * <p>On a REST route, GET and HEAD requests without a declared body or a {@code Range} header are looked up under
+ * their key (see {@link CacheKeys}). A fresh stored response serves the request without reaching the upstream,
+ * unless the request's {@code Cache-Control} asks otherwise: {@code no-cache} (or {@code Pragma: no-cache})
+ * forwards it, {@code max-age} and {@code min-fresh} forward it when the stored response is too old, and
+ * {@code only-if-cached} without a usable response gives 504. {@code If-None-Match} and {@code If-Modified-Since}
+ * get 304 from a stored 200. Otherwise the request is forwarded and its response stored if {@link Freshness}
+ * allows. A stored response expires when it stops being fresh; this cache never serves stale responses and never
+ * revalidates. Each response carries a {@code Cache-Status} header (RFC 9211) named {@value #CACHE_NAME}.
+ */
+final class CachePolicy implements Policy {
+
+    static final String CACHE_NAME = "Portico";
+    static final String CACHE_STATUS = "Cache-Status";
+    private static final Logger LOG = LoggerFactory.getLogger(CachePolicy.class);
+    private static final Set<HttpMethod> SAFE_METHODS =
+            Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS, HttpMethod.TRACE);
+
+    private final CacheSettings settings;
+    private final CacheStore store;
+    private final CacheKeys keys;
+    private final ChatCacheSettings chat;
+
+    CachePolicy(CacheSettings settings, CacheStore store, String route) {
+        this.settings = settings;
+        this.store = store;
+        this.keys = new CacheKeys(settings.key());
+        this.chat = settings.chat() == null ? null : new ChatCacheSettings(store, route, settings.chat().ttl(),
+                settings.chat().perConsumer(), settings.maxObjectSize());
+    }
+
+    @Override
+    public void handle(RequestContext ctx, PolicyChain chain) {
+        if (ctx.route().spec().ai() != null) {
+            if (chat != null) {
+                ctx.attribute(ChatCacheSettings.ATTRIBUTE, chat);
+            }
+            chain.proceed(ctx);
+            return;
+        }
+        HttpServerRequest request = ctx.request();
+        if (!cacheable(request)) {
+            ctx.onResponseHeaders(headers -> headers.add(CACHE_STATUS, CACHE_NAME + "; fwd=bypass"));
+            if (!SAFE_METHODS.contains(request.method())) {
+                ctx.responseTap(new Invalidation(store, keys.primary(ctx)));
+            }
+            chain.proceed(ctx);
+            return;
+        }
+        CacheControl directives = requestDirectives(request);
+        String key = keys.primary(ctx);
+        if (directives.has("no-cache")) {
+            forward(ctx, chain, key, directives, "request");
+            return;
+        }
+        store.get(key).onComplete(found -> {
+            if (found.failed()) {
+                LOG.debug("Cache look-up for request {} failed: {}", ctx.requestId(), found.cause().toString());
+                forward(ctx, chain, key, directives, "miss");
+                return;
+            }
+            StoredResponse entry = found.result() == null ? null : StoredResponse.decode(found.result());
+            if (entry != null && entry.isMarker()) {
+                String variant = CacheKeys.variant(key, entry.varyNames(), request);
+                store.get(variant).onComplete(selected -> {
+                    StoredResponse stored = selected.succeeded() && selected.result() != null
+                            ? StoredResponse.decode(selected.result()) : null;
+                    answer(ctx, chain, key, directives, stored, "vary-miss");
+                });
+                return;
+            }
+            answer(ctx, chain, key, directives, entry, "uri-miss");
+        });
+    }
+
+    /** Serves {@code entry} when it is usable for this request, else forwards the request. */
+    private void answer(RequestContext ctx, PolicyChain chain, String key, CacheControl directives,
+                        StoredResponse entry, String miss) {
+        long now = System.currentTimeMillis();
+        String forward = entry == null || entry.isMarker() ? miss : unusable(entry, directives, now);
+        if (forward == null) {
+            serve(ctx, entry, now);
+            return;
+        }
+        if (directives.has("only-if-cached")) {
+            ctx.onResponseHeaders(headers -> headers.add(CACHE_STATUS, CACHE_NAME + "; fwd=" + miss));
+            ctx.fail(ProblemType.NOT_CACHED, "the request says only-if-cached and no fresh response is stored");
+            return;
+        }
+        forward(ctx, chain, key, directives, forward);
+    }
+
+    /** Returns why {@code entry} cannot serve the request, as a {@code fwd} value, or null when it can. */
+    private static String unusable(StoredResponse entry, CacheControl directives, long now) {
+        if (now >= entry.freshUntilMillis()) {
+            return "stale";
+        }
+        long maxAge = directives.seconds("max-age");
+        if (maxAge >= 0 && entry.ageSeconds(now) > maxAge) {
+            return "request";
+        }
+        long minFresh = directives.seconds("min-fresh");
+        if (minFresh >= 0 && (entry.freshUntilMillis() - now) / 1000 < minFresh) {
+            return "request";
+        }
+        return null;
+    }
+
+    private void forward(RequestContext ctx, PolicyChain chain, String key, CacheControl directives, String reason) {
+        ctx.logField("cache", reason.equals("request") ? "forward" : "miss");
+        ctx.responseTap(new ResponseCapture(settings, store, key, ctx.request(), directives, reason,
+                ctx.requestId()));
+        chain.proceed(ctx);
+    }
+
+    private static void serve(RequestContext ctx, StoredResponse entry, long now) {
+        HttpServerRequest request = ctx.request();
+        HttpServerResponse response = ctx.response();
+        MultiMap headers = response.headers();
+        for (Map.Entry<String, String> header : entry.headers()) {
+            headers.add(header.getKey(), header.getValue());
+        }
+        int status = entry.status();
+        if (status == 200 && notModified(request, entry)) {
+            status = 304;
+        }
+        headers.set(HttpHeaders.AGE, Long.toString(entry.ageSeconds(now)));
+        headers.add(CACHE_STATUS, CACHE_NAME + "; hit; ttl=" + Math.max(0, (entry.freshUntilMillis() - now) / 1000));
+        ctx.logField("cache", "hit");
+        ctx.applyResponseHeaderHooks(headers);
+        response.setStatusCode(status);
+        Buffer body = entry.body();
+        boolean bodyless = status == 304 || status == 204 || request.method() == HttpMethod.HEAD;
+        headers.remove(HttpHeaders.TRANSFER_ENCODING);
+        if (status == 304 || status == 204) {
+            headers.remove(HttpHeaders.CONTENT_LENGTH);
+        } else {
+            headers.set(HttpHeaders.CONTENT_LENGTH, Integer.toString(body.length()));
+        }
+        if (bodyless) {
+            response.end();
+        } else {
+            response.end(body);
+        }
+    }
+
+    /** Returns whether the client's validators match {@code entry} (RFC 9110 section 13.2.2). */
+    private static boolean notModified(HttpServerRequest request, StoredResponse entry) {
+        String ifNoneMatch = request.getHeader(HttpHeaders.IF_NONE_MATCH);
+        if (ifNoneMatch != null) {
+            String etag = entry.header("etag");
+            return etag != null && matches(ifNoneMatch, etag);
+        }
+        String ifModifiedSince = request.getHeader(HttpHeaders.IF_MODIFIED_SINCE);
+        String lastModified = entry.header("last-modified");
+        if (ifModifiedSince == null || lastModified == null) {
+            return false;
+        }
+        long since = Freshness.date(ifModifiedSince, Long.MIN_VALUE);
+        long modified = Freshness.date(lastModified, Long.MAX_VALUE);
+        return since != Long.MIN_VALUE && modified <= since;
+    }
+
+    /** Compares entity tags weakly: {@code W/"x"} matches {@code "x"}; {@code *} matches any tag. */
+    private static boolean matches(String ifNoneMatch, String etag) {
+        String stored = weak(etag.trim());
+        for (String candidate : ifNoneMatch.split(",")) {
+            String tag = candidate.trim();
+            if (tag.equals("*") || weak(tag).equals(stored)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String weak(String tag) {
+        return tag.startsWith("W/") ? tag.substring(2) : tag;
+    }
+
+    /** Returns whether the request may be served from the cache: GET or HEAD, no declared body, range or upgrade. */
+    private static boolean cacheable(HttpServerRequest request) {
+        HttpMethod method = request.method();
+        if (method != HttpMethod.GET && method != HttpMethod.HEAD) {
+            return false;
+        }
+        if (request.headers().contains("range") || request.headers().contains(HttpHeaders.UPGRADE)) {
+            return false;
+        }
+        // An HTTP/2 request is not known to have ended when the pipeline starts, so a body is recognised by its
+        // declared length only. A GET body has no meaning a cache could key on (RFC 9110 section 9.3.1).
+        String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+        boolean declaresBody = length != null && !length.trim().equals("0");
+        return !declaresBody && !request.headers().contains(HttpHeaders.TRANSFER_ENCODING);
+    }
+
+    /**
+     * Removes the stored response of a request's target URI once an unsafe request to it succeeds (RFC 9111 section
+     * 4.4). Removing the entry under the primary key also makes every {@code Vary} variant unreachable, since their
+     * marker lives there. NOTE: the URIs in {@code Location} and {@code Content-Location} are not invalidated.
+     */
+    private record Invalidation(CacheStore store, String key) implements ResponseTap {
+        @Override
+        public boolean head(int status, MultiMap headers) {
+            if (status < 400) {
+                store.remove(key);
+            }
+            return false;
+        }
+
+        @Override
+        public void chunk(Buffer data) {
+            // Never called: head() asks for no body.
+        }
+
+        @Override
+        public void end() {
+            // Nothing to finish.
+        }
+
+        @Override
+        public void abort() {
+            // Nothing to finish.
+        }
+    }
+
+    private static CacheControl requestDirectives(HttpServerRequest request) {
+        List<String> fields = request.headers().getAll(HttpHeaders.CACHE_CONTROL);
+        if (fields.isEmpty() && "no-cache".equalsIgnoreCase(request.getHeader("pragma"))) {
+            // RFC 9111 section 5.4: Pragma: no-cache counts only when the request has no Cache-Control.
+            return CacheControl.parse(List.of("no-cache"));
+        }
+        return CacheControl.parse(fields);
+    }
+}

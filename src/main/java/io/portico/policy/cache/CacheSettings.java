@@ -1,0 +1,131 @@
+package io.portico.policy.cache;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.config.Durations;
+import io.portico.config.Errors;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The configuration of one {@code cache} policy.
+ *
+ * @param store the store type: {@code local}, or {@code redis} once this node has a Redis connection
+ * @param key the request parts that make up the cache key, in order
+ * @param maxObjectSize largest response body stored, in bytes
+ * @param defaultTtl freshness given to responses that may be cached but state no lifetime; null for the heuristic
+ *     of RFC 9111 section 4.2.2 only (a tenth of the time since {@code Last-Modified})
+ * @param maxTtl upper bound on any response's freshness
+ * @param chat the cache of chat completions on AI routes; null when AI routes cache nothing
+ */
+record CacheSettings(String store, List<String> key, long maxObjectSize, Duration defaultTtl, Duration maxTtl,
+                     Chat chat) {
+
+    static final List<String> DEFAULT_KEY = List.of("method", "host", "path", "query");
+    private static final Set<String> PARTS = Set.of("method", "host", "path", "query", "consumer");
+    private static final Set<String> STORES = Set.of("local", "redis");
+    private static final long DEFAULT_MAX_OBJECT_SIZE = 1024 * 1024;
+    private static final long LARGEST_OBJECT_SIZE = 64L * 1024 * 1024;
+
+    /**
+     * The chat completion cache of AI routes.
+     *
+     * @param perConsumer true when each consumer has its own entries, false when every caller shares them
+     * @param ttl how long a completion is served from the cache
+     */
+    record Chat(boolean perConsumer, Duration ttl) {
+    }
+
+    /** Records every invalid field of {@code config} into {@code errors}. */
+    static void validate(ObjectNode config, Errors errors) {
+        JsonNode store = config.get("store");
+        if (store != null && !(store.isTextual() && STORES.contains(store.asText()))) {
+            errors.add("store", "must be 'local' or 'redis'");
+        } else if (store != null && store.asText().equals("redis")) {
+            // NOTE: the shared store needs the node's Redis connection, which this node does not offer yet.
+            errors.add("store", "'redis' is not available on this node yet; use 'local'");
+        }
+        JsonNode key = config.get("key");
+        if (key != null) {
+            if (!key.isArray() || key.isEmpty()) {
+                errors.add("key", "must be a non-empty list of request parts");
+            } else {
+                for (int i = 0; i < key.size(); i++) {
+                    validatePart(key.get(i), errors, "key[" + i + "]");
+                }
+            }
+        }
+        JsonNode size = config.get("maxObjectSize");
+        if (size != null && !(size.canConvertToLong() && size.isIntegralNumber() && size.asLong() >= 1
+                && size.asLong() <= LARGEST_OBJECT_SIZE)) {
+            errors.add("maxObjectSize", "must be a number of bytes between 1 and " + LARGEST_OBJECT_SIZE);
+        }
+        duration(config, "defaultTtl", errors);
+        duration(config, "maxTtl", errors);
+        JsonNode chat = config.get("chat");
+        if (chat != null) {
+            if (!chat.isObject()) {
+                errors.add("chat", "must be an object");
+                return;
+            }
+            JsonNode scope = chat.get("scope");
+            if (scope != null && !(scope.isTextual() && Set.of("consumer", "shared").contains(scope.asText()))) {
+                errors.add("chat.scope", "must be 'consumer' or 'shared'");
+            }
+            duration((ObjectNode) chat, "ttl", errors.at("chat"));
+        }
+    }
+
+    private static void validatePart(JsonNode part, Errors errors, String field) {
+        String text = part.isTextual() ? part.asText() : "";
+        boolean prefixed = text.startsWith("header:") || text.startsWith("query:");
+        boolean named = prefixed && text.indexOf(':') < text.length() - 1;
+        if (!PARTS.contains(text) && !named) {
+            errors.add(field, "must be method, host, path, query, consumer, query:NAME or header:NAME");
+        }
+    }
+
+    private static void duration(ObjectNode config, String field, Errors errors) {
+        JsonNode value = config.get(field);
+        if (value == null) {
+            return;
+        }
+        if (!value.isTextual()) {
+            errors.add(field, "must be a duration such as 30s or 5m");
+            return;
+        }
+        try {
+            if (Durations.parse(value.asText()).isZero()) {
+                errors.add(field, "must be positive");
+            }
+        } catch (IllegalArgumentException e) {
+            errors.add(field, e.getMessage());
+        }
+    }
+
+    /** Reads a configuration that {@link #validate} accepted. */
+    static CacheSettings of(ObjectNode config) {
+        List<String> key = new ArrayList<>();
+        if (config.has("key")) {
+            config.get("key").forEach(part -> key.add(part.asText()));
+        } else {
+            key.addAll(DEFAULT_KEY);
+        }
+        long maxObjectSize = config.has("maxObjectSize") ? config.get("maxObjectSize").asLong()
+                : DEFAULT_MAX_OBJECT_SIZE;
+        Duration defaultTtl = config.has("defaultTtl") ? Durations.parse(config.get("defaultTtl").asText()) : null;
+        Duration maxTtl = config.has("maxTtl") ? Durations.parse(config.get("maxTtl").asText()) : Duration.ofDays(1);
+        Chat chat = null;
+        JsonNode chatConfig = config.get("chat");
+        if (chatConfig != null) {
+            boolean perConsumer = !"shared".equals(chatConfig.path("scope").asText("consumer"));
+            Duration ttl = chatConfig.has("ttl") ? Durations.parse(chatConfig.get("ttl").asText())
+                    : Duration.ofHours(1);
+            chat = new Chat(perConsumer, ttl);
+        }
+        return new CacheSettings(config.path("store").asText("local"), List.copyOf(key), maxObjectSize, defaultTtl,
+                maxTtl, chat);
+    }
+}

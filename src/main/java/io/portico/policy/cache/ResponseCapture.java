@@ -1,0 +1,164 @@
+package io.portico.policy.cache;
+
+import io.portico.cache.CacheStore;
+import io.portico.pipeline.ResponseTap;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Copies a forwarded response into the cache while the proxy streams it to the client. The body is copied only up
+ * to the policy's {@code maxObjectSize}: a larger one is dropped as soon as it passes the limit and is not stored,
+ * while the client still receives all of it.
+ */
+final class ResponseCapture implements ResponseTap {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ResponseCapture.class);
+    /** Headers not stored: the cache status and age are written anew on each hit. */
+    private static final List<String> NOT_STORED = List.of("cache-status", "age");
+
+    private final CacheSettings settings;
+    private final CacheStore store;
+    private final String key;
+    private final HttpServerRequest request;
+    private final CacheControl requestDirectives;
+    private final String forward;
+    private final String requestId;
+    private StoredResponse head;
+    private Freshness.Verdict verdict;
+    private List<String> varyNames;
+    private Buffer body;
+
+    /**
+     * Creates the capture of one forwarded request.
+     *
+     * @param key the primary key of the request
+     * @param forward why the request was forwarded, as the {@code fwd} parameter of {@code Cache-Status}
+     */
+    ResponseCapture(CacheSettings settings, CacheStore store, String key, HttpServerRequest request,
+                    CacheControl requestDirectives, String forward, String requestId) {
+        this.settings = settings;
+        this.store = store;
+        this.key = key;
+        this.request = request;
+        this.requestDirectives = requestDirectives;
+        this.forward = forward;
+        this.requestId = requestId;
+    }
+
+    @Override
+    public boolean head(int status, MultiMap headers) {
+        long now = System.currentTimeMillis();
+        verdict = Freshness.judge(settings, requestDirectives, request.headers().contains("authorization"), status,
+                headers, now);
+        String reason = verdict.reason();
+
+        long declared = declaredLength(headers);
+        if (reason == null && declared > settings.maxObjectSize()) {
+            reason = "too-large";
+        }
+        if (reason == null && request.method().name().equals("HEAD")) {
+            // A HEAD response has no body to serve a later GET with.
+            reason = "head";
+        }
+
+        StringBuilder cacheStatus = new StringBuilder(CachePolicy.CACHE_NAME).append("; fwd=").append(forward)
+                .append("; fwd-status=").append(status);
+        if (reason == null && declared >= 0) {
+            // The whole body is known to fit; a body of unknown length is stored only if it turns out to fit.
+            cacheStatus.append("; stored");
+        }
+        if (reason != null) {
+            cacheStatus.append("; detail=").append(reason);
+        }
+        headers.add(CachePolicy.CACHE_STATUS, cacheStatus.toString());
+        if (reason != null) {
+            return false;
+        }
+
+        List<Map.Entry<String, String>> kept = new ArrayList<>(headers.size());
+        for (Map.Entry<String, String> header : headers) {
+            if (!NOT_STORED.contains(header.getKey().toLowerCase(Locale.ROOT))) {
+                kept.add(Map.entry(header.getKey(), header.getValue()));
+            }
+        }
+        varyNames = varyNames(headers);
+        long freshUntil = now + verdict.remainingMillis();
+        head = new StoredResponse(now, freshUntil, verdict.initialAgeSeconds(), status, kept, null, List.of());
+        body = Buffer.buffer((int) Math.min(Math.max(declared, 0), 64 * 1024));
+        return true;
+    }
+
+    @Override
+    public void chunk(Buffer data) {
+        if (body == null) {
+            return;
+        }
+        if (body.length() + data.length() > settings.maxObjectSize()) {
+            LOG.debug("Response to request {} exceeds the cache's {} bytes and is not stored", requestId,
+                    settings.maxObjectSize());
+            body = null;
+            return;
+        }
+        body.appendBuffer(data);
+    }
+
+    @Override
+    public void end() {
+        if (body == null || head == null) {
+            return;
+        }
+        StoredResponse response = new StoredResponse(head.storedAtMillis(), head.freshUntilMillis(),
+                head.initialAgeSeconds(), head.status(), head.headers(), body, List.of());
+        Duration ttl = Duration.ofMillis(verdict.remainingMillis());
+        String entryKey = key;
+        if (!varyNames.isEmpty()) {
+            store.put(key, StoredResponse.marker(varyNames).encode(), ttl).onFailure(this::storeFailed);
+            entryKey = CacheKeys.variant(key, varyNames, request);
+        }
+        store.put(entryKey, response.encode(), ttl).onFailure(this::storeFailed);
+        body = null;
+    }
+
+    @Override
+    public void abort() {
+        body = null;
+    }
+
+    private void storeFailed(Throwable cause) {
+        LOG.debug("Storing the response to request {} in the {} cache failed: {}", requestId, store.type(),
+                cause.toString());
+    }
+
+    private static List<String> varyNames(MultiMap headers) {
+        List<String> names = new ArrayList<>();
+        for (String vary : headers.getAll("vary")) {
+            for (String name : vary.split(",")) {
+                String trimmed = name.trim().toLowerCase(Locale.ROOT);
+                if (!trimmed.isEmpty() && !names.contains(trimmed)) {
+                    names.add(trimmed);
+                }
+            }
+        }
+        return names;
+    }
+
+    private static long declaredLength(MultiMap headers) {
+        String length = headers.get("content-length");
+        if (length == null) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(length.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+}

@@ -1,0 +1,147 @@
+package io.portico.policy.cache;
+
+import io.vertx.core.buffer.Buffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A cache entry as the store keeps it: either a response, or a marker at the key of a response that varies, which
+ * names the request headers (its {@code Vary}) that select the stored variant.
+ *
+ * <p>The encoding is a byte string: a format byte ({@code R} for a response, {@code V} for a marker), then for a
+ * response the time it was stored and the end of its freshness (milliseconds since the epoch), its age when
+ * received (seconds), its status, its headers and its body; for a marker, the header names. Texts are UTF-8 with
+ * an int length before them. A value that does not decode is treated as absent.
+ *
+ * @param storedAtMillis when the response was received
+ * @param freshUntilMillis when the response stops being fresh
+ * @param initialAgeSeconds the response's age when it was received (RFC 9111 section 4.2.3)
+ * @param status the response status
+ * @param headers the response header fields, in order, as name and value pairs
+ * @param body the response body
+ * @param varyNames for a marker, the lower-case names of the request headers that select a variant; else empty
+ */
+record StoredResponse(long storedAtMillis, long freshUntilMillis, long initialAgeSeconds, int status,
+                      List<Map.Entry<String, String>> headers, Buffer body, List<String> varyNames) {
+
+    private static final byte RESPONSE = 'R';
+    private static final byte MARKER = 'V';
+
+    /** Returns a marker naming the request headers that select a variant. */
+    static StoredResponse marker(List<String> varyNames) {
+        return new StoredResponse(0, 0, 0, 0, List.of(), Buffer.buffer(), List.copyOf(varyNames));
+    }
+
+    boolean isMarker() {
+        return !varyNames.isEmpty();
+    }
+
+    /** Returns the response's current age in seconds at {@code nowMillis}. */
+    long ageSeconds(long nowMillis) {
+        return initialAgeSeconds + Math.max(0, nowMillis - storedAtMillis) / 1000;
+    }
+
+    /** Returns the first value of header {@code name}, compared without case, or null. */
+    String header(String name) {
+        for (Map.Entry<String, String> header : headers) {
+            if (header.getKey().equalsIgnoreCase(name)) {
+                return header.getValue();
+            }
+        }
+        return null;
+    }
+
+    Buffer encode() {
+        Buffer out = Buffer.buffer(64 + body.length());
+        if (isMarker()) {
+            out.appendByte(MARKER).appendInt(varyNames.size());
+            varyNames.forEach(name -> text(out, name));
+            return out;
+        }
+        out.appendByte(RESPONSE).appendLong(storedAtMillis).appendLong(freshUntilMillis).appendLong(initialAgeSeconds)
+                .appendInt(status).appendInt(headers.size());
+        for (Map.Entry<String, String> header : headers) {
+            text(out, header.getKey());
+            text(out, header.getValue());
+        }
+        return out.appendInt(body.length()).appendBuffer(body);
+    }
+
+    /** Decodes a stored value; returns null when it is not a value this class encoded. */
+    static StoredResponse decode(Buffer value) {
+        try {
+            Reader in = new Reader(value);
+            byte format = value.getByte(in.position++);
+            if (format == MARKER) {
+                int count = in.count();
+                List<String> names = new ArrayList<>(count);
+                for (int i = 0; i < count; i++) {
+                    names.add(in.text());
+                }
+                return names.isEmpty() ? null : marker(names);
+            }
+            if (format != RESPONSE) {
+                return null;
+            }
+            long storedAt = in.readLong();
+            long freshUntil = in.readLong();
+            long initialAge = in.readLong();
+            int status = in.readInt();
+            int count = in.count();
+            List<Map.Entry<String, String>> headers = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                headers.add(Map.entry(in.text(), in.text()));
+            }
+            int length = in.count();
+            Buffer body = value.slice(in.position, in.position + length);
+            return new StoredResponse(storedAt, freshUntil, initialAge, status, headers, body, List.of());
+        } catch (IndexOutOfBoundsException | IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private static void text(Buffer out, String text) {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        out.appendInt(bytes.length).appendBytes(bytes);
+    }
+
+    /** Reads the fields of an encoded value in order. */
+    private static final class Reader {
+        private final Buffer value;
+        private int position;
+
+        Reader(Buffer value) {
+            this.value = value;
+        }
+
+        long readLong() {
+            long result = value.getLong(position);
+            position += 8;
+            return result;
+        }
+
+        int readInt() {
+            int result = value.getInt(position);
+            position += 4;
+            return result;
+        }
+
+        /** Reads a length or count, which must fit in the rest of the value. */
+        int count() {
+            int result = readInt();
+            if (result < 0 || result > value.length() - position) {
+                throw new IllegalArgumentException("invalid length " + result);
+            }
+            return result;
+        }
+
+        String text() {
+            int length = count();
+            String result = value.getString(position, position + length, "UTF-8");
+            position += length;
+            return result;
+        }
+    }
+}

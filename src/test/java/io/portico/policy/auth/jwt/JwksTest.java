@@ -1,0 +1,210 @@
+package io.portico.policy.auth.jwt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.Curve;
+import io.portico.config.Json;
+import io.portico.policy.auth.TestHttpServer;
+import io.portico.policy.auth.TestTokens;
+import io.portico.policy.auth.TestTokens.TestKey;
+import io.portico.testing.Conditions;
+import io.portico.testing.Configs;
+import io.portico.testing.TestNode;
+import io.portico.testing.TestUpstream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Key sets fetched from a local server: rotation, failures, the refresh rate limit and the first fetch. */
+class JwksTest {
+
+    private static final HttpClient CLIENT = HttpClient.newHttpClient();
+    private static final TestKey FIRST = TestTokens.ec("first", Curve.P_256);
+    private static final TestKey SECOND = TestTokens.ec("second", Curve.P_256);
+
+    /** What each key set path serves: a status and a body, and how long it waits before responding. */
+    private record Answer(int status, String body, long delayMillis) {
+    }
+
+    private static final Map<String, Answer> ANSWERS = new ConcurrentHashMap<>();
+    private static final Map<String, AtomicInteger> FETCHES = new ConcurrentHashMap<>();
+
+    private static TestHttpServer keyServer;
+    private static TestUpstream upstream;
+    private static TestNode node;
+
+    @BeforeAll
+    static void start() {
+        keyServer = TestHttpServer.start();
+        keyServer.handler(request -> {
+            FETCHES.computeIfAbsent(request.path(), unused -> new AtomicInteger()).incrementAndGet();
+            Answer answer = ANSWERS.getOrDefault(request.path(), new Answer(404, "{}", 0));
+            Runnable respond = () -> request.response().setStatusCode(answer.status())
+                    .putHeader("content-type", "application/json").end(answer.body());
+            if (answer.delayMillis() > 0) {
+                keyServer.vertx().setTimer(answer.delayMillis(), id -> respond.run());
+            } else {
+                respond.run();
+            }
+        });
+        serve("/rotating", TestTokens.jwks(FIRST.publicJwk()));
+        serve("/failing", TestTokens.jwks(FIRST.publicJwk()));
+        serve("/limited", TestTokens.jwks(FIRST.publicJwk()));
+        ANSWERS.put("/slow", new Answer(200, TestTokens.jwks(FIRST.publicJwk()), 700));
+        ANSWERS.put("/down", new Answer(503, "{}", 0));
+
+        upstream = TestUpstream.start("jwks");
+        node = TestNode.start();
+        Configs config = Configs.document();
+        config.service("app", upstream.port());
+        config.resource("teams", "shop");
+        config.resource("consumers", "alice").put("team", "shop");
+        route(config, "rotating", "1s", "1s");
+        route(config, "failing", "1s", "1s");
+        route(config, "limited", "1h", "1h");
+        route(config, "slow", "1h", "1h");
+        route(config, "down", "1h", "1h");
+        node.apply(config.build());
+    }
+
+    private static void serve(String path, String body) {
+        ANSWERS.put(path, new Answer(200, body, 0));
+    }
+
+    private static void route(Configs config, String name, String refresh, String minRefresh) {
+        ObjectNode settings = config.route(name, "app", "/" + name).putArray("policies").addObject()
+                .put("name", "jwt").putObject("config")
+                .put("jwksUrl", keyServer.url("/" + name))
+                .put("jwksRefreshInterval", refresh)
+                .put("jwksMinRefreshInterval", minRefresh)
+                .put("allowPrivateAddresses", true)
+                .put("consumerClaim", "sub");
+        settings.putArray("algorithms").add("ES256");
+    }
+
+    @AfterAll
+    static void stop() {
+        node.close();
+        upstream.close();
+        keyServer.close();
+    }
+
+    private static String token(TestKey key) {
+        return TestTokens.sign(key, JWSAlgorithm.ES256, TestTokens.claims("alice"));
+    }
+
+    private static int call(String path, String token) throws Exception {
+        return CLIENT.send(HttpRequest.newBuilder(URI.create(node.url() + path))
+                .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString())
+                .statusCode();
+    }
+
+    private static int fetches(String path) {
+        AtomicInteger count = FETCHES.get(path);
+        return count == null ? 0 : count.get();
+    }
+
+    @Test
+    void rotatedKeysAreFollowed() throws Exception {
+        assertThat(call("/rotating", token(FIRST))).isEqualTo(200);
+
+        serve("/rotating", TestTokens.jwks(FIRST.publicJwk(), SECOND.publicJwk()));
+        Thread.sleep(1100);
+        assertThat(call("/rotating", token(SECOND))).as("a new kid triggers a refresh").isEqualTo(200);
+
+        serve("/rotating", TestTokens.jwks(SECOND.publicJwk()));
+        Conditions.eventually("the removed key is no longer accepted", () -> {
+            try {
+                return call("/rotating", token(FIRST)) == 401;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        assertThat(call("/rotating", token(SECOND))).isEqualTo(200);
+    }
+
+    @Test
+    void failedRefreshKeepsLastKeySet() throws Exception {
+        assertThat(call("/failing", token(FIRST))).isEqualTo(200);
+        int before = fetches("/failing");
+
+        ANSWERS.put("/failing", new Answer(500, "{\"error\":\"boom\"}", 0));
+        Conditions.eventually("a refresh was attempted", () -> {
+            try {
+                return call("/failing", token(FIRST)) == 200 && fetches("/failing") > before;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        ANSWERS.put("/failing", new Answer(200, "not json", 0));
+        int afterServerError = fetches("/failing");
+        Conditions.eventually("a refresh of a malformed set was attempted", () -> {
+            try {
+                return call("/failing", token(FIRST)) == 200 && fetches("/failing") > afterServerError;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+
+        assertThat(call("/failing", token(FIRST))).isEqualTo(200);
+    }
+
+    @Test
+    void randomKeyIdsCauseAtMostOneRefresh() throws Exception {
+        assertThat(call("/limited", token(FIRST))).isEqualTo(200);
+        int before = fetches("/limited");
+
+        for (int i = 0; i < 40; i++) {
+            TestKey random = new TestKey(UUID.randomUUID().toString(), SECOND.pair(), SECOND.publicJwk());
+            assertThat(call("/limited", token(random))).isEqualTo(401);
+        }
+
+        assertThat(fetches("/limited") - before).isLessThanOrEqualTo(1);
+    }
+
+    @Test
+    void requestsWaitForFirstFetchTogether() throws Exception {
+        List<CompletableFuture<HttpResponse<String>>> responses = new ArrayList<>();
+        String token = token(FIRST);
+        for (int i = 0; i < 10; i++) {
+            responses.add(CLIENT.sendAsync(HttpRequest.newBuilder(URI.create(node.url() + "/slow/echo"))
+                    .header("Authorization", "Bearer " + token)
+                    .POST(HttpRequest.BodyPublishers.ofString("body-" + i)).build(),
+                    HttpResponse.BodyHandlers.ofString()));
+        }
+
+        for (int i = 0; i < responses.size(); i++) {
+            HttpResponse<String> response = responses.get(i).get();
+            assertThat(response.statusCode()).isEqualTo(200);
+            JsonNode echo = Json.MAPPER.readTree(response.body());
+            assertThat(echo.get("bodyLength").asInt()).as("body of request " + i).isEqualTo(("body-" + i).length());
+        }
+        assertThat(fetches("/slow")).isEqualTo(1);
+    }
+
+    @Test
+    void unreachableKeySetIsUnavailable() throws Exception {
+        HttpResponse<String> response = CLIENT.send(HttpRequest.newBuilder(URI.create(node.url() + "/down"))
+                .header("Authorization", "Bearer " + token(FIRST)).build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).isEqualTo(503);
+        assertThat(Json.MAPPER.readTree(response.body()).get("type").asText())
+                .isEqualTo("https://portico.dev/problems/authentication-unavailable");
+        assertThat(call("/down", token(FIRST))).as("failures are not fetched again at once").isEqualTo(503);
+        assertThat(fetches("/down")).isEqualTo(1);
+    }
+}

@@ -1,0 +1,385 @@
+package io.portico.policy.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.testing.Configs;
+import io.portico.testing.TestNode;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.RequestOptions;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The {@code cache} policy on REST routes, through a real node and an upstream that counts its requests. */
+class CachePolicyTest {
+
+    private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+
+    private static Vertx vertx;
+    private static HttpServer upstream;
+    private static final Map<String, AtomicInteger> HITS = new ConcurrentHashMap<>();
+    private static TestNode node;
+
+    @BeforeAll
+    static void start() throws Exception {
+        vertx = Vertx.vertx();
+        upstream = vertx.createHttpServer().requestHandler(CachePolicyTest::serve);
+        upstream.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        node = TestNode.start();
+        Configs config = Configs.document();
+        config.service("origin", upstream.actualPort());
+        ObjectNode cached = config.route("cached", "origin", "/c").put("stripPrefix", true);
+        cached.putArray("policies").addObject().put("name", "cache").putObject("config")
+                .put("maxObjectSize", 1024);
+        ObjectNode tenants = config.route("tenants", "origin", "/t").put("stripPrefix", true);
+        ObjectNode tenantCache = tenants.putArray("policies").addObject().put("name", "cache").putObject("config");
+        tenantCache.putArray("key").add("method").add("path").add("header:X-Tenant");
+        ObjectNode heuristic = config.route("heuristic", "origin", "/h").put("stripPrefix", true);
+        heuristic.putArray("policies").addObject().put("name", "cache").putObject("config")
+                .put("defaultTtl", "1m");
+        node.apply(config.build());
+    }
+
+    /** Responds to each path with the caching headers its name describes and counts the requests per path. */
+    private static void serve(HttpServerRequest request) {
+        String path = request.path();
+        int hit = HITS.computeIfAbsent(path, unused -> new AtomicInteger()).incrementAndGet();
+        HttpServerResponse response = request.response().putHeader("content-type", "text/plain");
+        String body = "response " + hit + " of " + path;
+        switch (path) {
+            case "/fresh", "/auth-public" -> response.putHeader("cache-control", path.equals("/fresh")
+                    ? "max-age=60" : "public, max-age=60");
+            case "/short" -> response.putHeader("cache-control", "max-age=1");
+            case "/vary" -> {
+                response.putHeader("cache-control", "max-age=60").putHeader("vary", "Accept-Language");
+                body += " in " + request.getHeader("accept-language");
+            }
+            case "/private" -> response.putHeader("cache-control", "private, max-age=60");
+            case "/no-store" -> response.putHeader("cache-control", "no-store");
+            case "/etag" -> response.putHeader("cache-control", "max-age=60").putHeader("etag", "\"v1\"");
+            case "/big" -> {
+                response.putHeader("cache-control", "max-age=60").setChunked(true);
+                for (int i = 0; i < 4; i++) {
+                    response.write("x".repeat(1024));
+                }
+                response.end();
+                return;
+            }
+            default -> {
+                // No caching headers: /plain.
+            }
+        }
+        response.end(body);
+    }
+
+    @AfterAll
+    static void stop() {
+        node.close();
+        vertx.close();
+    }
+
+    @BeforeEach
+    void purge() {
+        node.admin("DELETE", "/admin/v1/cache", null, 200);
+    }
+
+    private static HttpResponse<String> send(String method, String path, String... headers) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(node.url() + path))
+                .method(method, HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(10));
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            builder.header(headers[i], headers[i + 1]);
+        }
+        try {
+            return CLIENT.send(builder.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static HttpResponse<String> get(String path, String... headers) {
+        return send("GET", path, headers);
+    }
+
+    private static String cacheStatus(HttpResponse<String> response) {
+        return response.headers().firstValue("cache-status").orElse("");
+    }
+
+    private static int hits(String path) {
+        AtomicInteger count = HITS.get(path);
+        return count == null ? 0 : count.get();
+    }
+
+    @Test
+    void secondRequestIsServedFromCache() {
+        int before = hits("/fresh");
+
+        HttpResponse<String> first = get("/c/fresh");
+        HttpResponse<String> second = get("/c/fresh");
+
+        assertThat(first.statusCode()).isEqualTo(200);
+        assertThat(cacheStatus(first)).isEqualTo("Portico; fwd=uri-miss; fwd-status=200; stored");
+        assertThat(second.statusCode()).isEqualTo(200);
+        assertThat(second.body()).isEqualTo(first.body());
+        assertThat(cacheStatus(second)).startsWith("Portico; hit; ttl=");
+        assertThat(second.headers().firstValue("age")).isPresent();
+        assertThat(second.headers().firstValue("x-request-id"))
+                .isNotEqualTo(first.headers().firstValue("x-request-id"));
+        assertThat(hits("/fresh")).isEqualTo(before + 1);
+    }
+
+    @Test
+    void headIsAnsweredFromStoredGet() {
+        String body = get("/c/fresh").body();
+        int before = hits("/fresh");
+
+        HttpResponse<String> head = send("HEAD", "/c/fresh");
+
+        assertThat(head.statusCode()).isEqualTo(200);
+        assertThat(cacheStatus(head)).startsWith("Portico; hit");
+        assertThat(head.headers().firstValue("content-length")).hasValue(Integer.toString(body.length()));
+        assertThat(hits("/fresh")).isEqualTo(before);
+    }
+
+    @Test
+    void varyKeepsOneVariantPerHeaderValue() {
+        int before = hits("/vary");
+
+        HttpResponse<String> english = get("/c/vary", "Accept-Language", "en");
+        HttpResponse<String> french = get("/c/vary", "Accept-Language", "fr");
+        HttpResponse<String> englishAgain = get("/c/vary", "Accept-Language", "en");
+
+        assertThat(english.body()).endsWith("in en");
+        assertThat(french.body()).endsWith("in fr");
+        assertThat(cacheStatus(french)).contains("fwd=vary-miss");
+        assertThat(englishAgain.body()).isEqualTo(english.body());
+        assertThat(cacheStatus(englishAgain)).startsWith("Portico; hit");
+        assertThat(hits("/vary")).isEqualTo(before + 2);
+    }
+
+    @Test
+    void responsesThatForbidStoringAreForwarded() {
+        for (String path : new String[] {"/private", "/no-store", "/plain"}) {
+            int before = hits(path);
+
+            HttpResponse<String> first = get("/c" + path);
+            HttpResponse<String> second = get("/c" + path);
+
+            assertThat(hits(path)).as(path).isEqualTo(before + 2);
+            assertThat(cacheStatus(second)).as(path).contains("fwd=uri-miss").doesNotContain("stored");
+            assertThat(first.statusCode()).as(path).isEqualTo(200);
+        }
+        assertThat(cacheStatus(get("/c/private"))).contains("detail=private");
+        assertThat(cacheStatus(get("/c/no-store"))).contains("detail=no-store");
+        assertThat(cacheStatus(get("/c/plain"))).contains("detail=no-lifetime");
+    }
+
+    @Test
+    void defaultTtlCachesResponsesWithoutLifetime() {
+        int before = hits("/plain");
+
+        get("/h/plain");
+        HttpResponse<String> second = get("/h/plain");
+
+        assertThat(cacheStatus(second)).startsWith("Portico; hit");
+        assertThat(hits("/plain")).isEqualTo(before + 1);
+    }
+
+    @Test
+    void oversizedBodyIsNotStored() {
+        int before = hits("/big");
+
+        HttpResponse<String> first = get("/c/big");
+        HttpResponse<String> second = get("/c/big");
+
+        assertThat(first.body()).hasSize(4096);
+        assertThat(second.body()).hasSize(4096);
+        assertThat(hits("/big")).isEqualTo(before + 2);
+    }
+
+    @Test
+    void requestDirectivesBypassStoredResponse() {
+        get("/c/fresh");
+        int before = hits("/fresh");
+
+        HttpResponse<String> noCache = get("/c/fresh", "Cache-Control", "no-cache");
+        HttpResponse<String> pragma = get("/c/fresh", "Pragma", "no-cache");
+        HttpResponse<String> fresher = get("/c/fresh", "Cache-Control", "min-fresh=120");
+
+        assertThat(cacheStatus(noCache)).contains("fwd=request");
+        assertThat(cacheStatus(pragma)).contains("fwd=request");
+        assertThat(cacheStatus(fresher)).contains("fwd=request");
+        assertThat(hits("/fresh")).isEqualTo(before + 3);
+    }
+
+    @Test
+    void onlyIfCachedMissGives504() {
+        HttpResponse<String> response = get("/c/fresh", "Cache-Control", "only-if-cached");
+
+        assertThat(response.statusCode()).isEqualTo(504);
+        assertThat(response.body()).contains("https://portico.dev/problems/not-cached");
+    }
+
+    @Test
+    void matchingEtagGives304FromCache() {
+        get("/c/etag");
+        int before = hits("/etag");
+
+        HttpResponse<String> response = get("/c/etag", "If-None-Match", "W/\"v1\"");
+
+        assertThat(response.statusCode()).isEqualTo(304);
+        assertThat(response.body()).isEmpty();
+        assertThat(hits("/etag")).isEqualTo(before);
+    }
+
+    @Test
+    void authorizationNeedsPublicResponse() {
+        int fresh = hits("/fresh");
+        int open = hits("/auth-public");
+
+        get("/c/fresh", "Authorization", "Bearer a");
+        HttpResponse<String> rejected = get("/c/fresh", "Authorization", "Bearer a");
+        get("/c/auth-public", "Authorization", "Bearer a");
+        HttpResponse<String> served = get("/c/auth-public", "Authorization", "Bearer a");
+
+        assertThat(cacheStatus(rejected)).contains("detail=authorization");
+        assertThat(hits("/fresh")).isEqualTo(fresh + 2);
+        assertThat(cacheStatus(served)).startsWith("Portico; hit");
+        assertThat(hits("/auth-public")).isEqualTo(open + 1);
+    }
+
+    @Test
+    void expiredResponseIsFetchedAgain() throws Exception {
+        int before = hits("/short");
+        get("/c/short");
+
+        Thread.sleep(1_100);
+        HttpResponse<String> later = get("/c/short");
+
+        assertThat(cacheStatus(later)).contains("fwd=").doesNotContain("hit");
+        assertThat(hits("/short")).isEqualTo(before + 2);
+    }
+
+    @Test
+    void headerInKeySeparatesEntries() {
+        int before = hits("/fresh");
+
+        HttpResponse<String> first = get("/t/fresh", "X-Tenant", "a");
+        HttpResponse<String> other = get("/t/fresh", "X-Tenant", "b");
+        HttpResponse<String> again = get("/t/fresh", "X-Tenant", "a");
+
+        assertThat(cacheStatus(other)).contains("fwd=uri-miss");
+        assertThat(cacheStatus(again)).startsWith("Portico; hit");
+        assertThat(again.body()).isEqualTo(first.body());
+        assertThat(hits("/fresh")).isEqualTo(before + 2);
+    }
+
+    @Test
+    void http2RequestIsServedFromCache() throws Exception {
+        int before = hits("/fresh");
+        HttpClientAgent client = vertx.createHttpClient(new HttpClientOptions()
+                .setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
+        RequestOptions options = new RequestOptions().setHost("127.0.0.1").setPort(node.portico().httpPort())
+                .setURI("/c/fresh");
+        try {
+            for (int i = 0; i < 2; i++) {
+                String status = client.request(options).compose(request -> request.send().map(response -> {
+                    assertThat(response.version()).isEqualTo(HttpVersion.HTTP_2);
+                    return response.getHeader("cache-status");
+                })).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                assertThat(status).startsWith(i == 0 ? "Portico; fwd=uri-miss" : "Portico; hit");
+            }
+        } finally {
+            client.close();
+        }
+        assertThat(hits("/fresh")).isEqualTo(before + 1);
+    }
+
+    @Test
+    void postIsBypassed() {
+        HttpResponse<String> response = send("POST", "/c/fresh");
+
+        assertThat(cacheStatus(response)).isEqualTo("Portico; fwd=bypass");
+    }
+
+    @Test
+    void successfulUnsafeRequestInvalidatesEntry() {
+        get("/c/fresh");
+        get("/c/vary", "Accept-Language", "en");
+        int before = hits("/fresh");
+
+        send("PUT", "/c/fresh");
+        send("DELETE", "/c/vary");
+        HttpResponse<String> fresh = get("/c/fresh");
+        HttpResponse<String> vary = get("/c/vary", "Accept-Language", "en");
+
+        assertThat(cacheStatus(fresh)).contains("fwd=uri-miss");
+        assertThat(cacheStatus(vary)).contains("fwd=uri-miss");
+        assertThat(hits("/fresh")).isEqualTo(before + 2);
+    }
+
+    @Test
+    void adminPurgesByRouteAndPrefix() {
+        get("/c/fresh");
+        get("/c/etag");
+        get("/t/fresh", "X-Tenant", "a");
+        JsonNode stats = node.admin("GET", "/admin/v1/cache", null, 200).path("stores").path(0);
+        assertThat(stats.path("type").asText()).isEqualTo("local");
+        assertThat(stats.path("entries").asLong()).isEqualTo(3);
+        assertThat(stats.path("bytes").asLong()).isPositive();
+
+        JsonNode byPrefix = node.admin("DELETE", "/admin/v1/cache?prefix=cached%20GET%20127.0.0.1%20/c/etag", null,
+                200);
+        assertThat(byPrefix.path("purged").asLong()).isEqualTo(1);
+        assertThat(cacheStatus(get("/c/etag"))).contains("fwd=uri-miss");
+        assertThat(cacheStatus(get("/c/fresh"))).startsWith("Portico; hit");
+
+        JsonNode byRoute = node.admin("DELETE", "/admin/v1/cache?route=tenants", null, 200);
+        assertThat(byRoute.path("purged").asLong()).isEqualTo(1);
+        assertThat(cacheStatus(get("/t/fresh", "X-Tenant", "a"))).contains("fwd=uri-miss");
+        assertThat(cacheStatus(get("/c/fresh"))).startsWith("Portico; hit");
+
+        JsonNode all = node.admin("DELETE", "/admin/v1/cache", null, 200);
+        assertThat(all.path("purged").asLong()).isEqualTo(3);
+        node.admin("DELETE", "/admin/v1/cache?route=a&prefix=b", null, 400);
+    }
+
+    @Test
+    void invalidConfigurationIsRejected() {
+        Configs config = Configs.document();
+        config.service("origin", upstream.actualPort());
+        ObjectNode route = config.route("broken", "origin", "/broken");
+        ObjectNode settings = ((ArrayNode) route.putArray("policies")).addObject().put("name", "cache")
+                .putObject("config");
+        settings.put("maxObjectSize", -1).put("defaultTtl", "soon").putArray("key").add("cookie");
+        settings.putObject("chat").put("scope", "everyone");
+
+        HttpResponse<String> response = node.adminRaw("POST", "/admin/v1/config/apply", config.build());
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(response.body()).contains("maxObjectSize", "defaultTtl", "key[0]", "chat.scope");
+    }
+}
