@@ -18,6 +18,8 @@ import io.portico.gateway.upstream.Upstreams;
 import io.portico.node.NodeConfig;
 import io.portico.oauth.keys.SigningKeyManager;
 import io.portico.pipeline.PolicyRegistry;
+import io.portico.quota.CounterStore;
+import io.portico.quota.UsageCounters;
 import io.portico.store.ConfigStore;
 import io.portico.store.JdbcConfigStore;
 import io.portico.store.StoreWatcher;
@@ -49,6 +51,7 @@ public final class Portico {
     private final StoreWatcher watcher;
     private final AdminServer admin;
     private final SigningKeyManager signingKeys;
+    private final UsageCounters counters;
     private final AtomicBoolean ready = new AtomicBoolean();
     private volatile int adminPort = -1;
     /** The snapshot the data plane serves; behind the store's when a stored version could not be applied. */
@@ -64,6 +67,10 @@ public final class Portico {
         ModelCatalog catalog = node.ai().catalog() == null ? ModelCatalog.builtIn()
                 : ModelCatalog.load(Path.of(node.ai().catalog()));
         this.gateway = new GatewayServer(vertx, node, upstreams, tls, PolicyRegistry.load(), catalog, eventLoops);
+        CounterStore counterStore = store instanceof JdbcConfigStore jdbc ? jdbc.counters() : CounterStore.NONE;
+        this.counters = new UsageCounters(vertx, counterStore, Clock.systemUTC(),
+                UsageCounters.DEFAULT_FLUSH_INTERVAL);
+        gateway.shareWithPolicies(UsageCounters.NODE_KEY, counters);
         this.watcher = new StoreWatcher(vertx, store, node.store().pollInterval(), this::apply);
         String token = AdminToken.resolve(node.admin(), node.dataPath(), env, System.out);
         SnapshotSource snapshots = new SnapshotSource() {
@@ -91,6 +98,11 @@ public final class Portico {
             @Override
             public CacheStores caches() {
                 return gateway.caches();
+            }
+
+            @Override
+            public List<UsageCounters.CounterState> counters(String kind) {
+                return counters.list(kind);
             }
         };
         this.admin = new AdminServer(vertx, node.admin(), token, store, snapshots, ready::get, dataPlane);
@@ -130,7 +142,8 @@ public final class Portico {
 
     private Future<Void> startListeners() {
         return watcher.start()
-                .compose(snapshot -> gateway.start())
+                .compose(snapshot -> counters.start())
+                .compose(v -> gateway.start())
                 .compose(v -> admin.start())
                 .map(port -> {
                     adminPort = port;
@@ -166,6 +179,7 @@ public final class Portico {
         LOG.info("Portico stopping; draining requests for up to {} ms", node.drainTimeout().toMillis());
         return gateway.shutdown(node.drainTimeout())
                 .eventually(admin::stop)
+                .eventually(counters::stop)
                 .eventually(() -> {
                     signingKeys.stop();
                     watcher.stop();

@@ -3,6 +3,7 @@ package io.portico.admin;
 import io.portico.ai.AiGateway.ModelCircuitBreaker;
 import io.portico.cache.CacheStores;
 import io.portico.gateway.upstream.UpstreamGroup;
+import io.portico.quota.UsageCounters.CounterState;
 import java.util.List;
 import java.util.Map;
 
@@ -25,6 +26,11 @@ public interface DataPlane {
         public CacheStores caches() {
             return new CacheStores(List.of());
         }
+
+        @Override
+        public List<CounterState> counters(String kind) {
+            return List.of();
+        }
     };
 
     /** Returns the upstream group of each configured service, by name. */
@@ -35,4 +41,7 @@ public interface DataPlane {
 
     /** Returns the response cache stores. */
     CacheStores caches();
+
+    /** Returns the usage counters of {@code kind} ({@code quota} or {@code budget}) that this node knows. */
+    List<CounterState> counters(String kind);
 }

@@ -102,6 +102,16 @@ final class OpenApiDocument {
         }
         response(purge, "200", "The number of entries removed, as {\"purged\": N}", JSON);
         problems(purge, "400");
+        ObjectNode quotas = operation(paths, AdminServer.BASE_PATH + "/quotas", "get",
+                "Calls counted by quota policies in the current periods, as this node last read them from the store");
+        quotas.putArray("parameters").addObject().put("name", "consumer").put("in", "query").put("required", false)
+                .putObject("schema").put("type", "string");
+        response(quotas, "200", "The quota counters", JSON);
+        ObjectNode budgets = operation(paths, AdminServer.BASE_PATH + "/budgets", "get",
+                "Spend counted by budget policies in the current periods, with their alert state");
+        budgets.putArray("parameters").addObject().put("name", "subject").put("in", "query").put("required", false)
+                .putObject("schema").put("type", "string");
+        response(budgets, "200", "The budget counters", JSON);
     }
 
     private static void documentOperation(ObjectNode paths, String path, String summary) {

@@ -9,11 +9,15 @@ import io.portico.cache.CacheStore;
 import io.portico.circuitbreaker.CircuitBreaker;
 import io.portico.gateway.upstream.TargetState;
 import io.portico.gateway.upstream.UpstreamGroup;
+import io.portico.policy.budget.BudgetPolicy;
+import io.portico.policy.quota.QuotaPolicy;
+import io.portico.quota.UsageCounters.CounterState;
 import io.portico.problem.Problem;
 import io.portico.problem.ProblemType;
 import io.vertx.core.Future;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,6 +44,61 @@ final class TrafficApi {
         router.get(base + "/circuit-breakers").handler(this::circuitBreakers);
         router.get(base + "/cache").handler(this::cacheStats);
         router.delete(base + "/cache").handler(this::purge);
+        router.get(base + "/quotas").handler(this::quotas);
+        router.get(base + "/budgets").handler(this::budgets);
+    }
+
+    /** Lists the quota counters, those of one consumer when the {@code consumer} parameter is given. */
+    private void quotas(RoutingContext ctx) {
+        String consumer = ctx.request().getParam("consumer");
+        ArrayNode list = NODES.arrayNode();
+        for (CounterState state : dataPlane.counters(QuotaPolicy.KIND)) {
+            if (consumer != null && !consumer.equals(state.id().subject())) {
+                continue;
+            }
+            ObjectNode item = list.addObject()
+                    .put("scope", state.id().scope())
+                    .put("consumer", state.id().subject())
+                    .put("periodStart", state.id().start().toString())
+                    .put("periodEnd", state.id().end().toString())
+                    .put("used", state.value());
+            if (state.limit() != null) {
+                item.put("limit", state.limit()).put("remaining", Math.max(0, state.limit() - state.value()));
+            }
+        }
+        ObjectNode body = NODES.objectNode();
+        body.set("quotas", list);
+        Exchange.sendJson(ctx, 200, body);
+    }
+
+    /** Lists the budget counters, those of one consumer, team or key when the {@code subject} parameter is given. */
+    private void budgets(RoutingContext ctx) {
+        String subject = ctx.request().getParam("subject");
+        ArrayNode list = NODES.arrayNode();
+        for (CounterState state : dataPlane.counters(BudgetPolicy.KIND)) {
+            if (subject != null && !subject.equals(state.id().subject())) {
+                continue;
+            }
+            ObjectNode item = list.addObject()
+                    .put("scope", state.id().scope())
+                    .put("subject", state.id().subject())
+                    .put("periodStart", state.id().start().toString())
+                    .put("periodEnd", state.id().end().toString())
+                    .put("spentUsd", usd(state.value()));
+            if (state.limit() != null) {
+                item.put("budgetUsd", usd(state.limit())).put("exhausted", state.value() >= state.limit());
+            }
+            if (state.alertThreshold() != null) {
+                item.put("alertThreshold", state.alertThreshold()).put("alerted", state.alerted());
+            }
+        }
+        ObjectNode body = NODES.objectNode();
+        body.set("budgets", list);
+        Exchange.sendJson(ctx, 200, body);
+    }
+
+    private static BigDecimal usd(long micros) {
+        return BigDecimal.valueOf(micros, 6).stripTrailingZeros();
     }
 
     private void serviceHealth(RoutingContext ctx) {

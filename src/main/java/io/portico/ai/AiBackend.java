@@ -15,6 +15,7 @@ import io.portico.config.ConsumerSpec.AccessList;
 import io.portico.config.RouteSpec;
 import io.portico.config.VirtualModelSpec;
 import io.portico.pipeline.Backend;
+import io.portico.pipeline.ModelPolicies;
 import io.portico.pipeline.RequestContext;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -82,7 +83,19 @@ final class AiBackend implements Backend {
             fail(ctx, errors, AiError.of(405, "use POST on " + path));
             return;
         }
-        readBody(ctx, errors, body -> dispatch(ctx, endpoint, body));
+        readBody(ctx, errors, body -> ModelPolicies.run(ctx, requestedModel(body), () -> {
+            try {
+                dispatch(ctx, endpoint, body);
+            } catch (AiException e) {
+                fail(ctx, errors, e.error());
+            }
+        }));
+    }
+
+    /** Returns the body's {@code model} field when it is a non-blank string, for policies keyed by model, or null. */
+    private static String requestedModel(ObjectNode body) {
+        JsonNode model = body.get("model");
+        return model != null && model.isTextual() && !model.asText().isBlank() ? model.asText() : null;
     }
 
     /** Returns the forwarded path, after prefix stripping and rewriting, without the query. */
@@ -203,12 +216,15 @@ final class AiBackend implements Backend {
             request = request.withClientHeaders(Map.of("anthropic-beta", beta));
         }
         List<Target> targets = targets(ctx, frontend, body);
+        ChatRequest parsed = request;
+        if (!AiGateway.admitChat(ctx, () -> estimate(parsed))) {
+            return;
+        }
         ChatCache cache = ChatCache.of(ctx, request);
         if (cache == null) {
             new ChatExchange(gateway, ctx, frontend, request, targets, null).start();
             return;
         }
-        ChatRequest parsed = request;
         if (ChatCache.directive(ctx, "no-cache")) {
             forward(ctx, frontend, parsed, targets, cache, "request");
             return;
@@ -224,6 +240,13 @@ final class AiBackend implements Backend {
             ctx.response().headers().add(CACHE_STATUS, "Portico; hit");
             ChatReplay.write(ctx.response(), frontend, parsed, entry);
         });
+    }
+
+    /** Returns what {@code request} may consume: its prompt's tokens and the output tokens it allows. */
+    private static ChatEstimate estimate(ChatRequest request) {
+        JsonNode body = request.body();
+        long maxTokens = Math.max(body.path("max_completion_tokens").asLong(0), body.path("max_tokens").asLong(0));
+        return new ChatEstimate(request.model(), TokenCounter.prompt(body), maxTokens);
     }
 
     /** Sends a request the cache could not serve to the providers; its complete response may be stored. */

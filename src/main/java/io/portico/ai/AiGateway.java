@@ -28,6 +28,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +43,10 @@ public final class AiGateway {
     public static final String USAGE_ATTRIBUTE = "ai.usage";
     /** Request attribute holding the message of the error an AI request ended with. */
     public static final String ERROR_ATTRIBUTE = "ai.error";
+    /** Request attribute holding the listeners of {@link #onRequestUsage}. */
+    private static final String USAGE_LISTENERS_ATTRIBUTE = "ai.usage.listeners";
+    /** Request attribute holding the checks of {@link #beforeChat}. */
+    private static final String CHAT_CHECKS_ATTRIBUTE = "ai.chat.checks";
     /** Prefix of the response headers and trailers that report usage. */
     public static final String HEADER_PREFIX = "x-portico-";
 
@@ -168,16 +173,17 @@ public final class AiGateway {
     }
 
     /**
-     * Records the usage of a request served by {@code target}, whose catalog entry is {@code info} (null when the
-     * catalog does not know the model): cost, request attribute, access log fields.
+     * Records the usage of a request served by {@code target} with the key labelled {@code key}, whose catalog
+     * entry is {@code info} (null when the catalog does not know the model): cost, request attribute, access log
+     * fields.
      */
-    UsageRecord record(RequestContext ctx, Target target, ModelInfo info, Usage usage, double latencyMillis,
-                       double firstTokenMillis) {
+    UsageRecord record(RequestContext ctx, Target target, String key, ModelInfo info, Usage usage,
+                       double latencyMillis, double firstTokenMillis) {
         BigDecimal cost = info == null ? BigDecimal.ZERO
                 : catalog.cost(info, usage.inputTokens(), usage.outputTokens(),
                         Math.min(usage.cachedInputTokens(), usage.inputTokens()));
         UsageRecord record = new UsageRecord(target.provider().name(), target.model(), usage, latencyMillis,
-                firstTokenMillis, cost, false);
+                firstTokenMillis, cost, false, key);
         ctx.upstreamAddress(target.address());
         return publish(ctx, record);
     }
@@ -188,7 +194,7 @@ public final class AiGateway {
      */
     UsageRecord recordCached(RequestContext ctx, String provider, String model, double latencyMillis) {
         UsageRecord record = new UsageRecord(provider, model, Usage.NONE, latencyMillis, latencyMillis,
-                BigDecimal.ZERO, true);
+                BigDecimal.ZERO, true, null);
         ctx.logField("ai_cache", "hit");
         MultiMap headers = ctx.response().headers();
         headers.set(HEADER_PREFIX + "provider", provider);
@@ -216,7 +222,64 @@ public final class AiGateway {
         } catch (RuntimeException e) {
             LOG.warn("A usage listener failed for request {}", ctx.requestId(), e);
         }
+        List<Consumer<UsageRecord>> requestListeners = ctx.attribute(USAGE_LISTENERS_ATTRIBUTE);
+        if (requestListeners != null) {
+            for (Consumer<UsageRecord> requestListener : requestListeners) {
+                try {
+                    requestListener.accept(record);
+                } catch (RuntimeException e) {
+                    LOG.warn("A usage listener of a policy failed for request {}", ctx.requestId(), e);
+                }
+            }
+        }
         return record;
+    }
+
+    /**
+     * Makes {@code listener} receive the usage record of the AI request {@code ctx} once it is known: after the
+     * response of a call that was not streamed, at the end of a stream, or on a cache hit. A request that ends
+     * without a provider's answer produces no record. Policies use it to correct estimates with the real usage.
+     */
+    public static void onRequestUsage(RequestContext ctx, Consumer<UsageRecord> listener) {
+        requireNonNull(listener, "listener");
+        List<Consumer<UsageRecord>> listeners = ctx.attribute(USAGE_LISTENERS_ATTRIBUTE);
+        if (listeners == null) {
+            listeners = new ArrayList<>(2);
+            ctx.attribute(USAGE_LISTENERS_ATTRIBUTE, listeners);
+        }
+        listeners.add(listener);
+    }
+
+    /**
+     * Makes the AI backend run {@code check} on the chat request {@code ctx} once its body is parsed and its model
+     * resolved, before the cache or any provider answers it.
+     */
+    public static void beforeChat(RequestContext ctx, ChatCheck check) {
+        requireNonNull(check, "check");
+        List<ChatCheck> checks = ctx.attribute(CHAT_CHECKS_ATTRIBUTE);
+        if (checks == null) {
+            checks = new ArrayList<>(2);
+            ctx.attribute(CHAT_CHECKS_ATTRIBUTE, checks);
+        }
+        checks.add(check);
+    }
+
+    /**
+     * Runs the checks registered with {@link #beforeChat}; returns false when one of them ended the request. The
+     * estimate, which counts the prompt's tokens, is computed only when a check is registered.
+     */
+    static boolean admitChat(RequestContext ctx, Supplier<ChatEstimate> estimates) {
+        List<ChatCheck> checks = ctx.attribute(CHAT_CHECKS_ATTRIBUTE);
+        if (checks == null) {
+            return true;
+        }
+        ChatEstimate estimate = estimates.get();
+        for (ChatCheck check : checks) {
+            if (!check.admit(ctx, estimate)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** A cost that becomes text only when the access log line is written. */

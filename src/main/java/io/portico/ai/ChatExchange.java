@@ -99,7 +99,7 @@ final class ChatExchange {
     }
 
     void start() {
-        ctx.response().closeHandler(closed -> clientClosed());
+        ctx.onClose(this::clientClosed);
         nextTarget();
     }
 
@@ -592,7 +592,8 @@ final class ChatExchange {
         double latency = (System.nanoTime() - attemptStart) / 1_000_000.0;
         double firstToken = firstTokenNanos == 0 ? latency : (firstTokenNanos - attemptStart) / 1_000_000.0;
         target.stats().recordLatency(latency);
-        lastRecord = gateway.record(ctx, target, targetInfo, usage, latency, firstToken);
+        String keyLabel = key == null ? null : key.label();
+        lastRecord = gateway.record(ctx, target, keyLabel, targetInfo, usage, latency, firstToken);
         if (!request.stream()) {
             gateway.usageHeaders(ctx, target, lastRecord);
         }

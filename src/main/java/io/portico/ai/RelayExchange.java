@@ -45,6 +45,8 @@ final class RelayExchange {
     private final Completion completion;
     private final String operation;
     private int index;
+    /** The label of the key of the current attempt. */
+    private String keyLabel;
     private Target target;
     private long start;
     private AiError lastError;
@@ -121,6 +123,7 @@ final class RelayExchange {
         }
         target = targets.get(index++);
         KeyPool.Key key = target.provider().keys().next();
+        keyLabel = key == null ? null : key.label();
         if (key == null) {
             lastError = AiError.of(429, "rate_limited", "every key of provider '" + target.provider().name()
                     + "' is cooling down or was rejected");
@@ -156,7 +159,7 @@ final class RelayExchange {
                 .compose(request -> {
                     request.exceptionHandler(cause -> LOG.debug("Request {} to provider {} failed: {}",
                             ctx.requestId(), target.provider().name(), cause.getMessage()));
-                    ctx.response().closeHandler(closed -> request.reset());
+                    ctx.onClose(request::reset);
                     return call.body() == null ? request.send() : request.send(call.body());
                 })
                 .onComplete(result -> {
@@ -287,7 +290,7 @@ final class RelayExchange {
         double elapsed = elapsedMillis();
         target.stats().recordLatency(elapsed);
         ModelInfo info = gateway.catalog().find(target.provider().type().id(), target.model()).orElse(null);
-        UsageRecord record = gateway.record(ctx, target, info, usage, elapsed, elapsed);
+        UsageRecord record = gateway.record(ctx, target, keyLabel, info, usage, elapsed, elapsed);
         gateway.usageHeaders(ctx, target, ctx.response().headWritten() ? null : record);
         return record;
     }

@@ -14,7 +14,8 @@ import java.math.BigDecimal;
  *     was not streamed
  * @param cost the cost in USD from the model catalog's prices; zero when the catalog has no price
  * @param cached true when the response came from Portico's cache: no provider was called, so the usage is zero
+ * @param key the label of the provider's API key that served the request; null for a cached response
  */
 public record UsageRecord(String provider, String model, Usage usage, double latencyMillis,
-                          double firstTokenMillis, BigDecimal cost, boolean cached) {
+                          double firstTokenMillis, BigDecimal cost, boolean cached, String key) {
 }

@@ -27,15 +27,7 @@ final class AccessLog {
             return;
         }
         HttpServerResponse response = ctx.response();
-        boolean[] written = new boolean[1];
-        Runnable write = () -> {
-            if (!written[0]) {
-                written[0] = true;
-                LOG.info(line(ctx, response.ended()));
-            }
-        };
-        response.endHandler(ended -> write.run());
-        response.closeHandler(closed -> write.run());
+        ctx.onEnd(() -> LOG.info(line(ctx, response.ended())));
     }
 
     private static String line(RequestContext ctx, boolean completed) {

@@ -67,6 +67,7 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
         String path = PathNormalizer.normalize(request.path());
         RequestContext ctx = new RequestContext(request, requestId, clientAddresses.resolve(request), host(request),
                 path == null ? String.valueOf(request.path()) : path, start);
+        ctx.watchResponse();
         accessLog.track(ctx);
         if (path == null) {
             ctx.fail(ProblemType.BAD_REQUEST, "the request path is invalid");

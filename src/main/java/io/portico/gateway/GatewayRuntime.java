@@ -13,6 +13,7 @@ import io.portico.pipeline.GatewayRoute;
 import io.portico.pipeline.PolicyContext;
 import io.portico.pipeline.PolicyRegistry;
 import io.portico.pipeline.ProblemRenderer;
+import io.portico.redis.RedisClient;
 import io.vertx.core.Vertx;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -66,10 +67,11 @@ final class GatewayRuntime {
                 .anyMatch(attachment -> attachment.global() && CORS_POLICY.equals(attachment.type()));
         Map<String, Object> perSnapshot = new HashMap<>();
         for (RouteSpec route : snapshot.routes().values()) {
-            Context context = new Context(nodeState, snapshot, route.name(), perSnapshot);
             boolean isAi = route.ai() != null;
+            Function<String, PolicyContext> contexts = declaredIn -> new Context(nodeState, snapshot, route.name(),
+                    declaredIn, perSnapshot);
             Backend backend = route.oauth() != null ? oauth : isAi ? ai : proxy;
-            routes.put(route.name(), new GatewayRoute(route, pipelines.policies(route, context), backend,
+            routes.put(route.name(), new GatewayRoute(route, pipelines.policies(route, contexts), backend,
                     isAi ? aiProblems : ProblemRenderer.PROBLEM_JSON));
             ApiSpec api = route.api() == null ? null : snapshot.apis().get(route.api());
             if (globalCors || hasCors(route.policies()) || api != null && hasCors(api.policies())) {
@@ -93,12 +95,15 @@ final class GatewayRuntime {
     /** State that policies keep for the lifetime of the node, across configuration snapshots. */
     static final class NodeState {
         private final Vertx vertx;
+        private final RedisClient redis;
         private final Map<String, Object> values = new ConcurrentHashMap<>();
         /** Routes reported as needing a subscription without authentication; written only by runtime builds. */
         private volatile Set<String> unauthenticatedRoutes = Set.of();
 
-        NodeState(Vertx vertx) {
+        /** Creates the state of a node whose Redis client is {@code redis}, or null without Redis. */
+        NodeState(Vertx vertx, RedisClient redis) {
             this.vertx = vertx;
+            this.redis = redis;
         }
 
         /** Stores {@code value} under {@code key}, for state the node creates before any policy asks for it. */
@@ -107,13 +112,18 @@ final class GatewayRuntime {
         }
     }
 
-    /** The {@link PolicyContext} of one route of one snapshot. */
-    private record Context(NodeState node, ConfigSnapshot snapshot, String route, Map<String, Object> perSnapshot)
-            implements PolicyContext {
+    /** The {@link PolicyContext} of one policy of one route of one snapshot. */
+    private record Context(NodeState node, ConfigSnapshot snapshot, String route, String declaredIn,
+                           Map<String, Object> perSnapshot) implements PolicyContext {
 
         @Override
         public Vertx vertx() {
             return node.vertx;
+        }
+
+        @Override
+        public RedisClient redis() {
+            return node.redis;
         }
 
         @Override

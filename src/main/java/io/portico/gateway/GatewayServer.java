@@ -13,6 +13,7 @@ import io.portico.gateway.upstream.Upstreams;
 import io.portico.node.NodeConfig;
 import io.portico.oauth.AuthorizationServer;
 import io.portico.pipeline.PolicyRegistry;
+import io.portico.redis.RedisClient;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -45,6 +46,8 @@ public final class GatewayServer {
     private final Upstreams upstreams;
     private final ServerTls tls;
     private final PolicyRegistry policies;
+    /** The connection to Redis that policies share; null when the node settings configure none. */
+    private final RedisClient redis;
     private final GatewayRuntime.NodeState nodeState;
     private final CacheStores caches;
     private final GatewayHandler handler;
@@ -66,7 +69,8 @@ public final class GatewayServer {
         this.upstreams = requireNonNull(upstreams, "upstreams");
         this.tls = requireNonNull(tls, "tls");
         this.policies = requireNonNull(policies, "policies");
-        this.nodeState = new GatewayRuntime.NodeState(vertx);
+        this.redis = node.redis().enabled() ? RedisClient.create(vertx, node.redis()) : null;
+        this.nodeState = new GatewayRuntime.NodeState(vertx, redis);
         this.caches = new CacheStores(node.cache().maxBytes());
         nodeState.put(CacheStores.NODE_KEY, caches);
         this.instances = instances;
@@ -112,6 +116,10 @@ public final class GatewayServer {
     /** Starts the HTTP listener, and the HTTPS listener when certificates are configured. */
     public Future<Void> start() {
         tls.start();
+        if (redis != null) {
+            // Never fails and is not awaited: a node serves traffic while Redis is down, with local fallbacks.
+            redis.start();
+        }
         List<Future<?>> started = new ArrayList<>();
         if (node.http().enabled()) {
             started.add(startHttp());
@@ -224,6 +232,14 @@ public final class GatewayServer {
     }
 
     /** The response cache stores that {@code cache} policies fill. */
+    /**
+     * Makes {@code value} available to policies under {@code key} through
+     * {@link io.portico.pipeline.PolicyContext#perNode}; call it before the first {@link #apply}.
+     */
+    public void shareWithPolicies(String key, Object value) {
+        nodeState.put(key, value);
+    }
+
     public CacheStores caches() {
         return caches;
     }
@@ -261,6 +277,9 @@ public final class GatewayServer {
         return Future.join(closed).<Void>mapEmpty().onComplete(done -> {
             tls.stop();
             ai.close();
+            if (redis != null) {
+                redis.close();
+            }
         });
     }
 }

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,21 +74,27 @@ final class PipelineBuilder {
         }
     }
 
-    /** Returns the policies of {@code route} in the order they run; records invalid ones into the errors. */
-    List<Policy> policies(RouteSpec route, PolicyContext context) {
+    /**
+     * Returns the policies of {@code route} in the order they run; records invalid ones into the errors.
+     *
+     * @param contexts the context of each policy, by where it is declared (see {@link PolicyContext#declaredIn})
+     */
+    List<Policy> policies(RouteSpec route, Function<String, PolicyContext> contexts) {
         Map<PolicyPhase, List<Policy>> phases = new EnumMap<>(PolicyPhase.class);
         for (PolicyPhase phase : PolicyPhase.values()) {
             phases.put(phase, new ArrayList<>());
         }
         for (PolicySpec attachment : global) {
-            compile(attachment.type(), attachment.config(), context, errors.at("policies/" + attachment.name()),
-                    "type").ifPresent(compiled -> phases.get(compiled.phase()).add(compiled.policy()));
+            compile(attachment.type(), attachment.config(), contexts.apply("policy:" + attachment.name()),
+                    errors.at("policies/" + attachment.name()), "type")
+                    .ifPresent(compiled -> phases.get(compiled.phase()).add(compiled.policy()));
         }
         ApiSpec api = route.api() == null ? null : snapshot.apis().get(route.api());
         if (api != null) {
-            addRefs(phases, api.policies(), context, errors.at("apis/" + api.name()));
+            addRefs(phases, api.policies(), contexts, "api:" + api.name(), errors.at("apis/" + api.name()));
         }
-        addRefs(phases, route.policies(), context, errors.at("routes/" + route.name()));
+        addRefs(phases, route.policies(), contexts, "route:" + route.name(), errors.at("routes/" + route.name()));
+        PolicyContext context = contexts.apply("route:" + route.name());
 
         String subscriptionApi = api != null && api.subscriptionRequired() ? api.name() : null;
         if (subscriptionApi != null && phases.get(PolicyPhase.AUTHENTICATION).isEmpty()) {
@@ -103,7 +110,7 @@ final class PipelineBuilder {
         policies.add(new ConsumerAuthorization(route.name(), subscriptionApi,
                 context.perSnapshot(INDEX_KEY, AuthorizationIndex::build)));
         policies.addAll(phases.get(PolicyPhase.POST_AUTHENTICATION));
-        Map<String, List<Policy>> consumerPolicies = consumerPolicies(context);
+        Map<String, List<Policy>> consumerPolicies = consumerPolicies(contexts);
         if (!consumerPolicies.isEmpty()) {
             policies.add(new ConsumerPolicies(consumerPolicies));
         }
@@ -115,24 +122,25 @@ final class PipelineBuilder {
         return Set.copyOf(unauthenticated);
     }
 
-    private Map<String, List<Policy>> consumerPolicies(PolicyContext context) {
+    private Map<String, List<Policy>> consumerPolicies(Function<String, PolicyContext> contexts) {
         Map<String, List<Policy>> policies = new LinkedHashMap<>();
         byConsumer.forEach((consumer, attachments) -> {
             List<Policy> list = new ArrayList<>();
             for (PolicySpec attachment : attachments) {
-                compile(attachment.type(), attachment.config(), context, errors.at("policies/" + attachment.name()),
-                        "type").ifPresent(compiled -> list.add(compiled.policy()));
+                compile(attachment.type(), attachment.config(), contexts.apply("policy:" + attachment.name()),
+                        errors.at("policies/" + attachment.name()), "type")
+                        .ifPresent(compiled -> list.add(compiled.policy()));
             }
             policies.put(consumer, List.copyOf(list));
         });
         return policies;
     }
 
-    private void addRefs(Map<PolicyPhase, List<Policy>> phases, List<PolicyRef> refs, PolicyContext context,
-                         Errors at) {
+    private void addRefs(Map<PolicyPhase, List<Policy>> phases, List<PolicyRef> refs,
+                         Function<String, PolicyContext> contexts, String owner, Errors at) {
         for (int i = 0; i < refs.size(); i++) {
             PolicyRef ref = refs.get(i);
-            compile(ref.name(), ref.config(), context, at.at("policies", i), "name")
+            compile(ref.name(), ref.config(), contexts.apply(owner + "/policies/" + i), at.at("policies", i), "name")
                     .ifPresent(compiled -> phases.get(compiled.phase()).add(compiled.policy()));
         }
     }

@@ -6,6 +6,8 @@ import io.portico.net.IpRange;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
  * Settings of one Portico process: its listeners, data directory and store. Unlike the configuration in the
@@ -21,6 +23,7 @@ import java.util.List;
  * @param upstreams restrictions on the addresses the gateway connects to for upstream targets
  * @param clientAddress how the client address of a request is determined behind proxies
  * @param cache settings of the response cache
+ * @param redis the Redis server that cluster-wide rate limits and other shared state use; none when absent
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record NodeConfig(
@@ -37,7 +40,8 @@ public record NodeConfig(
         Limits limits,
         Upstreams upstreams,
         ClientAddress clientAddress,
-        Cache cache) {
+        Cache cache,
+        Redis redis) {
 
     public NodeConfig {
         http = http == null ? new Listener(null, null, null) : http;
@@ -53,11 +57,13 @@ public record NodeConfig(
         upstreams = upstreams == null ? new Upstreams(null) : upstreams;
         clientAddress = clientAddress == null ? new ClientAddress(null, null) : clientAddress;
         cache = cache == null ? new Cache(null) : cache;
+        redis = redis == null ? new Redis(null, null, null, null, null, null, null, null, null) : redis;
     }
 
     /** Returns the defaults: HTTP on 0.0.0.0:8080, admin on 127.0.0.1:9080, the embedded store under ./data. */
     public static NodeConfig defaults() {
-        return new NodeConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        return new NodeConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+                null);
     }
 
     /**
@@ -263,6 +269,59 @@ public record NodeConfig(
         public String toString() {
             return "Store[url=" + url + ", username=" + username + ", password=" + (password == null ? null : "****")
                     + ", pollInterval=" + pollInterval + "]";
+        }
+    }
+
+    /**
+     * The Redis server or servers that hold state shared by the nodes, such as cluster-wide rate limit counters.
+     *
+     * @param url one {@code redis://} or {@code rediss://} URL, or several separated by commas: the server in
+     *     standalone mode, the sentinels in sentinel mode, seed nodes in cluster mode; Redis is not used when absent
+     * @param mode {@code standalone} (default), {@code sentinel} or {@code cluster}
+     * @param masterName the name of the monitored master in sentinel mode
+     * @param username the ACL user; the default user when absent
+     * @param password the password; never logged
+     * @param timeout longest wait for one command, after which Redis counts as unavailable; 50 ms when absent
+     * @param connectTimeout longest wait for a new connection; 1 second when absent
+     * @param retryInterval how often an unavailable Redis is probed until it replies again; 1 second when absent
+     * @param keyPrefix prefix of every key Portico writes, so several deployments can share a server;
+     *     {@code portico:} when absent
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Redis(String url, String mode, String masterName, String username, String password,
+                        Duration timeout, Duration connectTimeout, Duration retryInterval, String keyPrefix) {
+        /** The accepted values of {@code mode}. */
+        public static final List<String> MODES = List.of("standalone", "sentinel", "cluster");
+        /** The password part of the user information in a URL: {@code redis://user:PASSWORD@host}. */
+        private static final Pattern USER_INFO_PASSWORD = Pattern.compile("(://[^:@/,]*:)[^@/,]*@");
+
+        public Redis {
+            mode = mode == null ? "standalone" : mode.trim().toLowerCase(Locale.ROOT);
+            if (!MODES.contains(mode)) {
+                throw new IllegalArgumentException("invalid redis.mode '" + mode + "': expected one of " + MODES);
+            }
+            timeout = timeout == null ? Duration.ofMillis(50) : timeout;
+            connectTimeout = connectTimeout == null ? Duration.ofSeconds(1) : connectTimeout;
+            retryInterval = retryInterval == null ? Duration.ofSeconds(1) : retryInterval;
+            keyPrefix = keyPrefix == null ? "portico:" : keyPrefix;
+        }
+
+        /** Returns whether a Redis URL is configured. */
+        public boolean enabled() {
+            return url != null && !url.isBlank();
+        }
+
+        /** Returns the URLs with any password they contain replaced by {@code ****}, for logs. */
+        public String redactedUrl() {
+            return url == null ? null : USER_INFO_PASSWORD.matcher(url).replaceAll("$1****@");
+        }
+
+        @Override
+        public String toString() {
+            return "Redis[url=" + redactedUrl() + ", mode=" + mode + ", masterName=" + masterName
+                    + ", username=" + username + ", password=" + (password == null ? null : "****")
+                    + ", timeout=" + timeout + ", connectTimeout=" + connectTimeout + ", retryInterval="
+                    + retryInterval + ", keyPrefix=" + keyPrefix + "]";
         }
     }
 }

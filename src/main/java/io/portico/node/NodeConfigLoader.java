@@ -46,6 +46,12 @@ public final class NodeConfigLoader {
         variables.put("PORTICO_TRUSTED_PROXIES", "clientAddress.trustedProxies");
         variables.put("PORTICO_CLIENT_ADDRESS_HEADER", "clientAddress.header");
         variables.put("PORTICO_CACHE_MAX_BYTES", "cache.maxBytes");
+        variables.put("PORTICO_REDIS_URL", "redis.url");
+        variables.put("PORTICO_REDIS_MODE", "redis.mode");
+        variables.put("PORTICO_REDIS_MASTER_NAME", "redis.masterName");
+        variables.put("PORTICO_REDIS_USERNAME", "redis.username");
+        variables.put("PORTICO_REDIS_PASSWORD", "redis.password");
+        variables.put("PORTICO_REDIS_TIMEOUT", "redis.timeout");
         return Map.copyOf(variables);
     }
 

@@ -1,6 +1,7 @@
 package io.portico.pipeline;
 
 import io.portico.config.ConfigSnapshot;
+import io.portico.redis.RedisClient;
 import io.vertx.core.Vertx;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -17,6 +18,20 @@ public interface PolicyContext {
 
     /** The name of the route the policy is attached to. */
     String route();
+
+    /**
+     * Returns where the policy is declared, unique for each policy of a snapshot: {@code route:NAME/policies/INDEX}
+     * for a route's own policies, {@code api:NAME/policies/INDEX} for an API's. An API's policy is created once for
+     * each route of the API, with the same value, so state keyed by it is shared across the API's routes.
+     */
+    default String declaredIn() {
+        return "route:" + route();
+    }
+
+    /** Returns the node's Redis client, shared by every policy, or null when the node settings configure none. */
+    default RedisClient redis() {
+        return null;
+    }
 
     /**
      * Returns the value stored under {@code key} for this snapshot, computing it once from the snapshot on first

@@ -30,6 +30,9 @@ public final class RequestContext {
     private final long startNanos;
     private Map<String, Object> attributes;
     private List<Consumer<MultiMap>> responseHeaderHooks;
+    private List<Runnable> closeHooks;
+    private List<Runnable> endHooks;
+    private boolean ended;
     private ResponseTap responseTap;
     private List<Object> logFields;
     private GatewayRoute route;
@@ -213,6 +216,59 @@ public final class RequestContext {
         }
         for (Consumer<MultiMap> hook : responseHeaderHooks) {
             hook.accept(headers);
+        }
+    }
+
+    /**
+     * Registers {@code hook} to run when the response's connection or stream closes, for example to abort an
+     * upstream request that is still running. Use it instead of {@code response().closeHandler}, which takes a
+     * single handler that the gateway uses to run these hooks and those of {@link #onEnd}.
+     */
+    public void onClose(Runnable hook) {
+        if (closeHooks == null) {
+            closeHooks = new ArrayList<>(2);
+        }
+        closeHooks.add(hook);
+    }
+
+    /**
+     * Registers {@code hook} to run exactly once when the exchange is over: after the response was sent in full,
+     * or when the client connection or stream closed first. Policies release what they hold for the request here,
+     * such as a concurrency slot. Hooks run on the request's event loop, in the order they were registered.
+     */
+    public void onEnd(Runnable hook) {
+        if (ended) {
+            hook.run();
+            return;
+        }
+        if (endHooks == null) {
+            endHooks = new ArrayList<>(2);
+        }
+        endHooks.add(hook);
+    }
+
+    /**
+     * Installs the response's end and close handlers that run the hooks of {@link #onClose} and {@link #onEnd};
+     * called once by the gateway when the request arrives.
+     */
+    public void watchResponse() {
+        HttpServerResponse response = response();
+        response.endHandler(end -> runEndHooks());
+        response.closeHandler(closed -> {
+            if (closeHooks != null) {
+                closeHooks.forEach(Runnable::run);
+            }
+            runEndHooks();
+        });
+    }
+
+    private void runEndHooks() {
+        if (ended) {
+            return;
+        }
+        ended = true;
+        if (endHooks != null) {
+            endHooks.forEach(Runnable::run);
         }
     }
 

@@ -8,6 +8,9 @@ public enum ProblemType {
     ROUTE_NOT_FOUND("route-not-found", 404, "No route matches the request"),
     UPSTREAM_UNAVAILABLE("upstream-unavailable", 502, "The upstream service could not be reached"),
     UPSTREAM_TIMEOUT("upstream-timeout", 504, "The upstream service did not respond in time"),
+    RATE_LIMITED("rate-limited", 429, "Too many requests"),
+    RATE_LIMIT_UNAVAILABLE("rate-limit-unavailable", 503, "The rate limit cannot be checked"),
+    CONCURRENCY_LIMITED("concurrency-limited", 503, "Too many requests in progress"),
     NO_HEALTHY_TARGET("no-healthy-target", 503, "The upstream service has no healthy target"),
     CIRCUIT_OPEN("circuit-open", 503, "The circuit breakers of the upstream service's targets are open"),
     NOT_CACHED("not-cached", 504, "The response is not in the cache"),
@@ -33,7 +36,10 @@ public enum ProblemType {
     PRECONDITION_FAILED("precondition-failed", 412, "The resource was changed by someone else"),
     PRECONDITION_REQUIRED("precondition-required", 428, "The request must be conditional"),
     UNSUPPORTED_MEDIA_TYPE("unsupported-media-type", 415, "The request body must be JSON"),
-    STORE_UNAVAILABLE("store-unavailable", 503, "The configuration store is unavailable");
+    STORE_UNAVAILABLE("store-unavailable", 503, "The configuration store is unavailable"),
+    QUOTA_EXCEEDED("quota-exceeded", 429, "The call quota of the period is used up"),
+    TOKEN_LIMIT_EXCEEDED("token-limit-exceeded", 429, "The token or request limit per minute is reached"),
+    BUDGET_EXCEEDED("budget-exceeded", 429, "The spend budget of the period is used up");
 
     /** Prefix of every problem type URI. */
     public static final String BASE_URI = "https://portico.dev/problems/";

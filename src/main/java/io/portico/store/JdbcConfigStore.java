@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.portico.config.Resource;
+import io.portico.quota.CounterStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -281,6 +282,11 @@ public final class JdbcConfigStore implements ConfigStore {
             throw new StoreException("migrating the configuration store schema at " + location + " failed: "
                     + Transactions.describe(e), e);
         }
+    }
+
+    /** Returns the usage counters kept in this store's database, sharing its connection pool. */
+    public CounterStore counters() {
+        return new JdbcCounterStore(dataSource, failure("writing usage counters"));
     }
 
     private Transactions.Failure failure(String action) {

@@ -48,7 +48,15 @@ class MigrationSchemaTest {
                 "resources: primary key kind, name",
                 "store_version.id INTEGER NOT NULL",
                 "store_version.version BIGINT NOT NULL",
-                "store_version: primary key id");
+                "store_version: primary key id",
+                "usage_counters.amount BIGINT NOT NULL",
+                "usage_counters.kind VARCHAR(16) NOT NULL",
+                "usage_counters.period_end TIMESTAMP NOT NULL",
+                "usage_counters.period_start TIMESTAMP NOT NULL",
+                "usage_counters.scope VARCHAR(200) NOT NULL",
+                "usage_counters.subject VARCHAR(200) NOT NULL",
+                "usage_counters.updated_at TIMESTAMP NOT NULL",
+                "usage_counters: primary key kind, scope, subject, period_start");
     }
 
     @Test
@@ -84,7 +92,7 @@ class MigrationSchemaTest {
                         + type.getName() + size + nullable);
             }
         }
-        for (String table : Set.of("resources", "store_version")) {
+        for (String table : Set.of("resources", "store_version", "usage_counters")) {
             String name = schema.equals("PUBLIC") ? table.toUpperCase(Locale.ROOT) : table;
             lines.add(table + ": primary key " + primaryKey(metaData, schema, name));
         }

@@ -101,7 +101,7 @@ final class ProxyExchange {
             ctx.fail(ProblemType.BODY_TOO_LARGE, "the request body exceeds " + maxBodySize + " bytes");
             return;
         }
-        ctx.response().closeHandler(closed -> onClientClosed());
+        ctx.onClose(this::onClientClosed);
         if (service.timeouts().total() != null && !webSocket) {
             totalTimer = vertx().setTimer(service.timeouts().total().toMillis(), id -> onTotalTimeout());
         }
@@ -406,7 +406,7 @@ final class ProxyExchange {
         if (upstreamRequest != null) {
             upstreamRequest.reset();
         }
-        ctx.response().endHandler(ended -> ctx.request().connection().close());
+        ctx.onEnd(() -> ctx.request().connection().close());
     }
 
     /**

@@ -1,0 +1,14 @@
+package io.portico.ai;
+
+import io.portico.pipeline.RequestContext;
+
+/** A check that a chat request passes before the cache or a provider answers it; see {@link AiGateway#beforeChat}. */
+@FunctionalInterface
+public interface ChatCheck {
+
+    /**
+     * Returns true to let the request go on, or false after ending it, for example with
+     * {@link RequestContext#fail}. Runs on the request's event loop and must not block.
+     */
+    boolean admit(RequestContext ctx, ChatEstimate estimate);
+}

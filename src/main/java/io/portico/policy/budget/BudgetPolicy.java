@@ -1,0 +1,185 @@
+package io.portico.policy.budget;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.ai.AiGateway;
+import io.portico.ai.UsageRecord;
+import io.portico.config.Errors;
+import io.portico.pipeline.Identity;
+import io.portico.pipeline.Policy;
+import io.portico.pipeline.PolicyChain;
+import io.portico.pipeline.RequestContext;
+import io.portico.policy.PolicySettings;
+import io.portico.policy.quota.PeriodSettings;
+import io.portico.problem.ProblemType;
+import io.portico.quota.CalendarPeriod;
+import io.portico.quota.CounterId;
+import io.portico.quota.UsageCounters;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code budget} policy of AI routes: spend in USD, from the model catalog's prices, per consumer, team or
+ * provider key in each calendar day or month, on counters in micro-USD that every node of the store shares. A
+ * request whose consumer or team has spent its budget (spent so far at or above it) is rejected with 429; the
+ * request that crosses a budget still completes. Crossing the alert threshold is logged once per period and node.
+ */
+public final class BudgetPolicy implements Policy {
+
+    static final String NAME = "budget";
+    /** The counter kind of budgets; amounts are in micro-USD. */
+    public static final String KIND = "budget";
+    private static final Logger LOG = LoggerFactory.getLogger(BudgetPolicy.class);
+    private static final BigDecimal MICROS = BigDecimal.valueOf(1_000_000);
+    private static final Set<String> FIELDS = Set.of("budgets", "timeZone");
+    private static final Set<String> BUDGET_FIELDS = Set.of("by", "amount", "period", "alertThreshold");
+
+    private final List<Budget> budgets;
+    private final ZoneId zone;
+    private final UsageCounters counters;
+
+    BudgetPolicy(Settings settings, UsageCounters counters) {
+        this.budgets = settings.budgets();
+        this.zone = settings.zone();
+        this.counters = counters;
+    }
+
+    /**
+     * One budget.
+     *
+     * @param by {@code consumer}, {@code team} or {@code key} (the provider key that served the request, named
+     *     {@code provider/label})
+     * @param micros the budget in micro-USD
+     * @param alertThreshold the fraction of the budget at which the alert is raised; null for none
+     */
+    record Budget(String by, long micros, CalendarPeriod period, Double alertThreshold) {
+    }
+
+    record Settings(List<Budget> budgets, ZoneId zone) {
+    }
+
+    static Settings parse(ObjectNode config, Errors errors) {
+        PolicySettings.rejectUnknownFields(config, FIELDS, errors);
+        ZoneId zone = PeriodSettings.timeZone(config, errors);
+        JsonNode list = config.get("budgets");
+        List<Budget> budgets = new ArrayList<>();
+        if (list == null || !list.isArray() || list.isEmpty()) {
+            errors.add("budgets", "must be a non-empty list of budgets");
+            return new Settings(budgets, zone);
+        }
+        for (int i = 0; i < list.size(); i++) {
+            Errors at = errors.at("budgets", i);
+            JsonNode item = list.get(i);
+            if (!item.isObject()) {
+                at.add("", "must be an object with by, amount, period and alertThreshold");
+                continue;
+            }
+            PolicySettings.rejectUnknownFields((ObjectNode) item, BUDGET_FIELDS, at);
+            String by = item.path("by").asText("");
+            if (!Set.of("consumer", "team", "key").contains(by)) {
+                at.add("by", "must be consumer, team or key");
+            }
+            JsonNode amount = item.get("amount");
+            long micros = 0;
+            if (amount == null || !amount.isNumber() || amount.decimalValue().signum() < 0) {
+                at.add("amount", "must be an amount in USD, 0 or more, such as 25.50");
+            } else {
+                micros = amount.decimalValue().multiply(MICROS).setScale(0, RoundingMode.HALF_UP).longValue();
+            }
+            JsonNode threshold = item.get("alertThreshold");
+            Double alert = null;
+            if (threshold != null && !threshold.isNull()) {
+                if (!threshold.isNumber() || threshold.asDouble() <= 0 || threshold.asDouble() > 1) {
+                    at.add("alertThreshold", "must be a fraction of the budget above 0 and at most 1, such as 0.8");
+                } else {
+                    alert = threshold.asDouble();
+                }
+            }
+            budgets.add(new Budget(by, micros, PeriodSettings.period(item, "period", at), alert));
+        }
+        return new Settings(budgets, zone);
+    }
+
+    @Override
+    public void handle(RequestContext ctx, PolicyChain chain) {
+        Instant now = counters.clock().instant();
+        Identity identity = ctx.identity();
+        for (Budget budget : budgets) {
+            String subject = requestSubject(budget.by(), identity);
+            if (subject == null) {
+                continue;
+            }
+            CounterId id = counter(budget, subject, now);
+            counters.describe(id, budget.micros(), budget.alertThreshold());
+            if (counters.value(id) >= budget.micros()) {
+                long retryAfter = PeriodSettings.secondsUntil(now, id.end());
+                ctx.response().headers().set("Retry-After", Long.toString(retryAfter));
+                ctx.fail(ProblemType.BUDGET_EXCEEDED, "the " + budget.period().label() + " budget of "
+                        + usd(budget.micros()) + " USD of " + budget.by() + " '" + subject + "' is spent; it resets at "
+                        + id.end());
+                return;
+            }
+        }
+        AiGateway.onRequestUsage(ctx, record -> spend(identity, record));
+        chain.proceed(ctx);
+    }
+
+    /** Adds the cost of {@code record} to each budget of the request, and raises alerts that it crosses. */
+    private void spend(Identity identity, UsageRecord record) {
+        long micros = record.cost().multiply(MICROS).setScale(0, RoundingMode.CEILING).longValue();
+        if (micros <= 0) {
+            return;
+        }
+        Instant now = counters.clock().instant();
+        for (Budget budget : budgets) {
+            String subject = budget.by().equals("key")
+                    ? record.key() == null ? null : record.provider() + "/" + record.key()
+                    : requestSubject(budget.by(), identity);
+            if (subject == null) {
+                continue;
+            }
+            CounterId id = counter(budget, subject, now);
+            counters.describe(id, budget.micros(), budget.alertThreshold());
+            long spent = counters.add(id, micros);
+            if (budget.alertThreshold() != null && spent >= budget.alertThreshold() * budget.micros()
+                    && counters.raiseAlert(id)) {
+                LOG.warn("The {} budget of {} '{}' passed its alert threshold of {}: {} of {} USD spent since {}",
+                        budget.period().label(), budget.by(), subject, budget.alertThreshold(), usd(spent),
+                        usd(budget.micros()), id.start());
+            }
+        }
+    }
+
+    private CounterId counter(Budget budget, String subject, Instant now) {
+        CalendarPeriod.Window window = budget.period().window(now, zone);
+        return new CounterId(KIND, budget.by() + ":" + budget.period().label(), subject, window.start(),
+                window.end());
+    }
+
+    /**
+     * Returns the consumer or team a budget applies to before the request is sent; null for anonymous requests
+     * and for {@code key} budgets, whose key is known only once a provider served the request.
+     */
+    private static String requestSubject(String by, Identity identity) {
+        if (identity == null) {
+            return null;
+        }
+        return switch (by) {
+            case "consumer" -> identity.consumer();
+            case "team" -> identity.team();
+            default -> null;
+        };
+    }
+
+    /** Returns {@code micros} as a plain USD amount such as {@code 12.5}. */
+    static String usd(long micros) {
+        return BigDecimal.valueOf(micros).divide(MICROS).stripTrailingZeros().toPlainString();
+    }
+}

@@ -1,0 +1,126 @@
+package io.portico.policy.ratelimit;
+
+import io.vertx.core.MultiMap;
+import java.util.Base64;
+import java.util.List;
+
+/**
+ * Writes the rate limit state into response fields: {@code RateLimit-Policy} and {@code RateLimit} as defined by
+ * draft-ietf-httpapi-ratelimit-headers-11 (structured-field lists, one item per limit), and optionally the older
+ * {@code X-RateLimit-Limit}, {@code X-RateLimit-Remaining} and {@code X-RateLimit-Reset}. For example:
+ *
+ * <pre>
+ * RateLimit-Policy: "per-second";q=10;w=1, "daily";q=10000;w=86400
+ * RateLimit: "per-second";r=7;t=1, "daily";r=9952;t=40112
+ * </pre>
+ *
+ * <p>{@code q} is the limit's {@code max} and {@code w} its window in seconds. {@code r} is the number of
+ * requests the limit still admits and {@code t} the seconds until its quota is restored, rounded up, or for a
+ * limit that rejected the request, the seconds until it admits one again. With
+ * {@code partitionKey}, both fields carry {@code pk}, 12 bytes of the SHA-256 digest of the request's key, so a
+ * client can tell which of its requests share a quota without learning what the key contains.
+ */
+final class RateLimitHeaders {
+
+    static final String POLICY = "RateLimit-Policy";
+    static final String STATE = "RateLimit";
+    static final String LEGACY_LIMIT = "X-RateLimit-Limit";
+    static final String LEGACY_REMAINING = "X-RateLimit-Remaining";
+    static final String LEGACY_RESET = "X-RateLimit-Reset";
+
+    private final List<Limit> limits;
+    private final boolean draft;
+    private final boolean legacy;
+    private final boolean partitionKey;
+    /** The policy field without partition keys, which is the same for every request. */
+    private final String policy;
+
+    RateLimitHeaders(List<Limit> limits, boolean draft, boolean legacy, boolean partitionKey) {
+        this.limits = List.copyOf(limits);
+        this.draft = draft;
+        this.legacy = legacy;
+        this.partitionKey = partitionKey;
+        this.policy = policyField(null);
+    }
+
+    /** Returns whether any field is written, so callers can skip the work when none is. */
+    boolean enabled() {
+        return draft || legacy;
+    }
+
+    /** Sets the fields for {@code verdict}; {@code key} is the request's key, used only for partition keys. */
+    void apply(MultiMap headers, Verdict verdict, String key) {
+        if (draft) {
+            String pk = partitionKey ? ":" + Base64.getEncoder().encodeToString(RequestKey.partitionKey(key)) + ":"
+                    : null;
+            headers.set(POLICY, pk == null ? policy : policyField(pk));
+            headers.set(STATE, stateField(verdict, pk));
+        }
+        if (legacy) {
+            int tightest = tightest(verdict.outcomes());
+            Outcome outcome = verdict.outcomes()[tightest];
+            headers.set(LEGACY_LIMIT, Long.toString(limits.get(tightest).max()));
+            headers.set(LEGACY_REMAINING, Long.toString(outcome.remaining()));
+            headers.set(LEGACY_RESET, Long.toString(seconds(effectiveWindow(outcome))));
+        }
+    }
+
+    private String policyField(String pk) {
+        StringBuilder field = new StringBuilder();
+        for (Limit limit : limits) {
+            if (field.length() > 0) {
+                field.append(", ");
+            }
+            field.append('"').append(limit.name()).append("\";q=").append(limit.max()).append(";w=")
+                    .append(limit.windowSeconds());
+            if (pk != null) {
+                field.append(";pk=").append(pk);
+            }
+        }
+        return field.toString();
+    }
+
+    private String stateField(Verdict verdict, String pk) {
+        StringBuilder field = new StringBuilder();
+        Outcome[] outcomes = verdict.outcomes();
+        for (int i = 0; i < outcomes.length; i++) {
+            if (i > 0) {
+                field.append(", ");
+            }
+            field.append('"').append(limits.get(i).name()).append("\";r=").append(outcomes[i].remaining())
+                    .append(";t=").append(seconds(effectiveWindow(outcomes[i])));
+            if (pk != null) {
+                field.append(";pk=").append(pk);
+            }
+        }
+        return field.toString();
+    }
+
+    /** Returns the limit closest to exhaustion: fewest requests remaining, then the longest wait for its quota. */
+    private static int tightest(Outcome[] outcomes) {
+        int tightest = 0;
+        for (int i = 1; i < outcomes.length; i++) {
+            Outcome candidate = outcomes[i];
+            Outcome best = outcomes[tightest];
+            if (candidate.remaining() < best.remaining()
+                    || candidate.remaining() == best.remaining() && candidate.resetMicros() > best.resetMicros()) {
+                tightest = i;
+            }
+        }
+        return tightest;
+    }
+
+    /**
+     * Returns the time the {@code t} parameter reports: until the quota is restored, or, for a limit that rejected
+     * the request, until it admits one again. The draft asks that {@code Retry-After} not point before the end of
+     * that window, and a sliding window or a token bucket admits again before its quota is fully restored.
+     */
+    private static long effectiveWindow(Outcome outcome) {
+        return outcome.allowed() ? outcome.resetMicros() : outcome.retryAfterMicros();
+    }
+
+    /** Whole seconds, rounded up, as the delay-seconds of HTTP. */
+    static long seconds(long micros) {
+        return (micros + 999_999) / 1_000_000;
+    }
+}

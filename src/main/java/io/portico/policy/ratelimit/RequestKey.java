@@ -1,0 +1,191 @@
+package io.portico.policy.ratelimit;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.portico.pipeline.Identity;
+import io.portico.pipeline.ModelPolicies;
+import io.portico.pipeline.RequestContext;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The key a limit counts per: a list of parts, each read from the request, joined into one text such as
+ * {@code consumer=alice|route=orders}. An empty list gives every request the same key.
+ *
+ * <p>A part whose value is missing (no consumer on an anonymous request, an absent header or claim, no model)
+ * is replaced by the client address, written {@code client-address=ADDRESS}, so that leaving something out of a
+ * request never escapes the limit.
+ */
+final class RequestKey {
+
+    /** Keys longer than this are replaced by their SHA-256 digest, which bounds the memory a key takes. */
+    static final int MAX_PLAIN_LENGTH = 200;
+    /** The part names without an argument, as written in configuration. */
+    static final List<String> SIMPLE_PARTS = List.of("consumer", "team", "credential", "api", "route",
+            "client-address", "model");
+    /** The parts whose value comes from the identity that authentication establishes. */
+    private static final List<String> IDENTITY_PARTS = List.of("consumer", "team", "credential", "claim");
+    private static final String CLIENT_ADDRESS = "client-address";
+
+    private final List<String> parts;
+    private final List<String> arguments;
+
+    private RequestKey(List<String> parts, List<String> arguments) {
+        this.parts = parts;
+        this.arguments = arguments;
+    }
+
+    /** Parses part specifications such as {@code consumer} or {@code header:X-Tenant}, checked by {@link #check}. */
+    static RequestKey parse(List<String> specifications) {
+        List<String> parts = new ArrayList<>();
+        List<String> arguments = new ArrayList<>();
+        for (String specification : specifications) {
+            int colon = specification.indexOf(':');
+            String part = (colon < 0 ? specification : specification.substring(0, colon)).toLowerCase(Locale.ROOT);
+            String argument = colon < 0 ? null : specification.substring(colon + 1);
+            parts.add(part);
+            arguments.add(part.equals("header") ? argument.toLowerCase(Locale.ROOT) : argument);
+        }
+        return new RequestKey(List.copyOf(parts), Collections.unmodifiableList(arguments));
+    }
+
+    /** Returns why {@code specification} is not a valid key part, or null when it is. */
+    static String check(String specification) {
+        int colon = specification.indexOf(':');
+        String part = (colon < 0 ? specification : specification.substring(0, colon)).toLowerCase(Locale.ROOT);
+        if (colon < 0) {
+            return SIMPLE_PARTS.contains(part) ? null : "unknown key part '" + specification + "' (expected one of "
+                    + String.join(", ", SIMPLE_PARTS) + ", header:NAME or claim:NAME)";
+        }
+        if (!part.equals("header") && !part.equals("claim")) {
+            return "unknown key part '" + specification + "' (only header:NAME and claim:NAME take a name)";
+        }
+        String name = specification.substring(colon + 1);
+        if (name.isEmpty()) {
+            return "key part '" + specification + "' needs a name after the colon";
+        }
+        if (part.equals("header") && !name.chars().allMatch(RequestKey::isTokenChar)) {
+            return "'" + name + "' is not a valid header name";
+        }
+        return null;
+    }
+
+    /** Returns whether a part reads the identity, so the key is complete only after authentication. */
+    boolean usesIdentity() {
+        return parts.stream().anyMatch(IDENTITY_PARTS::contains);
+    }
+
+    /** Returns whether a part reads the AI model, which AI routes learn only from the request body. */
+    boolean usesModel() {
+        return parts.contains("model");
+    }
+
+    /** Builds the key of the request in {@code ctx}. */
+    String resolve(RequestContext ctx) {
+        if (parts.isEmpty()) {
+            return "all";
+        }
+        StringBuilder key = new StringBuilder(64);
+        for (int i = 0; i < parts.size(); i++) {
+            if (i > 0) {
+                key.append('|');
+            }
+            String value = value(ctx, parts.get(i), arguments.get(i));
+            if (value == null || value.isEmpty()) {
+                key.append(CLIENT_ADDRESS).append('=');
+                escape(ctx.clientAddress(), key);
+            } else {
+                key.append(parts.get(i));
+                if (arguments.get(i) != null) {
+                    key.append(':').append(arguments.get(i));
+                }
+                key.append('=');
+                escape(value, key);
+            }
+        }
+        return key.length() > MAX_PLAIN_LENGTH ? "sha256:" + digest(key.toString(), 32) : key.toString();
+    }
+
+    private static String value(RequestContext ctx, String part, String argument) {
+        Identity identity = ctx.identity();
+        return switch (part) {
+            case "consumer" -> identity == null ? null : identity.consumer();
+            case "team" -> identity == null ? null : identity.team();
+            case "credential" -> identity == null ? null : identity.credential();
+            case "api" -> ctx.route() == null ? null : ctx.route().spec().api();
+            case "route" -> ctx.route() == null ? null : ctx.route().name();
+            case CLIENT_ADDRESS -> ctx.clientAddress();
+            case "model" -> ModelPolicies.model(ctx);
+            case "header" -> ctx.request().getHeader(argument);
+            case "claim" -> identity == null ? null : claim(identity.claims().get(argument));
+            default -> throw new IllegalStateException("unchecked key part " + part);
+        };
+    }
+
+    private static String claim(Object value) {
+        if (value == null) {
+            return null;
+        }
+        if (value instanceof JsonNode node) {
+            return node.isNull() ? null : node.isValueNode() ? node.asText() : node.toString();
+        }
+        return value.toString();
+    }
+
+    /**
+     * Appends {@code value} with {@code %}, {@code |}, <code>{</code> and <code>}</code> percent-encoded, so no
+     * value can imitate the separator between parts or end the Redis hash tag the key is placed in.
+     */
+    private static void escape(String value, StringBuilder out) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            switch (c) {
+                case '%' -> out.append("%25");
+                case '|' -> out.append("%7C");
+                case '{' -> out.append("%7B");
+                case '}' -> out.append("%7D");
+                default -> out.append(c);
+            }
+        }
+    }
+
+    /** Returns the first {@code bytes} bytes of the SHA-256 digest of {@code text}, in unpadded base64url. */
+    static String digest(String text, int bytes) {
+        byte[] hash = sha256(text);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(Arrays.copyOf(hash, bytes));
+    }
+
+    /** Returns the partition key of a key for the {@code pk} parameter: 12 bytes of its SHA-256 digest. */
+    static byte[] partitionKey(String key) {
+        return Arrays.copyOf(sha256(key), 12);
+    }
+
+    private static byte[] sha256(String text) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime provides SHA-256", e);
+        }
+    }
+
+    /** Returns whether {@code c} may appear in an HTTP field name (an RFC 9110 token). */
+    private static boolean isTokenChar(int c) {
+        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+                || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+    }
+
+    @Override
+    public String toString() {
+        List<String> specifications = new ArrayList<>();
+        for (int i = 0; i < parts.size(); i++) {
+            specifications.add(arguments.get(i) == null ? parts.get(i) : parts.get(i) + ":" + arguments.get(i));
+        }
+        return specifications.toString();
+    }
+}

@@ -1,0 +1,399 @@
+package io.portico.redis;
+
+import static java.util.Objects.requireNonNull;
+
+import io.portico.config.Durations;
+import io.portico.node.NodeConfig;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisClientType;
+import io.vertx.redis.client.RedisConnection;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.RedisRole;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import io.vertx.redis.client.ResponseType;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's connection to Redis, shared by every feature that keeps state there (cluster-wide rate limits, a
+ * shared response cache). Works with a standalone server, a master found through Redis Sentinel, or Redis
+ * Cluster.
+ *
+ * <p>Every command is bounded by the configured timeout, so a hung server delays a request by at most that
+ * long; a command that has to wait for a new connection gets the connect timeout on top. The first failure that
+ * shows the server unusable (a refused or lost connection, a timeout, a failed authentication, or a reply such as
+ * {@code LOADING} or {@code CLUSTERDOWN}) marks Redis unavailable and is logged once at WARN. From then on,
+ * commands fail at once with {@link RedisUnavailableException}, without network traffic, while a probe sends
+ * {@code PING} every retry interval. The first successful probe marks Redis available again, logged once at INFO.
+ * Other error replies, such as an error raised by a script, fail only their command and are logged at WARN at
+ * most once a minute.
+ *
+ * <p>Each event loop keeps one connection of its own, on which commands are pipelined, so replies arrive on the
+ * event loop that sent the command.
+ */
+public final class RedisClient {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RedisClient.class);
+    /** Error replies that mean the server cannot serve commands now, rather than that a command was wrong. */
+    private static final List<String> UNAVAILABLE_REPLIES = List.of("LOADING", "MASTERDOWN", "CLUSTERDOWN",
+            "READONLY", "TRYAGAIN", "NOAUTH", "WRONGPASS", "NOPERM", "BUSY");
+    /** Minimum time between two WARN lines about error replies to commands. */
+    private static final long ERROR_LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
+    /**
+     * Maximum wait for the first reply when the node starts, because loading the client's classes and resolving the
+     * address for the first time can take longer than a command timeout of a few milliseconds.
+     */
+    private static final long STARTUP_WAIT_MILLIS = 10_000;
+    /** Connection key of callers that are not on an event loop. */
+    private static final Object SHARED = new Object();
+
+    private final Vertx vertx;
+    private final NodeConfig.Redis settings;
+    private final Redis redis;
+    private final long timeoutMillis;
+    private final long connectTimeoutMillis;
+    private final RedisUnavailableException unavailable;
+    private final Map<Object, Future<RedisConnection>> connections = new ConcurrentHashMap<>();
+    private final Set<RedisScript> scripts = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean available = new AtomicBoolean(true);
+    private final AtomicLong lastErrorLog = new AtomicLong(System.nanoTime() - ERROR_LOG_INTERVAL_NANOS);
+    private volatile long probeTimer = -1;
+    private volatile boolean closed;
+
+    private RedisClient(Vertx vertx, NodeConfig.Redis settings) {
+        this.vertx = requireNonNull(vertx, "vertx");
+        this.settings = requireNonNull(settings, "settings");
+        this.redis = Redis.createClient(vertx, options(settings));
+        this.timeoutMillis = Math.max(1, settings.timeout().toMillis());
+        this.connectTimeoutMillis = Math.max(1, settings.connectTimeout().toMillis());
+        this.unavailable = new RedisUnavailableException("Redis at " + settings.redactedUrl() + " is unavailable");
+    }
+
+    /**
+     * Creates the client of {@code settings} without connecting; call {@link #start()} to connect.
+     *
+     * @throws IllegalArgumentException when the settings lack the URL, or the master name in sentinel mode
+     */
+    public static RedisClient create(Vertx vertx, NodeConfig.Redis settings) {
+        if (!settings.enabled()) {
+            throw new IllegalArgumentException("redis.url is required to use Redis");
+        }
+        if (settings.mode().equals("sentinel") && (settings.masterName() == null || settings.masterName().isBlank())) {
+            throw new IllegalArgumentException("redis.masterName is required in sentinel mode");
+        }
+        return new RedisClient(vertx, settings);
+    }
+
+    static RedisOptions options(NodeConfig.Redis settings) {
+        NetClientOptions net = new NetClientOptions()
+                .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, settings.connectTimeout().toMillis()))
+                .setTcpNoDelay(true)
+                .setTcpKeepAlive(true)
+                // For rediss:// URLs: the server certificate must name the host.
+                // NOTE: no test connects to Redis over TLS.
+                .setHostnameVerificationAlgorithm("HTTPS");
+        RedisOptions options = new RedisOptions()
+                .setType(switch (settings.mode()) {
+                    case "sentinel" -> RedisClientType.SENTINEL;
+                    case "cluster" -> RedisClientType.CLUSTER;
+                    default -> RedisClientType.STANDALONE;
+                })
+                .setEndpoints(Arrays.stream(settings.url().split(",")).map(String::trim)
+                        .filter(url -> !url.isEmpty()).toList())
+                .setNetClientOptions(net)
+                // One connection per event loop plus, in cluster mode, one per master and event loop.
+                .setMaxPoolSize(256)
+                .setMaxPoolWaiting(1024)
+                .setMaxWaitingHandlers(8192);
+        if (settings.mode().equals("sentinel")) {
+            options.setMasterName(settings.masterName()).setRole(RedisRole.MASTER);
+        }
+        if (settings.username() != null) {
+            options.setUser(settings.username());
+        }
+        if (settings.password() != null) {
+            options.setPassword(settings.password());
+        }
+        return options;
+    }
+
+    /**
+     * Connects and loads the registered scripts. The returned future always succeeds: when Redis cannot be reached,
+     * it is marked unavailable (logged once) and probed until it replies.
+     */
+    public Future<Void> start() {
+        Future<Response> pong = execute(connection -> connection.send(Request.cmd(Command.PING)),
+                Math.max(STARTUP_WAIT_MILLIS, connectTimeoutMillis + timeoutMillis));
+        return pong.<Void>map(reply -> {
+            LOG.info("Redis: {} ({} mode), commands time out after {}", settings.redactedUrl(), settings.mode(),
+                    Durations.format(settings.timeout()));
+            return null;
+        }).otherwiseEmpty();
+    }
+
+    /** Returns whether commands are sent: false from a failure that showed Redis unusable until a probe succeeds. */
+    public boolean available() {
+        return available.get() && !closed;
+    }
+
+    /** Returns the prefix that every key of this node starts with. */
+    public String keyPrefix() {
+        return settings.keyPrefix();
+    }
+
+    /** Returns the server URLs with passwords hidden, for messages. */
+    public String description() {
+        return settings.redactedUrl() + " (" + settings.mode() + " mode)";
+    }
+
+    /**
+     * Loads {@code script} with {@code SCRIPT LOAD} now, and again each time Redis becomes available after an
+     * outage. A server that lost the script (restart, failover, {@code SCRIPT FLUSH}, another cluster node) is
+     * handled by {@link #eval} anyway.
+     */
+    public void load(RedisScript script) {
+        if (scripts.add(script) && available()) {
+            loadScript(script);
+        }
+    }
+
+    /**
+     * Runs {@code script} with {@code EVALSHA}. When the server replies {@code NOSCRIPT}, sends it with
+     * {@code EVAL}, which also caches it on that server. In cluster mode every key must hash to the same slot.
+     *
+     * @return the script's reply; fails with {@link RedisUnavailableException} when Redis is unavailable or does not
+     *     answer within the timeout, or with the error reply of the server
+     */
+    public Future<Response> eval(RedisScript script, List<String> keys, List<String> args) {
+        return execute(connection -> connection.send(evalRequest(Command.EVALSHA, script.sha1(), keys, args))
+                .recover(cause -> isNoScript(cause)
+                        ? connection.send(evalRequest(Command.EVAL, script.source(), keys, args))
+                        : Future.failedFuture(cause)));
+    }
+
+    /** Sends one command, with the same timeout and failure handling as {@link #eval}. */
+    public Future<Response> send(Request request) {
+        return execute(connection -> connection.send(request));
+    }
+
+    /** Closes every connection; commands fail from now on. */
+    public Future<Void> close() {
+        closed = true;
+        long timer = probeTimer;
+        if (timer >= 0) {
+            vertx.cancelTimer(timer);
+        }
+        dropConnections();
+        return redis.close();
+    }
+
+    private Future<Response> execute(Function<RedisConnection, Future<Response>> command) {
+        return execute(command, -1);
+    }
+
+    /**
+     * Sends a command on this event loop's connection and waits for its reply at most {@code waitMillis}, or,
+     * when that is negative, the command timeout plus, for a connection still being opened, the connect timeout.
+     */
+    private Future<Response> execute(Function<RedisConnection, Future<Response>> command, long waitMillis) {
+        if (!available()) {
+            return Future.failedFuture(unavailable);
+        }
+        Promise<Response> promise = Promise.promise();
+        Future<RedisConnection> connection = connection();
+        long wait = waitMillis >= 0 ? waitMillis
+                : connection.isComplete() ? timeoutMillis : timeoutMillis + connectTimeoutMillis;
+        long timer = vertx.setTimer(wait, id -> {
+            RedisUnavailableException timeout = new RedisUnavailableException("Redis at " + settings.redactedUrl()
+                    + " did not reply within " + wait + " ms");
+            if (promise.tryFail(timeout)) {
+                markUnavailable(timeout);
+            }
+        });
+        connection.compose(command).onComplete(result -> {
+            vertx.cancelTimer(timer);
+            if (result.succeeded()) {
+                promise.tryComplete(result.result());
+                return;
+            }
+            Throwable cause = result.cause();
+            if (isUnavailable(cause)) {
+                markUnavailable(cause);
+                promise.tryFail(new RedisUnavailableException("Redis at " + settings.redactedUrl()
+                        + " failed: " + cause.getMessage()));
+            } else {
+                logErrorReply(cause);
+                promise.tryFail(cause);
+            }
+        });
+        return promise.future();
+    }
+
+    private Future<RedisConnection> connection() {
+        Object key = Context.isOnEventLoopThread() ? Thread.currentThread() : SHARED;
+        Future<RedisConnection> cached = connections.get(key);
+        if (cached != null && !cached.failed()) {
+            return cached;
+        }
+        Promise<RedisConnection> created = Promise.promise();
+        Future<RedisConnection> future = created.future();
+        connections.put(key, future);
+        redis.connect().onComplete(result -> {
+            if (result.failed()) {
+                connections.remove(key, future);
+                created.fail(result.cause());
+                return;
+            }
+            RedisConnection connection = result.result();
+            connection.exceptionHandler(cause -> forget(key, future, connection));
+            connection.endHandler(end -> forget(key, future, connection));
+            if (closed) {
+                connection.close();
+            }
+            created.complete(connection);
+        });
+        return future;
+    }
+
+    private void forget(Object key, Future<RedisConnection> future, RedisConnection connection) {
+        if (connections.remove(key, future)) {
+            connection.close();
+        }
+    }
+
+    private void dropConnections() {
+        for (Map.Entry<Object, Future<RedisConnection>> entry : connections.entrySet()) {
+            if (connections.remove(entry.getKey(), entry.getValue())) {
+                entry.getValue().onSuccess(RedisConnection::close);
+            }
+        }
+    }
+
+    private void markUnavailable(Throwable cause) {
+        if (closed || !available.compareAndSet(true, false)) {
+            return;
+        }
+        LOG.warn("Redis at {} is unavailable ({}); features that keep state in Redis fall back as configured, and "
+                + "the server is probed every {} until it answers", description(), describe(cause),
+                Durations.format(settings.retryInterval()));
+        dropConnections();
+        scheduleProbe();
+    }
+
+    private void scheduleProbe() {
+        if (closed) {
+            return;
+        }
+        probeTimer = vertx.setTimer(Math.max(1, settings.retryInterval().toMillis()), id -> probe());
+    }
+
+    private void probe() {
+        Promise<Void> answered = Promise.promise();
+        long timer = vertx.setTimer(timeoutMillis + connectTimeoutMillis,
+                id -> answered.tryFail("no reply"));
+        redis.connect().onComplete(connected -> {
+            if (connected.failed()) {
+                answered.tryFail(connected.cause());
+                return;
+            }
+            RedisConnection connection = connected.result();
+            connection.send(Request.cmd(Command.PING)).onComplete(pong -> {
+                connection.close();
+                if (pong.succeeded()) {
+                    answered.tryComplete();
+                } else {
+                    answered.tryFail(pong.cause());
+                }
+            });
+        });
+        answered.future().onComplete(result -> {
+            vertx.cancelTimer(timer);
+            if (result.succeeded()) {
+                markAvailable();
+            } else {
+                LOG.debug("Redis at {} is still unavailable: {}", description(), describe(result.cause()));
+                scheduleProbe();
+            }
+        });
+    }
+
+    private void markAvailable() {
+        if (closed || !available.compareAndSet(false, true)) {
+            return;
+        }
+        probeTimer = -1;
+        LOG.info("Redis at {} is available again; features that keep state in Redis use it again", description());
+        scripts.forEach(this::loadScript);
+    }
+
+    private void loadScript(RedisScript script) {
+        send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(script.source())).onComplete(result -> {
+            if (result.failed()) {
+                LOG.debug("Loading Redis script {} failed: {}", script, describe(result.cause()));
+            } else if (!script.sha1().equals(String.valueOf(result.result()))) {
+                LOG.warn("Redis returned the digest {} for script {}; EVALSHA calls fall back to EVAL",
+                        result.result(), script);
+            }
+        });
+    }
+
+    private void logErrorReply(Throwable cause) {
+        long last = lastErrorLog.get();
+        long now = System.nanoTime();
+        if (now - last >= ERROR_LOG_INTERVAL_NANOS && lastErrorLog.compareAndSet(last, now)) {
+            LOG.warn("Redis at {} rejected a command: {}; further rejections within a minute are logged at DEBUG",
+                    description(), cause.getMessage());
+        } else {
+            LOG.debug("Redis at {} rejected a command: {}", description(), cause.getMessage());
+        }
+    }
+
+    private static Request evalRequest(Command command, String script, List<String> keys, List<String> args) {
+        Request request = Request.cmd(command).arg(script).arg(keys.size());
+        keys.forEach(request::arg);
+        args.forEach(request::arg);
+        return request;
+    }
+
+    private static boolean isNoScript(Throwable cause) {
+        return isErrorReply(cause) && String.valueOf(cause.getMessage()).startsWith("NOSCRIPT");
+    }
+
+    /** Returns whether {@code cause} shows the server unusable, rather than one command wrong. */
+    private static boolean isUnavailable(Throwable cause) {
+        if (cause instanceof RedisUnavailableException) {
+            return true;
+        }
+        if (!isErrorReply(cause)) {
+            // Refused, reset or closed connections, exhausted pools and failed handshakes.
+            return true;
+        }
+        String message = String.valueOf(cause.getMessage());
+        return UNAVAILABLE_REPLIES.stream().anyMatch(message::startsWith);
+    }
+
+    private static boolean isErrorReply(Throwable cause) {
+        return cause instanceof Response reply && reply.type() == ResponseType.ERROR;
+    }
+
+    private static String describe(Throwable cause) {
+        String message = cause.getMessage();
+        return message == null || message.isBlank() ? cause.getClass().getSimpleName() : message;
+    }
+}

@@ -1,0 +1,119 @@
+-- Checks every limit of one rate-limit policy for one key, and takes the request from all of them only when all
+-- admit it. The formulas are those of io.portico.policy.ratelimit.Algorithm; times are microseconds.
+--
+-- KEYS[i]    the state of limit i, a hash; the keys of one call share a {hash tag}, so they live in one slot
+-- ARGV[1]    the current time, or an empty string to read it from the server's clock (TIME)
+-- ARGV[2]    the cost of the request
+-- ARGV[3..]  four values per limit: algorithm (f fixed window, s sliding window, t token bucket), max requests
+--            per window, window, burst
+--
+-- Returns {admitted, then per limit: allowed, remaining, reset, retry after}, admitted and allowed as 1 or 0.
+
+local now = tonumber(ARGV[1])
+if not now then
+  -- Redis before 5.0 replicates scripts verbatim unless told otherwise, which forbids writes after TIME.
+  if redis.replicate_commands then
+    redis.replicate_commands()
+  end
+  local time = redis.call('TIME')
+  now = tonumber(time[1]) * 1000000 + tonumber(time[2])
+end
+local cost = tonumber(ARGV[2])
+local EPSILON = 1e-9
+
+local function floor(value)
+  return math.floor(value + EPSILON)
+end
+
+local function ceil(micros)
+  return math.max(0, math.ceil(micros - EPSILON))
+end
+
+-- Milliseconds for PEXPIRE, rounded up, so a key outlives the state it holds.
+local function ttl(micros)
+  return math.ceil(micros / 1000) + 1
+end
+
+-- Evaluates one limit for a request of the given cost (0 reports the state without taking anything). Returns
+-- allowed, remaining, reset, retry after, and the write that records the request: {key, fields, ttl} or nil.
+local function evaluate(key, algorithm, max, window, burst, amount)
+  if algorithm == 't' then
+    local interval = window / max
+    local capacity = burst * interval
+    local tat = tonumber(redis.call('HGET', key, 't')) or now
+    if tat < now then
+      tat = now
+    end
+    local next_tat = tat + amount * interval
+    local room = (capacity - (next_tat - now)) / interval
+    if room >= -EPSILON then
+      return 1, floor(room), ceil(next_tat - now), 0,
+          {key, {'t', string.format('%.17g', next_tat)}, ttl(next_tat - now)}
+    end
+    local remaining = math.max(0, floor((capacity - (tat - now)) / interval))
+    return 0, remaining, ceil(tat - now), math.max(1, ceil(next_tat - capacity - now)), nil
+  end
+
+  local index = math.floor(now / window)
+  local elapsed = now - index * window
+  local stored = redis.call('HMGET', key, 'w', 'c', 'p')
+  local stored_index = tonumber(stored[1])
+  local current, previous = 0, 0
+  if stored_index == index then
+    current, previous = tonumber(stored[2]) or 0, tonumber(stored[3]) or 0
+  elseif stored_index == index - 1 and algorithm == 's' then
+    previous = tonumber(stored[2]) or 0
+  end
+  local reset = window - elapsed
+
+  if algorithm == 'f' then
+    if current + amount <= max then
+      return 1, max - current - amount, reset, 0, {key, {'w', index, 'c', current + amount}, ttl(reset)}
+    end
+    return 0, math.max(0, max - current), reset, reset, nil
+  end
+
+  local estimate = previous * (window - elapsed) / window + current
+  if estimate + amount <= max + EPSILON then
+    return 1, floor(max - estimate - amount), reset, 0,
+        {key, {'w', index, 'c', current + amount, 'p', previous}, ttl(reset + window)}
+  end
+  local retry
+  if current + amount <= max then
+    -- The previous window's weight decays until the estimate leaves room, within this window.
+    retry = window - window * (max - current - amount) / previous - elapsed
+  else
+    -- This window's count becomes the previous one, whose weight must decay far enough.
+    retry = window - elapsed + math.max(0, window - window * (max - amount) / current)
+  end
+  return 0, math.max(0, floor(max - estimate)), reset, math.max(1, ceil(retry)), nil
+end
+
+local limits = {}
+local admitted = 1
+for i, key in ipairs(KEYS) do
+  local base = 3 + (i - 1) * 4
+  local limit = {key, ARGV[base], tonumber(ARGV[base + 1]), tonumber(ARGV[base + 2]), tonumber(ARGV[base + 3])}
+  local allowed, remaining, reset, retry, write = evaluate(limit[1], limit[2], limit[3], limit[4], limit[5], cost)
+  limits[i] = {limit, allowed, remaining, reset, retry, write}
+  if allowed == 0 then
+    admitted = 0
+  end
+end
+
+local results = {admitted}
+for _, result in ipairs(limits) do
+  local limit, allowed, remaining, reset, retry, write = unpack(result)
+  if admitted == 1 then
+    redis.call('HSET', write[1], unpack(write[2]))
+    redis.call('PEXPIRE', write[1], write[3])
+  elseif allowed == 1 then
+    -- The request is not counted, so a limit that allowed it reports its state without it.
+    allowed, remaining, reset, retry = evaluate(limit[1], limit[2], limit[3], limit[4], limit[5], 0)
+  end
+  results[#results + 1] = allowed
+  results[#results + 1] = remaining
+  results[#results + 1] = reset
+  results[#results + 1] = retry
+end
+return results
