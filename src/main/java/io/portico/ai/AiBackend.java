@@ -165,7 +165,7 @@ final class AiBackend implements Backend {
                 fail(ctx, errors, e.error());
             }
         });
-        ctx.response().closeHandler(closed -> gateway.vertx().cancelTimer(timer[0]));
+        ctx.onClose(() -> gateway.vertx().cancelTimer(timer[0]));
         // A policy that waited for something, such as a key set, leaves the request paused.
         request.resume();
     }
