@@ -101,6 +101,7 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
         request.response().putHeader(requestIdHeader, requestId).putHeader(HttpHeaders.CONNECTION, "close");
         RequestContext ctx = new RequestContext(request, requestId, peer == null ? List.of() : List.of(peer), "", "-",
                 start);
+        ctx.watchResponse();
         accessLog.track(ctx);
         ctx.fail(problem);
         request.connection().close();

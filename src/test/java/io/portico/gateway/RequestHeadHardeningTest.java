@@ -2,9 +2,13 @@ package io.portico.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.portico.config.Json;
+import io.portico.testing.Conditions;
 import io.portico.testing.Configs;
+import io.portico.testing.LogCapture;
 import io.portico.testing.TestNode;
 import io.portico.testing.TestUpstream;
 import io.vertx.core.http.HttpServerOptions;
@@ -15,6 +19,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.slf4j.LoggerFactory;
 
 /** Malformed, ambiguous and oversized HTTP/1.x request heads, written byte for byte over raw sockets. */
 class RequestHeadHardeningTest {
@@ -90,6 +95,23 @@ class RequestHeadHardeningTest {
         assertThat(received.text()).containsIgnoringCase("\r\nconnection: close\r\n");
         assertThat(received.closed()).isTrue();
         assertThat(received.text()).doesNotContain("smuggled").doesNotContain("HTTP/1.1 200");
+    }
+
+    @Test
+    void rejectedHeadIsAccessLogged() throws Exception {
+        // The access log is switched on when a node starts and its logger writes INFO, which tests turn off.
+        Logger accessLogger = (Logger) LoggerFactory.getLogger("portico.access");
+        Level level = accessLogger.getLevel();
+        accessLogger.setLevel(Level.INFO);
+        try (TestNode logging = TestNode.start(); LogCapture access = new LogCapture("portico.access")) {
+            RawHttp.send(logging.portico().httpPort(), 0, 5_000,
+                    "GET /echo HTTP/1.1\r\nHost: a\r\nX-Folded: a\r\n b\r\n\r\n");
+
+            Conditions.eventually("the rejection is logged", () -> access.messages(Level.INFO).stream()
+                    .anyMatch(line -> line.contains("status=400")));
+        } finally {
+            accessLogger.setLevel(level);
+        }
     }
 
     @Test
