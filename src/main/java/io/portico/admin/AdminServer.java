@@ -66,12 +66,12 @@ public final class AdminServer {
         this.openApi = OpenApiDocument.build().toString();
         ResourceApi resources = new ResourceApi(vertx, store, snapshots);
         this.router = buildRouter(new BearerAuthHandler(requireNonNull(token, "token")), resources,
-                new SubscriptionApi(resources, store), new ConfigApi(vertx, store, snapshots),
-                new TrafficApi(requireNonNull(dataPlane, "dataPlane")));
+                new CredentialApi(vertx, store, resources), new SubscriptionApi(resources, store),
+                new ConfigApi(vertx, store, snapshots), new TrafficApi(requireNonNull(dataPlane, "dataPlane")));
     }
 
-    private Router buildRouter(BearerAuthHandler auth, ResourceApi resources, SubscriptionApi subscriptions,
-                               ConfigApi config, TrafficApi traffic) {
+    private Router buildRouter(BearerAuthHandler auth, ResourceApi resources, CredentialApi credentials,
+                               SubscriptionApi subscriptions, ConfigApi config, TrafficApi traffic) {
         Router router = Router.router(vertx);
         router.get("/health/live").handler(ctx -> health(ctx, true));
         router.get("/health/ready").handler(ctx -> health(ctx, ready.getAsBoolean()));
@@ -79,6 +79,7 @@ public final class AdminServer {
         router.route(BASE_PATH + "/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
         router.get(BASE_PATH + "/openapi.json").handler(ctx -> Exchange.send(ctx, 200, "application/json", openApi));
         config.mount(router, BASE_PATH);
+        credentials.mount(router, BASE_PATH);
         traffic.mount(router, BASE_PATH);
         subscriptions.mount(router, BASE_PATH);
         resources.mount(router, BASE_PATH);

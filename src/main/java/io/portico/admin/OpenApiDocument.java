@@ -44,6 +44,7 @@ final class OpenApiDocument {
         for (ResourceKind<?> kind : ResourceKinds.all()) {
             addKind(paths, kind);
         }
+        addCredentialOperations(paths);
         addSubscriptionWorkflow(paths);
         root.set("components", components());
         return root;
@@ -161,6 +162,27 @@ final class OpenApiDocument {
         nameParameter(delete);
         response(delete, "204", "Deleted", null);
         problems(delete, "404", "409", "412");
+    }
+
+    private static void addCredentialOperations(ObjectNode paths) {
+        String schema = "#/components/schemas/credentials";
+        ObjectNode create = operation(paths, AdminServer.BASE_PATH + "/consumers/{name}/credentials", "post",
+                "Creates a credential of the consumer. Portico generates the name when absent, every API key, and"
+                        + " a password, HMAC secret key or client secret that the body leaves out; the response alone"
+                        + " carries the generated secrets");
+        nameParameter(create);
+        requestBody(create, schema, JSON);
+        response(create, "201", "Created; the body adds the generated secrets; Location and ETag are set", JSON);
+        problems(create, "400", "404", "409", "415");
+
+        ObjectNode rotate = operation(paths, AdminServer.BASE_PATH + "/credentials/{name}/rotate", "post",
+                "Creates a new key-auth or hmac credential for the same consumer with new secrets, and makes this one"
+                        + " expire after 'overlap' (a duration, 1h when absent). Optional body: overlap, name,"
+                        + " expiresAt of the new credential");
+        nameParameter(rotate);
+        response(rotate, "201", "The new credential with its generated secrets, and 'previous': the name and"
+                + " expiry of the rotated one", JSON);
+        problems(rotate, "400", "404", "409", "415");
     }
 
     private static void addSubscriptionWorkflow(ObjectNode paths) {

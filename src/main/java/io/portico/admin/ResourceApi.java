@@ -119,7 +119,7 @@ final class ResourceApi {
         ObjectNode spec = writableSpec(ctx);
         validate(kind, spec);
         String name = spec.get("name").asText();
-        commit(kind, Change.create(kind.name(), name, spec))
+        commit(kind, Change.create(kind.name(), name, spec), null)
                 .onSuccess(resource -> sendCreated(ctx, kind, resource))
                 .onFailure(ctx::fail);
     }
@@ -139,7 +139,7 @@ final class ResourceApi {
                     throw new Problem(ProblemType.PRECONDITION_FAILED, key(kind, name) + " does not exist");
                 }
                 validate(kind, body);
-                return commit(kind, Change.create(kind.name(), name, body))
+                return commit(kind, Change.create(kind.name(), name, body), null)
                         .map(resource -> new Written(resource, true));
             }
             if (ifMatch == null) {
@@ -149,7 +149,7 @@ final class ResourceApi {
             requireMatch(ifMatch, existing);
             ObjectNode spec = Secrets.restore(kind, body, existing.spec());
             validate(kind, spec);
-            return commit(kind, Change.update(kind.name(), name, spec, existing.revision()))
+            return commit(kind, Change.update(kind.name(), name, spec, existing.revision()), existing.spec())
                     .map(resource -> new Written(resource, false));
         }).onSuccess(written -> {
             if (written.created()) {
@@ -172,7 +172,7 @@ final class ResourceApi {
             JsonNode merged = MergePatch.apply(existing.spec(), patch);
             ObjectNode spec = Secrets.restore(kind, namedAs((ObjectNode) merged, name), existing.spec());
             validate(kind, spec);
-            return commit(kind, Change.update(kind.name(), name, spec, existing.revision()));
+            return commit(kind, Change.update(kind.name(), name, spec, existing.revision()), existing.spec());
         }).onSuccess(resource -> sendResource(ctx, 200, kind, resource)).onFailure(ctx::fail);
     }
 
@@ -183,7 +183,8 @@ final class ResourceApi {
             if (ifMatch != null) {
                 requireMatch(ifMatch, existing);
             }
-            return commit(kind, Change.delete(kind.name(), name, ifMatch == null ? null : existing.revision()));
+            return commit(kind, Change.delete(kind.name(), name, ifMatch == null ? null : existing.revision()),
+                    existing.spec());
         }).onSuccess(resource -> ctx.response().setStatusCode(204).end()).onFailure(ctx::fail);
     }
 
@@ -270,18 +271,32 @@ final class ResourceApi {
     }
 
     /**
-     * Checks references and commits one change off the event loop, then waits until this node serves the new
-     * configuration. The reference check runs on a worker thread too, because it converts every resource.
+     * Turns a written specification into its stored form, checks references and commits one change off the event
+     * loop, then waits until this node serves the new configuration. These steps run on a worker thread, because
+     * the stored form may need a slow password hash and the reference check converts every resource.
+     *
+     * @param stored the stored specification the change replaces, or null when it creates the resource
      */
-    Future<Resource> commit(ResourceKind<?> kind, Change change) {
+    Future<Resource> commit(ResourceKind<?> kind, Change change, ObjectNode stored) {
         return blocking(() -> {
-            checkReferences(kind, change.name(), change.spec());
-            return store.commit(List.of(change)).get(0);
+            Change storable = change.spec() == null ? change : new Change(change.operation(), change.kind(),
+                    change.name(), kind.storedForm(change.spec(), stored), change.expectedRevision());
+            checkReferences(kind, storable.name(), storable.spec());
+            return store.commit(List.of(storable)).get(0);
         })
                 .compose(resource -> refreshSnapshot().map(resource));
     }
 
-    private Future<Void> refreshSnapshot() {
+    /**
+     * Commits one change as {@link #commit(ResourceKind, Change, ObjectNode)} does, for a kind whose stored form
+     * needs no stored specification, such as subscriptions.
+     */
+    Future<Resource> commit(ResourceKind<?> kind, Change change) {
+        return commit(kind, change, null);
+    }
+
+    /** Reloads this node's snapshot after a commit; a failed reload is logged, and the next poll picks it up. */
+    Future<Void> refreshSnapshot() {
         return snapshots.refreshNow().<Void>mapEmpty().recover(cause -> {
             LOG.warn("A change was committed but this node could not reload the configuration yet; it will pick"
                     + " the change up on its next poll of the store", cause);

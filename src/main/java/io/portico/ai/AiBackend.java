@@ -129,6 +129,10 @@ final class AiBackend implements Backend {
     private void readBody(RequestContext ctx, Frontend errors, java.util.function.Consumer<ObjectNode> next) {
         RouteSpec route = ctx.route().spec();
         long limit = route.maxBodySize() != null ? route.maxBodySize() : DEFAULT_MAX_BODY;
+        if (ctx.bufferedBody() != null) {
+            parseBody(ctx, errors, ctx.bufferedBody(), limit, next);
+            return;
+        }
         HttpServerRequest request = ctx.request();
         Buffer body = Buffer.buffer();
         // failed[0]: the body was rejected; lastRead[0]: when the last bytes arrived, in nanoseconds.
@@ -159,15 +163,24 @@ final class AiBackend implements Backend {
             if (failed[0]) {
                 return;
             }
-            try {
-                next.accept(Wire.parseRequest(body));
-            } catch (AiException e) {
-                fail(ctx, errors, e.error());
-            }
+            parseBody(ctx, errors, body, limit, next);
         });
         ctx.onClose(() -> gateway.vertx().cancelTimer(timer[0]));
-        // A policy that waited for something, such as a key set, leaves the request paused.
+        // A policy that waited for something, such as a password check or a key set fetch, leaves the request paused.
         request.resume();
+    }
+
+    private void parseBody(RequestContext ctx, Frontend errors, Buffer body, long limit,
+                           java.util.function.Consumer<ObjectNode> next) {
+        if (body.length() > limit) {
+            fail(ctx, errors, AiError.of(413, "the request body is larger than " + limit + " bytes"));
+            return;
+        }
+        try {
+            next.accept(Wire.parseRequest(body));
+        } catch (AiException e) {
+            fail(ctx, errors, e.error());
+        }
     }
 
     /**

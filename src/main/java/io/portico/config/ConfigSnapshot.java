@@ -149,7 +149,12 @@ public final class ConfigSnapshot {
         return signingKeys;
     }
 
-    /** Returns the references between resources that do not resolve, such as a route naming a missing service. */
+    /**
+     * Returns the errors that involve more than one resource: references that do not resolve, such as a route
+     * naming a missing service, and credentials that share a look-up value (API key, username, access key, client
+     * id, certificate subject or fingerprint) with another credential, so that the gateway could not tell them
+     * apart.
+     */
     public List<FieldError> danglingReferences() {
         List<FieldError> errors = new ArrayList<>();
         routes.forEach((name, route) -> {
@@ -169,6 +174,7 @@ public final class ConfigSnapshot {
             reference(errors, field + ".consumer", "consumer", subscription.consumer(), consumers);
             reference(errors, field + ".api", "API", subscription.api(), apis);
         });
+        CredentialLookups.duplicates(credentials.values(), errors);
         policies.forEach((name, policy) ->
                 reference(errors, "policies/" + name + ".consumer", "consumer", policy.consumer(), consumers));
         models.forEach((name, model) -> {

@@ -23,12 +23,23 @@ public final class ResourceKind<T> {
     private final Class<T> type;
     private final BiConsumer<T, Errors> validator;
     private final List<String> secretFields;
+    private final StoredForm storedForm;
 
     public ResourceKind(String name, Class<T> type, BiConsumer<T, Errors> validator, List<String> secretFields) {
+        this(name, type, validator, secretFields, (written, stored) -> written);
+    }
+
+    /**
+     * Creates a kind whose specifications are changed by {@code storedForm} before they are stored, for example to
+     * replace a password by its hash.
+     */
+    public ResourceKind(String name, Class<T> type, BiConsumer<T, Errors> validator, List<String> secretFields,
+                        StoredForm storedForm) {
         this.name = requireNonNull(name, "name");
         this.type = requireNonNull(type, "type");
         this.validator = requireNonNull(validator, "validator");
         this.secretFields = List.copyOf(secretFields);
+        this.storedForm = requireNonNull(storedForm, "storedForm");
     }
 
     /** The plural name used in admin API paths and as the key in declarative documents. */
@@ -43,6 +54,18 @@ public final class ResourceKind<T> {
     /** Fields, as dotted paths, whose values are secrets: write-only through the admin API and masked in exports. */
     public List<String> secretFields() {
         return secretFields;
+    }
+
+    /**
+     * Returns the form in which a valid specification is stored. Every write path (the admin API's create, replace
+     * and patch, and declarative apply) calls it after validation, so that secrets such as API keys and passwords
+     * are stored only as hashes. It may compute a slow password hash: call it on a worker thread.
+     *
+     * @param written the specification as written, masked secrets already restored
+     * @param stored the stored specification of the same name, or null when there is none
+     */
+    public ObjectNode storedForm(ObjectNode written, ObjectNode stored) {
+        return storedForm.apply(written, stored);
     }
 
     /**
@@ -130,5 +153,13 @@ public final class ResourceKind<T> {
     @Override
     public String toString() {
         return name;
+    }
+
+    /** Turns a written specification into the form that is stored; see {@link #storedForm(ObjectNode, ObjectNode)}. */
+    @FunctionalInterface
+    public interface StoredForm {
+
+        /** Returns the stored form of {@code written}, given the {@code stored} specification or null. */
+        ObjectNode apply(ObjectNode written, ObjectNode stored);
     }
 }

@@ -33,7 +33,8 @@ public final class ResourceKinds {
     public static final ResourceKind<CredentialSpec> CREDENTIALS = new ResourceKind<>("credentials",
             CredentialSpec.class, CredentialSpec::validate,
             List.of("key", "keyHash", "password", "passwordHash", "secretKey", "secret", "clientSecret",
-                    "clientSecretHash"));
+                    "clientSecretHash"),
+            CredentialSecrets::storedForm);
     public static final ResourceKind<SubscriptionSpec> SUBSCRIPTIONS =
             new ResourceKind<>("subscriptions", SubscriptionSpec.class, SubscriptionSpec::validate, List.of());
     public static final ResourceKind<PolicySpec> POLICIES =

@@ -24,7 +24,8 @@ import java.util.Set;
  *
  * <p>A stored resource counts as unchanged when its specification equals the document's after both went through
  * the typed specification, so a default written out in one and left out in the other is no change. A secret
- * field that carries the masked hint of the stored secret also counts as unchanged.
+ * field that carries the masked hint of the stored secret also counts as unchanged, and so does a secret that the
+ * stored form keeps only as a hash ({@link ResourceKind#storedForm}) when it matches the stored hash.
  */
 public final class Diff {
 
@@ -83,10 +84,15 @@ public final class Diff {
             String key = key(kind.name(), name);
             documentKeys.add(key);
             Resource existing = stored.get(key);
-            ObjectNode spec = Secrets.restore(kind, desired, existing == null ? null : existing.spec());
-            for (FieldError hint : Secrets.unresolvedHints(kind, spec)) {
+            ObjectNode storedSpec = existing == null ? null : existing.spec();
+            ObjectNode restored = Secrets.restore(kind, desired, storedSpec);
+            List<FieldError> hints = Secrets.unresolvedHints(kind, restored);
+            for (FieldError hint : hints) {
                 errors.add(new FieldError(kind.name() + "[" + index + "]." + hint.field(), hint.message()));
             }
+            // Secrets are compared and written in their stored form, so a document that gives a password
+            // compares equal to the stored hash of that password.
+            ObjectNode spec = hints.isEmpty() ? kind.storedForm(restored, storedSpec) : restored;
 
             if (existing == null) {
                 created.add(key);

@@ -6,6 +6,8 @@ import io.portico.ai.AiGateway;
 import io.portico.ai.catalog.ModelCatalog;
 import io.portico.cache.CacheStores;
 import io.portico.config.ConfigSnapshot;
+import io.portico.config.RouteSpec;
+import io.portico.gateway.proxy.IdentityHeaders;
 import io.portico.gateway.proxy.ProxyBackend;
 import io.portico.gateway.proxy.ProxySettings;
 import io.portico.gateway.tls.ServerTls;
@@ -40,6 +42,8 @@ public final class GatewayServer {
     /** Negative ports that make Vert.x bind the instances of one listener to one shared random port. */
     private static final int HTTP_RANDOM_PORT = -1;
     private static final int HTTPS_RANDOM_PORT = -2;
+    /** The policy type that needs client certificates on the HTTPS listener. */
+    private static final String MTLS_POLICY = "mtls";
 
     private final Vertx vertx;
     private final NodeConfig node;
@@ -77,8 +81,12 @@ public final class GatewayServer {
         this.handler = new GatewayHandler(node.requestIdHeader(), node.accessLog(),
                 ClientAddressResolver.of(node.clientAddress()));
         long maxBody = node.maxBodySize() == null ? -1 : node.maxBodySize();
+        NodeConfig.IdentityHeaders names = node.identityHeaders();
+        IdentityHeaders identityHeaders = new IdentityHeaders(names.consumer(), names.team(), names.credential(),
+                names.method(), names.labels());
         long bodyTimeout = node.limits().bodyTimeout().toMillis();
-        this.proxy = new ProxyBackend(upstreams, new ProxySettings(node.requestIdHeader(), maxBody, bodyTimeout));
+        this.proxy = new ProxyBackend(upstreams, new ProxySettings(node.requestIdHeader(), maxBody, identityHeaders,
+                bodyTimeout));
         this.ai = new AiGateway(vertx, catalog, node.ai().images(), bodyTimeout);
         this.oauth = new AuthorizationServer(vertx, Clock.systemUTC());
         tls.onChange(options -> httpsServers.forEach(server -> server.updateSSLOptions(options)));
@@ -96,7 +104,7 @@ public final class GatewayServer {
         upstreams.update(snapshot.services());
         ai.update(snapshot);
         oauth.update(snapshot);
-        tls.updateStoreCertificates(snapshot.certificates().values());
+        tls.updateStoreCertificates(snapshot.certificates().values(), usesPolicy(snapshot, MTLS_POLICY));
         handler.runtime(runtime);
         boolean needsHttps = httpPort >= 0 && tls.hasCertificates() && node.https().port() >= 0;
         if (needsHttps && httpsStarted.compareAndSet(false, true)) {
@@ -106,6 +114,17 @@ public final class GatewayServer {
                         node.https().host(), node.https().port(), e);
             });
         }
+    }
+
+    /** Returns true when a route, an API or a policy attachment of {@code snapshot} uses the policy {@code name}. */
+    private static boolean usesPolicy(ConfigSnapshot snapshot, String name) {
+        return snapshot.routes().values().stream().anyMatch(route -> names(route.policies(), name))
+                || snapshot.apis().values().stream().anyMatch(api -> names(api.policies(), name))
+                || snapshot.policies().values().stream().anyMatch(policy -> policy.type().equals(name));
+    }
+
+    private static boolean names(List<RouteSpec.PolicyRef> policies, String name) {
+        return policies.stream().anyMatch(policy -> policy.name().equals(name));
     }
 
     /** The configuration version the data plane serves. */

@@ -5,8 +5,11 @@ import io.portico.config.Errors;
 import io.portico.net.IpRange;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -22,6 +25,7 @@ import java.util.regex.Pattern;
  * @param limits limits on the requests the gateway listeners accept
  * @param upstreams restrictions on the addresses the gateway connects to for upstream targets
  * @param clientAddress how the client address of a request is determined behind proxies
+ * @param identityHeaders names of the headers that carry the authenticated identity to upstreams
  * @param cache settings of the response cache
  * @param redis the Redis server that cluster-wide rate limits and other shared state use; none when absent
  */
@@ -40,12 +44,13 @@ public record NodeConfig(
         Limits limits,
         Upstreams upstreams,
         ClientAddress clientAddress,
+        IdentityHeaders identityHeaders,
         Cache cache,
         Redis redis) {
 
     public NodeConfig {
         http = http == null ? new Listener(null, null, null) : http;
-        https = https == null ? new HttpsListener(null, null, null, null) : https;
+        https = https == null ? new HttpsListener(null, null, null, null, null) : https;
         admin = admin == null ? new AdminListener(null, null, null) : admin;
         dataDirectory = dataDirectory == null ? "data" : dataDirectory;
         store = store == null ? new Store(null, null, null, null) : store;
@@ -56,6 +61,8 @@ public record NodeConfig(
         limits = limits == null ? new Limits(null, null, null, null, null) : limits;
         upstreams = upstreams == null ? new Upstreams(null) : upstreams;
         clientAddress = clientAddress == null ? new ClientAddress(null, null) : clientAddress;
+        identityHeaders = identityHeaders == null ? new IdentityHeaders(null, null, null, null, null)
+                : identityHeaders;
         cache = cache == null ? new Cache(null) : cache;
         redis = redis == null ? new Redis(null, null, null, null, null, null, null, null, null) : redis;
     }
@@ -63,7 +70,7 @@ public record NodeConfig(
     /** Returns the defaults: HTTP on 0.0.0.0:8080, admin on 127.0.0.1:9080, the embedded store under ./data. */
     public static NodeConfig defaults() {
         return new NodeConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null);
+                null, null);
     }
 
     /**
@@ -190,6 +197,41 @@ public record NodeConfig(
     }
 
     /**
+     * Names of the headers that tell an upstream who sent a request, set from the identity that an authentication
+     * policy established. The proxy removes every one of these headers from each client request before it sets
+     * them, so a client can never forge them. A header name that is absent or empty takes its default.
+     *
+     * @param consumer the consumer's name; {@code X-Consumer-Name} when absent
+     * @param team the consumer's team; {@code X-Consumer-Team} when absent
+     * @param credential the name of the credential presented; {@code X-Credential-Name} when absent
+     * @param method the authentication method, such as {@code key-auth}; {@code X-Authenticated-Method} when absent
+     * @param labels consumer labels to send, from label name to header name; none when absent
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record IdentityHeaders(String consumer, String team, String credential, String method,
+                                  Map<String, String> labels) {
+        public IdentityHeaders {
+            consumer = consumer == null || consumer.isBlank() ? "X-Consumer-Name" : consumer;
+            team = team == null || team.isBlank() ? "X-Consumer-Team" : team;
+            credential = credential == null || credential.isBlank() ? "X-Credential-Name" : credential;
+            method = method == null || method.isBlank() ? "X-Authenticated-Method" : method;
+            labels = labels == null ? Map.of() : Map.copyOf(labels);
+            for (String name : names(consumer, team, credential, method, labels.values())) {
+                if (!name.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+")) {
+                    throw new IllegalArgumentException("identityHeaders: '" + name + "' is not a valid header name");
+                }
+            }
+        }
+
+        private static List<String> names(String consumer, String team, String credential, String method,
+                                          Collection<String> labels) {
+            List<String> names = new ArrayList<>(List.of(consumer, team, credential, method));
+            names.addAll(labels);
+            return names;
+        }
+    }
+
+    /**
      * Settings of the response cache that {@code cache} policies fill.
      *
      * @param maxBytes largest size of the node's local store, keys and values counted, in bytes; 64 MiB when absent
@@ -226,14 +268,32 @@ public record NodeConfig(
      *
      * @param certificates certificate and key files; each is watched and reloaded when it changes on disk
      * @param reloadInterval how often the files are checked for changes
+     * @param clientAuth whether the TLS handshake asks for a client certificate: {@code auto} (the default) asks
+     *     while a route or API uses the {@code mtls} policy, {@code request} always asks, {@code required} rejects
+     *     connections without one, and {@code none} never asks. A certificate that a client sends must chain to a
+     *     store certificate with {@code usage: client-ca}, or the handshake fails.
      */
     public record HttpsListener(String host, Integer port, List<CertificateFiles> certificates,
-                                Duration reloadInterval) {
+                                Duration reloadInterval, String clientAuth) {
+
+        /** The values of {@code clientAuth}. */
+        public static final List<String> CLIENT_AUTH_MODES = List.of("auto", "none", "request", "required");
+
         public HttpsListener {
             host = host == null ? "0.0.0.0" : host;
             port = port == null ? 8443 : port;
             certificates = certificates == null ? List.of() : List.copyOf(certificates);
             reloadInterval = reloadInterval == null ? Duration.ofSeconds(5) : reloadInterval;
+            clientAuth = clientAuth == null ? "auto" : clientAuth.toLowerCase(Locale.ROOT);
+            if (!CLIENT_AUTH_MODES.contains(clientAuth)) {
+                throw new IllegalArgumentException("https.clientAuth must be auto, none, request or required, not '"
+                        + clientAuth + "'");
+            }
+        }
+
+        /** Creates the settings with {@code clientAuth} {@code auto}. */
+        public HttpsListener(String host, Integer port, List<CertificateFiles> certificates, Duration reloadInterval) {
+            this(host, port, certificates, reloadInterval, null);
         }
     }
 

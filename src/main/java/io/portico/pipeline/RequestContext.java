@@ -7,6 +7,7 @@ import io.portico.net.IpAddress;
 import io.portico.problem.Problem;
 import io.portico.problem.ProblemType;
 import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.ArrayList;
@@ -41,6 +42,7 @@ public final class RequestContext {
     private Identity identity;
     private String upstreamAddress;
     private String forwardedUri;
+    private Buffer bufferedBody;
     private ProblemType failure;
 
     /**
@@ -155,6 +157,18 @@ public final class RequestContext {
     public void identity(Identity identity) {
         this.identity = identity;
         this.consumer = identity == null ? null : identity.consumer();
+    }
+
+    /**
+     * The whole request body when a policy has read it, such as a signature check that covers the body; null
+     * otherwise. Backends send this buffer instead of reading the request, which has then ended.
+     */
+    public Buffer bufferedBody() {
+        return bufferedBody;
+    }
+
+    public void bufferedBody(Buffer body) {
+        this.bufferedBody = body;
     }
 
     /** The {@code host:port} of the upstream target that served the request; null when none was reached. */

@@ -87,7 +87,7 @@ final class ProxyExchange {
         this.request = ctx.request();
         this.route = ctx.route().spec();
         this.service = group.spec();
-        this.hasBody = hasBody(request);
+        this.hasBody = ctx.bufferedBody() != null ? ctx.bufferedBody().length() > 0 : hasBody(request);
         this.idempotent = RetryBudget.isIdempotent(request.method());
         this.webSocket = request.version() == HttpVersion.HTTP_1_1 && ProxyHeaders.isWebSocketUpgrade(request);
         this.maxBodySize = route.maxBodySize() != null ? route.maxBodySize() : settings.defaultMaxBodySize();
@@ -207,7 +207,10 @@ final class ProxyExchange {
         }
 
         Future<HttpClientResponse> response;
-        if (hasBody) {
+        if (hasBody && ctx.bufferedBody() != null) {
+            bodySent = true;
+            response = upstream.send(ctx.bufferedBody());
+        } else if (hasBody) {
             bodySent = true;
             response = upstream.send(body());
         } else {
@@ -230,6 +233,7 @@ final class ProxyExchange {
     private void writeRequestHead(HttpClientRequest upstream, TargetState current) {
         MultiMap headers = upstream.headers();
         ProxyHeaders.copyRequestHeaders(request, headers);
+        settings.identityHeaders().apply(ctx, headers);
         ProxyHeaders.addForwardingHeaders(ctx, headers);
         headers.set(requestIdHeader, ctx.requestId());
         ProxyHeaders.apply(route.requestHeaders(), headers);

@@ -34,6 +34,7 @@ final class WebSocketTunnel {
         RouteSpec route = ctx.route().spec();
         MultiMap headers = upstream.headers();
         ProxyHeaders.copyRequestHeaders(ctx.request(), headers);
+        settings.identityHeaders().apply(ctx, headers);
         ProxyHeaders.addForwardingHeaders(ctx, headers);
         headers.set("Connection", "Upgrade");
         headers.set("Upgrade", "websocket");

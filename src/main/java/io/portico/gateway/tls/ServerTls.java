@@ -3,10 +3,12 @@ package io.portico.gateway.tls;
 import io.portico.config.CertificateSpec;
 import io.portico.node.NodeConfig;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.ServerSSLOptions;
+import io.vertx.core.net.TrustOptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -35,6 +37,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The listener accepts TLS 1.2 and TLS 1.3 only, and offers {@code h2} and {@code http/1.1} through ALPN.
  *
+ * <p>Client certificates: the node setting {@code https.clientAuth} decides whether the handshake asks for one. In
+ * its default mode, {@code auto}, it asks while {@link #updateStoreCertificates(Collection, boolean)} was last told
+ * that a route needs one. A client certificate must chain to a store certificate with {@code usage: client-ca};
+ * any other is rejected in the handshake, and with no such certificate every client certificate is.
+ *
  * <p>When the files change on disk ({@link #start()}) or the store certificates change
  * ({@link #updateStoreCertificates}), this class builds new {@link ServerSSLOptions} and passes them to the
  * {@link #onChange} listeners, which apply them with {@code HttpServer.updateSSLOptions}. New connections then get
@@ -54,6 +61,9 @@ public final class ServerTls {
     private final Duration reloadInterval;
     private final List<FileCertificate> files;
     private final StoreCertificates store = new StoreCertificates();
+    private final ClientCertificateAuthorities clientCas = new ClientCertificateAuthorities();
+    private final String clientAuthMode;
+    private boolean clientCertificatesNeeded;
     private final List<Consumer<ServerSSLOptions>> listeners = new CopyOnWriteArrayList<>();
     private final Object lock = new Object();
     private volatile SniKeyManager keyManager;
@@ -73,6 +83,7 @@ public final class ServerTls {
         this.vertx = Objects.requireNonNull(vertx, "vertx");
         Objects.requireNonNull(settings, "settings");
         this.reloadInterval = settings.reloadInterval();
+        this.clientAuthMode = settings.clientAuth();
         this.files = settings.certificates().stream().map(FileCertificate::new).toList();
         files.forEach(FileCertificate::load);
         synchronized (lock) {
@@ -91,9 +102,26 @@ public final class ServerTls {
      * are parsed, on the calling thread: that takes about a millisecond per certificate and does no I/O.
      */
     public void updateStoreCertificates(Collection<CertificateSpec> certificates) {
-        Objects.requireNonNull(certificates, "certificates");
         synchronized (lock) {
-            if (store.update(certificates)) {
+            updateStoreCertificates(certificates, clientCertificatesNeeded);
+        }
+    }
+
+    /**
+     * Replaces the store certificates, served ones and client certificate authorities, as
+     * {@link #updateStoreCertificates(Collection)} does, and records whether a route needs client certificates,
+     * which the {@code auto} client authentication mode follows.
+     */
+    public void updateStoreCertificates(Collection<CertificateSpec> certificates, boolean needClientCertificates) {
+        Objects.requireNonNull(certificates, "certificates");
+        List<CertificateSpec> served = certificates.stream().filter(spec -> !spec.isClientCa()).toList();
+        List<CertificateSpec> authorities = certificates.stream().filter(CertificateSpec::isClientCa).toList();
+        synchronized (lock) {
+            boolean changed = store.update(served);
+            changed |= clientCas.update(authorities);
+            changed |= needClientCertificates != clientCertificatesNeeded;
+            clientCertificatesNeeded = needClientCertificates;
+            if (changed) {
                 rebuild();
             }
         }
@@ -119,7 +147,11 @@ public final class ServerTls {
                 .setUseAlpn(true)
                 .setAlpnVersions(List.of(HttpVersion.HTTP_2, HttpVersion.HTTP_1_1))
                 .setEnabledSecureTransportProtocols(new LinkedHashSet<>(PROTOCOLS))
-                .setKeyCertOptions(current.getKeyCertOptions().copy());
+                .setKeyCertOptions(current.getKeyCertOptions().copy())
+                .setClientAuth(current.getClientAuth());
+        if (current.getTrustOptions() != null) {
+            options.setTrustOptions(current.getTrustOptions().copy());
+        }
     }
 
     /**
@@ -200,6 +232,12 @@ public final class ServerTls {
         certificates.addAll(store.certificates());
         SniKeyManager manager = new SniKeyManager(certificates);
         ServerSSLOptions options = newSslOptions(manager);
+        ClientAuth clientAuth = clientAuth();
+        if (clientAuth != ClientAuth.NONE) {
+            options.setClientAuth(clientAuth).setTrustOptions(TrustOptions.wrap(clientCas.trustManagerFactory()));
+            LOG.info("HTTPS listener {} client certificates; {} client certificate authorities trusted",
+                    clientAuth == ClientAuth.REQUIRED ? "requires" : "requests", clientCas.size());
+        }
         keyManager = manager;
         sslOptions = options;
         if (manager.isEmpty()) {
@@ -216,6 +254,16 @@ public final class ServerTls {
                         + "certificates", listener, e);
             }
         }
+    }
+
+    /** Returns the client authentication of the handshake for the configured mode and the current routes. */
+    private ClientAuth clientAuth() {
+        return switch (clientAuthMode) {
+            case "required" -> ClientAuth.REQUIRED;
+            case "request" -> ClientAuth.REQUEST;
+            case "none" -> ClientAuth.NONE;
+            default -> clientCertificatesNeeded ? ClientAuth.REQUEST : ClientAuth.NONE;
+        };
     }
 
     private static ServerSSLOptions newSslOptions(SniKeyManager manager) {
