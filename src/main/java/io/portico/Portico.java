@@ -20,9 +20,10 @@ import io.portico.oauth.keys.SigningKeyManager;
 import io.portico.pipeline.PolicyRegistry;
 import io.portico.quota.CounterStore;
 import io.portico.quota.UsageCounters;
-import io.portico.store.ConfigStore;
 import io.portico.store.JdbcConfigStore;
 import io.portico.store.StoreWatcher;
+import io.portico.store.crypto.Keyring;
+import io.portico.store.crypto.MasterKeys;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -44,7 +45,7 @@ public final class Portico {
 
     private final NodeConfig node;
     private final Vertx vertx;
-    private final ConfigStore store;
+    private final JdbcConfigStore store;
     private final Upstreams upstreams;
     private final ServerTls tls;
     private final GatewayServer gateway;
@@ -57,7 +58,7 @@ public final class Portico {
     /** The snapshot the data plane serves; behind the store's when a stored version could not be applied. */
     private volatile ConfigSnapshot applied = ConfigSnapshot.empty();
 
-    private Portico(NodeConfig node, Map<String, String> env, ConfigStore store) {
+    private Portico(NodeConfig node, Map<String, String> env, JdbcConfigStore store) {
         this.node = node;
         this.store = store;
         int eventLoops = Math.max(1, Runtime.getRuntime().availableProcessors());
@@ -67,7 +68,7 @@ public final class Portico {
         ModelCatalog catalog = node.ai().catalog() == null ? ModelCatalog.builtIn()
                 : ModelCatalog.load(Path.of(node.ai().catalog()));
         this.gateway = new GatewayServer(vertx, node, upstreams, tls, PolicyRegistry.load(), catalog, eventLoops);
-        CounterStore counterStore = store instanceof JdbcConfigStore jdbc ? jdbc.counters() : CounterStore.NONE;
+        CounterStore counterStore = store.counters();
         this.counters = new UsageCounters(vertx, counterStore, Clock.systemUTC(),
                 UsageCounters.DEFAULT_FLUSH_INTERVAL);
         gateway.shareWithPolicies(UsageCounters.NODE_KEY, counters);
@@ -105,7 +106,8 @@ public final class Portico {
                 return counters.list(kind);
             }
         };
-        this.admin = new AdminServer(vertx, node.admin(), token, store, snapshots, ready::get, dataPlane);
+        this.admin = new AdminServer(vertx, node.admin(), token, store, store.accounts(), snapshots, ready::get,
+                dataPlane);
         this.signingKeys = new SigningKeyManager(vertx, store, () -> applied, watcher::refreshNow, Clock.systemUTC());
     }
 
@@ -116,7 +118,12 @@ public final class Portico {
      */
     public static Future<Portico> start(NodeConfig node, Map<String, String> env) {
         requireNonNull(node, "node");
-        ConfigStore store = openStore(node);
+        JdbcConfigStore store;
+        try {
+            store = openStore(node, MasterKeys.resolve(node.dataPath(), env));
+        } catch (RuntimeException e) {
+            return Future.failedFuture(e);
+        }
         Portico portico;
         try {
             portico = new Portico(node, env, store);
@@ -128,14 +135,15 @@ public final class Portico {
                 Future.failedFuture(cause)));
     }
 
-    private static ConfigStore openStore(NodeConfig node) {
+    private static JdbcConfigStore openStore(NodeConfig node, Keyring keyring) {
         NodeConfig.Store settings = node.store();
         if (settings.url() == null) {
-            ConfigStore store = JdbcConfigStore.embedded(node.dataPath());
+            JdbcConfigStore store = JdbcConfigStore.embedded(node.dataPath(), keyring);
             LOG.info("Configuration store: embedded H2 database in {}", node.dataPath().toAbsolutePath());
             return store;
         }
-        ConfigStore store = JdbcConfigStore.open(settings.url(), settings.username(), settings.password());
+        JdbcConfigStore store = JdbcConfigStore.open(settings.url(), settings.username(), settings.password(),
+                keyring);
         LOG.info("Configuration store: {}", settings.url());
         return store;
     }
@@ -202,7 +210,7 @@ public final class Portico {
         return vertx;
     }
 
-    public ConfigStore store() {
+    public JdbcConfigStore store() {
         return store;
     }
 

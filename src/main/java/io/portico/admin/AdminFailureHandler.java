@@ -32,6 +32,9 @@ final class AdminFailureHandler implements Handler<RoutingContext> {
 
     @Override
     public void handle(RoutingContext ctx) {
+        // Authentication pauses the request until the body handler reads it. A failure before that, such as a
+        // body over the limit that its Content-Length announces, must resume it so the client can finish sending.
+        ctx.request().resume();
         toProblem(ctx).send(ctx.response(), null);
     }
 

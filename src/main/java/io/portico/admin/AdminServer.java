@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.node.NodeConfig;
+import io.portico.store.AccountStore;
 import io.portico.store.ConfigStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -18,9 +19,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The admin API: configuration CRUD, declarative export, diff and apply, status and the OpenAPI document under
- * {@value #BASE_PATH}, which all require the admin bearer token, and the health probes {@code /health/live} and
- * {@code /health/ready}, which need no token and tell nothing but the status.
+ * The admin API: configuration CRUD, declarative export, diff and apply, the audit log, admin users and tokens,
+ * status and the OpenAPI document under {@value #BASE_PATH}, which all require authentication and deny what the
+ * caller's role does not allow, and the health probes {@code /health/live} and {@code /health/ready}, which need
+ * no credentials and tell nothing but the status.
  *
  * <p>Store calls run on worker threads. A write returns only after this node reloaded its configuration
  * snapshot, so a client that gets the response can rely on the change being live on this node.
@@ -44,12 +46,13 @@ public final class AdminServer {
     /**
      * Creates the server; nothing listens until {@link #start()}.
      *
-     * @param token the bearer token every admin request must carry, resolved by {@link AdminToken}
+     * @param token the admin token, a platform admin's credential, resolved by {@link AdminToken}
+     * @param accounts the admin users and their personal tokens
      * @param ready whether this node is ready to serve traffic, for {@code /health/ready}
      */
     public AdminServer(Vertx vertx, NodeConfig.AdminListener listener, String token, ConfigStore store,
-                       SnapshotSource snapshots, BooleanSupplier ready) {
-        this(vertx, listener, token, store, snapshots, ready, DataPlane.NONE);
+                       AccountStore accounts, SnapshotSource snapshots, BooleanSupplier ready) {
+        this(vertx, listener, token, store, accounts, snapshots, ready, DataPlane.NONE);
     }
 
     /**
@@ -57,37 +60,53 @@ public final class AdminServer {
      * circuit breakers and the response cache.
      */
     public AdminServer(Vertx vertx, NodeConfig.AdminListener listener, String token, ConfigStore store,
-                       SnapshotSource snapshots, BooleanSupplier ready, DataPlane dataPlane) {
+                       AccountStore accounts, SnapshotSource snapshots, BooleanSupplier ready, DataPlane dataPlane) {
         this.vertx = requireNonNull(vertx, "vertx");
         this.listener = requireNonNull(listener, "listener");
         this.ready = requireNonNull(ready, "ready");
         requireNonNull(store, "store");
+        requireNonNull(accounts, "accounts");
         requireNonNull(snapshots, "snapshots");
-        this.openApi = OpenApiDocument.build().toString();
+        this.router = Router.router(vertx);
+        UsersApi users = new UsersApi(vertx, accounts, snapshots);
         ResourceApi resources = new ResourceApi(vertx, store, snapshots);
-        this.router = buildRouter(new BearerAuthHandler(requireNonNull(token, "token")), resources,
+        buildRouter(new AuthenticationHandler(vertx, requireNonNull(token, "token"), accounts), resources,
                 new CredentialApi(vertx, store, resources), new SubscriptionApi(resources, store),
-                new ConfigApi(vertx, store, snapshots), new TrafficApi(requireNonNull(dataPlane, "dataPlane")));
+                new ConfigApi(vertx, store, snapshots), new TrafficApi(requireNonNull(dataPlane, "dataPlane")),
+                new AuditApi(vertx, store), users, new MeApi(vertx, accounts, users));
+        this.openApi = OpenApiDocument.withAccess(OpenApiDocument.build(), router).toString();
     }
 
-    private Router buildRouter(BearerAuthHandler auth, ResourceApi resources, CredentialApi credentials,
-                               SubscriptionApi subscriptions, ConfigApi config, TrafficApi traffic) {
-        Router router = Router.router(vertx);
+    private void buildRouter(AuthenticationHandler auth, ResourceApi resources, CredentialApi credentials,
+                             SubscriptionApi subscriptions, ConfigApi config, TrafficApi traffic, AuditApi audit,
+                             UsersApi users, MeApi me) {
         router.get("/health/live").handler(ctx -> health(ctx, true));
         router.get("/health/ready").handler(ctx -> health(ctx, ready.getAsBoolean()));
+        router.route(BASE_PATH + "/*").handler(new RequestIds());
         router.route(BASE_PATH + "/*").handler(auth);
         router.route(BASE_PATH + "/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
-        router.get(BASE_PATH + "/openapi.json").handler(ctx -> Exchange.send(ctx, 200, "application/json", openApi));
-        config.mount(router, BASE_PATH);
-        credentials.mount(router, BASE_PATH);
-        traffic.mount(router, BASE_PATH);
-        subscriptions.mount(router, BASE_PATH);
-        resources.mount(router, BASE_PATH);
+        AdminRoutes routes = new AdminRoutes(router);
+        routes.get(BASE_PATH + "/openapi.json", Access.AUTHENTICATED,
+                ctx -> Exchange.send(ctx, 200, "application/json", this.openApi));
+        config.mount(routes, BASE_PATH);
+        credentials.mount(routes, BASE_PATH);
+        traffic.mount(routes, BASE_PATH);
+        routes.get(BASE_PATH + "/audit", Access.AUDIT_READERS, ctx -> audit.list(ctx, auditTeam(ctx)));
+        routes.get(BASE_PATH + "/audit/export", Access.AUDIT_READERS, ctx -> audit.export(ctx, auditTeam(ctx)));
+        users.mount(routes, BASE_PATH);
+        me.mount(routes, BASE_PATH);
+        subscriptions.mount(routes, BASE_PATH);
+        resources.mount(routes, BASE_PATH);
         AdminFailureHandler failures = new AdminFailureHandler();
         router.route().failureHandler(failures);
         router.errorHandler(404, failures);
         router.errorHandler(405, failures);
-        return router;
+    }
+
+    /** Returns the team whose audit entries alone the caller may read, or null for every entry. */
+    private static String auditTeam(RoutingContext ctx) {
+        Principal principal = Principal.of(ctx);
+        return Tenancy.seesAllTeams(principal) ? null : principal.team();
     }
 
     private static void health(RoutingContext ctx, boolean up) {

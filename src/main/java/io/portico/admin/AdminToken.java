@@ -1,6 +1,7 @@
 package io.portico.admin;
 
 import io.portico.node.NodeConfig;
+import io.portico.node.PrivateFiles;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -10,12 +11,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
-import java.util.EnumSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -43,8 +42,6 @@ public final class AdminToken {
     private static final Logger LOG = LoggerFactory.getLogger(AdminToken.class);
     private static final int TOKEN_BYTES = 32;
     private static final SecureRandom RANDOM = new SecureRandom();
-    private static final Set<PosixFilePermission> OWNER_ONLY =
-            EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
 
     private AdminToken() {
     }
@@ -124,7 +121,7 @@ public final class AdminToken {
         String token = generate();
         try {
             Files.createDirectories(file.getParent());
-            createOwnerOnly(file);
+            PrivateFiles.createOwnerOnly(file);
             Files.writeString(file, token + "\n", StandardCharsets.UTF_8);
         } catch (FileAlreadyExistsException e) {
             // Another process sharing the data directory generated the token first: use that one.
@@ -142,19 +139,10 @@ public final class AdminToken {
         return token;
     }
 
-    private static void createOwnerOnly(Path file) throws IOException {
-        if (Files.getFileAttributeView(file.getParent(), PosixFileAttributeView.class) == null) {
-            Files.createFile(file);
-            return;
-        }
-        Files.createFile(file, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
-        Files.setPosixFilePermissions(file, OWNER_ONLY);
-    }
-
     private static void warnIfShared(Path file) {
         try {
             Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
-            if (!OWNER_ONLY.containsAll(permissions)) {
+            if (!PrivateFiles.OWNER_ONLY.containsAll(permissions)) {
                 LOG.warn("The admin token file {} is readable by other users ({}); run 'chmod 600 {}'",
                         file, PosixFilePermissions.toString(permissions), file);
             }

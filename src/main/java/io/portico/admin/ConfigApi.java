@@ -11,10 +11,10 @@ import io.portico.declarative.ChangeReport;
 import io.portico.declarative.ConfigApplier;
 import io.portico.declarative.DeclarativeDocument;
 import io.portico.declarative.DocumentFormat;
+import io.portico.store.AuditContext;
 import io.portico.store.ConfigStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,11 +40,11 @@ final class ConfigApi {
     }
 
     /** Adds the routes below {@code base}. */
-    void mount(Router router, String base) {
-        router.get(base + "/config").handler(this::export);
-        router.post(base + "/config/diff").handler(this::diff);
-        router.post(base + "/config/apply").handler(this::apply);
-        router.get(base + "/status").handler(this::status);
+    void mount(AdminRoutes routes, String base) {
+        routes.get(base + "/config", Access.WHOLE_CONFIG_READERS, this::export);
+        routes.post(base + "/config/diff", Access.PLATFORM_ADMIN, this::diff);
+        routes.post(base + "/config/apply", Access.PLATFORM_ADMIN, this::apply);
+        routes.get(base + "/status", Access.AUTHENTICATED, this::status);
     }
 
     private void export(RoutingContext ctx) {
@@ -63,7 +63,8 @@ final class ConfigApi {
 
     private void apply(RoutingContext ctx) {
         String text = Exchange.documentText(ctx);
-        vertx.executeBlocking(() -> ConfigApplier.apply(store, DeclarativeDocument.parseLiteral(text)), false)
+        AuditContext audit = RequestIds.auditContext(ctx);
+        vertx.executeBlocking(() -> ConfigApplier.apply(store, DeclarativeDocument.parseLiteral(text), audit), false)
                 .compose(report -> report.isEmpty() ? Future.succeededFuture(report) : refreshed(report))
                 .onSuccess(report -> Exchange.sendJson(ctx, 200, report.toJson()))
                 .onFailure(ctx::fail);
@@ -79,8 +80,10 @@ final class ConfigApi {
         });
     }
 
+    /** Sends the versions and the count of each kind, counting only what the caller may see. */
     private void status(RoutingContext ctx) {
         ConfigSnapshot snapshot = snapshots.current();
+        Principal principal = Principal.of(ctx);
         ObjectNode body = JsonNodeFactory.instance.objectNode();
         body.put("porticoVersion", PorticoVersion.current());
         body.put("configVersion", snapshot.version());
@@ -88,6 +91,7 @@ final class ConfigApi {
         for (ResourceKind<?> kind : ResourceKinds.all()) {
             counts.put(kind.name(), snapshot.resources().stream()
                     .filter(resource -> resource.kind().equals(kind.name()))
+                    .filter(resource -> Tenancy.sees(principal, kind, resource, snapshot))
                     .count());
         }
         vertx.executeBlocking(store::version, false).onComplete(version -> {

@@ -12,14 +12,12 @@ import io.portico.config.Resource;
 import io.portico.config.ResourceKind;
 import io.portico.config.ResourceKinds;
 import io.portico.config.ValidationException;
-import io.portico.problem.Problem;
-import io.portico.problem.ProblemType;
+import io.portico.store.AuditContext;
 import io.portico.store.Change;
 import io.portico.store.ConfigStore;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -65,9 +63,9 @@ final class CredentialApi {
     }
 
     /** Adds the routes below {@code base}. */
-    void mount(Router router, String base) {
-        router.post(base + "/consumers/:name/credentials").handler(this::create);
-        router.post(base + "/credentials/:name/rotate").handler(this::rotate);
+    void mount(AdminRoutes routes, String base) {
+        routes.post(base + "/consumers/:name/credentials", Access.write(KIND), this::create);
+        routes.post(base + "/credentials/:name/rotate", Access.write(KIND), this::rotate);
     }
 
     private void create(RoutingContext ctx) {
@@ -79,18 +77,17 @@ final class CredentialApi {
             throw new ValidationException("consumer", "must equal the consumer in the path, '" + consumer + "'");
         }
         spec.put("consumer", consumer);
+        Tenancy.claim(Principal.of(ctx), KIND, spec);
         Map<String, String> generated = generateSecrets(spec, consumer);
         if (!spec.hasNonNull("name")) {
             spec.put("name", generatedName(consumer, spec.path("type").asText()));
         }
         ResourceApi.validate(KIND, spec);
         String name = spec.get("name").asText();
-        vertx.executeBlocking(() -> store.get(ResourceKinds.CONSUMERS.name(), consumer), false).compose(found -> {
-            if (found.isEmpty()) {
-                throw new Problem(ProblemType.NOT_FOUND, "consumers/" + consumer + " does not exist");
-            }
-            return resources.commit(KIND, Change.create(KIND.name(), name, spec), null);
-        }).onSuccess(resource -> sendWithSecrets(ctx, resource, generated, null)).onFailure(ctx::fail);
+        vertx.executeBlocking(() -> resources.existing(ctx, ResourceKinds.CONSUMERS, consumer), false)
+                .compose(found -> resources.commit(ctx, KIND, Change.create(KIND.name(), name, spec), null))
+                .onSuccess(resource -> sendWithSecrets(ctx, resource, generated, null))
+                .onFailure(ctx::fail);
     }
 
     /**
@@ -162,9 +159,9 @@ final class CredentialApi {
         Duration overlap = overlap(body);
         Instant newExpiry = instant(body, "expiresAt");
         String requestedName = body.hasNonNull("name") ? body.get("name").asText() : null;
+        AuditContext audit = RequestIds.auditContext(ctx);
         vertx.executeBlocking(() -> {
-            Resource existing = store.get(KIND.name(), name).orElseThrow(() -> new Problem(ProblemType.NOT_FOUND,
-                    "credentials/" + name + " does not exist"));
+            Resource existing = resources.existing(ctx, KIND, name);
             CredentialSpec old = KIND.parse(existing.spec());
             if (!old.type().equals("key-auth") && !old.type().equals("hmac")) {
                 throw new ValidationException("type", "only key-auth and hmac credentials can be rotated; this one"
@@ -177,6 +174,9 @@ final class CredentialApi {
             if (newExpiry != null) {
                 fresh.put("expiresAt", newExpiry.toString());
             }
+            if (existing.spec().hasNonNull(ResourceKind.TEAM_FIELD)) {
+                fresh.set(ResourceKind.TEAM_FIELD, existing.spec().get(ResourceKind.TEAM_FIELD));
+            }
             Map<String, String> generated = generateSecrets(fresh, old.consumer());
             ResourceApi.validate(KIND, fresh);
             Instant end = Instant.now().plus(overlap);
@@ -187,7 +187,7 @@ final class CredentialApi {
             String freshName = fresh.get("name").asText();
             store.commit(List.of(
                     Change.create(KIND.name(), freshName, KIND.storedForm(fresh, null)),
-                    Change.update(KIND.name(), name, retiring, existing.revision())));
+                    Change.update(KIND.name(), name, retiring, existing.revision())), audit);
             return new Rotation(store.get(KIND.name(), freshName).orElseThrow(),
                     store.get(KIND.name(), name).orElseThrow(), generated);
         }, false).compose(done -> resources.refreshSnapshot().map(done))

@@ -19,9 +19,6 @@ import java.util.Locale;
 /** Reads admin request bodies and writes admin responses. */
 final class Exchange {
 
-    /** The routing context key under which the admin authentication stores who sends the request. */
-    static final String ACTOR = "portico.actor";
-
     private Exchange() {
     }
 
@@ -66,10 +63,9 @@ final class Exchange {
         return body == null || body.length() == 0 ? Json.MAPPER.createObjectNode() : jsonObject(ctx);
     }
 
-    /** Returns who sends the request, as {@link BearerAuthHandler} identified them, for the records of changes. */
+    /** Returns who sends the request, as authentication identified them, for the records of changes. */
     static String actor(RoutingContext ctx) {
-        String actor = ctx.get(ACTOR);
-        return actor == null ? "unknown" : actor;
+        return Principal.of(ctx).actor();
     }
 
     /**

@@ -6,12 +6,16 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.config.ResourceKind;
 import io.portico.config.ResourceKinds;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.Route;
+import io.vertx.ext.web.Router;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -36,11 +40,17 @@ final class OpenApiDocument {
                 .put("title", "Portico admin API")
                 .put("version", PorticoVersion.current())
                 .put("description", "Manages Portico's configuration. Every /admin/v1 route requires"
-                        + " 'Authorization: Bearer <token>'. Errors are RFC 9457 problem documents.");
+                        + " 'Authorization: Bearer <token>' with the admin token or a personal token, or Basic"
+                        + " credentials of an admin user, and answers 403 when the user's role does not allow the"
+                        + " operation. Errors are RFC 9457 problem documents.");
         root.putArray("security").addObject().putArray("bearer");
+        root.withArray("security").addObject().putArray("basic");
         ObjectNode paths = root.putObject("paths");
         addHealth(paths);
         addAdmin(paths);
+        addAudit(paths);
+        addUsers(paths);
+        addMe(paths);
         for (ResourceKind<?> kind : ResourceKinds.all()) {
             addKind(paths, kind);
         }
@@ -48,6 +58,25 @@ final class OpenApiDocument {
         addSubscriptionWorkflow(paths);
         root.set("components", components());
         return root;
+    }
+
+    /**
+     * Adds to each admin operation of {@code document}, as {@code x-portico-access}, who may call it according to
+     * the {@link Access} of its route in {@code router}.
+     */
+    static ObjectNode withAccess(ObjectNode document, Router router) {
+        for (Route route : router.getRoutes()) {
+            if (!(route.getMetadata(AdminRoutes.ACCESS) instanceof Access access) || route.getPath() == null) {
+                continue;
+            }
+            JsonNode path = document.path("paths").path(route.getPath().replaceAll(":(\\w+)", "{$1}"));
+            for (HttpMethod method : route.methods()) {
+                if (path.get(method.name().toLowerCase(Locale.ROOT)) instanceof ObjectNode operation) {
+                    operation.put("x-portico-access", access.description());
+                }
+            }
+        }
+        return document;
     }
 
     private static void addHealth(ObjectNode paths) {
@@ -113,6 +142,122 @@ final class OpenApiDocument {
         budgets.putArray("parameters").addObject().put("name", "subject").put("in", "query").put("required", false)
                 .putObject("schema").put("type", "string");
         response(budgets, "200", "The budget counters", JSON);
+    }
+
+    private static void addAudit(ObjectNode paths) {
+        ObjectNode list = operation(paths, AdminServer.BASE_PATH + "/audit", "get", "Lists audit log entries,"
+                + " newest first: who changed which resource when, with masked before and after specifications");
+        auditFilters(list);
+        list.withArray("parameters").addObject().put("name", "limit").put("in", "query")
+                .putObject("schema").put("type", "integer").put("minimum", 1).put("maximum", 1000)
+                .put("default", 100);
+        list.withArray("parameters").addObject().put("name", "cursor").put("in", "query")
+                .put("description", "The next value of the previous page").putObject("schema").put("type", "string");
+        response(list, "200", "{ \"items\": [...], \"next\": cursor or null }", JSON);
+        problems(list, "400");
+        ObjectNode export = operation(paths, AdminServer.BASE_PATH + "/audit/export", "get",
+                "Exports every matching audit log entry as JSON lines, newest first");
+        auditFilters(export);
+        response(export, "200", "One JSON object per line", AuditApi.JSON_LINES);
+        problems(export, "400");
+    }
+
+    private static void addUsers(ObjectNode paths) {
+        String users = AdminServer.BASE_PATH + "/users";
+        String user = users + "/{name}";
+        ObjectNode list = operation(paths, users, "get", "Lists the admin users the caller may see");
+        response(list, "200", "{ \"items\": [...] }", JSON);
+        ObjectNode create = operation(paths, users, "post", "Creates an admin user: name, role (platform-admin,"
+                + " team-admin, developer or viewer), team, and an optional password of 12 to 256 characters");
+        userBody(create);
+        response(create, "201", "The user, without its password", JSON);
+        problems(create, "400", "409", "415");
+        ObjectNode get = operation(paths, user, "get", "Reads an admin user");
+        pathParameters(get, "name");
+        response(get, "200", "The user, without its password", JSON);
+        problems(get, "404");
+        ObjectNode patch = operation(paths, user, "patch", "Changes role, team or password; a null password"
+                + " removes it");
+        pathParameters(patch, "name");
+        userBody(patch);
+        response(patch, "200", "The user", JSON);
+        problems(patch, "400", "404", "415");
+        ObjectNode delete = operation(paths, user, "delete", "Deletes an admin user and its tokens");
+        pathParameters(delete, "name");
+        response(delete, "204", "Deleted", null);
+        problems(delete, "404");
+        tokenOperations(paths, user + "/tokens", "the user's", "name");
+    }
+
+    private static void addMe(ObjectNode paths) {
+        String me = AdminServer.BASE_PATH + "/me";
+        ObjectNode whoAmI = operation(paths, me, "get", "Names the caller: actor, user, role and team");
+        response(whoAmI, "200", "The caller", JSON);
+        tokenOperations(paths, me + "/tokens", "the caller's own", null);
+        ObjectNode password = operation(paths, me + "/password", "put", "Sets the caller's password; send the"
+                + " current one as currentPassword when one is set");
+        password.putObject("requestBody").put("required", true).putObject("content").putObject(JSON)
+                .putObject("schema").put("type", "object").putObject("properties")
+                .<ObjectNode>set("password", NODES.objectNode().put("type", "string"))
+                .set("currentPassword", NODES.objectNode().put("type", "string"));
+        response(password, "204", "Changed", null);
+        problems(password, "400", "404", "415");
+    }
+
+    private static void tokenOperations(ObjectNode paths, String tokens, String whose, String nameParameter) {
+        ObjectNode list = operation(paths, tokens, "get", "Lists " + whose + " personal tokens, without secrets");
+        ObjectNode create = operation(paths, tokens, "post", "Creates a personal token of " + whose.replace("the ",
+                "") + " account; the response carries the token once, and only its hash is stored");
+        ObjectNode delete = operation(paths, tokens + "/{id}", "delete", "Revokes a personal token");
+        if (nameParameter != null) {
+            pathParameters(list, nameParameter);
+            pathParameters(create, nameParameter);
+            pathParameters(delete, nameParameter, "id");
+        } else {
+            pathParameters(delete, "id");
+        }
+        response(list, "200", "{ \"items\": [...] }", JSON);
+        problems(list, "404");
+        create.putObject("requestBody").put("required", true).putObject("content").putObject(JSON)
+                .putObject("schema").put("type", "object").putObject("properties")
+                .<ObjectNode>set("description", NODES.objectNode().put("type", "string"))
+                .set("expiresAt", NODES.objectNode().put("type", "string").put("format", "date-time"));
+        response(create, "201", "The token's id, description, expiry and the token itself", JSON);
+        problems(create, "400", "404", "415");
+        response(delete, "204", "Revoked", null);
+        problems(delete, "404");
+    }
+
+    private static void userBody(ObjectNode operation) {
+        ObjectNode properties = operation.putObject("requestBody").put("required", true).putObject("content")
+                .putObject(JSON).putObject("schema").put("type", "object").put("additionalProperties", false)
+                .putObject("properties");
+        for (String field : List.of("name", "team", "password")) {
+            properties.putObject(field).put("type", "string");
+        }
+        ArrayNode roles = properties.putObject("role").put("type", "string").putArray("enum");
+        for (Role role : Role.values()) {
+            roles.add(role.label());
+        }
+    }
+
+    private static void pathParameters(ObjectNode operation, String... names) {
+        ArrayNode parameters = operation.withArray("parameters");
+        for (String name : names) {
+            parameters.addObject().put("name", name).put("in", "path").put("required", true)
+                    .putObject("schema").put("type", "string");
+        }
+    }
+
+    private static void auditFilters(ObjectNode operation) {
+        ArrayNode parameters = operation.putArray("parameters");
+        for (String name : List.of("kind", "name", "actor", "operation", "team", "since", "until")) {
+            ObjectNode schema = parameters.addObject().put("name", name).put("in", "query")
+                    .putObject("schema").put("type", "string");
+            if (name.equals("since") || name.equals("until")) {
+                schema.put("format", "date-time");
+            }
+        }
     }
 
     private static void documentOperation(ObjectNode paths, String path, String summary) {
@@ -227,7 +372,7 @@ final class OpenApiDocument {
         operation.put("summary", summary);
         operation.putObject("responses");
         if (path.startsWith(AdminServer.BASE_PATH)) {
-            problems(operation, "401");
+            problems(operation, "401", "403");
         }
         return operation;
     }
@@ -261,6 +406,8 @@ final class OpenApiDocument {
     private static ObjectNode components() {
         ObjectNode components = NODES.objectNode();
         components.putObject("securitySchemes").putObject("bearer").put("type", "http").put("scheme", "bearer");
+        components.withObjectProperty("securitySchemes").putObject("basic").put("type", "http")
+                .put("scheme", "basic");
         components.putObject("responses").putObject("Problem")
                 .put("description", "An RFC 9457 problem document")
                 .putObject("content").putObject(PROBLEM).putObject("schema")
@@ -311,6 +458,10 @@ final class OpenApiDocument {
         properties.putObject("revision").put("type", "integer").put("readOnly", true)
                 .put("description", "Store version of the last write; the ETag");
         properties.putObject("updatedAt").put("type", "string").put("format", "date-time").put("readOnly", true);
+        if (kind.teamOwned()) {
+            properties.putObject(ResourceKind.TEAM_FIELD).put("type", "string")
+                    .put("description", "The owning team; a team member's new resource joins the member's team");
+        }
         for (String secret : kind.secretFields()) {
             JsonNode property = properties.at("/" + secret.replace("[].", "/items/properties/")
                     .replace(".", "/properties/"));

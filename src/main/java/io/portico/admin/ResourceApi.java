@@ -15,12 +15,12 @@ import io.portico.config.ValidationException;
 import io.portico.declarative.Secrets;
 import io.portico.problem.Problem;
 import io.portico.problem.ProblemType;
+import io.portico.store.AuditContext;
 import io.portico.store.Change;
 import io.portico.store.ConfigStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -55,16 +55,16 @@ final class ResourceApi {
     }
 
     /** Adds the routes of every kind below {@code base}. */
-    void mount(Router router, String base) {
+    void mount(AdminRoutes routes, String base) {
         for (ResourceKind<?> kind : ResourceKinds.all()) {
             String collection = base + "/" + kind.name();
             String item = collection + "/:name";
-            router.get(collection).handler(ctx -> list(ctx, kind));
-            router.post(collection).handler(ctx -> create(ctx, kind));
-            router.get(item).handler(ctx -> get(ctx, kind));
-            router.put(item).handler(ctx -> replace(ctx, kind));
-            router.patch(item).handler(ctx -> patch(ctx, kind));
-            router.delete(item).handler(ctx -> delete(ctx, kind));
+            routes.get(collection, Access.read(kind), ctx -> list(ctx, kind));
+            routes.post(collection, Access.write(kind), ctx -> create(ctx, kind));
+            routes.get(item, Access.read(kind), ctx -> get(ctx, kind));
+            routes.put(item, Access.write(kind), ctx -> replace(ctx, kind));
+            routes.patch(item, Access.write(kind), ctx -> patch(ctx, kind));
+            routes.delete(item, Access.write(kind), ctx -> delete(ctx, kind));
         }
     }
 
@@ -76,16 +76,29 @@ final class ResourceApi {
      * Sends the resources of {@code kind} that match the query parameters and {@code fixed}: each names a
      * top-level field, which must equal one of the parameter's values (or, for a list, contain one of them).
      * Fields are compared with their defaults applied, so {@code status=pending} finds subscriptions that
-     * leave the status out.
+     * leave the status out. Resources the caller may not see are left out.
      */
     void list(RoutingContext ctx, ResourceKind<?> kind, Map<String, String> fixed) {
+        list(ctx, kind, fixed, false);
+    }
+
+    /**
+     * Sends the matching resources like {@link #list(RoutingContext, ResourceKind, Map)}.
+     *
+     * @param allTeams whether to include other teams' resources, for a caller who owns what {@code fixed} names,
+     *     as the team of an API sees every subscription to it
+     */
+    void list(RoutingContext ctx, ResourceKind<?> kind, Map<String, String> fixed, boolean allTeams) {
         Map<String, List<String>> filters = filters(ctx, kind);
         fixed.forEach((field, value) -> filters.put(field, List.of(value)));
+        Principal principal = Principal.of(ctx);
+        ConfigSnapshot snapshot = snapshots.current();
         blocking(() -> {
             ObjectNode body = JsonNodeFactory.instance.objectNode();
             ArrayNode items = body.putArray("items");
             for (Resource resource : store.list(kind.name())) {
-                if (ResourceFilter.matches(kind, resource.spec(), filters)) {
+                if (ResourceFilter.matches(kind, resource.spec(), filters)
+                        && (allTeams || Tenancy.sees(principal, kind, resource, snapshot))) {
                     items.add(representation(kind, resource));
                 }
             }
@@ -105,7 +118,7 @@ final class ResourceApi {
     private void get(RoutingContext ctx, ResourceKind<?> kind) {
         String name = ctx.pathParam("name");
         String ifNoneMatch = ctx.request().getHeader(HttpHeaders.IF_NONE_MATCH);
-        blocking(() -> existing(kind, name)).onSuccess(resource -> {
+        blocking(() -> existing(ctx, kind, name)).onSuccess(resource -> {
             ctx.response().putHeader(HttpHeaders.ETAG, resource.etag());
             if (ifNoneMatch != null && !Preconditions.ifNoneMatch(ifNoneMatch, resource)) {
                 ctx.response().setStatusCode(304).end();
@@ -117,9 +130,10 @@ final class ResourceApi {
 
     private void create(RoutingContext ctx, ResourceKind<?> kind) {
         ObjectNode spec = writableSpec(ctx);
+        Tenancy.claim(Principal.of(ctx), kind, spec);
         validate(kind, spec);
         String name = spec.get("name").asText();
-        commit(kind, Change.create(kind.name(), name, spec), null)
+        commit(ctx, kind, Change.create(kind.name(), name, spec), null)
                 .onSuccess(resource -> sendCreated(ctx, kind, resource))
                 .onFailure(ctx::fail);
     }
@@ -127,9 +141,13 @@ final class ResourceApi {
     private void replace(RoutingContext ctx, ResourceKind<?> kind) {
         String name = ctx.pathParam("name");
         ObjectNode body = namedAs(writableSpec(ctx), name);
+        Tenancy.claim(Principal.of(ctx), kind, body);
         String ifMatch = ctx.request().getHeader(HttpHeaders.IF_MATCH);
         String ifNoneMatch = ctx.request().getHeader(HttpHeaders.IF_NONE_MATCH);
         blocking(() -> store.get(kind.name(), name)).compose(current -> {
+            if (current.isPresent() && visible(ctx, kind, current).isEmpty()) {
+                throw new Problem(ProblemType.NOT_FOUND, key(kind, name) + " does not exist");
+            }
             Resource existing = current.orElse(null);
             if (ifNoneMatch != null && !Preconditions.ifNoneMatch(ifNoneMatch, existing)) {
                 throw new Problem(ProblemType.PRECONDITION_FAILED, key(kind, name) + " already exists");
@@ -139,7 +157,7 @@ final class ResourceApi {
                     throw new Problem(ProblemType.PRECONDITION_FAILED, key(kind, name) + " does not exist");
                 }
                 validate(kind, body);
-                return commit(kind, Change.create(kind.name(), name, body), null)
+                return commit(ctx, kind, Change.create(kind.name(), name, body), null)
                         .map(resource -> new Written(resource, true));
             }
             if (ifMatch == null) {
@@ -149,7 +167,7 @@ final class ResourceApi {
             requireMatch(ifMatch, existing);
             ObjectNode spec = Secrets.restore(kind, body, existing.spec());
             validate(kind, spec);
-            return commit(kind, Change.update(kind.name(), name, spec, existing.revision()), existing.spec())
+            return commit(ctx, kind, Change.update(kind.name(), name, spec, existing.revision()), existing.spec())
                     .map(resource -> new Written(resource, false));
         }).onSuccess(written -> {
             if (written.created()) {
@@ -165,32 +183,56 @@ final class ResourceApi {
         ObjectNode patch = Exchange.jsonObject(ctx);
         READ_ONLY_FIELDS.forEach(patch::remove);
         String ifMatch = ctx.request().getHeader(HttpHeaders.IF_MATCH);
-        blocking(() -> existing(kind, name)).compose(existing -> {
+        blocking(() -> existing(ctx, kind, name)).compose(existing -> {
             if (ifMatch != null) {
                 requireMatch(ifMatch, existing);
             }
             JsonNode merged = MergePatch.apply(existing.spec(), patch);
             ObjectNode spec = Secrets.restore(kind, namedAs((ObjectNode) merged, name), existing.spec());
             validate(kind, spec);
-            return commit(kind, Change.update(kind.name(), name, spec, existing.revision()), existing.spec());
+            return commit(ctx, kind, Change.update(kind.name(), name, spec, existing.revision()), existing.spec());
         }).onSuccess(resource -> sendResource(ctx, 200, kind, resource)).onFailure(ctx::fail);
     }
 
     private void delete(RoutingContext ctx, ResourceKind<?> kind) {
         String name = ctx.pathParam("name");
         String ifMatch = ctx.request().getHeader(HttpHeaders.IF_MATCH);
-        blocking(() -> existing(kind, name)).compose(existing -> {
+        blocking(() -> existing(ctx, kind, name)).compose(existing -> {
             if (ifMatch != null) {
                 requireMatch(ifMatch, existing);
             }
-            return commit(kind, Change.delete(kind.name(), name, ifMatch == null ? null : existing.revision()),
+            return commit(ctx, kind, Change.delete(kind.name(), name, ifMatch == null ? null : existing.revision()),
                     existing.spec());
         }).onSuccess(resource -> ctx.response().setStatusCode(204).end()).onFailure(ctx::fail);
     }
 
-    Resource existing(ResourceKind<?> kind, String name) {
-        Optional<Resource> resource = store.get(kind.name(), name);
+    /** Returns the stored resource when it exists and the caller may see it, else throws 404. */
+    Resource existing(RoutingContext ctx, ResourceKind<?> kind, String name) {
+        Optional<Resource> resource = visible(ctx, kind, store.get(kind.name(), name));
         return resource.orElseThrow(() -> new Problem(ProblemType.NOT_FOUND, key(kind, name) + " does not exist"));
+    }
+
+    /**
+     * Returns the stored resource whatever its team, for a caller who may act on another team's resource under a
+     * rule of its own.
+     *
+     * @throws Problem 404 when it does not exist
+     */
+    Resource stored(ResourceKind<?> kind, String name) {
+        return store.get(kind.name(), name)
+                .orElseThrow(() -> new Problem(ProblemType.NOT_FOUND, key(kind, name) + " does not exist"));
+    }
+
+    /** Returns the configuration snapshot this node serves. */
+    ConfigSnapshot snapshot() {
+        return snapshots.current();
+    }
+
+    /** Returns {@code resource} when the caller may see it, so that other teams' resources look absent. */
+    private Optional<Resource> visible(RoutingContext ctx, ResourceKind<?> kind, Optional<Resource> resource) {
+        Principal principal = Principal.of(ctx);
+        ConfigSnapshot snapshot = snapshots.current();
+        return resource.filter(found -> Tenancy.sees(principal, kind, found, snapshot));
     }
 
     /** Reads the body as a specification, dropping the read-only fields that a GET response adds. */
@@ -271,28 +313,42 @@ final class ResourceApi {
     }
 
     /**
-     * Turns a written specification into its stored form, checks references and commits one change off the event
-     * loop, then waits until this node serves the new configuration. These steps run on a worker thread, because
-     * the stored form may need a slow password hash and the reference check converts every resource.
+     * Checks the caller's team, turns a written specification into its stored form, checks references and
+     * commits one change off the event loop, then waits until this node serves the new configuration. These steps
+     * run on a worker thread, because the stored form may need a slow password hash and the reference check
+     * converts every resource.
      *
      * @param stored the stored specification the change replaces, or null when it creates the resource
      */
-    Future<Resource> commit(ResourceKind<?> kind, Change change, ObjectNode stored) {
-        return blocking(() -> {
-            Change storable = change.spec() == null ? change : new Change(change.operation(), change.kind(),
-                    change.name(), kind.storedForm(change.spec(), stored), change.expectedRevision());
-            checkReferences(kind, storable.name(), storable.spec());
-            return store.commit(List.of(storable)).get(0);
-        })
-                .compose(resource -> refreshSnapshot().map(resource));
+    Future<Resource> commit(RoutingContext ctx, ResourceKind<?> kind, Change change, ObjectNode stored) {
+        return commit(ctx, kind, change, stored, true);
     }
 
     /**
-     * Commits one change as {@link #commit(ResourceKind, Change, ObjectNode)} does, for a kind whose stored form
-     * needs no stored specification, such as subscriptions.
+     * Commits like {@link #commit(RoutingContext, ResourceKind, Change, ObjectNode)}.
+     *
+     * @param checkTeam whether the caller's team must own the resource and what it refers to; false when the
+     *     caller checked another rule, as when the team of an API decides on a subscription to it
      */
-    Future<Resource> commit(ResourceKind<?> kind, Change change) {
-        return commit(kind, change, null);
+    Future<Resource> commit(RoutingContext ctx, ResourceKind<?> kind, Change change, ObjectNode stored,
+                            boolean checkTeam) {
+        AuditContext audit = RequestIds.auditContext(ctx);
+        Principal principal = Principal.of(ctx);
+        return blocking(() -> {
+            ConfigSnapshot snapshot = snapshots.current();
+            ObjectNode before = store.get(kind.name(), change.name()).map(Resource::spec).orElse(null);
+            if (checkTeam) {
+                Tenancy.checkWrite(principal, kind, change.name(), before, change.spec(), snapshot);
+                if (change.spec() != null) {
+                    Tenancy.checkReferences(principal, kind, change.spec(), snapshot);
+                }
+            }
+            Change storable = change.spec() == null ? change : new Change(change.operation(), change.kind(),
+                    change.name(), kind.storedForm(change.spec(), stored), change.expectedRevision());
+            checkReferences(kind, storable.name(), storable.spec());
+            return store.commit(List.of(storable), audit).get(0);
+        })
+                .compose(resource -> refreshSnapshot().map(resource));
     }
 
     /** Reloads this node's snapshot after a commit; a failed reload is logged, and the next poll picks it up. */

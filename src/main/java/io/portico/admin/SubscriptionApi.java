@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.config.ApiSpec;
+import io.portico.config.ConfigSnapshot;
 import io.portico.config.Errors;
 import io.portico.config.Resource;
 import io.portico.config.ResourceKind;
@@ -17,7 +18,6 @@ import io.portico.problem.ProblemType;
 import io.portico.store.Change;
 import io.portico.store.ConfigStore;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -96,22 +96,31 @@ final class SubscriptionApi {
         }
     }
 
-    void mount(Router router, String base) {
+    /**
+     * Adds the routes below {@code base}. Requests are open to the roles that write subscriptions, for consumers of
+     * their team and APIs of any team. Decisions are open to platform admins and to the admins of the API's team.
+     */
+    void mount(AdminRoutes routes, String base) {
         // Path parameters are all called 'name', as on the resource routes, so one OpenAPI parameter fits all.
-        router.post(base + "/apis/:name/subscriptions").handler(this::request);
-        router.get(base + "/apis/:name/subscriptions")
-                .handler(ctx -> listOf(ctx, ResourceKinds.APIS, "api", ctx.pathParam("name")));
-        router.get(base + "/consumers/:name/subscriptions")
-                .handler(ctx -> listOf(ctx, ResourceKinds.CONSUMERS, "consumer", ctx.pathParam("name")));
+        routes.post(base + "/apis/:name/subscriptions", Access.write(KIND), this::request);
+        routes.get(base + "/apis/:name/subscriptions", Access.read(KIND),
+                ctx -> listOf(ctx, ResourceKinds.APIS, "api", ctx.pathParam("name")));
+        routes.get(base + "/consumers/:name/subscriptions", Access.read(KIND),
+                ctx -> listOf(ctx, ResourceKinds.CONSUMERS, "consumer", ctx.pathParam("name")));
         for (Decision decision : Decision.values()) {
-            router.post(base + "/subscriptions/:name/" + decision.verb).handler(ctx -> decide(ctx, decision));
+            routes.post(base + "/subscriptions/:name/" + decision.verb, Access.USER_ADMINS,
+                    ctx -> decide(ctx, decision));
         }
     }
 
-    /** Lists the subscriptions whose {@code field} is {@code owner}, after checking that the owner exists. */
+    /**
+     * Lists the subscriptions whose {@code field} is {@code owner}, after checking that the caller sees the owner.
+     * The team of an API sees every subscription to it, whichever team the consumer belongs to.
+     */
     private void listOf(RoutingContext ctx, ResourceKind<?> ownerKind, String field, String owner) {
-        resources.blocking(() -> resources.existing(ownerKind, owner))
-                .onSuccess(found -> resources.list(ctx, KIND, Map.of(field, owner)))
+        resources.blocking(() -> resources.existing(ctx, ownerKind, owner))
+                .onSuccess(found -> resources.list(ctx, KIND, Map.of(field, owner),
+                        ownerKind == ResourceKinds.APIS))
                 .onFailure(ctx::fail);
     }
 
@@ -121,7 +130,7 @@ final class SubscriptionApi {
         StatusChange requested = new StatusChange(SubscriptionSpec.PENDING, Exchange.actor(ctx), Instant.now(),
                 body.reason());
         resources.blocking(() -> plan(api, body, requested))
-                .compose(change -> resources.commit(KIND, change).map(resource -> {
+                .compose(change -> resources.commit(ctx, KIND, change, null).map(resource -> {
                     if (change.operation() == Change.Operation.CREATE) {
                         ResourceApi.sendCreated(ctx, KIND, resource);
                     } else {
@@ -138,7 +147,7 @@ final class SubscriptionApi {
      * the API approves automatically, so that an admin decides again. Without one, a new subscription is created.
      */
     private Change plan(String apiName, RequestBody body, StatusChange requested) {
-        ApiSpec api = ResourceKinds.APIS.parse(resources.existing(ResourceKinds.APIS, apiName).spec());
+        ApiSpec api = ResourceKinds.APIS.parse(resources.stored(ResourceKinds.APIS, apiName).spec());
         List<Resource> previous = new ArrayList<>();
         for (Resource resource : store.list(KIND.name())) {
             SubscriptionSpec subscription = KIND.parse(resource.spec());
@@ -186,7 +195,8 @@ final class SubscriptionApi {
         }
         String ifMatch = ctx.request().getHeader(HttpHeaders.IF_MATCH);
         StatusChange change = new StatusChange(decision.to, Exchange.actor(ctx), Instant.now(), body.reason());
-        resources.blocking(() -> resources.existing(KIND, name)).compose(resource -> {
+        Principal principal = Principal.of(ctx);
+        resources.blocking(() -> decidable(principal, name)).compose(resource -> {
             if (ifMatch != null) {
                 ResourceApi.requireMatch(ifMatch, resource);
             }
@@ -198,8 +208,34 @@ final class SubscriptionApi {
             }
             Instant expiresAt = body.expiresAt() != null ? body.expiresAt() : subscription.expiresAt();
             ObjectNode spec = toJson(subscription.with(change, expiresAt));
-            return resources.commit(KIND, Change.update(KIND.name(), name, spec, resource.revision()));
+            return resources.commit(ctx, KIND, Change.update(KIND.name(), name, spec, resource.revision()),
+                    resource.spec(), false);
         }).onSuccess(resource -> ResourceApi.sendResource(ctx, 200, KIND, resource)).onFailure(ctx::fail);
+    }
+
+    /**
+     * Returns a subscription that {@code principal} may decide on: any for a platform admin, else one to an API of
+     * the caller's team.
+     *
+     * @throws Problem 404 when the caller may neither see the subscription nor decide on it, 403 when the caller
+     *     sees it but the API belongs to another team
+     */
+    private Resource decidable(Principal principal, String name) {
+        Resource resource = resources.stored(KIND, name);
+        if (principal.role() == Role.PLATFORM_ADMIN) {
+            return resource;
+        }
+        ConfigSnapshot snapshot = resources.snapshot();
+        Resource api = snapshot.find(ResourceKinds.APIS.name(), resource.spec().path("api").asText());
+        String apiTeam = api == null ? null : Tenancy.teamOf(ResourceKinds.APIS, api.spec(), snapshot);
+        if (principal.team() != null && principal.team().equals(apiTeam)) {
+            return resource;
+        }
+        if (!Tenancy.sees(principal, KIND, resource, snapshot)) {
+            throw new Problem(ProblemType.NOT_FOUND, "subscriptions/" + name + " does not exist");
+        }
+        throw new Problem(ProblemType.FORBIDDEN, principal.actor() + " may decide only on subscriptions to APIs of"
+                + " team " + principal.team());
     }
 
     private static ObjectNode toJson(SubscriptionSpec subscription) {

@@ -15,7 +15,6 @@ import io.portico.quota.UsageCounters.CounterState;
 import io.portico.problem.Problem;
 import io.portico.problem.ProblemType;
 import io.vertx.core.Future;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -39,13 +38,15 @@ final class TrafficApi {
         this.dataPlane = dataPlane;
     }
 
-    void mount(Router router, String base) {
-        router.get(base + "/services/:name/health").handler(this::serviceHealth);
-        router.get(base + "/circuit-breakers").handler(this::circuitBreakers);
-        router.get(base + "/cache").handler(this::cacheStats);
-        router.delete(base + "/cache").handler(this::purge);
-        router.get(base + "/quotas").handler(this::quotas);
-        router.get(base + "/budgets").handler(this::budgets);
+    void mount(AdminRoutes routes, String base) {
+        // NOTE: the traffic state names every team's services and models, so only callers who see every team read
+        // it; team members cannot yet read the health of their own services here.
+        routes.get(base + "/services/:name/health", Access.WHOLE_CONFIG_READERS, this::serviceHealth);
+        routes.get(base + "/circuit-breakers", Access.WHOLE_CONFIG_READERS, this::circuitBreakers);
+        routes.get(base + "/cache", Access.WHOLE_CONFIG_READERS, this::cacheStats);
+        routes.delete(base + "/cache", Access.PLATFORM_ADMIN, this::purge);
+        routes.get(base + "/quotas", Access.WHOLE_CONFIG_READERS, this::quotas);
+        routes.get(base + "/budgets", Access.WHOLE_CONFIG_READERS, this::budgets);
     }
 
     /** Lists the quota counters, those of one consumer when the {@code consumer} parameter is given. */

@@ -2,6 +2,9 @@ package io.portico.cli;
 
 import io.portico.admin.AdminToken;
 import io.portico.store.StoreException;
+import io.portico.store.crypto.Keyring;
+import io.portico.store.crypto.MasterKeys;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -56,12 +59,14 @@ final class ConnectionOptions {
         try {
             if (storeUrl != null) {
                 String password = storePassword != null ? storePassword : env.get(STORE_PASSWORD_ENV);
-                return new StoreTarget(stores.open(storeUrl, storeUser, password));
+                Keyring keyring = MasterKeys.resolve(dataDirectory, env, false);
+                return new StoreTarget(stores.open(storeUrl, storeUser, password, keyring));
             }
             if (embedded) {
-                return new StoreTarget(stores.embedded(dataDirectory));
+                return new StoreTarget(stores.embedded(dataDirectory, MasterKeys.resolve(dataDirectory, env)));
             }
-        } catch (StoreException | UnsupportedOperationException e) {
+        } catch (StoreException | IllegalStateException | IllegalArgumentException | UncheckedIOException
+                 | UnsupportedOperationException e) {
             throw CliException.unavailable("cannot open the store: " + e.getMessage());
         }
         return new AdminApiTarget(adminUrl != null ? adminUrl : defaultAdminUrl(env), resolveToken(env));

@@ -6,6 +6,7 @@ import io.portico.declarative.ChangeReport;
 import io.portico.declarative.ConfigApplier;
 import io.portico.declarative.DeclarativeDocument;
 import io.portico.declarative.DocumentFormat;
+import io.portico.store.AuditContext;
 import io.portico.store.ConfigStore;
 
 /**
@@ -32,7 +33,8 @@ final class StoreTarget implements ConfigTarget {
 
     @Override
     public ChangeReport apply(DeclarativeDocument document) {
-        return ConfigApplier.apply(store, document);
+        return ConfigApplier.apply(store, document,
+                new AuditContext("cli:" + System.getProperty("user.name", "unknown"), null, null));
     }
 
     @Override

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +27,7 @@ public final class ConfigSnapshot {
     private final Map<String, TeamSpec> teams;
     private final Map<String, ApiSpec> apis;
     private final Map<String, ConsumerSpec> consumers;
+    private final Map<String, Resource> byKey = new HashMap<>();
     private final Map<String, CredentialSpec> credentials;
     private final Map<String, SubscriptionSpec> subscriptions;
     private final Map<String, PolicySpec> policies;
@@ -36,6 +38,7 @@ public final class ConfigSnapshot {
         List<Resource> sorted = new ArrayList<>(resources);
         sorted.sort(Comparator.comparing(Resource::kind).thenComparing(Resource::name));
         this.resources = List.copyOf(sorted);
+        sorted.forEach(resource -> byKey.put(resource.kind() + "/" + resource.name(), resource));
         this.services = typed(sorted, ResourceKinds.SERVICES);
         this.routes = typed(sorted, ResourceKinds.ROUTES);
         this.providers = typed(sorted, ResourceKinds.PROVIDERS);
@@ -164,9 +167,14 @@ public final class ConfigSnapshot {
             }
             reference(errors, "routes/" + name + ".api", "API", route.api(), apis);
         });
-        apis.forEach((name, api) -> reference(errors, "apis/" + name + ".team", "team", api.team(), teams));
-        consumers.forEach((name, consumer) ->
-                reference(errors, "consumers/" + name + ".team", "team", consumer.team(), teams));
+        for (Resource resource : resources) {
+            ResourceKinds.find(resource.kind()).ifPresent(kind -> reference(errors,
+                    resource.kind() + "/" + resource.name() + ".team", "team", kind.teamOf(resource.spec()), teams));
+        }
+        credentials.forEach((name, credential) -> sameTeam(errors, ResourceKinds.CREDENTIALS, name,
+                credential.consumer()));
+        subscriptions.forEach((name, subscription) -> sameTeam(errors, ResourceKinds.SUBSCRIPTIONS, name,
+                subscription.consumer()));
         credentials.forEach((name, credential) ->
                 reference(errors, "credentials/" + name + ".consumer", "consumer", credential.consumer(), consumers));
         subscriptions.forEach((name, subscription) -> {
@@ -187,6 +195,40 @@ public final class ConfigSnapshot {
             }
         });
         return errors;
+    }
+
+    /** Rejects a credential or subscription whose own team differs from its consumer's. */
+    private void sameTeam(List<FieldError> errors, ResourceKind<?> kind, String name, String consumer) {
+        String team = teamOf(kind, name);
+        ConsumerSpec owner = consumer == null ? null : consumers.get(consumer);
+        if (team != null && owner != null && owner.team() != null && !team.equals(owner.team())) {
+            errors.add(new FieldError(kind.name() + "/" + name + ".team", "is '" + team + "', but consumer '"
+                    + consumer + "' belongs to team '" + owner.team() + "'"));
+        }
+    }
+
+    /**
+     * Returns the team that owns a resource: its {@code team} field, or for credentials and subscriptions that
+     * name none, the team of their consumer. Null for a resource of no team.
+     */
+    public String teamOf(ResourceKind<?> kind, String name) {
+        Resource resource = find(kind.name(), name);
+        if (resource == null) {
+            return null;
+        }
+        String team = kind.teamOf(resource.spec());
+        if (team != null || kind == ResourceKinds.TEAMS) {
+            return kind == ResourceKinds.TEAMS ? name : team;
+        }
+        String consumer = kind == ResourceKinds.CREDENTIALS || kind == ResourceKinds.SUBSCRIPTIONS
+                ? resource.spec().path("consumer").asText(null) : null;
+        ConsumerSpec owner = consumer == null ? null : consumers.get(consumer);
+        return owner == null ? null : owner.team();
+    }
+
+    /** Returns the resource {@code kind/name}, or null when this snapshot has none. */
+    public Resource find(String kind, String name) {
+        return byKey.get(kind + "/" + name);
     }
 
     private static void reference(List<FieldError> errors, String field, String noun, String name,

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.BiConsumer;
 
@@ -19,26 +20,45 @@ import java.util.function.BiConsumer;
  */
 public final class ResourceKind<T> {
 
+    /** The field that names the team owning a resource. */
+    public static final String TEAM_FIELD = "team";
+
     private final String name;
     private final Class<T> type;
     private final BiConsumer<T, Errors> validator;
     private final List<String> secretFields;
+    private final boolean teamOwned;
+    private final boolean typeHasTeam;
     private final StoredForm storedForm;
 
+    /** Creates a kind whose resources belong to no team. */
     public ResourceKind(String name, Class<T> type, BiConsumer<T, Errors> validator, List<String> secretFields) {
-        this(name, type, validator, secretFields, (written, stored) -> written);
+        this(name, type, validator, secretFields, false, (written, stored) -> written);
+    }
+
+    /** Creates a kind whose resources may name their owning team; see the full constructor. */
+    public ResourceKind(String name, Class<T> type, BiConsumer<T, Errors> validator, List<String> secretFields,
+                        boolean teamOwned) {
+        this(name, type, validator, secretFields, teamOwned, (written, stored) -> written);
     }
 
     /**
-     * Creates a kind whose specifications are changed by {@code storedForm} before they are stored, for example to
-     * replace a password by its hash.
+     * Creates a kind.
+     *
+     * @param teamOwned whether each resource may name the team that owns it in a {@code team} field; when the
+     *     specification type has no such field, the kind accepts and checks it here, and the type never sees it
+     * @param storedForm changes each written specification before it is stored, for example to replace a
+     *     password by its hash
      */
     public ResourceKind(String name, Class<T> type, BiConsumer<T, Errors> validator, List<String> secretFields,
-                        StoredForm storedForm) {
+                        boolean teamOwned, StoredForm storedForm) {
         this.name = requireNonNull(name, "name");
         this.type = requireNonNull(type, "type");
         this.validator = requireNonNull(validator, "validator");
         this.secretFields = List.copyOf(secretFields);
+        this.teamOwned = teamOwned;
+        this.typeHasTeam = type.isRecord() && Arrays.stream(type.getRecordComponents())
+                .anyMatch(component -> component.getName().equals(TEAM_FIELD));
         this.storedForm = requireNonNull(storedForm, "storedForm");
     }
 
@@ -54,6 +74,20 @@ public final class ResourceKind<T> {
     /** Fields, as dotted paths, whose values are secrets: write-only through the admin API and masked in exports. */
     public List<String> secretFields() {
         return secretFields;
+    }
+
+    /** Whether each resource of this kind may name its owning team in a {@code team} field. */
+    public boolean teamOwned() {
+        return teamOwned;
+    }
+
+    /**
+     * Returns the team named in {@code spec}'s {@code team} field, or null when it names none or this kind is not
+     * owned by teams.
+     */
+    public String teamOf(JsonNode spec) {
+        JsonNode team = spec == null ? null : spec.get(TEAM_FIELD);
+        return teamOwned && team != null && team.isTextual() ? team.asText() : null;
     }
 
     /**
@@ -76,7 +110,7 @@ public final class ResourceKind<T> {
     public T parse(JsonNode spec) {
         T value;
         try {
-            value = Json.MAPPER.treeToValue(spec, type);
+            value = Json.MAPPER.treeToValue(withoutAddedTeam(spec), type);
         } catch (JsonProcessingException e) {
             throw new ValidationException(fieldOf(e), messageOf(e));
         }
@@ -89,6 +123,29 @@ public final class ResourceKind<T> {
         }
         errors.throwIfAny();
         return value;
+    }
+
+    /**
+     * Checks and removes the {@code team} field that this kind accepts for a type without one.
+     *
+     * @throws ValidationException when that field is not a valid team name
+     */
+    private JsonNode withoutAddedTeam(JsonNode spec) {
+        if (!teamOwned || typeHasTeam || !(spec instanceof ObjectNode object) || !object.has(TEAM_FIELD)) {
+            return spec;
+        }
+        JsonNode team = object.get(TEAM_FIELD);
+        if (!team.isNull()) {
+            Errors errors = new Errors();
+            errors.check(team.isTextual(), TEAM_FIELD, "must be the name of a team");
+            if (team.isTextual()) {
+                Names.validateReference(errors, TEAM_FIELD, team.asText());
+            }
+            errors.throwIfAny();
+        }
+        ObjectNode copy = object.deepCopy();
+        copy.remove(TEAM_FIELD);
+        return copy;
     }
 
     /** Returns the JSON form of a typed specification. */

@@ -11,9 +11,10 @@ public final class ResourceKinds {
     public static final ResourceKind<TeamSpec> TEAMS =
             new ResourceKind<>("teams", TeamSpec.class, TeamSpec::validate, List.of());
     public static final ResourceKind<ServiceSpec> SERVICES =
-            new ResourceKind<>("services", ServiceSpec.class, ServiceSpec::validate, List.of("tls.clientKey"));
+            new ResourceKind<>("services", ServiceSpec.class, ServiceSpec::validate, List.of("tls.clientKey"),
+                    true);
     public static final ResourceKind<ProviderSpec> PROVIDERS = new ResourceKind<>("providers", ProviderSpec.class,
-            ProviderSpec::validate, List.of("keys[].key", "secretAccessKey", "sessionToken", "serviceAccount"));
+            ProviderSpec::validate, List.of("keys[].key", "secretAccessKey", "sessionToken", "serviceAccount"), true);
     public static final ResourceKind<VirtualModelSpec> MODELS =
             new ResourceKind<>("models", VirtualModelSpec.class, VirtualModelSpec::validate, List.of());
     /**
@@ -23,20 +24,21 @@ public final class ResourceKinds {
     private static final List<String> POLICY_SECRETS = List.of("policies[].config.clientSecret",
             "policies[].config.keys[].secret", "policies[].config.keys[].jwk.k");
     public static final ResourceKind<ApiSpec> APIS =
-            new ResourceKind<>("apis", ApiSpec.class, ApiSpec::validate, POLICY_SECRETS);
+            new ResourceKind<>("apis", ApiSpec.class, ApiSpec::validate, POLICY_SECRETS, true);
     public static final ResourceKind<RouteSpec> ROUTES =
-            new ResourceKind<>("routes", RouteSpec.class, RouteSpec::validate, POLICY_SECRETS);
+            new ResourceKind<>("routes", RouteSpec.class, RouteSpec::validate, POLICY_SECRETS, true);
     public static final ResourceKind<CertificateSpec> CERTIFICATES =
             new ResourceKind<>("certificates", CertificateSpec.class, CertificateSpec::validate, List.of("key"));
     public static final ResourceKind<ConsumerSpec> CONSUMERS =
-            new ResourceKind<>("consumers", ConsumerSpec.class, ConsumerSpec::validate, List.of());
+            new ResourceKind<>("consumers", ConsumerSpec.class, ConsumerSpec::validate, List.of(), true);
     public static final ResourceKind<CredentialSpec> CREDENTIALS = new ResourceKind<>("credentials",
             CredentialSpec.class, CredentialSpec::validate,
             List.of("key", "keyHash", "password", "passwordHash", "secretKey", "secret", "clientSecret",
                     "clientSecretHash"),
-            CredentialSecrets::storedForm);
+            true, CredentialSecrets::storedForm);
     public static final ResourceKind<SubscriptionSpec> SUBSCRIPTIONS =
-            new ResourceKind<>("subscriptions", SubscriptionSpec.class, SubscriptionSpec::validate, List.of());
+            new ResourceKind<>("subscriptions", SubscriptionSpec.class, SubscriptionSpec::validate, List.of(),
+                    true);
     public static final ResourceKind<PolicySpec> POLICIES =
             new ResourceKind<>("policies", PolicySpec.class, PolicySpec::validate, List.of());
     /** Managed by Portico itself, so not in {@link #all()}: declarative documents neither list nor delete them. */

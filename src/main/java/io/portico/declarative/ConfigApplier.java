@@ -3,6 +3,7 @@ package io.portico.declarative;
 import io.portico.config.FieldError;
 import io.portico.config.Resource;
 import io.portico.config.ValidationException;
+import io.portico.store.AuditContext;
 import io.portico.store.ConfigStore;
 import io.portico.store.ConflictException;
 import java.util.List;
@@ -33,15 +34,15 @@ public final class ConfigApplier {
     /**
      * Writes every change in one store commit. Updates and deletes expect the revisions that were read, so a
      * concurrent change makes the whole apply fail instead of being overwritten. Applying the same document twice
-     * changes nothing the second time.
+     * changes nothing the second time. Each change is recorded in the audit log as made by {@code audit}.
      *
      * @throws ValidationException when the document is invalid
      * @throws ConflictException when another writer changed the store since it was read
      */
-    public static ChangeReport apply(ConfigStore store, DeclarativeDocument document) {
+    public static ChangeReport apply(ConfigStore store, DeclarativeDocument document, AuditContext audit) {
         Diff diff = diff(store, document);
         if (!diff.changes().isEmpty()) {
-            store.commit(diff.changes());
+            store.commit(diff.changes(), audit);
         }
         return diff.report();
     }

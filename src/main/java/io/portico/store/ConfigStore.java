@@ -29,7 +29,8 @@ public interface ConfigStore extends AutoCloseable {
     Optional<Resource> get(String kind, String name);
 
     /**
-     * Applies {@code changes} in one transaction: all of them or none.
+     * Applies {@code changes} in one transaction, all of them or none, and records each of them in the audit log
+     * in the same transaction.
      *
      * @return the written resources, in the order of {@code changes}; a deleted resource is returned as it was
      *     before deletion
@@ -37,7 +38,19 @@ public interface ConfigStore extends AutoCloseable {
      * @throws NotFoundException when a resource to update or delete does not exist
      * @throws StoreException when the database fails
      */
-    List<Resource> commit(List<Change> changes);
+    List<Resource> commit(List<Change> changes, AuditContext audit);
+
+    /** Applies {@code changes} like {@link #commit(List, AuditContext)}, recorded as made by no one in particular. */
+    default List<Resource> commit(List<Change> changes) {
+        return commit(changes, AuditContext.UNATTRIBUTED);
+    }
+
+    /**
+     * Returns the audit log entries that match {@code query}, newest first.
+     *
+     * @throws StoreException when the database fails
+     */
+    List<AuditEntry> audit(AuditQuery query);
 
     @Override
     void close();

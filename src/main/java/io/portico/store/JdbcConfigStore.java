@@ -6,6 +6,8 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.portico.config.Resource;
 import io.portico.quota.CounterStore;
+import io.portico.store.crypto.Keyring;
+import io.portico.store.crypto.SecretCipher;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,33 +48,53 @@ public final class JdbcConfigStore implements ConfigStore {
 
     private final HikariDataSource dataSource;
     private final String location;
+    private final StoredSecrets secrets;
+    private final JdbcAccountStore accounts;
 
-    private JdbcConfigStore(HikariDataSource dataSource, String location) {
+    private JdbcConfigStore(HikariDataSource dataSource, String location, StoredSecrets secrets) {
         this.dataSource = dataSource;
         this.location = location;
+        this.secrets = secrets;
+        this.accounts = new JdbcAccountStore(dataSource, location);
+    }
+
+    /** Returns the admin users and tokens in this store's database. */
+    public AccountStore accounts() {
+        return accounts;
     }
 
     /**
-     * Connects to the database at {@code jdbcUrl}, migrates its schema to the current version and returns the
-     * store. The pool opens at most four connections and waits at most three seconds for one, so an
-     * unreachable database fails this call, and later calls, within seconds.
+     * Connects to the database at {@code jdbcUrl}, migrates its schema to the current version, encrypts any
+     * secret that is not yet under the current key of {@code keyring}, and returns the store. The pool opens at
+     * most four connections and waits at most three seconds for one, so an unreachable database fails this call,
+     * and later calls, within seconds.
      *
      * @param username database user; null when the URL or the driver supplies it
      * @param password database password; null when none is needed
-     * @throws StoreException when the database cannot be reached or the migration fails
+     * @param keyring the master keys that encrypt and decrypt the secret fields of stored resources
+     * @throws StoreException when the database cannot be reached, the migration fails, or the store's secrets
+     *     are under a master key that {@code keyring} lacks
      */
-    public static JdbcConfigStore open(String jdbcUrl, String username, String password) {
+    public static JdbcConfigStore open(String jdbcUrl, String username, String password, Keyring keyring) {
         requireNonNull(jdbcUrl, "jdbcUrl");
+        StoredSecrets secrets = new StoredSecrets(new SecretCipher(requireNonNull(keyring, "keyring")));
         String location = redact(jdbcUrl);
         HikariDataSource dataSource = connect(jdbcUrl, username, password, location);
         try {
             migrate(dataSource, location);
+            Transactions.inTransaction(dataSource, Connection.TRANSACTION_READ_COMMITTED, false,
+                    e -> new StoreException("encrypting the stored secrets at " + location + " failed: "
+                            + Transactions.describe(e), e),
+                    connection -> {
+                        SecretResealer.run(connection, secrets);
+                        return null;
+                    });
         } catch (RuntimeException e) {
             dataSource.close();
             throw e;
         }
-        LOG.info("Opened the configuration store at {}", location);
-        return new JdbcConfigStore(dataSource, location);
+        LOG.info("Opened the configuration store at {} with master key {}", location, keyring.current().id());
+        return new JdbcConfigStore(dataSource, location, secrets);
     }
 
     /**
@@ -81,7 +103,7 @@ public final class JdbcConfigStore implements ConfigStore {
      *
      * @throws StoreException when the directory cannot be created, the file is in use or the migration fails
      */
-    public static JdbcConfigStore embedded(Path dataDirectory) {
+    public static JdbcConfigStore embedded(Path dataDirectory, Keyring keyring) {
         Path directory = requireNonNull(dataDirectory, "dataDirectory").toAbsolutePath().normalize();
         try {
             createPrivateDirectory(directory);
@@ -98,7 +120,7 @@ public final class JdbcConfigStore implements ConfigStore {
         // burst of concurrent commits.
         String url = "jdbc:h2:file:" + file + ";DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000";
         try {
-            return open(url, "sa", "");
+            return open(url, "sa", "", keyring);
         } catch (StoreException e) {
             if (String.valueOf(e.getMessage()).contains("already in use")) {
                 throw new StoreException("the data directory " + directory + " is in use by another Portico "
@@ -140,14 +162,14 @@ public final class JdbcConfigStore implements ConfigStore {
     public StoreContents read() {
         return Transactions.inTransaction(dataSource, Connection.TRANSACTION_SERIALIZABLE, true,
                 failure("reading the configuration"),
-                connection -> new StoreContents(Rows.selectVersion(connection), Rows.selectAll(connection)));
+                connection -> new StoreContents(Rows.selectVersion(connection), opened(Rows.selectAll(connection))));
     }
 
     @Override
     public List<Resource> list(String kind) {
         requireNonNull(kind, "kind");
         return Transactions.withConnection(dataSource, failure("listing " + kind),
-                connection -> Rows.selectKind(connection, kind));
+                connection -> opened(Rows.selectKind(connection, kind)));
     }
 
     @Override
@@ -155,7 +177,18 @@ public final class JdbcConfigStore implements ConfigStore {
         requireNonNull(kind, "kind");
         requireNonNull(name, "name");
         return Transactions.withConnection(dataSource, failure("reading " + kind + "/" + name),
-                connection -> Rows.select(connection, kind, name));
+                connection -> Rows.select(connection, kind, name).map(secrets::open));
+    }
+
+    private List<Resource> opened(List<Resource> stored) {
+        return stored.stream().map(secrets::open).toList();
+    }
+
+    @Override
+    public List<AuditEntry> audit(AuditQuery query) {
+        requireNonNull(query, "query");
+        return Transactions.withConnection(dataSource, failure("reading the audit log"),
+                connection -> AuditRows.select(connection, query));
     }
 
     /**
@@ -167,35 +200,45 @@ public final class JdbcConfigStore implements ConfigStore {
      *     column allows; nothing is written then
      */
     @Override
-    public List<Resource> commit(List<Change> changes) {
+    public List<Resource> commit(List<Change> changes, AuditContext audit) {
         requireNonNull(changes, "changes");
+        requireNonNull(audit, "audit");
         List<String> specs = new ArrayList<>(changes.size());
         for (Change change : changes) {
-            specs.add(Rows.checkAndSerialise(requireNonNull(change, "change")));
+            requireNonNull(change, "change");
+            specs.add(Rows.checkAndSerialise(change.spec() == null ? change : sealed(change)));
         }
         if (changes.isEmpty()) {
             return List.of();
         }
         String action = "committing " + changes.size() + (changes.size() == 1 ? " change" : " changes");
         return Transactions.inTransaction(dataSource, Connection.TRANSACTION_READ_COMMITTED, false, failure(action),
-                connection -> apply(connection, changes, specs));
+                connection -> apply(connection, changes, specs, audit));
     }
 
-    private static List<Resource> apply(Connection connection, List<Change> changes, List<String> specs)
-            throws SQLException {
+    private Change sealed(Change change) {
+        return new Change(change.operation(), change.kind(), change.name(),
+                secrets.seal(change.kind(), change.name(), change.spec()), change.expectedRevision());
+    }
+
+    private List<Resource> apply(Connection connection, List<Change> changes, List<String> specs,
+                                 AuditContext audit) throws SQLException {
         long version = Rows.incrementVersion(connection);
         // PostgreSQL keeps microseconds, so the returned resources match what a later read returns.
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         List<Resource> written = new ArrayList<>(changes.size());
         for (int i = 0; i < changes.size(); i++) {
-            written.add(applyOne(connection, changes.get(i), specs.get(i), version, now));
+            Change change = changes.get(i);
+            Optional<Resource> stored = Rows.selectForUpdate(connection, change.kind(), change.name())
+                    .map(secrets::open);
+            written.add(applyOne(connection, change, stored, specs.get(i), version, now));
+            AuditRows.insert(connection, AuditRows.of(version, now, audit, change, stored.orElse(null)));
         }
         return written;
     }
 
-    private static Resource applyOne(Connection connection, Change change, String spec, long version, Instant now)
-            throws SQLException {
-        Optional<Resource> stored = Rows.select(connection, change.kind(), change.name());
+    private static Resource applyOne(Connection connection, Change change, Optional<Resource> stored, String spec,
+                                     long version, Instant now) throws SQLException {
         switch (change.operation()) {
             case CREATE -> {
                 if (stored.isPresent()) {

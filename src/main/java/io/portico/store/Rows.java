@@ -35,10 +35,16 @@ final class Rows {
     private static final String SELECT_ALL = "SELECT " + COLUMNS + " FROM resources";
     private static final String SELECT_KIND = "SELECT " + COLUMNS + " FROM resources WHERE kind = ?";
     private static final String SELECT_ONE = "SELECT " + COLUMNS + " FROM resources WHERE kind = ? AND name = ?";
+    private static final String SELECT_ONE_FOR_UPDATE = SELECT_ONE + " FOR UPDATE";
     private static final String INSERT = "INSERT INTO resources (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?)";
     private static final String UPDATE =
             "UPDATE resources SET spec = ?, revision = ?, updated_at = ? WHERE kind = ? AND name = ? AND revision = ?";
     private static final String DELETE = "DELETE FROM resources WHERE kind = ? AND name = ? AND revision = ?";
+    private static final String UPDATE_SPEC_TEXT = "UPDATE resources SET spec = ? WHERE kind = ? AND name = ?";
+    private static final String LOCK_VERSION = "UPDATE store_version SET version = version WHERE id = 1";
+    private static final String SELECT_MASTER_KEY = "SELECT key_id FROM master_key WHERE id = 1";
+    private static final String INSERT_MASTER_KEY = "INSERT INTO master_key (key_id, updated_at, id) VALUES (?, ?, 1)";
+    private static final String UPDATE_MASTER_KEY = "UPDATE master_key SET key_id = ?, updated_at = ? WHERE id = 1";
     private static final String UNIQUE_VIOLATION = "23505";
     private static final Comparator<Resource> BY_KIND_AND_NAME =
             Comparator.comparing(Resource::kind).thenComparing(Resource::name);
@@ -57,17 +63,21 @@ final class Rows {
         if (change.spec() == null) {
             return null;
         }
-        String text;
-        try {
-            text = Json.MAPPER.writeValueAsString(change.spec());
-        } catch (JsonProcessingException e) {
-            throw new ValidationException("spec", "cannot be written as JSON: " + e.getOriginalMessage());
-        }
+        String text = serialise(change.spec());
         if (text.length() > MAX_SPEC_LENGTH) {
             throw new ValidationException("spec", "is " + text.length() + " characters of JSON, more than the "
                     + MAX_SPEC_LENGTH + " the store allows");
         }
         return text;
+    }
+
+    /** Returns {@code spec} as JSON text. */
+    static String serialise(ObjectNode spec) {
+        try {
+            return Json.MAPPER.writeValueAsString(spec);
+        } catch (JsonProcessingException e) {
+            throw new ValidationException("spec", "cannot be written as JSON: " + e.getOriginalMessage());
+        }
     }
 
     private static void checkLength(String value, int max, String field) {
@@ -118,7 +128,22 @@ final class Rows {
     }
 
     static Optional<Resource> select(Connection connection, String kind, String name) throws SQLException {
-        try (PreparedStatement statement = connection.prepareStatement(SELECT_ONE)) {
+        return select(connection, SELECT_ONE, kind, name);
+    }
+
+    /**
+     * Selects a resource and locks its row until the transaction ends. NOTE: on H2 2.3.232 a plain SELECT right
+     * after the version row lock was granted sometimes returned a row older than the last commit, which lost
+     * updates in the concurrent increment test of the store contract; a locking read returns the newest committed
+     * row.
+     */
+    static Optional<Resource> selectForUpdate(Connection connection, String kind, String name) throws SQLException {
+        return select(connection, SELECT_ONE_FOR_UPDATE, kind, name);
+    }
+
+    private static Optional<Resource> select(Connection connection, String sql, String kind, String name)
+            throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
             statement.setString(1, kind);
             statement.setString(2, name);
             List<Resource> found = selectList(statement);
@@ -176,6 +201,44 @@ final class Rows {
         if (rows != 1) {
             throw new ConflictException(change.kind() + "/" + change.name()
                     + " was changed by a concurrent commit; read it again and retry", true);
+        }
+    }
+
+    /** Replaces the stored spec text of a resource and leaves its revision and time as they are. */
+    static void updateSpecText(Connection connection, String kind, String name, String spec) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(UPDATE_SPEC_TEXT)) {
+            statement.setString(1, spec);
+            statement.setString(2, kind);
+            statement.setString(3, name);
+            statement.executeUpdate();
+        }
+    }
+
+    /** Locks the version row until the transaction ends, without changing the version. */
+    static void lockVersion(Connection connection) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(LOCK_VERSION)) {
+            if (statement.executeUpdate() != 1) {
+                throw new SQLException("the store_version table has no row; the schema was changed outside Portico");
+            }
+        }
+    }
+
+    /** Returns the id of the master key that the stored secrets are under, or empty when none was recorded. */
+    static Optional<String> selectMasterKeyId(Connection connection) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(SELECT_MASTER_KEY);
+             ResultSet rows = statement.executeQuery()) {
+            return rows.next() ? Optional.of(rows.getString(1)) : Optional.empty();
+        }
+    }
+
+    /** Records {@code keyId} as the master key that the stored secrets are under. */
+    static void upsertMasterKeyId(Connection connection, String keyId, Instant now, boolean exists)
+            throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(exists ? UPDATE_MASTER_KEY
+                : INSERT_MASTER_KEY)) {
+            statement.setString(1, keyId);
+            statement.setObject(2, LocalDateTime.ofInstant(now, ZoneOffset.UTC));
+            statement.executeUpdate();
         }
     }
 

@@ -39,7 +39,7 @@ class AuthenticationTest {
 
         for (String operation : operations) {
             String method = operation.split(" ")[0];
-            String path = operation.split(" ")[1].replace("{name}", "web");
+            String path = operation.split(" ")[1].replaceAll("\\{\\w+}", "web");
             String body = method.equals("POST") || method.equals("PUT") || method.equals("PATCH") ? "{}" : null;
 
             HttpResponse<String> missing = admin.sendRaw(method, path, body);
@@ -53,6 +53,26 @@ class AuthenticationTest {
                 assertThat(json(response).path("type").asText()).isEqualTo(ProblemType.UNAUTHORIZED.uri());
             }
         }
+    }
+
+    @Test
+    void everyAdminRouteDeclaresAccess() {
+        List<String> unguarded = new ArrayList<>();
+        int guarded = 0;
+        for (Route route : admin.server().router().getRoutes()) {
+            boolean endpoint = route.getPath() != null && route.methods() != null && !route.methods().isEmpty();
+            if (!endpoint || !route.getPath().startsWith(AdminServer.BASE_PATH)) {
+                continue;
+            }
+            if (route.getMetadata(AdminRoutes.ACCESS) instanceof Access) {
+                guarded++;
+            } else {
+                unguarded.add(route.methods() + " " + route.getPath());
+            }
+        }
+
+        assertThat(unguarded).isEmpty();
+        assertThat(guarded).isGreaterThan(60);
     }
 
     @Test
@@ -92,11 +112,24 @@ class AuthenticationTest {
                 continue;
             }
             for (HttpMethod method : route.methods()) {
-                served.add(method.name() + " " + route.getPath().replace(":name", "{name}"));
+                served.add(method.name() + " " + route.getPath().replaceAll(":(\\w+)", "{$1}"));
             }
         }
 
         assertThat(new TreeSet<>(operations(openApi()))).isEqualTo(new TreeSet<>(served));
+    }
+
+    @Test
+    void openApiNamesWhoMayCallEachOperation() {
+        JsonNode paths = openApi().path("paths");
+
+        for (String operation : adminOperations()) {
+            String method = operation.split(" ")[0].toLowerCase(Locale.ROOT);
+            JsonNode access = paths.path(operation.split(" ")[1]).path(method).path("x-portico-access");
+            assertThat(access.asText()).as(operation).isNotEmpty();
+        }
+        assertThat(paths.at("/~1admin~1v1~1config~1apply/post/x-portico-access").asText())
+                .isEqualTo("platform admins");
     }
 
     @Test

@@ -6,9 +6,12 @@ import io.portico.admin.AdminToken;
 import io.portico.config.Json;
 import io.portico.declarative.Secrets;
 import io.portico.store.ConfigStore;
+import io.portico.store.crypto.Keyring;
+import io.portico.store.crypto.MasterKeys;
 import io.portico.testing.AdminFixture;
 import io.portico.testing.InMemoryConfigStore;
 import io.portico.testing.Specs;
+import io.portico.testing.TestKeys;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;
@@ -233,7 +236,8 @@ class PorticoCommandTest {
     void storeOptionWorksOnStoreDirectly() throws Exception {
         Path file = write("portico.yaml", DOCUMENT);
 
-        Run run = run(Map.of("PORTICO_STORE_PASSWORD", "secret"), "apply", "--store", "jdbc:test:db",
+        Map<String, String> env = Map.of("PORTICO_STORE_PASSWORD", "secret", MasterKeys.ENV_VAR, TestKeys.MASTER_KEY);
+        Run run = run(env, "apply", "--store", "jdbc:test:db",
                 "--store-user", "portico", "-f", file.toString());
 
         assertThat(run.exitCode()).as(run.err()).isZero();
@@ -331,13 +335,13 @@ class PorticoCommandTest {
         private final List<String> opened = new ArrayList<>();
 
         @Override
-        public ConfigStore open(String jdbcUrl, String user, String password) {
+        public ConfigStore open(String jdbcUrl, String user, String password, Keyring keyring) {
             opened.add(jdbcUrl + " " + user + " " + password);
             return store;
         }
 
         @Override
-        public ConfigStore embedded(Path dataDirectory) {
+        public ConfigStore embedded(Path dataDirectory, Keyring keyring) {
             opened.add("embedded " + dataDirectory);
             return store;
         }

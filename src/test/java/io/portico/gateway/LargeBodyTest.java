@@ -45,7 +45,9 @@ class LargeBodyTest {
         httpPort = freePort();
         int adminPort = freePort();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder builder = new ProcessBuilder(List.of(java, "-Xmx64m", "-cp",
+        // 128 MiB holds the node's start-up state (model catalog, tokenizer tables, policies) with room to spare,
+        // and is still a sixteenth of the 2 GiB bodies, so buffering one would fail with OutOfMemoryError.
+        ProcessBuilder builder = new ProcessBuilder(List.of(java, "-Xmx128m", "-cp",
                 System.getProperty("java.class.path"), "io.portico.cli.PorticoCommand", "serve",
                 "--http-port", Integer.toString(httpPort), "--https-port", "0",
                 "--admin-port", Integer.toString(adminPort), "--data-dir", data.toString()));

@@ -1,5 +1,6 @@
 package io.portico.store;
 
+import io.portico.testing.TestKeys;
 import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -11,6 +12,6 @@ class H2ConfigStoreTest extends ConfigStoreContractTest {
 
     @Override
     protected JdbcConfigStore openStore() {
-        return JdbcConfigStore.embedded(dataDirectory);
+        return JdbcConfigStore.embedded(dataDirectory, TestKeys.KEYRING);
     }
 }

@@ -2,6 +2,7 @@ package io.portico.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.portico.testing.TestKeys;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
@@ -23,7 +24,7 @@ class MigrationSchemaTest {
 
     @Test
     void migrationsBuildSameSchemaOnBothDatabases() throws Exception {
-        JdbcConfigStore.embedded(dataDirectory).close();
+        JdbcConfigStore.embedded(dataDirectory, TestKeys.KEYRING).close();
         Set<String> h2;
         try (Connection connection = DriverManager.getConnection(
                 "jdbc:h2:file:" + dataDirectory.toAbsolutePath().resolve("portico"), "sa", "")) {
@@ -32,7 +33,7 @@ class MigrationSchemaTest {
         Set<String> postgres;
         try (TestPostgres server = TestPostgres.start()) {
             String url = server.newDatabase();
-            JdbcConfigStore.open(url, "postgres", "postgres").close();
+            JdbcConfigStore.open(url, "postgres", "postgres", TestKeys.KEYRING).close();
             try (Connection connection = DriverManager.getConnection(url, "postgres", "postgres")) {
                 postgres = describe(connection.getMetaData(), "public");
             }
@@ -40,6 +41,33 @@ class MigrationSchemaTest {
 
         assertThat(h2).containsExactlyElementsOf(postgres);
         assertThat(h2).containsExactly(
+                "admin_tokens.created_at TIMESTAMP NOT NULL",
+                "admin_tokens.description VARCHAR(256)",
+                "admin_tokens.expires_at TIMESTAMP",
+                "admin_tokens.id VARCHAR(32) NOT NULL",
+                "admin_tokens.token_hash VARCHAR(64) NOT NULL",
+                "admin_tokens.user_name VARCHAR(128) NOT NULL",
+                "admin_users.created_at TIMESTAMP NOT NULL",
+                "admin_users.name VARCHAR(128) NOT NULL",
+                "admin_users.password_hash VARCHAR(256)",
+                "admin_users.role VARCHAR(32) NOT NULL",
+                "admin_users.team VARCHAR(128)",
+                "admin_users.updated_at TIMESTAMP NOT NULL",
+                "audit_log.actor VARCHAR(200) NOT NULL",
+                "audit_log.after_spec VARCHAR(1000000)",
+                "audit_log.before_spec VARCHAR(1000000)",
+                "audit_log.client_address VARCHAR(64)",
+                "audit_log.id BIGINT NOT NULL",
+                "audit_log.kind VARCHAR(64) NOT NULL",
+                "audit_log.name VARCHAR(128) NOT NULL",
+                "audit_log.occurred_at TIMESTAMP NOT NULL",
+                "audit_log.operation VARCHAR(16) NOT NULL",
+                "audit_log.request_id VARCHAR(200)",
+                "audit_log.store_version BIGINT NOT NULL",
+                "audit_log.team VARCHAR(128)",
+                "master_key.id INTEGER NOT NULL",
+                "master_key.key_id VARCHAR(32) NOT NULL",
+                "master_key.updated_at TIMESTAMP NOT NULL",
                 "resources.kind VARCHAR(64) NOT NULL",
                 "resources.name VARCHAR(128) NOT NULL",
                 "resources.revision BIGINT NOT NULL",
@@ -61,8 +89,8 @@ class MigrationSchemaTest {
 
     @Test
     void reopeningAppliesNoMigrationTwice() throws Exception {
-        JdbcConfigStore.embedded(dataDirectory).close();
-        JdbcConfigStore.embedded(dataDirectory).close();
+        JdbcConfigStore.embedded(dataDirectory, TestKeys.KEYRING).close();
+        JdbcConfigStore.embedded(dataDirectory, TestKeys.KEYRING).close();
 
         try (Connection connection = DriverManager.getConnection(
                 "jdbc:h2:file:" + dataDirectory.toAbsolutePath().resolve("portico"), "sa", "");

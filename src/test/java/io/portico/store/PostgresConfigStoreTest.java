@@ -1,5 +1,6 @@
 package io.portico.store;
 
+import io.portico.testing.TestKeys;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
@@ -26,6 +27,6 @@ class PostgresConfigStoreTest extends ConfigStoreContractTest {
         if (url == null) {
             url = postgres.newDatabase();
         }
-        return JdbcConfigStore.open(url, "postgres", "postgres");
+        return JdbcConfigStore.open(url, "postgres", "postgres", TestKeys.KEYRING);
     }
 }

@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Level;
 import io.portico.testing.LogCapture;
+import io.portico.testing.TestKeys;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -32,7 +33,7 @@ class StoreWatcherOutageTest {
         int port = freePort();
         TestPostgres postgres = TestPostgres.start(dataDirectory.resolve("pg"), port);
         Vertx vertx = Vertx.vertx();
-        JdbcConfigStore store = JdbcConfigStore.open(postgres.url(), "postgres", "postgres");
+        JdbcConfigStore store = JdbcConfigStore.open(postgres.url(), "postgres", "postgres", TestKeys.KEYRING);
         StoreWatcher watcher = new StoreWatcher(vertx, store, Duration.ofMillis(100), snapshot -> { });
         try (LogCapture log = new LogCapture(StoreWatcher.class)) {
             store.commit(List.of(Change.create("services", "api", service("api", 8080))));

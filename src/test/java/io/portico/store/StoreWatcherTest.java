@@ -12,6 +12,7 @@ import io.portico.config.ConfigSnapshot;
 import io.portico.config.Resource;
 import io.portico.config.ValidationException;
 import io.portico.testing.LogCapture;
+import io.portico.testing.TestKeys;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
@@ -67,7 +68,7 @@ class StoreWatcherTest {
 
     @Test
     void startLoadsFirstSnapshot() throws Exception {
-        JdbcConfigStore store = track(JdbcConfigStore.embedded(dataDirectory));
+        JdbcConfigStore store = track(JdbcConfigStore.embedded(dataDirectory, TestKeys.KEYRING));
         store.commit(List.of(Change.create("services", "api", service("api", 8080))));
         List<ConfigSnapshot> published = new CopyOnWriteArrayList<>();
         StoreWatcher watcher = watcher(store, published::add);
@@ -82,7 +83,7 @@ class StoreWatcherTest {
 
     @Test
     void startPublishesEmptyStore() throws Exception {
-        JdbcConfigStore store = track(JdbcConfigStore.embedded(dataDirectory));
+        JdbcConfigStore store = track(JdbcConfigStore.embedded(dataDirectory, TestKeys.KEYRING));
         List<ConfigSnapshot> published = new CopyOnWriteArrayList<>();
 
         ConfigSnapshot first = join(watcher(store, published::add).start());
@@ -94,7 +95,7 @@ class StoreWatcherTest {
 
     @Test
     void startFailsWhenStoreIsUnreadable() {
-        JdbcConfigStore store = JdbcConfigStore.embedded(dataDirectory);
+        JdbcConfigStore store = JdbcConfigStore.embedded(dataDirectory, TestKeys.KEYRING);
         store.close();
 
         assertThatThrownBy(() -> join(watcher(store, snapshot -> { }).start()))
@@ -105,8 +106,8 @@ class StoreWatcherTest {
     @Test
     void commitOnOneNodeReachesTheOther() throws Exception {
         String url = postgres.newDatabase();
-        JdbcConfigStore first = track(JdbcConfigStore.open(url, "postgres", "postgres"));
-        JdbcConfigStore second = track(JdbcConfigStore.open(url, "postgres", "postgres"));
+        JdbcConfigStore first = track(JdbcConfigStore.open(url, "postgres", "postgres", TestKeys.KEYRING));
+        JdbcConfigStore second = track(JdbcConfigStore.open(url, "postgres", "postgres", TestKeys.KEYRING));
         List<ConfigSnapshot> seenBySecond = new CopyOnWriteArrayList<>();
         StoreWatcher firstWatcher = watcher(first, snapshot -> { });
         StoreWatcher secondWatcher = watcher(second, seenBySecond::add);
@@ -130,7 +131,7 @@ class StoreWatcherTest {
 
     @Test
     void refreshNowWithoutChangeKeepsSnapshot() throws Exception {
-        JdbcConfigStore store = track(JdbcConfigStore.embedded(dataDirectory));
+        JdbcConfigStore store = track(JdbcConfigStore.embedded(dataDirectory, TestKeys.KEYRING));
         AtomicInteger published = new AtomicInteger();
         StoreWatcher watcher = watcher(store, snapshot -> published.incrementAndGet());
         ConfigSnapshot first = join(watcher.start());
@@ -141,7 +142,7 @@ class StoreWatcherTest {
 
     @Test
     void invalidConfigurationKeepsLastSnapshot() throws Exception {
-        JdbcConfigStore store = track(JdbcConfigStore.embedded(dataDirectory));
+        JdbcConfigStore store = track(JdbcConfigStore.embedded(dataDirectory, TestKeys.KEYRING));
         store.commit(List.of(Change.create("services", "api", service("api", 8080))));
         try (LogCapture log = new LogCapture(StoreWatcher.class)) {
             StoreWatcher watcher = watcher(store, snapshot -> { });
@@ -167,7 +168,7 @@ class StoreWatcherTest {
 
     @Test
     void invalidConfigurationAtStartServesEmptySnapshot() throws Exception {
-        JdbcConfigStore store = track(JdbcConfigStore.embedded(dataDirectory));
+        JdbcConfigStore store = track(JdbcConfigStore.embedded(dataDirectory, TestKeys.KEYRING));
         store.commit(List.of(Change.create("services", "broken", json("{\"name\": \"broken\"}"))));
         try (LogCapture log = new LogCapture(StoreWatcher.class)) {
             List<ConfigSnapshot> published = new CopyOnWriteArrayList<>();
@@ -187,7 +188,7 @@ class StoreWatcherTest {
 
     @Test
     void slowStoreGetsNoOverlappingPolls() throws Exception {
-        JdbcConfigStore store = track(JdbcConfigStore.embedded(dataDirectory));
+        JdbcConfigStore store = track(JdbcConfigStore.embedded(dataDirectory, TestKeys.KEYRING));
         SlowStore slow = new SlowStore(store, Duration.ofMillis(100));
         StoreWatcher watcher = new StoreWatcher(vertx, slow, Duration.ofMillis(1), snapshot -> { });
         join(watcher.start());
@@ -205,7 +206,7 @@ class StoreWatcherTest {
 
     @Test
     void snapshotsArePublishedOnVertxContext() throws Exception {
-        JdbcConfigStore store = track(JdbcConfigStore.embedded(dataDirectory));
+        JdbcConfigStore store = track(JdbcConfigStore.embedded(dataDirectory, TestKeys.KEYRING));
         List<Boolean> onContext = new CopyOnWriteArrayList<>();
         StoreWatcher watcher = watcher(store, snapshot -> onContext.add(Vertx.currentContext() != null));
         join(watcher.start());
@@ -218,7 +219,7 @@ class StoreWatcherTest {
 
     @Test
     void stopEndsPolling() throws Exception {
-        JdbcConfigStore store = track(JdbcConfigStore.embedded(dataDirectory));
+        JdbcConfigStore store = track(JdbcConfigStore.embedded(dataDirectory, TestKeys.KEYRING));
         StoreWatcher watcher = watcher(store, snapshot -> { });
         join(watcher.start());
 
@@ -292,8 +293,13 @@ class StoreWatcherTest {
         }
 
         @Override
-        public List<Resource> commit(List<Change> changes) {
-            return store.commit(changes);
+        public List<Resource> commit(List<Change> changes, AuditContext audit) {
+            return store.commit(changes, audit);
+        }
+
+        @Override
+        public List<AuditEntry> audit(AuditQuery query) {
+            return store.audit(query);
         }
 
         @Override

@@ -34,7 +34,7 @@ public final class AdminFixture implements AutoCloseable {
         vertx = Vertx.vertx();
         snapshots = new StoreSnapshotSource(vertx, store);
         NodeConfig.AdminListener listener = new NodeConfig.AdminListener("127.0.0.1", 0, null);
-        server = new AdminServer(vertx, listener, TOKEN, store, snapshots, ready::get);
+        server = new AdminServer(vertx, listener, TOKEN, store, new InMemoryAccountStore(), snapshots, ready::get);
         port = await(server.start());
     }
 

@@ -1,6 +1,12 @@
 package io.portico.testing;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.config.Resource;
+import io.portico.config.ResourceKinds;
+import io.portico.config.SecretFields;
+import io.portico.store.AuditContext;
+import io.portico.store.AuditEntry;
+import io.portico.store.AuditQuery;
 import io.portico.store.Change;
 import io.portico.store.ConfigStore;
 import io.portico.store.ConflictException;
@@ -9,6 +15,7 @@ import io.portico.store.StoreException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -25,6 +32,7 @@ public final class InMemoryConfigStore implements ConfigStore {
     private int commits;
     private volatile boolean available = true;
     private Runnable beforeNextCommit;
+    private final List<AuditEntry> auditLog = new ArrayList<>();
 
     /** Makes every call fail with a {@link StoreException}, as when the database is down, or recover. */
     public void setAvailable(boolean available) {
@@ -69,7 +77,7 @@ public final class InMemoryConfigStore implements ConfigStore {
     }
 
     @Override
-    public synchronized List<Resource> commit(List<Change> changes) {
+    public synchronized List<Resource> commit(List<Change> changes, AuditContext audit) {
         checkAvailable();
         if (beforeNextCommit != null) {
             Runnable action = beforeNextCommit;
@@ -106,10 +114,48 @@ public final class InMemoryConfigStore implements ConfigStore {
                 written.add(copy(resource));
             }
         }
+        for (int i = 0; i < changes.size(); i++) {
+            Change change = changes.get(i);
+            Resource before = change.operation() == Change.Operation.CREATE ? null : resources.get(
+                    key(change.kind(), change.name()));
+            auditLog.add(0, new AuditEntry(auditLog.size() + 1, now, nextVersion, audit.actor(),
+                    change.operation().name().toLowerCase(Locale.ROOT), change.kind(), change.name(),
+                    teamOf(change, before), masked(change.kind(), before == null ? null : before.spec()),
+                    masked(change.kind(), change.spec()), audit.requestId(), audit.clientAddress()));
+        }
         resources = next;
         version = nextVersion;
         commits++;
         return written;
+    }
+
+    /** Returns the entries that match the query's kind, name, actor, team and page; other filters are ignored. */
+    @Override
+    public synchronized List<AuditEntry> audit(AuditQuery query) {
+        checkAvailable();
+        return auditLog.stream()
+                .filter(entry -> query.kind() == null || query.kind().equals(entry.kind()))
+                .filter(entry -> query.name() == null || query.name().equals(entry.name()))
+                .filter(entry -> query.actor() == null || query.actor().equals(entry.actor()))
+                .filter(entry -> query.team() == null || query.team().equals(entry.team()))
+                .filter(entry -> query.beforeId() == null || entry.id() < query.beforeId())
+                .limit(query.limit())
+                .toList();
+    }
+
+    private static String teamOf(Change change, Resource before) {
+        if (change.kind().equals("teams")) {
+            return change.name();
+        }
+        ObjectNode spec = change.spec() != null ? change.spec() : before == null ? null : before.spec();
+        return spec == null || !spec.path("team").isTextual() ? null : spec.path("team").asText();
+    }
+
+    private static ObjectNode masked(String kind, ObjectNode spec) {
+        if (spec == null) {
+            return null;
+        }
+        return ResourceKinds.find(kind).map(known -> SecretFields.mask(known, spec)).orElseGet(spec::deepCopy);
     }
 
     @Override

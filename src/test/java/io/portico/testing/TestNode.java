@@ -6,6 +6,7 @@ import io.portico.Portico;
 import io.portico.config.Json;
 import io.portico.node.NodeConfig;
 import io.portico.node.NodeConfigLoader;
+import io.portico.store.crypto.MasterKeys;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -63,7 +64,8 @@ public final class TestNode implements AutoCloseable {
             overrides.put("drainTimeout", "5s");
             overrides.putAll(settings);
             NodeConfig node = NodeConfigLoader.load(nodeFile, Map.of(), overrides);
-            Portico portico = Portico.start(node, Map.of("PORTICO_ADMIN_TOKEN", TOKEN))
+            Portico portico = Portico.start(node, Map.of("PORTICO_ADMIN_TOKEN", TOKEN,
+                            MasterKeys.ENV_VAR, TestKeys.MASTER_KEY))
                     .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
             return new TestNode(portico, data);
         } catch (Exception e) {

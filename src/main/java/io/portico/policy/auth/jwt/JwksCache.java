@@ -56,6 +56,11 @@ final class JwksCache {
         this.client = vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(2));
     }
 
+    /** Returns the key set of the last successful fetch, or null before the first; never starts a fetch. */
+    KeySet loaded() {
+        return keys;
+    }
+
     /**
      * Returns the current key set. Before the first successful fetch, the returned future completes when a fetch
      * ends, and fails when it fails; later it is already complete.

@@ -1,5 +1,7 @@
 package io.portico.policy.auth.jwt;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
@@ -19,6 +21,7 @@ import io.portico.policy.auth.bearer.TokenSource;
 import io.vertx.core.AsyncResult;
 import java.text.ParseException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.LinkedHashMap;
@@ -39,6 +42,10 @@ final class JwtPolicy implements Policy {
     private static final Logger LOG = LoggerFactory.getLogger(JwtPolicy.class);
     /** Maximum token length, in characters, so that no request makes the policy parse a huge document. */
     private static final int MAX_TOKEN_LENGTH = 16 * 1024;
+    /** Tokens whose signature this policy instance verified, at most, per route and configuration snapshot. */
+    private static final int VERIFIED_TOKENS = 10_000;
+    /** How long a verified signature is remembered; the claims are checked again on every request regardless. */
+    private static final Duration VERIFIED_TOKEN_LIFETIME = Duration.ofMinutes(5);
 
     private final String route;
     private final JwtSettings settings;
@@ -48,6 +55,16 @@ final class JwtPolicy implements Policy {
     private final JwtCredentials index;
     private final ConfigSnapshot snapshot;
     private final Clock clock;
+    /**
+     * Tokens whose signature verified, by their exact text. A signature check with RSA or ECDSA costs several times
+     * the rest of the request, and clients send the same token many times. Only the signature result is reused:
+     * time claims, the consumer and scopes are checked on every request, and an entry verified with a fetched key
+     * set counts only while that key set is still the current one.
+     */
+    private final Cache<String, Verified> verified = Caffeine.newBuilder()
+            .maximumSize(VERIFIED_TOKENS)
+            .expireAfterWrite(VERIFIED_TOKEN_LIFETIME)
+            .build();
 
     JwtPolicy(String route, JwtSettings settings, Set<JWSAlgorithm> algorithms, KeySet sharedKeys, JwksCache jwks,
               JwtCredentials index, ConfigSnapshot snapshot, Clock clock) {
@@ -65,6 +82,14 @@ final class JwtPolicy implements Policy {
     private record Candidate(TokenSource.Token token, SignedJWT jwt, JWTClaimsSet claims, CredentialSpec credential) {
     }
 
+    /**
+     * A token whose signature verified.
+     *
+     * @param fetchedKeys the fetched key set that verified it, or null when a configured key did
+     */
+    private record Verified(SignedJWT jwt, JWTClaimsSet claims, CredentialSpec credential, KeySet fetchedKeys) {
+    }
+
     /** Thrown to reject a token; the message is logged at DEBUG and never sent. */
     private static final class Rejected extends RuntimeException {
         Rejected(String reason) {
@@ -79,6 +104,11 @@ final class JwtPolicy implements Policy {
         if (token == null) {
             return;
         }
+        Verified known = verified.getIfPresent(token.value());
+        if (known != null && stillTrusted(known)) {
+            finish(ctx, chain, new Candidate(token, known.jwt(), known.claims(), known.credential()), true);
+            return;
+        }
         Candidate candidate;
         try {
             candidate = candidate(token);
@@ -88,8 +118,11 @@ final class JwtPolicy implements Policy {
         }
         KeySet own = candidate.credential() == null ? null : index.ownKeys(candidate.credential());
         if (own != null) {
-            finish(ctx, chain, candidate, verifies(candidate.jwt(), own));
+            boolean valid = verifies(candidate.jwt(), own);
+            remember(candidate, valid, null);
+            finish(ctx, chain, candidate, valid);
         } else if (verifies(candidate.jwt(), sharedKeys)) {
+            remember(candidate, true, null);
             finish(ctx, chain, candidate, true);
         } else if (jwks == null) {
             finish(ctx, chain, candidate, false);
@@ -121,6 +154,23 @@ final class JwtPolicy implements Policy {
         return new Candidate(token, jwt, claims, credential);
     }
 
+    /** Returns true while the key set that verified {@code known} is still current, so a removed key stops counting. */
+    private boolean stillTrusted(Verified known) {
+        if (known.fetchedKeys() == null) {
+            return true;
+        }
+        // Starts the periodic refresh when it is due, as a request that verifies the signature would.
+        jwks.current();
+        return jwks.loaded() == known.fetchedKeys();
+    }
+
+    private void remember(Candidate candidate, boolean valid, KeySet fetchedKeys) {
+        if (valid) {
+            verified.put(candidate.token().value(),
+                    new Verified(candidate.jwt(), candidate.claims(), candidate.credential(), fetchedKeys));
+        }
+    }
+
     private static boolean verifies(SignedJWT jwt, KeySet keys) {
         for (VerificationKey key : keys.candidates(jwt.getHeader().getAlgorithm(), jwt.getHeader().getKeyID())) {
             if (key.verify(jwt)) {
@@ -149,6 +199,7 @@ final class JwtPolicy implements Policy {
         }
         SignedJWT jwt = candidate.jwt();
         if (verifies(jwt, result.result())) {
+            remember(candidate, true, result.result());
             finish(ctx, chain, candidate, true);
             return;
         }

@@ -64,6 +64,7 @@ class JwksTest {
         serve("/rotating", TestTokens.jwks(FIRST.publicJwk()));
         serve("/failing", TestTokens.jwks(FIRST.publicJwk()));
         serve("/limited", TestTokens.jwks(FIRST.publicJwk()));
+        serve("/remembered", TestTokens.jwks(FIRST.publicJwk()));
         ANSWERS.put("/slow", new Answer(200, TestTokens.jwks(FIRST.publicJwk()), 700));
         ANSWERS.put("/down", new Answer(503, "{}", 0));
 
@@ -76,6 +77,7 @@ class JwksTest {
         route(config, "rotating", "1s", "1s");
         route(config, "failing", "1s", "1s");
         route(config, "limited", "1h", "1h");
+        route(config, "remembered", "1s", "1s");
         route(config, "slow", "1h", "1h");
         route(config, "down", "1h", "1h");
         node.apply(config.build());
@@ -135,6 +137,23 @@ class JwksTest {
             }
         });
         assertThat(call("/rotating", token(SECOND))).isEqualTo(200);
+    }
+
+    @Test
+    void rememberedTokenIsRejectedOnceItsKeyIsRemoved() throws Exception {
+        String token = token(FIRST);
+        assertThat(call("/remembered", token)).isEqualTo(200);
+        assertThat(call("/remembered", token)).as("the same token again").isEqualTo(200);
+
+        serve("/remembered", TestTokens.jwks(SECOND.publicJwk()));
+
+        Conditions.eventually("the same token is rejected after its key left the key set", () -> {
+            try {
+                return call("/remembered", token) == 401;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
     }
 
     @Test

@@ -1,0 +1,131 @@
+package io.portico.admin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.config.ConfigSnapshot;
+import io.portico.config.Resource;
+import io.portico.config.ResourceKind;
+import io.portico.config.ResourceKinds;
+import io.portico.config.ValidationException;
+import io.portico.problem.Problem;
+import io.portico.problem.ProblemType;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Decides which resources a caller sees and may change, with teams as tenants.
+ *
+ * <ul>
+ *   <li>Platform admins, and viewers of no team, see every resource.</li>
+ *   <li>A member of a team sees the resources of team-owned kinds that belong to the team, the team itself, and
+ *       every resource of the kinds that belong to no team (models, certificates). Other resources do not exist
+ *       for them: reads answer 404 and lists leave them out.</li>
+ *   <li>A member writes only resources of the member's team. A new resource without a {@code team} joins it.</li>
+ *   <li>A member's route may use only the team's services and APIs, and a credential or subscription only a
+ *       consumer of the team.</li>
+ * </ul>
+ */
+final class Tenancy {
+
+    /** A reference from a field of one kind to a resource of another, which must be the caller's team's. */
+    private record OwnedReference(ResourceKind<?> kind, String field, ResourceKind<?> target, String noun) {
+    }
+
+    private static final List<OwnedReference> OWNED_REFERENCES = List.of(
+            new OwnedReference(ResourceKinds.ROUTES, "service", ResourceKinds.SERVICES, "service"),
+            new OwnedReference(ResourceKinds.ROUTES, "api", ResourceKinds.APIS, "API"),
+            new OwnedReference(ResourceKinds.CREDENTIALS, "consumer", ResourceKinds.CONSUMERS, "consumer"),
+            new OwnedReference(ResourceKinds.SUBSCRIPTIONS, "consumer", ResourceKinds.CONSUMERS, "consumer"));
+
+    private Tenancy() {
+    }
+
+    /** Returns true for callers who see the resources of every team. */
+    static boolean seesAllTeams(Principal principal) {
+        return principal.role() == Role.PLATFORM_ADMIN || principal.role() == Role.VIEWER && principal.team() == null;
+    }
+
+    /** Returns true when {@code principal} may see {@code resource}. */
+    static boolean sees(Principal principal, ResourceKind<?> kind, Resource resource, ConfigSnapshot snapshot) {
+        if (seesAllTeams(principal)) {
+            return true;
+        }
+        if (kind == ResourceKinds.TEAMS) {
+            return resource.name().equals(principal.team());
+        }
+        if (!kind.teamOwned()) {
+            return true;
+        }
+        return principal.team() != null && principal.team().equals(teamOf(kind, resource.spec(), snapshot));
+    }
+
+    /**
+     * Returns the team that owns a specification: its {@code team} field, or for credentials and subscriptions
+     * without one, their consumer's team in {@code snapshot}.
+     */
+    static String teamOf(ResourceKind<?> kind, JsonNode spec, ConfigSnapshot snapshot) {
+        String team = kind.teamOf(spec);
+        if (team != null || kind != ResourceKinds.CREDENTIALS && kind != ResourceKinds.SUBSCRIPTIONS) {
+            return team;
+        }
+        String consumer = spec.path("consumer").asText(null);
+        return consumer == null || !snapshot.consumers().containsKey(consumer) ? null
+                : snapshot.consumers().get(consumer).team();
+    }
+
+    /** Puts the caller's team into a new specification of a team-owned kind that names no team. */
+    static void claim(Principal principal, ResourceKind<?> kind, ObjectNode spec) {
+        JsonNode team = spec.get(ResourceKind.TEAM_FIELD);
+        if (!seesAllTeams(principal) && kind.teamOwned() && principal.team() != null
+                && (team == null || team.isNull())) {
+            spec.put(ResourceKind.TEAM_FIELD, principal.team());
+        }
+    }
+
+    /**
+     * Rejects a write by a team member to a resource that does not belong, or would not belong after the write,
+     * to the member's team.
+     *
+     * @param before the stored specification, or null when the resource is created
+     * @param after the new specification, or null when the resource is deleted
+     * @throws Problem 403 naming the team the caller may write
+     */
+    static void checkWrite(Principal principal, ResourceKind<?> kind, String name, ObjectNode before,
+                           ObjectNode after, ConfigSnapshot snapshot) {
+        if (principal.role() == Role.PLATFORM_ADMIN) {
+            return;
+        }
+        for (ObjectNode spec : new ObjectNode[] {before, after}) {
+            if (spec != null && !Objects.equals(principal.team(), teamOf(kind, spec, snapshot))) {
+                throw new Problem(ProblemType.FORBIDDEN, principal.actor() + " may change only " + kind.name()
+                        + " of team " + principal.team() + ", and " + kind.name() + "/" + name
+                        + (spec == before ? " belongs to " : " would belong to ")
+                        + describe(teamOf(kind, spec, snapshot)));
+            }
+        }
+    }
+
+    /**
+     * Rejects a team member's resource that refers to another team's service, API or consumer, with the message of
+     * a reference to a resource that does not exist, so that other teams' names stay hidden.
+     *
+     * @throws ValidationException naming the field
+     */
+    static void checkReferences(Principal principal, ResourceKind<?> kind, ObjectNode spec, ConfigSnapshot snapshot) {
+        if (seesAllTeams(principal)) {
+            return;
+        }
+        for (OwnedReference reference : OWNED_REFERENCES) {
+            String target = reference.kind() == kind ? spec.path(reference.field()).asText(null) : null;
+            Resource resource = target == null ? null : snapshot.find(reference.target().name(), target);
+            if (resource != null && !sees(principal, reference.target(), resource, snapshot)) {
+                throw new ValidationException(reference.field(), "refers to " + reference.noun() + " '" + target
+                        + "', which does not exist");
+            }
+        }
+    }
+
+    private static String describe(String team) {
+        return team == null ? "no team" : "team " + team;
+    }
+}
