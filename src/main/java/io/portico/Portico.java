@@ -63,7 +63,7 @@ public final class Portico {
         this.store = store;
         int eventLoops = Math.max(1, Runtime.getRuntime().availableProcessors());
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops).setPreferNativeTransport(true));
-        this.upstreams = new Upstreams(vertx);
+        this.upstreams = new Upstreams(vertx, node.upstreams().allowPrivateAddresses());
         this.tls = new ServerTls(vertx, node.https());
         ModelCatalog catalog = node.ai().catalog() == null ? ModelCatalog.builtIn()
                 : ModelCatalog.load(Path.of(node.ai().catalog()));

@@ -135,26 +135,37 @@ final class AiBackend implements Backend {
         }
         HttpServerRequest request = ctx.request();
         Buffer body = Buffer.buffer();
-        boolean[] tooLarge = new boolean[1];
+        // failed[0]: the body was rejected; lastRead[0]: when the last bytes arrived, in nanoseconds.
+        boolean[] failed = new boolean[1];
+        long[] lastRead = {System.nanoTime()};
+        long timeout = gateway.bodyTimeoutMillis();
+        long[] timer = {gateway.vertx().setPeriodic(timeout, timeout, id -> {
+            if (bodyTimedOut(ctx, errors, lastRead[0], timeout, failed)) {
+                gateway.vertx().cancelTimer(id);
+            }
+        })};
         request.handler(bytes -> {
-            if (tooLarge[0]) {
+            lastRead[0] = System.nanoTime();
+            if (failed[0]) {
                 return;
             }
             if (body.length() + bytes.length() > limit) {
-                tooLarge[0] = true;
+                failed[0] = true;
                 ctx.response().putHeader("connection", "close");
                 fail(ctx, errors, AiError.of(413, "the request body is larger than " + limit + " bytes"));
                 return;
             }
             body.appendBuffer(bytes);
         });
-        request.exceptionHandler(cause -> tooLarge[0] = true);
+        request.exceptionHandler(cause -> failed[0] = true);
         request.endHandler(end -> {
-            if (tooLarge[0]) {
+            gateway.vertx().cancelTimer(timer[0]);
+            if (failed[0]) {
                 return;
             }
             parseBody(ctx, errors, body, limit, next);
         });
+        ctx.onClose(() -> gateway.vertx().cancelTimer(timer[0]));
         // A policy that waited for something, such as a password check or a key set fetch, leaves the request paused.
         request.resume();
     }
@@ -170,6 +181,32 @@ final class AiBackend implements Backend {
         } catch (AiException e) {
             fail(ctx, errors, e.error());
         }
+    }
+
+    /**
+     * Responds 408 once no body bytes arrived for {@code timeout} ms, and returns true when the body has failed. The
+     * periodic check costs one timer per body instead of one per chunk. The body is read without pauses, so all
+     * silence is the client's.
+     */
+    private boolean bodyTimedOut(RequestContext ctx, Frontend errors, long lastRead, long timeout, boolean[] failed) {
+        if (failed[0]) {
+            return true;
+        }
+        if (System.nanoTime() - lastRead < timeout * 1_000_000) {
+            return false;
+        }
+        failed[0] = true;
+        boolean http1 = ctx.request().version() != io.vertx.core.http.HttpVersion.HTTP_2;
+        if (http1) {
+            ctx.response().putHeader("connection", "close");
+        }
+        fail(ctx, errors, AiError.of(408, "request_timeout", "the request body was not received: no bytes arrived "
+                + "for " + timeout + " ms"));
+        if (http1) {
+            // Vert.x keeps a connection whose request has not ended; closing flushes the response first.
+            ctx.request().connection().close();
+        }
+        return true;
     }
 
     private void dispatch(RequestContext ctx, Endpoint endpoint, ObjectNode body) {

@@ -63,15 +63,26 @@ public final class AiGateway {
     private final AiBackend backend;
     private final ProblemRenderer problems = new AiProblemRenderer();
     private final ImageFetcher images;
+    /** The default of {@code limits.bodyTimeout}. */
+    private static final long DEFAULT_BODY_TIMEOUT_MILLIS = 60_000;
+
+    private final long bodyTimeoutMillis;
     private volatile AiRuntime runtime = AiRuntime.empty();
     private volatile Consumer<UsageRecord> listener = record -> { };
 
     public AiGateway(Vertx vertx, ModelCatalog catalog) {
-        this(vertx, catalog, new NodeConfig.Images(null, null, null));
+        this(vertx, catalog, new NodeConfig.Images(null, null, null), DEFAULT_BODY_TIMEOUT_MILLIS);
     }
 
-    public AiGateway(Vertx vertx, ModelCatalog catalog, NodeConfig.Images images) {
+    /**
+     * Creates the AI gateway.
+     *
+     * @param images how images given by URL are fetched
+     * @param bodyTimeoutMillis longest wait for the next bytes of a request body, in milliseconds; then 408
+     */
+    public AiGateway(Vertx vertx, ModelCatalog catalog, NodeConfig.Images images, long bodyTimeoutMillis) {
         this.vertx = requireNonNull(vertx, "vertx");
+        this.bodyTimeoutMillis = bodyTimeoutMillis;
         this.catalog = requireNonNull(catalog, "catalog");
         HttpClientOptions options = new HttpClientOptions()
                 .setKeepAlive(true)
@@ -150,6 +161,11 @@ public final class AiGateway {
 
     ModelCatalog catalog() {
         return catalog;
+    }
+
+    /** Returns how long a request body may pause between two reads, in milliseconds. */
+    long bodyTimeoutMillis() {
+        return bodyTimeoutMillis;
     }
 
     ImageFetcher images() {

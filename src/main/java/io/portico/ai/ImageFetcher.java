@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.ai.provider.Images;
 import io.portico.ai.spi.AiError;
 import io.portico.ai.spi.AiException;
+import io.portico.net.AddressRules;
 import io.portico.node.NodeConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -16,7 +17,6 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SocketAddress;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -32,10 +32,10 @@ import java.util.function.Predicate;
  * Fetches the images of a request that a provider cannot fetch itself, and puts them inline as data URIs.
  *
  * <p>Since the URLs come from clients, fetching is guarded: only http and https, no redirects, a size limit and a
- * time limit, and the host must resolve to public addresses only. Loopback, private, link-local (cloud metadata
- * services included), unique-local, multicast and unspecified addresses are rejected unless
- * {@code ai.images.allowPrivateAddresses} is set. The connection goes to the address that was checked, so a second
- * DNS answer cannot redirect it.
+ * time limit, and every address the host resolves to must be public by {@link AddressRules}. Loopback, private,
+ * link-local, cloud metadata, multicast, unspecified and reserved addresses, also in IPv6 forms that carry an IPv4
+ * address, are rejected unless {@code ai.images.allowPrivateAddresses} is set. The connection goes to the address
+ * that was checked, so a second DNS answer cannot redirect it.
  */
 final class ImageFetcher {
 
@@ -111,61 +111,13 @@ final class ImageFetcher {
             throw new UnknownHostException("the image host " + host + " does not resolve");
         }
         for (InetAddress address : addresses) {
-            if (!settings.allowPrivateAddresses() && !isPublic(address)) {
-                throw new UnknownHostException("the image host " + host + " resolves to the non-public address "
-                        + address.getHostAddress() + ", which Portico does not fetch from");
+            AddressRules.Kind kind = AddressRules.classify(address);
+            if (!settings.allowPrivateAddresses() && kind != AddressRules.Kind.PUBLIC) {
+                throw new UnknownHostException("the image host " + host + " resolves to the " + kind.description()
+                        + " address " + address.getHostAddress() + ", which Portico does not fetch from");
             }
         }
         return addresses[0];
-    }
-
-    /** True for addresses on the public internet. */
-    static boolean isPublic(InetAddress address) {
-        if (address.isLoopbackAddress() || address.isLinkLocalAddress() || address.isSiteLocalAddress()
-                || address.isAnyLocalAddress() || address.isMulticastAddress()) {
-            return false;
-        }
-        byte[] bytes = address.getAddress();
-        if (address instanceof Inet6Address) {
-            byte[] embedded = embeddedV4(bytes);
-            if (embedded != null) {
-                try {
-                    return isPublic(InetAddress.getByAddress(embedded));
-                } catch (UnknownHostException e) {
-                    return false;
-                }
-            }
-            boolean uniqueLocal = (bytes[0] & 0xFE) == 0xFC;
-            return !uniqueLocal;
-        }
-        int first = bytes[0] & 0xFF;
-        int second = bytes[1] & 0xFF;
-        boolean sharedAddressSpace = first == 100 && second >= 64 && second <= 127;
-        boolean reserved = first == 0 || first >= 240;
-        return !sharedAddressSpace && !reserved;
-    }
-
-    /**
-     * Returns the IPv4 address that an IPv6 address carries, or null: IPv4-mapped {@code ::ffff:0:0/96},
-     * IPv4-compatible {@code ::/96}, NAT64 {@code 64:ff9b::/96} and {@code 64:ff9b:1::/48}, and 6to4
-     * {@code 2002::/16}.
-     */
-    private static byte[] embeddedV4(byte[] bytes) {
-        boolean zeroPrefix = true;
-        for (int i = 0; i < 10; i++) {
-            zeroPrefix &= bytes[i] == 0;
-        }
-        boolean mapped = zeroPrefix && (bytes[10] & 0xFF) == 0xFF && (bytes[11] & 0xFF) == 0xFF;
-        boolean compatible = zeroPrefix && bytes[10] == 0 && bytes[11] == 0;
-        boolean nat64 = (bytes[0] & 0xFF) == 0x00 && (bytes[1] & 0xFF) == 0x64 && (bytes[2] & 0xFF) == 0xFF
-                && (bytes[3] & 0xFF) == 0x9B;
-        if (mapped || compatible || nat64) {
-            return java.util.Arrays.copyOfRange(bytes, 12, 16);
-        }
-        if ((bytes[0] & 0xFF) == 0x20 && (bytes[1] & 0xFF) == 0x02) {
-            return java.util.Arrays.copyOfRange(bytes, 2, 6);
-        }
-        return null;
     }
 
     /**

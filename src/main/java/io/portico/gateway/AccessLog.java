@@ -37,7 +37,7 @@ final class AccessLog {
         StringBuilder line = new StringBuilder(256);
         line.append("request_id=").append(ctx.requestId())
                 .append(" client=").append(ctx.clientAddress())
-                .append(" method=").append(request.method().name())
+                .append(" method=").append(request.decoderResult().isFailure() ? "-" : request.method().name())
                 .append(" host=").append(quote(ctx.host()))
                 .append(" path=").append(quote(ctx.path()))
                 .append(" protocol=").append(request.version() == null ? "-" : request.version().alpnName())

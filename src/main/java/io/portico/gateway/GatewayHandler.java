@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.portico.gateway.routing.RequestView;
 import io.portico.gateway.routing.RouteMatch;
+import io.portico.net.IpAddress;
 import io.portico.pipeline.GatewayRoute;
 import io.portico.pipeline.RequestContext;
 import io.portico.problem.Problem;
@@ -14,6 +15,8 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.HostAndPort;
+import io.vertx.core.net.SocketAddress;
+import java.util.List;
 import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,6 +84,27 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
             LOG.error("Request {} to {} failed in the gateway", requestId, ctx.path(), e);
             ctx.fail(new Problem(ProblemType.INTERNAL_ERROR, null));
         }
+    }
+
+    /**
+     * Responds to an HTTP/1.x request that the decoder rejected with the matching problem, and closes the connection,
+     * because the bytes that follow a malformed head cannot be framed reliably. The client address is the TCP peer,
+     * because the headers of a rejected head are not read.
+     */
+    void rejectInvalid(HttpServerRequest request) {
+        long start = System.nanoTime();
+        String requestId = RequestIds.generate();
+        Problem problem = InvalidRequests.problem(request.decoderResult().cause());
+        SocketAddress remote = request.remoteAddress();
+        IpAddress peer = remote == null ? null : IpAddress.parse(remote.hostAddress());
+        LOG.debug("Rejected request {} from {}: {}", requestId, peer == null ? "-" : peer, problem.detail());
+        request.response().putHeader(requestIdHeader, requestId).putHeader(HttpHeaders.CONNECTION, "close");
+        RequestContext ctx = new RequestContext(request, requestId, peer == null ? List.of() : List.of(peer), "", "-",
+                start);
+        ctx.watchResponse();
+        accessLog.track(ctx);
+        ctx.fail(problem);
+        request.connection().close();
     }
 
     private void dispatch(RequestContext ctx) {

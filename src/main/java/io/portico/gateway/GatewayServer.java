@@ -84,8 +84,10 @@ public final class GatewayServer {
         NodeConfig.IdentityHeaders names = node.identityHeaders();
         IdentityHeaders identityHeaders = new IdentityHeaders(names.consumer(), names.team(), names.credential(),
                 names.method(), names.labels());
-        this.proxy = new ProxyBackend(upstreams, new ProxySettings(node.requestIdHeader(), maxBody, identityHeaders));
-        this.ai = new AiGateway(vertx, catalog, node.ai().images());
+        long bodyTimeout = node.limits().bodyTimeout().toMillis();
+        this.proxy = new ProxyBackend(upstreams, new ProxySettings(node.requestIdHeader(), maxBody, identityHeaders,
+                bodyTimeout));
+        this.ai = new AiGateway(vertx, catalog, node.ai().images(), bodyTimeout);
         this.oauth = new AuthorizationServer(vertx, Clock.systemUTC());
         tls.onChange(options -> httpsServers.forEach(server -> server.updateSSLOptions(options)));
     }
@@ -175,7 +177,8 @@ public final class GatewayServer {
     }
 
     private HttpServerOptions baseOptions() {
-        return new HttpServerOptions()
+        NodeConfig.Limits limits = node.limits();
+        HttpServerOptions options = new HttpServerOptions()
                 .setHttp2ClearTextEnabled(true)
                 .setCompressionSupported(false)
                 .setHandle100ContinueAutomatically(true)
@@ -188,7 +191,18 @@ public final class GatewayServer {
                 .setPerMessageWebSocketCompressionSupported(false)
                 // Every request is handled and responded to on its own event loop, so Vert.x can skip the
                 // synchronisation it needs when responses may be written from other threads.
-                .setStrictThreadMode(true);
+                .setStrictThreadMode(true)
+                .setMaxInitialLineLength(limits.maxUriLength())
+                .setMaxHeaderSize(limits.maxHeaderSize())
+                // Rapid reset defence (CVE-2023-44487): a connection that resets more than 200 streams within
+                // 30 seconds is closed. These are the Vert.x 5.0 defaults, set here so they cannot change unseen.
+                .setHttp2RstFloodMaxRstFramePerWindow(200)
+                .setHttp2RstFloodWindowDuration(30)
+                .setHttp2RstFloodWindowDurationTimeUnit(TimeUnit.SECONDS);
+        options.getInitialSettings()
+                .setMaxConcurrentStreams(limits.http2MaxConcurrentStreams())
+                .setMaxHeaderListSize(limits.maxHeaderSize());
+        return options;
     }
 
     /**
@@ -200,7 +214,9 @@ public final class GatewayServer {
         int bindPort = port == 0 && instances > 1 ? randomPort : port;
         List<HttpServer> bound = new CopyOnWriteArrayList<>();
         DeploymentOptions deployment = new DeploymentOptions().setInstances(instances);
-        return vertx.deployVerticle(() -> new ListenerVerticle(options, bindPort, handler, bound), deployment)
+        long headerTimeoutMillis = node.limits().headerTimeout().toMillis();
+        return vertx.deployVerticle(() -> new ListenerVerticle(options, bindPort, handler, headerTimeoutMillis, bound),
+                        deployment)
                 .map(id -> {
                     servers.addAll(bound);
                     return bound.get(0).actualPort();
@@ -212,18 +228,24 @@ public final class GatewayServer {
         private final HttpServerOptions options;
         private final int port;
         private final GatewayHandler handler;
+        private final long headerTimeoutMillis;
         private final List<HttpServer> bound;
 
-        ListenerVerticle(HttpServerOptions options, int port, GatewayHandler handler, List<HttpServer> bound) {
+        ListenerVerticle(HttpServerOptions options, int port, GatewayHandler handler, long headerTimeoutMillis,
+                         List<HttpServer> bound) {
             this.options = options;
             this.port = port;
             this.handler = handler;
+            this.headerTimeoutMillis = headerTimeoutMillis;
             this.bound = bound;
         }
 
         @Override
         public Future<?> start() {
-            HttpServer server = vertx.createHttpServer(new HttpServerOptions(options)).requestHandler(handler);
+            HttpServerOptions copy = new HttpServerOptions(options);
+            HttpServer server = StrictDecoding.createServer(vertx, copy, headerTimeoutMillis)
+                    .invalidRequestHandler(handler::rejectInvalid)
+                    .requestHandler(handler);
             return server.listen(port, options.getHost()).onSuccess(bound::add);
         }
     }

@@ -1,5 +1,6 @@
 /**
  * IP addresses and CIDR ranges: strict parsing of address literals (never a DNS lookup), formatting in the
- * RFC 5952 form, and sets of ranges that match an address in logarithmic time.
+ * RFC 5952 form, sets of ranges that match an address in logarithmic time, and the classification of addresses
+ * that outbound clients use against server-side request forgery ({@link io.portico.net.AddressRules}).
  */
 package io.portico.net;

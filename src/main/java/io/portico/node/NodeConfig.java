@@ -23,6 +23,8 @@ import java.util.regex.Pattern;
  * @param maxBodySize default largest request body in bytes for routes that set none; unlimited when absent
  * @param accessLog whether each request writes one access-log line
  * @param ai settings of the AI gateway
+ * @param limits limits on the requests the gateway listeners accept
+ * @param upstreams restrictions on the addresses the gateway connects to for upstream targets
  * @param clientAddress how the client address of a request is determined behind proxies
  * @param identityHeaders names of the headers that carry the authenticated identity to upstreams
  * @param cache settings of the response cache
@@ -40,6 +42,8 @@ public record NodeConfig(
         Long maxBodySize,
         Boolean accessLog,
         Ai ai,
+        Limits limits,
+        Upstreams upstreams,
         ClientAddress clientAddress,
         IdentityHeaders identityHeaders,
         Cache cache,
@@ -55,6 +59,8 @@ public record NodeConfig(
         requestIdHeader = requestIdHeader == null ? "X-Request-Id" : requestIdHeader;
         accessLog = accessLog == null || accessLog;
         ai = ai == null ? new Ai(null, null) : ai;
+        limits = limits == null ? new Limits(null, null, null, null, null) : limits;
+        upstreams = upstreams == null ? new Upstreams(null) : upstreams;
         clientAddress = clientAddress == null ? new ClientAddress(null, null) : clientAddress;
         identityHeaders = identityHeaders == null ? new IdentityHeaders(null, null, null, null, null)
                 : identityHeaders;
@@ -64,7 +70,8 @@ public record NodeConfig(
 
     /** Returns the defaults: HTTP on 0.0.0.0:8080, admin on 127.0.0.1:9080, the embedded store under ./data. */
     public static NodeConfig defaults() {
-        return new NodeConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        return new NodeConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+                null, null);
     }
 
     /**
@@ -93,6 +100,61 @@ public record NodeConfig(
             maxBytes = maxBytes == null ? 10L * 1024 * 1024 : maxBytes;
             timeout = timeout == null ? Duration.ofSeconds(10) : timeout;
             allowPrivateAddresses = allowPrivateAddresses != null && allowPrivateAddresses;
+        }
+    }
+
+    /**
+     * Limits on the requests the gateway listeners accept. Larger requests are rejected before routing.
+     *
+     * @param maxUriLength longest HTTP/1.x request line in bytes (method, target and version); 8 KiB when absent
+     * @param maxHeaderSize largest header section in bytes, for HTTP/1.x and as the HTTP/2 max header list size;
+     *     16 KiB when absent
+     * @param headerTimeout longest time a client may take to send an HTTP/1.x request head, from its first byte;
+     *     30 seconds when absent
+     * @param http2MaxConcurrentStreams most HTTP/2 streams one client connection may have open; 128 when absent
+     * @param bodyTimeout longest time the gateway waits for the next bytes of a request body while it reads the body;
+     *     60 seconds when absent
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Limits(Integer maxUriLength, Integer maxHeaderSize, Duration headerTimeout,
+                         Integer http2MaxConcurrentStreams, Duration bodyTimeout) {
+        public Limits {
+            maxUriLength = positive("limits.maxUriLength", maxUriLength, 8 * 1024);
+            maxHeaderSize = positive("limits.maxHeaderSize", maxHeaderSize, 16 * 1024);
+            headerTimeout = headerTimeout == null ? Duration.ofSeconds(30) : headerTimeout;
+            if (headerTimeout.isNegative() || headerTimeout.isZero()) {
+                throw new IllegalArgumentException("limits.headerTimeout must be positive, got " + headerTimeout);
+            }
+            http2MaxConcurrentStreams = positive("limits.http2MaxConcurrentStreams", http2MaxConcurrentStreams, 128);
+            bodyTimeout = bodyTimeout == null ? Duration.ofSeconds(60) : bodyTimeout;
+            if (bodyTimeout.isNegative() || bodyTimeout.isZero()) {
+                throw new IllegalArgumentException("limits.bodyTimeout must be positive, got " + bodyTimeout);
+            }
+        }
+
+        private static int positive(String name, Integer value, int defaultValue) {
+            if (value == null) {
+                return defaultValue;
+            }
+            if (value <= 0) {
+                throw new IllegalArgumentException(name + " must be positive, got " + value);
+            }
+            return value;
+        }
+    }
+
+    /**
+     * Restrictions on the addresses of upstream targets, as protection against server-side request forgery.
+     *
+     * @param allowPrivateAddresses connect to upstream targets on loopback, private, link-local, cloud metadata and
+     *     other non-public addresses (see {@code AddressRules}); true when absent, because upstreams usually live on
+     *     private networks. When false, each new upstream connection whose resolved address is not public is closed
+     *     before a request is sent on it.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Upstreams(Boolean allowPrivateAddresses) {
+        public Upstreams {
+            allowPrivateAddresses = allowPrivateAddresses == null || allowPrivateAddresses;
         }
     }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.config.Json;
+import io.portico.net.AddressRules;
 import io.portico.testing.Configs;
 import io.portico.testing.TestNode;
 import io.vertx.core.Vertx;
@@ -210,9 +211,9 @@ class AiRobustnessTest {
     void treatsAddressesThatCarryIpv4AsThatAddress() throws Exception {
         String[] addresses = {"::127.0.0.1", "64:ff9b::7f00:1", "64:ff9b::a9fe:a9fe", "2002:a9fe:a9fe::"};
         for (String address : addresses) {
-            assertThat(ImageFetcher.isPublic(InetAddress.getByName(address))).as(address).isFalse();
+            assertThat(AddressRules.isPublic(InetAddress.getByName(address))).as(address).isFalse();
         }
-        assertThat(ImageFetcher.isPublic(InetAddress.getByName("64:ff9b::5db8:d822"))).isTrue();
+        assertThat(AddressRules.isPublic(InetAddress.getByName("64:ff9b::5db8:d822"))).isTrue();
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.portico.ai.mock.OpenAiMock;
+import io.portico.net.AddressRules;
 import io.portico.testing.Configs;
 import io.portico.testing.TestNode;
 import io.vertx.core.Vertx;
@@ -87,7 +88,7 @@ class ImageFetchTest {
         assertThat(response.statusCode()).isEqualTo(400);
         JsonNode error = AiTestClient.json(response).get("error");
         assertThat(error.get("code").asText()).isEqualTo("invalid_image_url");
-        assertThat(error.get("message").asText()).contains("non-public address 127.0.0.1");
+        assertThat(error.get("message").asText()).contains("resolves to the loopback address 127.0.0.1");
         assertThat(provider.received()).hasSize(before);
     }
 
@@ -111,9 +112,9 @@ class ImageFetchTest {
     void tellsPublicFromOtherAddresses() throws UnknownHostException {
         for (String address : new String[] {"127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254",
             "100.64.0.1", "0.0.0.0", "::1", "fd00::1", "fe80::1", "::ffff:127.0.0.1", "224.0.0.1"}) {
-            assertThat(ImageFetcher.isPublic(InetAddress.getByName(address))).as(address).isFalse();
+            assertThat(AddressRules.isPublic(InetAddress.getByName(address))).as(address).isFalse();
         }
-        assertThat(ImageFetcher.isPublic(InetAddress.getByName("93.184.216.34"))).isTrue();
-        assertThat(ImageFetcher.isPublic(InetAddress.getByName("2606:4700::1111"))).isTrue();
+        assertThat(AddressRules.isPublic(InetAddress.getByName("93.184.216.34"))).isTrue();
+        assertThat(AddressRules.isPublic(InetAddress.getByName("2606:4700::1111"))).isTrue();
     }
 }

@@ -8,8 +8,9 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.streams.ReadStream;
 
 /**
- * A response body that calls {@code onIdle} when no data arrives for {@code timeoutMillis}. One timer per
- * stream re-arms itself only when it fires, so the cost does not grow with the number of chunks.
+ * A request or response body that calls {@code onIdle} when no data arrives for {@code timeoutMillis} while the
+ * stream is not paused. One timer per stream re-arms itself only when it fires, so the cost does not grow with the
+ * number of chunks.
  */
 final class IdleReadStream implements ReadStream<Buffer> {
 
@@ -66,7 +67,7 @@ final class IdleReadStream implements ReadStream<Buffer> {
             return;
         }
         long silentMillis = (System.nanoTime() - lastDataNanos) / 1_000_000;
-        // Time spent paused is back-pressure from the client, not silence from the upstream.
+        // Time spent paused is back-pressure from the receiving side, not silence from the sending side.
         if (paused || silentMillis < timeoutMillis) {
             arm(paused ? timeoutMillis : timeoutMillis - silentMillis);
             return;

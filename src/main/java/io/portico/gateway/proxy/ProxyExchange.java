@@ -246,10 +246,12 @@ final class ProxyExchange {
     }
 
     private ReadStream<Buffer> body() {
-        if (maxBodySize < 0 || declaredLength() >= 0) {
-            return request;
+        ReadStream<Buffer> body = request;
+        if (maxBodySize >= 0 && declaredLength() < 0) {
+            body = new LimitedReadStream(request, maxBodySize, this::onBodyTooLarge);
         }
-        return new LimitedReadStream(request, maxBodySize, this::onBodyTooLarge);
+        // Time the upstream spends not taking the body pauses the stream and does not count as client silence.
+        return new IdleReadStream(body, settings.bodyTimeoutMillis(), vertx(), this::onRequestBodyTimeout);
     }
 
     private void onResponse(HttpClientResponse response, TargetState current) {
@@ -409,6 +411,28 @@ final class ProxyExchange {
             upstreamRequest.reset();
         }
         ctx.onEnd(() -> ctx.request().connection().close());
+    }
+
+    /**
+     * Ends the exchange with 408 when the client stops sending its request body, or resets the response when it has
+     * started. The rest of the body can no longer be framed, so an HTTP/1.x connection is closed.
+     */
+    private void onRequestBodyTimeout() {
+        LOG.debug("Request {} sent no body bytes for {} ms", ctx.requestId(), settings.bodyTimeoutMillis());
+        boolean http1 = request.version() != HttpVersion.HTTP_2;
+        if (http1 && !ctx.response().headWritten()) {
+            ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+        }
+        // Finish first, so the failure that resetting the upstream request causes is not reported as a 502.
+        finish(new Problem(ProblemType.REQUEST_TIMEOUT, "the request body was not received: no bytes arrived for "
+                + settings.bodyTimeoutMillis() + " ms"));
+        if (upstreamRequest != null) {
+            upstreamRequest.reset();
+        }
+        if (http1) {
+            // Vert.x keeps a connection whose request has not ended; closing flushes the response first.
+            request.connection().close();
+        }
     }
 
     private void onTotalTimeout() {

@@ -17,6 +17,11 @@ import java.util.Set;
  * Copies headers between the client and the upstream the way a reverse proxy must (RFC 9110 section 7.6):
  * hop-by-hop headers and every header named in {@code Connection} are dropped, and the forwarding headers
  * {@code X-Forwarded-For/Proto/Host/Port} and {@code Forwarded} (RFC 7239) are set.
+ *
+ * <p>No name or value written here contains CR, LF or NUL, whatever its source: {@link #isSafeValue} drops
+ * copied headers and configured operations that do, and leaves out the parts of forwarding headers that would.
+ * HTTP/1.x decoding already rejects such request headers, but HTTP/2 fields and upstream responses reach this class
+ * unchecked.
  */
 final class ProxyHeaders {
 
@@ -36,7 +41,9 @@ final class ProxyHeaders {
         Set<String> connectionTokens = connectionTokens(in);
         for (Map.Entry<String, String> header : in) {
             String name = header.getKey();
-            if (!isHopByHop(name, connectionTokens) && !name.equalsIgnoreCase("host") && name.charAt(0) != ':') {
+            boolean forwarded = !isHopByHop(name, connectionTokens) && !name.equalsIgnoreCase("host")
+                    && name.charAt(0) != ':';
+            if (forwarded && isSafeValue(name) && isSafeValue(header.getValue())) {
                 out.add(name, header.getValue());
             }
         }
@@ -47,7 +54,8 @@ final class ProxyHeaders {
         Set<String> connectionTokens = connectionTokens(in);
         for (Map.Entry<String, String> header : in) {
             String name = header.getKey();
-            if (!isHopByHop(name, connectionTokens) && name.charAt(0) != ':') {
+            if (!isHopByHop(name, connectionTokens) && name.charAt(0) != ':' && isSafeValue(name)
+                    && isSafeValue(header.getValue())) {
                 out.add(name, header.getValue());
             }
         }
@@ -69,9 +77,13 @@ final class ProxyHeaders {
         }
         out.set(X_FORWARDED_PROTO, ctx.scheme());
         HostAndPort authority = request.authority();
-        if (authority != null) {
-            out.set(X_FORWARDED_HOST, authority.port() > 0 ? authority.host() + ":" + authority.port()
-                    : authority.host());
+        String host = authority == null || !isSafeValue(authority.host()) ? null
+                : authority.port() > 0 ? authority.host() + ":" + authority.port() : authority.host();
+        // The client's own values of these headers are never passed on, even when Portico has none to put instead.
+        out.remove(X_FORWARDED_HOST);
+        out.remove(X_FORWARDED_PORT);
+        if (host != null) {
+            out.set(X_FORWARDED_HOST, host);
         }
         if (request.localAddress() != null) {
             out.set(X_FORWARDED_PORT, Integer.toString(request.localAddress().port()));
@@ -82,13 +94,10 @@ final class ProxyHeaders {
         }
         String peer = hops.isEmpty() ? "unknown" : forwardedNode(hops.get(hops.size() - 1));
         forwarded.append("for=").append(peer).append(";proto=").append(ctx.scheme());
-        if (authority != null) {
-            forwarded.append(";host=\"").append(authority.host());
-            if (authority.port() > 0) {
-                forwarded.append(':').append(authority.port());
-            }
-            forwarded.append('"');
+        if (host != null) {
+            forwarded.append(";host=\"").append(host).append('"');
         }
+        // Every part is an address, a scheme or a checked host, so the value is always safe to write.
         out.set(FORWARDED, forwarded.toString());
     }
 
@@ -111,8 +120,32 @@ final class ProxyHeaders {
         for (String name : operations.remove()) {
             headers.remove(name);
         }
-        operations.set().forEach(headers::set);
-        operations.add().forEach(headers::add);
+        operations.set().forEach((name, value) -> setIfSafe(headers, name, value));
+        operations.add().forEach((name, value) -> {
+            if (isSafeValue(name) && isSafeValue(value)) {
+                headers.add(name, value);
+            }
+        });
+    }
+
+    /**
+     * Returns true when {@code value} contains no CR, LF or NUL, the characters that would end a header line or
+     * the header section on the wire and let a value inject headers of its own (RFC 9110 section 5.5).
+     */
+    static boolean isSafeValue(CharSequence value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == '\r' || c == '\n' || c == 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void setIfSafe(MultiMap headers, CharSequence name, String value) {
+        if (isSafeValue(name) && isSafeValue(value)) {
+            headers.set(name, value);
+        }
     }
 
     /** Returns true when the request is a WebSocket opening handshake (RFC 6455 section 4.1). */

@@ -5,6 +5,7 @@ import io.portico.config.ServiceSpec;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientBuilder;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
@@ -30,20 +31,28 @@ final class UpstreamClients {
     private UpstreamClients() {
     }
 
-    /** Creates the client for a service's traffic, with {@code pool.maxConnections} connections per target. */
-    static HttpClientAgent create(Vertx vertx, String service, ServiceSpec spec) {
-        return create(vertx, service, spec, spec.pool().maxConnections());
+    /**
+     * Creates the client for a service's traffic, with {@code pool.maxConnections} connections per target.
+     *
+     * @param allowPrivateAddresses false to close every connection whose resolved address is not public
+     */
+    static HttpClientAgent create(Vertx vertx, String service, ServiceSpec spec, boolean allowPrivateAddresses) {
+        return create(vertx, service, spec, spec.pool().maxConnections(), allowPrivateAddresses);
     }
 
     /** Creates a client with the service's protocol, TLS and timeouts and {@code maxConnections} per target. */
-    static HttpClientAgent create(Vertx vertx, String service, ServiceSpec spec, int maxConnections) {
+    static HttpClientAgent create(Vertx vertx, String service, ServiceSpec spec, int maxConnections,
+                                  boolean allowPrivateAddresses) {
         PoolOptions pool = new PoolOptions()
                 .setHttp1MaxSize(maxConnections)
                 .setHttp2MaxSize(maxConnections);
-        return vertx.httpClientBuilder()
+        HttpClientBuilder builder = vertx.httpClientBuilder()
                 .with(options(service, spec))
-                .with(pool)
-                .build();
+                .with(pool);
+        if (!allowPrivateAddresses) {
+            builder.withConnectHandler(new UpstreamAddressGuard(service));
+        }
+        return builder.build();
     }
 
     /**

@@ -34,12 +34,24 @@ public final class Upstreams implements AutoCloseable {
     private static final Duration DEFAULT_DRAIN = Duration.ofMinutes(5);
 
     private final Vertx vertx;
+    private final boolean allowPrivateAddresses;
     private volatile Map<String, Entry> entries = Map.of();
     private volatile boolean closed;
 
-    /** Creates an empty set of upstream groups; call {@link #update} to configure services. */
+    /** Creates an empty set of upstream groups that may connect to any address. */
     public Upstreams(Vertx vertx) {
+        this(vertx, true);
+    }
+
+    /**
+     * Creates an empty set of upstream groups; call {@link #update} to configure services.
+     *
+     * @param allowPrivateAddresses false to close every upstream connection, health checks included, whose resolved
+     *     address is not public by {@code AddressRules}
+     */
+    public Upstreams(Vertx vertx, boolean allowPrivateAddresses) {
         this.vertx = requireNonNull(vertx, "vertx");
+        this.allowPrivateAddresses = allowPrivateAddresses;
     }
 
     /**
@@ -117,7 +129,7 @@ public final class Upstreams implements AutoCloseable {
         HttpClientAgent client;
         try {
             UpstreamClients.validateTls(spec);
-            client = reuseClient ? previous.client : UpstreamClients.create(vertx, name, spec);
+            client = reuseClient ? previous.client : UpstreamClients.create(vertx, name, spec, allowPrivateAddresses);
         } catch (RuntimeException e) {
             LOG.error("Upstream service '{}' not updated, keeping its previous configuration if any: {}", name,
                     e.getMessage());
@@ -130,7 +142,8 @@ public final class Upstreams implements AutoCloseable {
         UpstreamGroup group = new UpstreamGroup(name, spec, client, targets, budget);
         ActiveHealthChecker checker = null;
         if (spec.healthCheck().active() != null) {
-            checker = new ActiveHealthChecker(vertx, group, UpstreamClients.create(vertx, name, spec, 1));
+            checker = new ActiveHealthChecker(vertx, group,
+                    UpstreamClients.create(vertx, name, spec, 1, allowPrivateAddresses));
         }
         LOG.debug("Upstream service '{}' configured: {} targets, {}{}", name, targets.size(),
                 spec.loadBalancing().algorithm(), reuseClient ? ", connections kept" : "");

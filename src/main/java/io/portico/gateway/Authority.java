@@ -1,0 +1,77 @@
+package io.portico.gateway;
+
+/** Checks {@code host [":" port]} values such as the Host header against RFC 3986 section 3.2. */
+final class Authority {
+
+    private static final int MAX_PORT = 65_535;
+
+    private Authority() {
+    }
+
+    /**
+     * Returns true when {@code value} is a bracketed IPv6 literal, or a registered name or IPv4 address, followed
+     * by an optional port. An empty host is valid, as RFC 9110 section 7.2 allows; user information is not.
+     */
+    static boolean isValid(String value) {
+        int portColon;
+        if (value.startsWith("[")) {
+            int close = value.indexOf(']');
+            if (close < 0 || !isIpLiteral(value, 1, close)) {
+                return false;
+            }
+            portColon = close + 1;
+            if (portColon < value.length() && value.charAt(portColon) != ':') {
+                return false;
+            }
+        } else {
+            portColon = value.indexOf(':');
+            portColon = portColon < 0 ? value.length() : portColon;
+            if (!isRegisteredName(value, 0, portColon)) {
+                return false;
+            }
+        }
+        return portColon >= value.length() || isPort(value, portColon + 1);
+    }
+
+    private static boolean isIpLiteral(String value, int start, int end) {
+        if (start == end) {
+            return false;
+        }
+        for (int i = start; i < end; i++) {
+            char c = value.charAt(i);
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == ':' || c == '.')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Accepts the unreserved characters, sub-delimiters and percent escapes of a reg-name. */
+    private static boolean isRegisteredName(String value, int start, int end) {
+        for (int i = start; i < end; i++) {
+            char c = value.charAt(i);
+            boolean allowed = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+                    || "-._~!$&'()*+,;=%".indexOf(c) >= 0;
+            if (!allowed) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isPort(String value, int start) {
+        int length = value.length() - start;
+        if (length == 0 || length > 5) {
+            return false;
+        }
+        int port = 0;
+        for (int i = start; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+            port = port * 10 + c - '0';
+        }
+        return port <= MAX_PORT;
+    }
+}

@@ -1,0 +1,161 @@
+package io.portico.gateway;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.portico.problem.ProblemType;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The checks that the strict HTTP/1.x request decoder adds to Netty's decoding of one connection: the rules of
+ * {@link RequestHeadRules}, a rejection of obs-fold (header lines continued on the next line) and a deadline for
+ * receiving each request head.
+ *
+ * <p>A rejected head becomes an invalid request message, as for Netty's own decoding errors, so Vert.x hands it to
+ * the server's invalid request handler in order after any response in progress. Every byte after it is discarded
+ * and the connection is closed once the rejection is sent, because the framing of what follows cannot be trusted.
+ *
+ * <p>The head deadline starts with the first byte of a request head and stops when the head is decoded, so an idle
+ * keep-alive connection between two requests never gets 408. Vert.x stops reading from the channel when many
+ * pipelined requests wait behind a response. Bytes the client sent in time may then still wait in the socket, so a
+ * deadline that expires while the channel does not read starts over instead of rejecting the head.
+ */
+final class HeadGuard {
+
+    private final long headerTimeoutMillis;
+    private final Supplier<HttpMessage> invalidMessages;
+    private final HeadScanner scanner = new HeadScanner();
+    private boolean readingHead = true;
+    private boolean rejected;
+    private ScheduledFuture<?> headDeadline;
+
+    /**
+     * Creates the guard of one connection.
+     *
+     * @param headerTimeoutMillis how long a client may take to send a request head, from its first byte
+     * @param invalidMessages creates the placeholder request that carries a decoding failure
+     */
+    HeadGuard(long headerTimeoutMillis, Supplier<HttpMessage> invalidMessages) {
+        this.headerTimeoutMillis = headerTimeoutMillis;
+        this.invalidMessages = invalidMessages;
+    }
+
+    /** Returns true once a head was rejected; the decoder then discards every further byte. */
+    boolean rejected() {
+        return rejected;
+    }
+
+    /**
+     * Checks a decoded request head before its body is read.
+     *
+     * @throws InvalidRequestHeadException with the first rule the request breaks
+     */
+    void checkHead(HttpMessage message) {
+        if (message instanceof HttpRequest request) {
+            try {
+                RequestHeadRules.check(request);
+            } catch (InvalidRequestHeadException e) {
+                // Vert.x writes its response in the request's version, which an HTTP/9.9 client cannot read either.
+                request.setProtocolVersion(HttpVersion.HTTP_1_1);
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * Inspects what one call of the decoder consumed from {@code in} (from index {@code start}) and produced in
+     * {@code out} (from index {@code produced}): rejects obs-fold, follows request boundaries and starts the head
+     * deadline when a new head has begun.
+     */
+    void afterDecode(ChannelHandlerContext ctx, ByteBuf in, int start, List<Object> out, int produced) {
+        boolean consumed = in.readerIndex() > start;
+        if (readingHead && consumed && in.forEachByte(start, in.readerIndex() - start, scanner) >= 0
+                && scanner.foundObsFold()) {
+            reject(out, produced, InvalidRequestHeadException.badRequest(
+                    "header lines must not be continued on the next line (obs-fold)"));
+            in.skipBytes(in.readableBytes());
+            return;
+        }
+        track(out, produced);
+        if (readingHead && !rejected && headDeadline == null && (scanner.started() || in.isReadable())) {
+            scheduleDeadline(ctx);
+        }
+    }
+
+    /** Cancels the head deadline, when the decoder leaves the pipeline or the connection closes. */
+    void stop() {
+        cancelDeadline();
+    }
+
+    /** Follows the messages Netty produced, to know whether the next bytes belong to a request head. */
+    private void track(List<Object> out, int from) {
+        for (int i = from; i < out.size(); i++) {
+            Object message = out.get(i);
+            if (message instanceof HttpObject object && object.decoderResult().isFailure()) {
+                rejected = true;
+                cancelDeadline();
+            }
+            if (message instanceof HttpRequest) {
+                readingHead = false;
+                cancelDeadline();
+            }
+            if (message instanceof LastHttpContent) {
+                readingHead = true;
+                scanner.reset();
+            }
+        }
+    }
+
+    /** Replaces what this call produced with one invalid request that carries {@code cause}. */
+    private void reject(List<Object> out, int from, InvalidRequestHeadException cause) {
+        while (out.size() > from) {
+            ReferenceCountUtil.release(out.remove(out.size() - 1));
+        }
+        out.add(invalidRequest(cause));
+        rejected = true;
+        cancelDeadline();
+    }
+
+    private HttpMessage invalidRequest(InvalidRequestHeadException cause) {
+        HttpMessage message = invalidMessages.get();
+        // Netty's placeholder for an invalid request has version HTTP/1.0, and Vert.x responds in that version.
+        message.setProtocolVersion(HttpVersion.HTTP_1_1);
+        message.setDecoderResult(DecoderResult.failure(cause));
+        return message;
+    }
+
+    private void scheduleDeadline(ChannelHandlerContext ctx) {
+        headDeadline = ctx.executor().schedule(() -> headTimedOut(ctx), headerTimeoutMillis, TimeUnit.MILLISECONDS);
+    }
+
+    private void headTimedOut(ChannelHandlerContext ctx) {
+        headDeadline = null;
+        if (rejected || !readingHead || ctx.isRemoved()) {
+            return;
+        }
+        if (!ctx.channel().config().isAutoRead()) {
+            scheduleDeadline(ctx);
+            return;
+        }
+        rejected = true;
+        ctx.fireChannelRead(invalidRequest(new InvalidRequestHeadException(ProblemType.REQUEST_TIMEOUT,
+                "the request head was not received within " + headerTimeoutMillis + " ms")));
+        ctx.fireChannelReadComplete();
+    }
+
+    private void cancelDeadline() {
+        if (headDeadline != null) {
+            headDeadline.cancel(false);
+            headDeadline = null;
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package io.portico.gateway.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.portico.config.RouteSpec.HeaderOperations;
+import io.vertx.core.MultiMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The guard that keeps CR, LF and NUL out of every header value Portico writes. */
+class ProxyHeadersTest {
+
+    @Test
+    void safeValueRejectsLineBreaksAndNul() {
+        assertThat(ProxyHeaders.isSafeValue("plain value, with; punctuation")).isTrue();
+        assertThat(ProxyHeaders.isSafeValue("")).isTrue();
+        assertThat(ProxyHeaders.isSafeValue("a\r\nX-Injected: yes")).isFalse();
+        assertThat(ProxyHeaders.isSafeValue("a\nb")).isFalse();
+        assertThat(ProxyHeaders.isSafeValue("a\rb")).isFalse();
+        assertThat(ProxyHeaders.isSafeValue("a\u0000b")).isFalse();
+    }
+
+    @Test
+    void responseHeadersWithLineBreaksAreDropped() {
+        // A multimap without validation stands for fields that reach Portico unchecked, as HTTP/2 fields can.
+        MultiMap upstream = MultiMap.caseInsensitiveMultiMap()
+                .add("X-Ok", "fine")
+                .add("X-Split", "a\r\nSet-Cookie: session=stolen")
+                .add("X-Nul", "a\u0000b");
+        MultiMap out = MultiMap.caseInsensitiveMultiMap();
+
+        ProxyHeaders.copyResponseHeaders(upstream, out);
+
+        assertThat(out.get("X-Ok")).isEqualTo("fine");
+        assertThat(out.contains("X-Split")).isFalse();
+        assertThat(out.contains("X-Nul")).isFalse();
+        assertThat(out.contains("Set-Cookie")).isFalse();
+    }
+
+    @Test
+    void headerOperationsWithLineBreaksAreSkipped() {
+        HeaderOperations operations = new HeaderOperations(Map.of("X-Added", "a\nb", "X-Good", "yes"),
+                Map.of("X-Set", "c\r\nd"), List.of());
+        MultiMap headers = MultiMap.caseInsensitiveMultiMap().add("X-Set", "old");
+
+        ProxyHeaders.apply(operations, headers);
+
+        assertThat(headers.contains("X-Added")).isFalse();
+        assertThat(headers.get("X-Good")).isEqualTo("yes");
+        assertThat(headers.get("X-Set")).isEqualTo("old");
+    }
+}
