@@ -148,12 +148,16 @@ class ConcurrencyLimitPolicyTest {
 
     @Test
     void upstreamFailureReturnsSlot() throws Exception {
-        List<Integer> statuses = new ArrayList<>();
+        List<String> bodies = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
-            statuses.add(get("/failing", Map.of()).statusCode());
+            HttpResponse<String> response = get("/failing", Map.of());
+            assertThat(response.statusCode()).as("request %d", i).isIn(502, 503);
+            bodies.add(response.body());
         }
 
-        assertThat(statuses).containsOnly(502);
+        // Passive health checks may take the closed target out after a few failures, which gives 503 with another
+        // problem type; a slot that was not returned would give concurrency-limited.
+        assertThat(bodies).noneMatch(body -> body.contains("concurrency-limited"));
     }
 
     @Test

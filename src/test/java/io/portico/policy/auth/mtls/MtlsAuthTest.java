@@ -10,6 +10,7 @@ import io.portico.config.CredentialSecrets;
 import io.portico.config.Json;
 import io.portico.config.Pem;
 import io.portico.policy.auth.AuthTestNode;
+import io.portico.testing.Conditions;
 import io.portico.testing.TestCertificates;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -88,7 +89,7 @@ class MtlsAuthTest {
                     .addKeyValue(Buffer.buffer(client.privateKeyPem())));
         }
         HttpClientAgent http = vertx.createHttpClient(options);
-        int port = auth.node().portico().httpsPort();
+        int port = boundHttpsPort();
         RequestOptions request = new RequestOptions().setServer(SocketAddress.inetSocketAddress(port, "127.0.0.1"))
                 .setHost("api.test").setPort(port).setURI(path);
         try {
@@ -135,7 +136,7 @@ class MtlsAuthTest {
                 .setKeyCertOptions(new PemKeyCertOptions().addCertValue(Buffer.buffer(client.certificatePem()))
                         .addKeyValue(Buffer.buffer(client.privateKeyPem())));
         HttpClientAgent http = vertx.createHttpClient(options);
-        int port = auth.node().portico().httpsPort();
+        int port = boundHttpsPort();
         RequestOptions request = new RequestOptions().setServer(SocketAddress.inetSocketAddress(port, "127.0.0.1"))
                 .setHost("api.test").setPort(port).setURI("/certified/echo").putHeader("X-Consumer-Name", "mallory");
 
@@ -175,7 +176,7 @@ class MtlsAuthTest {
                 .setTrustOptions(new PemTrustOptions().addCertValue(Buffer.buffer(SERVER.certificatePem())))
                 .setKeyCertOptions(KeyCertOptions.wrap(new PresentingKeyManager(stranger)));
         HttpClientAgent http = vertx.createHttpClient(options);
-        int port = auth.node().portico().httpsPort();
+        int port = boundHttpsPort();
         RequestOptions request = new RequestOptions().setServer(SocketAddress.inetSocketAddress(port, "127.0.0.1"))
                 .setHost("api.test").setPort(port).setURI("/certified/echo");
 
@@ -248,5 +249,11 @@ class MtlsAuthTest {
 
         assertThat(before).isEqualTo(200);
         assertThat(status(client, "/certified/echo")).isEqualTo(401);
+    }
+
+    /** Returns the HTTPS port once the listener has bound; it starts after the configuration brings certificates. */
+    private static int boundHttpsPort() {
+        Conditions.eventually("the HTTPS listener is bound", () -> auth.node().portico().httpsPort() > 0);
+        return auth.node().portico().httpsPort();
     }
 }
