@@ -193,7 +193,7 @@ final class TrafficApi {
         if (route != null && route.isBlank() || prefix != null && prefix.isEmpty()) {
             throw new Problem(ProblemType.BAD_REQUEST, "route and prefix must not be empty; omit both to purge all");
         }
-        String keyPrefix = route != null ? route + " " : prefix != null ? prefix : "";
+        String keyPrefix = keyPrefix(route, prefix);
         List<Future<Long>> purges = new ArrayList<>();
         Map<String, CacheStore> stores = dataPlane.caches().all();
         stores.values().forEach(store -> purges.add(store.purge(keyPrefix)));
@@ -208,5 +208,13 @@ final class TrafficApi {
             }
             Exchange.sendJson(ctx, 200, NODES.objectNode().put("purged", removed));
         });
+    }
+
+    /** Returns the cache key prefix to purge: the route's entries, the given prefix, or everything. */
+    private static String keyPrefix(String route, String prefix) {
+        if (route != null) {
+            return route + " ";
+        }
+        return prefix != null ? prefix : "";
     }
 }

@@ -155,8 +155,8 @@ class ConcurrencyLimitPolicyTest {
             bodies.add(response.body());
         }
 
-        // Passive health checks may take the closed target out after a few failures, which gives 503 with another
-        // problem type; a slot that was not returned would give concurrency-limited.
+        // Passive health checks may take the closed target out after a few failures, and then the answer is 503
+        // with another problem type. A slot that was not returned gives concurrency-limited instead.
         assertThat(bodies).noneMatch(body -> body.contains("concurrency-limited"));
     }
 

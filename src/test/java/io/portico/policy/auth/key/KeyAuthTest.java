@@ -66,7 +66,7 @@ class KeyAuthTest {
     }
 
     @Test
-    void configuredLabelsAreSentAndControlCharactersAreNot() {
+    void labelHeadersSkipControlCharacters() {
         ObjectNode consumer = object().put("name", "erin").put("team", "payments");
         consumer.putObject("labels").put("tier", "silver").put("note", "line\r\nX-Injected: yes");
         auth.node().admin("POST", "/admin/v1/consumers", consumer, 201);
