@@ -52,7 +52,9 @@ class AccessControlTest {
                  "routes": [
                    {"name": "red-route", "team": "red", "paths": ["/red"], "service": "red-svc"},
                    {"name": "blue-route", "team": "blue", "paths": ["/blue"], "service": "blue-svc"}],
-                 "apis": [{"name": "catalog", "team": "blue", "approval": "manual"}],
+                 "apis": [{"name": "catalog", "team": "blue", "approval": "manual"},
+                   {"name": "red-orders", "team": "red", "approval": "manual"},
+                   {"name": "red-open", "team": "red", "approval": "auto"}],
                  "consumers": [{"name": "red-app", "team": "red"}, {"name": "blue-app", "team": "blue"}],
                  "credentials": [
                    {"name": "red-key", "consumer": "red-app", "type": "key-auth", "key": "red-secret-key-0123"},
@@ -204,6 +206,82 @@ class AccessControlTest {
         assertThat(byApiTeam.statusCode()).as(byApiTeam.body()).isEqualTo(200);
         assertThat(parse(byApiTeam).path("status").asText()).isEqualTo("active");
         assertThat(parse(byApiTeam).at("/history/1/by").asText()).isEqualTo("user:bob");
+    }
+
+    @Test
+    void developerCannotActivateSubscriptions() {
+        String active = "{\"name\": \"dev-orders\", \"consumer\": \"red-app\", \"api\": \"red-orders\","
+                + " \"status\": \"active\"}";
+        HttpResponse<String> postActive = request("POST", "/admin/v1/subscriptions", active, developer);
+        HttpResponse<String> putActive = request("PUT", "/admin/v1/subscriptions/dev-orders", active, developer,
+                "If-None-Match", "*");
+        HttpResponse<String> postPending = request("POST", "/admin/v1/subscriptions",
+                "{\"name\": \"dev-orders\", \"consumer\": \"red-app\", \"api\": \"red-orders\","
+                        + " \"status\": \"pending\"}", developer);
+        String etag = postPending.headers().firstValue("ETag").orElseThrow();
+        HttpResponse<String> putExisting = request("PUT", "/admin/v1/subscriptions/dev-orders", active, developer,
+                "If-Match", etag);
+        HttpResponse<String> patchActive = request("PATCH", "/admin/v1/subscriptions/dev-orders",
+                "{\"status\": \"active\"}", developer);
+        HttpResponse<String> patchReason = request("PATCH", "/admin/v1/subscriptions/dev-orders",
+                "{\"reason\": \"needs order data\"}", developer);
+        HttpResponse<String> apply = request("POST", "/admin/v1/config/apply", "{\"subscriptions\": [" + active
+                + "]}", developer);
+
+        assertThat(postActive.statusCode()).as(postActive.body()).isEqualTo(403);
+        assertThat(postActive.body()).contains("may not set status 'active'");
+        assertThat(putActive.statusCode()).as(putActive.body()).isEqualTo(403);
+        assertThat(postPending.statusCode()).as(postPending.body()).isEqualTo(201);
+        assertThat(parse(postPending).path("status").asText()).isEqualTo("pending");
+        assertThat(putExisting.statusCode()).as(putExisting.body()).isEqualTo(403);
+        assertThat(patchActive.statusCode()).as(patchActive.body()).isEqualTo(403);
+        assertThat(patchReason.statusCode()).as(patchReason.body()).isEqualTo(200);
+        assertThat(apply.statusCode()).as(apply.body()).isEqualTo(403);
+        assertThat(parse(get("/admin/v1/subscriptions/dev-orders", TestNode.TOKEN)).path("status").asText())
+                .isEqualTo("pending");
+    }
+
+    @Test
+    void developerCannotExtendActiveSubscription() {
+        request("POST", "/admin/v1/subscriptions", "{\"name\": \"dev-extend\", \"consumer\": \"red-app\","
+                + " \"api\": \"red-orders\", \"status\": \"active\", \"expiresAt\": \"2030-01-01T00:00:00Z\"}",
+                TestNode.TOKEN);
+
+        HttpResponse<String> extend = request("PATCH", "/admin/v1/subscriptions/dev-extend",
+                "{\"expiresAt\": null}", developer);
+        HttpResponse<String> move = request("PATCH", "/admin/v1/subscriptions/dev-extend",
+                "{\"api\": \"red-open\"}", developer);
+        HttpResponse<String> note = request("PATCH", "/admin/v1/subscriptions/dev-extend",
+                "{\"reason\": \"still needed\"}", developer);
+        HttpResponse<String> backToPending = request("PATCH", "/admin/v1/subscriptions/dev-extend",
+                "{\"status\": \"pending\"}", developer);
+
+        assertThat(extend.statusCode()).as(extend.body()).isEqualTo(403);
+        assertThat(move.statusCode()).as(move.body()).isEqualTo(403);
+        assertThat(note.statusCode()).as(note.body()).isEqualTo(200);
+        assertThat(backToPending.statusCode()).as(backToPending.body()).isEqualTo(200);
+    }
+
+    @Test
+    void approverActivatesSubscriptionsDirectly() {
+        HttpResponse<String> requestedAuto = request("POST", "/admin/v1/apis/red-open/subscriptions",
+                "{\"consumer\": \"red-app\", \"name\": \"dev-open-requested\"}", developer);
+        HttpResponse<String> developerAuto = request("POST", "/admin/v1/subscriptions",
+                "{\"name\": \"dev-open\", \"consumer\": \"red-app\", \"api\": \"red-open\","
+                        + " \"status\": \"active\"}", developer);
+        HttpResponse<String> teamAdminActive = request("POST", "/admin/v1/subscriptions",
+                "{\"name\": \"tara-orders\", \"consumer\": \"red-app\", \"api\": \"red-orders\","
+                        + " \"status\": \"active\"}", teamAdmin);
+        HttpResponse<String> otherTeamApi = request("POST", "/admin/v1/subscriptions",
+                "{\"name\": \"tara-catalog\", \"consumer\": \"red-app\", \"api\": \"catalog\","
+                        + " \"status\": \"active\"}", teamAdmin);
+
+        assertThat(requestedAuto.statusCode()).as(requestedAuto.body()).isEqualTo(201);
+        assertThat(parse(requestedAuto).path("status").asText()).isEqualTo("active");
+        assertThat(developerAuto.statusCode()).as(developerAuto.body()).isEqualTo(201);
+        assertThat(teamAdminActive.statusCode()).as(teamAdminActive.body()).isEqualTo(201);
+        assertThat(parse(teamAdminActive).path("status").asText()).isEqualTo("active");
+        assertThat(otherTeamApi.statusCode()).as(otherTeamApi.body()).isEqualTo(403);
     }
 
     @Test
