@@ -1,7 +1,7 @@
 package io.portico.policy.auth.hmac;
 
 import io.portico.config.CredentialSecrets;
-import io.portico.pipeline.Policy;
+import io.portico.pipeline.AuthenticationPolicy;
 import io.portico.pipeline.PolicyChain;
 import io.portico.pipeline.RequestContext;
 import io.portico.policy.auth.AuthOptions;
@@ -30,7 +30,7 @@ import java.util.Map;
  * policy's own limit when the route sets none), and hands it to the backend. A larger body is rejected with 413
  * as soon as its declared length or the bytes read exceed the limit.
  */
-final class HmacPolicy implements Policy {
+final class HmacPolicy implements AuthenticationPolicy {
 
     private static final CharSequence X_DATE = HttpHeaders.createOptimized("X-Date");
     private static final byte[] EMPTY_SHA256 = CredentialSecrets.sha256(new byte[0]);
@@ -52,6 +52,11 @@ final class HmacPolicy implements Policy {
         this.maxBodySize = maxBodySize;
         this.nonces = nonces;
         this.challenge = Unauthorized.challenge(HmacSignature.SCHEME, options.realm()) + ", headers=\"x-date\"";
+    }
+
+    @Override
+    public String challenge() {
+        return challenge;
     }
 
     @Override
