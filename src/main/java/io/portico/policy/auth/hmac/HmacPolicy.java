@@ -7,6 +7,7 @@ import io.portico.pipeline.RequestContext;
 import io.portico.policy.auth.AuthOptions;
 import io.portico.policy.auth.CredentialIndex;
 import io.portico.policy.auth.Unauthorized;
+import io.portico.policy.auth.bearer.BearerRequests;
 import io.portico.problem.ProblemType;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -24,7 +25,8 @@ import java.util.Map;
 /**
  * Authenticates a request by an HMAC-SHA256 signature over its method, path, query, date, nonce and body digest,
  * as {@link HmacSignature} defines. The date must be within the clock skew of the gateway's clock, and a nonce,
- * when sent, must not have been used with the same access key within twice the skew.
+ * when sent, must not have been used with the same access key within twice the skew, on any node that shares the
+ * node's Redis (see {@link Nonces}).
  *
  * <p>To check the body digest the policy reads the whole body, at most the route's {@code maxBodySize} (or the
  * policy's own limit when the route sets none), and hands it to the backend. A larger body is rejected with 413
@@ -40,11 +42,11 @@ final class HmacPolicy implements AuthenticationPolicy {
     private final long skewMillis;
     private final boolean requireNonce;
     private final long maxBodySize;
-    private final NonceCache nonces;
+    private final Nonces nonces;
     private final String challenge;
 
     HmacPolicy(CredentialIndex index, AuthOptions options, Duration skew, boolean requireNonce, long maxBodySize,
-               NonceCache nonces) {
+               Nonces nonces) {
         this.index = index;
         this.options = options;
         this.skewMillis = skew.toMillis();
@@ -186,10 +188,28 @@ final class HmacPolicy implements AuthenticationPolicy {
             Unauthorized.invalid(ctx, challenge, "wrong signature for " + entry.credential().name());
             return;
         }
-        if (signed.nonce() != null && !nonces.firstUse(signed.accessKey(), signed.nonce())) {
-            Unauthorized.invalid(ctx, challenge, "nonce already used with " + entry.credential().name());
+        if (signed.nonce() == null) {
+            admit(ctx, chain, entry);
             return;
         }
+        BearerRequests.await(ctx, nonces.record(signed.accessKey(), signed.nonce()), recorded -> {
+            if (ctx.response().closed()) {
+                return;
+            }
+            switch (recorded.result()) {
+                case FIRST -> admit(ctx, chain, entry);
+                case REPLAYED -> Unauthorized.invalid(ctx, challenge, "nonce already used with "
+                        + entry.credential().name());
+                case UNAVAILABLE -> {
+                    ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
+                    ctx.fail(ProblemType.AUTHENTICATION_UNAVAILABLE, "the signature's nonce cannot be checked"
+                            + " because Redis is unavailable; retry later");
+                }
+            }
+        });
+    }
+
+    private void admit(RequestContext ctx, PolicyChain chain, CredentialIndex.Entry entry) {
         options.admit(ctx, chain, entry, challenge,
                 admitted -> admitted.request().headers().remove(HttpHeaders.AUTHORIZATION));
     }
