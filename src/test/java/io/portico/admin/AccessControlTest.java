@@ -2,10 +2,12 @@ package io.portico.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.config.Json;
 import io.portico.store.AdminApiToken;
+import io.portico.testing.LogCapture;
 import io.portico.testing.TestNode;
 import java.io.IOException;
 import java.net.URI;
@@ -371,6 +373,33 @@ class AccessControlTest {
                 .startsWith("$argon2id$v=19$").doesNotContain(PASSWORD);
         assertThat(get("/admin/v1/users/paula", TestNode.TOKEN).body()).contains("\"passwordSet\":true")
                 .doesNotContain("argon2");
+    }
+
+    @Test
+    void failedPasswordsLockAccount() {
+        for (String name : List.of("lena", "otto")) {
+            request("POST", "/admin/v1/users", "{\"name\": \"" + name + "\", \"role\": \"viewer\","
+                    + " \"team\": \"red\", \"password\": \"" + PASSWORD + "\"}", TestNode.TOKEN);
+        }
+
+        try (LogCapture log = new LogCapture(SignInThrottle.class)) {
+            for (int i = 0; i < SignInThrottle.ACCOUNT_FAILURES; i++) {
+                assertThat(basic("lena", "wrong-guess-" + i).statusCode()).isEqualTo(401);
+            }
+            HttpResponse<String> locked = basic("lena", PASSWORD);
+            HttpResponse<String> lockedAgain = basic("lena", "wrong-guess-again");
+            HttpResponse<String> otherAccount = basic("otto", PASSWORD);
+
+            assertThat(locked.statusCode()).isEqualTo(429);
+            assertThat(parse(locked).path("type").asText()).endsWith("/rate-limited");
+            assertThat(Long.parseLong(locked.headers().firstValue("Retry-After").orElseThrow()))
+                    .isBetween(1L, SignInThrottle.WINDOW.toSeconds());
+            assertThat(lockedAgain.statusCode()).isEqualTo(429);
+            assertThat(otherAccount.statusCode()).isEqualTo(200);
+            assertThat(log.messages(Level.WARN)).hasSize(1);
+            assertThat(log.messages(Level.WARN).get(0)).contains("'lena'").doesNotContain("wrong-guess")
+                    .doesNotContain(PASSWORD);
+        }
     }
 
     @Test
