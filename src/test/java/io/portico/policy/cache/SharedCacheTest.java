@@ -115,7 +115,7 @@ class SharedCacheTest {
     }
 
     /**
-     * Waits until Redis holds {@code count} entries of {@code route}, since a node writes an entry once the response
+     * Waits until Redis contains {@code count} entries of {@code route}, since a node writes an entry once the response
      * has ended, so the client may send its next request before the write completes.
      */
     private static void awaitStored(String route, int count) {
