@@ -3,6 +3,7 @@ package io.portico.cache;
 import static java.util.Objects.requireNonNull;
 
 import io.portico.redis.RedisClient;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +37,8 @@ public final class CacheStores {
         for (CacheStore store : stores) {
             byType.put(store.type(), requireNonNull(store, "store"));
         }
-        this.stores = Map.copyOf(byType);
+        // In the given order, so the admin API lists the stores in a stable order.
+        this.stores = Collections.unmodifiableMap(byType);
     }
 
     /** Returns the store of {@code type}, or null when this node has none of that type. */
@@ -44,7 +46,7 @@ public final class CacheStores {
         return stores.get(type);
     }
 
-    /** Returns every store, by type. */
+    /** Returns every store, by type, in the order they were given. */
     public Map<String, CacheStore> all() {
         return stores;
     }
