@@ -15,6 +15,7 @@ import io.portico.gateway.GatewayServer;
 import io.portico.gateway.tls.ServerTls;
 import io.portico.gateway.upstream.UpstreamGroup;
 import io.portico.gateway.upstream.Upstreams;
+import io.portico.node.ConnectionErrorLogFilter;
 import io.portico.node.NodeConfig;
 import io.portico.oauth.keys.SigningKeyManager;
 import io.portico.pipeline.PolicyRegistry;
@@ -118,6 +119,7 @@ public final class Portico {
      */
     public static Future<Portico> start(NodeConfig node, Map<String, String> env) {
         requireNonNull(node, "node");
+        ConnectionErrorLogFilter.install();
         JdbcConfigStore store;
         try {
             store = openStore(node, MasterKeys.resolve(node.dataPath(), env));

@@ -11,13 +11,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * generated on first start. There is no default token.
  *
  * <p>A generated token is printed once to standard output, never to the log, and stored in a file that only its
- * owner can read. Generation is allowed only while the admin API listens on a loopback address: an admin API that
+ * owner can read. A node does not start when group or others may access the token file, as ssh rejects such a
+ * private key. Generation is allowed only while the admin API listens on a loopback address: an admin API that
  * other hosts can reach must be given its token explicitly.
  */
 public final class AdminToken {
@@ -52,7 +50,8 @@ public final class AdminToken {
      *
      * @param env the process environment, {@code System.getenv()} in production
      * @param stdout where a newly generated token is printed
-     * @throws IllegalStateException when the admin listener is not on a loopback address and no token is set
+     * @throws IllegalStateException when the admin listener is not on a loopback address and no token is set, or
+     *     when group or others may access the token file
      * @throws UncheckedIOException when the token file cannot be read or written
      */
     public static String resolve(NodeConfig.AdminListener admin, Path dataDirectory, Map<String, String> env,
@@ -113,9 +112,11 @@ public final class AdminToken {
     }
 
     private static String readOrGenerate(Path file, PrintStream stdout) {
+        if (Files.exists(file)) {
+            PrivateFiles.requireOwnerOnly(file, "the admin token file");
+        }
         Optional<String> existing = readFile(file.getParent());
         if (existing.isPresent()) {
-            warnIfShared(file);
             return existing.get();
         }
         String token = generate();
@@ -137,17 +138,5 @@ public final class AdminToken {
         stdout.flush();
         LOG.info("Generated a new admin token in {}", file);
         return token;
-    }
-
-    private static void warnIfShared(Path file) {
-        try {
-            Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(file);
-            if (!PrivateFiles.OWNER_ONLY.containsAll(permissions)) {
-                LOG.warn("The admin token file {} is readable by other users ({}); run 'chmod 600 {}'",
-                        file, PosixFilePermissions.toString(permissions), file);
-            }
-        } catch (UnsupportedOperationException | IOException e) {
-            LOG.debug("Cannot read the permissions of {}", file, e);
-        }
     }
 }

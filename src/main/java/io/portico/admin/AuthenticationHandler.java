@@ -13,6 +13,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Optional;
@@ -34,7 +35,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The admin token is compared as a SHA-256 digest with {@link MessageDigest#isEqual}, personal tokens by their
  * stored hash, and passwords with Argon2id, which also runs for unknown users so that timing does not tell which
- * names exist. Store lookups and password checks run on worker threads.
+ * names exist. Store lookups and password checks run on worker threads. Failed passwords are counted per account
+ * name and per client address by {@link SignInThrottle}; while either is locked, password sign-ins get 429 with
+ * {@code Retry-After} and no password is checked.
  */
 final class AuthenticationHandler implements Handler<RoutingContext> {
 
@@ -47,14 +50,20 @@ final class AuthenticationHandler implements Handler<RoutingContext> {
     private final Vertx vertx;
     private final byte[] bootstrapDigest;
     private final AccountStore accounts;
+    private final SignInThrottle throttle;
 
     AuthenticationHandler(Vertx vertx, String bootstrapToken, AccountStore accounts) {
+        this(vertx, bootstrapToken, accounts, new SignInThrottle());
+    }
+
+    AuthenticationHandler(Vertx vertx, String bootstrapToken, AccountStore accounts, SignInThrottle throttle) {
         if (bootstrapToken == null || bootstrapToken.isBlank()) {
             throw new IllegalArgumentException("the admin token must not be empty");
         }
         this.vertx = requireNonNull(vertx, "vertx");
         this.bootstrapDigest = ApiTokens.sha256(bootstrapToken);
         this.accounts = requireNonNull(accounts, "accounts");
+        this.throttle = requireNonNull(throttle, "throttle");
     }
 
     @Override
@@ -106,13 +115,32 @@ final class AuthenticationHandler implements Handler<RoutingContext> {
         }
         String name = decoded.substring(0, colon);
         String password = decoded.substring(colon + 1);
-        // NOTE: failed password attempts are not rate-limited yet; Argon2id makes each guess cost tens of
-        // milliseconds of a worker thread.
+        String address = ctx.request().remoteAddress() == null ? "unknown"
+                : ctx.request().remoteAddress().hostAddress();
+        Duration locked = throttle.lockedFor(name, address);
+        if (!locked.isZero()) {
+            tooManyFailures(ctx, locked);
+            return;
+        }
         lookup(ctx, () -> {
             Optional<AdminUser> user = accounts.user(name);
             boolean valid = Passwords.matches(password, user.map(AdminUser::passwordHash).orElse(null));
-            return valid ? user : Optional.<AdminUser>empty();
+            if (valid) {
+                throttle.succeeded(name);
+                return user;
+            }
+            throttle.failed(name, address);
+            return Optional.<AdminUser>empty();
         }, CHALLENGE, "the user name or password is not valid");
+    }
+
+    private static void tooManyFailures(RoutingContext ctx, Duration locked) {
+        long seconds = Math.max(1, (locked.toMillis() + 999) / 1000);
+        ctx.request().resume();
+        ctx.response().putHeader(HttpHeaders.RETRY_AFTER, Long.toString(seconds));
+        new Problem(ProblemType.RATE_LIMITED, "too many failed password sign-ins for this account or from this"
+                + " address; retry after " + seconds + " s, or sign in with a personal token").send(ctx.response(),
+                null);
     }
 
     /** Looks the user up on a worker thread and continues with it, or rejects the request. */

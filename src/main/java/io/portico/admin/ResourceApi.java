@@ -342,6 +342,9 @@ final class ResourceApi {
                 if (change.spec() != null) {
                     Tenancy.checkReferences(principal, kind, change.spec(), snapshot);
                 }
+                if (kind == ResourceKinds.SUBSCRIPTIONS) {
+                    SubscriptionApi.checkApproval(principal, before, change.spec(), snapshot);
+                }
             }
             Change storable = change.spec() == null ? change : new Change(change.operation(), change.kind(),
                     change.name(), kind.storedForm(change.spec(), stored), change.expectedRevision());

@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The subscription workflow. A request creates a subscription that is pending, or active at once when the API
@@ -214,6 +215,56 @@ final class SubscriptionApi {
     }
 
     /**
+     * Rejects a direct write (POST, PUT or PATCH of {@code /subscriptions}) by a caller who may not decide on the
+     * subscription's API when the write would bypass approval. Such a caller may create only a {@code pending}
+     * subscription, or an {@code active} one to an API that approves automatically, may change the status only to
+     * {@code pending}, and may not move an active subscription to another consumer or API or change its expiry.
+     * Deletes are not checked.
+     *
+     * @param before the stored specification, or null when the subscription is created
+     * @param after the new specification, or null when the subscription is deleted
+     * @throws Problem 403 naming the field and who may set it
+     */
+    static void checkApproval(Principal principal, ObjectNode before, ObjectNode after, ConfigSnapshot snapshot) {
+        if (after == null) {
+            return;
+        }
+        SubscriptionSpec next = KIND.parse(after);
+        Resource api = snapshot.find(ResourceKinds.APIS.name(), next.api());
+        if (api == null || decides(principal, api, snapshot)) {
+            return;
+        }
+        SubscriptionSpec previous = before == null ? null : KIND.parse(before);
+        String from = previous == null ? null : previous.status();
+        if (!next.status().equals(from) && !next.status().equals(SubscriptionSpec.PENDING)) {
+            boolean autoApproved = previous == null && next.status().equals(SubscriptionSpec.ACTIVE)
+                    && AUTO_APPROVER.equals(ResourceKinds.APIS.parse(api.spec()).approval());
+            if (!autoApproved) {
+                throw new Problem(ProblemType.FORBIDDEN, principal.actor() + " may not set status '"
+                        + next.status() + "' on subscriptions/" + next.name() + ": only platform admins and the"
+                        + " admins of the API's team decide on subscriptions to '" + next.api() + "'; create it"
+                        + " as pending, or request it with POST /admin/v1/apis/" + next.api() + "/subscriptions");
+            }
+        }
+        if (previous != null && next.status().equals(SubscriptionSpec.ACTIVE) && (!next.api().equals(previous.api())
+                || !next.consumer().equals(previous.consumer())
+                || !Objects.equals(next.expiresAt(), previous.expiresAt()))) {
+            throw new Problem(ProblemType.FORBIDDEN, principal.actor() + " may not change the consumer, API or"
+                    + " expiry of the active subscriptions/" + next.name() + ": only platform admins and the admins"
+                    + " of the API's team decide on subscriptions to '" + next.api() + "'");
+        }
+    }
+
+    /** Returns true when {@code principal} decides on subscriptions to {@code api}. */
+    private static boolean decides(Principal principal, Resource api, ConfigSnapshot snapshot) {
+        if (principal.role() == Role.PLATFORM_ADMIN) {
+            return true;
+        }
+        String apiTeam = Tenancy.teamOf(ResourceKinds.APIS, api.spec(), snapshot);
+        return principal.role() == Role.TEAM_ADMIN && principal.team() != null && principal.team().equals(apiTeam);
+    }
+
+    /**
      * Returns a subscription that {@code principal} may decide on: any for a platform admin, else one to an API of
      * the caller's team.
      *
@@ -227,8 +278,7 @@ final class SubscriptionApi {
         }
         ConfigSnapshot snapshot = resources.snapshot();
         Resource api = snapshot.find(ResourceKinds.APIS.name(), resource.spec().path("api").asText());
-        String apiTeam = api == null ? null : Tenancy.teamOf(ResourceKinds.APIS, api.spec(), snapshot);
-        if (principal.team() != null && principal.team().equals(apiTeam)) {
+        if (api != null && decides(principal, api, snapshot)) {
             return resource;
         }
         if (!Tenancy.sees(principal, KIND, resource, snapshot)) {

@@ -7,13 +7,15 @@ import io.portico.pipeline.PolicyChain;
 import io.portico.pipeline.RequestContext;
 import io.portico.problem.ProblemType;
 import java.time.Instant;
+import java.util.List;
 
 /**
  * The consumer checks of one route, which run right after its authentication policies:
  * <table>
  *   <caption>Outcomes</caption>
  *   <tr><th>Request</th><th>Result</th></tr>
- *   <tr><td>no identity, route of an API that requires subscriptions</td><td>401 {@code unauthorized}</td></tr>
+ *   <tr><td>no identity, route of an API that requires subscriptions</td><td>401 {@code unauthorized}, with the
+ *       challenges of the route's authentication policies</td></tr>
  *   <tr><td>no identity, any other route</td><td>passed on</td></tr>
  *   <tr><td>consumer's route access list does not allow the route</td><td>403 {@code forbidden}</td></tr>
  *   <tr><td>consumer's methods do not include the request method</td><td>403 {@code forbidden}</td></tr>
@@ -23,16 +25,26 @@ import java.time.Instant;
  */
 final class ConsumerAuthorization implements Policy {
 
+    /**
+     * The challenge of a route that runs no authentication policy. RFC 9110 section 11.6.1 requires one on every
+     * 401, though no credential passes on such a route.
+     */
+    static final String DEFAULT_CHALLENGE = "Bearer realm=\"portico\"";
+
     private final String route;
     private final String subscriptionApi;
+    private final List<String> challenges;
     private final AuthorizationIndex index;
 
     /**
      * @param subscriptionApi the API whose subscription callers need; null when the route needs none
+     * @param challenges the {@code WWW-Authenticate} challenges of the route's authentication policies, each sent
+     *     as its own header field on a 401
      */
-    ConsumerAuthorization(String route, String subscriptionApi, AuthorizationIndex index) {
+    ConsumerAuthorization(String route, String subscriptionApi, List<String> challenges, AuthorizationIndex index) {
         this.route = route;
         this.subscriptionApi = subscriptionApi;
+        this.challenges = challenges.isEmpty() ? List.of(DEFAULT_CHALLENGE) : List.copyOf(challenges);
         this.index = index;
     }
 
@@ -41,6 +53,7 @@ final class ConsumerAuthorization implements Policy {
         Identity identity = ctx.identity();
         if (identity == null) {
             if (subscriptionApi != null) {
+                challenges.forEach(challenge -> ctx.response().headers().add("WWW-Authenticate", challenge));
                 ctx.fail(ProblemType.UNAUTHORIZED, "this API requires an authenticated consumer with a subscription");
                 return;
             }

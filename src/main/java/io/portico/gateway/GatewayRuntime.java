@@ -96,14 +96,20 @@ final class GatewayRuntime {
     static final class NodeState {
         private final Vertx vertx;
         private final RedisClient redis;
+        private final boolean allowPrivateAddresses;
         private final Map<String, Object> values = new ConcurrentHashMap<>();
         /** Routes reported as needing a subscription without authentication; written only by runtime builds. */
         private volatile Set<String> unauthenticatedRoutes = Set.of();
 
-        /** Creates the state of a node whose Redis client is {@code redis}, or null without Redis. */
-        NodeState(Vertx vertx, RedisClient redis) {
+        /**
+         * Creates the state of a node whose Redis client is {@code redis}, or null without Redis.
+         *
+         * @param allowPrivateAddresses the node setting {@code upstreams.allowPrivateAddresses}
+         */
+        NodeState(Vertx vertx, RedisClient redis, boolean allowPrivateAddresses) {
             this.vertx = vertx;
             this.redis = redis;
+            this.allowPrivateAddresses = allowPrivateAddresses;
         }
 
         /** Stores {@code value} under {@code key}, for state the node creates before any policy asks for it. */
@@ -124,6 +130,11 @@ final class GatewayRuntime {
         @Override
         public RedisClient redis() {
             return node.redis;
+        }
+
+        @Override
+        public boolean allowPrivateAddresses() {
+            return node.allowPrivateAddresses;
         }
 
         @Override

@@ -74,7 +74,8 @@ public final class GatewayServer {
         this.tls = requireNonNull(tls, "tls");
         this.policies = requireNonNull(policies, "policies");
         this.redis = node.redis().enabled() ? RedisClient.create(vertx, node.redis()) : null;
-        this.nodeState = new GatewayRuntime.NodeState(vertx, redis);
+        this.nodeState = new GatewayRuntime.NodeState(vertx, redis,
+                node.upstreams().allowPrivateAddresses());
         this.caches = new CacheStores(node.cache().maxBytes(), redis);
         nodeState.put(CacheStores.NODE_KEY, caches);
         this.instances = instances;

@@ -8,6 +8,7 @@ import io.portico.config.Errors;
 import io.portico.config.PolicySpec;
 import io.portico.config.RouteSpec;
 import io.portico.config.RouteSpec.PolicyRef;
+import io.portico.pipeline.AuthenticationPolicy;
 import io.portico.pipeline.Policy;
 import io.portico.pipeline.PolicyContext;
 import io.portico.pipeline.PolicyFactory;
@@ -18,6 +19,7 @@ import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -107,7 +109,7 @@ final class PipelineBuilder {
         }
         List<Policy> policies = new ArrayList<>(phases.get(PolicyPhase.PRE_AUTHENTICATION));
         policies.addAll(phases.get(PolicyPhase.AUTHENTICATION));
-        policies.add(new ConsumerAuthorization(route.name(), subscriptionApi,
+        policies.add(new ConsumerAuthorization(route.name(), subscriptionApi, challenges(phases),
                 context.perSnapshot(INDEX_KEY, AuthorizationIndex::build)));
         policies.addAll(phases.get(PolicyPhase.POST_AUTHENTICATION));
         Map<String, List<Policy>> consumerPolicies = consumerPolicies(contexts);
@@ -115,6 +117,17 @@ final class PipelineBuilder {
             policies.add(new ConsumerPolicies(consumerPolicies));
         }
         return policies;
+    }
+
+    /** Returns the distinct challenges of the route's authentication policies, in the order they run. */
+    private static List<String> challenges(Map<PolicyPhase, List<Policy>> phases) {
+        Set<String> challenges = new LinkedHashSet<>();
+        for (Policy policy : phases.get(PolicyPhase.AUTHENTICATION)) {
+            if (policy instanceof AuthenticationPolicy authentication) {
+                challenges.add(authentication.challenge());
+            }
+        }
+        return List.copyOf(challenges);
     }
 
     /** Returns the routes that need a subscription but run no authentication policy, as of the last build. */

@@ -72,11 +72,18 @@ final class StrictDecoding {
                     + "version (it was checked against Vert.x 5.0.7); the gateway listener does not start without it",
                     e);
         }
-        return server.connectionHandler(connection -> install(connection, options, headerTimeoutMillis));
+        return server.exceptionHandler(cause -> LOG.debug("Client connection failed before HTTP: {}",
+                cause.toString())).connectionHandler(connection -> install(connection, options, headerTimeoutMillis));
     }
 
-    /** Installs the strict decoder on {@code connection} when it is an HTTP/1.x connection; closes it when it fails. */
+    /**
+     * Installs the strict decoder on {@code connection} when it is an HTTP/1.x connection, and closes it when that
+     * fails. Every connection gets an exception handler that logs at DEBUG, because Vert.x 5.0.7 logs the errors of
+     * a connection without one at ERROR, and clients can cause them on every connection.
+     */
     private static void install(HttpConnection connection, HttpServerOptions options, long headerTimeoutMillis) {
+        connection.exceptionHandler(cause -> LOG.debug("Connection from {} failed: {}", connection.remoteAddress(),
+                cause.toString()));
         if (connection instanceof Http1xServerConnection http1) {
             ChannelPipeline pipeline = http1.channelHandlerContext().pipeline();
             if (!replaceDecoder(pipeline, options, headerTimeoutMillis)) {

@@ -34,6 +34,14 @@ public interface PolicyContext {
     }
 
     /**
+     * Returns the node setting {@code upstreams.allowPrivateAddresses}: whether outbound calls may go to loopback,
+     * private, link-local, cloud metadata and other non-public addresses. True unless the node settings say false.
+     */
+    default boolean allowPrivateAddresses() {
+        return true;
+    }
+
+    /**
      * Returns the value stored under {@code key} for this snapshot, computing it once from the snapshot on first
      * use. Policies use it to build an index, such as credentials by key hash, once for every route they serve.
      */

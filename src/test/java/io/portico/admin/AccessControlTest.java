@@ -2,10 +2,12 @@ package io.portico.admin;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.config.Json;
 import io.portico.store.AdminApiToken;
+import io.portico.testing.LogCapture;
 import io.portico.testing.TestNode;
 import java.io.IOException;
 import java.net.URI;
@@ -52,7 +54,9 @@ class AccessControlTest {
                  "routes": [
                    {"name": "red-route", "team": "red", "paths": ["/red"], "service": "red-svc"},
                    {"name": "blue-route", "team": "blue", "paths": ["/blue"], "service": "blue-svc"}],
-                 "apis": [{"name": "catalog", "team": "blue", "approval": "manual"}],
+                 "apis": [{"name": "catalog", "team": "blue", "approval": "manual"},
+                   {"name": "red-orders", "team": "red", "approval": "manual"},
+                   {"name": "red-open", "team": "red", "approval": "auto"}],
                  "consumers": [{"name": "red-app", "team": "red"}, {"name": "blue-app", "team": "blue"}],
                  "credentials": [
                    {"name": "red-key", "consumer": "red-app", "type": "key-auth", "key": "red-secret-key-0123"},
@@ -207,6 +211,82 @@ class AccessControlTest {
     }
 
     @Test
+    void developerCannotActivateSubscriptions() {
+        String active = "{\"name\": \"dev-orders\", \"consumer\": \"red-app\", \"api\": \"red-orders\","
+                + " \"status\": \"active\"}";
+        HttpResponse<String> postActive = request("POST", "/admin/v1/subscriptions", active, developer);
+        HttpResponse<String> putActive = request("PUT", "/admin/v1/subscriptions/dev-orders", active, developer,
+                "If-None-Match", "*");
+        HttpResponse<String> postPending = request("POST", "/admin/v1/subscriptions",
+                "{\"name\": \"dev-orders\", \"consumer\": \"red-app\", \"api\": \"red-orders\","
+                        + " \"status\": \"pending\"}", developer);
+        String etag = postPending.headers().firstValue("ETag").orElseThrow();
+        HttpResponse<String> putExisting = request("PUT", "/admin/v1/subscriptions/dev-orders", active, developer,
+                "If-Match", etag);
+        HttpResponse<String> patchActive = request("PATCH", "/admin/v1/subscriptions/dev-orders",
+                "{\"status\": \"active\"}", developer);
+        HttpResponse<String> patchReason = request("PATCH", "/admin/v1/subscriptions/dev-orders",
+                "{\"reason\": \"needs order data\"}", developer);
+        HttpResponse<String> apply = request("POST", "/admin/v1/config/apply", "{\"subscriptions\": [" + active
+                + "]}", developer);
+
+        assertThat(postActive.statusCode()).as(postActive.body()).isEqualTo(403);
+        assertThat(postActive.body()).contains("may not set status 'active'");
+        assertThat(putActive.statusCode()).as(putActive.body()).isEqualTo(403);
+        assertThat(postPending.statusCode()).as(postPending.body()).isEqualTo(201);
+        assertThat(parse(postPending).path("status").asText()).isEqualTo("pending");
+        assertThat(putExisting.statusCode()).as(putExisting.body()).isEqualTo(403);
+        assertThat(patchActive.statusCode()).as(patchActive.body()).isEqualTo(403);
+        assertThat(patchReason.statusCode()).as(patchReason.body()).isEqualTo(200);
+        assertThat(apply.statusCode()).as(apply.body()).isEqualTo(403);
+        assertThat(parse(get("/admin/v1/subscriptions/dev-orders", TestNode.TOKEN)).path("status").asText())
+                .isEqualTo("pending");
+    }
+
+    @Test
+    void developerCannotExtendActiveSubscription() {
+        request("POST", "/admin/v1/subscriptions", "{\"name\": \"dev-extend\", \"consumer\": \"red-app\","
+                + " \"api\": \"red-orders\", \"status\": \"active\", \"expiresAt\": \"2030-01-01T00:00:00Z\"}",
+                TestNode.TOKEN);
+
+        HttpResponse<String> extend = request("PATCH", "/admin/v1/subscriptions/dev-extend",
+                "{\"expiresAt\": null}", developer);
+        HttpResponse<String> move = request("PATCH", "/admin/v1/subscriptions/dev-extend",
+                "{\"api\": \"red-open\"}", developer);
+        HttpResponse<String> note = request("PATCH", "/admin/v1/subscriptions/dev-extend",
+                "{\"reason\": \"still needed\"}", developer);
+        HttpResponse<String> backToPending = request("PATCH", "/admin/v1/subscriptions/dev-extend",
+                "{\"status\": \"pending\"}", developer);
+
+        assertThat(extend.statusCode()).as(extend.body()).isEqualTo(403);
+        assertThat(move.statusCode()).as(move.body()).isEqualTo(403);
+        assertThat(note.statusCode()).as(note.body()).isEqualTo(200);
+        assertThat(backToPending.statusCode()).as(backToPending.body()).isEqualTo(200);
+    }
+
+    @Test
+    void approverActivatesSubscriptionsDirectly() {
+        HttpResponse<String> requestedAuto = request("POST", "/admin/v1/apis/red-open/subscriptions",
+                "{\"consumer\": \"red-app\", \"name\": \"dev-open-requested\"}", developer);
+        HttpResponse<String> developerAuto = request("POST", "/admin/v1/subscriptions",
+                "{\"name\": \"dev-open\", \"consumer\": \"red-app\", \"api\": \"red-open\","
+                        + " \"status\": \"active\"}", developer);
+        HttpResponse<String> teamAdminActive = request("POST", "/admin/v1/subscriptions",
+                "{\"name\": \"tara-orders\", \"consumer\": \"red-app\", \"api\": \"red-orders\","
+                        + " \"status\": \"active\"}", teamAdmin);
+        HttpResponse<String> otherTeamApi = request("POST", "/admin/v1/subscriptions",
+                "{\"name\": \"tara-catalog\", \"consumer\": \"red-app\", \"api\": \"catalog\","
+                        + " \"status\": \"active\"}", teamAdmin);
+
+        assertThat(requestedAuto.statusCode()).as(requestedAuto.body()).isEqualTo(201);
+        assertThat(parse(requestedAuto).path("status").asText()).isEqualTo("active");
+        assertThat(developerAuto.statusCode()).as(developerAuto.body()).isEqualTo(201);
+        assertThat(teamAdminActive.statusCode()).as(teamAdminActive.body()).isEqualTo(201);
+        assertThat(parse(teamAdminActive).path("status").asText()).isEqualTo("active");
+        assertThat(otherTeamApi.statusCode()).as(otherTeamApi.body()).isEqualTo(403);
+    }
+
+    @Test
     void wholeConfigNeedsGlobalAccess() {
         assertThat(get("/admin/v1/config", teamAdmin).statusCode()).isEqualTo(403);
         assertThat(get("/admin/v1/config", auditor).statusCode()).isEqualTo(200);
@@ -293,6 +373,33 @@ class AccessControlTest {
                 .startsWith("$argon2id$v=19$").doesNotContain(PASSWORD);
         assertThat(get("/admin/v1/users/paula", TestNode.TOKEN).body()).contains("\"passwordSet\":true")
                 .doesNotContain("argon2");
+    }
+
+    @Test
+    void failedPasswordsLockAccount() {
+        for (String name : List.of("lena", "otto")) {
+            request("POST", "/admin/v1/users", "{\"name\": \"" + name + "\", \"role\": \"viewer\","
+                    + " \"team\": \"red\", \"password\": \"" + PASSWORD + "\"}", TestNode.TOKEN);
+        }
+
+        try (LogCapture log = new LogCapture(SignInThrottle.class)) {
+            for (int i = 0; i < SignInThrottle.ACCOUNT_FAILURES; i++) {
+                assertThat(basic("lena", "wrong-guess-" + i).statusCode()).isEqualTo(401);
+            }
+            HttpResponse<String> locked = basic("lena", PASSWORD);
+            HttpResponse<String> lockedAgain = basic("lena", "wrong-guess-again");
+            HttpResponse<String> otherAccount = basic("otto", PASSWORD);
+
+            assertThat(locked.statusCode()).isEqualTo(429);
+            assertThat(parse(locked).path("type").asText()).endsWith("/rate-limited");
+            assertThat(Long.parseLong(locked.headers().firstValue("Retry-After").orElseThrow()))
+                    .isBetween(1L, SignInThrottle.WINDOW.toSeconds());
+            assertThat(lockedAgain.statusCode()).isEqualTo(429);
+            assertThat(otherAccount.statusCode()).isEqualTo(200);
+            assertThat(log.messages(Level.WARN)).hasSize(1);
+            assertThat(log.messages(Level.WARN).get(0)).contains("'lena'").doesNotContain("wrong-guess")
+                    .doesNotContain(PASSWORD);
+        }
     }
 
     @Test

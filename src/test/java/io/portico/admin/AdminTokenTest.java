@@ -3,14 +3,20 @@ package io.portico.admin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.portico.Portico;
 import io.portico.node.NodeConfig;
+import io.portico.node.NodeConfigLoader;
+import io.portico.store.crypto.MasterKeys;
+import io.portico.testing.TestKeys;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -93,10 +99,46 @@ class AdminTokenTest {
     @Test
     void emptyTokenFileIsRejected() throws Exception {
         Files.writeString(data.resolve(AdminToken.FILE_NAME), "\n");
+        Files.setPosixFilePermissions(data.resolve(AdminToken.FILE_NAME), PosixFilePermissions.fromString("rw-------"));
 
         assertThatThrownBy(() -> resolve(LOOPBACK, Map.of()))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("is empty");
+    }
+
+    @Test
+    void sharedTokenFileIsRejected() throws Exception {
+        Path file = data.resolve(AdminToken.FILE_NAME);
+        Files.writeString(file, "pat_shared-token\n");
+
+        for (String mode : List.of("rw-r--r--", "rw-rw----", "rw----r--", "rwx------")) {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(mode));
+
+            assertThatThrownBy(() -> resolve(LOOPBACK, Map.of())).as(mode)
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("the admin token file " + file + " has the mode " + mode)
+                    .hasMessageContaining("chmod 600 " + file);
+        }
+
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        assertThat(resolve(LOOPBACK, Map.of())).isEqualTo("pat_shared-token");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("r--------"));
+        assertThat(resolve(LOOPBACK, Map.of())).isEqualTo("pat_shared-token");
+    }
+
+    @Test
+    void nodeWithSharedTokenFileDoesNotStart() throws Exception {
+        Path file = data.resolve(AdminToken.FILE_NAME);
+        Files.writeString(file, "pat_shared-token\n");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+        NodeConfig node = NodeConfigLoader.load(null, Map.of(), Map.of("http.host", "127.0.0.1", "http.port", "0",
+                "admin.port", "0", "https.port", "0", "dataDirectory", data.toString(), "drainTimeout", "1s"));
+
+        assertThatThrownBy(() -> Portico.start(node, Map.of(MasterKeys.ENV_VAR, TestKeys.MASTER_KEY))
+                .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS))
+                .rootCause()
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("chmod 600 " + file);
     }
 
     private String resolve(NodeConfig.AdminListener listener, Map<String, String> env) {

@@ -6,6 +6,7 @@ import static io.portico.gateway.GatewayClient.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.config.Json;
 import io.portico.testing.Configs;
@@ -56,6 +57,12 @@ class SubscriptionEnforcementTest {
         catalog.putArray("policies").addObject().put("name", "header-auth").putObject("config")
                 .put("optional", true);
         config.route("orders-open", "app", "/orders-open").put("api", "orders");
+        ArrayNode optional = config.route("orders-optional", "app", "/orders-optional").put("api", "orders")
+                .putArray("policies");
+        optional.addObject().put("name", "key-auth").putObject("config").put("optional", true);
+        optional.addObject().put("name", "basic-auth").putObject("config").put("optional", true)
+                .put("realm", "partners");
+        optional.addObject().put("name", "hmac").putObject("config").put("optional", true);
         node.apply(config.build());
     }
 
@@ -140,6 +147,25 @@ class SubscriptionEnforcementTest {
         JsonNode problem = assertProblem(get(node, "/orders-open/echo", CONSUMER, "alice"), 401, "unauthorized");
 
         assertThat(problem.path("detail").asText()).contains("requires an authenticated consumer");
+    }
+
+    @Test
+    void routeWithoutAuthenticationSendsChallenge() {
+        HttpResponse<String> response = get(node, "/orders-open/echo");
+
+        assertThat(response.statusCode()).isEqualTo(401);
+        assertThat(response.headers().allValues("WWW-Authenticate")).containsExactly("Bearer realm=\"portico\"");
+    }
+
+    @Test
+    void optionalAuthenticationSendsEveryChallenge() {
+        HttpResponse<String> response = get(node, "/orders-optional/echo");
+
+        assertProblem(response, 401, "unauthorized");
+        assertThat(response.headers().allValues("WWW-Authenticate")).containsExactly(
+                "ApiKey realm=\"portico\"",
+                "Basic realm=\"partners\", charset=\"UTF-8\"",
+                "HMAC-SHA256 realm=\"portico\", headers=\"x-date\"");
     }
 
     @Test

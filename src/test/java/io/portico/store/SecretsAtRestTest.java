@@ -46,6 +46,28 @@ class SecretsAtRestTest {
     }
 
     @Test
+    void policySecretsAreEncrypted() throws Exception {
+        ObjectNode policy = Json.MAPPER.createObjectNode().put("name", "tokens").put("type", "jwt");
+        ObjectNode config = policy.putObject("config").put("clientSecret", "introspection-client-secret");
+        config.putArray("keys").addObject().put("secret", "jwt-hs256-shared-secret-0123456789")
+                .putObject("jwk").put("kty", "oct").put("k", "and-a-jwk-key-value-0123456789");
+        try (JdbcConfigStore store = JdbcConfigStore.embedded(data, Keyring.of(KEY))) {
+            store.commit(List.of(Change.create("policies", "tokens", policy)));
+
+            assertThat(store.get("policies", "tokens").orElseThrow().spec()).isEqualTo(policy);
+        }
+
+        String raw = rawSpec("policies", "tokens");
+        ObjectNode stored = Json.MAPPER.readValue(raw, ObjectNode.class);
+
+        assertThat(raw).doesNotContain("introspection-client-secret").doesNotContain("jwt-hs256-shared-secret")
+                .doesNotContain("and-a-jwk-key-value");
+        for (String pointer : List.of("/config/clientSecret", "/config/keys/0/secret", "/config/keys/0/jwk/k")) {
+            assertThat(stored.at(pointer).asText()).as(pointer).startsWith(SecretCipher.PREFIX + KEY.id() + ":");
+        }
+    }
+
+    @Test
     void secretsRoundTrip() {
         try (JdbcConfigStore store = JdbcConfigStore.embedded(data, Keyring.of(KEY))) {
             store.commit(List.of(Change.create("providers", "openai", provider(API_KEY, SECOND_KEY))));

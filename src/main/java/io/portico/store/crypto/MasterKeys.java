@@ -7,12 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -107,29 +104,13 @@ public final class MasterKeys {
     }
 
     private static MasterKey read(Path file) {
-        requireOwnerOnly(file);
+        PrivateFiles.requireOwnerOnly(file, "the master key file");
         try {
             return MasterKey.decode(Files.readString(file, StandardCharsets.UTF_8), "the master key file " + file);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the master key file " + file, e);
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException(e.getMessage(), e);
-        }
-    }
-
-    private static void requireOwnerOnly(Path file) {
-        Set<PosixFilePermission> permissions;
-        try {
-            permissions = Files.getPosixFilePermissions(file);
-        } catch (UnsupportedOperationException e) {
-            LOG.debug("The file system of {} has no POSIX permissions to check", file);
-            return;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the permissions of the master key file " + file, e);
-        }
-        if (!PrivateFiles.OWNER_ONLY.containsAll(permissions)) {
-            throw new IllegalStateException("the master key file " + file + " is accessible to other users ("
-                    + PosixFilePermissions.toString(permissions) + "); run 'chmod 600 " + file + "' and start again");
         }
     }
 }

@@ -35,7 +35,7 @@ class MasterKeysTest {
 
         assertThatThrownBy(() -> MasterKeys.resolve(data, Map.of()))
                 .isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("accessible to other users (rw-r--r--)")
+                .hasMessageContaining("has the mode rw-r--r--")
                 .hasMessageContaining("chmod 600");
     }
 

@@ -1,6 +1,6 @@
 package io.portico.policy.auth.basic;
 
-import io.portico.pipeline.Policy;
+import io.portico.pipeline.AuthenticationPolicy;
 import io.portico.pipeline.PolicyChain;
 import io.portico.pipeline.RequestContext;
 import io.portico.policy.auth.AuthOptions;
@@ -19,7 +19,7 @@ import java.util.Base64;
  * a check that succeeded shortly before is taken from its cache at once. Whether the credential is disabled or
  * expired, or its consumer disabled, is checked on every request, so such a change applies at once.
  */
-final class BasicAuthPolicy implements Policy {
+final class BasicAuthPolicy implements AuthenticationPolicy {
 
     private static final String BASIC = "Basic ";
 
@@ -33,6 +33,11 @@ final class BasicAuthPolicy implements Policy {
         this.options = options;
         this.checker = checker;
         this.challenge = Unauthorized.challenge("Basic", options.realm()) + ", charset=\"UTF-8\"";
+    }
+
+    @Override
+    public String challenge() {
+        return challenge;
     }
 
     @Override

@@ -10,12 +10,15 @@ import java.util.List;
  */
 public final class Challenges {
 
+    /** The challenge sent with a 401 for a request that carries no token. */
+    public static final String MISSING = "Bearer";
+
     private Challenges() {
     }
 
     /** Responds with 401 to a request that carries no token. */
     public static void missing(RequestContext ctx) {
-        ctx.response().putHeader("www-authenticate", "Bearer");
+        ctx.response().putHeader("www-authenticate", MISSING);
         ctx.fail(ProblemType.UNAUTHORIZED, "a bearer token is required");
     }
 

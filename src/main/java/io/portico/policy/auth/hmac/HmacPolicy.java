@@ -1,12 +1,13 @@
 package io.portico.policy.auth.hmac;
 
 import io.portico.config.CredentialSecrets;
-import io.portico.pipeline.Policy;
+import io.portico.pipeline.AuthenticationPolicy;
 import io.portico.pipeline.PolicyChain;
 import io.portico.pipeline.RequestContext;
 import io.portico.policy.auth.AuthOptions;
 import io.portico.policy.auth.CredentialIndex;
 import io.portico.policy.auth.Unauthorized;
+import io.portico.policy.auth.bearer.BearerRequests;
 import io.portico.problem.ProblemType;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -24,13 +25,14 @@ import java.util.Map;
 /**
  * Authenticates a request by an HMAC-SHA256 signature over its method, path, query, date, nonce and body digest,
  * as {@link HmacSignature} defines. The date must be within the clock skew of the gateway's clock, and a nonce,
- * when sent, must not have been used with the same access key within twice the skew.
+ * when sent, must not have been used with the same access key within twice the skew, on any node that shares the
+ * node's Redis (see {@link Nonces}).
  *
  * <p>To check the body digest the policy reads the whole body, at most the route's {@code maxBodySize} (or the
  * policy's own limit when the route sets none), and hands it to the backend. A larger body is rejected with 413
  * as soon as its declared length or the bytes read exceed the limit.
  */
-final class HmacPolicy implements Policy {
+final class HmacPolicy implements AuthenticationPolicy {
 
     private static final CharSequence X_DATE = HttpHeaders.createOptimized("X-Date");
     private static final byte[] EMPTY_SHA256 = CredentialSecrets.sha256(new byte[0]);
@@ -40,11 +42,11 @@ final class HmacPolicy implements Policy {
     private final long skewMillis;
     private final boolean requireNonce;
     private final long maxBodySize;
-    private final NonceCache nonces;
+    private final Nonces nonces;
     private final String challenge;
 
     HmacPolicy(CredentialIndex index, AuthOptions options, Duration skew, boolean requireNonce, long maxBodySize,
-               NonceCache nonces) {
+               Nonces nonces) {
         this.index = index;
         this.options = options;
         this.skewMillis = skew.toMillis();
@@ -52,6 +54,11 @@ final class HmacPolicy implements Policy {
         this.maxBodySize = maxBodySize;
         this.nonces = nonces;
         this.challenge = Unauthorized.challenge(HmacSignature.SCHEME, options.realm()) + ", headers=\"x-date\"";
+    }
+
+    @Override
+    public String challenge() {
+        return challenge;
     }
 
     @Override
@@ -181,10 +188,28 @@ final class HmacPolicy implements Policy {
             Unauthorized.invalid(ctx, challenge, "wrong signature for " + entry.credential().name());
             return;
         }
-        if (signed.nonce() != null && !nonces.firstUse(signed.accessKey(), signed.nonce())) {
-            Unauthorized.invalid(ctx, challenge, "nonce already used with " + entry.credential().name());
+        if (signed.nonce() == null) {
+            admit(ctx, chain, entry);
             return;
         }
+        BearerRequests.await(ctx, nonces.record(signed.accessKey(), signed.nonce()), recorded -> {
+            if (ctx.response().closed()) {
+                return;
+            }
+            switch (recorded.result()) {
+                case FIRST -> admit(ctx, chain, entry);
+                case REPLAYED -> Unauthorized.invalid(ctx, challenge, "nonce already used with "
+                        + entry.credential().name());
+                case UNAVAILABLE -> {
+                    ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
+                    ctx.fail(ProblemType.AUTHENTICATION_UNAVAILABLE, "the signature's nonce cannot be checked"
+                            + " because Redis is unavailable; retry later");
+                }
+            }
+        });
+    }
+
+    private void admit(RequestContext ctx, PolicyChain chain, CredentialIndex.Entry entry) {
         options.admit(ctx, chain, entry, challenge,
                 admitted -> admitted.request().headers().remove(HttpHeaders.AUTHORIZATION));
     }

@@ -12,13 +12,16 @@ import io.portico.pipeline.PolicyPhase;
 import io.portico.policy.auth.AuthOptions;
 import io.portico.policy.auth.CredentialIndex;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 
 /**
  * Creates {@code hmac} policies. Options: {@code clockSkew}, the largest difference between the signed date and
  * the gateway's clock, either way (default {@code 5m}); {@code requireNonce} (default false); {@code maxBodySize},
  * the largest body read to check its digest, in bytes, for routes that set no {@code maxBodySize} of their own
- * (default 8 MiB); and the options of {@link AuthOptions}.
+ * (default 8 MiB); {@code onRedisFailure}, what a node with Redis does with nonces while Redis fails: {@code local}
+ * records them in the node's memory (the default), {@code reject} answers 503; and the options of
+ * {@link AuthOptions}.
  */
 public final class HmacPolicyFactory implements PolicyFactory {
 
@@ -32,7 +35,7 @@ public final class HmacPolicyFactory implements PolicyFactory {
 
     @Override
     public void validate(ObjectNode config, Errors errors) {
-        AuthOptions.validate(config, errors, Set.of("clockSkew", "requireNonce", "maxBodySize"));
+        AuthOptions.validate(config, errors, Set.of("clockSkew", "requireNonce", "maxBodySize", "onRedisFailure"));
         JsonNode skew = config.get("clockSkew");
         if (skew != null) {
             try {
@@ -45,6 +48,10 @@ public final class HmacPolicyFactory implements PolicyFactory {
         }
         JsonNode nonce = config.get("requireNonce");
         errors.check(nonce == null || nonce.isBoolean(), "requireNonce", "must be true or false");
+        JsonNode onRedisFailure = config.get("onRedisFailure");
+        errors.check(onRedisFailure == null || onRedisFailure.isTextual()
+                && List.of("local", "reject").contains(onRedisFailure.asText()), "onRedisFailure",
+                "must be local or reject");
         JsonNode maxBody = config.get("maxBodySize");
         errors.check(maxBody == null || maxBody.canConvertToLong() && maxBody.isIntegralNumber()
                 && maxBody.asLong() >= 0, "maxBodySize", "must be a number of bytes, 0 or more");
@@ -64,9 +71,11 @@ public final class HmacPolicyFactory implements PolicyFactory {
         long maxBody = route != null && route.maxBodySize() != null ? route.maxBodySize()
                 : config.path("maxBodySize").asLong(DEFAULT_MAX_BODY_SIZE);
         // A nonce must be remembered for as long as a request carrying it can pass the date check.
-        NonceCache nonces = context.perNode(NonceCache.class.getName() + "/" + skew.toMillis(),
+        NonceCache local = context.perNode(NonceCache.class.getName() + "/" + skew.toMillis(),
                 () -> new NonceCache(skew.multipliedBy(2)));
-        return new HmacPolicy(CredentialIndex.of(context), AuthOptions.of(config), skew, 
+        Nonces nonces = new Nonces(local, context.redis(), skew.multipliedBy(2),
+                config.path("onRedisFailure").asText("local").equals("reject"));
+        return new HmacPolicy(CredentialIndex.of(context), AuthOptions.of(config), skew,
                 config.path("requireNonce").asBoolean(false), maxBody, nonces);
     }
 }

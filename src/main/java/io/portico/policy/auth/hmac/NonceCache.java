@@ -5,9 +5,9 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import java.time.Duration;
 
 /**
- * The nonces of accepted signatures, per access key, remembered for twice the clock skew: long enough that a
- * signed request cannot be replayed with its nonce while its date still passes. Per node: NOTE: a replay sent to
- * another node of a cluster within the skew is not detected.
+ * The nonces of accepted signatures, per access key, remembered in this node's memory for twice the clock skew:
+ * long enough that a signed request cannot be replayed with its nonce while its date still passes. {@link Nonces}
+ * uses it when the node has no Redis, or while Redis fails.
  */
 final class NonceCache {
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
+import io.portico.net.PublicAddressResolver;
 import io.portico.policy.auth.bearer.HttpCalls;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -43,14 +44,19 @@ final class IntrospectionClient {
     private final Vertx vertx;
     private final IntrospectionSettings settings;
     private final HttpClient client;
+    private final PublicAddressResolver addresses;
     private final Cache<String, Introspection> cache;
     private final Map<String, Future<Introspection>> inFlight = new ConcurrentHashMap<>();
     private final String authorization;
     private volatile boolean failing;
 
-    IntrospectionClient(Vertx vertx, IntrospectionSettings settings) {
+    /**
+     * @param addresses the check of the endpoint host's addresses before each call, or null to call any address
+     */
+    IntrospectionClient(Vertx vertx, IntrospectionSettings settings, PublicAddressResolver addresses) {
         this.vertx = vertx;
         this.settings = settings;
+        this.addresses = addresses;
         this.client = vertx.createHttpClient(new HttpClientOptions()
                 .setConnectTimeout((int) settings.timeout().toMillis())
                 .setIdleTimeout(60)
@@ -123,8 +129,6 @@ final class IntrospectionClient {
     }
 
     private Future<Introspection> call(String token) {
-        // TODO: when allowPrivateAddresses is false, reject loopback, private and link-local addresses of the
-        // URL's host (after DNS resolution) before connecting, with the gateway's address classification.
         StringBuilder form = new StringBuilder("token=").append(form(token)).append("&token_type_hint=access_token");
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST)
                 .setAbsoluteURI(settings.url().toString())
@@ -136,7 +140,8 @@ final class IntrospectionClient {
             form.append("&client_id=").append(form(settings.clientId()))
                     .append("&client_secret=").append(form(settings.clientSecret()));
         }
-        return HttpCalls.send(vertx, client, options, form.toString(), settings.timeout(), MAX_BODY_BYTES)
+        return HttpCalls.send(vertx, client, options, form.toString(), settings.timeout(), MAX_BODY_BYTES,
+                addresses)
                 .compose(body -> {
                     try {
                         return Future.succeededFuture(parse(body));

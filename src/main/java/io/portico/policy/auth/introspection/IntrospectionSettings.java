@@ -66,7 +66,8 @@ record IntrospectionSettings(
     /** Returns the key under which the policies of one endpoint and client share one client and cache. */
     String cacheKey() {
         return "oauth-introspection " + url + " " + clientId + " " + fingerprint(clientSecret) + " "
-                + basicAuthentication + " " + timeout + " " + cacheTtl + " " + negativeCacheTtl + " " + cacheSize;
+                + basicAuthentication + " " + timeout + " " + cacheTtl + " " + negativeCacheTtl + " " + cacheSize + " "
+                + allowPrivateAddresses;
     }
 
     private static String fingerprint(String secret) {

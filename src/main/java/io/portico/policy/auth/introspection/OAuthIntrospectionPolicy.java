@@ -2,8 +2,8 @@ package io.portico.policy.auth.introspection;
 
 import io.portico.config.ConfigSnapshot;
 import io.portico.config.ConsumerSpec;
+import io.portico.pipeline.AuthenticationPolicy;
 import io.portico.pipeline.Identity;
-import io.portico.pipeline.Policy;
 import io.portico.pipeline.PolicyChain;
 import io.portico.pipeline.RequestContext;
 import io.portico.policy.auth.bearer.BearerRequests;
@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * active, with an {@code exp} in the future and the required scopes, and sets the identity of the consumer that
  * the configured claim names.
  */
-final class OAuthIntrospectionPolicy implements Policy {
+final class OAuthIntrospectionPolicy implements AuthenticationPolicy {
 
     private static final Logger LOG = LoggerFactory.getLogger(OAuthIntrospectionPolicy.class);
     private static final int MAX_TOKEN_LENGTH = 16 * 1024;
@@ -40,6 +40,11 @@ final class OAuthIntrospectionPolicy implements Policy {
         this.client = client;
         this.snapshot = snapshot;
         this.clock = clock;
+    }
+
+    @Override
+    public String challenge() {
+        return Challenges.MISSING;
     }
 
     @Override

@@ -6,6 +6,7 @@ import io.portico.pipeline.Policy;
 import io.portico.pipeline.PolicyContext;
 import io.portico.pipeline.PolicyFactory;
 import io.portico.pipeline.PolicyPhase;
+import io.portico.policy.auth.bearer.HttpCalls;
 import java.time.Clock;
 
 /** Creates {@code oauth-introspection} policies; see {@link OAuthIntrospectionPolicy}. */
@@ -32,7 +33,8 @@ public final class OAuthIntrospectionPolicyFactory implements PolicyFactory {
         IntrospectionSettings settings = IntrospectionSettings.parse(config, errors);
         errors.throwIfAny();
         IntrospectionClient client = context.perNode(settings.cacheKey(),
-                () -> new IntrospectionClient(context.vertx(), settings));
+                () -> new IntrospectionClient(context.vertx(), settings,
+                        HttpCalls.addressCheck(context, settings.allowPrivateAddresses())));
         return new OAuthIntrospectionPolicy(context.route(), settings, client, context.snapshot(),
                 Clock.systemUTC());
     }

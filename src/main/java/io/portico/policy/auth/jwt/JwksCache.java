@@ -1,6 +1,7 @@
 package io.portico.policy.auth.jwt;
 
 import io.portico.jose.KeySet;
+import io.portico.net.PublicAddressResolver;
 import io.portico.policy.auth.bearer.HttpCalls;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -39,6 +40,7 @@ final class JwksCache {
     private final Vertx vertx;
     private final JwtSettings.Jwks settings;
     private final HttpClient client;
+    private final PublicAddressResolver addresses;
     private final AtomicReference<Future<KeySet>> inFlight = new AtomicReference<>();
     private volatile KeySet keys;
     private volatile long fetchedAtNanos;
@@ -46,9 +48,14 @@ final class JwksCache {
     private volatile long lastAttemptNanos;
     private volatile boolean failing;
 
-    JwksCache(Vertx vertx, JwtSettings.Jwks settings) {
+    /**
+     * @param addresses the check of the key set host's addresses before each fetch, or null to fetch from any
+     *     address
+     */
+    JwksCache(Vertx vertx, JwtSettings.Jwks settings, PublicAddressResolver addresses) {
         this.vertx = vertx;
         this.settings = settings;
+        this.addresses = addresses;
         HttpClientOptions options = new HttpClientOptions()
                 .setConnectTimeout((int) settings.timeout().toMillis())
                 .setIdleTimeout(60)
@@ -140,12 +147,11 @@ final class JwksCache {
     }
 
     private Future<KeySet> download() {
-        // TODO: when allowPrivateAddresses is false, reject loopback, private and link-local addresses of the
-        // URL's host (after DNS resolution) before connecting, with the gateway's address classification.
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET)
                 .setAbsoluteURI(settings.url().toString())
                 .putHeader("accept", "application/jwk-set+json, application/json");
-        return HttpCalls.send(vertx, client, options, null, settings.timeout(), MAX_BODY_BYTES).compose(body -> {
+        return HttpCalls.send(vertx, client, options, null, settings.timeout(), MAX_BODY_BYTES,
+                addresses).compose(body -> {
             try {
                 return Future.succeededFuture(KeySet.parse(body.toString(StandardCharsets.UTF_8)));
             } catch (ParseException e) {

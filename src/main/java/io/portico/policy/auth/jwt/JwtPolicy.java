@@ -10,8 +10,8 @@ import io.portico.config.ConsumerSpec;
 import io.portico.config.CredentialSpec;
 import io.portico.jose.KeySet;
 import io.portico.jose.VerificationKey;
+import io.portico.pipeline.AuthenticationPolicy;
 import io.portico.pipeline.Identity;
-import io.portico.pipeline.Policy;
 import io.portico.pipeline.PolicyChain;
 import io.portico.pipeline.RequestContext;
 import io.portico.policy.auth.bearer.BearerRequests;
@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * configuration; then sets the identity of the consumer the token maps to. Key URLs and keys in token headers
  * ({@code jku}, {@code x5u}, {@code jwk}, {@code x5c}) are ignored: only configured keys verify tokens.
  */
-final class JwtPolicy implements Policy {
+final class JwtPolicy implements AuthenticationPolicy {
 
     private static final Logger LOG = LoggerFactory.getLogger(JwtPolicy.class);
     /** Maximum token length, in characters, so that no request makes the policy parse a huge document. */
@@ -95,6 +95,11 @@ final class JwtPolicy implements Policy {
         Rejected(String reason) {
             super(reason, null, false, false);
         }
+    }
+
+    @Override
+    public String challenge() {
+        return Challenges.MISSING;
     }
 
     @Override

@@ -8,6 +8,7 @@ import io.portico.pipeline.Policy;
 import io.portico.pipeline.PolicyContext;
 import io.portico.pipeline.PolicyFactory;
 import io.portico.pipeline.PolicyPhase;
+import io.portico.policy.auth.bearer.HttpCalls;
 import java.time.Clock;
 import java.util.LinkedHashSet;
 import java.util.Set;
@@ -56,7 +57,8 @@ public final class JwtPolicyFactory implements PolicyFactory {
                     + "an oauth route", context.route());
         }
         JwksCache jwks = settings.jwks() == null ? null : context.perNode(settings.jwks().cacheKey(),
-                () -> new JwksCache(context.vertx(), settings.jwks()));
+                () -> new JwksCache(context.vertx(), settings.jwks(),
+                        HttpCalls.addressCheck(context, settings.jwks().allowPrivateAddresses())));
         return new JwtPolicy(context.route(), settings, algorithms, keys, jwks, index, context.snapshot(),
                 Clock.systemUTC());
     }

@@ -86,7 +86,8 @@ record JwtSettings(
 
         /** Returns the key under which policies with equal settings share one cache on a node. */
         String cacheKey() {
-            return "jwt.jwks " + url + " " + refreshInterval + " " + minRefreshInterval + " " + timeout;
+            return "jwt.jwks " + url + " " + refreshInterval + " " + minRefreshInterval + " " + timeout + " "
+                    + allowPrivateAddresses;
         }
     }
 

@@ -1,7 +1,7 @@
 package io.portico.policy.auth.key;
 
 import io.portico.config.CredentialSecrets;
-import io.portico.pipeline.Policy;
+import io.portico.pipeline.AuthenticationPolicy;
 import io.portico.pipeline.PolicyChain;
 import io.portico.pipeline.RequestContext;
 import io.portico.policy.auth.AuthOptions;
@@ -20,7 +20,7 @@ import java.util.HexFormat;
  * tokens, such as JWTs, are left to other policies), then the configured query parameter. The key's SHA-256 is
  * looked up in the snapshot's {@link CredentialIndex}; only hashes are kept in memory.
  */
-final class KeyAuthPolicy implements Policy {
+final class KeyAuthPolicy implements AuthenticationPolicy {
 
     private static final String BEARER = "Bearer ";
 
@@ -57,6 +57,11 @@ final class KeyAuthPolicy implements Policy {
             text.append(separator).append("the ").append(query).append(" query parameter");
         }
         return text.toString();
+    }
+
+    @Override
+    public String challenge() {
+        return challenge;
     }
 
     @Override

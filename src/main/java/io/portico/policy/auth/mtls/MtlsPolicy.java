@@ -1,7 +1,7 @@
 package io.portico.policy.auth.mtls;
 
 import io.portico.config.CredentialSecrets;
-import io.portico.pipeline.Policy;
+import io.portico.pipeline.AuthenticationPolicy;
 import io.portico.pipeline.PolicyChain;
 import io.portico.pipeline.RequestContext;
 import io.portico.policy.auth.AuthOptions;
@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * policy maps the leaf certificate to a credential by its SHA-256 fingerprint, else by its subject distinguished
  * name. Requests on the plain HTTP listener carry no certificate.
  */
-final class MtlsPolicy implements Policy {
+final class MtlsPolicy implements AuthenticationPolicy {
 
     private static final Logger LOG = LoggerFactory.getLogger(MtlsPolicy.class);
 
@@ -33,6 +33,11 @@ final class MtlsPolicy implements Policy {
         this.index = index;
         this.options = options;
         this.challenge = Unauthorized.challenge("Certificate", options.realm());
+    }
+
+    @Override
+    public String challenge() {
+        return challenge;
     }
 
     @Override
