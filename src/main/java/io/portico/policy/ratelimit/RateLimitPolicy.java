@@ -67,7 +67,7 @@ final class RateLimitPolicy implements Policy {
         ctx.request().pause();
         Context context = Vertx.currentContext();
         Thread thread = Thread.currentThread();
-        redis.check(namespace, key, 1).onComplete(result -> {
+        redis.check(namespace, key, 1, result -> {
             if (Thread.currentThread() == thread || context == null) {
                 afterRedis(ctx, chain, key, result);
             } else {

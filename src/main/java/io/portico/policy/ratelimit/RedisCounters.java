@@ -4,10 +4,17 @@ import static java.util.Objects.requireNonNull;
 
 import io.portico.redis.RedisClient;
 import io.portico.redis.RedisScript;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.redis.client.Response;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.LongSupplier;
 
 /**
@@ -21,6 +28,12 @@ import java.util.function.LongSupplier;
  * either starts from fresh counters; changing {@code max} keeps them. Every key expires once its state would have
  * returned to the initial state.
  *
+ * <p>Checks of the same key and cost that one event loop makes while it handles one batch of I/O events are
+ * coalesced into one script call with a request count. The script admits as many of them as the limits allow,
+ * in the order they were made, exactly as if they had arrived one after another at the same instant, so the
+ * cluster still never admits more than the limits allow. The call is sent once the event loop has handled the
+ * batch, which delays a check by at most the rest of that batch.
+ *
  * <p>The time is the Redis server's ({@code TIME}), so every node counts on one clock.
  */
 final class RedisCounters {
@@ -32,6 +45,8 @@ final class RedisCounters {
     private final List<Limit> limits;
     private final String[] suffixes;
     private final List<String> limitArguments;
+    /** The checks each event loop has collected and not sent yet, confined to that event loop's thread. */
+    private final ThreadLocal<Map<PendingKey, Pending>> pending = ThreadLocal.withInitial(HashMap::new);
 
     /**
      * Creates the counters of {@code limits}. {@code clock} replaces the server's time with microseconds of its
@@ -72,23 +87,127 @@ final class RedisCounters {
      *     or too slow, or with the server's error reply
      */
     Future<Verdict> check(String namespace, String key, long cost) {
-        List<String> arguments = new ArrayList<>(2 + limitArguments.size());
-        arguments.add(clock == null ? "" : Long.toString(clock.getAsLong()));
-        arguments.add(Long.toString(cost));
-        arguments.addAll(limitArguments);
-        return redis.eval(SCRIPT, keys(namespace, key), arguments).map(this::verdict);
+        Promise<Verdict> promise = Promise.promise();
+        check(namespace, key, cost, promise::handle);
+        return promise.future();
     }
 
-    private Verdict verdict(Response reply) {
-        if (reply == null || reply.size() != 1 + 4 * limits.size()) {
+    /**
+     * Checks a request of {@code cost} for {@code key} in {@code namespace} and passes the verdict to
+     * {@code handler}. On an event loop the check joins the other checks of the same key and cost that the event
+     * loop makes before it finishes its current batch of events; elsewhere it is sent at once.
+     */
+    void check(String namespace, String key, long cost, Handler<AsyncResult<Verdict>> handler) {
+        Context context = Vertx.currentContext();
+        if (context == null || !Context.isOnEventLoopThread()) {
+            Pending alone = new Pending(namespace, key, cost);
+            alone.handlers.add(handler);
+            send(alone);
+            return;
+        }
+        Map<PendingKey, Pending> collected = pending.get();
+        if (collected.isEmpty()) {
+            // Runs after the I/O events the event loop is handling now, so their checks share the calls.
+            context.runOnContext(ignored -> flush());
+        }
+        collected.computeIfAbsent(new PendingKey(namespace, key, cost), unused -> new Pending(namespace, key, cost))
+                .handlers.add(handler);
+    }
+
+    private void flush() {
+        Map<PendingKey, Pending> collected = pending.get();
+        if (collected.isEmpty()) {
+            return;
+        }
+        List<Pending> calls = new ArrayList<>(collected.values());
+        collected.clear();
+        for (Pending call : calls) {
+            send(call);
+        }
+    }
+
+    private void send(Pending call) {
+        int count = call.handlers.size();
+        List<String> arguments = new ArrayList<>(3 + limitArguments.size());
+        arguments.add(clock == null ? "" : Long.toString(clock.getAsLong()));
+        arguments.add(Long.toString(call.cost));
+        arguments.add(Integer.toString(count));
+        arguments.addAll(limitArguments);
+        redis.eval(SCRIPT, keys(call.namespace, call.key), arguments).onComplete(result -> {
+            Verdict[] verdicts;
+            try {
+                verdicts = result.failed() ? null : verdicts(result.result(), count, call.cost);
+            } catch (IllegalStateException e) {
+                call.handlers.forEach(handler -> handler.handle(Future.failedFuture(e)));
+                return;
+            }
+            for (int i = 0; i < count; i++) {
+                call.handlers.get(i).handle(verdicts == null ? Future.failedFuture(result.cause())
+                        : Future.succeededFuture(verdicts[i]));
+            }
+        });
+    }
+
+    /**
+     * Reads the verdicts of {@code count} requests from the script's reply: the first ones admitted, each with the
+     * remaining quota it leaves, the others rejected with the state the first rejected request saw.
+     */
+    private Verdict[] verdicts(Response reply, int count, long cost) {
+        int size = limits.size();
+        if (reply == null || reply.size() != 1 + 8 * size) {
             throw new IllegalStateException("unexpected reply from " + SCRIPT + ": " + reply);
         }
+        int admitted = reply.get(0).toInteger();
+        Verdict[] verdicts = new Verdict[count];
+        Verdict rejected = admitted < count ? new Verdict(false, outcomes(reply, 1 + 4 * size, 0, 0)) : null;
+        for (int i = 0; i < count; i++) {
+            if (i >= admitted) {
+                verdicts[i] = rejected;
+                continue;
+            }
+            // Each admitted request leaves the quota of the requests admitted after it in the same call.
+            long later = (admitted - 1 - i) * cost;
+            verdicts[i] = new Verdict(true, outcomes(reply, 1, later, later));
+        }
+        return verdicts;
+    }
+
+    /**
+     * Reads one outcome per limit from {@code reply} at {@code base}, adding {@code extraRemaining} requests to the
+     * remaining quota and, for a token bucket, taking the refill time of {@code extraRequests} off the reset time.
+     */
+    private Outcome[] outcomes(Response reply, int base, long extraRemaining, long extraRequests) {
         Outcome[] outcomes = new Outcome[limits.size()];
         for (int i = 0; i < outcomes.length; i++) {
-            int base = 1 + 4 * i;
-            outcomes[i] = new Outcome(reply.get(base).toInteger() == 1, reply.get(base + 1).toLong(),
-                    reply.get(base + 2).toLong(), reply.get(base + 3).toLong());
+            int at = base + 4 * i;
+            long reset = reply.get(at + 2).toLong();
+            Limit limit = limits.get(i);
+            if (extraRequests > 0 && limit.algorithm() == Algorithm.TOKEN_BUCKET) {
+                // NOTE: derived from the last admitted request's reset, which the script rounded up to whole
+                // microseconds, so it can be one microsecond later than a request checked alone would report.
+                reset = Math.max(0, reset - (long) Math.floor(extraRequests * limit.intervalMicros()));
+            }
+            outcomes[i] = new Outcome(reply.get(at).toInteger() == 1, reply.get(at + 1).toLong() + extraRemaining,
+                    reset, reply.get(at + 3).toLong());
         }
-        return new Verdict(reply.get(0).toInteger() == 1, outcomes);
+        return outcomes;
+    }
+
+    /** What makes checks share one script call. */
+    private record PendingKey(String namespace, String key, long cost) {
+    }
+
+    /** The checks of one key and cost waiting for one script call, in the order they were made. */
+    private static final class Pending {
+        private final String namespace;
+        private final String key;
+        private final long cost;
+        private final List<Handler<AsyncResult<Verdict>>> handlers = new ArrayList<>(4);
+
+        Pending(String namespace, String key, long cost) {
+            this.namespace = namespace;
+            this.key = key;
+            this.cost = cost;
+        }
     }
 }
