@@ -112,8 +112,9 @@ final class LocalCounters {
     }
 
     /**
-     * A key within the namespace of one policy and limit set. Kept as two strings rather than one concatenated
-     * text, so a lookup neither copies the namespace nor hashes it again: a String caches its hash code.
+     * A key within the namespace of one policy and limit set. It is kept as two strings rather than one
+     * concatenated text, so a lookup neither copies the namespace nor hashes it again, because a String caches its
+     * hash code.
      */
     private record CounterKey(String namespace, String key) {
     }

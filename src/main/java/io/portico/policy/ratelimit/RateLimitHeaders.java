@@ -34,7 +34,7 @@ final class RateLimitHeaders {
     private static final AsciiString STATE_NAME = AsciiString.cached(STATE);
 
     private final List<Limit> limits;
-    /** What each limit's item of the {@code RateLimit} field starts with, such as {@code "daily";r=}. */
+    /** The start of each limit's item in the {@code RateLimit} field, such as {@code "daily";r=}. */
     private final String[] statePrefixes;
     private final boolean draft;
     private final boolean legacy;

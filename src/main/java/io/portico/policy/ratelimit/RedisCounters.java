@@ -30,9 +30,9 @@ import java.util.function.LongSupplier;
  *
  * <p>Checks of the same key and cost that one event loop makes while it handles one batch of I/O events are
  * coalesced into one script call with a request count. The script admits as many of them as the limits allow,
- * in the order they were made, exactly as if they had arrived one after another at the same instant, so the
- * cluster still never admits more than the limits allow. The call is sent once the event loop has handled the
- * batch, which delays a check by at most the rest of that batch.
+ * in the order they were made. That is exactly what the same requests would get one after another at the same
+ * instant, so the cluster still never admits more than the limits allow. The call is sent once the event loop
+ * has handled the batch, which delays a check by at most the rest of that batch.
  *
  * <p>The time is the Redis server's ({@code TIME}), so every node counts on one clock.
  */
@@ -94,8 +94,9 @@ final class RedisCounters {
 
     /**
      * Checks a request of {@code cost} for {@code key} in {@code namespace} and passes the verdict to
-     * {@code handler}. On an event loop the check joins the other checks of the same key and cost that the event
-     * loop makes before it finishes its current batch of events; elsewhere it is sent at once.
+     * {@code handler}. On an event loop, the check shares one script call with the other checks of the same key
+     * and cost that the event loop makes before it finishes its current batch of events. Elsewhere it is sent at
+     * once.
      */
     void check(String namespace, String key, long cost, Handler<AsyncResult<Verdict>> handler) {
         Context context = Vertx.currentContext();

@@ -36,7 +36,7 @@ final class RequestKey {
 
     private final List<String> parts;
     private final List<String> arguments;
-    /** What each part's value follows in the key, such as {@code header:x-tenant=}. */
+    /** The text before each part's value in the key, such as {@code header:x-tenant=}. */
     private final String[] labels;
 
     private RequestKey(List<String> parts, List<String> arguments) {

@@ -148,8 +148,8 @@ for i = 1, #limits do
 end
 
 if admitted < count then
-  -- The next request sees the state after the admitted ones. A limit that allowed it reports its state without
-  -- it, since it is not counted.
+  -- The next request is evaluated against the state after the admitted ones. A limit that allowed it reports its
+  -- state without it, since it is not counted.
   local _, rejected = evaluate_all(cost)
   for i, limit in ipairs(limits) do
     local allowed, remaining, reset, retry = rejected[i][1], rejected[i][2], rejected[i][3], rejected[i][4]
