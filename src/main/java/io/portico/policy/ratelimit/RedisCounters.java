@@ -46,7 +46,7 @@ final class RedisCounters {
     private final String[] suffixes;
     private final List<String> limitArguments;
     /** The checks each event loop has collected and not sent yet, confined to that event loop's thread. */
-    private final ThreadLocal<Map<PendingKey, Pending>> pending = ThreadLocal.withInitial(HashMap::new);
+    private final ThreadLocal<Collected> collected = ThreadLocal.withInitial(Collected::new);
 
     /**
      * Creates the counters of {@code limits}. {@code clock} replaces the server's time with microseconds of its
@@ -106,25 +106,18 @@ final class RedisCounters {
             send(alone);
             return;
         }
-        Map<PendingKey, Pending> collected = pending.get();
-        if (collected.isEmpty()) {
+        Collected checks = collected.get();
+        if (checks.pending.isEmpty()) {
             // Runs after the I/O events the event loop is handling now, so their checks share the calls.
-            context.runOnContext(ignored -> flush());
+            context.runOnContext(checks);
         }
-        collected.computeIfAbsent(new PendingKey(namespace, key, cost), unused -> new Pending(namespace, key, cost))
-                .handlers.add(handler);
-    }
-
-    private void flush() {
-        Map<PendingKey, Pending> collected = pending.get();
-        if (collected.isEmpty()) {
-            return;
+        PendingKey pendingKey = new PendingKey(namespace, key, cost);
+        Pending call = checks.pending.get(pendingKey);
+        if (call == null) {
+            call = new Pending(namespace, key, cost);
+            checks.pending.put(pendingKey, call);
         }
-        List<Pending> calls = new ArrayList<>(collected.values());
-        collected.clear();
-        for (Pending call : calls) {
-            send(call);
-        }
+        call.handlers.add(handler);
     }
 
     private void send(Pending call) {
@@ -192,6 +185,27 @@ final class RedisCounters {
                     reset, reply.get(at + 3).toLong());
         }
         return outcomes;
+    }
+
+    /**
+     * The checks of one event loop waiting to be sent. Sending swaps the map with a spare, because a check that
+     * fails at once can lead to another check on the same thread while the calls are being sent.
+     */
+    private final class Collected implements Handler<Void> {
+        private Map<PendingKey, Pending> pending = new HashMap<>();
+        private Map<PendingKey, Pending> sending = new HashMap<>();
+
+        /** Sends the collected checks. */
+        @Override
+        public void handle(Void ignored) {
+            Map<PendingKey, Pending> calls = pending;
+            pending = sending;
+            sending = calls;
+            for (Pending call : calls.values()) {
+                send(call);
+            }
+            calls.clear();
+        }
     }
 
     /** What makes checks share one script call. */
