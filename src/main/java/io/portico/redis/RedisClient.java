@@ -20,6 +20,7 @@ import io.vertx.redis.client.RedisRole;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import io.vertx.redis.client.ResponseType;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -190,9 +191,10 @@ public final class RedisClient {
      *     answer within the timeout, or with the error reply of the server
      */
     public Future<Response> eval(RedisScript script, List<String> keys, List<String> args) {
-        return execute(connection -> connection.send(evalRequest(Command.EVALSHA, script.sha1(), keys, args))
+        return execute(connection -> connection.send(evalRequest(Command.EVALSHA, script.sha1Bytes(), keys, args))
                 .recover(cause -> isNoScript(cause)
-                        ? connection.send(evalRequest(Command.EVAL, script.source(), keys, args))
+                        ? connection.send(evalRequest(Command.EVAL, script.source().getBytes(StandardCharsets.UTF_8),
+                                keys, args))
                         : Future.failedFuture(cause)));
     }
 
@@ -481,7 +483,7 @@ public final class RedisClient {
         }
     }
 
-    private static Request evalRequest(Command command, String script, List<String> keys, List<String> args) {
+    private static Request evalRequest(Command command, byte[] script, List<String> keys, List<String> args) {
         Request request = Request.cmd(command).arg(script).arg(keys.size());
         keys.forEach(request::arg);
         args.forEach(request::arg);
