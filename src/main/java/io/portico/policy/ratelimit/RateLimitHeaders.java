@@ -39,8 +39,12 @@ final class RateLimitHeaders {
     private final boolean draft;
     private final boolean legacy;
     private final boolean partitionKey;
-    /** The policy field without partition keys, which is the same for every request. */
-    private final String policy;
+    /**
+     * The policy field without partition keys, which is the same for every request. Vert.x 5.0 writes an
+     * AsciiString value into an HTTP/1.1 response with one bulk copy, and other text through
+     * ByteBuf.setCharSequence.
+     */
+    private final AsciiString policy;
 
     RateLimitHeaders(List<Limit> limits, boolean draft, boolean legacy, boolean partitionKey) {
         this.limits = List.copyOf(limits);
@@ -51,7 +55,7 @@ final class RateLimitHeaders {
         this.draft = draft;
         this.legacy = legacy;
         this.partitionKey = partitionKey;
-        this.policy = policyField(null);
+        this.policy = new AsciiString(policyField(null));
     }
 
     /** Returns whether any field is written, so callers can skip the work when none is. */
@@ -64,8 +68,8 @@ final class RateLimitHeaders {
         if (draft) {
             String pk = partitionKey ? ":" + Base64.getEncoder().encodeToString(RequestKey.partitionKey(key)) + ":"
                     : null;
-            headers.set(POLICY_NAME, pk == null ? policy : policyField(pk));
-            headers.set(STATE_NAME, stateField(verdict, pk));
+            headers.set(POLICY_NAME, pk == null ? policy : AsciiString.of(policyField(pk)));
+            headers.set(STATE_NAME, new AsciiString(stateField(verdict, pk)));
         }
         if (legacy) {
             int tightest = tightest(verdict.outcomes());
@@ -91,7 +95,7 @@ final class RateLimitHeaders {
         return field.toString();
     }
 
-    private String stateField(Verdict verdict, String pk) {
+    private StringBuilder stateField(Verdict verdict, String pk) {
         Outcome[] outcomes = verdict.outcomes();
         // Room for each prefix, r and t of up to ten digits each, the separators and the partition key.
         int capacity = 0;
@@ -109,7 +113,7 @@ final class RateLimitHeaders {
                 field.append(";pk=").append(pk);
             }
         }
-        return field.toString();
+        return field;
     }
 
     /** Returns the limit closest to exhaustion: fewest requests remaining, then the longest wait for its quota. */
