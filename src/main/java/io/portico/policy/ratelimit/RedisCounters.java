@@ -101,9 +101,7 @@ final class RedisCounters {
     void check(String namespace, String key, long cost, Handler<AsyncResult<Verdict>> handler) {
         Context context = Vertx.currentContext();
         if (context == null || !Context.isOnEventLoopThread()) {
-            Pending alone = new Pending(namespace, key, cost);
-            alone.handlers.add(handler);
-            send(alone);
+            send(new Pending(namespace, key, cost, handler));
             return;
         }
         Collected checks = collected.get();
@@ -111,59 +109,65 @@ final class RedisCounters {
             // Runs after the I/O events the event loop is handling now, so their checks share the calls.
             context.runOnContext(checks);
         }
-        PendingKey pendingKey = new PendingKey(namespace, key, cost);
-        Pending call = checks.pending.get(pendingKey);
+        // A policy checks one namespace with cost 1, so the key alone finds the call to join.
+        Pending call = checks.pending.get(key);
         if (call == null) {
-            call = new Pending(namespace, key, cost);
-            checks.pending.put(pendingKey, call);
+            checks.pending.put(key, new Pending(namespace, key, cost, handler));
+        } else if (call.namespace.equals(namespace) && call.cost == cost) {
+            call.add(handler);
+        } else {
+            send(new Pending(namespace, key, cost, handler));
         }
-        call.handlers.add(handler);
     }
 
     private void send(Pending call) {
-        int count = call.handlers.size();
+        int count = call.count();
         List<String> arguments = new ArrayList<>(3 + limitArguments.size());
         arguments.add(clock == null ? "" : Long.toString(clock.getAsLong()));
         arguments.add(Long.toString(call.cost));
         arguments.add(Integer.toString(count));
         arguments.addAll(limitArguments);
         redis.eval(SCRIPT, keys(call.namespace, call.key), arguments).onComplete(result -> {
-            Verdict[] verdicts;
-            try {
-                verdicts = result.failed() ? null : verdicts(result.result(), count, call.cost);
-            } catch (IllegalStateException e) {
-                call.handlers.forEach(handler -> handler.handle(Future.failedFuture(e)));
+            if (result.failed()) {
+                call.completeAll(Future.failedFuture(result.cause()));
                 return;
             }
+            Response reply = result.result();
+            try {
+                checkReply(reply, count);
+            } catch (IllegalStateException e) {
+                call.completeAll(Future.failedFuture(e));
+                return;
+            }
+            int admitted = reply.get(0).toInteger();
             for (int i = 0; i < count; i++) {
-                call.handlers.get(i).handle(verdicts == null ? Future.failedFuture(result.cause())
-                        : Future.succeededFuture(verdicts[i]));
+                call.handler(i).handle(Future.succeededFuture(verdict(reply, i, admitted, count, call.cost)));
             }
         });
     }
 
-    /**
-     * Reads the verdicts of {@code count} requests from the script's reply: the first ones admitted, each with the
-     * remaining quota it leaves, the others rejected with the state the first rejected request saw.
-     */
-    private Verdict[] verdicts(Response reply, int count, long cost) {
-        int size = limits.size();
-        if (reply == null || reply.size() != 1 + 8 * size) {
+    /** Checks that {@code reply} has the admitted count and one block of values per group of requests in it. */
+    private void checkReply(Response reply, int count) {
+        int admitted = reply == null || reply.size() == 0 ? -1 : reply.get(0).toInteger();
+        int blocks = admitted < 0 ? 0 : (admitted > 0 ? 1 : 0) + (admitted < count ? 1 : 0);
+        if (admitted < 0 || admitted > count || reply.size() != 1 + 4 * limits.size() * blocks) {
             throw new IllegalStateException("unexpected reply from " + SCRIPT + ": " + reply);
         }
-        int admitted = reply.get(0).toInteger();
-        Verdict[] verdicts = new Verdict[count];
-        Verdict rejected = admitted < count ? new Verdict(false, outcomes(reply, 1 + 4 * size, 0, 0)) : null;
-        for (int i = 0; i < count; i++) {
-            if (i >= admitted) {
-                verdicts[i] = rejected;
-                continue;
-            }
-            // Each admitted request leaves the quota of the requests admitted after it in the same call.
-            long later = (admitted - 1 - i) * cost;
-            verdicts[i] = new Verdict(true, outcomes(reply, 1, later, later));
+    }
+
+    /**
+     * Reads the verdict of request {@code index} of {@code count} from the script's reply. The first
+     * {@code admitted} requests are admitted, each with the remaining quota it leaves, and the others are rejected
+     * with the state that the first rejected request saw.
+     */
+    private Verdict verdict(Response reply, int index, int admitted, int count, long cost) {
+        if (index >= admitted) {
+            int base = admitted > 0 ? 1 + 4 * limits.size() : 1;
+            return new Verdict(false, outcomes(reply, base, 0, 0));
         }
-        return verdicts;
+        // Each admitted request leaves the quota of the requests admitted after it in the same call.
+        long later = (admitted - 1 - index) * cost;
+        return new Verdict(true, outcomes(reply, 1, later, later));
     }
 
     /**
@@ -192,13 +196,13 @@ final class RedisCounters {
      * fails at once can lead to another check on the same thread while the calls are being sent.
      */
     private final class Collected implements Handler<Void> {
-        private Map<PendingKey, Pending> pending = new HashMap<>();
-        private Map<PendingKey, Pending> sending = new HashMap<>();
+        private Map<String, Pending> pending = new HashMap<>();
+        private Map<String, Pending> sending = new HashMap<>();
 
         /** Sends the collected checks. */
         @Override
         public void handle(Void ignored) {
-            Map<PendingKey, Pending> calls = pending;
+            Map<String, Pending> calls = pending;
             pending = sending;
             sending = calls;
             for (Pending call : calls.values()) {
@@ -208,21 +212,41 @@ final class RedisCounters {
         }
     }
 
-    /** What makes checks share one script call. */
-    private record PendingKey(String namespace, String key, long cost) {
-    }
-
     /** The checks of one key and cost waiting for one script call, in the order they were made. */
     private static final class Pending {
         private final String namespace;
         private final String key;
         private final long cost;
-        private final List<Handler<AsyncResult<Verdict>>> handlers = new ArrayList<>(4);
+        private final Handler<AsyncResult<Verdict>> first;
+        /** The handlers after the first; null while the call has one check, which is the common case. */
+        private List<Handler<AsyncResult<Verdict>>> others;
 
-        Pending(String namespace, String key, long cost) {
+        Pending(String namespace, String key, long cost, Handler<AsyncResult<Verdict>> first) {
             this.namespace = namespace;
             this.key = key;
             this.cost = cost;
+            this.first = first;
+        }
+
+        void add(Handler<AsyncResult<Verdict>> handler) {
+            if (others == null) {
+                others = new ArrayList<>(4);
+            }
+            others.add(handler);
+        }
+
+        int count() {
+            return others == null ? 1 : 1 + others.size();
+        }
+
+        Handler<AsyncResult<Verdict>> handler(int index) {
+            return index == 0 ? first : others.get(index - 1);
+        }
+
+        void completeAll(AsyncResult<Verdict> result) {
+            for (int i = 0; i < count(); i++) {
+                handler(i).handle(result);
+            }
         }
     }
 }

@@ -10,9 +10,9 @@
 -- ARGV[4..]  four values per limit: algorithm (f fixed window, s sliding window, t token bucket), max requests
 --            per window, window, burst
 --
--- Returns {admitted, then per limit: allowed, remaining, reset, retry after of the last admitted request (zeros
--- when none was admitted), then per limit the same four values for the first rejected request (zeros when every
--- request was admitted)}. admitted is the number of admitted requests; allowed is 1 or 0.
+-- Returns {admitted, then, when admitted > 0, per limit: allowed, remaining, reset, retry after of the last
+-- admitted request, then, when admitted < COUNT, per limit the same four values for the first rejected request}.
+-- admitted is the number of admitted requests, and allowed is 1 or 0.
 
 local now = tonumber(ARGV[1])
 if not now then
@@ -132,17 +132,12 @@ while low <= high do
 end
 
 local reply = {admitted}
-for i = 1, #limits do
-  if admitted_results then
-    local result = admitted_results[i]
+if admitted_results then
+  for _, result in ipairs(admitted_results) do
     redis.call('HSET', result[5][1], unpack(result[5][2]))
     redis.call('PEXPIRE', result[5][1], result[5][3])
     for j = 1, 4 do
       reply[#reply + 1] = result[j]
-    end
-  else
-    for _ = 1, 4 do
-      reply[#reply + 1] = 0
     end
   end
 end
@@ -160,10 +155,6 @@ if admitted < count then
     reply[#reply + 1] = remaining
     reply[#reply + 1] = reset
     reply[#reply + 1] = retry
-  end
-else
-  for _ = 1, 4 * #limits do
-    reply[#reply + 1] = 0
   end
 end
 return reply
