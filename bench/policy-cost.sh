@@ -3,10 +3,12 @@
 # numbers that depend less on the machine's other load than throughput does, on loopback only.
 #
 # One Portico node (pinned to SUT_CPUS) serves the routes of bench/rate-limit.sh and bench/auth-overhead.sh in
-# front of one nginx upstream, with Redis and wrk pinned to LOAD_CPUS:
+# front of one nginx upstream. Redis and wrk are pinned to LOAD_CPUS. The routes are:
+#
 #   plain  no policy                          local  rate-limit, local mode, key client-address
 #   redis  rate-limit, cluster mode (Redis)   many   rate-limit, local mode, key header:X-Bench-Key
 #   key    key-auth                           hs     jwt, HS256              rs  jwt, RS256 (RSA 2048)
+#
 # No limit is ever reached. On /many, bench/policy-cost.lua sends each request with one of 10,000 keys, so the
 # counters are looked up in a large map instead of one hot entry.
 #
