@@ -4,8 +4,10 @@ import static java.util.Objects.requireNonNull;
 
 import io.portico.config.Durations;
 import io.portico.node.NodeConfig;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClientOptions;
@@ -18,6 +20,7 @@ import io.vertx.redis.client.RedisRole;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import io.vertx.redis.client.ResponseType;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -75,6 +78,8 @@ public final class RedisClient {
     private final RedisUnavailableException unavailable;
     private final Map<Object, Future<RedisConnection>> connections = new ConcurrentHashMap<>();
     private final Set<RedisScript> scripts = ConcurrentHashMap.newKeySet();
+    /** The timeouts of the commands each event loop sent on its established connection. */
+    private final ThreadLocal<CommandDeadlines> deadlines;
     private final AtomicBoolean available = new AtomicBoolean(true);
     private final AtomicLong lastErrorLog = new AtomicLong(System.nanoTime() - ERROR_LOG_INTERVAL_NANOS);
     private volatile long probeTimer = -1;
@@ -87,6 +92,7 @@ public final class RedisClient {
         this.timeoutMillis = Math.max(1, settings.timeout().toMillis());
         this.connectTimeoutMillis = Math.max(1, settings.connectTimeout().toMillis());
         this.unavailable = new RedisUnavailableException("Redis at " + settings.redactedUrl() + " is unavailable");
+        this.deadlines = ThreadLocal.withInitial(() -> new CommandDeadlines(vertx, timeoutMillis));
     }
 
     /**
@@ -185,9 +191,10 @@ public final class RedisClient {
      *     answer within the timeout, or with the error reply of the server
      */
     public Future<Response> eval(RedisScript script, List<String> keys, List<String> args) {
-        return execute(connection -> connection.send(evalRequest(Command.EVALSHA, script.sha1(), keys, args))
+        return execute(connection -> connection.send(evalRequest(Command.EVALSHA, script.sha1Bytes(), keys, args))
                 .recover(cause -> isNoScript(cause)
-                        ? connection.send(evalRequest(Command.EVAL, script.source(), keys, args))
+                        ? connection.send(evalRequest(Command.EVAL, script.source().getBytes(StandardCharsets.UTF_8),
+                                keys, args))
                         : Future.failedFuture(cause)));
     }
 
@@ -295,19 +302,52 @@ public final class RedisClient {
         if (!available()) {
             return Future.failedFuture(unavailable);
         }
-        Promise<Response> promise = Promise.promise();
         Future<RedisConnection> connection = connection();
+        if (waitMillis < 0 && connection.succeeded() && Vertx.currentContext() != null
+                && Context.isOnEventLoopThread()) {
+            PendingCommand pending = new PendingCommand(timeoutMillis);
+            deadlines.get().add(pending);
+            command.apply(connection.result()).onComplete(pending);
+            return pending.promise.future();
+        }
         long wait = waitMillis >= 0 ? waitMillis
                 : connection.isComplete() ? timeoutMillis : timeoutMillis + connectTimeoutMillis;
-        long timer = vertx.setTimer(wait, id -> {
+        PendingCommand pending = new PendingCommand(wait);
+        pending.timer = vertx.setTimer(wait, id -> pending.expire());
+        connection.compose(command).onComplete(pending);
+        return pending.promise.future();
+    }
+
+    /** A command waiting for its reply, which turns the outcome into the command's result. */
+    private final class PendingCommand extends CommandDeadlines.Entry implements Handler<AsyncResult<Response>> {
+        private final Promise<Response> promise = Promise.promise();
+        private final long waitMillis;
+        /** The command's own timer, or -1 when the event loop's {@link CommandDeadlines} keeps its timeout. */
+        private long timer = -1;
+
+        PendingCommand(long waitMillis) {
+            this.waitMillis = waitMillis;
+        }
+
+        @Override
+        boolean completed() {
+            return promise.future().isComplete();
+        }
+
+        @Override
+        void expire() {
             RedisUnavailableException timeout = new RedisUnavailableException("Redis at " + settings.redactedUrl()
-                    + " did not reply within " + wait + " ms");
+                    + " did not reply within " + waitMillis + " ms");
             if (promise.tryFail(timeout)) {
                 markUnavailable(timeout);
             }
-        });
-        connection.compose(command).onComplete(result -> {
-            vertx.cancelTimer(timer);
+        }
+
+        @Override
+        public void handle(AsyncResult<Response> result) {
+            if (timer >= 0) {
+                vertx.cancelTimer(timer);
+            }
             if (result.succeeded()) {
                 promise.tryComplete(result.result());
                 return;
@@ -321,8 +361,7 @@ public final class RedisClient {
                 logErrorReply(cause);
                 promise.tryFail(cause);
             }
-        });
-        return promise.future();
+        }
     }
 
     private Future<RedisConnection> connection() {
@@ -444,7 +483,7 @@ public final class RedisClient {
         }
     }
 
-    private static Request evalRequest(Command command, String script, List<String> keys, List<String> args) {
+    private static Request evalRequest(Command command, byte[] script, List<String> keys, List<String> args) {
         Request request = Request.cmd(command).arg(script).arg(keys.size());
         keys.forEach(request::arg);
         args.forEach(request::arg);

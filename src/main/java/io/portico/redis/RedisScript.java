@@ -19,11 +19,13 @@ public final class RedisScript {
     private final String name;
     private final String source;
     private final String sha1;
+    private final byte[] sha1Bytes;
 
     private RedisScript(String name, String source) {
         this.name = requireNonNull(name, "name");
         this.source = requireNonNull(source, "source");
         this.sha1 = sha1(source);
+        this.sha1Bytes = sha1.getBytes(StandardCharsets.US_ASCII);
     }
 
     /** Returns the script {@code source}, named {@code name} in log messages. */
@@ -58,6 +60,11 @@ public final class RedisScript {
     /** The lower-case hexadecimal SHA-1 digest of the source. */
     public String sha1() {
         return sha1;
+    }
+
+    /** The digest as {@link #sha1()} writes it, in ASCII bytes, which every {@code EVALSHA} sends; do not modify. */
+    byte[] sha1Bytes() {
+        return sha1Bytes;
     }
 
     private static String sha1(String source) {

@@ -29,7 +29,7 @@ final class LocalCounters {
     /** Keys kept at most by the node's counters; each takes about 250 bytes. */
     static final long DEFAULT_MAX_KEYS = 200_000;
 
-    private final Cache<String, KeyState> states;
+    private final Cache<CounterKey, KeyState> states;
     private final LongSupplier clock;
 
     /**
@@ -41,7 +41,7 @@ final class LocalCounters {
         this.states = Caffeine.newBuilder()
                 .maximumSize(maxKeys)
                 .ticker(ticker)
-                .expireAfter(Expiry.<String, KeyState>accessing((key, state) -> state.idle))
+                .expireAfter(Expiry.<CounterKey, KeyState>accessing((key, state) -> state.idle))
                 .build();
     }
 
@@ -65,7 +65,19 @@ final class LocalCounters {
      * when all allow it. The same key must always come with limits of the same algorithms and windows.
      */
     Verdict check(String key, List<Limit> limits, long cost) {
-        KeyState entry = states.get(key, unused -> new KeyState(limits));
+        return check("", key, limits, cost);
+    }
+
+    /**
+     * Checks a request as {@link #check(String, List, long)} does, for {@code key} within {@code namespace}. The
+     * same namespace and key must always come with limits of the same algorithms and windows.
+     */
+    Verdict check(String namespace, String key, List<Limit> limits, long cost) {
+        CounterKey counterKey = new CounterKey(namespace, key);
+        KeyState entry = states.getIfPresent(counterKey);
+        if (entry == null) {
+            entry = states.get(counterKey, unused -> new KeyState(limits));
+        }
         while (true) {
             long now = clock.getAsLong();
             long[] current = entry.state.get();
@@ -97,6 +109,14 @@ final class LocalCounters {
     long size() {
         states.cleanUp();
         return states.estimatedSize();
+    }
+
+    /**
+     * A key within the namespace of one policy and limit set. It is kept as two strings rather than one
+     * concatenated text, so a lookup neither copies the namespace nor hashes it again, because a String caches its
+     * hash code.
+     */
+    private record CounterKey(String namespace, String key) {
     }
 
     /** The state of one key: three slots per limit, replaced as a whole, never changed in place. */

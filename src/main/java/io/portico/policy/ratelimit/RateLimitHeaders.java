@@ -1,5 +1,6 @@
 package io.portico.policy.ratelimit;
 
+import io.netty.util.AsciiString;
 import io.vertx.core.MultiMap;
 import java.util.Base64;
 import java.util.List;
@@ -28,19 +29,33 @@ final class RateLimitHeaders {
     static final String LEGACY_REMAINING = "X-RateLimit-Remaining";
     static final String LEGACY_RESET = "X-RateLimit-Reset";
 
+    /** The field names with their hash codes computed once, which header maps otherwise compute per request. */
+    private static final AsciiString POLICY_NAME = AsciiString.cached(POLICY);
+    private static final AsciiString STATE_NAME = AsciiString.cached(STATE);
+
     private final List<Limit> limits;
+    /** The start of each limit's item in the {@code RateLimit} field, such as {@code "daily";r=}. */
+    private final String[] statePrefixes;
     private final boolean draft;
     private final boolean legacy;
     private final boolean partitionKey;
-    /** The policy field without partition keys, which is the same for every request. */
-    private final String policy;
+    /**
+     * The policy field without partition keys, which is the same for every request. Vert.x 5.0 writes an
+     * AsciiString value into an HTTP/1.1 response with one bulk copy, and other text through
+     * ByteBuf.setCharSequence.
+     */
+    private final AsciiString policy;
 
     RateLimitHeaders(List<Limit> limits, boolean draft, boolean legacy, boolean partitionKey) {
         this.limits = List.copyOf(limits);
+        this.statePrefixes = new String[limits.size()];
+        for (int i = 0; i < statePrefixes.length; i++) {
+            statePrefixes[i] = '"' + limits.get(i).name() + "\";r=";
+        }
         this.draft = draft;
         this.legacy = legacy;
         this.partitionKey = partitionKey;
-        this.policy = policyField(null);
+        this.policy = new AsciiString(policyField(null));
     }
 
     /** Returns whether any field is written, so callers can skip the work when none is. */
@@ -53,8 +68,8 @@ final class RateLimitHeaders {
         if (draft) {
             String pk = partitionKey ? ":" + Base64.getEncoder().encodeToString(RequestKey.partitionKey(key)) + ":"
                     : null;
-            headers.set(POLICY, pk == null ? policy : policyField(pk));
-            headers.set(STATE, stateField(verdict, pk));
+            headers.set(POLICY_NAME, pk == null ? policy : AsciiString.of(policyField(pk)));
+            headers.set(STATE_NAME, new AsciiString(stateField(verdict, pk)));
         }
         if (legacy) {
             int tightest = tightest(verdict.outcomes());
@@ -80,20 +95,25 @@ final class RateLimitHeaders {
         return field.toString();
     }
 
-    private String stateField(Verdict verdict, String pk) {
-        StringBuilder field = new StringBuilder();
+    private StringBuilder stateField(Verdict verdict, String pk) {
         Outcome[] outcomes = verdict.outcomes();
+        // Room for each prefix, r and t of up to ten digits each, the separators and the partition key.
+        int capacity = 0;
+        for (String prefix : statePrefixes) {
+            capacity += prefix.length() + 26 + (pk == null ? 0 : pk.length() + 4);
+        }
+        StringBuilder field = new StringBuilder(capacity);
         for (int i = 0; i < outcomes.length; i++) {
             if (i > 0) {
                 field.append(", ");
             }
-            field.append('"').append(limits.get(i).name()).append("\";r=").append(outcomes[i].remaining())
+            field.append(statePrefixes[i]).append(outcomes[i].remaining())
                     .append(";t=").append(seconds(effectiveWindow(outcomes[i])));
             if (pk != null) {
                 field.append(";pk=").append(pk);
             }
         }
-        return field.toString();
+        return field;
     }
 
     /** Returns the limit closest to exhaustion: fewest requests remaining, then the longest wait for its quota. */

@@ -39,7 +39,7 @@ final class RateLimitPolicy implements Policy {
                     boolean deferUntilModel) {
         this.settings = requireNonNull(settings, "settings");
         this.namespace = requireNonNull(namespace, "namespace");
-        this.localNamespace = namespace + "|" + settings.limitsSignature() + "|";
+        this.localNamespace = namespace + "|" + settings.limitsSignature();
         this.local = requireNonNull(local, "local");
         this.redis = redis;
         this.headers = new RateLimitHeaders(settings.limits(), settings.headers(), settings.legacyHeaders(),
@@ -56,7 +56,7 @@ final class RateLimitPolicy implements Policy {
         }
         String key = settings.key().resolve(ctx);
         if (!settings.cluster()) {
-            decide(ctx, chain, key, local.check(localNamespace + key, settings.limits(), 1));
+            decide(ctx, chain, key, local.check(localNamespace, key, settings.limits(), 1));
             return;
         }
         if (redis == null) {
@@ -67,7 +67,7 @@ final class RateLimitPolicy implements Policy {
         ctx.request().pause();
         Context context = Vertx.currentContext();
         Thread thread = Thread.currentThread();
-        redis.check(namespace, key, 1).onComplete(result -> {
+        redis.check(namespace, key, 1, result -> {
             if (Thread.currentThread() == thread || context == null) {
                 afterRedis(ctx, chain, key, result);
             } else {
@@ -98,7 +98,7 @@ final class RateLimitPolicy implements Policy {
             return;
         }
         ctx.logField("rate_limit", "local-fallback");
-        decide(ctx, chain, key, local.check(localNamespace + key, settings.limits(), 1));
+        decide(ctx, chain, key, local.check(localNamespace, key, settings.limits(), 1));
     }
 
     private void decide(RequestContext ctx, PolicyChain chain, String key, Verdict verdict) {

@@ -32,13 +32,20 @@ final class RequestKey {
     /** The parts whose value comes from the identity that authentication establishes. */
     private static final List<String> IDENTITY_PARTS = List.of("consumer", "team", "credential", "claim");
     private static final String CLIENT_ADDRESS = "client-address";
+    private static final String CLIENT_ADDRESS_LABEL = CLIENT_ADDRESS + "=";
 
     private final List<String> parts;
     private final List<String> arguments;
+    /** The text before each part's value in the key, such as {@code header:x-tenant=}. */
+    private final String[] labels;
 
     private RequestKey(List<String> parts, List<String> arguments) {
         this.parts = parts;
         this.arguments = arguments;
+        this.labels = new String[parts.size()];
+        for (int i = 0; i < labels.length; i++) {
+            labels[i] = arguments.get(i) == null ? parts.get(i) + "=" : parts.get(i) + ":" + arguments.get(i) + "=";
+        }
     }
 
     /** Parses part specifications such as {@code consumer} or {@code header:X-Tenant}, checked by {@link #check}. */
@@ -88,24 +95,32 @@ final class RequestKey {
 
     /** Builds the key of the request in {@code ctx}. */
     String resolve(RequestContext ctx) {
-        if (parts.isEmpty()) {
+        if (labels.length == 0) {
             return "all";
         }
+        if (labels.length == 1) {
+            // The common single-part key needs one allocation when its value has nothing to escape.
+            String value = value(ctx, parts.get(0), arguments.get(0));
+            String label = labels[0];
+            if (value == null || value.isEmpty()) {
+                value = ctx.clientAddress();
+                label = CLIENT_ADDRESS_LABEL;
+            }
+            if (label.length() + value.length() <= MAX_PLAIN_LENGTH && !needsEscape(value)) {
+                return label.concat(value);
+            }
+        }
         StringBuilder key = new StringBuilder(64);
-        for (int i = 0; i < parts.size(); i++) {
+        for (int i = 0; i < labels.length; i++) {
             if (i > 0) {
                 key.append('|');
             }
             String value = value(ctx, parts.get(i), arguments.get(i));
             if (value == null || value.isEmpty()) {
-                key.append(CLIENT_ADDRESS).append('=');
+                key.append(CLIENT_ADDRESS_LABEL);
                 escape(ctx.clientAddress(), key);
             } else {
-                key.append(parts.get(i));
-                if (arguments.get(i) != null) {
-                    key.append(':').append(arguments.get(i));
-                }
-                key.append('=');
+                key.append(labels[i]);
                 escape(value, key);
             }
         }
@@ -136,6 +151,16 @@ final class RequestKey {
             return node.isNull() ? null : node.isValueNode() ? node.asText() : node.toString();
         }
         return value.toString();
+    }
+
+    private static boolean needsEscape(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == '%' || c == '|' || c == '{' || c == '}') {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

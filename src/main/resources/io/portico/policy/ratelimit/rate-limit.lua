@@ -1,13 +1,18 @@
--- Checks every limit of one rate-limit policy for one key, and takes the request from all of them only when all
--- admit it. The formulas are those of io.portico.policy.ratelimit.Algorithm; times are microseconds.
+-- Checks COUNT requests of one rate-limit policy for one key, as if they arrived one after another at the same
+-- time: admits as many as every limit allows, in order, and takes them from all limits at once. The formulas are
+-- those of io.portico.policy.ratelimit.Algorithm; times are microseconds. A node sends several requests in one
+-- call when they check the same key while it waits for the event loop's next write to Redis.
 --
 -- KEYS[i]    the state of limit i, a hash; the keys of one call share a {hash tag}, so they live in one slot
 -- ARGV[1]    the current time, or an empty string to read it from the server's clock (TIME)
--- ARGV[2]    the cost of the request
--- ARGV[3..]  four values per limit: algorithm (f fixed window, s sliding window, t token bucket), max requests
+-- ARGV[2]    the cost of each request
+-- ARGV[3]    COUNT, the number of requests, at least 1
+-- ARGV[4..]  four values per limit: algorithm (f fixed window, s sliding window, t token bucket), max requests
 --            per window, window, burst
 --
--- Returns {admitted, then per limit: allowed, remaining, reset, retry after}, admitted and allowed as 1 or 0.
+-- Returns {admitted, then, when admitted > 0, per limit: allowed, remaining, reset, retry after of the last
+-- admitted request, then, when admitted < COUNT, per limit the same four values for the first rejected request}.
+-- admitted is the number of admitted requests, and allowed is 1 or 0.
 
 local now = tonumber(ARGV[1])
 if not now then
@@ -19,6 +24,7 @@ if not now then
   now = tonumber(time[1]) * 1000000 + tonumber(time[2])
 end
 local cost = tonumber(ARGV[2])
+local count = tonumber(ARGV[3])
 local EPSILON = 1e-9
 
 local function floor(value)
@@ -90,30 +96,65 @@ local function evaluate(key, algorithm, max, window, burst, amount)
 end
 
 local limits = {}
-local admitted = 1
 for i, key in ipairs(KEYS) do
-  local base = 3 + (i - 1) * 4
-  local limit = {key, ARGV[base], tonumber(ARGV[base + 1]), tonumber(ARGV[base + 2]), tonumber(ARGV[base + 3])}
-  local allowed, remaining, reset, retry, write = evaluate(limit[1], limit[2], limit[3], limit[4], limit[5], cost)
-  limits[i] = {limit, allowed, remaining, reset, retry, write}
-  if allowed == 0 then
-    admitted = 0
+  local base = 4 + (i - 1) * 4
+  limits[i] = {key, ARGV[base], tonumber(ARGV[base + 1]), tonumber(ARGV[base + 2]), tonumber(ARGV[base + 3])}
+end
+
+-- Evaluates every limit for `amount`; returns whether all allow it, and each limit's results.
+local function evaluate_all(amount)
+  local results = {}
+  local all = true
+  for i, limit in ipairs(limits) do
+    local allowed, remaining, reset, retry, write = evaluate(limit[1], limit[2], limit[3], limit[4], limit[5],
+        amount)
+    results[i] = {allowed, remaining, reset, retry, write}
+    if allowed == 0 then
+      all = false
+    end
+  end
+  return all, results
+end
+
+-- The largest number of requests, at most `count`, that every limit admits together. Admission is monotonic in
+-- the amount, so a binary search finds it with the same comparisons a single request makes.
+local admitted, admitted_results = 0, nil
+local low, high = 1, count
+while low <= high do
+  local middle = math.floor((low + high) / 2)
+  local all, results = evaluate_all(middle * cost)
+  if all then
+    admitted, admitted_results = middle, results
+    low = middle + 1
+  else
+    high = middle - 1
   end
 end
 
-local results = {admitted}
-for _, result in ipairs(limits) do
-  local limit, allowed, remaining, reset, retry, write = unpack(result)
-  if admitted == 1 then
-    redis.call('HSET', write[1], unpack(write[2]))
-    redis.call('PEXPIRE', write[1], write[3])
-  elseif allowed == 1 then
-    -- The request is not counted, so a limit that allowed it reports its state without it.
-    allowed, remaining, reset, retry = evaluate(limit[1], limit[2], limit[3], limit[4], limit[5], 0)
+local reply = {admitted}
+if admitted_results then
+  for _, result in ipairs(admitted_results) do
+    redis.call('HSET', result[5][1], unpack(result[5][2]))
+    redis.call('PEXPIRE', result[5][1], result[5][3])
+    for j = 1, 4 do
+      reply[#reply + 1] = result[j]
+    end
   end
-  results[#results + 1] = allowed
-  results[#results + 1] = remaining
-  results[#results + 1] = reset
-  results[#results + 1] = retry
 end
-return results
+
+if admitted < count then
+  -- The next request is evaluated against the state after the admitted ones. A limit that allowed it reports its
+  -- state without it, since it is not counted.
+  local _, rejected = evaluate_all(cost)
+  for i, limit in ipairs(limits) do
+    local allowed, remaining, reset, retry = rejected[i][1], rejected[i][2], rejected[i][3], rejected[i][4]
+    if allowed == 1 then
+      allowed, remaining, reset, retry = evaluate(limit[1], limit[2], limit[3], limit[4], limit[5], 0)
+    end
+    reply[#reply + 1] = allowed
+    reply[#reply + 1] = remaining
+    reply[#reply + 1] = reset
+    reply[#reply + 1] = retry
+  end
+end
+return reply

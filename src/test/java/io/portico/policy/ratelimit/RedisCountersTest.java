@@ -1,19 +1,24 @@
 package io.portico.policy.ratelimit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import io.portico.node.NodeConfig;
 import io.portico.redis.RedisClient;
 import io.portico.testing.TestRedis;
+import com.github.benmanes.caffeine.cache.Ticker;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -102,6 +107,96 @@ class RedisCountersTest extends CountingContract {
         assertThat(second.admitted()).isTrue();
         assertThat(third.admitted()).isFalse();
         assertThat(third.outcomes()[0].resetMicros()).isBetween(1L, 3600 * SECOND);
+    }
+
+    @Test
+    void coalescedChecksAdmitExactlyTheBudget() {
+        for (Limit limit : List.of(new Limit("f", Algorithm.FIXED_WINDOW, 5, 60, 5),
+                new Limit("s", Algorithm.SLIDING_WINDOW, 5, 60, 5),
+                new Limit("t", Algorithm.TOKEN_BUCKET, 5, 60, 5))) {
+            RedisCounters counters = new RedisCounters(redis, List.of(limit), () -> T0 + SECOND);
+            String key = "budget-" + limit.name();
+            await(counters.check(namespace, key, 1));
+            await(counters.check(namespace, key, 1));
+            long callsBefore = scriptCalls();
+
+            List<Verdict> verdicts = checkTogether(counters, key, 10);
+            long calls = scriptCalls() - callsBefore;
+
+            assertThat(calls).as("script calls for %s", limit.algorithm()).isEqualTo(1);
+            assertThat(verdicts).extracting(Verdict::admitted).as("admitted for %s", limit.algorithm())
+                    .containsExactly(true, true, true, false, false, false, false, false, false, false);
+            assertThat(verdicts).extracting(verdict -> verdict.outcomes()[0].remaining())
+                    .as("remaining for %s", limit.algorithm()).containsExactly(2L, 1L, 0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L);
+            assertThat(verdicts.get(3).retryAfterMicros()).as("retry for %s", limit.algorithm()).isPositive();
+        }
+    }
+
+    @Test
+    void coalescedChecksMatchSequentialChecks() {
+        List<Limit> limits = List.of(new Limit("fixed", Algorithm.FIXED_WINDOW, 6, 10, 6),
+                new Limit("sliding", Algorithm.SLIDING_WINDOW, 8, 10, 8),
+                new Limit("bucket", Algorithm.TOKEN_BUCKET, 3, 10, 4));
+        long now = T0 + 12 * SECOND + 345_678;
+        AtomicLong time = new AtomicLong(T0 + 3 * SECOND);
+        LocalCounters local = new LocalCounters(time::get, Ticker.systemTicker(), 100);
+        RedisCounters counters = new RedisCounters(redis, limits, () -> now);
+        // The same history on both: one request in the previous windows, one in the current ones.
+        local.check("same", limits, 1);
+        await(new RedisCounters(redis, limits, time::get).check(namespace, "same", 1));
+        time.set(now);
+        local.check("same", limits, 1);
+        await(counters.check(namespace, "same", 1));
+
+        List<Verdict> coalesced = checkTogether(counters, "same", 6);
+        List<Verdict> sequential = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            sequential.add(local.check("same", limits, 1));
+        }
+
+        assertThat(coalesced).extracting(Verdict::admitted)
+                .containsExactlyElementsOf(sequential.stream().map(Verdict::admitted).toList());
+        for (int i = 0; i < coalesced.size(); i++) {
+            for (int j = 0; j < limits.size(); j++) {
+                Outcome actual = coalesced.get(i).outcomes()[j];
+                Outcome expected = sequential.get(i).outcomes()[j];
+                String where = "request " + i + ", limit " + limits.get(j).name();
+                assertThat(actual.allowed()).as(where).isEqualTo(expected.allowed());
+                assertThat(actual.remaining()).as(where).isEqualTo(expected.remaining());
+                // A bucket's time of arrival near 1.7e15 µs is a double with a step of 0.25 µs, and one addition
+                // of several requests rounds differently from several additions of one.
+                long tolerance = limits.get(j).algorithm() == Algorithm.TOKEN_BUCKET ? 1 : 0;
+                assertThat(actual.resetMicros()).as(where).isCloseTo(expected.resetMicros(), within(tolerance));
+                assertThat(actual.retryAfterMicros()).as(where)
+                        .isCloseTo(expected.retryAfterMicros(), within(tolerance));
+            }
+        }
+    }
+
+    /** Makes {@code count} checks of {@code key} in one event-loop task, so they share one script call. */
+    private List<Verdict> checkTogether(RedisCounters counters, String key, int count) {
+        Promise<List<Verdict>> all = Promise.promise();
+        vertx.runOnContext(ignored -> {
+            List<Future<Verdict>> futures = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                futures.add(counters.check(namespace, key, 1));
+            }
+            Future.all(futures).map(done -> futures.stream().map(Future::result).toList()).onComplete(all);
+        });
+        return await(all.future());
+    }
+
+    /** Returns how many times the server ran a script with EVALSHA or EVAL so far. */
+    private static long scriptCalls() {
+        String stats = await(redis.send(Request.cmd(Command.INFO).arg("commandstats"))).toString();
+        long calls = 0;
+        for (String line : stats.split("\r?\n")) {
+            if (line.startsWith("cmdstat_evalsha:") || line.startsWith("cmdstat_eval:")) {
+                int start = line.indexOf("calls=") + "calls=".length();
+                calls += Long.parseLong(line.substring(start, line.indexOf(',', start)));
+            }
+        }
+        return calls;
     }
 
     /** Creates a started client of the Redis at {@code url} with a timeout no test machine reaches. */

@@ -176,6 +176,22 @@ class JwtPolicyTest {
     }
 
     @Test
+    void rememberedSignatureCoversOnlyItsOwnToken() throws Exception {
+        String valid = hmac(JWSAlgorithm.HS256, TestTokens.claims("alice"));
+        String other = hmac(JWSAlgorithm.HS256, TestTokens.claims("bob"));
+        // Bob's header and claims under Alice's signature: the same last characters as the remembered token.
+        String forged = other.substring(0, other.lastIndexOf('.')) + valid.substring(valid.lastIndexOf('.'));
+
+        HttpResponse<String> first = call("/hs", valid);
+        HttpResponse<String> forgedResponse = call("/hs", forged);
+        HttpResponse<String> again = call("/hs", valid);
+
+        assertThat(first.statusCode()).isEqualTo(200);
+        assertThat(forgedResponse.statusCode()).isEqualTo(401);
+        assertThat(again.statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void wrongKeyIsRejected() throws Exception {
         HttpResponse<String> response = call("/rs", TestTokens.sign(OTHER_RSA, JWSAlgorithm.RS256,
                 TestTokens.claims("alice")));
