@@ -7,6 +7,7 @@ import io.portico.ai.catalog.ModelInfo;
 import io.portico.ai.client.ProviderClient;
 import io.portico.ai.provider.ProviderType;
 import io.portico.ai.spi.AdapterContext;
+import io.portico.ai.spi.AiError;
 import io.portico.ai.spi.ProviderAdapter;
 import io.portico.ai.spi.Usage;
 import io.portico.circuitbreaker.CircuitBreaker;
@@ -47,6 +48,8 @@ public final class AiGateway {
     private static final String USAGE_LISTENERS_ATTRIBUTE = "ai.usage.listeners";
     /** Request attribute holding the checks of {@link #beforeChat}. */
     private static final String CHAT_CHECKS_ATTRIBUTE = "ai.chat.checks";
+    /** Request attribute holding the checks of {@link #checkKeys}. */
+    private static final String KEY_CHECKS_ATTRIBUTE = "ai.key.checks";
     /** Prefix of the response headers and trailers that report usage. */
     public static final String HEADER_PREFIX = "x-portico-";
 
@@ -262,6 +265,38 @@ public final class AiGateway {
             ctx.attribute(CHAT_CHECKS_ATTRIBUTE, checks);
         }
         checks.add(check);
+    }
+
+    /**
+     * Makes the AI backend ask {@code check} about each provider key before the key serves the AI request
+     * {@code ctx}. A refused key is skipped as a cooling key is: the provider's other keys, then the next target
+     * of the virtual model serve the request.
+     */
+    public static void checkKeys(RequestContext ctx, KeyCheck check) {
+        requireNonNull(check, "check");
+        List<KeyCheck> checks = ctx.attribute(KEY_CHECKS_ATTRIBUTE);
+        if (checks == null) {
+            checks = new ArrayList<>(1);
+            ctx.attribute(KEY_CHECKS_ATTRIBUTE, checks);
+        }
+        checks.add(check);
+    }
+
+    /** Returns the checks registered with {@link #checkKeys} as one check; null when there are none. */
+    static KeyCheck keyCheck(RequestContext ctx) {
+        List<KeyCheck> checks = ctx.attribute(KEY_CHECKS_ATTRIBUTE);
+        if (checks == null) {
+            return null;
+        }
+        return (provider, key) -> {
+            for (KeyCheck check : checks) {
+                AiError refusal = check.refuse(provider, key);
+                if (refusal != null) {
+                    return refusal;
+                }
+            }
+            return null;
+        };
     }
 
     /**
