@@ -300,21 +300,26 @@ public final class AiGateway {
     }
 
     /**
-     * Runs the checks registered with {@link #beforeChat}; returns false when one of them ended the request. The
-     * estimate, which counts the prompt's tokens, is computed only when a check is registered.
+     * Runs the checks registered with {@link #beforeChat} one after the other; completes with false when one of
+     * them ended the request. The estimate, which counts the prompt's tokens, is computed only when a check is
+     * registered.
      */
-    static boolean admitChat(RequestContext ctx, Supplier<ChatEstimate> estimates) {
+    static Future<Boolean> admitChat(RequestContext ctx, Supplier<ChatEstimate> estimates) {
         List<ChatCheck> checks = ctx.attribute(CHAT_CHECKS_ATTRIBUTE);
         if (checks == null) {
-            return true;
+            return Future.succeededFuture(true);
         }
-        ChatEstimate estimate = estimates.get();
-        for (ChatCheck check : checks) {
-            if (!check.admit(ctx, estimate)) {
-                return false;
-            }
+        return admitChat(ctx, estimates.get(), checks, 0);
+    }
+
+    private static Future<Boolean> admitChat(RequestContext ctx, ChatEstimate estimate, List<ChatCheck> checks,
+                                             int index) {
+        if (index == checks.size()) {
+            return Future.succeededFuture(true);
         }
-        return true;
+        return checks.get(index).admit(ctx, estimate)
+                .compose(admitted -> admitted ? admitChat(ctx, estimate, checks, index + 1)
+                        : Future.succeededFuture(false));
     }
 
     /** A cost that becomes text only when the access log line is written. */
