@@ -247,7 +247,7 @@ final class AiBackend implements Backend {
         });
     }
 
-    /** Answers an admitted chat request from the cache or from the providers. */
+    /** Serves an admitted chat request from the cache or from the providers. */
     private void answer(RequestContext ctx, Frontend frontend, ChatRequest parsed, List<Target> targets) {
         ChatCache cache = ChatCache.of(ctx, parsed);
         if (cache == null) {

@@ -269,8 +269,8 @@ public final class AiGateway {
 
     /**
      * Makes the AI backend ask {@code check} about each provider key before the key serves the AI request
-     * {@code ctx}. A refused key is skipped as a cooling key is: the provider's other keys, then the next target
-     * of the virtual model serve the request.
+     * {@code ctx}. The key pool skips a rejected key as it skips a cooling key, so the provider's other keys,
+     * then the next target of the virtual model, serve the request.
      */
     public static void checkKeys(RequestContext ctx, KeyCheck check) {
         requireNonNull(check, "check");
@@ -290,9 +290,9 @@ public final class AiGateway {
         }
         return (provider, key) -> {
             for (KeyCheck check : checks) {
-                AiError refusal = check.refuse(provider, key);
-                if (refusal != null) {
-                    return refusal;
+                AiError rejection = check.reject(provider, key);
+                if (rejection != null) {
+                    return rejection;
                 }
             }
             return null;

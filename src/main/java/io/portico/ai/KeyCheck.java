@@ -15,5 +15,5 @@ public interface KeyCheck {
      *
      * @param key the key's label from the configuration, or {@code #N} (counted from 1) for a key without one
      */
-    AiError refuse(String provider, String key);
+    AiError reject(String provider, String key);
 }

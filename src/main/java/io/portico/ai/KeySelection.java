@@ -8,15 +8,15 @@ import java.util.Set;
 
 /**
  * The choice of keys for the attempts of one request at one provider: the key pool's next key, without the keys
- * that already failed this request and without the keys that a {@link KeyCheck} refuses.
+ * that already failed this request and without the keys that a {@link KeyCheck} rejects.
  */
 final class KeySelection {
 
     private final ProviderRuntime provider;
     private final KeyCheck check;
     private final Set<KeyPool.Key> failed = new HashSet<>();
-    private final Set<KeyPool.Key> refused = new HashSet<>();
-    private AiError refusal;
+    private final Set<KeyPool.Key> excluded = new HashSet<>();
+    private AiError rejection;
 
     /** Creates the selection; {@code check} is null when no policy checks keys. */
     KeySelection(ProviderRuntime provider, KeyCheck check) {
@@ -26,29 +26,29 @@ final class KeySelection {
 
     /**
      * Returns the key for the next attempt: {@link KeyPool#NONE} when the provider has no keys, null when every key
-     * failed, cools down, was revoked or is refused.
+     * failed, cools down, was revoked or is rejected by the check.
      */
     KeyPool.Key next() {
         while (true) {
-            Set<KeyPool.Key> excluded = refused.isEmpty() ? failed : union();
-            KeyPool.Key key = provider.keys().next(excluded);
+            Set<KeyPool.Key> skipped = excluded.isEmpty() ? failed : union();
+            KeyPool.Key key = provider.keys().next(skipped);
             if (key == null || key == KeyPool.NONE || check == null) {
                 return key;
             }
-            AiError refusedBy = check.refuse(provider.name(), key.label());
-            if (refusedBy == null) {
+            AiError reason = check.reject(provider.name(), key.label());
+            if (reason == null) {
                 return key;
             }
-            refused.add(key);
-            if (refusal == null || refusedBy.retryAfterMillis() < refusal.retryAfterMillis()) {
-                refusal = refusedBy;
+            excluded.add(key);
+            if (rejection == null || reason.retryAfterMillis() < rejection.retryAfterMillis()) {
+                rejection = reason;
             }
         }
     }
 
     private Set<KeyPool.Key> union() {
         Set<KeyPool.Key> union = new HashSet<>(failed);
-        union.addAll(refused);
+        union.addAll(excluded);
         return union;
     }
 
@@ -69,12 +69,13 @@ final class KeySelection {
 
     /** Returns the error of a request for which {@link #next} found no key. */
     AiError exhausted() {
-        if (refusal != null && refused.size() >= provider.keys().size()) {
-            return new AiError(refusal.status(), refusal.type(), refusal.code(), "every key of provider '"
-                    + provider.name() + "' is refused: " + refusal.message(), refusal.retryAfterMillis());
+        if (rejection != null && excluded.size() >= provider.keys().size()) {
+            return new AiError(rejection.status(), rejection.type(), rejection.code(), "no key of provider '"
+                    + provider.name() + "' may serve the request: " + rejection.message(),
+                    rejection.retryAfterMillis());
         }
-        String reasons = refused.isEmpty() ? "is cooling down or was rejected"
-                : "is cooling down, was rejected or is refused by a budget";
+        String reasons = excluded.isEmpty() ? "is cooling down or was rejected"
+                : "is cooling down, was rejected or is excluded by a policy such as a budget";
         return new AiError(429, "rate_limit_error", "rate_limited", "every key of provider '" + provider.name()
                 + "' " + reasons, provider.keys().millisUntilAvailable());
     }

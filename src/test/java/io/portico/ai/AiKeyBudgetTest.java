@@ -17,6 +17,8 @@ import io.portico.policy.budget.BudgetPolicy;
 import io.portico.testing.Configs;
 import io.portico.testing.LogCapture;
 import io.portico.testing.TestNode;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.net.http.HttpResponse;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -48,6 +50,7 @@ class AiKeyBudgetTest {
         ((ObjectNode) soloProvider.get("keys").get(0)).put("label", "primary");
         config.provider("pair", "openai", pair.baseUrl(), "sk-pair-1", "sk-pair-2");
         config.provider("backup", "openai", backup.baseUrl(), "sk-backup");
+        config.provider("shared", "openai", backup.baseUrl(), "sk-backup");
         config.model("solo-model", "fallback", "solo/gpt-4o");
         config.model("pair-model", "fallback", "pair/gpt-4o");
         config.model("pair-or-backup", "fallback", "pair/gpt-4o", "backup/gpt-4o");
@@ -57,6 +60,9 @@ class AiKeyBudgetTest {
         oneKey.put("amount", Double.parseDouble(TINY));
         budgets(config, "every-key").addObject().put("by", "key").put("period", "day")
                 .put("amount", Double.parseDouble(TINY));
+        ArrayNode overlapping = budgets(config, "overlapping");
+        overlapping.addObject().put("by", "key").put("period", "day").put("amount", 1000);
+        overlapping.addObject().put("by", "key").put("key", "shared/#1").put("period", "day").put("amount", 1000);
         node.apply(config.build());
     }
 
@@ -122,7 +128,7 @@ class AiKeyBudgetTest {
         assertThatThrownBy(() -> client.chat().completions().create(ask("pair-model")))
                 .isInstanceOfSatisfying(RateLimitException.class, e -> {
                     assertThat(e.statusCode()).isEqualTo(429);
-                    assertThat(e.getMessage()).contains("every key of provider 'pair' is refused")
+                    assertThat(e.getMessage()).contains("no key of provider 'pair' may serve the request")
                             .contains("day budget of " + TINY + " USD of key 'pair/#");
                     assertThat(e.code()).hasValue("budget_exceeded");
                     assertThat(e.headers().values("retry-after")).hasSize(1);
@@ -134,13 +140,28 @@ class AiKeyBudgetTest {
         assertThat(AiTestClient.json(anthropic).path("type").asText()).isEqualTo("error");
         assertThat(AiTestClient.json(anthropic).path("error").path("type").asText()).isEqualTo("rate_limit_error");
         assertThat(AiTestClient.json(anthropic).path("error").path("message").asText())
-                .contains("every key of provider 'pair' is refused");
+                .contains("no key of provider 'pair' may serve the request");
         assertThat(pair.received()).hasSize(2);
 
         client.chat().completions().create(ask("pair-or-backup"));
 
         assertThat(pair.received()).hasSize(2);
         assertThat(keysUsed(backup)).containsExactly("Bearer sk-backup");
+    }
+
+    @Test
+    void overlappingBudgetsCountSpendOnce() {
+        HttpResponse<String> response = AiTestClient.post(node.url() + "/overlapping/v1/chat/completions",
+                "{\"model\":\"shared/gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        BigDecimal cost = new BigDecimal(response.headers().firstValue("x-portico-cost-usd").orElseThrow());
+        assertThat(cost).isPositive();
+        JsonNode budgets = node.admin("GET", "/admin/v1/budgets?subject=shared/%231", null, 200).path("budgets");
+        assertThat(budgets).hasSize(1);
+        // Counters round each cost up to whole micro-USD.
+        assertThat(budgets.get(0).path("spentUsd").decimalValue())
+                .isEqualByComparingTo(cost.setScale(6, RoundingMode.CEILING));
     }
 
     @Test

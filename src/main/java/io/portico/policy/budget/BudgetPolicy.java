@@ -164,14 +164,14 @@ public final class BudgetPolicy implements Policy {
             }
         }
         if (keyBudgets) {
-            AiGateway.checkKeys(ctx, this::refuseKey);
+            AiGateway.checkKeys(ctx, this::rejectKey);
         }
         AiGateway.onRequestUsage(ctx, record -> spend(identity, record));
         chain.proceed(ctx);
     }
 
     /** Returns the error that keeps a provider key whose budget is spent from serving a request; null otherwise. */
-    private AiError refuseKey(String provider, String key) {
+    private AiError rejectKey(String provider, String key) {
         String subject = provider + "/" + key;
         Instant now = counters.clock().instant();
         for (Budget budget : budgets) {

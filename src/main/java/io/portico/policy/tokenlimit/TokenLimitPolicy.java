@@ -28,8 +28,8 @@ import java.util.Set;
  * requested model, counted on this node or, in cluster mode, in Redis. Before a chat request reaches the cache or
  * a provider, its estimate (the prompt's tokens plus {@code max_tokens}) must fit in every limit; the estimate is
  * then reserved and replaced by the real input and output tokens once the usage is known. A request that ends
- * without usage keeps its estimate. While Redis is unavailable, cluster mode counts on this node or answers 503,
- * as configured.
+ * without usage keeps its estimate. While Redis is unavailable, cluster mode counts on this node or responds with
+ * 503, as configured.
  */
 public final class TokenLimitPolicy implements Policy {
 
@@ -50,8 +50,8 @@ public final class TokenLimitPolicy implements Policy {
      * Creates the policy.
      *
      * @param windows this node's windows, which also count while Redis is unavailable in cluster mode
-     * @param redis the windows in Redis in cluster mode; null in local mode, or when the node has no Redis, which
-     *     counts as Redis being unavailable
+     * @param redis the windows in Redis in cluster mode. It is null in local mode, and also when the node has no
+     *     Redis, which the policy treats as Redis being unavailable.
      */
     TokenLimitPolicy(String route, Settings settings, Map<String, MinuteWindow> windows, RedisWindows redis,
                      Clock clock) {

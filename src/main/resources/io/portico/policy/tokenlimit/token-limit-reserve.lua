@@ -13,7 +13,8 @@
 
 local now = tonumber(ARGV[1])
 if not now then
-  -- Redis before 5.0 replicates scripts verbatim unless told otherwise, which forbids writes after TIME.
+  -- Redis before 5.0 replicates a script verbatim unless it calls replicate_commands, and verbatim replication
+  -- forbids writes after TIME.
   if redis.replicate_commands then
     redis.replicate_commands()
   end

@@ -126,7 +126,7 @@ class BudgetClusterTest {
         }
     }
 
-    /** Returns the spend of {@code subject} that {@code node} knows, in USD; 0 when it knows none. */
+    /** Returns the spend of {@code subject} that {@code node} counted or read from the store, in USD, or 0. */
     private static double spent(TestNode node, String subject) {
         JsonNode budgets = node.admin("GET", "/admin/v1/budgets?subject=" + subject.replace("#", "%23"), null, 200)
                 .path("budgets");

@@ -60,7 +60,7 @@ class ClusterTokenLimitTest {
         tokenLimit(config, "tokens", "local").addObject().put("by", "consumer").put("tokensPerMinute", 100);
         tokenLimit(config, "reject", "reject").addObject().put("by", "consumer").put("requestsPerMinute", LIMIT);
         // A timeout far above the command's latency, so a slow test machine never falls back to local counting
-        // while Redis runs; a short retry interval, so the test sees the recovery soon.
+        // while Redis runs; a short retry interval, so that nodes use Redis again soon after it restarts.
         Map<String, String> settings = Map.of("redis.url", redis.url(), "redis.timeout", "2s",
                 "redis.retryInterval", "200ms");
         for (int i = 0; i < 3; i++) {
