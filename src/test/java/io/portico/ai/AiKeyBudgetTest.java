@@ -26,9 +26,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Budgets of provider keys on a real node, against OpenAI mocks that accept several keys. Every request costs more
- * than each budget, so one request spends a key's budget. Each test uses providers of its own, because spend stays
- * counted for the rest of the day.
+ * Budgets of provider keys on a real node, against OpenAI mocks that accept several keys. A request costs more than
+ * a budget of {@link #TINY} USD, so one request spends it. Each test uses providers and mocks of its own, because
+ * spend stays counted for the rest of the day.
  */
 class AiKeyBudgetTest {
 
@@ -37,6 +37,7 @@ class AiKeyBudgetTest {
     private static OpenAiMock solo;
     private static OpenAiMock pair;
     private static OpenAiMock backup;
+    private static OpenAiMock shared;
     private static TestNode node;
 
     @BeforeAll
@@ -44,13 +45,14 @@ class AiKeyBudgetTest {
         solo = new OpenAiMock("solo", List.of("sk-solo-1", "sk-solo-2"));
         pair = new OpenAiMock("pair", List.of("sk-pair-1", "sk-pair-2"));
         backup = new OpenAiMock("backup", "sk-backup");
+        shared = new OpenAiMock("shared", "sk-shared");
         node = TestNode.start();
         Configs config = Configs.document();
         ObjectNode soloProvider = config.provider("solo", "openai", solo.baseUrl(), "sk-solo-1", "sk-solo-2");
         ((ObjectNode) soloProvider.get("keys").get(0)).put("label", "primary");
         config.provider("pair", "openai", pair.baseUrl(), "sk-pair-1", "sk-pair-2");
         config.provider("backup", "openai", backup.baseUrl(), "sk-backup");
-        config.provider("shared", "openai", backup.baseUrl(), "sk-backup");
+        config.provider("shared", "openai", shared.baseUrl(), "sk-shared");
         config.model("solo-model", "fallback", "solo/gpt-4o");
         config.model("pair-model", "fallback", "pair/gpt-4o");
         config.model("pair-or-backup", "fallback", "pair/gpt-4o", "backup/gpt-4o");
@@ -79,6 +81,7 @@ class AiKeyBudgetTest {
         solo.close();
         pair.close();
         backup.close();
+        shared.close();
     }
 
     private static OpenAIClient client(String route) {
