@@ -193,7 +193,12 @@ public final class TokenLimitPolicy implements Policy {
                     : tokensExceeded(limit, estimate);
             return reject(ctx, limit, subjects.get(index), exceeded, reservation.millisLeft());
         }
-        AiGateway.onRequestUsage(ctx, record -> redis.correct(reservation, used(record) - estimate.tokens()));
+        AiGateway.onRequestUsage(ctx, record -> {
+            long delta = used(record) - estimate.tokens();
+            if (delta != 0) {
+                redis.correct(reservation, delta);
+            }
+        });
         return true;
     }
 
