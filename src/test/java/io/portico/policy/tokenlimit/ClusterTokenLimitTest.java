@@ -157,6 +157,19 @@ class ClusterTokenLimitTest {
         }
     }
 
+    @Test
+    void modeSettingsAreValidated() {
+        Configs config = Configs.document();
+        ObjectNode policy = config.aiRoute("invalid", "/invalid").putArray("policies").addObject()
+                .put("name", "token-limit");
+        policy.putObject("config").put("mode", "global").put("onRedisFailure", "ignore").putArray("limits")
+                .addObject().put("by", "consumer").put("requestsPerMinute", 1);
+
+        JsonNode problem = NODES.get(0).admin("POST", "/admin/v1/config/diff", config.build(), 400);
+
+        assertThat(problem.toString()).contains("must be local or cluster").contains("must be local or reject");
+    }
+
     /**
      * Runs {@code run} with a consumer not counted before, until the clock shows the same minute before and after
      * it, and returns its result.
