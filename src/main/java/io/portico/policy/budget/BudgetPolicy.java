@@ -35,13 +35,15 @@ import org.slf4j.LoggerFactory;
  * request whose consumer or team has spent its budget (spent so far at or above it) is rejected with 429; the
  * request that crosses a budget still completes. A provider key that has spent its budget is skipped by the key
  * pool for the requests of this policy, and a request for which every key is spent is rejected with 429. Crossing
- * the alert threshold is logged once per period and node.
+ * the alert threshold is logged once per period, by the first node that records spend past it.
  */
 public final class BudgetPolicy implements Policy {
 
     static final String NAME = "budget";
     /** The counter kind of budgets; amounts are in micro-USD. */
     public static final String KIND = "budget";
+    /** The counter kind that records that a budget counter's alert was logged: above 0 once a node logged it. */
+    static final String ALERT_KIND = "budget-alert";
     private static final Logger LOG = LoggerFactory.getLogger(BudgetPolicy.class);
     private static final BigDecimal MICROS = BigDecimal.valueOf(1_000_000);
     private static final Set<String> FIELDS = Set.of("budgets", "timeZone");
@@ -207,13 +209,27 @@ public final class BudgetPolicy implements Policy {
             CounterId id = counter(budget, subject, now);
             counters.describe(id, budget.micros(), budget.alertThreshold());
             long spent = totals.computeIfAbsent(id, counter -> counters.add(counter, micros));
-            if (budget.alertThreshold() != null && spent >= budget.alertThreshold() * budget.micros()
-                    && counters.raiseAlert(id)) {
-                LOG.warn("The {} budget of {} '{}' passed its alert threshold of {}: {} of {} USD spent since {}",
-                        budget.period().label(), budget.by(), subject, budget.alertThreshold(), usd(spent),
-                        usd(budget.micros()), id.start());
+            if (budget.alertThreshold() != null && spent >= budget.alertThreshold() * budget.micros()) {
+                alert(budget, subject, id, spent);
             }
         }
+    }
+
+    /**
+     * Logs that the spend on {@code id} passed the alert threshold of {@code budget}, unless this node or, as far
+     * as the store shows, another node has logged it in this period. Nodes that pass the threshold within the same
+     * flush interval may each log it once.
+     */
+    private void alert(Budget budget, String subject, CounterId id, long spent) {
+        CounterId logged = new CounterId(ALERT_KIND, id.scope(), id.subject(), id.start(), id.end());
+        boolean loggedElsewhere = counters.value(logged) > 0;
+        if (!counters.raiseAlert(id) || loggedElsewhere) {
+            return;
+        }
+        counters.add(logged, 1);
+        LOG.warn("The {} budget of {} '{}' passed its alert threshold of {}: {} of {} USD spent since {}",
+                budget.period().label(), budget.by(), subject, budget.alertThreshold(), usd(spent),
+                usd(budget.micros()), id.start());
     }
 
     private CounterId counter(Budget budget, String subject, Instant now) {

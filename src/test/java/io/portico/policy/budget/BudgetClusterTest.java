@@ -2,12 +2,14 @@ package io.portico.policy.budget;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.ai.mock.OpenAiMock;
 import io.portico.testing.Conditions;
 import io.portico.testing.Configs;
+import io.portico.testing.LogCapture;
 import io.portico.testing.TestNode;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.net.URI;
@@ -62,6 +64,9 @@ class BudgetClusterTest {
         people.addObject().put("by", "team").put("amount", TINY).put("period", "month");
         budgets(config, "keys").addObject().put("by", "key").put("key", "alpha/#1").put("amount", TINY)
                 .put("period", "day");
+        // The alert threshold, 10 micro-USD, is passed by one request, but the budget is not spent.
+        budgets(config, "alerts").addObject().put("by", "team").put("amount", 1).put("period", "day")
+                .put("alertThreshold", 0.00001);
         return config.build();
     }
 
@@ -75,6 +80,13 @@ class BudgetClusterTest {
 
     @Test
     void nodesShareBudgetsAndTheySurviveRestart() {
+        try (LogCapture log = new LogCapture(BudgetPolicy.class)) {
+            nodesShareBudgets(log);
+            budgetsSurviveRestart(log);
+        }
+    }
+
+    private void nodesShareBudgets(LogCapture log) {
         TestNode first = TestNode.start(store);
         TestNode second = TestNode.start(store);
         try {
@@ -87,9 +99,12 @@ class BudgetClusterTest {
             assertThat(chat(first, "/people", "alice").statusCode()).isEqualTo(200);
             assertThat(openAi.received()).hasSize(2);
             assertThat(openAi.received().get(0).headers().get("authorization")).isEqualTo("Bearer sk-alpha-1");
+            assertThat(chat(first, "/alerts", "carol").statusCode()).isEqualTo(200);
+            assertThat(log.messages(Level.WARN)).singleElement().asString()
+                    .contains("day budget of team 'payments' passed its alert threshold");
             Conditions.eventually("the second node reads the first node's spend",
-                    () -> spent(second, "alice") > 0 && spent(second, "payments") > 0
-                            && spent(second, "alpha/#1") > 0);
+                    () -> spent(second, "alice", "consumer:month") > 0 && spent(second, "payments", "team:month") > 0
+                            && spent(second, "alpha/#1", "key:day") > 0 && spent(second, "payments", "team:day") > 0);
 
             HttpResponse<String> consumerSpent = chat(second, "/people", "alice");
             HttpResponse<String> teamSpent = chat(second, "/people", "bob");
@@ -104,11 +119,15 @@ class BudgetClusterTest {
             assertThat(openAi.received()).singleElement()
                     .satisfies(received -> assertThat(received.headers().get("authorization"))
                             .isEqualTo("Bearer sk-alpha-2"));
+            assertThat(chat(second, "/alerts", "carol").statusCode()).isEqualTo(200);
+            assertThat(log.messages(Level.WARN)).hasSize(1);
         } finally {
             second.close();
             first.close();
         }
+    }
 
+    private void budgetsSurviveRestart(LogCapture log) {
         try (TestNode restarted = TestNode.start(store)) {
             Conditions.eventually("the restarted node serves the routes",
                     () -> chat(restarted, "/keys", "nobody").statusCode() == 401);
@@ -123,14 +142,24 @@ class BudgetClusterTest {
             assertThat(budgets).hasSize(1);
             assertThat(budgets.get(0).path("scope").asText()).isEqualTo("consumer:month");
             assertThat(budgets.get(0).path("spentUsd").decimalValue()).isPositive();
+            assertThat(chat(restarted, "/alerts", "carol").statusCode()).isEqualTo(200);
+            assertThat(log.messages(Level.WARN)).hasSize(1);
         }
     }
 
-    /** Returns the spend of {@code subject} that {@code node} counted or read from the store, in USD, or 0. */
-    private static double spent(TestNode node, String subject) {
+    /**
+     * Returns the spend of {@code subject} on the counter of {@code scope} that {@code node} counted or read from
+     * the store, in USD, or 0.
+     */
+    private static double spent(TestNode node, String subject, String scope) {
         JsonNode budgets = node.admin("GET", "/admin/v1/budgets?subject=" + subject.replace("#", "%23"), null, 200)
                 .path("budgets");
-        return budgets.isEmpty() ? 0 : budgets.get(0).path("spentUsd").asDouble();
+        for (JsonNode budget : budgets) {
+            if (budget.path("scope").asText().equals(scope)) {
+                return budget.path("spentUsd").asDouble();
+            }
+        }
+        return 0;
     }
 
     private static HttpResponse<String> chat(TestNode node, String route, String consumer) {
