@@ -23,6 +23,8 @@ import io.vertx.core.http.HttpServerRequest;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The backend of AI routes. The endpoint is the forwarded path (after prefix stripping): {@code /v1/chat/completions},
@@ -33,6 +35,7 @@ import java.util.Map;
  */
 final class AiBackend implements Backend {
 
+    private static final Logger LOG = LoggerFactory.getLogger(AiBackend.class);
     private static final long DEFAULT_MAX_BODY = 32L * 1024 * 1024;
     /** The response header of RFC 9211 that says how the cache handled the request. */
     private static final String CACHE_STATUS = "Cache-Status";
@@ -230,12 +233,25 @@ final class AiBackend implements Backend {
         }
         List<Target> targets = targets(ctx, frontend, body);
         ChatRequest parsed = request;
-        if (!AiGateway.admitChat(ctx, () -> estimate(parsed))) {
-            return;
-        }
-        ChatCache cache = ChatCache.of(ctx, request);
+        AiGateway.admitChat(ctx, () -> estimate(parsed)).onComplete(admitted -> {
+            if (admitted.failed()) {
+                LOG.warn("A check of chat request {} failed", ctx.requestId(), admitted.cause());
+                fail(ctx, frontend, AiError.of(500, "the request could not be checked"));
+            } else if (admitted.result() && !ctx.response().closed()) {
+                try {
+                    answer(ctx, frontend, parsed, targets);
+                } catch (AiException e) {
+                    fail(ctx, frontend, e.error());
+                }
+            }
+        });
+    }
+
+    /** Serves an admitted chat request from the cache or from the providers. */
+    private void answer(RequestContext ctx, Frontend frontend, ChatRequest parsed, List<Target> targets) {
+        ChatCache cache = ChatCache.of(ctx, parsed);
         if (cache == null) {
-            new ChatExchange(gateway, ctx, frontend, request, targets, null).start();
+            new ChatExchange(gateway, ctx, frontend, parsed, targets, null).start();
             return;
         }
         if (ChatCache.directive(ctx, "no-cache")) {

@@ -7,6 +7,7 @@ import io.portico.ai.catalog.ModelInfo;
 import io.portico.ai.client.ProviderClient;
 import io.portico.ai.provider.ProviderType;
 import io.portico.ai.spi.AdapterContext;
+import io.portico.ai.spi.AiError;
 import io.portico.ai.spi.ProviderAdapter;
 import io.portico.ai.spi.Usage;
 import io.portico.circuitbreaker.CircuitBreaker;
@@ -47,6 +48,8 @@ public final class AiGateway {
     private static final String USAGE_LISTENERS_ATTRIBUTE = "ai.usage.listeners";
     /** Request attribute holding the checks of {@link #beforeChat}. */
     private static final String CHAT_CHECKS_ATTRIBUTE = "ai.chat.checks";
+    /** Request attribute holding the checks of {@link #checkKeys}. */
+    private static final String KEY_CHECKS_ATTRIBUTE = "ai.key.checks";
     /** Prefix of the response headers and trailers that report usage. */
     public static final String HEADER_PREFIX = "x-portico-";
 
@@ -265,21 +268,58 @@ public final class AiGateway {
     }
 
     /**
-     * Runs the checks registered with {@link #beforeChat}; returns false when one of them ended the request. The
-     * estimate, which counts the prompt's tokens, is computed only when a check is registered.
+     * Makes the AI backend ask {@code check} about each provider key before the key serves the AI request
+     * {@code ctx}. The key pool skips a rejected key as it skips a cooling key, so the provider's other keys,
+     * then the next target of the virtual model, serve the request.
      */
-    static boolean admitChat(RequestContext ctx, Supplier<ChatEstimate> estimates) {
+    public static void checkKeys(RequestContext ctx, KeyCheck check) {
+        requireNonNull(check, "check");
+        List<KeyCheck> checks = ctx.attribute(KEY_CHECKS_ATTRIBUTE);
+        if (checks == null) {
+            checks = new ArrayList<>(1);
+            ctx.attribute(KEY_CHECKS_ATTRIBUTE, checks);
+        }
+        checks.add(check);
+    }
+
+    /** Returns the checks registered with {@link #checkKeys} as one check; null when there are none. */
+    static KeyCheck keyCheck(RequestContext ctx) {
+        List<KeyCheck> checks = ctx.attribute(KEY_CHECKS_ATTRIBUTE);
+        if (checks == null) {
+            return null;
+        }
+        return (provider, key) -> {
+            for (KeyCheck check : checks) {
+                AiError rejection = check.reject(provider, key);
+                if (rejection != null) {
+                    return rejection;
+                }
+            }
+            return null;
+        };
+    }
+
+    /**
+     * Runs the checks registered with {@link #beforeChat} one after the other; completes with false when one of
+     * them ended the request. The estimate, which counts the prompt's tokens, is computed only when a check is
+     * registered.
+     */
+    static Future<Boolean> admitChat(RequestContext ctx, Supplier<ChatEstimate> estimates) {
         List<ChatCheck> checks = ctx.attribute(CHAT_CHECKS_ATTRIBUTE);
         if (checks == null) {
-            return true;
+            return Future.succeededFuture(true);
         }
-        ChatEstimate estimate = estimates.get();
-        for (ChatCheck check : checks) {
-            if (!check.admit(ctx, estimate)) {
-                return false;
-            }
+        return admitChat(ctx, estimates.get(), checks, 0);
+    }
+
+    private static Future<Boolean> admitChat(RequestContext ctx, ChatEstimate estimate, List<ChatCheck> checks,
+                                             int index) {
+        if (index == checks.size()) {
+            return Future.succeededFuture(true);
         }
-        return true;
+        return checks.get(index).admit(ctx, estimate)
+                .compose(admitted -> admitted ? admitChat(ctx, estimate, checks, index + 1)
+                        : Future.succeededFuture(false));
     }
 
     /** A cost that becomes text only when the access log line is written. */

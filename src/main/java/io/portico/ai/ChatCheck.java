@@ -1,6 +1,7 @@
 package io.portico.ai;
 
 import io.portico.pipeline.RequestContext;
+import io.vertx.core.Future;
 
 /** A check that a chat request passes before the cache or a provider answers it; see {@link AiGateway#beforeChat}. */
 @FunctionalInterface
@@ -8,7 +9,9 @@ public interface ChatCheck {
 
     /**
      * Returns true to let the request go on, or false after ending it, for example with
-     * {@link RequestContext#fail}. Runs on the request's event loop and must not block.
+     * {@link RequestContext#fail}. Runs on the request's event loop and must not block. A check that waits, for
+     * example for Redis, completes the future on the request's event loop. It should not fail the future, because
+     * the AI backend then answers 500.
      */
-    boolean admit(RequestContext ctx, ChatEstimate estimate);
+    Future<Boolean> admit(RequestContext ctx, ChatEstimate estimate);
 }

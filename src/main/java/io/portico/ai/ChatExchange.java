@@ -58,8 +58,8 @@ final class ChatExchange {
     private ProviderExchange upstream;
     /** True once the current stream delivered its finish reason (or Anthropic's message_stop). */
     private boolean finishSeen;
-    /** Keys of the current target that failed this request with 401, 403 or 429. */
-    private final java.util.Set<KeyPool.Key> failedKeys = new java.util.HashSet<>();
+    /** The keys of the current target left for this request. */
+    private KeySelection keys;
     /** True once the current attempt's response was read to its end, so its connection can be reused. */
     private boolean responseComplete;
     private UsageRecord lastRecord;
@@ -118,7 +118,7 @@ final class ChatExchange {
         }
         target = targets.get(targetIndex++);
         attempt = 0;
-        failedKeys.clear();
+        keys = new KeySelection(target.provider(), AiGateway.keyCheck(ctx));
         tryTarget();
     }
 
@@ -147,11 +147,9 @@ final class ChatExchange {
         }
         ChatRequest request = needsInline ? inlined : this.request;
         attempt++;
-        key = target.provider().keys().next(failedKeys);
+        key = keys.next();
         if (key == null) {
-            lastError = new AiError(429, "rate_limit_error", "rate_limited", "every key of provider '"
-                    + target.provider().name() + "' is cooling down or was rejected",
-                    target.provider().keys().millisUntilAvailable());
+            lastError = keys.exhausted();
             nextTarget();
             return;
         }
@@ -524,20 +522,20 @@ final class ChatExchange {
             return;
         }
         int status = error.status();
-        KeyPool keys = target.provider().keys();
+        KeyPool pool = target.provider().keys();
         int attempts = target.provider().spec().retries().attempts();
         if (status >= 500 || status == 429 || status == 408 || status == 401 || status == 403) {
             target.stats().recordFailure();
         }
         if (status == 429) {
-            keys.coolDown(key, error.retryAfterMillis());
+            pool.coolDown(key, error.retryAfterMillis());
         }
         if (status == 401 || status == 403) {
-            keys.revoke(key, status);
+            pool.revoke(key, status);
         }
         if ((status == 429 || status == 401 || status == 403) && key != KeyPool.NONE) {
-            failedKeys.add(key);
-            if (keys.next(failedKeys) != null) {
+            keys.failed(key);
+            if (keys.hasNext()) {
                 // Another key may serve the request at once; trying it does not count as an attempt.
                 attempt--;
                 tryTarget();
@@ -552,7 +550,7 @@ final class ChatExchange {
         } else if (error.retryable()) {
             if (attempt < attempts) {
                 // After the wait, keys that cooled down in the meantime may serve the retry.
-                failedKeys.clear();
+                keys.retryFailed();
                 long delay = backoff(error.retryAfterMillis());
                 gateway.vertx().setTimer(Math.max(1, delay), id -> tryTarget());
             } else {

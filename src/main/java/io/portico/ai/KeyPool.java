@@ -65,6 +65,11 @@ final class KeyPool {
         this.weighted = "weighted".equals(spec.keyStrategy());
     }
 
+    /** Returns the number of configured keys. */
+    int size() {
+        return keys.size();
+    }
+
     /** Returns the key for the next call: {@link #NONE} when none is configured, null when all are unavailable. */
     Key next() {
         return next(Set.of());

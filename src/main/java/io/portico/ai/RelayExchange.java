@@ -122,11 +122,11 @@ final class RelayExchange {
             return;
         }
         target = targets.get(index++);
-        KeyPool.Key key = target.provider().keys().next();
+        KeySelection keys = new KeySelection(target.provider(), AiGateway.keyCheck(ctx));
+        KeyPool.Key key = keys.next();
         keyLabel = key == null ? null : key.label();
         if (key == null) {
-            lastError = AiError.of(429, "rate_limited", "every key of provider '" + target.provider().name()
-                    + "' is cooling down or was rejected");
+            lastError = keys.exhausted();
             next();
             return;
         }

@@ -39,6 +39,7 @@ public enum ProblemType {
     STORE_UNAVAILABLE("store-unavailable", 503, "The configuration store is unavailable"),
     QUOTA_EXCEEDED("quota-exceeded", 429, "The call quota of the period is used up"),
     TOKEN_LIMIT_EXCEEDED("token-limit-exceeded", 429, "The token or request limit per minute is reached"),
+    TOKEN_LIMIT_UNAVAILABLE("token-limit-unavailable", 503, "The token limit cannot be checked"),
     BUDGET_EXCEEDED("budget-exceeded", 429, "The spend budget of the period is used up");
 
     /** Prefix of every problem type URI. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.ai.AiGateway;
 import io.portico.ai.UsageRecord;
+import io.portico.ai.spi.AiError;
 import io.portico.config.Errors;
 import io.portico.pipeline.Identity;
 import io.portico.pipeline.Policy;
@@ -17,10 +18,13 @@ import io.portico.quota.CounterId;
 import io.portico.quota.UsageCounters;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,24 +33,30 @@ import org.slf4j.LoggerFactory;
  * The {@code budget} policy of AI routes: spend in USD, from the model catalog's prices, per consumer, team or
  * provider key in each calendar day or month, on counters in micro-USD that every node of the store shares. A
  * request whose consumer or team has spent its budget (spent so far at or above it) is rejected with 429; the
- * request that crosses a budget still completes. Crossing the alert threshold is logged once per period and node.
+ * request that crosses a budget still completes. A provider key that has spent its budget is skipped by the key
+ * pool for the requests of this policy, and a request for which every key is spent is rejected with 429. Crossing
+ * the alert threshold is logged once per period, by the first node that records spend past it.
  */
 public final class BudgetPolicy implements Policy {
 
     static final String NAME = "budget";
     /** The counter kind of budgets; amounts are in micro-USD. */
     public static final String KIND = "budget";
+    /** The counter kind that records that a budget counter's alert was logged: above 0 once a node logged it. */
+    static final String ALERT_KIND = "budget-alert";
     private static final Logger LOG = LoggerFactory.getLogger(BudgetPolicy.class);
     private static final BigDecimal MICROS = BigDecimal.valueOf(1_000_000);
     private static final Set<String> FIELDS = Set.of("budgets", "timeZone");
-    private static final Set<String> BUDGET_FIELDS = Set.of("by", "amount", "period", "alertThreshold");
+    private static final Set<String> BUDGET_FIELDS = Set.of("by", "key", "amount", "period", "alertThreshold");
 
     private final List<Budget> budgets;
+    private final boolean keyBudgets;
     private final ZoneId zone;
     private final UsageCounters counters;
 
     BudgetPolicy(Settings settings, UsageCounters counters) {
         this.budgets = settings.budgets();
+        this.keyBudgets = budgets.stream().anyMatch(budget -> budget.by().equals("key"));
         this.zone = settings.zone();
         this.counters = counters;
     }
@@ -56,10 +66,17 @@ public final class BudgetPolicy implements Policy {
      *
      * @param by {@code consumer}, {@code team} or {@code key} (the provider key that served the request, named
      *     {@code provider/label})
+     * @param key the one provider key a {@code key} budget applies to, named {@code provider/label}; null when it
+     *     applies to each key
      * @param micros the budget in micro-USD
      * @param alertThreshold the fraction of the budget at which the alert is raised; null for none
      */
-    record Budget(String by, long micros, CalendarPeriod period, Double alertThreshold) {
+    record Budget(String by, String key, long micros, CalendarPeriod period, Double alertThreshold) {
+
+        /** Returns whether this budget counts the spend of the provider key named {@code subject}. */
+        boolean coversKey(String subject) {
+            return by.equals("key") && (key == null || key.equals(subject));
+        }
     }
 
     record Settings(List<Budget> budgets, ZoneId zone) {
@@ -102,9 +119,30 @@ public final class BudgetPolicy implements Policy {
                     alert = threshold.asDouble();
                 }
             }
-            budgets.add(new Budget(by, micros, PeriodSettings.period(item, "period", at), alert));
+            String key = key(item, by, at);
+            budgets.add(new Budget(by, key, micros, PeriodSettings.period(item, "period", at), alert));
         }
         return new Settings(budgets, zone);
+    }
+
+    /** Returns the {@code key} field of a budget: a provider key named {@code provider/label}, or null. */
+    private static String key(JsonNode item, String by, Errors errors) {
+        JsonNode key = item.get("key");
+        if (key == null || key.isNull()) {
+            return null;
+        }
+        if (!by.equals("key")) {
+            errors.add("key", "applies to budgets by key only");
+            return null;
+        }
+        String name = key.asText("");
+        int slash = name.indexOf('/');
+        if (!key.isTextual() || slash < 1 || slash == name.length() - 1) {
+            errors.add("key", "must name a provider key as provider/label, such as openai/primary, or openai/#2 for "
+                    + "the second key of a provider whose keys have no label");
+            return null;
+        }
+        return name;
     }
 
     @Override
@@ -127,8 +165,30 @@ public final class BudgetPolicy implements Policy {
                 return;
             }
         }
+        if (keyBudgets) {
+            AiGateway.checkKeys(ctx, this::rejectKey);
+        }
         AiGateway.onRequestUsage(ctx, record -> spend(identity, record));
         chain.proceed(ctx);
+    }
+
+    /** Returns the error that keeps a provider key whose budget is spent from serving a request; null otherwise. */
+    private AiError rejectKey(String provider, String key) {
+        String subject = provider + "/" + key;
+        Instant now = counters.clock().instant();
+        for (Budget budget : budgets) {
+            if (!budget.coversKey(subject)) {
+                continue;
+            }
+            CounterId id = counter(budget, subject, now);
+            if (counters.value(id) >= budget.micros()) {
+                long retryAfterMillis = Math.max(1000, Duration.between(now, id.end()).toMillis());
+                return new AiError(ProblemType.BUDGET_EXCEEDED.status(), "rate_limit_error", "budget_exceeded",
+                        "the " + budget.period().label() + " budget of " + usd(budget.micros()) + " USD of key '"
+                                + subject + "' is spent; it resets at " + id.end(), retryAfterMillis);
+            }
+        }
+        return null;
     }
 
     /** Adds the cost of {@code record} to each budget of the request, and raises alerts that it crosses. */
@@ -138,23 +198,38 @@ public final class BudgetPolicy implements Policy {
             return;
         }
         Instant now = counters.clock().instant();
+        String keySubject = record.key() == null ? null : record.provider() + "/" + record.key();
+        // Budgets that share a counter, such as one for every key and one for a single key, add to it once.
+        Map<CounterId, Long> totals = new HashMap<>();
         for (Budget budget : budgets) {
-            String subject = budget.by().equals("key")
-                    ? record.key() == null ? null : record.provider() + "/" + record.key()
-                    : requestSubject(budget.by(), identity);
-            if (subject == null) {
+            String subject = budget.by().equals("key") ? keySubject : requestSubject(budget.by(), identity);
+            if (subject == null || budget.by().equals("key") && !budget.coversKey(subject)) {
                 continue;
             }
             CounterId id = counter(budget, subject, now);
             counters.describe(id, budget.micros(), budget.alertThreshold());
-            long spent = counters.add(id, micros);
-            if (budget.alertThreshold() != null && spent >= budget.alertThreshold() * budget.micros()
-                    && counters.raiseAlert(id)) {
-                LOG.warn("The {} budget of {} '{}' passed its alert threshold of {}: {} of {} USD spent since {}",
-                        budget.period().label(), budget.by(), subject, budget.alertThreshold(), usd(spent),
-                        usd(budget.micros()), id.start());
+            long spent = totals.computeIfAbsent(id, counter -> counters.add(counter, micros));
+            if (budget.alertThreshold() != null && spent >= budget.alertThreshold() * budget.micros()) {
+                alert(budget, subject, id, spent);
             }
         }
+    }
+
+    /**
+     * Logs that the spend on {@code id} passed the alert threshold of {@code budget}, unless this node or, as far
+     * as the store shows, another node has logged it in this period. Nodes that pass the threshold within the same
+     * flush interval may each log it once.
+     */
+    private void alert(Budget budget, String subject, CounterId id, long spent) {
+        CounterId logged = new CounterId(ALERT_KIND, id.scope(), id.subject(), id.start(), id.end());
+        boolean loggedElsewhere = counters.value(logged) > 0;
+        if (!counters.raiseAlert(id) || loggedElsewhere) {
+            return;
+        }
+        counters.add(logged, 1);
+        LOG.warn("The {} budget of {} '{}' passed its alert threshold of {}: {} of {} USD spent since {}",
+                budget.period().label(), budget.by(), subject, budget.alertThreshold(), usd(spent),
+                usd(budget.micros()), id.start());
     }
 
     private CounterId counter(Budget budget, String subject, Instant now) {

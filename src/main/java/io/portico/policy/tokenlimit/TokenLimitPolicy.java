@@ -12,6 +12,11 @@ import io.portico.pipeline.PolicyChain;
 import io.portico.pipeline.RequestContext;
 import io.portico.policy.PolicySettings;
 import io.portico.problem.ProblemType;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,28 +25,51 @@ import java.util.Set;
 
 /**
  * The {@code token-limit} policy of AI routes: tokens and requests per minute per consumer, team, credential or
- * requested model, counted on this node. Before a chat request reaches the cache or a provider, its estimate (the
- * prompt's tokens plus {@code max_tokens}) must fit in every limit; the estimate is then reserved and replaced by
- * the real input and output tokens once the usage is known. A request that ends without usage keeps its estimate.
+ * requested model, counted on this node or, in cluster mode, in Redis. Before a chat request reaches the cache or
+ * a provider, its estimate (the prompt's tokens plus {@code max_tokens}) must fit in every limit; the estimate is
+ * then reserved and replaced by the real input and output tokens once the usage is known. A request that ends
+ * without usage keeps its estimate. While Redis is unavailable, cluster mode counts on this node or responds with
+ * 503, as configured.
  */
 public final class TokenLimitPolicy implements Policy {
 
     static final String NAME = "token-limit";
     /** The per-node state key of the windows, which outlive configuration changes. */
     static final String WINDOWS_KEY = "token-limit.windows";
-    private static final Set<String> FIELDS = Set.of("limits");
+    private static final Set<String> FIELDS = Set.of("limits", "mode", "onRedisFailure");
     private static final Set<String> LIMIT_FIELDS = Set.of("by", "tokensPerMinute", "requestsPerMinute");
 
     private final String route;
+    private final Settings settings;
     private final List<Limit> limits;
     private final Map<String, MinuteWindow> windows;
+    private final RedisWindows redis;
     private final Clock clock;
 
-    TokenLimitPolicy(String route, List<Limit> limits, Map<String, MinuteWindow> windows, Clock clock) {
+    /**
+     * Creates the policy.
+     *
+     * @param windows this node's windows, which also count while Redis is unavailable in cluster mode
+     * @param redis the windows in Redis in cluster mode. It is null in local mode, and also when the node has no
+     *     Redis, which the policy treats as Redis being unavailable.
+     */
+    TokenLimitPolicy(String route, Settings settings, Map<String, MinuteWindow> windows, RedisWindows redis,
+                     Clock clock) {
         this.route = route;
-        this.limits = limits;
+        this.settings = settings;
+        this.limits = settings.limits();
         this.windows = windows;
+        this.redis = redis;
         this.clock = clock;
+    }
+
+    /**
+     * The configuration of one policy.
+     *
+     * @param cluster whether the windows live in Redis, shared by every node, rather than in each node's memory
+     * @param rejectWithoutRedis whether requests get 503 while Redis is unavailable, rather than local counting
+     */
+    record Settings(List<Limit> limits, boolean cluster, boolean rejectWithoutRedis) {
     }
 
     /**
@@ -54,8 +82,20 @@ public final class TokenLimitPolicy implements Policy {
     record Limit(String by, long tokensPerMinute, long requestsPerMinute) {
     }
 
-    static List<Limit> parse(ObjectNode config, Errors errors) {
+    static Settings parse(ObjectNode config, Errors errors) {
         PolicySettings.rejectUnknownFields(config, FIELDS, errors);
+        String mode = config.path("mode").asText("local");
+        if (!Set.of("local", "cluster").contains(mode)) {
+            errors.add("mode", "must be local or cluster");
+        }
+        String onRedisFailure = config.path("onRedisFailure").asText("local");
+        if (!Set.of("local", "reject").contains(onRedisFailure)) {
+            errors.add("onRedisFailure", "must be local or reject");
+        }
+        return new Settings(parseLimits(config, errors), mode.equals("cluster"), onRedisFailure.equals("reject"));
+    }
+
+    private static List<Limit> parseLimits(ObjectNode config, Errors errors) {
         JsonNode list = config.get("limits");
         List<Limit> limits = new ArrayList<>();
         if (list == null || !list.isArray() || list.isEmpty()) {
@@ -102,24 +142,91 @@ public final class TokenLimitPolicy implements Policy {
         chain.proceed(ctx);
     }
 
-    private boolean admit(RequestContext ctx, ChatEstimate estimate) {
-        long millis = clock.millis();
-        long minute = millis / 60_000;
-        List<MinuteWindow> reserved = new ArrayList<>(limits.size());
+    private Future<Boolean> admit(RequestContext ctx, ChatEstimate estimate) {
+        List<Limit> applied = new ArrayList<>(limits.size());
+        List<String> subjects = new ArrayList<>(limits.size());
         for (Limit limit : limits) {
             String subject = subject(limit.by(), ctx.identity(), estimate);
-            if (subject == null) {
-                continue;
+            if (subject != null) {
+                applied.add(limit);
+                subjects.add(subject);
             }
-            MinuteWindow window = windows.computeIfAbsent(route + "\n" + limit.by() + "\n" + subject,
+        }
+        if (applied.isEmpty()) {
+            return Future.succeededFuture(true);
+        }
+        if (!settings.cluster()) {
+            return Future.succeededFuture(admitLocally(ctx, estimate, applied, subjects));
+        }
+        if (redis == null) {
+            return Future.succeededFuture(redisUnavailable(ctx, estimate, applied, subjects));
+        }
+        List<String> keys = new ArrayList<>(applied.size());
+        for (int i = 0; i < applied.size(); i++) {
+            keys.add(redis.key(route, applied.get(i).by(), subjects.get(i)));
+        }
+        Context context = Vertx.currentContext();
+        Thread thread = Thread.currentThread();
+        Promise<Boolean> admitted = Promise.promise();
+        redis.reserve(keys, applied, estimate.tokens()).onComplete(result -> {
+            if (context == null || Thread.currentThread() == thread) {
+                admitted.complete(afterRedis(ctx, estimate, applied, subjects, result));
+            } else {
+                context.runOnContext(ignored -> admitted.complete(afterRedis(ctx, estimate, applied, subjects,
+                        result)));
+            }
+        });
+        return admitted.future();
+    }
+
+    private boolean afterRedis(RequestContext ctx, ChatEstimate estimate, List<Limit> applied, List<String> subjects,
+                               AsyncResult<RedisWindows.Reservation> result) {
+        if (result.failed()) {
+            // RedisClient has logged the outage or the error reply; each request only records the fallback.
+            return redisUnavailable(ctx, estimate, applied, subjects);
+        }
+        RedisWindows.Reservation reservation = result.result();
+        if (!reservation.admitted()) {
+            int index = reservation.rejectedBy();
+            Limit limit = applied.get(index);
+            String exceeded = reservation.requestsPassed() ? requestsExceeded(limit)
+                    : tokensExceeded(limit, estimate);
+            return reject(ctx, limit, subjects.get(index), exceeded, reservation.millisLeft());
+        }
+        AiGateway.onRequestUsage(ctx, record -> {
+            long delta = used(record) - estimate.tokens();
+            if (delta != 0) {
+                redis.correct(reservation, delta);
+            }
+        });
+        return true;
+    }
+
+    private boolean redisUnavailable(RequestContext ctx, ChatEstimate estimate, List<Limit> applied,
+                                     List<String> subjects) {
+        if (settings.rejectWithoutRedis()) {
+            ctx.logField("token_limit", "unavailable");
+            ctx.response().headers().set("Retry-After", "1");
+            ctx.fail(ProblemType.TOKEN_LIMIT_UNAVAILABLE, "the cluster-wide token limit cannot be checked because "
+                    + "Redis is unavailable; retry later");
+            return false;
+        }
+        ctx.logField("token_limit", "local-fallback");
+        return admitLocally(ctx, estimate, applied, subjects);
+    }
+
+    private boolean admitLocally(RequestContext ctx, ChatEstimate estimate, List<Limit> applied,
+                                 List<String> subjects) {
+        long millis = clock.millis();
+        long minute = millis / 60_000;
+        List<MinuteWindow> reserved = new ArrayList<>(applied.size());
+        for (int i = 0; i < applied.size(); i++) {
+            Limit limit = applied.get(i);
+            MinuteWindow window = windows.computeIfAbsent(route + "\n" + limit.by() + "\n" + subjects.get(i),
                     key -> new MinuteWindow());
             String exceeded = exceeded(limit, window, minute, estimate);
             if (exceeded != null) {
-                long retryAfter = Math.max(1, (60_000 - millis % 60_000 + 999) / 1000);
-                ctx.response().headers().set("Retry-After", Long.toString(retryAfter));
-                ctx.fail(ProblemType.TOKEN_LIMIT_EXCEEDED, "the " + exceeded + " of " + limit.by() + " '"
-                        + subject + "' is reached; retry in " + retryAfter + " s");
-                return false;
+                return reject(ctx, limit, subjects.get(i), exceeded, 60_000 - millis % 60_000);
             }
             reserved.add(window);
         }
@@ -133,16 +240,33 @@ public final class TokenLimitPolicy implements Policy {
         return true;
     }
 
+    /** Ends the request with 429 and a Retry-After of {@code millisLeft}, the rest of the minute, rounded up. */
+    private static boolean reject(RequestContext ctx, Limit limit, String subject, String exceeded, long millisLeft) {
+        long retryAfter = Math.max(1, (millisLeft + 999) / 1000);
+        ctx.response().headers().set("Retry-After", Long.toString(retryAfter));
+        ctx.fail(ProblemType.TOKEN_LIMIT_EXCEEDED, "the " + exceeded + " of " + limit.by() + " '" + subject
+                + "' is reached; retry in " + retryAfter + " s");
+        return false;
+    }
+
     /** Returns which limit of {@code window} the request would pass, or null when it fits in both. */
     private static String exceeded(Limit limit, MinuteWindow window, long minute, ChatEstimate estimate) {
         if (limit.requestsPerMinute() > 0 && window.requests(minute) + 1 > limit.requestsPerMinute()) {
-            return "limit of " + limit.requestsPerMinute() + " requests per minute";
+            return requestsExceeded(limit);
         }
         if (limit.tokensPerMinute() > 0 && window.tokens(minute) + estimate.tokens() > limit.tokensPerMinute()) {
-            return "limit of " + limit.tokensPerMinute() + " tokens per minute (this request may use "
-                    + estimate.tokens() + ")";
+            return tokensExceeded(limit, estimate);
         }
         return null;
+    }
+
+    private static String requestsExceeded(Limit limit) {
+        return "limit of " + limit.requestsPerMinute() + " requests per minute";
+    }
+
+    private static String tokensExceeded(Limit limit, ChatEstimate estimate) {
+        return "limit of " + limit.tokensPerMinute() + " tokens per minute (this request may use "
+                + estimate.tokens() + ")";
     }
 
     private static long used(UsageRecord record) {

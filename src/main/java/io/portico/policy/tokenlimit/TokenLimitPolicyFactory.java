@@ -7,11 +7,16 @@ import io.portico.pipeline.PolicyContext;
 import io.portico.pipeline.PolicyFactory;
 import io.portico.policy.PolicySettings;
 import io.portico.quota.UsageCounters;
+import io.portico.redis.RedisClient;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Creates {@code token-limit} policies; see {@link TokenLimitPolicy}. */
 public final class TokenLimitPolicyFactory implements PolicyFactory {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TokenLimitPolicyFactory.class);
 
     @Override
     public String name() {
@@ -28,7 +33,19 @@ public final class TokenLimitPolicyFactory implements PolicyFactory {
         Map<String, MinuteWindow> windows = context.perNode(TokenLimitPolicy.WINDOWS_KEY, ConcurrentHashMap::new);
         UsageCounters counters = context.perNode(UsageCounters.NODE_KEY,
                 () -> UsageCounters.inMemory(context.vertx()));
-        return new TokenLimitPolicy(context.route(), PolicySettings.parseValid(config, TokenLimitPolicy::parse),
-                windows, counters.clock());
+        TokenLimitPolicy.Settings settings = PolicySettings.parseValid(config, TokenLimitPolicy::parse);
+        RedisWindows redis = null;
+        if (settings.cluster()) {
+            RedisClient client = context.redis();
+            if (client == null) {
+                // Logged once per policy and configuration version, never per request.
+                LOG.warn("The token-limit policy at {} counts cluster-wide, but this node has no redis settings; it "
+                        + "{} until redis.url is set", context.declaredIn(), settings.rejectWithoutRedis()
+                        ? "rejects every chat request with 503" : "counts in this node's memory");
+            } else {
+                redis = new RedisWindows(client, null);
+            }
+        }
+        return new TokenLimitPolicy(context.route(), settings, windows, redis, counters.clock());
     }
 }

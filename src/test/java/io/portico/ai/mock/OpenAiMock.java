@@ -22,11 +22,18 @@ import java.util.List;
 public final class OpenAiMock extends MockServer {
 
     private final String name;
-    private final String key;
+    private final List<String> keys;
     private final boolean azure;
 
     public OpenAiMock(String name, String key) {
         this(name, key, false);
+    }
+
+    /** Creates a mock of OpenAI that accepts each of {@code keys}, as one account with a pool of keys. */
+    public OpenAiMock(String name, List<String> keys) {
+        this.name = name;
+        this.keys = List.copyOf(keys);
+        this.azure = false;
     }
 
     /**
@@ -36,7 +43,7 @@ public final class OpenAiMock extends MockServer {
      */
     public OpenAiMock(String name, String key, boolean azure) {
         this.name = name;
-        this.key = key;
+        this.keys = List.of(key);
         this.azure = azure;
     }
 
@@ -52,7 +59,8 @@ public final class OpenAiMock extends MockServer {
             serveAzure(request, response, body, cutStream);
             return;
         }
-        if (!("Bearer " + key).equals(request.getHeader("authorization"))) {
+        String authorization = String.valueOf(request.getHeader("authorization"));
+        if (!authorization.startsWith("Bearer ") || !keys.contains(authorization.substring(7))) {
             response.setStatusCode(401).end(error("Incorrect API key provided.", "invalid_request_error",
                     "invalid_api_key"));
             return;
@@ -68,7 +76,7 @@ public final class OpenAiMock extends MockServer {
 
     private void serveAzure(HttpServerRequest request, HttpServerResponse response, JsonNode body,
                             boolean cutStream) {
-        if (!key.equals(request.getHeader("api-key"))) {
+        if (!keys.contains(request.getHeader("api-key"))) {
             response.setStatusCode(401).end(error("Access denied due to invalid subscription key.",
                     "invalid_request_error", "401"));
             return;

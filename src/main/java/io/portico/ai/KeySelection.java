@@ -1,0 +1,82 @@
+package io.portico.ai;
+
+import static java.util.Objects.requireNonNull;
+
+import io.portico.ai.spi.AiError;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * The choice of keys for the attempts of one request at one provider: the key pool's next key, without the keys
+ * that already failed this request and without the keys that a {@link KeyCheck} rejects.
+ */
+final class KeySelection {
+
+    private final ProviderRuntime provider;
+    private final KeyCheck check;
+    private final Set<KeyPool.Key> failed = new HashSet<>();
+    private final Set<KeyPool.Key> excluded = new HashSet<>();
+    private AiError rejection;
+
+    /** Creates the selection; {@code check} is null when no policy checks keys. */
+    KeySelection(ProviderRuntime provider, KeyCheck check) {
+        this.provider = requireNonNull(provider, "provider");
+        this.check = check;
+    }
+
+    /**
+     * Returns the key for the next attempt: {@link KeyPool#NONE} when the provider has no keys, null when every key
+     * failed, cools down, was revoked or is rejected by the check.
+     */
+    KeyPool.Key next() {
+        while (true) {
+            Set<KeyPool.Key> skipped = excluded.isEmpty() ? failed : union();
+            KeyPool.Key key = provider.keys().next(skipped);
+            if (key == null || key == KeyPool.NONE || check == null) {
+                return key;
+            }
+            AiError reason = check.reject(provider.name(), key.label());
+            if (reason == null) {
+                return key;
+            }
+            excluded.add(key);
+            if (rejection == null || reason.retryAfterMillis() < rejection.retryAfterMillis()) {
+                rejection = reason;
+            }
+        }
+    }
+
+    private Set<KeyPool.Key> union() {
+        Set<KeyPool.Key> union = new HashSet<>(failed);
+        union.addAll(excluded);
+        return union;
+    }
+
+    /** Leaves {@code key} out of the next attempts, after it failed with 401, 403 or 429. */
+    void failed(KeyPool.Key key) {
+        failed.add(key);
+    }
+
+    /** Returns whether a key is left for another attempt right now. */
+    boolean hasNext() {
+        return next() != null;
+    }
+
+    /** Lets keys that failed earlier serve a retry after a backoff, since a cooling key may be ready again. */
+    void retryFailed() {
+        failed.clear();
+    }
+
+    /** Returns the error of a request for which {@link #next} found no key. */
+    AiError exhausted() {
+        if (rejection != null && excluded.size() >= provider.keys().size()) {
+            return new AiError(rejection.status(), rejection.type(), rejection.code(), "no key of provider '"
+                    + provider.name() + "' may serve the request: " + rejection.message(),
+                    rejection.retryAfterMillis());
+        }
+        String reasons = excluded.isEmpty() ? "is cooling down or was rejected"
+                : "is cooling down, was rejected or is excluded by a policy such as a budget";
+        return new AiError(429, "rate_limit_error", "rate_limited", "every key of provider '" + provider.name()
+                + "' " + reasons, provider.keys().millisUntilAvailable());
+    }
+}
