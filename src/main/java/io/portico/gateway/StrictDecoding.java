@@ -7,6 +7,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
@@ -60,9 +61,11 @@ final class StrictDecoding {
     /**
      * Creates an HTTP server whose HTTP/1.x connections use the strict decoder.
      *
+     * @param onConnection runs for each new connection, after the decoder is installed
      * @throws IllegalStateException when this Vert.x version lacks the internals the decoder needs
      */
-    static HttpServer createServer(Vertx vertx, HttpServerOptions options, long headerTimeoutMillis) {
+    static HttpServer createServer(Vertx vertx, HttpServerOptions options, long headerTimeoutMillis,
+                                   Handler<HttpConnection> onConnection) {
         HttpServer server;
         try {
             VertxInternal hooked = new HookedVertx((VertxInternal) vertx, options, headerTimeoutMillis);
@@ -72,7 +75,10 @@ final class StrictDecoding {
                     + "version (it was checked against Vert.x 5.0.7); the gateway listener does not start without it",
                     e);
         }
-        return server.connectionHandler(connection -> install(connection, options, headerTimeoutMillis));
+        return server.connectionHandler(connection -> {
+            install(connection, options, headerTimeoutMillis);
+            onConnection.handle(connection);
+        });
     }
 
     /** Installs the strict decoder on {@code connection} when it is an HTTP/1.x connection; closes it when it fails. */
