@@ -27,6 +27,9 @@ public final class AiMetrics {
     /** The {@code outcome} tag values of provider calls, by the status that ended them. */
     private static final String[] OUTCOMES = {"success", "rate_limited", "client_error", "server_error"};
     private static final int SUCCESS = 0;
+    private static final int RATE_LIMITED = 1;
+    private static final int CLIENT_ERROR = 2;
+    private static final int SERVER_ERROR = 3;
 
     private final MeterRegistry registry;
     private final ConcurrentMap<ModelKey, ModelMeters> models = new ConcurrentHashMap<>();
@@ -65,7 +68,12 @@ public final class AiMetrics {
      * reports for a timeout (504) or a broken connection (502).
      */
     public void failed(String provider, String model, int status) {
-        int outcome = status == 429 ? 1 : status >= 400 && status < 500 ? 2 : 3;
+        int outcome = SERVER_ERROR;
+        if (status == 429) {
+            outcome = RATE_LIMITED;
+        } else if (status >= 400 && status < 500) {
+            outcome = CLIENT_ERROR;
+        }
         meters(provider, model).outcome(outcome).increment();
     }
 

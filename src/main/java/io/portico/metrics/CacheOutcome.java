@@ -3,8 +3,9 @@ package io.portico.metrics;
 import java.util.Locale;
 
 /**
- * How a response cache handled a request, read from the {@code Cache-Status} header (RFC 9211) that the cache
- * adds: a hit, or the {@code fwd} reason it forwarded the request for, with the RFC's misses folded into one.
+ * The outcome of a request at a response cache, read from the {@code Cache-Status} header (RFC 9211) that the
+ * cache adds. It is a hit, or the {@code fwd} reason the cache forwarded the request for, with the RFC's three
+ * kinds of miss folded into one.
  */
 public enum CacheOutcome {
     /** Served from the cache. */

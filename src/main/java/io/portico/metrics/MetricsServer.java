@@ -41,8 +41,8 @@ public final class MetricsServer {
     }
 
     /**
-     * Answers {@code request} with the scrape of {@code metrics}, in OpenMetrics when {@code accept} asks for it and in
-     * the Prometheus text format otherwise. A {@code HEAD} request gets the headers only.
+     * Responds to {@code request} with the scrape of {@code metrics}: OpenMetrics when its {@code Accept} header
+     * requests it, the Prometheus text format otherwise. A {@code HEAD} request gets the headers only.
      */
     public static void respond(NodeMetrics metrics, HttpServerRequest request) {
         String contentType = NodeMetrics.contentType(request.getHeader(HttpHeaders.ACCEPT));

@@ -28,7 +28,7 @@ public final class NodeMetrics implements AutoCloseable {
 
     /** The Prometheus text format, version 0.0.4, which every scraper reads. */
     public static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
-    /** The OpenMetrics text format, version 1.0.0, sent when the {@code Accept} header asks for it. */
+    /** The OpenMetrics text format, version 1.0.0, sent when the {@code Accept} header requests it. */
     public static final String OPENMETRICS_TEXT = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
     private static final Logger LOG = LoggerFactory.getLogger(NodeMetrics.class);
@@ -91,7 +91,7 @@ public final class NodeMetrics implements AutoCloseable {
         scrapeSources.add(source);
     }
 
-    /** Returns the content type that answers a scrape whose {@code Accept} header is {@code accept}. */
+    /** Returns the content type of the response to a scrape whose {@code Accept} header is {@code accept}. */
     public static String contentType(String accept) {
         boolean openMetrics = accept != null
                 && accept.toLowerCase(Locale.ROOT).contains("application/openmetrics-text");

@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * The meters of client requests. Tags name routes and APIs, never raw paths, so their number stays bounded by the
- * configuration; consumers become a tag only when the node settings ask for it.
+ * configuration. Consumers become a tag only when the node settings enable it.
  *
  * <p>Each route's meters are looked up once per request by the route's name; counters per method and status are
  * created on first use and kept in arrays, so recording a request allocates no tags.

@@ -25,10 +25,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The metrics of a real node that serves a REST route with an upstream, an AI route against the OpenAI mock with a
- * budget, a rate-limited route, a route whose upstream's circuit breaker opens and a cached route, scraped over
- * HTTP from the admin listener and from the separate metrics listener. Each test sends its own traffic on its own
- * routes, so the counts it asserts do not depend on the order the tests run in.
+ * The metrics of a real node, scraped over HTTP from the admin listener and from the separate metrics listener.
+ * The node serves a REST route with an upstream, AI routes against the OpenAI mock and an unreachable provider, a
+ * rate-limited route, a route whose upstream's circuit breaker opens, and a cached route. Each test sends its own
+ * traffic on its own routes, so the counts it asserts do not depend on the order the tests run in.
  */
 class MetricsTest {
 
@@ -69,20 +69,29 @@ class MetricsTest {
         config.resource("apis", "shop").put("subscriptionRequired", false);
         config.service("app", app.port());
         config.service("other", other.port());
+
         config.route("rest", "app", "/rest").put("stripPrefix", true).put("api", "shop");
         ObjectNode limited = config.route("limited", "other", "/limited").put("stripPrefix", true);
         limited.putArray("policies").addObject().put("name", "rate-limit").putObject("config").putArray("limits")
                 .addObject().put("name", "per-minute").put("max", 1).put("window", "1m");
+
         ObjectNode cached = config.route("cached", "other", "/cached").put("stripPrefix", true);
         cached.putArray("policies").addObject().put("name", "cache").putObject("config").put("defaultTtl", "1m");
+
         ObjectNode service = config.service("broken", broken.port());
         service.putObject("circuitBreaker").put("minimumCalls", 2).put("failureRateThreshold", 50)
                 .put("window", "1m").put("openDuration", "10m");
         service.putObject("retries").put("attempts", 1);
         config.route("broken", "broken", "/broken").put("stripPrefix", true);
+
         config.provider("alpha", "openai", openAi.baseUrl(), "sk-alpha").putObject("circuitBreaker")
                 .put("minimumCalls", 10);
         config.model("smart", "fallback", "alpha/gpt-4o");
+        // Nothing listens on port 1 of the loopback address, so every call to this provider fails to connect.
+        config.provider("beta", "openai", "http://127.0.0.1:1/v1", "sk-beta").putObject("retries")
+                .put("attempts", 1);
+        config.model("unreachable", "fallback", "beta/gpt-4o-mini");
+        config.aiRoute("ai-down", "/ai-down").put("stripPrefix", true);
         ObjectNode ai = config.aiRoute("ai", "/ai").put("stripPrefix", true);
         ArrayNode policies = ai.putArray("policies");
         policies.addObject().put("name", "header-auth").putObject("config").putArray("headers").add("Authorization");
@@ -190,6 +199,20 @@ class MetricsTest {
                 "portico_budget_alert" + budget + " 1.0",
                 "portico_requests_total{api=\"\",method=\"POST\",route=\"ai\",status=\"200\"} 1.0",
                 "portico_requests_total{api=\"\",method=\"POST\",route=\"ai\",status=\"429\"} 1.0");
+    }
+
+    @Test
+    void failedProviderCallIsCounted() throws Exception {
+        String chat = "{\"model\":\"unreachable\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+
+        int status = send("POST", "/ai-down/v1/chat/completions", chat, Map.of("Content-Type", "application/json"))
+                .statusCode();
+
+        assertThat(status).isGreaterThanOrEqualTo(500);
+        awaitLine("portico_ai_requests_total{model=\"gpt-4o-mini\",outcome=\"server_error\",provider=\"beta\"} 1.0");
+        assertThat(lines(adminScrape())).contains(
+                "portico_ai_tokens_total{kind=\"input\",model=\"gpt-4o-mini\",provider=\"beta\"} 0.0",
+                "portico_ai_cost_usd_total{model=\"gpt-4o-mini\",provider=\"beta\"} 0.0");
     }
 
     @Test
