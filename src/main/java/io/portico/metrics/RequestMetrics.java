@@ -146,7 +146,7 @@ public final class RequestMetrics {
                     .tags(tags).serviceLevelObjectives(Buckets.REQUEST).register(registry);
             this.requestBytes = Counter.builder(REQUEST_BYTES).description("Bytes of request bodies received")
                     .tags(tags).register(registry);
-            this.responseBytes = Counter.builder(RESPONSE_BYTES).description("Bytes of responses sent, heads included")
+            this.responseBytes = Counter.builder(RESPONSE_BYTES).description("Bytes of response bodies sent")
                     .tags(tags).register(registry);
             this.byMethod = consumerLabels ? null : new AtomicReferenceArray<>(METHODS.length);
             this.byConsumer = consumerLabels ? new ConcurrentHashMap<>() : null;
