@@ -10,6 +10,12 @@ import io.portico.testing.Conditions;
 import io.portico.testing.Configs;
 import io.portico.testing.TestNode;
 import io.portico.testing.TestUpstream;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -20,6 +26,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -216,10 +223,36 @@ class MetricsTest {
     }
 
     @Test
+    void connectionsAreCountedOnce() throws Exception {
+        String gauge = "portico_active_connections";
+        double before = value(lines(adminScrape()), gauge);
+        Vertx vertx = Vertx.vertx();
+        try {
+            // An HTTP/2 client on a plain connection upgrades from HTTP/1.1 (h2c), which must still count once.
+            for (HttpVersion version : List.of(HttpVersion.HTTP_1_1, HttpVersion.HTTP_2)) {
+                HttpClientAgent client = vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(version)
+                        .setHttp2ClearTextUpgrade(true));
+                int status = client.request(HttpMethod.GET, node.portico().httpPort(), "127.0.0.1", "/no-route")
+                        .compose(request -> request.send()).map(HttpClientResponse::statusCode)
+                        .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+
+                assertThat(status).as(version.name()).isEqualTo(404);
+                Conditions.eventually(version + " connection counted", () ->
+                        value(lines(adminScrape()), gauge) == before + 1);
+                client.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+                Conditions.eventually(version + " connection closed", () ->
+                        value(lines(adminScrape()), gauge) == before);
+            }
+        } finally {
+            vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void processMetricsAreExposed() throws Exception {
         List<String> lines = lines(adminScrape());
 
-        for (String name : List.of("jvm_memory_used_bytes", "jvm_gc_pause_seconds_count", "jvm_threads_live_threads",
+        for (String name : List.of("jvm_memory_used_bytes", "jvm_gc_max_data_size_bytes", "jvm_threads_live_threads",
                 "process_cpu_usage", "process_uptime_seconds", "netty_allocator_memory_used",
                 "portico_active_requests", "portico_active_connections")) {
             assertThat(lines).as(name).anyMatch(line -> line.startsWith(name));
