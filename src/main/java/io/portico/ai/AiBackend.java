@@ -244,7 +244,12 @@ final class AiBackend implements Backend {
         }
         long start = System.nanoTime();
         cache.lookup().onComplete(found -> {
-            ChatCache.Entry entry = found.succeeded() ? found.result() : null;
+            if (found.failed()) {
+                // The store that just failed would most likely fail the write too.
+                forward(ctx, frontend, parsed, targets, null, "miss; detail=store-error");
+                return;
+            }
+            ChatCache.Entry entry = found.result();
             if (entry == null) {
                 forward(ctx, frontend, parsed, targets, cache, "uri-miss");
                 return;
@@ -262,10 +267,15 @@ final class AiBackend implements Backend {
         return new ChatEstimate(request.model(), TokenCounter.prompt(body), maxTokens);
     }
 
-    /** Sends a request the cache could not serve to the providers; its complete response may be stored. */
+    /**
+     * Sends a request the cache could not serve to the providers; its complete response, streamed or not, is stored
+     * when {@code cache} is not null.
+     *
+     * @param forward the {@code fwd} parameter of {@code Cache-Status}, with any further parameters
+     */
     private void forward(RequestContext ctx, Frontend frontend, ChatRequest request, List<Target> targets,
-                         ChatCache cache, String reason) {
-        String status = "Portico; fwd=" + reason + (request.stream() ? "; detail=stream" : "");
+                         ChatCache cache, String forward) {
+        String status = "Portico; fwd=" + forward;
         ctx.onResponseHeaders(headers -> headers.add(CACHE_STATUS, status));
         new ChatExchange(gateway, ctx, frontend, request, targets, cache).start();
     }

@@ -30,9 +30,11 @@ import org.slf4j.LoggerFactory;
  * key starts with the route name, the client protocol, and the consumer when the scope is per consumer:
  * {@code chat-route chat openai consumer=alice 3f2a...}; anonymous requests share the consumer {@code -}.
  *
- * <p>Only complete responses to requests that were not streamed are stored: the provider's Anthropic message as it
- * is for a native call, else the OpenAI completion the response was written from. A streamed request is served
- * from such an entry as a stream in its protocol.
+ * <p>An entry is one complete response: the provider's Anthropic message for a native call, else the OpenAI
+ * completion the client's response was written from. A streamed response is stored as the same complete response,
+ * rebuilt from its events by {@link MessageRecorder} or {@link CompletionRecorder}, once the stream ended normally.
+ * Any entry serves a request that was not streamed as it is, and a streamed request as a stream in its protocol
+ * (see {@link ChatReplay}).
  */
 final class ChatCache {
 
@@ -88,7 +90,10 @@ final class ChatCache {
         return key;
     }
 
-    /** Returns the stored entry of this request, or a null result when there is none or it cannot be read. */
+    /**
+     * Returns the stored entry of this request, or a null result when there is none or it cannot be read. Fails when
+     * the store fails, such as while Redis is unavailable.
+     */
     Future<Entry> lookup() {
         return settings.store().get(key).map(value -> {
             if (value == null) {
@@ -100,10 +105,13 @@ final class ChatCache {
             }
             return new Entry(entry.path("format").asText(), entry.path("provider").asText(),
                     entry.path("model").asText(), (ObjectNode) entry.get("body"));
-        }).otherwise(cause -> {
-            LOG.debug("Chat cache look-up for request {} failed: {}", requestId, cause.toString());
-            return null;
-        });
+        }).onFailure(cause -> LOG.debug("Chat cache look-up for request {} in the {} store failed: {}", requestId,
+                settings.store().type(), cause.toString()));
+    }
+
+    /** Returns the largest response body stored, in bytes. */
+    long maxObjectSize() {
+        return settings.maxObjectSize();
     }
 
     /** Stores a complete response of {@code format}, unless it is larger than the policy's maximum object size. */

@@ -82,11 +82,15 @@ final class ChatExchange {
     private ModelInfo targetInfo;
     /** The request with remote images inline, made once for the targets that need it. */
     private ChatRequest inlined;
+    /** The complete response of the current streamed attempt of a translated call, for the cache; else null. */
+    private CompletionRecorder completionRecorder;
+    /** The complete message of the current streamed attempt of a native call, for the cache; else null. */
+    private MessageRecorder messageRecorder;
 
     /**
      * Creates the exchange of one chat request.
      *
-     * @param cache where a complete response that was not streamed is stored; null when the route caches nothing
+     * @param cache where the complete response is stored; null when the route caches nothing
      */
     ChatExchange(AiGateway gateway, RequestContext ctx, Frontend frontend, ChatRequest request, List<Target> targets,
                  ChatCache cache) {
@@ -343,6 +347,8 @@ final class ChatExchange {
         writer = frontend.streamWriter(ctx.response(), request, promptEstimate);
         generated = new StringBuilder();
         finishSeen = false;
+        completionRecorder = cache != null && !nativeCall ? new CompletionRecorder(cache.maxObjectSize()) : null;
+        messageRecorder = cache != null && nativeCall ? new MessageRecorder(cache.maxObjectSize()) : null;
         Sink sink = new Sink(current);
         gateway.usageHeaders(ctx, target, null);
         gateway.announceTrailers(ctx);
@@ -388,8 +394,25 @@ final class ChatExchange {
             settleBreaker(200);
             record();
             gateway.usageTrailers(ctx, lastRecord);
+            storeStream();
             writer.finish(usage);
         });
+    }
+
+    /** Stores the complete response of a stream that ended normally, when the route caches completions. */
+    private void storeStream() {
+        String provider = target.provider().name();
+        if (messageRecorder != null) {
+            Buffer message = messageRecorder.message();
+            if (message != null) {
+                cache.store(ChatCache.MESSAGE, provider, target.model(), message);
+            }
+        } else if (completionRecorder != null) {
+            ObjectNode completion = completionRecorder.completion(usage);
+            if (completion != null) {
+                cache.store(ChatCache.COMPLETION, provider, target.model(), Wire.json(completion));
+            }
+        }
     }
 
     private void onFrame(StreamFrame frame, StreamTranslator translator, Sink sink, int current) {
@@ -416,6 +439,9 @@ final class ChatExchange {
             finishSeen = true;
         }
         writer.nativeFrame(frame);
+        if (messageRecorder != null) {
+            messageRecorder.frame(frame);
+        }
     }
 
     /** Receives translated chunks for the current attempt. */
@@ -441,6 +467,9 @@ final class ChatExchange {
                 generated.append(call.path("function").path("arguments").asText(""));
             }
             writer.chunk(chunk);
+            if (completionRecorder != null) {
+                completionRecorder.chunk(chunk);
+            }
         }
 
         @Override

@@ -9,7 +9,8 @@ package io.portico.cache;
  * @param maxBytes the store's limit in bytes; -1 when it has none of its own
  * @param hits look-ups that found an entry
  * @param misses look-ups that found none
- * @param evictions entries removed to stay within {@code maxBytes}
+ * @param evictions entries removed to stay within {@code maxBytes}; -1 when unknown, as for Redis, which evicts
+ *     by its own {@code maxmemory} policy
  */
 public record CacheStats(String type, long entries, long bytes, long maxBytes, long hits, long misses,
                          long evictions) {

@@ -2,16 +2,16 @@ package io.portico.cache;
 
 import static java.util.Objects.requireNonNull;
 
+import io.portico.redis.RedisClient;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The cache stores of one node, by type. They live as long as the node, so entries survive configuration changes,
- * and the admin API purges and counts them here.
- *
- * <p>NOTE: only the {@code local} store exists. A {@code redis} store shared by several nodes needs the node's
- * Redis connection, which this node does not have yet; the cache policy rejects {@code store: redis} until then.
+ * and the admin API purges and counts them here. The {@code local} store always exists; the {@code redis} store
+ * exists when the node settings name a Redis.
  */
 public final class CacheStores {
 
@@ -20,9 +20,15 @@ public final class CacheStores {
 
     private final Map<String, CacheStore> stores;
 
-    /** Creates the stores of a node whose local store holds at most {@code localMaxBytes}. */
+    /** Creates the stores of a node without Redis, whose local store keeps at most {@code localMaxBytes}. */
     public CacheStores(long localMaxBytes) {
         this(List.of(new LocalCacheStore(localMaxBytes)));
+    }
+
+    /** Creates the local store and, when {@code redis} is not null, the store shared through it. */
+    public CacheStores(long localMaxBytes, RedisClient redis) {
+        this(redis == null ? List.of(new LocalCacheStore(localMaxBytes))
+                : List.of(new LocalCacheStore(localMaxBytes), new RedisCacheStore(redis)));
     }
 
     /** Creates a registry of exactly {@code stores}, one per type. */
@@ -31,7 +37,8 @@ public final class CacheStores {
         for (CacheStore store : stores) {
             byType.put(store.type(), requireNonNull(store, "store"));
         }
-        this.stores = Map.copyOf(byType);
+        // In the given order, so the admin API lists the stores in a stable order.
+        this.stores = Collections.unmodifiableMap(byType);
     }
 
     /** Returns the store of {@code type}, or null when this node has none of that type. */
@@ -39,7 +46,7 @@ public final class CacheStores {
         return stores.get(type);
     }
 
-    /** Returns every store, by type. */
+    /** Returns every store, by type, in the order they were given. */
     public Map<String, CacheStore> all() {
         return stores;
     }

@@ -86,7 +86,7 @@ public final class GatewayServer {
         this.policies = requireNonNull(policies, "policies");
         this.redis = node.redis().enabled() ? RedisClient.create(vertx, node.redis()) : null;
         this.nodeState = new GatewayRuntime.NodeState(vertx, redis);
-        this.caches = new CacheStores(node.cache().maxBytes());
+        this.caches = new CacheStores(node.cache().maxBytes(), redis);
         nodeState.put(CacheStores.NODE_KEY, caches);
         this.instances = instances;
         this.metrics = requireNonNull(metrics, "metrics");

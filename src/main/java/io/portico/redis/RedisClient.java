@@ -18,7 +18,9 @@ import io.vertx.redis.client.RedisRole;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import io.vertx.redis.client.ResponseType;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -60,6 +62,8 @@ public final class RedisClient {
      * address for the first time can take longer than a command timeout of a few milliseconds.
      */
     private static final long STARTUP_WAIT_MILLIS = 10_000;
+    /** Keys a {@code SCAN} call examines at most, as its {@code COUNT} hint. */
+    private static final int SCAN_COUNT = 500;
     /** Connection key of callers that are not on an event loop. */
     private static final Object SHARED = new Object();
 
@@ -190,6 +194,82 @@ public final class RedisClient {
     /** Sends one command, with the same timeout and failure handling as {@link #eval}. */
     public Future<Response> send(Request request) {
         return execute(connection -> connection.send(request));
+    }
+
+    /**
+     * Iterates with {@code SCAN} over the keys that match the glob {@code pattern} and hands each batch of keys to
+     * {@code batch}; the next batch is read once the returned future completes, so a long iteration keeps few
+     * commands in flight. In cluster mode every master is scanned in turn, each through a connection of its own,
+     * since a keyless command reaches only one node; {@code batch} may send commands for the keys with
+     * {@link #send}, which routes them to their master. A key that is written or removed during the iteration may
+     * be missed or seen twice, as with {@code SCAN} itself.
+     *
+     * @return the sum of the counts {@code batch} returned; fails on the first failed command
+     */
+    public Future<Long> scan(String pattern, Function<List<String>, Future<Long>> batch) {
+        if (!settings.mode().equals("cluster")) {
+            return scanFrom("0", pattern, batch, this::send, 0);
+        }
+        return send(Request.cmd(Command.CLUSTER).arg("SLOTS")).compose(slots -> {
+            Future<Long> total = Future.succeededFuture(0L);
+            for (String master : masters(slots)) {
+                total = total.compose(sum -> scanNode(master, pattern, batch).map(count -> sum + count));
+            }
+            return total;
+        });
+    }
+
+    private Future<Long> scanFrom(String cursor, String pattern, Function<List<String>, Future<Long>> batch,
+                                  Function<Request, Future<Response>> sender, long sum) {
+        Request scan = Request.cmd(Command.SCAN).arg(cursor).arg("MATCH").arg(pattern).arg("COUNT").arg(SCAN_COUNT);
+        return sender.apply(scan).compose(reply -> {
+            String next = reply.get(0).toString();
+            List<String> keys = new ArrayList<>();
+            for (Response key : reply.get(1)) {
+                keys.add(key.toString());
+            }
+            Future<Long> handled = keys.isEmpty() ? Future.succeededFuture(0L) : batch.apply(keys);
+            return handled.compose(count -> next.equals("0") ? Future.succeededFuture(sum + count)
+                    : scanFrom(next, pattern, batch, sender, sum + count));
+        });
+    }
+
+    /** Scans one cluster master, given as {@code host:port}, through a standalone connection to it. */
+    private Future<Long> scanNode(String master, String pattern, Function<List<String>, Future<Long>> batch) {
+        String scheme = settings.url().trim().startsWith("rediss://") ? "rediss://" : "redis://";
+        RedisOptions options = options(settings).setType(RedisClientType.STANDALONE)
+                .setEndpoints(List.of(scheme + master)).setMaxPoolSize(1);
+        Redis node = Redis.createClient(vertx, options);
+        return node.connect().compose(connection -> scanFrom("0", pattern, batch,
+                request -> withTimeout(connection.send(request), master), 0)
+                .andThen(done -> connection.close()))
+                .andThen(done -> node.close());
+    }
+
+    /** Fails {@code reply} with {@link RedisUnavailableException} when it takes longer than the command timeout. */
+    private Future<Response> withTimeout(Future<Response> reply, String server) {
+        Promise<Response> promise = Promise.promise();
+        long timer = vertx.setTimer(timeoutMillis, id -> promise.tryFail(new RedisUnavailableException(
+                "Redis at " + server + " did not reply within " + timeoutMillis + " ms")));
+        reply.onComplete(result -> {
+            vertx.cancelTimer(timer);
+            if (result.succeeded()) {
+                promise.tryComplete(result.result());
+            } else {
+                promise.tryFail(result.cause());
+            }
+        });
+        return promise.future();
+    }
+
+    /** Returns the masters in a {@code CLUSTER SLOTS} reply as {@code host:port}, each once. */
+    private static List<String> masters(Response slots) {
+        Set<String> masters = new LinkedHashSet<>();
+        for (Response range : slots) {
+            Response master = range.get(2);
+            masters.add(master.get(0).toString() + ":" + master.get(1).toInteger());
+        }
+        return List.copyOf(masters);
     }
 
     /** Closes every connection; commands fail from now on. */

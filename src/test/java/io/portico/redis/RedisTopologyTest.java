@@ -2,6 +2,7 @@ package io.portico.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.portico.cache.RedisCacheStore;
 import io.portico.node.NodeConfig;
 import io.portico.testing.Conditions;
 import io.portico.testing.RespConnection;
@@ -9,6 +10,7 @@ import io.portico.testing.TestRedis;
 import io.portico.testing.TestRedisCluster;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.redis.client.Response;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -81,6 +83,35 @@ class RedisTopologyTest {
         assertThat(after).as("a reply from the promoted replica").containsExactly(2L, 2L);
         try (RespConnection connection = new RespConnection(replica.port())) {
             assertThat(connection.call("ROLE").toString()).startsWith("[master");
+        }
+    }
+
+    @Test
+    void sentinelModeStoresAndPurgesCacheEntries() throws Exception {
+        TestRedis master = started(TestRedis.start());
+        int sentinelPort = TestRedis.freePort();
+        RedisSentinel sentinel = RedisSentinel.newRedisSentinel().bind("127.0.0.1").port(sentinelPort)
+                .masterName("portico").masterPort(master.port()).quorumSize(1).build();
+        sentinel.start();
+        servers.add(sentinel::stop);
+        RedisClient client = RedisClient.create(vertx, settings("redis://127.0.0.1:" + sentinelPort, "sentinel",
+                "portico"));
+        await(client.start());
+        RedisCacheStore store = new RedisCacheStore(client);
+        for (int i = 0; i < 600; i++) {
+            await(store.put("shop GET /items/" + i, Buffer.buffer("item " + i), Duration.ofMinutes(1)));
+        }
+        await(store.put("blog GET /posts/1", Buffer.buffer("post"), Duration.ofMinutes(1)));
+
+        Buffer stored = await(store.get("shop GET /items/7"));
+        long purged = await(store.purge("shop "));
+
+        assertThat(stored.toString()).isEqualTo("item 7");
+        assertThat(purged).isEqualTo(600);
+        assertThat(await(store.get("shop GET /items/7"))).isNull();
+        assertThat(await(store.get("blog GET /posts/1")).toString()).isEqualTo("post");
+        try (RespConnection connection = new RespConnection(master.port())) {
+            assertThat(connection.call("DBSIZE")).isEqualTo("1");
         }
     }
 

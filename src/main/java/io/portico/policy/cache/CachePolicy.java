@@ -79,22 +79,41 @@ final class CachePolicy implements Policy {
         }
         store.get(key).onComplete(found -> {
             if (found.failed()) {
-                LOG.debug("Cache look-up for request {} failed: {}", ctx.requestId(), found.cause().toString());
-                forward(ctx, chain, key, directives, "miss");
+                lookupFailed(ctx, chain, directives, found.cause());
                 return;
             }
             StoredResponse entry = found.result() == null ? null : StoredResponse.decode(found.result());
             if (entry != null && entry.isMarker()) {
                 String variant = CacheKeys.variant(key, entry.varyNames(), request);
                 store.get(variant).onComplete(selected -> {
-                    StoredResponse stored = selected.succeeded() && selected.result() != null
-                            ? StoredResponse.decode(selected.result()) : null;
+                    if (selected.failed()) {
+                        lookupFailed(ctx, chain, directives, selected.cause());
+                        return;
+                    }
+                    StoredResponse stored = selected.result() == null ? null
+                            : StoredResponse.decode(selected.result());
                     answer(ctx, chain, key, directives, stored, "vary-miss");
                 });
                 return;
             }
             answer(ctx, chain, key, directives, entry, "uri-miss");
         });
+    }
+
+    /**
+     * Forwards a request whose look-up failed, such as while Redis is unavailable, without storing its response: the
+     * store that just failed would most likely fail the write too. The store's client logs the outage itself.
+     */
+    private void lookupFailed(RequestContext ctx, PolicyChain chain, CacheControl directives, Throwable cause) {
+        LOG.debug("Cache look-up for request {} in the {} store failed: {}", ctx.requestId(), store.type(),
+                cause.toString());
+        ctx.onResponseHeaders(headers -> headers.add(CACHE_STATUS, CACHE_NAME + "; fwd=miss; detail=store-error"));
+        if (directives.has("only-if-cached")) {
+            ctx.fail(ProblemType.NOT_CACHED, "the request says only-if-cached and the cache store failed");
+            return;
+        }
+        ctx.logField("cache", "miss");
+        chain.proceed(ctx);
     }
 
     /** Serves {@code entry} when it is usable for this request, else forwards the request. */

@@ -12,7 +12,7 @@ import java.util.Set;
 /**
  * The configuration of one {@code cache} policy.
  *
- * @param store the store type: {@code local}, or {@code redis} once this node has a Redis connection
+ * @param store the store type: {@code local} (this node's heap) or {@code redis} (shared through the node's Redis)
  * @param key the request parts that make up the cache key, in order
  * @param maxObjectSize largest response body stored, in bytes
  * @param defaultTtl freshness given to responses that may be cached but state no lifetime; null for the heuristic
@@ -43,9 +43,6 @@ record CacheSettings(String store, List<String> key, long maxObjectSize, Duratio
         JsonNode store = config.get("store");
         if (store != null && !(store.isTextual() && STORES.contains(store.asText()))) {
             errors.add("store", "must be 'local' or 'redis'");
-        } else if (store != null && store.asText().equals("redis")) {
-            // NOTE: the shared store needs the node's Redis connection, which this node does not offer yet.
-            errors.add("store", "'redis' is not available on this node yet; use 'local'");
         }
         JsonNode key = config.get("key");
         if (key != null) {
