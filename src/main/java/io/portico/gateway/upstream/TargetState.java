@@ -212,7 +212,6 @@ public final class TargetState {
     public void onRequestEnd(long latencyNanos, Outcome outcome) {
         requireNonNull(outcome, "outcome");
         inFlight.decrementAndGet();
-        meters.record(meterOutcome(outcome), latencyNanos);
         switch (outcome.kind()) {
             case RESPONSE -> onResponse(latencyNanos, outcome.status());
             case TIMEOUT -> {
@@ -233,6 +232,7 @@ public final class TargetState {
             }
             default -> throw new IllegalStateException("unknown outcome " + outcome);
         }
+        meters.record(meterOutcome(outcome), latencyNanos);
     }
 
     private static int meterOutcome(Outcome outcome) {
