@@ -15,6 +15,8 @@ import io.portico.gateway.GatewayServer;
 import io.portico.gateway.tls.ServerTls;
 import io.portico.gateway.upstream.UpstreamGroup;
 import io.portico.gateway.upstream.Upstreams;
+import io.portico.metrics.MetricsServer;
+import io.portico.metrics.NodeMetrics;
 import io.portico.node.ConnectionErrorLogFilter;
 import io.portico.node.NodeConfig;
 import io.portico.oauth.keys.SigningKeyManager;
@@ -52,10 +54,14 @@ public final class Portico {
     private final GatewayServer gateway;
     private final StoreWatcher watcher;
     private final AdminServer admin;
+    private final NodeMetrics metrics;
+    /** The listener that serves the metrics without authentication; null unless {@code metrics.port} is set. */
+    private final MetricsServer metricsServer;
     private final SigningKeyManager signingKeys;
     private final UsageCounters counters;
     private final AtomicBoolean ready = new AtomicBoolean();
     private volatile int adminPort = -1;
+    private volatile int metricsPort = -1;
     /** The snapshot the data plane serves; behind the store's when a stored version could not be applied. */
     private volatile ConfigSnapshot applied = ConfigSnapshot.empty();
 
@@ -64,11 +70,13 @@ public final class Portico {
         this.store = store;
         int eventLoops = Math.max(1, Runtime.getRuntime().availableProcessors());
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops).setPreferNativeTransport(true));
-        this.upstreams = new Upstreams(vertx, node.upstreams().allowPrivateAddresses());
+        this.metrics = new NodeMetrics(node.metrics().consumerLabels());
+        this.upstreams = new Upstreams(vertx, node.upstreams().allowPrivateAddresses(), metrics.upstreams());
         this.tls = new ServerTls(vertx, node.https());
         ModelCatalog catalog = node.ai().catalog() == null ? ModelCatalog.builtIn()
                 : ModelCatalog.load(Path.of(node.ai().catalog()));
-        this.gateway = new GatewayServer(vertx, node, upstreams, tls, PolicyRegistry.load(), catalog, eventLoops);
+        this.gateway = new GatewayServer(vertx, node, upstreams, tls, PolicyRegistry.load(), catalog, eventLoops,
+                metrics);
         CounterStore counterStore = store.counters();
         this.counters = new UsageCounters(vertx, counterStore, Clock.systemUTC(),
                 UsageCounters.DEFAULT_FLUSH_INTERVAL);
@@ -107,8 +115,11 @@ public final class Portico {
                 return counters.list(kind);
             }
         };
+        metrics.onScrape(new LiveStateMetrics(dataPlane, Clock.systemUTC()));
+        this.metricsServer = node.metrics().listenerEnabled() ? new MetricsServer(vertx, node.metrics(), metrics)
+                : null;
         this.admin = new AdminServer(vertx, node.admin(), token, store, store.accounts(), snapshots, ready::get,
-                dataPlane);
+                dataPlane, metrics);
         this.signingKeys = new SigningKeyManager(vertx, store, () -> applied, watcher::refreshNow, Clock.systemUTC());
     }
 
@@ -155,8 +166,12 @@ public final class Portico {
                 .compose(snapshot -> counters.start())
                 .compose(v -> gateway.start())
                 .compose(v -> admin.start())
-                .map(port -> {
+                .compose(port -> {
                     adminPort = port;
+                    return metricsServer == null ? Future.succeededFuture(-1) : metricsServer.start();
+                })
+                .map(port -> {
+                    metricsPort = port;
                     signingKeys.start();
                     ready.set(true);
                     LOG.info("Portico ready with configuration version {} ({} transport)",
@@ -189,6 +204,7 @@ public final class Portico {
         LOG.info("Portico stopping; draining requests for up to {} ms", node.drainTimeout().toMillis());
         return gateway.shutdown(node.drainTimeout())
                 .eventually(admin::stop)
+                .eventually(() -> metricsServer == null ? Future.succeededFuture() : metricsServer.stop())
                 .eventually(counters::stop)
                 .eventually(() -> {
                     signingKeys.stop();
@@ -201,7 +217,10 @@ public final class Portico {
                     });
                 })
                 .eventually(vertx::close)
-                .onComplete(done -> LOG.info("Portico stopped"));
+                .onComplete(done -> {
+                    metrics.close();
+                    LOG.info("Portico stopped");
+                });
     }
 
     public NodeConfig node() {
@@ -230,6 +249,11 @@ public final class Portico {
 
     public int adminPort() {
         return adminPort;
+    }
+
+    /** The port of the metrics listener, or -1 when {@code metrics.port} is not set. */
+    public int metricsPort() {
+        return metricsPort;
     }
 
     /** The configuration version the data plane serves. */

@@ -4,6 +4,8 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.metrics.MetricsServer;
+import io.portico.metrics.NodeMetrics;
 import io.portico.node.NodeConfig;
 import io.portico.store.AccountStore;
 import io.portico.store.ConfigStore;
@@ -20,9 +22,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The admin API: configuration CRUD, declarative export, diff and apply, the audit log, admin users and tokens,
- * status and the OpenAPI document under {@value #BASE_PATH}, which all require authentication and deny what the
- * caller's role does not allow, and the health probes {@code /health/live} and {@code /health/ready}, which need
- * no credentials and tell nothing but the status.
+ * status and the OpenAPI document under {@value #BASE_PATH}, and the metrics at {@code /metrics}, which all
+ * require authentication and deny what the caller's role does not allow, and the health probes
+ * {@code /health/live} and {@code /health/ready}, which need no credentials and tell nothing but the status.
  *
  * <p>Store calls run on worker threads. A write returns only after this node reloaded its configuration
  * snapshot, so a client that gets the response can rely on the change being live on this node.
@@ -61,6 +63,17 @@ public final class AdminServer {
      */
     public AdminServer(Vertx vertx, NodeConfig.AdminListener listener, String token, ConfigStore store,
                        AccountStore accounts, SnapshotSource snapshots, BooleanSupplier ready, DataPlane dataPlane) {
+        this(vertx, listener, token, store, accounts, snapshots, ready, dataPlane, null);
+    }
+
+    /**
+     * Creates the server with the data plane's live state and the node's metrics, which it serves at
+     * {@code GET /metrics} to platform admins and viewers of no team; no {@code /metrics} route when
+     * {@code metrics} is null.
+     */
+    public AdminServer(Vertx vertx, NodeConfig.AdminListener listener, String token, ConfigStore store,
+                       AccountStore accounts, SnapshotSource snapshots, BooleanSupplier ready, DataPlane dataPlane,
+                       NodeMetrics metrics) {
         this.vertx = requireNonNull(vertx, "vertx");
         this.listener = requireNonNull(listener, "listener");
         this.ready = requireNonNull(ready, "ready");
@@ -70,11 +83,14 @@ public final class AdminServer {
         this.router = Router.router(vertx);
         UsersApi users = new UsersApi(vertx, accounts, snapshots);
         ResourceApi resources = new ResourceApi(vertx, store, snapshots);
-        buildRouter(new AuthenticationHandler(vertx, requireNonNull(token, "token"), accounts), resources,
-                new CredentialApi(vertx, store, resources), new SubscriptionApi(resources, store),
+        AuthenticationHandler auth = new AuthenticationHandler(vertx, requireNonNull(token, "token"), accounts);
+        if (metrics != null) {
+            mountMetrics(auth, metrics);
+        }
+        buildRouter(auth, resources, new CredentialApi(vertx, store, resources), new SubscriptionApi(resources, store),
                 new ConfigApi(vertx, store, snapshots), new TrafficApi(requireNonNull(dataPlane, "dataPlane")),
                 new AuditApi(vertx, store), users, new MeApi(vertx, accounts, users));
-        this.openApi = OpenApiDocument.withAccess(OpenApiDocument.build(), router).toString();
+        this.openApi = OpenApiDocument.withAccess(OpenApiDocument.build(metrics != null), router).toString();
     }
 
     private void buildRouter(AuthenticationHandler auth, ResourceApi resources, CredentialApi credentials,
@@ -101,6 +117,18 @@ public final class AdminServer {
         router.route().failureHandler(failures);
         router.errorHandler(404, failures);
         router.errorHandler(405, failures);
+    }
+
+    /**
+     * Serves the metrics at {@code GET /metrics}. They cover every team's routes, services and consumers, so only
+     * callers who may read the whole configuration may scrape them.
+     */
+    private void mountMetrics(AuthenticationHandler auth, NodeMetrics metrics) {
+        router.route(MetricsServer.PATH).handler(new RequestIds());
+        router.route(MetricsServer.PATH).handler(auth);
+        router.route(MetricsServer.PATH).handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
+        new AdminRoutes(router).get(MetricsServer.PATH, Access.WHOLE_CONFIG_READERS,
+                ctx -> MetricsServer.respond(metrics, ctx.request()));
     }
 
     /** Returns the team whose audit entries alone the caller may read, or null for every entry. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.metrics.MetricsServer;
 import io.portico.config.ResourceKind;
 import io.portico.config.ResourceKinds;
 import io.vertx.core.http.HttpMethod;
@@ -32,8 +33,8 @@ final class OpenApiDocument {
     private OpenApiDocument() {
     }
 
-    /** Returns the OpenAPI document. */
-    static ObjectNode build() {
+    /** Returns the OpenAPI document; {@code servesMetrics} adds {@code GET /metrics}. */
+    static ObjectNode build(boolean servesMetrics) {
         ObjectNode root = NODES.objectNode();
         root.put("openapi", "3.1.0");
         root.putObject("info")
@@ -47,6 +48,9 @@ final class OpenApiDocument {
         root.withArray("security").addObject().putArray("basic");
         ObjectNode paths = root.putObject("paths");
         addHealth(paths);
+        if (servesMetrics) {
+            addMetrics(paths);
+        }
         addAdmin(paths);
         addAudit(paths);
         addUsers(paths);
@@ -87,6 +91,15 @@ final class OpenApiDocument {
         ready.putArray("security");
         response(ready, "200", "Ready", null);
         response(ready, "503", "Not ready yet, or shutting down", null);
+    }
+
+    private static void addMetrics(ObjectNode paths) {
+        ObjectNode metrics = operation(paths, MetricsServer.PATH, "get", "Every metric of this node in the Prometheus"
+                + " text format, or in OpenMetrics when the Accept header asks for application/openmetrics-text");
+        response(metrics, "200", "The metrics", "text/plain");
+        metrics.withObjectProperty("responses").withObjectProperty("200").withObjectProperty("content")
+                .putObject("application/openmetrics-text");
+        problems(metrics, "401", "403");
     }
 
     private static void addAdmin(ObjectNode paths) {

@@ -12,6 +12,7 @@ import io.portico.ai.spi.ProviderAdapter;
 import io.portico.ai.spi.Usage;
 import io.portico.circuitbreaker.CircuitBreaker;
 import io.portico.config.ConfigSnapshot;
+import io.portico.metrics.AiMetrics;
 import io.portico.node.NodeConfig;
 import io.portico.pipeline.Backend;
 import io.portico.pipeline.ProblemRenderer;
@@ -70,6 +71,7 @@ public final class AiGateway {
     private static final long DEFAULT_BODY_TIMEOUT_MILLIS = 60_000;
 
     private final long bodyTimeoutMillis;
+    private final AiMetrics metrics;
     private volatile AiRuntime runtime = AiRuntime.empty();
     private volatile Consumer<UsageRecord> listener = record -> { };
 
@@ -77,14 +79,21 @@ public final class AiGateway {
         this(vertx, catalog, new NodeConfig.Images(null, null, null), DEFAULT_BODY_TIMEOUT_MILLIS);
     }
 
+    /** Creates the AI gateway without metrics. */
+    public AiGateway(Vertx vertx, ModelCatalog catalog, NodeConfig.Images images, long bodyTimeoutMillis) {
+        this(vertx, catalog, images, bodyTimeoutMillis, AiMetrics.NONE);
+    }
+
     /**
-     * Creates the AI gateway.
+     * Creates the AI gateway whose provider calls {@code metrics} records.
      *
      * @param images how images given by URL are fetched
      * @param bodyTimeoutMillis longest wait for the next bytes of a request body, in milliseconds; then 408
      */
-    public AiGateway(Vertx vertx, ModelCatalog catalog, NodeConfig.Images images, long bodyTimeoutMillis) {
+    public AiGateway(Vertx vertx, ModelCatalog catalog, NodeConfig.Images images, long bodyTimeoutMillis,
+                     AiMetrics metrics) {
         this.vertx = requireNonNull(vertx, "vertx");
+        this.metrics = requireNonNull(metrics, "metrics");
         this.bodyTimeoutMillis = bodyTimeoutMillis;
         this.catalog = requireNonNull(catalog, "catalog");
         HttpClientOptions options = new HttpClientOptions()
@@ -175,6 +184,11 @@ public final class AiGateway {
         return images;
     }
 
+    /** The meters of provider calls. */
+    AiMetrics metrics() {
+        return metrics;
+    }
+
     /**
      * Records the usage of a request served by {@code target} with the key labelled {@code key}, whose catalog
      * entry is {@code info} (null when the catalog does not know the model): cost, request attribute, access log
@@ -187,6 +201,8 @@ public final class AiGateway {
                         Math.min(usage.cachedInputTokens(), usage.inputTokens()));
         UsageRecord record = new UsageRecord(target.provider().name(), target.model(), usage, latencyMillis,
                 firstTokenMillis, cost, false, key);
+        metrics.succeeded(record.provider(), record.model(), usage.inputTokens(), usage.outputTokens(),
+                usage.cachedInputTokens(), usage.reasoningTokens(), cost.doubleValue(), latencyMillis);
         ctx.upstreamAddress(target.address());
         return publish(ctx, record);
     }

@@ -522,6 +522,7 @@ final class ChatExchange {
             return;
         }
         int status = error.status();
+        gateway.metrics().failed(target.provider().name(), target.model(), status);
         KeyPool pool = target.provider().keys();
         int attempts = target.provider().spec().retries().attempts();
         if (status >= 500 || status == 429 || status == 408 || status == 401 || status == 403) {
@@ -621,7 +622,9 @@ final class ChatExchange {
         target.stats().recordLatency(latency);
         String keyLabel = key == null ? null : key.label();
         lastRecord = gateway.record(ctx, target, keyLabel, targetInfo, usage, latency, firstToken);
-        if (!request.stream()) {
+        if (request.stream()) {
+            gateway.metrics().firstToken(target.provider().name(), target.model(), firstToken);
+        } else {
             gateway.usageHeaders(ctx, target, lastRecord);
         }
         done = true;

@@ -166,6 +166,7 @@ final class RelayExchange {
                     if (result.failed()) {
                         lastError = AiError.of(502, "provider '" + target.provider().name() + "' failed: "
                                 + result.cause().getMessage());
+                        gateway.metrics().failed(target.provider().name(), target.model(), 502);
                         next();
                         return;
                     }
@@ -185,6 +186,7 @@ final class RelayExchange {
 
     private void handleError(AiError error, KeyPool.Key key) {
         lastError = error;
+        gateway.metrics().failed(target.provider().name(), target.model(), error.status());
         if (error.status() == 429) {
             target.provider().keys().coolDown(key, error.retryAfterMillis());
         } else if (error.status() == 401 || error.status() == 403) {

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.portico.gateway.routing.RequestView;
 import io.portico.gateway.routing.RouteMatch;
+import io.portico.metrics.RequestMetrics;
 import io.portico.net.IpAddress;
 import io.portico.pipeline.GatewayRoute;
 import io.portico.pipeline.RequestContext;
@@ -32,14 +33,17 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
 
     private final CharSequence requestIdHeader;
     private final AccessLog accessLog;
+    private final RequestRecorder recorder;
     private final ClientAddressResolver clientAddresses;
     private volatile GatewayRuntime runtime = GatewayRuntime.empty();
     private volatile boolean draining;
 
-    GatewayHandler(String requestIdHeader, boolean accessLog, ClientAddressResolver clientAddresses) {
+    GatewayHandler(String requestIdHeader, boolean accessLog, ClientAddressResolver clientAddresses,
+                   RequestMetrics metrics) {
         // An AsciiString keeps its hash code, so the header maps do not hash the name for every request.
         this.requestIdHeader = HttpHeaders.createOptimized(requireNonNull(requestIdHeader, "requestIdHeader"));
         this.accessLog = new AccessLog(accessLog);
+        this.recorder = new RequestRecorder(metrics);
         this.clientAddresses = requireNonNull(clientAddresses, "clientAddresses");
     }
 
@@ -69,6 +73,7 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
                 path == null ? String.valueOf(request.path()) : path, start);
         ctx.watchResponse();
         accessLog.track(ctx);
+        recorder.track(ctx);
         if (path == null) {
             ctx.fail(ProblemType.BAD_REQUEST, "the request path is invalid");
             return;
@@ -103,6 +108,7 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
                 start);
         ctx.watchResponse();
         accessLog.track(ctx);
+        recorder.track(ctx);
         ctx.fail(problem);
         request.connection().close();
     }

@@ -12,14 +12,19 @@ import io.portico.gateway.proxy.ProxyBackend;
 import io.portico.gateway.proxy.ProxySettings;
 import io.portico.gateway.tls.ServerTls;
 import io.portico.gateway.upstream.Upstreams;
+import io.portico.metrics.NodeMetrics;
+import io.portico.metrics.RequestMetrics;
 import io.portico.node.NodeConfig;
 import io.portico.oauth.AuthorizationServer;
 import io.portico.pipeline.PolicyRegistry;
 import io.portico.redis.RedisClient;
 import io.vertx.core.DeploymentOptions;
+import io.micrometer.core.instrument.Gauge;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import java.time.Clock;
@@ -54,6 +59,7 @@ public final class GatewayServer {
     private final RedisClient redis;
     private final GatewayRuntime.NodeState nodeState;
     private final CacheStores caches;
+    private final NodeMetrics metrics;
     private final GatewayHandler handler;
     private final ProxyBackend proxy;
     private final AiGateway ai;
@@ -66,8 +72,13 @@ public final class GatewayServer {
     /** Set once the HTTPS listener starts binding, so a second configuration applied meanwhile does not bind again. */
     private final AtomicBoolean httpsStarted = new AtomicBoolean();
 
+    /**
+     * Creates the listeners; nothing listens until {@link #start()}.
+     *
+     * @param metrics the node's metrics, which record every request, and read the Redis state at each scrape
+     */
     public GatewayServer(Vertx vertx, NodeConfig node, Upstreams upstreams, ServerTls tls, PolicyRegistry policies,
-                         ModelCatalog catalog, int instances) {
+                         ModelCatalog catalog, int instances, NodeMetrics metrics) {
         this.vertx = requireNonNull(vertx, "vertx");
         this.node = requireNonNull(node, "node");
         this.upstreams = requireNonNull(upstreams, "upstreams");
@@ -79,8 +90,15 @@ public final class GatewayServer {
         this.caches = new CacheStores(node.cache().maxBytes(), redis);
         nodeState.put(CacheStores.NODE_KEY, caches);
         this.instances = instances;
+        this.metrics = requireNonNull(metrics, "metrics");
         this.handler = new GatewayHandler(node.requestIdHeader(), node.accessLog(),
-                ClientAddressResolver.of(node.clientAddress()));
+                ClientAddressResolver.of(node.clientAddress()), metrics.requests());
+        if (redis != null) {
+            Gauge.builder("portico.redis.fallback", redis, client -> client.available() ? 0 : 1)
+                    .description("1 while Redis is unavailable, so cluster-wide limits count on each node or reject"
+                            + " as configured; 0 while it replies")
+                    .register(metrics.registry());
+        }
         long maxBody = node.maxBodySize() == null ? -1 : node.maxBodySize();
         NodeConfig.IdentityHeaders names = node.identityHeaders();
         IdentityHeaders identityHeaders = new IdentityHeaders(names.consumer(), names.team(), names.credential(),
@@ -88,7 +106,7 @@ public final class GatewayServer {
         long bodyTimeout = node.limits().bodyTimeout().toMillis();
         this.proxy = new ProxyBackend(upstreams, new ProxySettings(node.requestIdHeader(), maxBody, identityHeaders,
                 bodyTimeout));
-        this.ai = new AiGateway(vertx, catalog, node.ai().images(), bodyTimeout);
+        this.ai = new AiGateway(vertx, catalog, node.ai().images(), bodyTimeout, metrics.ai());
         this.oauth = new AuthorizationServer(vertx, Clock.systemUTC());
         tls.onChange(options -> httpsServers.forEach(server -> server.updateSSLOptions(options)));
     }
@@ -107,6 +125,7 @@ public final class GatewayServer {
         oauth.update(snapshot);
         tls.updateStoreCertificates(snapshot.certificates().values(), usesPolicy(snapshot, MTLS_POLICY));
         handler.runtime(runtime);
+        metrics.requests().retainRoutes(snapshot.routes().keySet());
         boolean needsHttps = httpPort >= 0 && tls.hasCertificates() && node.https().port() >= 0;
         if (needsHttps && httpsStarted.compareAndSet(false, true)) {
             startHttps().onFailure(e -> {
@@ -216,8 +235,13 @@ public final class GatewayServer {
         List<HttpServer> bound = new CopyOnWriteArrayList<>();
         DeploymentOptions deployment = new DeploymentOptions().setInstances(instances);
         long headerTimeoutMillis = node.limits().headerTimeout().toMillis();
-        return vertx.deployVerticle(() -> new ListenerVerticle(options, bindPort, handler, headerTimeoutMillis, bound),
-                        deployment)
+        RequestMetrics requests = metrics.requests();
+        Handler<HttpConnection> onConnection = connection -> {
+            requests.connectionOpened();
+            connection.closeHandler(closed -> requests.connectionClosed());
+        };
+        return vertx.deployVerticle(() -> new ListenerVerticle(options, bindPort, handler, headerTimeoutMillis,
+                        onConnection, bound), deployment)
                 .map(id -> {
                     servers.addAll(bound);
                     return bound.get(0).actualPort();
@@ -230,21 +254,23 @@ public final class GatewayServer {
         private final int port;
         private final GatewayHandler handler;
         private final long headerTimeoutMillis;
+        private final Handler<HttpConnection> onConnection;
         private final List<HttpServer> bound;
 
         ListenerVerticle(HttpServerOptions options, int port, GatewayHandler handler, long headerTimeoutMillis,
-                         List<HttpServer> bound) {
+                         Handler<HttpConnection> onConnection, List<HttpServer> bound) {
             this.options = options;
             this.port = port;
             this.handler = handler;
             this.headerTimeoutMillis = headerTimeoutMillis;
+            this.onConnection = onConnection;
             this.bound = bound;
         }
 
         @Override
         public Future<?> start() {
             HttpServerOptions copy = new HttpServerOptions(options);
-            HttpServer server = StrictDecoding.createServer(vertx, copy, headerTimeoutMillis)
+            HttpServer server = StrictDecoding.createServer(vertx, copy, headerTimeoutMillis, onConnection)
                     .invalidRequestHandler(handler::rejectInvalid)
                     .requestHandler(handler);
             return server.listen(port, options.getHost()).onSuccess(bound::add);

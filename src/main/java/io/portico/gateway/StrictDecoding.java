@@ -7,6 +7,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
@@ -60,9 +61,11 @@ final class StrictDecoding {
     /**
      * Creates an HTTP server whose HTTP/1.x connections use the strict decoder.
      *
+     * @param onConnection runs for each new connection, after the decoder is installed
      * @throws IllegalStateException when this Vert.x version lacks the internals the decoder needs
      */
-    static HttpServer createServer(Vertx vertx, HttpServerOptions options, long headerTimeoutMillis) {
+    static HttpServer createServer(Vertx vertx, HttpServerOptions options, long headerTimeoutMillis,
+                                   Handler<HttpConnection> onConnection) {
         HttpServer server;
         try {
             VertxInternal hooked = new HookedVertx((VertxInternal) vertx, options, headerTimeoutMillis);
@@ -73,7 +76,10 @@ final class StrictDecoding {
                     e);
         }
         return server.exceptionHandler(cause -> LOG.debug("Client connection failed before HTTP: {}",
-                cause.toString())).connectionHandler(connection -> install(connection, options, headerTimeoutMillis));
+                cause.toString())).connectionHandler(connection -> {
+                    install(connection, options, headerTimeoutMillis);
+                    onConnection.handle(connection);
+                });
     }
 
     /**

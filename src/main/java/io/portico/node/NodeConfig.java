@@ -29,6 +29,7 @@ import java.util.regex.Pattern;
  * @param identityHeaders names of the headers that carry the authenticated identity to upstreams
  * @param cache settings of the response cache
  * @param redis the Redis server that cluster-wide rate limits and other shared state use; none when absent
+ * @param metrics settings of the Prometheus metrics
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record NodeConfig(
@@ -47,7 +48,8 @@ public record NodeConfig(
         ClientAddress clientAddress,
         IdentityHeaders identityHeaders,
         Cache cache,
-        Redis redis) {
+        Redis redis,
+        Metrics metrics) {
 
     public NodeConfig {
         http = http == null ? new Listener(null, null, null) : http;
@@ -66,12 +68,13 @@ public record NodeConfig(
                 : identityHeaders;
         cache = cache == null ? new Cache(null) : cache;
         redis = redis == null ? new Redis(null, null, null, null, null, null, null, null, null) : redis;
+        metrics = metrics == null ? new Metrics(null, null, null) : metrics;
     }
 
     /** Returns the defaults: HTTP on 0.0.0.0:8080, admin on 127.0.0.1:9080, the embedded store under ./data. */
     public static NodeConfig defaults() {
         return new NodeConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null);
+                null, null, null);
     }
 
     /**
@@ -258,6 +261,34 @@ public record NodeConfig(
             if (maxBytes < 1) {
                 throw new IllegalArgumentException("cache.maxBytes must be positive, got " + maxBytes);
             }
+        }
+    }
+
+    /**
+     * Settings of the Prometheus metrics, which the admin listener always serves at {@code GET /metrics} to callers
+     * with an admin token.
+     *
+     * @param host address of the metrics listener; {@code 127.0.0.1} when absent
+     * @param port port of a separate listener that serves {@code GET /metrics} without authentication, for
+     *     scrapers that cannot send a token; no such listener when absent or negative, and {@code 0} picks a free
+     *     port
+     * @param consumerLabels whether {@code portico_requests_total} carries the authenticated consumer as a
+     *     {@code consumer} tag; false when absent, because every consumer then adds series
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Metrics(String host, Integer port, Boolean consumerLabels) {
+        public Metrics {
+            host = host == null ? "127.0.0.1" : host;
+            port = port == null ? -1 : port;
+            if (port > 65535) {
+                throw new IllegalArgumentException("metrics.port must be at most 65535, got " + port);
+            }
+            consumerLabels = consumerLabels != null && consumerLabels;
+        }
+
+        /** Returns whether the separate metrics listener starts. */
+        public boolean listenerEnabled() {
+            return port >= 0;
         }
     }
 

@@ -52,6 +52,8 @@ public final class NodeConfigLoader {
         variables.put("PORTICO_REDIS_USERNAME", "redis.username");
         variables.put("PORTICO_REDIS_PASSWORD", "redis.password");
         variables.put("PORTICO_REDIS_TIMEOUT", "redis.timeout");
+        variables.put("PORTICO_METRICS_HOST", "metrics.host");
+        variables.put("PORTICO_METRICS_PORT", "metrics.port");
         return Map.copyOf(variables);
     }
 

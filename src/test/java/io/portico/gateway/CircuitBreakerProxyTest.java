@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.testing.Conditions;
 import io.portico.testing.Configs;
 import io.portico.testing.TestNode;
 import io.portico.testing.TestUpstream;
@@ -64,6 +65,10 @@ class CircuitBreakerProxyTest {
         for (int i = 0; i < 8; i++) {
             get(node, "/pair/echo/warm-up");
         }
+        // The proxy reports an exchange's outcome to the breaker once the response body was relayed, which can be
+        // after the client received it.
+        Conditions.eventually("the breaker of the failing target opens",
+                () -> breakerOf("pair", bad.port()).path("state").asText().equals("open"));
         JsonNode target = breakerOf("pair", bad.port());
         assertThat(target.path("state").asText()).isEqualTo("open");
         assertThat(target.path("retryAt").asText()).isNotEmpty();

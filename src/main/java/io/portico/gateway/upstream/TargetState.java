@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.portico.circuitbreaker.CircuitBreaker;
 import io.portico.config.CircuitBreakerSpec;
 import io.portico.config.ServiceSpec;
+import io.portico.metrics.UpstreamMetrics;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.SocketAddress;
 import java.time.Duration;
@@ -86,12 +87,19 @@ public final class TargetState {
     private int activeSuccesses;
     private int activeFailures;
 
+    private final UpstreamMetrics.TargetMeters meters;
+
     private final Object latencyLock = new Object();
     private volatile double ewma;
     private volatile boolean latencyKnown;
     private volatile long lastSampleNanos;
 
     TargetState(String service, ServiceSpec.Target target, LongSupplier nanoClock) {
+        this(service, target, nanoClock, UpstreamMetrics.NONE);
+    }
+
+    /** Creates the state of a target whose exchanges {@code metrics} records. */
+    TargetState(String service, ServiceSpec.Target target, LongSupplier nanoClock, UpstreamMetrics metrics) {
         this.service = requireNonNull(service, "service");
         requireNonNull(target, "target");
         this.host = requireNonNull(target.host(), "target.host");
@@ -101,6 +109,7 @@ public final class TargetState {
         this.authority = HostAndPort.create(uriHost(), port);
         this.nanoClock = requireNonNull(nanoClock, "nanoClock");
         this.weight = target.weight();
+        this.meters = metrics.target(service, address);
     }
 
     /** Returns the target's host name or IP address, as configured. */
@@ -223,6 +232,23 @@ public final class TargetState {
             }
             default -> throw new IllegalStateException("unknown outcome " + outcome);
         }
+        meters.record(meterOutcome(outcome), latencyNanos);
+    }
+
+    private static int meterOutcome(Outcome outcome) {
+        return switch (outcome.kind()) {
+            case RESPONSE -> UpstreamMetrics.response(outcome.status());
+            case CONNECT_FAILURE -> UpstreamMetrics.CONNECT_FAILURE;
+            case CONNECTION_ERROR -> UpstreamMetrics.CONNECTION_ERROR;
+            case TIMEOUT -> UpstreamMetrics.TIMEOUT;
+            case NO_CONNECTION -> UpstreamMetrics.NO_CONNECTION;
+            case CANCELLED -> UpstreamMetrics.CANCELLED;
+        };
+    }
+
+    /** Removes this target's meters, once its service no longer lists it. */
+    void removeMeters() {
+        meters.remove();
     }
 
     @Override

@@ -3,13 +3,17 @@ package io.portico.gateway.upstream;
 import static java.util.Objects.requireNonNull;
 
 import io.portico.config.ServiceSpec;
+import io.portico.metrics.UpstreamMetrics;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientAgent;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +39,7 @@ public final class Upstreams implements AutoCloseable {
 
     private final Vertx vertx;
     private final boolean allowPrivateAddresses;
+    private final UpstreamMetrics metrics;
     private volatile Map<String, Entry> entries = Map.of();
     private volatile boolean closed;
 
@@ -50,8 +55,14 @@ public final class Upstreams implements AutoCloseable {
      *     address is not public by {@code AddressRules}
      */
     public Upstreams(Vertx vertx, boolean allowPrivateAddresses) {
+        this(vertx, allowPrivateAddresses, UpstreamMetrics.NONE);
+    }
+
+    /** Creates an empty set of upstream groups whose exchanges {@code metrics} records. */
+    public Upstreams(Vertx vertx, boolean allowPrivateAddresses, UpstreamMetrics metrics) {
         this.vertx = requireNonNull(vertx, "vertx");
         this.allowPrivateAddresses = allowPrivateAddresses;
+        this.metrics = requireNonNull(metrics, "metrics");
     }
 
     /**
@@ -94,6 +105,7 @@ public final class Upstreams implements AutoCloseable {
         });
         entries = Map.copyOf(next);
         previous.forEach((name, old) -> retire(old, next.get(name)));
+        removeRetiredMeters(previous, next);
         next.forEach((name, entry) -> {
             if (entry == previous.get(name)) {
                 return;
@@ -166,11 +178,19 @@ public final class Upstreams implements AutoCloseable {
         return weights.entrySet().stream().map(weight -> {
             TargetState state = known.get(weight.getKey());
             if (state == null) {
-                state = new TargetState(name, byAddress.get(weight.getKey()), System::nanoTime);
+                state = new TargetState(name, byAddress.get(weight.getKey()), System::nanoTime, metrics);
             }
             state.configure(weight.getValue(), passive, spec.circuitBreaker());
             return state;
         }).toList();
+    }
+
+    /** Removes the meters of the targets that {@code previous} served and {@code next} no longer lists. */
+    private static void removeRetiredMeters(Map<String, Entry> previous, Map<String, Entry> next) {
+        Set<TargetState> live = Collections.newSetFromMap(new IdentityHashMap<>());
+        next.values().forEach(entry -> live.addAll(entry.group.targets()));
+        previous.values().forEach(entry -> entry.group.targets().stream().filter(target -> !live.contains(target))
+                .forEach(TargetState::removeMeters));
     }
 
     private void retire(Entry old, Entry replacement) {

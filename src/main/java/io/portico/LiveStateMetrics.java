@@ -1,0 +1,89 @@
+package io.portico;
+
+import static java.util.Objects.requireNonNull;
+
+import io.portico.admin.DataPlane;
+import io.portico.ai.AiGateway.ModelCircuitBreaker;
+import io.portico.circuitbreaker.CircuitBreaker;
+import io.portico.gateway.upstream.TargetState;
+import io.portico.metrics.SnapshotMeters;
+import io.portico.policy.budget.BudgetPolicy;
+import io.portico.quota.CounterId;
+import io.portico.quota.UsageCounters.CounterState;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.function.Consumer;
+
+/**
+ * Writes the meters of the data plane's live state at each scrape: the circuit breakers of upstream targets and
+ * of AI provider models, and the budgets of the current periods. Reading them at scrape time keeps the breakers
+ * and budget policies free of metric calls, and the meters of a breaker or budget that disappears go with it.
+ */
+final class LiveStateMetrics implements Consumer<SnapshotMeters> {
+
+    private static final String STATE = "The circuit breaker's state: 0 closed, 1 half-open, 2 open";
+    private static final String TRANSITIONS = "State changes of the circuit breaker since it was created";
+    private static final double MICROS_PER_USD = 1_000_000.0;
+
+    private final DataPlane dataPlane;
+    private final Clock clock;
+
+    LiveStateMetrics(DataPlane dataPlane, Clock clock) {
+        this.dataPlane = requireNonNull(dataPlane, "dataPlane");
+        this.clock = requireNonNull(clock, "clock");
+    }
+
+    @Override
+    public void accept(SnapshotMeters meters) {
+        dataPlane.services().forEach((service, group) -> {
+            for (TargetState target : group.targets()) {
+                if (target.circuitBreaker() != null) {
+                    breaker(meters, "portico.upstream.circuit.breaker", target.circuitBreaker(), "service", service,
+                            "target", target.address());
+                }
+            }
+        });
+        for (ModelCircuitBreaker model : dataPlane.modelCircuitBreakers()) {
+            breaker(meters, "portico.ai.circuit.breaker", model.breaker(), "provider", model.provider(), "model",
+                    model.model());
+        }
+        Instant now = clock.instant();
+        for (CounterState budget : dataPlane.counters(BudgetPolicy.KIND)) {
+            CounterId id = budget.id();
+            if (!now.isBefore(id.start()) && now.isBefore(id.end())) {
+                budget(meters, budget);
+            }
+        }
+    }
+
+    private static void breaker(SnapshotMeters meters, String prefix, CircuitBreaker breaker, String... tags) {
+        CircuitBreaker.Status status = breaker.status();
+        double state = switch (status.state()) {
+            case CLOSED -> 0;
+            case HALF_OPEN -> 1;
+            case OPEN -> 2;
+        };
+        meters.gauge(prefix + ".state", STATE, state, tags);
+        meters.counter(prefix + ".transitions", TRANSITIONS, status.transitions(), tags);
+    }
+
+    /** Writes the spend, limit and alert state of one budget counter, whose scope is {@code BY:PERIOD}. */
+    private static void budget(SnapshotMeters meters, CounterState budget) {
+        CounterId id = budget.id();
+        int colon = id.scope().lastIndexOf(':');
+        String by = colon < 0 ? id.scope() : id.scope().substring(0, colon);
+        String period = colon < 0 ? "" : id.scope().substring(colon + 1);
+        String[] tags = {"by", by, "period", period, "subject", id.subject()};
+        meters.gauge("portico.budget.spend", "Spend in USD in the current period, as this node knows it",
+                budget.value() / MICROS_PER_USD, tags);
+        if (budget.limit() == null) {
+            return;
+        }
+        meters.gauge("portico.budget.limit", "The budget in USD of the current period",
+                budget.limit() / MICROS_PER_USD, tags);
+        boolean crossed = budget.alerted() || budget.alertThreshold() != null
+                && budget.value() >= budget.alertThreshold() * budget.limit();
+        meters.gauge("portico.budget.alert", "1 once the spend of the current period reached the alert threshold",
+                crossed ? 1 : 0, tags);
+    }
+}
