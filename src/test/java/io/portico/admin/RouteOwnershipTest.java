@@ -135,6 +135,17 @@ class RouteOwnershipTest {
         assertThat(ownIssuer.statusCode()).as(ownIssuer.body()).isEqualTo(201);
     }
 
+    @Test
+    void sharedIssuerKeySettingsAreValidated() {
+        HttpResponse<String> response = request("POST", "/admin/v1/routes", """
+                {"name": "fast-token", "team": "payments", "hosts": ["auth.example.net"], "paths": ["/oauth"],
+                 "oauth": {"issuer": "https://auth.example.com/payments", "keyRotation": "30m",
+                           "keyPublication": "10m"}}""", TestNode.TOKEN);
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(response.body()).contains("oauth.keyPublication").contains("shortest keyRotation (PT30M)");
+    }
+
     private static String userWithToken(String name, String team) {
         ObjectNode user = Json.MAPPER.createObjectNode().put("name", name).put("role", "team-admin").put("team", team);
         node.admin("POST", "/admin/v1/users", user, 201);
