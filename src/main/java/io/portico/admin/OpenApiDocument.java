@@ -309,13 +309,13 @@ final class OpenApiDocument {
         requestBody(put, schema, JSON);
         response(put, "200", "Replaced", JSON);
         response(put, "201", "Created", JSON);
-        problems(put, "400", "412", "415", "428");
+        problems(put, "400", "409", "412", "415", "428");
         ObjectNode patch = operation(paths, item, "patch", "Changes the resource with a JSON merge patch"
                 + " (RFC 7396); honours If-Match");
         nameParameter(patch);
         requestBody(patch, schema, "application/merge-patch+json");
         response(patch, "200", "Changed", JSON);
-        problems(patch, "400", "404", "412", "415");
+        problems(patch, "400", "404", "409", "412", "415");
         ObjectNode delete = operation(paths, item, "delete", "Deletes the resource; honours If-Match");
         nameParameter(delete);
         response(delete, "204", "Deleted", null);

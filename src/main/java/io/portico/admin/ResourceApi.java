@@ -342,6 +342,9 @@ final class ResourceApi {
                 if (change.spec() != null) {
                     Tenancy.checkReferences(principal, kind, change.spec(), snapshot);
                 }
+                if (kind == ResourceKinds.ROUTES && change.spec() != null) {
+                    Tenancy.checkRouteOverlap(principal, change.name(), change.spec(), snapshot);
+                }
                 if (kind == ResourceKinds.SUBSCRIPTIONS) {
                     SubscriptionApi.checkApproval(principal, before, change.spec(), snapshot);
                 }

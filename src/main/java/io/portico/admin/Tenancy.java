@@ -6,6 +6,7 @@ import io.portico.config.ConfigSnapshot;
 import io.portico.config.Resource;
 import io.portico.config.ResourceKind;
 import io.portico.config.ResourceKinds;
+import io.portico.config.RouteSpec;
 import io.portico.config.ValidationException;
 import io.portico.problem.Problem;
 import io.portico.problem.ProblemType;
@@ -23,6 +24,8 @@ import java.util.Objects;
  *   <li>A member writes only resources of the member's team. A new resource without a {@code team} joins it.</li>
  *   <li>A member's route may use only the team's services and APIs, and a credential or subscription only a
  *       consumer of the team.</li>
+ *   <li>A member's route may not match a request that a route of another team could match, and its {@code oauth}
+ *       section may not use another team's issuer, so that no team receives another team's traffic.</li>
  * </ul>
  */
 final class Tenancy {
@@ -123,6 +126,42 @@ final class Tenancy {
                         + "', which does not exist");
             }
         }
+    }
+
+    /**
+     * Rejects a route of a team member that could match a request that a route of another team could match (see
+     * {@link RouteOverlap}), or whose {@code oauth} section uses the issuer of another team's authorization server.
+     * Routes without a team are not compared.
+     *
+     * @throws Problem 409 naming the conflicting route when the caller may see it
+     */
+    static void checkRouteOverlap(Principal principal, String name, ObjectNode spec, ConfigSnapshot snapshot) {
+        if (principal.role() == Role.PLATFORM_ADMIN) {
+            return;
+        }
+        RouteSpec route = ResourceKinds.ROUTES.parse(spec);
+        String team = teamOf(ResourceKinds.ROUTES, spec, snapshot);
+        snapshot.routes().forEach((otherName, other) -> {
+            String otherTeam = snapshot.teamOf(ResourceKinds.ROUTES, otherName);
+            if (otherName.equals(name) || otherTeam == null || otherTeam.equals(team)) {
+                return;
+            }
+            String reason = RouteOverlap.overlaps(route, other) ? "could match the same requests as"
+                    : sameIssuer(route, other) ? "uses the OAuth issuer of" : null;
+            if (reason != null) {
+                Resource resource = snapshot.find(ResourceKinds.ROUTES.name(), otherName);
+                String conflicting = sees(principal, ResourceKinds.ROUTES, resource, snapshot)
+                        ? "route " + otherName + " of team " + otherTeam : "a route of another team";
+                throw new Problem(ProblemType.CONFLICT, "routes/" + name + " " + reason + " " + conflicting
+                        + "; choose hosts, paths or methods that no other team's route matches, or ask a platform"
+                        + " admin to create the route");
+            }
+        });
+    }
+
+    private static boolean sameIssuer(RouteSpec route, RouteSpec other) {
+        return route.oauth() != null && other.oauth() != null
+                && Objects.equals(route.oauth().issuer(), other.oauth().issuer());
     }
 
     private static String describe(String team) {

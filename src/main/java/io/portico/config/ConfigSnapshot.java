@@ -1,5 +1,6 @@
 package io.portico.config;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -8,6 +9,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * An immutable view of the whole configuration at one store version. The data plane reads only snapshots, never
@@ -156,7 +158,8 @@ public final class ConfigSnapshot {
      * Returns the errors that involve more than one resource: references that do not resolve, such as a route
      * naming a missing service, and credentials that share a look-up value (API key, username, access key, client
      * id, certificate subject or fingerprint) with another credential, so that the gateway could not tell them
-     * apart.
+     * apart. It also reports {@code oauth} routes of one issuer and algorithm, which share signing keys, whose
+     * longest {@code keyPublication} is not shorter than their shortest {@code keyRotation}.
      */
     public List<FieldError> danglingReferences() {
         List<FieldError> errors = new ArrayList<>();
@@ -194,7 +197,38 @@ public final class ConfigSnapshot {
                 }
             }
         });
+        sharedKeySettings(errors);
         return errors;
+    }
+
+    /**
+     * Reports each {@code oauth} route whose issuer and algorithm are shared with another route when their
+     * combined key settings are invalid: the keys rotate after the shortest rotation, and each successor is
+     * published for the longest publication, which must therefore be shorter.
+     */
+    private void sharedKeySettings(List<FieldError> errors) {
+        Map<String, List<String>> byOwner = new TreeMap<>();
+        routes.forEach((name, route) -> {
+            if (route.oauth() != null) {
+                byOwner.computeIfAbsent(route.oauth().issuer() + '\0' + route.oauth().algorithm(),
+                        unused -> new ArrayList<>()).add(name);
+            }
+        });
+        for (List<String> names : byOwner.values()) {
+            List<RouteSpec.OAuthRoute> settings = names.stream().map(name -> routes.get(name).oauth()).toList();
+            Duration rotation = settings.stream().map(RouteSpec.OAuthRoute::keyRotation).min(Duration::compareTo)
+                    .orElseThrow();
+            Duration publication = settings.stream().map(RouteSpec.OAuthRoute::keyPublication)
+                    .max(Duration::compareTo).orElseThrow();
+            if (names.size() < 2 || publication.compareTo(rotation) < 0) {
+                continue;
+            }
+            for (String name : names) {
+                errors.add(new FieldError("routes/" + name + ".oauth.keyPublication", "together with routes "
+                        + names + ", which share the issuer's signing keys, the longest keyPublication (" + publication
+                        + ") must be shorter than the shortest keyRotation (" + rotation + ")"));
+            }
+        }
     }
 
     /** Rejects a credential or subscription whose own team differs from its consumer's. */

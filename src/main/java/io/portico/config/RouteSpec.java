@@ -107,8 +107,8 @@ public record RouteSpec(
 
     /**
      * The authorization server settings of a route: it answers {@code POST .../token} (the client-credentials
-     * grant) and {@code GET .../jwks.json} (the public signing keys) below its paths. Every such route of a store
-     * shares one set of signing keys per algorithm.
+     * grant) and {@code GET .../jwks.json} (the public signing keys) below its paths. The routes of one issuer
+     * share one set of signing keys per algorithm, and routes of different issuers never share keys.
      *
      * @param issuer the {@code iss} claim of issued tokens, which {@code jwt} policies name to trust them
      * @param audience the {@code aud} claim of issued tokens; none when empty

@@ -23,10 +23,13 @@ import java.util.Set;
  * @param retiredAt the instant from which the key no longer signs; absent while it is the current key
  * @param removeAfter the instant after which the key is no longer published and may be deleted; absent while
  *     the key has not been retired
+ * @param issuer the {@code oauth.issuer} whose tokens the key signs, so that the routes of one issuer never rotate
+ *     or publish the keys of another; absent on keys created before keys were kept per issuer, which every issuer
+ *     publishes until they are removed
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record SigningKeySpec(String name, String algorithm, String publicKey, String privateKey, Instant createdAt,
-                             Instant activeFrom, Instant retiredAt, Instant removeAfter) {
+                             Instant activeFrom, Instant retiredAt, Instant removeAfter, String issuer) {
 
     /** The algorithms Portico signs access tokens with. */
     public static final Set<String> ALGORITHMS = Set.of("RS256", "ES256");
@@ -39,6 +42,11 @@ public record SigningKeySpec(String name, String algorithm, String publicKey, St
     /** Returns true when the key belongs in the published key set at {@code now}. */
     public boolean publishedAt(Instant now) {
         return removeAfter == null || now.isBefore(removeAfter);
+    }
+
+    /** Returns true when the key belongs to {@code issuer}, or to every issuer because it names none. */
+    public boolean servesIssuer(String issuer) {
+        return this.issuer == null || this.issuer.equals(issuer);
     }
 
     /** Records every invalid field of this key into {@code errors}. */

@@ -74,7 +74,7 @@ public final class AuthorizationServer {
                 }
                 ctx.response().putHeader("content-type", "application/json")
                         .putHeader("cache-control", "public, max-age=300")
-                        .end(current.keys().jwks(clock.instant()));
+                        .end(current.keys().jwks(settings.issuer(), clock.instant()));
             }
             default -> ctx.fail(ProblemType.NOT_FOUND, "the authorization server serves only .../token and "
                     + ".../jwks.json");

@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The authorization server's signing keys of one configuration snapshot, decoded once: which key signs now for
- * each algorithm, and the public key set to publish. Immutable and thread-safe.
+ * each issuer and algorithm, and the public key set each issuer publishes. Keys without an issuer, created before
+ * keys were kept per issuer, belong to every issuer. Immutable and thread-safe.
  */
 public final class SigningKeyRing {
 
@@ -111,32 +112,46 @@ public final class SigningKeyRing {
         }
     }
 
-    /** Returns the key that signs tokens of {@code algorithm} at {@code now}: the most recently activated one. */
-    public Optional<Signer> signer(String algorithm, Instant now) {
+    /**
+     * Returns the key that signs tokens of {@code issuer} and {@code algorithm} at {@code now}: the most recently
+     * activated key of the issuer, or when the issuer has none yet, the most recent key without an issuer.
+     */
+    public Optional<Signer> signer(String issuer, String algorithm, Instant now) {
+        Key shared = null;
         for (Key key : keys) {
-            if (key.spec().algorithm().equals(algorithm) && key.spec().signsAt(now)) {
-                return Optional.of(new Signer(key.spec().name(), JWSAlgorithm.parse(algorithm), key.signer()));
+            SigningKeySpec spec = key.spec();
+            if (!spec.algorithm().equals(algorithm) || !spec.signsAt(now) || !spec.servesIssuer(issuer)) {
+                continue;
             }
+            if (spec.issuer() != null) {
+                return Optional.of(signer(key));
+            }
+            shared = shared == null ? key : shared;
         }
-        return Optional.empty();
+        return Optional.ofNullable(shared).map(SigningKeyRing::signer);
     }
 
-    /** Returns the JWK set document of the keys published at {@code now}, public parts only. */
-    public String jwks(Instant now) {
+    private static Signer signer(Key key) {
+        return new Signer(key.spec().name(), JWSAlgorithm.parse(key.spec().algorithm()), key.signer());
+    }
+
+    /** Returns the JWK set document of the keys of {@code issuer} published at {@code now}, public parts only. */
+    public String jwks(String issuer, Instant now) {
         List<JWK> published = new ArrayList<>();
         for (Key key : keys) {
-            if (key.spec().publishedAt(now)) {
+            if (key.spec().servesIssuer(issuer) && key.spec().publishedAt(now)) {
                 published.add(key.publicJwk());
             }
         }
         return new JWKSet(published).toString(true);
     }
 
-    /** Returns the published keys of {@code algorithm} as verification keys. */
-    public KeySet verificationKeys(String algorithm, Instant now) {
+    /** Returns the published keys of {@code issuer} and {@code algorithm} as verification keys. */
+    public KeySet verificationKeys(String issuer, String algorithm, Instant now) {
         List<VerificationKey> found = new ArrayList<>();
         for (Key key : keys) {
-            if (key.spec().algorithm().equals(algorithm) && key.spec().publishedAt(now)) {
+            SigningKeySpec spec = key.spec();
+            if (spec.algorithm().equals(algorithm) && spec.servesIssuer(issuer) && spec.publishedAt(now)) {
                 found.add(VerificationKey.of(key.publicJwk()));
             }
         }

@@ -154,7 +154,8 @@ final class TokenEndpoint {
             throw invalidClient();
         }
         List<String> scopes = grantedScopes(credential, requestedScope);
-        Optional<SigningKeyRing.Signer> signer = state.keys().signer(settings.algorithm(), now);
+        Optional<SigningKeyRing.Signer> signer = state.keys().signer(settings.issuer(), settings.algorithm(),
+                now);
         if (signer.isEmpty()) {
             ctx.response().putHeader("retry-after", "1");
             throw new TokenError(503, "temporarily_unavailable", "no signing key is active yet; retry shortly");

@@ -30,19 +30,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps the authorization server's signing keys current in the store, for every algorithm that an {@code oauth}
- * route uses:
+ * Keeps the authorization server's signing keys current in the store, for every issuer and algorithm that an
+ * {@code oauth} route uses:
  *
  * <ul>
- *   <li>When no key of the algorithm signs, it creates one that signs at once.</li>
+ *   <li>When no key of the issuer and algorithm signs, it creates one that signs at once.</li>
  *   <li>{@code keyPublication} before the current key has signed for {@code keyRotation}, it creates the successor,
  *       published at once but signing only from then on, and marks the current key retired from that instant and
  *       removable once the longest {@code tokenTtl} plus the maximum clock skew has passed.</li>
  *   <li>It deletes keys whose removal time has passed.</li>
+ *   <li>It retires at once each key without an issuer, created before keys were kept per issuer, once a route uses
+ *       its algorithm. The key stays published for every issuer until the tokens it signed have expired.</li>
  * </ul>
  *
- * <p>When several routes use one algorithm, the shortest rotation and the longest publication and token lifetime
- * apply. Every node runs a manager. Updates and deletes expect the revisions that were read, and new key ids derive
+ * <p>When several routes of one issuer use one algorithm, the shortest rotation and the longest publication and
+ * token lifetime apply. Routes of other issuers never change these keys.
+ *
+ * <p>Every node runs a manager. Updates and deletes expect the revisions that were read, and new key ids derive
  * from the store version read, so when two nodes act on the same read, one commit fails with a conflict and
  * changes nothing.
  */
@@ -140,8 +144,9 @@ public final class SigningKeyManager {
     private static void describe(List<Change> changes) {
         for (Change change : changes) {
             switch (change.operation()) {
-                case CREATE -> LOG.info("Created signing key {} ({}), signing from {}", change.name(),
-                        change.spec().path("algorithm").asText(), change.spec().path("activeFrom").asText());
+                case CREATE -> LOG.info("Created signing key {} ({}) of issuer {}, signing from {}", change.name(),
+                        change.spec().path("algorithm").asText(), change.spec().path("issuer").asText(),
+                        change.spec().path("activeFrom").asText());
                 case UPDATE -> LOG.info("Retired signing key {} from {}; it stays published until {}", change.name(),
                         change.spec().path("retiredAt").asText(), change.spec().path("removeAfter").asText());
                 case DELETE -> LOG.info("Deleted signing key {}, which is no longer published", change.name());
@@ -156,18 +161,28 @@ public final class SigningKeyManager {
                 .toList();
     }
 
-    /** The key settings that the {@code oauth} routes of one algorithm call for together. */
+    /** An issuer and an algorithm, which together own one set of signing keys. */
+    record KeyOwner(String issuer, String algorithm) implements Comparable<KeyOwner> {
+
+        @Override
+        public int compareTo(KeyOwner other) {
+            return Comparator.comparing(KeyOwner::issuer).thenComparing(KeyOwner::algorithm).compare(this, other);
+        }
+    }
+
+    /** The key settings that the {@code oauth} routes of one issuer and algorithm call for together. */
     record Settings(Duration rotation, Duration publication, Duration retention) {
     }
 
     /**
-     * One step the keys need: create the first key of an algorithm, rotate its current key, or delete a key
-     * that is no longer published.
+     * One step the keys need: create the first key of an issuer and algorithm, rotate its current key, retire a
+     * key without an issuer, or delete a key that is no longer published.
      *
+     * @param issuer the issuer of the successor; null when no successor is created
      * @param current the key to retire or delete; null when creating the first key
-     * @param successorFrom when the successor starts signing; null when deleting
+     * @param successorFrom when the successor starts signing, and the current key stops; null when deleting
      */
-    record Action(String algorithm, StoredKey current, Instant successorFrom, Duration retention) {
+    record Action(String issuer, String algorithm, StoredKey current, Instant successorFrom, Duration retention) {
     }
 
     /**
@@ -186,25 +201,43 @@ public final class SigningKeyManager {
         List<Action> actions = new ArrayList<>();
         for (StoredKey key : keys) {
             if (key.spec().removeAfter() != null && !now.isBefore(key.spec().removeAfter())) {
-                actions.add(new Action(key.spec().algorithm(), key, null, null));
+                actions.add(new Action(null, key.spec().algorithm(), key, null, null));
             }
         }
-        settings(snapshot).forEach((algorithm, settings) -> {
-            List<StoredKey> ofAlgorithm = keys.stream().filter(key -> key.spec().algorithm().equals(algorithm))
-                    .toList();
-            Action action = actionFor(algorithm, settings, ofAlgorithm, now);
+        Map<KeyOwner, Settings> settings = settings(snapshot);
+        settings.forEach((owner, wanted) -> {
+            List<StoredKey> owned = keys.stream().filter(key -> owner.issuer().equals(key.spec().issuer())
+                    && key.spec().algorithm().equals(owner.algorithm())).toList();
+            Action action = actionFor(owner, wanted, owned, now);
             if (action != null) {
                 actions.add(action);
             }
         });
+        retireKeysWithoutIssuer(keys, settings, now, actions);
         return actions;
     }
 
-    private static Action actionFor(String algorithm, Settings settings, List<StoredKey> keys, Instant now) {
+    private static void retireKeysWithoutIssuer(List<StoredKey> keys, Map<KeyOwner, Settings> settings, Instant now,
+                                                List<Action> actions) {
+        for (StoredKey key : keys) {
+            SigningKeySpec spec = key.spec();
+            if (spec.issuer() != null || spec.retiredAt() != null) {
+                continue;
+            }
+            settings.entrySet().stream()
+                    .filter(entry -> entry.getKey().algorithm().equals(spec.algorithm()))
+                    .map(entry -> entry.getValue().retention())
+                    .max(Comparator.naturalOrder())
+                    .ifPresent(retention -> actions.add(new Action(null, spec.algorithm(), key,
+                            later(now, spec.activeFrom()), retention)));
+        }
+    }
+
+    private static Action actionFor(KeyOwner owner, Settings settings, List<StoredKey> keys, Instant now) {
         Optional<StoredKey> current = keys.stream().filter(key -> key.spec().signsAt(now))
                 .max(Comparator.comparing(key -> key.spec().activeFrom()));
         if (current.isEmpty()) {
-            return new Action(algorithm, null, now, settings.retention());
+            return new Action(owner.issuer(), owner.algorithm(), null, now, settings.retention());
         }
         SigningKeySpec signing = current.get().spec();
         boolean successorExists = keys.stream().anyMatch(key -> key.spec().activeFrom().isAfter(signing.activeFrom()));
@@ -212,8 +245,8 @@ public final class SigningKeyManager {
         if (successorExists || now.isBefore(rotateAt.minus(settings.publication()))) {
             return null;
         }
-        return new Action(algorithm, current.get(), later(rotateAt, now.plus(settings.publication())),
-                settings.retention());
+        return new Action(owner.issuer(), owner.algorithm(), current.get(),
+                later(rotateAt, now.plus(settings.publication())), settings.retention());
     }
 
     /**
@@ -233,12 +266,16 @@ public final class SigningKeyManager {
                 SigningKeySpec signing = action.current().spec();
                 SigningKeySpec retired = new SigningKeySpec(signing.name(), signing.algorithm(), signing.publicKey(),
                         signing.privateKey(), signing.createdAt(), signing.activeFrom(), action.successorFrom(),
-                        action.successorFrom().plus(action.retention()));
+                        action.successorFrom().plus(action.retention()), signing.issuer());
                 changes.add(Change.update(kind, retired.name(), ResourceKinds.SIGNING_KEYS.toJson(retired),
                         action.current().revision()));
             }
-            String keyId = SigningKeyGenerator.keyId(action.algorithm(), now, storeVersion);
-            changes.add(create(SigningKeyGenerator.generate(action.algorithm(), keyId, now, action.successorFrom())));
+            if (action.issuer() == null) {
+                continue;
+            }
+            String keyId = SigningKeyGenerator.keyId(action.algorithm(), action.issuer(), now, storeVersion);
+            changes.add(create(SigningKeyGenerator.generate(action.algorithm(), action.issuer(), keyId, now,
+                    action.successorFrom())));
         }
         return changes;
     }
@@ -251,8 +288,8 @@ public final class SigningKeyManager {
         return first.isAfter(second) ? first : second;
     }
 
-    private static Map<String, Settings> settings(ConfigSnapshot snapshot) {
-        Map<String, Settings> byAlgorithm = new TreeMap<>();
+    private static Map<KeyOwner, Settings> settings(ConfigSnapshot snapshot) {
+        Map<KeyOwner, Settings> byOwner = new TreeMap<>();
         for (RouteSpec route : snapshot.routes().values()) {
             OAuthRoute oauth = route.oauth();
             if (oauth == null) {
@@ -260,10 +297,24 @@ public final class SigningKeyManager {
             }
             Settings wanted = new Settings(oauth.keyRotation(), oauth.keyPublication(),
                     oauth.tokenTtl().plus(MAX_CLOCK_SKEW));
-            byAlgorithm.merge(oauth.algorithm(), wanted, (a, b) -> new Settings(min(a.rotation(), b.rotation()),
-                    max(a.publication(), b.publication()), max(a.retention(), b.retention())));
+            byOwner.merge(new KeyOwner(oauth.issuer(), oauth.algorithm()), wanted, SigningKeyManager::combine);
         }
-        return byAlgorithm;
+        return byOwner;
+    }
+
+    /**
+     * Combines the settings of two routes of one issuer. Configuration writes reject routes whose combined
+     * publication is not shorter than their combined rotation, but a store written before that check may still
+     * contain such routes. Their successors are published for half the rotation, so that each key signs for a
+     * while before its successor is created.
+     */
+    private static Settings combine(Settings first, Settings second) {
+        Duration rotation = min(first.rotation(), second.rotation());
+        Duration publication = max(first.publication(), second.publication());
+        if (publication.compareTo(rotation) >= 0) {
+            publication = rotation.dividedBy(2);
+        }
+        return new Settings(rotation, publication, max(first.retention(), second.retention()));
     }
 
     private static Duration min(Duration a, Duration b) {

@@ -53,7 +53,7 @@ final class JwtCredentials {
             if (route.oauth() != null) {
                 String issuer = route.oauth().issuer();
                 String algorithm = route.oauth().algorithm();
-                KeySet keys = ring.verificationKeys(algorithm, now);
+                KeySet keys = ring.verificationKeys(issuer, algorithm, now);
                 index.localIssuerKeys.merge(issuer, keys, KeySet::plus);
                 index.localIssuerAlgorithms.computeIfAbsent(issuer, unused -> new TreeSet<>()).add(algorithm);
             }
