@@ -17,8 +17,8 @@ import java.util.function.Supplier;
 
 /**
  * The checks that the strict HTTP/1.x request decoder adds to Netty's decoding of one connection: the rules of
- * {@link RequestHeadRules}, a rejection of obs-fold (header lines continued on the next line) and a deadline for
- * receiving each request head.
+ * {@link RequestHeadRules}, the byte checks of {@link HeadScanner} and a deadline for receiving each request
+ * head.
  *
  * <p>A rejected head becomes an invalid request message, as for Netty's own decoding errors, so Vert.x hands it to
  * the server's invalid request handler in order after any response in progress. Every byte after it is discarded
@@ -73,15 +73,14 @@ final class HeadGuard {
 
     /**
      * Inspects what one call of the decoder consumed from {@code in} (from index {@code start}) and produced in
-     * {@code out} (from index {@code produced}): rejects obs-fold, follows request boundaries and starts the head
-     * deadline when a new head has begun.
+     * {@code out} (from index {@code produced}): applies the checks of {@link HeadScanner}, follows request
+     * boundaries and starts the head deadline when a new head has begun.
      */
     void afterDecode(ChannelHandlerContext ctx, ByteBuf in, int start, List<Object> out, int produced) {
         boolean consumed = in.readerIndex() > start;
         if (readingHead && consumed && in.forEachByte(start, in.readerIndex() - start, scanner) >= 0
-                && scanner.foundObsFold()) {
-            reject(out, produced, InvalidRequestHeadException.badRequest(
-                    "header lines must not be continued on the next line (obs-fold)"));
+                && scanner.violation() != null) {
+            reject(out, produced, InvalidRequestHeadException.badRequest(scanner.violation()));
             in.skipBytes(in.readableBytes());
             return;
         }

@@ -1,0 +1,113 @@
+package io.portico.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.portico.config.Json;
+import io.portico.testing.Configs;
+import io.portico.testing.LogCapture;
+import io.portico.testing.TestNode;
+import io.portico.testing.TestUpstream;
+import java.io.IOException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.slf4j.Logger;
+
+/**
+ * Request lines, header lines and chunked bodies that Netty's HTTP/1.x decoder accepts or fails on only after the
+ * head went on, written byte for byte over raw sockets. Each must get a 400 problem, reach no upstream and log
+ * nothing at WARN or above. Strings are sent as ISO-8859-1, so {@code \u00c3\u00a9} is the two bytes 0xC3 0xA9.
+ */
+class StrictParsingTest {
+
+    private static final String PROBLEMS = "https://portico.dev/problems/";
+
+    private static TestUpstream upstream;
+    private static TestNode node;
+
+    @BeforeAll
+    static void start() {
+        upstream = TestUpstream.start("parsing");
+        node = TestNode.start();
+        Configs config = Configs.document();
+        config.service("echo", upstream.port());
+        config.route("all", "echo", "/");
+        node.apply(config.build());
+    }
+
+    @AfterAll
+    static void stop() {
+        node.close();
+        upstream.close();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {": a", ":a", ":", ":: a", ": "})
+    void emptyHeaderNameIsRejected(String line) throws Exception {
+        assertRejected("GET /echo HTTP/1.1\r\nHost: a\r\n" + line + "\r\n\r\n",
+                "a header line has an empty field name");
+    }
+
+    @Test
+    void emptyHeaderNameBeforeHostIsRejected() throws Exception {
+        assertRejected("GET /echo HTTP/1.1\r\n: a\r\nHost: a\r\n\r\n", "a header line has an empty field name");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/echo/\u00c3\u00a9", "/echo/\u00ff", "/echo?q=\u00e9", "http://a/echo/\u0080"})
+    void nonAsciiTargetIsRejected(String target) throws Exception {
+        assertRejected("GET " + target + " HTTP/1.1\r\nHost: a\r\n\r\n",
+                "the request line contains a byte outside US-ASCII; percent-encode it in the target");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "GET\t/echo HTTP/1.1", "GET /echo\tHTTP/1.1", "GET  /echo HTTP/1.1", "GET /echo  HTTP/1.1",
+        " GET /echo HTTP/1.1", "\tGET /echo HTTP/1.1", "GET /echo HTTP/1.1 ", "GET /echo HTTP/1.1\t",
+        "GET /echo HTTP/1.1 x",
+    })
+    void irregularRequestLineWhitespaceIsRejected(String line) throws Exception {
+        assertRejected(line + "\r\nHost: a\r\n\r\n",
+                "the request line must consist of method, target and version separated by single spaces");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"GET /echo\u000bHTTP/1.1", "GET /echo\u000cHTTP/1.1", "GET /e\rcho HTTP/1.1",
+        "GET /echo\u007f HTTP/1.1", "G\u0000ET /echo HTTP/1.1"})
+    void controlCharacterInRequestLineIsRejected(String line) throws Exception {
+        assertRejected(line + "\r\nHost: a\r\n\r\n", "the request line contains a control character");
+    }
+
+    @Test
+    void percentEncodedTargetAndLeadingEmptyLinePass() throws Exception {
+        RawHttp.Received received = RawHttp.first(node.portico().httpPort(),
+                "\r\nGET /echo/%C3%A9?q=%FF HTTP/1.1\r\nHost: a\r\n\r\n");
+
+        assertThat(received.text()).startsWith("HTTP/1.1 200");
+        JsonNode echo = Json.MAPPER.readTree(received.body());
+        assertThat(echo.get("uri").asText()).isEqualTo("/echo/%C3%A9?q=%FF");
+    }
+
+    private static void assertRejected(String request, String detail) throws IOException {
+        int before = upstream.requests();
+        try (LogCapture log = new LogCapture(Logger.ROOT_LOGGER_NAME)) {
+            RawHttp.Received received = RawHttp.send(node.portico().httpPort(), 0, 5_000, request);
+
+            assertThat(received.text()).startsWith("HTTP/1.1 400 ");
+            assertThat(received.text()).containsIgnoringCase("\r\ncontent-type: application/problem+json\r\n");
+            assertThat(received.text()).containsIgnoringCase("\r\nconnection: close\r\n");
+            JsonNode problem = Json.MAPPER.readTree(received.body());
+            assertThat(problem.get("type").asText()).isEqualTo(PROBLEMS + "bad-request");
+            assertThat(problem.get("status").asInt()).isEqualTo(400);
+            assertThat(problem.get("detail").asText()).isEqualTo(detail);
+            assertThat(received.closed()).isTrue();
+            assertThat(upstream.requests()).isEqualTo(before);
+            assertThat(log.messages(Level.WARN)).isEmpty();
+            assertThat(log.messages(Level.ERROR)).isEmpty();
+        }
+    }
+}
