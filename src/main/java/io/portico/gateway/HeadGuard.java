@@ -3,9 +3,11 @@ package io.portico.gateway;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
@@ -30,6 +32,10 @@ import java.util.function.Supplier;
  * deadline that expires while the channel does not read starts over instead of rejecting the head.
  */
 final class HeadGuard {
+
+    private static final String MALFORMED_CHUNKED_BODY =
+            "the chunked request body is malformed: each chunk size and chunk must end with CRLF, and a chunk size "
+            + "must be a hexadecimal number below 2^31";
 
     private final long headerTimeoutMillis;
     private final Supplier<HttpMessage> invalidMessages;
@@ -84,10 +90,53 @@ final class HeadGuard {
             in.skipBytes(in.readableBytes());
             return;
         }
+        int malformedRequest = malformedChunkedRequest(out, produced);
+        if (malformedRequest >= 0) {
+            reject(out, malformedRequest, InvalidRequestHeadException.badRequest(MALFORMED_CHUNKED_BODY));
+            in.skipBytes(in.readableBytes());
+            return;
+        }
         track(out, produced);
         if (readingHead && !rejected && headDeadline == null && (scanner.started() || in.isReadable())) {
             scheduleDeadline(ctx);
         }
+    }
+
+    /**
+     * Returns true when {@code out}, from index {@code produced}, holds the head of a chunked request and no failed
+     * or last part of its body yet.
+     */
+    boolean inChunkedBody(List<Object> out, int produced) {
+        boolean chunked = false;
+        for (int i = produced; i < out.size(); i++) {
+            Object message = out.get(i);
+            if (message instanceof HttpObject object && object.decoderResult().isFailure()
+                    || message instanceof LastHttpContent) {
+                return false;
+            }
+            if (message instanceof HttpRequest request) {
+                chunked = HttpUtil.isTransferEncodingChunked(request);
+            }
+        }
+        return chunked;
+    }
+
+    /**
+     * Returns the index in {@code out} of a request head that a failed body part follows, or -1. Netty produces
+     * such a part when the chunked framing is malformed, for example a chunk size line ended by LF alone or a chunk
+     * size too large for an int.
+     */
+    private static int malformedChunkedRequest(List<Object> out, int produced) {
+        int head = -1;
+        for (int i = produced; i < out.size(); i++) {
+            Object message = out.get(i);
+            if (message instanceof HttpRequest) {
+                head = message instanceof HttpObject object && object.decoderResult().isFailure() ? -1 : i;
+            } else if (head >= 0 && message instanceof HttpContent content && content.decoderResult().isFailure()) {
+                return head;
+            }
+        }
+        return -1;
     }
 
     /** Cancels the head deadline, when the decoder leaves the pipeline or the connection closes. */

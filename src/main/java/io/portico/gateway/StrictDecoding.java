@@ -249,6 +249,16 @@ final class StrictDecoding {
             int start = in.readerIndex();
             int produced = out.size();
             super.decode(ctx, in, out);
+            // Netty returns after the head of a chunked request, which Vert.x would dispatch before the chunks
+            // behind it in the same read are decoded. Decoding them now lets the guard reject a malformed chunk
+            // before anything of the request reaches a handler.
+            boolean progress = true;
+            while (progress && in.isReadable() && guard.inChunkedBody(out, produced)) {
+                int before = in.readerIndex();
+                int size = out.size();
+                super.decode(ctx, in, out);
+                progress = in.readerIndex() > before || out.size() > size;
+            }
             guard.afterDecode(ctx, in, start, out, produced);
         }
 

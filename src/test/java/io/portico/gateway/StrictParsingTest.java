@@ -92,6 +92,16 @@ class StrictParsingTest {
         assertThat(echo.get("uri").asText()).isEqualTo("/echo/%C3%A9?q=%FF");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"1\nA\n0\n\n", "1\r\nA\n0\r\n\r\n", "1\nA\r\n0\r\n\r\n",
+        "FFFFFFFFFFFFFFFFF1\r\nA\r\n0\r\n\r\n", "80000000\r\nA\r\n0\r\n\r\n",
+        "1\r\nAB\r\n0\r\n\r\n", "1\r\nA0\r\n\r\n", "G\r\nA\r\n0\r\n\r\n"})
+    void malformedChunkedBodyIsRejected(String body) throws Exception {
+        assertRejected("POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" + body,
+                "the chunked request body is malformed: each chunk size and chunk must end with CRLF, and a chunk "
+                + "size must be a hexadecimal number below 2^31");
+    }
+
     private static void assertRejected(String request, String detail) throws IOException {
         int before = upstream.requests();
         try (LogCapture log = new LogCapture(Logger.ROOT_LOGGER_NAME)) {
