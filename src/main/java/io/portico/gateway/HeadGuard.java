@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.portico.problem.ProblemType;
@@ -33,7 +34,15 @@ import java.util.function.Supplier;
  */
 final class HeadGuard {
 
-    private static final String MALFORMED_CHUNKED_BODY =
+    /**
+     * The channel attribute that contains the action that ends the dispatched request when its chunked body turns
+     * out malformed. Without one, the failed body part goes on to Vert.x, which closes the connection without a
+     * response.
+     */
+    static final AttributeKey<Runnable> MALFORMED_BODY = AttributeKey.valueOf(HeadGuard.class, "malformedBody");
+
+    /** The detail of the 400 problem for a chunked body that Netty failed to decode. */
+    static final String MALFORMED_CHUNKED_BODY =
             "the chunked request body is malformed: each chunk size and chunk must end with CRLF, and a chunk size "
             + "must be a hexadecimal number below 2^31";
 
@@ -96,14 +105,18 @@ final class HeadGuard {
             in.skipBytes(in.readableBytes());
             return;
         }
-        track(out, produced);
+        if (!readingHead && rejectedDispatchedBody(ctx, out, produced)) {
+            in.skipBytes(in.readableBytes());
+            return;
+        }
+        track(ctx, out, produced);
         if (readingHead && !rejected && headDeadline == null && (scanner.started() || in.isReadable())) {
             scheduleDeadline(ctx);
         }
     }
 
     /**
-     * Returns true when {@code out}, from index {@code produced}, holds the head of a chunked request and no failed
+     * Returns true when {@code out}, from index {@code produced}, contains the head of a chunked request and no failed
      * or last part of its body yet.
      */
     boolean inChunkedBody(List<Object> out, int produced) {
@@ -139,13 +152,41 @@ final class HeadGuard {
         return -1;
     }
 
+    /**
+     * Handles a failed body part of a request dispatched by an earlier call: drops it, so Vert.x does not close the
+     * connection before the gateway responds, and runs the {@link #MALFORMED_BODY} action once the parts before it
+     * are delivered. Returns false, and changes nothing, when there is no such part or no action.
+     */
+    private boolean rejectedDispatchedBody(ChannelHandlerContext ctx, List<Object> out, int produced) {
+        for (int i = produced; i < out.size(); i++) {
+            Object message = out.get(i);
+            if (message instanceof HttpRequest) {
+                return false;
+            }
+            if (message instanceof HttpContent content && content.decoderResult().isFailure()) {
+                Runnable action = ctx.channel().attr(MALFORMED_BODY).getAndSet(null);
+                if (action == null) {
+                    return false;
+                }
+                while (out.size() > i) {
+                    ReferenceCountUtil.release(out.remove(out.size() - 1));
+                }
+                rejected = true;
+                cancelDeadline();
+                ctx.executor().execute(action);
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Cancels the head deadline, when the decoder leaves the pipeline or the connection closes. */
     void stop() {
         cancelDeadline();
     }
 
     /** Follows the messages Netty produced, to know whether the next bytes belong to a request head. */
-    private void track(List<Object> out, int from) {
+    private void track(ChannelHandlerContext ctx, List<Object> out, int from) {
         for (int i = from; i < out.size(); i++) {
             Object message = out.get(i);
             if (message instanceof HttpObject object && object.decoderResult().isFailure()) {
@@ -155,6 +196,8 @@ final class HeadGuard {
             if (message instanceof HttpRequest) {
                 readingHead = false;
                 cancelDeadline();
+                // The action of the previous request must not end this one; Vert.x dispatches it with its own.
+                ctx.channel().attr(MALFORMED_BODY).set(null);
             }
             if (message instanceof LastHttpContent) {
                 readingHead = true;
