@@ -56,6 +56,10 @@ final class HeadScanner implements ByteProcessor {
         if (carriageReturn && value != '\n') {
             return reject("the request line contains a control character");
         }
+        if (value == ' ' && (previousSpace || requestLineSpaces == 2) || value == '\t'
+                || (value == '\r' || value == '\n') && previousSpace) {
+            return reject("the request line must consist of method, target and version separated by single spaces");
+        }
         if (value == '\n') {
             inRequestLine = false;
             lineStart = true;
@@ -65,13 +69,10 @@ final class HeadScanner implements ByteProcessor {
             carriageReturn = true;
             return true;
         }
-        if (value == ' ' && !previousSpace && requestLineSpaces < 2) {
+        if (value == ' ') {
             requestLineSpaces++;
             previousSpace = true;
             return true;
-        }
-        if (value == ' ' || value == '\t') {
-            return reject("the request line must consist of method, target and version separated by single spaces");
         }
         if (value < 0) {
             return reject("the request line contains a byte outside US-ASCII; percent-encode it in the target");

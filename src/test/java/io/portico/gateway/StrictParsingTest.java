@@ -75,7 +75,7 @@ class StrictParsingTest {
     @ValueSource(strings = {
         "GET\t/echo HTTP/1.1", "GET /echo\tHTTP/1.1", "GET  /echo HTTP/1.1", "GET /echo  HTTP/1.1",
         " GET /echo HTTP/1.1", "\tGET /echo HTTP/1.1", "GET /echo HTTP/1.1 ", "GET /echo HTTP/1.1\t",
-        "GET /echo HTTP/1.1 x",
+        "GET /echo HTTP/1.1 x", "GET /echo ",
     })
     void irregularRequestLineWhitespaceIsRejected(String line) throws Exception {
         assertRejected(line + "\r\nHost: a\r\n\r\n",
