@@ -7,9 +7,9 @@ import io.netty.util.ByteProcessor;
  * but other parsers may read differently. Stops at the empty line that ends the head, or at the first violation:
  *
  * <ul>
- *   <li>whitespace before the request line, and a tab, a second space in a row or a third space in it. RFC 9112
- *       section 3 asks for single spaces between method, target and version and allows a recipient to accept other
- *       whitespace, which Netty does.</li>
+ *   <li>whitespace before the request line, and a tab, a second space in a row, a third space or a space at the
+ *       end of it. RFC 9112 section 3 specifies single spaces between method, target and version and allows a
+ *       recipient to accept other whitespace, which Netty does.</li>
  *   <li>a control character, DEL or a byte of 0x80 and above in the request line. A request target is ASCII (RFC
  *       9112 section 3.2), and Netty would read other bytes as Latin-1 characters.</li>
  *   <li>a header line that starts with a space or tab. Such a line continues the previous header (obs-fold, RFC
