@@ -14,6 +14,7 @@ import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.SocketAddress;
@@ -74,6 +75,7 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
         ctx.watchResponse();
         accessLog.track(ctx);
         recorder.track(ctx);
+        StrictDecoding.onMalformedBody(request, () -> rejectMalformedBody(ctx));
         if (path == null) {
             ctx.fail(ProblemType.BAD_REQUEST, "the request path is invalid");
             return;
@@ -111,6 +113,20 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
         recorder.track(ctx);
         ctx.fail(problem);
         request.connection().close();
+    }
+
+    /**
+     * Ends a request whose chunked body the decoder found malformed after the request was routed, and closes the
+     * connection, because the bytes after the malformed chunk cannot be framed.
+     */
+    private void rejectMalformedBody(RequestContext ctx) {
+        HttpServerResponse response = ctx.response();
+        if (!response.headWritten()) {
+            response.putHeader(HttpHeaders.CONNECTION, "close");
+        }
+        ctx.rejectBody(new Problem(ProblemType.BAD_REQUEST, HeadGuard.MALFORMED_CHUNKED_BODY));
+        // Vert.x flushes the response before it closes the connection.
+        ctx.request().connection().close();
     }
 
     private void dispatch(RequestContext ctx) {

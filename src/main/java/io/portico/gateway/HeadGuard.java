@@ -3,11 +3,14 @@ package io.portico.gateway;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.portico.problem.ProblemType;
@@ -17,8 +20,8 @@ import java.util.function.Supplier;
 
 /**
  * The checks that the strict HTTP/1.x request decoder adds to Netty's decoding of one connection: the rules of
- * {@link RequestHeadRules}, a rejection of obs-fold (header lines continued on the next line) and a deadline for
- * receiving each request head.
+ * {@link RequestHeadRules}, the byte checks of {@link HeadScanner} and a deadline for receiving each request
+ * head.
  *
  * <p>A rejected head becomes an invalid request message, as for Netty's own decoding errors, so Vert.x hands it to
  * the server's invalid request handler in order after any response in progress. Every byte after it is discarded
@@ -30,6 +33,18 @@ import java.util.function.Supplier;
  * deadline that expires while the channel does not read starts over instead of rejecting the head.
  */
 final class HeadGuard {
+
+    /**
+     * The channel attribute that contains the action that ends the dispatched request when its chunked body turns
+     * out malformed. Without one, the failed body part goes on to Vert.x, which closes the connection without a
+     * response.
+     */
+    static final AttributeKey<Runnable> MALFORMED_BODY = AttributeKey.valueOf(HeadGuard.class, "malformedBody");
+
+    /** The detail of the 400 problem for a chunked body that Netty failed to decode. */
+    static final String MALFORMED_CHUNKED_BODY =
+            "the chunked request body is malformed: each chunk size and chunk must end with CRLF, and a chunk size "
+            + "must be a hexadecimal number below 2^31";
 
     private final long headerTimeoutMillis;
     private final Supplier<HttpMessage> invalidMessages;
@@ -73,22 +88,96 @@ final class HeadGuard {
 
     /**
      * Inspects what one call of the decoder consumed from {@code in} (from index {@code start}) and produced in
-     * {@code out} (from index {@code produced}): rejects obs-fold, follows request boundaries and starts the head
-     * deadline when a new head has begun.
+     * {@code out} (from index {@code produced}): applies the checks of {@link HeadScanner}, follows request
+     * boundaries and starts the head deadline when a new head has begun.
      */
     void afterDecode(ChannelHandlerContext ctx, ByteBuf in, int start, List<Object> out, int produced) {
         boolean consumed = in.readerIndex() > start;
         if (readingHead && consumed && in.forEachByte(start, in.readerIndex() - start, scanner) >= 0
-                && scanner.foundObsFold()) {
-            reject(out, produced, InvalidRequestHeadException.badRequest(
-                    "header lines must not be continued on the next line (obs-fold)"));
+                && scanner.violation() != null) {
+            reject(out, produced, InvalidRequestHeadException.badRequest(scanner.violation()));
             in.skipBytes(in.readableBytes());
             return;
         }
-        track(out, produced);
+        int malformedRequest = malformedChunkedRequest(out, produced);
+        if (malformedRequest >= 0) {
+            reject(out, malformedRequest, InvalidRequestHeadException.badRequest(MALFORMED_CHUNKED_BODY));
+            in.skipBytes(in.readableBytes());
+            return;
+        }
+        if (!readingHead && rejectedDispatchedBody(ctx, out, produced)) {
+            in.skipBytes(in.readableBytes());
+            return;
+        }
+        track(ctx, out, produced);
         if (readingHead && !rejected && headDeadline == null && (scanner.started() || in.isReadable())) {
             scheduleDeadline(ctx);
         }
+    }
+
+    /**
+     * Returns true when {@code out}, from index {@code produced}, contains the head of a chunked request and no failed
+     * or last part of its body yet.
+     */
+    boolean inChunkedBody(List<Object> out, int produced) {
+        boolean chunked = false;
+        for (int i = produced; i < out.size(); i++) {
+            Object message = out.get(i);
+            if (message instanceof HttpObject object && object.decoderResult().isFailure()
+                    || message instanceof LastHttpContent) {
+                return false;
+            }
+            if (message instanceof HttpRequest request) {
+                chunked = HttpUtil.isTransferEncodingChunked(request);
+            }
+        }
+        return chunked;
+    }
+
+    /**
+     * Returns the index in {@code out} of a request head that a failed body part follows, or -1. Netty produces
+     * such a part when the chunked framing is malformed, for example a chunk size line ended by LF alone or a chunk
+     * size too large for an int.
+     */
+    private static int malformedChunkedRequest(List<Object> out, int produced) {
+        int head = -1;
+        for (int i = produced; i < out.size(); i++) {
+            Object message = out.get(i);
+            if (message instanceof HttpRequest) {
+                head = message instanceof HttpObject object && object.decoderResult().isFailure() ? -1 : i;
+            } else if (head >= 0 && message instanceof HttpContent content && content.decoderResult().isFailure()) {
+                return head;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Handles a failed body part of a request dispatched by an earlier call: drops it, so Vert.x does not close the
+     * connection before the gateway responds, and runs the {@link #MALFORMED_BODY} action once the parts before it
+     * are delivered. Returns false, and changes nothing, when there is no such part or no action.
+     */
+    private boolean rejectedDispatchedBody(ChannelHandlerContext ctx, List<Object> out, int produced) {
+        for (int i = produced; i < out.size(); i++) {
+            Object message = out.get(i);
+            if (message instanceof HttpRequest) {
+                return false;
+            }
+            if (message instanceof HttpContent content && content.decoderResult().isFailure()) {
+                Runnable action = ctx.channel().attr(MALFORMED_BODY).getAndSet(null);
+                if (action == null) {
+                    return false;
+                }
+                while (out.size() > i) {
+                    ReferenceCountUtil.release(out.remove(out.size() - 1));
+                }
+                rejected = true;
+                cancelDeadline();
+                ctx.executor().execute(action);
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Cancels the head deadline, when the decoder leaves the pipeline or the connection closes. */
@@ -97,7 +186,7 @@ final class HeadGuard {
     }
 
     /** Follows the messages Netty produced, to know whether the next bytes belong to a request head. */
-    private void track(List<Object> out, int from) {
+    private void track(ChannelHandlerContext ctx, List<Object> out, int from) {
         for (int i = from; i < out.size(); i++) {
             Object message = out.get(i);
             if (message instanceof HttpObject object && object.decoderResult().isFailure()) {
@@ -107,6 +196,8 @@ final class HeadGuard {
             if (message instanceof HttpRequest) {
                 readingHead = false;
                 cancelDeadline();
+                // The action of the previous request must not end this one; Vert.x dispatches it with its own.
+                ctx.channel().attr(MALFORMED_BODY).set(null);
             }
             if (message instanceof LastHttpContent) {
                 readingHead = true;

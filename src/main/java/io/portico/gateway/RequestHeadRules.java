@@ -37,12 +37,19 @@ final class RequestHeadRules {
         }
     }
 
-    /** Rejects control characters, spaces and fragments, which no valid request target contains. */
+    /**
+     * Rejects control characters, spaces, characters outside US-ASCII and fragments, which no valid request target
+     * contains. {@link HeadScanner} rejects the bytes already; this check keeps the rule next to the others.
+     */
     private static void checkTarget(String uri) {
         for (int i = 0; i < uri.length(); i++) {
             char c = uri.charAt(i);
             if (c <= 0x20 || c == 0x7f) {
                 throw InvalidRequestHeadException.badRequest("the request target contains a control character");
+            }
+            if (c > 0x7f) {
+                throw InvalidRequestHeadException.badRequest(
+                        "the request target contains a character outside US-ASCII; percent-encode it");
             }
             if (c == '#') {
                 throw InvalidRequestHeadException.badRequest("the request target must not contain a fragment");

@@ -7,11 +7,13 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.impl.Http1xServerConnection;
 import io.vertx.core.http.impl.HttpServerImpl;
 import io.vertx.core.http.impl.VertxHttpRequestDecoder;
@@ -123,6 +125,18 @@ final class StrictDecoding {
                     + "which Portico was checked against; use the Vert.x version of Portico's build", DECODER);
         }
         pipeline.channel().close();
+    }
+
+    /**
+     * Makes {@code action} run, on the request's context, when the chunked body of {@code request} turns out
+     * malformed after the request was dispatched. Does nothing for HTTP/2, whose frames carry no chunk framing.
+     */
+    static void onMalformedBody(HttpServerRequest request, Runnable action) {
+        if (request.connection() instanceof Http1xServerConnection http1) {
+            Context context = Vertx.currentContext();
+            Runnable onContext = context == null ? action : () -> context.runOnContext(ignored -> action.run());
+            http1.channelHandlerContext().channel().attr(HeadGuard.MALFORMED_BODY).set(onContext);
+        }
     }
 
     /** A Vert.x instance whose TCP servers add a {@link FirstBytes} handler to each plain connection. */
@@ -249,6 +263,16 @@ final class StrictDecoding {
             int start = in.readerIndex();
             int produced = out.size();
             super.decode(ctx, in, out);
+            // Netty returns after the head of a chunked request, which Vert.x would dispatch before the chunks
+            // behind it in the same read are decoded. Decoding them now lets the guard reject a malformed chunk
+            // before anything of the request reaches a handler.
+            boolean progress = true;
+            while (progress && in.isReadable() && guard.inChunkedBody(out, produced)) {
+                int before = in.readerIndex();
+                int size = out.size();
+                super.decode(ctx, in, out);
+                progress = in.readerIndex() > before || out.size() > size;
+            }
             guard.afterDecode(ctx, in, start, out, produced);
         }
 

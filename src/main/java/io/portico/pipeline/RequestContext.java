@@ -44,6 +44,7 @@ public final class RequestContext {
     private String forwardedUri;
     private Buffer bufferedBody;
     private ProblemType failure;
+    private Consumer<Problem> bodyRejection;
 
     /**
      * Creates the context of one request.
@@ -294,6 +295,26 @@ public final class RequestContext {
     /** The tap that observes the proxied response; null when no policy set one. */
     public ResponseTap responseTap() {
         return responseTap;
+    }
+
+    /**
+     * Sets what ends the exchange when the request body turns out to be malformed after the request was routed,
+     * for example to reset an upstream request that is streaming the body. Replaces any earlier handler.
+     */
+    public void onBodyRejected(Consumer<Problem> handler) {
+        this.bodyRejection = handler;
+    }
+
+    /**
+     * Ends the exchange because the request body is malformed: runs the handler set by {@link #onBodyRejected}, or
+     * fails the request with {@code problem} when there is none.
+     */
+    public void rejectBody(Problem problem) {
+        if (bodyRejection != null) {
+            bodyRejection.accept(problem);
+        } else {
+            fail(problem);
+        }
     }
 
     /** Ends the request with a gateway problem, unless the response has already started. */

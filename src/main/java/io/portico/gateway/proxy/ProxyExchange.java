@@ -102,6 +102,7 @@ final class ProxyExchange {
             return;
         }
         ctx.onClose(this::onClientClosed);
+        ctx.onBodyRejected(this::onBodyRejected);
         if (service.timeouts().total() != null && !webSocket) {
             totalTimer = vertx().setTimer(service.timeouts().total().toMillis(), id -> onTotalTimeout());
         }
@@ -432,6 +433,20 @@ final class ProxyExchange {
         if (http1) {
             // Vert.x keeps a connection whose request has not ended; closing flushes the response first.
             request.connection().close();
+        }
+    }
+
+    /**
+     * Ends the exchange with {@code problem} when the client's body turned out malformed, or leaves a response
+     * that has started to the connection close that follows. The upstream request is reset in both cases, because
+     * the body it received so far is incomplete.
+     */
+    private void onBodyRejected(Problem problem) {
+        LOG.debug("Request {} has a malformed body: {}", ctx.requestId(), problem.detail());
+        // Finish first, so the failure that resetting the upstream request causes is not reported as a 502.
+        finish(problem);
+        if (upstreamRequest != null) {
+            upstreamRequest.reset();
         }
     }
 

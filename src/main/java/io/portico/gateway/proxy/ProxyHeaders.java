@@ -42,11 +42,16 @@ final class ProxyHeaders {
         for (Map.Entry<String, String> header : in) {
             String name = header.getKey();
             boolean forwarded = !isHopByHop(name, connectionTokens) && !name.equalsIgnoreCase("host")
-                    && name.charAt(0) != ':';
+                    && isFieldName(name);
             if (forwarded && isSafeValue(name) && isSafeValue(header.getValue())) {
                 out.add(name, header.getValue());
             }
         }
+    }
+
+    /** Returns false for an empty name and for an HTTP/2 pseudo-header such as {@code :path}. */
+    private static boolean isFieldName(String name) {
+        return !name.isEmpty() && name.charAt(0) != ':';
     }
 
     /** Copies the upstream's response headers to {@code out}, without hop-by-hop headers. */
@@ -54,7 +59,7 @@ final class ProxyHeaders {
         Set<String> connectionTokens = connectionTokens(in);
         for (Map.Entry<String, String> header : in) {
             String name = header.getKey();
-            if (!isHopByHop(name, connectionTokens) && name.charAt(0) != ':' && isSafeValue(name)
+            if (!isHopByHop(name, connectionTokens) && isFieldName(name) && isSafeValue(name)
                     && isSafeValue(header.getValue())) {
                 out.add(name, header.getValue());
             }

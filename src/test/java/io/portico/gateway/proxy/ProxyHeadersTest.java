@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The guard that keeps CR, LF and NUL out of every header value Portico writes. */
+/** The guards that keep CR, LF, NUL, empty names and pseudo-headers out of every header Portico writes. */
 class ProxyHeadersTest {
 
     @Test
@@ -49,5 +49,15 @@ class ProxyHeadersTest {
         assertThat(headers.contains("X-Added")).isFalse();
         assertThat(headers.get("X-Good")).isEqualTo("yes");
         assertThat(headers.get("X-Set")).isEqualTo("old");
+    }
+
+    @Test
+    void emptyHeaderNamesAreDropped() {
+        MultiMap upstream = MultiMap.caseInsensitiveMultiMap().add("", "a").add(":status", "200").add("X-Ok", "fine");
+        MultiMap out = MultiMap.caseInsensitiveMultiMap();
+
+        ProxyHeaders.copyResponseHeaders(upstream, out);
+
+        assertThat(out.names()).containsExactly("X-Ok");
     }
 }
