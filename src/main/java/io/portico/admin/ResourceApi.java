@@ -132,6 +132,7 @@ final class ResourceApi {
         ObjectNode spec = writableSpec(ctx);
         Tenancy.claim(Principal.of(ctx), kind, spec);
         validate(kind, spec);
+        keepHistory(kind, null, spec);
         String name = spec.get("name").asText();
         commit(ctx, kind, Change.create(kind.name(), name, spec), null)
                 .onSuccess(resource -> sendCreated(ctx, kind, resource))
@@ -157,6 +158,7 @@ final class ResourceApi {
                     throw new Problem(ProblemType.PRECONDITION_FAILED, key(kind, name) + " does not exist");
                 }
                 validate(kind, body);
+                keepHistory(kind, null, body);
                 return commit(ctx, kind, Change.create(kind.name(), name, body), null)
                         .map(resource -> new Written(resource, true));
             }
@@ -167,6 +169,7 @@ final class ResourceApi {
             requireMatch(ifMatch, existing);
             ObjectNode spec = Secrets.restore(kind, body, existing.spec());
             validate(kind, spec);
+            keepHistory(kind, existing.spec(), spec);
             return commit(ctx, kind, Change.update(kind.name(), name, spec, existing.revision()), existing.spec())
                     .map(resource -> new Written(resource, false));
         }).onSuccess(written -> {
@@ -190,6 +193,7 @@ final class ResourceApi {
             JsonNode merged = MergePatch.apply(existing.spec(), patch);
             ObjectNode spec = Secrets.restore(kind, namedAs((ObjectNode) merged, name), existing.spec());
             validate(kind, spec);
+            keepHistory(kind, existing.spec(), spec);
             return commit(ctx, kind, Change.update(kind.name(), name, spec, existing.revision()), existing.spec());
         }).onSuccess(resource -> sendResource(ctx, 200, kind, resource)).onFailure(ctx::fail);
     }
@@ -251,6 +255,13 @@ final class ResourceApi {
             throw new ValidationException("name", "must equal the name in the path, '" + name + "'");
         }
         return spec;
+    }
+
+    /** Keeps a subscription's stored history in a direct write; see {@link SubscriptionApi#keepHistory}. */
+    private static void keepHistory(ResourceKind<?> kind, ObjectNode before, ObjectNode after) {
+        if (kind == ResourceKinds.SUBSCRIPTIONS) {
+            SubscriptionApi.keepHistory(before, after);
+        }
     }
 
     static void requireMatch(String ifMatch, Resource existing) {
@@ -337,17 +348,18 @@ final class ResourceApi {
         return blocking(() -> {
             ConfigSnapshot snapshot = snapshots.current();
             ObjectNode before = store.get(kind.name(), change.name()).map(Resource::spec).orElse(null);
+            ObjectNode spec = change.spec();
             if (checkTeam) {
                 Tenancy.checkWrite(principal, kind, change.name(), before, change.spec(), snapshot);
                 if (change.spec() != null) {
                     Tenancy.checkReferences(principal, kind, change.spec(), snapshot);
                 }
                 if (kind == ResourceKinds.SUBSCRIPTIONS) {
-                    SubscriptionApi.checkApproval(principal, before, change.spec(), snapshot);
+                    spec = SubscriptionApi.admit(principal, before, spec, snapshot);
                 }
             }
-            Change storable = change.spec() == null ? change : new Change(change.operation(), change.kind(),
-                    change.name(), kind.storedForm(change.spec(), stored), change.expectedRevision());
+            Change storable = spec == null ? change : new Change(change.operation(), change.kind(),
+                    change.name(), kind.storedForm(spec, stored), change.expectedRevision());
             checkReferences(kind, storable.name(), storable.spec());
             return store.commit(List.of(storable), audit).get(0);
         })

@@ -194,8 +194,13 @@ final class SubscriptionApi {
         if (decision != Decision.APPROVE && body.expiresAt() != null) {
             throw new ValidationException("expiresAt", "can be set only when approving a subscription");
         }
+        Instant now = Instant.now();
+        if (body.expiresAt() != null && !body.expiresAt().isAfter(now)) {
+            throw new ValidationException("expiresAt", "must be in the future; an approval that has already expired"
+                    + " would admit no calls");
+        }
         String ifMatch = ctx.request().getHeader(HttpHeaders.IF_MATCH);
-        StatusChange change = new StatusChange(decision.to, Exchange.actor(ctx), Instant.now(), body.reason());
+        StatusChange change = new StatusChange(decision.to, Exchange.actor(ctx), now, body.reason());
         Principal principal = Principal.of(ctx);
         resources.blocking(() -> decidable(principal, name)).compose(resource -> {
             if (ifMatch != null) {
@@ -215,26 +220,43 @@ final class SubscriptionApi {
     }
 
     /**
-     * Rejects a direct write (POST, PUT or PATCH of {@code /subscriptions}) by a caller who may not decide on the
-     * subscription's API when the write would bypass approval. Such a caller may create only a {@code pending}
-     * subscription, or an {@code active} one to an API that approves automatically, may change the status only to
-     * {@code pending}, and may not move an active subscription to another consumer or API or change its expiry.
-     * Deletes are not checked.
+     * Checks a direct write (POST, PUT, PATCH or DELETE of {@code /subscriptions}) by a caller who may not decide on
+     * the subscription's API, and returns the specification to store. Such a caller may create only a
+     * {@code pending} subscription, or an {@code active} one to an API that approves automatically, may change the
+     * status only to {@code pending}, may not move a decided subscription to another consumer or API nor change the
+     * expiry of an active one, and may not delete a rejected or revoked one. A new subscription of a consumer to an
+     * API that has rejected or revoked one of the consumer's subscriptions is stored as {@code pending}, whatever
+     * status it requests, because the request route would reopen the old one.
      *
      * @param before the stored specification, or null when the subscription is created
      * @param after the new specification, or null when the subscription is deleted
+     * @return {@code after}, with the status set to {@code pending} where an admin must decide again
      * @throws Problem 403 naming the field and who may set it
      */
-    static void checkApproval(Principal principal, ObjectNode before, ObjectNode after, ConfigSnapshot snapshot) {
-        if (after == null) {
-            return;
-        }
-        SubscriptionSpec next = KIND.parse(after);
-        Resource api = snapshot.find(ResourceKinds.APIS.name(), next.api());
-        if (api == null || decides(principal, api, snapshot)) {
-            return;
-        }
+    static ObjectNode admit(Principal principal, ObjectNode before, ObjectNode after, ConfigSnapshot snapshot) {
         SubscriptionSpec previous = before == null ? null : KIND.parse(before);
+        SubscriptionSpec next = after == null ? null : KIND.parse(after);
+        SubscriptionSpec subject = next != null ? next : previous;
+        Resource api = subject == null ? null : snapshot.find(ResourceKinds.APIS.name(), subject.api());
+        if (api == null || decides(principal, api, snapshot)) {
+            return after;
+        }
+
+        if (next == null) {
+            if (decided(previous)) {
+                throw new Problem(ProblemType.FORBIDDEN, principal.actor() + " may not delete the "
+                        + previous.status() + " subscriptions/" + previous.name() + ": only platform admins and the"
+                        + " admins of the API's team may remove a decision on subscriptions to '" + previous.api()
+                        + "'");
+            }
+            return null;
+        }
+
+        if (previous == null && !next.status().equals(SubscriptionSpec.PENDING)
+                && hasDecided(snapshot, next.consumer(), next.api())) {
+            return after.deepCopy().put("status", SubscriptionSpec.PENDING);
+        }
+
         String from = previous == null ? null : previous.status();
         if (!next.status().equals(from) && !next.status().equals(SubscriptionSpec.PENDING)) {
             boolean autoApproved = previous == null && next.status().equals(SubscriptionSpec.ACTIVE)
@@ -246,12 +268,56 @@ final class SubscriptionApi {
                         + " as pending, or request it with POST /admin/v1/apis/" + next.api() + "/subscriptions");
             }
         }
-        if (previous != null && next.status().equals(SubscriptionSpec.ACTIVE) && (!next.api().equals(previous.api())
-                || !next.consumer().equals(previous.consumer())
-                || !Objects.equals(next.expiresAt(), previous.expiresAt()))) {
-            throw new Problem(ProblemType.FORBIDDEN, principal.actor() + " may not change the consumer, API or"
-                    + " expiry of the active subscriptions/" + next.name() + ": only platform admins and the admins"
-                    + " of the API's team decide on subscriptions to '" + next.api() + "'");
+
+        boolean moved = previous != null && (!next.api().equals(previous.api())
+                || !next.consumer().equals(previous.consumer()));
+        if (moved && (decided(previous) || previous.status().equals(SubscriptionSpec.ACTIVE))
+                || previous != null && next.status().equals(SubscriptionSpec.ACTIVE)
+                && !Objects.equals(next.expiresAt(), previous.expiresAt())) {
+            throw new Problem(ProblemType.FORBIDDEN, principal.actor() + " may not change the consumer or API of"
+                    + " the " + previous.status() + " subscriptions/" + next.name() + ", nor the expiry of an"
+                    + " active one: only platform admins and the admins of the API's team decide on subscriptions"
+                    + " to '" + next.api() + "'");
+        }
+        return after;
+    }
+
+    /**
+     * Returns true for a subscription that an admin rejected or revoked, including one reopened as pending since.
+     * The history of a reopened one records the decision, and only an admin's approval ends it.
+     */
+    private static boolean decided(SubscriptionSpec subscription) {
+        return switch (subscription.status()) {
+            case SubscriptionSpec.REJECTED, SubscriptionSpec.REVOKED -> true;
+            case SubscriptionSpec.PENDING -> subscription.history().stream().map(StatusChange::status)
+                    .anyMatch(status -> status.equals(SubscriptionSpec.REJECTED)
+                            || status.equals(SubscriptionSpec.REVOKED));
+            default -> false;
+        };
+    }
+
+    /** Returns true when {@code consumer} has a rejected or revoked subscription to {@code api}. */
+    private static boolean hasDecided(ConfigSnapshot snapshot, String consumer, String api) {
+        return snapshot.subscriptions().values().stream().anyMatch(subscription -> decided(subscription)
+                && subscription.consumer().equals(consumer) && subscription.api().equals(api));
+    }
+
+    /**
+     * Keeps the stored {@code history} in a direct write, which only the workflow routes extend: a body without
+     * {@code history} gets the stored one, and a body with another one is rejected.
+     *
+     * @param before the stored specification, or null when the subscription is created
+     * @param after the written specification, changed in place
+     * @throws ValidationException naming {@code history}
+     */
+    static void keepHistory(ObjectNode before, ObjectNode after) {
+        if (!after.has("history") && before != null && before.has("history")) {
+            after.set("history", before.get("history").deepCopy());
+        }
+        List<StatusChange> stored = before == null ? List.of() : KIND.parse(before).history();
+        if (!KIND.parse(after).history().equals(stored)) {
+            throw new ValidationException("history", "is written by Portico only, through the subscription"
+                    + " request and decision routes; send it unchanged or leave it out");
         }
     }
 

@@ -287,6 +287,94 @@ class AccessControlTest {
     }
 
     @Test
+    void revokedSubscriptionComesBackPending() {
+        node.admin("POST", "/admin/v1/consumers", json("{\"name\": \"red-revoked\", \"team\": \"red\"}"), 201);
+        String requestBody = "{\"consumer\": \"red-revoked\", \"name\": \"revoked-open\"}";
+        request("POST", "/admin/v1/apis/red-open/subscriptions", requestBody, developer);
+        request("POST", "/admin/v1/subscriptions/revoked-open/revoke", "{\"reason\": \"abuse\"}", teamAdmin);
+
+        HttpResponse<String> delete = request("DELETE", "/admin/v1/subscriptions/revoked-open", null, developer);
+        HttpResponse<String> renamed = request("POST", "/admin/v1/subscriptions", "{\"name\": \"revoked-open-2\","
+                + " \"consumer\": \"red-revoked\", \"api\": \"red-open\", \"status\": \"active\"}", developer);
+        HttpResponse<String> moved = request("PATCH", "/admin/v1/subscriptions/revoked-open",
+                "{\"api\": \"red-orders\"}", developer);
+        HttpResponse<String> reopened = request("PUT", "/admin/v1/subscriptions/revoked-open", "{\"consumer\":"
+                + " \"red-revoked\", \"api\": \"red-open\", \"status\": \"pending\"}", developer,
+                "If-Match", get("/admin/v1/subscriptions/revoked-open", developer).headers().firstValue("ETag")
+                        .orElseThrow());
+        HttpResponse<String> deleteReopened = request("DELETE", "/admin/v1/subscriptions/revoked-open", null,
+                developer);
+
+        assertThat(delete.statusCode()).as(delete.body()).isEqualTo(403);
+        assertThat(renamed.statusCode()).as(renamed.body()).isEqualTo(201);
+        assertThat(parse(renamed).path("status").asText()).isEqualTo("pending");
+        assertThat(moved.statusCode()).as(moved.body()).isEqualTo(403);
+        assertThat(reopened.statusCode()).as(reopened.body()).isEqualTo(200);
+        assertThat(parse(reopened).path("history")).hasSize(3);
+        assertThat(deleteReopened.statusCode()).as(deleteReopened.body()).isEqualTo(403);
+        assertThat(request("DELETE", "/admin/v1/subscriptions/revoked-open", null, teamAdmin).statusCode())
+                .isEqualTo(204);
+    }
+
+    @Test
+    void rejectedSubscriptionIsNotAutoApprovedAgain() {
+        node.admin("POST", "/admin/v1/consumers", json("{\"name\": \"red-rejected\", \"team\": \"red\"}"), 201);
+        request("POST", "/admin/v1/subscriptions", "{\"name\": \"rejected-open\", \"consumer\": \"red-rejected\","
+                + " \"api\": \"red-open\"}", developer);
+        request("POST", "/admin/v1/subscriptions/rejected-open/reject", "{\"reason\": \"no contract\"}", teamAdmin);
+
+        HttpResponse<String> delete = request("DELETE", "/admin/v1/subscriptions/rejected-open", null, developer);
+        HttpResponse<String> again = request("POST", "/admin/v1/apis/red-open/subscriptions",
+                "{\"consumer\": \"red-rejected\"}", developer);
+
+        assertThat(delete.statusCode()).as(delete.body()).isEqualTo(403);
+        assertThat(again.statusCode()).as(again.body()).isEqualTo(200);
+        assertThat(parse(again).path("name").asText()).isEqualTo("rejected-open");
+        assertThat(parse(again).path("status").asText()).isEqualTo("pending");
+        assertThat(parse(again).at("/history/1/by").asText()).isEqualTo("user:dev");
+    }
+
+    @Test
+    void historyIsWrittenByPorticoOnly() {
+        node.admin("POST", "/admin/v1/consumers", json("{\"name\": \"red-history\", \"team\": \"red\"}"), 201);
+        request("POST", "/admin/v1/apis/red-orders/subscriptions",
+                "{\"consumer\": \"red-history\", \"name\": \"history-orders\"}", developer);
+        request("POST", "/admin/v1/subscriptions/history-orders/approve", "{}", teamAdmin);
+        String forged = "[{\"status\": \"active\", \"by\": \"user:bob\", \"at\": \"2026-01-01T00:00:00Z\"}]";
+
+        HttpResponse<String> patch = request("PATCH", "/admin/v1/subscriptions/history-orders",
+                "{\"history\": " + forged + "}", developer);
+        HttpResponse<String> byAdmin = request("PATCH", "/admin/v1/subscriptions/history-orders",
+                "{\"history\": " + forged + "}", TestNode.TOKEN);
+        HttpResponse<String> created = request("POST", "/admin/v1/subscriptions", "{\"name\": \"history-forged\","
+                + " \"consumer\": \"red-app\", \"api\": \"catalog\", \"history\": " + forged + "}", developer);
+        HttpResponse<String> note = request("PATCH", "/admin/v1/subscriptions/history-orders",
+                "{\"reason\": \"still needed\"}", developer);
+
+        assertThat(patch.statusCode()).as(patch.body()).isEqualTo(400);
+        assertThat(patch.body()).contains("history");
+        assertThat(byAdmin.statusCode()).as(byAdmin.body()).isEqualTo(400);
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(400);
+        assertThat(note.statusCode()).as(note.body()).isEqualTo(200);
+        assertThat(parse(note).at("/history/1/by").asText()).isEqualTo("user:tara");
+    }
+
+    @Test
+    void approvalCannotExpireInThePast() {
+        node.admin("POST", "/admin/v1/consumers", json("{\"name\": \"red-expiry\", \"team\": \"red\"}"), 201);
+        request("POST", "/admin/v1/apis/red-orders/subscriptions",
+                "{\"consumer\": \"red-expiry\", \"name\": \"expired-orders\"}", developer);
+
+        HttpResponse<String> past = request("POST", "/admin/v1/subscriptions/expired-orders/approve",
+                "{\"expiresAt\": \"2020-01-01T00:00:00Z\"}", teamAdmin);
+
+        assertThat(past.statusCode()).as(past.body()).isEqualTo(400);
+        assertThat(past.body()).contains("expiresAt");
+        assertThat(parse(get("/admin/v1/subscriptions/expired-orders", teamAdmin)).path("status").asText())
+                .isEqualTo("pending");
+    }
+
+    @Test
     void wholeConfigNeedsGlobalAccess() {
         assertThat(get("/admin/v1/config", teamAdmin).statusCode()).isEqualTo(403);
         assertThat(get("/admin/v1/config", auditor).statusCode()).isEqualTo(200);
