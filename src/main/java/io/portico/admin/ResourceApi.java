@@ -316,6 +316,11 @@ final class ResourceApi {
                     + referrers.size() + " resource(s); change or delete them first", referrers);
         }
         String own = key(kind, name) + ".";
+        List<FieldError> ownErrors = broken.stream().filter(error -> error.field().startsWith(own)).toList();
+        if (!ownErrors.isEmpty()) {
+            // The same conflict may also be reported on the other resource; the caller wrote this one.
+            broken = ownErrors;
+        }
         throw new ValidationException(broken.stream()
                 .map(error -> error.field().startsWith(own)
                         ? new FieldError(error.field().substring(own.length()), error.message())
@@ -360,6 +365,9 @@ final class ResourceApi {
             }
             Change storable = spec == null ? change : new Change(change.operation(), change.kind(),
                     change.name(), kind.storedForm(spec, stored), change.expectedRevision());
+            if (kind == ResourceKinds.CREDENTIALS && storable.spec() != null) {
+                Tenancy.checkLookups(principal, storable.name(), storable.spec(), snapshot);
+            }
             checkReferences(kind, storable.name(), storable.spec());
             return store.commit(List.of(storable), audit).get(0);
         })

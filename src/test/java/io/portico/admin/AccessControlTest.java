@@ -375,6 +375,57 @@ class AccessControlTest {
     }
 
     @Test
+    void duplicateValuesHideOtherTeams() {
+        node.admin("POST", "/admin/v1/credentials", json("{\"name\": \"blue-basic\", \"consumer\": \"blue-app\","
+                + " \"type\": \"basic-auth\", \"username\": \"shared-user\", \"password\": \"" + PASSWORD
+                + "\"}"), 201);
+
+        HttpResponse<String> key = request("POST", "/admin/v1/credentials", "{\"name\": \"red-copy\","
+                + " \"consumer\": \"red-app\", \"type\": \"key-auth\", \"key\": \"blue-secret-key-0123\"}", developer);
+        HttpResponse<String> username = request("POST", "/admin/v1/credentials", "{\"name\": \"red-basic\","
+                + " \"consumer\": \"red-app\", \"type\": \"basic-auth\", \"username\": \"shared-user\","
+                + " \"password\": \"" + PASSWORD + "\"}", developer);
+        HttpResponse<String> name = request("POST", "/admin/v1/consumers", "{\"name\": \"blue-app\"}", developer);
+        HttpResponse<String> user = request("POST", "/admin/v1/users",
+                "{\"name\": \"bob\", \"role\": \"developer\"}", teamAdmin);
+        HttpResponse<String> byAdmin = request("POST", "/admin/v1/credentials", "{\"name\": \"admin-copy\","
+                + " \"consumer\": \"red-app\", \"type\": \"key-auth\", \"key\": \"blue-secret-key-0123\"}",
+                TestNode.TOKEN);
+
+        for (HttpResponse<String> response : List.of(key, username)) {
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+            assertThat(response.body()).contains("already in use").doesNotContain("blue");
+        }
+        assertThat(parse(key).at("/errors/0/field").asText()).isEqualTo("key");
+        assertThat(name.statusCode()).as(name.body()).isEqualTo(409);
+        assertThat(name.body()).contains("already in use").doesNotContain("team");
+        assertThat(user.statusCode()).as(user.body()).isEqualTo(409);
+        assertThat(user.body()).contains("already in use").doesNotContain("blue");
+        assertThat(byAdmin.statusCode()).as(byAdmin.body()).isEqualTo(400);
+        assertThat(byAdmin.body()).contains("credentials/blue-key");
+        assertThat(parse(byAdmin).at("/errors/0/field").asText()).isEqualTo("key");
+    }
+
+    @Test
+    void jwtIssuerAndSubjectAreUnique() {
+        node.admin("POST", "/admin/v1/credentials", json("{\"name\": \"blue-jwt\", \"consumer\": \"blue-app\","
+                + " \"type\": \"jwt\", \"issuer\": \"https://idp.test\", \"subject\": \"svc\"}"), 201);
+        String sameClaims = "{\"name\": \"red-jwt\", \"consumer\": \"red-app\", \"type\": \"jwt\","
+                + " \"issuer\": \"https://idp.test\", \"subject\": \"svc\"}";
+
+        HttpResponse<String> byDeveloper = request("POST", "/admin/v1/credentials", sameClaims, developer);
+        HttpResponse<String> byAdmin = request("POST", "/admin/v1/credentials", sameClaims, TestNode.TOKEN);
+        HttpResponse<String> issuerOnly = request("POST", "/admin/v1/credentials", "{\"name\": \"red-jwt-issuer\","
+                + " \"consumer\": \"red-app\", \"type\": \"jwt\", \"issuer\": \"https://idp.test\"}", developer);
+
+        assertThat(byDeveloper.statusCode()).as(byDeveloper.body()).isEqualTo(400);
+        assertThat(byDeveloper.body()).contains("already in use").doesNotContain("blue");
+        assertThat(byAdmin.statusCode()).as(byAdmin.body()).isEqualTo(400);
+        assertThat(byAdmin.body()).contains("credentials/blue-jwt");
+        assertThat(issuerOnly.statusCode()).as(issuerOnly.body()).isEqualTo(201);
+    }
+
+    @Test
     void wholeConfigNeedsGlobalAccess() {
         assertThat(get("/admin/v1/config", teamAdmin).statusCode()).isEqualTo(403);
         assertThat(get("/admin/v1/config", auditor).statusCode()).isEqualTo(200);
