@@ -3,6 +3,8 @@ package io.portico.admin;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.config.ApiSpec;
 import io.portico.config.ConfigSnapshot;
@@ -31,6 +33,8 @@ import java.util.Objects;
  * approves automatically. An admin then approves or rejects a pending subscription and may revoke an active one.
  * Each step appends a {@link StatusChange} (who, when, why) to the subscription's {@code history}. Routes:
  * <ul>
+ *   <li>{@code GET /catalog/apis} lists every team's APIs with their approval mode, so that any user finds
+ *       the APIs to request;</li>
  *   <li>{@code POST /apis/{name}/subscriptions} requests a subscription; {@code GET} lists the API's;</li>
  *   <li>{@code GET /consumers/{name}/subscriptions} lists the consumer's;</li>
  *   <li>{@code POST /subscriptions/{name}/approve}, {@code /reject} and {@code /revoke}.</li>
@@ -102,6 +106,7 @@ final class SubscriptionApi {
      * their team and APIs of any team. Decisions are open to platform admins and to the admins of the API's team.
      */
     void mount(AdminRoutes routes, String base) {
+        routes.get(base + "/catalog/apis", Access.AUTHENTICATED, this::catalog);
         // Path parameters are all called 'name', as on the resource routes, so one OpenAPI parameter fits all.
         routes.post(base + "/apis/:name/subscriptions", Access.write(KIND), this::request);
         routes.get(base + "/apis/:name/subscriptions", Access.read(KIND),
@@ -112,6 +117,25 @@ final class SubscriptionApi {
             routes.post(base + "/subscriptions/:name/" + decision.verb, Access.USER_ADMINS,
                     ctx -> decide(ctx, decision));
         }
+    }
+
+    /**
+     * Sends the name, description, approval mode and subscription requirement of every API, whichever team owns
+     * it. Nothing else of another team's API is shown, not even the team.
+     */
+    private void catalog(RoutingContext ctx) {
+        ObjectNode body = JsonNodeFactory.instance.objectNode();
+        ArrayNode items = body.putArray("items");
+        resources.snapshot().apis().values().stream()
+                .sorted(Comparator.comparing(ApiSpec::name))
+                .forEach(api -> {
+                    ObjectNode item = items.addObject().put("name", api.name());
+                    if (api.description() != null) {
+                        item.put("description", api.description());
+                    }
+                    item.put("approval", api.approval()).put("subscriptionRequired", api.subscriptionRequired());
+                });
+        Exchange.sendJson(ctx, 200, body);
     }
 
     /**

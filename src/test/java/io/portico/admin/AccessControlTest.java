@@ -426,6 +426,18 @@ class AccessControlTest {
     }
 
     @Test
+    void catalogListsEveryTeamsApis() {
+        HttpResponse<String> catalog = get("/admin/v1/catalog/apis", developer);
+
+        assertThat(names(catalog)).containsExactly("catalog", "red-open", "red-orders");
+        assertThat(parse(catalog).at("/items/0/approval").asText()).isEqualTo("manual");
+        assertThat(parse(catalog).at("/items/1/approval").asText()).isEqualTo("auto");
+        assertThat(parse(catalog).at("/items/0/subscriptionRequired").asBoolean()).isTrue();
+        assertThat(catalog.body()).doesNotContain("\"team\"");
+        assertThat(get("/admin/v1/apis/catalog", developer).statusCode()).isEqualTo(404);
+    }
+
+    @Test
     void wholeConfigNeedsGlobalAccess() {
         assertThat(get("/admin/v1/config", teamAdmin).statusCode()).isEqualTo(403);
         assertThat(get("/admin/v1/config", auditor).statusCode()).isEqualTo(200);
