@@ -360,7 +360,7 @@ final class ResourceApi {
                     Tenancy.checkReferences(principal, kind, change.spec(), snapshot);
                 }
                 if (kind == ResourceKinds.SUBSCRIPTIONS) {
-                    spec = SubscriptionApi.admit(principal, before, spec, snapshot);
+                    spec = SubscriptionApi.admit(principal, before, spec, snapshot, store);
                 }
             }
             Change storable = spec == null ? change : new Change(change.operation(), change.kind(),

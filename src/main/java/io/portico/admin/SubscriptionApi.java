@@ -17,6 +17,8 @@ import io.portico.config.SubscriptionSpec.StatusChange;
 import io.portico.config.ValidationException;
 import io.portico.problem.Problem;
 import io.portico.problem.ProblemType;
+import io.portico.store.AuditEntry;
+import io.portico.store.AuditQuery;
 import io.portico.store.Change;
 import io.portico.store.ConfigStore;
 import io.vertx.core.http.HttpHeaders;
@@ -169,7 +171,8 @@ final class SubscriptionApi {
     /**
      * Returns the change a request makes. A consumer with a pending or active subscription to the API cannot
      * request another. The consumer's latest rejected or revoked subscription is reopened as pending, even when
-     * the API approves automatically, so that an admin decides again. Without one, a new subscription is created.
+     * the API approves automatically, so that an admin decides again. Without one, a new subscription is created,
+     * pending as well when an admin deleted such a decision and approved nothing since.
      */
     private Change plan(String apiName, RequestBody body, StatusChange requested) {
         ApiSpec api = ResourceKinds.APIS.parse(resources.stored(ResourceKinds.APIS, apiName).spec());
@@ -196,7 +199,7 @@ final class SubscriptionApi {
         String name = body.name() != null ? body.name() : body.consumer() + "." + apiName;
         SubscriptionSpec subscription = new SubscriptionSpec(name, body.consumer(), apiName,
                 SubscriptionSpec.PENDING, body.expiresAt(), body.reason(), List.of(requested));
-        if (AUTO_APPROVER.equals(api.approval())) {
+        if (AUTO_APPROVER.equals(api.approval()) && !deletedDecision(store, body.consumer(), apiName)) {
             subscription = subscription.with(new StatusChange(SubscriptionSpec.ACTIVE, AUTO_APPROVER, requested.at(),
                     "the API approves subscriptions automatically"), body.expiresAt());
         }
@@ -257,7 +260,8 @@ final class SubscriptionApi {
      * @return {@code after}, with the status set to {@code pending} where an admin must decide again
      * @throws Problem 403 naming the field and who may set it
      */
-    static ObjectNode admit(Principal principal, ObjectNode before, ObjectNode after, ConfigSnapshot snapshot) {
+    static ObjectNode admit(Principal principal, ObjectNode before, ObjectNode after, ConfigSnapshot snapshot,
+                            ConfigStore store) {
         SubscriptionSpec previous = before == null ? null : KIND.parse(before);
         SubscriptionSpec next = after == null ? null : KIND.parse(after);
         SubscriptionSpec subject = next != null ? next : previous;
@@ -277,7 +281,8 @@ final class SubscriptionApi {
         }
 
         if (previous == null && !next.status().equals(SubscriptionSpec.PENDING)
-                && hasDecided(snapshot, next.consumer(), next.api())) {
+                && (hasDecided(snapshot, next.consumer(), next.api())
+                || deletedDecision(store, next.consumer(), next.api()))) {
             return after.deepCopy().put("status", SubscriptionSpec.PENDING);
         }
 
@@ -324,6 +329,39 @@ final class SubscriptionApi {
     private static boolean hasDecided(ConfigSnapshot snapshot, String consumer, String api) {
         return snapshot.subscriptions().values().stream().anyMatch(subscription -> decided(subscription)
                 && subscription.consumer().equals(consumer) && subscription.api().equals(api));
+    }
+
+    /**
+     * Returns true when the audit log shows that a rejected or revoked subscription of {@code consumer} to
+     * {@code api} was deleted, and no subscription of theirs was made active since. An admin may delete a decided
+     * subscription, and the decision still holds for the consumer's next subscription.
+     */
+    private static boolean deletedDecision(ConfigStore store, String consumer, String api) {
+        // NOTE: this reads every subscription entry of the audit log when none concerns the pair; it runs only
+        // when a new subscription would become active without an admin.
+        AuditQuery query = new AuditQuery(KIND.name(), null, null, null, null, null, null, null,
+                AuditQuery.MAX_LIMIT);
+        while (true) {
+            List<AuditEntry> page = store.audit(query);
+            for (AuditEntry entry : page) {
+                ObjectNode spec = entry.after() != null ? entry.after() : entry.before();
+                if (spec == null || !consumer.equals(spec.path("consumer").asText())
+                        || !api.equals(spec.path("api").asText())) {
+                    continue;
+                }
+                SubscriptionSpec subscription = KIND.parse(spec);
+                if (entry.after() == null && decided(subscription)) {
+                    return true;
+                }
+                if (entry.after() != null && subscription.status().equals(SubscriptionSpec.ACTIVE)) {
+                    return false;
+                }
+            }
+            if (page.size() < query.limit()) {
+                return false;
+            }
+            query = query.after(page.get(page.size() - 1).id());
+        }
     }
 
     /**

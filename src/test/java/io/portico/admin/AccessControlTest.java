@@ -335,6 +335,33 @@ class AccessControlTest {
     }
 
     @Test
+    void deletedDecisionStillHolds() {
+        node.admin("POST", "/admin/v1/consumers", json("{\"name\": \"red-deleted\", \"team\": \"red\"}"), 201);
+        request("POST", "/admin/v1/apis/red-open/subscriptions", "{\"consumer\": \"red-deleted\"}", developer);
+        request("POST", "/admin/v1/subscriptions/red-deleted.red-open/revoke", "{\"reason\": \"abuse\"}", teamAdmin);
+        HttpResponse<String> adminDelete = request("DELETE", "/admin/v1/subscriptions/red-deleted.red-open", null,
+                teamAdmin);
+
+        HttpResponse<String> requested = request("POST", "/admin/v1/apis/red-open/subscriptions",
+                "{\"consumer\": \"red-deleted\"}", developer);
+        HttpResponse<String> direct = request("POST", "/admin/v1/subscriptions", "{\"name\": \"red-deleted-2\","
+                + " \"consumer\": \"red-deleted\", \"api\": \"red-open\", \"status\": \"active\"}", developer);
+        request("POST", "/admin/v1/subscriptions/red-deleted.red-open/approve", "{}", teamAdmin);
+        request("DELETE", "/admin/v1/subscriptions/red-deleted-2", null, teamAdmin);
+        request("DELETE", "/admin/v1/subscriptions/red-deleted.red-open", null, developer);
+        HttpResponse<String> afterApproval = request("POST", "/admin/v1/apis/red-open/subscriptions",
+                "{\"consumer\": \"red-deleted\"}", developer);
+
+        assertThat(adminDelete.statusCode()).as(adminDelete.body()).isEqualTo(204);
+        assertThat(requested.statusCode()).as(requested.body()).isEqualTo(201);
+        assertThat(parse(requested).path("status").asText()).isEqualTo("pending");
+        assertThat(direct.statusCode()).as(direct.body()).isEqualTo(201);
+        assertThat(parse(direct).path("status").asText()).isEqualTo("pending");
+        assertThat(afterApproval.statusCode()).as(afterApproval.body()).isEqualTo(201);
+        assertThat(parse(afterApproval).path("status").asText()).isEqualTo("active");
+    }
+
+    @Test
     void historyIsWrittenByPorticoOnly() {
         node.admin("POST", "/admin/v1/consumers", json("{\"name\": \"red-history\", \"team\": \"red\"}"), 201);
         request("POST", "/admin/v1/apis/red-orders/subscriptions",
