@@ -103,8 +103,8 @@ final class Tenancy {
         for (ObjectNode spec : new ObjectNode[] {after, before}) {
             if (spec != null && spec == before && !sees(principal, kind,
                     new Resource(kind.name(), name, before, 0, Instant.EPOCH), snapshot)) {
-                throw new Problem(ProblemType.CONFLICT, "the name '" + name + "' is already in use by another of"
-                        + " the " + kind.name() + "; choose another name");
+                throw new Problem(ProblemType.CONFLICT, "the name '" + name + "' is already in use among "
+                        + kind.name() + "; choose another name");
             }
             if (spec != null && !Objects.equals(principal.team(), teamOf(kind, spec, snapshot))) {
                 throw new Problem(ProblemType.FORBIDDEN, principal.actor() + " may change only " + kind.name()
