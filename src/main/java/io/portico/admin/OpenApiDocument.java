@@ -354,6 +354,10 @@ final class OpenApiDocument {
         response(request, "201", "Created; Location and ETag are set", JSON);
         response(request, "200", "A rejected or revoked subscription, reopened", JSON);
         problems(request, "400", "404", "409", "415");
+        ObjectNode catalog = operation(paths, AdminServer.BASE_PATH + "/catalog/apis", "get", "Lists every API of"
+                + " every team that a consumer may subscribe to: name, description, approval and"
+                + " subscriptionRequired");
+        response(catalog, "200", "{ \"items\": [...] }", JSON);
         ObjectNode byApi = operation(paths, apiSubscriptions, "get", "Lists the API's subscriptions");
         nameParameter(byApi);
         response(byApi, "200", "{ \"items\": [...] }", JSON);

@@ -132,6 +132,7 @@ final class ResourceApi {
         ObjectNode spec = writableSpec(ctx);
         Tenancy.claim(Principal.of(ctx), kind, spec);
         validate(kind, spec);
+        keepHistory(kind, null, spec);
         String name = spec.get("name").asText();
         commit(ctx, kind, Change.create(kind.name(), name, spec), null)
                 .onSuccess(resource -> sendCreated(ctx, kind, resource))
@@ -157,6 +158,7 @@ final class ResourceApi {
                     throw new Problem(ProblemType.PRECONDITION_FAILED, key(kind, name) + " does not exist");
                 }
                 validate(kind, body);
+                keepHistory(kind, null, body);
                 return commit(ctx, kind, Change.create(kind.name(), name, body), null)
                         .map(resource -> new Written(resource, true));
             }
@@ -167,6 +169,7 @@ final class ResourceApi {
             requireMatch(ifMatch, existing);
             ObjectNode spec = Secrets.restore(kind, body, existing.spec());
             validate(kind, spec);
+            keepHistory(kind, existing.spec(), spec);
             return commit(ctx, kind, Change.update(kind.name(), name, spec, existing.revision()), existing.spec())
                     .map(resource -> new Written(resource, false));
         }).onSuccess(written -> {
@@ -190,6 +193,7 @@ final class ResourceApi {
             JsonNode merged = MergePatch.apply(existing.spec(), patch);
             ObjectNode spec = Secrets.restore(kind, namedAs((ObjectNode) merged, name), existing.spec());
             validate(kind, spec);
+            keepHistory(kind, existing.spec(), spec);
             return commit(ctx, kind, Change.update(kind.name(), name, spec, existing.revision()), existing.spec());
         }).onSuccess(resource -> sendResource(ctx, 200, kind, resource)).onFailure(ctx::fail);
     }
@@ -253,6 +257,13 @@ final class ResourceApi {
         return spec;
     }
 
+    /** Keeps a subscription's stored history in a direct write; see {@link SubscriptionApi#keepHistory}. */
+    private static void keepHistory(ResourceKind<?> kind, ObjectNode before, ObjectNode after) {
+        if (kind == ResourceKinds.SUBSCRIPTIONS) {
+            SubscriptionApi.keepHistory(before, after);
+        }
+    }
+
     static void requireMatch(String ifMatch, Resource existing) {
         if (!Preconditions.ifMatch(ifMatch, existing)) {
             throw new Problem(ProblemType.PRECONDITION_FAILED, existing.kind() + "/" + existing.name()
@@ -305,6 +316,11 @@ final class ResourceApi {
                     + referrers.size() + " resource(s); change or delete them first", referrers);
         }
         String own = key(kind, name) + ".";
+        List<FieldError> ownErrors = broken.stream().filter(error -> error.field().startsWith(own)).toList();
+        if (!ownErrors.isEmpty()) {
+            // The same conflict may also be reported on the other resource; the caller wrote this one.
+            broken = ownErrors;
+        }
         throw new ValidationException(broken.stream()
                 .map(error -> error.field().startsWith(own)
                         ? new FieldError(error.field().substring(own.length()), error.message())
@@ -337,6 +353,7 @@ final class ResourceApi {
         return blocking(() -> {
             ConfigSnapshot snapshot = snapshots.current();
             ObjectNode before = store.get(kind.name(), change.name()).map(Resource::spec).orElse(null);
+            ObjectNode spec = change.spec();
             if (checkTeam) {
                 Tenancy.checkWrite(principal, kind, change.name(), before, change.spec(), snapshot);
                 if (change.spec() != null) {
@@ -346,11 +363,14 @@ final class ResourceApi {
                     Tenancy.checkRouteOverlap(principal, change.name(), change.spec(), snapshot);
                 }
                 if (kind == ResourceKinds.SUBSCRIPTIONS) {
-                    SubscriptionApi.checkApproval(principal, before, change.spec(), snapshot);
+                    spec = SubscriptionApi.admit(principal, before, spec, snapshot, store);
                 }
             }
-            Change storable = change.spec() == null ? change : new Change(change.operation(), change.kind(),
-                    change.name(), kind.storedForm(change.spec(), stored), change.expectedRevision());
+            Change storable = spec == null ? change : new Change(change.operation(), change.kind(),
+                    change.name(), kind.storedForm(spec, stored), change.expectedRevision());
+            if (kind == ResourceKinds.CREDENTIALS && storable.spec() != null) {
+                Tenancy.checkLookups(principal, storable.name(), storable.spec(), snapshot);
+            }
             checkReferences(kind, storable.name(), storable.spec());
             return store.commit(List.of(storable), audit).get(0);
         })

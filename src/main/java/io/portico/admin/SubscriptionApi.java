@@ -3,6 +3,8 @@ package io.portico.admin;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.config.ApiSpec;
 import io.portico.config.ConfigSnapshot;
@@ -15,6 +17,8 @@ import io.portico.config.SubscriptionSpec.StatusChange;
 import io.portico.config.ValidationException;
 import io.portico.problem.Problem;
 import io.portico.problem.ProblemType;
+import io.portico.store.AuditEntry;
+import io.portico.store.AuditQuery;
 import io.portico.store.Change;
 import io.portico.store.ConfigStore;
 import io.vertx.core.http.HttpHeaders;
@@ -31,6 +35,8 @@ import java.util.Objects;
  * approves automatically. An admin then approves or rejects a pending subscription and may revoke an active one.
  * Each step appends a {@link StatusChange} (who, when, why) to the subscription's {@code history}. Routes:
  * <ul>
+ *   <li>{@code GET /catalog/apis} lists every team's APIs with their approval mode, so that any user finds
+ *       the APIs to request;</li>
  *   <li>{@code POST /apis/{name}/subscriptions} requests a subscription; {@code GET} lists the API's;</li>
  *   <li>{@code GET /consumers/{name}/subscriptions} lists the consumer's;</li>
  *   <li>{@code POST /subscriptions/{name}/approve}, {@code /reject} and {@code /revoke}.</li>
@@ -102,6 +108,7 @@ final class SubscriptionApi {
      * their team and APIs of any team. Decisions are open to platform admins and to the admins of the API's team.
      */
     void mount(AdminRoutes routes, String base) {
+        routes.get(base + "/catalog/apis", Access.AUTHENTICATED, this::catalog);
         // Path parameters are all called 'name', as on the resource routes, so one OpenAPI parameter fits all.
         routes.post(base + "/apis/:name/subscriptions", Access.write(KIND), this::request);
         routes.get(base + "/apis/:name/subscriptions", Access.read(KIND),
@@ -112,6 +119,25 @@ final class SubscriptionApi {
             routes.post(base + "/subscriptions/:name/" + decision.verb, Access.USER_ADMINS,
                     ctx -> decide(ctx, decision));
         }
+    }
+
+    /**
+     * Sends the name, description, approval mode and subscription requirement of every API, whichever team owns
+     * it. Nothing else of another team's API is shown, not even the team.
+     */
+    private void catalog(RoutingContext ctx) {
+        ObjectNode body = JsonNodeFactory.instance.objectNode();
+        ArrayNode items = body.putArray("items");
+        resources.snapshot().apis().values().stream()
+                .sorted(Comparator.comparing(ApiSpec::name))
+                .forEach(api -> {
+                    ObjectNode item = items.addObject().put("name", api.name());
+                    if (api.description() != null) {
+                        item.put("description", api.description());
+                    }
+                    item.put("approval", api.approval()).put("subscriptionRequired", api.subscriptionRequired());
+                });
+        Exchange.sendJson(ctx, 200, body);
     }
 
     /**
@@ -145,7 +171,8 @@ final class SubscriptionApi {
     /**
      * Returns the change a request makes. A consumer with a pending or active subscription to the API cannot
      * request another. The consumer's latest rejected or revoked subscription is reopened as pending, even when
-     * the API approves automatically, so that an admin decides again. Without one, a new subscription is created.
+     * the API approves automatically, so that an admin decides again. Without one, a new subscription is created,
+     * pending as well when an admin deleted such a decision and approved nothing since.
      */
     private Change plan(String apiName, RequestBody body, StatusChange requested) {
         ApiSpec api = ResourceKinds.APIS.parse(resources.stored(ResourceKinds.APIS, apiName).spec());
@@ -172,7 +199,7 @@ final class SubscriptionApi {
         String name = body.name() != null ? body.name() : body.consumer() + "." + apiName;
         SubscriptionSpec subscription = new SubscriptionSpec(name, body.consumer(), apiName,
                 SubscriptionSpec.PENDING, body.expiresAt(), body.reason(), List.of(requested));
-        if (AUTO_APPROVER.equals(api.approval())) {
+        if (AUTO_APPROVER.equals(api.approval()) && !deletedDecision(store, body.consumer(), apiName)) {
             subscription = subscription.with(new StatusChange(SubscriptionSpec.ACTIVE, AUTO_APPROVER, requested.at(),
                     "the API approves subscriptions automatically"), body.expiresAt());
         }
@@ -194,8 +221,13 @@ final class SubscriptionApi {
         if (decision != Decision.APPROVE && body.expiresAt() != null) {
             throw new ValidationException("expiresAt", "can be set only when approving a subscription");
         }
+        Instant now = Instant.now();
+        if (body.expiresAt() != null && !body.expiresAt().isAfter(now)) {
+            throw new ValidationException("expiresAt", "must be in the future; an approval that has already expired"
+                    + " would admit no calls");
+        }
         String ifMatch = ctx.request().getHeader(HttpHeaders.IF_MATCH);
-        StatusChange change = new StatusChange(decision.to, Exchange.actor(ctx), Instant.now(), body.reason());
+        StatusChange change = new StatusChange(decision.to, Exchange.actor(ctx), now, body.reason());
         Principal principal = Principal.of(ctx);
         resources.blocking(() -> decidable(principal, name)).compose(resource -> {
             if (ifMatch != null) {
@@ -215,26 +247,45 @@ final class SubscriptionApi {
     }
 
     /**
-     * Rejects a direct write (POST, PUT or PATCH of {@code /subscriptions}) by a caller who may not decide on the
-     * subscription's API when the write would bypass approval. Such a caller may create only a {@code pending}
-     * subscription, or an {@code active} one to an API that approves automatically, may change the status only to
-     * {@code pending}, and may not move an active subscription to another consumer or API or change its expiry.
-     * Deletes are not checked.
+     * Checks a direct write (POST, PUT, PATCH or DELETE of {@code /subscriptions}) by a caller who may not decide on
+     * the subscription's API, and returns the specification to store. Such a caller may create only a
+     * {@code pending} subscription, or an {@code active} one to an API that approves automatically, may change the
+     * status only to {@code pending}, may not move a decided subscription to another consumer or API nor change the
+     * expiry of an active one, and may not delete a rejected or revoked one. A new subscription of a consumer to an
+     * API that has rejected or revoked one of the consumer's subscriptions is stored as {@code pending}, whatever
+     * status it requests, because the request route would reopen the old one.
      *
      * @param before the stored specification, or null when the subscription is created
      * @param after the new specification, or null when the subscription is deleted
+     * @return {@code after}, with the status set to {@code pending} where an admin must decide again
      * @throws Problem 403 naming the field and who may set it
      */
-    static void checkApproval(Principal principal, ObjectNode before, ObjectNode after, ConfigSnapshot snapshot) {
-        if (after == null) {
-            return;
-        }
-        SubscriptionSpec next = KIND.parse(after);
-        Resource api = snapshot.find(ResourceKinds.APIS.name(), next.api());
-        if (api == null || decides(principal, api, snapshot)) {
-            return;
-        }
+    static ObjectNode admit(Principal principal, ObjectNode before, ObjectNode after, ConfigSnapshot snapshot,
+                            ConfigStore store) {
         SubscriptionSpec previous = before == null ? null : KIND.parse(before);
+        SubscriptionSpec next = after == null ? null : KIND.parse(after);
+        SubscriptionSpec subject = next != null ? next : previous;
+        Resource api = subject == null ? null : snapshot.find(ResourceKinds.APIS.name(), subject.api());
+        if (api == null || decides(principal, api, snapshot)) {
+            return after;
+        }
+
+        if (next == null) {
+            if (decided(previous)) {
+                throw new Problem(ProblemType.FORBIDDEN, principal.actor() + " may not delete the "
+                        + previous.status() + " subscriptions/" + previous.name() + ": only platform admins and the"
+                        + " admins of the API's team may remove a decision on subscriptions to '" + previous.api()
+                        + "'");
+            }
+            return null;
+        }
+
+        if (previous == null && !next.status().equals(SubscriptionSpec.PENDING)
+                && (hasDecided(snapshot, next.consumer(), next.api())
+                || deletedDecision(store, next.consumer(), next.api()))) {
+            return after.deepCopy().put("status", SubscriptionSpec.PENDING);
+        }
+
         String from = previous == null ? null : previous.status();
         if (!next.status().equals(from) && !next.status().equals(SubscriptionSpec.PENDING)) {
             boolean autoApproved = previous == null && next.status().equals(SubscriptionSpec.ACTIVE)
@@ -246,12 +297,89 @@ final class SubscriptionApi {
                         + " as pending, or request it with POST /admin/v1/apis/" + next.api() + "/subscriptions");
             }
         }
-        if (previous != null && next.status().equals(SubscriptionSpec.ACTIVE) && (!next.api().equals(previous.api())
-                || !next.consumer().equals(previous.consumer())
-                || !Objects.equals(next.expiresAt(), previous.expiresAt()))) {
-            throw new Problem(ProblemType.FORBIDDEN, principal.actor() + " may not change the consumer, API or"
-                    + " expiry of the active subscriptions/" + next.name() + ": only platform admins and the admins"
-                    + " of the API's team decide on subscriptions to '" + next.api() + "'");
+
+        boolean moved = previous != null && (!next.api().equals(previous.api())
+                || !next.consumer().equals(previous.consumer()));
+        if (moved && (decided(previous) || previous.status().equals(SubscriptionSpec.ACTIVE))
+                || previous != null && next.status().equals(SubscriptionSpec.ACTIVE)
+                && !Objects.equals(next.expiresAt(), previous.expiresAt())) {
+            throw new Problem(ProblemType.FORBIDDEN, principal.actor() + " may not change the consumer or API of"
+                    + " the " + previous.status() + " subscriptions/" + next.name() + ", nor the expiry of an"
+                    + " active one: only platform admins and the admins of the API's team decide on subscriptions"
+                    + " to '" + next.api() + "'");
+        }
+        return after;
+    }
+
+    /**
+     * Returns true for a subscription that an admin rejected or revoked, including one reopened as pending since.
+     * The history of a reopened one records the decision, and only an admin's approval ends it.
+     */
+    private static boolean decided(SubscriptionSpec subscription) {
+        return switch (subscription.status()) {
+            case SubscriptionSpec.REJECTED, SubscriptionSpec.REVOKED -> true;
+            case SubscriptionSpec.PENDING -> subscription.history().stream().map(StatusChange::status)
+                    .anyMatch(status -> status.equals(SubscriptionSpec.REJECTED)
+                            || status.equals(SubscriptionSpec.REVOKED));
+            default -> false;
+        };
+    }
+
+    /** Returns true when {@code consumer} has a rejected or revoked subscription to {@code api}. */
+    private static boolean hasDecided(ConfigSnapshot snapshot, String consumer, String api) {
+        return snapshot.subscriptions().values().stream().anyMatch(subscription -> decided(subscription)
+                && subscription.consumer().equals(consumer) && subscription.api().equals(api));
+    }
+
+    /**
+     * Returns true when the audit log shows that a rejected or revoked subscription of {@code consumer} to
+     * {@code api} was deleted, and no subscription of theirs was made active since. An admin may delete a decided
+     * subscription, and the decision still holds for the consumer's next subscription.
+     */
+    private static boolean deletedDecision(ConfigStore store, String consumer, String api) {
+        // NOTE: this reads every subscription entry of the audit log when none concerns the pair; it runs only
+        // when a new subscription would become active without an admin.
+        AuditQuery query = new AuditQuery(KIND.name(), null, null, null, null, null, null, null,
+                AuditQuery.MAX_LIMIT);
+        while (true) {
+            List<AuditEntry> page = store.audit(query);
+            for (AuditEntry entry : page) {
+                ObjectNode spec = entry.after() != null ? entry.after() : entry.before();
+                if (spec == null || !consumer.equals(spec.path("consumer").asText())
+                        || !api.equals(spec.path("api").asText())) {
+                    continue;
+                }
+                SubscriptionSpec subscription = KIND.parse(spec);
+                if (entry.after() == null && decided(subscription)) {
+                    return true;
+                }
+                if (entry.after() != null && subscription.status().equals(SubscriptionSpec.ACTIVE)) {
+                    return false;
+                }
+            }
+            if (page.size() < query.limit()) {
+                return false;
+            }
+            query = query.after(page.get(page.size() - 1).id());
+        }
+    }
+
+    /**
+     * Keeps the stored {@code history} in a direct write, which only the workflow routes extend: a body without
+     * {@code history} gets the stored one, and a body with another one is rejected.
+     *
+     * @param before the stored specification, or null when the subscription is created
+     * @param after the written specification, changed in place
+     * @throws ValidationException naming {@code history}
+     */
+    static void keepHistory(ObjectNode before, ObjectNode after) {
+        if (!after.has("history") && before != null && before.has("history")) {
+            after.set("history", before.get("history").deepCopy());
+        }
+        List<StatusChange> stored = before == null ? List.of() : KIND.parse(before).history();
+        if (!KIND.parse(after).history().equals(stored)) {
+            throw new ValidationException("history", "is written by Portico only, through the subscription"
+                    + " request and decision routes; send it unchanged or leave it out");
         }
     }
 

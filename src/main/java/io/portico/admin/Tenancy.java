@@ -3,6 +3,8 @@ package io.portico.admin;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.config.ConfigSnapshot;
+import io.portico.config.CredentialLookups;
+import io.portico.config.CredentialSpec;
 import io.portico.config.Resource;
 import io.portico.config.ResourceKind;
 import io.portico.config.ResourceKinds;
@@ -10,7 +12,9 @@ import io.portico.config.RouteSpec;
 import io.portico.config.ValidationException;
 import io.portico.problem.Problem;
 import io.portico.problem.ProblemType;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -87,7 +91,8 @@ final class Tenancy {
 
     /**
      * Rejects a write by a team member to a resource that does not belong, or would not belong after the write,
-     * to the member's team.
+     * to the member's team. A new resource whose name another team's resource already has gets 409 without that
+     * team's name.
      *
      * @param before the stored specification, or null when the resource is created
      * @param after the new specification, or null when the resource is deleted
@@ -98,7 +103,12 @@ final class Tenancy {
         if (principal.role() == Role.PLATFORM_ADMIN) {
             return;
         }
-        for (ObjectNode spec : new ObjectNode[] {before, after}) {
+        for (ObjectNode spec : new ObjectNode[] {after, before}) {
+            if (spec != null && spec == before && !sees(principal, kind,
+                    new Resource(kind.name(), name, before, 0, Instant.EPOCH), snapshot)) {
+                throw new Problem(ProblemType.CONFLICT, "the name '" + name + "' is already in use among "
+                        + kind.name() + "; choose another name");
+            }
             if (spec != null && !Objects.equals(principal.team(), teamOf(kind, spec, snapshot))) {
                 throw new Problem(ProblemType.FORBIDDEN, principal.actor() + " may change only " + kind.name()
                         + " of team " + principal.team() + ", and " + kind.name() + "/" + name
@@ -162,6 +172,35 @@ final class Tenancy {
     private static boolean sameIssuer(RouteSpec route, RouteSpec other) {
         return route.oauth() != null && other.oauth() != null
                 && Objects.equals(route.oauth().issuer(), other.oauth().issuer());
+    }
+
+    /**
+     * Rejects a credential whose look-up value, such as an API key or a username, a credential that the caller
+     * does not see already has. The message names neither that credential nor its team; a credential the caller
+     * sees is reported by the configuration's own uniqueness check, which names it.
+     *
+     * @throws ValidationException naming the credential's field
+     */
+    static void checkLookups(Principal principal, String name, ObjectNode spec, ConfigSnapshot snapshot) {
+        if (seesAllTeams(principal)) {
+            return;
+        }
+        List<CredentialLookups.Lookup> lookups = CredentialLookups.of(ResourceKinds.CREDENTIALS.parse(spec));
+        for (Map.Entry<String, CredentialSpec> other : snapshot.credentials().entrySet()) {
+            if (other.getKey().equals(name)) {
+                continue;
+            }
+            for (CredentialLookups.Lookup taken : CredentialLookups.of(other.getValue())) {
+                for (CredentialLookups.Lookup lookup : lookups) {
+                    Resource owner = snapshot.find(ResourceKinds.CREDENTIALS.name(), other.getKey());
+                    if (lookup.value().equals(taken.value())
+                            && !sees(principal, ResourceKinds.CREDENTIALS, owner, snapshot)) {
+                        throw new ValidationException(lookup.field(), "this " + lookup.noun() + " is already in use"
+                                + " by another credential; choose another");
+                    }
+                }
+            }
+        }
     }
 
     private static String describe(String team) {

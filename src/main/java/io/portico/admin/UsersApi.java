@@ -14,6 +14,7 @@ import io.portico.store.AccountStore;
 import io.portico.store.AdminApiToken;
 import io.portico.store.AdminUser;
 import io.portico.store.AuditContext;
+import io.portico.store.ConflictException;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
@@ -145,7 +146,13 @@ final class UsersApi {
             Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
             AdminUser user = new AdminUser(name, role, team, password == null ? null : Passwords.hash(password),
                     now, now);
-            accounts.createUser(user, audit);
+            try {
+                accounts.createUser(user, audit);
+            } catch (ConflictException e) {
+                // The existing user may belong to a team the caller does not see, so the message names no team.
+                throw new Problem(ProblemType.CONFLICT, "the name '" + name + "' is already in use; choose another"
+                        + " name");
+            }
             ctx.response().putHeader(HttpHeaders.LOCATION, AdminServer.BASE_PATH + "/users/" + name);
             return user.toJson();
         }, 201);

@@ -287,6 +287,184 @@ class AccessControlTest {
     }
 
     @Test
+    void revokedSubscriptionComesBackPending() {
+        node.admin("POST", "/admin/v1/consumers", json("{\"name\": \"red-revoked\", \"team\": \"red\"}"), 201);
+        String requestBody = "{\"consumer\": \"red-revoked\", \"name\": \"revoked-open\"}";
+        request("POST", "/admin/v1/apis/red-open/subscriptions", requestBody, developer);
+        request("POST", "/admin/v1/subscriptions/revoked-open/revoke", "{\"reason\": \"abuse\"}", teamAdmin);
+
+        HttpResponse<String> delete = request("DELETE", "/admin/v1/subscriptions/revoked-open", null, developer);
+        HttpResponse<String> renamed = request("POST", "/admin/v1/subscriptions", "{\"name\": \"revoked-open-2\","
+                + " \"consumer\": \"red-revoked\", \"api\": \"red-open\", \"status\": \"active\"}", developer);
+        HttpResponse<String> moved = request("PATCH", "/admin/v1/subscriptions/revoked-open",
+                "{\"api\": \"red-orders\"}", developer);
+        HttpResponse<String> reopened = request("PUT", "/admin/v1/subscriptions/revoked-open", "{\"consumer\":"
+                + " \"red-revoked\", \"api\": \"red-open\", \"status\": \"pending\"}", developer,
+                "If-Match", get("/admin/v1/subscriptions/revoked-open", developer).headers().firstValue("ETag")
+                        .orElseThrow());
+        HttpResponse<String> deleteReopened = request("DELETE", "/admin/v1/subscriptions/revoked-open", null,
+                developer);
+
+        assertThat(delete.statusCode()).as(delete.body()).isEqualTo(403);
+        assertThat(renamed.statusCode()).as(renamed.body()).isEqualTo(201);
+        assertThat(parse(renamed).path("status").asText()).isEqualTo("pending");
+        assertThat(moved.statusCode()).as(moved.body()).isEqualTo(403);
+        assertThat(reopened.statusCode()).as(reopened.body()).isEqualTo(200);
+        assertThat(parse(reopened).path("history")).hasSize(3);
+        assertThat(deleteReopened.statusCode()).as(deleteReopened.body()).isEqualTo(403);
+        assertThat(request("DELETE", "/admin/v1/subscriptions/revoked-open", null, teamAdmin).statusCode())
+                .isEqualTo(204);
+    }
+
+    @Test
+    void rejectedSubscriptionIsNotAutoApprovedAgain() {
+        node.admin("POST", "/admin/v1/consumers", json("{\"name\": \"red-rejected\", \"team\": \"red\"}"), 201);
+        request("POST", "/admin/v1/subscriptions", "{\"name\": \"rejected-open\", \"consumer\": \"red-rejected\","
+                + " \"api\": \"red-open\"}", developer);
+        request("POST", "/admin/v1/subscriptions/rejected-open/reject", "{\"reason\": \"no contract\"}", teamAdmin);
+
+        HttpResponse<String> delete = request("DELETE", "/admin/v1/subscriptions/rejected-open", null, developer);
+        HttpResponse<String> again = request("POST", "/admin/v1/apis/red-open/subscriptions",
+                "{\"consumer\": \"red-rejected\"}", developer);
+
+        assertThat(delete.statusCode()).as(delete.body()).isEqualTo(403);
+        assertThat(again.statusCode()).as(again.body()).isEqualTo(200);
+        assertThat(parse(again).path("name").asText()).isEqualTo("rejected-open");
+        assertThat(parse(again).path("status").asText()).isEqualTo("pending");
+        assertThat(parse(again).at("/history/1/by").asText()).isEqualTo("user:dev");
+    }
+
+    @Test
+    void deletedDecisionStillHolds() {
+        node.admin("POST", "/admin/v1/consumers", json("{\"name\": \"red-deleted\", \"team\": \"red\"}"), 201);
+        request("POST", "/admin/v1/apis/red-open/subscriptions", "{\"consumer\": \"red-deleted\"}", developer);
+        request("POST", "/admin/v1/subscriptions/red-deleted.red-open/revoke", "{\"reason\": \"abuse\"}", teamAdmin);
+        HttpResponse<String> adminDelete = request("DELETE", "/admin/v1/subscriptions/red-deleted.red-open", null,
+                teamAdmin);
+
+        HttpResponse<String> requested = request("POST", "/admin/v1/apis/red-open/subscriptions",
+                "{\"consumer\": \"red-deleted\"}", developer);
+        HttpResponse<String> direct = request("POST", "/admin/v1/subscriptions", "{\"name\": \"red-deleted-2\","
+                + " \"consumer\": \"red-deleted\", \"api\": \"red-open\", \"status\": \"active\"}", developer);
+        request("POST", "/admin/v1/subscriptions/red-deleted.red-open/approve", "{}", teamAdmin);
+        request("DELETE", "/admin/v1/subscriptions/red-deleted-2", null, teamAdmin);
+        request("DELETE", "/admin/v1/subscriptions/red-deleted.red-open", null, developer);
+        HttpResponse<String> afterApproval = request("POST", "/admin/v1/apis/red-open/subscriptions",
+                "{\"consumer\": \"red-deleted\"}", developer);
+
+        assertThat(adminDelete.statusCode()).as(adminDelete.body()).isEqualTo(204);
+        assertThat(requested.statusCode()).as(requested.body()).isEqualTo(201);
+        assertThat(parse(requested).path("status").asText()).isEqualTo("pending");
+        assertThat(direct.statusCode()).as(direct.body()).isEqualTo(201);
+        assertThat(parse(direct).path("status").asText()).isEqualTo("pending");
+        assertThat(afterApproval.statusCode()).as(afterApproval.body()).isEqualTo(201);
+        assertThat(parse(afterApproval).path("status").asText()).isEqualTo("active");
+    }
+
+    @Test
+    void historyIsWrittenByPorticoOnly() {
+        node.admin("POST", "/admin/v1/consumers", json("{\"name\": \"red-history\", \"team\": \"red\"}"), 201);
+        request("POST", "/admin/v1/apis/red-orders/subscriptions",
+                "{\"consumer\": \"red-history\", \"name\": \"history-orders\"}", developer);
+        request("POST", "/admin/v1/subscriptions/history-orders/approve", "{}", teamAdmin);
+        String forged = "[{\"status\": \"active\", \"by\": \"user:bob\", \"at\": \"2026-01-01T00:00:00Z\"}]";
+
+        HttpResponse<String> patch = request("PATCH", "/admin/v1/subscriptions/history-orders",
+                "{\"history\": " + forged + "}", developer);
+        HttpResponse<String> byAdmin = request("PATCH", "/admin/v1/subscriptions/history-orders",
+                "{\"history\": " + forged + "}", TestNode.TOKEN);
+        HttpResponse<String> created = request("POST", "/admin/v1/subscriptions", "{\"name\": \"history-forged\","
+                + " \"consumer\": \"red-app\", \"api\": \"catalog\", \"history\": " + forged + "}", developer);
+        HttpResponse<String> note = request("PATCH", "/admin/v1/subscriptions/history-orders",
+                "{\"reason\": \"still needed\"}", developer);
+
+        assertThat(patch.statusCode()).as(patch.body()).isEqualTo(400);
+        assertThat(patch.body()).contains("history");
+        assertThat(byAdmin.statusCode()).as(byAdmin.body()).isEqualTo(400);
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(400);
+        assertThat(note.statusCode()).as(note.body()).isEqualTo(200);
+        assertThat(parse(note).at("/history/1/by").asText()).isEqualTo("user:tara");
+    }
+
+    @Test
+    void approvalCannotExpireInThePast() {
+        node.admin("POST", "/admin/v1/consumers", json("{\"name\": \"red-expiry\", \"team\": \"red\"}"), 201);
+        request("POST", "/admin/v1/apis/red-orders/subscriptions",
+                "{\"consumer\": \"red-expiry\", \"name\": \"expired-orders\"}", developer);
+
+        HttpResponse<String> past = request("POST", "/admin/v1/subscriptions/expired-orders/approve",
+                "{\"expiresAt\": \"2020-01-01T00:00:00Z\"}", teamAdmin);
+
+        assertThat(past.statusCode()).as(past.body()).isEqualTo(400);
+        assertThat(past.body()).contains("expiresAt");
+        assertThat(parse(get("/admin/v1/subscriptions/expired-orders", teamAdmin)).path("status").asText())
+                .isEqualTo("pending");
+    }
+
+    @Test
+    void duplicateValuesHideOtherTeams() {
+        node.admin("POST", "/admin/v1/credentials", json("{\"name\": \"blue-basic\", \"consumer\": \"blue-app\","
+                + " \"type\": \"basic-auth\", \"username\": \"shared-user\", \"password\": \"" + PASSWORD
+                + "\"}"), 201);
+
+        HttpResponse<String> key = request("POST", "/admin/v1/credentials", "{\"name\": \"red-copy\","
+                + " \"consumer\": \"red-app\", \"type\": \"key-auth\", \"key\": \"blue-secret-key-0123\"}", developer);
+        HttpResponse<String> username = request("POST", "/admin/v1/credentials", "{\"name\": \"red-basic\","
+                + " \"consumer\": \"red-app\", \"type\": \"basic-auth\", \"username\": \"shared-user\","
+                + " \"password\": \"" + PASSWORD + "\"}", developer);
+        HttpResponse<String> name = request("POST", "/admin/v1/consumers", "{\"name\": \"blue-app\"}", developer);
+        HttpResponse<String> user = request("POST", "/admin/v1/users",
+                "{\"name\": \"bob\", \"role\": \"developer\"}", teamAdmin);
+        HttpResponse<String> byAdmin = request("POST", "/admin/v1/credentials", "{\"name\": \"admin-copy\","
+                + " \"consumer\": \"red-app\", \"type\": \"key-auth\", \"key\": \"blue-secret-key-0123\"}",
+                TestNode.TOKEN);
+
+        for (HttpResponse<String> response : List.of(key, username)) {
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+            assertThat(response.body()).contains("already in use").doesNotContain("blue");
+        }
+        assertThat(parse(key).at("/errors/0/field").asText()).isEqualTo("key");
+        assertThat(name.statusCode()).as(name.body()).isEqualTo(409);
+        assertThat(name.body()).contains("already in use").doesNotContain("team");
+        assertThat(user.statusCode()).as(user.body()).isEqualTo(409);
+        assertThat(user.body()).contains("already in use").doesNotContain("blue");
+        assertThat(byAdmin.statusCode()).as(byAdmin.body()).isEqualTo(400);
+        assertThat(byAdmin.body()).contains("credentials/blue-key");
+        assertThat(parse(byAdmin).at("/errors/0/field").asText()).isEqualTo("key");
+    }
+
+    @Test
+    void jwtIssuerAndSubjectAreUnique() {
+        node.admin("POST", "/admin/v1/credentials", json("{\"name\": \"blue-jwt\", \"consumer\": \"blue-app\","
+                + " \"type\": \"jwt\", \"issuer\": \"https://idp.test\", \"subject\": \"svc\"}"), 201);
+        String sameClaims = "{\"name\": \"red-jwt\", \"consumer\": \"red-app\", \"type\": \"jwt\","
+                + " \"issuer\": \"https://idp.test\", \"subject\": \"svc\"}";
+
+        HttpResponse<String> byDeveloper = request("POST", "/admin/v1/credentials", sameClaims, developer);
+        HttpResponse<String> byAdmin = request("POST", "/admin/v1/credentials", sameClaims, TestNode.TOKEN);
+        HttpResponse<String> issuerOnly = request("POST", "/admin/v1/credentials", "{\"name\": \"red-jwt-issuer\","
+                + " \"consumer\": \"red-app\", \"type\": \"jwt\", \"issuer\": \"https://idp.test\"}", developer);
+
+        assertThat(byDeveloper.statusCode()).as(byDeveloper.body()).isEqualTo(400);
+        assertThat(byDeveloper.body()).contains("already in use").doesNotContain("blue");
+        assertThat(byAdmin.statusCode()).as(byAdmin.body()).isEqualTo(400);
+        assertThat(byAdmin.body()).contains("credentials/blue-jwt");
+        assertThat(issuerOnly.statusCode()).as(issuerOnly.body()).isEqualTo(201);
+    }
+
+    @Test
+    void catalogListsEveryTeamsApis() {
+        HttpResponse<String> catalog = get("/admin/v1/catalog/apis", developer);
+
+        assertThat(names(catalog)).containsExactly("catalog", "red-open", "red-orders");
+        assertThat(parse(catalog).at("/items/0/approval").asText()).isEqualTo("manual");
+        assertThat(parse(catalog).at("/items/1/approval").asText()).isEqualTo("auto");
+        assertThat(parse(catalog).at("/items/0/subscriptionRequired").asBoolean()).isTrue();
+        assertThat(catalog.body()).doesNotContain("\"team\"");
+        assertThat(get("/admin/v1/apis/catalog", developer).statusCode()).isEqualTo(404);
+    }
+
+    @Test
     void wholeConfigNeedsGlobalAccess() {
         assertThat(get("/admin/v1/config", teamAdmin).statusCode()).isEqualTo(403);
         assertThat(get("/admin/v1/config", auditor).statusCode()).isEqualTo(200);

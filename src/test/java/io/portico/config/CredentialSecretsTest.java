@@ -93,7 +93,29 @@ class CredentialSecretsTest {
 
         List<FieldError> errors = ConfigSnapshot.of(1, List.of(first, second, consumer, team)).danglingReferences();
 
-        assertThat(errors).extracting(FieldError::field).containsExactly("credentials/b.subject");
+        assertThat(errors).extracting(FieldError::field)
+                .containsExactlyInAnyOrder("credentials/a.subject", "credentials/b.subject");
+    }
+
+    @Test
+    void jwtIssuerAndSubjectPairIsUnique() {
+        Resource exact = credential("a", "{\"name\":\"a\",\"consumer\":\"c\",\"type\":\"jwt\","
+                + "\"issuer\":\"https://idp.test\",\"subject\":\"svc\"}");
+        Resource copy = credential("b", "{\"name\":\"b\",\"consumer\":\"c\",\"type\":\"jwt\","
+                + "\"issuer\":\"https://idp.test\",\"subject\":\"svc\"}");
+        Resource issuerOnly = credential("c", "{\"name\":\"c\",\"consumer\":\"c\",\"type\":\"jwt\","
+                + "\"issuer\":\"https://idp.test\"}");
+        Resource subjectOnly = credential("d", "{\"name\":\"d\",\"consumer\":\"c\",\"type\":\"jwt\","
+                + "\"subject\":\"svc\"}");
+        Resource consumer = new Resource("consumers", "c", (ObjectNode) read("{\"name\":\"c\",\"team\":\"t\"}"), 1,
+                Instant.now());
+        Resource team = new Resource("teams", "t", (ObjectNode) read("{\"name\":\"t\"}"), 1, Instant.now());
+
+        List<FieldError> errors = ConfigSnapshot.of(1, List.of(exact, copy, issuerOnly, subjectOnly, consumer, team))
+                .danglingReferences();
+
+        assertThat(errors).extracting(FieldError::field)
+                .containsExactlyInAnyOrder("credentials/a.issuer", "credentials/b.issuer");
     }
 
     private static Resource credential(String name, String json) {
