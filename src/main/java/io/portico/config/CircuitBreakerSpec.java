@@ -49,7 +49,7 @@ public record CircuitBreakerSpec(
                 "must be between 1s and 10m");
         errors.check(minimumCalls >= 1 && minimumCalls <= 100_000, "minimumCalls", "must be between 1 and 100000");
         errors.check(openDuration.toMillis() >= 100 && openDuration.compareTo(Duration.ofDays(1)) <= 0,
-                "openDuration", "must be between 100ms and 1d");
+                "openDuration", "must be between 100ms and 24h");
         errors.check(halfOpenCalls >= 1 && halfOpenCalls <= 100, "halfOpenCalls", "must be between 1 and 100");
     }
 }

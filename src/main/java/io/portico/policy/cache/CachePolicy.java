@@ -13,7 +13,9 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -160,8 +162,15 @@ final class CachePolicy implements Policy {
         HttpServerRequest request = ctx.request();
         HttpServerResponse response = ctx.response();
         MultiMap headers = response.headers();
+        // Fields the gateway already set for this request, such as its request id, keep this request's values.
+        Set<String> own = new HashSet<>();
+        for (String name : headers.names()) {
+            own.add(name.toLowerCase(Locale.ROOT));
+        }
         for (Map.Entry<String, String> header : entry.headers()) {
-            headers.add(header.getKey(), header.getValue());
+            if (!own.contains(header.getKey().toLowerCase(Locale.ROOT))) {
+                headers.add(header.getKey(), header.getValue());
+            }
         }
         int status = entry.status();
         if (status == 200 && notModified(request, entry)) {

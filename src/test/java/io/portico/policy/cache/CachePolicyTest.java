@@ -149,6 +149,7 @@ class CachePolicyTest {
         assertThat(second.headers().firstValue("age")).isPresent();
         assertThat(second.headers().firstValue("x-request-id"))
                 .isNotEqualTo(first.headers().firstValue("x-request-id"));
+        assertThat(second.headers().allValues("x-request-id")).hasSize(1);
         assertThat(hits("/fresh")).isEqualTo(before + 1);
     }
 
@@ -162,7 +163,18 @@ class CachePolicyTest {
         assertThat(head.statusCode()).isEqualTo(200);
         assertThat(cacheStatus(head)).startsWith("Portico; hit");
         assertThat(head.headers().firstValue("content-length")).hasValue(Integer.toString(body.length()));
+        assertThat(head.headers().allValues("x-request-id")).hasSize(1);
         assertThat(hits("/fresh")).isEqualTo(before);
+    }
+
+    @Test
+    void hitCarriesClientRequestIdOnly() {
+        get("/c/fresh");
+
+        HttpResponse<String> hit = get("/c/fresh", "X-Request-Id", "client-id-1");
+
+        assertThat(cacheStatus(hit)).startsWith("Portico; hit");
+        assertThat(hit.headers().allValues("x-request-id")).containsExactly("client-id-1");
     }
 
     @Test
