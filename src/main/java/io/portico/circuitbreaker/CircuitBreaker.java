@@ -216,6 +216,12 @@ public final class CircuitBreaker {
         if (state == State.HALF_OPEN) {
             return new Status(current, probeResults, probeFailures, probeSlow, sinceMillis, 0, transitions);
         }
+        if (current == State.HALF_OPEN) {
+            // The open period has passed but no call has turned the breaker half-open yet: it is half-open since
+            // the period ended, with no probe results and nothing to wait for.
+            long endedMillis = wallClock.getAsLong() - (now - openUntilNanos) / 1_000_000;
+            return new Status(current, 0, 0, 0, endedMillis, 0, transitions);
+        }
         int[] totals = totals(now);
         long retryAt = 0;
         if (state == State.OPEN) {

@@ -87,6 +87,20 @@ class CircuitBreakerTest {
     }
 
     @Test
+    void statusAfterOpenPeriodIsHalfOpen() {
+        CircuitBreaker breaker = opened(spec(2, 2, null));
+        long periodEnd = millis.get() + 5_000;
+        advance(7_000);
+
+        CircuitBreaker.Status status = breaker.status();
+
+        assertThat(status.state()).isEqualTo(State.HALF_OPEN);
+        assertThat(status.since()).isEqualTo(periodEnd);
+        assertThat(status.retryAtMillis()).isZero();
+        assertThat(status.calls()).isZero();
+    }
+
+    @Test
     void halfOpenLetsBoundedProbesThrough() {
         CircuitBreaker breaker = opened(spec(2, 2, null));
         advance(5_000);
