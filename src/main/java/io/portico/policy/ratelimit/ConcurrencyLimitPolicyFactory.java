@@ -40,8 +40,10 @@ public final class ConcurrencyLimitPolicyFactory implements PolicyFactory {
             }
         }
         JsonNode max = config.get("max");
-        if (max == null || !max.isIntegralNumber() || max.asLong() < 1 || max.asLong() > MAX_IN_FLIGHT) {
+        if (max == null) {
             errors.add("max", "is required: a whole number from 1 to " + MAX_IN_FLIGHT);
+        } else if (!max.isIntegralNumber() || max.asLong() < 1 || max.asLong() > MAX_IN_FLIGHT) {
+            errors.add("max", "must be a whole number from 1 to " + MAX_IN_FLIGHT);
         }
         JsonNode key = config.get("key");
         if (key != null && (!key.isTextual() || !KEYS.contains(key.asText().toLowerCase(Locale.ROOT)))) {

@@ -79,8 +79,10 @@ record RateLimitSettings(List<Limit> limits, RequestKey key, boolean cluster, bo
         }
         unknownFields((ObjectNode) limit, LIMIT_FIELDS, errors);
         JsonNode name = limit.get("name");
-        if (name == null || !name.isTextual() || !NAME.matcher(name.asText()).matches()) {
+        if (name == null) {
             errors.add("name", "is required: letters, digits, '_', '.' and '-', at most 64, such as per-second");
+        } else if (!name.isTextual() || !NAME.matcher(name.asText()).matches()) {
+            errors.add("name", "must be letters, digits, '_', '.' and '-', at most 64, such as per-second");
         } else if (!names.add(name.asText())) {
             errors.add("name", "'" + name.asText() + "' is used by another limit of this policy");
         }

@@ -199,6 +199,8 @@ class ConcurrencyLimitPolicyTest {
         problem.get("errors").forEach(error -> fields.add(error.get("field").asText()));
         assertThat(fields).containsExactlyInAnyOrder("policies[0].config.max", "policies[0].config.key",
                 "policies[0].config.queue", "policies[0].config.queueTimeout");
+        assertThat(problem.get("errors").get(fields.indexOf("policies[0].config.max")).get("message").asText())
+                .startsWith("must be a whole number from 1 to");
     }
 
     /** Sends {@code count} requests that the upstream holds, and waits until all reached it. */
