@@ -167,7 +167,7 @@ configure_portico() {
         -H "Content-Type: application/json" --data-binary "@$work/config.json" > /dev/null
     for route in $ROUTES; do
         status=$(curl -s -o /dev/null -w '%{http_code}' -H "${header[$route]}" "http://127.0.0.1:$2/$route")
-        [[ "$status" == 200 ]] || { echo "route /$route on port $2 answered $status, not 200" >&2; exit 1; }
+        [[ "$status" == 200 ]] || { echo "route /$route on port $2 returned $status, expected 200" >&2; exit 1; }
     done
 }
 

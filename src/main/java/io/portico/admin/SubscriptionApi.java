@@ -337,7 +337,7 @@ final class SubscriptionApi {
      * subscription, and the decision still holds for the consumer's next subscription.
      */
     private static boolean deletedDecision(ConfigStore store, String consumer, String api) {
-        // NOTE: this reads every subscription entry of the audit log when none concerns the pair; it runs only
+        // NOTE: this reads every subscription entry of the audit log when none concerns the pair. It runs only
         // when a new subscription would become active without an admin.
         AuditQuery query = new AuditQuery(KIND.name(), null, null, null, null, null, null, null,
                 AuditQuery.MAX_LIMIT);

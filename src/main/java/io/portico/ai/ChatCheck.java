@@ -11,7 +11,7 @@ public interface ChatCheck {
      * Returns true to let the request go on, or false after ending it, for example with
      * {@link RequestContext#fail}. Runs on the request's event loop and must not block. A check that waits, for
      * example for Redis, completes the future on the request's event loop. It should not fail the future, because
-     * the AI backend then answers 500.
+     * the AI backend then responds 500.
      */
     Future<Boolean> admit(RequestContext ctx, ChatEstimate estimate);
 }

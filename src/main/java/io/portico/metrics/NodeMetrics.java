@@ -63,22 +63,22 @@ public final class NodeMetrics implements AutoCloseable {
         this.snapshots = new SnapshotMeters(registry);
     }
 
-    /** The registry every meter of the node is registered in. */
+    /** Returns the registry every meter of the node is registered in. */
     public MeterRegistry registry() {
         return registry;
     }
 
-    /** The meters of client requests, by route. */
+    /** Returns the meters of client requests, by route. */
     public RequestMetrics requests() {
         return requests;
     }
 
-    /** The meters of requests to upstream targets. */
+    /** Returns the meters of requests to upstream targets. */
     public UpstreamMetrics upstreams() {
         return upstreams;
     }
 
-    /** The meters of AI provider calls: tokens, cost, outcomes and latency. */
+    /** Returns the meters of AI provider calls: tokens, cost, outcomes and latency. */
     public AiMetrics ai() {
         return ai;
     }

@@ -35,7 +35,7 @@ public interface PolicyContext {
 
     /**
      * Returns the node setting {@code upstreams.allowPrivateAddresses}: whether outbound calls may go to loopback,
-     * private, link-local, cloud metadata and other non-public addresses. True unless the node settings say false.
+     * private, link-local, cloud metadata and other non-public addresses. True unless the node sets it to false.
      */
     default boolean allowPrivateAddresses() {
         return true;

@@ -67,7 +67,7 @@ class SharedCacheTest {
         nodeB.apply(config.build());
     }
 
-    /** Answers every path with a fresh body and {@code max-age=60}; {@code /vary} also varies by language. */
+    /** Responds to every path with a fresh body and {@code max-age=60}; {@code /vary} also varies by language. */
     private static void serve(HttpServerRequest request) {
         String path = request.path();
         int hit = HITS.computeIfAbsent(path, unused -> new AtomicInteger()).incrementAndGet();

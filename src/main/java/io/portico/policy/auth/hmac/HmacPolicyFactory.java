@@ -20,7 +20,7 @@ import java.util.Set;
  * the gateway's clock, either way (default {@code 5m}); {@code requireNonce} (default false); {@code maxBodySize},
  * the largest body read to check its digest, in bytes, for routes that set no {@code maxBodySize} of their own
  * (default 8 MiB); {@code onRedisFailure}, what a node with Redis does with nonces while Redis fails: {@code local}
- * records them in the node's memory (the default), {@code reject} answers 503; and the options of
+ * records them in the node's memory (the default), {@code reject} responds 503; and the options of
  * {@link AuthOptions}.
  */
 public final class HmacPolicyFactory implements PolicyFactory {
