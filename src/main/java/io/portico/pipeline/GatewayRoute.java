@@ -15,6 +15,8 @@ public final class GatewayRoute {
     private final List<Policy> policies;
     private final Backend backend;
     private final ProblemRenderer problems;
+    /** {@code links[i]} runs the policies from {@code i + 1} on; made once, so a request allocates no chain. */
+    private final PolicyChain[] links;
 
     /** Creates a route whose problems are {@code application/problem+json} documents. */
     public GatewayRoute(RouteSpec spec, List<Policy> policies, Backend backend) {
@@ -26,6 +28,11 @@ public final class GatewayRoute {
         this.policies = List.copyOf(policies);
         this.backend = requireNonNull(backend, "backend");
         this.problems = requireNonNull(problems, "problems");
+        this.links = new PolicyChain[this.policies.size()];
+        for (int i = 0; i < links.length; i++) {
+            int next = i + 1;
+            links[i] = ctx -> proceed(ctx, next);
+        }
     }
 
     public RouteSpec spec() {
@@ -51,7 +58,6 @@ public final class GatewayRoute {
             backend.handle(ctx);
             return;
         }
-        PolicyChain next = nextCtx -> proceed(nextCtx, index + 1);
-        policies.get(index).handle(ctx, next);
+        policies.get(index).handle(ctx, links[index]);
     }
 }

@@ -42,6 +42,8 @@ final class LocalCounters {
                 .maximumSize(maxKeys)
                 .ticker(ticker)
                 .expireAfter(Expiry.<CounterKey, KeyState>accessing((key, state) -> state.idle))
+                // Maintenance runs on the checking thread, in small batches, instead of waking a pool thread.
+                .executor(Runnable::run)
                 .build();
     }
 

@@ -64,6 +64,8 @@ final class IntrospectionClient {
         this.cache = Caffeine.newBuilder()
                 .maximumSize(settings.cacheSize())
                 .expireAfter(new ResultExpiry(settings.cacheTtl(), settings.negativeCacheTtl()))
+                // Maintenance runs on the event loop, in small batches, instead of waking a pool thread.
+                .executor(Runnable::run)
                 .build();
         // RFC 6749 section 2.3.1: the client id and secret are form-encoded before they are joined for Basic.
         this.authorization = "Basic " + Base64.getEncoder().encodeToString((form(settings.clientId()) + ":"

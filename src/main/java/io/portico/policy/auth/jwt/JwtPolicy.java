@@ -64,6 +64,8 @@ final class JwtPolicy implements AuthenticationPolicy {
     private final Cache<TokenText, Verified> verified = Caffeine.newBuilder()
             .maximumSize(VERIFIED_TOKENS)
             .expireAfterWrite(VERIFIED_TOKEN_LIFETIME)
+            // Maintenance runs on the event loop, in small batches, instead of waking a pool thread.
+            .executor(Runnable::run)
             .build();
 
     JwtPolicy(String route, JwtSettings settings, Set<JWSAlgorithm> algorithms, KeySet sharedKeys, JwksCache jwks,
