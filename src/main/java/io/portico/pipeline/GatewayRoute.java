@@ -15,7 +15,7 @@ public final class GatewayRoute {
     private final List<Policy> policies;
     private final Backend backend;
     private final ProblemRenderer problems;
-    /** {@code links[i]} runs the policies from {@code i + 1} on; made once, so a request allocates no chain. */
+    /** The chain after each policy: {@code links[i]} runs policy {@code i + 1} on. Built once, so requests allocate none. */
     private final PolicyChain[] links;
 
     /** Creates a route whose problems are {@code application/problem+json} documents. */
