@@ -15,7 +15,7 @@ public final class GatewayRoute {
     private final List<Policy> policies;
     private final Backend backend;
     private final ProblemRenderer problems;
-    /** The chain after each policy: {@code links[i]} runs policy {@code i + 1} on. Built once, so requests allocate none. */
+    /** The chain after each policy: {@code links[i]} runs policy {@code i + 1} on. Built once per route. */
     private final PolicyChain[] links;
 
     /** Creates a route whose problems are {@code application/problem+json} documents. */
