@@ -2,6 +2,7 @@ package io.portico.policy.ratelimit;
 
 import io.netty.util.AsciiString;
 import io.vertx.core.MultiMap;
+import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
 
@@ -32,10 +33,11 @@ final class RateLimitHeaders {
     /** The field names with their hash codes computed once, which header maps otherwise compute per request. */
     private static final AsciiString POLICY_NAME = AsciiString.cached(POLICY);
     private static final AsciiString STATE_NAME = AsciiString.cached(STATE);
+    private static final byte[] T_PARAMETER = ascii(";t=");
 
     private final List<Limit> limits;
-    /** The start of each limit's item in the {@code RateLimit} field, such as {@code "daily";r=}. */
-    private final String[] statePrefixes;
+    /** The start of each limit's item in the {@code RateLimit} field, such as {@code "daily";r=}, in ASCII. */
+    private final byte[][] statePrefixes;
     private final boolean draft;
     private final boolean legacy;
     private final boolean partitionKey;
@@ -48,9 +50,9 @@ final class RateLimitHeaders {
 
     RateLimitHeaders(List<Limit> limits, boolean draft, boolean legacy, boolean partitionKey) {
         this.limits = List.copyOf(limits);
-        this.statePrefixes = new String[limits.size()];
+        this.statePrefixes = new byte[limits.size()][];
         for (int i = 0; i < statePrefixes.length; i++) {
-            statePrefixes[i] = '"' + limits.get(i).name() + "\";r=";
+            statePrefixes[i] = ascii('"' + limits.get(i).name() + "\";r=");
         }
         this.draft = draft;
         this.legacy = legacy;
@@ -69,7 +71,7 @@ final class RateLimitHeaders {
             String pk = partitionKey ? ":" + Base64.getEncoder().encodeToString(RequestKey.partitionKey(key)) + ":"
                     : null;
             headers.set(POLICY_NAME, pk == null ? policy : AsciiString.of(policyField(pk)));
-            headers.set(STATE_NAME, new AsciiString(stateField(verdict, pk)));
+            headers.set(STATE_NAME, stateField(verdict, pk));
         }
         if (legacy) {
             int tightest = tightest(verdict.outcomes());
@@ -95,25 +97,60 @@ final class RateLimitHeaders {
         return field.toString();
     }
 
-    private StringBuilder stateField(Verdict verdict, String pk) {
+    /**
+     * Returns the {@code RateLimit} field. It is written as bytes into an array that the returned value wraps
+     * without a copy, because this runs for every admitted request.
+     */
+    private AsciiString stateField(Verdict verdict, String pk) {
         Outcome[] outcomes = verdict.outcomes();
-        // Room for each prefix, r and t of up to ten digits each, the separators and the partition key.
+        byte[] pkBytes = pk == null ? null : ascii(";pk=" + pk);
+        // Room for each prefix, r and t of up to 20 characters each, and the separators.
         int capacity = 0;
-        for (String prefix : statePrefixes) {
-            capacity += prefix.length() + 26 + (pk == null ? 0 : pk.length() + 4);
+        for (byte[] prefix : statePrefixes) {
+            capacity += prefix.length + 2 * 20 + T_PARAMETER.length + 2 + (pkBytes == null ? 0 : pkBytes.length);
         }
-        StringBuilder field = new StringBuilder(capacity);
+        byte[] field = new byte[capacity];
+        int length = 0;
         for (int i = 0; i < outcomes.length; i++) {
             if (i > 0) {
-                field.append(", ");
+                field[length++] = ',';
+                field[length++] = ' ';
             }
-            field.append(statePrefixes[i]).append(outcomes[i].remaining())
-                    .append(";t=").append(seconds(effectiveWindow(outcomes[i])));
-            if (pk != null) {
-                field.append(";pk=").append(pk);
+            length = append(field, length, statePrefixes[i]);
+            length = appendNumber(field, length, outcomes[i].remaining());
+            length = append(field, length, T_PARAMETER);
+            length = appendNumber(field, length, seconds(effectiveWindow(outcomes[i])));
+            if (pkBytes != null) {
+                length = append(field, length, pkBytes);
             }
         }
-        return field;
+        return new AsciiString(field, 0, length, false);
+    }
+
+    private static int append(byte[] target, int offset, byte[] bytes) {
+        System.arraycopy(bytes, 0, target, offset, bytes.length);
+        return offset + bytes.length;
+    }
+
+    /** Writes {@code value} in decimal at {@code offset}; returns the offset after it. */
+    private static int appendNumber(byte[] target, int offset, long value) {
+        if (value < 0) {
+            return append(target, offset, ascii(Long.toString(value)));
+        }
+        int digits = 1;
+        for (long rest = value / 10; rest > 0; rest /= 10) {
+            digits++;
+        }
+        long rest = value;
+        for (int i = offset + digits - 1; i >= offset; i--) {
+            target[i] = (byte) ('0' + rest % 10);
+            rest /= 10;
+        }
+        return offset + digits;
+    }
+
+    private static byte[] ascii(String text) {
+        return text.getBytes(StandardCharsets.US_ASCII);
     }
 
     /** Returns the limit closest to exhaustion: fewest requests remaining, then the longest wait for its quota. */
