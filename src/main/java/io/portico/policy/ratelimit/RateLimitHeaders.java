@@ -132,7 +132,7 @@ final class RateLimitHeaders {
         return offset + bytes.length;
     }
 
-    /** Writes {@code value} in decimal at {@code offset}; returns the offset after it. */
+    /** Writes {@code value} in decimal at {@code offset} and returns the offset after it. */
     private static int appendNumber(byte[] target, int offset, long value) {
         if (value < 0) {
             return append(target, offset, ascii(Long.toString(value)));
