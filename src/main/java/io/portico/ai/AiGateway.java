@@ -22,6 +22,7 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.PoolOptions;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -56,6 +57,18 @@ public final class AiGateway {
 
     private static final String TRAILERS = HEADER_PREFIX + "input-tokens, " + HEADER_PREFIX + "output-tokens, "
             + HEADER_PREFIX + "cached-tokens, " + HEADER_PREFIX + "reasoning-tokens, " + HEADER_PREFIX + "cost-usd";
+
+    /** The usage header names as AsciiStrings, whose hash codes the header maps do not compute per request. */
+    private static final CharSequence PROVIDER_HEADER = HttpHeaders.createOptimized(HEADER_PREFIX + "provider");
+    private static final CharSequence MODEL_HEADER = HttpHeaders.createOptimized(HEADER_PREFIX + "model");
+    private static final CharSequence INPUT_TOKENS_HEADER = HttpHeaders.createOptimized(HEADER_PREFIX + "input-tokens");
+    private static final CharSequence OUTPUT_TOKENS_HEADER =
+            HttpHeaders.createOptimized(HEADER_PREFIX + "output-tokens");
+    private static final CharSequence CACHED_TOKENS_HEADER =
+            HttpHeaders.createOptimized(HEADER_PREFIX + "cached-tokens");
+    private static final CharSequence REASONING_TOKENS_HEADER =
+            HttpHeaders.createOptimized(HEADER_PREFIX + "reasoning-tokens");
+    private static final CharSequence COST_HEADER = HttpHeaders.createOptimized(HEADER_PREFIX + "cost-usd");
 
     private static final Logger LOG = LoggerFactory.getLogger(AiGateway.class);
 
@@ -349,8 +362,8 @@ public final class AiGateway {
     /** Sets the usage headers of a response: provider and model always, counts and cost once known. */
     void usageHeaders(RequestContext ctx, Target target, UsageRecord record) {
         MultiMap headers = ctx.response().headers();
-        headers.set(HEADER_PREFIX + "provider", target.provider().name());
-        headers.set(HEADER_PREFIX + "model", target.model());
+        headers.set(PROVIDER_HEADER, target.provider().name());
+        headers.set(MODEL_HEADER, target.model());
         if (record != null) {
             counts(headers, record);
         }
@@ -370,11 +383,11 @@ public final class AiGateway {
 
     private static void counts(MultiMap headers, UsageRecord record) {
         Usage usage = record.usage();
-        headers.set(HEADER_PREFIX + "input-tokens", Long.toString(usage.inputTokens()));
-        headers.set(HEADER_PREFIX + "output-tokens", Long.toString(usage.outputTokens()));
-        headers.set(HEADER_PREFIX + "cached-tokens", Long.toString(usage.cachedInputTokens()));
-        headers.set(HEADER_PREFIX + "reasoning-tokens", Long.toString(usage.reasoningTokens()));
-        headers.set(HEADER_PREFIX + "cost-usd", plain(record.cost()));
+        headers.set(INPUT_TOKENS_HEADER, Long.toString(usage.inputTokens()));
+        headers.set(OUTPUT_TOKENS_HEADER, Long.toString(usage.outputTokens()));
+        headers.set(CACHED_TOKENS_HEADER, Long.toString(usage.cachedInputTokens()));
+        headers.set(REASONING_TOKENS_HEADER, Long.toString(usage.reasoningTokens()));
+        headers.set(COST_HEADER, plain(record.cost()));
     }
 
     private static String plain(BigDecimal cost) {
