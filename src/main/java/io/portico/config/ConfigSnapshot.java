@@ -159,7 +159,8 @@ public final class ConfigSnapshot {
      * naming a missing service, and credentials that share a look-up value (API key, username, access key, client
      * id, certificate subject or fingerprint) with another credential, so that the gateway could not tell them
      * apart. It also reports {@code oauth} routes of one issuer and algorithm, which share signing keys, whose
-     * longest {@code keyPublication} is not shorter than their shortest {@code keyRotation}.
+     * longest {@code keyPublication} is not shorter than their shortest {@code keyRotation}, and a second pending or
+     * active subscription of one consumer to one API.
      */
     public List<FieldError> danglingReferences() {
         List<FieldError> errors = new ArrayList<>();
@@ -185,6 +186,7 @@ public final class ConfigSnapshot {
             reference(errors, field + ".consumer", "consumer", subscription.consumer(), consumers);
             reference(errors, field + ".api", "API", subscription.api(), apis);
         });
+        openSubscriptionDuplicates(errors);
         CredentialLookups.duplicates(credentials.values(), errors);
         policies.forEach((name, policy) ->
                 reference(errors, "policies/" + name + ".consumer", "consumer", policy.consumer(), consumers));
@@ -199,6 +201,34 @@ public final class ConfigSnapshot {
         });
         sharedKeySettings(errors);
         return errors;
+    }
+
+    /**
+     * Reports each pending or active subscription whose consumer has another one to the same API. A consumer has at
+     * most one open subscription per API, so that approving, revoking and expiring it decide the consumer's access.
+     */
+    private void openSubscriptionDuplicates(List<FieldError> errors) {
+        Map<String, List<String>> open = new HashMap<>();
+        new TreeMap<>(subscriptions).forEach((name, subscription) -> {
+            if (subscription.status().equals(SubscriptionSpec.PENDING)
+                    || subscription.status().equals(SubscriptionSpec.ACTIVE)) {
+                open.computeIfAbsent(subscription.consumer() + '\0' + subscription.api(), unused -> new ArrayList<>())
+                        .add(name);
+            }
+        });
+        for (List<String> names : open.values()) {
+            if (names.size() < 2) {
+                continue;
+            }
+            for (String name : names) {
+                SubscriptionSpec subscription = subscriptions.get(name);
+                List<String> others = names.stream().filter(other -> !other.equals(name)).toList();
+                errors.add(new FieldError("subscriptions/" + name + ".status", "is '" + subscription.status()
+                        + "', but consumer '" + subscription.consumer() + "' also has the open subscription(s) "
+                        + others + " to the API '" + subscription.api() + "'; a consumer can hold one pending or"
+                        + " active subscription per API, so end the other one first"));
+            }
+        }
     }
 
     /**

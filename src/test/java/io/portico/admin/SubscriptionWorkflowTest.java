@@ -30,7 +30,7 @@ class SubscriptionWorkflowTest {
         config.resource("teams", "payments");
         config.resource("apis", "orders").put("team", "payments").put("approval", "manual");
         config.resource("apis", "catalog").put("team", "payments").put("approval", "auto");
-        for (String consumer : new String[] {"ann", "ben", "cat", "dan", "eve", "fay", "gus", "hal", "ida"}) {
+        for (String consumer : new String[] {"ann", "ben", "cat", "dan", "eve", "fay", "gus", "hal", "ida", "jon", "kim"}) {
             config.resource("consumers", consumer).put("team", "payments");
         }
         node.apply(config.build());
@@ -165,6 +165,30 @@ class SubscriptionWorkflowTest {
 
         assertThat(problem.path("detail").asText())
                 .isEqualTo("consumer 'gus' already has the pending subscription 'gus.orders' to the API 'orders'");
+    }
+
+    @Test
+    void directSecondOpenSubscriptionRejected() {
+        request("orders", "jon", 201);
+        ObjectNode second = body("consumer", "jon", "api", "orders", "status", "pending");
+
+        JsonNode problem = node.admin("PUT", BASE + "/subscriptions/jon.orders.second", second, 400);
+
+        assertThat(problem.path("errors")).hasSize(1);
+        assertThat(problem.at("/errors/0/field").asText()).isEqualTo("status");
+        assertThat(problem.at("/errors/0/message").asText()).contains("'jon'", "[jon.orders]", "'orders'");
+        node.admin("GET", BASE + "/subscriptions/jon.orders.second", null, 404);
+    }
+
+    @Test
+    void directSubscriptionBesideRejectedOneAccepted() {
+        request("orders", "kim", 201);
+        node.admin("POST", BASE + "/subscriptions/kim.orders/reject", body("reason", "no contract"), 200);
+        ObjectNode second = body("consumer", "kim", "api", "orders", "status", "pending");
+
+        JsonNode created = node.admin("PUT", BASE + "/subscriptions/kim.orders.second", second, 201);
+
+        assertThat(created.path("status").asText()).isEqualTo("pending");
     }
 
     @Test
