@@ -30,7 +30,8 @@ class SubscriptionWorkflowTest {
         config.resource("teams", "payments");
         config.resource("apis", "orders").put("team", "payments").put("approval", "manual");
         config.resource("apis", "catalog").put("team", "payments").put("approval", "auto");
-        for (String consumer : new String[] {"ann", "ben", "cat", "dan", "eve", "fay", "gus", "hal", "ida", "jon", "kim"}) {
+        String[] consumers = {"ann", "ben", "cat", "dan", "eve", "fay", "gus", "hal", "ida", "jon", "kim"};
+        for (String consumer : consumers) {
             config.resource("consumers", consumer).put("team", "payments");
         }
         node.apply(config.build());
