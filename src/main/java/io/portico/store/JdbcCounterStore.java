@@ -6,6 +6,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -30,12 +31,22 @@ final class JdbcCounterStore implements CounterStore {
             + " (kind, scope, subject, period_start, period_end, amount, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
     private static final String SELECT_CURRENT = "SELECT kind, scope, subject, period_start, period_end, amount"
             + " FROM usage_counters WHERE period_end > ?";
+    private static final String PURGE = "DELETE FROM usage_counters WHERE period_end < ?";
+    /**
+     * How long the rows of an ended period stay in the table, for reports read with SQL. Enforcement reads only
+     * the periods that have not ended.
+     */
+    static final Duration RETENTION = Duration.ofDays(400);
+    /** How often a node deletes the rows older than {@link #RETENTION}, during a flush. */
+    static final Duration PURGE_INTERVAL = Duration.ofHours(1);
     /** Rows are updated in this order on every node, so two nodes' flushes cannot deadlock on each other. */
     private static final Comparator<CounterId> ROW_ORDER = Comparator.comparing(CounterId::kind)
             .thenComparing(CounterId::scope).thenComparing(CounterId::subject).thenComparing(CounterId::start);
 
     private final DataSource dataSource;
     private final Transactions.Failure failure;
+    /** When the next flush deletes expired rows. A node runs one flush at a time, so a volatile field suffices. */
+    private volatile Instant nextPurge = Instant.MIN;
 
     JdbcCounterStore(DataSource dataSource, Transactions.Failure failure) {
         this.dataSource = dataSource;
@@ -72,8 +83,20 @@ final class JdbcCounterStore implements CounterStore {
                     for (CounterId id : ids) {
                         add(connection, id, increments.get(id), now);
                     }
+                    if (!now.isBefore(nextPurge)) {
+                        purge(connection, now.minus(RETENTION));
+                    }
                     return selectCurrent(connection, now);
                 });
+    }
+
+    /** Deletes the rows of periods that ended before {@code cutoff}. */
+    private void purge(Connection connection, Instant cutoff) throws SQLException {
+        try (PreparedStatement delete = connection.prepareStatement(PURGE)) {
+            delete.setObject(1, utc(cutoff));
+            delete.executeUpdate();
+        }
+        nextPurge = cutoff.plus(RETENTION).plus(PURGE_INTERVAL);
     }
 
     private static void add(Connection connection, CounterId id, long delta, Instant now) throws SQLException {

@@ -8,6 +8,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.config.Resource;
 import io.portico.config.ValidationException;
+import io.portico.quota.CounterId;
+import io.portico.quota.CounterStore;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -343,6 +345,27 @@ abstract class ConfigStoreContractTest {
         assertThat(versions).containsExactlyElementsOf(LongStream.rangeClosed(1, total).boxed().toList());
         assertThat(store.version()).isEqualTo(total);
         assertThat(store.list(SERVICES)).hasSize(total);
+    }
+
+    @Test
+    void countersOfLongEndedPeriodsPurged() {
+        Instant now = Instant.parse("2026-12-05T10:00:00Z");
+        CounterId expired = dayCounter("expired", now.minus(500, ChronoUnit.DAYS));
+        CounterId kept = dayCounter("kept", now.minus(300, ChronoUnit.DAYS));
+        CounterStore counters = store.counters();
+        counters.addAndRead(Map.of(expired, 5L), expired.start());
+        counters.addAndRead(Map.of(kept, 5L), kept.start());
+
+        counters.addAndRead(Map.of(dayCounter("current", now), 1L), now);
+
+        // A flush at a period's own time reads that period back, so the totals show whether its row survived.
+        assertThat(counters.addAndRead(Map.of(expired, 2L), expired.start())).containsEntry(expired, 2L);
+        assertThat(counters.addAndRead(Map.of(kept, 2L), kept.start())).containsEntry(kept, 7L);
+    }
+
+    private static CounterId dayCounter(String subject, Instant start) {
+        Instant day = start.truncatedTo(ChronoUnit.DAYS);
+        return new CounterId("quota", "route:test", subject, day, day.plus(1, ChronoUnit.DAYS));
     }
 
     @Test
