@@ -80,6 +80,12 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
             ctx.fail(ProblemType.BAD_REQUEST, "the request path is invalid");
             return;
         }
+        if (request.version() == HttpVersion.HTTP_2 && !isVisibleAscii(request.uri())) {
+            // The HTTP/1.x decoder rejects these bytes in the request line; HPACK carries any octet in :path.
+            ctx.fail(ProblemType.BAD_REQUEST, "the request target contains a character outside visible US-ASCII;"
+                    + " percent-encode it");
+            return;
+        }
         if (request.version() == HttpVersion.HTTP_1_1 && !hasOneHost(request)) {
             // RFC 9112 section 3.2: a server must reject an HTTP/1.1 request without exactly one Host header.
             ctx.fail(ProblemType.BAD_REQUEST, "an HTTP/1.1 request must carry exactly one Host header");
@@ -167,6 +173,17 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
             return null;
         }
         return current.respondsToPreflights(match.route().name()) ? match : null;
+    }
+
+    /** Returns whether {@code target} consists of visible US-ASCII characters only, as RFC 3986 allows. */
+    private static boolean isVisibleAscii(String target) {
+        for (int i = 0; i < target.length(); i++) {
+            char c = target.charAt(i);
+            if (c <= ' ' || c >= 0x7F) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean hasOneHost(HttpServerRequest request) {

@@ -98,6 +98,35 @@ class Http2LimitsTest {
         }
     }
 
+    @Test
+    void nonAsciiPathRejected() throws Exception {
+        HttpClientAgent client = h2Client();
+        try {
+            int before = upstream.requests("/caf\u00e9");
+
+            String response = get(client, node.portico().httpPort(), "/caf\u00e9")
+                    .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+            assertThat(response).startsWith("400 ").contains("visible US-ASCII");
+            assertThat(upstream.requests("/caf\u00e9")).isEqualTo(before);
+        } finally {
+            client.close();
+        }
+    }
+
+    @Test
+    void nonAsciiQueryRejected() throws Exception {
+        HttpClientAgent client = h2Client();
+        try {
+            String response = get(client, node.portico().httpPort(), "/status/204?q=\u00e9")
+                    .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+            assertThat(response).startsWith("400 ").contains("percent-encode");
+        } finally {
+            client.close();
+        }
+    }
+
     private static HttpClientAgent h2Client() {
         HttpClientOptions options = new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
                 .setHttp2ClearTextUpgrade(false);
