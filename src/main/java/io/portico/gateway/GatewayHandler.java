@@ -81,7 +81,7 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
             return;
         }
         if (request.version() == HttpVersion.HTTP_2 && !isVisibleAscii(request.uri())) {
-            // The HTTP/1.x decoder rejects these bytes in the request line; HPACK carries any octet in :path.
+            // HPACK can carry any octet in :path, while the HTTP/1.x decoder rejects these bytes in the request line.
             ctx.fail(ProblemType.BAD_REQUEST, "the request target contains a character outside visible US-ASCII;"
                     + " percent-encode it");
             return;
