@@ -49,6 +49,8 @@ final class RelayExchange {
     private String keyLabel;
     private Target target;
     private long start;
+    /** When the first output delta of a streamed response arrived, or 0. */
+    private long firstTokenNanos;
     private AiError lastError;
 
     private RelayExchange(AiGateway gateway, RequestContext ctx, Frontend frontend, ObjectNode body,
@@ -259,6 +261,9 @@ final class RelayExchange {
         Usage[] usage = {Usage.NONE};
         response.handler(bytes -> {
             parser.feed(bytes, frame -> {
+                if (exchange.firstTokenNanos == 0 && isOutputDelta(frame.event())) {
+                    exchange.firstTokenNanos = System.nanoTime();
+                }
                 if ("response.completed".equals(frame.event())) {
                     JsonNode json = Wire.parse(frame.data());
                     usage[0] = responsesUsage(json == null ? null : json.path("response").get("usage"));
@@ -278,6 +283,15 @@ final class RelayExchange {
         });
     }
 
+    /**
+     * Returns whether a Responses API stream event carries generated output, such as
+     * {@code response.output_text.delta}, {@code response.refusal.delta} or
+     * {@code response.function_call_arguments.delta}. The first one marks the time to first token.
+     */
+    private static boolean isOutputDelta(String event) {
+        return event != null && event.startsWith("response.") && event.endsWith(".delta");
+    }
+
     /** Reads Responses API usage: input_tokens, output_tokens and their details. */
     private static Usage responsesUsage(JsonNode usage) {
         if (usage == null || !usage.isObject()) {
@@ -292,7 +306,11 @@ final class RelayExchange {
         double elapsed = elapsedMillis();
         target.stats().recordLatency(elapsed);
         ModelInfo info = gateway.catalog().find(target.provider().type().id(), target.model()).orElse(null);
-        UsageRecord record = gateway.record(ctx, target, keyLabel, info, usage, elapsed, elapsed);
+        double firstToken = firstTokenNanos == 0 ? elapsed : (firstTokenNanos - start) / 1_000_000.0;
+        UsageRecord record = gateway.record(ctx, target, keyLabel, info, usage, elapsed, firstToken);
+        if (firstTokenNanos != 0) {
+            gateway.metrics().firstToken(target.provider().name(), target.model(), firstToken);
+        }
         gateway.usageHeaders(ctx, target, ctx.response().headWritten() ? null : record);
         return record;
     }

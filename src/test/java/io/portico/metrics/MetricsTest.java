@@ -99,6 +99,7 @@ class MetricsTest {
                 .put("attempts", 1);
         config.model("unreachable", "fallback", "beta/gpt-4o-mini");
         config.aiRoute("ai-down", "/ai-down").put("stripPrefix", true);
+        config.aiRoute("ai-open", "/ai-open").put("stripPrefix", true);
         ObjectNode ai = config.aiRoute("ai", "/ai").put("stripPrefix", true);
         ArrayNode policies = ai.putArray("policies");
         policies.addObject().put("name", "header-auth").putObject("config").putArray("headers").add("Authorization");
@@ -206,6 +207,17 @@ class MetricsTest {
                 "portico_budget_alert" + budget + " 1.0",
                 "portico_requests_total{api=\"\",method=\"POST\",route=\"ai\",status=\"200\"} 1.0",
                 "portico_requests_total{api=\"\",method=\"POST\",route=\"ai\",status=\"429\"} 1.0");
+    }
+
+    @Test
+    void responsesStreamRecordsTimeToFirstToken() throws Exception {
+        String request = "{\"model\":\"alpha/gpt-4.1-mini\",\"input\":\"Hi\",\"stream\":true}";
+
+        int status = send("POST", "/ai-open/v1/responses", request, Map.of("Content-Type", "application/json"))
+                .statusCode();
+
+        assertThat(status).isEqualTo(200);
+        awaitLine("portico_ai_time_to_first_token_seconds_count{model=\"gpt-4.1-mini\",provider=\"alpha\"} 1");
     }
 
     @Test
