@@ -582,7 +582,7 @@ final class ChatExchange {
         } else if (status >= 500 || status == 408) {
             breaker.onFailure(now - permitStart);
         } else {
-            breaker.release();
+            breaker.release(now - permitStart);
         }
     }
 

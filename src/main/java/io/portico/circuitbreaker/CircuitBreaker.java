@@ -82,6 +82,8 @@ public final class CircuitBreaker {
     private final int[] bucketFailures = new int[BUCKETS];
     private final int[] bucketSlow = new int[BUCKETS];
     private long openUntilNanos;
+    /** When the breaker last opened. Calls that started before it are not probes. */
+    private long openedAtNanos;
     private long sinceMillis;
     private long transitions;
     private int probesIssued;
@@ -107,6 +109,7 @@ public final class CircuitBreaker {
         this.wallClock = requireNonNull(wallClock, "wallClock");
         this.settings = new Settings(requireNonNull(spec, "spec"));
         this.sinceMillis = wallClock.getAsLong();
+        this.openedAtNanos = nanoClock.getAsLong();
         java.util.Arrays.fill(bucketEpochs, Long.MIN_VALUE);
     }
 
@@ -186,16 +189,33 @@ public final class CircuitBreaker {
         record(true, durationNanos);
     }
 
-    /** Ends a permit without a verdict on the target, such as a call the client abandoned. */
+    /**
+     * Ends a permit without a verdict on the target, such as a call the caller did not send after all. Use
+     * {@link #release(long)} for a call that was sent.
+     */
     public void release() {
+        release(0);
+    }
+
+    /** Ends the permit of a call that ran for {@code durationNanos} without a verdict, such as one the client left. */
+    public void release(long durationNanos) {
         if (state == State.CLOSED) {
             return;
         }
         synchronized (this) {
-            if (state == State.HALF_OPEN && probesIssued > probeResults) {
+            if (state == State.HALF_OPEN && probesIssued > probeResults && isProbe(durationNanos)) {
                 probesIssued--;
             }
         }
+    }
+
+    /**
+     * Returns whether a call that ended now after {@code durationNanos} may have been a probe: it did not start
+     * before the breaker opened. Calls admitted while the breaker was still closed can end during half-open, and
+     * they must neither close nor reopen it.
+     */
+    private boolean isProbe(long durationNanos) {
+        return nanoClock.getAsLong() - durationNanos - openedAtNanos >= 0;
     }
 
     /** Returns the current state; an open breaker whose open period has passed is reported half-open. */
@@ -241,7 +261,11 @@ public final class CircuitBreaker {
         synchronized (this) {
             switch (state) {
                 case CLOSED -> recordClosed(failure, slow, current);
-                case HALF_OPEN -> recordProbe(failure, slow, current);
+                case HALF_OPEN -> {
+                    if (isProbe(durationNanos)) {
+                        recordProbe(failure, slow, current);
+                    }
+                }
                 default -> {
                     // Calls admitted before the breaker opened end while it is open; they change nothing.
                 }
@@ -308,6 +332,7 @@ public final class CircuitBreaker {
     }
 
     private void open(long now, Settings current) {
+        openedAtNanos = now;
         openUntilNanos = now + current.openNanos;
         transition(State.OPEN);
         clearWindow();

@@ -101,7 +101,7 @@ public record NodeConfig(
     public record Images(Long maxBytes, Duration timeout, Boolean allowPrivateAddresses) {
         public Images {
             maxBytes = maxBytes == null ? 10L * 1024 * 1024 : maxBytes;
-            timeout = timeout == null ? Duration.ofSeconds(10) : timeout;
+            timeout = positive("ai.images.timeout", timeout == null ? Duration.ofSeconds(10) : timeout);
             allowPrivateAddresses = allowPrivateAddresses != null && allowPrivateAddresses;
         }
     }
@@ -406,9 +406,11 @@ public record NodeConfig(
             if (!MODES.contains(mode)) {
                 throw new IllegalArgumentException("invalid redis.mode '" + mode + "': expected one of " + MODES);
             }
-            timeout = timeout == null ? Duration.ofMillis(50) : timeout;
-            connectTimeout = connectTimeout == null ? Duration.ofSeconds(1) : connectTimeout;
-            retryInterval = retryInterval == null ? Duration.ofSeconds(1) : retryInterval;
+            timeout = positive("redis.timeout", timeout == null ? Duration.ofMillis(50) : timeout);
+            connectTimeout = positive("redis.connectTimeout",
+                    connectTimeout == null ? Duration.ofSeconds(1) : connectTimeout);
+            retryInterval = positive("redis.retryInterval",
+                    retryInterval == null ? Duration.ofSeconds(1) : retryInterval);
             keyPrefix = keyPrefix == null ? "portico:" : keyPrefix;
         }
 
@@ -429,5 +431,13 @@ public record NodeConfig(
                     + ", timeout=" + timeout + ", connectTimeout=" + connectTimeout + ", retryInterval="
                     + retryInterval + ", keyPrefix=" + keyPrefix + "]";
         }
+    }
+
+    /** Returns {@code value}, or throws naming {@code field} when it is zero or negative. */
+    private static Duration positive(String field, Duration value) {
+        if (value.isNegative() || value.isZero()) {
+            throw new IllegalArgumentException(field + " must be positive, got " + value);
+        }
+        return value;
     }
 }

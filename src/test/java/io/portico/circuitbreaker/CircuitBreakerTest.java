@@ -154,6 +154,33 @@ class CircuitBreakerTest {
     }
 
     @Test
+    void callFromBeforeOpeningIsNoProbe() {
+        CircuitBreaker breaker = opened(spec(2, 2, null));
+        advance(5_000);
+        breaker.tryAcquire();
+
+        // Admitted 6 s ago, before the breaker opened, and ending now while it is half-open.
+        breaker.onFailure(6_000 * MS);
+        breaker.onSuccess(6_000 * MS);
+
+        assertThat(breaker.state()).isEqualTo(State.HALF_OPEN);
+        assertThat(breaker.status().calls()).isZero();
+    }
+
+    @Test
+    void releaseFromBeforeOpeningKeepsProbe() {
+        CircuitBreaker breaker = opened(spec(2, 1, null));
+        advance(5_000);
+        assertThat(breaker.tryAcquire()).isTrue();
+
+        breaker.release(6_000 * MS);
+
+        assertThat(breaker.tryAcquire()).isFalse();
+        breaker.release(MS);
+        assertThat(breaker.tryAcquire()).isTrue();
+    }
+
+    @Test
     void ignoresResultsWhileOpen() {
         CircuitBreaker breaker = opened(spec(2, 2, null));
 

@@ -75,6 +75,13 @@ class RedisSettingsTest {
     }
 
     @Test
+    void zeroTimeoutIsRejected() {
+        assertThatThrownBy(() -> NodeConfigLoader.load(null, Map.of("PORTICO_REDIS_TIMEOUT", "0ms"), Map.of()))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("redis.timeout must be positive");
+    }
+
+    @Test
     void passwordsNeverAppearInText() {
         NodeConfig.Redis redis = new NodeConfig.Redis("redis://user:url-secret@h:6379,rediss://:other-secret@g:6380",
                 null, null, "user", "field-secret", null, null, null, null);

@@ -59,6 +59,8 @@ public final class TargetState {
     private static final double MIN_ALPHA = 0.1;
     private static final double HALF_LIFE_NANOS = Duration.ofSeconds(10).toNanos();
     private static final double UNKNOWN_FAILURE_PENALTY_NANOS = Duration.ofSeconds(1).toNanos();
+    /** The largest smoothed latency that failures alone can raise a target to, by doubling it. */
+    private static final double MAX_PENALTY_NANOS = Duration.ofMinutes(5).toNanos();
     private static final PassivePolicy DEFAULT_FAILURE_STATUSES =
             new PassivePolicy(new ServiceSpec.Passive(null, null, null));
 
@@ -228,7 +230,10 @@ public final class TargetState {
             }
             case NO_CONNECTION, CANCELLED -> {
                 // The request never reached the target, or the client went away: nothing learnt about the target.
-                release();
+                CircuitBreaker current = breaker;
+                if (current != null) {
+                    current.release(latencyNanos);
+                }
             }
             default -> throw new IllegalStateException("unknown outcome " + outcome);
         }
@@ -442,7 +447,7 @@ public final class TargetState {
     private void penalizeLatency(long latencyNanos) {
         long now = nanoClock.getAsLong();
         synchronized (latencyLock) {
-            double penalty = latencyKnown ? 2 * ewma : UNKNOWN_FAILURE_PENALTY_NANOS;
+            double penalty = latencyKnown ? Math.min(2 * ewma, MAX_PENALTY_NANOS) : UNKNOWN_FAILURE_PENALTY_NANOS;
             ewma = Math.max(penalty, latencyNanos);
             latencyKnown = true;
             lastSampleNanos = now;

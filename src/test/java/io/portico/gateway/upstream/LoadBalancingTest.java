@@ -15,6 +15,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -278,6 +279,19 @@ class LoadBalancingTest {
         assertThat(counts.get(slow.actualPort())).as("the slow server is probed once").isEqualTo(1);
         assertThat(counts.get(fast.actualPort())).isEqualTo(39);
         assertThat(group.targets().get(1).ewma()).isLessThan(group.targets().get(0).ewma());
+    }
+
+    @Test
+    void failurePenaltyStopsDoubling() {
+        UpstreamGroup group = configure(service("penalty").algorithm("least-latency").target("127.0.0.1", 10001, 100));
+        TargetState target = group.targets().get(0);
+
+        for (int i = 0; i < 64; i++) {
+            target.onRequestStart();
+            target.onRequestEnd(1_000_000L, Outcome.CONNECT_FAILURE);
+        }
+
+        assertThat(target.ewma()).isEqualTo(Duration.ofMinutes(5).toNanos());
     }
 
     @Test
