@@ -126,6 +126,7 @@ public final class GatewayServer {
         tls.updateStoreCertificates(snapshot.certificates().values(), usesPolicy(snapshot, MTLS_POLICY));
         handler.runtime(runtime);
         metrics.requests().retainRoutes(snapshot.routes().keySet());
+        metrics.requests().retainConsumers(snapshot.consumers().keySet());
         boolean needsHttps = httpPort >= 0 && tls.hasCertificates() && node.https().port() >= 0;
         if (needsHttps && httpsStarted.compareAndSet(false, true)) {
             startHttps().onFailure(e -> {

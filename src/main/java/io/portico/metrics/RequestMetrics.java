@@ -108,6 +108,27 @@ public final class RequestMetrics {
         });
     }
 
+    /**
+     * Removes the request counters of every consumer not in {@code configured}, after a configuration change
+     * deleted consumers. Only nodes with consumer labels keep such counters; the empty consumer of anonymous
+     * requests stays.
+     */
+    public void retainConsumers(Set<String> configured) {
+        if (!consumerLabels) {
+            return;
+        }
+        for (RouteMeters meters : routes.values()) {
+            meters.byConsumer.keySet().removeIf(consumer -> {
+                if (consumer.isEmpty() || configured.contains(consumer)) {
+                    return false;
+                }
+                registry.find(REQUESTS).tag("route", meters.route).tag("consumer", consumer).meters()
+                        .forEach(registry::remove);
+                return true;
+            });
+        }
+    }
+
     private static int statusSlot(int status) {
         if (status == ABORTED) {
             return ABORTED_SLOT;

@@ -64,6 +64,22 @@ class RequestMetricsTest {
     }
 
     @Test
+    void deletedConsumerCountersRemoved() {
+        RequestMetrics metrics = new RequestMetrics(registry, true);
+        metrics.route("orders", "").ended("GET", 200, "ann", 1, 0, 0);
+        metrics.route("orders", "").ended("GET", 200, "bob", 1, 0, 0);
+        metrics.route("orders", "").ended("GET", 401, "", 1, 0, 0);
+
+        metrics.retainConsumers(Set.of("bob"));
+
+        assertThat(registry.find(RequestMetrics.REQUESTS).tag("consumer", "ann").meters()).isEmpty();
+        assertThat(registry.find(RequestMetrics.REQUESTS).tag("consumer", "bob").meters()).hasSize(1);
+        assertThat(registry.find(RequestMetrics.REQUESTS).tag("consumer", "").meters()).hasSize(1);
+        metrics.route("orders", "").ended("GET", 200, "ann", 1, 0, 0);
+        assertThat(registry.get(RequestMetrics.REQUESTS).tag("consumer", "ann").counter().count()).isEqualTo(1);
+    }
+
+    @Test
     void routeMovedToAnotherApiStartsOver() {
         RequestMetrics metrics = new RequestMetrics(registry, false);
         metrics.route("orders", "old").ended("GET", 200, "", 1, 0, 0);
