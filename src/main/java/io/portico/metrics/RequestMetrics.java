@@ -110,8 +110,8 @@ public final class RequestMetrics {
 
     /**
      * Removes the request counters of every consumer not in {@code configured}, after a configuration change
-     * deleted consumers. Only nodes with consumer labels keep such counters; the empty consumer of anonymous
-     * requests stays.
+     * deleted consumers. Only nodes with consumer labels keep such counters. The counters of anonymous requests,
+     * whose consumer is the empty string, stay.
      */
     public void retainConsumers(Set<String> configured) {
         if (!consumerLabels) {
