@@ -225,7 +225,7 @@ public final class ConfigSnapshot {
                 List<String> others = names.stream().filter(other -> !other.equals(name)).toList();
                 errors.add(new FieldError("subscriptions/" + name + ".status", "is '" + subscription.status()
                         + "', but consumer '" + subscription.consumer() + "' also has the open subscription(s) "
-                        + others + " to the API '" + subscription.api() + "'; a consumer can hold one pending or"
+                        + others + " to the API '" + subscription.api() + "'; a consumer can have one pending or"
                         + " active subscription per API, so end the other one first"));
             }
         }

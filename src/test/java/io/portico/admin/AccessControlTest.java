@@ -245,7 +245,8 @@ class AccessControlTest {
 
     @Test
     void developerCannotExtendActiveSubscription() {
-        request("POST", "/admin/v1/subscriptions", "{\"name\": \"dev-extend\", \"consumer\": \"red-app\","
+        node.admin("POST", "/admin/v1/consumers", json("{\"name\": \"red-extend\", \"team\": \"red\"}"), 201);
+        request("POST", "/admin/v1/subscriptions", "{\"name\": \"dev-extend\", \"consumer\": \"red-extend\","
                 + " \"api\": \"red-orders\", \"status\": \"active\", \"expiresAt\": \"2030-01-01T00:00:00Z\"}",
                 TestNode.TOKEN);
 
@@ -266,13 +267,18 @@ class AccessControlTest {
 
     @Test
     void approverActivatesSubscriptionsDirectly() {
+        // A consumer has one open subscription per API, so each write below uses a consumer of its own.
+        for (String consumer : List.of("red-requested", "red-direct", "red-approved")) {
+            node.admin("POST", "/admin/v1/consumers", json("{\"name\": \"" + consumer + "\", \"team\": \"red\"}"),
+                    201);
+        }
         HttpResponse<String> requestedAuto = request("POST", "/admin/v1/apis/red-open/subscriptions",
-                "{\"consumer\": \"red-app\", \"name\": \"dev-open-requested\"}", developer);
+                "{\"consumer\": \"red-requested\", \"name\": \"dev-open-requested\"}", developer);
         HttpResponse<String> developerAuto = request("POST", "/admin/v1/subscriptions",
-                "{\"name\": \"dev-open\", \"consumer\": \"red-app\", \"api\": \"red-open\","
+                "{\"name\": \"dev-open\", \"consumer\": \"red-direct\", \"api\": \"red-open\","
                         + " \"status\": \"active\"}", developer);
         HttpResponse<String> teamAdminActive = request("POST", "/admin/v1/subscriptions",
-                "{\"name\": \"tara-orders\", \"consumer\": \"red-app\", \"api\": \"red-orders\","
+                "{\"name\": \"tara-orders\", \"consumer\": \"red-approved\", \"api\": \"red-orders\","
                         + " \"status\": \"active\"}", teamAdmin);
         HttpResponse<String> otherTeamApi = request("POST", "/admin/v1/subscriptions",
                 "{\"name\": \"tara-catalog\", \"consumer\": \"red-app\", \"api\": \"catalog\","
@@ -298,6 +304,9 @@ class AccessControlTest {
                 + " \"consumer\": \"red-revoked\", \"api\": \"red-open\", \"status\": \"active\"}", developer);
         HttpResponse<String> moved = request("PATCH", "/admin/v1/subscriptions/revoked-open",
                 "{\"api\": \"red-orders\"}", developer);
+        // The renamed one is open, and a consumer has one open subscription per API.
+        HttpResponse<String> deleteRenamed = request("DELETE", "/admin/v1/subscriptions/revoked-open-2", null,
+                developer);
         HttpResponse<String> reopened = request("PUT", "/admin/v1/subscriptions/revoked-open", "{\"consumer\":"
                 + " \"red-revoked\", \"api\": \"red-open\", \"status\": \"pending\"}", developer,
                 "If-Match", get("/admin/v1/subscriptions/revoked-open", developer).headers().firstValue("ETag")
@@ -309,6 +318,7 @@ class AccessControlTest {
         assertThat(renamed.statusCode()).as(renamed.body()).isEqualTo(201);
         assertThat(parse(renamed).path("status").asText()).isEqualTo("pending");
         assertThat(moved.statusCode()).as(moved.body()).isEqualTo(403);
+        assertThat(deleteRenamed.statusCode()).as(deleteRenamed.body()).isEqualTo(204);
         assertThat(reopened.statusCode()).as(reopened.body()).isEqualTo(200);
         assertThat(parse(reopened).path("history")).hasSize(3);
         assertThat(deleteReopened.statusCode()).as(deleteReopened.body()).isEqualTo(403);
@@ -344,17 +354,20 @@ class AccessControlTest {
 
         HttpResponse<String> requested = request("POST", "/admin/v1/apis/red-open/subscriptions",
                 "{\"consumer\": \"red-deleted\"}", developer);
+        // The request is open, and a consumer has one open subscription per API.
+        HttpResponse<String> deleteRequested = request("DELETE", "/admin/v1/subscriptions/red-deleted.red-open",
+                null, developer);
         HttpResponse<String> direct = request("POST", "/admin/v1/subscriptions", "{\"name\": \"red-deleted-2\","
                 + " \"consumer\": \"red-deleted\", \"api\": \"red-open\", \"status\": \"active\"}", developer);
-        request("POST", "/admin/v1/subscriptions/red-deleted.red-open/approve", "{}", teamAdmin);
+        request("POST", "/admin/v1/subscriptions/red-deleted-2/approve", "{}", teamAdmin);
         request("DELETE", "/admin/v1/subscriptions/red-deleted-2", null, teamAdmin);
-        request("DELETE", "/admin/v1/subscriptions/red-deleted.red-open", null, developer);
         HttpResponse<String> afterApproval = request("POST", "/admin/v1/apis/red-open/subscriptions",
                 "{\"consumer\": \"red-deleted\"}", developer);
 
         assertThat(adminDelete.statusCode()).as(adminDelete.body()).isEqualTo(204);
         assertThat(requested.statusCode()).as(requested.body()).isEqualTo(201);
         assertThat(parse(requested).path("status").asText()).isEqualTo("pending");
+        assertThat(deleteRequested.statusCode()).as(deleteRequested.body()).isEqualTo(204);
         assertThat(direct.statusCode()).as(direct.body()).isEqualTo(201);
         assertThat(parse(direct).path("status").asText()).isEqualTo("pending");
         assertThat(afterApproval.statusCode()).as(afterApproval.body()).isEqualTo(201);
