@@ -355,6 +355,28 @@ class CachePolicyTest {
     }
 
     @Test
+    void successfulUnsafeRequestMakesEveryVariantUnreachable() {
+        HttpResponse<String> german = get("/c/vary", "Accept-Language", "de");
+        get("/c/vary", "Accept-Language", "fr");
+        // The marker and two variants, written once each response has ended on the node.
+        Conditions.eventually("both variants are stored", () -> node.admin("GET", "/admin/v1/cache", null, 200)
+                .path("stores").path(0).path("entries").asLong() == 3);
+        assertThat(cacheStatus(get("/c/vary", "Accept-Language", "de"))).startsWith("Portico; hit");
+
+        assertThat(send("POST", "/c/vary").statusCode()).isEqualTo(200);
+        HttpResponse<String> french = get("/c/vary", "Accept-Language", "fr");
+        // The POST removed the marker; the earlier variants stay until they expire, and a new marker and the new
+        // French variant join them.
+        Conditions.eventually("the new French variant is stored", () -> node.admin("GET", "/admin/v1/cache", null,
+                200).path("stores").path(0).path("entries").asLong() == 4);
+        HttpResponse<String> germanAgain = get("/c/vary", "Accept-Language", "de");
+
+        assertThat(cacheStatus(french)).contains("fwd=uri-miss");
+        assertThat(cacheStatus(germanAgain)).contains("fwd=vary-miss");
+        assertThat(germanAgain.body()).endsWith("in de").isNotEqualTo(german.body());
+    }
+
+    @Test
     void adminPurgesByRouteAndPrefix() {
         get("/c/fresh");
         get("/c/etag");

@@ -116,9 +116,9 @@ class FreshnessTest {
 
     @Test
     void storedResponseRoundTrips() {
-        StoredResponse stored = new StoredResponse(NOW, NOW + 60_000, 3, 200,
+        StoredResponse stored = StoredResponse.response(NOW, NOW + 60_000, 3, 200,
                 List.of(java.util.Map.entry("Content-Type", "text/plain"), java.util.Map.entry("ETag", "\"é\"")),
-                io.vertx.core.buffer.Buffer.buffer("body"), List.of());
+                io.vertx.core.buffer.Buffer.buffer("body"));
 
         StoredResponse decoded = StoredResponse.decode(stored.encode());
 
@@ -126,8 +126,13 @@ class FreshnessTest {
         assertThat(decoded.header("etag")).isEqualTo("\"é\"");
         assertThat(decoded.body().toString()).isEqualTo("body");
         assertThat(decoded.ageSeconds(NOW + 10_000)).isEqualTo(13);
-        assertThat(StoredResponse.decode(StoredResponse.marker(List.of("accept")).encode()).varyNames())
-                .containsExactly("accept");
+        StoredResponse marker = StoredResponse.decode(StoredResponse.marker(List.of("accept"), -7, NOW).encode());
+        assertThat(marker.varyNames()).containsExactly("accept");
+        assertThat(marker.generation()).isEqualTo(-7);
+        assertThat(marker.freshUntilMillis()).isEqualTo(NOW);
+        // A marker of the format without a generation decodes as absent.
+        assertThat(StoredResponse.decode(io.vertx.core.buffer.Buffer.buffer().appendByte((byte) 'V').appendInt(1)
+                .appendInt(6).appendString("accept"))).isNull();
         assertThat(StoredResponse.decode(io.vertx.core.buffer.Buffer.buffer("R\0\0"))).isNull();
     }
 }
