@@ -72,6 +72,10 @@ class CachePolicyTest {
             case "/fresh", "/auth-public" -> response.putHeader("cache-control", path.equals("/fresh")
                     ? "max-age=60" : "public, max-age=60");
             case "/short" -> response.putHeader("cache-control", "max-age=1");
+            case "/max-age-abc" -> response.putHeader("cache-control", "max-age=abc");
+            case "/max-age-negative" -> response.putHeader("cache-control", "max-age=-5");
+            case "/s-maxage-invalid" -> response.putHeader("cache-control", "s-maxage=soon, max-age=60");
+            case "/expires-invalid" -> response.putHeader("expires", "garbage");
             case "/vary" -> {
                 response.putHeader("cache-control", "max-age=60").putHeader("vary", "Accept-Language");
                 body += " in " + request.getHeader("accept-language");
@@ -219,6 +223,21 @@ class CachePolicyTest {
 
         assertThat(cacheStatus(second)).startsWith("Portico; hit");
         assertThat(hits("/plain")).isEqualTo(before + 1);
+    }
+
+    @Test
+    void invalidFreshnessIsStaleDespiteDefaultTtl() {
+        for (String path : new String[] {"/max-age-abc", "/max-age-negative", "/s-maxage-invalid",
+            "/expires-invalid"}) {
+            int before = hits(path);
+
+            HttpResponse<String> first = get("/h" + path);
+            HttpResponse<String> second = get("/h" + path);
+
+            assertThat(cacheStatus(first)).as(path).isEqualTo("Portico; fwd=uri-miss; fwd-status=200; detail=stale");
+            assertThat(cacheStatus(second)).as(path).contains("fwd=uri-miss");
+            assertThat(hits(path)).as(path).isEqualTo(before + 2);
+        }
     }
 
     @Test

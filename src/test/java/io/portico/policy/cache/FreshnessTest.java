@@ -57,6 +57,19 @@ class FreshnessTest {
     }
 
     @Test
+    void invalidFreshnessDirectiveIsStale() {
+        CacheSettings withDefault = CacheSettings.of(JsonNodeFactory.instance.objectNode().put("defaultTtl", "1m"));
+        for (String value : new String[] {"max-age=abc", "max-age=-5", "max-age", "max-age=1.5",
+                "s-maxage=soon, max-age=60", "s-maxage=-1, public"}) {
+            MultiMap headers = MultiMap.caseInsensitiveMultiMap().add("cache-control", value);
+
+            Freshness.Verdict verdict = Freshness.judge(withDefault, CacheControl.NONE, false, 200, headers, NOW);
+
+            assertThat(verdict.reason()).as(value).isEqualTo("stale");
+        }
+    }
+
+    @Test
     void invalidExpiresIsStale() {
         assertThat(judge(200, "expires", "0").reason()).isEqualTo("stale");
     }
