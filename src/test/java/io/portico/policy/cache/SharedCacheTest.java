@@ -193,6 +193,7 @@ class SharedCacheTest {
         // French variant join them.
         awaitStored("varied", 4);
         HttpResponse<String> germanOnA = get(nodeA, "/v" + path, "Accept-Language", "de");
+        awaitStored("varied", 5);
         HttpResponse<String> germanOnB = get(nodeB, "/v" + path, "Accept-Language", "de");
 
         assertThat(post.statusCode()).isEqualTo(200);
