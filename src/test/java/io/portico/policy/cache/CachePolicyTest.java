@@ -309,10 +309,14 @@ class CachePolicyTest {
         get("/c/short");
 
         Thread.sleep(1_100);
+        JsonNode stats = node.admin("GET", "/admin/v1/cache", null, 200).path("stores").path(0);
         HttpResponse<String> later = get("/c/short");
 
         assertThat(cacheStatus(later)).contains("fwd=").doesNotContain("hit");
         assertThat(hits("/short")).isEqualTo(before + 2);
+        // The store is far from full: the expired entry counts as an expiration, not as an eviction.
+        assertThat(stats.path("expirations").asLong()).isPositive();
+        assertThat(stats.path("evictions").asLong()).isZero();
     }
 
     @Test
