@@ -35,7 +35,7 @@ public final class LocalCacheStore implements CacheStore {
         this(maxBytes, Ticker.systemTicker());
     }
 
-    /** Creates a store that holds at most {@code maxBytes} and reads the time for expiry from {@code ticker}. */
+    /** Creates a store of at most {@code maxBytes} that reads the time for expiry from {@code ticker}. */
     LocalCacheStore(long maxBytes, Ticker ticker) {
         if (maxBytes < 1) {
             throw new IllegalArgumentException("maxBytes must be positive, got " + maxBytes);

@@ -118,9 +118,12 @@ final class Freshness {
         for (String directive : new String[] {"s-maxage", "max-age"}) {
             if (response.has(directive)) {
                 // An argument that is not delta-seconds, such as abc, -5 or none, means already expired (RFC 9111
-                // section 4.2.1), as an invalid Expires does; the next directive and defaultTtl are not consulted.
+                // section 4.2.1), as an invalid Expires does. The next directive and defaultTtl are not consulted.
                 long seconds = response.seconds(directive);
-                return seconds < 0 ? 0 : seconds > Long.MAX_VALUE / 1000 ? Long.MAX_VALUE : seconds * 1000;
+                if (seconds < 0) {
+                    return 0;
+                }
+                return seconds > Long.MAX_VALUE / 1000 ? Long.MAX_VALUE : seconds * 1000;
             }
         }
         String expires = headers.get("expires");

@@ -141,7 +141,7 @@ final class ResponseCapture implements ResponseTap {
      * Returns the marker to write at the primary key: the stored one's generation when {@code stored} is a marker
      * of the same names, else a new random one, and the later end of freshness of the two, so that the marker lives
      * as long as its longest-lived variant. Two first misses of different variants at once may each draw a
-     * generation; the marker written last wins and the other variant is fetched again on its next request.
+     * generation. The marker written last wins, so the other variant is fetched again on its next request.
      */
     private StoredResponse marker(Buffer stored, long freshUntilMillis) {
         StoredResponse previous = stored == null ? null : StoredResponse.decode(stored);

@@ -179,7 +179,7 @@ class SharedCacheTest {
     }
 
     @Test
-    void unsafeRequestOnOneNodeMakesVariantsUnreachableOnOther() {
+    void unsafeRequestHidesVariantsOnOtherNode() {
         String path = "/vary-" + UUID.randomUUID();
         HttpResponse<String> german = get(nodeA, "/v" + path, "Accept-Language", "de");
         awaitStored("varied", 2);
