@@ -134,7 +134,7 @@ final class OpenApiDocument {
                 "State of every circuit breaker of this node: upstream targets and provider models");
         response(breakers, "200", "The circuit breakers", JSON);
         ObjectNode cache = operation(paths, AdminServer.BASE_PATH + "/cache", "get",
-                "Entries, bytes, hits, misses and evictions of each response cache store of this node");
+                "Entries, bytes, hits, misses, evictions and expirations of each response cache store of this node");
         response(cache, "200", "The cache stores", JSON);
         ObjectNode purge = operation(paths, AdminServer.BASE_PATH + "/cache", "delete",
                 "Purges cached responses: one route's, those under a key prefix, or all of them");

@@ -173,7 +173,8 @@ final class TrafficApi {
                     .put("maxBytes", stats.maxBytes())
                     .put("hits", stats.hits())
                     .put("misses", stats.misses())
-                    .put("evictions", stats.evictions());
+                    .put("evictions", stats.evictions())
+                    .put("expirations", stats.expirations());
         }
         ObjectNode body = NODES.objectNode();
         body.set("stores", stores);

@@ -9,9 +9,10 @@ package io.portico.cache;
  * @param maxBytes the store's limit in bytes; -1 when it has none of its own
  * @param hits look-ups that found an entry
  * @param misses look-ups that found none
- * @param evictions entries removed to stay within {@code maxBytes}; -1 when unknown, as for Redis, which evicts
- *     by its own {@code maxmemory} policy
+ * @param evictions entries removed to stay within {@code maxBytes}, expired ones not included; -1 when unknown,
+ *     as for Redis, which evicts by its own {@code maxmemory} policy
+ * @param expirations entries removed because their time to live ended; -1 when unknown, as for Redis
  */
 public record CacheStats(String type, long entries, long bytes, long maxBytes, long hits, long misses,
-                         long evictions) {
+                         long evictions, long expirations) {
 }

@@ -104,7 +104,7 @@ public final class RedisCacheStore implements CacheStore {
 
     @Override
     public CacheStats stats() {
-        return new CacheStats(type(), -1, -1, -1, hits.sum(), misses.sum(), -1);
+        return new CacheStats(type(), -1, -1, -1, hits.sum(), misses.sum(), -1, -1);
     }
 
     /** Returns the Redis key of cache key {@code key}. */

@@ -58,9 +58,15 @@ final class CacheKeys {
         return key.toString();
     }
 
-    /** Returns the key of the variant of {@code primary} that {@code request}'s values of {@code varyNames} select. */
-    static String variant(String primary, List<String> varyNames, HttpServerRequest request) {
-        StringBuilder key = new StringBuilder(primary).append(" vary");
+    /**
+     * Returns the key of the variant of {@code primary} that {@code request}'s values of the marker's names select:
+     * {@code primary}, {@code vary:} and the marker's generation in hexadecimal, then one {@code name=value} token
+     * per name.
+     */
+    static String variant(String primary, StoredResponse marker, HttpServerRequest request) {
+        List<String> varyNames = marker.varyNames();
+        StringBuilder key = new StringBuilder(primary).append(" vary:")
+                .append(Long.toHexString(marker.generation()));
         for (String name : varyNames) {
             key.append(' ').append(name).append('=').append(encode(headerValues(request, name)));
         }

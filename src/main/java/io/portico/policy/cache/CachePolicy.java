@@ -86,7 +86,7 @@ final class CachePolicy implements Policy {
             }
             StoredResponse entry = found.result() == null ? null : StoredResponse.decode(found.result());
             if (entry != null && entry.isMarker()) {
-                String variant = CacheKeys.variant(key, entry.varyNames(), request);
+                String variant = CacheKeys.variant(key, entry, request);
                 store.get(variant).onComplete(selected -> {
                     if (selected.failed()) {
                         lookupFailed(ctx, chain, directives, selected.cause());
@@ -247,8 +247,9 @@ final class CachePolicy implements Policy {
 
     /**
      * Removes the stored response of a request's target URI once an unsafe request to it succeeds (RFC 9111 section
-     * 4.4). Removing the entry under the primary key also makes every {@code Vary} variant unreachable, since their
-     * marker lives there. NOTE: the URIs in {@code Location} and {@code Content-Location} are not invalidated.
+     * 4.4). Removing the entry under the primary key also makes every {@code Vary} variant unreachable: their keys
+     * include the generation of the marker kept there, and the next marker gets a new one (see
+     * {@link StoredResponse}). NOTE: the URIs in {@code Location} and {@code Content-Location} are not invalidated.
      */
     private record Invalidation(CacheStore store, String key) implements ResponseTap {
         @Override

@@ -72,7 +72,7 @@ public final class CachePolicyFactory implements PolicyFactory {
 
         @Override
         public CacheStats stats() {
-            return new CacheStats(type, 0, 0, -1, 0, 0, 0);
+            return new CacheStats(type, 0, 0, -1, 0, 0, 0, 0);
         }
     }
 }

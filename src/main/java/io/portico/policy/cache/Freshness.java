@@ -29,7 +29,9 @@ import java.util.Set;
  * </table>
  * The lifetime is {@code s-maxage}, else {@code max-age}, else {@code Expires} minus {@code Date}, else the
  * configured {@code defaultTtl}, else a tenth of the time between {@code Last-Modified} and {@code Date}; it is
- * capped at {@code maxTtl}.
+ * capped at {@code maxTtl}. The first of these that the response has decides: an {@code s-maxage} or
+ * {@code max-age} whose argument is not a non-negative integer, or an {@code Expires} that is not a date, gives a
+ * lifetime of 0, so the response is rejected as {@code stale}.
  */
 final class Freshness {
 
@@ -113,12 +115,16 @@ final class Freshness {
 
     /** Returns the lifetime in milliseconds, or -1 when the response has none. */
     private static long lifetimeMillis(CacheSettings settings, CacheControl response, MultiMap headers, long date) {
-        long seconds = response.seconds("s-maxage");
-        if (seconds < 0) {
-            seconds = response.seconds("max-age");
-        }
-        if (seconds >= 0) {
-            return seconds > Long.MAX_VALUE / 1000 ? Long.MAX_VALUE : seconds * 1000;
+        for (String directive : new String[] {"s-maxage", "max-age"}) {
+            if (response.has(directive)) {
+                // An argument that is not delta-seconds, such as abc, -5 or none, means already expired (RFC 9111
+                // section 4.2.1), as an invalid Expires does. The next directive and defaultTtl are not consulted.
+                long seconds = response.seconds(directive);
+                if (seconds < 0) {
+                    return 0;
+                }
+                return seconds > Long.MAX_VALUE / 1000 ? Long.MAX_VALUE : seconds * 1000;
+            }
         }
         String expires = headers.get("expires");
         if (expires != null) {

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -91,7 +92,7 @@ final class ResponseCapture implements ResponseTap {
         }
         varyNames = varyNames(headers);
         long freshUntil = now + verdict.remainingMillis();
-        head = new StoredResponse(now, freshUntil, verdict.initialAgeSeconds(), status, kept, null, List.of());
+        head = StoredResponse.response(now, freshUntil, verdict.initialAgeSeconds(), status, kept, null);
         body = Buffer.buffer((int) Math.min(Math.max(declared, 0), 64 * 1024));
         return true;
     }
@@ -115,16 +116,40 @@ final class ResponseCapture implements ResponseTap {
         if (body == null || head == null) {
             return;
         }
-        StoredResponse response = new StoredResponse(head.storedAtMillis(), head.freshUntilMillis(),
-                head.initialAgeSeconds(), head.status(), head.headers(), body, List.of());
-        Duration ttl = Duration.ofMillis(verdict.remainingMillis());
-        String entryKey = key;
-        if (!varyNames.isEmpty()) {
-            store.put(key, StoredResponse.marker(varyNames).encode(), ttl).onFailure(this::storeFailed);
-            entryKey = CacheKeys.variant(key, varyNames, request);
-        }
-        store.put(entryKey, response.encode(), ttl).onFailure(this::storeFailed);
+        StoredResponse response = StoredResponse.response(head.storedAtMillis(), head.freshUntilMillis(),
+                head.initialAgeSeconds(), head.status(), head.headers(), body);
         body = null;
+        Duration ttl = Duration.ofMillis(verdict.remainingMillis());
+        if (varyNames.isEmpty()) {
+            store.put(key, response.encode(), ttl).onFailure(this::storeFailed);
+            return;
+        }
+        store.get(key).onComplete(found -> {
+            if (found.failed()) {
+                storeFailed(found.cause());
+                return;
+            }
+            StoredResponse marker = marker(found.result(), response.freshUntilMillis());
+            long markerTtl = marker.freshUntilMillis() - System.currentTimeMillis();
+            store.put(key, marker.encode(), Duration.ofMillis(Math.max(markerTtl, ttl.toMillis())))
+                    .onFailure(this::storeFailed);
+            store.put(CacheKeys.variant(key, marker, request), response.encode(), ttl).onFailure(this::storeFailed);
+        });
+    }
+
+    /**
+     * Returns the marker to write at the primary key: the stored one's generation when {@code stored} is a marker
+     * of the same names, else a new random one, and the later end of freshness of the two, so that the marker lives
+     * as long as its longest-lived variant. Two first misses of different variants at once may each draw a
+     * generation. The marker written last wins, so the other variant is fetched again on its next request.
+     */
+    private StoredResponse marker(Buffer stored, long freshUntilMillis) {
+        StoredResponse previous = stored == null ? null : StoredResponse.decode(stored);
+        if (previous != null && previous.isMarker() && previous.varyNames().equals(varyNames)) {
+            return StoredResponse.marker(varyNames, previous.generation(),
+                    Math.max(previous.freshUntilMillis(), freshUntilMillis));
+        }
+        return StoredResponse.marker(varyNames, ThreadLocalRandom.current().nextLong(), freshUntilMillis);
     }
 
     @Override

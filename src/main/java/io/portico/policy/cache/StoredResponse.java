@@ -8,30 +8,47 @@ import java.util.Map;
 
 /**
  * A cache entry as the store keeps it: either a response, or a marker at the key of a response that varies, which
- * names the request headers (its {@code Vary}) that select the stored variant.
+ * names the request headers (its {@code Vary}) that select the stored variant and the generation that the keys of
+ * the variants include. A marker written after the previous one was removed gets a new random generation, so the
+ * variants stored under the previous one can no longer be found, although they stay in the store until they expire.
  *
- * <p>The encoding is a byte string: a format byte ({@code R} for a response, {@code V} for a marker), then for a
+ * <p>The encoding is a byte string: a format byte ({@code R} for a response, {@code G} for a marker), then for a
  * response the time it was stored and the end of its freshness (milliseconds since the epoch), its age when
- * received (seconds), its status, its headers and its body; for a marker, the header names. Texts are UTF-8 with
- * an int length before them. A value that does not decode is treated as absent.
+ * received (seconds), its status, its headers and its body; for a marker, the generation, the end of the freshness
+ * of its longest-lived variant and the header names.
+ * Texts are UTF-8 with an int length before them. A value that does not decode, such as a marker without a
+ * generation in the {@code V} format, is treated as absent.
  *
  * @param storedAtMillis when the response was received
- * @param freshUntilMillis when the response stops being fresh
+ * @param freshUntilMillis when the response stops being fresh; for a marker, when its longest-lived variant does
  * @param initialAgeSeconds the response's age when it was received (RFC 9111 section 4.2.3)
  * @param status the response status
  * @param headers the response header fields, in order, as name and value pairs
  * @param body the response body
  * @param varyNames for a marker, the lower-case names of the request headers that select a variant; else empty
+ * @param generation for a marker, the value that the keys of its variants include; else 0
  */
 record StoredResponse(long storedAtMillis, long freshUntilMillis, long initialAgeSeconds, int status,
-                      List<Map.Entry<String, String>> headers, Buffer body, List<String> varyNames) {
+                      List<Map.Entry<String, String>> headers, Buffer body, List<String> varyNames,
+                      long generation) {
 
     private static final byte RESPONSE = 'R';
-    private static final byte MARKER = 'V';
+    private static final byte MARKER = 'G';
 
-    /** Returns a marker naming the request headers that select a variant. */
-    static StoredResponse marker(List<String> varyNames) {
-        return new StoredResponse(0, 0, 0, 0, List.of(), Buffer.buffer(), List.copyOf(varyNames));
+    /** Returns a response entry. */
+    static StoredResponse response(long storedAtMillis, long freshUntilMillis, long initialAgeSeconds, int status,
+                                   List<Map.Entry<String, String>> headers, Buffer body) {
+        return new StoredResponse(storedAtMillis, freshUntilMillis, initialAgeSeconds, status, headers, body,
+                List.of(), 0);
+    }
+
+    /**
+     * Returns a marker naming the request headers that select a variant, of the given generation, which is kept
+     * until its longest-lived variant stops being fresh at {@code freshUntilMillis}.
+     */
+    static StoredResponse marker(List<String> varyNames, long generation, long freshUntilMillis) {
+        return new StoredResponse(0, freshUntilMillis, 0, 0, List.of(), Buffer.buffer(), List.copyOf(varyNames),
+                generation);
     }
 
     boolean isMarker() {
@@ -56,7 +73,7 @@ record StoredResponse(long storedAtMillis, long freshUntilMillis, long initialAg
     Buffer encode() {
         Buffer out = Buffer.buffer(64 + body.length());
         if (isMarker()) {
-            out.appendByte(MARKER).appendInt(varyNames.size());
+            out.appendByte(MARKER).appendLong(generation).appendLong(freshUntilMillis).appendInt(varyNames.size());
             varyNames.forEach(name -> text(out, name));
             return out;
         }
@@ -75,12 +92,14 @@ record StoredResponse(long storedAtMillis, long freshUntilMillis, long initialAg
             Reader in = new Reader(value);
             byte format = value.getByte(in.position++);
             if (format == MARKER) {
+                long generation = in.readLong();
+                long freshUntil = in.readLong();
                 int count = in.count();
                 List<String> names = new ArrayList<>(count);
                 for (int i = 0; i < count; i++) {
                     names.add(in.text());
                 }
-                return names.isEmpty() ? null : marker(names);
+                return names.isEmpty() ? null : marker(names, generation, freshUntil);
             }
             if (format != RESPONSE) {
                 return null;
@@ -96,7 +115,7 @@ record StoredResponse(long storedAtMillis, long freshUntilMillis, long initialAg
             }
             int length = in.count();
             Buffer body = value.slice(in.position, in.position + length);
-            return new StoredResponse(storedAt, freshUntil, initialAge, status, headers, body, List.of());
+            return response(storedAt, freshUntil, initialAge, status, headers, body);
         } catch (IndexOutOfBoundsException | IllegalArgumentException e) {
             return null;
         }

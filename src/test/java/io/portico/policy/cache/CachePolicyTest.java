@@ -72,6 +72,10 @@ class CachePolicyTest {
             case "/fresh", "/auth-public" -> response.putHeader("cache-control", path.equals("/fresh")
                     ? "max-age=60" : "public, max-age=60");
             case "/short" -> response.putHeader("cache-control", "max-age=1");
+            case "/max-age-abc" -> response.putHeader("cache-control", "max-age=abc");
+            case "/max-age-negative" -> response.putHeader("cache-control", "max-age=-5");
+            case "/s-maxage-invalid" -> response.putHeader("cache-control", "s-maxage=soon, max-age=60");
+            case "/expires-invalid" -> response.putHeader("expires", "garbage");
             case "/vary" -> {
                 response.putHeader("cache-control", "max-age=60").putHeader("vary", "Accept-Language");
                 body += " in " + request.getHeader("accept-language");
@@ -222,6 +226,21 @@ class CachePolicyTest {
     }
 
     @Test
+    void invalidFreshnessIsStaleDespiteDefaultTtl() {
+        for (String path : new String[] {"/max-age-abc", "/max-age-negative", "/s-maxage-invalid",
+            "/expires-invalid"}) {
+            int before = hits(path);
+
+            HttpResponse<String> first = get("/h" + path);
+            HttpResponse<String> second = get("/h" + path);
+
+            assertThat(cacheStatus(first)).as(path).isEqualTo("Portico; fwd=uri-miss; fwd-status=200; detail=stale");
+            assertThat(cacheStatus(second)).as(path).contains("fwd=uri-miss");
+            assertThat(hits(path)).as(path).isEqualTo(before + 2);
+        }
+    }
+
+    @Test
     void oversizedBodyIsNotStored() {
         int before = hits("/big");
 
@@ -290,10 +309,14 @@ class CachePolicyTest {
         get("/c/short");
 
         Thread.sleep(1_100);
+        JsonNode stats = node.admin("GET", "/admin/v1/cache", null, 200).path("stores").path(0);
         HttpResponse<String> later = get("/c/short");
 
         assertThat(cacheStatus(later)).contains("fwd=").doesNotContain("hit");
         assertThat(hits("/short")).isEqualTo(before + 2);
+        // The store is far from full: the expired entry counts as an expiration, not as an eviction.
+        assertThat(stats.path("expirations").asLong()).isPositive();
+        assertThat(stats.path("evictions").asLong()).isZero();
     }
 
     @Test
@@ -352,6 +375,28 @@ class CachePolicyTest {
         assertThat(cacheStatus(fresh)).contains("fwd=uri-miss");
         assertThat(cacheStatus(vary)).contains("fwd=uri-miss");
         assertThat(hits("/fresh")).isEqualTo(before + 2);
+    }
+
+    @Test
+    void successfulUnsafeRequestMakesEveryVariantUnreachable() {
+        HttpResponse<String> german = get("/c/vary", "Accept-Language", "de");
+        get("/c/vary", "Accept-Language", "fr");
+        // The marker and two variants, written once each response has ended on the node.
+        Conditions.eventually("both variants are stored", () -> node.admin("GET", "/admin/v1/cache", null, 200)
+                .path("stores").path(0).path("entries").asLong() == 3);
+        assertThat(cacheStatus(get("/c/vary", "Accept-Language", "de"))).startsWith("Portico; hit");
+
+        assertThat(send("POST", "/c/vary").statusCode()).isEqualTo(200);
+        HttpResponse<String> french = get("/c/vary", "Accept-Language", "fr");
+        // The POST removed the marker; the earlier variants stay until they expire, and a new marker and the new
+        // French variant join them.
+        Conditions.eventually("the new French variant is stored", () -> node.admin("GET", "/admin/v1/cache", null,
+                200).path("stores").path(0).path("entries").asLong() == 4);
+        HttpResponse<String> germanAgain = get("/c/vary", "Accept-Language", "de");
+
+        assertThat(cacheStatus(french)).contains("fwd=uri-miss");
+        assertThat(cacheStatus(germanAgain)).contains("fwd=vary-miss");
+        assertThat(germanAgain.body()).endsWith("in de").isNotEqualTo(german.body());
     }
 
     @Test

@@ -57,6 +57,19 @@ class FreshnessTest {
     }
 
     @Test
+    void invalidFreshnessDirectiveIsStale() {
+        CacheSettings withDefault = CacheSettings.of(JsonNodeFactory.instance.objectNode().put("defaultTtl", "1m"));
+        for (String value : new String[] {"max-age=abc", "max-age=-5", "max-age", "max-age=1.5",
+                "s-maxage=soon, max-age=60", "s-maxage=-1, public"}) {
+            MultiMap headers = MultiMap.caseInsensitiveMultiMap().add("cache-control", value);
+
+            Freshness.Verdict verdict = Freshness.judge(withDefault, CacheControl.NONE, false, 200, headers, NOW);
+
+            assertThat(verdict.reason()).as(value).isEqualTo("stale");
+        }
+    }
+
+    @Test
     void invalidExpiresIsStale() {
         assertThat(judge(200, "expires", "0").reason()).isEqualTo("stale");
     }
@@ -116,9 +129,9 @@ class FreshnessTest {
 
     @Test
     void storedResponseRoundTrips() {
-        StoredResponse stored = new StoredResponse(NOW, NOW + 60_000, 3, 200,
+        StoredResponse stored = StoredResponse.response(NOW, NOW + 60_000, 3, 200,
                 List.of(java.util.Map.entry("Content-Type", "text/plain"), java.util.Map.entry("ETag", "\"é\"")),
-                io.vertx.core.buffer.Buffer.buffer("body"), List.of());
+                io.vertx.core.buffer.Buffer.buffer("body"));
 
         StoredResponse decoded = StoredResponse.decode(stored.encode());
 
@@ -126,8 +139,13 @@ class FreshnessTest {
         assertThat(decoded.header("etag")).isEqualTo("\"é\"");
         assertThat(decoded.body().toString()).isEqualTo("body");
         assertThat(decoded.ageSeconds(NOW + 10_000)).isEqualTo(13);
-        assertThat(StoredResponse.decode(StoredResponse.marker(List.of("accept")).encode()).varyNames())
-                .containsExactly("accept");
+        StoredResponse marker = StoredResponse.decode(StoredResponse.marker(List.of("accept"), -7, NOW).encode());
+        assertThat(marker.varyNames()).containsExactly("accept");
+        assertThat(marker.generation()).isEqualTo(-7);
+        assertThat(marker.freshUntilMillis()).isEqualTo(NOW);
+        // A marker of the format without a generation decodes as absent.
+        assertThat(StoredResponse.decode(io.vertx.core.buffer.Buffer.buffer().appendByte((byte) 'V').appendInt(1)
+                .appendInt(6).appendString("accept"))).isNull();
         assertThat(StoredResponse.decode(io.vertx.core.buffer.Buffer.buffer("R\0\0"))).isNull();
     }
 }

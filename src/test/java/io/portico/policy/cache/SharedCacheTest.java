@@ -99,8 +99,12 @@ class SharedCacheTest {
     }
 
     private static HttpResponse<String> get(TestNode node, String path, String... headers) {
+        return send(node, "GET", path, headers);
+    }
+
+    private static HttpResponse<String> send(TestNode node, String method, String path, String... headers) {
         HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(node.url() + path))
-                .timeout(Duration.ofSeconds(10));
+                .method(method, HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(10));
         for (int i = 0; i + 1 < headers.length; i += 2) {
             builder.header(headers[i], headers[i + 1]);
         }
@@ -172,6 +176,31 @@ class SharedCacheTest {
         assertThat(cacheStatus(englishOnB)).startsWith("Portico; hit");
         assertThat(frenchOnA.body()).isEqualTo(french.body());
         assertThat(hits(path)).isEqualTo(2);
+    }
+
+    @Test
+    void unsafeRequestHidesVariantsOnOtherNode() {
+        String path = "/vary-" + UUID.randomUUID();
+        HttpResponse<String> german = get(nodeA, "/v" + path, "Accept-Language", "de");
+        awaitStored("varied", 2);
+        get(nodeA, "/v" + path, "Accept-Language", "fr");
+        awaitStored("varied", 3);
+        assertThat(cacheStatus(get(nodeB, "/v" + path, "Accept-Language", "de"))).startsWith("Portico; hit");
+
+        HttpResponse<String> post = send(nodeA, "POST", "/v" + path);
+        HttpResponse<String> french = get(nodeB, "/v" + path, "Accept-Language", "fr");
+        // The POST removed the marker; the earlier variants stay until they expire, and a new marker and the new
+        // French variant join them.
+        awaitStored("varied", 4);
+        HttpResponse<String> germanOnA = get(nodeA, "/v" + path, "Accept-Language", "de");
+        awaitStored("varied", 5);
+        HttpResponse<String> germanOnB = get(nodeB, "/v" + path, "Accept-Language", "de");
+
+        assertThat(post.statusCode()).isEqualTo(200);
+        assertThat(cacheStatus(french)).contains("fwd=uri-miss");
+        assertThat(cacheStatus(germanOnA)).contains("fwd=vary-miss");
+        assertThat(germanOnA.body()).endsWith("in de").isNotEqualTo(german.body());
+        assertThat(germanOnB.body()).isEqualTo(germanOnA.body());
     }
 
     @Test
