@@ -7,7 +7,6 @@ import io.portico.ai.AiGateway.ModelCircuitBreaker;
 import io.portico.circuitbreaker.CircuitBreaker;
 import io.portico.gateway.upstream.TargetState;
 import io.portico.metrics.SnapshotMeters;
-import io.portico.policy.budget.BudgetPolicy;
 import io.portico.quota.CounterId;
 import io.portico.quota.UsageCounters.CounterState;
 import java.time.Clock;
@@ -48,7 +47,7 @@ final class LiveStateMetrics implements Consumer<SnapshotMeters> {
                     model.model());
         }
         Instant now = clock.instant();
-        for (CounterState budget : dataPlane.counters(BudgetPolicy.KIND)) {
+        for (CounterState budget : dataPlane.budgets()) {
             CounterId id = budget.id();
             if (!now.isBefore(id.start()) && now.isBefore(id.end())) {
                 budget(meters, budget);
@@ -67,13 +66,16 @@ final class LiveStateMetrics implements Consumer<SnapshotMeters> {
         meters.counter(prefix + ".transitions", TRANSITIONS, status.transitions(), tags);
     }
 
-    /** Writes the spend, limit and alert state of one budget counter, whose scope is {@code BY:PERIOD}. */
+    /**
+     * Writes the spend, limit and alert state of one budget counter, whose scope is {@code BY:PERIOD} or
+     * {@code BY:PERIOD:ZONE} for periods counted in a time zone other than UTC.
+     */
     private static void budget(SnapshotMeters meters, CounterState budget) {
         CounterId id = budget.id();
-        int colon = id.scope().lastIndexOf(':');
-        String by = colon < 0 ? id.scope() : id.scope().substring(0, colon);
-        String period = colon < 0 ? "" : id.scope().substring(colon + 1);
-        String[] tags = {"by", by, "period", period, "subject", id.subject()};
+        String[] scope = id.scope().split(":", 3);
+        String period = scope.length > 1 ? scope[1] : "";
+        String zone = scope.length > 2 ? scope[2] : "UTC";
+        String[] tags = {"by", scope[0], "period", period, "time_zone", zone, "subject", id.subject()};
         meters.gauge("portico.budget.spend", "Spend in USD in the current period, as this node knows it",
                 budget.value() / MICROS_PER_USD, tags);
         if (budget.limit() == null) {
@@ -81,9 +83,7 @@ final class LiveStateMetrics implements Consumer<SnapshotMeters> {
         }
         meters.gauge("portico.budget.limit", "The budget in USD of the current period",
                 budget.limit() / MICROS_PER_USD, tags);
-        boolean crossed = budget.alerted() || budget.alertThreshold() != null
-                && budget.value() >= budget.alertThreshold() * budget.limit();
-        meters.gauge("portico.budget.alert", "1 once the spend of the current period reached the alert threshold",
-                crossed ? 1 : 0, tags);
+        meters.gauge("portico.budget.alert", "1 while the spend of the current period is at or above the alert "
+                + "threshold times the budget", budget.alerted() ? 1 : 0, tags);
     }
 }

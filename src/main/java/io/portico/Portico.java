@@ -21,6 +21,8 @@ import io.portico.node.ConnectionErrorLogFilter;
 import io.portico.node.NodeConfig;
 import io.portico.oauth.keys.SigningKeyManager;
 import io.portico.pipeline.PolicyRegistry;
+import io.portico.policy.budget.BudgetPolicy;
+import io.portico.policy.budget.BudgetsInForce;
 import io.portico.quota.CounterStore;
 import io.portico.quota.UsageCounters;
 import io.portico.store.JdbcConfigStore;
@@ -64,6 +66,8 @@ public final class Portico {
     private volatile int metricsPort = -1;
     /** The snapshot the data plane serves; behind the store's when a stored version could not be applied. */
     private volatile ConfigSnapshot applied = ConfigSnapshot.empty();
+    /** The budgets of {@link #applied}. */
+    private volatile BudgetsInForce budgetsInForce = BudgetsInForce.NONE;
 
     private Portico(NodeConfig node, Map<String, String> env, JdbcConfigStore store) {
         this.node = node;
@@ -113,6 +117,11 @@ public final class Portico {
             @Override
             public List<UsageCounters.CounterState> counters(String kind) {
                 return counters.list(kind);
+            }
+
+            @Override
+            public List<UsageCounters.CounterState> budgets() {
+                return budgetsInForce.current(counters.list(BudgetPolicy.KIND));
             }
         };
         metrics.onScrape(new LiveStateMetrics(dataPlane, Clock.systemUTC()));
@@ -183,6 +192,7 @@ public final class Portico {
     private void apply(ConfigSnapshot snapshot) {
         try {
             gateway.apply(snapshot);
+            budgetsInForce = BudgetsInForce.of(snapshot);
             applied = snapshot;
             signingKeys.check();
             LOG.debug("Applied configuration version {}", snapshot.version());

@@ -31,6 +31,11 @@ public interface DataPlane {
         public List<CounterState> counters(String kind) {
             return List.of();
         }
+
+        @Override
+        public List<CounterState> budgets() {
+            return List.of();
+        }
     };
 
     /** Returns the upstream group of each configured service, by name. */
@@ -44,4 +49,10 @@ public interface DataPlane {
 
     /** Returns the usage counters of {@code kind} ({@code quota} or {@code budget}) that this node knows. */
     List<CounterState> counters(String kind);
+
+    /**
+     * Returns the budget counters that a budget of the applied configuration counts on, with that budget's amount
+     * and alert threshold.
+     */
+    List<CounterState> budgets();
 }

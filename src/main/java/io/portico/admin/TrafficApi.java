@@ -9,7 +9,6 @@ import io.portico.cache.CacheStore;
 import io.portico.circuitbreaker.CircuitBreaker;
 import io.portico.gateway.upstream.TargetState;
 import io.portico.gateway.upstream.UpstreamGroup;
-import io.portico.policy.budget.BudgetPolicy;
 import io.portico.policy.quota.QuotaPolicy;
 import io.portico.quota.UsageCounters.CounterState;
 import io.portico.problem.Problem;
@@ -76,7 +75,7 @@ final class TrafficApi {
     private void budgets(RoutingContext ctx) {
         String subject = ctx.request().getParam("subject");
         ArrayNode list = NODES.arrayNode();
-        for (CounterState state : dataPlane.counters(BudgetPolicy.KIND)) {
+        for (CounterState state : dataPlane.budgets()) {
             if (subject != null && !subject.equals(state.id().subject())) {
                 continue;
             }
@@ -98,8 +97,10 @@ final class TrafficApi {
         Exchange.sendJson(ctx, 200, body);
     }
 
-    private static BigDecimal usd(long micros) {
-        return BigDecimal.valueOf(micros, 6).stripTrailingZeros();
+    /** Returns {@code micros} in USD with no trailing zeros and no exponent, which JSON would print as 1E+1. */
+    static BigDecimal usd(long micros) {
+        BigDecimal usd = BigDecimal.valueOf(micros, 6).stripTrailingZeros();
+        return usd.scale() < 0 ? usd.setScale(0) : usd;
     }
 
     private void serviceHealth(RoutingContext ctx) {

@@ -393,7 +393,7 @@ final class AiBackend implements Backend {
     }
 
     private static void fail(RequestContext ctx, Frontend frontend, AiError error) {
-        ctx.attribute(AiGateway.ERROR_ATTRIBUTE, error.message());
+        AiGateway.recordError(ctx, error);
         if (!ctx.response().headWritten()) {
             frontend.writeError(ctx.response(), error);
         }

@@ -13,10 +13,12 @@ import io.portico.ai.spi.Usage;
 import io.portico.circuitbreaker.CircuitBreaker;
 import io.portico.config.ConfigSnapshot;
 import io.portico.metrics.AiMetrics;
+import io.portico.metrics.Rejection;
 import io.portico.node.NodeConfig;
 import io.portico.pipeline.Backend;
 import io.portico.pipeline.ProblemRenderer;
 import io.portico.pipeline.RequestContext;
+import io.portico.problem.ProblemType;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
@@ -50,6 +52,8 @@ public final class AiGateway {
     private static final String USAGE_LISTENERS_ATTRIBUTE = "ai.usage.listeners";
     /** Request attribute holding the checks of {@link #beforeChat}. */
     private static final String CHAT_CHECKS_ATTRIBUTE = "ai.chat.checks";
+    /** The error code of a request that no provider key may serve because each key's budget is spent. */
+    public static final String BUDGET_EXCEEDED_CODE = "budget_exceeded";
     /** Request attribute holding the checks of {@link #checkKeys}. */
     private static final String KEY_CHECKS_ATTRIBUTE = "ai.key.checks";
     /** Prefix of the response headers and trailers that report usage. */
@@ -309,6 +313,18 @@ public final class AiGateway {
             ctx.attribute(KEY_CHECKS_ATTRIBUTE, checks);
         }
         checks.add(check);
+    }
+
+    /**
+     * Records {@code error} as the failure of {@code ctx} for the access log, and a spent key budget also for the
+     * budget rejection counter.
+     */
+    static void recordError(RequestContext ctx, AiError error) {
+        ctx.attribute(ERROR_ATTRIBUTE, error.message());
+        if (BUDGET_EXCEEDED_CODE.equals(error.code())) {
+            ctx.recordFailure(ProblemType.BUDGET_EXCEEDED);
+            ctx.attribute(Rejection.BUDGET_BY_ATTRIBUTE, "key");
+        }
     }
 
     /** Returns the checks registered with {@link #checkKeys} as one check; null when there are none. */

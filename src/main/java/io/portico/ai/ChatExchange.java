@@ -493,7 +493,7 @@ final class ChatExchange {
             }
             settleBreaker(error.status());
             record();
-            ctx.attribute(AiGateway.ERROR_ATTRIBUTE, error.message());
+            AiGateway.recordError(ctx, error);
             ctx.logField("ai_error", error.code() != null ? error.code() : error.type());
             done = true;
             cancelAttempt();
@@ -658,7 +658,7 @@ final class ChatExchange {
         logFailure(error);
         done = true;
         cancelAttempt();
-        ctx.attribute(AiGateway.ERROR_ATTRIBUTE, error.message());
+        AiGateway.recordError(ctx, error);
         if (writer != null && writer.started()) {
             writer.abort(error);
         } else if (!ctx.response().headWritten()) {

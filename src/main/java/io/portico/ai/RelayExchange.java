@@ -119,7 +119,7 @@ final class RelayExchange {
         }
         if (index >= targets.size()) {
             AiError error = lastError != null ? lastError : AiError.of(503, "no provider could serve the request");
-            ctx.attribute(AiGateway.ERROR_ATTRIBUTE, error.message());
+            AiGateway.recordError(ctx, error);
             frontend.writeError(ctx.response(), error);
             return;
         }
@@ -197,7 +197,7 @@ final class RelayExchange {
         if (error.retryable() || error.status() == 404 || error.status() == 401 || error.status() == 403) {
             next();
         } else {
-            ctx.attribute(AiGateway.ERROR_ATTRIBUTE, error.message());
+            AiGateway.recordError(ctx, error);
             frontend.writeError(ctx.response(), error);
         }
     }

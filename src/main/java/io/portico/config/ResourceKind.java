@@ -4,9 +4,6 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.exc.InvalidFormatException;
-import com.fasterxml.jackson.databind.exc.MismatchedInputException;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Arrays;
 import java.util.List;
@@ -112,7 +109,7 @@ public final class ResourceKind<T> {
         try {
             value = Json.MAPPER.treeToValue(withoutAddedTeam(spec), type);
         } catch (JsonProcessingException e) {
-            throw new ValidationException(fieldOf(e), messageOf(e));
+            throw new ValidationException(MappingErrors.field(e), MappingErrors.message(e));
         }
         Errors errors = new Errors();
         validator.accept(value, errors);
@@ -151,60 +148,6 @@ public final class ResourceKind<T> {
     /** Returns the JSON form of a typed specification. */
     public ObjectNode toJson(T value) {
         return Json.MAPPER.valueToTree(value);
-    }
-
-    private static String fieldOf(JsonProcessingException e) {
-        if (e instanceof MismatchedInputException mismatch) {
-            StringBuilder path = new StringBuilder();
-            for (var reference : mismatch.getPath()) {
-                if (reference.getFieldName() != null) {
-                    path.append(path.length() == 0 ? "" : ".").append(reference.getFieldName());
-                } else if (reference.getIndex() >= 0) {
-                    path.append('[').append(reference.getIndex()).append(']');
-                }
-            }
-            return path.toString();
-        }
-        return "";
-    }
-
-    private static String messageOf(JsonProcessingException e) {
-        if (e instanceof UnrecognizedPropertyException unknown) {
-            return "unknown field '" + unknown.getPropertyName() + "'";
-        }
-        if (e instanceof InvalidFormatException invalid) {
-            return "invalid value '" + invalid.getValue() + "': expected " + describe(invalid.getTargetType());
-        }
-        if (e instanceof MismatchedInputException mismatch && mismatch.getTargetType() != null) {
-            return "has the wrong type: expected " + describe(mismatch.getTargetType());
-        }
-        return e.getOriginalMessage();
-    }
-
-    /** Names the expected kind of value in configuration terms rather than as a Java type. */
-    private static String describe(Class<?> type) {
-        if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
-            return "a whole number";
-        }
-        if (type == Double.class || type == double.class) {
-            return "a number";
-        }
-        if (type == Boolean.class || type == boolean.class) {
-            return "true or false";
-        }
-        if (type == java.time.Duration.class) {
-            return "a duration such as 250ms, 5s, 2m or 1h, at most 365 days";
-        }
-        if (type == String.class) {
-            return "a string";
-        }
-        if (java.util.Collection.class.isAssignableFrom(type)) {
-            return "a list";
-        }
-        if (java.util.Map.class.isAssignableFrom(type) || type.isRecord()) {
-            return "an object";
-        }
-        return type.getSimpleName();
     }
 
     @Override

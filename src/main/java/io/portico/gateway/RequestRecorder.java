@@ -44,7 +44,7 @@ final class RequestRecorder {
         int status = response.ended() ? response.getStatusCode() : RequestMetrics.ABORTED;
         meters.ended(method, status, ctx.consumer() == null ? "" : ctx.consumer(),
                 System.nanoTime() - ctx.startNanos(), request.bytesRead(), response.bytesWritten());
-        Rejection rejection = rejection(ctx.failure());
+        Rejection rejection = rejection(ctx);
         if (rejection != null) {
             meters.rejected(rejection);
         }
@@ -56,8 +56,9 @@ final class RequestRecorder {
         }
     }
 
-    /** Returns the rejection that {@code failure} reports, or null when it is no traffic control rejection. */
-    private static Rejection rejection(ProblemType failure) {
+    /** Returns the rejection that the failure of {@code ctx} reports, or null when it is no traffic control one. */
+    private static Rejection rejection(RequestContext ctx) {
+        ProblemType failure = ctx.failure();
         if (failure == null) {
             return null;
         }
@@ -67,7 +68,7 @@ final class RequestRecorder {
             case CONCURRENCY_LIMITED -> Rejection.CONCURRENCY_LIMIT;
             case QUOTA_EXCEEDED -> Rejection.QUOTA;
             case TOKEN_LIMIT_EXCEEDED -> Rejection.TOKEN_LIMIT;
-            case BUDGET_EXCEEDED -> Rejection.BUDGET;
+            case BUDGET_EXCEEDED -> Rejection.budget(ctx.attribute(Rejection.BUDGET_BY_ATTRIBUTE));
             default -> null;
         };
     }

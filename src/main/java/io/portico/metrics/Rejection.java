@@ -3,26 +3,45 @@ package io.portico.metrics;
 /** A request that a traffic control policy rejected, and the counter that counts it. */
 public enum Rejection {
     /** A {@code rate-limit} limit was exhausted (429). */
-    RATE_LIMIT(RequestMetrics.RATE_LIMIT_REJECTIONS, "rate-limit", "limit"),
+    RATE_LIMIT(RequestMetrics.RATE_LIMIT_REJECTIONS, "policy", "rate-limit", "reason", "limit"),
     /** A cluster-wide {@code rate-limit} could not reach Redis and rejects in that case (503). */
-    RATE_LIMIT_UNAVAILABLE(RequestMetrics.RATE_LIMIT_REJECTIONS, "rate-limit", "redis-unavailable"),
+    RATE_LIMIT_UNAVAILABLE(RequestMetrics.RATE_LIMIT_REJECTIONS, "policy", "rate-limit", "reason",
+            "redis-unavailable"),
     /** A {@code concurrency-limit} had no free slot (503). */
-    CONCURRENCY_LIMIT(RequestMetrics.RATE_LIMIT_REJECTIONS, "concurrency-limit", "limit"),
+    CONCURRENCY_LIMIT(RequestMetrics.RATE_LIMIT_REJECTIONS, "policy", "concurrency-limit", "reason", "limit"),
     /** A {@code quota} was used up for the period (429). */
-    QUOTA("portico.quota.rejections", null, null),
+    QUOTA("portico.quota.rejections"),
     /** A {@code token-limit} was reached for the minute (429). */
-    TOKEN_LIMIT("portico.token.limit.rejections", null, null),
-    /** A {@code budget} was spent for the period (429). */
-    BUDGET("portico.budget.rejections", null, null);
+    TOKEN_LIMIT("portico.token.limit.rejections"),
+    /** A {@code budget} of the consumer was spent for the period (429). */
+    CONSUMER_BUDGET(Rejection.BUDGET_REJECTIONS, "by", "consumer"),
+    /** A {@code budget} of the consumer's team was spent for the period (429). */
+    TEAM_BUDGET(Rejection.BUDGET_REJECTIONS, "by", "team"),
+    /** Every provider key that could serve the request had spent its {@code budget} for the period (429). */
+    KEY_BUDGET(Rejection.BUDGET_REJECTIONS, "by", "key");
+
+    /**
+     * The request attribute in which a 429 for a spent budget names what the budget is by: {@code consumer},
+     * {@code team} or {@code key}.
+     */
+    public static final String BUDGET_BY_ATTRIBUTE = "budget.rejected.by";
+
+    private static final String BUDGET_REJECTIONS = "portico.budget.rejections";
 
     private final String meter;
-    private final String policy;
-    private final String reason;
+    private final String[] tags;
 
-    Rejection(String meter, String policy, String reason) {
+    Rejection(String meter, String... tags) {
         this.meter = meter;
-        this.policy = policy;
-        this.reason = reason;
+        this.tags = tags;
+    }
+
+    /** Returns the rejection of a spent budget by {@code by}; consumer budgets when {@code by} is unknown. */
+    public static Rejection budget(String by) {
+        if ("team".equals(by)) {
+            return TEAM_BUDGET;
+        }
+        return "key".equals(by) ? KEY_BUDGET : CONSUMER_BUDGET;
     }
 
     /** The Micrometer name of the counter. */
@@ -30,13 +49,8 @@ public enum Rejection {
         return meter;
     }
 
-    /** The {@code policy} tag of a rate limit rejection; null for the counters without one. */
-    String policy() {
-        return policy;
-    }
-
-    /** The {@code reason} tag of a rate limit rejection; null for the counters without one. */
-    String reason() {
-        return reason;
+    /** The tags of the counter besides {@code route}, as alternating keys and values. */
+    String[] tags() {
+        return tags.clone();
     }
 }

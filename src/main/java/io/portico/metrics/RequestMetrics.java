@@ -217,10 +217,7 @@ public final class RequestMetrics {
 
         private Counter rejectionCounter(int index) {
             Rejection rejection = Rejection.values()[index];
-            Counter.Builder builder = Counter.builder(rejection.meter()).tag("route", route);
-            if (rejection.policy() != null) {
-                builder.tag("policy", rejection.policy()).tag("reason", rejection.reason());
-            }
+            Counter.Builder builder = Counter.builder(rejection.meter()).tag("route", route).tags(rejection.tags());
             return builder.description("Requests rejected by a traffic control policy").register(registry);
         }
 

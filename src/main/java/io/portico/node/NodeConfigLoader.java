@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.config.Errors;
+import io.portico.config.MappingErrors;
 import io.portico.config.Json;
 import io.portico.config.ValidationException;
 import java.io.IOException;
@@ -82,7 +83,8 @@ public final class NodeConfigLoader {
         try {
             node = Json.MAPPER.treeToValue(tree, NodeConfig.class);
         } catch (JsonProcessingException e) {
-            throw new ValidationException("node", "invalid node settings: " + e.getOriginalMessage());
+            String field = MappingErrors.field(e);
+            throw new ValidationException(field.isEmpty() ? "node" : field, MappingErrors.message(e));
         }
         Errors errors = new Errors();
         node.clientAddress().validate(errors.at("clientAddress"));

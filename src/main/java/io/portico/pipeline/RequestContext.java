@@ -317,6 +317,14 @@ public final class RequestContext {
         }
     }
 
+    /**
+     * Records the failure of a request whose error response other code writes, such as an AI route's error in the
+     * client's protocol, for the access log and metrics.
+     */
+    public void recordFailure(ProblemType type) {
+        this.failure = type;
+    }
+
     /** Ends the request with a gateway problem, unless the response has already started. */
     public void fail(ProblemType type, String detail) {
         fail(new Problem(type, detail));

@@ -63,6 +63,20 @@ class SpecValidationTest {
     }
 
     @Test
+    void outOfRangeIntegerNamesField() {
+        ObjectNode spec = service("{\"name\":\"s\",\"targets\":[{\"host\":\"h\",\"port\":80}],"
+                + "\"circuitBreaker\":{\"minimumCalls\":1000000000000}}");
+
+        assertThatThrownBy(() -> ResourceKinds.SERVICES.parse(spec))
+                .isInstanceOfSatisfying(ValidationException.class, e -> {
+                    assertThat(e.errors()).extracting(FieldError::field)
+                            .containsExactly("circuitBreaker.minimumCalls");
+                    assertThat(e.errors().get(0).message())
+                            .isEqualTo("is out of range: expected a whole number from -2147483648 to 2147483647");
+                });
+    }
+
+    @Test
     void certificateWithForeignKeyIsRejected() {
         TestCertificates.Issued first = TestCertificates.selfSignedServer("a.example.test");
         TestCertificates.Issued second = TestCertificates.selfSignedServer("b.example.test");

@@ -183,12 +183,12 @@ class MetricsTest {
                 + "\"stream\":true,\"stream_options\":{\"include_usage\":true}}";
         Map<String, String> headers = Map.of("Authorization", "Bearer ann", "Content-Type", "application/json");
         assertThat(send("POST", "/ai/v1/chat/completions", chat, headers).statusCode()).isEqualTo(200);
-        awaitLine("portico_budget_alert{by=\"consumer\",period=\"month\",subject=\"ann\"} 1.0");
+        awaitLine("portico_budget_alert{by=\"consumer\",period=\"month\",subject=\"ann\",time_zone=\"UTC\"} 1.0");
         assertThat(send("POST", "/ai/v1/chat/completions", chat, headers).statusCode()).isEqualTo(429);
 
         String model = "model=\"gpt-4o\",provider=\"alpha\"";
-        String budget = "{by=\"consumer\",period=\"month\",subject=\"ann\"}";
-        awaitLine("portico_budget_rejections_total{route=\"ai\"} 1.0");
+        String budget = "{by=\"consumer\",period=\"month\",subject=\"ann\",time_zone=\"UTC\"}";
+        awaitLine("portico_budget_rejections_total{by=\"consumer\",route=\"ai\"} 1.0");
         // The mock reports 12 input tokens, 2 of them cached, and 5 output tokens, 1 of them reasoning. At the
         // catalog's gpt-4o prices (2.50, 1.25 cached and 10 USD per million) that costs 77.5 micro-USD, which
         // the budget rounds up to whole micro-USD.

@@ -6,6 +6,7 @@ import io.portico.ai.AiGateway;
 import io.portico.ai.UsageRecord;
 import io.portico.ai.spi.AiError;
 import io.portico.config.Errors;
+import io.portico.metrics.Rejection;
 import io.portico.pipeline.Identity;
 import io.portico.pipeline.Policy;
 import io.portico.pipeline.PolicyChain;
@@ -21,6 +22,7 @@ import java.math.RoundingMode;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -42,10 +44,19 @@ public final class BudgetPolicy implements Policy {
     static final String NAME = "budget";
     /** The counter kind of budgets; amounts are in micro-USD. */
     public static final String KIND = "budget";
-    /** The counter kind that records that a budget counter's alert was logged: above 0 once a node logged it. */
+    /**
+     * The counter kind that records that a budget counter's alert was logged, above 0 once a node logged it. Its
+     * scope adds the amount and threshold to the budget counter's scope.
+     */
     static final String ALERT_KIND = "budget-alert";
     private static final Logger LOG = LoggerFactory.getLogger(BudgetPolicy.class);
     private static final BigDecimal MICROS = BigDecimal.valueOf(1_000_000);
+    /**
+     * The largest budget, in USD. Counters hold micro-USD in a long, whose maximum is about 9.2e12 USD; the
+     * margin leaves room for the spend of the requests that cross a budget.
+     */
+    static final BigDecimal MAX_AMOUNT_USD = new BigDecimal("1000000000000");
+    private static final BigDecimal MIN_AMOUNT_USD = new BigDecimal("0.000001");
     private static final Set<String> FIELDS = Set.of("budgets", "timeZone");
     private static final Set<String> BUDGET_FIELDS = Set.of("by", "key", "amount", "period", "alertThreshold");
 
@@ -104,12 +115,7 @@ public final class BudgetPolicy implements Policy {
                 at.add("by", "must be consumer, team or key");
             }
             JsonNode amount = item.get("amount");
-            long micros = 0;
-            if (amount == null || !amount.isNumber() || amount.decimalValue().signum() < 0) {
-                at.add("amount", "must be an amount in USD, 0 or more, such as 25.50");
-            } else {
-                micros = amount.decimalValue().multiply(MICROS).setScale(0, RoundingMode.HALF_UP).longValue();
-            }
+            long micros = micros(amount, at);
             JsonNode threshold = item.get("alertThreshold");
             Double alert = null;
             if (threshold != null && !threshold.isNull()) {
@@ -123,6 +129,27 @@ public final class BudgetPolicy implements Policy {
             budgets.add(new Budget(by, key, micros, PeriodSettings.period(item, "period", at), alert));
         }
         return new Settings(budgets, zone);
+    }
+
+    /**
+     * Returns the {@code amount} field of a budget in micro-USD, rounded half up. An amount is 0, which rejects
+     * every request, or from one micro-USD to {@link #MAX_AMOUNT_USD}, so that spend fits the long counters.
+     */
+    private static long micros(JsonNode amount, Errors errors) {
+        if (amount == null || !amount.isNumber() || amount.decimalValue().signum() < 0) {
+            errors.add("amount", "must be an amount in USD, 0 or more, such as 25.50");
+            return 0;
+        }
+        BigDecimal usd = amount.decimalValue();
+        if (usd.compareTo(MAX_AMOUNT_USD) > 0) {
+            errors.add("amount", "must be at most " + MAX_AMOUNT_USD.toPlainString() + " USD");
+            return 0;
+        }
+        if (usd.signum() > 0 && usd.compareTo(MIN_AMOUNT_USD) < 0) {
+            errors.add("amount", "must be 0 or at least 0.000001 USD (one micro-USD), the unit budgets count in");
+            return 0;
+        }
+        return usd.multiply(MICROS).setScale(0, RoundingMode.HALF_UP).longValueExact();
     }
 
     /** Returns the {@code key} field of a budget: a provider key named {@code provider/label}, or null. */
@@ -155,10 +182,10 @@ public final class BudgetPolicy implements Policy {
                 continue;
             }
             CounterId id = counter(budget, subject, now);
-            counters.describe(id, budget.micros(), budget.alertThreshold());
             if (counters.value(id) >= budget.micros()) {
                 long retryAfter = PeriodSettings.secondsUntil(now, id.end());
                 ctx.response().headers().set("Retry-After", Long.toString(retryAfter));
+                ctx.attribute(Rejection.BUDGET_BY_ATTRIBUTE, budget.by());
                 ctx.fail(ProblemType.BUDGET_EXCEEDED, "the " + budget.period().label() + " budget of "
                         + usd(budget.micros()) + " USD of " + budget.by() + " '" + subject + "' is spent; it resets at "
                         + id.end());
@@ -183,7 +210,8 @@ public final class BudgetPolicy implements Policy {
             CounterId id = counter(budget, subject, now);
             if (counters.value(id) >= budget.micros()) {
                 long retryAfterMillis = Math.max(1000, Duration.between(now, id.end()).toMillis());
-                return new AiError(ProblemType.BUDGET_EXCEEDED.status(), "rate_limit_error", "budget_exceeded",
+                return new AiError(ProblemType.BUDGET_EXCEEDED.status(), "rate_limit_error",
+                        AiGateway.BUDGET_EXCEEDED_CODE,
                         "the " + budget.period().label() + " budget of " + usd(budget.micros()) + " USD of key '"
                                 + subject + "' is spent; it resets at " + id.end(), retryAfterMillis);
             }
@@ -207,7 +235,6 @@ public final class BudgetPolicy implements Policy {
                 continue;
             }
             CounterId id = counter(budget, subject, now);
-            counters.describe(id, budget.micros(), budget.alertThreshold());
             long spent = totals.computeIfAbsent(id, counter -> counters.add(counter, micros));
             if (budget.alertThreshold() != null && spent >= budget.alertThreshold() * budget.micros()) {
                 alert(budget, subject, id, spent);
@@ -217,13 +244,14 @@ public final class BudgetPolicy implements Policy {
 
     /**
      * Logs that the spend on {@code id} passed the alert threshold of {@code budget}, unless this node or, as far
-     * as the store shows, another node has logged it in this period. Nodes that pass the threshold within the same
-     * flush interval may each log it once.
+     * as the store shows, another node has logged it for this amount and threshold in this period. A changed amount
+     * or threshold is alerted anew. Nodes that pass the threshold within the same flush interval may each log it.
      */
     private void alert(Budget budget, String subject, CounterId id, long spent) {
-        CounterId logged = new CounterId(ALERT_KIND, id.scope(), id.subject(), id.start(), id.end());
+        String scope = id.scope() + "@" + budget.micros() + "x" + budget.alertThreshold();
+        CounterId logged = new CounterId(ALERT_KIND, scope, id.subject(), id.start(), id.end());
         boolean loggedElsewhere = counters.value(logged) > 0;
-        if (!counters.raiseAlert(id) || loggedElsewhere) {
+        if (!counters.raiseAlert(logged) || loggedElsewhere) {
             return;
         }
         counters.add(logged, 1);
@@ -234,8 +262,16 @@ public final class BudgetPolicy implements Policy {
 
     private CounterId counter(Budget budget, String subject, Instant now) {
         CalendarPeriod.Window window = budget.period().window(now, zone);
-        return new CounterId(KIND, budget.by() + ":" + budget.period().label(), subject, window.start(),
-                window.end());
+        return new CounterId(KIND, scope(budget, zone), subject, window.start(), window.end());
+    }
+
+    /**
+     * Returns the counter scope of {@code budget}: {@code BY:PERIOD}, and {@code BY:PERIOD:ZONE} when its periods
+     * are counted in a time zone other than UTC, so that budgets in different zones never share a counter.
+     */
+    static String scope(Budget budget, ZoneId zone) {
+        String scope = budget.by() + ":" + budget.period().label();
+        return zone.normalized().equals(ZoneOffset.UTC) ? scope : scope + ":" + zone.getId();
     }
 
     /**

@@ -1,0 +1,92 @@
+package io.portico.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+
+/**
+ * Turns the errors of Jackson's data binding into a field path and a message in configuration terms, for the
+ * declarative document and the node file.
+ */
+public final class MappingErrors {
+
+    private MappingErrors() {
+    }
+
+    /**
+     * Returns the path of the field that {@code e} failed on, such as {@code circuitBreaker.minimumCalls}; empty when
+     * Jackson names none.
+     */
+    public static String field(JsonProcessingException e) {
+        if (e instanceof JsonMappingException mapping) {
+            StringBuilder path = new StringBuilder();
+            for (var reference : mapping.getPath()) {
+                if (reference.getFieldName() != null) {
+                    path.append(path.length() == 0 ? "" : ".").append(reference.getFieldName());
+                } else if (reference.getIndex() >= 0) {
+                    path.append('[').append(reference.getIndex()).append(']');
+                }
+            }
+            return path.toString();
+        }
+        return "";
+    }
+
+    /** Returns what is wrong with the value that {@code e} failed on, in configuration terms. */
+    public static String message(JsonProcessingException e) {
+        if (e instanceof UnrecognizedPropertyException unknown) {
+            return "unknown field '" + unknown.getPropertyName() + "'";
+        }
+        if (e instanceof InvalidFormatException invalid) {
+            return "invalid value '" + invalid.getValue() + "': expected " + describe(invalid.getTargetType());
+        }
+        InputCoercionException range = e instanceof InputCoercionException coercion ? coercion
+                : e.getCause() instanceof InputCoercionException coercion ? coercion : null;
+        if (range != null) {
+            return "is out of range: expected " + range(range.getTargetType());
+        }
+        if (e instanceof MismatchedInputException mismatch && mismatch.getTargetType() != null) {
+            return "has the wrong type: expected " + describe(mismatch.getTargetType());
+        }
+        return e.getOriginalMessage();
+    }
+
+    private static String range(Class<?> type) {
+        if (type == Integer.class || type == int.class) {
+            return "a whole number from " + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE;
+        }
+        if (type == Long.class || type == long.class) {
+            return "a whole number from " + Long.MIN_VALUE + " to " + Long.MAX_VALUE;
+        }
+        return type == null ? "a smaller number" : describe(type);
+    }
+
+    /** Names the expected kind of value in configuration terms rather than as a Java type. */
+    private static String describe(Class<?> type) {
+        if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
+            return "a whole number";
+        }
+        if (type == Double.class || type == double.class) {
+            return "a number";
+        }
+        if (type == Boolean.class || type == boolean.class) {
+            return "true or false";
+        }
+        if (type == java.time.Duration.class) {
+            return "a duration such as 250ms, 5s, 2m or 1h, at most 365 days";
+        }
+        if (type == String.class) {
+            return "a string";
+        }
+        if (java.util.Collection.class.isAssignableFrom(type)) {
+            return "a list";
+        }
+        if (java.util.Map.class.isAssignableFrom(type) || type.isRecord()) {
+            return "an object";
+        }
+        return type.getSimpleName();
+    }
+}

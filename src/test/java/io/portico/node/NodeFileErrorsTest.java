@@ -1,0 +1,49 @@
+package io.portico.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.portico.config.FieldError;
+import io.portico.config.ValidationException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Errors in the values of the node file name the field and the expected value. */
+class NodeFileErrorsTest {
+
+    @Test
+    void invalidBooleanNamesField(@TempDir Path directory) throws IOException {
+        Path file = directory.resolve("node.yaml");
+        Files.writeString(file, """
+                metrics:
+                  consumerLabels: maybe
+                """);
+
+        assertThatThrownBy(() -> NodeConfigLoader.load(file, Map.of(), Map.of()))
+                .isInstanceOfSatisfying(ValidationException.class, e -> {
+                    assertThat(e.errors()).extracting(FieldError::field)
+                            .containsExactly("metrics.consumerLabels");
+                    assertThat(e.errors().get(0).message())
+                            .isEqualTo("invalid value 'maybe': expected true or false");
+                });
+    }
+
+    @Test
+    void outOfRangeNumberNamesField(@TempDir Path directory) throws IOException {
+        Path file = directory.resolve("node.yaml");
+        Files.writeString(file, """
+                http:
+                  port: 1000000000000
+                """);
+
+        assertThatThrownBy(() -> NodeConfigLoader.load(file, Map.of(), Map.of()))
+                .isInstanceOfSatisfying(ValidationException.class, e -> {
+                    assertThat(e.errors()).extracting(FieldError::field).containsExactly("http.port");
+                    assertThat(e.errors().get(0).message()).startsWith("is out of range");
+                });
+    }
+}
