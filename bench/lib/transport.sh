@@ -1,5 +1,5 @@
 # Sourced by the benchmark scripts. PORTICO_TRANSPORT (auto, epoll, io_uring or nio) reaches the Portico they
-# start through the environment; unset, the node default (auto) applies.
+# start through the environment. When it is unset or empty, the node default (auto) applies.
 PORTICO_TRANSPORT=${PORTICO_TRANSPORT:-}
 export PORTICO_TRANSPORT
 

@@ -239,7 +239,9 @@ public final class Portico {
         return vertx;
     }
 
-    /** The transport the node runs on: the configured one, or the {@code auto} choice when that is unavailable. */
+    /**
+     * Returns the transport the node runs on: the configured one, or the {@code auto} choice if that was unavailable.
+     */
     public Transport transport() {
         return transport;
     }

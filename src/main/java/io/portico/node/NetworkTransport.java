@@ -43,8 +43,8 @@ public final class NetworkTransport {
             case "nio" -> Transport.NIO;
             case "epoll" -> nativeOrAuto(name, epoll, epoll);
             case "io_uring" -> nativeOrAuto(name, ioUring, epoll);
-            default -> throw new IllegalArgumentException("transport must be one of " + String.join(", ", NAMES)
-                    + ", not '" + name + "'");
+            default -> throw new IllegalArgumentException("invalid transport '" + name + "': expected one of "
+                    + String.join(", ", NAMES));
         };
     }
 
@@ -71,7 +71,7 @@ public final class NetworkTransport {
         if (cause == null) {
             return "no cause reported";
         }
-        // The native loader nests the reason of each library it tried; the innermost one names the failure.
+        // The native loader wraps the reason of each library it tried, and the innermost one names the failure.
         Throwable root = cause;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();

@@ -45,9 +45,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * The protocols a node proxies, run on one network transport: HTTP/1.1, h2c to the client and to the upstream,
- * WebSocket, streamed bodies both ways, TLS on the listener and to the upstream, and a call to a model provider
- * through the AI gateway's own Netty client. Subclasses name the transport and skip themselves where it is
+ * The protocols a node proxies, run on one network transport. The tests cover HTTP/1.1, h2c to the client and to
+ * the upstream, WebSocket, streamed bodies both ways, and TLS on the listener and to the upstream. A call to a model
+ * provider covers the AI gateway's own Netty client. Subclasses name the transport and skip themselves where it is
  * unavailable.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
