@@ -34,7 +34,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -54,6 +56,7 @@ import org.junit.jupiter.api.TestInstance;
 abstract class ProxyOverTransport {
 
     private static final int STREAMED_BYTES = 4 * 1024 * 1024;
+    private static final int CONCURRENT_REQUESTS = 60;
 
     private Path directory;
     private TestUpstream plain;
@@ -136,6 +139,23 @@ abstract class ProxyOverTransport {
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.version()).isEqualTo(HttpClient.Version.HTTP_1_1);
         assertThat(response.body()).contains("\"uri\":\"/echo/one\"");
+    }
+
+    @Test
+    void concurrentConnectionsAllGetResponses() {
+        // Many connections on each event loop make several channels of one loop write before the next submit.
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        List<CompletableFuture<HttpResponse<String>>> responses = new ArrayList<>();
+        for (int i = 0; i < CONCURRENT_REQUESTS; i++) {
+            responses.add(client.sendAsync(HttpRequest.newBuilder(URI.create(node.url() + "/echo/" + i))
+                    .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString()));
+        }
+
+        for (int i = 0; i < CONCURRENT_REQUESTS; i++) {
+            HttpResponse<String> response = responses.get(i).join();
+            assertThat(response.statusCode()).as("request %d", i).isEqualTo(200);
+            assertThat(response.body()).contains("\"uri\":\"/echo/" + i + "\"");
+        }
     }
 
     @Test
