@@ -17,6 +17,8 @@
 #      that rate, and the output states it.
 # Needs: nginx, wrk, gcc, curl, taskset, ss, java, mvn, node and npm. The Portkey gateway is installed with npm
 # into PORTKEY_DIR when missing. Every process the script starts is stopped by PID when it exits.
+# PORTICO_TRANSPORT (auto, epoll, io_uring or nio) sets Portico's network transport, the node default when
+# unset; the "Machine:" line names the transport Portico ran on.
 set -euo pipefail
 
 DURATION=${DURATION:-15s}
@@ -36,6 +38,8 @@ PORTKEY_VERSION=${PORTKEY_VERSION:-1.15.2}
 PORTKEY_DIR=${PORTKEY_DIR:-/tmp/portico-bench-portkey}
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=lib/transport.sh
+source "$root/bench/lib/transport.sh"
 work="$(mktemp -d /tmp/portico-ai-bench.XXXXXX)"
 pids=()
 
@@ -290,7 +294,8 @@ fi
 # ---- Report ----
 
 echo
-echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(uname -sr); $(date -u +%F)"
+transport=$(portico_transport "$work/portico.log")
+echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(uname -sr); $transport; $(date -u +%F)"
 echo "Versions: $(nginx -v 2>&1 | cut -d' ' -f3), $(java -version 2>&1 | head -1), Portkey gateway $portkey_version," \
     "node $(node --version), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
 echo "Systems pinned to CPUs $SUT_CPUS; load generators and mock pinned to CPUs $LOAD_CPUS"

@@ -7,6 +7,8 @@
 # consumer, so every request is authenticated and reaches the upstream. The rounds alternate the routes so that
 # drift of the machine affects each alike; the script prints the best requests/s of each route and its ratio to
 # /plain. Needs: nginx, wrk, java, mvn, curl, openssl, taskset. Every process it starts is stopped by PID on exit.
+# PORTICO_TRANSPORT (auto, epoll, io_uring or nio) sets Portico's network transport, the node default when
+# unset; the "Machine:" line names the transport Portico ran on.
 set -euo pipefail
 
 DURATION=${DURATION:-10s}
@@ -20,6 +22,8 @@ PORTICO_PORT=${PORTICO_PORT:-18283}
 ADMIN_PORT=${ADMIN_PORT:-19283}
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=lib/transport.sh
+source "$root/bench/lib/transport.sh"
 work="$(mktemp -d /tmp/portico-auth-bench.XXXXXX)"
 pids=()
 
@@ -130,7 +134,8 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 
 echo
-echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(date -u +%F)"
+transport=$(portico_transport "$work/portico.log")
+echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $transport; $(date -u +%F)"
 echo "Portico pinned to CPUs $SUT_CPUS; wrk and upstream pinned to CPUs $LOAD_CPUS; wrk -t1 -c$CONNECTIONS -d$DURATION,"
 echo "best of $ROUNDS rounds"
 echo

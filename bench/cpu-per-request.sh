@@ -25,6 +25,8 @@
 #
 # Needs: nginx, wrk, java, mvn, curl, taskset, and gcc for RATE. Every process it starts is stopped by PID when it
 # exits.
+# PORTICO_TRANSPORT (auto, epoll, io_uring or nio) sets Portico's network transport, the node default when
+# unset; the "Machine:" line names the transport Portico ran on.
 set -euo pipefail
 
 DURATION=${DURATION:-10s}
@@ -47,6 +49,8 @@ JAR=${JAR:-}
 BASELINE_JAR=${BASELINE_JAR:-}
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=lib/transport.sh
+source "$root/bench/lib/transport.sh"
 work="$(mktemp -d /tmp/portico-cpu.XXXXXX)"
 pids=()
 
@@ -234,7 +238,8 @@ warm_up "$PORTICO_PORT" "$portico_pid"
 run_wrk "$NGINX_PORT" 2s > /dev/null
 
 echo
-echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(date -u +%F)"
+transport=$(portico_transport "$work/portico.log")
+echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $transport; $(date -u +%F)"
 echo "Proxies pinned to CPUs $SUT_CPUS; load generator and upstream pinned to CPUs $LOAD_CPUS"
 load="wrk -t1 -c$CONNECTIONS at full load"
 [[ -n "$RATE" ]] && load="fixed-rate at $RATE requests/s on $CONNECTIONS connections"

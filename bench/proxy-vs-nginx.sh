@@ -5,6 +5,8 @@
 # share the other CPU set (LOAD_CPUS). The script prints requests/s and p50/p99 latency for each proxy at full
 # load, then p50/p99 at a fixed rate of half nginx's maximum, and the ratios. Needs: nginx, wrk, java, mvn, curl.
 # Every process it starts is stopped by PID when it exits.
+# PORTICO_TRANSPORT (auto, epoll, io_uring or nio) sets Portico's network transport, the node default when
+# unset; the "Machine:" line names the transport Portico ran on.
 set -euo pipefail
 
 DURATION=${DURATION:-15s}
@@ -19,6 +21,8 @@ PORTICO_PORT=${PORTICO_PORT:-18083}
 ADMIN_PORT=${ADMIN_PORT:-19083}
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=lib/transport.sh
+source "$root/bench/lib/transport.sh"
 work="$(mktemp -d /tmp/portico-bench.XXXXXX)"
 pids=()
 
@@ -140,7 +144,8 @@ read -r nr_rps nr_p50 nr_p99 <<< "$nginx_rate"
 read -r pr_rps pr_p50 pr_p99 <<< "$portico_rate"
 
 echo
-echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(date -u +%F)"
+transport=$(portico_transport "$work/portico.log")
+echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $transport; $(date -u +%F)"
 echo "Proxies pinned to CPUs $SUT_CPUS; wrk and upstream pinned to CPUs $LOAD_CPUS; wrk -t1 -c$CONNECTIONS -d$DURATION"
 echo
 printf '%-28s %12s %10s %10s\n' "full load" "requests/s" "p50 ms" "p99 ms"

@@ -9,6 +9,8 @@
 # 3 * (WARMUP + ROUNDS * DURATION). Needs: nginx, wrk, java, mvn, curl, taskset, unzip; redis-server when
 # installed, otherwise the Redis binary inside the embedded-redis test dependency. Every process it starts is
 # stopped by PID when it exits.
+# PORTICO_TRANSPORT (auto, epoll, io_uring or nio) sets Portico's network transport, the node default when
+# unset; the "Machine:" line names the transport Portico ran on.
 set -euo pipefail
 
 DURATION=${DURATION:-10s}
@@ -23,6 +25,8 @@ PORTICO_PORT=${PORTICO_PORT:-18093}
 ADMIN_PORT=${ADMIN_PORT:-19093}
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=lib/transport.sh
+source "$root/bench/lib/transport.sh"
 work="$(mktemp -d /tmp/portico-bench.XXXXXX)"
 pids=()
 
@@ -144,7 +148,8 @@ if grep -q "Redis at .* is unavailable" "$work/portico.log"; then
 fi
 
 echo
-echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(date -u +%F)"
+transport=$(portico_transport "$work/portico.log")
+echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $transport; $(date -u +%F)"
 echo "Portico pinned to CPUs $SUT_CPUS; wrk, upstream and Redis pinned to CPUs $LOAD_CPUS;" \
     "wrk -t1 -c$CONNECTIONS -d$DURATION, best of $ROUNDS"
 echo

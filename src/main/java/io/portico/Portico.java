@@ -18,6 +18,7 @@ import io.portico.gateway.upstream.Upstreams;
 import io.portico.metrics.MetricsServer;
 import io.portico.metrics.NodeMetrics;
 import io.portico.node.ConnectionErrorLogFilter;
+import io.portico.node.NetworkTransport;
 import io.portico.node.NodeConfig;
 import io.portico.oauth.keys.SigningKeyManager;
 import io.portico.pipeline.PolicyRegistry;
@@ -32,6 +33,7 @@ import io.portico.store.crypto.MasterKeys;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.transport.Transport;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
@@ -50,6 +52,8 @@ public final class Portico {
 
     private final NodeConfig node;
     private final Vertx vertx;
+    /** The transport {@link #vertx} runs on, after any fallback from the configured one. */
+    private final Transport transport;
     private final JdbcConfigStore store;
     private final Upstreams upstreams;
     private final ServerTls tls;
@@ -73,7 +77,11 @@ public final class Portico {
         this.node = node;
         this.store = store;
         int eventLoops = Math.max(1, Runtime.getRuntime().availableProcessors());
-        this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops).setPreferNativeTransport(true));
+        this.transport = NetworkTransport.select(node.transport());
+        this.vertx = Vertx.builder()
+                .with(new VertxOptions().setEventLoopPoolSize(eventLoops))
+                .withTransport(transport)
+                .build();
         this.metrics = new NodeMetrics(node.metrics().consumerLabels());
         this.upstreams = new Upstreams(vertx, node.upstreams().allowPrivateAddresses(), metrics.upstreams());
         this.tls = new ServerTls(vertx, node.https());
@@ -184,7 +192,7 @@ public final class Portico {
                     signingKeys.start();
                     ready.set(true);
                     LOG.info("Portico ready with configuration version {} ({} transport)",
-                            watcher.current().version(), vertx.isNativeTransportEnabled() ? "epoll" : "NIO");
+                            watcher.current().version(), transport.name());
                     return null;
                 });
     }
@@ -239,6 +247,13 @@ public final class Portico {
 
     public Vertx vertx() {
         return vertx;
+    }
+
+    /**
+     * Returns the transport the node runs on: the configured one, or the {@code auto} choice if that was unavailable.
+     */
+    public Transport transport() {
+        return transport;
     }
 
     public JdbcConfigStore store() {

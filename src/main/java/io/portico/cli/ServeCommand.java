@@ -42,6 +42,11 @@ public final class ServeCommand implements Callable<Integer> {
             description = "JDBC URL of a PostgreSQL store shared by several nodes (default: embedded H2).")
     String storeUrl;
 
+    @Option(names = "--transport", paramLabel = "NAME",
+            description = "Network transport: auto, epoll, io_uring or nio (default auto: epoll when it loads, else"
+                    + " nio).")
+    String transport;
+
     @Override
     public Integer call() throws Exception {
         Map<String, String> overrides = new HashMap<>();
@@ -51,6 +56,7 @@ public final class ServeCommand implements Callable<Integer> {
         putIfSet(overrides, "admin.host", adminHost);
         putIfSet(overrides, "dataDirectory", dataDirectory);
         putIfSet(overrides, "store.url", storeUrl);
+        putIfSet(overrides, "transport", transport);
         NodeConfig node = NodeConfigLoader.load(config, System.getenv(), overrides);
         Portico portico;
         try {

@@ -30,6 +30,7 @@ import java.util.regex.Pattern;
  * @param cache settings of the response cache
  * @param redis the Redis server that cluster-wide rate limits and other shared state use; none when absent
  * @param metrics settings of the Prometheus metrics
+ * @param transport the network transport, one of {@link NetworkTransport#NAMES}; {@code auto} when absent
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record NodeConfig(
@@ -49,7 +50,8 @@ public record NodeConfig(
         IdentityHeaders identityHeaders,
         Cache cache,
         Redis redis,
-        Metrics metrics) {
+        Metrics metrics,
+        String transport) {
 
     public NodeConfig {
         http = http == null ? new Listener(null, null, null) : http;
@@ -69,12 +71,17 @@ public record NodeConfig(
         cache = cache == null ? new Cache(null) : cache;
         redis = redis == null ? new Redis(null, null, null, null, null, null, null, null, null) : redis;
         metrics = metrics == null ? new Metrics(null, null, null) : metrics;
+        transport = transport == null ? "auto" : transport.trim().toLowerCase(Locale.ROOT);
+        if (!NetworkTransport.NAMES.contains(transport)) {
+            throw new IllegalArgumentException("invalid transport '" + transport + "': expected one of "
+                    + String.join(", ", NetworkTransport.NAMES));
+        }
     }
 
     /** Returns the defaults: HTTP on 0.0.0.0:8080, admin on 127.0.0.1:9080, the embedded store under ./data. */
     public static NodeConfig defaults() {
         return new NodeConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null);
+                null, null, null, null);
     }
 
     /**

@@ -55,6 +55,7 @@ public final class NodeConfigLoader {
         variables.put("PORTICO_REDIS_TIMEOUT", "redis.timeout");
         variables.put("PORTICO_METRICS_HOST", "metrics.host");
         variables.put("PORTICO_METRICS_PORT", "metrics.port");
+        variables.put("PORTICO_TRANSPORT", "transport");
         return Map.copyOf(variables);
     }
 

@@ -26,6 +26,11 @@ import java.util.concurrent.TimeUnit;
 public final class TestNode implements AutoCloseable {
 
     public static final String TOKEN = "test-admin-token-0123456789";
+    /**
+     * System property that sets the node setting {@code transport} of every test node whose test does not set it,
+     * so the suite can run on one transport: {@code mvn verify -Dportico.test.transport=io_uring}.
+     */
+    public static final String TRANSPORT_PROPERTY = "portico.test.transport";
 
     private final Portico portico;
     private final Path dataDirectory;
@@ -62,6 +67,10 @@ public final class TestNode implements AutoCloseable {
             overrides.put("admin.port", "0");
             overrides.put("dataDirectory", data.toString());
             overrides.put("drainTimeout", "5s");
+            String transport = System.getProperty(TRANSPORT_PROPERTY, "");
+            if (!transport.isBlank()) {
+                overrides.put("transport", transport);
+            }
             overrides.putAll(settings);
             NodeConfig node = NodeConfigLoader.load(nodeFile, Map.of(), overrides);
             Portico portico = Portico.start(node, Map.of("PORTICO_ADMIN_TOKEN", TOKEN,

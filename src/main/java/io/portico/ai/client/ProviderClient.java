@@ -47,9 +47,10 @@ import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 
 /**
- * An HTTP/1.1 client for calls to model providers, built on Netty with the transport of Vert.x (epoll when Vert.x
- * uses it). Each event loop has its own keep-alive pool per origin, so a request never leaves the event loop that
- * sent it and pools need no locks.
+ * An HTTP/1.1 client for calls to model providers, built on Netty with the transport of Vert.x, so its channels
+ * match the event loops they run on (epoll, io_uring or NIO, as the node setting {@code transport} chose). Each
+ * event loop has its own keep-alive pool per origin, so a request never leaves the event loop that sent it and
+ * pools need no locks.
  *
  * <p>https verifies the server's certificate against the JDK trust store (or the configured certificates) and its
  * host name, and sends the host name as SNI; only http/1.1 is offered. Responses are framed by Content-Length,
