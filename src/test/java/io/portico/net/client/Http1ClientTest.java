@@ -1,4 +1,4 @@
-package io.portico.ai.client;
+package io.portico.net.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -36,12 +36,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** ProviderClient against real Vert.x servers on 127.0.0.1. */
-class ProviderClientTest {
+/** Http1Client against real Vert.x servers on 127.0.0.1. */
+class Http1ClientTest {
 
     private Vertx vertx;
     private Context context;
-    private ProviderClient client;
+    private Http1Client client;
     /** The server side of every connection that reached a test server. */
     private final Set<HttpConnection> connections = ConcurrentHashMap.newKeySet();
 
@@ -49,7 +49,7 @@ class ProviderClientTest {
     void start() {
         vertx = Vertx.vertx();
         context = vertx.getOrCreateContext();
-        client = new ProviderClient(vertx);
+        client = new Http1Client(vertx);
     }
 
     @AfterEach
@@ -74,12 +74,12 @@ class ProviderClientTest {
                 .listen().await(5, TimeUnit.SECONDS);
     }
 
-    private Result call(ProviderClient with, HttpMethod method, String url, String body) throws Exception {
+    private Result call(Http1Client with, HttpMethod method, String url, String body) throws Exception {
         CompletableFuture<Result> result = new CompletableFuture<>();
         context.runOnContext(ignored -> with.send(method, url, MultiMap.caseInsensitiveMultiMap(),
-                body == null ? null : Buffer.buffer(body), 2_000, new ProviderResponseHandler() {
+                body == null ? null : Buffer.buffer(body), 2_000, new Http1ResponseHandler() {
                     @Override
-                    public void response(ProviderExchange exchange) {
+                    public void response(Http1Exchange exchange) {
                         exchange.exceptionHandler(cause -> result.complete(new Result(exchange.status(),
                                 exchange.headers(), null, cause)));
                         exchange.bodyHandler(whole -> result.complete(new Result(exchange.status(),
@@ -212,7 +212,7 @@ class ProviderClientTest {
 
     @Test
     void idleConnectionsCloseAfterIdleTimeout() throws Exception {
-        ProviderClient quick = new ProviderClient(vertx, new ProviderClientOptions(64, Duration.ofMillis(100), null));
+        Http1Client quick = new Http1Client(vertx, new Http1ClientOptions(64, Duration.ofMillis(100), null));
         HttpServer server = server(request -> request.response().end("ok"));
         CountDownLatch closed = new CountDownLatch(1);
 
@@ -225,7 +225,7 @@ class ProviderClientTest {
 
     @Test
     void fullPoolQueuesRequests() throws Exception {
-        ProviderClient single = new ProviderClient(vertx, new ProviderClientOptions(1, Duration.ofSeconds(60), null));
+        Http1Client single = new Http1Client(vertx, new Http1ClientOptions(1, Duration.ofSeconds(60), null));
         HttpServer server = server(request -> vertx.setTimer(20, id -> request.response().end("ok")));
         List<CompletableFuture<Result>> results = new ArrayList<>();
 
@@ -297,7 +297,7 @@ class ProviderClientTest {
         AtomicInteger received = new AtomicInteger();
         AtomicInteger whilePaused = new AtomicInteger();
         AtomicBoolean paused = new AtomicBoolean();
-        CompletableFuture<ProviderExchange> firstPiece = new CompletableFuture<>();
+        CompletableFuture<Http1Exchange> firstPiece = new CompletableFuture<>();
         CompletableFuture<Void> ended = new CompletableFuture<>();
 
         context.runOnContext(ignored -> client.send(HttpMethod.GET, url(server, "/"),
@@ -315,7 +315,7 @@ class ProviderClientTest {
                         })
                         .exceptionHandler(ended::completeExceptionally)
                         .endHandler(end -> ended.complete(null)), ended)));
-        ProviderExchange exchange = firstPiece.get(10, TimeUnit.SECONDS);
+        Http1Exchange exchange = firstPiece.get(10, TimeUnit.SECONDS);
         Thread.sleep(300);
         int duringPause = received.get();
 
@@ -380,8 +380,8 @@ class ProviderClientTest {
         TestCertificates.Issued certificate = TestCertificates.selfSignedServer("localhost");
         HttpServer server = server(tls(certificate), request -> request.response()
                 .end("sni=" + request.connection().indicatedServerName()));
-        ProviderClient trusting = new ProviderClient(vertx,
-                ProviderClientOptions.DEFAULT.withTrustedCertificates(certificate.certificatePem()));
+        Http1Client trusting = new Http1Client(vertx,
+                Http1ClientOptions.DEFAULT.withTrustedCertificates(certificate.certificatePem()));
 
         Result first = call(trusting, HttpMethod.GET, "https://localhost:" + server.actualPort() + "/", null);
         Result second = call(trusting, HttpMethod.GET, "https://localhost:" + server.actualPort() + "/", null);
@@ -408,8 +408,8 @@ class ProviderClientTest {
     void httpsRejectsCertificateForAnotherHost() throws Exception {
         TestCertificates.Issued certificate = TestCertificates.selfSignedServer("other.example");
         HttpServer server = server(tls(certificate), request -> request.response().end("ok"));
-        ProviderClient trusting = new ProviderClient(vertx,
-                ProviderClientOptions.DEFAULT.withTrustedCertificates(certificate.certificatePem()));
+        Http1Client trusting = new Http1Client(vertx,
+                Http1ClientOptions.DEFAULT.withTrustedCertificates(certificate.certificatePem()));
 
         Result result = call(trusting, HttpMethod.GET, "https://localhost:" + server.actualPort() + "/", null);
 
@@ -447,11 +447,11 @@ class ProviderClientTest {
     }
 
     /** A response handler that passes the exchange to {@code onResponse} and a failure to {@code failed}. */
-    private static ProviderResponseHandler responses(Consumer<ProviderExchange> onResponse,
+    private static Http1ResponseHandler responses(Consumer<Http1Exchange> onResponse,
                                                      CompletableFuture<?> failed) {
-        return new ProviderResponseHandler() {
+        return new Http1ResponseHandler() {
             @Override
-            public void response(ProviderExchange exchange) {
+            public void response(Http1Exchange exchange) {
                 onResponse.accept(exchange);
             }
 
