@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -221,6 +222,68 @@ class Http1ClientTest {
 
         assertThat(closed.await(5, TimeUnit.SECONDS)).isTrue();
         quick.close().await(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void fullPoolWaitTimesOut() throws Exception {
+        Http1Client single = new Http1Client(vertx, new Http1ClientOptions(1, Duration.ofSeconds(60), null));
+        List<HttpServerRequest> held = new CopyOnWriteArrayList<>();
+        CountDownLatch holding = new CountDownLatch(1);
+        HttpServer server = server(request -> {
+            held.add(request);
+            holding.countDown();
+        });
+        CompletableFuture<Result> first = new CompletableFuture<>();
+        context.runOnContext(ignored -> single.send(HttpMethod.GET, url(server, "/"),
+                MultiMap.caseInsensitiveMultiMap(), null, 2_000, responses(exchange -> exchange
+                        .bodyHandler(body -> first.complete(new Result(exchange.status(), null, body.toString(),
+                                null))), first)));
+        assertThat(holding.await(10, TimeUnit.SECONDS)).as("server received the first request").isTrue();
+
+        CompletableFuture<Result> second = new CompletableFuture<>();
+        context.runOnContext(ignored -> single.send(HttpMethod.GET, Origin.http("127.0.0.1", server.actualPort()),
+                "/", MultiMap.caseInsensitiveMultiMap(), null, 2_000, 100, responses(exchange -> exchange
+                        .bodyHandler(body -> second.complete(new Result(exchange.status(), null, body.toString(),
+                                null))), second)));
+        Throwable waitFailure = second.handle((result, failure) -> failure).get(10, TimeUnit.SECONDS);
+        held.forEach(request -> request.response().end("held"));
+
+        assertThat(waitFailure).isInstanceOf(PoolWaitTimeoutException.class);
+        assertThat(first.get(10, TimeUnit.SECONDS).body()).isEqualTo("held");
+        assertThat(connections).hasSize(1);
+        single.close().await(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void gzipBodyPassesThroughWithoutDecompression() throws Exception {
+        byte[] compressed = gzip("plain text");
+        HttpServer server = server(request -> request.response().putHeader("content-encoding", "gzip")
+                .end(Buffer.buffer(compressed)));
+        Http1Client raw = new Http1Client(vertx, new Http1ClientOptions(64, Duration.ofSeconds(60), null, false,
+                null));
+
+        Result result = call(raw, HttpMethod.GET, url(server, "/"), null);
+
+        assertThat(result.headers().get("content-encoding")).isEqualTo("gzip");
+        assertThat(result.body()).isEqualTo(Buffer.buffer(compressed).toString());
+        raw.close().await(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void rejectedRemoteAddressFailsBeforeSending() throws Exception {
+        AtomicInteger received = new AtomicInteger();
+        HttpServer server = server(request -> {
+            received.incrementAndGet();
+            request.response().end("ok");
+        });
+        Http1Client guarded = new Http1Client(vertx, new Http1ClientOptions(64, Duration.ofSeconds(60), null, true,
+                remote -> !remote.getAddress().isLoopbackAddress()));
+
+        Result result = call(guarded, HttpMethod.GET, url(server, "/"), null);
+
+        assertThat(result.failure()).isInstanceOf(IOException.class).hasMessageContaining("is not allowed");
+        assertThat(received).hasValue(0);
+        guarded.close().await(5, TimeUnit.SECONDS);
     }
 
     @Test
