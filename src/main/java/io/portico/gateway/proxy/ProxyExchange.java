@@ -31,6 +31,7 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.http.impl.headers.HeadersMultiMap;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.core.streams.ReadStream;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
@@ -650,15 +651,18 @@ final class ProxyExchange {
 
         /** Fails the attempt with {@code cause}, because no response head arrived within the read timeout. */
         void timeOut(TimeoutException cause) {
-            if (exchange != null && !exchange.isDone()) {
-                exchange.reset();
-                failed(cause);
+            if (exchange != null) {
+                exchange.abort(cause);
             }
         }
 
+        /**
+         * Aborts the attempt. Its failure reaches {@link #failed} or the response body's exception handler, which
+         * report the outcome as Vert.x's client does after a reset.
+         */
         void reset() {
             if (exchange != null) {
-                exchange.reset();
+                exchange.abort(new IOException("the upstream request to " + current.address() + " was aborted"));
             }
         }
     }

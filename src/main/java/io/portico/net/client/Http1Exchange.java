@@ -162,13 +162,28 @@ public final class Http1Exchange implements ReadStream<Buffer> {
 
     /**
      * Aborts the exchange: a waiting request leaves the queue, and a connection that carries the request closes.
-     * Does nothing once the response was read to its end.
+     * Does nothing once the response was read to its end. No handler runs afterwards.
      */
     public void reset() {
-        if (state == State.DONE) {
-            return;
+        if (state != State.DONE) {
+            close(state);
         }
-        State was = state;
+    }
+
+    /**
+     * Aborts the exchange like {@link #reset()} and reports {@code cause} as its failure: to
+     * {@link Http1ResponseHandler#failed} before the response head, to the exception handler after it. Does nothing
+     * once the exchange is done.
+     */
+    public void abort(Throwable cause) {
+        if (state != State.DONE) {
+            State was = state;
+            close(was);
+            report(was, cause);
+        }
+    }
+
+    private void close(State was) {
         state = State.DONE;
         if (was == State.WAITING && pool != null) {
             pool.cancelWaiting(this);
@@ -201,7 +216,7 @@ public final class Http1Exchange implements ReadStream<Buffer> {
     }
 
     /** Returns true once the response was read to its end, the exchange failed, or it was reset. */
-    public boolean isDone() {
+    boolean isDone() {
         return state == State.DONE;
     }
 
@@ -301,6 +316,10 @@ public final class Http1Exchange implements ReadStream<Buffer> {
         }
         state = State.DONE;
         connection = null;
+        report(was, cause);
+    }
+
+    private void report(State was, Throwable cause) {
         if (was == State.RECEIVING) {
             if (exceptionHandler != null) {
                 context.dispatch(cause, exceptionHandler);
