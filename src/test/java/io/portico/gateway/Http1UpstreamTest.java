@@ -2,9 +2,11 @@ package io.portico.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.portico.testing.Conditions;
 import io.portico.testing.Configs;
 import io.portico.testing.TestNode;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientAgent;
@@ -15,6 +17,7 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetSocket;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -101,15 +104,33 @@ class Http1UpstreamTest {
         assertThat(upstream.connections()).isEqualTo(2);
     }
 
+    @Test
+    void clientDisconnectClosesUpstreamConnection() throws Exception {
+        RequestOptions request = new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1")
+                .setPort(node.portico().httpPort()).setURI("/raw/stream");
+        String firstChunk = client.request(request).compose(req -> req.send().compose(response -> {
+            Promise<String> chunk = Promise.promise();
+            response.handler(data -> chunk.tryComplete(data.toString()));
+            return chunk.future().onSuccess(received -> response.request().connection().close());
+        })).await(10, TimeUnit.SECONDS);
+
+        assertThat(firstChunk).isEqualTo("first");
+        assertThat(upstream.awaitStreamClosed()).as("upstream connection closed").isTrue();
+        Conditions.eventually("no request in flight to the target", () -> node.admin("GET",
+                "/admin/v1/services/raw/health", null, 200).at("/targets/0/inFlight").asInt() == 0);
+    }
+
     /**
      * An HTTP/1.1 upstream on raw sockets that reads bodiless requests. {@code /ok} answers at once, {@code /once}
-     * answers the first request of a connection and closes the connection on the next one.
+     * answers the first request of a connection and closes the connection on the next one, and {@code /stream}
+     * sends a response head and one chunk, then waits for the connection to close.
      */
     private static final class RawUpstream {
 
         private NetServer server;
         private final AtomicInteger connections = new AtomicInteger();
         private final AtomicInteger requests = new AtomicInteger();
+        private volatile CountDownLatch streamClosed = new CountDownLatch(1);
 
         void listen(Vertx vertx) throws Exception {
             server = vertx.createNetServer().connectHandler(this::accept);
@@ -128,9 +149,14 @@ class Http1UpstreamTest {
             return requests.get();
         }
 
+        boolean awaitStreamClosed() throws InterruptedException {
+            return streamClosed.await(10, TimeUnit.SECONDS);
+        }
+
         void reset() {
             connections.set(0);
             requests.set(0);
+            streamClosed = new CountDownLatch(1);
         }
 
         private void accept(NetSocket socket) {
@@ -157,6 +183,11 @@ class Http1UpstreamTest {
                     } else {
                         socket.close();
                     }
+                }
+                case "/stream" -> {
+                    CountDownLatch closed = streamClosed;
+                    socket.closeHandler(ignored -> closed.countDown());
+                    socket.write(Buffer.buffer("HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\nfirst\r\n"));
                 }
                 default -> respond(socket, "ok");
             }
