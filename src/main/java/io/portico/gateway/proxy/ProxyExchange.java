@@ -271,17 +271,14 @@ final class ProxyExchange {
 
     /**
      * Returns the group's lean HTTP/1.1 client when it can carry this request, or null for Vert.x's client. The
-     * lean client speaks plain HTTP/1.1 and sends a body only from memory, so it takes no WebSocket upgrade or
-     * CONNECT, and no request whose body would have to stream from the client.
+     * lean client speaks plain HTTP/1.1 only, so it takes no WebSocket upgrade or CONNECT.
      */
     private Http1Client http1Client() {
         Http1Client http1 = group.http1Client();
         if (http1 == null || webSocket || request.method() == HttpMethod.CONNECT) {
             return null;
         }
-        // TODO: stream a client body through the lean client too, pausing the request while the channel is not
-        // writable. Until then a streamed body goes through Vert.x's client.
-        return !hasBody || ctx.bufferedBody() != null ? http1 : null;
+        return http1;
     }
 
     private ReadStream<Buffer> body() {
@@ -602,6 +599,7 @@ final class ProxyExchange {
 
         private final TargetState current;
         private Http1Exchange exchange;
+        private boolean streamed;
 
         Http1Attempt(TargetState current) {
             this.current = current;
@@ -612,15 +610,25 @@ final class ProxyExchange {
             MultiMap headers = HeadersMultiMap.httpHeaders();
             writeRequestHeaders(headers);
             headers.set(HttpHeaders.HOST, hostHeader(upstreamAuthority(current)));
-            Buffer body = hasBody ? ctx.bufferedBody() : null;
+            Origin origin = Origin.http(current.host(), current.port());
             long connectTimeout = service.timeouts().connect().toMillis();
             // The same wait for a pooled connection as UpstreamGroup.requestOptions gives Vert.x's client.
-            exchange = client.send(request.method(), Origin.http(current.host(), current.port()), ctx.forwardedUri(),
-                    headers, body, connectTimeout, 2 * connectTimeout, this);
+            long waitTimeout = 2 * connectTimeout;
+            if (hasBody && ctx.bufferedBody() == null) {
+                streamed = true;
+                exchange = client.sendStreaming(request.method(), origin, ctx.forwardedUri(), headers, body(),
+                        connectTimeout, waitTimeout, this);
+            } else {
+                Buffer body = hasBody ? ctx.bufferedBody() : null;
+                exchange = client.send(request.method(), origin, ctx.forwardedUri(), headers, body, connectTimeout,
+                        waitTimeout, this);
+            }
         }
 
         @Override
         public void sent(Http1Exchange sent) {
+            // From here on the client's body is read, so a failure can no longer be retried as one before sending.
+            bodySent |= streamed;
             if (readTimeoutMillis > 0 && !finished) {
                 ResponseTimeouts.current(readTimeoutMillis).add(responseTimeout);
             }

@@ -14,6 +14,7 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpHeadersFactory;
 import io.netty.handler.codec.http.HttpMethod;
@@ -32,6 +33,7 @@ import io.vertx.core.http.impl.headers.HeadersMultiMap;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.internal.buffer.BufferInternal;
+import io.vertx.core.streams.ReadStream;
 import java.io.ByteArrayInputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -151,25 +153,56 @@ public final class Http1Client {
                 waitTimeoutMillis, handler);
     }
 
+    /**
+     * Sends a request whose body streams from {@code body}, as {@link #send(io.vertx.core.http.HttpMethod, Origin,
+     * String, MultiMap, Buffer, long, long, Http1ResponseHandler)} does otherwise. The client reads {@code body} only
+     * once a connection took the request, and pauses it while the connection cannot take more bytes. Without a
+     * Content-Length in {@code headers}, the body is sent with chunked transfer coding. Such a request is never sent
+     * twice, so a kept-alive connection that fails it fails the exchange.
+     */
+    public Http1Exchange sendStreaming(io.vertx.core.http.HttpMethod method, Origin origin, String requestUri,
+                                       MultiMap headers, ReadStream<Buffer> body, long connectTimeoutMillis,
+                                       long waitTimeoutMillis, Http1ResponseHandler handler) {
+        requireNonNull(body, "body");
+        ContextInternal context = eventLoopContext();
+        LoopPools pools = loops.computeIfAbsent(context.nettyEventLoop(), LoopPools::new);
+        HttpHeaders wire = wireHeaders(headers);
+        if (!wire.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+            wire.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+        Http1Exchange exchange = exchange(context, method, origin, requestUri, wire, null, connectTimeoutMillis,
+                waitTimeoutMillis, handler);
+        exchange.streamBody(new StreamedBody(body));
+        pools.pool(origin).acquire(exchange);
+        return exchange;
+    }
+
     private Http1Exchange send(ContextInternal context, LoopPools pools, io.vertx.core.http.HttpMethod method,
                                Origin origin, String requestUri, MultiMap headers, Buffer body,
                                long connectTimeoutMillis, long waitTimeoutMillis, Http1ResponseHandler handler) {
-        requireNonNull(method, "method");
-        requireNonNull(headers, "headers");
-        requireNonNull(handler, "handler");
         HttpHeaders wire = wireHeaders(headers);
-        if (!wire.contains(HttpHeaderNames.HOST)) {
-            wire.set(HttpHeaderNames.HOST, origin.hostHeader());
-        }
         ByteBuf content = null;
         if (body != null) {
             content = Unpooled.unreleasableBuffer(((BufferInternal) body).getByteBuf());
             wire.setInt(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());
         }
-        Http1Exchange exchange = new Http1Exchange(context, origin, HttpMethod.valueOf(method.name()), requestUri,
-                wire, content, connectTimeoutMillis, waitTimeoutMillis, handler);
+        Http1Exchange exchange = exchange(context, method, origin, requestUri, wire, content, connectTimeoutMillis,
+                waitTimeoutMillis, handler);
         pools.pool(origin).acquire(exchange);
         return exchange;
+    }
+
+    private static Http1Exchange exchange(ContextInternal context, io.vertx.core.http.HttpMethod method,
+                                          Origin origin, String requestUri, HttpHeaders wire, ByteBuf content,
+                                          long connectTimeoutMillis, long waitTimeoutMillis,
+                                          Http1ResponseHandler handler) {
+        requireNonNull(method, "method");
+        requireNonNull(handler, "handler");
+        if (!wire.contains(HttpHeaderNames.HOST)) {
+            wire.set(HttpHeaderNames.HOST, origin.hostHeader());
+        }
+        return new Http1Exchange(context, origin, HttpMethod.valueOf(method.name()), requestUri, wire, content,
+                connectTimeoutMillis, waitTimeoutMillis, handler);
     }
 
     private ContextInternal eventLoopContext() {
@@ -184,6 +217,7 @@ public final class Http1Client {
     }
 
     private static HttpHeaders wireHeaders(MultiMap headers) {
+        requireNonNull(headers, "headers");
         if (headers instanceof HttpHeaders netty) {
             return netty;
         }

@@ -65,6 +65,13 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
         keepAlive = true;
         this.reused = reused;
         next.sending(this);
+        StreamedBody body = next.streamedBody();
+        if (body != null) {
+            // A failed write of the head or a chunk reaches exceptionCaught through the void promise.
+            channel.write(next.requestHead(), channel.voidPromise());
+            body.start(channel, () -> bodyWritten(next), cause -> bodyFailed(next, cause));
+            return;
+        }
         ChannelFuture write = channel.writeAndFlush(next.requestToWrite());
         write.addListener(done -> {
             if (done.isSuccess()) {
@@ -75,6 +82,28 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
         });
     }
 
+    private void bodyWritten(Http1Exchange sent) {
+        if (exchange == sent) {
+            written = true;
+        }
+    }
+
+    /** Fails the exchange whose body source failed; the connection closes, since the request is incomplete. */
+    private void bodyFailed(Http1Exchange failed, Throwable cause) {
+        if (exchange == failed) {
+            failed.abort(cause);
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        Http1Exchange current = exchange;
+        if (current != null && current.streamedBody() != null) {
+            current.streamedBody().writabilityChanged();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
     private void writeFailed(Http1Exchange failed, boolean reused, Throwable cause) {
         if (exchange != failed) {
             return;
@@ -82,8 +111,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
         exchange = null;
         channel.close();
         // The request failed before the server could read it, so sending it again cannot run it twice.
-        // NOTE: no test forces a write failure on a kept-alive connection, so this retry has not been run. A server
-        // that closes the connection after the write succeeded is not retried, since it may have read the request.
+        // NOTE: no test forces a write failure on a kept-alive connection, so this retry has not been run.
         if (reused && failed.retryOnce()) {
             pool.acquireNew(failed);
             return;

@@ -3,10 +3,12 @@ package io.portico.net.client;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
@@ -40,6 +42,7 @@ public final class Http1Exchange implements ReadStream<Buffer> {
     private final String uri;
     private final HttpHeaders requestHeaders;
     private final ByteBuf body;
+    private StreamedBody streamedBody;
     private final long connectTimeoutMillis;
     private final long waitTimeoutMillis;
     private final Http1ResponseHandler responseHandler;
@@ -185,6 +188,7 @@ public final class Http1Exchange implements ReadStream<Buffer> {
 
     private void close(State was) {
         state = State.DONE;
+        detachBody();
         if (was == State.WAITING && pool != null) {
             pool.cancelWaiting(this);
         }
@@ -235,6 +239,27 @@ public final class Http1Exchange implements ReadStream<Buffer> {
         pool = null;
     }
 
+    /** Makes the request body stream from {@code body}; the request is then never sent twice. */
+    void streamBody(StreamedBody body) {
+        this.streamedBody = body;
+    }
+
+    /** Returns the body that streams after the request head, or null when the request is written whole. */
+    StreamedBody streamedBody() {
+        return streamedBody;
+    }
+
+    private void detachBody() {
+        if (streamedBody != null) {
+            streamedBody.detach();
+        }
+    }
+
+    /** Returns the head of a request whose body streams. */
+    HttpRequest requestHead() {
+        return new DefaultHttpRequest(HttpVersion.HTTP_1_1, method, uri, requestHeaders);
+    }
+
     /** Returns the request to write, with a fresh view of the body so that a retry can write it again. */
     FullHttpRequest requestToWrite() {
         ByteBuf content = body == null ? Unpooled.EMPTY_BUFFER : body.slice();
@@ -251,7 +276,7 @@ public final class Http1Exchange implements ReadStream<Buffer> {
 
     /** Returns true when a failed send may be tried once more on a new connection. */
     boolean retryOnce() {
-        if (retried || state != State.SENT) {
+        if (retried || state != State.SENT || streamedBody != null) {
             return false;
         }
         retried = true;
@@ -300,6 +325,7 @@ public final class Http1Exchange implements ReadStream<Buffer> {
         if (state != State.RECEIVING) {
             return;
         }
+        detachBody();
         connection = null;
         if (paused) {
             queue(END);
@@ -316,6 +342,7 @@ public final class Http1Exchange implements ReadStream<Buffer> {
         }
         state = State.DONE;
         connection = null;
+        detachBody();
         report(was, cause);
     }
 

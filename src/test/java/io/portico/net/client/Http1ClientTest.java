@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portico.testing.TestCertificates;
 import io.vertx.core.Context;
+import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -15,6 +16,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.streams.ReadStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -284,6 +286,126 @@ class Http1ClientTest {
         assertThat(result.failure()).isInstanceOf(IOException.class).hasMessageContaining("is not allowed");
         assertThat(received).hasValue(0);
         guarded.close().await(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void streamedBodyIsSentChunked() throws Exception {
+        HttpServer server = server(request -> request.body().onSuccess(body -> request.response()
+                .putHeader("x-transfer-encoding", String.valueOf(request.getHeader("transfer-encoding")))
+                .end(body.length() + ":" + body.getString(0, 12))));
+        ChunkSource source = new ChunkSource(200, "0123456789");
+        CompletableFuture<Result> result = new CompletableFuture<>();
+
+        context.runOnContext(ignored -> client.sendStreaming(HttpMethod.POST,
+                Origin.http("127.0.0.1", server.actualPort()), "/upload", MultiMap.caseInsensitiveMultiMap(), source,
+                2_000, 2_000, responses(exchange -> exchange.bodyHandler(body -> result.complete(
+                        new Result(exchange.status(), exchange.headers(), body.toString(), null))), result)));
+        Result received = result.get(10, TimeUnit.SECONDS);
+
+        assertThat(received.status()).isEqualTo(200);
+        assertThat(received.body()).isEqualTo("2000:012345678901");
+        assertThat(received.headers().get("x-transfer-encoding")).isEqualTo("chunked");
+    }
+
+    @Test
+    void failedBodySourceFailsExchange() throws Exception {
+        CountDownLatch serverSawClose = new CountDownLatch(1);
+        HttpServer server = server(request -> request.connection().closeHandler(ignored -> serverSawClose.countDown()));
+        ChunkSource source = new ChunkSource(Integer.MAX_VALUE, "data");
+        CompletableFuture<Result> result = new CompletableFuture<>();
+
+        context.runOnContext(ignored -> client.sendStreaming(HttpMethod.POST,
+                Origin.http("127.0.0.1", server.actualPort()), "/upload", MultiMap.caseInsensitiveMultiMap(), source,
+                2_000, 2_000, responses(exchange -> { }, result)));
+        context.runOnContext(ignored -> vertx.setTimer(50, id -> source.fail(new IOException("client went away"))));
+        Throwable failure = result.handle((ok, cause) -> cause).get(10, TimeUnit.SECONDS);
+
+        assertThat(failure).isInstanceOf(IOException.class).hasMessage("client went away");
+        assertThat(serverSawClose.await(10, TimeUnit.SECONDS)).as("server saw the connection close").isTrue();
+    }
+
+    /** A body of {@code count} copies of {@code piece}, sent one per event loop turn while not paused. */
+    private final class ChunkSource implements ReadStream<Buffer> {
+        private final int count;
+        private final Buffer piece;
+        private int sent;
+        private boolean paused = true;
+        private boolean scheduled;
+        private boolean failed;
+        private Handler<Buffer> handler;
+        private Handler<Void> endHandler;
+        private Handler<Throwable> exceptionHandler;
+
+        ChunkSource(int count, String piece) {
+            this.count = count;
+            this.piece = Buffer.buffer(piece);
+        }
+
+        void fail(Throwable cause) {
+            failed = true;
+            if (exceptionHandler != null) {
+                exceptionHandler.handle(cause);
+            }
+        }
+
+        private void schedule() {
+            if (!scheduled && !paused && !failed) {
+                scheduled = true;
+                context.runOnContext(ignored -> emit());
+            }
+        }
+
+        private void emit() {
+            scheduled = false;
+            if (paused || failed || handler == null) {
+                return;
+            }
+            if (sent == count) {
+                if (endHandler != null) {
+                    endHandler.handle(null);
+                }
+                return;
+            }
+            sent++;
+            handler.handle(piece.copy());
+            schedule();
+        }
+
+        @Override
+        public ReadStream<Buffer> exceptionHandler(Handler<Throwable> handler) {
+            this.exceptionHandler = handler;
+            return this;
+        }
+
+        @Override
+        public ReadStream<Buffer> handler(Handler<Buffer> handler) {
+            this.handler = handler;
+            return this;
+        }
+
+        @Override
+        public ReadStream<Buffer> pause() {
+            paused = true;
+            return this;
+        }
+
+        @Override
+        public ReadStream<Buffer> resume() {
+            paused = false;
+            schedule();
+            return this;
+        }
+
+        @Override
+        public ReadStream<Buffer> fetch(long amount) {
+            return resume();
+        }
+
+        @Override
+        public ReadStream<Buffer> endHandler(Handler<Void> handler) {
+            this.endHandler = handler;
+            return this;
+        }
     }
 
     @Test
