@@ -47,6 +47,9 @@ import org.slf4j.LoggerFactory;
  * byte was sent is always retried; a failure after sending, or a status listed in {@code retries.statuses},
  * only for idempotent methods without a request body. A retry always goes to a target not tried yet for this
  * request. A response with a retryable status is relayed to the client as it is when it cannot be retried.
+ *
+ * <p>An attempt goes through the group's {@link Http1Client} when the service has one (plain http without HTTP/2)
+ * and through Vert.x's client otherwise. Both kinds report the same outcomes and apply the same timeouts.
  */
 final class ProxyExchange {
 
@@ -270,8 +273,8 @@ final class ProxyExchange {
     }
 
     /**
-     * Returns the group's lean HTTP/1.1 client when it can carry this request, or null for Vert.x's client. The
-     * lean client speaks plain HTTP/1.1 only, so it takes no WebSocket upgrade or CONNECT.
+     * Returns the group's Netty HTTP/1.1 client when it can carry this request, or null for Vert.x's client. That
+     * client speaks plain HTTP/1.1 only and cannot switch protocols, so it takes no WebSocket upgrade or CONNECT.
      */
     private Http1Client http1Client() {
         Http1Client http1 = group.http1Client();

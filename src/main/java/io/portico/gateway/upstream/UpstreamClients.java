@@ -58,7 +58,7 @@ final class UpstreamClients {
     }
 
     /**
-     * Creates the lean HTTP/1.1 client for a service whose targets speak plain http without HTTP/2, or returns null
+     * Creates the Netty HTTP/1.1 client for a service whose targets speak plain http without HTTP/2, or returns null
      * for any other service. It keeps {@code pool.maxConnections} connections per target and event loop, closes
      * connections idle for {@code pool.keepAlive}, and passes compressed bodies on as they are.
      *

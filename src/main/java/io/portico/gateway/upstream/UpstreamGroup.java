@@ -88,7 +88,7 @@ public final class UpstreamGroup {
     }
 
     /**
-     * Returns the lean HTTP/1.1 client for this service's targets, or null when they speak https or HTTP/2. It has
+     * Returns the Netty HTTP/1.1 client for this service's targets, or null when they speak https or HTTP/2. It has
      * the same pool size, keep-alive and address rules as {@link #client()}, but keeps its pools per event loop, so
      * {@code pool.maxConnections} applies per target and event loop. Like {@link #client()}, it throws
      * {@link IllegalStateException} on a send once a configuration change retired it.

@@ -2,6 +2,7 @@ package io.portico.net.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.portico.testing.Conditions;
 import io.portico.testing.TestCertificates;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
@@ -308,6 +309,21 @@ class Http1ClientTest {
     }
 
     @Test
+    void streamedBodyPausesWhileServerDoesNotRead() throws Exception {
+        NetServer server = rawServer(NetSocket::pause);
+        ChunkSource source = new ChunkSource(Integer.MAX_VALUE, "x".repeat(64 * 1024));
+        CompletableFuture<Result> result = new CompletableFuture<>();
+
+        context.runOnContext(ignored -> client.sendStreaming(HttpMethod.POST,
+                Origin.http("127.0.0.1", server.actualPort()), "/upload", MultiMap.caseInsensitiveMultiMap(), source,
+                2_000, 2_000, responses(exchange -> { }, result)));
+
+        // Without back-pressure the source would never pause, and the client would buffer it until memory ran out.
+        Conditions.eventually("the body source is paused", () -> source.paused && source.sent > 0);
+        assertThat(result).isNotDone();
+    }
+
+    @Test
     void failedBodySourceFailsExchange() throws Exception {
         CountDownLatch serverSawClose = new CountDownLatch(1);
         HttpServer server = server(request -> request.connection().closeHandler(ignored -> serverSawClose.countDown()));
@@ -328,8 +344,8 @@ class Http1ClientTest {
     private final class ChunkSource implements ReadStream<Buffer> {
         private final int count;
         private final Buffer piece;
-        private int sent;
-        private boolean paused = true;
+        private volatile int sent;
+        private volatile boolean paused = true;
         private boolean scheduled;
         private boolean failed;
         private Handler<Buffer> handler;
