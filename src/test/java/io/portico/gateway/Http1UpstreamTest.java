@@ -93,7 +93,7 @@ class Http1UpstreamTest {
     }
 
     @Test
-    void closedKeptAliveConnectionIsRetriedOnNewOne() throws Exception {
+    void staleKeptAliveConnectionRetried() throws Exception {
         assertThat(get("/raw/once").body()).isEqualTo("first");
 
         // The upstream closes the kept-alive connection when the second request arrives on it, without a response.
@@ -121,8 +121,8 @@ class Http1UpstreamTest {
     }
 
     /**
-     * An HTTP/1.1 upstream on raw sockets that reads bodiless requests. {@code /ok} answers at once, {@code /once}
-     * answers the first request of a connection and closes the connection on the next one, and {@code /stream}
+     * An HTTP/1.1 upstream on raw sockets that reads bodiless requests. {@code /ok} responds at once, {@code /once}
+     * responds to the first request of a connection and closes the connection on the next one, and {@code /stream}
      * sends a response head and one chunk, then waits for the connection to close.
      */
     private static final class RawUpstream {

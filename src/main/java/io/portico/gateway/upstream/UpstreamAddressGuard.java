@@ -40,7 +40,7 @@ final class UpstreamAddressGuard implements Handler<HttpConnection>, Predicate<I
         }
     }
 
-    /** Returns true when {@code remote} is public; the caller closes the connection otherwise. */
+    /** Returns true when {@code remote} is public. The caller closes the connection otherwise. */
     @Override
     public boolean test(InetSocketAddress remote) {
         return allows(remote == null || remote.getAddress() == null ? null : remote.getAddress().getHostAddress());

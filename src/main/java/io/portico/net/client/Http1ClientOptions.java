@@ -15,8 +15,8 @@ import java.util.function.Predicate;
  * @param trustedCertificatesPem PEM certificates to trust for https in place of the JDK trust store; null for the
  *                               JDK trust store
  * @param decompress             true to decompress a gzip or deflate response body, false to pass it on as sent
- * @param remoteAddressFilter    tests the resolved address of each new connection, which is closed and fails its
- *                               request when the test returns false; null to accept every address
+ * @param remoteAddressFilter    the test of each new connection's resolved address. A connection that fails it is
+ *                               closed and fails its request. Null accepts every address.
  */
 public record Http1ClientOptions(int maxConnectionsPerPool, Duration idleTimeout, String trustedCertificatesPem,
                                  boolean decompress, Predicate<InetSocketAddress> remoteAddressFilter) {

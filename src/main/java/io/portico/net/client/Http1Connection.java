@@ -88,7 +88,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Fails the exchange whose body source failed; the connection closes, since the request is incomplete. */
+    /** Fails the exchange whose body source failed. The connection closes, because the request is incomplete. */
     private void bodyFailed(Http1Exchange failed, Throwable cause) {
         if (exchange == failed) {
             failed.abort(cause);

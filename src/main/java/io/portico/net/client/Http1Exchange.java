@@ -239,7 +239,7 @@ public final class Http1Exchange implements ReadStream<Buffer> {
         pool = null;
     }
 
-    /** Makes the request body stream from {@code body}; the request is then never sent twice. */
+    /** Makes the request body stream from {@code body}, so the request is never sent twice. */
     void streamBody(StreamedBody body) {
         this.streamedBody = body;
     }

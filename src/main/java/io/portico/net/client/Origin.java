@@ -11,7 +11,7 @@ import java.net.URI;
  */
 public record Origin(boolean https, String host, int port) {
 
-    /** Returns the origin of plain http on {@code host} and {@code port}; brackets around an IPv6 host are dropped. */
+    /** Returns the origin of plain http on {@code host} and {@code port}. Brackets around an IPv6 host are dropped. */
     public static Origin http(String host, int port) {
         String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
         return new Origin(false, bare, port);

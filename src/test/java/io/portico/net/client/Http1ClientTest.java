@@ -230,10 +230,10 @@ class Http1ClientTest {
     @Test
     void fullPoolWaitTimesOut() throws Exception {
         Http1Client single = new Http1Client(vertx, new Http1ClientOptions(1, Duration.ofSeconds(60), null));
-        List<HttpServerRequest> held = new CopyOnWriteArrayList<>();
+        List<HttpServerRequest> heldRequests = new CopyOnWriteArrayList<>();
         CountDownLatch holding = new CountDownLatch(1);
         HttpServer server = server(request -> {
-            held.add(request);
+            heldRequests.add(request);
             holding.countDown();
         });
         CompletableFuture<Result> first = new CompletableFuture<>();
@@ -249,7 +249,7 @@ class Http1ClientTest {
                         .bodyHandler(body -> second.complete(new Result(exchange.status(), null, body.toString(),
                                 null))), second)));
         Throwable waitFailure = second.handle((result, failure) -> failure).get(10, TimeUnit.SECONDS);
-        held.forEach(request -> request.response().end("held"));
+        heldRequests.forEach(request -> request.response().end("held"));
 
         assertThat(waitFailure).isInstanceOf(PoolWaitTimeoutException.class);
         assertThat(first.get(10, TimeUnit.SECONDS).body()).isEqualTo("held");
