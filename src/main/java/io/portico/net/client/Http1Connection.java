@@ -67,8 +67,9 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
         next.sending(this);
         StreamedBody body = next.streamedBody();
         if (body != null) {
-            // A failed write of the head or a chunk reaches exceptionCaught through the void promise.
-            channel.write(next.requestHead(), channel.voidPromise());
+            // A failed write of the head or a chunk reaches exceptionCaught through the void promise. The head is
+            // flushed at once, so the server sees the request even while the client is slow to send its body.
+            channel.writeAndFlush(next.requestHead(), channel.voidPromise());
             body.start(channel, () -> bodyWritten(next), cause -> bodyFailed(next, cause));
             return;
         }
