@@ -4,7 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.portico.ai.catalog.ModelCatalog;
 import io.portico.ai.catalog.ModelInfo;
-import io.portico.ai.client.ProviderClient;
+import io.portico.net.client.Http1Client;
 import io.portico.ai.provider.ProviderType;
 import io.portico.ai.spi.AdapterContext;
 import io.portico.ai.spi.AiError;
@@ -79,7 +79,7 @@ public final class AiGateway {
     private final Vertx vertx;
     private final ModelCatalog catalog;
     private final HttpClient client;
-    private final ProviderClient providerClient;
+    private final Http1Client providerClient;
     private final Function<ProviderType, ProviderAdapter> adapters;
     private final AiBackend backend;
     private final ProblemRenderer problems = new AiProblemRenderer();
@@ -120,7 +120,7 @@ public final class AiGateway {
                 .setVerifyHost(true)
                 .setDecompressionSupported(true);
         this.client = vertx.httpClientBuilder().with(options).with(new PoolOptions().setHttp1MaxSize(64)).build();
-        this.providerClient = new ProviderClient(vertx);
+        this.providerClient = new Http1Client(vertx);
         this.adapters = AiRuntime.adapterCache(new AdapterContext(vertx, client, catalog));
         this.backend = new AiBackend(this);
         this.images = new ImageFetcher(vertx, client, images);
@@ -184,7 +184,7 @@ public final class AiGateway {
     }
 
     /** Returns the client of chat requests to providers. {@link #client()} serves the rarer calls. */
-    ProviderClient providerClient() {
+    Http1Client providerClient() {
         return providerClient;
     }
 

@@ -3,8 +3,8 @@ package io.portico.ai;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.ai.catalog.ModelInfo;
-import io.portico.ai.client.ProviderExchange;
-import io.portico.ai.client.ProviderResponseHandler;
+import io.portico.net.client.Http1Exchange;
+import io.portico.net.client.Http1ResponseHandler;
 import io.portico.ai.frontend.Frontend;
 import io.portico.ai.frontend.StreamWriter;
 import io.portico.ai.provider.OpenAiUsage;
@@ -55,7 +55,7 @@ final class ChatExchange {
     private int attempt;
     /** Increases with every attempt, so that callbacks of an abandoned attempt are ignored. */
     private int generation;
-    private ProviderExchange upstream;
+    private Http1Exchange upstream;
     /** True once the current stream delivered its finish reason (or Anthropic's message_stop). */
     private boolean finishSeen;
     /** The keys of the current target left for this request. */
@@ -206,9 +206,9 @@ final class ChatExchange {
                 }
             });
         }
-        ProviderResponseHandler handler = new ProviderResponseHandler() {
+        Http1ResponseHandler handler = new Http1ResponseHandler() {
             @Override
-            public void response(ProviderExchange response) {
+            public void response(Http1Exchange response) {
                 if (current != generation || done) {
                     response.reset();
                     return;
@@ -240,7 +240,7 @@ final class ChatExchange {
         return cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
     }
 
-    private void onResponse(ProviderExchange response, CallTarget callTarget, boolean nativeCall, int current) {
+    private void onResponse(Http1Exchange response, CallTarget callTarget, boolean nativeCall, int current) {
         int status = response.status();
         ProviderAdapter adapter = target.provider().adapter();
         if (status < 200 || status >= 300) {
@@ -336,7 +336,7 @@ final class ChatExchange {
         return text.toString();
     }
 
-    private void stream(ProviderExchange response, CallTarget callTarget, boolean nativeCall, int current) {
+    private void stream(Http1Exchange response, CallTarget callTarget, boolean nativeCall, int current) {
         ProviderAdapter adapter = target.provider().adapter();
         FrameParser parser = FrameParser.create(adapter.framing());
         StreamTranslator translator = nativeCall ? null : adapter.chatStream(request, callTarget);
@@ -686,7 +686,7 @@ final class ChatExchange {
                 usage = estimate(generated);
             }
             ctx.logField("ai_error", "client_closed");
-            ProviderExchange running = responseComplete ? null : upstream;
+            Http1Exchange running = responseComplete ? null : upstream;
             settleBreaker(0);
             record();
             generation++;

@@ -8,6 +8,10 @@ import io.portico.gateway.upstream.SelectionContext;
 import io.portico.gateway.upstream.TargetState;
 import io.portico.gateway.upstream.UpstreamGroup;
 import io.portico.gateway.upstream.Upstreams;
+import io.portico.net.client.Http1Client;
+import io.portico.net.client.Http1Exchange;
+import io.portico.net.client.Http1ResponseHandler;
+import io.portico.net.client.Origin;
 import io.portico.pipeline.RequestContext;
 import io.portico.pipeline.ResponseTap;
 import io.portico.problem.Problem;
@@ -24,8 +28,10 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.http.impl.headers.HeadersMultiMap;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.core.streams.ReadStream;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
@@ -41,6 +47,9 @@ import org.slf4j.LoggerFactory;
  * byte was sent is always retried; a failure after sending, or a status listed in {@code retries.statuses},
  * only for idempotent methods without a request body. A retry always goes to a target not tried yet for this
  * request. A response with a retryable status is relayed to the client as it is when it cannot be retried.
+ *
+ * <p>An attempt goes through the group's {@link Http1Client} when the service has one (plain http without HTTP/2)
+ * and through Vert.x's client otherwise. Both kinds report the same outcomes and apply the same timeouts.
  */
 final class ProxyExchange {
 
@@ -69,6 +78,7 @@ final class ProxyExchange {
     private TargetState target;
     private Problem lastFailure;
     private HttpClientRequest upstreamRequest;
+    private Http1Attempt http1Attempt;
     private long attemptStartNanos;
     private long totalTimer = -1;
     private boolean bodySent;
@@ -151,9 +161,17 @@ final class ProxyExchange {
         target.onRequestStart();
         attemptStartNanos = System.nanoTime();
         TargetState current = target;
-        Future<HttpClientRequest> request;
+        upstreamRequest = null;
+        http1Attempt = null;
+        Future<HttpClientRequest> request = null;
         try {
-            request = group.client().request(requestOptions(current));
+            Http1Client http1 = http1Client();
+            if (http1 != null) {
+                http1Attempt = new Http1Attempt(current);
+                http1Attempt.send(http1);
+            } else {
+                request = group.client().request(requestOptions(current));
+            }
         } catch (IllegalStateException retired) {
             // A configuration change retired this group's client between the lookup and now.
             current.onRequestEnd(elapsed(), Outcome.CANCELLED);
@@ -165,6 +183,9 @@ final class ProxyExchange {
             }
             group = replacement;
             attempt();
+            return;
+        }
+        if (request == null) {
             return;
         }
         request.onComplete(connected -> {
@@ -232,18 +253,35 @@ final class ProxyExchange {
     }
 
     private void writeRequestHead(HttpClientRequest upstream, TargetState current) {
-        MultiMap headers = upstream.headers();
+        writeRequestHeaders(upstream.headers());
+        upstream.authority(upstreamAuthority(current));
+    }
+
+    /** Writes the forwarded request headers to {@code headers}, all but Host. */
+    private void writeRequestHeaders(MultiMap headers) {
         ProxyHeaders.copyRequestHeaders(request, headers);
         settings.identityHeaders().apply(ctx, headers);
         ProxyHeaders.addForwardingHeaders(ctx, headers);
         headers.set(requestIdHeader, ctx.requestId());
         ProxyHeaders.apply(route.requestHeaders(), headers);
+    }
+
+    /** Returns the authority the upstream request names in its Host header. */
+    private HostAndPort upstreamAuthority(TargetState current) {
         HostAndPort authority = request.authority();
-        if (route.preserveHost() && authority != null) {
-            upstream.authority(authority);
-        } else {
-            upstream.authority(current.authority());
+        return route.preserveHost() && authority != null ? authority : current.authority();
+    }
+
+    /**
+     * Returns the group's Netty HTTP/1.1 client when it can carry this request, or null for Vert.x's client. That
+     * client speaks plain HTTP/1.1 only and cannot switch protocols, so it takes no WebSocket upgrade or CONNECT.
+     */
+    private Http1Client http1Client() {
+        Http1Client http1 = group.http1Client();
+        if (http1 == null || webSocket || request.method() == HttpMethod.CONNECT) {
+            return null;
         }
+        return http1;
     }
 
     private ReadStream<Buffer> body() {
@@ -256,24 +294,35 @@ final class ProxyExchange {
     }
 
     private void onResponse(HttpClientResponse response, TargetState current) {
-        int status = response.statusCode();
-        TargetState next = service.retries().statuses().contains(status) ? retryTarget() : null;
-        if (next != null) {
-            current.onRequestEnd(elapsed(), Outcome.response(status));
-            LOG.debug("Retrying request {} after status {} from {}", ctx.requestId(), status, current.address());
+        onResponse(response.statusCode(), response.headers(), response, () -> {
             // Without a handler, Vert.x would log the reset that discarding this response causes as an error.
             response.exceptionHandler(cause -> LOG.debug("Discarded response of request {} from {}: {}",
                     ctx.requestId(), current.address(), cause.toString()));
             response.request().reset();
+        }, current);
+    }
+
+    /**
+     * Relays a response to the client, or retries the request when its status allows.
+     *
+     * @param discard aborts the response when it is retried
+     */
+    private void onResponse(int status, MultiMap responseHeaders, ReadStream<Buffer> response, Runnable discard,
+                            TargetState current) {
+        TargetState next = service.retries().statuses().contains(status) ? retryTarget() : null;
+        if (next != null) {
+            current.onRequestEnd(elapsed(), Outcome.response(status));
+            LOG.debug("Retrying request {} after status {} from {}", ctx.requestId(), status, current.address());
+            discard.run();
             attempt(next);
             return;
         }
 
         long latency = elapsed();
         HttpServerResponse out = ctx.response();
-        ResponseTap tap = writeResponseHead(response, out);
+        ResponseTap tap = writeResponseHead(status, responseHeaders, out);
         ReadStream<Buffer> body = response;
-        if (needsBodyReadTimeout(response)) {
+        if (needsBodyReadTimeout(responseHeaders)) {
             body = new IdleReadStream(response, service.timeouts().read().toMillis(), vertx(),
                     this::onBodyReadTimeout);
         }
@@ -293,7 +342,7 @@ final class ProxyExchange {
             if (piped.failed() && !finished) {
                 LOG.debug("Response body of request {} from {} failed", ctx.requestId(), current.address(),
                         piped.cause());
-                upstreamRequest.reset();
+                resetUpstream();
                 out.reset();
             }
             complete();
@@ -301,11 +350,10 @@ final class ProxyExchange {
     }
 
     /** Writes the response head; returns the response tap that wants the body, or null. */
-    private ResponseTap writeResponseHead(HttpClientResponse response, HttpServerResponse out) {
-        int status = response.statusCode();
+    private ResponseTap writeResponseHead(int status, MultiMap responseHeaders, HttpServerResponse out) {
         out.setStatusCode(status);
         MultiMap headers = out.headers();
-        ProxyHeaders.copyResponseHeaders(response.headers(), headers);
+        ProxyHeaders.copyResponseHeaders(responseHeaders, headers);
         ProxyHeaders.apply(route.responseHeaders(), headers);
         ResponseTap tap = ctx.responseTap();
         if (tap != null && !tap.head(status, headers)) {
@@ -326,11 +374,11 @@ final class ProxyExchange {
      * {@value #SMALL_BODY} bytes. Vert.x stops the request's idle timeout once the response head arrives, so
      * those bodies get a timer of their own. Small bodies arrive with their head and skip the timer's cost.
      */
-    private boolean needsBodyReadTimeout(HttpClientResponse response) {
+    private boolean needsBodyReadTimeout(MultiMap responseHeaders) {
         if (webSocket || request.method() == HttpMethod.HEAD) {
             return false;
         }
-        String length = response.getHeader(HttpHeaders.CONTENT_LENGTH);
+        String length = responseHeaders.get(HttpHeaders.CONTENT_LENGTH);
         if (length == null) {
             return true;
         }
@@ -342,10 +390,23 @@ final class ProxyExchange {
     }
 
     private void onResponseTimeout() {
+        TimeoutException cause = new TimeoutException("the upstream sent no response head within "
+                + readTimeoutMillis + " ms");
         if (upstreamRequest != null) {
             // Fails the response future with this cause, which is reported and retried as a timeout.
-            upstreamRequest.reset(CANCEL, new TimeoutException("the upstream sent no response head within "
-                    + readTimeoutMillis + " ms"));
+            upstreamRequest.reset(CANCEL, cause);
+        } else if (http1Attempt != null) {
+            http1Attempt.timeOut(cause);
+        }
+    }
+
+    /** Aborts the upstream request of the current attempt, if any, without reporting anything. */
+    private void resetUpstream() {
+        if (upstreamRequest != null) {
+            upstreamRequest.reset();
+        }
+        if (http1Attempt != null) {
+            http1Attempt.reset();
         }
     }
 
@@ -358,9 +419,7 @@ final class ProxyExchange {
         abandoned = Outcome.TIMEOUT;
         finished = true;
         cancelTotalTimer();
-        if (upstreamRequest != null) {
-            upstreamRequest.reset();
-        }
+        resetUpstream();
         ctx.response().reset();
     }
 
@@ -408,9 +467,7 @@ final class ProxyExchange {
     private void onBodyTooLarge() {
         // Finish first, so the failure that resetting the upstream request causes is not reported as a 502.
         finish(new Problem(ProblemType.BODY_TOO_LARGE, "the request body exceeds " + maxBodySize + " bytes"));
-        if (upstreamRequest != null) {
-            upstreamRequest.reset();
-        }
+        resetUpstream();
         ctx.onEnd(() -> ctx.request().connection().close());
     }
 
@@ -427,9 +484,7 @@ final class ProxyExchange {
         // Finish first, so the failure that resetting the upstream request causes is not reported as a 502.
         finish(new Problem(ProblemType.REQUEST_TIMEOUT, "the request body was not received: no bytes arrived for "
                 + settings.bodyTimeoutMillis() + " ms"));
-        if (upstreamRequest != null) {
-            upstreamRequest.reset();
-        }
+        resetUpstream();
         if (http1) {
             // Vert.x keeps a connection whose request has not ended; closing flushes the response first.
             request.connection().close();
@@ -445,9 +500,7 @@ final class ProxyExchange {
         LOG.debug("Request {} has a malformed body: {}", ctx.requestId(), problem.detail());
         // Finish first, so the failure that resetting the upstream request causes is not reported as a 502.
         finish(problem);
-        if (upstreamRequest != null) {
-            upstreamRequest.reset();
-        }
+        resetUpstream();
     }
 
     private void onTotalTimeout() {
@@ -461,9 +514,7 @@ final class ProxyExchange {
         finish(new Problem(ProblemType.UPSTREAM_TIMEOUT,
                 "service '" + service.name() + "' did not complete within " + service.timeouts().total().toMillis()
                         + " ms"));
-        if (upstreamRequest != null) {
-            upstreamRequest.reset();
-        }
+        resetUpstream();
     }
 
     private void onClientClosed() {
@@ -472,9 +523,7 @@ final class ProxyExchange {
         }
         finished = true;
         cancelTotalTimer();
-        if (upstreamRequest != null) {
-            upstreamRequest.reset();
-        }
+        resetUpstream();
     }
 
     private void finish(Problem problem) {
@@ -543,5 +592,95 @@ final class ProxyExchange {
             }
         }
         return false;
+    }
+
+    /**
+     * One attempt sent through the service's {@link Http1Client}. Its callbacks run on the request's event loop and
+     * report to {@link TargetState#onRequestEnd} once, like the attempts through Vert.x's client.
+     */
+    private final class Http1Attempt implements Http1ResponseHandler {
+
+        private final TargetState current;
+        private Http1Exchange exchange;
+        private boolean streamed;
+
+        Http1Attempt(TargetState current) {
+            this.current = current;
+        }
+
+        /** Sends the request; throws {@link IllegalStateException} when a configuration change retired the client. */
+        void send(Http1Client client) {
+            MultiMap headers = HeadersMultiMap.httpHeaders();
+            writeRequestHeaders(headers);
+            headers.set(HttpHeaders.HOST, hostHeader(upstreamAuthority(current)));
+            Origin origin = Origin.http(current.host(), current.port());
+            long connectTimeout = service.timeouts().connect().toMillis();
+            // The same wait for a pooled connection as UpstreamGroup.requestOptions gives Vert.x's client.
+            long waitTimeout = 2 * connectTimeout;
+            if (hasBody && ctx.bufferedBody() == null) {
+                streamed = true;
+                exchange = client.sendStreaming(request.method(), origin, ctx.forwardedUri(), headers, body(),
+                        connectTimeout, waitTimeout, this);
+            } else {
+                Buffer body = hasBody ? ctx.bufferedBody() : null;
+                exchange = client.send(request.method(), origin, ctx.forwardedUri(), headers, body, connectTimeout,
+                        waitTimeout, this);
+            }
+        }
+
+        @Override
+        public void sent(Http1Exchange sent) {
+            // From here on the client's body is read, so a failure can no longer be retried as one before sending.
+            bodySent |= streamed;
+            if (readTimeoutMillis > 0 && !finished) {
+                ResponseTimeouts.current(readTimeoutMillis).add(responseTimeout);
+            }
+        }
+
+        @Override
+        public void response(Http1Exchange response) {
+            responseTimeout.cancel();
+            if (finished) {
+                current.onRequestEnd(elapsed(), abandoned);
+                response.reset();
+                return;
+            }
+            onResponse(response.status(), response.headers(), response, response::reset, current);
+        }
+
+        @Override
+        public void failed(Throwable cause) {
+            responseTimeout.cancel();
+            if (finished) {
+                current.onRequestEnd(elapsed(), abandoned);
+                return;
+            }
+            current.onRequestEnd(elapsed(), Outcome.of(cause));
+            // A request that no connection took was never sent, so a retry cannot repeat its effect.
+            onAttemptFailed(cause, exchange == null || !exchange.wasSent());
+        }
+
+        /** Fails the attempt with {@code cause}, because no response head arrived within the read timeout. */
+        void timeOut(TimeoutException cause) {
+            if (exchange != null) {
+                exchange.abort(cause);
+            }
+        }
+
+        /**
+         * Aborts the attempt. Its failure reaches {@link #failed} or the response body's exception handler, which
+         * report the outcome as Vert.x's client does after a reset.
+         */
+        void reset() {
+            if (exchange != null) {
+                exchange.abort(new IOException("the upstream request to " + current.address() + " was aborted"));
+            }
+        }
+    }
+
+    /** Returns the Host header value for {@code authority}, without the port when it is 80, as Vert.x writes it. */
+    private static String hostHeader(HostAndPort authority) {
+        int port = authority.port();
+        return port < 0 || port == 80 ? authority.host() : authority.host() + ":" + port;
     }
 }

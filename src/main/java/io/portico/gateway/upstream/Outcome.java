@@ -1,5 +1,6 @@
 package io.portico.gateway.upstream;
 
+import io.portico.net.client.PoolWaitTimeoutException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.UnknownHostException;
@@ -61,9 +62,10 @@ public record Outcome(Kind kind, int status) {
     }
 
     /**
-     * Classifies a failed Vert.x client exchange by its exception and the exceptions that caused it: connect and
-     * TLS handshake errors are {@link #CONNECT_FAILURE}, a timeout waiting for a pooled connection is
-     * {@link #NO_CONNECTION}, other timeouts are {@link #TIMEOUT}, and anything else is {@link #CONNECTION_ERROR}.
+     * Classifies a failed exchange of Vert.x's client or of {@code Http1Client} by its exception and the exceptions
+     * that caused it: connect and TLS handshake errors are {@link #CONNECT_FAILURE}, a timeout waiting for a pooled
+     * connection is {@link #NO_CONNECTION}, other timeouts are {@link #TIMEOUT}, and anything else is
+     * {@link #CONNECTION_ERROR}.
      */
     public static Outcome of(Throwable failure) {
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
@@ -71,6 +73,9 @@ public record Outcome(Kind kind, int status) {
             if (cause instanceof ConnectException || cause instanceof UnknownHostException
                     || cause instanceof NoRouteToHostException || cause instanceof SSLException) {
                 return CONNECT_FAILURE;
+            }
+            if (cause instanceof PoolWaitTimeoutException) {
+                return NO_CONNECTION;
             }
             if (cause instanceof TimeoutException) {
                 return isPoolWait(cause) ? NO_CONNECTION : TIMEOUT;

@@ -2,6 +2,8 @@ package io.portico.gateway.upstream;
 
 import io.portico.config.Pem;
 import io.portico.config.ServiceSpec;
+import io.portico.net.client.Http1Client;
+import io.portico.net.client.Http1ClientOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientAgent;
@@ -53,6 +55,22 @@ final class UpstreamClients {
             builder.withConnectHandler(new UpstreamAddressGuard(service));
         }
         return builder.build();
+    }
+
+    /**
+     * Creates the Netty HTTP/1.1 client for a service whose targets speak plain http without HTTP/2, or returns null
+     * for any other service. It keeps {@code pool.maxConnections} connections per target and event loop, closes
+     * connections idle for {@code pool.keepAlive}, and passes compressed bodies on as they are.
+     *
+     * @param allowPrivateAddresses false to close every connection whose resolved address is not public
+     */
+    static Http1Client createHttp1(Vertx vertx, String service, ServiceSpec spec, boolean allowPrivateAddresses) {
+        if (!spec.protocol().equals("http") || spec.pool().http2()) {
+            return null;
+        }
+        Http1ClientOptions options = new Http1ClientOptions(spec.pool().maxConnections(), spec.pool().keepAlive(),
+                null, false, allowPrivateAddresses ? null : new UpstreamAddressGuard(service));
+        return new Http1Client(vertx, options);
     }
 
     /**

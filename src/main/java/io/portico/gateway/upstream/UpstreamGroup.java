@@ -3,6 +3,7 @@ package io.portico.gateway.upstream;
 import static java.util.Objects.requireNonNull;
 
 import io.portico.config.ServiceSpec;
+import io.portico.net.client.Http1Client;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.RequestOptions;
 import java.util.ArrayList;
@@ -43,6 +44,7 @@ public final class UpstreamGroup {
     private final String name;
     private final ServiceSpec spec;
     private final HttpClient client;
+    private final Http1Client http1Client;
     private final List<TargetState> targets;
     private final LoadBalancer balancer;
     private final RetryBudget retryBudget;
@@ -51,11 +53,12 @@ public final class UpstreamGroup {
     private final long connectionWaitMillis;
     private final long readTimeoutMillis;
 
-    UpstreamGroup(String name, ServiceSpec spec, HttpClient client, List<TargetState> targets,
+    UpstreamGroup(String name, ServiceSpec spec, HttpClient client, Http1Client http1Client, List<TargetState> targets,
                   RetryBudget retryBudget) {
         this.name = requireNonNull(name, "name");
         this.spec = requireNonNull(spec, "spec");
         this.client = requireNonNull(client, "client");
+        this.http1Client = http1Client;
         this.targets = List.copyOf(targets);
         this.retryBudget = requireNonNull(retryBudget, "retryBudget");
         this.balancer = LoadBalancer.create(spec.loadBalancing(), this.targets);
@@ -82,6 +85,16 @@ public final class UpstreamGroup {
      */
     public HttpClient client() {
         return client;
+    }
+
+    /**
+     * Returns the Netty HTTP/1.1 client for this service's targets, or null when they speak https or HTTP/2. It has
+     * the same pool size, keep-alive and address rules as {@link #client()}, but keeps its pools per event loop, so
+     * {@code pool.maxConnections} applies per target and event loop. Like {@link #client()}, it throws
+     * {@link IllegalStateException} on a send once a configuration change retired it.
+     */
+    public Http1Client http1Client() {
+        return http1Client;
     }
 
     /** Returns the targets in configuration order, duplicates of an address merged into one. */

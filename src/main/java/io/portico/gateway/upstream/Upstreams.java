@@ -3,6 +3,7 @@ package io.portico.gateway.upstream;
 import static java.util.Objects.requireNonNull;
 
 import io.portico.config.ServiceSpec;
+import io.portico.net.client.Http1Client;
 import io.portico.metrics.UpstreamMetrics;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientAgent;
@@ -133,15 +134,21 @@ public final class Upstreams implements AutoCloseable {
                 entry.checker.close();
             }
             entry.client.close();
+            if (entry.http1Client != null) {
+                entry.http1Client.close();
+            }
         });
     }
 
     private Entry build(String name, ServiceSpec spec, Entry previous) {
         boolean reuseClient = previous != null && UpstreamClients.sameClient(previous.group.spec(), spec);
         HttpClientAgent client;
+        Http1Client http1Client;
         try {
             UpstreamClients.validateTls(spec);
             client = reuseClient ? previous.client : UpstreamClients.create(vertx, name, spec, allowPrivateAddresses);
+            http1Client = reuseClient ? previous.http1Client
+                    : UpstreamClients.createHttp1(vertx, name, spec, allowPrivateAddresses);
         } catch (RuntimeException e) {
             LOG.error("Upstream service '{}' not updated, keeping its previous configuration if any: {}", name,
                     e.getMessage());
@@ -151,7 +158,7 @@ public final class Upstreams implements AutoCloseable {
         RetryBudget budget = previous != null && previous.group.spec().retries().equals(spec.retries())
                 ? previous.group.retryBudget()
                 : RetryBudget.of(spec.retries());
-        UpstreamGroup group = new UpstreamGroup(name, spec, client, targets, budget);
+        UpstreamGroup group = new UpstreamGroup(name, spec, client, http1Client, targets, budget);
         ActiveHealthChecker checker = null;
         if (spec.healthCheck().active() != null) {
             checker = new ActiveHealthChecker(vertx, group,
@@ -159,7 +166,7 @@ public final class Upstreams implements AutoCloseable {
         }
         LOG.debug("Upstream service '{}' configured: {} targets, {}{}", name, targets.size(),
                 spec.loadBalancing().algorithm(), reuseClient ? ", connections kept" : "");
-        return new Entry(group, client, checker);
+        return new Entry(group, client, http1Client, checker);
     }
 
     /** Returns the states of {@code spec}'s targets, reusing those of {@code previous} with the same address. */
@@ -208,9 +215,13 @@ public final class Upstreams implements AutoCloseable {
         old.client.shutdown(drain.toMillis(), TimeUnit.MILLISECONDS).onFailure(cause ->
                 LOG.warn("Closing the connections to the old targets of upstream service '{}' failed: {}",
                         old.group.name(), cause.getMessage()));
+        if (old.http1Client != null) {
+            old.http1Client.shutdown(drain.toMillis());
+        }
     }
 
     /** A published group with the resources it owns. */
-    private record Entry(UpstreamGroup group, HttpClientAgent client, ActiveHealthChecker checker) {
+    private record Entry(UpstreamGroup group, HttpClientAgent client, Http1Client http1Client,
+                         ActiveHealthChecker checker) {
     }
 }

@@ -1,35 +1,38 @@
-package io.portico.ai.client;
+package io.portico.net.client;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.buffer.BufferInternal;
+import io.vertx.core.streams.ReadStream;
 import java.util.ArrayDeque;
 import java.util.concurrent.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One request sent by a {@link ProviderClient} and its response. Every method must be called on the event loop
+ * One request sent by a {@link Http1Client} and its response. Every method must be called on the event loop
  * that sent the request, and every handler runs there.
  *
- * <p>After {@link ProviderResponseHandler#response} the response's content arrives in order at the content
+ * <p>After {@link Http1ResponseHandler#response} the response's content arrives in order at the content
  * handler, or whole at the body handler, then the end handler runs once. A failure after the response head (the
  * connection broke off) goes to the exception handler instead of the end handler. Nothing is called after
  * {@link #reset()}.
  */
-public final class ProviderExchange {
+public final class Http1Exchange implements ReadStream<Buffer> {
 
-    private static final Logger LOG = LoggerFactory.getLogger(ProviderExchange.class);
+    private static final Logger LOG = LoggerFactory.getLogger(Http1Exchange.class);
 
     private enum State { WAITING, SENT, RECEIVING, DONE }
 
@@ -39,11 +42,15 @@ public final class ProviderExchange {
     private final String uri;
     private final HttpHeaders requestHeaders;
     private final ByteBuf body;
+    private StreamedBody streamedBody;
     private final long connectTimeoutMillis;
-    private final ProviderResponseHandler responseHandler;
+    private final long waitTimeoutMillis;
+    private final Http1ResponseHandler responseHandler;
     private State state = State.WAITING;
     private boolean retried;
-    private ProviderConnection connection;
+    /** True while a connection carries the request, which the server may then have read. */
+    private boolean sent;
+    private Http1Connection connection;
     private ConnectionPool pool;
     private Future<?> waitTimer;
     private int status;
@@ -58,8 +65,9 @@ public final class ProviderExchange {
     private ArrayDeque<Object> pending;
     private static final Object END = new Object();
 
-    ProviderExchange(ContextInternal context, Origin origin, HttpMethod method, String uri, HttpHeaders requestHeaders,
-                     ByteBuf body, long connectTimeoutMillis, ProviderResponseHandler responseHandler) {
+    Http1Exchange(ContextInternal context, Origin origin, HttpMethod method, String uri, HttpHeaders requestHeaders,
+                  ByteBuf body, long connectTimeoutMillis, long waitTimeoutMillis,
+                  Http1ResponseHandler responseHandler) {
         this.context = context;
         this.origin = origin;
         this.method = method;
@@ -67,6 +75,7 @@ public final class ProviderExchange {
         this.requestHeaders = requestHeaders;
         this.body = body;
         this.connectTimeoutMillis = connectTimeoutMillis;
+        this.waitTimeoutMillis = waitTimeoutMillis;
         this.responseHandler = responseHandler;
     }
 
@@ -80,32 +89,44 @@ public final class ProviderExchange {
         return headers;
     }
 
+    /**
+     * Returns true once a connection took the request, so the server may have read it. Stays false for a request
+     * that failed while it waited for a pool or a new connection.
+     */
+    public boolean wasSent() {
+        return sent;
+    }
+
     /** Receives each piece of the response content, in order. */
-    public ProviderExchange handler(Handler<Buffer> handler) {
+    @Override
+    public Http1Exchange handler(Handler<Buffer> handler) {
         this.contentHandler = handler;
         return this;
     }
 
     /** Collects the whole response content and hands it to {@code handler} at the end, in place of the end handler. */
-    public ProviderExchange bodyHandler(Handler<Buffer> handler) {
+    public Http1Exchange bodyHandler(Handler<Buffer> handler) {
         this.bodyHandler = handler;
         return this;
     }
 
     /** Runs when the response was read to its end. */
-    public ProviderExchange endHandler(Handler<Void> handler) {
+    @Override
+    public Http1Exchange endHandler(Handler<Void> handler) {
         this.endHandler = handler;
         return this;
     }
 
     /** Receives a failure that happens after the response head: the connection broke off or timed out. */
-    public ProviderExchange exceptionHandler(Handler<Throwable> handler) {
+    @Override
+    public Http1Exchange exceptionHandler(Handler<Throwable> handler) {
         this.exceptionHandler = handler;
         return this;
     }
 
     /** Stops reading from the connection until {@link #resume()}; content already read is held back. */
-    public ProviderExchange pause() {
+    @Override
+    public Http1Exchange pause() {
         if (!paused) {
             paused = true;
             if (connection != null) {
@@ -116,7 +137,8 @@ public final class ProviderExchange {
     }
 
     /** Delivers what was held back and reads from the connection again. */
-    public ProviderExchange resume() {
+    @Override
+    public Http1Exchange resume() {
         if (!paused) {
             return this;
         }
@@ -135,20 +157,42 @@ public final class ProviderExchange {
         return this;
     }
 
+    /** Same as {@link #resume()}: the exchange delivers content as it arrives, so demand is not counted. */
+    @Override
+    public Http1Exchange fetch(long amount) {
+        return resume();
+    }
+
     /**
      * Aborts the exchange: a waiting request leaves the queue, and a connection that carries the request closes.
-     * Does nothing once the response was read to its end.
+     * Does nothing once the response was read to its end. No handler runs afterwards.
      */
     public void reset() {
-        if (state == State.DONE) {
-            return;
+        if (state != State.DONE) {
+            close(state);
         }
-        State was = state;
+    }
+
+    /**
+     * Aborts the exchange like {@link #reset()} and reports {@code cause} as its failure: to
+     * {@link Http1ResponseHandler#failed} before the response head, to the exception handler after it. Does nothing
+     * once the exchange is done.
+     */
+    public void abort(Throwable cause) {
+        if (state != State.DONE) {
+            State was = state;
+            close(was);
+            report(was, cause);
+        }
+    }
+
+    private void close(State was) {
         state = State.DONE;
+        detachBody();
         if (was == State.WAITING && pool != null) {
             pool.cancelWaiting(this);
         }
-        ProviderConnection current = connection;
+        Http1Connection current = connection;
         connection = null;
         if (current != null) {
             current.abort();
@@ -165,6 +209,17 @@ public final class ProviderExchange {
         return connectTimeoutMillis;
     }
 
+    long waitTimeoutMillis() {
+        return waitTimeoutMillis;
+    }
+
+    /** Returns true for the idempotent methods of RFC 9110 section 9.2.2, which may be sent twice. */
+    boolean idempotent() {
+        return method == HttpMethod.GET || method == HttpMethod.HEAD || method == HttpMethod.OPTIONS
+                || method == HttpMethod.TRACE || method == HttpMethod.PUT || method == HttpMethod.DELETE;
+    }
+
+    /** Returns true once the response was read to its end, the exchange failed, or it was reset. */
     boolean isDone() {
         return state == State.DONE;
     }
@@ -184,6 +239,27 @@ public final class ProviderExchange {
         pool = null;
     }
 
+    /** Makes the request body stream from {@code body}, so the request is never sent twice. */
+    void streamBody(StreamedBody body) {
+        this.streamedBody = body;
+    }
+
+    /** Returns the body that streams after the request head, or null when the request is written whole. */
+    StreamedBody streamedBody() {
+        return streamedBody;
+    }
+
+    private void detachBody() {
+        if (streamedBody != null) {
+            streamedBody.detach();
+        }
+    }
+
+    /** Returns the head of a request whose body streams. */
+    HttpRequest requestHead() {
+        return new DefaultHttpRequest(HttpVersion.HTTP_1_1, method, uri, requestHeaders);
+    }
+
     /** Returns the request to write, with a fresh view of the body so that a retry can write it again. */
     FullHttpRequest requestToWrite() {
         ByteBuf content = body == null ? Unpooled.EMPTY_BUFFER : body.slice();
@@ -191,17 +267,20 @@ public final class ProviderExchange {
                 EmptyHttpHeaders.INSTANCE);
     }
 
-    void sending(ProviderConnection connection) {
+    void sending(Http1Connection connection) {
         this.connection = connection;
         this.state = State.SENT;
+        this.sent = true;
+        context.dispatch(this, responseHandler::sent);
     }
 
     /** Returns true when a failed send may be tried once more on a new connection. */
     boolean retryOnce() {
-        if (retried || state != State.SENT) {
+        if (retried || state != State.SENT || streamedBody != null) {
             return false;
         }
         retried = true;
+        sent = false;
         connection = null;
         state = State.WAITING;
         return true;
@@ -246,6 +325,7 @@ public final class ProviderExchange {
         if (state != State.RECEIVING) {
             return;
         }
+        detachBody();
         connection = null;
         if (paused) {
             queue(END);
@@ -262,6 +342,11 @@ public final class ProviderExchange {
         }
         state = State.DONE;
         connection = null;
+        detachBody();
+        report(was, cause);
+    }
+
+    private void report(State was, Throwable cause) {
         if (was == State.RECEIVING) {
             if (exceptionHandler != null) {
                 context.dispatch(cause, exceptionHandler);

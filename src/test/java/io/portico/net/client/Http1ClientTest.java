@@ -1,9 +1,11 @@
-package io.portico.ai.client;
+package io.portico.net.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.portico.testing.Conditions;
 import io.portico.testing.TestCertificates;
 import io.vertx.core.Context;
+import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -15,6 +17,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.streams.ReadStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -25,6 +28,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -36,12 +40,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** ProviderClient against real Vert.x servers on 127.0.0.1. */
-class ProviderClientTest {
+/** Http1Client against real Vert.x servers on 127.0.0.1. */
+class Http1ClientTest {
 
     private Vertx vertx;
     private Context context;
-    private ProviderClient client;
+    private Http1Client client;
     /** The server side of every connection that reached a test server. */
     private final Set<HttpConnection> connections = ConcurrentHashMap.newKeySet();
 
@@ -49,7 +53,7 @@ class ProviderClientTest {
     void start() {
         vertx = Vertx.vertx();
         context = vertx.getOrCreateContext();
-        client = new ProviderClient(vertx);
+        client = new Http1Client(vertx);
     }
 
     @AfterEach
@@ -74,12 +78,12 @@ class ProviderClientTest {
                 .listen().await(5, TimeUnit.SECONDS);
     }
 
-    private Result call(ProviderClient with, HttpMethod method, String url, String body) throws Exception {
+    private Result call(Http1Client with, HttpMethod method, String url, String body) throws Exception {
         CompletableFuture<Result> result = new CompletableFuture<>();
         context.runOnContext(ignored -> with.send(method, url, MultiMap.caseInsensitiveMultiMap(),
-                body == null ? null : Buffer.buffer(body), 2_000, new ProviderResponseHandler() {
+                body == null ? null : Buffer.buffer(body), 2_000, new Http1ResponseHandler() {
                     @Override
-                    public void response(ProviderExchange exchange) {
+                    public void response(Http1Exchange exchange) {
                         exchange.exceptionHandler(cause -> result.complete(new Result(exchange.status(),
                                 exchange.headers(), null, cause)));
                         exchange.bodyHandler(whole -> result.complete(new Result(exchange.status(),
@@ -212,7 +216,7 @@ class ProviderClientTest {
 
     @Test
     void idleConnectionsCloseAfterIdleTimeout() throws Exception {
-        ProviderClient quick = new ProviderClient(vertx, new ProviderClientOptions(64, Duration.ofMillis(100), null));
+        Http1Client quick = new Http1Client(vertx, new Http1ClientOptions(64, Duration.ofMillis(100), null));
         HttpServer server = server(request -> request.response().end("ok"));
         CountDownLatch closed = new CountDownLatch(1);
 
@@ -224,8 +228,205 @@ class ProviderClientTest {
     }
 
     @Test
+    void fullPoolWaitTimesOut() throws Exception {
+        Http1Client single = new Http1Client(vertx, new Http1ClientOptions(1, Duration.ofSeconds(60), null));
+        List<HttpServerRequest> heldRequests = new CopyOnWriteArrayList<>();
+        CountDownLatch holding = new CountDownLatch(1);
+        HttpServer server = server(request -> {
+            heldRequests.add(request);
+            holding.countDown();
+        });
+        CompletableFuture<Result> first = new CompletableFuture<>();
+        context.runOnContext(ignored -> single.send(HttpMethod.GET, url(server, "/"),
+                MultiMap.caseInsensitiveMultiMap(), null, 2_000, responses(exchange -> exchange
+                        .bodyHandler(body -> first.complete(new Result(exchange.status(), null, body.toString(),
+                                null))), first)));
+        assertThat(holding.await(10, TimeUnit.SECONDS)).as("server received the first request").isTrue();
+
+        CompletableFuture<Result> second = new CompletableFuture<>();
+        context.runOnContext(ignored -> single.send(HttpMethod.GET, Origin.http("127.0.0.1", server.actualPort()),
+                "/", MultiMap.caseInsensitiveMultiMap(), null, 2_000, 100, responses(exchange -> exchange
+                        .bodyHandler(body -> second.complete(new Result(exchange.status(), null, body.toString(),
+                                null))), second)));
+        Throwable waitFailure = second.handle((result, failure) -> failure).get(10, TimeUnit.SECONDS);
+        heldRequests.forEach(request -> request.response().end("held"));
+
+        assertThat(waitFailure).isInstanceOf(PoolWaitTimeoutException.class);
+        assertThat(first.get(10, TimeUnit.SECONDS).body()).isEqualTo("held");
+        assertThat(connections).hasSize(1);
+        single.close().await(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void gzipBodyPassesThroughWithoutDecompression() throws Exception {
+        byte[] compressed = gzip("plain text");
+        HttpServer server = server(request -> request.response().putHeader("content-encoding", "gzip")
+                .end(Buffer.buffer(compressed)));
+        Http1Client raw = new Http1Client(vertx, new Http1ClientOptions(64, Duration.ofSeconds(60), null, false,
+                null));
+
+        Result result = call(raw, HttpMethod.GET, url(server, "/"), null);
+
+        assertThat(result.headers().get("content-encoding")).isEqualTo("gzip");
+        assertThat(result.body()).isEqualTo(Buffer.buffer(compressed).toString());
+        raw.close().await(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void rejectedRemoteAddressFailsBeforeSending() throws Exception {
+        AtomicInteger received = new AtomicInteger();
+        HttpServer server = server(request -> {
+            received.incrementAndGet();
+            request.response().end("ok");
+        });
+        Http1Client guarded = new Http1Client(vertx, new Http1ClientOptions(64, Duration.ofSeconds(60), null, true,
+                remote -> !remote.getAddress().isLoopbackAddress()));
+
+        Result result = call(guarded, HttpMethod.GET, url(server, "/"), null);
+
+        assertThat(result.failure()).isInstanceOf(IOException.class).hasMessageContaining("is not allowed");
+        assertThat(received).hasValue(0);
+        guarded.close().await(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void streamedBodyIsSentChunked() throws Exception {
+        HttpServer server = server(request -> request.body().onSuccess(body -> request.response()
+                .putHeader("x-transfer-encoding", String.valueOf(request.getHeader("transfer-encoding")))
+                .end(body.length() + ":" + body.getString(0, 12))));
+        ChunkSource source = new ChunkSource(200, "0123456789");
+        CompletableFuture<Result> result = new CompletableFuture<>();
+
+        context.runOnContext(ignored -> client.sendStreaming(HttpMethod.POST,
+                Origin.http("127.0.0.1", server.actualPort()), "/upload", MultiMap.caseInsensitiveMultiMap(), source,
+                2_000, 2_000, responses(exchange -> exchange.bodyHandler(body -> result.complete(
+                        new Result(exchange.status(), exchange.headers(), body.toString(), null))), result)));
+        Result received = result.get(10, TimeUnit.SECONDS);
+
+        assertThat(received.status()).isEqualTo(200);
+        assertThat(received.body()).isEqualTo("2000:012345678901");
+        assertThat(received.headers().get("x-transfer-encoding")).isEqualTo("chunked");
+    }
+
+    @Test
+    void streamedBodyPausesWhileServerDoesNotRead() throws Exception {
+        NetServer server = rawServer(NetSocket::pause);
+        ChunkSource source = new ChunkSource(Integer.MAX_VALUE, "x".repeat(64 * 1024));
+        CompletableFuture<Result> result = new CompletableFuture<>();
+
+        context.runOnContext(ignored -> client.sendStreaming(HttpMethod.POST,
+                Origin.http("127.0.0.1", server.actualPort()), "/upload", MultiMap.caseInsensitiveMultiMap(), source,
+                2_000, 2_000, responses(exchange -> { }, result)));
+
+        // Without back-pressure the source would never pause, and the client would buffer it until memory ran out.
+        Conditions.eventually("the body source is paused", () -> source.paused && source.sent > 0);
+        assertThat(result).isNotDone();
+    }
+
+    @Test
+    void failedBodySourceFailsExchange() throws Exception {
+        CountDownLatch serverSawClose = new CountDownLatch(1);
+        HttpServer server = server(request -> request.connection().closeHandler(ignored -> serverSawClose.countDown()));
+        ChunkSource source = new ChunkSource(Integer.MAX_VALUE, "data");
+        CompletableFuture<Result> result = new CompletableFuture<>();
+
+        context.runOnContext(ignored -> client.sendStreaming(HttpMethod.POST,
+                Origin.http("127.0.0.1", server.actualPort()), "/upload", MultiMap.caseInsensitiveMultiMap(), source,
+                2_000, 2_000, responses(exchange -> { }, result)));
+        context.runOnContext(ignored -> vertx.setTimer(50, id -> source.fail(new IOException("client went away"))));
+        Throwable failure = result.handle((ok, cause) -> cause).get(10, TimeUnit.SECONDS);
+
+        assertThat(failure).isInstanceOf(IOException.class).hasMessage("client went away");
+        assertThat(serverSawClose.await(10, TimeUnit.SECONDS)).as("server saw the connection close").isTrue();
+    }
+
+    /** A body of {@code count} copies of {@code piece}, sent one per event loop turn while not paused. */
+    private final class ChunkSource implements ReadStream<Buffer> {
+        private final int count;
+        private final Buffer piece;
+        private volatile int sent;
+        private volatile boolean paused = true;
+        private boolean scheduled;
+        private boolean failed;
+        private Handler<Buffer> handler;
+        private Handler<Void> endHandler;
+        private Handler<Throwable> exceptionHandler;
+
+        ChunkSource(int count, String piece) {
+            this.count = count;
+            this.piece = Buffer.buffer(piece);
+        }
+
+        void fail(Throwable cause) {
+            failed = true;
+            if (exceptionHandler != null) {
+                exceptionHandler.handle(cause);
+            }
+        }
+
+        private void schedule() {
+            if (!scheduled && !paused && !failed) {
+                scheduled = true;
+                context.runOnContext(ignored -> emit());
+            }
+        }
+
+        private void emit() {
+            scheduled = false;
+            if (paused || failed || handler == null) {
+                return;
+            }
+            if (sent == count) {
+                if (endHandler != null) {
+                    endHandler.handle(null);
+                }
+                return;
+            }
+            sent++;
+            handler.handle(piece.copy());
+            schedule();
+        }
+
+        @Override
+        public ReadStream<Buffer> exceptionHandler(Handler<Throwable> handler) {
+            this.exceptionHandler = handler;
+            return this;
+        }
+
+        @Override
+        public ReadStream<Buffer> handler(Handler<Buffer> handler) {
+            this.handler = handler;
+            return this;
+        }
+
+        @Override
+        public ReadStream<Buffer> pause() {
+            paused = true;
+            return this;
+        }
+
+        @Override
+        public ReadStream<Buffer> resume() {
+            paused = false;
+            schedule();
+            return this;
+        }
+
+        @Override
+        public ReadStream<Buffer> fetch(long amount) {
+            return resume();
+        }
+
+        @Override
+        public ReadStream<Buffer> endHandler(Handler<Void> handler) {
+            this.endHandler = handler;
+            return this;
+        }
+    }
+
+    @Test
     void fullPoolQueuesRequests() throws Exception {
-        ProviderClient single = new ProviderClient(vertx, new ProviderClientOptions(1, Duration.ofSeconds(60), null));
+        Http1Client single = new Http1Client(vertx, new Http1ClientOptions(1, Duration.ofSeconds(60), null));
         HttpServer server = server(request -> vertx.setTimer(20, id -> request.response().end("ok")));
         List<CompletableFuture<Result>> results = new ArrayList<>();
 
@@ -297,7 +498,7 @@ class ProviderClientTest {
         AtomicInteger received = new AtomicInteger();
         AtomicInteger whilePaused = new AtomicInteger();
         AtomicBoolean paused = new AtomicBoolean();
-        CompletableFuture<ProviderExchange> firstPiece = new CompletableFuture<>();
+        CompletableFuture<Http1Exchange> firstPiece = new CompletableFuture<>();
         CompletableFuture<Void> ended = new CompletableFuture<>();
 
         context.runOnContext(ignored -> client.send(HttpMethod.GET, url(server, "/"),
@@ -315,7 +516,7 @@ class ProviderClientTest {
                         })
                         .exceptionHandler(ended::completeExceptionally)
                         .endHandler(end -> ended.complete(null)), ended)));
-        ProviderExchange exchange = firstPiece.get(10, TimeUnit.SECONDS);
+        Http1Exchange exchange = firstPiece.get(10, TimeUnit.SECONDS);
         Thread.sleep(300);
         int duringPause = received.get();
 
@@ -380,8 +581,8 @@ class ProviderClientTest {
         TestCertificates.Issued certificate = TestCertificates.selfSignedServer("localhost");
         HttpServer server = server(tls(certificate), request -> request.response()
                 .end("sni=" + request.connection().indicatedServerName()));
-        ProviderClient trusting = new ProviderClient(vertx,
-                ProviderClientOptions.DEFAULT.withTrustedCertificates(certificate.certificatePem()));
+        Http1Client trusting = new Http1Client(vertx,
+                Http1ClientOptions.DEFAULT.withTrustedCertificates(certificate.certificatePem()));
 
         Result first = call(trusting, HttpMethod.GET, "https://localhost:" + server.actualPort() + "/", null);
         Result second = call(trusting, HttpMethod.GET, "https://localhost:" + server.actualPort() + "/", null);
@@ -408,8 +609,8 @@ class ProviderClientTest {
     void httpsRejectsCertificateForAnotherHost() throws Exception {
         TestCertificates.Issued certificate = TestCertificates.selfSignedServer("other.example");
         HttpServer server = server(tls(certificate), request -> request.response().end("ok"));
-        ProviderClient trusting = new ProviderClient(vertx,
-                ProviderClientOptions.DEFAULT.withTrustedCertificates(certificate.certificatePem()));
+        Http1Client trusting = new Http1Client(vertx,
+                Http1ClientOptions.DEFAULT.withTrustedCertificates(certificate.certificatePem()));
 
         Result result = call(trusting, HttpMethod.GET, "https://localhost:" + server.actualPort() + "/", null);
 
@@ -447,11 +648,11 @@ class ProviderClientTest {
     }
 
     /** A response handler that passes the exchange to {@code onResponse} and a failure to {@code failed}. */
-    private static ProviderResponseHandler responses(Consumer<ProviderExchange> onResponse,
+    private static Http1ResponseHandler responses(Consumer<Http1Exchange> onResponse,
                                                      CompletableFuture<?> failed) {
-        return new ProviderResponseHandler() {
+        return new Http1ResponseHandler() {
             @Override
-            public void response(ProviderExchange exchange) {
+            public void response(Http1Exchange exchange) {
                 onResponse.accept(exchange);
             }
 

@@ -1,4 +1,4 @@
-package io.portico.ai.client;
+package io.portico.net.client;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -19,19 +19,21 @@ import io.vertx.core.http.impl.headers.HeadersMultiMap;
 import java.io.IOException;
 
 /**
- * One HTTP/1.1 connection to a provider and the exchange it carries, last in its channel's pipeline. It carries one
+ * One HTTP/1.1 connection to a server and the exchange it carries, last in its channel's pipeline. It carries one
  * exchange at a time: the connection goes back to its pool only after the response was read to its end, the request
  * was written whole, and the server did not ask to close.
  */
-final class ProviderConnection extends ChannelInboundHandlerAdapter {
+final class Http1Connection extends ChannelInboundHandlerAdapter {
 
     static final String CODEC = "codec";
     private static final String INFLATER = "inflater";
 
     private final ConnectionPool pool;
     private final Channel channel;
-    private ProviderExchange exchange;
+    private Http1Exchange exchange;
     private boolean written;
+    /** True when an earlier exchange used this connection, so the server may have closed it while it was idle. */
+    private boolean reused;
     private boolean keepAlive;
     private boolean informational;
     private boolean inflating;
@@ -39,7 +41,7 @@ final class ProviderConnection extends ChannelInboundHandlerAdapter {
     /** When the connection last went back to its pool, from {@link System#nanoTime()}. */
     private long idleSince;
 
-    ProviderConnection(ConnectionPool pool, Channel channel) {
+    Http1Connection(ConnectionPool pool, Channel channel) {
         this.pool = pool;
         this.channel = channel;
     }
@@ -57,11 +59,20 @@ final class ProviderConnection extends ChannelInboundHandlerAdapter {
     }
 
     /** Writes the request of {@code next}. {@code reused} is true when an earlier exchange used this connection. */
-    void send(ProviderExchange next, boolean reused) {
+    void send(Http1Exchange next, boolean reused) {
         exchange = next;
         written = false;
         keepAlive = true;
+        this.reused = reused;
         next.sending(this);
+        StreamedBody body = next.streamedBody();
+        if (body != null) {
+            // A failed write of the head or a chunk reaches exceptionCaught through the void promise. The head is
+            // flushed at once, so the server sees the request even while the client is slow to send its body.
+            channel.writeAndFlush(next.requestHead(), channel.voidPromise());
+            body.start(channel, () -> bodyWritten(next), cause -> bodyFailed(next, cause));
+            return;
+        }
         ChannelFuture write = channel.writeAndFlush(next.requestToWrite());
         write.addListener(done -> {
             if (done.isSuccess()) {
@@ -72,15 +83,36 @@ final class ProviderConnection extends ChannelInboundHandlerAdapter {
         });
     }
 
-    private void writeFailed(ProviderExchange failed, boolean reused, Throwable cause) {
+    private void bodyWritten(Http1Exchange sent) {
+        if (exchange == sent) {
+            written = true;
+        }
+    }
+
+    /** Fails the exchange whose body source failed. The connection closes, because the request is incomplete. */
+    private void bodyFailed(Http1Exchange failed, Throwable cause) {
+        if (exchange == failed) {
+            failed.abort(cause);
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        Http1Exchange current = exchange;
+        if (current != null && current.streamedBody() != null) {
+            current.streamedBody().writabilityChanged();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    private void writeFailed(Http1Exchange failed, boolean reused, Throwable cause) {
         if (exchange != failed) {
             return;
         }
         exchange = null;
         channel.close();
         // The request failed before the server could read it, so sending it again cannot run it twice.
-        // NOTE: no test forces a write failure on a kept-alive connection, so this retry has not been run. A server
-        // that closes the connection after the write succeeded is not retried, since it may have read the request.
+        // NOTE: no test forces a write failure on a kept-alive connection, so this retry has not been run.
         if (reused && failed.retryOnce()) {
             pool.acquireNew(failed);
             return;
@@ -132,7 +164,7 @@ final class ProviderConnection extends ChannelInboundHandlerAdapter {
             informational = true;
             return false;
         }
-        if (!inflating && response.headers().contains(HttpHeaderNames.CONTENT_ENCODING)) {
+        if (!inflating && pool.decompress() && response.headers().contains(HttpHeaderNames.CONTENT_ENCODING)) {
             inflate(ctx, response);
             return true;
         }
@@ -169,7 +201,7 @@ final class ProviderConnection extends ChannelInboundHandlerAdapter {
             informational = !last;
             return;
         }
-        ProviderExchange current = exchange;
+        Http1Exchange current = exchange;
         if (current != null) {
             current.content(content.content().retain());
         }
@@ -178,7 +210,7 @@ final class ProviderConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void finish(ProviderExchange current) {
+    private void finish(Http1Exchange current) {
         if (inflating) {
             inflating = false;
             channel.pipeline().remove(INFLATER);
@@ -196,7 +228,7 @@ final class ProviderConnection extends ChannelInboundHandlerAdapter {
     }
 
     private void broken(DecoderResult result) {
-        ProviderExchange current = exchange;
+        Http1Exchange current = exchange;
         exchange = null;
         released = true;
         channel.close();
@@ -206,13 +238,26 @@ final class ProviderConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * Sends an idempotent request once more on a new connection when this kept-alive connection broke before any
+     * response byte arrived. A server may close an idle connection just as the client reuses it, and repeating an
+     * idempotent request is safe (RFC 9110 section 9.2.2).
+     */
+    private boolean retryElsewhere(Http1Exchange current) {
+        if (!reused || informational || !current.idempotent() || !current.retryOnce()) {
+            return false;
+        }
+        pool.acquireNew(current);
+        return true;
+    }
+
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         released = true;
         pool.closed(this);
-        ProviderExchange current = exchange;
+        Http1Exchange current = exchange;
         exchange = null;
-        if (current != null) {
+        if (current != null && !retryElsewhere(current)) {
             current.fail(new IOException("connection to " + pool.origin().host() + ":" + pool.origin().port()
                     + " closed before the response ended"));
         }
@@ -221,11 +266,11 @@ final class ProviderConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        ProviderExchange current = exchange;
+        Http1Exchange current = exchange;
         exchange = null;
         released = true;
         ctx.close();
-        if (current != null) {
+        if (current != null && !retryElsewhere(current)) {
             current.fail(cause);
         }
     }

@@ -1,4 +1,4 @@
-package io.portico.ai.client;
+package io.portico.net.client;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -7,11 +7,11 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * The connections of one event loop to one origin. Only that event loop uses it, so it needs no locking. Idle
@@ -19,16 +19,16 @@ import java.util.concurrent.TimeoutException;
  */
 final class ConnectionPool {
 
-    private final ProviderClient client;
+    private final Http1Client client;
     private final Origin origin;
     private final EventLoop loop;
     private Bootstrap bootstrap;
-    private final ArrayDeque<ProviderConnection> idle = new ArrayDeque<>();
-    private final ArrayDeque<ProviderExchange> waiting = new ArrayDeque<>();
+    private final ArrayDeque<Http1Connection> idle = new ArrayDeque<>();
+    private final ArrayDeque<Http1Exchange> waiting = new ArrayDeque<>();
     /** Connections open or being opened. */
     private int open;
 
-    ConnectionPool(ProviderClient client, Origin origin, EventLoop loop) {
+    ConnectionPool(Http1Client client, Origin origin, EventLoop loop) {
         this.client = client;
         this.origin = origin;
         this.loop = loop;
@@ -43,9 +43,13 @@ final class ConnectionPool {
         return origin;
     }
 
+    boolean decompress() {
+        return client.options().decompress();
+    }
+
     /** Sends {@code exchange} on an idle connection, a new one, or once one is free. */
-    void acquire(ProviderExchange exchange) {
-        ProviderConnection connection;
+    void acquire(Http1Exchange exchange) {
+        Http1Connection connection;
         while ((connection = idle.pollLast()) != null) {
             if (connection.isUsable()) {
                 connection.send(exchange, true);
@@ -57,32 +61,32 @@ final class ConnectionPool {
     }
 
     /** Sends {@code exchange} on a new connection, or on the first one freed when the pool is full. */
-    void acquireNew(ProviderExchange exchange) {
+    void acquireNew(Http1Exchange exchange) {
         if (open < client.options().maxConnectionsPerPool()) {
             connect(exchange);
             return;
         }
         waiting.add(exchange);
-        ScheduledFuture<?> timer = loop.schedule(() -> waitTimedOut(exchange), exchange.connectTimeoutMillis(),
+        ScheduledFuture<?> timer = loop.schedule(() -> waitTimedOut(exchange), exchange.waitTimeoutMillis(),
                 TimeUnit.MILLISECONDS);
         exchange.waitIn(this, timer);
     }
 
-    private void waitTimedOut(ProviderExchange exchange) {
+    private void waitTimedOut(Http1Exchange exchange) {
         if (waiting.remove(exchange)) {
             exchange.dequeued();
-            exchange.fail(new TimeoutException("no connection to " + origin.host() + ":" + origin.port()
-                    + " became free within " + exchange.connectTimeoutMillis() + " ms"));
+            exchange.fail(new PoolWaitTimeoutException("no connection to " + origin.host() + ":" + origin.port()
+                    + " became free within " + exchange.waitTimeoutMillis() + " ms"));
         }
     }
 
-    void cancelWaiting(ProviderExchange exchange) {
+    void cancelWaiting(Http1Exchange exchange) {
         if (waiting.remove(exchange)) {
             exchange.dequeued();
         }
     }
 
-    private void connect(ProviderExchange exchange) {
+    private void connect(Http1Exchange exchange) {
         open++;
         int timeout = (int) Math.min(Integer.MAX_VALUE, Math.max(1, exchange.connectTimeoutMillis()));
         ChannelFuture connecting = bootstrap.clone()
@@ -94,6 +98,12 @@ final class ConnectionPool {
                 return;
             }
             Channel channel = connecting.channel();
+            if (!client.accepts(channel)) {
+                channel.close();
+                exchange.fail(new IOException("the connection to " + origin.host() + ":" + origin.port()
+                        + " was closed because its address " + channel.remoteAddress() + " is not allowed"));
+                return;
+            }
             SslHandler ssl = channel.pipeline().get(SslHandler.class);
             if (ssl == null) {
                 connected(channel, exchange);
@@ -110,14 +120,14 @@ final class ConnectionPool {
         });
     }
 
-    private void connectFailed(ProviderExchange exchange, Throwable cause) {
+    private void connectFailed(Http1Exchange exchange, Throwable cause) {
         open--;
         exchange.fail(cause);
         serveWaiting();
     }
 
-    private void connected(Channel channel, ProviderExchange exchange) {
-        ProviderConnection connection = channel.pipeline().get(ProviderConnection.class);
+    private void connected(Channel channel, Http1Exchange exchange) {
+        Http1Connection connection = channel.pipeline().get(Http1Connection.class);
         if (exchange.isDone()) {
             release(connection);
             return;
@@ -126,8 +136,12 @@ final class ConnectionPool {
     }
 
     /** Takes back a connection whose response was read to its end. */
-    void release(ProviderConnection connection) {
-        ProviderExchange next;
+    void release(Http1Connection connection) {
+        Http1Exchange next;
+        if (client.isShuttingDown() && waiting.isEmpty()) {
+            connection.channel().close();
+            return;
+        }
         while ((next = waiting.poll()) != null) {
             next.dequeued();
             if (!next.isDone()) {
@@ -140,14 +154,14 @@ final class ConnectionPool {
     }
 
     /** Forgets a connection that closed, and opens one for a waiting request if there is one. */
-    void closed(ProviderConnection connection) {
+    void closed(Http1Connection connection) {
         open--;
         idle.remove(connection);
         serveWaiting();
     }
 
     private void serveWaiting() {
-        ProviderExchange next;
+        Http1Exchange next;
         while (open < client.options().maxConnectionsPerPool() && (next = waiting.poll()) != null) {
             next.dequeued();
             if (!next.isDone()) {
@@ -158,9 +172,9 @@ final class ConnectionPool {
 
     /** Closes the connections that stayed idle longer than {@code idleNanos}. */
     void closeIdle(long now, long idleNanos) {
-        Iterator<ProviderConnection> it = idle.iterator();
+        Iterator<Http1Connection> it = idle.iterator();
         while (it.hasNext()) {
-            ProviderConnection connection = it.next();
+            Http1Connection connection = it.next();
             if (now - connection.idleSince() >= idleNanos) {
                 it.remove();
                 connection.channel().close();
@@ -170,12 +184,17 @@ final class ConnectionPool {
 
     /** Closes the idle connections and fails the waiting requests. The client closes the busy connections. */
     void close() {
-        ProviderExchange next;
+        Http1Exchange next;
         while ((next = waiting.poll()) != null) {
             next.dequeued();
-            next.fail(new IllegalStateException("the provider client is closed"));
+            next.fail(new IllegalStateException("the HTTP/1.1 client is closed"));
         }
-        for (ProviderConnection connection : idle) {
+        closeIdle();
+    }
+
+    /** Closes the idle connections. */
+    void closeIdle() {
+        for (Http1Connection connection : idle) {
             connection.channel().close();
         }
         idle.clear();

@@ -1,4 +1,4 @@
-package io.portico.ai.client;
+package io.portico.net.client;
 
 import static java.util.Objects.requireNonNull;
 
@@ -14,6 +14,7 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpHeadersFactory;
 import io.netty.handler.codec.http.HttpMethod;
@@ -32,7 +33,9 @@ import io.vertx.core.http.impl.headers.HeadersMultiMap;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.internal.buffer.BufferInternal;
+import io.vertx.core.streams.ReadStream;
 import java.io.ByteArrayInputStream;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -47,17 +50,18 @@ import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 
 /**
- * An HTTP/1.1 client for calls to model providers, built on Netty with the transport of Vert.x, so its channels
- * match the event loops they run on (epoll, io_uring or NIO, as the node setting {@code transport} chose). Each
- * event loop has its own keep-alive pool per origin, so a request never leaves the event loop that sent it and
- * pools need no locks.
+ * An HTTP/1.1 client for calls to model providers and for proxying to plain-http upstream targets, built on Netty
+ * with the transport of Vert.x, so its channels match the event loops they run on (epoll, io_uring or NIO, as the
+ * node setting {@code transport} chose). Each event loop has its own keep-alive pool per origin, so a request never
+ * leaves the event loop that sent it and pools need no locks.
  *
  * <p>https verifies the server's certificate against the JDK trust store (or the configured certificates) and its
  * host name, and sends the host name as SNI; only http/1.1 is offered. Responses are framed by Content-Length,
- * chunked encoding or the end of the connection. The client sends no Accept-Encoding; a gzip or deflate body that a
- * server sends anyway is decompressed, as Vert.x's client does with decompression on.
+ * chunked encoding or the end of the connection. The client sends no Accept-Encoding of its own. With
+ * {@link Http1ClientOptions#decompress()}, a gzip or deflate body that a server sends is decompressed, as Vert.x's
+ * client does with decompression on.
  */
-public final class ProviderClient {
+public final class Http1Client {
 
     private static final HttpHeadersFactory VERTX_HEADERS = new HttpHeadersFactory() {
         @Override
@@ -72,25 +76,26 @@ public final class ProviderClient {
     };
 
     private final VertxInternal vertx;
-    private final ProviderClientOptions options;
+    private final Http1ClientOptions options;
     private final SslContext sslContext;
-    private final ChannelGroup channels = new DefaultChannelGroup("provider-client", GlobalEventExecutor.INSTANCE);
+    private final ChannelGroup channels = new DefaultChannelGroup("http1-client", GlobalEventExecutor.INSTANCE);
     private final Map<EventLoop, LoopPools> loops = new ConcurrentHashMap<>();
     private volatile boolean closed;
+    private volatile boolean shuttingDown;
 
-    /** Creates a client with {@link ProviderClientOptions#DEFAULT}. */
-    public ProviderClient(Vertx vertx) {
-        this(vertx, ProviderClientOptions.DEFAULT);
+    /** Creates a client with {@link Http1ClientOptions#DEFAULT}. */
+    public Http1Client(Vertx vertx) {
+        this(vertx, Http1ClientOptions.DEFAULT);
     }
 
     /** Creates a client with {@code options}. */
-    public ProviderClient(Vertx vertx, ProviderClientOptions options) {
+    public Http1Client(Vertx vertx, Http1ClientOptions options) {
         this.vertx = (VertxInternal) requireNonNull(vertx, "vertx");
         this.options = requireNonNull(options, "options");
         this.sslContext = sslContext(options);
     }
 
-    private static SslContext sslContext(ProviderClientOptions options) {
+    private static SslContext sslContext(Http1ClientOptions options) {
         SslContextBuilder builder = SslContextBuilder.forClient().endpointIdentificationAlgorithm("HTTPS");
         if (options.trustedCertificatesPem() != null) {
             builder.trustManager(new ByteArrayInputStream(
@@ -99,11 +104,11 @@ public final class ProviderClient {
         try {
             return builder.build();
         } catch (SSLException e) {
-            throw new IllegalArgumentException("invalid TLS settings for the provider client: " + e.getMessage(), e);
+            throw new IllegalArgumentException("invalid TLS settings for the HTTP/1.1 client: " + e.getMessage(), e);
         }
     }
 
-    ProviderClientOptions options() {
+    Http1ClientOptions options() {
         return options;
     }
 
@@ -113,54 +118,138 @@ public final class ProviderClient {
      *
      * <p>The client sets Host (when {@code headers} has none) and Content-Length on {@code headers}, which it may
      * keep and send as they are, so the caller must not change them afterwards. A request that failed to be
-     * written on a kept-alive connection, so the server cannot have read it, is sent once more on a new one.
+     * written on a kept-alive connection, so the server cannot have read it, is sent once more on a new one. So is
+     * a request with an idempotent method whose kept-alive connection closed before any response byte arrived.
      *
      * @param url                  absolute http or https URL
      * @param body                 the request body, or null for none
      * @param connectTimeoutMillis the maximum time to open a connection or to wait for a free one
-     * @throws IllegalStateException when not called on an event loop context, or after {@link #close()}
+     * @throws IllegalStateException when not called on an event loop context, or after {@link #close()} or
+     *     {@link #shutdown(long)}
      */
-    public ProviderExchange send(io.vertx.core.http.HttpMethod method, String url, MultiMap headers, Buffer body,
-                                 long connectTimeoutMillis, ProviderResponseHandler handler) {
-        requireNonNull(method, "method");
-        requireNonNull(headers, "headers");
-        requireNonNull(handler, "handler");
+    public Http1Exchange send(io.vertx.core.http.HttpMethod method, String url, MultiMap headers, Buffer body,
+                              long connectTimeoutMillis, Http1ResponseHandler handler) {
         ContextInternal context = eventLoopContext();
         LoopPools pools = loops.computeIfAbsent(context.nettyEventLoop(), LoopPools::new);
         LoopPools.Target target = pools.target(url);
+        return send(context, pools, method, target.origin(), target.requestUri(), headers, body, connectTimeoutMillis,
+                connectTimeoutMillis, handler);
+    }
+
+    /**
+     * Sends a request to {@code origin} from the current Vert.x event loop context, as {@link #send(
+     * io.vertx.core.http.HttpMethod, String, MultiMap, Buffer, long, Http1ResponseHandler)} does.
+     *
+     * @param requestUri           the request target as written in the request line: path and query
+     * @param connectTimeoutMillis the maximum time to open a connection
+     * @param waitTimeoutMillis    the maximum time to wait for a connection of a full pool; the request then fails
+     *                             with {@link PoolWaitTimeoutException}
+     */
+    public Http1Exchange send(io.vertx.core.http.HttpMethod method, Origin origin, String requestUri,
+                              MultiMap headers, Buffer body, long connectTimeoutMillis, long waitTimeoutMillis,
+                              Http1ResponseHandler handler) {
+        ContextInternal context = eventLoopContext();
+        LoopPools pools = loops.computeIfAbsent(context.nettyEventLoop(), LoopPools::new);
+        return send(context, pools, method, origin, requestUri, headers, body, connectTimeoutMillis,
+                waitTimeoutMillis, handler);
+    }
+
+    /**
+     * Sends a request whose body streams from {@code body}, as {@link #send(io.vertx.core.http.HttpMethod, Origin,
+     * String, MultiMap, Buffer, long, long, Http1ResponseHandler)} does otherwise. The client reads {@code body} only
+     * once a connection took the request, and pauses it while the connection cannot take more bytes. Without a
+     * Content-Length in {@code headers}, the body is sent with chunked transfer coding. Such a request is never sent
+     * twice, so a kept-alive connection that fails it fails the exchange.
+     */
+    public Http1Exchange sendStreaming(io.vertx.core.http.HttpMethod method, Origin origin, String requestUri,
+                                       MultiMap headers, ReadStream<Buffer> body, long connectTimeoutMillis,
+                                       long waitTimeoutMillis, Http1ResponseHandler handler) {
+        requireNonNull(body, "body");
+        ContextInternal context = eventLoopContext();
+        LoopPools pools = loops.computeIfAbsent(context.nettyEventLoop(), LoopPools::new);
         HttpHeaders wire = wireHeaders(headers);
-        if (!wire.contains(HttpHeaderNames.HOST)) {
-            wire.set(HttpHeaderNames.HOST, target.origin().hostHeader());
+        if (!wire.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+            wire.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         }
+        Http1Exchange exchange = exchange(context, method, origin, requestUri, wire, null, connectTimeoutMillis,
+                waitTimeoutMillis, handler);
+        exchange.streamBody(new StreamedBody(body));
+        pools.pool(origin).acquire(exchange);
+        return exchange;
+    }
+
+    private Http1Exchange send(ContextInternal context, LoopPools pools, io.vertx.core.http.HttpMethod method,
+                               Origin origin, String requestUri, MultiMap headers, Buffer body,
+                               long connectTimeoutMillis, long waitTimeoutMillis, Http1ResponseHandler handler) {
+        HttpHeaders wire = wireHeaders(headers);
         ByteBuf content = null;
         if (body != null) {
             content = Unpooled.unreleasableBuffer(((BufferInternal) body).getByteBuf());
             wire.setInt(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());
         }
-        ProviderExchange exchange = new ProviderExchange(context, target.origin(), HttpMethod.valueOf(method.name()),
-                target.requestUri(), wire, content, connectTimeoutMillis, handler);
-        pools.pool(target.origin()).acquire(exchange);
+        Http1Exchange exchange = exchange(context, method, origin, requestUri, wire, content, connectTimeoutMillis,
+                waitTimeoutMillis, handler);
+        pools.pool(origin).acquire(exchange);
         return exchange;
     }
 
+    private static Http1Exchange exchange(ContextInternal context, io.vertx.core.http.HttpMethod method,
+                                          Origin origin, String requestUri, HttpHeaders wire, ByteBuf content,
+                                          long connectTimeoutMillis, long waitTimeoutMillis,
+                                          Http1ResponseHandler handler) {
+        requireNonNull(method, "method");
+        requireNonNull(handler, "handler");
+        if (!wire.contains(HttpHeaderNames.HOST)) {
+            wire.set(HttpHeaderNames.HOST, origin.hostHeader());
+        }
+        return new Http1Exchange(context, origin, HttpMethod.valueOf(method.name()), requestUri, wire, content,
+                connectTimeoutMillis, waitTimeoutMillis, handler);
+    }
+
     private ContextInternal eventLoopContext() {
-        if (closed) {
-            throw new IllegalStateException("the provider client is closed");
+        if (closed || shuttingDown) {
+            throw new IllegalStateException("the HTTP/1.1 client is closed");
         }
         ContextInternal context = (ContextInternal) Vertx.currentContext();
         if (context == null || !context.isEventLoopContext()) {
-            throw new IllegalStateException("ProviderClient.send must be called on a Vert.x event loop context");
+            throw new IllegalStateException("Http1Client.send must be called on a Vert.x event loop context");
         }
         return context;
     }
 
     private static HttpHeaders wireHeaders(MultiMap headers) {
+        requireNonNull(headers, "headers");
         if (headers instanceof HttpHeaders netty) {
             return netty;
         }
         HeadersMultiMap copy = HeadersMultiMap.httpHeaders();
         copy.addAll(headers);
         return copy;
+    }
+
+    /**
+     * Stops taking requests and closes every connection once the requests in flight are done, or after
+     * {@code drainMillis} at the latest. Idle connections close at once.
+     */
+    public Future<Void> shutdown(long drainMillis) {
+        shuttingDown = true;
+        loops.values().forEach(LoopPools::closeIdle);
+        Promise<Void> promise = Promise.promise();
+        vertx.setTimer(Math.max(1, drainMillis), id -> close().onComplete(promise));
+        return promise.future();
+    }
+
+    boolean isShuttingDown() {
+        return shuttingDown;
+    }
+
+    /** Returns true when the remote address of the new connection {@code channel} passes the address filter. */
+    boolean accepts(Channel channel) {
+        if (options.remoteAddressFilter() == null) {
+            return true;
+        }
+        return channel.remoteAddress() instanceof InetSocketAddress remote
+                && options.remoteAddressFilter().test(remote);
     }
 
     /** Closes every connection; requests waiting for a connection fail. */
@@ -193,8 +282,8 @@ public final class ProviderClient {
                 }
                 HttpDecoderConfig decoder = new HttpDecoderConfig().setHeadersFactory(VERTX_HEADERS)
                         .setTrailersFactory(VERTX_HEADERS);
-                channel.pipeline().addLast(ProviderConnection.CODEC, new HttpClientCodec(decoder, false, false));
-                channel.pipeline().addLast("connection", new ProviderConnection(pool, channel));
+                channel.pipeline().addLast(Http1Connection.CODEC, new HttpClientCodec(decoder, false, false));
+                channel.pipeline().addLast("connection", new Http1Connection(pool, channel));
             }
         };
     }
@@ -250,7 +339,7 @@ public final class ProviderClient {
         ConnectionPool pool(Origin origin) {
             ConnectionPool pool = pools.get(origin);
             if (pool == null) {
-                pool = new ConnectionPool(ProviderClient.this, origin, loop);
+                pool = new ConnectionPool(Http1Client.this, origin, loop);
                 pool.bootstrap(bootstrap(loop).handler(initializer(pool)));
                 pools.put(origin, pool);
             }
@@ -261,6 +350,14 @@ public final class ProviderClient {
             long now = System.nanoTime();
             for (ConnectionPool pool : pools.values()) {
                 pool.closeIdle(now, idleNanos);
+            }
+        }
+
+        void closeIdle() {
+            try {
+                loop.execute(() -> pools.values().forEach(ConnectionPool::closeIdle));
+            } catch (RejectedExecutionException e) {
+                // The event loop already stopped, and its channels closed with it.
             }
         }
 
