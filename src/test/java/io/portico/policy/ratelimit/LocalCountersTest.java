@@ -40,6 +40,20 @@ class LocalCountersTest extends CountingContract {
     }
 
     @Test
+    void keyInUseNeverExpires() {
+        List<Limit> limits = List.of(new Limit("f", Algorithm.FIXED_WINDOW, 1_000, 10, 1));
+        long micros = T0;
+
+        // 40 checks, 3 s apart, span 12 idle periods of 10 s.
+        for (int i = 0; i < 40; i++) {
+            check("busy", limits, micros);
+            micros += TimeUnit.SECONDS.toMicros(3);
+            ticker.addAndGet(TimeUnit.SECONDS.toNanos(3));
+            assertThat(counters.size()).as("keys after check %d", i).isEqualTo(1);
+        }
+    }
+
+    @Test
     void keyCountIsBounded() {
         LocalCounters small = new LocalCounters(clock::get, Ticker.disabledTicker(), 100);
         List<Limit> limits = List.of(new Limit("f", Algorithm.FIXED_WINDOW, 1, 10, 1));
