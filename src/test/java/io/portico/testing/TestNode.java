@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A real Portico node for tests: every listener on 127.0.0.1 with an ephemeral port, a temporary data
@@ -152,6 +153,16 @@ public final class TestNode implements AutoCloseable {
     public void close() {
         try {
             portico.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            // The threads show which step of the stop did not finish.
+            System.err.println("Portico did not stop within 30 s; threads:");
+            Thread.getAllStackTraces().forEach((thread, stack) -> {
+                System.err.println(thread + " " + thread.getState());
+                for (StackTraceElement frame : stack) {
+                    System.err.println("    at " + frame);
+                }
+            });
+            throw new IllegalStateException("Portico failed to stop", e);
         } catch (Exception e) {
             throw new IllegalStateException("Portico failed to stop", e);
         } finally {
