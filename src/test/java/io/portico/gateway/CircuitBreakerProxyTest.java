@@ -103,6 +103,8 @@ class CircuitBreakerProxyTest {
 
         JsonNode problem = assertProblem(response, 503, "circuit-open");
         assertThat(problem.path("detail").asText()).contains("service 'single'");
+        assertThat(response.headers().firstValue("Retry-After")).isPresent();
+        assertThat(Long.parseLong(response.headers().firstValue("Retry-After").orElseThrow())).isBetween(1L, 60L);
         assertThat(lonely.requests()).isEqualTo(hits);
         lonely.respondWith(0);
     }

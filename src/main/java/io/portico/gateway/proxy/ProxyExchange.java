@@ -135,6 +135,11 @@ final class ProxyExchange {
 
     private Problem noTarget() {
         if (group.anyCircuitOpen()) {
+            long retryAt = group.circuitRetryAtMillis();
+            if (retryAt > 0 && !ctx.response().headWritten()) {
+                long seconds = Math.max(1, (retryAt - System.currentTimeMillis() + 999) / 1000);
+                ctx.response().putHeader(HttpHeaders.RETRY_AFTER, Long.toString(seconds));
+            }
             return new Problem(ProblemType.CIRCUIT_OPEN, "service '" + service.name()
                     + "' has no available target: the circuit breakers of its failing targets are open");
         }

@@ -2,6 +2,7 @@ package io.portico.gateway.upstream;
 
 import static java.util.Objects.requireNonNull;
 
+import io.portico.circuitbreaker.CircuitBreaker;
 import io.portico.config.ServiceSpec;
 import io.portico.net.client.Http1Client;
 import io.vertx.core.http.HttpClient;
@@ -138,6 +139,22 @@ public final class UpstreamGroup {
             }
         }
         return false;
+    }
+
+    /**
+     * Returns when the first open circuit breaker of this group lets probes through, in milliseconds since the
+     * epoch, or 0 when no breaker is open.
+     */
+    public long circuitRetryAtMillis() {
+        long first = 0;
+        for (TargetState target : targets) {
+            CircuitBreaker breaker = target.circuitBreaker();
+            long retryAt = breaker == null ? 0 : breaker.status().retryAtMillis();
+            if (retryAt > 0 && (first == 0 || retryAt < first)) {
+                first = retryAt;
+            }
+        }
+        return first;
     }
 
     /**
