@@ -589,9 +589,22 @@ final class ChatExchange {
     private AiError noTarget() {
         if (circuitSkipped) {
             return new AiError(503, "api_error", "circuit_open", "every provider model that serves '"
-                    + request.model() + "' has an open circuit breaker; retry later", -1);
+                    + request.model() + "' has an open circuit breaker; retry later", circuitRetryAfterMillis());
         }
         return AiError.of(503, "no provider could serve the request");
+    }
+
+    /** Returns the time until the first open breaker of the targets lets probes through, or -1 when none is open. */
+    private long circuitRetryAfterMillis() {
+        long first = 0;
+        for (Target candidate : targets) {
+            CircuitBreaker breaker = candidate.stats().breaker();
+            long retryAt = breaker == null ? 0 : breaker.status().retryAtMillis();
+            if (retryAt > 0 && (first == 0 || retryAt < first)) {
+                first = retryAt;
+            }
+        }
+        return first == 0 ? -1 : Math.max(1, first - System.currentTimeMillis());
     }
 
     /** Returns the wait before the next attempt: the backoff doubled per attempt, or the Retry-After, capped. */

@@ -66,6 +66,7 @@ class AiCircuitBreakerTest {
         JsonNode error = AiTestClient.json(rejected).path("error");
         assertThat(error.path("code").asText()).isEqualTo("circuit_open");
         assertThat(error.path("message").asText()).contains("'alone'");
+        assertThat(rejected.headers().firstValue("retry-after")).isPresent();
         JsonNode breakers = node.admin("GET", "/admin/v1/circuit-breakers", null, 200).path("circuitBreakers");
         assertThat(breakers).anySatisfy(item -> {
             assertThat(item.path("provider").asText()).isEqualTo("flaky");
