@@ -25,6 +25,7 @@ import io.portico.config.ProviderSpec;
 import io.portico.pipeline.RequestContext;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
+import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -596,14 +597,9 @@ final class ChatExchange {
 
     /** Returns the time until the first open breaker of the targets lets probes through, or -1 when none is open. */
     private long circuitRetryAfterMillis() {
-        long first = 0;
-        for (Target candidate : targets) {
-            CircuitBreaker breaker = candidate.stats().breaker();
-            long retryAt = breaker == null ? 0 : breaker.status().retryAtMillis();
-            if (retryAt > 0 && (first == 0 || retryAt < first)) {
-                first = retryAt;
-            }
-        }
+        List<CircuitBreaker> breakers = new ArrayList<>(targets.size());
+        targets.forEach(candidate -> breakers.add(candidate.stats().breaker()));
+        long first = CircuitBreaker.firstRetryAtMillis(breakers);
         return first == 0 ? -1 : Math.max(1, first - System.currentTimeMillis());
     }
 

@@ -250,6 +250,21 @@ public final class CircuitBreaker {
         return new Status(current, totals[0], totals[1], totals[2], sinceMillis, retryAt, transitions);
     }
 
+    /**
+     * Returns when the first of {@code breakers} that is open lets probes through, in milliseconds since the epoch,
+     * or 0 when none is open. Null entries, targets without a breaker, are skipped.
+     */
+    public static long firstRetryAtMillis(Iterable<CircuitBreaker> breakers) {
+        long first = 0;
+        for (CircuitBreaker breaker : breakers) {
+            long retryAt = breaker == null ? 0 : breaker.status().retryAtMillis();
+            if (retryAt > 0 && (first == 0 || retryAt < first)) {
+                first = retryAt;
+            }
+        }
+        return first;
+    }
+
     @Override
     public String toString() {
         return "CircuitBreaker[" + description + ", " + state + "]";

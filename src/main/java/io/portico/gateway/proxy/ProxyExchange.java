@@ -11,7 +11,6 @@ import io.portico.gateway.upstream.Upstreams;
 import io.portico.net.client.Http1Client;
 import io.portico.net.client.Http1Exchange;
 import io.portico.net.client.Http1ResponseHandler;
-import io.portico.net.client.Origin;
 import io.portico.pipeline.RequestContext;
 import io.portico.pipeline.ResponseTap;
 import io.portico.problem.Problem;
@@ -617,19 +616,20 @@ final class ProxyExchange {
         void send(Http1Client client) {
             MultiMap headers = HeadersMultiMap.httpHeaders();
             writeRequestHeaders(headers);
-            headers.set(HttpHeaders.HOST, hostHeader(upstreamAuthority(current)));
-            Origin origin = Origin.http(current.host(), current.port());
+            HostAndPort authority = upstreamAuthority(current);
+            headers.set(HttpHeaders.HOST,
+                    authority == current.authority() ? current.hostHeader() : TargetState.hostHeader(authority));
             long connectTimeout = service.timeouts().connect().toMillis();
             // The same wait for a pooled connection as UpstreamGroup.requestOptions gives Vert.x's client.
             long waitTimeout = 2 * connectTimeout;
             if (hasBody && ctx.bufferedBody() == null) {
                 streamed = true;
-                exchange = client.sendStreaming(request.method(), origin, ctx.forwardedUri(), headers, body(),
+                exchange = client.sendStreaming(request.method(), current.origin(), ctx.forwardedUri(), headers, body(),
                         connectTimeout, waitTimeout, this);
             } else {
                 Buffer body = hasBody ? ctx.bufferedBody() : null;
-                exchange = client.send(request.method(), origin, ctx.forwardedUri(), headers, body, connectTimeout,
-                        waitTimeout, this);
+                exchange = client.send(request.method(), current.origin(), ctx.forwardedUri(), headers, body,
+                        connectTimeout, waitTimeout, this);
             }
         }
 
@@ -681,11 +681,5 @@ final class ProxyExchange {
                 exchange.abort(new IOException("the upstream request to " + current.address() + " was aborted"));
             }
         }
-    }
-
-    /** Returns the Host header value for {@code authority}, without the port when it is 80, as Vert.x writes it. */
-    private static String hostHeader(HostAndPort authority) {
-        int port = authority.port();
-        return port < 0 || port == 80 ? authority.host() : authority.host() + ":" + port;
     }
 }

@@ -6,6 +6,7 @@ import io.portico.circuitbreaker.CircuitBreaker;
 import io.portico.config.CircuitBreakerSpec;
 import io.portico.config.ServiceSpec;
 import io.portico.metrics.UpstreamMetrics;
+import io.portico.net.client.Origin;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.SocketAddress;
 import java.time.Duration;
@@ -70,6 +71,8 @@ public final class TargetState {
     private final String address;
     private final SocketAddress socketAddress;
     private final HostAndPort authority;
+    private final Origin origin;
+    private final String hostHeader;
     private final LongSupplier nanoClock;
 
     private volatile int weight;
@@ -109,6 +112,8 @@ public final class TargetState {
         this.address = target.address();
         this.socketAddress = SocketAddress.inetSocketAddress(port, host);
         this.authority = HostAndPort.create(uriHost(), port);
+        this.origin = Origin.http(host, port);
+        this.hostHeader = hostHeader(authority);
         this.nanoClock = requireNonNull(nanoClock, "nanoClock");
         this.weight = target.weight();
         this.meters = metrics.target(service, address);
@@ -137,6 +142,22 @@ public final class TargetState {
     /** Returns the target as the authority of a request: {@link #uriHost()} and {@link #port()}. */
     public HostAndPort authority() {
         return authority;
+    }
+
+    /** Returns the plain-http origin under which the Netty client pools connections to this target. */
+    public Origin origin() {
+        return origin;
+    }
+
+    /** Returns the {@code Host} header value that names this target: {@link #authority()} as Vert.x writes it. */
+    public String hostHeader() {
+        return hostHeader;
+    }
+
+    /** Returns the {@code Host} header value for {@code authority}, without the port when it is 80. */
+    public static String hostHeader(HostAndPort authority) {
+        int port = authority.port();
+        return port < 0 || port == 80 ? authority.host() : authority.host() + ":" + port;
     }
 
     /** Returns the address to connect to, for {@code RequestOptions.setServer}. */

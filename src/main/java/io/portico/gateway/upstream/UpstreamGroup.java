@@ -146,15 +146,9 @@ public final class UpstreamGroup {
      * epoch, or 0 when no breaker is open.
      */
     public long circuitRetryAtMillis() {
-        long first = 0;
-        for (TargetState target : targets) {
-            CircuitBreaker breaker = target.circuitBreaker();
-            long retryAt = breaker == null ? 0 : breaker.status().retryAtMillis();
-            if (retryAt > 0 && (first == 0 || retryAt < first)) {
-                first = retryAt;
-            }
-        }
-        return first;
+        List<CircuitBreaker> breakers = new ArrayList<>(targets.size());
+        targets.forEach(target -> breakers.add(target.circuitBreaker()));
+        return CircuitBreaker.firstRetryAtMillis(breakers);
     }
 
     /**
