@@ -49,7 +49,7 @@ public enum Rejection {
         return meter;
     }
 
-    /** The tags of the counter besides {@code route}, as alternating keys and values. */
+    /** Returns the tags of the counter besides {@code route}, as alternating keys and values. */
     String[] tags() {
         return tags.clone();
     }

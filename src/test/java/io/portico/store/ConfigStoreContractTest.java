@@ -351,16 +351,16 @@ abstract class ConfigStoreContractTest {
     void countersOfLongEndedPeriodsPurged() {
         Instant now = Instant.parse("2026-12-05T10:00:00Z");
         CounterId expired = dayCounter("expired", now.minus(500, ChronoUnit.DAYS));
-        CounterId kept = dayCounter("kept", now.minus(300, ChronoUnit.DAYS));
+        CounterId recent = dayCounter("recent", now.minus(300, ChronoUnit.DAYS));
         CounterStore counters = store.counters();
         counters.addAndRead(Map.of(expired, 5L), expired.start());
-        counters.addAndRead(Map.of(kept, 5L), kept.start());
+        counters.addAndRead(Map.of(recent, 5L), recent.start());
 
         counters.addAndRead(Map.of(dayCounter("current", now), 1L), now);
 
         // A flush at a period's own time reads that period back, so the totals show whether its row survived.
         assertThat(counters.addAndRead(Map.of(expired, 2L), expired.start())).containsEntry(expired, 2L);
-        assertThat(counters.addAndRead(Map.of(kept, 2L), kept.start())).containsEntry(kept, 7L);
+        assertThat(counters.addAndRead(Map.of(recent, 2L), recent.start())).containsEntry(recent, 7L);
     }
 
     private static CounterId dayCounter(String subject, Instant start) {

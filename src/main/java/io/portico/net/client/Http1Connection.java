@@ -68,7 +68,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
         StreamedBody body = next.streamedBody();
         if (body != null) {
             // A failed write of the head or a chunk reaches exceptionCaught through the void promise. The head is
-            // flushed at once, so the server sees the request even while the client is slow to send its body.
+            // flushed at once, so the server receives the head even while the client is slow to send its body.
             channel.writeAndFlush(next.requestHead(), channel.voidPromise());
             body.start(channel, () -> bodyWritten(next), cause -> bodyFailed(next, cause));
             return;

@@ -12,10 +12,10 @@ import java.util.Map;
  * the variants include. A marker written after the previous one was removed gets a new random generation, so the
  * variants stored under the previous one can no longer be found, although they stay in the store until they expire.
  *
- * <p>The encoding is a byte string: a format byte ({@code R} for a response, {@code G} for a marker), then for a
- * response the time it was stored and the end of its freshness (milliseconds since the epoch), its age when
- * received (seconds), its status, its headers and its body; for a marker, the generation, the end of the freshness
- * of its longest-lived variant and the header names.
+ * <p>The encoding is a byte string that starts with a format byte: {@code R} for a response, {@code G} for a marker.
+ * A response then has the time it was stored and the end of its freshness (milliseconds since the epoch), its age
+ * when received (seconds), its status, its headers and its body. A marker has the generation, the end of the
+ * freshness of its longest-lived variant and the header names.
  * Texts are UTF-8 with an int length before them. A value that does not decode, such as a marker without a
  * generation in the {@code V} format, is treated as absent.
  *

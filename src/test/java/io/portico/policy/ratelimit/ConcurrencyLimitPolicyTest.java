@@ -154,8 +154,8 @@ class ConcurrencyLimitPolicyTest {
         }
 
         // The slot is returned just after the response is written, so the next request may still find it taken
-        // for a moment. A slot that was never returned keeps answering concurrency-limited. Passive health checks
-        // may take the closed target out after a few failures, and then the answer is 503 with another type.
+        // for a moment. While a slot is never returned, every request gets concurrency-limited. Passive health
+        // checks may take the closed target out after a few failures, and the response is then 503 of another type.
         Conditions.eventually("the failed requests returned their slot",
                 () -> !send("/failing", Map.of()).join().body().contains("concurrency-limited"));
     }
