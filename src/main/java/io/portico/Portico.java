@@ -26,6 +26,7 @@ import io.portico.policy.budget.BudgetPolicy;
 import io.portico.policy.budget.BudgetsInForce;
 import io.portico.quota.CounterStore;
 import io.portico.quota.UsageCounters;
+import io.portico.store.AuditRetention;
 import io.portico.store.JdbcConfigStore;
 import io.portico.store.StoreWatcher;
 import io.portico.store.crypto.Keyring;
@@ -36,6 +37,7 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.transport.Transport;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -64,6 +66,8 @@ public final class Portico {
     /** The listener that serves the metrics without authentication; null unless {@code metrics.port} is set. */
     private final MetricsServer metricsServer;
     private final SigningKeyManager signingKeys;
+    /** Deletes old audit entries; null when {@code store.auditRetention} is absent and entries are kept. */
+    private final AuditRetention auditRetention;
     private final UsageCounters counters;
     private final AtomicBoolean ready = new AtomicBoolean();
     private volatile int adminPort = -1;
@@ -138,6 +142,9 @@ public final class Portico {
         this.admin = new AdminServer(vertx, node.admin(), token, store, store.accounts(), snapshots, ready::get,
                 dataPlane, metrics);
         this.signingKeys = new SigningKeyManager(vertx, store, () -> applied, watcher::refreshNow, Clock.systemUTC());
+        Duration retention = node.store().auditRetention();
+        this.auditRetention = retention == null ? null
+                : new AuditRetention(vertx, store, retention, Clock.systemUTC());
     }
 
     /**
@@ -190,6 +197,9 @@ public final class Portico {
                 .map(port -> {
                     metricsPort = port;
                     signingKeys.start();
+                    if (auditRetention != null) {
+                        auditRetention.start();
+                    }
                     ready.set(true);
                     LOG.info("Portico ready with configuration version {} ({} transport)",
                             watcher.current().version(), transport.name());
@@ -226,6 +236,9 @@ public final class Portico {
                 .eventually(counters::stop)
                 .eventually(() -> {
                     signingKeys.stop();
+                    if (auditRetention != null) {
+                        auditRetention.stop();
+                    }
                     watcher.stop();
                     upstreams.close();
                     // Closing the pool can wait on an unreachable database, so it runs off the event loop.

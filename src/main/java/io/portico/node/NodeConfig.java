@@ -372,16 +372,25 @@ public record NodeConfig(
      *
      * @param url JDBC URL; an embedded H2 file database in the data directory when absent
      * @param pollInterval how often the store version is read to pick up changes made by other nodes
+     * @param auditRetention how long audit entries are kept; kept for ever when absent
      */
-    public record Store(String url, String username, String password, Duration pollInterval) {
+    public record Store(String url, String username, String password, Duration pollInterval,
+                        Duration auditRetention) {
         public Store {
             pollInterval = pollInterval == null ? Duration.ofMillis(250) : pollInterval;
+            if (auditRetention != null) {
+                positive("store.auditRetention", auditRetention);
+            }
+        }
+
+        public Store(String url, String username, String password, Duration pollInterval) {
+            this(url, username, password, pollInterval, null);
         }
 
         @Override
         public String toString() {
             return "Store[url=" + url + ", username=" + username + ", password=" + (password == null ? null : "****")
-                    + ", pollInterval=" + pollInterval + "]";
+                    + ", pollInterval=" + pollInterval + ", auditRetention=" + auditRetention + "]";
         }
     }
 

@@ -33,6 +33,7 @@ final class AuditRows {
     private static final String TEAMS = "teams";
     private static final String COLUMNS = "id, occurred_at, store_version, actor, operation, kind, name, team,"
             + " before_spec, after_spec, request_id, client_address";
+    private static final String DELETE_BEFORE = "DELETE FROM audit_log WHERE occurred_at < ?";
     private static final String INSERT = "INSERT INTO audit_log (occurred_at, store_version, actor, operation, kind,"
             + " name, team, before_spec, after_spec, request_id, client_address)"
             + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
@@ -69,6 +70,14 @@ final class AuditRows {
         }
         JsonNode team = spec.get("team");
         return team != null && team.isTextual() ? team.asText() : null;
+    }
+
+    /** Deletes the entries that occurred before {@code cutoff} and returns how many there were. */
+    static int deleteBefore(Connection connection, Instant cutoff) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(DELETE_BEFORE)) {
+            statement.setObject(1, LocalDateTime.ofInstant(cutoff, ZoneOffset.UTC));
+            return statement.executeUpdate();
+        }
     }
 
     static void insert(Connection connection, Row row) throws SQLException {

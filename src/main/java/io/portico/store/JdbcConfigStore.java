@@ -184,6 +184,17 @@ public final class JdbcConfigStore implements ConfigStore {
         return stored.stream().map(secrets::open).toList();
     }
 
+    /**
+     * Deletes the audit entries that occurred before {@code cutoff} and returns how many there were.
+     *
+     * @throws StoreException when the database cannot be reached or rejects the statement
+     */
+    public int deleteAuditBefore(Instant cutoff) {
+        requireNonNull(cutoff, "cutoff");
+        return Transactions.inTransaction(dataSource, Connection.TRANSACTION_READ_COMMITTED, false,
+                failure("deleting old audit entries"), connection -> AuditRows.deleteBefore(connection, cutoff));
+    }
+
     @Override
     public List<AuditEntry> audit(AuditQuery query) {
         requireNonNull(query, "query");

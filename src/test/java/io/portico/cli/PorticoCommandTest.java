@@ -9,12 +9,12 @@ import io.portico.store.ConfigStore;
 import io.portico.store.crypto.Keyring;
 import io.portico.store.crypto.MasterKeys;
 import io.portico.testing.AdminFixture;
+import io.portico.testing.ClosedPorts;
 import io.portico.testing.InMemoryConfigStore;
 import io.portico.testing.Specs;
 import io.portico.testing.TestKeys;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -210,10 +210,7 @@ class PorticoCommandTest {
 
     @Test
     void unreachableAdminExitsWithTwo() throws Exception {
-        int closedPort;
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            closedPort = socket.getLocalPort();
-        }
+        int closedPort = ClosedPorts.reserve();
 
         Run run = run(withToken(Map.of()), "export", "--admin-url", "http://127.0.0.1:" + closedPort);
 

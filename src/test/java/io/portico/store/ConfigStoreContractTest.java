@@ -399,6 +399,23 @@ abstract class ConfigStoreContractTest {
     }
 
     @Test
+    void deletesAuditEntriesBeforeCutoff() throws Exception {
+        store.commit(List.of(Change.create(SERVICES, "old", service("old", 8080))));
+        Thread.sleep(5);
+        Instant cutoff = Instant.now();
+        Thread.sleep(5);
+        store.commit(List.of(Change.create(SERVICES, "new", service("new", 8080))));
+
+        int deleted = store.deleteAuditBefore(cutoff);
+
+        assertThat(deleted).isEqualTo(1);
+        List<AuditEntry> kept = store.audit(AuditQuery.all(10));
+        assertThat(kept).extracting(AuditEntry::name).containsExactly("new");
+        assertThat(store.deleteAuditBefore(cutoff)).isZero();
+        assertThat(store.get(SERVICES, "old")).as("resources stay").isPresent();
+    }
+
+    @Test
     void readIsConsistentDuringCommits() throws Exception {
         store.commit(List.of(Change.create("pairs", "a", json("{\"n\": 0}")),
                 Change.create("pairs", "b", json("{\"n\": 0}"))));

@@ -1,6 +1,5 @@
 package io.portico.gateway.upstream;
 
-import static io.portico.gateway.upstream.UpstreamTestSupport.closedPort;
 import static io.portico.gateway.upstream.UpstreamTestSupport.eventually;
 import static io.portico.gateway.upstream.UpstreamTestSupport.exchange;
 import static io.portico.gateway.upstream.UpstreamTestSupport.respond;
@@ -15,6 +14,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.portico.config.ServiceSpec;
+import io.portico.testing.ClosedPorts;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -149,7 +149,7 @@ class HealthCheckTest {
 
     @Test
     void passiveEjectsTargetThatRefusesConnections() {
-        int port = closedPort(vertx);
+        int port = ClosedPorts.reserve();
         UpstreamGroup group = configure(service("refused").target("127.0.0.1", port, 100).passive(passive(2)));
         TargetState target = group.targets().get(0);
 

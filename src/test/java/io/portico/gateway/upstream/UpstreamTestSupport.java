@@ -67,14 +67,6 @@ final class UpstreamTestSupport {
         return new ServiceSpec.Target("127.0.0.1", server.actualPort(), weight);
     }
 
-    /** Returns a port on 127.0.0.1 that nothing listens on, taken from a server started and stopped at once. */
-    static int closedPort(Vertx vertx) {
-        HttpServer server = startServer(vertx, respond(200));
-        int port = server.actualPort();
-        succeeded(server.close());
-        return port;
-    }
-
     /** Polls {@code condition} until it holds; see {@link Conditions#eventually}. */
     static void eventually(String description, BooleanSupplier condition) {
         Conditions.eventually(description, condition);

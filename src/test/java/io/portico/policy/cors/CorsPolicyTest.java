@@ -6,13 +6,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.config.Json;
+import io.portico.testing.ClosedPorts;
 import io.portico.testing.Configs;
 import io.portico.testing.TestNode;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -51,7 +51,7 @@ class CorsPolicyTest {
         node = TestNode.start();
         Configs config = Configs.document();
         config.service("app", upstream.actualPort());
-        config.service("down", closedPort());
+        config.service("down", ClosedPorts.reserve());
         ObjectNode exactRoute = config.route("exact", "app", "/exact");
         // Portico responds to the preflights of a route even when its methods list lacks OPTIONS.
         exactRoute.putArray("methods").add("GET").add("PUT").add("DELETE");
@@ -94,12 +94,6 @@ class CorsPolicyTest {
             array.add(value);
         }
         return array;
-    }
-
-    private static int closedPort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 
     @AfterAll
