@@ -164,6 +164,11 @@ cpu_ticks() {
     sed 's/^.*) //' "$stat" | awk '{ print $12 + $13 }'
 }
 
+# Prints stime alone in clock ticks of a process: the time the kernel spent on its system calls.
+system_ticks() {
+    sed 's/^.*) //' "/proc/$1/stat" | awk '{ print $13 }'
+}
+
 # Prints utime+stime in clock ticks of the JIT compiler threads of the JVM with PID $1.
 compiler_ticks() {
     local total=0 task
@@ -211,11 +216,13 @@ run_fixed_rate() {
               printf "%d %.0f\n", n, n / seconds }'
 }
 
-# Prints "requests requests_per_second process_us_per_request [thread_us_per_request]" for one measured run.
+# Prints "requests requests_per_second process_us_per_request system_us_per_request [thread_us_per_request]" for
+# one measured run.
 measure() {
     local port=$1 pid=$2 tid=${3:-}
-    local before after thread_before=0 thread_after=0 requests rps
+    local before after system_before system_after thread_before=0 thread_after=0 requests rps
     before=$(cpu_ticks "$pid")
+    system_before=$(system_ticks "$pid")
     [[ -n "$tid" ]] && thread_before=$(cpu_ticks "$pid" "$tid")
     if [[ -n "$RATE" ]]; then
         read -r requests rps < <(run_fixed_rate "$port")
@@ -223,10 +230,11 @@ measure() {
         read -r requests rps < <(run_wrk "$port" "$DURATION")
     fi
     after=$(cpu_ticks "$pid")
+    system_after=$(system_ticks "$pid")
     [[ -n "$tid" ]] && thread_after=$(cpu_ticks "$pid" "$tid")
     awk -v n="$requests" -v r="$rps" -v b="$before" -v a="$after" -v tb="$thread_before" -v ta="$thread_after" \
-        -v hz="$(getconf CLK_TCK)" -v thread="$tid" 'BEGIN {
-            printf "%d %d %.2f", n, r, (a - b) / hz * 1e6 / n
+        -v sb="$system_before" -v sa="$system_after" -v hz="$(getconf CLK_TCK)" -v thread="$tid" 'BEGIN {
+            printf "%d %d %.2f %.2f", n, r, (a - b) / hz * 1e6 / n, (sa - sb) / hz * 1e6 / n
             if (thread != "") printf " %.2f", (ta - tb) / hz * 1e6 / n
             printf "\n"
         }'
@@ -244,21 +252,21 @@ echo "Proxies pinned to CPUs $SUT_CPUS; load generator and upstream pinned to CP
 load="wrk -t1 -c$CONNECTIONS at full load"
 [[ -n "$RATE" ]] && load="fixed-rate at $RATE requests/s on $CONNECTIONS connections"
 echo "nice $NICE; load: $load for $DURATION per round"
-echo "CPU time per request in microseconds (utime+stime from /proc); requests/s is only indicative when the"
-echo "machine is shared."
+echo "CPU time per request in microseconds (utime+stime from /proc, and stime alone as system time);"
+echo "requests/s is only indicative when the machine is shared."
 echo
 row() {
-    printf '%-6s %-8s %10s %12s %14s %14s\n' "$@"
+    printf '%-6s %-8s %10s %12s %14s %14s %14s\n' "$@"
 }
-row round proxy requests requests/s "process us/req" "loop us/req" | tee "$work/rounds"
+row round proxy requests requests/s "process us/req" "system us/req" "loop us/req" | tee "$work/rounds"
 for round in $(seq 1 "$ROUNDS"); do
-    read -r n r cpu <<< "$(measure "$NGINX_PORT" "$nginx_worker")"
-    row "$round" nginx "$n" "$r" "$cpu" "-" | tee -a "$work/rounds"
-    read -r n r cpu loop <<< "$(measure "$PORTICO_PORT" "$portico_pid" "$portico_loop")"
-    row "$round" portico "$n" "$r" "$cpu" "$loop" | tee -a "$work/rounds"
+    read -r n r cpu system <<< "$(measure "$NGINX_PORT" "$nginx_worker")"
+    row "$round" nginx "$n" "$r" "$cpu" "$system" "-" | tee -a "$work/rounds"
+    read -r n r cpu system loop <<< "$(measure "$PORTICO_PORT" "$portico_pid" "$portico_loop")"
+    row "$round" portico "$n" "$r" "$cpu" "$system" "$loop" | tee -a "$work/rounds"
     if [[ -n "$BASELINE_JAR" ]]; then
-        read -r n r cpu loop <<< "$(measure "$BASELINE_PORT" "$baseline_pid" "$baseline_loop")"
-        row "$round" baseline "$n" "$r" "$cpu" "$loop" | tee -a "$work/rounds"
+        read -r n r cpu system loop <<< "$(measure "$BASELINE_PORT" "$baseline_pid" "$baseline_loop")"
+        row "$round" baseline "$n" "$r" "$cpu" "$system" "$loop" | tee -a "$work/rounds"
     fi
 done
 
@@ -271,7 +279,8 @@ median() {
 echo
 for proxy in nginx portico baseline; do
     [[ "$proxy" == baseline && -z "$BASELINE_JAR" ]] && continue
-    row median "$proxy" "$(median "$proxy" 3)" "$(median "$proxy" 4)" "$(median "$proxy" 5)" "$(median "$proxy" 6)"
+    row median "$proxy" "$(median "$proxy" 3)" "$(median "$proxy" 4)" "$(median "$proxy" 5)" "$(median "$proxy" 6)" \
+        "$(median "$proxy" 7)"
 done
 
 # Prints the bytes that the event loop of the Portico with PID $2 allocated per request during one wrk run
