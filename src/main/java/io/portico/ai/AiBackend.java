@@ -62,7 +62,7 @@ final class AiBackend implements Backend {
         Frontend errors = errorFrontend(ctx);
         if (path.equals("/models") || path.startsWith("/models/")) {
             if (request.method() != HttpMethod.GET) {
-                fail(ctx, errors, AiError.of(405, "use GET on " + path));
+                fail(ctx, errors, AiError.of(405, "use GET on " + requestedPath));
                 return;
             }
             models(ctx, path.equals("/models") ? null : path.substring("/models/".length()), anthropicClient);
@@ -83,7 +83,7 @@ final class AiBackend implements Backend {
             return;
         }
         if (request.method() != HttpMethod.POST) {
-            fail(ctx, errors, AiError.of(405, "use POST on " + path));
+            fail(ctx, errors, AiError.of(405, "use POST on " + requestedPath));
             return;
         }
         readBody(ctx, errors, body -> ModelPolicies.run(ctx, requestedModel(body), () -> {

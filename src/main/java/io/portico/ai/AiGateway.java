@@ -213,13 +213,28 @@ public final class AiGateway {
      */
     UsageRecord record(RequestContext ctx, Target target, String key, ModelInfo info, Usage usage,
                        double latencyMillis, double firstTokenMillis) {
+        return record(ctx, target, key, info, usage, latencyMillis, firstTokenMillis, 0);
+    }
+
+    /**
+     * Records a provider call as {@link #record(RequestContext, Target, String, ModelInfo, Usage, double, double)}
+     * does. A {@code failedStatus} other than 0 is the error that ended a stream after its first event, and the
+     * metrics count the call with that outcome.
+     */
+    UsageRecord record(RequestContext ctx, Target target, String key, ModelInfo info, Usage usage,
+                       double latencyMillis, double firstTokenMillis, int failedStatus) {
         BigDecimal cost = info == null ? BigDecimal.ZERO
                 : catalog.cost(info, usage.inputTokens(), usage.outputTokens(),
                         Math.min(usage.cachedInputTokens(), usage.inputTokens()));
         UsageRecord record = new UsageRecord(target.provider().name(), target.model(), usage, latencyMillis,
                 firstTokenMillis, cost, false, key);
-        metrics.succeeded(record.provider(), record.model(), usage.inputTokens(), usage.outputTokens(),
-                usage.cachedInputTokens(), usage.reasoningTokens(), cost.doubleValue(), latencyMillis);
+        if (failedStatus == 0) {
+            metrics.succeeded(record.provider(), record.model(), usage.inputTokens(), usage.outputTokens(),
+                    usage.cachedInputTokens(), usage.reasoningTokens(), cost.doubleValue(), latencyMillis);
+        } else {
+            metrics.failedAfterOutput(record.provider(), record.model(), failedStatus, usage.inputTokens(),
+                    usage.outputTokens(), usage.cachedInputTokens(), usage.reasoningTokens(), cost.doubleValue());
+        }
         ctx.upstreamAddress(target.address());
         return publish(ctx, record);
     }

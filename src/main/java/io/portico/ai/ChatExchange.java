@@ -20,6 +20,7 @@ import io.portico.ai.spi.StreamFrame;
 import io.portico.ai.spi.StreamTranslator;
 import io.portico.ai.spi.Usage;
 import io.portico.ai.stream.FrameParser;
+import io.portico.ai.stream.FrameTooLargeException;
 import io.portico.circuitbreaker.CircuitBreaker;
 import io.portico.config.ProviderSpec;
 import io.portico.pipeline.RequestContext;
@@ -355,7 +356,16 @@ final class ChatExchange {
             if (current != generation || done) {
                 return;
             }
-            parser.feed(bytes, frame -> onFrame(frame, translator, sink, current));
+            try {
+                parser.feed(bytes, frame -> onFrame(frame, translator, sink, current));
+            } catch (FrameTooLargeException e) {
+                streamFailed(AiError.of(502, "the stream of provider '" + target.provider().name() + "' is invalid: "
+                        + e.getMessage()));
+                return;
+            }
+            if (current != generation || done || ctx.response().ended()) {
+                return;
+            }
             if (ctx.response().writeQueueFull()) {
                 response.pause();
                 ctx.response().drainHandler(drained -> response.resume());
@@ -493,7 +503,7 @@ final class ChatExchange {
                 usage = estimate(generated);
             }
             settleBreaker(error.status());
-            record();
+            record(error.status());
             AiGateway.recordError(ctx, error);
             ctx.logField("ai_error", error.code() != null ? error.code() : error.type());
             done = true;
@@ -626,11 +636,16 @@ final class ChatExchange {
     }
 
     private void record() {
+        record(0);
+    }
+
+    /** Records the call's usage; {@code failedStatus} is the error that ended a started stream, or 0. */
+    private void record(int failedStatus) {
         double latency = (System.nanoTime() - attemptStart) / 1_000_000.0;
         double firstToken = firstTokenNanos == 0 ? latency : (firstTokenNanos - attemptStart) / 1_000_000.0;
         target.stats().recordLatency(latency);
         String keyLabel = key == null ? null : key.label();
-        lastRecord = gateway.record(ctx, target, keyLabel, targetInfo, usage, latency, firstToken);
+        lastRecord = gateway.record(ctx, target, keyLabel, targetInfo, usage, latency, firstToken, failedStatus);
         if (request.stream()) {
             gateway.metrics().firstToken(target.provider().name(), target.model(), firstToken);
         } else {

@@ -137,6 +137,16 @@ final class KeyPool {
                 + "configuration changes", provider, key.label, status);
     }
 
+    /** Returns whether the provider rejected every key of the pool, so no key can become available again. */
+    boolean allRevoked() {
+        for (Key key : keys) {
+            if (key != NONE && !key.revoked) {
+                return false;
+            }
+        }
+        return !keys.isEmpty();
+    }
+
     /** Milliseconds until the first cooling key is available again; 0 when one is available or none cools down. */
     long millisUntilAvailable() {
         long now = System.nanoTime();

@@ -74,6 +74,10 @@ final class KeySelection {
                     + provider.name() + "' may serve the request: " + rejection.message(),
                     rejection.retryAfterMillis());
         }
+        if (provider.keys().allRevoked()) {
+            return new AiError(502, "api_error", "provider_authentication_failed", "provider '" + provider.name()
+                    + "' rejected every configured key; replace the keys in the provider's configuration", -1);
+        }
         String reasons = excluded.isEmpty() ? "is cooling down or was rejected"
                 : "is cooling down, was rejected or is excluded by a policy such as a budget";
         return new AiError(429, "rate_limit_error", "rate_limited", "every key of provider '" + provider.name()

@@ -13,6 +13,7 @@ import io.portico.ai.spi.ProviderAdapter;
 import io.portico.ai.spi.ProviderCall;
 import io.portico.ai.spi.Usage;
 import io.portico.ai.stream.FrameParser;
+import io.portico.ai.stream.FrameTooLargeException;
 import io.portico.pipeline.RequestContext;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.RequestOptions;
@@ -259,16 +260,26 @@ final class RelayExchange {
         exchange.gateway.usageHeaders(exchange.ctx, exchange.target, null);
         FrameParser parser = FrameParser.create(io.portico.ai.spi.Framing.SSE);
         Usage[] usage = {Usage.NONE};
+        boolean[] observing = {true};
         response.handler(bytes -> {
-            parser.feed(bytes, frame -> {
-                if (exchange.firstTokenNanos == 0 && isOutputDelta(frame.event())) {
-                    exchange.firstTokenNanos = System.nanoTime();
+            if (observing[0]) {
+                try {
+                    parser.feed(bytes, frame -> {
+                        if (exchange.firstTokenNanos == 0 && isOutputDelta(frame.event())) {
+                            exchange.firstTokenNanos = System.nanoTime();
+                        }
+                        if ("response.completed".equals(frame.event())) {
+                            JsonNode json = Wire.parse(frame.data());
+                            usage[0] = responsesUsage(json == null ? null : json.path("response").get("usage"));
+                        }
+                    });
+                } catch (FrameTooLargeException e) {
+                    // The bytes are relayed as they are, so only the usage is lost with the events after this one.
+                    observing[0] = false;
+                    LOG.debug("Request {}: stopped reading the usage of provider {}'s stream: {}",
+                            exchange.ctx.requestId(), exchange.target.provider().name(), e.getMessage());
                 }
-                if ("response.completed".equals(frame.event())) {
-                    JsonNode json = Wire.parse(frame.data());
-                    usage[0] = responsesUsage(json == null ? null : json.path("response").get("usage"));
-                }
-            });
+            }
             client.write(bytes);
             if (client.writeQueueFull()) {
                 response.pause();

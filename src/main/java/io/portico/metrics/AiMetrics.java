@@ -58,6 +58,21 @@ public final class AiMetrics {
         meters.duration.record(Math.round(latencyMillis * 1_000_000), TimeUnit.NANOSECONDS);
     }
 
+    /**
+     * Records a streamed provider call that failed with {@code status} after its first event reached the client.
+     * Its tokens and cost count as well, because the provider bills what it generated before the failure.
+     */
+    public void failedAfterOutput(String provider, String model, int status, long inputTokens, long outputTokens,
+                                  long cachedTokens, long reasoningTokens, double costUsd) {
+        failed(provider, model, status);
+        ModelMeters meters = meters(provider, model);
+        meters.input.increment(inputTokens);
+        meters.output.increment(outputTokens);
+        meters.cached.increment(cachedTokens);
+        meters.reasoning.increment(reasoningTokens);
+        meters.cost.increment(costUsd);
+    }
+
     /** Records the time from sending a streamed request to the first event with content. */
     public void firstToken(String provider, String model, double millis) {
         meters(provider, model).firstToken.record(Math.round(millis * 1_000_000), TimeUnit.NANOSECONDS);

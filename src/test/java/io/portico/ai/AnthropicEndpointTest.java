@@ -122,6 +122,18 @@ class AnthropicEndpointTest {
     }
 
     @Test
+    void relaysAnthropicStreamEndingOnce() {
+        HttpResponse<String> response = AiTestClient.post(node.url() + "/v1/messages", """
+                {"model":"claude","max_tokens":100,"stream":true,
+                 "messages":[{"role":"user","content":"Hi"}]}""", "anthropic-version", "2023-06-01");
+
+        List<String> shape = AiTestClient.events(response.body()).stream().map(Event::name).toList();
+        assertThat(shape).startsWith("message_start").endsWith("message_delta", "message_stop");
+        assertThat(shape.stream().filter("message_stop"::equals)).hasSize(1);
+        assertThat(shape.stream().filter("message_delta"::equals)).hasSize(1);
+    }
+
+    @Test
     void streamsToolUseFromOpenAiModels() {
         HttpResponse<String> response = AiTestClient.post(node.url() + "/v1/messages", """
                 {"model":"gpt","max_tokens":100,"stream":true,

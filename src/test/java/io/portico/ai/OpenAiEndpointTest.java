@@ -51,6 +51,7 @@ class OpenAiEndpointTest {
         fastRetries(config.provider("beta", "openai-compatible", beta.baseUrl(), "sk-beta"))
                 .putArray("models").add("llama-3");
         config.provider("pool", "openai", beta.baseUrl(), "sk-refused", "sk-beta");
+        config.provider("refused", "openai", beta.baseUrl(), "sk-refused-1", "sk-refused-2");
         fastRetries(config.provider("limited", "openai", alpha.baseUrl(), "sk-alpha"));
         config.provider("patient", "openai", alpha.baseUrl(), "sk-alpha").putObject("retries")
                 .put("attempts", 2).put("maxBackoff", "3s");
@@ -241,6 +242,21 @@ class OpenAiEndpointTest {
 
         assertThat(beta.received()).extracting(r -> r.headers().get("authorization"))
                 .containsOnlyOnce("Bearer sk-refused");
+    }
+
+    @Test
+    void keysAllRefusedGive502EveryTime() {
+        for (int i = 0; i < 3; i++) {
+            HttpResponse<String> response = AiTestClient.post(node.url() + "/v1/chat/completions",
+                    "{\"model\":\"refused/gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
+
+            assertThat(response.statusCode()).as("request %d", i).isEqualTo(502);
+            assertThat(AiTestClient.json(response).path("error").path("code").asText())
+                    .isEqualTo("provider_authentication_failed");
+            assertThat(response.body()).doesNotContain("sk-refused");
+        }
+        assertThat(beta.received()).extracting(r -> r.headers().get("authorization"))
+                .containsOnlyOnce("Bearer sk-refused-1").containsOnlyOnce("Bearer sk-refused-2");
     }
 
     @Test

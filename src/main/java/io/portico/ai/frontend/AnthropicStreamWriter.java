@@ -25,6 +25,8 @@ final class AnthropicStreamWriter implements StreamWriter {
     private final Usage promptEstimate;
     private Usage usage = Usage.NONE;
     private boolean started;
+    /** Whether a relayed native stream already carried the provider's {@code message_stop}. */
+    private boolean nativeStop;
     private int blockIndex = -1;
     private String blockType;
     private int toolIndex = -1;
@@ -161,10 +163,18 @@ final class AnthropicStreamWriter implements StreamWriter {
             Sse.start(response);
         }
         Sse.write(response, frame.event(), frame.data());
+        if ("message_stop".equals(frame.event())) {
+            nativeStop = true;
+        }
     }
 
     @Override
     public void finish(Usage finalUsage) {
+        if (nativeStop) {
+            // The provider's own message_delta and message_stop were relayed already.
+            response.end();
+            return;
+        }
         ensureStarted(null);
         close();
         ObjectNode event = NODES.objectNode().put("type", "message_delta");

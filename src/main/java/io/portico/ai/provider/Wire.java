@@ -37,6 +37,10 @@ public final class Wire {
         }
     }
 
+    /** Jackson's location in a parser message, with the line and column when it gives them. */
+    private static final java.util.regex.Pattern SOURCE = java.util.regex.Pattern.compile(
+            "\\[Source: [^;\\]]*(?:; line: (\\d+), column: (\\d+))?\\]");
+
     /** Reads client bodies: strings up to 64 Mi characters, for inline images and long prompts. */
     private static final com.fasterxml.jackson.databind.ObjectMapper REQUESTS = requestMapper();
 
@@ -59,12 +63,24 @@ public final class Wire {
         } catch (java.io.IOException e) {
             String reason = e instanceof com.fasterxml.jackson.core.JsonProcessingException parse
                     ? parse.getOriginalMessage() : e.getMessage();
-            throw new AiException(AiError.of(400, "the request body is not valid JSON: " + reason));
+            throw new AiException(AiError.of(400, "the request body is not valid JSON: " + withoutSource(reason)));
         }
         if (!(json instanceof ObjectNode object)) {
             throw new AiException(AiError.of(400, "the request body must be a JSON object"));
         }
         return object;
+    }
+
+    /**
+     * Returns a parser message with Jackson's location, such as {@code [Source: REDACTED (...); line: 1,
+     * column: 9]}, shortened to {@code line 1, column 9}, since the rest names the parser's settings.
+     */
+    private static String withoutSource(String reason) {
+        if (reason == null) {
+            return "unreadable input";
+        }
+        return SOURCE.matcher(reason).replaceAll(match -> match.group(1) == null ? ""
+                : "line " + match.group(1) + ", column " + match.group(2)).strip();
     }
 
     /** Parses {@code bytes} as JSON, or returns null when they are not JSON. */

@@ -11,6 +11,8 @@ package io.portico.ai.spi;
  */
 public record AiError(int status, String type, String code, String message, long retryAfterMillis) {
 
+    private static final String OVERLOADED = "overloaded_error";
+
     public static AiError of(int status, String message) {
         return new AiError(status, typeFor(status), null, message, -1);
     }
@@ -32,8 +34,12 @@ public record AiError(int status, String type, String code, String message, long
         };
     }
 
-    /** Returns the Anthropic error type for this error's status. */
+    /** Returns the Anthropic error type for this error's status, or {@code overloaded_error} when the type is that. */
     public String anthropicType() {
+        if (OVERLOADED.equals(type)) {
+            // An error event in a stream has no status of its own, so the provider's type is kept.
+            return OVERLOADED;
+        }
         return switch (status) {
             case 400, 422 -> "invalid_request_error";
             case 401 -> "authentication_error";

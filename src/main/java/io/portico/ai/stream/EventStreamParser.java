@@ -36,7 +36,7 @@ public final class EventStreamParser implements FrameParser {
     public static final String MALFORMED_STREAM = "MalformedEventStream";
 
     /** The largest message accepted, the limit the AWS event stream libraries use. */
-    static final int MAX_MESSAGE_LENGTH = 16 * 1024 * 1024;
+    static final int MAX_MESSAGE_LENGTH = MAX_FRAME_BYTES;
     private static final int PRELUDE_LENGTH = 12;
     private static final int MIN_MESSAGE_LENGTH = PRELUDE_LENGTH + 4;
 

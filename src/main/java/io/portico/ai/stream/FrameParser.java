@@ -8,10 +8,20 @@ import java.util.function.Consumer;
 /** Splits the bytes of a streamed response into the provider's events, whatever the network's chunk boundaries. */
 public interface FrameParser {
 
-    /** Consumes the next bytes and emits every event they complete. */
+    /**
+     * The largest line or event a parser accepts, in bytes, the same limit as the AWS event stream's largest
+     * message. A longer one raises {@link FrameTooLargeException}.
+     */
+    int MAX_FRAME_BYTES = 16 * 1024 * 1024;
+
+    /**
+     * Consumes the next bytes and emits every event they complete.
+     *
+     * @throws FrameTooLargeException when a line or event grows beyond {@link #MAX_FRAME_BYTES}
+     */
     void feed(Buffer bytes, Consumer<StreamFrame> frames);
 
-    /** The stream ended: emits a last event that was not terminated, if any. */
+    /** The stream ended: emits a last event that was not terminated, where the framing allows that. */
     void end(Consumer<StreamFrame> frames);
 
     /** Returns a new parser for {@code framing}. */

@@ -7,7 +7,8 @@ import java.util.function.Consumer;
 /**
  * Parses server-sent events as the HTML standard defines them: {@code event:} names the event, {@code data:} lines
  * are joined with newlines, a blank line dispatches, lines starting with {@code :} are comments, and other fields
- * are ignored. An event without data is not dispatched.
+ * are ignored. An event without data is not dispatched, nor is an event that the end of the stream cut off before
+ * its blank line. Data beyond {@link FrameParser#MAX_FRAME_BYTES} raises {@link FrameTooLargeException}.
  */
 final class SseParser implements FrameParser {
 
@@ -24,9 +25,8 @@ final class SseParser implements FrameParser {
 
     @Override
     public void end(Consumer<StreamFrame> frames) {
-        out = frames;
-        lines.end(this::line);
-        dispatch();
+        event = null;
+        data = null;
     }
 
     private void line(String line) {
@@ -48,6 +48,10 @@ final class SseParser implements FrameParser {
                 data = new StringBuilder(value.length());
             } else {
                 data.append('\n');
+            }
+            if (data.length() + (long) value.length() > MAX_FRAME_BYTES) {
+                data = null;
+                throw new FrameTooLargeException("a stream event is longer than " + MAX_FRAME_BYTES + " bytes");
             }
             data.append(value);
         } else if ("event".equals(field)) {

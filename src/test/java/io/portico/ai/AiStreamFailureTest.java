@@ -1,0 +1,142 @@
+package io.portico.ai;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import io.portico.ai.AiTestClient.Event;
+import io.portico.testing.Conditions;
+import io.portico.testing.Configs;
+import io.portico.testing.LogCapture;
+import io.portico.testing.TestNode;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerResponse;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Streams that a provider breaks after they started: an error event, and an event too large to buffer. A small
+ * Anthropic-format provider on loopback sends each script, chosen by the requested model.
+ */
+class AiStreamFailureTest {
+
+    private static final String START = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{"
+            + "\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"%s\",\"content\":[],"
+            + "\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":7,\"output_tokens\":1}}}\n\n"
+            + "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,"
+            + "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"
+            + "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
+            + "\"delta\":{\"type\":\"text_delta\",\"text\":\"Hel\"}}\n\n";
+    private static final String OVERLOADED = "event: error\ndata: {\"type\":\"error\",\"error\":{"
+            + "\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n";
+    private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private static Vertx vertx;
+    private static HttpServer provider;
+    private static TestNode node;
+
+    @BeforeAll
+    static void start() throws Exception {
+        vertx = Vertx.vertx();
+        provider = vertx.createHttpServer().requestHandler(request -> request.body().onSuccess(body -> {
+            String model = body.toJsonObject().getString("model");
+            HttpServerResponse response = request.response().setChunked(true)
+                    .putHeader("content-type", "text/event-stream");
+            response.write(String.format(START, model));
+            if (model.equals("overloaded")) {
+                response.end(OVERLOADED);
+            } else {
+                sendOverlongEvent(response);
+            }
+        })).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        node = TestNode.start(Map.of("metrics.port", "0"));
+        Configs config = Configs.document();
+        config.provider("scripted", "anthropic", "http://127.0.0.1:" + provider.actualPort(), "sk-scripted")
+                .putObject("retries").put("attempts", 1);
+        config.aiRoute("ai", "/v1");
+        node.apply(config.build());
+    }
+
+    /** Sends the start of an event of 17 MiB, a megabyte per write, and never its end. */
+    private static void sendOverlongEvent(HttpServerResponse response) {
+        byte[] megabyte = new byte[1024 * 1024];
+        Arrays.fill(megabyte, (byte) 'a');
+        response.write("event: content_block_delta\ndata: {\"text\":\"");
+        for (int i = 0; i < 17; i++) {
+            response.write(Buffer.buffer(megabyte));
+        }
+        response.end();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        node.close();
+        vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void errorEventEndsStreamAsFailure() throws Exception {
+        try (LogCapture log = new LogCapture(org.slf4j.Logger.ROOT_LOGGER_NAME)) {
+            List<Event> events = stream("overloaded");
+
+            Event last = events.get(events.size() - 1);
+            assertThat(last.name()).isEqualTo("error");
+            assertThat(last.json().path("error").path("type").asText()).isEqualTo("overloaded_error");
+            assertThat(events).extracting(Event::name).doesNotContain("message_stop");
+            awaitLine("portico_ai_requests_total{model=\"overloaded\",outcome=\"server_error\","
+                    + "provider=\"scripted\"} 1.0");
+            assertThat(scrape()).doesNotContain("model=\"overloaded\",outcome=\"success\"");
+            assertThat(scrape()).contains(
+                    "portico_ai_tokens_total{kind=\"input\",model=\"overloaded\",provider=\"scripted\"} 7.0");
+            assertThat(log.messages(Level.ERROR)).isEmpty();
+        }
+    }
+
+    @Test
+    void overlongEventEndsStreamWithError() throws Exception {
+        List<Event> events = stream("overlong");
+
+        Event last = events.get(events.size() - 1);
+        assertThat(last.name()).isEqualTo("error");
+        assertThat(last.json().path("error").path("message").asText()).contains("longer than 16777216 bytes");
+        assertThat(events).extracting(Event::name).doesNotContain("message_stop");
+        awaitLine("portico_ai_requests_total{model=\"overlong\",outcome=\"server_error\",provider=\"scripted\"} 1.0");
+    }
+
+    private static List<Event> stream(String model) {
+        HttpResponse<String> response = AiTestClient.post(node.url() + "/v1/messages", "{\"model\":\"scripted/"
+                + model + "\",\"max_tokens\":50,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}",
+                "anthropic-version", "2023-06-01");
+        assertThat(response.statusCode()).isEqualTo(200);
+        return AiTestClient.events(response.body());
+    }
+
+    private static void awaitLine(String line) {
+        Conditions.eventually("the scrape contains " + line, () -> scrape().contains(line));
+    }
+
+    private static String scrape() {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(node.adminUrl() + "/metrics"))
+                .header("Authorization", "Bearer " + TestNode.TOKEN).timeout(Duration.ofSeconds(30)).build();
+        try {
+            return CLIENT.send(request, HttpResponse.BodyHandlers.ofString()).body();
+        } catch (IOException e) {
+            throw new AssertionError("scraping the metrics failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+}
