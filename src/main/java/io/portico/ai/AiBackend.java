@@ -11,6 +11,7 @@ import io.portico.ai.provider.Wire;
 import io.portico.ai.spi.AiError;
 import io.portico.ai.spi.AiException;
 import io.portico.ai.spi.ChatRequest;
+import io.portico.cache.ChatCacheSettings;
 import io.portico.config.ConsumerSpec.AccessList;
 import io.portico.config.RouteSpec;
 import io.portico.config.VirtualModelSpec;
@@ -250,6 +251,11 @@ final class AiBackend implements Backend {
     /** Serves an admitted chat request from the cache or from the providers. */
     private void answer(RequestContext ctx, Frontend frontend, ChatRequest parsed, List<Target> targets) {
         ChatCache cache = ChatCache.of(ctx, parsed);
+        if (cache == null && ctx.attribute(ChatCacheSettings.ATTRIBUTE) != null) {
+            // The route caches, and the request's no-store keeps this exchange out of the cache.
+            forward(ctx, frontend, parsed, targets, null, "request");
+            return;
+        }
         if (cache == null) {
             new ChatExchange(gateway, ctx, frontend, parsed, targets, null).start();
             return;

@@ -195,8 +195,14 @@ class AiCacheTest {
         HttpResponse<String> noStore = AiTestClient.post(url, body, "Cache-Control", "no-store");
 
         assertThat(noCache.headers().firstValue("cache-status")).hasValue("Portico; fwd=request");
-        assertThat(noStore.headers().firstValue("cache-status")).isEmpty();
+        assertThat(noStore.headers().firstValue("cache-status")).hasValue("Portico; fwd=request");
         assertThat(openAi.received()).hasSize(3);
+        AiTestClient.post(url, "{\"model\":\"smart\",\"messages\":[{\"role\":\"user\",\"content\":\"Other\"}]}",
+                "Cache-Control", "no-store");
+        HttpResponse<String> afterNoStore = AiTestClient.post(url,
+                "{\"model\":\"smart\",\"messages\":[{\"role\":\"user\",\"content\":\"Other\"}]}");
+        assertThat(afterNoStore.headers().firstValue("cache-status")).as("no-store stored nothing")
+                .hasValue("Portico; fwd=uri-miss");
     }
 
     @Test
