@@ -52,25 +52,36 @@ final class ChatReplay {
         int index = choice.path("index").asInt(0);
         JsonNode message = choice.path("message");
         ObjectNode first = chunk(completion, index);
-        ObjectNode delta = choice(first).putObject("delta").put("role", "assistant");
+        ObjectNode delta = delta(first).put("role", "assistant");
         copyText(message, delta, "reasoning_content");
         if (message.has("thinking_blocks")) {
             delta.set("thinking_blocks", message.get("thinking_blocks"));
         }
         copyText(message, delta, "content");
+        if (!delta.has("content")) {
+            // As in a live stream, the first chunk of an answer without text says so.
+            delta.putNull("content");
+        }
         writer.chunk(first);
         JsonNode calls = message.path("tool_calls");
         for (int i = 0; i < calls.size(); i++) {
             ObjectNode chunk = chunk(completion, index);
             ObjectNode call = ((ObjectNode) calls.get(i).deepCopy()).put("index", i);
-            choice(chunk).putObject("delta").putArray("tool_calls").add(call);
+            delta(chunk).putArray("tool_calls").add(call);
             writer.chunk(chunk);
         }
         ObjectNode last = chunk(completion, index);
-        ObjectNode end = choice(last);
-        end.putObject("delta");
-        end.put("finish_reason", choice.path("finish_reason").asText("stop"));
+        delta(last);
+        choice(last).put("finish_reason", choice.path("finish_reason").asText("stop"));
         writer.chunk(last);
+    }
+
+    /** Adds an empty delta to the choice of {@code chunk}, followed by a null finish reason, and returns it. */
+    private static ObjectNode delta(ObjectNode chunk) {
+        ObjectNode choice = choice(chunk);
+        ObjectNode delta = choice.putObject("delta");
+        choice.putNull("finish_reason");
+        return delta;
     }
 
     private static void copyText(JsonNode message, ObjectNode delta, String field) {

@@ -149,6 +149,26 @@ class AiCacheTest {
     }
 
     @Test
+    void replayedChunksCarryNullFinishReason() {
+        String body = "{\"model\":\"smart\",\"messages\":[{\"role\":\"user\",\"content\":\"Replay shape\"}]}";
+        String url = node.url() + "/shared/v1/chat/completions";
+        AiTestClient.post(url, body);
+
+        HttpResponse<String> replay = AiTestClient.post(url, body.replace("}]}", "}],\"stream\":true}"));
+
+        assertThat(replay.headers().firstValue("cache-status")).hasValue("Portico; hit");
+        List<JsonNode> choices = AiTestClient.events(replay.body()).stream()
+                .filter(event -> !"[DONE]".equals(event.data()))
+                .map(event -> event.json().path("choices").path(0)).filter(JsonNode::isObject).toList();
+        assertThat(choices).hasSizeGreaterThan(1);
+        for (JsonNode choice : choices.subList(0, choices.size() - 1)) {
+            assertThat(choice.has("finish_reason")).as("finish_reason in %s", choice).isTrue();
+            assertThat(choice.get("finish_reason").isNull()).as("finish_reason in %s", choice).isTrue();
+        }
+        assertThat(choices.get(choices.size() - 1).path("finish_reason").asText()).isEqualTo("stop");
+    }
+
+    @Test
     void streamedResponseIsStored() {
         String body = "{\"model\":\"smart\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"S\"}]}";
 
