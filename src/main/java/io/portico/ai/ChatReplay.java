@@ -59,7 +59,7 @@ final class ChatReplay {
         }
         copyText(message, delta, "content");
         if (!delta.has("content")) {
-            // As in a live stream, the first chunk of an answer without text says so.
+            // As in a live stream, the first chunk of a completion without text carries a null content.
             delta.putNull("content");
         }
         writer.chunk(first);
