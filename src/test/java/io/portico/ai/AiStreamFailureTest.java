@@ -41,6 +41,9 @@ class AiStreamFailureTest {
             + "\"delta\":{\"type\":\"text_delta\",\"text\":\"Hel\"}}\n\n";
     private static final String OVERLOADED = "event: error\ndata: {\"type\":\"error\",\"error\":{"
             + "\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n";
+    private static final String STOP = "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{"
+            + "\"stop_reason\":\"end_turn\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":2}}\n\n"
+            + "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
     private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private static Vertx vertx;
@@ -57,6 +60,8 @@ class AiStreamFailureTest {
             response.write(String.format(START, model));
             if (model.equals("overloaded")) {
                 response.end(OVERLOADED);
+            } else if (model.equals("garbage")) {
+                response.end("event: content_block_delta\ndata: not json at all\n\n" + STOP);
             } else {
                 sendOverlongEvent(response);
             }
@@ -113,6 +118,20 @@ class AiStreamFailureTest {
         assertThat(last.json().path("error").path("message").asText()).contains("longer than 16777216 bytes");
         assertThat(events).extracting(Event::name).doesNotContain("message_stop");
         awaitLine("portico_ai_requests_total{model=\"overlong\",outcome=\"server_error\",provider=\"scripted\"} 1.0");
+    }
+
+    @Test
+    void eventThatIsNotJsonFailsTranslatedStream() {
+        HttpResponse<String> response = AiTestClient.post(node.url() + "/v1/chat/completions",
+                "{\"model\":\"scripted/garbage\",\"stream\":true,\"messages\":[{\"role\":\"user\","
+                        + "\"content\":\"Hi\"}]}");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        List<Event> events = AiTestClient.events(response.body());
+        Event last = events.get(events.size() - 1);
+        assertThat(last.data()).isNotEqualTo("[DONE]");
+        assertThat(last.json().path("error").path("message").asText()).contains("not valid JSON");
+        assertThat(events).noneMatch(event -> event.data().contains("\"finish_reason\":\"stop\""));
     }
 
     private static List<Event> stream(String model) {

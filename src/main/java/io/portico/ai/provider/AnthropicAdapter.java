@@ -199,6 +199,7 @@ public final class AnthropicAdapter implements ProviderAdapter {
         public void frame(StreamFrame frame, ChunkSink sink) {
             JsonNode event = Wire.parse(frame.data());
             if (event == null) {
+                sink.fail(Wire.invalidEvent(frame.data()));
                 return;
             }
             String type = frame.event() != null ? frame.event() : Wire.text(event, "type");

@@ -183,8 +183,12 @@ public final class CohereAdapter implements ProviderAdapter {
 
         @Override
         public void frame(StreamFrame frame, ChunkSink sink) {
+            if (finished) {
+                return;
+            }
             JsonNode event = Wire.parse(frame.data());
-            if (event == null || finished) {
+            if (event == null) {
+                sink.fail(Wire.invalidEvent(frame.data()));
                 return;
             }
             String type = Wire.text(event, "type");

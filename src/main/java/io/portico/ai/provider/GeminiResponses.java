@@ -214,6 +214,7 @@ public final class GeminiResponses {
         public void frame(StreamFrame frame, ChunkSink sink) {
             JsonNode event = Wire.parse(frame.data());
             if (event == null || !event.isObject()) {
+                sink.fail(Wire.invalidEvent(frame.data()));
                 return;
             }
             if (event.get("error") instanceof ObjectNode error) {

@@ -188,8 +188,12 @@ public final class OllamaAdapter implements ProviderAdapter {
 
         @Override
         public void frame(StreamFrame frame, ChunkSink sink) {
+            if (finished) {
+                return;
+            }
             JsonNode line = Wire.parse(frame.data());
-            if (line == null || finished) {
+            if (line == null) {
+                sink.fail(Wire.invalidEvent(frame.data()));
                 return;
             }
             String error = Wire.text(line, "error");

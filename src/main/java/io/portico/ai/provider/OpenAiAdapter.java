@@ -221,13 +221,14 @@ public final class OpenAiAdapter implements ProviderAdapter {
             }
             JsonNode json = Wire.parse(data);
             if (!(json instanceof ObjectNode chunk)) {
+                sink.fail(Wire.invalidEvent(data));
                 return;
             }
             if (chunk.get("error") != null && !chunk.get("error").isNull()) {
                 sink.fail(Wire.error(500, null, Buffer.buffer(data), "provider"));
                 return;
             }
-            chunks.identify(Wire.text(chunk, "id"), Wire.text(chunk, "model"));
+            chunks.identify(Wire.text(chunk, "id"), Wire.text(chunk, "model"), chunk.path("created").asLong(0));
             JsonNode usage = OpenAiUsage.find(chunk);
             if (usage != null) {
                 Usage read = OpenAiUsage.read(usage);

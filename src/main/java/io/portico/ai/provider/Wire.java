@@ -83,6 +83,12 @@ public final class Wire {
                 : "line " + match.group(1) + ", column " + match.group(2)).strip();
     }
 
+    /** Returns the error that ends a stream whose event {@code data} is not the JSON the provider's format requires. */
+    public static AiError invalidEvent(String data) {
+        String start = data.length() > 40 ? data.substring(0, 40) + "..." : data;
+        return AiError.of(502, "the provider sent a stream event that is not valid JSON: " + start);
+    }
+
     /** Parses {@code bytes} as JSON, or returns null when they are not JSON. */
     public static JsonNode parse(Buffer bytes) {
         try {

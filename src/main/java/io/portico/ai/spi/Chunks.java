@@ -31,6 +31,14 @@ public final class Chunks {
         }
     }
 
+    /** Takes the provider's {@code created} time as well, when it is positive, for chunks that Portico writes. */
+    public void identify(String id, String model, long created) {
+        identify(id, model);
+        if (created > 0) {
+            this.created = created;
+        }
+    }
+
     public String id() {
         return id;
     }
