@@ -5,11 +5,16 @@ import static io.portico.gateway.GatewayClient.get;
 import static io.portico.gateway.GatewayClient.upstream;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.testing.Conditions;
 import io.portico.testing.Configs;
 import io.portico.testing.TestNode;
 import io.portico.testing.TestUpstream;
+import java.io.InputStream;
+import java.net.Socket;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -28,6 +33,7 @@ class HealthCheckProxyTest {
     private static TestUpstream live;
     private static TestUpstream steady;
     private static TestUpstream flaky;
+    private static TestUpstream bulk;
     private static TestNode node;
 
     @BeforeAll
@@ -35,6 +41,7 @@ class HealthCheckProxyTest {
         live = TestUpstream.start("live");
         steady = TestUpstream.start("steady");
         flaky = TestUpstream.start("flaky");
+        bulk = TestUpstream.start("bulk");
         node = TestNode.start();
         Configs config = Configs.document();
         ObjectNode passive = config.service("passive", live.port(), CLOSED_PORT);
@@ -47,6 +54,9 @@ class HealthCheckProxyTest {
                 .put("timeout", "500ms")
                 .put("unhealthyThreshold", 2)
                 .put("healthyThreshold", 2);
+        ObjectNode downloads = config.service("downloads", bulk.port());
+        downloads.putObject("healthCheck").putObject("passive").put("unhealthyThreshold", 2).put("recovery", "60s");
+        config.route("downloads", "downloads", "/downloads").put("stripPrefix", true);
         config.route("passive", "passive", "/passive").put("stripPrefix", true);
         config.route("active", "active", "/active").put("stripPrefix", true);
         node.apply(config.build());
@@ -58,6 +68,7 @@ class HealthCheckProxyTest {
         live.close();
         steady.close();
         flaky.close();
+        bulk.close();
     }
 
     @Test
@@ -75,6 +86,31 @@ class HealthCheckProxyTest {
         assertThat(statuses.subList(0, 4)).as("first four statuses").contains(502, 502);
         assertThat(statuses.subList(4, 20)).as("statuses after the ejection").containsOnly(200);
         assertThat(live.requests("/echo")).isEqualTo(18);
+    }
+
+    @Test
+    void clientAbortingDownloadLeavesTargetHealthy() throws Exception {
+        for (int i = 0; i < 4; i++) {
+            try (Socket socket = new Socket("127.0.0.1", node.portico().httpPort())) {
+                socket.getOutputStream().write(("GET /downloads/bytes?n=500000000 HTTP/1.1\r\nHost: test\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                InputStream in = socket.getInputStream();
+                byte[] buffer = new byte[16 * 1024];
+                int read = 0;
+                while (read < 256 * 1024) {
+                    int n = in.read(buffer);
+                    assertThat(n).as("bytes read").isPositive();
+                    read += n;
+                }
+            }
+        }
+
+        Conditions.eventually("every aborted download ended", () -> node.admin("GET",
+                "/admin/v1/services/downloads/health", null, 200).at("/targets/0/inFlight").asInt() == 0);
+        JsonNode target = node.admin("GET", "/admin/v1/services/downloads/health", null, 200).at("/targets/0");
+        assertThat(target.path("healthy").asBoolean()).as("healthy in %s", target).isTrue();
+        assertThat(target.path("failures").asLong()).as("failures in %s", target).isZero();
+        assertThat(get(node, "/downloads/echo").statusCode()).isEqualTo(200);
     }
 
     @Test

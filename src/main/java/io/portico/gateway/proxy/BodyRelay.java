@@ -15,7 +15,8 @@ import io.vertx.core.streams.ReadStream;
  * per response instead of a pipe, its promises and a listener per chunk.
  *
  * <p>The relay fails when the source fails or a write to the client fails; the client response is then left
- * open for the caller to reset. It succeeds once the client response has ended.
+ * open for the caller to reset. A failed write fails it with {@link ClientWriteFailed}, so the caller can tell a
+ * client that went away from a broken upstream. It succeeds once the client response has ended.
  */
 final class BodyRelay implements Handler<AsyncResult<Void>> {
 
@@ -47,14 +48,15 @@ final class BodyRelay implements Handler<AsyncResult<Void>> {
     }
 
     private void onEnd(Void end) {
-        out.end().onComplete(ended -> complete(ended.succeeded() ? Future.succeededFuture() : ended));
+        out.end().onComplete(ended -> complete(ended.succeeded() ? Future.succeededFuture()
+                : Future.failedFuture(new ClientWriteFailed(ended.cause()))));
     }
 
     /** Receives the result of each write to the client. */
     @Override
     public void handle(AsyncResult<Void> written) {
         if (written.failed()) {
-            fail(written.cause());
+            fail(new ClientWriteFailed(written.cause()));
         }
     }
 
@@ -72,6 +74,16 @@ final class BodyRelay implements Handler<AsyncResult<Void>> {
         if (!completed) {
             completed = true;
             done.handle(result);
+        }
+    }
+
+    /** The failure of a relay whose write to the client failed, for example because the client closed. */
+    static final class ClientWriteFailed extends RuntimeException {
+
+        private static final long serialVersionUID = 1L;
+
+        ClientWriteFailed(Throwable cause) {
+            super("writing the response to the client failed", cause, false, false);
         }
     }
 }

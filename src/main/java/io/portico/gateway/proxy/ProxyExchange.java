@@ -334,7 +334,9 @@ final class ProxyExchange {
             body = new TappedReadStream(body, tap);
         }
         BodyRelay.start(body, out, piped -> {
-            Outcome failure = finished ? abandoned : Outcome.CONNECTION_ERROR;
+            // A client that stops reading says nothing about the target, so its failure counts as cancelled.
+            boolean clientLeft = piped.failed() && piped.cause() instanceof BodyRelay.ClientWriteFailed;
+            Outcome failure = finished ? abandoned : clientLeft ? Outcome.CANCELLED : Outcome.CONNECTION_ERROR;
             current.onRequestEnd(latency, piped.succeeded() ? Outcome.response(status) : failure);
             if (tap != null) {
                 if (piped.succeeded()) {
