@@ -3,6 +3,7 @@ package io.portico.config;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonDeserializer;
@@ -67,6 +68,10 @@ public final class Json {
     private static final class DurationDeserializer extends JsonDeserializer<Duration> {
         @Override
         public Duration deserialize(JsonParser parser, DeserializationContext ctx) throws IOException {
+            if (parser.currentToken() == JsonToken.VALUE_NUMBER_FLOAT) {
+                return (Duration) ctx.handleWeirdNumberValue(Duration.class, parser.getNumberValue(),
+                        "expected a whole number of milliseconds, or a number followed by ms, s, m or h");
+            }
             if (parser.currentToken().isNumeric()) {
                 return Duration.ofMillis(parser.getLongValue());
             }

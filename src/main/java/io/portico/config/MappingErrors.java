@@ -76,7 +76,7 @@ public final class MappingErrors {
             return "true or false";
         }
         if (type == java.time.Duration.class) {
-            return "a duration such as 250ms, 5s, 2m or 1h, at most 365 days";
+            return "a duration such as 250ms, 5s, 2m or 1h, or a whole number of milliseconds, at most 365 days";
         }
         if (type == String.class) {
             return "a string";

@@ -54,6 +54,28 @@ class SpecValidationTest {
     }
 
     @Test
+    void fractionalDurationIsRejected() {
+        ObjectNode spec = service("{\"name\":\"s\",\"targets\":[{\"host\":\"h\",\"port\":80}],"
+                + "\"timeouts\":{\"connect\":1.5,\"read\":250}}");
+
+        assertThatThrownBy(() -> ResourceKinds.SERVICES.parse(spec))
+                .isInstanceOfSatisfying(ValidationException.class, e -> {
+                    assertThat(e.errors()).extracting(FieldError::field).containsExactly("timeouts.connect");
+                    assertThat(e.errors().get(0).message()).contains("1.5").contains("whole number of milliseconds");
+                });
+    }
+
+    @Test
+    void wholeNumberDurationIsMilliseconds() {
+        ObjectNode spec = service("{\"name\":\"s\",\"targets\":[{\"host\":\"h\",\"port\":80}],"
+                + "\"timeouts\":{\"read\":250}}");
+
+        ServiceSpec parsed = ResourceKinds.SERVICES.parse(spec);
+
+        assertThat(parsed.timeouts().read()).isEqualTo(java.time.Duration.ofMillis(250));
+    }
+
+    @Test
     void fractionalPortIsRejected() {
         ObjectNode spec = service("{\"name\":\"s\",\"targets\":[{\"host\":\"h\",\"port\":80.5}]}");
 
