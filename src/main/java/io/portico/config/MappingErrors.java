@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 
 /**
  * Turns the errors of Jackson's data binding into a field path and a message in configuration terms, for the
@@ -37,6 +38,11 @@ public final class MappingErrors {
 
     /** Returns what is wrong with the value that {@code e} failed on, in configuration terms. */
     public static String message(JsonProcessingException e) {
+        if (e instanceof ValueInstantiationException instantiation
+                && instantiation.getCause() instanceof IllegalArgumentException invalid) {
+            // A settings record rejected its values, and its message names the field.
+            return invalid.getMessage();
+        }
         if (e instanceof UnrecognizedPropertyException unknown) {
             return "unknown field '" + unknown.getPropertyName() + "'";
         }

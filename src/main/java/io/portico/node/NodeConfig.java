@@ -71,6 +71,10 @@ public record NodeConfig(
         cache = cache == null ? new Cache(null) : cache;
         redis = redis == null ? new Redis(null, null, null, null, null, null, null, null, null) : redis;
         metrics = metrics == null ? new Metrics(null, null, null) : metrics;
+        if (maxBodySize != null && maxBodySize < 0) {
+            throw new IllegalArgumentException("maxBodySize must not be negative, got " + maxBodySize
+                    + "; leave it out for no limit");
+        }
         transport = transport == null ? "auto" : transport.trim().toLowerCase(Locale.ROOT);
         if (!NetworkTransport.NAMES.contains(transport)) {
             throw new IllegalArgumentException("invalid transport '" + transport + "': expected one of "
@@ -311,7 +315,7 @@ public record NodeConfig(
     public record Listener(String host, Integer port, Boolean enabled) {
         public Listener {
             host = host == null ? "0.0.0.0" : host;
-            port = port == null ? 8080 : port;
+            port = validPort("http.port", port == null ? 8080 : port);
             enabled = enabled == null || enabled;
         }
     }
@@ -334,7 +338,7 @@ public record NodeConfig(
 
         public HttpsListener {
             host = host == null ? "0.0.0.0" : host;
-            port = port == null ? 8443 : port;
+            port = validPort("https.port", port == null ? 8443 : port);
             certificates = certificates == null ? List.of() : List.copyOf(certificates);
             reloadInterval = reloadInterval == null ? Duration.ofSeconds(5) : reloadInterval;
             clientAuth = clientAuth == null ? "auto" : clientAuth.toLowerCase(Locale.ROOT);
@@ -363,7 +367,7 @@ public record NodeConfig(
     public record AdminListener(String host, Integer port, String token) {
         public AdminListener {
             host = host == null ? "127.0.0.1" : host;
-            port = port == null ? 9080 : port;
+            port = validPort("admin.port", port == null ? 9080 : port);
         }
     }
 
@@ -447,6 +451,14 @@ public record NodeConfig(
                     + ", timeout=" + timeout + ", connectTimeout=" + connectTimeout + ", retryInterval="
                     + retryInterval + ", keyPrefix=" + keyPrefix + "]";
         }
+    }
+
+    /** Returns {@code port}, or throws naming {@code field} when it is not from 0 (a free port) to 65535. */
+    private static int validPort(String field, int port) {
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException(field + " must be from 0 to 65535, got " + port);
+        }
+        return port;
     }
 
     /** Returns {@code value}, or throws naming {@code field} when it is zero or negative. */

@@ -46,4 +46,30 @@ class NodeFileErrorsTest {
                     assertThat(e.errors().get(0).message()).startsWith("is out of range");
                 });
     }
+
+    @Test
+    void portAbove65535IsRejected() {
+        for (String field : new String[] {"http.port", "https.port", "admin.port"}) {
+            assertThatThrownBy(() -> NodeConfigLoader.load(null, Map.of(), Map.of(field, "99999")))
+                    .as(field)
+                    .isInstanceOf(ValidationException.class)
+                    .hasMessageContaining(field + " must be from 0 to 65535, got 99999");
+        }
+    }
+
+    @Test
+    void rejectedLimitGivesOwnMessage() {
+        assertThatThrownBy(() -> NodeConfigLoader.load(null, Map.of(), Map.of("limits.maxHeaderSize", "0")))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("limits.maxHeaderSize must be positive, got 0")
+                .hasMessageNotContaining("Cannot construct")
+                .hasMessageNotContaining("io.portico");
+    }
+
+    @Test
+    void negativeMaxBodySizeIsRejected() {
+        assertThatThrownBy(() -> NodeConfigLoader.load(null, Map.of(), Map.of("maxBodySize", "-1")))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("maxBodySize must not be negative, got -1");
+    }
 }
