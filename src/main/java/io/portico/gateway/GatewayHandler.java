@@ -192,7 +192,15 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
 
     private static String host(HttpServerRequest request) {
         HostAndPort authority = request.authority();
-        return authority == null ? "" : authority.host().toLowerCase(Locale.ROOT);
+        if (authority == null) {
+            return "";
+        }
+        String host = authority.host();
+        // A fully qualified name may end in a dot, and it names the same host, so it must match the same routes.
+        if (host.length() > 1 && host.charAt(host.length() - 1) == '.') {
+            host = host.substring(0, host.length() - 1);
+        }
+        return host.toLowerCase(Locale.ROOT);
     }
 
     /** The view of a request that the router matches on. */
