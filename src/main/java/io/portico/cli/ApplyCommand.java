@@ -24,7 +24,8 @@ public final class ApplyCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = {"-f", "--file"}, required = true, paramLabel = "FILE", description = "YAML or JSON document.")
+    @Option(names = {"-f", "--file"}, required = true, paramLabel = "FILE",
+            description = "YAML or JSON document; - reads it from the standard input.")
     private Path file;
 
     @Option(names = "--dry-run", description = "Print what would change, like diff, and write nothing.")
@@ -35,7 +36,7 @@ public final class ApplyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        DeclarativeDocument document = DocumentFile.read(file, root.env());
+        DeclarativeDocument document = DocumentFile.read(file, root.env(), root.standardInput());
         try (ConfigTarget target = connection.open(root.env(), root.storeFactory())) {
             if (dryRun) {
                 ReportPrinter.planned(spec.commandLine().getOut(), target.diff(document));

@@ -23,7 +23,8 @@ public final class DiffCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = {"-f", "--file"}, required = true, paramLabel = "FILE", description = "YAML or JSON document.")
+    @Option(names = {"-f", "--file"}, required = true, paramLabel = "FILE",
+            description = "YAML or JSON document; - reads it from the standard input.")
     private Path file;
 
     @Mixin
@@ -31,7 +32,7 @@ public final class DiffCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        DeclarativeDocument document = DocumentFile.read(file, root.env());
+        DeclarativeDocument document = DocumentFile.read(file, root.env(), root.standardInput());
         try (ConfigTarget target = connection.open(root.env(), root.storeFactory())) {
             ReportPrinter.planned(spec.commandLine().getOut(), target.diff(document));
         }

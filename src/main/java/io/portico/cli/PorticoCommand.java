@@ -7,6 +7,7 @@ import io.portico.config.ValidationException;
 import io.portico.store.ConflictException;
 import io.portico.store.NotFoundException;
 import io.portico.store.StoreException;
+import java.io.InputStream;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -26,6 +27,7 @@ public final class PorticoCommand implements Callable<Integer> {
 
     private final Map<String, String> env;
     private final StoreFactory storeFactory;
+    private InputStream standardInput = System.in;
 
     @Spec
     private CommandSpec spec;
@@ -85,6 +87,16 @@ public final class PorticoCommand implements Callable<Integer> {
 
     Map<String, String> env() {
         return env;
+    }
+
+    /** Makes {@code -f -} read from {@code in} instead of the process's standard input; returns this command. */
+    public PorticoCommand standardInput(InputStream in) {
+        this.standardInput = requireNonNull(in, "in");
+        return this;
+    }
+
+    InputStream standardInput() {
+        return standardInput;
     }
 
     StoreFactory storeFactory() {

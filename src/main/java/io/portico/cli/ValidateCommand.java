@@ -25,12 +25,13 @@ public final class ValidateCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = {"-f", "--file"}, required = true, paramLabel = "FILE", description = "YAML or JSON document.")
+    @Option(names = {"-f", "--file"}, required = true, paramLabel = "FILE",
+            description = "YAML or JSON document; - reads it from the standard input.")
     private Path file;
 
     @Override
     public Integer call() {
-        DeclarativeDocument document = DocumentFile.read(file, root.env());
+        DeclarativeDocument document = DocumentFile.read(file, root.env(), root.standardInput());
         StringJoiner counts = new StringJoiner(", ");
         for (ResourceKind<?> kind : ResourceKinds.all()) {
             counts.add(kind.name() + ": " + document.resources(kind).size());

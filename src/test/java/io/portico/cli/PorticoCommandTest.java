@@ -13,8 +13,11 @@ import io.portico.testing.ClosedPorts;
 import io.portico.testing.InMemoryConfigStore;
 import io.portico.testing.Specs;
 import io.portico.testing.TestKeys;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -102,6 +105,22 @@ class PorticoCommandTest {
 
         assertThat(run.exitCode()).isEqualTo(ExitCodes.INVALID_INPUT);
         assertThat(run.err()).contains("cannot read");
+    }
+
+    @Test
+    void applyReadsStandardInput() {
+        Run diff = runWithInput(DOCUMENT, "diff", "-f", "-", "--admin-url", admin.baseUrl(), "--token",
+                AdminFixture.TOKEN);
+        Run applied = runWithInput(DOCUMENT, "apply", "-f", "-", "--admin-url", admin.baseUrl(), "--token",
+                AdminFixture.TOKEN);
+        Run invalid = runWithInput("services: [{name: web}]", "validate", "-f", "-");
+
+        assertThat(diff.exitCode()).as(diff.err()).isZero();
+        assertThat(diff.out()).contains("services/web");
+        assertThat(applied.exitCode()).as(applied.err()).isZero();
+        assertThat(applied.out()).contains("Applied: 2 created");
+        assertThat(invalid.exitCode()).isEqualTo(ExitCodes.INVALID_INPUT);
+        assertThat(invalid.err()).contains("the standard input is invalid");
     }
 
     @Test
@@ -303,8 +322,16 @@ class PorticoCommandTest {
         return run(TLS_ENV, all.toArray(String[]::new));
     }
 
+    private Run runWithInput(String input, String... args) {
+        return run(TLS_ENV, new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)), args);
+    }
+
     private Run run(Map<String, String> env, String... args) {
-        CommandLine commandLine = PorticoCommand.commandLine(new PorticoCommand(env, stores));
+        return run(env, InputStream.nullInputStream(), args);
+    }
+
+    private Run run(Map<String, String> env, InputStream input, String... args) {
+        CommandLine commandLine = PorticoCommand.commandLine(new PorticoCommand(env, stores).standardInput(input));
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         commandLine.setOut(new PrintWriter(out, true));
