@@ -15,7 +15,7 @@ final class DocumentFile {
     private DocumentFile() {
     }
 
-    /** The file name that stands for the standard input. */
+    /** The file name that means the standard input. */
     static final String STANDARD_INPUT = "-";
 
     /**
