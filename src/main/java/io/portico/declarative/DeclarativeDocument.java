@@ -145,7 +145,12 @@ public final class DeclarativeDocument {
             JsonLocation location = e.getLocation();
             String where = location == null ? "" : " at line " + location.getLineNr()
                     + ", column " + location.getColumnNr();
-            throw new ValidationException("", "the document is not valid " + (json ? "JSON" : "YAML") + where);
+            String original = e.getOriginalMessage();
+            // A key name is not a value, so a duplicate key may be named.
+            String what = original != null && original.startsWith("Duplicate field ")
+                    ? ": duplicate key " + original.substring("Duplicate field ".length()) : "";
+            throw new ValidationException("", "the document is not valid " + (json ? "JSON" : "YAML") + where
+                    + what);
         }
     }
 

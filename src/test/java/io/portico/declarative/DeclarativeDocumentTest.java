@@ -60,6 +60,17 @@ class DeclarativeDocumentTest {
     }
 
     @Test
+    void duplicateKeyIsNamedWithoutValue() {
+        String yaml = "services:\n  - name: web\n    name: s3cr3t-looking-value\n";
+
+        assertThatThrownBy(() -> DeclarativeDocument.parse(yaml, Map.of()))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("line 3")
+                .hasMessageContaining("duplicate key 'name'")
+                .hasMessageNotContaining("s3cr3t");
+    }
+
+    @Test
     void literalParseKeepsReferences() {
         DeclarativeDocument document = DeclarativeDocument.parseLiteral(SERVICE);
 
