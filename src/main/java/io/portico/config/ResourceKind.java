@@ -3,8 +3,13 @@ package io.portico.config;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.BiConsumer;
@@ -19,6 +24,8 @@ public final class ResourceKind<T> {
 
     /** The field that names the team owning a resource. */
     public static final String TEAM_FIELD = "team";
+    /** The most mapping errors one specification reports. */
+    static final int MAX_MAPPING_ERRORS = 20;
 
     private final String name;
     private final Class<T> type;
@@ -105,12 +112,7 @@ public final class ResourceKind<T> {
      * @throws ValidationException listing each invalid field
      */
     public T parse(JsonNode spec) {
-        T value;
-        try {
-            value = Json.MAPPER.treeToValue(withoutAddedTeam(spec), type);
-        } catch (JsonProcessingException e) {
-            throw new ValidationException(MappingErrors.field(e), MappingErrors.message(e));
-        }
+        T value = map(withoutAddedTeam(spec));
         Errors errors = new Errors();
         validator.accept(value, errors);
         if (errors.isEmpty()) {
@@ -120,6 +122,58 @@ public final class ResourceKind<T> {
         }
         errors.throwIfAny();
         return value;
+    }
+
+    /**
+     * Maps {@code spec} to the type, or throws listing every unknown field and every field of the wrong type or
+     * format. After such an error the field is left out and the mapping tried again, up to
+     * {@link #MAX_MAPPING_ERRORS} times. Other mapping errors are reported only when they come first, because
+     * leaving a field out can cause them.
+     */
+    private T map(JsonNode spec) {
+        List<FieldError> errors = new ArrayList<>();
+        JsonNode remaining = spec;
+        while (true) {
+            try {
+                T value = Json.MAPPER.treeToValue(remaining, type);
+                if (errors.isEmpty()) {
+                    return value;
+                }
+                throw new ValidationException(errors);
+            } catch (JsonProcessingException e) {
+                boolean fieldError = e instanceof UnrecognizedPropertyException || e instanceof InvalidFormatException
+                        || e instanceof MismatchedInputException;
+                if (errors.isEmpty() || fieldError) {
+                    errors.add(new FieldError(MappingErrors.field(e), MappingErrors.message(e)));
+                }
+                if (!fieldError || errors.size() >= MAX_MAPPING_ERRORS) {
+                    throw new ValidationException(errors);
+                }
+                if (remaining == spec) {
+                    remaining = spec.deepCopy();
+                }
+                if (!removeField(remaining, ((JsonMappingException) e).getPath())) {
+                    throw new ValidationException(errors);
+                }
+            }
+        }
+    }
+
+    /** Removes the object field at the end of {@code path}; returns false when the path ends elsewhere. */
+    private static boolean removeField(JsonNode root, List<JsonMappingException.Reference> path) {
+        if (path.isEmpty()) {
+            return false;
+        }
+        JsonNode parent = root;
+        for (JsonMappingException.Reference reference : path.subList(0, path.size() - 1)) {
+            parent = reference.getFieldName() != null ? parent.get(reference.getFieldName())
+                    : parent.get(reference.getIndex());
+            if (parent == null) {
+                return false;
+            }
+        }
+        String last = path.get(path.size() - 1).getFieldName();
+        return last != null && parent instanceof ObjectNode object && object.remove(last) != null;
     }
 
     /**

@@ -54,6 +54,20 @@ class SpecValidationTest {
     }
 
     @Test
+    void everyMappingErrorIsListed() {
+        ObjectNode spec = service("{\"name\":\"s\",\"targets\":[{\"host\":\"h\",\"port\":80,\"colour\":1}],"
+                + "\"bogus\":1,\"timeouts\":{\"connect\":\"5 parsecs\",\"read\":\"2s\"},"
+                + "\"retries\":{\"attempts\":\"x\"}}");
+
+        assertThatThrownBy(() -> ResourceKinds.SERVICES.parse(spec))
+                .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.errors())
+                        .extracting(FieldError::field)
+                        .containsExactlyInAnyOrder("targets[0].colour", "bogus", "timeouts.connect",
+                                "retries.attempts"));
+        assertThat(spec.has("bogus")).as("the caller's document is left as it was").isTrue();
+    }
+
+    @Test
     void fractionalDurationIsRejected() {
         ObjectNode spec = service("{\"name\":\"s\",\"targets\":[{\"host\":\"h\",\"port\":80}],"
                 + "\"timeouts\":{\"connect\":1.5,\"read\":250}}");
