@@ -24,7 +24,7 @@ public final class ResourceKind<T> {
 
     /** The field that names the team owning a resource. */
     public static final String TEAM_FIELD = "team";
-    /** The most mapping errors one specification reports. */
+    /** The maximum number of mapping errors one specification reports. */
     static final int MAX_MAPPING_ERRORS = 20;
 
     private final String name;
@@ -159,7 +159,7 @@ public final class ResourceKind<T> {
         }
     }
 
-    /** Removes the object field at the end of {@code path}; returns false when the path ends elsewhere. */
+    /** Removes the object field at the end of {@code path}, and returns false when the path ends elsewhere. */
     private static boolean removeField(JsonNode root, List<JsonMappingException.Reference> path) {
         if (path.isEmpty()) {
             return false;
