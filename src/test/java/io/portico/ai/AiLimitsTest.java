@@ -100,8 +100,11 @@ class AiLimitsTest {
     @Test
     void estimateOverTokenLimitIsRejectedBeforeProvider() {
         assertThatThrownBy(() -> client("tokens", "cid").chat().completions().create(ask(200)))
-                .isInstanceOfSatisfying(RateLimitException.class,
-                        e -> assertThat(e.getMessage()).contains("100 tokens per minute").contains("model 'smart'"));
+                .isInstanceOfSatisfying(RateLimitException.class, e -> {
+                    assertThat(e.getMessage()).contains("100 tokens per minute").contains("model 'smart'")
+                            .contains("lower max_tokens");
+                    assertThat(e.headers().values("Retry-After")).as("waiting does not help").isEmpty();
+                });
 
         assertThat(openAi.received()).isEmpty();
     }

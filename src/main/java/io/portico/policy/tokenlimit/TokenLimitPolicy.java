@@ -155,6 +155,12 @@ public final class TokenLimitPolicy implements Policy {
         if (applied.isEmpty()) {
             return Future.succeededFuture(true);
         }
+        for (int i = 0; i < applied.size(); i++) {
+            Limit limit = applied.get(i);
+            if (limit.tokensPerMinute() > 0 && estimate.tokens() > limit.tokensPerMinute()) {
+                return Future.succeededFuture(rejectTooLarge(ctx, limit, subjects.get(i), estimate));
+            }
+        }
         if (!settings.cluster()) {
             return Future.succeededFuture(admitLocally(ctx, estimate, applied, subjects));
         }
@@ -246,6 +252,17 @@ public final class TokenLimitPolicy implements Policy {
         ctx.response().headers().set("Retry-After", Long.toString(retryAfter));
         ctx.fail(ProblemType.TOKEN_LIMIT_EXCEEDED, "the " + exceeded + " of " + limit.by() + " '" + subject
                 + "' is reached; retry in " + retryAfter + " s");
+        return false;
+    }
+
+    /**
+     * Ends with 429 a request that may use more tokens than {@code limit} allows in a whole minute. It carries no
+     * Retry-After, because waiting does not help: only a shorter prompt or a lower max_tokens does.
+     */
+    private static boolean rejectTooLarge(RequestContext ctx, Limit limit, String subject, ChatEstimate estimate) {
+        ctx.fail(ProblemType.TOKEN_LIMIT_EXCEEDED, "this request may use " + estimate.tokens() + " tokens, more than"
+                + " the limit of " + limit.tokensPerMinute() + " tokens per minute of " + limit.by() + " '" + subject
+                + "' admits in any minute; shorten the prompt or lower max_tokens");
         return false;
     }
 
