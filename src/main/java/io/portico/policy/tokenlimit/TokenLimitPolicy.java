@@ -257,7 +257,7 @@ public final class TokenLimitPolicy implements Policy {
 
     /**
      * Ends with 429 a request that may use more tokens than {@code limit} allows in a whole minute. It carries no
-     * Retry-After, because waiting does not help: only a shorter prompt or a lower max_tokens does.
+     * Retry-After, because waiting does not help, while a shorter prompt or a lower max_tokens does.
      */
     private static boolean rejectTooLarge(RequestContext ctx, Limit limit, String subject, ChatEstimate estimate) {
         ctx.fail(ProblemType.TOKEN_LIMIT_EXCEEDED, "this request may use " + estimate.tokens() + " tokens, more than"
