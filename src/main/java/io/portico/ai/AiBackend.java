@@ -138,6 +138,7 @@ final class AiBackend implements Backend {
             return;
         }
         HttpServerRequest request = ctx.request();
+        ctx.continueIfExpected();
         Buffer body = Buffer.buffer();
         // failed[0]: the body was rejected; lastRead[0]: when the last bytes arrived, in nanoseconds.
         boolean[] failed = new boolean[1];

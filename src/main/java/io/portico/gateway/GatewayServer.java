@@ -202,7 +202,9 @@ public final class GatewayServer {
         HttpServerOptions options = new HttpServerOptions()
                 .setHttp2ClearTextEnabled(true)
                 .setCompressionSupported(false)
-                .setHandle100ContinueAutomatically(true)
+                // Whatever reads the body first sends 100 Continue, once routing, policies and the declared length
+                // admitted the request, so a rejected request is not invited to send it (continueIfExpected).
+                .setHandle100ContinueAutomatically(false)
                 .setIdleTimeout(120)
                 .setIdleTimeoutUnit(TimeUnit.SECONDS)
                 .setTcpNoDelay(true)

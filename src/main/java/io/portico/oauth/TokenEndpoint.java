@@ -84,6 +84,7 @@ final class TokenEndpoint {
         }
         Buffer body = Buffer.buffer();
         boolean[] tooLarge = new boolean[1];
+        ctx.continueIfExpected();
         request.handler(bytes -> {
             if (tooLarge[0]) {
                 return;

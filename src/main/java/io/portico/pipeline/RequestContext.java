@@ -8,8 +8,10 @@ import io.portico.problem.Problem;
 import io.portico.problem.ProblemType;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -34,6 +36,7 @@ public final class RequestContext {
     private List<Runnable> closeHooks;
     private List<Runnable> endHooks;
     private boolean ended;
+    private boolean continueSent;
     private ResponseTap responseTap;
     private List<Object> logFields;
     private GatewayRoute route;
@@ -158,6 +161,22 @@ public final class RequestContext {
     public void identity(Identity identity) {
         this.identity = identity;
         this.consumer = identity == null ? null : identity.consumer();
+    }
+
+    /**
+     * Sends {@code 100 Continue} when the client sent {@code Expect: 100-continue} and waits for it, once per
+     * request. Every backend and policy that reads the body calls it first, after its own checks of the request
+     * head, so a request rejected before then gets its final response without the client sending the body.
+     */
+    public void continueIfExpected() {
+        if (continueSent || request.version() == HttpVersion.HTTP_1_0) {
+            return;
+        }
+        continueSent = true;
+        String expect = request.getHeader(HttpHeaders.EXPECT);
+        if (expect != null && expect.equalsIgnoreCase("100-continue") && !response().headWritten()) {
+            response().writeContinue();
+        }
     }
 
     /**

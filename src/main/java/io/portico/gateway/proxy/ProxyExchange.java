@@ -110,6 +110,7 @@ final class ProxyExchange {
             ctx.fail(ProblemType.BODY_TOO_LARGE, "the request body exceeds " + maxBodySize + " bytes");
             return;
         }
+        ctx.continueIfExpected();
         ctx.onClose(this::onClientClosed);
         ctx.onBodyRejected(this::onBodyRejected);
         if (service.timeouts().total() != null && !webSocket) {

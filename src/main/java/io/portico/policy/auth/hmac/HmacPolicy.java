@@ -144,6 +144,7 @@ final class HmacPolicy implements AuthenticationPolicy {
         }
         Buffer body = Buffer.buffer();
         boolean[] failed = new boolean[1];
+        ctx.continueIfExpected();
         request.handler(data -> {
             if (failed[0]) {
                 return;
