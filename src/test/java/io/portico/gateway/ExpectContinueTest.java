@@ -3,6 +3,7 @@ package io.portico.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.ai.mock.OpenAiMock;
 import io.portico.testing.Configs;
 import io.portico.testing.TestNode;
 import io.portico.testing.TestUpstream;
@@ -17,13 +18,17 @@ class ExpectContinueTest {
     private static final String BODY = "hello";
 
     private static TestUpstream upstream;
+    private static OpenAiMock openAi;
     private static TestNode node;
 
     @BeforeAll
     static void start() {
         upstream = TestUpstream.start("continue");
+        openAi = new OpenAiMock("alpha", "sk-alpha");
         node = TestNode.start();
         Configs config = Configs.document();
+        config.provider("alpha", "openai", openAi.baseUrl(), "sk-alpha");
+        config.aiRoute("ai", "/v1");
         config.service("app", upstream.port());
         config.route("open", "app", "/open").put("stripPrefix", true);
         ObjectNode denied = config.route("denied", "app", "/denied").put("stripPrefix", true);
@@ -37,6 +42,7 @@ class ExpectContinueTest {
     static void stop() {
         node.close();
         upstream.close();
+        openAi.close();
     }
 
     @Test
@@ -45,6 +51,18 @@ class ExpectContinueTest {
 
         assertThat(received).startsWith("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200");
         assertThat(received).contains("\"bodyLength\":5");
+    }
+
+    @Test
+    void aiRequestGetsContinueThenCompletion() throws IOException {
+        String chat = "{\"model\":\"alpha/gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+        String head = "POST /v1/chat/completions HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+                + "Content-Length: " + chat.length() + "\r\nExpect: 100-continue\r\n\r\n";
+
+        String received = RawHttp.send(node.portico().httpPort(), 300, 500, head, chat).text();
+
+        assertThat(received).startsWith("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200");
+        assertThat(received).contains("Hello from alpha");
     }
 
     @Test
