@@ -57,7 +57,7 @@ class GeminiHttpTest {
                 + "{'role':'user','content':'Hi'}],'max_tokens':50}");
         CallTarget target = target("gemini-2.5-flash", KEY);
 
-        Outcome outcome = send(client, adapter.chat(chat, target), adapter, null);
+        Outcome outcome = send(vertx, client, adapter.chat(chat, target), adapter, null);
 
         assertThat(outcome.status()).isEqualTo(200);
         ObjectNode response = adapter.chatResponse(Wire.parse(outcome.body()), chat, target);
@@ -81,7 +81,7 @@ class GeminiHttpTest {
                 + "'properties':{'city':{'type':'string'}}}}}]}");
         CallTarget target = target("gemini-2.5-flash", KEY);
 
-        Outcome outcome = send(client, adapter.chat(chat, target), adapter, adapter.chatStream(chat, target));
+        Outcome outcome = send(vertx, client, adapter.chat(chat, target), adapter, adapter.chatStream(chat, target));
 
         assertThat(outcome.failure()).isNull();
         assertThat(outcome.sink().deltas()).containsExactly(
@@ -107,7 +107,7 @@ class GeminiHttpTest {
                 + "{'type':'function','function':{'name':'get_time'}}]";
         ChatRequest firstTurn = request("{'messages':[{'role':'user','content':'Weather and time?'}]," + tools + "}");
         CallTarget target = target("gemini-3-pro-preview", KEY);
-        Outcome calls = send(client, adapter.chat(firstTurn, target), adapter, null);
+        Outcome calls = send(vertx, client, adapter.chat(firstTurn, target), adapter, null);
         JsonNode assistant = adapter.chatResponse(Wire.parse(calls.body()), firstTurn, target)
                 .at("/choices/0/message");
 
@@ -118,7 +118,7 @@ class GeminiHttpTest {
         messages.addObject().put("role", "tool").put("tool_call_id", "call_1").put("content", "09:00");
         messages.addObject().put("role", "tool").put("tool_call_id", "call_0").put("content", "{\"temp\":-3}");
         ChatRequest secondTurn = new ChatRequest(next, next, io.portico.ai.spi.Protocol.OPENAI, "m", false, false);
-        Outcome answer = send(client, adapter.chat(secondTurn, target), adapter, null);
+        Outcome answer = send(vertx, client, adapter.chat(secondTurn, target), adapter, null);
 
         assertThat(answer.status()).as(answer.body().toString()).isEqualTo(200);
         JsonNode sent = last().json();
@@ -138,7 +138,7 @@ class GeminiHttpTest {
                 """);
         CallTarget target = target("gemini-3-pro-preview", KEY);
 
-        Outcome outcome = send(client, adapter.chat(chat, target), adapter, null);
+        Outcome outcome = send(vertx, client, adapter.chat(chat, target), adapter, null);
         AiError error = adapter.error(outcome.status(), outcome.headers(), outcome.body());
 
         assertThat(error.status()).isEqualTo(400);
@@ -149,7 +149,7 @@ class GeminiHttpTest {
     void wrongKeyIsRejected() {
         CallTarget target = target("gemini-2.5-flash", "AIza-wrong");
 
-        Outcome outcome = send(client, adapter.chat(request("{'messages':[{'role':'user','content':'Hi'}]}"),
+        Outcome outcome = send(vertx, client, adapter.chat(request("{'messages':[{'role':'user','content':'Hi'}]}"),
                 target), adapter, null);
         AiError error = adapter.error(outcome.status(), outcome.headers(), outcome.body());
 
@@ -163,7 +163,7 @@ class GeminiHttpTest {
         mock.enqueue(Reply.error(429, "RESOURCE_EXHAUSTED", "Resource has been exhausted (e.g. check quota).")
                 .withHeader("Retry-After", "3"));
 
-        Outcome outcome = send(client, adapter.chat(request("{'messages':[{'role':'user','content':'Hi'}]}"),
+        Outcome outcome = send(vertx, client, adapter.chat(request("{'messages':[{'role':'user','content':'Hi'}]}"),
                 target("gemini-2.5-flash", KEY)), adapter, null);
         AiError error = adapter.error(outcome.status(), outcome.headers(), outcome.body());
 
@@ -177,7 +177,7 @@ class GeminiHttpTest {
     void serverErrorIsRetryable() {
         mock.enqueue(Reply.error(500, "INTERNAL", "An internal error has occurred."));
 
-        Outcome outcome = send(client, adapter.chat(request("{'messages':[{'role':'user','content':'Hi'}]}"),
+        Outcome outcome = send(vertx, client, adapter.chat(request("{'messages':[{'role':'user','content':'Hi'}]}"),
                 target("gemini-2.5-flash", KEY)), adapter, null);
         AiError error = adapter.error(outcome.status(), outcome.headers(), outcome.body());
 
@@ -193,7 +193,7 @@ class GeminiHttpTest {
         CallTarget target = target("gemini-2.5-flash", KEY);
         long started = System.nanoTime();
 
-        Outcome outcome = send(client, adapter.chat(chat, target), adapter, adapter.chatStream(chat, target));
+        Outcome outcome = send(vertx, client, adapter.chat(chat, target), adapter, adapter.chatStream(chat, target));
 
         assertThat((System.nanoTime() - started) / 1_000_000).isGreaterThanOrEqualTo(300);
         assertThat(outcome.sink().deltas()).last().isEqualTo(json("{'finish':'stop'}"));
@@ -208,7 +208,7 @@ class GeminiHttpTest {
         ChatRequest chat = request("{'stream':true,'messages':[{'role':'user','content':'Hi'}]}");
         CallTarget target = target("gemini-2.5-flash", KEY);
 
-        Outcome outcome = send(client, adapter.chat(chat, target), adapter, adapter.chatStream(chat, target));
+        Outcome outcome = send(vertx, client, adapter.chat(chat, target), adapter, adapter.chatStream(chat, target));
 
         assertThat(outcome.failure()).isNotNull();
         assertThat(outcome.sink().deltas()).containsExactly(
@@ -223,7 +223,7 @@ class GeminiHttpTest {
         ChatRequest chat = request("{'stream':true,'messages':[{'role':'user','content':'Hi'}]}");
         CallTarget target = target("gemini-2.5-flash", KEY);
 
-        Outcome outcome = send(client, adapter.chat(chat, target), adapter, adapter.chatStream(chat, target));
+        Outcome outcome = send(vertx, client, adapter.chat(chat, target), adapter, adapter.chatStream(chat, target));
 
         assertThat(outcome.sink().errors).extracting(AiError::status).containsExactly(503);
         assertThat(outcome.sink().errors.get(0).message()).isEqualTo("provider: The model is overloaded.");
@@ -234,7 +234,7 @@ class GeminiHttpTest {
         ObjectNode request = (ObjectNode) json("{'model':'gemini-embedding-001','input':['one two','three']}");
         CallTarget target = target("gemini-embedding-001", KEY);
 
-        Outcome outcome = send(client, adapter.embeddings(request, target), adapter, null);
+        Outcome outcome = send(vertx, client, adapter.embeddings(request, target), adapter, null);
         JsonNode response = adapter.embeddingsResponse(Wire.parse(outcome.body()), request, target);
 
         assertThat(outcome.status()).isEqualTo(200);

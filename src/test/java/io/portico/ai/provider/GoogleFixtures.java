@@ -17,6 +17,7 @@ import io.portico.config.ProviderSpec;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientResponse;
@@ -123,12 +124,14 @@ final class GoogleFixtures {
      * Sends {@code call} and, when {@code translator} is given and the status is 200, feeds the body through the
      * adapter's frame parser and the translator.
      */
-    static Outcome send(HttpClient client, ProviderCall call, ProviderAdapter adapter, StreamTranslator translator) {
+    static Outcome send(Vertx vertx, HttpClient client, ProviderCall call, ProviderAdapter adapter,
+                        StreamTranslator translator) {
         RequestOptions options = new RequestOptions().setMethod(call.method()).setAbsoluteURI(call.url())
                 .setHeaders(call.headers());
         Promise<Outcome> done = Promise.promise();
-        // Handlers are set in onComplete callbacks, which run at once, so that no streamed byte is missed.
-        client.request(options).onComplete(opened -> {
+        // The exchange runs on one event loop, because a handler set from the test thread can miss bytes, or the
+        // end, that arrived before it was set.
+        vertx.runOnContext(start -> client.request(options).onComplete(opened -> {
             if (opened.failed()) {
                 done.fail(opened.cause());
                 return;
@@ -140,7 +143,7 @@ final class GoogleFixtures {
                     receive(sent.result(), adapter, translator, done);
                 }
             });
-        });
+        }));
         return await(done.future());
     }
 

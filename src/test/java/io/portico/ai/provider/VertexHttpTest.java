@@ -73,8 +73,10 @@ class VertexHttpTest {
         CallTarget target = target("gemini-2.5-flash", serviceAccount(keys));
         ChatRequest chat = request("{'messages':[{'role':'user','content':'Hi'}]}");
 
-        Outcome first = send(client, await(adapter.authorize(adapter.chat(chat, target), target)), adapter, null);
-        Outcome second = send(client, await(adapter.authorize(adapter.chat(chat, target), target)), adapter, null);
+        Outcome first = send(vertx, client, await(adapter.authorize(adapter.chat(chat, target), target)), adapter,
+                null);
+        Outcome second = send(vertx, client, await(adapter.authorize(adapter.chat(chat, target), target)), adapter,
+                null);
 
         assertThat(first.status()).isEqualTo(200);
         assertThat(second.status()).isEqualTo(200);
@@ -137,7 +139,7 @@ class VertexHttpTest {
     void callWithoutTokenIsUnauthenticated() {
         CallTarget target = target("gemini-2.5-flash", serviceAccount(keys));
 
-        Outcome outcome = send(client, adapter.chat(request("{'messages':[{'role':'user','content':'Hi'}]}"),
+        Outcome outcome = send(vertx, client, adapter.chat(request("{'messages':[{'role':'user','content':'Hi'}]}"),
                 target), adapter, null);
         AiError error = adapter.error(outcome.status(), outcome.headers(), outcome.body());
 
@@ -167,7 +169,7 @@ class VertexHttpTest {
         ChatRequest chat = request("{'stream':true,'messages':[{'role':'user','content':'Search'}],"
                 + "'tools':[{'type':'function','function':{'name':'lookup'}}]}");
 
-        Outcome outcome = send(client, await(adapter.authorize(adapter.chat(chat, target), target)), adapter,
+        Outcome outcome = send(vertx, client, await(adapter.authorize(adapter.chat(chat, target), target)), adapter,
                 adapter.chatStream(chat, target));
 
         assertThat(outcome.sink().deltas()).containsExactly(
@@ -184,7 +186,8 @@ class VertexHttpTest {
         CallTarget target = target("claude-sonnet-4-5@20250929", serviceAccount(keys));
         ChatRequest chat = request("{'messages':[{'role':'user','content':'Hi'}],'max_tokens':64}");
 
-        Outcome outcome = send(client, await(adapter.authorize(adapter.chat(chat, target), target)), adapter, null);
+        Outcome outcome = send(vertx, client, await(adapter.authorize(adapter.chat(chat, target), target)), adapter,
+                null);
 
         assertThat(outcome.status()).as(outcome.body().toString()).isEqualTo(200);
         var response = adapter.chatResponse(Wire.parse(outcome.body()), chat, target);
@@ -199,7 +202,7 @@ class VertexHttpTest {
         CallTarget target = target("claude-sonnet-4-5@20250929", serviceAccount(keys));
         ChatRequest chat = request("{'stream':true,'messages':[{'role':'user','content':'Hi'}]}");
 
-        Outcome outcome = send(client, await(adapter.authorize(adapter.chat(chat, target), target)), adapter,
+        Outcome outcome = send(vertx, client, await(adapter.authorize(adapter.chat(chat, target), target)), adapter,
                 adapter.chatStream(chat, target));
 
         assertThat(outcome.sink().deltas()).containsExactly(
