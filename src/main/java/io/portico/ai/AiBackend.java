@@ -138,6 +138,11 @@ final class AiBackend implements Backend {
             return;
         }
         HttpServerRequest request = ctx.request();
+        if (ctx.declaredLength() > limit) {
+            ctx.response().putHeader("connection", "close");
+            fail(ctx, errors, AiError.of(413, "the request body is larger than " + limit + " bytes"));
+            return;
+        }
         ctx.continueIfExpected();
         Buffer body = Buffer.buffer();
         // failed[0]: the body was rejected; lastRead[0]: when the last bytes arrived, in nanoseconds.

@@ -73,6 +73,14 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
         RequestContext ctx = new RequestContext(request, requestId, clientAddresses.resolve(request), host(request),
                 path == null ? String.valueOf(request.path()) : path, start);
         ctx.watchResponse();
+        if (ctx.expectsContinue() && request.version() == HttpVersion.HTTP_1_1) {
+            // A client told no 100 Continue may still send its body or may not, so the connection cannot be reused.
+            ctx.onResponseHeaders(headers -> {
+                if (!ctx.continueSent()) {
+                    headers.set(HttpHeaders.CONNECTION, "close");
+                }
+            });
+        }
         accessLog.track(ctx);
         recorder.track(ctx);
         StrictDecoding.onMalformedBody(request, () -> rejectMalformedBody(ctx));

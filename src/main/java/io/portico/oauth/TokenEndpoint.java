@@ -82,6 +82,12 @@ final class TokenEndpoint {
                     "the body must be application/x-www-form-urlencoded");
             return;
         }
+        if (ctx.declaredLength() > MAX_BODY_BYTES) {
+            response.putHeader("connection", "close");
+            OAuthResponses.error(response, 413, "invalid_request", "the body is larger than " + MAX_BODY_BYTES
+                    + " bytes");
+            return;
+        }
         Buffer body = Buffer.buffer();
         boolean[] tooLarge = new boolean[1];
         ctx.continueIfExpected();

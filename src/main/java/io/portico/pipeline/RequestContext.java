@@ -169,13 +169,36 @@ public final class RequestContext {
      * head, so a request rejected before then gets its final response without the client sending the body.
      */
     public void continueIfExpected() {
-        if (continueSent || request.version() == HttpVersion.HTTP_1_0) {
+        if (continueSent) {
             return;
         }
         continueSent = true;
-        String expect = request.getHeader(HttpHeaders.EXPECT);
-        if (expect != null && expect.equalsIgnoreCase("100-continue") && !response().headWritten()) {
+        if (expectsContinue() && !response().headWritten()) {
             response().writeContinue();
+        }
+    }
+
+    /** Returns whether the client sent {@code Expect: 100-continue} on HTTP/1.1 or later. */
+    public boolean expectsContinue() {
+        String expect = request.getHeader(HttpHeaders.EXPECT);
+        return expect != null && expect.equalsIgnoreCase("100-continue") && request.version() != HttpVersion.HTTP_1_0;
+    }
+
+    /** Returns whether {@link #continueIfExpected} ran for this request. */
+    public boolean continueSent() {
+        return continueSent;
+    }
+
+    /** Returns the request's declared {@code Content-Length}, or -1 when it declares none or an invalid one. */
+    public long declaredLength() {
+        String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (length == null) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(length.trim());
+        } catch (NumberFormatException e) {
+            return -1;
         }
     }
 

@@ -28,7 +28,7 @@ class ExpectContinueTest {
         node = TestNode.start();
         Configs config = Configs.document();
         config.provider("alpha", "openai", openAi.baseUrl(), "sk-alpha");
-        config.aiRoute("ai", "/v1");
+        config.aiRoute("ai", "/v1").put("maxBodySize", 100);
         config.service("app", upstream.port());
         config.route("open", "app", "/open").put("stripPrefix", true);
         ObjectNode denied = config.route("denied", "app", "/denied").put("stripPrefix", true);
@@ -67,9 +67,24 @@ class ExpectContinueTest {
 
     @Test
     void rejectedRequestsGetNoContinue() throws IOException {
+        for (String path : new String[] {"/nowhere", "/denied/echo", "/small/echo"}) {
+            String received = post(path);
+
+            assertThat(received).as(path).doesNotContain("100 Continue").containsIgnoringCase("connection: close");
+        }
         assertThat(post("/nowhere")).startsWith("HTTP/1.1 404");
         assertThat(post("/denied/echo")).startsWith("HTTP/1.1 403");
         assertThat(post("/small/echo")).startsWith("HTTP/1.1 413");
+    }
+
+    @Test
+    void oversizedAiRequestGets413WithoutContinue() throws IOException {
+        String head = "POST /v1/chat/completions HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+                + "Content-Length: 5000\r\nExpect: 100-continue\r\n\r\n";
+
+        String received = RawHttp.send(node.portico().httpPort(), 300, 500, head).text();
+
+        assertThat(received).startsWith("HTTP/1.1 413").containsIgnoringCase("connection: close");
     }
 
     /** Sends the head, waits, then sends the body, as a client does whose wait for 100 Continue timed out. */
