@@ -58,6 +58,19 @@ public final class Durations {
         return duration;
     }
 
+    /**
+     * Returns {@code millis} milliseconds, the meaning of a bare number in configuration.
+     *
+     * @throws IllegalArgumentException when {@code millis} is negative or more than 365 days
+     */
+    public static Duration ofMillis(long millis) {
+        if (millis < 0 || millis > MAX.toMillis()) {
+            throw new IllegalArgumentException("invalid duration " + millis + " ms: it must be from 0 to "
+                    + MAX.toMillis() + " ms (" + MAX_DAYS + " days)");
+        }
+        return Duration.ofMillis(millis);
+    }
+
     /** Formats {@code duration} in the largest unit that represents it exactly. */
     public static String format(Duration duration) {
         long millis = duration.toMillis();

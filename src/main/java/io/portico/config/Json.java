@@ -73,7 +73,12 @@ public final class Json {
                         "expected a whole number of milliseconds, or a number followed by ms, s, m or h");
             }
             if (parser.currentToken().isNumeric()) {
-                return Duration.ofMillis(parser.getLongValue());
+                try {
+                    return Durations.ofMillis(parser.getLongValue());
+                } catch (IllegalArgumentException e) {
+                    return (Duration) ctx.handleWeirdNumberValue(Duration.class, parser.getNumberValue(),
+                            e.getMessage());
+                }
             }
             String text = parser.getValueAsString();
             try {

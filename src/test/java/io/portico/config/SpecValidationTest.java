@@ -80,6 +80,16 @@ class SpecValidationTest {
     }
 
     @Test
+    void hugeBareNumberDurationIsRejected() {
+        ObjectNode spec = service("{\"name\":\"s\",\"targets\":[{\"host\":\"h\",\"port\":80}],"
+                + "\"timeouts\":{\"connect\":99999999999}}");
+
+        assertThatThrownBy(() -> ResourceKinds.SERVICES.parse(spec))
+                .isInstanceOfSatisfying(ValidationException.class, e ->
+                        assertThat(e.errors()).extracting(FieldError::field).containsExactly("timeouts.connect"));
+    }
+
+    @Test
     void wholeNumberDurationIsMilliseconds() {
         ObjectNode spec = service("{\"name\":\"s\",\"targets\":[{\"host\":\"h\",\"port\":80}],"
                 + "\"timeouts\":{\"read\":250}}");

@@ -72,4 +72,12 @@ class NodeFileErrorsTest {
                 .isInstanceOf(ValidationException.class)
                 .hasMessageContaining("maxBodySize must not be negative, got -1");
     }
+
+    @Test
+    void retentionOverOneYearIsRejected() {
+        assertThatThrownBy(() -> NodeConfigLoader.load(null, Map.of(), Map.of("store.auditRetention",
+                "31536000001")))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("store.auditRetention");
+    }
 }
