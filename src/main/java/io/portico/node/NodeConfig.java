@@ -5,6 +5,7 @@ import io.portico.config.Errors;
 import io.portico.net.IpRange;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -75,6 +76,7 @@ public record NodeConfig(
             throw new IllegalArgumentException("maxBodySize must not be negative, got " + maxBodySize
                     + "; leave it out for no limit");
         }
+        distinctPorts(http, https, admin, metrics);
         transport = transport == null ? "auto" : transport.trim().toLowerCase(Locale.ROOT);
         if (!NetworkTransport.NAMES.contains(transport)) {
             throw new IllegalArgumentException("invalid transport '" + transport + "': expected one of "
@@ -450,6 +452,33 @@ public record NodeConfig(
                     + ", username=" + username + ", password=" + (password == null ? null : "****")
                     + ", timeout=" + timeout + ", connectTimeout=" + connectTimeout + ", retryInterval="
                     + retryInterval + ", keyPrefix=" + keyPrefix + "]";
+        }
+    }
+
+    /**
+     * Throws when two listeners have the same fixed port. Vert.x shares a port between servers of one node, so the
+     * node would start and hand each connection to either listener.
+     */
+    private static void distinctPorts(Listener http, HttpsListener https, AdminListener admin, Metrics metrics) {
+        Map<Integer, String> taken = new LinkedHashMap<>();
+        List<Map.Entry<String, Integer>> ports = new ArrayList<>();
+        if (http.enabled()) {
+            ports.add(Map.entry("http.port", http.port()));
+        }
+        ports.add(Map.entry("https.port", https.port()));
+        ports.add(Map.entry("admin.port", admin.port()));
+        if (metrics.listenerEnabled()) {
+            ports.add(Map.entry("metrics.port", metrics.port()));
+        }
+        for (Map.Entry<String, Integer> port : ports) {
+            if (port.getValue() == 0) {
+                continue;
+            }
+            String other = taken.putIfAbsent(port.getValue(), port.getKey());
+            if (other != null) {
+                throw new IllegalArgumentException(other + " and " + port.getKey() + " are both " + port.getValue()
+                        + "; each listener needs a port of its own");
+            }
         }
     }
 

@@ -80,4 +80,23 @@ class NodeFileErrorsTest {
                 .isInstanceOf(ValidationException.class)
                 .hasMessageContaining("store.auditRetention");
     }
+
+    @Test
+    void sharedPortIsRejected() {
+        assertThatThrownBy(() -> NodeConfigLoader.load(null, Map.of(), Map.of("http.port", "9090", "admin.port",
+                "9090")))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("http.port and admin.port are both 9090");
+        assertThatThrownBy(() -> NodeConfigLoader.load(null, Map.of(), Map.of("metrics.port", "8080")))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("http.port and metrics.port are both 8080");
+    }
+
+    @Test
+    void freePortsMayRepeat() {
+        NodeConfig node = NodeConfigLoader.load(null, Map.of(), Map.of("http.port", "0", "https.port", "0",
+                "admin.port", "0", "metrics.port", "0"));
+
+        assertThat(node.admin().port()).isZero();
+    }
 }
