@@ -231,9 +231,11 @@ public final class Portico {
         ready.set(false);
         LOG.info("Portico stopping; draining requests for up to {} ms", node.drainTimeout().toMillis());
         return gateway.shutdown(node.drainTimeout())
+                .andThen(done -> LOG.info("Gateway listeners closed"))
                 .eventually(admin::stop)
                 .eventually(() -> metricsServer == null ? Future.succeededFuture() : metricsServer.stop())
                 .eventually(counters::stop)
+                .andThen(done -> LOG.info("Admin API closed and usage counters flushed"))
                 .eventually(() -> {
                     signingKeys.stop();
                     if (auditRetention != null) {

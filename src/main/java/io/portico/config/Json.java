@@ -11,8 +11,11 @@ import com.fasterxml.jackson.databind.JsonSerializer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
@@ -26,6 +29,13 @@ public final class Json {
 
     /** JSON mapper that rejects unknown fields, so a misspelt configuration key is reported, not ignored. */
     public static final ObjectMapper MAPPER = configure(JsonMapper.builder().build());
+
+    /**
+     * Maps resource specifications. It rejects a number or a boolean where a text is expected, such as
+     * {@code "name": 12345}, which {@link #MAPPER} would turn into text. A text where a number is expected, as
+     * {@code "port": "8080"}, is still read as the number.
+     */
+    public static final ObjectMapper SPECS = strictText(MAPPER.copy());
 
     /** YAML mapper with the same rules as {@link #MAPPER}. */
     public static final ObjectMapper YAML = configure(new ObjectMapper(YAMLFactory.builder()
@@ -63,6 +73,14 @@ public final class Json {
                 .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
                 .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
                 .setSerializationInclusion(JsonInclude.Include.NON_NULL);
+    }
+
+    private static ObjectMapper strictText(ObjectMapper mapper) {
+        mapper.coercionConfigFor(LogicalType.Textual)
+                .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
+        return mapper;
     }
 
     private static final class DurationDeserializer extends JsonDeserializer<Duration> {

@@ -135,7 +135,7 @@ public final class ResourceKind<T> {
         JsonNode remaining = spec;
         while (true) {
             try {
-                T value = Json.MAPPER.treeToValue(remaining, type);
+                T value = Json.SPECS.treeToValue(remaining, type);
                 if (errors.isEmpty()) {
                     return value;
                 }

@@ -90,6 +90,23 @@ class SpecValidationTest {
     }
 
     @Test
+    void numberOrBooleanForTextIsRejected() {
+        ObjectNode spec = service("{\"name\":\"s\",\"protocol\":5,\"targets\":[{\"host\":true,\"port\":1}]}");
+
+        assertThatThrownBy(() -> ResourceKinds.SERVICES.parse(spec))
+                .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.errors())
+                        .extracting(FieldError::field).containsExactlyInAnyOrder("protocol", "targets[0].host"));
+    }
+
+    @Test
+    void textForNumberIsRead() {
+        ServiceSpec parsed = ResourceKinds.SERVICES.parse(service(
+                "{\"name\":\"s\",\"targets\":[{\"host\":\"h\",\"port\":\"8080\"}]}"));
+
+        assertThat(parsed.targets().get(0).port()).isEqualTo(8080);
+    }
+
+    @Test
     void wholeNumberDurationIsMilliseconds() {
         ObjectNode spec = service("{\"name\":\"s\",\"targets\":[{\"host\":\"h\",\"port\":80}],"
                 + "\"timeouts\":{\"read\":250}}");
