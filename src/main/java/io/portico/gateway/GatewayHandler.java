@@ -74,7 +74,7 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
                 path == null ? String.valueOf(request.path()) : path, start);
         ctx.watchResponse();
         if (ctx.expectsContinue() && request.version() == HttpVersion.HTTP_1_1) {
-            // A client told no 100 Continue may still send its body or may not, so the connection cannot be reused.
+            // A client that got no 100 Continue may or may not send its body, so the connection cannot be reused.
             ctx.onResponseHeaders(headers -> {
                 if (!ctx.continueSent()) {
                     headers.set(HttpHeaders.CONNECTION, "close");

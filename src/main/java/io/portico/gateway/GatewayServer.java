@@ -326,8 +326,8 @@ public final class GatewayServer {
         for (HttpServer server : servers) {
             closed.add(server.shutdown(drainTimeout.toMillis(), TimeUnit.MILLISECONDS));
         }
-        // NOTE: in a few test runs a listener's shutdown never completed, with every thread idle, so the wait is
-        // bounded and the listeners are then closed. The cause in Vert.x was not found.
+        // NOTE: a listener's shutdown has been seen never to complete, with every thread idle, so the wait is
+        // bounded and the listeners are then closed. The cause in Vert.x is unknown.
         Promise<Void> drained = Promise.promise();
         long grace = drainTimeout.toMillis() + SHUTDOWN_GRACE_MILLIS;
         long timer = vertx.setTimer(grace, id -> {

@@ -460,7 +460,7 @@ public record NodeConfig(
      * node would start and hand each connection to either listener.
      */
     private static void distinctPorts(Listener http, HttpsListener https, AdminListener admin, Metrics metrics) {
-        Map<Integer, String> taken = new LinkedHashMap<>();
+        Map<Integer, String> portOwners = new LinkedHashMap<>();
         List<Map.Entry<String, Integer>> ports = new ArrayList<>();
         if (http.enabled()) {
             ports.add(Map.entry("http.port", http.port()));
@@ -474,7 +474,7 @@ public record NodeConfig(
             if (port.getValue() == 0) {
                 continue;
             }
-            String other = taken.putIfAbsent(port.getValue(), port.getKey());
+            String other = portOwners.putIfAbsent(port.getValue(), port.getKey());
             if (other != null) {
                 throw new IllegalArgumentException(other + " and " + port.getKey() + " are both " + port.getValue()
                         + "; each listener needs a port of its own");
