@@ -106,7 +106,7 @@ final class ProxyExchange {
     void start() {
         // The body stays paused until an upstream request can take it, so a failed connection loses nothing.
         request.pause();
-        if (maxBodySize >= 0 && declaredLength() > maxBodySize) {
+        if (maxBodySize >= 0 && ctx.declaredLength() > maxBodySize) {
             ctx.fail(ProblemType.BODY_TOO_LARGE, "the request body exceeds " + maxBodySize + " bytes");
             return;
         }
@@ -291,7 +291,7 @@ final class ProxyExchange {
 
     private ReadStream<Buffer> body() {
         ReadStream<Buffer> body = request;
-        if (maxBodySize >= 0 && declaredLength() < 0) {
+        if (maxBodySize >= 0 && ctx.declaredLength() < 0) {
             body = new LimitedReadStream(request, maxBodySize, this::onBodyTooLarge);
         }
         // Time the upstream spends not taking the body pauses the stream and does not count as client silence.
@@ -555,18 +555,6 @@ final class ProxyExchange {
 
     private SelectionContext selectionContext() {
         return new SelectionContext(ctx.clientAddress(), ctx.consumer(), request::getHeader);
-    }
-
-    private long declaredLength() {
-        String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
-        if (length == null) {
-            return -1;
-        }
-        try {
-            return Long.parseLong(length.trim());
-        } catch (NumberFormatException e) {
-            return -1;
-        }
     }
 
     private long elapsed() {
