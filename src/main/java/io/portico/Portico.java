@@ -243,11 +243,13 @@ public final class Portico {
                     }
                     watcher.stop();
                     upstreams.close();
-                    // Closing the pool can wait on an unreachable database, so it runs off the event loop.
+                    LOG.info("Closing the configuration store");
+                    // Closing the pool can wait on an unreachable database, so it runs off the event loop. The task
+                    // is unordered, so no other blocking task of this context can hold it back.
                     return vertx.executeBlocking(() -> {
                         store.close();
                         return null;
-                    });
+                    }, false);
                 })
                 .eventually(vertx::close)
                 .onComplete(done -> {
