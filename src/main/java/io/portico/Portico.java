@@ -251,6 +251,11 @@ public final class Portico {
                         return null;
                     }, false);
                 })
+                .andThen(done -> {
+                    if (done.failed()) {
+                        LOG.warn("A step of the stop failed; closing the event loops anyway", done.cause());
+                    }
+                })
                 .eventually(vertx::close)
                 .onComplete(done -> {
                     metrics.close();
