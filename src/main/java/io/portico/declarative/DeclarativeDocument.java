@@ -147,10 +147,10 @@ public final class DeclarativeDocument {
                     + ", column " + location.getColumnNr();
             String original = e.getOriginalMessage();
             // A key name is not a value, so a duplicate key may be named.
-            String what = original != null && original.startsWith("Duplicate field ")
+            String duplicate = original != null && original.startsWith("Duplicate field ")
                     ? ": duplicate key " + original.substring("Duplicate field ".length()) : "";
             throw new ValidationException("", "the document is not valid " + (json ? "JSON" : "YAML") + where
-                    + what);
+                    + duplicate);
         }
     }
 

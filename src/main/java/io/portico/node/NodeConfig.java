@@ -5,7 +5,6 @@ import io.portico.config.Errors;
 import io.portico.net.IpRange;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -460,25 +459,26 @@ public record NodeConfig(
      * node would start and hand each connection to either listener.
      */
     private static void distinctPorts(Listener http, HttpsListener https, AdminListener admin, Metrics metrics) {
-        Map<Integer, String> portOwners = new LinkedHashMap<>();
-        List<Map.Entry<String, Integer>> ports = new ArrayList<>();
+        Map<Integer, String> portOwners = new HashMap<>();
         if (http.enabled()) {
-            ports.add(Map.entry("http.port", http.port()));
+            claimPort(portOwners, "http.port", http.port());
         }
-        ports.add(Map.entry("https.port", https.port()));
-        ports.add(Map.entry("admin.port", admin.port()));
+        claimPort(portOwners, "https.port", https.port());
+        claimPort(portOwners, "admin.port", admin.port());
         if (metrics.listenerEnabled()) {
-            ports.add(Map.entry("metrics.port", metrics.port()));
+            claimPort(portOwners, "metrics.port", metrics.port());
         }
-        for (Map.Entry<String, Integer> port : ports) {
-            if (port.getValue() == 0) {
-                continue;
-            }
-            String other = portOwners.putIfAbsent(port.getValue(), port.getKey());
-            if (other != null) {
-                throw new IllegalArgumentException(other + " and " + port.getKey() + " are both " + port.getValue()
-                        + "; each listener needs a port of its own");
-            }
+    }
+
+    /** Records that {@code field} uses {@code port}, or throws when another listener uses it; 0 is never taken. */
+    private static void claimPort(Map<Integer, String> portOwners, String field, int port) {
+        if (port == 0) {
+            return;
+        }
+        String other = portOwners.putIfAbsent(port, field);
+        if (other != null) {
+            throw new IllegalArgumentException(other + " and " + field + " are both " + port
+                    + "; each listener needs a port of its own");
         }
     }
 

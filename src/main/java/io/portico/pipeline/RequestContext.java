@@ -3,6 +3,7 @@ package io.portico.pipeline;
 import static java.util.Objects.requireNonNull;
 
 import io.portico.gateway.routing.RouteMatch;
+import io.portico.net.ContentLength;
 import io.portico.net.IpAddress;
 import io.portico.problem.Problem;
 import io.portico.problem.ProblemType;
@@ -37,6 +38,8 @@ public final class RequestContext {
     private List<Runnable> endHooks;
     private boolean ended;
     private boolean continueSent;
+    /** Whether the request carries {@code Expect: 100-continue}; null until first read. */
+    private Boolean expectsContinue;
     private ResponseTap responseTap;
     private List<Object> logFields;
     private GatewayRoute route;
@@ -180,8 +183,13 @@ public final class RequestContext {
 
     /** Returns whether the client sent {@code Expect: 100-continue} on HTTP/1.1 or later. */
     public boolean expectsContinue() {
-        String expect = request.getHeader(HttpHeaders.EXPECT);
-        return expect != null && expect.equalsIgnoreCase("100-continue") && request.version() != HttpVersion.HTTP_1_0;
+        if (expectsContinue == null) {
+            // Read once, because the gateway and the backend both ask for every request.
+            String expect = request.getHeader(HttpHeaders.EXPECT);
+            expectsContinue = expect != null && expect.equalsIgnoreCase("100-continue")
+                    && request.version() != HttpVersion.HTTP_1_0;
+        }
+        return expectsContinue;
     }
 
     /** Returns whether {@link #continueIfExpected} ran for this request. */
@@ -191,15 +199,7 @@ public final class RequestContext {
 
     /** Returns the request's declared {@code Content-Length}, or -1 when it declares none or an invalid one. */
     public long declaredLength() {
-        String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
-        if (length == null) {
-            return -1;
-        }
-        try {
-            return Long.parseLong(length.trim());
-        } catch (NumberFormatException e) {
-            return -1;
-        }
+        return ContentLength.parse(request.getHeader(HttpHeaders.CONTENT_LENGTH));
     }
 
     /**

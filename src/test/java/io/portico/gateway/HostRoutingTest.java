@@ -50,7 +50,7 @@ class HostRoutingTest {
         assertThat(upstreamFor("api.example.com.:8080")).isEqualTo("api");
     }
 
-    /** Sends GET /echo with {@code host} as the Host header and returns the upstream that answered. */
+    /** Sends GET /echo with {@code host} as the Host header and returns the upstream that served it. */
     private static String upstreamFor(String host) throws IOException {
         String response = RawHttp.exchange(node.portico().httpPort(), "GET /echo HTTP/1.1\r\nHost: " + host
                 + "\r\nConnection: close\r\n\r\n");

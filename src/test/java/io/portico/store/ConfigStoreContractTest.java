@@ -409,8 +409,8 @@ abstract class ConfigStoreContractTest {
         int deleted = store.deleteAuditBefore(cutoff);
 
         assertThat(deleted).isEqualTo(1);
-        List<AuditEntry> kept = store.audit(AuditQuery.all(10));
-        assertThat(kept).extracting(AuditEntry::name).containsExactly("new");
+        List<AuditEntry> remaining = store.audit(AuditQuery.all(10));
+        assertThat(remaining).extracting(AuditEntry::name).containsExactly("new");
         assertThat(store.deleteAuditBefore(cutoff)).isZero();
         assertThat(store.get(SERVICES, "old")).as("resources stay").isPresent();
     }

@@ -12,7 +12,7 @@ import java.util.List;
  * Loopback ports where connections are refused, for tests of unreachable upstreams.
  *
  * <p>A port taken from a server socket that was then closed can be handed out again as the local port of an
- * outgoing connection. A connection to 127.0.0.1 on that port can then connect to itself, and the test sees a
+ * outgoing connection. A connection to 127.0.0.1 on that port can then connect to itself, and the test gets a
  * broken exchange instead of a refused connection. Each port here stays bound by a socket that never listens,
  * so connections to it are refused and no other socket gets the port while the JVM runs.
  */

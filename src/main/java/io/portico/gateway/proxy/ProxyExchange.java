@@ -335,9 +335,13 @@ final class ProxyExchange {
             body = new TappedReadStream(body, tap);
         }
         BodyRelay.start(body, out, piped -> {
-            // A client that stops reading says nothing about the target, so its failure counts as cancelled.
-            boolean clientLeft = piped.failed() && piped.cause() instanceof BodyRelay.ClientWriteFailed;
-            Outcome failure = finished ? abandoned : clientLeft ? Outcome.CANCELLED : Outcome.CONNECTION_ERROR;
+            Outcome failure = Outcome.CONNECTION_ERROR;
+            if (finished) {
+                failure = abandoned;
+            } else if (piped.cause() instanceof BodyRelay.ClientWriteFailed) {
+                // A client that stops reading is no sign of a target failure, so the exchange counts as cancelled.
+                failure = Outcome.CANCELLED;
+            }
             current.onRequestEnd(latency, piped.succeeded() ? Outcome.response(status) : failure);
             if (tap != null) {
                 if (piped.succeeded()) {

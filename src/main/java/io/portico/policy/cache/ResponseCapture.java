@@ -1,6 +1,7 @@
 package io.portico.policy.cache;
 
 import io.portico.cache.CacheStore;
+import io.portico.net.ContentLength;
 import io.portico.pipeline.ResponseTap;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -61,7 +62,7 @@ final class ResponseCapture implements ResponseTap {
                 headers, now);
         String reason = verdict.reason();
 
-        long declared = declaredLength(headers);
+        long declared = ContentLength.parse(headers.get("content-length"));
         if (reason == null && declared > settings.maxObjectSize()) {
             reason = "too-large";
         }
@@ -173,17 +174,5 @@ final class ResponseCapture implements ResponseTap {
             }
         }
         return names;
-    }
-
-    private static long declaredLength(MultiMap headers) {
-        String length = headers.get("content-length");
-        if (length == null) {
-            return -1;
-        }
-        try {
-            return Long.parseLong(length.trim());
-        } catch (NumberFormatException e) {
-            return -1;
-        }
     }
 }
