@@ -4,8 +4,10 @@
 # route without a policy. Both limits are never reached.
 #
 # Portico runs pinned to SUT_CPUS; wrk, the nginx upstream and Redis share LOAD_CPUS. Each route is warmed up,
-# then measured ROUNDS times, alternating, and the best round of each counts. Every request of a run carries the
-# same key (the client address), the worst case for contention on one counter. The run takes about
+# then measured ROUNDS times, alternating, with the order of the routes reversed every other round. The script
+# prints two ratios per limit: that of the best rounds, and the median of the ratios within each round. The
+# second compares rounds a few seconds apart, so a slow drift of the machine's speed affects it less. Every
+# request of a run carries the same key (the client address), the worst case for contention on one counter. The run takes about
 # 3 * (WARMUP + ROUNDS * DURATION). Needs: nginx, wrk, java, mvn, curl, taskset, unzip; redis-server when
 # installed, otherwise the Redis binary inside the embedded-redis test dependency. Every process it starts is
 # stopped by PID when it exits.
@@ -135,13 +137,27 @@ done
 best() { sort -n -k1 | tail -1; }
 plain_runs=(); local_runs=(); redis_runs=()
 for round in $(seq 1 "$ROUNDS"); do
-    plain_runs+=("$(run_wrk plain "$DURATION")")
-    local_runs+=("$(run_wrk local "$DURATION")")
-    redis_runs+=("$(run_wrk redis "$DURATION")")
+    if (( round % 2 == 1 )); then order=(plain local redis); else order=(redis local plain); fi
+    for path in "${order[@]}"; do
+        result=$(run_wrk "$path" "$DURATION")
+        case $path in
+            plain) plain_runs+=("$result") ;;
+            local) local_runs+=("$result") ;;
+            redis) redis_runs+=("$result") ;;
+        esac
+    done
 done
 read -r plain_rps plain_p50 plain_p99 <<< "$(printf '%s\n' "${plain_runs[@]}" | best)"
 read -r local_rps local_p50 local_p99 <<< "$(printf '%s\n' "${local_runs[@]}" | best)"
 read -r redis_rps redis_p50 redis_p99 <<< "$(printf '%s\n' "${redis_runs[@]}" | best)"
+# Prints the ratio of each round's first field in $2 to that in $1, one line per round.
+round_ratios() {
+    paste -d' ' <(printf '%s\n' "${!1}" | cut -d' ' -f1) <(printf '%s\n' "${!2}" | cut -d' ' -f1) \
+        | awk '{ printf "%.3f\n", $2 / $1 }'
+}
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+local_ratios=$(round_ratios 'plain_runs[@]' 'local_runs[@]')
+redis_ratios=$(round_ratios 'plain_runs[@]' 'redis_runs[@]')
 if grep -q "Redis at .* is unavailable" "$work/portico.log"; then
     echo "Redis became unavailable during the run, so /redis counted locally for a while; see $work/portico.log" >&2
     exit 1
@@ -151,14 +167,17 @@ echo
 transport=$(portico_transport "$work/portico.log")
 echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $transport; $(date -u +%F)"
 echo "Portico pinned to CPUs $SUT_CPUS; wrk, upstream and Redis pinned to CPUs $LOAD_CPUS;" \
-    "wrk -t1 -c$CONNECTIONS -d$DURATION, best of $ROUNDS"
+    "wrk -t1 -c$CONNECTIONS -d$DURATION, $ROUNDS rounds"
 echo
-printf '%-32s %12s %10s %10s\n' "route" "requests/s" "p50 ms" "p99 ms"
+printf '%-32s %12s %10s %10s\n' "route (best round)" "requests/s" "p50 ms" "p99 ms"
 printf '%-32s %12s %10s %10s\n' "no policy" "$plain_rps" "$plain_p50" "$plain_p99"
 printf '%-32s %12s %10s %10s\n' "rate-limit, local" "$local_rps" "$local_p50" "$local_p99"
 printf '%-32s %12s %10s %10s\n' "rate-limit, cluster (Redis)" "$redis_rps" "$redis_p50" "$redis_p99"
 echo
-awk -v p="$plain_rps" -v l="$local_rps" -v r="$redis_rps" 'BEGIN {
-    printf "throughput ratio local/no policy: %.3f\n", l / p
-    printf "throughput ratio Redis/no policy: %.3f\n", r / p
+echo "local/no policy per round: $(echo "$local_ratios" | xargs)"
+echo "Redis/no policy per round: $(echo "$redis_ratios" | xargs)"
+awk -v p="$plain_rps" -v l="$local_rps" -v r="$redis_rps" \
+    -v lm="$(echo "$local_ratios" | median)" -v rm="$(echo "$redis_ratios" | median)" 'BEGIN {
+    printf "throughput ratio local/no policy: %.3f of the best rounds, %.3f median of the rounds\n", l / p, lm
+    printf "throughput ratio Redis/no policy: %.3f of the best rounds, %.3f median of the rounds\n", r / p, rm
 }'

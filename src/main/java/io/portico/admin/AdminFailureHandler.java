@@ -47,9 +47,7 @@ final class AdminFailureHandler implements Handler<RoutingContext> {
             return problem;
         }
         if (failure instanceof ValidationException invalid) {
-            int count = invalid.errors().size();
-            return new Problem(ProblemType.INVALID_CONFIGURATION,
-                    count == 1 ? "1 field is invalid" : count + " fields are invalid", invalid.errors());
+            return new Problem(ProblemType.INVALID_CONFIGURATION, invalid.summary(), invalid.errors());
         }
         if (failure instanceof ConflictException conflict) {
             return new Problem(conflict.revisionMismatch() ? ProblemType.PRECONDITION_FAILED : ProblemType.CONFLICT,

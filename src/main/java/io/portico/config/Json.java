@@ -3,6 +3,7 @@ package io.portico.config;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -27,6 +28,9 @@ import org.yaml.snakeyaml.LoaderOptions;
 /** Shared Jackson mappers for configuration documents, the store and the admin API. */
 public final class Json {
 
+    /** How Jackson's message for a repeated key begins, followed by the quoted key. */
+    private static final String DUPLICATE_FIELD = "Duplicate field ";
+
     /** JSON mapper that rejects unknown fields, so a misspelt configuration key is reported, not ignored. */
     public static final ObjectMapper MAPPER = configure(JsonMapper.builder().build());
 
@@ -48,6 +52,16 @@ public final class Json {
     private static final int YAML_CODE_POINT_LIMIT = 16 * 1024 * 1024;
 
     private Json() {
+    }
+
+    /**
+     * Returns {@code ": duplicate key 'NAME'"} when {@code failure} reports a repeated key, and an empty text
+     * otherwise. Parser messages can quote a document's values, which may be secrets, but a key is not a value.
+     */
+    public static String duplicateKeyNote(JsonProcessingException failure) {
+        String original = failure.getOriginalMessage();
+        return original != null && original.startsWith(DUPLICATE_FIELD)
+                ? ": duplicate key " + original.substring(DUPLICATE_FIELD.length()) : "";
     }
 
     private static LoaderOptions yamlLoaderOptions() {

@@ -146,8 +146,11 @@ public final class ResourceKind<T> {
                 if (errors.isEmpty() || fieldError) {
                     errors.add(new FieldError(MappingErrors.field(e), MappingErrors.message(e)));
                 }
-                if (!fieldError || errors.size() >= MAX_MAPPING_ERRORS) {
+                if (!fieldError) {
                     throw new ValidationException(errors);
+                }
+                if (errors.size() >= MAX_MAPPING_ERRORS) {
+                    throw new ValidationException(errors, true);
                 }
                 if (remaining == spec) {
                     remaining = spec.deepCopy();

@@ -6,10 +6,20 @@ import java.util.List;
 public final class ValidationException extends RuntimeException {
 
     private final List<FieldError> errors;
+    private final boolean incomplete;
 
     public ValidationException(List<FieldError> errors) {
-        super(describe(errors));
+        this(errors, false);
+    }
+
+    /**
+     * Creates the exception for {@code errors}; {@code incomplete} says that checking stopped at a cap, so other
+     * fields may be invalid as well.
+     */
+    public ValidationException(List<FieldError> errors, boolean incomplete) {
+        super(describe(errors, incomplete));
         this.errors = List.copyOf(errors);
+        this.incomplete = incomplete;
     }
 
     public ValidationException(String field, String message) {
@@ -20,11 +30,24 @@ public final class ValidationException extends RuntimeException {
         return errors;
     }
 
-    private static String describe(List<FieldError> errors) {
+    /** Returns whether checking stopped at a cap, so fields other than those listed may be invalid too. */
+    public boolean incomplete() {
+        return incomplete;
+    }
+
+    /** Returns the summary of the errors, such as {@code 2 fields are invalid}. */
+    public String summary() {
+        int count = errors.size();
+        String summary = count == 1 ? "1 field is invalid" : count + " fields are invalid";
+        return incomplete ? summary + ", and checking stopped there, so others may be as well" : summary;
+    }
+
+    private static String describe(List<FieldError> errors, boolean incomplete) {
         StringBuilder text = new StringBuilder("invalid configuration:");
         for (FieldError error : errors) {
             text.append(' ').append(error.field()).append(": ").append(error.message()).append(';');
         }
-        return text.substring(0, text.length() - 1);
+        return text.substring(0, text.length() - 1) + (incomplete ? "; checking stopped there, so other fields "
+                + "may be invalid as well" : "");
     }
 }

@@ -145,12 +145,8 @@ public final class DeclarativeDocument {
             JsonLocation location = e.getLocation();
             String where = location == null ? "" : " at line " + location.getLineNr()
                     + ", column " + location.getColumnNr();
-            String original = e.getOriginalMessage();
-            // A key name is not a value, so a duplicate key may be named.
-            String duplicate = original != null && original.startsWith("Duplicate field ")
-                    ? ": duplicate key " + original.substring("Duplicate field ".length()) : "";
             throw new ValidationException("", "the document is not valid " + (json ? "JSON" : "YAML") + where
-                    + duplicate);
+                    + Json.duplicateKeyNote(e));
         }
     }
 

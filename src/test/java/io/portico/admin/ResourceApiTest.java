@@ -116,6 +116,16 @@ class ResourceApiTest {
     }
 
     @Test
+    void duplicateKeyIsNamedWithoutItsValue() {
+        HttpResponse<String> response = admin.post("/admin/v1/services",
+                "{\"name\":\"web\",\"name\":\"s3cr3t-value\",\"targets\":[]}");
+
+        assertProblem(response, ProblemType.BAD_REQUEST);
+        assertThat(json(response).path("detail").asText()).contains("duplicate key 'name'")
+                .doesNotContain("s3cr3t-value");
+    }
+
+    @Test
     void oversizedBodyIsRejected() {
         String huge = "{\"name\":\"" + "x".repeat((int) AdminServer.MAX_BODY_BYTES) + "\"}";
 

@@ -68,6 +68,34 @@ class SpecValidationTest {
     }
 
     @Test
+    void mappingErrorsStopAtTheCapAndSaySo() {
+        StringBuilder fields = new StringBuilder();
+        for (int i = 0; i < ResourceKind.MAX_MAPPING_ERRORS + 5; i++) {
+            fields.append(",\"unknown").append(i).append("\":1");
+        }
+        ObjectNode spec = service("{\"name\":\"s\",\"targets\":[{\"host\":\"h\",\"port\":80}]" + fields + "}");
+
+        assertThatThrownBy(() -> ResourceKinds.SERVICES.parse(spec))
+                .isInstanceOfSatisfying(ValidationException.class, e -> {
+                    assertThat(e.errors()).hasSize(ResourceKind.MAX_MAPPING_ERRORS);
+                    assertThat(e.incomplete()).isTrue();
+                    assertThat(e.summary()).isEqualTo("20 fields are invalid, and checking stopped there, so others "
+                            + "may be as well");
+                });
+    }
+
+    @Test
+    void errorsBelowTheCapAreComplete() {
+        ObjectNode spec = service("{\"name\":\"s\",\"targets\":[{\"host\":\"h\",\"port\":80}],\"a\":1,\"b\":2}");
+
+        assertThatThrownBy(() -> ResourceKinds.SERVICES.parse(spec))
+                .isInstanceOfSatisfying(ValidationException.class, e -> {
+                    assertThat(e.incomplete()).isFalse();
+                    assertThat(e.summary()).isEqualTo("2 fields are invalid");
+                });
+    }
+
+    @Test
     void fractionalDurationIsRejected() {
         ObjectNode spec = service("{\"name\":\"s\",\"targets\":[{\"host\":\"h\",\"port\":80}],"
                 + "\"timeouts\":{\"connect\":1.5,\"read\":250}}");
