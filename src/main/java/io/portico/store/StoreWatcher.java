@@ -64,7 +64,7 @@ public final class StoreWatcher {
     private long timerId = NONE;
     /** Store calls submitted to {@link #worker} that have not completed. */
     private int storeCallsInFlight;
-    /** Completed once the worker is closed; null until {@link #stop()}. */
+    /** The promise completed once the worker is closed, or null before {@link #stop()}. */
     private Promise<Void> workerClosed;
     private boolean workerClosing;
 

@@ -259,7 +259,7 @@ class StoreWatcherTest {
         }
     }
 
-    /** Waits up to ten seconds for {@code future}; returns false when it is still pending. */
+    /** Waits up to ten seconds for {@code future} and returns false when it is still pending. */
     private static boolean settled(Future<?> future) throws InterruptedException {
         try {
             join(future);
