@@ -51,6 +51,13 @@ import org.slf4j.LoggerFactory;
 public final class Portico {
 
     private static final Logger LOG = LoggerFactory.getLogger(Portico.class);
+    /** How long {@link #stop()} waits for one step, such as closing the admin API, before it goes on. */
+    static final Duration STOP_STEP_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * How long {@link #stop()} waits for Vert.x to close. Vert.x 5.0.7 gives its acceptor and its event-loop
+     * group up to 10 s each, one after the other, to shut down, and this bound allows for both.
+     */
+    static final Duration EVENT_LOOPS_CLOSE_TIMEOUT = Duration.ofSeconds(20);
 
     private final NodeConfig node;
     private final Vertx vertx;
@@ -226,37 +233,46 @@ public final class Portico {
     /**
      * Stops gracefully: readiness turns false, listeners stop accepting, requests in flight get up to the
      * configured drain timeout, then everything closes.
+     *
+     * <p>Each step's wait is bounded. The gateway listeners get the drain timeout plus
+     * {@link #STOP_STEP_TIMEOUT}, closing the event loops gets {@link #EVENT_LOOPS_CLOSE_TIMEOUT}, and every other
+     * step gets {@link #STOP_STEP_TIMEOUT}. A step that fails or times out is logged at WARN with its name, and
+     * the next one runs all the same.
+     *
+     * @return a future that completes once the event loops are closed, failed with the first step's failure if
+     *     there was one
      */
     public Future<Void> stop() {
         ready.set(false);
-        LOG.info("Portico stopping; draining requests for up to {} ms", node.drainTimeout().toMillis());
-        return gateway.shutdown(node.drainTimeout())
-                .andThen(done -> LOG.info("Gateway listeners closed"))
-                .eventually(admin::stop)
-                .eventually(() -> metricsServer == null ? Future.succeededFuture() : metricsServer.stop())
-                .eventually(counters::stop)
-                .andThen(done -> LOG.info("Admin API closed and usage counters flushed"))
-                .eventually(() -> {
+        Duration drainTimeout = node.drainTimeout();
+        LOG.info("Portico stopping; draining requests for up to {} ms", drainTimeout.toMillis());
+        return new StopSequence(STOP_STEP_TIMEOUT)
+                .then("the gateway listeners", drainTimeout.plus(STOP_STEP_TIMEOUT),
+                        () -> gateway.shutdown(drainTimeout))
+                .then("the admin API", admin::stop)
+                .then("the metrics listener",
+                        () -> metricsServer == null ? Future.succeededFuture() : metricsServer.stop())
+                .then("the usage counters after a last flush", counters::stop)
+                .then("the signing key and audit retention timers", () -> {
                     signingKeys.stop();
                     if (auditRetention != null) {
                         auditRetention.stop();
                     }
-                    watcher.stop();
+                    return Future.succeededFuture();
+                })
+                .then("the configuration watcher", watcher::stop)
+                .then("the upstream clients", () -> {
                     upstreams.close();
-                    LOG.info("Closing the configuration store");
-                    // Closing the pool can wait on an unreachable database, so it runs off the event loop. The task
-                    // is unordered, so no other blocking task of this context can hold it back.
-                    return vertx.executeBlocking(() -> {
-                        store.close();
-                        return null;
-                    }, false);
+                    return Future.succeededFuture();
                 })
-                .andThen(done -> {
-                    if (done.failed()) {
-                        LOG.warn("A step of the stop failed; closing the event loops anyway", done.cause());
-                    }
-                })
-                .eventually(vertx::close)
+                // Closing the pool can wait on an unreachable database, so it runs off the event loop. The task is
+                // unordered, so that no ordered blocking task of the calling context can hold it back.
+                .then("the configuration store", () -> vertx.executeBlocking(() -> {
+                    store.close();
+                    return null;
+                }, false))
+                .then("the event loops", EVENT_LOOPS_CLOSE_TIMEOUT, vertx::close)
+                .run()
                 .onComplete(done -> {
                     metrics.close();
                     LOG.info("Portico stopped");

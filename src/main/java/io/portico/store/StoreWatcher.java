@@ -10,6 +10,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import java.time.Duration;
+import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -28,6 +29,8 @@ import org.slf4j.LoggerFactory;
  * <p>Threads: every store call runs on a single worker thread that belongs to this watcher, never on an event
  * loop. {@code onSnapshot} and the futures this class returns complete on the Vert.x context of the thread that
  * constructed the watcher; when that thread is not a Vert.x thread, Vert.x creates an event-loop context for it.
+ * Store calls are submitted as unordered blocking tasks, so they stay out of that context's queue of ordered
+ * blocking tasks, and the single worker thread alone keeps them one at a time.
  *
  * <p>Failures keep the last good snapshot in effect:
  * <ul>
@@ -59,6 +62,11 @@ public final class StoreWatcher {
     private boolean started;
     private boolean failing;
     private long timerId = NONE;
+    /** Store calls submitted to {@link #worker} that have not completed. */
+    private int storeCallsInFlight;
+    /** The promise completed once the worker is closed, or null before {@link #stop()}. */
+    private Promise<Void> workerClosed;
+    private boolean workerClosing;
 
     /**
      * Creates a watcher. Nothing is read before {@link #start()}.
@@ -92,7 +100,7 @@ public final class StoreWatcher {
                 return Future.failedFuture(new IllegalStateException("a watcher can be started only once"));
             }
             started = true;
-            return worker.executeBlocking(() -> fetch(true), true).compose(this::startPolling);
+            return onWorker(() -> fetch(true)).compose(this::startPolling);
         });
     }
 
@@ -117,11 +125,25 @@ public final class StoreWatcher {
         return current;
     }
 
-    /** Stops polling and releases the worker thread. The store stays open: its owner closes it. */
-    public void stop() {
+    /**
+     * Stops polling, waits for the store call in flight, if any, and then releases the worker thread. The store
+     * stays open: its owner closes it. Calling it again returns the same future.
+     *
+     * <p>The worker is closed only when no store call is in flight, because closing it interrupts the running
+     * call and drops the queued ones, whose futures would then never complete.
+     *
+     * @return completes once the worker thread is released
+     */
+    public Future<Void> stop() {
         stopped = true;
-        context.runOnContext(v -> vertx.cancelTimer(timerId));
-        worker.close();
+        return onContext(() -> {
+            if (workerClosed == null) {
+                workerClosed = Promise.promise();
+                vertx.cancelTimer(timerId);
+                closeWorkerWhenIdle();
+            }
+            return workerClosed.future();
+        });
     }
 
     private Future<ConfigSnapshot> startPolling(Fetch first) {
@@ -151,7 +173,23 @@ public final class StoreWatcher {
     }
 
     private Future<ConfigSnapshot> refresh() {
-        return worker.executeBlocking(() -> fetch(false), true).compose(this::apply, this::readFailed);
+        return onWorker(() -> fetch(false)).compose(this::apply, this::readFailed);
+    }
+
+    /** Runs {@code call} on the worker thread. Call it on the context thread only. */
+    private <T> Future<T> onWorker(Callable<T> call) {
+        storeCallsInFlight++;
+        return worker.executeBlocking(call, false).andThen(done -> {
+            storeCallsInFlight--;
+            closeWorkerWhenIdle();
+        });
+    }
+
+    private void closeWorkerWhenIdle() {
+        if (workerClosed != null && storeCallsInFlight == 0 && !workerClosing) {
+            workerClosing = true;
+            worker.close().onComplete(workerClosed);
+        }
     }
 
     /** Runs on the worker thread. Reads the whole store only when {@code force} is set or the version changed. */
@@ -236,7 +274,13 @@ public final class StoreWatcher {
 
     private <T> Future<T> onContext(Supplier<Future<T>> action) {
         Promise<T> promise = Promise.promise();
-        context.runOnContext(v -> action.get().onComplete(promise));
+        context.runOnContext(v -> {
+            try {
+                action.get().onComplete(promise);
+            } catch (RuntimeException e) {
+                promise.fail(e);
+            }
+        });
         return promise.future();
     }
 

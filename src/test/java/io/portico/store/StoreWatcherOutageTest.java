@@ -63,7 +63,7 @@ class StoreWatcherOutageTest {
                     .singleElement().asString().contains("version 1");
             assertThat(log.messages(Level.WARN)).hasSize(1);
         } finally {
-            watcher.stop();
+            join(watcher.stop());
             store.close();
             join(vertx.close());
             postgres.close();

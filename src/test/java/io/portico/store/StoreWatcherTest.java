@@ -14,13 +14,17 @@ import io.portico.config.ValidationException;
 import io.portico.testing.LogCapture;
 import io.portico.testing.TestKeys;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -197,7 +201,7 @@ class StoreWatcherTest {
             watcher.refreshNow();
         }
         Thread.sleep(800);
-        watcher.stop();
+        join(watcher.stop());
 
         assertThat(slow.calls.get()).isBetween(2, 20);
         assertThat(slow.overlapped).isFalse();
@@ -223,7 +227,7 @@ class StoreWatcherTest {
         StoreWatcher watcher = watcher(store, snapshot -> { });
         join(watcher.start());
 
-        watcher.stop();
+        join(watcher.stop());
         store.commit(List.of(Change.create("services", "api", service("api", 8080))));
         Thread.sleep(3 * POLL.toMillis());
 
@@ -231,9 +235,45 @@ class StoreWatcherTest {
         assertThatThrownBy(() -> join(watcher.refreshNow())).cause().isInstanceOf(IllegalStateException.class);
     }
 
+    @Test
+    void stopDuringRefreshLeavesNothingPending() throws Exception {
+        JdbcConfigStore store = track(JdbcConfigStore.embedded(dataDirectory, TestKeys.KEYRING));
+        for (int round = 0; round < 50; round++) {
+            // The watcher belongs to this context, so the refresh and the stop below run on it back to back,
+            // while the worker thread may not have picked up the refresh yet.
+            Context context = vertx.getOrCreateContext();
+            StoreWatcher watcher = join(context.executeBlocking(() -> null, false)
+                    .map(v -> new StoreWatcher(vertx, store, POLL, snapshot -> { })));
+            join(watcher.start());
+            CompletableFuture<Future<ConfigSnapshot>> refresh = new CompletableFuture<>();
+            CompletableFuture<Future<Void>> stop = new CompletableFuture<>();
+            context.runOnContext(v -> {
+                refresh.complete(watcher.refreshNow());
+                context.runOnContext(w -> stop.complete(watcher.stop()));
+            });
+
+            assertThat(settled(refresh.get(10, TimeUnit.SECONDS))).as("refresh settled, round %d", round).isTrue();
+            assertThat(settled(stop.get(10, TimeUnit.SECONDS))).as("stop settled, round %d", round).isTrue();
+            Future<String> ordered = context.executeBlocking(() -> "ran", true);
+            assertThat(settled(ordered)).as("ordered blocking task after the stop, round %d", round).isTrue();
+        }
+    }
+
+    /** Waits up to ten seconds for {@code future} and returns false when it is still pending. */
+    private static boolean settled(Future<?> future) throws InterruptedException {
+        try {
+            join(future);
+        } catch (ExecutionException e) {
+            // A failure settles the future too.
+        } catch (TimeoutException e) {
+            return false;
+        }
+        return true;
+    }
+
     private StoreWatcher watcher(ConfigStore store, Consumer<ConfigSnapshot> onSnapshot) {
         StoreWatcher watcher = new StoreWatcher(vertx, store, POLL, onSnapshot);
-        resources.add(watcher::stop);
+        resources.add(() -> join(watcher.stop()));
         return watcher;
     }
 
