@@ -188,7 +188,7 @@ public final class Portico {
         }
         JdbcConfigStore store = JdbcConfigStore.open(settings.url(), settings.username(), settings.password(),
                 keyring);
-        LOG.info("Configuration store: {}", settings.url());
+        LOG.info("Configuration store: {}", NodeConfig.Store.redact(settings.url()));
         return store;
     }
 

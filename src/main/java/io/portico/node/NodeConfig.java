@@ -381,6 +381,11 @@ public record NodeConfig(
      */
     public record Store(String url, String username, String password, Duration pollInterval,
                         Duration auditRetention) {
+
+        private static final Pattern SECRET_PARAMETER =
+                Pattern.compile("(?i)\\b(password|pwd|sslpassword|sslkeypassword)=[^&;]*");
+        private static final Pattern USER_INFO_PASSWORD = Pattern.compile("(://[^:@/]*:)[^@/]*@");
+
         public Store {
             pollInterval = pollInterval == null ? Duration.ofMillis(250) : pollInterval;
             if (auditRetention != null) {
@@ -392,10 +397,20 @@ public record NodeConfig(
             this(url, username, password, pollInterval, null);
         }
 
+        /**
+         * Returns {@code jdbcUrl} with the values of password parameters, and a password before the host, replaced
+         * by {@code ****}, for logs and messages.
+         */
+        public static String redact(String jdbcUrl) {
+            String withoutParameters = SECRET_PARAMETER.matcher(jdbcUrl).replaceAll("$1=****");
+            return USER_INFO_PASSWORD.matcher(withoutParameters).replaceAll("$1****@");
+        }
+
         @Override
         public String toString() {
-            return "Store[url=" + url + ", username=" + username + ", password=" + (password == null ? null : "****")
-                    + ", pollInterval=" + pollInterval + ", auditRetention=" + auditRetention + "]";
+            return "Store[url=" + (url == null ? null : redact(url)) + ", username=" + username + ", password="
+                    + (password == null ? null : "****") + ", pollInterval=" + pollInterval + ", auditRetention="
+                    + auditRetention + "]";
         }
     }
 

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.portico.config.Resource;
+import io.portico.node.NodeConfig;
 import io.portico.quota.CounterStore;
 import io.portico.store.crypto.Keyring;
 import io.portico.store.crypto.SecretCipher;
@@ -19,7 +20,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Pattern;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 import org.slf4j.Logger;
@@ -37,8 +37,6 @@ import org.slf4j.LoggerFactory;
 public final class JdbcConfigStore implements ConfigStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(JdbcConfigStore.class);
-    private static final Pattern SECRET_PARAMETER =
-            Pattern.compile("(?i)\\b(password|pwd|sslpassword|sslkeypassword)=[^&;]*");
     private static final int MAX_POOL_SIZE = 4;
     private static final long CONNECTION_TIMEOUT_MILLIS = 3_000;
     private static final long VALIDATION_TIMEOUT_MILLIS = 1_000;
@@ -347,8 +345,8 @@ public final class JdbcConfigStore implements ConfigStore {
         return e -> new StoreException(action + " failed at " + location + ": " + Transactions.describe(e), e);
     }
 
-    /** Returns {@code jdbcUrl} with the values of password parameters replaced by {@code ****}. */
+    /** Returns {@code jdbcUrl} with the passwords it contains replaced by {@code ****}. */
     static String redact(String jdbcUrl) {
-        return SECRET_PARAMETER.matcher(jdbcUrl).replaceAll("$1=****");
+        return NodeConfig.Store.redact(jdbcUrl);
     }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.config.Json;
 import io.portico.testing.Conditions;
 import io.portico.testing.Configs;
+import io.portico.testing.LogCapture;
 import io.portico.testing.TestNode;
 import io.portico.testing.TestUpstream;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -13,6 +14,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -68,6 +70,24 @@ class ClusterTest {
 
         assertThat(status).as("status from the second node after %d ms", elapsedMillis).isEqualTo(200);
         assertThat(second.portico().configVersion()).isEqualTo(first.portico().configVersion());
+    }
+
+    @Test
+    void passwordInStoreUrlIsNeverLogged() throws Exception {
+        String secret = "url-secret-" + System.nanoTime();
+        // The embedded server trusts loopback connections, so the password in the URL is sent and ignored.
+        Map<String, String> store = Map.of("store.url",
+                postgres.getJdbcUrl("postgres", "postgres") + "&password=" + secret);
+        List<String> messages;
+        try (LogCapture log = new LogCapture("io.portico")) {
+            try (TestNode third = TestNode.start(store)) {
+                assertThat(third.portico().configVersion()).isGreaterThanOrEqualTo(0);
+            }
+            messages = log.allMessages();
+        }
+
+        assertThat(messages).anyMatch(message -> message.contains("password=****"));
+        assertThat(messages).noneMatch(message -> message.contains(secret));
     }
 
     @Test

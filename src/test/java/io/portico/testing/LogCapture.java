@@ -35,6 +35,13 @@ public final class LogCapture implements AutoCloseable {
         }
     }
 
+    /** Returns the formatted messages logged at every level, oldest first. */
+    public List<String> allMessages() {
+        synchronized (appender) {
+            return appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        }
+    }
+
     @Override
     public void close() {
         logger.detachAppender(appender);
