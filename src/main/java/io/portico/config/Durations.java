@@ -6,8 +6,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Parses and formats the duration syntax used in configuration: a number followed by {@code ms}, {@code s},
- * {@code m} or {@code h}, for example {@code 250ms} or {@code 30s}.
+ * Parses and formats the duration syntax used in configuration: a decimal whole number followed by {@code ms},
+ * {@code s}, {@code m} or {@code h} in any case, for example {@code 250ms} or {@code 30s}, with no spaces.
  */
 public final class Durations {
 
@@ -22,10 +22,11 @@ public final class Durations {
     /**
      * Parses {@code text} into a duration.
      *
-     * @throws IllegalArgumentException when the text does not match {@code <number><ms|s|m|h>}
+     * @throws IllegalArgumentException when the text does not match {@code <number><ms|s|m|h>}, which includes text
+     *         with leading or trailing whitespace
      */
     public static Duration parse(String text) {
-        Matcher matcher = SYNTAX.matcher(text.trim().toLowerCase(Locale.ROOT));
+        Matcher matcher = SYNTAX.matcher(text.toLowerCase(Locale.ROOT));
         if (!matcher.matches()) {
             throw new IllegalArgumentException(
                     "invalid duration '" + text + "': expected a number followed by ms, s, m or h");

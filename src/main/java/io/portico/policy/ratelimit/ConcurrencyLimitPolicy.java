@@ -14,9 +14,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The {@code concurrency-limit} policy: at most {@code max} requests of one key in flight on this node. A request
  * beyond that waits in a queue of bounded length for a bounded time, or gets 503 at once when the queue is full
- * or configured empty. A slot is held from admission until the exchange ends, which is when the response was sent
- * in full or the client connection closed first. Upstream failures end in a gateway response, so they return the
- * slot too.
+ * or configured empty. A slot is held from admission until the response ends: just before the write that completes
+ * the response for the client (see {@link RequestContext#onResponseEnding}), or when the client connection closed
+ * first. By then the upstream has finished its response, so the next request cannot over-commit it, and a
+ * client that sends its next request once it has read a response finds the slot free. Upstream failures end in a
+ * gateway response, so they return the slot too.
  */
 final class ConcurrencyLimitPolicy implements Policy {
 
@@ -55,7 +57,7 @@ final class ConcurrencyLimitPolicy implements Policy {
             ConcurrencyGate gate = ConcurrencyGate.of(key, gates);
             ConcurrencyGate.Result acquired = gate.tryAcquire(max);
             if (acquired == ConcurrencyGate.Result.ACQUIRED) {
-                ctx.onEnd(gate::release);
+                ctx.onResponseEnding(gate::release);
                 chain.proceed(ctx);
                 return;
             }
@@ -148,6 +150,8 @@ final class ConcurrencyLimitPolicy implements Policy {
             if (timer >= 0) {
                 context.owner().cancelTimer(timer);
             }
+            // Runs at once when the exchange has ended already, which returns the slot just granted.
+            ctx.onResponseEnding(gate::release);
             ctx.request().resume();
             if (!ctx.response().closed() && !ctx.response().ended()) {
                 chain.proceed(ctx);
@@ -162,15 +166,13 @@ final class ConcurrencyLimitPolicy implements Policy {
             }
         }
 
-        /** Returns the slot of a granted request, or leaves the queue of a waiting one. */
+        /** Leaves the queue when the exchange ends while waiting; a granted request returns its slot in proceed. */
         private void exchangeEnded() {
             if (state.compareAndSet(WAITING, GAVE_UP)) {
                 if (timer >= 0) {
                     context.owner().cancelTimer(timer);
                 }
                 gate.remove(this);
-            } else if (state.get() == GRANTED) {
-                gate.release();
             }
         }
     }
