@@ -1,19 +1,17 @@
 package io.portico.gateway;
 
-import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.portico.net.ContentLength;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.impl.Http1xServerConnection;
-import java.util.ArrayDeque;
 
 /**
  * Runs hooks of the current HTTP/1.x request just before the write that completes its response as the client reads
@@ -22,24 +20,26 @@ import java.util.ArrayDeque;
  * which another event loop handles.
  *
  * <p>A response is complete for the client with its head when it is the response to a HEAD request or has status 204
- * or 304,
- * with the byte that reaches its {@code Content-Length}, and otherwise with its last chunk. Vert.x writes the
+ * or 304, with the byte that reaches its {@code Content-Length}, and otherwise with its last chunk. Vert.x writes the
  * declared body before an empty last part, so waiting for that part would be too late.
  *
  * <p>One instance sits in each HTTP/1.x connection's pipeline, in front of the Vert.x connection handler. Vert.x
  * handles the requests of a connection one at a time, and calls the request handler of a pipelined request only
- * after the previous response ended, so one set of pending hooks per connection is enough. Interim responses (1xx)
- * do not complete an exchange.
+ * after every write of the previous response, so the first final response head written after a hook is registered
+ * belongs to the hook's request. A write while no hook is pending costs one field read. Interim responses (1xx) do
+ * not complete an exchange.
  */
-final class ResponseEndSignal extends ChannelDuplexHandler {
+final class ResponseEndSignal extends ChannelOutboundHandlerAdapter {
 
     private static final String NAME = "portico-response-end";
 
-    /** Whether each request read whose response head is not written yet is a HEAD request, oldest first. */
-    private final ArrayDeque<Boolean> headRequests = new ArrayDeque<>(2);
     /** Hooks of the request in progress. Only the connection's event loop reads and writes these fields. */
     private Runnable pending;
-    /** Body bytes of the current response still to be written, or -1 when its length is not declared. */
+    /** The request whose hooks are pending. */
+    private HttpServerRequest pendingRequest;
+    /** Whether the request whose hooks are pending is a HEAD request. */
+    private boolean headRequest;
+    /** Body bytes of the current response still to be written, or -1 when its length is not declared or unknown. */
     private long remaining = -1;
 
     /** Adds a signal to the pipeline of {@code connection}, in front of the Vert.x connection handler. */
@@ -54,7 +54,7 @@ final class ResponseEndSignal extends ChannelDuplexHandler {
     /**
      * Registers {@code hook} to run before the write that completes the response to {@code request}. Returns false
      * when the request's connection has no signal, as for HTTP/2, and the caller must rely on the end of the
-     * exchange instead. Called on the request's event loop.
+     * exchange instead. Called on the request's event loop, before the response's head is written.
      */
     static boolean register(HttpServerRequest request, Runnable hook) {
         if (!(request.connection() instanceof Http1xServerConnection http1)) {
@@ -65,26 +65,27 @@ final class ResponseEndSignal extends ChannelDuplexHandler {
             return false;
         }
         Runnable previous = signal.pending;
-        signal.pending = previous == null ? hook : () -> {
-            previous.run();
-            hook.run();
-        };
+        if (previous == null || signal.pendingRequest != request) {
+            // Hooks left by an earlier request whose end this signal missed also run at the end of its exchange.
+            signal.pending = hook;
+            signal.pendingRequest = request;
+            signal.headRequest = HttpMethod.HEAD.equals(request.method());
+            signal.remaining = -1;
+        } else {
+            signal.pending = () -> {
+                previous.run();
+                hook.run();
+            };
+        }
         return true;
     }
 
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
-        if (msg instanceof HttpRequest request) {
-            headRequests.addLast(HttpMethod.HEAD.equals(request.method()));
-        }
-        ctx.fireChannelRead(msg);
-    }
-
-    @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
-        if (completesResponse(msg) && pending != null) {
+        if (pending != null && completesResponse(msg)) {
             Runnable hooks = pending;
             pending = null;
+            pendingRequest = null;
             try {
                 hooks.run();
             } finally {
@@ -95,15 +96,14 @@ final class ResponseEndSignal extends ChannelDuplexHandler {
         ctx.write(msg, promise);
     }
 
-    /** Returns whether writing {@code msg} completes the current response, and tracks its body length. */
+    /** Returns whether writing {@code msg} completes the pending request's response, and tracks its body length. */
     private boolean completesResponse(Object msg) {
         if (msg instanceof HttpResponse response) {
             int status = response.status().code();
             if (status < 200) {
                 return false;
             }
-            Boolean head = headRequests.pollFirst();
-            boolean bodiless = Boolean.TRUE.equals(head) || status == 204 || status == 304;
+            boolean bodiless = headRequest || status == 204 || status == 304;
             remaining = bodiless ? 0 : ContentLength.parse(response.headers().get(HttpHeaderNames.CONTENT_LENGTH));
             if (remaining == 0) {
                 return true;
