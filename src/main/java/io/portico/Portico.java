@@ -109,6 +109,11 @@ public final class Portico {
             public Future<ConfigSnapshot> refreshNow() {
                 return watcher.refreshNow().map(read -> applied);
             }
+
+            @Override
+            public void check(ConfigSnapshot candidate) {
+                gateway.check(candidate);
+            }
         };
         DataPlane dataPlane = new DataPlane() {
             @Override

@@ -37,13 +37,13 @@ public final class TokenLimitPolicyFactory implements PolicyFactory {
         RedisWindows redis = null;
         if (settings.cluster()) {
             RedisClient client = context.redis();
-            if (client == null) {
+            if (client != null) {
+                redis = new RedisWindows(client, null);
+            } else if (!context.checkOnly()) {
                 // Logged once per policy and configuration version, never per request.
                 LOG.warn("The token-limit policy at {} counts cluster-wide, but this node has no redis settings; it "
                         + "{} until redis.url is set", context.declaredIn(), settings.rejectWithoutRedis()
                         ? "rejects every chat request with 503" : "counts in this node's memory");
-            } else {
-                redis = new RedisWindows(client, null);
             }
         }
         return new TokenLimitPolicy(context.route(), settings, windows, redis, counters.clock());
