@@ -140,6 +140,47 @@ class PolicyPlacementTest {
         assertThat(errors).extracting(FieldError::field).containsExactly("routes[1].policies[0].config.scope");
     }
 
+    @Test
+    void tokenLimitOnRestRouteIsRejected() {
+        ObjectNode route = base().route("rest", "up", "/rest");
+        ObjectNode limit = route.putArray("policies").addObject().put("name", "token-limit");
+        limit.putObject("config").putArray("limits").addObject().put("by", "consumer").put("requestsPerMinute", 2);
+
+        HttpResponse<String> response = node.adminRaw("POST", "/admin/v1/routes", route);
+
+        JsonNode problem = assertProblem(response, 400, "invalid-configuration");
+        assertThat(problem.path("errors")).hasSize(1);
+        assertThat(problem.path("errors").get(0).path("field").asText()).isEqualTo("policies[0].name");
+        assertThat(problem.path("errors").get(0).path("message").asText()).contains("route 'rest' has no ai section");
+        assertUnchanged();
+    }
+
+    @Test
+    void globalTokenLimitIsAcceptedWithRestRoutes() {
+        Configs config = base();
+        ObjectNode attachment = config.resource("policies", "tokens").put("type", "token-limit");
+        attachment.putObject("config").putArray("limits").addObject().put("by", "consumer")
+                .put("requestsPerMinute", 2);
+
+        List<FieldError> errors = DeclarativeDocument.parseLiteral(config.build().toString()).validate();
+
+        assertThat(errors).isEmpty();
+    }
+
+    @Test
+    void tokenLimitRepeatingByIsRejected() {
+        Configs config = base();
+        ObjectNode attachment = config.resource("policies", "tokens").put("type", "token-limit");
+        ArrayNode limits = attachment.putObject("config").putArray("limits");
+        limits.addObject().put("by", "consumer").put("requestsPerMinute", 2);
+        limits.addObject().put("by", "consumer").put("tokensPerMinute", 2000);
+
+        List<FieldError> errors = DeclarativeDocument.parseLiteral(config.build().toString()).validate();
+
+        assertThat(errors).extracting(FieldError::field).containsExactly("policies[0].config.limits[1].by");
+        assertThat(errors.get(0).message()).contains("as in limits[0]");
+    }
+
     private static void assertUnchanged() {
         assertThat(node.portico().configVersion()).isEqualTo(version);
         assertThat(get(node, "/plain").statusCode()).isEqualTo(200);

@@ -2,6 +2,8 @@ package io.portico.policy.tokenlimit;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.config.Errors;
+import io.portico.config.PolicyPlacement;
+import io.portico.config.RouteSpec;
 import io.portico.pipeline.Policy;
 import io.portico.pipeline.PolicyContext;
 import io.portico.pipeline.PolicyFactory;
@@ -26,6 +28,20 @@ public final class TokenLimitPolicyFactory implements PolicyFactory {
     @Override
     public void validate(ObjectNode config, Errors errors) {
         TokenLimitPolicy.parse(config, errors);
+    }
+
+    /**
+     * Rejects the policy in the own {@code policies} of a route without {@code ai}, where it has no effect. On an
+     * API, globally or for a consumer it is accepted and has no effect on the REST routes it reaches.
+     */
+    @Override
+    public void validatePlacement(ObjectNode config, PolicyPlacement placement, Errors errors) {
+        RouteSpec route = placement.route();
+        if (placement.declaredOn() == PolicyPlacement.DeclaredOn.ROUTE && route.ai() == null) {
+            errors.add("name", "is token-limit, which counts the tokens of AI chat requests, but route '"
+                    + route.name() + "' has no ai section, so the policy would have no effect; remove it or use"
+                    + " rate-limit");
+        }
     }
 
     @Override
