@@ -223,7 +223,7 @@ public final class TokenLimitPolicy implements Policy {
                     + "Redis is unavailable; retry later");
             return false;
         }
-        ctx.logField("token_limit", "local-fallback");
+        ctx.logField("token_limit_mode", "local-fallback");
         return admitLocally(ctx, estimate, applied, subjects);
     }
 
