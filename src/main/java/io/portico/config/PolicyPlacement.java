@@ -9,7 +9,7 @@ package io.portico.config;
  */
 public record PolicyPlacement(RouteSpec route, DeclaredOn declaredOn) {
 
-    /** Where a policy is declared. */
+    /** The place of a policy declaration. */
     public enum DeclaredOn {
         /** In the route's own {@code policies}. */
         ROUTE,

@@ -42,7 +42,7 @@ class PolicyPlacementTest {
         upstream.close();
     }
 
-    /** A service and a route of no API. */
+    /** Returns a document with a service and a route of no API. */
     private static Configs base() {
         Configs config = Configs.document();
         config.service("up", upstream.port());
@@ -101,7 +101,7 @@ class PolicyPlacementTest {
     }
 
     @Test
-    void globalApiQuotaIsRejectedOnceForAllRoutes() {
+    void globalApiQuotaIsRejectedOnce() {
         Configs config = base();
         config.route("other", "up", "/other");
         ObjectNode attachment = config.resource("policies", "q").put("type", "quota");
