@@ -1,5 +1,6 @@
 package io.portico.config;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -70,6 +71,23 @@ public final class Durations {
                     + MAX.toMillis() + " ms (" + MAX_DAYS + " days)");
         }
         return Duration.ofMillis(millis);
+    }
+
+    /**
+     * Parses a duration field of a policy's configuration: a whole number of milliseconds, as elsewhere in the
+     * configuration, or a string that {@link #parse(String)} accepts.
+     *
+     * @throws IllegalArgumentException when {@code value} is neither, or out of range
+     */
+    public static Duration parse(JsonNode value) {
+        if (value.isIntegralNumber() && value.canConvertToLong()) {
+            return ofMillis(value.asLong());
+        }
+        if (value.isTextual()) {
+            return parse(value.asText());
+        }
+        throw new IllegalArgumentException("invalid duration " + value
+                + ": expected a whole number of milliseconds, or a number followed by ms, s, m or h");
     }
 
     /** Formats {@code duration} in the largest unit that represents it exactly. */

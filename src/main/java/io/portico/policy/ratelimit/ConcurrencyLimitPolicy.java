@@ -31,6 +31,9 @@ final class ConcurrencyLimitPolicy implements Policy {
     private final KeyKind keyKind;
     private final String namespace;
     private final ConcurrentHashMap<String, ConcurrencyGate> gates;
+    /** The problem details of a rejection without a queue and with a full queue, built once. */
+    private final String busyDetail;
+    private final String queueFullDetail;
 
     /**
      * Creates the policy.
@@ -45,6 +48,9 @@ final class ConcurrencyLimitPolicy implements Policy {
         this.max = max;
         this.maxWaiting = maxWaiting;
         this.maxWaitMillis = maxWaitMillis;
+        this.busyDetail = "at most " + max + (max == 1 ? " request" : " requests")
+                + " may be in progress here at once";
+        this.queueFullDetail = busyDetail + ", and " + maxWaiting + " waiting";
         this.keyKind = requireNonNull(keyKind, "keyKind");
         this.namespace = requireNonNull(namespace, "namespace");
         this.gates = requireNonNull(gates, "gates");
@@ -65,7 +71,7 @@ final class ConcurrencyLimitPolicy implements Policy {
                 continue;
             }
             if (maxWaiting == 0) {
-                reject(ctx, "at most " + max + " requests may be in progress here at once");
+                reject(ctx, busyDetail);
                 return;
             }
             QueuedRequest waiter = new QueuedRequest(ctx, chain, gate);
@@ -77,8 +83,7 @@ final class ConcurrencyLimitPolicy implements Policy {
             }
             if (queued == ConcurrencyGate.Result.FULL) {
                 ctx.request().resume();
-                reject(ctx, "at most " + max + " requests may be in progress here at once, and " + maxWaiting
-                        + " waiting");
+                reject(ctx, queueFullDetail);
                 return;
             }
             waiter.watch();

@@ -83,8 +83,22 @@ class ConcurrencyLimitPolicyTest {
 
         assertThat(rejected.statusCode()).isEqualTo(503);
         assertThat(problem.get("type").asText()).isEqualTo("https://portico.dev/problems/concurrency-limited");
+        assertThat(problem.get("detail").asText()).isEqualTo("at most 2 requests may be in progress here at once");
         assertThat(heldStatuses).containsExactly(200, 200);
         assertThat(afterwards.statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void singleSlotDetailIsSingular() throws Exception {
+        List<CompletableFuture<HttpResponse<String>>> held = holdRequests("/service-a/hold", 1);
+
+        HttpResponse<String> rejected = get("/service-b/status/200", Map.of());
+        upstream.releaseHeld();
+        statuses(held);
+
+        assertThat(rejected.statusCode()).isEqualTo(503);
+        assertThat(Json.MAPPER.readTree(rejected.body()).get("detail").asText())
+                .isEqualTo("at most 1 request may be in progress here at once");
     }
 
     @Test
