@@ -255,25 +255,46 @@ public final class Portico {
                 });
     }
 
-    private void apply(ConfigSnapshot snapshot) {
-        boolean wasReady = ready();
+    /**
+     * Applies {@code snapshot} to the data plane. Called on the watcher's context; the returned future completes,
+     * and never fails, once the snapshot serves or its failure is logged and counted.
+     */
+    private Future<Void> apply(ConfigSnapshot snapshot) {
+        Future<Boolean> installed;
         try {
-            gateway.apply(snapshot);
-            budgetsInForce = BudgetsInForce.of(snapshot);
-            applied = snapshot;
-            signingKeys.check();
-            LOG.debug("Applied configuration version {}", snapshot.version());
-            if (started.get() && !wasReady && ready()) {
-                LOG.info("Portico ready with configuration version {}", snapshot.version());
-            }
-        } catch (ValidationException e) {
-            applyFailures.increment();
-            LOG.error("Configuration version {} cannot be applied, so the gateway keeps serving version {}: {}",
-                    snapshot.version(), gateway.version(), e.getMessage());
+            installed = gateway.apply(snapshot);
         } catch (RuntimeException e) {
-            applyFailures.increment();
+            installed = Future.failedFuture(e);
+        }
+        return installed.transform(result -> {
+            if (result.failed()) {
+                applyFailed(snapshot, result.cause());
+            } else if (result.result()) {
+                applied(snapshot);
+            }
+            return Future.succeededFuture();
+        });
+    }
+
+    private void applied(ConfigSnapshot snapshot) {
+        boolean wasReady = ready();
+        budgetsInForce = BudgetsInForce.of(snapshot);
+        applied = snapshot;
+        signingKeys.check();
+        LOG.debug("Applied configuration version {}", snapshot.version());
+        if (started.get() && !wasReady && ready()) {
+            LOG.info("Portico ready with configuration version {}", snapshot.version());
+        }
+    }
+
+    private void applyFailed(ConfigSnapshot snapshot, Throwable cause) {
+        applyFailures.increment();
+        if (cause instanceof ValidationException) {
+            LOG.error("Configuration version {} cannot be applied, so the gateway keeps serving version {}: {}",
+                    snapshot.version(), gateway.version(), cause.getMessage());
+        } else {
             LOG.error("Configuration version {} cannot be applied, so the gateway keeps serving version {}",
-                    snapshot.version(), gateway.version(), e);
+                    snapshot.version(), gateway.version(), cause);
         }
     }
 

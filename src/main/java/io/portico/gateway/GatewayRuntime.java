@@ -37,22 +37,27 @@ final class GatewayRuntime {
     private final Router router;
     private final Map<String, GatewayRoute> routes;
     private final Set<String> corsRoutes;
+    /** Routes that need a subscription but run no authentication policy, whose warning the build logged. */
+    private final Set<String> unauthenticatedRoutes;
 
-    private GatewayRuntime(long version, Router router, Map<String, GatewayRoute> routes, Set<String> corsRoutes) {
+    private GatewayRuntime(long version, Router router, Map<String, GatewayRoute> routes, Set<String> corsRoutes,
+                           Set<String> unauthenticatedRoutes) {
         this.version = version;
         this.router = router;
         this.routes = routes;
         this.corsRoutes = corsRoutes;
+        this.unauthenticatedRoutes = unauthenticatedRoutes;
     }
 
     static GatewayRuntime empty() {
-        return new GatewayRuntime(0, Router.compile(List.of()), Map.of(), Set.of());
+        return new GatewayRuntime(0, Router.compile(List.of()), Map.of(), Set.of(), Set.of());
     }
 
     /**
      * Compiles {@code snapshot}: REST routes end in {@code proxy} and report problems as problem+json, AI routes
      * end in {@code ai} and report them through {@code aiProblems}, and authorization server routes end in
-     * {@code oauth}. {@link PipelineBuilder} describes the order of each route's policies.
+     * {@code oauth}. {@link PipelineBuilder} describes the order of each route's policies. Runs on any thread,
+     * and builds may run concurrently; call {@link NodeState#serving} once the runtime serves.
      *
      * @throws io.portico.config.ValidationException when a route names an unknown policy type or an invalid
      *     policy configuration
@@ -84,11 +89,8 @@ final class GatewayRuntime {
         if (!distinct.isEmpty()) {
             throw new ValidationException(distinct);
         }
-        if (!nodeState.checkOnly) {
-            nodeState.unauthenticatedRoutes = pipelines.unauthenticatedRoutes();
-        }
         return new GatewayRuntime(snapshot.version(), Router.compile(snapshot.routes().values()), Map.copyOf(routes),
-                Set.copyOf(corsRoutes));
+                Set.copyOf(corsRoutes), pipelines.unauthenticatedRoutes());
     }
 
     private static boolean hasCors(List<PolicyRef> refs) {
@@ -103,7 +105,7 @@ final class GatewayRuntime {
         private final Map<String, Object> values;
         /** Whether runtimes built with this state are only checked and never serve, so they log nothing. */
         private final boolean checkOnly;
-        /** Routes reported as needing a subscription without authentication; written only by runtime builds. */
+        /** Routes of the serving runtime that were reported as needing a subscription without authentication. */
         private volatile Set<String> unauthenticatedRoutes = Set.of();
 
         /**
@@ -134,6 +136,14 @@ final class GatewayRuntime {
          */
         NodeState forCheck() {
             return new NodeState(this);
+        }
+
+        /**
+         * Records that {@code runtime} serves, so that later builds do not repeat the warnings it logged. A runtime
+         * that is built but never serves leaves no trace here.
+         */
+        void serving(GatewayRuntime runtime) {
+            unauthenticatedRoutes = runtime.unauthenticatedRoutes;
         }
 
         /** Stores {@code value} under {@code key}, for state the node creates before any policy asks for it. */

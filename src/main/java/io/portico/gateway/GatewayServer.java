@@ -74,6 +74,10 @@ public final class GatewayServer {
     private volatile int httpsPort = -1;
     /** Set once the HTTPS listener starts binding, so a second configuration applied meanwhile does not bind again. */
     private final AtomicBoolean httpsStarted = new AtomicBoolean();
+    /** The number of the last {@link #apply} call; read and written on the applying context only. */
+    private long lastBuild;
+    /** The number of the {@link #apply} call whose snapshot the data plane serves; on the applying context only. */
+    private long installedBuild;
 
     /**
      * Creates the listeners; nothing listens until {@link #start()}.
@@ -115,19 +119,47 @@ public final class GatewayServer {
     }
 
     /**
-     * Switches the data plane to {@code snapshot}: upstreams first, then certificates, then the routes. Requests
-     * in flight finish on the configuration they started with.
+     * Switches the data plane to {@code snapshot}. The routes and their policies are compiled on a worker thread,
+     * because that takes seconds with tens of thousands of routes on a busy machine. The result is installed on
+     * the caller's context: upstreams first, then certificates, then the routes. Requests in flight finish on the
+     * configuration they started with.
      *
-     * @throws io.portico.config.ValidationException when the snapshot cannot be compiled; nothing changes then
+     * <p>Call it on one Vert.x event-loop context only. Compilations may overlap. Snapshots are installed in the
+     * order of the calls, so a compilation that finishes after that of a later call is dropped.
+     *
+     * @return true once the data plane serves {@code snapshot}; false when it was dropped for a later snapshot.
+     *     Fails with a {@link io.portico.config.ValidationException} when the snapshot cannot be compiled, and
+     *     nothing changes then.
      */
-    public void apply(ConfigSnapshot snapshot) {
+    public Future<Boolean> apply(ConfigSnapshot snapshot) {
+        long build = ++lastBuild;
+        return vertx.executeBlocking(() -> compile(snapshot), false).map(compiled -> {
+            if (build < installedBuild) {
+                LOG.debug("Dropping configuration version {} because a later one was installed before its"
+                        + " compilation finished", snapshot.version());
+                return false;
+            }
+            installedBuild = build;
+            install(snapshot, compiled);
+            return true;
+        });
+    }
+
+    /** Runs on a worker thread. */
+    private Compiled compile(ConfigSnapshot snapshot) {
         GatewayRuntime runtime = GatewayRuntime.build(snapshot, proxy, ai.backend(), ai.problems(), oauth.backend(),
                 policies, nodeState);
+        return new Compiled(runtime, usesPolicy(snapshot, MTLS_POLICY));
+    }
+
+    /** Runs on the context {@link #apply} was called on. */
+    private void install(ConfigSnapshot snapshot, Compiled compiled) {
         upstreams.update(snapshot.services());
         ai.update(snapshot);
         oauth.update(snapshot);
-        tls.updateStoreCertificates(snapshot.certificates().values(), usesPolicy(snapshot, MTLS_POLICY));
-        handler.runtime(runtime);
+        tls.updateStoreCertificates(snapshot.certificates().values(), compiled.requestsClientCertificates());
+        handler.runtime(compiled.runtime());
+        nodeState.serving(compiled.runtime());
         metrics.requests().retainRoutes(snapshot.routes().keySet());
         metrics.requests().retainConsumers(snapshot.consumers().keySet());
         boolean needsHttps = httpPort >= 0 && tls.hasCertificates() && node.https().port() >= 0;
@@ -149,6 +181,14 @@ public final class GatewayServer {
     public void check(ConfigSnapshot snapshot) {
         GatewayRuntime.build(snapshot, proxy, ai.backend(), ai.problems(), oauth.backend(), policies,
                 nodeState.forCheck());
+    }
+
+    /**
+     * A compiled snapshot, ready to install.
+     *
+     * @param requestsClientCertificates whether an {@code mtls} policy runs, so HTTPS requests client certificates
+     */
+    private record Compiled(GatewayRuntime runtime, boolean requestsClientCertificates) {
     }
 
     /** Returns true when a route, an API or a policy attachment of {@code snapshot} uses the policy {@code name}. */

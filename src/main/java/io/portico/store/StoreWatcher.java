@@ -12,7 +12,7 @@ import io.vertx.core.WorkerExecutor;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -22,9 +22,9 @@ import org.slf4j.LoggerFactory;
  * Keeps this node's {@link ConfigSnapshot} in step with a {@link ConfigStore} that other nodes may write too.
  *
  * <p>Every {@code pollInterval} the watcher reads the store's version. When it differs from the current
- * snapshot's, the watcher reads the whole store, builds a new snapshot and passes it to {@code onSnapshot}. The
- * next poll is scheduled only when the previous one has finished, so a slow or unreachable database never makes
- * polls pile up.
+ * snapshot's, the watcher reads the whole store, builds a new snapshot and passes it to {@code onSnapshot}, which
+ * returns a future that completes once the snapshot takes effect. The next poll is scheduled only when the previous
+ * one and that future have finished, so a slow or unreachable database never makes polls pile up.
  *
  * <p>Threads: every store call runs on a single worker thread that belongs to this watcher, never on an event
  * loop. {@code onSnapshot} and the futures this class returns complete on the Vert.x context of the thread that
@@ -50,7 +50,7 @@ public final class StoreWatcher {
     private final Vertx vertx;
     private final ConfigStore store;
     private final Duration pollInterval;
-    private final Consumer<ConfigSnapshot> onSnapshot;
+    private final Function<ConfigSnapshot, Future<?>> onSnapshot;
     private final Context context;
     private final WorkerExecutor worker;
 
@@ -69,14 +69,21 @@ public final class StoreWatcher {
     /** The promise completed once the worker is closed, or null before {@link #stop()}. */
     private Promise<Void> workerClosed;
     private boolean workerClosing;
+    /**
+     * The future {@code onSnapshot} returned for {@link #current}, which completes once it has taken effect. A
+     * refresh that finds the version unchanged waits for it too, so it never completes before that snapshot serves.
+     */
+    private Future<Void> lastPublished = Future.succeededFuture();
 
     /**
      * Creates a watcher. Nothing is read before {@link #start()}.
      *
      * @param pollInterval time between the end of one poll and the start of the next, at least 1 ms
-     * @param onSnapshot receives each snapshot that takes effect, the first one included
+     * @param onSnapshot receives each snapshot that takes effect, the first one included, and returns a future
+     *     that completes once it has taken effect; a failure is logged and the watcher carries on
      */
-    public StoreWatcher(Vertx vertx, ConfigStore store, Duration pollInterval, Consumer<ConfigSnapshot> onSnapshot) {
+    public StoreWatcher(Vertx vertx, ConfigStore store, Duration pollInterval,
+                        Function<ConfigSnapshot, Future<?>> onSnapshot) {
         this.vertx = requireNonNull(vertx, "vertx");
         this.store = requireNonNull(store, "store");
         this.pollInterval = requireNonNull(pollInterval, "pollInterval");
@@ -89,7 +96,8 @@ public final class StoreWatcher {
     }
 
     /**
-     * Loads the first snapshot, passes it to {@code onSnapshot} and starts polling.
+     * Loads the first snapshot, passes it to {@code onSnapshot}, waits for the future that returns, and starts
+     * polling.
      *
      * <p>When the stored configuration is invalid, the watcher logs the invalid fields, publishes the empty
      * snapshot and starts all the same, so that the node stays up and a corrected configuration takes effect.
@@ -110,8 +118,9 @@ public final class StoreWatcher {
      * Reads the store now and applies its configuration when the version changed. Call it right after a commit
      * so that this node applies the change without waiting for the next poll.
      *
-     * @return the snapshot in effect afterwards; a failed future when the store cannot be read, or with a
-     *     {@link ValidationException} when the stored configuration is invalid
+     * @return the snapshot in effect afterwards, once the future {@code onSnapshot} returned for it has completed;
+     *     a failed future when the store cannot be read, or with a {@link ValidationException} when the stored
+     *     configuration is invalid
      */
     public Future<ConfigSnapshot> refreshNow() {
         return onContext(() -> {
@@ -157,16 +166,19 @@ public final class StoreWatcher {
     }
 
     private Future<ConfigSnapshot> startPolling(Fetch first) {
+        Future<Void> published;
         if (first.invalid() != null) {
-            publish(ConfigSnapshot.empty(), true);
+            published = publish(ConfigSnapshot.empty(), true);
             reject(first);
         } else {
-            publish(first.snapshot(), true);
+            published = publish(first.snapshot(), true);
         }
-        LOG.info("Loaded configuration version {} with {} resources from {}; polling for changes every {} ms",
-                current.version(), current.resources().size(), store, pollInterval.toMillis());
-        scheduleNextPoll();
-        return Future.succeededFuture(current);
+        return published.map(v -> {
+            LOG.info("Loaded configuration version {} with {} resources from {}; polling for changes every {} ms",
+                    current.version(), current.resources().size(), store, pollInterval.toMillis());
+            scheduleNextPoll();
+            return current;
+        });
     }
 
     private void scheduleNextPoll() {
@@ -225,17 +237,19 @@ public final class StoreWatcher {
     }
 
     private Future<ConfigSnapshot> apply(Fetch fetch) {
+        Future<Void> published = lastPublished;
         if (fetch.invalid() != null) {
             reject(fetch);
         } else if (fetch.snapshot() != null) {
-            publish(fetch.snapshot(), false);
+            published = publish(fetch.snapshot(), false);
         }
         if (failing) {
             failing = false;
             LOG.info("Configuration store {} is reachable again; this node serves configuration version {}",
                     store, current.version());
         }
-        return fetch.invalid() == null ? Future.succeededFuture(current) : Future.failedFuture(fetch.invalid());
+        return published.transform(v -> fetch.invalid() == null ? Future.succeededFuture(current)
+                : Future.failedFuture(fetch.invalid()));
     }
 
     private Future<ConfigSnapshot> readFailed(Throwable cause) {
@@ -254,9 +268,16 @@ public final class StoreWatcher {
         return Future.failedFuture(cause);
     }
 
-    private void publish(ConfigSnapshot snapshot, boolean first) {
-        if (stopped || !first && snapshot.version() == current.version()) {
-            return;
+    /**
+     * Passes {@code snapshot} to {@code onSnapshot}. Returns the future of the snapshot in effect, which never
+     * fails.
+     */
+    private Future<Void> publish(ConfigSnapshot snapshot, boolean first) {
+        if (stopped) {
+            return Future.succeededFuture();
+        }
+        if (!first && snapshot.version() == current.version()) {
+            return lastPublished;
         }
         current = snapshot;
         rejection = NO_REJECTION;
@@ -264,12 +285,18 @@ public final class StoreWatcher {
             LOG.info("Applying configuration version {} with {} resources", snapshot.version(),
                     snapshot.resources().size());
         }
+        Future<?> applied;
         try {
-            onSnapshot.accept(snapshot);
+            applied = onSnapshot.apply(snapshot);
         } catch (RuntimeException e) {
-            LOG.error("Applying configuration version {} failed; check the configuration this node serves",
-                    snapshot.version(), e);
+            applied = Future.failedFuture(e);
         }
+        lastPublished = applied.<Void>mapEmpty().recover(cause -> {
+            LOG.error("Applying configuration version {} failed; check the configuration this node serves",
+                    snapshot.version(), cause);
+            return Future.succeededFuture();
+        });
+        return lastPublished;
     }
 
     private void reject(Fetch fetch) {

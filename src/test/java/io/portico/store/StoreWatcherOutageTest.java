@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ch.qos.logback.classic.Level;
 import io.portico.testing.LogCapture;
 import io.portico.testing.TestKeys;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -34,7 +35,8 @@ class StoreWatcherOutageTest {
         TestPostgres postgres = TestPostgres.start(dataDirectory.resolve("pg"), port);
         Vertx vertx = Vertx.vertx();
         JdbcConfigStore store = JdbcConfigStore.open(postgres.url(), "postgres", "postgres", TestKeys.KEYRING);
-        StoreWatcher watcher = new StoreWatcher(vertx, store, Duration.ofMillis(100), snapshot -> { });
+        StoreWatcher watcher = new StoreWatcher(vertx, store, Duration.ofMillis(100),
+                snapshot -> Future.succeededFuture());
         try (LogCapture log = new LogCapture(StoreWatcher.class)) {
             store.commit(List.of(Change.create("services", "api", service("api", 8080))));
             join(watcher.start());

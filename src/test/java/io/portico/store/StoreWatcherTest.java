@@ -15,6 +15,7 @@ import io.portico.testing.LogCapture;
 import io.portico.testing.TestKeys;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -191,10 +192,40 @@ class StoreWatcherTest {
     }
 
     @Test
+    void refreshCompletesAfterSnapshotTakesEffect() throws Exception {
+        JdbcConfigStore store = track(JdbcConfigStore.embedded(dataDirectory, TestKeys.KEYRING));
+        List<Promise<Void>> applying = new CopyOnWriteArrayList<>();
+        StoreWatcher watcher = new StoreWatcher(vertx, store, Duration.ofHours(1), snapshot -> {
+            if (snapshot.version() == 0) {
+                return Future.succeededFuture();
+            }
+            Promise<Void> applied = Promise.promise();
+            applying.add(applied);
+            return applied.future();
+        });
+        resources.add(() -> join(watcher.stop()));
+        join(watcher.start());
+        store.commit(List.of(Change.create("services", "api", service("api", 8080))));
+        List<String> events = new CopyOnWriteArrayList<>();
+
+        Future<ConfigSnapshot> changed = watcher.refreshNow().andThen(done -> events.add("changed refreshed"));
+        await(Duration.ofSeconds(10), "the watcher applies version 1", () -> applying.size() == 1);
+        Future<ConfigSnapshot> unchanged = watcher.refreshNow().andThen(done -> events.add("unchanged refreshed"));
+        events.add("applied");
+        applying.get(0).complete();
+
+        assertThat(join(changed).version()).isEqualTo(1);
+        assertThat(join(unchanged).version()).isEqualTo(1);
+        assertThat(events).first().isEqualTo("applied");
+        assertThat(applying).hasSize(1);
+    }
+
+    @Test
     void slowStoreGetsNoOverlappingPolls() throws Exception {
         JdbcConfigStore store = track(JdbcConfigStore.embedded(dataDirectory, TestKeys.KEYRING));
         SlowStore slow = new SlowStore(store, Duration.ofMillis(100));
-        StoreWatcher watcher = new StoreWatcher(vertx, slow, Duration.ofMillis(1), snapshot -> { });
+        StoreWatcher watcher = new StoreWatcher(vertx, slow, Duration.ofMillis(1),
+                snapshot -> Future.succeededFuture());
         join(watcher.start());
 
         for (int i = 0; i < 5; i++) {
@@ -216,7 +247,8 @@ class StoreWatcherTest {
         join(watcher.start());
 
         store.commit(List.of(Change.create("services", "api", service("api", 8080))));
-        await(Duration.ofSeconds(2), "the watcher applies version 1", () -> watcher.current().version() == 1);
+        // current() changes just before onSnapshot runs, so the wait is for the second call itself.
+        await(Duration.ofSeconds(2), "the watcher publishes version 1", () -> onContext.size() == 2);
 
         assertThat(onContext).containsExactly(true, true);
     }
@@ -243,7 +275,7 @@ class StoreWatcherTest {
             // while the worker thread may not have picked up the refresh yet.
             Context context = vertx.getOrCreateContext();
             StoreWatcher watcher = join(context.executeBlocking(() -> null, false)
-                    .map(v -> new StoreWatcher(vertx, store, POLL, snapshot -> { })));
+                    .map(v -> new StoreWatcher(vertx, store, POLL, snapshot -> Future.succeededFuture())));
             join(watcher.start());
             CompletableFuture<Future<ConfigSnapshot>> refresh = new CompletableFuture<>();
             CompletableFuture<Future<Void>> stop = new CompletableFuture<>();
@@ -272,7 +304,10 @@ class StoreWatcherTest {
     }
 
     private StoreWatcher watcher(ConfigStore store, Consumer<ConfigSnapshot> onSnapshot) {
-        StoreWatcher watcher = new StoreWatcher(vertx, store, POLL, onSnapshot);
+        StoreWatcher watcher = new StoreWatcher(vertx, store, POLL, snapshot -> {
+            onSnapshot.accept(snapshot);
+            return Future.succeededFuture();
+        });
         resources.add(() -> join(watcher.stop()));
         return watcher;
     }
