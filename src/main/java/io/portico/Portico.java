@@ -256,8 +256,8 @@ public final class Portico {
     }
 
     /**
-     * Applies {@code snapshot} to the data plane. Called on the watcher's context; the returned future completes,
-     * and never fails, once the snapshot serves or its failure is logged and counted.
+     * Applies {@code snapshot} to the data plane. Called on the watcher's context. The returned future never
+     * fails: it completes once the snapshot serves, was dropped for a later one, or its failure is logged and counted.
      */
     private Future<Void> apply(ConfigSnapshot snapshot) {
         Future<Boolean> installed;

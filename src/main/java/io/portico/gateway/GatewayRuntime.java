@@ -57,7 +57,7 @@ final class GatewayRuntime {
      * Compiles {@code snapshot}: REST routes end in {@code proxy} and report problems as problem+json, AI routes
      * end in {@code ai} and report them through {@code aiProblems}, and authorization server routes end in
      * {@code oauth}. {@link PipelineBuilder} describes the order of each route's policies. Runs on any thread,
-     * and builds may run concurrently; call {@link NodeState#serving} once the runtime serves.
+     * and builds may run concurrently. Call {@link NodeState#serving} once the runtime serves.
      *
      * @throws io.portico.config.ValidationException when a route names an unknown policy type or an invalid
      *     policy configuration

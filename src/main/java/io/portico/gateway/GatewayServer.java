@@ -74,9 +74,10 @@ public final class GatewayServer {
     private volatile int httpsPort = -1;
     /** Set once the HTTPS listener starts binding, so a second configuration applied meanwhile does not bind again. */
     private final AtomicBoolean httpsStarted = new AtomicBoolean();
-    /** The number of the last {@link #apply} call; read and written on the applying context only. */
+    // Read and written on the context that calls apply only.
+    /** The sequence number of the last {@link #apply} call. */
     private long lastBuild;
-    /** The number of the {@link #apply} call whose snapshot the data plane serves; on the applying context only. */
+    /** The sequence number of the {@link #apply} call whose snapshot the data plane serves. */
     private long installedBuild;
 
     /**

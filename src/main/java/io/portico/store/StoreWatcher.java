@@ -80,7 +80,7 @@ public final class StoreWatcher {
      *
      * @param pollInterval time between the end of one poll and the start of the next, at least 1 ms
      * @param onSnapshot receives each snapshot that takes effect, the first one included, and returns a future
-     *     that completes once it has taken effect; a failure is logged and the watcher carries on
+     *     that completes once it has taken effect. The watcher logs a failed future and carries on.
      */
     public StoreWatcher(Vertx vertx, ConfigStore store, Duration pollInterval,
                         Function<ConfigSnapshot, Future<?>> onSnapshot) {

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A node with ten thousand routes, each with an exact path, a regular expression, a host and a wildcard host,
- * applies a change while a client keeps sending requests: the change compiles off the event loops, and the node
+ * applies a change while a client keeps sending requests. The change compiles off the event loops, and the node
  * serves it by the time the admin API responds.
  */
 class OffLoopApplyTest {
@@ -79,8 +79,8 @@ class OffLoopApplyTest {
     }
 
     /**
-     * Returns a configuration of {@link #ROUTES} routes plus a {@code probe} route, whose {@code build-thread} policy
-     * carries {@code tag}, and with {@code added} an {@code added} route with the same policy.
+     * Returns a configuration of {@link #ROUTES} routes and a {@code probe} route whose {@code build-thread} policy
+     * carries {@code tag}. When {@code added} is set, an {@code added} route with the same policy follows.
      */
     private ObjectNode document(String tag, boolean added) {
         Configs config = Configs.document();
@@ -101,11 +101,11 @@ class OffLoopApplyTest {
         policies.addObject().put("name", "build-thread").putObject("config").put("tag", tag);
     }
 
-    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+    private static void await(String description, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
+                throw new AssertionError("timed out waiting for " + description);
             }
             Thread.sleep(10);
         }

@@ -32,7 +32,7 @@ public final class BuildThreadPolicyFactory implements PolicyFactory {
         return HOLDS.computeIfAbsent(tag, unused -> new CountDownLatch(1));
     }
 
-    /** The thread of each creation for a serving runtime, in order, for the whole test JVM. */
+    /** Returns the thread of each creation for a serving runtime, in order, for the whole test JVM. */
     public static List<BuildThread> threads() {
         return List.copyOf(THREADS);
     }
