@@ -10,6 +10,7 @@ import io.portico.quota.CounterStore;
 import io.portico.store.crypto.Keyring;
 import io.portico.store.crypto.SecretCipher;
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -118,7 +119,9 @@ public final class JdbcConfigStore implements ConfigStore {
         // burst of concurrent commits.
         String url = "jdbc:h2:file:" + file + ";DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000";
         try {
-            return open(url, "sa", "", keyring);
+            JdbcConfigStore store = open(url, "sa", "", keyring);
+            restrictToOwner(directory);
+            return store;
         } catch (StoreException e) {
             if (String.valueOf(e.getMessage()).contains("already in use")) {
                 throw new StoreException("the data directory " + directory + " is in use by another Portico "
@@ -141,6 +144,25 @@ public final class JdbcConfigStore implements ConfigStore {
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         } catch (UnsupportedOperationException e) {
             Files.createDirectories(directory);
+        }
+    }
+
+    /**
+     * Makes the database files in {@code directory} readable and writable by their owner only. H2 creates them
+     * with the process umask, often 0644. A file that H2 creates later, such as a trace file, gets that mode too,
+     * and the directory's own mode (0700 when Portico created it) is then what keeps other users out.
+     */
+    private static void restrictToOwner(Path directory) {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "portico.*")) {
+            for (Path file : files) {
+                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+            }
+        } catch (UnsupportedOperationException e) {
+            LOG.debug("The file system of {} has no POSIX permissions; the database files keep their mode",
+                    directory);
+        } catch (IOException e) {
+            LOG.warn("Cannot make the database files in {} private to their owner; check their permissions: {}",
+                    directory, e.toString());
         }
     }
 
