@@ -46,15 +46,18 @@ public final class JdbcConfigStore implements ConfigStore {
     private static final String PG_SOCKET_TIMEOUT_SECONDS = "30";
 
     private final HikariDataSource dataSource;
+    /** The pool for every call but {@link #version()}: it fails at once while the database is unreachable. */
+    private final GuardedDataSource guarded;
     private final String location;
     private final StoredSecrets secrets;
     private final JdbcAccountStore accounts;
 
     private JdbcConfigStore(HikariDataSource dataSource, String location, StoredSecrets secrets) {
         this.dataSource = dataSource;
+        this.guarded = new GuardedDataSource(dataSource);
         this.location = location;
         this.secrets = secrets;
-        this.accounts = new JdbcAccountStore(dataSource, location);
+        this.accounts = new JdbcAccountStore(guarded, location);
     }
 
     /** Returns the admin users and tokens in this store's database. */
@@ -166,10 +169,17 @@ public final class JdbcConfigStore implements ConfigStore {
         }
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>This call always tries the database, and its outcome decides whether the other calls fail at once: after
+     * a connection failure on any call they do, until this call succeeds again. The configuration watcher makes it
+     * on every poll.
+     */
     @Override
     public long version() {
-        return Transactions.withConnection(dataSource, failure("reading the store version"),
-                Rows::selectVersion);
+        return guarded.probe(() -> Transactions.withConnection(dataSource, failure("reading the store version"),
+                Rows::selectVersion));
     }
 
     /**
@@ -180,7 +190,7 @@ public final class JdbcConfigStore implements ConfigStore {
      */
     @Override
     public StoreContents read() {
-        return Transactions.inTransaction(dataSource, Connection.TRANSACTION_SERIALIZABLE, true,
+        return Transactions.inTransaction(guarded, Connection.TRANSACTION_SERIALIZABLE, true,
                 failure("reading the configuration"),
                 connection -> new StoreContents(Rows.selectVersion(connection), opened(Rows.selectAll(connection))));
     }
@@ -188,7 +198,7 @@ public final class JdbcConfigStore implements ConfigStore {
     @Override
     public List<Resource> list(String kind) {
         requireNonNull(kind, "kind");
-        return Transactions.withConnection(dataSource, failure("listing " + kind),
+        return Transactions.withConnection(guarded, failure("listing " + kind),
                 connection -> opened(Rows.selectKind(connection, kind)));
     }
 
@@ -196,7 +206,7 @@ public final class JdbcConfigStore implements ConfigStore {
     public Optional<Resource> get(String kind, String name) {
         requireNonNull(kind, "kind");
         requireNonNull(name, "name");
-        return Transactions.withConnection(dataSource, failure("reading " + kind + "/" + name),
+        return Transactions.withConnection(guarded, failure("reading " + kind + "/" + name),
                 connection -> Rows.select(connection, kind, name).map(secrets::open));
     }
 
@@ -211,14 +221,14 @@ public final class JdbcConfigStore implements ConfigStore {
      */
     public int deleteAuditBefore(Instant cutoff) {
         requireNonNull(cutoff, "cutoff");
-        return Transactions.inTransaction(dataSource, Connection.TRANSACTION_READ_COMMITTED, false,
+        return Transactions.inTransaction(guarded, Connection.TRANSACTION_READ_COMMITTED, false,
                 failure("deleting old audit entries"), connection -> AuditRows.deleteBefore(connection, cutoff));
     }
 
     @Override
     public List<AuditEntry> audit(AuditQuery query) {
         requireNonNull(query, "query");
-        return Transactions.withConnection(dataSource, failure("reading the audit log"),
+        return Transactions.withConnection(guarded, failure("reading the audit log"),
                 connection -> AuditRows.select(connection, query));
     }
 
@@ -243,7 +253,7 @@ public final class JdbcConfigStore implements ConfigStore {
             return List.of();
         }
         String action = "committing " + changes.size() + (changes.size() == 1 ? " change" : " changes");
-        return Transactions.inTransaction(dataSource, Connection.TRANSACTION_READ_COMMITTED, false, failure(action),
+        return Transactions.inTransaction(guarded, Connection.TRANSACTION_READ_COMMITTED, false, failure(action),
                 connection -> apply(connection, changes, specs, audit));
     }
 
