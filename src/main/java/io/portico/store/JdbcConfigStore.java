@@ -38,24 +38,33 @@ import org.slf4j.LoggerFactory;
 public final class JdbcConfigStore implements ConfigStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(JdbcConfigStore.class);
+    private static final String POSTGRES_URL_PREFIX = "jdbc:postgresql:";
     private static final int MAX_POOL_SIZE = 4;
     private static final long CONNECTION_TIMEOUT_MILLIS = 3_000;
     private static final long VALIDATION_TIMEOUT_MILLIS = 1_000;
     /** PostgreSQL driver settings in seconds. A setting in the JDBC URL takes precedence. */
     private static final String PG_CONNECT_TIMEOUT_SECONDS = "3";
     private static final String PG_SOCKET_TIMEOUT_SECONDS = "30";
+    /**
+     * Maximum wait for the store version on PostgreSQL. A database that stops responding without closing its
+     * connections, such as a paused process or a lost network path, then counts as unreachable after this rather
+     * than after the socket timeout.
+     */
+    private static final int PG_VERSION_TIMEOUT_MILLIS = 3_000;
 
     private final HikariDataSource dataSource;
     /** The pool for every call but {@link #version()}: it fails at once while the database is unreachable. */
     private final GuardedDataSource guarded;
     private final String location;
+    private final boolean postgres;
     private final StoredSecrets secrets;
     private final JdbcAccountStore accounts;
 
-    private JdbcConfigStore(HikariDataSource dataSource, String location, StoredSecrets secrets) {
+    private JdbcConfigStore(HikariDataSource dataSource, String location, boolean postgres, StoredSecrets secrets) {
         this.dataSource = dataSource;
         this.guarded = new GuardedDataSource(dataSource);
         this.location = location;
+        this.postgres = postgres;
         this.secrets = secrets;
         this.accounts = new JdbcAccountStore(guarded, location);
     }
@@ -96,7 +105,7 @@ public final class JdbcConfigStore implements ConfigStore {
             throw e;
         }
         LOG.info("Opened the configuration store at {} with master key {}", location, keyring.current().id());
-        return new JdbcConfigStore(dataSource, location, secrets);
+        return new JdbcConfigStore(dataSource, location, jdbcUrl.startsWith(POSTGRES_URL_PREFIX), secrets);
     }
 
     /**
@@ -174,12 +183,20 @@ public final class JdbcConfigStore implements ConfigStore {
      *
      * <p>This call always tries the database, and its outcome decides whether the other calls fail at once: after
      * a connection failure on any call they do, until this call succeeds again. The configuration watcher makes it
-     * on every poll.
+     * on every poll. On PostgreSQL it fails after 3 seconds without a response.
      */
     @Override
     public long version() {
         return guarded.probe(() -> Transactions.withConnection(dataSource, failure("reading the store version"),
-                Rows::selectVersion));
+                this::selectVersion));
+    }
+
+    private long selectVersion(Connection connection) throws SQLException {
+        if (postgres) {
+            // HikariCP restores the pool's network timeout when the connection returns to the pool.
+            connection.setNetworkTimeout(Runnable::run, PG_VERSION_TIMEOUT_MILLIS);
+        }
+        return Rows.selectVersion(connection);
     }
 
     /**
@@ -339,7 +356,7 @@ public final class JdbcConfigStore implements ConfigStore {
         config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
         // NOTE: after an outage HikariCP 7.1 retries opening connections with a backoff that grows to 5 seconds,
         // so calls can keep failing for up to about 5 seconds after the database is back.
-        if (jdbcUrl.startsWith("jdbc:postgresql:")) {
+        if (jdbcUrl.startsWith(POSTGRES_URL_PREFIX)) {
             config.addDataSourceProperty("connectTimeout", PG_CONNECT_TIMEOUT_SECONDS);
             // Bounds a statement on a connection whose peer vanished without closing it. The store's queries
             // take milliseconds.
