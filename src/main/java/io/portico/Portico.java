@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.portico.admin.AdminServer;
 import io.portico.admin.AdminToken;
 import io.portico.admin.DataPlane;
+import io.portico.admin.Readiness;
 import io.portico.admin.SnapshotSource;
 import io.portico.ai.AiGateway;
 import io.portico.ai.catalog.ModelCatalog;
@@ -32,6 +33,8 @@ import io.portico.store.JdbcConfigStore;
 import io.portico.store.StoreWatcher;
 import io.portico.store.crypto.Keyring;
 import io.portico.store.crypto.MasterKeys;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -39,6 +42,7 @@ import io.vertx.core.transport.Transport;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -77,7 +81,9 @@ public final class Portico {
     /** Deletes old audit entries; null when {@code store.auditRetention} is absent and entries are kept. */
     private final AuditRetention auditRetention;
     private final UsageCounters counters;
-    private final AtomicBoolean ready = new AtomicBoolean();
+    /** True from the end of the start until the stop begins; readiness also needs a configuration. */
+    private final AtomicBoolean started = new AtomicBoolean();
+    private final Counter applyFailures;
     private volatile int adminPort = -1;
     private volatile int metricsPort = -1;
     /** The snapshot the data plane serves; behind the store's when a stored version could not be applied. */
@@ -117,6 +123,11 @@ public final class Portico {
             public Future<ConfigSnapshot> refreshNow() {
                 return watcher.refreshNow().map(read -> applied);
             }
+
+            @Override
+            public void check(ConfigSnapshot candidate) {
+                gateway.check(candidate);
+            }
         };
         DataPlane dataPlane = new DataPlane() {
             @Override
@@ -147,7 +158,31 @@ public final class Portico {
         metrics.onScrape(new LiveStateMetrics(dataPlane, Clock.systemUTC()));
         this.metricsServer = node.metrics().listenerEnabled() ? new MetricsServer(vertx, node.metrics(), metrics)
                 : null;
-        this.admin = new AdminServer(vertx, node.admin(), token, store, store.accounts(), snapshots, ready::get,
+        this.applyFailures = Counter.builder("portico.config.apply.failures")
+                .description("Configuration versions this node read from the store but could not apply")
+                .register(metrics.registry());
+        String versionHelp = "The configuration version this node serves (source=applied), and the store's version"
+                + " as this node last read it (source=store)";
+        Gauge.builder("portico.config.version", this, portico -> portico.applied.version())
+                .description(versionHelp)
+                .tag("source", "applied")
+                .register(metrics.registry());
+        Gauge.builder("portico.config.version", watcher, StoreWatcher::storeVersion)
+                .description(versionHelp)
+                .tag("source", "store")
+                .register(metrics.registry());
+        Readiness readiness = new Readiness() {
+            @Override
+            public boolean ready() {
+                return Portico.this.ready();
+            }
+
+            @Override
+            public Map<String, Object> details() {
+                return readinessDetails();
+            }
+        };
+        this.admin = new AdminServer(vertx, node.admin(), token, store, store.accounts(), snapshots, readiness,
                 dataPlane, metrics);
         this.signingKeys = new SigningKeyManager(vertx, store, () -> applied, watcher::refreshNow, Clock.systemUTC());
         Duration retention = node.store().auditRetention();
@@ -209,27 +244,66 @@ public final class Portico {
                     if (auditRetention != null) {
                         auditRetention.start();
                     }
-                    ready.set(true);
-                    LOG.info("Portico ready with configuration version {} ({} transport)",
-                            watcher.current().version(), transport.name());
+                    started.set(true);
+                    if (servesStoredConfiguration()) {
+                        LOG.info("Portico ready with configuration version {} ({} transport)",
+                                applied.version(), transport.name());
+                    } else {
+                        LOG.warn("Portico started ({} transport) but is not ready: configuration version {} in the"
+                                + " store could not be applied, so every route answers 404 and /health/ready 503"
+                                + " until a corrected version is stored", transport.name(), watcher.storeVersion());
+                    }
                     return null;
                 });
     }
 
     private void apply(ConfigSnapshot snapshot) {
+        boolean wasReady = ready();
         try {
             gateway.apply(snapshot);
             budgetsInForce = BudgetsInForce.of(snapshot);
             applied = snapshot;
             signingKeys.check();
             LOG.debug("Applied configuration version {}", snapshot.version());
+            if (started.get() && !wasReady && ready()) {
+                LOG.info("Portico ready with configuration version {}", snapshot.version());
+            }
         } catch (ValidationException e) {
+            applyFailures.increment();
             LOG.error("Configuration version {} cannot be applied, so the gateway keeps serving version {}: {}",
                     snapshot.version(), gateway.version(), e.getMessage());
         } catch (RuntimeException e) {
+            applyFailures.increment();
             LOG.error("Configuration version {} cannot be applied, so the gateway keeps serving version {}",
                     snapshot.version(), gateway.version(), e);
         }
+    }
+
+    /**
+     * Returns true when the data plane serves a configuration version from the store, or the store contains none.
+     * False while every version read so far failed to apply: the gateway then serves no routes.
+     */
+    private boolean servesStoredConfiguration() {
+        return applied.version() > 0 || watcher.storeVersion() == 0;
+    }
+
+    /** The configuration versions, and the reason the node is not ready or serves an older version. */
+    private Map<String, Object> readinessDetails() {
+        long served = applied.version();
+        long stored = watcher.storeVersion();
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("configVersion", served);
+        details.put("storeVersion", stored);
+        if (!started.get()) {
+            details.put("reason", "the node is starting or stopping");
+        } else if (!servesStoredConfiguration()) {
+            details.put("reason", "no configuration version from the store could be applied yet; the node's log"
+                    + " names the fields of version " + stored + " to correct");
+        } else if (stored > served) {
+            details.put("reason", "serves configuration version " + served + " while the store has version " + stored
+                    + ", which this node has not applied yet or could not apply; see the node's log");
+        }
+        return details;
     }
 
     /**
@@ -245,7 +319,7 @@ public final class Portico {
      *     there was one
      */
     public Future<Void> stop() {
-        ready.set(false);
+        started.set(false);
         Duration drainTimeout = node.drainTimeout();
         LOG.info("Portico stopping; draining requests for up to {} ms", drainTimeout.toMillis());
         return new StopSequence(STOP_STEP_TIMEOUT)
@@ -300,8 +374,12 @@ public final class Portico {
         return store;
     }
 
+    /**
+     * Returns true when the node has started, is not stopping, and serves a configuration version from the store
+     * (or the store contains none).
+     */
     public boolean ready() {
-        return ready.get();
+        return started.get() && servesStoredConfiguration();
     }
 
     public int httpPort() {

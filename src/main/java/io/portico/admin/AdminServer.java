@@ -16,7 +16,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import java.util.function.BooleanSupplier;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * The admin API: configuration CRUD, declarative export, diff and apply, the audit log, admin users and tokens,
  * status and the OpenAPI document under {@value #BASE_PATH}, and the metrics at {@code /metrics}, which all
  * require authentication and deny what the caller's role does not allow, and the health probes
- * {@code /health/live} and {@code /health/ready}, which need no credentials and tell nothing but the status.
+ * {@code /health/live} and {@code /health/ready}, which need no credentials and tell only the status and, for
+ * readiness, the configuration versions and why the node is not ready.
  *
  * <p>Store calls run on worker threads. A write returns only after this node reloaded its configuration
  * snapshot, so a client that gets the response can rely on the change being live on this node.
@@ -40,7 +41,7 @@ public final class AdminServer {
 
     private final Vertx vertx;
     private final NodeConfig.AdminListener listener;
-    private final BooleanSupplier ready;
+    private final Readiness ready;
     private final Router router;
     private final String openApi;
     private HttpServer server;
@@ -53,7 +54,7 @@ public final class AdminServer {
      * @param ready whether this node is ready to serve traffic, for {@code /health/ready}
      */
     public AdminServer(Vertx vertx, NodeConfig.AdminListener listener, String token, ConfigStore store,
-                       AccountStore accounts, SnapshotSource snapshots, BooleanSupplier ready) {
+                       AccountStore accounts, SnapshotSource snapshots, Readiness ready) {
         this(vertx, listener, token, store, accounts, snapshots, ready, DataPlane.NONE);
     }
 
@@ -62,7 +63,7 @@ public final class AdminServer {
      * circuit breakers and the response cache.
      */
     public AdminServer(Vertx vertx, NodeConfig.AdminListener listener, String token, ConfigStore store,
-                       AccountStore accounts, SnapshotSource snapshots, BooleanSupplier ready, DataPlane dataPlane) {
+                       AccountStore accounts, SnapshotSource snapshots, Readiness ready, DataPlane dataPlane) {
         this(vertx, listener, token, store, accounts, snapshots, ready, dataPlane, null);
     }
 
@@ -72,7 +73,7 @@ public final class AdminServer {
      * {@code metrics} is null.
      */
     public AdminServer(Vertx vertx, NodeConfig.AdminListener listener, String token, ConfigStore store,
-                       AccountStore accounts, SnapshotSource snapshots, BooleanSupplier ready, DataPlane dataPlane,
+                       AccountStore accounts, SnapshotSource snapshots, Readiness ready, DataPlane dataPlane,
                        NodeMetrics metrics) {
         this.vertx = requireNonNull(vertx, "vertx");
         this.listener = requireNonNull(listener, "listener");
@@ -96,8 +97,8 @@ public final class AdminServer {
     private void buildRouter(AuthenticationHandler auth, ResourceApi resources, CredentialApi credentials,
                              SubscriptionApi subscriptions, ConfigApi config, TrafficApi traffic, AuditApi audit,
                              UsersApi users, MeApi me) {
-        router.get("/health/live").handler(ctx -> health(ctx, true));
-        router.get("/health/ready").handler(ctx -> health(ctx, ready.getAsBoolean()));
+        router.get("/health/live").handler(ctx -> health(ctx, true, Map.of()));
+        router.get("/health/ready").handler(ctx -> health(ctx, ready.ready(), ready.details()));
         router.route(BASE_PATH + "/*").handler(new RequestIds());
         router.route(BASE_PATH + "/*").handler(auth);
         router.route(BASE_PATH + "/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
@@ -137,8 +138,15 @@ public final class AdminServer {
         return Tenancy.seesAllTeams(principal) ? null : principal.team();
     }
 
-    private static void health(RoutingContext ctx, boolean up) {
+    private static void health(RoutingContext ctx, boolean up, Map<String, Object> details) {
         ObjectNode body = JsonNodeFactory.instance.objectNode().put("status", up ? "UP" : "DOWN");
+        details.forEach((name, value) -> {
+            if (value instanceof Number number) {
+                body.put(name, number.longValue());
+            } else {
+                body.put(name, String.valueOf(value));
+            }
+        });
         Exchange.sendJson(ctx, up ? 200 : 503, body);
     }
 

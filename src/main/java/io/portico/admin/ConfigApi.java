@@ -56,7 +56,8 @@ final class ConfigApi {
 
     private void diff(RoutingContext ctx) {
         String text = Exchange.documentText(ctx);
-        vertx.executeBlocking(() -> ConfigApplier.diff(store, DeclarativeDocument.parseLiteral(text)).report(), false)
+        vertx.executeBlocking(() -> ConfigApplier.diff(store, DeclarativeDocument.parseLiteral(text),
+                        snapshots::check).report(), false)
                 .onSuccess(report -> Exchange.sendJson(ctx, 200, report.toJson()))
                 .onFailure(ctx::fail);
     }
@@ -64,7 +65,8 @@ final class ConfigApi {
     private void apply(RoutingContext ctx) {
         String text = Exchange.documentText(ctx);
         AuditContext audit = RequestIds.auditContext(ctx);
-        vertx.executeBlocking(() -> ConfigApplier.apply(store, DeclarativeDocument.parseLiteral(text), audit), false)
+        vertx.executeBlocking(() -> ConfigApplier.apply(store, DeclarativeDocument.parseLiteral(text), audit,
+                        snapshots::check), false)
                 .compose(report -> report.isEmpty() ? Future.succeededFuture(report) : refreshed(report))
                 .onSuccess(report -> Exchange.sendJson(ctx, 200, report.toJson()))
                 .onFailure(ctx::fail);

@@ -87,10 +87,12 @@ final class OpenApiDocument {
         ObjectNode live = operation(paths, "/health/live", "get", "Liveness: 200 while the process runs");
         live.putArray("security");
         response(live, "200", "The process is running", null);
-        ObjectNode ready = operation(paths, "/health/ready", "get", "Readiness: 200 when the node serves traffic");
+        ObjectNode ready = operation(paths, "/health/ready", "get", "Readiness: 200 when the node serves a"
+                + " configuration version from the store; the body names the served and stored versions");
         ready.putArray("security");
         response(ready, "200", "Ready", null);
-        response(ready, "503", "Not ready yet, or shutting down", null);
+        response(ready, "503", "Not ready: starting, shutting down, or no stored version could be applied; the"
+                + " body's reason says which", null);
     }
 
     private static void addMetrics(ObjectNode paths) {

@@ -289,9 +289,10 @@ final class ResourceApi {
     }
 
     /**
-     * Rejects a change that would leave a reference unresolved in the configuration this node serves: 400
-     * naming the field for a write, 409 naming the referring resources for a delete. References that were
-     * already broken before the change are not this request's fault and are ignored.
+     * Rejects a change that would leave a reference unresolved in the configuration this node serves, or that
+     * this node's data plane could not compile: 400 naming the field for a write, 409 naming the referring
+     * resources for a delete. References that were already broken before the change are not this request's fault
+     * and are ignored.
      *
      * @param spec the new specification, or null when the resource is deleted
      */
@@ -302,9 +303,16 @@ final class ResourceApi {
         if (spec != null) {
             resources.add(new Resource(kind.name(), name, spec, 0, Instant.EPOCH));
         }
-        List<FieldError> broken = new ArrayList<>(ConfigSnapshot.of(before.version(), resources)
-                .danglingReferences());
+        ConfigSnapshot candidate = ConfigSnapshot.of(before.version(), resources);
+        List<FieldError> broken = new ArrayList<>(candidate.danglingReferences());
         broken.removeAll(before.danglingReferences());
+        if (broken.isEmpty()) {
+            broken = compileErrors(candidate);
+            if (!broken.isEmpty() && spec == null) {
+                throw new Problem(ProblemType.CONFLICT, "without " + key(kind, name) + " the gateway could not"
+                        + " compile the configuration; change the resources named below first", broken);
+            }
+        }
         if (broken.isEmpty()) {
             return;
         }
@@ -326,6 +334,16 @@ final class ResourceApi {
                         ? new FieldError(error.field().substring(own.length()), error.message())
                         : error)
                 .toList());
+    }
+
+    /** Returns what this node's data plane rejects in {@code candidate}; empty when it compiles. */
+    private List<FieldError> compileErrors(ConfigSnapshot candidate) {
+        try {
+            snapshots.check(candidate);
+            return List.of();
+        } catch (ValidationException e) {
+            return e.errors();
+        }
     }
 
     /**

@@ -3,7 +3,10 @@ package io.portico.admin;
 import io.portico.config.ConfigSnapshot;
 import io.vertx.core.Future;
 
-/** The configuration snapshot this node serves, and a way to reload it from the store at once. */
+/**
+ * The configuration snapshot this node serves, a way to reload it from the store at once, and a check that this
+ * node can serve a candidate snapshot.
+ */
 public interface SnapshotSource {
 
     /** Returns the snapshot in use now. Implementations must not block, because event loops call this. */
@@ -15,4 +18,15 @@ public interface SnapshotSource {
      * @return a future completed with the new snapshot once it is in use
      */
     Future<ConfigSnapshot> refreshNow();
+
+    /**
+     * Checks that this node's data plane can compile {@code candidate}, so that a change is not stored when the
+     * nodes would then fail to apply it. Blocks while it compiles, so call it off the event loop. Accepts every
+     * candidate unless overridden, as for an admin API without a gateway.
+     *
+     * @throws io.portico.config.ValidationException naming each field that the data plane rejects, as
+     *     {@code kind/name.field}
+     */
+    default void check(ConfigSnapshot candidate) {
+    }
 }

@@ -161,7 +161,8 @@ public final class ConfigSnapshot {
      * id, certificate subject or fingerprint) with another credential, so that the gateway could not tell them
      * apart. It also reports {@code oauth} routes of one issuer and algorithm, which share signing keys, whose
      * longest {@code keyPublication} is not shorter than their shortest {@code keyRotation}, and a second pending or
-     * active subscription of one consumer to one API.
+     * active subscription of one consumer to one API, and each policy that is invalid on a route it runs on (see
+     * {@link PolicyValidator#validatePlacement}).
      */
     public List<FieldError> danglingReferences() {
         List<FieldError> errors = new ArrayList<>();
@@ -201,7 +202,63 @@ public final class ConfigSnapshot {
             }
         });
         sharedKeySettings(errors);
+        policyPlacements(errors);
         return errors;
+    }
+
+    /**
+     * Reports each policy that is invalid on a route it runs on. A policy of an API, a global attachment or a
+     * consumer attachment runs on many routes, so each of its invalid fields is reported once, with the message of
+     * the first route and the count of the others.
+     */
+    private void policyPlacements(List<FieldError> errors) {
+        PolicyValidator validator = PolicyValidator.current();
+        Map<String, PlacementError> shared = new LinkedHashMap<>();
+        for (RouteSpec route : routes.values()) {
+            Errors own = new Errors();
+            placeRefs(validator, route.policies(), new PolicyPlacement(route, PolicyPlacement.DeclaredOn.ROUTE),
+                    own.at("routes/" + route.name()));
+            errors.addAll(own.list());
+            Errors many = new Errors();
+            ApiSpec api = route.api() == null ? null : apis.get(route.api());
+            if (api != null) {
+                placeRefs(validator, api.policies(), new PolicyPlacement(route, PolicyPlacement.DeclaredOn.API),
+                        many.at("apis/" + api.name()));
+            }
+            for (PolicySpec attachment : policies.values()) {
+                PolicyPlacement placement = new PolicyPlacement(route, attachment.global()
+                        ? PolicyPlacement.DeclaredOn.GLOBAL : PolicyPlacement.DeclaredOn.CONSUMER);
+                validator.validatePlacement(attachment.type(), attachment.config(), placement,
+                        many.at("policies/" + attachment.name()));
+            }
+            for (FieldError error : many.list()) {
+                shared.computeIfAbsent(error.field(), field -> new PlacementError(error)).routes++;
+            }
+        }
+        shared.values().forEach(placement -> errors.add(placement.error()));
+    }
+
+    private static void placeRefs(PolicyValidator validator, List<RouteSpec.PolicyRef> refs,
+                                  PolicyPlacement placement, Errors at) {
+        for (int i = 0; i < refs.size(); i++) {
+            RouteSpec.PolicyRef ref = refs.get(i);
+            validator.validatePlacement(ref.name(), ref.config(), placement, at.at("policies", i));
+        }
+    }
+
+    /** The first error of a shared policy's field, and how many routes have it. */
+    private static final class PlacementError {
+        private final FieldError first;
+        private int routes;
+
+        PlacementError(FieldError first) {
+            this.first = first;
+        }
+
+        FieldError error() {
+            return routes < 2 ? first : new FieldError(first.field(), first.message() + "; the same applies to "
+                    + (routes - 1) + " other route(s)");
+        }
     }
 
     /**

@@ -1,13 +1,14 @@
 package io.portico.config;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Parses and formats the duration syntax used in configuration: a number followed by {@code ms}, {@code s},
- * {@code m} or {@code h}, for example {@code 250ms} or {@code 30s}.
+ * Parses and formats the duration syntax used in configuration: a decimal whole number followed by {@code ms},
+ * {@code s}, {@code m} or {@code h} in any case, for example {@code 250ms} or {@code 30s}, with no spaces.
  */
 public final class Durations {
 
@@ -22,10 +23,11 @@ public final class Durations {
     /**
      * Parses {@code text} into a duration.
      *
-     * @throws IllegalArgumentException when the text does not match {@code <number><ms|s|m|h>}
+     * @throws IllegalArgumentException when the text does not match {@code <number><ms|s|m|h>}, which includes text
+     *         with leading or trailing whitespace
      */
     public static Duration parse(String text) {
-        Matcher matcher = SYNTAX.matcher(text.trim().toLowerCase(Locale.ROOT));
+        Matcher matcher = SYNTAX.matcher(text.toLowerCase(Locale.ROOT));
         if (!matcher.matches()) {
             throw new IllegalArgumentException(
                     "invalid duration '" + text + "': expected a number followed by ms, s, m or h");
@@ -69,6 +71,23 @@ public final class Durations {
                     + MAX.toMillis() + " ms (" + MAX_DAYS + " days)");
         }
         return Duration.ofMillis(millis);
+    }
+
+    /**
+     * Parses a duration field of a policy's configuration: a whole number of milliseconds, as elsewhere in the
+     * configuration, or a string that {@link #parse(String)} accepts.
+     *
+     * @throws IllegalArgumentException when {@code value} is neither, or out of range
+     */
+    public static Duration parse(JsonNode value) {
+        if (value.isIntegralNumber() && value.canConvertToLong()) {
+            return ofMillis(value.asLong());
+        }
+        if (value.isTextual()) {
+            return parse(value.asText());
+        }
+        throw new IllegalArgumentException("invalid duration " + value
+                + ": expected a whole number of milliseconds, or a number followed by ms, s, m or h");
     }
 
     /** Formats {@code duration} in the largest unit that represents it exactly. */

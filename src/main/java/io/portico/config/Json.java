@@ -41,12 +41,11 @@ public final class Json {
      */
     public static final ObjectMapper SPECS = strictText(MAPPER.copy());
 
-    /** YAML mapper with the same rules as {@link #MAPPER}. */
-    public static final ObjectMapper YAML = configure(new ObjectMapper(YAMLFactory.builder()
+    /** YAML mapper with the same rules as {@link #MAPPER}; integers are read only in decimal notation. */
+    public static final ObjectMapper YAML = configure(new ObjectMapper(new DecimalYamlFactory(YAMLFactory.builder()
             .loaderOptions(yamlLoaderOptions())
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
-            .build()));
+            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES))));
 
     /** Largest YAML document read, in characters; above the admin API's 10 MiB body limit. */
     private static final int YAML_CODE_POINT_LIMIT = 16 * 1024 * 1024;

@@ -15,6 +15,13 @@ public interface PolicyValidator {
     void validate(String name, ObjectNode config, Errors errors);
 
     /**
+     * Records into {@code errors} what is wrong with the policy {@code name}, configured with {@code config}, when
+     * it runs on the route of {@code placement}. Called only for a policy that {@link #validate} accepted.
+     */
+    default void validatePlacement(String name, ObjectNode config, PolicyPlacement placement, Errors errors) {
+    }
+
+    /**
      * Returns true when the policy {@code name} configured with {@code config} authenticates callers; false when
      * unknown. Called only for a policy that {@link #validate} accepted.
      */

@@ -288,7 +288,7 @@ public final class DeclarativeDocument {
     }
 
     /** Turns {@code routes/web.service} into {@code routes[3].service}, the resource's place in this document. */
-    private String indexedField(String field) {
+    String indexedField(String field) {
         int slash = field.indexOf('/');
         if (slash < 0 || !resources.containsKey(field.substring(0, slash))) {
             return field;

@@ -10,7 +10,9 @@ final class Authority {
 
     /**
      * Returns true when {@code value} is a bracketed IPv6 literal, or a registered name or IPv4 address, followed
-     * by an optional port. An empty host is valid, as RFC 9110 section 7.2 allows; user information is not.
+     * by an optional port. An empty host is valid, as RFC 9110 section 7.2 allows; user information is not. A colon
+     * with an empty port is valid too, because RFC 3986 section 3.2.3 defines port as {@code *DIGIT}, where an
+     * empty port means the scheme's default.
      */
     static boolean isValid(String value) {
         int portColon;
@@ -59,9 +61,17 @@ final class Authority {
         return true;
     }
 
+    /**
+     * Returns {@code value} without the colon of an empty port, so that {@code example.com:} and {@code example.com}
+     * name the same authority. {@code value} must be valid by {@link #isValid}.
+     */
+    static String withoutEmptyPort(String value) {
+        return value.endsWith(":") ? value.substring(0, value.length() - 1) : value;
+    }
+
     private static boolean isPort(String value, int start) {
         int length = value.length() - start;
-        if (length == 0 || length > 5) {
+        if (length > 5) {
             return false;
         }
         int port = 0;

@@ -73,6 +73,7 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
         RequestContext ctx = new RequestContext(request, requestId, clientAddresses.resolve(request), host(request),
                 path == null ? String.valueOf(request.path()) : path, start);
         ctx.watchResponse();
+        ctx.responseEndSignal(ResponseEndSignal::register);
         if (ctx.expectsContinue() && request.version() == HttpVersion.HTTP_1_1) {
             // A client that got no 100 Continue may or may not send its body, so the connection cannot be reused.
             ctx.onResponseHeaders(headers -> {

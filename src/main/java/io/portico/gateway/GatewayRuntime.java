@@ -60,7 +60,8 @@ final class GatewayRuntime {
     static GatewayRuntime build(ConfigSnapshot snapshot, Backend proxy, Backend ai, ProblemRenderer aiProblems,
                                 Backend oauth, PolicyRegistry registry, NodeState nodeState) {
         Errors errors = new Errors();
-        PipelineBuilder pipelines = new PipelineBuilder(snapshot, registry, errors, nodeState.unauthenticatedRoutes);
+        PipelineBuilder pipelines = new PipelineBuilder(snapshot, registry, errors, nodeState.checkOnly
+                ? null : nodeState.unauthenticatedRoutes);
         Map<String, GatewayRoute> routes = new HashMap<>();
         Set<String> corsRoutes = new HashSet<>();
         boolean globalCors = snapshot.policies().values().stream()
@@ -83,7 +84,9 @@ final class GatewayRuntime {
         if (!distinct.isEmpty()) {
             throw new ValidationException(distinct);
         }
-        nodeState.unauthenticatedRoutes = pipelines.unauthenticatedRoutes();
+        if (!nodeState.checkOnly) {
+            nodeState.unauthenticatedRoutes = pipelines.unauthenticatedRoutes();
+        }
         return new GatewayRuntime(snapshot.version(), Router.compile(snapshot.routes().values()), Map.copyOf(routes),
                 Set.copyOf(corsRoutes));
     }
@@ -97,7 +100,9 @@ final class GatewayRuntime {
         private final Vertx vertx;
         private final RedisClient redis;
         private final boolean allowPrivateAddresses;
-        private final Map<String, Object> values = new ConcurrentHashMap<>();
+        private final Map<String, Object> values;
+        /** Whether runtimes built with this state are only checked and never serve, so they log nothing. */
+        private final boolean checkOnly;
         /** Routes reported as needing a subscription without authentication; written only by runtime builds. */
         private volatile Set<String> unauthenticatedRoutes = Set.of();
 
@@ -110,6 +115,25 @@ final class GatewayRuntime {
             this.vertx = vertx;
             this.redis = redis;
             this.allowPrivateAddresses = allowPrivateAddresses;
+            this.values = new ConcurrentHashMap<>();
+            this.checkOnly = false;
+        }
+
+        private NodeState(NodeState node) {
+            this.vertx = node.vertx;
+            this.redis = node.redis;
+            this.allowPrivateAddresses = node.allowPrivateAddresses;
+            this.values = node.values;
+            this.checkOnly = true;
+        }
+
+        /**
+         * Returns a state for building a runtime only to check that a snapshot compiles. It shares this node's
+         * per-node values, so the check creates what the real build would create next, such as an HTTP client
+         * for a new JWKS URL. Such a client opens no connection until a policy uses it.
+         */
+        NodeState forCheck() {
+            return new NodeState(this);
         }
 
         /** Stores {@code value} under {@code key}, for state the node creates before any policy asks for it. */
@@ -135,6 +159,11 @@ final class GatewayRuntime {
         @Override
         public boolean allowPrivateAddresses() {
             return node.allowPrivateAddresses;
+        }
+
+        @Override
+        public boolean checkOnly() {
+            return node.checkOnly;
         }
 
         @Override

@@ -140,6 +140,17 @@ public final class GatewayServer {
         }
     }
 
+    /**
+     * Compiles {@code snapshot} as {@link #apply} would, without applying it: nothing is bound, started or
+     * replaced, and no warning is logged. Safe to call from a worker thread while the node serves traffic.
+     *
+     * @throws io.portico.config.ValidationException when the snapshot cannot be compiled, naming each field
+     */
+    public void check(ConfigSnapshot snapshot) {
+        GatewayRuntime.build(snapshot, proxy, ai.backend(), ai.problems(), oauth.backend(), policies,
+                nodeState.forCheck());
+    }
+
     /** Returns true when a route, an API or a policy attachment of {@code snapshot} uses the policy {@code name}. */
     private static boolean usesPolicy(ConfigSnapshot snapshot, String name) {
         return snapshot.routes().values().stream().anyMatch(route -> names(route.policies(), name))

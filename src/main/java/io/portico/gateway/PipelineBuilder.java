@@ -8,6 +8,7 @@ import io.portico.config.Errors;
 import io.portico.config.PolicySpec;
 import io.portico.config.RouteSpec;
 import io.portico.config.RouteSpec.PolicyRef;
+import io.portico.config.ValidationException;
 import io.portico.pipeline.AuthenticationPolicy;
 import io.portico.pipeline.Policy;
 import io.portico.pipeline.PolicyContext;
@@ -58,7 +59,8 @@ final class PipelineBuilder {
 
     /**
      * @param warned the routes already reported as needing a subscription but lacking authentication, so that
-     *     each is reported once rather than on every configuration change
+     *     each is reported once rather than on every configuration change. Null reports none, for a snapshot
+     *     that is compiled only to check it.
      */
     PipelineBuilder(ConfigSnapshot snapshot, PolicyRegistry registry, Errors errors, Set<String> warned) {
         this.snapshot = snapshot;
@@ -101,7 +103,7 @@ final class PipelineBuilder {
         String subscriptionApi = api != null && api.subscriptionRequired() ? api.name() : null;
         if (subscriptionApi != null && phases.get(PolicyPhase.AUTHENTICATION).isEmpty()) {
             unauthenticated.add(route.name());
-            if (!warned.contains(route.name())) {
+            if (warned != null && !warned.contains(route.name())) {
                 LOG.warn("Route {} belongs to API {}, which requires subscriptions, but no authentication policy runs"
                         + " on it, so every request gets 401; attach one to the route, the API or globally",
                         route.name(), subscriptionApi);
@@ -178,7 +180,17 @@ final class PipelineBuilder {
             invalid.list().forEach(error -> configErrors.add(error.field(), error.message()));
             return Optional.empty();
         }
-        return Optional.of(new Compiled(factory.get().create(settings, context), factory.get().phase(settings)));
+        try {
+            return Optional.of(new Compiled(factory.get().create(settings, context), factory.get().phase(settings)));
+        } catch (ValidationException e) {
+            e.errors().forEach(error -> at.add(error.field(), error.message()));
+        } catch (RuntimeException e) {
+            // A factory that fails on a configuration its validation accepted has a bug; the error names the policy.
+            LOG.debug("Policy type {} failed to create a policy for route {}", type, context.route(), e);
+            String reason = e.getMessage() == null ? "an internal error, logged at DEBUG" : e.getMessage();
+            at.add("config", "could not be compiled into a '" + type + "' policy: " + reason);
+        }
+        return Optional.empty();
     }
 
     private record Compiled(Policy policy, PolicyPhase phase) {

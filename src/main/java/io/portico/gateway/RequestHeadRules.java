@@ -82,9 +82,10 @@ final class RequestHeadRules {
     }
 
     /**
-     * Requires exactly one valid Host header in HTTP/1.1 and at most one in HTTP/1.0. Also rejects an
-     * absolute-form target whose authority differs from Host, because the router reads Host while an upstream
-     * that follows RFC 9112 section 3.2.2 would read the target.
+     * Requires exactly one valid Host header in HTTP/1.1 and at most one in HTTP/1.0, and removes the colon of an
+     * empty port from it, so that routing and forwarding see the host alone. Also rejects an absolute-form target
+     * whose authority differs from Host, because the router reads Host while an upstream that follows RFC 9112
+     * section 3.2.2 would read the target.
      */
     private static void checkHost(HttpRequest request) {
         List<String> hosts = request.headers().getAll(HttpHeaderNames.HOST);
@@ -97,8 +98,13 @@ final class RequestHeadRules {
         if (host != null && !Authority.isValid(host)) {
             throw InvalidRequestHeadException.badRequest("the Host header is not a valid host and port");
         }
+        if (host != null && host.endsWith(":")) {
+            host = Authority.withoutEmptyPort(host);
+            request.headers().set(HttpHeaderNames.HOST, host);
+        }
         String targetAuthority = absoluteFormAuthority(request.uri());
-        if (targetAuthority != null && (host == null || !targetAuthority.equalsIgnoreCase(host))) {
+        if (targetAuthority != null && (host == null
+                || !Authority.withoutEmptyPort(targetAuthority).equalsIgnoreCase(host))) {
             throw InvalidRequestHeadException.badRequest(
                     "the authority of an absolute-form request target must equal the Host header");
         }

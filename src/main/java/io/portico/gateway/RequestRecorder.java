@@ -68,6 +68,7 @@ final class RequestRecorder {
             case CONCURRENCY_LIMITED -> Rejection.CONCURRENCY_LIMIT;
             case QUOTA_EXCEEDED -> Rejection.QUOTA;
             case TOKEN_LIMIT_EXCEEDED -> Rejection.TOKEN_LIMIT;
+            case TOKEN_LIMIT_UNAVAILABLE -> Rejection.TOKEN_LIMIT_UNAVAILABLE;
             case BUDGET_EXCEEDED -> Rejection.budget(ctx.attribute(Rejection.BUDGET_BY_ATTRIBUTE));
             default -> null;
         };

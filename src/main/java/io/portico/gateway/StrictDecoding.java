@@ -96,7 +96,9 @@ final class StrictDecoding {
             ChannelPipeline pipeline = http1.channelHandlerContext().pipeline();
             if (!replaceDecoder(pipeline, options, headerTimeoutMillis)) {
                 rejectConnection(pipeline);
+                return;
             }
+            ResponseEndSignal.install(http1);
         }
     }
 

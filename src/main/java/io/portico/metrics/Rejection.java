@@ -12,7 +12,9 @@ public enum Rejection {
     /** A {@code quota} was used up for the period (429). */
     QUOTA("portico.quota.rejections"),
     /** A {@code token-limit} was reached for the minute (429). */
-    TOKEN_LIMIT("portico.token.limit.rejections"),
+    TOKEN_LIMIT(Rejection.TOKEN_LIMIT_REJECTIONS, "reason", "limit"),
+    /** A cluster-wide {@code token-limit} could not reach Redis and rejects in that case (503). */
+    TOKEN_LIMIT_UNAVAILABLE(Rejection.TOKEN_LIMIT_REJECTIONS, "reason", "redis-unavailable"),
     /** A {@code budget} of the consumer was spent for the period (429). */
     CONSUMER_BUDGET(Rejection.BUDGET_REJECTIONS, "by", "consumer"),
     /** A {@code budget} of the consumer's team was spent for the period (429). */
@@ -27,6 +29,7 @@ public enum Rejection {
     public static final String BUDGET_BY_ATTRIBUTE = "budget.rejected.by";
 
     private static final String BUDGET_REJECTIONS = "portico.budget.rejections";
+    private static final String TOKEN_LIMIT_REJECTIONS = "portico.token.limit.rejections";
 
     private final String meter;
     private final String[] tags;

@@ -53,6 +53,14 @@ public record NodeConfig(
         Metrics metrics,
         String transport) {
 
+    /**
+     * Smallest value of a size limit in bytes. A header section limit below it rejects even a minimal request with a
+     * few ordinary headers, and an image or cache limit below it leaves that feature nothing to work with.
+     */
+    private static final long MIN_SIZE = 1024;
+    /** Smallest {@code limits.maxUriLength}: a request line with a short path and query. */
+    private static final long MIN_URI_LENGTH = 256;
+
     public NodeConfig {
         http = http == null ? new Listener(null, null, null) : http;
         https = https == null ? new HttpsListener(null, null, null, null, null) : https;
@@ -105,14 +113,14 @@ public record NodeConfig(
     /**
      * Limits on fetching images that clients give by URL.
      *
-     * @param maxBytes largest image; 10 MiB when absent
+     * @param maxBytes largest image in bytes, at least 1 KiB; 10 MiB when absent
      * @param timeout longest wait for the image's next bytes; 10 seconds when absent
      * @param allowPrivateAddresses fetch from loopback, private and link-local addresses too; false when absent
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Images(Long maxBytes, Duration timeout, Boolean allowPrivateAddresses) {
         public Images {
-            maxBytes = maxBytes == null ? 10L * 1024 * 1024 : maxBytes;
+            maxBytes = atLeast("ai.images.maxBytes", maxBytes == null ? 10L * 1024 * 1024 : maxBytes, MIN_SIZE);
             timeout = positive("ai.images.timeout", timeout == null ? Duration.ofSeconds(10) : timeout);
             allowPrivateAddresses = allowPrivateAddresses != null && allowPrivateAddresses;
         }
@@ -121,9 +129,10 @@ public record NodeConfig(
     /**
      * Limits on the requests the gateway listeners accept. Larger requests are rejected before routing.
      *
-     * @param maxUriLength longest HTTP/1.x request line in bytes (method, target and version); 8 KiB when absent
-     * @param maxHeaderSize largest header section in bytes, for HTTP/1.x and as the HTTP/2 max header list size;
-     *     16 KiB when absent
+     * @param maxUriLength longest HTTP/1.x request line in bytes (method, target and version), at least 256;
+     *     8 KiB when absent
+     * @param maxHeaderSize largest header section in bytes, for HTTP/1.x and as the HTTP/2 max header list size,
+     *     at least 1 KiB; 16 KiB when absent
      * @param headerTimeout longest time a client may take to send an HTTP/1.x request head, from its first byte;
      *     30 seconds when absent
      * @param http2MaxConcurrentStreams most HTTP/2 streams one client connection may have open; 128 when absent
@@ -134,8 +143,10 @@ public record NodeConfig(
     public record Limits(Integer maxUriLength, Integer maxHeaderSize, Duration headerTimeout,
                          Integer http2MaxConcurrentStreams, Duration bodyTimeout) {
         public Limits {
-            maxUriLength = positive("limits.maxUriLength", maxUriLength, 8 * 1024);
-            maxHeaderSize = positive("limits.maxHeaderSize", maxHeaderSize, 16 * 1024);
+            maxUriLength = (int) atLeast("limits.maxUriLength", maxUriLength == null ? 8 * 1024 : maxUriLength,
+                    MIN_URI_LENGTH);
+            maxHeaderSize = (int) atLeast("limits.maxHeaderSize", maxHeaderSize == null ? 16 * 1024 : maxHeaderSize,
+                    MIN_SIZE);
             headerTimeout = headerTimeout == null ? Duration.ofSeconds(30) : headerTimeout;
             if (headerTimeout.isNegative() || headerTimeout.isZero()) {
                 throw new IllegalArgumentException("limits.headerTimeout must be positive, got " + headerTimeout);
@@ -264,15 +275,13 @@ public record NodeConfig(
     /**
      * Settings of the response cache that {@code cache} policies fill.
      *
-     * @param maxBytes largest size of the node's local store, keys and values counted, in bytes; 64 MiB when absent
+     * @param maxBytes largest size of the node's local store, keys and values counted, in bytes, at least 1 KiB;
+     *     64 MiB when absent
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Cache(Long maxBytes) {
         public Cache {
-            maxBytes = maxBytes == null ? 64L * 1024 * 1024 : maxBytes;
-            if (maxBytes < 1) {
-                throw new IllegalArgumentException("cache.maxBytes must be positive, got " + maxBytes);
-            }
+            maxBytes = atLeast("cache.maxBytes", maxBytes == null ? 64L * 1024 * 1024 : maxBytes, MIN_SIZE);
         }
     }
 
@@ -503,6 +512,14 @@ public record NodeConfig(
             throw new IllegalArgumentException(field + " must be from 0 to 65535, got " + port);
         }
         return port;
+    }
+
+    /** Returns {@code value}, or throws naming {@code field} when it is below {@code minimum}. */
+    private static long atLeast(String field, long value, long minimum) {
+        if (value < minimum) {
+            throw new IllegalArgumentException(field + " must be at least " + minimum + " bytes, got " + value);
+        }
+        return value;
     }
 
     /** Returns {@code value}, or throws naming {@code field} when it is zero or negative. */

@@ -42,6 +42,14 @@ public interface PolicyContext {
     }
 
     /**
+     * Returns true when the snapshot is compiled only to check it before it is stored. The policy never serves
+     * then, so a factory logs no warning about it.
+     */
+    default boolean checkOnly() {
+        return false;
+    }
+
+    /**
      * Returns the value stored under {@code key} for this snapshot, computing it once from the snapshot on first
      * use. Policies use it to build an index, such as credentials by key hash, once for every route they serve.
      */

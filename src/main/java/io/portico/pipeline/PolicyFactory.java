@@ -2,6 +2,7 @@ package io.portico.pipeline;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.config.Errors;
+import io.portico.config.PolicyPlacement;
 
 /**
  * Creates policies of one type from their configuration. The type name is the key used in configuration,
@@ -14,6 +15,16 @@ public interface PolicyFactory {
 
     /** Records every invalid field of {@code config} into {@code errors}. */
     void validate(ObjectNode config, Errors errors);
+
+    /**
+     * Records into {@code errors} what is wrong with {@code config} when the policy runs on the route of
+     * {@code placement}, such as a setting that needs the route to belong to an API. Fields are relative to the
+     * policy entry: {@code name} for the policy type, {@code config.FIELD} for a setting. Called only with a
+     * configuration that {@link #validate} accepted, for every route the policy runs on. {@link #create} must not
+     * fail for a configuration that both methods accept.
+     */
+    default void validatePlacement(ObjectNode config, PolicyPlacement placement, Errors errors) {
+    }
 
     /**
      * Creates a policy instance for one route; called once per configuration snapshot, not per request. A factory

@@ -3,6 +3,7 @@ package io.portico.pipeline;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.config.Errors;
+import io.portico.config.PolicyPlacement;
 import io.portico.config.PolicyValidator;
 import java.util.Optional;
 
@@ -21,6 +22,11 @@ public final class RegisteredPolicyValidator implements PolicyValidator {
             return;
         }
         factory.get().validate(orEmpty(config), errors.at("config"));
+    }
+
+    @Override
+    public void validatePlacement(String name, ObjectNode config, PolicyPlacement placement, Errors errors) {
+        registry.find(name).ifPresent(factory -> factory.validatePlacement(orEmpty(config), placement, errors));
     }
 
     @Override

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiPredicate;
 import java.util.function.Consumer;
 
 /**
@@ -51,6 +52,7 @@ public final class RequestContext {
     private Buffer bufferedBody;
     private ProblemType failure;
     private Consumer<Problem> bodyRejection;
+    private BiPredicate<HttpServerRequest, Runnable> responseEndSignal;
 
     /**
      * Creates the context of one request.
@@ -305,6 +307,28 @@ public final class RequestContext {
     }
 
     /**
+     * Registers {@code hook} to run exactly once, just before the write that completes the response for the
+     * client, so that what it releases is free before the client can see the response end. It runs at the end of
+     * the exchange instead when the connection closes first, or when the connection offers no such point, as
+     * HTTP/2 connections and contexts without a {@link #responseEndSignal} do.
+     */
+    public void onResponseEnding(Runnable hook) {
+        Runnable once = new Once(hook);
+        onEnd(once);
+        if (!ended && responseEndSignal != null) {
+            responseEndSignal.test(request, once);
+        }
+    }
+
+    /**
+     * Sets how {@link #onResponseEnding} hooks run before the write that completes the response: {@code signal} is
+     * given the request and a hook, and returns false when it cannot run the hook for that request.
+     */
+    public void responseEndSignal(BiPredicate<HttpServerRequest, Runnable> signal) {
+        this.responseEndSignal = signal;
+    }
+
+    /**
      * Installs the response's end and close handlers that run the hooks of {@link #onClose} and {@link #onEnd};
      * called once by the gateway when the request arrives.
      */
@@ -388,5 +412,23 @@ public final class RequestContext {
         applyResponseHeaderHooks(response.headers());
         ProblemRenderer renderer = route == null ? ProblemRenderer.PROBLEM_JSON : route.problems();
         renderer.render(this, problem);
+    }
+
+    /** A hook that runs at most once, whichever of its callers comes first. */
+    private static final class Once implements Runnable {
+        private Runnable hook;
+
+        Once(Runnable hook) {
+            this.hook = requireNonNull(hook, "hook");
+        }
+
+        @Override
+        public void run() {
+            Runnable current = hook;
+            if (current != null) {
+                hook = null;
+                current.run();
+            }
+        }
     }
 }

@@ -57,6 +57,8 @@ public final class StoreWatcher {
     // Written on the context thread, and read on the worker thread and by callers of current().
     private volatile ConfigSnapshot current = ConfigSnapshot.empty();
     private volatile Rejection rejection = NO_REJECTION;
+    /** The version the last successful read of the store returned; -1 before the first one. */
+    private volatile long storeVersion = NONE;
     private volatile boolean stopped;
     // Read and written only on the context thread.
     private boolean started;
@@ -123,6 +125,14 @@ public final class StoreWatcher {
     /** Returns the snapshot in effect, or the empty snapshot before the first load. Safe from any thread. */
     public ConfigSnapshot current() {
         return current;
+    }
+
+    /**
+     * Returns the version the store had when this watcher last read it, -1 before the first read. It is ahead of
+     * {@link #current()} when a stored version is invalid, and until the next poll after another node's write.
+     */
+    public long storeVersion() {
+        return storeVersion;
     }
 
     /**
@@ -195,6 +205,7 @@ public final class StoreWatcher {
     /** Runs on the worker thread. Reads the whole store only when {@code force} is set or the version changed. */
     private Fetch fetch(boolean force) {
         long version = store.version();
+        storeVersion = version;
         Rejection rejected = rejection;
         if (!force && version == current.version()) {
             LOG.debug("Configuration store version {} is unchanged", version);
@@ -205,6 +216,7 @@ public final class StoreWatcher {
             return new Fetch(version, null, rejected.cause());
         }
         ConfigStore.StoreContents contents = store.read();
+        storeVersion = contents.version();
         try {
             return new Fetch(contents.version(), ConfigSnapshot.of(contents.version(), contents.resources()), null);
         } catch (ValidationException e) {

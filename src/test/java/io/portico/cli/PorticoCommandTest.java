@@ -100,6 +100,24 @@ class PorticoCommandTest {
     }
 
     @Test
+    void validateRejectsSpacedAndHexDurations() throws Exception {
+        Path file = write("durations.yaml", """
+                services:
+                  - name: web
+                    targets: [{host: 127.0.0.1, port: 8081}]
+                    timeouts: {connect: ' 5s', read: 0x10}
+                """);
+
+        Run run = run(Map.of(), "validate", "-f", file.toString());
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.INVALID_INPUT);
+        String expected = "expected a duration such as 250ms, 5s, 2m or 1h, or a whole number of milliseconds, "
+                + "at most 365 days";
+        assertThat(run.err()).contains("services[0].timeouts.connect: invalid value ' 5s': " + expected);
+        assertThat(run.err()).contains("services[0].timeouts.read: invalid value '0x10': " + expected);
+    }
+
+    @Test
     void validateReportsMissingFile() {
         Run run = run(Map.of(), "validate", "-f", dir.resolve("none.yaml").toString());
 

@@ -56,6 +56,23 @@ class AdminValidationTest {
     }
 
     @Test
+    void spacedDurationIs400NamingField() {
+        ObjectNode service = JsonNodeFactory.instance.objectNode().put("name", "spaced");
+        service.putArray("targets").addObject().put("host", "127.0.0.1").put("port", upstream.port());
+        service.putObject("timeouts").put("connect", " 5s");
+
+        HttpResponse<String> response = node.adminRaw("POST", "/admin/v1/services", service);
+
+        JsonNode problem = assertProblem(response, 400, "invalid-configuration");
+        assertThat(problem.path("errors")).hasSize(1);
+        assertThat(problem.path("errors").get(0).path("field").asText()).isEqualTo("timeouts.connect");
+        assertThat(problem.path("errors").get(0).path("message").asText())
+                .isEqualTo("invalid value ' 5s': expected a duration such as 250ms, 5s, 2m or 1h, or a whole "
+                        + "number of milliseconds, at most 365 days");
+        assertThat(node.adminRaw("GET", "/admin/v1/services/spaced", null).statusCode()).isEqualTo(404);
+    }
+
+    @Test
     void deletingServiceInUseIs409() {
         HttpResponse<String> response = node.adminRaw("DELETE", "/admin/v1/services/used", null);
 

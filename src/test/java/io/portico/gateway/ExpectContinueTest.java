@@ -54,6 +54,15 @@ class ExpectContinueTest {
     }
 
     @Test
+    void expectIsNotForwardedUpstream() throws IOException {
+        String received = post("/open/echo");
+
+        assertThat(received).startsWith("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200");
+        assertThat(received).contains("\"content-type\":[\"text/plain\"]");
+        assertThat(received).doesNotContain("\"expect\"");
+    }
+
+    @Test
     void aiRequestGetsContinueThenCompletion() throws IOException {
         String chat = "{\"model\":\"alpha/gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
         String head = "POST /v1/chat/completions HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
@@ -63,6 +72,7 @@ class ExpectContinueTest {
 
         assertThat(received).startsWith("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200");
         assertThat(received).contains("Hello from alpha");
+        assertThat(openAi.last().headers().contains("expect")).isFalse();
     }
 
     @Test

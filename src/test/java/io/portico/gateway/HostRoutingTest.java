@@ -2,6 +2,8 @@ package io.portico.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.portico.config.Json;
 import io.portico.testing.Configs;
 import io.portico.testing.TestNode;
 import io.portico.testing.TestUpstream;
@@ -25,7 +27,7 @@ class HostRoutingTest {
         Configs config = Configs.document();
         config.service("api", api.port());
         config.service("fallback", fallback.port());
-        config.route("api", "api", "/").putArray("hosts").add("api.example.com");
+        config.route("api", "api", "/").put("preserveHost", true).putArray("hosts").add("api.example.com");
         config.route("any", "fallback", "/");
         node.apply(config.build());
     }
@@ -48,6 +50,48 @@ class HostRoutingTest {
     void trailingDotHostMatchesSameRoute() throws IOException {
         assertThat(upstreamFor("api.example.com.")).isEqualTo("api");
         assertThat(upstreamFor("api.example.com.:8080")).isEqualTo("api");
+    }
+
+    @Test
+    void emptyPortMatchesHostRoute() throws IOException {
+        assertThat(upstreamFor("api.example.com:")).isEqualTo("api");
+        assertThat(upstreamFor("api.example.com.:")).isEqualTo("api");
+        assertThat(upstreamFor("other.example.com:")).isEqualTo("fallback");
+        assertThat(upstreamFor("[::1]:")).isEqualTo("fallback");
+    }
+
+    @Test
+    void emptyPortIsDroppedWhenForwarded() throws IOException {
+        JsonNode headers = echoedHeaders("GET /echo HTTP/1.1\r\nHost: api.example.com:\r\nConnection: close\r\n\r\n");
+
+        assertThat(headers.path("host").get(0).asText()).isEqualTo("api.example.com");
+        assertThat(headers.path("x-forwarded-host").get(0).asText()).isEqualTo("api.example.com");
+        assertThat(headers.path("forwarded").get(0).asText()).endsWith(";host=\"api.example.com\"");
+    }
+
+    @Test
+    void absoluteFormWithEmptyPortMatchesHost() throws IOException {
+        JsonNode headers = echoedHeaders("GET http://api.example.com:/echo HTTP/1.1\r\nHost: api.example.com\r\n"
+                + "Connection: close\r\n\r\n");
+
+        assertThat(headers.path("host").get(0).asText()).isEqualTo("api.example.com");
+    }
+
+    @Test
+    void malformedPortIsStill400() throws IOException {
+        for (String host : new String[] {"api.example.com:abc", "api.example.com:65536", "api.example.com::",
+                "api.example.com:8080:", "api.example.com: 80", "[::1]x"}) {
+            String response = RawHttp.exchange(node.portico().httpPort(), "GET /echo HTTP/1.1\r\nHost: " + host
+                    + "\r\nConnection: close\r\n\r\n");
+            assertThat(response).as("response for Host %s", host).startsWith("HTTP/1.1 400");
+        }
+    }
+
+    /** Sends {@code request}, expects a 200 from the echo endpoint and returns the headers the upstream received. */
+    private static JsonNode echoedHeaders(String request) throws IOException {
+        String response = RawHttp.exchange(node.portico().httpPort(), request);
+        assertThat(response).as(response).startsWith("HTTP/1.1 200");
+        return Json.MAPPER.readTree(response.substring(response.indexOf("\r\n\r\n") + 4)).path("headers");
     }
 
     /** Sends GET /echo with {@code host} as the Host header and returns the upstream that served it. */

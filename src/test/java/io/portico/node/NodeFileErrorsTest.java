@@ -64,10 +64,29 @@ class NodeFileErrorsTest {
     void rejectedLimitGivesOwnMessage() {
         assertThatThrownBy(() -> NodeConfigLoader.load(null, Map.of(), Map.of("limits.maxHeaderSize", "0")))
                 .isInstanceOf(ValidationException.class)
-                .hasMessageContaining("limits.maxHeaderSize: must be positive, got 0")
+                .hasMessageContaining("limits.maxHeaderSize: must be at least 1024 bytes, got 0")
                 .hasMessageNotContaining("limits: limits")
                 .hasMessageNotContaining("Cannot construct")
                 .hasMessageNotContaining("io.portico");
+    }
+
+    @Test
+    void sizeLimitsBelowMinimumAreRejected() {
+        Map<String, String> tooSmall = Map.of("limits.maxHeaderSize", "10", "limits.maxUriLength", "255",
+                "ai.images.maxBytes", "1023", "cache.maxBytes", "1");
+        Map<String, String> minimums = Map.of("limits.maxHeaderSize", "1024", "limits.maxUriLength", "256",
+                "ai.images.maxBytes", "1024", "cache.maxBytes", "1024");
+
+        tooSmall.forEach((field, value) -> assertThatThrownBy(
+                () -> NodeConfigLoader.load(null, Map.of(), Map.of(field, value)))
+                .as(field)
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining(field + ": must be at least " + minimums.get(field) + " bytes, got " + value));
+        NodeConfig node = NodeConfigLoader.load(null, Map.of(), minimums);
+        assertThat(node.limits().maxHeaderSize()).isEqualTo(1024);
+        assertThat(node.limits().maxUriLength()).isEqualTo(256);
+        assertThat(node.ai().images().maxBytes()).isEqualTo(1024);
+        assertThat(node.cache().maxBytes()).isEqualTo(1024);
     }
 
     @Test

@@ -35,14 +35,18 @@ final class ProxyHeaders {
     private ProxyHeaders() {
     }
 
-    /** Copies the client's request headers to {@code out}, without Host and hop-by-hop headers. */
+    /**
+     * Copies the client's request headers to {@code out}, without Host, Expect and hop-by-hop headers. The gateway
+     * meets the client's {@code Expect: 100-continue} itself, by sending 100 Continue when it reads the body, and
+     * sends the upstream a request whose body follows at once, with no expectation for the upstream to meet.
+     */
     static void copyRequestHeaders(HttpServerRequest request, MultiMap out) {
         MultiMap in = request.headers();
         Set<String> connectionTokens = connectionTokens(in);
         for (Map.Entry<String, String> header : in) {
             String name = header.getKey();
             boolean forwarded = !isHopByHop(name, connectionTokens) && !name.equalsIgnoreCase("host")
-                    && isFieldName(name);
+                    && !name.equalsIgnoreCase("expect") && isFieldName(name);
             if (forwarded && isSafeValue(name) && isSafeValue(header.getValue())) {
                 out.add(name, header.getValue());
             }

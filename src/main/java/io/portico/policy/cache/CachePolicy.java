@@ -135,18 +135,27 @@ final class CachePolicy implements Policy {
         forward(ctx, chain, key, directives, forward);
     }
 
-    /** Returns why {@code entry} cannot serve the request, as a {@code fwd} value, or null when it can. */
+    /**
+     * Returns why {@code entry} cannot serve the request, as a {@code fwd} value, or null when it can. A
+     * {@code max-age} or {@code min-fresh} whose argument is not delta-seconds, such as {@code max-age=abc}, is read
+     * as the most restrictive value, so no stored response satisfies it. Invalid freshness information in a response
+     * likewise counts as already expired (RFC 9111 section 4.2.1).
+     */
     private static String unusable(StoredResponse entry, CacheControl directives, long now) {
         if (now >= entry.freshUntilMillis()) {
             return "stale";
         }
-        long maxAge = directives.seconds("max-age");
-        if (maxAge >= 0 && entry.ageSeconds(now) > maxAge) {
-            return "request";
+        if (directives.has("max-age")) {
+            long maxAge = directives.seconds("max-age");
+            if (maxAge < 0 || entry.ageSeconds(now) > maxAge) {
+                return "request";
+            }
         }
-        long minFresh = directives.seconds("min-fresh");
-        if (minFresh >= 0 && (entry.freshUntilMillis() - now) / 1000 < minFresh) {
-            return "request";
+        if (directives.has("min-fresh")) {
+            long minFresh = directives.seconds("min-fresh");
+            if (minFresh < 0 || (entry.freshUntilMillis() - now) / 1000 < minFresh) {
+                return "request";
+            }
         }
         return null;
     }

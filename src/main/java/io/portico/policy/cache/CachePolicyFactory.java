@@ -36,8 +36,10 @@ public final class CachePolicyFactory implements PolicyFactory {
         CacheStores stores = context.perNode(CacheStores.NODE_KEY, () -> new CacheStores(64L * 1024 * 1024));
         CacheStore store = stores.store(settings.store());
         if (store == null) {
-            LOG.warn("The cache policy at {} uses store '{}', but this node has no redis settings; its requests go "
-                    + "uncached until redis.url is set", context.declaredIn(), settings.store());
+            if (!context.checkOnly()) {
+                LOG.warn("The cache policy at {} uses store '{}', but this node has no redis settings; its requests"
+                        + " go uncached until redis.url is set", context.declaredIn(), settings.store());
+            }
             store = new MissingStore(settings.store());
         }
         return new CachePolicy(settings, store, context.route());

@@ -89,12 +89,8 @@ record CacheSettings(String store, List<String> key, long maxObjectSize, Duratio
         if (value == null) {
             return;
         }
-        if (!value.isTextual()) {
-            errors.add(field, "must be a duration such as 30s or 5m");
-            return;
-        }
         try {
-            if (Durations.parse(value.asText()).isZero()) {
+            if (Durations.parse(value).isZero()) {
                 errors.add(field, "must be positive");
             }
         } catch (IllegalArgumentException e) {
@@ -112,13 +108,13 @@ record CacheSettings(String store, List<String> key, long maxObjectSize, Duratio
         }
         long maxObjectSize = config.has("maxObjectSize") ? config.get("maxObjectSize").asLong()
                 : DEFAULT_MAX_OBJECT_SIZE;
-        Duration defaultTtl = config.has("defaultTtl") ? Durations.parse(config.get("defaultTtl").asText()) : null;
-        Duration maxTtl = config.has("maxTtl") ? Durations.parse(config.get("maxTtl").asText()) : Duration.ofDays(1);
+        Duration defaultTtl = config.has("defaultTtl") ? Durations.parse(config.get("defaultTtl")) : null;
+        Duration maxTtl = config.has("maxTtl") ? Durations.parse(config.get("maxTtl")) : Duration.ofDays(1);
         Chat chat = null;
         JsonNode chatConfig = config.get("chat");
         if (chatConfig != null) {
             boolean perConsumer = !"shared".equals(chatConfig.path("scope").asText("consumer"));
-            Duration ttl = chatConfig.has("ttl") ? Durations.parse(chatConfig.get("ttl").asText())
+            Duration ttl = chatConfig.has("ttl") ? Durations.parse(chatConfig.get("ttl"))
                     : Duration.ofHours(1);
             chat = new Chat(perConsumer, ttl);
         }

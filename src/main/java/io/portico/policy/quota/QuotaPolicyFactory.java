@@ -2,6 +2,7 @@ package io.portico.policy.quota;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.config.Errors;
+import io.portico.config.PolicyPlacement;
 import io.portico.config.RouteSpec;
 import io.portico.config.ValidationException;
 import io.portico.pipeline.Policy;
@@ -23,10 +24,20 @@ public final class QuotaPolicyFactory implements PolicyFactory {
         QuotaPolicy.parse(config, errors);
     }
 
+    /** Rejects {@code scope: api} on a route that belongs to no API, which has no API counter to count on. */
+    @Override
+    public void validatePlacement(ObjectNode config, PolicyPlacement placement, Errors errors) {
+        RouteSpec route = placement.route();
+        if (route.api() == null && PolicySettings.parseValid(config, QuotaPolicy::parse).byApi()) {
+            errors.add("config.scope", noApiMessage(route.name()));
+        }
+    }
+
     /**
      * Creates the policy of one route. With {@code scope: api} every route of the API counts on one counter.
      *
-     * @throws ValidationException when {@code scope} is {@code api} and the route belongs to no API
+     * @throws ValidationException when {@code scope} is {@code api} and the route belongs to no API, which
+     *     {@link #validatePlacement} rejects first
      */
     @Override
     public Policy create(ObjectNode config, PolicyContext context) {
@@ -35,13 +46,16 @@ public final class QuotaPolicyFactory implements PolicyFactory {
         if (settings.byApi()) {
             RouteSpec route = context.snapshot().routes().get(context.route());
             if (route == null || route.api() == null) {
-                throw new ValidationException("config.scope", "is api, but route '" + context.route()
-                        + "' belongs to no API; set the route's api or use scope: route");
+                throw new ValidationException("config.scope", noApiMessage(context.route()));
             }
             scope = "api:" + route.api();
         }
         UsageCounters counters = context.perNode(UsageCounters.NODE_KEY,
                 () -> UsageCounters.inMemory(context.vertx()));
         return new QuotaPolicy(settings, scope, counters);
+    }
+
+    private static String noApiMessage(String route) {
+        return "is api, but route '" + route + "' belongs to no API; set the route's api or use scope: route";
     }
 }

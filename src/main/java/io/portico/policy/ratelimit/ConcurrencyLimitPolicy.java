@@ -14,9 +14,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The {@code concurrency-limit} policy: at most {@code max} requests of one key in flight on this node. A request
  * beyond that waits in a queue of bounded length for a bounded time, or gets 503 at once when the queue is full
- * or configured empty. A slot is held from admission until the exchange ends, which is when the response was sent
- * in full or the client connection closed first. Upstream failures end in a gateway response, so they return the
- * slot too.
+ * or configured empty. A slot is held from admission until the response ends: just before the write that completes
+ * the response for the client (see {@link RequestContext#onResponseEnding}), or when the client connection closed
+ * first. By then the upstream has finished its response, so the next request cannot over-commit it, and a
+ * client that sends its next request once it has read a response finds the slot free. Upstream failures end in a
+ * gateway response, so they return the slot too.
  */
 final class ConcurrencyLimitPolicy implements Policy {
 
@@ -29,6 +31,9 @@ final class ConcurrencyLimitPolicy implements Policy {
     private final KeyKind keyKind;
     private final String namespace;
     private final ConcurrentHashMap<String, ConcurrencyGate> gates;
+    /** The problem details of a rejection without a queue and with a full queue, built once. */
+    private final String busyDetail;
+    private final String queueFullDetail;
 
     /**
      * Creates the policy.
@@ -43,6 +48,9 @@ final class ConcurrencyLimitPolicy implements Policy {
         this.max = max;
         this.maxWaiting = maxWaiting;
         this.maxWaitMillis = maxWaitMillis;
+        this.busyDetail = "at most " + max + (max == 1 ? " request" : " requests")
+                + " may be in progress here at once";
+        this.queueFullDetail = busyDetail + ", and " + maxWaiting + " waiting";
         this.keyKind = requireNonNull(keyKind, "keyKind");
         this.namespace = requireNonNull(namespace, "namespace");
         this.gates = requireNonNull(gates, "gates");
@@ -55,7 +63,7 @@ final class ConcurrencyLimitPolicy implements Policy {
             ConcurrencyGate gate = ConcurrencyGate.of(key, gates);
             ConcurrencyGate.Result acquired = gate.tryAcquire(max);
             if (acquired == ConcurrencyGate.Result.ACQUIRED) {
-                ctx.onEnd(gate::release);
+                ctx.onResponseEnding(gate::release);
                 chain.proceed(ctx);
                 return;
             }
@@ -63,7 +71,7 @@ final class ConcurrencyLimitPolicy implements Policy {
                 continue;
             }
             if (maxWaiting == 0) {
-                reject(ctx, "at most " + max + " requests may be in progress here at once");
+                reject(ctx, busyDetail);
                 return;
             }
             QueuedRequest waiter = new QueuedRequest(ctx, chain, gate);
@@ -75,8 +83,7 @@ final class ConcurrencyLimitPolicy implements Policy {
             }
             if (queued == ConcurrencyGate.Result.FULL) {
                 ctx.request().resume();
-                reject(ctx, "at most " + max + " requests may be in progress here at once, and " + maxWaiting
-                        + " waiting");
+                reject(ctx, queueFullDetail);
                 return;
             }
             waiter.watch();
@@ -148,6 +155,8 @@ final class ConcurrencyLimitPolicy implements Policy {
             if (timer >= 0) {
                 context.owner().cancelTimer(timer);
             }
+            // Runs at once when the exchange has ended already, which returns the slot just granted.
+            ctx.onResponseEnding(gate::release);
             ctx.request().resume();
             if (!ctx.response().closed() && !ctx.response().ended()) {
                 chain.proceed(ctx);
@@ -162,15 +171,13 @@ final class ConcurrencyLimitPolicy implements Policy {
             }
         }
 
-        /** Returns the slot of a granted request, or leaves the queue of a waiting one. */
+        /** Leaves the queue when the exchange ends while waiting; a granted request returns its slot in proceed. */
         private void exchangeEnded() {
             if (state.compareAndSet(WAITING, GAVE_UP)) {
                 if (timer >= 0) {
                     context.owner().cancelTimer(timer);
                 }
                 gate.remove(this);
-            } else if (state.get() == GRANTED) {
-                gate.release();
             }
         }
     }

@@ -56,8 +56,8 @@ public final class ConcurrencyLimitPolicyFactory implements PolicyFactory {
         JsonNode timeout = config.get("queueTimeout");
         if (timeout != null) {
             try {
-                Duration duration = Durations.parse(timeout.asText());
-                if (!timeout.isTextual() || duration.isZero() || duration.compareTo(MAX_QUEUE_TIMEOUT) > 0) {
+                Duration duration = Durations.parse(timeout);
+                if (duration.isZero() || duration.compareTo(MAX_QUEUE_TIMEOUT) > 0) {
                     errors.add("queueTimeout", "must be a duration from 1ms to 5m");
                 }
             } catch (IllegalArgumentException e) {
@@ -69,7 +69,7 @@ public final class ConcurrencyLimitPolicyFactory implements PolicyFactory {
     @Override
     public Policy create(ObjectNode config, PolicyContext context) {
         ConcurrentHashMap<String, ConcurrencyGate> gates = context.perNode(GATES, ConcurrentHashMap::new);
-        Duration timeout = config.has("queueTimeout") ? Durations.parse(config.get("queueTimeout").asText())
+        Duration timeout = config.has("queueTimeout") ? Durations.parse(config.get("queueTimeout"))
                 : DEFAULT_QUEUE_TIMEOUT;
         ConcurrencyLimitPolicy.KeyKind key = ConcurrencyLimitPolicy.KeyKind.valueOf(
                 config.path("key").asText("route").toUpperCase(Locale.ROOT));

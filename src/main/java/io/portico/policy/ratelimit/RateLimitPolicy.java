@@ -97,7 +97,8 @@ final class RateLimitPolicy implements Policy {
                     + "Redis is unavailable; retry later");
             return;
         }
-        ctx.logField("rate_limit", "local-fallback");
+        // A separate field, because a request rejected by the local count also logs rate_limit=LIMIT.
+        ctx.logField("rate_limit_mode", "local-fallback");
         decide(ctx, chain, key, local.check(localNamespace, key, settings.limits(), 1));
     }
 

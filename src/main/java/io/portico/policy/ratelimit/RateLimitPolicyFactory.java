@@ -46,13 +46,13 @@ public final class RateLimitPolicyFactory implements PolicyFactory {
         RedisCounters redis = null;
         if (settings.cluster()) {
             RedisClient client = context.redis();
-            if (client == null) {
+            if (client != null) {
+                redis = new RedisCounters(client, settings.limits(), null);
+            } else if (!context.checkOnly()) {
                 // Logged once per policy and configuration version, never per request.
                 LOG.warn("The rate-limit policy at {} counts cluster-wide, but this node has no redis settings; it "
                         + "{} until redis.url is set", context.declaredIn(), settings.rejectWithoutRedis()
                         ? "rejects every request with 503" : "counts in this node's memory");
-            } else {
-                redis = new RedisCounters(client, settings.limits(), null);
             }
         }
         RouteSpec route = context.snapshot().routes().get(context.route());

@@ -6,9 +6,11 @@ import io.portico.config.Durations;
 import io.portico.config.Errors;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -54,11 +56,17 @@ record RateLimitSettings(List<Limit> limits, RequestKey key, boolean cluster, bo
             if (!key.isArray() || key.size() > MAX_KEY_PARTS) {
                 errors.add("key", "must be a list of at most " + MAX_KEY_PARTS + " key parts, such as [consumer]");
             } else {
+                Map<String, Integer> seen = new HashMap<>();
                 for (int i = 0; i < key.size(); i++) {
                     String problem = key.get(i).isTextual() ? RequestKey.check(key.get(i).asText())
                             : "must be a string";
+                    Integer first = problem == null ? seen.putIfAbsent(RequestKey.canonical(key.get(i).asText()), i)
+                            : null;
                     if (problem != null) {
                         errors.add("key[" + i + "]", problem);
+                    } else if (first != null) {
+                        errors.add("key[" + i + "]", "repeats key part '" + key.get(i).asText() + "' of key[" + first
+                                + "]; a part adds nothing to the key the second time, so list it once");
                     }
                 }
             }
@@ -88,14 +96,15 @@ record RateLimitSettings(List<Limit> limits, RequestKey key, boolean cluster, bo
         }
         positive(limit, "max", true, errors);
         JsonNode window = limit.get("window");
-        if (window == null || !window.isTextual()) {
+        if (window == null || window.isNull()) {
             errors.add("window", "is required: a duration in whole seconds, such as 1s, 1m or 24h");
         } else {
             try {
-                Duration duration = Durations.parse(window.asText());
+                Duration duration = Durations.parse(window);
                 if (duration.toMillis() < 1000 || duration.toMillis() % 1000 != 0) {
-                    errors.add("window", "must be whole seconds, at least 1s, since the RateLimit fields count "
-                            + "in seconds");
+                    errors.add("window", "is " + Durations.format(duration) + ", but must be whole seconds, at least"
+                            + " 1s, since the RateLimit fields count in seconds; a bare number is milliseconds, so"
+                            + " 1000 is 1s");
                 }
             } catch (IllegalArgumentException e) {
                 errors.add("window", e.getMessage());
@@ -120,7 +129,7 @@ record RateLimitSettings(List<Limit> limits, RequestKey key, boolean cluster, bo
             long max = limit.get("max").asLong();
             Algorithm algorithm = limit.has("algorithm") ? Algorithm.byName(limit.get("algorithm").asText())
                     : Algorithm.SLIDING_WINDOW;
-            long window = Durations.parse(limit.get("window").asText()).toSeconds();
+            long window = Durations.parse(limit.get("window")).toSeconds();
             limits.add(new Limit(limit.get("name").asText(), algorithm, max, window, limit.path("burst").asLong(max)));
         }
         List<String> key = new ArrayList<>();

@@ -62,6 +62,20 @@ final class RequestKey {
         return new RequestKey(List.copyOf(parts), Collections.unmodifiableList(arguments));
     }
 
+    /**
+     * Returns the form of a valid key part that equal parts share: the part's name and a header name in lower
+     * case, since both ignore case, and a claim name as written.
+     */
+    static String canonical(String specification) {
+        int colon = specification.indexOf(':');
+        if (colon < 0) {
+            return specification.toLowerCase(Locale.ROOT);
+        }
+        String part = specification.substring(0, colon).toLowerCase(Locale.ROOT);
+        String name = specification.substring(colon + 1);
+        return part + ":" + (part.equals("header") ? name.toLowerCase(Locale.ROOT) : name);
+    }
+
     /** Returns why {@code specification} is not a valid key part, or null when it is. */
     static String check(String specification) {
         int colon = specification.indexOf(':');

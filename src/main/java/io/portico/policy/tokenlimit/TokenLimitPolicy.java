@@ -19,6 +19,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -102,6 +103,7 @@ public final class TokenLimitPolicy implements Policy {
             errors.add("limits", "must be a non-empty list of limits");
             return limits;
         }
+        Map<String, Integer> firstBy = new HashMap<>();
         for (int i = 0; i < list.size(); i++) {
             Errors at = errors.at("limits", i);
             JsonNode item = list.get(i);
@@ -113,6 +115,10 @@ public final class TokenLimitPolicy implements Policy {
             String by = item.path("by").asText("");
             if (!Set.of("consumer", "team", "credential", "model").contains(by)) {
                 at.add("by", "must be consumer, team, credential or model");
+            } else if (firstBy.putIfAbsent(by, i) != null) {
+                // Limits with the same by would count on one window per subject, so each request twice.
+                at.add("by", "is '" + by + "', as in limits[" + firstBy.get(by) + "]; set tokensPerMinute and"
+                        + " requestsPerMinute in one limit per by");
             }
             long tokens = count(item, "tokensPerMinute", at);
             long requests = count(item, "requestsPerMinute", at);
@@ -217,7 +223,7 @@ public final class TokenLimitPolicy implements Policy {
                     + "Redis is unavailable; retry later");
             return false;
         }
-        ctx.logField("token_limit", "local-fallback");
+        ctx.logField("token_limit_mode", "local-fallback");
         return admitLocally(ctx, estimate, applied, subjects);
     }
 

@@ -2,6 +2,8 @@ package io.portico.policy.tokenlimit;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.config.Errors;
+import io.portico.config.PolicyPlacement;
+import io.portico.config.RouteSpec;
 import io.portico.pipeline.Policy;
 import io.portico.pipeline.PolicyContext;
 import io.portico.pipeline.PolicyFactory;
@@ -28,6 +30,20 @@ public final class TokenLimitPolicyFactory implements PolicyFactory {
         TokenLimitPolicy.parse(config, errors);
     }
 
+    /**
+     * Rejects the policy in the own {@code policies} of a route without {@code ai}, where it has no effect. On an
+     * API, globally or for a consumer it is accepted and has no effect on the REST routes it reaches.
+     */
+    @Override
+    public void validatePlacement(ObjectNode config, PolicyPlacement placement, Errors errors) {
+        RouteSpec route = placement.route();
+        if (placement.declaredOn() == PolicyPlacement.DeclaredOn.ROUTE && route.ai() == null) {
+            errors.add("name", "is token-limit, which counts the tokens of AI chat requests, but route '"
+                    + route.name() + "' has no ai section, so the policy would have no effect; remove it or use"
+                    + " rate-limit");
+        }
+    }
+
     @Override
     public Policy create(ObjectNode config, PolicyContext context) {
         Map<String, MinuteWindow> windows = context.perNode(TokenLimitPolicy.WINDOWS_KEY, ConcurrentHashMap::new);
@@ -37,13 +53,13 @@ public final class TokenLimitPolicyFactory implements PolicyFactory {
         RedisWindows redis = null;
         if (settings.cluster()) {
             RedisClient client = context.redis();
-            if (client == null) {
+            if (client != null) {
+                redis = new RedisWindows(client, null);
+            } else if (!context.checkOnly()) {
                 // Logged once per policy and configuration version, never per request.
                 LOG.warn("The token-limit policy at {} counts cluster-wide, but this node has no redis settings; it "
                         + "{} until redis.url is set", context.declaredIn(), settings.rejectWithoutRedis()
                         ? "rejects every chat request with 503" : "counts in this node's memory");
-            } else {
-                redis = new RedisWindows(client, null);
             }
         }
         return new TokenLimitPolicy(context.route(), settings, windows, redis, counters.clock());

@@ -268,6 +268,21 @@ class CachePolicyTest {
     }
 
     @Test
+    void invalidRequestFreshnessIsForwarded() {
+        get("/c/fresh");
+        int before = hits("/fresh");
+
+        for (String directive : new String[] {"max-age=abc", "max-age=-5", "max-age", "min-fresh=soon", "min-fresh"}) {
+            HttpResponse<String> response = get("/c/fresh", "Cache-Control", directive);
+            assertThat(cacheStatus(response)).as(directive).contains("fwd=request");
+        }
+        HttpResponse<String> valid = get("/c/fresh", "Cache-Control", "max-age=3600");
+
+        assertThat(hits("/fresh")).isEqualTo(before + 5);
+        assertThat(cacheStatus(valid)).startsWith("Portico; hit; ttl=");
+    }
+
+    @Test
     void onlyIfCachedMissGives504() {
         HttpResponse<String> response = get("/c/fresh", "Cache-Control", "only-if-cached");
 

@@ -10,6 +10,9 @@ import io.portico.testing.Conditions;
 import io.portico.testing.Configs;
 import io.portico.testing.TestNode;
 import io.portico.testing.TestUpstream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
@@ -31,6 +34,7 @@ import org.junit.jupiter.api.Test;
 /** The concurrency-limit policy on a real node: slots, queueing, timeouts, and slots returned on every ending. */
 class ConcurrencyLimitPolicyTest {
 
+    private static final int SEQUENTIAL_REQUESTS = 2000;
     private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     private static TestUpstream upstream;
@@ -52,6 +56,7 @@ class ConcurrencyLimitPolicyTest {
         limited(config.route("consumers", "app", "/consumers"), 1, "consumer", 0, null);
         limited(config.route("service-a", "other", "/service-a"), 1, "service", 0, null);
         limited(config.route("service-b", "other", "/service-b"), 1, "service", 0, null);
+        limited(config.route("sequential", "app", "/sequential"), 1, null, 0, null);
         node.apply(config.build());
     }
 
@@ -78,8 +83,22 @@ class ConcurrencyLimitPolicyTest {
 
         assertThat(rejected.statusCode()).isEqualTo(503);
         assertThat(problem.get("type").asText()).isEqualTo("https://portico.dev/problems/concurrency-limited");
+        assertThat(problem.get("detail").asText()).isEqualTo("at most 2 requests may be in progress here at once");
         assertThat(heldStatuses).containsExactly(200, 200);
         assertThat(afterwards.statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void singleSlotDetailIsSingular() throws Exception {
+        List<CompletableFuture<HttpResponse<String>>> held = holdRequests("/service-a/hold", 1);
+
+        HttpResponse<String> rejected = get("/service-b/status/200", Map.of());
+        upstream.releaseHeld();
+        statuses(held);
+
+        assertThat(rejected.statusCode()).isEqualTo(503);
+        assertThat(Json.MAPPER.readTree(rejected.body()).get("detail").asText())
+                .isEqualTo("at most 1 request may be in progress here at once");
     }
 
     @Test
@@ -186,6 +205,41 @@ class ConcurrencyLimitPolicyTest {
         assertThat(otherRoute).isEqualTo(503);
     }
 
+    /**
+     * Sends requests one after another, each after the previous response was read in full, over several kept-alive
+     * connections in turn, so that consecutive requests are handled on different event loops. Every third request
+     * is a HEAD request, whose response ends with its head.
+     */
+    @Test
+    void sequentialRequestsNeverFindSlotTaken() throws Exception {
+        List<Socket> sockets = new ArrayList<>();
+        List<Integer> statuses = new ArrayList<>();
+        try {
+            for (int i = 0; i < 4; i++) {
+                Socket socket = new Socket(InetAddress.getLoopbackAddress(), node.portico().httpPort());
+                socket.setSoTimeout(10_000);
+                sockets.add(socket);
+            }
+            for (int i = 0; i < SEQUENTIAL_REQUESTS; i++) {
+                String method = i % 3 == 2 ? "HEAD" : "GET";
+                statuses.add(exchange(sockets.get(i % sockets.size()), method, "/sequential/status/200"));
+            }
+        } finally {
+            for (Socket socket : sockets) {
+                socket.close();
+            }
+        }
+
+        List<String> failed = new ArrayList<>();
+        for (int i = 0; i < statuses.size(); i++) {
+            if (statuses.get(i) != 200) {
+                failed.add("request " + i + ": " + statuses.get(i));
+            }
+        }
+        assertThat(statuses).hasSize(SEQUENTIAL_REQUESTS);
+        assertThat(failed).isEmpty();
+    }
+
     @Test
     void invalidConfigurationIsRejected() {
         ObjectNode route = Json.MAPPER.createObjectNode().put("name", "bad").put("service", "app");
@@ -239,6 +293,34 @@ class ConcurrencyLimitPolicyTest {
 
     private static HttpResponse<String> get(String path, Map<String, String> headers) throws Exception {
         return send(path, headers).get(10, TimeUnit.SECONDS);
+    }
+
+    /** Sends a request on {@code socket}, reads the whole response and returns its status. */
+    private static int exchange(Socket socket, String method, String path) throws IOException {
+        OutputStream out = socket.getOutputStream();
+        out.write((method + " " + path + " HTTP/1.1\r\nHost: test\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        InputStream in = socket.getInputStream();
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int read = in.read();
+            if (read < 0) {
+                throw new EOFException("connection closed after " + head);
+            }
+            head.append((char) read);
+        }
+        long length = 0;
+        for (String line : method.equals("HEAD") ? new String[0] : head.toString().split("\r\n")) {
+            if (line.regionMatches(true, 0, "content-length:", 0, "content-length:".length())) {
+                length = Long.parseLong(line.substring("content-length:".length()).trim());
+            }
+        }
+        for (long i = 0; i < length; i++) {
+            if (in.read() < 0) {
+                throw new EOFException("connection closed in the body of " + head);
+            }
+        }
+        return Integer.parseInt(head.substring(9, 12));
     }
 
     private static void limited(ObjectNode route, int max, String key, int queue, String queueTimeout) {

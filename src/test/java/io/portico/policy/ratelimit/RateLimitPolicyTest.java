@@ -230,6 +230,53 @@ class RateLimitPolicyTest {
         assertThat(problem.get("errors").get(0).get("field").asText()).isEqualTo("policies[0].config.limits");
     }
 
+    @Test
+    void bareWindowIsMilliseconds() {
+        ObjectNode route = Json.MAPPER.createObjectNode().put("name", "bare").put("service", "app");
+        route.putArray("paths").add("/bare");
+        ObjectNode policy = rateLimit("[client-address]", limit("per-second", 5, "unused", null));
+        ((ObjectNode) policy.get("config").get("limits").get(0)).put("window", 1000);
+        route.putArray("policies").add(policy);
+
+        JsonNode created = node.admin("POST", "/admin/v1/routes", route, 201);
+
+        assertThat(created.path("policies").get(0).path("config").path("limits").get(0).path("window").asLong())
+                .isEqualTo(1000);
+        node.admin("DELETE", "/admin/v1/routes/bare", null, 204);
+    }
+
+    @Test
+    void windowOfMillisecondsNamesTheRule() {
+        ObjectNode route = Json.MAPPER.createObjectNode().put("name", "split").put("service", "app");
+        route.putArray("paths").add("/split");
+        ObjectNode policy = rateLimit("[client-address]", limit("per-second", 5, "unused", null));
+        ((ObjectNode) policy.get("config").get("limits").get(0)).put("window", 1500);
+        route.putArray("policies").add(policy);
+
+        JsonNode problem = node.admin("POST", "/admin/v1/routes", route, 400);
+
+        JsonNode error = problem.get("errors").get(0);
+        assertThat(error.get("field").asText()).isEqualTo("policies[0].config.limits[0].window");
+        assertThat(error.get("message").asText()).startsWith("is 1500ms, but must be whole seconds")
+                .contains("a bare number is milliseconds, so 1000 is 1s");
+    }
+
+    @Test
+    void repeatedKeyPartIsRejected() {
+        ObjectNode route = Json.MAPPER.createObjectNode().put("name", "twice").put("service", "app");
+        route.putArray("paths").add("/twice");
+        route.putArray("policies").add(rateLimit("[consumer, \"header:X-Tenant\", Consumer, \"header:x-tenant\"]",
+                limit("per-hour", 1, "1h", null)));
+
+        JsonNode problem = node.admin("POST", "/admin/v1/routes", route, 400);
+
+        assertThat(problem.get("errors")).hasSize(2);
+        assertThat(problem.get("errors").get(0).get("field").asText()).isEqualTo("policies[0].config.key[2]");
+        assertThat(problem.get("errors").get(0).get("message").asText())
+                .startsWith("repeats key part 'Consumer' of key[0]");
+        assertThat(problem.get("errors").get(1).get("field").asText()).isEqualTo("policies[0].config.key[3]");
+    }
+
     private static String partitionKey(String field) {
         return field.substring(field.indexOf(";pk=") + 4);
     }

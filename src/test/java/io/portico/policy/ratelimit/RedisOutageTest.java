@@ -3,6 +3,7 @@ package io.portico.policy.ratelimit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.config.Json;
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /** Cluster-wide limits while Redis stops, hangs and comes back, on one node. */
 class RedisOutageTest {
@@ -41,6 +43,8 @@ class RedisOutageTest {
 
     @BeforeAll
     static void start() {
+        // The test logging configuration turns the access log off; this node writes it.
+        ((Logger) LoggerFactory.getLogger("portico.access")).setLevel(Level.INFO);
         redis = TestRedis.start();
         upstream = TestUpstream.start("outage");
         Configs config = Configs.document();
@@ -59,6 +63,7 @@ class RedisOutageTest {
 
     @AfterAll
     static void stop() {
+        ((Logger) LoggerFactory.getLogger("portico.access")).setLevel(Level.WARN);
         node.close();
         upstream.close();
         redis.close();
@@ -114,6 +119,26 @@ class RedisOutageTest {
             assertThat(recovered).containsExactly(200, 200, 200, 429);
             assertThat(log.messages(Level.WARN)).hasSize(1);
             assertThat(recoveries(log)).hasSize(1);
+        }
+    }
+
+    @Test
+    void fallbackRejectionLogsLimitOnce() throws Exception {
+        String run = UUID.randomUUID().toString();
+        try (LogCapture access = new LogCapture("portico.access")) {
+            redis.stop();
+            List<Integer> statuses = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                statuses.add(get("/local", run).statusCode());
+            }
+            Conditions.eventually("the rejection is logged", () -> access.messages(Level.INFO).stream()
+                    .anyMatch(line -> line.contains(" status=429 ")));
+            String line = access.messages(Level.INFO).stream().filter(entry -> entry.contains(" status=429 "))
+                    .findFirst().orElseThrow();
+
+            assertThat(statuses).containsExactly(200, 200, 200, 429);
+            assertThat(line).contains(" rate_limit=per-hour").contains(" rate_limit_mode=local-fallback");
+            assertThat(line.split(" rate_limit=", -1)).hasSize(2);
         }
     }
 

@@ -134,6 +134,9 @@ class ClusterTokenLimitTest {
             });
             HttpResponse<String> rejected = send(node, "/reject", "c0", 16);
             List<String> warnings = log.messages(Level.WARN);
+            String counted = "portico_token_limit_rejections_total{reason=\"redis-unavailable\",route=\"reject\"} 1.0";
+            Conditions.eventually("the 503 is counted", () -> node.adminRaw("GET", "/metrics", null).body()
+                    .lines().anyMatch(counted::equals));
 
             redis.restart();
             Conditions.eventually("Redis is available again", () -> log.messages(Level.INFO).stream()

@@ -90,7 +90,7 @@ public final class ConfigFields {
             return fallback;
         }
         try {
-            return Durations.parse(value.asText());
+            return Durations.parse(value);
         } catch (IllegalArgumentException e) {
             errors.add(field, e.getMessage());
             return fallback == null ? Duration.ZERO : fallback;

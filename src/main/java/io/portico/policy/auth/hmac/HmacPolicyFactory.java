@@ -39,7 +39,7 @@ public final class HmacPolicyFactory implements PolicyFactory {
         JsonNode skew = config.get("clockSkew");
         if (skew != null) {
             try {
-                Duration parsed = Durations.parse(skew.asText());
+                Duration parsed = Durations.parse(skew);
                 errors.check(!parsed.isZero() && parsed.compareTo(Duration.ofHours(1)) <= 0, "clockSkew",
                         "must be more than 0 and at most 1h");
             } catch (IllegalArgumentException e) {
@@ -65,7 +65,7 @@ public final class HmacPolicyFactory implements PolicyFactory {
 
     @Override
     public Policy create(ObjectNode config, PolicyContext context) {
-        Duration skew = config.has("clockSkew") ? Durations.parse(config.get("clockSkew").asText())
+        Duration skew = config.has("clockSkew") ? Durations.parse(config.get("clockSkew"))
                 : DEFAULT_CLOCK_SKEW;
         RouteSpec route = context.snapshot().routes().get(context.route());
         long maxBody = route != null && route.maxBodySize() != null ? route.maxBodySize()

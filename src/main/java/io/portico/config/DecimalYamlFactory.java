@@ -1,0 +1,83 @@
+package io.portico.config;
+
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.ObjectCodec;
+import com.fasterxml.jackson.core.io.IOContext;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactoryBuilder;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
+import java.io.CharArrayReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Reader;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.LoaderOptions;
+
+/**
+ * YAML factory whose parsers read an integer only when it is written in decimal, as in JSON. SnakeYAML resolves
+ * scalars by the YAML 1.1 rules, under which {@code 0x10}, {@code 0b10} and {@code 1_000} are integers and
+ * {@code 010} is octal 8. These parsers return such a scalar as text, so a field that expects a number or a
+ * duration rejects it and names the field, instead of reading a value that the author probably did not mean.
+ */
+final class DecimalYamlFactory extends YAMLFactory {
+
+    private static final long serialVersionUID = 1L;
+
+    DecimalYamlFactory(YAMLFactoryBuilder builder) {
+        super(builder);
+    }
+
+    private DecimalYamlFactory(DecimalYamlFactory source) {
+        super(source, null);
+    }
+
+    @Override
+    public YAMLFactory copy() {
+        return new DecimalYamlFactory(this);
+    }
+
+    @Override
+    protected YAMLParser _createParser(InputStream in, IOContext ctxt) throws IOException {
+        return parser(ctxt, _createReader(in, null, ctxt));
+    }
+
+    @Override
+    protected YAMLParser _createParser(Reader reader, IOContext ctxt) {
+        return parser(ctxt, reader);
+    }
+
+    @Override
+    protected YAMLParser _createParser(char[] data, int offset, int len, IOContext ctxt, boolean recyclable) {
+        return parser(ctxt, new CharArrayReader(data, offset, len));
+    }
+
+    @Override
+    protected YAMLParser _createParser(byte[] data, int offset, int len, IOContext ctxt) throws IOException {
+        return parser(ctxt, _createReader(data, offset, len, null, ctxt));
+    }
+
+    private YAMLParser parser(IOContext ctxt, Reader reader) {
+        return new DecimalYamlParser(ctxt, _parserFeatures, _yamlParserFeatures, _loaderOptions, _objectCodec,
+                reader);
+    }
+
+    private static final class DecimalYamlParser extends YAMLParser {
+
+        /** An optional sign and decimal digits without a leading zero, the integer syntax of JSON. */
+        private static final Pattern DECIMAL = Pattern.compile("[-+]?(0|[1-9][0-9]*)");
+
+        DecimalYamlParser(IOContext ctxt, int parserFeatures, int yamlFeatures,
+                          LoaderOptions options, ObjectCodec codec, Reader reader) {
+            super(ctxt, parserFeatures, yamlFeatures, options, codec, reader);
+        }
+
+        @Override
+        protected JsonToken _decodeNumberScalar(String value, int len) throws IOException {
+            if (DECIMAL.matcher(value).matches()) {
+                return super._decodeNumberScalar(value, len);
+            }
+            // The text of the scalar is already stored, so the value reads as that text.
+            return JsonToken.VALUE_STRING;
+        }
+    }
+}
