@@ -19,6 +19,7 @@ import io.portico.gateway.upstream.Upstreams;
 import io.portico.metrics.MetricsServer;
 import io.portico.metrics.NodeMetrics;
 import io.portico.node.ConnectionErrorLogFilter;
+import io.portico.node.HikariLogFilter;
 import io.portico.node.NetworkTransport;
 import io.portico.node.NodeConfig;
 import io.portico.oauth.keys.SigningKeyManager;
@@ -197,6 +198,7 @@ public final class Portico {
     public static Future<Portico> start(NodeConfig node, Map<String, String> env) {
         requireNonNull(node, "node");
         ConnectionErrorLogFilter.install();
+        HikariLogFilter.install();
         JdbcConfigStore store;
         try {
             store = openStore(node, MasterKeys.resolve(node.dataPath(), env));

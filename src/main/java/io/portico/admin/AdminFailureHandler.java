@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>{@link ValidationException}</td><td>400 invalid-configuration, with one entry per field</td></tr>
  *   <tr><td>{@link ConflictException}</td><td>412 precondition-failed on a revision mismatch, else 409</td></tr>
  *   <tr><td>{@link NotFoundException}</td><td>404 not-found</td></tr>
- *   <tr><td>other {@link StoreException}</td><td>503 store-unavailable</td></tr>
+ *   <tr><td>other {@link StoreException}</td><td>503 store-unavailable, logged at DEBUG when the database is
+ *       unreachable and at WARN otherwise</td></tr>
  *   <tr><td>status only (no route, body too large)</td><td>the matching type</td></tr>
  *   <tr><td>anything else</td><td>500 internal-error, logged once at ERROR</td></tr>
  * </table>
@@ -57,12 +58,27 @@ final class AdminFailureHandler implements Handler<RoutingContext> {
             return new Problem(ProblemType.NOT_FOUND, notFound.getMessage());
         }
         if (failure instanceof StoreException storeFailure) {
-            LOG.warn("The configuration store failed during {} {}; check that the database is reachable",
-                    ctx.request().method(), ctx.request().path(), storeFailure);
+            logStoreFailure(ctx, storeFailure);
             return new Problem(ProblemType.STORE_UNAVAILABLE, "the configuration store is unavailable; retry later");
         }
         LOG.error("Admin request {} {} failed", ctx.request().method(), ctx.request().path(), failure);
         return new Problem(ProblemType.INTERNAL_ERROR, "the request failed; the Portico log has the details");
+    }
+
+    /**
+     * Logs a store failure of one request. An unreachable database is logged at DEBUG only, because the
+     * configuration watcher logs each outage once, with a WARN line when it begins and an INFO line when it ends.
+     */
+    private static void logStoreFailure(RoutingContext ctx, StoreException failure) {
+        if (failure.unreachable()) {
+            LOG.debug("The configuration store is unreachable during {} {}", ctx.request().method(),
+                    ctx.request().path(), failure);
+            return;
+        }
+        LOG.warn("The configuration store failed during {} {}: {}; check the database's log", ctx.request().method(),
+                ctx.request().path(), failure.getMessage());
+        LOG.debug("Stack trace of the store failure during {} {}", ctx.request().method(), ctx.request().path(),
+                failure);
     }
 
     private static Problem forStatus(RoutingContext ctx) {

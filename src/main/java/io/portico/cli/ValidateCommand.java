@@ -15,7 +15,8 @@ import picocli.CommandLine.Spec;
 /** Checks a declarative document offline. */
 @Command(name = "validate", mixinStandardHelpOptions = true,
         description = {"Checks a declarative document without contacting Portico: syntax, environment variables,"
-            + " every field, duplicate names and references between resources.",
+            + " every field, duplicate names, references between resources, and the upstream TLS files that"
+            + " services name, which must exist on this machine.",
             "Exits with 1 and lists every invalid field when the document is invalid."})
 public final class ValidateCommand implements Callable<Integer> {
 

@@ -112,12 +112,28 @@ public final class ResourceKind<T> {
      * @throws ValidationException listing each invalid field
      */
     public T parse(JsonNode spec) {
+        return parse(spec, true);
+    }
+
+    /**
+     * Converts {@code spec} like {@link #parse}, but skips the validators that read local files
+     * ({@link SpecValidator#readsLocalFiles()}). A node uses it for the configuration it loads from the store.
+     *
+     * @throws ValidationException listing each invalid field
+     */
+    public T parseStored(JsonNode spec) {
+        return parse(spec, false);
+    }
+
+    private T parse(JsonNode spec, boolean checkLocalFiles) {
         T value = map(withoutAddedTeam(spec));
         Errors errors = new Errors();
         validator.accept(value, errors);
         if (errors.isEmpty()) {
             for (SpecValidator extra : SpecValidator.registered()) {
-                extra.validate(this, value, errors);
+                if (checkLocalFiles || !extra.readsLocalFiles()) {
+                    extra.validate(this, value, errors);
+                }
             }
         }
         errors.throwIfAny();

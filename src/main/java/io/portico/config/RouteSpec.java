@@ -64,7 +64,6 @@ public record RouteSpec(
 
     static final Set<String> METHODS =
             Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT");
-    private static final Pattern HOST = Pattern.compile("^(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$");
     private static final Pattern TEMPLATE_PARAM = Pattern.compile("\\{[A-Za-z_][A-Za-z0-9_]*}");
 
     public RouteSpec {
@@ -176,8 +175,8 @@ public record RouteSpec(
         }
 
         for (int i = 0; i < hosts.size(); i++) {
-            errors.check(HOST.matcher(hosts.get(i)).matches(), "hosts[" + i + "]",
-                    "must be a host name, optionally starting with '*.'");
+            errors.check(isRouteHost(hosts.get(i)), "hosts[" + i + "]", "must be a host name of dot-separated labels"
+                    + " (letters, digits and '-'), optionally starting with '*.', or an IPv4 address");
         }
         for (int i = 0; i < paths.size(); i++) {
             validatePath(errors, "paths[" + i + "]", paths.get(i));
@@ -185,7 +184,11 @@ public record RouteSpec(
         for (int i = 0; i < methods.size(); i++) {
             errors.check(METHODS.contains(methods.get(i)), "methods[" + i + "]", "must be an HTTP method");
         }
-        headers.forEach((key, value) -> validateValue(errors, "headers." + key, value));
+        headers.forEach((key, value) -> {
+            errors.check(isHeaderName(key), key.isEmpty() ? "headers" : "headers." + key,
+                    "'" + key + "' is not a header name: use letters, digits and !#$%&'*+-.^_`|~");
+            validateValue(errors, "headers." + key, value);
+        });
         query.forEach((key, value) -> validateValue(errors, "query." + key, value));
 
         if (rewrite != null) {
@@ -327,6 +330,13 @@ public record RouteSpec(
     }
 
     /** Returns true when {@code name} is an RFC 9110 token, the syntax of a header name. */
+    private static boolean isRouteHost(String host) {
+        if (host.startsWith("*.")) {
+            return HostNames.isDnsName(host.substring(2));
+        }
+        return HostNames.isDnsName(host) || HostNames.isIpv4(host);
+    }
+
     private static boolean isHeaderName(String name) {
         if (name == null || name.isEmpty()) {
             return false;

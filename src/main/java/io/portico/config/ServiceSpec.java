@@ -53,6 +53,9 @@ public record ServiceSpec(
     public record Target(String host, Integer port, Integer weight) {
         public Target {
             weight = weight == null ? 100 : weight;
+            if (host != null && host.startsWith("[") && host.endsWith("]") && host.indexOf(':') >= 0) {
+                host = host.substring(1, host.length() - 1);
+            }
         }
 
         /** Returns {@code host:port}, the key that identifies this target's state across configuration changes. */
@@ -191,6 +194,10 @@ public record ServiceSpec(
                 continue;
             }
             at.required(target.host(), "host");
+            if (target.host() != null && !target.host().isBlank() && !HostNames.isTargetHost(target.host())) {
+                at.add("host", "must be a host name of dot-separated labels (letters, digits and '-'), an IPv4"
+                        + " address or an IPv6 address, without a port");
+            }
             at.check(target.port() != null && target.port() > 0 && target.port() < 65536,
                     "port", "must be between 1 and 65535");
             at.check(target.weight() >= 0 && target.weight() <= 10_000, "weight", "must be between 0 and 10000");

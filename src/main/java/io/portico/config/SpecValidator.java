@@ -14,6 +14,16 @@ public interface SpecValidator {
     /** Records into {@code errors} what is wrong with {@code spec}, a specification of {@code kind}. */
     void validate(ResourceKind<?> kind, Object spec, Errors errors);
 
+    /**
+     * Returns whether this validator reads files on the machine that validates, such as certificate files that a
+     * specification names by path. Such a validator runs when the configuration is written or validated, but not
+     * when a node loads the stored configuration, so that a node that lacks a file rejects only what uses the
+     * file, not the whole configuration version.
+     */
+    default boolean readsLocalFiles() {
+        return false;
+    }
+
     /** Returns every registered validator, loaded once. */
     static List<SpecValidator> registered() {
         return Holder.VALIDATORS;

@@ -41,8 +41,14 @@ final class AccessLog {
                 .append(" host=").append(quote(ctx.host()))
                 .append(" path=").append(quote(ctx.path()))
                 .append(" protocol=").append(request.version() == null ? "-" : request.version().alpnName())
-                .append(" status=").append(response.getStatusCode())
-                .append(" bytes=").append(response.bytesWritten())
+                .append(" status=");
+        // Without a response head the client received no status, though getStatusCode() still returns its default 200.
+        if (response.headWritten()) {
+            line.append(response.getStatusCode());
+        } else {
+            line.append('-');
+        }
+        line.append(" bytes=").append(response.bytesWritten())
                 .append(" duration_ms=").append(String.format("%.3f", millis))
                 .append(" route=").append(ctx.route() == null ? "-" : ctx.route().name())
                 .append(" upstream=").append(ctx.upstreamAddress() == null ? "-" : ctx.upstreamAddress());

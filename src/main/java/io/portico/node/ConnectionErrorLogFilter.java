@@ -1,7 +1,6 @@
 package io.portico.node;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.turbo.TurboFilter;
 import ch.qos.logback.core.spi.FilterReply;
 import java.util.Set;
@@ -45,18 +44,6 @@ public final class ConnectionErrorLogFilter extends TurboFilter {
      * configuration must then lower {@link #LOGGERS} itself.
      */
     public static void install() {
-        if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
-            return;
-        }
-        synchronized (context) {
-            boolean installed = context.getTurboFilterList().stream()
-                    .anyMatch(filter -> filter instanceof ConnectionErrorLogFilter);
-            if (!installed) {
-                ConnectionErrorLogFilter filter = new ConnectionErrorLogFilter();
-                filter.setContext(context);
-                filter.start();
-                context.addTurboFilter(filter);
-            }
-        }
+        TurboFilters.installOnce(ConnectionErrorLogFilter.class, ConnectionErrorLogFilter::new);
     }
 }

@@ -26,6 +26,8 @@ public final class NodeConfigLoader {
     public static final Map<String, String> ENVIRONMENT = environment();
     /** Settings that are lists: given as text, in the environment or on the command line, they are comma-separated. */
     private static final Set<String> LIST_SETTINGS = Set.of("clientAddress.trustedProxies");
+    /** Listener ports, whose valid range is narrower than the int they map to. */
+    private static final Set<String> PORT_SETTINGS = Set.of("http.port", "https.port", "admin.port", "metrics.port");
 
     private NodeConfigLoader() {
     }
@@ -84,13 +86,30 @@ public final class NodeConfigLoader {
         try {
             node = Json.MAPPER.treeToValue(tree, NodeConfig.class);
         } catch (JsonProcessingException e) {
-            String field = MappingErrors.field(e);
-            throw new ValidationException(field.isEmpty() ? "node" : field, MappingErrors.message(e));
+            throw mappingError(e);
         }
         Errors errors = new Errors();
         node.clientAddress().validate(errors.at("clientAddress"));
         errors.throwIfAny();
         return node;
+    }
+
+    /**
+     * Turns a failed mapping into a {@link ValidationException} on the setting that failed. A settings record names
+     * the full dotted setting at the start of its message ({@code http.port must be ...}) while the mapper's
+     * path ends at the record ({@code http}), so such a message is split into that setting and the rest.
+     */
+    private static ValidationException mappingError(JsonProcessingException e) {
+        String field = MappingErrors.field(e);
+        String message = MappingErrors.message(e);
+        if (PORT_SETTINGS.contains(field) && message.startsWith("is out of range")) {
+            return new ValidationException(field, "is out of range: expected a whole number from 0 to 65535");
+        }
+        int space = message.indexOf(' ');
+        if (!field.isEmpty() && space > field.length() && message.startsWith(field + ".")) {
+            return new ValidationException(message.substring(0, space), message.substring(space + 1));
+        }
+        return new ValidationException(field.isEmpty() ? "node" : field, message);
     }
 
     private static ObjectNode read(Path file) {

@@ -10,6 +10,7 @@ import io.portico.quota.CounterStore;
 import io.portico.store.crypto.Keyring;
 import io.portico.store.crypto.SecretCipher;
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -37,23 +38,35 @@ import org.slf4j.LoggerFactory;
 public final class JdbcConfigStore implements ConfigStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(JdbcConfigStore.class);
+    private static final String POSTGRES_URL_PREFIX = "jdbc:postgresql:";
     private static final int MAX_POOL_SIZE = 4;
     private static final long CONNECTION_TIMEOUT_MILLIS = 3_000;
     private static final long VALIDATION_TIMEOUT_MILLIS = 1_000;
     /** PostgreSQL driver settings in seconds. A setting in the JDBC URL takes precedence. */
     private static final String PG_CONNECT_TIMEOUT_SECONDS = "3";
     private static final String PG_SOCKET_TIMEOUT_SECONDS = "30";
+    /**
+     * Maximum wait for the store version on PostgreSQL. A database that stops responding without closing its
+     * connections, such as a paused process or a lost network path, then counts as unreachable after this rather
+     * than after the socket timeout.
+     */
+    private static final int PG_VERSION_TIMEOUT_MILLIS = 3_000;
 
     private final HikariDataSource dataSource;
+    /** The pool for every call but {@link #version()}: it fails at once while the database is unreachable. */
+    private final GuardedDataSource guarded;
     private final String location;
+    private final boolean postgres;
     private final StoredSecrets secrets;
     private final JdbcAccountStore accounts;
 
-    private JdbcConfigStore(HikariDataSource dataSource, String location, StoredSecrets secrets) {
+    private JdbcConfigStore(HikariDataSource dataSource, String location, boolean postgres, StoredSecrets secrets) {
         this.dataSource = dataSource;
+        this.guarded = new GuardedDataSource(dataSource);
         this.location = location;
+        this.postgres = postgres;
         this.secrets = secrets;
-        this.accounts = new JdbcAccountStore(dataSource, location);
+        this.accounts = new JdbcAccountStore(guarded, location);
     }
 
     /** Returns the admin users and tokens in this store's database. */
@@ -92,7 +105,7 @@ public final class JdbcConfigStore implements ConfigStore {
             throw e;
         }
         LOG.info("Opened the configuration store at {} with master key {}", location, keyring.current().id());
-        return new JdbcConfigStore(dataSource, location, secrets);
+        return new JdbcConfigStore(dataSource, location, jdbcUrl.startsWith(POSTGRES_URL_PREFIX), secrets);
     }
 
     /**
@@ -118,7 +131,9 @@ public final class JdbcConfigStore implements ConfigStore {
         // burst of concurrent commits.
         String url = "jdbc:h2:file:" + file + ";DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000";
         try {
-            return open(url, "sa", "", keyring);
+            JdbcConfigStore store = open(url, "sa", "", keyring);
+            restrictToOwner(directory);
+            return store;
         } catch (StoreException e) {
             if (String.valueOf(e.getMessage()).contains("already in use")) {
                 throw new StoreException("the data directory " + directory + " is in use by another Portico "
@@ -144,10 +159,44 @@ public final class JdbcConfigStore implements ConfigStore {
         }
     }
 
+    /**
+     * Makes the database files in {@code directory} readable and writable by their owner only. H2 creates them
+     * with the process umask, often 0644. A file that H2 creates later, such as a trace file, gets that mode too,
+     * and the directory's own mode (0700 when Portico created it) is then what keeps other users out.
+     */
+    private static void restrictToOwner(Path directory) {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "portico.*")) {
+            for (Path file : files) {
+                Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+            }
+        } catch (UnsupportedOperationException e) {
+            LOG.debug("The file system of {} has no POSIX permissions; the database files keep their mode",
+                    directory);
+        } catch (IOException e) {
+            LOG.warn("Cannot make the database files in {} private to their owner; check their permissions: {}",
+                    directory, e.toString());
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>This call always tries the database, and its outcome decides whether the other calls fail at once: after
+     * a connection failure on any call they do, until this call succeeds again. The configuration watcher makes it
+     * on every poll. On PostgreSQL it fails after 3 seconds without a response.
+     */
     @Override
     public long version() {
-        return Transactions.withConnection(dataSource, failure("reading the store version"),
-                Rows::selectVersion);
+        return guarded.probe(() -> Transactions.withConnection(dataSource, failure("reading the store version"),
+                this::selectVersion));
+    }
+
+    private long selectVersion(Connection connection) throws SQLException {
+        if (postgres) {
+            // HikariCP restores the pool's network timeout when the connection returns to the pool.
+            connection.setNetworkTimeout(Runnable::run, PG_VERSION_TIMEOUT_MILLIS);
+        }
+        return Rows.selectVersion(connection);
     }
 
     /**
@@ -158,7 +207,7 @@ public final class JdbcConfigStore implements ConfigStore {
      */
     @Override
     public StoreContents read() {
-        return Transactions.inTransaction(dataSource, Connection.TRANSACTION_SERIALIZABLE, true,
+        return Transactions.inTransaction(guarded, Connection.TRANSACTION_SERIALIZABLE, true,
                 failure("reading the configuration"),
                 connection -> new StoreContents(Rows.selectVersion(connection), opened(Rows.selectAll(connection))));
     }
@@ -166,7 +215,7 @@ public final class JdbcConfigStore implements ConfigStore {
     @Override
     public List<Resource> list(String kind) {
         requireNonNull(kind, "kind");
-        return Transactions.withConnection(dataSource, failure("listing " + kind),
+        return Transactions.withConnection(guarded, failure("listing " + kind),
                 connection -> opened(Rows.selectKind(connection, kind)));
     }
 
@@ -174,7 +223,7 @@ public final class JdbcConfigStore implements ConfigStore {
     public Optional<Resource> get(String kind, String name) {
         requireNonNull(kind, "kind");
         requireNonNull(name, "name");
-        return Transactions.withConnection(dataSource, failure("reading " + kind + "/" + name),
+        return Transactions.withConnection(guarded, failure("reading " + kind + "/" + name),
                 connection -> Rows.select(connection, kind, name).map(secrets::open));
     }
 
@@ -189,14 +238,14 @@ public final class JdbcConfigStore implements ConfigStore {
      */
     public int deleteAuditBefore(Instant cutoff) {
         requireNonNull(cutoff, "cutoff");
-        return Transactions.inTransaction(dataSource, Connection.TRANSACTION_READ_COMMITTED, false,
+        return Transactions.inTransaction(guarded, Connection.TRANSACTION_READ_COMMITTED, false,
                 failure("deleting old audit entries"), connection -> AuditRows.deleteBefore(connection, cutoff));
     }
 
     @Override
     public List<AuditEntry> audit(AuditQuery query) {
         requireNonNull(query, "query");
-        return Transactions.withConnection(dataSource, failure("reading the audit log"),
+        return Transactions.withConnection(guarded, failure("reading the audit log"),
                 connection -> AuditRows.select(connection, query));
     }
 
@@ -221,7 +270,7 @@ public final class JdbcConfigStore implements ConfigStore {
             return List.of();
         }
         String action = "committing " + changes.size() + (changes.size() == 1 ? " change" : " changes");
-        return Transactions.inTransaction(dataSource, Connection.TRANSACTION_READ_COMMITTED, false, failure(action),
+        return Transactions.inTransaction(guarded, Connection.TRANSACTION_READ_COMMITTED, false, failure(action),
                 connection -> apply(connection, changes, specs, audit));
     }
 
@@ -307,7 +356,7 @@ public final class JdbcConfigStore implements ConfigStore {
         config.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
         // NOTE: after an outage HikariCP 7.1 retries opening connections with a backoff that grows to 5 seconds,
         // so calls can keep failing for up to about 5 seconds after the database is back.
-        if (jdbcUrl.startsWith("jdbc:postgresql:")) {
+        if (jdbcUrl.startsWith(POSTGRES_URL_PREFIX)) {
             config.addDataSourceProperty("connectTimeout", PG_CONNECT_TIMEOUT_SECONDS);
             // Bounds a statement on a connection whose peer vanished without closing it. The store's queries
             // take milliseconds.

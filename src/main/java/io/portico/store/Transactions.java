@@ -72,13 +72,19 @@ final class Transactions {
 
     /**
      * Returns the messages of {@code e} and its causes, joined by {@code ": "}, so that a pool timeout also shows
-     * the driver's reason, such as a refused connection.
+     * the driver's reason, such as a refused connection. A cause's message that the previous message already
+     * contains is left out, because HikariCP copies the driver's message into its own.
      */
     static String describe(Throwable e) {
         Set<String> messages = new LinkedHashSet<>();
+        String previous = "";
         for (Throwable cause = e; cause != null && messages.size() < 4; cause = cause.getCause()) {
             String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
-            messages.add(JdbcConfigStore.redact(message.strip()));
+            message = JdbcConfigStore.redact(message.strip());
+            if (!previous.contains(message)) {
+                messages.add(message);
+            }
+            previous = message;
         }
         return String.join(": ", messages);
     }

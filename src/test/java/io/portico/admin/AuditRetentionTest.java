@@ -52,7 +52,7 @@ class AuditRetentionTest {
     void zeroRetentionIsRejected() {
         assertThatThrownBy(() -> NodeConfigLoader.load(null, Map.of(), Map.of("store.auditRetention", "0s")))
                 .isInstanceOf(ValidationException.class)
-                .hasMessageContaining("store.auditRetention must be positive");
+                .hasMessageContaining("store.auditRetention: must be positive");
     }
 
     private static JsonNode entries(TestNode node) {

@@ -180,12 +180,14 @@ class ConfigApiTest {
 
     @Test
     void serverTakesReferencesLiterally() {
-        String document = "{\"services\": [{\"name\": \"web\", \"targets\": [{\"host\": \"${HOME}\", \"port\": 1}]}]}";
+        String document = "{\"services\": [{\"name\": \"web\","
+                + " \"targets\": [{\"host\": \"web.internal\", \"port\": 1}],"
+                + " \"healthCheck\": {\"active\": {\"path\": \"/${HOME}\"}}}]}";
 
         admin.post("/admin/v1/config/apply", document);
 
         JsonNode stored = admin.store().get("services", "web").orElseThrow().spec();
-        assertThat(stored.path("targets").path(0).path("host").asText()).isEqualTo("${HOME}");
+        assertThat(stored.path("healthCheck").path("active").path("path").asText()).isEqualTo("/${HOME}");
     }
 
     @Test

@@ -12,6 +12,7 @@ import io.portico.testing.AdminFixture;
 import io.portico.testing.ClosedPorts;
 import io.portico.testing.InMemoryConfigStore;
 import io.portico.testing.Specs;
+import io.portico.testing.TestCertificates;
 import io.portico.testing.TestKeys;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
@@ -32,8 +33,14 @@ import picocli.CommandLine;
 
 class PorticoCommandTest {
 
+    private static final TestCertificates.Issued UPSTREAM_AUTHORITY = TestCertificates.authority("Payments CA");
+    private static final TestCertificates.Issued UPSTREAM_CLIENT = TestCertificates.client(UPSTREAM_AUTHORITY,
+            "portico");
     private static final Map<String, String> TLS_ENV = Map.of(
-            "PORTICO_TLS_CERTIFICATE", Specs.CERTIFICATE, "PORTICO_TLS_KEY", Specs.KEY);
+            "PORTICO_TLS_CERTIFICATE", Specs.CERTIFICATE, "PORTICO_TLS_KEY", Specs.KEY,
+            "PAYMENTS_CA", UPSTREAM_AUTHORITY.certificatePem(),
+            "PAYMENTS_CLIENT_CERTIFICATE", UPSTREAM_CLIENT.certificatePem(),
+            "PAYMENTS_CLIENT_KEY", UPSTREAM_CLIENT.privateKeyPem());
     private static final String DOCUMENT = """
             services:
               - name: web

@@ -194,6 +194,64 @@ class SpecValidationTest {
                 .hasMessageContaining("Duplicate field 'name'");
     }
 
+    @Test
+    void malformedTargetHostIsRejected() {
+        for (String host : List.of("127.0.0.1:80", "exa mple", "999.1.1.1", "a..b", "-a.example", "a.example.",
+                "010.0.0.1", "[example.com]", "::1:80:x", "")) {
+            ObjectNode spec = service("{\"name\":\"s\",\"targets\":[{\"port\":80}]}");
+            ((ObjectNode) spec.withArray("targets").get(0)).put("host", host);
+
+            assertThatThrownBy(() -> ResourceKinds.SERVICES.parse(spec))
+                    .as(host)
+                    .isInstanceOfSatisfying(ValidationException.class, e ->
+                            assertThat(e.errors()).extracting(FieldError::field).containsExactly("targets[0].host"));
+        }
+    }
+
+    @Test
+    void wellFormedTargetHostIsAccepted() {
+        for (String host : List.of("orders-1.internal", "localhost", "10.0.0.11", "255.255.255.255", "::1",
+                "[::1]", "2001:db8::7", "[2001:db8::7]", "x1.example.com")) {
+            ObjectNode spec = service("{\"name\":\"s\",\"targets\":[{\"port\":80}]}");
+            ((ObjectNode) spec.withArray("targets").get(0)).put("host", host);
+
+            ServiceSpec parsed = ResourceKinds.SERVICES.parse(spec);
+
+            assertThat(parsed.targets().get(0).host()).as(host).isEqualTo(host.replace("[", "").replace("]", ""));
+        }
+    }
+
+    @Test
+    void bracketedIpv6TargetHasOneAddress() {
+        ServiceSpec parsed = ResourceKinds.SERVICES.parse(service(
+                "{\"name\":\"s\",\"targets\":[{\"host\":\"[::1]\",\"port\":80}]}"));
+
+        assertThat(parsed.targets().get(0).address()).isEqualTo("[::1]:80");
+    }
+
+    @Test
+    void routeHostWithEmptyLabelIsRejected() throws Exception {
+        List<FieldError> errors = routeErrors("{\"name\":\"r\",\"service\":\"s\","
+                + "\"hosts\":[\"a..b\",\"*.*.x\",\"*.a..b\",\"ok.example\",\"*.ok.example\",\"10.0.0.1\"]}");
+
+        assertThat(errors).extracting(FieldError::field).containsExactly("hosts[0]", "hosts[1]", "hosts[2]");
+    }
+
+    @Test
+    void headerConditionWithEmptyNameIsRejected() throws Exception {
+        List<FieldError> errors = routeErrors("{\"name\":\"r\",\"service\":\"s\",\"headers\":{\"\":\"x\"}}");
+
+        assertThat(errors).extracting(FieldError::field).containsExactly("headers");
+        assertThat(errors.get(0).message()).startsWith("'' is not a header name");
+    }
+
+    @Test
+    void headerConditionWithSpaceIsRejected() throws Exception {
+        List<FieldError> errors = routeErrors("{\"name\":\"r\",\"service\":\"s\",\"headers\":{\"X A\":\"x\"}}");
+
+        assertThat(errors).extracting(FieldError::field).containsExactly("headers.X A");
+    }
+
     private static List<FieldError> routeErrors(String json) throws Exception {
         RouteSpec route = Json.MAPPER.readValue(json, RouteSpec.class);
         Errors errors = new Errors();

@@ -78,7 +78,7 @@ class RedisSettingsTest {
     void zeroTimeoutIsRejected() {
         assertThatThrownBy(() -> NodeConfigLoader.load(null, Map.of("PORTICO_REDIS_TIMEOUT", "0ms"), Map.of()))
                 .isInstanceOf(ValidationException.class)
-                .hasMessageContaining("redis.timeout must be positive");
+                .hasMessageContaining("redis.timeout: must be positive");
     }
 
     @Test

@@ -15,10 +15,15 @@ public final class Conditions {
 
     /** Polls {@code condition} every 20 ms until it holds, failing the test after 10 seconds. */
     public static void eventually(String description, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
+        eventually(description, WAIT, condition);
+    }
+
+    /** Polls {@code condition} every 20 ms until it holds, failing the test after {@code wait}. */
+    public static void eventually(String description, Duration wait, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + wait.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() - deadline > 0) {
-                fail("timed out after " + WAIT + " waiting until " + description);
+                fail("timed out after " + wait + " waiting until " + description);
             }
             try {
                 Thread.sleep(20);

@@ -1,7 +1,9 @@
 package io.portico.gateway.upstream;
 
+import io.portico.config.Errors;
 import io.portico.config.Pem;
 import io.portico.config.ServiceSpec;
+import io.portico.gateway.tls.PemKeyPair;
 import io.portico.net.client.Http1Client;
 import io.portico.net.client.Http1ClientOptions;
 import io.vertx.core.Vertx;
@@ -13,22 +15,29 @@ import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
  * Builds the pooled HTTP clients that talk to the targets of one service.
  *
  * <p>A PEM setting ({@code caCertificate}, {@code clientCertificate}, {@code clientKey}) is inline PEM text when it
  * starts with {@code -----BEGIN}, and a file path otherwise. Files are read when the client opens its first TLS
- * connection, so {@link #validateTls} checks them up front.
+ * connection, so {@link #validateTls} reads and parses them up front.
  */
 final class UpstreamClients {
 
     private static final String PEM_START = "-----BEGIN";
+    private static final String SECRET_HINT = "secret:";
+    private static final String CLIENT_CERTIFICATE = "clientCertificate";
+    private static final String CLIENT_KEY = "clientKey";
 
     private UpstreamClients() {
     }
@@ -85,23 +94,90 @@ final class UpstreamClients {
     }
 
     /**
-     * Checks the PEM settings of {@code spec}: inline certificates must parse and files must be readable.
+     * Checks the PEM settings of {@code spec} as {@link #checkTls} does.
      *
-     * @throws IllegalArgumentException naming the invalid setting
+     * @throws IllegalArgumentException naming each invalid setting
      */
     static void validateTls(ServiceSpec spec) {
-        ServiceSpec.UpstreamTls tls = spec.tls();
-        if (tls == null) {
+        if (spec.tls() == null) {
             return;
         }
-        checkCertificate("tls.caCertificate", tls.caCertificate());
-        checkCertificate("tls.clientCertificate", tls.clientCertificate());
-        String key = tls.clientKey();
-        if (key != null && isInline(key) && !key.contains("PRIVATE KEY-----")) {
-            throw new IllegalArgumentException("invalid tls.clientKey: expected a PEM private key");
+        Errors errors = new Errors();
+        checkTls(spec.tls(), errors);
+        if (!errors.isEmpty()) {
+            throw new IllegalArgumentException(errors.list().stream()
+                    .map(error -> "invalid tls." + error.field() + ": " + error.message())
+                    .collect(Collectors.joining("; ")));
         }
-        if (key != null && !isInline(key)) {
-            checkReadable("tls.clientKey", key);
+    }
+
+    /**
+     * Records into {@code errors} each PEM setting of {@code tls} that a client could not use: a file that is
+     * missing, unreadable or not PEM of the expected kind, certificates that do not parse, or a client key that is
+     * not the private key of the client certificate. A masked secret hint ({@code secret:...}) is left to the code
+     * that restores it.
+     */
+    static void checkTls(ServiceSpec.UpstreamTls tls, Errors errors) {
+        String authorities = pemText(errors, "caCertificate", tls.caCertificate(), true);
+        if (authorities != null) {
+            checkCertificates(errors, "caCertificate", authorities);
+        }
+        String certificate = pemText(errors, "clientCertificate", tls.clientCertificate(), true);
+        String key = pemText(errors, "clientKey", tls.clientKey(), false);
+        if (certificate == null || key == null) {
+            if (certificate != null) {
+                checkCertificates(errors, "clientCertificate", certificate);
+            }
+            return;
+        }
+        try {
+            PemKeyPair.check(CLIENT_CERTIFICATE, certificate, CLIENT_KEY, key);
+        } catch (IllegalArgumentException e) {
+            String message = e.getMessage();
+            String field = message.startsWith(CLIENT_KEY) ? CLIENT_KEY : CLIENT_CERTIFICATE;
+            errors.add(field, message.substring(field.length()).replaceFirst("^:? ", ""));
+        }
+    }
+
+    private static void checkCertificates(Errors errors, String field, String pem) {
+        try {
+            Pem.certificates(pem);
+        } catch (IllegalArgumentException e) {
+            errors.add(field, e.getMessage());
+        }
+    }
+
+    /**
+     * Returns the PEM text of a setting: the value itself when it is inline PEM, else the content of the file it
+     * names. Returns null when there is no text to check: no value, a masked secret hint, or a file that cannot be
+     * read, which is recorded in {@code errors}. The path is named in messages only when {@code showPath} is set,
+     * because a client key's value may be a mistyped inline key rather than a path.
+     */
+    private static String pemText(Errors errors, String field, String value, boolean showPath) {
+        if (value == null || value.startsWith(SECRET_HINT)) {
+            return null;
+        }
+        if (isInline(value)) {
+            return value;
+        }
+        String file = showPath ? "file " + value : "the file";
+        Path path;
+        try {
+            path = Path.of(value);
+        } catch (InvalidPathException e) {
+            errors.add(field, "is neither inline PEM (starting with " + PEM_START + ") nor a file path");
+            return null;
+        }
+        if (!Files.isRegularFile(path)) {
+            errors.add(field, file + " does not exist on this node, or is not a regular file");
+            return null;
+        }
+        try {
+            // ISO-8859-1 maps every byte, so a binary file reaches the PEM parser and fails there with its reason.
+            return Files.readString(path, StandardCharsets.ISO_8859_1);
+        } catch (IOException e) {
+            errors.add(field, file + " cannot be read: " + e);
+            return null;
         }
     }
 
@@ -176,29 +252,6 @@ final class UpstreamClients {
             keyCert.setKeyPath(key);
         }
         return keyCert;
-    }
-
-    private static void checkCertificate(String field, String value) {
-        if (value == null) {
-            return;
-        }
-        if (isInline(value)) {
-            try {
-                Pem.certificates(value);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("invalid " + field + ": " + e.getMessage(), e);
-            }
-        } else {
-            checkReadable(field, value);
-        }
-    }
-
-    private static void checkReadable(String field, String path) {
-        if (!Files.isReadable(Path.of(path))) {
-            // The value is not echoed: for clientKey it may be a mistyped inline key rather than a path.
-            throw new IllegalArgumentException("invalid " + field + ": the value is neither inline PEM (starting with "
-                    + PEM_START + ") nor the path of a readable file");
-        }
     }
 
     private static boolean isInline(String pem) {

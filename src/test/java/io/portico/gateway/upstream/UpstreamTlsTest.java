@@ -8,7 +8,9 @@ import static io.portico.gateway.upstream.UpstreamTestSupport.succeeded;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Level;
 import io.portico.config.ServiceSpec;
+import io.portico.testing.LogCapture;
 import io.portico.testing.TestCertificates;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -179,6 +181,20 @@ class UpstreamTlsTest {
 
         assertThat(exchange(group, group.targets().get(0), "/")).isEqualTo(Outcome.response(200));
         assertThat(lastRequest.get().version()).isEqualTo(HttpVersion.HTTP_2);
+    }
+
+    @Test
+    void garbageCaFileLogsError() throws IOException {
+        HttpServer server = startTls(localCertificate, null);
+        Path garbage = Files.writeString(directory.resolve("garbage.pem"), "not a certificate\n");
+
+        try (LogCapture log = new LogCapture(Upstreams.class)) {
+            UpstreamGroup group = configure(service("garbage").target(server).https(trusting(garbage.toString())));
+
+            assertThat(group).isNull();
+            assertThat(log.messages(Level.ERROR)).hasSize(1);
+            assertThat(log.messages(Level.ERROR).get(0)).contains("'garbage'").contains("invalid tls.caCertificate");
+        }
     }
 
     private static ServiceSpec.UpstreamTls trusting(String caCertificate) {
