@@ -13,9 +13,11 @@ final class HostNames {
     }
 
     /**
-     * Returns whether {@code host} is a DNS name of RFC 1123 labels: 1 to 63 letters, digits or {@code -} each, not
-     * starting or ending with {@code -}, joined by single dots, without a final dot. The last label must not be all
-     * digits, so that a mistyped IPv4 address such as {@code 999.1.1.1} is not taken for a name.
+     * Returns whether {@code host} is a DNS name of RFC 1123 labels: 1 to 63 letters, digits, {@code -} or
+     * {@code _} each, not starting or ending with {@code -}, joined by single dots, without a final dot. The
+     * underscore is outside RFC 1123, but container and service-discovery names such as {@code orders_api} use it and
+     * resolvers return addresses for them. The last label must not be all digits, so that a mistyped IPv4 address
+     * such as {@code 999.1.1.1} is not taken for a name.
      */
     static boolean isDnsName(String host) {
         if (host == null || host.isEmpty() || host.length() > MAX_NAME_LENGTH) {
@@ -68,7 +70,8 @@ final class HostNames {
         }
         for (int i = start; i < end; i++) {
             char c = host.charAt(i);
-            boolean valid = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-';
+            boolean valid = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-'
+                    || c == '_';
             if (!valid) {
                 return false;
             }

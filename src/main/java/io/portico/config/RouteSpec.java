@@ -176,7 +176,7 @@ public record RouteSpec(
 
         for (int i = 0; i < hosts.size(); i++) {
             errors.check(isRouteHost(hosts.get(i)), "hosts[" + i + "]", "must be a host name of dot-separated labels"
-                    + " (letters, digits and '-'), optionally starting with '*.', or an IPv4 address");
+                    + " (letters, digits, '-' and '_'), optionally starting with '*.', or an IPv4 address");
         }
         for (int i = 0; i < paths.size(); i++) {
             validatePath(errors, "paths[" + i + "]", paths.get(i));

@@ -195,7 +195,7 @@ public record ServiceSpec(
             }
             at.required(target.host(), "host");
             if (target.host() != null && !target.host().isBlank() && !HostNames.isTargetHost(target.host())) {
-                at.add("host", "must be a host name of dot-separated labels (letters, digits and '-'), an IPv4"
+                at.add("host", "must be a host name of dot-separated labels (letters, digits, '-' and '_'), an IPv4"
                         + " address or an IPv6 address, without a port");
             }
             at.check(target.port() != null && target.port() > 0 && target.port() < 65536,

@@ -211,7 +211,7 @@ class SpecValidationTest {
     @Test
     void wellFormedTargetHostIsAccepted() {
         for (String host : List.of("orders-1.internal", "localhost", "10.0.0.11", "255.255.255.255", "::1",
-                "[::1]", "2001:db8::7", "[2001:db8::7]", "x1.example.com")) {
+                "[::1]", "2001:db8::7", "[2001:db8::7]", "x1.example.com", "orders_api", "redis_1.backend")) {
             ObjectNode spec = service("{\"name\":\"s\",\"targets\":[{\"port\":80}]}");
             ((ObjectNode) spec.withArray("targets").get(0)).put("host", host);
 
