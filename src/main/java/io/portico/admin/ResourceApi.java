@@ -272,14 +272,15 @@ final class ResourceApi {
     }
 
     /**
-     * Validates a specification. A secret field that still carries a masked hint after restoring the stored
-     * value is reported alone, without the kind's own complaint about that field.
+     * Validates a specification, except for the files it names, which {@link #commit} checks on a worker thread
+     * because this runs on the event loop. A secret field that still carries a masked hint after restoring the
+     * stored value is reported alone, without the kind's own complaint about that field.
      */
     static void validate(ResourceKind<?> kind, ObjectNode spec) {
         List<FieldError> errors = new ArrayList<>(Secrets.unresolvedHints(kind, spec));
         List<String> hinted = errors.stream().map(FieldError::field).toList();
         try {
-            kind.parse(spec);
+            kind.parseWithoutLocalFiles(spec);
         } catch (ValidationException e) {
             e.errors().stream().filter(error -> !hinted.contains(error.field())).forEach(errors::add);
         }
@@ -383,6 +384,10 @@ final class ResourceApi {
                 if (kind == ResourceKinds.SUBSCRIPTIONS) {
                     spec = SubscriptionApi.admit(principal, before, spec, snapshot, store);
                 }
+            }
+            if (spec != null) {
+                // The checks that read local files, such as upstream TLS certificates, run here off the event loop.
+                kind.parse(spec);
             }
             Change storable = spec == null ? change : new Change(change.operation(), change.kind(),
                     change.name(), kind.storedForm(spec, stored), change.expectedRevision());

@@ -61,7 +61,7 @@ public final class ConfigSnapshot {
 
     /**
      * Builds a snapshot from stored resources. Files that specifications name are not read here; see
-     * {@link ResourceKind#parseStored}.
+     * {@link ResourceKind#parseWithoutLocalFiles}.
      *
      * @throws ValidationException when a resource is invalid, naming it as {@code kind/name.field}
      */
@@ -75,7 +75,7 @@ public final class ConfigSnapshot {
         for (Resource resource : resources) {
             if (resource.kind().equals(kind.name())) {
                 try {
-                    typed.put(resource.name(), kind.parseStored(resource.spec()));
+                    typed.put(resource.name(), kind.parseWithoutLocalFiles(resource.spec()));
                 } catch (ValidationException e) {
                     for (FieldError error : e.errors()) {
                         String field = kind.name() + "/" + resource.name() + (error.field().isEmpty() ? "" : ".")

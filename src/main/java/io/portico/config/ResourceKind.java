@@ -117,11 +117,12 @@ public final class ResourceKind<T> {
 
     /**
      * Converts {@code spec} like {@link #parse}, but skips the validators that read local files
-     * ({@link SpecValidator#readsLocalFiles()}). A node uses it for the configuration it loads from the store.
+     * ({@link SpecValidator#readsLocalFiles()}). A node uses it for the configuration it loads from the store, and
+     * the admin API on its event loop, before it runs {@link #parse} again on a worker thread.
      *
      * @throws ValidationException listing each invalid field
      */
-    public T parseStored(JsonNode spec) {
+    public T parseWithoutLocalFiles(JsonNode spec) {
         return parse(spec, false);
     }
 

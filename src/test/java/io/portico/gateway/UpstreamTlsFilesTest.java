@@ -10,6 +10,7 @@ import io.portico.config.ConfigSnapshot;
 import io.portico.config.FieldError;
 import io.portico.config.Resource;
 import io.portico.declarative.DeclarativeDocument;
+import io.portico.testing.FileCheckThreads;
 import io.portico.testing.TestCertificates;
 import io.portico.testing.TestNode;
 import java.net.http.HttpResponse;
@@ -134,6 +135,14 @@ class UpstreamTlsFilesTest {
                 Instant.now())));
 
         assertThat(snapshot.resources()).hasSize(1);
+    }
+
+    @Test
+    void filesAreReadOffTheEventLoop() {
+        node.admin("POST", "/admin/v1/services", service(FileCheckThreads.PREFIX + "a"), 201);
+
+        assertThat(FileCheckThreads.threads()).isNotEmpty();
+        assertThat(FileCheckThreads.threads()).noneMatch(thread -> thread.contains("eventloop"));
     }
 
     private String write(String name, String content) throws Exception {

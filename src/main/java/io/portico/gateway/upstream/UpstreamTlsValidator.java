@@ -13,8 +13,6 @@ import io.portico.config.SpecValidator;
  */
 public final class UpstreamTlsValidator implements SpecValidator {
 
-    // NOTE: the admin API validates a created resource on its event loop, so the file reads here block that
-    // loop for as long as reading a few local files takes.
     @Override
     public void validate(ResourceKind<?> kind, Object spec, Errors errors) {
         if (spec instanceof ServiceSpec service && service.tls() != null) {
