@@ -19,6 +19,12 @@ import picocli.CommandLine.Option;
             "Settings come from --config, then PORTICO_* environment variables, then these options."})
 public final class ServeCommand implements Callable<Integer> {
 
+    /**
+     * How long the shutdown hook waits past the drain timeout for the node to stop: the gateway step's own margin
+     * and one more step's bound, so that a stuck step is logged by name before the process exits.
+     */
+    private static final long SHUTDOWN_MARGIN_MILLIS = 30_000;
+
     @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "YAML file of node settings.")
     Path config;
 
@@ -69,8 +75,9 @@ public final class ServeCommand implements Callable<Integer> {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
+                // The drain, then room for one stuck step to reach its own bound and be logged by name.
                 portico.stop().toCompletionStage().toCompletableFuture()
-                        .get(node.drainTimeout().toMillis() + 10_000, TimeUnit.MILLISECONDS);
+                        .get(node.drainTimeout().toMillis() + SHUTDOWN_MARGIN_MILLIS, TimeUnit.MILLISECONDS);
             } catch (Exception e) {
                 System.err.println("Portico did not stop cleanly: " + e);
             } finally {
