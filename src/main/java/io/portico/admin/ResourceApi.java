@@ -279,13 +279,15 @@ final class ResourceApi {
     static void validate(ResourceKind<?> kind, ObjectNode spec) {
         List<FieldError> errors = new ArrayList<>(Secrets.unresolvedHints(kind, spec));
         List<String> hinted = errors.stream().map(FieldError::field).toList();
+        boolean incomplete = false;
         try {
             kind.parseWithoutLocalFiles(spec);
         } catch (ValidationException e) {
             e.errors().stream().filter(error -> !hinted.contains(error.field())).forEach(errors::add);
+            incomplete = e.incomplete();
         }
         if (!errors.isEmpty()) {
-            throw new ValidationException(errors);
+            throw new ValidationException(errors, incomplete);
         }
     }
 

@@ -275,6 +275,10 @@ public final class DeclarativeDocument {
                         errors.add(new FieldError(join(prefix, error.field()), error.message()));
                     }
                 }
+                if (e.incomplete()) {
+                    errors.add(new FieldError(prefix, "checking stopped after " + e.errors().size()
+                            + " invalid fields, so other fields may be invalid as well"));
+                }
             }
             JsonNode name = spec.get("name");
             if (name != null && name.isTextual()) {

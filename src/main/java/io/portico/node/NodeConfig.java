@@ -394,8 +394,15 @@ public record NodeConfig(
         private static final Pattern SECRET_PARAMETER =
                 Pattern.compile("(?i)\\b(password|pwd|sslpassword|sslkeypassword)=[^&;]*");
         private static final Pattern USER_INFO_PASSWORD = Pattern.compile("(://[^:@/]*:)[^@/]*@");
+        /** A user part before the host, which the PostgreSQL driver does not read and repeats in its errors. */
+        private static final Pattern USER_INFO = Pattern.compile("^jdbc:[a-zA-Z0-9]+://[^/?#]*@");
 
         public Store {
+            if (url != null && USER_INFO.matcher(url).find()) {
+                // The message names no part of the URL, since the part before '@' can hold a password.
+                throw new IllegalArgumentException("store.url must not carry a user or password before the host;"
+                        + " set store.username and store.password (PORTICO_STORE_USERNAME, PORTICO_STORE_PASSWORD)");
+            }
             pollInterval = pollInterval == null ? Duration.ofMillis(250) : pollInterval;
             if (auditRetention != null) {
                 positive("store.auditRetention", auditRetention);

@@ -116,6 +116,19 @@ class ResourceApiTest {
     }
 
     @Test
+    void validationStoppedAtCapSaysSo() {
+        StringBuilder body = new StringBuilder("{\"name\":\"web\",\"targets\":[{\"host\":\"h\",\"port\":80}]");
+        for (int i = 0; i < 25; i++) {
+            body.append(",\"unknown").append(i).append("\":1");
+        }
+        HttpResponse<String> response = admin.post("/admin/v1/services", body.append('}').toString());
+
+        assertProblem(response, ProblemType.INVALID_CONFIGURATION);
+        assertThat(json(response).path("detail").asText()).isEqualTo("20 fields are invalid, and checking stopped"
+                + " there, so others may be as well");
+    }
+
+    @Test
     void duplicateKeyIsNamedWithoutItsValue() {
         HttpResponse<String> response = admin.post("/admin/v1/services",
                 "{\"name\":\"web\",\"name\":\"s3cr3t-value\",\"targets\":[]}");

@@ -71,6 +71,21 @@ class DeclarativeDocumentTest {
     }
 
     @Test
+    void validationStoppedAtCapIsReported() {
+        StringBuilder yaml = new StringBuilder("services:\n  - name: s\n    targets: [{host: h, port: 80}]\n");
+        for (int i = 0; i < 25; i++) {
+            yaml.append("    unknown").append(i).append(": 1\n");
+        }
+
+        List<FieldError> errors = DeclarativeDocument.parse(yaml.toString(), Map.of()).validate();
+
+        assertThat(errors).hasSize(21);
+        assertThat(errors.get(20).field()).isEqualTo("services[0]");
+        assertThat(errors.get(20).message()).isEqualTo("checking stopped after 20 invalid fields, so other fields"
+                + " may be invalid as well");
+    }
+
+    @Test
     void literalParseKeepsReferences() {
         DeclarativeDocument document = DeclarativeDocument.parseLiteral(SERVICE);
 

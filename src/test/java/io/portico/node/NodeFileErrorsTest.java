@@ -49,6 +49,18 @@ class NodeFileErrorsTest {
     }
 
     @Test
+    void storeUrlWithUserPartIsRejectedWithoutEchoingIt() {
+        Map<String, String> environment = Map.of("PORTICO_STORE_URL",
+                "jdbc:postgresql://portico:s3cret-pw@127.0.0.1:5432/portico");
+
+        assertThatThrownBy(() -> NodeConfigLoader.load(null, environment, Map.of()))
+                .satisfies(e -> {
+                    assertThat(e.getMessage()).contains("store.username");
+                    assertThat(e.getMessage()).doesNotContain("s3cret-pw");
+                });
+    }
+
+    @Test
     void portAbove65535IsRejected() {
         for (String field : new String[] {"http.port", "https.port", "admin.port"}) {
             assertThatThrownBy(() -> NodeConfigLoader.load(null, Map.of(), Map.of(field, "99999")))
