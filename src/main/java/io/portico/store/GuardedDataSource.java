@@ -13,9 +13,10 @@ import javax.sql.DataSource;
  * A {@link DataSource} that fails at once, without waiting for the pool's connection timeout, while the database
  * is known to be unreachable.
  *
- * <p>The database counts as unreachable from the first connection failure, on any call, until a call made through
- * {@link #probe} succeeds. The configuration watcher reads the store version through {@link #probe} on every poll,
- * so calls fail fast from the first failure until at most one poll after the database is back.
+ * <p>The database counts as unreachable from the first connection failure, on any call, or from a probe that
+ * finds no free connection, until a call made through {@link #probe} succeeds. The configuration watcher reads the
+ * store version through {@link #probe} on every poll, so calls fail fast from the first failure until at most one
+ * poll after the database is back.
  */
 final class GuardedDataSource implements DataSource {
 
@@ -37,7 +38,9 @@ final class GuardedDataSource implements DataSource {
             outage = null;
             return result;
         } catch (StoreException e) {
-            if (e.unreachable()) {
+            // The probe is one short read. When it finds no free connection within the pool's timeout, every
+            // connection is stuck on a database that does not answer, which counts as unreachable too.
+            if (e.unreachable() || e.getCause() instanceof SQLTransientConnectionException) {
                 outage = Transactions.describe(e.getCause());
             }
             throw e;

@@ -65,6 +65,19 @@ class GuardedDataSourceTest {
     }
 
     @Test
+    void probeFindingNoFreeConnectionStartsAnOutage() {
+        StoreException stuck = new StoreException("reading the store version failed",
+                new SQLTransientConnectionException("Connection is not available, request timed out after 3000ms"));
+
+        assertThatThrownBy(() -> guarded.probe(() -> {
+            throw stuck;
+        })).isSameAs(stuck);
+
+        assertThatThrownBy(guarded::getConnection).hasMessageContaining("failed without waiting");
+        assertThat(pool.calls.get()).isZero();
+    }
+
+    @Test
     void rejectedStatementIsNoOutage() {
         StoreException rejected = new StoreException("committing failed", new SQLException("duplicate", "23505"));
 
