@@ -272,7 +272,7 @@ final class ResourceApi {
     }
 
     /**
-     * Validates a specification, except for the files it names, which {@link #commit} checks on a worker thread
+     * Validates a specification, except for the files it names, which {@code commit} checks on a worker thread
      * because this runs on the event loop. A secret field that still carries a masked hint after restoring the
      * stored value is reported alone, without the kind's own complaint about that field.
      */
@@ -389,7 +389,7 @@ final class ResourceApi {
             }
             if (spec != null) {
                 // The checks that read local files, such as upstream TLS certificates, run here off the event loop.
-                kind.parse(spec);
+                kind.checkLocalFiles(spec);
             }
             Change storable = spec == null ? change : new Change(change.operation(), change.kind(),
                     change.name(), kind.storedForm(spec, stored), change.expectedRevision());

@@ -28,7 +28,7 @@ import org.yaml.snakeyaml.LoaderOptions;
 /** Shared Jackson mappers for configuration documents, the store and the admin API. */
 public final class Json {
 
-    /** How Jackson's message for a repeated key begins, followed by the quoted key. */
+    /** The start of Jackson's message for a repeated key, which the quoted key follows. */
     private static final String DUPLICATE_FIELD = "Duplicate field ";
 
     /** JSON mapper that rejects unknown fields, so a misspelt configuration key is reported, not ignored. */

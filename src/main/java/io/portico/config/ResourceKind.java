@@ -126,6 +126,25 @@ public final class ResourceKind<T> {
         return parse(spec, false);
     }
 
+    /**
+     * Runs only the validators that read local files ({@link SpecValidator#readsLocalFiles()}) on {@code spec},
+     * which {@link #parseWithoutLocalFiles} has accepted. It reads files, so call it off the event loop.
+     *
+     * @throws ValidationException listing each invalid field
+     */
+    public void checkLocalFiles(JsonNode spec) {
+        List<SpecValidator> fileReaders = SpecValidator.registered().stream()
+                .filter(SpecValidator::readsLocalFiles)
+                .toList();
+        if (fileReaders.isEmpty()) {
+            return;
+        }
+        T value = map(withoutAddedTeam(spec));
+        Errors errors = new Errors();
+        fileReaders.forEach(reader -> reader.validate(this, value, errors));
+        errors.throwIfAny();
+    }
+
     private T parse(JsonNode spec, boolean checkLocalFiles) {
         T value = map(withoutAddedTeam(spec));
         Errors errors = new Errors();

@@ -13,8 +13,8 @@ public final class ValidationException extends RuntimeException {
     }
 
     /**
-     * Creates the exception for {@code errors}; {@code incomplete} says that checking stopped at a cap, so other
-     * fields may be invalid as well.
+     * Creates the exception for {@code errors}. A true {@code incomplete} means that checking stopped at a cap, so
+     * other fields may be invalid as well.
      */
     public ValidationException(List<FieldError> errors, boolean incomplete) {
         super(describe(errors, incomplete));

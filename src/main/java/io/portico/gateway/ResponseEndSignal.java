@@ -24,10 +24,10 @@ import io.vertx.core.http.impl.Http1xServerConnection;
  * declared body before an empty last part, so waiting for that part would be too late.
  *
  * <p>One instance sits in each HTTP/1.x connection's pipeline, in front of the Vert.x connection handler. Vert.x
- * handles the requests of a connection one at a time, and calls the request handler of a pipelined request only
- * after every write of the previous response, so the first final response head written after a hook is registered
- * belongs to the hook's request. A write while no hook is pending costs one field read. Interim responses (1xx) do
- * not complete an exchange.
+ * handles the requests of a connection one at a time. It calls the request handler of a pipelined request only
+ * after every write of the previous response. The first final response head written after a hook is registered
+ * therefore belongs to the hook's request. A write while no hook is pending costs one field read. Interim
+ * responses (1xx) do not complete an exchange.
  */
 final class ResponseEndSignal extends ChannelOutboundHandlerAdapter {
 

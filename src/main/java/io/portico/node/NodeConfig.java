@@ -381,6 +381,14 @@ public record NodeConfig(
         }
     }
 
+    /** A password in the user part of a URL, {@code ://user:password@}; commas separate the URLs of a list. */
+    private static final Pattern USER_INFO_PASSWORD = Pattern.compile("(://[^:@/,]*:)[^@/,]*@");
+
+    /** Returns {@code url} with a password in its user part, or in that of each URL of a list, replaced by ****. */
+    private static String redactUserInfo(String url) {
+        return USER_INFO_PASSWORD.matcher(url).replaceAll("$1****@");
+    }
+
     /**
      * The configuration store.
      *
@@ -393,7 +401,6 @@ public record NodeConfig(
 
         private static final Pattern SECRET_PARAMETER =
                 Pattern.compile("(?i)\\b(password|pwd|sslpassword|sslkeypassword)=[^&;]*");
-        private static final Pattern USER_INFO_PASSWORD = Pattern.compile("(://[^:@/]*:)[^@/]*@");
         /** A user part before the host, which the PostgreSQL driver does not read and repeats in its errors. */
         private static final Pattern USER_INFO = Pattern.compile("^jdbc:[a-zA-Z0-9]+://[^/?#]*@");
 
@@ -419,7 +426,7 @@ public record NodeConfig(
          */
         public static String redact(String jdbcUrl) {
             String withoutParameters = SECRET_PARAMETER.matcher(jdbcUrl).replaceAll("$1=****");
-            return USER_INFO_PASSWORD.matcher(withoutParameters).replaceAll("$1****@");
+            return redactUserInfo(withoutParameters);
         }
 
         @Override
@@ -451,7 +458,6 @@ public record NodeConfig(
         /** The accepted values of {@code mode}. */
         public static final List<String> MODES = List.of("standalone", "sentinel", "cluster");
         /** The password part of the user information in a URL: {@code redis://user:PASSWORD@host}. */
-        private static final Pattern USER_INFO_PASSWORD = Pattern.compile("(://[^:@/,]*:)[^@/,]*@");
 
         public Redis {
             mode = mode == null ? "standalone" : mode.trim().toLowerCase(Locale.ROOT);
@@ -473,7 +479,7 @@ public record NodeConfig(
 
         /** Returns the URLs with any password they contain replaced by {@code ****}, for logs. */
         public String redactedUrl() {
-            return url == null ? null : USER_INFO_PASSWORD.matcher(url).replaceAll("$1****@");
+            return url == null ? null : redactUserInfo(url);
         }
 
         @Override

@@ -21,7 +21,7 @@ import javax.sql.DataSource;
 final class GuardedDataSource implements DataSource {
 
     private final DataSource pool;
-    /** Why the last connection attempt failed, or null while the database is reachable. */
+    /** The reason the last connection attempt failed, or null while the database is reachable. */
     private volatile String outage;
 
     GuardedDataSource(DataSource pool) {
@@ -39,7 +39,7 @@ final class GuardedDataSource implements DataSource {
             return result;
         } catch (StoreException e) {
             // The probe is one short read. When it finds no free connection within the pool's timeout, every
-            // connection is stuck on a database that does not answer, which counts as unreachable too.
+            // connection is stuck on a database that does not reply, which counts as unreachable too.
             if (e.unreachable() || e.getCause() instanceof SQLTransientConnectionException) {
                 outage = Transactions.describe(e.getCause());
             }

@@ -269,8 +269,8 @@ public final class StoreWatcher {
     }
 
     /**
-     * Passes {@code snapshot} to {@code onSnapshot}. Returns the future of the snapshot in effect, which never
-     * fails.
+     * Passes {@code snapshot} to {@code onSnapshot}. Returns a future that completes once the snapshot is applied or
+     * its failure is logged, so it never fails.
      */
     private Future<Void> publish(ConfigSnapshot snapshot, boolean first) {
         if (stopped) {

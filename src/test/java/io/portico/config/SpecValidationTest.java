@@ -68,7 +68,7 @@ class SpecValidationTest {
     }
 
     @Test
-    void mappingErrorsStopAtTheCapAndSaySo() {
+    void mappingErrorsStopAtCap() {
         StringBuilder fields = new StringBuilder();
         for (int i = 0; i < ResourceKind.MAX_MAPPING_ERRORS + 5; i++) {
             fields.append(",\"unknown").append(i).append("\":1");

@@ -49,7 +49,7 @@ class NodeFileErrorsTest {
     }
 
     @Test
-    void storeUrlWithUserPartIsRejectedWithoutEchoingIt() {
+    void storeUrlUserPartIsRejected() {
         Map<String, String> environment = Map.of("PORTICO_STORE_URL",
                 "jdbc:postgresql://portico:s3cret-pw@127.0.0.1:5432/portico");
 
