@@ -125,6 +125,11 @@ public final class Portico {
             }
 
             @Override
+            public long storeVersion() {
+                return watcher.storeVersion();
+            }
+
+            @Override
             public void check(ConfigSnapshot candidate) {
                 gateway.check(candidate);
             }

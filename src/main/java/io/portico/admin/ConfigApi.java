@@ -82,7 +82,11 @@ final class ConfigApi {
         });
     }
 
-    /** Sends the versions and the count of each kind, counting only what the caller may see. */
+    /**
+     * Sends the versions and the count of each kind, counting only what the caller may see. While the store is
+     * unreachable, {@code storeVersion} is the version this node last read, as {@code /health/ready} shows it, and
+     * {@code store} is {@code unavailable}.
+     */
     private void status(RoutingContext ctx) {
         ConfigSnapshot snapshot = snapshots.current();
         Principal principal = Principal.of(ctx);
@@ -102,7 +106,12 @@ final class ConfigApi {
                 body.put("store", "available");
             } else {
                 LOG.debug("Status could not read the store version", version.cause());
-                body.putNull("storeVersion");
+                long lastRead = snapshots.storeVersion();
+                if (lastRead < 0) {
+                    body.putNull("storeVersion");
+                } else {
+                    body.put("storeVersion", lastRead);
+                }
                 body.put("store", "unavailable");
             }
             Exchange.sendJson(ctx, 200, body);

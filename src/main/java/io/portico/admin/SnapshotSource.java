@@ -20,6 +20,14 @@ public interface SnapshotSource {
     Future<ConfigSnapshot> refreshNow();
 
     /**
+     * Returns the store's version as this node last read it, -1 before the first read. It stays at the last value
+     * while the store is unreachable. Implementations must not block.
+     */
+    default long storeVersion() {
+        return -1;
+    }
+
+    /**
      * Checks that this node's data plane can compile {@code candidate}, so that a change is not stored when the
      * nodes would then fail to apply it. Blocks while it compiles, so call it off the event loop. Accepts every
      * candidate unless overridden, as for an admin API without a gateway.

@@ -13,6 +13,10 @@ import java.util.regex.Pattern;
 public final class Durations {
 
     private static final Pattern SYNTAX = Pattern.compile("^(\\d+)(ms|s|m|h)$");
+    private static final Pattern DIGITS = Pattern.compile("^(0|[1-9]\\d*)$");
+    /** The forms a duration field of a policy's configuration accepts, for error messages. */
+    private static final String JSON_FORMS = "expected a duration such as 250ms, 5s, 2m or 1h, or a whole number of"
+            + " milliseconds such as 1500, at most 365 days";
     private static final long MAX_DAYS = 365;
     /** Maximum duration accepted, so that every duration converts to milliseconds without overflow. */
     private static final Duration MAX = Duration.ofDays(MAX_DAYS);
@@ -77,17 +81,26 @@ public final class Durations {
      * Parses a duration field of a policy's configuration: a whole number of milliseconds, as elsewhere in the
      * configuration, or a string that {@link #parse(String)} accepts.
      *
-     * @throws IllegalArgumentException when {@code value} is neither, or out of range
+     * @throws IllegalArgumentException when {@code value} is neither, or out of range; the message names both
+     *     forms
      */
     public static Duration parse(JsonNode value) {
         if (value.isIntegralNumber() && value.canConvertToLong()) {
             return ofMillis(value.asLong());
         }
-        if (value.isTextual()) {
-            return parse(value.asText());
+        if (!value.isTextual()) {
+            throw new IllegalArgumentException("invalid duration " + value + ": " + JSON_FORMS);
         }
-        throw new IllegalArgumentException("invalid duration " + value
-                + ": expected a whole number of milliseconds, or a number followed by ms, s, m or h");
+        String text = value.asText();
+        if (DIGITS.matcher(text).matches()) {
+            throw new IllegalArgumentException("invalid duration '" + text + "': a whole number of milliseconds must"
+                    + " be a JSON number, such as " + text + " without quotes, and a string needs a unit, such as '"
+                    + text + "ms'");
+        }
+        if (!SYNTAX.matcher(text.toLowerCase(Locale.ROOT)).matches()) {
+            throw new IllegalArgumentException("invalid duration '" + text + "': " + JSON_FORMS);
+        }
+        return parse(text);
     }
 
     /** Formats {@code duration} in the largest unit that represents it exactly. */

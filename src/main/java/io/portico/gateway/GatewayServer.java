@@ -93,8 +93,8 @@ public final class GatewayServer {
         this.tls = requireNonNull(tls, "tls");
         this.policies = requireNonNull(policies, "policies");
         this.redis = node.redis().enabled() ? RedisClient.create(vertx, node.redis()) : null;
-        this.nodeState = new GatewayRuntime.NodeState(vertx, redis,
-                node.upstreams().allowPrivateAddresses());
+        this.nodeState = new GatewayRuntime.NodeState(vertx, redis, node.upstreams().allowPrivateAddresses(),
+                node.drainTimeout());
         this.caches = new CacheStores(node.cache().maxBytes(), redis);
         nodeState.put(CacheStores.NODE_KEY, caches);
         this.instances = instances;
@@ -138,6 +138,7 @@ public final class GatewayServer {
             if (build < installedBuild) {
                 LOG.debug("Dropping configuration version {} because a later one was installed before its"
                         + " compilation finished", snapshot.version());
+                nodeState.dropped(compiled.runtime());
                 return false;
             }
             installedBuild = build;
@@ -175,13 +176,17 @@ public final class GatewayServer {
 
     /**
      * Compiles {@code snapshot} as {@link #apply} would, without applying it: nothing is bound, started or
-     * replaced, and no warning is logged. Safe to call from a worker thread while the node serves traffic.
+     * replaced, and no warning is logged. Policies read the node's per-node values, and what they create for the
+     * check alone, such as an HTTP client for a new JWKS URL, is closed before this returns. Safe to call from a
+     * worker thread while the node serves traffic.
      *
      * @throws io.portico.config.ValidationException when the snapshot cannot be compiled, naming each field
      */
     public void check(ConfigSnapshot snapshot) {
-        GatewayRuntime.build(snapshot, proxy, ai.backend(), ai.problems(), oauth.backend(), policies,
-                nodeState.forCheck());
+        try (GatewayRuntime.NodeState checkState = nodeState.forCheck()) {
+            GatewayRuntime.build(snapshot, proxy, ai.backend(), ai.problems(), oauth.backend(), policies,
+                    checkState);
+        }
     }
 
     /**
@@ -335,15 +340,16 @@ public final class GatewayServer {
         }
     }
 
-    /** The response cache stores that {@code cache} policies fill. */
     /**
      * Makes {@code value} available to policies under {@code key} through
-     * {@link io.portico.pipeline.PolicyContext#perNode}; call it before the first {@link #apply}.
+     * {@link io.portico.pipeline.PolicyContext#perNode} for the node's lifetime, even when it is a
+     * {@link io.portico.pipeline.NodeResource}; call it before the first {@link #apply}.
      */
     public void shareWithPolicies(String key, Object value) {
         nodeState.put(key, value);
     }
 
+    /** The response cache stores that {@code cache} policies fill. */
     public CacheStores caches() {
         return caches;
     }
@@ -393,6 +399,7 @@ public final class GatewayServer {
         });
         return drained.future().onComplete(done -> {
             tls.stop();
+            nodeState.close();
             ai.close();
             if (redis != null) {
                 redis.close();

@@ -57,7 +57,10 @@ public interface PolicyContext {
 
     /**
      * Returns the value stored under {@code key} for the lifetime of the node, creating it on first use. Policies
-     * use it for state that must survive configuration changes, such as a cache of fetched signing keys.
+     * use it for state that must survive configuration changes, such as a cache of fetched signing keys. A value
+     * that implements {@link NodeResource} lives only while a configuration uses it. A compile check
+     * ({@link #checkOnly()}) gets the node's value when there is one, and otherwise a value of its own that is
+     * discarded, and closed when it is {@link AutoCloseable}, once the check ends.
      */
     <T> T perNode(String key, Supplier<T> create);
 }

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.DoubleNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -24,6 +27,27 @@ class DurationsTest {
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessage("invalid duration '" + text + "': expected a number followed by ms, s, m or h");
         }
+    }
+
+    @Test
+    void jsonDurationAcceptsMillisecondsAndUnits() {
+        assertThat(Durations.parse(IntNode.valueOf(1500))).isEqualTo(Duration.ofMillis(1500));
+        assertThat(Durations.parse(TextNode.valueOf("30s"))).isEqualTo(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void jsonDurationErrorsNameBothForms() {
+        String forms = "expected a duration such as 250ms, 5s, 2m or 1h, or a whole number of milliseconds such as"
+                + " 1500, at most 365 days";
+        assertThatThrownBy(() -> Durations.parse(TextNode.valueOf("5 s")))
+                .hasMessage("invalid duration '5 s': " + forms);
+        assertThatThrownBy(() -> Durations.parse(TextNode.valueOf("010")))
+                .hasMessage("invalid duration '010': " + forms);
+        assertThatThrownBy(() -> Durations.parse(DoubleNode.valueOf(1.5)))
+                .hasMessage("invalid duration 1.5: " + forms);
+        assertThatThrownBy(() -> Durations.parse(TextNode.valueOf("1500")))
+                .hasMessage("invalid duration '1500': a whole number of milliseconds must be a JSON number, such as"
+                        + " 1500 without quotes, and a string needs a unit, such as '1500ms'");
     }
 
     @Test

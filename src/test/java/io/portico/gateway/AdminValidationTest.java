@@ -6,6 +6,7 @@ import static io.portico.gateway.GatewayClient.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.testing.Configs;
@@ -70,6 +71,32 @@ class AdminValidationTest {
                 .isEqualTo("invalid value ' 5s': expected a duration such as 250ms, 5s, 2m or 1h, or a whole "
                         + "number of milliseconds, at most 365 days");
         assertThat(node.adminRaw("GET", "/admin/v1/services/spaced", null).statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void policyDurationErrorNamesAcceptedForms() {
+        ObjectNode route = JsonNodeFactory.instance.objectNode().put("name", "windowed").put("service", "used");
+        route.putArray("paths").add("/windowed");
+        ArrayNode policies = route.putArray("policies");
+        policies.addObject().put("name", "rate-limit").putObject("config").putArray("limits").addObject()
+                .put("name", "per-minute").put("max", 10).put("window", "1 minute");
+        policies.addObject().put("name", "concurrency-limit").putObject("config").put("max", 4)
+                .put("queue", 2).put("queueTimeout", "500");
+
+        HttpResponse<String> response = node.adminRaw("POST", "/admin/v1/routes", route);
+
+        JsonNode problem = assertProblem(response, 400, "invalid-configuration");
+        assertThat(problem.path("errors")).hasSize(2);
+        assertThat(problem.path("errors").get(0).path("field").asText())
+                .isEqualTo("policies[0].config.limits[0].window");
+        assertThat(problem.path("errors").get(0).path("message").asText())
+                .isEqualTo("invalid duration '1 minute': expected a duration such as 250ms, 5s, 2m or 1h, or a whole"
+                        + " number of milliseconds such as 1500, at most 365 days");
+        assertThat(problem.path("errors").get(1).path("field").asText())
+                .isEqualTo("policies[1].config.queueTimeout");
+        assertThat(problem.path("errors").get(1).path("message").asText())
+                .isEqualTo("invalid duration '500': a whole number of milliseconds must be a JSON number, such as 500"
+                        + " without quotes, and a string needs a unit, such as '500ms'");
     }
 
     @Test

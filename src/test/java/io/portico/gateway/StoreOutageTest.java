@@ -82,6 +82,9 @@ class StoreOutageTest {
         assertThat(status.get().statusCode()).isEqualTo(200);
         JsonNode body = json(status.get());
         assertThat(body.path("store").asText()).isEqualTo("unavailable");
+        JsonNode ready = json(node.adminRaw("GET", "/health/ready", null));
+        assertThat(body.path("storeVersion").isIntegralNumber()).as("storeVersion is the last version read").isTrue();
+        assertThat(body.path("storeVersion").asLong()).isEqualTo(ready.path("storeVersion").asLong()).isPositive();
         assertThat(body.path("configVersion").asLong()).isEqualTo(node.portico().configVersion()).isPositive();
         assertThat(body.path("resources").path("routes").asInt()).isEqualTo(1);
     }

@@ -59,6 +59,35 @@ class UpstreamTlsFilesTest {
     }
 
     @Test
+    void missingKeyFileIsRejectedNamingPath() throws Exception {
+        String absent = directory.resolve("absent-key.pem").toString();
+        ObjectNode service = service("missing-key");
+        service.putObject("tls")
+                .put("clientCertificate", write("client.pem", client.certificatePem()))
+                .put("clientKey", absent);
+
+        JsonNode error = rejected(service);
+
+        assertThat(error.path("field").asText()).isEqualTo("tls.clientKey");
+        assertThat(error.path("message").asText())
+                .isEqualTo("file " + absent + " does not exist on this node, or is not a regular file");
+    }
+
+    @Test
+    void keyTextWithoutPemHeaderIsNotEchoed() throws Exception {
+        String keyText = "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg";
+        ObjectNode service = service("headless-key");
+        service.putObject("tls")
+                .put("clientCertificate", write("client.pem", client.certificatePem()))
+                .put("clientKey", keyText);
+
+        JsonNode error = rejected(service);
+
+        assertThat(error.path("field").asText()).isEqualTo("tls.clientKey");
+        assertThat(error.path("message").asText()).doesNotContain(keyText).contains("-----BEGIN");
+    }
+
+    @Test
     void garbageCaFileIsRejected() throws Exception {
         Path garbage = Files.writeString(directory.resolve("garbage.pem"), "not a certificate\n");
         ObjectNode service = service("garbage-ca");

@@ -118,12 +118,12 @@ final class UpstreamClients {
      * that restores it.
      */
     static void checkTls(ServiceSpec.UpstreamTls tls, Errors errors) {
-        String authorities = pemText(errors, "caCertificate", tls.caCertificate(), true);
+        String authorities = pemText(errors, "caCertificate", tls.caCertificate(), false);
         if (authorities != null) {
             checkCertificates(errors, "caCertificate", authorities);
         }
-        String certificate = pemText(errors, "clientCertificate", tls.clientCertificate(), true);
-        String key = pemText(errors, "clientKey", tls.clientKey(), false);
+        String certificate = pemText(errors, "clientCertificate", tls.clientCertificate(), false);
+        String key = pemText(errors, "clientKey", tls.clientKey(), true);
         if (certificate == null || key == null) {
             if (certificate != null) {
                 checkCertificates(errors, "clientCertificate", certificate);
@@ -150,17 +150,16 @@ final class UpstreamClients {
     /**
      * Returns the PEM text of a setting: the value itself when it is inline PEM, else the content of the file it
      * names. Returns null when there is no text to check: no value, a masked secret hint, or a file that cannot be
-     * read, which is recorded in {@code errors}. The path is named in messages only when {@code showPath} is set,
-     * because a client key's value may be a mistyped inline key rather than a path.
+     * read, which is recorded in {@code errors}. Messages name the path, except for a {@code secret} setting whose
+     * value names no file and does not look like a path, because it may be a mistyped inline key.
      */
-    private static String pemText(Errors errors, String field, String value, boolean showPath) {
+    private static String pemText(Errors errors, String field, String value, boolean secret) {
         if (value == null || value.startsWith(SECRET_HINT)) {
             return null;
         }
         if (isInline(value)) {
             return value;
         }
-        String file = showPath ? "file " + value : "the file";
         Path path;
         try {
             path = Path.of(value);
@@ -169,16 +168,30 @@ final class UpstreamClients {
             return null;
         }
         if (!Files.isRegularFile(path)) {
-            errors.add(field, file + " does not exist on this node, or is not a regular file");
+            if (!secret || looksLikePath(value)) {
+                errors.add(field, "file " + value + " does not exist on this node, or is not a regular file");
+            } else {
+                errors.add(field, "is not inline PEM (starting with " + PEM_START + ") and names no file on this"
+                        + " node; the value is not shown because it does not look like a path");
+            }
             return null;
         }
         try {
             // ISO-8859-1 maps every byte, so a binary file reaches the PEM parser and fails there with its reason.
             return Files.readString(path, StandardCharsets.ISO_8859_1);
         } catch (IOException e) {
-            errors.add(field, file + " cannot be read: " + e);
+            errors.add(field, "file " + value + " cannot be read: " + e);
             return null;
         }
+    }
+
+    /**
+     * Returns true for one line without whitespace that starts with {@code /} or contains a {@code .}, such as
+     * {@code /etc/portico/gateway.key} or {@code certs/gateway.key}. Base64 key text never matches: {@code .} is not
+     * in its alphabet, and the base64 of a DER key starts with {@code M}.
+     */
+    private static boolean looksLikePath(String value) {
+        return value.chars().noneMatch(Character::isWhitespace) && (value.startsWith("/") || value.contains("."));
     }
 
     static HttpClientOptions options(String service, ServiceSpec spec) {

@@ -20,7 +20,7 @@ import java.util.Base64;
  * remembered. NOTE: requests with wrong passwords queue on the pool, so a flood of them delays the first check of
  * new clients; clients whose check is remembered are not delayed.
  */
-final class PasswordChecker {
+final class PasswordChecker implements AutoCloseable {
 
     /** How long a successful check is remembered. */
     static final Duration REMEMBER = Duration.ofMinutes(2);
@@ -57,6 +57,15 @@ final class PasswordChecker {
             }
             return matches && passwordHash != null;
         }, false);
+    }
+
+    /**
+     * Releases this checker's share of the worker pool, which closes once no checker uses it. The node closes only
+     * a checker that a compile check created, because it keeps its own for its lifetime.
+     */
+    @Override
+    public void close() {
+        workers.close();
     }
 
     /** Holds a bcrypt hash that no password matches, computed on a worker at first use. */

@@ -6,6 +6,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import io.portico.net.PublicAddressResolver;
+import io.portico.pipeline.NodeResource;
 import io.portico.policy.auth.bearer.HttpCalls;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -34,8 +35,9 @@ import org.slf4j.LoggerFactory;
  * node that name the same endpoint and client. Results are kept by the SHA-256 of the token, never the token: an
  * active one until the token's {@code exp} or {@code cacheTtl}, whichever comes first, an inactive one for
  * {@code negativeCacheTtl}. Concurrent requests with the same token share one call. Failed calls are not kept.
+ * The node closes the client once no configuration that serves names its endpoint and settings.
  */
-final class IntrospectionClient {
+final class IntrospectionClient implements NodeResource {
 
     private static final Logger LOG = LoggerFactory.getLogger(IntrospectionClient.class);
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -128,6 +130,13 @@ final class IntrospectionClient {
             promise.handle(result);
         });
         return promise.future();
+    }
+
+    /** Closes the HTTP client and forgets the cached results; a call in flight fails. */
+    @Override
+    public void close() {
+        client.close();
+        cache.invalidateAll();
     }
 
     private Future<Introspection> call(String token) {

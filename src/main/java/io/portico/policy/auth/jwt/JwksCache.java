@@ -2,6 +2,7 @@ package io.portico.policy.auth.jwt;
 
 import io.portico.jose.KeySet;
 import io.portico.net.PublicAddressResolver;
+import io.portico.pipeline.NodeResource;
 import io.portico.policy.auth.bearer.HttpCalls;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -30,8 +31,10 @@ import org.slf4j.LoggerFactory;
  *       interval, so random key ids cannot make Portico fetch once per request.</li>
  *   <li>A failed fetch keeps the last key set that was fetched successfully.</li>
  * </ul>
+ *
+ * <p>The node closes the cache, and its HTTP client, once no configuration that serves names its URL and settings.
  */
-final class JwksCache {
+final class JwksCache implements NodeResource {
 
     private static final Logger LOG = LoggerFactory.getLogger(JwksCache.class);
     /** Largest key set document read; real ones are a few kilobytes. */
@@ -144,6 +147,12 @@ final class JwksCache {
             }
         });
         return promise.future();
+    }
+
+    /** Closes the HTTP client; a fetch in flight fails. */
+    @Override
+    public void close() {
+        client.close();
     }
 
     private Future<KeySet> download() {

@@ -12,9 +12,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The index that every {@code jwt} policy of one snapshot reads, built once per snapshot: {@code jwt} credentials by
@@ -23,7 +22,6 @@ import org.slf4j.LoggerFactory;
  */
 final class JwtCredentials {
 
-    private static final Logger LOG = LoggerFactory.getLogger(JwtCredentials.class);
     /** The key under which the index is shared through {@code PolicyContext.perSnapshot}. */
     static final String KEY = "jwt.credentials";
 
@@ -34,6 +32,8 @@ final class JwtCredentials {
     private final Map<String, CredentialSpec> oauthClients = new HashMap<>();
     private final Map<String, KeySet> localIssuerKeys = new HashMap<>();
     private final Map<String, Set<String>> localIssuerAlgorithms = new HashMap<>();
+    /** The {@code jwt} credentials whose own key cannot be used, by credential name. */
+    private final Map<String, UnusableKeyWarnings.UnusableKey> unusableKeys = new TreeMap<>();
 
     private JwtCredentials() {
     }
@@ -81,8 +81,8 @@ final class JwtCredentials {
         } catch (IllegalArgumentException e) {
             // The credential still claims its tokens, with a key set that verifies none of them.
             ownKeys.put(credential.name(), KeySet.empty());
-            LOG.warn("Credential {} has an unusable key, so every token for it is rejected: {}", credential.name(),
-                    e.getMessage());
+            String key = credential.secret() != null ? credential.secret() : credential.publicKey();
+            unusableKeys.put(credential.name(), UnusableKeyWarnings.UnusableKey.of(key, e.getMessage()));
         }
     }
 
@@ -111,6 +111,11 @@ final class JwtCredentials {
 
     CredentialSpec oauthClient(String clientId) {
         return clientId == null ? null : oauthClients.get(clientId);
+    }
+
+    /** Returns the {@code jwt} credentials whose own key cannot be used, by credential name. */
+    Map<String, UnusableKeyWarnings.UnusableKey> unusableKeys() {
+        return unusableKeys;
     }
 
     /** Returns true when {@code issuer} is the issuer of one of Portico's own authorization server routes. */

@@ -41,6 +41,9 @@ public final class JwtPolicyFactory implements PolicyFactory {
         JwtSettings settings = JwtSettings.parse(config, errors);
         errors.throwIfAny();
         JwtCredentials index = context.perSnapshot(JwtCredentials.KEY, JwtCredentials::of);
+        if (!context.checkOnly()) {
+            context.perNode(UnusableKeyWarnings.NODE_KEY, UnusableKeyWarnings::new).report(index.unusableKeys());
+        }
         Set<JWSAlgorithm> algorithms = new LinkedHashSet<>(settings.algorithms());
         KeySet keys = settings.keys();
         for (String issuer : settings.issuers()) {
