@@ -11,14 +11,16 @@ import io.portico.ai.provider.Wire;
 import io.portico.ai.spi.AiError;
 import io.portico.ai.spi.AiException;
 import io.portico.ai.spi.ChatRequest;
-import io.portico.cache.ChatCacheSettings;
+import io.portico.cache.CacheControl;
 import io.portico.config.ConsumerSpec.AccessList;
 import io.portico.config.RouteSpec;
 import io.portico.config.VirtualModelSpec;
 import io.portico.pipeline.Backend;
 import io.portico.pipeline.ModelPolicies;
 import io.portico.pipeline.RequestContext;
+import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import java.util.LinkedHashMap;
@@ -254,36 +256,48 @@ final class AiBackend implements Backend {
         });
     }
 
-    /** Serves an admitted chat request from the cache or from the providers. */
+    /**
+     * Serves an admitted chat request from the cache or from the providers. The request's {@code Cache-Control}
+     * directives mean what they mean to the REST cache, except {@code no-store}: it sends the request to a provider,
+     * and the response is not stored.
+     */
     private void answer(RequestContext ctx, Frontend frontend, ChatRequest parsed, List<Target> targets) {
         ChatCache cache = ChatCache.of(ctx, parsed);
-        if (cache == null && ctx.attribute(ChatCacheSettings.ATTRIBUTE) != null) {
-            // The route caches, and the request's no-store keeps this exchange out of the cache.
-            forward(ctx, frontend, parsed, targets, null, "request");
-            return;
-        }
         if (cache == null) {
             new ChatExchange(gateway, ctx, frontend, parsed, targets, null).start();
             return;
         }
-        if (ChatCache.directive(ctx, "no-cache")) {
-            forward(ctx, frontend, parsed, targets, cache, "request");
+        CacheControl directives = CacheControl.request(ctx.request().headers());
+        if (directives.has("no-store")) {
+            forward(ctx, frontend, parsed, targets, null, directives, "request");
+            return;
+        }
+        if (directives.has("no-cache")) {
+            forward(ctx, frontend, parsed, targets, cache, directives, "request");
             return;
         }
         long start = System.nanoTime();
         cache.lookup().onComplete(found -> {
             if (found.failed()) {
                 // The store that just failed would most likely fail the write too.
-                forward(ctx, frontend, parsed, targets, null, "miss; detail=store-error");
+                forward(ctx, frontend, parsed, targets, null, directives, "miss; detail=store-error");
                 return;
             }
             ChatCache.Entry entry = found.result();
-            if (entry == null) {
-                forward(ctx, frontend, parsed, targets, cache, "uri-miss");
+            long now = System.currentTimeMillis();
+            String reason = entry == null ? "uri-miss" : entry.unusable(directives, now);
+            if (reason != null) {
+                forward(ctx, frontend, parsed, targets, cache, directives, reason);
                 return;
             }
             gateway.recordCached(ctx, entry.provider(), entry.model(), (System.nanoTime() - start) / 1_000_000.0);
-            ctx.response().headers().add(CACHE_STATUS, "Portico; hit");
+            MultiMap headers = ctx.response().headers();
+            if (entry.dated()) {
+                headers.set(HttpHeaders.AGE, Long.toString(entry.ageSeconds(now)));
+                headers.add(CACHE_STATUS, "Portico; hit; ttl=" + (entry.freshUntilMillis() - now) / 1000);
+            } else {
+                headers.add(CACHE_STATUS, "Portico; hit");
+            }
             ChatReplay.write(ctx.response(), frontend, parsed, entry);
         });
     }
@@ -297,14 +311,20 @@ final class AiBackend implements Backend {
 
     /**
      * Sends a request the cache could not serve to the providers; its complete response, streamed or not, is stored
-     * when {@code cache} is not null.
+     * when {@code cache} is not null. A request with {@code only-if-cached} gets a 504 {@code not_cached} error
+     * instead.
      *
      * @param forward the {@code fwd} parameter of {@code Cache-Status}, with any further parameters
      */
     private void forward(RequestContext ctx, Frontend frontend, ChatRequest request, List<Target> targets,
-                         ChatCache cache, String forward) {
+                         ChatCache cache, CacheControl directives, String forward) {
         String status = "Portico; fwd=" + forward;
         ctx.onResponseHeaders(headers -> headers.add(CACHE_STATUS, status));
+        if (directives.has("only-if-cached")) {
+            fail(ctx, frontend, AiError.of(504, "not_cached",
+                    "the request says only-if-cached and the cache holds no answer that satisfies it"));
+            return;
+        }
         new ChatExchange(gateway, ctx, frontend, request, targets, cache).start();
     }
 

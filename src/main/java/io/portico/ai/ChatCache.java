@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.ai.provider.Wire;
 import io.portico.ai.spi.ChatRequest;
 import io.portico.ai.spi.Protocol;
+import io.portico.cache.CacheControl;
 import io.portico.cache.ChatCacheSettings;
 import io.portico.pipeline.RequestContext;
 import io.vertx.core.Future;
@@ -31,10 +32,11 @@ import org.slf4j.LoggerFactory;
  * {@code chat-route chat openai consumer=alice 3f2a...}; anonymous requests share the consumer {@code -}.
  *
  * <p>An entry is one complete response: the provider's Anthropic message for a native call, else the OpenAI
- * completion the client's response was written from. A streamed response is stored as the same complete response,
- * rebuilt from its events by {@link MessageRecorder} or {@link CompletionRecorder}, once the stream ended normally.
- * Any entry serves a request that was not streamed as it is, and a streamed request as a stream in its protocol
- * (see {@link ChatReplay}).
+ * completion the client's response was written from. It records when it was stored and when its time to live ends,
+ * which a request's {@code max-age} and {@code min-fresh} are checked against. A streamed response is stored as the
+ * same complete response, rebuilt from its events by {@link MessageRecorder} or {@link CompletionRecorder}, once the
+ * stream ended normally. Any entry serves a request that was not streamed as it is, and a streamed request as a
+ * stream in its protocol (see {@link ChatReplay}).
  */
 final class ChatCache {
 
@@ -57,13 +59,10 @@ final class ChatCache {
         this.requestId = requestId;
     }
 
-    /**
-     * Returns the cache of {@code request}, or null when the route does not cache chat completions or the client
-     * asked for a response from the provider with {@code Cache-Control: no-store}.
-     */
+    /** Returns the cache of {@code request}, or null when the route does not cache chat completions. */
     static ChatCache of(RequestContext ctx, ChatRequest request) {
         ChatCacheSettings settings = ctx.attribute(ChatCacheSettings.ATTRIBUTE);
-        if (settings == null || directive(ctx, "no-store")) {
+        if (settings == null) {
             return null;
         }
         String scope = settings.perConsumer() ? "consumer=" + (ctx.consumer() == null ? "-" : ctx.consumer())
@@ -72,18 +71,6 @@ final class ChatCache {
         String key = settings.route() + " chat " + protocol + " " + scope + " "
                 + digest(request.original());
         return new ChatCache(settings, key, ctx.requestId());
-    }
-
-    /** Returns whether the request's {@code Cache-Control} names {@code directive}. */
-    static boolean directive(RequestContext ctx, String directive) {
-        for (String value : ctx.request().headers().getAll("cache-control")) {
-            for (String item : value.split(",")) {
-                if (item.trim().equalsIgnoreCase(directive)) {
-                    return true;
-                }
-            }
-        }
-        return false;
     }
 
     String key() {
@@ -104,7 +91,8 @@ final class ChatCache {
                 return null;
             }
             return new Entry(entry.path("format").asText(), entry.path("provider").asText(),
-                    entry.path("model").asText(), (ObjectNode) entry.get("body"));
+                    entry.path("model").asText(), entry.path("storedAt").asLong(-1),
+                    entry.path("freshUntil").asLong(-1), (ObjectNode) entry.get("body"));
         }).onFailure(cause -> LOG.debug("Chat cache look-up for request {} in the {} store failed: {}", requestId,
                 settings.store().type(), cause.toString()));
     }
@@ -121,8 +109,10 @@ final class ChatCache {
                     settings.maxObjectSize());
             return;
         }
-        Buffer value = Buffer.buffer(body.length() + 128);
-        ObjectNode header = NODES.objectNode().put("format", format).put("provider", provider).put("model", model);
+        Buffer value = Buffer.buffer(body.length() + 160);
+        long now = System.currentTimeMillis();
+        ObjectNode header = NODES.objectNode().put("format", format).put("provider", provider).put("model", model)
+                .put("storedAt", now).put("freshUntil", now + settings.ttl().toMillis());
         String text = header.toString();
         // The body is spliced in as it is, so it is neither parsed nor serialized again.
         value.appendString(text.substring(0, text.length() - 1)).appendString(",\"body\":").appendBuffer(body)
@@ -137,9 +127,40 @@ final class ChatCache {
      * @param format {@link #COMPLETION} or {@link #MESSAGE}
      * @param provider the provider that produced it
      * @param model the provider's model id
+     * @param storedAtMillis when it was stored, in milliseconds since the epoch; -1 for an entry written before
+     *     entries recorded it
+     * @param freshUntilMillis when its time to live ends, in milliseconds since the epoch; -1 when unknown
      * @param body the OpenAI completion or the Anthropic message
      */
-    record Entry(String format, String provider, String model, ObjectNode body) {
+    record Entry(String format, String provider, String model, long storedAtMillis, long freshUntilMillis,
+                 ObjectNode body) {
+
+        /** Returns whether the entry's age and remaining freshness are known. */
+        boolean dated() {
+            return storedAtMillis >= 0 && freshUntilMillis >= 0;
+        }
+
+        /** Returns the entry's age in whole seconds at {@code nowMillis}. */
+        long ageSeconds(long nowMillis) {
+            return Math.max(0, nowMillis - storedAtMillis) / 1000;
+        }
+
+        /**
+         * Returns why the entry cannot serve a request with {@code directives} at {@code nowMillis}, as the
+         * {@code fwd} parameter of {@code Cache-Status}, or null when it can: {@code stale} once its time to live
+         * has ended, {@code request} when the request's {@code max-age} or {@code min-fresh} rules it out. An entry
+         * of unknown age satisfies no {@code max-age} or {@code min-fresh}.
+         */
+        String unusable(CacheControl directives, long nowMillis) {
+            if (!dated()) {
+                return directives.has("max-age") || directives.has("min-fresh") ? "request" : null;
+            }
+            if (nowMillis >= freshUntilMillis) {
+                // The store removes an entry when its time to live ends, so this happens only in that instant.
+                return "stale";
+            }
+            return directives.accepts(ageSeconds(nowMillis), freshUntilMillis - nowMillis) ? null : "request";
+        }
     }
 
     private static String digest(ObjectNode body) {

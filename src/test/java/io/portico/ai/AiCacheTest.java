@@ -108,7 +108,7 @@ class AiCacheTest {
         assertThat(miss.headers().firstValue("cache-status")).hasValue("Portico; fwd=uri-miss");
         assertThat(miss.headers().firstValue("x-portico-input-tokens")).hasValue("12");
         assertThat(hit.statusCode()).isEqualTo(200);
-        assertThat(hit.headers().firstValue("cache-status")).hasValue("Portico; hit");
+        assertThat(hit.headers().firstValue("cache-status").orElseThrow()).startsWith("Portico; hit; ttl=");
         assertThat(hit.headers().firstValue("x-portico-provider")).hasValue("alpha");
         assertThat(hit.headers().firstValue("x-portico-input-tokens")).hasValue("0");
         assertThat(hit.headers().firstValue("x-portico-output-tokens")).hasValue("0");
@@ -156,7 +156,7 @@ class AiCacheTest {
 
         HttpResponse<String> replay = AiTestClient.post(url, body.replace("}]}", "}],\"stream\":true}"));
 
-        assertThat(replay.headers().firstValue("cache-status")).hasValue("Portico; hit");
+        assertThat(replay.headers().firstValue("cache-status").orElseThrow()).startsWith("Portico; hit; ttl=");
         List<JsonNode> choices = AiTestClient.events(replay.body()).stream()
                 .filter(event -> !"[DONE]".equals(event.data()))
                 .map(event -> event.json().path("choices").path(0)).filter(JsonNode::isObject).toList();
@@ -176,7 +176,7 @@ class AiCacheTest {
         HttpResponse<String> second = AiTestClient.post(node.url() + "/shared/v1/chat/completions", body);
 
         assertThat(first.headers().firstValue("cache-status")).hasValue("Portico; fwd=uri-miss");
-        assertThat(second.headers().firstValue("cache-status")).hasValue("Portico; hit");
+        assertThat(second.headers().firstValue("cache-status").orElseThrow()).startsWith("Portico; hit; ttl=");
         assertThat(openAi.received()).hasSize(1);
     }
 
@@ -190,7 +190,7 @@ class AiCacheTest {
         HttpResponse<String> again = AiTestClient.post(url, body, "X-Test-Consumer", "ann");
 
         assertThat(other.headers().firstValue("cache-status")).hasValue("Portico; fwd=uri-miss");
-        assertThat(again.headers().firstValue("cache-status")).hasValue("Portico; hit");
+        assertThat(again.headers().firstValue("cache-status").orElseThrow()).startsWith("Portico; hit; ttl=");
         assertThat(openAi.received()).hasSize(2);
     }
 
@@ -223,6 +223,89 @@ class AiCacheTest {
                 "{\"model\":\"smart\",\"messages\":[{\"role\":\"user\",\"content\":\"Other\"}]}");
         assertThat(afterNoStore.headers().firstValue("cache-status")).as("no-store stored nothing")
                 .hasValue("Portico; fwd=uri-miss");
+    }
+
+    @Test
+    void freshnessDirectivesForwardOldCompletion() throws InterruptedException {
+        String body = "{\"model\":\"smart\",\"messages\":[{\"role\":\"user\",\"content\":\"How old?\"}]}";
+        String url = node.url() + "/shared/v1/chat/completions";
+        AiTestClient.post(url, body);
+
+        // The route's ttl is 5m, so a stored completion is fresh for less than 600 more seconds.
+        HttpResponse<String> fresher = AiTestClient.post(url, body, "Cache-Control", "min-fresh=600");
+        HttpResponse<String> freshEnough = AiTestClient.post(url, body, "Cache-Control", "min-fresh=60");
+        Thread.sleep(1_100);
+        HttpResponse<String> younger = AiTestClient.post(url, body, "Cache-Control", "max-age=0");
+        HttpResponse<String> oldEnough = AiTestClient.post(url, body, "Cache-Control", "max-age=3600");
+
+        assertThat(fresher.statusCode()).isEqualTo(200);
+        assertThat(fresher.headers().firstValue("cache-status")).hasValue("Portico; fwd=request");
+        assertThat(freshEnough.headers().firstValue("cache-status").orElseThrow()).startsWith("Portico; hit; ttl=");
+        assertThat(younger.statusCode()).isEqualTo(200);
+        assertThat(younger.headers().firstValue("cache-status")).hasValue("Portico; fwd=request");
+        assertThat(oldEnough.headers().firstValue("cache-status").orElseThrow()).startsWith("Portico; hit; ttl=");
+        assertThat(oldEnough.headers().firstValue("age")).isPresent();
+        assertThat(openAi.received()).hasSize(3);
+    }
+
+    @Test
+    void completionForwardedForMaxAgeIsStored() throws InterruptedException {
+        String body = "{\"model\":\"smart\",\"messages\":[{\"role\":\"user\",\"content\":\"Renew\"}]}";
+        String url = node.url() + "/shared/v1/chat/completions";
+        AiTestClient.post(url, body);
+        Thread.sleep(1_100);
+
+        HttpResponse<String> renewed = AiTestClient.post(url, body, "Cache-Control", "max-age=0");
+        // The local store contains the completion before the node sends it, and it is less than a second old now.
+        HttpResponse<String> again = AiTestClient.post(url, body, "Cache-Control", "max-age=0");
+
+        assertThat(renewed.headers().firstValue("cache-status")).hasValue("Portico; fwd=request");
+        assertThat(again.headers().firstValue("cache-status").orElseThrow()).startsWith("Portico; hit");
+        assertThat(again.headers().firstValue("age")).hasValue("0");
+        assertThat(openAi.received()).hasSize(2);
+    }
+
+    @Test
+    void invalidFreshnessDirectivesAreForwarded() {
+        String body = "{\"model\":\"smart\",\"messages\":[{\"role\":\"user\",\"content\":\"Strict\"}]}";
+        String url = node.url() + "/shared/v1/chat/completions";
+        AiTestClient.post(url, body);
+
+        for (String directive : new String[] {"max-age=abc", "max-age=-5", "max-age", "min-fresh=soon", "min-fresh"}) {
+            HttpResponse<String> response = AiTestClient.post(url, body, "Cache-Control", directive);
+            assertThat(response.headers().firstValue("cache-status")).as(directive).hasValue("Portico; fwd=request");
+        }
+        HttpResponse<String> pragma = AiTestClient.post(url, body, "Pragma", "no-cache");
+
+        assertThat(pragma.headers().firstValue("cache-status")).hasValue("Portico; fwd=request");
+        assertThat(openAi.received()).hasSize(7);
+    }
+
+    @Test
+    void onlyIfCachedServesCacheOr504() {
+        String body = "{\"model\":\"smart\",\"messages\":[{\"role\":\"user\",\"content\":\"Offline\"}]}";
+        String url = node.url() + "/shared/v1/chat/completions";
+
+        HttpResponse<String> miss = AiTestClient.post(url, body, "Cache-Control", "only-if-cached");
+        AiTestClient.post(url, body);
+        HttpResponse<String> hit = AiTestClient.post(url, body, "Cache-Control", "only-if-cached");
+        HttpResponse<String> tooOld = AiTestClient.post(url, body, "Cache-Control", "only-if-cached, min-fresh=600");
+        HttpResponse<String> noCache = AiTestClient.post(url, body, "Cache-Control", "only-if-cached, no-cache");
+        HttpResponse<String> anthropicMiss = AiTestClient.post(node.url() + "/shared/v1/messages",
+                "{\"model\":\"smart\",\"max_tokens\":64,\"messages\":[{\"role\":\"user\",\"content\":\"Gone\"}]}",
+                "anthropic-version", "2023-06-01", "Cache-Control", "only-if-cached");
+
+        assertThat(miss.statusCode()).isEqualTo(504);
+        assertThat(miss.headers().firstValue("cache-status")).hasValue("Portico; fwd=uri-miss");
+        assertThat(AiTestClient.json(miss).at("/error/code").asText()).isEqualTo("not_cached");
+        assertThat(hit.statusCode()).isEqualTo(200);
+        assertThat(hit.headers().firstValue("cache-status").orElseThrow()).startsWith("Portico; hit");
+        assertThat(tooOld.statusCode()).isEqualTo(504);
+        assertThat(tooOld.headers().firstValue("cache-status")).hasValue("Portico; fwd=request");
+        assertThat(noCache.statusCode()).isEqualTo(504);
+        assertThat(anthropicMiss.statusCode()).isEqualTo(504);
+        assertThat(AiTestClient.json(anthropicMiss).path("type").asText()).isEqualTo("error");
+        assertThat(openAi.received()).hasSize(1);
     }
 
     @Test

@@ -279,7 +279,7 @@ class AiStreamCacheTest {
         HttpResponse<String> whole = AiTestClient.post(url, body, "anthropic-version", "2023-06-01");
 
         assertThat(streamed.headers().firstValue("cache-status")).hasValue("Portico; fwd=uri-miss");
-        assertThat(whole.headers().firstValue("cache-status")).hasValue("Portico; hit");
+        assertThat(whole.headers().firstValue("cache-status").orElseThrow()).startsWith("Portico; hit; ttl=");
         assertThat(anthropic.received()).hasSize(1);
         JsonNode message = AiTestClient.json(whole);
         assertThat(message.at("/content/0").toString())
@@ -327,9 +327,32 @@ class AiStreamCacheTest {
         assertThat(cut.body()).doesNotContain("[DONE]");
         assertThat(whole.headers().firstValue("cache-status")).hasValue("Portico; fwd=uri-miss");
         assertThat(whole.body()).contains("[DONE]");
-        assertThat(hit.headers().firstValue("cache-status")).hasValue("Portico; hit");
+        assertThat(hit.headers().firstValue("cache-status").orElseThrow()).startsWith("Portico; hit; ttl=");
         assertThat(hit.body()).endsWith("data: [DONE]\n\n");
         assertThat(openAi.received()).hasSize(2);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"local", "redis"})
+    void tooOldCompletionIsStoredAgain(String store) throws InterruptedException {
+        String url = node.url() + "/" + store + "/v1/chat/completions";
+        String body = "{\"model\":\"smart\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\""
+                + question("Age") + "\"}]}";
+        AiTestClient.post(url, body);
+        awaitEntries(store, 1);
+        Thread.sleep(1_100);
+
+        HttpResponse<String> tooOld = AiTestClient.post(url, body, "Cache-Control", "max-age=0");
+        HttpResponse<String> oldEnough = AiTestClient.post(url, body, "Cache-Control", "max-age=60");
+        HttpResponse<String> fresher = AiTestClient.post(url, body, "Cache-Control", "min-fresh=600");
+
+        assertThat(tooOld.headers().firstValue("cache-status")).hasValue("Portico; fwd=request");
+        assertThat(tooOld.body()).endsWith("data: [DONE]\n\n");
+        assertThat(oldEnough.headers().firstValue("cache-status").orElseThrow()).startsWith("Portico; hit; ttl=");
+        assertThat(oldEnough.headers().firstValue("age")).isPresent();
+        assertThat(oldEnough.body()).endsWith("data: [DONE]\n\n");
+        assertThat(fresher.headers().firstValue("cache-status")).hasValue("Portico; fwd=request");
+        assertThat(openAi.received()).hasSize(3);
     }
 
     @Test

@@ -64,13 +64,21 @@ final class CacheKeys {
      * per name.
      */
     static String variant(String primary, StoredResponse marker, HttpServerRequest request) {
-        List<String> varyNames = marker.varyNames();
-        StringBuilder key = new StringBuilder(primary).append(" vary:")
-                .append(Long.toHexString(marker.generation()));
+        return variant(primary, marker.generation(), selection(marker.varyNames(), request));
+    }
+
+    /** Returns the key of the variant of {@code primary} in {@code generation} that {@code selection} names. */
+    static String variant(String primary, long generation, String selection) {
+        return primary + " vary:" + Long.toHexString(generation) + selection;
+    }
+
+    /** Returns the tokens of {@code request}'s values of {@code varyNames}, each a space and {@code name=value}. */
+    static String selection(List<String> varyNames, HttpServerRequest request) {
+        StringBuilder tokens = new StringBuilder();
         for (String name : varyNames) {
-            key.append(' ').append(name).append('=').append(encode(headerValues(request, name)));
+            tokens.append(' ').append(name).append('=').append(encode(headerValues(request, name)));
         }
-        return key.toString();
+        return tokens.toString();
     }
 
     private static void named(StringBuilder key, String part, HttpServerRequest request) {

@@ -1,5 +1,6 @@
 package io.portico.policy.cache;
 
+import io.portico.cache.CacheControl;
 import io.portico.cache.CacheStore;
 import io.portico.cache.ChatCacheSettings;
 import io.portico.pipeline.Policy;
@@ -14,7 +15,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -68,14 +68,20 @@ final class CachePolicy implements Policy {
         if (!cacheable(request)) {
             ctx.onResponseHeaders(headers -> headers.add(CACHE_STATUS, CACHE_NAME + "; fwd=bypass"));
             if (!SAFE_METHODS.contains(request.method())) {
-                ctx.responseTap(new Invalidation(store, keys.primary(ctx)));
+                ctx.responseTap(new Invalidation(store, keys.primary(ctx), ctx.requestId()));
             }
             chain.proceed(ctx);
             return;
         }
-        CacheControl directives = requestDirectives(request);
+        CacheControl directives = CacheControl.request(request.headers());
         String key = keys.primary(ctx);
         if (directives.has("no-cache")) {
+            if (directives.has("only-if-cached")) {
+                // No stored response may serve a no-cache request, since this cache does not revalidate.
+                ctx.onResponseHeaders(headers -> headers.add(CACHE_STATUS, CACHE_NAME + "; fwd=request"));
+                ctx.fail(ProblemType.NOT_CACHED, "the request says only-if-cached and no-cache");
+                return;
+            }
             forward(ctx, chain, key, directives, "request");
             return;
         }
@@ -136,28 +142,15 @@ final class CachePolicy implements Policy {
     }
 
     /**
-     * Returns why {@code entry} cannot serve the request, as a {@code fwd} value, or null when it can. A
-     * {@code max-age} or {@code min-fresh} whose argument is not delta-seconds, such as {@code max-age=abc}, is read
-     * as the most restrictive value, so no stored response satisfies it. Invalid freshness information in a response
-     * likewise counts as already expired (RFC 9111 section 4.2.1).
+     * Returns why {@code entry} cannot serve the request, as a {@code fwd} value, or null when it can: {@code stale}
+     * when its freshness has ended, {@code request} when the request's {@code max-age} or {@code min-fresh} rules
+     * it out (see {@link CacheControl#accepts}).
      */
     private static String unusable(StoredResponse entry, CacheControl directives, long now) {
         if (now >= entry.freshUntilMillis()) {
             return "stale";
         }
-        if (directives.has("max-age")) {
-            long maxAge = directives.seconds("max-age");
-            if (maxAge < 0 || entry.ageSeconds(now) > maxAge) {
-                return "request";
-            }
-        }
-        if (directives.has("min-fresh")) {
-            long minFresh = directives.seconds("min-fresh");
-            if (minFresh < 0 || (entry.freshUntilMillis() - now) / 1000 < minFresh) {
-                return "request";
-            }
-        }
-        return null;
+        return directives.accepts(entry.ageSeconds(now), entry.freshUntilMillis() - now) ? null : "request";
     }
 
     private void forward(RequestContext ctx, PolicyChain chain, String key, CacheControl directives, String reason) {
@@ -256,15 +249,15 @@ final class CachePolicy implements Policy {
 
     /**
      * Removes the stored response of a request's target URI once an unsafe request to it succeeds (RFC 9111 section
-     * 4.4). Removing the entry under the primary key also makes every {@code Vary} variant unreachable: their keys
-     * include the generation of the marker kept there, and the next marker gets a new one (see
-     * {@link StoredResponse}). NOTE: the URIs in {@code Location} and {@code Content-Location} are not invalidated.
+     * 4.4), with every {@code Vary} variant that its marker lists (see {@link Variants}). NOTE: the URIs in
+     * {@code Location} and {@code Content-Location} are not invalidated.
      */
-    private record Invalidation(CacheStore store, String key) implements ResponseTap {
+    private record Invalidation(CacheStore store, String key, String requestId) implements ResponseTap {
         @Override
         public boolean head(int status, MultiMap headers) {
             if (status < 400) {
-                store.remove(key);
+                Variants.remove(store, key, cause -> LOG.debug("Removing the cache entry of request {} from the {}"
+                        + " store failed: {}", requestId, store.type(), cause.toString()));
             }
             return false;
         }
@@ -283,14 +276,5 @@ final class CachePolicy implements Policy {
         public void abort() {
             // Nothing to finish.
         }
-    }
-
-    private static CacheControl requestDirectives(HttpServerRequest request) {
-        List<String> fields = request.headers().getAll(HttpHeaders.CACHE_CONTROL);
-        if (fields.isEmpty() && "no-cache".equalsIgnoreCase(request.getHeader("pragma"))) {
-            // RFC 9111 section 5.4: Pragma: no-cache counts only when the request has no Cache-Control.
-            return CacheControl.parse(List.of("no-cache"));
-        }
-        return CacheControl.parse(fields);
     }
 }

@@ -1,5 +1,6 @@
 package io.portico.policy.cache;
 
+import io.portico.cache.CacheControl;
 import io.vertx.core.MultiMap;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;

@@ -1,17 +1,16 @@
 package io.portico.policy.cache;
 
+import io.portico.cache.CacheControl;
 import io.portico.cache.CacheStore;
 import io.portico.net.ContentLength;
 import io.portico.pipeline.ResponseTap;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +33,6 @@ final class ResponseCapture implements ResponseTap {
     private final String forward;
     private final String requestId;
     private StoredResponse head;
-    private Freshness.Verdict verdict;
     private List<String> varyNames;
     private Buffer body;
 
@@ -58,8 +56,8 @@ final class ResponseCapture implements ResponseTap {
     @Override
     public boolean head(int status, MultiMap headers) {
         long now = System.currentTimeMillis();
-        verdict = Freshness.judge(settings, requestDirectives, request.headers().contains("authorization"), status,
-                headers, now);
+        Freshness.Verdict verdict = Freshness.judge(settings, requestDirectives,
+                request.headers().contains("authorization"), status, headers, now);
         String reason = verdict.reason();
 
         long declared = ContentLength.parse(headers.get("content-length"));
@@ -120,37 +118,7 @@ final class ResponseCapture implements ResponseTap {
         StoredResponse response = StoredResponse.response(head.storedAtMillis(), head.freshUntilMillis(),
                 head.initialAgeSeconds(), head.status(), head.headers(), body);
         body = null;
-        Duration ttl = Duration.ofMillis(verdict.remainingMillis());
-        if (varyNames.isEmpty()) {
-            store.put(key, response.encode(), ttl).onFailure(this::storeFailed);
-            return;
-        }
-        store.get(key).onComplete(found -> {
-            if (found.failed()) {
-                storeFailed(found.cause());
-                return;
-            }
-            StoredResponse marker = marker(found.result(), response.freshUntilMillis());
-            long markerTtl = marker.freshUntilMillis() - System.currentTimeMillis();
-            store.put(key, marker.encode(), Duration.ofMillis(Math.max(markerTtl, ttl.toMillis())))
-                    .onFailure(this::storeFailed);
-            store.put(CacheKeys.variant(key, marker, request), response.encode(), ttl).onFailure(this::storeFailed);
-        });
-    }
-
-    /**
-     * Returns the marker to write at the primary key: the stored one's generation when {@code stored} is a marker
-     * of the same names, else a new random one, and the later end of freshness of the two, so that the marker lives
-     * as long as its longest-lived variant. Two first misses of different variants at once may each draw a
-     * generation. The marker written last wins, so the other variant is fetched again on its next request.
-     */
-    private StoredResponse marker(Buffer stored, long freshUntilMillis) {
-        StoredResponse previous = stored == null ? null : StoredResponse.decode(stored);
-        if (previous != null && previous.isMarker() && previous.varyNames().equals(varyNames)) {
-            return StoredResponse.marker(varyNames, previous.generation(),
-                    Math.max(previous.freshUntilMillis(), freshUntilMillis));
-        }
-        return StoredResponse.marker(varyNames, ThreadLocalRandom.current().nextLong(), freshUntilMillis);
+        Variants.store(store, key, response, varyNames, request, this::storeFailed);
     }
 
     @Override

@@ -7,17 +7,18 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A cache entry as the store keeps it: either a response, or a marker at the key of a response that varies, which
- * names the request headers (its {@code Vary}) that select the stored variant and the generation that the keys of
- * the variants include. A marker written after the previous one was removed gets a new random generation, so the
- * variants stored under the previous one can no longer be found, although they stay in the store until they expire.
+ * A cache entry as the store keeps it: either a response, or a marker at the key of a response that varies. A
+ * marker names the request headers (its {@code Vary}) that select a stored variant, the generation that the keys of
+ * its variants include, and the variants stored under it, so that they can be removed with it (see
+ * {@link Variants}).
  *
- * <p>The encoding is a byte string that starts with a format byte: {@code R} for a response, {@code G} for a marker.
+ * <p>The encoding is a byte string that starts with a format byte: {@code R} for a response, {@code M} for a marker.
  * A response then has the time it was stored and the end of its freshness (milliseconds since the epoch), its age
  * when received (seconds), its status, its headers and its body. A marker has the generation, the end of the
- * freshness of its longest-lived variant and the header names.
- * Texts are UTF-8 with an int length before them. A value that does not decode, such as a marker without a
- * generation in the {@code V} format, is treated as absent.
+ * freshness of its longest-lived variant, the header names, and each variant's selection with the end of its
+ * freshness. Texts are UTF-8 with an int length before them. A marker in the older {@code G} format, which lists no
+ * variants, decodes with an empty list. A value that does not decode, such as a marker without a generation in the
+ * {@code V} format, is treated as absent.
  *
  * @param storedAtMillis when the response was received
  * @param freshUntilMillis when the response stops being fresh; for a marker, when its longest-lived variant does
@@ -27,28 +28,44 @@ import java.util.Map;
  * @param body the response body
  * @param varyNames for a marker, the lower-case names of the request headers that select a variant; else empty
  * @param generation for a marker, the value that the keys of its variants include; else 0
+ * @param variants for a marker, the variants written under it that may still be stored; else empty
  */
 record StoredResponse(long storedAtMillis, long freshUntilMillis, long initialAgeSeconds, int status,
                       List<Map.Entry<String, String>> headers, Buffer body, List<String> varyNames,
-                      long generation) {
+                      long generation, List<Variant> variants) {
 
     private static final byte RESPONSE = 'R';
-    private static final byte MARKER = 'G';
+    private static final byte MARKER = 'M';
+    /** The marker format before markers listed their variants. */
+    private static final byte UNLISTED_MARKER = 'G';
+
+    /**
+     * A variant of a marker.
+     *
+     * @param selection the request header values that select it, as {@link CacheKeys#selection} writes them
+     * @param freshUntilMillis when it stops being fresh, and so leaves the store
+     */
+    record Variant(String selection, long freshUntilMillis) {
+    }
 
     /** Returns a response entry. */
     static StoredResponse response(long storedAtMillis, long freshUntilMillis, long initialAgeSeconds, int status,
                                    List<Map.Entry<String, String>> headers, Buffer body) {
         return new StoredResponse(storedAtMillis, freshUntilMillis, initialAgeSeconds, status, headers, body,
-                List.of(), 0);
+                List.of(), 0, List.of());
     }
 
     /**
-     * Returns a marker naming the request headers that select a variant, of the given generation, which is kept
-     * until its longest-lived variant stops being fresh at {@code freshUntilMillis}.
+     * Returns a marker naming the request headers that select a variant, of the given generation, with the variants
+     * stored under it. It is kept until its longest-lived variant stops being fresh.
      */
-    static StoredResponse marker(List<String> varyNames, long generation, long freshUntilMillis) {
-        return new StoredResponse(0, freshUntilMillis, 0, 0, List.of(), Buffer.buffer(), List.copyOf(varyNames),
-                generation);
+    static StoredResponse marker(List<String> varyNames, long generation, List<Variant> variants) {
+        long freshUntil = 0;
+        for (Variant variant : variants) {
+            freshUntil = Math.max(freshUntil, variant.freshUntilMillis());
+        }
+        return new StoredResponse(0, freshUntil, 0, 0, List.of(), Buffer.buffer(), List.copyOf(varyNames),
+                generation, List.copyOf(variants));
     }
 
     boolean isMarker() {
@@ -75,6 +92,11 @@ record StoredResponse(long storedAtMillis, long freshUntilMillis, long initialAg
         if (isMarker()) {
             out.appendByte(MARKER).appendLong(generation).appendLong(freshUntilMillis).appendInt(varyNames.size());
             varyNames.forEach(name -> text(out, name));
+            out.appendInt(variants.size());
+            for (Variant variant : variants) {
+                text(out, variant.selection());
+                out.appendLong(variant.freshUntilMillis());
+            }
             return out;
         }
         out.appendByte(RESPONSE).appendLong(storedAtMillis).appendLong(freshUntilMillis).appendLong(initialAgeSeconds)
@@ -91,15 +113,8 @@ record StoredResponse(long storedAtMillis, long freshUntilMillis, long initialAg
         try {
             Reader in = new Reader(value);
             byte format = value.getByte(in.position++);
-            if (format == MARKER) {
-                long generation = in.readLong();
-                long freshUntil = in.readLong();
-                int count = in.count();
-                List<String> names = new ArrayList<>(count);
-                for (int i = 0; i < count; i++) {
-                    names.add(in.text());
-                }
-                return names.isEmpty() ? null : marker(names, generation, freshUntil);
+            if (format == MARKER || format == UNLISTED_MARKER) {
+                return decodeMarker(in, format == MARKER);
             }
             if (format != RESPONSE) {
                 return null;
@@ -119,6 +134,28 @@ record StoredResponse(long storedAtMillis, long freshUntilMillis, long initialAg
         } catch (IndexOutOfBoundsException | IllegalArgumentException e) {
             return null;
         }
+    }
+
+    private static StoredResponse decodeMarker(Reader in, boolean listed) {
+        long generation = in.readLong();
+        long freshUntil = in.readLong();
+        int count = in.count();
+        List<String> names = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            names.add(in.text());
+        }
+        List<Variant> variants = new ArrayList<>();
+        if (listed) {
+            int listedCount = in.count();
+            for (int i = 0; i < listedCount; i++) {
+                variants.add(new Variant(in.text(), in.readLong()));
+            }
+        }
+        if (names.isEmpty()) {
+            return null;
+        }
+        return new StoredResponse(0, freshUntil, 0, 0, List.of(), Buffer.buffer(), List.copyOf(names), generation,
+                List.copyOf(variants));
     }
 
     private static void text(Buffer out, String text) {

@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -40,6 +41,8 @@ class CachePolicyTest {
     private static Vertx vertx;
     private static HttpServer upstream;
     private static final Map<String, AtomicInteger> HITS = new ConcurrentHashMap<>();
+    /** The {@code Vary} value of {@code /vary-changes}; empty for none. */
+    private static final AtomicReference<String> CHANGING_VARY = new AtomicReference<>("");
     private static TestNode node;
 
     @BeforeAll
@@ -79,6 +82,12 @@ class CachePolicyTest {
             case "/vary" -> {
                 response.putHeader("cache-control", "max-age=60").putHeader("vary", "Accept-Language");
                 body += " in " + request.getHeader("accept-language");
+            }
+            case "/vary-changes" -> {
+                response.putHeader("cache-control", "max-age=60");
+                if (!CHANGING_VARY.get().isEmpty()) {
+                    response.putHeader("vary", CHANGING_VARY.get());
+                }
             }
             case "/private" -> response.putHeader("cache-control", "private, max-age=60");
             case "/no-store" -> response.putHeader("cache-control", "no-store");
@@ -136,6 +145,31 @@ class CachePolicyTest {
     private static int hits(String path) {
         AtomicInteger count = HITS.get(path);
         return count == null ? 0 : count.get();
+    }
+
+    /** Returns the number of entries in the node's local store, which every route of this class uses. */
+    private static long localEntries() {
+        return node.admin("GET", "/admin/v1/cache", null, 200).path("stores").path(0).path("entries").asLong();
+    }
+
+    /** Waits until the local store contains {@code count} entries, since a node writes each one after its response. */
+    private static void awaitEntries(long count) {
+        Conditions.eventually(count + " entries are stored", () -> localEntries() == count);
+    }
+
+    /** Stores the English and French variants of {@code /vary-changes}, under {@code Vary: Accept-Language}. */
+    private static void storeEnglishAndFrench() {
+        CHANGING_VARY.set("Accept-Language");
+        get("/c/vary-changes", "Accept-Language", "en");
+        get("/c/vary-changes", "Accept-Language", "fr");
+        // The marker and two variants, written once each response has ended on the node.
+        awaitEntries(3);
+    }
+
+    /** Sends GET requests until one is a hit, which shows that the node has written the entry it needs. */
+    private static void awaitHit(String path, String... headers) {
+        Conditions.eventually("a GET of " + path + " is a hit",
+                () -> cacheStatus(get(path, headers)).startsWith("Portico; hit"));
     }
 
     @Test
@@ -291,6 +325,19 @@ class CachePolicyTest {
     }
 
     @Test
+    void onlyIfCachedWithNoCacheGives504() {
+        get("/c/fresh");
+        int before = hits("/fresh");
+
+        HttpResponse<String> response = get("/c/fresh", "Cache-Control", "only-if-cached, no-cache");
+
+        assertThat(response.statusCode()).isEqualTo(504);
+        assertThat(response.body()).contains("https://portico.dev/problems/not-cached");
+        assertThat(cacheStatus(response)).isEqualTo("Portico; fwd=request");
+        assertThat(hits("/fresh")).isEqualTo(before);
+    }
+
+    @Test
     void matchingEtagGives304FromCache() {
         get("/c/etag");
         int before = hits("/etag");
@@ -393,25 +440,82 @@ class CachePolicyTest {
     }
 
     @Test
-    void successfulUnsafeRequestMakesEveryVariantUnreachable() {
+    void successfulUnsafeRequestRemovesEveryVariant() {
         HttpResponse<String> german = get("/c/vary", "Accept-Language", "de");
         get("/c/vary", "Accept-Language", "fr");
         // The marker and two variants, written once each response has ended on the node.
-        Conditions.eventually("both variants are stored", () -> node.admin("GET", "/admin/v1/cache", null, 200)
-                .path("stores").path(0).path("entries").asLong() == 3);
+        awaitEntries(3);
         assertThat(cacheStatus(get("/c/vary", "Accept-Language", "de"))).startsWith("Portico; hit");
 
         assertThat(send("POST", "/c/vary").statusCode()).isEqualTo(200);
+        // The removal runs once the POST's response head has arrived at the node.
+        awaitEntries(0);
         HttpResponse<String> french = get("/c/vary", "Accept-Language", "fr");
-        // The POST removed the marker; the earlier variants stay until they expire, and a new marker and the new
-        // French variant join them.
-        Conditions.eventually("the new French variant is stored", () -> node.admin("GET", "/admin/v1/cache", null,
-                200).path("stores").path(0).path("entries").asLong() == 4);
+        awaitEntries(2);
         HttpResponse<String> germanAgain = get("/c/vary", "Accept-Language", "de");
 
         assertThat(cacheStatus(french)).contains("fwd=uri-miss");
         assertThat(cacheStatus(germanAgain)).contains("fwd=vary-miss");
         assertThat(germanAgain.body()).endsWith("in de").isNotEqualTo(german.body());
+    }
+
+    @Test
+    void newVaryRemovesVariantsOfPreviousVary() {
+        storeEnglishAndFrench();
+
+        CHANGING_VARY.set("Accept-Encoding");
+        HttpResponse<String> changed = get("/c/vary-changes", "Accept-Language", "de");
+        awaitHit("/c/vary-changes", "Accept-Language", "en");
+        long entries = localEntries();
+        HttpResponse<String> english = get("/c/vary-changes", "Accept-Language", "en");
+
+        assertThat(cacheStatus(changed)).contains("fwd=vary-miss");
+        // The new marker and its one variant; the English and French variants were removed.
+        assertThat(entries).isEqualTo(2);
+        assertThat(english.body()).isEqualTo(changed.body());
+    }
+
+    @Test
+    void responseWithoutVaryRemovesVariants() {
+        storeEnglishAndFrench();
+
+        CHANGING_VARY.set("");
+        HttpResponse<String> plain = get("/c/vary-changes", "Accept-Language", "de");
+        awaitHit("/c/vary-changes", "Accept-Language", "fr");
+        long entries = localEntries();
+
+        assertThat(cacheStatus(plain)).contains("fwd=vary-miss");
+        assertThat(entries).isEqualTo(1);
+    }
+
+    @Test
+    void markerKeepsAtMostMaxVariants() {
+        CHANGING_VARY.set("Accept-Language");
+        for (int i = 0; i <= Variants.MAX_VARIANTS; i++) {
+            get("/c/vary-changes", "Accept-Language", "lang-" + i);
+        }
+        awaitHit("/c/vary-changes", "Accept-Language", "lang-" + Variants.MAX_VARIANTS);
+        long entries = localEntries();
+
+        HttpResponse<String> second = get("/c/vary-changes", "Accept-Language", "lang-1");
+        HttpResponse<String> first = get("/c/vary-changes", "Accept-Language", "lang-0");
+
+        // The marker and the newest variants; the first one stored, whose freshness ends first, was removed.
+        assertThat(entries).isEqualTo(1 + Variants.MAX_VARIANTS);
+        assertThat(cacheStatus(second)).startsWith("Portico; hit");
+        assertThat(cacheStatus(first)).contains("fwd=vary-miss");
+    }
+
+    @Test
+    void purgeByKeyRemovesMarkerAndVariants() {
+        storeEnglishAndFrench();
+
+        JsonNode purged = node.admin("DELETE", "/admin/v1/cache?prefix=cached%20GET%20127.0.0.1%20/c/vary-changes",
+                null, 200);
+
+        assertThat(purged.path("purged").asLong()).isEqualTo(3);
+        assertThat(localEntries()).isZero();
+        assertThat(cacheStatus(get("/c/vary-changes", "Accept-Language", "en"))).contains("fwd=uri-miss");
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.portico.policy.cache;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.portico.cache.CacheControl;
 import io.vertx.core.MultiMap;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -139,10 +140,19 @@ class FreshnessTest {
         assertThat(decoded.header("etag")).isEqualTo("\"é\"");
         assertThat(decoded.body().toString()).isEqualTo("body");
         assertThat(decoded.ageSeconds(NOW + 10_000)).isEqualTo(13);
-        StoredResponse marker = StoredResponse.decode(StoredResponse.marker(List.of("accept"), -7, NOW).encode());
+        List<StoredResponse.Variant> variants = List.of(new StoredResponse.Variant(" accept=text%2Fhtml", NOW),
+                new StoredResponse.Variant(" accept=", NOW + 5_000));
+        StoredResponse marker = StoredResponse.decode(StoredResponse.marker(List.of("accept"), -7, variants).encode());
         assertThat(marker.varyNames()).containsExactly("accept");
         assertThat(marker.generation()).isEqualTo(-7);
-        assertThat(marker.freshUntilMillis()).isEqualTo(NOW);
+        assertThat(marker.freshUntilMillis()).isEqualTo(NOW + 5_000);
+        assertThat(marker.variants()).isEqualTo(variants);
+        // A marker of the format before variants were listed decodes with none.
+        StoredResponse unlisted = StoredResponse.decode(io.vertx.core.buffer.Buffer.buffer().appendByte((byte) 'G')
+                .appendLong(9).appendLong(NOW).appendInt(1).appendInt(6).appendString("accept"));
+        assertThat(unlisted.varyNames()).containsExactly("accept");
+        assertThat(unlisted.generation()).isEqualTo(9);
+        assertThat(unlisted.variants()).isEmpty();
         // A marker of the format without a generation decodes as absent.
         assertThat(StoredResponse.decode(io.vertx.core.buffer.Buffer.buffer().appendByte((byte) 'V').appendInt(1)
                 .appendInt(6).appendString("accept"))).isNull();

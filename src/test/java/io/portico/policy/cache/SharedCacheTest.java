@@ -28,6 +28,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -39,6 +40,8 @@ class SharedCacheTest {
     private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
     private static final Map<String, AtomicInteger> HITS = new ConcurrentHashMap<>();
+    /** The {@code Vary} value of paths that start with {@code /changing}; empty for none. */
+    private static final AtomicReference<String> CHANGING_VARY = new AtomicReference<>("");
 
     private static Vertx vertx;
     private static HttpServer upstream;
@@ -67,7 +70,10 @@ class SharedCacheTest {
         nodeB.apply(config.build());
     }
 
-    /** Responds to every path with a fresh body and {@code max-age=60}; {@code /vary} also varies by language. */
+    /**
+     * Responds to every path with a fresh body and {@code max-age=60}; {@code /vary} also varies by language, and
+     * {@code /changing} by the headers that {@link #CHANGING_VARY} names.
+     */
     private static void serve(HttpServerRequest request) {
         String path = request.path();
         int hit = HITS.computeIfAbsent(path, unused -> new AtomicInteger()).incrementAndGet();
@@ -76,6 +82,9 @@ class SharedCacheTest {
         if (path.startsWith("/vary")) {
             request.response().putHeader("vary", "Accept-Language");
             body += " in " + request.getHeader("accept-language");
+        }
+        if (path.startsWith("/changing") && !CHANGING_VARY.get().isEmpty()) {
+            request.response().putHeader("vary", CHANGING_VARY.get());
         }
         request.response().end(body);
     }
@@ -123,11 +132,27 @@ class SharedCacheTest {
      * has ended, so the client may send its next request before the write completes.
      */
     private static void awaitStored(String route, int count) {
-        Conditions.eventually(count + " entries of " + route + " are stored", () -> {
-            try (RespConnection connection = new RespConnection(redis.port())) {
-                return ((List<?>) connection.call("KEYS", "portico:cache:" + route + ":*")).size() == count;
-            }
-        });
+        Conditions.eventually(count + " entries of " + route + " are stored", () -> keys(route) == count);
+    }
+
+    /**
+     * Stores the English and French variants of {@code path} on route {@code shared}, under
+     * {@code Vary: Accept-Language}, the first through node A and the second through node B.
+     */
+    private static void storeEnglishAndFrench(String path) {
+        CHANGING_VARY.set("Accept-Language");
+        get(nodeA, "/s" + path, "Accept-Language", "en");
+        // The marker that names the Vary headers and the English variant.
+        awaitStored("shared", 2);
+        get(nodeB, "/s" + path, "Accept-Language", "fr");
+        awaitStored("shared", 3);
+    }
+
+    /** Returns the number of Redis keys of {@code route}'s entries. */
+    private static long keys(String route) {
+        try (RespConnection connection = new RespConnection(redis.port())) {
+            return ((List<?>) connection.call("KEYS", "portico:cache:" + route + ":*")).size();
+        }
     }
 
     private static String cacheStatus(HttpResponse<String> response) {
@@ -179,7 +204,7 @@ class SharedCacheTest {
     }
 
     @Test
-    void unsafeRequestHidesVariantsOnOtherNode() {
+    void unsafeRequestRemovesVariantsForOtherNode() {
         String path = "/vary-" + UUID.randomUUID();
         HttpResponse<String> german = get(nodeA, "/v" + path, "Accept-Language", "de");
         awaitStored("varied", 2);
@@ -188,12 +213,12 @@ class SharedCacheTest {
         assertThat(cacheStatus(get(nodeB, "/v" + path, "Accept-Language", "de"))).startsWith("Portico; hit");
 
         HttpResponse<String> post = send(nodeA, "POST", "/v" + path);
+        // The POST removed the marker and both variants.
+        awaitStored("varied", 0);
         HttpResponse<String> french = get(nodeB, "/v" + path, "Accept-Language", "fr");
-        // The POST removed the marker; the earlier variants stay until they expire, and a new marker and the new
-        // French variant join them.
-        awaitStored("varied", 4);
+        awaitStored("varied", 2);
         HttpResponse<String> germanOnA = get(nodeA, "/v" + path, "Accept-Language", "de");
-        awaitStored("varied", 5);
+        awaitStored("varied", 3);
         HttpResponse<String> germanOnB = get(nodeB, "/v" + path, "Accept-Language", "de");
 
         assertThat(post.statusCode()).isEqualTo(200);
@@ -201,6 +226,50 @@ class SharedCacheTest {
         assertThat(cacheStatus(germanOnA)).contains("fwd=vary-miss");
         assertThat(germanOnA.body()).endsWith("in de").isNotEqualTo(german.body());
         assertThat(germanOnB.body()).isEqualTo(germanOnA.body());
+    }
+
+    @Test
+    void newVaryRemovesVariantsOnEveryNode() {
+        String path = "/changing-" + UUID.randomUUID();
+        storeEnglishAndFrench(path);
+
+        CHANGING_VARY.set("Accept-Encoding");
+        HttpResponse<String> changed = get(nodeB, "/s" + path, "Accept-Language", "de");
+        Conditions.eventually("the variant of the new Vary is a hit",
+                () -> cacheStatus(get(nodeA, "/s" + path, "Accept-Language", "en")).startsWith("Portico; hit"));
+        long keys = keys("shared");
+
+        assertThat(cacheStatus(changed)).contains("fwd=vary-miss");
+        // The new marker and its one variant; the English and French variants were removed.
+        assertThat(keys).isEqualTo(2);
+    }
+
+    @Test
+    void responseWithoutVaryRemovesSharedVariants() {
+        String path = "/changing-" + UUID.randomUUID();
+        storeEnglishAndFrench(path);
+
+        CHANGING_VARY.set("");
+        HttpResponse<String> plain = get(nodeB, "/s" + path, "Accept-Language", "de");
+        Conditions.eventually("the response without Vary is a hit",
+                () -> cacheStatus(get(nodeA, "/s" + path, "Accept-Language", "fr")).startsWith("Portico; hit"));
+        long keys = keys("shared");
+
+        assertThat(cacheStatus(plain)).contains("fwd=vary-miss");
+        assertThat(keys).isEqualTo(1);
+    }
+
+    @Test
+    void purgeByKeyRemovesEveryVariant() {
+        String path = "/changing-" + UUID.randomUUID();
+        storeEnglishAndFrench(path);
+
+        JsonNode purged = nodeB.admin("DELETE", "/admin/v1/cache?prefix=shared%20GET%20127.0.0.1%20/s" + path, null,
+                200);
+
+        assertThat(purged.path("purged").asLong()).isEqualTo(3);
+        assertThat(keys("shared")).isZero();
+        assertThat(cacheStatus(get(nodeA, "/s" + path, "Accept-Language", "en"))).contains("fwd=uri-miss");
     }
 
     @Test
