@@ -264,7 +264,7 @@ final class ProxyExchange {
 
     /** Writes the forwarded request headers to {@code headers}, all but Host. */
     private void writeRequestHeaders(MultiMap headers) {
-        ProxyHeaders.copyRequestHeaders(request, headers);
+        ProxyHeaders.copyRequestHeaders(request, headers, settings.underscoreAliases());
         settings.identityHeaders().apply(ctx, headers);
         ProxyHeaders.addForwardingHeaders(ctx, headers);
         headers.set(requestIdHeader, ctx.requestId());

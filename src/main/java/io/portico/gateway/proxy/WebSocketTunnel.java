@@ -33,7 +33,7 @@ final class WebSocketTunnel {
                      Consumer<Throwable> onFailure) {
         RouteSpec route = ctx.route().spec();
         MultiMap headers = upstream.headers();
-        ProxyHeaders.copyRequestHeaders(ctx.request(), headers);
+        ProxyHeaders.copyRequestHeaders(ctx.request(), headers, settings.underscoreAliases());
         settings.identityHeaders().apply(ctx, headers);
         ProxyHeaders.addForwardingHeaders(ctx, headers);
         headers.set("Connection", "Upgrade");
