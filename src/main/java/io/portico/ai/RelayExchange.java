@@ -179,6 +179,14 @@ final class RelayExchange {
                         completion.complete(this, response, callTarget, adapter);
                         return;
                     }
+                    if (status < 200) {
+                        // Vert.x's client delivers a 1xx other than 100 and 103 as the final response, so its
+                        // status must not become the status of the client's response.
+                        response.request().reset();
+                        handleError(AiError.of(502, "provider '" + target.provider().name() + "' sent an invalid"
+                                + " response: status " + status + " where a final response was due"), key);
+                        return;
+                    }
                     response.body().onComplete(errorBody -> {
                         AiError error = adapter.error(status, response.headers(),
                                 errorBody.succeeded() ? errorBody.result() : null);

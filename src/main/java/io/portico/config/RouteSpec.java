@@ -20,7 +20,9 @@ import java.util.regex.PatternSyntaxException;
  * other path such as {@code /api} is a prefix matched on segment boundaries ({@code /api} and {@code /api/x},
  * never {@code /apix}). A template matches the whole path, and each parameter fills a whole segment under a
  * name used once in that path. A prefix written with a trailing slash ({@code /api/}) requires that slash
- * ({@code /api/} and {@code /api/x}, not {@code /api}), so the prefix {@code /} matches every path. A host
+ * ({@code /api/} and {@code /api/x}, not {@code /api}), so the prefix {@code /} matches every path. Request
+ * paths are matched without the {@code ;parameters} of their segments, so exact, template and prefix paths must
+ * not contain {@code ;}. A host
  * {@code *.example.com} matches sub-domains at any depth ({@code a.example.com}, {@code a.b.example.com}) but
  * not {@code example.com} itself. Header and query values are exact unless they start with {@code ~} (a
  * regular expression that must match the whole value) or are {@code *} (present with any value). When several
@@ -218,6 +220,9 @@ public record RouteSpec(
             errors.add(field, "must not be empty");
         } else if (path.startsWith("~")) {
             validateRegex(errors, field, path.substring(1));
+        } else if (path.indexOf(';') >= 0) {
+            errors.add(field, "must not contain ';': routes match request paths without the ;parameters of their"
+                    + " segments, so this path would never match; write %3B for a literal semicolon");
         } else if (path.startsWith("=")) {
             errors.check(path.startsWith("=/"), field, "an exact path must start with '=/'");
         } else if (!path.startsWith("/")) {

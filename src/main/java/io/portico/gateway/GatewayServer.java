@@ -10,6 +10,7 @@ import io.portico.config.RouteSpec;
 import io.portico.gateway.proxy.IdentityHeaders;
 import io.portico.gateway.proxy.ProxyBackend;
 import io.portico.gateway.proxy.ProxySettings;
+import io.portico.gateway.proxy.UnderscoreAliases;
 import io.portico.gateway.tls.ServerTls;
 import io.portico.gateway.upstream.Upstreams;
 import io.portico.metrics.NodeMetrics;
@@ -113,7 +114,7 @@ public final class GatewayServer {
                 names.method(), names.labels());
         long bodyTimeout = node.limits().bodyTimeout().toMillis();
         this.proxy = new ProxyBackend(upstreams, new ProxySettings(node.requestIdHeader(), maxBody, identityHeaders,
-                bodyTimeout));
+                bodyTimeout, UnderscoreAliases.of(node.requestIdHeader(), identityHeaders)));
         this.ai = new AiGateway(vertx, catalog, node.ai().images(), bodyTimeout, metrics.ai());
         this.oauth = new AuthorizationServer(vertx, Clock.systemUTC());
         tls.onChange(options -> httpsServers.forEach(server -> server.updateSSLOptions(options)));

@@ -47,7 +47,13 @@ class AiRobustnessTest {
         // Sends headers and one event, then closes: a body delimited by the end of the connection.
         closer = vertx.createNetServer().connectHandler(socket -> socket.handler(bytes -> {
             String request = bytes.toString(StandardCharsets.ISO_8859_1);
-            if (request.contains("\"stream\":true") && request.startsWith("POST /before")) {
+            if (request.startsWith("POST /switch")) {
+                socket.end(io.vertx.core.buffer.Buffer.buffer("HTTP/1.1 101 Switching Protocols\r\n"
+                        + "Upgrade: websocket\r\nConnection: Upgrade\r\n\r\nHTTP/1.1 200 OK\r\n\r\n" + COMPLETION));
+            } else if (request.startsWith("POST /interim")) {
+                socket.end(io.vertx.core.buffer.Buffer.buffer("HTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 200 OK\r\n"
+                        + "content-type: application/json\r\nconnection: close\r\n\r\n" + COMPLETION));
+            } else if (request.contains("\"stream\":true") && request.startsWith("POST /before")) {
                 socket.end(io.vertx.core.buffer.Buffer.buffer("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream"
                         + "\r\nconnection: close\r\n\r\n"));
             } else {
@@ -63,6 +69,8 @@ class AiRobustnessTest {
         config.provider("garbage", "openai-compatible", base + "/garbage/v1");
         config.provider("cut", "openai-compatible", cut + "/cut/v1");
         config.provider("cutbefore", "openai-compatible", cut + "/before/v1");
+        config.provider("switch", "openai-compatible", cut + "/switch/v1");
+        config.provider("interim", "openai-compatible", cut + "/interim/v1");
         config.provider("down", "openai-compatible", "http://127.0.0.1:1/v1").putObject("retries")
                 .put("attempts", 1);
         config.provider("keys", "openai-compatible", base + "/keys/v1", "sk-limited", "sk-revoked", "sk-good");
@@ -126,6 +134,31 @@ class AiRobustnessTest {
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body()).contains("\"finish_reason\":\"stop\"").endsWith("data: [DONE]\n\n");
+    }
+
+    @Test
+    void unrequestedSwitchFromProviderIsBadGateway() {
+        HttpResponse<String> response = chat("switch/m", false);
+
+        assertThat(response.statusCode()).isEqualTo(502);
+        assertThat(response.body()).doesNotContain("fine");
+    }
+
+    @Test
+    void interimStatusBeforeCompletionIsSkipped() {
+        HttpResponse<String> response = chat("interim/m", false);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(AiTestClient.json(response).at("/choices/0/message/content").asText()).isEqualTo("fine");
+    }
+
+    @Test
+    void interimEmbeddingsResponseIsBadGateway() {
+        HttpResponse<String> response = AiTestClient.post(node.url() + "/v1/embeddings",
+                "{\"model\":\"interim/m\",\"input\":\"x\"}");
+
+        assertThat(response.statusCode()).isEqualTo(502);
+        assertThat(AiTestClient.json(response).at("/error/message").asText()).contains("status 102");
     }
 
     @Test

@@ -45,4 +45,16 @@ class RouteSpecPathTest {
         assertThat(errorsFor("/a/{1x}")).singleElement()
                 .satisfies(error -> assertThat(error.message()).contains("must look like {name}"));
     }
+
+    @Test
+    void semicolonIsRejectedOutsideRegularExpressions() {
+        for (String path : List.of("/api;v=1", "=/health;x", "/pets/{id};x")) {
+            assertThat(errorsFor(path)).as(path).singleElement().satisfies(error -> {
+                assertThat(error.field()).isEqualTo("paths[0]");
+                assertThat(error.message()).contains("must not contain ';'");
+            });
+        }
+        assertThat(errorsFor("/api%3Bv=1")).isEmpty();
+        assertThat(errorsFor("~^/a;b")).isEmpty();
+    }
 }

@@ -179,6 +179,23 @@ class RequestPathAttackTest {
         assertThat(request.headers("x-forwarded-port")).containsExactly(Integer.toString(port(tls)));
     }
 
+    @ParameterizedTest
+    @MethodSource("transports")
+    void underscoreFormsOfForwardingHeadersAreDropped(boolean tls) throws Exception {
+        RawHttp.Exchange exchange = RawHttp.exchange(port(tls), tls, 0, 1, 0, "GET /a HTTP/1.1\r\nHost: a\r\n"
+                + "X_Forwarded_For: 10.0.0.1\r\nx_forwarded_proto: https\r\nX_FORWARDED_HOST: evil.example\r\n"
+                + "X_Forwarded-Port: 1\r\nX_Request_Id: forged\r\nX_Other_Name: kept\r\n\r\n");
+
+        assertThat(exchange.responses().get(0).status()).isEqualTo(200);
+        RecordingUpstream.Request request = onlyRequest();
+        for (String name : List.of("x_forwarded_for", "x_forwarded_proto", "x_forwarded_host", "x_forwarded-port",
+                "x_request_id")) {
+            assertThat(request.headers(name)).as(name).isEmpty();
+        }
+        assertThat(request.headers("x-forwarded-for")).containsExactly("127.0.0.1");
+        assertThat(request.headers("x_other_name")).containsExactly("kept");
+    }
+
     @Test
     void h2cHeaderInjectionReachesNoUpstreamHeader() throws Exception {
         Http2Headers headers = h2Request("/a");
@@ -199,6 +216,7 @@ class RequestPathAttackTest {
     void h2cRequestIsForwardedWithoutHopByHopHeaders() throws Exception {
         Http2Headers headers = h2Request("//a/./b");
         headers.add("x-forwarded-for", "10.0.0.9");
+        headers.add("x_forwarded_for", "10.0.0.8");
         headers.add("x-kept", "k");
 
         h2cExchange(headers);
@@ -206,6 +224,7 @@ class RequestPathAttackTest {
         RecordingUpstream.Request request = onlyRequest();
         assertThat(request.target()).isEqualTo("/a/b");
         assertThat(request.headers("x-forwarded-for")).containsExactly("127.0.0.1");
+        assertThat(request.headers("x_forwarded_for")).isEmpty();
         assertThat(request.headers("x-kept")).containsExactly("k");
     }
 

@@ -50,6 +50,11 @@ public final class IdentityHeaders {
         this.all = List.copyOf(names);
     }
 
+    /** Returns the names of every identity header, the label headers included. */
+    List<CharSequence> names() {
+        return all;
+    }
+
     /**
      * Removes every identity header from the upstream request {@code headers}, then sets those that the
      * request's identity has values for.

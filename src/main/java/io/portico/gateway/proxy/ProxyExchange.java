@@ -11,6 +11,7 @@ import io.portico.gateway.upstream.Upstreams;
 import io.portico.net.client.Http1Client;
 import io.portico.net.client.Http1Exchange;
 import io.portico.net.client.Http1ResponseHandler;
+import io.portico.net.client.InvalidResponseException;
 import io.portico.pipeline.RequestContext;
 import io.portico.pipeline.ResponseTap;
 import io.portico.problem.Problem;
@@ -264,7 +265,7 @@ final class ProxyExchange {
 
     /** Writes the forwarded request headers to {@code headers}, all but Host. */
     private void writeRequestHeaders(MultiMap headers) {
-        ProxyHeaders.copyRequestHeaders(request, headers);
+        ProxyHeaders.copyRequestHeaders(request, headers, settings.underscoreAliases());
         settings.identityHeaders().apply(ctx, headers);
         ProxyHeaders.addForwardingHeaders(ctx, headers);
         headers.set(requestIdHeader, ctx.requestId());
@@ -314,6 +315,10 @@ final class ProxyExchange {
      */
     private void onResponse(int status, MultiMap responseHeaders, ReadStream<Buffer> response, Runnable discard,
                             TargetState current) {
+        if (status < 200) {
+            onInterimAsFinal(status, discard, current);
+            return;
+        }
         TargetState next = service.retries().statuses().contains(status) ? retryTarget() : null;
         if (next != null) {
             current.onRequestEnd(elapsed(), Outcome.response(status));
@@ -358,6 +363,20 @@ final class ProxyExchange {
             }
             complete();
         });
+    }
+
+    /**
+     * Fails the attempt whose client delivered an interim (1xx) status as the final response: a
+     * {@code 101 Switching Protocols} to a request that asked for no upgrade, or, from Vert.x's client, any 1xx
+     * other than 100 and 103, which it does not skip. Relaying it would end the exchange without a final response,
+     * and a proxy in front of Portico that receives a 101 would treat the connection as a tunnel and pass the next
+     * bytes unchecked. The target is charged with a connection error, and the connection or stream is reset.
+     */
+    private void onInterimAsFinal(int status, Runnable discard, TargetState current) {
+        current.onRequestEnd(elapsed(), Outcome.CONNECTION_ERROR);
+        discard.run();
+        onAttemptFailed(new InvalidResponseException("invalid response from " + current.address() + ": status "
+                + status + " where a final response was due"), false);
     }
 
     /** Writes the response head; returns the response tap that wants the body, or null. */
@@ -437,7 +456,8 @@ final class ProxyExchange {
     private void onAttemptFailed(Throwable cause, boolean beforeSending) {
         boolean timeout = isTimeout(cause);
         LOG.debug("Attempt for request {} to {} failed", ctx.requestId(), target.address(), cause);
-        String outcome = timeout ? "did not respond in time" : "could not be reached";
+        String outcome = timeout ? "did not respond in time"
+                : cause instanceof InvalidResponseException ? "sent an invalid response" : "could not be reached";
         String detail = "service '" + service.name() + "' " + outcome;
         lastFailure = new Problem(timeout ? ProblemType.UPSTREAM_TIMEOUT : ProblemType.UPSTREAM_UNAVAILABLE, detail);
         if (canRetry(beforeSending)) {

@@ -36,17 +36,18 @@ final class ProxyHeaders {
     }
 
     /**
-     * Copies the client's request headers to {@code out}, without Host, Expect and hop-by-hop headers. The gateway
-     * meets the client's {@code Expect: 100-continue} itself, by sending 100 Continue when it reads the body, and
-     * sends the upstream a request whose body follows at once, with no expectation for the upstream to meet.
+     * Copies the client's request headers to {@code out}, without Host, Expect, hop-by-hop headers and the
+     * {@code underscoreAliases} of headers Portico sets. The gateway meets the client's {@code Expect: 100-continue}
+     * itself, by sending 100 Continue when it reads the body, and sends the upstream a request whose body follows at
+     * once, with no expectation for the upstream to meet.
      */
-    static void copyRequestHeaders(HttpServerRequest request, MultiMap out) {
+    static void copyRequestHeaders(HttpServerRequest request, MultiMap out, UnderscoreAliases underscoreAliases) {
         MultiMap in = request.headers();
         Set<String> connectionTokens = connectionTokens(in);
         for (Map.Entry<String, String> header : in) {
             String name = header.getKey();
             boolean forwarded = !isHopByHop(name, connectionTokens) && !name.equalsIgnoreCase("host")
-                    && !name.equalsIgnoreCase("expect") && isFieldName(name);
+                    && !name.equalsIgnoreCase("expect") && isFieldName(name) && !underscoreAliases.matches(name);
             if (forwarded && isSafeValue(name) && isSafeValue(header.getValue())) {
                 out.add(name, header.getValue());
             }

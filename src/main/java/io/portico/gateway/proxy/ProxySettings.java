@@ -9,12 +9,14 @@ import static java.util.Objects.requireNonNull;
  * @param defaultMaxBodySize largest request body in bytes for routes that set none; negative for no limit
  * @param identityHeaders the headers that carry the authenticated identity to the upstream
  * @param bodyTimeoutMillis longest wait for the next bytes of a request body while it is read, in milliseconds
+ * @param underscoreAliases the client headers dropped because they spell a header Portico sets with {@code _}
  */
 public record ProxySettings(String requestIdHeader, long defaultMaxBodySize, IdentityHeaders identityHeaders,
-                            long bodyTimeoutMillis) {
+                            long bodyTimeoutMillis, UnderscoreAliases underscoreAliases) {
 
     public ProxySettings {
         requireNonNull(requestIdHeader, "requestIdHeader");
         requireNonNull(identityHeaders, "identityHeaders");
+        requireNonNull(underscoreAliases, "underscoreAliases");
     }
 }

@@ -33,7 +33,7 @@ final class WebSocketTunnel {
                      Consumer<Throwable> onFailure) {
         RouteSpec route = ctx.route().spec();
         MultiMap headers = upstream.headers();
-        ProxyHeaders.copyRequestHeaders(ctx.request(), headers);
+        ProxyHeaders.copyRequestHeaders(ctx.request(), headers, settings.underscoreAliases());
         settings.identityHeaders().apply(ctx, headers);
         ProxyHeaders.addForwardingHeaders(ctx, headers);
         headers.set("Connection", "Upgrade");
@@ -55,8 +55,20 @@ final class WebSocketTunnel {
                 return;
             }
             HttpClientResponse response = result.result();
-            target.onRequestEnd(System.nanoTime() - start, Outcome.response(response.statusCode()));
-            if (response.statusCode() == 101) {
+            int status = response.statusCode();
+            if (status < 200 && status != 101) {
+                // Vert.x's client delivers a 1xx other than 100 and 103 as the final response. Relaying it would
+                // leave the client, and any proxy in front of Portico, waiting for a response that never comes.
+                target.onRequestEnd(System.nanoTime() - start, Outcome.CONNECTION_ERROR);
+                LOG.debug("WebSocket handshake of request {} to {} got interim status {} as its response",
+                        ctx.requestId(), target.address(), status);
+                response.request().reset();
+                ctx.fail(new Problem(ProblemType.UPSTREAM_UNAVAILABLE, "the upstream sent an invalid response to"
+                        + " the WebSocket handshake"));
+                return;
+            }
+            target.onRequestEnd(System.nanoTime() - start, Outcome.response(status));
+            if (status == 101) {
                 join(ctx, response, settings);
             } else {
                 relayRejection(ctx, response, settings);

@@ -53,12 +53,16 @@ final class PathRewriter {
 
     /**
      * Returns the path to forward for a request whose path {@code requestPath} matched with {@code matchedPrefix}.
-     * The result always starts with {@code /}.
+     * The result always starts with {@code /}. A rewrite applies to the path without segment parameters, the form
+     * that the route matched, so a parameter can never keep the regular expression from matching.
      */
     String apply(String matchedPrefix, String requestPath) {
-        String path = requestPath;
-        if (stripPrefix && !matchedPrefix.isEmpty() && path.startsWith(matchedPrefix)) {
-            path = path.substring(matchedPrefix.length());
+        String path = regex == null ? requestPath : PathParameters.strip(requestPath);
+        if (stripPrefix && !matchedPrefix.isEmpty()) {
+            int end = PathParameters.prefixEnd(path, matchedPrefix);
+            if (end >= 0) {
+                path = path.substring(end);
+            }
         }
         if (regex != null) {
             path = regex.matcher(path).replaceFirst(replacement);

@@ -15,7 +15,10 @@ public interface RequestView {
     /** Returns the lower-cased host name without port, or null when the request has none. */
     String host();
 
-    /** Returns the normalised path without the query string; it starts with {@code /}. */
+    /**
+     * Returns the normalised path without the query string, starting with {@code /}. It may contain segment
+     * {@code ;parameters}, which the router ignores when it matches.
+     */
     String path();
 
     /**

@@ -34,8 +34,12 @@ import java.util.Map;
  *       the whole value; {@code *} requires presence with any value. All three forms fail when the header or
  *       parameter is absent. Each condition reads the one value that {@link RequestView} returns for the name.
  * </ul>
- * Paths are compared as the characters of {@link RequestView#path()}: percent-encoded bytes are not decoded,
- * so {@code %2F} is not a segment separator, and non-ASCII characters compare as they are.
+ * Paths are compared as the characters of {@link RequestView#path()} without the {@code ;parameters} of each
+ * segment, which servlet containers also drop before they map a request (see {@link PathParameters}):
+ * {@code /api/secret;x=1} matches as {@code /api/secret}, and a template parameter or named group captures the
+ * segment without its parameters. Percent-encoded bytes are not decoded, so {@code %2F} is not a segment
+ * separator and {@code %3B} starts no parameter, and non-ASCII characters compare as they are. Comparison is
+ * case-sensitive.
  *
  * <h2>Which route wins</h2>
  * When several routes match, the first one in this order wins. Each rule only breaks the ties of the rules
@@ -165,9 +169,12 @@ public final class Router {
 
     /**
      * Returns the path to forward upstream for a request that matched: when the route has {@code stripPrefix},
-     * {@link RouteMatch#matchedPrefix()} is removed from the start of {@code requestPath}, then the route's
-     * {@code rewrite} replaces the first match of its regular expression, and the result gets a leading
-     * {@code /} if it lacks one. The query string is not part of either path.
+     * the segments of {@link RouteMatch#matchedPrefix()} are removed from the start of {@code requestPath} with
+     * their {@code ;parameters}, then the route's {@code rewrite} replaces the first match of its regular
+     * expression, and the result gets a leading {@code /} if it lacks one. The segment parameters of the rest of
+     * the path are kept, except on a route with a {@code rewrite}: its regular expression is written for paths
+     * as routes match them, so it rewrites the path without parameters and forwards the result. The query string
+     * is not part of either path.
      *
      * @param match a match returned by this router
      * @param requestPath the path that was matched, {@link RequestView#path()}
@@ -189,7 +196,7 @@ public final class Router {
 
     private Search search(RequestView request) {
         String path = request.path();
-        Search search = new Search(request, path == null || path.isEmpty() ? "/" : path);
+        Search search = new Search(request, path == null || path.isEmpty() ? "/" : PathParameters.strip(path));
         String host = request.host();
         if (host != null) {
             PathIndex exact = exactHosts.get(host);

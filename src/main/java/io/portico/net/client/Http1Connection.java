@@ -157,10 +157,21 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Handles a response head; returns true when it went to a decompressor to be read again. */
+    /**
+     * Handles a response head; returns true when it went to a decompressor to be read again. Interim responses
+     * (1xx) are skipped, except {@code 101 Switching Protocols}: this client never asks for an upgrade, so a 101
+     * fails the exchange. Netty's decoder reads the bytes after a 101 as another protocol, or as a body until the
+     * connection closes when the 101 names {@code websocket} without {@code Sec-WebSocket-Accept}, and relaying
+     * the 101 would make a proxy in front of the caller treat the connection as a tunnel.
+     */
     private boolean head(ChannelHandlerContext ctx, HttpResponse response) {
         int code = response.status().code();
-        if (code >= 100 && code < 200 && code != 101) {
+        if (code == 101) {
+            invalid(new InvalidResponseException("invalid response from " + origin() + ": 101 Switching Protocols"
+                    + " to a request that asked for no upgrade"));
+            return false;
+        }
+        if (code >= 100 && code < 200) {
             informational = true;
             return false;
         }
@@ -228,14 +239,23 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
     }
 
     private void broken(DecoderResult result) {
+        invalid(new InvalidResponseException("invalid response from " + origin() + ": "
+                + result.cause().getMessage(), result.cause()));
+    }
+
+    /** Closes the connection and fails its exchange, because the response cannot be relayed or framed. */
+    private void invalid(InvalidResponseException cause) {
         Http1Exchange current = exchange;
         exchange = null;
         released = true;
         channel.close();
         if (current != null) {
-            current.fail(new IOException("invalid response from " + pool.origin().host() + ":" + pool.origin().port()
-                    + ": " + result.cause().getMessage(), result.cause()));
+            current.fail(cause);
         }
+    }
+
+    private String origin() {
+        return pool.origin().host() + ":" + pool.origin().port();
     }
 
     /**

@@ -122,6 +122,35 @@ class ForwardedPathTest {
     }
 
     @Test
+    void segmentParametersAreForwardedAsSent() {
+        assertThat(forwarded(route("api").paths("/api"), "/api/secret;x=1")).isEqualTo("/api/secret;x=1");
+        assertThat(forwarded(route("pet").paths("/pets/{id}"), "/pets/1;x")).isEqualTo("/pets/1;x");
+        assertThat(forwarded(route("regex").paths("~^/v1/"), "/v1;a/pets;b")).isEqualTo("/v1;a/pets;b");
+    }
+
+    @Test
+    void stripPrefixRemovesSegmentsWithTheirParameters() {
+        TestRoute api = route("api").paths("/api/v1").stripPrefix();
+
+        assertThat(forwarded(api, "/api;a=1/v1;b=2/pets;c=3")).isEqualTo("/pets;c=3");
+        assertThat(forwarded(api, "/api/v1;b=2")).isEqualTo("/");
+        assertThat(forwarded(route("slash").paths("/api/").stripPrefix(), "/api;a/pets;c")).isEqualTo("/pets;c");
+        assertThat(forwarded(route("root").paths("/").stripPrefix(), "/pets;c")).isEqualTo("/pets;c");
+        assertThat(forwarded(route("pet").paths("/v1/pets/{id}").stripPrefix(), "/v1;a/pets;b/42;c"))
+                .isEqualTo("/42;c");
+    }
+
+    @Test
+    void rewriteAppliesToPathWithoutParameters() {
+        TestRoute confined = route("confined").paths("/api").rewrite("^/api/(.*)$", "/public/$1");
+
+        assertThat(forwarded(confined, "/api;x=1/admin")).isEqualTo("/public/admin");
+        assertThat(forwarded(confined, "/api/admin;jsessionid=2")).isEqualTo("/public/admin");
+        assertThat(forwarded(route("strip").paths("/api").stripPrefix().rewrite("^/pets", "/animals"),
+                "/api;v=1/pets;x/1")).isEqualTo("/animals/1");
+    }
+
+    @Test
     void matchFromAnotherRouterIsRejected() {
         Router first = Router.compile(List.of(route("a").build()));
         Router second = Router.compile(List.of(route("a").build()));

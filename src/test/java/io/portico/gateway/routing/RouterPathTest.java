@@ -263,6 +263,49 @@ class RouterPathTest {
     }
 
     @Test
+    void segmentParametersAreIgnoredByPrefixes() {
+        Router router = router(route("open").paths("/api"), route("secret").paths("/api/secret").priority(10));
+
+        assertThat(matchedName(router, "/api/secret;x=1")).isEqualTo("secret");
+        assertThat(matchedName(router, "/api/secret;")).isEqualTo("secret");
+        assertThat(matchedName(router, "/api;v=2/secret;x=1/more")).isEqualTo("secret");
+        assertThat(matchedName(router, "/api/secretx;x=1")).isEqualTo("open");
+        assertThat(matchedName(router, "/api/secret%3Bx=1")).isEqualTo("open");
+        assertThat(router.match(get("/api;v=2/secret;x=1")).matchedPrefix()).isEqualTo("/api/secret");
+    }
+
+    @Test
+    void segmentParametersAreIgnoredByExactPaths() {
+        Router router = router(route("health").paths("=/health"));
+
+        assertThat(matchedName(router, "/health;jsessionid=1")).isEqualTo("health");
+        assertThat(matchedName(router, "/health;/")).isNull();
+    }
+
+    @Test
+    void templateCapturesSegmentWithoutParameters() {
+        Router router = router(route("pet").paths("/pets/{id}"), route("pets").paths("/pets"));
+
+        RouteMatch match = router.match(get("/pets;a=1/1;x"));
+
+        assertThat(match.route().name()).isEqualTo("pet");
+        assertThat(match.pathParameters()).isEqualTo(Map.of("id", "1"));
+        assertThat(matchedName(router, "/pets/1;x/toys")).isEqualTo("pets");
+    }
+
+    @Test
+    void regexIsSearchedWithoutSegmentParameters() {
+        Router router = router(route("secret").paths("~^/admin/(?<page>[a-z]+)$").priority(10),
+                route("all").paths("/"));
+
+        RouteMatch match = router.match(get("/admin;x=1/users;y=2"));
+
+        assertThat(match.route().name()).isEqualTo("secret");
+        assertThat(match.pathParameters()).isEqualTo(Map.of("page", "users"));
+        assertThat(matchedName(router, "/admin/users;")).isEqualTo("secret");
+    }
+
+    @Test
     void emptyRouterMatchesNothing() {
         assertThat(Router.compile(List.of()).match(get("/"))).isNull();
     }

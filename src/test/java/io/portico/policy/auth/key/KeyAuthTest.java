@@ -11,6 +11,7 @@ import io.portico.policy.auth.AuthTestNode;
 import io.portico.testing.Conditions;
 import java.net.http.HttpResponse;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -63,6 +64,26 @@ class KeyAuthTest {
         assertThat(upstreamHeader(response, "x-authenticated-method")).isEqualTo("key-auth");
         assertThat(upstreamHeader(response, "apikey")).isNull();
         assertThat(echo(response).path("headers").path("x-consumer-name")).hasSize(1);
+    }
+
+    @Test
+    void underscoreFormsOfGatewayHeadersAreDropped() {
+        String key = newKey();
+
+        HttpResponse<String> response = auth.get("/keyed/echo", "apikey", key, "X_Consumer_Name", "admin",
+                "x_consumer_team", "ops", "X_CREDENTIAL_NAME", "forged", "X_Authenticated-Method", "none",
+                "X_Consumer_Tier", "platinum", "X_Forwarded_For", "10.0.0.1", "X_Forwarded_Host", "evil.example",
+                "X_Request_Id", "forged-id", "X_Custom_Note", "kept");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        JsonNode headers = echo(response).path("headers");
+        for (String name : List.of("x_consumer_name", "x_consumer_team", "x_credential_name",
+                "x_authenticated-method", "x_consumer_tier", "x_forwarded_for", "x_forwarded_host", "x_request_id")) {
+            assertThat(headers.has(name)).as(name).isFalse();
+        }
+        assertThat(upstreamHeader(response, "x-consumer-name")).isEqualTo("alice");
+        assertThat(upstreamHeader(response, "x-consumer-tier")).isEqualTo("gold");
+        assertThat(upstreamHeader(response, "x_custom_note")).isEqualTo("kept");
     }
 
     @Test
