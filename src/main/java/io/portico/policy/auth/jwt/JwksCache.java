@@ -2,6 +2,7 @@ package io.portico.policy.auth.jwt;
 
 import io.portico.jose.KeySet;
 import io.portico.net.PublicAddressResolver;
+import io.portico.net.UrlRedaction;
 import io.portico.policy.auth.bearer.HttpCalls;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -39,6 +40,8 @@ final class JwksCache {
 
     private final Vertx vertx;
     private final JwtSettings.Jwks settings;
+    /** The key set URL without query or user information, for logs and messages. */
+    private final String loggedUrl;
     private final HttpClient client;
     private final PublicAddressResolver addresses;
     private final AtomicReference<Future<KeySet>> inFlight = new AtomicReference<>();
@@ -47,6 +50,8 @@ final class JwksCache {
     /** When the last fetch started; 0 before the first. Volatile reads only, so the hot path takes no lock. */
     private volatile long lastAttemptNanos;
     private volatile boolean failing;
+    /** Whether the symmetric keys of this key set were reported, so that each refresh does not repeat it. */
+    private volatile boolean symmetricKeysReported;
 
     /**
      * @param addresses the check of the key set host's addresses before each fetch, or null to fetch from any
@@ -55,6 +60,7 @@ final class JwksCache {
     JwksCache(Vertx vertx, JwtSettings.Jwks settings, PublicAddressResolver addresses) {
         this.vertx = vertx;
         this.settings = settings;
+        this.loggedUrl = UrlRedaction.forLog(settings.url());
         this.addresses = addresses;
         HttpClientOptions options = new HttpClientOptions()
                 .setConnectTimeout((int) settings.timeout().toMillis())
@@ -80,7 +86,7 @@ final class JwksCache {
                 return running;
             }
             if (lastAttemptNanos != 0 && !intervalPassed(settings.minRefreshInterval().toNanos())) {
-                return Future.failedFuture("the key set at " + settings.url() + " could not be fetched");
+                return Future.failedFuture("the key set at " + loggedUrl + " could not be fetched");
             }
             return fetch();
         }
@@ -121,11 +127,12 @@ final class JwksCache {
         lastAttemptNanos = System.nanoTime();
         download().onComplete(result -> {
             if (result.succeeded()) {
+                reportSymmetricKeys(result.result());
                 keys = result.result();
                 fetchedAtNanos = System.nanoTime();
                 if (failing) {
                     failing = false;
-                    LOG.info("Fetched the key set at {} again: {} keys", settings.url(), result.result().keys().size());
+                    LOG.info("Fetched the key set at {} again: {} keys", loggedUrl, result.result().keys().size());
                 }
                 inFlight.set(null);
                 promise.complete(result.result());
@@ -133,7 +140,7 @@ final class JwksCache {
             }
             failing = true;
             KeySet previous = keys;
-            LOG.warn("Fetching the key set at {} failed ({}); {}", settings.url(), result.cause().getMessage(),
+            LOG.warn("Fetching the key set at {} failed ({}); {}", loggedUrl, result.cause().getMessage(),
                     previous == null ? "tokens cannot be verified until a fetch succeeds"
                             : "the previous key set stays in use");
             inFlight.set(null);
@@ -144,6 +151,15 @@ final class JwksCache {
             }
         });
         return promise.future();
+    }
+
+    private void reportSymmetricKeys(KeySet fetched) {
+        if (fetched.symmetricSkipped() > 0 && !symmetricKeysReported) {
+            symmetricKeysReported = true;
+            LOG.warn("The key set at {} contains {} symmetric keys (kty oct), which are ignored: anyone who can read"
+                    + " the key set could sign tokens with them. Give HMAC keys in the jwt policy's keys instead",
+                    loggedUrl, fetched.symmetricSkipped());
+        }
     }
 
     private Future<KeySet> download() {
