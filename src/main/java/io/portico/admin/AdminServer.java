@@ -100,6 +100,9 @@ public final class AdminServer {
         router.get("/health/live").handler(ctx -> health(ctx, true, Map.of()));
         router.get("/health/ready").handler(ctx -> health(ctx, ready.ready(), ready.details()));
         router.route(BASE_PATH + "/*").handler(new RequestIds());
+        // Before authentication, so that a forged request gets no Basic challenge that could make a browser ask
+        // for credentials and send the request again with them.
+        router.route(BASE_PATH + "/*").handler(new CrossOriginProtection());
         router.route(BASE_PATH + "/*").handler(auth);
         router.route(BASE_PATH + "/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
         AdminRoutes routes = new AdminRoutes(router);

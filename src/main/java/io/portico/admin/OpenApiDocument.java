@@ -292,7 +292,7 @@ final class OpenApiDocument {
         String schema = "#/components/schemas/" + kind.name();
 
         ObjectNode list = operation(paths, collection, "get", "Lists the " + kind.name() + "; each query parameter"
-                + " names a top-level field that must equal one of its values, as in ?status=active");
+                + " names a top-level field without secrets that must equal one of its values, as in ?status=active");
         response(list, "200", "{ \"items\": [...] }", JSON);
         problems(list, "400");
         ObjectNode create = operation(paths, collection, "post", "Creates one of the " + kind.name());
@@ -485,8 +485,11 @@ final class OpenApiDocument {
             JsonNode property = properties.at("/" + secret.replace("[].", "/items/properties/")
                     .replace(".", "/properties/"));
             if (property instanceof ObjectNode secretProperty) {
+                List<String> destinations = kind.secretDestinations(secret);
                 secretProperty.put("description", "Secret: responses carry secret:sha256:<8 hex digits> instead;"
-                        + " sending that value back keeps the stored secret");
+                        + " sending that value back keeps the stored secret"
+                        + (destinations.isEmpty() ? "" : ", unless " + String.join(", ", destinations)
+                                + " changed, which needs the secret itself again"));
             }
         }
         return schema;

@@ -168,7 +168,7 @@ final class ResourceApi {
             }
             requireMatch(ifMatch, existing);
             ObjectNode spec = Secrets.restore(kind, body, existing.spec());
-            validate(kind, spec);
+            validate(kind, spec, existing.spec());
             keepHistory(kind, existing.spec(), spec);
             return commit(ctx, kind, Change.update(kind.name(), name, spec, existing.revision()), existing.spec())
                     .map(resource -> new Written(resource, false));
@@ -190,9 +190,11 @@ final class ResourceApi {
             if (ifMatch != null) {
                 requireMatch(ifMatch, existing);
             }
-            JsonNode merged = MergePatch.apply(existing.spec(), patch);
+            // The patch applies to the masked form that a GET returns, so a secret the patch leaves out is kept by
+            // its hint, under the same rules as a PUT that sends the hint back.
+            JsonNode merged = MergePatch.apply(Secrets.mask(kind, existing.spec()), patch);
             ObjectNode spec = Secrets.restore(kind, namedAs((ObjectNode) merged, name), existing.spec());
-            validate(kind, spec);
+            validate(kind, spec, existing.spec());
             keepHistory(kind, existing.spec(), spec);
             return commit(ctx, kind, Change.update(kind.name(), name, spec, existing.revision()), existing.spec());
         }).onSuccess(resource -> sendResource(ctx, 200, kind, resource)).onFailure(ctx::fail);
@@ -272,12 +274,22 @@ final class ResourceApi {
     }
 
     /**
-     * Validates a specification, except for the files it names, which {@code commit} checks on a worker thread
-     * because this runs on the event loop. A secret field that still carries a masked hint after restoring the
-     * stored value is reported alone, without the kind's own complaint about that field.
+     * Validates a new specification, except for the files it names, which {@code commit} checks on a worker thread
+     * because this runs on the event loop. A secret field that carries a masked hint is reported alone, without
+     * the kind's own complaint about that field.
      */
     static void validate(ResourceKind<?> kind, ObjectNode spec) {
-        List<FieldError> errors = new ArrayList<>(Secrets.unresolvedHints(kind, spec));
+        validate(kind, spec, null);
+    }
+
+    /**
+     * Validates a specification like {@link #validate(ResourceKind, ObjectNode)}, after the stored secrets were
+     * restored from {@code stored} ({@link Secrets#restore}).
+     *
+     * @param stored the stored specification the write replaces, or null when it creates the resource
+     */
+    static void validate(ResourceKind<?> kind, ObjectNode spec, ObjectNode stored) {
+        List<FieldError> errors = new ArrayList<>(Secrets.unresolvedHints(kind, spec, stored));
         List<String> hinted = errors.stream().map(FieldError::field).toList();
         boolean incomplete = false;
         try {

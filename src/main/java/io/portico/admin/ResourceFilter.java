@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.config.Json;
 import io.portico.config.ResourceKind;
+import io.portico.config.SecretFields;
 import io.portico.problem.Problem;
 import io.portico.problem.ProblemType;
 import java.lang.reflect.RecordComponent;
@@ -19,12 +20,19 @@ final class ResourceFilter {
     }
 
     /**
-     * Checks that {@code field} is a top-level field of the kind's specification.
+     * Checks that {@code field} is a top-level field of the kind's specification that contains no secret. A filter
+     * on a secret would confirm whether a guessed value is the stored one, so secret fields, and the objects and
+     * lists that contain them, cannot be filtered on.
      *
      * @throws Problem 400 naming the fields that can be filtered on
      */
     static void checkField(ResourceKind<?> kind, String field) {
         List<String> fields = fields(kind);
+        if (components(kind).contains(field) && SecretFields.mayHoldSecret(kind, field)) {
+            throw new Problem(ProblemType.BAD_REQUEST, "cannot filter " + kind.name() + " on '" + field
+                    + "', because it contains a secret; query parameters must be fields of " + kind.name() + " without"
+                    + " secrets: " + String.join(", ", fields));
+        }
         if (!fields.contains(field)) {
             throw new Problem(ProblemType.BAD_REQUEST, "cannot filter " + kind.name() + " on '" + field
                     + "'; query parameters must be fields of " + kind.name() + ": " + String.join(", ", fields));
@@ -69,7 +77,12 @@ final class ResourceFilter {
         }
     }
 
+    /** Returns the top-level fields of the kind that contain no secret. */
     private static List<String> fields(ResourceKind<?> kind) {
+        return components(kind).stream().filter(name -> !SecretFields.mayHoldSecret(kind, name)).toList();
+    }
+
+    private static List<String> components(ResourceKind<?> kind) {
         RecordComponent[] components = kind.type().getRecordComponents();
         return components == null ? List.of() : Arrays.stream(components).map(RecordComponent::getName).toList();
     }

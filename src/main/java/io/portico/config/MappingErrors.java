@@ -60,6 +60,25 @@ public final class MappingErrors {
         return e.getOriginalMessage();
     }
 
+    /**
+     * Returns what is wrong with the value that {@code e} failed on like {@link #message}, but never quotes the
+     * value or any part of the document, for fields that may hold a secret.
+     */
+    public static String messageWithoutValue(JsonProcessingException e) {
+        if (e instanceof UnrecognizedPropertyException unknown) {
+            return "unknown field '" + unknown.getPropertyName() + "'";
+        }
+        if (e instanceof InvalidFormatException invalid && invalid.getTargetType() != null) {
+            // A number or a boolean where text is expected is the wrong type; text that does not parse is invalid.
+            return (invalid.getValue() instanceof String ? "has an invalid value" : "has the wrong type")
+                    + ": expected " + describe(invalid.getTargetType());
+        }
+        if (e instanceof MismatchedInputException mismatch && mismatch.getTargetType() != null) {
+            return "has the wrong type: expected " + describe(mismatch.getTargetType());
+        }
+        return "has an invalid value";
+    }
+
     private static String range(Class<?> type) {
         if (type == Integer.class || type == int.class) {
             return "a whole number from " + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE;

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.function.BiConsumer;
 
 /**
@@ -31,6 +32,7 @@ public final class ResourceKind<T> {
     private final Class<T> type;
     private final BiConsumer<T, Errors> validator;
     private final List<String> secretFields;
+    private final Map<String, List<String>> secretDestinations;
     private final boolean teamOwned;
     private final boolean typeHasTeam;
     private final StoredForm storedForm;
@@ -56,10 +58,16 @@ public final class ResourceKind<T> {
      */
     public ResourceKind(String name, Class<T> type, BiConsumer<T, Errors> validator, List<String> secretFields,
                         boolean teamOwned, StoredForm storedForm) {
+        this(name, type, validator, secretFields, Map.of(), teamOwned, storedForm);
+    }
+
+    private ResourceKind(String name, Class<T> type, BiConsumer<T, Errors> validator, List<String> secretFields,
+                         Map<String, List<String>> secretDestinations, boolean teamOwned, StoredForm storedForm) {
         this.name = requireNonNull(name, "name");
         this.type = requireNonNull(type, "type");
         this.validator = requireNonNull(validator, "validator");
         this.secretFields = List.copyOf(secretFields);
+        this.secretDestinations = Map.copyOf(secretDestinations);
         this.teamOwned = teamOwned;
         this.typeHasTeam = type.isRecord() && Arrays.stream(type.getRecordComponents())
                 .anyMatch(component -> component.getName().equals(TEAM_FIELD));
@@ -78,6 +86,41 @@ public final class ResourceKind<T> {
     /** Fields, as dotted paths, whose values are secrets: write-only through the admin API and masked in exports. */
     public List<String> secretFields() {
         return secretFields;
+    }
+
+    /**
+     * Returns a copy of this kind in which each secret field of {@code destinations} is sent to where the listed
+     * fields point, such as a client secret to an {@code introspectionUrl}. A write that keeps such a secret by
+     * its masked hint must leave these fields as they are; see {@link #secretDestinations(String)}.
+     *
+     * @param destinations secret field to the dotted paths of the fields that determine where it is sent. A path
+     *     may pass through the lists that the secret field passes through, as {@code policies[].name} for
+     *     {@code policies[].config.clientSecret}, and then means the field of the same list element.
+     * @throws IllegalArgumentException when a key is not a secret field of this kind, or a path passes through a
+     *     list that its secret field does not pass through
+     */
+    public ResourceKind<T> withSecretDestinations(Map<String, List<String>> destinations) {
+        destinations.forEach((secret, paths) -> {
+            if (!secretFields.contains(secret)) {
+                throw new IllegalArgumentException(secret + " is not a secret field of " + name);
+            }
+            for (String path : paths) {
+                int list = path.lastIndexOf("[]");
+                if (list >= 0 && !secret.startsWith(path.substring(0, list + 2))) {
+                    throw new IllegalArgumentException(path + " passes through a list that " + secret + " does not");
+                }
+            }
+        });
+        return new ResourceKind<>(name, type, validator, secretFields, destinations, teamOwned, storedForm);
+    }
+
+    /**
+     * Returns the fields, as dotted paths, that determine where the secret field {@code secretField} is sent: a
+     * URL, a host, a region or a type whose default endpoint it is sent to. Empty when the secret is never sent,
+     * such as a key that only verifies signatures.
+     */
+    public List<String> secretDestinations(String secretField) {
+        return secretDestinations.getOrDefault(secretField, List.of());
     }
 
     /** Whether each resource of this kind may name its owning team in a {@code team} field. */
@@ -180,7 +223,10 @@ public final class ResourceKind<T> {
                 boolean fieldError = e instanceof UnrecognizedPropertyException || e instanceof InvalidFormatException
                         || e instanceof MismatchedInputException;
                 if (errors.isEmpty() || fieldError) {
-                    errors.add(new FieldError(MappingErrors.field(e), MappingErrors.message(e)));
+                    String field = MappingErrors.field(e);
+                    // The message about a field that may hold a secret must not quote the value.
+                    errors.add(new FieldError(field, SecretFields.mayHoldSecret(this, field)
+                            ? MappingErrors.messageWithoutValue(e) : MappingErrors.message(e)));
                 }
                 if (!fieldError) {
                     throw new ValidationException(errors);

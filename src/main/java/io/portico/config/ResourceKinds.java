@@ -10,11 +10,21 @@ public final class ResourceKinds {
 
     public static final ResourceKind<TeamSpec> TEAMS =
             new ResourceKind<>("teams", TeamSpec.class, TeamSpec::validate, List.of());
+    /** The client key authenticates Portico to the targets. */
     public static final ResourceKind<ServiceSpec> SERVICES =
             new ResourceKind<>("services", ServiceSpec.class, ServiceSpec::validate, List.of("tls.clientKey"),
-                    true);
+                    true).withSecretDestinations(Map.of("tls.clientKey", List.of("targets")));
+    /**
+     * Every secret of a provider goes to its endpoint: {@code baseUrl}, or the default of its {@code type}, which
+     * for Bedrock and Vertex AI depends on the {@code region}. A service account also signs the assertions sent to
+     * {@code tokenUrl}.
+     */
+    private static final List<String> PROVIDER_ENDPOINT = List.of("type", "baseUrl", "region", "tokenUrl");
+    private static final List<String> PROVIDER_SECRETS =
+            List.of("keys[].key", "secretAccessKey", "sessionToken", "serviceAccount");
     public static final ResourceKind<ProviderSpec> PROVIDERS = new ResourceKind<>("providers", ProviderSpec.class,
-            ProviderSpec::validate, List.of("keys[].key", "secretAccessKey", "sessionToken", "serviceAccount"), true);
+            ProviderSpec::validate, PROVIDER_SECRETS, true)
+            .withSecretDestinations(sameDestinations(PROVIDER_SECRETS, PROVIDER_ENDPOINT));
     public static final ResourceKind<VirtualModelSpec> MODELS =
             new ResourceKind<>("models", VirtualModelSpec.class, VirtualModelSpec::validate, List.of());
     /**
@@ -23,10 +33,18 @@ public final class ResourceKinds {
      */
     private static final List<String> POLICY_SECRETS = List.of("policies[].config.clientSecret",
             "policies[].config.keys[].secret", "policies[].config.keys[].jwk.k");
+    /**
+     * The {@code oauth-introspection} policy sends its client secret to its {@code introspectionUrl}, and the
+     * policy type determines which field is the URL. HMAC keys only verify signatures and are sent nowhere.
+     */
+    private static final Map<String, List<String>> POLICY_SECRET_DESTINATIONS = Map.of(
+            "policies[].config.clientSecret", List.of("policies[].name", "policies[].config.introspectionUrl"));
     public static final ResourceKind<ApiSpec> APIS =
-            new ResourceKind<>("apis", ApiSpec.class, ApiSpec::validate, POLICY_SECRETS, true);
+            new ResourceKind<>("apis", ApiSpec.class, ApiSpec::validate, POLICY_SECRETS, true)
+                    .withSecretDestinations(POLICY_SECRET_DESTINATIONS);
     public static final ResourceKind<RouteSpec> ROUTES =
-            new ResourceKind<>("routes", RouteSpec.class, RouteSpec::validate, POLICY_SECRETS, true);
+            new ResourceKind<>("routes", RouteSpec.class, RouteSpec::validate, POLICY_SECRETS, true)
+                    .withSecretDestinations(POLICY_SECRET_DESTINATIONS);
     public static final ResourceKind<CertificateSpec> CERTIFICATES =
             new ResourceKind<>("certificates", CertificateSpec.class, CertificateSpec::validate, List.of("key"));
     public static final ResourceKind<ConsumerSpec> CONSUMERS =
@@ -41,7 +59,8 @@ public final class ResourceKinds {
                     true);
     public static final ResourceKind<PolicySpec> POLICIES =
             new ResourceKind<>("policies", PolicySpec.class, PolicySpec::validate, List.of("config.clientSecret",
-                    "config.keys[].secret", "config.keys[].jwk.k"));
+                    "config.keys[].secret", "config.keys[].jwk.k"))
+                    .withSecretDestinations(Map.of("config.clientSecret", List.of("type", "config.introspectionUrl")));
     /** Managed by Portico itself, so not in {@link #all()}: declarative documents neither list nor delete them. */
     public static final ResourceKind<SigningKeySpec> SIGNING_KEYS = new ResourceKind<>("signing-keys",
             SigningKeySpec.class, SigningKeySpec::validate, List.of("privateKey"));
@@ -65,6 +84,12 @@ public final class ResourceKinds {
     }
 
     private ResourceKinds() {
+    }
+
+    private static Map<String, List<String>> sameDestinations(List<String> secrets, List<String> destinations) {
+        Map<String, List<String>> bySecret = new LinkedHashMap<>();
+        secrets.forEach(secret -> bySecret.put(secret, destinations));
+        return bySecret;
     }
 
     private static void register(ResourceKind<?> kind) {

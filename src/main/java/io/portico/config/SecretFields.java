@@ -2,6 +2,7 @@ package io.portico.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import java.nio.charset.StandardCharsets;
@@ -10,6 +11,8 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Finds the secret fields of a specification ({@link ResourceKind#secretFields()}) and masks them.
@@ -24,6 +27,8 @@ public final class SecretFields {
     public static final String HINT_PREFIX = "secret:sha256:";
 
     private static final int HINT_HEX_DIGITS = 8;
+    /** A list index in a field path, as in {@code keys[2].key}. */
+    private static final Pattern INDEX = Pattern.compile("\\[(\\d+)]");
 
     private SecretFields() {
     }
@@ -83,6 +88,83 @@ public final class SecretFields {
             }
         }
         return masked;
+    }
+
+    /**
+     * Returns the fields that determine where the secret in {@code slot} is sent
+     * ({@link ResourceKind#secretDestinations(String)}), read from {@code root} in the list elements that hold the
+     * slot: an object from each path as the kind names it, such as {@code policies[].config.introspectionUrl}, to
+     * its value, which is JSON null when the field is absent.
+     *
+     * @param secretField the secret field of {@code kind} that {@code slot} was found for
+     */
+    public static ObjectNode destinations(ResourceKind<?> kind, String secretField, ObjectNode root, Slot slot) {
+        ObjectNode values = JsonNodeFactory.instance.objectNode();
+        for (String pattern : kind.secretDestinations(secretField)) {
+            JsonNode value = at(root, inSlot(pattern, slot));
+            values.set(pattern, value == null ? JsonNodeFactory.instance.nullNode() : value.deepCopy());
+        }
+        return values;
+    }
+
+    /**
+     * Returns {@code pattern}, a field path that may pass through lists as {@code policies[].name} does, with the
+     * indices of the list elements that hold {@code slot}, such as {@code policies[2].name}.
+     */
+    public static String inSlot(String pattern, Slot slot) {
+        List<String> indices = new ArrayList<>();
+        Matcher index = INDEX.matcher(slot.path());
+        while (index.find()) {
+            indices.add(index.group(1));
+        }
+        StringBuilder path = new StringBuilder();
+        int next = 0;
+        int from = 0;
+        for (int list = pattern.indexOf("[]"); list >= 0; list = pattern.indexOf("[]", from)) {
+            path.append(pattern, from, list).append('[').append(indices.get(next++)).append(']');
+            from = list + 2;
+        }
+        return path.append(pattern.substring(from)).toString();
+    }
+
+    /**
+     * Returns true when the field at {@code path}, such as {@code keys[0].key}, is a secret field of {@code kind},
+     * lies inside one, or contains one, so that its value, or part of it, may be a secret.
+     */
+    public static boolean mayHoldSecret(ResourceKind<?> kind, String path) {
+        String pattern = INDEX.matcher(path).replaceAll("[]");
+        for (String secret : kind.secretFields()) {
+            if (pattern.isEmpty() || encloses(pattern, secret) || encloses(secret, pattern)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Returns true when {@code outer} is {@code inner} or a field or list that contains it. */
+    private static boolean encloses(String outer, String inner) {
+        if (!inner.startsWith(outer)) {
+            return false;
+        }
+        if (inner.length() == outer.length()) {
+            return true;
+        }
+        char next = inner.charAt(outer.length());
+        return next == '.' || next == '[';
+    }
+
+    /** Returns the value at a concrete path such as {@code policies[2].config.introspectionUrl}, or null. */
+    private static JsonNode at(JsonNode root, String path) {
+        JsonNode node = root;
+        for (String part : path.split("\\.")) {
+            int bracket = part.indexOf('[');
+            String name = bracket < 0 ? part : part.substring(0, bracket);
+            node = node == null ? null : node.get(name);
+            if (bracket >= 0 && node != null) {
+                node = node.get(Integer.parseInt(part.substring(bracket + 1, part.length() - 1)));
+            }
+        }
+        return node == null || node.isNull() ? null : node;
     }
 
     private static void collect(ObjectNode node, String[] parts, int index, String path, List<Slot> slots) {

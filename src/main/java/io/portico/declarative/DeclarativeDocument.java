@@ -198,7 +198,7 @@ public final class DeclarativeDocument {
      * @return every invalid field, named like {@code routes[2].paths[0]}; empty when the document is valid
      */
     public List<FieldError> validate() {
-        return validate(false);
+        return validateAgainst(null);
     }
 
     /**
@@ -206,7 +206,7 @@ public final class DeclarativeDocument {
      * the stored secret stands for that secret, and any other hint is invalid.
      */
     public List<FieldError> validate(Collection<Resource> stored) {
-        return withStoredSecrets(stored).validate(true);
+        return withStoredSecrets(stored).validateAgainst(specsByKey(stored));
     }
 
     /**
@@ -224,25 +224,39 @@ public final class DeclarativeDocument {
 
     /** Returns a copy in which each secret hint that matches the stored secret is replaced by that secret. */
     public DeclarativeDocument withStoredSecrets(Collection<Resource> stored) {
-        Map<String, Resource> byKey = new HashMap<>();
-        stored.forEach(resource -> byKey.put(resource.kind() + "/" + resource.name(), resource));
+        Map<String, ObjectNode> byKey = specsByKey(stored);
         Map<String, List<ObjectNode>> restored = new LinkedHashMap<>();
         for (ResourceKind<?> kind : ResourceKinds.all()) {
             List<ObjectNode> specs = new ArrayList<>();
             for (ObjectNode spec : resources(kind)) {
-                Resource current = byKey.get(kind.name() + "/" + spec.path("name").asText());
-                specs.add(Secrets.restore(kind, spec, current == null ? null : current.spec()));
+                specs.add(Secrets.restore(kind, spec, byKey.get(key(kind, spec))));
             }
             restored.put(kind.name(), specs);
         }
         return new DeclarativeDocument(restored);
     }
 
-    private List<FieldError> validate(boolean hintsAreErrors) {
+    private static Map<String, ObjectNode> specsByKey(Collection<Resource> stored) {
+        Map<String, ObjectNode> byKey = new HashMap<>();
+        stored.forEach(resource -> byKey.put(resource.kind() + "/" + resource.name(), resource.spec()));
+        return byKey;
+    }
+
+    private static String key(ResourceKind<?> kind, ObjectNode spec) {
+        return kind.name() + "/" + spec.path("name").asText();
+    }
+
+    /**
+     * Validates every resource.
+     *
+     * @param stored the stored specifications by {@code kind/name}, whose secrets this document's were restored
+     *     from, so that a hint left is an error; null to validate offline, where hints are not checked
+     */
+    private List<FieldError> validateAgainst(Map<String, ObjectNode> stored) {
         List<FieldError> errors = new ArrayList<>();
         List<Resource> checkable = new ArrayList<>();
         for (ResourceKind<?> kind : ResourceKinds.all()) {
-            validateKind(kind, hintsAreErrors, errors, checkable);
+            validateKind(kind, stored, errors, checkable);
         }
         if (errors.isEmpty()) {
             // NOTE: offline, a resource with a masked secret cannot be typed, so references to it are reported as
@@ -254,16 +268,17 @@ public final class DeclarativeDocument {
         return errors;
     }
 
-    private void validateKind(ResourceKind<?> kind, boolean hintsAreErrors, List<FieldError> errors,
+    private void validateKind(ResourceKind<?> kind, Map<String, ObjectNode> stored, List<FieldError> errors,
                               List<Resource> checkable) {
         List<ObjectNode> specs = resources(kind);
         Map<String, Integer> seen = new HashMap<>();
         for (int i = 0; i < specs.size(); i++) {
             String prefix = kind.name() + "[" + i + "]";
             ObjectNode spec = specs.get(i);
-            List<FieldError> hints = Secrets.unresolvedHints(kind, spec);
+            List<FieldError> hints = Secrets.unresolvedHints(kind, spec,
+                    stored == null ? null : stored.get(key(kind, spec)));
             List<String> hinted = hints.stream().map(FieldError::field).toList();
-            if (hintsAreErrors) {
+            if (stored != null) {
                 hints.forEach(hint -> errors.add(new FieldError(join(prefix, hint.field()), hint.message())));
             }
             try {

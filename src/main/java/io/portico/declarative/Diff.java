@@ -86,7 +86,7 @@ public final class Diff {
             Resource existing = stored.get(key);
             ObjectNode storedSpec = existing == null ? null : existing.spec();
             ObjectNode restored = Secrets.restore(kind, desired, storedSpec);
-            List<FieldError> hints = Secrets.unresolvedHints(kind, restored);
+            List<FieldError> hints = Secrets.unresolvedHints(kind, restored, storedSpec);
             for (FieldError hint : hints) {
                 errors.add(new FieldError(kind.name() + "[" + index + "]." + hint.field(), hint.message()));
             }

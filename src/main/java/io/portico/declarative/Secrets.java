@@ -39,6 +39,11 @@ public final class Secrets {
      * {@code stored} takes the stored value back. In lists, such as {@code keys[].key}, a hint takes back the
      * stored value it was made from wherever that value sits in the stored list.
      *
+     * <p>A hint takes the stored value back only where the fields that determine where the secret is sent
+     * ({@link ResourceKind#secretDestinations(String)}) equal those of a stored place of that value. Otherwise a
+     * write could keep a secret that its writer never saw and send it to a new URL; such a hint stays, and
+     * {@link #unresolvedHints(ResourceKind, ObjectNode, ObjectNode)} reports it.
+     *
      * @param stored the stored specification, or null when the resource does not exist yet
      */
     public static ObjectNode restore(ResourceKind<?> kind, ObjectNode incoming, ObjectNode stored) {
@@ -47,18 +52,15 @@ public final class Secrets {
             return restored;
         }
         for (String field : kind.secretFields()) {
-            Map<String, JsonNode> storedByHint = new HashMap<>();
-            for (SecretFields.Slot slot : SecretFields.slots(stored, field)) {
-                JsonNode value = slot.value();
-                if (value != null) {
-                    storedByHint.put(SecretFields.hint(value), value);
-                }
-            }
+            Map<String, List<StoredSecret>> storedByHint = storedByHint(kind, field, stored);
             for (SecretFields.Slot slot : SecretFields.slots(restored, field)) {
-                JsonNode value = slot.value();
-                JsonNode storedValue = value != null && value.isTextual() ? storedByHint.get(value.asText()) : null;
-                if (storedValue != null) {
-                    slot.parent().set(slot.leaf(), storedValue.deepCopy());
+                List<StoredSecret> candidates = candidates(storedByHint, slot);
+                ObjectNode destinations = SecretFields.destinations(kind, field, restored, slot);
+                for (StoredSecret candidate : candidates) {
+                    if (candidate.destinations().equals(destinations)) {
+                        slot.parent().set(slot.leaf(), candidate.value().deepCopy());
+                        break;
+                    }
                 }
             }
         }
@@ -70,14 +72,76 @@ public final class Secrets {
      * stored value, so the real secret is unknown.
      */
     public static List<FieldError> unresolvedHints(ResourceKind<?> kind, ObjectNode spec) {
+        return unresolvedHints(kind, spec, null);
+    }
+
+    /**
+     * Lists the secret fields of {@code spec} that still carry a hint after {@link #restore} from {@code stored}.
+     * A hint of a stored value that was left because the fields that determine where the secret is sent changed is
+     * reported with those fields, and tells the writer to send the secret itself again.
+     *
+     * @param stored the stored specification, or null when there is none
+     */
+    public static List<FieldError> unresolvedHints(ResourceKind<?> kind, ObjectNode spec, ObjectNode stored) {
         List<FieldError> errors = new ArrayList<>();
-        for (SecretFields.Slot slot : SecretFields.slots(kind, spec)) {
-            JsonNode value = slot.value();
-            if (value != null && value.isTextual() && value.asText().startsWith(HINT_PREFIX)) {
-                errors.add(new FieldError(slot.path(), "is a masked secret that matches no stored value;"
-                        + " send the secret itself"));
+        for (String field : kind.secretFields()) {
+            Map<String, List<StoredSecret>> storedByHint = stored == null ? Map.of()
+                    : storedByHint(kind, field, stored);
+            for (SecretFields.Slot slot : SecretFields.slots(spec, field)) {
+                JsonNode value = slot.value();
+                if (value == null || !value.isTextual() || !value.asText().startsWith(HINT_PREFIX)) {
+                    continue;
+                }
+                List<StoredSecret> candidates = candidates(storedByHint, slot);
+                if (candidates.isEmpty()) {
+                    errors.add(new FieldError(slot.path(), "is a masked secret that matches no stored value;"
+                            + " send the secret itself"));
+                } else {
+                    List<String> changed = changedFields(SecretFields.destinations(kind, field, spec, slot),
+                            candidates.get(0).destinations()).stream()
+                            .map(pattern -> SecretFields.inSlot(pattern, slot))
+                            .toList();
+                    errors.add(new FieldError(slot.path(), "is the masked hint of a stored secret, but "
+                            + String.join(", ", changed) + " changed, and a stored secret is sent only where it was"
+                            + " sent before; send the secret itself again"));
+                }
             }
         }
         return errors;
+    }
+
+    /** A stored secret value and the fields that determine where it is sent. */
+    private record StoredSecret(JsonNode value, ObjectNode destinations) {
+    }
+
+    private static Map<String, List<StoredSecret>> storedByHint(ResourceKind<?> kind, String field,
+                                                                ObjectNode stored) {
+        Map<String, List<StoredSecret>> byHint = new HashMap<>();
+        for (SecretFields.Slot slot : SecretFields.slots(stored, field)) {
+            JsonNode value = slot.value();
+            if (value != null) {
+                byHint.computeIfAbsent(SecretFields.hint(value), hint -> new ArrayList<>())
+                        .add(new StoredSecret(value, SecretFields.destinations(kind, field, stored, slot)));
+            }
+        }
+        return byHint;
+    }
+
+    /** Returns the stored secrets whose hint {@code slot} carries; empty when it carries no such hint. */
+    private static List<StoredSecret> candidates(Map<String, List<StoredSecret>> storedByHint,
+                                                 SecretFields.Slot slot) {
+        JsonNode value = slot.value();
+        return value != null && value.isTextual() ? storedByHint.getOrDefault(value.asText(), List.of()) : List.of();
+    }
+
+    /** Returns the paths whose values differ between two results of {@link SecretFields#destinations}. */
+    private static List<String> changedFields(ObjectNode written, ObjectNode stored) {
+        List<String> changed = new ArrayList<>();
+        written.properties().forEach(field -> {
+            if (!field.getValue().equals(stored.get(field.getKey()))) {
+                changed.add(field.getKey());
+            }
+        });
+        return changed;
     }
 }

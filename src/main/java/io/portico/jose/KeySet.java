@@ -3,6 +3,7 @@ package io.portico.jose;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.KeyType;
 import java.text.ParseException;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,10 +13,11 @@ import java.util.List;
  *
  * @param keys every key, in the order given
  * @param skipped how many keys of the source were left out because no supported algorithm can use them
+ * @param symmetricSkipped how many symmetric keys ({@code kty: oct}) of a fetched key set were left out
  */
-public record KeySet(List<VerificationKey> keys, int skipped) {
+public record KeySet(List<VerificationKey> keys, int skipped, int symmetricSkipped) {
 
-    private static final KeySet EMPTY = new KeySet(List.of(), 0);
+    private static final KeySet EMPTY = new KeySet(List.of(), 0, 0);
 
     public KeySet {
         keys = List.copyOf(keys);
@@ -26,12 +28,16 @@ public record KeySet(List<VerificationKey> keys, int skipped) {
     }
 
     public static KeySet of(List<VerificationKey> keys) {
-        return new KeySet(keys, 0);
+        return new KeySet(keys, 0, 0);
     }
 
     /**
-     * Parses a JWK set document (RFC 7517 section 5). Keys that cannot verify signatures with a supported
-     * algorithm, such as encryption keys or RSA keys under 2048 bits, are skipped and counted.
+     * Parses a JWK set document (RFC 7517 section 5) fetched from a URL. Keys that cannot verify signatures with a
+     * supported algorithm, such as encryption keys or RSA keys under 2048 bits, are skipped and counted.
+     *
+     * <p>Symmetric keys ({@code kty: oct}) are skipped too and counted in {@link #symmetricSkipped()}. A key set
+     * URL is readable by anyone who can fetch it, so an HMAC key in it is no secret, and a token signed with it
+     * proves nothing. HMAC keys belong in a policy's inline {@code keys} or a credential.
      *
      * @throws ParseException when the document is not a JWK set
      */
@@ -39,14 +45,19 @@ public record KeySet(List<VerificationKey> keys, int skipped) {
         JWKSet set = JWKSet.parse(json);
         List<VerificationKey> keys = new ArrayList<>();
         int skipped = 0;
+        int symmetric = 0;
         for (JWK jwk : set.getKeys()) {
+            if (KeyType.OCT.equals(jwk.getKeyType())) {
+                symmetric++;
+                continue;
+            }
             try {
                 keys.add(VerificationKey.of(jwk));
             } catch (IllegalArgumentException e) {
                 skipped++;
             }
         }
-        return new KeySet(keys, skipped);
+        return new KeySet(keys, skipped, symmetric);
     }
 
     /** Returns a set of the keys of this set followed by those of {@code other}. */
@@ -56,7 +67,7 @@ public record KeySet(List<VerificationKey> keys, int skipped) {
         }
         List<VerificationKey> all = new ArrayList<>(keys);
         all.addAll(other.keys);
-        return new KeySet(all, skipped + other.skipped);
+        return new KeySet(all, skipped + other.skipped, symmetricSkipped + other.symmetricSkipped);
     }
 
     /**

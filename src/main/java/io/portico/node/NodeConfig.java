@@ -3,6 +3,7 @@ package io.portico.node;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.portico.config.Errors;
 import io.portico.net.IpRange;
+import io.portico.net.UrlRedaction;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -381,12 +382,9 @@ public record NodeConfig(
         }
     }
 
-    /** A password in the user part of a URL, {@code ://user:password@}; commas separate the URLs of a list. */
-    private static final Pattern USER_INFO_PASSWORD = Pattern.compile("(://[^:@/,]*:)[^@/,]*@");
-
     /** Returns {@code url} with a password in its user part, or in that of each URL of a list, replaced by ****. */
     private static String redactUserInfo(String url) {
-        return USER_INFO_PASSWORD.matcher(url).replaceAll("$1****@");
+        return UrlRedaction.maskPassword(url);
     }
 
     /**

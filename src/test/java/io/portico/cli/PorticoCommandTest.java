@@ -125,6 +125,31 @@ class PorticoCommandTest {
     }
 
     @Test
+    void validateNeverQuotesSecretValues() throws Exception {
+        Path file = write("secrets.yaml", """
+                teams: [{name: shop}]
+                consumers: [{name: app, team: shop}]
+                credentials:
+                  - {name: app-login, consumer: app, type: basic-auth, username: app, password: 9876543210123}
+                  - {name: app-key, consumer: app, type: key-auth, key: [5550001112223334]}
+                services:
+                  - name: web
+                    protocol: https
+                    targets: [{host: 127.0.0.1, port: 8443}]
+                    tls: {clientCertificate: cert, clientKey: 4242424242424242}
+                """);
+
+        Run run = run(Map.of(), "validate", "-f", file.toString());
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.INVALID_INPUT);
+        assertThat(run.err()).contains("credentials[0].password: has the wrong type: expected a string")
+                .contains("credentials[1].key: has the wrong type: expected a string")
+                .contains("services[0].tls.clientKey: has the wrong type: expected a string");
+        assertThat(run.err()).doesNotContain("9876543210123").doesNotContain("5550001112223334")
+                .doesNotContain("4242424242424242");
+    }
+
+    @Test
     void validateReportsMissingFile() {
         Run run = run(Map.of(), "validate", "-f", dir.resolve("none.yaml").toString());
 

@@ -138,7 +138,27 @@ public final class TestNode implements AutoCloseable {
                 .method(method, publisher)
                 .timeout(Duration.ofSeconds(30));
         headers.forEach(builder::header);
-        HttpRequest request = builder.build();
+        return send(builder.build(), method, path);
+    }
+
+    /**
+     * Sends an admin request with exactly {@code headers}, given as name, value pairs, and no credentials or
+     * {@code Content-Type} of its own, for tests that act as another user or as a browser.
+     *
+     * @param body the request body, or null for none
+     */
+    public HttpResponse<String> adminRequest(String method, String path, String body, String... headers) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(adminUrl() + path))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body))
+                .timeout(Duration.ofSeconds(30));
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            builder.header(headers[i], headers[i + 1]);
+        }
+        return send(builder.build(), method, path);
+    }
+
+    private HttpResponse<String> send(HttpRequest request, String method, String path) {
         try {
             return http.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {

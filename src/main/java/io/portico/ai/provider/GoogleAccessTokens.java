@@ -3,6 +3,7 @@ package io.portico.ai.provider;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.portico.net.UrlRedaction;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -111,8 +112,8 @@ public final class GoogleAccessTokens {
             if (reason == null) {
                 reason = Wire.text(json, "error");
             }
-            throw new IllegalStateException("the token endpoint " + tokenUrl + " rejected the assertion of "
-                    + account.clientEmail() + " with status " + response.statusCode()
+            throw new IllegalStateException("the token endpoint " + UrlRedaction.forLog(tokenUrl)
+                    + " rejected the assertion of " + account.clientEmail() + " with status " + response.statusCode()
                     + (reason == null ? "" : ": " + reason));
         }
         long lifetime = Wire.number(json, "expires_in");

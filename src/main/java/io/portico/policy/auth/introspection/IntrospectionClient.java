@@ -6,6 +6,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import io.portico.net.PublicAddressResolver;
+import io.portico.net.UrlRedaction;
 import io.portico.pipeline.NodeResource;
 import io.portico.policy.auth.bearer.HttpCalls;
 import io.vertx.core.Future;
@@ -45,6 +46,8 @@ final class IntrospectionClient implements NodeResource {
 
     private final Vertx vertx;
     private final IntrospectionSettings settings;
+    /** The endpoint URL without query or user information, for logs. */
+    private final String loggedUrl;
     private final HttpClient client;
     private final PublicAddressResolver addresses;
     private final Cache<String, Introspection> cache;
@@ -58,6 +61,7 @@ final class IntrospectionClient implements NodeResource {
     IntrospectionClient(Vertx vertx, IntrospectionSettings settings, PublicAddressResolver addresses) {
         this.vertx = vertx;
         this.settings = settings;
+        this.loggedUrl = UrlRedaction.forLog(settings.url());
         this.addresses = addresses;
         this.client = vertx.createHttpClient(new HttpClientOptions()
                 .setConnectTimeout((int) settings.timeout().toMillis())
@@ -119,12 +123,12 @@ final class IntrospectionClient implements NodeResource {
                 cache.put(key, result.result());
                 if (failing) {
                     failing = false;
-                    LOG.info("The introspection endpoint {} answers again", settings.url());
+                    LOG.info("The introspection endpoint {} answers again", loggedUrl);
                 }
             } else if (!failing) {
                 failing = true;
                 LOG.warn("Token introspection at {} failed ({}); requests that need it get 503 until it answers",
-                        settings.url(), result.cause().getMessage());
+                        loggedUrl, result.cause().getMessage());
             }
             inFlight.remove(key);
             promise.handle(result);

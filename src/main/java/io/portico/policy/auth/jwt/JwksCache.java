@@ -2,6 +2,7 @@ package io.portico.policy.auth.jwt;
 
 import io.portico.jose.KeySet;
 import io.portico.net.PublicAddressResolver;
+import io.portico.net.UrlRedaction;
 import io.portico.pipeline.NodeResource;
 import io.portico.policy.auth.bearer.HttpCalls;
 import io.vertx.core.Future;
@@ -42,6 +43,8 @@ final class JwksCache implements NodeResource {
 
     private final Vertx vertx;
     private final JwtSettings.Jwks settings;
+    /** The key set URL without query or user information, for logs and messages. */
+    private final String loggedUrl;
     private final HttpClient client;
     private final PublicAddressResolver addresses;
     private final AtomicReference<Future<KeySet>> inFlight = new AtomicReference<>();
@@ -50,6 +53,8 @@ final class JwksCache implements NodeResource {
     /** When the last fetch started; 0 before the first. Volatile reads only, so the hot path takes no lock. */
     private volatile long lastAttemptNanos;
     private volatile boolean failing;
+    /** Whether the symmetric keys of this key set were reported, so that each refresh does not repeat it. */
+    private volatile boolean symmetricKeysReported;
 
     /**
      * @param addresses the check of the key set host's addresses before each fetch, or null to fetch from any
@@ -58,6 +63,7 @@ final class JwksCache implements NodeResource {
     JwksCache(Vertx vertx, JwtSettings.Jwks settings, PublicAddressResolver addresses) {
         this.vertx = vertx;
         this.settings = settings;
+        this.loggedUrl = UrlRedaction.forLog(settings.url());
         this.addresses = addresses;
         HttpClientOptions options = new HttpClientOptions()
                 .setConnectTimeout((int) settings.timeout().toMillis())
@@ -83,7 +89,7 @@ final class JwksCache implements NodeResource {
                 return running;
             }
             if (lastAttemptNanos != 0 && !intervalPassed(settings.minRefreshInterval().toNanos())) {
-                return Future.failedFuture("the key set at " + settings.url() + " could not be fetched");
+                return Future.failedFuture("the key set at " + loggedUrl + " could not be fetched");
             }
             return fetch();
         }
@@ -124,11 +130,12 @@ final class JwksCache implements NodeResource {
         lastAttemptNanos = System.nanoTime();
         download().onComplete(result -> {
             if (result.succeeded()) {
+                reportSymmetricKeys(result.result());
                 keys = result.result();
                 fetchedAtNanos = System.nanoTime();
                 if (failing) {
                     failing = false;
-                    LOG.info("Fetched the key set at {} again: {} keys", settings.url(), result.result().keys().size());
+                    LOG.info("Fetched the key set at {} again: {} keys", loggedUrl, result.result().keys().size());
                 }
                 inFlight.set(null);
                 promise.complete(result.result());
@@ -136,7 +143,7 @@ final class JwksCache implements NodeResource {
             }
             failing = true;
             KeySet previous = keys;
-            LOG.warn("Fetching the key set at {} failed ({}); {}", settings.url(), result.cause().getMessage(),
+            LOG.warn("Fetching the key set at {} failed ({}); {}", loggedUrl, result.cause().getMessage(),
                     previous == null ? "tokens cannot be verified until a fetch succeeds"
                             : "the previous key set stays in use");
             inFlight.set(null);
@@ -153,6 +160,15 @@ final class JwksCache implements NodeResource {
     @Override
     public void close() {
         client.close();
+    }
+
+    private void reportSymmetricKeys(KeySet fetched) {
+        if (fetched.symmetricSkipped() > 0 && !symmetricKeysReported) {
+            symmetricKeysReported = true;
+            LOG.warn("The key set at {} contains {} symmetric keys (kty oct), which are ignored: anyone who can read"
+                    + " the key set could sign tokens with them. Give HMAC keys in the jwt policy's keys instead",
+                    loggedUrl, fetched.symmetricSkipped());
+        }
     }
 
     private Future<KeySet> download() {

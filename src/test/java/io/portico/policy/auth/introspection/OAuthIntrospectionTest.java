@@ -2,12 +2,14 @@ package io.portico.policy.auth.introspection;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.portico.config.Json;
 import io.portico.policy.auth.TestHttpServer;
 import io.portico.testing.Conditions;
 import io.portico.testing.Configs;
+import io.portico.testing.LogCapture;
 import io.portico.testing.TestNode;
 import io.portico.testing.TestUpstream;
 import java.net.URI;
@@ -34,6 +36,8 @@ class OAuthIntrospectionTest {
     private static final HttpClient CLIENT = HttpClient.newHttpClient();
     private static final String BASIC = "Basic " + Base64.getEncoder().encodeToString("portico:s3cret"
             .getBytes(StandardCharsets.UTF_8));
+    /** A key in the query of an introspection URL, which logs must not show. */
+    private static final String URL_KEY = "url-api-key-0123456789";
 
     /** The response of the authorization server per token, as a JSON document. */
     private static final Map<String, String> RESULTS = new ConcurrentHashMap<>();
@@ -81,6 +85,8 @@ class OAuthIntrospectionTest {
         route(config, "wrong", "basic", "not-the-secret");
         route(config, "by-subject", "basic", "s3cret").put("consumerClaim", "sub");
         route(config, "scoped", "basic", "s3cret").putArray("scopes").add("orders:read");
+        route(config, "query-key", "basic", "not-the-secret")
+                .put("introspectionUrl", server.url("/introspect/query-key?api_key=" + URL_KEY));
         node.apply(config.build());
     }
 
@@ -188,6 +194,18 @@ class OAuthIntrospectionTest {
                 .isEqualTo("https://portico.dev/problems/authentication-unavailable");
         assertThat(REJECTED_CLIENTS.get()).isEqualTo(before + 1);
         assertThat(response.body()).doesNotContain("not-the-secret");
+    }
+
+    @Test
+    void failureIsLoggedWithoutQuery() throws Exception {
+        try (LogCapture log = new LogCapture(IntrospectionClient.class)) {
+            HttpResponse<String> response = call("/query-key", token(active("alice-app", "")));
+
+            assertThat(response.statusCode()).isEqualTo(503);
+            assertThat(log.messages(Level.WARN))
+                    .anyMatch(message -> message.contains(server.url("/introspect/query-key") + " failed"));
+            assertThat(String.join("\n", log.allMessages())).doesNotContain(URL_KEY).doesNotContain("api_key");
+        }
     }
 
     @Test

@@ -2,22 +2,27 @@ package io.portico.policy.auth.jwt;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.util.Base64URL;
 import io.portico.config.Json;
 import io.portico.policy.auth.TestHttpServer;
 import io.portico.policy.auth.TestTokens;
 import io.portico.policy.auth.TestTokens.TestKey;
 import io.portico.testing.Conditions;
 import io.portico.testing.Configs;
+import io.portico.testing.LogCapture;
 import io.portico.testing.TestNode;
 import io.portico.testing.TestUpstream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +40,10 @@ class JwksTest {
     private static final HttpClient CLIENT = HttpClient.newHttpClient();
     private static final TestKey FIRST = TestTokens.ec("first", Curve.P_256);
     private static final TestKey SECOND = TestTokens.ec("second", Curve.P_256);
+    /** An HMAC key that a key set publishes, so anyone who reads the key set can sign with it. */
+    private static final byte[] PUBLISHED_SECRET =
+            "published-hmac-key-0123456789abcdef".getBytes(StandardCharsets.UTF_8);
+    private static final String URL_TOKEN = "jwks-url-token-0123456789";
 
     /** What each key set path serves: a status and a body, and how long it waits before responding. */
     private record Answer(int status, String body, long delayMillis) {
@@ -67,6 +76,8 @@ class JwksTest {
         serve("/remembered", TestTokens.jwks(FIRST.publicJwk()));
         ANSWERS.put("/slow", new Answer(200, TestTokens.jwks(FIRST.publicJwk()), 700));
         ANSWERS.put("/down", new Answer(503, "{}", 0));
+        serve("/mixed", "{\"keys\":[" + FIRST.publicJwk().toJSONString() + ",{\"kty\":\"oct\",\"kid\":\"shared\","
+                + "\"k\":\"" + Base64URL.encode(PUBLISHED_SECRET) + "\"}]}");
 
         upstream = TestUpstream.start("jwks");
         node = TestNode.start();
@@ -80,6 +91,8 @@ class JwksTest {
         route(config, "remembered", "1s", "1s");
         route(config, "slow", "1h", "1h");
         route(config, "down", "1h", "1h");
+        ((ArrayNode) route(config, "mixed", "1s", "1s").get("algorithms")).add("HS256");
+        route(config, "hidden", "1h", "1h").put("jwksUrl", keyServer.url("/hidden") + "?access_token=" + URL_TOKEN);
         node.apply(config.build());
     }
 
@@ -87,7 +100,8 @@ class JwksTest {
         ANSWERS.put(path, new Answer(200, body, 0));
     }
 
-    private static void route(Configs config, String name, String refresh, String minRefresh) {
+    /** Adds a route whose jwt policy fetches the key set at {@code /name}; returns the policy's configuration. */
+    private static ObjectNode route(Configs config, String name, String refresh, String minRefresh) {
         ObjectNode settings = config.route(name, "app", "/" + name).putArray("policies").addObject()
                 .put("name", "jwt").putObject("config")
                 .put("jwksUrl", keyServer.url("/" + name))
@@ -96,6 +110,7 @@ class JwksTest {
                 .put("allowPrivateAddresses", true)
                 .put("consumerClaim", "sub");
         settings.putArray("algorithms").add("ES256");
+        return settings;
     }
 
     @AfterAll
@@ -225,5 +240,41 @@ class JwksTest {
                 .isEqualTo("https://portico.dev/problems/authentication-unavailable");
         assertThat(call("/down", token(FIRST))).as("failures are not fetched again at once").isEqualTo(503);
         assertThat(fetches("/down")).isEqualTo(1);
+    }
+
+    @Test
+    void symmetricKeysOfKeySetAreIgnored() throws Exception {
+        try (LogCapture log = new LogCapture(JwksCache.class)) {
+            String forged = TestTokens.signHmac(PUBLISHED_SECRET, "shared", JWSAlgorithm.HS256,
+                    TestTokens.claims("alice"));
+
+            assertThat(call("/mixed", forged)).as("a token signed with the published HMAC key").isEqualTo(401);
+            assertThat(call("/mixed", token(FIRST))).isEqualTo(200);
+            int before = fetches("/mixed");
+            Conditions.eventually("the key set was fetched again", () -> {
+                try {
+                    return call("/mixed", token(FIRST)) == 200 && fetches("/mixed") > before;
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            assertThat(call("/mixed", forged)).isEqualTo(401);
+
+            List<String> warnings = log.messages(Level.WARN).stream()
+                    .filter(message -> message.contains("symmetric")).toList();
+            assertThat(warnings).hasSize(1);
+            assertThat(warnings.get(0)).contains(keyServer.url("/mixed")).contains("1 symmetric keys");
+        }
+    }
+
+    @Test
+    void failedFetchIsLoggedWithoutQuery() throws Exception {
+        try (LogCapture log = new LogCapture(JwksCache.class)) {
+            assertThat(call("/hidden", token(FIRST))).isEqualTo(503);
+
+            List<String> warnings = log.messages(Level.WARN);
+            assertThat(warnings).anyMatch(message -> message.contains(keyServer.url("/hidden") + " failed"));
+            assertThat(String.join("\n", log.allMessages())).doesNotContain(URL_TOKEN).doesNotContain("access_token");
+        }
     }
 }
