@@ -124,13 +124,61 @@ public final class AiGateway {
         this.adapters = AiRuntime.adapterCache(new AdapterContext(vertx, client, catalog));
         this.backend = new AiBackend(this);
         this.images = new ImageFetcher(vertx, client, images);
-        // Loading the tokenizer's vocabulary takes a moment; doing it now keeps it off the first request.
-        vertx.executeBlocking(() -> TokenCounter.count("warm-up"));
+        // Loading the tokenizer's vocabulary takes a moment; doing it now keeps it off the first request. Unordered,
+        // so it does not delay the other blocking tasks of the context that creates the gateway.
+        vertx.executeBlocking(() -> TokenCounter.count("warm-up"), false);
     }
 
     /** Switches to the providers and virtual models of {@code snapshot}. */
     public void update(ConfigSnapshot snapshot) {
-        runtime = AiRuntime.build(snapshot, runtime, adapters);
+        install(prepare(snapshot));
+    }
+
+    /**
+     * Builds the providers and virtual models of {@code snapshot} without serving them. A provider whose
+     * configuration is unchanged keeps its key states and statistics. Safe to call on a worker thread while
+     * requests run.
+     */
+    public Update prepare(ConfigSnapshot snapshot) {
+        AiRuntime base = runtime;
+        return new Update(this, base, AiRuntime.build(snapshot, base, adapters));
+    }
+
+    /**
+     * Serves the providers and virtual models of {@code update}. Requests in flight finish with those they started
+     * with.
+     *
+     * @throws IllegalStateException when another update was installed since {@code update} was prepared, so its
+     *     providers would take the key states of an older configuration
+     */
+    public void install(Update update) {
+        requireNonNull(update, "update");
+        if (update.owner != this) {
+            throw new IllegalArgumentException("the update was prepared by another AI gateway");
+        }
+        if (!update.isCurrent()) {
+            throw new IllegalStateException("the AI update was prepared against providers that no longer serve; "
+                    + "prepare it again");
+        }
+        runtime = update.runtime;
+    }
+
+    /** The providers and virtual models of one snapshot, built by {@link #prepare}. Owns no resource. */
+    public static final class Update {
+        private final AiGateway owner;
+        private final AiRuntime base;
+        private final AiRuntime runtime;
+
+        private Update(AiGateway owner, AiRuntime base, AiRuntime runtime) {
+            this.owner = owner;
+            this.base = base;
+            this.runtime = runtime;
+        }
+
+        /** Returns whether the providers this update was built against still serve, so it may be installed. */
+        public boolean isCurrent() {
+            return owner.runtime == base;
+        }
     }
 
     /** The backend of every AI route. */

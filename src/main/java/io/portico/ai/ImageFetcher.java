@@ -42,11 +42,24 @@ final class ImageFetcher {
     private final Vertx vertx;
     private final HttpClient client;
     private final NodeConfig.Images settings;
+    private final HostResolver resolver;
 
     ImageFetcher(Vertx vertx, HttpClient client, NodeConfig.Images settings) {
+        this(vertx, client, settings, InetAddress::getAllByName);
+    }
+
+    /** Creates a fetcher whose host names {@code resolver} resolves, on a worker thread. */
+    ImageFetcher(Vertx vertx, HttpClient client, NodeConfig.Images settings, HostResolver resolver) {
         this.vertx = requireNonNull(vertx, "vertx");
         this.client = requireNonNull(client, "client");
         this.settings = requireNonNull(settings, "settings");
+        this.resolver = requireNonNull(resolver, "resolver");
+    }
+
+    /** Resolves a host name to its addresses, blocking the calling thread. */
+    @FunctionalInterface
+    interface HostResolver {
+        InetAddress[] resolve(String host) throws UnknownHostException;
     }
 
     /** True when {@code body} (internal form) has an image at an http or https URL that {@code accepted} rejects. */
@@ -99,14 +112,15 @@ final class ImageFetcher {
         }
         boolean https = "https".equals(uri.getScheme());
         int port = uri.getPort() > 0 ? uri.getPort() : https ? 443 : 80;
-        return vertx.<InetAddress>executeBlocking(() -> resolve(host)).recover(e -> failed(e.getMessage()))
+        // Unordered, so a slow lookup does not hold up the lookups of other requests on the same event loop.
+        return vertx.<InetAddress>executeBlocking(() -> resolve(host), false).recover(e -> failed(e.getMessage()))
                 .compose(address -> download(url, uri, host, port, https, address));
     }
 
     private InetAddress resolve(String host) throws UnknownHostException {
         InetAddress[] addresses;
         try {
-            addresses = InetAddress.getAllByName(host);
+            addresses = resolver.resolve(host);
         } catch (UnknownHostException e) {
             throw new UnknownHostException("the image host " + host + " does not resolve");
         }

@@ -122,12 +122,16 @@ public final class GatewayServer {
 
     /**
      * Switches the data plane to {@code snapshot}. The routes and their policies are compiled on a worker thread,
-     * because that takes seconds with tens of thousands of routes on a busy machine. The result is installed on
-     * the caller's context: upstreams first, then certificates, then the routes. Requests in flight finish on the
-     * configuration they started with.
+     * because that takes seconds with tens of thousands of routes on a busy machine. The same worker thread prepares
+     * everything else the snapshot needs: the upstream groups with their HTTP clients and TLS files, the AI
+     * providers, the OAuth signing keys and the parsed store certificates. The result is installed on the caller's
+     * context, which only swaps references: upstreams first, then certificates, then the routes. Requests in flight
+     * finish on the configuration they started with.
      *
      * <p>Call it on one Vert.x event-loop context only. Compilations may overlap. Snapshots are installed in the
-     * order of the calls, so a compilation that finishes after that of a later call is dropped.
+     * order of the calls, so a compilation that finishes after that of a later call is dropped, and the clients it
+     * created are closed. A compilation prepared while an earlier snapshot was installed is prepared again, on a
+     * worker thread, against the installed one.
      *
      * @return true once the data plane serves {@code snapshot}; false when it was dropped for a later snapshot.
      *     Fails with a {@link io.portico.config.ValidationException} when the snapshot cannot be compiled, and
@@ -135,32 +139,76 @@ public final class GatewayServer {
      */
     public Future<Boolean> apply(ConfigSnapshot snapshot) {
         long build = ++lastBuild;
-        return vertx.executeBlocking(() -> compile(snapshot), false).map(compiled -> {
-            if (build < installedBuild) {
-                LOG.debug("Dropping configuration version {} because a later one was installed before its"
-                        + " compilation finished", snapshot.version());
-                nodeState.dropped(compiled.runtime());
-                return false;
-            }
-            installedBuild = build;
-            install(snapshot, compiled);
-            return true;
-        });
+        return vertx.executeBlocking(() -> compile(snapshot), false)
+                .compose(compiled -> install(build, snapshot, compiled));
     }
 
     /** Runs on a worker thread. */
     private Compiled compile(ConfigSnapshot snapshot) {
         GatewayRuntime runtime = GatewayRuntime.build(snapshot, proxy, ai.backend(), ai.problems(), oauth.backend(),
                 policies, nodeState);
-        return new Compiled(runtime, usesPolicy(snapshot, MTLS_POLICY));
+        boolean requestsClientCertificates = usesPolicy(snapshot, MTLS_POLICY);
+        try {
+            return new Compiled(runtime, requestsClientCertificates, prepare(snapshot, requestsClientCertificates));
+        } catch (RuntimeException e) {
+            nodeState.dropped(runtime);
+            throw e;
+        }
+    }
+
+    /**
+     * Builds the upstreams, AI providers, OAuth keys and store certificates of {@code snapshot} against those that
+     * serve now. Runs on a worker thread, because it reads upstream TLS files, parses keys and certificates, and
+     * creates HTTP clients.
+     */
+    private Prepared prepare(ConfigSnapshot snapshot, boolean requestsClientCertificates) {
+        Upstreams.Plan upstreamPlan = upstreams.prepare(snapshot.services());
+        try {
+            return new Prepared(upstreamPlan, ai.prepare(snapshot), oauth.prepare(snapshot),
+                    tls.prepareStoreCertificates(snapshot.certificates().values(), requestsClientCertificates));
+        } catch (RuntimeException e) {
+            upstreamPlan.release();
+            throw e;
+        }
     }
 
     /** Runs on the context {@link #apply} was called on. */
-    private void install(ConfigSnapshot snapshot, Compiled compiled) {
-        upstreams.update(snapshot.services());
-        ai.update(snapshot);
-        oauth.update(snapshot);
-        tls.updateStoreCertificates(snapshot.certificates().values(), compiled.requestsClientCertificates());
+    private Future<Boolean> install(long build, ConfigSnapshot snapshot, Compiled compiled) {
+        if (build < installedBuild) {
+            LOG.debug("Dropping configuration version {} because a later one was installed before its"
+                    + " compilation finished", snapshot.version());
+            compiled.prepared().release();
+            nodeState.dropped(compiled.runtime());
+            return Future.succeededFuture(false);
+        }
+        if (!compiled.prepared().isCurrent()) {
+            // An earlier snapshot was installed while this one was prepared, so the prepared upstreams would reuse
+            // clients and target states that no longer serve.
+            LOG.debug("Preparing configuration version {} again because version {} was installed meanwhile",
+                    snapshot.version(), version());
+            compiled.prepared().release();
+            return vertx.executeBlocking(() -> compiled.with(prepare(snapshot, compiled.requestsClientCertificates())),
+                    false).onFailure(e -> nodeState.dropped(compiled.runtime()))
+                    .compose(again -> install(build, snapshot, again));
+        }
+        installedBuild = build;
+        swap(snapshot, compiled);
+        return Future.succeededFuture(true);
+    }
+
+    /** Makes the data plane serve {@code compiled} by swapping references. */
+    private void swap(ConfigSnapshot snapshot, Compiled compiled) {
+        Prepared prepared = compiled.prepared();
+        try {
+            upstreams.install(prepared.upstreams());
+        } catch (RuntimeException e) {
+            prepared.release();
+            nodeState.dropped(compiled.runtime());
+            throw e;
+        }
+        ai.install(prepared.ai());
+        oauth.install(prepared.oauth());
+        tls.install(prepared.certificates());
         handler.runtime(compiled.runtime());
         nodeState.serving(compiled.runtime());
         metrics.requests().retainRoutes(snapshot.routes().keySet());
@@ -195,7 +243,26 @@ public final class GatewayServer {
      *
      * @param requestsClientCertificates whether an {@code mtls} policy runs, so HTTPS requests client certificates
      */
-    private record Compiled(GatewayRuntime runtime, boolean requestsClientCertificates) {
+    private record Compiled(GatewayRuntime runtime, boolean requestsClientCertificates, Prepared prepared) {
+
+        Compiled with(Prepared again) {
+            return new Compiled(runtime, requestsClientCertificates, again);
+        }
+    }
+
+    /** The upstreams, AI providers, OAuth keys and store certificates of a snapshot, built against those serving. */
+    private record Prepared(Upstreams.Plan upstreams, AiGateway.Update ai, AuthorizationServer.Update oauth,
+                            ServerTls.StoreUpdate certificates) {
+
+        /** Returns whether everything was prepared against what serves now, so it may be installed. */
+        boolean isCurrent() {
+            return upstreams.isCurrent() && ai.isCurrent() && certificates.isCurrent();
+        }
+
+        /** Closes the clients and health checkers the upstream plan created. The other parts own no resource. */
+        void release() {
+            upstreams.release();
+        }
     }
 
     /** Returns true when a route, an API or a policy attachment of {@code snapshot} uses the policy {@code name}. */

@@ -5,7 +5,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /** The meters of exchanges with upstream targets, tagged with the service name and the target's address. */
 public final class UpstreamMetrics {
@@ -30,6 +33,8 @@ public final class UpstreamMetrics {
     public static final int CANCELLED = 9;
 
     private final MeterRegistry registry;
+    /** The meters of each target by tags, shared by every {@link TargetMeters} of the same target. */
+    private final Map<Tags, SharedMeters> targets = new ConcurrentHashMap<>();
 
     UpstreamMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -40,23 +45,47 @@ public final class UpstreamMetrics {
         return Math.min(4, Math.max(0, status / 100 - 1));
     }
 
-    /** Creates the meters of the target at {@code address} of {@code service}. */
+    /**
+     * Returns the meters of the target at {@code address} of {@code service}. Calls for the same target share one
+     * set of meters, which stays registered until every returned instance is removed, so a target state prepared
+     * for a configuration that is then dropped cannot remove the meters of the state that serves.
+     */
     public TargetMeters target(String service, String address) {
-        return new TargetMeters(Tags.of("service", service, "target", address));
+        Tags tags = Tags.of("service", service, "target", address);
+        SharedMeters shared = targets.compute(tags, (key, existing) -> {
+            SharedMeters meters = existing != null ? existing : new SharedMeters(key);
+            meters.references++;
+            return meters;
+        });
+        return new TargetMeters(shared);
     }
 
-    /** The meters of one target. Thread-safe. */
-    public final class TargetMeters {
+    /** The registered meters of one target and the number of {@link TargetMeters} that use them. */
+    private final class SharedMeters {
+        private final Tags tags;
         private final Timer duration;
         private final CounterSlots outcomes;
+        /** Changed only inside {@code targets.compute}, which serialises the changes of one key. */
+        private int references;
 
-        private TargetMeters(Tags tags) {
+        private SharedMeters(Tags tags) {
+            this.tags = tags;
             this.outcomes = new CounterSlots(OUTCOMES.length, index -> Counter.builder(REQUESTS)
                     .description("Exchanges with upstream targets, by outcome").tags(tags)
                     .tag("outcome", OUTCOMES[index]).register(registry));
             this.duration = Timer.builder(DURATION)
                     .description("Time from sending a request to an upstream target to its response head or failure")
                     .tags(tags).serviceLevelObjectives(Buckets.REQUEST).register(registry);
+        }
+    }
+
+    /** The meters of one target. Thread-safe. */
+    public final class TargetMeters {
+        private final SharedMeters shared;
+        private final AtomicBoolean removed = new AtomicBoolean();
+
+        private TargetMeters(SharedMeters shared) {
+            this.shared = shared;
         }
 
         /**
@@ -68,16 +97,28 @@ public final class UpstreamMetrics {
          *     {@link #NO_CONNECTION} and {@link #CANCELLED}, which never reached the target or were abandoned
          */
         public void record(int outcome, long latencyNanos) {
-            outcomes.get(outcome).increment();
+            shared.outcomes.get(outcome).increment();
             if (outcome != NO_CONNECTION && outcome != CANCELLED) {
-                duration.record(latencyNanos, TimeUnit.NANOSECONDS);
+                shared.duration.record(latencyNanos, TimeUnit.NANOSECONDS);
             }
         }
 
-        /** Removes this target's meters, once its service no longer lists it. */
+        /**
+         * Releases this target's meters, once its service no longer lists it. They leave the registry when no other
+         * instance for the same target uses them. Calling it again has no effect.
+         */
         public void remove() {
-            registry.remove(duration);
-            outcomes.removeFrom(registry);
+            if (!removed.compareAndSet(false, true)) {
+                return;
+            }
+            targets.computeIfPresent(shared.tags, (key, meters) -> {
+                if (--meters.references > 0) {
+                    return meters;
+                }
+                registry.remove(meters.duration);
+                meters.outcomes.removeFrom(registry);
+                return null;
+            });
         }
     }
 }

@@ -37,13 +37,38 @@ public final class AuthorizationServer {
 
     /** Switches to the signing keys and client credentials of {@code snapshot}. */
     public void update(ConfigSnapshot snapshot) {
+        install(prepare(snapshot));
+    }
+
+    /**
+     * Decodes the signing keys and indexes the client credentials of {@code snapshot}, without serving them. It
+     * parses private keys, so call it on a worker thread when the caller is an event loop.
+     */
+    public Update prepare(ConfigSnapshot snapshot) {
         Map<String, CredentialSpec> clients = new HashMap<>();
         for (CredentialSpec credential : snapshot.credentials().values()) {
             if ("oauth-client".equals(credential.type()) && credential.clientId() != null) {
                 clients.putIfAbsent(credential.clientId(), credential);
             }
         }
-        state = new State(SigningKeyRing.of(snapshot), Map.copyOf(clients), snapshot);
+        return new Update(new State(SigningKeyRing.of(snapshot), Map.copyOf(clients), snapshot));
+    }
+
+    /** Serves the signing keys and client credentials of {@code update}. */
+    public void install(Update update) {
+        state = requireNonNull(update, "update").state;
+    }
+
+    /**
+     * The signing keys and client credentials of one snapshot, built by {@link #prepare}. It depends on nothing
+     * that serves, and owns no resource.
+     */
+    public static final class Update {
+        private final State state;
+
+        private Update(State state) {
+            this.state = state;
+        }
     }
 
     /** The backend that routes with an {@code oauth} section end in. */

@@ -8,6 +8,7 @@ import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -17,39 +18,60 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The certificate authorities that client certificates must chain to: the store certificates with
- * {@code usage: client-ca}. An invalid one is logged once per content and left out. Not thread-safe.
+ * {@code usage: client-ca}. An invalid one is logged once per content and left out. {@link #prepare} may run on any
+ * thread, while {@link #install} and the accessors need the caller's lock.
  */
 final class ClientCertificateAuthorities {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClientCertificateAuthorities.class);
 
-    private Map<String, CertificateSpec> specs = new TreeMap<>();
+    private volatile Map<String, CertificateSpec> specs = new TreeMap<>();
     private List<X509Certificate> authorities = List.of();
+    private TrustManagerFactory trustManagerFactory = trustManagerFactory(List.of());
 
     /**
-     * Replaces the authorities with those in {@code specs}.
+     * Parses the authorities in {@code certificates} and builds their trust manager factory, without changing the
+     * ones in use.
      *
-     * @return whether they changed
+     * @return the parsed authorities, or null when they are the ones in use
      */
-    boolean update(Collection<CertificateSpec> certificates) {
+    Prepared prepare(Collection<CertificateSpec> certificates) {
         Map<String, CertificateSpec> next = new TreeMap<>();
         certificates.forEach(spec -> next.put(spec.name(), spec));
         if (next.equals(specs)) {
-            return false;
+            return null;
         }
         List<X509Certificate> parsed = new ArrayList<>();
+        Map<CertificateSpec, String> invalid = new LinkedHashMap<>();
         for (CertificateSpec spec : next.values()) {
             try {
                 parsed.addAll(Pem.certificates(spec.certificate()));
             } catch (IllegalArgumentException e) {
-                if (!spec.equals(specs.get(spec.name()))) {
-                    LOG.warn("Client certificate authority '{}' is invalid and is not trusted: {}. Fix it through"
-                            + " the admin API", spec.name(), e.getMessage());
-                }
+                invalid.put(spec, e.getMessage());
             }
         }
-        specs = next;
-        authorities = List.copyOf(parsed);
+        return new Prepared(next, List.copyOf(parsed), trustManagerFactory(parsed), invalid);
+    }
+
+    /**
+     * Replaces the authorities with {@code prepared}, and logs each invalid one whose content changed.
+     *
+     * @param prepared the outcome of {@link #prepare}, or null when they did not change
+     * @return whether they changed
+     */
+    boolean install(Prepared prepared) {
+        if (prepared == null) {
+            return false;
+        }
+        prepared.invalid().forEach((spec, problem) -> {
+            if (!spec.equals(specs.get(spec.name()))) {
+                LOG.warn("Client certificate authority '{}' is invalid and is not trusted: {}. Fix it through"
+                        + " the admin API", spec.name(), problem);
+            }
+        });
+        specs = prepared.specs();
+        authorities = prepared.authorities();
+        trustManagerFactory = prepared.trustManagerFactory();
         return true;
     }
 
@@ -62,6 +84,10 @@ final class ClientCertificateAuthorities {
      * certificate at all.
      */
     TrustManagerFactory trustManagerFactory() {
+        return trustManagerFactory;
+    }
+
+    private static TrustManagerFactory trustManagerFactory(List<X509Certificate> authorities) {
         try {
             KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
             store.load(null, null);
@@ -74,5 +100,14 @@ final class ClientCertificateAuthorities {
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalStateException("the trust store of client certificate authorities cannot be built", e);
         }
+    }
+
+    /**
+     * Authorities parsed by {@link #prepare}.
+     *
+     * @param invalid the specifications that did not parse, with the reason
+     */
+    record Prepared(Map<String, CertificateSpec> specs, List<X509Certificate> authorities,
+                    TrustManagerFactory trustManagerFactory, Map<CertificateSpec, String> invalid) {
     }
 }

@@ -149,7 +149,8 @@ record ServedCertificate(String source, List<X509Certificate> chain, PrivateKey 
         }
     }
 
-    private void logLoaded(Instant now) {
+    /** Logs that this certificate is served, as a warning when it is expired or not yet valid at {@code now}. */
+    void logLoaded(Instant now) {
         X509Certificate leaf = leaf();
         Instant notBefore = leaf.getNotBefore().toInstant();
         Instant notAfter = leaf.getNotAfter().toInstant();

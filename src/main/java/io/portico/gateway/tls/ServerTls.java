@@ -15,6 +15,7 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -46,6 +47,9 @@ import org.slf4j.LoggerFactory;
  * ({@link #updateStoreCertificates}), this class builds new {@link ServerSSLOptions} and passes them to the
  * {@link #onChange} listeners, which apply them with {@code HttpServer.updateSSLOptions}. New connections then get
  * the new certificates and open connections keep theirs. This class is thread-safe.
+ *
+ * <p>Store certificates change in two steps when the caller runs on an event loop: {@link #prepareStoreCertificates}
+ * parses the new and changed certificates on a worker thread, and {@link #install} then swaps them in.
  */
 public final class ServerTls {
 
@@ -64,6 +68,8 @@ public final class ServerTls {
     private final ClientCertificateAuthorities clientCas = new ClientCertificateAuthorities();
     private final String clientAuthMode;
     private boolean clientCertificatesNeeded;
+    /** Counts the store certificate updates, so a {@link StoreUpdate} can tell whether one happened since. */
+    private volatile long storeGeneration;
     private final List<Consumer<ServerSSLOptions>> listeners = new CopyOnWriteArrayList<>();
     private final Object lock = new Object();
     private volatile SniKeyManager keyManager;
@@ -113,14 +119,50 @@ public final class ServerTls {
      * which the {@code auto} client authentication mode follows.
      */
     public void updateStoreCertificates(Collection<CertificateSpec> certificates, boolean needClientCertificates) {
+        synchronized (lock) {
+            install(prepareStoreCertificates(certificates, needClientCertificates));
+        }
+    }
+
+    /**
+     * Parses the new and changed certificates of {@code certificates}, served ones and client certificate
+     * authorities, and builds the trust store of the authorities, without changing what is served. Each changed
+     * certificate costs a key parse and a signature check, milliseconds of CPU, so call it on a worker thread when
+     * the caller is an event loop. Safe to call at any time.
+     *
+     * @param needClientCertificates whether a route needs client certificates, which the {@code auto} client
+     *     authentication mode follows
+     * @return the update for {@link #install}. It owns no resource, so one that is never installed needs no release
+     */
+    public StoreUpdate prepareStoreCertificates(Collection<CertificateSpec> certificates,
+                                                boolean needClientCertificates) {
         Objects.requireNonNull(certificates, "certificates");
+        long generation = storeGeneration;
         List<CertificateSpec> served = certificates.stream().filter(spec -> !spec.isClientCa()).toList();
         List<CertificateSpec> authorities = certificates.stream().filter(CertificateSpec::isClientCa).toList();
+        return new StoreUpdate(this, generation, served, store.parse(served), authorities,
+                clientCas.prepare(authorities), needClientCertificates);
+    }
+
+    /**
+     * Serves the store certificates of {@code update} and notifies the listeners when the served certificates
+     * changed. A certificate that {@code update} did not parse is parsed here, which happens only when another update
+     * was installed since it was prepared, which {@link StoreUpdate#isCurrent()} reports.
+     */
+    public void install(StoreUpdate update) {
+        Objects.requireNonNull(update, "update");
+        if (update.owner != this) {
+            throw new IllegalArgumentException("the update was prepared by another ServerTls instance");
+        }
         synchronized (lock) {
-            boolean changed = store.update(served);
-            changed |= clientCas.update(authorities);
-            changed |= needClientCertificates != clientCertificatesNeeded;
-            clientCertificatesNeeded = needClientCertificates;
+            boolean current = update.generation == storeGeneration;
+            boolean changed = store.update(update.served, update.parsed);
+            // A null preparation means "unchanged since it was prepared", which only a current update can rely on.
+            changed |= clientCas.install(current ? update.authorities : clientCas.prepare(update.authoritySpecs));
+            changed |= update.needClientCertificates != clientCertificatesNeeded;
+            clientCertificatesNeeded = update.needClientCertificates;
+            // Last, so a preparation that reads the new generation also reads every change above.
+            storeGeneration++;
             if (changed) {
                 rebuild();
             }
@@ -273,5 +315,35 @@ public final class ServerTls {
                 .setApplicationLayerProtocols(new ArrayList<>(APPLICATION_PROTOCOLS))
                 .setEnabledSecureTransportProtocols(new LinkedHashSet<>(PROTOCOLS))
                 .setKeyCertOptions(KeyCertOptions.wrap(manager));
+    }
+
+    /** Store certificates parsed by {@link #prepareStoreCertificates}, ready for {@link #install}. */
+    public static final class StoreUpdate {
+        private final ServerTls owner;
+        /** The store generation the certificates were parsed against. */
+        private final long generation;
+        private final List<CertificateSpec> served;
+        private final Map<String, StoreCertificates.Parsed> parsed;
+        private final List<CertificateSpec> authoritySpecs;
+        /** The parsed client certificate authorities, or null when they were those in use. */
+        private final ClientCertificateAuthorities.Prepared authorities;
+        private final boolean needClientCertificates;
+
+        private StoreUpdate(ServerTls owner, long generation, List<CertificateSpec> served,
+                            Map<String, StoreCertificates.Parsed> parsed, List<CertificateSpec> authoritySpecs,
+                            ClientCertificateAuthorities.Prepared authorities, boolean needClientCertificates) {
+            this.owner = owner;
+            this.generation = generation;
+            this.served = served;
+            this.parsed = parsed;
+            this.authoritySpecs = authoritySpecs;
+            this.authorities = authorities;
+            this.needClientCertificates = needClientCertificates;
+        }
+
+        /** Returns whether no other update was installed since this one was prepared, so installing parses nothing. */
+        public boolean isCurrent() {
+            return owner.storeGeneration == generation;
+        }
     }
 }

@@ -29,12 +29,10 @@ final class ConsistentHashBalancer implements LoadBalancer {
     private final int ownerCount;
     private final KeySource keySource;
 
-    ConsistentHashBalancer(List<TargetState> targets, String hashOn) {
+    /** Balances over {@code targets}, where {@code weights[i]} is the weight of {@code targets.get(i)}. */
+    ConsistentHashBalancer(List<TargetState> targets, int[] weights, String hashOn) {
         this.targets = targets.toArray(TargetState[]::new);
-        this.weights = new int[this.targets.length];
-        for (int i = 0; i < weights.length; i++) {
-            weights[i] = this.targets[i].weight();
-        }
+        this.weights = LoadBalancer.checkWeights(this.targets, weights);
         this.keySource = KeySource.parse(hashOn);
         List<long[]> ring = buildRing();
         this.points = new long[ring.size()];

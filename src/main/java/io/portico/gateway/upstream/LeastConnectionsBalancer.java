@@ -11,8 +11,8 @@ final class LeastConnectionsBalancer implements LoadBalancer {
 
     private final RotatingScan scan;
 
-    LeastConnectionsBalancer(List<TargetState> targets) {
-        this.scan = new RotatingScan(targets);
+    LeastConnectionsBalancer(List<TargetState> targets, int[] weights) {
+        this.scan = new RotatingScan(targets, weights);
     }
 
     @Override

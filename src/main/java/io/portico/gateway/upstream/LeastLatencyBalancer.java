@@ -17,8 +17,8 @@ final class LeastLatencyBalancer implements LoadBalancer {
 
     private final RotatingScan scan;
 
-    LeastLatencyBalancer(List<TargetState> targets) {
-        this.scan = new RotatingScan(targets);
+    LeastLatencyBalancer(List<TargetState> targets, int[] weights) {
+        this.scan = new RotatingScan(targets, weights);
     }
 
     @Override

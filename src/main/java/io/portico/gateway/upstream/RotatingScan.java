@@ -14,12 +14,10 @@ final class RotatingScan {
     private final int[] weights;
     private final AtomicInteger cursor = new AtomicInteger();
 
-    RotatingScan(List<TargetState> targets) {
+    /** Scans {@code targets}, where {@code weights[i]} is the weight of {@code targets.get(i)}. */
+    RotatingScan(List<TargetState> targets, int[] weights) {
         this.targets = targets.toArray(TargetState[]::new);
-        this.weights = new int[this.targets.length];
-        for (int i = 0; i < weights.length; i++) {
-            weights[i] = this.targets[i].weight();
-        }
+        this.weights = LoadBalancer.checkWeights(this.targets, weights);
     }
 
     int size() {

@@ -18,12 +18,10 @@ final class RoundRobinBalancer implements LoadBalancer {
     private final int[] weights;
     private final long[] scores;
 
-    RoundRobinBalancer(List<TargetState> targets) {
+    /** Balances over {@code targets}, where {@code weights[i]} is the weight of {@code targets.get(i)}. */
+    RoundRobinBalancer(List<TargetState> targets, int[] weights) {
         this.targets = targets.toArray(TargetState[]::new);
-        this.weights = new int[this.targets.length];
-        for (int i = 0; i < weights.length; i++) {
-            weights[i] = this.targets[i].weight();
-        }
+        this.weights = LoadBalancer.checkWeights(this.targets, weights);
         this.scores = new long[this.targets.length];
     }
 

@@ -54,15 +54,16 @@ public final class UpstreamGroup {
     private final long connectionWaitMillis;
     private final long readTimeoutMillis;
 
+    /** Creates the group, where {@code weights[i]} is the configured weight of {@code targets.get(i)}. */
     UpstreamGroup(String name, ServiceSpec spec, HttpClient client, Http1Client http1Client, List<TargetState> targets,
-                  RetryBudget retryBudget) {
+                  int[] weights, RetryBudget retryBudget) {
         this.name = requireNonNull(name, "name");
         this.spec = requireNonNull(spec, "spec");
         this.client = requireNonNull(client, "client");
         this.http1Client = http1Client;
         this.targets = List.copyOf(targets);
         this.retryBudget = requireNonNull(retryBudget, "retryBudget");
-        this.balancer = LoadBalancer.create(spec.loadBalancing(), this.targets);
+        this.balancer = LoadBalancer.create(spec.loadBalancing(), this.targets, weights);
         this.ssl = spec.protocol().equals("https");
         this.serverName = spec.tls() == null ? null : spec.tls().serverName();
         // A new connection spends up to the connect timeout in TCP connect and as much in the TLS handshake.

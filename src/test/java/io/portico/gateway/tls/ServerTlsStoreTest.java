@@ -92,6 +92,38 @@ class ServerTlsStoreTest {
     }
 
     @Test
+    void preparedCertificatesServedOnlyOnceInstalled() throws Exception {
+        ServerTls tls = new ServerTls(vertx, NO_FILES);
+        tls.updateStoreCertificates(List.of(spec("alpha", ALPHA)));
+        server = HttpsTestServer.start(vertx, tls);
+
+        ServerTls.StoreUpdate update = tls.prepareStoreCertificates(List.of(spec("alpha", ALPHA), spec("beta", BETA)),
+                false);
+
+        assertThat(servedSerial("beta.example.test")).as("certificate served before the install").isEqualTo(
+                ALPHA.serial());
+
+        tls.install(update);
+
+        assertThat(awaitServedSerial("beta.example.test", BETA.serial())).isEqualTo(BETA.serial());
+    }
+
+    @Test
+    void updatePreparedBeforeAnotherInstallStillApplies() throws Exception {
+        ServerTls tls = new ServerTls(vertx, NO_FILES);
+        ServerTls.StoreUpdate first = tls.prepareStoreCertificates(List.of(spec("alpha", ALPHA)), false);
+        ServerTls.StoreUpdate second = tls.prepareStoreCertificates(List.of(spec("beta", BETA)), false);
+
+        tls.install(first);
+        assertThat(second.isCurrent()).isFalse();
+        tls.install(second);
+        server = HttpsTestServer.start(vertx, tls);
+
+        assertThat(servedSerial("alpha.example.test")).as("default certificate").isEqualTo(BETA.serial());
+        assertThat(servedSerial("beta.example.test")).isEqualTo(BETA.serial());
+    }
+
+    @Test
     void defaultIsFirstStoreCertificateByName() throws Exception {
         ServerTls tls = new ServerTls(vertx, NO_FILES);
         tls.updateStoreCertificates(List.of(spec("zulu", ALPHA), spec("bravo", BETA)));

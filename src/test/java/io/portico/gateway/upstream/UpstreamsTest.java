@@ -13,6 +13,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.portico.config.ServiceSpec;
+import io.portico.metrics.NodeMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -294,6 +295,66 @@ class UpstreamsTest {
 
         assertThat(redirect.statusCode()).isEqualTo(302);
         assertThat(encoded.getHeader("Content-Encoding")).isEqualTo("gzip");
+    }
+
+    @Test
+    void preparedPlanServesOnlyOnceInstalled() {
+        upstreams.update(Map.of("a", service("a").target("127.0.0.1", 10001, 100).build()));
+        UpstreamGroup before = upstreams.group("a");
+        TargetState kept = before.targets().get(0);
+
+        Upstreams.Plan plan = upstreams.prepare(Map.of(
+                "a", service("a").target("127.0.0.1", 10001, 300).build(),
+                "b", service("b").target("127.0.0.1", 10002, 100).build()));
+
+        assertThat(upstreams.group("a")).as("group while the plan is prepared").isSameAs(before);
+        assertThat(upstreams.group("b")).as("new group while the plan is prepared").isNull();
+        assertThat(kept.weight()).as("weight of the serving target while the plan is prepared").isEqualTo(100);
+
+        upstreams.install(plan);
+
+        assertThat(upstreams.group("a")).isNotSameAs(before);
+        assertThat(upstreams.group("a").targets()).containsExactly(kept);
+        assertThat(kept.weight()).isEqualTo(300);
+        assertThat(upstreams.group("b")).isNotNull();
+    }
+
+    @Test
+    void planPreparedBeforeAnotherInstallIsRejected() {
+        upstreams.update(Map.of("a", service("a").target("127.0.0.1", 10001, 100).build()));
+        Upstreams.Plan first = upstreams.prepare(Map.of("b", service("b").target("127.0.0.1", 10002, 100).build()));
+        Upstreams.Plan second = upstreams.prepare(Map.of("c", service("c").target("127.0.0.1", 10003, 100).build()));
+
+        upstreams.install(first);
+
+        assertThat(second.isCurrent()).isFalse();
+        assertThatThrownBy(() -> upstreams.install(second)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("prepare it again");
+        second.release();
+        assertThat(upstreams.groups()).containsOnlyKeys("b");
+    }
+
+    @Test
+    void releasedPlanKeepsServingTargetMeters() {
+        NodeMetrics metrics = new NodeMetrics(false);
+        Upstreams measured = new Upstreams(vertx, true, metrics.upstreams());
+        try {
+            measured.update(Map.of("a", service("a").target("127.0.0.1", 10001, 100).build()));
+            Upstreams.Plan plan = measured.prepare(Map.of("a", service("a").target("127.0.0.1", 10001, 300)
+                    .target("127.0.0.1", 10002, 100).build()));
+
+            plan.release();
+
+            assertThat(metrics.registry().find("portico.upstream.duration").tag("target", "127.0.0.1:10001")
+                    .meters()).as("meters of the serving target").hasSize(1);
+            assertThat(metrics.registry().find("portico.upstream.duration").tag("target", "127.0.0.1:10002")
+                    .meters()).as("meters of the target only the released plan had").isEmpty();
+            assertThat(measured.group("a").targets()).hasSize(1);
+            assertThatThrownBy(() -> measured.install(plan)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("already installed or released");
+        } finally {
+            measured.close();
+        }
     }
 
     @Test
