@@ -60,7 +60,7 @@ final class GatewayRuntime {
      * and builds may run concurrently. Call {@link NodeState#serving} once the runtime serves.
      *
      * @throws io.portico.config.ValidationException when a route names an unknown policy type or an invalid
-     *     policy configuration
+     *     policy configuration, or its header operations name a header of {@link NodeHeaders}
      */
     static GatewayRuntime build(ConfigSnapshot snapshot, Backend proxy, Backend ai, ProblemRenderer aiProblems,
                                 Backend oauth, PolicyRegistry registry, NodeState nodeState) {
@@ -73,6 +73,7 @@ final class GatewayRuntime {
                 .anyMatch(attachment -> attachment.global() && CORS_POLICY.equals(attachment.type()));
         Map<String, Object> perSnapshot = new HashMap<>();
         for (RouteSpec route : snapshot.routes().values()) {
+            nodeState.headers.check(route, errors.at("routes/" + route.name()));
             boolean isAi = route.ai() != null;
             Function<String, PolicyContext> contexts = declaredIn -> new Context(nodeState, snapshot, route.name(),
                     declaredIn, perSnapshot);
@@ -102,6 +103,7 @@ final class GatewayRuntime {
         private final Vertx vertx;
         private final RedisClient redis;
         private final boolean allowPrivateAddresses;
+        private final NodeHeaders headers;
         private final Map<String, Object> values;
         /** Whether runtimes built with this state are only checked and never serve, so they log nothing. */
         private final boolean checkOnly;
@@ -112,11 +114,13 @@ final class GatewayRuntime {
          * Creates the state of a node whose Redis client is {@code redis}, or null without Redis.
          *
          * @param allowPrivateAddresses the node setting {@code upstreams.allowPrivateAddresses}
+         * @param headers the headers the node's settings name, which route header operations must not name
          */
-        NodeState(Vertx vertx, RedisClient redis, boolean allowPrivateAddresses) {
+        NodeState(Vertx vertx, RedisClient redis, boolean allowPrivateAddresses, NodeHeaders headers) {
             this.vertx = vertx;
             this.redis = redis;
             this.allowPrivateAddresses = allowPrivateAddresses;
+            this.headers = headers;
             this.values = new ConcurrentHashMap<>();
             this.checkOnly = false;
         }
@@ -125,6 +129,7 @@ final class GatewayRuntime {
             this.vertx = node.vertx;
             this.redis = node.redis;
             this.allowPrivateAddresses = node.allowPrivateAddresses;
+            this.headers = node.headers;
             this.values = node.values;
             this.checkOnly = true;
         }
