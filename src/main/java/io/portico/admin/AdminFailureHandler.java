@@ -24,6 +24,8 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>other {@link StoreException}</td><td>503 store-unavailable, logged at DEBUG when the database is
  *       unreachable and at WARN otherwise</td></tr>
  *   <tr><td>status only (no route, body too large)</td><td>the matching type</td></tr>
+ *   <tr><td>other failure with a 4xx status, such as the router's own rejection of an invalid Host</td>
+ *       <td>the type matching the status, logged at DEBUG</td></tr>
  *   <tr><td>anything else</td><td>500 internal-error, logged once at ERROR</td></tr>
  * </table>
  */
@@ -60,6 +62,12 @@ final class AdminFailureHandler implements Handler<RoutingContext> {
         if (failure instanceof StoreException storeFailure) {
             logStoreFailure(ctx, storeFailure);
             return new Problem(ProblemType.STORE_UNAVAILABLE, "the configuration store is unavailable; retry later");
+        }
+        if (ctx.statusCode() >= 400 && ctx.statusCode() < 500) {
+            // Vert.x Web fails a request that it rejects itself with a status and an exception. The client caused it.
+            LOG.debug("Admin request {} {} rejected with status {}: {}", ctx.request().method(), ctx.request().path(),
+                    ctx.statusCode(), failure.toString());
+            return forStatus(ctx);
         }
         LOG.error("Admin request {} {} failed", ctx.request().method(), ctx.request().path(), failure);
         return new Problem(ProblemType.INTERNAL_ERROR, "the request failed; the Portico log has the details");

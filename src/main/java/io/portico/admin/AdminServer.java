@@ -6,13 +6,18 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.metrics.MetricsServer;
 import io.portico.metrics.NodeMetrics;
+import io.portico.net.Authority;
 import io.portico.node.NodeConfig;
+import io.portico.problem.Problem;
+import io.portico.problem.ProblemType;
 import io.portico.store.AccountStore;
 import io.portico.store.ConfigStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -166,11 +171,27 @@ public final class AdminServer {
         // sometimes never completed against Vert.x 5.0.7 in this project's tests.
         HttpServerOptions options = new HttpServerOptions().setHost(listener.host()).setPort(listener.port())
                 .setHttp2ClearTextEnabled(false);
-        server = vertx.createHttpServer(options).requestHandler(router);
+        server = vertx.createHttpServer(options).requestHandler(this::handle);
         return server.listen().map(bound -> {
             LOG.info("Admin API listening on http://{}:{}", listener.host(), bound.actualPort());
             return bound.actualPort();
         }).onFailure(cause -> server = null);
+    }
+
+    /**
+     * Passes {@code request} to the router unless its Host header is invalid. The router parses Host before any
+     * route runs, and Vert.x 5.0.7 throws on some invalid values, such as one with a percent sign, which would leave
+     * the request unanswered; see {@link Authority#isValid}.
+     */
+    private void handle(HttpServerRequest request) {
+        for (String host : request.headers().getAll(HttpHeaders.HOST)) {
+            if (!Authority.isValid(host)) {
+                new Problem(ProblemType.BAD_REQUEST, "the Host header is not a valid host and port")
+                        .send(request.response(), null);
+                return;
+            }
+        }
+        router.handle(request);
     }
 
     /** Stops listening; requests in flight are cut. */

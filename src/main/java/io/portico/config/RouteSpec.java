@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -84,12 +86,27 @@ public record RouteSpec(
     public record Rewrite(String regex, String replacement) {
     }
 
-    /** Header changes: {@code add} appends a value, {@code set} replaces all values, {@code remove} deletes. */
+    /**
+     * Header changes: {@code add} appends a value, {@code set} replaces all values, {@code remove} deletes. None may
+     * name a header that Portico sets itself ({@link HeaderNames}).
+     */
     public record HeaderOperations(Map<String, String> add, Map<String, String> set, List<String> remove) {
         public HeaderOperations {
             add = add == null ? Map.of() : Map.copyOf(add);
             set = set == null ? Map.of() : Map.copyOf(set);
             remove = remove == null ? List.of() : List.copyOf(remove);
+        }
+
+        /**
+         * Calls {@code action} with the field and the header name of each operation, such as {@code set.X-Name} and
+         * {@code X-Name}, or {@code remove[0]} and the name it removes.
+         */
+        public void forEachName(BiConsumer<String, String> action) {
+            add.keySet().forEach(name -> action.accept("add." + name, name));
+            set.keySet().forEach(name -> action.accept("set." + name, name));
+            for (int i = 0; i < remove.size(); i++) {
+                action.accept("remove[" + i + "]", remove.get(i));
+            }
         }
     }
 
@@ -187,7 +204,7 @@ public record RouteSpec(
             errors.check(METHODS.contains(methods.get(i)), "methods[" + i + "]", "must be an HTTP method");
         }
         headers.forEach((key, value) -> {
-            errors.check(isHeaderName(key), key.isEmpty() ? "headers" : "headers." + key,
+            errors.check(HeaderNames.isToken(key), key.isEmpty() ? "headers" : "headers." + key,
                     "'" + key + "' is not a header name: use letters, digits and !#$%&'*+-.^_`|~");
             validateValue(errors, "headers." + key, value);
         });
@@ -196,8 +213,8 @@ public record RouteSpec(
         if (rewrite != null) {
             validateRewrite(errors.at("rewrite"));
         }
-        validateHeaderOperations(errors.at("requestHeaders"), requestHeaders);
-        validateHeaderOperations(errors.at("responseHeaders"), responseHeaders);
+        validateHeaderOperations(errors.at("requestHeaders"), requestHeaders, HeaderNames::requestOperationProblem);
+        validateHeaderOperations(errors.at("responseHeaders"), responseHeaders, HeaderNames::responseOperationProblem);
         errors.check(maxBodySize == null || maxBodySize >= 0, "maxBodySize", "must not be negative");
         Names.validateReference(errors, "api", api);
         validatePolicies(errors, policies);
@@ -303,24 +320,30 @@ public record RouteSpec(
         return null;
     }
 
-    private static void validateHeaderOperations(Errors errors, HeaderOperations operations) {
+    /**
+     * Records the invalid operations of {@code operations}: names that are not header names or that
+     * {@code reserved} returns a problem for, and values that could not be written in a header.
+     */
+    private static void validateHeaderOperations(Errors errors, HeaderOperations operations,
+                                                 Function<String, String> reserved) {
         if (operations == null) {
             return;
         }
-        operations.add().forEach((name, value) -> validateHeader(errors.at("add"), name, value));
-        operations.set().forEach((name, value) -> validateHeader(errors.at("set"), name, value));
-        for (int i = 0; i < operations.remove().size(); i++) {
-            String name = operations.remove().get(i);
-            if (!isHeaderName(name)) {
-                errors.add("remove[" + i + "]", "must be a header name: letters, digits and !#$%&'*+-.^_`|~");
+        operations.add().forEach((name, value) -> validateHeaderValue(errors.at("add"), name, value));
+        operations.set().forEach((name, value) -> validateHeaderValue(errors.at("set"), name, value));
+        operations.forEachName((field, name) -> {
+            if (!HeaderNames.isToken(name)) {
+                errors.add(field, "must be a header name: letters, digits and !#$%&'*+-.^_`|~");
+                return;
             }
-        }
+            String problem = reserved.apply(name);
+            if (problem != null) {
+                errors.add(field, problem);
+            }
+        });
     }
 
-    private static void validateHeader(Errors errors, String name, String value) {
-        if (!isHeaderName(name)) {
-            errors.add(name, "must be a header name: letters, digits and !#$%&'*+-.^_`|~");
-        }
+    private static void validateHeaderValue(Errors errors, String name, String value) {
         if (value == null) {
             errors.add(name, "must have a value");
             return;
@@ -334,27 +357,11 @@ public record RouteSpec(
         }
     }
 
-    /** Returns true when {@code name} is an RFC 9110 token, the syntax of a header name. */
     private static boolean isRouteHost(String host) {
         if (host.startsWith("*.")) {
             return HostNames.isDnsName(host.substring(2));
         }
         return HostNames.isDnsName(host) || HostNames.isIpv4(host);
-    }
-
-    private static boolean isHeaderName(String name) {
-        if (name == null || name.isEmpty()) {
-            return false;
-        }
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            boolean token = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-                    || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
-            if (!token) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static void validateValue(Errors errors, String field, String value) {

@@ -89,6 +89,11 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
             ctx.fail(ProblemType.BAD_REQUEST, "the request path is invalid");
             return;
         }
+        String http2Problem = request.version() == HttpVersion.HTTP_2 ? StrictDecoding.http2HeadProblem(request) : null;
+        if (http2Problem != null) {
+            ctx.fail(ProblemType.BAD_REQUEST, http2Problem);
+            return;
+        }
         if (request.version() == HttpVersion.HTTP_2 && !isVisibleAscii(request.uri())) {
             // HPACK can carry any octet in :path, while the HTTP/1.x decoder rejects these bytes in the request line.
             ctx.fail(ProblemType.BAD_REQUEST, "the request target contains a character outside visible US-ASCII;"

@@ -69,7 +69,7 @@ final class GatewayRuntime {
      * {@link NodeState#dropped} when it never will, so that the per-node resources it uses can be released.
      *
      * @throws io.portico.config.ValidationException when a route names an unknown policy type or an invalid
-     *     policy configuration
+     *     policy configuration, or its header operations name a header of {@link NodeHeaders}
      */
     static GatewayRuntime build(ConfigSnapshot snapshot, Backend proxy, Backend ai, ProblemRenderer aiProblems,
                                 Backend oauth, PolicyRegistry registry, NodeState nodeState) {
@@ -94,6 +94,7 @@ final class GatewayRuntime {
                 .anyMatch(attachment -> attachment.global() && CORS_POLICY.equals(attachment.type()));
         Map<String, Object> perSnapshot = new HashMap<>();
         for (RouteSpec route : snapshot.routes().values()) {
+            nodeState.headers.check(route, errors.at("routes/" + route.name()));
             boolean isAi = route.ai() != null;
             Function<String, PolicyContext> contexts = declaredIn -> new Context(nodeState, claim, snapshot,
                     route.name(), declaredIn, perSnapshot);
@@ -134,6 +135,7 @@ final class GatewayRuntime {
         private final boolean allowPrivateAddresses;
         /** How long a runtime that stopped serving keeps its node resources, for the requests it still runs. */
         private final Duration releaseDelay;
+        private final NodeHeaders headers;
         /** The node's per-node values; a compile check reads them but never adds to them. */
         private final Map<String, Object> values;
         /** The values a compile check created because the node had none under their key; null for the node. */
@@ -157,12 +159,15 @@ final class GatewayRuntime {
          * @param allowPrivateAddresses the node setting {@code upstreams.allowPrivateAddresses}
          * @param releaseDelay how long after a runtime stops serving the node resources that only it used are
          *     closed: the node's {@code drainTimeout}, which bounds the requests it still runs
+         * @param headers the headers the node's settings name, which route header operations must not name
          */
-        NodeState(Vertx vertx, RedisClient redis, boolean allowPrivateAddresses, Duration releaseDelay) {
+        NodeState(Vertx vertx, RedisClient redis, boolean allowPrivateAddresses, Duration releaseDelay,
+                  NodeHeaders headers) {
             this.vertx = vertx;
             this.redis = redis;
             this.allowPrivateAddresses = allowPrivateAddresses;
             this.releaseDelay = releaseDelay;
+            this.headers = headers;
             this.values = new ConcurrentHashMap<>();
             this.checkValues = null;
             this.checkOnly = false;
@@ -176,6 +181,7 @@ final class GatewayRuntime {
             this.redis = node.redis;
             this.allowPrivateAddresses = node.allowPrivateAddresses;
             this.releaseDelay = node.releaseDelay;
+            this.headers = node.headers;
             this.values = node.values;
             this.checkValues = new ConcurrentHashMap<>();
             this.checkOnly = true;

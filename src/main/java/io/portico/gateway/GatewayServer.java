@@ -95,7 +95,7 @@ public final class GatewayServer {
         this.policies = requireNonNull(policies, "policies");
         this.redis = node.redis().enabled() ? RedisClient.create(vertx, node.redis()) : null;
         this.nodeState = new GatewayRuntime.NodeState(vertx, redis, node.upstreams().allowPrivateAddresses(),
-                node.drainTimeout());
+                node.drainTimeout(), NodeHeaders.of(node));
         this.caches = new CacheStores(node.cache().maxBytes(), redis);
         nodeState.put(CacheStores.NODE_KEY, caches);
         this.instances = instances;

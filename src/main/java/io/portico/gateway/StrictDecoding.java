@@ -6,6 +6,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
@@ -15,6 +16,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.impl.Http1xServerConnection;
+import io.vertx.core.http.impl.Http2ServerConnection;
 import io.vertx.core.http.impl.HttpServerImpl;
 import io.vertx.core.http.impl.VertxHttpRequestDecoder;
 import io.vertx.core.internal.VertxInternal;
@@ -30,7 +32,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Creates the gateway's HTTP servers so that every HTTP/1.x connection decodes its requests with a strict decoder,
- * from the first byte on. This is the only class of the data plane that uses Vert.x internals; it was written and
+ * from the first byte on, and every HTTP/2 connection checks its request heads with an {@link Http2HeadGuard}
+ * before Vert.x reads them. This is the only class of the data plane that uses Vert.x internals; it was written and
  * checked against Vert.x 5.0.7 with Netty 4.2.9.
  *
  * <p>Why internals: Netty's HTTP/1.x decoder joins obs-fold lines into the previous value, drops
@@ -43,12 +46,14 @@ import org.slf4j.LoggerFactory;
  * head is decoded. So the server is built on a {@link NetServerImpl} whose channel initialiser adds a
  * {@link FirstBytes} handler to plain connections, and the decoder named {@value #DECODER} in the pipeline is
  * replaced by a {@link Decoder}. TLS connections get their decoder from the connection handler, which Vert.x calls
- * once the handshake has chosen HTTP/1.1 and before any request byte is decoded.
+ * once the handshake has chosen HTTP/1.1 and before any request byte is decoded. HTTP/2 connections get their guard
+ * from the connection handler too, in front of the frame listener of Vert.x's HTTP/2 handler.
  *
  * <p>Failing safe: when a Vert.x upgrade changes these internals, the listener does not serve with the lenient
  * decoder. A missing class or constructor fails the listener's start; an HTTP/1.x connection whose pipeline has
- * no decoder to replace is closed before any request is read, and the first such connection is logged at ERROR.
- * {@code RequestHeadHardeningTest} and {@code RequestPathAttackTest} fail in both cases.
+ * no decoder to replace is closed before any request is read, and so is an HTTP/2 connection without the expected
+ * handler. The first such connection of each kind is logged at ERROR. {@code RequestHeadHardeningTest},
+ * {@code RequestPathAttackTest} and {@code MalformedAuthorityTest} fail in these cases.
  */
 final class StrictDecoding {
 
@@ -56,6 +61,7 @@ final class StrictDecoding {
     /** The name Vert.x gives its HTTP/1.x request decoder in the channel pipeline. */
     static final String DECODER = "httpDecoder";
     private static final AtomicBoolean MISSING_DECODER_LOGGED = new AtomicBoolean();
+    private static final AtomicBoolean MISSING_HTTP2_HANDLER_LOGGED = new AtomicBoolean();
 
     private StrictDecoding() {
     }
@@ -85,9 +91,10 @@ final class StrictDecoding {
     }
 
     /**
-     * Installs the strict decoder on {@code connection} when it is an HTTP/1.x connection, and closes it when that
-     * fails. Every connection gets an exception handler that logs at DEBUG, because Vert.x 5.0.7 logs the errors of
-     * a connection without one at ERROR, and clients can cause them on every connection.
+     * Installs the strict decoder on {@code connection} when it is an HTTP/1.x connection, or the
+     * {@link Http2HeadGuard} when it is an HTTP/2 connection, and closes it when that fails. Every connection gets an
+     * exception handler that logs at DEBUG, because Vert.x 5.0.7 logs the errors of a connection without one at
+     * ERROR, and clients can cause them on every connection.
      */
     private static void install(HttpConnection connection, HttpServerOptions options, long headerTimeoutMillis) {
         connection.exceptionHandler(cause -> LOG.debug("Connection from {} failed: {}", connection.remoteAddress(),
@@ -99,7 +106,39 @@ final class StrictDecoding {
                 return;
             }
             ResponseEndSignal.install(http1);
+        } else if (connection instanceof Http2ServerConnection http2) {
+            installHttp2Guard(http2.channelHandlerContext());
         }
+    }
+
+    /**
+     * Installs the {@link Http2HeadGuard} of an HTTP/2 connection. Vert.x calls the connection handler once the
+     * client's first SETTINGS frame is read, which RFC 9113 section 3.4 requires before any HEADERS frame, so the
+     * guard checks every request. A connection whose handler is not where Vert.x 5.0.7 puts it is closed.
+     */
+    private static void installHttp2Guard(ChannelHandlerContext ctx) {
+        if (ctx.handler() instanceof Http2ConnectionHandler handler) {
+            Http2HeadGuard.install(ctx, handler);
+            return;
+        }
+        if (MISSING_HTTP2_HANDLER_LOGGED.compareAndSet(false, true)) {
+            LOG.error("Closing HTTP/2 connections to the gateway listener: the connection has no Netty HTTP/2 handler "
+                    + "to check request heads with. This Vert.x version differs from 5.0.7, which Portico was checked "
+                    + "against; use the Vert.x version of Portico's build");
+        }
+        ctx.channel().close();
+    }
+
+    /**
+     * Returns why {@link Http2HeadGuard} found the head of the HTTP/2 {@code request} malformed, or null when it did
+     * not or {@code request} is not an HTTP/2 request.
+     */
+    static String http2HeadProblem(HttpServerRequest request) {
+        if (request.connection() instanceof Http2ServerConnection http2) {
+            Http2HeadGuard guard = http2.channelHandlerContext().channel().attr(Http2HeadGuard.KEY).get();
+            return guard == null ? null : guard.takeProblem(request.streamId());
+        }
+        return null;
     }
 
     /**

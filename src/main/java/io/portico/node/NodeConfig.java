@@ -2,6 +2,7 @@ package io.portico.node;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.portico.config.Errors;
+import io.portico.config.HeaderNames;
 import io.portico.net.IpRange;
 import io.portico.net.UrlRedaction;
 import java.nio.file.Path;
@@ -84,12 +85,33 @@ public record NodeConfig(
             throw new IllegalArgumentException("maxBodySize must not be negative, got " + maxBodySize
                     + "; leave it out for no limit");
         }
+        checkRequestIdHeader(requestIdHeader, identityHeaders);
         distinctPorts(http, https, admin, metrics);
         transport = transport == null ? "auto" : transport.trim().toLowerCase(Locale.ROOT);
         if (!NetworkTransport.NAMES.contains(transport)) {
             throw new IllegalArgumentException("invalid transport '" + transport + "': expected one of "
                     + String.join(", ", NetworkTransport.NAMES));
         }
+    }
+
+    /**
+     * Rejects a request id header that could not carry a request id on its own: one that Portico sets or removes
+     * for other reasons, or an identity header, whose value a client could then choose.
+     */
+    private static void checkRequestIdHeader(String name, IdentityHeaders identityHeaders) {
+        if (!HeaderNames.isToken(name)) {
+            throw new IllegalArgumentException("requestIdHeader: '" + name + "' is not a valid header name");
+        }
+        if (HeaderNames.isSetByPortico(name)) {
+            throw new IllegalArgumentException("requestIdHeader: '" + name + "' is a header that Portico sets or"
+                    + " removes itself on every upstream request; choose another name");
+        }
+        identityHeaders.byRole().forEach((role, header) -> {
+            if (header.equalsIgnoreCase(name)) {
+                throw new IllegalArgumentException("requestIdHeader and identityHeaders." + role + " both use the"
+                        + " header '" + name + "'; give each its own header name");
+            }
+        });
     }
 
     /** Returns the defaults: HTTP on 0.0.0.0:8080, admin on 127.0.0.1:9080, the embedded store under ./data. */
@@ -247,8 +269,13 @@ public record NodeConfig(
             Map<String, String> roles = roles(consumer, team, credential, method, labels);
             Map<String, String> roleByHeader = new HashMap<>();
             roles.forEach((role, name) -> {
-                if (!name.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+")) {
+                if (!HeaderNames.isToken(name)) {
                     throw new IllegalArgumentException("identityHeaders: '" + name + "' is not a valid header name");
+                }
+                if (HeaderNames.isSetByPortico(name)) {
+                    throw new IllegalArgumentException("identityHeaders: " + role + " uses the header '" + name
+                            + "', which Portico sets or removes itself on every upstream request; choose another"
+                            + " name");
                 }
                 // A label header equal to another identity header would let whoever edits consumer labels set
                 // that header, such as the consumer name, for the upstream.
@@ -261,6 +288,10 @@ public record NodeConfig(
         }
 
         /** Returns each header name keyed by what it carries, such as {@code consumer} or {@code labels.tier}. */
+        public Map<String, String> byRole() {
+            return roles(consumer, team, credential, method, labels);
+        }
+
         private static Map<String, String> roles(String consumer, String team, String credential, String method,
                                                  Map<String, String> labels) {
             Map<String, String> roles = new LinkedHashMap<>();

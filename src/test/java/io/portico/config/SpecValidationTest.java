@@ -44,6 +44,16 @@ class SpecValidationTest {
     }
 
     @Test
+    void headerOperationOnFramingHeaderIsRejected() throws Exception {
+        List<FieldError> errors = routeErrors("{\"name\":\"r\",\"service\":\"s\","
+                + "\"requestHeaders\":{\"set\":{\"content-LENGTH\":\"5\"},\"remove\":[\"Transfer-Encoding\"]},"
+                + "\"responseHeaders\":{\"add\":{\"Connection\":\"close\",\"X-Forwarded-For\":\"1.2.3.4\"}}}");
+
+        assertThat(errors).extracting(FieldError::field).containsExactlyInAnyOrder("requestHeaders.set.content-LENGTH",
+                "requestHeaders.remove[0]", "responseHeaders.add.Connection");
+    }
+
+    @Test
     void hugeDurationIsRejectedWithField() {
         ObjectNode spec = service("{\"name\":\"s\",\"targets\":[{\"host\":\"h\",\"port\":80}],"
                 + "\"timeouts\":{\"read\":\"9999999999999h\"}}");

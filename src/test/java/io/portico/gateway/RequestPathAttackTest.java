@@ -2,7 +2,6 @@ package io.portico.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -14,7 +13,6 @@ import io.portico.testing.Configs;
 import io.portico.testing.HttpsNode;
 import io.portico.testing.RecordingUpstream;
 import io.portico.testing.TestNode;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -283,15 +281,8 @@ class RequestPathAttackTest {
     static byte[] h2Frames(Consumer<EmbeddedChannel> writes) {
         EmbeddedChannel channel = new EmbeddedChannel(new ChannelInboundHandlerAdapter());
         writes.accept(channel);
-        channel.flushOutbound();
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        for (ByteBuf buffer; (buffer = channel.readOutbound()) != null; ) {
-            byte[] array = new byte[buffer.readableBytes()];
-            buffer.readBytes(array);
-            buffer.release();
-            bytes.write(array, 0, array.length);
-        }
+        byte[] bytes = Http2Wire.outbound(channel);
         channel.finishAndReleaseAll();
-        return bytes.toByteArray();
+        return bytes;
     }
 }

@@ -3,10 +3,16 @@ package io.portico.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.portico.config.ValidationException;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** The identityHeaders node setting: every header that carries the identity has its own name. */
+/**
+ * The identityHeaders and requestIdHeader node settings: every header that carries the identity or the request id
+ * has its own name, and none is a header that Portico sets or removes for another reason.
+ */
 class IdentityHeadersSettingsTest {
 
     @Test
@@ -34,6 +40,37 @@ class IdentityHeadersSettingsTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("labels.plan")
                 .hasMessageContaining("labels.tier");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Content-Length", "transfer-encoding", "Connection", "Host", "X-Forwarded-For",
+        "forwarded", "Upgrade"})
+    void identityHeaderThatPorticoSetsIsRejected(String name) {
+        assertThatThrownBy(() -> new NodeConfig.IdentityHeaders(name, null, null, null, Map.of()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("consumer")
+                .hasMessageContaining(name);
+        assertThatThrownBy(() -> new NodeConfig.IdentityHeaders(null, null, null, null, Map.of("tier", name)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("labels.tier")
+                .hasMessageContaining(name);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"Content-Length", "Host", "X-Forwarded-Host", "x-consumer-name", "X-Bad Name"})
+    void invalidRequestIdHeaderIsRejected(String name) {
+        assertThatThrownBy(() -> NodeConfigLoader.load(null, Map.of(), Map.of("requestIdHeader", name)))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("requestIdHeader")
+                .hasMessageContaining(name);
+    }
+
+    @Test
+    void requestIdOnIdentityHeaderIsRejected() {
+        assertThatThrownBy(() -> NodeConfigLoader.load(null, Map.of(), Map.of("requestIdHeader", "X-Trace",
+                "identityHeaders.team", "x-trace")))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("identityHeaders.team");
     }
 
     @Test

@@ -263,13 +263,17 @@ final class ProxyExchange {
         upstream.authority(upstreamAuthority(current));
     }
 
-    /** Writes the forwarded request headers to {@code headers}, all but Host. */
+    /**
+     * Writes the forwarded request headers to {@code headers}, all but Host. The route's header operations run
+     * before Portico sets the identity, forwarding and request id headers. Validation already rejects operations on
+     * those names, and this order keeps Portico's values even for an operation that validation missed.
+     */
     private void writeRequestHeaders(MultiMap headers) {
         ProxyHeaders.copyRequestHeaders(request, headers, settings.underscoreAliases());
+        ProxyHeaders.apply(route.requestHeaders(), headers);
         settings.identityHeaders().apply(ctx, headers);
         ProxyHeaders.addForwardingHeaders(ctx, headers);
         headers.set(requestIdHeader, ctx.requestId());
-        ProxyHeaders.apply(route.requestHeaders(), headers);
     }
 
     /** Returns the authority the upstream request names in its Host header. */
@@ -300,12 +304,22 @@ final class ProxyExchange {
     }
 
     private void onResponse(HttpClientResponse response, TargetState current) {
-        onResponse(response.statusCode(), response.headers(), response, () -> {
+        Runnable discard = () -> {
             // Without a handler, Vert.x would log the reset that discarding this response causes as an error.
             response.exceptionHandler(cause -> LOG.debug("Discarded response of request {} from {}: {}",
                     ctx.requestId(), current.address(), cause.toString()));
             response.request().reset();
-        }, current);
+        };
+        // HTTP/1.x responses come from a decoder that rejects such names, but HPACK can carry any octet.
+        if (response.version() == HttpVersion.HTTP_2 && !ProxyHeaders.hasValidFieldNames(response.headers())) {
+            // RFC 9113 section 8.1.1: an intermediary must not forward a malformed response.
+            discard.run();
+            current.onRequestEnd(elapsed(), Outcome.CONNECTION_ERROR);
+            onAttemptFailed(new MalformedResponseException("a header field name contains a character that a field"
+                    + " name must not contain, such as ':' or a space"), false);
+            return;
+        }
+        onResponse(response.statusCode(), response.headers(), response, discard, current);
     }
 
     /**
@@ -457,7 +471,9 @@ final class ProxyExchange {
         boolean timeout = isTimeout(cause);
         LOG.debug("Attempt for request {} to {} failed", ctx.requestId(), target.address(), cause);
         String outcome = timeout ? "did not respond in time"
-                : cause instanceof InvalidResponseException ? "sent an invalid response" : "could not be reached";
+                : cause instanceof InvalidResponseException ? "sent an invalid response"
+                : cause instanceof MalformedResponseException ? "sent a malformed response: " + cause.getMessage()
+                : "could not be reached";
         String detail = "service '" + service.name() + "' " + outcome;
         lastFailure = new Problem(timeout ? ProblemType.UPSTREAM_TIMEOUT : ProblemType.UPSTREAM_UNAVAILABLE, detail);
         if (canRetry(beforeSending)) {
@@ -695,6 +711,15 @@ final class ProxyExchange {
             if (exchange != null) {
                 exchange.abort(new IOException("the upstream request to " + current.address() + " was aborted"));
             }
+        }
+    }
+
+    /** An upstream response that must not be relayed, because it is malformed. */
+    private static final class MalformedResponseException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        MalformedResponseException(String message) {
+            super(message, null, false, false);
         }
     }
 }

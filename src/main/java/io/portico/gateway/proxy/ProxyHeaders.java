@@ -1,5 +1,6 @@
 package io.portico.gateway.proxy;
 
+import io.portico.config.HeaderNames;
 import io.portico.config.RouteSpec.HeaderOperations;
 import io.portico.net.IpAddress;
 import io.portico.pipeline.RequestContext;
@@ -19,9 +20,9 @@ import java.util.Set;
  * {@code X-Forwarded-For/Proto/Host/Port} and {@code Forwarded} (RFC 7239) are set.
  *
  * <p>No name or value written here contains CR, LF or NUL, whatever its source: {@link #isSafeValue} drops
- * copied headers and configured operations that do, and leaves out the parts of forwarding headers that would.
- * HTTP/1.x decoding already rejects such request headers, but HTTP/2 fields and upstream responses reach this class
- * unchecked.
+ * copied headers and configured operations that do, and leaves out the parts of forwarding headers that would. A
+ * copied name is always a token, so it contains no colon or space either. HTTP/1.x decoding already rejects such
+ * request headers, but HTTP/2 fields and upstream responses reach this class unchecked.
  */
 final class ProxyHeaders {
 
@@ -47,28 +48,42 @@ final class ProxyHeaders {
         for (Map.Entry<String, String> header : in) {
             String name = header.getKey();
             boolean forwarded = !isHopByHop(name, connectionTokens) && !name.equalsIgnoreCase("host")
-                    && !name.equalsIgnoreCase("expect") && isFieldName(name) && !underscoreAliases.matches(name);
-            if (forwarded && isSafeValue(name) && isSafeValue(header.getValue())) {
+                    && !name.equalsIgnoreCase("expect") && HeaderNames.isToken(name)
+                    && !underscoreAliases.matches(name);
+            if (forwarded && isSafeValue(header.getValue())) {
                 out.add(name, header.getValue());
             }
         }
     }
 
-    /** Returns false for an empty name and for an HTTP/2 pseudo-header such as {@code :path}. */
-    private static boolean isFieldName(String name) {
-        return !name.isEmpty() && name.charAt(0) != ':';
-    }
-
-    /** Copies the upstream's response headers to {@code out}, without hop-by-hop headers. */
+    /**
+     * Copies the upstream's response headers to {@code out}, without hop-by-hop headers. A name that is not a token,
+     * such as an HTTP/2 pseudo-header like {@code :status}, is not copied.
+     */
     static void copyResponseHeaders(MultiMap in, MultiMap out) {
         Set<String> connectionTokens = connectionTokens(in);
         for (Map.Entry<String, String> header : in) {
             String name = header.getKey();
-            if (!isHopByHop(name, connectionTokens) && isFieldName(name) && isSafeValue(name)
-                    && isSafeValue(header.getValue())) {
+            if (!isHopByHop(name, connectionTokens) && HeaderNames.isToken(name) && isSafeValue(header.getValue())) {
                 out.add(name, header.getValue());
             }
         }
+    }
+
+    /**
+     * Returns false when a field name of {@code headers}, other than an HTTP/2 pseudo-header, is not a token: it
+     * contains a colon, a space or another character RFC 9110 section 5.6.2 does not allow. RFC 9113 section 8.2.1
+     * makes an HTTP/2 message with such a name malformed, and HTTP/1.1 cannot carry the name at all.
+     */
+    static boolean hasValidFieldNames(MultiMap headers) {
+        for (Map.Entry<String, String> header : headers) {
+            String name = header.getKey();
+            boolean pseudo = !name.isEmpty() && name.charAt(0) == ':';
+            if (!pseudo && !HeaderNames.isToken(name)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

@@ -34,12 +34,13 @@ final class WebSocketTunnel {
         RouteSpec route = ctx.route().spec();
         MultiMap headers = upstream.headers();
         ProxyHeaders.copyRequestHeaders(ctx.request(), headers, settings.underscoreAliases());
+        // Before Portico's own headers, as in ProxyExchange, so that those always have the last word.
+        ProxyHeaders.apply(route.requestHeaders(), headers);
         settings.identityHeaders().apply(ctx, headers);
         ProxyHeaders.addForwardingHeaders(ctx, headers);
         headers.set("Connection", "Upgrade");
         headers.set("Upgrade", "websocket");
         headers.set(settings.requestIdHeader(), ctx.requestId());
-        ProxyHeaders.apply(route.requestHeaders(), headers);
         HostAndPort authority = ctx.request().authority();
         upstream.authority(route.preserveHost() && authority != null
                 ? authority : HostAndPort.create(target.uriHost(), target.port()));

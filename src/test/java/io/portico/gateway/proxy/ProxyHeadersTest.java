@@ -8,7 +8,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The guards that keep CR, LF, NUL, empty names and pseudo-headers out of every header Portico writes. */
+/**
+ * The guards that keep CR, LF, NUL, empty names, names that are not tokens and pseudo-headers out of every header
+ * Portico writes.
+ */
 class ProxyHeadersTest {
 
     @Test
@@ -59,5 +62,24 @@ class ProxyHeadersTest {
         ProxyHeaders.copyResponseHeaders(upstream, out);
 
         assertThat(out.names()).containsExactly("X-Ok");
+    }
+
+    @Test
+    void namesThatAreNoTokensAreDropped() {
+        MultiMap upstream = MultiMap.caseInsensitiveMultiMap().add("x-a:b", "1").add("x a", "2").add("x@a", "3")
+                .add("X-Ok", "fine");
+        MultiMap out = MultiMap.caseInsensitiveMultiMap();
+
+        ProxyHeaders.copyResponseHeaders(upstream, out);
+
+        assertThat(out.names()).containsExactly("X-Ok");
+        assertThat(ProxyHeaders.hasValidFieldNames(upstream)).isFalse();
+    }
+
+    @Test
+    void pseudoHeadersAndTokensAreValidFieldNames() {
+        MultiMap headers = MultiMap.caseInsensitiveMultiMap().add(":status", "200").add("x-ok!#$%&'*+-.^_`|~", "1");
+
+        assertThat(ProxyHeaders.hasValidFieldNames(headers)).isTrue();
     }
 }

@@ -1,7 +1,9 @@
-package io.portico.gateway;
+package io.portico.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatNoException;
 
+import io.vertx.core.net.HostAndPort;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
@@ -9,7 +11,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 
-/** Properties of the Host header check that the request head rules apply. */
+/** Properties of the Host and {@code :authority} check that the gateway and admin listeners apply. */
 class AuthorityPropertiesTest {
 
     @Provide
@@ -21,8 +23,29 @@ class AuthorityPropertiesTest {
     @Property(tries = 3_000)
     void acceptedHostHasNoSeparatorOrControlCharacter(@ForAll("hostile") String host) {
         if (Authority.isValid(host)) {
-            assertThat(host).doesNotContain("@", "/", "\\", "?", "#", " ", "\t", "\r", "\n", "\u0000");
+            assertThat(host).doesNotContain("@", "/", "\\", "?", "#", " ", "\t", "\r", "\n", "\u0000", "%");
         }
+    }
+
+    /** Returns registered names with any of the characters RFC 3986 allows in one, and an optional port. */
+    @Provide
+    Arbitrary<String> registeredNames() {
+        Arbitrary<String> names = Arbitraries.strings().withChars("aZ09-._~!$&'()*+,;=%").ofMinLength(1)
+                .ofMaxLength(60);
+        return Arbitraries.oneOf(names, names.map(name -> name + ":8080"));
+    }
+
+    @Property(tries = 3_000)
+    void acceptedHostParsesInVertx(@ForAll("registeredNames") String host) {
+        if (Authority.isValid(host)) {
+            assertThatNoException().as(host).isThrownBy(() -> HostAndPort.parseAuthority(host, -1));
+        }
+    }
+
+    @Property
+    void hostWithPercentIsRejected(@ForAll("names") String before, @ForAll("names") String after) {
+        assertThat(Authority.isValid(before + "%" + after)).isFalse();
+        assertThat(Authority.isValid(before + "%41" + after + ":80")).isFalse();
     }
 
     @Property

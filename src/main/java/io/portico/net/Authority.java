@@ -1,7 +1,10 @@
-package io.portico.gateway;
+package io.portico.net;
 
-/** Checks {@code host [":" port]} values such as the Host header against RFC 3986 section 3.2. */
-final class Authority {
+/**
+ * Checks {@code host [":" port]} values such as the Host header and the HTTP/2 {@code :authority} against RFC 3986
+ * section 3.2, minus percent-encoding.
+ */
+public final class Authority {
 
     private static final int MAX_PORT = 65_535;
 
@@ -12,9 +15,13 @@ final class Authority {
      * Returns true when {@code value} is a bracketed IPv6 literal, or a registered name or IPv4 address, followed
      * by an optional port. An empty host is valid, as RFC 9110 section 7.2 allows; user information is not. A colon
      * with an empty port is valid too, because RFC 3986 section 3.2.3 defines port as {@code *DIGIT}, where an
-     * empty port means the scheme's default.
+     * empty port means the scheme's default. A percent sign is rejected, although RFC 3986 allows percent-encoded
+     * octets in a registered name: no DNS name contains one, and Vert.x 5.0.7 cannot parse it
+     * ({@code HostAndPortImpl.parseRegName} indexes the string by the code of '%' and throws
+     * {@link StringIndexOutOfBoundsException} for a short value, or misreads a long one). Vert.x parses every value
+     * accepted here without an exception.
      */
-    static boolean isValid(String value) {
+    public static boolean isValid(String value) {
         int portColon;
         if (value.startsWith("[")) {
             int close = value.indexOf(']');
@@ -48,12 +55,12 @@ final class Authority {
         return true;
     }
 
-    /** Accepts the unreserved characters, sub-delimiters and percent escapes of a reg-name. */
+    /** Accepts the unreserved characters and sub-delimiters of a reg-name. */
     private static boolean isRegisteredName(String value, int start, int end) {
         for (int i = start; i < end; i++) {
             char c = value.charAt(i);
             boolean allowed = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-                    || "-._~!$&'()*+,;=%".indexOf(c) >= 0;
+                    || "-._~!$&'()*+,;=".indexOf(c) >= 0;
             if (!allowed) {
                 return false;
             }
@@ -65,7 +72,7 @@ final class Authority {
      * Returns {@code value} without the colon of an empty port, so that {@code example.com:} and {@code example.com}
      * name the same authority. {@code value} must be valid by {@link #isValid}.
      */
-    static String withoutEmptyPort(String value) {
+    public static String withoutEmptyPort(String value) {
         return value.endsWith(":") ? value.substring(0, value.length() - 1) : value;
     }
 

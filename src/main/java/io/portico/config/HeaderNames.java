@@ -1,0 +1,90 @@
+package io.portico.config;
+
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Header names in configuration: the syntax of a name, and the names that Portico writes itself on every proxied
+ * request or response, which route header operations must not add, set or remove. Names are compared ignoring case.
+ *
+ * <p>Portico frames each message afresh and sets the forwarding headers from the client connection (see
+ * {@code docs/security.md}). A header operation on one of these names would let anyone who may edit a route
+ * desynchronise a connection (a second request smuggled to the upstream inside the body, or a response body cut
+ * short) or forge what upstreams trust. The identity and request id headers are node settings, so the gateway
+ * checks them when it compiles a configuration, not here.
+ */
+public final class HeaderNames {
+
+    /**
+     * The framing headers ({@code Content-Length}, {@code Transfer-Encoding}) and the hop-by-hop headers that Portico
+     * drops from every message it relays (RFC 9110 section 7.6.1, plus {@code Keep-Alive}, {@code Proxy-Connection}
+     * and {@code HTTP2-Settings}), lower case.
+     */
+    private static final Set<String> FRAMING = Set.of("connection", "content-length", "http2-settings",
+            "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection", "te", "trailer",
+            "transfer-encoding", "upgrade");
+    /** The forwarding headers that Portico sets on every upstream request, lower case. */
+    private static final Set<String> FORWARDING = Set.of("forwarded", "x-forwarded-for", "x-forwarded-host",
+            "x-forwarded-port", "x-forwarded-proto");
+
+    /** The end of each message about a name that header operations must not name. */
+    public static final String CANNOT_CHANGE = "; header operations cannot add, set or remove it";
+    private static final String FRAMING_PROBLEM =
+            "is a framing or hop-by-hop header, which Portico sets itself for each connection" + CANNOT_CHANGE;
+
+    private HeaderNames() {
+    }
+
+    /** Returns true when {@code name} is a non-empty RFC 9110 token (section 5.6.2), the syntax of a field name. */
+    public static boolean isToken(CharSequence name) {
+        if (name == null || name.length() == 0) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            boolean token = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+                    || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+            if (!token) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Returns why a header operation on the forwarded request must not name {@code name}, or null when it may.
+     * Rejects the framing and hop-by-hop headers, {@code Host} and the forwarding headers.
+     */
+    public static String requestOperationProblem(String name) {
+        String lower = name.toLowerCase(Locale.ROOT);
+        if (FRAMING.contains(lower)) {
+            return FRAMING_PROBLEM;
+        }
+        if (lower.equals("host")) {
+            return "is set from the service's target, or from the client's request with preserveHost: true"
+                    + CANNOT_CHANGE + "; use preserveHost or the target instead";
+        }
+        if (FORWARDING.contains(lower)) {
+            return "is a forwarding header, which Portico sets from the client connection so that upstreams can "
+                    + "trust it" + CANNOT_CHANGE;
+        }
+        return null;
+    }
+
+    /**
+     * Returns why a header operation on the response to the client must not name {@code name}, or null when it
+     * may. Rejects the framing and hop-by-hop headers.
+     */
+    public static String responseOperationProblem(String name) {
+        return FRAMING.contains(name.toLowerCase(Locale.ROOT)) ? FRAMING_PROBLEM : null;
+    }
+
+    /**
+     * Returns true when Portico sets or drops {@code name} on every upstream request: a framing, hop-by-hop or
+     * forwarding header, or {@code Host}. The node settings that name the identity and request id headers must not
+     * name one of them.
+     */
+    public static boolean isSetByPortico(String name) {
+        return requestOperationProblem(name) != null;
+    }
+}
