@@ -27,6 +27,8 @@ public final class HeaderNames {
     private static final Set<String> FORWARDING = Set.of("forwarded", "x-forwarded-for", "x-forwarded-host",
             "x-forwarded-port", "x-forwarded-proto");
 
+    private static final boolean[] TOKEN_CHARS = tokenChars();
+
     /** The end of each message about a name that header operations must not name. */
     public static final String CANNOT_CHANGE = "; header operations cannot add, set or remove it";
     private static final String FRAMING_PROBLEM =
@@ -42,13 +44,27 @@ public final class HeaderNames {
         }
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);
-            boolean token = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-                    || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
-            if (!token) {
+            if (c >= TOKEN_CHARS.length || !TOKEN_CHARS[c]) {
                 return false;
             }
         }
         return true;
+    }
+
+    /** Marks the US-ASCII characters that RFC 9110 allows in a token. Every proxied field name is checked with it. */
+    private static boolean[] tokenChars() {
+        boolean[] chars = new boolean[128];
+        for (char c = '0'; c <= '9'; c++) {
+            chars[c] = true;
+        }
+        for (char c = 'a'; c <= 'z'; c++) {
+            chars[c] = true;
+            chars[Character.toUpperCase(c)] = true;
+        }
+        for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
+            chars[c] = true;
+        }
+        return chars;
     }
 
     /**
