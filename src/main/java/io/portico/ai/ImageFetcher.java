@@ -8,6 +8,7 @@ import io.portico.ai.provider.Images;
 import io.portico.ai.spi.AiError;
 import io.portico.ai.spi.AiException;
 import io.portico.net.AddressRules;
+import io.portico.net.HttpUrls;
 import io.portico.node.NodeConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -74,13 +75,18 @@ final class ImageFetcher {
                 JsonNode image = part.get("image_url");
                 if (image instanceof ObjectNode object) {
                     String url = object.path("url").asText("");
-                    if ((url.startsWith("https://") || url.startsWith("http://")) && !accepted.test(url)) {
+                    if (isHttpUrl(url) && !accepted.test(url)) {
                         images.add(object);
                     }
                 }
             }
         }
         return images;
+    }
+
+    /** Returns true when {@code url} starts with {@code http://} or {@code https://}, in any case. */
+    private static boolean isHttpUrl(String url) {
+        return url.regionMatches(true, 0, "http://", 0, 7) || url.regionMatches(true, 0, "https://", 0, 8);
     }
 
     /** Returns a copy of {@code body} with each remote image that {@code accepted} rejects inline as a data URI. */
@@ -102,7 +108,7 @@ final class ImageFetcher {
     private Future<String> fetch(String url) {
         URI uri;
         try {
-            uri = new URI(url);
+            uri = HttpUrls.parse(url);
         } catch (URISyntaxException e) {
             return failed("the image URL " + url + " is invalid");
         }

@@ -18,12 +18,12 @@ public final class HeaderNames {
     /**
      * The framing headers ({@code Content-Length}, {@code Transfer-Encoding}) and the hop-by-hop headers that Portico
      * drops from every message it relays (RFC 9110 section 7.6.1, plus {@code Keep-Alive}, {@code Proxy-Connection}
-     * and {@code HTTP2-Settings}), lower case.
+     * and {@code HTTP2-Settings}), in canonical form. AI provider {@code headers} are checked against the same set.
      */
     private static final Set<String> FRAMING = Set.of("connection", "content-length", "http2-settings",
             "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection", "te", "trailer",
             "transfer-encoding", "upgrade");
-    /** The forwarding headers that Portico sets on every upstream request, lower case. */
+    /** The forwarding headers that Portico sets on every upstream request, in canonical form. */
     private static final Set<String> FORWARDING = Set.of("forwarded", "x-forwarded-for", "x-forwarded-host",
             "x-forwarded-port", "x-forwarded-proto");
 
@@ -34,7 +34,27 @@ public final class HeaderNames {
     private static final String FRAMING_PROBLEM =
             "is a framing or hop-by-hop header, which Portico sets itself for each connection" + CANNOT_CHANGE;
 
+    private static final String EXPECT_PROBLEM = "is answered by Portico itself and never reaches the upstream"
+            + CANNOT_CHANGE;
+
     private HeaderNames() {
+    }
+
+    /**
+     * Returns {@code name} lower-cased with every {@code _} replaced by {@code -}. Two names with the same canonical
+     * form reach a CGI or WSGI upstream as the same {@code HTTP_*} variable, so every check of a name against the
+     * headers that Portico sets compares canonical forms, on both sides.
+     */
+    public static String canonical(String name) {
+        return name.replace('_', '-').toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * Returns true when {@code name}, in canonical form, is a framing or hop-by-hop header that Portico writes itself
+     * for each connection.
+     */
+    public static boolean isFraming(String name) {
+        return FRAMING.contains(canonical(name));
     }
 
     /** Returns true when {@code name} is a non-empty RFC 9110 token (section 5.6.2), the syntax of a field name. */
@@ -69,18 +89,22 @@ public final class HeaderNames {
 
     /**
      * Returns why a header operation on the forwarded request must not name {@code name}, or null when it may.
-     * Rejects the framing and hop-by-hop headers, {@code Host} and the forwarding headers.
+     * Rejects the framing and hop-by-hop headers, {@code Host}, {@code Expect} and the forwarding headers, in any
+     * spelling with the same {@link #canonical} form.
      */
     public static String requestOperationProblem(String name) {
-        String lower = name.toLowerCase(Locale.ROOT);
-        if (FRAMING.contains(lower)) {
+        String canonical = canonical(name);
+        if (FRAMING.contains(canonical)) {
             return FRAMING_PROBLEM;
         }
-        if (lower.equals("host")) {
+        if (canonical.equals("expect")) {
+            return EXPECT_PROBLEM;
+        }
+        if (canonical.equals("host")) {
             return "is set from the service's target, or from the client's request with preserveHost: true"
                     + CANNOT_CHANGE + "; use preserveHost or the target instead";
         }
-        if (FORWARDING.contains(lower)) {
+        if (FORWARDING.contains(canonical)) {
             return "is a forwarding header, which Portico sets from the client connection so that upstreams can "
                     + "trust it" + CANNOT_CHANGE;
         }
@@ -89,16 +113,16 @@ public final class HeaderNames {
 
     /**
      * Returns why a header operation on the response to the client must not name {@code name}, or null when it
-     * may. Rejects the framing and hop-by-hop headers.
+     * may. Rejects the framing and hop-by-hop headers, in any spelling with the same {@link #canonical} form.
      */
     public static String responseOperationProblem(String name) {
-        return FRAMING.contains(name.toLowerCase(Locale.ROOT)) ? FRAMING_PROBLEM : null;
+        return isFraming(name) ? FRAMING_PROBLEM : null;
     }
 
     /**
      * Returns true when Portico sets or drops {@code name} on every upstream request: a framing, hop-by-hop or
-     * forwarding header, or {@code Host}. The node settings that name the identity and request id headers must not
-     * name one of them.
+     * forwarding header, {@code Host} or {@code Expect}, or a spelling of one with the same canonical form. The node
+     * settings that name the identity and request id headers must not name one of them.
      */
     public static boolean isSetByPortico(String name) {
         return requestOperationProblem(name) != null;

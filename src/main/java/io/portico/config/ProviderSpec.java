@@ -1,6 +1,7 @@
 package io.portico.config;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.portico.net.HttpUrls;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -53,9 +54,11 @@ public record ProviderSpec(
         CircuitBreakerSpec circuitBreaker) {
 
     private static final Set<String> KEY_STRATEGIES = Set.of("round-robin", "weighted");
-    /** Headers that frame or route each call, which Portico writes itself. */
-    private static final Set<String> RESERVED_HEADERS = Set.of("host", "content-length", "transfer-encoding",
-            "connection", "keep-alive", "upgrade", "te", "trailer", "proxy-connection", "expect");
+    /**
+     * Headers beside the framing and hop-by-hop ones ({@link HeaderNames#isFraming}) that Portico writes itself for
+     * each call, in {@link HeaderNames#canonical} form.
+     */
+    private static final Set<String> RESERVED_HEADERS = Set.of("host", "expect");
 
     public ProviderSpec {
         keys = keys == null ? List.of() : List.copyOf(keys);
@@ -159,7 +162,7 @@ public record ProviderSpec(
         String field = "headers." + header;
         if (!header.matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+")) {
             errors.add(field, "must be a header name: letters, digits and !#$%&'*+-.^_`|~");
-        } else if (RESERVED_HEADERS.contains(header.toLowerCase(java.util.Locale.ROOT))) {
+        } else if (HeaderNames.isFraming(header) || RESERVED_HEADERS.contains(HeaderNames.canonical(header))) {
             errors.add(field, "is set by Portico for each call and cannot be configured");
         }
         errors.check(value != null && !containsControl(value), field,
@@ -174,9 +177,8 @@ public record ProviderSpec(
 
     private static void validateUrl(Errors errors, String field, String url) {
         try {
-            URI uri = new URI(url);
-            boolean web = "http".equals(uri.getScheme()) || "https".equals(uri.getScheme());
-            errors.check(web && uri.getHost() != null && uri.getRawQuery() == null && uri.getRawFragment() == null,
+            URI uri = HttpUrls.parse(url);
+            errors.check(HttpUrls.isHttp(uri) && uri.getRawQuery() == null && uri.getRawFragment() == null,
                     field, "must be an http or https URL with a host and no query or fragment");
         } catch (URISyntaxException e) {
             errors.add(field, "is not a valid URL: " + e.getReason());

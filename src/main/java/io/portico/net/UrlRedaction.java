@@ -31,8 +31,9 @@ public final class UrlRedaction {
     }
 
     /**
-     * Returns {@code url} as scheme, host, port and path only, for logs: the user information, query and fragment
-     * are left out, because tokens and keys travel in them, as in {@code ?access_token=...}.
+     * Returns {@code url} as scheme, host, port and path only, for logs: the user information, query, fragment and
+     * the parameters of each path segment ({@code ;jsessionid=...}) are left out, because tokens and keys travel in
+     * them, as in {@code ?access_token=...}.
      */
     public static String forLog(URI url) {
         if (url.getHost() == null) {
@@ -49,8 +50,24 @@ public final class UrlRedaction {
             text.append(':').append(url.getPort());
         }
         if (url.getRawPath() != null) {
-            text.append(url.getRawPath());
+            appendPathWithoutParameters(text, url.getRawPath());
         }
         return text.toString();
+    }
+
+    /** Appends {@code rawPath} with each segment cut at its first {@code ;} (RFC 3986 section 3.3). */
+    private static void appendPathWithoutParameters(StringBuilder text, String rawPath) {
+        int start = 0;
+        while (start <= rawPath.length()) {
+            int slash = rawPath.indexOf('/', start);
+            int end = slash < 0 ? rawPath.length() : slash;
+            int semicolon = rawPath.indexOf(';', start);
+            text.append(rawPath, start, semicolon >= 0 && semicolon < end ? semicolon : end);
+            if (slash < 0) {
+                return;
+            }
+            text.append('/');
+            start = slash + 1;
+        }
     }
 }

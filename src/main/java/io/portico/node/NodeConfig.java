@@ -107,7 +107,7 @@ public record NodeConfig(
                     + " removes itself on every upstream request; choose another name");
         }
         identityHeaders.byRole().forEach((role, header) -> {
-            if (header.equalsIgnoreCase(name)) {
+            if (HeaderNames.canonical(header).equals(HeaderNames.canonical(name))) {
                 throw new IllegalArgumentException("requestIdHeader and identityHeaders." + role + " both use the"
                         + " header '" + name + "'; give each its own header name");
             }
@@ -279,7 +279,7 @@ public record NodeConfig(
                 }
                 // A label header equal to another identity header would let whoever edits consumer labels set
                 // that header, such as the consumer name, for the upstream.
-                String other = roleByHeader.putIfAbsent(name.toLowerCase(Locale.ROOT), role);
+                String other = roleByHeader.putIfAbsent(HeaderNames.canonical(name), role);
                 if (other != null) {
                     throw new IllegalArgumentException("identityHeaders: " + role + " and " + other
                             + " both use the header '" + name + "'; give each its own header name");

@@ -250,6 +250,21 @@ class AiRobustnessTest {
     }
 
     @Test
+    void providerHeadersUseRouteFramingNames() {
+        for (String name : new String[] {"HTTP2-Settings", "Proxy-Authorization", "Proxy-Authenticate", "Expect",
+            "Host", "Content_Length", "transfer_encoding"}) {
+            ObjectNode provider = Json.MAPPER.createObjectNode().put("name", "framing").put("type", "openai-compatible")
+                    .put("baseUrl", "http://127.0.0.1:1/v1");
+            provider.putObject("headers").put(name, "1");
+
+            JsonNode problem = node.admin("POST", "/admin/v1/providers", provider, 400);
+
+            assertThat(problem.toString()).as(name).contains("headers." + name)
+                    .contains("is set by Portico for each call");
+        }
+    }
+
+    @Test
     void validatesModelNamesAndProviderHeaders() {
         ObjectNode model = Json.MAPPER.createObjectNode().put("name", "ok/x");
         model.putArray("targets").addObject().put("provider", "ok").put("model", "y");

@@ -3,7 +3,9 @@ package io.portico.ai;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.ai.mock.OpenAiMock;
+import io.portico.config.Json;
 import io.portico.net.AddressRules;
 import io.portico.testing.Configs;
 import io.portico.testing.TestNode;
@@ -64,7 +66,10 @@ class ImageFetchTest {
     }
 
     private static HttpResponse<String> ask(TestNode node, String path) {
-        String url = "http://127.0.0.1:" + images.actualPort() + path;
+        return askUrl(node, "http://127.0.0.1:" + images.actualPort() + path);
+    }
+
+    private static HttpResponse<String> askUrl(TestNode node, String url) {
         return AiTestClient.post(node.url() + "/v1/chat/completions", """
                 {"model":"local/llava","messages":[{"role":"user","content":[{"type":"text","text":"What is it?"},
                  {"type":"image_url","image_url":{"url":"%s"}}]}]}""".formatted(url));
@@ -77,6 +82,48 @@ class ImageFetchTest {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         JsonNode part = provider.last().body().at("/messages/0/content/1/image_url/url");
         assertThat(part.asText()).isEqualTo("data:image/png;base64," + Base64.getEncoder().encodeToString(PNG));
+    }
+
+    @Test
+    void upperCaseSchemeAndTrailingDotHostAreFetched() {
+        String expected = "data:image/png;base64," + Base64.getEncoder().encodeToString(PNG);
+        for (String url : new String[] {"HTTP://127.0.0.1:" + images.actualPort() + "/cat.png",
+            "Http://127.0.0.1.:" + images.actualPort() + "/cat.png"}) {
+            HttpResponse<String> response = askUrl(trusting, url);
+
+            assertThat(response.statusCode()).as(url + ": " + response.body()).isEqualTo(200);
+            JsonNode part = provider.last().body().at("/messages/0/content/1/image_url/url");
+            assertThat(part.asText()).as(url).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void providerUrlWithUpperCaseSchemeAndTrailingDotIsCalled() {
+        String baseUrl = provider.baseUrl().replace("http://127.0.0.1:", "HTTP://127.0.0.1.:");
+        ObjectNode spelled = Json.MAPPER.createObjectNode().put("name", "spelled").put("type", "lmstudio")
+                .put("baseUrl", baseUrl);
+        spelled.putArray("keys").addObject().put("key", "sk-local");
+        trusting.admin("POST", "/admin/v1/providers", spelled, 201);
+        int before = provider.received().size();
+
+        HttpResponse<String> response = AiTestClient.post(trusting.url() + "/v1/chat/completions", """
+                {"model":"spelled/llava","messages":[{"role":"user","content":"Hi"}]}""");
+
+        trusting.admin("DELETE", "/admin/v1/providers/spelled", null, 204);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(provider.received()).hasSize(before + 1);
+    }
+
+    @Test
+    void trailingDotLoopbackIsRejectedByDefault() {
+        int before = provider.received().size();
+
+        HttpResponse<String> response = askUrl(guarded, "HTTP://127.0.0.1.:" + images.actualPort() + "/cat.png");
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+        assertThat(AiTestClient.json(response).at("/error/message").asText())
+                .contains("resolves to the loopback address 127.0.0.1");
+        assertThat(provider.received()).hasSize(before);
     }
 
     @Test

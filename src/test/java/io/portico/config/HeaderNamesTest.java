@@ -33,4 +33,28 @@ class HeaderNamesTest {
         assertThat(HeaderNames.isToken("")).isFalse();
         assertThat(HeaderNames.isToken(null)).isFalse();
     }
+
+    @Test
+    void underscoreSpellingsAreRejected() {
+        for (String name : new String[] {"X_Forwarded_For", "x_forwarded-host", "Proxy_Authorization", "Content_Length",
+            "Transfer_Encoding", "HTTP2_Settings", "Keep_Alive"}) {
+            assertThat(HeaderNames.requestOperationProblem(name)).as(name).isNotNull();
+            assertThat(HeaderNames.isSetByPortico(name)).as(name).isTrue();
+        }
+        assertThat(HeaderNames.responseOperationProblem("content_length")).isNotNull();
+        assertThat(HeaderNames.canonical("X_Consumer-NAME")).isEqualTo("x-consumer-name");
+    }
+
+    @Test
+    void expectIsRejectedOnRequestsOnly() {
+        assertThat(HeaderNames.requestOperationProblem("Expect")).contains("never reaches the upstream");
+        assertThat(HeaderNames.responseOperationProblem("Expect")).isNull();
+    }
+
+    @Test
+    void otherNamesAreAllowed() {
+        assertThat(HeaderNames.requestOperationProblem("X-Forwarded-Prefix")).isNull();
+        assertThat(HeaderNames.requestOperationProblem("X_Route")).isNull();
+        assertThat(HeaderNames.isFraming("X_Route")).isFalse();
+    }
 }

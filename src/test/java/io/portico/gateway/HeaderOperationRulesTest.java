@@ -43,7 +43,7 @@ class HeaderOperationRulesTest {
         upstream = RecordingUpstream.start();
         node = TestNode.start(Map.of("store.pollInterval", "100ms"));
         renamed = TestNode.start(Map.of("identityHeaders.consumer", "X-User", "identityHeaders.labels.tier",
-                "X-Tier", "requestIdHeader", "X-Trace-Id"));
+                "X-Tier", "identityHeaders.labels.region", "X_Region", "requestIdHeader", "X-Trace-Id"));
         Configs config = Configs.document();
         config.service("up", upstream.port());
         config.route("base", "up", "/base");
@@ -68,13 +68,16 @@ class HeaderOperationRulesTest {
         List<String> requestNames = List.of("Content-Length", "transfer-encoding", "CONNECTION", "Keep-Alive",
                 "Proxy-Connection", "TE", "Trailer", "Upgrade", "HTTP2-Settings", "Host", "X-Forwarded-For",
                 "x-forwarded-proto", "X-Forwarded-Host", "X-Forwarded-Port", "Forwarded", "X-Consumer-Name",
-                "x-consumer-team", "X-Credential-Name", "X-Authenticated-Method", "X-Request-Id");
+                "x-consumer-team", "X-Credential-Name", "X-Authenticated-Method", "X-Request-Id", "Expect",
+                "X_Consumer_Name", "X-Consumer_Name", "X_Consumer_Team", "X_Authenticated_Method", "X_Forwarded_For",
+                "x_forwarded_proto", "X_Request_Id", "Proxy_Authorization", "Content_Length", "Transfer_Encoding");
         for (String name : requestNames) {
             for (String operation : List.of("add", "set", "remove")) {
                 cases.add(Arguments.of("requestHeaders", operation, name));
             }
         }
-        for (String name : List.of("Content-Length", "Transfer-Encoding", "connection", "Upgrade", "x-request-id")) {
+        for (String name : List.of("Content-Length", "Transfer-Encoding", "connection", "Upgrade", "x-request-id",
+                "Content_Length", "X_Request_Id")) {
             for (String operation : List.of("add", "set", "remove")) {
                 cases.add(Arguments.of("responseHeaders", operation, name));
             }
@@ -211,6 +214,27 @@ class HeaderOperationRulesTest {
         assertThat(json(labelResponse).at("/errors/0/message").asText()).contains("identityHeaders.labels.tier");
         assertThat(requestIdResponse.statusCode()).as(requestIdResponse.body()).isEqualTo(400);
         assertThat(json(requestIdResponse).at("/errors/0/message").asText()).contains("requestIdHeader");
+    }
+
+    @Test
+    void underscoreSpellingsOfRenamedHeadersAreRejected() throws Exception {
+        Map<String, String> cases = Map.of(
+                "X_User", "identityHeaders.consumer",
+                "X_TIER", "identityHeaders.labels.tier",
+                "X-Region", "identityHeaders.labels.region",
+                "x_region", "identityHeaders.labels.region",
+                "X_Trace_Id", "requestIdHeader");
+
+        for (Map.Entry<String, String> entry : cases.entrySet()) {
+            ObjectNode route = route("alias", "/alias");
+            route.putObject("requestHeaders").putObject("set").put(entry.getKey(), "admin");
+
+            HttpResponse<String> response = renamed.adminRaw("PUT", "/admin/v1/routes/alias", route);
+
+            assertThat(response.statusCode()).as(entry.getKey() + ": " + response.body()).isEqualTo(400);
+            assertThat(json(response).at("/errors/0/message").asText()).as(entry.getKey())
+                    .contains(entry.getValue());
+        }
     }
 
     @Test

@@ -16,6 +16,16 @@ class UrlRedactionTest {
     }
 
     @Test
+    void forLogDropsPathParameters() {
+        URI url = URI.create("http://127.0.0.1:9000/a;v=1/nothere;jsessionid=SECRET?q=1#f;x=2");
+
+        assertThat(UrlRedaction.forLog(url)).isEqualTo("http://127.0.0.1:9000/a/nothere");
+        assertThat(UrlRedaction.forLog("https://idp.example/;token=t/keys/")).isEqualTo("https://idp.example//keys/");
+        assertThat(UrlRedaction.forLog("https://idp.example/keys;")).isEqualTo("https://idp.example/keys");
+        assertThat(UrlRedaction.forLog("https://idp.example")).isEqualTo("https://idp.example");
+    }
+
+    @Test
     void forLogKeepsIpv6Brackets() {
         assertThat(UrlRedaction.forLog(URI.create("http://[::1]:9000/introspect?key=k"))).isEqualTo(
                 "http://[::1]:9000/introspect");

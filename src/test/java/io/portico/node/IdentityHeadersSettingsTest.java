@@ -34,6 +34,15 @@ class IdentityHeadersSettingsTest {
     }
 
     @Test
+    void labelOnUnderscoreSpellingIsRejected() {
+        assertThatThrownBy(() -> new NodeConfig.IdentityHeaders(null, null, null, null,
+                Map.of("tier", "X_Consumer_Name")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("labels.tier")
+                .hasMessageContaining("X_Consumer_Name");
+    }
+
+    @Test
     void twoLabelsOnOneHeaderAreRejected() {
         assertThatThrownBy(() -> new NodeConfig.IdentityHeaders(null, null, null, null,
                 Map.of("tier", "X-Label", "plan", "x-label")))
@@ -44,7 +53,7 @@ class IdentityHeadersSettingsTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"Content-Length", "transfer-encoding", "Connection", "Host", "X-Forwarded-For",
-        "forwarded", "Upgrade"})
+        "forwarded", "Upgrade", "X_Forwarded_For", "Content_Length", "Expect"})
     void identityHeaderThatPorticoSetsIsRejected(String name) {
         assertThatThrownBy(() -> new NodeConfig.IdentityHeaders(name, null, null, null, Map.of()))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -68,6 +77,14 @@ class IdentityHeadersSettingsTest {
     @Test
     void requestIdOnIdentityHeaderIsRejected() {
         assertThatThrownBy(() -> NodeConfigLoader.load(null, Map.of(), Map.of("requestIdHeader", "X-Trace",
+                "identityHeaders.team", "x-trace")))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("identityHeaders.team");
+    }
+
+    @Test
+    void requestIdOnUnderscoreSpellingIsRejected() {
+        assertThatThrownBy(() -> NodeConfigLoader.load(null, Map.of(), Map.of("requestIdHeader", "X_Trace",
                 "identityHeaders.team", "x-trace")))
                 .isInstanceOf(ValidationException.class)
                 .hasMessageContaining("identityHeaders.team");

@@ -1,10 +1,10 @@
 package io.portico.gateway.proxy;
 
+import static io.portico.config.HeaderNames.canonical;
 import static java.util.Objects.requireNonNull;
 
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -21,9 +21,15 @@ public final class UnderscoreAliases {
 
     /** Lower-case names, as they read with every {@code _} replaced by {@code -}. */
     private final Set<String> names;
+    /**
+     * Whether a node setting names a header with {@code _}, such as {@code X_Region}. A client's {@code X-Region}
+     * is then an alias too, so every name is checked.
+     */
+    private final boolean configuredWithUnderscore;
 
-    private UnderscoreAliases(Set<String> names) {
+    private UnderscoreAliases(Set<String> names, boolean configuredWithUnderscore) {
         this.names = Set.copyOf(names);
+        this.configuredWithUnderscore = configuredWithUnderscore;
     }
 
     /**
@@ -35,19 +41,20 @@ public final class UnderscoreAliases {
         Set<String> names = new HashSet<>();
         FORWARDING.forEach(name -> names.add(canonical(name)));
         names.add(canonical(requestIdHeader));
-        identityHeaders.names().forEach(name -> names.add(canonical(name.toString())));
-        return new UnderscoreAliases(names);
+        boolean underscore = requestIdHeader.indexOf('_') >= 0;
+        for (CharSequence name : identityHeaders.names()) {
+            names.add(canonical(name.toString()));
+            underscore |= name.toString().indexOf('_') >= 0;
+        }
+        return new UnderscoreAliases(names, underscore);
     }
 
     /**
-     * Returns true when {@code name} contains {@code _} and, with each {@code _} read as {@code -}, equals the name
-     * of a header Portico sets, ignoring case. A name without {@code _} costs one scan and no allocation.
+     * Returns true when {@code name}, with each {@code _} read as {@code -}, equals the name of a header Portico
+     * sets, ignoring case, and either {@code name} or a node setting spells that header with {@code _}. Unless a
+     * node setting contains {@code _}, a name without {@code _} costs one scan and no allocation.
      */
     boolean matches(String name) {
-        return name.indexOf('_') >= 0 && names.contains(canonical(name));
-    }
-
-    private static String canonical(String name) {
-        return name.replace('_', '-').toLowerCase(Locale.ROOT);
+        return (configuredWithUnderscore || name.indexOf('_') >= 0) && names.contains(canonical(name));
     }
 }

@@ -24,6 +24,7 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.util.NetUtil;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.portico.net.HttpUrls;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
@@ -37,6 +38,7 @@ import io.vertx.core.streams.ReadStream;
 import java.io.ByteArrayInputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
@@ -324,7 +326,12 @@ public final class Http1Client {
         Target target(String url) {
             Target target = targets.get(url);
             if (target == null) {
-                URI uri = URI.create(url);
+                URI uri;
+                try {
+                    uri = HttpUrls.parse(url);
+                } catch (URISyntaxException e) {
+                    throw new IllegalArgumentException("invalid URL: " + e.getReason(), e);
+                }
                 String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
                 String requestUri = uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery();
                 target = new Target(Origin.of(uri), requestUri);

@@ -37,4 +37,15 @@ class UnderscoreAliasesTest {
         assertThat(ALIASES.matches("X_Request_Id")).isFalse();
         assertThat(ALIASES.matches("_")).isFalse();
     }
+
+    @Test
+    void hyphenSpellingOfUnderscoreSettingMatches() {
+        UnderscoreAliases aliases = UnderscoreAliases.of("X_Trace_Id", new IdentityHeaders("X-Consumer-Name",
+                "X-Consumer-Team", "X-Credential-Name", "X-Authenticated-Method", Map.of("region", "X_Region")));
+
+        assertThat(aliases.matches("X-Region")).isTrue();
+        assertThat(aliases.matches("x-trace-id")).isTrue();
+        assertThat(aliases.matches("X_Consumer-Name")).isTrue();
+        assertThat(aliases.matches("X-Regions")).isFalse();
+    }
 }

@@ -3,12 +3,12 @@ package io.portico.policy.auth.bearer;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.portico.config.Durations;
 import io.portico.config.Errors;
+import io.portico.net.HttpUrls;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /** Reads the fields of a policy configuration, recording each invalid one. */
 public final class ConfigFields {
@@ -16,12 +16,14 @@ public final class ConfigFields {
     private ConfigFields() {
     }
 
-    /** Parses an absolute http or https URL without user information, recording errors under {@code field}. */
+    /**
+     * Parses an absolute http or https URL without user information, recording errors under {@code field}. The
+     * scheme may be in any case and an IPv4 host may end with a dot ({@link HttpUrls#parse}).
+     */
     public static URI httpUrl(String text, String field, Errors errors) {
         try {
-            URI uri = new URI(text);
-            String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-            if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
+            URI uri = HttpUrls.parse(text);
+            if (!HttpUrls.isHttp(uri)) {
                 errors.add(field, "must be an absolute http or https URL");
                 return null;
             }

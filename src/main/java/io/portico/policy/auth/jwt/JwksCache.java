@@ -15,6 +15,7 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +56,8 @@ final class JwksCache implements NodeResource {
     private volatile boolean failing;
     /** Whether the symmetric keys of this key set were reported, so that each refresh does not repeat it. */
     private volatile boolean symmetricKeysReported;
+    /** The invalid keys of the last fetched key set, by reason, so that a WARN is logged only when they change. */
+    private volatile Map<String, Integer> reportedInvalidKeys = Map.of();
 
     /**
      * @param addresses the check of the key set host's addresses before each fetch, or null to fetch from any
@@ -131,6 +134,7 @@ final class JwksCache implements NodeResource {
         download().onComplete(result -> {
             if (result.succeeded()) {
                 reportSymmetricKeys(result.result());
+                reportInvalidKeys(result.result());
                 keys = result.result();
                 fetchedAtNanos = System.nanoTime();
                 if (failing) {
@@ -168,6 +172,20 @@ final class JwksCache implements NodeResource {
             LOG.warn("The key set at {} contains {} symmetric keys (kty oct), which are ignored: anyone who can read"
                     + " the key set could sign tokens with them. Give HMAC keys in the jwt policy's keys instead",
                     loggedUrl, fetched.symmetricSkipped());
+        }
+    }
+
+    private void reportInvalidKeys(KeySet fetched) {
+        Map<String, Integer> invalid = fetched.invalid();
+        if (invalid.equals(reportedInvalidKeys)) {
+            return;
+        }
+        reportedInvalidKeys = invalid;
+        if (!invalid.isEmpty()) {
+            int count = invalid.values().stream().mapToInt(Integer::intValue).sum();
+            LOG.warn("The key set at {} contains {} invalid keys, which are skipped ({}); the {} usable keys stay in"
+                    + " use. Check the key set that the identity provider publishes", loggedUrl, count,
+                    KeySet.describe(invalid), fetched.keys().size());
         }
     }
 

@@ -44,6 +44,8 @@ class JwksTest {
     private static final byte[] PUBLISHED_SECRET =
             "published-hmac-key-0123456789abcdef".getBytes(StandardCharsets.UTF_8);
     private static final String URL_TOKEN = "jwks-url-token-0123456789";
+    /** Key material of the invalid keys that {@code /broken} serves, which no log line may show. */
+    private static final String INVALID_KEY_MATERIAL = "invalid-key-material-0123456789";
 
     /** What each key set path serves: a status and a body, and how long it waits before responding. */
     private record Answer(int status, String body, long delayMillis) {
@@ -79,6 +81,13 @@ class JwksTest {
         serve("/mixed", "{\"keys\":[" + FIRST.publicJwk().toJSONString() + ",{\"kty\":\"oct\",\"kid\":\"shared\","
                 + "\"k\":\"" + Base64URL.encode(PUBLISHED_SECRET) + "\"}]}");
 
+        String withoutType = "{\"kid\":\"untyped\",\"n\":\"" + INVALID_KEY_MATERIAL + "\"}";
+        String badRsa = "{\"kty\":\"RSA\",\"kid\":\"bad\",\"n\":\"" + INVALID_KEY_MATERIAL + "\"}";
+        serve("/broken", "{\"keys\":[" + withoutType + "," + FIRST.publicJwk().toJSONString() + "," + badRsa
+                + ",\"text\"]}");
+        serve("/unusable", "{\"keys\":[" + withoutType + "]}");
+        serve("/dotted", TestTokens.jwks(FIRST.publicJwk()));
+
         upstream = TestUpstream.start("jwks");
         node = TestNode.start();
         Configs config = Configs.document();
@@ -91,6 +100,9 @@ class JwksTest {
         route(config, "remembered", "1s", "1s");
         route(config, "slow", "1h", "1h");
         route(config, "down", "1h", "1h");
+        route(config, "broken", "1s", "1s");
+        route(config, "unusable", "1h", "1h");
+        route(config, "params", "1h", "1h").put("jwksUrl", keyServer.url("/params;jsessionid=" + URL_TOKEN));
         ((ArrayNode) route(config, "mixed", "1s", "1s").get("algorithms")).add("HS256");
         route(config, "hidden", "1h", "1h").put("jwksUrl", keyServer.url("/hidden") + "?access_token=" + URL_TOKEN);
         node.apply(config.build());
@@ -128,6 +140,18 @@ class JwksTest {
         return CLIENT.send(HttpRequest.newBuilder(URI.create(node.url() + path))
                 .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString())
                 .statusCode();
+    }
+
+    /** Waits until a token of {@code FIRST} passes after the key set at {@code path} was fetched again. */
+    private static void awaitRefetch(String path) {
+        int before = fetches(path);
+        Conditions.eventually("the key set was fetched again", () -> {
+            try {
+                return call(path, token(FIRST)) == 200 && fetches(path) > before;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
     }
 
     private static int fetches(String path) {
@@ -250,14 +274,7 @@ class JwksTest {
 
             assertThat(call("/mixed", forged)).as("a token signed with the published HMAC key").isEqualTo(401);
             assertThat(call("/mixed", token(FIRST))).isEqualTo(200);
-            int before = fetches("/mixed");
-            Conditions.eventually("the key set was fetched again", () -> {
-                try {
-                    return call("/mixed", token(FIRST)) == 200 && fetches("/mixed") > before;
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
+            awaitRefetch("/mixed");
             assertThat(call("/mixed", forged)).isEqualTo(401);
 
             List<String> warnings = log.messages(Level.WARN).stream()
@@ -276,5 +293,72 @@ class JwksTest {
             assertThat(warnings).anyMatch(message -> message.contains(keyServer.url("/hidden") + " failed"));
             assertThat(String.join("\n", log.allMessages())).doesNotContain(URL_TOKEN).doesNotContain("access_token");
         }
+    }
+
+    @Test
+    void invalidKeysAreSkippedOneByOne() throws Exception {
+        try (LogCapture log = new LogCapture(JwksCache.class)) {
+            assertThat(call("/broken", token(FIRST))).isEqualTo(200);
+            assertThat(call("/broken", token(SECOND))).isEqualTo(401);
+            awaitRefetch("/broken");
+
+            List<String> warnings = log.messages(Level.WARN).stream()
+                    .filter(message -> message.contains("invalid keys")).toList();
+            assertThat(warnings).as("one warning while the key set stays the same").hasSize(1);
+            assertThat(warnings.get(0)).contains(keyServer.url("/broken")).contains("3 invalid keys")
+                    .contains("1 without kty").contains("1 with invalid RSA key parameters")
+                    .contains("1 not a JSON object").contains("the 1 usable keys");
+            assertThat(String.join("\n", log.allMessages())).doesNotContain(INVALID_KEY_MATERIAL);
+        }
+    }
+
+    @Test
+    void keySetWithoutUsableKeyIsUnavailable() throws Exception {
+        try (LogCapture log = new LogCapture(JwksCache.class)) {
+            assertThat(call("/unusable", token(FIRST))).isEqualTo(503);
+
+            assertThat(log.messages(Level.WARN)).anyMatch(message -> message.contains("no usable key")
+                    && message.contains("1 without kty"));
+            assertThat(String.join("\n", log.allMessages())).doesNotContain(INVALID_KEY_MATERIAL);
+        }
+    }
+
+    @Test
+    void failedFetchIsLoggedWithoutPathParameters() throws Exception {
+        try (LogCapture log = new LogCapture(JwksCache.class)) {
+            assertThat(call("/params", token(FIRST))).isEqualTo(503);
+
+            List<String> warnings = log.messages(Level.WARN);
+            assertThat(warnings).anyMatch(message -> message.contains(keyServer.url("/params") + " failed"));
+            assertThat(String.join("\n", log.allMessages())).doesNotContain(URL_TOKEN).doesNotContain("jsessionid");
+        }
+    }
+
+    @Test
+    void trailingDotIpv4HostIsAccepted() throws Exception {
+        String dotted = keyServer.url("/dotted").replace("://127.0.0.1:", "://127.0.0.1.:").replace("http:", "HTTP:");
+        ObjectNode allowed = dottedRoute("dotted", dotted);
+        allowed.at("/policies/0/config").<ObjectNode>require().put("allowPrivateAddresses", true);
+        ObjectNode blocked = dottedRoute("dotted-blocked", dotted);
+
+        node.admin("PUT", "/admin/v1/routes/dotted", allowed, 201);
+        node.admin("PUT", "/admin/v1/routes/dotted-blocked", blocked, 201);
+        int fetchesBefore = fetches("/dotted");
+
+        assertThat(call("/dotted-blocked", token(FIRST))).as("loopback stays blocked").isEqualTo(503);
+        assertThat(fetches("/dotted")).isEqualTo(fetchesBefore);
+        assertThat(call("/dotted", token(FIRST))).isEqualTo(200);
+        assertThat(fetches("/dotted")).isEqualTo(fetchesBefore + 1);
+        node.admin("DELETE", "/admin/v1/routes/dotted", null, 204);
+        node.admin("DELETE", "/admin/v1/routes/dotted-blocked", null, 204);
+    }
+
+    private static ObjectNode dottedRoute(String name, String jwksUrl) {
+        ObjectNode route = Json.MAPPER.createObjectNode().put("name", name).put("service", "app");
+        route.putArray("paths").add("/" + name);
+        ObjectNode settings = route.putArray("policies").addObject().put("name", "jwt").putObject("config")
+                .put("jwksUrl", jwksUrl).put("consumerClaim", "sub");
+        settings.putArray("algorithms").add("ES256");
+        return route;
     }
 }
