@@ -23,8 +23,9 @@ import java.util.function.BiConsumer;
 
 /**
  * An h2c upstream (HTTP/2 with prior knowledge) on 127.0.0.1, written frame by frame, that responds to every request
- * with the same response head and the body {@code ok}. The head is encoded without validation, so it can carry
- * what HTTP/2 libraries refuse to send, such as a field name with a colon.
+ * with the same response head and the same DATA frames, by default one with the body {@code ok}. The head is encoded
+ * without validation, so it can carry what HTTP/2 libraries refuse to send, such as a field name with a colon, and
+ * the frames need not match the head's {@code content-length}.
  */
 final class Http2RawUpstream implements AutoCloseable {
 
@@ -32,12 +33,17 @@ final class Http2RawUpstream implements AutoCloseable {
 
     private final ServerSocket server;
     private final Http2Headers responseHead;
+    private final boolean endStream;
+    private final List<String> dataFrames;
     private final AtomicInteger requests = new AtomicInteger();
     private final List<Socket> connections = new CopyOnWriteArrayList<>();
 
-    private Http2RawUpstream(ServerSocket server, Http2Headers responseHead) {
+    private Http2RawUpstream(ServerSocket server, Http2Headers responseHead, boolean endStream,
+                             List<String> dataFrames) {
         this.server = server;
         this.responseHead = responseHead;
+        this.endStream = endStream;
+        this.dataFrames = dataFrames;
         Thread acceptor = new Thread(this::accept, "h2-raw-upstream-" + server.getLocalPort());
         acceptor.setDaemon(true);
         acceptor.start();
@@ -45,8 +51,18 @@ final class Http2RawUpstream implements AutoCloseable {
 
     /** Starts the upstream on an ephemeral port; {@code responseHead} must contain {@code :status}. */
     static Http2RawUpstream start(Http2Headers responseHead) {
+        return start(responseHead, true, "ok");
+    }
+
+    /**
+     * Starts the upstream on an ephemeral port. Each response is {@code responseHead} and then one DATA frame for each
+     * of {@code dataFrames}. With {@code endStream}, the last frame ends the stream: the DATA frame, or the HEADERS
+     * frame when there is none. Without it, the stream stays open and silent after the frames.
+     */
+    static Http2RawUpstream start(Http2Headers responseHead, boolean endStream, String... dataFrames) {
         try {
-            return new Http2RawUpstream(new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1")), responseHead);
+            return new Http2RawUpstream(new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1")), responseHead,
+                    endStream, List.of(dataFrames));
         } catch (IOException e) {
             throw new IllegalStateException("the raw HTTP/2 upstream failed to start", e);
         }
@@ -115,11 +131,7 @@ final class Http2RawUpstream implements AutoCloseable {
                     write(out, channel, (ctx, frames) -> frames.writePing(ctx, true, data, ctx.newPromise()), writer);
                 } else if (type == Http2FrameTypes.HEADERS) {
                     requests.incrementAndGet();
-                    write(out, channel, (ctx, frames) -> {
-                        frames.writeHeaders(ctx, streamId, responseHead, 0, false, ctx.newPromise());
-                        frames.writeData(ctx, streamId, Unpooled.copiedBuffer("ok", StandardCharsets.US_ASCII), 0,
-                                true, ctx.newPromise());
-                    }, writer);
+                    write(out, channel, (ctx, frames) -> writeResponse(ctx, frames, streamId), writer);
                 } else if (type == Http2FrameTypes.GO_AWAY) {
                     return;
                 }
@@ -128,6 +140,15 @@ final class Http2RawUpstream implements AutoCloseable {
             // The gateway closed the connection.
         } finally {
             channel.finishAndReleaseAll();
+        }
+    }
+
+    private void writeResponse(ChannelHandlerContext ctx, DefaultHttp2FrameWriter frames, int streamId) {
+        frames.writeHeaders(ctx, streamId, responseHead, 0, endStream && dataFrames.isEmpty(), ctx.newPromise());
+        for (int i = 0; i < dataFrames.size(); i++) {
+            boolean last = i == dataFrames.size() - 1;
+            frames.writeData(ctx, streamId, Unpooled.copiedBuffer(dataFrames.get(i), StandardCharsets.US_ASCII), 0,
+                    endStream && last, ctx.newPromise());
         }
     }
 

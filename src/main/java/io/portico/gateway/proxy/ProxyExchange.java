@@ -78,6 +78,10 @@ final class ProxyExchange {
     private TargetState target;
     private Problem lastFailure;
     private HttpClientRequest upstreamRequest;
+    /** True while an HTTP/2 response head is held until the first bytes of its declared body arrive. */
+    private boolean awaitingBody;
+    /** The read timeout that reset the current attempt, reported in place of the reset it causes. */
+    private TimeoutException readTimedOut;
     private Http1Attempt http1Attempt;
     private long attemptStartNanos;
     private long totalTimer = -1;
@@ -101,7 +105,7 @@ final class ProxyExchange {
         this.idempotent = RetryBudget.isIdempotent(request.method());
         this.webSocket = request.version() == HttpVersion.HTTP_1_1 && ProxyHeaders.isWebSocketUpgrade(request);
         this.maxBodySize = route.maxBodySize() != null ? route.maxBodySize() : settings.defaultMaxBodySize();
-        this.readTimeoutMillis = webSocket ? 0 : service.timeouts().read().toMillis();
+        this.readTimeoutMillis = service.timeouts().read().toMillis();
     }
 
     void start() {
@@ -109,6 +113,10 @@ final class ProxyExchange {
         request.pause();
         if (maxBodySize >= 0 && ctx.declaredLength() > maxBodySize) {
             ctx.fail(ProblemType.BODY_TOO_LARGE, "the request body exceeds " + maxBodySize + " bytes");
+            return;
+        }
+        if (webSocket && hasBody) {
+            rejectHandshakeWithBody();
             return;
         }
         ctx.continueIfExpected();
@@ -204,19 +212,72 @@ final class ProxyExchange {
                 current.onRequestEnd(elapsed(), Outcome.of(connected.cause()));
                 onAttemptFailed(connected.cause(), true);
             } else if (webSocket) {
-                upstreamRequest = connected.result();
-                complete();
-                WebSocketTunnel.open(ctx, connected.result(), current, settings,
-                        cause -> onHandshakeFailed(cause));
+                openTunnel(connected.result(), current);
             } else {
                 send(connected.result(), current);
             }
         });
     }
 
-    private void onHandshakeFailed(Throwable cause) {
-        finished = false;
-        onAttemptFailed(cause, true);
+    /**
+     * Rejects a WebSocket handshake that declares a body with 400. RFC 6455 section 4.1 makes the handshake a GET
+     * without one, and the tunnel would forward the declared length without the body, so the upstream would wait for
+     * bytes that never come. The body is not read, so the connection is closed after the response.
+     */
+    private void rejectHandshakeWithBody() {
+        ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
+        ctx.onEnd(() -> request.connection().close());
+        ctx.fail(ProblemType.BAD_REQUEST, "a WebSocket handshake request must not have a body, but this one declares"
+                + " one with Content-Length or Transfer-Encoding");
+    }
+
+    /**
+     * Sends the WebSocket handshake on {@code upstream}. The read timeout runs until the handshake response arrives.
+     * The tunnel after a 101 has none, because a WebSocket connection may stay silent for as long as its peers choose.
+     */
+    private void openTunnel(HttpClientRequest upstream, TargetState current) {
+        upstreamRequest = upstream;
+        WebSocketTunnel.writeHandshake(ctx, upstream, current, settings);
+        startReadTimeout();
+        upstream.connect().onComplete(result -> {
+            responseTimeout.cancel();
+            if (finished) {
+                current.onRequestEnd(elapsed(), abandoned);
+                if (result.succeeded()) {
+                    result.result().request().reset();
+                }
+            } else if (result.failed()) {
+                Throwable cause = attemptFailure(result.cause());
+                current.onRequestEnd(elapsed(), Outcome.of(cause));
+                onAttemptFailed(cause, false);
+            } else {
+                onHandshakeResponse(result.result(), current);
+            }
+        });
+    }
+
+    private void onHandshakeResponse(HttpClientResponse response, TargetState current) {
+        int status = response.statusCode();
+        if (status < 200 && status != 101) {
+            // Vert.x's client delivers a 1xx other than 100 and 103 as the final response.
+            onInterimAsFinal(status, () -> response.request().reset(), current);
+            return;
+        }
+        current.onRequestEnd(elapsed(), Outcome.response(status));
+        complete();
+        WebSocketTunnel.relay(ctx, response, settings);
+    }
+
+    private void startReadTimeout() {
+        readTimedOut = null;
+        if (readTimeoutMillis > 0) {
+            ResponseTimeouts.current(readTimeoutMillis).add(responseTimeout);
+        }
+    }
+
+    /** Returns the read timeout that reset the attempt when there was one, or {@code cause} otherwise. */
+    private Throwable attemptFailure(Throwable cause) {
+        return readTimedOut != null ? readTimedOut : cause;
     }
 
     private RequestOptions requestOptions(TargetState current) {
@@ -230,9 +291,7 @@ final class ProxyExchange {
         upstream.exceptionHandler(cause -> LOG.debug("Upstream request {} to {} failed: {}", ctx.requestId(),
                 current.address(), cause.toString()));
         writeRequestHead(upstream, current);
-        if (readTimeoutMillis > 0) {
-            ResponseTimeouts.current(readTimeoutMillis).add(responseTimeout);
-        }
+        startReadTimeout();
 
         Future<HttpClientResponse> response;
         if (hasBody && ctx.bufferedBody() != null) {
@@ -250,8 +309,9 @@ final class ProxyExchange {
             if (finished) {
                 current.onRequestEnd(elapsed(), abandoned);
             } else if (result.failed()) {
-                current.onRequestEnd(elapsed(), Outcome.of(result.cause()));
-                onAttemptFailed(result.cause(), false);
+                Throwable cause = attemptFailure(result.cause());
+                current.onRequestEnd(elapsed(), Outcome.of(cause));
+                onAttemptFailed(cause, false);
             } else {
                 onResponse(result.result(), current);
             }
@@ -319,7 +379,68 @@ final class ProxyExchange {
                     + " name must not contain, such as ':' or a space"), false);
             return;
         }
+        if (response.version() == HttpVersion.HTTP_2 && declaredLength(response.statusCode(), response.headers()) > 0) {
+            relayWhenBodyStarts(response, discard, current);
+            return;
+        }
         onResponse(response.statusCode(), response.headers(), response, discard, current);
+    }
+
+    /**
+     * Relays an HTTP/2 response that declares a non-zero {@code Content-Length} once its first body bytes arrive, and
+     * fails the attempt with a malformed response when its stream ends without any. Relayed to an HTTP/1.1 client,
+     * such a head would promise bytes that never come, and the client would read the next response on the connection
+     * as this one's body. The read timeout runs again until the first bytes arrive.
+     */
+    private void relayWhenBodyStarts(HttpClientResponse response, Runnable discard, TargetState current) {
+        awaitingBody = true;
+        startReadTimeout();
+        BodyStartCheck.await(response, body -> {
+            if (bodyWaitEnded(current)) {
+                discard.run();
+            } else {
+                onResponse(response.statusCode(), response.headers(), body, discard, current);
+            }
+        }, () -> {
+            if (!bodyWaitEnded(current)) {
+                current.onRequestEnd(elapsed(), Outcome.CONNECTION_ERROR);
+                onAttemptFailed(new MalformedResponseException("the response declares a Content-Length of "
+                        + declaredLength(response.statusCode(), response.headers())
+                        + " bytes, but its stream ended without a body"), false);
+            }
+        }, failure -> {
+            if (!bodyWaitEnded(current)) {
+                Throwable cause = attemptFailure(failure);
+                current.onRequestEnd(elapsed(), Outcome.of(cause));
+                onAttemptFailed(cause, false);
+            }
+        });
+    }
+
+    /** Ends the wait for the first body bytes; returns true, after reporting the attempt, when the exchange is over. */
+    private boolean bodyWaitEnded(TargetState current) {
+        awaitingBody = false;
+        responseTimeout.cancel();
+        if (finished) {
+            current.onRequestEnd(elapsed(), abandoned);
+        }
+        return finished;
+    }
+
+    /**
+     * Returns the {@code Content-Length} of a response to this request that has a body, or -1 when it declares none
+     * or cannot have a body: a response to HEAD, 204 and 304 carry the length of a body they do not contain.
+     */
+    private long declaredLength(int status, MultiMap responseHeaders) {
+        String length = responseHeaders.get(HttpHeaders.CONTENT_LENGTH);
+        if (length == null || !responseHasBody(status)) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(length.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     /**
@@ -434,8 +555,10 @@ final class ProxyExchange {
     }
 
     private void onResponseTimeout() {
-        TimeoutException cause = new TimeoutException("the upstream sent no response head within "
-                + readTimeoutMillis + " ms");
+        String awaited = awaitingBody ? "no body bytes after the response head" : "no response head";
+        TimeoutException cause = new TimeoutException("the upstream sent " + awaited + " within " + readTimeoutMillis
+                + " ms");
+        readTimedOut = cause;
         if (upstreamRequest != null) {
             // Fails the response future with this cause, which is reported and retried as a timeout.
             upstreamRequest.reset(CANCEL, cause);

@@ -6,6 +6,7 @@ import io.portico.net.IpAddress;
 import io.portico.pipeline.RequestContext;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.HostAndPort;
 import java.util.HashSet;
@@ -173,8 +174,15 @@ final class ProxyHeaders {
         }
     }
 
-    /** Returns true when the request is a WebSocket opening handshake (RFC 6455 section 4.1). */
+    /**
+     * Returns true when the request is a WebSocket opening handshake (RFC 6455 section 4.1): a GET that asks for
+     * {@code Upgrade: websocket} in {@code Connection}. A request with another method is no handshake, whatever its
+     * headers, and is forwarded without {@code Upgrade} like any other request.
+     */
     static boolean isWebSocketUpgrade(HttpServerRequest request) {
+        if (request.method() != HttpMethod.GET) {
+            return false;
+        }
         String upgrade = request.getHeader(HttpHeaders.UPGRADE);
         return upgrade != null && upgrade.equalsIgnoreCase("websocket")
                 && connectionTokens(request.headers()).contains("upgrade");

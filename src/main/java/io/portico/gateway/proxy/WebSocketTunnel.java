@@ -1,7 +1,6 @@
 package io.portico.gateway.proxy;
 
 import io.portico.config.RouteSpec;
-import io.portico.gateway.upstream.Outcome;
 import io.portico.gateway.upstream.TargetState;
 import io.portico.pipeline.RequestContext;
 import io.portico.problem.Problem;
@@ -12,14 +11,14 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.NetSocket;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Proxies a WebSocket upgrade: forwards the handshake, and once the upstream returns 101 Switching Protocols,
+ * Proxies a WebSocket upgrade: writes the handshake request, and once the upstream returns 101 Switching Protocols,
  * relays raw bytes both ways, so subprotocols, extensions and frames pass through unchanged. A handshake the
- * upstream rejects is returned to the client as an ordinary response.
+ * upstream rejects is returned to the client as an ordinary response. {@link ProxyExchange} sends the handshake and
+ * applies the service's connect and read timeouts until its response arrives.
  */
 final class WebSocketTunnel {
 
@@ -28,9 +27,9 @@ final class WebSocketTunnel {
     private WebSocketTunnel() {
     }
 
-    /** Sends the handshake on {@code upstream} and, when it is accepted, joins the two connections. */
-    static void open(RequestContext ctx, HttpClientRequest upstream, TargetState target, ProxySettings settings,
-                     Consumer<Throwable> onFailure) {
+    /** Writes the handshake request head to {@code upstream}, which is then sent with {@code connect()}. */
+    static void writeHandshake(RequestContext ctx, HttpClientRequest upstream, TargetState target,
+                               ProxySettings settings) {
         RouteSpec route = ctx.route().spec();
         MultiMap headers = upstream.headers();
         ProxyHeaders.copyRequestHeaders(ctx.request(), headers, settings.underscoreAliases());
@@ -44,37 +43,20 @@ final class WebSocketTunnel {
         HostAndPort authority = ctx.request().authority();
         upstream.authority(route.preserveHost() && authority != null
                 ? authority : HostAndPort.create(target.uriHost(), target.port()));
-        long start = System.nanoTime();
         upstream.exceptionHandler(cause -> LOG.debug("WebSocket tunnel of request {} to {} closed: {}",
                 ctx.requestId(), target.address(), cause.toString()));
-        upstream.connect().onComplete(result -> {
-            if (result.failed()) {
-                target.onRequestEnd(System.nanoTime() - start, Outcome.CONNECT_FAILURE);
-                LOG.debug("WebSocket handshake of request {} to {} failed", ctx.requestId(), target.address(),
-                        result.cause());
-                onFailure.accept(result.cause());
-                return;
-            }
-            HttpClientResponse response = result.result();
-            int status = response.statusCode();
-            if (status < 200 && status != 101) {
-                // Vert.x's client delivers a 1xx other than 100 and 103 as the final response. Relaying it would
-                // leave the client, and any proxy in front of Portico, waiting for a response that never comes.
-                target.onRequestEnd(System.nanoTime() - start, Outcome.CONNECTION_ERROR);
-                LOG.debug("WebSocket handshake of request {} to {} got interim status {} as its response",
-                        ctx.requestId(), target.address(), status);
-                response.request().reset();
-                ctx.fail(new Problem(ProblemType.UPSTREAM_UNAVAILABLE, "the upstream sent an invalid response to"
-                        + " the WebSocket handshake"));
-                return;
-            }
-            target.onRequestEnd(System.nanoTime() - start, Outcome.response(status));
-            if (status == 101) {
-                join(ctx, response, settings);
-            } else {
-                relayRejection(ctx, response, settings);
-            }
-        });
+    }
+
+    /**
+     * Joins the client's and the upstream's connections when {@code response} is a 101, or relays the upstream's
+     * rejection of the handshake otherwise. {@code response} must have a status of 101 or of 200 and above.
+     */
+    static void relay(RequestContext ctx, HttpClientResponse response, ProxySettings settings) {
+        if (response.statusCode() == 101) {
+            join(ctx, response, settings);
+        } else {
+            relayRejection(ctx, response, settings);
+        }
     }
 
     private static void join(RequestContext ctx, HttpClientResponse response, ProxySettings settings) {
