@@ -23,8 +23,8 @@ import java.util.regex.PatternSyntaxException;
  * never {@code /apix}). A template matches the whole path, and each parameter fills a whole segment under a
  * name used once in that path. A prefix written with a trailing slash ({@code /api/}) requires that slash
  * ({@code /api/} and {@code /api/x}, not {@code /api}), so the prefix {@code /} matches every path. Request
- * paths are matched without the {@code ;parameters} of their segments, so exact, template and prefix paths must
- * not contain {@code ;}. A host
+ * paths are matched without the {@code ;parameters} of their segments, so no path, regular expressions
+ * included, may contain {@code ;}. A host
  * {@code *.example.com} matches sub-domains at any depth ({@code a.example.com}, {@code a.b.example.com}) but
  * not {@code example.com} itself. Header and query values are exact unless they start with {@code ~} (a
  * regular expression that must match the whole value) or are {@code *} (present with any value). When several
@@ -236,7 +236,7 @@ public record RouteSpec(
         if (path == null || path.isEmpty()) {
             errors.add(field, "must not be empty");
         } else if (path.startsWith("~")) {
-            validateRegex(errors, field, path.substring(1));
+            validatePathRegex(errors, field, path.substring(1));
         } else if (path.indexOf(';') >= 0) {
             errors.add(field, "must not contain ';': routes match request paths without the ;parameters of their"
                     + " segments, so this path would never match; write %3B for a literal semicolon");
@@ -252,6 +252,21 @@ public record RouteSpec(
                 validateTemplateSegments(errors, field, path);
             }
         }
+    }
+
+    /**
+     * Rejects a path regular expression with a {@code ;} anywhere, escaped or in a character class included. Routes
+     * match the path without the ;parameters of its segments, so a {@code ;} the expression requires never matches,
+     * and one in a negated class such as {@code [^;/]} changes nothing.
+     */
+    private static void validatePathRegex(Errors errors, String field, String regex) {
+        // NOTE: an escape that names the character by its code, such as \x3B or \073, is not detected.
+        if (regex.indexOf(';') >= 0) {
+            errors.add(field, "must not contain ';': routes match request paths without the ;parameters of their"
+                    + " segments, so no request path contains a ';' to match; write %3B for a literal semicolon");
+            return;
+        }
+        validateRegex(errors, field, regex);
     }
 
     private static void validateTemplateSegments(Errors errors, String field, String path) {

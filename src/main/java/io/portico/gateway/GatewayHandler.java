@@ -85,19 +85,13 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
         accessLog.track(ctx);
         recorder.track(ctx);
         StrictDecoding.onMalformedBody(request, () -> rejectMalformedBody(ctx));
-        if (path == null) {
-            ctx.fail(ProblemType.BAD_REQUEST, "the request path is invalid");
-            return;
-        }
-        String http2Problem = request.version() == HttpVersion.HTTP_2 ? StrictDecoding.http2HeadProblem(request) : null;
+        String http2Problem = request.version() == HttpVersion.HTTP_2 ? http2HeadProblem(ctx) : null;
         if (http2Problem != null) {
             ctx.fail(ProblemType.BAD_REQUEST, http2Problem);
             return;
         }
-        if (request.version() == HttpVersion.HTTP_2 && !isVisibleAscii(request.uri())) {
-            // HPACK can carry any octet in :path, while the HTTP/1.x decoder rejects these bytes in the request line.
-            ctx.fail(ProblemType.BAD_REQUEST, "the request target contains a character outside visible US-ASCII;"
-                    + " percent-encode it");
+        if (path == null) {
+            ctx.fail(ProblemType.BAD_REQUEST, "the request path is invalid");
             return;
         }
         if (request.version() == HttpVersion.HTTP_1_1 && !hasOneHost(request)) {
@@ -189,15 +183,28 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
         return current.respondsToPreflights(match.route().name()) ? match : null;
     }
 
-    /** Returns whether {@code target} consists of visible US-ASCII characters only, as RFC 3986 allows. */
-    private static boolean isVisibleAscii(String target) {
-        for (int i = 0; i < target.length(); i++) {
-            char c = target.charAt(i);
-            if (c <= ' ' || c >= 0x7F) {
-                return false;
+    /**
+     * Returns why the head of the HTTP/2 request of {@code ctx} is malformed, or null when it is not, and marks the
+     * request as having no body when its HEADERS frame ended the stream. HPACK can carry any octet in {@code :path},
+     * so the target gets the checks that the HTTP/1.x decoder applies to the request line, and it must be in origin
+     * form, because RFC 9113 section 8.3.1 allows no other form for an http or https request.
+     */
+    private static String http2HeadProblem(RequestContext ctx) {
+        HttpServerRequest request = ctx.request();
+        Http2HeadGuard guard = StrictDecoding.http2Guard(request);
+        if (guard != null) {
+            ctx.noBody(guard.takeEndedByHeaders(request.streamId()));
+            String problem = guard.takeProblem(request.streamId());
+            if (problem != null) {
+                return problem;
             }
         }
-        return true;
+        String target = request.uri();
+        if (target == null || !target.startsWith("/")) {
+            return "the :path of an HTTP/2 request must be in origin form, an absolute path with an optional query"
+                    + " such as /a?b (RFC 9113 section 8.3.1)";
+        }
+        return RequestHeadRules.targetProblem(target);
     }
 
     private static boolean hasOneHost(HttpServerRequest request) {

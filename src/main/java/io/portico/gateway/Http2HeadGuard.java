@@ -13,7 +13,9 @@ import io.netty.util.AttributeKey;
 import io.portico.config.HeaderNames;
 import io.portico.net.Authority;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Checks the head of each HTTP/2 request before Vert.x reads it, because Vert.x 5.0.7 parses {@code :authority}
@@ -21,7 +23,11 @@ import java.util.Map;
  * which ends the whole connection. A request is malformed, and gets 400 from the gateway, when:
  *
  * <ul>
- *   <li>its {@code :authority} or {@code host} is not a valid host and port, or</li>
+ *   <li>its {@code :authority} or {@code host} is not a valid host and port,</li>
+ *   <li>it carries more than one {@code host} field, or a {@code host} that differs from {@code :authority}.
+ *       RFC 9113 section 8.3.1 lets {@code host} stand in for {@code :authority} and requires both to be equal
+ *       when both are present, and RFC 9110 section 7.2 allows one Host only. The router reads one of them while an
+ *       upstream could read another, or</li>
  *   <li>a field name contains a character that RFC 9110 section 5.6.2 does not allow in a token, such as a colon,
  *       a space or a control character. RFC 9113 section 8.2.1 makes such a request malformed, and forwarding
  *       it would fail, because an HTTP/1.1 upstream request cannot carry the name.</li>
@@ -32,6 +38,10 @@ import java.util.Map;
  * {@link GatewayHandler} takes it. Netty's HPACK decoder checks the rest: upper-case names, pseudo-headers and
  * connection-specific headers. Trailers carry no pseudo-headers and are not checked, because the gateway does not
  * forward request trailers.
+ *
+ * <p>The guard also records the requests whose HEADERS frame ended the stream. Such a request has no body, and
+ * Vert.x 5.0.7 reports its end only after the request handler ran, so the gateway would otherwise forward it with
+ * an empty chunked body.
  */
 final class Http2HeadGuard extends Http2FrameListenerDecorator {
 
@@ -40,6 +50,8 @@ final class Http2HeadGuard extends Http2FrameListenerDecorator {
 
     /** The problem of each malformed request not yet dispatched, by stream id. Used on the event loop only. */
     private final Map<Integer, String> problems = new HashMap<>();
+    /** The streams whose HEADERS frame ended the stream, until {@link GatewayHandler} takes them. Event loop only. */
+    private final Set<Integer> endedByHeaders = new HashSet<>();
 
     private Http2HeadGuard(Http2FrameListener listener) {
         super(listener);
@@ -57,6 +69,7 @@ final class Http2HeadGuard extends Http2FrameListenerDecorator {
             public void onStreamRemoved(Http2Stream stream) {
                 // A stream that Vert.x reset before dispatching its request leaves no entry behind.
                 guard.problems.remove(stream.id());
+                guard.endedByHeaders.remove(stream.id());
             }
         });
         ctx.channel().attr(KEY).set(guard);
@@ -67,10 +80,18 @@ final class Http2HeadGuard extends Http2FrameListenerDecorator {
         return problems.isEmpty() ? null : problems.remove(streamId);
     }
 
+    /**
+     * Returns whether the HEADERS frame of the request on {@code streamId} ended the stream, so that the request has
+     * no body, and removes the entry of the stream.
+     */
+    boolean takeEndedByHeaders(int streamId) {
+        return !endedByHeaders.isEmpty() && endedByHeaders.remove(streamId);
+    }
+
     @Override
     public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers, int padding,
                               boolean endOfStream) throws Http2Exception {
-        check(streamId, headers);
+        check(streamId, headers, endOfStream);
         super.onHeadersRead(ctx, streamId, headers, padding, endOfStream);
     }
 
@@ -78,24 +99,33 @@ final class Http2HeadGuard extends Http2FrameListenerDecorator {
     public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers, int streamDependency,
                               short weight, boolean exclusive, int padding, boolean endOfStream)
             throws Http2Exception {
-        check(streamId, headers);
+        check(streamId, headers, endOfStream);
         super.onHeadersRead(ctx, streamId, headers, streamDependency, weight, exclusive, padding, endOfStream);
     }
 
-    private void check(int streamId, Http2Headers headers) {
+    private void check(int streamId, Http2Headers headers, boolean endOfStream) {
         if (headers.method() == null) {
             return;
+        }
+        if (endOfStream) {
+            endedByHeaders.add(streamId);
         }
         String problem = problem(headers);
         if (problem != null) {
             headers.remove(Http2Headers.PseudoHeaderName.AUTHORITY.value());
             headers.remove(HttpHeaderNames.HOST);
             problems.put(streamId, problem);
+        } else if (headers.authority() != null) {
+            // The host equals :authority here. Vert.x 5.0.7 compares the two case-sensitively and resets the stream
+            // when they differ in case only, although host names are case-insensitive (RFC 9110 section 4.2.3).
+            headers.remove(HttpHeaderNames.HOST);
         }
     }
 
     /** Returns why a request head is malformed, or null when it is not. */
     static String problem(Http2Headers headers) {
+        String authority = null;
+        String host = null;
         for (Map.Entry<CharSequence, CharSequence> header : headers) {
             CharSequence name = header.getKey();
             boolean pseudo = name.length() > 0 && name.charAt(0) == ':';
@@ -103,11 +133,27 @@ final class Http2HeadGuard extends Http2FrameListenerDecorator {
                 return "a header field name contains a character that a field name must not contain, such as ':', "
                         + "a space or a control character (RFC 9110 section 5.6.2)";
             }
-            boolean authority = pseudo ? Http2Headers.PseudoHeaderName.AUTHORITY.value().contentEquals(name)
-                    : HttpHeaderNames.HOST.contentEqualsIgnoreCase(name);
-            if (authority && !Authority.isValid(header.getValue().toString())) {
-                return (pseudo ? "the :authority" : "the host header") + " is not a valid host and port";
+            boolean isAuthority = pseudo && Http2Headers.PseudoHeaderName.AUTHORITY.value().contentEquals(name);
+            boolean isHost = !pseudo && HttpHeaderNames.HOST.contentEqualsIgnoreCase(name);
+            if (!isAuthority && !isHost) {
+                continue;
             }
+            String value = header.getValue().toString();
+            if (!Authority.isValid(value)) {
+                return (isAuthority ? "the :authority" : "the host header") + " is not a valid host and port";
+            }
+            if (isHost && host != null) {
+                return "an HTTP/2 request must not carry more than one host header (RFC 9110 section 7.2)";
+            }
+            if (isHost) {
+                host = value;
+            } else {
+                authority = value;
+            }
+        }
+        if (authority != null && host != null && !Authority.withoutEmptyPort(authority)
+                .equalsIgnoreCase(Authority.withoutEmptyPort(host))) {
+            return "the host header of an HTTP/2 request must equal its :authority (RFC 9113 section 8.3.1)";
         }
         return null;
     }

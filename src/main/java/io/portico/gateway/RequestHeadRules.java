@@ -38,24 +38,35 @@ final class RequestHeadRules {
         }
     }
 
-    /**
-     * Rejects control characters, spaces, characters outside US-ASCII and fragments, which no valid request target
-     * contains. {@link HeadScanner} rejects the bytes already; this check keeps the rule next to the others.
-     */
     private static void checkTarget(String uri) {
-        for (int i = 0; i < uri.length(); i++) {
-            char c = uri.charAt(i);
+        String problem = targetProblem(uri);
+        if (problem != null) {
+            throw InvalidRequestHeadException.badRequest(problem);
+        }
+    }
+
+    /**
+     * Returns why {@code target} is not a valid request target, or null when it is valid. No valid request target
+     * contains a control character, a space, a character outside US-ASCII or a fragment (RFC 9112 section 3.2,
+     * RFC 3986 section 3.5). {@link HeadScanner} rejects the bytes of an HTTP/1.x request line already, so this
+     * check matters most for HTTP/2, whose HPACK fields can carry any octet in {@code :path}.
+     */
+    static String targetProblem(String target) {
+        for (int i = 0; i < target.length(); i++) {
+            char c = target.charAt(i);
             if (c <= 0x20 || c == 0x7f) {
-                throw InvalidRequestHeadException.badRequest("the request target contains a control character");
+                return "the request target contains a control character or a space";
             }
             if (c > 0x7f) {
-                throw InvalidRequestHeadException.badRequest(
-                        "the request target contains a character outside US-ASCII; percent-encode it");
+                return "the request target contains a character outside US-ASCII; percent-encode it";
             }
             if (c == '#') {
-                throw InvalidRequestHeadException.badRequest("the request target must not contain a fragment");
+                // Upstreams such as nginx and Express cut the fragment, so they would serve a path that the router
+                // never saw: /api/secret#x matches a route on /api, and the upstream serves /api/secret.
+                return "the request target must not contain a fragment ('#')";
             }
         }
+        return null;
     }
 
     /**

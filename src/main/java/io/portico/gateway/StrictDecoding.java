@@ -130,13 +130,12 @@ final class StrictDecoding {
     }
 
     /**
-     * Returns why {@link Http2HeadGuard} found the head of the HTTP/2 {@code request} malformed, or null when it did
-     * not or {@code request} is not an HTTP/2 request.
+     * Returns the {@link Http2HeadGuard} that checked the head of {@code request}, or null when {@code request} is not
+     * an HTTP/2 request or its connection has no guard.
      */
-    static String http2HeadProblem(HttpServerRequest request) {
+    static Http2HeadGuard http2Guard(HttpServerRequest request) {
         if (request.connection() instanceof Http2ServerConnection http2) {
-            Http2HeadGuard guard = http2.channelHandlerContext().channel().attr(Http2HeadGuard.KEY).get();
-            return guard == null ? null : guard.takeProblem(request.streamId());
+            return http2.channelHandlerContext().channel().attr(Http2HeadGuard.KEY).get();
         }
         return null;
     }

@@ -50,6 +50,7 @@ public final class RequestContext {
     private String upstreamAddress;
     private String forwardedUri;
     private Buffer bufferedBody;
+    private boolean noBody;
     private ProblemType failure;
     private Consumer<Problem> bodyRejection;
     private BiPredicate<HttpServerRequest, Runnable> responseEndSignal;
@@ -202,6 +203,18 @@ public final class RequestContext {
     /** Returns the request's declared {@code Content-Length}, or -1 when it declares none or an invalid one. */
     public long declaredLength() {
         return ContentLength.parse(request.getHeader(HttpHeaders.CONTENT_LENGTH));
+    }
+
+    /**
+     * Whether the request is known to have no body: an HTTP/2 request whose HEADERS frame ended the stream. False
+     * when the request may have a body, which the framing headers then tell.
+     */
+    public boolean noBody() {
+        return noBody;
+    }
+
+    public void noBody(boolean noBody) {
+        this.noBody = noBody;
     }
 
     /**

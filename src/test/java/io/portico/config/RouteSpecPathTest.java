@@ -47,14 +47,21 @@ class RouteSpecPathTest {
     }
 
     @Test
-    void semicolonIsRejectedOutsideRegularExpressions() {
-        for (String path : List.of("/api;v=1", "=/health;x", "/pets/{id};x")) {
+    void semicolonIsRejectedInEveryPathForm() {
+        for (String path : List.of("/api;v=1", "=/health;x", "/pets/{id};x", "~^/a;b", "~^/a\\;b", "~^/a[;]b",
+                "~^/a/[^;/]+$", "~^/a(;.*)?$")) {
             assertThat(errorsFor(path)).as(path).singleElement().satisfies(error -> {
                 assertThat(error.field()).isEqualTo("paths[0]");
-                assertThat(error.message()).contains("must not contain ';'");
+                assertThat(error.message()).contains("must not contain ';'").contains("%3B");
             });
         }
         assertThat(errorsFor("/api%3Bv=1")).isEmpty();
-        assertThat(errorsFor("~^/a;b")).isEmpty();
+        assertThat(errorsFor("~^/a%3Bb")).isEmpty();
+    }
+
+    @Test
+    void invalidRegexWithoutSemicolonIsReported() {
+        assertThat(errorsFor("~^/a(")).singleElement()
+                .satisfies(error -> assertThat(error.message()).contains("not a valid regular expression"));
     }
 }

@@ -57,6 +57,21 @@ class AdminValidationTest {
     }
 
     @Test
+    void regexPathWithSemicolonIs400NamingField() {
+        ObjectNode route = JsonNodeFactory.instance.objectNode().put("name", "parameters").put("service", "used");
+        route.putArray("paths").add("/fine").add("~^/a;b");
+
+        HttpResponse<String> response = node.adminRaw("POST", "/admin/v1/routes", route);
+
+        JsonNode problem = assertProblem(response, 400, "invalid-configuration");
+        assertThat(problem.path("errors")).hasSize(1);
+        assertThat(problem.path("errors").get(0).path("field").asText()).isEqualTo("paths[1]");
+        assertThat(problem.path("errors").get(0).path("message").asText())
+                .contains("must not contain ';'").contains("without the ;parameters");
+        assertThat(node.adminRaw("GET", "/admin/v1/routes/parameters", null).statusCode()).isEqualTo(404);
+    }
+
+    @Test
     void spacedDurationIs400NamingField() {
         ObjectNode service = JsonNodeFactory.instance.objectNode().put("name", "spaced");
         service.putArray("targets").addObject().put("host", "127.0.0.1").put("port", upstream.port());

@@ -83,6 +83,23 @@ final class Http2Wire {
         return decode(received.bytes());
     }
 
+    /**
+     * Sends the same request as {@link #exchange}, but with a HEADERS frame that leaves the stream open and one DATA
+     * frame with {@code body} that ends it.
+     */
+    static Received exchange(int port, Http2Headers headers, String body, long waitMillis) throws IOException {
+        byte[] frames = RequestPathAttackTest.h2Frames(channel -> {
+            ChannelHandlerContext ctx = channel.pipeline().firstContext();
+            DefaultHttp2FrameWriter writer = new DefaultHttp2FrameWriter();
+            writer.writeSettings(ctx, new Http2Settings(), ctx.newPromise());
+            writer.writeHeaders(ctx, 1, headers, 0, false, ctx.newPromise());
+            ByteBuf data = Unpooled.copiedBuffer(body, StandardCharsets.UTF_8);
+            writer.writeData(ctx, 1, data, 0, true, ctx.newPromise());
+        });
+        RawHttp.ReceivedBytes received = RawHttp.sendBytes(port, waitMillis, PREFACE, frames);
+        return decode(received.bytes());
+    }
+
     /** Returns and removes the bytes that were written to {@code channel}, an in-memory channel. */
     static byte[] outbound(EmbeddedChannel channel) {
         channel.flushOutbound();

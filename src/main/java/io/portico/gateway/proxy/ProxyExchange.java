@@ -101,7 +101,8 @@ final class ProxyExchange {
         this.request = ctx.request();
         this.route = ctx.route().spec();
         this.service = group.spec();
-        this.hasBody = ctx.bufferedBody() != null ? ctx.bufferedBody().length() > 0 : hasBody(request);
+        this.hasBody = ctx.bufferedBody() != null ? ctx.bufferedBody().length() > 0
+                : !ctx.noBody() && hasBody(request);
         this.idempotent = RetryBudget.isIdempotent(request.method());
         this.webSocket = request.version() == HttpVersion.HTTP_1_1 && ProxyHeaders.isWebSocketUpgrade(request);
         this.maxBodySize = route.maxBodySize() != null ? route.maxBodySize() : settings.defaultMaxBodySize();
@@ -732,6 +733,10 @@ final class ProxyExchange {
         return Vertx.currentContext().owner();
     }
 
+    /**
+     * Returns whether the framing of {@code request} announces a body. An HTTP/2 request without Content-Length may
+     * have one until its stream ends, unless {@link RequestContext#noBody()} says its HEADERS frame ended it.
+     */
     private static boolean hasBody(HttpServerRequest request) {
         String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
         if (length != null) {
