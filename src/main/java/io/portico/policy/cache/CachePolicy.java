@@ -79,6 +79,7 @@ final class CachePolicy implements Policy {
             if (directives.has("only-if-cached")) {
                 // No stored response may serve a no-cache request, since this cache does not revalidate.
                 ctx.onResponseHeaders(headers -> headers.add(CACHE_STATUS, CACHE_NAME + "; fwd=request"));
+                ctx.logField("cache", "forward");
                 ctx.fail(ProblemType.NOT_CACHED, "the request says only-if-cached and no-cache");
                 return;
             }
@@ -116,11 +117,11 @@ final class CachePolicy implements Policy {
         LOG.debug("Cache look-up for request {} in the {} store failed: {}", ctx.requestId(), store.type(),
                 cause.toString());
         ctx.onResponseHeaders(headers -> headers.add(CACHE_STATUS, CACHE_NAME + "; fwd=miss; detail=store-error"));
+        ctx.logField("cache", "miss");
         if (directives.has("only-if-cached")) {
             ctx.fail(ProblemType.NOT_CACHED, "the request says only-if-cached and the cache store failed");
             return;
         }
-        ctx.logField("cache", "miss");
         chain.proceed(ctx);
     }
 
@@ -134,7 +135,9 @@ final class CachePolicy implements Policy {
             return;
         }
         if (directives.has("only-if-cached")) {
-            ctx.onResponseHeaders(headers -> headers.add(CACHE_STATUS, CACHE_NAME + "; fwd=" + miss));
+            // The 504 reports the same reason, and the same access-log outcome, as a forwarded request would.
+            ctx.onResponseHeaders(headers -> headers.add(CACHE_STATUS, CACHE_NAME + "; fwd=" + forward));
+            ctx.logField("cache", forward.equals("request") ? "forward" : "miss");
             ctx.fail(ProblemType.NOT_CACHED, "the request says only-if-cached and no fresh response is stored");
             return;
         }

@@ -2,11 +2,14 @@ package io.portico.policy.cache;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.testing.Conditions;
 import io.portico.testing.Configs;
+import io.portico.testing.LogCapture;
 import io.portico.testing.TestNode;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientAgent;
@@ -22,6 +25,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -31,6 +35,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /** The {@code cache} policy on REST routes, through a real node and an upstream that counts its requests. */
 class CachePolicyTest {
@@ -47,6 +52,8 @@ class CachePolicyTest {
 
     @BeforeAll
     static void start() throws Exception {
+        // The test logging configuration turns the access log off. This node writes it, for its cache field.
+        ((Logger) LoggerFactory.getLogger("portico.access")).setLevel(Level.INFO);
         vertx = Vertx.vertx();
         upstream = vertx.createHttpServer().requestHandler(CachePolicyTest::serve);
         upstream.listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -109,6 +116,7 @@ class CachePolicyTest {
 
     @AfterAll
     static void stop() {
+        ((Logger) LoggerFactory.getLogger("portico.access")).setLevel(Level.WARN);
         node.close();
         vertx.close();
     }
@@ -335,6 +343,32 @@ class CachePolicyTest {
         assertThat(response.body()).contains("https://portico.dev/problems/not-cached");
         assertThat(cacheStatus(response)).isEqualTo("Portico; fwd=request");
         assertThat(hits("/fresh")).isEqualTo(before);
+    }
+
+    @Test
+    void onlyIfCachedTooOldNamesRequest() {
+        get("/c/fresh");
+
+        HttpResponse<String> response = get("/c/fresh", "Cache-Control", "only-if-cached, min-fresh=100000");
+
+        assertThat(response.statusCode()).isEqualTo(504);
+        assertThat(cacheStatus(response)).isEqualTo("Portico; fwd=request");
+    }
+
+    @Test
+    void onlyIfCachedLogsCacheOutcome() {
+        try (LogCapture log = new LogCapture("portico.access")) {
+            get("/c/fresh", "Cache-Control", "only-if-cached, no-cache");
+            get("/c/never-stored", "Cache-Control", "only-if-cached");
+            Conditions.eventually("two access-log lines of 504 responses", () -> rejected(log).size() == 2);
+
+            assertThat(rejected(log)).filteredOn(line -> line.contains("cache=forward")).hasSize(1);
+            assertThat(rejected(log)).filteredOn(line -> line.contains("cache=miss")).hasSize(1);
+        }
+    }
+
+    private static List<String> rejected(LogCapture log) {
+        return log.allMessages().stream().filter(line -> line.contains("status=504")).toList();
     }
 
     @Test
