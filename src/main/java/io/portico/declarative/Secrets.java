@@ -77,8 +77,8 @@ public final class Secrets {
 
     /**
      * Lists the secret fields of {@code spec} that still carry a hint after {@link #restore} from {@code stored}.
-     * A hint of a stored value that was left because the fields that determine where the secret is sent changed is
-     * reported with those fields, and tells the writer to send the secret itself again.
+     * A hint is left when the fields that determine where the secret is sent changed. It is then reported with those
+     * fields, and the message directs the writer to send the secret itself again.
      *
      * @param stored the stored specification, or null when there is none
      */

@@ -6,10 +6,9 @@ package io.portico.pipeline;
  * requested it stopped serving, and a compile check closes at once each one it created. A later configuration that
  * requests the same key gets a new instance.
  *
- * <p>Per-node values that do not implement this interface live as long as the node. That is the right choice for
- * state that limits or counts requests, such as rate-limit counters, concurrency gates and usage counters:
- * releasing it would reset limits that still apply, for example when a configuration removes a policy and the
- * next one restores it.
+ * <p>Per-node values that do not implement this interface live as long as the node. State that limits or counts
+ * requests, such as rate-limit counters, concurrency gates and usage counters, stays that way. Releasing it would
+ * reset limits that still apply, for example when a configuration removes a policy and the next one restores it.
  */
 public interface NodeResource extends AutoCloseable {
 

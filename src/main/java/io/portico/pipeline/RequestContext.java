@@ -206,8 +206,8 @@ public final class RequestContext {
     }
 
     /**
-     * Whether the request is known to have no body: an HTTP/2 request whose HEADERS frame ended the stream. False
-     * when the request may have a body, which the framing headers then tell.
+     * Returns whether the request is known to have no body: an HTTP/2 request whose HEADERS frame ended the stream.
+     * Returns false when the request may have a body, which its framing headers then declare.
      */
     public boolean noBody() {
         return noBody;

@@ -27,9 +27,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * A write that keeps a stored secret by its masked hint cannot change where that secret is sent, on a real node:
- * a team admin, who cannot read secrets, must not be able to point an introspection URL, a provider's base URL or
- * a service's targets at a server of their own and have Portico send it the stored secret.
+ * A write that keeps a stored secret by its masked hint cannot change where that secret is sent, on a real node. A
+ * team admin, who cannot read secrets, must not be able to point an introspection URL, a provider's base URL or a
+ * service's targets at a server of their own and have Portico send it the stored secret.
  */
 class SecretDestinationTest {
 

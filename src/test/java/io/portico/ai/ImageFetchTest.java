@@ -85,7 +85,7 @@ class ImageFetchTest {
     }
 
     @Test
-    void upperCaseSchemeAndTrailingDotHostAreFetched() {
+    void imageUrlSpellingsAreFetched() {
         String expected = "data:image/png;base64," + Base64.getEncoder().encodeToString(PNG);
         for (String url : new String[] {"HTTP://127.0.0.1:" + images.actualPort() + "/cat.png",
             "Http://127.0.0.1.:" + images.actualPort() + "/cat.png"}) {
@@ -98,7 +98,7 @@ class ImageFetchTest {
     }
 
     @Test
-    void providerUrlWithUpperCaseSchemeAndTrailingDotIsCalled() {
+    void providerUrlSpellingsAreCalled() {
         String baseUrl = provider.baseUrl().replace("http://127.0.0.1:", "HTTP://127.0.0.1.:");
         ObjectNode spelled = Json.MAPPER.createObjectNode().put("name", "spelled").put("type", "lmstudio")
                 .put("baseUrl", baseUrl);

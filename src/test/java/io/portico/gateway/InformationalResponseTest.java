@@ -56,7 +56,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Upstreams that respond with informational (1xx) statuses, behind a real node. A {@code 101 Switching Protocols}
  * to a request that asked for no upgrade must never reach the client, because a proxy in front of Portico that
- * sees it would take the connection for a tunnel and pass the next bytes unchecked (WebSocket smuggling). Other
+ * receives it would take the connection for a tunnel and pass the next bytes unchecked (WebSocket smuggling). Other
  * interim responses are skipped and the final response that follows them is relayed, except where Vert.x's client
  * delivers a 1xx other than 100 and 103 as the final response, which gets 502 too. The cases run through the three
  * upstream clients: Portico's own HTTP/1.1 client ({@code plain}), Vert.x's HTTP/1.1 client over TLS ({@code tls}),

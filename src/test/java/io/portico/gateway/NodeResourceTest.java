@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Per-node values of a real node: what a compile check creates is closed when the check ends, and a
  * {@code NodeResource} that no serving configuration uses is closed {@code drainTimeout} after the last one that
- * used it stopped serving, while other values stay. The {@code node-value} test policy asks for the values.
+ * used it stopped serving, while other values stay. The {@code node-value} test policy requests the values.
  */
 class NodeResourceTest {
 
@@ -42,7 +42,7 @@ class NodeResourceTest {
         upstream.close();
     }
 
-    /** Returns a document with the route {@code plain} and one route per key, whose policy asks for that key. */
+    /** Returns a document with the route {@code plain} and one route per key, whose policy requests that key. */
     private static Configs config(String... keys) {
         Configs config = Configs.document();
         config.service("up", upstream.port());
@@ -63,7 +63,7 @@ class NodeResourceTest {
                 .put("resource", false);
     }
 
-    /** Adds a route that asks for {@code key} and then fails to compile, so a write that contains it is rejected. */
+    /** Adds a route that requests {@code key} and then fails to compile, so a write that contains it is rejected. */
     private static void rejected(Configs config, String key) {
         ArrayNode policies = policies(config, key + "-rejected");
         policies.addObject().put("name", "node-value").putObject("config").put("key", key);

@@ -25,8 +25,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * WebSocket handshakes through a real node to raw upstreams: the service's read timeout applies until the handshake
- * response arrives, a handshake that declares a body gets 400 and reaches no upstream, and a request with another
+ * WebSocket handshakes through a real node to raw upstreams. The service's read timeout applies until the handshake
+ * response arrives, and a handshake that declares a body gets 400 and reaches no upstream. A request with another
  * method than GET is no handshake, so a 101 to it gets 502.
  */
 class WebSocketHandshakeTest {

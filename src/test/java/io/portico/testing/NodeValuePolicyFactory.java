@@ -13,7 +13,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A test policy, {@code node-value}: asks for the per-node value under {@code config.key}, a {@link Tracked} that
+ * A test policy, {@code node-value}: requests the per-node value under {@code config.key}, a {@link Tracked} that
  * implements {@link NodeResource} unless {@code config.resource} is false, and passes every request on. Each value
  * created is recorded for the whole test JVM, so tests use keys of their own.
  */

@@ -8,6 +8,7 @@ import io.portico.gateway.upstream.SelectionContext;
 import io.portico.gateway.upstream.TargetState;
 import io.portico.gateway.upstream.UpstreamGroup;
 import io.portico.gateway.upstream.Upstreams;
+import io.portico.net.ContentLength;
 import io.portico.net.client.Http1Client;
 import io.portico.net.client.Http1Exchange;
 import io.portico.net.client.Http1ResponseHandler;
@@ -433,15 +434,7 @@ final class ProxyExchange {
      * or cannot have a body: a response to HEAD, 204 and 304 carry the length of a body they do not contain.
      */
     private long declaredLength(int status, MultiMap responseHeaders) {
-        String length = responseHeaders.get(HttpHeaders.CONTENT_LENGTH);
-        if (length == null || !responseHasBody(status)) {
-            return -1;
-        }
-        try {
-            return Long.parseLong(length.trim());
-        } catch (NumberFormatException e) {
-            return -1;
-        }
+        return responseHasBody(status) ? ContentLength.parse(responseHeaders.get(HttpHeaders.CONTENT_LENGTH)) : -1;
     }
 
     /**
@@ -735,7 +728,7 @@ final class ProxyExchange {
 
     /**
      * Returns whether the framing of {@code request} announces a body. An HTTP/2 request without Content-Length may
-     * have one until its stream ends, unless {@link RequestContext#noBody()} says its HEADERS frame ended it.
+     * have one until its stream ends, unless {@link RequestContext#noBody()} shows that its HEADERS frame ended it.
      */
     private static boolean hasBody(HttpServerRequest request) {
         String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);

@@ -175,7 +175,7 @@ final class ProxyHeaders {
     }
 
     /**
-     * Returns true when the request is a WebSocket opening handshake (RFC 6455 section 4.1): a GET that asks for
+     * Returns true when the request is a WebSocket opening handshake (RFC 6455 section 4.1): a GET that requests
      * {@code Upgrade: websocket} in {@code Connection}. A request with another method is no handshake, whatever its
      * headers, and is forwarded without {@code Upgrade} like any other request.
      */

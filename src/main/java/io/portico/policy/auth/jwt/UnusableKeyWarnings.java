@@ -43,7 +43,7 @@ final class UnusableKeyWarnings {
     /**
      * An unusable key of a credential.
      *
-     * @param digest the SHA-256 of the key's text, so that a changed key is told apart without keeping the secret
+     * @param digest the SHA-256 of the key's text, so that a changed key is detected without keeping the secret
      * @param reason why the key cannot be used, without the key itself
      */
     record UnusableKey(String digest, String reason) {
