@@ -25,8 +25,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -520,6 +522,27 @@ class CachePolicyTest {
 
         assertThat(cacheStatus(plain)).contains("fwd=vary-miss");
         assertThat(entries).isEqualTo(1);
+    }
+
+    @Test
+    void concurrentVariantsRemovedWithMarker() throws Exception {
+        CHANGING_VARY.set("Accept-Language");
+        int count = 32;
+        List<CompletableFuture<HttpResponse<String>>> sent = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            HttpRequest request = HttpRequest.newBuilder(URI.create(node.url() + "/c/vary-changes"))
+                    .header("Accept-Language", "at-once-" + i).timeout(Duration.ofSeconds(10)).build();
+            sent.add(CLIENT.sendAsync(request, HttpResponse.BodyHandlers.ofString()));
+        }
+        CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get(20, TimeUnit.SECONDS);
+        awaitEntries(1 + count);
+
+        CHANGING_VARY.set("Accept-Encoding");
+        get("/c/vary-changes", "Accept-Language", "other");
+        awaitHit("/c/vary-changes", "Accept-Language", "other");
+
+        // The new marker and its one variant, because the old marker listed every concurrent variant.
+        assertThat(localEntries()).isEqualTo(2);
     }
 
     @Test
