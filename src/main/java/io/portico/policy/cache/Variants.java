@@ -52,7 +52,7 @@ final class Variants {
                       HttpServerRequest request, Consumer<Throwable> failed) {
         // The selection is computed now because the request headers must not be read after the exchange ends.
         String selection = varyNames.isEmpty() ? null : CacheKeys.selection(varyNames, request);
-        inTurn(store, key, () -> write(store, key, response, varyNames, selection, failed));
+        inTurn(store, key, () -> write(store, key, response, varyNames, selection, failed), failed);
     }
 
     private static Future<Void> write(CacheStore store, String key, StoredResponse response, List<String> varyNames,
@@ -111,7 +111,7 @@ final class Variants {
             }
             removals.add(store.remove(key));
             return allOf(removals, failed);
-        }));
+        }), failed);
     }
 
     private static void removeVariants(CacheStore store, String key, StoredResponse previous,
@@ -132,21 +132,27 @@ final class Variants {
         return Future.join(operations).<Void>mapEmpty().otherwiseEmpty();
     }
 
-    /** Runs {@code work} once the previous work on {@code key} of {@code store} has completed. */
-    private static void inTurn(CacheStore store, String key, Supplier<Future<Void>> work) {
+    /**
+     * Runs {@code work} once the previous work on {@code key} of {@code store} has completed. An exception that
+     * {@code work} throws goes to {@code failed}.
+     */
+    private static void inTurn(CacheStore store, String key, Supplier<Future<Void>> work,
+                               Consumer<Throwable> failed) {
         Turn turn = new Turn(store, key);
         Promise<Void> done = Promise.promise();
-        Future<Void> previous = LAST.put(turn, done.future());
+        Future<Void> finished = done.future();
+        Future<Void> previous = LAST.put(turn, finished);
         Future<Void> start = previous == null ? Future.succeededFuture() : previous;
         start.onComplete(ignored -> {
             Future<Void> running;
             try {
                 running = work.get();
             } catch (RuntimeException e) {
-                running = Future.failedFuture(e);
+                failed.accept(e);
+                running = Future.succeededFuture();
             }
-            running.onComplete(finished -> {
-                LAST.remove(turn, done.future());
+            running.onComplete(ended -> {
+                LAST.remove(turn, finished);
                 done.complete();
             });
         });
