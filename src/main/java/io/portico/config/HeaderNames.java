@@ -63,12 +63,16 @@ public final class HeaderNames {
             return false;
         }
         for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            if (c >= TOKEN_CHARS.length || !TOKEN_CHARS[c]) {
+            if (!isTokenChar(name.charAt(i))) {
                 return false;
             }
         }
         return true;
+    }
+
+    /** Returns true when {@code c} is an RFC 9110 {@code tchar}, a character allowed in a token. */
+    public static boolean isTokenChar(char c) {
+        return c < TOKEN_CHARS.length && TOKEN_CHARS[c];
     }
 
     /** Marks the US-ASCII characters that RFC 9110 allows in a token. Every proxied field name is checked with it. */

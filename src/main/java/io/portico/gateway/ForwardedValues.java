@@ -1,5 +1,6 @@
 package io.portico.gateway;
 
+import io.portico.config.HeaderNames;
 import io.portico.gateway.ClientAddressResolver.Entry;
 import io.portico.gateway.ClientAddressResolver.Node;
 import io.portico.net.IpAddress;
@@ -55,7 +56,7 @@ final class ForwardedValues {
                 continue;
             }
             int nameStart = i;
-            while (i < end && isTokenChar(value.charAt(i))) {
+            while (i < end && HeaderNames.isTokenChar(value.charAt(i))) {
                 i++;
             }
             if (i == nameStart || i == end || value.charAt(i) != '=') {
@@ -74,7 +75,7 @@ final class ForwardedValues {
                 i = valueEnd + 1;
             } else {
                 valueStart = i;
-                while (i < end && isTokenChar(value.charAt(i))) {
+                while (i < end && HeaderNames.isTokenChar(value.charAt(i))) {
                     i++;
                 }
                 valueEnd = i;
@@ -215,13 +216,5 @@ final class ForwardedValues {
             end--;
         }
         return end;
-    }
-
-    /** Returns true for the token characters of RFC 9110 section 5.6.2. */
-    private static boolean isTokenChar(char c) {
-        if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
-            return true;
-        }
-        return "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.portico.config.Json;
+import io.portico.testing.Conditions;
 import io.portico.testing.Configs;
 import io.portico.testing.TestNode;
 import java.io.ByteArrayOutputStream;
@@ -17,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -26,8 +28,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * WebSocket handshakes through a real node to raw upstreams. The service's read timeout applies until the handshake
- * response arrives, and a handshake that declares a body gets 400 and reaches no upstream. A request with another
- * method than GET is no handshake, so a 101 to it gets 502.
+ * response arrives and to the body of a rejection, and a handshake that declares a body gets 400 and reaches no
+ * upstream. A request with another method than GET is no handshake, so a 101 to it gets 502.
  */
 class WebSocketHandshakeTest {
 
@@ -37,6 +39,7 @@ class WebSocketHandshakeTest {
 
     private static RawUpstream silent;
     private static RawUpstream switching;
+    private static RawUpstream stalling;
     private static TestNode node;
 
     @BeforeAll
@@ -44,11 +47,14 @@ class WebSocketHandshakeTest {
         silent = new RawUpstream(null);
         switching = new RawUpstream("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
                 + "Connection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n");
+        stalling = new RawUpstream("HTTP/1.1 403 Forbidden\r\nContent-Length: 40\r\n\r\nrejected: ");
         node = TestNode.start();
         Configs config = Configs.document();
         config.service("silent", silent.port()).putObject("timeouts").put("read", "1s");
         config.service("switching", switching.port()).putObject("timeouts").put("read", "1s");
+        config.service("stalling", stalling.port()).putObject("timeouts").put("read", "1s");
         config.route("silent", "silent", "/silent");
+        config.route("stalling", "stalling", "/stalling");
         config.route("switching", "switching", "/switching");
         node.apply(config.build());
     }
@@ -58,6 +64,7 @@ class WebSocketHandshakeTest {
         node.close();
         silent.close();
         switching.close();
+        stalling.close();
     }
 
     @BeforeEach
@@ -77,6 +84,24 @@ class WebSocketHandshakeTest {
         JsonNode problem = Json.MAPPER.readTree(exchange.responses().get(0).body());
         assertThat(problem.path("type").asText()).isEqualTo(PROBLEMS + "upstream-timeout");
         assertThat((System.nanoTime() - start) / 1_000_000).isGreaterThanOrEqualTo(900);
+    }
+
+    @Test
+    void stalledRejectionBodyTimesOut() throws Exception {
+        long start = System.nanoTime();
+
+        RawHttp.Received received = RawHttp.send(node.portico().httpPort(), 0, 5_000,
+                "GET /stalling HTTP/1.1\r\n" + HANDSHAKE_HEADERS + "\r\n");
+
+        long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
+        assertThat(received.text()).startsWith("HTTP/1.1 403 ");
+        assertThat(received.body()).isEqualTo("rejected: ");
+        assertThat(received.closed()).as("client connection closed by the gateway").isTrue();
+        assertThat(elapsedMillis).as("closed after the read timeout").isBetween(900L, 4_000L);
+        Conditions.eventually("the upstream connection is closed", () -> stalling.closedConnections.get() == 1);
+        JsonNode target = node.admin("GET", "/admin/v1/services/stalling/health", null, 200).at("/targets/0");
+        assertThat(target.path("inFlight").asInt()).as("in flight in %s", target).isZero();
+        assertThat(target.path("failures").asLong()).as("failures in %s", target).isEqualTo(1);
     }
 
     @Test
@@ -141,6 +166,8 @@ class WebSocketHandshakeTest {
     private static final class RawUpstream implements AutoCloseable {
 
         final List<String> requests = new CopyOnWriteArrayList<>();
+        /** Connections that the gateway closed. */
+        final AtomicInteger closedConnections = new AtomicInteger();
         private final ServerSocket server;
         private final String response;
         private final List<Socket> connections = new CopyOnWriteArrayList<>();
@@ -203,8 +230,10 @@ class WebSocketHandshakeTest {
                 while (in.read() >= 0) {
                     continue;
                 }
+                closedConnections.incrementAndGet();
             } catch (IOException e) {
                 // The gateway closed the connection.
+                closedConnections.incrementAndGet();
             }
         }
 

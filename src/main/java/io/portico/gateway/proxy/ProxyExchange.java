@@ -234,8 +234,9 @@ final class ProxyExchange {
     }
 
     /**
-     * Sends the WebSocket handshake on {@code upstream}. The read timeout runs until the handshake response arrives.
-     * The tunnel after a 101 has none, because a WebSocket connection may stay silent for as long as its peers choose.
+     * Sends the WebSocket handshake on {@code upstream}. The read timeout runs until the handshake response arrives,
+     * and then on the body of a rejection. The tunnel after a 101 has none, because a WebSocket connection may stay
+     * silent for as long as its peers choose.
      */
     private void openTunnel(HttpClientRequest upstream, TargetState current) {
         upstreamRequest = upstream;
@@ -265,9 +266,29 @@ final class ProxyExchange {
             onInterimAsFinal(status, () -> response.request().reset(), current);
             return;
         }
-        current.onRequestEnd(elapsed(), Outcome.response(status));
-        complete();
-        WebSocketTunnel.relay(ctx, response, settings);
+        if (status == 101) {
+            current.onRequestEnd(elapsed(), Outcome.response(status));
+            complete();
+            WebSocketTunnel.join(ctx, response, settings);
+            return;
+        }
+        relayRejectedHandshake(response, current);
+    }
+
+    /**
+     * Relays the upstream's rejection of a WebSocket handshake like any other response body, with the read timeout
+     * on each silence. Unlike {@link #needsBodyReadTimeout}, the timer runs for a small declared body too, because a
+     * rejection is rare enough for its cost not to matter and a stalled one would hold both connections forever.
+     */
+    private void relayRejectedHandshake(HttpClientResponse response, TargetState current) {
+        long latency = elapsed();
+        int status = response.statusCode();
+        WebSocketTunnel.writeRejectionHead(ctx, response, settings);
+        ReadStream<Buffer> body = response;
+        if (responseHasBody(status)) {
+            body = new IdleReadStream(response, readTimeoutMillis, vertx(), this::onBodyReadTimeout);
+        }
+        relayBody(status, body, null, latency, current);
     }
 
     private void startReadTimeout() {
@@ -468,6 +489,17 @@ final class ProxyExchange {
         if (tap != null) {
             body = new TappedReadStream(body, tap);
         }
+        relayBody(status, body, tap, latency, current);
+    }
+
+    /**
+     * Streams {@code body} to the client's response, whose head is written, then reports the attempt's outcome to
+     * {@code current} and the end of the body to {@code tap}, if any. A failed relay resets both sides.
+     *
+     * @param latency the attempt's time until the response head, in nanoseconds
+     */
+    private void relayBody(int status, ReadStream<Buffer> body, ResponseTap tap, long latency, TargetState current) {
+        HttpServerResponse out = ctx.response();
         BodyRelay.start(body, out, piped -> {
             Outcome failure = Outcome.CONNECTION_ERROR;
             if (finished) {
@@ -532,6 +564,9 @@ final class ProxyExchange {
      * Returns true when the body may arrive slowly: streamed without a declared length, or larger than
      * {@value #SMALL_BODY} bytes. Vert.x stops the request's idle timeout once the response head arrives, so
      * those bodies get a timer of their own. Small bodies arrive with their head and skip the timer's cost.
+     *
+     * <p>NOTE: an upstream that declares a small body and then stalls is never cut off, so the client's and the
+     * upstream's connections stay open until one of them closes or the total timeout, if set, ends the exchange.
      */
     private boolean needsBodyReadTimeout(MultiMap responseHeaders) {
         if (webSocket || request.method() == HttpMethod.HEAD) {

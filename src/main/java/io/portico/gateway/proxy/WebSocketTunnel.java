@@ -3,11 +3,10 @@ package io.portico.gateway.proxy;
 import io.portico.config.RouteSpec;
 import io.portico.gateway.upstream.TargetState;
 import io.portico.pipeline.RequestContext;
-import io.portico.problem.Problem;
-import io.portico.problem.ProblemType;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.net.HostAndPort;
 import io.vertx.core.net.NetSocket;
@@ -17,8 +16,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Proxies a WebSocket upgrade: writes the handshake request, and once the upstream returns 101 Switching Protocols,
  * relays raw bytes both ways, so subprotocols, extensions and frames pass through unchanged. A handshake the
- * upstream rejects is returned to the client as an ordinary response. {@link ProxyExchange} sends the handshake and
- * applies the service's connect and read timeouts until its response arrives.
+ * upstream rejects is returned to the client as an ordinary response. {@link ProxyExchange} sends the handshake,
+ * applies the service's connect and read timeouts until its response arrives, and relays the body of a rejection
+ * with the read timeout.
  */
 final class WebSocketTunnel {
 
@@ -48,18 +48,11 @@ final class WebSocketTunnel {
     }
 
     /**
-     * Joins the client's and the upstream's connections when {@code response} is a 101, or relays the upstream's
-     * rejection of the handshake otherwise. {@code response} must have a status of 101 or of 200 and above.
+     * Joins the client's and the upstream's connections once {@code response}, a 101 Switching Protocols, has
+     * arrived. The tunnel has no read timeout, because a WebSocket connection may stay silent for as long as its
+     * peers choose.
      */
-    static void relay(RequestContext ctx, HttpClientResponse response, ProxySettings settings) {
-        if (response.statusCode() == 101) {
-            join(ctx, response, settings);
-        } else {
-            relayRejection(ctx, response, settings);
-        }
-    }
-
-    private static void join(RequestContext ctx, HttpClientResponse response, ProxySettings settings) {
+    static void join(RequestContext ctx, HttpClientResponse response, ProxySettings settings) {
         NetSocket upstreamSocket = response.netSocket();
         HttpServerResponse out = ctx.response();
         copyHandshakeHeaders(response.headers(), out.headers());
@@ -83,17 +76,20 @@ final class WebSocketTunnel {
         out.set("Upgrade", in.get("Upgrade") == null ? "websocket" : in.get("Upgrade"));
     }
 
-    private static void relayRejection(RequestContext ctx, HttpClientResponse response, ProxySettings settings) {
+    /**
+     * Writes the head of the upstream's rejection of the handshake, {@code response} with a status of 200 and above,
+     * to the client's response. The caller relays the body.
+     */
+    static void writeRejectionHead(RequestContext ctx, HttpClientResponse response, ProxySettings settings) {
         HttpServerResponse out = ctx.response();
-        out.setStatusCode(response.statusCode());
+        int status = response.statusCode();
+        out.setStatusCode(status);
         ProxyHeaders.copyResponseHeaders(response.headers(), out.headers());
         out.headers().set(settings.requestIdHeader(), ctx.requestId());
-        response.body().onComplete(body -> {
-            if (body.succeeded()) {
-                out.end(body.result());
-            } else {
-                ctx.fail(new Problem(ProblemType.UPSTREAM_UNAVAILABLE, "the WebSocket handshake failed"));
-            }
-        });
+        // The handshake is HTTP/1.1, which needs chunked framing for a body of undeclared length.
+        boolean bodyAllowed = status != 204 && status != 304;
+        if (bodyAllowed && !out.headers().contains(HttpHeaders.CONTENT_LENGTH)) {
+            out.setChunked(true);
+        }
     }
 }

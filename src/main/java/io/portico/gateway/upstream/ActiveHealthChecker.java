@@ -12,6 +12,8 @@ import io.vertx.core.http.RequestOptions;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +26,10 @@ import org.slf4j.LoggerFactory;
  * when a response with a status in {@code healthyStatuses} (200-399 when absent) arrives, body included, within
  * {@code timeout}, which bounds both the wait for a connection and the silence while waiting for the response.
  * A target whose previous probe is still running is skipped for that round.
+ *
+ * <p>The first round comes at most one {@code interval} after {@link #start}: when the round of the checker it
+ * replaces was due, or after a random delay for a new service. The checkers that one configuration version starts
+ * thus probe at different times rather than in one burst from the event loop that installs them.
  */
 final class ActiveHealthChecker implements AutoCloseable {
 
@@ -33,24 +39,47 @@ final class ActiveHealthChecker implements AutoCloseable {
     private final UpstreamGroup group;
     private final ServiceSpec.Active spec;
     private final HttpClientAgent client;
+    private final long intervalMillis;
     private final Set<TargetState> running = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
     private volatile long timerId = -1;
+    /** When the next round is due, by {@link System#nanoTime}, once {@link #start} has run. */
+    private volatile long nextRoundNanos;
 
     ActiveHealthChecker(Vertx vertx, UpstreamGroup group, HttpClientAgent client) {
         this.vertx = requireNonNull(vertx, "vertx");
         this.group = requireNonNull(group, "group");
         this.spec = requireNonNull(group.spec().healthCheck().active(), "group.spec().healthCheck().active()");
         this.client = requireNonNull(client, "client");
+        this.intervalMillis = Math.max(1, spec.interval().toMillis());
     }
 
-    /** Claims the group's targets and starts probing: a first round right away, then one each {@code interval}. */
-    void start() {
+    /**
+     * Claims the group's targets and starts probing: a first round within one {@code interval}, then one each
+     * {@code interval}.
+     *
+     * @param replaced the started checker of the service's previous group, or null for a new service. Its schedule is
+     *     kept, so a configuration change neither delays nor advances the next round.
+     */
+    void start(ActiveHealthChecker replaced) {
         group.targets().forEach(target -> target.claimActiveChecks(this));
-        long interval = Math.max(1, spec.interval().toMillis());
-        timerId = vertx.setPeriodic(1, interval, id -> probeAll());
-        LOG.debug("Active health checks of service '{}' started: GET {} every {} ms", group.name(), spec.path(),
-                interval);
+        long firstDelay = firstRoundDelayMillis(replaced);
+        nextRoundNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(firstDelay);
+        timerId = vertx.setPeriodic(firstDelay, intervalMillis, id -> probeAll());
+        LOG.debug("Active health checks of service '{}' started: GET {} every {} ms, first in {} ms", group.name(),
+                spec.path(), intervalMillis, firstDelay);
+    }
+
+    /**
+     * Returns the delay of the first round, from 1 ms to one interval: the time until the round of {@code replaced}
+     * was due, or a uniformly random delay when there is no checker to replace.
+     */
+    private long firstRoundDelayMillis(ActiveHealthChecker replaced) {
+        if (replaced == null) {
+            return 1 + ThreadLocalRandom.current().nextLong(intervalMillis);
+        }
+        long dueMillis = TimeUnit.NANOSECONDS.toMillis(replaced.nextRoundNanos - System.nanoTime());
+        return Math.min(intervalMillis, Math.max(1, dueMillis));
     }
 
     /** Stops probing and closes the probe client; results of running probes are ignored. */
@@ -65,6 +94,7 @@ final class ActiveHealthChecker implements AutoCloseable {
         if (closed) {
             return;
         }
+        nextRoundNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(intervalMillis);
         List<TargetState> targets = group.targets();
         for (TargetState target : targets) {
             if (running.add(target)) {

@@ -171,9 +171,9 @@ public final class Upstreams implements AutoCloseable {
             // After the replaced checkers closed, so none of their probes can mark a target down again.
             Entry entry = built.entry;
             if (entry.checker != null) {
-                // NOTE: each new checker probes at once, from the context that installs it, so a version that adds
-                // hundreds of checked services sends one burst of probes from one event loop.
-                entry.checker.start();
+                // Its probes run on this context, at times spread over one interval rather than all at once.
+                Entry replaced = plan.base.get(built.name);
+                entry.checker.start(replaced == null ? null : replaced.checker);
             } else {
                 entry.group.targets().forEach(TargetState::clearActive);
             }

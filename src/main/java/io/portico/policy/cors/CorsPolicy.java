@@ -2,6 +2,7 @@ package io.portico.policy.cors;
 
 import static java.util.Objects.requireNonNull;
 
+import io.portico.config.HeaderNames;
 import io.portico.pipeline.Policy;
 import io.portico.pipeline.PolicyChain;
 import io.portico.pipeline.RequestContext;
@@ -131,7 +132,7 @@ final class CorsPolicy implements Policy {
         if (!settings.origins().allows(origin)) {
             return "the origin is not allowed";
         }
-        if (!CorsSettings.isToken(method)) {
+        if (!HeaderNames.isToken(method)) {
             return "Access-Control-Request-Method is not a method";
         }
         if (!settings.anyMethod() && !settings.methods().contains(method)) {
@@ -151,7 +152,7 @@ final class CorsPolicy implements Policy {
             int end = comma < 0 ? requested.length() : comma;
             String name = requested.substring(start, end).trim();
             if (!name.isEmpty()) {
-                if (!CorsSettings.isToken(name)) {
+                if (!HeaderNames.isToken(name)) {
                     return "Access-Control-Request-Headers is not a list of header names";
                 }
                 if (!settings.anyHeader() && !settings.headers().contains(name.toLowerCase(Locale.ROOT))) {

@@ -3,6 +3,7 @@ package io.portico.policy.cors;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.config.Durations;
 import io.portico.config.Errors;
+import io.portico.config.HeaderNames;
 import io.portico.policy.PolicySettings;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -130,7 +131,7 @@ record CorsSettings(
             String entry = entries.get(i);
             if (entry.equals(WILDCARD) && entries.size() > 1) {
                 errors.at(field, i).add("", "'*' allows everything, so it must be the only entry");
-            } else if (!entry.equals(WILDCARD) && !isToken(entry)) {
+            } else if (!entry.equals(WILDCARD) && !HeaderNames.isToken(entry)) {
                 errors.at(field, i).add("", "'" + entry + "' is not a valid " + (methods ? "method" : "header name"));
             }
             String upper = entry.toUpperCase(Locale.ROOT);
@@ -150,21 +151,5 @@ record CorsSettings(
             errors.add(MAX_AGE, e.getMessage());
             return DEFAULT_MAX_AGE;
         }
-    }
-
-    /** Returns true for a non-empty HTTP token (RFC 9110 section 5.6.2). */
-    static boolean isToken(String text) {
-        if (text.isEmpty()) {
-            return false;
-        }
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            boolean tchar = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-                    || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
-            if (!tchar) {
-                return false;
-            }
-        }
-        return true;
     }
 }

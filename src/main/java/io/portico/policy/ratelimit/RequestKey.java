@@ -1,6 +1,7 @@
 package io.portico.policy.ratelimit;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.portico.config.HeaderNames;
 import io.portico.pipeline.Identity;
 import io.portico.pipeline.ModelPolicies;
 import io.portico.pipeline.RequestContext;
@@ -91,7 +92,7 @@ final class RequestKey {
         if (name.isEmpty()) {
             return "key part '" + specification + "' needs a name after the colon";
         }
-        if (part.equals("header") && !name.chars().allMatch(RequestKey::isTokenChar)) {
+        if (part.equals("header") && !HeaderNames.isToken(name)) {
             return "'" + name + "' is not a valid header name";
         }
         return null;
@@ -211,12 +212,6 @@ final class RequestKey {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every Java runtime provides SHA-256", e);
         }
-    }
-
-    /** Returns whether {@code c} may appear in an HTTP field name (an RFC 9110 token). */
-    private static boolean isTokenChar(int c) {
-        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
-                || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
     }
 
     @Override

@@ -21,8 +21,11 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -308,6 +311,57 @@ class HealthCheckTest {
         TargetState target = group.targets().get(0);
 
         eventually("200 counts as a failure", () -> !target.healthy());
+    }
+
+    @Test
+    void firstProbesOfOneVersionAreSpread() {
+        Map<String, Long> firstProbeNanos = new ConcurrentHashMap<>();
+        HttpServer server = start(request -> {
+            firstProbeNanos.putIfAbsent(request.path(), System.nanoTime());
+            request.response().end();
+        });
+        Duration interval = Duration.ofSeconds(2);
+        Map<String, ServiceSpec> services = new HashMap<>();
+        for (int i = 0; i < 30; i++) {
+            ServiceSpec.Active active = new ServiceSpec.Active("/health/" + i, interval, Duration.ofMillis(500), 2, 2,
+                    null);
+            ServiceSpec spec = service("checked-" + i).target(server).active(active).build();
+            services.put(spec.name(), spec);
+        }
+        long applied = System.nanoTime();
+
+        upstreams.update(services);
+
+        eventually("every service sent its first probe", () -> firstProbeNanos.size() == services.size());
+        List<Long> delaysMillis = firstProbeNanos.values().stream()
+                .map(probe -> (probe - applied) / 1_000_000)
+                .sorted()
+                .toList();
+        long spreadMillis = delaysMillis.get(delaysMillis.size() - 1) - delaysMillis.get(0);
+        assertThat(spreadMillis).as("time between the first and the last first probe, of %s", delaysMillis)
+                .isGreaterThanOrEqualTo(interval.toMillis() / 2);
+        assertThat(delaysMillis.get(delaysMillis.size() - 1)).as("last first probe, in ms after the update")
+                .isLessThan(interval.toMillis() + 1_000);
+    }
+
+    @Test
+    void changedServiceKeepsProbeSchedule() {
+        List<Long> probeNanos = new CopyOnWriteArrayList<>();
+        HttpServer server = start(request -> {
+            probeNanos.add(System.nanoTime());
+            request.response().end();
+        });
+        Duration interval = Duration.ofSeconds(3);
+        ServiceSpec.Active active = new ServiceSpec.Active("/health", interval, Duration.ofMillis(500), 2, 2, null);
+        configure(service("changed").target(server).active(active));
+        eventually("the first probe arrived", () -> probeNanos.size() == 1);
+
+        configure(service("changed").target(server, 50).active(active));
+
+        eventually("the second probe arrived", () -> probeNanos.size() == 2);
+        long gapMillis = (probeNanos.get(1) - probeNanos.get(0)) / 1_000_000;
+        assertThat(gapMillis).as("time between the probes before and after the change, in ms")
+                .isBetween(interval.toMillis() - 400, interval.toMillis() + 600);
     }
 
     @Test
