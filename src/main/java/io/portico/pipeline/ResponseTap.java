@@ -21,7 +21,7 @@ public interface ResponseTap {
     /** Receives the next piece of the body, which the proxy also sends to the client. */
     void chunk(Buffer data);
 
-    /** The whole body was relayed to the client. */
+    /** Receives the end of the body: the whole body arrived, and the proxy is about to end the client's response. */
     void end();
 
     /** The response failed or was abandoned before its end. */

@@ -79,6 +79,20 @@ class TimeoutProxyTest {
     }
 
     @Test
+    void silentSmallBodyIsCutByReadTimeout() throws IOException {
+        long start = System.nanoTime();
+
+        Received received = exchange(node.portico().httpPort(),
+                "GET /quiet/partial HTTP/1.1\r\nHost: localhost\r\n\r\n");
+
+        long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
+        assertThat(received.text()).startsWith("HTTP/1.1 200");
+        assertThat(received.text()).endsWith("\r\n\r\npartial ");
+        assertThat(received.closed()).as("connection closed by the gateway").isTrue();
+        assertThat(elapsedMillis).as("closed after the read timeout").isBetween(250L, 4_000L);
+    }
+
+    @Test
     void steadyBodyOutlivesReadTimeout() throws IOException {
         Received received = exchange(node.portico().httpPort(),
                 "GET /quiet/drip?chunks=6&ms=150 HTTP/1.1\r\nHost: localhost\r\n\r\n");

@@ -160,6 +160,9 @@ public final class TestUpstream implements AutoCloseable {
             drip(response, chunks, Long.parseLong(request.getParam("ms", "100")), 1);
         } else if (path.equals("/hold")) {
             heldResponses.add(response);
+        } else if (path.equals("/partial")) {
+            // Declares a 20-byte body, sends 8 bytes of it and then stays silent.
+            response.putHeader("Content-Length", "20").write("partial ");
         } else if (path.equals("/sse")) {
             response.setChunked(true).putHeader("Content-Type", "text/event-stream").write(": open\n\n");
             sendEvents(response, 1);

@@ -75,6 +75,8 @@ final class ProxyExchange {
     private final long maxBodySize;
     private final long readTimeoutMillis;
     private final ResponseTimeouts.Entry responseTimeout = new ResponseTimeouts.Entry(this::onResponseTimeout);
+    /** The deadline of a small response body, which has no timer of its own, or null. */
+    private ResponseTimeouts.Entry bodyDeadline;
     private final List<TargetState> tried = new ArrayList<>(2);
     private TargetState target;
     private Problem lastFailure;
@@ -485,22 +487,34 @@ final class ProxyExchange {
         if (needsBodyReadTimeout(responseHeaders)) {
             body = new IdleReadStream(response, service.timeouts().read().toMillis(), vertx(),
                     this::onBodyReadTimeout);
+        } else if (readTimeoutMillis > 0 && declaredLength(status, responseHeaders) > 0) {
+            // A small body usually arrives with its head, so one deadline for all of it costs less than a timer.
+            bodyDeadline = new ResponseTimeouts.Entry(this::onBodyReadTimeout);
+            ResponseTimeouts.current(readTimeoutMillis).add(bodyDeadline);
         }
+        TappedReadStream tapped = null;
         if (tap != null) {
-            body = new TappedReadStream(body, tap);
+            tapped = new TappedReadStream(body, tap);
+            body = tapped;
         }
-        relayBody(status, body, tap, latency, current);
+        relayBody(status, body, tapped, latency, current);
     }
 
     /**
      * Streams {@code body} to the client's response, whose head is written, then reports the attempt's outcome to
-     * {@code current} and the end of the body to {@code tap}, if any. A failed relay resets both sides.
+     * {@code current}. A failed relay resets both sides and, unless the upstream's body had ended, aborts
+     * {@code tapped}.
      *
+     * @param tapped the body as passed to a policy's tap, or null
      * @param latency the attempt's time until the response head, in nanoseconds
      */
-    private void relayBody(int status, ReadStream<Buffer> body, ResponseTap tap, long latency, TargetState current) {
+    private void relayBody(int status, ReadStream<Buffer> body, TappedReadStream tapped, long latency,
+                           TargetState current) {
         HttpServerResponse out = ctx.response();
         BodyRelay.start(body, out, piped -> {
+            if (bodyDeadline != null) {
+                bodyDeadline.cancel();
+            }
             Outcome failure = Outcome.CONNECTION_ERROR;
             if (finished) {
                 failure = abandoned;
@@ -509,12 +523,8 @@ final class ProxyExchange {
                 failure = Outcome.CANCELLED;
             }
             current.onRequestEnd(latency, piped.succeeded() ? Outcome.response(status) : failure);
-            if (tap != null) {
-                if (piped.succeeded()) {
-                    tap.end();
-                } else {
-                    tap.abort();
-                }
+            if (tapped != null && piped.failed()) {
+                tapped.abort();
             }
             if (piped.failed() && !finished) {
                 LOG.debug("Response body of request {} from {} failed", ctx.requestId(), current.address(),
@@ -563,10 +573,8 @@ final class ProxyExchange {
     /**
      * Returns true when the body may arrive slowly: streamed without a declared length, or larger than
      * {@value #SMALL_BODY} bytes. Vert.x stops the request's idle timeout once the response head arrives, so
-     * those bodies get a timer of their own. Small bodies arrive with their head and skip the timer's cost.
-     *
-     * <p>NOTE: an upstream that declares a small body and then stalls is never cut off, so the client's and the
-     * upstream's connections stay open until one of them closes or the total timeout, if set, ends the exchange.
+     * those bodies get a timer of their own. A small body usually arrives with its head, so it gets one deadline
+     * of the read timeout after the head instead, kept by {@link ResponseTimeouts}.
      */
     private boolean needsBodyReadTimeout(MultiMap responseHeaders) {
         if (webSocket || request.method() == HttpMethod.HEAD) {

@@ -7,11 +7,15 @@ import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.streams.ReadStream;
 
-/** A response body that hands each piece to a {@link ResponseTap} before passing it on. */
+/**
+ * A response body that hands each piece to a {@link ResponseTap} before passing it on. The tap learns of the end
+ * before the end handler runs, so it receives a complete body before the client's response is ended.
+ */
 final class TappedReadStream implements ReadStream<Buffer> {
 
     private final ReadStream<Buffer> source;
     private final ResponseTap tap;
+    private boolean ended;
 
     TappedReadStream(ReadStream<Buffer> source, ResponseTap tap) {
         this.source = requireNonNull(source, "source");
@@ -57,7 +61,23 @@ final class TappedReadStream implements ReadStream<Buffer> {
 
     @Override
     public ReadStream<Buffer> endHandler(Handler<Void> handler) {
-        source.endHandler(handler);
+        if (handler == null) {
+            source.endHandler(null);
+        } else {
+            source.endHandler(end -> {
+                ended = true;
+                tap.end();
+                handler.handle(end);
+            });
+        }
         return this;
+    }
+
+    /** Tells the tap that the response was abandoned, unless the whole body had arrived. */
+    void abort() {
+        if (!ended) {
+            ended = true;
+            tap.abort();
+        }
     }
 }
