@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.metrics.MetricsServer;
 import io.portico.config.ResourceKind;
 import io.portico.config.ResourceKinds;
+import io.portico.config.SecretFields;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
@@ -29,6 +30,10 @@ final class OpenApiDocument {
     private static final String JSON = "application/json";
     private static final String YAML = "application/yaml";
     private static final String PROBLEM = "application/problem+json";
+    /** The start of the description of a header map whose credential headers are secret fields. */
+    private static final String CREDENTIAL_HEADERS = "The values of credential headers (Authorization,"
+            + " Proxy-Authorization, Cookie, and names whose last word is Key, ApiKey, Token, Secret or Password,"
+            + " ignoring case and reading _ as -) are secret";
 
     private OpenApiDocument() {
     }
@@ -482,17 +487,24 @@ final class OpenApiDocument {
                     .put("description", "The owning team; a team member's new resource joins the member's team");
         }
         for (String secret : kind.secretFields()) {
-            JsonNode property = properties.at("/" + secret.replace("[].", "/items/properties/")
+            String headerSuffix = "." + SecretFields.CREDENTIAL_HEADER;
+            boolean headerMap = secret.endsWith(headerSuffix);
+            String field = headerMap ? secret.substring(0, secret.length() - headerSuffix.length()) : secret;
+            JsonNode property = properties.at("/" + field.replace("[].", "/items/properties/")
                     .replace(".", "/properties/"));
             if (property instanceof ObjectNode secretProperty) {
-                List<String> destinations = kind.secretDestinations(secret);
-                secretProperty.put("description", "Secret: responses carry secret:sha256:<8 hex digits> instead;"
+                secretProperty.put("description", (headerMap ? CREDENTIAL_HEADERS : "Secret")
+                        + ": responses carry secret:sha256:<8 hex digits> instead;"
                         + " sending that value back keeps the stored secret"
-                        + (destinations.isEmpty() ? "" : ", unless " + String.join(", ", destinations)
-                                + " changed, which needs the secret itself again"));
+                        + unlessChanged(kind.secretDestinations(secret)));
             }
         }
         return schema;
+    }
+
+    private static String unlessChanged(List<String> destinations) {
+        return destinations.isEmpty() ? ""
+                : ", unless " + String.join(", ", destinations) + " changed, which needs the secret itself again";
     }
 
     /** Returns a JSON schema for a specification type: records become objects that allow no other fields. */

@@ -26,6 +26,10 @@ public final class HeaderNames {
     /** The forwarding headers that Portico sets on every upstream request, in canonical form. */
     private static final Set<String> FORWARDING = Set.of("forwarded", "x-forwarded-for", "x-forwarded-host",
             "x-forwarded-port", "x-forwarded-proto");
+    /** Headers that carry credentials whatever their last word, in canonical form. */
+    private static final Set<String> CREDENTIALS = Set.of("authorization", "proxy-authorization", "cookie");
+    /** Last words, after the last {@code -} of a canonical name, that mark a header carrying a credential. */
+    private static final Set<String> CREDENTIAL_WORDS = Set.of("key", "apikey", "token", "secret", "password");
 
     private static final boolean[] TOKEN_CHARS = tokenChars();
 
@@ -55,6 +59,21 @@ public final class HeaderNames {
      */
     public static boolean isFraming(String name) {
         return FRAMING.contains(canonical(name));
+    }
+
+    /**
+     * Returns true when {@code name} names a header that carries a credential, so that its configured value is a
+     * secret: {@code Authorization}, {@code Proxy-Authorization}, {@code Cookie}, or a name whose last word is
+     * {@code Key}, {@code ApiKey}, {@code Token}, {@code Secret} or {@code Password}, such as {@code X-Api-Key},
+     * {@code Api-Key}, {@code X-Auth-Token} or a bare {@code Token}. Names are compared in {@link #canonical} form, so
+     * {@code x_api_key} is one too.
+     */
+    public static boolean isCredential(String name) {
+        String canonical = canonical(name);
+        if (CREDENTIALS.contains(canonical)) {
+            return true;
+        }
+        return CREDENTIAL_WORDS.contains(canonical.substring(canonical.lastIndexOf('-') + 1));
     }
 
     /** Returns true when {@code name} is a non-empty RFC 9110 token (section 5.6.2), the syntax of a field name. */

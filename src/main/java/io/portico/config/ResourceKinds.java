@@ -1,5 +1,6 @@
 package io.portico.config;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,8 +21,9 @@ public final class ResourceKinds {
      * {@code tokenUrl}.
      */
     private static final List<String> PROVIDER_ENDPOINT = List.of("type", "baseUrl", "region", "tokenUrl");
-    private static final List<String> PROVIDER_SECRETS =
-            List.of("keys[].key", "secretAccessKey", "sessionToken", "serviceAccount");
+    /** The values of credential headers such as {@code headers.Authorization} are secrets as well. */
+    private static final List<String> PROVIDER_SECRETS = List.of("keys[].key", "secretAccessKey", "sessionToken",
+            "serviceAccount", "headers." + SecretFields.CREDENTIAL_HEADER);
     public static final ResourceKind<ProviderSpec> PROVIDERS = new ResourceKind<>("providers", ProviderSpec.class,
             ProviderSpec::validate, PROVIDER_SECRETS, true)
             .withSecretDestinations(sameDestinations(PROVIDER_SECRETS, PROVIDER_ENDPOINT));
@@ -42,9 +44,20 @@ public final class ResourceKinds {
     public static final ResourceKind<ApiSpec> APIS =
             new ResourceKind<>("apis", ApiSpec.class, ApiSpec::validate, POLICY_SECRETS, true)
                     .withSecretDestinations(POLICY_SECRET_DESTINATIONS);
-    public static final ResourceKind<RouteSpec> ROUTES =
-            new ResourceKind<>("routes", RouteSpec.class, RouteSpec::validate, POLICY_SECRETS, true)
-                    .withSecretDestinations(POLICY_SECRET_DESTINATIONS);
+    /**
+     * The values that a route's header operations add to or set on the forwarded request under a credential header
+     * name, such as {@code requestHeaders.set.Authorization}. They go to the route's {@code service}. Header
+     * operations on the response go to every client, so none of their values is a secret.
+     *
+     * <p>NOTE: the targets of that service are fields of the service. A write to the service that changes its
+     * targets keeps these values, so whoever may change the service can redirect them.
+     */
+    private static final List<String> ROUTE_HEADER_SECRETS = List.of(
+            "requestHeaders.add." + SecretFields.CREDENTIAL_HEADER,
+            "requestHeaders.set." + SecretFields.CREDENTIAL_HEADER);
+    public static final ResourceKind<RouteSpec> ROUTES = new ResourceKind<>("routes", RouteSpec.class,
+            RouteSpec::validate, concat(POLICY_SECRETS, ROUTE_HEADER_SECRETS), true)
+            .withSecretDestinations(routeSecretDestinations());
     public static final ResourceKind<CertificateSpec> CERTIFICATES =
             new ResourceKind<>("certificates", CertificateSpec.class, CertificateSpec::validate, List.of("key"));
     public static final ResourceKind<ConsumerSpec> CONSUMERS =
@@ -84,6 +97,18 @@ public final class ResourceKinds {
     }
 
     private ResourceKinds() {
+    }
+
+    private static Map<String, List<String>> routeSecretDestinations() {
+        Map<String, List<String>> destinations = new LinkedHashMap<>(POLICY_SECRET_DESTINATIONS);
+        destinations.putAll(sameDestinations(ROUTE_HEADER_SECRETS, List.of("service")));
+        return destinations;
+    }
+
+    private static List<String> concat(List<String> first, List<String> second) {
+        List<String> all = new ArrayList<>(first);
+        all.addAll(second);
+        return all;
     }
 
     private static Map<String, List<String>> sameDestinations(List<String> secrets, List<String> destinations) {

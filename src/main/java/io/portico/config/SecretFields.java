@@ -18,13 +18,20 @@ import java.util.regex.Pattern;
  * Finds the secret fields of a specification ({@link ResourceKind#secretFields()}) and masks them.
  *
  * <p>A secret field may name a nested field with a dotted path such as {@code tls.clientKey}, and each element of a
- * list with {@code []}, as in {@code keys[].key}. A masked value is a hint, {@code secret:sha256:} followed by the
- * first 8 hex digits of the SHA-256 of the secret: it tells two secrets apart without revealing either.
+ * list with {@code []}, as in {@code keys[].key}. A last segment {@value #CREDENTIAL_HEADER} matches each field of a
+ * header map whose name carries a credential ({@link HeaderNames#isCredential}), as in {@code headers.{credential}}.
+ * So the value of {@code headers.Authorization} is a secret and that of {@code headers.X-Trace} is not.
+ *
+ * <p>A masked value is a hint, {@code secret:sha256:} followed by the first 8 hex digits of the SHA-256 of the
+ * secret: it tells two secrets apart without revealing either.
  */
 public final class SecretFields {
 
     /** Prefix of every masked value. */
     public static final String HINT_PREFIX = "secret:sha256:";
+
+    /** Last segment of a secret field that matches each credential header of a header map. */
+    public static final String CREDENTIAL_HEADER = "{credential}";
 
     private static final int HINT_HEX_DIGITS = 8;
     /** A list index in a field path, as in {@code keys[2].key}. */
@@ -54,7 +61,8 @@ public final class SecretFields {
 
     /**
      * Finds every object that may hold the secret {@code dottedField}, where a segment ending in {@code []} such
-     * as {@code keys[].key} stands for each element of a list.
+     * as {@code keys[].key} stands for each element of a list. A last segment {@value #CREDENTIAL_HEADER} matches
+     * each credential header of a map.
      */
     public static List<Slot> slots(ObjectNode root, String dottedField) {
         String[] parts = dottedField.split("\\.");
@@ -84,6 +92,22 @@ public final class SecretFields {
         for (Slot slot : slots(kind, masked)) {
             JsonNode value = slot.value();
             if (value != null) {
+                slot.parent().put(slot.leaf(), hint(value));
+            }
+        }
+        return masked;
+    }
+
+    /**
+     * Returns a copy of {@code spec} with every secret field replaced by its hint, except values that are hints
+     * already. It masks a specification that was recorded masked, as in the audit log, before a later version
+     * made more fields secret.
+     */
+    public static ObjectNode maskUnmasked(ResourceKind<?> kind, ObjectNode spec) {
+        ObjectNode masked = spec.deepCopy();
+        for (Slot slot : slots(kind, masked)) {
+            JsonNode value = slot.value();
+            if (value != null && !(value.isTextual() && value.asText().startsWith(HINT_PREFIX))) {
                 slot.parent().put(slot.leaf(), hint(value));
             }
         }
@@ -134,11 +158,30 @@ public final class SecretFields {
     public static boolean mayHoldSecret(ResourceKind<?> kind, String path) {
         String pattern = INDEX.matcher(path).replaceAll("[]");
         for (String secret : kind.secretFields()) {
-            if (pattern.isEmpty() || encloses(pattern, secret) || encloses(secret, pattern)) {
+            if (pattern.isEmpty() || encloses(pattern, secret)) {
+                return true;
+            }
+            String headerMap = headerMapOf(secret);
+            if (headerMap == null ? encloses(secret, pattern) : isCredentialHeaderIn(headerMap, pattern)) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** Returns the path of the header map of a secret field such as {@code headers.{credential}}, or null. */
+    private static String headerMapOf(String secretField) {
+        String suffix = "." + CREDENTIAL_HEADER;
+        return secretField.endsWith(suffix) ? secretField.substring(0, secretField.length() - suffix.length()) : null;
+    }
+
+    /**
+     * Returns true when {@code pattern} is a credential header of the map at {@code headerMap}. The whole rest of
+     * the path is the header name, because a header name may contain {@code .}.
+     */
+    private static boolean isCredentialHeaderIn(String headerMap, String pattern) {
+        return pattern.length() > headerMap.length() + 1 && pattern.startsWith(headerMap + ".")
+                && HeaderNames.isCredential(pattern.substring(headerMap.length() + 1));
     }
 
     /** Returns true when {@code outer} is {@code inner} or a field or list that contains it. */
@@ -169,11 +212,19 @@ public final class SecretFields {
 
     private static void collect(ObjectNode node, String[] parts, int index, String path, List<Slot> slots) {
         String part = parts[index];
-        if (index == parts.length - 1) {
-            slots.add(new Slot(node, part, path.isEmpty() ? part : path + "." + part));
+        String prefix = path.isEmpty() ? "" : path + ".";
+        if (index == parts.length - 1 && part.equals(CREDENTIAL_HEADER)) {
+            node.fieldNames().forEachRemaining(name -> {
+                if (HeaderNames.isCredential(name)) {
+                    slots.add(new Slot(node, name, prefix + name));
+                }
+            });
             return;
         }
-        String prefix = path.isEmpty() ? "" : path + ".";
+        if (index == parts.length - 1) {
+            slots.add(new Slot(node, part, prefix + part));
+            return;
+        }
         if (part.endsWith("[]")) {
             String name = part.substring(0, part.length() - 2);
             JsonNode list = node.get(name);

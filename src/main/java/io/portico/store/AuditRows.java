@@ -133,11 +133,23 @@ final class AuditRows {
         }
     }
 
+    /**
+     * Reads one entry. Its specifications were masked when it was written. Fields that became secret later, such as
+     * credential header values, are in clear in older entries, so they are masked here.
+     */
     private static AuditEntry toEntry(ResultSet rows) throws SQLException {
+        String kind = rows.getString(6);
         return new AuditEntry(rows.getLong(1), rows.getObject(2, LocalDateTime.class).toInstant(ZoneOffset.UTC),
-                rows.getLong(3), rows.getString(4), rows.getString(5), rows.getString(6), rows.getString(7),
-                rows.getString(8), parse(rows.getString(9)), parse(rows.getString(10)), rows.getString(11),
-                rows.getString(12));
+                rows.getLong(3), rows.getString(4), rows.getString(5), kind, rows.getString(7),
+                rows.getString(8), remask(kind, parse(rows.getString(9))), remask(kind, parse(rows.getString(10))),
+                rows.getString(11), rows.getString(12));
+    }
+
+    private static ObjectNode remask(String kind, ObjectNode spec) {
+        if (spec == null) {
+            return null;
+        }
+        return ResourceKinds.find(kind).map(known -> SecretFields.maskUnmasked(known, spec)).orElse(spec);
     }
 
     private static void setJson(PreparedStatement statement, int index, ObjectNode spec) throws SQLException {

@@ -247,6 +247,29 @@ class PorticoCommandTest {
     }
 
     @Test
+    void exportMasksCredentialHeadersAndApplyKeepsThem() throws Exception {
+        Path document = write("headers.yaml", DOCUMENT + """
+                    requestHeaders:
+                      set: {Authorization: Bearer route-token-4711, X-Trace: visible-trace}
+                """);
+        assertThat(remote("apply", "-f", document.toString()).exitCode()).isZero();
+        Path exported = dir.resolve("exported.yaml");
+
+        Run export = remote("export", "-o", exported.toString());
+        Run diff = remote("diff", "-f", exported.toString());
+        Run again = remote("apply", "-f", exported.toString());
+
+        assertThat(export.exitCode()).as(export.err()).isZero();
+        String yaml = Files.readString(exported);
+        assertThat(yaml).doesNotContain("route-token-4711").contains(Secrets.hint("Bearer route-token-4711"))
+                .contains("visible-trace");
+        assertThat(diff.out()).isEqualToIgnoringNewLines("No changes: 2 resources unchanged.");
+        assertThat(again.out()).isEqualToIgnoringNewLines("Applied: 0 created, 0 updated, 0 deleted, 2 unchanged.");
+        assertThat(admin.store().get("routes", "api").orElseThrow().spec().at("/requestHeaders/set/Authorization")
+                .asText()).isEqualTo("Bearer route-token-4711");
+    }
+
+    @Test
     void tokenComesFromEnvironmentOrDataDirectory() throws Exception {
         Path file = write("portico.yaml", DOCUMENT);
         Files.writeString(dir.resolve(AdminToken.FILE_NAME), AdminFixture.TOKEN + "\n");

@@ -2,6 +2,7 @@ package io.portico.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class HeaderNamesTest {
@@ -49,6 +50,23 @@ class HeaderNamesTest {
     void expectIsRejectedOnRequestsOnly() {
         assertThat(HeaderNames.requestOperationProblem("Expect")).contains("never reaches the upstream");
         assertThat(HeaderNames.responseOperationProblem("Expect")).isNull();
+    }
+
+    @Test
+    void credentialNamesAreRecognised() {
+        for (String name : List.of("Authorization", "proxy-authorization", "COOKIE", "X-Api-Key", "Api-Key",
+                "x_api_key", "X-Auth-Token", "Token", "apikey", "X-ApiKey", "X-Goog-Api-Key", "X-Client-Secret",
+                "X-Db-Password", "PRIVATE-TOKEN")) {
+            assertThat(HeaderNames.isCredential(name)).as(name).isTrue();
+        }
+    }
+
+    @Test
+    void otherNamesAreNoCredentials() {
+        for (String name : List.of("X-Trace", "Accept", "OpenAI-Project", "Set-Cookie", "X-Keyboard", "Tokens",
+                "X-Key-Id", "Monkey", "X-Passwords-Policy")) {
+            assertThat(HeaderNames.isCredential(name)).as(name).isFalse();
+        }
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.config.Json;
+import io.portico.config.SecretFields;
 import io.portico.store.crypto.Keyring;
 import io.portico.store.crypto.MasterKey;
 import io.portico.store.crypto.SecretCipher;
@@ -64,6 +65,52 @@ class SecretsAtRestTest {
                 .doesNotContain("and-a-jwk-key-value");
         for (String pointer : List.of("/config/clientSecret", "/config/keys/0/secret", "/config/keys/0/jwk/k")) {
             assertThat(stored.at(pointer).asText()).as(pointer).startsWith(SecretCipher.PREFIX + KEY.id() + ":");
+        }
+    }
+
+    @Test
+    void credentialHeaderValuesAreEncrypted() throws Exception {
+        ObjectNode provider = provider(API_KEY);
+        provider.putObject("headers").put("X-Org-Token", "org-token-secret-1234").put("X-Trace", "visible-trace");
+        ObjectNode route = Json.MAPPER.createObjectNode().put("name", "orders").put("service", "app");
+        route.putObject("requestHeaders").putObject("set").put("Authorization", "Bearer route-token-4711");
+        try (JdbcConfigStore store = JdbcConfigStore.embedded(data, Keyring.of(KEY))) {
+            store.commit(List.of(Change.create("providers", "openai", provider),
+                    Change.create("routes", "orders", route)));
+
+            assertThat(store.get("providers", "openai").orElseThrow().spec()).isEqualTo(provider);
+            assertThat(store.get("routes", "orders").orElseThrow().spec()).isEqualTo(route);
+        }
+
+        ObjectNode storedProvider = Json.MAPPER.readValue(rawSpec("providers", "openai"), ObjectNode.class);
+        ObjectNode storedRoute = Json.MAPPER.readValue(rawSpec("routes", "orders"), ObjectNode.class);
+
+        assertThat(storedProvider.toString() + storedRoute).doesNotContain("org-token-secret-1234")
+                .doesNotContain("route-token-4711");
+        assertThat(storedProvider.at("/headers/X-Org-Token").asText()).startsWith(SecretCipher.PREFIX + KEY.id());
+        assertThat(storedProvider.at("/headers/X-Trace").asText()).isEqualTo("visible-trace");
+        assertThat(storedRoute.at("/requestHeaders/set/Authorization").asText())
+                .startsWith(SecretCipher.PREFIX + KEY.id());
+    }
+
+    @Test
+    void olderAuditEntriesMaskedOnRead() throws Exception {
+        ObjectNode provider = provider(API_KEY);
+        provider.putObject("headers").put("X-Org-Token", "org-token-secret-1234");
+        try (JdbcConfigStore store = JdbcConfigStore.embedded(data, Keyring.of(KEY))) {
+            store.commit(List.of(Change.create("providers", "openai", provider)));
+        }
+        // An entry as a version that did not mask header values wrote it: the key masked, the header in clear.
+        ObjectNode recorded = provider.deepCopy();
+        ((ObjectNode) recorded.withArray("keys").get(0)).put("key", SecretFields.hint(API_KEY));
+        updateRawAudit(recorded.toString());
+
+        try (JdbcConfigStore store = JdbcConfigStore.embedded(data, Keyring.of(KEY))) {
+            ObjectNode after = store.audit(AuditQuery.all(10)).get(0).after();
+
+            assertThat(after.at("/headers/X-Org-Token").asText())
+                    .isEqualTo(SecretFields.hint("org-token-secret-1234"));
+            assertThat(after.at("/keys/0/key").asText()).isEqualTo(SecretFields.hint(API_KEY));
         }
     }
 
@@ -248,6 +295,14 @@ class SecretsAtRestTest {
             statement.setString(1, spec);
             statement.setString(2, kind);
             statement.setString(3, name);
+            assertThat(statement.executeUpdate()).isEqualTo(1);
+        }
+    }
+
+    private void updateRawAudit(String afterSpec) throws SQLException {
+        try (Connection connection = connect();
+             PreparedStatement statement = connection.prepareStatement("UPDATE audit_log SET after_spec = ?")) {
+            statement.setString(1, afterSpec);
             assertThat(statement.executeUpdate()).isEqualTo(1);
         }
     }
