@@ -19,7 +19,8 @@ import java.util.Set;
  * The {@code quota} policy: at most {@code limit} calls per consumer in each calendar day or month, counted per
  * route or per API on counters that every node of the store shares. Requests without an authenticated consumer
  * share the subject {@code -}. A request over the quota gets 429 with {@code Retry-After} until the period ends;
- * every response carries {@code X-Quota-Limit}, {@code X-Quota-Remaining} and {@code X-Quota-Reset}.
+ * every response carries {@code X-Quota-Limit}, {@code X-Quota-Remaining} and {@code X-Quota-Reset}. A call that a
+ * later policy or the gateway itself then rejects is given back when the exchange ends.
  */
 public final class QuotaPolicy implements Policy {
 
@@ -77,7 +78,22 @@ public final class QuotaPolicy implements Policy {
         }
         long total = counters.add(id, 1);
         headers(ctx, Math.max(0, settings.limit() - total), reset);
+        ctx.onEnd(() -> {
+            if (rejectedByGateway(ctx.failure())) {
+                counters.add(id, -1);
+            }
+        });
         chain.proceed(ctx);
+    }
+
+    /**
+     * Returns true when the gateway ended the request with {@code failure} without sending it on, for example
+     * because a later policy rejected it, so the call is given back. A request the upstream or provider may have
+     * received, whatever its response, stays counted.
+     */
+    static boolean rejectedByGateway(ProblemType failure) {
+        return failure != null && failure != ProblemType.UPSTREAM_UNAVAILABLE
+                && failure != ProblemType.UPSTREAM_TIMEOUT;
     }
 
     private String periodName() {
