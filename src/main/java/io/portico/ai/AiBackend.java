@@ -23,6 +23,8 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -68,7 +70,8 @@ final class AiBackend implements Backend {
                 fail(ctx, errors, AiError.of(405, "use GET on " + requestedPath));
                 return;
             }
-            models(ctx, path.equals("/models") ? null : path.substring("/models/".length()), anthropicClient);
+            models(ctx, path.equals("/models") ? null : modelId(path.substring("/models/".length())),
+                    anthropicClient);
             return;
         }
         Endpoint endpoint = switch (path) {
@@ -356,6 +359,22 @@ final class AiBackend implements Backend {
             }
         }
         return targets;
+    }
+
+    /**
+     * Returns the model id of a {@code /models/{id}} path with its percent-escapes decoded, since clients escape
+     * characters such as {@code :} and {@code @} of fine-tuned model ids. An id with a malformed escape is kept as
+     * it is and matches no model.
+     */
+    static String modelId(String segment) {
+        if (segment.indexOf('%') < 0) {
+            return segment;
+        }
+        try {
+            return URLDecoder.decode(segment.replace("+", "%2B"), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            return segment;
+        }
     }
 
     /** Lists the models a client may ask for on this route: virtual models, then each provider's listed models. */

@@ -46,6 +46,18 @@ final class AiTestClient {
         }
     }
 
+    static HttpResponse<String> get(String url) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20)).GET().build();
+        try {
+            return CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new AssertionError("GET " + url + " failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+
     static JsonNode json(HttpResponse<String> response) {
         try {
             return Json.MAPPER.readTree(response.body());

@@ -60,6 +60,7 @@ class OpenAiEndpointTest {
         fastRetries(config.provider("flaky", "openai", alpha.baseUrl(), "sk-alpha"));
         config.model("flaky-first", "fallback", "flaky/gpt-4o", "beta/llama-3");
         config.model("smart", "fallback", "alpha/gpt-4o", "beta/llama-3");
+        config.model("tuned:v2@org", "fallback", "alpha/gpt-4o");
         config.aiRoute("ai", "/v1");
         ObjectNode team = config.aiRoute("team", "/team-a");
         team.put("stripPrefix", true);
@@ -89,6 +90,22 @@ class OpenAiEndpointTest {
 
     private static ChatCompletionCreateParams.Builder chat(String model) {
         return ChatCompletionCreateParams.builder().model(model).addUserMessage("Hi").maxCompletionTokens(64);
+    }
+
+    @Test
+    void retrievesModelWithEscapedId() {
+        HttpResponse<String> escaped = AiTestClient.get(node.url() + "/v1/models/tuned%3Av2%40org");
+        String sdkId = client.models().retrieve("tuned:v2@org").id();
+
+        assertThat(escaped.statusCode()).as(escaped.body()).isEqualTo(200);
+        assertThat(AiTestClient.json(escaped).path("id").asText()).isEqualTo("tuned:v2@org");
+        assertThat(sdkId).isEqualTo("tuned:v2@org");
+    }
+
+    @Test
+    void malformedEscapeIsKept() {
+        assertThat(AiBackend.modelId("tuned%3")).isEqualTo("tuned%3");
+        assertThat(AiBackend.modelId("a+b%2B")).isEqualTo("a+b+");
     }
 
     @Test
