@@ -312,10 +312,9 @@ public final class CircuitBreaker {
         if (over(totals[1], totals[0], current.spec.failureRateThreshold())
                 || over(totals[2], totals[0], current.spec.slowCallRateThreshold())) {
             open(now, current);
-            LOG.info("Circuit breaker of {} opened for {}: {} of {} calls in the last {} failed and {} were slow",
-                    description, Durations.format(current.spec.openDuration()), totals[1], totals[0],
-                    Durations.format(current.spec.window()),
-                    totals[2]);
+            LOG.info("Circuit breaker of {} opened for {}: {} of {} in the last {} failed and {} slow",
+                    description, Durations.format(current.spec.openDuration()), totals[1],
+                    count(totals[0], "call"), Durations.format(current.spec.window()), slow(totals[2]));
         }
     }
 
@@ -336,13 +335,18 @@ public final class CircuitBreaker {
             int slowProbes = probeSlow;
             int ended = probeResults;
             open(nanoClock.getAsLong(), current);
-            LOG.info("Circuit breaker of {} opened again for {}: {} of {} probe calls failed and {} were slow",
-                    description, Durations.format(current.spec.openDuration()), failed, ended, slowProbes);
+            LOG.info("Circuit breaker of {} opened again for {}: {} of {} failed and {} slow", description,
+                    Durations.format(current.spec.openDuration()), failed, count(ended, "probe call"),
+                    slow(slowProbes));
         } else if (probeResults >= permitted) {
+            // Some probes may have failed or been slow, below the thresholds.
             int ended = probeResults;
+            int failed = probeFailures;
+            int slowProbes = probeSlow;
             transition(State.CLOSED);
             clearWindow();
-            LOG.info("Circuit breaker of {} closed: {} probe calls succeeded", description, ended);
+            LOG.info("Circuit breaker of {} closed: {} of {} failed and {} slow", description, failed,
+                    count(ended, "probe call"), slow(slowProbes));
         }
     }
 
@@ -355,8 +359,8 @@ public final class CircuitBreaker {
 
     private void halfOpen() {
         transition(State.HALF_OPEN);
-        LOG.info("Circuit breaker of {} is half-open: up to {} probe calls may go through", description,
-                settings.spec.halfOpenCalls());
+        LOG.info("Circuit breaker of {} is half-open: up to {} may go through", description,
+                count(settings.spec.halfOpenCalls(), "probe call"));
     }
 
     private void transition(State next) {
@@ -386,6 +390,16 @@ public final class CircuitBreaker {
             }
         }
         return totals;
+    }
+
+    /** Returns {@code count} with {@code noun}, in the plural unless the count is 1, such as "3 probe calls". */
+    private static String count(int count, String noun) {
+        return count + " " + noun + (count == 1 ? "" : "s");
+    }
+
+    /** Returns the number of slow calls with its verb, such as "1 was" or "0 were", for the transition logs. */
+    private static String slow(int count) {
+        return count + (count == 1 ? " was" : " were");
     }
 
     private static boolean over(int count, int calls, int percent) {

@@ -203,8 +203,40 @@ class CircuitBreakerTest {
             assertThat(log.messages(Level.INFO)).containsExactly(
                     "Circuit breaker of test target opened for 5s: 2 of 2 calls in the last 10s failed and 0 "
                             + "were slow",
-                    "Circuit breaker of test target is half-open: up to 1 probe calls may go through",
-                    "Circuit breaker of test target closed: 1 probe calls succeeded");
+                    "Circuit breaker of test target is half-open: up to 1 probe call may go through",
+                    "Circuit breaker of test target closed: 0 of 1 probe call failed and 0 were slow");
+        }
+    }
+
+    @Test
+    void transitionLogsCountEveryProbe() {
+        try (LogCapture log = new LogCapture(CircuitBreaker.class)) {
+            CircuitBreaker breaker = opened(spec(2, 3, Duration.ofMillis(100)));
+            advance(5_000);
+            for (int i = 0; i < 3; i++) {
+                breaker.tryAcquire();
+            }
+            breaker.onFailure(MS);
+            breaker.onSuccess(200 * MS);
+            breaker.onSuccess(MS);
+            advance(1_000);
+            breaker.onFailure(MS);
+            breaker.onFailure(MS);
+            advance(5_000);
+            breaker.tryAcquire();
+            breaker.tryAcquire();
+            breaker.onFailure(MS);
+            breaker.onFailure(MS);
+
+            assertThat(log.messages(Level.INFO)).containsExactly(
+                    "Circuit breaker of test target opened for 5s: 2 of 2 calls in the last 10s failed and 0 "
+                            + "were slow",
+                    "Circuit breaker of test target is half-open: up to 3 probe calls may go through",
+                    "Circuit breaker of test target closed: 1 of 3 probe calls failed and 1 was slow",
+                    "Circuit breaker of test target opened for 5s: 2 of 2 calls in the last 10s failed and 0 "
+                            + "were slow",
+                    "Circuit breaker of test target is half-open: up to 3 probe calls may go through",
+                    "Circuit breaker of test target opened again for 5s: 2 of 2 probe calls failed and 0 were slow");
         }
     }
 

@@ -18,9 +18,10 @@ import java.util.Set;
 /**
  * The {@code quota} policy: at most {@code limit} calls per consumer in each calendar day or month, counted per
  * route or per API on counters that every node of the store shares. Requests without an authenticated consumer
- * share the subject {@code -}. A request over the quota gets 429 with {@code Retry-After} until the period ends;
- * every response carries {@code X-Quota-Limit}, {@code X-Quota-Remaining} and {@code X-Quota-Reset}. A call that a
- * later policy or the gateway itself then rejects is given back when the exchange ends.
+ * share the subject {@code -}. A request over the quota gets 429 with {@code Retry-After} until the period ends.
+ * The response to every request the policy checked carries {@code X-Quota-Limit}, {@code X-Quota-Remaining} and
+ * {@code X-Quota-Reset}. A request that an earlier policy ends, such as a rate limit's 429, carries none. A
+ * call that a later policy or the gateway itself then rejects is given back when the exchange ends.
  */
 public final class QuotaPolicy implements Policy {
 

@@ -10,7 +10,8 @@ import java.util.Locale;
  * <ul>
  *   <li>fixed window: the window index ({@code now / window}) and the count of that window;</li>
  *   <li>sliding window: the window index, the count of that window and the count of the window before;</li>
- *   <li>token bucket: the theoretical arrival time of GCRA, in microseconds, as the bits of a {@code double}.</li>
+ *   <li>token bucket: the theoretical arrival time of GCRA, in microseconds, as the bits of a {@code double}, then
+ *   the {@code max} and {@code burst} it was computed for (0 until a request is admitted).</li>
  * </ul>
  * All times are microseconds since the epoch. Windows are aligned to the epoch, so every node that takes its time
  * from the same clock agrees on where a window starts.
@@ -61,10 +62,15 @@ enum Algorithm {
                 current = 0;
                 previous = 0;
             }
+            // Counts above max remain after max was lowered, and count as max. A full window rejects the client
+            // for as long as a larger count would in this window, but a larger previous count would also reject
+            // it for most of the next window.
+            long max = limit.max();
+            current = Math.min(current, max);
+            previous = Math.min(previous, max);
 
             double estimate = previous * (double) (window - elapsed) / window + current;
             long reset = window - elapsed;
-            long max = limit.max();
             if (estimate + cost <= max + EPSILON) {
                 next[offset] = index;
                 next[offset + 1] = current + cost;
@@ -100,10 +106,35 @@ enum Algorithm {
             double room = (capacity - (nextTat - now)) / interval;
             if (room >= -EPSILON) {
                 next[offset] = Double.doubleToLongBits(nextTat);
+                next[offset + 1] = limit.max();
+                next[offset + 2] = limit.burst();
                 return new Outcome(true, floor(room), ceil(nextTat - now), 0);
             }
             long remaining = Math.max(0, floor((capacity - (tat - now)) / interval));
             return new Outcome(false, remaining, ceil(tat - now), Math.max(1, ceil(nextTat - capacity - now)));
+        }
+
+        /**
+         * Converts a bucket computed for another {@code max} or {@code burst}: the tokens taken from it stay taken,
+         * at most {@code burst} of them, and refill at the new rate. The stored time alone would measure them in
+         * the old rate's intervals: one request under {@code max: 1} would leave a bucket raised to
+         * {@code max: 1000} with all 1000 tokens missing rather than one.
+         */
+        @Override
+        long[] carryOver(Limit limit, long[] state, int offset, long now) {
+            long storedMax = state[offset + 1];
+            long storedBurst = state[offset + 2];
+            if (storedMax == 0 || storedMax == limit.max() && storedBurst == limit.burst()) {
+                return state;
+            }
+            // The taken tokens' refill time at the old rate, then at the new rate, at most a full bucket's.
+            double untilFull = Math.max(0, Double.longBitsToDouble(state[offset]) - now);
+            double carried = Math.min(untilFull * storedMax / limit.max(), limit.burst() * limit.intervalMicros());
+            long[] converted = state.clone();
+            converted[offset] = Double.doubleToLongBits(now + carried);
+            converted[offset + 1] = limit.max();
+            converted[offset + 2] = limit.burst();
+            return converted;
         }
     };
 
@@ -124,6 +155,17 @@ enum Algorithm {
      * offset, leaving {@code next} unchanged otherwise. A cost of 0 reports the state without taking anything.
      */
     abstract Outcome evaluate(Limit limit, long[] state, int offset, long now, long cost, long[] next);
+
+    /**
+     * Returns {@code state} when the limit's slots at {@code offset} were computed for its current settings, and
+     * otherwise a copy whose slots are converted from the settings they were computed for, such as another
+     * {@code max}. The caller stores a converted state even when the request is then rejected, because the
+     * conversion depends on the time it is made at. The window algorithms need no conversion: they compare
+     * their counts with the current {@code max}.
+     */
+    long[] carryOver(Limit limit, long[] state, int offset, long now) {
+        return state;
+    }
 
     /** Returns the name used in configuration, such as {@code sliding-window}. */
     String configName() {

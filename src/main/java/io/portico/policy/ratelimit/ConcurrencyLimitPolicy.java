@@ -8,6 +8,7 @@ import io.portico.pipeline.RequestContext;
 import io.portico.problem.ProblemType;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -34,6 +35,12 @@ final class ConcurrencyLimitPolicy implements Policy {
     /** The problem details of a rejection without a queue and with a full queue, built once. */
     private final String busyDetail;
     private final String queueFullDetail;
+    /**
+     * The {@code Retry-After} of a rejection, in seconds. Without a queue it is 1, the shortest delay the field
+     * can state, because a slot frees up whenever a request in progress ends. With a queue it is
+     * {@code queueTimeout}, rounded up: by then every request that waits now has got a slot or given up.
+     */
+    private final String retryAfter;
 
     /**
      * Creates the policy.
@@ -51,6 +58,7 @@ final class ConcurrencyLimitPolicy implements Policy {
         this.busyDetail = "at most " + max + (max == 1 ? " request" : " requests")
                 + " may be in progress here at once";
         this.queueFullDetail = busyDetail + ", and " + maxWaiting + " waiting";
+        this.retryAfter = maxWaiting == 0 ? "1" : Long.toString(Math.max(1, (maxWaitMillis + 999) / 1000));
         this.keyKind = requireNonNull(keyKind, "keyKind");
         this.namespace = requireNonNull(namespace, "namespace");
         this.gates = requireNonNull(gates, "gates");
@@ -101,8 +109,9 @@ final class ConcurrencyLimitPolicy implements Policy {
         };
     }
 
-    private static void reject(RequestContext ctx, String detail) {
+    private void reject(RequestContext ctx, String detail) {
         ctx.logField("concurrency_limit", "rejected");
+        ctx.response().putHeader(HttpHeaders.RETRY_AFTER, retryAfter);
         ctx.fail(ProblemType.CONCURRENCY_LIMITED, detail);
     }
 

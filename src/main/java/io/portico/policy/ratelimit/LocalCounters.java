@@ -72,23 +72,31 @@ final class LocalCounters {
 
     /**
      * Checks a request as {@link #check(String, List, long)} does, for {@code key} within {@code namespace}. The
-     * same namespace and key must always come with limits of the same algorithms and windows.
+     * same namespace and key must always come with limits of the same algorithms and windows, but their
+     * {@code max} and {@code burst} may change: the state is then carried over to the new values.
      */
     Verdict check(String namespace, String key, List<Limit> limits, long cost) {
         CounterKey counterKey = new CounterKey(namespace, key);
         KeyState entry = states.getIfPresent(counterKey);
         if (entry == null) {
             entry = states.get(counterKey, unused -> new KeyState(limits));
+        } else if (entry.limits != limits && !entry.limits.equals(limits)) {
+            adopt(counterKey, entry, limits);
         }
         while (true) {
             long now = clock.getAsLong();
             long[] current = entry.state.get();
-            long[] next = current.clone();
+            long[] base = current;
+            for (int i = 0; i < limits.size(); i++) {
+                Limit limit = limits.get(i);
+                base = limit.algorithm().carryOver(limit, base, 3 * i, now);
+            }
+            long[] next = base.clone();
             Outcome[] outcomes = new Outcome[limits.size()];
             boolean admitted = true;
             for (int i = 0; i < outcomes.length; i++) {
                 Limit limit = limits.get(i);
-                outcomes[i] = limit.algorithm().evaluate(limit, current, 3 * i, now, cost, next);
+                outcomes[i] = limit.algorithm().evaluate(limit, base, 3 * i, now, cost, next);
                 admitted &= outcomes[i].allowed();
             }
             if (!admitted) {
@@ -96,14 +104,32 @@ final class LocalCounters {
                 for (int i = 0; i < outcomes.length; i++) {
                     if (outcomes[i].allowed()) {
                         Limit limit = limits.get(i);
-                        outcomes[i] = limit.algorithm().evaluate(limit, current, 3 * i, now, 0, next);
+                        outcomes[i] = limit.algorithm().evaluate(limit, base, 3 * i, now, 0, next);
                     }
+                }
+                // A carried-over state is kept. When another check changed the state meanwhile, that check
+                // carried it over itself.
+                if (base != current) {
+                    entry.state.compareAndSet(current, base);
                 }
                 return new Verdict(false, outcomes);
             }
             if (entry.state.compareAndSet(current, next)) {
                 return new Verdict(true, outcomes);
             }
+        }
+    }
+
+    /**
+     * Moves {@code entry} to the settings of {@code limits} after a configuration change, so that it stays until
+     * its state under them has returned to the initial state.
+     */
+    private void adopt(CounterKey counterKey, KeyState entry, List<Limit> limits) {
+        entry.limits = limits;
+        Duration idle = KeyState.idle(limits);
+        if (!idle.equals(entry.idle)) {
+            entry.idle = idle;
+            states.policy().expireVariably().ifPresent(expiry -> expiry.setExpiresAfter(counterKey, idle));
         }
     }
 
@@ -124,10 +150,18 @@ final class LocalCounters {
     /** The state of one key: three slots per limit, replaced as a whole, never changed in place. */
     private static final class KeyState {
         private final AtomicReference<long[]> state;
-        private final Duration idle;
+        /** The limits of the last check, which may differ from the current ones in {@code max} and burst. */
+        private volatile List<Limit> limits;
+        private volatile Duration idle;
 
         KeyState(List<Limit> limits) {
             this.state = new AtomicReference<>(new long[3 * limits.size()]);
+            this.limits = limits;
+            this.idle = idle(limits);
+        }
+
+        /** Returns how long the state of {@code limits} takes to return to the initial state, plus a millisecond. */
+        static Duration idle(List<Limit> limits) {
             long idleMicros = 0;
             for (Limit limit : limits) {
                 long settles = switch (limit.algorithm()) {
@@ -137,7 +171,7 @@ final class LocalCounters {
                 };
                 idleMicros = Math.max(idleMicros, settles);
             }
-            this.idle = Duration.ofNanos(idleMicros * 1000 + 1_000_000);
+            return Duration.ofNanos(idleMicros * 1000 + 1_000_000);
         }
     }
 }

@@ -7,7 +7,7 @@ import java.util.Base64;
 import java.util.List;
 
 /**
- * Writes the rate limit state into response fields: {@code RateLimit-Policy} and {@code RateLimit} as defined by
+ * The response fields of one {@code rate-limit} policy: {@code RateLimit-Policy} and {@code RateLimit} as defined by
  * draft-ietf-httpapi-ratelimit-headers-11 (structured-field lists, one item per limit), and optionally the older
  * {@code X-RateLimit-Limit}, {@code X-RateLimit-Remaining} and {@code X-RateLimit-Reset}. For example:
  *
@@ -16,11 +16,14 @@ import java.util.List;
  * RateLimit: "per-second";r=7;t=1, "daily";r=9952;t=40112
  * </pre>
  *
- * <p>{@code q} is the limit's {@code max} and {@code w} its window in seconds. {@code r} is the number of
- * requests the limit still admits and {@code t} the seconds until its quota is restored, rounded up, or for a
- * limit that rejected the request, the seconds until it admits one again. With
- * {@code partitionKey}, both fields carry {@code pk}, 12 bytes of the SHA-256 digest of the request's key, so a
- * client can tell which of its requests share a quota without learning what the key contains.
+ * <p>{@code q} and {@code w} are the quota and its window: the limit's {@code max} and window for the window
+ * algorithms, and for a token bucket its {@code burst} and the time an empty bucket takes to fill (see
+ * {@link #quota}). {@code r} is the number of requests the limit still admits and {@code t} the seconds until its
+ * quota is restored, rounded up, or for a limit that rejected the request, the seconds until it admits one again.
+ * With {@code partitionKey}, both fields carry {@code pk}, 12 bytes of the SHA-256 digest of the request's key, so
+ * a client can tell which of its requests share a quota without learning what the key contains.
+ *
+ * <p>{@link RateLimitFields} combines the items of every policy that checked a request into one set of fields.
  */
 final class RateLimitHeaders {
 
@@ -31,8 +34,8 @@ final class RateLimitHeaders {
     static final String LEGACY_RESET = "X-RateLimit-Reset";
 
     /** The field names with their hash codes computed once, which header maps otherwise compute per request. */
-    private static final AsciiString POLICY_NAME = AsciiString.cached(POLICY);
-    private static final AsciiString STATE_NAME = AsciiString.cached(STATE);
+    static final AsciiString POLICY_NAME = AsciiString.cached(POLICY);
+    static final AsciiString STATE_NAME = AsciiString.cached(STATE);
     private static final byte[] T_PARAMETER = ascii(";t=");
 
     private final List<Limit> limits;
@@ -57,7 +60,9 @@ final class RateLimitHeaders {
         this.draft = draft;
         this.legacy = legacy;
         this.partitionKey = partitionKey;
-        this.policy = new AsciiString(policyField(null));
+        StringBuilder field = new StringBuilder();
+        appendPolicyItems(field, null, null);
+        this.policy = new AsciiString(field);
     }
 
     /** Returns whether any field is written, so callers can skip the work when none is. */
@@ -65,36 +70,87 @@ final class RateLimitHeaders {
         return draft || legacy;
     }
 
-    /** Sets the fields for {@code verdict}; {@code key} is the request's key, used only for partition keys. */
-    void apply(MultiMap headers, Verdict verdict, String key) {
-        if (draft) {
-            String pk = partitionKey ? ":" + Base64.getEncoder().encodeToString(RequestKey.partitionKey(key)) + ":"
-                    : null;
-            headers.set(POLICY_NAME, pk == null ? policy : AsciiString.of(policyField(pk)));
-            headers.set(STATE_NAME, stateField(verdict, pk));
-        }
-        if (legacy) {
-            int tightest = tightest(verdict.outcomes());
-            Outcome outcome = verdict.outcomes()[tightest];
-            headers.set(LEGACY_LIMIT, Long.toString(limits.get(tightest).max()));
-            headers.set(LEGACY_REMAINING, Long.toString(outcome.remaining()));
-            headers.set(LEGACY_RESET, Long.toString(seconds(effectiveWindow(outcome))));
-        }
+    /** Returns whether the policy adds its items to {@code RateLimit-Policy} and {@code RateLimit}. */
+    boolean draft() {
+        return draft;
     }
 
-    private String policyField(String pk) {
-        StringBuilder field = new StringBuilder();
+    /** Returns whether the policy's limits take part in {@code X-RateLimit-*}. */
+    boolean legacy() {
+        return legacy;
+    }
+
+    List<Limit> limits() {
+        return limits;
+    }
+
+    /** Returns whether one of the policy's limits is named {@code name}. */
+    boolean hasLimit(String name) {
         for (Limit limit : limits) {
+            if (limit.name().equals(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Returns the {@code pk} parameter's value for a request of {@code key}, a byte sequence such as
+     * {@code :cHsdsRa894AbCdEf:}, or null when the policy sends no partition keys.
+     */
+    String partitionKey(String key) {
+        return partitionKey ? ":" + Base64.getEncoder().encodeToString(RequestKey.partitionKey(key)) + ":" : null;
+    }
+
+    /** Sets both fields for {@code verdict} when this policy is the only one whose items a response carries. */
+    void setDraftFields(MultiMap headers, Verdict verdict, String pk) {
+        if (pk == null) {
+            headers.set(POLICY_NAME, policy);
+        } else {
+            StringBuilder field = new StringBuilder();
+            appendPolicyItems(field, null, pk);
+            headers.set(POLICY_NAME, AsciiString.of(field));
+        }
+        headers.set(STATE_NAME, stateField(verdict, pk));
+    }
+
+    /**
+     * Appends one {@code RateLimit-Policy} item per limit to {@code field}, after a separator when it is not
+     * empty.
+     *
+     * @param names the item names, one per limit, or null for the limits' own names
+     * @param pk the {@code pk} parameter's value, or null
+     */
+    void appendPolicyItems(StringBuilder field, String[] names, String pk) {
+        for (int i = 0; i < limits.size(); i++) {
+            Limit limit = limits.get(i);
             if (field.length() > 0) {
                 field.append(", ");
             }
-            field.append('"').append(limit.name()).append("\";q=").append(limit.max()).append(";w=")
-                    .append(limit.windowSeconds());
+            field.append('"').append(names == null ? limit.name() : names[i]).append("\";q=").append(quota(limit))
+                    .append(";w=").append(quotaWindow(limit));
             if (pk != null) {
                 field.append(";pk=").append(pk);
             }
         }
-        return field.toString();
+    }
+
+    /**
+     * Appends one {@code RateLimit} item per limit to {@code field}, with the same separator, names and partition
+     * key as {@link #appendPolicyItems}.
+     */
+    void appendStateItems(StringBuilder field, String[] names, Verdict verdict, String pk) {
+        Outcome[] outcomes = verdict.outcomes();
+        for (int i = 0; i < outcomes.length; i++) {
+            if (field.length() > 0) {
+                field.append(", ");
+            }
+            field.append('"').append(names == null ? limits.get(i).name() : names[i]).append("\";r=")
+                    .append(outcomes[i].remaining()).append(";t=").append(seconds(effectiveWindow(outcomes[i])));
+            if (pk != null) {
+                field.append(";pk=").append(pk);
+            }
+        }
     }
 
     /**
@@ -153,18 +209,26 @@ final class RateLimitHeaders {
         return text.getBytes(StandardCharsets.US_ASCII);
     }
 
-    /** Returns the limit closest to exhaustion: fewest requests remaining, then the longest wait for its quota. */
-    private static int tightest(Outcome[] outcomes) {
-        int tightest = 0;
-        for (int i = 1; i < outcomes.length; i++) {
-            Outcome candidate = outcomes[i];
-            Outcome best = outcomes[tightest];
-            if (candidate.remaining() < best.remaining()
-                    || candidate.remaining() == best.remaining() && candidate.resetMicros() > best.resetMicros()) {
-                tightest = i;
-            }
+    /**
+     * Returns the limit's quota, the {@code q} parameter and {@code X-RateLimit-Limit}: the requests it admits
+     * within {@link #quotaWindow}, and the most {@code r} can be. That is {@code max} for the window algorithms
+     * and {@code burst} for a token bucket, which never contains more than {@code burst} tokens.
+     */
+    static long quota(Limit limit) {
+        return limit.algorithm() == Algorithm.TOKEN_BUCKET ? limit.burst() : limit.max();
+    }
+
+    /**
+     * Returns the window of the limit's {@link #quota} in seconds, the {@code w} parameter: the limit's window for
+     * the window algorithms, and for a token bucket the time an empty bucket takes to fill at {@code max} per
+     * window, {@code burst × window / max}, rounded up. A client that sends {@code q} requests per {@code w}
+     * therefore never exceeds the bucket's rate.
+     */
+    static long quotaWindow(Limit limit) {
+        if (limit.algorithm() != Algorithm.TOKEN_BUCKET) {
+            return limit.windowSeconds();
         }
-        return tightest;
+        return Math.max(1, (limit.burst() * limit.windowSeconds() + limit.max() - 1) / limit.max());
     }
 
     /**
@@ -172,7 +236,7 @@ final class RateLimitHeaders {
      * the request, until it admits one again. The draft asks that {@code Retry-After} not point before the end of
      * that window, and a sliding window or a token bucket admits again before its quota is fully restored.
      */
-    private static long effectiveWindow(Outcome outcome) {
+    static long effectiveWindow(Outcome outcome) {
         return outcome.allowed() ? outcome.resetMicros() : outcome.retryAfterMicros();
     }
 

@@ -104,7 +104,7 @@ final class RateLimitPolicy implements Policy {
 
     private void decide(RequestContext ctx, PolicyChain chain, String key, Verdict verdict) {
         if (headers.enabled()) {
-            ctx.onResponseHeaders(fields -> headers.apply(fields, verdict, key));
+            RateLimitFields.record(ctx, headers, verdict, key);
         }
         if (verdict.admitted()) {
             chain.proceed(ctx);

@@ -25,8 +25,9 @@ import java.util.function.LongSupplier;
  * <code>PREFIX rl:{NAMESPACE|KEY}:LIMIT:ALGORITHM WINDOW</code>, for example
  * <code>portico:rl:{route:orders/policies/0|consumer=alice}:per-second:s1</code>. The braces form a Redis Cluster
  * hash tag, so all keys of one check live in one slot. The name includes the algorithm and window, so changing
- * either starts from fresh counters; changing {@code max} keeps them. Every key expires once its state would have
- * returned to the initial state.
+ * either starts from fresh counters. Changing {@code max} or {@code burst} keeps them, and the script carries a
+ * token bucket over to the new values as {@link Algorithm#carryOver} does. Every key expires once its state would
+ * have returned to the initial state.
  *
  * <p>Checks of the same key and cost that one event loop makes while it handles one batch of I/O events are
  * coalesced into one script call with a request count. The script admits as many of them as the limits allow,

@@ -3,7 +3,9 @@
 -- those of io.portico.policy.ratelimit.Algorithm; times are microseconds. A node sends several requests in one
 -- call when they check the same key while it waits for the event loop's next write to Redis.
 --
--- KEYS[i]    the state of limit i, a hash; the keys of one call share a {hash tag}, so they live in one slot
+-- KEYS[i]    the state of limit i, a hash; the keys of one call share a {hash tag}, so they live in one slot.
+--            A window limit stores w (window index), c (count) and p (previous count). A token bucket stores t
+--            (theoretical arrival time), and m (max) and b (burst), the settings t was computed for.
 -- ARGV[1]    the current time, or an empty string to read it from the server's clock (TIME)
 -- ARGV[2]    the cost of each request
 -- ARGV[3]    COUNT, the number of requests, at least 1
@@ -54,7 +56,7 @@ local function evaluate(key, algorithm, max, window, burst, amount)
     local room = (capacity - (next_tat - now)) / interval
     if room >= -EPSILON then
       return 1, floor(room), ceil(next_tat - now), 0,
-          {key, {'t', string.format('%.17g', next_tat)}, ttl(next_tat - now)}
+          {key, {'t', string.format('%.17g', next_tat), 'm', max, 'b', burst}, ttl(next_tat - now)}
     end
     local remaining = math.max(0, floor((capacity - (tat - now)) / interval))
     return 0, remaining, ceil(tat - now), math.max(1, ceil(next_tat - capacity - now)), nil
@@ -79,6 +81,9 @@ local function evaluate(key, algorithm, max, window, burst, amount)
     return 0, math.max(0, max - current), reset, reset, nil
   end
 
+  -- Counts above max remain after max was lowered, and count as max, as in Algorithm.SLIDING_WINDOW.
+  current = math.min(current, max)
+  previous = math.min(previous, max)
   local estimate = previous * (window - elapsed) / window + current
   if estimate + amount <= max + EPSILON then
     return 1, floor(max - estimate - amount), reset, 0,
@@ -95,10 +100,29 @@ local function evaluate(key, algorithm, max, window, burst, amount)
   return 0, math.max(0, floor(max - estimate)), reset, math.max(1, ceil(retry)), nil
 end
 
+-- Converts a token bucket computed for another max or burst, as Algorithm.TOKEN_BUCKET.carryOver does: the tokens
+-- taken stay taken, at most burst of them, and refill at the new rate. The result is stored at once, because it
+-- depends on the time of the conversion. A bucket without m, written by a version that did not store it, stays
+-- as it is until its next admitted request stores m and b.
+local function carry_over(key, max, window, burst)
+  local stored = redis.call('HMGET', key, 't', 'm', 'b')
+  local stored_max, stored_burst = tonumber(stored[2]), tonumber(stored[3])
+  if not stored_max or (stored_max == max and stored_burst == burst) then
+    return
+  end
+  local until_full = math.max(0, (tonumber(stored[1]) or now) - now)
+  local carried = math.min(until_full * stored_max / max, burst * window / max)
+  redis.call('HSET', key, 't', string.format('%.17g', now + carried), 'm', max, 'b', burst)
+  redis.call('PEXPIRE', key, ttl(carried))
+end
+
 local limits = {}
 for i, key in ipairs(KEYS) do
   local base = 4 + (i - 1) * 4
   limits[i] = {key, ARGV[base], tonumber(ARGV[base + 1]), tonumber(ARGV[base + 2]), tonumber(ARGV[base + 3])}
+  if limits[i][2] == 't' then
+    carry_over(key, limits[i][3], limits[i][4], limits[i][5])
+  end
 end
 
 -- Evaluates every limit for `amount`; returns whether all allow it, and each limit's results.

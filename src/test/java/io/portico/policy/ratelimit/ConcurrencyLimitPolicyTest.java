@@ -84,6 +84,7 @@ class ConcurrencyLimitPolicyTest {
         assertThat(rejected.statusCode()).isEqualTo(503);
         assertThat(problem.get("type").asText()).isEqualTo("https://portico.dev/problems/concurrency-limited");
         assertThat(problem.get("detail").asText()).isEqualTo("at most 2 requests may be in progress here at once");
+        assertThat(rejected.headers().firstValue("Retry-After")).hasValue("1");
         assertThat(heldStatuses).containsExactly(200, 200);
         assertThat(afterwards.statusCode()).isEqualTo(200);
     }
@@ -112,6 +113,8 @@ class ConcurrencyLimitPolicyTest {
         upstream.releaseHeld();
 
         assertThat(queueFull.statusCode()).isEqualTo(503);
+        // The queue timeout: by then the request waiting now has got its slot or given up.
+        assertThat(queueFull.headers().firstValue("Retry-After")).hasValue("10");
         assertThat(secondWaited).isTrue();
         assertThat(first.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
         assertThat(second.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(201);
@@ -127,6 +130,7 @@ class ConcurrencyLimitPolicyTest {
 
         assertThat(timedOut.statusCode()).isEqualTo(503);
         assertThat(Json.MAPPER.readTree(timedOut.body()).get("detail").asText()).contains("300 ms");
+        assertThat(timedOut.headers().firstValue("Retry-After")).hasValue("1");
         assertThat(millis).isBetween(250L, 5000L);
     }
 

@@ -191,6 +191,79 @@ abstract class CountingContract {
     }
 
     @Test
+    void tokenBucketRaisedMaxKeepsTakenTokens() {
+        List<Limit> thousand = List.of(new Limit("bucket", Algorithm.TOKEN_BUCKET, 1000, 10, 1000));
+        List<Limit> one = List.of(new Limit("bucket", Algorithm.TOKEN_BUCKET, 1, 10, 1));
+
+        Verdict first = check("raised", thousand, T0);
+        Verdict lowered = check("raised", one, T0 + SECOND);
+        Verdict raised = check("raised", thousand, T0 + 2 * SECOND);
+
+        assertThat(first.outcomes()[0].remaining()).isEqualTo(999);
+        assertThat(lowered.admitted()).isTrue();
+        assertThat(lowered.outcomes()[0].remaining()).isZero();
+        // The request under max 1 took one token, of which 0.9 are still missing 1 s later.
+        assertThat(raised.admitted()).isTrue();
+        assertThat(raised.outcomes()[0].remaining()).isEqualTo(998);
+        assertThat(raised.outcomes()[0].resetMicros()).isEqualTo(19_000);
+    }
+
+    @Test
+    void tokenBucketLoweredMaxKeepsTakenTokens() {
+        List<Limit> ten = List.of(new Limit("bucket", Algorithm.TOKEN_BUCKET, 10, 10, 10));
+        List<Limit> one = List.of(new Limit("bucket", Algorithm.TOKEN_BUCKET, 1, 10, 10));
+        for (int i = 0; i < 5; i++) {
+            assertThat(check("lowered", ten, T0).admitted()).isTrue();
+        }
+
+        Verdict lowered = check("lowered", one, T0);
+        Verdict later = check("lowered", one, T0 + 10 * SECOND);
+
+        // Five of ten tokens were taken, and the sixth request takes one more. They refill one per 10 s now.
+        assertThat(lowered.admitted()).isTrue();
+        assertThat(lowered.outcomes()[0].remaining()).isEqualTo(4);
+        assertThat(lowered.outcomes()[0].resetMicros()).isEqualTo(60 * SECOND);
+        assertThat(later.outcomes()[0].remaining()).isEqualTo(4);
+    }
+
+    @Test
+    void tokenBucketLoweredBurstCapsTakenTokens() {
+        List<Limit> wide = List.of(new Limit("bucket", Algorithm.TOKEN_BUCKET, 10, 10, 10));
+        List<Limit> narrow = List.of(new Limit("bucket", Algorithm.TOKEN_BUCKET, 10, 10, 2));
+        for (int i = 0; i < 5; i++) {
+            assertThat(check("narrowed", wide, T0).admitted()).isTrue();
+        }
+
+        Verdict rejected = check("narrowed", narrow, T0);
+        Verdict retried = check("narrowed", narrow, T0 + rejected.retryAfterMicros());
+
+        // Five tokens were taken, but the new bucket has room for two. It is empty, and its next token comes in 1 s.
+        assertThat(rejected.admitted()).isFalse();
+        assertThat(rejected.outcomes()[0].remaining()).isZero();
+        assertThat(rejected.retryAfterMicros()).isEqualTo(SECOND);
+        assertThat(retried.admitted()).isTrue();
+        assertThat(retried.outcomes()[0].remaining()).isZero();
+    }
+
+    @Test
+    void slidingWindowLoweredMaxCountsAtMostMax() {
+        List<Limit> ten = List.of(sliding(10, 10));
+        List<Limit> two = List.of(sliding(2, 10));
+        for (int i = 0; i < 10; i++) {
+            assertThat(check("lowered", ten, T0 + SECOND).admitted()).isTrue();
+        }
+
+        Verdict sameWindow = check("lowered", two, T0 + 2 * SECOND);
+        Verdict nextWindow = check("lowered", two, T0 + 15 * SECOND);
+
+        // The ten requests count as a full window of two: half of it still weighs 1 halfway through the next one.
+        assertThat(sameWindow.admitted()).isFalse();
+        assertThat(sameWindow.retryAfterMicros()).isEqualTo(13 * SECOND);
+        assertThat(nextWindow.admitted()).isTrue();
+        assertThat(nextWindow.outcomes()[0].remaining()).isZero();
+    }
+
+    @Test
     void rejectedRequestCountsAgainstNoLimit() {
         List<Limit> limits = List.of(fixed("wide", 5, 10), fixed("narrow", 2, 10));
 

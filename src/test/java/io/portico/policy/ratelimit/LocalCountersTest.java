@@ -54,6 +54,23 @@ class LocalCountersTest extends CountingContract {
     }
 
     @Test
+    void changedLimitKeepsKeyUntilItSettles() {
+        // A bucket of 10 refills in 0.1 s at 1000 per 10 s, and in 100 s at 1 per 10 s.
+        List<Limit> fast = List.of(new Limit("bucket", Algorithm.TOKEN_BUCKET, 1000, 10, 10));
+        List<Limit> slow = List.of(new Limit("bucket", Algorithm.TOKEN_BUCKET, 1, 10, 10));
+        check("changed", fast, T0);
+        check("changed", slow, T0);
+
+        ticker.addAndGet(TimeUnit.SECONDS.toNanos(5));
+        long keysAfterFiveSeconds = counters.size();
+        Verdict later = check("changed", slow, T0 + 5 * SECOND);
+
+        // Two tokens were taken, and half a token came back in 5 s.
+        assertThat(keysAfterFiveSeconds).isEqualTo(1);
+        assertThat(later.outcomes()[0].remaining()).isEqualTo(7);
+    }
+
+    @Test
     void keyCountIsBounded() {
         LocalCounters small = new LocalCounters(clock::get, Ticker.disabledTicker(), 100);
         List<Limit> limits = List.of(new Limit("f", Algorithm.FIXED_WINDOW, 1, 10, 1));

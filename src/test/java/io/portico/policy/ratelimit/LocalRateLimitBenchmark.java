@@ -65,7 +65,7 @@ public class LocalRateLimitBenchmark {
         String key = requestKeys[next];
         next = next + 1 == keys ? 0 : next + 1;
         Verdict verdict = counters.check(namespace, key, limits, 1);
-        headers.apply(fields, verdict, key);
+        headers.setDraftFields(fields, verdict, headers.partitionKey(key));
         return fields;
     }
 }
