@@ -17,7 +17,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Copies a forwarded response into the cache while the proxy streams it to the client. The body is copied only up
  * to the policy's {@code maxObjectSize}: a larger one is dropped as soon as it passes the limit and is not stored,
- * while the client still receives all of it.
+ * while the client still receives all of it. A response that declares its length is stored as soon as its last
+ * byte arrives, before the proxy writes that byte to the client, so a client that repeats the request at once
+ * finds it in a local store.
  */
 final class ResponseCapture implements ResponseTap {
 
@@ -35,6 +37,8 @@ final class ResponseCapture implements ResponseTap {
     private StoredResponse head;
     private List<String> varyNames;
     private Buffer body;
+    /** The response's {@code Content-Length}, or -1 when it declares none. */
+    private long declaredLength = -1;
 
     /**
      * Creates the capture of one forwarded request.
@@ -93,6 +97,10 @@ final class ResponseCapture implements ResponseTap {
         long freshUntil = now + verdict.remainingMillis();
         head = StoredResponse.response(now, freshUntil, verdict.initialAgeSeconds(), status, kept, null);
         body = Buffer.buffer((int) Math.min(Math.max(declared, 0), 64 * 1024));
+        declaredLength = declared;
+        if (declared == 0) {
+            store();
+        }
         return true;
     }
 
@@ -108,10 +116,18 @@ final class ResponseCapture implements ResponseTap {
             return;
         }
         body.appendBuffer(data);
+        if (body.length() == declaredLength) {
+            // The client has the whole response once this piece is written, so the entry is stored first.
+            store();
+        }
     }
 
     @Override
     public void end() {
+        store();
+    }
+
+    private void store() {
         if (body == null || head == null) {
             return;
         }
