@@ -475,7 +475,9 @@ public record NodeConfig(
      * @param masterName the name of the monitored master in sentinel mode
      * @param username the ACL user; the default user when absent
      * @param password the password; never logged
-     * @param timeout longest wait for one command, after which Redis counts as unavailable; 50 ms when absent
+     * @param timeout longest wait for one command, after which Redis counts as unavailable; 500 ms when absent.
+     *     A reply that is late only because the node or Redis was busy still sends cluster-wide limits into their
+     *     fallback for a whole retry interval, so the default leaves room for such stalls.
      * @param connectTimeout longest wait for a new connection; 1 second when absent
      * @param retryInterval how often an unavailable Redis is probed until it replies again; 1 second when absent
      * @param keyPrefix prefix of every key Portico writes, so several deployments can share a server;
@@ -493,7 +495,7 @@ public record NodeConfig(
             if (!MODES.contains(mode)) {
                 throw new IllegalArgumentException("invalid redis.mode '" + mode + "': expected one of " + MODES);
             }
-            timeout = positive("redis.timeout", timeout == null ? Duration.ofMillis(50) : timeout);
+            timeout = positive("redis.timeout", timeout == null ? Duration.ofMillis(500) : timeout);
             connectTimeout = positive("redis.connectTimeout",
                     connectTimeout == null ? Duration.ofSeconds(1) : connectTimeout);
             retryInterval = positive("redis.retryInterval",

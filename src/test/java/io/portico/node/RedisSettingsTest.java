@@ -21,7 +21,7 @@ class RedisSettingsTest {
 
         assertThat(redis.enabled()).isFalse();
         assertThat(redis.mode()).isEqualTo("standalone");
-        assertThat(redis.timeout()).isEqualTo(Duration.ofMillis(50));
+        assertThat(redis.timeout()).isEqualTo(Duration.ofMillis(500));
         assertThat(redis.connectTimeout()).isEqualTo(Duration.ofSeconds(1));
         assertThat(redis.retryInterval()).isEqualTo(Duration.ofSeconds(1));
         assertThat(redis.keyPrefix()).isEqualTo("portico:");
