@@ -78,7 +78,7 @@ public record NodeConfig(
         clientAddress = clientAddress == null ? new ClientAddress(null, null) : clientAddress;
         identityHeaders = identityHeaders == null ? new IdentityHeaders(null, null, null, null, null)
                 : identityHeaders;
-        cache = cache == null ? new Cache(null) : cache;
+        cache = cache == null ? new Cache(null, null) : cache;
         redis = redis == null ? new Redis(null, null, null, null, null, null, null, null, null) : redis;
         metrics = metrics == null ? new Metrics(null, null, null) : metrics;
         if (maxBodySize != null && maxBodySize < 0) {
@@ -309,11 +309,15 @@ public record NodeConfig(
      *
      * @param maxBytes largest size of the node's local store, keys and values counted, in bytes, at least 1 KiB;
      *     64 MiB when absent
+     * @param redis a Redis of the cache's own for {@code store: redis}, with the fields of the node's {@code redis}.
+     *     Without a URL, the cache shares the node's {@code redis}. A separate server may evict cached responses
+     *     when it is full, which a Redis that stores rate limit counters must not do.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Cache(Long maxBytes) {
+    public record Cache(Long maxBytes, Redis redis) {
         public Cache {
             maxBytes = atLeast("cache.maxBytes", maxBytes == null ? 64L * 1024 * 1024 : maxBytes, MIN_SIZE);
+            redis = redis == null ? new Redis(null, null, null, null, null, null, null, null, null) : redis;
         }
     }
 
@@ -501,6 +505,11 @@ public record NodeConfig(
             retryInterval = positive("redis.retryInterval",
                     retryInterval == null ? Duration.ofSeconds(1) : retryInterval);
             keyPrefix = keyPrefix == null ? "portico:" : keyPrefix;
+            if (mode.equals("sentinel") && url != null && !url.isBlank()
+                    && (masterName == null || masterName.isBlank())) {
+                throw new IllegalArgumentException("redis.masterName is required in sentinel mode: the name of the"
+                        + " master that the sentinels monitor");
+            }
         }
 
         /** Returns whether a Redis URL is configured. */

@@ -91,6 +91,8 @@ public final class RedisClient {
     /** The timeouts of the commands each event loop sent on its established connection. */
     private final ThreadLocal<CommandDeadlines> deadlines;
     private final AtomicBoolean available = new AtomicBoolean(true);
+    /** Whether {@link #warnIfEvicting} has read the server's eviction policy, or is reading it. */
+    private final AtomicBoolean evictionChecked = new AtomicBoolean();
     private final AtomicLong lastErrorLog = new AtomicLong(System.nanoTime() - ERROR_LOG_INTERVAL_NANOS);
     private volatile long probeTimer = -1;
     private volatile boolean closed;
@@ -175,6 +177,47 @@ public final class RedisClient {
     /** Returns the prefix that every key of this node starts with. */
     public String keyPrefix() {
         return settings.keyPrefix();
+    }
+
+    /**
+     * Logs one WARN line when the server evicts keys once it is full, that is when {@code maxmemory} is set and
+     * {@code maxmemory-policy} is not {@code noeviction}, because an evicted rate limit counter starts again from
+     * zero. Features whose keys must not be lost call it when they start to use Redis. The policy is read with
+     * {@code INFO memory} once per client, and again on the next call when that failed.
+     *
+     * <p>NOTE: in cluster mode, {@code INFO} reaches one master, so another master's policy goes unchecked.
+     */
+    public void warnIfEvicting() {
+        if (!evictionChecked.compareAndSet(false, true)) {
+            return;
+        }
+        send(Request.cmd(Command.INFO).arg("memory")).onComplete(result -> {
+            if (result.failed()) {
+                evictionChecked.set(false);
+                LOG.debug("Reading the eviction policy of Redis at {} failed: {}", description(),
+                        describe(result.cause()));
+                return;
+            }
+            String info = String.valueOf(result.result());
+            String policy = infoField(info, "maxmemory_policy");
+            String maxMemory = infoField(info, "maxmemory");
+            if (policy != null && !policy.equals("noeviction") && maxMemory != null && !maxMemory.equals("0")) {
+                LOG.warn("Redis at {} evicts keys when it is full (maxmemory-policy {}, maxmemory {} bytes), so "
+                        + "cluster-wide limit counters and HMAC nonces can be evicted, which resets them; set "
+                        + "maxmemory-policy noeviction, and give cache policies with store: redis a Redis of their "
+                        + "own with cache.redis.url", description(), policy, maxMemory);
+            }
+        });
+    }
+
+    /** Returns the value of {@code name} in the text of an {@code INFO} reply, or null when it has none. */
+    private static String infoField(String info, String name) {
+        for (String line : info.split("\r?\n")) {
+            if (line.startsWith(name + ":")) {
+                return line.substring(name.length() + 1).trim();
+            }
+        }
+        return null;
     }
 
     /** Returns the server URLs with passwords hidden, for messages. */

@@ -70,6 +70,7 @@ final class RedisCounters {
         }
         this.limitArguments = List.copyOf(arguments);
         redis.load(SCRIPT);
+        redis.warnIfEvicting();
     }
 
     /** Returns the Redis keys of the limits for {@code key}, a digest from {@link RequestKey}, in {@code namespace}. */

@@ -40,6 +40,7 @@ final class RedisWindows {
         this.clock = clock;
         redis.load(RESERVE);
         redis.load(CORRECT);
+        redis.warnIfEvicting();
     }
 
     /**
