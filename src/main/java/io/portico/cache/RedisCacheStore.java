@@ -29,8 +29,10 @@ import java.util.concurrent.atomic.LongAdder;
  * lets a purge by key prefix check each candidate with {@code GETRANGE}, without reading its body, and lets a
  * look-up reject the rare hash collision.
  *
- * <p>The store has no size limit of its own: Redis's {@code maxmemory} with an eviction policy such as
- * {@code volatile-lru} bounds it. Under {@code noeviction}, writes to a full Redis fail and responses go uncached.
+ * <p>The store has no size limit of its own: Redis's {@code maxmemory} bounds it. An eviction policy must not be
+ * set on a Redis that also stores rate limit counters, because cache writes would evict them. Under
+ * {@code noeviction}, writes to a full Redis fail with {@code OOM} and responses go uncached. Writes are sent with
+ * {@link RedisClient#sendBestEffort}, so such a failure leaves the look-ups running.
  */
 public final class RedisCacheStore implements CacheStore {
 
@@ -77,7 +79,7 @@ public final class RedisCacheStore implements CacheStore {
         Buffer envelope = Buffer.buffer(HEADER + keyBytes.length + value.length())
                 .appendByte(FORMAT).appendInt(keyBytes.length).appendBytes(keyBytes).appendBuffer(value);
         Request set = Request.cmd(Command.SET).arg(redisKey(key)).arg(envelope).arg("PX").arg(millis);
-        return redis.send(set).mapEmpty();
+        return redis.sendBestEffort(set).mapEmpty();
     }
 
     @Override

@@ -61,6 +61,8 @@ public final class GatewayServer {
     private final PolicyRegistry policies;
     /** The connection to Redis that policies share; null when the node settings configure none. */
     private final RedisClient redis;
+    /** The connection to the response cache's own Redis ({@code cache.redis}); null when it shares {@link #redis}. */
+    private final RedisClient cacheRedis;
     private final GatewayRuntime.NodeState nodeState;
     private final CacheStores caches;
     private final NodeMetrics metrics;
@@ -96,7 +98,8 @@ public final class GatewayServer {
         this.redis = node.redis().enabled() ? RedisClient.create(vertx, node.redis()) : null;
         this.nodeState = new GatewayRuntime.NodeState(vertx, redis, node.upstreams().allowPrivateAddresses(),
                 node.drainTimeout(), NodeHeaders.of(node));
-        this.caches = new CacheStores(node.cache().maxBytes(), redis);
+        this.cacheRedis = node.cache().redis().enabled() ? RedisClient.create(vertx, node.cache().redis()) : null;
+        this.caches = new CacheStores(node.cache().maxBytes(), cacheRedis != null ? cacheRedis : redis);
         nodeState.put(CacheStores.NODE_KEY, caches);
         this.instances = instances;
         this.metrics = requireNonNull(metrics, "metrics");
@@ -106,6 +109,12 @@ public final class GatewayServer {
             Gauge.builder("portico.redis.fallback", redis, client -> client.available() ? 0 : 1)
                     .description("1 while Redis is unavailable, so cluster-wide limits count on each node or reject"
                             + " as configured; 0 while it replies")
+                    .register(metrics.registry());
+        }
+        if (cacheRedis != null) {
+            Gauge.builder("portico.cache.redis.fallback", cacheRedis, client -> client.available() ? 0 : 1)
+                    .description("1 while the response cache's own Redis is unavailable, so store: redis policies"
+                            + " forward every request; 0 while it replies")
                     .register(metrics.registry());
         }
         long maxBody = node.maxBodySize() == null ? -1 : node.maxBodySize();
@@ -287,6 +296,9 @@ public final class GatewayServer {
         if (redis != null) {
             // Never fails and is not awaited: a node serves traffic while Redis is down, with local fallbacks.
             redis.start();
+        }
+        if (cacheRedis != null) {
+            cacheRedis.start();
         }
         List<Future<?>> started = new ArrayList<>();
         if (node.http().enabled()) {
@@ -471,6 +483,9 @@ public final class GatewayServer {
             ai.close();
             if (redis != null) {
                 redis.close();
+            }
+            if (cacheRedis != null) {
+                cacheRedis.close();
             }
         });
     }

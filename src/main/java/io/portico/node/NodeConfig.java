@@ -78,7 +78,7 @@ public record NodeConfig(
         clientAddress = clientAddress == null ? new ClientAddress(null, null) : clientAddress;
         identityHeaders = identityHeaders == null ? new IdentityHeaders(null, null, null, null, null)
                 : identityHeaders;
-        cache = cache == null ? new Cache(null) : cache;
+        cache = cache == null ? new Cache(null, null) : cache;
         redis = redis == null ? new Redis(null, null, null, null, null, null, null, null, null) : redis;
         metrics = metrics == null ? new Metrics(null, null, null) : metrics;
         if (maxBodySize != null && maxBodySize < 0) {
@@ -309,11 +309,15 @@ public record NodeConfig(
      *
      * @param maxBytes largest size of the node's local store, keys and values counted, in bytes, at least 1 KiB;
      *     64 MiB when absent
+     * @param redis a Redis of the cache's own for {@code store: redis}, with the fields of the node's {@code redis}.
+     *     Without a URL, the cache shares the node's {@code redis}. A separate server may evict cached responses
+     *     when it is full, which a Redis that stores rate limit counters must not do.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Cache(Long maxBytes) {
+    public record Cache(Long maxBytes, Redis redis) {
         public Cache {
             maxBytes = atLeast("cache.maxBytes", maxBytes == null ? 64L * 1024 * 1024 : maxBytes, MIN_SIZE);
+            redis = redis == null ? new Redis(null, null, null, null, null, null, null, null, null) : redis;
         }
     }
 
@@ -475,7 +479,9 @@ public record NodeConfig(
      * @param masterName the name of the monitored master in sentinel mode
      * @param username the ACL user; the default user when absent
      * @param password the password; never logged
-     * @param timeout longest wait for one command, after which Redis counts as unavailable; 50 ms when absent
+     * @param timeout longest wait for one command, after which Redis counts as unavailable; 500 ms when absent.
+     *     A reply that is late only because the node or Redis was busy still sends cluster-wide limits into their
+     *     fallback for a whole retry interval, so the default leaves room for such stalls.
      * @param connectTimeout longest wait for a new connection; 1 second when absent
      * @param retryInterval how often an unavailable Redis is probed until it replies again; 1 second when absent
      * @param keyPrefix prefix of every key Portico writes, so several deployments can share a server;
@@ -493,12 +499,17 @@ public record NodeConfig(
             if (!MODES.contains(mode)) {
                 throw new IllegalArgumentException("invalid redis.mode '" + mode + "': expected one of " + MODES);
             }
-            timeout = positive("redis.timeout", timeout == null ? Duration.ofMillis(50) : timeout);
+            timeout = positive("redis.timeout", timeout == null ? Duration.ofMillis(500) : timeout);
             connectTimeout = positive("redis.connectTimeout",
                     connectTimeout == null ? Duration.ofSeconds(1) : connectTimeout);
             retryInterval = positive("redis.retryInterval",
                     retryInterval == null ? Duration.ofSeconds(1) : retryInterval);
             keyPrefix = keyPrefix == null ? "portico:" : keyPrefix;
+            if (mode.equals("sentinel") && url != null && !url.isBlank()
+                    && (masterName == null || masterName.isBlank())) {
+                throw new IllegalArgumentException("redis.masterName is required in sentinel mode: the name of the"
+                        + " master that the sentinels monitor");
+            }
         }
 
         /** Returns whether a Redis URL is configured. */

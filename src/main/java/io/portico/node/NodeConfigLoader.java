@@ -49,6 +49,12 @@ public final class NodeConfigLoader {
         variables.put("PORTICO_TRUSTED_PROXIES", "clientAddress.trustedProxies");
         variables.put("PORTICO_CLIENT_ADDRESS_HEADER", "clientAddress.header");
         variables.put("PORTICO_CACHE_MAX_BYTES", "cache.maxBytes");
+        variables.put("PORTICO_CACHE_REDIS_URL", "cache.redis.url");
+        variables.put("PORTICO_CACHE_REDIS_MODE", "cache.redis.mode");
+        variables.put("PORTICO_CACHE_REDIS_MASTER_NAME", "cache.redis.masterName");
+        variables.put("PORTICO_CACHE_REDIS_USERNAME", "cache.redis.username");
+        variables.put("PORTICO_CACHE_REDIS_PASSWORD", "cache.redis.password");
+        variables.put("PORTICO_CACHE_REDIS_TIMEOUT", "cache.redis.timeout");
         variables.put("PORTICO_REDIS_URL", "redis.url");
         variables.put("PORTICO_REDIS_MODE", "redis.mode");
         variables.put("PORTICO_REDIS_MASTER_NAME", "redis.masterName");
@@ -102,6 +108,10 @@ public final class NodeConfigLoader {
     private static ValidationException mappingError(JsonProcessingException e) {
         String field = MappingErrors.field(e);
         String message = MappingErrors.message(e);
+        if (field.endsWith(".redis")) {
+            // The Redis settings record names its fields redis.NAME, also where it sits under another setting.
+            message = message.replace("redis.", field + ".");
+        }
         if (PORT_SETTINGS.contains(field) && message.startsWith("is out of range")) {
             return new ValidationException(field, "is out of range: expected a whole number from 0 to 65535");
         }

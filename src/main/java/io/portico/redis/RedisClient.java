@@ -42,12 +42,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every command is bounded by the configured timeout, so a hung server delays a request by at most that
  * long; a command that has to wait for a new connection gets the connect timeout on top. The first failure that
- * shows the server unusable (a refused or lost connection, a timeout, a failed authentication, or a reply such as
- * {@code LOADING} or {@code CLUSTERDOWN}) marks Redis unavailable and is logged once at WARN. From then on,
- * commands fail at once with {@link RedisUnavailableException}, without network traffic, while a probe sends
- * {@code PING} every retry interval. The first successful probe marks Redis available again, logged once at INFO.
- * Other error replies, such as an error raised by a script, fail only their command and are logged at WARN at
- * most once a minute.
+ * shows the server unusable marks Redis unavailable and is logged once at WARN. Such failures are a refused or lost
+ * connection, a timeout, a failed authentication, or a reply such as {@code LOADING}, {@code CLUSTERDOWN},
+ * {@code READONLY} or {@code OOM}, also when a script's {@code redis.call} got it. From then on, commands fail at
+ * once with {@link RedisUnavailableException}, without network traffic, while a probe writes a short-lived key
+ * every retry interval. A write, unlike {@code PING}, also fails while the server is out of memory or read-only.
+ * The first successful probe marks Redis available again, logged once at INFO. Other error replies, such as an
+ * error raised by a script, fail only their command and are logged at WARN at most once a minute.
  *
  * <p>Each event loop keeps one connection of its own, on which commands are pipelined, so replies arrive on the
  * event loop that sent the command.
@@ -55,9 +56,15 @@ import org.slf4j.LoggerFactory;
 public final class RedisClient {
 
     private static final Logger LOG = LoggerFactory.getLogger(RedisClient.class);
-    /** Error replies that mean the server cannot serve commands now, rather than that a command was wrong. */
-    private static final List<String> UNAVAILABLE_REPLIES = List.of("LOADING", "MASTERDOWN", "CLUSTERDOWN",
-            "READONLY", "TRYAGAIN", "NOAUTH", "WRONGPASS", "NOPERM", "BUSY");
+    /**
+     * Error codes that mean the server cannot serve commands now, rather than that a command was wrong. OOM,
+     * MISCONF and NOREPLICAS reject writes: the server is full under {@code maxmemory-policy noeviction}, cannot
+     * persist, or lacks the replicas that {@code min-replicas-to-write} requires.
+     */
+    private static final Set<String> UNAVAILABLE_CODES = Set.of("LOADING", "MASTERDOWN", "CLUSTERDOWN",
+            "READONLY", "TRYAGAIN", "NOAUTH", "WRONGPASS", "NOPERM", "BUSY", "OOM", "MISCONF", "NOREPLICAS");
+    /** The start of the error reply that Redis 6 sends for a script whose {@code redis.call} failed. */
+    private static final String SCRIPT_ERROR = "ERR Error running script";
     /** Minimum time between two WARN lines about error replies to commands. */
     private static final long ERROR_LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
     /**
@@ -65,6 +72,9 @@ public final class RedisClient {
      * address for the first time can take longer than a command timeout of a few milliseconds.
      */
     private static final long STARTUP_WAIT_MILLIS = 10_000;
+    /** The key that probes write, after the key prefix, and how long it lives. */
+    private static final String PROBE_KEY = "probe";
+    private static final long PROBE_TTL_MILLIS = 10_000;
     /** Keys a {@code SCAN} call examines at most, as its {@code COUNT} hint. */
     private static final int SCAN_COUNT = 500;
     /** Connection key of callers that are not on an event loop. */
@@ -81,6 +91,8 @@ public final class RedisClient {
     /** The timeouts of the commands each event loop sent on its established connection. */
     private final ThreadLocal<CommandDeadlines> deadlines;
     private final AtomicBoolean available = new AtomicBoolean(true);
+    /** Whether {@link #warnIfEvicting} has read the server's eviction policy, or is reading it. */
+    private final AtomicBoolean evictionChecked = new AtomicBoolean();
     private final AtomicLong lastErrorLog = new AtomicLong(System.nanoTime() - ERROR_LOG_INTERVAL_NANOS);
     private volatile long probeTimer = -1;
     private volatile boolean closed;
@@ -149,7 +161,7 @@ public final class RedisClient {
      */
     public Future<Void> start() {
         Future<Response> pong = execute(connection -> connection.send(Request.cmd(Command.PING)),
-                Math.max(STARTUP_WAIT_MILLIS, connectTimeoutMillis + timeoutMillis));
+                Math.max(STARTUP_WAIT_MILLIS, connectTimeoutMillis + timeoutMillis), true);
         return pong.<Void>map(reply -> {
             LOG.info("Redis: {} ({} mode), commands time out after {}", settings.redactedUrl(), settings.mode(),
                     Durations.format(settings.timeout()));
@@ -165,6 +177,47 @@ public final class RedisClient {
     /** Returns the prefix that every key of this node starts with. */
     public String keyPrefix() {
         return settings.keyPrefix();
+    }
+
+    /**
+     * Logs one WARN line when the server evicts keys once it is full, that is when {@code maxmemory} is set and
+     * {@code maxmemory-policy} is not {@code noeviction}, because an evicted rate limit counter starts again from
+     * zero. Features whose keys must not be lost call it when they start to use Redis. The policy is read with
+     * {@code INFO memory} once per client, and again on the next call when that failed.
+     *
+     * <p>NOTE: in cluster mode, {@code INFO} reaches one master, so another master's policy goes unchecked.
+     */
+    public void warnIfEvicting() {
+        if (!evictionChecked.compareAndSet(false, true)) {
+            return;
+        }
+        send(Request.cmd(Command.INFO).arg("memory")).onComplete(result -> {
+            if (result.failed()) {
+                evictionChecked.set(false);
+                LOG.debug("Reading the eviction policy of Redis at {} failed: {}", description(),
+                        describe(result.cause()));
+                return;
+            }
+            String info = String.valueOf(result.result());
+            String policy = infoField(info, "maxmemory_policy");
+            String maxMemory = infoField(info, "maxmemory");
+            if (policy != null && !policy.equals("noeviction") && maxMemory != null && !maxMemory.equals("0")) {
+                LOG.warn("Redis at {} evicts keys when it is full (maxmemory-policy {}, maxmemory {} bytes), so "
+                        + "cluster-wide limit counters and HMAC nonces can be evicted, which resets them; set "
+                        + "maxmemory-policy noeviction, and give cache policies with store: redis a Redis of their "
+                        + "own with cache.redis.url", description(), policy, maxMemory);
+            }
+        });
+    }
+
+    /** Returns the value of {@code name} in the text of an {@code INFO} reply, or null when it has none. */
+    private static String infoField(String info, String name) {
+        for (String line : info.split("\r?\n")) {
+            if (line.startsWith(name + ":")) {
+                return line.substring(name.length() + 1).trim();
+            }
+        }
+        return null;
     }
 
     /** Returns the server URLs with passwords hidden, for messages. */
@@ -201,6 +254,15 @@ public final class RedisClient {
     /** Sends one command, with the same timeout and failure handling as {@link #eval}. */
     public Future<Response> send(Request request) {
         return execute(connection -> connection.send(request));
+    }
+
+    /**
+     * Sends a write that the caller can afford to lose, such as a cached response, like {@link #send}, except that
+     * an {@code OOM} reply fails only this command. A full server still serves reads, and Redis counts a command's
+     * own arguments against {@code maxmemory}, so a large value can be rejected while small writes still fit.
+     */
+    public Future<Response> sendBestEffort(Request request) {
+        return execute(connection -> connection.send(request), -1, false);
     }
 
     /**
@@ -291,28 +353,32 @@ public final class RedisClient {
     }
 
     private Future<Response> execute(Function<RedisConnection, Future<Response>> command) {
-        return execute(command, -1);
+        return execute(command, -1, true);
     }
 
     /**
      * Sends a command on this event loop's connection and waits for its reply at most {@code waitMillis}, or,
      * when that is negative, the command timeout plus, for a connection still being opened, the connect timeout.
+     *
+     * @param outOfMemoryIsOutage whether an {@code OOM} reply marks Redis unavailable, rather than failing only
+     *     this command
      */
-    private Future<Response> execute(Function<RedisConnection, Future<Response>> command, long waitMillis) {
+    private Future<Response> execute(Function<RedisConnection, Future<Response>> command, long waitMillis,
+                                     boolean outOfMemoryIsOutage) {
         if (!available()) {
             return Future.failedFuture(unavailable);
         }
         Future<RedisConnection> connection = connection();
         if (waitMillis < 0 && connection.succeeded() && Vertx.currentContext() != null
                 && Context.isOnEventLoopThread()) {
-            PendingCommand pending = new PendingCommand(timeoutMillis);
+            PendingCommand pending = new PendingCommand(timeoutMillis, outOfMemoryIsOutage);
             deadlines.get().add(pending);
             command.apply(connection.result()).onComplete(pending);
             return pending.promise.future();
         }
         long wait = waitMillis >= 0 ? waitMillis
                 : connection.isComplete() ? timeoutMillis : timeoutMillis + connectTimeoutMillis;
-        PendingCommand pending = new PendingCommand(wait);
+        PendingCommand pending = new PendingCommand(wait, outOfMemoryIsOutage);
         pending.timer = vertx.setTimer(wait, id -> pending.expire());
         connection.compose(command).onComplete(pending);
         return pending.promise.future();
@@ -322,11 +388,13 @@ public final class RedisClient {
     private final class PendingCommand extends CommandDeadlines.Entry implements Handler<AsyncResult<Response>> {
         private final Promise<Response> promise = Promise.promise();
         private final long waitMillis;
+        private final boolean outOfMemoryIsOutage;
         /** The command's own timer, or -1 when the event loop's {@link CommandDeadlines} keeps its timeout. */
         private long timer = -1;
 
-        PendingCommand(long waitMillis) {
+        PendingCommand(long waitMillis, boolean outOfMemoryIsOutage) {
             this.waitMillis = waitMillis;
+            this.outOfMemoryIsOutage = outOfMemoryIsOutage;
         }
 
         @Override
@@ -353,7 +421,7 @@ public final class RedisClient {
                 return;
             }
             Throwable cause = result.cause();
-            if (isUnavailable(cause)) {
+            if (isUnavailable(cause, outOfMemoryIsOutage)) {
                 markUnavailable(cause);
                 promise.tryFail(new RedisUnavailableException("Redis at " + settings.redactedUrl()
                         + " failed: " + cause.getMessage()));
@@ -409,7 +477,7 @@ public final class RedisClient {
             return;
         }
         LOG.warn("Redis at {} is unavailable ({}); features that keep state in Redis fall back as configured, and "
-                + "the server is probed every {} until it answers", description(), describe(cause),
+                + "the server is probed every {} until it accepts a write", description(), describe(cause),
                 Durations.format(settings.retryInterval()));
         dropConnections();
         scheduleProbe();
@@ -432,12 +500,14 @@ public final class RedisClient {
                 return;
             }
             RedisConnection connection = connected.result();
-            connection.send(Request.cmd(Command.PING)).onComplete(pong -> {
+            Request write = Request.cmd(Command.SET).arg(settings.keyPrefix() + PROBE_KEY).arg("1").arg("PX")
+                    .arg(PROBE_TTL_MILLIS);
+            connection.send(write).onComplete(written -> {
                 connection.close();
-                if (pong.succeeded()) {
+                if (written.succeeded()) {
                     answered.tryComplete();
                 } else {
-                    answered.tryFail(pong.cause());
+                    answered.tryFail(written.cause());
                 }
             });
         });
@@ -495,7 +565,7 @@ public final class RedisClient {
     }
 
     /** Returns whether {@code cause} shows the server unusable, rather than one command wrong. */
-    private static boolean isUnavailable(Throwable cause) {
+    static boolean isUnavailable(Throwable cause, boolean outOfMemoryIsOutage) {
         if (cause instanceof RedisUnavailableException) {
             return true;
         }
@@ -503,8 +573,25 @@ public final class RedisClient {
             // Refused, reset or closed connections, exhausted pools and failed handshakes.
             return true;
         }
-        String message = String.valueOf(cause.getMessage());
-        return UNAVAILABLE_REPLIES.stream().anyMatch(message::startsWith);
+        String code = errorCode(String.valueOf(cause.getMessage()));
+        return UNAVAILABLE_CODES.contains(code) && (outOfMemoryIsOutage || !code.equals("OOM"));
+    }
+
+    /**
+     * Returns the error code of an error reply: its first word, such as {@code OOM}. For the reply of a script whose
+     * {@code redis.call} failed, Redis 6 writes {@code ERR Error running script (call to f_SHA):
+     * @user_script:LINE: @user_script: LINE: -CODE message}, and the code returned is that of the inner error.
+     */
+    static String errorCode(String message) {
+        String error = message;
+        if (error.startsWith(SCRIPT_ERROR)) {
+            int inner = error.lastIndexOf(": -");
+            if (inner >= 0) {
+                error = error.substring(inner + 3);
+            }
+        }
+        int space = error.indexOf(' ');
+        return space < 0 ? error : error.substring(0, space);
     }
 
     private static boolean isErrorReply(Throwable cause) {

@@ -21,7 +21,7 @@ class RedisSettingsTest {
 
         assertThat(redis.enabled()).isFalse();
         assertThat(redis.mode()).isEqualTo("standalone");
-        assertThat(redis.timeout()).isEqualTo(Duration.ofMillis(50));
+        assertThat(redis.timeout()).isEqualTo(Duration.ofMillis(500));
         assertThat(redis.connectTimeout()).isEqualTo(Duration.ofSeconds(1));
         assertThat(redis.retryInterval()).isEqualTo(Duration.ofSeconds(1));
         assertThat(redis.keyPrefix()).isEqualTo("portico:");
@@ -79,6 +79,56 @@ class RedisSettingsTest {
         assertThatThrownBy(() -> NodeConfigLoader.load(null, Map.of("PORTICO_REDIS_TIMEOUT", "0ms"), Map.of()))
                 .isInstanceOf(ValidationException.class)
                 .hasMessageContaining("redis.timeout: must be positive");
+    }
+
+    @Test
+    void sentinelWithoutMasterNameIsRejected() {
+        Map<String, String> env = Map.of("PORTICO_REDIS_URL", "redis://127.0.0.1:26379",
+                "PORTICO_REDIS_MODE", "sentinel");
+
+        assertThatThrownBy(() -> NodeConfigLoader.load(null, env, Map.of()))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("redis.masterName: is required in sentinel mode");
+    }
+
+    @Test
+    void cacheRedisIsOffByDefault() {
+        NodeConfig node = NodeConfig.defaults();
+
+        assertThat(node.cache().redis().enabled()).isFalse();
+        assertThat(node.cache().redis().timeout()).isEqualTo(Duration.ofMillis(500));
+    }
+
+    @Test
+    void cacheRedisFromEnvironment() {
+        Map<String, String> env = Map.of("PORTICO_CACHE_REDIS_URL", "redis://cache.internal:6379",
+                "PORTICO_CACHE_REDIS_PASSWORD", "cache-secret", "PORTICO_CACHE_REDIS_TIMEOUT", "2s");
+
+        NodeConfig node = NodeConfigLoader.load(null, env, Map.of());
+
+        assertThat(node.cache().redis().enabled()).isTrue();
+        assertThat(node.cache().redis().url()).isEqualTo("redis://cache.internal:6379");
+        assertThat(node.cache().redis().password()).isEqualTo("cache-secret");
+        assertThat(node.cache().redis().timeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(node.redis().enabled()).isFalse();
+    }
+
+    @Test
+    void cacheRedisErrorsNameTheSetting(@TempDir Path directory) throws IOException {
+        Path file = directory.resolve("node.yaml");
+        Files.writeString(file, """
+                cache:
+                  redis:
+                    url: redis://cache.internal:6379
+                    mode: sentinel
+                """);
+
+        assertThatThrownBy(() -> NodeConfigLoader.load(null, Map.of("PORTICO_CACHE_REDIS_TIMEOUT", "0ms"), Map.of()))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("cache.redis.timeout: must be positive");
+        assertThatThrownBy(() -> NodeConfigLoader.load(file, Map.of(), Map.of()))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("cache.redis.masterName: is required in sentinel mode");
     }
 
     @Test

@@ -38,7 +38,8 @@ public final class CachePolicyFactory implements PolicyFactory {
         if (store == null) {
             if (!context.checkOnly()) {
                 LOG.warn("The cache policy at {} uses store '{}', but this node has no redis settings; its requests"
-                        + " go uncached until redis.url is set", context.declaredIn(), settings.store());
+                        + " go uncached until redis.url or cache.redis.url is set", context.declaredIn(),
+                        settings.store());
             }
             store = new MissingStore(settings.store());
         }

@@ -23,11 +23,13 @@ import java.util.function.LongSupplier;
  *
  * <p>Each limit of a key is one Redis hash, named
  * <code>PREFIX rl:{NAMESPACE|KEY}:LIMIT:ALGORITHM WINDOW</code>, for example
- * <code>portico:rl:{route:orders/policies/0|consumer=alice}:per-second:s1</code>. The braces form a Redis Cluster
- * hash tag, so all keys of one check live in one slot. The name includes the algorithm and window, so changing
- * either starts from fresh counters. Changing {@code max} or {@code burst} keeps them, and the script carries a
- * token bucket over to the new values as {@link Algorithm#carryOver} does. Every key expires once its state would
- * have returned to the initial state.
+ * <code>portico:rl:{route:orders/policies/0|-yTM80k4jEnUXRHW0e8mDg}:per-second:s1</code>. NAMESPACE is where the
+ * policy is declared and KEY the request key's {@link io.portico.redis.KeyDigest}, here of {@code consumer=alice},
+ * so the name contains no value taken from the request. The braces form a Redis Cluster hash tag, so all keys of one
+ * check live in one slot. The name includes the algorithm and window, so changing either starts from fresh
+ * counters. Changing {@code max} or {@code burst} keeps them, and the script carries a token bucket over to the new
+ * values as {@link Algorithm#carryOver} does. Every key expires once its state would have returned to the initial
+ * state.
  *
  * <p>Checks of the same key and cost that one event loop makes while it handles one batch of I/O events are
  * coalesced into one script call with a request count. The script admits as many of them as the limits allow,
@@ -69,9 +71,10 @@ final class RedisCounters {
         }
         this.limitArguments = List.copyOf(arguments);
         redis.load(SCRIPT);
+        redis.warnIfEvicting();
     }
 
-    /** Returns the Redis keys of the limits for {@code key} in {@code namespace}. */
+    /** Returns the Redis keys of the limits for {@code key}, a digest from {@link RequestKey}, in {@code namespace}. */
     List<String> keys(String namespace, String key) {
         String base = redis.keyPrefix() + "rl:{" + namespace + "|" + key;
         List<String> keys = new ArrayList<>(suffixes.length);

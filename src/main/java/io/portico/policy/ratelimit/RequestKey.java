@@ -5,9 +5,7 @@ import io.portico.config.HeaderNames;
 import io.portico.pipeline.Identity;
 import io.portico.pipeline.ModelPolicies;
 import io.portico.pipeline.RequestContext;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import io.portico.redis.KeyDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -17,7 +15,9 @@ import java.util.Locale;
 
 /**
  * The key a limit counts per: a list of parts, each read from the request, joined into one text such as
- * {@code consumer=alice|route=orders}. An empty list gives every request the same key.
+ * {@code consumer=alice|route=orders}. An empty list gives every request the same key. Counters never see that
+ * text: they are keyed by its {@link KeyDigest}, so neither Redis key names nor this node's memory contain the header
+ * values, claims or addresses it contains, and every key takes the same 22 characters.
  *
  * <p>A part whose value is missing (no consumer on an anonymous request, an absent header or claim, no model)
  * is replaced by the client address, written {@code client-address=ADDRESS}, so that leaving something out of a
@@ -25,8 +25,6 @@ import java.util.Locale;
  */
 final class RequestKey {
 
-    /** Keys longer than this are replaced by their SHA-256 digest, which bounds the memory a key takes. */
-    static final int MAX_PLAIN_LENGTH = 200;
     /** The part names without an argument, as written in configuration. */
     static final List<String> SIMPLE_PARTS = List.of("consumer", "team", "credential", "api", "route",
             "client-address", "model");
@@ -108,8 +106,13 @@ final class RequestKey {
         return parts.contains("model");
     }
 
-    /** Builds the key of the request in {@code ctx}. */
+    /** Returns the key of the request in {@code ctx}: the {@link KeyDigest} of its {@linkplain #text text}. */
     String resolve(RequestContext ctx) {
+        return KeyDigest.of(text(ctx));
+    }
+
+    /** Builds the text of the key of the request in {@code ctx}, such as {@code consumer=alice|route=orders}. */
+    String text(RequestContext ctx) {
         if (labels.length == 0) {
             return "all";
         }
@@ -121,7 +124,7 @@ final class RequestKey {
                 value = ctx.clientAddress();
                 label = CLIENT_ADDRESS_LABEL;
             }
-            if (label.length() + value.length() <= MAX_PLAIN_LENGTH && !needsEscape(value)) {
+            if (!needsEscape(value)) {
                 return label.concat(value);
             }
         }
@@ -139,7 +142,7 @@ final class RequestKey {
                 escape(value, key);
             }
         }
-        return key.length() > MAX_PLAIN_LENGTH ? "sha256:" + digest(key.toString(), 32) : key.toString();
+        return key.toString();
     }
 
     private static String value(RequestContext ctx, String part, String argument) {
@@ -171,7 +174,7 @@ final class RequestKey {
     private static boolean needsEscape(String value) {
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
-            if (c == '%' || c == '|' || c == '{' || c == '}') {
+            if (c == '%' || c == '|') {
                 return true;
             }
         }
@@ -179,8 +182,8 @@ final class RequestKey {
     }
 
     /**
-     * Appends {@code value} with {@code %}, {@code |}, <code>{</code> and <code>}</code> percent-encoded, so no
-     * value can imitate the separator between parts or end the Redis hash tag the key is placed in.
+     * Appends {@code value} with {@code %} and {@code |} percent-encoded, so no value can imitate the separator
+     * between parts and two different requests never share a text.
      */
     private static void escape(String value, StringBuilder out) {
         for (int i = 0; i < value.length(); i++) {
@@ -188,30 +191,17 @@ final class RequestKey {
             switch (c) {
                 case '%' -> out.append("%25");
                 case '|' -> out.append("%7C");
-                case '{' -> out.append("%7B");
-                case '}' -> out.append("%7D");
                 default -> out.append(c);
             }
         }
     }
 
-    /** Returns the first {@code bytes} bytes of the SHA-256 digest of {@code text}, in unpadded base64url. */
-    static String digest(String text, int bytes) {
-        byte[] hash = sha256(text);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(Arrays.copyOf(hash, bytes));
-    }
-
-    /** Returns the partition key of a key for the {@code pk} parameter: 12 bytes of its SHA-256 digest. */
+    /**
+     * Returns the partition key for the {@code pk} parameter of a key that {@link #resolve} returned: the first 12
+     * bytes of the SHA-256 digest of the key's text.
+     */
     static byte[] partitionKey(String key) {
-        return Arrays.copyOf(sha256(key), 12);
-    }
-
-    private static byte[] sha256(String text) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java runtime provides SHA-256", e);
-        }
+        return Arrays.copyOf(Base64.getUrlDecoder().decode(key), 12);
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.portico.policy.tokenlimit;
 
 import static java.util.Objects.requireNonNull;
 
+import io.portico.redis.KeyDigest;
 import io.portico.redis.RedisClient;
 import io.portico.redis.RedisScript;
 import io.vertx.core.Future;
@@ -16,9 +17,11 @@ import java.util.function.LongSupplier;
  * server; replacing the estimate with the real usage is one {@code EVALSHA} of {@code token-limit-correct.lua}.
  *
  * <p>Each window is one Redis hash, named <code>PREFIX tl:{ROUTE}:BY:SUBJECT</code>, for example
- * <code>portico:tl:{chat}:consumer:alice</code>. The braces form a Redis Cluster hash tag, so the windows of one
- * route live in one slot, because one request's windows have different subjects. A window expires a second after
- * its minute ends. The minute is the Redis server's ({@code TIME}), so every node counts on one clock.
+ * <code>portico:tl:{chat}:consumer:K9gGyX8OAK8aH8Myj6djqQ</code>, where SUBJECT is the
+ * {@link io.portico.redis.KeyDigest} of the consumer, team, credential or model name, here {@code alice}. The
+ * braces form a Redis Cluster hash tag, so the windows of one route live in one slot, because one request's
+ * windows have different subjects. A window expires a second after its minute ends. The minute is the Redis
+ * server's ({@code TIME}), so every node counts on one clock.
  */
 final class RedisWindows {
 
@@ -37,6 +40,7 @@ final class RedisWindows {
         this.clock = clock;
         redis.load(RESERVE);
         redis.load(CORRECT);
+        redis.warnIfEvicting();
     }
 
     /**
@@ -57,7 +61,7 @@ final class RedisWindows {
 
     /** Returns the Redis key of the window of {@code subject} for limits {@code by} on {@code route}. */
     String key(String route, String by, String subject) {
-        return redis.keyPrefix() + "tl:{" + route + "}:" + by + ":" + subject;
+        return redis.keyPrefix() + "tl:{" + route + "}:" + by + ":" + KeyDigest.of(subject);
     }
 
     /**

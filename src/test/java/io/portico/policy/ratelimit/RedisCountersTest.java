@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.portico.node.NodeConfig;
+import io.portico.redis.KeyDigest;
 import io.portico.redis.RedisClient;
 import io.portico.testing.TestRedis;
 import com.github.benmanes.caffeine.cache.Ticker;
@@ -63,17 +64,19 @@ class RedisCountersTest extends CountingContract {
                 new Limit("bucket", Algorithm.TOKEN_BUCKET, 10, 60, 2));
         RedisCounters counters = new RedisCounters(redis, limits, null);
 
-        Verdict verdict = await(counters.check(namespace, "consumer=alice", 1));
-        List<String> keys = counters.keys(namespace, "consumer=alice");
+        String alice = KeyDigest.of("consumer=alice");
+        Verdict verdict = await(counters.check(namespace, alice, 1));
+        List<String> keys = counters.keys(namespace, alice);
         List<String> hashTags = keys.stream().map(key -> key.substring(key.indexOf('{'), key.indexOf('}') + 1))
                 .toList();
         List<Long> ttls = keys.stream().map(key -> await(redis.send(Request.cmd(Command.PTTL).arg(key))).toLong())
                 .toList();
 
         assertThat(verdict.admitted()).isTrue();
-        assertThat(keys).allSatisfy(key -> assertThat(key).startsWith("portico:rl:{" + namespace
-                + "|consumer=alice}:"));
-        assertThat(hashTags).containsOnly("{" + namespace + "|consumer=alice}");
+        assertThat(keys).containsExactly("portico:rl:{" + namespace + "|" + alice + "}:second:s1",
+                "portico:rl:{" + namespace + "|" + alice + "}:day:f86400",
+                "portico:rl:{" + namespace + "|" + alice + "}:bucket:t60");
+        assertThat(hashTags).containsOnly("{" + namespace + "|" + alice + "}");
         assertThat(ttls.get(0)).isBetween(1_000L, 2_002L);
         assertThat(ttls.get(1)).isBetween(1L, 86_400_001L);
         assertThat(ttls.get(2)).isBetween(1L, 6_002L);

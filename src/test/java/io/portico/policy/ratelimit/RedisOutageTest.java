@@ -11,6 +11,7 @@ import io.portico.redis.RedisClient;
 import io.portico.testing.Conditions;
 import io.portico.testing.Configs;
 import io.portico.testing.LogCapture;
+import io.portico.testing.RespConnection;
 import io.portico.testing.TestNode;
 import io.portico.testing.TestRedis;
 import io.portico.testing.TestUpstream;
@@ -45,7 +46,7 @@ class RedisOutageTest {
     static void start() {
         // The test logging configuration turns the access log off; this node writes it.
         ((Logger) LoggerFactory.getLogger("portico.access")).setLevel(Level.INFO);
-        redis = TestRedis.start();
+        redis = TestRedis.start(List.of("maxmemory-policy noeviction"));
         upstream = TestUpstream.start("outage");
         Configs config = Configs.document();
         config.service("app", upstream.port());
@@ -123,6 +124,44 @@ class RedisOutageTest {
     }
 
     @Test
+    void fullRedisFallsBackUntilWritesSucceed() throws Exception {
+        String run = UUID.randomUUID().toString();
+        try (LogCapture log = new LogCapture(RedisClient.class)) {
+            List<Integer> fallback = new ArrayList<>();
+            List<Integer> rejected = new ArrayList<>();
+            String gaugeWhileFull;
+            try {
+                // A limit below the memory in use: under noeviction every write now gets an OOM error reply.
+                setMaxMemory(1);
+                for (int i = 0; i < 6; i++) {
+                    fallback.add(get("/local", run).statusCode());
+                    rejected.add(get("/reject", run).statusCode());
+                    // Spread over three probe intervals, so a probe that reported Redis available would show.
+                    Thread.sleep(100);
+                }
+                gaugeWhileFull = fallbackGauge();
+            } finally {
+                setMaxMemory(0);
+            }
+            List<String> warnings = log.messages(Level.WARN);
+            List<String> recoveriesWhileFull = recoveries(log);
+
+            Conditions.eventually("Redis is available again", () -> !recoveries(log).isEmpty());
+            int afterRecovery = get("/reject", run).statusCode();
+
+            assertThat(fallback).containsExactly(200, 200, 200, 429, 429, 429);
+            assertThat(rejected).containsOnly(503);
+            assertThat(gaugeWhileFull).isEqualTo("portico_redis_fallback 1.0");
+            assertThat(warnings).singleElement().asString().contains("is unavailable").contains("OOM");
+            assertThat(recoveriesWhileFull).isEmpty();
+            assertThat(afterRecovery).isEqualTo(200);
+            assertThat(fallbackGauge()).isEqualTo("portico_redis_fallback 0.0");
+            assertThat(log.messages(Level.WARN)).hasSize(1);
+            assertThat(recoveries(log)).hasSize(1);
+        }
+    }
+
+    @Test
     void fallbackRejectionLogsLimitOnce() throws Exception {
         String run = UUID.randomUUID().toString();
         try (LogCapture access = new LogCapture("portico.access")) {
@@ -185,6 +224,18 @@ class RedisOutageTest {
             assertThat(lines).anySatisfy(line -> assertThat(line).contains("redis://:****@127.0.0.1:"));
             assertThat(lines).allSatisfy(line -> assertThat(line).doesNotContain("s3cret"));
         }
+    }
+
+    /** Sets Redis's {@code maxmemory} to {@code bytes}; 0 removes the limit. */
+    private static void setMaxMemory(long bytes) {
+        try (RespConnection connection = new RespConnection(redis.port())) {
+            connection.call("CONFIG", "SET", "maxmemory", bytes);
+        }
+    }
+
+    private static String fallbackGauge() {
+        return node.adminRaw("GET", "/metrics", null).body().lines()
+                .filter(line -> line.startsWith("portico_redis_fallback ")).findFirst().orElse("none");
     }
 
     private static List<String> recoveries(LogCapture log) {

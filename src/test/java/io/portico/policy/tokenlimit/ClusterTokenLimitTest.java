@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.ai.mock.OpenAiMock;
 import io.portico.config.Json;
+import io.portico.redis.KeyDigest;
 import io.portico.redis.RedisClient;
 import io.portico.testing.Conditions;
 import io.portico.testing.Configs;
@@ -108,7 +109,8 @@ class ClusterTokenLimitTest {
             // 85 tokens, would fit in a window of its own node, but not in the 34 that the first two left in Redis.
             int first = send(NODES.get(0), "/tokens", consumer, 45).statusCode();
             try (RespConnection connection = new RespConnection(redis.port())) {
-                String key = "portico:tl:{tokens}:consumer:" + consumer;
+                String key = "portico:tl:{tokens}:consumer:" + KeyDigest.of(consumer);
+                assertThat(connection.call("KEYS", "*:" + consumer)).asList().isEmpty();
                 Conditions.eventually("the real usage replaced the estimate",
                         () -> Long.parseLong(String.valueOf(connection.call("HGET", key, "t"))) < 45);
             }

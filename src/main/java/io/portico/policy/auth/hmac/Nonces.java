@@ -51,6 +51,9 @@ final class Nonces {
         this.redis = redis;
         this.rememberMillis = Long.toString(remember.toMillis());
         this.rejectWithoutRedis = rejectWithoutRedis;
+        if (redis != null) {
+            redis.warnIfEvicting();
+        }
     }
 
     /** Records {@code nonce} for {@code accessKey}; the future never fails. */

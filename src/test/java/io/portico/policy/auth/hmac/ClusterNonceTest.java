@@ -86,6 +86,7 @@ class ClusterNonceTest {
             List<?> keys = (List<?>) connection.call("KEYS", "*hmac-nonce:*");
             assertThat(keys).isNotEmpty();
             for (Object key : keys) {
+                assertThat(String.valueOf(key)).doesNotContain(nonce).doesNotContain(ACCESS_KEY);
                 long ttl = Long.parseLong((String) connection.call("PTTL", key));
                 // Twice the default clock skew of five minutes.
                 assertThat(ttl).isPositive().isLessThanOrEqualTo(600_000);
