@@ -1,6 +1,9 @@
 package io.portico.policy.tokenlimit;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
 import io.portico.config.Errors;
 import io.portico.config.PolicyPlacement;
 import io.portico.config.RouteSpec;
@@ -10,8 +13,8 @@ import io.portico.pipeline.PolicyFactory;
 import io.portico.policy.PolicySettings;
 import io.portico.quota.UsageCounters;
 import io.portico.redis.RedisClient;
+import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,7 +49,8 @@ public final class TokenLimitPolicyFactory implements PolicyFactory {
 
     @Override
     public Policy create(ObjectNode config, PolicyContext context) {
-        Map<String, MinuteWindow> windows = context.perNode(TokenLimitPolicy.WINDOWS_KEY, ConcurrentHashMap::new);
+        Map<String, MinuteWindow> windows = context.perNode(TokenLimitPolicy.WINDOWS_KEY,
+                () -> windows(Ticker.systemTicker()));
         UsageCounters counters = context.perNode(UsageCounters.NODE_KEY,
                 () -> UsageCounters.inMemory(context.vertx()));
         TokenLimitPolicy.Settings settings = PolicySettings.parseValid(config, TokenLimitPolicy::parse);
@@ -63,5 +67,15 @@ public final class TokenLimitPolicyFactory implements PolicyFactory {
             }
         }
         return new TokenLimitPolicy(context.route(), settings, windows, redis, counters.clock());
+    }
+
+    /**
+     * Creates the map of one node's local minute windows. A window unused for two minutes holds nothing that the
+     * next request would not reset, so it is removed, which bounds the map by the subjects of recent requests.
+     */
+    static Map<String, MinuteWindow> windows(Ticker ticker) {
+        Cache<String, MinuteWindow> cache = Caffeine.newBuilder().expireAfterAccess(Duration.ofMinutes(2))
+                .ticker(ticker).executor(Runnable::run).build();
+        return cache.asMap();
     }
 }
