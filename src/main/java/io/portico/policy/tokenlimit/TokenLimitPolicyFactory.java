@@ -70,7 +70,7 @@ public final class TokenLimitPolicyFactory implements PolicyFactory {
     }
 
     /**
-     * Creates the map of one node's local minute windows. A window unused for two minutes holds nothing that the
+     * Creates the map of one node's local minute windows. A window unused for two minutes contains nothing that the
      * next request would not reset, so it is removed, which bounds the map by the subjects of recent requests.
      */
     static Map<String, MinuteWindow> windows(Ticker ticker) {
