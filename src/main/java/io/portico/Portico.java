@@ -26,6 +26,7 @@ import io.portico.oauth.keys.SigningKeyManager;
 import io.portico.pipeline.PolicyRegistry;
 import io.portico.policy.budget.BudgetPolicy;
 import io.portico.policy.budget.BudgetsInForce;
+import io.portico.policy.cache.CachePolicyFactory;
 import io.portico.quota.CounterStore;
 import io.portico.quota.UsageCounters;
 import io.portico.store.AuditRetention;
@@ -45,6 +46,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -148,6 +150,11 @@ public final class Portico {
             @Override
             public CacheStores caches() {
                 return gateway.caches();
+            }
+
+            @Override
+            public Set<String> cacheStoresOf(String route) {
+                return CachePolicyFactory.storeTypes(applied, route);
             }
 
             @Override

@@ -21,6 +21,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * Reads the audit log: a page of entries as JSON under {@code /audit}, or every matching entry as JSON lines under
@@ -34,6 +35,12 @@ final class AuditApi {
     static final String JSON_LINES = "application/jsonl";
 
     private static final int DEFAULT_LIMIT = 100;
+    /** The filters that both routes take. */
+    private static final List<String> FILTERS = List.of("kind", "name", "actor", "operation", "team", "since",
+            "until");
+    /** The parameters of a page: the filters, {@code limit} and {@code cursor}. */
+    private static final List<String> PAGE_PARAMETERS = Stream.concat(FILTERS.stream(),
+            Stream.of("limit", "cursor")).toList();
 
     private final Vertx vertx;
     private final ConfigStore store;
@@ -49,6 +56,7 @@ final class AuditApi {
      * @param team when not null, only entries of this team, whatever the request asks
      */
     void list(RoutingContext ctx, String team) {
+        AdminQueryParameters.check(ctx, PAGE_PARAMETERS);
         AuditQuery query = query(ctx.request().params(), team, DEFAULT_LIMIT);
         vertx.executeBlocking(() -> store.audit(query), false).onSuccess(entries -> {
             ObjectNode body = JsonNodeFactory.instance.objectNode();
@@ -69,6 +77,7 @@ final class AuditApi {
      * @param team when not null, only entries of this team, whatever the request asks
      */
     void export(RoutingContext ctx, String team) {
+        AdminQueryParameters.check(ctx, FILTERS);
         AuditQuery query = query(ctx.request().params(), team, AuditQuery.MAX_LIMIT);
         HttpServerResponse response = ctx.response();
         vertx.executeBlocking(() -> store.audit(query), false).onSuccess(first -> {

@@ -16,6 +16,7 @@ import io.portico.store.ConfigStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +49,7 @@ final class ConfigApi {
     }
 
     private void export(RoutingContext ctx) {
+        AdminQueryParameters.check(ctx, List.of("format"));
         DocumentFormat format = Exchange.requestedFormat(ctx);
         vertx.executeBlocking(() -> DeclarativeDocument.export(store.read().resources()).toText(format), false)
                 .onSuccess(text -> Exchange.send(ctx, 200, format.mediaType(), text))

@@ -6,6 +6,7 @@ import io.portico.gateway.upstream.UpstreamGroup;
 import io.portico.quota.UsageCounters.CounterState;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** The live state of this node's data plane that the admin API reports and acts on. */
 public interface DataPlane {
@@ -28,6 +29,11 @@ public interface DataPlane {
         }
 
         @Override
+        public Set<String> cacheStoresOf(String route) {
+            return Set.of();
+        }
+
+        @Override
         public List<CounterState> counters(String kind) {
             return List.of();
         }
@@ -46,6 +52,12 @@ public interface DataPlane {
 
     /** Returns the response cache stores. */
     CacheStores caches();
+
+    /**
+     * Returns the types of the cache stores that the cache policies of {@code route} use in the configuration this
+     * node serves; empty when the route is not configured or runs no cache policy.
+     */
+    Set<String> cacheStoresOf(String route);
 
     /** Returns the usage counters of {@code kind} ({@code quota} or {@code budget}) that this node knows. */
     List<CounterState> counters(String kind);

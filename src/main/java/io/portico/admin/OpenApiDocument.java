@@ -144,14 +144,18 @@ final class OpenApiDocument {
                 "Entries, bytes, hits, misses, evictions and expirations of each response cache store of this node");
         response(cache, "200", "The cache stores", JSON);
         ObjectNode purge = operation(paths, AdminServer.BASE_PATH + "/cache", "delete",
-                "Purges cached responses: one route's, those under a key prefix, or all of them");
+                "Purges cached responses: one route's, those under a key prefix, or all of them, in every store or"
+                        + " the one that store names");
         ArrayNode parameters = purge.putArray("parameters");
         for (String name : List.of("route", "prefix")) {
             parameters.addObject().put("name", name).put("in", "query").put("required", false)
                     .putObject("schema").put("type", "string");
         }
-        response(purge, "200", "The number of entries removed, as {\"purged\": N}", JSON);
-        problems(purge, "400");
+        parameters.addObject().put("name", "store").put("in", "query").put("required", false)
+                .putObject("schema").put("type", "string").putArray("enum").add("local").add("redis");
+        response(purge, "200", "The number of entries removed, in total and by store, as"
+                + " {\"purged\": N, \"stores\": [{\"type\": \"local\", \"purged\": N}]}", JSON);
+        problems(purge, "400", "503");
         ObjectNode quotas = operation(paths, AdminServer.BASE_PATH + "/quotas", "get",
                 "Calls counted by quota policies in the current periods, as this node last read them from the store");
         quotas.putArray("parameters").addObject().put("name", "consumer").put("in", "query").put("required", false)

@@ -13,6 +13,7 @@ import io.portico.policy.quota.QuotaPolicy;
 import io.portico.quota.UsageCounters.CounterState;
 import io.portico.problem.Problem;
 import io.portico.problem.ProblemType;
+import io.portico.redis.RedisUnavailableException;
 import io.vertx.core.Future;
 import io.vertx.ext.web.RoutingContext;
 import java.math.BigDecimal;
@@ -20,7 +21,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The live traffic state of this node: health and circuit breakers of upstream targets, circuit breakers of
@@ -29,7 +33,11 @@ import java.util.TreeMap;
  */
 final class TrafficApi {
 
+    private static final Logger LOG = LoggerFactory.getLogger(TrafficApi.class);
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    private static final List<String> PURGE_PARAMETERS = List.of("route", "prefix", "store");
+    /** The type of the node's own cache store, which every node has. */
+    private static final String LOCAL_STORE = "local";
 
     private final DataPlane dataPlane;
 
@@ -50,6 +58,7 @@ final class TrafficApi {
 
     /** Lists the quota counters, those of one consumer when the {@code consumer} parameter is given. */
     private void quotas(RoutingContext ctx) {
+        AdminQueryParameters.check(ctx, List.of("consumer"));
         String consumer = ctx.request().getParam("consumer");
         ArrayNode list = NODES.arrayNode();
         for (CounterState state : dataPlane.counters(QuotaPolicy.KIND)) {
@@ -73,6 +82,7 @@ final class TrafficApi {
 
     /** Lists the budget counters, those of one consumer, team or key when the {@code subject} parameter is given. */
     private void budgets(RoutingContext ctx) {
+        AdminQueryParameters.check(ctx, List.of("subject"));
         String subject = ctx.request().getParam("subject");
         ArrayNode list = NODES.arrayNode();
         for (CounterState state : dataPlane.budgets()) {
@@ -184,32 +194,116 @@ final class TrafficApi {
 
     /**
      * Purges cache entries: {@code ?route=NAME} removes one route's entries, {@code ?prefix=KEY} the entries whose
-     * key starts with {@code KEY}, and neither removes everything.
+     * key starts with {@code KEY}, and neither removes everything. {@code ?store=TYPE} limits the purge to one store.
+     * Without it, a purge by route reaches the local store and the stores that the route's cache policies use, or
+     * every store when the route is not configured or caches nothing, and any other purge reaches every store.
+     * When a store fails, the others are still purged, and the error response lists the outcome of each store.
      */
     private void purge(RoutingContext ctx) {
+        AdminQueryParameters.check(ctx, PURGE_PARAMETERS);
         String route = ctx.request().getParam("route");
         String prefix = ctx.request().getParam("prefix");
+        String storeType = ctx.request().getParam("store");
         if (route != null && prefix != null) {
             throw new Problem(ProblemType.BAD_REQUEST, "give either route or prefix, not both");
         }
         if (route != null && route.isBlank() || prefix != null && prefix.isEmpty()) {
             throw new Problem(ProblemType.BAD_REQUEST, "route and prefix must not be empty; omit both to purge all");
         }
+        List<CacheStore> stores = storesToPurge(route, storeType);
         String keyPrefix = keyPrefix(route, prefix);
-        List<Future<Long>> purges = new ArrayList<>();
-        Map<String, CacheStore> stores = dataPlane.caches().all();
-        stores.values().forEach(store -> purges.add(store.purge(keyPrefix)));
-        Future.all(purges).onComplete(done -> {
-            if (done.failed()) {
-                ctx.fail(new Problem(ProblemType.INTERNAL_ERROR, "the purge failed: " + done.cause().getMessage()));
-                return;
+        List<Future<Long>> purges = new ArrayList<>(stores.size());
+        for (CacheStore store : stores) {
+            purges.add(purge(store, keyPrefix));
+        }
+        Future.join(purges).onComplete(done -> sendPurged(ctx, stores, purges));
+    }
+
+    /**
+     * Returns the stores that a purge reaches: the one {@code storeType} names, else those that {@code route}
+     * uses. {@code route} is null for a purge by prefix or of everything, which reaches every store.
+     *
+     * @throws Problem 400 when this node has no store of {@code storeType}
+     */
+    private List<CacheStore> storesToPurge(String route, String storeType) {
+        Map<String, CacheStore> all = dataPlane.caches().all();
+        if (storeType != null) {
+            CacheStore store = all.get(storeType);
+            if (store == null) {
+                throw new Problem(ProblemType.BAD_REQUEST, "this node has no cache store '" + storeType
+                        + "'; its stores: " + String.join(", ", all.keySet()));
             }
-            long removed = 0;
-            for (Future<Long> purge : purges) {
+            return List.of(store);
+        }
+        Set<String> used = route == null ? Set.of() : dataPlane.cacheStoresOf(route);
+        if (used.isEmpty()) {
+            return List.copyOf(all.values());
+        }
+        // The local store is always purged, because it may keep the route's entries from before the route's
+        // policy moved to another store, and purging it sends no network call.
+        return all.values().stream()
+                .filter(store -> store.type().equals(LOCAL_STORE) || used.contains(store.type()))
+                .toList();
+    }
+
+    /** Purges {@code store}, and returns a failed future when the store throws rather than failing its own. */
+    private static Future<Long> purge(CacheStore store, String keyPrefix) {
+        try {
+            return store.purge(keyPrefix);
+        } catch (RuntimeException e) {
+            return Future.failedFuture(e);
+        }
+    }
+
+    /**
+     * Sends the outcome of a purge: 200 when every store was purged. Otherwise 503 {@code cache-unavailable} when
+     * each failed store was unavailable, and 500 {@code internal-error} for any other failure. Both failures list
+     * each store's outcome and are logged once.
+     */
+    private static void sendPurged(RoutingContext ctx, List<CacheStore> stores, List<Future<Long>> purges) {
+        ArrayNode outcomes = NODES.arrayNode();
+        long removed = 0;
+        List<String> failedTypes = new ArrayList<>();
+        List<String> failures = new ArrayList<>();
+        Throwable unexpected = null;
+        for (int i = 0; i < stores.size(); i++) {
+            String type = stores.get(i).type();
+            Future<Long> purge = purges.get(i);
+            if (purge.succeeded()) {
                 removed += purge.result();
+                outcomes.addObject().put("type", type).put("purged", purge.result());
+                continue;
             }
-            Exchange.sendJson(ctx, 200, NODES.objectNode().put("purged", removed));
-        });
+            Throwable cause = purge.cause();
+            boolean unavailable = cause instanceof RedisUnavailableException;
+            if (!unavailable && unexpected == null) {
+                unexpected = cause;
+            }
+            failedTypes.add(type);
+            failures.add(type + " (" + (cause.getMessage() != null ? cause.getMessage() : cause.getClass().getName())
+                    + ")");
+            outcomes.addObject().put("type", type)
+                    .put("error", unavailable ? cause.getMessage() : "failed; the Portico log has the details");
+        }
+        ObjectNode body = NODES.objectNode().put("purged", removed);
+        body.set("stores", outcomes);
+        if (failedTypes.isEmpty()) {
+            Exchange.sendJson(ctx, 200, body);
+            return;
+        }
+        String purgedOthers = removed + " entries were purged from the other stores";
+        if (unexpected != null) {
+            LOG.error("The cache purge {} failed on the store {}; {}", ctx.request().uri(), String.join(", ", failures),
+                    purgedOthers, unexpected);
+            ctx.fail(new Problem(ProblemType.INTERNAL_ERROR, "the purge failed on the store "
+                    + String.join(", ", failedTypes) + "; " + purgedOthers + "; the Portico log has the details",
+                    body));
+            return;
+        }
+        LOG.warn("The cache purge {} failed on the unavailable store {}; {}", ctx.request().uri(),
+                String.join(", ", failures), purgedOthers);
+        ctx.fail(new Problem(ProblemType.CACHE_UNAVAILABLE, "the purge failed on the unavailable store "
+                + String.join(", ", failedTypes) + "; " + purgedOthers + "; retry once it is available", body));
     }
 
     /** Returns the cache key prefix to purge: the route's entries, the given prefix, or everything. */

@@ -719,6 +719,14 @@ final class ChatExchange {
             }
             return;
         }
+        if (inFlight) {
+            // The provider call is still running and has streamed nothing, so the access-log line gets the provider
+            // and model but no usage.
+            ctx.upstreamAddress(target.address());
+            ctx.logField("ai_provider", target.provider().name());
+            ctx.logField("ai_model", target.model());
+            ctx.logField("ai_error", "client_closed");
+        }
         done = true;
         cancelAttempt();
     }

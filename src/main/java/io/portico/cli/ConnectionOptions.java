@@ -26,9 +26,14 @@ final class ConnectionOptions {
                     + " admin-token in --data-dir. Prefer those two: options are visible to other local users.")
     String token;
 
-    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "data",
-            description = "Data directory of the node, for its admin-token file and --embedded"
-                    + " (default: ${DEFAULT-VALUE}).")
+    /** Environment variable read for the data directory when {@code --data-dir} is not given, as by serve. */
+    static final String DATA_DIRECTORY_ENV = "PORTICO_DATA_DIR";
+    private static final String DEFAULT_DATA_DIRECTORY = "data";
+
+    @Option(names = "--data-dir", paramLabel = "DIR",
+            description = "Data directory of the node, for its admin-token file, its master key and --embedded."
+                    + " Default: the " + DATA_DIRECTORY_ENV + " environment variable, else ./"
+                    + DEFAULT_DATA_DIRECTORY + ".")
     Path dataDirectory;
 
     @Option(names = "--store", paramLabel = "JDBC_URL",
@@ -56,20 +61,31 @@ final class ConnectionOptions {
         if (storeUrl != null && embedded) {
             throw CliException.invalidInput("use either --store or --embedded, not both");
         }
+        Path directory = dataDirectory(env);
         try {
             if (storeUrl != null) {
                 String password = storePassword != null ? storePassword : env.get(STORE_PASSWORD_ENV);
-                Keyring keyring = MasterKeys.resolve(dataDirectory, env, false);
+                Keyring keyring = MasterKeys.resolve(directory, env, false);
                 return new StoreTarget(stores.open(storeUrl, storeUser, password, keyring));
             }
             if (embedded) {
-                return new StoreTarget(stores.embedded(dataDirectory, MasterKeys.resolve(dataDirectory, env)));
+                return new StoreTarget(stores.embedded(directory, MasterKeys.resolve(directory, env)));
             }
         } catch (StoreException | IllegalStateException | IllegalArgumentException | UncheckedIOException
                  | UnsupportedOperationException e) {
             throw CliException.unavailable("cannot open the store: " + e.getMessage());
         }
-        return new AdminApiTarget(adminUrl != null ? adminUrl : defaultAdminUrl(env), resolveToken(env));
+        return new AdminApiTarget(adminUrl != null ? adminUrl : defaultAdminUrl(env), resolveToken(env,
+                directory));
+    }
+
+    /** Returns {@code --data-dir}, else the directory that {@code PORTICO_DATA_DIR} names, else {@code ./data}. */
+    Path dataDirectory(Map<String, String> env) {
+        if (dataDirectory != null) {
+            return dataDirectory;
+        }
+        String fromEnv = env.get(DATA_DIRECTORY_ENV);
+        return Path.of(fromEnv != null && !fromEnv.isEmpty() ? fromEnv : DEFAULT_DATA_DIRECTORY);
     }
 
     /** The admin API of a node started with the same environment, so a node on another port is found too. */
@@ -90,7 +106,7 @@ final class ConnectionOptions {
         return "http://" + host + ":" + env.getOrDefault("PORTICO_ADMIN_PORT", "9080");
     }
 
-    private String resolveToken(Map<String, String> env) {
+    private String resolveToken(Map<String, String> env, Path directory) {
         if (token != null && !token.isBlank()) {
             return token.trim();
         }
@@ -100,12 +116,13 @@ final class ConnectionOptions {
         }
         Optional<String> fromFile;
         try {
-            fromFile = AdminToken.readFile(dataDirectory);
+            fromFile = AdminToken.readFile(directory);
         } catch (RuntimeException e) {
             throw CliException.unavailable(e.getMessage());
         }
         return fromFile.orElseThrow(() -> CliException.unavailable("no admin token: pass --token, set "
-                + AdminToken.ENV_VAR + ", or point --data-dir at the node's data directory (looked for "
-                + dataDirectory.resolve(AdminToken.FILE_NAME) + ")"));
+                + AdminToken.ENV_VAR + ", or point --data-dir or " + DATA_DIRECTORY_ENV + " at the node's data"
+                + " directory (looked for "
+                + directory.resolve(AdminToken.FILE_NAME) + ")"));
     }
 }

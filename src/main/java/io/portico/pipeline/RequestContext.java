@@ -37,6 +37,7 @@ public final class RequestContext {
     private List<Consumer<MultiMap>> responseHeaderHooks;
     private List<Runnable> closeHooks;
     private List<Runnable> endHooks;
+    private boolean closeHooksRun;
     private boolean ended;
     private boolean continueSent;
     /** Whether the request carries {@code Expect: 100-continue}; null until first read. */
@@ -347,13 +348,29 @@ public final class RequestContext {
      */
     public void watchResponse() {
         HttpServerResponse response = response();
-        response.endHandler(end -> runEndHooks());
-        response.closeHandler(closed -> {
-            if (closeHooks != null) {
-                closeHooks.forEach(Runnable::run);
+        response.endHandler(end -> {
+            // Vert.x 5 also calls the end handler when the connection closes before the response ended, and calls
+            // it before the close handler. The close hooks run first, so that what they record, such as the usage
+            // of an AI stream that the client left, reaches the end hooks and the access-log line among them.
+            if (!response.ended()) {
+                runCloseHooks();
             }
             runEndHooks();
         });
+        response.closeHandler(closed -> {
+            runCloseHooks();
+            runEndHooks();
+        });
+    }
+
+    private void runCloseHooks() {
+        if (closeHooksRun) {
+            return;
+        }
+        closeHooksRun = true;
+        if (closeHooks != null) {
+            closeHooks.forEach(Runnable::run);
+        }
     }
 
     private void runEndHooks() {

@@ -37,6 +37,7 @@ public enum ProblemType {
     PRECONDITION_REQUIRED("precondition-required", 428, "The request must be conditional"),
     UNSUPPORTED_MEDIA_TYPE("unsupported-media-type", 415, "The request body must be JSON"),
     STORE_UNAVAILABLE("store-unavailable", 503, "The configuration store is unavailable"),
+    CACHE_UNAVAILABLE("cache-unavailable", 503, "A response cache store is unavailable"),
     QUOTA_EXCEEDED("quota-exceeded", 429, "The call quota of the period is used up"),
     TOKEN_LIMIT_EXCEEDED("token-limit-exceeded", 429, "The token or request limit per minute is reached"),
     TOKEN_LIMIT_UNAVAILABLE("token-limit-unavailable", 503, "The token limit cannot be checked"),

@@ -283,6 +283,32 @@ class PorticoCommandTest {
     }
 
     @Test
+    void tokenFileComesFromDataDirectoryVariable(@TempDir Path data) throws Exception {
+        Path file = write("portico.yaml", DOCUMENT);
+        Files.writeString(data.resolve(AdminToken.FILE_NAME), AdminFixture.TOKEN + "\n");
+        Map<String, String> env = Map.of("PORTICO_DATA_DIR", data.toString());
+
+        Run diff = run(env, "diff", "--admin-url", admin.baseUrl(), "-f", file.toString());
+        Run apply = run(env, "apply", "--admin-url", admin.baseUrl(), "-f", file.toString());
+        Run export = run(env, "export", "--admin-url", admin.baseUrl(), "--format", "json");
+
+        assertThat(diff.exitCode()).as(diff.err()).isZero();
+        assertThat(apply.exitCode()).as(apply.err()).isZero();
+        assertThat(apply.out()).contains("created services/web");
+        assertThat(export.exitCode()).as(export.err()).isZero();
+        assertThat(export.out()).contains("\"web\"");
+    }
+
+    @Test
+    void missingTokenNamesDataDirectoryVariable(@TempDir Path data) throws Exception {
+        Run run = run(Map.of("PORTICO_DATA_DIR", data.toString()), "diff", "--admin-url", admin.baseUrl(),
+                "-f", write("portico.yaml", DOCUMENT).toString());
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.UNAVAILABLE);
+        assertThat(run.err()).contains("PORTICO_DATA_DIR").contains(data.resolve(AdminToken.FILE_NAME).toString());
+    }
+
+    @Test
     void rejectedTokenExitsWithTwo() throws Exception {
         Run run = run(Map.of(), "diff", "--admin-url", admin.baseUrl(), "--token", "wrong",
                 "-f", write("portico.yaml", DOCUMENT).toString());
@@ -342,6 +368,27 @@ class PorticoCommandTest {
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(stores.opened).containsExactly("embedded " + dir);
         assertThat(run.out()).contains("\"format\" : 1");
+    }
+
+    @Test
+    void embeddedOptionOpensDataDirectoryVariable() {
+        Map<String, String> env = Map.of("PORTICO_DATA_DIR", dir.toString(), MasterKeys.ENV_VAR, TestKeys.MASTER_KEY);
+
+        Run run = run(env, "export", "--embedded", "--format", "json");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(stores.opened).containsExactly("embedded " + dir);
+    }
+
+    @Test
+    void dataDirectoryOptionOverridesVariable() {
+        Map<String, String> env = Map.of("PORTICO_DATA_DIR", dir.resolve("other").toString(),
+                MasterKeys.ENV_VAR, TestKeys.MASTER_KEY);
+
+        Run run = run(env, "export", "--embedded", "--data-dir", dir.toString(), "--format", "json");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(stores.opened).containsExactly("embedded " + dir);
     }
 
     @Test

@@ -36,13 +36,17 @@ class PolicyAttachmentTest {
         Configs config = Configs.document();
         config.service("app", upstream.port());
         config.resource("teams", "shop");
-        for (String consumer : new String[] {"vip", "other", "banned"}) {
+        for (String consumer : new String[] {"vip", "other", "banned", "metered"}) {
             config.resource("consumers", consumer).put("team", "shop");
         }
         attach(config, "global-post", null, 1, "attach-global-post", null);
         attach(config, "global-pre", null, 2, "attach-global-pre", "PRE_AUTHENTICATION");
         attach(config, "vip-second", "vip", 2, "attach-vip-2", null);
         attach(config, "vip-first", "vip", 1, "attach-vip-1", null);
+        ObjectNode metered = config.resource("policies", "metered-limit").put("type", "rate-limit")
+                .put("consumer", "metered").putObject("config");
+        metered.putArray("limits").addObject().put("name", "per-minute").put("max", 2).put("window", "1m");
+        metered.putArray("key").add("consumer");
         config.resource("policies", "banned-stop").put("type", "problem").put("consumer", "banned")
                 .putObject("config").put("type", "FORBIDDEN").put("detail", "this consumer is suspended");
 
@@ -124,6 +128,18 @@ class PolicyAttachmentTest {
         String trace = trace(get(node, "/plain/echo", CONSUMER, "vip"));
 
         assertThat(trace).isEqualTo("attach-global-pre,attach-global-post,attach-vip-1,attach-vip-2");
+    }
+
+    @Test
+    void attachmentCountsAcrossRoutes() {
+        HttpResponse<String> first = get(node, "/plain/echo", CONSUMER, "metered");
+        HttpResponse<String> second = get(node, "/ordered/echo", CONSUMER, "metered");
+        HttpResponse<String> third = get(node, "/plain/echo", CONSUMER, "metered");
+
+        assertThat(first.statusCode()).isEqualTo(200);
+        assertThat(second.statusCode()).isEqualTo(200);
+        // Each route has seen at most two requests, but the attachment's one counter has seen three.
+        assertProblem(third, 429, "rate-limited");
     }
 
     @Test

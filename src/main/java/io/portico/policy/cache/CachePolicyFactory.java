@@ -4,13 +4,22 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.cache.CacheStats;
 import io.portico.cache.CacheStore;
 import io.portico.cache.CacheStores;
+import io.portico.config.ApiSpec;
+import io.portico.config.ConfigSnapshot;
 import io.portico.config.Errors;
+import io.portico.config.PolicySpec;
+import io.portico.config.RouteSpec;
+import io.portico.config.RouteSpec.PolicyRef;
 import io.portico.pipeline.Policy;
 import io.portico.pipeline.PolicyContext;
 import io.portico.pipeline.PolicyFactory;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,9 +28,12 @@ public final class CachePolicyFactory implements PolicyFactory {
 
     private static final Logger LOG = LoggerFactory.getLogger(CachePolicyFactory.class);
 
+    /** The policy type, as routes and attachments name it. */
+    private static final String NAME = "cache";
+
     @Override
     public String name() {
-        return "cache";
+        return NAME;
     }
 
     @Override
@@ -44,6 +56,39 @@ public final class CachePolicyFactory implements PolicyFactory {
             store = new MissingStore(settings.store());
         }
         return new CachePolicy(settings, store, context.route());
+    }
+
+    /**
+     * Returns the types of the stores ({@code local}, {@code redis}) that the cache policies running on
+     * {@code route} use in {@code snapshot}: those in the route's and its API's policies, and those attached
+     * globally or to a consumer, which run on every route. Empty when the route does not exist or runs no cache
+     * policy.
+     */
+    public static Set<String> storeTypes(ConfigSnapshot snapshot, String route) {
+        RouteSpec spec = snapshot.routes().get(route);
+        if (spec == null) {
+            return Set.of();
+        }
+        Set<String> types = new TreeSet<>();
+        for (PolicySpec attachment : snapshot.policies().values()) {
+            addStoreType(types, attachment.type(), attachment.config());
+        }
+        ApiSpec api = spec.api() == null ? null : snapshot.apis().get(spec.api());
+        List<PolicyRef> refs = new ArrayList<>(spec.policies());
+        if (api != null) {
+            refs.addAll(api.policies());
+        }
+        for (PolicyRef ref : refs) {
+            addStoreType(types, ref.name(), ref.config());
+        }
+        return Set.copyOf(types);
+    }
+
+    private static void addStoreType(Set<String> types, String policyType, ObjectNode config) {
+        if (NAME.equals(policyType)) {
+            types.add(config == null ? CacheSettings.DEFAULT_STORE : config.path("store").asText(
+                    CacheSettings.DEFAULT_STORE));
+        }
     }
 
     /** Stands for a store this node lacks: every operation fails, so each request is forwarded uncached. */

@@ -23,6 +23,8 @@ import java.util.Set;
 record CacheSettings(String store, List<String> key, long maxObjectSize, Duration defaultTtl, Duration maxTtl,
                      Chat chat) {
 
+    /** The store of a policy whose configuration names none. */
+    static final String DEFAULT_STORE = "local";
     static final List<String> DEFAULT_KEY = List.of("method", "host", "path", "query");
     private static final Set<String> PARTS = Set.of("method", "host", "path", "query", "consumer");
     private static final Set<String> STORES = Set.of("local", "redis");
@@ -118,7 +120,7 @@ record CacheSettings(String store, List<String> key, long maxObjectSize, Duratio
                     : Duration.ofHours(1);
             chat = new Chat(perConsumer, ttl);
         }
-        return new CacheSettings(config.path("store").asText("local"), List.copyOf(key), maxObjectSize, defaultTtl,
-                maxTtl, chat);
+        return new CacheSettings(config.path("store").asText(DEFAULT_STORE), List.copyOf(key), maxObjectSize,
+                defaultTtl, maxTtl, chat);
     }
 }

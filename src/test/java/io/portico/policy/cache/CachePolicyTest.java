@@ -7,6 +7,7 @@ import ch.qos.logback.classic.Logger;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.config.Json;
 import io.portico.testing.Conditions;
 import io.portico.testing.Configs;
 import io.portico.testing.LogCapture;
@@ -602,6 +603,45 @@ class CachePolicyTest {
         JsonNode all = node.admin("DELETE", "/admin/v1/cache", null, 200);
         assertThat(all.path("purged").asLong()).isEqualTo(3);
         node.admin("DELETE", "/admin/v1/cache?route=a&prefix=b", null, 400);
+    }
+
+    @Test
+    void purgeWithUnknownParameterRemovesNothing() throws Exception {
+        get("/c/fresh");
+        get("/t/fresh", "X-Tenant", "a");
+        awaitEntries(2);
+
+        Map<String, String> rejected = Map.of(
+                "rout=tenants", "unknown query parameter 'rout'",
+                "foo=bar", "unknown query parameter 'foo'",
+                "route=tenants&route=cached", "query parameter 'route' is given 2 times",
+                "store=redis", "this node has no cache store 'redis'");
+        for (Map.Entry<String, String> query : rejected.entrySet()) {
+            HttpResponse<String> response = node.adminRaw("DELETE", "/admin/v1/cache?" + query.getKey(), null);
+
+            assertThat(response.statusCode()).as(query.getKey()).isEqualTo(400);
+            assertThat(response.headers().firstValue("content-type")).as(query.getKey())
+                    .contains("application/problem+json");
+            JsonNode problem = Json.MAPPER.readTree(response.body());
+            assertThat(problem.path("type").asText()).as(query.getKey())
+                    .isEqualTo("https://portico.dev/problems/bad-request");
+            assertThat(problem.path("detail").asText()).as(query.getKey()).contains(query.getValue());
+        }
+        assertThat(localEntries()).isEqualTo(2);
+    }
+
+    @Test
+    void purgeOfOneStoreListsIt() {
+        get("/c/fresh");
+        awaitEntries(1);
+
+        JsonNode purged = node.admin("DELETE", "/admin/v1/cache?store=local", null, 200);
+
+        assertThat(purged.path("purged").asLong()).isEqualTo(1);
+        assertThat(purged.path("stores")).hasSize(1);
+        assertThat(purged.at("/stores/0/type").asText()).isEqualTo("local");
+        assertThat(purged.at("/stores/0/purged").asLong()).isEqualTo(1);
+        assertThat(localEntries()).isZero();
     }
 
     @Test

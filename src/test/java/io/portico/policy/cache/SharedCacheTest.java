@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.config.Json;
 import io.portico.redis.RedisClient;
 import io.portico.testing.Conditions;
 import io.portico.testing.Configs;
@@ -43,6 +44,9 @@ class SharedCacheTest {
     /** The {@code Vary} value of paths that start with {@code /changing}; empty for none. */
     private static final AtomicReference<String> CHANGING_VARY = new AtomicReference<>("");
 
+    /** The logger of the admin API's traffic routes, which logs a failed purge. */
+    private static final String TRAFFIC_API_LOGGER = "io.portico.admin.TrafficApi";
+
     private static Vertx vertx;
     private static HttpServer upstream;
     private static TestRedis redis;
@@ -61,6 +65,8 @@ class SharedCacheTest {
         shared.putArray("policies").addObject().put("name", "cache").putObject("config").put("store", "redis");
         ObjectNode vary = config.route("varied", "origin", "/v").put("stripPrefix", true);
         vary.putArray("policies").addObject().put("name", "cache").putObject("config").put("store", "redis");
+        ObjectNode nearby = config.route("nearby", "origin", "/n").put("stripPrefix", true);
+        nearby.putArray("policies").addObject().put("name", "cache").putObject("config").put("store", "local");
         // A timeout far above a command's latency on a busy machine, and a quick probe after an outage.
         Map<String, String> settings = Map.of("redis.url", redis.url(), "redis.timeout", "2s",
                 "redis.retryInterval", "200ms");
@@ -351,6 +357,69 @@ class SharedCacheTest {
             assertThat(hit.body()).isEqualTo(stored.body());
             assertThat(hits(path)).isEqualTo(6);
         }
+    }
+
+    @Test
+    void purgeOfLocalRouteSkipsStoppedRedis() throws Exception {
+        storeLocally(nodeA, 3);
+
+        HttpResponse<String> response;
+        try (LogCapture log = new LogCapture(TRAFFIC_API_LOGGER)) {
+            redis.stop();
+            response = nodeA.adminRaw("DELETE", "/admin/v1/cache?route=nearby", null);
+
+            assertThat(log.allMessages()).isEmpty();
+        }
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        JsonNode body = Json.MAPPER.readTree(response.body());
+        assertThat(body.path("purged").asLong()).isEqualTo(3);
+        assertThat(body.path("stores")).hasSize(1);
+        assertThat(body.at("/stores/0/type").asText()).isEqualTo("local");
+        assertThat(body.at("/stores/0/purged").asLong()).isEqualTo(3);
+        assertThat(localEntries(nodeA)).isZero();
+    }
+
+    @Test
+    void purgeDuringOutageReportsEachStore() throws Exception {
+        storeLocally(nodeA, 3);
+
+        HttpResponse<String> response;
+        List<String> warnings;
+        try (LogCapture log = new LogCapture(TRAFFIC_API_LOGGER)) {
+            redis.stop();
+            response = nodeA.adminRaw("DELETE", "/admin/v1/cache", null);
+            warnings = log.messages(Level.WARN);
+
+            assertThat(log.allMessages()).hasSize(1);
+        }
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(503);
+        assertThat(response.headers().firstValue("content-type")).contains("application/problem+json");
+        JsonNode problem = Json.MAPPER.readTree(response.body());
+        assertThat(problem.path("type").asText()).isEqualTo("https://portico.dev/problems/cache-unavailable");
+        assertThat(problem.path("detail").asText()).contains("redis", "3 entries were purged");
+        assertThat(problem.path("purged").asLong()).isEqualTo(3);
+        assertThat(problem.at("/stores/0/type").asText()).isEqualTo("local");
+        assertThat(problem.at("/stores/0/purged").asLong()).isEqualTo(3);
+        assertThat(problem.at("/stores/1/type").asText()).isEqualTo("redis");
+        assertThat(problem.at("/stores/1/purged").isMissingNode()).isTrue();
+        assertThat(problem.at("/stores/1/error").asText()).contains("Redis at", "127.0.0.1:" + redis.port());
+        assertThat(localEntries(nodeA)).isZero();
+        assertThat(warnings).singleElement().asString().contains("purge /admin/v1/cache failed", "redis",
+                "3 entries were purged");
+    }
+
+    /** Stores {@code count} responses of the route {@code nearby}, which keeps them in the node's local store. */
+    private static void storeLocally(TestNode node, int count) {
+        for (int i = 0; i < count; i++) {
+            get(node, "/n" + unique("nearby"));
+        }
+        Conditions.eventually(count + " local entries are stored", () -> localEntries(node) == count);
+    }
+
+    private static long localEntries(TestNode node) {
+        return node.admin("GET", "/admin/v1/cache", null, 200).path("stores").path(0).path("entries").asLong();
     }
 
     @Test
