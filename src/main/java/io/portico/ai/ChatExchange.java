@@ -36,10 +36,11 @@ import org.slf4j.LoggerFactory;
  * relays the first success to the client in the client's protocol, streamed or not. Runs on the request's event
  * loop.
  *
- * <p>A 429 cools the key down and is retried; 401 and 403 take the key out and retry with another key; 5xx,
- * timeouts and connection failures are retried; after the last attempt the next target is tried, and 404 moves to
- * the next target at once. Other errors go back to the client with the provider's status. Once a stream has sent
- * its first event to the client, a failure ends it with the protocol's error event instead.
+ * <p>A 429 cools the key down for the target's model and is retried; 401 and 403 take the key out and retry with
+ * another key; 5xx, timeouts and connection failures are retried; after the last attempt the next target is tried,
+ * and 404 moves to the next target at once. Other errors go back to the client with the provider's status. Once a
+ * stream has sent its first content, tool call or finish reason to the client, a failure ends it with the
+ * protocol's error event instead. The stream writer holds back the events before, which carry no content.
  */
 final class ChatExchange {
 
@@ -58,8 +59,13 @@ final class ChatExchange {
     /** Increases with every attempt, so that callbacks of an abandoned attempt are ignored. */
     private int generation;
     private Http1Exchange upstream;
-    /** True once the current stream delivered its finish reason (or Anthropic's message_stop). */
+    /**
+     * True once the current stream delivered its end: the finish reason of every choice that started, or
+     * message_stop when an Anthropic stream is relayed natively.
+     */
     private boolean finishSeen;
+    /** The choices of the current translated stream that started and finished. */
+    private ChoiceProgress choiceProgress;
     /** The keys of the current target left for this request. */
     private KeySelection keys;
     /** True once the current attempt's response was read to its end, so its connection can be reused. */
@@ -120,7 +126,7 @@ final class ChatExchange {
         }
         target = targets.get(targetIndex++);
         attempt = 0;
-        keys = new KeySelection(target.provider(), AiGateway.keyCheck(ctx));
+        keys = new KeySelection(target.provider(), target.model(), AiGateway.keyCheck(ctx));
         tryTarget();
     }
 
@@ -347,6 +353,7 @@ final class ChatExchange {
         writer = frontend.streamWriter(ctx.response(), request, promptEstimate);
         generated = new StringBuilder();
         finishSeen = false;
+        choiceProgress = new ChoiceProgress();
         completionRecorder = cache != null && !nativeCall ? new CompletionRecorder(cache.maxObjectSize()) : null;
         messageRecorder = cache != null && nativeCall ? new MessageRecorder(cache.maxObjectSize()) : null;
         Sink sink = new Sink(current);
@@ -466,14 +473,14 @@ final class ChatExchange {
             if (current != generation || done) {
                 return;
             }
-            JsonNode choice = chunk.path("choices").path(0);
-            if (choice.path("finish_reason").isTextual()) {
-                finishSeen = true;
-            }
-            JsonNode delta = choice.path("delta");
-            generated.append(delta.path("content").asText(""));
-            for (JsonNode call : delta.path("tool_calls")) {
-                generated.append(call.path("function").path("arguments").asText(""));
+            choiceProgress.chunk(chunk);
+            finishSeen = choiceProgress.complete();
+            for (JsonNode choice : chunk.path("choices")) {
+                JsonNode delta = choice.path("delta");
+                generated.append(delta.path("content").asText(""));
+                for (JsonNode call : delta.path("tool_calls")) {
+                    generated.append(call.path("function").path("arguments").asText(""));
+                }
             }
             writer.chunk(chunk);
             if (completionRecorder != null) {
@@ -540,7 +547,7 @@ final class ChatExchange {
             target.stats().recordFailure();
         }
         if (status == 429) {
-            pool.coolDown(key, error.retryAfterMillis());
+            pool.coolDown(key, target.model(), error.retryAfterMillis());
         }
         if (status == 401 || status == 403) {
             pool.revoke(key, status);
@@ -686,6 +693,8 @@ final class ChatExchange {
         if (writer != null && writer.started()) {
             writer.abort(error);
         } else if (!ctx.response().headWritten()) {
+            // A stream that failed before its first content announced trailers that this response does not send.
+            ctx.response().headers().remove("trailer");
             frontend.writeError(ctx.response(), error);
         }
     }

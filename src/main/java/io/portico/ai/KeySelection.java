@@ -7,20 +7,22 @@ import java.util.HashSet;
 import java.util.Set;
 
 /**
- * The choice of keys for the attempts of one request at one provider: the key pool's next key, without the keys
- * that already failed this request and without the keys that a {@link KeyCheck} rejects.
+ * The choice of keys for the attempts of one request at one provider model: the key pool's next key for the model,
+ * without the keys that already failed this request and without the keys that a {@link KeyCheck} rejects.
  */
 final class KeySelection {
 
     private final ProviderRuntime provider;
+    private final String model;
     private final KeyCheck check;
     private final Set<KeyPool.Key> failed = new HashSet<>();
     private final Set<KeyPool.Key> excluded = new HashSet<>();
     private AiError rejection;
 
-    /** Creates the selection; {@code check} is null when no policy checks keys. */
-    KeySelection(ProviderRuntime provider, KeyCheck check) {
+    /** Creates the selection for the provider's {@code model}; {@code check} is null when no policy checks keys. */
+    KeySelection(ProviderRuntime provider, String model, KeyCheck check) {
         this.provider = requireNonNull(provider, "provider");
+        this.model = requireNonNull(model, "model");
         this.check = check;
     }
 
@@ -31,7 +33,7 @@ final class KeySelection {
     KeyPool.Key next() {
         while (true) {
             Set<KeyPool.Key> skipped = excluded.isEmpty() ? failed : union();
-            KeyPool.Key key = provider.keys().next(skipped);
+            KeyPool.Key key = provider.keys().next(model, skipped);
             if (key == null || key == KeyPool.NONE || check == null) {
                 return key;
             }
@@ -78,9 +80,10 @@ final class KeySelection {
             return new AiError(502, "api_error", "provider_authentication_failed", "provider '" + provider.name()
                     + "' rejected every configured key; replace the keys in the provider's configuration", -1);
         }
-        String reasons = excluded.isEmpty() ? "is cooling down or was rejected"
-                : "is cooling down, was rejected or is excluded by a policy such as a budget";
+        String reasons = excluded.isEmpty() ? "is cooling down for model '" + model + "' or was rejected"
+                : "is cooling down for model '" + model + "', was rejected or is excluded by a policy such as a"
+                + " budget";
         return new AiError(429, "rate_limit_error", "rate_limited", "every key of provider '" + provider.name()
-                + "' " + reasons, provider.keys().millisUntilAvailable());
+                + "' " + reasons, provider.keys().millisUntilAvailable(model));
     }
 }

@@ -125,7 +125,7 @@ final class RelayExchange {
             return;
         }
         target = targets.get(index++);
-        KeySelection keys = new KeySelection(target.provider(), AiGateway.keyCheck(ctx));
+        KeySelection keys = new KeySelection(target.provider(), target.model(), AiGateway.keyCheck(ctx));
         KeyPool.Key key = keys.next();
         keyLabel = key == null ? null : key.label();
         if (key == null) {
@@ -199,7 +199,7 @@ final class RelayExchange {
         lastError = error;
         gateway.metrics().failed(target.provider().name(), target.model(), error.status());
         if (error.status() == 429) {
-            target.provider().keys().coolDown(key, error.retryAfterMillis());
+            target.provider().keys().coolDown(key, target.model(), error.retryAfterMillis());
         } else if (error.status() == 401 || error.status() == 403) {
             target.provider().keys().revoke(key, error.status());
         }

@@ -8,13 +8,19 @@ import io.portico.ai.spi.AiError;
 import io.portico.ai.spi.StreamFrame;
 import io.portico.ai.spi.Usage;
 import io.vertx.core.http.HttpServerResponse;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Writes OpenAI chunks as an Anthropic Messages stream: {@code message_start}, one content block per text run,
  * thinking run and tool call ({@code content_block_start}, deltas, {@code content_block_stop}), then
  * {@code message_delta} with the stop reason and usage, and {@code message_stop}. {@code message_start} carries the
- * provider's input tokens when it reported them before the first chunk, and Portico's count of the prompt
+ * provider's input tokens when it reported them before the first content, and Portico's count of the prompt
  * otherwise; {@code message_delta} carries the final counts.
+ *
+ * <p>Nothing is written before the first event that commits the stream (see {@link StreamCommit}). Translated
+ * chunks without content only set the message's id and model. A native stream's {@code message_start} and empty
+ * block starts are held back and written just before that event, and a native {@code ping} before it is dropped.
  */
 final class AnthropicStreamWriter implements StreamWriter {
 
@@ -24,6 +30,10 @@ final class AnthropicStreamWriter implements StreamWriter {
     private final String requestedModel;
     private final Usage promptEstimate;
     private Usage usage = Usage.NONE;
+    /** The first translated chunk, whose id and model {@code message_start} carries; null before it. */
+    private ObjectNode identity;
+    /** The native events held back until the stream is committed. */
+    private final List<StreamFrame> heldBack = new ArrayList<>();
     private boolean started;
     /** Whether a relayed native stream already carried the provider's {@code message_stop}. */
     private boolean nativeStop;
@@ -50,8 +60,19 @@ final class AnthropicStreamWriter implements StreamWriter {
 
     @Override
     public void chunk(ObjectNode chunk) {
-        ensureStarted(chunk);
+        if (identity == null) {
+            identity = chunk;
+        }
         JsonNode choice = chunk.path("choices").path(0);
+        String finish = choice.path("finish_reason").isTextual() ? choice.get("finish_reason").asText() : null;
+        if (finish != null) {
+            stopReason = FinishReasons.toAnthropic(finish, false);
+        }
+        if (!started && !StreamCommit.hasContent(chunk)) {
+            // A finish reason is written by finish, which starts the stream if no content did.
+            return;
+        }
+        ensureStarted();
         JsonNode delta = choice.path("delta");
         String reasoning = delta.path("reasoning_content").asText("");
         if (!reasoning.isEmpty()) {
@@ -85,18 +106,15 @@ final class AnthropicStreamWriter implements StreamWriter {
                 blockDelta(NODES.objectNode().put("type", "input_json_delta").put("partial_json", arguments));
             }
         }
-        String finish = choice.path("finish_reason").isTextual() ? choice.get("finish_reason").asText() : null;
-        if (finish != null) {
-            stopReason = FinishReasons.toAnthropic(finish, false);
-        }
     }
 
-    private void ensureStarted(ObjectNode chunk) {
+    private void ensureStarted() {
         if (started) {
             return;
         }
         started = true;
         Sse.start(response);
+        ObjectNode chunk = identity;
         ObjectNode message = NODES.objectNode()
                 .put("id", AnthropicFrontend.messageId(chunk == null ? "msg" : chunk.path("id").asText("msg")))
                 .put("type", "message")
@@ -159,8 +177,17 @@ final class AnthropicStreamWriter implements StreamWriter {
     @Override
     public void nativeFrame(StreamFrame frame) {
         if (!started) {
+            if ("ping".equals(frame.event())) {
+                return;
+            }
+            if (heldBack.size() < StreamCommit.MAX_HELD_BACK && !StreamCommit.commits(frame)) {
+                heldBack.add(frame);
+                return;
+            }
             started = true;
             Sse.start(response);
+            heldBack.forEach(earlier -> Sse.write(response, earlier.event(), earlier.data()));
+            heldBack.clear();
         }
         Sse.write(response, frame.event(), frame.data());
         if ("message_stop".equals(frame.event())) {
@@ -175,7 +202,7 @@ final class AnthropicStreamWriter implements StreamWriter {
             response.end();
             return;
         }
-        ensureStarted(null);
+        ensureStarted();
         close();
         ObjectNode event = NODES.objectNode().put("type", "message_delta");
         event.putObject("delta").put("stop_reason", stopReason == null ? "end_turn" : stopReason)
@@ -188,7 +215,7 @@ final class AnthropicStreamWriter implements StreamWriter {
 
     @Override
     public void abort(AiError error) {
-        ensureStarted(null);
+        ensureStarted();
         Sse.write(response, "error", AnthropicFrontend.errorBody(error));
         response.end();
     }

@@ -12,6 +12,8 @@ import io.portico.ai.spi.Protocol;
 import io.portico.ai.spi.StreamFrame;
 import io.portico.ai.spi.Usage;
 import io.vertx.core.http.HttpServerResponse;
+import java.util.ArrayList;
+import java.util.List;
 
 /** OpenAI's Chat Completions API on the client side; requests are already in Portico's internal form. */
 public final class OpenAiFrontend implements Frontend {
@@ -124,11 +126,16 @@ public final class OpenAiFrontend implements Frontend {
         return body;
     }
 
-    /** Writes OpenAI chunks as server-sent events, then the usage chunk when asked for, then {@code [DONE]}. */
+    /**
+     * Writes OpenAI chunks as server-sent events, then the usage chunk when asked for, then {@code [DONE]}. Chunks
+     * without content, such as the first one with the role, are held back until the first chunk that commits the
+     * stream (see {@link StreamCommit}), and written just before it.
+     */
     private static final class Writer implements StreamWriter {
 
         private final HttpServerResponse response;
         private final boolean includeUsage;
+        private final List<ObjectNode> heldBack = new ArrayList<>();
         private String id = "chatcmpl-portico";
         private String model = "";
         private long created = System.currentTimeMillis() / 1000;
@@ -148,15 +155,21 @@ public final class OpenAiFrontend implements Frontend {
             if (!started) {
                 started = true;
                 Sse.start(response);
+                heldBack.forEach(chunk -> Sse.write(response, null, chunk));
+                heldBack.clear();
             }
         }
 
         @Override
         public void chunk(ObjectNode chunk) {
-            ensureStarted();
             id = chunk.path("id").asText(id);
             model = chunk.path("model").asText(model);
             created = chunk.path("created").asLong(created);
+            if (!started && heldBack.size() < StreamCommit.MAX_HELD_BACK && !StreamCommit.commits(chunk)) {
+                heldBack.add(chunk);
+                return;
+            }
+            ensureStarted();
             Sse.write(response, null, chunk);
         }
 

@@ -6,12 +6,12 @@ import io.portico.ai.spi.StreamFrame;
 import io.portico.ai.spi.Usage;
 
 /**
- * Writes one streamed response to the client in the client's protocol. Nothing reaches the client before the
- * first chunk, so a request can still fail over to another provider until then.
+ * Writes one streamed response to the client in the client's protocol. Nothing reaches the client before the first
+ * content, tool call or finish reason, so a request can still fail over to another provider until then.
  */
 public interface StreamWriter extends ChunkSink {
 
-    /** True once the response headers have been written. */
+    /** True once the response headers have been written, and the stream can no longer fail over. */
     boolean started();
 
     /** Relays one event of a provider that speaks the client's protocol, as it is. */

@@ -188,6 +188,8 @@ public final class AnthropicAdapter implements ProviderAdapter {
         private int openCall = -1;
         /** True while the open block is the forced structured output tool, whose input becomes content. */
         private boolean structuredBlock;
+        /** The stop reason of {@code message_delta}, until {@code message_stop} delivers it; null before. */
+        private String stopReason;
         private boolean finished;
 
         Translator(String model, String structuredTool) {
@@ -209,10 +211,11 @@ public final class AnthropicAdapter implements ProviderAdapter {
                 case "content_block_delta" -> blockDelta(event.path("delta"), sink);
                 case "content_block_stop" -> blockStop(sink);
                 case "message_delta" -> messageDelta(event, sink);
+                case "message_stop" -> messageStop(sink);
                 case "error" -> sink.fail(Wire.error(errorStatus(event), null, Buffer.buffer(frame.data()),
                         "provider"));
                 default -> {
-                    // ping and message_stop carry nothing to translate.
+                    // ping carries nothing to translate.
                 }
             }
         }
@@ -273,14 +276,25 @@ public final class AnthropicAdapter implements ProviderAdapter {
         private void messageDelta(JsonNode event, ChunkSink sink) {
             usage = usage.merge(usage(event.get("usage")));
             sink.usage(usage);
-            String stopReason = Wire.text(event.path("delta"), "stop_reason");
-            if (stopReason != null) {
-                toolCalls.completeEmpty(chunks, sink);
-                finished = true;
-                String finish = structuredTool != null && "tool_use".equals(stopReason) && toolCalls.count() == 0
-                        ? "stop" : FinishReasons.fromAnthropic(stopReason);
-                sink.chunk(chunks.finish(finish));
+            String reason = Wire.text(event.path("delta"), "stop_reason");
+            if (reason != null) {
+                stopReason = reason;
             }
+        }
+
+        /**
+         * Emits the finish chunk. Anthropic's stream is complete only at {@code message_stop}, after the stop reason
+         * in {@code message_delta}, so a stream cut in between ends without a finish reason and counts as failed.
+         */
+        private void messageStop(ChunkSink sink) {
+            if (finished) {
+                return;
+            }
+            toolCalls.completeEmpty(chunks, sink);
+            finished = true;
+            String finish = structuredTool != null && "tool_use".equals(stopReason) && toolCalls.count() == 0
+                    ? "stop" : FinishReasons.fromAnthropic(stopReason);
+            sink.chunk(chunks.finish(finish));
         }
 
         private static int errorStatus(JsonNode event) {

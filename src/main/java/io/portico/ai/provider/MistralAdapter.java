@@ -165,21 +165,27 @@ public final class MistralAdapter implements ProviderAdapter {
                 return;
             }
             JsonNode json = Wire.parse(frame.data());
-            JsonNode choice = json == null ? null : json.path("choices").path(0);
-            if (!(choice instanceof ObjectNode object)) {
+            JsonNode choices = json == null ? null : json.get("choices");
+            if (choices == null || !choices.isArray() || choices.isEmpty()) {
                 openAi.frame(frame, sink);
                 return;
             }
-            String reason = Wire.text(object, "finish_reason");
-            if ("error".equals(reason)) {
-                failed = true;
-                sink.fail(AiError.of(500, "provider: generation failed with finish reason error"));
-                return;
+            for (JsonNode choice : choices) {
+                if (!(choice instanceof ObjectNode object)) {
+                    // The OpenAI translator rejects the event.
+                    continue;
+                }
+                String reason = Wire.text(object, "finish_reason");
+                if ("error".equals(reason)) {
+                    failed = true;
+                    sink.fail(AiError.of(500, "provider: generation failed with finish reason error"));
+                    return;
+                }
+                if (reason != null) {
+                    object.put("finish_reason", FinishReasons.fromMistral(reason));
+                }
+                MistralMessages.splitContent(Wire.object(object, "delta"));
             }
-            if (reason != null) {
-                object.put("finish_reason", FinishReasons.fromMistral(reason));
-            }
-            MistralMessages.splitContent(Wire.object(object, "delta"));
             openAi.frame(new StreamFrame(frame.event(), Wire.json(json).toString(), frame.headers()), sink);
         }
 

@@ -21,6 +21,8 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * OpenAI's Chat Completions protocol, for OpenAI, Azure OpenAI and every OpenAI-compatible provider; a
@@ -201,13 +203,16 @@ public final class OpenAiAdapter implements ProviderAdapter {
         return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
-    /** Normalizes one OpenAI-compatible stream. */
+    /**
+     * Normalizes one OpenAI-compatible stream. A request with {@code n} above 1 streams several choices, each with
+     * its own {@code index}. Each choice keeps its index, tool call numbering and finish reason, and a chunk that
+     * carries several choices is split into one chunk per choice.
+     */
     private static final class Translator implements StreamTranslator {
 
         private final Chunks chunks;
-        private final ToolCalls toolCalls = new ToolCalls();
-        private int lastCall = -1;
-        private boolean finished;
+        /** The tool calls and state of each choice, by the choice's index. */
+        private final Map<Integer, Choice> choices = new TreeMap<>();
 
         Translator(String model) {
             this.chunks = new Chunks("chatcmpl-portico", System.currentTimeMillis() / 1000, model);
@@ -238,31 +243,70 @@ public final class OpenAiAdapter implements ProviderAdapter {
             }
             chunk.remove("usage");
             chunk.remove("x_groq");
-            JsonNode choices = chunk.get("choices");
-            if (choices == null || !choices.isArray() || choices.isEmpty()) {
+            JsonNode list = chunk.get("choices");
+            if (list == null || !list.isArray() || list.isEmpty()) {
                 return;
             }
-            ObjectNode choice = (ObjectNode) choices.get(0);
+            for (JsonNode choice : list) {
+                if (!(choice instanceof ObjectNode)) {
+                    sink.fail(Wire.invalidEvent(data));
+                    return;
+                }
+            }
+            if (list.size() == 1) {
+                choice(chunk, (ObjectNode) list.get(0), sink);
+                return;
+            }
+            chunk.remove("choices");
+            for (JsonNode choice : list) {
+                ObjectNode single = chunk.deepCopy();
+                single.putArray("choices").add(choice);
+                choice(single, (ObjectNode) choice, sink);
+            }
+        }
+
+        /** Emits one choice of a chunk whose only choice it is. */
+        private void choice(ObjectNode chunk, ObjectNode choice, ChunkSink sink) {
+            JsonNode indexNode = choice.get("index");
+            int index = indexNode != null && indexNode.canConvertToInt() ? indexNode.asInt() : 0;
+            choice.put("index", index);
+            Choice state = choices.computeIfAbsent(index, unused -> new Choice());
             choice.remove("usage");
             JsonNode delta = choice.get("delta");
             if (delta instanceof ObjectNode object && object.get("tool_calls") instanceof ArrayNode calls) {
-                renumber(calls);
+                state.renumber(calls);
             }
             String finish = Wire.text(choice, "finish_reason");
+            // OpenAI's chunk schema requires the field, null until the last chunk; some providers omit it.
+            choice.putNull("finish_reason");
             if (finish == null) {
-                // OpenAI's chunk schema requires the field, null until the last chunk; some providers omit it.
-                choice.putNull("finish_reason");
                 sink.chunk(chunk);
                 return;
             }
-            choice.putNull("finish_reason");
             if (delta != null && !delta.isEmpty()) {
                 sink.chunk(chunk);
             }
-            toolCalls.completeEmpty(chunks, sink);
-            finished = true;
-            sink.chunk(chunks.finish(finish));
+            state.toolCalls.completeEmpty(chunks, index, sink);
+            state.finished = true;
+            sink.chunk(Chunks.forChoice(chunks.finish(finish), index));
         }
+
+        @Override
+        public void end(ChunkSink sink) {
+            choices.forEach((index, state) -> {
+                if (!state.finished) {
+                    state.toolCalls.completeEmpty(chunks, index, sink);
+                }
+            });
+        }
+    }
+
+    /** The tool calls of one choice of a stream, numbered from 0, and whether the choice finished. */
+    private static final class Choice {
+
+        private final ToolCalls toolCalls = new ToolCalls();
+        private int lastCall = -1;
+        private boolean finished;
 
         /** Numbers calls from 0 and keeps id, type and name on each call's first delta only. */
         private void renumber(ArrayNode calls) {
@@ -309,13 +353,6 @@ public final class OpenAiAdapter implements ProviderAdapter {
                 if (arguments != null && !arguments.isEmpty()) {
                     toolCalls.arguments(index);
                 }
-            }
-        }
-
-        @Override
-        public void end(ChunkSink sink) {
-            if (!finished) {
-                toolCalls.completeEmpty(chunks, sink);
             }
         }
     }

@@ -110,4 +110,13 @@ public final class Chunks {
         ((ObjectNode) chunk.get("choices").get(0)).put("finish_reason", finishReason);
         return chunk;
     }
+
+    /**
+     * Sets the index of the only choice of {@code chunk}, built by this class for choice 0, and returns the chunk.
+     * A response to a request with {@code n} above 1 streams several choices, each with its own index.
+     */
+    public static ObjectNode forChoice(ObjectNode chunk, int choice) {
+        ((ObjectNode) chunk.get("choices").get(0)).put("index", choice);
+        return chunk;
+    }
 }

@@ -45,9 +45,14 @@ public final class ToolCalls {
 
     /** Emits {@code "{}"} as the arguments of every call that received none, and marks them as having arguments. */
     public void completeEmpty(Chunks chunks, ChunkSink sink) {
+        completeEmpty(chunks, 0, sink);
+    }
+
+    /** Does what {@link #completeEmpty(Chunks, ChunkSink)} does, for the tool calls of choice {@code choice}. */
+    public void completeEmpty(Chunks chunks, int choice, ChunkSink sink) {
         for (int i = 0; i < hasArguments.size(); i++) {
             if (!hasArguments.get(i)) {
-                sink.chunk(chunks.toolArguments(i, "{}"));
+                sink.chunk(Chunks.forChoice(chunks.toolArguments(i, "{}"), choice));
                 hasArguments.set(i, true);
             }
         }

@@ -172,6 +172,30 @@ class AnthropicAdapterTest {
     }
 
     @Test
+    void finishesStreamOnlyAtMessageStop() {
+        StreamTranslator translator = adapter.chatStream(request("{\"messages\":[]}"), TARGET);
+        RecordingSink sink = new RecordingSink();
+        String[][] events = {
+            {"message_start", "{\"message\":{\"id\":\"msg_1\",\"model\":\"m\",\"usage\":{\"input_tokens\":9,"
+                    + "\"output_tokens\":1}}}"},
+            {"content_block_start", "{\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}"},
+            {"content_block_delta", "{\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"Hi\"}}"},
+            {"content_block_stop", "{\"index\":0}"},
+            {"message_delta", "{\"delta\":{\"stop_reason\":\"max_tokens\"},\"usage\":{\"output_tokens\":2}}"},
+        };
+        for (String[] event : events) {
+            translator.frame(StreamFrame.of(event[0], event[1]), sink);
+        }
+
+        assertThat(sink.deltas).containsExactly("{\"role\":\"assistant\",\"content\":\"\"}", "{\"content\":\"Hi\"}");
+        translator.frame(StreamFrame.of("message_stop", "{\"type\":\"message_stop\"}"), sink);
+        translator.end(sink);
+        assertThat(sink.deltas).containsExactly("{\"role\":\"assistant\",\"content\":\"\"}", "{\"content\":\"Hi\"}",
+                "{} finish=length");
+        assertThat(sink.usage).isEqualTo(new Usage(9, 2, 0, 0, 0, false));
+    }
+
+    @Test
     void endsOnAnErrorEvent() {
         StreamTranslator translator = adapter.chatStream(request("{\"messages\":[]}"), TARGET);
         RecordingSink sink = new RecordingSink();

@@ -111,6 +111,43 @@ class OpenAiAdapterTest {
     }
 
     @Test
+    void keepsEachChoiceOfAStreamApart() {
+        CallTarget target = new CallTarget(provider("openai", null, null), "https://x/v1", "gpt-4o", "k", null);
+        StreamTranslator translator = new OpenAiAdapter(OpenAiDialect.OPENAI)
+                .chatStream(request("{\"n\":2,\"messages\":[]}"), target);
+        RecordingSink sink = new RecordingSink();
+        String[] events = {
+            // Two choices in one chunk, then one choice per chunk, interleaved.
+            "{\"id\":\"c\",\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\","
+                    + "\"content\":\"\"}},{\"index\":1,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]}",
+            "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"A\"},\"finish_reason\":null}]}",
+            "{\"choices\":[{\"index\":1,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"t\",\"type\":\"function\","
+                    + "\"function\":{\"name\":\"look\"}}]},\"finish_reason\":null}]}",
+            "{\"choices\":[{\"index\":1,\"delta\":{\"content\":\"b\"},\"finish_reason\":\"tool_calls\"}]}",
+            "{\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\"},\"finish_reason\":null}]}",
+            "{\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"length\"}]}",
+            "[DONE]",
+        };
+        for (String event : events) {
+            translator.frame(StreamFrame.of(null, event), sink);
+        }
+        translator.end(sink);
+
+        assertThat(sink.error).isNull();
+        assertThat(sink.deltas).containsExactly(
+                "{\"role\":\"assistant\",\"content\":\"\"}",
+                "{\"role\":\"assistant\",\"content\":\"\"} choice=1",
+                "{\"content\":\"A\"}",
+                "{\"tool_calls\":[{\"index\":0,\"id\":\"t\",\"type\":\"function\","
+                        + "\"function\":{\"name\":\"look\",\"arguments\":\"\"}}]} choice=1",
+                "{\"content\":\"b\"} choice=1",
+                "{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{}\"}}]} choice=1",
+                "{} finish=tool_calls choice=1",
+                "{\"content\":\"a\"}",
+                "{} finish=length");
+    }
+
+    @Test
     void readsGroqUsageAndDropsUsageOnlyChunks() {
         CallTarget target = new CallTarget(provider("groq", null, null), "https://x/v1", "llama", "k", null);
         StreamTranslator translator = new OpenAiAdapter(OpenAiDialect.COMPATIBLE)

@@ -7,7 +7,11 @@ import io.portico.ai.spi.Usage;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A sink that keeps what a stream translator emits, with chunk ids and times removed for exact comparisons. */
+/**
+ * A sink that keeps what a stream translator emits, with chunk ids and times removed for exact comparisons. Each
+ * chunk is recorded as its delta, then {@code finish=REASON} when it has one, then {@code choice=N} for a choice
+ * other than 0.
+ */
 public final class RecordingSink implements ChunkSink {
 
     public final List<String> deltas = new ArrayList<>();
@@ -18,7 +22,8 @@ public final class RecordingSink implements ChunkSink {
     public void chunk(ObjectNode chunk) {
         ObjectNode choice = (ObjectNode) chunk.get("choices").get(0);
         String finish = choice.get("finish_reason").isNull() ? "" : " finish=" + choice.get("finish_reason").asText();
-        deltas.add(choice.get("delta").toString() + finish);
+        int index = choice.get("index").asInt();
+        deltas.add(choice.get("delta").toString() + finish + (index == 0 ? "" : " choice=" + index));
     }
 
     @Override
