@@ -94,8 +94,9 @@ public final class AdminServer {
             mountMetrics(auth, metrics);
         }
         buildRouter(auth, resources, new CredentialApi(vertx, store, resources), new SubscriptionApi(resources, store),
-                new ConfigApi(vertx, store, snapshots), new TrafficApi(requireNonNull(dataPlane, "dataPlane")),
-                new AuditApi(vertx, store), users, new MeApi(vertx, accounts, users));
+                new ConfigApi(vertx, store, snapshots),
+                new TrafficApi(requireNonNull(dataPlane, "dataPlane"), snapshots), new AuditApi(vertx, store), users,
+                new MeApi(vertx, accounts, users));
         this.openApi = OpenApiDocument.withAccess(OpenApiDocument.build(metrics != null), router).toString();
     }
 

@@ -7,6 +7,7 @@ import io.portico.ai.AiGateway.ModelCircuitBreaker;
 import io.portico.cache.CacheStats;
 import io.portico.cache.CacheStore;
 import io.portico.circuitbreaker.CircuitBreaker;
+import io.portico.config.ConsumerSpec;
 import io.portico.gateway.upstream.TargetState;
 import io.portico.gateway.upstream.UpstreamGroup;
 import io.portico.policy.quota.QuotaPolicy;
@@ -40,9 +41,11 @@ final class TrafficApi {
     private static final String LOCAL_STORE = "local";
 
     private final DataPlane dataPlane;
+    private final SnapshotSource snapshots;
 
-    TrafficApi(DataPlane dataPlane) {
+    TrafficApi(DataPlane dataPlane, SnapshotSource snapshots) {
         this.dataPlane = dataPlane;
+        this.snapshots = snapshots;
     }
 
     void mount(AdminRoutes routes, String base) {
@@ -52,17 +55,26 @@ final class TrafficApi {
         routes.get(base + "/circuit-breakers", Access.WHOLE_CONFIG_READERS, this::circuitBreakers);
         routes.get(base + "/cache", Access.WHOLE_CONFIG_READERS, this::cacheStats);
         routes.delete(base + "/cache", Access.PLATFORM_ADMIN, this::purge);
-        routes.get(base + "/quotas", Access.WHOLE_CONFIG_READERS, this::quotas);
+        routes.get(base + "/quotas", Access.AUTHENTICATED, this::quotas);
         routes.get(base + "/budgets", Access.WHOLE_CONFIG_READERS, this::budgets);
     }
 
-    /** Lists the quota counters, those of one consumer when the {@code consumer} parameter is given. */
+    /**
+     * Lists the quota counters, those of one consumer when the {@code consumer} parameter is given. Callers who see
+     * every team read every counter, and the other callers those of their team's consumers.
+     */
     private void quotas(RoutingContext ctx) {
         AdminQueryParameters.check(ctx, List.of("consumer"));
         String consumer = ctx.request().getParam("consumer");
+        Principal principal = Principal.of(ctx);
+        boolean allTeams = Tenancy.seesAllTeams(principal);
+        Map<String, ConsumerSpec> consumers = snapshots.current().consumers();
         ArrayNode list = NODES.arrayNode();
         for (CounterState state : dataPlane.counters(QuotaPolicy.KIND)) {
             if (consumer != null && !consumer.equals(state.id().subject())) {
+                continue;
+            }
+            if (!allTeams && !ofTeam(consumers.get(state.id().subject()), principal.team())) {
                 continue;
             }
             ObjectNode item = list.addObject()
@@ -78,6 +90,10 @@ final class TrafficApi {
         ObjectNode body = NODES.objectNode();
         body.set("quotas", list);
         Exchange.sendJson(ctx, 200, body);
+    }
+
+    private static boolean ofTeam(ConsumerSpec consumer, String team) {
+        return consumer != null && team != null && team.equals(consumer.team());
     }
 
     /** Lists the budget counters, those of one consumer, team or key when the {@code subject} parameter is given. */
