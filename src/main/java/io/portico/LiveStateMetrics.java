@@ -43,6 +43,10 @@ final class LiveStateMetrics implements Consumer<SnapshotMeters> {
             }
         });
         for (ModelCircuitBreaker model : dataPlane.modelCircuitBreakers()) {
+            if (!model.listed()) {
+                // The admin API lists the breakers of made-up model names; the metrics leave them out.
+                continue;
+            }
             breaker(meters, "portico.ai.circuit.breaker", model.breaker(), "provider", model.provider(), "model",
                     model.model());
         }

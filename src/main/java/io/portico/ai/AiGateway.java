@@ -22,6 +22,7 @@ import io.portico.problem.ProblemType;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpHeaders;
@@ -56,6 +57,11 @@ public final class AiGateway {
     public static final String BUDGET_EXCEEDED_CODE = "budget_exceeded";
     /** Request attribute holding the checks of {@link #checkKeys}. */
     private static final String KEY_CHECKS_ATTRIBUTE = "ai.key.checks";
+    /**
+     * The {@code model} tag of the meters of a provider model that neither the configuration nor the model catalog
+     * lists.
+     */
+    public static final String OTHER_MODEL = "other";
     /** Prefix of the response headers and trailers that report usage. */
     public static final String HEADER_PREFIX = "x-portico-";
 
@@ -75,6 +81,8 @@ public final class AiGateway {
     private static final CharSequence COST_HEADER = HttpHeaders.createOptimized(HEADER_PREFIX + "cost-usd");
 
     private static final Logger LOG = LoggerFactory.getLogger(AiGateway.class);
+    /** The name of the worker pool of {@link #compute()}, which thread names and Vert.x metrics show. */
+    private static final String COMPUTE_POOL = "portico-ai-compute";
 
     private final Vertx vertx;
     private final ModelCatalog catalog;
@@ -84,6 +92,8 @@ public final class AiGateway {
     private final AiBackend backend;
     private final ProblemRenderer problems = new AiProblemRenderer();
     private final ImageFetcher images;
+    /** The threads that parse large request bodies and count the tokens of long prompts. */
+    private final WorkerExecutor compute;
     /** The default of {@code limits.bodyTimeout}. */
     private static final long DEFAULT_BODY_TIMEOUT_MILLIS = 60_000;
 
@@ -124,6 +134,9 @@ public final class AiGateway {
         this.adapters = AiRuntime.adapterCache(new AdapterContext(vertx, client, catalog));
         this.backend = new AiBackend(this);
         this.images = new ImageFetcher(vertx, client, images);
+        // A pool of its own, as many threads as cores since the work is CPU-bound, so that a flood of long prompts
+        // queues here and leaves the shared worker pool to its other blocking tasks.
+        this.compute = vertx.createSharedWorkerExecutor(COMPUTE_POOL, Runtime.getRuntime().availableProcessors());
         // Loading the tokenizer's vocabulary takes a moment; doing it now keeps it off the first request. Unordered,
         // so it does not delay the other blocking tasks of the context that creates the gateway.
         vertx.executeBlocking(() -> TokenCounter.count("warm-up"), false);
@@ -196,9 +209,9 @@ public final class AiGateway {
         this.listener = requireNonNull(listener, "listener");
     }
 
-    /** Closes the connections to providers. */
+    /** Closes the connections to providers and the compute threads. */
     public Future<Void> close() {
-        return Future.join(providerClient.close(), client.close()).mapEmpty();
+        return Future.join(providerClient.close(), client.close(), compute.close()).mapEmpty();
     }
 
     /** Returns the circuit breaker of every provider model called so far whose provider configures one. */
@@ -207,7 +220,8 @@ public final class AiGateway {
         for (ProviderRuntime provider : runtime.providers().values()) {
             provider.allStats().forEach((model, stats) -> {
                 if (stats.breaker() != null) {
-                    breakers.add(new ModelCircuitBreaker(provider.name(), model, stats.breaker()));
+                    boolean listed = listed(new Target(provider, model, 1));
+                    breakers.add(new ModelCircuitBreaker(provider.name(), model, stats.breaker(), listed));
                 }
             });
         }
@@ -215,8 +229,13 @@ public final class AiGateway {
         return breakers;
     }
 
-    /** The circuit breaker of one model of one provider. */
-    public record ModelCircuitBreaker(String provider, String model, CircuitBreaker breaker) {
+    /**
+     * The circuit breaker of one model of one provider.
+     *
+     * @param listed true when the configuration or the model catalog lists the model, so that its breaker has
+     *     meters (see {@link #metricModel})
+     */
+    public record ModelCircuitBreaker(String provider, String model, CircuitBreaker breaker, boolean listed) {
     }
 
     AiRuntime runtime() {
@@ -249,9 +268,28 @@ public final class AiGateway {
         return images;
     }
 
+    /** Returns the threads for CPU-heavy work on large requests, which must not run on an event loop. */
+    WorkerExecutor compute() {
+        return compute;
+    }
+
     /** The meters of provider calls. */
     AiMetrics metrics() {
         return metrics;
+    }
+
+    /**
+     * Returns the {@code model} tag of the meters of {@code target}: its model id when the configuration lists it
+     * ({@link AiRuntime#configured}) or the model catalog does, else {@link #OTHER_MODEL}. A client that names a
+     * provider model directly can name anything, and each new tag value would add series to every scrape.
+     */
+    String metricModel(Target target) {
+        return listed(target) ? target.model() : OTHER_MODEL;
+    }
+
+    /** Returns true when the configuration or the model catalog lists the model of {@code target}. */
+    private boolean listed(Target target) {
+        return runtime.configured(target) || catalog.lists(target.provider().type().id(), target.model());
     }
 
     /**
@@ -276,11 +314,12 @@ public final class AiGateway {
                         Math.min(usage.cachedInputTokens(), usage.inputTokens()));
         UsageRecord record = new UsageRecord(target.provider().name(), target.model(), usage, latencyMillis,
                 firstTokenMillis, cost, false, key);
+        String metricModel = metricModel(target);
         if (failedStatus == 0) {
-            metrics.succeeded(record.provider(), record.model(), usage.inputTokens(), usage.outputTokens(),
+            metrics.succeeded(record.provider(), metricModel, usage.inputTokens(), usage.outputTokens(),
                     usage.cachedInputTokens(), usage.reasoningTokens(), cost.doubleValue(), latencyMillis);
         } else {
-            metrics.failedAfterOutput(record.provider(), record.model(), failedStatus, usage.inputTokens(),
+            metrics.failedAfterOutput(record.provider(), metricModel, failedStatus, usage.inputTokens(),
                     usage.outputTokens(), usage.cachedInputTokens(), usage.reasoningTokens(), cost.doubleValue());
         }
         ctx.upstreamAddress(target.address());
@@ -410,14 +449,14 @@ public final class AiGateway {
     /**
      * Runs the checks registered with {@link #beforeChat} one after the other; completes with false when one of
      * them ended the request. The estimate, which counts the prompt's tokens, is computed only when a check is
-     * registered.
+     * registered, and on a worker thread when the prompt is long.
      */
-    static Future<Boolean> admitChat(RequestContext ctx, Supplier<ChatEstimate> estimates) {
+    static Future<Boolean> admitChat(RequestContext ctx, Supplier<Future<ChatEstimate>> estimates) {
         List<ChatCheck> checks = ctx.attribute(CHAT_CHECKS_ATTRIBUTE);
         if (checks == null) {
             return Future.succeededFuture(true);
         }
-        return admitChat(ctx, estimates.get(), checks, 0);
+        return estimates.get().compose(estimate -> admitChat(ctx, estimate, checks, 0));
     }
 
     private static Future<Boolean> admitChat(RequestContext ctx, ChatEstimate estimate, List<ChatCheck> checks,

@@ -12,10 +12,12 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 
@@ -29,16 +31,37 @@ final class AiRuntime {
     private final Map<String, ProviderRuntime> providers;
     private final Map<String, VirtualModelSpec> models;
     private final Map<String, AccessList> modelAccess;
+    /** The {@code provider/model} names that the configuration lists: providers' models and virtual model targets. */
+    private final Set<String> configuredModels;
 
     private AiRuntime(Map<String, ProviderRuntime> providers, Map<String, VirtualModelSpec> models,
                       Map<String, AccessList> modelAccess) {
         this.providers = providers;
         this.models = models;
         this.modelAccess = modelAccess;
+        this.configuredModels = configuredModels(providers, models);
     }
 
     static AiRuntime empty() {
         return new AiRuntime(Map.of(), Map.of(), Map.of());
+    }
+
+    private static Set<String> configuredModels(Map<String, ProviderRuntime> providers,
+                                                Map<String, VirtualModelSpec> models) {
+        Set<String> names = new HashSet<>();
+        providers.values().forEach(provider -> provider.spec().models()
+                .forEach(model -> names.add(provider.name() + "/" + model)));
+        models.values().forEach(model -> model.targets()
+                .forEach(target -> names.add(target.provider() + "/" + target.model())));
+        return Set.copyOf(names);
+    }
+
+    /**
+     * Returns true when the configuration lists {@code target}'s model: among its provider's {@code models}, or as
+     * a target of a virtual model.
+     */
+    boolean configured(Target target) {
+        return configuredModels.contains(target.address());
     }
 
     /** Builds the runtime of {@code snapshot}, keeping the state of providers whose configuration is unchanged. */

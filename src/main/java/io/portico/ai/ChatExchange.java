@@ -50,6 +50,7 @@ final class ChatExchange {
     private final RequestContext ctx;
     private final Frontend frontend;
     private final ChatRequest request;
+    private final PromptTokens prompt;
     private final List<Target> targets;
     private final ChatCache cache;
     private int targetIndex;
@@ -98,14 +99,17 @@ final class ChatExchange {
     /**
      * Creates the exchange of one chat request.
      *
+     * @param prompt the prompt tokens of {@code request}, for the usage estimate when a provider reports none and
+     *     for the prompt tokens that an Anthropic stream announces first
      * @param cache where the complete response is stored; null when the route caches nothing
      */
-    ChatExchange(AiGateway gateway, RequestContext ctx, Frontend frontend, ChatRequest request, List<Target> targets,
-                 ChatCache cache) {
+    ChatExchange(AiGateway gateway, RequestContext ctx, Frontend frontend, ChatRequest request, PromptTokens prompt,
+                 List<Target> targets, ChatCache cache) {
         this.gateway = gateway;
         this.ctx = ctx;
         this.frontend = frontend;
         this.request = request;
+        this.prompt = prompt;
         this.targets = targets;
         this.cache = cache;
     }
@@ -349,7 +353,7 @@ final class ChatExchange {
         FrameParser parser = FrameParser.create(adapter.framing());
         StreamTranslator translator = nativeCall ? null : adapter.chatStream(request, callTarget);
         Usage promptEstimate = request.protocol() == io.portico.ai.spi.Protocol.ANTHROPIC && !nativeCall
-                ? new Usage(TokenCounter.prompt(request.body()), 0, 0, 0, 0, true) : Usage.NONE;
+                ? new Usage(prompt.now(), 0, 0, 0, 0, true) : Usage.NONE;
         writer = frontend.streamWriter(ctx.response(), request, promptEstimate);
         generated = new StringBuilder();
         finishSeen = false;
@@ -540,7 +544,7 @@ final class ChatExchange {
             return;
         }
         int status = error.status();
-        gateway.metrics().failed(target.provider().name(), target.model(), status);
+        gateway.metrics().failed(target.provider().name(), gateway.metricModel(target), status);
         KeyPool pool = target.provider().keys();
         int attempts = target.provider().spec().retries().attempts();
         if (status >= 500 || status == 429 || status == 408 || status == 401 || status == 403) {
@@ -654,7 +658,7 @@ final class ChatExchange {
         String keyLabel = key == null ? null : key.label();
         lastRecord = gateway.record(ctx, target, keyLabel, targetInfo, usage, latency, firstToken, failedStatus);
         if (request.stream()) {
-            gateway.metrics().firstToken(target.provider().name(), target.model(), firstToken);
+            gateway.metrics().firstToken(target.provider().name(), gateway.metricModel(target), firstToken);
         } else {
             gateway.usageHeaders(ctx, target, lastRecord);
         }
@@ -678,7 +682,7 @@ final class ChatExchange {
     }
 
     private Usage estimate(CharSequence output) {
-        return new Usage(TokenCounter.prompt(request.body()), TokenCounter.count(output), 0, 0, 0, true);
+        return new Usage(prompt.now(), TokenCounter.count(output), 0, 0, 0, true);
     }
 
     private void finishWithError(AiError error) {

@@ -91,8 +91,20 @@ final class RelayExchange {
                 return;
             }
         }
-        ObjectNode count = NODES.objectNode().put("input_tokens", TokenCounter.prompt(anthropicToOpenAi(body)));
-        ctx.response().putHeader("content-type", "application/json").end(count.toString());
+        new PromptTokens(gateway.compute(), anthropicToOpenAi(body)).count().onComplete(counted -> {
+            if (ctx.response().closed()) {
+                return;
+            }
+            if (counted.failed()) {
+                LOG.warn("Counting the tokens of request {} failed", ctx.requestId(), counted.cause());
+                AiError error = AiError.of(500, "the tokens could not be counted");
+                AiGateway.recordError(ctx, error);
+                frontend.writeError(ctx.response(), error);
+                return;
+            }
+            ObjectNode count = NODES.objectNode().put("input_tokens", counted.result());
+            ctx.response().putHeader("content-type", "application/json").end(count.toString());
+        });
     }
 
     private static ObjectNode anthropicToOpenAi(ObjectNode anthropic) {
@@ -169,7 +181,7 @@ final class RelayExchange {
                     if (result.failed()) {
                         lastError = AiError.of(502, "provider '" + target.provider().name() + "' failed: "
                                 + result.cause().getMessage());
-                        gateway.metrics().failed(target.provider().name(), target.model(), 502);
+                        gateway.metrics().failed(target.provider().name(), gateway.metricModel(target), 502);
                         next();
                         return;
                     }
@@ -197,7 +209,7 @@ final class RelayExchange {
 
     private void handleError(AiError error, KeyPool.Key key) {
         lastError = error;
-        gateway.metrics().failed(target.provider().name(), target.model(), error.status());
+        gateway.metrics().failed(target.provider().name(), gateway.metricModel(target), error.status());
         if (error.status() == 429) {
             target.provider().keys().coolDown(key, target.model(), error.retryAfterMillis());
         } else if (error.status() == 401 || error.status() == 403) {
@@ -328,7 +340,7 @@ final class RelayExchange {
         double firstToken = firstTokenNanos == 0 ? elapsed : (firstTokenNanos - start) / 1_000_000.0;
         UsageRecord record = gateway.record(ctx, target, keyLabel, info, usage, elapsed, firstToken);
         if (firstTokenNanos != 0) {
-            gateway.metrics().firstToken(target.provider().name(), target.model(), firstToken);
+            gateway.metrics().firstToken(target.provider().name(), gateway.metricModel(target), firstToken);
         }
         gateway.usageHeaders(ctx, target, ctx.response().headWritten() ? null : record);
         return record;

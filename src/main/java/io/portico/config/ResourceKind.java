@@ -189,41 +189,92 @@ public final class ResourceKind<T> {
     }
 
     private T parse(JsonNode spec, boolean checkLocalFiles) {
-        T value = map(withoutAddedTeam(spec));
+        Mapping<T> mapping = mapLeavingOutInvalidFields(withoutAddedTeam(spec));
         Errors errors = new Errors();
-        validator.accept(value, errors);
+        if (!mapping.errors().isEmpty()) {
+            throw new ValidationException(withValidatorErrors(mapping), mapping.incomplete());
+        }
+        validator.accept(mapping.value(), errors);
         if (errors.isEmpty()) {
             for (SpecValidator extra : SpecValidator.registered()) {
                 if (checkLocalFiles || !extra.readsLocalFiles()) {
-                    extra.validate(this, value, errors);
+                    extra.validate(this, mapping.value(), errors);
                 }
             }
         }
         errors.throwIfAny();
-        return value;
+        return mapping.value();
     }
 
     /**
-     * Maps {@code spec} to the type, or throws listing every unknown field and every field of the wrong type or
-     * format. After such an error the field is left out and the mapping tried again, up to
-     * {@link #MAX_MAPPING_ERRORS} times. Other mapping errors are reported only when they come first, because
-     * leaving a field out can cause them.
+     * Returns the mapping errors followed by the errors that the kind's validator finds in the value mapped without
+     * the invalid fields, so that one response lists them all. Errors about a left-out field, such as "is
+     * required", or about a field inside it are dropped, because its mapping error already names it.
      */
+    private List<FieldError> withValidatorErrors(Mapping<T> mapping) {
+        List<FieldError> all = new ArrayList<>(mapping.errors());
+        if (mapping.value() == null) {
+            return all;
+        }
+        Errors errors = new Errors();
+        try {
+            validator.accept(mapping.value(), errors);
+        } catch (RuntimeException e) {
+            // A validator may rely on a field that was left out; the mapping errors still describe the request.
+            return all;
+        }
+        for (FieldError error : errors.list()) {
+            if (mapping.leftOut().stream().noneMatch(field -> within(error.field(), field))) {
+                all.add(error);
+            }
+        }
+        return all;
+    }
+
+    /** Returns true when {@code field} is {@code outer} or a field or element inside it. */
+    private static boolean within(String field, String outer) {
+        return field.equals(outer) || field.startsWith(outer + ".") || field.startsWith(outer + "[");
+    }
+
+    /** Maps {@code spec} to the type, or throws listing each field that {@link #mapLeavingOutInvalidFields} names. */
     private T map(JsonNode spec) {
+        Mapping<T> mapping = mapLeavingOutInvalidFields(spec);
+        if (!mapping.errors().isEmpty()) {
+            throw new ValidationException(mapping.errors(), mapping.incomplete());
+        }
+        return mapping.value();
+    }
+
+    /**
+     * The result of mapping a specification: the value, which lacks the fields that could not be mapped; an error
+     * for each such field; and their paths.
+     *
+     * @param value the mapped value, or null when mapping stopped at {@link #MAX_MAPPING_ERRORS}
+     * @param incomplete true when mapping stopped at that cap, so other fields may be invalid too
+     */
+    private record Mapping<T>(T value, List<FieldError> errors, List<String> leftOut, boolean incomplete) {
+    }
+
+    /**
+     * Maps {@code spec} to the type, listing every unknown field and every field of the wrong type or format. After
+     * such an error the field is left out and the mapping tried again, up to {@link #MAX_MAPPING_ERRORS} times.
+     *
+     * @throws ValidationException for other mapping errors, which are reported only when they come first, because
+     *     leaving a field out can cause them
+     */
+    private Mapping<T> mapLeavingOutInvalidFields(JsonNode spec) {
         List<FieldError> errors = new ArrayList<>();
+        List<String> leftOut = new ArrayList<>();
         JsonNode remaining = spec;
         while (true) {
             try {
                 T value = Json.SPECS.treeToValue(remaining, type);
-                if (errors.isEmpty()) {
-                    return value;
-                }
-                throw new ValidationException(errors);
+                return new Mapping<>(value, errors, leftOut, false);
             } catch (JsonProcessingException e) {
                 boolean fieldError = e instanceof UnrecognizedPropertyException || e instanceof InvalidFormatException
                         || e instanceof MismatchedInputException;
+                String field = MappingErrors.field(e);
                 if (errors.isEmpty() || fieldError) {
-                    String field = MappingErrors.field(e);
                     // The message about a field that may hold a secret must not quote the value.
                     errors.add(new FieldError(field, SecretFields.mayHoldSecret(this, field)
                             ? MappingErrors.messageWithoutValue(e) : MappingErrors.message(e)));
@@ -232,7 +283,7 @@ public final class ResourceKind<T> {
                     throw new ValidationException(errors);
                 }
                 if (errors.size() >= MAX_MAPPING_ERRORS) {
-                    throw new ValidationException(errors, true);
+                    return new Mapping<>(null, errors, leftOut, true);
                 }
                 if (remaining == spec) {
                     remaining = spec.deepCopy();
@@ -240,6 +291,7 @@ public final class ResourceKind<T> {
                 if (!removeField(remaining, ((JsonMappingException) e).getPath())) {
                     throw new ValidationException(errors);
                 }
+                leftOut.add(field);
             }
         }
     }

@@ -10,8 +10,9 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The meters of calls to AI providers, tagged with the provider's configured name and the provider's model id.
- * Responses served from Portico's cache call no provider and are not recorded here.
+ * The meters of calls to AI providers, tagged with the provider's configured name and the provider's model id, or
+ * {@code other} for a model id that neither the configuration nor the model catalog lists (the AI gateway chooses
+ * the tag). Responses served from Portico's cache call no provider and are not recorded here.
  */
 public final class AiMetrics {
 

@@ -11,6 +11,7 @@ import io.portico.testing.Configs;
 import io.portico.testing.TestNode;
 import java.io.IOException;
 import java.net.http.HttpResponse;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -66,6 +67,20 @@ class AiAdminTest {
 
         assertThat(fields.toString()).contains("baseUrl").contains("retries.attempts");
         assertThat(type.toString()).contains("unknown provider type 'no-such-type'");
+    }
+
+    @Test
+    void listsInvalidDurationWithOtherErrors() {
+        ObjectNode bad = Json.MAPPER.createObjectNode().put("name", "late").put("type", "openai")
+                .put("baseUrl", "ftp://x");
+        bad.putArray("keys").addObject().put("label", "a");
+        bad.putObject("timeouts").put("total", "-1s");
+        bad.putObject("retries").put("attempts", 0);
+
+        JsonNode problem = node.admin("POST", "/admin/v1/providers", bad, 400);
+
+        List<String> fields = problem.path("errors").findValuesAsText("field");
+        assertThat(fields).containsExactlyInAnyOrder("timeouts.total", "baseUrl", "keys[0].key", "retries.attempts");
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.portico.ai;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.ai.AiTestClient.Event;
 import io.portico.testing.Conditions;
 import io.portico.testing.Configs;
@@ -68,8 +69,11 @@ class AiStreamFailureTest {
         })).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         node = TestNode.start(Map.of("metrics.port", "0"));
         Configs config = Configs.document();
-        config.provider("scripted", "anthropic", "http://127.0.0.1:" + provider.actualPort(), "sk-scripted")
-                .putObject("retries").put("attempts", 1);
+        ObjectNode scripted = config.provider("scripted", "anthropic", "http://127.0.0.1:" + provider.actualPort(),
+                "sk-scripted");
+        scripted.putObject("retries").put("attempts", 1);
+        // Listed, so that the metrics name these models rather than count them as other.
+        scripted.putArray("models").add("overloaded").add("overlong");
         config.aiRoute("ai", "/v1");
         node.apply(config.build());
     }

@@ -78,6 +78,38 @@ class SpecValidationTest {
     }
 
     @Test
+    void invalidDurationIsListedWithOtherErrors() {
+        ObjectNode spec = service("{\"name\":\"p\",\"type\":\"openai\",\"baseUrl\":\"ftp://x\","
+                + "\"keys\":[{\"label\":\"a\"}],\"timeouts\":{\"total\":\"-1s\"},\"retries\":{\"attempts\":0}}");
+
+        assertThatThrownBy(() -> ResourceKinds.PROVIDERS.parse(spec))
+                .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.errors())
+                        .extracting(FieldError::field)
+                        .containsExactlyInAnyOrder("timeouts.total", "baseUrl", "keys[0].key", "retries.attempts"));
+    }
+
+    @Test
+    void serviceDurationErrorsAreListedWithOtherErrors() {
+        ObjectNode spec = service("{\"name\":\"s\",\"targets\":[{\"host\":\"h\",\"port\":0}],"
+                + "\"timeouts\":{\"read\":\"soon\",\"connect\":-5}}");
+
+        assertThatThrownBy(() -> ResourceKinds.SERVICES.parse(spec))
+                .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.errors())
+                        .extracting(FieldError::field)
+                        .containsExactlyInAnyOrder("timeouts.read", "timeouts.connect", "targets[0].port"));
+    }
+
+    @Test
+    void leftOutFieldIsNotReportedAsMissing() {
+        ObjectNode spec = service("{\"name\":\"s\",\"targets\":[{\"host\":[\"h\"],\"port\":80}],"
+                + "\"timeouts\":{\"read\":\"1y\"}}");
+
+        assertThatThrownBy(() -> ResourceKinds.SERVICES.parse(spec))
+                .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.errors())
+                        .extracting(FieldError::field).containsExactlyInAnyOrder("targets[0].host", "timeouts.read"));
+    }
+
+    @Test
     void mappingErrorsStopAtCap() {
         StringBuilder fields = new StringBuilder();
         for (int i = 0; i < ResourceKind.MAX_MAPPING_ERRORS + 5; i++) {

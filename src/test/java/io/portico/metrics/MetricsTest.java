@@ -91,8 +91,10 @@ class MetricsTest {
         service.putObject("retries").put("attempts", 1);
         config.route("broken", "broken", "/broken").put("stripPrefix", true);
 
-        config.provider("alpha", "openai", openAi.baseUrl(), "sk-alpha").putObject("circuitBreaker")
-                .put("minimumCalls", 10);
+        ObjectNode alpha = config.provider("alpha", "openai", openAi.baseUrl(), "sk-alpha");
+        alpha.putObject("circuitBreaker").put("minimumCalls", 10);
+        // Not in the model catalog, so only this list makes it a model the metrics name.
+        alpha.putArray("models").add("house-model");
         config.model("smart", "fallback", "alpha/gpt-4o");
         // Nothing listens on port 1 of the loopback address, so every call to this provider fails to connect.
         config.provider("beta", "openai", "http://127.0.0.1:1/v1", "sk-beta").putObject("retries")
@@ -218,6 +220,23 @@ class MetricsTest {
 
         assertThat(status).isEqualTo(200);
         awaitLine("portico_ai_time_to_first_token_seconds_count{model=\"gpt-4.1-mini\",provider=\"alpha\"} 1");
+    }
+
+    @Test
+    void unlistedModelsShareOtherTag() throws Exception {
+        Map<String, String> headers = Map.of("Content-Type", "application/json");
+        for (String model : List.of("alpha/missing-one", "alpha/missing-two", "alpha/house-model")) {
+            String chat = "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+            send("POST", "/ai-open/v1/chat/completions", chat, headers);
+        }
+
+        awaitLine("portico_ai_requests_total{model=\"other\",outcome=\"client_error\",provider=\"alpha\"} 2.0");
+        awaitLine("portico_ai_requests_total{model=\"house-model\",outcome=\"success\",provider=\"alpha\"} 1.0");
+        String scrape = adminScrape();
+        assertThat(scrape).doesNotContain("missing-one");
+        assertThat(scrape).doesNotContain("missing-two");
+        assertThat(lines(scrape))
+                .contains("portico_ai_circuit_breaker_state{model=\"house-model\",provider=\"alpha\"} 0.0");
     }
 
     @Test

@@ -109,6 +109,24 @@ public final class ModelCatalog {
         return Optional.empty();
     }
 
+    /**
+     * Returns true when the catalog has an entry whose id or alias is {@code model}, ignoring case, for
+     * {@code provider} or the provider it falls back to. Unlike {@link #find}, it matches no prefix, so a made-up
+     * name such as {@code gpt-4o-x} is not listed.
+     */
+    public boolean lists(String provider, String model) {
+        requireNonNull(provider, "provider");
+        requireNonNull(model, "model");
+        String name = normalize(model);
+        for (String candidate : lookupOrder(normalize(provider))) {
+            if (idsByProvider.getOrDefault(candidate, Map.of()).containsKey(name)
+                    || aliasesByProvider.getOrDefault(candidate, Map.of()).containsKey(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Returns every entry, built-in ones first in file order, then the ones an operator's file added. */
     public List<ModelInfo> all() {
         return models;

@@ -34,16 +34,34 @@ public final class AnthropicFrontend implements Frontend {
     @Override
     public ChatRequest parse(ObjectNode body) {
         JsonNode model = body.get("model");
-        if (model == null || !model.isTextual() || model.asText().isBlank()) {
-            throw AiException.badRequest("model: Field required");
+        if (model == null || model.isNull()) {
+            throw AiException.invalidParam("model", "model: Field required");
+        }
+        if (!model.isTextual() || model.asText().isBlank()) {
+            throw AiException.invalidParam("model", "model: Input should be a non-empty string");
         }
         JsonNode messages = body.get("messages");
-        if (messages == null || !messages.isArray()) {
-            throw AiException.badRequest("messages: Field required");
+        if (messages == null || messages.isNull()) {
+            throw AiException.invalidParam("messages", "messages: Field required");
+        }
+        if (!messages.isArray()) {
+            throw AiException.invalidParam("messages", "messages: Input should be a valid list");
         }
         JsonNode maxTokens = body.get("max_tokens");
-        if (maxTokens == null || !maxTokens.canConvertToInt() || maxTokens.asInt() < 1) {
-            throw AiException.badRequest("max_tokens: Field required and must be a positive integer");
+        if (maxTokens == null || maxTokens.isNull()) {
+            throw AiException.invalidParam("max_tokens", "max_tokens: Field required");
+        }
+        if (!maxTokens.canConvertToInt() || maxTokens.asInt() < 1) {
+            throw AiException.invalidParam("max_tokens", "max_tokens: Input should be a positive integer");
+        }
+        JsonNode tools = body.get("tools");
+        if (tools != null && !tools.isNull() && !tools.isArray()) {
+            throw AiException.invalidParam("tools", "tools: Input should be a valid list");
+        }
+        for (int i = 0; tools != null && i < tools.size(); i++) {
+            if (!tools.get(i).isObject()) {
+                throw AiException.invalidParam("tools", "tools." + i + ": Input should be an object");
+            }
         }
         for (int i = 0; i < messages.size(); i++) {
             validateMessage(messages.get(i), i);

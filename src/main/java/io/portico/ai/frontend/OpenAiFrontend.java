@@ -29,11 +29,11 @@ public final class OpenAiFrontend implements Frontend {
     public ChatRequest parse(ObjectNode body) {
         JsonNode model = body.get("model");
         if (model == null || !model.isTextual() || model.asText().isBlank()) {
-            throw AiException.badRequest("'model' is required and must be a string");
+            throw AiException.invalidParam("model", "'model' is required and must be a string");
         }
         JsonNode messages = body.get("messages");
         if (messages == null || !messages.isArray() || messages.isEmpty()) {
-            throw AiException.badRequest("'messages' is required and must be a non-empty array");
+            throw AiException.invalidParam("messages", "'messages' is required and must be a non-empty array");
         }
         for (int i = 0; i < messages.size(); i++) {
             validateMessage(messages.get(i), i);
@@ -42,9 +42,10 @@ public final class OpenAiFrontend implements Frontend {
         positiveInteger(body, "max_completion_tokens");
         number(body, "temperature");
         number(body, "top_p");
+        tools(body);
         JsonNode stream = body.get("stream");
         if (stream != null && !stream.isBoolean() && !stream.isNull()) {
-            throw AiException.badRequest("'stream' must be a boolean");
+            throw AiException.invalidParam("stream", "'stream' must be a boolean");
         }
         boolean streaming = stream != null && stream.asBoolean(false);
         boolean includeUsage = streaming && body.path("stream_options").path("include_usage").asBoolean(false);
@@ -56,22 +57,27 @@ public final class OpenAiFrontend implements Frontend {
 
     private static void validateMessage(JsonNode message, int index) {
         String at = "'messages[" + index + "]";
+        // OpenAI names a field of a message as messages.[0].role in an error's param.
+        String param = "messages.[" + index + "]";
         if (!message.isObject()) {
-            throw AiException.badRequest(at + "' must be an object");
+            throw AiException.invalidParam(param, at + "' must be an object");
         }
         JsonNode role = message.get("role");
         if (role == null || !role.isTextual() || !ROLES.contains(role.asText())) {
-            throw AiException.badRequest(at + ".role' must be one of system, developer, user, assistant, tool");
+            throw AiException.invalidParam(param + ".role",
+                    at + ".role' must be one of system, developer, user, assistant, tool");
         }
         JsonNode content = message.get("content");
         boolean valid = content == null || content.isNull() || content.isTextual() || content.isArray();
         if (!valid) {
-            throw AiException.badRequest(at + ".content' must be a string or an array of content parts");
+            throw AiException.invalidParam(param + ".content",
+                    at + ".content' must be a string or an array of content parts");
         }
         if (content != null && content.isArray()) {
             for (JsonNode part : content) {
                 if (!part.isObject() || !part.path("type").isTextual()) {
-                    throw AiException.badRequest(at + ".content' parts must be objects with a type");
+                    throw AiException.invalidParam(param + ".content",
+                            at + ".content' parts must be objects with a type");
                 }
             }
         }
@@ -81,14 +87,30 @@ public final class OpenAiFrontend implements Frontend {
         JsonNode value = body.get(field);
         if (value != null && !value.isNull() && (!value.canConvertToInt() || !value.isIntegralNumber()
                 || value.asInt() < 1)) {
-            throw AiException.badRequest("'" + field + "' must be a positive integer");
+            throw AiException.invalidParam(field, "'" + field + "' must be a positive integer");
         }
     }
 
     private static void number(JsonNode body, String field) {
         JsonNode value = body.get(field);
         if (value != null && !value.isNull() && !value.isNumber()) {
-            throw AiException.badRequest("'" + field + "' must be a number");
+            throw AiException.invalidParam(field, "'" + field + "' must be a number");
+        }
+    }
+
+    /** Checks that {@code tools} is an array of objects, since adapters that translate it skip anything else. */
+    private static void tools(JsonNode body) {
+        JsonNode tools = body.get("tools");
+        if (tools == null || tools.isNull()) {
+            return;
+        }
+        if (!tools.isArray()) {
+            throw AiException.invalidParam("tools", "'tools' must be an array of tool objects");
+        }
+        for (int i = 0; i < tools.size(); i++) {
+            if (!tools.get(i).isObject()) {
+                throw AiException.invalidParam("tools.[" + i + "]", "'tools[" + i + "]' must be an object");
+            }
         }
     }
 
@@ -117,7 +139,11 @@ public final class OpenAiFrontend implements Frontend {
         ObjectNode inner = body.putObject("error")
                 .put("message", error.message())
                 .put("type", error.type());
-        inner.putNull("param");
+        if (error.param() == null) {
+            inner.putNull("param");
+        } else {
+            inner.put("param", error.param());
+        }
         if (error.code() == null) {
             inner.putNull("code");
         } else {

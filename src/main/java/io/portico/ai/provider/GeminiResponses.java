@@ -90,7 +90,7 @@ public final class GeminiResponses {
         }
 
         ObjectNode response = NODES.objectNode()
-                .put("id", body.path("responseId").asText("gemini"))
+                .put("id", responseId(body))
                 .put("object", "chat.completion")
                 .put("created", System.currentTimeMillis() / 1000)
                 .put("model", body.path("modelVersion").asText(model));
@@ -99,6 +99,12 @@ public final class GeminiResponses {
         choice.put("finish_reason", finishReason(body, candidate, !toolCalls.isEmpty()));
         response.set("usage", OpenAiUsage.write(usage(body.get("usageMetadata"))));
         return response;
+    }
+
+    /** Returns Gemini's {@code responseId}, or a new id when the response has none. */
+    private static String responseId(JsonNode body) {
+        String id = Wire.text(body, "responseId");
+        return id == null || id.isBlank() ? Wire.completionId() : id;
     }
 
     private static String finishReason(JsonNode body, JsonNode candidate, boolean calledFunctions) {
@@ -207,7 +213,7 @@ public final class GeminiResponses {
         private boolean finished;
 
         Translator(String model) {
-            this.chunks = new Chunks("gemini", System.currentTimeMillis() / 1000, model);
+            this.chunks = new Chunks(Wire.completionId(), System.currentTimeMillis() / 1000, model);
         }
 
         @Override

@@ -1,6 +1,8 @@
 package io.portico.ai.provider;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.ai.spi.AiError;
@@ -12,6 +14,7 @@ import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.UUID;
 
 /** Helpers that every adapter uses to read and write JSON bodies and error responses. */
 public final class Wire {
@@ -26,6 +29,14 @@ public final class Wire {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a JSON tree failed to serialize", e);
         }
+    }
+
+    /**
+     * Returns a new chat completion id, {@code chatcmpl-} and 32 random hexadecimal digits, for a response whose
+     * provider sends no id, so that no two responses share one.
+     */
+    public static String completionId() {
+        return "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
     }
 
     /** Parses {@code text} as JSON, or returns null when it is not JSON. */
@@ -61,6 +72,14 @@ public final class Wire {
         try {
             json = REQUESTS.readTree(bytes.getBytes());
         } catch (java.io.IOException e) {
+            // Data binding may wrap the parser's exception.
+            Throwable limit = e;
+            while (limit != null && !(limit instanceof StreamConstraintsException)) {
+                limit = limit.getCause();
+            }
+            if (limit instanceof StreamConstraintsException exceeded) {
+                throw new AiException(AiError.of(400, exceededLimit(exceeded)));
+            }
             String reason = e instanceof com.fasterxml.jackson.core.JsonProcessingException parse
                     ? parse.getOriginalMessage() : e.getMessage();
             throw new AiException(AiError.of(400, "the request body is not valid JSON: " + withoutSource(reason)));
@@ -70,6 +89,28 @@ public final class Wire {
         }
         return object;
     }
+
+    /** Returns the message of a request body over a limit of the parser, naming the limit rather than its setting. */
+    private static String exceededLimit(StreamConstraintsException e) {
+        StreamReadConstraints limits = REQUESTS.getFactory().streamReadConstraints();
+        String reason = String.valueOf(e.getOriginalMessage());
+        if (reason.contains("nesting depth")) {
+            return "the request body's JSON nests too deeply: at most " + limits.getMaxNestingDepth()
+                    + " levels of arrays and objects are allowed";
+        }
+        if (reason.contains("String value length")) {
+            return "the request body contains a string longer than " + limits.getMaxStringLength() + " characters";
+        }
+        if (reason.contains("Number value length")) {
+            return "the request body contains a number longer than " + limits.getMaxNumberLength() + " characters";
+        }
+        return "the request body exceeds a limit of the JSON parser: " + CONSTRAINT_SETTING.matcher(reason)
+                .replaceAll("").strip();
+    }
+
+    /** The part of a Jackson limit message that names its setting: {@code , from `StreamReadConstraints...`}. */
+    private static final java.util.regex.Pattern CONSTRAINT_SETTING = java.util.regex.Pattern.compile(
+            ",? from `[^`]*`");
 
     /**
      * Returns a parser message with Jackson's location, such as {@code [Source: REDACTED (...); line: 1,

@@ -8,10 +8,17 @@ package io.portico.ai.spi;
  * @param code the OpenAI error code, such as {@code model_not_found}; may be null
  * @param message a message for people; never contains a key
  * @param retryAfterMillis the provider's Retry-After in milliseconds; negative when it sent none
+ * @param param the request field that the error is about, in OpenAI's notation such as {@code max_tokens} or
+ *     {@code messages.[0].role}; null when the error is about no single field
  */
-public record AiError(int status, String type, String code, String message, long retryAfterMillis) {
+public record AiError(int status, String type, String code, String message, long retryAfterMillis, String param) {
 
     private static final String OVERLOADED = "overloaded_error";
+
+    /** Creates an error about no single request field. */
+    public AiError(int status, String type, String code, String message, long retryAfterMillis) {
+        this(status, type, code, message, retryAfterMillis, null);
+    }
 
     public static AiError of(int status, String message) {
         return new AiError(status, typeFor(status), null, message, -1);

@@ -23,6 +23,15 @@ public final class AiException extends RuntimeException {
         return new AiException(AiError.of(400, message));
     }
 
+    /**
+     * Creates an exception for an invalid request field, status 400.
+     *
+     * @param param the field in OpenAI's notation, such as {@code max_tokens} or {@code messages.[0].role}
+     */
+    public static AiException invalidParam(String param, String message) {
+        return new AiException(new AiError(400, AiError.typeFor(400), null, message, -1, param));
+    }
+
     /** The error to return to the client. */
     public AiError error() {
         return error;

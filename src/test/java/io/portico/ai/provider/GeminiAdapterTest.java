@@ -236,6 +236,33 @@ class GeminiAdapterTest {
     }
 
     @Test
+    void responsesWithoutIdGetDistinctIds() {
+        JsonNode body = json("{'candidates':[{'content':{'role':'model','parts':[{'text':'x'}]},"
+                + "'finishReason':'STOP'}]}");
+
+        String first = adapter.chatResponse(body, request("{'messages':[]}"), target).path("id").asText();
+        String second = adapter.chatResponse(body, request("{'messages':[]}"), target).path("id").asText();
+
+        assertThat(first).startsWith("chatcmpl-");
+        assertThat(second).startsWith("chatcmpl-");
+        assertThat(first).isNotEqualTo(second);
+    }
+
+    @Test
+    void streamsWithoutIdGetDistinctIds() {
+        List<String> event = List.of("{'candidates':[{'content':{'role':'model','parts':[{'text':'x'}]},"
+                + "'finishReason':'STOP'}]}");
+
+        RecordingSink first = translate(event);
+        RecordingSink second = translate(event);
+
+        String id = first.chunks.get(0).path("id").asText();
+        assertThat(id).startsWith("chatcmpl-");
+        assertThat(first.chunks).allSatisfy(chunk -> assertThat(chunk.path("id").asText()).isEqualTo(id));
+        assertThat(second.chunks.get(0).path("id").asText()).isNotEqualTo(id);
+    }
+
+    @Test
     void finishReasonsMap() {
         assertThat(finish("STOP")).isEqualTo("stop");
         assertThat(finish("MAX_TOKENS")).isEqualTo("length");
