@@ -2,6 +2,7 @@ package io.portico.policy.ratelimit;
 
 import static java.util.Objects.requireNonNull;
 
+import io.portico.redis.KeyDigest;
 import io.portico.redis.RedisClient;
 import io.portico.redis.RedisScript;
 import io.vertx.core.AsyncResult;
@@ -74,9 +75,12 @@ final class RedisCounters {
         redis.warnIfEvicting();
     }
 
-    /** Returns the Redis keys of the limits for {@code key}, a digest from {@link RequestKey}, in {@code namespace}. */
+    /**
+     * Returns the Redis keys of the limits for {@code key}, from {@link RequestKey#resolve}, in {@code namespace}.
+     * The names carry the key's {@link KeyDigest} in place of the key.
+     */
     List<String> keys(String namespace, String key) {
-        String base = redis.keyPrefix() + "rl:{" + namespace + "|" + key;
+        String base = redis.keyPrefix() + "rl:{" + namespace + "|" + KeyDigest.of(key);
         List<String> keys = new ArrayList<>(suffixes.length);
         for (String suffix : suffixes) {
             keys.add(base + suffix);

@@ -8,16 +8,16 @@ import io.portico.pipeline.RequestContext;
 import io.portico.redis.KeyDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 
 /**
  * The key a limit counts per: a list of parts, each read from the request, joined into one text such as
- * {@code consumer=alice|route=orders}. An empty list gives every request the same key. Counters never see that
- * text: they are keyed by its {@link KeyDigest}, so neither Redis key names nor this node's memory contain the header
- * values, claims or addresses it contains, and every key takes the same 22 characters.
+ * {@code consumer=alice|route=orders}. An empty list gives every request the same key. Local counters use the text
+ * itself, or its {@link KeyDigest} when it is longer than {@value #MAX_PLAIN_LENGTH} characters, which bounds the
+ * memory one key takes. Redis key names always carry the digest ({@link RedisCounters#keys}), so that no key listing
+ * shows the header values, claims or addresses the text contains.
  *
  * <p>A part whose value is missing (no consumer on an anonymous request, an absent header or claim, no model)
  * is replaced by the client address, written {@code client-address=ADDRESS}, so that leaving something out of a
@@ -25,6 +25,10 @@ import java.util.Locale;
  */
 final class RequestKey {
 
+    /** Texts longer than this are replaced by their digest. */
+    static final int MAX_PLAIN_LENGTH = 200;
+    /** The start of a key that is the digest of a long text; no text starts with it, since labels end with '='. */
+    static final String DIGEST_PREFIX = "sha256:";
     /** The part names without an argument, as written in configuration. */
     static final List<String> SIMPLE_PARTS = List.of("consumer", "team", "credential", "api", "route",
             "client-address", "model");
@@ -106,9 +110,13 @@ final class RequestKey {
         return parts.contains("model");
     }
 
-    /** Returns the key of the request in {@code ctx}: the {@link KeyDigest} of its {@linkplain #text text}. */
+    /**
+     * Returns the key of the request in {@code ctx}: its {@linkplain #text text}, or the {@link KeyDigest} of a text
+     * longer than {@value #MAX_PLAIN_LENGTH} characters, written {@code sha256:DIGEST}.
+     */
     String resolve(RequestContext ctx) {
-        return KeyDigest.of(text(ctx));
+        String text = text(ctx);
+        return text.length() > MAX_PLAIN_LENGTH ? DIGEST_PREFIX + KeyDigest.of(text) : text;
     }
 
     /** Builds the text of the key of the request in {@code ctx}, such as {@code consumer=alice|route=orders}. */
@@ -198,10 +206,10 @@ final class RequestKey {
 
     /**
      * Returns the partition key for the {@code pk} parameter of a key that {@link #resolve} returned: the first 12
-     * bytes of the SHA-256 digest of the key's text.
+     * bytes of the SHA-256 digest of the key.
      */
     static byte[] partitionKey(String key) {
-        return Arrays.copyOf(Base64.getUrlDecoder().decode(key), 12);
+        return Arrays.copyOf(KeyDigest.bytes(key), 12);
     }
 
     @Override

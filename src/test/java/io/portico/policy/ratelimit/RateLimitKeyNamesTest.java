@@ -79,11 +79,21 @@ class RateLimitKeyNamesTest {
     }
 
     @Test
-    void localKeyIsDigest() throws Exception {
+    void localKeyIsRequestText() throws Exception {
         HttpResponse<String> response = get("/probe", SECRET);
 
         assertThat(response.headers().firstValue(RequestKeyProbePolicyFactory.HEADER))
-                .hasValue(KeyDigest.of("header:apikey=" + SECRET));
+                .hasValue("header:apikey=" + SECRET);
+    }
+
+    @Test
+    void longLocalKeyIsDigest() throws Exception {
+        String longKey = "k".repeat(300);
+
+        HttpResponse<String> response = get("/probe", longKey);
+
+        assertThat(response.headers().firstValue(RequestKeyProbePolicyFactory.HEADER))
+                .hasValue("sha256:" + KeyDigest.of("header:apikey=" + longKey));
     }
 
     private static List<String> keys(String pattern) {

@@ -65,8 +65,8 @@ class RedisCountersTest extends CountingContract {
         RedisCounters counters = new RedisCounters(redis, limits, null);
 
         String alice = KeyDigest.of("consumer=alice");
-        Verdict verdict = await(counters.check(namespace, alice, 1));
-        List<String> keys = counters.keys(namespace, alice);
+        Verdict verdict = await(counters.check(namespace, "consumer=alice", 1));
+        List<String> keys = counters.keys(namespace, "consumer=alice");
         List<String> hashTags = keys.stream().map(key -> key.substring(key.indexOf('{'), key.indexOf('}') + 1))
                 .toList();
         List<Long> ttls = keys.stream().map(key -> await(redis.send(Request.cmd(Command.PTTL).arg(key))).toLong())
