@@ -19,7 +19,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The names of the keys that rate limits count on, in Redis and in the node's memory, hold no request values. */
+/** The keys that rate limits count on: digests in Redis names, the request text in memory unless it is long. */
 class RateLimitKeyNamesTest {
 
     private static final String SECRET = "super-secret-api-key-XYZ";
