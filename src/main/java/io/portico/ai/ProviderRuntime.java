@@ -2,22 +2,33 @@ package io.portico.ai;
 
 import static java.util.Objects.requireNonNull;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.portico.ai.provider.ProviderType;
 import io.portico.ai.spi.ProviderAdapter;
 import io.portico.circuitbreaker.CircuitBreaker;
 import io.portico.config.ProviderSpec;
+import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /** A configured provider with its adapter, key pool and per-model statistics; kept while its spec is unchanged. */
 final class ProviderRuntime {
+
+    /** The most models whose statistics one provider keeps. */
+    static final int MAX_MODELS = 1024;
 
     private final ProviderSpec spec;
     private final ProviderType type;
     private final ProviderAdapter adapter;
     private final String baseUrl;
     private final KeyPool keys;
-    private final Map<String, TargetStats> stats = new ConcurrentHashMap<>();
+    /**
+     * The statistics of each model called recently. Clients may name any model as {@code provider/model}, so the
+     * entries are bounded: names unused for an hour are forgotten, and beyond {@value #MAX_MODELS} names the least
+     * used go first, which keeps those of the models that serve traffic.
+     */
+    private final Cache<String, TargetStats> stats = Caffeine.newBuilder().maximumSize(MAX_MODELS)
+            .expireAfterAccess(Duration.ofHours(1)).executor(Runnable::run).build();
 
     ProviderRuntime(ProviderSpec spec, ProviderType type, ProviderAdapter adapter) {
         this.spec = requireNonNull(spec, "spec");
@@ -54,11 +65,11 @@ final class ProviderRuntime {
 
     /** Returns the statistics and circuit breaker of each model called so far, by model id. */
     Map<String, TargetStats> allStats() {
-        return Map.copyOf(stats);
+        return Map.copyOf(stats.asMap());
     }
 
     TargetStats stats(String model) {
-        return stats.computeIfAbsent(model, m -> new TargetStats(spec.circuitBreaker() == null ? null
+        return stats.get(model, m -> new TargetStats(spec.circuitBreaker() == null ? null
                 : new CircuitBreaker("model '" + m + "' of provider '" + spec.name() + "'", spec.circuitBreaker())));
     }
 }
