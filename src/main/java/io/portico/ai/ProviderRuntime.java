@@ -14,7 +14,7 @@ import java.util.Map;
 /** A configured provider with its adapter, key pool and per-model statistics; kept while its spec is unchanged. */
 final class ProviderRuntime {
 
-    /** The most models whose statistics one provider keeps. */
+    /** The maximum number of models whose statistics one provider keeps. */
     static final int MAX_MODELS = 1024;
 
     private final ProviderSpec spec;
