@@ -50,7 +50,7 @@ public final class ResourceKinds {
      * operations on the response go to every client, so none of their values is a secret.
      *
      * <p>NOTE: the targets of that service are fields of the service. A write to the service that changes its
-     * targets keeps these values, so whoever may change the service can redirect them.
+     * targets keeps these values, so anyone who may change the service can redirect them.
      */
     private static final List<String> ROUTE_HEADER_SECRETS = List.of(
             "requestHeaders.add." + SecretFields.CREDENTIAL_HEADER,

@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  * So the value of {@code headers.Authorization} is a secret and that of {@code headers.X-Trace} is not.
  *
  * <p>A masked value is a hint, {@code secret:sha256:} followed by the first 8 hex digits of the SHA-256 of the
- * secret: it tells two secrets apart without revealing either.
+ * secret: it distinguishes two secrets without revealing either.
  */
 public final class SecretFields {
 

@@ -38,7 +38,7 @@ public final class Secrets {
      * Returns a copy of {@code incoming} in which each secret field that carries the hint of a value in
      * {@code stored} takes the stored value back. In lists, such as {@code keys[].key}, a hint takes back the
      * stored value it was made from wherever that value sits in the stored list. In header maps, such as
-     * {@code headers.{credential}}, it does so under whichever credential header of the stored map holds it.
+     * {@code headers.{credential}}, it does so under whichever credential header of the stored map contains it.
      *
      * <p>A hint takes the stored value back only where the fields that determine where the secret is sent
      * ({@link ResourceKind#secretDestinations(String)}) equal those of a stored place of that value. Otherwise a

@@ -125,7 +125,7 @@ class AiRequestErrorTest {
     }
 
     @Test
-    void toolsThatAreNoListAreRejectedForClaudeModel() {
+    void nonListToolsRejectedForClaude() {
         anthropic.received().clear();
 
         JsonNode error = openAiError("/v1/chat/completions",
@@ -137,7 +137,7 @@ class AiRequestErrorTest {
     }
 
     @Test
-    void toolsThatAreNoListAreRejectedInAnthropicShape() {
+    void nonListToolsRejectedAnthropicShape() {
         openAi.received().clear();
 
         JsonNode error = anthropicError("/v1/messages",

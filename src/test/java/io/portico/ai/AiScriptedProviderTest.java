@@ -163,7 +163,7 @@ class AiScriptedProviderTest {
     }
 
     @Test
-    void errorAfterMessageStartFallsBackForAnthropicClient() {
+    void earlyErrorFallsBackForAnthropic() {
         List<RawMessageStreamEvent> events;
         try (StreamResponse<RawMessageStreamEvent> stream = anthropic.messages().createStreaming(
                 MessageCreateParams.builder().model("early-an-2").maxTokens(50).addUserMessage("Hi").build())) {
