@@ -24,6 +24,7 @@ import io.portico.ai.stream.FrameTooLargeException;
 import io.portico.circuitbreaker.CircuitBreaker;
 import io.portico.config.ProviderSpec;
 import io.portico.pipeline.RequestContext;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import java.util.ArrayList;
@@ -45,6 +46,8 @@ import org.slf4j.LoggerFactory;
 final class ChatExchange {
 
     private static final Logger LOG = LoggerFactory.getLogger(ChatExchange.class);
+    /** The maximum prompt length, in characters, whose provider request is built on the event loop. */
+    private static final long INLINE_BUILD_CHARS = 256 * 1024;
 
     private final AiGateway gateway;
     private final RequestContext ctx;
@@ -180,26 +183,52 @@ final class ChatExchange {
         CallTarget callTarget = new CallTarget(provider.spec(), provider.baseUrl(), target.model(), key.secret(), info);
         ProviderAdapter adapter = provider.adapter();
         boolean nativeCall = adapter.nativeProtocol() == request.protocol();
-        ProviderCall call;
-        try {
-            call = nativeCall ? adapter.nativeChat(request, callTarget) : adapter.chat(request, callTarget);
-        } catch (AiException e) {
-            settleBreaker(0);
-            finishWithError(e.error());
-            return;
-        }
         int current = ++generation;
-        adapter.authorize(call, callTarget).onComplete(authorized -> {
+        build(adapter, request, callTarget, nativeCall).onComplete(built -> {
             if (current != generation || done) {
                 return;
             }
-            if (authorized.failed()) {
-                attemptFailed(AiError.of(502, "authorization with provider '" + provider.name() + "' failed: "
-                        + authorized.cause().getMessage()));
+            if (built.failed()) {
+                settleBreaker(0);
+                if (!(built.cause() instanceof AiException)) {
+                    LOG.warn("Building request {} for provider {} failed", ctx.requestId(), provider.name(),
+                            built.cause());
+                }
+                finishWithError(built.cause() instanceof AiException e ? e.error()
+                        : AiError.of(500, "building the request to provider '" + provider.name() + "' failed"));
                 return;
             }
-            send(authorized.result(), callTarget, nativeCall, current);
+            adapter.authorize(built.result(), callTarget).onComplete(authorized -> {
+                if (current != generation || done) {
+                    return;
+                }
+                if (authorized.failed()) {
+                    attemptFailed(AiError.of(502, "authorization with provider '" + provider.name() + "' failed: "
+                            + authorized.cause().getMessage()));
+                    return;
+                }
+                send(authorized.result(), callTarget, nativeCall, current);
+            });
         });
+    }
+
+    /**
+     * Builds the request of one provider call. A prompt of more than {@value #INLINE_BUILD_CHARS} characters is
+     * translated and serialized on the AI gateway's compute threads, because copying megabytes of inline images
+     * would hold the event loop.
+     */
+    private Future<ProviderCall> build(ProviderAdapter adapter, ChatRequest request, CallTarget callTarget,
+                                       boolean nativeCall) {
+        if (prompt.length() <= INLINE_BUILD_CHARS) {
+            try {
+                return Future.succeededFuture(nativeCall ? adapter.nativeChat(request, callTarget)
+                        : adapter.chat(request, callTarget));
+            } catch (AiException e) {
+                return Future.failedFuture(e);
+            }
+        }
+        return gateway.compute().executeBlocking(() -> nativeCall ? adapter.nativeChat(request, callTarget)
+                : adapter.chat(request, callTarget), false);
     }
 
     private void send(ProviderCall call, CallTarget callTarget, boolean nativeCall, int current) {

@@ -40,6 +40,12 @@ import java.util.function.Predicate;
  */
 final class ImageFetcher {
 
+    /**
+     * Images up to this size are encoded on the event loop. Larger ones, up to {@code ai.images.maxBytes}, are
+     * encoded on a worker thread: base64 of 10 MiB and the copies of the text take milliseconds.
+     */
+    private static final int INLINE_ENCODE_BYTES = 256 * 1024;
+
     private final Vertx vertx;
     private final HttpClient client;
     private final NodeConfig.Images settings;
@@ -206,12 +212,31 @@ final class ImageFetcher {
                     + cause.getMessage())));
             response.endHandler(end -> {
                 String declared = type == null ? "image/png" : type.split(";")[0].trim();
-                String base64 = Base64.getEncoder().encodeToString(bytes.getBytes());
-                Images.DataUri data = Images.parseDataUri("data:" + declared + ";base64," + base64);
-                result.tryComplete("data:" + data.mediaType() + ";base64," + base64);
+                if (bytes.length() <= INLINE_ENCODE_BYTES) {
+                    result.tryComplete(dataUri(declared, bytes));
+                    return;
+                }
+                vertx.executeBlocking(() -> dataUri(declared, bytes), false).onComplete(encoded -> {
+                    if (encoded.succeeded()) {
+                        result.tryComplete(encoded.result());
+                    } else {
+                        result.tryFail(error("encoding the image " + url + " failed"));
+                    }
+                });
             });
         });
         return result.future();
+    }
+
+    /**
+     * Returns the data URI of an image's {@code bytes}, with the type its first bytes show, or {@code declared} when
+     * they show none.
+     */
+    private static String dataUri(String declared, Buffer bytes) {
+        String base64 = Base64.getEncoder().encodeToString(bytes.getBytes());
+        String detected = Images.detect(base64);
+        String type = detected != null ? detected : declared.isEmpty() ? "image/png" : declared;
+        return "data:" + type + ";base64," + base64;
     }
 
     private static <T> Future<T> failed(String message) {

@@ -31,6 +31,11 @@ final class PromptTokens {
         this.length = TokenCounter.promptLength(body);
     }
 
+    /** Returns the characters of the prompt's text, images and tools included, as the estimate counts them. */
+    long length() {
+        return length;
+    }
+
     /** Returns the count, starting it on first use. */
     Future<Integer> count() {
         if (count == null) {

@@ -40,6 +40,13 @@ class AiLongPromptTest {
             + "\"model\":\"plain\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
             + "\"content\":\"Hello\"},\"finish_reason\":\"stop\"}]}";
 
+    /** An Anthropic message, the answer of the provider of type anthropic. */
+    private static final String MESSAGE = "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\","
+            + "\"model\":\"claude-sonnet-4-5\",\"content\":[{\"type\":\"text\",\"text\":\"Hi\"}],"
+            + "\"stop_reason\":\"end_turn\",\"stop_sequence\":null,"
+            + "\"usage\":{\"input_tokens\":1400000,\"output_tokens\":1}}";
+
+    private static final List<Buffer> TRANSLATED = new CopyOnWriteArrayList<>();
     private static Vertx vertx;
     private static HttpServer provider;
     private static TestNode node;
@@ -48,13 +55,21 @@ class AiLongPromptTest {
     @BeforeAll
     static void start() throws Exception {
         vertx = Vertx.vertx();
-        provider = vertx.createHttpServer().requestHandler(request -> request.body().onSuccess(body ->
-                request.response().putHeader("content-type", "application/json").end(COMPLETION)))
+        provider = vertx.createHttpServer().requestHandler(request -> request.body().onSuccess(body -> {
+            if (request.path().startsWith("/anthropic/")) {
+                TRANSLATED.add(body);
+                request.response().putHeader("content-type", "application/json").end(MESSAGE);
+                return;
+            }
+            request.response().putHeader("content-type", "application/json").end(COMPLETION);
+        }))
                 .listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
         node = TestNode.start();
         Configs config = Configs.document();
         config.provider("plain", "openai", "http://127.0.0.1:" + provider.actualPort() + "/v1", "sk-plain")
                 .putArray("models").add("gpt-4o");
+        config.provider("claude", "anthropic", "http://127.0.0.1:" + provider.actualPort() + "/anthropic/v1",
+                "sk-claude").putArray("models").add("claude-sonnet-4-5");
         config.aiRoute("ai", "/v1");
         ObjectNode limited = config.aiRoute("limited", "/limited");
         limited.put("stripPrefix", true);
@@ -139,6 +154,25 @@ class AiLongPromptTest {
         assertThat(response.statusCode()).isEqualTo(429);
         assertThat(AiTestClient.json(response).path("error").path("message").asText())
                 .contains("1000 tokens per minute");
+    }
+
+    @Test
+    void longPromptIsTranslatedForOtherProvider() throws Exception {
+        TRANSLATED.clear();
+        String body = "{\"model\":\"claude/claude-sonnet-4-5\",\"max_tokens\":10,\"messages\":["
+                + "{\"role\":\"system\",\"content\":\"Be brief.\"},{\"role\":\"user\",\"content\":\""
+                + LONG_TEXT + "\"}]}";
+
+        HttpResponse<String> response = AiTestClient.post(node.url() + "/v1/chat/completions", body);
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        JsonNode completion = Json.MAPPER.readTree(response.body());
+        assertThat(completion.at("/choices/0/message/content").asText()).isEqualTo("Hi");
+        assertThat(completion.at("/usage/prompt_tokens").asLong()).isEqualTo(1_400_000);
+        assertThat(TRANSLATED).hasSize(1);
+        JsonNode sent = Json.MAPPER.readTree(TRANSLATED.get(0).getBytes());
+        assertThat(sent.at("/system").toString()).contains("Be brief.");
+        assertThat(sent.at("/messages/0/content").toString()).contains(LONG_TEXT);
     }
 
     @Test

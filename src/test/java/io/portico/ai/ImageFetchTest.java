@@ -26,6 +26,8 @@ class ImageFetchTest {
 
     /** The first bytes of a PNG file, enough for type detection. */
     private static final byte[] PNG = Base64.getDecoder().decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB");
+    /** A PNG of 400,000 bytes, large enough to be encoded on a worker thread. */
+    private static final byte[] LARGE_PNG = java.util.Arrays.copyOf(PNG, 400_000);
 
     private static Vertx vertx;
     private static HttpServer images;
@@ -40,14 +42,16 @@ class ImageFetchTest {
             if (request.path().equals("/cat.png")) {
                 // Declared as JPEG, but the bytes are a PNG.
                 request.response().putHeader("content-type", "image/jpeg").end(Buffer.buffer(PNG));
+            } else if (request.path().equals("/large.png")) {
+                request.response().putHeader("content-type", "image/jpeg").end(Buffer.buffer(LARGE_PNG));
             } else if (request.path().equals("/big.png")) {
-                request.response().putHeader("content-type", "image/png").end(Buffer.buffer(new byte[5000]));
+                request.response().putHeader("content-type", "image/png").end(Buffer.buffer(new byte[600_000]));
             } else {
                 request.response().setStatusCode(302).putHeader("location", "http://169.254.169.254/").end();
             }
         }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get();
         provider = new OpenAiMock("local", "sk-local");
-        trusting = TestNode.start(Map.of("ai.images.allowPrivateAddresses", "true", "ai.images.maxBytes", "4096"));
+        trusting = TestNode.start(Map.of("ai.images.allowPrivateAddresses", "true", "ai.images.maxBytes", "500000"));
         guarded = TestNode.start();
         for (TestNode node : new TestNode[] {trusting, guarded}) {
             Configs config = Configs.document();
@@ -82,6 +86,16 @@ class ImageFetchTest {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         JsonNode part = provider.last().body().at("/messages/0/content/1/image_url/url");
         assertThat(part.asText()).isEqualTo("data:image/png;base64," + Base64.getEncoder().encodeToString(PNG));
+    }
+
+    @Test
+    void sendsLargeImageInlineWithItsRealType() {
+        HttpResponse<String> response = ask(trusting, "/large.png");
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        JsonNode part = provider.last().body().at("/messages/0/content/1/image_url/url");
+        assertThat(part.asText()).isEqualTo("data:image/png;base64,"
+                + Base64.getEncoder().encodeToString(LARGE_PNG));
     }
 
     @Test
@@ -144,7 +158,7 @@ class ImageFetchTest {
         HttpResponse<String> response = ask(trusting, "/big.png");
 
         assertThat(response.statusCode()).isEqualTo(400);
-        assertThat(AiTestClient.json(response).at("/error/message").asText()).contains("larger than 4096 bytes");
+        assertThat(AiTestClient.json(response).at("/error/message").asText()).contains("larger than 500000 bytes");
     }
 
     @Test

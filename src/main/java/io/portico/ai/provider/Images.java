@@ -40,7 +40,7 @@ public final class Images {
     }
 
     /** Detects the image type from the first bytes of a base64 payload; null when unknown. */
-    static String detect(String base64) {
+    public static String detect(String base64) {
         byte[] head;
         try {
             String prefix = base64.substring(0, Math.min(base64.length(), 24));
