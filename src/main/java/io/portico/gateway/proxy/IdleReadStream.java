@@ -19,10 +19,12 @@ final class IdleReadStream implements ReadStream<Buffer> {
     private final Vertx vertx;
     private final Runnable onIdle;
     private long lastDataNanos = System.nanoTime();
+    private long pausedSinceNanos;
     private long timer = -1;
     private boolean paused;
     private boolean ended;
     private Handler<Buffer> handler;
+    private Runnable onEnd;
 
     IdleReadStream(ReadStream<Buffer> source, long timeoutMillis, Vertx vertx, Runnable onIdle) {
         this.source = requireNonNull(source, "source");
@@ -48,6 +50,21 @@ final class IdleReadStream implements ReadStream<Buffer> {
             arm(timeoutMillis);
         }
         return this;
+    }
+
+    /** Calls {@code onEnd} when the source ends, before the end handler. */
+    void whenEnded(Runnable onEnd) {
+        this.onEnd = onEnd;
+    }
+
+    /** Returns true once the source has ended or has been silent for the timeout. */
+    boolean ended() {
+        return ended;
+    }
+
+    /** Returns how long the receiving side has held the stream paused, in milliseconds; 0 when it is not paused. */
+    long pausedMillis() {
+        return paused ? (System.nanoTime() - pausedSinceNanos) / 1_000_000 : 0;
     }
 
     private void onData(Buffer data) {
@@ -85,6 +102,9 @@ final class IdleReadStream implements ReadStream<Buffer> {
 
     @Override
     public ReadStream<Buffer> pause() {
+        if (!paused) {
+            pausedSinceNanos = System.nanoTime();
+        }
         paused = true;
         source.pause();
         return this;
@@ -114,6 +134,9 @@ final class IdleReadStream implements ReadStream<Buffer> {
             source.endHandler(end -> {
                 ended = true;
                 cancel();
+                if (onEnd != null) {
+                    onEnd.run();
+                }
                 endHandler.handle(end);
             });
         }

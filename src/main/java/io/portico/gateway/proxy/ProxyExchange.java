@@ -75,6 +75,8 @@ final class ProxyExchange {
     private final long maxBodySize;
     private final long readTimeoutMillis;
     private final ResponseTimeouts.Entry responseTimeout = new ResponseTimeouts.Entry(this::onResponseTimeout);
+    /** The client's body as the upstream request reads it; null until a streamed body is sent. */
+    private IdleReadStream requestBody;
     /** The deadline of a small response body, which has no timer of its own, or null. */
     private ResponseTimeouts.Entry bodyDeadline;
     private final List<TargetState> tried = new ArrayList<>(2);
@@ -385,7 +387,21 @@ final class ProxyExchange {
             body = new LimitedReadStream(request, maxBodySize, this::onBodyTooLarge);
         }
         // Time the upstream spends not taking the body pauses the stream and does not count as client silence.
-        return new IdleReadStream(body, settings.bodyTimeoutMillis(), vertx(), this::onRequestBodyTimeout);
+        IdleReadStream idle = new IdleReadStream(body, settings.bodyTimeoutMillis(), vertx(),
+                this::onRequestBodyTimeout);
+        idle.whenEnded(this::onRequestBodyEnd);
+        requestBody = idle;
+        return idle;
+    }
+
+    /**
+     * Starts the read timeout again once the client's body has ended, so that the upstream gets the whole read
+     * timeout to respond to a complete request, however long the upload took.
+     */
+    private void onRequestBodyEnd() {
+        if (responseTimeout.running() && !awaitingBody) {
+            ResponseTimeouts.current(readTimeoutMillis).add(responseTimeout);
+        }
     }
 
     private void onResponse(HttpClientResponse response, TargetState current) {
@@ -592,6 +608,13 @@ final class ProxyExchange {
     }
 
     private void onResponseTimeout() {
+        if (!awaitingBody && requestBody != null && !requestBody.ended()
+                && requestBody.pausedMillis() < readTimeoutMillis) {
+            // The client is still sending its body, and its silence is the body timeout's to judge. The upstream is
+            // late only once it has held the body back for the whole read timeout or the body has ended.
+            ResponseTimeouts.current(readTimeoutMillis).add(responseTimeout);
+            return;
+        }
         String awaited = awaitingBody ? "no body bytes after the response head" : "no response head";
         TimeoutException cause = new TimeoutException("the upstream sent " + awaited + " within " + readTimeoutMillis
                 + " ms");

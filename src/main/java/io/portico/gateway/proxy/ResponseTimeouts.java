@@ -107,6 +107,11 @@ final class ResponseTimeouts {
             this.onTimeout = requireNonNull(onTimeout, "onTimeout");
         }
 
+        /** Returns true while this timeout runs: added, and neither cancelled nor expired. */
+        boolean running() {
+            return owner != null;
+        }
+
         /** Stops this timeout, or does nothing when it is not running. Call on the event loop that added it. */
         void cancel() {
             if (owner != null) {
