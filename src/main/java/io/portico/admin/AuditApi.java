@@ -102,7 +102,7 @@ final class AuditApi {
         written.compose(done -> vertx.executeBlocking(() -> store.audit(next), false))
                 .onSuccess(entries -> writePages(response, next, entries))
                 // NOTE: the status line is already sent, so a failure can only cut the stream short.
-                .onFailure(cause -> response.reset());
+                .onFailure(cause -> response.reset(io.portico.pipeline.RequestContext.RESET_INTERNAL_ERROR));
     }
 
     private static AuditQuery query(MultiMap params, String team, int defaultLimit) {

@@ -27,6 +27,13 @@ import java.util.function.Consumer;
  */
 public final class RequestContext {
 
+    /**
+     * The HTTP/2 error code of a client stream that Portico cuts short: {@code INTERNAL_ERROR}. A reset with
+     * {@code NO_ERROR}, Vert.x's default, tells the client that the response is complete (RFC 9113 section 8.1), so
+     * it would take a truncated body for a whole one. An HTTP/1.x connection is closed whatever the code.
+     */
+    public static final long RESET_INTERNAL_ERROR = 0x2;
+
     private final HttpServerRequest request;
     private final String requestId;
     private final List<IpAddress> forwardedFor;
@@ -435,7 +442,7 @@ public final class RequestContext {
         HttpServerResponse response = response();
         if (response.headWritten()) {
             if (!response.ended()) {
-                response.reset();
+                response.reset(RESET_INTERNAL_ERROR);
             }
             return;
         }

@@ -9,6 +9,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.portico.testing.Configs;
 import io.portico.testing.TestNode;
 import io.portico.testing.TestUpstream;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.http.StreamResetException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,6 +29,7 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -90,6 +100,38 @@ class TimeoutProxyTest {
         assertThat(received.text()).endsWith("\r\n\r\npartial ");
         assertThat(received.closed()).as("connection closed by the gateway").isTrue();
         assertThat(elapsedMillis).as("closed after the read timeout").isBetween(250L, 4_000L);
+    }
+
+    @Test
+    void cutHttp2StreamIsResetWithError() throws Exception {
+        assertThat(http2ResetCode("/quiet/drip?chunks=3&ms=2000")).as("read timeout").isEqualTo(2L);
+        assertThat(http2ResetCode("/limited/drip?chunks=30&ms=100")).as("total timeout").isEqualTo(2L);
+    }
+
+    /** Returns the error code of the reset that ends the HTTP/2 response to {@code path}; -1 when it ends whole. */
+    private static long http2ResetCode(String path) throws Exception {
+        Vertx vertx = Vertx.vertx();
+        try {
+            HttpClientAgent client = vertx.createHttpClient(new HttpClientOptions()
+                    .setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
+            RequestOptions options = new RequestOptions().setHost("127.0.0.1").setPort(node.portico().httpPort())
+                    .setURI(path);
+            Promise<Long> code = Promise.promise();
+            client.request(options).compose(HttpClientRequest::send).onComplete(sent -> {
+                if (sent.failed()) {
+                    code.tryFail(sent.cause());
+                    return;
+                }
+                HttpClientResponse response = sent.result();
+                response.exceptionHandler(cause -> code.tryComplete(cause instanceof StreamResetException reset
+                        ? reset.getCode() : -2L));
+                response.handler(chunk -> { });
+                response.endHandler(end -> code.tryComplete(-1L));
+            });
+            return code.future().await(10, TimeUnit.SECONDS);
+        } finally {
+            vertx.close().await(10, TimeUnit.SECONDS);
+        }
     }
 
     @Test

@@ -546,7 +546,7 @@ final class ProxyExchange {
                 LOG.debug("Response body of request {} from {} failed", ctx.requestId(), current.address(),
                         piped.cause());
                 resetUpstream();
-                out.reset();
+                out.reset(RequestContext.RESET_INTERNAL_ERROR);
             }
             complete();
         });
@@ -647,7 +647,7 @@ final class ProxyExchange {
         finished = true;
         cancelTotalTimer();
         resetUpstream();
-        ctx.response().reset();
+        ctx.response().reset(RequestContext.RESET_INTERNAL_ERROR);
     }
 
     private void onAttemptFailed(Throwable cause, boolean beforeSending) {
