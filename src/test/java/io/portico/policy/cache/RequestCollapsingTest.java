@@ -202,6 +202,34 @@ class RequestCollapsingTest {
     }
 
     @Test
+    void waitersAreBounded() {
+        RequestCollapsing collapsing = new RequestCollapsing();
+        Claim leader = on(leaderLoop, () -> collapsing.claim(STORE, "route GET /h", TIMEOUT_MILLIS, true));
+        List<Future<Outcome>> waits = on(waiterLoop, () -> {
+            List<Future<Outcome>> started = new ArrayList<>();
+            for (int i = 0; i <= RequestCollapsing.MAX_WAITERS; i++) {
+                started.add(collapsing.await(leader.flight(), TIMEOUT_MILLIS, hook -> { }));
+            }
+            return started;
+        });
+        int waitingAtLimit = collapsing.waiting();
+
+        on(leaderLoop, () -> {
+            leader.flight().resolve(Outcome.NOT_STORED);
+            return null;
+        });
+        drain(waiterLoop);
+
+        assertThat(waits.subList(0, RequestCollapsing.MAX_WAITERS)).doesNotContainNull();
+        assertThat(waits.get(RequestCollapsing.MAX_WAITERS)).isNull();
+        assertThat(waitingAtLimit).isEqualTo(RequestCollapsing.MAX_WAITERS);
+        assertThat(waits.subList(0, RequestCollapsing.MAX_WAITERS))
+                .allSatisfy(wait -> assertThat(wait.result()).isEqualTo(Outcome.NOT_STORED));
+        assertThat(collapsing.waiting()).isZero();
+        assertThat(collapsing.flights()).isZero();
+    }
+
+    @Test
     void awaitOutsideVertxDoesNotWait() {
         RequestCollapsing collapsing = new RequestCollapsing();
         Claim leader = collapsing.claim(STORE, "route GET /g", TIMEOUT_MILLIS, true);
