@@ -102,7 +102,7 @@ record CacheSettings(String store, List<String> key, long maxObjectSize, Duratio
         }
         lock.fieldNames().forEachRemaining(name -> {
             if (!LOCK_FIELDS.contains(name)) {
-                errors.add("lock." + name, "unknown field; lock has the fields enabled and timeout");
+                errors.add("lock." + name, "is unknown, because lock accepts only enabled and timeout");
             }
         });
         JsonNode enabled = lock.get("enabled");
