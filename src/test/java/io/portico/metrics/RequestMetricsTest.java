@@ -108,6 +108,10 @@ class RequestMetricsTest {
         assertThat(CacheOutcome.parse("Portico; hit; ttl=30")).isEqualTo(CacheOutcome.HIT);
         assertThat(CacheOutcome.parse("Portico; fwd=uri-miss; fwd-status=200; stored")).isEqualTo(CacheOutcome.MISS);
         assertThat(CacheOutcome.parse("Portico; fwd=vary-miss")).isEqualTo(CacheOutcome.MISS);
+        assertThat(CacheOutcome.parse("Portico; fwd=uri-miss; collapsed; ttl=60")).isEqualTo(CacheOutcome.COLLAPSED);
+        assertThat(CacheOutcome.parse("Portico; fwd=vary-miss; collapsed=?1")).isEqualTo(CacheOutcome.COLLAPSED);
+        assertThat(CacheOutcome.parse("Portico; fwd=uri-miss; collapsed=?0; fwd-status=200"))
+                .isEqualTo(CacheOutcome.MISS);
         assertThat(CacheOutcome.parse("Portico; fwd=stale; fwd-status=200")).isEqualTo(CacheOutcome.STALE);
         assertThat(CacheOutcome.parse("Portico; fwd=bypass")).isEqualTo(CacheOutcome.BYPASS);
         assertThat(CacheOutcome.parse("Portico; fwd=request")).isEqualTo(CacheOutcome.REQUEST);

@@ -8,7 +8,10 @@ import io.portico.pipeline.PolicyChain;
 import io.portico.pipeline.RequestContext;
 import io.portico.pipeline.ResponseTap;
 import io.portico.problem.ProblemType;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -18,6 +21,7 @@ import java.util.HashSet;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +37,9 @@ import org.slf4j.LoggerFactory;
  * get 304 from a stored 200. Otherwise the request is forwarded and its response stored if {@link Freshness}
  * allows. A stored response expires when it stops being fresh; this cache never serves stale responses and never
  * revalidates. Each response carries a {@code Cache-Status} header (RFC 9211) named {@value #CACHE_NAME}.
+ *
+ * <p>While one miss is forwarded, identical misses on the same node wait for its response, up to the policy's
+ * {@code lock.timeout}, and are then served from the store or forwarded themselves (see {@link RequestCollapsing}).
  */
 final class CachePolicy implements Policy {
 
@@ -46,10 +53,12 @@ final class CachePolicy implements Policy {
     private final CacheStore store;
     private final CacheKeys keys;
     private final ChatCacheSettings chat;
+    private final RequestCollapsing collapsing;
 
-    CachePolicy(CacheSettings settings, CacheStore store, String route) {
+    CachePolicy(CacheSettings settings, CacheStore store, String route, RequestCollapsing collapsing) {
         this.settings = settings;
         this.store = store;
+        this.collapsing = collapsing;
         this.keys = new CacheKeys(settings.key());
         this.chat = settings.chat() == null ? null : new ChatCacheSettings(store, route, settings.chat().ttl(),
                 settings.chat().perConsumer(), settings.maxObjectSize());
@@ -86,26 +95,32 @@ final class CachePolicy implements Policy {
             forward(ctx, chain, key, directives, "request");
             return;
         }
+        lookup(ctx, chain, key, directives, new Collapse(Vertx.currentContext()));
+    }
+
+    /** Looks up the request under primary key {@code key}, then serves it from the store or forwards it. */
+    private void lookup(RequestContext ctx, PolicyChain chain, String key, CacheControl directives,
+                        Collapse collapse) {
         store.get(key).onComplete(found -> {
             if (found.failed()) {
-                lookupFailed(ctx, chain, directives, found.cause());
+                lookupFailed(ctx, chain, directives, collapse, found.cause());
                 return;
             }
             StoredResponse entry = found.result() == null ? null : StoredResponse.decode(found.result());
             if (entry != null && entry.isMarker()) {
-                String variant = CacheKeys.variant(key, entry, request);
+                String variant = CacheKeys.variant(key, entry, ctx.request());
                 store.get(variant).onComplete(selected -> {
                     if (selected.failed()) {
-                        lookupFailed(ctx, chain, directives, selected.cause());
+                        lookupFailed(ctx, chain, directives, collapse, selected.cause());
                         return;
                     }
                     StoredResponse stored = selected.result() == null ? null
                             : StoredResponse.decode(selected.result());
-                    answer(ctx, chain, key, directives, stored, "vary-miss");
+                    answer(ctx, chain, new Lookup(key, variant, directives, collapse), stored, "vary-miss");
                 });
                 return;
             }
-            answer(ctx, chain, key, directives, entry, "uri-miss");
+            answer(ctx, chain, new Lookup(key, key, directives, collapse), entry, "uri-miss");
         });
     }
 
@@ -113,10 +128,13 @@ final class CachePolicy implements Policy {
      * Forwards a request whose look-up failed, such as while Redis is unavailable, without storing its response: the
      * store that just failed would most likely fail the write too. The store's client logs the outage itself.
      */
-    private void lookupFailed(RequestContext ctx, PolicyChain chain, CacheControl directives, Throwable cause) {
+    private void lookupFailed(RequestContext ctx, PolicyChain chain, CacheControl directives, Collapse collapse,
+                              Throwable cause) {
         LOG.debug("Cache look-up for request {} in the {} store failed: {}", ctx.requestId(), store.type(),
                 cause.toString());
-        ctx.onResponseHeaders(headers -> headers.add(CACHE_STATUS, CACHE_NAME + "; fwd=miss; detail=store-error"));
+        String collapsed = collapse.attempted ? "; collapsed=?0" : "";
+        ctx.onResponseHeaders(headers -> headers.add(CACHE_STATUS, CACHE_NAME + "; fwd=miss" + collapsed
+                + "; detail=store-error"));
         ctx.logField("cache", "miss");
         if (directives.has("only-if-cached")) {
             ctx.fail(ProblemType.NOT_CACHED, "the request says only-if-cached and the cache store failed");
@@ -126,12 +144,12 @@ final class CachePolicy implements Policy {
     }
 
     /** Serves {@code entry} when it is usable for this request, else forwards the request. */
-    private void answer(RequestContext ctx, PolicyChain chain, String key, CacheControl directives,
-                        StoredResponse entry, String miss) {
+    private void answer(RequestContext ctx, PolicyChain chain, Lookup lookup, StoredResponse entry, String miss) {
         long now = System.currentTimeMillis();
+        CacheControl directives = lookup.directives();
         String forward = entry == null || entry.isMarker() ? miss : unusable(entry, directives, now);
         if (forward == null) {
-            serve(ctx, entry, now);
+            serve(ctx, entry, now, lookup.collapse().waitedFor);
             return;
         }
         if (directives.has("only-if-cached")) {
@@ -141,7 +159,79 @@ final class CachePolicy implements Policy {
             ctx.fail(ProblemType.NOT_CACHED, "the request says only-if-cached and no fresh response is stored");
             return;
         }
-        forward(ctx, chain, key, directives, forward);
+        if (forward.equals("request") || !settings.lock().enabled() || !mayWait(ctx.request())) {
+            forward(ctx, chain, lookup, forward, null);
+            return;
+        }
+        Context context = lookup.collapse().context;
+        if (context != null && Vertx.currentContext() != context) {
+            // A store may complete a look-up on another thread, but the wait must start on the request's event loop.
+            context.runOnContext(ignored -> collapse(ctx, chain, lookup, forward));
+            return;
+        }
+        collapse(ctx, chain, lookup, forward);
+    }
+
+    /**
+     * Forwards a miss as the leader of its lock key, or waits for the leader that is already forwarding an
+     * identical miss (see {@link RequestCollapsing}). After a wait, the request is looked up again when the
+     * leader's response was stored, and forwarded otherwise.
+     */
+    private void collapse(RequestContext ctx, PolicyChain chain, Lookup lookup, String reason) {
+        long timeoutMillis = settings.lock().timeout().toMillis();
+        RequestCollapsing.Claim claim = collapsing.claim(store, lookup.lockKey(), timeoutMillis,
+                mayLead(ctx.request(), lookup.directives()));
+        if (claim == null || claim.leader()) {
+            forward(ctx, chain, lookup, reason, claim == null ? null : claim.flight());
+            return;
+        }
+
+        Collapse collapse = lookup.collapse();
+        long now = System.nanoTime();
+        if (collapse.waitedFor == null) {
+            collapse.deadlineNanos = now + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        }
+        collapse.attempted = true;
+        long remainingMillis = TimeUnit.NANOSECONDS.toMillis(collapse.deadlineNanos - now);
+        Future<RequestCollapsing.Outcome> waited = remainingMillis <= 0 ? null
+                : collapsing.await(claim.flight(), remainingMillis, ctx::onEnd);
+        if (waited == null) {
+            forward(ctx, chain, lookup, reason, null);
+            return;
+        }
+
+        if (collapse.waitedFor == null) {
+            collapse.waitedFor = reason;
+        }
+        waited.onSuccess(outcome -> {
+            switch (outcome) {
+                case STORED -> lookup(ctx, chain, lookup.key(), lookup.directives(), collapse);
+                case NOT_STORED, TIMED_OUT -> forward(ctx, chain, lookup, reason, null);
+                case CANCELLED -> LOG.debug("Request {} ended while it waited for an identical request",
+                        ctx.requestId());
+                default -> throw new IllegalStateException("unknown outcome " + outcome);
+            }
+        });
+    }
+
+    /**
+     * Returns whether a request may wait for an identical request's response. A request with
+     * {@code Authorization} bypasses collapsing, so it neither waits nor leads, because its response is stored only
+     * when the upstream allows it explicitly (see {@link Freshness}).
+     */
+    private static boolean mayWait(HttpServerRequest request) {
+        return !request.headers().contains(HttpHeaders.AUTHORIZATION);
+    }
+
+    /**
+     * Returns whether a request's response can be stored for the requests that wait for it: a GET, with neither
+     * {@code no-store} nor a validator whose 304 response would not be stored. Other requests that may wait do so
+     * when a leader exists, and are forwarded without one.
+     */
+    private static boolean mayLead(HttpServerRequest request, CacheControl directives) {
+        return request.method() == HttpMethod.GET && !directives.has("no-store")
+                && !request.headers().contains(HttpHeaders.IF_NONE_MATCH)
+                && !request.headers().contains(HttpHeaders.IF_MODIFIED_SINCE);
     }
 
     /**
@@ -157,13 +247,33 @@ final class CachePolicy implements Policy {
     }
 
     private void forward(RequestContext ctx, PolicyChain chain, String key, CacheControl directives, String reason) {
+        forward(ctx, chain, new Lookup(key, key, directives, new Collapse(null)), reason, null);
+    }
+
+    /**
+     * Forwards the request and stores its response if it may.
+     *
+     * @param flight the flight that the request leads, resolved by the response capture and at the end of the
+     *     exchange; null when it leads none
+     */
+    private void forward(RequestContext ctx, PolicyChain chain, Lookup lookup, String reason,
+                         RequestCollapsing.Flight flight) {
         ctx.logField("cache", reason.equals("request") ? "forward" : "miss");
-        ctx.responseTap(new ResponseCapture(settings, store, key, ctx.request(), directives, reason,
-                ctx.requestId()));
+        ctx.responseTap(new ResponseCapture(settings, store, lookup.key(), ctx.request(), lookup.directives(),
+                reason, lookup.collapse().attempted, flight, ctx.requestId()));
+        if (flight != null) {
+            ctx.onEnd(flight::abandon);
+        }
         chain.proceed(ctx);
     }
 
-    private static void serve(RequestContext ctx, StoredResponse entry, long now) {
+    /**
+     * Serves {@code entry}.
+     *
+     * @param waitedFor the {@code fwd} reason of a request that waited for an identical request's response, which
+     *     its {@code Cache-Status} reports as collapsed; null for a plain hit
+     */
+    private static void serve(RequestContext ctx, StoredResponse entry, long now, String waitedFor) {
         HttpServerRequest request = ctx.request();
         HttpServerResponse response = ctx.response();
         MultiMap headers = response.headers();
@@ -182,8 +292,14 @@ final class CachePolicy implements Policy {
             status = 304;
         }
         headers.set(HttpHeaders.AGE, Long.toString(entry.ageSeconds(now)));
-        headers.add(CACHE_STATUS, CACHE_NAME + "; hit; ttl=" + Math.max(0, (entry.freshUntilMillis() - now) / 1000));
-        ctx.logField("cache", "hit");
+        long ttl = Math.max(0, (entry.freshUntilMillis() - now) / 1000);
+        if (waitedFor == null) {
+            headers.add(CACHE_STATUS, CACHE_NAME + "; hit; ttl=" + ttl);
+            ctx.logField("cache", "hit");
+        } else {
+            headers.add(CACHE_STATUS, CACHE_NAME + "; fwd=" + waitedFor + "; collapsed; ttl=" + ttl);
+            ctx.logField("cache", "collapsed");
+        }
         ctx.applyResponseHeaderHooks(headers);
         response.setStatusCode(status);
         Buffer body = entry.body();
@@ -216,6 +332,32 @@ final class CachePolicy implements Policy {
         long since = Freshness.date(ifModifiedSince, Long.MIN_VALUE);
         long modified = Freshness.date(lastModified, Long.MAX_VALUE);
         return since != Long.MIN_VALUE && modified <= since;
+    }
+
+    /**
+     * The keys and directives of one look-up.
+     *
+     * @param key the primary key, under which the response is stored
+     * @param lockKey the key that identical misses collapse on: the variant key when the look-up found a marker,
+     *     else the primary key
+     */
+    private record Lookup(String key, String lockKey, CacheControl directives, Collapse collapse) {
+    }
+
+    /** The request collapsing state of one request, kept across its look-ups; used on its event loop only. */
+    private static final class Collapse {
+        /** The request's event loop context; null for a request that is never collapsed. */
+        private final Context context;
+        /** The {@code fwd} reason of the request's first wait; null until it waits. */
+        private String waitedFor;
+        /** When the request stops waiting, from its first wait on, in {@link System#nanoTime()} units. */
+        private long deadlineNanos;
+        /** Whether the request tried to wait, so a response it forwards reports {@code collapsed=?0}. */
+        private boolean attempted;
+
+        Collapse(Context context) {
+            this.context = context;
+        }
     }
 
     /** Compares entity tags weakly: {@code W/"x"} matches {@code "x"}; {@code *} matches any tag. */

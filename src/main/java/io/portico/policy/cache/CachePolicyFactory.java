@@ -55,7 +55,8 @@ public final class CachePolicyFactory implements PolicyFactory {
             }
             store = new MissingStore(settings.store());
         }
-        return new CachePolicy(settings, store, context.route());
+        RequestCollapsing collapsing = context.perNode(RequestCollapsing.NODE_KEY, RequestCollapsing::new);
+        return new CachePolicy(settings, store, context.route(), collapsing);
     }
 
     /**

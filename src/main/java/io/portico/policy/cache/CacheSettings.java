@@ -19,9 +19,10 @@ import java.util.Set;
  *     of RFC 9111 section 4.2.2 only (a tenth of the time since {@code Last-Modified})
  * @param maxTtl upper bound on any response's freshness
  * @param chat the cache of chat completions on AI routes; null when AI routes cache nothing
+ * @param lock the request collapsing of REST routes
  */
 record CacheSettings(String store, List<String> key, long maxObjectSize, Duration defaultTtl, Duration maxTtl,
-                     Chat chat) {
+                     Chat chat, Lock lock) {
 
     /** The store of a policy whose configuration names none. */
     static final String DEFAULT_STORE = "local";
@@ -30,6 +31,10 @@ record CacheSettings(String store, List<String> key, long maxObjectSize, Duratio
     private static final Set<String> STORES = Set.of("local", "redis");
     private static final long DEFAULT_MAX_OBJECT_SIZE = 1024 * 1024;
     private static final long LARGEST_OBJECT_SIZE = 64L * 1024 * 1024;
+    private static final Duration DEFAULT_LOCK_TIMEOUT = Duration.ofSeconds(5);
+    /** The maximum {@code lock.timeout}, because a waiting request holds its client's connection all that time. */
+    private static final Duration MAX_LOCK_TIMEOUT = Duration.ofMinutes(1);
+    private static final Set<String> LOCK_FIELDS = Set.of("enabled", "timeout");
 
     /**
      * The chat completion cache of AI routes.
@@ -38,6 +43,15 @@ record CacheSettings(String store, List<String> key, long maxObjectSize, Duratio
      * @param ttl how long a completion is served from the cache
      */
     record Chat(boolean perConsumer, Duration ttl) {
+    }
+
+    /**
+     * Request collapsing on REST routes (see {@link RequestCollapsing}).
+     *
+     * @param enabled whether a miss waits for a response that an identical request is already fetching
+     * @param timeout the maximum time a request waits before it goes to the upstream itself
+     */
+    record Lock(boolean enabled, Duration timeout) {
     }
 
     /** Records every invalid field of {@code config} into {@code errors}. */
@@ -74,6 +88,38 @@ record CacheSettings(String store, List<String> key, long maxObjectSize, Duratio
                 errors.add("chat.scope", "must be 'consumer' or 'shared'");
             }
             duration((ObjectNode) chat, "ttl", errors.at("chat"));
+        }
+        validateLock(config.get("lock"), errors);
+    }
+
+    private static void validateLock(JsonNode lock, Errors errors) {
+        if (lock == null) {
+            return;
+        }
+        if (!lock.isObject()) {
+            errors.add("lock", "must be an object with the fields enabled and timeout");
+            return;
+        }
+        lock.fieldNames().forEachRemaining(name -> {
+            if (!LOCK_FIELDS.contains(name)) {
+                errors.add("lock." + name, "is unknown, because lock accepts only enabled and timeout");
+            }
+        });
+        JsonNode enabled = lock.get("enabled");
+        if (enabled != null && !enabled.isBoolean()) {
+            errors.add("lock.enabled", "must be true or false");
+        }
+        JsonNode timeout = lock.get("timeout");
+        if (timeout == null) {
+            return;
+        }
+        try {
+            Duration parsed = Durations.parse(timeout);
+            if (parsed.isZero() || parsed.compareTo(MAX_LOCK_TIMEOUT) > 0) {
+                errors.add("lock.timeout", "must be positive and at most 1m");
+            }
+        } catch (IllegalArgumentException e) {
+            errors.add("lock.timeout", e.getMessage());
         }
     }
 
@@ -120,7 +166,10 @@ record CacheSettings(String store, List<String> key, long maxObjectSize, Duratio
                     : Duration.ofHours(1);
             chat = new Chat(perConsumer, ttl);
         }
+        JsonNode lockConfig = config.path("lock");
+        Lock lock = new Lock(lockConfig.path("enabled").asBoolean(true), lockConfig.has("timeout")
+                ? Durations.parse(lockConfig.get("timeout")) : DEFAULT_LOCK_TIMEOUT);
         return new CacheSettings(config.path("store").asText(DEFAULT_STORE), List.copyOf(key), maxObjectSize,
-                defaultTtl, maxTtl, chat);
+                defaultTtl, maxTtl, chat, lock);
     }
 }

@@ -20,6 +20,9 @@ import org.slf4j.LoggerFactory;
  * while the client still receives all of it. A response that declares its length is stored as soon as its last
  * byte arrives, before the proxy writes that byte to the client, so a client that repeats the request at once
  * finds it in a local store.
+ *
+ * <p>When the request leads a flight of {@link RequestCollapsing}, the capture resolves it as soon as the response
+ * turns out not to be stored, or once the write of a stored response has completed.
  */
 final class ResponseCapture implements ResponseTap {
 
@@ -33,6 +36,8 @@ final class ResponseCapture implements ResponseTap {
     private final HttpServerRequest request;
     private final CacheControl requestDirectives;
     private final String forward;
+    private final boolean collapseAttempted;
+    private final RequestCollapsing.Flight flight;
     private final String requestId;
     private StoredResponse head;
     private List<String> varyNames;
@@ -45,15 +50,22 @@ final class ResponseCapture implements ResponseTap {
      *
      * @param key the primary key of the request
      * @param forward why the request was forwarded, as the {@code fwd} parameter of {@code Cache-Status}
+     * @param collapseAttempted whether the request tried to wait for an identical request's response first, which
+     *     {@code Cache-Status} reports as {@code collapsed=?0}
+     * @param flight the flight that the request leads, which learns whether the response is stored; null when it
+     *     leads none
      */
     ResponseCapture(CacheSettings settings, CacheStore store, String key, HttpServerRequest request,
-                    CacheControl requestDirectives, String forward, String requestId) {
+                    CacheControl requestDirectives, String forward, boolean collapseAttempted,
+                    RequestCollapsing.Flight flight, String requestId) {
         this.settings = settings;
         this.store = store;
         this.key = key;
         this.request = request;
         this.requestDirectives = requestDirectives;
         this.forward = forward;
+        this.collapseAttempted = collapseAttempted;
+        this.flight = flight;
         this.requestId = requestId;
     }
 
@@ -73,8 +85,11 @@ final class ResponseCapture implements ResponseTap {
             reason = "head";
         }
 
-        StringBuilder cacheStatus = new StringBuilder(CachePolicy.CACHE_NAME).append("; fwd=").append(forward)
-                .append("; fwd-status=").append(status);
+        StringBuilder cacheStatus = new StringBuilder(CachePolicy.CACHE_NAME).append("; fwd=").append(forward);
+        if (collapseAttempted) {
+            cacheStatus.append("; collapsed=?0");
+        }
+        cacheStatus.append("; fwd-status=").append(status);
         if (reason == null && declared >= 0) {
             // The whole body is known to fit; a body of unknown length is stored only if it turns out to fit.
             cacheStatus.append("; stored");
@@ -84,6 +99,8 @@ final class ResponseCapture implements ResponseTap {
         }
         headers.add(CachePolicy.CACHE_STATUS, cacheStatus.toString());
         if (reason != null) {
+            // The requests waiting for this response go to the upstream now, while it is still being relayed.
+            resolve(RequestCollapsing.Outcome.NOT_STORED);
             return false;
         }
 
@@ -113,6 +130,7 @@ final class ResponseCapture implements ResponseTap {
             LOG.debug("Response to request {} exceeds the cache's {} bytes and is not stored", requestId,
                     settings.maxObjectSize());
             body = null;
+            resolve(RequestCollapsing.Outcome.NOT_STORED);
             return;
         }
         body.appendBuffer(data);
@@ -134,12 +152,28 @@ final class ResponseCapture implements ResponseTap {
         StoredResponse response = StoredResponse.response(head.storedAtMillis(), head.freshUntilMillis(),
                 head.initialAgeSeconds(), head.status(), head.headers(), body);
         body = null;
-        Variants.store(store, key, response, varyNames, request, this::storeFailed);
+        if (flight == null) {
+            Variants.store(store, key, response, varyNames, request, this::storeFailed);
+            return;
+        }
+        flight.storing();
+        // The waiting requests look the key up once the write has completed, successfully or not.
+        Variants.store(store, key, response, varyNames, request, this::storeFailed)
+                .onComplete(written -> flight.resolve(RequestCollapsing.Outcome.STORED));
     }
 
     @Override
     public void abort() {
         body = null;
+        if (flight != null) {
+            flight.abandon();
+        }
+    }
+
+    private void resolve(RequestCollapsing.Outcome outcome) {
+        if (flight != null) {
+            flight.resolve(outcome);
+        }
     }
 
     private void storeFailed(Throwable cause) {

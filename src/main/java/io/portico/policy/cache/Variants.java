@@ -47,12 +47,14 @@ final class Variants {
      * Stores {@code response} for the request under primary key {@code key}: at the key itself when
      * {@code varyNames} is empty, else as the variant that the request's values of {@code varyNames} select. Each
      * failure of the store goes to {@code failed}.
+     *
+     * @return a future that succeeds once every store operation of the write has completed, successfully or not
      */
-    static void store(CacheStore store, String key, StoredResponse response, List<String> varyNames,
-                      HttpServerRequest request, Consumer<Throwable> failed) {
+    static Future<Void> store(CacheStore store, String key, StoredResponse response, List<String> varyNames,
+                              HttpServerRequest request, Consumer<Throwable> failed) {
         // The selection is computed now because the request headers must not be read after the exchange ends.
         String selection = varyNames.isEmpty() ? null : CacheKeys.selection(varyNames, request);
-        inTurn(store, key, () -> write(store, key, response, varyNames, selection, failed), failed);
+        return inTurn(store, key, () -> write(store, key, response, varyNames, selection, failed), failed);
     }
 
     private static Future<Void> write(CacheStore store, String key, StoredResponse response, List<String> varyNames,
@@ -134,10 +136,10 @@ final class Variants {
 
     /**
      * Runs {@code work} once the previous work on {@code key} of {@code store} has completed. An exception that
-     * {@code work} throws goes to {@code failed}.
+     * {@code work} throws goes to {@code failed}. Returns a future that succeeds once {@code work} has completed.
      */
-    private static void inTurn(CacheStore store, String key, Supplier<Future<Void>> work,
-                               Consumer<Throwable> failed) {
+    private static Future<Void> inTurn(CacheStore store, String key, Supplier<Future<Void>> work,
+                                       Consumer<Throwable> failed) {
         Turn turn = new Turn(store, key);
         Promise<Void> done = Promise.promise();
         Future<Void> finished = done.future();
@@ -156,6 +158,7 @@ final class Variants {
                 done.complete();
             });
         });
+        return finished;
     }
 
     /** A primary key of one store, which compares stores by identity. */
