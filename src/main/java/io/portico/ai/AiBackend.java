@@ -107,6 +107,16 @@ final class AiBackend implements Backend {
         }));
     }
 
+    /**
+     * Returns true for {@code /v1/models/{id}} and {@code /models/{id}}, whose encoded slashes can then only be in
+     * the id: SDKs escape the {@code /} of a {@code provider/model} id as {@code %2F}, and {@link #modelId} decodes
+     * it. No provider receives this path.
+     */
+    @Override
+    public boolean acceptsEncodedSlashes(String forwardedPath) {
+        return endpointPath(forwardedPath).startsWith("/models/");
+    }
+
     /** Returns the body's {@code model} field when it is a non-blank string, for policies keyed by model, or null. */
     private static String requestedModel(ObjectNode body) {
         JsonNode model = body.get("model");

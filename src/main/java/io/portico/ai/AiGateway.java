@@ -62,6 +62,8 @@ public final class AiGateway {
      * lists.
      */
     public static final String OTHER_MODEL = "other";
+    /** The {@code ai_error} access-log field of a request whose client left before its response ended. */
+    static final String CLIENT_CLOSED = "client_closed";
     /** Prefix of the response headers and trailers that report usage. */
     public static final String HEADER_PREFIX = "x-portico-";
 
@@ -324,6 +326,17 @@ public final class AiGateway {
         }
         ctx.upstreamAddress(target.address());
         return publish(ctx, record);
+    }
+
+    /**
+     * Names the provider model of {@code target} in the access-log line of {@code ctx}: its address as
+     * {@code upstream}, {@code ai_provider} and {@code ai_model}. For a call that recorded no usage, such as one
+     * that failed or that the client left before the response started.
+     */
+    static void logTarget(RequestContext ctx, Target target) {
+        ctx.upstreamAddress(target.address());
+        ctx.logField("ai_provider", target.provider().name());
+        ctx.logField("ai_model", target.model());
     }
 
     /**

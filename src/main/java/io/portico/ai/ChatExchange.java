@@ -351,7 +351,7 @@ final class ChatExchange {
         }
         usage = OpenAiUsage.read(completion.get("usage"));
         if (usage.totalTokens() == 0) {
-            usage = estimate(completionText(completion));
+            usage = prompt.estimate(completionText(completion));
             completion.set("usage", OpenAiUsage.write(usage));
         }
         settleBreaker(200);
@@ -438,7 +438,7 @@ final class ChatExchange {
                 return;
             }
             if (usage.totalTokens() == 0) {
-                usage = estimate(generated);
+                usage = prompt.estimate(generated);
             }
             settleBreaker(200);
             record();
@@ -540,7 +540,7 @@ final class ChatExchange {
     private void streamFailed(AiError error) {
         if (writer != null && writer.started()) {
             if (usage.totalTokens() == 0 && generated != null) {
-                usage = estimate(generated);
+                usage = prompt.estimate(generated);
             }
             settleBreaker(error.status());
             record(error.status());
@@ -710,10 +710,6 @@ final class ChatExchange {
         }
     }
 
-    private Usage estimate(CharSequence output) {
-        return new Usage(prompt.now(), TokenCounter.count(output), 0, 0, 0, true);
-    }
-
     private void finishWithError(AiError error) {
         if (done) {
             return;
@@ -735,9 +731,7 @@ final class ChatExchange {
     /** Names the last provider model tried and the error in the access log line of a failed request. */
     private void logFailure(AiError error) {
         if (target != null) {
-            ctx.upstreamAddress(target.address());
-            ctx.logField("ai_provider", target.provider().name());
-            ctx.logField("ai_model", target.model());
+            AiGateway.logTarget(ctx, target);
         }
         ctx.logField("ai_error", error.code() != null ? error.code() : error.type());
     }
@@ -749,9 +743,9 @@ final class ChatExchange {
         if (writer != null && writer.started()) {
             // The provider produced tokens until now, and they are billed: record them.
             if (usage.totalTokens() == 0 && generated != null) {
-                usage = estimate(generated);
+                usage = prompt.estimate(generated);
             }
-            ctx.logField("ai_error", "client_closed");
+            ctx.logField("ai_error", AiGateway.CLIENT_CLOSED);
             Http1Exchange running = responseComplete ? null : upstream;
             settleBreaker(0);
             record();
@@ -764,10 +758,8 @@ final class ChatExchange {
         if (inFlight) {
             // The provider call is still running and has streamed nothing, so the access-log line gets the provider
             // and model but no usage.
-            ctx.upstreamAddress(target.address());
-            ctx.logField("ai_provider", target.provider().name());
-            ctx.logField("ai_model", target.model());
-            ctx.logField("ai_error", "client_closed");
+            AiGateway.logTarget(ctx, target);
+            ctx.logField("ai_error", AiGateway.CLIENT_CLOSED);
         }
         done = true;
         cancelAttempt();

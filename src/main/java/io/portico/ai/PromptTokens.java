@@ -1,6 +1,7 @@
 package io.portico.ai;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.portico.ai.spi.Usage;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
 
@@ -62,5 +63,13 @@ final class PromptTokens {
             return count().result();
         }
         return (int) Math.min(Integer.MAX_VALUE, length / CHARS_PER_TOKEN);
+    }
+
+    /**
+     * Returns the usage that Portico estimates for a call whose provider reported none: the prompt tokens as
+     * {@link #now()} returns them, and the tokens of {@code output}.
+     */
+    Usage estimate(CharSequence output) {
+        return new Usage(now(), TokenCounter.count(output), 0, 0, 0, true);
     }
 }

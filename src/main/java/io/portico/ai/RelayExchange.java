@@ -12,9 +12,9 @@ import io.portico.ai.spi.CallTarget;
 import io.portico.ai.spi.ProviderAdapter;
 import io.portico.ai.spi.ProviderCall;
 import io.portico.ai.spi.Usage;
-import io.portico.ai.stream.FrameParser;
-import io.portico.ai.stream.FrameTooLargeException;
 import io.portico.pipeline.RequestContext;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.RequestOptions;
 import java.util.List;
@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The simpler AI operations: embeddings, the Responses API and token counting. Each target is tried once with a key
  * from its pool, the next one after a 429, a 5xx, a 404 or a connection failure. Responses API streams are relayed
- * byte for byte while their usage is read on the way.
+ * byte for byte while their usage is read on the way. When the client leaves first, the provider request is
+ * cancelled and the access-log line names the provider model called, with the usage of a stream that had started.
  */
 final class RelayExchange {
 
@@ -50,8 +51,14 @@ final class RelayExchange {
     private String keyLabel;
     private Target target;
     private long start;
-    /** When the first output delta of a streamed response arrived, or 0. */
-    private long firstTokenNanos;
+    /** The provider request of the current attempt, once it is open; null before and after an attempt. */
+    private HttpClientRequest upstream;
+    /** True from sending an attempt until it fails. A client that leaves meanwhile gets its provider model logged. */
+    private boolean inFlight;
+    /** True once the exchange ended: its response was written, it failed, or the client left. */
+    private boolean done;
+    /** The usage of the Responses API stream being relayed; null until a stream starts. */
+    private ResponsesUsage streamUsage;
     private AiError lastError;
 
     private RelayExchange(AiGateway gateway, RequestContext ctx, Frontend frontend, ObjectNode body,
@@ -71,13 +78,13 @@ final class RelayExchange {
                            List<Target> targets) {
         new RelayExchange(gateway, ctx, frontend, body, targets, "embeddings",
                 (adapter, target) -> adapter.supportsEmbeddings() ? adapter.embeddings(body, target) : null,
-                RelayExchange::completeEmbeddings).next();
+                RelayExchange::completeEmbeddings).start();
     }
 
     static void responses(AiGateway gateway, RequestContext ctx, Frontend frontend, ObjectNode body,
                           List<Target> targets) {
         new RelayExchange(gateway, ctx, frontend, body, targets, "the Responses API",
-                (adapter, target) -> adapter.responses(body, target), RelayExchange::completeResponses).next();
+                (adapter, target) -> adapter.responses(body, target), RelayExchange::completeResponses).start();
     }
 
     static void countTokens(AiGateway gateway, RequestContext ctx, Frontend frontend, ObjectNode body,
@@ -87,7 +94,7 @@ final class RelayExchange {
             if (call != null) {
                 new RelayExchange(gateway, ctx, frontend, body, List.of(target), "token counting",
                         (adapter, callTarget) -> adapter.countTokens(body, callTarget),
-                        RelayExchange::completeRaw).next();
+                        RelayExchange::completeRaw).start();
                 return;
             }
         }
@@ -125,15 +132,24 @@ final class RelayExchange {
         return new CallTarget(provider.spec(), provider.baseUrl(), target.model(), key, info);
     }
 
+    private void start() {
+        ctx.onClose(this::clientClosed);
+        next();
+    }
+
     private void next() {
+        inFlight = false;
+        upstream = null;
+        if (done) {
+            return;
+        }
         // Only chat requests count towards a circuit breaker; these operations skip models whose breaker is open.
         while (index < targets.size() && !targets.get(index).stats().available()) {
             index++;
         }
         if (index >= targets.size()) {
             AiError error = lastError != null ? lastError : AiError.of(503, "no provider could serve the request");
-            AiGateway.recordError(ctx, error);
-            frontend.writeError(ctx.response(), error);
+            fail(error);
             return;
         }
         target = targets.get(index++);
@@ -155,6 +171,9 @@ final class RelayExchange {
             return;
         }
         adapter.authorize(built, callTarget).onComplete(authorized -> {
+            if (done) {
+                return;
+            }
             if (authorized.failed()) {
                 lastError = AiError.of(502, "authorization with provider '" + target.provider().name() + "' failed");
                 next();
@@ -170,14 +189,22 @@ final class RelayExchange {
                 .setConnectTimeout(target.provider().spec().timeouts().connect().toMillis())
                 .setIdleTimeout(target.provider().spec().timeouts().total().toMillis());
         start = System.nanoTime();
+        inFlight = true;
         gateway.client().request(options)
                 .compose(request -> {
                     request.exceptionHandler(cause -> LOG.debug("Request {} to provider {} failed: {}",
                             ctx.requestId(), target.provider().name(), cause.getMessage()));
-                    ctx.onClose(request::reset);
+                    if (done) {
+                        request.reset();
+                        return Future.failedFuture("the client closed the connection");
+                    }
+                    upstream = request;
                     return call.body() == null ? request.send() : request.send(call.body());
                 })
                 .onComplete(result -> {
+                    if (done) {
+                        return;
+                    }
                     if (result.failed()) {
                         lastError = AiError.of(502, "provider '" + target.provider().name() + "' failed: "
                                 + result.cause().getMessage());
@@ -200,6 +227,9 @@ final class RelayExchange {
                         return;
                     }
                     response.body().onComplete(errorBody -> {
+                        if (done) {
+                            return;
+                        }
                         AiError error = adapter.error(status, response.headers(),
                                 errorBody.succeeded() ? errorBody.result() : null);
                         handleError(error, key);
@@ -218,9 +248,43 @@ final class RelayExchange {
         if (error.retryable() || error.status() == 404 || error.status() == 401 || error.status() == 403) {
             next();
         } else {
-            AiGateway.recordError(ctx, error);
-            frontend.writeError(ctx.response(), error);
+            fail(error);
         }
+    }
+
+    /** Ends the exchange with {@code error}, in the client protocol's error shape. */
+    private void fail(AiError error) {
+        done = true;
+        AiGateway.recordError(ctx, error);
+        frontend.writeError(ctx.response(), error);
+    }
+
+    /**
+     * Cancels the provider request of a client that left before the response ended, as {@link ChatExchange} does.
+     * A stream that started records the usage of what it relayed, because the provider bills those tokens: the
+     * provider's usage when it reported any, else Portico's estimate. A call that streamed nothing records no
+     * usage, and its access-log line names the provider model.
+     */
+    private void clientClosed() {
+        if (done || ctx.response().ended()) {
+            return;
+        }
+        done = true;
+        if (streamUsage != null) {
+            ctx.logField("ai_error", AiGateway.CLIENT_CLOSED);
+            record(streamUsage.usage(this::promptTokens));
+        } else if (inFlight) {
+            AiGateway.logTarget(ctx, target);
+            ctx.logField("ai_error", AiGateway.CLIENT_CLOSED);
+        }
+        if (upstream != null) {
+            upstream.reset();
+        }
+    }
+
+    /** Returns the prompt tokens of this Responses API request, for an estimate of its usage. */
+    private PromptTokens promptTokens() {
+        return new PromptTokens(gateway.compute(), ResponsesUsage.prompt(body));
     }
 
     private double elapsedMillis() {
@@ -230,6 +294,9 @@ final class RelayExchange {
     private static void completeEmbeddings(RelayExchange exchange, HttpClientResponse response, CallTarget target,
                                            ProviderAdapter adapter) {
         response.body().onComplete(result -> {
+            if (exchange.done) {
+                return;
+            }
             JsonNode json = result.succeeded() ? Wire.parse(result.result()) : null;
             if (json == null) {
                 exchange.lastError = AiError.of(502, "provider '" + target.provider().name()
@@ -239,6 +306,7 @@ final class RelayExchange {
             }
             ObjectNode translated = adapter.embeddingsResponse(json, exchange.body, target);
             Usage usage = OpenAiUsage.read(translated.get("usage"));
+            exchange.done = true;
             exchange.finish(usage);
             exchange.ctx.response().putHeader("content-type", "application/json").end(Wire.json(translated));
         });
@@ -247,12 +315,16 @@ final class RelayExchange {
     private static void completeRaw(RelayExchange exchange, HttpClientResponse response, CallTarget target,
                                     ProviderAdapter adapter) {
         response.body().onComplete(result -> {
+            if (exchange.done) {
+                return;
+            }
             if (result.failed()) {
                 exchange.lastError = AiError.of(502, "the response of provider '" + target.provider().name()
                         + "' broke off");
                 exchange.next();
                 return;
             }
+            exchange.done = true;
             exchange.ctx.response().putHeader("content-type", "application/json").end(result.result());
         });
     }
@@ -264,6 +336,9 @@ final class RelayExchange {
         var client = exchange.ctx.response();
         if (type == null || !type.startsWith("text/event-stream")) {
             response.body().onComplete(result -> {
+                if (exchange.done) {
+                    return;
+                }
                 if (result.failed()) {
                     exchange.lastError = AiError.of(502, "the response of provider '" + target.provider().name()
                             + "' broke off");
@@ -271,78 +346,62 @@ final class RelayExchange {
                     return;
                 }
                 JsonNode json = Wire.parse(result.result());
-                exchange.finish(responsesUsage(json == null ? null : json.get("usage")));
+                exchange.done = true;
+                exchange.finish(ResponsesUsage.read(json == null ? null : json.get("usage")));
                 client.putHeader("content-type", "application/json").end(result.result());
             });
             return;
         }
         client.setChunked(true).putHeader("content-type", type).putHeader("cache-control", "no-cache");
         exchange.gateway.usageHeaders(exchange.ctx, exchange.target, null);
-        FrameParser parser = FrameParser.create(io.portico.ai.spi.Framing.SSE);
-        Usage[] usage = {Usage.NONE};
-        boolean[] observing = {true};
+        ResponsesUsage usage = new ResponsesUsage(exchange.ctx.requestId(), exchange.target.provider().name());
+        exchange.streamUsage = usage;
         response.handler(bytes -> {
-            if (observing[0]) {
-                try {
-                    parser.feed(bytes, frame -> {
-                        if (exchange.firstTokenNanos == 0 && isOutputDelta(frame.event())) {
-                            exchange.firstTokenNanos = System.nanoTime();
-                        }
-                        if ("response.completed".equals(frame.event())) {
-                            JsonNode json = Wire.parse(frame.data());
-                            usage[0] = responsesUsage(json == null ? null : json.path("response").get("usage"));
-                        }
-                    });
-                } catch (FrameTooLargeException e) {
-                    // The bytes are relayed as they are, so only the usage is lost with the events after this one.
-                    observing[0] = false;
-                    LOG.debug("Request {}: stopped reading the usage of provider {}'s stream: {}",
-                            exchange.ctx.requestId(), exchange.target.provider().name(), e.getMessage());
-                }
+            if (exchange.done) {
+                return;
             }
+            usage.feed(bytes);
             client.write(bytes);
             if (client.writeQueueFull()) {
                 response.pause();
                 client.drainHandler(drained -> response.resume());
             }
         });
-        response.exceptionHandler(cause -> client.reset());
+        response.exceptionHandler(cause -> {
+            if (!exchange.done) {
+                exchange.done = true;
+                client.reset();
+            }
+        });
         response.endHandler(end -> {
-            UsageRecord record = exchange.finish(usage[0]);
+            if (exchange.done) {
+                return;
+            }
+            exchange.done = true;
+            UsageRecord record = exchange.finish(usage.usage(exchange::promptTokens));
             exchange.gateway.usageTrailers(exchange.ctx, record);
             client.end();
         });
     }
 
-    /**
-     * Returns whether a Responses API stream event carries generated output, such as
-     * {@code response.output_text.delta}, {@code response.refusal.delta} or
-     * {@code response.function_call_arguments.delta}. The first one marks the time to first token.
-     */
-    private static boolean isOutputDelta(String event) {
-        return event != null && event.startsWith("response.") && event.endsWith(".delta");
-    }
-
-    /** Reads Responses API usage: input_tokens, output_tokens and their details. */
-    private static Usage responsesUsage(JsonNode usage) {
-        if (usage == null || !usage.isObject()) {
-            return Usage.NONE;
-        }
-        return new Usage(Wire.number(usage, "input_tokens"), Wire.number(usage, "output_tokens"),
-                Wire.number(usage.get("input_tokens_details"), "cached_tokens"), 0,
-                Wire.number(usage.get("output_tokens_details"), "reasoning_tokens"), false);
-    }
-
+    /** Records the usage of the current attempt and sets the usage headers of a response not yet sent. */
     private UsageRecord finish(Usage usage) {
+        UsageRecord record = record(usage);
+        gateway.usageHeaders(ctx, target, ctx.response().headWritten() ? null : record);
+        return record;
+    }
+
+    /** Records the usage, latency and time to first token of the current attempt. */
+    private UsageRecord record(Usage usage) {
         double elapsed = elapsedMillis();
         target.stats().recordLatency(elapsed);
         ModelInfo info = gateway.catalog().find(target.provider().type().id(), target.model()).orElse(null);
+        long firstTokenNanos = streamUsage == null ? 0 : streamUsage.firstTokenNanos();
         double firstToken = firstTokenNanos == 0 ? elapsed : (firstTokenNanos - start) / 1_000_000.0;
         UsageRecord record = gateway.record(ctx, target, keyLabel, info, usage, elapsed, firstToken);
         if (firstTokenNanos != 0) {
             gateway.metrics().firstToken(target.provider().name(), gateway.metricModel(target), firstToken);
         }
-        gateway.usageHeaders(ctx, target, ctx.response().headWritten() ? null : record);
         return record;
     }
 }

@@ -64,13 +64,26 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
     @Override
     public void handle(HttpServerRequest request) {
         long start = System.nanoTime();
+        GatewayRuntime current = runtime;
         String requestId = RequestIds.propagateOrGenerate(request.getHeader(requestIdHeader));
         request.response().putHeader(requestIdHeader, requestId);
         if (draining) {
             request.response().putHeader("connection", "close");
         }
+        String host = host(request);
         String path = PathNormalizer.normalize(request.path());
-        RequestContext ctx = new RequestContext(request, requestId, clientAddresses.resolve(request), host(request),
+        RouteMatch encodedSlashMatch = null;
+        if (path == null) {
+            // A path with encoded slashes is rejected below, unless the route it matches serves it without upstream.
+            String withEncodedSlashes = PathNormalizer.normalizeKeepingEncodedSlashes(request.path());
+            if (withEncodedSlashes != null) {
+                encodedSlashMatch = matchEncodedSlashes(current, request, host, withEncodedSlashes);
+            }
+            if (encodedSlashMatch != null) {
+                path = withEncodedSlashes;
+            }
+        }
+        RequestContext ctx = new RequestContext(request, requestId, clientAddresses.resolve(request), host,
                 path == null ? String.valueOf(request.path()) : path, start);
         ctx.watchResponse();
         ctx.responseEndSignal(ResponseEndSignal::register);
@@ -100,7 +113,7 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
             return;
         }
         try {
-            dispatch(ctx);
+            dispatch(ctx, current, encodedSlashMatch);
         } catch (RuntimeException e) {
             LOG.error("Request {} to {} failed in the gateway", requestId, ctx.path(), e);
             ctx.fail(new Problem(ProblemType.INTERNAL_ERROR, null));
@@ -143,9 +156,14 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
         ctx.request().connection().close();
     }
 
-    private void dispatch(RequestContext ctx) {
-        GatewayRuntime current = runtime;
-        RouteMatch match = current.router().match(new View(ctx, null));
+    /**
+     * Routes {@code ctx} with the routes of {@code current} and runs the route's pipeline.
+     *
+     * @param encodedSlashMatch the match of a path with encoded slashes that {@link #matchEncodedSlashes} accepted;
+     *     null for every other path
+     */
+    private void dispatch(RequestContext ctx, GatewayRuntime current, RouteMatch encodedSlashMatch) {
+        RouteMatch match = encodedSlashMatch != null ? encodedSlashMatch : current.router().match(new View(ctx, null));
         if (match == null) {
             match = matchPreflight(ctx, current);
         }
@@ -160,6 +178,40 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
         String forwardedPath = current.router().forwardedPath(match, ctx.path());
         ctx.forwardedUri(query == null ? forwardedPath : forwardedPath + "?" + query);
         route.handle(ctx);
+    }
+
+    /**
+     * Returns the route match of {@code path}, a normalised path that keeps encoded slashes, when the matched route's
+     * backend serves the forwarded path itself and every encoded slash of {@code path} is in that forwarded path;
+     * null otherwise, and the request is then rejected like every path with an encoded slash. A route prefix or
+     * template parameter with an encoded slash is thus rejected, because policies may read it.
+     */
+    private static RouteMatch matchEncodedSlashes(GatewayRuntime current, HttpServerRequest request, String host,
+                                                  String path) {
+        try {
+            RouteMatch match = current.router().match(new View(request, host, path, null));
+            if (match == null) {
+                return null;
+            }
+            String forwarded = current.router().forwardedPath(match, path);
+            if (encodedSlashes(forwarded) != encodedSlashes(path)) {
+                return null;
+            }
+            return current.route(match.route().name()).acceptsEncodedSlashes(forwarded) ? match : null;
+        } catch (RuntimeException e) {
+            // The request then gets the 400 of every other path with an encoded slash.
+            LOG.debug("Routing the path {} with encoded slashes failed", path, e);
+            return null;
+        }
+    }
+
+    /** Counts the encoded slashes of a normalised path, which spells each one {@code %2F}. */
+    private static int encodedSlashes(String path) {
+        int count = 0;
+        for (int at = path.indexOf("%2F"); at >= 0; at = path.indexOf("%2F", at + 3)) {
+            count++;
+        }
+        return count;
     }
 
     /**
@@ -226,38 +278,47 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
 
     /** The view of a request that the router matches on. */
     private static final class View implements RequestView {
-        private final RequestContext ctx;
+        private final HttpServerRequest request;
+        private final String host;
+        private final String path;
         private final String method;
 
         /** Creates the view of {@code ctx}, with {@code method} in place of the request's method unless null. */
         View(RequestContext ctx, String method) {
-            this.ctx = ctx;
+            this(ctx.request(), ctx.host(), ctx.path(), method);
+        }
+
+        /** Creates the view of {@code request} with its normalised {@code host} and {@code path}. */
+        View(HttpServerRequest request, String host, String path, String method) {
+            this.request = request;
+            this.host = host;
+            this.path = path;
             this.method = method;
         }
 
         @Override
         public String method() {
-            return method != null ? method : ctx.request().method().name();
+            return method != null ? method : request.method().name();
         }
 
         @Override
         public String host() {
-            return ctx.host();
+            return host;
         }
 
         @Override
         public String path() {
-            return ctx.path();
+            return path;
         }
 
         @Override
         public String header(String name) {
-            return ctx.request().getHeader(name);
+            return request.getHeader(name);
         }
 
         @Override
         public String queryParameter(String name) {
-            return ctx.request().getParam(name);
+            return request.getParam(name);
         }
     }
 }

@@ -20,10 +20,23 @@ public final class PathNormalizer {
 
     /** Returns the normalised form of {@code path}, or null when the path is invalid. */
     public static String normalize(String path) {
+        return normalize(path, false);
+    }
+
+    /**
+     * Returns the normalised form of {@code path} as {@link #normalize} does, but keeps each encoded slash as
+     * {@code %2F} instead of rejecting the path; null when the path is invalid for another reason. The caller must
+     * make sure that no upstream receives such a path: only a backend that reads the path itself may serve it.
+     */
+    public static String normalizeKeepingEncodedSlashes(String path) {
+        return normalize(path, true);
+    }
+
+    private static String normalize(String path, boolean keepEncodedSlashes) {
         if (path == null || path.isEmpty() || path.charAt(0) != '/') {
             return null;
         }
-        String decoded = path.indexOf('%') >= 0 ? decodeUnreserved(path) : path;
+        String decoded = path.indexOf('%') >= 0 ? decodeUnreserved(path, keepEncodedSlashes) : path;
         if (decoded == null || !hasValidCharacters(decoded) || hasDotSegmentParameter(decoded)) {
             return null;
         }
@@ -33,9 +46,10 @@ public final class PathNormalizer {
     /**
      * Decodes percent-encoded unreserved characters, so that {@code /%2e%2e/} is removed like {@code /../} and
      * {@code /%61dmin} routes like {@code /admin}, and upper-cases the hex digits of the escapes it keeps.
-     * Returns null for an invalid escape or an encoded byte that {@link #normalize} rejects.
+     * Returns null for an invalid escape or an encoded byte that {@link #normalize} rejects, except an encoded
+     * slash when {@code keepEncodedSlashes} is true.
      */
-    private static String decodeUnreserved(String path) {
+    private static String decodeUnreserved(String path, boolean keepEncodedSlashes) {
         StringBuilder decoded = new StringBuilder(path.length());
         for (int i = 0; i < path.length(); i++) {
             char c = path.charAt(i);
@@ -49,7 +63,7 @@ public final class PathNormalizer {
                 return null;
             }
             int octet = high << 4 | low;
-            if (isRejectedOctet(octet)) {
+            if (isRejectedOctet(octet) && !(keepEncodedSlashes && octet == '/')) {
                 return null;
             }
             if (isUnreserved(octet)) {

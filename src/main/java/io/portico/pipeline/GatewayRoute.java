@@ -48,6 +48,11 @@ public final class GatewayRoute {
         return problems;
     }
 
+    /** Returns whether this route's backend serves {@code forwardedPath} with its encoded slashes. */
+    public boolean acceptsEncodedSlashes(String forwardedPath) {
+        return backend.acceptsEncodedSlashes(forwardedPath);
+    }
+
     /** Runs the policies in order, then the backend, unless a policy ends the request. */
     public void handle(RequestContext ctx) {
         proceed(ctx, 0);

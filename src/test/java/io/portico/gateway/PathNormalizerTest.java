@@ -47,4 +47,22 @@ class PathNormalizerTest {
     void rejects(String path) {
         assertThat(PathNormalizer.normalize(path)).isNull();
     }
+
+    @ParameterizedTest
+    @CsvSource({
+        "/a%2fb, /a%2Fb",
+        "/v1/models/oa1%2Fgpt-4o, /v1/models/oa1%2Fgpt-4o",
+        "/a%2F..%2Fb, /a%2F..%2Fb",
+        "/a%2F%2e%2e/../b, /b",
+        "/%61/x%2f%2e, /a/x%2F.",
+    })
+    void keepsEncodedSlashes(String path, String expected) {
+        assertThat(PathNormalizer.normalizeKeepingEncodedSlashes(path)).isEqualTo(expected);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/a%2Fb%5cc", "/a%2Fb\\c", "/a%2F%00", "/a%2F%", "/a%2F/..;/b", "/a%2F%c0%ae", "a%2Fb"})
+    void keepingEncodedSlashesRejectsOthers(String path) {
+        assertThat(PathNormalizer.normalizeKeepingEncodedSlashes(path)).isNull();
+    }
 }

@@ -41,9 +41,10 @@ import java.util.HexFormat;
  * Dropped: {@code user}, {@code n}, {@code logprobs}, {@code logit_bias}, {@code parallel_tool_calls},
  * {@code reasoning_effort}.
  *
- * <p>Response rules: {@code message.thinking} becomes {@code reasoning_content}. Ollama tool calls carry no ids,
- * so each gets {@code call_} and a digest of the response's {@code created_at}, the call's position, name and
- * arguments, which stays the same however often the same response is translated. Usage is
+ * <p>Response rules: Ollama responses carry no id, so each response or stream gets a new one from
+ * {@link Wire#completionId}. {@code message.thinking} becomes {@code reasoning_content}. Ollama tool calls carry
+ * no ids either, so each gets {@code call_} and a digest of the response's {@code created_at}, the call's
+ * position, name and arguments, which stays the same however often the same response is translated. Usage is
  * {@code prompt_eval_count} and {@code eval_count}. Finish reasons map through {@link FinishReasons#fromOllama};
  * a streamed line with {@code error} ends the stream with a failure.
  */
@@ -99,7 +100,7 @@ public final class OllamaAdapter implements ProviderAdapter {
         }
 
         ObjectNode response = NODES.objectNode()
-                .put("id", "chatcmpl-ollama")
+                .put("id", Wire.completionId())
                 .put("object", "chat.completion")
                 .put("created", System.currentTimeMillis() / 1000)
                 .put("model", body.path("model").asText(target.model()));
@@ -183,7 +184,7 @@ public final class OllamaAdapter implements ProviderAdapter {
         private boolean finished;
 
         Translator(String model) {
-            this.chunks = new Chunks("chatcmpl-ollama", System.currentTimeMillis() / 1000, model);
+            this.chunks = new Chunks(Wire.completionId(), System.currentTimeMillis() / 1000, model);
         }
 
         @Override

@@ -121,8 +121,9 @@ class OllamaAdapterTest {
         assertThat(secondId).matches("call_[0-9a-f]{24}").isNotEqualTo(firstId);
         assertThat(second.path("choices").path(0).path("message").path("tool_calls")).isEqualTo(calls);
         first.put("created", 0);
+        first.put("id", "chatcmpl-test");
         assertThat(reparse(first)).isEqualTo(json("""
-                {'id': 'chatcmpl-ollama', 'object': 'chat.completion', 'created': 0, 'model': 'llama3.2',
+                {'id': 'chatcmpl-test', 'object': 'chat.completion', 'created': 0, 'model': 'llama3.2',
                  'choices': [{'index': 0, 'message': {'role': 'assistant', 'content': null,
                    'reasoning_content': 'Need weather.', 'tool_calls': [
                      {'id': '%s', 'type': 'function', 'function': {'name': 'weather', 'arguments': '{`city`:`Rome`}'}},
@@ -132,6 +133,35 @@ class OllamaAdapterTest {
                    'prompt_tokens_details': {'cached_tokens': 0},
                    'completion_tokens_details': {'reasoning_tokens': 0}}}
                 """.formatted(firstId, secondId)));
+    }
+
+    @Test
+    void responsesGetDistinctIds() {
+        ObjectNode body = json("{'model': 'llama3.2', 'message': {'role': 'assistant', 'content': 'Hi'},"
+                + " 'done': true, 'done_reason': 'stop', 'prompt_eval_count': 3, 'eval_count': 1}");
+
+        String first = adapter.chatResponse(body, chat(json("{}")), target).path("id").asText();
+        String second = adapter.chatResponse(body, chat(json("{}")), target).path("id").asText();
+
+        assertThat(first).matches("chatcmpl-[0-9a-f]{32}");
+        assertThat(second).matches("chatcmpl-[0-9a-f]{32}");
+        assertThat(first).isNotEqualTo(second);
+    }
+
+    @Test
+    void streamsGetDistinctIds() {
+        List<StreamFrame> lines = List.of(
+                line("{'model': 'llama3.2', 'message': {'role': 'assistant', 'content': 'Hi'}, 'done': false}"),
+                line("{'model': 'llama3.2', 'message': {'role': 'assistant', 'content': ''}, 'done': true,"
+                        + " 'done_reason': 'stop', 'prompt_eval_count': 3, 'eval_count': 1}"));
+
+        AdapterFixtures.Recording first = translate(adapter.chatStream(chat(json("{}")), target), lines);
+        AdapterFixtures.Recording second = translate(adapter.chatStream(chat(json("{}")), target), lines);
+
+        String id = first.chunks.get(0).path("id").asText();
+        assertThat(id).matches("chatcmpl-[0-9a-f]{32}");
+        assertThat(first.chunks).allSatisfy(chunk -> assertThat(chunk.path("id").asText()).isEqualTo(id));
+        assertThat(second.chunks.get(0).path("id").asText()).matches("chatcmpl-[0-9a-f]{32}").isNotEqualTo(id);
     }
 
     @Test
