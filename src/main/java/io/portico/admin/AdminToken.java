@@ -121,7 +121,7 @@ public final class AdminToken {
         }
         String token = generate();
         try {
-            Files.createDirectories(file.getParent());
+            PrivateFiles.createPrivateDirectory(file.getParent());
             PrivateFiles.createOwnerOnly(file);
             Files.writeString(file, token + "\n", StandardCharsets.UTF_8);
         } catch (FileAlreadyExistsException e) {

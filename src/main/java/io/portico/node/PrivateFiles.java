@@ -25,6 +25,22 @@ public final class PrivateFiles {
     }
 
     /**
+     * Creates {@code directory} and its missing parents, the last one readable by its owner only, because the data
+     * directory contains private keys and the database. An existing directory keeps its permissions.
+     */
+    public static void createPrivateDirectory(Path directory) throws IOException {
+        if (Files.isDirectory(directory)) {
+            return;
+        }
+        try {
+            Files.createDirectories(directory,
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (UnsupportedOperationException e) {
+            Files.createDirectories(directory);
+        }
+    }
+
+    /**
      * Creates {@code file} with mode 0600 where the file system has POSIX permissions.
      *
      * @throws java.nio.file.FileAlreadyExistsException when the file exists, for example because another process

@@ -6,6 +6,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.portico.config.Resource;
 import io.portico.node.NodeConfig;
+import io.portico.node.PrivateFiles;
 import io.portico.quota.CounterStore;
 import io.portico.store.crypto.Keyring;
 import io.portico.store.crypto.SecretCipher;
@@ -117,7 +118,7 @@ public final class JdbcConfigStore implements ConfigStore {
     public static JdbcConfigStore embedded(Path dataDirectory, Keyring keyring) {
         Path directory = requireNonNull(dataDirectory, "dataDirectory").toAbsolutePath().normalize();
         try {
-            createPrivateDirectory(directory);
+            PrivateFiles.createPrivateDirectory(directory);
         } catch (IOException e) {
             throw new StoreException("cannot create the data directory " + directory + ": " + e, e);
         }
@@ -140,22 +141,6 @@ public final class JdbcConfigStore implements ConfigStore {
                         + "process; stop that process or choose another data directory", e);
             }
             throw e;
-        }
-    }
-
-    /**
-     * Creates {@code directory} readable by its owner only, because the database in it contains private keys.
-     * An existing directory keeps its permissions.
-     */
-    private static void createPrivateDirectory(Path directory) throws IOException {
-        if (Files.isDirectory(directory)) {
-            return;
-        }
-        try {
-            Files.createDirectories(directory,
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        } catch (UnsupportedOperationException e) {
-            Files.createDirectories(directory);
         }
     }
 

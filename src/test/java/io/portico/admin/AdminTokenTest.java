@@ -141,6 +141,15 @@ class AdminTokenTest {
                 .hasMessageContaining("chmod 600 " + file);
     }
 
+    @Test
+    void missingDataDirectoryIsCreatedOwnerOnly() throws Exception {
+        Path missing = data.resolve("new").resolve("data");
+
+        AdminToken.resolve(LOOPBACK, missing, Map.of(), new PrintStream(stdout, true, StandardCharsets.UTF_8));
+
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(missing))).isEqualTo("rwx------");
+    }
+
     private String resolve(NodeConfig.AdminListener listener, Map<String, String> env) {
         return AdminToken.resolve(listener, data, env, new PrintStream(stdout, true, StandardCharsets.UTF_8));
     }

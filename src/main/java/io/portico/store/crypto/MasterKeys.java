@@ -89,7 +89,7 @@ public final class MasterKeys {
         }
         MasterKey key = MasterKey.generate();
         try {
-            Files.createDirectories(file.getParent());
+            PrivateFiles.createPrivateDirectory(file.getParent());
             PrivateFiles.createOwnerOnly(file);
             Files.writeString(file, key.encoded() + "\n", StandardCharsets.UTF_8);
         } catch (FileAlreadyExistsException e) {

@@ -28,6 +28,15 @@ class MasterKeysTest {
     }
 
     @Test
+    void missingDataDirectoryIsCreatedOwnerOnly() throws Exception {
+        Path missing = data.resolve("new").resolve("data");
+
+        MasterKeys.resolve(missing, Map.of());
+
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(missing))).isEqualTo("rwx------");
+    }
+
+    @Test
     void fileReadableByOthersIsRejected() throws Exception {
         MasterKeys.resolve(data, Map.of());
         Path file = data.resolve(MasterKeys.FILE_NAME);
