@@ -25,8 +25,8 @@ public final class PrivateFiles {
     }
 
     /**
-     * Creates {@code directory} and its missing parents, the last one readable by its owner only, because the data
-     * directory contains private keys and the database. An existing directory keeps its permissions.
+     * Creates {@code directory}, and each missing parent, readable by its owner only, because the data directory
+     * contains private keys and the database. An existing directory keeps its permissions.
      */
     public static void createPrivateDirectory(Path directory) throws IOException {
         if (Files.isDirectory(directory)) {
