@@ -29,6 +29,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -265,12 +266,61 @@ final class AiBackend implements Backend {
         switch (endpoint) {
             case CHAT -> chat(ctx, OPENAI, body);
             case MESSAGES -> chat(ctx, ANTHROPIC, body);
-            case EMBEDDINGS -> RelayExchange.embeddings(gateway, ctx, OPENAI, body, targets(ctx, OPENAI, body));
-            case RESPONSES -> RelayExchange.responses(gateway, ctx, OPENAI, body, targets(ctx, OPENAI, body));
-            case COUNT_TOKENS -> RelayExchange.countTokens(gateway, ctx, ANTHROPIC, body,
-                    targets(ctx, ANTHROPIC, body));
+            case EMBEDDINGS -> embeddings(ctx, body);
+            case RESPONSES -> responses(ctx, body);
+            case COUNT_TOKENS -> countTokens(ctx, body);
             default -> throw new IllegalStateException("unexpected endpoint " + endpoint);
         }
+    }
+
+    private void embeddings(RequestContext ctx, ObjectNode body) {
+        List<Target> targets = targets(ctx, OPENAI, body);
+        PromptTokens input = PromptTokens.embeddingsInput(gateway.compute(), body);
+        Supplier<Future<TokenEstimate>> estimate = () -> input.count()
+                .map(tokens -> new TokenEstimate(model(body), tokens, 0));
+        admitThen(ctx, OPENAI, estimate, () -> RelayExchange.embeddings(gateway, ctx, OPENAI, body, targets));
+    }
+
+    private void responses(RequestContext ctx, ObjectNode body) {
+        List<Target> targets = targets(ctx, OPENAI, body);
+        PromptTokens input = PromptTokens.responsesInput(gateway.compute(), body);
+        long maxOutputTokens = body.path("max_output_tokens").asLong(0);
+        Supplier<Future<TokenEstimate>> estimate = () -> input.count()
+                .map(tokens -> new TokenEstimate(model(body), tokens, maxOutputTokens));
+        admitThen(ctx, OPENAI, estimate, () -> RelayExchange.responses(gateway, ctx, OPENAI, body, targets));
+    }
+
+    /** Serves a token count. Counting consumes no tokens, so the checks see a request of zero tokens. */
+    private void countTokens(RequestContext ctx, ObjectNode body) {
+        List<Target> targets = targets(ctx, ANTHROPIC, body);
+        admitThen(ctx, ANTHROPIC, () -> Future.succeededFuture(new TokenEstimate(model(body), 0, 0)),
+                () -> RelayExchange.countTokens(gateway, ctx, ANTHROPIC, body, targets));
+    }
+
+    /**
+     * Runs the checks of {@link AiGateway#checkRequest} on a request whose model resolved, then runs {@code next}
+     * when they admit it and the client is still connected. {@code next} may throw {@link AiException}, which
+     * becomes the client's error.
+     */
+    private static void admitThen(RequestContext ctx, Frontend frontend, Supplier<Future<TokenEstimate>> estimate,
+                                  Runnable next) {
+        AiGateway.admitRequest(ctx, estimate).onComplete(admitted -> {
+            if (admitted.failed()) {
+                LOG.warn("A check of AI request {} failed", ctx.requestId(), admitted.cause());
+                fail(ctx, frontend, AiError.of(500, "the request could not be checked"));
+            } else if (admitted.result() && !ctx.response().closed()) {
+                try {
+                    next.run();
+                } catch (AiException e) {
+                    fail(ctx, frontend, e.error());
+                }
+            }
+        });
+    }
+
+    /** Returns the body's {@code model}, which {@link #targets} has checked to be a non-blank string. */
+    private static String model(ObjectNode body) {
+        return body.get("model").asText();
     }
 
     private void chat(RequestContext ctx, Frontend frontend, ObjectNode body) {
@@ -283,18 +333,8 @@ final class AiBackend implements Backend {
         List<Target> targets = targets(ctx, frontend, body);
         ChatRequest parsed = request;
         PromptTokens prompt = new PromptTokens(gateway.compute(), parsed.body());
-        AiGateway.admitChat(ctx, () -> estimate(parsed, prompt)).onComplete(admitted -> {
-            if (admitted.failed()) {
-                LOG.warn("A check of chat request {} failed", ctx.requestId(), admitted.cause());
-                fail(ctx, frontend, AiError.of(500, "the request could not be checked"));
-            } else if (admitted.result() && !ctx.response().closed()) {
-                try {
-                    answer(ctx, frontend, parsed, prompt, targets);
-                } catch (AiException e) {
-                    fail(ctx, frontend, e.error());
-                }
-            }
-        });
+        admitThen(ctx, frontend, () -> estimate(parsed, prompt),
+                () -> answer(ctx, frontend, parsed, prompt, targets));
     }
 
     /**
@@ -345,10 +385,10 @@ final class AiBackend implements Backend {
     }
 
     /** Returns what {@code request} may consume: its prompt's tokens and the output tokens it allows. */
-    private static Future<ChatEstimate> estimate(ChatRequest request, PromptTokens prompt) {
+    private static Future<TokenEstimate> estimate(ChatRequest request, PromptTokens prompt) {
         JsonNode body = request.body();
         long maxTokens = Math.max(body.path("max_completion_tokens").asLong(0), body.path("max_tokens").asLong(0));
-        return prompt.count().map(tokens -> new ChatEstimate(request.model(), tokens, maxTokens));
+        return prompt.count().map(tokens -> new TokenEstimate(request.model(), tokens, maxTokens));
     }
 
     /**

@@ -51,8 +51,8 @@ public final class AiGateway {
     public static final String ERROR_ATTRIBUTE = "ai.error";
     /** Request attribute holding the listeners of {@link #onRequestUsage}. */
     private static final String USAGE_LISTENERS_ATTRIBUTE = "ai.usage.listeners";
-    /** Request attribute holding the checks of {@link #beforeChat}. */
-    private static final String CHAT_CHECKS_ATTRIBUTE = "ai.chat.checks";
+    /** Request attribute holding the checks of {@link #checkRequest}. */
+    private static final String REQUEST_CHECKS_ATTRIBUTE = "ai.request.checks";
     /** The error code of a request that no provider key may serve because each key's budget is spent. */
     public static final String BUDGET_EXCEEDED_CODE = "budget_exceeded";
     /** Request attribute holding the checks of {@link #checkKeys}. */
@@ -402,15 +402,17 @@ public final class AiGateway {
     }
 
     /**
-     * Makes the AI backend run {@code check} on the chat request {@code ctx} once its body is parsed and its model
-     * resolved, before the cache or any provider answers it.
+     * Makes the AI backend run {@code check} on the AI request {@code ctx} once its body is parsed and its model
+     * resolved, before the cache or any provider serves it. Checks run on the requests that consume tokens or
+     * count them: chat completions, messages, the Responses API, embeddings and token counting. Model listings and
+     * rejected requests never reach them.
      */
-    public static void beforeChat(RequestContext ctx, ChatCheck check) {
+    public static void checkRequest(RequestContext ctx, RequestCheck check) {
         requireNonNull(check, "check");
-        List<ChatCheck> checks = ctx.attribute(CHAT_CHECKS_ATTRIBUTE);
+        List<RequestCheck> checks = ctx.attribute(REQUEST_CHECKS_ATTRIBUTE);
         if (checks == null) {
             checks = new ArrayList<>(2);
-            ctx.attribute(CHAT_CHECKS_ATTRIBUTE, checks);
+            ctx.attribute(REQUEST_CHECKS_ATTRIBUTE, checks);
         }
         checks.add(check);
     }
@@ -460,25 +462,25 @@ public final class AiGateway {
     }
 
     /**
-     * Runs the checks registered with {@link #beforeChat} one after the other; completes with false when one of
-     * them ended the request. The estimate, which counts the prompt's tokens, is computed only when a check is
-     * registered, and on a worker thread when the prompt is long.
+     * Runs the checks registered with {@link #checkRequest} one after the other; completes with false when one of
+     * them ended the request. The estimate, which counts the input's tokens, is computed only when a check is
+     * registered, and on a worker thread when the input is long.
      */
-    static Future<Boolean> admitChat(RequestContext ctx, Supplier<Future<ChatEstimate>> estimates) {
-        List<ChatCheck> checks = ctx.attribute(CHAT_CHECKS_ATTRIBUTE);
+    static Future<Boolean> admitRequest(RequestContext ctx, Supplier<Future<TokenEstimate>> estimates) {
+        List<RequestCheck> checks = ctx.attribute(REQUEST_CHECKS_ATTRIBUTE);
         if (checks == null) {
             return Future.succeededFuture(true);
         }
-        return estimates.get().compose(estimate -> admitChat(ctx, estimate, checks, 0));
+        return estimates.get().compose(estimate -> admitRequest(ctx, estimate, checks, 0));
     }
 
-    private static Future<Boolean> admitChat(RequestContext ctx, ChatEstimate estimate, List<ChatCheck> checks,
-                                             int index) {
+    private static Future<Boolean> admitRequest(RequestContext ctx, TokenEstimate estimate,
+                                                List<RequestCheck> checks, int index) {
         if (index == checks.size()) {
             return Future.succeededFuture(true);
         }
         return checks.get(index).admit(ctx, estimate)
-                .compose(admitted -> admitted ? admitChat(ctx, estimate, checks, index + 1)
+                .compose(admitted -> admitted ? admitRequest(ctx, estimate, checks, index + 1)
                         : Future.succeededFuture(false));
     }
 

@@ -4,9 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.portico.ai.spi.Usage;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
+import java.util.function.ToIntFunction;
 
 /**
- * The estimated prompt tokens of one chat request, counted at most once and only when asked for. A prompt of at most
+ * The estimated input tokens of one AI request, counted at most once and only when asked for: the prompt of a chat
+ * request, or the input of an embeddings or Responses API request. An input of at most
  * {@link TokenCounter#INLINE_CHARS} characters is counted on the calling event loop. A longer one is counted on the
  * AI gateway's compute threads by {@link #count()}, because the tokenizer took 0.1 to 0.5 seconds per million
  * characters on a busy 2-core build machine. Used on the request's event loop only.
@@ -19,20 +21,40 @@ final class PromptTokens {
     private final WorkerExecutor compute;
     private final JsonNode body;
     private final long length;
+    private final ToIntFunction<JsonNode> counter;
     private Future<Integer> count;
 
     /**
-     * Creates the count of the request {@code body}, in OpenAI's shape, which no one may change afterwards.
+     * Creates the count of the prompt of the chat request {@code body}, in OpenAI's shape, which no one may change
+     * afterwards.
      *
      * @param compute the threads that count long prompts
      */
     PromptTokens(WorkerExecutor compute, JsonNode body) {
-        this.compute = compute;
-        this.body = body;
-        this.length = TokenCounter.promptLength(body);
+        this(compute, body, TokenCounter.promptLength(body), TokenCounter::prompt);
     }
 
-    /** Returns the characters of the prompt's text, images and tools included, as the estimate counts them. */
+    private PromptTokens(WorkerExecutor compute, JsonNode body, long length, ToIntFunction<JsonNode> counter) {
+        this.compute = compute;
+        this.body = body;
+        this.length = length;
+        this.counter = counter;
+    }
+
+    /** Creates the count of the input of the embeddings request {@code body}, which no one may change afterwards. */
+    static PromptTokens embeddingsInput(WorkerExecutor compute, JsonNode body) {
+        return new PromptTokens(compute, body, TokenCounter.embeddingsInputLength(body), TokenCounter::embeddingsInput);
+    }
+
+    /** Creates the count of the input of the Responses API request {@code body}, which no one may change afterwards. */
+    static PromptTokens responsesInput(WorkerExecutor compute, JsonNode body) {
+        return new PromptTokens(compute, body, TokenCounter.responsesInputLength(body), TokenCounter::responsesInput);
+    }
+
+    /**
+     * Returns the characters of the input as the estimate counts them: for a chat request, the prompt's text, images
+     * and tools.
+     */
     long length() {
         return length;
     }
@@ -41,9 +63,9 @@ final class PromptTokens {
     Future<Integer> count() {
         if (count == null) {
             if (length > TokenCounter.INLINE_CHARS) {
-                count = compute.executeBlocking(() -> TokenCounter.prompt(body), false);
+                count = compute.executeBlocking(() -> counter.applyAsInt(body), false);
             } else {
-                count = Future.succeededFuture(TokenCounter.prompt(body));
+                count = Future.succeededFuture(counter.applyAsInt(body));
             }
         }
         return count;

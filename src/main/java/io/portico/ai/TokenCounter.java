@@ -66,6 +66,85 @@ final class TokenCounter {
         return textLength(body.path("messages")) + textLength(body.path("tools"));
     }
 
+    /**
+     * Estimates the input tokens of an embeddings request. The {@code input} field is a text, a list of texts, a
+     * list of token ids or a list of such lists, and each token id counts as one token.
+     */
+    static int embeddingsInput(JsonNode body) {
+        JsonNode input = body.path("input");
+        if (input.isTextual()) {
+            return count(input.textValue());
+        }
+        long tokens = 0;
+        for (JsonNode item : input) {
+            if (item.isTextual()) {
+                tokens += count(item.textValue());
+            } else if (item.isNumber()) {
+                tokens++;
+            } else if (item.isArray()) {
+                tokens += item.size();
+            }
+        }
+        return (int) Math.min(Integer.MAX_VALUE, tokens);
+    }
+
+    /** Returns about as many characters as {@link #embeddingsInput(JsonNode)} counts, without copying any text. */
+    static long embeddingsInputLength(JsonNode body) {
+        return textLength(body.path("input"));
+    }
+
+    /**
+     * Estimates the input tokens of a Responses API request: its {@code instructions}, the texts, tool calls and
+     * tool results of its {@code input}, and its tool definitions. Input stored by the provider, which
+     * {@code previous_response_id} or {@code conversation} refers to, is not in the request and is not counted.
+     */
+    static int responsesInput(JsonNode body) {
+        StringBuilder text = new StringBuilder();
+        appendText(body.get("instructions"), text);
+        JsonNode input = body.path("input");
+        int items = 0;
+        if (input.isTextual()) {
+            text.append(input.textValue()).append('\n');
+            items = 1;
+        }
+        for (JsonNode item : input) {
+            items++;
+            appendText(item.get("content"), text);
+            appendText(item.get("name"), text);
+            appendText(item.get("arguments"), text);
+            appendText(item.get("output"), text);
+        }
+        JsonNode tools = body.get("tools");
+        if (tools != null && !tools.isEmpty()) {
+            text.append(tools);
+        }
+        return count(text) + items * PER_MESSAGE + 3;
+    }
+
+    /**
+     * Returns about as many characters as {@link #responsesInput(JsonNode)} counts, without copying any text. It
+     * also counts strings the estimate skips, such as images given as data URLs, so it errs on the long side.
+     */
+    static long responsesInputLength(JsonNode body) {
+        return textLength(body.path("instructions")) + textLength(body.path("input")) + textLength(body.path("tools"));
+    }
+
+    /** Appends a text, or the {@code text} field of each part of a list of content parts, and a line break. */
+    private static void appendText(JsonNode content, StringBuilder text) {
+        if (content == null) {
+            return;
+        }
+        if (content.isTextual()) {
+            text.append(content.textValue()).append('\n');
+            return;
+        }
+        for (JsonNode part : content) {
+            if (part.path("text").isTextual()) {
+                text.append(part.get("text").textValue()).append('\n');
+            }
+        }
+    }
+
     private static long textLength(JsonNode node) {
         if (node.isTextual()) {
             return node.textValue().length();

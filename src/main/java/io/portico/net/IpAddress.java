@@ -73,6 +73,31 @@ public final class IpAddress {
         return high == MAPPED_HIGH && (low & 0xffff_ffff_0000_0000L) == MAPPED_LOW;
     }
 
+    /**
+     * Returns the first address of the network of {@code prefixLength} bits that contains this address, counted over
+     * all 128 bits, so the result is meaningful for IPv6 addresses. A prefix length of 128 returns this address.
+     *
+     * @throws IllegalArgumentException when {@code prefixLength} is not from 0 to 128
+     */
+    public IpAddress ipv6Network(int prefixLength) {
+        if (prefixLength < 0 || prefixLength > 128) {
+            throw new IllegalArgumentException("invalid prefix length " + prefixLength + ": expected 0 to 128");
+        }
+        if (prefixLength == 128) {
+            return this;
+        }
+        long highMask = -1L;
+        long lowMask = 0;
+        if (prefixLength == 0) {
+            highMask = 0;
+        } else if (prefixLength < 64) {
+            highMask = -1L << (64 - prefixLength);
+        } else if (prefixLength > 64) {
+            lowMask = -1L << (128 - prefixLength);
+        }
+        return new IpAddress(high & highMask, low & lowMask);
+    }
+
     long high() {
         return high;
     }

@@ -40,6 +40,9 @@ public final class RequestContext {
     private final String host;
     private final String path;
     private final long startNanos;
+    /** The prefix length of {@link #clientNetwork}'s last result, or -1 before its first call. */
+    private int clientNetworkPrefixLength = -1;
+    private String clientNetwork;
     private Map<String, Object> attributes;
     private List<Consumer<MultiMap>> responseHeaderHooks;
     private List<Runnable> closeHooks;
@@ -99,6 +102,26 @@ public final class RequestContext {
      */
     public String clientAddress() {
         return forwardedFor.isEmpty() ? "-" : forwardedFor.get(0).toString();
+    }
+
+    /**
+     * Returns the client's address as limits count it, so that one IPv6 network counts as one client. An IPv6
+     * address is replaced by its network of {@code ipv6PrefixLength} bits, written like {@code 2001:db8:1:2::/64}.
+     * IPv4 addresses, IPv4-mapped IPv6 addresses included, and a prefix length of 128 give {@link #clientAddress()}.
+     * The last network is kept, so policies with the same prefix length format it once per request.
+     *
+     * @param ipv6PrefixLength from 0 to 128
+     */
+    public String clientNetwork(int ipv6PrefixLength) {
+        IpAddress client = clientIp();
+        if (client == null || client.isIpv4() || ipv6PrefixLength == 128) {
+            return clientAddress();
+        }
+        if (ipv6PrefixLength != clientNetworkPrefixLength) {
+            clientNetwork = client.ipv6Network(ipv6PrefixLength) + "/" + ipv6PrefixLength;
+            clientNetworkPrefixLength = ipv6PrefixLength;
+        }
+        return clientNetwork;
     }
 
     /** The client's IP address, as matched by IP rules; null when the connection has no IP peer. */

@@ -1,6 +1,7 @@
 package io.portico.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -68,6 +69,35 @@ class IpAddressTest {
         assertThat(IpAddress.parse(header, 6, 18)).hasToString("2001:db8::17");
         assertThat(IpAddress.parse(header, 5, 18)).isNull();
         assertThat(IpAddress.parse(header, 6, 19)).isNull();
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "2001:db8:1:2:3:4:5:6, 64, 2001:db8:1:2::",
+        "2001:db8:1:2:3:4:5:6, 128, 2001:db8:1:2:3:4:5:6",
+        "2001:db8:1:2:3:4:5:6, 127, 2001:db8:1:2:3:4:5:6",
+        "2001:db8:1:2:3:4:5:7, 127, 2001:db8:1:2:3:4:5:6",
+        "2001:db8:1:2:ffff:4:5:6, 65, 2001:db8:1:2:8000::",
+        "2001:db8:1:2:3:4:5:6, 63, 2001:db8:1:2::",
+        "2001:db8:1:3:3:4:5:6, 63, 2001:db8:1:2::",
+        "2001:db8:1:2:3:4:5:6, 48, 2001:db8:1::",
+        "ffff:db8:1:2:3:4:5:6, 1, 8000::",
+        "ffff:db8:1:2:3:4:5:6, 0, ::",
+        "::1, 64, ::",
+    })
+    void ipv6NetworkClearsBitsAfterPrefix(String address, int prefixLength, String expected) {
+        IpAddress network = IpAddress.parse(address).ipv6Network(prefixLength);
+
+        assertThat(network).hasToString(expected);
+    }
+
+    @Test
+    void ipv6NetworkRejectsPrefixOutOfRange() {
+        IpAddress address = IpAddress.parse("2001:db8::1");
+
+        assertThatThrownBy(() -> address.ipv6Network(129)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("129");
+        assertThatThrownBy(() -> address.ipv6Network(-1)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

@@ -30,6 +30,8 @@ final class ConcurrencyLimitPolicy implements Policy {
     private final int maxWaiting;
     private final long maxWaitMillis;
     private final KeyKind keyKind;
+    /** The prefix length that IPv6 addresses of anonymous requests are counted by, with {@code key: consumer}. */
+    private final int ipv6Prefix;
     private final String namespace;
     private final ConcurrentHashMap<String, ConcurrencyGate> gates;
     /** The problem details of a rejection without a queue and with a full queue, built once. */
@@ -46,12 +48,13 @@ final class ConcurrencyLimitPolicy implements Policy {
      * Creates the policy.
      *
      * @param maxWaiting requests that may wait per key; 0 rejects at once
+     * @param ipv6Prefix the prefix length that IPv6 addresses of anonymous requests are counted by, from 1 to 128
      * @param namespace the policy's place in the configuration; gates keyed by service ignore it, so every policy
      *     that limits a service shares the service's count
      * @param gates the node's gates, shared by every concurrency-limit policy
      */
-    ConcurrencyLimitPolicy(int max, int maxWaiting, long maxWaitMillis, KeyKind keyKind, String namespace,
-                           ConcurrentHashMap<String, ConcurrencyGate> gates) {
+    ConcurrencyLimitPolicy(int max, int maxWaiting, long maxWaitMillis, KeyKind keyKind, int ipv6Prefix,
+                           String namespace, ConcurrentHashMap<String, ConcurrencyGate> gates) {
         this.max = max;
         this.maxWaiting = maxWaiting;
         this.maxWaitMillis = maxWaitMillis;
@@ -60,6 +63,7 @@ final class ConcurrencyLimitPolicy implements Policy {
         this.queueFullDetail = busyDetail + ", and " + maxWaiting + " waiting";
         this.retryAfter = maxWaiting == 0 ? "1" : Long.toString(Math.max(1, (maxWaitMillis + 999) / 1000));
         this.keyKind = requireNonNull(keyKind, "keyKind");
+        this.ipv6Prefix = ipv6Prefix;
         this.namespace = requireNonNull(namespace, "namespace");
         this.gates = requireNonNull(gates, "gates");
     }
@@ -105,7 +109,7 @@ final class ConcurrencyLimitPolicy implements Policy {
             case SERVICE -> ctx.route().spec().service() != null ? "service=" + ctx.route().spec().service()
                     : namespace + "|route=" + ctx.route().name();
             case CONSUMER -> namespace + "|" + (ctx.consumer() != null ? "consumer=" + ctx.consumer()
-                    : "client-address=" + ctx.clientAddress());
+                    : "client-address=" + ctx.clientNetwork(ipv6Prefix));
         };
     }
 

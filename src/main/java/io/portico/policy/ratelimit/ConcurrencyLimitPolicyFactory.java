@@ -23,7 +23,7 @@ public final class ConcurrencyLimitPolicyFactory implements PolicyFactory {
     static final Duration DEFAULT_QUEUE_TIMEOUT = Duration.ofSeconds(1);
     /** Key of the node's gates, which every concurrency-limit policy of the node shares. */
     private static final String GATES = "concurrency-limit:gates";
-    private static final Set<String> FIELDS = Set.of("max", "key", "queue", "queueTimeout");
+    private static final Set<String> FIELDS = Set.of("max", "key", "queue", "queueTimeout", "ipv6Prefix");
     private static final List<String> KEYS = List.of("route", "service", "consumer");
 
     @Override
@@ -36,7 +36,7 @@ public final class ConcurrencyLimitPolicyFactory implements PolicyFactory {
         for (Iterator<String> names = config.fieldNames(); names.hasNext(); ) {
             String name = names.next();
             if (!FIELDS.contains(name)) {
-                errors.add(name, "is not a setting of this policy (known: key, max, queue, queueTimeout)");
+                errors.add(name, "is not a setting of this policy (known: ipv6Prefix, key, max, queue, queueTimeout)");
             }
         }
         JsonNode max = config.get("max");
@@ -48,6 +48,16 @@ public final class ConcurrencyLimitPolicyFactory implements PolicyFactory {
         JsonNode key = config.get("key");
         if (key != null && (!key.isTextual() || !KEYS.contains(key.asText().toLowerCase(Locale.ROOT)))) {
             errors.add("key", "must be one of " + String.join(", ", KEYS));
+        }
+        JsonNode ipv6Prefix = config.get("ipv6Prefix");
+        if (ipv6Prefix != null) {
+            String problem = RequestKey.checkIpv6Prefix(ipv6Prefix);
+            if (problem != null) {
+                errors.add("ipv6Prefix", problem);
+            } else if (!config.path("key").asText("route").equalsIgnoreCase("consumer")) {
+                errors.add("ipv6Prefix", "applies to key: consumer only, where anonymous requests count per client"
+                        + " address; remove it or set key: consumer");
+            }
         }
         JsonNode queue = config.get("queue");
         if (queue != null && (!queue.isIntegralNumber() || queue.asLong() < 0 || queue.asLong() > MAX_QUEUE)) {
@@ -74,6 +84,6 @@ public final class ConcurrencyLimitPolicyFactory implements PolicyFactory {
         ConcurrencyLimitPolicy.KeyKind key = ConcurrencyLimitPolicy.KeyKind.valueOf(
                 config.path("key").asText("route").toUpperCase(Locale.ROOT));
         return new ConcurrencyLimitPolicy(config.get("max").asInt(), config.path("queue").asInt(0),
-                timeout.toMillis(), key, context.declaredIn(), gates);
+                timeout.toMillis(), key, RequestKey.ipv6Prefix(config), context.declaredIn(), gates);
     }
 }

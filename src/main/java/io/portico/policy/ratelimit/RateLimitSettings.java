@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  * The configuration of one {@code rate-limit} policy.
  *
  * @param limits the limits, each checked for every request
- * @param key what the limits count per
+ * @param key what the limits count per, with the prefix length that IPv6 client addresses are counted by
  * @param cluster whether the counters live in Redis, shared by every node, rather than in each node's memory
  * @param rejectWithoutRedis whether requests get 503 while Redis is unavailable, rather than local counting
  * @param headers whether responses carry {@code RateLimit-Policy} and {@code RateLimit}
@@ -32,7 +32,7 @@ record RateLimitSettings(List<Limit> limits, RequestKey key, boolean cluster, bo
     static final int MAX_LIMITS = 16;
     static final int MAX_KEY_PARTS = 8;
     private static final Set<String> FIELDS = Set.of("limits", "key", "mode", "onRedisFailure", "headers",
-            "legacyHeaders", "partitionKey");
+            "legacyHeaders", "partitionKey", "ipv6Prefix");
     private static final Set<String> LIMIT_FIELDS = Set.of("name", "max", "window", "algorithm", "burst");
     /** Limit names appear as structured-field strings in response fields, so they keep to a safe alphabet. */
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
@@ -70,6 +70,11 @@ record RateLimitSettings(List<Limit> limits, RequestKey key, boolean cluster, bo
                     }
                 }
             }
+        }
+        JsonNode ipv6Prefix = config.get("ipv6Prefix");
+        String ipv6PrefixProblem = ipv6Prefix == null ? null : RequestKey.checkIpv6Prefix(ipv6Prefix);
+        if (ipv6PrefixProblem != null) {
+            errors.add("ipv6Prefix", ipv6PrefixProblem);
         }
         oneOf(config, "mode", List.of("local", "cluster"), errors);
         oneOf(config, "onRedisFailure", List.of("local", "reject"), errors);
@@ -138,7 +143,7 @@ record RateLimitSettings(List<Limit> limits, RequestKey key, boolean cluster, bo
         } else {
             key.add("consumer");
         }
-        return new RateLimitSettings(List.copyOf(limits), RequestKey.parse(key),
+        return new RateLimitSettings(List.copyOf(limits), RequestKey.parse(key, RequestKey.ipv6Prefix(config)),
                 config.path("mode").asText("local").equals("cluster"),
                 config.path("onRedisFailure").asText("local").equals("reject"),
                 config.path("headers").asBoolean(true),

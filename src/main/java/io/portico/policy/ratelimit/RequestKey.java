@@ -22,6 +22,10 @@ import java.util.Locale;
  * <p>A part whose value is missing (no consumer on an anonymous request, an absent header or claim, no model)
  * is replaced by the client address, written {@code client-address=ADDRESS}, so that leaving something out of a
  * request never escapes the limit.
+ *
+ * <p>An IPv6 client address, in a {@code client-address} part or in place of a missing part, counts as its network
+ * of {@code ipv6Prefix} bits ({@link RequestContext#clientNetwork}), because one subscriber usually gets a whole
+ * /64 and could otherwise use a new address for each request.
  */
 final class RequestKey {
 
@@ -36,23 +40,33 @@ final class RequestKey {
     private static final List<String> IDENTITY_PARTS = List.of("consumer", "team", "credential", "claim");
     private static final String CLIENT_ADDRESS = "client-address";
     private static final String CLIENT_ADDRESS_LABEL = CLIENT_ADDRESS + "=";
+    /** The {@code ipv6Prefix} setting when absent: the /64 that one subscriber's network usually is. */
+    static final int DEFAULT_IPV6_PREFIX = 64;
 
     private final List<String> parts;
     private final List<String> arguments;
     /** The text before each part's value in the key, such as {@code header:x-tenant=}. */
     private final String[] labels;
+    /** The prefix length that IPv6 client addresses are counted by, from 1 to 128. */
+    private final int ipv6Prefix;
 
-    private RequestKey(List<String> parts, List<String> arguments) {
+    private RequestKey(List<String> parts, List<String> arguments, int ipv6Prefix) {
         this.parts = parts;
         this.arguments = arguments;
+        this.ipv6Prefix = ipv6Prefix;
         this.labels = new String[parts.size()];
         for (int i = 0; i < labels.length; i++) {
             labels[i] = arguments.get(i) == null ? parts.get(i) + "=" : parts.get(i) + ":" + arguments.get(i) + "=";
         }
     }
 
-    /** Parses part specifications such as {@code consumer} or {@code header:X-Tenant}, checked by {@link #check}. */
-    static RequestKey parse(List<String> specifications) {
+    /**
+     * Parses part specifications such as {@code consumer} or {@code header:X-Tenant}, checked by {@link #check}.
+     *
+     * @param ipv6Prefix the prefix length that IPv6 client addresses are counted by, checked by
+     *     {@link #checkIpv6Prefix}
+     */
+    static RequestKey parse(List<String> specifications, int ipv6Prefix) {
         List<String> parts = new ArrayList<>();
         List<String> arguments = new ArrayList<>();
         for (String specification : specifications) {
@@ -62,7 +76,21 @@ final class RequestKey {
             parts.add(part);
             arguments.add(part.equals("header") ? argument.toLowerCase(Locale.ROOT) : argument);
         }
-        return new RequestKey(List.copyOf(parts), Collections.unmodifiableList(arguments));
+        return new RequestKey(List.copyOf(parts), Collections.unmodifiableList(arguments), ipv6Prefix);
+    }
+
+    /** Returns why {@code value} is not a valid {@code ipv6Prefix} setting, or null when it is. */
+    static String checkIpv6Prefix(JsonNode value) {
+        if (!value.isIntegralNumber() || !value.canConvertToInt() || value.asInt() < 1 || value.asInt() > 128) {
+            return "must be a whole number from 1 to 128, the prefix length that IPv6 client addresses are counted"
+                    + " by (" + DEFAULT_IPV6_PREFIX + " when absent; 128 counts each address alone)";
+        }
+        return null;
+    }
+
+    /** Returns the {@code ipv6Prefix} setting of a configuration that {@link #checkIpv6Prefix} accepted. */
+    static int ipv6Prefix(JsonNode config) {
+        return config.path("ipv6Prefix").asInt(DEFAULT_IPV6_PREFIX);
     }
 
     /**
@@ -129,7 +157,7 @@ final class RequestKey {
             String value = value(ctx, parts.get(0), arguments.get(0));
             String label = labels[0];
             if (value == null || value.isEmpty()) {
-                value = ctx.clientAddress();
+                value = ctx.clientNetwork(ipv6Prefix);
                 label = CLIENT_ADDRESS_LABEL;
             }
             if (!needsEscape(value)) {
@@ -144,7 +172,7 @@ final class RequestKey {
             String value = value(ctx, parts.get(i), arguments.get(i));
             if (value == null || value.isEmpty()) {
                 key.append(CLIENT_ADDRESS_LABEL);
-                escape(ctx.clientAddress(), key);
+                escape(ctx.clientNetwork(ipv6Prefix), key);
             } else {
                 key.append(labels[i]);
                 escape(value, key);
@@ -153,7 +181,7 @@ final class RequestKey {
         return key.toString();
     }
 
-    private static String value(RequestContext ctx, String part, String argument) {
+    private String value(RequestContext ctx, String part, String argument) {
         Identity identity = ctx.identity();
         return switch (part) {
             case "consumer" -> identity == null ? null : identity.consumer();
@@ -161,7 +189,7 @@ final class RequestKey {
             case "credential" -> identity == null ? null : identity.credential();
             case "api" -> ctx.route() == null ? null : ctx.route().spec().api();
             case "route" -> ctx.route() == null ? null : ctx.route().name();
-            case CLIENT_ADDRESS -> ctx.clientAddress();
+            case CLIENT_ADDRESS -> ctx.clientNetwork(ipv6Prefix);
             case "model" -> ModelPolicies.model(ctx);
             case "header" -> ctx.request().getHeader(argument);
             case "claim" -> identity == null ? null : claim(identity.claims().get(argument));

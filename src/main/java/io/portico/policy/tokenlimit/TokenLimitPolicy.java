@@ -3,7 +3,7 @@ package io.portico.policy.tokenlimit;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.ai.AiGateway;
-import io.portico.ai.ChatEstimate;
+import io.portico.ai.TokenEstimate;
 import io.portico.ai.UsageRecord;
 import io.portico.config.Errors;
 import io.portico.pipeline.Identity;
@@ -26,11 +26,12 @@ import java.util.Set;
 
 /**
  * The {@code token-limit} policy of AI routes: tokens and requests per minute per consumer, team, credential or
- * requested model, counted on this node or, in cluster mode, in Redis. Before a chat request reaches the cache or
- * a provider, its estimate (the prompt's tokens plus {@code max_tokens}) must fit in every limit; the estimate is
- * then reserved and replaced by the real input and output tokens once the usage is known. A request that ends
- * without usage keeps its estimate. While Redis is unavailable, cluster mode counts on this node or responds with
- * 503, as configured.
+ * requested model, counted on this node or, in cluster mode, in Redis. It counts chat completions, messages, the
+ * Responses API, embeddings and token counting. Before such a request reaches the cache or a provider, its
+ * estimate ({@link TokenEstimate}: the input's tokens plus the output tokens it allows, zero for token counting)
+ * must fit in every limit. The estimate is then reserved, and replaced by the real input and output tokens once
+ * the usage is known. A request that ends without usage, or whose provider reports no tokens, keeps its estimate.
+ * While Redis is unavailable, cluster mode counts on this node or responds with 503, as configured.
  */
 public final class TokenLimitPolicy implements Policy {
 
@@ -144,11 +145,11 @@ public final class TokenLimitPolicy implements Policy {
 
     @Override
     public void handle(RequestContext ctx, PolicyChain chain) {
-        AiGateway.beforeChat(ctx, this::admit);
+        AiGateway.checkRequest(ctx, this::admit);
         chain.proceed(ctx);
     }
 
-    private Future<Boolean> admit(RequestContext ctx, ChatEstimate estimate) {
+    private Future<Boolean> admit(RequestContext ctx, TokenEstimate estimate) {
         List<Limit> applied = new ArrayList<>(limits.size());
         List<String> subjects = new ArrayList<>(limits.size());
         for (Limit limit : limits) {
@@ -191,7 +192,7 @@ public final class TokenLimitPolicy implements Policy {
         return admitted.future();
     }
 
-    private boolean afterRedis(RequestContext ctx, ChatEstimate estimate, List<Limit> applied, List<String> subjects,
+    private boolean afterRedis(RequestContext ctx, TokenEstimate estimate, List<Limit> applied, List<String> subjects,
                                AsyncResult<RedisWindows.Reservation> result) {
         if (result.failed()) {
             // RedisClient has logged the outage or the error reply; each request only records the fallback.
@@ -206,7 +207,7 @@ public final class TokenLimitPolicy implements Policy {
             return reject(ctx, limit, subjects.get(index), exceeded, reservation.millisLeft());
         }
         AiGateway.onRequestUsage(ctx, record -> {
-            long delta = used(record) - estimate.tokens();
+            long delta = reportsTokens(record) ? used(record) - estimate.tokens() : 0;
             if (delta != 0) {
                 redis.correct(reservation, delta);
             }
@@ -214,7 +215,7 @@ public final class TokenLimitPolicy implements Policy {
         return true;
     }
 
-    private boolean redisUnavailable(RequestContext ctx, ChatEstimate estimate, List<Limit> applied,
+    private boolean redisUnavailable(RequestContext ctx, TokenEstimate estimate, List<Limit> applied,
                                      List<String> subjects) {
         if (settings.rejectWithoutRedis()) {
             ctx.logField("token_limit", "unavailable");
@@ -227,7 +228,7 @@ public final class TokenLimitPolicy implements Policy {
         return admitLocally(ctx, estimate, applied, subjects);
     }
 
-    private boolean admitLocally(RequestContext ctx, ChatEstimate estimate, List<Limit> applied,
+    private boolean admitLocally(RequestContext ctx, TokenEstimate estimate, List<Limit> applied,
                                  List<String> subjects) {
         long millis = clock.millis();
         long minute = millis / 60_000;
@@ -246,8 +247,10 @@ public final class TokenLimitPolicy implements Policy {
             window.reserve(minute, estimate.tokens());
         }
         AiGateway.onRequestUsage(ctx, record -> {
-            long delta = used(record) - estimate.tokens();
-            reserved.forEach(window -> window.correct(minute, delta));
+            if (reportsTokens(record)) {
+                long delta = used(record) - estimate.tokens();
+                reserved.forEach(window -> window.correct(minute, delta));
+            }
         });
         return true;
     }
@@ -263,21 +266,30 @@ public final class TokenLimitPolicy implements Policy {
 
     /**
      * Ends with 429 a request that may use more tokens than {@code limit} allows in a whole minute. It carries no
-     * Retry-After, because waiting does not help, while a shorter prompt or a lower max_tokens does.
+     * Retry-After, because waiting does not help, while a shorter input or a lower output limit does.
      */
-    private static boolean rejectTooLarge(RequestContext ctx, Limit limit, String subject, ChatEstimate estimate) {
+    private static boolean rejectTooLarge(RequestContext ctx, Limit limit, String subject, TokenEstimate estimate) {
+        String remedy = estimate.maxOutputTokens() > 0
+                ? "shorten the input or lower the output token limit of " + estimate.maxOutputTokens()
+                        + " that the request sets"
+                : "shorten the input";
         ctx.fail(ProblemType.TOKEN_LIMIT_EXCEEDED, "this request may use " + estimate.tokens() + " tokens, more than"
                 + " the limit of " + limit.tokensPerMinute() + " tokens per minute of " + limit.by() + " '" + subject
-                + "' admits in any minute; shorten the prompt or lower max_tokens");
+                + "' admits in any minute; " + remedy);
         return false;
     }
 
-    /** Returns which limit of {@code window} the request would pass, or null when it fits in both. */
-    private static String exceeded(Limit limit, MinuteWindow window, long minute, ChatEstimate estimate) {
+    /**
+     * Returns which limit of {@code window} the request would pass, or null when it fits in both. A request of zero
+     * tokens, such as a token count, passes the tokens per minute even when corrections have pushed the window past
+     * it, since it adds nothing.
+     */
+    private static String exceeded(Limit limit, MinuteWindow window, long minute, TokenEstimate estimate) {
         if (limit.requestsPerMinute() > 0 && window.requests(minute) + 1 > limit.requestsPerMinute()) {
             return requestsExceeded(limit);
         }
-        if (limit.tokensPerMinute() > 0 && window.tokens(minute) + estimate.tokens() > limit.tokensPerMinute()) {
+        if (limit.tokensPerMinute() > 0 && estimate.tokens() > 0
+                && window.tokens(minute) + estimate.tokens() > limit.tokensPerMinute()) {
             return tokensExceeded(limit, estimate);
         }
         return null;
@@ -287,7 +299,7 @@ public final class TokenLimitPolicy implements Policy {
         return "limit of " + limit.requestsPerMinute() + " requests per minute";
     }
 
-    private static String tokensExceeded(Limit limit, ChatEstimate estimate) {
+    private static String tokensExceeded(Limit limit, TokenEstimate estimate) {
         return "limit of " + limit.tokensPerMinute() + " tokens per minute (this request may use "
                 + estimate.tokens() + ")";
     }
@@ -296,8 +308,17 @@ public final class TokenLimitPolicy implements Policy {
         return record.usage().inputTokens() + record.usage().outputTokens();
     }
 
+    /**
+     * Returns whether {@code record} reports the tokens the request used: a cache hit, which used none, or a
+     * provider's response with tokens. A response without any, such as an embeddings response without
+     * {@code usage}, reports nothing, so the estimate stays.
+     */
+    private static boolean reportsTokens(UsageRecord record) {
+        return record.cached() || used(record) > 0;
+    }
+
     /** Returns the value the limit counts per, or null when the request has none, such as an anonymous team. */
-    private static String subject(String by, Identity identity, ChatEstimate estimate) {
+    private static String subject(String by, Identity identity, TokenEstimate estimate) {
         return switch (by) {
             case "consumer" -> identity == null ? "-" : identity.consumer();
             case "team" -> identity == null ? null : identity.team();

@@ -41,7 +41,7 @@ public final class TokenLimitPolicyFactory implements PolicyFactory {
     public void validatePlacement(ObjectNode config, PolicyPlacement placement, Errors errors) {
         RouteSpec route = placement.route();
         if (placement.declaredOn() == PolicyPlacement.DeclaredOn.ROUTE && route.ai() == null) {
-            errors.add("name", "is token-limit, which counts the tokens of AI chat requests, but route '"
+            errors.add("name", "is token-limit, which counts the tokens of AI requests, but route '"
                     + route.name() + "' has no ai section, so the policy would have no effect; remove it or use"
                     + " rate-limit");
         }
@@ -63,7 +63,7 @@ public final class TokenLimitPolicyFactory implements PolicyFactory {
                 // Logged once per policy and configuration version, never per request.
                 LOG.warn("The token-limit policy at {} counts cluster-wide, but this node has no redis settings; it "
                         + "{} until redis.url is set", context.declaredIn(), settings.rejectWithoutRedis()
-                        ? "rejects every chat request with 503" : "counts in this node's memory");
+                        ? "rejects every request it checks with 503" : "counts in this node's memory");
             }
         }
         return new TokenLimitPolicy(context.route(), settings, windows, redis, counters.clock());

@@ -1,5 +1,6 @@
--- Reserves one chat request in every token limit that applies to it: one request and its estimated tokens in the
--- current minute of each limit's subject, or nothing when one limit would be passed. The logic is that of
+-- Reserves one AI request in every token limit that applies to it: one request and its estimated tokens in the
+-- current minute of each limit's subject, or nothing when one limit would be passed. A request of zero tokens, such
+-- as a token count, passes the tokens per minute even when corrections have pushed a window past it. The logic is that of
 -- io.portico.policy.tokenlimit.MinuteWindow: a window holds one minute of the clock and starts from zero in the next.
 --
 -- KEYS[i]    the window of limit i, a hash with fields m (minute since the epoch), t (tokens) and r (requests);
@@ -40,7 +41,7 @@ for i, key in ipairs(KEYS) do
   if requests_per_minute > 0 and requests[i] + 1 > requests_per_minute then
     return {0, minute, i, 'r', left}
   end
-  if tokens_per_minute > 0 and tokens[i] + estimate > tokens_per_minute then
+  if tokens_per_minute > 0 and estimate > 0 and tokens[i] + estimate > tokens_per_minute then
     return {0, minute, i, 't', left}
   end
 end

@@ -24,6 +24,8 @@ public final class OpenAiMock extends MockServer {
     private final String name;
     private final List<String> keys;
     private final boolean azure;
+    /** Whether embeddings and Responses API responses leave out {@code usage}. */
+    private volatile boolean usageOmitted;
 
     public OpenAiMock(String name, String key) {
         this(name, key, false);
@@ -45,6 +47,11 @@ public final class OpenAiMock extends MockServer {
         this.name = name;
         this.keys = List.of(key);
         this.azure = azure;
+    }
+
+    /** Makes embeddings and Responses API responses leave out {@code usage}, as some compatible providers do. */
+    public void omitUsage(boolean omit) {
+        usageOmitted = omit;
     }
 
     /** The base URL a provider of type openai is configured with. */
@@ -227,7 +234,9 @@ public final class OpenAiMock extends MockServer {
             ObjectNode item = data.addObject().put("object", "embedding").put("index", i);
             item.putArray("embedding").add(0.25).add(-0.5).add(i);
         }
-        list.putObject("usage").put("prompt_tokens", 3 * count).put("total_tokens", 3 * count);
+        if (!usageOmitted) {
+            list.putObject("usage").put("prompt_tokens", 3 * count).put("total_tokens", 3 * count);
+        }
         response.end(json(list));
     }
 
@@ -240,7 +249,9 @@ public final class OpenAiMock extends MockServer {
                 .put("status", "completed");
         ObjectNode message = result.putArray("output").addObject().put("type", "message").put("role", "assistant");
         message.putArray("content").addObject().put("type", "output_text").put("text", "Hello from " + name);
-        result.set("usage", usage);
+        if (!usageOmitted) {
+            result.set("usage", usage);
+        }
         if (body.path("stream").asBoolean(false)) {
             List<String> events = new ArrayList<>();
             events.add("event: response.created\ndata: " + json(object().put("type", "response.created")) + "\n\n");

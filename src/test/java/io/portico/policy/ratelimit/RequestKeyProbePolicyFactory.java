@@ -34,7 +34,7 @@ public final class RequestKeyProbePolicyFactory implements PolicyFactory {
         for (JsonNode part : config.get("key")) {
             parts.add(part.asText());
         }
-        RequestKey key = RequestKey.parse(parts);
+        RequestKey key = RequestKey.parse(parts, RequestKey.ipv6Prefix(config));
         return (ctx, chain) -> {
             String resolved = key.resolve(ctx);
             ctx.onResponseHeaders(fields -> fields.set(HEADER, resolved));

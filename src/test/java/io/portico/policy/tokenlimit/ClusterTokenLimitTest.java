@@ -23,6 +23,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -123,6 +124,62 @@ class ClusterTokenLimitTest {
     }
 
     @Test
+    void embeddingsUsageReplacesEstimateInRedis() {
+        List<Integer> statuses = inOneMinute(consumer -> {
+            // The estimate is about 60 tokens and the mock reports 3, so the second request fits in the limit of
+            // 100 only once the correction reached Redis.
+            String input = "\"" + "hello ".repeat(60).trim() + "\"";
+            int first = embeddings(NODES.get(0), consumer, input).statusCode();
+            try (RespConnection connection = new RespConnection(redis.port())) {
+                Conditions.eventually("the real usage replaced the estimate",
+                        () -> windowField(connection, "tokens", consumer, "t") == 3);
+            }
+            int second = embeddings(NODES.get(1), consumer, input).statusCode();
+            return List.of(first, second);
+        });
+
+        assertThat(statuses).containsExactly(200, 200);
+    }
+
+    @Test
+    void countTokensCountsRequestsOnlyInRedis() {
+        List<Integer> statuses = inOneMinute(consumer -> {
+            List<Integer> counts = new ArrayList<>();
+            for (int i = 0; i <= LIMIT; i++) {
+                counts.add(countTokens(NODES.get(i % NODES.size()), "/requests", consumer).statusCode());
+            }
+            try (RespConnection connection = new RespConnection(redis.port())) {
+                counts.add((int) windowField(connection, "requests", consumer, "t"));
+                counts.add((int) windowField(connection, "requests", consumer, "r"));
+            }
+            return counts;
+        });
+
+        assertThat(statuses.subList(0, LIMIT)).containsOnly(200);
+        assertThat(statuses.get(LIMIT)).isEqualTo(429);
+        assertThat(statuses.get(LIMIT + 1)).as("tokens in the window").isEqualTo(0);
+        assertThat(statuses.get(LIMIT + 2)).as("requests in the window").isEqualTo(LIMIT);
+    }
+
+    @Test
+    void countTokensPassesSpentTokensInRedis() {
+        List<Integer> statuses = inOneMinute(consumer -> {
+            // 40 inputs of one token each: the estimate is 40, and the mock reports 120, which passes the limit.
+            String inputs = "[" + String.join(",", Collections.nCopies(40, "\"hello\"")) + "]";
+            int embedded = embeddings(NODES.get(0), consumer, inputs).statusCode();
+            try (RespConnection connection = new RespConnection(redis.port())) {
+                Conditions.eventually("the real usage replaced the estimate",
+                        () -> windowField(connection, "tokens", consumer, "t") == 120);
+            }
+            int counted = countTokens(NODES.get(1), "/tokens", consumer).statusCode();
+            int embeddedAgain = embeddings(NODES.get(2), consumer, "\"hello\"").statusCode();
+            return List.of(embedded, counted, embeddedAgain);
+        });
+
+        assertThat(statuses).containsExactly(200, 200, 429);
+    }
+
+    @Test
     void stoppedRedisFallsBackAndRecovers() throws Exception {
         TestNode node = NODES.get(0);
         try (LogCapture log = new LogCapture(RedisClient.class)) {
@@ -195,6 +252,30 @@ class ClusterTokenLimitTest {
             }
         }
         return fail("three runs in a row straddled a minute boundary");
+    }
+
+    /** Returns a field of the Redis window of {@code consumer} on {@code route}, or 0 when it is not set. */
+    private static long windowField(RespConnection connection, String route, String consumer, String field) {
+        Object value = connection.call("HGET", "portico:tl:{" + route + "}:consumer:" + KeyDigest.of(consumer), field);
+        return value == null ? 0 : Long.parseLong(String.valueOf(value));
+    }
+
+    /** Sends an embeddings request whose {@code input} is the JSON {@code input} to the route {@code /tokens}. */
+    private static HttpResponse<String> embeddings(TestNode node, String consumer, String input) {
+        return post(node, "/tokens/v1/embeddings", consumer,
+                "{\"model\":\"alpha/text-embedding-3-small\",\"input\":" + input + "}");
+    }
+
+    private static HttpResponse<String> countTokens(TestNode node, String route, String consumer) {
+        return post(node, route + "/v1/messages/count_tokens", consumer,
+                "{\"model\":\"alpha/gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"How many tokens?\"}]}");
+    }
+
+    private static HttpResponse<String> post(TestNode node, String path, String consumer, String body) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(node.url() + path))
+                .timeout(Duration.ofSeconds(30)).header("content-type", "application/json")
+                .header("X-Test-Consumer", consumer).POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        return CLIENT.sendAsync(request, HttpResponse.BodyHandlers.ofString()).join();
     }
 
     private static HttpResponse<String> send(TestNode node, String route, String consumer, int maxTokens) {

@@ -3,9 +3,12 @@ package io.portico.ai;
 import io.portico.pipeline.RequestContext;
 import io.vertx.core.Future;
 
-/** A check that a chat request passes before the cache or a provider answers it; see {@link AiGateway#beforeChat}. */
+/**
+ * A check that a token-consuming AI request passes before the cache or a provider serves it; see
+ * {@link AiGateway#checkRequest}.
+ */
 @FunctionalInterface
-public interface ChatCheck {
+public interface RequestCheck {
 
     /**
      * Returns true to let the request go on, or false after ending it, for example with
@@ -13,5 +16,5 @@ public interface ChatCheck {
      * example for Redis, completes the future on the request's event loop. It should not fail the future, because
      * the AI backend then responds 500.
      */
-    Future<Boolean> admit(RequestContext ctx, ChatEstimate estimate);
+    Future<Boolean> admit(RequestContext ctx, TokenEstimate estimate);
 }
