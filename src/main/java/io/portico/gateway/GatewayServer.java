@@ -15,6 +15,7 @@ import io.portico.gateway.tls.ServerTls;
 import io.portico.gateway.upstream.Upstreams;
 import io.portico.metrics.NodeMetrics;
 import io.portico.metrics.RequestMetrics;
+import io.portico.net.IpRangeSet;
 import io.portico.node.NodeConfig;
 import io.portico.oauth.AuthorizationServer;
 import io.portico.pipeline.PolicyRegistry;
@@ -123,7 +124,8 @@ public final class GatewayServer {
                 names.method(), names.labels());
         long bodyTimeout = node.limits().bodyTimeout().toMillis();
         this.proxy = new ProxyBackend(upstreams, new ProxySettings(node.requestIdHeader(), maxBody, identityHeaders,
-                bodyTimeout, UnderscoreAliases.of(node.requestIdHeader(), identityHeaders)));
+                bodyTimeout, UnderscoreAliases.of(node.requestIdHeader(), identityHeaders),
+                IpRangeSet.parse(node.clientAddress().trustedProxies())));
         this.ai = new AiGateway(vertx, catalog, node.ai().images(), bodyTimeout, metrics.ai());
         this.oauth = new AuthorizationServer(vertx, Clock.systemUTC());
         tls.onChange(options -> httpsServers.forEach(server -> server.updateSSLOptions(options)));

@@ -153,6 +153,32 @@ class ClientAddressTest {
     }
 
     @Test
+    void trustedProxyKeepsProtoHostAndPort() throws IOException {
+        Map<String, String> sent = Map.of("X-Forwarded-For", "203.0.113.7", "X-Forwarded-Proto", "HTTPS",
+                "X-Forwarded-Host", "api.example.com", "X-Forwarded-Port", "443");
+
+        JsonNode trusted = echo(send(inner, PROXY, "/echo", sent));
+        JsonNode stranger = echo(send(inner, STRANGER, "/echo", sent));
+
+        assertThat(header(trusted, "x-forwarded-proto")).isEqualTo("https");
+        assertThat(header(trusted, "x-forwarded-host")).isEqualTo("api.example.com");
+        assertThat(header(trusted, "x-forwarded-port")).isEqualTo("443");
+        assertThat(header(stranger, "x-forwarded-proto")).isEqualTo("http");
+        assertThat(header(stranger, "x-forwarded-host")).isEqualTo("127.0.0.1:" + inner.portico().httpPort());
+        assertThat(header(stranger, "x-forwarded-port")).isEqualTo(Integer.toString(inner.portico().httpPort()));
+    }
+
+    @Test
+    void trustedProxyInvalidValuesAreReplaced() throws IOException {
+        JsonNode echo = echo(send(inner, PROXY, "/echo", Map.of("X-Forwarded-Proto", "https, http",
+                "X-Forwarded-Host", "evil.example/path", "X-Forwarded-Port", "70000")));
+
+        assertThat(header(echo, "x-forwarded-proto")).isEqualTo("http");
+        assertThat(header(echo, "x-forwarded-host")).isEqualTo("127.0.0.1:" + inner.portico().httpPort());
+        assertThat(header(echo, "x-forwarded-port")).isEqualTo(Integer.toString(inner.portico().httpPort()));
+    }
+
+    @Test
     void forwardedHeaderFromIpv6Proxy() throws IOException {
         JsonNode echo = echo(send(forwarded, "::1", "/echo", Map.of(
                 "Forwarded", "for=198.51.100.1, for=\"[2001:db8:cafe::17]:4711\";proto=https, for=\"[::1]\"",

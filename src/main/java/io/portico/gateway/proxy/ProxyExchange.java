@@ -359,7 +359,7 @@ final class ProxyExchange {
         ProxyHeaders.copyRequestHeaders(request, headers, settings.underscoreAliases());
         ProxyHeaders.apply(route.requestHeaders(), headers);
         settings.identityHeaders().apply(ctx, headers);
-        ProxyHeaders.addForwardingHeaders(ctx, headers);
+        ProxyHeaders.addForwardingHeaders(ctx, headers, settings.trustedProxies());
         headers.set(requestIdHeader, ctx.requestId());
     }
 

@@ -3,6 +3,7 @@ package io.portico.gateway.proxy;
 import io.portico.config.HeaderNames;
 import io.portico.config.RouteSpec.HeaderOperations;
 import io.portico.net.IpAddress;
+import io.portico.net.IpRangeSet;
 import io.portico.pipeline.RequestContext;
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Copies headers between the client and the upstream the way a reverse proxy must (RFC 9110 section 7.6):
@@ -93,7 +95,7 @@ final class ProxyHeaders {
      * {@link RequestContext#forwardedFor()}, the resolved client first and the socket peer last, so entries that
      * no trusted proxy vouched for never reach the upstream.
      */
-    static void addForwardingHeaders(RequestContext ctx, MultiMap out) {
+    static void addForwardingHeaders(RequestContext ctx, MultiMap out, IpRangeSet trustedProxies) {
         HttpServerRequest request = ctx.request();
         List<IpAddress> hops = ctx.forwardedFor();
         if (hops.isEmpty()) {
@@ -101,18 +103,27 @@ final class ProxyHeaders {
         } else {
             out.set(X_FORWARDED_FOR, hops.size() == 1 ? hops.get(0).toString() : join(hops));
         }
-        out.set(X_FORWARDED_PROTO, ctx.scheme());
         HostAndPort authority = request.authority();
         String host = authority == null || !isSafeValue(authority.host()) ? null
                 : authority.port() > 0 ? authority.host() + ":" + authority.port() : authority.host();
+        String proto = ctx.scheme();
+        String forwardedHost = host;
+        String port = request.localAddress() == null ? null : Integer.toString(request.localAddress().port());
+        if (!trustedProxies.isEmpty() && !hops.isEmpty() && trustedProxies.contains(hops.get(hops.size() - 1))) {
+            // A trusted proxy in front, such as a load balancer that ends TLS, received the client's own scheme and host.
+            proto = trustedValue(request.getHeader(X_FORWARDED_PROTO), ProxyHeaders::isScheme, proto);
+            forwardedHost = trustedValue(request.getHeader(X_FORWARDED_HOST), ProxyHeaders::isHost, forwardedHost);
+            port = trustedValue(request.getHeader(X_FORWARDED_PORT), ProxyHeaders::isPort, port);
+        }
+        out.set(X_FORWARDED_PROTO, proto);
         // The client's own values of these headers are never passed on, even when Portico has none to put instead.
         out.remove(X_FORWARDED_HOST);
         out.remove(X_FORWARDED_PORT);
-        if (host != null) {
-            out.set(X_FORWARDED_HOST, host);
+        if (forwardedHost != null) {
+            out.set(X_FORWARDED_HOST, forwardedHost);
         }
-        if (request.localAddress() != null) {
-            out.set(X_FORWARDED_PORT, Integer.toString(request.localAddress().port()));
+        if (port != null) {
+            out.set(X_FORWARDED_PORT, port);
         }
         StringBuilder forwarded = new StringBuilder(64);
         for (int i = 0; i < hops.size() - 1; i++) {
@@ -125,6 +136,51 @@ final class ProxyHeaders {
         }
         // Every part is an address, a scheme or a checked host, so the value is always safe to write.
         out.set(FORWARDED, forwarded.toString());
+    }
+
+    /**
+     * Returns the value a trusted proxy sent, lower-cased, when it is one valid value. Otherwise, for a list such as
+     * {@code https, http} too, returns {@code own}.
+     */
+    private static String trustedValue(String sent, Predicate<String> valid, String own) {
+        if (sent == null) {
+            return own;
+        }
+        String value = sent.trim().toLowerCase(Locale.ROOT);
+        return valid.test(value) ? value : own;
+    }
+
+    private static boolean isScheme(String value) {
+        return value.equals("https") || value.equals("http");
+    }
+
+    /** Returns true for a host name, an IPv4 address or a bracketed IPv6 address, with an optional port. */
+    private static boolean isHost(String value) {
+        if (value.isEmpty() || value.length() > 261) {
+            return false;
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            boolean allowed = c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == ':'
+                    || c == '[' || c == ']' || c == '_';
+            if (!allowed) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isPort(String value) {
+        if (value.isEmpty() || value.length() > 5) {
+            return false;
+        }
+        for (int i = 0; i < value.length(); i++) {
+            if (value.charAt(i) < '0' || value.charAt(i) > '9') {
+                return false;
+            }
+        }
+        int port = Integer.parseInt(value);
+        return port >= 1 && port <= 65_535;
     }
 
     private static String join(List<IpAddress> hops) {

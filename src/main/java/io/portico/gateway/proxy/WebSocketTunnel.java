@@ -36,7 +36,7 @@ final class WebSocketTunnel {
         // Before Portico's own headers, as in ProxyExchange, so that those always have the last word.
         ProxyHeaders.apply(route.requestHeaders(), headers);
         settings.identityHeaders().apply(ctx, headers);
-        ProxyHeaders.addForwardingHeaders(ctx, headers);
+        ProxyHeaders.addForwardingHeaders(ctx, headers, settings.trustedProxies());
         headers.set("Connection", "Upgrade");
         headers.set("Upgrade", "websocket");
         headers.set(settings.requestIdHeader(), ctx.requestId());
