@@ -110,7 +110,7 @@ final class ProxyHeaders {
         String forwardedHost = host;
         String port = request.localAddress() == null ? null : Integer.toString(request.localAddress().port());
         if (!trustedProxies.isEmpty() && !hops.isEmpty() && trustedProxies.contains(hops.get(hops.size() - 1))) {
-            // A trusted proxy in front, such as a load balancer that ends TLS, received the client's own scheme and host.
+            // A trusted proxy in front, such as a load balancer that ends TLS, saw the client's own scheme and host.
             proto = trustedValue(request.getHeader(X_FORWARDED_PROTO), ProxyHeaders::isScheme, proto);
             forwardedHost = trustedValue(request.getHeader(X_FORWARDED_HOST), ProxyHeaders::isHost, forwardedHost);
             port = trustedValue(request.getHeader(X_FORWARDED_PORT), ProxyHeaders::isPort, port);
