@@ -30,7 +30,9 @@ import java.util.Set;
  *       upstream could read another, or</li>
  *   <li>a field name contains a character that RFC 9110 section 5.6.2 does not allow in a token, such as a colon,
  *       a space or a control character. RFC 9113 section 8.2.1 makes such a request malformed, and forwarding
- *       it would fail, because an HTTP/1.1 upstream request cannot carry the name.</li>
+ *       it would fail, because an HTTP/1.1 upstream request cannot carry the name, or</li>
+ *   <li>a field value contains NUL, CR or LF, which RFC 9113 section 8.2.1 makes malformed too. An HTTP/1.1
+ *       request with such a value gets 400 from the decoder, and both protocols now answer alike.</li>
  * </ul>
  *
  * <p>The guard removes {@code :authority} and {@code host} from a malformed request, so Vert.x creates the stream
@@ -122,6 +124,16 @@ final class Http2HeadGuard extends Http2FrameListenerDecorator {
         }
     }
 
+    private static boolean hasLineBreakOrNul(CharSequence value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == '\r' || c == '\n' || c == 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Returns why a request head is malformed, or null when it is not. */
     static String problem(Http2Headers headers) {
         String authority = null;
@@ -132,6 +144,9 @@ final class Http2HeadGuard extends Http2FrameListenerDecorator {
             if (!pseudo && !HeaderNames.isToken(name)) {
                 return "a header field name contains a character that a field name must not contain, such as ':', "
                         + "a space or a control character (RFC 9110 section 5.6.2)";
+            }
+            if (hasLineBreakOrNul(header.getValue())) {
+                return "a header field value contains NUL, CR or LF, which RFC 9113 section 8.2.1 does not allow";
             }
             boolean isAuthority = pseudo && Http2Headers.PseudoHeaderName.AUTHORITY.value().contentEquals(name);
             boolean isHost = !pseudo && HttpHeaderNames.HOST.contentEqualsIgnoreCase(name);

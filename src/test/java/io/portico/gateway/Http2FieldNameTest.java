@@ -23,7 +23,8 @@ import org.slf4j.Logger;
 
 /**
  * HTTP/2 header field names that are not tokens, such as {@code x-a:b}, in both directions through a real node:
- * a request with one gets 400 {@code bad-request} and reaches no upstream, and a response with one from an HTTP/2
+ * a request with one, or with a field value that contains NUL, CR or LF, gets 400 {@code bad-request} and reaches
+ * no upstream, and a response with one from an HTTP/2
  * upstream gets 502 {@code upstream-unavailable}. RFC 9113 section 8.2.1 makes both malformed. Neither writes a log
  * line above DEBUG.
  */
@@ -87,6 +88,21 @@ class Http2FieldNameTest {
             assertThat(received.goAwayCode()).as("the connection stays open").isEqualTo(-1);
             assertThat(logLines(log)).isEmpty();
         }
+        assertThat(upstream.requests()).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"a\rb", "a\nb", "a\u0000b", "a\r\nx-injected: 1"})
+    void requestValueWithLineBreakOrNulIs400(String value) throws Exception {
+        Http2Headers headers = Http2Wire.request("GET", "a", "/q");
+        headers.add("x-value", value);
+
+        Http2Wire.Received received = Http2Wire.exchange(node.portico().httpPort(), headers, 1_000);
+
+        Http2Wire.Stream stream = received.stream(1);
+        assertThat(stream.status()).isEqualTo(400);
+        assertThat(problem(stream.body()).path("type").asText()).isEqualTo(PROBLEMS + "bad-request");
+        assertThat(problem(stream.body()).path("detail").asText()).contains("header field value");
         assertThat(upstream.requests()).isEmpty();
     }
 
