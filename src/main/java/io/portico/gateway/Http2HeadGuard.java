@@ -32,7 +32,7 @@ import java.util.Set;
  *       a space or a control character. RFC 9113 section 8.2.1 makes such a request malformed, and forwarding
  *       it would fail, because an HTTP/1.1 upstream request cannot carry the name, or</li>
  *   <li>a field value contains NUL, CR or LF, which RFC 9113 section 8.2.1 makes malformed too. An HTTP/1.1
- *       request with such a value gets 400 from the decoder, and both protocols now answer alike.</li>
+ *       request with such a value gets 400 from the decoder, so both protocols reject it.</li>
  * </ul>
  *
  * <p>The guard removes {@code :authority} and {@code host} from a malformed request, so Vert.x creates the stream
