@@ -2,6 +2,7 @@ package io.portico.admin;
 
 import static java.util.Objects.requireNonNull;
 
+import io.portico.net.IpAddress;
 import io.portico.problem.Problem;
 import io.portico.problem.ProblemType;
 import io.portico.store.AccountStore;
@@ -36,14 +37,16 @@ import org.slf4j.LoggerFactory;
  * <p>The admin token is compared as a SHA-256 digest with {@link MessageDigest#isEqual}, personal tokens by their
  * stored hash, and passwords with Argon2id, which also runs for unknown users so that timing does not tell which
  * names exist. Store lookups and password checks run on worker threads. Failed passwords are counted per account
- * name and per client address by {@link SignInThrottle}; while either is locked, password sign-ins get 429 with
- * {@code Retry-After} and no password is checked.
+ * name and per client address (per /64 network for IPv6) by {@link SignInThrottle}. While either is locked,
+ * password sign-ins get 429 with {@code Retry-After} and no password is checked.
  */
 final class AuthenticationHandler implements Handler<RoutingContext> {
 
     private static final Logger LOG = LoggerFactory.getLogger(AuthenticationHandler.class);
     private static final String BEARER = "Bearer ";
     private static final String BASIC = "Basic ";
+    /** The prefix length of the IPv6 networks whose failed sign-ins count together. */
+    private static final int IPV6_PREFIX = 64;
     private static final String CHALLENGE = "Bearer realm=\"portico-admin\", Basic realm=\"portico-admin\"";
     private static final String INVALID_TOKEN = "Bearer realm=\"portico-admin\", error=\"invalid_token\"";
 
@@ -115,8 +118,8 @@ final class AuthenticationHandler implements Handler<RoutingContext> {
         }
         String name = decoded.substring(0, colon);
         String password = decoded.substring(colon + 1);
-        String address = ctx.request().remoteAddress() == null ? "unknown"
-                : ctx.request().remoteAddress().hostAddress();
+        String address = throttleAddress(ctx.request().remoteAddress() == null ? null
+                : ctx.request().remoteAddress().hostAddress());
         Duration locked = throttle.lockedFor(name, address);
         if (!locked.isZero()) {
             tooManyFailures(ctx, locked);
@@ -132,6 +135,19 @@ final class AuthenticationHandler implements Handler<RoutingContext> {
             throttle.failed(name, address);
             return Optional.<AdminUser>empty();
         }, CHALLENGE, "the user name or password is not valid");
+    }
+
+    /**
+     * Returns the client address under which failed sign-ins are counted: an IPv4 address itself, and the /64
+     * network of an IPv6 address, the usual share of one subscriber, so that a client cannot pass the limit by
+     * using a new address of its network for each attempt.
+     */
+    static String throttleAddress(String hostAddress) {
+        IpAddress parsed = hostAddress == null ? null : IpAddress.parse(hostAddress);
+        if (parsed == null) {
+            return hostAddress == null ? "unknown" : hostAddress;
+        }
+        return parsed.isIpv4() ? parsed.toString() : parsed.ipv6Network(IPV6_PREFIX) + "/" + IPV6_PREFIX;
     }
 
     private static void tooManyFailures(RoutingContext ctx, Duration locked) {
