@@ -11,6 +11,8 @@ import io.portico.pipeline.RequestContext;
 import io.portico.problem.Problem;
 import io.portico.problem.ProblemType;
 import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -38,9 +40,17 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
     private final ClientAddressResolver clientAddresses;
     private volatile GatewayRuntime runtime = GatewayRuntime.empty();
     private volatile boolean draining;
+    private final long bodyTimeoutMillis;
 
+    /**
+     * Creates the handler.
+     *
+     * @param bodyTimeoutMillis how long the rest of a request body is read and dropped after its response ended,
+     *     before the connection is closed
+     */
     GatewayHandler(String requestIdHeader, boolean accessLog, ClientAddressResolver clientAddresses,
-                   RequestMetrics metrics) {
+                   RequestMetrics metrics, long bodyTimeoutMillis) {
+        this.bodyTimeoutMillis = bodyTimeoutMillis;
         // An AsciiString keeps its hash code, so the header maps do not hash the name for every request.
         this.requestIdHeader = HttpHeaders.createOptimized(requireNonNull(requestIdHeader, "requestIdHeader"));
         this.accessLog = new AccessLog(accessLog);
@@ -97,6 +107,9 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
         }
         accessLog.track(ctx);
         recorder.track(ctx);
+        if (request.version() != HttpVersion.HTTP_2 && mayHaveBody(request)) {
+            ctx.onEnd(() -> closeUnlessBodyEnds(request));
+        }
         StrictDecoding.onMalformedBody(request, () -> rejectMalformedBody(ctx));
         String http2Problem = request.version() == HttpVersion.HTTP_2 ? http2HeadProblem(ctx) : null;
         if (http2Problem != null) {
@@ -118,6 +131,29 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
             LOG.error("Request {} to {} failed in the gateway", requestId, ctx.path(), e);
             ctx.fail(new Problem(ProblemType.INTERNAL_ERROR, null));
         }
+    }
+
+    private static boolean mayHaveBody(HttpServerRequest request) {
+        MultiMap headers = request.headers();
+        return headers.contains(HttpHeaders.CONTENT_LENGTH) || headers.contains(HttpHeaders.TRANSFER_ENCODING);
+    }
+
+    /**
+     * Closes the HTTP/1.x connection of {@code request} when the rest of its body, which its early response left
+     * unread, has not arrived within the body timeout. Vert.x reads and drops that rest, so without a limit a client
+     * that stops sending would hold the connection until its idle timeout.
+     */
+    private void closeUnlessBodyEnds(HttpServerRequest request) {
+        if (request.isEnded() || bodyTimeoutMillis <= 0) {
+            return;
+        }
+        Vertx.currentContext().owner().setTimer(bodyTimeoutMillis, id -> {
+            if (!request.isEnded()) {
+                LOG.debug("The rest of a request body did not arrive within {} ms of its response; closing the"
+                        + " connection", bodyTimeoutMillis);
+                request.connection().close();
+            }
+        });
     }
 
     /**

@@ -105,7 +105,8 @@ public final class GatewayServer {
         this.instances = instances;
         this.metrics = requireNonNull(metrics, "metrics");
         this.handler = new GatewayHandler(node.requestIdHeader(), node.accessLog(),
-                ClientAddressResolver.of(node.clientAddress()), metrics.requests());
+                ClientAddressResolver.of(node.clientAddress()), metrics.requests(),
+                node.limits().bodyTimeout().toMillis());
         if (redis != null) {
             Gauge.builder("portico.redis.fallback", redis, client -> client.available() ? 0 : 1)
                     .description("1 while Redis is unavailable, so cluster-wide limits count on each node or reject"

@@ -108,6 +108,24 @@ class SlowRequestBodyTest {
         }
     }
 
+    @Test
+    void unreadBodyAfterEarlyResponseClosesConnection() throws IOException {
+        try (Socket socket = connect()) {
+            OutputStream out = socket.getOutputStream();
+            // No route matches, so the 404 comes before the body, and the client then sends 3 of its 100 bytes.
+            out.write("POST /nowhere HTTP/1.1\r\nHost: app\r\nContent-Length: 100\r\n\r\nabc"
+                    .getBytes(US_ASCII));
+            out.flush();
+            long start = System.nanoTime();
+
+            String response = readAll(socket.getInputStream());
+
+            long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
+            assertThat(response).startsWith("HTTP/1.1 404");
+            assertThat(elapsedMillis).as("closed after the body timeout").isLessThan(8_000L);
+        }
+    }
+
     private static Socket connect() throws IOException {
         Socket socket = new Socket("127.0.0.1", node.portico().httpPort());
         socket.setSoTimeout(10_000);
