@@ -2,6 +2,7 @@ package io.portico.config;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.net.RequestTargets;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -302,10 +303,13 @@ public record RouteSpec(
 
     /**
      * Returns what is wrong with {@code replacement} for {@code pattern}, or null. Checked here because
-     * {@link Matcher#replaceFirst} only resolves group references once the pattern matches a request.
+     * {@link Matcher#replaceFirst} only resolves group references once the pattern matches a request. The literal
+     * text must also be valid in a request path, because it is forwarded as written. The text of a group comes from
+     * the request path, which the gateway has checked already, so each group reference counts as a letter here.
      */
     private static String replacementProblem(String replacement, Pattern pattern) {
         int groups = pattern.matcher("").groupCount();
+        StringBuilder literal = new StringBuilder(replacement.length());
         for (int i = 0; i < replacement.length(); i++) {
             char c = replacement.charAt(i);
             if (c == '\\') {
@@ -313,6 +317,7 @@ public record RouteSpec(
                 if (i == replacement.length()) {
                     return "must not end with a lone backslash";
                 }
+                literal.append(replacement.charAt(i));
             } else if (c == '$') {
                 if (i + 1 == replacement.length()) {
                     return "must not end with a lone '$'; write \\$ for a literal dollar sign";
@@ -327,12 +332,19 @@ public record RouteSpec(
                     if (!pattern.pattern().contains("(?<" + name + ">")) {
                         return "refers to group '" + name + "', which the regular expression does not name";
                     }
+                    i = end;
                 } else if (next < '0' || next > '9') {
                     return "has '$' not followed by a group number or {name}; write \\$ for a literal dollar sign";
+                } else {
+                    i++;
                 }
+                literal.append('g');
+            } else {
+                literal.append(c);
             }
         }
-        return null;
+        String problem = RequestTargets.pathProblem(literal.toString());
+        return problem == null ? null : "must produce a valid request path, but it " + problem;
     }
 
     /**

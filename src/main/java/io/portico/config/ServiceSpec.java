@@ -1,6 +1,7 @@
 package io.portico.config;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.portico.net.RequestTargets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -235,7 +236,12 @@ public record ServiceSpec(
         Active active = healthCheck.active();
         if (active != null) {
             Errors at = errors.at("active");
-            at.check(active.path().startsWith("/"), "path", "must start with '/'");
+            String targetProblem = RequestTargets.originFormProblem(active.path());
+            if (!active.path().startsWith("/")) {
+                at.add("path", "must start with '/'");
+            } else if (targetProblem != null) {
+                at.add("path", "must be a valid request target, but it " + targetProblem);
+            }
             at.check(active.interval().toMillis() >= 100, "interval", "must be at least 100ms");
             at.check(active.timeout().toMillis() >= 1, "timeout", "must be positive");
             at.check(active.healthyThreshold() >= 1, "healthyThreshold", "must be at least 1");
