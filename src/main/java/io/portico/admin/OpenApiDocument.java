@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.metrics.MetricsServer;
+import io.portico.config.Durations;
+import io.portico.config.Required;
 import io.portico.config.ResourceKind;
 import io.portico.config.ResourceKinds;
 import io.portico.config.SecretFields;
@@ -302,30 +304,37 @@ final class OpenApiDocument {
 
         ObjectNode list = operation(paths, collection, "get", "Lists the " + kind.name() + "; each query parameter"
                 + " names a top-level field without secrets that must equal one of its values, as in ?status=active");
-        response(list, "200", "{ \"items\": [...] }", JSON);
+        ObjectNode items = response(list, "200", "{ \"items\": [...] }", JSON).withObjectProperty("content")
+                .withObjectProperty(JSON).putObject("schema").put("type", "object");
+        items.putArray("required").add("items");
+        items.putObject("properties").putObject("items").put("type", "array").putObject("items").put("$ref", schema);
         problems(list, "400");
         ObjectNode create = operation(paths, collection, "post", "Creates one of the " + kind.name());
         requestBody(create, schema, JSON);
-        response(create, "201", "Created; Location and ETag are set", JSON);
+        resourceResponse(create, "201", "Created; Location and ETag are set", schema);
         problems(create, "400", "409", "415");
 
         ObjectNode get = operation(paths, item, "get", "Reads one of the " + kind.name() + "; sets ETag");
         nameParameter(get);
-        ObjectNode found = response(get, "200", "The resource, secrets masked", JSON);
-        found.withObjectProperty("content").withObjectProperty(JSON).putObject("schema").put("$ref", schema);
+        resourceResponse(get, "200", "The resource, secrets masked", schema);
         problems(get, "404");
         ObjectNode put = operation(paths, item, "put", "Replaces the resource, or creates it when absent."
-                + " Replacing requires If-Match with the current ETag");
+                + " Replacing requires If-Match with the current ETag. The body may leave out the name, which the"
+                + " path gives");
         nameParameter(put);
-        requestBody(put, schema, JSON);
-        response(put, "200", "Replaced", JSON);
-        response(put, "201", "Created", JSON);
+        put.putObject("requestBody").put("required", true).putObject("content").putObject(JSON)
+                .set("schema", withoutRequiredName(kindSchema(kind)));
+        resourceResponse(put, "200", "Replaced", schema);
+        resourceResponse(put, "201", "Created", schema);
         problems(put, "400", "409", "412", "415", "428");
         ObjectNode patch = operation(paths, item, "patch", "Changes the resource with a JSON merge patch"
                 + " (RFC 7396); honours If-Match");
         nameParameter(patch);
-        requestBody(patch, schema, "application/merge-patch+json");
-        response(patch, "200", "Changed", JSON);
+        patch.putObject("requestBody").put("required", true).putObject("content")
+                .putObject("application/merge-patch+json").putObject("schema").put("type", "object")
+                .put("description", "A JSON merge patch: each member replaces the field of the same name, and null"
+                        + " removes it. The patched resource must match " + schema);
+        resourceResponse(patch, "200", "Changed", schema);
         problems(patch, "400", "404", "409", "412", "415");
         ObjectNode delete = operation(paths, item, "delete", "Deletes the resource; honours If-Match");
         nameParameter(delete);
@@ -334,13 +343,13 @@ final class OpenApiDocument {
     }
 
     private static void addCredentialOperations(ObjectNode paths) {
-        String schema = "#/components/schemas/credentials";
         ObjectNode create = operation(paths, AdminServer.BASE_PATH + "/consumers/{name}/credentials", "post",
                 "Creates a credential of the consumer. Portico generates the name when absent, every API key, and"
                         + " a password, HMAC secret key or client secret that the body leaves out; the response alone"
                         + " carries the generated secrets");
         nameParameter(create);
-        requestBody(create, schema, JSON);
+        create.putObject("requestBody").put("required", true).putObject("content").putObject(JSON)
+                .set("schema", withoutRequiredName(kindSchema(ResourceKinds.CREDENTIALS)));
         response(create, "201", "Created; the body adds the generated secrets; Location and ETag are set", JSON);
         problems(create, "400", "404", "409", "415");
 
@@ -414,6 +423,11 @@ final class OpenApiDocument {
         return response;
     }
 
+    private static void resourceResponse(ObjectNode operation, String status, String description, String schema) {
+        response(operation, status, description, JSON).withObjectProperty("content").withObjectProperty(JSON)
+                .putObject("schema").put("$ref", schema);
+    }
+
     private static void problems(ObjectNode operation, String... statuses) {
         for (String status : statuses) {
             operation.withObjectProperty("responses").putObject(status).put("$ref", "#/components/responses/Problem");
@@ -481,14 +495,23 @@ final class OpenApiDocument {
 
     private static ObjectNode kindSchema(ResourceKind<?> kind) {
         ObjectNode schema = schemaOf(kind.type());
-        schema.putArray("required").add("name");
         ObjectNode properties = schema.withObjectProperty("properties");
+        ArrayNode required = schema.withArray("required");
+        boolean named = false;
+        for (JsonNode field : required) {
+            named |= field.asText().equals("name");
+        }
+        if (!named) {
+            // The kind's own validation requires the name.
+            required.insert(0, "name");
+            properties.set("name", NODES.objectNode().put("type", "string"));
+        }
         properties.putObject("revision").put("type", "integer").put("readOnly", true)
                 .put("description", "Store version of the last write; the ETag");
         properties.putObject("updatedAt").put("type", "string").put("format", "date-time").put("readOnly", true);
-        if (kind.teamOwned()) {
-            properties.putObject(ResourceKind.TEAM_FIELD).put("type", "string")
-                    .put("description", "The owning team; a team member's new resource joins the member's team");
+        if (kind.teamOwned() && !properties.has(ResourceKind.TEAM_FIELD)) {
+            properties.putObject(ResourceKind.TEAM_FIELD).put("description", "The owning team; a team member's new"
+                    + " resource joins the member's team").putArray("type").add("string").add("null");
         }
         for (String secret : kind.secretFields()) {
             String headerSuffix = "." + SecretFields.CREDENTIAL_HEADER;
@@ -547,16 +570,50 @@ final class OpenApiDocument {
             return NODES.objectNode().put("type", "string").put("format", "date-time");
         }
         if (cls == Duration.class) {
-            return NODES.objectNode().put("type", "string").put("pattern", "^[0-9]+(ms|s|m|h)$");
+            return durationSchema();
         }
         if (cls.isRecord()) {
             ObjectNode schema = NODES.objectNode().put("type", "object").put("additionalProperties", false);
             ObjectNode properties = schema.putObject("properties");
+            ArrayNode required = NODES.arrayNode();
             for (RecordComponent component : cls.getRecordComponents()) {
-                properties.set(component.getName(), schemaOf(component.getGenericType()));
+                ObjectNode property = schemaOf(component.getGenericType());
+                properties.set(component.getName(), FieldSchemas.property(component, property));
+                if (component.isAnnotationPresent(Required.class)) {
+                    required.add(component.getName());
+                }
+            }
+            if (!required.isEmpty()) {
+                schema.set("required", required);
             }
             return schema;
         }
         return NODES.objectNode().put("type", "object");
+    }
+
+    /**
+     * Returns the schema of a duration in the forms that {@link io.portico.config.Json} reads and that responses
+     * repeat as written: a whole number of milliseconds, or digits followed by a unit in any letter case.
+     */
+    private static ObjectNode durationSchema() {
+        ObjectNode schema = NODES.objectNode().put("description", "A duration: a whole number of milliseconds such as"
+                + " 1500, or a whole number followed by ms, s, m or h in any letter case, such as 250ms or 10M; at most"
+                + " 365 days");
+        ArrayNode forms = schema.putArray("anyOf");
+        forms.addObject().put("type", "integer").put("minimum", 0).put("maximum", Durations.MAX_MILLIS);
+        forms.addObject().put("type", "string").put("pattern", "^[0-9]+([mM][sS]|[sSmMhH])$");
+        return schema;
+    }
+
+    /** Returns a copy of a resource schema in which {@code name} is optional, for a body whose path names it. */
+    private static ObjectNode withoutRequiredName(ObjectNode schema) {
+        ObjectNode copy = schema.deepCopy();
+        ArrayNode required = copy.withArray("required");
+        for (int i = required.size() - 1; i >= 0; i--) {
+            if (required.get(i).asText().equals("name")) {
+                required.remove(i);
+            }
+        }
+        return copy;
     }
 }

@@ -3,7 +3,6 @@ package io.portico.config;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.portico.config.RouteSpec.PolicyRef;
 import java.util.List;
-import java.util.Set;
 
 /**
  * An API: the unit that consumers subscribe to. Routes join an API through their {@code api} field, and the
@@ -18,10 +17,8 @@ import java.util.Set;
  * @param policies policies applied to every route of the API, before the route's own
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record ApiSpec(String name, String team, String description, String approval, Boolean subscriptionRequired,
-                      List<PolicyRef> policies) {
-
-    public static final Set<String> APPROVALS = Set.of("auto", "manual");
+public record ApiSpec(String name, String team, String description, @OneOf({"auto", "manual"}) String approval,
+                      Boolean subscriptionRequired, List<PolicyRef> policies) {
 
     public ApiSpec {
         approval = approval == null ? "manual" : approval;
@@ -33,7 +30,7 @@ public record ApiSpec(String name, String team, String description, String appro
     public void validate(Errors errors) {
         Names.validate(errors, name);
         Names.validateReference(errors, "team", team);
-        errors.check(APPROVALS.contains(approval), "approval", "must be auto or manual");
+        FieldRules.check(this, errors);
         RouteSpec.validatePolicies(errors, policies);
     }
 }

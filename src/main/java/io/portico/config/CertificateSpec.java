@@ -16,7 +16,7 @@ import java.util.Set;
  * @param usage {@code server} or {@code client-ca}; {@code server} when absent
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record CertificateSpec(String name, String certificate, String key, String usage) {
+public record CertificateSpec(String name, @Required String certificate, @Required String key, String usage) {
 
     public static final String SERVER = "server";
     public static final String CLIENT_CA = "client-ca";

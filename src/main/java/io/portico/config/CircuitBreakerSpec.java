@@ -20,13 +20,16 @@ import java.time.Duration;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record CircuitBreakerSpec(
-        Integer failureRateThreshold,
-        Integer slowCallRateThreshold,
-        Duration slowCallDuration,
-        Duration window,
-        Integer minimumCalls,
-        Duration openDuration,
-        Integer halfOpenCalls) {
+        @Range(min = 1, max = 100, message = PERCENTAGE_MESSAGE) Integer failureRateThreshold,
+        @Range(min = 1, max = 100, message = PERCENTAGE_MESSAGE) Integer slowCallRateThreshold,
+        @Range(min = 1) Duration slowCallDuration,
+        @Range(min = 1_000, max = 600_000) Duration window,
+        @Range(min = 1, max = 100_000) Integer minimumCalls,
+        @Range(min = 100, max = 86_400_000) Duration openDuration,
+        @Range(min = 1, max = 100) Integer halfOpenCalls) {
+
+    /** The error message for a rate threshold out of bounds. */
+    static final String PERCENTAGE_MESSAGE = "must be a percentage between 1 and 100";
 
     public CircuitBreakerSpec {
         failureRateThreshold = failureRateThreshold == null ? 50 : failureRateThreshold;
@@ -39,17 +42,6 @@ public record CircuitBreakerSpec(
 
     /** Records every invalid field of these settings into {@code errors}. */
     public void validate(Errors errors) {
-        errors.check(failureRateThreshold >= 1 && failureRateThreshold <= 100, "failureRateThreshold",
-                "must be a percentage between 1 and 100");
-        errors.check(slowCallRateThreshold >= 1 && slowCallRateThreshold <= 100, "slowCallRateThreshold",
-                "must be a percentage between 1 and 100");
-        errors.check(slowCallDuration == null || slowCallDuration.toMillis() >= 1, "slowCallDuration",
-                "must be positive");
-        errors.check(window.toMillis() >= 1000 && window.compareTo(Duration.ofMinutes(10)) <= 0, "window",
-                "must be between 1s and 10m");
-        errors.check(minimumCalls >= 1 && minimumCalls <= 100_000, "minimumCalls", "must be between 1 and 100000");
-        errors.check(openDuration.toMillis() >= 100 && openDuration.compareTo(Duration.ofDays(1)) <= 0,
-                "openDuration", "must be between 100ms and 24h");
-        errors.check(halfOpenCalls >= 1 && halfOpenCalls <= 100, "halfOpenCalls", "must be between 1 and 100");
+        FieldRules.check(this, errors);
     }
 }

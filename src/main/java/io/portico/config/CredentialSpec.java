@@ -41,8 +41,8 @@ import javax.security.auth.x500.X500Principal;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record CredentialSpec(
         String name,
-        String consumer,
-        String type,
+        @Required String consumer,
+        @Required String type,
         Boolean disabled,
         Instant expiresAt,
         String key,

@@ -20,6 +20,8 @@ public final class Durations {
     private static final long MAX_DAYS = 365;
     /** Maximum duration accepted, so that every duration converts to milliseconds without overflow. */
     private static final Duration MAX = Duration.ofDays(MAX_DAYS);
+    /** {@link #MAX} in milliseconds: the largest bare number that a duration field accepts. */
+    public static final long MAX_MILLIS = MAX.toMillis();
 
     private Durations() {
     }

@@ -3,6 +3,11 @@ package io.portico.config;
 /** The rule for resource names that are also used in admin API paths and policy configuration. */
 final class Names {
 
+    /** The rule for resource names, as a regular expression that Java and JSON Schema read alike. */
+    static final String PATTERN = "^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$";
+    /** The error message for a name that does not match {@link #PATTERN}. */
+    static final String MESSAGE = "must be 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit";
+
     private Names() {
     }
 
@@ -10,7 +15,7 @@ final class Names {
     static void validate(Errors errors, String name) {
         errors.required(name, "name");
         if (name != null && !ServiceSpec.NAME.matcher(name).matches()) {
-            errors.add("name", "must be 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit");
+            errors.add("name", MESSAGE);
         }
     }
 

@@ -16,7 +16,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param order the position among attachments of the same scope, lowest first, then by name; 0 when absent
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record PolicySpec(String name, String description, String type, ObjectNode config, String consumer,
+public record PolicySpec(@Required @Matches(value = Names.PATTERN, message = Names.MESSAGE) String name,
+                         String description, @Required String type, ObjectNode config, String consumer,
                          Integer order) {
 
     public PolicySpec {
@@ -30,8 +31,7 @@ public record PolicySpec(String name, String description, String type, ObjectNod
 
     /** Records every invalid field of this attachment into {@code errors}. */
     public void validate(Errors errors) {
-        Names.validate(errors, name);
-        errors.required(type, "type");
+        FieldRules.check(this, errors);
         Names.validateReference(errors, "consumer", consumer);
         if (type == null) {
             return;

@@ -34,7 +34,7 @@ import java.util.Set;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ProviderSpec(
         String name,
-        String type,
+        @Required String type,
         String baseUrl,
         List<Key> keys,
         String keyStrategy,

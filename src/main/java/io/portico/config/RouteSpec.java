@@ -2,6 +2,8 @@ package io.portico.config;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.net.RequestTargets;
+import java.lang.reflect.RecordComponent;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -47,10 +49,11 @@ import java.util.regex.PatternSyntaxException;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RouteSpec(
-        String name,
+        @Required @Matches(value = Names.PATTERN, message = Names.MESSAGE) String name,
         List<String> hosts,
         List<String> paths,
-        List<String> methods,
+        @OneOf(value = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT"},
+                ignoreCase = true) List<String> methods,
         Map<String, String> headers,
         Map<String, String> query,
         Integer priority,
@@ -60,14 +63,14 @@ public record RouteSpec(
         HeaderOperations requestHeaders,
         HeaderOperations responseHeaders,
         Boolean preserveHost,
-        Long maxBodySize,
+        @Range(min = 0) Long maxBodySize,
         List<PolicyRef> policies,
         AiRoute ai,
         String api,
         OAuthRoute oauth) {
 
-    static final Set<String> METHODS =
-            Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT");
+    /** The HTTP methods that a route may list: the values of the {@link OneOf} rule of {@code methods}. */
+    static final Set<String> METHODS = methodNames();
     private static final Pattern TEMPLATE_PARAM = Pattern.compile("\\{[A-Za-z_][A-Za-z0-9_]*}");
 
     public RouteSpec {
@@ -83,7 +86,7 @@ public record RouteSpec(
     }
 
     /** Replaces the first match of {@code regex} in the forwarded path with {@code replacement} ($1 groups). */
-    public record Rewrite(String regex, String replacement) {
+    public record Rewrite(@Required String regex, @Required String replacement) {
     }
 
     /**
@@ -170,15 +173,12 @@ public record RouteSpec(
     }
 
     /** A policy attached to a route: its type name (for example {@code rate-limit}) and its configuration. */
-    public record PolicyRef(String name, ObjectNode config) {
+    public record PolicyRef(@Required String name, ObjectNode config) {
     }
 
     /** Records every invalid field of this route into {@code errors}. */
     public void validate(Errors errors) {
-        errors.required(name, "name");
-        if (name != null && !ServiceSpec.NAME.matcher(name).matches()) {
-            errors.add("name", "must be 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit");
-        }
+        FieldRules.check(this, errors);
         if (oauth != null) {
             errors.check(service == null, "service", "must be absent on an OAuth route, which Portico serves");
             errors.check(ai == null, "ai", "must be absent on an OAuth route");
@@ -200,9 +200,6 @@ public record RouteSpec(
         for (int i = 0; i < paths.size(); i++) {
             validatePath(errors, "paths[" + i + "]", paths.get(i));
         }
-        for (int i = 0; i < methods.size(); i++) {
-            errors.check(METHODS.contains(methods.get(i)), "methods[" + i + "]", "must be an HTTP method");
-        }
         headers.forEach((key, value) -> {
             errors.check(HeaderNames.isToken(key), key.isEmpty() ? "headers" : "headers." + key,
                     "'" + key + "' is not a header name: use letters, digits and !#$%&'*+-.^_`|~");
@@ -215,9 +212,17 @@ public record RouteSpec(
         }
         validateHeaderOperations(errors.at("requestHeaders"), requestHeaders, HeaderNames::requestOperationProblem);
         validateHeaderOperations(errors.at("responseHeaders"), responseHeaders, HeaderNames::responseOperationProblem);
-        errors.check(maxBodySize == null || maxBodySize >= 0, "maxBodySize", "must not be negative");
         Names.validateReference(errors, "api", api);
         validatePolicies(errors, policies);
+    }
+
+    private static Set<String> methodNames() {
+        for (RecordComponent component : RouteSpec.class.getRecordComponents()) {
+            if (component.getName().equals("methods")) {
+                return Set.of(component.getAnnotation(OneOf.class).value());
+            }
+        }
+        throw new IllegalStateException("RouteSpec has no methods component");
     }
 
     /** Records every invalid entry of a policy list into {@code errors}, under {@code policies[i]}. */
@@ -225,8 +230,12 @@ public record RouteSpec(
         for (int i = 0; i < policies.size(); i++) {
             PolicyRef policy = policies.get(i);
             Errors at = errors.at("policies", i);
-            at.required(policy == null ? null : policy.name(), "name");
-            if (policy != null && policy.name() != null) {
+            if (policy == null) {
+                at.add("name", "is required");
+                continue;
+            }
+            FieldRules.check(policy, at);
+            if (policy.name() != null) {
                 PolicyValidator.current().validate(policy.name(), policy.config(), at);
             }
         }
@@ -282,8 +291,7 @@ public record RouteSpec(
     }
 
     private void validateRewrite(Errors errors) {
-        errors.required(rewrite.regex(), "regex");
-        errors.required(rewrite.replacement(), "replacement");
+        FieldRules.check(rewrite, errors);
         if (rewrite.regex() == null || rewrite.replacement() == null) {
             return;
         }
@@ -302,10 +310,13 @@ public record RouteSpec(
 
     /**
      * Returns what is wrong with {@code replacement} for {@code pattern}, or null. Checked here because
-     * {@link Matcher#replaceFirst} only resolves group references once the pattern matches a request.
+     * {@link Matcher#replaceFirst} only resolves group references once the pattern matches a request. The literal
+     * text must also be valid in a request path, because it is forwarded as written. The text of a group comes from
+     * the request path, which the gateway has checked already, so each group reference counts as a letter here.
      */
     private static String replacementProblem(String replacement, Pattern pattern) {
         int groups = pattern.matcher("").groupCount();
+        StringBuilder literal = new StringBuilder(replacement.length());
         for (int i = 0; i < replacement.length(); i++) {
             char c = replacement.charAt(i);
             if (c == '\\') {
@@ -313,6 +324,7 @@ public record RouteSpec(
                 if (i == replacement.length()) {
                     return "must not end with a lone backslash";
                 }
+                literal.append(replacement.charAt(i));
             } else if (c == '$') {
                 if (i + 1 == replacement.length()) {
                     return "must not end with a lone '$'; write \\$ for a literal dollar sign";
@@ -327,12 +339,19 @@ public record RouteSpec(
                     if (!pattern.pattern().contains("(?<" + name + ">")) {
                         return "refers to group '" + name + "', which the regular expression does not name";
                     }
+                    i = end;
                 } else if (next < '0' || next > '9') {
                     return "has '$' not followed by a group number or {name}; write \\$ for a literal dollar sign";
+                } else {
+                    i++;
                 }
+                literal.append('g');
+            } else {
+                literal.append(c);
             }
         }
-        return null;
+        String problem = RequestTargets.pathProblem(literal.toString());
+        return problem == null ? null : "must produce a valid request path, but it " + problem;
     }
 
     /**

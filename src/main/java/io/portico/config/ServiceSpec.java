@@ -1,10 +1,10 @@
 package io.portico.config;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.portico.net.RequestTargets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -24,9 +24,9 @@ import java.util.regex.Pattern;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ServiceSpec(
-        String name,
-        String protocol,
-        List<Target> targets,
+        @Required @Matches(value = Names.PATTERN, message = Names.MESSAGE) String name,
+        @OneOf(value = {"http", "https"}, ignoreCase = true) String protocol,
+        @Required(message = "must list at least one target") List<Target> targets,
         LoadBalancing loadBalancing,
         HealthCheck healthCheck,
         Timeouts timeouts,
@@ -35,9 +35,9 @@ public record ServiceSpec(
         Pool pool,
         CircuitBreakerSpec circuitBreaker) {
 
-    static final Pattern NAME = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$");
-    private static final Set<String> ALGORITHMS =
-            Set.of("round-robin", "least-connections", "consistent-hash", "least-latency");
+    static final Pattern NAME = Pattern.compile(Names.PATTERN);
+    /** The error message for a status outside 100 to 599. */
+    static final String STATUS_MESSAGE = "must be an HTTP status between 100 and 599";
 
     public ServiceSpec {
         protocol = protocol == null ? "http" : protocol.toLowerCase(Locale.ROOT);
@@ -50,7 +50,8 @@ public record ServiceSpec(
     }
 
     /** An upstream endpoint and its share of the traffic. */
-    public record Target(String host, Integer port, Integer weight) {
+    public record Target(@Required String host, @Required @Range(min = 1, max = 65_535) Integer port,
+                         @Range(min = 0, max = 10_000) Integer weight) {
         public Target {
             weight = weight == null ? 100 : weight;
             if (host != null && host.startsWith("[") && host.endsWith("]") && host.indexOf(':') >= 0) {
@@ -71,7 +72,10 @@ public record ServiceSpec(
      *     {@code consistent-hash} or {@code least-latency}
      * @param hashOn for {@code consistent-hash}: {@code client-ip}, {@code consumer} or {@code header:NAME}
      */
-    public record LoadBalancing(String algorithm, String hashOn) {
+    public record LoadBalancing(
+            @OneOf({"round-robin", "least-connections", "consistent-hash", "least-latency"}) String algorithm,
+            @Matches(value = "^(client-ip|consumer|header:.+)$",
+                    message = "must be 'client-ip', 'consumer' or 'header:NAME'") String hashOn) {
         public LoadBalancing {
             algorithm = algorithm == null ? "round-robin" : algorithm;
             hashOn = hashOn == null ? "client-ip" : hashOn;
@@ -89,8 +93,9 @@ public record ServiceSpec(
      * @param unhealthyThreshold consecutive failures that mark a healthy target unhealthy
      * @param healthyStatuses response statuses counted as success; 200-399 when absent
      */
-    public record Active(String path, Duration interval, Duration timeout, Integer healthyThreshold,
-                         Integer unhealthyThreshold, List<Integer> healthyStatuses) {
+    public record Active(String path, @Range(min = 100) Duration interval, @Range(min = 1) Duration timeout,
+                         @Range(min = 1) Integer healthyThreshold, @Range(min = 1) Integer unhealthyThreshold,
+                         @Range(min = 100, max = 599, message = STATUS_MESSAGE) List<Integer> healthyStatuses) {
         public Active {
             path = path == null ? "/" : path;
             interval = interval == null ? Duration.ofSeconds(5) : interval;
@@ -108,7 +113,9 @@ public record ServiceSpec(
      *     in {@code failureStatuses}) that take a target out
      * @param recovery how long a target stays out before it receives traffic again
      */
-    public record Passive(Integer unhealthyThreshold, List<Integer> failureStatuses, Duration recovery) {
+    public record Passive(@Range(min = 1) Integer unhealthyThreshold,
+                          @Range(min = 100, max = 599, message = STATUS_MESSAGE) List<Integer> failureStatuses,
+                          @Range(min = 1) Duration recovery) {
         public Passive {
             unhealthyThreshold = unhealthyThreshold == null ? 5 : unhealthyThreshold;
             failureStatuses = failureStatuses == null ? List.of(502, 503, 504) : List.copyOf(failureStatuses);
@@ -123,7 +130,8 @@ public record ServiceSpec(
      * @param read longest silence while waiting for response bytes
      * @param total limit on the whole exchange, response body included; none when absent
      */
-    public record Timeouts(Duration connect, Duration read, Duration total) {
+    public record Timeouts(@Range(min = 1) Duration connect, @Range(min = 1) Duration read,
+                           @Range(min = 1) Duration total) {
         public Timeouts {
             connect = connect == null ? Duration.ofSeconds(5) : connect;
             read = read == null ? Duration.ofSeconds(60) : read;
@@ -137,7 +145,9 @@ public record ServiceSpec(
      * @param attempts tries in all, the first included
      * @param budget largest share of requests that may be retries, between 0 and 1
      */
-    public record Retries(Integer attempts, List<Integer> statuses, Double budget, Integer minRetriesPerSecond) {
+    public record Retries(@Range(min = 1, max = 10) Integer attempts,
+                          @Range(min = 100, max = 599, message = STATUS_MESSAGE) List<Integer> statuses,
+                          @Range(min = 0, max = 1) Double budget, @Range(min = 0) Integer minRetriesPerSecond) {
         public Retries {
             attempts = attempts == null ? 2 : attempts;
             statuses = statuses == null ? List.of() : List.copyOf(statuses);
@@ -170,7 +180,7 @@ public record ServiceSpec(
      * @param keepAlive how long an idle connection stays open
      * @param http2 whether to speak HTTP/2 to the targets (h2 over TLS, or h2c with prior knowledge)
      */
-    public record Pool(Integer maxConnections, Duration keepAlive, Boolean http2) {
+    public record Pool(@Range(min = 1) Integer maxConnections, Duration keepAlive, Boolean http2) {
         public Pool {
             maxConnections = maxConnections == null ? 256 : maxConnections;
             keepAlive = keepAlive == null ? Duration.ofSeconds(60) : keepAlive;
@@ -180,12 +190,7 @@ public record ServiceSpec(
 
     /** Records every invalid field of this service into {@code errors}. */
     public void validate(Errors errors) {
-        errors.required(name, "name");
-        if (name != null && !NAME.matcher(name).matches()) {
-            errors.add("name", "must be 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit");
-        }
-        errors.check(protocol.equals("http") || protocol.equals("https"), "protocol", "must be 'http' or 'https'");
-        errors.check(!targets.isEmpty(), "targets", "must list at least one target");
+        FieldRules.check(this, errors);
         for (int i = 0; i < targets.size(); i++) {
             Target target = targets.get(i);
             Errors at = errors.at("targets", i);
@@ -193,24 +198,17 @@ public record ServiceSpec(
                 at.add("", "must not be null");
                 continue;
             }
-            at.required(target.host(), "host");
+            FieldRules.check(target, at);
             if (target.host() != null && !target.host().isBlank() && !HostNames.isTargetHost(target.host())) {
                 at.add("host", "must be a host name of dot-separated labels (letters, digits, '-' and '_'), an IPv4"
                         + " address or an IPv6 address, without a port");
             }
-            at.check(target.port() != null && target.port() > 0 && target.port() < 65536,
-                    "port", "must be between 1 and 65535");
-            at.check(target.weight() >= 0 && target.weight() <= 10_000, "weight", "must be between 0 and 10000");
         }
-        validateBalancing(errors.at("loadBalancing"));
+        FieldRules.check(loadBalancing, errors.at("loadBalancing"));
         validateHealth(errors.at("healthCheck"));
-        validateTimeouts(errors.at("timeouts"));
-        Errors at = errors.at("retries");
-        at.check(retries.attempts() >= 1 && retries.attempts() <= 10, "attempts", "must be between 1 and 10");
-        at.check(retries.budget() >= 0 && retries.budget() <= 1, "budget", "must be between 0 and 1");
-        at.check(retries.minRetriesPerSecond() >= 0, "minRetriesPerSecond", "must not be negative");
-        checkStatuses(at, "statuses", retries.statuses());
-        errors.at("pool").check(pool.maxConnections() >= 1, "maxConnections", "must be at least 1");
+        FieldRules.check(timeouts, errors.at("timeouts"));
+        FieldRules.check(retries, errors.at("retries"));
+        FieldRules.check(pool, errors.at("pool"));
         if (tls != null && !protocol.equals("https")) {
             errors.add("tls", "is only allowed when protocol is 'https'");
         }
@@ -222,49 +220,20 @@ public record ServiceSpec(
         }
     }
 
-    private void validateBalancing(Errors errors) {
-        errors.check(ALGORITHMS.contains(loadBalancing.algorithm()), "algorithm",
-                "must be one of " + String.join(", ", ALGORITHMS.stream().sorted().toList()));
-        String hashOn = loadBalancing.hashOn();
-        boolean valid = hashOn.equals("client-ip") || hashOn.equals("consumer")
-                || hashOn.startsWith("header:") && hashOn.length() > "header:".length();
-        errors.check(valid, "hashOn", "must be 'client-ip', 'consumer' or 'header:NAME'");
-    }
-
     private void validateHealth(Errors errors) {
         Active active = healthCheck.active();
         if (active != null) {
             Errors at = errors.at("active");
-            at.check(active.path().startsWith("/"), "path", "must start with '/'");
-            at.check(active.interval().toMillis() >= 100, "interval", "must be at least 100ms");
-            at.check(active.timeout().toMillis() >= 1, "timeout", "must be positive");
-            at.check(active.healthyThreshold() >= 1, "healthyThreshold", "must be at least 1");
-            at.check(active.unhealthyThreshold() >= 1, "unhealthyThreshold", "must be at least 1");
-            if (active.healthyStatuses() != null) {
-                checkStatuses(at, "healthyStatuses", active.healthyStatuses());
+            String targetProblem = RequestTargets.originFormProblem(active.path());
+            if (!active.path().startsWith("/")) {
+                at.add("path", "must start with '/'");
+            } else if (targetProblem != null) {
+                at.add("path", "must be a valid request target, but it " + targetProblem);
             }
+            FieldRules.check(active, at);
         }
-        Passive passive = healthCheck.passive();
-        if (passive != null) {
-            Errors at = errors.at("passive");
-            at.check(passive.unhealthyThreshold() >= 1, "unhealthyThreshold", "must be at least 1");
-            at.check(!passive.recovery().isNegative() && !passive.recovery().isZero(), "recovery", "must be positive");
-            checkStatuses(at, "failureStatuses", passive.failureStatuses());
-        }
-    }
-
-    private void validateTimeouts(Errors errors) {
-        errors.check(timeouts.connect().toMillis() >= 1, "connect", "must be positive");
-        errors.check(timeouts.read().toMillis() >= 1, "read", "must be positive");
-        errors.check(timeouts.total() == null || timeouts.total().toMillis() >= 1, "total", "must be positive");
-    }
-
-    private static void checkStatuses(Errors errors, String field, List<Integer> statuses) {
-        for (int i = 0; i < statuses.size(); i++) {
-            Integer status = statuses.get(i);
-            if (status == null || status < 100 || status > 599) {
-                errors.add(field + "[" + i + "]", "must be an HTTP status between 100 and 599");
-            }
+        if (healthCheck.passive() != null) {
+            FieldRules.check(healthCheck.passive(), errors.at("passive"));
         }
     }
 }

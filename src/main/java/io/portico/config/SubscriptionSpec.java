@@ -18,7 +18,8 @@ import java.util.Set;
  * @param history every change of status, oldest first, as recorded by the admin API's subscription operations
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record SubscriptionSpec(String name, String consumer, String api, String status, Instant expiresAt,
+public record SubscriptionSpec(String name, @Required String consumer, @Required String api, String status,
+                               Instant expiresAt,
                                String reason, List<StatusChange> history) {
 
     public static final String PENDING = "pending";

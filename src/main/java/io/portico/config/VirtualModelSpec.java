@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
  * @param targets the provider models, each named by provider and model id
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record VirtualModelSpec(String name, String strategy, List<Target> targets) {
+public record VirtualModelSpec(String name, String strategy,
+                               @Required(message = "must list at least one provider model") List<Target> targets) {
 
     /** Virtual model names: no '/', which would make them look like {@code provider/model} names. */
     public static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:@-]{0,255}");

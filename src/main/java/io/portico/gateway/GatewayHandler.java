@@ -2,6 +2,7 @@ package io.portico.gateway;
 
 import static java.util.Objects.requireNonNull;
 
+import io.portico.gateway.routing.InvalidForwardedPathException;
 import io.portico.gateway.routing.RequestView;
 import io.portico.gateway.routing.RouteMatch;
 import io.portico.metrics.RequestMetrics;
@@ -211,7 +212,17 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
         GatewayRoute route = current.route(match.route().name());
         ctx.route(route, match);
         String query = ctx.request().query();
-        String forwardedPath = current.router().forwardedPath(match, ctx.path());
+        String forwardedPath;
+        try {
+            forwardedPath = current.router().forwardedPath(match, ctx.path());
+        } catch (InvalidForwardedPathException e) {
+            // The route and this request path together produce a target that no upstream may receive.
+            LOG.debug("Request {}: route {} cannot forward {}: {}", ctx.requestId(), match.route().name(),
+                    ctx.path(), e.getMessage());
+            ctx.fail(ProblemType.BAD_REQUEST, "route '" + match.route().name() + "' cannot forward this request"
+                    + " path: " + e.getMessage());
+            return;
+        }
         ctx.forwardedUri(query == null ? forwardedPath : forwardedPath + "?" + query);
         route.handle(ctx);
     }

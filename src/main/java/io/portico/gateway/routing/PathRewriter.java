@@ -1,6 +1,7 @@
 package io.portico.gateway.routing;
 
 import io.portico.config.RouteSpec;
+import io.portico.net.RequestTargets;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -55,6 +56,11 @@ final class PathRewriter {
      * Returns the path to forward for a request whose path {@code requestPath} matched with {@code matchedPrefix}.
      * The result always starts with {@code /}. A rewrite applies to the path without segment parameters, the form
      * that the route matched, so a parameter can never keep the regular expression from matching.
+     *
+     * @throws InvalidForwardedPathException when the rewrite produces a path that {@link RequestTargets#pathProblem}
+     *     rejects. Validation keeps such characters out of the replacement, but a group may still capture part of a
+     *     percent-escape, as {@code (.{4})} does in {@code /ab%20}. Removing a prefix never does this, because it
+     *     removes whole segments.
      */
     String apply(String matchedPrefix, String requestPath) {
         String path = regex == null ? requestPath : PathParameters.strip(requestPath);
@@ -66,6 +72,10 @@ final class PathRewriter {
         }
         if (regex != null) {
             path = regex.matcher(path).replaceFirst(replacement);
+            String problem = RequestTargets.pathProblem(path);
+            if (problem != null) {
+                throw new InvalidForwardedPathException("the rewritten path " + problem);
+            }
         }
         return path.startsWith("/") ? path : "/" + path;
     }

@@ -179,6 +179,8 @@ public final class Router {
      * @param match a match returned by this router
      * @param requestPath the path that was matched, {@link RequestView#path()}
      * @throws IllegalArgumentException when {@code match} names a route that this router did not compile
+     * @throws InvalidForwardedPathException when the route's {@code rewrite} turns {@code requestPath} into a path
+     *     that cannot be sent upstream
      */
     public String forwardedPath(RouteMatch match, String requestPath) {
         requireNonNull(requestPath, "requestPath");

@@ -151,6 +151,16 @@ class ForwardedPathTest {
     }
 
     @Test
+    void rewriteThatCutsAnEscapeIsRejected() {
+        TestRoute route = route("cut").paths("/cut").rewrite("^/cut/(.{4}).*$", "/kept/$1");
+
+        assertThat(forwarded(route, "/cut/a%20bcd")).isEqualTo("/kept/a%20");
+        assertThatThrownBy(() -> forwarded(route, "/cut/ab%20cd"))
+                .isInstanceOf(InvalidForwardedPathException.class)
+                .hasMessageContaining("'%'");
+    }
+
+    @Test
     void matchFromAnotherRouterIsRejected() {
         Router first = Router.compile(List.of(route("a").build()));
         Router second = Router.compile(List.of(route("a").build()));
