@@ -24,13 +24,14 @@ public final class UpstreamMetrics {
      * a response. The index of each is the argument of {@link TargetMeters#record}.
      */
     private static final String[] OUTCOMES = {"1xx", "2xx", "3xx", "4xx", "5xx", "connect_failure",
-        "connection_error", "timeout", "no_connection", "cancelled"};
+        "connection_error", "timeout", "no_connection", "cancelled", "refused"};
     /** Index of the first failure in {@link #OUTCOMES}. */
     public static final int CONNECT_FAILURE = 5;
     public static final int CONNECTION_ERROR = 6;
     public static final int TIMEOUT = 7;
     public static final int NO_CONNECTION = 8;
     public static final int CANCELLED = 9;
+    public static final int REFUSED = 10;
 
     private final MeterRegistry registry;
     /** The meters of each target by tags, shared by every {@link TargetMeters} of the same target. */
@@ -94,11 +95,12 @@ public final class UpstreamMetrics {
          * @param outcome {@link #response(int)} for a response, or one of the failure indexes such as
          *     {@link #TIMEOUT}
          * @param latencyNanos the time to the response head or to the failure; not recorded for
-         *     {@link #NO_CONNECTION} and {@link #CANCELLED}, which never reached the target or were abandoned
+         *     {@link #NO_CONNECTION}, {@link #CANCELLED} and {@link #REFUSED}, which never reached the target, were
+         *     abandoned, or were not processed by it
          */
         public void record(int outcome, long latencyNanos) {
             shared.outcomes.get(outcome).increment();
-            if (outcome != NO_CONNECTION && outcome != CANCELLED) {
+            if (outcome != NO_CONNECTION && outcome != CANCELLED && outcome != REFUSED) {
                 shared.duration.record(latencyNanos, TimeUnit.NANOSECONDS);
             }
         }

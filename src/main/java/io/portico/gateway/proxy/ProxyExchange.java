@@ -3,6 +3,7 @@ package io.portico.gateway.proxy;
 import io.portico.config.RouteSpec;
 import io.portico.config.ServiceSpec;
 import io.portico.gateway.upstream.Outcome;
+import io.portico.gateway.upstream.RefusedStreams;
 import io.portico.gateway.upstream.RetryBudget;
 import io.portico.gateway.upstream.SelectionContext;
 import io.portico.gateway.upstream.TargetState;
@@ -49,6 +50,11 @@ import org.slf4j.LoggerFactory;
  * only for idempotent methods without a request body. A retry always goes to a target not tried yet for this
  * request. A response with a retryable status is relayed to the client as it is when it cannot be retried.
  *
+ * <p>An HTTP/2 attempt that the target refused without processing it (REFUSED_STREAM, or a stream above the last
+ * stream id of a GOAWAY) does not count as a retry. The request is sent again through the normal target selection,
+ * up to {@value #MAX_REFUSED_RESENDS} times, when it has no body or a buffered one. A refusal never counts as a
+ * target failure.
+ *
  * <p>An attempt goes through the group's {@link Http1Client} when the service has one (plain http without HTTP/2)
  * and through Vert.x's client otherwise. Both kinds report the same outcomes and apply the same timeouts.
  */
@@ -59,6 +65,8 @@ final class ProxyExchange {
     private static final long SMALL_BODY = 64 * 1024;
     /** HTTP/2 error code CANCEL (RFC 9113 section 7), which Vert.x also sends when a request times out. */
     private static final long CANCEL = 0x8;
+    /** Maximum re-sends of refused attempts per request, so that a target that refuses every stream ends the loop. */
+    private static final int MAX_REFUSED_RESENDS = 2;
 
     private final RequestContext ctx;
     private final Upstreams upstreams;
@@ -91,6 +99,8 @@ final class ProxyExchange {
     private long attemptStartNanos;
     private long totalTimer = -1;
     private boolean bodySent;
+    /** Refused attempts sent again so far, at most {@value #MAX_REFUSED_RESENDS}. */
+    private int refusedResends;
     private boolean finished;
     /** Outcome reported for an attempt still running when the exchange finishes: cancelled, or a total timeout. */
     private Outcome abandoned = Outcome.CANCELLED;
@@ -337,6 +347,10 @@ final class ProxyExchange {
                 current.onRequestEnd(elapsed(), abandoned);
             } else if (result.failed()) {
                 Throwable cause = attemptFailure(result.cause());
+                if (RefusedStreams.isRefused(upstream, cause)) {
+                    onRefused(cause, current);
+                    return;
+                }
                 current.onRequestEnd(elapsed(), Outcome.of(cause));
                 onAttemptFailed(cause, false);
             } else {
@@ -652,30 +666,62 @@ final class ProxyExchange {
 
     private void onAttemptFailed(Throwable cause, boolean beforeSending) {
         boolean timeout = isTimeout(cause);
-        LOG.debug("Attempt for request {} to {} failed", ctx.requestId(), target.address(), cause);
         String outcome = timeout ? "did not respond in time"
                 : cause instanceof InvalidResponseException ? "sent an invalid response"
                 : cause instanceof MalformedResponseException ? "sent a malformed response: " + cause.getMessage()
                 : "could not be reached";
         String detail = "service '" + service.name() + "' " + outcome;
-        lastFailure = new Problem(timeout ? ProblemType.UPSTREAM_TIMEOUT : ProblemType.UPSTREAM_UNAVAILABLE, detail);
-        if (canRetry(beforeSending)) {
+        ProblemType type = timeout ? ProblemType.UPSTREAM_TIMEOUT : ProblemType.UPSTREAM_UNAVAILABLE;
+        onAttemptFailed(cause, new Problem(type, detail), repeatable(beforeSending));
+    }
+
+    /**
+     * Retries the request on another target when {@code repeatable}, attempts remain and the retry budget has room,
+     * and ends the exchange with {@code problem} otherwise.
+     */
+    private void onAttemptFailed(Throwable cause, Problem problem, boolean repeatable) {
+        LOG.debug("Attempt for request {} to {} failed", ctx.requestId(), target.address(), cause);
+        lastFailure = problem;
+        if (repeatable && attemptsLeft() && group.retryBudget().tryAcquireRetry()) {
             attempt();
             return;
         }
         finish(lastFailure);
     }
 
-    private boolean canRetry(boolean beforeSending) {
-        return retryAllowed(beforeSending) && group.retryBudget().tryAcquireRetry();
+    /**
+     * Handles an HTTP/2 attempt that the target refused without processing it. The request is sent again through
+     * the normal target selection, which may choose the same target, when its body can be sent again and fewer than
+     * {@value #MAX_REFUSED_RESENDS} re-sends happened. Such a re-send takes neither an attempt of
+     * {@code retries.attempts} nor the retry budget. Otherwise the attempt fails, and one with a body that can be sent
+     * again is retried like an attempt that sent nothing.
+     */
+    private void onRefused(Throwable cause, TargetState current) {
+        current.onRequestEnd(elapsed(), Outcome.REFUSED);
+        Problem problem = new Problem(ProblemType.UPSTREAM_UNAVAILABLE, "service '" + service.name()
+                + "' refused the request without processing it (HTTP/2 REFUSED_STREAM or GOAWAY)");
+        // A streamed body has been read from the client, at least in part, and cannot be sent again.
+        boolean resendable = !hasBody || ctx.bufferedBody() != null;
+        if (!resendable || refusedResends >= MAX_REFUSED_RESENDS) {
+            onAttemptFailed(cause, problem, resendable);
+            return;
+        }
+        refusedResends++;
+        LOG.debug("Target {} refused request {} without processing it, sending it again: {}", current.address(),
+                ctx.requestId(), cause.toString());
+        lastFailure = problem;
+        // The refused attempt does not count as tried, so the target stays selectable.
+        tried.remove(current);
+        attempt();
     }
 
-    /** Returns whether attempts remain and repeating the request cannot duplicate its effect. */
-    private boolean retryAllowed(boolean beforeSending) {
-        if (tried.size() >= service.retries().attempts()) {
-            return false;
-        }
+    /** Returns whether repeating a failed attempt cannot duplicate the effect of the request. */
+    private boolean repeatable(boolean beforeSending) {
         return beforeSending ? !bodySent : idempotent && !hasBody;
+    }
+
+    private boolean attemptsLeft() {
+        return tried.size() < service.retries().attempts();
     }
 
     /**
@@ -683,7 +729,7 @@ final class ProxyExchange {
      * no retry is allowed, no untried target is available, or the retry budget is spent.
      */
     private TargetState retryTarget() {
-        if (!retryAllowed(false) || !refreshGroup()) {
+        if (!attemptsLeft() || !repeatable(false) || !refreshGroup()) {
             return null;
         }
         TargetState next = group.select(selectionContext(), tried);

@@ -12,8 +12,8 @@ import javax.net.ssl.SSLException;
  *
  * <p>A {@link Kind#RESPONSE} counts as a passive health failure only when its status is listed in the service's
  * {@code healthCheck.passive.failureStatuses}. {@link Kind#CONNECT_FAILURE}, {@link Kind#CONNECTION_ERROR} and
- * {@link Kind#TIMEOUT} always count as failures. {@link Kind#NO_CONNECTION} and {@link Kind#CANCELLED} count
- * neither way.
+ * {@link Kind#TIMEOUT} always count as failures. {@link Kind#NO_CONNECTION}, {@link Kind#REFUSED} and
+ * {@link Kind#CANCELLED} count neither way.
  *
  * @param kind what ended the exchange
  * @param status the response status for {@link Kind#RESPONSE}, 0 otherwise
@@ -31,6 +31,13 @@ public record Outcome(Kind kind, int status) {
      * never sent. This is no evidence about the target's health, and any method may be retried on another target.
      */
     public static final Outcome NO_CONNECTION = new Outcome(Kind.NO_CONNECTION, 0);
+    /**
+     * The target refused the HTTP/2 stream before processing it: it reset the stream with REFUSED_STREAM, or the
+     * stream was above the last stream id of a GOAWAY (RFC 9113 sections 6.8 and 8.7). A target does this when it
+     * closes a connection gracefully, so the refusal is no evidence about its health. {@link RefusedStreams}
+     * recognises these failures.
+     */
+    public static final Outcome REFUSED = new Outcome(Kind.REFUSED, 0);
     /** The exchange was abandoned for a reason unrelated to the target, for example the client disconnected. */
     public static final Outcome CANCELLED = new Outcome(Kind.CANCELLED, 0);
 
@@ -41,6 +48,7 @@ public record Outcome(Kind kind, int status) {
         CONNECTION_ERROR,
         TIMEOUT,
         NO_CONNECTION,
+        REFUSED,
         CANCELLED
     }
 

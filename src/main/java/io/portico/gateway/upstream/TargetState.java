@@ -249,8 +249,9 @@ public final class TargetState {
                 penalizeLatency(latencyNanos);
                 onFailure("connection error", latencyNanos);
             }
-            case NO_CONNECTION, CANCELLED -> {
-                // The request never reached the target, or the client went away: nothing learnt about the target.
+            case NO_CONNECTION, REFUSED, CANCELLED -> {
+                // The request never reached the target, the target did not process it, or the client went away:
+                // nothing learnt about the target.
                 CircuitBreaker current = breaker;
                 if (current != null) {
                     current.release(latencyNanos);
@@ -268,6 +269,7 @@ public final class TargetState {
             case CONNECTION_ERROR -> UpstreamMetrics.CONNECTION_ERROR;
             case TIMEOUT -> UpstreamMetrics.TIMEOUT;
             case NO_CONNECTION -> UpstreamMetrics.NO_CONNECTION;
+            case REFUSED -> UpstreamMetrics.REFUSED;
             case CANCELLED -> UpstreamMetrics.CANCELLED;
         };
     }

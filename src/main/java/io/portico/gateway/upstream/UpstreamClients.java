@@ -51,7 +51,11 @@ final class UpstreamClients {
         return create(vertx, service, spec, spec.pool().maxConnections(), allowPrivateAddresses);
     }
 
-    /** Creates a client with the service's protocol, TLS and timeouts and {@code maxConnections} per target. */
+    /**
+     * Creates a client with the service's protocol, TLS and timeouts and {@code maxConnections} per target. With
+     * {@code pool.http2}, each new connection is watched for GOAWAY, so {@link RefusedStreams} can tell which requests
+     * the target refused.
+     */
     static HttpClientAgent create(Vertx vertx, String service, ServiceSpec spec, int maxConnections,
                                   boolean allowPrivateAddresses) {
         PoolOptions pool = new PoolOptions()
@@ -60,8 +64,17 @@ final class UpstreamClients {
         HttpClientBuilder builder = vertx.httpClientBuilder()
                 .with(options(service, spec))
                 .with(pool);
-        if (!allowPrivateAddresses) {
-            builder.withConnectHandler(new UpstreamAddressGuard(service));
+        UpstreamAddressGuard guard = allowPrivateAddresses ? null : new UpstreamAddressGuard(service);
+        boolean http2 = spec.pool().http2();
+        if (guard != null || http2) {
+            builder.withConnectHandler(connection -> {
+                if (http2) {
+                    RefusedStreams.watch(connection);
+                }
+                if (guard != null) {
+                    guard.handle(connection);
+                }
+            });
         }
         return builder.build();
     }
