@@ -6,6 +6,7 @@ import io.portico.gateway.upstream.Outcome;
 import io.portico.gateway.upstream.RetryBudget;
 import io.portico.gateway.upstream.SelectionContext;
 import io.portico.gateway.upstream.TargetState;
+import io.portico.gateway.upstream.TlsFailure;
 import io.portico.gateway.upstream.UpstreamGroup;
 import io.portico.gateway.upstream.Upstreams;
 import io.portico.net.ContentLength;
@@ -82,6 +83,8 @@ final class ProxyExchange {
     private final List<TargetState> tried = new ArrayList<>(2);
     private TargetState target;
     private Problem lastFailure;
+    /** The failed TLS connection behind {@link #lastFailure}, or null when that failure had another cause. */
+    private TlsFailure lastTlsFailure;
     private HttpClientRequest upstreamRequest;
     /** True while an HTTP/2 response head is held until the first bytes of its declared body arrive. */
     private boolean awaitingBody;
@@ -653,9 +656,11 @@ final class ProxyExchange {
     private void onAttemptFailed(Throwable cause, boolean beforeSending) {
         boolean timeout = isTimeout(cause);
         LOG.debug("Attempt for request {} to {} failed", ctx.requestId(), target.address(), cause);
+        lastTlsFailure = tlsFailure(cause);
         String outcome = timeout ? "did not respond in time"
                 : cause instanceof InvalidResponseException ? "sent an invalid response"
                 : cause instanceof MalformedResponseException ? "sent a malformed response: " + cause.getMessage()
+                : lastTlsFailure != null ? "could not be reached: the TLS connection failed"
                 : "could not be reached";
         String detail = "service '" + service.name() + "' " + outcome;
         lastFailure = new Problem(timeout ? ProblemType.UPSTREAM_TIMEOUT : ProblemType.UPSTREAM_UNAVAILABLE, detail);
@@ -664,6 +669,21 @@ final class ProxyExchange {
             return;
         }
         finish(lastFailure);
+    }
+
+    /**
+     * Classifies the failure of an attempt as a failed TLS connection and reports it to the target's rate-limited
+     * WARN line. Returns null when the service speaks plain http or the failure is not a TLS error.
+     */
+    private TlsFailure tlsFailure(Throwable cause) {
+        if (!service.protocol().equals("https")) {
+            return null;
+        }
+        TlsFailure failure = TlsFailure.of(cause, service.tls() != null && service.tls().clientCertificate() != null);
+        if (failure != null) {
+            target.onTlsFailure(failure);
+        }
+        return failure;
     }
 
     private boolean canRetry(boolean beforeSending) {
@@ -761,6 +781,9 @@ final class ProxyExchange {
             return;
         }
         complete();
+        if (problem == lastFailure && lastTlsFailure != null) {
+            ctx.logField("upstream_tls_error", lastTlsFailure.reason());
+        }
         ctx.fail(problem);
     }
 
