@@ -520,9 +520,10 @@ final class ProxyExchange {
     }
 
     /**
-     * Streams {@code body} to the client's response, whose head is written, then reports the attempt's outcome to
-     * {@code current}. A failed relay resets both sides and, unless the upstream's body had ended, aborts
-     * {@code tapped}.
+     * Streams {@code body} to the client's response, whose head is set, then reports the attempt's outcome to
+     * {@code current}. A failed relay resets the upstream request and, unless the upstream's body had ended, aborts
+     * {@code tapped}. The client then gets a 502 when the upstream failed before any byte reached it, because the
+     * head is only sent with the first body bytes, and a reset otherwise.
      *
      * @param tapped the body as passed to a policy's tap, or null
      * @param latency the attempt's time until the response head, in nanoseconds
@@ -549,10 +550,37 @@ final class ProxyExchange {
                 LOG.debug("Response body of request {} from {} failed", ctx.requestId(), current.address(),
                         piped.cause());
                 resetUpstream();
+                if (!out.headWritten() && !(piped.cause() instanceof BodyRelay.ClientWriteFailed)) {
+                    failBeforeBody(piped.cause(), out);
+                    return;
+                }
                 out.reset(RequestContext.RESET_INTERNAL_ERROR);
             }
             complete();
         });
+    }
+
+    /**
+     * Ends the exchange with a 502 when the upstream's response failed before any byte of it reached the client,
+     * for example with a malformed first chunk. Nothing was relayed, so the client gets a problem document in place
+     * of a reset that would look like a client abort. The upstream's status and headers are dropped, and the request
+     * id and the Connection header that Portico set are kept. The request is not retried, because a policy's tap
+     * has seen the response head.
+     */
+    private void failBeforeBody(Throwable cause, HttpServerResponse out) {
+        MultiMap headers = out.headers();
+        String connection = headers.get(HttpHeaders.CONNECTION);
+        headers.clear();
+        headers.set(requestIdHeader, ctx.requestId());
+        if (connection != null) {
+            headers.set(HttpHeaders.CONNECTION, connection);
+        }
+        if (out.isChunked()) {
+            out.setChunked(false);
+        }
+        String outcome = cause instanceof InvalidResponseException ? "sent an invalid response"
+                : "broke off its response before the body arrived";
+        finish(new Problem(ProblemType.UPSTREAM_UNAVAILABLE, "service '" + service.name() + "' " + outcome));
     }
 
     /**
