@@ -48,7 +48,9 @@ final class AccessLog {
         } else {
             line.append('-');
         }
-        line.append(" bytes=").append(response.bytesWritten()).append(" duration_ms=");
+        // A tunnel's bytes bypass the response, whose count stops at the 101 head.
+        long bytes = ctx.tunnelled() ? ctx.tunnelBytesToClient() : response.bytesWritten();
+        line.append(" bytes=").append(bytes).append(" duration_ms=");
         appendMillis(line, nanos);
         line.append(" route=").append(ctx.route() == null ? "-" : ctx.route().name())
                 .append(" upstream=").append(ctx.upstreamAddress() == null ? "-" : ctx.upstreamAddress());
@@ -57,6 +59,9 @@ final class AccessLog {
         }
         if (ctx.failure() != null) {
             line.append(" problem=").append(ctx.failure().name().toLowerCase(java.util.Locale.ROOT));
+        }
+        if (ctx.tunnelled()) {
+            line.append(" bytes_received=").append(ctx.tunnelBytesFromClient());
         }
         List<Object> fields = ctx.logFields();
         for (int i = 0; i + 1 < fields.size(); i += 2) {

@@ -42,8 +42,10 @@ final class RequestRecorder {
         HttpServerResponse response = ctx.response();
         String method = request.decoderResult().isFailure() ? "OTHER" : request.method().name();
         int status = response.ended() ? response.getStatusCode() : RequestMetrics.ABORTED;
+        long bytesIn = ctx.tunnelled() ? ctx.tunnelBytesFromClient() : request.bytesRead();
+        long bytesOut = ctx.tunnelled() ? ctx.tunnelBytesToClient() : response.bytesWritten();
         meters.ended(method, status, ctx.consumer() == null ? "" : ctx.consumer(),
-                System.nanoTime() - ctx.startNanos(), request.bytesRead(), response.bytesWritten());
+                System.nanoTime() - ctx.startNanos(), bytesIn, bytesOut);
         Rejection rejection = rejection(ctx);
         if (rejection != null) {
             meters.rejected(rejection);

@@ -65,6 +65,9 @@ public final class RequestContext {
     private ProblemType failure;
     private Consumer<Problem> bodyRejection;
     private BiPredicate<HttpServerRequest, Runnable> responseEndSignal;
+    private boolean tunnelled;
+    private long tunnelBytesFromClient;
+    private long tunnelBytesToClient;
 
     /**
      * Creates the context of one request.
@@ -391,6 +394,41 @@ public final class RequestContext {
             runCloseHooks();
             runEndHooks();
         });
+    }
+
+    /**
+     * Ends the exchange of a request whose connection became a tunnel, such as a WebSocket session, once both of the
+     * tunnel's connections closed: records the bytes relayed each way and runs the hooks of {@link #onClose} and
+     * {@link #onEnd}. Vert.x runs neither the response's end handler nor its close handler after
+     * {@code toNetSocket()}, so the tunnel calls this instead. Runs the hooks at most once, like the handlers.
+     *
+     * @param bytesFromClient bytes relayed from the client to the upstream after the handshake
+     * @param bytesToClient bytes relayed from the upstream to the client after the handshake response head
+     */
+    public void tunnelClosed(long bytesFromClient, long bytesToClient) {
+        if (ended) {
+            return;
+        }
+        tunnelled = true;
+        tunnelBytesFromClient = bytesFromClient;
+        tunnelBytesToClient = bytesToClient;
+        runCloseHooks();
+        runEndHooks();
+    }
+
+    /** Returns whether the request's connection became a tunnel that {@link #tunnelClosed} ended. */
+    public boolean tunnelled() {
+        return tunnelled;
+    }
+
+    /** Bytes that the tunnel relayed from the client to the upstream; 0 unless {@link #tunnelled()}. */
+    public long tunnelBytesFromClient() {
+        return tunnelBytesFromClient;
+    }
+
+    /** Bytes that the tunnel relayed from the upstream to the client; 0 unless {@link #tunnelled()}. */
+    public long tunnelBytesToClient() {
+        return tunnelBytesToClient;
     }
 
     private void runCloseHooks() {

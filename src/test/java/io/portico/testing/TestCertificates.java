@@ -72,6 +72,18 @@ public final class TestCertificates {
         return new Issued(pem(sign(builder, issuer.keyPair())), privateKeyPem(keys), subject, keys);
     }
 
+    /** Creates a server certificate for {@code names} signed by {@code issuer} that expired a day ago. */
+    public static Issued expiredServer(Issued issuer, String... names) {
+        KeyPair keys = generateKeyPair();
+        X500Name subject = new X500Name("CN=" + names[0]);
+        Instant now = Instant.now();
+        X509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(issuer.subject(),
+                BigInteger.valueOf(SERIAL.incrementAndGet()), Date.from(now.minus(Duration.ofDays(30))),
+                Date.from(now.minus(Duration.ofDays(1))), subject, keys.getPublic());
+        addLeafExtensions(builder, KeyPurposeId.id_kp_serverAuth, names);
+        return new Issued(pem(sign(builder, issuer.keyPair())), privateKeyPem(keys), subject, keys);
+    }
+
     /** Creates a client certificate for {@code commonName} signed by {@code issuer}. */
     public static Issued client(Issued issuer, String commonName) {
         KeyPair keys = generateKeyPair();

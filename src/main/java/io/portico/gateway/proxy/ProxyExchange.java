@@ -7,6 +7,7 @@ import io.portico.gateway.upstream.RefusedStreams;
 import io.portico.gateway.upstream.RetryBudget;
 import io.portico.gateway.upstream.SelectionContext;
 import io.portico.gateway.upstream.TargetState;
+import io.portico.gateway.upstream.TlsFailure;
 import io.portico.gateway.upstream.UpstreamGroup;
 import io.portico.gateway.upstream.Upstreams;
 import io.portico.net.ContentLength;
@@ -90,6 +91,8 @@ final class ProxyExchange {
     private final List<TargetState> tried = new ArrayList<>(2);
     private TargetState target;
     private Problem lastFailure;
+    /** The failed TLS connection behind {@link #lastFailure}, or null when that failure had another cause. */
+    private TlsFailure lastTlsFailure;
     private HttpClientRequest upstreamRequest;
     /** True while an HTTP/2 response head is held until the first bytes of its declared body arrive. */
     private boolean awaitingBody;
@@ -531,9 +534,10 @@ final class ProxyExchange {
     }
 
     /**
-     * Streams {@code body} to the client's response, whose head is written, then reports the attempt's outcome to
-     * {@code current}. A failed relay resets both sides and, unless the upstream's body had ended, aborts
-     * {@code tapped}.
+     * Streams {@code body} to the client's response, whose head is set, then reports the attempt's outcome to
+     * {@code current}. A failed relay resets the upstream request and, unless the upstream's body had ended, aborts
+     * {@code tapped}. The client then gets a 502 when the upstream failed before any byte reached it, because the
+     * head is only sent with the first body bytes, and a reset otherwise.
      *
      * @param tapped the body as passed to a policy's tap, or null
      * @param latency the attempt's time until the response head, in nanoseconds
@@ -560,10 +564,37 @@ final class ProxyExchange {
                 LOG.debug("Response body of request {} from {} failed", ctx.requestId(), current.address(),
                         piped.cause());
                 resetUpstream();
+                if (!out.headWritten() && !(piped.cause() instanceof BodyRelay.ClientWriteFailed)) {
+                    failBeforeBody(piped.cause(), out);
+                    return;
+                }
                 out.reset(RequestContext.RESET_INTERNAL_ERROR);
             }
             complete();
         });
+    }
+
+    /**
+     * Ends the exchange with a 502 when the upstream's response failed before any byte of it reached the client,
+     * for example with a malformed first chunk. Nothing was relayed, so the client gets a problem document in place
+     * of a reset that would look like a client abort. The upstream's status and headers are dropped, and the request
+     * id and the Connection header that Portico set are kept. The request is not retried, because a policy's tap
+     * has seen the response head.
+     */
+    private void failBeforeBody(Throwable cause, HttpServerResponse out) {
+        MultiMap headers = out.headers();
+        String connection = headers.get(HttpHeaders.CONNECTION);
+        headers.clear();
+        headers.set(requestIdHeader, ctx.requestId());
+        if (connection != null) {
+            headers.set(HttpHeaders.CONNECTION, connection);
+        }
+        if (out.isChunked()) {
+            out.setChunked(false);
+        }
+        String outcome = cause instanceof InvalidResponseException ? "sent an invalid response"
+                : "broke off its response before the body arrived";
+        finish(new Problem(ProblemType.UPSTREAM_UNAVAILABLE, "service '" + service.name() + "' " + outcome));
     }
 
     /**
@@ -666,9 +697,11 @@ final class ProxyExchange {
 
     private void onAttemptFailed(Throwable cause, boolean beforeSending) {
         boolean timeout = isTimeout(cause);
+        lastTlsFailure = tlsFailure(cause);
         String outcome = timeout ? "did not respond in time"
                 : cause instanceof InvalidResponseException ? "sent an invalid response"
                 : cause instanceof MalformedResponseException ? "sent a malformed response: " + cause.getMessage()
+                : lastTlsFailure != null ? "could not be reached: the TLS connection failed"
                 : "could not be reached";
         String detail = "service '" + service.name() + "' " + outcome;
         ProblemType type = timeout ? ProblemType.UPSTREAM_TIMEOUT : ProblemType.UPSTREAM_UNAVAILABLE;
@@ -713,6 +746,21 @@ final class ProxyExchange {
         // The refused attempt does not count as tried, so the target stays selectable.
         tried.remove(current);
         attempt();
+    }
+
+    /**
+     * Classifies the failure of an attempt as a failed TLS connection and reports it to the target's rate-limited
+     * WARN line. Returns null when the service speaks plain http or the failure is not a TLS error.
+     */
+    private TlsFailure tlsFailure(Throwable cause) {
+        if (!service.protocol().equals("https")) {
+            return null;
+        }
+        TlsFailure failure = TlsFailure.of(cause, service.tls() != null && service.tls().clientCertificate() != null);
+        if (failure != null) {
+            target.onTlsFailure(failure);
+        }
+        return failure;
     }
 
     /** Returns whether repeating a failed attempt cannot duplicate the effect of the request. */
@@ -807,6 +855,9 @@ final class ProxyExchange {
             return;
         }
         complete();
+        if (problem == lastFailure && lastTlsFailure != null) {
+            ctx.logField("upstream_tls_error", lastTlsFailure.reason());
+        }
         ctx.fail(problem);
     }
 

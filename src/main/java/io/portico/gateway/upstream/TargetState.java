@@ -64,6 +64,8 @@ public final class TargetState {
     private static final double MAX_PENALTY_NANOS = Duration.ofMinutes(5).toNanos();
     private static final PassivePolicy DEFAULT_FAILURE_STATUSES =
             new PassivePolicy(new ServiceSpec.Passive(null, null, null));
+    /** Shortest time between two WARN lines about failed TLS connections to one target. */
+    private static final long TLS_WARN_INTERVAL_NANOS = Duration.ofMinutes(1).toNanos();
 
     private final String service;
     private final String host;
@@ -94,6 +96,11 @@ public final class TargetState {
 
     private final UpstreamMetrics.TargetMeters meters;
 
+    /** When the next WARN line about a failed TLS connection may be written, on {@link #nanoClock}. */
+    private final AtomicLong nextTlsWarnNanos;
+    /** Failed TLS connections since the last WARN line about them. */
+    private final AtomicLong unreportedTlsFailures = new AtomicLong();
+
     private final Object latencyLock = new Object();
     private volatile double ewma;
     private volatile boolean latencyKnown;
@@ -115,6 +122,7 @@ public final class TargetState {
         this.origin = Origin.http(host, port);
         this.hostHeader = hostHeader(authority);
         this.nanoClock = requireNonNull(nanoClock, "nanoClock");
+        this.nextTlsWarnNanos = new AtomicLong(nanoClock.getAsLong());
         this.weight = target.weight();
         this.meters = metrics.target(service, address);
     }
@@ -260,6 +268,28 @@ public final class TargetState {
             default -> throw new IllegalStateException("unknown outcome " + outcome);
         }
         meters.record(meterOutcome(outcome), latencyNanos);
+    }
+
+    /**
+     * Logs a failed TLS connection to this target at WARN, at most once a minute, with the number of failures since
+     * the last such line.
+     */
+    public void onTlsFailure(TlsFailure failure) {
+        requireNonNull(failure, "failure");
+        long now = nanoClock.getAsLong();
+        long next = nextTlsWarnNanos.get();
+        if (now - next < 0 || !nextTlsWarnNanos.compareAndSet(next, now + TLS_WARN_INTERVAL_NANOS)) {
+            unreportedTlsFailures.incrementAndGet();
+            return;
+        }
+        long earlier = unreportedTlsFailures.getAndSet(0);
+        if (earlier == 0) {
+            LOG.warn("TLS connection to upstream target {} of service '{}' failed: {} ({})", address, service,
+                    failure.reason(), failure.detail());
+        } else {
+            LOG.warn("TLS connection to upstream target {} of service '{}' failed: {} ({}); {} more failed since the "
+                    + "last report", address, service, failure.reason(), failure.detail(), earlier);
+        }
     }
 
     private static int meterOutcome(Outcome outcome) {
