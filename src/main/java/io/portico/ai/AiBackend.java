@@ -29,6 +29,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.ObjLongConsumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -99,9 +100,9 @@ final class AiBackend implements Backend {
             fail(ctx, errors, AiError.of(405, "use POST on " + requestedPath));
             return;
         }
-        readBody(ctx, errors, body -> ModelPolicies.run(ctx, requestedModel(body), () -> {
+        readBody(ctx, errors, (body, bodyBytes) -> ModelPolicies.run(ctx, requestedModel(body), () -> {
             try {
-                dispatch(ctx, endpoint, body);
+                dispatch(ctx, endpoint, body, bodyBytes);
             } catch (AiException e) {
                 fail(ctx, errors, e.error());
             }
@@ -152,7 +153,8 @@ final class AiBackend implements Backend {
         return isAnthropicClient(ctx) || endpointPath(forwardedPath(ctx)).startsWith("/messages") ? ANTHROPIC : OPENAI;
     }
 
-    private void readBody(RequestContext ctx, Frontend errors, java.util.function.Consumer<ObjectNode> next) {
+    /** Reads and parses the request body, then passes {@code next} the parsed body and its size in bytes. */
+    private void readBody(RequestContext ctx, Frontend errors, ObjLongConsumer<ObjectNode> next) {
         RouteSpec route = ctx.route().spec();
         long limit = route.maxBodySize() != null ? route.maxBodySize() : DEFAULT_MAX_BODY;
         if (ctx.bufferedBody() != null) {
@@ -203,7 +205,7 @@ final class AiBackend implements Backend {
     }
 
     private void parseBody(RequestContext ctx, Frontend errors, Buffer body, long limit,
-                           java.util.function.Consumer<ObjectNode> next) {
+                           ObjLongConsumer<ObjectNode> next) {
         if (body.length() > limit) {
             fail(ctx, errors, tooLarge(limit));
             return;
@@ -216,7 +218,7 @@ final class AiBackend implements Backend {
                 fail(ctx, errors, e.error());
                 return;
             }
-            next.accept(parsed);
+            next.accept(parsed, body.length());
             return;
         }
         gateway.compute().executeBlocking(() -> Wire.parseRequest(body), false).onComplete(parsed -> {
@@ -232,7 +234,7 @@ final class AiBackend implements Backend {
                 fail(ctx, errors, AiError.of(500, "the request body could not be parsed"));
                 return;
             }
-            next.accept(parsed.result());
+            next.accept(parsed.result(), body.length());
         });
     }
 
@@ -262,39 +264,42 @@ final class AiBackend implements Backend {
         return true;
     }
 
-    private void dispatch(RequestContext ctx, Endpoint endpoint, ObjectNode body) {
+    /** Serves {@code body}, which the client sent as {@code bodyBytes} bytes, at {@code endpoint}. */
+    private void dispatch(RequestContext ctx, Endpoint endpoint, ObjectNode body, long bodyBytes) {
         switch (endpoint) {
             case CHAT -> chat(ctx, OPENAI, body);
             case MESSAGES -> chat(ctx, ANTHROPIC, body);
-            case EMBEDDINGS -> embeddings(ctx, body);
-            case RESPONSES -> responses(ctx, body);
-            case COUNT_TOKENS -> countTokens(ctx, body);
+            case EMBEDDINGS -> embeddings(ctx, body, bodyBytes);
+            case RESPONSES -> responses(ctx, body, bodyBytes);
+            case COUNT_TOKENS -> countTokens(ctx, body, bodyBytes);
             default -> throw new IllegalStateException("unexpected endpoint " + endpoint);
         }
     }
 
-    private void embeddings(RequestContext ctx, ObjectNode body) {
+    private void embeddings(RequestContext ctx, ObjectNode body, long bodyBytes) {
         List<Target> targets = targets(ctx, OPENAI, body);
         PromptTokens input = PromptTokens.embeddingsInput(gateway.compute(), body);
         Supplier<Future<TokenEstimate>> estimate = () -> input.count()
                 .map(tokens -> new TokenEstimate(model(body), tokens, 0));
-        admitThen(ctx, OPENAI, estimate, () -> RelayExchange.embeddings(gateway, ctx, OPENAI, body, targets));
+        admitThen(ctx, OPENAI, estimate,
+                () -> RelayExchange.embeddings(gateway, ctx, OPENAI, body, bodyBytes, input, targets));
     }
 
-    private void responses(RequestContext ctx, ObjectNode body) {
+    private void responses(RequestContext ctx, ObjectNode body, long bodyBytes) {
         List<Target> targets = targets(ctx, OPENAI, body);
         PromptTokens input = PromptTokens.responsesInput(gateway.compute(), body);
         long maxOutputTokens = body.path("max_output_tokens").asLong(0);
         Supplier<Future<TokenEstimate>> estimate = () -> input.count()
                 .map(tokens -> new TokenEstimate(model(body), tokens, maxOutputTokens));
-        admitThen(ctx, OPENAI, estimate, () -> RelayExchange.responses(gateway, ctx, OPENAI, body, targets));
+        admitThen(ctx, OPENAI, estimate,
+                () -> RelayExchange.responses(gateway, ctx, OPENAI, body, bodyBytes, input, targets));
     }
 
     /** Serves a token count. Counting consumes no tokens, so the checks see a request of zero tokens. */
-    private void countTokens(RequestContext ctx, ObjectNode body) {
+    private void countTokens(RequestContext ctx, ObjectNode body, long bodyBytes) {
         List<Target> targets = targets(ctx, ANTHROPIC, body);
         admitThen(ctx, ANTHROPIC, () -> Future.succeededFuture(new TokenEstimate(model(body), 0, 0)),
-                () -> RelayExchange.countTokens(gateway, ctx, ANTHROPIC, body, targets));
+                () -> RelayExchange.countTokens(gateway, ctx, ANTHROPIC, body, bodyBytes, targets));
     }
 
     /**

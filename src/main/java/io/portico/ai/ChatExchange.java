@@ -349,9 +349,8 @@ final class ChatExchange {
                     + " a message"));
             return;
         }
-        usage = OpenAiUsage.read(completion.get("usage"));
-        if (usage.totalTokens() == 0) {
-            usage = prompt.estimate(completionText(completion));
+        usage = prompt.reportedOrEstimate(OpenAiUsage.read(completion.get("usage")), () -> completionText(completion));
+        if (usage.estimated()) {
             completion.set("usage", OpenAiUsage.write(usage));
         }
         settleBreaker(200);
@@ -437,9 +436,7 @@ final class ChatExchange {
                         + "' ended before the response was complete"));
                 return;
             }
-            if (usage.totalTokens() == 0) {
-                usage = prompt.estimate(generated);
-            }
+            usage = prompt.reportedOrEstimate(usage, () -> generated);
             settleBreaker(200);
             record();
             gateway.usageTrailers(ctx, lastRecord);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.portico.ai.spi.Usage;
 import io.vertx.core.Future;
 import io.vertx.core.WorkerExecutor;
+import java.util.function.Supplier;
 import java.util.function.ToIntFunction;
 
 /**
@@ -93,5 +94,13 @@ final class PromptTokens {
      */
     Usage estimate(CharSequence output) {
         return new Usage(now(), TokenCounter.count(output), 0, 0, 0, true);
+    }
+
+    /**
+     * Returns {@code reported} when the provider reported any tokens, else {@link #estimate} of the text that
+     * {@code output} returns, which is read only then.
+     */
+    Usage reportedOrEstimate(Usage reported, Supplier<? extends CharSequence> output) {
+        return reported.totalTokens() > 0 ? reported : estimate(output.get());
     }
 }

@@ -8,16 +8,21 @@ import io.portico.ai.frontend.Frontend;
 import io.portico.ai.provider.OpenAiUsage;
 import io.portico.ai.provider.Wire;
 import io.portico.ai.spi.AiError;
+import io.portico.ai.spi.AiException;
 import io.portico.ai.spi.CallTarget;
 import io.portico.ai.spi.ProviderAdapter;
 import io.portico.ai.spi.ProviderCall;
 import io.portico.ai.spi.Usage;
+import io.portico.ai.stream.SseRelayBuffer;
 import io.portico.pipeline.RequestContext;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,21 +32,36 @@ import org.slf4j.LoggerFactory;
  * from its pool, the next one after a 429, a 5xx, a 404 or a connection failure. Responses API streams are relayed
  * byte for byte while their usage is read on the way. When the client leaves first, the provider request is
  * cancelled and the access-log line names the provider model called, with the usage of a stream that had started.
+ * A provider request whose body is larger than {@value #INLINE_BYTES} bytes is built on the AI gateway's compute
+ * threads, and so is the translation of a response that large.
  */
 final class RelayExchange {
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final Logger LOG = LoggerFactory.getLogger(RelayExchange.class);
+    /**
+     * The maximum size in bytes of a request or response body whose provider request is built, or whose response is
+     * translated, on the event loop. Adapters copy and serialize the whole body, which for megabytes of input or
+     * vectors would hold the event loop for milliseconds, as parsing them would.
+     */
+    private static final int INLINE_BYTES = 256 * 1024;
 
     /** What to do with a successful provider response. */
     private interface Completion {
         void complete(RelayExchange exchange, HttpClientResponse response, CallTarget target, ProviderAdapter adapter);
     }
 
+    /** The usage that a Responses API response reports, and its generated text when it reports none. */
+    private record ReplyUsage(Usage reported, String output) {
+    }
+
     private final AiGateway gateway;
     private final RequestContext ctx;
     private final Frontend frontend;
     private final ObjectNode body;
+    private final long bodyBytes;
+    /** The input tokens of the request, for the estimate of a response without usage; null for token counting. */
+    private final PromptTokens input;
     private final List<Target> targets;
     private final BiFunction<ProviderAdapter, CallTarget, ProviderCall> build;
     private final Completion completion;
@@ -59,40 +79,62 @@ final class RelayExchange {
     private boolean done;
     /** The usage of the Responses API stream being relayed; null until a stream starts. */
     private ResponsesUsage streamUsage;
+    /** The bytes of the Responses API stream being relayed that wait for the end of their event. */
+    private SseRelayBuffer streamEvents;
     private AiError lastError;
 
-    private RelayExchange(AiGateway gateway, RequestContext ctx, Frontend frontend, ObjectNode body,
-                          List<Target> targets, String operation,
+    private RelayExchange(AiGateway gateway, RequestContext ctx, Frontend frontend, ObjectNode body, long bodyBytes,
+                          PromptTokens input, List<Target> targets, String operation,
                           BiFunction<ProviderAdapter, CallTarget, ProviderCall> build, Completion completion) {
         this.gateway = gateway;
         this.ctx = ctx;
         this.frontend = frontend;
         this.body = body;
+        this.bodyBytes = bodyBytes;
+        this.input = input;
         this.targets = targets;
         this.operation = operation;
         this.build = build;
         this.completion = completion;
     }
 
-    static void embeddings(AiGateway gateway, RequestContext ctx, Frontend frontend, ObjectNode body,
-                           List<Target> targets) {
-        new RelayExchange(gateway, ctx, frontend, body, targets, "embeddings",
+    /**
+     * Serves an embeddings request.
+     *
+     * @param bodyBytes the size of the request body as the client sent it
+     * @param input the tokens of the request's input, which no one may change afterwards
+     */
+    static void embeddings(AiGateway gateway, RequestContext ctx, Frontend frontend, ObjectNode body, long bodyBytes,
+                           PromptTokens input, List<Target> targets) {
+        new RelayExchange(gateway, ctx, frontend, body, bodyBytes, input, targets, "embeddings",
                 (adapter, target) -> adapter.supportsEmbeddings() ? adapter.embeddings(body, target) : null,
                 RelayExchange::completeEmbeddings).start();
     }
 
-    static void responses(AiGateway gateway, RequestContext ctx, Frontend frontend, ObjectNode body,
-                          List<Target> targets) {
-        new RelayExchange(gateway, ctx, frontend, body, targets, "the Responses API",
+    /**
+     * Serves a Responses API request, streamed or not.
+     *
+     * @param bodyBytes the size of the request body as the client sent it
+     * @param input the tokens of the request's input, which no one may change afterwards
+     */
+    static void responses(AiGateway gateway, RequestContext ctx, Frontend frontend, ObjectNode body, long bodyBytes,
+                          PromptTokens input, List<Target> targets) {
+        new RelayExchange(gateway, ctx, frontend, body, bodyBytes, input, targets, "the Responses API",
                 (adapter, target) -> adapter.responses(body, target), RelayExchange::completeResponses).start();
     }
 
-    static void countTokens(AiGateway gateway, RequestContext ctx, Frontend frontend, ObjectNode body,
+    /**
+     * Serves a token count: relayed to the first target whose provider counts tokens, else counted by Portico.
+     *
+     * @param bodyBytes the size of the request body as the client sent it
+     */
+    static void countTokens(AiGateway gateway, RequestContext ctx, Frontend frontend, ObjectNode body, long bodyBytes,
                             List<Target> targets) {
         for (Target target : targets) {
+            // NOTE: this check builds the whole provider request on the event loop, and the exchange builds it again.
             ProviderCall call = target.provider().adapter().countTokens(body, callTarget(gateway, target, null));
             if (call != null) {
-                new RelayExchange(gateway, ctx, frontend, body, List.of(target), "token counting",
+                new RelayExchange(gateway, ctx, frontend, body, bodyBytes, null, List.of(target), "token counting",
                         (adapter, callTarget) -> adapter.countTokens(body, callTarget),
                         RelayExchange::completeRaw).start();
                 return;
@@ -163,14 +205,53 @@ final class RelayExchange {
         }
         CallTarget callTarget = callTarget(gateway, target, key.secret());
         ProviderAdapter adapter = target.provider().adapter();
-        ProviderCall built = build.apply(adapter, callTarget);
-        if (built == null) {
-            lastError = AiError.of(400, "unsupported", "provider '" + target.provider().name() + "' does not offer "
-                    + operation);
-            next();
+        offLoop(bodyBytes, () -> build.apply(adapter, callTarget)).onComplete(built -> {
+            // The client may have left while a large request was built; then nothing is sent.
+            if (done) {
+                return;
+            }
+            if (built.failed()) {
+                buildFailed(built.cause());
+                return;
+            }
+            if (built.result() == null) {
+                lastError = AiError.of(400, "unsupported", "provider '" + target.provider().name()
+                        + "' does not offer " + operation);
+                next();
+                return;
+            }
+            authorize(built.result(), callTarget, adapter, key);
+        });
+    }
+
+    /**
+     * Runs {@code task} on the event loop when {@code bytes}, the size of the body it reads, is at most
+     * {@value #INLINE_BYTES}, else on the AI gateway's compute threads. Either way the future completes on the
+     * request's event loop.
+     */
+    private <T> Future<T> offLoop(long bytes, Callable<T> task) {
+        if (bytes > INLINE_BYTES) {
+            return gateway.compute().executeBlocking(task, false);
+        }
+        try {
+            return Future.succeededFuture(task.call());
+        } catch (Exception e) {
+            return Future.failedFuture(e);
+        }
+    }
+
+    /** Ends the exchange after the provider request could not be built: an invalid request, or a bug. */
+    private void buildFailed(Throwable cause) {
+        if (cause instanceof AiException e) {
+            fail(e.error());
             return;
         }
-        adapter.authorize(built, callTarget).onComplete(authorized -> {
+        LOG.warn("Building request {} for provider {} failed", ctx.requestId(), target.provider().name(), cause);
+        fail(AiError.of(500, "building the request to provider '" + target.provider().name() + "' failed"));
+    }
+
+    private void authorize(ProviderCall call, CallTarget callTarget, ProviderAdapter adapter, KeyPool.Key key) {
+        adapter.authorize(call, callTarget).onComplete(authorized -> {
             if (done) {
                 return;
             }
@@ -272,7 +353,7 @@ final class RelayExchange {
         done = true;
         if (streamUsage != null) {
             ctx.logField("ai_error", AiGateway.CLIENT_CLOSED);
-            record(streamUsage.usage(this::promptTokens));
+            record(streamUsage.usage(input), 0);
         } else if (inFlight) {
             AiGateway.logTarget(ctx, target);
             ctx.logField("ai_error", AiGateway.CLIENT_CLOSED);
@@ -282,33 +363,73 @@ final class RelayExchange {
         }
     }
 
-    /** Returns the prompt tokens of this Responses API request, for an estimate of its usage. */
-    private PromptTokens promptTokens() {
-        return new PromptTokens(gateway.compute(), ResponsesUsage.prompt(body));
-    }
-
     private double elapsedMillis() {
         return (System.nanoTime() - start) / 1_000_000.0;
     }
 
+    /**
+     * Translates an embeddings response into OpenAI's shape. A response without usage gets Portico's estimate of
+     * the input tokens as its usage, as a chat completion does.
+     */
     private static void completeEmbeddings(RelayExchange exchange, HttpClientResponse response, CallTarget target,
                                            ProviderAdapter adapter) {
         response.body().onComplete(result -> {
             if (exchange.done) {
                 return;
             }
-            JsonNode json = result.succeeded() ? Wire.parse(result.result()) : null;
-            if (json == null) {
-                exchange.lastError = AiError.of(502, "provider '" + target.provider().name()
-                        + "' sent an invalid embeddings response");
-                exchange.next();
+            if (result.failed()) {
+                exchange.invalidEmbeddings(target);
                 return;
             }
-            ObjectNode translated = adapter.embeddingsResponse(json, exchange.body, target);
-            Usage usage = OpenAiUsage.read(translated.get("usage"));
-            exchange.done = true;
-            exchange.finish(usage);
-            exchange.ctx.response().putHeader("content-type", "application/json").end(Wire.json(translated));
+            Buffer raw = result.result();
+            exchange.offLoop(raw.length(), () -> {
+                JsonNode json = Wire.parse(raw);
+                return json == null ? null : adapter.embeddingsResponse(json, exchange.body, target);
+            }).onComplete(translated -> {
+                if (exchange.done) {
+                    return;
+                }
+                if (translated.failed()) {
+                    LOG.debug("Translating the embeddings of provider {} failed", target.provider().name(),
+                            translated.cause());
+                }
+                if (translated.failed() || translated.result() == null) {
+                    exchange.invalidEmbeddings(target);
+                    return;
+                }
+                exchange.respondEmbeddings(translated.result(), raw.length());
+            });
+        });
+    }
+
+    private void invalidEmbeddings(CallTarget callTarget) {
+        lastError = AiError.of(502, "provider '" + callTarget.provider().name()
+                + "' sent an invalid embeddings response");
+        next();
+    }
+
+    /** Records the usage of a translated embeddings response and sends it, serialized off the loop when large. */
+    private void respondEmbeddings(ObjectNode translated, long bytes) {
+        Usage usage = input.reportedOrEstimate(OpenAiUsage.read(translated.get("usage")), () -> "");
+        if (usage.estimated()) {
+            translated.putObject("usage").put("prompt_tokens", usage.inputTokens())
+                    .put("total_tokens", usage.totalTokens());
+        }
+        offLoop(bytes, () -> Wire.json(translated)).onComplete(serialized -> {
+            if (done) {
+                return;
+            }
+            done = true;
+            if (serialized.failed()) {
+                LOG.warn("Serializing the embeddings response of request {} failed", ctx.requestId(),
+                        serialized.cause());
+                AiError error = AiError.of(500, "the embeddings response could not be written");
+                AiGateway.recordError(ctx, error);
+                frontend.writeError(ctx.response(), error);
+                return;
+            }
+            finish(usage);
+            ctx.response().putHeader("content-type", "application/json").end(serialized.result());
         });
     }
 
@@ -329,76 +450,177 @@ final class RelayExchange {
         });
     }
 
-    /** Relays a Responses API response; a stream is piped as it comes, its usage read from the completed event. */
+    /** Relays a Responses API response as it is, streamed or not, and records its usage. */
     private static void completeResponses(RelayExchange exchange, HttpClientResponse response, CallTarget target,
                                           ProviderAdapter adapter) {
         String type = response.getHeader("content-type");
-        var client = exchange.ctx.response();
-        if (type == null || !type.startsWith("text/event-stream")) {
-            response.body().onComplete(result -> {
-                if (exchange.done) {
-                    return;
-                }
-                if (result.failed()) {
-                    exchange.lastError = AiError.of(502, "the response of provider '" + target.provider().name()
-                            + "' broke off");
-                    exchange.next();
-                    return;
-                }
-                JsonNode json = Wire.parse(result.result());
-                exchange.done = true;
-                exchange.finish(ResponsesUsage.read(json == null ? null : json.get("usage")));
-                client.putHeader("content-type", "application/json").end(result.result());
-            });
+        if (type != null && type.startsWith("text/event-stream")) {
+            exchange.relayStream(response, type);
             return;
         }
-        client.setChunked(true).putHeader("content-type", type).putHeader("cache-control", "no-cache");
-        exchange.gateway.usageHeaders(exchange.ctx, exchange.target, null);
-        ResponsesUsage usage = new ResponsesUsage(exchange.ctx.requestId(), exchange.target.provider().name());
-        exchange.streamUsage = usage;
-        response.handler(bytes -> {
+        response.body().onComplete(result -> {
             if (exchange.done) {
                 return;
             }
+            if (result.failed()) {
+                exchange.lastError = AiError.of(502, "the response of provider '" + target.provider().name()
+                        + "' broke off");
+                exchange.next();
+                return;
+            }
+            Buffer raw = result.result();
+            exchange.offLoop(raw.length(), () -> readReplyUsage(raw)).onComplete(read -> {
+                if (exchange.done) {
+                    return;
+                }
+                if (read.failed()) {
+                    LOG.debug("Reading the usage of request {} failed", exchange.ctx.requestId(), read.cause());
+                }
+                ReplyUsage reply = read.succeeded() ? read.result() : new ReplyUsage(Usage.NONE, "");
+                exchange.done = true;
+                exchange.finish(exchange.input.reportedOrEstimate(reply.reported(), reply::output));
+                exchange.ctx.response().putHeader("content-type", "application/json").end(raw);
+            });
+        });
+    }
+
+    /** Reads the usage of a Responses API response, and its output text when it reports none. */
+    private static ReplyUsage readReplyUsage(Buffer raw) {
+        JsonNode json = Wire.parse(raw);
+        if (json == null) {
+            return new ReplyUsage(Usage.NONE, "");
+        }
+        Usage reported = ResponsesUsage.read(json.get("usage"));
+        return new ReplyUsage(reported, reported.totalTokens() > 0 ? "" : ResponsesUsage.outputText(json));
+    }
+
+    /**
+     * Relays a Responses API stream byte for byte, each event once it is complete, and reads its usage on the way.
+     * A stream that breaks off, or ends before its terminal event, ends with an {@code error} event.
+     */
+    private void relayStream(HttpClientResponse response, String type) {
+        HttpServerResponse client = ctx.response();
+        client.setChunked(true).putHeader("content-type", type).putHeader("cache-control", "no-cache");
+        gateway.usageHeaders(ctx, target, null);
+        ResponsesUsage usage = new ResponsesUsage(ctx.requestId(), target.provider().name());
+        SseRelayBuffer events = new SseRelayBuffer();
+        streamUsage = usage;
+        streamEvents = events;
+        response.handler(bytes -> {
+            if (done) {
+                return;
+            }
             usage.feed(bytes);
-            client.write(bytes);
+            Buffer ready = events.feed(bytes);
+            if (ready.length() > 0) {
+                client.write(ready);
+            }
+            if (usage.failure() != null) {
+                // The provider's error event, relayed above, ends the stream for the client.
+                streamFailed(usage.failure(), true);
+                return;
+            }
             if (client.writeQueueFull()) {
                 response.pause();
                 client.drainHandler(drained -> response.resume());
             }
         });
         response.exceptionHandler(cause -> {
-            if (!exchange.done) {
-                exchange.done = true;
-                client.reset();
-            }
-        });
-        response.endHandler(end -> {
-            if (exchange.done) {
+            if (done) {
                 return;
             }
-            exchange.done = true;
-            UsageRecord record = exchange.finish(usage.usage(exchange::promptTokens));
-            exchange.gateway.usageTrailers(exchange.ctx, record);
-            client.end();
+            if (usage.completed()) {
+                endStream();
+                return;
+            }
+            streamFailed(AiError.of(502, "the stream of provider '" + target.provider().name() + "' broke off: "
+                    + (cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName())), false);
         });
+        response.endHandler(end -> {
+            if (done) {
+                return;
+            }
+            if (!usage.completed() && !usage.stoppedReading()) {
+                streamFailed(AiError.of(502, "the stream of provider '" + target.provider().name()
+                        + "' ended before the response was complete"), false);
+                return;
+            }
+            endStream();
+        });
+    }
+
+    /** Ends a Responses API stream that the provider completed, with its usage in the trailers. */
+    private void endStream() {
+        done = true;
+        HttpServerResponse client = ctx.response();
+        // An event cut off by the end of the stream is relayed too, and the client drops it as the provider sent it.
+        Buffer rest = streamEvents.rest();
+        if (rest.length() > 0) {
+            client.write(rest);
+        }
+        UsageRecord record = finish(streamUsage.usage(input));
+        gateway.usageTrailers(ctx, record);
+        client.end();
+    }
+
+    /**
+     * Ends a Responses API stream that failed after it started, as a chat stream ends: it records the usage of what
+     * was streamed, because the provider bills it, and ends the client's stream with an {@code error} event. When
+     * {@code relayed}, the provider's own {@code error} or {@code response.failed} event reached the client, so
+     * Portico adds none. A stream that stopped inside an event too long to hold back is reset instead, because an
+     * event written after it would become part of that event.
+     */
+    private void streamFailed(AiError error, boolean relayed) {
+        done = true;
+        UsageRecord record = record(streamUsage.usage(input), error.status());
+        AiGateway.recordError(ctx, error);
+        ctx.logField("ai_error", error.code() != null ? error.code() : error.type());
+        if (upstream != null) {
+            upstream.reset();
+        }
+        HttpServerResponse client = ctx.response();
+        if (!relayed && !streamEvents.betweenEvents()) {
+            client.reset();
+            return;
+        }
+        if (!relayed) {
+            // The bytes of an unfinished event are dropped, so that the error event is a complete event of its own.
+            streamEvents.rest();
+            client.write(errorEvent(error));
+        }
+        gateway.usageTrailers(ctx, record);
+        client.end();
+    }
+
+    /** Returns the Responses API's {@code error} event for {@code error}, numbered after the events relayed. */
+    private Buffer errorEvent(AiError error) {
+        ObjectNode event = NODES.objectNode()
+                .put("type", "error")
+                .put("code", error.code() != null ? error.code() : error.type())
+                .put("message", error.message());
+        event.putNull("param");
+        event.put("sequence_number", streamUsage.nextSequenceNumber());
+        return Buffer.buffer("event: error\ndata: ").appendBuffer(Wire.json(event)).appendString("\n\n");
     }
 
     /** Records the usage of the current attempt and sets the usage headers of a response not yet sent. */
     private UsageRecord finish(Usage usage) {
-        UsageRecord record = record(usage);
+        UsageRecord record = record(usage, 0);
         gateway.usageHeaders(ctx, target, ctx.response().headWritten() ? null : record);
         return record;
     }
 
-    /** Records the usage, latency and time to first token of the current attempt. */
-    private UsageRecord record(Usage usage) {
+    /**
+     * Records the usage, latency and time to first token of the current attempt. A {@code failedStatus} other than
+     * 0 is the error that ended a stream after it started.
+     */
+    private UsageRecord record(Usage usage, int failedStatus) {
         double elapsed = elapsedMillis();
         target.stats().recordLatency(elapsed);
         ModelInfo info = gateway.catalog().find(target.provider().type().id(), target.model()).orElse(null);
         long firstTokenNanos = streamUsage == null ? 0 : streamUsage.firstTokenNanos();
         double firstToken = firstTokenNanos == 0 ? elapsed : (firstTokenNanos - start) / 1_000_000.0;
-        UsageRecord record = gateway.record(ctx, target, keyLabel, info, usage, elapsed, firstToken);
+        UsageRecord record = gateway.record(ctx, target, keyLabel, info, usage, elapsed, firstToken, failedStatus);
         if (firstTokenNanos != 0) {
             gateway.metrics().firstToken(target.provider().name(), gateway.metricModel(target), firstToken);
         }

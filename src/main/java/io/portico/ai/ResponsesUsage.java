@@ -1,32 +1,34 @@
 package io.portico.ai;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.ai.provider.Wire;
+import io.portico.ai.spi.AiError;
 import io.portico.ai.spi.Framing;
 import io.portico.ai.spi.StreamFrame;
 import io.portico.ai.spi.Usage;
 import io.portico.ai.stream.FrameParser;
 import io.portico.ai.stream.FrameTooLargeException;
 import io.vertx.core.buffer.Buffer;
-import java.util.function.Supplier;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The usage of one Responses API stream that Portico relays byte for byte. It reads the provider's usage from
- * {@code response.completed}, the time of the first output delta, and the text of the output deltas, from which
- * {@link #usage} estimates the usage of a stream that ended, or that the client left, before the provider reported
- * any. Used on the request's event loop only.
+ * The usage of one Responses API stream that Portico relays byte for byte. It reads the provider's usage from the
+ * terminal event ({@code response.completed}, {@code response.incomplete} or {@code response.failed}), the time of
+ * the first output delta, the text of the output deltas, from which {@link #usage} estimates the usage of a stream
+ * that the provider reported none for, and whether the stream ended or failed. Used on the request's event loop
+ * only.
  */
 final class ResponsesUsage {
 
     private static final Logger LOG = LoggerFactory.getLogger(ResponsesUsage.class);
-    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     /** The delta event whose {@code delta} is base64-encoded audio, which the estimate does not count as text. */
     private static final String AUDIO_DELTA = "response.audio.delta";
+    /** The fields of an output item whose text is generated: function and tool call arguments, tool input, code. */
+    private static final List<String> OUTPUT_FIELDS = List.of("arguments", "input", "code");
+    /** The fields of a content or summary part whose text is generated. */
+    private static final List<String> PART_FIELDS = List.of("text", "refusal", "transcript");
 
     private final String requestId;
     private final String provider;
@@ -35,6 +37,12 @@ final class ResponsesUsage {
     private Usage reported = Usage.NONE;
     private long firstTokenNanos;
     private boolean observing = true;
+    /** The events read so far. */
+    private long events;
+    /** True once {@code response.completed} or {@code response.incomplete} arrived. */
+    private boolean completed;
+    /** The error of an {@code error} or {@code response.failed} event; null until one arrives. */
+    private AiError failure;
 
     /** Creates the usage of a stream of request {@code requestId} from the provider named {@code provider}. */
     ResponsesUsage(String requestId, String provider) {
@@ -58,6 +66,7 @@ final class ResponsesUsage {
     }
 
     private void frame(StreamFrame frame) {
+        events++;
         String event = frame.event();
         if (isOutputDelta(event)) {
             if (firstTokenNanos == 0) {
@@ -70,10 +79,40 @@ final class ResponsesUsage {
                     output.append(delta.textValue());
                 }
             }
-        } else if ("response.completed".equals(event)) {
-            JsonNode json = Wire.parse(frame.data());
-            reported = read(json == null ? null : json.path("response").get("usage"));
+            return;
         }
+        switch (event == null ? "" : event) {
+            case "response.completed", "response.incomplete" -> {
+                completed = true;
+                readUsage(frame);
+            }
+            case "response.failed" -> {
+                JsonNode response = readUsage(frame);
+                failure = providerError(response == null ? null : response.get("error"));
+            }
+            case "error" -> failure = providerError(Wire.parse(frame.data()));
+            default -> {
+            }
+        }
+    }
+
+    /** Reads the usage of the response in a terminal event, and returns that response; null when it has none. */
+    private JsonNode readUsage(StreamFrame frame) {
+        JsonNode json = Wire.parse(frame.data());
+        JsonNode response = json == null ? null : json.get("response");
+        Usage usage = read(response == null ? null : response.get("usage"));
+        if (usage.totalTokens() > 0) {
+            reported = usage;
+        }
+        return response;
+    }
+
+    /** Returns the error that an {@code error} event or a failed response reports, with status 500. */
+    private AiError providerError(JsonNode error) {
+        String code = error == null ? null : Wire.text(error, "code");
+        String message = error == null ? null : Wire.text(error, "message");
+        return new AiError(500, AiError.typeFor(500), code, "provider '" + provider + "' reported an error in the"
+                + " stream: " + (message == null ? "no message" : message), -1);
     }
 
     /** Returns when the first output delta arrived, in {@link System#nanoTime()} units, or 0 before it. */
@@ -83,10 +122,37 @@ final class ResponsesUsage {
 
     /**
      * Returns the usage that the provider reported, or when it reported none, Portico's estimate from the prompt
-     * tokens that {@code prompt} supplies and the text of the output deltas that arrived.
+     * tokens of {@code input} and the text of the output deltas that arrived.
      */
-    Usage usage(Supplier<PromptTokens> prompt) {
-        return reported.totalTokens() > 0 ? reported : prompt.get().estimate(output);
+    Usage usage(PromptTokens input) {
+        return input.reportedOrEstimate(reported, () -> output);
+    }
+
+    /** Returns whether {@code response.completed} or {@code response.incomplete} arrived. */
+    boolean completed() {
+        return completed;
+    }
+
+    /**
+     * Returns whether an event too long to read stopped the reading, so that the events after it, the terminal
+     * one included, are unknown.
+     */
+    boolean stoppedReading() {
+        return !observing;
+    }
+
+    /** Returns the error that the provider reported with {@code error} or {@code response.failed}, or null. */
+    AiError failure() {
+        return failure;
+    }
+
+    /**
+     * Returns the {@code sequence_number} of the next event: the number of events read, which is the next number
+     * of a provider that numbers its events from 0, as OpenAI does.
+     */
+    long nextSequenceNumber() {
+        // NOTE: once an event too long to read stopped the reading, the events after it are not counted.
+        return events;
     }
 
     /**
@@ -109,41 +175,30 @@ final class ResponsesUsage {
     }
 
     /**
-     * Returns the prompt of a Responses API request in the Chat Completions shape that {@link PromptTokens} counts:
-     * {@code instructions} as a system message, then each {@code input} item's {@code content} (a function call
-     * output's {@code output}) and a function call's name and arguments, and the {@code tools}. Other input items,
-     * such as reasoning items and images, add no text, so the count is an estimate.
+     * Returns the generated text of a Responses API response, the text that the output deltas of a stream carry:
+     * the text, refusal and transcript of each content and summary part, and the arguments, input and code of each
+     * tool call. Audio, images and files add no text.
      */
-    static ObjectNode prompt(JsonNode request) {
-        ObjectNode chat = NODES.objectNode();
-        ArrayNode messages = chat.putArray("messages");
-        JsonNode instructions = request.get("instructions");
-        if (instructions != null && instructions.isTextual()) {
-            messages.addObject().put("role", "system").set("content", instructions);
+    static String outputText(JsonNode response) {
+        StringBuilder text = new StringBuilder();
+        for (JsonNode item : response.path("output")) {
+            appendFields(item, OUTPUT_FIELDS, text);
+            for (JsonNode part : item.path("content")) {
+                appendFields(part, PART_FIELDS, text);
+            }
+            for (JsonNode part : item.path("summary")) {
+                appendFields(part, PART_FIELDS, text);
+            }
         }
-        JsonNode input = request.get("input");
-        if (input != null && input.isTextual()) {
-            messages.addObject().put("role", "user").set("content", input);
-        } else if (input != null && input.isArray()) {
-            input.forEach(item -> messages.add(message(item)));
-        }
-        JsonNode tools = request.get("tools");
-        if (tools != null && tools.isArray()) {
-            chat.set("tools", tools);
-        }
-        return chat;
+        return text.toString();
     }
 
-    private static ObjectNode message(JsonNode item) {
-        ObjectNode message = NODES.objectNode();
-        JsonNode content = item.has("content") ? item.get("content") : item.get("output");
-        if (content != null) {
-            message.set("content", content);
+    private static void appendFields(JsonNode node, List<String> fields, StringBuilder text) {
+        for (String field : fields) {
+            JsonNode value = node.get(field);
+            if (value != null && value.isTextual()) {
+                text.append(value.textValue());
+            }
         }
-        if ("function_call".equals(item.path("type").asText())) {
-            message.putArray("tool_calls").addObject().putObject("function")
-                    .put("name", item.path("name").asText()).put("arguments", item.path("arguments").asText());
-        }
-        return message;
     }
 }

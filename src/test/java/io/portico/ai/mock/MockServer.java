@@ -46,6 +46,7 @@ public abstract class MockServer implements AutoCloseable {
     private final Queue<Fault> faults = new ConcurrentLinkedQueue<>();
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final AtomicInteger closedEarly = new AtomicInteger();
+    private final AtomicInteger responded = new AtomicInteger();
 
     protected MockServer() {
         this.vertx = Vertx.vertx();
@@ -84,7 +85,13 @@ public abstract class MockServer implements AutoCloseable {
         return closedEarly.get();
     }
 
+    /** Returns the number of responses whose last byte the mock has written to the connection. */
+    public int responded() {
+        return responded.get();
+    }
+
     private void receive(HttpServerRequest request) {
+        request.response().bodyEndHandler(written -> responded.incrementAndGet());
         request.response().closeHandler(closed -> {
             if (!request.response().ended()) {
                 closedEarly.incrementAndGet();

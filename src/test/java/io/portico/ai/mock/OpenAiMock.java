@@ -26,6 +26,8 @@ public final class OpenAiMock extends MockServer {
     private final boolean azure;
     /** Whether embeddings and Responses API responses leave out {@code usage}. */
     private volatile boolean usageOmitted;
+    /** Whether Responses API streams end with an {@code error} event after their first output delta. */
+    private volatile boolean streamErrors;
 
     public OpenAiMock(String name, String key) {
         this(name, key, false);
@@ -54,6 +56,14 @@ public final class OpenAiMock extends MockServer {
         usageOmitted = omit;
     }
 
+    /**
+     * Makes Responses API streams end with an {@code error} event after their first output delta, as OpenAI ends a
+     * stream that fails on its side.
+     */
+    public void failResponseStreams(boolean fail) {
+        streamErrors = fail;
+    }
+
     /** The base URL a provider of type openai is configured with. */
     public String baseUrl() {
         return url() + "/v1";
@@ -75,7 +85,7 @@ public final class OpenAiMock extends MockServer {
         switch (request.path()) {
             case "/v1/chat/completions" -> chat(response, body, cutStream);
             case "/v1/embeddings" -> embeddings(response, body);
-            case "/v1/responses" -> responses(response, body);
+            case "/v1/responses" -> responses(response, body, cutStream);
             default -> response.setStatusCode(404).end(error("Invalid URL (POST " + request.path() + ")",
                     "invalid_request_error", null));
         }
@@ -230,9 +240,14 @@ public final class OpenAiMock extends MockServer {
         ObjectNode list = object().put("object", "list").put("model", body.path("model").asText());
         ArrayNode data = list.putArray("data");
         int count = input.isArray() ? input.size() : 1;
+        // Without dimensions, each vector has 3 numbers; with it, that many, each 0.25 after the first 3.
+        int dimensions = Math.max(3, body.path("dimensions").asInt(3));
         for (int i = 0; i < count; i++) {
             ObjectNode item = data.addObject().put("object", "embedding").put("index", i);
-            item.putArray("embedding").add(0.25).add(-0.5).add(i);
+            ArrayNode vector = item.putArray("embedding").add(0.25).add(-0.5).add(i);
+            for (int d = 3; d < dimensions; d++) {
+                vector.add(0.25);
+            }
         }
         if (!usageOmitted) {
             list.putObject("usage").put("prompt_tokens", 3 * count).put("total_tokens", 3 * count);
@@ -240,7 +255,7 @@ public final class OpenAiMock extends MockServer {
         response.end(json(list));
     }
 
-    private void responses(HttpServerResponse response, JsonNode body) {
+    private void responses(HttpServerResponse response, JsonNode body, boolean cutStream) {
         String model = body.path("model").asText();
         ObjectNode usage = object().put("input_tokens", 7).put("output_tokens", 4).put("total_tokens", 11);
         usage.putObject("input_tokens_details").put("cached_tokens", 0);
@@ -254,16 +269,33 @@ public final class OpenAiMock extends MockServer {
         }
         if (body.path("stream").asBoolean(false)) {
             List<String> events = new ArrayList<>();
-            events.add("event: response.created\ndata: " + json(object().put("type", "response.created")) + "\n\n");
-            events.add("event: response.output_text.delta\ndata: " + json(object()
-                    .put("type", "response.output_text.delta").put("delta", "Hello from " + name)) + "\n\n");
-            ObjectNode completed = object().put("type", "response.completed");
-            completed.set("response", result);
-            events.add("event: response.completed\ndata: " + json(completed) + "\n\n");
-            sendEvents(response, events, false);
+            events.add(event("response.created", events.size(), object()));
+            events.add(event("response.output_text.delta", events.size(),
+                    object().put("delta", "Hello from " + name)));
+            if (streamErrors) {
+                events.add(event("error", events.size(), object().put("code", "server_error")
+                        .put("message", "The server had an error while processing your request.").putNull("param")));
+            } else {
+                ObjectNode completed = object();
+                completed.set("response", result);
+                events.add(event("response.completed", events.size(), completed));
+            }
+            sendEvents(response, events, cutStream);
             return;
         }
         response.end(json(result));
+    }
+
+    /**
+     * Returns a Responses API stream event: {@code type} as the event name and the data's {@code type}, then the
+     * fields of {@code data}, and {@code sequence}, the event's place in the stream from 0, as
+     * {@code sequence_number}.
+     */
+    private static String event(String type, int sequence, ObjectNode data) {
+        ObjectNode event = object().put("type", type);
+        event.setAll(data);
+        event.put("sequence_number", sequence);
+        return "event: " + type + "\ndata: " + json(event) + "\n\n";
     }
 
     private static String error(String message, String type, String code) {
