@@ -490,6 +490,19 @@ final class OpenApiDocument {
             properties.putObject(list).put("type", "array").putObject("items").put("type", "string");
         }
         properties.putObject("unchanged").put("type", "integer");
+        ObjectNode change = properties.putObject("fields").put("type", "object")
+                .put("description", "For each created resource (kind/name) its fields, and for each updated one its"
+                        + " changed fields; secrets masked as secret:sha256:<8 hex digits>")
+                .putObject("additionalProperties").put("type", "array").putObject("items").put("type", "object");
+        change.putArray("required").add("op").add("path");
+        ObjectNode changeProperties = change.putObject("properties");
+        changeProperties.putObject("op").put("type", "string").putArray("enum").add("add").add("remove").add("replace");
+        changeProperties.putObject("path").put("type", "string")
+                .put("description", "Dotted path such as targets[1].port; a removed list element has its stored index");
+        changeProperties.putObject("old").put("description", "Stored value; absent for add");
+        changeProperties.putObject("new").put("description", "Value in the document; absent for remove");
+        changeProperties.putObject("secret").put("type", "boolean")
+                .put("description", "True for a secret field, whose old and new are masked");
         return schema;
     }
 

@@ -57,12 +57,12 @@ final class AdminApiTarget implements ConfigTarget {
 
     @Override
     public ChangeReport diff(DeclarativeDocument document) {
-        return ChangeReport.fromJson(readJson(send(post("/admin/v1/config/diff", document))));
+        return readReport(send(post("/admin/v1/config/diff", document)));
     }
 
     @Override
     public ChangeReport apply(DeclarativeDocument document) {
-        return ChangeReport.fromJson(readJson(send(post("/admin/v1/config/apply", document))));
+        return readReport(send(post("/admin/v1/config/apply", document)));
     }
 
     private HttpRequest post(String path, DeclarativeDocument document) {
@@ -105,6 +105,15 @@ final class AdminApiTarget implements ConfigTarget {
             return CliException.unavailable(message);
         }
         return CliException.invalidInput(message);
+    }
+
+    private static ChangeReport readReport(String body) {
+        try {
+            return ChangeReport.fromJson(readJson(body));
+        } catch (IllegalArgumentException e) {
+            throw CliException.unavailable("the admin API sent a change report that cannot be read: "
+                    + e.getMessage());
+        }
     }
 
     private static JsonNode readJson(String body) {

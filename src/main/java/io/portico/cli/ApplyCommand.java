@@ -1,6 +1,5 @@
 package io.portico.cli;
 
-import io.portico.declarative.ChangeReport;
 import io.portico.declarative.DeclarativeDocument;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -32,17 +31,20 @@ public final class ApplyCommand implements Callable<Integer> {
     private boolean dryRun;
 
     @Mixin
+    private ReportFormat reportFormat;
+
+    @Mixin
     private ConnectionOptions connection;
 
     @Override
     public Integer call() {
+        reportFormat.check();
         DeclarativeDocument document = DocumentFile.read(file, root.env(), root.standardInput());
         try (ConfigTarget target = connection.open(root.env(), root.storeFactory())) {
             if (dryRun) {
-                ReportPrinter.planned(spec.commandLine().getOut(), target.diff(document));
+                reportFormat.print(spec.commandLine().getOut(), target.diff(document), true);
             } else {
-                ChangeReport report = target.apply(document);
-                ReportPrinter.applied(spec.commandLine().getOut(), report);
+                reportFormat.print(spec.commandLine().getOut(), target.apply(document), false);
             }
         }
         return ExitCodes.OK;

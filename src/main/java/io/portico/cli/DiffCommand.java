@@ -13,8 +13,9 @@ import picocli.CommandLine.Spec;
 /** Shows what applying a declarative document would change. */
 @Command(name = "diff", mixinStandardHelpOptions = true,
         description = {"Shows what applying a declarative document would change, and writes nothing.",
-            "Lines start with + (create), ~ (update) or - (delete). The exit code is 0 whether or not there are"
-                + " changes."})
+            "Lines start with + (create), ~ (update) or - (delete). Each created or updated resource is followed"
+                + " by its fields, indented: + added, - removed, ~ changed (old -> new). Secrets are masked as"
+                + " secret:sha256:<hash>. The exit code is 0 whether or not there are changes."})
 public final class DiffCommand implements Callable<Integer> {
 
     @ParentCommand
@@ -28,13 +29,17 @@ public final class DiffCommand implements Callable<Integer> {
     private Path file;
 
     @Mixin
+    private ReportFormat reportFormat;
+
+    @Mixin
     private ConnectionOptions connection;
 
     @Override
     public Integer call() {
+        reportFormat.check();
         DeclarativeDocument document = DocumentFile.read(file, root.env(), root.standardInput());
         try (ConfigTarget target = connection.open(root.env(), root.storeFactory())) {
-            ReportPrinter.planned(spec.commandLine().getOut(), target.diff(document));
+            reportFormat.print(spec.commandLine().getOut(), target.diff(document), true);
         }
         return ExitCodes.OK;
     }

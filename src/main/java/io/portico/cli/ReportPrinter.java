@@ -1,29 +1,37 @@
 package io.portico.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.portico.config.Json;
 import io.portico.declarative.ChangeReport;
+import io.portico.declarative.FieldChange;
 import java.io.PrintWriter;
 import java.util.List;
 
-/** Prints a change report, one line per resource and a summary line. */
+/**
+ * Prints a change report: one line per resource, each created or updated resource followed by its fields indented
+ * ({@link FieldChangeText}), and a summary line. Or the report's JSON form ({@link ChangeReport#toJson()}).
+ */
 final class ReportPrinter {
+
+    private static final String FIELD_INDENT = "    ";
 
     private ReportPrinter() {
     }
 
     /** Prints what an apply did. */
     static void applied(PrintWriter out, ChangeReport report) {
-        lines(out, "created ", report.created());
-        lines(out, "updated ", report.updated());
-        lines(out, "deleted ", report.deleted());
+        lines(out, "created ", report.created(), report);
+        lines(out, "updated ", report.updated(), report);
+        lines(out, "deleted ", report.deleted(), report);
         out.printf("Applied: %d created, %d updated, %d deleted, %d unchanged.%n", report.created().size(),
                 report.updated().size(), report.deleted().size(), report.unchanged());
     }
 
     /** Prints what an apply would do: {@code +} create, {@code ~} update, {@code -} delete. */
     static void planned(PrintWriter out, ChangeReport report) {
-        lines(out, "+ ", report.created());
-        lines(out, "~ ", report.updated());
-        lines(out, "- ", report.deleted());
+        lines(out, "+ ", report.created(), report);
+        lines(out, "~ ", report.updated(), report);
+        lines(out, "- ", report.deleted(), report);
         if (report.isEmpty()) {
             out.printf("No changes: %d resources unchanged.%n", report.unchanged());
         } else {
@@ -32,7 +40,21 @@ final class ReportPrinter {
         }
     }
 
-    private static void lines(PrintWriter out, String prefix, List<String> resources) {
-        resources.forEach(resource -> out.println(prefix + resource));
+    /** Prints the JSON form of {@code report}, indented. */
+    static void json(PrintWriter out, ChangeReport report) {
+        try {
+            out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(report.toJson()));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a change report could not be written as JSON", e);
+        }
+    }
+
+    private static void lines(PrintWriter out, String prefix, List<String> resources, ChangeReport report) {
+        for (String resource : resources) {
+            out.println(prefix + resource);
+            for (FieldChange change : report.fieldsOf(resource)) {
+                out.println(FIELD_INDENT + FieldChangeText.line(change));
+            }
+        }
     }
 }

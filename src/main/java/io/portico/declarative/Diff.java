@@ -1,6 +1,5 @@
 package io.portico.declarative;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.config.FieldError;
 import io.portico.config.Resource;
@@ -20,7 +19,8 @@ import java.util.Set;
 
 /**
  * The changes that make the stored configuration equal to a declarative document: resources the document adds,
- * changes or leaves out. Resources of kinds this version does not know are left alone.
+ * changes or leaves out, and the changed fields of each resource added or changed ({@link FieldDiff}). Resources of
+ * kinds this version does not know are left alone.
  *
  * <p>A stored resource counts as unchanged when its specification equals the document's after both went through
  * the typed specification, so a default written out in one and left out in the other is no change. A secret
@@ -61,7 +61,8 @@ public final class Diff {
         List<String> deleted = new ArrayList<>();
         List<Change> changes = new ArrayList<>(comparison.writes);
         changes.addAll(deletions(stored, comparison.documentKeys, deleted));
-        ChangeReport report = new ChangeReport(comparison.created, comparison.updated, deleted, comparison.unchanged);
+        ChangeReport report = new ChangeReport(comparison.created, comparison.updated, deleted, comparison.unchanged,
+                comparison.fields);
         return new Diff(report, changes);
     }
 
@@ -71,6 +72,7 @@ public final class Diff {
         private final List<String> created = new ArrayList<>();
         private final List<String> updated = new ArrayList<>();
         private final List<Change> writes = new ArrayList<>();
+        private final Map<String, List<FieldChange>> fields = new LinkedHashMap<>();
         private final List<FieldError> errors = new ArrayList<>();
         private final Set<String> documentKeys = new HashSet<>();
         private int unchanged;
@@ -96,11 +98,16 @@ public final class Diff {
 
             if (existing == null) {
                 created.add(key);
+                fields.put(key, FieldDiff.created(kind, spec));
                 writes.add(Change.create(kind.name(), name, spec));
-            } else if (sameSpec(kind, spec, existing.spec())) {
+                return;
+            }
+            List<FieldChange> changed = FieldDiff.between(kind, existing.spec(), spec);
+            if (changed.isEmpty()) {
                 unchanged++;
             } else {
                 updated.add(key);
+                fields.put(key, changed);
                 writes.add(Change.update(kind.name(), name, spec, existing.revision()));
             }
         }
@@ -123,20 +130,6 @@ public final class Diff {
                     });
         }
         return deletes;
-    }
-
-    /** Compares two specifications after normalising both through the typed specification. */
-    static boolean sameSpec(ResourceKind<?> kind, ObjectNode left, ObjectNode right) {
-        return normalize(kind, left).equals(normalize(kind, right));
-    }
-
-    private static <T> JsonNode normalize(ResourceKind<T> kind, ObjectNode spec) {
-        try {
-            return kind.toJson(kind.parse(spec));
-        } catch (ValidationException e) {
-            // An invalid specification has no typed form, so it is compared as written.
-            return spec;
-        }
     }
 
     private static String key(String kind, String name) {

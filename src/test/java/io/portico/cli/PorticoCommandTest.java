@@ -2,6 +2,7 @@ package io.portico.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.portico.admin.AdminToken;
 import io.portico.config.Json;
 import io.portico.declarative.Secrets;
@@ -50,6 +51,28 @@ class PorticoCommandTest {
                 paths: [/api]
                 service: web
             """;
+
+    private static final String FIRST_HS_SECRET = "first-hs256-secret-0123456789abcdef";
+    private static final String CHANGED_HS_SECRET = "changed-hs256-secret-0123456789abcd";
+    private static final String ADDED_HS_SECRET = "added-hs256-secret-0123456789abcdef";
+    /** A service and a route with a credential header and a policy whose list of keys contains secrets. */
+    private static final String FIELDS_DOCUMENT = """
+            services:
+              - name: web
+                targets: [{host: 127.0.0.1, port: 8081}]
+                timeouts: {read: 30s}
+            routes:
+              - name: api
+                paths: [/api]
+                service: web
+                requestHeaders:
+                  set: {Authorization: Bearer route-token-4711}
+                policies:
+                  - name: jwt
+                    config:
+                      algorithms: [HS256]
+                      keys: [{kid: one, secret: %s}]
+            """.formatted(FIRST_HS_SECRET);
 
     @TempDir
     Path dir;
@@ -218,6 +241,97 @@ class PorticoCommandTest {
         assertThat(run.out()).contains("~ services/web", "- routes/api",
                 "0 to create, 1 to update, 1 to delete, 0 unchanged.");
         assertThat(admin.store().commits()).isEqualTo(1);
+    }
+
+    @Test
+    void diffShowsChangedFields() throws Exception {
+        remote("apply", "-f", write("first.yaml", FIELDS_DOCUMENT).toString());
+        Path changed = write("second.yaml", changedFieldsDocument());
+
+        Run run = remote("diff", "-f", changed.toString());
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains(String.join(System.lineSeparator(),
+                "~ services/web",
+                "    + targets[1]: {host: 127.0.0.2, port: 8082, weight: 100}",
+                "    ~ timeouts.read: 30s -> 10s",
+                "~ routes/api"));
+        assertThat(run.out()).contains(
+                "    ~ requestHeaders.set.Authorization: " + Secrets.hint("Bearer route-token-4711") + " -> "
+                        + Secrets.hint("Bearer route-token-4712"),
+                "    ~ policies[0].config.keys[0].secret: " + Secrets.hint(FIRST_HS_SECRET) + " -> "
+                        + Secrets.hint(CHANGED_HS_SECRET),
+                "    + policies[0].config.keys[1]: {kid: two, secret: " + Secrets.hint(ADDED_HS_SECRET) + "}",
+                "0 to create, 2 to update, 0 to delete, 0 unchanged. Nothing was written.");
+        assertNoSecret(run);
+        assertThat(admin.store().commits()).isEqualTo(1);
+    }
+
+    @Test
+    void diffPrintsJsonReport() throws Exception {
+        remote("apply", "-f", write("first.yaml", FIELDS_DOCUMENT).toString());
+        Path changed = write("second.yaml", changedFieldsDocument());
+
+        Run run = remote("diff", "--format", "json", "-f", changed.toString());
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode report = Json.MAPPER.readTree(run.out());
+        assertThat(report.path("updated")).hasSize(2);
+        JsonNode service = report.path("fields").path("services/web");
+        assertThat(service.get(0)).isEqualTo(Json.MAPPER.readTree("""
+                {"op": "add", "path": "targets[1]", "new": {"host": "127.0.0.2", "port": 8082, "weight": 100}}"""));
+        assertThat(service.get(1)).isEqualTo(Json.MAPPER.readTree("""
+                {"op": "replace", "path": "timeouts.read", "old": "30s", "new": "10s"}"""));
+        JsonNode header = report.path("fields").path("routes/api").get(0);
+        assertThat(header.path("path").asText()).isEqualTo("requestHeaders.set.Authorization");
+        assertThat(header.path("secret").asBoolean()).isTrue();
+        assertThat(header.path("old").asText()).isEqualTo(Secrets.hint("Bearer route-token-4711"));
+        assertThat(header.path("new").asText()).isEqualTo(Secrets.hint("Bearer route-token-4712"));
+        assertNoSecret(run);
+    }
+
+    @Test
+    void dryRunListsFieldsOfCreatedResources() throws Exception {
+        Run run = remote("apply", "--dry-run", "-f", write("portico.yaml", FIELDS_DOCUMENT).toString());
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains(String.join(System.lineSeparator(),
+                "+ services/web",
+                "    + targets: [{host: 127.0.0.1, port: 8081}]",
+                "    + timeouts: {read: 30s}",
+                "+ routes/api"));
+        assertThat(run.out()).contains("    + paths: [/api]",
+                "    + requestHeaders: {set: {Authorization: " + Secrets.hint("Bearer route-token-4711") + "}}");
+        assertNoSecret(run);
+        assertThat(admin.store().commits()).isZero();
+    }
+
+    @Test
+    void applyListsChangedFields() throws Exception {
+        remote("apply", "-f", write("first.yaml", FIELDS_DOCUMENT).toString());
+
+        Run run = remote("apply", "-f", write("second.yaml", changedFieldsDocument()).toString());
+        Run json = remote("apply", "--format", "json", "-f", write("third.yaml", FIELDS_DOCUMENT).toString());
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains(String.join(System.lineSeparator(), "updated services/web",
+                "    + targets[1]: {host: 127.0.0.2, port: 8082, weight: 100}",
+                "    ~ timeouts.read: 30s -> 10s"));
+        assertThat(run.out()).contains("Applied: 0 created, 2 updated, 0 deleted, 0 unchanged.");
+        assertNoSecret(run);
+        assertThat(json.exitCode()).as(json.err()).isZero();
+        JsonNode report = Json.MAPPER.readTree(json.out());
+        assertThat(report.path("fields").path("services/web").get(1).path("new").asText()).isEqualTo("30s");
+        assertNoSecret(json);
+    }
+
+    @Test
+    void invalidFormatIsRejectedBeforeApply() throws Exception {
+        Run run = remote("apply", "--format", "xml", "-f", write("portico.yaml", DOCUMENT).toString());
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.INVALID_INPUT);
+        assertThat(run.err()).contains("invalid --format 'xml': use text or json");
+        assertThat(admin.store().commits()).isZero();
     }
 
     @Test
@@ -434,6 +548,23 @@ class PorticoCommandTest {
         assertThat(run(Map.of(), "version").out()).startsWith("portico ");
         assertThat(run(Map.of(), "--version").out()).startsWith("portico ");
         assertThat(run(Map.of(), "serve", "--http-port", "not-a-port").exitCode()).isEqualTo(ExitCodes.INVALID_INPUT);
+    }
+
+    private static String changedFieldsDocument() {
+        return FIELDS_DOCUMENT.replace("port: 8081}]", "port: 8081}, {host: 127.0.0.2, port: 8082}]")
+                .replace("read: 30s", "read: 10s")
+                .replace("route-token-4711", "route-token-4712")
+                .replace(FIRST_HS_SECRET, CHANGED_HS_SECRET)
+                .replace("kid: one, secret: " + CHANGED_HS_SECRET + "}",
+                        "kid: one, secret: " + CHANGED_HS_SECRET + "}, {kid: two, secret: " + ADDED_HS_SECRET + "}");
+    }
+
+    /** Checks that no secret of {@link #FIELDS_DOCUMENT} or of its changed form is printed. */
+    private static void assertNoSecret(Run run) {
+        for (String secret : List.of("route-token", FIRST_HS_SECRET, CHANGED_HS_SECRET, ADDED_HS_SECRET)) {
+            assertThat(run.out()).doesNotContain(secret);
+            assertThat(run.err()).doesNotContain(secret);
+        }
     }
 
     private Run remote(String... args) {

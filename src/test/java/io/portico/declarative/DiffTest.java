@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.config.Json;
 import io.portico.config.Resource;
+import io.portico.config.ResourceKinds;
 import io.portico.config.ValidationException;
 import io.portico.store.Change;
 import io.portico.testing.Specs;
@@ -86,6 +87,61 @@ class DiffTest {
         assertThat(json.path("services").path(0).path("name").asText()).isEqualTo("a");
         assertThat(json.path("certificates").path(0).path("key").asText()).isEqualTo(Secrets.hint(KEY));
         assertThat(json.toString()).doesNotContain("abc");
+    }
+
+    @Test
+    void teamChangeIsUpdate() throws Exception {
+        Resource stored = resource("services", "{\"name\":\"web\",\"team\":\"payments\",\"targets\":"
+                + "[{\"host\":\"a\",\"port\":1}]}", 3);
+        DeclarativeDocument document = yaml("services:\n  - {name: web, team: billing,"
+                + " targets: [{host: a, port: 1}]}\n");
+
+        Diff diff = Diff.between(document, List.of(stored));
+
+        assertThat(diff.report().updated()).containsExactly("services/web");
+        assertThat(diff.report().fieldsOf("services/web")).extracting(FieldChange::path).containsExactly("team");
+        assertThat(diff.changes()).hasSize(1);
+    }
+
+    @Test
+    void reportListsFieldsOfCreatedAndUpdated() throws Exception {
+        List<Resource> stored = List.of(
+                resource("services", "{\"name\":\"web\",\"targets\":[{\"host\":\"a\",\"port\":1}]}", 1),
+                resource("services", "{\"name\":\"old\",\"targets\":[{\"host\":\"a\",\"port\":1}]}", 2));
+        DeclarativeDocument document = yaml("""
+                services:
+                  - {name: web, targets: [{host: a, port: 2}]}
+                routes:
+                  - {name: api, service: web, paths: [/api]}
+                """);
+
+        ChangeReport report = Diff.between(document, stored).report();
+
+        assertThat(report.fieldsOf("services/web")).containsExactly(FieldChange.replace("targets[0].port",
+                Json.MAPPER.getNodeFactory().numberNode(1), Json.MAPPER.getNodeFactory().numberNode(2), false));
+        assertThat(report.fieldsOf("routes/api")).extracting(FieldChange::path).containsExactly("service", "paths");
+        assertThat(report.fieldsOf("services/old")).isEmpty();
+        assertThat(ChangeReport.fromJson(report.toJson())).isEqualTo(report);
+    }
+
+    @Test
+    void changedApiKeyShowsOnlyHashHints() throws Exception {
+        ObjectNode written = (ObjectNode) Json.MAPPER.readTree("{\"name\":\"k\",\"consumer\":\"app\","
+                + "\"type\":\"key-auth\",\"key\":\"first-api-key-0123\"}");
+        ObjectNode storedSpec = ResourceKinds.CREDENTIALS.storedForm(written, null);
+        Resource stored = new Resource("credentials", "k", storedSpec, 4, Instant.EPOCH);
+        DeclarativeDocument document = yaml("credentials:\n  - {name: k, consumer: app, type: key-auth,"
+                + " key: second-api-key-4567}\n");
+
+        ChangeReport report = Diff.between(document, List.of(stored)).report();
+
+        List<FieldChange> fields = report.fieldsOf("credentials/k");
+        assertThat(fields).extracting(FieldChange::path).containsExactly("keyHash", "keyHint");
+        assertThat(fields.get(0).secret()).isTrue();
+        assertThat(fields.get(0).oldValue().asText()).isEqualTo(Secrets.hint(storedSpec.get("keyHash").asText()));
+        assertThat(fields.get(0).newValue().asText()).startsWith(Secrets.HINT_PREFIX);
+        assertThat(report.toJson().toString()).doesNotContain("first-api-key-0123", "second-api-key-4567",
+                storedSpec.get("keyHash").asText());
     }
 
     private static String certificate(String key) {
