@@ -135,6 +135,14 @@ class TimeoutProxyTest {
     }
 
     @Test
+    void silentBodyBeforeAnyByteIsProblem504() {
+        JsonNode problem = assertProblem(get(node, "/quiet/head-only"), 504, "upstream-timeout");
+
+        assertThat(problem.path("detail").asText()).isEqualTo("service 'quiet' sent no body bytes within 300 ms of"
+                + " its response head");
+    }
+
+    @Test
     void steadyBodyOutlivesReadTimeout() throws IOException {
         Received received = exchange(node.portico().httpPort(),
                 "GET /quiet/drip?chunks=6&ms=150 HTTP/1.1\r\nHost: localhost\r\n\r\n");
@@ -159,6 +167,8 @@ class TimeoutProxyTest {
             config.service("limited", upstream.port()).putObject("timeouts").put("total", "400ms");
             config.service("unanswered", full.getLocalPort()).putObject("timeouts").put("connect", "200ms");
             config.route("limited", "limited", "/limited").put("stripPrefix", true);
+            config.service("quiet", upstream.port()).putObject("timeouts").put("read", "300ms");
+            config.route("quiet", "quiet", "/quiet").put("stripPrefix", true);
             config.route("unanswered", "unanswered", "/unanswered");
             node.apply(config.build());
 

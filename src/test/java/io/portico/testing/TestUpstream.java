@@ -160,6 +160,9 @@ public final class TestUpstream implements AutoCloseable {
             drip(response, chunks, Long.parseLong(request.getParam("ms", "100")), 1);
         } else if (path.equals("/hold")) {
             heldResponses.add(response);
+        } else if (path.equals("/head-only")) {
+            // Sends a chunked response head and then stays silent.
+            response.setChunked(true).writeHead();
         } else if (path.equals("/partial")) {
             // Declares a 20-byte body, sends 8 bytes of it and then stays silent.
             response.putHeader("Content-Length", "20").write("partial ");

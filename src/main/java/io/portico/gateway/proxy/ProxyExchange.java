@@ -582,6 +582,14 @@ final class ProxyExchange {
      * has seen the response head.
      */
     private void failBeforeBody(Throwable cause, HttpServerResponse out) {
+        dropUpstreamHead(out);
+        String outcome = cause instanceof InvalidResponseException ? "sent an invalid response"
+                : "broke off its response before the body arrived";
+        finish(new Problem(ProblemType.UPSTREAM_UNAVAILABLE, "service '" + service.name() + "' " + outcome));
+    }
+
+    /** Drops the upstream's status and headers from {@code out}, keeping the request id and Portico's Connection. */
+    private void dropUpstreamHead(HttpServerResponse out) {
         MultiMap headers = out.headers();
         String connection = headers.get(HttpHeaders.CONNECTION);
         headers.clear();
@@ -592,9 +600,6 @@ final class ProxyExchange {
         if (out.isChunked()) {
             out.setChunked(false);
         }
-        String outcome = cause instanceof InvalidResponseException ? "sent an invalid response"
-                : "broke off its response before the body arrived";
-        finish(new Problem(ProblemType.UPSTREAM_UNAVAILABLE, "service '" + service.name() + "' " + outcome));
     }
 
     /**
@@ -689,10 +694,19 @@ final class ProxyExchange {
         LOG.debug("Response body of request {} from {} was silent for {} ms", ctx.requestId(),
                 target.address(), service.timeouts().read().toMillis());
         abandoned = Outcome.TIMEOUT;
+        HttpServerResponse out = ctx.response();
+        if (!out.headWritten()) {
+            // No byte reached the client, so it gets a 504 in place of a reset that would look like its own abort.
+            dropUpstreamHead(out);
+            finish(new Problem(ProblemType.UPSTREAM_TIMEOUT, "service '" + service.name() + "' sent no body bytes"
+                    + " within " + service.timeouts().read().toMillis() + " ms of its response head"));
+            resetUpstream();
+            return;
+        }
         finished = true;
         cancelTotalTimer();
         resetUpstream();
-        ctx.response().reset(RequestContext.RESET_INTERNAL_ERROR);
+        out.reset(RequestContext.RESET_INTERNAL_ERROR);
     }
 
     private void onAttemptFailed(Throwable cause, boolean beforeSending) {
