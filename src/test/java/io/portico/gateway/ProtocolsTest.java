@@ -58,6 +58,23 @@ class ProtocolsTest {
     }
 
     @Test
+    void eventStreamHeadArrivesBeforeFirstEvent() throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", node.portico().httpPort())) {
+            socket.getOutputStream().write("GET /sse-quiet?ms=4000 HTTP/1.1\r\nHost: a\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            // The first event comes after 4 s, so anything read within 2 s is the head sent on its own.
+            socket.setSoTimeout(2_000);
+            byte[] buffer = new byte[4096];
+            int read = socket.getInputStream().read(buffer);
+
+            String head = new String(buffer, 0, read, StandardCharsets.US_ASCII);
+            assertThat(head).startsWith("HTTP/1.1 200");
+            assertThat(head).containsIgnoringCase("content-type: text/event-stream");
+            assertThat(head).doesNotContain("late");
+        }
+    }
+
+    @Test
     void serverSentEventsArriveOneByOne() throws Exception {
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         HttpResponse<java.io.InputStream> response = client.send(

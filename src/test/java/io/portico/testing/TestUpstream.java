@@ -160,6 +160,10 @@ public final class TestUpstream implements AutoCloseable {
             drip(response, chunks, Long.parseLong(request.getParam("ms", "100")), 1);
         } else if (path.equals("/hold")) {
             heldResponses.add(response);
+        } else if (path.equals("/sse-quiet")) {
+            // Sends an event stream's head, and its only event after the given delay.
+            response.setChunked(true).putHeader("Content-Type", "text/event-stream").writeHead();
+            vertx.setTimer(Long.parseLong(request.getParam("ms", "3000")), id -> response.end("data: late\n\n"));
         } else if (path.equals("/head-only")) {
             // Sends a chunked response head and then stays silent.
             response.setChunked(true).writeHead();

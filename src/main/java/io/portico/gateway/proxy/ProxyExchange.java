@@ -516,6 +516,11 @@ final class ProxyExchange {
         long latency = elapsed();
         HttpServerResponse out = ctx.response();
         ResponseTap tap = writeResponseHead(status, responseHeaders, out);
+        if (isEventStream(out.headers())) {
+            // An event stream may stay silent until its first event, and a client such as a browser's EventSource
+            // reports the stream open only when the head arrives, so the head is sent at once.
+            out.writeHead();
+        }
         ReadStream<Buffer> body = response;
         if (needsBodyReadTimeout(responseHeaders)) {
             body = new IdleReadStream(response, service.timeouts().read().toMillis(), vertx(),
@@ -537,7 +542,7 @@ final class ProxyExchange {
      * Streams {@code body} to the client's response, whose head is set, then reports the attempt's outcome to
      * {@code current}. A failed relay resets the upstream request and, unless the upstream's body had ended, aborts
      * {@code tapped}. The client then gets a 502 when the upstream failed before any byte reached it, because the
-     * head is only sent with the first body bytes, and a reset otherwise.
+     * head, except an event stream's, is only sent with the first body bytes, and a reset otherwise.
      *
      * @param tapped the body as passed to a policy's tap, or null
      * @param latency the attempt's time until the response head, in nanoseconds
@@ -634,6 +639,11 @@ final class ProxyExchange {
             out.setChunked(true);
         }
         return tap;
+    }
+
+    private static boolean isEventStream(MultiMap headers) {
+        String type = headers.get(HttpHeaders.CONTENT_TYPE);
+        return type != null && type.regionMatches(true, 0, "text/event-stream", 0, "text/event-stream".length());
     }
 
     /**
