@@ -138,16 +138,15 @@ final class AuthenticationHandler implements Handler<RoutingContext> {
     }
 
     /**
-     * Returns the client address under which failed sign-ins are counted: an IPv4 address itself, and the /64
-     * network of an IPv6 address, the usual share of one subscriber, so that a client cannot pass the limit by
-     * using a new address of its network for each attempt.
+     * Returns the client address under which failed sign-ins are counted: an IPv4 address itself, or the /64
+     * network of an IPv6 address. A /64 is usually one subscriber's, so a new address per attempt does not help.
      */
     static String throttleAddress(String hostAddress) {
         IpAddress parsed = hostAddress == null ? null : IpAddress.parse(hostAddress);
         if (parsed == null) {
             return hostAddress == null ? "unknown" : hostAddress;
         }
-        return parsed.isIpv4() ? parsed.toString() : parsed.ipv6Network(IPV6_PREFIX) + "/" + IPV6_PREFIX;
+        return parsed.networkText(IPV6_PREFIX);
     }
 
     private static void tooManyFailures(RoutingContext ctx, Duration locked) {

@@ -12,7 +12,6 @@ import io.portico.pipeline.RequestContext;
 import io.portico.problem.Problem;
 import io.portico.problem.ProblemType;
 import io.vertx.core.Handler;
-import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -108,7 +107,7 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
         }
         accessLog.track(ctx);
         recorder.track(ctx);
-        if (request.version() != HttpVersion.HTTP_2 && mayHaveBody(request)) {
+        if (request.version() != HttpVersion.HTTP_2 && RequestContext.mayHaveBody(request)) {
             ctx.onEnd(() -> closeUnlessBodyEnds(request));
         }
         StrictDecoding.onMalformedBody(request, () -> rejectMalformedBody(ctx));
@@ -132,11 +131,6 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
             LOG.error("Request {} to {} failed in the gateway", requestId, ctx.path(), e);
             ctx.fail(new Problem(ProblemType.INTERNAL_ERROR, null));
         }
-    }
-
-    private static boolean mayHaveBody(HttpServerRequest request) {
-        MultiMap headers = request.headers();
-        return headers.contains(HttpHeaders.CONTENT_LENGTH) || headers.contains(HttpHeaders.TRANSFER_ENCODING);
     }
 
     /**

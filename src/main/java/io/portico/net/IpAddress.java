@@ -98,6 +98,18 @@ public final class IpAddress {
         return new IpAddress(high & highMask, low & lowMask);
     }
 
+    /**
+     * Returns the text under which this address is counted: an IPv4 address itself, and for IPv6 its network of
+     * {@code ipv6PrefixLength} bits written with the length, such as {@code 2001:db8:1:2::/64}. A length of 128
+     * returns the address itself.
+     */
+    public String networkText(int ipv6PrefixLength) {
+        if (isIpv4() || ipv6PrefixLength == 128) {
+            return toString();
+        }
+        return ipv6Network(ipv6PrefixLength) + "/" + ipv6PrefixLength;
+    }
+
     long high() {
         return high;
     }

@@ -29,8 +29,8 @@ public final class RequestContext {
 
     /**
      * The HTTP/2 error code of a client stream that Portico cuts short: {@code INTERNAL_ERROR}. A reset with
-     * {@code NO_ERROR}, Vert.x's default, tells the client that the response is complete (RFC 9113 section 8.1), so
-     * it would take a truncated body for a whole one. An HTTP/1.x connection is closed whatever the code.
+     * {@code NO_ERROR}, Vert.x's default, means to the client that the response is complete (RFC 9113 section 8.1),
+     * so it would take a truncated body for a whole one. An HTTP/1.x connection is closed whatever the code.
      */
     public static final long RESET_INTERNAL_ERROR = 0x2;
 
@@ -108,6 +108,21 @@ public final class RequestContext {
     }
 
     /**
+     * Returns true when {@code request} declares a body: a non-zero {@code Content-Length}, a
+     * {@code Transfer-Encoding}, or an HTTP/2 stream that has not ended.
+     */
+    public static boolean mayHaveBody(HttpServerRequest request) {
+        String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (length != null) {
+            return !length.trim().equals("0");
+        }
+        if (request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null) {
+            return true;
+        }
+        return request.version() == HttpVersion.HTTP_2 && !request.isEnded();
+    }
+
+    /**
      * Returns the client's address as limits count it, so that one IPv6 network counts as one client. An IPv6
      * address is replaced by its network of {@code ipv6PrefixLength} bits, written like {@code 2001:db8:1:2::/64}.
      * IPv4 addresses, IPv4-mapped IPv6 addresses included, and a prefix length of 128 give {@link #clientAddress()}.
@@ -121,7 +136,7 @@ public final class RequestContext {
             return clientAddress();
         }
         if (ipv6PrefixLength != clientNetworkPrefixLength) {
-            clientNetwork = client.ipv6Network(ipv6PrefixLength) + "/" + ipv6PrefixLength;
+            clientNetwork = client.networkText(ipv6PrefixLength);
             clientNetworkPrefixLength = ipv6PrefixLength;
         }
         return clientNetwork;

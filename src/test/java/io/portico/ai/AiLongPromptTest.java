@@ -40,7 +40,7 @@ class AiLongPromptTest {
             + "\"model\":\"plain\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
             + "\"content\":\"Hello\"},\"finish_reason\":\"stop\"}]}";
 
-    /** An Anthropic message, the answer of the provider of type anthropic. */
+    /** An Anthropic message, the response of the provider of type anthropic. */
     private static final String MESSAGE = "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\","
             + "\"model\":\"claude-sonnet-4-5\",\"content\":[{\"type\":\"text\",\"text\":\"Hi\"}],"
             + "\"stop_reason\":\"end_turn\",\"stop_sequence\":null,"

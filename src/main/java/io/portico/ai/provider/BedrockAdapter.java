@@ -25,7 +25,6 @@ import io.vertx.core.buffer.Buffer;
 import java.net.URI;
 import java.time.Clock;
 import java.util.Locale;
-import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
@@ -211,7 +210,7 @@ public final class BedrockAdapter implements ProviderAdapter {
 
     private static ObjectNode completion(ObjectNode message, String finishReason, Usage usage, CallTarget target) {
         ObjectNode response = NODES.objectNode()
-                .put("id", "chatcmpl-" + UUID.randomUUID().toString().replace("-", ""))
+                .put("id", Wire.completionId())
                 .put("object", "chat.completion")
                 .put("created", System.currentTimeMillis() / 1000)
                 .put("model", target.model());

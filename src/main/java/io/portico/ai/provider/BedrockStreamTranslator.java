@@ -10,7 +10,6 @@ import io.portico.ai.spi.StreamTranslator;
 import io.portico.ai.spi.ToolCalls;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.UUID;
 
 /**
  * Translates the events of one ConverseStream response into OpenAI chunks.
@@ -35,7 +34,7 @@ final class BedrockStreamTranslator implements StreamTranslator {
     private boolean finished;
 
     BedrockStreamTranslator(String model, String structuredTool) {
-        this.chunks = new Chunks("chatcmpl-" + UUID.randomUUID().toString().replace("-", ""),
+        this.chunks = new Chunks(Wire.completionId(),
                 System.currentTimeMillis() / 1000, model);
         this.structuredTool = structuredTool;
     }

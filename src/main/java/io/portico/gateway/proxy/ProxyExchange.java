@@ -120,7 +120,7 @@ final class ProxyExchange {
         this.route = ctx.route().spec();
         this.service = group.spec();
         this.hasBody = ctx.bufferedBody() != null ? ctx.bufferedBody().length() > 0
-                : !ctx.noBody() && hasBody(request);
+                : !ctx.noBody() && RequestContext.mayHaveBody(request);
         this.idempotent = RetryBudget.isIdempotent(request.method());
         this.webSocket = request.version() == HttpVersion.HTTP_1_1 && ProxyHeaders.isWebSocketUpgrade(request);
         this.maxBodySize = route.maxBodySize() != null ? route.maxBodySize() : settings.defaultMaxBodySize();
@@ -917,17 +917,6 @@ final class ProxyExchange {
      * Returns whether the framing of {@code request} announces a body. An HTTP/2 request without Content-Length may
      * have one until its stream ends, unless {@link RequestContext#noBody()} shows that its HEADERS frame ended it.
      */
-    private static boolean hasBody(HttpServerRequest request) {
-        String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
-        if (length != null) {
-            return !length.trim().equals("0");
-        }
-        if (request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null) {
-            return true;
-        }
-        return request.version() == HttpVersion.HTTP_2 && !request.isEnded();
-    }
-
     private static boolean isTimeout(Throwable failure) {
         for (Throwable cause = failure; cause != null && cause.getCause() != cause; cause = cause.getCause()) {
             if (cause instanceof TimeoutException || cause.getClass().getSimpleName().contains("Timeout")) {
