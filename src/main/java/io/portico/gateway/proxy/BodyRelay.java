@@ -2,6 +2,7 @@ package io.portico.gateway.proxy;
 
 import static java.util.Objects.requireNonNull;
 
+import io.portico.net.client.Http1Exchange;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -36,6 +37,9 @@ final class BodyRelay implements Handler<AsyncResult<Void>> {
         BodyRelay relay = new BodyRelay(source, out, done);
         source.exceptionHandler(relay::fail);
         source.endHandler(relay::onEnd);
+        if (source instanceof Http1Exchange exchange) {
+            exchange.lastContentHandler(relay::onLast);
+        }
         source.handler(relay::onData);
     }
 
@@ -48,8 +52,17 @@ final class BodyRelay implements Handler<AsyncResult<Void>> {
     }
 
     private void onEnd(Void end) {
-        out.end().onComplete(ended -> complete(ended.succeeded() ? Future.succeededFuture()
-                : Future.failedFuture(new ClientWriteFailed(ended.cause()))));
+        out.end().onComplete(this::onEnded);
+    }
+
+    /** Writes the last piece of the body and ends the response in one write, which also carries an unsent head. */
+    private void onLast(Buffer data) {
+        out.end(data).onComplete(this::onEnded);
+    }
+
+    private void onEnded(AsyncResult<Void> ended) {
+        complete(ended.succeeded() ? Future.succeededFuture()
+                : Future.failedFuture(new ClientWriteFailed(ended.cause())));
     }
 
     /** Receives the result of each write to the client. */
@@ -67,6 +80,9 @@ final class BodyRelay implements Handler<AsyncResult<Void>> {
         source.handler(null);
         source.exceptionHandler(null);
         source.endHandler(null);
+        if (source instanceof Http1Exchange exchange) {
+            exchange.lastContentHandler(null);
+        }
         complete(Future.failedFuture(cause));
     }
 

@@ -214,7 +214,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
         }
         Http1Exchange current = exchange;
         if (current != null) {
-            current.content(content.content().retain());
+            current.content(content.content().retain(), last);
         }
         if (last) {
             finish(current);

@@ -59,6 +59,9 @@ public final class Http1Exchange implements ReadStream<Buffer> {
     private Handler<Buffer> bodyHandler;
     private Buffer aggregated;
     private Handler<Void> endHandler;
+    private Handler<Buffer> lastContentHandler;
+    /** The last piece of content, held from {@link #content} to {@link #end} for the last content handler. */
+    private Buffer lastPiece;
     private Handler<Throwable> exceptionHandler;
     private boolean paused;
     /** Content, and the end as {@link #END}, that arrived while paused. */
@@ -114,6 +117,16 @@ public final class Http1Exchange implements ReadStream<Buffer> {
     @Override
     public Http1Exchange endHandler(Handler<Void> handler) {
         this.endHandler = handler;
+        return this;
+    }
+
+    /**
+     * Receives the last piece of content and the end of the response together, in place of the content handler and
+     * the end handler, when both arrive in one read while the exchange is not paused. A caller that relays the body
+     * can then write it and end its own response in one write.
+     */
+    public Http1Exchange lastContentHandler(Handler<Buffer> handler) {
+        this.lastContentHandler = handler;
         return this;
     }
 
@@ -188,6 +201,7 @@ public final class Http1Exchange implements ReadStream<Buffer> {
 
     private void close(State was) {
         state = State.DONE;
+        lastPiece = null;
         detachBody();
         if (was == State.WAITING && pool != null) {
             pool.cancelWaiting(this);
@@ -299,12 +313,21 @@ public final class Http1Exchange implements ReadStream<Buffer> {
         }
     }
 
-    void content(ByteBuf content) {
+    /**
+     * Delivers a piece of the response content.
+     *
+     * @param last whether the piece ends the response, which {@link #end} then follows at once
+     */
+    void content(ByteBuf content, boolean last) {
         if (state != State.RECEIVING || !content.isReadable()) {
             content.release();
             return;
         }
         Buffer piece = BufferInternal.safeBuffer(content);
+        if (last && lastContentHandler != null && bodyHandler == null && !paused) {
+            lastPiece = piece;
+            return;
+        }
         if (bodyHandler != null) {
             if (aggregated == null) {
                 aggregated = piece;
@@ -327,7 +350,12 @@ public final class Http1Exchange implements ReadStream<Buffer> {
         }
         detachBody();
         connection = null;
-        if (paused) {
+        if (lastPiece != null) {
+            Buffer piece = lastPiece;
+            lastPiece = null;
+            state = State.DONE;
+            context.dispatch(piece, lastContentHandler);
+        } else if (paused) {
             queue(END);
         } else {
             deliverEnd();
@@ -342,6 +370,7 @@ public final class Http1Exchange implements ReadStream<Buffer> {
         }
         state = State.DONE;
         connection = null;
+        lastPiece = null;
         detachBody();
         report(was, cause);
     }

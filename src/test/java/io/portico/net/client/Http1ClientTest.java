@@ -178,6 +178,54 @@ class Http1ClientTest {
     }
 
     @Test
+    void lastContentArrivesWithEnd() throws Exception {
+        HttpServer server = server(request -> request.response().end("whole body"));
+        List<String> events = Collections.synchronizedList(new ArrayList<>());
+        CompletableFuture<Void> ended = new CompletableFuture<>();
+
+        context.runOnContext(ignored -> client.send(HttpMethod.GET, url(server, "/"),
+                MultiMap.caseInsensitiveMultiMap(), null, 2_000, responses(exchange -> exchange
+                        .handler(piece -> events.add("content:" + piece))
+                        .lastContentHandler(piece -> {
+                            events.add("last:" + piece);
+                            ended.complete(null);
+                        })
+                        .exceptionHandler(ended::completeExceptionally)
+                        .endHandler(end -> {
+                            events.add("end");
+                            ended.complete(null);
+                        }), ended)));
+        ended.get(10, TimeUnit.SECONDS);
+
+        assertThat(events).containsExactly("last:whole body");
+    }
+
+    @Test
+    void lastContentOfChunkedBodyComesAsEnd() throws Exception {
+        HttpServer server = server(request -> request.response().setChunked(true).write("a").onSuccess(written ->
+                vertx.setTimer(20, id -> request.response().end("b"))));
+        List<String> events = Collections.synchronizedList(new ArrayList<>());
+        CompletableFuture<Void> ended = new CompletableFuture<>();
+
+        context.runOnContext(ignored -> client.send(HttpMethod.GET, url(server, "/"),
+                MultiMap.caseInsensitiveMultiMap(), null, 2_000, responses(exchange -> exchange
+                        .handler(piece -> events.add("content:" + piece))
+                        .lastContentHandler(piece -> {
+                            events.add("last:" + piece);
+                            ended.complete(null);
+                        })
+                        .exceptionHandler(ended::completeExceptionally)
+                        .endHandler(end -> {
+                            events.add("end");
+                            ended.complete(null);
+                        }), ended)));
+        ended.get(10, TimeUnit.SECONDS);
+
+        // A chunked body ends with an empty last chunk, so its last piece of content comes before a separate end.
+        assertThat(events).containsExactly("content:a", "content:b", "end");
+    }
+
+    @Test
     void bodyUntilCloseIsReadWhole() throws Exception {
         NetServer server = rawServer(socket -> socket.write("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\n"
                 + "until the end").onSuccess(written -> socket.close()));
