@@ -40,6 +40,8 @@ PORTKEY_DIR=${PORTKEY_DIR:-/tmp/portico-bench-portkey}
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=lib/transport.sh
 source "$root/bench/lib/transport.sh"
+# shellcheck source=lib/nginx.sh
+source "$root/bench/lib/nginx.sh"
 work="$(mktemp -d /tmp/portico-ai-bench.XXXXXX)"
 pids=()
 
@@ -74,28 +76,6 @@ completion+='"finish_reason":"stop"}],"usage":{"prompt_tokens":9,"completion_tok
 
 portkey_headers=(-H "x-portkey-provider: openai" -H "x-portkey-custom-host: http://127.0.0.1:$MOCK_PORT/v1")
 auth_header=(-H "Authorization: Bearer bench-key")
-
-write_nginx_conf() {
-    local name=$1 body=$2
-    mkdir -p "$work/$name"
-    cat > "$work/$name/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $work/$name/nginx.pid;
-error_log $work/$name/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $work/$name/body;
-    proxy_temp_path $work/$name/proxy;
-    fastcgi_temp_path $work/$name/fastcgi;
-    uwsgi_temp_path $work/$name/uwsgi;
-    scgi_temp_path $work/$name/scgi;
-    keepalive_requests 1000000;
-    $body
-}
-CONF
-}
 
 write_nginx_conf mock "server { listen 127.0.0.1:$MOCK_PORT;
     location = /v1/chat/completions { default_type application/json; return 200 '$completion'; } }"

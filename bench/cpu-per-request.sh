@@ -51,6 +51,8 @@ BASELINE_JAR=${BASELINE_JAR:-}
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=lib/transport.sh
 source "$root/bench/lib/transport.sh"
+# shellcheck source=lib/nginx.sh
+source "$root/bench/lib/nginx.sh"
 work="$(mktemp -d /tmp/portico-cpu.XXXXXX)"
 pids=()
 
@@ -69,28 +71,6 @@ if [[ -n "$RATE" ]] && ! command -v gcc >/dev/null; then
     echo "missing tool: gcc, which builds bench/loadgen/fixed-rate for RATE" >&2
     exit 1
 fi
-
-write_nginx_conf() {
-    local name=$1 body=$2
-    mkdir -p "$work/$name"
-    cat > "$work/$name/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $work/$name/nginx.pid;
-error_log $work/$name/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $work/$name/body;
-    proxy_temp_path $work/$name/proxy;
-    fastcgi_temp_path $work/$name/fastcgi;
-    uwsgi_temp_path $work/$name/uwsgi;
-    scgi_temp_path $work/$name/scgi;
-    keepalive_requests 1000000;
-    $body
-}
-CONF
-}
 
 write_nginx_conf upstream "server { listen 127.0.0.1:$UPSTREAM_PORT;
     location / { return 200 'hello from upstream\n'; } }"

@@ -23,6 +23,8 @@ ADMIN_PORT=${ADMIN_PORT:-19083}
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=lib/transport.sh
 source "$root/bench/lib/transport.sh"
+# shellcheck source=lib/nginx.sh
+source "$root/bench/lib/nginx.sh"
 work="$(mktemp -d /tmp/portico-bench.XXXXXX)"
 pids=()
 
@@ -37,28 +39,6 @@ trap cleanup EXIT
 for tool in nginx wrk java mvn curl taskset gcc; do
     command -v "$tool" >/dev/null || { echo "missing tool: $tool (apt-get install nginx-light wrk)" >&2; exit 1; }
 done
-
-write_nginx_conf() {
-    local name=$1 body=$2
-    mkdir -p "$work/$name"
-    cat > "$work/$name/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $work/$name/nginx.pid;
-error_log $work/$name/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $work/$name/body;
-    proxy_temp_path $work/$name/proxy;
-    fastcgi_temp_path $work/$name/fastcgi;
-    uwsgi_temp_path $work/$name/uwsgi;
-    scgi_temp_path $work/$name/scgi;
-    keepalive_requests 1000000;
-    $body
-}
-CONF
-}
 
 write_nginx_conf upstream "server { listen 127.0.0.1:$UPSTREAM_PORT; location / { return 200 'hello from upstream\n'; } }"
 write_nginx_conf proxy "upstream app { server 127.0.0.1:$UPSTREAM_PORT; keepalive 64; }

@@ -180,49 +180,37 @@ class Http1ClientTest {
     @Test
     void lastContentArrivesWithEnd() throws Exception {
         HttpServer server = server(request -> request.response().end("whole body"));
-        List<String> events = Collections.synchronizedList(new ArrayList<>());
-        CompletableFuture<Void> ended = new CompletableFuture<>();
 
-        context.runOnContext(ignored -> client.send(HttpMethod.GET, url(server, "/"),
-                MultiMap.caseInsensitiveMultiMap(), null, 2_000, responses(exchange -> exchange
-                        .handler(piece -> events.add("content:" + piece))
-                        .lastContentHandler(piece -> {
-                            events.add("last:" + piece);
-                            ended.complete(null);
-                        })
-                        .exceptionHandler(ended::completeExceptionally)
-                        .endHandler(end -> {
-                            events.add("end");
-                            ended.complete(null);
-                        }), ended)));
-        ended.get(10, TimeUnit.SECONDS);
-
-        assertThat(events).containsExactly("last:whole body");
+        assertThat(handlerCalls(url(server, "/"))).containsExactly("last:whole body");
     }
 
     @Test
     void lastContentOfChunkedBodyComesAsEnd() throws Exception {
         HttpServer server = server(request -> request.response().setChunked(true).write("a").onSuccess(written ->
                 vertx.setTimer(20, id -> request.response().end("b"))));
-        List<String> events = Collections.synchronizedList(new ArrayList<>());
-        CompletableFuture<Void> ended = new CompletableFuture<>();
 
-        context.runOnContext(ignored -> client.send(HttpMethod.GET, url(server, "/"),
-                MultiMap.caseInsensitiveMultiMap(), null, 2_000, responses(exchange -> exchange
-                        .handler(piece -> events.add("content:" + piece))
+        // A chunked body ends with an empty last chunk, so its last piece of content comes before a separate end.
+        assertThat(handlerCalls(url(server, "/"))).containsExactly("content:a", "content:b", "end");
+    }
+
+    /** Sends a GET to {@code url} with content, last-content and end handlers, and returns their calls in order. */
+    private List<String> handlerCalls(String url) throws Exception {
+        List<String> calls = Collections.synchronizedList(new ArrayList<>());
+        CompletableFuture<Void> ended = new CompletableFuture<>();
+        context.runOnContext(ignored -> client.send(HttpMethod.GET, url, MultiMap.caseInsensitiveMultiMap(), null,
+                2_000, responses(exchange -> exchange
+                        .handler(piece -> calls.add("content:" + piece))
                         .lastContentHandler(piece -> {
-                            events.add("last:" + piece);
+                            calls.add("last:" + piece);
                             ended.complete(null);
                         })
                         .exceptionHandler(ended::completeExceptionally)
                         .endHandler(end -> {
-                            events.add("end");
+                            calls.add("end");
                             ended.complete(null);
                         }), ended)));
         ended.get(10, TimeUnit.SECONDS);
-
-        // A chunked body ends with an empty last chunk, so its last piece of content comes before a separate end.
-        assertThat(events).containsExactly("content:a", "content:b", "end");
+        return calls;
     }
 
     @Test
