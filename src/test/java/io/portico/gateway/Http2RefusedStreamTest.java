@@ -14,6 +14,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -142,8 +143,28 @@ class Http2RefusedStreamTest {
     }
 
     @Test
-    void streamedPostIsNotResent() {
-        HttpResponse<String> response = GatewayClient.post(node, "/streamed/s/0", "streamed body");
+    void smallDeclaredPostIsResent() {
+        List<Result> results = sendAll("/streamed/q/", "POST", true);
+
+        assertThat(failed(results)).as("responses other than 200").isEmpty();
+        for (Result result : results) {
+            assertThat(result.body()).as("body echoed for %s", result.path()).isEqualTo(body(result.path()));
+        }
+        assertRefusedOnceThenProcessed("/q/");
+        JsonNode target = health("streamed");
+        assertThat(target.path("healthy").asBoolean()).as("healthy in %s", target).isTrue();
+        assertThat(target.path("failures").asLong()).as("failures in %s", target).isZero();
+    }
+
+    @Test
+    void chunkedPostIsNotResent() {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(node.url() + "/streamed/s/0"))
+                .timeout(Duration.ofSeconds(20))
+                // A publisher without a known length makes the client send the body chunked.
+                .POST(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofString("streamed body")))
+                .build();
+
+        HttpResponse<String> response = send(request);
 
         JsonNode problem = assertProblem(response, 502, "upstream-unavailable");
         assertThat(problem.path("detail").asText()).contains("refused");
@@ -151,6 +172,17 @@ class Http2RefusedStreamTest {
         JsonNode target = health("streamed");
         assertThat(target.path("healthy").asBoolean()).as("healthy in %s", target).isTrue();
         assertThat(target.path("failures").asLong()).as("failures in %s", target).isZero();
+    }
+
+    @Test
+    void largeDeclaredPostIsNotResent() {
+        String body = "x".repeat(64 * 1024 + 1);
+
+        HttpResponse<String> response = GatewayClient.post(node, "/streamed/l/0", body);
+
+        JsonNode problem = assertProblem(response, 502, "upstream-unavailable");
+        assertThat(problem.path("detail").asText()).contains("refused");
+        assertThat(refusingSome.arrivals("/l/")).containsExactly(Map.entry("/l/0", 1));
     }
 
     @Test
@@ -214,6 +246,17 @@ class Http2RefusedStreamTest {
             throw new AssertionError("interrupted while waiting for the responses", e);
         } finally {
             threads.shutdownNow();
+        }
+    }
+
+    private static HttpResponse<String> send(HttpRequest request) {
+        try {
+            return CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 

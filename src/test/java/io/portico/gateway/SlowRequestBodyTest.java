@@ -38,6 +38,12 @@ class SlowRequestBodyTest {
         service.putObject("retries").put("attempts", 1);
         service.putObject("healthCheck").putObject("passive").put("unhealthyThreshold", 2).put("recovery", "60s");
         config.route("app", "app", "/app").put("stripPrefix", true);
+        // An HTTP/2 service, to which a small body is read whole before the request is sent.
+        ObjectNode http2 = config.service("app2", upstream.port());
+        http2.putObject("pool").put("http2", true);
+        http2.putObject("timeouts").put("read", "400ms");
+        http2.putObject("healthCheck").putObject("passive").put("unhealthyThreshold", 2).put("recovery", "60s");
+        config.route("app2", "app2", "/app2").put("stripPrefix", true);
         // The same upstream without health checks, so a timeout here leaves the target of "app" alone.
         config.service("held", upstream.port()).putObject("timeouts").put("read", "400ms");
         config.route("held", "held", "/held").put("stripPrefix", true);
@@ -78,6 +84,44 @@ class SlowRequestBodyTest {
                     .getBytes(US_ASCII));
             out.flush();
             // 1.2 s of upload, three times the read timeout, with no pause as long as the body timeout.
+            for (int i = 0; i < 12; i++) {
+                Thread.sleep(100);
+                out.write("0123456789".getBytes(US_ASCII));
+                out.flush();
+            }
+
+            String response = readAll(socket.getInputStream());
+
+            assertThat(response).startsWith("HTTP/1.1 200");
+            assertThat(response).contains("\"bodyLength\":120");
+        }
+    }
+
+    @Test
+    void stalledBodyToHttp2ServiceGets408() throws IOException {
+        try (Socket socket = connect()) {
+            OutputStream out = socket.getOutputStream();
+            out.write("POST /app2/echo HTTP/1.1\r\nHost: app\r\nContent-Length: 100\r\n\r\nabc".getBytes(US_ASCII));
+            out.flush();
+
+            String response = readAll(socket.getInputStream());
+
+            assertThat(response).startsWith("HTTP/1.1 408");
+            assertThat(response).contains("request-timeout");
+        }
+        JsonNode target = node.admin("GET", "/admin/v1/services/app2/health", null, 200).at("/targets/0");
+        assertThat(target.path("healthy").asBoolean()).as("healthy in %s", target).isTrue();
+        assertThat(target.path("failures").asLong()).as("failures in %s", target).isZero();
+        assertThat(target.path("requests").asLong()).as("attempts in %s", target).isZero();
+    }
+
+    @Test
+    void slowUploadToHttp2ServiceOutlastsReadTimeout() throws Exception {
+        try (Socket socket = connect()) {
+            OutputStream out = socket.getOutputStream();
+            out.write("POST /app2/echo HTTP/1.1\r\nHost: app\r\nContent-Length: 120\r\nConnection: close\r\n\r\n"
+                    .getBytes(US_ASCII));
+            out.flush();
             for (int i = 0; i < 12; i++) {
                 Thread.sleep(100);
                 out.write("0123456789".getBytes(US_ASCII));

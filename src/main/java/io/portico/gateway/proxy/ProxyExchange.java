@@ -53,8 +53,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>An HTTP/2 attempt that the target refused without processing it (REFUSED_STREAM, or a stream above the last
  * stream id of a GOAWAY) does not count as a retry. The request is sent again through the normal target selection,
- * up to {@value #MAX_REFUSED_RESENDS} times, when it has no body or a buffered one. A refusal never counts as a
- * target failure.
+ * up to {@value #MAX_REFUSED_RESENDS} times, when it has no body or a buffered one. A body that declares at most
+ * {@value #RESENDABLE_BODY} bytes is therefore read whole before it goes to a service that speaks HTTP/2. A refusal
+ * never counts as a target failure.
  *
  * <p>An attempt goes through the group's {@link Http1Client} when the service has one (plain http without HTTP/2)
  * and through Vert.x's client otherwise. Both kinds report the same outcomes and apply the same timeouts.
@@ -68,6 +69,11 @@ final class ProxyExchange {
     private static final long CANCEL = 0x8;
     /** Maximum re-sends of refused attempts per request, so that a target that refuses every stream ends the loop. */
     private static final int MAX_REFUSED_RESENDS = 2;
+    /**
+     * Largest declared request body, in bytes, that is read whole before it goes to an HTTP/2 service, so that a
+     * request the target refuses can be sent again.
+     */
+    static final long RESENDABLE_BODY = 64 * 1024;
 
     private final RequestContext ctx;
     private final Upstreams upstreams;
@@ -145,7 +151,43 @@ final class ProxyExchange {
             totalTimer = vertx().setTimer(service.timeouts().total().toMillis(), id -> onTotalTimeout());
         }
         group.retryBudget().onRequest();
-        attempt();
+        if (bufferForResend()) {
+            readBodyThenAttempt();
+        } else {
+            attempt();
+        }
+    }
+
+    /**
+     * Returns whether the request body is read whole before the first attempt: a body with a declared length of at
+     * most {@value #RESENDABLE_BODY} bytes, sent to a service that speaks HTTP/2, whose targets may refuse a request
+     * that Portico then sends again. A body without a declared length, or a larger one, streams.
+     */
+    private boolean bufferForResend() {
+        long length = ctx.declaredLength();
+        return hasBody && ctx.bufferedBody() == null && service.pool().http2() && length > 0
+                && length <= RESENDABLE_BODY;
+    }
+
+    /**
+     * Reads the request body into {@link RequestContext#bufferedBody} and then starts the first attempt. The body
+     * timeout applies to the client's silences while it sends the body, as it does to a streamed body.
+     */
+    private void readBodyThenAttempt() {
+        ReadStream<Buffer> body = body();
+        Buffer whole = Buffer.buffer((int) ctx.declaredLength());
+        body.handler(whole::appendBuffer);
+        body.exceptionHandler(cause -> {
+            LOG.debug("Reading the body of request {} failed", ctx.requestId(), cause);
+            finish(new Problem(ProblemType.BAD_REQUEST, "reading the request body failed"));
+        });
+        body.endHandler(end -> {
+            if (!finished) {
+                ctx.bufferedBody(whole);
+                attempt();
+            }
+        });
+        body.resume();
     }
 
     private void attempt() {
