@@ -6,8 +6,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.config.Json;
 import io.portico.testing.Configs;
+import io.portico.testing.ContextRequests;
 import io.portico.testing.TestNode;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientAgent;
@@ -96,8 +98,8 @@ class AiLongPromptTest {
     private static Future<String> get(String path) {
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1")
                 .setPort(node.portico().httpPort()).setURI(path);
-        return client.request(options).compose(HttpClientRequest::send).compose(response -> response.body())
-                .map(Buffer::toString);
+        return ContextRequests.start(vertx, () -> client.request(options).compose(HttpClientRequest::send)
+                .compose(response -> response.body()).map(Buffer::toString));
     }
 
     /**
@@ -111,10 +113,12 @@ class AiLongPromptTest {
         for (int i = 0; i + 1 < headers.length; i += 2) {
             options.putHeader(headers[i], headers[i + 1]);
         }
-        HttpClientRequest request = client.request(options).await(10, TimeUnit.SECONDS);
-        Future<Buffer> longResponse = request.response().compose(response -> response.body())
-                .onSuccess(ignored -> finished.add("long"));
-        request.end(Buffer.buffer(body)).await(30, TimeUnit.SECONDS);
+        Promise<Void> written = Promise.promise();
+        Future<Buffer> longResponse = ContextRequests.start(vertx, () -> client.request(options).compose(request -> {
+            request.end(Buffer.buffer(body)).onComplete(written);
+            return request.response().compose(response -> response.body());
+        })).onSuccess(ignored -> finished.add("long"));
+        written.future().await(30, TimeUnit.SECONDS);
         Future<String> shortResponse = get("/v1/models").onSuccess(ignored -> finished.add("short"));
         Future.all(longResponse, shortResponse).await(60, TimeUnit.SECONDS);
         return List.copyOf(finished);

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portico.testing.Conditions;
 import io.portico.testing.Configs;
+import io.portico.testing.ContextRequests;
 import io.portico.testing.TestNode;
-import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -67,15 +67,11 @@ class Http1UpstreamTest {
         upstream.reset();
     }
 
-    private Future<Reply> send(String path) {
+    private Reply get(String path) {
         RequestOptions request = new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1")
                 .setPort(node.portico().httpPort()).setURI(path);
-        return client.request(request).compose(req -> req.send()
-                .compose(response -> response.body().map(body -> new Reply(response.statusCode(), body.toString()))));
-    }
-
-    private Reply get(String path) throws Exception {
-        return send(path).await(10, TimeUnit.SECONDS);
+        return ContextRequests.send(vertx, () -> client.request(request).compose(req -> req.send()
+                .compose(response -> response.body().map(body -> new Reply(response.statusCode(), body.toString())))));
     }
 
     private record Reply(int status, String body) { }
@@ -108,11 +104,12 @@ class Http1UpstreamTest {
     void clientDisconnectClosesUpstreamConnection() throws Exception {
         RequestOptions request = new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1")
                 .setPort(node.portico().httpPort()).setURI("/raw/stream");
-        String firstChunk = client.request(request).compose(req -> req.send().compose(response -> {
-            Promise<String> chunk = Promise.promise();
-            response.handler(data -> chunk.tryComplete(data.toString()));
-            return chunk.future().onSuccess(received -> response.request().connection().close());
-        })).await(10, TimeUnit.SECONDS);
+        String firstChunk = ContextRequests.send(vertx, () -> client.request(request).compose(req -> req.send()
+                .compose(response -> {
+                    Promise<String> chunk = Promise.promise();
+                    response.handler(data -> chunk.tryComplete(data.toString()));
+                    return chunk.future().onSuccess(received -> response.request().connection().close());
+                })));
 
         assertThat(firstChunk).isEqualTo("first");
         assertThat(upstream.awaitStreamClosed()).as("upstream connection closed").isTrue();

@@ -3,6 +3,7 @@ package io.portico.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portico.testing.Configs;
+import io.portico.testing.ContextRequests;
 import io.portico.testing.TestNode;
 import io.portico.testing.TestUpstream;
 import io.vertx.core.Future;
@@ -136,17 +137,17 @@ class Http2LimitsTest {
     private static HttpConnection openConnection(HttpClientAgent client, int port) throws Exception {
         CompletableFuture<HttpConnection> connection = new CompletableFuture<>();
         RequestOptions request = new RequestOptions().setHost("127.0.0.1").setPort(port).setURI("/status/204");
-        client.request(request).compose(req -> {
+        ContextRequests.send(vertx, () -> client.request(request).compose(req -> {
             connection.complete(req.connection());
             return req.send().compose(HttpClientResponse::body);
-        }).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }));
         return connection.get(10, TimeUnit.SECONDS);
     }
 
     private static Future<String> get(HttpClientAgent client, int port, String path) {
         RequestOptions request = new RequestOptions().setHost("127.0.0.1").setPort(port).setURI(path);
-        return client.request(request).compose(req -> req.send().compose(response -> response.body()
-                .map(body -> response.statusCode() + " " + body.toString())));
+        return ContextRequests.start(vertx, () -> client.request(request).compose(req -> req.send()
+                .compose(response -> response.body().map(body -> response.statusCode() + " " + body.toString()))));
     }
 
     private static void waitForHeld(int count) throws InterruptedException {

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.config.Json;
 import io.portico.config.Pem;
 import io.portico.testing.Configs;
+import io.portico.testing.ContextRequests;
 import io.portico.testing.TestCertificates;
 import io.portico.testing.TestNode;
 import io.portico.testing.TestUpstream;
@@ -213,11 +214,10 @@ class HttpsGatewayTest {
                 .setPort(port)
                 .setURI(path);
         try {
-            return client.request(options)
+            return ContextRequests.send(vertx, () -> client.request(options)
                     .compose(request -> request.send().compose(response -> response.body().map(body ->
                             new Exchange(response.statusCode(), response.version(), body.toString(),
-                                    peerCertificate(request)))))
-                    .await(10, TimeUnit.SECONDS);
+                                    peerCertificate(request))))));
         } finally {
             client.close().await(10, TimeUnit.SECONDS);
         }

@@ -26,6 +26,7 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2StreamFrame;
 import io.portico.testing.Configs;
+import io.portico.testing.ContextRequests;
 import io.portico.testing.LogCapture;
 import io.portico.testing.TestCertificates;
 import io.portico.testing.TestNode;
@@ -169,8 +170,8 @@ class InformationalResponseTest {
         try {
             RequestOptions request = new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1")
                     .setPort(node.portico().httpPort()).setURI("/plain/switch");
-            int status = client.request(request).compose(sent -> sent.send().compose(response -> response.body()
-                    .map(body -> response.statusCode()))).await(10, TimeUnit.SECONDS);
+            int status = ContextRequests.send(vertx, () -> client.request(request).compose(sent -> sent.send()
+                    .compose(response -> response.body().map(body -> response.statusCode()))));
 
             assertThat(status).isEqualTo(502);
         } finally {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.testing.Configs;
+import io.portico.testing.ContextRequests;
 import io.portico.testing.RecordingUpstream;
 import io.portico.testing.TestNode;
 import io.vertx.core.Vertx;
@@ -134,10 +135,11 @@ class PathParameterRoutingTest {
         if (key != null) {
             request.putHeader("apikey", key);
         }
-        return client.request(request).compose(sent -> sent.send().compose(response -> {
-            assertThat(response.version()).isEqualTo(HttpVersion.HTTP_2);
-            return response.body().map(body -> response.statusCode());
-        })).await(10, TimeUnit.SECONDS);
+        return ContextRequests.send(vertx, () -> client.request(request).compose(sent -> sent.send()
+                .compose(response -> {
+                    assertThat(response.version()).isEqualTo(HttpVersion.HTTP_2);
+                    return response.body().map(body -> response.statusCode());
+                })));
     }
 
     private static RecordingUpstream.Request onlyRequest() {

@@ -3,6 +3,7 @@ package io.portico.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portico.testing.Configs;
+import io.portico.testing.ContextRequests;
 import io.portico.testing.TestNode;
 import io.portico.testing.TestUpstream;
 import io.vertx.core.Vertx;
@@ -102,7 +103,7 @@ class ProtocolsTest {
         WebSocketClient client = vertx.createWebSocketClient();
         WebSocketConnectOptions options = new WebSocketConnectOptions().setHost("127.0.0.1")
                 .setPort(node.portico().httpPort()).setURI("/ws").addSubProtocol("echo.v1");
-        WebSocket socket = client.connect(options).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        WebSocket socket = ContextRequests.send(vertx, () -> client.connect(options));
         assertThat(socket.subProtocol()).isEqualTo("echo.v1");
 
         CompletableFuture<String> echoed = new CompletableFuture<>();
@@ -124,8 +125,8 @@ class ProtocolsTest {
         WebSocketConnectOptions options = new WebSocketConnectOptions().setHost("127.0.0.1")
                 .setPort(node.portico().httpPort()).setURI("/not-a-socket");
 
-        Throwable failure = client.connect(options).toCompletionStage().toCompletableFuture()
-                .handle((socket, cause) -> cause).get(10, TimeUnit.SECONDS);
+        Throwable failure = ContextRequests.start(vertx, () -> client.connect(options)).toCompletionStage()
+                .toCompletableFuture().handle((socket, cause) -> cause).get(10, TimeUnit.SECONDS);
 
         assertThat(failure).isNotNull();
         client.close();
@@ -138,13 +139,12 @@ class ProtocolsTest {
         RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1")
                 .setPort(node.portico().httpPort()).setURI("/echo/h2");
 
-        String body = client.request(request)
+        String body = ContextRequests.send(vertx, () -> client.request(request)
                 .compose(req -> req.send(Buffer.buffer("h2 body")).compose(response -> {
                     assertThat(response.version()).isEqualTo(HttpVersion.HTTP_2);
                     return response.body();
                 }))
-                .map(Buffer::toString)
-                .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                .map(Buffer::toString));
 
         assertThat(body).contains("\"uri\":\"/echo/h2\"").contains("\"bodyLength\":7");
         client.close();
@@ -181,8 +181,8 @@ class ProtocolsTest {
         RequestOptions request = new RequestOptions().setHost("127.0.0.1")
                 .setPort(node.portico().httpPort()).setURI("/bytes?n=1000000");
 
-        Buffer body = client.request(request).compose(req -> req.send().compose(HttpClientResponse::body))
-                .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        Buffer body = ContextRequests.send(vertx,
+                () -> client.request(request).compose(req -> req.send().compose(HttpClientResponse::body)));
 
         assertThat(body.length()).isEqualTo(1_000_000);
         client.close();

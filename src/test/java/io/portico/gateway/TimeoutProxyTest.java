@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.portico.testing.Configs;
+import io.portico.testing.ContextRequests;
 import io.portico.testing.TestNode;
 import io.portico.testing.TestUpstream;
 import io.vertx.core.Promise;
@@ -14,7 +15,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
-import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.http.StreamResetException;
@@ -116,19 +116,15 @@ class TimeoutProxyTest {
                     .setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
             RequestOptions options = new RequestOptions().setHost("127.0.0.1").setPort(node.portico().httpPort())
                     .setURI(path);
-            Promise<Long> code = Promise.promise();
-            client.request(options).compose(HttpClientRequest::send).onComplete(sent -> {
-                if (sent.failed()) {
-                    code.tryFail(sent.cause());
-                    return;
-                }
-                HttpClientResponse response = sent.result();
-                response.exceptionHandler(cause -> code.tryComplete(cause instanceof StreamResetException reset
-                        ? reset.getCode() : -2L));
-                response.handler(chunk -> { });
-                response.endHandler(end -> code.tryComplete(-1L));
-            });
-            return code.future().await(10, TimeUnit.SECONDS);
+            return ContextRequests.send(vertx, () -> client.request(options).compose(HttpClientRequest::send)
+                    .compose(response -> {
+                        Promise<Long> code = Promise.promise();
+                        response.exceptionHandler(cause -> code.tryComplete(cause instanceof StreamResetException reset
+                                ? reset.getCode() : -2L));
+                        response.handler(chunk -> { });
+                        response.endHandler(end -> code.tryComplete(-1L));
+                        return code.future();
+                    }));
         } finally {
             vertx.close().await(10, TimeUnit.SECONDS);
         }

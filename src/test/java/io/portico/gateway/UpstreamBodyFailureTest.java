@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.portico.config.Json;
 import io.portico.testing.Conditions;
 import io.portico.testing.Configs;
+import io.portico.testing.ContextRequests;
 import io.portico.testing.LogCapture;
 import io.portico.testing.TestNode;
 import io.vertx.core.Vertx;
@@ -116,11 +117,10 @@ class UpstreamBodyFailureTest {
         RequestOptions request = new RequestOptions().setHost("127.0.0.1").setPort(node.portico().httpPort())
                 .setURI("/badchunk-h2/badchunk");
         try {
-            Reply reply = client.request(request)
+            Reply reply = ContextRequests.send(vertx, () -> client.request(request)
                     .compose(sent -> sent.send().compose(response -> response.body()
                             .map(body -> new Reply(response.statusCode(), response.getHeader("X-From-Upstream"),
-                                    body.toString()))))
-                    .await(10, TimeUnit.SECONDS);
+                                    body.toString())))));
 
             assertThat(reply.status()).isEqualTo(502);
             assertThat(reply.upstreamHeader()).isNull();

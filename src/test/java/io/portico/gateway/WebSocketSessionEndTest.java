@@ -7,6 +7,7 @@ import ch.qos.logback.classic.Logger;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.testing.Conditions;
 import io.portico.testing.Configs;
+import io.portico.testing.ContextRequests;
 import io.portico.testing.LogCapture;
 import io.portico.testing.TestNode;
 import io.portico.testing.TestUpstream;
@@ -168,7 +169,7 @@ class WebSocketSessionEndTest {
     private static CompletableFuture<WebSocket> connect(WebSocketClient client, String uri) {
         WebSocketConnectOptions options = new WebSocketConnectOptions().setHost("127.0.0.1")
                 .setPort(node.portico().httpPort()).setURI(uri).addSubProtocol("echo.v1");
-        return client.connect(options).toCompletionStage().toCompletableFuture();
+        return ContextRequests.start(vertx, () -> client.connect(options)).toCompletionStage().toCompletableFuture();
     }
 
     private static List<String> sessionLines(LogCapture log, String path) {

@@ -8,6 +8,7 @@ import io.portico.ai.mock.OpenAiMock;
 import io.portico.config.Json;
 import io.portico.testing.Conditions;
 import io.portico.testing.Configs;
+import io.portico.testing.ContextRequests;
 import io.portico.testing.TestNode;
 import io.portico.testing.TestUpstream;
 import io.vertx.core.Vertx;
@@ -263,9 +264,9 @@ class MetricsTest {
             for (HttpVersion version : List.of(HttpVersion.HTTP_1_1, HttpVersion.HTTP_2)) {
                 HttpClientAgent client = vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(version)
                         .setHttp2ClearTextUpgrade(true));
-                int status = client.request(HttpMethod.GET, node.portico().httpPort(), "127.0.0.1", "/no-route")
-                        .compose(request -> request.send()).map(HttpClientResponse::statusCode)
-                        .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+                int status = ContextRequests.send(vertx, Duration.ofSeconds(30), () -> client
+                        .request(HttpMethod.GET, node.portico().httpPort(), "127.0.0.1", "/no-route")
+                        .compose(request -> request.send()).map(HttpClientResponse::statusCode));
 
                 assertThat(status).as(version.name()).isEqualTo(404);
                 Conditions.eventually(version + " connection counted", () ->

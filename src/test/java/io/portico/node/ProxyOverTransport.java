@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.portico.ai.mock.OpenAiMock;
 import io.portico.config.Json;
 import io.portico.testing.Configs;
+import io.portico.testing.ContextRequests;
 import io.portico.testing.HttpsNode;
 import io.portico.testing.TestCertificates;
 import io.portico.testing.TestNode;
@@ -165,9 +166,8 @@ abstract class ProxyOverTransport {
         RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1")
                 .setPort(node.portico().httpPort()).setURI("/echo/h2");
 
-        Exchange exchange = client.request(request)
-                .compose(sent -> sent.send(Buffer.buffer("h2 body")).compose(Exchange::read))
-                .await(30, TimeUnit.SECONDS);
+        Exchange exchange = ContextRequests.send(vertx, Duration.ofSeconds(30), () -> client.request(request)
+                .compose(sent -> sent.send(Buffer.buffer("h2 body")).compose(Exchange::read)));
 
         assertThat(exchange.version()).isEqualTo(HttpVersion.HTTP_2);
         assertThat(exchange.body()).contains("\"uri\":\"/echo/h2\"").contains("\"bodyLength\":7");
@@ -191,7 +191,7 @@ abstract class ProxyOverTransport {
         WebSocketClient client = vertx.createWebSocketClient();
         WebSocketConnectOptions options = new WebSocketConnectOptions().setHost("127.0.0.1")
                 .setPort(node.portico().httpPort()).setURI("/ws").addSubProtocol("echo.v1");
-        WebSocket socket = client.connect(options).await(30, TimeUnit.SECONDS);
+        WebSocket socket = ContextRequests.send(vertx, Duration.ofSeconds(30), () -> client.connect(options));
         CompletableFuture<String> echoed = new CompletableFuture<>();
         socket.textMessageHandler(echoed::complete);
 
@@ -250,8 +250,8 @@ abstract class ProxyOverTransport {
                     .setPort(port)
                     .setURI("/secure/echo/tls");
 
-            Exchange exchange = client.request(request).compose(sent -> sent.send().compose(Exchange::read))
-                    .await(30, TimeUnit.SECONDS);
+            Exchange exchange = ContextRequests.send(vertx, Duration.ofSeconds(30),
+                    () -> client.request(request).compose(sent -> sent.send().compose(Exchange::read)));
 
             assertThat(exchange.status()).as(version.name()).isEqualTo(200);
             assertThat(exchange.version()).isEqualTo(version);

@@ -1,7 +1,7 @@
 package io.portico.testing;
 
+import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
@@ -36,16 +36,12 @@ public final class LoopbackClient implements AutoCloseable {
         // An IPv6 address in the Host header needs brackets (RFC 3986 section 3.2.2).
         request.putHeader("Host", (host.contains(":") ? "[" + host + "]" : host) + ":" + port);
         headers.forEach(request::putHeader);
-        // Requests start on a Vert.x context: started from a test thread, Vert.x 5.0.7's client lost about one
-        // response in ten thousand on kept-alive connections, and the request then never completed.
-        Promise<Response> result = Promise.promise();
-        vertx.getOrCreateContext().runOnContext(start -> client.request(request)
+        Future<Response> result = ContextRequests.start(vertx, () -> client.request(request)
                 .compose(sent -> sent.send())
                 .compose(response -> response.body().map(body -> new Response(response.statusCode(),
-                        MultiMap.caseInsensitiveMultiMap().addAll(response.headers()), body.toString())))
-                .onComplete(result));
+                        MultiMap.caseInsensitiveMultiMap().addAll(response.headers()), body.toString()))));
         try {
-            return result.future().toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+            return result.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException(method + " " + uri + " from " + localAddress + " failed", e);
         } finally {

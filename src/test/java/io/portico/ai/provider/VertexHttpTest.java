@@ -20,6 +20,7 @@ import io.portico.ai.spi.ProviderCall;
 import io.portico.ai.spi.Usage;
 import io.portico.config.Json;
 import io.portico.config.ProviderSpec;
+import io.portico.testing.ContextRequests;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -68,15 +69,18 @@ class VertexHttpTest {
         return GoogleFixtures.serviceAccountJson(signing, mock.tokenUrl());
     }
 
+    /** Authorizes a chat call on a Vert.x context, as Portico does, because the token exchange is an HTTP request. */
+    private Future<ProviderCall> authorize(ChatRequest chat, CallTarget target) {
+        return ContextRequests.start(vertx, () -> adapter.authorize(adapter.chat(chat, target), target));
+    }
+
     @Test
     void serviceAccountTokenAuthorizesCalls() {
         CallTarget target = target("gemini-2.5-flash", serviceAccount(keys));
         ChatRequest chat = request("{'messages':[{'role':'user','content':'Hi'}]}");
 
-        Outcome first = send(vertx, client, await(adapter.authorize(adapter.chat(chat, target), target)), adapter,
-                null);
-        Outcome second = send(vertx, client, await(adapter.authorize(adapter.chat(chat, target), target)), adapter,
-                null);
+        Outcome first = send(vertx, client, await(authorize(chat, target)), adapter, null);
+        Outcome second = send(vertx, client, await(authorize(chat, target)), adapter, null);
 
         assertThat(first.status()).isEqualTo(200);
         assertThat(second.status()).isEqualTo(200);
@@ -100,7 +104,7 @@ class VertexHttpTest {
         List<Future<ProviderCall>> pending = new ArrayList<>();
 
         for (int i = 0; i < 5; i++) {
-            pending.add(adapter.authorize(adapter.chat(chat, target), target));
+            pending.add(authorize(chat, target));
         }
 
         for (Future<ProviderCall> call : pending) {
@@ -115,10 +119,10 @@ class VertexHttpTest {
         CallTarget target = target("gemini-2.5-flash", serviceAccount(keys));
         ChatRequest chat = request("{'messages':[{'role':'user','content':'Hi'}]}");
 
-        await(adapter.authorize(adapter.chat(chat, target), target));
-        await(adapter.authorize(adapter.chat(chat, target), target));
+        await(authorize(chat, target));
+        await(authorize(chat, target));
         clock.advance(Duration.ofSeconds(3));
-        ProviderCall refreshed = await(adapter.authorize(adapter.chat(chat, target), target));
+        ProviderCall refreshed = await(authorize(chat, target));
 
         assertThat(mock.tokenExchanges()).isEqualTo(2);
         assertThat(refreshed.headers().get("authorization")).isEqualTo("Bearer " + GeminiMock.TOKEN_PREFIX + "2");
@@ -129,7 +133,7 @@ class VertexHttpTest {
         CallTarget target = target("gemini-2.5-flash", serviceAccount(GoogleFixtures.rsaKeyPair()));
         ChatRequest chat = request("{'messages':[{'role':'user','content':'Hi'}]}");
 
-        assertThatThrownBy(() -> await(adapter.authorize(adapter.chat(chat, target), target)))
+        assertThatThrownBy(() -> await(authorize(chat, target)))
                 .hasMessageContaining("status 400: Invalid JWT Signature.")
                 .hasMessageNotContaining("PRIVATE KEY");
         assertThat(mock.tokenExchanges()).isZero();
@@ -169,7 +173,7 @@ class VertexHttpTest {
         ChatRequest chat = request("{'stream':true,'messages':[{'role':'user','content':'Search'}],"
                 + "'tools':[{'type':'function','function':{'name':'lookup'}}]}");
 
-        Outcome outcome = send(vertx, client, await(adapter.authorize(adapter.chat(chat, target), target)), adapter,
+        Outcome outcome = send(vertx, client, await(authorize(chat, target)), adapter,
                 adapter.chatStream(chat, target));
 
         assertThat(outcome.sink().deltas()).containsExactly(
@@ -186,8 +190,7 @@ class VertexHttpTest {
         CallTarget target = target("claude-sonnet-4-5@20250929", serviceAccount(keys));
         ChatRequest chat = request("{'messages':[{'role':'user','content':'Hi'}],'max_tokens':64}");
 
-        Outcome outcome = send(vertx, client, await(adapter.authorize(adapter.chat(chat, target), target)), adapter,
-                null);
+        Outcome outcome = send(vertx, client, await(authorize(chat, target)), adapter, null);
 
         assertThat(outcome.status()).as(outcome.body().toString()).isEqualTo(200);
         var response = adapter.chatResponse(Wire.parse(outcome.body()), chat, target);
@@ -202,7 +205,7 @@ class VertexHttpTest {
         CallTarget target = target("claude-sonnet-4-5@20250929", serviceAccount(keys));
         ChatRequest chat = request("{'stream':true,'messages':[{'role':'user','content':'Hi'}]}");
 
-        Outcome outcome = send(vertx, client, await(adapter.authorize(adapter.chat(chat, target), target)), adapter,
+        Outcome outcome = send(vertx, client, await(authorize(chat, target)), adapter,
                 adapter.chatStream(chat, target));
 
         assertThat(outcome.sink().deltas()).containsExactly(

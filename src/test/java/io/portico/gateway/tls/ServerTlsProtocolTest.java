@@ -3,6 +3,7 @@ package io.portico.gateway.tls;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.portico.node.NodeConfig;
+import io.portico.testing.ContextRequests;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
@@ -120,11 +121,10 @@ class ServerTlsProtocolTest {
         options.setSsl(true).setTrustAll(true).setVerifyHost(false);
         HttpClientAgent client = vertx.createHttpClient(options);
         try {
-            return client.request(HttpMethod.GET, server.port(), "127.0.0.1", "/")
+            return ContextRequests.send(vertx, () -> client.request(HttpMethod.GET, server.port(), "127.0.0.1", "/")
                     .compose(HttpClientRequest::send)
                     .compose(response -> response.body()
-                            .map(body -> new Response(response.version(), body.toString())))
-                    .await(10, TimeUnit.SECONDS);
+                            .map(body -> new Response(response.version(), body.toString()))));
         } finally {
             client.close().await(10, TimeUnit.SECONDS);
         }

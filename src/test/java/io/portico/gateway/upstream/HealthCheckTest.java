@@ -71,17 +71,17 @@ class HealthCheckTest {
         UpstreamGroup group = configure(service("passive").target(flaky).target(good).passive(passive(3)));
         TargetState flakyTarget = group.targets().get(0);
 
-        exchange(group, flakyTarget, "/");
-        exchange(group, flakyTarget, "/");
+        exchange(vertx, group, flakyTarget, "/");
+        exchange(vertx, group, flakyTarget, "/");
         assertThat(flakyTarget.healthy()).as("healthy below the threshold").isTrue();
-        exchange(group, flakyTarget, "/");
+        exchange(vertx, group, flakyTarget, "/");
 
         assertThat(flakyTarget.healthy()).as("ejected at the threshold").isFalse();
         assertThat(selections(group, 20)).doesNotContain(flakyTarget);
         status.set(200);
         eventually("the recovery period ends", flakyTarget::healthy);
         assertThat(selections(group, 2)).contains(flakyTarget);
-        assertThat(exchange(group, flakyTarget, "/")).isEqualTo(Outcome.response(200));
+        assertThat(exchange(vertx, group, flakyTarget, "/")).isEqualTo(Outcome.response(200));
         assertThat(flakyTarget.healthy()).isTrue();
         assertThat(selections(group, 20)).filteredOn(target -> target == flakyTarget).hasSize(10);
         assertThat(flakyTarget.failures()).isEqualTo(3);
@@ -93,11 +93,11 @@ class HealthCheckTest {
         UpstreamGroup group = configure(service("passive").target(failing).passive(passive(3)));
         TargetState target = group.targets().get(0);
         for (int i = 0; i < 3; i++) {
-            exchange(group, target, "/");
+            exchange(vertx, group, target, "/");
         }
         eventually("the recovery period ends", target::healthy);
 
-        exchange(group, target, "/");
+        exchange(vertx, group, target, "/");
 
         assertThat(target.healthy()).as("one failure is enough while half-open").isFalse();
     }
@@ -108,7 +108,7 @@ class HealthCheckTest {
         HttpServer good = start(respond(200));
         UpstreamGroup group = configure(service("passive").target(flaky).target(good).passive(passive(1)));
         TargetState flakyTarget = group.targets().get(0);
-        exchange(group, flakyTarget, "/");
+        exchange(vertx, group, flakyTarget, "/");
         eventually("the recovery period ends", flakyTarget::healthy);
 
         flakyTarget.onRequestStart();
@@ -125,13 +125,13 @@ class HealthCheckTest {
         UpstreamGroup group = configure(service("passive").target(flaky).passive(passive(3)));
         TargetState target = group.targets().get(0);
 
-        exchange(group, target, "/");
-        exchange(group, target, "/");
+        exchange(vertx, group, target, "/");
+        exchange(vertx, group, target, "/");
         status.set(200);
-        exchange(group, target, "/");
+        exchange(vertx, group, target, "/");
         status.set(503);
-        exchange(group, target, "/");
-        exchange(group, target, "/");
+        exchange(vertx, group, target, "/");
+        exchange(vertx, group, target, "/");
 
         assertThat(target.healthy()).isTrue();
         assertThat(target.failures()).isEqualTo(4);
@@ -144,7 +144,7 @@ class HealthCheckTest {
         TargetState target = group.targets().get(0);
 
         for (int i = 0; i < 5; i++) {
-            assertThat(exchange(group, target, "/")).isEqualTo(Outcome.response(500));
+            assertThat(exchange(vertx, group, target, "/")).isEqualTo(Outcome.response(500));
         }
 
         assertThat(target.healthy()).as("500 is not in the default failure statuses 502, 503, 504").isTrue();
@@ -156,8 +156,8 @@ class HealthCheckTest {
         UpstreamGroup group = configure(service("refused").target("127.0.0.1", port, 100).passive(passive(2)));
         TargetState target = group.targets().get(0);
 
-        assertThat(exchange(group, target, "/")).isEqualTo(Outcome.CONNECT_FAILURE);
-        assertThat(exchange(group, target, "/")).isEqualTo(Outcome.CONNECT_FAILURE);
+        assertThat(exchange(vertx, group, target, "/")).isEqualTo(Outcome.CONNECT_FAILURE);
+        assertThat(exchange(vertx, group, target, "/")).isEqualTo(Outcome.CONNECT_FAILURE);
 
         assertThat(target.healthy()).isFalse();
         assertThat(group.select(SelectionContext.EMPTY, null)).isNull();
@@ -172,7 +172,7 @@ class HealthCheckTest {
                 .timeouts(new ServiceSpec.Timeouts(null, Duration.ofMillis(200), null)));
         TargetState target = group.targets().get(0);
 
-        assertThat(exchange(group, target, "/")).isEqualTo(Outcome.TIMEOUT);
+        assertThat(exchange(vertx, group, target, "/")).isEqualTo(Outcome.TIMEOUT);
 
         assertThat(target.healthy()).isFalse();
     }
@@ -186,10 +186,10 @@ class HealthCheckTest {
                 .pool(new ServiceSpec.Pool(1, null, null)));
         TargetState target = group.targets().get(0);
         target.onRequestStart();
-        send(group, target, "/held");
+        send(vertx, group, target, "/held");
         eventually("the server holds the only connection's request", () -> heldRequests.size() == 1);
 
-        Outcome outcome = exchange(group, target, "/queued");
+        Outcome outcome = exchange(vertx, group, target, "/queued");
 
         assertThat(outcome).isEqualTo(Outcome.NO_CONNECTION);
         assertThat(target.healthy()).isTrue();
@@ -204,7 +204,7 @@ class HealthCheckTest {
         TargetState target = group.targets().get(0);
 
         for (int i = 0; i < 10; i++) {
-            exchange(group, target, "/");
+            exchange(vertx, group, target, "/");
         }
 
         assertThat(target.healthy()).isTrue();
@@ -227,14 +227,14 @@ class HealthCheckTest {
                 target.onRequestStart();
             }
             for (int i = 0; i < 5; i++) {
-                exchange(group, target, "/");
+                exchange(vertx, group, target, "/");
             }
             status.set(200);
             target.onRequestEnd(0, Outcome.response(503));
             target.onRequestEnd(0, Outcome.response(503));
             eventually("the recovery period ends", target::healthy);
-            exchange(group, target, "/");
-            exchange(group, target, "/");
+            exchange(vertx, group, target, "/");
+            exchange(vertx, group, target, "/");
 
             assertThat(appender.list).extracting(ILoggingEvent::getLevel).containsExactly(Level.WARN, Level.INFO);
             assertThat(appender.list.get(0).getFormattedMessage())
@@ -373,7 +373,7 @@ class HealthCheckTest {
         UpstreamGroup group = configure(service("both").target(server).active(active(null)).passive(passive(1)));
         TargetState target = group.targets().get(0);
 
-        exchange(group, target, "/api");
+        exchange(vertx, group, target, "/api");
 
         assertThat(target.healthy()).as("passive ejection wins over a passing active check").isFalse();
     }

@@ -132,7 +132,7 @@ class LoadBalancingTest {
         List<Future<HttpClientResponse>> responses = new ArrayList<>();
         for (TargetState target : List.of(targetA, targetA, targetB)) {
             target.onRequestStart();
-            responses.add(send(group, target, "/slow"));
+            responses.add(send(vertx, group, target, "/slow"));
         }
         eventually("the servers hold three requests", () -> heldRequests.size() == 3);
 
@@ -272,7 +272,7 @@ class LoadBalancingTest {
 
         for (int i = 0; i < 40; i++) {
             TargetState target = group.select(SelectionContext.EMPTY, null);
-            assertThat(exchange(group, target, "/")).isEqualTo(Outcome.response(200));
+            assertThat(exchange(vertx, group, target, "/")).isEqualTo(Outcome.response(200));
             counts.merge(target.port(), 1, Integer::sum);
         }
 
@@ -298,7 +298,7 @@ class LoadBalancingTest {
     void leastLatencyProbesTargetWithoutSamples() {
         HttpServer known = start(request -> request.response().end("known"));
         UpstreamGroup before = configure(service("ll").algorithm("least-latency").target(known));
-        exchange(before, before.targets().get(0), "/");
+        exchange(vertx, before, before.targets().get(0), "/");
         HttpServer added = start(request -> request.response().end("added"));
 
         UpstreamGroup after = configure(service("ll").algorithm("least-latency").target(known).target(added));

@@ -2,6 +2,7 @@ package io.portico.gateway.upstream;
 
 import io.portico.config.ServiceSpec;
 import io.portico.testing.Conditions;
+import io.portico.testing.ContextRequests;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -74,14 +75,14 @@ final class UpstreamTestSupport {
 
     /**
      * Runs one exchange with {@code target} the way the proxy does: start, GET {@code uri} through the group's
-     * client, read the body, end with the outcome. Returns the outcome.
+     * client on a context of {@code vertx}, read the body, end with the outcome. Returns the outcome.
      */
-    static Outcome exchange(UpstreamGroup group, TargetState target, String uri) {
+    static Outcome exchange(Vertx vertx, UpstreamGroup group, TargetState target, String uri) {
         target.onRequestStart();
         long start = System.nanoTime();
         Outcome outcome;
         try {
-            HttpClientResponse response = await(send(group, target, uri));
+            HttpClientResponse response = await(send(vertx, group, target, uri));
             outcome = Outcome.response(response.statusCode());
         } catch (ExecutionException e) {
             outcome = Outcome.of(e.getCause());
@@ -91,14 +92,17 @@ final class UpstreamTestSupport {
     }
 
     /**
-     * Sends GET {@code uri} to {@code target} through the group's client and reads the whole body. The callbacks
-     * are nested because, called from a thread outside Vert.x, a chained {@code compose(send).compose(body)} can
-     * attach the body handler after the response ended and then never complete.
+     * Sends GET {@code uri} to {@code target} through the group's client on a context of {@code vertx}, as the proxy
+     * does, and reads the whole body. The callbacks are nested because a chained
+     * {@code compose(send).compose(body)} can attach the body handler after the response ended and then never
+     * complete. A client that takes no new requests fails the returned future with an
+     * {@link IllegalStateException}.
      */
-    static Future<HttpClientResponse> send(UpstreamGroup group, TargetState target, String uri) {
-        return group.client().request(group.requestOptions(target).setMethod(HttpMethod.GET).setURI(uri))
+    static Future<HttpClientResponse> send(Vertx vertx, UpstreamGroup group, TargetState target, String uri) {
+        return ContextRequests.start(vertx, () -> group.client()
+                .request(group.requestOptions(target).setMethod(HttpMethod.GET).setURI(uri))
                 .compose(request -> request.send()
-                        .compose(response -> response.body().map(body -> response)));
+                        .compose(response -> response.body().map(body -> response))));
     }
 
     /** Returns a builder for a service named {@code name}. */

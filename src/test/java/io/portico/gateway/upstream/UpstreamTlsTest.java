@@ -83,10 +83,10 @@ class UpstreamTlsTest {
         HttpServer server = startTls(localCertificate, null);
         UpstreamGroup group = configure(service("tls").target(server).https(null));
 
-        assertThatThrownBy(() -> await(UpstreamTestSupport.send(group, group.targets().get(0), "/")))
+        assertThatThrownBy(() -> await(UpstreamTestSupport.send(vertx, group, group.targets().get(0), "/")))
                 .isInstanceOf(ExecutionException.class)
                 .hasCauseInstanceOf(SSLHandshakeException.class);
-        assertThat(exchange(group, group.targets().get(0), "/")).isEqualTo(Outcome.CONNECT_FAILURE);
+        assertThat(exchange(vertx, group, group.targets().get(0), "/")).isEqualTo(Outcome.CONNECT_FAILURE);
     }
 
     @Test
@@ -95,7 +95,7 @@ class UpstreamTlsTest {
         UpstreamGroup group = configure(service("tls").target(server)
                 .https(trusting(localCertificate.certificatePem())));
 
-        assertThat(exchange(group, group.targets().get(0), "/")).isEqualTo(Outcome.response(200));
+        assertThat(exchange(vertx, group, group.targets().get(0), "/")).isEqualTo(Outcome.response(200));
     }
 
     @Test
@@ -104,7 +104,7 @@ class UpstreamTlsTest {
         Path ca = Files.writeString(directory.resolve("ca.pem"), localCertificate.certificatePem());
         UpstreamGroup group = configure(service("tls").target(server).https(trusting(ca.toString())));
 
-        assertThat(exchange(group, group.targets().get(0), "/")).isEqualTo(Outcome.response(200));
+        assertThat(exchange(vertx, group, group.targets().get(0), "/")).isEqualTo(Outcome.response(200));
     }
 
     @Test
@@ -113,7 +113,7 @@ class UpstreamTlsTest {
         UpstreamGroup group = configure(service("tls").target(server)
                 .https(new ServiceSpec.UpstreamTls(false, null, null, null, null)));
 
-        assertThat(exchange(group, group.targets().get(0), "/")).isEqualTo(Outcome.response(200));
+        assertThat(exchange(vertx, group, group.targets().get(0), "/")).isEqualTo(Outcome.response(200));
     }
 
     @Test
@@ -122,7 +122,7 @@ class UpstreamTlsTest {
         UpstreamGroup group = configure(service("tls").target(server)
                 .https(trusting(namedCertificate.certificatePem())));
 
-        assertThat(exchange(group, group.targets().get(0), "/"))
+        assertThat(exchange(vertx, group, group.targets().get(0), "/"))
                 .as("the certificate names upstream.test, the target is 127.0.0.1")
                 .isEqualTo(Outcome.CONNECT_FAILURE);
     }
@@ -133,7 +133,7 @@ class UpstreamTlsTest {
         UpstreamGroup group = configure(service("tls").target(server).https(new ServiceSpec.UpstreamTls(
                 null, namedCertificate.certificatePem(), null, null, "upstream.test")));
 
-        assertThat(exchange(group, group.targets().get(0), "/")).isEqualTo(Outcome.response(200));
+        assertThat(exchange(vertx, group, group.targets().get(0), "/")).isEqualTo(Outcome.response(200));
         assertThat(lastRequest.get().connection().indicatedServerName()).isEqualTo("upstream.test");
         assertThat(lastRequest.get().authority().host()).isEqualTo("upstream.test");
     }
@@ -145,7 +145,7 @@ class UpstreamTlsTest {
                 localCertificate.certificatePem(), clientCertificate.certificatePem(),
                 clientCertificate.privateKeyPem(), null)));
 
-        assertThat(exchange(group, group.targets().get(0), "/")).isEqualTo(Outcome.response(200));
+        assertThat(exchange(vertx, group, group.targets().get(0), "/")).isEqualTo(Outcome.response(200));
         X509Certificate presented = (X509Certificate) lastRequest.get().connection().peerCertificates().get(0);
         assertThat(presented.getSubjectX500Principal().getName()).isEqualTo("CN=portico-gateway");
     }
@@ -158,7 +158,7 @@ class UpstreamTlsTest {
         UpstreamGroup group = configure(service("mtls").target(server).https(new ServiceSpec.UpstreamTls(null,
                 localCertificate.certificatePem(), certificate.toString(), key.toString(), null)));
 
-        assertThat(exchange(group, group.targets().get(0), "/")).isEqualTo(Outcome.response(200));
+        assertThat(exchange(vertx, group, group.targets().get(0), "/")).isEqualTo(Outcome.response(200));
     }
 
     @Test
@@ -167,7 +167,7 @@ class UpstreamTlsTest {
         UpstreamGroup group = configure(service("mtls").target(server)
                 .https(trusting(localCertificate.certificatePem())));
 
-        Outcome outcome = exchange(group, group.targets().get(0), "/");
+        Outcome outcome = exchange(vertx, group, group.targets().get(0), "/");
 
         assertThat(outcome.kind()).isIn(Outcome.Kind.CONNECT_FAILURE, Outcome.Kind.CONNECTION_ERROR);
         assertThat(lastRequest.get()).as("no request reached the handler").isNull();
@@ -179,7 +179,7 @@ class UpstreamTlsTest {
         UpstreamGroup group = configure(service("h2").target(server).https(trusting(localCertificate.certificatePem()))
                 .pool(new ServiceSpec.Pool(null, null, true)));
 
-        assertThat(exchange(group, group.targets().get(0), "/")).isEqualTo(Outcome.response(200));
+        assertThat(exchange(vertx, group, group.targets().get(0), "/")).isEqualTo(Outcome.response(200));
         assertThat(lastRequest.get().version()).isEqualTo(HttpVersion.HTTP_2);
     }
 

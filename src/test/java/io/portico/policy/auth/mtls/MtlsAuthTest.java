@@ -11,6 +11,7 @@ import io.portico.config.Json;
 import io.portico.config.Pem;
 import io.portico.policy.auth.AuthTestNode;
 import io.portico.testing.Conditions;
+import io.portico.testing.ContextRequests;
 import io.portico.testing.TestCertificates;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -93,8 +94,8 @@ class MtlsAuthTest {
         RequestOptions request = new RequestOptions().setServer(SocketAddress.inetSocketAddress(port, "127.0.0.1"))
                 .setHost("api.test").setPort(port).setURI(path);
         try {
-            return http.request(request).compose(sent -> sent.send()).map(response -> response.statusCode())
-                    .await(10, TimeUnit.SECONDS);
+            return ContextRequests.send(vertx, () -> http.request(request).compose(sent -> sent.send())
+                    .map(response -> response.statusCode()));
         } finally {
             http.close().await(10, TimeUnit.SECONDS);
         }
@@ -140,8 +141,8 @@ class MtlsAuthTest {
         RequestOptions request = new RequestOptions().setServer(SocketAddress.inetSocketAddress(port, "127.0.0.1"))
                 .setHost("api.test").setPort(port).setURI("/certified/echo").putHeader("X-Consumer-Name", "mallory");
 
-        String body = http.request(request).compose(sent -> sent.send()).compose(response -> response.body())
-                .await(10, TimeUnit.SECONDS).toString();
+        String body = ContextRequests.send(vertx, () -> http.request(request).compose(sent -> sent.send())
+                .compose(response -> response.body())).toString();
         http.close().await(10, TimeUnit.SECONDS);
 
         JsonNode headers = Json.MAPPER.readTree(body).path("headers");
@@ -181,8 +182,8 @@ class MtlsAuthTest {
                 .setHost("api.test").setPort(port).setURI("/certified/echo");
 
         try {
-            assertThatThrownBy(() -> http.request(request).compose(sent -> sent.send())
-                    .await(10, TimeUnit.SECONDS)).isNotNull();
+            assertThatThrownBy(() -> ContextRequests.send(vertx, () -> http.request(request)
+                    .compose(sent -> sent.send()))).isNotNull();
         } finally {
             http.close().await(10, TimeUnit.SECONDS);
         }
