@@ -141,7 +141,7 @@ final class ChatReplay {
         messageDelta.putObject("usage").put("output_tokens", message.path("usage").path("output_tokens").asLong(0));
         event(writer, "message_delta", messageDelta);
         event(writer, "message_stop", NODES.objectNode().put("type", "message_stop"));
-        response.end();
+        StreamEnd.end(response);
     }
 
     /** Sends one content block: its start with the block emptied, one delta with its content, its stop. */

@@ -560,7 +560,7 @@ final class RelayExchange {
         }
         UsageRecord record = finish(streamUsage.usage(input));
         gateway.usageTrailers(ctx, record);
-        client.end();
+        StreamEnd.end(client);
     }
 
     /**
@@ -589,7 +589,7 @@ final class RelayExchange {
             client.write(errorEvent(error));
         }
         gateway.usageTrailers(ctx, record);
-        client.end();
+        StreamEnd.end(client);
     }
 
     /** Returns the Responses API's {@code error} event for {@code error}, numbered after the events relayed. */

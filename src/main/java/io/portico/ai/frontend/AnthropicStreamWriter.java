@@ -3,6 +3,7 @@ package io.portico.ai.frontend;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.ai.StreamEnd;
 import io.portico.ai.provider.FinishReasons;
 import io.portico.ai.spi.AiError;
 import io.portico.ai.spi.StreamFrame;
@@ -199,7 +200,7 @@ final class AnthropicStreamWriter implements StreamWriter {
     public void finish(Usage finalUsage) {
         if (nativeStop) {
             // The provider's own message_delta and message_stop were relayed already.
-            response.end();
+            StreamEnd.end(response);
             return;
         }
         ensureStarted();
@@ -210,13 +211,13 @@ final class AnthropicStreamWriter implements StreamWriter {
         event.set("usage", AnthropicFrontend.usage(finalUsage));
         Sse.write(response, "message_delta", event);
         Sse.write(response, "message_stop", NODES.objectNode().put("type", "message_stop"));
-        response.end();
+        StreamEnd.end(response);
     }
 
     @Override
     public void abort(AiError error) {
         ensureStarted();
         Sse.write(response, "error", AnthropicFrontend.errorBody(error));
-        response.end();
+        StreamEnd.end(response);
     }
 }

@@ -3,6 +3,7 @@ package io.portico.ai.frontend;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.ai.StreamEnd;
 import io.portico.ai.provider.OpenAiUsage;
 import io.portico.ai.provider.Wire;
 import io.portico.ai.spi.AiError;
@@ -229,14 +230,14 @@ public final class OpenAiFrontend implements Frontend {
                 Sse.write(response, null, chunk);
             }
             Sse.write(response, null, "[DONE]");
-            response.end();
+            StreamEnd.end(response);
         }
 
         @Override
         public void abort(AiError error) {
             ensureStarted();
             Sse.write(response, null, errorBody(error));
-            response.end();
+            StreamEnd.end(response);
         }
     }
 
