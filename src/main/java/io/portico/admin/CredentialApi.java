@@ -26,6 +26,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -89,6 +90,13 @@ final class CredentialApi {
                 .onSuccess(resource -> sendWithSecrets(ctx, resource, generated, null))
                 .onFailure(ctx::fail);
     }
+
+    /**
+     * The fields that {@link #generateSecrets} fills in when the body leaves them out, for some credential types:
+     * the request schema of this route does not require them.
+     */
+    static final Set<String> GENERATED_FIELDS = Set.of("key", "username", "password", "accessKey", "secretKey",
+            "clientSecret");
 
     /**
      * Fills in the secret fields the body leaves out with generated values and returns those values by field,

@@ -6,10 +6,12 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.metrics.MetricsServer;
 import io.portico.config.Durations;
+import io.portico.config.Names;
 import io.portico.config.Required;
 import io.portico.config.ResourceKind;
 import io.portico.config.ResourceKinds;
 import io.portico.config.SecretFields;
+import io.portico.config.SpecValidator;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
@@ -18,9 +20,11 @@ import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Builds the OpenAPI 3.1 description of the admin API. The resource routes and their schemas come from
@@ -349,7 +353,7 @@ final class OpenApiDocument {
                         + " carries the generated secrets");
         nameParameter(create);
         create.putObject("requestBody").put("required", true).putObject("content").putObject(JSON)
-                .set("schema", withoutRequiredName(kindSchema(ResourceKinds.CREDENTIALS)));
+                .set("schema", generatedCredentialSchema());
         response(create, "201", "Created; the body adds the generated secrets; Location and ETag are set", JSON);
         problems(create, "400", "404", "409", "415");
 
@@ -524,8 +528,10 @@ final class OpenApiDocument {
         properties.putObject("updatedAt").put("type", "string").put("format", "date-time").put("readOnly", true);
         if (kind.teamOwned() && !properties.has(ResourceKind.TEAM_FIELD)) {
             properties.putObject(ResourceKind.TEAM_FIELD).put("description", "The owning team; a team member's new"
-                    + " resource joins the member's team").putArray("type").add("string").add("null");
+                    + " resource joins the member's team").put("pattern", Names.PATTERN)
+                    .putArray("type").add("string").add("null");
         }
+        addKnownValues(kind, properties);
         for (String secret : kind.secretFields()) {
             String headerSuffix = "." + SecretFields.CREDENTIAL_HEADER;
             boolean headerMap = secret.endsWith(headerSuffix);
@@ -537,9 +543,47 @@ final class OpenApiDocument {
                         + ": responses carry secret:sha256:<8 hex digits> instead;"
                         + " sending that value back keeps the stored secret"
                         + unlessChanged(kind.secretDestinations(secret)));
+                if (!headerMap) {
+                    secretProperty.put("writeOnly", true);
+                    allowHint(secretProperty);
+                }
             }
         }
         return schema;
+    }
+
+    /**
+     * Adds to each top-level text property the values that a registered {@link SpecValidator} accepts for it, such
+     * as the provider types.
+     */
+    private static void addKnownValues(ResourceKind<?> kind, ObjectNode properties) {
+        properties.properties().forEach(property -> {
+            List<String> values = new ArrayList<>();
+            for (SpecValidator validator : SpecValidator.registered()) {
+                values.addAll(validator.knownValues(kind, property.getKey()));
+            }
+            if (!values.isEmpty() && property.getValue() instanceof ObjectNode schema) {
+                ArrayNode allowed = schema.putArray("enum");
+                values.forEach(allowed::add);
+                schema.remove("pattern");
+                if (schema.get("type") instanceof ArrayNode) {
+                    allowed.addNull();
+                }
+            }
+        });
+    }
+
+    /**
+     * Lets a secret text field with a pattern also take the masked hint that responses carry, which a write may
+     * send back to keep the stored secret.
+     */
+    private static void allowHint(ObjectNode secret) {
+        JsonNode pattern = secret.remove("pattern");
+        if (pattern != null) {
+            ArrayNode forms = secret.putArray("anyOf");
+            forms.addObject().put("pattern", pattern.asText());
+            forms.addObject().put("pattern", SecretFields.HINT_PATTERN);
+        }
     }
 
     private static String unlessChanged(List<String> destinations) {
@@ -570,17 +614,20 @@ final class OpenApiDocument {
         if (cls == String.class) {
             return NODES.objectNode().put("type", "string");
         }
-        if (cls == Integer.class || cls == Long.class) {
-            return NODES.objectNode().put("type", "integer");
+        if (cls == Integer.class) {
+            return FieldSchemas.integer("int32");
+        }
+        if (cls == Long.class) {
+            return FieldSchemas.integer("int64");
         }
         if (cls == Double.class) {
-            return NODES.objectNode().put("type", "number");
+            return FieldSchemas.number();
         }
         if (cls == Boolean.class) {
-            return NODES.objectNode().put("type", "boolean");
+            return FieldSchemas.bool();
         }
         if (cls == Instant.class) {
-            return NODES.objectNode().put("type", "string").put("format", "date-time");
+            return FieldSchemas.instant();
         }
         if (cls == Duration.class) {
             return durationSchema();
@@ -599,6 +646,7 @@ final class OpenApiDocument {
             if (!required.isEmpty()) {
                 schema.set("required", required);
             }
+            FieldSchemas.addRecordRules(cls, schema);
             return schema;
         }
         return NODES.objectNode().put("type", "object");
@@ -616,6 +664,56 @@ final class OpenApiDocument {
         forms.addObject().put("type", "integer").put("minimum", 0).put("maximum", Durations.MAX_MILLIS);
         forms.addObject().put("type", "string").put("pattern", "^[0-9]+([mM][sS]|[sSmMhH])$");
         return schema;
+    }
+
+    /**
+     * Returns the credential schema of {@code POST /consumers/{name}/credentials}: the path gives the consumer,
+     * Portico generates the name when absent, and the fields of {@link CredentialApi#GENERATED_FIELDS} are not
+     * required, because Portico fills in those that the body leaves out.
+     */
+    private static ObjectNode generatedCredentialSchema() {
+        ObjectNode schema = withoutRequiredName(kindSchema(ResourceKinds.CREDENTIALS));
+        removeRequired(schema, Set.of("consumer"));
+        for (JsonNode clause : schema.withArray("allOf")) {
+            ObjectNode then = (ObjectNode) clause.get("then");
+            removeRequired(then, CredentialApi.GENERATED_FIELDS);
+            if (then.get("allOf") instanceof ArrayNode groups) {
+                for (int i = groups.size() - 1; i >= 0; i--) {
+                    if (namesGenerated(groups.get(i).get("anyOf"))) {
+                        groups.remove(i);
+                    }
+                }
+                if (groups.isEmpty()) {
+                    then.remove("allOf");
+                }
+            }
+        }
+        return schema;
+    }
+
+    /** Returns true when one of {@code alternatives}, each requiring one field, requires a generated field. */
+    private static boolean namesGenerated(JsonNode alternatives) {
+        for (JsonNode alternative : alternatives) {
+            if (CredentialApi.GENERATED_FIELDS.contains(alternative.get("required").get(0).asText())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Removes {@code fields} from the {@code required} list of {@code schema}, and the list when it becomes empty. */
+    private static void removeRequired(ObjectNode schema, Set<String> fields) {
+        if (!(schema.get("required") instanceof ArrayNode required)) {
+            return;
+        }
+        for (int i = required.size() - 1; i >= 0; i--) {
+            if (fields.contains(required.get(i).asText())) {
+                required.remove(i);
+            }
+        }
+        if (required.isEmpty()) {
+            schema.remove("required");
+        }
     }
 
     /** Returns a copy of a resource schema in which {@code name} is optional, for a body whose path names it. */

@@ -9,6 +9,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.config.ApiSpec;
 import io.portico.config.ConfigSnapshot;
 import io.portico.config.Errors;
+import io.portico.config.FieldRules;
+import io.portico.config.Length;
+import io.portico.config.Matches;
+import io.portico.config.Names;
+import io.portico.config.Required;
 import io.portico.config.Resource;
 import io.portico.config.ResourceKind;
 import io.portico.config.ResourceKinds;
@@ -63,23 +68,20 @@ final class SubscriptionApi {
 
     /** The body of a subscription request. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record RequestBody(String consumer, String name, Instant expiresAt, String reason) {
+    record RequestBody(@Required @Matches(value = Names.PATTERN, message = Names.REFERENCE_MESSAGE) String consumer,
+                       @Matches(value = Names.PATTERN, message = Names.MESSAGE) String name, Instant expiresAt,
+                       @Length(max = SubscriptionSpec.MAX_REASON_LENGTH) String reason) {
         void validate(Errors errors) {
-            errors.required(consumer, "consumer");
-            checkReason(errors, reason);
+            FieldRules.check(this, errors);
         }
     }
 
     /** The body of an approval, rejection or revocation. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record DecisionBody(String reason, Instant expiresAt) {
+    record DecisionBody(@Length(max = SubscriptionSpec.MAX_REASON_LENGTH) String reason, Instant expiresAt) {
         void validate(Errors errors) {
-            checkReason(errors, reason);
+            FieldRules.check(this, errors);
         }
-    }
-
-    private static void checkReason(Errors errors, String reason) {
-        errors.check(reason == null || reason.length() <= 1024, "reason", "must be at most 1024 characters");
     }
 
     /** The decisions an admin makes on a subscription: the status it must have, the status it takes. */

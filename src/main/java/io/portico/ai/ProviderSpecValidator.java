@@ -7,6 +7,7 @@ import io.portico.config.ProviderSpec;
 import io.portico.config.ResourceKind;
 import io.portico.config.ResourceKinds;
 import io.portico.config.SpecValidator;
+import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
@@ -31,6 +32,14 @@ public final class ProviderSpecValidator implements SpecValidator {
             errors.add("keys", "must list at least one key for type '" + provider.type() + "'");
         }
         type.get().validator().accept(provider, errors);
+    }
+
+    @Override
+    public List<String> knownValues(ResourceKind<?> kind, String field) {
+        if (kind != ResourceKinds.PROVIDERS || !field.equals("type")) {
+            return List.of();
+        }
+        return ProviderTypes.all().stream().map(ProviderType::id).toList();
     }
 
     private static boolean hasOtherCredentials(ProviderSpec provider) {

@@ -17,7 +17,9 @@ import java.util.List;
  * @param policies policies applied to every route of the API, before the route's own
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record ApiSpec(String name, String team, String description, @OneOf({"auto", "manual"}) String approval,
+public record ApiSpec(@Required @Matches(value = Names.PATTERN, message = Names.MESSAGE) String name,
+                      @Matches(value = Names.PATTERN, message = Names.REFERENCE_MESSAGE) String team,
+                      String description, @OneOf({"auto", "manual"}) String approval,
                       Boolean subscriptionRequired, List<PolicyRef> policies) {
 
     public ApiSpec {
@@ -28,8 +30,6 @@ public record ApiSpec(String name, String team, String description, @OneOf({"aut
 
     /** Records every invalid field of this API into {@code errors}. */
     public void validate(Errors errors) {
-        Names.validate(errors, name);
-        Names.validateReference(errors, "team", team);
         FieldRules.check(this, errors);
         RouteSpec.validatePolicies(errors, policies);
     }

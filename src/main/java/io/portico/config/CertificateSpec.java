@@ -3,7 +3,6 @@ package io.portico.config;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
-import java.util.Set;
 
 /**
  * A certificate of the HTTPS listener. With {@code usage: server}, the default, it is a certificate the listener
@@ -16,11 +15,14 @@ import java.util.Set;
  * @param usage {@code server} or {@code client-ca}; {@code server} when absent
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record CertificateSpec(String name, @Required String certificate, @Required String key, String usage) {
+@Variant(field = "usage", value = CertificateSpec.SERVER, whenAbsent = true, fields = "key", required = "key")
+@Variant(field = "usage", value = CertificateSpec.CLIENT_CA)
+public record CertificateSpec(@Required @Matches(value = Names.PATTERN, message = Names.MESSAGE) String name,
+                              @Required String certificate, String key,
+                              @OneOf({SERVER, CLIENT_CA}) String usage) {
 
     public static final String SERVER = "server";
     public static final String CLIENT_CA = "client-ca";
-    public static final Set<String> USAGES = Set.of(SERVER, CLIENT_CA);
 
     /** Creates a server certificate. */
     public CertificateSpec(String name, String certificate, String key) {
@@ -29,21 +31,11 @@ public record CertificateSpec(String name, @Required String certificate, @Requir
 
     /** Records every invalid field of this certificate into {@code errors}. */
     public void validate(Errors errors) {
-        errors.required(name, "name");
-        if (name != null && !ServiceSpec.NAME.matcher(name).matches()) {
-            errors.add("name", "must be 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit");
-        }
-        errors.check(usage == null || USAGES.contains(usage), "usage", "must be server or client-ca");
-        errors.required(certificate, "certificate");
+        FieldRules.check(this, errors);
         if (certificate != null && !certificate.contains("-----BEGIN CERTIFICATE-----")) {
             errors.add("certificate", "must be a PEM certificate chain");
         }
-        if (isClientCa()) {
-            errors.check(key == null, "key", "must be absent for a client-ca certificate, which Portico never serves");
-            return;
-        }
-        errors.required(key, "key");
-        if (key != null && !key.contains("PRIVATE KEY-----")) {
+        if (!isClientCa() && key != null && !key.contains("PRIVATE KEY-----")) {
             errors.add("key", "must be a PEM private key");
         }
     }

@@ -16,8 +16,9 @@ import java.util.Map;
  * @param access the routes, methods and AI models the consumer may use; everything when absent
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record ConsumerSpec(String name, String team, String description, Boolean disabled,
-                           Map<String, String> labels, Access access) {
+public record ConsumerSpec(@Required @Matches(value = Names.PATTERN, message = Names.MESSAGE) String name,
+                           @Required @Matches(value = Names.PATTERN, message = Names.REFERENCE_MESSAGE) String team,
+                           String description, Boolean disabled, Map<String, String> labels, Access access) {
 
     public ConsumerSpec {
         disabled = disabled != null && disabled;
@@ -34,7 +35,11 @@ public record ConsumerSpec(String name, String team, String description, Boolean
      *     target that may serve them
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Access(AccessList routes, List<String> methods, AccessList models) {
+    public record Access(
+            AccessList routes,
+            @OneOf(value = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT"},
+                    ignoreCase = true) List<String> methods,
+            AccessList models) {
 
         public Access {
             routes = routes == null ? AccessList.ANY : routes;
@@ -50,13 +55,9 @@ public record ConsumerSpec(String name, String team, String description, Boolean
         }
 
         void validate(Errors errors) {
-            routes.validate(errors.at("routes"));
-            models.validate(errors.at("models"));
-            for (int i = 0; i < methods.size(); i++) {
-                String method = methods.get(i);
-                errors.check(method != null && RouteSpec.METHODS.contains(method), "methods[" + i + "]",
-                        "must be an HTTP method");
-            }
+            FieldRules.check(routes, errors.at("routes"));
+            FieldRules.check(models, errors.at("models"));
+            FieldRules.check(this, errors);
         }
     }
 
@@ -70,7 +71,13 @@ public record ConsumerSpec(String name, String team, String description, Boolean
      * @param deny the patterns of denied names
      */
     @JsonInclude(JsonInclude.Include.NON_EMPTY)
-    public record AccessList(List<String> allow, List<String> deny) {
+    public record AccessList(@Matches(value = PATTERN, message = PATTERN_MESSAGE) List<String> allow,
+                             @Matches(value = PATTERN, message = PATTERN_MESSAGE) List<String> deny) {
+
+        /** A name, or a prefix followed by {@code *}: text that is not blank and has {@code *} only at its end. */
+        static final String PATTERN = "^(?=[\\s\\S]*\\S)[^*]*\\*?$";
+        static final String PATTERN_MESSAGE = "must be a name, a prefix followed by '*' as in 'openai/*' or"
+                + " 'orders-*', or '*': not empty, and '*' only at the end";
 
         /** Allows every name. */
         public static final AccessList ANY = new AccessList(null, null);
@@ -109,30 +116,11 @@ public record ConsumerSpec(String name, String team, String description, Boolean
             }
             return false;
         }
-
-        void validate(Errors errors) {
-            validatePatterns(errors, "allow", allow);
-            validatePatterns(errors, "deny", deny);
-        }
-
-        private static void validatePatterns(Errors errors, String field, List<String> patterns) {
-            for (int i = 0; i < patterns.size(); i++) {
-                String pattern = patterns.get(i);
-                String at = field + "[" + i + "]";
-                if (pattern == null || pattern.isBlank()) {
-                    errors.add(at, "must not be empty");
-                } else if (pattern.indexOf('*') >= 0 && pattern.indexOf('*') != pattern.length() - 1) {
-                    errors.add(at, "'*' may appear only at the end of a pattern, as in 'openai/*' or 'orders-*'");
-                }
-            }
-        }
     }
 
     /** Records every invalid field of this consumer into {@code errors}. */
     public void validate(Errors errors) {
-        Names.validate(errors, name);
-        errors.required(team, "team");
-        Names.validateReference(errors, "team", team);
+        FieldRules.check(this, errors);
         labels.forEach((key, value) -> {
             errors.check(key.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,62}"), "labels." + key,
                     "label names must be 1-63 letters, digits, '.', '_' or '-'");

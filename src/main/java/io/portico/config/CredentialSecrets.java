@@ -28,8 +28,12 @@ public final class CredentialSecrets {
     /** Maximum password length that bcrypt reads, in UTF-8 bytes; longer passwords are rejected. */
     public static final int MAX_PASSWORD_BYTES = 72;
 
-    private static final Pattern BCRYPT_HASH = Pattern.compile("\\$2[aby]\\$\\d\\d\\$[./A-Za-z0-9]{53}");
-    private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
+    /** The form of a bcrypt hash: {@code $2a$}, {@code $2b$} or {@code $2y$}, the cost, and 53 characters. */
+    public static final String PASSWORD_HASH_PATTERN = "^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$";
+    /** The form of the SHA-256 of an API key: 64 lower-case hex digits. */
+    public static final String KEY_HASH_PATTERN = "^[0-9a-f]{64}$";
+    private static final Pattern BCRYPT_HASH = Pattern.compile(PASSWORD_HASH_PATTERN);
+    private static final Pattern SHA256_HEX = Pattern.compile(KEY_HASH_PATTERN);
     private static final int KEY_BYTES = 32;
     private static final int ACCESS_KEY_BYTES = 15;
     private static final int HINT_LENGTH = 7;

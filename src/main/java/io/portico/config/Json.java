@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.deser.std.NumberDeserializers;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.type.LogicalType;
@@ -22,7 +23,12 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.io.IOException;
+import java.time.DateTimeException;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.regex.Pattern;
 import org.yaml.snakeyaml.LoaderOptions;
 
 /** Shared Jackson mappers for configuration documents, the store and the admin API. */
@@ -34,18 +40,42 @@ public final class Json {
     /** JSON mapper that rejects unknown fields, so a misspelt configuration key is reported, not ignored. */
     public static final ObjectMapper MAPPER = configure(JsonMapper.builder().build());
 
+    /** Text that {@link #SPECS} reads as a whole number, such as {@code "8080"}: JSON's integer syntax. */
+    public static final String INTEGER_TEXT = "^-?(0|[1-9][0-9]*)$";
+    /** Text that {@link #SPECS} reads as a number, such as {@code "0.5"}: JSON's number syntax. */
+    public static final String NUMBER_TEXT = "^-?(0|[1-9][0-9]*)(\\.[0-9]+)?([eE][+-]?[0-9]+)?$";
+    /** The texts that {@link #SPECS} reads as a boolean, besides JSON's {@code true} and {@code false}. */
+    public static final List<String> BOOLEAN_TEXTS = List.of("true", "false");
+    /** The numbers that {@link #SPECS} reads as a boolean: 0 as false and 1 as true. */
+    public static final List<Integer> BOOLEAN_NUMBERS = List.of(0, 1);
+    /**
+     * Text that {@link #SPECS} reads as an instant: an RFC 3339 date and time with upper-case {@code T}, seconds, and
+     * {@code Z} or an offset, such as {@code 2026-01-01T00:00:00Z} or {@code 2026-01-01T09:30:00.5+01:00}. A date
+     * that the calendar lacks, such as February 30, matches it but is rejected.
+     */
+    public static final String INSTANT_TEXT =
+            "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+                    + "(\\.[0-9]{1,9})?(Z|[+-](0[0-9]|1[0-8]):[0-5][0-9])$";
+
     /**
      * Maps resource specifications. It rejects a number or a boolean where a text is expected, such as
-     * {@code "name": 12345}, which {@link #MAPPER} would turn into text. A text where a number is expected, as
-     * {@code "port": "8080"}, is still read as the number.
+     * {@code "name": 12345}, which {@link #MAPPER} would turn into text. Where a number is expected, it also reads
+     * text of {@link #INTEGER_TEXT} or {@link #NUMBER_TEXT}, as {@code "port": "8080"}. Where a boolean is
+     * expected, it also reads {@link #BOOLEAN_TEXTS} and {@link #BOOLEAN_NUMBERS}. An instant must be text of
+     * {@link #INSTANT_TEXT}. It rejects the other forms that Jackson would coerce, such as {@code " 8080"},
+     * {@code "+8080"}, {@code ""} or {@code "null"} for a number, {@code "NaN"}, {@code 2} or {@code "TRUE"} for a
+     * boolean, and a number of seconds for an instant.
      */
-    public static final ObjectMapper SPECS = strictText(MAPPER.copy());
+    public static final ObjectMapper SPECS = strictScalars(MAPPER.copy());
 
     /** YAML mapper with the same rules as {@link #MAPPER}; integers are read only in decimal notation. */
     public static final ObjectMapper YAML = configure(new ObjectMapper(new DecimalYamlFactory(YAMLFactory.builder()
             .loaderOptions(yamlLoaderOptions())
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES))));
+
+    /** The form of an instant, for error messages. */
+    static final String INSTANT_FORM = "a date and time such as 2026-01-01T00:00:00Z";
 
     /** Largest YAML document read, in characters; above the admin API's 10 MiB body limit. */
     private static final int YAML_CODE_POINT_LIMIT = 16 * 1024 * 1024;
@@ -88,12 +118,89 @@ public final class Json {
                 .setSerializationInclusion(JsonInclude.Include.NON_NULL);
     }
 
-    private static ObjectMapper strictText(ObjectMapper mapper) {
+    private static ObjectMapper strictScalars(ObjectMapper mapper) {
         mapper.coercionConfigFor(LogicalType.Textual)
                 .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
                 .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
                 .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
-        return mapper;
+        SimpleModule scalars = new SimpleModule("portico-spec-scalars");
+        scalars.addDeserializer(Integer.class, new TextFormDeserializer<>(Integer.class, INTEGER_TEXT,
+                "a whole number"));
+        scalars.addDeserializer(Long.class, new TextFormDeserializer<>(Long.class, INTEGER_TEXT, "a whole number"));
+        scalars.addDeserializer(Double.class, new TextFormDeserializer<>(Double.class, NUMBER_TEXT, "a number"));
+        scalars.addDeserializer(Boolean.class, new BooleanDeserializer());
+        scalars.addDeserializer(Instant.class, new InstantTextDeserializer());
+        return mapper.registerModule(scalars);
+    }
+
+    /**
+     * Reads a number with Jackson's own deserializer, after it checks that text stands for a number in
+     * {@code pattern}: Jackson alone would also read text with spaces, a plus sign, other scripts' digits, or
+     * {@code "NaN"}, and read {@code ""} and {@code "null"} as absent.
+     */
+    private static final class TextFormDeserializer<T> extends JsonDeserializer<T> {
+
+        private final Class<T> type;
+        private final JsonDeserializer<?> standard;
+        private final Pattern pattern;
+        private final String expected;
+
+        TextFormDeserializer(Class<T> type, String pattern, String expected) {
+            this.type = type;
+            this.standard = NumberDeserializers.find(type, type.getName());
+            this.pattern = Pattern.compile(pattern);
+            this.expected = expected;
+        }
+
+        @Override
+        public T deserialize(JsonParser parser, DeserializationContext ctx) throws IOException {
+            if (parser.currentToken() == JsonToken.VALUE_STRING && !pattern.matcher(parser.getText()).matches()) {
+                return type.cast(ctx.handleWeirdStringValue(type, parser.getText(), "expected " + expected));
+            }
+            return type.cast(standard.deserialize(parser, ctx));
+        }
+    }
+
+    /** Reads {@code true}, {@code false}, {@link #BOOLEAN_TEXTS} and {@link #BOOLEAN_NUMBERS} as a boolean. */
+    private static final class BooleanDeserializer extends JsonDeserializer<Boolean> {
+
+        private static final String EXPECTED = "expected true or false";
+
+        @Override
+        public Boolean deserialize(JsonParser parser, DeserializationContext ctx) throws IOException {
+            return switch (parser.currentToken()) {
+                case VALUE_TRUE -> Boolean.TRUE;
+                case VALUE_FALSE -> Boolean.FALSE;
+                case VALUE_NUMBER_INT -> parser.getNumberType() == JsonParser.NumberType.INT
+                        && BOOLEAN_NUMBERS.contains(parser.getIntValue()) ? parser.getIntValue() == 1
+                        : (Boolean) ctx.handleWeirdNumberValue(Boolean.class, parser.getNumberValue(), EXPECTED);
+                case VALUE_STRING -> BOOLEAN_TEXTS.contains(parser.getText()) ? Boolean.valueOf(parser.getText())
+                        : (Boolean) ctx.handleWeirdStringValue(Boolean.class, parser.getText(), EXPECTED);
+                default -> (Boolean) ctx.handleUnexpectedToken(Boolean.class, parser);
+            };
+        }
+    }
+
+    /** Reads text of {@link #INSTANT_TEXT} as an instant, and rejects every other value. */
+    private static final class InstantTextDeserializer extends JsonDeserializer<Instant> {
+
+        private static final Pattern SYNTAX = Pattern.compile(INSTANT_TEXT);
+
+        @Override
+        public Instant deserialize(JsonParser parser, DeserializationContext ctx) throws IOException {
+            if (parser.currentToken() != JsonToken.VALUE_STRING) {
+                return (Instant) ctx.handleUnexpectedToken(Instant.class, parser);
+            }
+            String text = parser.getText();
+            if (!SYNTAX.matcher(text).matches()) {
+                return (Instant) ctx.handleWeirdStringValue(Instant.class, text, "expected " + INSTANT_FORM);
+            }
+            try {
+                return OffsetDateTime.parse(text).toInstant();
+            } catch (DateTimeException e) {
+                return (Instant) ctx.handleWeirdStringValue(Instant.class, text, "expected " + INSTANT_FORM);
+            }
+        }
     }
 
     private static final class DurationDeserializer extends JsonDeserializer<Duration> {

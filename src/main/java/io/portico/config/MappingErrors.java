@@ -103,6 +103,9 @@ public final class MappingErrors {
         if (type == java.time.Duration.class) {
             return "a duration such as 250ms, 5s, 2m or 1h, or a whole number of milliseconds, at most 365 days";
         }
+        if (type == java.time.Instant.class) {
+            return Json.INSTANT_FORM;
+        }
         if (type == String.class) {
             return "a string";
         }

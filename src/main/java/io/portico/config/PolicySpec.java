@@ -17,7 +17,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record PolicySpec(@Required @Matches(value = Names.PATTERN, message = Names.MESSAGE) String name,
-                         String description, @Required String type, ObjectNode config, String consumer,
+                         String description, @Required @PolicyType String type, ObjectNode config,
+                         @Matches(value = Names.PATTERN, message = Names.REFERENCE_MESSAGE) String consumer,
                          Integer order) {
 
     public PolicySpec {
@@ -32,7 +33,6 @@ public record PolicySpec(@Required @Matches(value = Names.PATTERN, message = Nam
     /** Records every invalid field of this attachment into {@code errors}. */
     public void validate(Errors errors) {
         FieldRules.check(this, errors);
-        Names.validateReference(errors, "consumer", consumer);
         if (type == null) {
             return;
         }

@@ -2,6 +2,7 @@ package io.portico.config;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Iterator;
+import java.util.List;
 import java.util.ServiceLoader;
 
 /**
@@ -27,6 +28,14 @@ public interface PolicyValidator {
      */
     default boolean authenticates(String name, ObjectNode config) {
         return false;
+    }
+
+    /**
+     * Returns the policy types that {@link #validate} accepts, for the admin API's OpenAPI document; empty when this
+     * validator accepts every name.
+     */
+    default List<String> types() {
+        return List.of();
     }
 
     /** Returns the registered validator, or one that accepts every policy when none is registered. */

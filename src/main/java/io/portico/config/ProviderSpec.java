@@ -33,12 +33,12 @@ import java.util.Set;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ProviderSpec(
-        String name,
+        @Required @Matches(value = Names.PATTERN, message = Names.MESSAGE) String name,
         @Required String type,
         String baseUrl,
         List<Key> keys,
-        String keyStrategy,
-        List<String> models,
+        @OneOf({"round-robin", "weighted"}) String keyStrategy,
+        @Matches(value = FieldRules.NOT_BLANK, message = FieldRules.NOT_BLANK_MESSAGE) List<String> models,
         Map<String, String> headers,
         String apiVersion,
         Map<String, String> deployments,
@@ -53,7 +53,8 @@ public record ProviderSpec(
         Retries retries,
         CircuitBreakerSpec circuitBreaker) {
 
-    private static final Set<String> KEY_STRATEGIES = Set.of("round-robin", "weighted");
+    /** Text without control characters, which would corrupt a header of the call. */
+    private static final String NO_CONTROLS = "^[^\\x00-\\x1f\\x7f]*$";
     /**
      * Headers beside the framing and hop-by-hop ones ({@link HeaderNames#isFraming}) that Portico writes itself for
      * each call, in {@link HeaderNames#canonical} form.
@@ -78,7 +79,9 @@ public record ProviderSpec(
      * @param label a name for the key in logs and the admin API, since the key itself is never shown
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Key(String key, Integer weight, String label) {
+    public record Key(@Required @Matches(value = NO_CONTROLS, message = "must not contain control characters")
+                      String key,
+                      @Range(min = 0, max = 1000) Integer weight, String label) {
         public Key {
             weight = weight == null ? 1 : weight;
         }
@@ -91,7 +94,8 @@ public record ProviderSpec(
      * @param firstToken from sending the request to the response headers and the first streamed event
      * @param total for the whole response, stream included
      */
-    public record Timeouts(Duration connect, Duration firstToken, Duration total) {
+    public record Timeouts(@Range(min = 1) Duration connect, @Range(min = 1) Duration firstToken,
+                           @Range(min = 1) Duration total) {
         public Timeouts {
             connect = connect == null ? Duration.ofSeconds(10) : connect;
             firstToken = firstToken == null ? Duration.ofSeconds(60) : firstToken;
@@ -106,7 +110,7 @@ public record ProviderSpec(
      * @param backoff wait before the first retry, doubled for each further retry
      * @param maxBackoff longest wait, also the cap on a provider's Retry-After
      */
-    public record Retries(Integer attempts, Duration backoff, Duration maxBackoff) {
+    public record Retries(@Range(min = 1, max = 10) Integer attempts, Duration backoff, Duration maxBackoff) {
         public Retries {
             attempts = attempts == null ? 2 : attempts;
             backoff = backoff == null ? Duration.ofMillis(250) : backoff;
@@ -116,11 +120,7 @@ public record ProviderSpec(
 
     /** Records every invalid field of this provider into {@code errors}. */
     public void validate(Errors errors) {
-        errors.required(name, "name");
-        if (name != null && !ServiceSpec.NAME.matcher(name).matches()) {
-            errors.add("name", "must be 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit");
-        }
-        errors.required(type, "type");
+        FieldRules.check(this, errors);
         if (baseUrl != null) {
             validateUrl(errors, "baseUrl", baseUrl);
         }
@@ -134,23 +134,11 @@ public record ProviderSpec(
                 at.add("", "must be an object with a key");
                 continue;
             }
-            at.required(key.key(), "key");
-            at.check(key.weight() >= 0 && key.weight() <= 1000, "weight", "must be between 0 and 1000");
-            if (key.key() != null) {
-                at.check(!containsControl(key.key()), "key", "must not contain control characters");
-            }
-        }
-        errors.check(KEY_STRATEGIES.contains(keyStrategy), "keyStrategy", "must be round-robin or weighted");
-        for (int i = 0; i < models.size(); i++) {
-            String model = models.get(i);
-            errors.check(model != null && !model.isBlank(), "models[" + i + "]", "must not be empty");
+            FieldRules.check(key, at);
         }
         headers.forEach((header, value) -> validateHeader(errors, header, value));
-        validateTimeouts(errors.at("timeouts"));
-        errors.at("retries").check(retries.attempts() >= 1 && retries.attempts() <= 10, "attempts",
-                "must be between 1 and 10");
-        errors.at("retries").check(!retries.backoff().isNegative(), "backoff", "must not be negative");
-        errors.at("retries").check(!retries.maxBackoff().isNegative(), "maxBackoff", "must not be negative");
+        FieldRules.check(timeouts, errors.at("timeouts"));
+        FieldRules.check(retries, errors.at("retries"));
         errors.at("retries").check(retries.maxBackoff().compareTo(retries.backoff()) >= 0, "maxBackoff",
                 "must not be shorter than backoff");
         if (circuitBreaker != null) {
@@ -167,12 +155,6 @@ public record ProviderSpec(
         }
         errors.check(value != null && !containsControl(value), field,
                 "must not contain CR, LF or other control characters");
-    }
-
-    private void validateTimeouts(Errors errors) {
-        errors.check(timeouts.connect().toMillis() > 0, "connect", "must be positive");
-        errors.check(timeouts.firstToken().toMillis() > 0, "firstToken", "must be positive");
-        errors.check(timeouts.total().toMillis() > 0, "total", "must be positive");
     }
 
     private static void validateUrl(Errors errors, String field, String url) {

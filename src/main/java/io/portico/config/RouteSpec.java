@@ -48,6 +48,7 @@ import java.util.regex.PatternSyntaxException;
  *     a proxy to {@code service}
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ExactlyOne({"service", "ai", "oauth"})
 public record RouteSpec(
         @Required @Matches(value = Names.PATTERN, message = Names.MESSAGE) String name,
         List<String> hosts,
@@ -57,7 +58,7 @@ public record RouteSpec(
         Map<String, String> headers,
         Map<String, String> query,
         Integer priority,
-        String service,
+        @Matches(value = Names.PATTERN, message = Names.REFERENCE_MESSAGE) String service,
         Boolean stripPrefix,
         Rewrite rewrite,
         HeaderOperations requestHeaders,
@@ -66,7 +67,7 @@ public record RouteSpec(
         @Range(min = 0) Long maxBodySize,
         List<PolicyRef> policies,
         AiRoute ai,
-        String api,
+        @Matches(value = Names.PATTERN, message = Names.REFERENCE_MESSAGE) String api,
         OAuthRoute oauth) {
 
     /** The HTTP methods that a route may list: the values of the {@link OneOf} rule of {@code methods}. */
@@ -120,7 +121,8 @@ public record RouteSpec(
      *     {@code provider/*} or {@code *}; every model when empty
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record AiRoute(List<String> models) {
+    public record AiRoute(
+            @Matches(value = FieldRules.NOT_BLANK, message = FieldRules.NOT_BLANK_MESSAGE) List<String> models) {
         public AiRoute {
             models = models == null ? List.of() : List.copyOf(models);
         }
@@ -139,14 +141,17 @@ public record RouteSpec(
      * @param keyPublication how long a new signing key is published before it signs; 1 hour when absent
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record OAuthRoute(String issuer, List<String> audience, Duration tokenTtl, String algorithm,
-                             Duration keyRotation, Duration keyPublication) {
+    public record OAuthRoute(@Required String issuer,
+                             @Matches(value = FieldRules.NOT_BLANK, message = FieldRules.NOT_BLANK_MESSAGE)
+                             List<String> audience,
+                             @Range(min = 1, max = 86_400_000) Duration tokenTtl,
+                             @OneOf({"RS256", "ES256"}) String algorithm,
+                             @Range(min = 60_000) Duration keyRotation,
+                             Duration keyPublication) {
 
         public static final Duration DEFAULT_TOKEN_TTL = Duration.ofHours(1);
-        public static final Duration MAX_TOKEN_TTL = Duration.ofHours(24);
         public static final String DEFAULT_ALGORITHM = "RS256";
         public static final Duration DEFAULT_KEY_ROTATION = Duration.ofDays(30);
-        public static final Duration MIN_KEY_ROTATION = Duration.ofMinutes(1);
         public static final Duration DEFAULT_KEY_PUBLICATION = Duration.ofHours(1);
 
         public OAuthRoute {
@@ -158,39 +163,24 @@ public record RouteSpec(
         }
 
         void validate(Errors errors) {
-            errors.required(issuer, "issuer");
-            for (int i = 0; i < audience.size(); i++) {
-                String value = audience.get(i);
-                errors.check(value != null && !value.isBlank(), "audience[" + i + "]", "must not be empty");
-            }
-            errors.check(!tokenTtl.isNegative() && !tokenTtl.isZero() && tokenTtl.compareTo(MAX_TOKEN_TTL) <= 0,
-                    "tokenTtl", "must be between 1s and 24h");
-            errors.check(SigningKeySpec.ALGORITHMS.contains(algorithm), "algorithm", "must be RS256 or ES256");
-            errors.check(keyRotation.compareTo(MIN_KEY_ROTATION) >= 0, "keyRotation", "must be at least 1m");
+            FieldRules.check(this, errors);
             errors.check(!keyPublication.isNegative() && keyPublication.compareTo(keyRotation) < 0,
                     "keyPublication", "must not be negative and must be shorter than keyRotation");
         }
     }
 
     /** A policy attached to a route: its type name (for example {@code rate-limit}) and its configuration. */
-    public record PolicyRef(@Required String name, ObjectNode config) {
+    public record PolicyRef(@Required @PolicyType String name, ObjectNode config) {
     }
 
     /** Records every invalid field of this route into {@code errors}. */
     public void validate(Errors errors) {
         FieldRules.check(this, errors);
         if (oauth != null) {
-            errors.check(service == null, "service", "must be absent on an OAuth route, which Portico serves");
-            errors.check(ai == null, "ai", "must be absent on an OAuth route");
             oauth.validate(errors.at("oauth"));
-        } else if (ai == null) {
-            errors.required(service, "service");
-        } else {
-            errors.check(service == null, "service", "must be absent on an AI route, which providers serve");
-            for (int i = 0; i < ai.models().size(); i++) {
-                String model = ai.models().get(i);
-                errors.check(model != null && !model.isBlank(), "ai.models[" + i + "]", "must not be empty");
-            }
+        }
+        if (ai != null) {
+            FieldRules.check(ai, errors.at("ai"));
         }
 
         for (int i = 0; i < hosts.size(); i++) {
@@ -212,7 +202,6 @@ public record RouteSpec(
         }
         validateHeaderOperations(errors.at("requestHeaders"), requestHeaders, HeaderNames::requestOperationProblem);
         validateHeaderOperations(errors.at("responseHeaders"), responseHeaders, HeaderNames::responseOperationProblem);
-        Names.validateReference(errors, "api", api);
         validatePolicies(errors, policies);
     }
 

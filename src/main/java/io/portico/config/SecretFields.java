@@ -34,6 +34,8 @@ public final class SecretFields {
     public static final String CREDENTIAL_HEADER = "{credential}";
 
     private static final int HINT_HEX_DIGITS = 8;
+    /** The form of every masked value, as a regular expression that Java and JSON Schema read alike. */
+    public static final String HINT_PATTERN = "^secret:sha256:[0-9a-f]{" + HINT_HEX_DIGITS + "}$";
     /** A list index in a field path, as in {@code keys[2].key}. */
     private static final Pattern INDEX = Pattern.compile("\\[(\\d+)]");
 

@@ -24,6 +24,14 @@ public interface SpecValidator {
         return false;
     }
 
+    /**
+     * Returns the values that this validator accepts for the top-level text field {@code field} of {@code kind},
+     * such as the provider types, for the admin API's OpenAPI document; empty when it sets no such rule.
+     */
+    default List<String> knownValues(ResourceKind<?> kind, String field) {
+        return List.of();
+    }
+
     /** Returns every registered validator, loaded once. */
     static List<SpecValidator> registered() {
         return Holder.VALIDATORS;

@@ -18,15 +18,21 @@ import java.util.Set;
  * @param history every change of status, oldest first, as recorded by the admin API's subscription operations
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record SubscriptionSpec(String name, @Required String consumer, @Required String api, String status,
+public record SubscriptionSpec(@Required @Matches(value = Names.PATTERN, message = Names.MESSAGE) String name,
+                               @Required @Matches(value = Names.PATTERN, message = Names.REFERENCE_MESSAGE)
+                               String consumer,
+                               @Required @Matches(value = Names.PATTERN, message = Names.REFERENCE_MESSAGE) String api,
+                               @OneOf({PENDING, ACTIVE, REJECTED, REVOKED}) String status,
                                Instant expiresAt,
-                               String reason, List<StatusChange> history) {
+                               @Length(max = MAX_REASON_LENGTH) String reason, List<StatusChange> history) {
 
     public static final String PENDING = "pending";
     public static final String ACTIVE = "active";
     public static final String REJECTED = "rejected";
     public static final String REVOKED = "revoked";
     public static final Set<String> STATUSES = Set.of(PENDING, ACTIVE, REJECTED, REVOKED);
+    /** The maximum length of the reason recorded with a decision, in characters. */
+    public static final int MAX_REASON_LENGTH = 1024;
 
     public SubscriptionSpec {
         status = status == null ? PENDING : status;
@@ -43,7 +49,9 @@ public record SubscriptionSpec(String name, @Required String consumer, @Required
      * @param reason the note given with the change; may be absent
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record StatusChange(String status, String by, Instant at, String reason) {
+    public record StatusChange(@Required @OneOf({PENDING, ACTIVE, REJECTED, REVOKED}) String status,
+                               @Required String by, @Required Instant at,
+                               @Length(max = MAX_REASON_LENGTH) String reason) {
     }
 
     /** Returns true when the subscription admits calls at {@code now}. */
@@ -60,12 +68,7 @@ public record SubscriptionSpec(String name, @Required String consumer, @Required
 
     /** Records every invalid field of this subscription into {@code errors}. */
     public void validate(Errors errors) {
-        Names.validate(errors, name);
-        errors.required(consumer, "consumer");
-        Names.validateReference(errors, "consumer", consumer);
-        errors.required(api, "api");
-        Names.validateReference(errors, "api", api);
-        errors.check(STATUSES.contains(status), "status", "must be pending, active, rejected or revoked");
+        FieldRules.check(this, errors);
         for (int i = 0; i < history.size(); i++) {
             StatusChange change = history.get(i);
             Errors at = errors.at("history", i);
@@ -73,13 +76,7 @@ public record SubscriptionSpec(String name, @Required String consumer, @Required
                 at.add("", "must be an object");
                 continue;
             }
-            at.check(change.status() != null && STATUSES.contains(change.status()), "status",
-                    "must be pending, active, rejected or revoked");
-            at.required(change.by(), "by");
-            at.required(change.at(), "at");
-            at.check(change.reason() == null || change.reason().length() <= 1024, "reason",
-                    "must be at most 1024 characters");
+            FieldRules.check(change, at);
         }
-        errors.check(reason == null || reason.length() <= 1024, "reason", "must be at most 1024 characters");
     }
 }

@@ -9,10 +9,11 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param description free text shown in the admin API and console
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record TeamSpec(String name, String description) {
+public record TeamSpec(@Required @Matches(value = Names.PATTERN, message = Names.MESSAGE) String name,
+                       String description) {
 
     /** Records every invalid field of this team into {@code errors}. */
     public void validate(Errors errors) {
-        Names.validate(errors, name);
+        FieldRules.check(this, errors);
     }
 }

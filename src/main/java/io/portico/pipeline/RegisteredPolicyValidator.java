@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.config.Errors;
 import io.portico.config.PolicyPlacement;
 import io.portico.config.PolicyValidator;
+import java.util.List;
 import java.util.Optional;
 
 /** Validates policy references against the policy types registered as {@link PolicyFactory} services. */
@@ -22,6 +23,11 @@ public final class RegisteredPolicyValidator implements PolicyValidator {
             return;
         }
         factory.get().validate(orEmpty(config), errors.at("config"));
+    }
+
+    @Override
+    public List<String> types() {
+        return registry.names();
     }
 
     @Override

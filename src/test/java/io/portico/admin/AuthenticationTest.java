@@ -151,7 +151,8 @@ class AuthenticationTest {
                     .isTrue();
         }
         JsonNode target = document.at("/components/schemas/services/properties/targets/items/properties/port");
-        assertThat(target.path("type").asText()).isEqualTo("integer");
+        assertThat(target.path("anyOf").path(0).path("type").asText()).isEqualTo("integer");
+        assertThat(target.path("anyOf").path(1).path("type").asText()).isEqualTo("string");
     }
 
     private JsonNode openApi() {

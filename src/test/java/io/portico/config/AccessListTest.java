@@ -65,7 +65,7 @@ class AccessListTest {
     void innerStarIsInvalid() {
         Errors errors = new Errors();
 
-        list(List.of("open*/gpt", "ok-*", " "), List.of("*")).validate(errors);
+        FieldRules.check(list(List.of("open*/gpt", "ok-*", " "), List.of("*")), errors);
 
         assertThat(errors.list()).extracting(FieldError::field).containsExactly("allow[0]", "allow[2]");
     }
