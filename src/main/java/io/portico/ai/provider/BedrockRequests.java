@@ -9,6 +9,7 @@ import io.portico.ai.spi.AiException;
 import io.portico.ai.spi.CallTarget;
 import java.util.LinkedHashSet;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Translates a request in Portico's internal form (OpenAI's Chat Completions shape) into an Amazon Bedrock
@@ -23,7 +24,10 @@ import java.util.Set;
  * <li>Text parts become {@code text} blocks. Blank text is dropped, because Converse rejects blank text blocks.
  *     Images become {@code image} blocks with their detected format (png, jpeg, gif, webp). Converse takes only
  *     inline bytes or S3 locations, so the gateway inlines image URLs before the call (see
- *     {@link BedrockAdapter#acceptsImageUrl}), and a URL still present here is rejected with 400.</li>
+ *     {@link BedrockAdapter#acceptsImageUrl}), and a URL still present here is rejected with 400. A {@code file}
+ *     part with a data URI becomes a {@code document} block with the format its media type names and a name made
+ *     from its filename (see {@link #documentName}). Any other part, such as {@code input_audio} or a
+ *     {@code file_id}, is rejected with 400.</li>
  * <li>Assistant tool calls become {@code toolUse} blocks with their arguments parsed as the {@code input} object;
  *     {@code thinking_blocks} become {@code reasoningContent} blocks ahead of the text. A tool message becomes a
  *     {@code toolResult} whose content is a {@code json} block when the text is a JSON object, a {@code text}
@@ -53,6 +57,9 @@ public final class BedrockRequests {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     /** Output tokens beyond the thinking budget when the client set no limit and the catalog has no maximum. */
     private static final int ANSWER_TOKENS = 4096;
+    private static final Pattern DOCUMENT_NAME_EXCLUDED = Pattern.compile("[^\\p{Alnum}\\s\\-()\\[\\]]");
+    private static final Pattern WHITESPACE_RUN = Pattern.compile("\\s+");
+    private static final int MAX_DOCUMENT_NAME = 200;
 
     private BedrockRequests() {
     }
@@ -76,7 +83,7 @@ public final class BedrockRequests {
                 case "system", "developer" -> addSystem(system, message.get("content"));
                 case "tool" -> addBlocks(messages, "user", toolResult(message));
                 case "assistant" -> addBlocks(messages, "assistant", assistantBlocks(message));
-                default -> addBlocks(messages, "user", userBlocks(message.get("content")));
+                default -> addBlocks(messages, "user", userBlocks(message.get("content"), target));
             }
         }
         JsonNode format = openAi.get("response_format");
@@ -281,7 +288,7 @@ public final class BedrockRequests {
         }
     }
 
-    private static ArrayNode userBlocks(JsonNode content) {
+    private static ArrayNode userBlocks(JsonNode content, CallTarget target) {
         ArrayNode blocks = NODES.arrayNode();
         if (content != null && content.isTextual()) {
             addText(blocks, content.asText());
@@ -290,13 +297,52 @@ public final class BedrockRequests {
                 switch (part.path("type").asText()) {
                     case "text" -> addText(blocks, part.path("text").asText());
                     case "image_url" -> blocks.add(image(part.path("image_url").path("url").asText()));
-                    default -> {
-                        // Audio and file parts have no Converse counterpart in this translation.
-                    }
+                    case "file" -> blocks.add(document(ContentParts.file(part, target), target));
+                    default -> throw ContentParts.unsupported(part.path("type").asText(), target);
                 }
             }
         }
         return blocks;
+    }
+
+    /** Builds a {@code document} block with the format that the file's media type names. */
+    private static ObjectNode document(ContentParts.FileData file, CallTarget target) {
+        String format = switch (file.mediaType()) {
+            case "application/pdf" -> "pdf";
+            case "text/csv" -> "csv";
+            case "application/msword" -> "doc";
+            case "application/vnd.openxmlformats-officedocument.wordprocessingml.document" -> "docx";
+            case "application/vnd.ms-excel" -> "xls";
+            case "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" -> "xlsx";
+            case "text/html" -> "html";
+            case "text/plain" -> "txt";
+            case "text/markdown" -> "md";
+            default -> throw ContentParts.unsupportedFile(file.mediaType(), target,
+                    "PDF, CSV, Word, Excel, HTML, plain text and Markdown");
+        };
+        ObjectNode block = NODES.objectNode();
+        block.putObject("document").put("format", format).put("name", documentName(file.filename()))
+                .putObject("source").put("bytes", file.base64());
+        return block;
+    }
+
+    /**
+     * Returns a document name that Converse accepts: the filename without its extension, each character other
+     * than letters, digits, whitespace, hyphens, parentheses and square brackets replaced by a space, runs of
+     * whitespace collapsed to one space, at most 200 characters, and "document" when nothing is left.
+     */
+    static String documentName(String filename) {
+        String name = filename == null ? "" : filename;
+        int dot = name.lastIndexOf('.');
+        if (dot > 0) {
+            name = name.substring(0, dot);
+        }
+        name = DOCUMENT_NAME_EXCLUDED.matcher(name).replaceAll(" ");
+        name = WHITESPACE_RUN.matcher(name).replaceAll(" ").strip();
+        if (name.length() > MAX_DOCUMENT_NAME) {
+            name = name.substring(0, MAX_DOCUMENT_NAME).strip();
+        }
+        return name.isEmpty() ? "document" : name;
     }
 
     private static void addText(ArrayNode blocks, String text) {
