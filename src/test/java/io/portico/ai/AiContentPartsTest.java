@@ -7,11 +7,9 @@ import io.portico.ai.mock.AnthropicMock;
 import io.portico.ai.mock.BedrockMock;
 import io.portico.ai.mock.GeminiMock;
 import io.portico.ai.mock.OpenAiMock;
-import io.portico.config.Json;
 import io.portico.testing.Configs;
 import io.portico.testing.TestNode;
 import io.vertx.core.Vertx;
-import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -77,11 +75,7 @@ class AiContentPartsTest {
     }
 
     private static JsonNode json(String text) {
-        try {
-            return Json.MAPPER.readTree(text.replace('\'', '"'));
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
+        return AiTestClient.quotedJson(text);
     }
 
     private static HttpResponse<String> openAiChat(String model, String content) {

@@ -276,12 +276,7 @@ public final class AnthropicRequests {
     }
 
     private static ArrayNode assistantBlocks(JsonNode message) {
-        ArrayNode blocks = NODES.arrayNode();
-        for (JsonNode thinking : message.path("thinking_blocks")) {
-            if (thinking.isObject()) {
-                blocks.add(thinking.deepCopy());
-            }
-        }
+        ArrayNode blocks = thinkingBlocks(message);
         JsonNode content = message.get("content");
         if (content != null && content.isTextual() && !content.asText().isEmpty()) {
             blocks.addObject().put("type", "text").put("text", content.asText());
@@ -298,6 +293,31 @@ public final class AnthropicRequests {
                     .put("name", call.path("function").path("name").asText());
             JsonNode input = Wire.parse(call.path("function").path("arguments").asText("{}"));
             block.set("input", input instanceof ObjectNode ? input : NODES.objectNode());
+        }
+        return blocks;
+    }
+
+    /**
+     * Copies an assistant message's {@code thinking_blocks}, and fills the empty text of a signed thinking block
+     * from the message's {@code reasoning_content}. A client that rebuilt the message from a stream may keep the
+     * text only there, and Anthropic rejects a signature without the text it covers. Only a message with one
+     * thinking block is filled, because the reasoning of several blocks cannot be split again.
+     */
+    static ArrayNode thinkingBlocks(JsonNode message) {
+        ArrayNode blocks = NODES.arrayNode();
+        for (JsonNode thinking : message.path("thinking_blocks")) {
+            if (thinking.isObject()) {
+                blocks.add(thinking.deepCopy());
+            }
+        }
+        String reasoning = message.path("reasoning_content").asText("");
+        if (blocks.size() != 1 || reasoning.isEmpty()) {
+            return blocks;
+        }
+        ObjectNode block = (ObjectNode) blocks.get(0);
+        if ("thinking".equals(block.path("type").asText()) && block.path("thinking").asText("").isEmpty()
+                && !block.path("signature").asText("").isEmpty()) {
+            block.put("thinking", reasoning);
         }
         return blocks;
     }

@@ -371,7 +371,7 @@ public final class BedrockRequests {
 
     private static ArrayNode assistantBlocks(JsonNode message) {
         ArrayNode blocks = NODES.arrayNode();
-        for (JsonNode thinking : message.path("thinking_blocks")) {
+        for (JsonNode thinking : AnthropicRequests.thinkingBlocks(message)) {
             ObjectNode reasoning = reasoningBlock(thinking);
             if (reasoning != null) {
                 blocks.addObject().set("reasoningContent", reasoning);
