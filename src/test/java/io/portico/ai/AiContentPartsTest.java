@@ -111,15 +111,17 @@ class AiContentPartsTest {
                 [{'type':'text','text':'see'},
                  {'type':'file','file':{'file_data':'data:application/pdf;base64,%s',
                    'filename':'Q3_report  (final).v2.pdf'}},
-                 {'type':'file','file':{'file_data':'data:text/markdown;base64,%s'}}]""".formatted(PDF, TEXT));
+                 {'type':'file','file':{'file_data':'data:text/markdown;base64,%s'}},
+                 {'type':'file','file':{'file_data':'data:text/plain;base64,%s'}}]""".formatted(PDF, TEXT, TEXT));
 
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         List<BedrockMock.Recorded> requests = bedrock.requests();
         assertThat(requests.get(requests.size() - 1).body().get("messages")).isEqualTo(json("""
                 [{'role':'user','content':[{'text':'see'},
                   {'document':{'format':'pdf','name':'Q3 report (final) v2','source':{'bytes':'%s'}}},
-                  {'document':{'format':'md','name':'document','source':{'bytes':'%s'}}}]}]"""
-                .formatted(PDF, TEXT)));
+                  {'document':{'format':'md','name':'document','source':{'bytes':'%s'}}},
+                  {'document':{'format':'txt','name':'document (2)','source':{'bytes':'%s'}}}]}]"""
+                .formatted(PDF, TEXT, TEXT)));
     }
 
     @Test

@@ -7,7 +7,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.ai.spi.AiError;
 import io.portico.ai.spi.AiException;
 import io.portico.ai.spi.CallTarget;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
+import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -26,8 +28,8 @@ import java.util.regex.Pattern;
  *     inline bytes or S3 locations, so the gateway inlines image URLs before the call (see
  *     {@link BedrockAdapter#acceptsImageUrl}), and a URL still present here is rejected with 400. A {@code file}
  *     part with a data URI becomes a {@code document} block with the format its media type names and a name made
- *     from its filename (see {@link #documentName}). Any other part, such as {@code input_audio} or a
- *     {@code file_id}, is rejected with 400.</li>
+ *     from its filename (see {@link #documentName}), numbered when another document of the request has it. Any
+ *     other part, such as {@code input_audio} or a {@code file_id}, is rejected with 400.</li>
  * <li>Assistant tool calls become {@code toolUse} blocks with their arguments parsed as the {@code input} object;
  *     {@code thinking_blocks} become {@code reasoningContent} blocks ahead of the text. A tool message becomes a
  *     {@code toolResult} whose content is a {@code json} block when the text is a JSON object, a {@code text}
@@ -78,12 +80,14 @@ public final class BedrockRequests {
         ObjectNode body = NODES.objectNode();
         ArrayNode messages = body.putArray("messages");
         ArrayNode system = NODES.arrayNode();
+        // Converse rejects a request in which two documents have the same name.
+        Set<String> documentNames = new HashSet<>();
         for (JsonNode message : openAi.path("messages")) {
             switch (message.path("role").asText()) {
                 case "system", "developer" -> addSystem(system, message.get("content"));
                 case "tool" -> addBlocks(messages, "user", toolResult(message));
                 case "assistant" -> addBlocks(messages, "assistant", assistantBlocks(message));
-                default -> addBlocks(messages, "user", userBlocks(message.get("content"), target));
+                default -> addBlocks(messages, "user", userBlocks(message.get("content"), target, documentNames));
             }
         }
         JsonNode format = openAi.get("response_format");
@@ -288,7 +292,7 @@ public final class BedrockRequests {
         }
     }
 
-    private static ArrayNode userBlocks(JsonNode content, CallTarget target) {
+    private static ArrayNode userBlocks(JsonNode content, CallTarget target, Set<String> documentNames) {
         ArrayNode blocks = NODES.arrayNode();
         if (content != null && content.isTextual()) {
             addText(blocks, content.asText());
@@ -297,7 +301,7 @@ public final class BedrockRequests {
                 switch (part.path("type").asText()) {
                     case "text" -> addText(blocks, part.path("text").asText());
                     case "image_url" -> blocks.add(image(part.path("image_url").path("url").asText()));
-                    case "file" -> blocks.add(document(ContentParts.file(part, target), target));
+                    case "file" -> blocks.add(document(ContentParts.file(part, target), target, documentNames));
                     default -> throw ContentParts.unsupported(part.path("type").asText(), target);
                 }
             }
@@ -306,7 +310,7 @@ public final class BedrockRequests {
     }
 
     /** Builds a {@code document} block with the format that the file's media type names. */
-    private static ObjectNode document(ContentParts.FileData file, CallTarget target) {
+    private static ObjectNode document(ContentParts.FileData file, CallTarget target, Set<String> documentNames) {
         String format = switch (file.mediaType()) {
             case "application/pdf" -> "pdf";
             case "text/csv" -> "csv";
@@ -321,15 +325,31 @@ public final class BedrockRequests {
                     "PDF, CSV, Word, Excel, HTML, plain text and Markdown");
         };
         ObjectNode block = NODES.objectNode();
-        block.putObject("document").put("format", format).put("name", documentName(file.filename()))
+        block.putObject("document").put("format", format)
+                .put("name", uniqueName(documentName(file.filename()), documentNames))
                 .putObject("source").put("bytes", file.base64());
         return block;
     }
 
     /**
-     * Returns a document name that Converse accepts: the filename without its extension, each character other
-     * than letters, digits, whitespace, hyphens, parentheses and square brackets replaced by a space, runs of
-     * whitespace collapsed to one space, at most 200 characters, and "document" when nothing is left.
+     * Returns {@code name}, or when {@code taken} already contains it in any letter case, {@code name} followed by
+     * the first free number in parentheses, such as "report (2)". Adds the result to {@code taken}.
+     */
+    private static String uniqueName(String name, Set<String> taken) {
+        String unique = name;
+        for (int number = 2; taken.contains(unique.toLowerCase(Locale.ROOT)); number++) {
+            String suffix = " (" + number + ")";
+            unique = name.substring(0, Math.min(name.length(), MAX_DOCUMENT_NAME - suffix.length())).strip() + suffix;
+        }
+        taken.add(unique.toLowerCase(Locale.ROOT));
+        return unique;
+    }
+
+    /**
+     * Returns a document name that Converse accepts, made from the filename without its extension. Converse allows
+     * alphanumeric characters, whitespace, hyphens, parentheses and square brackets. Any other character, and any
+     * letter or digit outside ASCII, becomes a space. Runs of whitespace become one space, the name is cut to 200
+     * characters, and an empty name becomes "document".
      */
     static String documentName(String filename) {
         String name = filename == null ? "" : filename;
