@@ -58,6 +58,15 @@ final class AiTestClient {
         }
     }
 
+    /** Parses JSON written with single quotes for readability, so a value cannot contain a single quote. */
+    static JsonNode quotedJson(String text) {
+        try {
+            return Json.MAPPER.readTree(text.replace('\'', '"'));
+        } catch (IOException e) {
+            throw new AssertionError("invalid test JSON: " + text, e);
+        }
+    }
+
     static JsonNode json(HttpResponse<String> response) {
         try {
             return Json.MAPPER.readTree(response.body());

@@ -17,7 +17,9 @@ import io.vertx.core.http.HttpServerResponse;
  * Anthropic's Messages API on the client side. Requests are converted to Portico's internal form with these
  * rules: {@code system} becomes the first message; {@code tool_result} blocks become {@code tool} messages placed
  * before the rest of their user turn; {@code tool_use} blocks become {@code tool_calls}; thinking blocks are kept
- * as {@code thinking_blocks}; images become {@code image_url} parts (base64 sources as data URIs);
+ * as {@code thinking_blocks}; images become {@code image_url} parts (base64 sources as data URIs); documents
+ * become parts as {@link #addDocument} describes, and other blocks such as {@code search_result} stay as they are,
+ * so that providers other than Anthropic reject them;
  * {@code stop_sequences} becomes {@code stop}; {@code tool_choice} any becomes required and
  * {@code disable_parallel_tool_use} becomes {@code parallel_tool_calls: false}; {@code metadata.user_id} becomes
  * {@code user}; {@code top_k} and {@code thinking} are kept for providers that accept them.
@@ -199,8 +201,11 @@ public final class AnthropicFrontend implements Frontend {
                 case "tool_result" -> messages.add(toolMessage(block));
                 case "text" -> parts.addObject().put("type", "text").put("text", block.path("text").asText());
                 case "image" -> parts.add(imagePart(block.path("source")));
+                case "document" -> addDocument(parts, block);
                 default -> {
-                    // Documents and other blocks have no OpenAI counterpart in this translation.
+                    // search_result and the server tool blocks have no OpenAI counterpart. They are carried
+                    // under their own type, so that Anthropic models receive them and other providers reject them.
+                    parts.add(block.deepCopy());
                 }
             }
         }
@@ -211,6 +216,39 @@ public final class AnthropicFrontend implements Frontend {
             } else {
                 message.set("content", parts);
             }
+        }
+    }
+
+    /**
+     * Adds a {@code document} block as OpenAI parts: a base64 PDF becomes a {@code file} part with a data URI, a
+     * text source a text part, and a content source its text and image parts. Documents from a URL or from the
+     * Files API are carried as they are, because the internal form has no reference to such a file.
+     */
+    private static void addDocument(ArrayNode parts, JsonNode block) {
+        JsonNode source = block.path("source");
+        switch (source.path("type").asText()) {
+            case "base64" -> {
+                String title = block.path("title").asText("");
+                ObjectNode file = parts.addObject().put("type", "file").putObject("file");
+                file.put("filename", title.isBlank() ? "document.pdf" : title);
+                file.put("file_data", "data:" + source.path("media_type").asText("application/pdf") + ";base64,"
+                        + source.path("data").asText());
+            }
+            case "text" -> parts.addObject().put("type", "text").put("text", source.path("data").asText());
+            case "content" -> {
+                JsonNode content = source.get("content");
+                if (content != null && content.isTextual()) {
+                    parts.addObject().put("type", "text").put("text", content.asText());
+                }
+                for (JsonNode inner : content == null || content.isTextual() ? NODES.arrayNode() : content) {
+                    if ("text".equals(inner.path("type").asText())) {
+                        parts.addObject().put("type", "text").put("text", inner.path("text").asText());
+                    } else if ("image".equals(inner.path("type").asText())) {
+                        parts.add(imagePart(inner.path("source")));
+                    }
+                }
+            }
+            default -> parts.add(block.deepCopy());
         }
     }
 

@@ -188,6 +188,11 @@ public final class AnthropicAdapter implements ProviderAdapter {
         private int openCall = -1;
         /** True while the open block is the forced structured output tool, whose input becomes content. */
         private boolean structuredBlock;
+        /**
+         * The text of the open thinking block, sent again with its signature because Anthropic accepts a thinking
+         * block back only with the text the signature covers.
+         */
+        private final StringBuilder thinking = new StringBuilder();
         /** The stop reason of {@code message_delta}, until {@code message_stop} delivers it; null before. */
         private String stopReason;
         private boolean finished;
@@ -245,8 +250,12 @@ public final class AnthropicAdapter implements ProviderAdapter {
         private void blockDelta(JsonNode delta, ChunkSink sink) {
             switch (delta.path("type").asText()) {
                 case "text_delta" -> sink.chunk(chunks.text(delta.path("text").asText()));
-                case "thinking_delta" -> sink.chunk(chunks.reasoning(delta.path("thinking").asText()));
-                case "signature_delta" -> sink.chunk(chunks.thinkingSignature(delta.path("signature").asText()));
+                case "thinking_delta" -> {
+                    thinking.append(delta.path("thinking").asText());
+                    sink.chunk(chunks.reasoning(delta.path("thinking").asText()));
+                }
+                case "signature_delta" -> sink.chunk(chunks.thinkingBlock(thinking.toString(),
+                        delta.path("signature").asText()));
                 case "input_json_delta" -> {
                     String fragment = delta.path("partial_json").asText();
                     if (fragment.isEmpty()) {
@@ -266,6 +275,7 @@ public final class AnthropicAdapter implements ProviderAdapter {
         }
 
         private void blockStop(ChunkSink sink) {
+            thinking.setLength(0);
             if (openCall >= 0) {
                 toolCalls.completeEmpty(chunks, sink);
             }

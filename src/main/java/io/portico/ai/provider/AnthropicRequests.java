@@ -4,7 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.ai.spi.AiError;
+import io.portico.ai.spi.AiException;
 import io.portico.ai.spi.CallTarget;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 
 /**
  * Translates a request in Portico's internal form (OpenAI's Chat Completions shape) into an Anthropic Messages
@@ -17,6 +21,12 @@ import io.portico.ai.spi.CallTarget;
  * {@code user} becomes {@code metadata.user_id}; {@code response_format} of type {@code json_schema} becomes a
  * forced tool whose input is returned as the message content; {@code json_object} adds an instruction to the
  * system prompt; {@code seed}, {@code n}, {@code logprobs}, penalties and {@code logit_bias} are dropped.
+ *
+ * <p>Content parts: images become {@code image} blocks. A {@code file} part with a PDF data URI becomes a
+ * {@code document} block with a base64 source, one with plain text a {@code document} block with a text source,
+ * and its filename becomes the title. Anthropic blocks that an Anthropic client sent and the internal form carries
+ * under their own type ({@code document}, {@code search_result}) pass as they are. Any other part, such as
+ * {@code input_audio}, a {@code file_id} or a file of another type, is rejected with 400.
  */
 public final class AnthropicRequests {
 
@@ -46,7 +56,7 @@ public final class AnthropicRequests {
                 case "system", "developer" -> appendSystem(system, message.get("content"));
                 case "tool" -> addBlocks(messages, "user", toolResult(message));
                 case "assistant" -> addBlocks(messages, "assistant", assistantBlocks(message));
-                default -> addBlocks(messages, "user", userBlocks(message.get("content")));
+                default -> addBlocks(messages, "user", userBlocks(message.get("content"), target));
             }
         }
         JsonNode format = openAi.get("response_format");
@@ -206,7 +216,7 @@ public final class AnthropicRequests {
         message.set("content", blocks);
     }
 
-    private static ArrayNode userBlocks(JsonNode content) {
+    private static ArrayNode userBlocks(JsonNode content, CallTarget target) {
         ArrayNode blocks = NODES.arrayNode();
         if (content == null || content.isNull()) {
             return blocks;
@@ -219,12 +229,38 @@ public final class AnthropicRequests {
             switch (part.path("type").asText()) {
                 case "text" -> blocks.addObject().put("type", "text").put("text", part.path("text").asText());
                 case "image_url" -> blocks.add(image(part.path("image_url").path("url").asText()));
-                default -> {
-                    // Audio and file parts have no Anthropic counterpart in this translation.
-                }
+                case "file" -> blocks.add(document(ContentParts.file(part, target), target));
+                // Anthropic client blocks without an OpenAI counterpart are carried under their own type.
+                case "document", "search_result" -> blocks.add(part.deepCopy());
+                default -> throw ContentParts.unsupported(part.path("type").asText(), target);
             }
         }
         return blocks;
+    }
+
+    /** Builds a {@code document} block: PDFs as a base64 source, plain text as a text source. */
+    private static ObjectNode document(ContentParts.FileData file, CallTarget target) {
+        ObjectNode block = NODES.objectNode().put("type", "document");
+        ObjectNode source = block.putObject("source");
+        switch (file.mediaType()) {
+            case "application/pdf" -> source.put("type", "base64").put("media_type", "application/pdf")
+                    .put("data", file.base64());
+            case "text/plain" -> source.put("type", "text").put("media_type", "text/plain")
+                    .put("data", decodeText(file.base64()));
+            default -> throw ContentParts.unsupportedFile(file.mediaType(), target, "application/pdf and text/plain");
+        }
+        if (file.filename() != null && !file.filename().isBlank()) {
+            block.put("title", file.filename());
+        }
+        return block;
+    }
+
+    private static String decodeText(String base64) {
+        try {
+            return new String(Base64.getDecoder().decode(base64), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw new AiException(AiError.of(400, "invalid file part: file_data is not valid base64"));
+        }
     }
 
     private static ObjectNode image(String url) {
@@ -240,12 +276,7 @@ public final class AnthropicRequests {
     }
 
     private static ArrayNode assistantBlocks(JsonNode message) {
-        ArrayNode blocks = NODES.arrayNode();
-        for (JsonNode thinking : message.path("thinking_blocks")) {
-            if (thinking.isObject()) {
-                blocks.add(thinking.deepCopy());
-            }
-        }
+        ArrayNode blocks = thinkingBlocks(message);
         JsonNode content = message.get("content");
         if (content != null && content.isTextual() && !content.asText().isEmpty()) {
             blocks.addObject().put("type", "text").put("text", content.asText());
@@ -262,6 +293,31 @@ public final class AnthropicRequests {
                     .put("name", call.path("function").path("name").asText());
             JsonNode input = Wire.parse(call.path("function").path("arguments").asText("{}"));
             block.set("input", input instanceof ObjectNode ? input : NODES.objectNode());
+        }
+        return blocks;
+    }
+
+    /**
+     * Copies an assistant message's {@code thinking_blocks}, and fills the empty text of a signed thinking block
+     * from the message's {@code reasoning_content}. A client that rebuilt the message from a stream may keep the
+     * text only there, and Anthropic rejects a signature without the text it covers. Only a message with one
+     * thinking block is filled, because the reasoning of several blocks cannot be split again.
+     */
+    static ArrayNode thinkingBlocks(JsonNode message) {
+        ArrayNode blocks = NODES.arrayNode();
+        for (JsonNode thinking : message.path("thinking_blocks")) {
+            if (thinking.isObject()) {
+                blocks.add(thinking.deepCopy());
+            }
+        }
+        String reasoning = message.path("reasoning_content").asText("");
+        if (blocks.size() != 1 || reasoning.isEmpty()) {
+            return blocks;
+        }
+        ObjectNode block = (ObjectNode) blocks.get(0);
+        if ("thinking".equals(block.path("type").asText()) && block.path("thinking").asText("").isEmpty()
+                && !block.path("signature").asText("").isEmpty()) {
+            block.put("thinking", reasoning);
         }
         return blocks;
     }

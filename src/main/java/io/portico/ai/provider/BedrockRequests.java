@@ -7,8 +7,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.ai.spi.AiError;
 import io.portico.ai.spi.AiException;
 import io.portico.ai.spi.CallTarget;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
+import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Translates a request in Portico's internal form (OpenAI's Chat Completions shape) into an Amazon Bedrock
@@ -23,7 +26,10 @@ import java.util.Set;
  * <li>Text parts become {@code text} blocks. Blank text is dropped, because Converse rejects blank text blocks.
  *     Images become {@code image} blocks with their detected format (png, jpeg, gif, webp). Converse takes only
  *     inline bytes or S3 locations, so the gateway inlines image URLs before the call (see
- *     {@link BedrockAdapter#acceptsImageUrl}), and a URL still present here is rejected with 400.</li>
+ *     {@link BedrockAdapter#acceptsImageUrl}), and a URL still present here is rejected with 400. A {@code file}
+ *     part with a data URI becomes a {@code document} block with the format its media type names and a name made
+ *     from its filename (see {@link #documentName}), numbered when another document of the request has it. Any
+ *     other part, such as {@code input_audio} or a {@code file_id}, is rejected with 400.</li>
  * <li>Assistant tool calls become {@code toolUse} blocks with their arguments parsed as the {@code input} object;
  *     {@code thinking_blocks} become {@code reasoningContent} blocks ahead of the text. A tool message becomes a
  *     {@code toolResult} whose content is a {@code json} block when the text is a JSON object, a {@code text}
@@ -53,6 +59,9 @@ public final class BedrockRequests {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     /** Output tokens beyond the thinking budget when the client set no limit and the catalog has no maximum. */
     private static final int ANSWER_TOKENS = 4096;
+    private static final Pattern DOCUMENT_NAME_EXCLUDED = Pattern.compile("[^\\p{Alnum}\\s\\-()\\[\\]]");
+    private static final Pattern WHITESPACE_RUN = Pattern.compile("\\s+");
+    private static final int MAX_DOCUMENT_NAME = 200;
 
     private BedrockRequests() {
     }
@@ -71,12 +80,14 @@ public final class BedrockRequests {
         ObjectNode body = NODES.objectNode();
         ArrayNode messages = body.putArray("messages");
         ArrayNode system = NODES.arrayNode();
+        // Converse rejects a request in which two documents have the same name.
+        Set<String> documentNames = new HashSet<>();
         for (JsonNode message : openAi.path("messages")) {
             switch (message.path("role").asText()) {
                 case "system", "developer" -> addSystem(system, message.get("content"));
                 case "tool" -> addBlocks(messages, "user", toolResult(message));
                 case "assistant" -> addBlocks(messages, "assistant", assistantBlocks(message));
-                default -> addBlocks(messages, "user", userBlocks(message.get("content")));
+                default -> addBlocks(messages, "user", userBlocks(message.get("content"), target, documentNames));
             }
         }
         JsonNode format = openAi.get("response_format");
@@ -281,7 +292,7 @@ public final class BedrockRequests {
         }
     }
 
-    private static ArrayNode userBlocks(JsonNode content) {
+    private static ArrayNode userBlocks(JsonNode content, CallTarget target, Set<String> documentNames) {
         ArrayNode blocks = NODES.arrayNode();
         if (content != null && content.isTextual()) {
             addText(blocks, content.asText());
@@ -290,13 +301,68 @@ public final class BedrockRequests {
                 switch (part.path("type").asText()) {
                     case "text" -> addText(blocks, part.path("text").asText());
                     case "image_url" -> blocks.add(image(part.path("image_url").path("url").asText()));
-                    default -> {
-                        // Audio and file parts have no Converse counterpart in this translation.
-                    }
+                    case "file" -> blocks.add(document(ContentParts.file(part, target), target, documentNames));
+                    default -> throw ContentParts.unsupported(part.path("type").asText(), target);
                 }
             }
         }
         return blocks;
+    }
+
+    /** Builds a {@code document} block with the format that the file's media type names. */
+    private static ObjectNode document(ContentParts.FileData file, CallTarget target, Set<String> documentNames) {
+        String format = switch (file.mediaType()) {
+            case "application/pdf" -> "pdf";
+            case "text/csv" -> "csv";
+            case "application/msword" -> "doc";
+            case "application/vnd.openxmlformats-officedocument.wordprocessingml.document" -> "docx";
+            case "application/vnd.ms-excel" -> "xls";
+            case "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" -> "xlsx";
+            case "text/html" -> "html";
+            case "text/plain" -> "txt";
+            case "text/markdown" -> "md";
+            default -> throw ContentParts.unsupportedFile(file.mediaType(), target,
+                    "PDF, CSV, Word, Excel, HTML, plain text and Markdown");
+        };
+        ObjectNode block = NODES.objectNode();
+        block.putObject("document").put("format", format)
+                .put("name", uniqueName(documentName(file.filename()), documentNames))
+                .putObject("source").put("bytes", file.base64());
+        return block;
+    }
+
+    /**
+     * Returns {@code name}, or when {@code taken} already contains it in any letter case, {@code name} followed by
+     * the first free number in parentheses, such as "report (2)". Adds the result to {@code taken}.
+     */
+    private static String uniqueName(String name, Set<String> taken) {
+        String unique = name;
+        for (int number = 2; taken.contains(unique.toLowerCase(Locale.ROOT)); number++) {
+            String suffix = " (" + number + ")";
+            unique = name.substring(0, Math.min(name.length(), MAX_DOCUMENT_NAME - suffix.length())).strip() + suffix;
+        }
+        taken.add(unique.toLowerCase(Locale.ROOT));
+        return unique;
+    }
+
+    /**
+     * Returns a document name that Converse accepts, made from the filename without its extension. Converse allows
+     * alphanumeric characters, whitespace, hyphens, parentheses and square brackets. Any other character, and any
+     * letter or digit outside ASCII, becomes a space. Runs of whitespace become one space, the name is cut to 200
+     * characters, and an empty name becomes "document".
+     */
+    static String documentName(String filename) {
+        String name = filename == null ? "" : filename;
+        int dot = name.lastIndexOf('.');
+        if (dot > 0) {
+            name = name.substring(0, dot);
+        }
+        name = DOCUMENT_NAME_EXCLUDED.matcher(name).replaceAll(" ");
+        name = WHITESPACE_RUN.matcher(name).replaceAll(" ").strip();
+        if (name.length() > MAX_DOCUMENT_NAME) {
+            name = name.substring(0, MAX_DOCUMENT_NAME).strip();
+        }
+        return name.isEmpty() ? "document" : name;
     }
 
     private static void addText(ArrayNode blocks, String text) {
@@ -325,7 +391,7 @@ public final class BedrockRequests {
 
     private static ArrayNode assistantBlocks(JsonNode message) {
         ArrayNode blocks = NODES.arrayNode();
-        for (JsonNode thinking : message.path("thinking_blocks")) {
+        for (JsonNode thinking : AnthropicRequests.thinkingBlocks(message)) {
             ObjectNode reasoning = reasoningBlock(thinking);
             if (reasoning != null) {
                 blocks.addObject().set("reasoningContent", reasoning);

@@ -30,6 +30,8 @@ final class BedrockStreamTranslator implements StreamTranslator {
     private final ToolCalls toolCalls = new ToolCalls();
     /** Content block indexes of the structured output tool, whose input becomes message content. */
     private final Set<String> structuredBlocks = new HashSet<>();
+    /** The text of the open reasoning block, sent again with its signature, which covers that text. */
+    private final StringBuilder thinking = new StringBuilder();
     private boolean started;
     private boolean finished;
 
@@ -119,9 +121,10 @@ final class BedrockStreamTranslator implements StreamTranslator {
 
     private void reasoning(JsonNode reasoning, ChunkSink sink) {
         if (reasoning.hasNonNull("text")) {
+            thinking.append(reasoning.get("text").asText());
             sink.chunk(chunks.reasoning(reasoning.get("text").asText()));
         } else if (reasoning.hasNonNull("signature")) {
-            sink.chunk(chunks.thinkingSignature(reasoning.get("signature").asText()));
+            sink.chunk(chunks.thinkingBlock(thinking.toString(), reasoning.get("signature").asText()));
         } else if (reasoning.hasNonNull("redactedContent")) {
             ObjectNode delta = NODES.objectNode();
             delta.putArray("thinking_blocks").addObject().put("type", "redacted_thinking")
@@ -131,6 +134,7 @@ final class BedrockStreamTranslator implements StreamTranslator {
     }
 
     private void blockStop(ChunkSink sink) {
+        thinking.setLength(0);
         toolCalls.completeEmpty(chunks, sink);
     }
 

@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.portico.ai.spi.AiError;
-import io.portico.ai.spi.AiException;
 import io.portico.ai.spi.CallTarget;
 
 /**
@@ -25,7 +23,7 @@ final class CohereRequests {
         body.put("model", target.model());
         ArrayNode messages = body.putArray("messages");
         for (JsonNode message : openAi.path("messages")) {
-            messages.add(message(message));
+            messages.add(message(message, target));
         }
         JsonNode limit = openAi.has("max_completion_tokens") ? openAi.get("max_completion_tokens")
                 : openAi.get("max_tokens");
@@ -40,18 +38,18 @@ final class CohereRequests {
         return body;
     }
 
-    private static ObjectNode message(JsonNode message) {
+    private static ObjectNode message(JsonNode message, CallTarget target) {
         String role = message.path("role").asText();
         return switch (role) {
             case "system", "developer" -> NODES.objectNode().put("role", "system")
                     .put("content", MessageText.join(message.get("content")));
             case "assistant" -> assistant(message);
             case "tool" -> tool(message);
-            default -> user(message.get("content"));
+            default -> user(message.get("content"), target);
         };
     }
 
-    private static ObjectNode user(JsonNode content) {
+    private static ObjectNode user(JsonNode content, CallTarget target) {
         ObjectNode message = NODES.objectNode().put("role", "user");
         if (content == null || !content.isArray()) {
             message.put("content", content == null || content.isNull() ? "" : content.asText());
@@ -62,8 +60,7 @@ final class CohereRequests {
             switch (part.path("type").asText()) {
                 case "text" -> parts.addObject().put("type", "text").put("text", part.path("text").asText());
                 case "image_url" -> parts.add(image(part.path("image_url")));
-                default -> throw new AiException(AiError.of(400, "content parts of type '"
-                        + part.path("type").asText() + "' are not supported by this provider"));
+                default -> throw ContentParts.unsupported(part.path("type").asText(), target);
             }
         }
         return message;

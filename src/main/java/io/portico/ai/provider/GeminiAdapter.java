@@ -29,7 +29,7 @@ public final class GeminiAdapter implements ProviderAdapter {
 
     @Override
     public ProviderCall chat(ChatRequest request, CallTarget target) {
-        ObjectNode body = GeminiRequests.fromOpenAi(request.body(), GeminiRequests.Service.GEMINI_API);
+        ObjectNode body = GeminiRequests.fromOpenAi(request.body(), GeminiRequests.Service.GEMINI_API, target);
         String operation = request.stream() ? ":streamGenerateContent?alt=sse" : ":generateContent";
         return call(target, modelName(target.model()) + operation, body);
     }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.ai.spi.AiError;
 import io.portico.ai.spi.AiException;
+import io.portico.ai.spi.CallTarget;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -35,6 +36,7 @@ import java.util.regex.Pattern;
  * {@code fileData} where the service fetches them itself: Files API and YouTube URLs on the Gemini API, Cloud
  * Storage and https URLs on Vertex AI. Any other URL is rejected with 400, because the Gemini API accepts only
  * inline images otherwise. {@code input_audio} and {@code file} parts with a data URI become {@code inlineData}.
+ * A {@code file_id} and any other part type are rejected with 400.
  *
  * <p>Parameters: {@code max_completion_tokens} or {@code max_tokens} becomes {@code maxOutputTokens}, omitted
  * when neither is given because Gemini needs no limit; {@code temperature}, {@code top_p}, {@code top_k},
@@ -78,10 +80,10 @@ public final class GeminiRequests {
      * @throws AiException with status 400 for an image URL the service cannot fetch, or for a tool result that
      *     matches no earlier tool call
      */
-    public static ObjectNode fromOpenAi(JsonNode openAi, Service service) {
+    public static ObjectNode fromOpenAi(JsonNode openAi, Service service, CallTarget target) {
         ObjectNode body = NODES.objectNode();
         StringBuilder system = new StringBuilder();
-        body.set("contents", contents(openAi.path("messages"), system, service));
+        body.set("contents", contents(openAi.path("messages"), system, service, target));
         if (system.length() > 0) {
             body.putObject("systemInstruction").putArray("parts").addObject().put("text", system.toString());
         }
@@ -93,7 +95,8 @@ public final class GeminiRequests {
         return body;
     }
 
-    private static ArrayNode contents(JsonNode messages, StringBuilder system, Service service) {
+    private static ArrayNode contents(JsonNode messages, StringBuilder system, Service service,
+                                      CallTarget target) {
         ArrayNode contents = NODES.arrayNode();
         Map<String, String> callNames = new HashMap<>();
         List<String> callOrder = new ArrayList<>();
@@ -116,7 +119,7 @@ public final class GeminiRequests {
                     }
                     addParts(contents, "model", modelParts(message));
                 }
-                default -> addParts(contents, "user", userParts(message.get("content"), service));
+                default -> addParts(contents, "user", userParts(message.get("content"), service, target));
             }
         }
         if (!results.isEmpty()) {
@@ -139,7 +142,7 @@ public final class GeminiRequests {
         content.set("parts", parts);
     }
 
-    private static ArrayNode userParts(JsonNode content, Service service) {
+    private static ArrayNode userParts(JsonNode content, Service service, CallTarget target) {
         ArrayNode parts = NODES.arrayNode();
         if (content == null || content.isNull()) {
             return parts;
@@ -155,20 +158,15 @@ public final class GeminiRequests {
                 case "input_audio" -> parts.addObject().putObject("inlineData")
                         .put("mimeType", "audio/" + part.path("input_audio").path("format").asText("wav"))
                         .put("data", part.path("input_audio").path("data").asText());
-                case "file" -> addFile(parts, part.path("file"));
-                default -> {
-                    // Other part types have no Gemini counterpart in this translation.
+                case "file" -> {
+                    ContentParts.FileData file = ContentParts.file(part, target);
+                    parts.addObject().putObject("inlineData").put("mimeType", file.mediaType())
+                            .put("data", file.base64());
                 }
+                default -> throw ContentParts.unsupported(part.path("type").asText(), target);
             }
         }
         return parts;
-    }
-
-    private static void addFile(ArrayNode parts, JsonNode file) {
-        Images.DataUri data = Images.parseDataUri(file.path("file_data").asText(null));
-        if (data != null) {
-            parts.addObject().putObject("inlineData").put("mimeType", data.mediaType()).put("data", data.base64());
-        }
     }
 
     private static ObjectNode image(String url, Service service) {

@@ -30,7 +30,7 @@ final class OllamaRequests {
         ArrayNode messages = body.putArray("messages");
         Map<String, String> toolNames = new HashMap<>();
         for (JsonNode message : openAi.path("messages")) {
-            messages.add(message(message, toolNames));
+            messages.add(message(message, toolNames, target));
         }
         JsonNode choice = openAi.get("tool_choice");
         boolean noTools = choice != null && "none".equals(choice.asText());
@@ -50,7 +50,7 @@ final class OllamaRequests {
         return body;
     }
 
-    private static ObjectNode message(JsonNode message, Map<String, String> toolNames) {
+    private static ObjectNode message(JsonNode message, Map<String, String> toolNames, CallTarget target) {
         String role = message.path("role").asText();
         return switch (role) {
             case "system", "developer" -> NODES.objectNode().put("role", "system")
@@ -59,19 +59,26 @@ final class OllamaRequests {
             case "tool" -> NODES.objectNode().put("role", "tool")
                     .put("content", MessageText.join(message.get("content")))
                     .put("tool_name", toolNames.getOrDefault(message.path("tool_call_id").asText(), ""));
-            default -> user(message.get("content"));
+            default -> user(message.get("content"), target);
         };
     }
 
-    /** Builds a user message: text parts join into {@code content}, data URI images become base64 {@code images}. */
-    private static ObjectNode user(JsonNode content) {
+    /**
+     * Builds a user message: text parts join into {@code content}, data URI images become base64 {@code images}, and
+     * any other part is rejected with 400.
+     */
+    private static ObjectNode user(JsonNode content, CallTarget target) {
         ObjectNode user = NODES.objectNode().put("role", "user").put("content", MessageText.join(content));
         if (content == null || !content.isArray()) {
             return user;
         }
         ArrayNode images = NODES.arrayNode();
         for (JsonNode part : content) {
-            if ("image_url".equals(part.path("type").asText())) {
+            String type = part.path("type").asText();
+            if (!"text".equals(type) && !"image_url".equals(type)) {
+                throw ContentParts.unsupported(type, target);
+            }
+            if ("image_url".equals(type)) {
                 Images.DataUri data = Images.parseDataUri(part.path("image_url").path("url").asText());
                 if (data == null) {
                     throw new AiException(AiError.of(400, INLINE_IMAGES_ONLY));

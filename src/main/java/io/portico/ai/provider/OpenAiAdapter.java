@@ -12,6 +12,7 @@ import io.portico.ai.spi.ChunkSink;
 import io.portico.ai.spi.Chunks;
 import io.portico.ai.spi.Framing;
 import io.portico.ai.spi.ProviderAdapter;
+import io.portico.ai.spi.Protocol;
 import io.portico.ai.spi.ProviderCall;
 import io.portico.ai.spi.StreamFrame;
 import io.portico.ai.spi.StreamTranslator;
@@ -22,16 +23,22 @@ import io.vertx.core.buffer.Buffer;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
  * OpenAI's Chat Completions protocol, for OpenAI, Azure OpenAI and every OpenAI-compatible provider; a
  * {@link OpenAiDialect} carries the differences. Requests keep their shape: the adapter sets the model, the output
- * limit field and the stream usage option, and removes Portico's own extension fields. Responses are normalized:
+ * limit field and the stream usage option, and removes Portico's own extension fields. A request from a client of
+ * another protocol is rejected with 400 when it holds a content part that Chat Completions has no type for.
+ * Responses are normalized:
  * usage moves to the top level, tool calls are numbered from 0, and a tool call without arguments gets
  * {@code "{}"}.
  */
 public final class OpenAiAdapter implements ProviderAdapter {
+
+    private static final Set<String> OPENAI_PART_TYPES = Set.of("text", "image_url", "input_audio", "file",
+            "refusal");
 
     private final OpenAiDialect dialect;
 
@@ -75,6 +82,9 @@ public final class OpenAiAdapter implements ProviderAdapter {
             body.remove("stream_options");
         }
         JsonNode messages = body.get("messages");
+        if (request.protocol() != Protocol.OPENAI) {
+            rejectForeignParts(body.path("messages"), target);
+        }
         if (messages instanceof ArrayNode list && hasExtensions(list)) {
             ArrayNode copy = list.deepCopy();
             for (JsonNode message : copy) {
@@ -86,6 +96,21 @@ public final class OpenAiAdapter implements ProviderAdapter {
             body.set("messages", copy);
         }
         return call(target, "chat/completions", body);
+    }
+
+    /**
+     * Rejects the content parts that a client of another protocol sent and that Chat Completions has no part type
+     * for, such as Anthropic's {@code search_result} blocks or documents from a URL.
+     */
+    private static void rejectForeignParts(JsonNode messages, CallTarget target) {
+        for (JsonNode message : messages) {
+            for (JsonNode part : message.path("content")) {
+                String type = part.path("type").asText();
+                if (!OPENAI_PART_TYPES.contains(type)) {
+                    throw ContentParts.unsupported(type, target);
+                }
+            }
+        }
     }
 
     private static boolean hasExtensions(ArrayNode messages) {

@@ -78,7 +78,7 @@ public final class VertexAdapter implements ProviderAdapter {
             String operation = request.stream() ? ":streamRawPredict" : ":rawPredict";
             return call(target, modelPath(target, "anthropic") + operation, body);
         }
-        ObjectNode body = GeminiRequests.fromOpenAi(request.body(), GeminiRequests.Service.VERTEX);
+        ObjectNode body = GeminiRequests.fromOpenAi(request.body(), GeminiRequests.Service.VERTEX, target);
         String operation = request.stream() ? ":streamGenerateContent?alt=sse" : ":generateContent";
         return call(target, modelPath(target, "google") + operation, body);
     }

@@ -79,8 +79,16 @@ public final class Chunks {
 
     /** A thinking block's signature, which a client must send back with the block on its next turn. */
     public ObjectNode thinkingSignature(String signature) {
+        return thinkingBlock("", signature);
+    }
+
+    /**
+     * Returns a delta with a whole thinking block: its text, already streamed as {@code reasoning_content}, and its
+     * signature. The provider checks the signature against the text, so a client sends both back on its next turn.
+     */
+    public ObjectNode thinkingBlock(String thinking, String signature) {
         ObjectNode delta = NODES.objectNode();
-        delta.putArray("thinking_blocks").addObject().put("type", "thinking").put("thinking", "")
+        delta.putArray("thinking_blocks").addObject().put("type", "thinking").put("thinking", thinking)
                 .put("signature", signature);
         return delta(delta);
     }

@@ -209,7 +209,7 @@ class BedrockAdapterTest {
         assertThat(sink.deltas()).containsExactly(
                 "{\"role\":\"assistant\",\"content\":\"\"}",
                 "{\"reasoning_content\":\"Two calls.\"}",
-                "{\"thinking_blocks\":[{\"type\":\"thinking\",\"thinking\":\"\",\"signature\":\"sig-2\"}]}",
+                "{\"thinking_blocks\":[{\"type\":\"thinking\",\"thinking\":\"Two calls.\",\"signature\":\"sig-2\"}]}",
                 "{\"content\":\"Checking.\"}",
                 "{\"tool_calls\":[{\"index\":0,\"id\":\"tu_a\",\"type\":\"function\","
                         + "\"function\":{\"name\":\"get_weather\",\"arguments\":\"\"}}]}",
