@@ -540,11 +540,12 @@ final class ChatExchange {
                 usage = prompt.estimate(generated);
             }
             settleBreaker(error.status());
+            // The provider request is reset before record() marks the attempt as no longer in flight.
+            cancelAttempt();
             record(error.status());
             AiGateway.recordError(ctx, error);
             ctx.logField("ai_error", error.code() != null ? error.code() : error.type());
             done = true;
-            cancelAttempt();
             writer.abort(error);
             return;
         }
