@@ -465,9 +465,6 @@ final class ChatExchange {
         if (current != generation || done) {
             return;
         }
-        if (firstTokenNanos == 0) {
-            firstTokenNanos = System.nanoTime();
-        }
         if (translator != null) {
             translator.frame(frame, sink);
             return;
@@ -485,8 +482,20 @@ final class ChatExchange {
             finishSeen = true;
         }
         writer.nativeFrame(frame);
+        markFirstToken();
         if (messageRecorder != null) {
             messageRecorder.frame(frame);
+        }
+    }
+
+    /**
+     * Records the time of the first token once the writer has committed the stream. The preamble before that
+     * (Anthropic's message_start and ping, OpenAI's role chunk, empty deltas) does not count, so the first-token
+     * timeout still falls back while nothing reached the client.
+     */
+    private void markFirstToken() {
+        if (firstTokenNanos == 0 && writer.started()) {
+            firstTokenNanos = System.nanoTime();
         }
     }
 
@@ -513,6 +522,7 @@ final class ChatExchange {
                 }
             }
             writer.chunk(chunk);
+            markFirstToken();
             if (completionRecorder != null) {
                 completionRecorder.chunk(chunk);
             }
