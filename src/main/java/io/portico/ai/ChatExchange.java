@@ -478,6 +478,7 @@ final class ChatExchange {
         if (reported != Usage.NONE) {
             usage = usage.merge(reported);
         }
+        generated.append(adapter.nativeStreamOutput(frame));
         if ("message_stop".equals(frame.event())) {
             finishSeen = true;
         }
@@ -517,6 +518,7 @@ final class ChatExchange {
             for (JsonNode choice : chunk.path("choices")) {
                 JsonNode delta = choice.path("delta");
                 generated.append(delta.path("content").asText(""));
+                generated.append(delta.path("reasoning_content").asText(""));
                 for (JsonNode call : delta.path("tool_calls")) {
                     generated.append(call.path("function").path("arguments").asText(""));
                 }
@@ -546,9 +548,7 @@ final class ChatExchange {
 
     private void streamFailed(AiError error) {
         if (writer != null && writer.started()) {
-            if (usage.totalTokens() == 0 && generated != null) {
-                usage = prompt.estimate(generated);
-            }
+            usage = streamedUsage();
             settleBreaker(error.status());
             // The provider request is reset before record() marks the attempt as no longer in flight.
             cancelAttempt();
@@ -560,6 +560,25 @@ final class ChatExchange {
             return;
         }
         attemptFailed(error);
+    }
+
+    /**
+     * Returns the usage of a started stream that ended early. The counts the provider reported are kept, and
+     * Portico counts the streamed output when no output count was reported yet. When the provider reported nothing,
+     * the whole usage is Portico's estimate.
+     */
+    private Usage streamedUsage() {
+        if (generated == null) {
+            return usage;
+        }
+        if (usage.totalTokens() == 0) {
+            return prompt.estimate(generated);
+        }
+        if (usage.outputTokens() > 0 || generated.isEmpty()) {
+            return usage;
+        }
+        return new Usage(usage.inputTokens(), TokenCounter.count(generated), usage.cachedInputTokens(),
+                usage.cacheWriteTokens(), usage.reasoningTokens(), true);
     }
 
     private void timedOut(int current, String what, long millis) {
@@ -750,9 +769,7 @@ final class ChatExchange {
         }
         if (writer != null && writer.started()) {
             // The provider produced tokens until now, and they are billed: record them.
-            if (usage.totalTokens() == 0 && generated != null) {
-                usage = prompt.estimate(generated);
-            }
+            usage = streamedUsage();
             ctx.logField("ai_error", AiGateway.CLIENT_CLOSED);
             Http1Exchange running = responseComplete ? null : upstream;
             settleBreaker(0);
