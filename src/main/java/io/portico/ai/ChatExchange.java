@@ -471,7 +471,7 @@ final class ChatExchange {
         }
         ProviderAdapter adapter = target.provider().adapter();
         if ("error".equals(frame.event())) {
-            streamFailed(adapter.error(500, null, Buffer.buffer(frame.data())));
+            streamFailed(Wire.streamError(frame.data()));
             return;
         }
         Usage reported = adapter.nativeStreamUsage(frame);

@@ -243,8 +243,7 @@ public final class AnthropicAdapter implements ProviderAdapter {
                 case "content_block_stop" -> blockStop(sink);
                 case "message_delta" -> messageDelta(event, sink);
                 case "message_stop" -> messageStop(sink);
-                case "error" -> sink.fail(Wire.error(errorStatus(event), null, Buffer.buffer(frame.data()),
-                        "provider"));
+                case "error" -> sink.fail(Wire.streamError(frame.data()));
                 default -> {
                     // ping carries nothing to translate.
                 }
@@ -326,15 +325,6 @@ public final class AnthropicAdapter implements ProviderAdapter {
             String finish = structuredTool != null && "tool_use".equals(stopReason) && toolCalls.count() == 0
                     ? "stop" : FinishReasons.fromAnthropic(stopReason);
             sink.chunk(chunks.finish(finish));
-        }
-
-        private static int errorStatus(JsonNode event) {
-            return switch (event.path("error").path("type").asText()) {
-                case "overloaded_error" -> 529;
-                case "rate_limit_error" -> 429;
-                case "invalid_request_error" -> 400;
-                default -> 500;
-            };
         }
 
         @Override
