@@ -75,6 +75,7 @@ final class AiBackend implements Backend {
         Frontend errors = errorFrontend(ctx);
         if (path.equals("/models") || path.startsWith("/models/")) {
             if (request.method() != HttpMethod.GET) {
+                ctx.response().putHeader(HttpHeaders.ALLOW, "GET");
                 fail(ctx, errors, AiError.of(405, "use GET on " + requestedPath));
                 return;
             }
@@ -97,6 +98,7 @@ final class AiBackend implements Backend {
             return;
         }
         if (request.method() != HttpMethod.POST) {
+            ctx.response().putHeader(HttpHeaders.ALLOW, "POST");
             fail(ctx, errors, AiError.of(405, "use POST on " + requestedPath));
             return;
         }

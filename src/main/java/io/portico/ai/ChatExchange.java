@@ -465,28 +465,38 @@ final class ChatExchange {
         if (current != generation || done) {
             return;
         }
-        if (firstTokenNanos == 0) {
-            firstTokenNanos = System.nanoTime();
-        }
         if (translator != null) {
             translator.frame(frame, sink);
             return;
         }
         ProviderAdapter adapter = target.provider().adapter();
         if ("error".equals(frame.event())) {
-            streamFailed(adapter.error(500, null, Buffer.buffer(frame.data())));
+            streamFailed(Wire.streamError(frame.data()));
             return;
         }
         Usage reported = adapter.nativeStreamUsage(frame);
         if (reported != Usage.NONE) {
             usage = usage.merge(reported);
         }
+        generated.append(adapter.nativeStreamOutput(frame));
         if ("message_stop".equals(frame.event())) {
             finishSeen = true;
         }
         writer.nativeFrame(frame);
+        markFirstToken();
         if (messageRecorder != null) {
             messageRecorder.frame(frame);
+        }
+    }
+
+    /**
+     * Records the time of the first token once the writer has committed the stream. The preamble before that
+     * (Anthropic's message_start and ping, OpenAI's role chunk, empty deltas) does not count, so the first-token
+     * timeout still falls back while nothing reached the client.
+     */
+    private void markFirstToken() {
+        if (firstTokenNanos == 0 && writer.started()) {
+            firstTokenNanos = System.nanoTime();
         }
     }
 
@@ -508,11 +518,13 @@ final class ChatExchange {
             for (JsonNode choice : chunk.path("choices")) {
                 JsonNode delta = choice.path("delta");
                 generated.append(delta.path("content").asText(""));
+                generated.append(delta.path("reasoning_content").asText(""));
                 for (JsonNode call : delta.path("tool_calls")) {
                     generated.append(call.path("function").path("arguments").asText(""));
                 }
             }
             writer.chunk(chunk);
+            markFirstToken();
             if (completionRecorder != null) {
                 completionRecorder.chunk(chunk);
             }
@@ -536,19 +548,37 @@ final class ChatExchange {
 
     private void streamFailed(AiError error) {
         if (writer != null && writer.started()) {
-            if (usage.totalTokens() == 0 && generated != null) {
-                usage = prompt.estimate(generated);
-            }
+            usage = streamedUsage();
             settleBreaker(error.status());
+            // The provider request is reset before record() marks the attempt as no longer in flight.
+            cancelAttempt();
             record(error.status());
             AiGateway.recordError(ctx, error);
             ctx.logField("ai_error", error.code() != null ? error.code() : error.type());
             done = true;
-            cancelAttempt();
             writer.abort(error);
             return;
         }
         attemptFailed(error);
+    }
+
+    /**
+     * Returns the usage of a started stream that ended early. The counts the provider reported are kept, and
+     * Portico counts the streamed output when no output count was reported yet. When the provider reported nothing,
+     * the whole usage is Portico's estimate.
+     */
+    private Usage streamedUsage() {
+        if (generated == null) {
+            return usage;
+        }
+        if (usage.totalTokens() == 0) {
+            return prompt.estimate(generated);
+        }
+        if (usage.outputTokens() > 0 || generated.isEmpty()) {
+            return usage;
+        }
+        return new Usage(usage.inputTokens(), TokenCounter.count(generated), usage.cachedInputTokens(),
+                usage.cacheWriteTokens(), usage.reasoningTokens(), true);
     }
 
     private void timedOut(int current, String what, long millis) {
@@ -739,9 +769,7 @@ final class ChatExchange {
         }
         if (writer != null && writer.started()) {
             // The provider produced tokens until now, and they are billed: record them.
-            if (usage.totalTokens() == 0 && generated != null) {
-                usage = prompt.estimate(generated);
-            }
+            usage = streamedUsage();
             ctx.logField("ai_error", AiGateway.CLIENT_CLOSED);
             Http1Exchange running = responseComplete ? null : upstream;
             settleBreaker(0);

@@ -91,7 +91,7 @@ public record ProviderSpec(
      * Time limits of one call to the provider.
      *
      * @param connect to open a connection
-     * @param firstToken from sending the request to the response headers and the first streamed event
+     * @param firstToken from sending a streamed request to the first content or finish reason of its response
      * @param total for the whole response, stream included
      */
     public record Timeouts(@Range(min = 1) Duration connect, @Range(min = 1) Duration firstToken,

@@ -7,14 +7,20 @@ import io.portico.ai.mock.AnthropicMock;
 import io.portico.ai.mock.OpenAiMock;
 import io.portico.testing.Configs;
 import io.portico.testing.TestNode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Invalid AI requests on a real node: each gets a 400 or 413 in the client's error shape that names what is wrong,
- * with OpenAI's {@code param} and {@code code} where they apply, and no provider is called.
+ * Invalid AI requests on a real node: each gets a 400, 405 or 413 in the client's error shape that names what is
+ * wrong, with OpenAI's {@code param} and {@code code} where they apply, and no provider is called.
  */
 class AiRequestErrorTest {
 
@@ -134,6 +140,20 @@ class AiRequestErrorTest {
         assertThat(error.path("param").asText()).isEqualTo("tools");
         assertThat(error.path("message").asText()).isEqualTo("'tools' must be an array of tool objects");
         assertThat(anthropic.received()).isEmpty();
+    }
+
+    @ParameterizedTest
+    @CsvSource({"GET, /v1/chat/completions, POST", "DELETE, /v1/messages, POST", "GET, /v1/embeddings, POST",
+        "POST, /v1/models, GET", "PUT, /v1/models/gpt, GET"})
+    void wrongMethodGets405WithAllow(String method, String path, String allowed) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(node.url() + path)).timeout(Duration.ofSeconds(20))
+                .header("anthropic-version", "2023-06-01").method(method, HttpRequest.BodyPublishers.noBody()).build();
+
+        HttpResponse<String> response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).isEqualTo(405);
+        assertThat(response.headers().firstValue("allow")).contains(allowed);
+        assertThat(AiTestClient.json(response).path("error").path("type").asText()).isEqualTo("invalid_request_error");
     }
 
     @Test

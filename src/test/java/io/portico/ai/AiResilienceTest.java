@@ -83,6 +83,21 @@ class AiResilienceTest {
     }
 
     @Test
+    void totalTimeoutHasAnthropicTimeoutType() {
+        slow.fail(Fault.SLOW);
+
+        HttpResponse<String> response = AiTestClient.post(node.url() + "/v1/messages", "{\"model\":"
+                + "\"slow-total/gpt-4o\",\"max_tokens\":50,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}",
+                "anthropic-version", "2023-06-01");
+
+        assertThat(response.statusCode()).isEqualTo(504);
+        JsonNode json = AiTestClient.json(response);
+        assertThat(json.path("type").asText()).isEqualTo("error");
+        assertThat(json.at("/error/type").asText()).isEqualTo("timeout_error");
+        assertThat(json.at("/error/message").asText()).contains("within 600 ms");
+    }
+
+    @Test
     void cancelsTheProviderRequestWhenTheClientLeaves() throws Exception {
         fast.fail(Fault.SLOW);
         int before = fast.closedEarly();

@@ -200,6 +200,18 @@ class AiScriptedProviderTest {
         assertThat(AiTestClient.json(response).path("error").path("message").asText()).contains("Overloaded");
     }
 
+    @Test
+    void overloadedEventBeforeContentGets529() {
+        HttpResponse<String> response = AiTestClient.post(node.url() + "/v1/messages",
+                "{\"model\":\"scripted-an/early-error-5\",\"max_tokens\":50,\"stream\":true,\"messages\":["
+                        + "{\"role\":\"user\",\"content\":\"Hi\"}]}", "anthropic-version", "2023-06-01");
+
+        assertThat(response.statusCode()).isEqualTo(529);
+        assertThat(response.headers().firstValue("content-type")).contains("application/json");
+        assertThat(AiTestClient.json(response).path("error").path("type").asText()).isEqualTo("overloaded_error");
+        assertThat(AiTestClient.json(response).path("error").path("message").asText()).contains("Overloaded");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"scripted-an", "scripted-oa", "mistral", "gemini", "cohere", "ollama", "bedrock"})
     void streamWithoutEndMarkerFailsForOpenAiClient(String provider) {

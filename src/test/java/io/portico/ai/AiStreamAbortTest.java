@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * at once and then one every 100 ms, so the client can leave in the middle. For the model {@code late} it sends no
  * response head for 5 seconds. On the Responses API, the model {@code held} sends {@code response.completed} with
  * its usage at once and ends the stream only after 5 seconds, and the model {@code no-usage} completes at once
- * without usage.
+ * without usage. The provider {@code brief} is the same server with a total timeout of 700 ms, which ends the
+ * stream in the middle.
  */
 class AiStreamAbortTest {
 
@@ -80,6 +81,10 @@ class AiStreamAbortTest {
         Configs config = Configs.document();
         config.provider("slow", "openai", "http://127.0.0.1:" + provider.actualPort() + "/v1", "sk-slow")
                 .putObject("retries").put("attempts", 1);
+        ObjectNode brief = config.provider("brief", "openai", "http://127.0.0.1:" + provider.actualPort() + "/v1",
+                "sk-slow");
+        brief.putObject("timeouts").put("total", "700ms");
+        brief.putObject("retries").put("attempts", 1);
         ObjectNode route = config.aiRoute("ai", "/v1");
         route.putArray("policies").addObject().put("name", "header-auth");
         config.resource("teams", "ml");
@@ -233,6 +238,26 @@ class AiStreamAbortTest {
             assertThat(entry).containsPattern("ai_output_tokens=[1-9]");
             assertThat(entry).containsPattern("ai_input_tokens=[1-9]");
         }
+    }
+
+    @Test
+    void totalTimeoutCancelsStartedStream() {
+        int closedBefore = CLOSED_EARLY.get();
+        try (LogCapture log = new LogCapture("portico.access")) {
+            HttpResponse<String> response = AiTestClient.post(node.url() + CHAT, "{\"model\":\"brief/gpt-4o\","
+                    + "\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}]}",
+                    "x-test-consumer", "carol");
+
+            assertThat(response.statusCode()).isEqualTo(200);
+            List<AiTestClient.Event> events = AiTestClient.events(response.body());
+            AiTestClient.Event last = events.get(events.size() - 1);
+            assertThat(last.json().path("error").path("message").asText()).contains("within 700 ms");
+            eventually("the access log has the request", () -> logged(log, "upstream=brief/gpt-4o") != null);
+            String entry = logged(log, "upstream=brief/gpt-4o");
+            assertThat(entry).contains("ai_error=timeout", "ai_tokens_estimated=true");
+            assertThat(entry).containsPattern("ai_output_tokens=[1-9]");
+        }
+        eventually("the provider request was cancelled", () -> CLOSED_EARLY.get() > closedBefore);
     }
 
     /**

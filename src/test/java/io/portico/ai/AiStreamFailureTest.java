@@ -23,12 +23,18 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.slf4j.LoggerFactory;
 
 /**
- * Streams that a provider breaks after they started: an error event, and an event too large to buffer. A small
+ * Streams that a provider breaks after they started: an error event, an event too large to buffer, and a connection
+ * closed before {@code message_delta} reported the output tokens. A small
  * Anthropic-format provider on loopback sends each script, chosen by the requested model.
  */
 class AiStreamFailureTest {
@@ -45,6 +51,20 @@ class AiStreamFailureTest {
     private static final String STOP = "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{"
             + "\"stop_reason\":\"end_turn\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":2}}\n\n"
             + "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+    /** The text that the model {@code cut} streams before its provider closes the connection. */
+    private static final String CUT_TEXT = "The quick brown fox jumps over the lazy dog, then rests in the shade.";
+    /**
+     * The start of the model {@code cut}: 7 input tokens, 3 read from the cache, and the placeholder output count of
+     * 1 that Anthropic sends in {@code message_start}.
+     */
+    private static final String CUT_START = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{"
+            + "\"id\":\"msg_2\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"cut\",\"content\":[],"
+            + "\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":7,"
+            + "\"cache_read_input_tokens\":3,\"output_tokens\":1}}}\n\n"
+            + "event: content_block_start\ndata: {\"type\":\"content_block_start\",\"index\":0,"
+            + "\"content_block\":{\"type\":\"text\",\"text\":\"\"}}\n\n"
+            + "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,"
+            + "\"delta\":{\"type\":\"text_delta\",\"text\":\"" + CUT_TEXT + "\"}}\n\n";
     private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private static Vertx vertx;
@@ -53,11 +73,17 @@ class AiStreamFailureTest {
 
     @BeforeAll
     static void start() throws Exception {
+        // The test logging configuration turns the access log off; this node writes it.
+        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("portico.access")).setLevel(Level.INFO);
         vertx = Vertx.vertx();
         provider = vertx.createHttpServer().requestHandler(request -> request.body().onSuccess(body -> {
             String model = body.toJsonObject().getString("model");
             HttpServerResponse response = request.response().setChunked(true)
                     .putHeader("content-type", "text/event-stream");
+            if (model.equals("cut")) {
+                response.end(CUT_START);
+                return;
+            }
             response.write(String.format(START, model));
             if (model.equals("overloaded")) {
                 response.end(OVERLOADED);
@@ -91,6 +117,7 @@ class AiStreamFailureTest {
 
     @AfterAll
     static void stop() throws Exception {
+        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("portico.access")).setLevel(Level.WARN);
         node.close();
         vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
@@ -136,6 +163,34 @@ class AiStreamFailureTest {
         assertThat(last.data()).isNotEqualTo("[DONE]");
         assertThat(last.json().path("error").path("message").asText()).contains("not valid JSON");
         assertThat(events).noneMatch(event -> event.data().contains("\"finish_reason\":\"stop\""));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/v1/chat/completions", "/v1/messages"})
+    void cutStreamCountsStreamedOutput(String endpoint) {
+        try (LogCapture log = new LogCapture("portico.access")) {
+            HttpResponse<String> response = AiTestClient.post(node.url() + endpoint, "{\"model\":\"scripted/cut\","
+                    + "\"max_tokens\":50,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}",
+                    "anthropic-version", "2023-06-01");
+
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.body()).contains(CUT_TEXT);
+            String path = "path=" + endpoint + " ";
+            Conditions.eventually("the access log has the request", () -> logged(log, path) != null);
+            String entry = logged(log, path);
+            assertThat(entry).contains("upstream=scripted/cut", "ai_error=");
+            assertThat(entry).contains("ai_input_tokens=10 ");
+            assertThat(entry).contains("ai_cached_tokens=3 ");
+            assertThat(entry).contains("ai_tokens_estimated=true");
+            Matcher output = Pattern.compile("ai_output_tokens=(\\d+)").matcher(entry);
+            assertThat(output.find()).as("ai_output_tokens is logged").isTrue();
+            assertThat(Integer.parseInt(output.group(1))).isEqualTo(TokenCounter.count(CUT_TEXT));
+        }
+    }
+
+    /** Returns the first access-log line that contains {@code text}, or null. */
+    private static String logged(LogCapture log, String text) {
+        return log.messages(Level.INFO).stream().filter(line -> line.contains(text)).findFirst().orElse(null);
     }
 
     private static List<Event> stream(String model) {

@@ -88,8 +88,39 @@ public final class AnthropicAdapter implements ProviderAdapter {
         if (json == null) {
             return Usage.NONE;
         }
-        JsonNode usage = "message_start".equals(frame.event()) ? json.path("message").get("usage") : json.get("usage");
-        return usage(usage);
+        if ("message_start".equals(frame.event())) {
+            return startUsage(json.path("message").get("usage"));
+        }
+        return usage(json.get("usage"));
+    }
+
+    @Override
+    public String nativeStreamOutput(StreamFrame frame) {
+        if (!"content_block_delta".equals(frame.event())) {
+            return "";
+        }
+        JsonNode delta = Wire.parse(frame.data());
+        if (delta == null) {
+            return "";
+        }
+        delta = delta.path("delta");
+        return switch (delta.path("type").asText()) {
+            case "text_delta" -> delta.path("text").asText("");
+            case "thinking_delta" -> delta.path("thinking").asText("");
+            case "input_json_delta" -> delta.path("partial_json").asText("");
+            default -> "";
+        };
+    }
+
+    /**
+     * Reads the usage of {@code message_start} without its output count, which is a placeholder (usually 1). The
+     * output tokens are reported in {@code message_delta}, so Portico counts the output of a stream that ends
+     * before it.
+     */
+    static Usage startUsage(JsonNode usage) {
+        Usage start = usage(usage);
+        return new Usage(start.inputTokens(), 0, start.cachedInputTokens(), start.cacheWriteTokens(),
+                start.reasoningTokens(), start.estimated());
     }
 
     /** Reads Anthropic usage, whose input count excludes cache reads and writes, into Portico's counts. */
@@ -217,8 +248,7 @@ public final class AnthropicAdapter implements ProviderAdapter {
                 case "content_block_stop" -> blockStop(sink);
                 case "message_delta" -> messageDelta(event, sink);
                 case "message_stop" -> messageStop(sink);
-                case "error" -> sink.fail(Wire.error(errorStatus(event), null, Buffer.buffer(frame.data()),
-                        "provider"));
+                case "error" -> sink.fail(Wire.streamError(frame.data()));
                 default -> {
                     // ping carries nothing to translate.
                 }
@@ -227,7 +257,7 @@ public final class AnthropicAdapter implements ProviderAdapter {
 
         private void messageStart(JsonNode message, ChunkSink sink) {
             chunks.identify(Wire.text(message, "id"), Wire.text(message, "model"));
-            usage = usage.merge(usage(message.get("usage")));
+            usage = usage.merge(startUsage(message.get("usage")));
             sink.usage(usage);
             sink.chunk(chunks.role());
         }
@@ -305,15 +335,6 @@ public final class AnthropicAdapter implements ProviderAdapter {
             String finish = structuredTool != null && "tool_use".equals(stopReason) && toolCalls.count() == 0
                     ? "stop" : FinishReasons.fromAnthropic(stopReason);
             sink.chunk(chunks.finish(finish));
-        }
-
-        private static int errorStatus(JsonNode event) {
-            return switch (event.path("error").path("type").asText()) {
-                case "overloaded_error" -> 529;
-                case "rate_limit_error" -> 429;
-                case "invalid_request_error" -> 400;
-                default -> 500;
-            };
         }
 
         @Override

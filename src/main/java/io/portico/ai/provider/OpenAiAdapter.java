@@ -255,7 +255,7 @@ public final class OpenAiAdapter implements ProviderAdapter {
                 return;
             }
             if (chunk.get("error") != null && !chunk.get("error").isNull()) {
-                sink.fail(Wire.error(500, null, Buffer.buffer(data), "provider"));
+                sink.fail(Wire.streamError(data));
                 return;
             }
             chunks.identify(Wire.text(chunk, "id"), Wire.text(chunk, "model"), chunk.path("created").asLong(0));

@@ -164,6 +164,23 @@ public final class Wire {
     }
 
     /**
+     * Reads the error event of a provider's stream, which has no HTTP status of its own. The status follows the
+     * event's error type as the Anthropic API uses it: 529 for {@code overloaded_error}, 429 for
+     * {@code rate_limit_error}, 400 for {@code invalid_request_error} and 500 for any other type.
+     */
+    public static AiError streamError(String data) {
+        JsonNode json = parse(data);
+        String type = json == null ? "" : json.path("error").path("type").asText("");
+        int status = switch (type) {
+            case "overloaded_error" -> 529;
+            case "rate_limit_error" -> 429;
+            case "invalid_request_error" -> 400;
+            default -> 500;
+        };
+        return error(status, null, Buffer.buffer(data), "provider");
+    }
+
+    /**
      * Reads a provider's error body in the shapes providers use, {@code {"error":{"message":...}}},
      * {@code {"error":"..."}}, {@code {"message":...}} or a JSON array of those, with the status the provider sent
      * and its Retry-After.

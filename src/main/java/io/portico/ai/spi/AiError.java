@@ -48,14 +48,14 @@ public record AiError(int status, String type, String code, String message, long
             return OVERLOADED;
         }
         return switch (status) {
-            case 400, 422 -> "invalid_request_error";
             case 401 -> "authentication_error";
             case 403 -> "permission_error";
             case 404 -> "not_found_error";
             case 413 -> "request_too_large";
             case 429 -> "rate_limit_error";
             case 503, 529 -> "overloaded_error";
-            default -> "api_error";
+            case 504 -> "timeout_error";
+            default -> status < 500 ? "invalid_request_error" : "api_error";
         };
     }
 

@@ -58,9 +58,20 @@ public interface ProviderAdapter {
         return Usage.NONE;
     }
 
-    /** Reads token counts from one event of a native stream; {@link Usage#NONE} when it carries none. */
+    /**
+     * Reads token counts from one event of a native stream; {@link Usage#NONE} when it carries none. An output count
+     * that is a placeholder rather than the count of the tokens streamed so far is returned as 0.
+     */
     default Usage nativeStreamUsage(StreamFrame frame) {
         return Usage.NONE;
+    }
+
+    /**
+     * Returns the generated text, reasoning and tool call arguments that one event of a native stream carries, for
+     * the output estimate of a stream that ends before the provider reports its output tokens.
+     */
+    default String nativeStreamOutput(StreamFrame frame) {
+        return "";
     }
 
     /** True when this provider offers embeddings. */
