@@ -289,6 +289,14 @@ public final class AiGateway {
         return listed(target) ? target.model() : OTHER_MODEL;
     }
 
+    /**
+     * Returns true when the configuration lists the model of {@code target}, among its provider's {@code models} or
+     * as a target of a virtual model, so that no client chose the model.
+     */
+    boolean configured(Target target) {
+        return runtime.configured(target);
+    }
+
     /** Returns true when the configuration or the model catalog lists the model of {@code target}. */
     private boolean listed(Target target) {
         return runtime.configured(target) || catalog.lists(target.provider().type().id(), target.model());

@@ -294,6 +294,7 @@ final class ChatExchange {
             response.bodyHandler(failed).exceptionHandler(cause -> failed.handle(null));
             return;
         }
+        target.provider().keys().succeeded(key);
         if (request.stream()) {
             stream(response, callTarget, nativeCall, current);
             return;
@@ -610,7 +611,8 @@ final class ChatExchange {
             pool.coolDown(key, target.model(), error.retryAfterMillis());
         }
         if (status == 401 || status == 403) {
-            pool.revoke(key, status);
+            pool.rejected(key, target.model(), status, gateway.configured(target),
+                    KeyPool.namesModel(error, target.model()));
         }
         if ((status == 429 || status == 401 || status == 403) && key != KeyPool.NONE) {
             keys.failed(key);

@@ -1,5 +1,6 @@
 package io.portico.ai;
 
+import io.portico.ai.spi.AiError;
 import io.portico.config.ProviderSpec;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,10 +13,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The API keys of one provider, shared by every event loop. A 429 cools the key down for the provider model that
+ * The API keys of one provider, shared by every event loop. A 429 rests the key for the provider model that
  * returned it, for the provider's Retry-After or a default. OpenAI and Anthropic set rate limits per model for the
- * organization or project that owns a key, so the key keeps serving the provider's other models. A key that gets
- * 401 or 403 is taken out for every model until the provider's configuration changes, and that is logged once.
+ * organization or project that owns a key, so the key keeps serving the provider's other models.
+ *
+ * <p>A 401 or 403 rests the key for that model for {@link #REJECTION_REST_MILLIS}, because providers also return
+ * 403 for a valid key that may not use one model, and clients may name any model as {@code provider/model}. The key
+ * is taken out of the pool for every model, for {@link #REJECTION_REST_MILLIS} and logged at WARN, when it is
+ * rejected on a model that the configuration lists, or on {@link #MAX_REJECTED_MODELS} different models without a
+ * successful call in between. A rejection whose error names the model only ever rests the key for that model.
  */
 final class KeyPool {
 
@@ -23,21 +29,28 @@ final class KeyPool {
     private static final long DEFAULT_COOLDOWN_MILLIS = 1000;
     /**
      * The maximum number of models one key cools down for at once. Clients may name any model of a provider as
-     * {@code provider/model}, so the count is capped: a 429 for another model while every entry is still cooling
-     * cools the whole key down instead.
+     * {@code provider/model}, so the count is capped: a 429, 401 or 403 for another model while every entry is still
+     * resting rests the whole key instead.
      */
     static final int MAX_COOLING_MODELS = 256;
+    /** How long a rejected key rests for the model that rejected it, or for every model once taken out. */
+    static final long REJECTION_REST_MILLIS = 10 * 60 * 1000;
+    /** The number of different models, rejected in a row, after which a key is taken out of the pool. */
+    static final int MAX_REJECTED_MODELS = 3;
 
     /** One key and its state. */
     static final class Key {
         private final String secret;
         private final int weight;
         private final String label;
-        /** The end of each model's cool-down in {@link System#nanoTime()} units, without most expired entries. */
-        private final Map<String, Long> coolingModels = new ConcurrentHashMap<>();
-        /** The end of the cool-down of the whole key, once {@link #coolingModels} was full. */
+        /** Each model's rest, without most expired entries. */
+        private final Map<String, Rest> restingModels = new ConcurrentHashMap<>();
+        /** The end of the rest of the whole key, once {@link #restingModels} was full. */
         private volatile long coolUntilNanos = System.nanoTime();
-        private volatile boolean revoked;
+        /** The end of the time out of the pool after the key was rejected, in {@link System#nanoTime()} units. */
+        private volatile long outUntilNanos = System.nanoTime();
+        /** The models that rejected the key since its last successful call, up to {@link #MAX_REJECTED_MODELS}. */
+        private final Set<String> rejectedModels = ConcurrentHashMap.newKeySet();
 
         Key(String secret, int weight, String label) {
             this.secret = secret;
@@ -54,38 +67,57 @@ final class KeyPool {
         }
 
         boolean available(long now, String model) {
-            return !revoked && weight > 0 && nanosCooling(now, model) == 0;
+            return !isOut(now) && weight > 0 && nanosCooling(now, model) == 0;
+        }
+
+        private boolean isOut(long now) {
+            return now - outUntilNanos < 0;
         }
 
         /** Returns the nanoseconds until the key may serve {@code model} again; 0 when it may now. */
         private long nanosCooling(long now, String model) {
             long remaining = Math.max(0, coolUntilNanos - now);
-            Long until = coolingModels.get(model);
-            if (until != null) {
-                if (now - until >= 0) {
-                    coolingModels.remove(model, until);
+            Rest rest = restingModels.get(model);
+            if (rest != null) {
+                if (now - rest.untilNanos() >= 0) {
+                    restingModels.remove(model, rest);
                 } else {
-                    remaining = Math.max(remaining, until - now);
+                    remaining = Math.max(remaining, rest.untilNanos() - now);
                 }
             }
             return remaining;
         }
 
-        private void coolDown(String model, long now, long until) {
-            if (coolingModels.size() >= MAX_COOLING_MODELS && !coolingModels.containsKey(model)) {
-                coolingModels.values().removeIf(end -> now - end >= 0);
-                if (coolingModels.size() >= MAX_COOLING_MODELS) {
-                    coolUntilNanos = until;
+        /** Returns whether the key rests for {@code model} at {@code now} because the provider rejected it. */
+        private boolean rejectedFor(long now, String model) {
+            Rest rest = restingModels.get(model);
+            return rest != null && rest.rejected() && now - rest.untilNanos() < 0;
+        }
+
+        private void rest(String model, long now, Rest rest) {
+            if (restingModels.size() >= MAX_COOLING_MODELS && !restingModels.containsKey(model)) {
+                restingModels.values().removeIf(entry -> now - entry.untilNanos() >= 0);
+                if (restingModels.size() >= MAX_COOLING_MODELS) {
+                    coolUntilNanos = rest.untilNanos();
                     return;
                 }
             }
-            coolingModels.put(model, until);
+            restingModels.put(model, rest);
         }
 
-        /** Returns the number of models this key cools down for, expired ones included until they are removed. */
+        /** Returns the number of models this key rests for, expired ones included until they are removed. */
         int coolingModels() {
-            return coolingModels.size();
+            return restingModels.size();
         }
+    }
+
+    /**
+     * The rest of a key for one model.
+     *
+     * @param untilNanos the end of the rest in {@link System#nanoTime()} units
+     * @param rejected true after a 401 or 403, false after a 429
+     */
+    private record Rest(long untilNanos, boolean rejected) {
     }
 
     /** Stands for "call without a key" when a provider has none configured. */
@@ -94,9 +126,16 @@ final class KeyPool {
     private final String provider;
     private final List<Key> keys;
     private final boolean weighted;
+    private final long rejectionRestMillis;
     private final AtomicInteger next = new AtomicInteger();
 
     KeyPool(ProviderSpec spec) {
+        this(spec, REJECTION_REST_MILLIS);
+    }
+
+    /** Creates the pool of {@code spec} whose rejected keys rest for {@code rejectionRestMillis}. */
+    KeyPool(ProviderSpec spec, long rejectionRestMillis) {
+        this.rejectionRestMillis = rejectionRestMillis;
         this.provider = spec.name();
         List<Key> list = new ArrayList<>();
         for (int i = 0; i < spec.keys().size(); i++) {
@@ -173,23 +212,108 @@ final class KeyPool {
         }
         long millis = retryAfterMillis >= 0 ? retryAfterMillis : DEFAULT_COOLDOWN_MILLIS;
         long now = System.nanoTime();
-        key.coolDown(model, now, now + millis * 1_000_000);
+        key.rest(model, now, new Rest(now + millis * 1_000_000, false));
     }
 
-    /** Takes {@code key} out after the provider rejected it. */
-    void revoke(Key key, int status) {
-        if (key == NONE || key.revoked) {
+    /**
+     * Rests {@code key} for {@code model}, or takes it out of the pool for every model, after the provider returned
+     * {@code status} 401 or 403.
+     *
+     * @param listed true when the configuration lists {@code model}, so that no client chose it
+     * @param modelNamed true when the provider's error names the model, as OpenAI's {@code model_not_found} does
+     */
+    void rejected(Key key, String model, int status, boolean listed, boolean modelNamed) {
+        if (key == NONE) {
             return;
         }
-        key.revoked = true;
-        LOG.warn("Provider {} rejected key {} with status {}; the key is taken out of the pool until the provider's "
-                + "configuration changes", provider, key.label, status);
+        long now = System.nanoTime();
+        long until = now + rejectionRestMillis * 1_000_000;
+        key.rest(model, now, new Rest(until, true));
+        if (modelNamed) {
+            if (listed) {
+                LOG.warn("Provider {} rejected key {} for model {} with status {}, and the error names the model; "
+                        + "the key rests for that model for {} s", provider, key.label, model, status,
+                        rejectionRestMillis / 1000);
+            } else {
+                LOG.debug("Provider {} rejected key {} for model {} with status {}; the key rests for that model",
+                        provider, key.label, model, status);
+            }
+            return;
+        }
+        if (listed) {
+            takeOut(key, now, until, status, "on model " + model + ", which the configuration lists");
+            return;
+        }
+        key.rejectedModels.add(model);
+        if (key.rejectedModels.size() >= MAX_REJECTED_MODELS) {
+            key.rejectedModels.clear();
+            takeOut(key, now, until, status, "on " + MAX_REJECTED_MODELS + " different models in a row, the last "
+                    + model);
+        } else {
+            LOG.debug("Provider {} rejected key {} for model {} with status {}; the key rests for that model",
+                    provider, key.label, model, status);
+        }
     }
 
-    /** Returns whether the provider rejected every key of the pool, so no key can become available again. */
-    boolean allRevoked() {
+    private void takeOut(Key key, long now, long until, int status, String where) {
+        boolean wasOut = key.isOut(now);
+        key.outUntilNanos = until;
+        if (!wasOut) {
+            LOG.warn("Provider {} rejected key {} with status {} {}; the key is taken out of the pool for {} s, "
+                    + "then tried again", provider, key.label, status, where, rejectionRestMillis / 1000);
+        }
+    }
+
+    /**
+     * Returns whether {@code error} is about {@code model} rather than the key: its code is {@code model_not_found},
+     * as OpenAI returns 403 for a project without access to a model, or its message names the model as a whole word,
+     * as Vertex AI's 403 {@code PERMISSION_DENIED} on a publisher model does.
+     */
+    static boolean namesModel(AiError error, String model) {
+        if ("model_not_found".equals(error.code())) {
+            return true;
+        }
+        String message = error.message();
+        if (message == null || model.isEmpty()) {
+            return false;
+        }
+        for (int at = message.indexOf(model); at >= 0; at = message.indexOf(model, at + 1)) {
+            int end = at + model.length();
+            if ((at == 0 || !isModelChar(message.charAt(at - 1))) && endsWord(message, end)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Returns whether a word ends at {@code end}: the text ends, or a character follows that no model id ends in. */
+    private static boolean endsWord(String text, int end) {
+        if (end == text.length() || !isModelChar(text.charAt(end))) {
+            return true;
+        }
+        // A full stop ends a sentence when the text ends or a space follows.
+        return text.charAt(end) == '.' && (end + 1 == text.length() || Character.isWhitespace(text.charAt(end + 1)));
+    }
+
+    private static boolean isModelChar(char c) {
+        return Character.isLetterOrDigit(c) || c == '-' || c == '_' || c == '.' || c == ':';
+    }
+
+    /** Notes a successful call with {@code key}, which resets its count of models that rejected it in a row. */
+    void succeeded(Key key) {
+        if (key != NONE && !key.rejectedModels.isEmpty()) {
+            key.rejectedModels.clear();
+        }
+    }
+
+    /**
+     * Returns whether every key of the pool is out of the pool or rests for {@code model} after the provider
+     * rejected it, so that no key is left for {@code model} until a rest ends.
+     */
+    boolean allRejected(String model) {
+        long now = System.nanoTime();
         for (Key key : keys) {
-            if (key != NONE && !key.revoked) {
+            if (!key.isOut(now) && !key.rejectedFor(now, model)) {
                 return false;
             }
         }
@@ -207,7 +331,7 @@ final class KeyPool {
             if (key.available(now, model)) {
                 return 0;
             }
-            if (!key.revoked) {
+            if (!key.isOut(now)) {
                 soonest = Math.min(soonest, key.nanosCooling(now, model));
             }
         }

@@ -28,7 +28,7 @@ final class KeySelection {
 
     /**
      * Returns the key for the next attempt: {@link KeyPool#NONE} when the provider has no keys, null when every key
-     * failed, cools down, was revoked or is rejected by the check.
+     * failed, rests, was taken out after a rejection or is rejected by the check.
      */
     KeyPool.Key next() {
         while (true) {
@@ -76,9 +76,10 @@ final class KeySelection {
                     + provider.name() + "' may serve the request: " + rejection.message(),
                     rejection.retryAfterMillis());
         }
-        if (provider.keys().allRevoked()) {
+        if (provider.keys().allRejected(model)) {
             return new AiError(502, "api_error", "provider_authentication_failed", "provider '" + provider.name()
-                    + "' rejected every configured key; replace the keys in the provider's configuration", -1);
+                    + "' rejected every configured key for model '" + model + "'; check the keys in the provider's "
+                    + "configuration and that they may use the model", -1);
         }
         String reasons = excluded.isEmpty() ? "is cooling down for model '" + model + "' or was rejected"
                 : "is cooling down for model '" + model + "', was rejected or is excluded by a policy such as a"

@@ -296,6 +296,7 @@ final class RelayExchange {
                     HttpClientResponse response = result.result();
                     int status = response.statusCode();
                     if (status >= 200 && status < 300) {
+                        target.provider().keys().succeeded(key);
                         completion.complete(this, response, callTarget, adapter);
                         return;
                     }
@@ -324,7 +325,8 @@ final class RelayExchange {
         if (error.status() == 429) {
             target.provider().keys().coolDown(key, target.model(), error.retryAfterMillis());
         } else if (error.status() == 401 || error.status() == 403) {
-            target.provider().keys().revoke(key, error.status());
+            target.provider().keys().rejected(key, target.model(), error.status(), gateway.configured(target),
+                    KeyPool.namesModel(error, target.model()));
         }
         if (error.retryable() || error.status() == 404 || error.status() == 401 || error.status() == 403) {
             next();

@@ -102,6 +102,7 @@ class AiScriptedProviderTest {
         config.model("early-an-1", "fallback", "scripted-an/early-error-1", "backup/gpt-4o");
         config.model("early-an-2", "fallback", "scripted-an/early-error-2", "backup/gpt-4o");
         config.model("early-oa", "fallback", "scripted-oa/early-error-3", "backup/gpt-4o");
+        config.model("revoked-listed", "fallback", "revoked/unauthorized");
         config.aiRoute("ai", "/v1");
         node.apply(config.build());
         openAi = OpenAIOkHttpClient.builder().baseUrl(node.url() + "/v1").apiKey("client-key").maxRetries(0)
@@ -310,7 +311,7 @@ class AiScriptedProviderTest {
     @Test
     void rejectedKeyServesNoOtherModel() {
         HttpResponse<String> rejected = AiTestClient.post(node.url() + "/v1/chat/completions",
-                "{\"model\":\"revoked/unauthorized\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
+                "{\"model\":\"revoked-listed\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
         HttpResponse<String> other = AiTestClient.post(node.url() + "/v1/chat/completions",
                 "{\"model\":\"revoked/other-model\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
 

@@ -2,19 +2,24 @@ package io.portico.ai;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.portico.ai.spi.AiError;
 import io.portico.config.ProviderSpec;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Cool-downs per key and provider model after 429, and keys taken out for every model after 401 or 403. */
+/** Rests per key and provider model after 429, 401 and 403, and keys taken out of the pool after rejections. */
 class KeyPoolTest {
 
     private static KeyPool pool(String... secrets) {
+        return new KeyPool(spec(secrets));
+    }
+
+    private static ProviderSpec spec(String... secrets) {
         List<ProviderSpec.Key> keys = Arrays.stream(secrets).map(s -> new ProviderSpec.Key(s, 1, null))
                 .toList();
-        return new KeyPool(new ProviderSpec("p", "openai", null, keys, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null));
+        return new ProviderSpec("p", "openai", null, keys, null, null, null, null, null, null, null, null,
+                null, null, null, null, null, null, null);
     }
 
     @Test
@@ -45,15 +50,96 @@ class KeyPoolTest {
     }
 
     @Test
-    void rejectedKeyServesNoModel() {
+    void rejectionOnListedModelTakesKeyOut() {
         KeyPool pool = pool("k1");
         KeyPool.Key key = pool.next("gpt-4o");
 
-        pool.revoke(key, 401);
+        pool.rejected(key, "gpt-4o", 401, true, false);
 
         assertThat(pool.next("gpt-4o")).isNull();
         assertThat(pool.next("gpt-4o-mini")).isNull();
-        assertThat(pool.allRevoked()).isTrue();
+        assertThat(pool.allRejected("gpt-4o-mini")).isTrue();
+    }
+
+    @Test
+    void rejectionOnNamedModelRestsOnlyThatModel() {
+        KeyPool pool = pool("k1");
+        KeyPool.Key key = pool.next("restricted");
+
+        pool.rejected(key, "restricted", 403, false, false);
+
+        assertThat(pool.next("restricted")).isNull();
+        assertThat(pool.allRejected("restricted")).isTrue();
+        assertThat(pool.next("gpt-4o")).isSameAs(key);
+        assertThat(pool.allRejected("gpt-4o")).isFalse();
+    }
+
+    @Test
+    void rejectionsOnDifferentModelsTakeKeyOut() {
+        KeyPool pool = pool("k1");
+        KeyPool.Key key = pool.next("m");
+        for (int i = 1; i < KeyPool.MAX_REJECTED_MODELS; i++) {
+            pool.rejected(key, "m" + i, 401, false, false);
+        }
+        assertThat(pool.next("other")).isSameAs(key);
+
+        pool.rejected(key, "m" + KeyPool.MAX_REJECTED_MODELS, 401, false, false);
+
+        assertThat(pool.next("other")).isNull();
+        assertThat(pool.allRejected("other")).isTrue();
+    }
+
+    @Test
+    void successResetsRejectedModelCount() {
+        KeyPool pool = pool("k1");
+        KeyPool.Key key = pool.next("m");
+        for (int i = 1; i < KeyPool.MAX_REJECTED_MODELS; i++) {
+            pool.rejected(key, "m" + i, 403, false, false);
+        }
+
+        pool.succeeded(key);
+        pool.rejected(key, "last", 403, false, false);
+
+        assertThat(pool.next("other")).isSameAs(key);
+    }
+
+    @Test
+    void modelNamedRejectionsNeverTakeKeyOut() {
+        KeyPool pool = pool("k1");
+        KeyPool.Key key = pool.next("m");
+        for (int i = 0; i < KeyPool.MAX_REJECTED_MODELS + 2; i++) {
+            pool.rejected(key, "m" + i, 403, i == 0, true);
+        }
+
+        assertThat(pool.next("m0")).isNull();
+        assertThat(pool.next("other")).isSameAs(key);
+    }
+
+    @Test
+    void keyTakenOutReturnsAfterRest() throws InterruptedException {
+        KeyPool pool = new KeyPool(spec("k1"), 200);
+        KeyPool.Key key = pool.next("gpt-4o");
+
+        pool.rejected(key, "gpt-4o", 401, true, false);
+
+        assertThat(pool.next("gpt-4o-mini")).isNull();
+        Thread.sleep(300);
+        assertThat(pool.next("gpt-4o-mini")).isSameAs(key);
+        assertThat(pool.next("gpt-4o")).isSameAs(key);
+        assertThat(pool.allRejected("gpt-4o")).isFalse();
+    }
+
+    @Test
+    void errorNamesModel() {
+        assertThat(KeyPool.namesModel(AiError.of(403, "model_not_found", "p: no access"), "gpt-4o")).isTrue();
+        assertThat(KeyPool.namesModel(AiError.of(403, "p: Project `proj_1` does not have access to model "
+                + "`gpt-4o-mini`"), "gpt-4o-mini")).isTrue();
+        assertThat(KeyPool.namesModel(AiError.of(403, "p: Publisher model projects/p/locations/us/publishers/google/"
+                + "models/gemini-2.0-pro not enabled."), "gemini-2.0-pro")).isTrue();
+        assertThat(KeyPool.namesModel(AiError.of(403, "p: no access to model gpt-4o."), "gpt-4o")).isTrue();
+        assertThat(KeyPool.namesModel(AiError.of(403, "p: no access to model gpt-4o-mini"), "gpt-4o")).isFalse();
+        assertThat(KeyPool.namesModel(AiError.of(401, "invalid_api_key", "p: Incorrect API key provided"),
+                "gpt-4o")).isFalse();
     }
 
     @Test

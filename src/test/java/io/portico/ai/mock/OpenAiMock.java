@@ -15,6 +15,10 @@ import java.util.List;
  * {@code POST /v1/responses}. Keys are checked as {@code Authorization: Bearer}; errors have the shape
  * {@code {"error":{"message","type","param","code"}}}.
  *
+ * <p>Models whose name starts with {@code missing} get 404 {@code model_not_found}, with {@code no-access} 403
+ * {@code model_not_found} naming the model (what OpenAI returns to a project without access to it), and with
+ * {@code restricted} 403 without a code or the model's name.
+ *
  * <p>Answers: with tools and no tool result yet, two parallel tool calls, {@code get_weather} with
  * {@code {"city":"Paris"}} and {@code get_time} without arguments; after a tool result, "It is sunny in Paris.";
  * with a JSON schema response format, {@code {"answer":"42"}}; otherwise "Hello from NAME".
@@ -125,6 +129,16 @@ public final class OpenAiMock extends MockServer {
         if (model.startsWith("missing")) {
             response.setStatusCode(404).end(error("The model `" + model + "` does not exist",
                     "invalid_request_error", "model_not_found"));
+            return;
+        }
+        if (model.startsWith("no-access")) {
+            response.setStatusCode(403).end(error("Project `proj_mock` does not have access to model `" + model + "`",
+                    "invalid_request_error", "model_not_found"));
+            return;
+        }
+        if (model.startsWith("restricted")) {
+            response.setStatusCode(403).end(error("You are not allowed to sample from this model",
+                    "invalid_request_error", null));
             return;
         }
         JsonNode messages = body.get("messages");
