@@ -204,13 +204,14 @@ final class KeyPool {
 
     /**
      * Rests {@code key} for {@code model} after a 429, for {@code retryAfterMillis} when the provider sent a
-     * Retry-After.
+     * Retry-After, but at most {@link AiError#MAX_RETRY_AFTER_MILLIS}.
      */
     void coolDown(Key key, String model, long retryAfterMillis) {
         if (key == NONE) {
             return;
         }
-        long millis = retryAfterMillis >= 0 ? retryAfterMillis : DEFAULT_COOLDOWN_MILLIS;
+        long millis = retryAfterMillis >= 0 ? Math.min(retryAfterMillis, AiError.MAX_RETRY_AFTER_MILLIS)
+                : DEFAULT_COOLDOWN_MILLIS;
         long now = System.nanoTime();
         key.rest(model, now, new Rest(now + millis * 1_000_000, false));
     }

@@ -308,6 +308,25 @@ class AiScriptedProviderTest {
         assertThat(RECEIVED.stream().filter("openai rate-limited"::equals)).hasSize(1);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"rate-limited-long", "rate-limited-date"})
+    void providerRetryAfterIsCapped(String model) {
+        String body = "{\"model\":\"limits/" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+
+        HttpResponse<String> relayed = AiTestClient.post(node.url() + "/v1/chat/completions", body);
+        HttpResponse<String> resting = AiTestClient.post(node.url() + "/v1/chat/completions", body);
+
+        assertThat(relayed.statusCode()).isEqualTo(429);
+        assertThat(relayed.headers().firstValue("retry-after").map(Long::parseLong).orElseThrow())
+                .isBetween(3500L, 3600L);
+        assertThat(resting.statusCode()).isEqualTo(429);
+        assertThat(AiTestClient.json(resting).path("error").path("message").asText())
+                .contains("cooling down for model '" + model + "'");
+        assertThat(resting.headers().firstValue("retry-after").map(Long::parseLong).orElseThrow())
+                .isBetween(3500L, 3600L);
+        assertThat(RECEIVED.stream().filter(("openai " + model)::equals)).hasSize(1);
+    }
+
     @Test
     void rejectedKeyServesNoOtherModel() {
         HttpResponse<String> rejected = AiTestClient.post(node.url() + "/v1/chat/completions",
@@ -382,6 +401,13 @@ class AiScriptedProviderTest {
                     .putHeader("content-type", "application/json").end("{\"error\":{\"message\":\"Rate limit "
                             + "reached for " + model + "\",\"type\":\"requests\",\"param\":null,\"code\":"
                             + "\"rate_limit_exceeded\"}}");
+            case "rate-limited-long" -> response.setStatusCode(429).putHeader("retry-after", "999999999")
+                    .putHeader("content-type", "application/json").end("{\"error\":{\"message\":\"Rate limit "
+                            + "reached\",\"type\":\"requests\",\"param\":null,\"code\":\"rate_limit_exceeded\"}}");
+            case "rate-limited-date" -> response.setStatusCode(429)
+                    .putHeader("retry-after", "Thu, 01 Jan 2099 00:00:00 GMT")
+                    .putHeader("content-type", "application/json").end("{\"error\":{\"message\":\"Rate limit "
+                            + "reached\",\"type\":\"requests\",\"param\":null,\"code\":\"rate_limit_exceeded\"}}");
             case "unauthorized" -> response.setStatusCode(401).putHeader("content-type", "application/json")
                     .end("{\"error\":{\"message\":\"Incorrect API key provided\",\"type\":"
                             + "\"invalid_request_error\",\"param\":null,\"code\":\"invalid_api_key\"}}");

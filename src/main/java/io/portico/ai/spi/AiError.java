@@ -7,13 +7,22 @@ package io.portico.ai.spi;
  * @param type the OpenAI error type, such as {@code invalid_request_error} or {@code rate_limit_error}
  * @param code the OpenAI error code, such as {@code model_not_found}; may be null
  * @param message a message for people; never contains a key
- * @param retryAfterMillis the provider's Retry-After in milliseconds; negative when it sent none
+ * @param retryAfterMillis the provider's Retry-After in milliseconds, at most {@link #MAX_RETRY_AFTER_MILLIS};
+ *     negative when it sent none
  * @param param the request field that the error is about, in OpenAI's notation such as {@code max_tokens} or
  *     {@code messages.[0].role}; null when the error is about no single field
  */
 public record AiError(int status, String type, String code, String message, long retryAfterMillis, String param) {
 
+    /** The longest Retry-After that Portico honours or passes on to a client: one hour. */
+    public static final long MAX_RETRY_AFTER_MILLIS = 60 * 60 * 1000;
+
     private static final String OVERLOADED = "overloaded_error";
+
+    /** Caps {@code retryAfterMillis} at {@link #MAX_RETRY_AFTER_MILLIS}. */
+    public AiError {
+        retryAfterMillis = Math.min(retryAfterMillis, MAX_RETRY_AFTER_MILLIS);
+    }
 
     /** Creates an error about no single request field. */
     public AiError(int status, String type, String code, String message, long retryAfterMillis) {
