@@ -5,6 +5,7 @@ import io.portico.net.HttpUrls;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -136,6 +137,7 @@ public record ProviderSpec(
             }
             FieldRules.check(key, at);
         }
+        validateDistinctKeys(errors);
         headers.forEach((header, value) -> validateHeader(errors, header, value));
         FieldRules.check(timeouts, errors.at("timeouts"));
         FieldRules.check(retries, errors.at("retries"));
@@ -143,6 +145,30 @@ public record ProviderSpec(
                 "must not be shorter than backoff");
         if (circuitBreaker != null) {
             circuitBreaker.validate(errors.at("circuitBreaker"));
+        }
+    }
+
+    /**
+     * Rejects a key listed twice, and two keys with one label, because logs and the admin API name a key by its
+     * label. A key without a label is labelled {@code #} and its position from 1, as the key pool does.
+     */
+    private void validateDistinctKeys(Errors errors) {
+        Map<String, Integer> secrets = new HashMap<>();
+        Map<String, Integer> labels = new HashMap<>();
+        for (int i = 0; i < keys.size(); i++) {
+            Key key = keys.get(i);
+            if (key == null) {
+                continue;
+            }
+            Errors at = errors.at("keys", i);
+            if (key.key() != null) {
+                Integer first = secrets.putIfAbsent(key.key(), i);
+                at.check(first == null, "key", "is the same key as keys[" + first + "].key; list each key once");
+            }
+            String label = key.label() != null ? key.label() : "#" + (i + 1);
+            Integer first = labels.putIfAbsent(label, i);
+            at.check(first == null, "label", "'" + label + "' is already the label of keys[" + first + "]; give each"
+                    + " key of a provider its own label (a key without one is labelled # and its position from 1)");
         }
     }
 

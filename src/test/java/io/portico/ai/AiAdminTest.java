@@ -3,6 +3,7 @@ package io.portico.ai;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.ai.mock.OpenAiMock;
 import io.portico.config.Json;
@@ -81,6 +82,26 @@ class AiAdminTest {
 
         List<String> fields = problem.path("errors").findValuesAsText("field");
         assertThat(fields).containsExactlyInAnyOrder("timeouts.total", "baseUrl", "keys[0].key", "retries.attempts");
+    }
+
+    @Test
+    void rejectsDuplicateKeysAndLabels() {
+        ObjectNode spec = Json.MAPPER.createObjectNode().put("name", "twice").put("type", "openai");
+        ArrayNode keys = spec.putArray("keys");
+        keys.addObject().put("key", "sk-same").put("label", "main");
+        keys.addObject().put("key", "sk-same").put("label", "spare");
+        keys.addObject().put("key", "sk-other").put("label", "main");
+        keys.addObject().put("key", "sk-fourth");
+        keys.addObject().put("key", "sk-fifth").put("label", "#4");
+
+        JsonNode problem = node.admin("POST", "/admin/v1/providers", spec, 400);
+
+        List<String> fields = problem.path("errors").findValuesAsText("field");
+        assertThat(fields).containsExactlyInAnyOrder("keys[1].key", "keys[2].label", "keys[4].label");
+        assertThat(problem.toString()).contains("is the same key as keys[0].key")
+                .contains("'main' is already the label of keys[0]")
+                .contains("'#4' is already the label of keys[3]")
+                .doesNotContain("sk-same");
     }
 
     @Test
