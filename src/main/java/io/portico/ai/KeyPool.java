@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -127,6 +128,11 @@ final class KeyPool {
     private final List<Key> keys;
     private final boolean weighted;
     private final long rejectionRestMillis;
+    /**
+     * The {@link System#nanoTime()} from which a rejection of the credentials of a provider without keys is logged
+     * again.
+     */
+    private final AtomicLong nextCredentialWarningNanos = new AtomicLong(System.nanoTime());
     private final AtomicInteger next = new AtomicInteger();
 
     KeyPool(ProviderSpec spec) {
@@ -225,6 +231,7 @@ final class KeyPool {
      */
     void rejected(Key key, String model, int status, boolean listed, boolean modelNamed) {
         if (key == NONE) {
+            warnRejectedCredentials(model, status);
             return;
         }
         long now = System.nanoTime();
@@ -263,6 +270,21 @@ final class KeyPool {
             LOG.warn("Provider {} rejected key {} with status {} {}; the key is taken out of the pool for {} s, "
                     + "then tried again", provider, key.label, status, where, rejectionRestMillis / 1000);
         }
+    }
+
+    /**
+     * Logs a 401 or 403 of a provider without keys, such as Bedrock with an AWS access key, at most once per
+     * rejection rest. Such credentials stay in use, because there is no other key to try.
+     */
+    private void warnRejectedCredentials(String model, int status) {
+        long now = System.nanoTime();
+        long next = nextCredentialWarningNanos.get();
+        if (now - next < 0 || !nextCredentialWarningNanos.compareAndSet(next, now + rejectionRestMillis * 1_000_000)) {
+            return;
+        }
+        LOG.warn("Provider {} rejected the credentials in its configuration with status {} for model {}; they stay in"
+                + " use, and this warning repeats at most every {} s", provider, status, model,
+                rejectionRestMillis / 1000);
     }
 
     /**

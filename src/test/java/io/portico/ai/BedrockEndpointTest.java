@@ -2,6 +2,7 @@ package io.portico.ai;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -21,7 +22,9 @@ import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import com.openai.models.completions.CompletionUsage;
 import io.portico.ai.mock.BedrockMock;
 import io.portico.testing.Configs;
+import io.portico.testing.LogCapture;
 import io.portico.testing.TestNode;
+import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -36,6 +39,7 @@ class BedrockEndpointTest {
     private static final String MODEL = "anthropic.claude-3-5-sonnet-20240620-v1:0";
     private static final String ACCESS_KEY_ID = "AKIDEXAMPLE";
     private static final String SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+    private static final String WRONG_SECRET = "wrongSecretKeyOfTheSameLength0123456789ab";
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private static BedrockMock mock;
@@ -52,6 +56,11 @@ class BedrockEndpointTest {
                 .put("accessKeyId", ACCESS_KEY_ID)
                 .put("secretAccessKey", SECRET)
                 .putObject("retries").put("attempts", 1);
+        config.provider("aws-wrong", "bedrock", mock.baseUrl())
+                .put("region", "eu-central-1")
+                .put("accessKeyId", ACCESS_KEY_ID)
+                .put("secretAccessKey", WRONG_SECRET)
+                .putObject("retries").put("attempts", 1);
         config.model("claude", "fallback", "aws/" + MODEL);
         config.aiRoute("ai", "/v1");
         node.apply(config.build());
@@ -63,6 +72,27 @@ class BedrockEndpointTest {
     static void stop() {
         node.close();
         mock.close();
+    }
+
+    @Test
+    void rejectedAccessKeyIsLoggedOnce() {
+        List<Integer> statuses = new ArrayList<>();
+        List<String> warnings;
+        try (LogCapture log = new LogCapture(KeyPool.class)) {
+            for (int i = 0; i < 3; i++) {
+                HttpResponse<String> response = AiTestClient.post(node.url() + "/v1/chat/completions", "{\"model\":"
+                        + "\"aws-wrong/" + MODEL + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
+                statuses.add(response.statusCode());
+                assertThat(AiTestClient.json(response).path("error").path("code").asText())
+                        .isEqualTo("provider_authentication_failed");
+            }
+            warnings = log.messages(Level.WARN);
+        }
+
+        assertThat(statuses).containsOnly(502);
+        assertThat(warnings).hasSize(1);
+        assertThat(warnings.get(0)).contains("Provider aws-wrong rejected the credentials").contains("status 403")
+                .doesNotContain(WRONG_SECRET);
     }
 
     @Test
