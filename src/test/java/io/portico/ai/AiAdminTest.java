@@ -70,6 +70,20 @@ class AiAdminTest {
     }
 
     @Test
+    void rejectsBaseUrlWithUserInformation() {
+        ObjectNode withUser = Json.MAPPER.createObjectNode().put("name", "userinfo").put("type", "openai")
+                .put("baseUrl", "http://user:hunter2@127.0.0.1:9/v1");
+        withUser.putArray("keys").addObject().put("key", "sk-userinfo");
+
+        JsonNode problem = node.admin("POST", "/admin/v1/providers", withUser, 400);
+
+        List<String> fields = problem.path("errors").findValuesAsText("field");
+        assertThat(fields).containsExactly("baseUrl");
+        assertThat(problem.toString()).contains("must not contain user information");
+        assertThat(problem.toString()).doesNotContain("hunter2");
+    }
+
+    @Test
     void listsInvalidDurationWithOtherErrors() {
         ObjectNode bad = Json.MAPPER.createObjectNode().put("name", "late").put("type", "openai")
                 .put("baseUrl", "ftp://x");
