@@ -116,7 +116,7 @@ final class ImageFetcher {
         try {
             uri = HttpUrls.parse(url);
         } catch (URISyntaxException e) {
-            return failed("the image URL " + url + " is invalid");
+            return failed("the image URL " + url + " is invalid: " + e.getReason());
         }
         String host = uri.getHost();
         if (host == null) {
