@@ -105,7 +105,7 @@ public final class AiGateway {
     private volatile Consumer<UsageRecord> listener = record -> { };
 
     public AiGateway(Vertx vertx, ModelCatalog catalog) {
-        this(vertx, catalog, new NodeConfig.Images(null, null, null), DEFAULT_BODY_TIMEOUT_MILLIS);
+        this(vertx, catalog, new NodeConfig.Images(null, null, null, null), DEFAULT_BODY_TIMEOUT_MILLIS);
     }
 
     /** Creates the AI gateway without metrics. */

@@ -129,7 +129,7 @@ public record NodeConfig(
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Ai(String catalog, Images images) {
         public Ai {
-            images = images == null ? new Images(null, null, null) : images;
+            images = images == null ? new Images(null, null, null, null) : images;
         }
     }
 
@@ -137,14 +137,18 @@ public record NodeConfig(
      * Limits on fetching images that clients give by URL.
      *
      * @param maxBytes largest image in bytes, at least 1 KiB; 10 MiB when absent
-     * @param timeout longest wait for the image's next bytes; 10 seconds when absent
+     * @param timeout longest wait for the response head and, after it, for each next bytes of the body; 10 seconds
+     *     when absent
+     * @param totalTimeout longest time for one fetch, from the connection to the last byte; 30 seconds when absent
      * @param allowPrivateAddresses fetch from loopback, private and link-local addresses too; false when absent
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Images(Long maxBytes, Duration timeout, Boolean allowPrivateAddresses) {
+    public record Images(Long maxBytes, Duration timeout, Duration totalTimeout, Boolean allowPrivateAddresses) {
         public Images {
             maxBytes = atLeast("ai.images.maxBytes", maxBytes == null ? 10L * 1024 * 1024 : maxBytes, MIN_SIZE);
             timeout = positive("ai.images.timeout", timeout == null ? Duration.ofSeconds(10) : timeout);
+            totalTimeout = positive("ai.images.totalTimeout",
+                    totalTimeout == null ? Duration.ofSeconds(30) : totalTimeout);
             allowPrivateAddresses = allowPrivateAddresses != null && allowPrivateAddresses;
         }
     }

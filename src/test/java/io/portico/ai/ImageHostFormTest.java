@@ -38,7 +38,7 @@ class ImageHostFormTest {
     @Test
     void ambiguousHostsAreRejectedUnresolved() throws Exception {
         ImageFetcher fetcher = new ImageFetcher(vertx, vertx.createHttpClient(),
-                new NodeConfig.Images(null, null, null), host -> {
+                new NodeConfig.Images(null, null, null, null), host -> {
                     lookups.add(host);
                     throw new UnknownHostException(host + " is not resolved in this test");
                 });
