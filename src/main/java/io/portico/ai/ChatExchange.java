@@ -534,7 +534,8 @@ final class ChatExchange {
         }
     }
 
-    private void streamFailed(AiError error) {
+    private void streamFailed(AiError providerError) {
+        AiError error = target.provider().secrets().redact(providerError);
         if (writer != null && writer.started()) {
             if (usage.totalTokens() == 0 && generated != null) {
                 usage = prompt.estimate(generated);
@@ -560,7 +561,9 @@ final class ChatExchange {
         streamFailed(error);
     }
 
-    private void attemptFailed(AiError error) {
+    private void attemptFailed(AiError providerError) {
+        // Provider messages can echo the key that Portico sent, and this error may reach the client.
+        AiError error = target.provider().secrets().redact(providerError);
         settleBreaker(error.status());
         cancelAttempt();
         lastError = error;

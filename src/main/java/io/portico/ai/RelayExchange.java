@@ -318,7 +318,9 @@ final class RelayExchange {
                 });
     }
 
-    private void handleError(AiError error, KeyPool.Key key) {
+    private void handleError(AiError providerError, KeyPool.Key key) {
+        // Provider messages can echo the key that Portico sent, and this error may reach the client.
+        AiError error = target.provider().secrets().redact(providerError);
         lastError = error;
         gateway.metrics().failed(target.provider().name(), gateway.metricModel(target), error.status());
         if (error.status() == 429) {
@@ -506,6 +508,7 @@ final class RelayExchange {
         SseRelayBuffer events = new SseRelayBuffer();
         streamUsage = usage;
         streamEvents = events;
+        // NOTE: events pass through unchanged, so an error event that echoes the provider key is not redacted.
         response.handler(bytes -> {
             if (done) {
                 return;
