@@ -100,27 +100,31 @@ public final class AiGateway {
     private static final long DEFAULT_BODY_TIMEOUT_MILLIS = 60_000;
 
     private final long bodyTimeoutMillis;
+    /** The largest provider response body that is not a stream, in bytes: {@code ai.maxResponseBytes}. */
+    private final long maxResponseBytes;
     private final AiMetrics metrics;
     private volatile AiRuntime runtime = AiRuntime.empty();
     private volatile Consumer<UsageRecord> listener = record -> { };
 
     public AiGateway(Vertx vertx, ModelCatalog catalog) {
-        this(vertx, catalog, new NodeConfig.Images(null, null, null), DEFAULT_BODY_TIMEOUT_MILLIS);
+        this(vertx, catalog, new NodeConfig.Ai(null, null, null), DEFAULT_BODY_TIMEOUT_MILLIS);
     }
 
     /** Creates the AI gateway without metrics. */
-    public AiGateway(Vertx vertx, ModelCatalog catalog, NodeConfig.Images images, long bodyTimeoutMillis) {
-        this(vertx, catalog, images, bodyTimeoutMillis, AiMetrics.NONE);
+    public AiGateway(Vertx vertx, ModelCatalog catalog, NodeConfig.Ai settings, long bodyTimeoutMillis) {
+        this(vertx, catalog, settings, bodyTimeoutMillis, AiMetrics.NONE);
     }
 
     /**
      * Creates the AI gateway whose provider calls {@code metrics} records.
      *
-     * @param images how images given by URL are fetched
+     * @param settings the node's AI settings: how images given by URL are fetched, and the provider response limit
      * @param bodyTimeoutMillis longest wait for the next bytes of a request body, in milliseconds; then 408
      */
-    public AiGateway(Vertx vertx, ModelCatalog catalog, NodeConfig.Images images, long bodyTimeoutMillis,
+    public AiGateway(Vertx vertx, ModelCatalog catalog, NodeConfig.Ai settings, long bodyTimeoutMillis,
                      AiMetrics metrics) {
+        NodeConfig.Images images = settings.images();
+        this.maxResponseBytes = settings.maxResponseBytes();
         this.vertx = requireNonNull(vertx, "vertx");
         this.metrics = requireNonNull(metrics, "metrics");
         this.bodyTimeoutMillis = bodyTimeoutMillis;
@@ -264,6 +268,10 @@ public final class AiGateway {
     /** Returns how long a request body may pause between two reads, in milliseconds. */
     long bodyTimeoutMillis() {
         return bodyTimeoutMillis;
+    }
+
+    long maxResponseBytes() {
+        return maxResponseBytes;
     }
 
     ImageFetcher images() {

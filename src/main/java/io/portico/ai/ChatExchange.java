@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.ai.catalog.ModelInfo;
 import io.portico.net.client.Http1Exchange;
 import io.portico.net.client.Http1ResponseHandler;
+import io.portico.net.client.ResponseTooLargeException;
 import io.portico.ai.frontend.Frontend;
 import io.portico.ai.frontend.StreamWriter;
 import io.portico.ai.provider.OpenAiUsage;
@@ -48,6 +49,8 @@ final class ChatExchange {
     private static final Logger LOG = LoggerFactory.getLogger(ChatExchange.class);
     /** The maximum prompt length, in characters, whose provider request is built on the event loop. */
     private static final long INLINE_BUILD_CHARS = 256 * 1024;
+    /** The start of a provider's error body that is read for its message; the rest is not read. */
+    static final int MAX_ERROR_BODY_BYTES = 1024 * 1024;
 
     private final AiGateway gateway;
     private final RequestContext ctx;
@@ -291,7 +294,7 @@ final class ChatExchange {
                     attemptFailed(adapter.error(status, response.headers(), body));
                 }
             };
-            response.bodyHandler(failed).exceptionHandler(cause -> failed.handle(null));
+            response.bodyStartHandler(MAX_ERROR_BODY_BYTES, failed).exceptionHandler(cause -> failed.handle(null));
             return;
         }
         target.provider().keys().succeeded(key);
@@ -301,12 +304,19 @@ final class ChatExchange {
         }
         response.exceptionHandler(cause -> {
             responseComplete = true;
-            if (current == generation && !done) {
-                attemptFailed(AiError.of(502, "the response of provider '" + target.provider().name()
-                        + "' broke off: " + describe(cause)));
+            if (current != generation || done) {
+                return;
             }
+            if (cause instanceof ResponseTooLargeException tooLarge) {
+                attemptFailed(AiError.of(502, "the response of provider '" + target.provider().name()
+                        + "' is larger than " + tooLarge.maxBytes() + " bytes, the limit that the node setting"
+                        + " ai.maxResponseBytes sets"));
+                return;
+            }
+            attemptFailed(AiError.of(502, "the response of provider '" + target.provider().name()
+                    + "' broke off: " + describe(cause)));
         });
-        response.bodyHandler(body -> {
+        response.bodyHandler(gateway.maxResponseBytes(), body -> {
             responseComplete = true;
             if (current == generation && !done) {
                 complete(body, callTarget, nativeCall);
@@ -547,7 +557,8 @@ final class ChatExchange {
         }
     }
 
-    private void streamFailed(AiError error) {
+    private void streamFailed(AiError providerError) {
+        AiError error = target.provider().secrets().redact(providerError);
         if (writer != null && writer.started()) {
             usage = streamedUsage();
             settleBreaker(error.status());
@@ -591,7 +602,9 @@ final class ChatExchange {
         streamFailed(error);
     }
 
-    private void attemptFailed(AiError error) {
+    private void attemptFailed(AiError providerError) {
+        // Provider messages can echo the key that Portico sent, and this error may reach the client.
+        AiError error = target.provider().secrets().redact(providerError);
         settleBreaker(error.status());
         cancelAttempt();
         lastError = error;

@@ -15,6 +15,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SocketAddress;
@@ -116,7 +117,7 @@ final class ImageFetcher {
         try {
             uri = HttpUrls.parse(url);
         } catch (URISyntaxException e) {
-            return failed("the image URL " + url + " is invalid");
+            return failed("the image URL " + url + " is invalid: " + e.getReason());
         }
         String host = uri.getHost();
         if (host == null) {
@@ -172,6 +173,7 @@ final class ImageFetcher {
 
     private Future<String> download(String url, URI uri, String host, int port, boolean https, InetAddress address) {
         String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+        long idleMillis = settings.timeout().toMillis();
         RequestOptions options = new RequestOptions()
                 .setMethod(HttpMethod.GET)
                 .setServer(SocketAddress.inetSocketAddress(port, address.getHostAddress()))
@@ -180,27 +182,33 @@ final class ImageFetcher {
                 .setSsl(https)
                 .setURI(uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery())
                 .setFollowRedirects(false)
-                .setIdleTimeout(settings.timeout().toMillis());
+                .setIdleTimeout(idleMillis);
         Promise<String> result = Promise.promise();
-        client.request(options).compose(request -> request.send()).onComplete(sent -> {
+        FetchDeadlines deadlines = new FetchDeadlines(url, result);
+        client.request(options).compose(request -> {
+            deadlines.request = request;
+            return request.send();
+        }).onComplete(sent -> {
             if (sent.failed()) {
-                result.fail(error("fetching the image " + url + " failed: " + sent.cause().getMessage()));
+                result.tryFail(error("fetching the image " + url + " failed: " + sent.cause().getMessage()));
                 return;
             }
             var response = sent.result();
             if (response.statusCode() != 200) {
                 response.end();
-                result.fail(error("fetching the image " + url + " returned status " + response.statusCode()));
+                result.tryFail(error("fetching the image " + url + " returned status " + response.statusCode()));
                 return;
             }
             String type = response.getHeader("content-type");
             if (type != null && !type.startsWith("image/")) {
                 response.end();
-                result.fail(error("the URL " + url + " is not an image: its content type is " + type));
+                result.tryFail(error("the URL " + url + " is not an image: its content type is " + type));
                 return;
             }
             Buffer bytes = Buffer.buffer();
+            deadlines.startBodyTimer();
             response.handler(chunk -> {
+                deadlines.lastBytesNanos = System.nanoTime();
                 if (bytes.length() + chunk.length() > settings.maxBytes()) {
                     result.tryFail(error("the image " + url + " is larger than " + settings.maxBytes() + " bytes"));
                     response.request().reset();
@@ -211,6 +219,7 @@ final class ImageFetcher {
             response.exceptionHandler(cause -> result.tryFail(error("fetching the image " + url + " failed: "
                     + cause.getMessage())));
             response.endHandler(end -> {
+                deadlines.stopBodyTimer();
                 String declared = type == null ? "image/png" : type.split(";")[0].trim();
                 if (bytes.length() <= INLINE_ENCODE_BYTES) {
                     result.tryComplete(dataUri(declared, bytes));
@@ -226,6 +235,68 @@ final class ImageFetcher {
             });
         });
         return result.future();
+    }
+
+    /**
+     * Timers of one fetch. {@code ai.images.totalTimeout} bounds the whole fetch, and after the response head
+     * {@code ai.images.timeout} bounds each wait for the next bytes of the body, because the client's idle timeout
+     * covers the wait for the head only. Either failure resets the request, which closes its connection.
+     */
+    private final class FetchDeadlines {
+
+        private final String url;
+        private final Promise<String> result;
+        private final long totalTimer;
+        private long bodyTimer = -1;
+        private HttpClientRequest request;
+        private long lastBytesNanos;
+
+        FetchDeadlines(String url, Promise<String> result) {
+            this.url = url;
+            this.result = result;
+            long totalMillis = settings.totalTimeout().toMillis();
+            this.totalTimer = vertx.setTimer(totalMillis, id -> fail("fetching the image " + url
+                    + " timed out: it took longer than ai.images.totalTimeout (" + totalMillis + " ms)"));
+            result.future().onComplete(done -> {
+                vertx.cancelTimer(totalTimer);
+                if (bodyTimer >= 0) {
+                    vertx.cancelTimer(bodyTimer);
+                }
+            });
+        }
+
+        /** Starts bounding the silences of the body, from now. */
+        void startBodyTimer() {
+            lastBytesNanos = System.nanoTime();
+            scheduleBodyCheck(settings.timeout().toMillis());
+        }
+
+        /** Stops bounding the silences of the body, which has ended. */
+        void stopBodyTimer() {
+            vertx.cancelTimer(bodyTimer);
+        }
+
+        private void scheduleBodyCheck(long delayMillis) {
+            bodyTimer = vertx.setTimer(Math.max(1, delayMillis), id -> {
+                if (result.future().isComplete()) {
+                    return;
+                }
+                long idleMillis = settings.timeout().toMillis();
+                long silentMillis = (System.nanoTime() - lastBytesNanos) / 1_000_000;
+                if (silentMillis >= idleMillis) {
+                    fail("fetching the image " + url + " timed out: no bytes arrived for ai.images.timeout ("
+                            + idleMillis + " ms)");
+                } else {
+                    scheduleBodyCheck(idleMillis - silentMillis);
+                }
+            });
+        }
+
+        private void fail(String message) {
+            if (result.tryFail(error(message)) && request != null) {
+                request.reset();
+            }
+        }
     }
 
     /**

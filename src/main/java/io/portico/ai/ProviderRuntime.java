@@ -22,6 +22,7 @@ final class ProviderRuntime {
     private final ProviderAdapter adapter;
     private final String baseUrl;
     private final KeyPool keys;
+    private final ProviderSecrets secrets;
     /**
      * The statistics of each model called recently. Clients may name any model as {@code provider/model}, so the
      * entries are bounded: names unused for an hour are forgotten, and beyond {@value #MAX_MODELS} names the least
@@ -37,6 +38,7 @@ final class ProviderRuntime {
         String base = spec.baseUrl() != null ? spec.baseUrl() : type.defaultBaseUrl();
         this.baseUrl = base == null ? "" : base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
         this.keys = new KeyPool(spec);
+        this.secrets = new ProviderSecrets(spec);
     }
 
     String name() {
@@ -61,6 +63,11 @@ final class ProviderRuntime {
 
     KeyPool keys() {
         return keys;
+    }
+
+    /** Returns the credentials of this provider, for removing them from its error messages. */
+    ProviderSecrets secrets() {
+        return secrets;
     }
 
     /** Returns the statistics and circuit breaker of each model called so far, by model id. */

@@ -14,8 +14,10 @@ import io.portico.ai.spi.ProviderAdapter;
 import io.portico.ai.spi.ProviderCall;
 import io.portico.ai.spi.Usage;
 import io.portico.ai.stream.SseRelayBuffer;
+import io.portico.net.client.ResponseTooLargeException;
 import io.portico.pipeline.RequestContext;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
@@ -308,7 +310,7 @@ final class RelayExchange {
                                 + " response: status " + status + " where a final response was due"), key);
                         return;
                     }
-                    response.body().onComplete(errorBody -> {
+                    collect(response, ChatExchange.MAX_ERROR_BODY_BYTES, true).onComplete(errorBody -> {
                         if (done) {
                             return;
                         }
@@ -319,7 +321,47 @@ final class RelayExchange {
                 });
     }
 
-    private void handleError(AiError error, KeyPool.Key key) {
+    /**
+     * Collects the body of a provider response up to {@code maxBytes}. Beyond it the provider request is reset, and
+     * the future fails with {@link ResponseTooLargeException}, or with {@code keepStart} returns the first
+     * {@code maxBytes}, which is enough for the message of an error body.
+     */
+    private static Future<Buffer> collect(HttpClientResponse response, long maxBytes, boolean keepStart) {
+        Promise<Buffer> body = Promise.promise();
+        Buffer collected = Buffer.buffer();
+        response.handler(chunk -> {
+            if (body.future().isComplete()) {
+                return;
+            }
+            if (collected.length() + (long) chunk.length() > maxBytes) {
+                if (keepStart) {
+                    collected.appendBuffer(chunk, 0, (int) (maxBytes - collected.length()));
+                    body.tryComplete(collected);
+                } else {
+                    body.tryFail(new ResponseTooLargeException(maxBytes));
+                }
+                response.request().reset();
+                return;
+            }
+            collected.appendBuffer(chunk);
+        });
+        response.exceptionHandler(body::tryFail);
+        response.endHandler(end -> body.tryComplete(collected));
+        return body.future();
+    }
+
+    /** Returns the error of a provider response body that could not be read to its end. */
+    private static AiError bodyFailure(CallTarget target, Throwable cause) {
+        if (cause instanceof ResponseTooLargeException tooLarge) {
+            return AiError.of(502, "the response of provider '" + target.provider().name() + "' is larger than "
+                    + tooLarge.maxBytes() + " bytes, the limit that the node setting ai.maxResponseBytes sets");
+        }
+        return AiError.of(502, "the response of provider '" + target.provider().name() + "' broke off");
+    }
+
+    private void handleError(AiError providerError, KeyPool.Key key) {
+        // Provider messages can echo the key that Portico sent, and this error may reach the client.
+        AiError error = target.provider().secrets().redact(providerError);
         lastError = error;
         gateway.metrics().failed(target.provider().name(), gateway.metricModel(target), error.status());
         if (error.status() == 429) {
@@ -375,8 +417,13 @@ final class RelayExchange {
      */
     private static void completeEmbeddings(RelayExchange exchange, HttpClientResponse response, CallTarget target,
                                            ProviderAdapter adapter) {
-        response.body().onComplete(result -> {
+        collect(response, exchange.gateway.maxResponseBytes(), false).onComplete(result -> {
             if (exchange.done) {
+                return;
+            }
+            if (result.failed() && result.cause() instanceof ResponseTooLargeException) {
+                exchange.lastError = bodyFailure(target, result.cause());
+                exchange.next();
                 return;
             }
             if (result.failed()) {
@@ -437,13 +484,12 @@ final class RelayExchange {
 
     private static void completeRaw(RelayExchange exchange, HttpClientResponse response, CallTarget target,
                                     ProviderAdapter adapter) {
-        response.body().onComplete(result -> {
+        collect(response, exchange.gateway.maxResponseBytes(), false).onComplete(result -> {
             if (exchange.done) {
                 return;
             }
             if (result.failed()) {
-                exchange.lastError = AiError.of(502, "the response of provider '" + target.provider().name()
-                        + "' broke off");
+                exchange.lastError = bodyFailure(target, result.cause());
                 exchange.next();
                 return;
             }
@@ -460,13 +506,12 @@ final class RelayExchange {
             exchange.relayStream(response, type);
             return;
         }
-        response.body().onComplete(result -> {
+        collect(response, exchange.gateway.maxResponseBytes(), false).onComplete(result -> {
             if (exchange.done) {
                 return;
             }
             if (result.failed()) {
-                exchange.lastError = AiError.of(502, "the response of provider '" + target.provider().name()
-                        + "' broke off");
+                exchange.lastError = bodyFailure(target, result.cause());
                 exchange.next();
                 return;
             }
@@ -508,6 +553,7 @@ final class RelayExchange {
         SseRelayBuffer events = new SseRelayBuffer();
         streamUsage = usage;
         streamEvents = events;
+        // NOTE: events pass through unchanged, so an error event that echoes the provider key is not redacted.
         response.handler(bytes -> {
             if (done) {
                 return;

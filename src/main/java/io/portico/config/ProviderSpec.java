@@ -188,6 +188,9 @@ public record ProviderSpec(
             URI uri = HttpUrls.parse(url);
             errors.check(HttpUrls.isHttp(uri) && uri.getRawQuery() == null && uri.getRawFragment() == null,
                     field, "must be an http or https URL with a host and no query or fragment");
+            // Portico never sends user information, and a password in it would show in exports and audit lines.
+            errors.check(uri.getRawUserInfo() == null, field, "must not contain user information (user:password@);"
+                    + " send credentials as keys or in headers, whose Authorization value is kept secret");
         } catch (URISyntaxException e) {
             errors.add(field, "is not a valid URL: " + e.getReason());
         }

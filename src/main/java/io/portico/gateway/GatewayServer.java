@@ -127,7 +127,7 @@ public final class GatewayServer {
         this.proxy = new ProxyBackend(upstreams, new ProxySettings(node.requestIdHeader(), maxBody, identityHeaders,
                 bodyTimeout, UnderscoreAliases.of(node.requestIdHeader(), identityHeaders),
                 IpRangeSet.parse(node.clientAddress().trustedProxies())));
-        this.ai = new AiGateway(vertx, catalog, node.ai().images(), bodyTimeout, metrics.ai());
+        this.ai = new AiGateway(vertx, catalog, node.ai(), bodyTimeout, metrics.ai());
         this.oauth = new AuthorizationServer(vertx, Clock.systemUTC());
         tls.onChange(options -> httpsServers.forEach(server -> server.updateSSLOptions(options)));
     }

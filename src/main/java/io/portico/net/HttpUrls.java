@@ -11,11 +11,20 @@ import java.util.regex.Pattern;
  * as an IPv4 address with a trailing dot, {@code 127.0.0.1.}, is read as the address without it, as the WHATWG URL
  * standard does; {@link URI} would otherwise report no host at all. Address checks (loopback, private) run on the
  * host that this class returns, so neither form passes them.
+ *
+ * <p>A host that ends in a number but is not four decimal octets without leading zeros ({@code 0177.0.0.1},
+ * {@code 0x7f000001}, {@code 127.1}, {@code 2130706433}) is rejected as ambiguous. {@link java.net.InetAddress}
+ * reads {@code 0177.0.0.1} as the decimal 177.0.0.1 and looks {@code 0x7f000001} up in DNS, while the WHATWG URL
+ * standard, and browsers and curl with it, read both as 127.0.0.1, so an address check and the reader of the URL
+ * could disagree on where it leads.
  */
 public final class HttpUrls {
 
     /** Four decimal labels followed by a dot, the form that {@link URI} does not accept as a host. */
     private static final Pattern IPV4_TRAILING_DOT = Pattern.compile("[0-9]{1,3}(\\.[0-9]{1,3}){3}\\.");
+
+    /** A decimal number without leading zeros, of at most three digits. */
+    private static final Pattern DECIMAL_OCTET = Pattern.compile("0|[1-9][0-9]{0,2}");
 
     private HttpUrls() {
     }
@@ -33,6 +42,11 @@ public final class HttpUrls {
             return uri;
         }
         String authority = uri.getRawAuthority();
+        if (authority != null && isAmbiguousIpv4(hostOf(authority))) {
+            throw new URISyntaxException(text, "the host " + hostOf(authority) + " is an ambiguous IPv4 address"
+                    + " form, which programs read as different addresses; write the address as four decimal"
+                    + " numbers without leading zeros, such as 127.0.0.1");
+        }
         String fixedAuthority = authority == null || uri.getHost() != null ? authority : withoutIpv4Dot(authority);
         String lowerScheme = scheme.toLowerCase(Locale.ROOT);
         if (lowerScheme.equals(scheme) && (fixedAuthority == null || fixedAuthority.equals(authority))) {
@@ -50,6 +64,61 @@ public final class HttpUrls {
     public static boolean isHttp(URI uri) {
         String scheme = uri.getScheme();
         return ("http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme)) && uri.getHost() != null;
+    }
+
+    /**
+     * Returns true when {@code host} ends in a number, so the WHATWG URL standard reads it as an IPv4 address, but is
+     * not four decimal octets from 0 to 255 without leading zeros. A single trailing dot is ignored. Bracketed IPv6
+     * literals and names whose last label is not a number return false.
+     */
+    public static boolean isAmbiguousIpv4(String host) {
+        if (host.startsWith("[")) {
+            return false;
+        }
+        String name = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
+        String[] labels = name.split("\\.", -1);
+        if (!isNumber(labels[labels.length - 1])) {
+            return false;
+        }
+        if (labels.length != 4) {
+            return true;
+        }
+        for (String label : labels) {
+            if (!DECIMAL_OCTET.matcher(label).matches() || Integer.parseInt(label) > 255) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Returns true for a label that the WHATWG URL standard reads as a number: decimal digits, or 0x and hex. */
+    private static boolean isNumber(String label) {
+        if (label.isEmpty()) {
+            return false;
+        }
+        String digits = label;
+        String allowed = "0123456789";
+        if (label.length() >= 2 && label.charAt(0) == '0' && (label.charAt(1) == 'x' || label.charAt(1) == 'X')) {
+            digits = label.substring(2);
+            allowed = "0123456789abcdefABCDEF";
+        }
+        for (int i = 0; i < digits.length(); i++) {
+            if (allowed.indexOf(digits.charAt(i)) < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Returns the host of a raw authority: without user information and port, IPv6 literals with brackets. */
+    private static String hostOf(String authority) {
+        String hostPort = authority.substring(authority.lastIndexOf('@') + 1);
+        if (hostPort.startsWith("[")) {
+            int close = hostPort.indexOf(']');
+            return close < 0 ? hostPort : hostPort.substring(0, close + 1);
+        }
+        int colon = hostPort.lastIndexOf(':');
+        return colon < 0 ? hostPort : hostPort.substring(0, colon);
     }
 
     private static String withoutIpv4Dot(String authority) {

@@ -72,7 +72,7 @@ public record NodeConfig(
         drainTimeout = drainTimeout == null ? Duration.ofSeconds(30) : drainTimeout;
         requestIdHeader = requestIdHeader == null ? "X-Request-Id" : requestIdHeader;
         accessLog = accessLog == null || accessLog;
-        ai = ai == null ? new Ai(null, null) : ai;
+        ai = ai == null ? new Ai(null, null, null) : ai;
         limits = limits == null ? new Limits(null, null, null, null, null) : limits;
         upstreams = upstreams == null ? new Upstreams(null) : upstreams;
         clientAddress = clientAddress == null ? new ClientAddress(null, null) : clientAddress;
@@ -125,11 +125,15 @@ public record NodeConfig(
      *
      * @param catalog a YAML or JSON model catalog file merged over the built-in one; see docs/model-catalog.md
      * @param images how images given by URL are fetched for providers that accept only inline images
+     * @param maxResponseBytes largest response body of a provider that is not a stream, in bytes, at least 1 KiB;
+     *     32 MiB when absent
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Ai(String catalog, Images images) {
+    public record Ai(String catalog, Images images, Long maxResponseBytes) {
         public Ai {
-            images = images == null ? new Images(null, null, null) : images;
+            images = images == null ? new Images(null, null, null, null) : images;
+            maxResponseBytes = atLeast("ai.maxResponseBytes",
+                    maxResponseBytes == null ? 32L * 1024 * 1024 : maxResponseBytes, MIN_SIZE);
         }
     }
 
@@ -137,14 +141,18 @@ public record NodeConfig(
      * Limits on fetching images that clients give by URL.
      *
      * @param maxBytes largest image in bytes, at least 1 KiB; 10 MiB when absent
-     * @param timeout longest wait for the image's next bytes; 10 seconds when absent
+     * @param timeout longest wait for the response head and, after it, for each next bytes of the body; 10 seconds
+     *     when absent
+     * @param totalTimeout longest time for one fetch, from the connection to the last byte; 30 seconds when absent
      * @param allowPrivateAddresses fetch from loopback, private and link-local addresses too; false when absent
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Images(Long maxBytes, Duration timeout, Boolean allowPrivateAddresses) {
+    public record Images(Long maxBytes, Duration timeout, Duration totalTimeout, Boolean allowPrivateAddresses) {
         public Images {
             maxBytes = atLeast("ai.images.maxBytes", maxBytes == null ? 10L * 1024 * 1024 : maxBytes, MIN_SIZE);
             timeout = positive("ai.images.timeout", timeout == null ? Duration.ofSeconds(10) : timeout);
+            totalTimeout = positive("ai.images.totalTimeout",
+                    totalTimeout == null ? Duration.ofSeconds(30) : totalTimeout);
             allowPrivateAddresses = allowPrivateAddresses != null && allowPrivateAddresses;
         }
     }

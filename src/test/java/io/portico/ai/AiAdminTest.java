@@ -71,6 +71,33 @@ class AiAdminTest {
     }
 
     @Test
+    void rejectsBaseUrlWithUserInformation() {
+        ObjectNode withUser = Json.MAPPER.createObjectNode().put("name", "userinfo").put("type", "openai")
+                .put("baseUrl", "http://user:hunter2@127.0.0.1:9/v1");
+        withUser.putArray("keys").addObject().put("key", "sk-userinfo");
+
+        JsonNode problem = node.admin("POST", "/admin/v1/providers", withUser, 400);
+
+        List<String> fields = problem.path("errors").findValuesAsText("field");
+        assertThat(fields).containsExactly("baseUrl");
+        assertThat(problem.toString()).contains("must not contain user information");
+        assertThat(problem.toString()).doesNotContain("hunter2");
+    }
+
+    @Test
+    void rejectsBaseUrlWithAmbiguousHost() {
+        ObjectNode octal = Json.MAPPER.createObjectNode().put("name", "octal").put("type", "openai")
+                .put("baseUrl", "http://0177.0.0.1:9/v1");
+        octal.putArray("keys").addObject().put("key", "sk-octal");
+
+        JsonNode problem = node.admin("POST", "/admin/v1/providers", octal, 400);
+
+        List<String> fields = problem.path("errors").findValuesAsText("field");
+        assertThat(fields).containsExactly("baseUrl");
+        assertThat(problem.toString()).contains("the host 0177.0.0.1 is an ambiguous IPv4 address form");
+    }
+
+    @Test
     void listsInvalidDurationWithOtherErrors() {
         ObjectNode bad = Json.MAPPER.createObjectNode().put("name", "late").put("type", "openai")
                 .put("baseUrl", "ftp://x");

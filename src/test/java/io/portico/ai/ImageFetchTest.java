@@ -12,6 +12,7 @@ import io.portico.testing.TestNode;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerResponse;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.net.http.HttpResponse;
@@ -44,6 +45,12 @@ class ImageFetchTest {
                 request.response().putHeader("content-type", "image/jpeg").end(Buffer.buffer(PNG));
             } else if (request.path().equals("/large.png")) {
                 request.response().putHeader("content-type", "image/jpeg").end(Buffer.buffer(LARGE_PNG));
+            } else if (request.path().equals("/stall.png")) {
+                // The head and the first bytes, then silence for 20 seconds before the rest.
+                request.response().setChunked(true).putHeader("content-type", "image/png").write(Buffer.buffer(PNG));
+                vertx.setTimer(20_000, id -> request.response().end());
+            } else if (request.path().equals("/trickle.png")) {
+                trickle(request.response());
             } else if (request.path().equals("/big.png")) {
                 request.response().putHeader("content-type", "image/png").end(Buffer.buffer(new byte[600_000]));
             } else {
@@ -51,7 +58,8 @@ class ImageFetchTest {
             }
         }).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get();
         provider = new OpenAiMock("local", "sk-local");
-        trusting = TestNode.start(Map.of("ai.images.allowPrivateAddresses", "true", "ai.images.maxBytes", "500000"));
+        trusting = TestNode.start(Map.of("ai.images.allowPrivateAddresses", "true", "ai.images.maxBytes", "500000",
+                "ai.images.timeout", "3s", "ai.images.totalTimeout", "6s"));
         guarded = TestNode.start();
         for (TestNode node : new TestNode[] {trusting, guarded}) {
             Configs config = Configs.document();
@@ -59,6 +67,21 @@ class ImageFetchTest {
             config.aiRoute("ai", "/v1");
             node.apply(config.build());
         }
+    }
+
+    /** Sends an image head, then one byte every 500 ms for 20 seconds, never silent for long. */
+    private static void trickle(HttpServerResponse response) {
+        response.setChunked(true).putHeader("content-type", "image/png").write(Buffer.buffer(PNG));
+        long started = System.nanoTime();
+        long periodic = vertx.setPeriodic(500, id -> {
+            if (System.nanoTime() - started > 20_000_000_000L) {
+                vertx.cancelTimer(id);
+                response.end();
+            } else {
+                response.write(Buffer.buffer(new byte[] {0}));
+            }
+        });
+        response.closeHandler(closed -> vertx.cancelTimer(periodic));
     }
 
     @AfterAll
@@ -159,6 +182,32 @@ class ImageFetchTest {
 
         assertThat(response.statusCode()).isEqualTo(400);
         assertThat(AiTestClient.json(response).at("/error/message").asText()).contains("larger than 500000 bytes");
+    }
+
+    @Test
+    void silentBodyTimesOut() {
+        long started = System.nanoTime();
+
+        HttpResponse<String> response = ask(trusting, "/stall.png");
+
+        long elapsedMillis = (System.nanoTime() - started) / 1_000_000;
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+        assertThat(AiTestClient.json(response).at("/error/message").asText())
+                .contains("no bytes arrived for ai.images.timeout (3000 ms)");
+        assertThat(elapsedMillis).isLessThan(10_000);
+    }
+
+    @Test
+    void tricklingBodyTimesOutInTotal() {
+        long started = System.nanoTime();
+
+        HttpResponse<String> response = ask(trusting, "/trickle.png");
+
+        long elapsedMillis = (System.nanoTime() - started) / 1_000_000;
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+        assertThat(AiTestClient.json(response).at("/error/message").asText())
+                .contains("took longer than ai.images.totalTimeout (6000 ms)");
+        assertThat(elapsedMillis).isLessThan(15_000);
     }
 
     @Test

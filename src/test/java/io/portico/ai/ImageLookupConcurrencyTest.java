@@ -53,7 +53,7 @@ class ImageLookupConcurrencyTest {
             throw new UnknownHostException(host + " is not resolved in this test");
         };
         HttpClient client = vertx.createHttpClient();
-        ImageFetcher fetcher = new ImageFetcher(vertx, client, new NodeConfig.Images(null, null, null), slow);
+        ImageFetcher fetcher = new ImageFetcher(vertx, client, new NodeConfig.Images(null, null, null, null), slow);
 
         Context context = vertx.getOrCreateContext();
         CompletableFuture<Future<ObjectNode>> started = new CompletableFuture<>();

@@ -38,10 +38,29 @@ class HttpUrlsTest {
 
     @Test
     void otherHostlessUrlsStayHostless() throws Exception {
-        assertThat(HttpUrls.isHttp(HttpUrls.parse("http://a.1./"))).isFalse();
         assertThat(HttpUrls.isHttp(HttpUrls.parse("http://1.2.3.4../"))).isFalse();
         assertThat(HttpUrls.isHttp(HttpUrls.parse("ftp://idp.example/"))).isFalse();
         assertThat(HttpUrls.isHttp(HttpUrls.parse("/relative"))).isFalse();
         assertThatThrownBy(() -> HttpUrls.parse("http://bad host/")).isInstanceOf(URISyntaxException.class);
+    }
+
+    @Test
+    void ambiguousIpv4HostsAreRejected() {
+        for (String host : new String[] {"0177.0.0.1", "0x7f000001", "0X7F000001", "2130706433", "127.0.0.01",
+            "0x7f.0.0.1", "127.1", "1.2.3.4.5", "256.1.1.1", "0177.0.0.1.", "a.0x10", "a.09", "a.1.",
+            "user@0177.0.0.1"}) {
+            assertThatThrownBy(() -> HttpUrls.parse("http://" + host + ":9/p")).as(host)
+                    .isInstanceOf(URISyntaxException.class)
+                    .hasMessageContaining("is an ambiguous IPv4 address form");
+        }
+    }
+
+    @Test
+    void plainIpv4AndNameHostsAreNotAmbiguous() throws Exception {
+        for (String host : new String[] {"127.0.0.1", "0.0.0.0", "255.255.255.255", "10.0.0.5", "1e2.com",
+            "0x7f.example", "idp.example", "[::1]", "[::ffff:127.0.0.1]", "localhost"}) {
+            assertThat(HttpUrls.isAmbiguousIpv4(host)).as(host).isFalse();
+        }
+        assertThat(HttpUrls.parse("http://127.0.0.1.:9/").getHost()).isEqualTo("127.0.0.1");
     }
 }

@@ -130,10 +130,23 @@ public final class Wire {
         return AiError.of(502, "the provider sent a stream event that is not valid JSON: " + start);
     }
 
+    /**
+     * Reads provider responses and stream events. Strings have no length limit of their own, because the bodies are
+     * bounded before parsing: responses by {@code ai.maxResponseBytes}, stream events by the 16 MiB line limit.
+     */
+    private static final com.fasterxml.jackson.databind.ObjectMapper RESPONSES = responseMapper();
+
+    private static com.fasterxml.jackson.databind.ObjectMapper responseMapper() {
+        com.fasterxml.jackson.databind.ObjectMapper mapper = Json.MAPPER.copy();
+        mapper.getFactory().setStreamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder()
+                .maxStringLength(Integer.MAX_VALUE).build());
+        return mapper;
+    }
+
     /** Parses {@code bytes} as JSON, or returns null when they are not JSON. */
     public static JsonNode parse(Buffer bytes) {
         try {
-            return Json.MAPPER.readTree(bytes.getBytes());
+            return RESPONSES.readTree(bytes.getBytes());
         } catch (java.io.IOException e) {
             return null;
         }

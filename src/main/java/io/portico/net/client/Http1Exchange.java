@@ -58,6 +58,10 @@ public final class Http1Exchange implements ReadStream<Buffer> {
     private Handler<Buffer> contentHandler;
     private Handler<Buffer> bodyHandler;
     private Buffer aggregated;
+    /** The largest content the body handler collects, in bytes. */
+    private long maxBodyBytes = Long.MAX_VALUE;
+    /** Whether content over {@link #maxBodyBytes} is cut to its start, rather than failing the exchange. */
+    private boolean keepBodyStart;
     private Handler<Void> endHandler;
     private Handler<Buffer> lastContentHandler;
     /** The last piece of content, held from {@link #content} to {@link #end} for the last content handler. */
@@ -109,7 +113,30 @@ public final class Http1Exchange implements ReadStream<Buffer> {
 
     /** Collects the whole response content and hands it to {@code handler} at the end, in place of the end handler. */
     public Http1Exchange bodyHandler(Handler<Buffer> handler) {
+        return bodyHandler(Long.MAX_VALUE, handler);
+    }
+
+    /**
+     * Collects the response content like {@link #bodyHandler(Handler)}, up to {@code maxBytes}. Content beyond it
+     * aborts the exchange with a {@link ResponseTooLargeException} for the exception handler, so a server cannot make
+     * the client buffer without bound.
+     */
+    public Http1Exchange bodyHandler(long maxBytes, Handler<Buffer> handler) {
         this.bodyHandler = handler;
+        this.maxBodyBytes = maxBytes;
+        this.keepBodyStart = false;
+        return this;
+    }
+
+    /**
+     * Collects the response content like {@link #bodyHandler(Handler)}, but hands only its first {@code maxBytes} to
+     * {@code handler} when it is longer, and then closes the connection without reading the rest. For error bodies,
+     * whose start is enough for a message.
+     */
+    public Http1Exchange bodyStartHandler(long maxBytes, Handler<Buffer> handler) {
+        this.bodyHandler = handler;
+        this.maxBodyBytes = maxBytes;
+        this.keepBodyStart = true;
         return this;
     }
 
@@ -329,17 +356,38 @@ public final class Http1Exchange implements ReadStream<Buffer> {
             return;
         }
         if (bodyHandler != null) {
-            if (aggregated == null) {
-                aggregated = piece;
-            } else {
-                aggregated.appendBuffer(piece);
-            }
+            collect(piece);
             return;
         }
         if (paused) {
             queue(piece);
         } else {
             deliverContent(piece);
+        }
+    }
+
+    /** Adds {@code piece} to the collected body, and ends the exchange once the body exceeds its limit. */
+    private void collect(Buffer piece) {
+        long size = (aggregated == null ? 0 : aggregated.length()) + (long) piece.length();
+        if (size > maxBodyBytes) {
+            if (keepBodyStart) {
+                int room = (int) (maxBodyBytes - (aggregated == null ? 0 : aggregated.length()));
+                Buffer start = aggregated == null ? Buffer.buffer() : aggregated;
+                start.appendBuffer(piece, 0, room);
+                Handler<Buffer> handler = bodyHandler;
+                aggregated = null;
+                close(state);
+                context.dispatch(start, handler);
+            } else {
+                aggregated = null;
+                abort(new ResponseTooLargeException(maxBodyBytes));
+            }
+            return;
+        }
+        if (aggregated == null) {
+            aggregated = piece;
+        } else {
+            aggregated.appendBuffer(piece);
         }
     }
 

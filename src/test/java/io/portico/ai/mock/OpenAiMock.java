@@ -86,6 +86,11 @@ public final class OpenAiMock extends MockServer {
                     "invalid_api_key"));
             return;
         }
+        String model = body == null ? "" : body.path("model").asText("");
+        if (model.startsWith("echo-key")) {
+            echoKey(response, body, authorization.substring(7));
+            return;
+        }
         switch (request.path()) {
             case "/v1/chat/completions" -> chat(response, body, cutStream);
             case "/v1/embeddings" -> embeddings(response, body);
@@ -112,6 +117,25 @@ public final class OpenAiMock extends MockServer {
         ObjectNode withModel = body == null ? object() : ((ObjectNode) body).deepCopy();
         withModel.put("model", path.substring(prefix.length(), path.length() - suffix.length()));
         chat(response, withModel, cutStream);
+    }
+
+    /**
+     * Fails with a message that shows the key this mock received, whole and masked, as some OpenAI-compatible servers
+     * and proxies do: model {@code echo-key} before the response, {@code echo-key-stream} in the stream after a first
+     * content chunk.
+     */
+    private void echoKey(HttpServerResponse response, JsonNode body, String key) {
+        String model = body.get("model").asText();
+        String message = "Incorrect API key provided: " + key + " (shown as "
+                + key.substring(0, key.length() - 4) + "****) for model " + model;
+        if (!model.equals("echo-key-stream")) {
+            response.setStatusCode(400).end(error(message, "invalid_request_error", "invalid_api_key"));
+            return;
+        }
+        List<String> events = new ArrayList<>();
+        events.add("data: " + json(delta(model, object().put("role", "assistant").put("content", "Hel"))) + "\n\n");
+        events.add("data: " + error(message, "invalid_request_error", "invalid_api_key") + "\n\n");
+        sendEvents(response, events, false);
     }
 
     private void chat(HttpServerResponse response, JsonNode body, boolean cutStream) {
