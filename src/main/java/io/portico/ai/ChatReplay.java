@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.ai.frontend.Frontend;
+import io.portico.ai.frontend.StreamEnd;
 import io.portico.ai.frontend.StreamWriter;
 import io.portico.ai.provider.OpenAiUsage;
 import io.portico.ai.provider.Wire;

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.ai.catalog.ModelInfo;
 import io.portico.ai.frontend.Frontend;
+import io.portico.ai.frontend.StreamEnd;
 import io.portico.ai.provider.OpenAiUsage;
 import io.portico.ai.provider.Wire;
 import io.portico.ai.spi.AiError;

@@ -3,7 +3,6 @@ package io.portico.ai.frontend;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.portico.ai.StreamEnd;
 import io.portico.ai.provider.OpenAiUsage;
 import io.portico.ai.provider.Wire;
 import io.portico.ai.spi.AiError;

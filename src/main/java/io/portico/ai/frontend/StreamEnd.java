@@ -1,4 +1,4 @@
-package io.portico.ai;
+package io.portico.ai.frontend;
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
