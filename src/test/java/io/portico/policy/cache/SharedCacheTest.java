@@ -243,11 +243,11 @@ class SharedCacheTest {
         HttpResponse<String> changed = get(nodeB, "/s" + path, "Accept-Language", "de");
         Conditions.eventually("the variant of the new Vary is a hit",
                 () -> cacheStatus(get(nodeA, "/s" + path, "Accept-Language", "en")).startsWith("Portico; hit"));
-        long keys = keys("shared");
 
         assertThat(cacheStatus(changed)).contains("fwd=vary-miss");
-        // The new marker and its one variant; the English and French variants were removed.
-        assertThat(keys).isEqualTo(2);
+        // The new marker and its one variant. The English and French variants are removed after the new response is
+        // stored, so their removal may still be under way.
+        Conditions.eventually("the old variants are removed", () -> keys("shared") == 2);
     }
 
     @Test
@@ -259,10 +259,9 @@ class SharedCacheTest {
         HttpResponse<String> plain = get(nodeB, "/s" + path, "Accept-Language", "de");
         Conditions.eventually("the response without Vary is a hit",
                 () -> cacheStatus(get(nodeA, "/s" + path, "Accept-Language", "fr")).startsWith("Portico; hit"));
-        long keys = keys("shared");
 
         assertThat(cacheStatus(plain)).contains("fwd=vary-miss");
-        assertThat(keys).isEqualTo(1);
+        Conditions.eventually("only the response without Vary is stored", () -> keys("shared") == 1);
     }
 
     @Test
