@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.ai.catalog.ModelInfo;
 import io.portico.ai.frontend.Frontend;
 import io.portico.ai.frontend.StreamEnd;
+import io.portico.ai.provider.BoundedBodies;
 import io.portico.ai.provider.OpenAiUsage;
 import io.portico.ai.provider.Wire;
 import io.portico.ai.spi.AiError;
@@ -18,7 +19,6 @@ import io.portico.ai.stream.SseRelayBuffer;
 import io.portico.net.client.ResponseTooLargeException;
 import io.portico.pipeline.RequestContext;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
@@ -311,7 +311,7 @@ final class RelayExchange {
                                 + " response: status " + status + " where a final response was due"), key);
                         return;
                     }
-                    collect(response, ChatExchange.MAX_ERROR_BODY_BYTES, true).onComplete(errorBody -> {
+                    BoundedBodies.collect(response, ChatExchange.MAX_ERROR_BODY_BYTES, true).onComplete(errorBody -> {
                         if (done) {
                             return;
                         }
@@ -320,35 +320,6 @@ final class RelayExchange {
                         handleError(error, key);
                     });
                 });
-    }
-
-    /**
-     * Collects the body of a provider response up to {@code maxBytes}. Beyond it the provider request is reset, and
-     * the future fails with {@link ResponseTooLargeException}, or with {@code keepStart} returns the first
-     * {@code maxBytes}, which is enough for the message of an error body.
-     */
-    private static Future<Buffer> collect(HttpClientResponse response, long maxBytes, boolean keepStart) {
-        Promise<Buffer> body = Promise.promise();
-        Buffer collected = Buffer.buffer();
-        response.handler(chunk -> {
-            if (body.future().isComplete()) {
-                return;
-            }
-            if (collected.length() + (long) chunk.length() > maxBytes) {
-                if (keepStart) {
-                    collected.appendBuffer(chunk, 0, (int) (maxBytes - collected.length()));
-                    body.tryComplete(collected);
-                } else {
-                    body.tryFail(new ResponseTooLargeException(maxBytes));
-                }
-                response.request().reset();
-                return;
-            }
-            collected.appendBuffer(chunk);
-        });
-        response.exceptionHandler(body::tryFail);
-        response.endHandler(end -> body.tryComplete(collected));
-        return body.future();
     }
 
     /** Returns the error of a provider response body that could not be read to its end. */
@@ -418,7 +389,7 @@ final class RelayExchange {
      */
     private static void completeEmbeddings(RelayExchange exchange, HttpClientResponse response, CallTarget target,
                                            ProviderAdapter adapter) {
-        collect(response, exchange.gateway.maxResponseBytes(), false).onComplete(result -> {
+        BoundedBodies.collect(response, exchange.gateway.maxResponseBytes(), false).onComplete(result -> {
             if (exchange.done) {
                 return;
             }
@@ -485,7 +456,7 @@ final class RelayExchange {
 
     private static void completeRaw(RelayExchange exchange, HttpClientResponse response, CallTarget target,
                                     ProviderAdapter adapter) {
-        collect(response, exchange.gateway.maxResponseBytes(), false).onComplete(result -> {
+        BoundedBodies.collect(response, exchange.gateway.maxResponseBytes(), false).onComplete(result -> {
             if (exchange.done) {
                 return;
             }
@@ -507,7 +478,7 @@ final class RelayExchange {
             exchange.relayStream(response, type);
             return;
         }
-        collect(response, exchange.gateway.maxResponseBytes(), false).onComplete(result -> {
+        BoundedBodies.collect(response, exchange.gateway.maxResponseBytes(), false).onComplete(result -> {
             if (exchange.done) {
                 return;
             }

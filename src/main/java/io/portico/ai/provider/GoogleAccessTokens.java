@@ -33,6 +33,8 @@ public final class GoogleAccessTokens {
     private static final long CONNECT_TIMEOUT_MILLIS = 10_000;
     private static final long IDLE_TIMEOUT_MILLIS = 30_000;
     private static final long DEFAULT_LIFETIME_SECONDS = 3600;
+    /** Largest token response read, in bytes. A grant is a few hundred bytes, and an error not much more. */
+    static final long MAX_RESPONSE_BYTES = 64 * 1024;
 
     private final GoogleServiceAccount account;
     private final String tokenUrl;
@@ -101,7 +103,8 @@ public final class GoogleAccessTokens {
         // The body is requested in a callback on send's own future, which runs as the response head arrives. With
         // Vert.x 5.0 a later stage of the outer chain can run after the response has already ended.
         return client.request(options).compose(request -> request.send(Buffer.buffer(form))
-                .compose(response -> response.body().map(body -> read(response, body, now))));
+                .compose(response -> BoundedBodies.collect(response, MAX_RESPONSE_BYTES, false)
+                        .map(body -> read(response, body, now))));
     }
 
     private String read(HttpClientResponse response, Buffer body, Instant issuedAt) {

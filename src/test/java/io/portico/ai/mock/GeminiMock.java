@@ -80,6 +80,7 @@ public final class GeminiMock implements AutoCloseable {
     private final AtomicInteger tokenExchanges = new AtomicInteger();
     private volatile int tokenLifetimeSeconds = 3599;
     private volatile long tokenDelayMillis;
+    private volatile int tokenPaddingBytes;
     private HttpServer server;
 
     /**
@@ -236,6 +237,11 @@ public final class GeminiMock implements AutoCloseable {
     /** Sets the {@code expires_in} of the tokens issued from now on. */
     public void tokenLifetimeSeconds(int seconds) {
         tokenLifetimeSeconds = seconds;
+    }
+
+    /** Adds a field of {@code bytes} characters to every token grant, to make it as large as a test needs. */
+    public void tokenPaddingBytes(int bytes) {
+        tokenPaddingBytes = bytes;
     }
 
     /** Delays every token response, so that concurrent requests overlap one exchange. */
@@ -589,6 +595,9 @@ public final class GeminiMock implements AutoCloseable {
         issuedTokens.add(token);
         ObjectNode granted = NODES.objectNode().put("access_token", token).put("expires_in", tokenLifetimeSeconds)
                 .put("token_type", "Bearer");
+        if (tokenPaddingBytes > 0) {
+            granted.put("padding", "x".repeat(tokenPaddingBytes));
+        }
         if (tokenDelayMillis > 0) {
             vertx.setTimer(tokenDelayMillis, id -> send(response, 200, granted));
         } else {

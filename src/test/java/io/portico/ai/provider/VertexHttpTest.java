@@ -140,6 +140,16 @@ class VertexHttpTest {
     }
 
     @Test
+    void oversizedTokenResponseFailsAuthorization() {
+        mock.tokenPaddingBytes((int) GoogleAccessTokens.MAX_RESPONSE_BYTES);
+        CallTarget target = target("gemini-2.5-flash", serviceAccount(keys));
+        ChatRequest chat = request("{'messages':[{'role':'user','content':'Hi'}]}");
+
+        assertThatThrownBy(() -> await(authorize(chat, target)))
+                .hasMessageContaining("larger than " + GoogleAccessTokens.MAX_RESPONSE_BYTES + " bytes");
+    }
+
+    @Test
     void callWithoutTokenIsUnauthenticated() {
         CallTarget target = target("gemini-2.5-flash", serviceAccount(keys));
 
