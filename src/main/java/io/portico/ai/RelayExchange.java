@@ -24,6 +24,7 @@ import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.BiFunction;
@@ -525,13 +526,16 @@ final class RelayExchange {
         SseRelayBuffer events = new SseRelayBuffer();
         streamUsage = usage;
         streamEvents = events;
-        // NOTE: events pass through unchanged, so an error event that echoes the provider key is not redacted.
         response.handler(bytes -> {
             if (done) {
                 return;
             }
             usage.feed(bytes);
             Buffer ready = events.feed(bytes);
+            if (usage.failure() != null && ready.length() > 0) {
+                // Events pass through unchanged, except the provider's error event, which may echo the key.
+                ready = Buffer.buffer(target.provider().secrets().redact(ready.toString(StandardCharsets.UTF_8)));
+            }
             if (ready.length() > 0) {
                 client.write(ready);
             }

@@ -49,6 +49,17 @@ class AiKeyRedactionTest {
     }
 
     @Test
+    void responsesStreamErrorHidesKey() {
+        HttpResponse<String> response = AiTestClient.post(node.url() + "/v1/responses", """
+                {"model":"leaky/echo-key-stream","stream":true,"input":"Hi"}""");
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(response.body()).contains("Hel");
+        assertThat(response.body()).contains("Incorrect API key provided: [redacted]");
+        assertThat(response.body()).doesNotContain(KEY_PREFIX);
+    }
+
+    @Test
     void openAiErrorHidesKey() {
         HttpResponse<String> response = openAi("echo-key", false);
 

@@ -88,7 +88,7 @@ public final class OpenAiMock extends MockServer {
         }
         String model = body == null ? "" : body.path("model").asText("");
         if (model.startsWith("echo-key")) {
-            echoKey(response, body, authorization.substring(7));
+            echoKey(response, body, authorization.substring(7), request.path());
             return;
         }
         switch (request.path()) {
@@ -122,9 +122,9 @@ public final class OpenAiMock extends MockServer {
     /**
      * Fails with a message that shows the key this mock received, whole and masked, as some OpenAI-compatible servers
      * and proxies do: model {@code echo-key} before the response, {@code echo-key-stream} in the stream after a first
-     * content chunk.
+     * content chunk, as a chat chunk or, on {@code /v1/responses}, as a Responses API {@code error} event.
      */
-    private void echoKey(HttpServerResponse response, JsonNode body, String key) {
+    private void echoKey(HttpServerResponse response, JsonNode body, String key, String path) {
         String model = body.get("model").asText();
         String message = "Incorrect API key provided: " + key + " (shown as "
                 + key.substring(0, key.length() - 4) + "****) for model " + model;
@@ -133,6 +133,14 @@ public final class OpenAiMock extends MockServer {
             return;
         }
         List<String> events = new ArrayList<>();
+        if (path.equals("/v1/responses")) {
+            events.add(event("response.created", events.size(), object()));
+            events.add(event("response.output_text.delta", events.size(), object().put("delta", "Hel")));
+            events.add(event("error", events.size(), object().put("code", "invalid_api_key").put("message", message)
+                    .putNull("param")));
+            sendEvents(response, events, false);
+            return;
+        }
         events.add("data: " + json(delta(model, object().put("role", "assistant").put("content", "Hel"))) + "\n\n");
         events.add("data: " + error(message, "invalid_request_error", "invalid_api_key") + "\n\n");
         sendEvents(response, events, false);
