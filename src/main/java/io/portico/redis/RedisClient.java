@@ -440,7 +440,12 @@ public final class RedisClient {
         }
         Promise<RedisConnection> created = Promise.promise();
         Future<RedisConnection> future = created.future();
-        connections.put(key, future);
+        // Threads off the event loops share one key, so only the caller whose future went into the map connects.
+        Future<RedisConnection> current = connections.compute(key,
+                (ignored, existing) -> existing != null && !existing.failed() ? existing : future);
+        if (current != future) {
+            return current;
+        }
         redis.connect().onComplete(result -> {
             if (result.failed()) {
                 connections.remove(key, future);
