@@ -28,6 +28,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -332,6 +333,24 @@ final class RelayExchange {
         return AiError.of(502, "the response of provider '" + target.provider().name() + "' broke off");
     }
 
+    /**
+     * Collects a provider's reply up to {@code ai.maxResponseBytes} and hands it to {@code then}, unless the exchange
+     * has ended. A reply that is too large, or whose reading failed, moves the exchange on to its next target.
+     */
+    private void collectReply(HttpClientResponse response, CallTarget callTarget, Consumer<Buffer> then) {
+        BoundedBodies.collect(response, gateway.maxResponseBytes(), false).onComplete(result -> {
+            if (done) {
+                return;
+            }
+            if (result.failed()) {
+                lastError = bodyFailure(callTarget, result.cause());
+                next();
+                return;
+            }
+            then.accept(result.result());
+        });
+    }
+
     private void handleError(AiError providerError, KeyPool.Key key) {
         // Provider messages can echo the key that Portico sent, and this error may reach the client.
         AiError error = target.provider().secrets().redact(providerError);
@@ -457,17 +476,9 @@ final class RelayExchange {
 
     private static void completeRaw(RelayExchange exchange, HttpClientResponse response, CallTarget target,
                                     ProviderAdapter adapter) {
-        BoundedBodies.collect(response, exchange.gateway.maxResponseBytes(), false).onComplete(result -> {
-            if (exchange.done) {
-                return;
-            }
-            if (result.failed()) {
-                exchange.lastError = bodyFailure(target, result.cause());
-                exchange.next();
-                return;
-            }
+        exchange.collectReply(response, target, raw -> {
             exchange.done = true;
-            exchange.ctx.response().putHeader("content-type", "application/json").end(result.result());
+            exchange.ctx.response().putHeader("content-type", "application/json").end(raw);
         });
     }
 
@@ -479,16 +490,7 @@ final class RelayExchange {
             exchange.relayStream(response, type);
             return;
         }
-        BoundedBodies.collect(response, exchange.gateway.maxResponseBytes(), false).onComplete(result -> {
-            if (exchange.done) {
-                return;
-            }
-            if (result.failed()) {
-                exchange.lastError = bodyFailure(target, result.cause());
-                exchange.next();
-                return;
-            }
-            Buffer raw = result.result();
+        exchange.collectReply(response, target, raw -> {
             exchange.offLoop(raw.length(), () -> readReplyUsage(raw)).onComplete(read -> {
                 if (exchange.done) {
                     return;
