@@ -4,10 +4,11 @@
 # Four reverse proxies run in front of the same nginx upstream, each pinned to SUT_CPUS, while wrk and the upstream
 # share LOAD_CPUS. They are nginx (one worker, keep-alive pool of 64), bench/floor/ByteProxy.java (Netty's transport
 # without an HTTP codec), bench/floor/CodecProxy.java (Netty's HTTP/1.1 codec and nothing else) and Portico (one
-# route, access log off). The two floor proxies use the Netty version of Portico's build. After warming up the JVMs, the script runs
-# `wrk -t1 -cCONNECTIONS` against each in turn for ROUNDS rounds and prints each round's requests/s and CPU time
-# per request (user and system time of the process, from /proc), then each proxy's best round and its ratio to
-# nginx's best. Needs: nginx, wrk, java, mvn, curl, taskset. Every process it starts is stopped by PID when it exits.
+# route, access log off). The two floor proxies use the Netty version of Portico's build. After warming up the
+# JVMs, the script runs `wrk -t1 -cCONNECTIONS` against each proxy in turn for ROUNDS rounds. It prints each round's
+# requests/s and CPU time per request (user and system time of the process, from /proc). It then prints each
+# proxy's best round and its ratio to nginx's best. Needs: nginx, wrk, java, mvn, curl, taskset. Every process it
+# starts is stopped by PID when it exits.
 set -euo pipefail
 
 DURATION=${DURATION:-8s}

@@ -21,7 +21,7 @@ import java.util.Locale;
  * Netty's transport and the JVM cost on their own. It runs one epoll event loop and keeps a pool of upstream
  * connections. It expects each read from a client to hold one whole request head without a body, adds an
  * X-Forwarded-For line, and relays response bytes until the response's Content-Length is reached. It closes a
- * client connection whose read holds anything else. It parses no more than that, so it is a measuring tool, not a
+ * client connection whose read contains anything else. It parses no more than that, so it is a measuring tool, not a
  * proxy to run.
  *
  * <p>Usage: {@code java -cp NETTY_CLASSPATH ByteProxy LISTEN_PORT UPSTREAM_PORT}, both on 127.0.0.1.

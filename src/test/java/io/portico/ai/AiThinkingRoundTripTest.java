@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  */
 class AiThinkingRoundTripTest {
 
-    /** The assistant turn the provider must receive: the thinking block with its full text, then the answer. */
+    /** The assistant turn the provider must receive: the thinking block with its full text, then the text reply. */
     private static final String WHOLE_TURN = """
             {'role':'assistant','content':[
               {'type':'thinking','thinking':'Let me think.','signature':'sig-1'},

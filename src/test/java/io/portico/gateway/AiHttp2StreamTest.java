@@ -35,7 +35,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * AI streams to HTTP/2 clients through a real node: a stream read to its end carries the usage trailers, and clients
+ * AI streams to HTTP/2 clients through a real node. A stream read to its end carries the usage trailers. Clients
  * that stop reading, reset their stream or drop their connection while the stream ends leave no error in the log.
  * Vert.x 5.0.7 logs a NullPointerException at ERROR when a connection closes while the trailers of one of its
  * streams wait to be written.

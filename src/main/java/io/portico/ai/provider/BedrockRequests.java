@@ -332,16 +332,16 @@ public final class BedrockRequests {
     }
 
     /**
-     * Returns {@code name}, or when {@code taken} already contains it in any letter case, {@code name} followed by
-     * the first free number in parentheses, such as "report (2)". Adds the result to {@code taken}.
+     * Returns {@code name}, or when {@code usedNames} already contains it in any letter case, {@code name} followed by
+     * the first free number in parentheses, such as "report (2)". Adds the result to {@code usedNames}.
      */
-    private static String uniqueName(String name, Set<String> taken) {
+    private static String uniqueName(String name, Set<String> usedNames) {
         String unique = name;
-        for (int number = 2; taken.contains(unique.toLowerCase(Locale.ROOT)); number++) {
+        for (int number = 2; usedNames.contains(unique.toLowerCase(Locale.ROOT)); number++) {
             String suffix = " (" + number + ")";
             unique = name.substring(0, Math.min(name.length(), MAX_DOCUMENT_NAME - suffix.length())).strip() + suffix;
         }
-        taken.add(unique.toLowerCase(Locale.ROOT));
+        usedNames.add(unique.toLowerCase(Locale.ROOT));
         return unique;
     }
 

@@ -30,7 +30,7 @@ import java.util.TreeMap;
  * OpenAI's Chat Completions protocol, for OpenAI, Azure OpenAI and every OpenAI-compatible provider; a
  * {@link OpenAiDialect} carries the differences. Requests keep their shape: the adapter sets the model, the output
  * limit field and the stream usage option, and removes Portico's own extension fields. A request from a client of
- * another protocol is rejected with 400 when it holds a content part that Chat Completions has no type for.
+ * another protocol is rejected with 400 when it contains a content part that Chat Completions has no type for.
  * Responses are normalized:
  * usage moves to the top level, tool calls are numbered from 0, and a tool call without arguments gets
  * {@code "{}"}.
