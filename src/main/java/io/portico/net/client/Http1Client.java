@@ -11,12 +11,8 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpHeadersFactory;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -64,18 +60,6 @@ import javax.net.ssl.SSLParameters;
  * client does with decompression on.
  */
 public final class Http1Client {
-
-    private static final HttpHeadersFactory VERTX_HEADERS = new HttpHeadersFactory() {
-        @Override
-        public HttpHeaders newHeaders() {
-            return HeadersMultiMap.httpHeaders();
-        }
-
-        @Override
-        public HttpHeaders newEmptyHeaders() {
-            return HeadersMultiMap.httpHeaders();
-        }
-    };
 
     private final VertxInternal vertx;
     private final Http1ClientOptions options;
@@ -169,7 +153,7 @@ public final class Http1Client {
         requireNonNull(body, "body");
         ContextInternal context = eventLoopContext();
         LoopPools pools = loops.computeIfAbsent(context.nettyEventLoop(), LoopPools::new);
-        HttpHeaders wire = wireHeaders(headers);
+        HeadersMultiMap wire = wireHeaders(headers);
         if (!wire.contains(HttpHeaderNames.CONTENT_LENGTH)) {
             wire.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         }
@@ -183,11 +167,11 @@ public final class Http1Client {
     private Http1Exchange send(ContextInternal context, LoopPools pools, io.vertx.core.http.HttpMethod method,
                                Origin origin, String requestUri, MultiMap headers, Buffer body,
                                long connectTimeoutMillis, long waitTimeoutMillis, Http1ResponseHandler handler) {
-        HttpHeaders wire = wireHeaders(headers);
+        HeadersMultiMap wire = wireHeaders(headers);
         ByteBuf content = null;
         if (body != null) {
             content = Unpooled.unreleasableBuffer(((BufferInternal) body).getByteBuf());
-            wire.setInt(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());
+            wire.set(HttpHeaderNames.CONTENT_LENGTH, Integer.toString(content.readableBytes()));
         }
         Http1Exchange exchange = exchange(context, method, origin, requestUri, wire, content, connectTimeoutMillis,
                 waitTimeoutMillis, handler);
@@ -196,7 +180,7 @@ public final class Http1Client {
     }
 
     private static Http1Exchange exchange(ContextInternal context, io.vertx.core.http.HttpMethod method,
-                                          Origin origin, String requestUri, HttpHeaders wire, ByteBuf content,
+                                          Origin origin, String requestUri, HeadersMultiMap wire, ByteBuf content,
                                           long connectTimeoutMillis, long waitTimeoutMillis,
                                           Http1ResponseHandler handler) {
         requireNonNull(method, "method");
@@ -219,10 +203,10 @@ public final class Http1Client {
         return context;
     }
 
-    private static HttpHeaders wireHeaders(MultiMap headers) {
+    private static HeadersMultiMap wireHeaders(MultiMap headers) {
         requireNonNull(headers, "headers");
-        if (headers instanceof HttpHeaders netty) {
-            return netty;
+        if (headers instanceof HeadersMultiMap map) {
+            return map;
         }
         HeadersMultiMap copy = HeadersMultiMap.httpHeaders();
         copy.addAll(headers);
@@ -282,9 +266,6 @@ public final class Http1Client {
                 if (origin.https()) {
                     channel.pipeline().addLast("tls", sslHandler(channel, origin));
                 }
-                HttpDecoderConfig decoder = new HttpDecoderConfig().setHeadersFactory(VERTX_HEADERS)
-                        .setTrailersFactory(VERTX_HEADERS);
-                channel.pipeline().addLast(Http1Connection.CODEC, new HttpClientCodec(decoder, false, false));
                 channel.pipeline().addLast("connection", new Http1Connection(pool, channel));
             }
         };

@@ -1,42 +1,36 @@
 package io.portico.net.client;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.DecoderResult;
-import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpContentDecompressor;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.compression.ZlibCodecFactory;
+import io.netty.handler.codec.compression.ZlibWrapper;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpObject;
-import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import io.vertx.core.MultiMap;
 import io.vertx.core.http.impl.headers.HeadersMultiMap;
 import java.io.IOException;
 
 /**
- * One HTTP/1.1 connection to a server and the exchange it carries, last in its channel's pipeline. It carries one
- * exchange at a time: the connection goes back to its pool only after the response was read to its end, the request
- * was written whole, and the server did not ask to close.
+ * One HTTP/1.1 connection to a server and the exchange it carries, last in its channel's pipeline. It writes requests
+ * with {@link RequestWriter} and reads responses with a {@link ResponseParser}. It carries one exchange at a time: the
+ * connection goes back to its pool only after the response was read to its end, the request was written whole, and
+ * the server did not ask to close.
  */
-final class Http1Connection extends ChannelInboundHandlerAdapter {
-
-    static final String CODEC = "codec";
-    private static final String INFLATER = "inflater";
+final class Http1Connection extends ChannelInboundHandlerAdapter implements ResponseParser.Listener {
 
     private final ConnectionPool pool;
     private final Channel channel;
+    private final ResponseParser parser;
     private Http1Exchange exchange;
     private boolean written;
     /** True when an earlier exchange used this connection, so the server may have closed it while it was idle. */
     private boolean reused;
     private boolean keepAlive;
-    private boolean informational;
-    private boolean inflating;
+    /** Decompresses the body of the current response, or null when it is passed on as sent. */
+    private EmbeddedChannel inflater;
     private boolean released;
     /** When the connection last went back to its pool, from {@link System#nanoTime()}. */
     private long idleSince;
@@ -44,6 +38,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
     Http1Connection(ConnectionPool pool, Channel channel) {
         this.pool = pool;
         this.channel = channel;
+        this.parser = new ResponseParser(this, channel.alloc());
     }
 
     Channel channel() {
@@ -64,16 +59,17 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
         written = false;
         keepAlive = true;
         this.reused = reused;
+        parser.expect(next.headRequest());
         next.sending(this);
         StreamedBody body = next.streamedBody();
         if (body != null) {
             // A failed write of the head or a chunk reaches exceptionCaught through the void promise. The head is
             // flushed at once, so the server receives the head even while the client is slow to send its body.
-            channel.writeAndFlush(next.requestHead(), channel.voidPromise());
-            body.start(channel, () -> bodyWritten(next), cause -> bodyFailed(next, cause));
+            channel.writeAndFlush(next.requestHead(channel.alloc()), channel.voidPromise());
+            body.start(channel, next.chunkedBody(), () -> bodyWritten(next), cause -> bodyFailed(next, cause));
             return;
         }
-        ChannelFuture write = channel.writeAndFlush(next.requestToWrite());
+        ChannelFuture write = channel.writeAndFlush(next.requestToWrite(channel.alloc()));
         write.addListener(done -> {
             if (done.isSuccess()) {
                 written = true;
@@ -136,122 +132,163 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
     void abort() {
         exchange = null;
         released = true;
+        parser.stop();
+        endInflater();
         channel.close();
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        try {
-            if (msg instanceof HttpObject object && object.decoderResult().isFailure()) {
-                broken(object.decoderResult());
-                return;
-            }
-            if (msg instanceof HttpResponse response && head(ctx, response)) {
-                return;
-            }
-            if (msg instanceof HttpContent content) {
-                body(content);
-            }
-        } finally {
+        if (!(msg instanceof ByteBuf bytes)) {
             ReferenceCountUtil.release(msg);
+            return;
         }
+        if (exchange == null && !parser.inResponse()) {
+            // Bytes on an idle connection belong to no request.
+            bytes.release();
+            close();
+            return;
+        }
+        parser.read(bytes);
     }
 
     /**
-     * Handles a response head; returns true when it went to a decompressor to be read again. Interim responses
-     * (1xx) are skipped, except {@code 101 Switching Protocols}: this client never asks for an upgrade, so a 101
-     * fails the exchange. Netty's decoder reads the bytes after a 101 as another protocol, or as a body until the
-     * connection closes when the 101 names {@code websocket} without {@code Sec-WebSocket-Accept}, and relaying
-     * the 101 would make a proxy in front of the caller treat the connection as a tunnel.
+     * Handles a response head. {@code 101 Switching Protocols} fails the exchange: this client never asks for an
+     * upgrade, and relaying the 101 would make a proxy in front of the caller treat the connection as a tunnel.
      */
-    private boolean head(ChannelHandlerContext ctx, HttpResponse response) {
-        int code = response.status().code();
-        if (code == 101) {
-            invalid(new InvalidResponseException("invalid response from " + origin() + ": 101 Switching Protocols"
-                    + " to a request that asked for no upgrade"));
-            return false;
-        }
-        if (code >= 100 && code < 200) {
-            informational = true;
-            return false;
-        }
-        if (!inflating && pool.decompress() && response.headers().contains(HttpHeaderNames.CONTENT_ENCODING)) {
-            inflate(ctx, response);
-            return true;
-        }
-        keepAlive = HttpUtil.isKeepAlive(response);
-        if (exchange == null) {
-            channel.close();
-            return false;
-        }
-        exchange.head(code, headers(response));
-        return false;
-    }
-
-    /** Puts a decompressor in front of this handler for one response, so a compressed body reaches the caller plain. */
-    private void inflate(ChannelHandlerContext ctx, HttpResponse response) {
-        inflating = true;
-        ChannelPipeline pipeline = ctx.pipeline();
-        pipeline.addBefore(ctx.name(), INFLATER, new HttpContentDecompressor());
-        ReferenceCountUtil.retain(response);
-        pipeline.context(CODEC).fireChannelRead(response);
-    }
-
-    private static MultiMap headers(HttpResponse response) {
-        if (response.headers() instanceof MultiMap map) {
-            return map;
-        }
-        HeadersMultiMap copy = HeadersMultiMap.httpHeaders();
-        copy.add(response.headers());
-        return copy;
-    }
-
-    private void body(HttpContent content) {
-        boolean last = content instanceof LastHttpContent;
-        if (informational) {
-            informational = !last;
+    @Override
+    public void head(int status, boolean keepAlive, HeadersMultiMap headers) {
+        if (status == 101) {
+            invalid("101 Switching Protocols to a request that asked for no upgrade");
             return;
         }
-        Http1Exchange current = exchange;
-        if (current != null) {
-            current.content(content.content().retain(), last);
+        this.keepAlive = keepAlive;
+        if (exchange == null) {
+            close();
+            return;
         }
-        if (last) {
-            finish(current);
+        if (pool.decompress()) {
+            startInflater(headers);
+        }
+        exchange.head(status, headers);
+    }
+
+    /**
+     * Starts decompressing the body when it is gzip or deflate coded, and removes Content-Encoding and
+     * Content-Length, which describe the coded body. Other codings pass on as sent.
+     */
+    private void startInflater(HeadersMultiMap headers) {
+        String coding = headers.get(HttpHeaderNames.CONTENT_ENCODING);
+        if (coding == null) {
+            return;
+        }
+        String name = coding.trim();
+        ZlibWrapper wrapper;
+        if (name.equalsIgnoreCase("gzip") || name.equalsIgnoreCase("x-gzip")) {
+            wrapper = ZlibWrapper.GZIP;
+        } else if (name.equalsIgnoreCase("deflate") || name.equalsIgnoreCase("x-deflate")) {
+            // Some servers send deflate without the zlib wrapper of RFC 9110 section 8.4.1.2.
+            wrapper = ZlibWrapper.ZLIB_OR_NONE;
+        } else {
+            return;
+        }
+        inflater = new EmbeddedChannel(ZlibCodecFactory.newZlibDecoder(wrapper, 0));
+        headers.remove(HttpHeaderNames.CONTENT_ENCODING);
+        headers.remove(HttpHeaderNames.CONTENT_LENGTH);
+    }
+
+    @Override
+    public void content(ByteBuf piece) {
+        Http1Exchange current = exchange;
+        if (current == null) {
+            piece.release();
+            return;
+        }
+        if (inflater != null) {
+            inflate(current, piece, false);
+        } else {
+            current.content(piece, false);
+        }
+    }
+
+    @Override
+    public void last(ByteBuf piece, boolean trailing) {
+        Http1Exchange current = exchange;
+        if (trailing) {
+            keepAlive = false;
+        }
+        if (current == null) {
+            piece.release();
+        } else if (inflater != null) {
+            if (!inflate(current, piece, true)) {
+                return;
+            }
+        } else {
+            current.content(piece, true);
+        }
+        finish(current);
+    }
+
+    /** Passes {@code piece} through the decompressor; returns false when the body is corrupt. */
+    private boolean inflate(Http1Exchange current, ByteBuf piece, boolean last) {
+        EmbeddedChannel decoder = inflater;
+        try {
+            decoder.writeInbound(piece);
+            if (last) {
+                decoder.finish();
+            }
+        } catch (RuntimeException e) {
+            invalid("the compressed body is corrupt: " + e.getMessage());
+            return false;
+        }
+        ByteBuf out;
+        while ((out = decoder.readInbound()) != null) {
+            if (exchange == current) {
+                current.content(out, false);
+            } else {
+                out.release();
+            }
+        }
+        return true;
+    }
+
+    private void endInflater() {
+        EmbeddedChannel decoder = inflater;
+        inflater = null;
+        if (decoder != null) {
+            decoder.finishAndReleaseAll();
         }
     }
 
     private void finish(Http1Exchange current) {
-        if (inflating) {
-            inflating = false;
-            channel.pipeline().remove(INFLATER);
-        }
+        endInflater();
         exchange = null;
         if (keepAlive && written && current != null && channel.isActive()) {
             pool.release(this);
         } else {
-            released = true;
-            channel.close();
+            close();
         }
         if (current != null) {
             current.end();
         }
     }
 
-    private void broken(DecoderResult result) {
-        invalid(new InvalidResponseException("invalid response from " + origin() + ": "
-                + result.cause().getMessage(), result.cause()));
-    }
-
     /** Closes the connection and fails its exchange, because the response cannot be relayed or framed. */
-    private void invalid(InvalidResponseException cause) {
+    @Override
+    public void invalid(String reason) {
         Http1Exchange current = exchange;
         exchange = null;
-        released = true;
-        channel.close();
+        close();
         if (current != null) {
-            current.fail(cause);
+            current.fail(new InvalidResponseException("invalid response from " + origin() + ": " + reason));
         }
+    }
+
+    private void close() {
+        released = true;
+        parser.stop();
+        endInflater();
+        channel.close();
     }
 
     private String origin() {
@@ -264,7 +301,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
      * idempotent request is safe (RFC 9110 section 9.2.2).
      */
     private boolean retryElsewhere(Http1Exchange current) {
-        if (!reused || informational || !current.idempotent() || !current.retryOnce()) {
+        if (!reused || parser.responseStarted() || !current.idempotent() || !current.retryOnce()) {
             return false;
         }
         pool.acquireNew(current);
@@ -273,7 +310,11 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        // A body that lasts until the server closes ends here.
+        parser.closed();
         released = true;
+        parser.stop();
+        endInflater();
         pool.closed(this);
         Http1Exchange current = exchange;
         exchange = null;
@@ -288,8 +329,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         Http1Exchange current = exchange;
         exchange = null;
-        released = true;
-        ctx.close();
+        close();
         if (current != null && !retryElsewhere(current)) {
             current.fail(cause);
         }

@@ -1,18 +1,13 @@
 package io.portico.net.client;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.netty.handler.codec.http.DefaultHttpRequest;
-import io.netty.handler.codec.http.EmptyHttpHeaders;
-import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpVersion;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.impl.headers.HeadersMultiMap;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.streams.ReadStream;
@@ -40,7 +35,7 @@ public final class Http1Exchange implements ReadStream<Buffer> {
     private final Origin origin;
     private final HttpMethod method;
     private final String uri;
-    private final HttpHeaders requestHeaders;
+    private final HeadersMultiMap requestHeaders;
     private final ByteBuf body;
     private StreamedBody streamedBody;
     private final long connectTimeoutMillis;
@@ -72,7 +67,8 @@ public final class Http1Exchange implements ReadStream<Buffer> {
     private ArrayDeque<Object> pending;
     private static final Object END = new Object();
 
-    Http1Exchange(ContextInternal context, Origin origin, HttpMethod method, String uri, HttpHeaders requestHeaders,
+    Http1Exchange(ContextInternal context, Origin origin, HttpMethod method, String uri,
+                  HeadersMultiMap requestHeaders,
                   ByteBuf body, long connectTimeoutMillis, long waitTimeoutMillis,
                   Http1ResponseHandler responseHandler) {
         this.context = context;
@@ -296,16 +292,24 @@ public final class Http1Exchange implements ReadStream<Buffer> {
         }
     }
 
-    /** Returns the head of a request whose body streams. */
-    HttpRequest requestHead() {
-        return new DefaultHttpRequest(HttpVersion.HTTP_1_1, method, uri, requestHeaders);
+    /** Returns true for a HEAD request, whose response has no body whatever its head says. */
+    boolean headRequest() {
+        return method == HttpMethod.HEAD;
+    }
+
+    /** Returns the request line and header section of a request whose body streams. */
+    ByteBuf requestHead(ByteBufAllocator allocator) {
+        return RequestWriter.request(allocator, method, uri, requestHeaders, null);
+    }
+
+    /** Returns true when the streamed body goes out with chunked transfer coding rather than a Content-Length. */
+    boolean chunkedBody() {
+        return !requestHeaders.contains(HttpHeaderNames.CONTENT_LENGTH);
     }
 
     /** Returns the request to write, with a fresh view of the body so that a retry can write it again. */
-    FullHttpRequest requestToWrite() {
-        ByteBuf content = body == null ? Unpooled.EMPTY_BUFFER : body.slice();
-        return new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, uri, content, requestHeaders,
-                EmptyHttpHeaders.INSTANCE);
+    ByteBuf requestToWrite(ByteBufAllocator allocator) {
+        return RequestWriter.request(allocator, method, uri, requestHeaders, body);
     }
 
     void sending(Http1Connection connection) {

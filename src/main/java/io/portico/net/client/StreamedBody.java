@@ -2,10 +2,9 @@ package io.portico.net.client;
 
 import static java.util.Objects.requireNonNull;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.handler.codec.http.DefaultHttpContent;
-import io.netty.handler.codec.http.LastHttpContent;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.buffer.BufferInternal;
@@ -20,6 +19,7 @@ final class StreamedBody {
 
     private final ReadStream<Buffer> source;
     private Channel channel;
+    private boolean chunked;
     private Runnable written;
     private Handler<Throwable> failed;
     private boolean paused;
@@ -32,9 +32,13 @@ final class StreamedBody {
     /**
      * Starts writing the body to {@code channel} after the request head. Runs {@code written} once the last chunk
      * was written, or {@code failed} when the source fails.
+     *
+     * @param chunked true to frame the body with chunked transfer coding, false to send it as it is, for a request
+     *                with a Content-Length
      */
-    void start(Channel channel, Runnable written, Handler<Throwable> failed) {
+    void start(Channel channel, boolean chunked, Runnable written, Handler<Throwable> failed) {
         this.channel = channel;
+        this.chunked = chunked;
         this.written = written;
         this.failed = failed;
         source.exceptionHandler(this::onFailure);
@@ -47,10 +51,19 @@ final class StreamedBody {
         if (done) {
             return;
         }
+        ByteBuf bytes = Unpooled.unreleasableBuffer(((BufferInternal) data).getByteBuf());
+        if (!bytes.isReadable()) {
+            // An empty chunk would end a chunked body.
+            return;
+        }
         // A write failure reaches the connection's exceptionCaught through the void promise.
-        DefaultHttpContent chunk = new DefaultHttpContent(
-                Unpooled.unreleasableBuffer(((BufferInternal) data).getByteBuf()));
-        channel.writeAndFlush(chunk, channel.voidPromise());
+        if (chunked) {
+            channel.write(RequestWriter.chunkSize(channel.alloc(), bytes.readableBytes()), channel.voidPromise());
+            channel.write(bytes, channel.voidPromise());
+            channel.writeAndFlush(RequestWriter.chunkEnd(), channel.voidPromise());
+        } else {
+            channel.writeAndFlush(bytes, channel.voidPromise());
+        }
         if (!channel.isWritable()) {
             paused = true;
             source.pause();
@@ -62,7 +75,8 @@ final class StreamedBody {
             return;
         }
         done = true;
-        channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(write -> {
+        ByteBuf end = chunked ? RequestWriter.lastChunk() : Unpooled.EMPTY_BUFFER;
+        channel.writeAndFlush(end).addListener(write -> {
             if (write.isSuccess()) {
                 written.run();
             }
