@@ -407,6 +407,11 @@ public final class Portico {
         return store;
     }
 
+    /** Returns the upstream groups of the configured services, whose clients {@link #stop()} closes after the drain. */
+    public Upstreams upstreams() {
+        return upstreams;
+    }
+
     /**
      * Returns true when the node has started, is not stopping, and serves a configuration version from the store
      * (or the store contains none).

@@ -29,6 +29,11 @@ public final class ProxyBackend implements Backend {
     public void handle(RequestContext ctx) {
         String service = ctx.route().spec().service();
         UpstreamGroup group = upstreams.group(service);
+        if (group == null && upstreams.isClosed()) {
+            // A stop closes the upstreams after the listeners' drain, so the request is cut off like its connection.
+            ctx.response().reset(RequestContext.RESET_INTERNAL_ERROR);
+            return;
+        }
         if (group == null) {
             ctx.fail(ProblemType.NO_HEALTHY_TARGET, "service '" + service + "' is not available");
             return;

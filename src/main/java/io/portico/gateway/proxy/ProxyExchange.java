@@ -920,11 +920,30 @@ final class ProxyExchange {
         if (finished) {
             return;
         }
+        if (upstreams.isClosed()) {
+            cutOff();
+            return;
+        }
         complete();
         if (problem == lastFailure && lastTlsFailure != null) {
             ctx.logField("upstream_tls_error", lastTlsFailure.reason());
         }
         ctx.fail(problem);
+    }
+
+    /**
+     * Cuts the client's connection or stream without a response, because the node closed its upstream clients. A
+     * stop does that only after the listeners' drain, which closes the client connections still open, but such a
+     * close may reach this exchange after the closed clients failed its attempt. That failure, or the missing group
+     * of a retry, is no fault of the service, so the request ends as if the close had come first: without a status
+     * or a problem.
+     */
+    private void cutOff() {
+        LOG.debug("Request {} is cut off: the node closed its upstream clients at the end of a stop's drain",
+                ctx.requestId());
+        complete();
+        resetUpstream();
+        ctx.response().reset(RequestContext.RESET_INTERNAL_ERROR);
     }
 
     private void complete() {

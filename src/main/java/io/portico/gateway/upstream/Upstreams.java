@@ -79,6 +79,14 @@ public final class Upstreams implements AutoCloseable {
         return entry == null ? null : entry.group;
     }
 
+    /**
+     * Returns true once {@link #close} has started. A node closes its upstreams only when it stops, after the
+     * listeners' drain, so a request still running then was cut off by the stop.
+     */
+    public boolean isClosed() {
+        return closed;
+    }
+
     /** Returns the configured groups by service name. */
     public Map<String, UpstreamGroup> groups() {
         Map<String, UpstreamGroup> groups = new HashMap<>();

@@ -60,8 +60,16 @@ final class ConnectionPool {
         acquireNew(exchange);
     }
 
-    /** Sends {@code exchange} on a new connection, or on the first one freed when the pool is full. */
+    /**
+     * Sends {@code exchange} on a new connection, or on the first one freed when the pool is full. Fails it once the
+     * client is closed, because {@link Http1Client#close()} closes only the connections open at that moment, and a
+     * request sent again after its kept-alive connection closed would otherwise open one that nothing closes.
+     */
     void acquireNew(Http1Exchange exchange) {
+        if (client.isClosed()) {
+            exchange.fail(new IllegalStateException("the HTTP/1.1 client is closed"));
+            return;
+        }
         if (open < client.options().maxConnectionsPerPool()) {
             connect(exchange);
             return;

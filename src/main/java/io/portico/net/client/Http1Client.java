@@ -105,7 +105,8 @@ public final class Http1Client {
      * <p>The client sets Host (when {@code headers} has none) and Content-Length on {@code headers}, which it may
      * keep and send as they are, so the caller must not change them afterwards. A request that failed to be
      * written on a kept-alive connection, so the server cannot have read it, is sent once more on a new one. So is
-     * a request with an idempotent method whose kept-alive connection closed before any response byte arrived.
+     * a request with an idempotent method whose kept-alive connection closed before any response byte arrived. After
+     * {@link #close()}, neither is sent again, and the request fails.
      *
      * @param url                  absolute http or https URL
      * @param body                 the request body, or null for none
@@ -227,6 +228,10 @@ public final class Http1Client {
 
     boolean isShuttingDown() {
         return shuttingDown;
+    }
+
+    boolean isClosed() {
+        return closed;
     }
 
     /** Returns true when the remote address of the new connection {@code channel} passes the address filter. */

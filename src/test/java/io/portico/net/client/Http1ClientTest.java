@@ -79,6 +79,11 @@ class Http1ClientTest {
     }
 
     private Result call(Http1Client with, HttpMethod method, String url, String body) throws Exception {
+        return callAsync(with, method, url, body).get(10, TimeUnit.SECONDS);
+    }
+
+    /** Sends a request from the test's context and returns a future of its result. */
+    private CompletableFuture<Result> callAsync(Http1Client with, HttpMethod method, String url, String body) {
         CompletableFuture<Result> result = new CompletableFuture<>();
         context.runOnContext(ignored -> with.send(method, url, MultiMap.caseInsensitiveMultiMap(),
                 body == null ? null : Buffer.buffer(body), 2_000, new Http1ResponseHandler() {
@@ -95,7 +100,7 @@ class Http1ClientTest {
                         result.complete(new Result(0, null, null, cause));
                     }
                 }));
-        return result.get(10, TimeUnit.SECONDS);
+        return result;
     }
 
     private Result get(String url) throws Exception {
@@ -665,6 +670,32 @@ class Http1ClientTest {
         client.close().await(5, TimeUnit.SECONDS);
 
         assertThat(closed.await(5, TimeUnit.SECONDS)).isTrue();
+    }
+
+    /**
+     * When a kept-alive connection closes before the response, the client sends an idempotent request again on a new
+     * connection, but not after {@link Http1Client#close()}, because nothing would close that new connection.
+     */
+    @Test
+    void closeFailsRequestWithoutResend() throws Exception {
+        AtomicInteger heldRequests = new AtomicInteger();
+        HttpServer server = server(request -> {
+            if (request.path().equals("/hold")) {
+                heldRequests.incrementAndGet();
+            } else {
+                request.response().end("ok");
+            }
+        });
+        assertThat(get(url(server, "/")).body()).isEqualTo("ok");
+        CompletableFuture<Result> pending = callAsync(client, HttpMethod.GET, url(server, "/hold"), null);
+        Conditions.eventually("the server holds the request", () -> heldRequests.get() == 1);
+
+        client.close().await(5, TimeUnit.SECONDS);
+
+        Result result = pending.get(5, TimeUnit.SECONDS);
+        assertThat(result.failure()).isInstanceOf(IllegalStateException.class);
+        assertThat(heldRequests).as("requests for /hold the server received").hasValue(1);
+        assertThat(connections).as("connections that reached the server").hasSize(1);
     }
 
     private static HttpServerOptions tls(TestCertificates.Issued certificate) {
