@@ -602,10 +602,22 @@ final class ResponseParser {
         if (values == null) {
             return false;
         }
-        for (String part : values.split(",")) {
-            if (part.trim().equalsIgnoreCase(token)) {
+        int start = 0;
+        while (start <= values.length()) {
+            int comma = values.indexOf(',', start);
+            int end = comma < 0 ? values.length() : comma;
+            int from = start;
+            while (from < end && (values.charAt(from) == ' ' || values.charAt(from) == '\t')) {
+                from++;
+            }
+            int to = end;
+            while (to > from && (values.charAt(to - 1) == ' ' || values.charAt(to - 1) == '\t')) {
+                to--;
+            }
+            if (to - from == token.length() && values.regionMatches(true, from, token, 0, token.length())) {
                 return true;
             }
+            start = end + 1;
         }
         return false;
     }

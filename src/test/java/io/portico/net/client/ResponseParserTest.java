@@ -148,6 +148,10 @@ class ResponseParserTest {
                 .containsExactly("head 200 close", "end ");
         assertThat(parse("HTTP/1.1 200 OK\r\nConnection: Upgrade, Close\r\nContent-Length: 0\r\n\r\n").events)
                 .containsExactly("head 200 close", "end ");
+        assertThat(parse("HTTP/1.1 200 OK\r\nConnection: closed,\t,x-close\r\nContent-Length: 0\r\n\r\n").events)
+                .containsExactly("head 200 keep-alive", "end ");
+        assertThat(parse("HTTP/1.1 200 OK\r\nConnection: keep-alive,\tCLOSE \r\nContent-Length: 0\r\n\r\n").events)
+                .containsExactly("head 200 close", "end ");
         assertThat(parse("HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n").events)
                 .containsExactly("head 200 close", "end ");
         assertThat(parse("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n").events)
