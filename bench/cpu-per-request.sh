@@ -21,7 +21,9 @@
 # every process of the benchmark at that priority, so other work on a shared machine interferes less.
 #
 # BASELINE_JAR, when set, names a second Portico jar (for example a build of an earlier commit) that runs beside
-# the first on the same CPUs and is measured in the same rounds, so a change is compared under the same load.
+# the first on the same CPUs and is measured in the same rounds, so a change is compared under the same load. The
+# two jars take turns at going first in a round. Two processes of one jar differed by up to 1 us per request in
+# the same rounds, so a smaller difference needs repeated runs, each with new processes.
 #
 # Needs: nginx, wrk, java, mvn, curl, taskset, and gcc for RATE. Every process it starts is stopped by PID when it
 # exits.
@@ -242,12 +244,19 @@ row round proxy requests requests/s "process us/req" "system us/req" "loop us/re
 for round in $(seq 1 "$ROUNDS"); do
     read -r n r cpu system <<< "$(measure "$NGINX_PORT" "$nginx_worker")"
     row "$round" nginx "$n" "$r" "$cpu" "$system" "-" | tee -a "$work/rounds"
-    read -r n r cpu system loop <<< "$(measure "$PORTICO_PORT" "$portico_pid" "$portico_loop")"
-    row "$round" portico "$n" "$r" "$cpu" "$system" "$loop" | tee -a "$work/rounds"
-    if [[ -n "$BASELINE_JAR" ]]; then
-        read -r n r cpu system loop <<< "$(measure "$BASELINE_PORT" "$baseline_pid" "$baseline_loop")"
-        row "$round" baseline "$n" "$r" "$cpu" "$system" "$loop" | tee -a "$work/rounds"
-    fi
+    # With a baseline, the two jars take turns at going first, so that neither profits from its place in a round.
+    order=(portico baseline)
+    (( round % 2 == 0 )) && order=(baseline portico)
+    for proxy in "${order[@]}"; do
+        if [[ "$proxy" == portico ]]; then
+            read -r n r cpu system loop <<< "$(measure "$PORTICO_PORT" "$portico_pid" "$portico_loop")"
+        elif [[ -n "$BASELINE_JAR" ]]; then
+            read -r n r cpu system loop <<< "$(measure "$BASELINE_PORT" "$baseline_pid" "$baseline_loop")"
+        else
+            continue
+        fi
+        row "$round" "$proxy" "$n" "$r" "$cpu" "$system" "$loop" | tee -a "$work/rounds"
+    done
 done
 
 # Prints the median of column $2 over the rounds of proxy $1.
