@@ -12,17 +12,13 @@ import io.portico.testing.ContextRequests;
 import io.portico.testing.LogCapture;
 import io.portico.testing.TestNode;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.NetServer;
-import io.vertx.core.net.NetSocket;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -51,8 +47,7 @@ class UpstreamBodyFailureTest {
         // The test logging configuration turns the access log off; this node writes it.
         ((Logger) LoggerFactory.getLogger("portico.access")).setLevel(Level.INFO);
         vertx = Vertx.vertx();
-        upstream = vertx.createNetServer().connectHandler(UpstreamBodyFailureTest::serve);
-        upstream.listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+        upstream = ScriptedUpstream.listen(vertx, RESPONSES);
 
         node = TestNode.start();
         Configs config = Configs.document();
@@ -61,22 +56,6 @@ class UpstreamBodyFailureTest {
             config.route(name, name, "/" + name).put("stripPrefix", true);
         }
         node.apply(config.build());
-    }
-
-    /** Sends the response scripted for the path of a connection's first request head, then closes. */
-    private static void serve(NetSocket socket) {
-        StringBuilder received = new StringBuilder();
-        socket.handler(data -> {
-            received.append(data.toString(StandardCharsets.ISO_8859_1));
-            if (received.indexOf("\r\n\r\n") < 0) {
-                return;
-            }
-            String path = received.toString().split(" ", 3)[1];
-            socket.handler(null);
-            String response = RESPONSES.getOrDefault(path, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
-            socket.write(Buffer.buffer(response.getBytes(StandardCharsets.ISO_8859_1))).onComplete(written ->
-                    socket.close());
-        });
     }
 
     @AfterAll

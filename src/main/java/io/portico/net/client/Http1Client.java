@@ -103,10 +103,10 @@ public final class Http1Client {
      * exchange run on that context.
      *
      * <p>The client sets Host (when {@code headers} has none) and Content-Length on {@code headers}, which it may
-     * keep and send as they are, so the caller must not change them afterwards. A request that failed to be
-     * written on a kept-alive connection, so the server cannot have read it, is sent once more on a new one. So is
-     * a request with an idempotent method whose kept-alive connection closed before any response byte arrived. After
-     * {@link #close()}, neither is sent again, and the request fails.
+     * keep and send as they are, so the caller must not change them afterwards. A request with an idempotent
+     * method whose kept-alive connection closed, or failed to write it, before any response byte arrived is sent
+     * once more on a new connection. Other methods are not, because the server may have read and acted on part of
+     * the request. After {@link #close()}, no request is sent again, and the request fails.
      *
      * @param url                  absolute http or https URL
      * @param body                 the request body, or null for none

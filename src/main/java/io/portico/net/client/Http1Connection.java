@@ -75,7 +75,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Resp
                 written = true;
                 return;
             }
-            writeFailed(next, reused, done.cause());
+            writeFailed(next, done.cause());
         });
     }
 
@@ -101,16 +101,18 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Resp
         ctx.fireChannelWritabilityChanged();
     }
 
-    private void writeFailed(Http1Exchange failed, boolean reused, Throwable cause) {
+    /**
+     * Fails the exchange whose request could not be written whole. The server may have read and acted on the part
+     * that was written, so only an idempotent request is sent again, as after a close.
+     */
+    private void writeFailed(Http1Exchange failed, Throwable cause) {
         if (exchange != failed) {
             return;
         }
         exchange = null;
         channel.close();
-        // The request failed before the server could read it, so sending it again cannot run it twice.
-        // NOTE: no test forces a write failure on a kept-alive connection, so this retry has not been run.
-        if (reused && failed.retryOnce()) {
-            pool.acquireNew(failed);
+        // NOTE: no test resends an idempotent request after a write failure, so that path has not been run.
+        if (retryElsewhere(failed)) {
             return;
         }
         failed.fail(cause instanceof IOException ? cause : new IOException("sending the request failed", cause));

@@ -4,8 +4,9 @@ package io.portico.net.client;
 public interface Http1ResponseHandler {
 
     /**
-     * Called when a connection took the request and writes it, before any response can arrive. A request that a
-     * kept-alive connection failed to carry is sent again on a new connection, and this is then called again.
+     * Called when a connection took the request and writes it, before any response can arrive. An idempotent
+     * request that a kept-alive connection failed to carry is sent again on a new connection, and this is then called
+     * again.
      */
     default void sent(Http1Exchange exchange) {
     }

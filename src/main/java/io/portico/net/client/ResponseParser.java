@@ -79,6 +79,11 @@ final class ResponseParser {
     /** The head being parsed, copied out of the buffer. */
     private byte[] head = new byte[1024];
     private boolean headRequest;
+    // The Content-Length, Transfer-Encoding and Connection values of the head being parsed, each joined with commas
+    // and each complete with its obs-fold lines, or null when the head has none.
+    private String contentLength;
+    private String transferEncoding;
+    private String connection;
     /** True once a byte of the response to the current request arrived, interim responses included. */
     private boolean responseStarted;
     private long remaining;
@@ -248,9 +253,9 @@ final class ResponseParser {
         boolean http10 = head[7] == '0';
 
         HeadersMultiMap headers = HeadersMultiMap.httpHeaders();
-        String contentLength = null;
-        String transferEncoding = null;
-        String connection = null;
+        contentLength = null;
+        transferEncoding = null;
+        connection = null;
         String name = null;
         String value = null;
         int pos = next(lineEnd, length);
@@ -275,7 +280,7 @@ final class ResponseParser {
                 continue;
             }
             if (name != null) {
-                headers.add(name, value);
+                addField(headers, name, value);
             }
 
             int colon = indexOf(pos, end, (byte) ':');
@@ -294,24 +299,31 @@ final class ResponseParser {
                 fail("header " + name + " contains a control character");
                 return;
             }
-            if (name.equalsIgnoreCase("Content-Length")) {
-                contentLength = contentLength == null ? value : contentLength + ',' + value;
-            } else if (name.equalsIgnoreCase("Transfer-Encoding")) {
-                transferEncoding = transferEncoding == null ? value : transferEncoding + ',' + value;
-            } else if (name.equalsIgnoreCase("Connection")) {
-                connection = connection == null ? value : connection + ',' + value;
-            }
             pos = next(end, length);
         }
         if (name != null) {
-            headers.add(name, value);
+            addField(headers, name, value);
         }
-        frame(status, http10, headers, contentLength, transferEncoding, connection, rest);
+        frame(status, http10, headers, rest);
+    }
+
+    /**
+     * Adds a field whose obs-fold lines were joined, and notes the value of a field that frames the body. The
+     * framing thus reads the same value as the caller gets.
+     */
+    private void addField(HeadersMultiMap headers, String name, String value) {
+        headers.add(name, value);
+        if (name.equalsIgnoreCase("Content-Length")) {
+            contentLength = contentLength == null ? value : contentLength + ',' + value;
+        } else if (name.equalsIgnoreCase("Transfer-Encoding")) {
+            transferEncoding = transferEncoding == null ? value : transferEncoding + ',' + value;
+        } else if (name.equalsIgnoreCase("Connection")) {
+            connection = connection == null ? value : connection + ',' + value;
+        }
     }
 
     /** Chooses how the body is framed and hands on the head. */
-    private void frame(int status, boolean http10, HeadersMultiMap headers, String contentLength,
-                       String transferEncoding, String connection, ByteBuf rest) {
+    private void frame(int status, boolean http10, HeadersMultiMap headers, ByteBuf rest) {
         if (status >= 100 && status < 200 && status != 101) {
             // Interim responses carry no body; the final response follows.
             return;
@@ -336,11 +348,17 @@ final class ResponseParser {
                 headers.remove("Content-Length");
                 keepAlive = false;
             }
-        } else if (!bodyless && contentLength != null) {
+        } else if (contentLength != null) {
             length = contentLength(contentLength);
             if (length < 0) {
                 fail("the Content-Length is not one non-negative number");
                 return;
+            }
+            String single = Long.toString(length);
+            if (!contentLength.equals(single)) {
+                // Several equal values, or leading zeros, reach the caller as the one number they state. The caller
+                // may forward the field, and RFC 9110 section 8.6 forbids forwarding a list of numbers.
+                headers.set("Content-Length", single);
             }
         }
         if (bodyless) {
@@ -376,7 +394,8 @@ final class ResponseParser {
             }
             status = status * 10 + digit - '0';
         }
-        if (status < 100 || end > 12 && head[12] != ' ') {
+        // RFC 9110 section 15: codes outside 100..599 are invalid.
+        if (status < 100 || status > 599 || end > 12 && head[12] != ' ') {
             return -1;
         }
         return status;

@@ -20,6 +20,10 @@ import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.streams.ReadStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -696,6 +700,68 @@ class Http1ClientTest {
         assertThat(result.failure()).isInstanceOf(IllegalStateException.class);
         assertThat(heldRequests).as("requests for /hold the server received").hasValue(1);
         assertThat(connections).as("connections that reached the server").hasSize(1);
+    }
+
+    /**
+     * A POST whose body was partly written on a kept-alive connection is not sent again when the server closes that
+     * connection, because the server may have acted on the part it read. The server here reads the request head of
+     * the second request, then sends FIN without reading the body, so the client's write is still pending when the
+     * connection closes.
+     */
+    @Test
+    void partlyWrittenPostIsNotResent() throws Exception {
+        AtomicInteger postHeads = new AtomicInteger();
+        List<Socket> accepted = new CopyOnWriteArrayList<>();
+        try (ServerSocket listener = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+            Thread acceptor = new Thread(() -> {
+                try {
+                    Socket first = listener.accept();
+                    accepted.add(first);
+                    readHead(first.getInputStream());
+                    first.getOutputStream().write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+                            .getBytes(StandardCharsets.US_ASCII));
+                    if (readHead(first.getInputStream()).startsWith("POST ")) {
+                        postHeads.incrementAndGet();
+                    }
+                    first.shutdownOutput();
+                    Socket second = listener.accept();
+                    accepted.add(second);
+                    if (readHead(second.getInputStream()).startsWith("POST ")) {
+                        postHeads.incrementAndGet();
+                    }
+                    second.close();
+                } catch (IOException e) {
+                    // The test closes the listener and the sockets when it ends.
+                }
+            }, "partly-written-post-server");
+            acceptor.start();
+            String url = "http://127.0.0.1:" + listener.getLocalPort() + "/";
+            assertThat(get(url).body()).isEqualTo("ok");
+
+            // The body is far larger than the socket buffers of a connection whose server reads nothing.
+            Result post = call(client, HttpMethod.POST, url, "x".repeat(16 * 1024 * 1024));
+
+            assertThat(post.failure()).isInstanceOf(IOException.class);
+            Thread.sleep(300);
+            assertThat(postHeads).as("POST request heads the server received").hasValue(1);
+        } finally {
+            for (Socket socket : accepted) {
+                socket.close();
+            }
+        }
+    }
+
+    /** Reads bytes up to the end of a request head and returns them as text. */
+    private static String readHead(InputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        while (head.indexOf("\r\n\r\n") < 0) {
+            int next = in.read();
+            if (next < 0) {
+                throw new IOException("the connection closed before the end of a request head");
+            }
+            head.append((char) next);
+        }
+        return head.toString();
     }
 
     private static HttpServerOptions tls(TestCertificates.Issued certificate) {

@@ -200,10 +200,35 @@ class ResponseParserTest {
 
     @Test
     void differentContentLengthsAreInvalid() {
-        assertThat(parse("HTTP/1.1 200 OK\r\nContent-Length: 2, 2\r\nContent-Length: 2\r\n\r\nok").events)
-                .containsExactly("head 200 keep-alive", "end ok");
+        Recorder repeated = parse("HTTP/1.1 200 OK\r\nContent-Length: 2, 2\r\ncontent-length: 2\r\n\r\nok");
+        assertThat(repeated.events).containsExactly("head 200 keep-alive", "end ok");
+        assertThat(repeated.heads.get(0).getAll("Content-Length")).containsExactly("2");
         assertThat(parse("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok").events)
                 .containsExactly("invalid: the Content-Length is not one non-negative number");
+    }
+
+    @Test
+    void contentLengthIsPassedOnAsOneNumber() {
+        assertThat(parse("HTTP/1.1 200 OK\r\nContent-Length: 002\r\n\r\nok").heads.get(0).get("Content-Length"))
+                .isEqualTo("2");
+        assertThat(parse("HTTP/1.1 304 Not Modified\r\nContent-Length: 7, 7\r\n\r\n").heads.get(0)
+                .getAll("Content-Length")).containsExactly("7");
+        assertThat(parse("HTTP/1.1 304 Not Modified\r\nContent-Length: 7\r\nContent-Length: 8\r\n\r\n").events)
+                .containsExactly("invalid: the Content-Length is not one non-negative number");
+    }
+
+    @Test
+    void foldedFramingFieldsAreReadJoined() {
+        assertThat(parse("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n 0\r\n\r\nhello").events)
+                .containsExactly("invalid: the Content-Length is not one non-negative number");
+        // The joined value "chunked , gzip" ends with gzip, so the body is not chunked and lasts until the close.
+        Recorder recorder = new Recorder();
+        ResponseParser parser = parser(recorder);
+        parser.read(ascii("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n , gzip\r\n\r\n2\r\nok\r\n0\r\n\r\n"));
+        parser.closed();
+        assertThat(recorder.events).containsExactly("head 200 close", "end 2\r\nok\r\n0\r\n\r\n");
+        assertThat(parse("HTTP/1.1 200 OK\r\nConnection: keep-alive\r\n ,close\r\nContent-Length: 0\r\n\r\n").events)
+                .containsExactly("head 200 close", "end ");
     }
 
     @ParameterizedTest
@@ -215,7 +240,8 @@ class ResponseParserTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"HTTP/2.0 200 OK", "HTTP/1.1 20 OK", "HTTP/1.1 2000 OK", "HTTP/1.1  200 OK",
-        "http/1.1 200 OK", "HTTP/1.1 099 Low", "ICY 200 OK", "HTTP/1.1 2x0 OK"})
+        "http/1.1 200 OK", "HTTP/1.1 099 Low", "ICY 200 OK", "HTTP/1.1 2x0 OK",
+        "HTTP/1.1 600 High", "HTTP/1.1 999 Odd"})
     void malformedStatusLineIsInvalid(String line) {
         assertThat(parse(line + "\r\nContent-Length: 0\r\n\r\n").events)
                 .containsExactly("invalid: the status line is malformed");

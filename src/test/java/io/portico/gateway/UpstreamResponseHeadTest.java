@@ -1,0 +1,102 @@
+package io.portico.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.portico.config.Json;
+import io.portico.testing.Conditions;
+import io.portico.testing.Configs;
+import io.portico.testing.TestNode;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.NetServer;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Response heads of a raw socket upstream that the HTTP/1.1 client of a real node must not relay as sent: a status
+ * code outside 100..599, a Content-Length repeated with equal values, and a Content-Length continued on an obs-fold
+ * line.
+ */
+class UpstreamResponseHeadTest {
+
+    private static final String PROBLEMS = "https://portico.dev/problems/";
+    /** Responses of the raw upstream by request path. The upstream closes the connection after each. */
+    private static final Map<String, String> RESPONSES = Map.of(
+            "/odd", "HTTP/1.1 999 Odd\r\nContent-Length: 5\r\n\r\nhello",
+            "/repeated", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\ncontent-length: 5, 5\r\n\r\nhello",
+            "/folded", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n 0\r\n\r\nhello");
+
+    private static Vertx vertx;
+    private static NetServer upstream;
+    private static TestNode node;
+
+    @BeforeAll
+    static void start() throws Exception {
+        vertx = Vertx.vertx();
+        upstream = ScriptedUpstream.listen(vertx, RESPONSES);
+
+        node = TestNode.start();
+        Configs config = Configs.document();
+        for (String name : List.of("odd", "repeated", "folded")) {
+            config.service(name, upstream.actualPort()).putObject("retries").put("attempts", 1);
+            config.route(name, name, "/" + name).put("stripPrefix", true);
+        }
+        node.apply(config.build());
+    }
+
+    @AfterAll
+    static void stop() {
+        node.close();
+        vertx.close();
+    }
+
+    @Test
+    void statusAbove599Gets502() throws Exception {
+        RawHttp.Response response = onlyResponse("GET /odd/odd HTTP/1.1\r\nHost: a\r\n\r\n");
+
+        assertThat(response.status()).isEqualTo(502);
+        JsonNode problem = Json.MAPPER.readTree(response.body());
+        assertThat(problem.path("type").asText()).isEqualTo(PROBLEMS + "upstream-unavailable");
+        assertThat(problem.path("detail").asText()).isEqualTo("service 'odd' sent an invalid response");
+        Conditions.eventually("no request in flight to the target", () -> targetHealth("odd")
+                .at("/targets/0/inFlight").asInt() == 0);
+        assertThat(targetHealth("odd").at("/targets/0/failures").asLong()).isEqualTo(1);
+    }
+
+    @Test
+    void repeatedContentLengthRelayedOnce() throws Exception {
+        RawHttp.Response response = onlyResponse("GET /repeated/repeated HTTP/1.1\r\nHost: a\r\n\r\n");
+
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo("hello");
+        List<String> lengths = Arrays.stream(response.head().split("\r\n"))
+                .filter(line -> line.regionMatches(true, 0, "Content-Length:", 0, "Content-Length:".length()))
+                .toList();
+        assertThat(lengths).hasSize(1);
+        assertThat(lengths.get(0)).endsWith(": 5");
+    }
+
+    @Test
+    void foldedContentLengthGets502() throws Exception {
+        RawHttp.Response response = onlyResponse("GET /folded/folded HTTP/1.1\r\nHost: a\r\n\r\n");
+
+        assertThat(response.status()).isEqualTo(502);
+        assertThat(response.header("Content-Type")).isEqualTo("application/problem+json");
+        JsonNode problem = Json.MAPPER.readTree(response.body());
+        assertThat(problem.path("detail").asText()).isEqualTo("service 'folded' sent an invalid response");
+    }
+
+    private static RawHttp.Response onlyResponse(String request) throws Exception {
+        RawHttp.Exchange exchange = RawHttp.exchange(node.portico().httpPort(), false, 0, 1, 0, request);
+        assertThat(exchange.responses()).hasSize(1);
+        return exchange.responses().get(0);
+    }
+
+    private static JsonNode targetHealth(String service) {
+        return node.admin("GET", "/admin/v1/services/" + service + "/health", null, 200);
+    }
+}
