@@ -3,6 +3,7 @@ package io.portico.gateway;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -19,7 +20,12 @@ final class ScriptedUpstream {
 
     /** Starts the upstream on an ephemeral port. {@code responses} maps request paths to response bytes as text. */
     static NetServer listen(Vertx vertx, Map<String, String> responses) throws Exception {
-        NetServer server = vertx.createNetServer().connectHandler(socket -> serve(socket, responses));
+        return listen(vertx, new NetServerOptions(), responses);
+    }
+
+    /** Starts the upstream with {@code options}, for example with TLS. */
+    static NetServer listen(Vertx vertx, NetServerOptions options, Map<String, String> responses) throws Exception {
+        NetServer server = vertx.createNetServer(options).connectHandler(socket -> serve(socket, responses));
         return server.listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
     }
 

@@ -3,12 +3,17 @@ package io.portico.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.config.Json;
 import io.portico.testing.Conditions;
 import io.portico.testing.Configs;
+import io.portico.testing.TestCertificates;
 import io.portico.testing.TestNode;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -17,9 +22,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Response heads of a raw socket upstream that the HTTP/1.1 client of a real node must not relay as sent: a status
- * code outside 100..599, a Content-Length repeated with equal values, and a Content-Length continued on an obs-fold
- * line.
+ * Response heads of a raw socket upstream that a real node must not relay as sent: a status code outside 100..599
+ * (through Portico's HTTP/1.1 client and, over TLS, through Vert.x's), a Content-Length repeated with equal values,
+ * and a Content-Length continued on an obs-fold line.
  */
 class UpstreamResponseHeadTest {
 
@@ -32,12 +37,19 @@ class UpstreamResponseHeadTest {
 
     private static Vertx vertx;
     private static NetServer upstream;
+    /** The same responses over TLS, which Portico reads with Vert.x's client rather than its own. */
+    private static NetServer tlsUpstream;
     private static TestNode node;
 
     @BeforeAll
     static void start() throws Exception {
         vertx = Vertx.vertx();
         upstream = ScriptedUpstream.listen(vertx, RESPONSES);
+        TestCertificates.Issued authority = TestCertificates.authority("Portico Test Upstream CA");
+        TestCertificates.Issued certificate = TestCertificates.server(authority, "localhost", "127.0.0.1");
+        tlsUpstream = ScriptedUpstream.listen(vertx, new NetServerOptions().setSsl(true).setKeyCertOptions(
+                new PemKeyCertOptions().setCertValue(Buffer.buffer(certificate.certificatePem()))
+                        .setKeyValue(Buffer.buffer(certificate.privateKeyPem()))), RESPONSES);
 
         node = TestNode.start();
         Configs config = Configs.document();
@@ -45,6 +57,10 @@ class UpstreamResponseHeadTest {
             config.service(name, upstream.actualPort()).putObject("retries").put("attempts", 1);
             config.route(name, name, "/" + name).put("stripPrefix", true);
         }
+        ObjectNode tls = config.service("odd-tls", tlsUpstream.actualPort()).put("protocol", "https");
+        tls.putObject("retries").put("attempts", 1);
+        tls.putObject("tls").put("caCertificate", authority.certificatePem());
+        config.route("odd-tls", "odd-tls", "/odd-tls").put("stripPrefix", true);
         node.apply(config.build());
     }
 
@@ -65,6 +81,17 @@ class UpstreamResponseHeadTest {
         Conditions.eventually("no request in flight to the target", () -> targetHealth("odd")
                 .at("/targets/0/inFlight").asInt() == 0);
         assertThat(targetHealth("odd").at("/targets/0/failures").asLong()).isEqualTo(1);
+    }
+
+    @Test
+    void statusAbove599OverTlsGets502() throws Exception {
+        RawHttp.Response response = onlyResponse("GET /odd-tls/odd HTTP/1.1\r\nHost: a\r\n\r\n");
+
+        assertThat(response.status()).isEqualTo(502);
+        JsonNode problem = Json.MAPPER.readTree(response.body());
+        assertThat(problem.path("detail").asText()).isEqualTo("service 'odd-tls' sent an invalid response");
+        Conditions.eventually("no request in flight to the target", () -> targetHealth("odd-tls")
+                .at("/targets/0/inFlight").asInt() == 0);
     }
 
     @Test

@@ -546,6 +546,14 @@ final class ProxyExchange {
             onInterimAsFinal(status, discard, current);
             return;
         }
+        if (status > 599) {
+            // RFC 9110 section 15 defines status codes from 100 to 599; Vert.x's client hands on any three digits.
+            current.onRequestEnd(elapsed(), Outcome.CONNECTION_ERROR);
+            discard.run();
+            onAttemptFailed(new InvalidResponseException("invalid response from " + current.address() + ": status "
+                    + status + " is above 599"), false);
+            return;
+        }
         TargetState next = service.retries().statuses().contains(status) ? retryTarget() : null;
         if (next != null) {
             current.onRequestEnd(elapsed(), Outcome.response(status));
