@@ -22,9 +22,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Response heads of a raw socket upstream that a real node must not relay as sent: a status code outside 100..599
- * (through Portico's HTTP/1.1 client and, over TLS, through Vert.x's), a Content-Length repeated with equal values,
- * and a Content-Length continued on an obs-fold line.
+ * Response heads of a raw socket upstream that a real node must not relay as sent: a status code outside 100..599,
+ * a Content-Length repeated with equal values, and a Content-Length continued on an obs-fold line. The odd status
+ * also comes over TLS, which Portico reads with Vert.x's client rather than its own.
  */
 class UpstreamResponseHeadTest {
 
