@@ -194,6 +194,9 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Resp
         } else {
             return;
         }
+        // NOTE: each read is inflated whole before the caller's body limit applies, so a highly compressed body can
+        // take up to about 1000 times the size of one read for a moment. A body cut inside its compressed stream is
+        // not detected, because the decoder does not report the end of the stream.
         inflater = new EmbeddedChannel(ZlibCodecFactory.newZlibDecoder(wrapper, 0));
         headers.remove(HttpHeaderNames.CONTENT_ENCODING);
         headers.remove(HttpHeaderNames.CONTENT_LENGTH);

@@ -292,7 +292,7 @@ public final class Http1Exchange implements ReadStream<Buffer> {
         }
     }
 
-    /** Returns true for a HEAD request, whose response has no body whatever its head says. */
+    /** Returns true for a HEAD request, whose response has no body whatever its head declares. */
     boolean headRequest() {
         return method == HttpMethod.HEAD;
     }
