@@ -547,11 +547,8 @@ final class ProxyExchange {
             return;
         }
         if (status > 599) {
-            // RFC 9110 section 15 defines status codes from 100 to 599; Vert.x's client hands on any three digits.
-            current.onRequestEnd(elapsed(), Outcome.CONNECTION_ERROR);
-            discard.run();
-            onAttemptFailed(new InvalidResponseException("invalid response from " + current.address() + ": status "
-                    + status + " is above 599"), false);
+            // RFC 9110 section 15 defines status codes from 100 to 599. Vert.x's client hands on any three digits.
+            rejectStatus("status " + status + " is above 599", discard, current);
             return;
         }
         TargetState next = service.retries().statuses().contains(status) ? retryTarget() : null;
@@ -665,10 +662,15 @@ final class ProxyExchange {
      * bytes unchecked. The target is charged with a connection error, and the connection or stream is reset.
      */
     private void onInterimAsFinal(int status, Runnable discard, TargetState current) {
+        rejectStatus("status " + status + " where a final response was due", discard, current);
+    }
+
+    /** Fails the attempt with an invalid response whose status cannot be relayed, as after a broken connection. */
+    private void rejectStatus(String reason, Runnable discard, TargetState current) {
         current.onRequestEnd(elapsed(), Outcome.CONNECTION_ERROR);
         discard.run();
-        onAttemptFailed(new InvalidResponseException("invalid response from " + current.address() + ": status "
-                + status + " where a final response was due"), false);
+        onAttemptFailed(new InvalidResponseException("invalid response from " + current.address() + ": " + reason),
+                false);
     }
 
     /** Writes the response head; returns the response tap that wants the body, or null. */

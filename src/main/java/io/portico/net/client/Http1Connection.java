@@ -133,10 +133,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Resp
     /** Closes the connection for an exchange that was reset, so the rest of its response is never read. */
     void abort() {
         exchange = null;
-        released = true;
-        parser.stop();
-        endInflater();
-        channel.close();
+        close();
     }
 
     @Override
@@ -317,15 +314,12 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Resp
     public void channelInactive(ChannelHandlerContext ctx) {
         // A body that lasts until the server closes ends here.
         parser.closed();
-        released = true;
-        parser.stop();
-        endInflater();
+        close();
         pool.closed(this);
         Http1Exchange current = exchange;
         exchange = null;
         if (current != null && !retryElsewhere(current)) {
-            current.fail(new IOException("connection to " + pool.origin().host() + ":" + pool.origin().port()
-                    + " closed before the response ended"));
+            current.fail(new IOException("connection to " + origin() + " closed before the response ended"));
         }
         ctx.fireChannelInactive();
     }
