@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Measures how close a JVM proxy on Netty can come to nginx on this machine, next to Portico, on loopback only.
 #
-# Four reverse proxies run in front of the same nginx upstream, each pinned to SUT_CPUS, while wrk and the upstream
+# Five reverse proxies run in front of the same nginx upstream, each pinned to SUT_CPUS, while wrk and the upstream
 # share LOAD_CPUS. They are nginx (one worker, keep-alive pool of 64), bench/floor/ByteProxy.java (Netty's transport
-# without an HTTP codec), bench/floor/CodecProxy.java (Netty's HTTP/1.1 codec and nothing else) and Portico (one
-# route, access log off). The two floor proxies use the Netty version of Portico's build. After warming up the
+# without an HTTP codec), bench/floor/CodecProxy.java (Netty's HTTP/1.1 codec and nothing else),
+# bench/floor/VertxProxy.java (Vert.x's HTTP server and Portico's upstream client, nothing else) and Portico (one
+# route, access log off). The Netty floor proxies use the Netty version of Portico's build, the Vert.x one runs
+# from Portico's jar. After warming up the
 # JVMs, the script runs `wrk -t1 -cCONNECTIONS` against each proxy in turn for ROUNDS rounds. It prints each round's
 # requests/s and CPU time per request (user and system time of the process, from /proc). It then prints each
 # proxy's best round and its ratio to nginx's best. Needs: nginx, wrk, java, mvn, curl, taskset. Every process it
@@ -21,6 +23,7 @@ UPSTREAM_PORT=${UPSTREAM_PORT:-18281}
 NGINX_PORT=${NGINX_PORT:-18282}
 BYTE_PORT=${BYTE_PORT:-18283}
 CODEC_PORT=${CODEC_PORT:-18284}
+VERTX_PORT=${VERTX_PORT:-18286}
 PORTICO_PORT=${PORTICO_PORT:-18285}
 ADMIN_PORT=${ADMIN_PORT:-19285}
 JAR=${JAR:-}
@@ -65,6 +68,9 @@ for floor in ByteProxy:"$BYTE_PORT" CodecProxy:"$CODEC_PORT"; do
 done
 byte_pid=${pids[-2]}
 codec_pid=${pids[-1]}
+taskset -c "$SUT_CPUS" java -Xms512m -Xmx512m -cp "$jar" "$root/bench/floor/VertxProxy.java" "$VERTX_PORT" \
+    "$UPSTREAM_PORT" > "$work/VertxProxy.log" 2>&1 &
+vertx_pid=$!; pids+=($vertx_pid)
 
 token="bench-$(date +%s)-$RANDOM"
 PORTICO_ADMIN_TOKEN="$token" PORTICO_ACCESS_LOG_LEVEL=WARN taskset -c "$SUT_CPUS" \
@@ -80,12 +86,12 @@ curl -fsS -X POST "http://127.0.0.1:$ADMIN_PORT/admin/v1/config/apply" -H "Autho
     \"targets\":[{\"host\":\"127.0.0.1\",\"port\":$UPSTREAM_PORT}]}],
     \"routes\":[{\"name\":\"app\",\"service\":\"app\",\"paths\":[\"/\"]}]}" > /dev/null
 
-names=(nginx byte-level codec Portico)
-ports=("$NGINX_PORT" "$BYTE_PORT" "$CODEC_PORT" "$PORTICO_PORT")
+names=(nginx byte-level codec Vert.x Portico)
+ports=("$NGINX_PORT" "$BYTE_PORT" "$CODEC_PORT" "$VERTX_PORT" "$PORTICO_PORT")
 # The nginx worker is the master's only child.
 sleep 1
 nginx_worker=$(pgrep -P "$nginx_pid" | head -1)
-procs=("$nginx_worker" "$byte_pid" "$codec_pid" "$portico_pid")
+procs=("$nginx_worker" "$byte_pid" "$codec_pid" "$vertx_pid" "$portico_pid")
 
 for i in "${!ports[@]}"; do
     for _ in $(seq 1 100); do
@@ -95,7 +101,7 @@ for i in "${!ports[@]}"; do
     curl -fs "http://127.0.0.1:${ports[$i]}/" | grep -q 'hello from upstream' \
         || { echo "${names[$i]} does not relay the upstream's response" >&2; exit 1; }
 done
-for i in 1 2 3; do
+for i in 1 2 3 4; do
     taskset -c "$LOAD_CPUS" wrk -t1 -c"$CONNECTIONS" -d"$WARMUP" "http://127.0.0.1:${ports[$i]}/" > /dev/null
 done
 
@@ -106,7 +112,7 @@ cpu_ticks() {
 echo "Machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'),"\
     "Linux $(uname -r), $(java -version 2>&1 | head -1), $(nginx -v 2>&1 | cut -d/ -f2)"
 echo "Command: DURATION=$DURATION WARMUP=$WARMUP CONNECTIONS=$CONNECTIONS ROUNDS=$ROUNDS bench/netty-floor.sh"
-best=(0 0 0 0)
+best=(0 0 0 0 0)
 ticks_per_second=$(getconf CLK_TCK)
 for round in $(seq 1 "$ROUNDS"); do
     for i in "${!ports[@]}"; do
