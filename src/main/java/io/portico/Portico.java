@@ -412,6 +412,11 @@ public final class Portico {
         return upstreams;
     }
 
+    /** Returns the AI gateway of the AI routes, whose provider clients {@link #stop()} closes after the drain. */
+    public AiGateway ai() {
+        return gateway.ai();
+    }
+
     /**
      * Returns true when the node has started, is not stopping, and serves a configuration version from the store
      * (or the store contains none).
