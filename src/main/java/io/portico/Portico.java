@@ -103,7 +103,8 @@ public final class Portico {
                 .withTransport(transport)
                 .build();
         this.metrics = new NodeMetrics(node.metrics().consumerLabels());
-        this.upstreams = new Upstreams(vertx, node.upstreams().allowPrivateAddresses(), metrics.upstreams());
+        this.upstreams = new Upstreams(vertx, node.upstreams().allowPrivateAddresses(), metrics.upstreams(),
+                node.upstreams().retiredClientDrain());
         this.tls = new ServerTls(vertx, node.https());
         ModelCatalog catalog = node.ai().catalog() == null ? ModelCatalog.builtIn()
                 : ModelCatalog.load(Path.of(node.ai().catalog()));
@@ -410,6 +411,11 @@ public final class Portico {
     /** Returns the upstream groups of the configured services, whose clients {@link #stop()} closes after the drain. */
     public Upstreams upstreams() {
         return upstreams;
+    }
+
+    /** Returns the AI gateway of the AI routes, whose provider clients {@link #stop()} closes after the drain. */
+    public AiGateway ai() {
+        return gateway.ai();
     }
 
     /**

@@ -105,6 +105,8 @@ public final class AiGateway {
     private final AiMetrics metrics;
     private volatile AiRuntime runtime = AiRuntime.empty();
     private volatile Consumer<UsageRecord> listener = record -> { };
+    /** True once {@link #close()} has started. */
+    private volatile boolean closed;
 
     public AiGateway(Vertx vertx, ModelCatalog catalog) {
         this(vertx, catalog, new NodeConfig.Ai(null, null, null), DEFAULT_BODY_TIMEOUT_MILLIS);
@@ -217,7 +219,16 @@ public final class AiGateway {
 
     /** Closes the connections to providers and the compute threads. */
     public Future<Void> close() {
+        closed = true;
         return Future.join(providerClient.close(), client.close(), compute.close()).mapEmpty();
+    }
+
+    /**
+     * Returns true once {@link #close()} has started. A node closes its AI gateway only when it stops, after the
+     * listeners' drain, so a request still running then was cut off by the stop.
+     */
+    boolean isClosed() {
+        return closed;
     }
 
     /** Returns the circuit breaker of every provider model called so far whose provider configures one. */

@@ -558,6 +558,9 @@ final class ChatExchange {
     }
 
     private void streamFailed(AiError providerError) {
+        if (cutOffAfterClose()) {
+            return;
+        }
         AiError error = target.provider().secrets().redact(providerError);
         if (writer != null && writer.started()) {
             usage = streamedUsage();
@@ -603,6 +606,9 @@ final class ChatExchange {
     }
 
     private void attemptFailed(AiError providerError) {
+        if (cutOffAfterClose()) {
+            return;
+        }
         // Provider messages can echo the key that Portico sent, and this error may reach the client.
         AiError error = target.provider().secrets().redact(providerError);
         settleBreaker(error.status());
@@ -753,7 +759,7 @@ final class ChatExchange {
     }
 
     private void finishWithError(AiError error) {
-        if (done) {
+        if (done || cutOffAfterClose()) {
             return;
         }
         LOG.debug("Request {} ended with status {}: {}", ctx.requestId(), error.status(), error.message());
@@ -776,6 +782,24 @@ final class ChatExchange {
             AiGateway.logTarget(ctx, target);
         }
         ctx.logField("ai_error", error.code() != null ? error.code() : error.type());
+    }
+
+    /**
+     * Cuts off the client's connection or stream without a response once the node closed its AI gateway, and
+     * returns whether it did. A stop closes the gateway's provider clients only after the listeners' drain, which
+     * closes the client connections still open, but such a close may reach this exchange after the closed clients
+     * failed its attempt. That failure is no fault of the provider, so the exchange ends as if the client's close
+     * had come first: no retry, no other target, no error response, and no failure for the breaker or the metrics.
+     */
+    private boolean cutOffAfterClose() {
+        if (done || !gateway.isClosed()) {
+            return false;
+        }
+        LOG.debug("Request {} is cut off: the node closed its provider clients at the end of a stop's drain",
+                ctx.requestId());
+        clientClosed();
+        ctx.response().reset(RequestContext.RESET_INTERNAL_ERROR);
+        return true;
     }
 
     private void clientClosed() {

@@ -185,6 +185,9 @@ final class RelayExchange {
     }
 
     private void next() {
+        if (cutOffAfterClose()) {
+            return;
+        }
         inFlight = false;
         upstream = null;
         if (done) {
@@ -270,6 +273,9 @@ final class RelayExchange {
     }
 
     private void send(ProviderCall call, CallTarget callTarget, ProviderAdapter adapter, KeyPool.Key key) {
+        if (cutOffAfterClose()) {
+            return;
+        }
         RequestOptions options = new RequestOptions().setMethod(call.method()).setAbsoluteURI(call.url())
                 .setHeaders(call.headers())
                 .setConnectTimeout(target.provider().spec().timeouts().connect().toMillis())
@@ -292,6 +298,9 @@ final class RelayExchange {
                         return;
                     }
                     if (result.failed()) {
+                        if (cutOffAfterClose()) {
+                            return;
+                        }
                         lastError = AiError.of(502, "provider '" + target.provider().name() + "' failed: "
                                 + result.cause().getMessage());
                         gateway.metrics().failed(target.provider().name(), gateway.metricModel(target), 502);
@@ -352,6 +361,9 @@ final class RelayExchange {
     }
 
     private void handleError(AiError providerError, KeyPool.Key key) {
+        if (cutOffAfterClose()) {
+            return;
+        }
         // Provider messages can echo the key that Portico sent, and this error may reach the client.
         AiError error = target.provider().secrets().redact(providerError);
         lastError = error;
@@ -371,9 +383,29 @@ final class RelayExchange {
 
     /** Ends the exchange with {@code error}, in the client protocol's error shape. */
     private void fail(AiError error) {
+        if (cutOffAfterClose()) {
+            return;
+        }
         done = true;
         AiGateway.recordError(ctx, error);
         frontend.writeError(ctx.response(), error);
+    }
+
+    /**
+     * Cuts off the client's connection or stream without a response once the node closed its AI gateway, and
+     * returns whether it did, for the reason {@link ChatExchange} gives: the stop's closing of the provider clients
+     * can fail an attempt before the client's close reaches the exchange. The exchange ends as if that close had
+     * come first, without trying another target.
+     */
+    private boolean cutOffAfterClose() {
+        if (done || ctx.response().ended() || !gateway.isClosed()) {
+            return false;
+        }
+        LOG.debug("Request {} is cut off: the node closed its provider clients at the end of a stop's drain",
+                ctx.requestId());
+        clientClosed();
+        ctx.response().reset(RequestContext.RESET_INTERNAL_ERROR);
+        return true;
     }
 
     /**
@@ -597,6 +629,9 @@ final class RelayExchange {
      * event written after it would become part of that event.
      */
     private void streamFailed(AiError error, boolean relayed) {
+        if (cutOffAfterClose()) {
+            return;
+        }
         done = true;
         UsageRecord record = record(streamUsage.usage(input), error.status());
         AiGateway.recordError(ctx, error);

@@ -74,7 +74,7 @@ public record NodeConfig(
         accessLog = accessLog == null || accessLog;
         ai = ai == null ? new Ai(null, null, null) : ai;
         limits = limits == null ? new Limits(null, null, null, null, null) : limits;
-        upstreams = upstreams == null ? new Upstreams(null) : upstreams;
+        upstreams = upstreams == null ? new Upstreams(null, null) : upstreams;
         clientAddress = clientAddress == null ? new ClientAddress(null, null) : clientAddress;
         identityHeaders = identityHeaders == null ? new IdentityHeaders(null, null, null, null, null)
                 : identityHeaders;
@@ -201,17 +201,26 @@ public record NodeConfig(
     }
 
     /**
-     * Restrictions on the addresses of upstream targets, as protection against server-side request forgery.
+     * Settings of the connections to upstream targets: restrictions on their addresses, as protection against
+     * server-side request forgery, and the drain time of the clients that a configuration change replaces.
      *
      * @param allowPrivateAddresses connect to upstream targets on loopback, private, link-local, cloud metadata and
      *     other non-public addresses (see {@code AddressRules}); true when absent, because upstreams usually live on
      *     private networks. When false, each new upstream connection whose resolved address is not public is closed
      *     before a request is sent on it.
+     * @param retiredClientDrain how long the clients of a service that a configuration change replaced keep the
+     *     requests in flight on them when the service sets no {@code timeouts.total}; 5 minutes when absent, at
+     *     least 1 ms
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Upstreams(Boolean allowPrivateAddresses) {
+    public record Upstreams(Boolean allowPrivateAddresses, Duration retiredClientDrain) {
         public Upstreams {
             allowPrivateAddresses = allowPrivateAddresses == null || allowPrivateAddresses;
+            retiredClientDrain = retiredClientDrain == null ? Duration.ofMinutes(5) : retiredClientDrain;
+            if (retiredClientDrain.toMillis() < 1) {
+                throw new IllegalArgumentException("upstreams.retiredClientDrain must be at least 1ms, got "
+                        + retiredClientDrain);
+            }
         }
     }
 

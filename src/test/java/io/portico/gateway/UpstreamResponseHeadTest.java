@@ -23,8 +23,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Response heads of a raw socket upstream that a real node must not relay as sent: a status code outside 100..599,
- * a Content-Length repeated with equal values, and a Content-Length continued on an obs-fold line. The odd status
- * also comes over TLS, which Portico reads with Vert.x's client rather than its own.
+ * a Content-Length repeated with equal values, a Content-Length continued on an obs-fold line, and more interim
+ * responses than the client reads before a final one. The odd status also comes over TLS, which Portico reads with
+ * Vert.x's client rather than its own.
  */
 class UpstreamResponseHeadTest {
 
@@ -33,7 +34,11 @@ class UpstreamResponseHeadTest {
     private static final Map<String, String> RESPONSES = Map.of(
             "/odd", "HTTP/1.1 999 Odd\r\nContent-Length: 5\r\n\r\nhello",
             "/repeated", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\ncontent-length: 5, 5\r\n\r\nhello",
-            "/folded", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n 0\r\n\r\nhello");
+            "/folded", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n 0\r\n\r\nhello",
+            "/interim", "HTTP/1.1 102 Processing\r\n\r\n".repeat(32)
+                    + "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+            "/flood", "HTTP/1.1 102 Processing\r\n\r\n".repeat(33)
+                    + "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello");
 
     private static Vertx vertx;
     private static NetServer upstream;
@@ -53,7 +58,7 @@ class UpstreamResponseHeadTest {
 
         node = TestNode.start();
         Configs config = Configs.document();
-        for (String name : List.of("odd", "repeated", "folded")) {
+        for (String name : List.of("odd", "repeated", "folded", "interim", "flood")) {
             config.service(name, upstream.actualPort()).putObject("retries").put("attempts", 1);
             config.route(name, name, "/" + name).put("stripPrefix", true);
         }
@@ -115,6 +120,27 @@ class UpstreamResponseHeadTest {
         assertThat(response.header("Content-Type")).isEqualTo("application/problem+json");
         JsonNode problem = Json.MAPPER.readTree(response.body());
         assertThat(problem.path("detail").asText()).isEqualTo("service 'folded' sent an invalid response");
+    }
+
+    @Test
+    void thirtyTwoInterimResponsesAreSkipped() throws Exception {
+        RawHttp.Response response = onlyResponse("GET /interim/interim HTTP/1.1\r\nHost: a\r\n\r\n");
+
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo("hello");
+    }
+
+    @Test
+    void thirtyThreeInterimResponsesGet502() throws Exception {
+        RawHttp.Response response = onlyResponse("GET /flood/flood HTTP/1.1\r\nHost: a\r\n\r\n");
+
+        assertThat(response.status()).isEqualTo(502);
+        JsonNode problem = Json.MAPPER.readTree(response.body());
+        assertThat(problem.path("type").asText()).isEqualTo(PROBLEMS + "upstream-unavailable");
+        assertThat(problem.path("detail").asText()).isEqualTo("service 'flood' sent an invalid response");
+        Conditions.eventually("no request in flight to the target", () -> targetHealth("flood")
+                .at("/targets/0/inFlight").asInt() == 0);
+        assertThat(targetHealth("flood").at("/targets/0/failures").asLong()).isEqualTo(1);
     }
 
     private static RawHttp.Response onlyResponse(String request) throws Exception {

@@ -11,6 +11,7 @@ import io.portico.gateway.upstream.TlsFailure;
 import io.portico.gateway.upstream.UpstreamGroup;
 import io.portico.gateway.upstream.Upstreams;
 import io.portico.net.ContentLength;
+import io.portico.net.client.DrainExpiredException;
 import io.portico.net.client.Http1Client;
 import io.portico.net.client.Http1Exchange;
 import io.portico.net.client.Http1ResponseHandler;
@@ -74,6 +75,9 @@ final class ProxyExchange {
      * request the target refuses can be sent again.
      */
     static final long RESENDABLE_BODY = 64 * 1024;
+    /** The access-log field of a request that the retirement of its upstream client cut off, and its value. */
+    private static final String RETIRED_FIELD = "upstream_retired";
+    private static final String RETIRED_REASON = "drain_expired";
 
     private final RequestContext ctx;
     private final Upstreams upstreams;
@@ -110,6 +114,8 @@ final class ProxyExchange {
     private boolean bodySent;
     /** Refused attempts sent again so far, at most {@value #MAX_REFUSED_RESENDS}. */
     private int refusedResends;
+    /** True once the request was sent again because the retirement of a client cut off an attempt. */
+    private boolean retiredResent;
     private boolean finished;
     /** Outcome reported for an attempt still running when the exchange finishes: cancelled, or a total timeout. */
     private Outcome abandoned = Outcome.CANCELLED;
@@ -602,10 +608,12 @@ final class ProxyExchange {
                 bodyDeadline.cancel();
             }
             Outcome failure = Outcome.CONNECTION_ERROR;
+            boolean retired = piped.failed() && cutByRetirement(piped.cause());
             if (finished) {
                 failure = abandoned;
-            } else if (piped.cause() instanceof BodyRelay.ClientWriteFailed) {
-                // A client that stops reading is no sign of a target failure, so the exchange counts as cancelled.
+            } else if (piped.cause() instanceof BodyRelay.ClientWriteFailed || retired) {
+                // A client that stops reading, or a configuration change that retired the upstream client, is no
+                // sign of a target failure, so the exchange counts as cancelled.
                 failure = Outcome.CANCELLED;
             }
             current.onRequestEnd(latency, piped.succeeded() ? Outcome.response(status) : failure);
@@ -616,6 +624,9 @@ final class ProxyExchange {
                 LOG.debug("Response body of request {} from {} failed", ctx.requestId(), current.address(),
                         piped.cause());
                 resetUpstream();
+                if (retired) {
+                    ctx.logField(RETIRED_FIELD, RETIRED_REASON);
+                }
                 if (!out.headWritten() && !(piped.cause() instanceof BodyRelay.ClientWriteFailed)) {
                     failBeforeBody(piped.cause(), out);
                     return;
@@ -635,6 +646,10 @@ final class ProxyExchange {
      */
     private void failBeforeBody(Throwable cause, HttpServerResponse out) {
         dropUpstreamHead(out);
+        if (cutByRetirement(cause)) {
+            finish(retiredProblem());
+            return;
+        }
         String outcome = cause instanceof InvalidResponseException ? "sent an invalid response"
                 : "broke off its response before the body arrived";
         finish(new Problem(ProblemType.UPSTREAM_UNAVAILABLE, "service '" + service.name() + "' " + outcome));
@@ -796,6 +811,43 @@ final class ProxyExchange {
             return;
         }
         finish(lastFailure);
+    }
+
+    /**
+     * Handles an attempt that a configuration change cut off before its response head arrived: the change retired
+     * the client that carried the attempt, and the client's drain time ended first. The target is not at fault, so
+     * the attempt counted as cancelled and the target stays selectable. A request that a retry could repeat safely
+     * is sent once more through the service's current group, which takes neither an attempt of
+     * {@code retries.attempts} nor the retry budget. Any other request fails with {@link #retiredProblem()}.
+     */
+    private void onClientRetired(Throwable cause, TargetState current, boolean beforeSending) {
+        LOG.debug("Attempt for request {} to {} was cut off by the retirement of its client", ctx.requestId(),
+                current.address(), cause);
+        tried.remove(current);
+        if (!retiredResent && repeatable(beforeSending) && refreshGroup()) {
+            retiredResent = true;
+            attempt();
+            return;
+        }
+        ctx.logField(RETIRED_FIELD, RETIRED_REASON);
+        finish(retiredProblem());
+    }
+
+    /** Returns the 502 of a request that the retirement of its upstream client cut off. */
+    private Problem retiredProblem() {
+        return new Problem(ProblemType.UPSTREAM_UNAVAILABLE, "service '" + service.name() + "' was reconfigured,"
+                + " and the connection that carried the request closed before the response ended; send the request"
+                + " again");
+    }
+
+    /** Returns true when {@code failure} comes from a retired client whose drain time ended. */
+    private static boolean cutByRetirement(Throwable failure) {
+        for (Throwable cause = failure; cause != null && cause.getCause() != cause; cause = cause.getCause()) {
+            if (cause instanceof DrainExpiredException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -1061,7 +1113,12 @@ final class ProxyExchange {
             }
             current.onRequestEnd(elapsed(), Outcome.of(cause));
             // A request that no connection took was never sent, so a retry cannot repeat its effect.
-            onAttemptFailed(cause, exchange == null || !exchange.wasSent());
+            boolean beforeSending = exchange == null || !exchange.wasSent();
+            if (cause instanceof DrainExpiredException) {
+                onClientRetired(cause, current, beforeSending);
+                return;
+            }
+            onAttemptFailed(cause, beforeSending);
         }
 
         /** Fails the attempt with {@code cause}, because no response head arrived within the read timeout. */

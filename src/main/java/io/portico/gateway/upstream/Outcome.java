@@ -1,5 +1,6 @@
 package io.portico.gateway.upstream;
 
+import io.portico.net.client.DrainExpiredException;
 import io.portico.net.client.PoolWaitTimeoutException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
@@ -72,11 +73,14 @@ public record Outcome(Kind kind, int status) {
     /**
      * Classifies a failed exchange of Vert.x's client or of {@code Http1Client} by its exception and the exceptions
      * that caused it: connect and TLS handshake errors are {@link #CONNECT_FAILURE}, a timeout waiting for a pooled
-     * connection is {@link #NO_CONNECTION}, other timeouts are {@link #TIMEOUT}, and anything else is
-     * {@link #CONNECTION_ERROR}.
+     * connection is {@link #NO_CONNECTION}, other timeouts are {@link #TIMEOUT}, a request that a retired client cut
+     * off at the end of its drain time is {@link #CANCELLED}, and anything else is {@link #CONNECTION_ERROR}.
      */
     public static Outcome of(Throwable failure) {
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof DrainExpiredException) {
+                return CANCELLED;
+            }
             // Netty's ConnectTimeoutException extends ConnectException, so a connect timeout lands here.
             if (cause instanceof ConnectException || cause instanceof UnknownHostException
                     || cause instanceof NoRouteToHostException || cause instanceof SSLException) {

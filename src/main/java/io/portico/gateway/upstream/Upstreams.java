@@ -35,17 +35,20 @@ import org.slf4j.LoggerFactory;
  * group that keeps the {@link TargetState} (health, counters, latency) of every target whose address stays, and
  * keeps its HTTP client and open connections when protocol, TLS, pool and connect timeout are unchanged. A client
  * that is no longer used shuts down gracefully: it takes no new requests, and its connections close once their
- * in-flight requests end, or after the drain period: {@code timeouts.total} when set, 5 minutes otherwise, so
- * long streamed responses can finish.
+ * in-flight requests end, or after the drain period: {@code timeouts.total} when set, otherwise the default drain
+ * (5 minutes unless the node setting {@code upstreams.retiredClientDrain} sets it), so long streamed responses can
+ * finish.
  */
 public final class Upstreams implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Upstreams.class);
+    /** The drain period of a retired client whose service sets no total timeout, unless the constructor sets one. */
     private static final Duration DEFAULT_DRAIN = Duration.ofMinutes(5);
 
     private final Vertx vertx;
     private final boolean allowPrivateAddresses;
     private final UpstreamMetrics metrics;
+    private final Duration defaultDrain;
     private volatile Map<String, Entry> entries = Map.of();
     private volatile boolean closed;
 
@@ -66,9 +69,18 @@ public final class Upstreams implements AutoCloseable {
 
     /** Creates an empty set of upstream groups whose exchanges {@code metrics} records. */
     public Upstreams(Vertx vertx, boolean allowPrivateAddresses, UpstreamMetrics metrics) {
+        this(vertx, allowPrivateAddresses, metrics, DEFAULT_DRAIN);
+    }
+
+    /**
+     * Creates an empty set of upstream groups whose retired clients drain for {@code defaultDrain} when their
+     * service sets no total timeout.
+     */
+    public Upstreams(Vertx vertx, boolean allowPrivateAddresses, UpstreamMetrics metrics, Duration defaultDrain) {
         this.vertx = requireNonNull(vertx, "vertx");
         this.allowPrivateAddresses = allowPrivateAddresses;
         this.metrics = requireNonNull(metrics, "metrics");
+        this.defaultDrain = requireNonNull(defaultDrain, "defaultDrain");
     }
 
     /**
@@ -326,7 +338,10 @@ public final class Upstreams implements AutoCloseable {
             return;
         }
         Duration total = old.group.spec().timeouts().total();
-        Duration drain = total != null ? total : DEFAULT_DRAIN;
+        Duration drain = total != null ? total : defaultDrain;
+        // NOTE: a request that Vert.x's client still carries when its drain ends fails like one whose connection
+        // broke: it counts as a connection error of the target and may be retried. Only Http1Client reports such a
+        // request as cut off (DrainExpiredException).
         old.client.shutdown(drain.toMillis(), TimeUnit.MILLISECONDS).onFailure(cause ->
                 LOG.warn("Closing the connections to the old targets of upstream service '{}' failed: {}",
                         old.group.name(), cause.getMessage()));

@@ -47,6 +47,16 @@ final class ConnectionPool {
         return client.options().decompress();
     }
 
+    /** Returns true once the client was closed, by {@link Http1Client#close()} or at the end of its drain time. */
+    boolean clientClosed() {
+        return client.isClosed();
+    }
+
+    /** Returns the failure of a request that the closing of the client ended; see {@link Http1Client#closeFailure}. */
+    Throwable closeFailure(Throwable otherwise) {
+        return client.closeFailure(otherwise);
+    }
+
     /** Sends {@code exchange} on an idle connection, a new one, or once one is free. */
     void acquire(Http1Exchange exchange) {
         Http1Connection connection;
@@ -67,7 +77,7 @@ final class ConnectionPool {
      */
     void acquireNew(Http1Exchange exchange) {
         if (client.isClosed()) {
-            exchange.fail(new IllegalStateException("the HTTP/1.1 client is closed"));
+            exchange.fail(client.closeFailure(new IllegalStateException("the HTTP/1.1 client is closed")));
             return;
         }
         if (open < client.options().maxConnectionsPerPool()) {
@@ -195,7 +205,7 @@ final class ConnectionPool {
         Http1Exchange next;
         while ((next = waiting.poll()) != null) {
             next.dequeued();
-            next.fail(new IllegalStateException("the HTTP/1.1 client is closed"));
+            next.fail(client.closeFailure(new IllegalStateException("the HTTP/1.1 client is closed")));
         }
         closeIdle();
     }

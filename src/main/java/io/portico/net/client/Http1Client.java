@@ -68,6 +68,8 @@ public final class Http1Client {
     private final Map<EventLoop, LoopPools> loops = new ConcurrentHashMap<>();
     private volatile boolean closed;
     private volatile boolean shuttingDown;
+    /** The drain time of {@link #shutdown(long)} in ms, or -1 until that drain time ended. */
+    private volatile long expiredDrainMillis = -1;
 
     /** Creates a client with {@link Http1ClientOptions#DEFAULT}. */
     public Http1Client(Vertx vertx) {
@@ -216,13 +218,20 @@ public final class Http1Client {
 
     /**
      * Stops taking requests and closes every connection once the requests in flight are done, or after
-     * {@code drainMillis} at the latest. Idle connections close at once.
+     * {@code drainMillis} at the latest. Idle connections close at once. A request still in flight after
+     * {@code drainMillis} fails with {@link DrainExpiredException}.
      */
     public Future<Void> shutdown(long drainMillis) {
         shuttingDown = true;
         loops.values().forEach(LoopPools::closeIdle);
         Promise<Void> promise = Promise.promise();
-        vertx.setTimer(Math.max(1, drainMillis), id -> close().onComplete(promise));
+        long drain = Math.max(1, drainMillis);
+        vertx.setTimer(drain, id -> {
+            if (!closed) {
+                expiredDrainMillis = drain;
+            }
+            close().onComplete(promise);
+        });
         return promise.future();
     }
 
@@ -232,6 +241,16 @@ public final class Http1Client {
 
     boolean isClosed() {
         return closed;
+    }
+
+    /**
+     * Returns the failure of a request that the closing of this client ended: a {@link DrainExpiredException} when
+     * the drain time of {@link #shutdown(long)} ended, and {@code otherwise} when the client was closed directly or
+     * is still open.
+     */
+    Throwable closeFailure(Throwable otherwise) {
+        long drain = expiredDrainMillis;
+        return drain < 0 ? otherwise : new DrainExpiredException(drain);
     }
 
     /** Returns true when the remote address of the new connection {@code channel} passes the address filter. */

@@ -312,14 +312,17 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Resp
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        // A body that lasts until the server closes ends here.
-        parser.closed();
+        if (!pool.clientClosed()) {
+            // A body that lasts until the server closes ends here. A close by the client itself cuts such a body.
+            parser.closed();
+        }
         close();
         pool.closed(this);
         Http1Exchange current = exchange;
         exchange = null;
         if (current != null && !retryElsewhere(current)) {
-            current.fail(new IOException("connection to " + origin() + " closed before the response ended"));
+            current.fail(pool.closeFailure(
+                    new IOException("connection to " + origin() + " closed before the response ended")));
         }
         ctx.fireChannelInactive();
     }

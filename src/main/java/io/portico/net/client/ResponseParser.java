@@ -14,9 +14,10 @@ import java.nio.charset.StandardCharsets;
  * <p>Framing follows RFC 9112 section 6.3: no body for 1xx, 204 and 304 responses and for responses to HEAD;
  * chunked transfer coding when it is the final coding of Transfer-Encoding (which then overrides Content-Length, and
  * the connection is not reused); otherwise Content-Length; otherwise the body lasts until the server closes the
- * connection. Interim responses other than 101 are skipped. Head lines may end with a bare LF; chunk-size lines and
- * the end of each chunk must be CRLF. Field names are kept as sent. Whitespace before a colon is removed (RFC 9112
- * section 5.1). An obs-fold line is joined to its field with one space (section 5.2).
+ * connection. Interim responses other than 101 are skipped, up to {@link #MAX_INTERIM_RESPONSES} per request. Head
+ * lines may end with a bare LF; chunk-size lines and the end of each chunk must be CRLF. Field names are kept as sent.
+ * Whitespace before a colon is removed (RFC 9112 section 5.1). An obs-fold line is joined to its field with one space
+ * (section 5.2).
  *
  * <p>Not thread-safe: one instance per connection, used on its event loop.
  */
@@ -26,6 +27,15 @@ final class ResponseParser {
     static final int MAX_HEAD_BYTES = 16 * 1024;
     /** The maximum size of a chunk-size line, extensions included, in bytes. */
     static final int MAX_CHUNK_LINE_BYTES = 4096;
+    /**
+     * The maximum number of interim (1xx) responses before the final response to one request. Servers send one
+     * 100 Continue and 103 Early Hints once or a few times, so 32 is an estimate with wide room above that. Without a
+     * limit an upstream could keep the parser reading heads until a timeout ends the request.
+     *
+     * <p>NOTE: a server that sends 102 Processing again and again while a long request runs reaches the limit after
+     * 32 of them, and the request then fails.
+     */
+    static final int MAX_INTERIM_RESPONSES = 32;
 
     /** Receives what the parser reads. A listener may call {@link #stop()} from any of these methods. */
     interface Listener {
@@ -86,6 +96,8 @@ final class ResponseParser {
     private String connection;
     /** True once a byte of the response to the current request arrived, interim responses included. */
     private boolean responseStarted;
+    /** The number of interim responses read for the current request. */
+    private int interimResponses;
     private long remaining;
 
     ResponseParser(Listener listener, ByteBufAllocator allocator) {
@@ -97,6 +109,7 @@ final class ResponseParser {
     void expect(boolean headRequest) {
         this.headRequest = headRequest;
         this.responseStarted = false;
+        this.interimResponses = 0;
     }
 
     /** Returns true once a byte of the response to the current request arrived, interim responses included. */
@@ -326,6 +339,10 @@ final class ResponseParser {
     private void frame(int status, boolean http10, HeadersMultiMap headers, ByteBuf rest) {
         if (status >= 100 && status < 200 && status != 101) {
             // Interim responses carry no body; the final response follows.
+            interimResponses++;
+            if (interimResponses > MAX_INTERIM_RESPONSES) {
+                fail("more than " + MAX_INTERIM_RESPONSES + " interim responses precede the final response");
+            }
             return;
         }
         boolean keepAlive = http10 ? hasToken(connection, "keep-alive") : !hasToken(connection, "close");

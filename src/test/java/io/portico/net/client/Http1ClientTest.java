@@ -702,6 +702,40 @@ class Http1ClientTest {
         assertThat(connections).as("connections that reached the server").hasSize(1);
     }
 
+    @Test
+    void drainEndFailsHeldRequest() throws Exception {
+        AtomicInteger heldRequests = new AtomicInteger();
+        HttpServer server = server(request -> heldRequests.incrementAndGet());
+        CompletableFuture<Result> pending = callAsync(client, HttpMethod.GET, url(server, "/hold"), null);
+        Conditions.eventually("the server holds the request", () -> heldRequests.get() == 1);
+
+        client.shutdown(200).await(5, TimeUnit.SECONDS);
+
+        Result result = pending.get(5, TimeUnit.SECONDS);
+        assertThat(result.status()).isZero();
+        assertThat(result.failure()).isInstanceOf(DrainExpiredException.class)
+                .hasMessage("the HTTP/1.1 client was shut down, and its drain time of 200 ms ended before the"
+                        + " response did");
+        assertThat(heldRequests).as("requests for /hold the server received").hasValue(1);
+    }
+
+    /** A body that lasts until the connection closes is cut, not ended, when the drain time closes the connection. */
+    @Test
+    void drainEndCutsBodyUntilClose() throws Exception {
+        AtomicInteger started = new AtomicInteger();
+        NetServer server = rawServer(socket -> socket.write("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\n"
+                + "the start").onSuccess(written -> started.incrementAndGet()));
+        CompletableFuture<Result> pending = callAsync(client, HttpMethod.GET, url(server, "/"), null);
+        Conditions.eventually("the server sent the start of the response", () -> started.get() == 1);
+
+        client.shutdown(200).await(5, TimeUnit.SECONDS);
+
+        Result result = pending.get(5, TimeUnit.SECONDS);
+        assertThat(result.status()).isEqualTo(200);
+        assertThat(result.body()).as("body handed on as complete").isNull();
+        assertThat(result.failure()).isInstanceOf(DrainExpiredException.class);
+    }
+
     /**
      * A POST whose body was partly written on a kept-alive connection is not sent again when the server closes that
      * connection, because the server may have acted on the part it read. The server here reads the request head of

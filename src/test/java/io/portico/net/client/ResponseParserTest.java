@@ -176,6 +176,34 @@ class ResponseParserTest {
     }
 
     @Test
+    void interimResponsesUpToTheLimitAreSkipped() {
+        String interim = "HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n";
+        String wire = "HTTP/1.1 100 Continue\r\n\r\n"
+                + interim.repeat(ResponseParser.MAX_INTERIM_RESPONSES - 1)
+                + "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+        assertThat(parseEverySplit(wire)).containsExactly("head 200 keep-alive", "end ok");
+    }
+
+    @Test
+    void interimResponsesOverTheLimitAreInvalid() {
+        String wire = "HTTP/1.1 102 Processing\r\n\r\n".repeat(ResponseParser.MAX_INTERIM_RESPONSES + 1)
+                + "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+        assertThat(parseEverySplit(wire))
+                .containsExactly("invalid: more than 32 interim responses precede the final response");
+    }
+
+    @Test
+    void interimResponseCountStartsAgainForEachRequest() {
+        Recorder recorder = new Recorder();
+        ResponseParser parser = parser(recorder);
+        String interims = "HTTP/1.1 100 Continue\r\n\r\n".repeat(ResponseParser.MAX_INTERIM_RESPONSES);
+        parser.read(ascii(interims + "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\na"));
+        parser.expect(false);
+        parser.read(ascii(interims + "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nb"));
+        assertThat(recorder.events).containsExactly("head 200 keep-alive", "end a", "head 200 keep-alive", "end b");
+    }
+
+    @Test
     void switchingProtocolsStopsTheParser() {
         assertThat(parse("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n\u0081\u0005hello").events)
                 .containsExactly("head 101 close");
