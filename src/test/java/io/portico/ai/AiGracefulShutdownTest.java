@@ -233,10 +233,7 @@ class AiGracefulShutdownTest {
 
     /** Waits for the access-log line of the request with the request id {@code id} and returns it. */
     private static String accessLine(LogCapture log, String id) {
-        String field = "request_id=" + id + " ";
-        Conditions.eventually("the access log line of " + id + " is written", () -> log.messages(Level.INFO).stream()
-                .anyMatch(line -> line.contains(field)));
-        return log.messages(Level.INFO).stream().filter(line -> line.contains(field)).findFirst().orElseThrow();
+        return log.awaitMessage(Level.INFO, "request_id=" + id + " ");
     }
 
     private static String scrape(TestNode node) throws IOException, InterruptedException {

@@ -183,9 +183,6 @@ class GracefulShutdownTest {
 
     /** Waits for the access-log line of the request for {@code path} and returns it. */
     private static String accessLine(LogCapture log, String path) {
-        String field = " path=" + path + " ";
-        Conditions.eventually("the access log line is written", () -> log.messages(Level.INFO).stream()
-                .anyMatch(line -> line.contains(field)));
-        return log.messages(Level.INFO).stream().filter(line -> line.contains(field)).findFirst().orElseThrow();
+        return log.awaitMessage(Level.INFO, " path=" + path + " ");
     }
 }

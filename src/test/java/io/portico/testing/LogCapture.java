@@ -42,6 +42,16 @@ public final class LogCapture implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits until a message that contains {@code fragment} is logged at {@code level} and returns the first such
+     * message.
+     */
+    public String awaitMessage(Level level, String fragment) {
+        Conditions.eventually("a message with '" + fragment + "' is logged", () -> messages(level).stream()
+                .anyMatch(message -> message.contains(fragment)));
+        return messages(level).stream().filter(message -> message.contains(fragment)).findFirst().orElseThrow();
+    }
+
     @Override
     public void close() {
         logger.detachAppender(appender);
