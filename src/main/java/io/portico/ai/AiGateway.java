@@ -64,6 +64,11 @@ public final class AiGateway {
     public static final String OTHER_MODEL = "other";
     /** The {@code ai_error} access-log field of a request whose client left before its response ended. */
     static final String CLIENT_CLOSED = "client_closed";
+    /**
+     * The error code of a call whose provider credentials could not be obtained, such as a failed Vertex AI token
+     * exchange.
+     */
+    static final String PROVIDER_AUTHORIZATION_FAILED = "provider_authorization_failed";
     /** Prefix of the response headers and trailers that report usage. */
     public static final String HEADER_PREFIX = "x-portico-";
 

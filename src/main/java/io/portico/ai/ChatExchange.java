@@ -66,6 +66,10 @@ final class ChatExchange {
     /** Increases with every attempt, so that callbacks of an abandoned attempt are ignored. */
     private int generation;
     private Http1Exchange upstream;
+    /** The call of the current attempt once it is sent, whose credentials are removed from its errors, or null. */
+    private ProviderCall sentCall;
+    /** True while the current attempt waits for its provider's credentials, such as a Vertex AI access token. */
+    private boolean authorizing;
     /**
      * True once the current stream delivered its end: the finish reason of every choice that started, or
      * message_stop when an Anthropic stream is relayed natively.
@@ -165,6 +169,7 @@ final class ChatExchange {
         }
         ChatRequest request = needsInline ? inlined : this.request;
         attempt++;
+        sentCall = null;
         key = keys.next();
         if (key == null) {
             lastError = keys.exhausted();
@@ -201,13 +206,16 @@ final class ChatExchange {
                         : AiError.of(500, "building the request to provider '" + provider.name() + "' failed"));
                 return;
             }
+            // timeouts.total also bounds the wait for credentials, such as a token exchange that hangs.
+            startTotalTimer(current);
+            authorizing = true;
             adapter.authorize(built.result(), callTarget).onComplete(authorized -> {
                 if (current != generation || done) {
                     return;
                 }
+                authorizing = false;
                 if (authorized.failed()) {
-                    attemptFailed(AiError.of(502, "authorization with provider '" + provider.name() + "' failed: "
-                            + authorized.cause().getMessage()));
+                    authorizationFailed(authorized.cause());
                     return;
                 }
                 send(authorized.result(), callTarget, nativeCall, current);
@@ -234,15 +242,31 @@ final class ChatExchange {
                 : adapter.chat(request, callTarget), false);
     }
 
+    /**
+     * Fails the attempt after its provider's credentials could not be obtained. The cause of a failed token
+     * exchange can name the token endpoint and the service account, so it goes to the provider's WARN line and
+     * the client gets a message without it.
+     */
+    private void authorizationFailed(Throwable cause) {
+        String provider = target.provider().name();
+        attemptFailed(new AiError(502, "api_error", AiGateway.PROVIDER_AUTHORIZATION_FAILED, "authorization with"
+                + " provider '" + provider + "' failed", -1), describe(cause));
+    }
+
+    /** Starts the timer of {@code timeouts.total}, which covers the attempt from its authorization to its end. */
+    private void startTotalTimer(int current) {
+        long millis = target.provider().spec().timeouts().total().toMillis();
+        totalTimer = gateway.vertx().setTimer(millis, id -> timedOut(current, "the whole response", millis));
+    }
+
     private void send(ProviderCall call, CallTarget callTarget, boolean nativeCall, int current) {
         ProviderSpec.Timeouts timeouts = target.provider().spec().timeouts();
+        sentCall = call;
         attemptStart = System.nanoTime();
         firstTokenNanos = 0;
         responseComplete = false;
         inFlight = true;
         target.stats().started();
-        totalTimer = gateway.vertx().setTimer(timeouts.total().toMillis(), id -> timedOut(current, "the whole response",
-                timeouts.total().toMillis()));
         if (request.stream()) {
             firstTokenTimer = gateway.vertx().setTimer(timeouts.firstToken().toMillis(), id -> {
                 if (firstTokenNanos == 0) {
@@ -561,8 +585,9 @@ final class ChatExchange {
         if (cutOffAfterClose()) {
             return;
         }
-        AiError error = target.provider().secrets().redact(providerError);
+        AiError error = secrets().redact(providerError);
         if (writer != null && writer.started()) {
+            warnFailure(error, null);
             usage = streamedUsage();
             settleBreaker(error.status());
             // The provider request is reset before record() marks the attempt as no longer in flight.
@@ -600,17 +625,42 @@ final class ChatExchange {
         if (current != generation || done) {
             return;
         }
-        AiError error = AiError.of(504, "timeout", "provider '" + target.provider().name() + "' did not send "
-                + what + " within " + millis + " ms");
-        streamFailed(error);
+        String provider = target.provider().name();
+        String message = authorizing
+                ? "authorization with provider '" + provider + "' did not complete within " + millis + " ms"
+                : "provider '" + provider + "' did not send " + what + " within " + millis + " ms";
+        streamFailed(AiError.of(504, "timeout", message));
+    }
+
+    /** Returns the secrets removed from the current attempt's errors: the provider's and those of the call sent. */
+    private ProviderSecrets secrets() {
+        return target.provider().secrets().forCall(sentCall);
+    }
+
+    /** Logs a failure of the current attempt with status 500 or above in its provider's rate-limited WARN line. */
+    private void warnFailure(AiError error, String reason) {
+        if (error.status() >= 500) {
+            target.provider().failures().failed(ctx.requestId(), target.model(), error, reason);
+        }
     }
 
     private void attemptFailed(AiError providerError) {
+        attemptFailed(providerError, null);
+    }
+
+    /**
+     * Ends the current attempt with {@code providerError} and moves on: to another key, a retry, the next target,
+     * or the client.
+     *
+     * @param reason the cause for the node's log, when the client's message leaves it out; null for none
+     */
+    private void attemptFailed(AiError providerError, String reason) {
         if (cutOffAfterClose()) {
             return;
         }
         // Provider messages can echo the key that Portico sent, and this error may reach the client.
-        AiError error = target.provider().secrets().redact(providerError);
+        ProviderSecrets secrets = secrets();
+        AiError error = secrets.redact(providerError);
         settleBreaker(error.status());
         cancelAttempt();
         lastError = error;
@@ -619,6 +669,7 @@ final class ChatExchange {
         if (done) {
             return;
         }
+        warnFailure(error, reason == null ? null : secrets.redact(reason));
         int status = error.status();
         gateway.metrics().failed(target.provider().name(), gateway.metricModel(target), status);
         KeyPool pool = target.provider().keys();
@@ -712,6 +763,7 @@ final class ChatExchange {
     private void cancelAttempt() {
         settleBreaker(0);
         generation++;
+        authorizing = false;
         cancelTimers();
         if (inFlight) {
             inFlight = false;

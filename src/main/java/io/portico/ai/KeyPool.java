@@ -9,7 +9,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -128,11 +127,8 @@ final class KeyPool {
     private final List<Key> keys;
     private final boolean weighted;
     private final long rejectionRestMillis;
-    /**
-     * The {@link System#nanoTime()} from which a rejection of the credentials of a provider without keys is logged
-     * again.
-     */
-    private final AtomicLong nextCredentialWarningNanos = new AtomicLong(System.nanoTime());
+    /** The rate limit of the WARN line for a rejection of the credentials of a provider without keys. */
+    private final WarningLimiter credentialWarnings;
     private final AtomicInteger next = new AtomicInteger();
 
     KeyPool(ProviderSpec spec) {
@@ -142,6 +138,7 @@ final class KeyPool {
     /** Creates the pool of {@code spec} whose rejected keys rest for {@code rejectionRestMillis}. */
     KeyPool(ProviderSpec spec, long rejectionRestMillis) {
         this.rejectionRestMillis = rejectionRestMillis;
+        this.credentialWarnings = new WarningLimiter(rejectionRestMillis * 1_000_000);
         this.provider = spec.name();
         List<Key> list = new ArrayList<>();
         for (int i = 0; i < spec.keys().size(); i++) {
@@ -277,9 +274,7 @@ final class KeyPool {
      * rejection rest. Such credentials stay in use, because there is no other key to try.
      */
     private void warnRejectedCredentials(String model, int status) {
-        long now = System.nanoTime();
-        long next = nextCredentialWarningNanos.get();
-        if (now - next < 0 || !nextCredentialWarningNanos.compareAndSet(next, now + rejectionRestMillis * 1_000_000)) {
+        if (credentialWarnings.tryAcquire() == WarningLimiter.SUPPRESSED) {
             return;
         }
         LOG.warn("Provider {} rejected the credentials in its configuration with status {} for model {}; they stay in"

@@ -23,6 +23,7 @@ final class ProviderRuntime {
     private final String baseUrl;
     private final KeyPool keys;
     private final ProviderSecrets secrets;
+    private final ProviderFailureLog failures;
     /**
      * The statistics of each model called recently. Clients may name any model as {@code provider/model}, so the
      * entries are bounded: names unused for an hour are forgotten, and beyond {@value #MAX_MODELS} names the least
@@ -39,6 +40,7 @@ final class ProviderRuntime {
         this.baseUrl = base == null ? "" : base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
         this.keys = new KeyPool(spec);
         this.secrets = new ProviderSecrets(spec);
+        this.failures = new ProviderFailureLog(spec.name());
     }
 
     String name() {
@@ -68,6 +70,11 @@ final class ProviderRuntime {
     /** Returns the credentials of this provider, for removing them from its error messages. */
     ProviderSecrets secrets() {
         return secrets;
+    }
+
+    /** Returns the rate-limited WARN log of this provider's failed calls. */
+    ProviderFailureLog failures() {
+        return failures;
     }
 
     /** Returns the statistics and circuit breaker of each model called so far, by model id. */

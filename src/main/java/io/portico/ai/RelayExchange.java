@@ -19,6 +19,7 @@ import io.portico.ai.stream.SseRelayBuffer;
 import io.portico.net.client.ResponseTooLargeException;
 import io.portico.pipeline.RequestContext;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
@@ -78,6 +79,8 @@ final class RelayExchange {
     private long start;
     /** The provider request of the current attempt, once it is open; null before and after an attempt. */
     private HttpClientRequest upstream;
+    /** The call of the current attempt once it is sent, whose credentials are removed from its errors, or null. */
+    private ProviderCall sentCall;
     /** True from sending an attempt until it fails. A client that leaves meanwhile gets its provider model logged. */
     private boolean inFlight;
     /** True once the exchange ended: its response was written, it failed, or the client left. */
@@ -190,6 +193,7 @@ final class RelayExchange {
         }
         inFlight = false;
         upstream = null;
+        sentCall = null;
         if (done) {
             return;
         }
@@ -258,18 +262,78 @@ final class RelayExchange {
         fail(AiError.of(500, "building the request to provider '" + target.provider().name() + "' failed"));
     }
 
+    /**
+     * Obtains the provider credentials of {@code call}, waiting at most the provider's {@code timeouts.total}, and
+     * sends it. The cause of a failure can name the token endpoint and the service account, so it goes to the
+     * provider's WARN line and the client gets a message without it.
+     */
     private void authorize(ProviderCall call, CallTarget callTarget, ProviderAdapter adapter, KeyPool.Key key) {
-        adapter.authorize(call, callTarget).onComplete(authorized -> {
+        long timeoutMillis = target.provider().spec().timeouts().total().toMillis();
+        // Whichever of the timer and the adapter's future completes the promise first decides the outcome.
+        Promise<ProviderCall> bounded = Promise.promise();
+        long timer = gateway.vertx().setTimer(timeoutMillis, id -> bounded.tryFail(new AuthorizationTimeout()));
+        adapter.authorize(call, callTarget).onComplete(result -> {
+            gateway.vertx().cancelTimer(timer);
+            if (result.succeeded()) {
+                bounded.tryComplete(result.result());
+            } else {
+                bounded.tryFail(result.cause());
+            }
+        });
+        bounded.future().onComplete(authorized -> {
             if (done) {
                 return;
             }
+            String provider = target.provider().name();
+            if (authorized.failed() && authorized.cause() instanceof AuthorizationTimeout) {
+                attemptFailed(AiError.of(504, "timeout", "authorization with provider '" + provider
+                        + "' did not complete within " + timeoutMillis + " ms"), null);
+                return;
+            }
             if (authorized.failed()) {
-                lastError = AiError.of(502, "authorization with provider '" + target.provider().name() + "' failed");
-                next();
+                attemptFailed(new AiError(502, "api_error", AiGateway.PROVIDER_AUTHORIZATION_FAILED,
+                        "authorization with provider '" + provider + "' failed", -1), describe(authorized.cause()));
                 return;
             }
             send(authorized.result(), callTarget, adapter, key);
         });
+    }
+
+    /** The end of the wait for a call's credentials after {@code timeouts.total}. */
+    private static final class AuthorizationTimeout extends RuntimeException {
+        AuthorizationTimeout() {
+            super(null, null, false, false);
+        }
+    }
+
+    private static String describe(Throwable cause) {
+        return cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
+    }
+
+    /** Returns the secrets removed from the current attempt's errors: the provider's and those of the call sent. */
+    private ProviderSecrets secrets() {
+        return target.provider().secrets().forCall(sentCall);
+    }
+
+    /**
+     * Ends the current attempt with {@code error}, which contains no secret, and tries the next target. A failure
+     * with status 500 or above is logged in the provider's rate-limited WARN line.
+     *
+     * @param reason the cause for the node's log, when the client's message leaves it out; null for none
+     */
+    private void attemptFailed(AiError error, String reason) {
+        if (cutOffAfterClose()) {
+            return;
+        }
+        lastError = error;
+        warnFailure(error, reason == null ? null : secrets().redact(reason));
+        next();
+    }
+
+    private void warnFailure(AiError error, String reason) {
+        if (error.status() >= 500) {
+            target.provider().failures().failed(ctx.requestId(), target.model(), error, reason);
+        }
     }
 
     private void send(ProviderCall call, CallTarget callTarget, ProviderAdapter adapter, KeyPool.Key key) {
@@ -280,6 +344,7 @@ final class RelayExchange {
                 .setHeaders(call.headers())
                 .setConnectTimeout(target.provider().spec().timeouts().connect().toMillis())
                 .setIdleTimeout(target.provider().spec().timeouts().total().toMillis());
+        sentCall = call;
         start = System.nanoTime();
         inFlight = true;
         gateway.client().request(options)
@@ -301,10 +366,10 @@ final class RelayExchange {
                         if (cutOffAfterClose()) {
                             return;
                         }
-                        lastError = AiError.of(502, "provider '" + target.provider().name() + "' failed: "
-                                + result.cause().getMessage());
+                        // The cause can name the provider's internal address, so only the log gets it.
                         gateway.metrics().failed(target.provider().name(), gateway.metricModel(target), 502);
-                        next();
+                        attemptFailed(AiError.of(502, "provider '" + target.provider().name() + "' is unreachable,"
+                                + " closed the connection or timed out"), describe(result.cause()));
                         return;
                     }
                     HttpClientResponse response = result.result();
@@ -352,8 +417,7 @@ final class RelayExchange {
                 return;
             }
             if (result.failed()) {
-                lastError = bodyFailure(callTarget, result.cause());
-                next();
+                attemptFailed(bodyFailure(callTarget, result.cause()), null);
                 return;
             }
             then.accept(result.result());
@@ -365,8 +429,9 @@ final class RelayExchange {
             return;
         }
         // Provider messages can echo the key that Portico sent, and this error may reach the client.
-        AiError error = target.provider().secrets().redact(providerError);
+        AiError error = secrets().redact(providerError);
         lastError = error;
+        warnFailure(error, null);
         gateway.metrics().failed(target.provider().name(), gateway.metricModel(target), error.status());
         if (error.status() == 429) {
             target.provider().keys().coolDown(key, target.model(), error.retryAfterMillis());
@@ -446,8 +511,7 @@ final class RelayExchange {
                 return;
             }
             if (result.failed() && result.cause() instanceof ResponseTooLargeException) {
-                exchange.lastError = bodyFailure(target, result.cause());
-                exchange.next();
+                exchange.attemptFailed(bodyFailure(target, result.cause()), null);
                 return;
             }
             if (result.failed()) {
@@ -476,9 +540,8 @@ final class RelayExchange {
     }
 
     private void invalidEmbeddings(CallTarget callTarget) {
-        lastError = AiError.of(502, "provider '" + callTarget.provider().name()
-                + "' sent an invalid embeddings response");
-        next();
+        attemptFailed(AiError.of(502, "provider '" + callTarget.provider().name()
+                + "' sent an invalid embeddings response"), null);
     }
 
     /** Records the usage of a translated embeddings response and sends it, serialized off the loop when large. */
@@ -568,7 +631,7 @@ final class RelayExchange {
             Buffer ready = events.feed(bytes);
             if (usage.failure() != null && ready.length() > 0) {
                 // Events pass through unchanged, except the provider's error event, which may echo the key.
-                ready = Buffer.buffer(target.provider().secrets().redact(ready.toString(StandardCharsets.UTF_8)));
+                ready = Buffer.buffer(secrets().redact(ready.toString(StandardCharsets.UTF_8)));
             }
             if (ready.length() > 0) {
                 client.write(ready);
@@ -628,10 +691,12 @@ final class RelayExchange {
      * Portico adds none. A stream that stopped inside an event too long to hold back is reset instead, because an
      * event written after it would become part of that event.
      */
-    private void streamFailed(AiError error, boolean relayed) {
+    private void streamFailed(AiError providerError, boolean relayed) {
         if (cutOffAfterClose()) {
             return;
         }
+        AiError error = secrets().redact(providerError);
+        warnFailure(error, null);
         done = true;
         UsageRecord record = record(streamUsage.usage(input), error.status());
         AiGateway.recordError(ctx, error);

@@ -132,12 +132,12 @@ public final class VertexAdapter implements ProviderAdapter {
         try {
             source = tokens.computeIfAbsent(provider.serviceAccount() + "\n" + provider.tokenUrl(),
                     key -> new GoogleAccessTokens(GoogleServiceAccount.parse(provider.serviceAccount()),
-                            provider.tokenUrl(), context.client(), clock));
+                            provider.tokenUrl(), context.vertx(), context.client(), clock));
         } catch (IllegalArgumentException e) {
             return Future.failedFuture(new IllegalStateException("the serviceAccount of provider '" + provider.name()
                     + "' " + e.getMessage()));
         }
-        Future<ProviderCall> authorized = source.token().map(token -> {
+        Future<ProviderCall> authorized = source.token(provider.timeouts().connect().toMillis()).map(token -> {
             call.headers().set("authorization", "Bearer " + token);
             return call;
         });

@@ -108,7 +108,8 @@ public interface ProviderAdapter {
     /**
      * Completes a built call before it is sent, for credentials that must be fetched first, such as an OAuth
      * access token exchanged for a service account. Most adapters add credentials while building and return
-     * the call as it is.
+     * the call as it is. The client of a failed authorization gets a generic message, and the failure's message
+     * goes to the node's log, so it may name endpoints and accounts but must contain no secret.
      */
     default Future<ProviderCall> authorize(ProviderCall call, CallTarget target) {
         return Future.succeededFuture(call);

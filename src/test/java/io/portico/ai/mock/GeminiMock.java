@@ -81,6 +81,8 @@ public final class GeminiMock implements AutoCloseable {
     private volatile int tokenLifetimeSeconds = 3599;
     private volatile long tokenDelayMillis;
     private volatile int tokenPaddingBytes;
+    private volatile boolean tokenErrorsEchoAssertion;
+    private volatile long tokenTrickleMillis;
     private HttpServer server;
 
     /**
@@ -247,6 +249,23 @@ public final class GeminiMock implements AutoCloseable {
     /** Delays every token response, so that concurrent requests overlap one exchange. */
     public void tokenDelayMillis(long millis) {
         tokenDelayMillis = millis;
+    }
+
+    /**
+     * Makes the token endpoint reject every assertion with 400 {@code invalid_grant} and an
+     * {@code error_description} that contains the assertion it received, as an endpoint or proxy that echoes its
+     * input does.
+     */
+    public void echoAssertionInTokenErrors() {
+        tokenErrorsEchoAssertion = true;
+    }
+
+    /**
+     * Makes the token endpoint send its response head and then one space every {@code millis}, without ever ending
+     * the body, until the client closes the connection.
+     */
+    public void tokenTrickleMillis(long millis) {
+        tokenTrickleMillis = millis;
     }
 
     private void handle(HttpServerRequest request, String body) {
@@ -586,6 +605,15 @@ public final class GeminiMock implements AutoCloseable {
                     .put("error_description", "Invalid grant_type: " + grantType));
             return;
         }
+        if (tokenTrickleMillis > 0) {
+            trickle(response, tokenTrickleMillis);
+            return;
+        }
+        if (tokenErrorsEchoAssertion) {
+            send(response, 400, NODES.objectNode().put("error", "invalid_grant")
+                    .put("error_description", "Invalid JWT Signature. assertion=" + form.get("assertion")));
+            return;
+        }
         String invalid = validateAssertion(form.get("assertion"));
         if (invalid != null) {
             send(response, 400, NODES.objectNode().put("error", "invalid_grant").put("error_description", invalid));
@@ -603,6 +631,17 @@ public final class GeminiMock implements AutoCloseable {
         } else {
             send(response, 200, granted);
         }
+    }
+
+    private void trickle(HttpServerResponse response, long millis) {
+        response.setStatusCode(200).putHeader("content-type", "application/json").setChunked(true);
+        response.write("{");
+        long periodic = vertx.setPeriodic(millis, id -> {
+            if (!response.closed()) {
+                response.write(" ");
+            }
+        });
+        response.closeHandler(closed -> vertx.cancelTimer(periodic));
     }
 
     private String validateAssertion(String assertion) {

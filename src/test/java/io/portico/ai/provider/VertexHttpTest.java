@@ -6,6 +6,7 @@ import static io.portico.ai.provider.GoogleFixtures.request;
 import static io.portico.ai.provider.GoogleFixtures.send;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.portico.ai.catalog.ModelCatalog;
@@ -137,6 +138,49 @@ class VertexHttpTest {
                 .hasMessageContaining("status 400: Invalid JWT Signature.")
                 .hasMessageNotContaining("PRIVATE KEY");
         assertThat(mock.tokenExchanges()).isZero();
+    }
+
+    @Test
+    void echoedAssertionIsRedactedFromFailure() {
+        mock.echoAssertionInTokenErrors();
+        CallTarget target = target("gemini-2.5-flash", serviceAccount(keys));
+        ChatRequest chat = request("{'messages':[{'role':'user','content':'Hi'}]}");
+
+        Throwable failure = catchThrowable(() -> await(authorize(chat, target)));
+
+        String assertion = sentAssertion();
+        String signature = assertion.substring(assertion.lastIndexOf('.') + 1);
+        assertThat(failure).isNotNull();
+        String message = failure.getMessage();
+        assertThat(message).contains("the token endpoint " + mock.tokenUrl() + " rejected the assertion of "
+                + "portico@proj-1.iam.gserviceaccount.com with status 400: Invalid JWT Signature. assertion="
+                + GoogleAccessTokens.MASK);
+        assertThat(message).doesNotContain(assertion);
+        assertThat(message).doesNotContain(signature);
+    }
+
+    @Test
+    void tricklingTokenEndpointFailsAtDeadline() {
+        mock.tokenTrickleMillis(100);
+        GoogleAccessTokens tokens = new GoogleAccessTokens(GoogleServiceAccount.parse(serviceAccount(keys)), null,
+                vertx, client, clock, 500);
+        long start = System.nanoTime();
+
+        Throwable failure = catchThrowable(() -> await(ContextRequests.start(vertx, () -> tokens.token(1000))));
+
+        long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
+        assertThat(failure).isNotNull();
+        assertThat(failure.getMessage()).contains("did not complete the exchange for "
+                + "portico@proj-1.iam.gserviceaccount.com within 500 ms");
+        assertThat(elapsedMillis).isLessThan(5_000);
+        catchThrowable(() -> await(ContextRequests.start(vertx, () -> tokens.token(1000))));
+        assertThat(mock.requests()).hasSize(2);
+    }
+
+    /** Returns the assertion of the first token exchange that the mock received. */
+    private String sentAssertion() {
+        String body = mock.requests().get(0).body();
+        return body.substring(body.indexOf("&assertion=") + "&assertion=".length());
     }
 
     @Test
