@@ -56,8 +56,10 @@ import javax.net.ssl.SSLParameters;
  * <p>https verifies the server's certificate against the JDK trust store (or the configured certificates) and its
  * host name, and sends the host name as SNI; only http/1.1 is offered. Responses are framed by Content-Length,
  * chunked encoding or the end of the connection. The client sends no Accept-Encoding of its own. With
- * {@link Http1ClientOptions#decompress()}, a gzip or deflate body that a server sends is decompressed, as Vert.x's
- * client does with decompression on.
+ * {@link Http1ClientOptions#decompress()}, a gzip or deflate body that a server sends is decompressed by
+ * {@link BodyInflater}, in pieces of at most 8 KiB as the caller takes them, so a body limit bounds the work. A
+ * body that is corrupt or ends inside its compressed stream fails the exchange with
+ * {@link InvalidResponseException}.
  */
 public final class Http1Client {
 

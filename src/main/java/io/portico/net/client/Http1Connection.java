@@ -5,13 +5,11 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.compression.ZlibCodecFactory;
-import io.netty.handler.codec.compression.ZlibWrapper;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.http.impl.headers.HeadersMultiMap;
 import java.io.IOException;
+import java.util.zip.ZipException;
 
 /**
  * One HTTP/1.1 connection to a server and the exchange it carries, last in its channel's pipeline. It writes requests
@@ -30,7 +28,11 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Resp
     private boolean reused;
     private boolean keepAlive;
     /** Decompresses the body of the current response, or null when it is passed on as sent. */
-    private EmbeddedChannel inflater;
+    private BodyInflater inflater;
+    /** True when the compressed body ended but its output still waits for the exchange to resume. */
+    private boolean inflatedBodyEnded;
+    /** True while {@link #inflate} hands output on, so that a handler that resumes the exchange does not re-enter. */
+    private boolean inflating;
     private boolean released;
     /** When the connection last went back to its pool, from {@link System#nanoTime()}. */
     private long idleSince;
@@ -122,6 +124,18 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Resp
         channel.config().setAutoRead(on);
     }
 
+    /** Hands on the decompressed output held while the exchange was paused, then reads from the connection again. */
+    void resumeReading() {
+        Http1Exchange current = exchange;
+        if (inflater != null && current != null) {
+            inflate(current);
+            if (exchange != current || current.paused()) {
+                return;
+            }
+        }
+        channel.config().setAutoRead(true);
+    }
+
     void markIdle() {
         exchange = null;
         idleSince = System.nanoTime();
@@ -181,20 +195,10 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Resp
         if (coding == null) {
             return;
         }
-        String name = coding.trim();
-        ZlibWrapper wrapper;
-        if (name.equalsIgnoreCase("gzip") || name.equalsIgnoreCase("x-gzip")) {
-            wrapper = ZlibWrapper.GZIP;
-        } else if (name.equalsIgnoreCase("deflate") || name.equalsIgnoreCase("x-deflate")) {
-            // Some servers send deflate without the zlib wrapper of RFC 9110 section 8.4.1.2.
-            wrapper = ZlibWrapper.ZLIB_OR_NONE;
-        } else {
+        inflater = BodyInflater.forCoding(coding, channel.alloc());
+        if (inflater == null) {
             return;
         }
-        // NOTE: each read is inflated whole before the caller's body limit applies, so a highly compressed body can
-        // take up to about 1000 times the size of one read for a moment. A body cut inside its compressed stream is
-        // not detected, because the decoder does not report the end of the stream.
-        inflater = new EmbeddedChannel(ZlibCodecFactory.newZlibDecoder(wrapper, 0));
         headers.remove(HttpHeaderNames.CONTENT_ENCODING);
         headers.remove(HttpHeaderNames.CONTENT_LENGTH);
     }
@@ -207,7 +211,8 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Resp
             return;
         }
         if (inflater != null) {
-            inflate(current, piece, false);
+            inflater.add(piece);
+            inflate(current);
         } else {
             current.content(piece, false);
         }
@@ -222,43 +227,65 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Resp
         if (current == null) {
             piece.release();
         } else if (inflater != null) {
-            if (!inflate(current, piece, true)) {
-                return;
+            inflater.add(piece);
+            inflatedBodyEnded = true;
+            inflate(current);
+            if (inflatedBodyEnded) {
+                // The exchange paused before all output was handed on, so resumeReading finishes the response. The
+                // parser stops, so that no later byte is read as another response, and so the connection closes at
+                // the finish.
+                keepAlive = false;
+                parser.stop();
             }
+            return;
         } else {
             current.content(piece, true);
         }
         finish(current);
     }
 
-    /** Passes {@code piece} through the decompressor; returns false when the body is corrupt. */
-    private boolean inflate(Http1Exchange current, ByteBuf piece, boolean last) {
-        EmbeddedChannel decoder = inflater;
+    /**
+     * Hands the decompressed body on to {@code current} one piece at a time, until the input received so far is used
+     * up, the exchange pauses, or it ends. A body limit thus stops decompression within one piece of crossing it.
+     * Finishes the response when the body ended and all of its output was handed on, or fails it when the body is
+     * invalid in its coding.
+     */
+    private void inflate(Http1Exchange current) {
+        if (inflating) {
+            return;
+        }
+        BodyInflater decoder = inflater;
+        boolean inputUsedUp = false;
+        inflating = true;
         try {
-            decoder.writeInbound(piece);
-            if (last) {
+            while (exchange == current && inflater == decoder && !current.paused()) {
+                ByteBuf out = decoder.next();
+                if (out == null) {
+                    inputUsedUp = true;
+                    break;
+                }
+                current.content(out, false);
+            }
+            if (inputUsedUp && inflatedBodyEnded) {
                 decoder.finish();
             }
-        } catch (RuntimeException e) {
-            invalid("the compressed body is corrupt: " + e.getMessage());
-            return false;
+        } catch (ZipException e) {
+            invalid(e.getMessage());
+            return;
+        } finally {
+            inflating = false;
         }
-        ByteBuf out;
-        while ((out = decoder.readInbound()) != null) {
-            if (exchange == current) {
-                current.content(out, false);
-            } else {
-                out.release();
-            }
+        if (inputUsedUp && inflatedBodyEnded) {
+            finish(current);
         }
-        return true;
     }
 
     private void endInflater() {
-        EmbeddedChannel decoder = inflater;
+        BodyInflater decoder = inflater;
         inflater = null;
+        inflatedBodyEnded = false;
         if (decoder != null) {
-            decoder.finishAndReleaseAll();
+            decoder.close();
         }
     }
 
@@ -315,6 +342,13 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Resp
         if (!pool.clientClosed()) {
             // A body that lasts until the server closes ends here. A close by the client itself cuts such a body.
             parser.closed();
+        }
+        if (inflatedBodyEnded && exchange != null) {
+            // The whole body arrived, and its output waits for the paused exchange, which resumeReading finishes.
+            released = true;
+            pool.closed(this);
+            ctx.fireChannelInactive();
+            return;
         }
         close();
         pool.closed(this);

@@ -188,7 +188,7 @@ public final class Http1Exchange implements ReadStream<Buffer> {
             }
         }
         if (!paused && connection != null) {
-            connection.autoRead(true);
+            connection.resumeReading();
         }
         return this;
     }
@@ -254,6 +254,11 @@ public final class Http1Exchange implements ReadStream<Buffer> {
     boolean idempotent() {
         return method == HttpMethod.GET || method == HttpMethod.HEAD || method == HttpMethod.OPTIONS
                 || method == HttpMethod.TRACE || method == HttpMethod.PUT || method == HttpMethod.DELETE;
+    }
+
+    /** Returns true between {@link #pause()} and {@link #resume()}. */
+    boolean paused() {
+        return paused;
     }
 
     /** Returns true once the response was read to its end, the exchange failed, or it was reset. */

@@ -29,14 +29,17 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.zip.GZIPOutputStream;
 import javax.net.ssl.SSLHandshakeException;
@@ -52,6 +55,8 @@ class Http1ClientTest {
     private Http1Client client;
     /** The server side of every connection that reached a test server. */
     private final Set<HttpConnection> connections = ConcurrentHashMap.newKeySet();
+    /** The framing of each next response of {@link #gzipBodyCutShortIsInvalid}. */
+    private final Queue<String> framings = new ConcurrentLinkedQueue<>();
 
     @BeforeEach
     void start() {
@@ -588,6 +593,233 @@ class Http1ClientTest {
         assertThat(first.body()).isEqualTo("{\"id\":\"compressed\"}");
         assertThat(second.body()).isEqualTo("{\"id\":\"compressed\"}");
         assertThat(connections).hasSize(1);
+    }
+
+    @Test
+    void deflateBodiesAreDecompressed() throws Exception {
+        byte[] text = "{\"id\":\"deflated\"}".getBytes(StandardCharsets.UTF_8);
+        HttpServer server = server(request -> request.response().putHeader("content-encoding", "deflate")
+                .end(Buffer.buffer(request.path().equals("/raw") ? CompressedBodies.rawDeflate(text)
+                        : CompressedBodies.zlib(text))));
+
+        Result zlib = get(url(server, "/zlib"));
+        Result raw = get(url(server, "/raw"));
+
+        assertThat(zlib.failure()).isNull();
+        assertThat(zlib.body()).isEqualTo("{\"id\":\"deflated\"}");
+        assertThat(zlib.headers().get("content-encoding")).isNull();
+        assertThat(raw.failure()).isNull();
+        assertThat(raw.body()).isEqualTo("{\"id\":\"deflated\"}");
+    }
+
+    /**
+     * A gzip body cut inside its compressed stream fails the exchange, however the response is framed. The framing
+     * marks the body as whole, but the gzip stream is not.
+     */
+    @Test
+    void gzipBodyCutShortIsInvalid() throws Exception {
+        byte[] whole = CompressedBodies.gzip(("{\"choices\":[\"" + "a long answer ".repeat(200) + "\"]}")
+                .getBytes(StandardCharsets.UTF_8));
+        Buffer cut = Buffer.buffer(whole).slice(0, whole.length / 2);
+        String head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-encoding: gzip\r\n";
+        NetServer server = rawServer(socket -> {
+            switch (String.valueOf(framings.poll())) {
+                case "content-length" -> socket.write(Buffer.buffer(head + "content-length: " + cut.length()
+                        + "\r\n\r\n").appendBuffer(cut));
+                case "chunked" -> socket.write(Buffer.buffer(head + "transfer-encoding: chunked\r\n\r\n"
+                        + Integer.toHexString(cut.length()) + "\r\n").appendBuffer(cut).appendString("\r\n0\r\n\r\n"));
+                default -> socket.write(Buffer.buffer(head + "\r\n").appendBuffer(cut))
+                        .onSuccess(written -> socket.close());
+            }
+        });
+
+        for (String framing : List.of("content-length", "chunked", "until-close")) {
+            framings.add(framing);
+            Result result = get(url(server, "/"));
+
+            assertThat(result.status()).as(framing).isEqualTo(200);
+            assertThat(result.body()).as(framing).isNull();
+            assertThat(result.failure()).as(framing).isInstanceOf(InvalidResponseException.class)
+                    .hasMessageEndingWith(": the gzip body ends before its compressed stream does");
+        }
+    }
+
+    /**
+     * A gzip body of 1 GiB of zeros, about 1 MiB compressed. Against a body limit of 1 MiB it fails with
+     * {@link ResponseTooLargeException}. A streaming reader gets pieces of at most 8 KiB: one while it is paused,
+     * and none after it resets the exchange at 1 MiB.
+     */
+    @Test
+    void gzipBombStopsAtBodyLimit() throws Exception {
+        int limit = 1024 * 1024;
+        byte[] bomb = CompressedBodies.gzipOfZeros(1024);
+        HttpServer server = server(request -> request.response().putHeader("content-encoding", "gzip")
+                .end(Buffer.buffer(bomb)));
+
+        CompletableFuture<Throwable> collected = new CompletableFuture<>();
+        context.runOnContext(ignored -> client.send(HttpMethod.GET, url(server, "/"),
+                MultiMap.caseInsensitiveMultiMap(), null, 2_000, responses(exchange -> exchange
+                        .exceptionHandler(collected::complete)
+                        .bodyHandler(limit, body -> collected.complete(null)), collected)));
+        assertThat(collected.get(10, TimeUnit.SECONDS)).isInstanceOf(ResponseTooLargeException.class);
+
+        AtomicLong streamed = new AtomicLong();
+        AtomicInteger largestPiece = new AtomicInteger();
+        AtomicInteger afterReset = new AtomicInteger();
+        CompletableFuture<Http1Exchange> firstPiece = new CompletableFuture<>();
+        CompletableFuture<Void> streamStopped = new CompletableFuture<>();
+        context.runOnContext(ignored -> client.send(HttpMethod.GET, url(server, "/"),
+                MultiMap.caseInsensitiveMultiMap(), null, 2_000, responses(exchange -> exchange
+                        .handler(piece -> {
+                            if (!firstPiece.isDone()) {
+                                exchange.pause();
+                                firstPiece.complete(exchange);
+                            }
+                            if (streamStopped.isDone()) {
+                                afterReset.incrementAndGet();
+                                return;
+                            }
+                            largestPiece.accumulateAndGet(piece.length(), Math::max);
+                            if (streamed.addAndGet(piece.length()) > limit) {
+                                exchange.reset();
+                                streamStopped.complete(null);
+                            }
+                        })
+                        .exceptionHandler(streamStopped::completeExceptionally)
+                        .endHandler(end -> streamStopped.complete(null)), streamStopped)));
+        Http1Exchange exchange = firstPiece.get(10, TimeUnit.SECONDS);
+        Thread.sleep(100);
+
+        assertThat(streamed.get()).as("bytes streamed while paused").isLessThanOrEqualTo(BodyInflater.MAX_PIECE_BYTES);
+        context.runOnContext(ignored -> exchange.resume());
+        streamStopped.get(10, TimeUnit.SECONDS);
+        Thread.sleep(100);
+        assertThat(largestPiece.get()).as("largest piece").isLessThanOrEqualTo(BodyInflater.MAX_PIECE_BYTES);
+        assertThat(streamed.get()).as("bytes streamed").isLessThanOrEqualTo(limit + BodyInflater.MAX_PIECE_BYTES);
+        assertThat(afterReset.get()).as("pieces after the reset").isZero();
+    }
+
+    /**
+     * The body limit stops decompression before it reaches data past the limit: a gzip body of 256 KiB of zeros and
+     * then an invalid block, all in one read, fails with the limit of 64 KiB and not as invalid. Without a limit the
+     * same body is invalid. Decompressing each read whole before the limit applies would reach the invalid block
+     * first.
+     */
+    @Test
+    void bodyLimitStopsDecompression() throws Exception {
+        byte[] body = CompressedBodies.gzipOfZerosThenInvalidBlock(256);
+        HttpServer server = server(request -> request.response().putHeader("content-encoding", "gzip")
+                .end(Buffer.buffer(body)));
+        CompletableFuture<Throwable> limited = new CompletableFuture<>();
+
+        context.runOnContext(ignored -> client.send(HttpMethod.GET, url(server, "/"),
+                MultiMap.caseInsensitiveMultiMap(), null, 2_000, responses(exchange -> exchange
+                        .exceptionHandler(limited::complete)
+                        .bodyHandler(64 * 1024, whole -> limited.complete(null)), limited)));
+
+        assertThat(body.length).as("compressed size").isLessThan(1024);
+        assertThat(limited.get(10, TimeUnit.SECONDS)).isInstanceOf(ResponseTooLargeException.class);
+        Result unlimited = get(url(server, "/"));
+        assertThat(unlimited.failure()).isInstanceOf(InvalidResponseException.class)
+                .hasMessageEndingWith(": the gzip body's compressed data is invalid: invalid block type");
+    }
+
+    /**
+     * A paused exchange decompresses nothing: a body handler, which collects content even while paused, reaches its
+     * limit only after the exchange resumes.
+     */
+    @Test
+    void pausedExchangeStopsDecompression() throws Exception {
+        byte[] bomb = CompressedBodies.gzipOfZeros(64);
+        HttpServer server = server(request -> request.response().putHeader("content-encoding", "gzip")
+                .end(Buffer.buffer(bomb)));
+        CompletableFuture<Http1Exchange> responded = new CompletableFuture<>();
+        CompletableFuture<Throwable> collected = new CompletableFuture<>();
+
+        context.runOnContext(ignored -> client.send(HttpMethod.GET, url(server, "/"),
+                MultiMap.caseInsensitiveMultiMap(), null, 2_000, responses(exchange -> {
+                    exchange.pause().exceptionHandler(collected::complete)
+                            .bodyHandler(1024 * 1024, body -> collected.complete(null));
+                    responded.complete(exchange);
+                }, collected)));
+        Http1Exchange exchange = responded.get(10, TimeUnit.SECONDS);
+        Thread.sleep(300);
+
+        assertThat(collected).as("body collected while paused").isNotDone();
+        context.runOnContext(ignored -> exchange.resume());
+        assertThat(collected.get(10, TimeUnit.SECONDS)).isInstanceOf(ResponseTooLargeException.class);
+    }
+
+    @Test
+    void pausedGzipBodyWaitsForResume() throws Exception {
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; text.length() < 2 * 1024 * 1024; i++) {
+            text.append("line ").append(i).append(" of a compressed answer\n");
+        }
+        byte[] compressed = CompressedBodies.gzip(text.toString().getBytes(StandardCharsets.UTF_8));
+        HttpServer server = server(request -> request.response().putHeader("content-encoding", "gzip")
+                .end(Buffer.buffer(compressed)));
+        Buffer received = Buffer.buffer();
+        AtomicInteger whilePaused = new AtomicInteger();
+        AtomicBoolean paused = new AtomicBoolean();
+        CompletableFuture<Http1Exchange> firstPiece = new CompletableFuture<>();
+        CompletableFuture<Void> ended = new CompletableFuture<>();
+
+        context.runOnContext(ignored -> client.send(HttpMethod.GET, url(server, "/"),
+                MultiMap.caseInsensitiveMultiMap(), null, 2_000, responses(exchange -> exchange
+                        .handler(piece -> {
+                            if (paused.get()) {
+                                whilePaused.incrementAndGet();
+                            }
+                            received.appendBuffer(piece);
+                            if (!firstPiece.isDone()) {
+                                paused.set(true);
+                                exchange.pause();
+                                firstPiece.complete(exchange);
+                            }
+                        })
+                        .exceptionHandler(ended::completeExceptionally)
+                        .endHandler(end -> ended.complete(null)), ended)));
+        Http1Exchange exchange = firstPiece.get(10, TimeUnit.SECONDS);
+        Thread.sleep(300);
+
+        assertThat(ended).isNotDone();
+        assertThat(whilePaused.get()).isZero();
+        context.runOnContext(ignored -> {
+            paused.set(false);
+            exchange.resume();
+        });
+        ended.get(10, TimeUnit.SECONDS);
+        assertThat(received.toString(StandardCharsets.UTF_8)).isEqualTo(text.toString());
+    }
+
+    /**
+     * A paused exchange whose gzip body arrived whole gets the rest of its output on resume, even after the
+     * connection closed, because nothing of the body is missing.
+     */
+    @Test
+    void pausedGzipBodyOutlivesConnection() throws Exception {
+        byte[] text = "z".repeat(64 * 1024).getBytes(StandardCharsets.UTF_8);
+        HttpServer server = server(request -> request.response().putHeader("content-encoding", "gzip")
+                .end(Buffer.buffer(CompressedBodies.gzip(text))));
+        Buffer received = Buffer.buffer();
+        CompletableFuture<Http1Exchange> responded = new CompletableFuture<>();
+        CompletableFuture<Void> ended = new CompletableFuture<>();
+
+        context.runOnContext(ignored -> client.send(HttpMethod.GET, url(server, "/"),
+                MultiMap.caseInsensitiveMultiMap(), null, 2_000, responses(exchange -> {
+                    exchange.pause().handler(received::appendBuffer)
+                            .exceptionHandler(ended::completeExceptionally)
+                            .endHandler(end -> ended.complete(null));
+                    responded.complete(exchange);
+                }, ended)));
+        Http1Exchange exchange = responded.get(10, TimeUnit.SECONDS);
+        Thread.sleep(200);
+        client.close().await(5, TimeUnit.SECONDS);
+        context.runOnContext(ignored -> exchange.resume());
+
+        ended.get(10, TimeUnit.SECONDS);
+        assertThat(received.length()).isEqualTo(text.length);
     }
 
     @Test
