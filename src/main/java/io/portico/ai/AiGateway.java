@@ -94,6 +94,11 @@ public final class AiGateway {
     private final Vertx vertx;
     private final ModelCatalog catalog;
     private final HttpClient client;
+    /**
+     * The client that fetches images given by URL. It sends no Accept-Encoding and decompresses nothing, because
+     * the URLs come from clients and a compressed body can expand a thousandfold before its size limit applies.
+     */
+    private final HttpClient imageClient;
     private final Http1Client providerClient;
     private final Function<ProviderType, ProviderAdapter> adapters;
     private final AiBackend backend;
@@ -146,7 +151,11 @@ public final class AiGateway {
         this.providerClient = new Http1Client(vertx);
         this.adapters = AiRuntime.adapterCache(new AdapterContext(vertx, client, catalog));
         this.backend = new AiBackend(this);
-        this.images = new ImageFetcher(vertx, client, images);
+        this.imageClient = vertx.httpClientBuilder()
+                .with(new HttpClientOptions(options).setDecompressionSupported(false))
+                .with(new PoolOptions().setHttp1MaxSize(16))
+                .build();
+        this.images = new ImageFetcher(vertx, imageClient, images);
         // A pool of its own, as many threads as cores since the work is CPU-bound, so that a flood of long prompts
         // queues here and leaves the shared worker pool to its other blocking tasks.
         this.compute = vertx.createSharedWorkerExecutor(COMPUTE_POOL, Runtime.getRuntime().availableProcessors());
@@ -225,7 +234,8 @@ public final class AiGateway {
     /** Closes the connections to providers and the compute threads. */
     public Future<Void> close() {
         closed = true;
-        return Future.join(providerClient.close(), client.close(), compute.close()).mapEmpty();
+        return Future.join(List.of(providerClient.close(), client.close(), imageClient.close(), compute.close()))
+                .mapEmpty();
     }
 
     /**

@@ -33,11 +33,11 @@ import java.util.function.Predicate;
 /**
  * Fetches the images of a request that a provider cannot fetch itself, and puts them inline as data URIs.
  *
- * <p>Since the URLs come from clients, fetching is guarded: only http and https, no redirects, a size limit and a
- * time limit, and every address the host resolves to must be public by {@link AddressRules}. Loopback, private,
- * link-local, cloud metadata, multicast, unspecified and reserved addresses, also in IPv6 forms that carry an IPv4
- * address, are rejected unless {@code ai.images.allowPrivateAddresses} is set. The connection goes to the address
- * that was checked, so a second DNS answer cannot redirect it.
+ * <p>Since the URLs come from clients, fetching is guarded: only http and https, no redirects, no content coding, a
+ * size limit and a time limit, and every address the host resolves to must be public by {@link AddressRules}.
+ * Loopback, private, link-local, cloud metadata, multicast, unspecified and reserved addresses, also in IPv6 forms
+ * that carry an IPv4 address, are rejected unless {@code ai.images.allowPrivateAddresses} is set. The connection
+ * goes to the address that was checked, so a second DNS answer cannot redirect it.
  */
 final class ImageFetcher {
 
@@ -203,6 +203,15 @@ final class ImageFetcher {
             if (type != null && !type.startsWith("image/")) {
                 response.end();
                 result.tryFail(error("the URL " + url + " is not an image: its content type is " + type));
+                return;
+            }
+            String coding = response.getHeader("content-encoding");
+            if (coding != null && !coding.trim().equalsIgnoreCase("identity")) {
+                // The request sends no Accept-Encoding. Decoding a coded body could expand it far beyond the size
+                // limit.
+                response.request().reset();
+                result.tryFail(error("the image " + url + " was sent with content coding " + coding
+                        + "; only uncompressed images are fetched"));
                 return;
             }
             Buffer bytes = Buffer.buffer();

@@ -15,9 +15,14 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerResponse;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.util.Base64;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -33,6 +38,8 @@ class ImageFetchTest {
     private static Vertx vertx;
     private static HttpServer images;
     private static OpenAiMock provider;
+    /** The Accept-Encoding header of the last request for the compressed image, or "none". */
+    private static final AtomicReference<String> COMPRESSED_ACCEPT_ENCODING = new AtomicReference<>();
     private static TestNode trusting;
     private static TestNode guarded;
 
@@ -51,6 +58,12 @@ class ImageFetchTest {
                 vertx.setTimer(20_000, id -> request.response().end());
             } else if (request.path().equals("/trickle.png")) {
                 trickle(request.response());
+            } else if (request.path().equals("/gzip.png")) {
+                // 5 MB of zeros in about 5 KB of gzip, sent compressed whatever the request asked for.
+                String accepted = request.getHeader("accept-encoding");
+                COMPRESSED_ACCEPT_ENCODING.set(accepted == null ? "none" : accepted);
+                request.response().putHeader("content-type", "image/png").putHeader("content-encoding", "gzip")
+                        .end(Buffer.buffer(gzip(new byte[5_000_000])));
             } else if (request.path().equals("/big.png")) {
                 request.response().putHeader("content-type", "image/png").end(Buffer.buffer(new byte[600_000]));
             } else {
@@ -82,6 +95,16 @@ class ImageFetchTest {
             }
         });
         response.closeHandler(closed -> vertx.cancelTimer(periodic));
+    }
+
+    private static byte[] gzip(byte[] content) {
+        ByteArrayOutputStream compressed = new ByteArrayOutputStream();
+        try (GZIPOutputStream out = new GZIPOutputStream(compressed)) {
+            out.write(content);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return compressed.toByteArray();
     }
 
     @AfterAll
@@ -182,6 +205,16 @@ class ImageFetchTest {
 
         assertThat(response.statusCode()).isEqualTo(400);
         assertThat(AiTestClient.json(response).at("/error/message").asText()).contains("larger than 500000 bytes");
+    }
+
+    @Test
+    void compressedImageIsNotDecompressed() {
+        HttpResponse<String> response = ask(trusting, "/gzip.png");
+
+        assertThat(COMPRESSED_ACCEPT_ENCODING.get()).isEqualTo("none");
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(AiTestClient.json(response).at("/error/message").asText())
+                .contains("was sent with content coding gzip");
     }
 
     @Test
