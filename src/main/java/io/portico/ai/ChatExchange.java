@@ -384,7 +384,9 @@ final class ChatExchange {
                     + " a message"));
             return;
         }
-        usage = prompt.reportedOrEstimate(OpenAiUsage.read(completion.get("usage")), () -> completionText(completion));
+        Usage reported = adapter.chatUsage(object, callTarget);
+        usage = prompt.reportedOrEstimate(reported != null ? reported : OpenAiUsage.read(completion.get("usage")),
+                () -> completionText(completion));
         if (usage.estimated()) {
             completion.set("usage", OpenAiUsage.write(usage));
         }
@@ -393,7 +395,7 @@ final class ChatExchange {
         if (cache != null) {
             store(ChatCache.COMPLETION, Wire.json(completion));
         }
-        frontend.writeResponse(ctx.response(), completion, request);
+        frontend.writeResponse(ctx.response(), completion, request, usage);
     }
 
     private void store(String format, Buffer body) {

@@ -35,11 +35,11 @@ final class ChatReplay {
             return;
         }
         ObjectNode completion = entry.body();
+        Usage usage = OpenAiUsage.read(completion.get("usage"));
         if (!request.stream()) {
-            frontend.writeResponse(response, completion, request);
+            frontend.writeResponse(response, completion, request, usage);
             return;
         }
-        Usage usage = OpenAiUsage.read(completion.get("usage"));
         StreamWriter writer = frontend.streamWriter(response, request, usage);
         for (JsonNode choice : completion.path("choices")) {
             streamChoice(writer, completion, choice);

@@ -313,12 +313,14 @@ public final class AnthropicFrontend implements Frontend {
     }
 
     @Override
-    public void writeResponse(HttpServerResponse response, ObjectNode completion, ChatRequest request) {
-        response.putHeader("content-type", "application/json").end(Sse.json(toAnthropic(completion, request)));
+    public void writeResponse(HttpServerResponse response, ObjectNode completion, ChatRequest request,
+                              Usage usage) {
+        response.putHeader("content-type", "application/json")
+                .end(Sse.json(toAnthropic(completion, request, usage)));
     }
 
-    /** Converts an OpenAI {@code chat.completion} into an Anthropic message. */
-    static ObjectNode toAnthropic(ObjectNode completion, ChatRequest request) {
+    /** Converts an OpenAI {@code chat.completion} into an Anthropic message that reports {@code usage}. */
+    static ObjectNode toAnthropic(ObjectNode completion, ChatRequest request, Usage usage) {
         JsonNode choice = completion.path("choices").path(0);
         JsonNode message = choice.path("message");
         ObjectNode body = NODES.objectNode()
@@ -347,7 +349,7 @@ public final class AnthropicFrontend implements Frontend {
         }
         body.put("stop_reason", FinishReasons.toAnthropic(Wire.text(choice, "finish_reason"), false));
         body.putNull("stop_sequence");
-        body.set("usage", usage(io.portico.ai.provider.OpenAiUsage.read(completion.get("usage"))));
+        body.set("usage", usage(usage));
         return body;
     }
 

@@ -21,8 +21,11 @@ public interface Frontend {
      */
     ChatRequest parse(ObjectNode body);
 
-    /** Writes a complete response given in OpenAI's {@code chat.completion} shape. */
-    void writeResponse(HttpServerResponse response, ObjectNode completion, ChatRequest request);
+    /**
+     * Writes a complete response given in OpenAI's {@code chat.completion} shape. {@code usage} contains the
+     * response's token counts, cache writes included, which the completion's OpenAI usage has no field for.
+     */
+    void writeResponse(HttpServerResponse response, ObjectNode completion, ChatRequest request, Usage usage);
 
     /** Writes a response of a provider that speaks this protocol natively, as it is. */
     default void writeNative(HttpServerResponse response, Buffer body) {

@@ -115,7 +115,8 @@ public final class OpenAiFrontend implements Frontend {
     }
 
     @Override
-    public void writeResponse(HttpServerResponse response, ObjectNode completion, ChatRequest request) {
+    public void writeResponse(HttpServerResponse response, ObjectNode completion, ChatRequest request,
+                              Usage usage) {
         response.putHeader("content-type", "application/json").end(Wire.json(completion));
     }
 

@@ -136,6 +136,11 @@ public final class AnthropicAdapter implements ProviderAdapter {
     }
 
     @Override
+    public Usage chatUsage(JsonNode body, CallTarget target) {
+        return usage(body.get("usage"));
+    }
+
+    @Override
     public ObjectNode chatResponse(JsonNode body, ChatRequest request, CallTarget target) {
         ObjectNode message = NODES.objectNode();
         message.put("role", "assistant");

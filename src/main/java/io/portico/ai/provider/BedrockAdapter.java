@@ -229,6 +229,11 @@ public final class BedrockAdapter implements ProviderAdapter {
         return FinishReasons.fromBedrock(stopReason);
     }
 
+    @Override
+    public Usage chatUsage(JsonNode body, CallTarget target) {
+        return usage(body.get("usage"));
+    }
+
     /** Reads Converse {@code usage} into Portico's counts. */
     static Usage usage(JsonNode usage) {
         if (usage == null || !usage.isObject()) {

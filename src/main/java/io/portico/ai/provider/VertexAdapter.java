@@ -12,6 +12,7 @@ import io.portico.ai.spi.Framing;
 import io.portico.ai.spi.ProviderAdapter;
 import io.portico.ai.spi.ProviderCall;
 import io.portico.ai.spi.StreamTranslator;
+import io.portico.ai.spi.Usage;
 import io.portico.config.ProviderSpec;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -89,6 +90,11 @@ public final class VertexAdapter implements ProviderAdapter {
             return anthropic.chatResponse(body, request, target);
         }
         return GeminiResponses.chatCompletion(body, target.model());
+    }
+
+    @Override
+    public Usage chatUsage(JsonNode body, CallTarget target) {
+        return isAnthropic(target.model()) ? anthropic.chatUsage(body, target) : null;
     }
 
     @Override

@@ -41,6 +41,15 @@ public interface ProviderAdapter {
      */
     ObjectNode chatResponse(JsonNode body, ChatRequest request, CallTarget target);
 
+    /**
+     * Reads the token counts of a successful non-streamed chat response, the same body that {@link #chatResponse}
+     * translated. Returns null when the translated completion's OpenAI usage carries every count. An adapter whose
+     * provider reports prompt cache writes overrides it, because OpenAI's usage has no field for them.
+     */
+    default Usage chatUsage(JsonNode body, CallTarget target) {
+        return null;
+    }
+
     /** Creates the translator for one streamed chat response. */
     StreamTranslator chatStream(ChatRequest request, CallTarget target);
 

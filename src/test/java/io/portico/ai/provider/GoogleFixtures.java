@@ -36,7 +36,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /** Builders shared by the Gemini and Vertex AI tests: JSON, requests, provider specs and a recording sink. */
-final class GoogleFixtures {
+public final class GoogleFixtures {
 
     private GoogleFixtures() {
     }
@@ -83,7 +83,7 @@ final class GoogleFixtures {
         return new CallTarget(spec, baseUrl, model, key, null);
     }
 
-    static KeyPair rsaKeyPair() {
+    public static KeyPair rsaKeyPair() {
         try {
             KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
             generator.initialize(2048);
@@ -94,7 +94,7 @@ final class GoogleFixtures {
     }
 
     /** Builds a service account key document for {@code keys}, as Google Cloud issues it. */
-    static String serviceAccountJson(KeyPair keys, String tokenUri) {
+    public static String serviceAccountJson(KeyPair keys, String tokenUri) {
         String pem = "-----BEGIN PRIVATE KEY-----\n"
                 + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(keys.getPrivate().getEncoded())
                 + "\n-----END PRIVATE KEY-----\n";

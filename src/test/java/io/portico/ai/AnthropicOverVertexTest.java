@@ -1,0 +1,79 @@
+package io.portico.ai;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.ai.mock.GeminiMock;
+import io.portico.ai.mock.GeminiMock.Reply;
+import io.portico.ai.provider.GoogleFixtures;
+import io.portico.testing.Configs;
+import io.portico.testing.TestNode;
+import io.vertx.core.Vertx;
+import java.net.http.HttpResponse;
+import java.security.KeyPair;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Anthropic clients served by Claude on Vertex AI through a real node and {@link GeminiMock} in Vertex AI mode. */
+class AnthropicOverVertexTest {
+
+    private static final String MODEL = "claude-sonnet-4-5@20250929";
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+    private static Vertx vertx;
+    private static GeminiMock vertex;
+    private static TestNode node;
+
+    @BeforeAll
+    static void start() {
+        vertx = Vertx.vertx();
+        KeyPair keys = GoogleFixtures.rsaKeyPair();
+        vertex = GeminiMock.vertex(vertx, keys.getPublic()).await();
+        node = TestNode.start();
+        Configs config = Configs.document();
+        ObjectNode cloud = config.provider("cloud", "vertex", vertex.baseUrl());
+        cloud.put("project", "proj-1").put("region", "us-east5").put("tokenUrl", vertex.tokenUrl())
+                .put("serviceAccount", GoogleFixtures.serviceAccountJson(keys, vertex.tokenUrl()));
+        cloud.putObject("retries").put("attempts", 1);
+        config.aiRoute("ai", "/v1");
+        node.apply(config.build());
+    }
+
+    @AfterAll
+    static void stop() {
+        node.close();
+        vertex.close();
+        vertx.close().await();
+    }
+
+    /** Returns an Anthropic message whose usage has 25 uncached input tokens, 5 read from the cache and 20 written. */
+    private static ObjectNode messageWithCacheUsage() {
+        ObjectNode message = NODES.objectNode().put("id", "msg_vrtx_cache").put("type", "message")
+                .put("role", "assistant").put("model", "claude-sonnet-4-5-20250929");
+        message.putArray("content").addObject().put("type", "text").put("text", "Cached answer.");
+        message.put("stop_reason", "end_turn").putNull("stop_sequence");
+        message.putObject("usage").put("input_tokens", 25).put("cache_creation_input_tokens", 20)
+                .put("cache_read_input_tokens", 5).put("output_tokens", 9);
+        return message;
+    }
+
+    private static HttpResponse<String> messages(String body) {
+        return AiTestClient.post(node.url() + "/v1/messages", body, "anthropic-version", "2023-06-01");
+    }
+
+    @Test
+    void plainUsageSeparatesCacheWrites() {
+        vertex.enqueue(Reply.of(messageWithCacheUsage()));
+
+        HttpResponse<String> response = messages("{\"model\":\"cloud/" + MODEL + "\",\"max_tokens\":100,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(AiTestClient.json(response).get("usage")).isEqualTo(AiTestClient.quotedJson(
+                "{'input_tokens':25,'cache_creation_input_tokens':20,'cache_read_input_tokens':5,'output_tokens':9}"));
+        assertThat(response.headers().firstValue("x-portico-input-tokens")).hasValue("50");
+        assertThat(response.headers().firstValue("x-portico-cached-tokens")).hasValue("5");
+    }
+}
