@@ -190,7 +190,7 @@ final class ChatExchange {
         targetInfo = info;
         CallTarget callTarget = new CallTarget(provider.spec(), provider.baseUrl(), target.model(), key.secret(), info);
         ProviderAdapter adapter = provider.adapter();
-        boolean nativeCall = adapter.nativeProtocol() == request.protocol();
+        boolean nativeCall = adapter.nativeProtocol(target.model()) == request.protocol();
         int current = ++generation;
         build(adapter, request, callTarget, nativeCall).onComplete(built -> {
             if (current != generation || done) {

@@ -289,6 +289,34 @@ class AnthropicEndpointTest {
     }
 
     @Test
+    void keepsCacheBreakpointsOffOpenAiRequests() {
+        HttpResponse<String> response = AiTestClient.post(node.url() + "/v1/messages", """
+                {"model":"gpt","max_tokens":100,
+                 "system":[{"type":"text","text":"Rules.","cache_control":{"type":"ephemeral"}},
+                           {"type":"text","text":"Be brief."}],
+                 "tools":[{"name":"get_weather","input_schema":{"type":"object"},
+                           "cache_control":{"type":"ephemeral"}}],
+                 "messages":[
+                   {"role":"user","content":[{"type":"text","text":"Weather?","cache_control":{"type":"ephemeral"}}]},
+                   {"role":"assistant","content":[{"type":"tool_use","id":"call_w","name":"get_weather","input":{},
+                     "cache_control":{"type":"ephemeral"}}]},
+                   {"role":"user","content":[{"type":"tool_result","tool_use_id":"call_w","content":"service down",
+                     "is_error":true,"cache_control":{"type":"ephemeral"}}]}]}""", "anthropic-version", "2023-06-01");
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        JsonNode sent = openAi.last().body();
+        assertThat(sent.get("messages")).isEqualTo(AiTestClient.quotedJson("""
+                [{'role':'system','content':[{'type':'text','text':'Rules.'}]},
+                 {'role':'system','content':[{'type':'text','text':'Be brief.'}]},
+                 {'role':'user','content':[{'type':'text','text':'Weather?'}]},
+                 {'role':'assistant','content':null,'tool_calls':[{'id':'call_w','type':'function',
+                   'function':{'name':'get_weather','arguments':'{}'}}]},
+                 {'role':'tool','tool_call_id':'call_w','content':'Error: service down'}]"""));
+        assertThat(sent.get("tools")).isEqualTo(AiTestClient.quotedJson("""
+                [{'type':'function','function':{'name':'get_weather','parameters':{'type':'object'}}}]"""));
+    }
+
+    @Test
     void countsTokens() {
         long native_ = client.messages().countTokens(MessageCountTokensParams.builder().model("claude")
                 .addUserMessage("Hi").build()).inputTokens();

@@ -106,4 +106,36 @@ class AnthropicOverBedrockTest {
         assertThat(new BigDecimal(response.headers().firstValue("x-portico-cost-usd").orElseThrow()))
                 .isEqualByComparingTo("0.000225");
     }
+
+    @Test
+    void breakpointsAndFailedResultsReachConverse() {
+        HttpResponse<String> response = messages("""
+                {"model":"aws/%s","max_tokens":300,
+                 "system":[{"type":"text","text":"You are a long system prompt.","cache_control":{"type":"ephemeral"}}],
+                 "tools":[{"name":"get_weather","input_schema":{"type":"object"},"cache_control":{"type":"ephemeral"}}],
+                 "messages":[
+                   {"role":"user","content":[{"type":"text","text":"weather?","cache_control":{"type":"ephemeral"}}]},
+                   {"role":"assistant","content":[{"type":"tool_use","id":"toolu_1","name":"get_weather","input":{}}]},
+                   {"role":"user","content":[
+                     {"type":"tool_result","tool_use_id":"toolu_1","content":"service down","is_error":true,
+                      "cache_control":{"type":"ephemeral","ttl":"1h"}},
+                     {"type":"text","text":"Try again."}]}]}""".formatted(MODEL));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        List<BedrockMock.Recorded> requests = mock.requests();
+        assertThat(requests.get(requests.size() - 1).body()).isEqualTo(AiTestClient.quotedJson("""
+                {'messages':[
+                   {'role':'user','content':[{'text':'weather?'},{'cachePoint':{'type':'default'}}]},
+                   {'role':'assistant','content':[
+                     {'toolUse':{'toolUseId':'toolu_1','name':'get_weather','input':{}}}]},
+                   {'role':'user','content':[
+                     {'toolResult':{'toolUseId':'toolu_1','content':[{'text':'service down'}],'status':'error'}},
+                     {'cachePoint':{'type':'default','ttl':'1h'}},
+                     {'text':'Try again.'}]}],
+                 'system':[{'text':'You are a long system prompt.'},{'cachePoint':{'type':'default'}}],
+                 'inferenceConfig':{'maxTokens':300},
+                 'toolConfig':{'tools':[
+                   {'toolSpec':{'name':'get_weather','inputSchema':{'json':{'type':'object','properties':{}}}}},
+                   {'cachePoint':{'type':'default'}}]}}"""));
+    }
 }

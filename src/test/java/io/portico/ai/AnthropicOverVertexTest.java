@@ -12,6 +12,7 @@ import io.portico.testing.TestNode;
 import io.vertx.core.Vertx;
 import java.net.http.HttpResponse;
 import java.security.KeyPair;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -75,5 +76,68 @@ class AnthropicOverVertexTest {
                 "{'input_tokens':25,'cache_creation_input_tokens':20,'cache_read_input_tokens':5,'output_tokens':9}"));
         assertThat(response.headers().firstValue("x-portico-input-tokens")).hasValue("50");
         assertThat(response.headers().firstValue("x-portico-cached-tokens")).hasValue("5");
+    }
+
+    /** An Anthropic request with the fields that a translation through the OpenAI shape would lose. */
+    private static final String CONVERSATION = """
+            {"model":"cloud/%s","max_tokens":300,%s
+             "system":[{"type":"text","text":"You are a long system prompt.","cache_control":{"type":"ephemeral"}}],
+             "thinking":{"type":"enabled","budget_tokens":1024},
+             "tools":[{"name":"get_weather","input_schema":{"type":"object"},"cache_control":{"type":"ephemeral"}}],
+             "messages":[
+               {"role":"user","content":[{"type":"text","text":"weather?","cache_control":{"type":"ephemeral"}}]},
+               {"role":"assistant","content":[
+                 {"type":"thinking","thinking":"Call the tool.","signature":"sig-1"},
+                 {"type":"redacted_thinking","data":"b3BhcXVl"},
+                 {"type":"tool_use","id":"toolu_1","name":"get_weather","input":{}}]},
+               {"role":"user","content":[
+                 {"type":"tool_result","tool_use_id":"toolu_1","content":"service down","is_error":true,
+                  "cache_control":{"type":"ephemeral","ttl":"1h"}}]}]}""";
+
+    /** Returns the client's body as Vertex AI takes it: without {@code model}, with {@code anthropic_version}. */
+    private static ObjectNode vertexBody(String clientBody) {
+        ObjectNode body = (ObjectNode) AiTestClient.quotedJson(clientBody);
+        body.remove("model");
+        return body.put("anthropic_version", "vertex-2023-10-16");
+    }
+
+    @Test
+    void plainRequestSendsClientBody() {
+        String body = CONVERSATION.formatted(MODEL, "");
+
+        HttpResponse<String> response = AiTestClient.post(node.url() + "/v1/messages", body,
+                "anthropic-version", "2023-06-01", "anthropic-beta", "context-1m-2025-08-07");
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        GeminiMock.Recorded call = lastModelCall();
+        assertThat(call.path()).isEqualTo("/v1/projects/proj-1/locations/us-east5/publishers/anthropic/models/"
+                + MODEL + ":rawPredict");
+        assertThat(call.json()).isEqualTo(vertexBody(body));
+        assertThat(call.headers().get("anthropic-beta")).isEqualTo("context-1m-2025-08-07");
+        assertThat(AiTestClient.json(response)).isEqualTo(AiTestClient.quotedJson("""
+                {'id':'msg_vrtx_01','type':'message','role':'assistant','model':'claude-sonnet-4-5@20250929',
+                 'content':[{'type':'text','text':'Hello from Claude.'}],'stop_reason':'end_turn',
+                 'stop_sequence':null,'usage':{'input_tokens':10,'output_tokens':4}}"""));
+    }
+
+    @Test
+    void streamedRequestSendsClientBody() {
+        String body = CONVERSATION.formatted(MODEL, "\"stream\":true,");
+
+        HttpResponse<String> response = AiTestClient.post(node.url() + "/v1/messages", body,
+                "anthropic-version", "2023-06-01");
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        GeminiMock.Recorded call = lastModelCall();
+        assertThat(call.path()).endsWith("/publishers/anthropic/models/" + MODEL + ":streamRawPredict");
+        assertThat(call.json()).isEqualTo(vertexBody(body));
+        assertThat(AiTestClient.events(response.body()).stream().map(AiTestClient.Event::name).toList())
+                .containsExactly("message_start", "content_block_start", "content_block_delta", "content_block_stop",
+                        "message_delta", "message_stop");
+    }
+
+    private static GeminiMock.Recorded lastModelCall() {
+        List<GeminiMock.Recorded> requests = vertex.requests();
+        return requests.get(requests.size() - 1);
     }
 }

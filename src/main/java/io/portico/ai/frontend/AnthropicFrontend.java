@@ -23,6 +23,11 @@ import io.vertx.core.http.HttpServerResponse;
  * {@code stop_sequences} becomes {@code stop}; {@code tool_choice} any becomes required and
  * {@code disable_parallel_tool_use} becomes {@code parallel_tool_calls: false}; {@code metadata.user_id} becomes
  * {@code user}; {@code top_k} and {@code thinking} are kept for providers that accept them.
+ *
+ * <p>Cache breakpoints ({@code cache_control}) stay on the parts, tool messages and tools made from their blocks.
+ * A breakpoint on an assistant block moves to its assistant message, and a system prompt with breakpoints becomes
+ * one system message per block. A {@code tool_result} with {@code is_error} becomes a tool message with
+ * {@code is_error: true} whose content starts with {@code Error: }, for providers without an error flag.
  */
 public final class AnthropicFrontend implements Frontend {
 
@@ -106,7 +111,9 @@ public final class AnthropicFrontend implements Frontend {
         body.put("model", anthropic.path("model").asText());
         ArrayNode messages = body.putArray("messages");
         JsonNode system = anthropic.get("system");
-        if (system != null && !system.isNull()) {
+        if (system != null && system.isArray() && hasCacheControl(system)) {
+            addSystemBlocks(messages, system);
+        } else if (system != null && !system.isNull()) {
             String text = system.isTextual() ? system.asText() : joinText(system);
             if (!text.isEmpty()) {
                 messages.addObject().put("role", "system").put("content", text);
@@ -139,6 +146,40 @@ public final class AnthropicFrontend implements Frontend {
         return body;
     }
 
+    private static boolean hasCacheControl(JsonNode blocks) {
+        for (JsonNode block : blocks) {
+            if (block.get("cache_control") instanceof ObjectNode) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Adds each text block of a system prompt with cache breakpoints as a system message of its own, whose one text
+     * part keeps the block's {@code cache_control}, so that each breakpoint keeps its place between the blocks.
+     */
+    private static void addSystemBlocks(ArrayNode messages, JsonNode blocks) {
+        for (JsonNode block : blocks) {
+            if ("text".equals(block.path("type").asText()) && !block.path("text").asText().isEmpty()) {
+                messages.addObject().put("role", "system").putArray("content").add(textPart(block));
+            }
+        }
+    }
+
+    private static ObjectNode textPart(JsonNode block) {
+        ObjectNode part = NODES.objectNode().put("type", "text").put("text", block.path("text").asText());
+        copyCacheControl(block, part);
+        return part;
+    }
+
+    /** Copies a block's {@code cache_control} breakpoint, which adapters map where their provider has one. */
+    private static void copyCacheControl(JsonNode block, ObjectNode target) {
+        if (block.get("cache_control") instanceof ObjectNode cacheControl) {
+            target.set("cache_control", cacheControl.deepCopy());
+        }
+    }
+
     private static void copy(JsonNode from, ObjectNode to, String field) {
         JsonNode value = from.get(field);
         if (value != null && !value.isNull()) {
@@ -159,6 +200,7 @@ public final class AnthropicFrontend implements Frontend {
                 JsonNode schema = tool.get("input_schema");
                 function.set("parameters", schema == null ? NODES.objectNode().put("type", "object")
                         : schema.deepCopy());
+                copyCacheControl(tool, (ObjectNode) converted.get(converted.size() - 1));
             }
         }
         JsonNode choice = anthropic.get("tool_choice");
@@ -197,9 +239,10 @@ public final class AnthropicFrontend implements Frontend {
         }
         ArrayNode parts = NODES.arrayNode();
         for (JsonNode block : content) {
+            int added = parts.size();
             switch (block.path("type").asText()) {
                 case "tool_result" -> messages.add(toolMessage(block));
-                case "text" -> parts.addObject().put("type", "text").put("text", block.path("text").asText());
+                case "text" -> parts.add(textPart(block));
                 case "image" -> parts.add(imagePart(block.path("source")));
                 case "document" -> addDocument(parts, block);
                 default -> {
@@ -208,10 +251,15 @@ public final class AnthropicFrontend implements Frontend {
                     parts.add(block.deepCopy());
                 }
             }
+            if (parts.size() > added) {
+                // A document may become several parts, and the breakpoint follows the last of them.
+                copyCacheControl(block, (ObjectNode) parts.get(parts.size() - 1));
+            }
         }
         if (!parts.isEmpty()) {
             ObjectNode message = messages.addObject().put("role", "user");
-            if (parts.size() == 1 && "text".equals(parts.get(0).path("type").asText())) {
+            if (parts.size() == 1 && "text".equals(parts.get(0).path("type").asText())
+                    && !parts.get(0).has("cache_control")) {
                 message.put("content", parts.get(0).path("text").asText());
             } else {
                 message.set("content", parts);
@@ -269,8 +317,10 @@ public final class AnthropicFrontend implements Frontend {
                 : joinText(content);
         if (block.path("is_error").asBoolean(false)) {
             text = "Error: " + text;
+            message.put("is_error", true);
         }
         message.put("content", text);
+        copyCacheControl(block, message);
         return message;
     }
 
@@ -284,7 +334,12 @@ public final class AnthropicFrontend implements Frontend {
         ArrayNode calls = NODES.arrayNode();
         ArrayNode thinking = NODES.arrayNode();
         for (JsonNode block : content) {
-            switch (block.path("type").asText()) {
+            String type = block.path("type").asText();
+            if ("text".equals(type) || "tool_use".equals(type)) {
+                // The assistant's text joins into one string, so a breakpoint moves to the end of the message.
+                copyCacheControl(block, message);
+            }
+            switch (type) {
                 case "text" -> text.append(block.path("text").asText());
                 case "thinking", "redacted_thinking" -> thinking.add(block.deepCopy());
                 case "tool_use" -> {

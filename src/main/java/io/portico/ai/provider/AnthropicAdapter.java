@@ -36,7 +36,7 @@ public final class AnthropicAdapter implements ProviderAdapter {
     }
 
     @Override
-    public Protocol nativeProtocol() {
+    public Protocol nativeProtocol(String model) {
         return Protocol.ANTHROPIC;
     }
 

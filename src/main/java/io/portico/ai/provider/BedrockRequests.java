@@ -33,7 +33,12 @@ import java.util.regex.Pattern;
  * <li>Assistant tool calls become {@code toolUse} blocks with their arguments parsed as the {@code input} object;
  *     {@code thinking_blocks} become {@code reasoningContent} blocks ahead of the text. A tool message becomes a
  *     {@code toolResult} whose content is a {@code json} block when the text is a JSON object, a {@code text}
- *     block otherwise; OpenAI has no error flag for results, so {@code status} is not sent.</li>
+ *     block otherwise. A tool message with {@code is_error} (a failed result of an Anthropic client) gets
+ *     {@code status: "error"} and loses its {@code Error: } text prefix, for the models that take a status.</li>
+ * <li>An Anthropic client's cache breakpoints ({@code cache_control} on parts, tool and assistant messages, and
+ *     tools) become {@code cachePoint} blocks after the block they mark, in {@code system}, message content and
+ *     {@code toolConfig.tools}, where the model accepts them as {@link ConverseFeatures} lists, and are dropped
+ *     elsewhere. A breakpoint's {@code ttl} of {@code 5m} or {@code 1h} is kept.</li>
  * <li>{@code max_completion_tokens} or {@code max_tokens} becomes {@code inferenceConfig.maxTokens}; Converse
  *     needs no limit, except that Claude's thinking requires one above its budget, so with {@code thinking} and no
  *     limit the catalog maximum is sent. {@code temperature} (capped at 1, the top of Converse's range),
@@ -62,6 +67,8 @@ public final class BedrockRequests {
     private static final Pattern DOCUMENT_NAME_EXCLUDED = Pattern.compile("[^\\p{Alnum}\\s\\-()\\[\\]]");
     private static final Pattern WHITESPACE_RUN = Pattern.compile("\\s+");
     private static final int MAX_DOCUMENT_NAME = 200;
+    /** The text that Portico's internal form puts before the content of a failed tool result. */
+    private static final String ERROR_PREFIX = "Error: ";
 
     private BedrockRequests() {
     }
@@ -80,14 +87,16 @@ public final class BedrockRequests {
         ObjectNode body = NODES.objectNode();
         ArrayNode messages = body.putArray("messages");
         ArrayNode system = NODES.arrayNode();
+        ConverseFeatures features = ConverseFeatures.of(target.model());
         // Converse rejects a request in which two documents have the same name.
         Set<String> documentNames = new HashSet<>();
         for (JsonNode message : openAi.path("messages")) {
             switch (message.path("role").asText()) {
-                case "system", "developer" -> addSystem(system, message.get("content"));
-                case "tool" -> addBlocks(messages, "user", toolResult(message));
-                case "assistant" -> addBlocks(messages, "assistant", assistantBlocks(message));
-                default -> addBlocks(messages, "user", userBlocks(message.get("content"), target, documentNames));
+                case "system", "developer" -> addSystem(system, message.get("content"), features);
+                case "tool" -> addBlocks(messages, "user", toolResult(message, features));
+                case "assistant" -> addBlocks(messages, "assistant", assistantBlocks(message, features));
+                default -> addBlocks(messages, "user", userBlocks(message.get("content"), target, documentNames,
+                        features));
             }
         }
         JsonNode format = openAi.get("response_format");
@@ -101,7 +110,7 @@ public final class BedrockRequests {
         if (!inference.isEmpty()) {
             body.set("inferenceConfig", inference);
         }
-        addTools(openAi, body, messages);
+        addTools(openAi, body, messages, features);
         ObjectNode additional = additionalFields(openAi, target.model());
         if (!additional.isEmpty()) {
             body.set("additionalModelRequestFields", additional);
@@ -158,7 +167,8 @@ public final class BedrockRequests {
         return model.contains("anthropic.");
     }
 
-    private static void addTools(ObjectNode openAi, ObjectNode body, ArrayNode messages) {
+    private static void addTools(ObjectNode openAi, ObjectNode body, ArrayNode messages,
+                                 ConverseFeatures features) {
         ArrayNode tools = NODES.arrayNode();
         Set<String> declared = new LinkedHashSet<>();
         for (JsonNode tool : openAi.path("tools")) {
@@ -167,6 +177,9 @@ public final class BedrockRequests {
                 String name = function.path("name").asText();
                 declared.add(name);
                 tools.add(toolSpec(name, Wire.text(function, "description"), function.get("parameters")));
+                if (features.toolCache()) {
+                    addCachePoint(tools, CacheControl.of(tool));
+                }
             }
         }
 
@@ -241,6 +254,13 @@ public final class BedrockRequests {
         return converted;
     }
 
+    /** Appends the cache point of {@code breakpoint} after the last block, when there is a breakpoint and a block. */
+    private static void addCachePoint(ArrayNode blocks, ObjectNode breakpoint) {
+        if (breakpoint != null && !blocks.isEmpty()) {
+            blocks.add(ConverseFeatures.cachePoint(breakpoint));
+        }
+    }
+
     private static Set<String> toolNamesInHistory(ArrayNode messages) {
         Set<String> names = new LinkedHashSet<>();
         for (JsonNode message : messages) {
@@ -254,7 +274,7 @@ public final class BedrockRequests {
         return names;
     }
 
-    private static void addSystem(ArrayNode system, JsonNode content) {
+    private static void addSystem(ArrayNode system, JsonNode content, ConverseFeatures features) {
         if (content != null && content.isTextual() && !content.asText().isBlank()) {
             system.addObject().put("text", content.asText());
         } else if (content != null && content.isArray()) {
@@ -262,6 +282,9 @@ public final class BedrockRequests {
                 String text = part.path("text").asText();
                 if ("text".equals(part.path("type").asText()) && !text.isBlank()) {
                     system.addObject().put("text", text);
+                }
+                if (features.systemCache()) {
+                    addCachePoint(system, CacheControl.of(part));
                 }
             }
         }
@@ -282,9 +305,11 @@ public final class BedrockRequests {
             content.addAll(blocks);
             return;
         }
-        // Tool results must come first in the user message that follows the assistant's tool calls.
+        // Tool results must come first in the user message that follows the assistant's tool calls. A cache point
+        // after a tool result stays with it.
         int results = 0;
-        while (results < content.size() && content.get(results).has("toolResult")) {
+        while (results < content.size()
+                && (content.get(results).has("toolResult") || content.get(results).has("cachePoint"))) {
             results++;
         }
         for (JsonNode block : blocks) {
@@ -292,7 +317,8 @@ public final class BedrockRequests {
         }
     }
 
-    private static ArrayNode userBlocks(JsonNode content, CallTarget target, Set<String> documentNames) {
+    private static ArrayNode userBlocks(JsonNode content, CallTarget target, Set<String> documentNames,
+                                        ConverseFeatures features) {
         ArrayNode blocks = NODES.arrayNode();
         if (content != null && content.isTextual()) {
             addText(blocks, content.asText());
@@ -303,6 +329,9 @@ public final class BedrockRequests {
                     case "image_url" -> blocks.add(image(part.path("image_url").path("url").asText()));
                     case "file" -> blocks.add(document(ContentParts.file(part, target), target, documentNames));
                     default -> throw ContentParts.unsupported(part.path("type").asText(), target);
+                }
+                if (features.messageCache()) {
+                    addCachePoint(blocks, CacheControl.of(part));
                 }
             }
         }
@@ -389,7 +418,7 @@ public final class BedrockRequests {
         return block;
     }
 
-    private static ArrayNode assistantBlocks(JsonNode message) {
+    private static ArrayNode assistantBlocks(JsonNode message, ConverseFeatures features) {
         ArrayNode blocks = NODES.arrayNode();
         for (JsonNode thinking : AnthropicRequests.thinkingBlocks(message)) {
             ObjectNode reasoning = reasoningBlock(thinking);
@@ -414,6 +443,9 @@ public final class BedrockRequests {
                     .put("name", call.path("function").path("name").asText());
             toolUse.set("input", input instanceof ObjectNode ? input : NODES.objectNode());
         }
+        if (features.messageCache()) {
+            addCachePoint(blocks, CacheControl.of(message));
+        }
         return blocks;
     }
 
@@ -433,12 +465,17 @@ public final class BedrockRequests {
         return null;
     }
 
-    private static ArrayNode toolResult(JsonNode message) {
+    private static ArrayNode toolResult(JsonNode message, ConverseFeatures features) {
         ArrayNode blocks = NODES.arrayNode();
         ObjectNode result = blocks.addObject().putObject("toolResult")
                 .put("toolUseId", message.path("tool_call_id").asText());
         ArrayNode parts = result.putArray("content");
         JsonNode content = message.get("content");
+        boolean failed = message.path("is_error").asBoolean(false) && features.toolResultStatus();
+        if (failed && content != null && content.isTextual() && content.asText().startsWith(ERROR_PREFIX)) {
+            // The status reports the failure, so the text goes without the prefix that the internal form adds.
+            content = NODES.textNode(content.asText().substring(ERROR_PREFIX.length()));
+        }
         if (content != null && content.isArray()) {
             for (JsonNode part : content) {
                 if ("text".equals(part.path("type").asText())) {
@@ -449,6 +486,12 @@ public final class BedrockRequests {
             }
         } else {
             resultText(parts, content == null || content.isNull() ? "" : content.asText());
+        }
+        if (failed) {
+            result.put("status", "error");
+        }
+        if (features.messageCache()) {
+            addCachePoint(blocks, CacheControl.of(message));
         }
         return blocks;
     }

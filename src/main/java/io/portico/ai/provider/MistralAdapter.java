@@ -71,7 +71,7 @@ public final class MistralAdapter implements ProviderAdapter {
             body.set("random_seed", source.get("seed").deepCopy());
         }
         if (source.get("tools") instanceof ArrayNode tools && !tools.isEmpty()) {
-            body.set("tools", tools.deepCopy());
+            body.set("tools", CacheControl.removedFrom(tools));
             JsonNode choice = source.get("tool_choice");
             if (choice != null && !choice.isNull()) {
                 body.set("tool_choice", "required".equals(choice.asText()) ? body.textNode("any") : choice.deepCopy());

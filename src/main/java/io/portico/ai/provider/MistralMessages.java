@@ -36,8 +36,9 @@ final class MistralMessages {
         return translated;
     }
 
+    /** Copies a content, without the cache breakpoints of Anthropic clients, which Mistral does not accept. */
     private static JsonNode copy(JsonNode content) {
-        return content == null ? NODES.textNode("") : content.deepCopy();
+        return content == null ? NODES.textNode("") : CacheControl.removedFrom(content);
     }
 
     private static JsonNode user(JsonNode content) {
@@ -47,7 +48,11 @@ final class MistralMessages {
         ArrayNode parts = NODES.arrayNode();
         for (JsonNode part : content) {
             if (!"image_url".equals(part.path("type").asText())) {
-                parts.add(part.deepCopy());
+                JsonNode copy = part.deepCopy();
+                if (copy instanceof ObjectNode object) {
+                    object.remove(CacheControl.FIELD);
+                }
+                parts.add(copy);
                 continue;
             }
             JsonNode image = part.get("image_url");
@@ -70,7 +75,7 @@ final class MistralMessages {
         boolean hasCalls = calls != null && calls.isArray() && !calls.isEmpty();
         boolean emptyText = content == null || content.isNull() || content.isTextual() && content.asText().isEmpty();
         if (!emptyText) {
-            assistant.set("content", content.deepCopy());
+            assistant.set("content", copy(content));
         }
         if (hasCalls) {
             ArrayNode toolCalls = assistant.putArray("tool_calls");

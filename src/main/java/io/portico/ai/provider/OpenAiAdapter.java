@@ -22,6 +22,7 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -39,6 +40,9 @@ public final class OpenAiAdapter implements ProviderAdapter {
 
     private static final Set<String> OPENAI_PART_TYPES = Set.of("text", "image_url", "input_audio", "file",
             "refusal");
+    /** Portico's extension fields of messages, which Chat Completions does not define. */
+    private static final List<String> MESSAGE_EXTENSIONS = List.of("thinking_blocks", "reasoning_content",
+            CacheControl.FIELD, "is_error");
 
     private final OpenAiDialect dialect;
 
@@ -89,11 +93,16 @@ public final class OpenAiAdapter implements ProviderAdapter {
             ArrayNode copy = list.deepCopy();
             for (JsonNode message : copy) {
                 if (message instanceof ObjectNode object) {
-                    object.remove("thinking_blocks");
-                    object.remove("reasoning_content");
+                    object.remove(MESSAGE_EXTENSIONS);
+                    if (CacheControl.presentIn(object.get("content"))) {
+                        object.set("content", CacheControl.removedFrom(object.get("content")));
+                    }
                 }
             }
             body.set("messages", copy);
+        }
+        if (CacheControl.presentIn(body.get("tools"))) {
+            body.set("tools", CacheControl.removedFrom(body.get("tools")));
         }
         return call(target, "chat/completions", body);
     }
@@ -115,7 +124,12 @@ public final class OpenAiAdapter implements ProviderAdapter {
 
     private static boolean hasExtensions(ArrayNode messages) {
         for (JsonNode message : messages) {
-            if (message.has("thinking_blocks") || message.has("reasoning_content")) {
+            for (String field : MESSAGE_EXTENSIONS) {
+                if (message.has(field)) {
+                    return true;
+                }
+            }
+            if (CacheControl.presentIn(message.get("content"))) {
                 return true;
             }
         }

@@ -9,8 +9,10 @@ import io.portico.ai.spi.AiError;
 import io.portico.ai.spi.CallTarget;
 import io.portico.ai.spi.ChatRequest;
 import io.portico.ai.spi.Framing;
+import io.portico.ai.spi.Protocol;
 import io.portico.ai.spi.ProviderAdapter;
 import io.portico.ai.spi.ProviderCall;
+import io.portico.ai.spi.StreamFrame;
 import io.portico.ai.spi.StreamTranslator;
 import io.portico.ai.spi.Usage;
 import io.portico.config.ProviderSpec;
@@ -31,8 +33,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code :generateContent} and {@code :streamGenerateContent?alt=sse}, translated as for the Gemini API (see
  * {@link GeminiRequests}); Anthropic models (ids starting with {@code claude}) at
  * {@code publishers/anthropic/models/{model}} with {@code :rawPredict} and {@code :streamRawPredict}, sent as an
- * Anthropic Messages body without {@code model} and with {@code "anthropic_version": "vertex-2023-10-16"} (see
- * {@link AnthropicRequests}); text embedding models with {@code :predict}.
+ * Anthropic Messages body without {@code model} and with {@code "anthropic_version": "vertex-2023-10-16"}: the
+ * client's body for Anthropic clients, whose responses are relayed as they are, and a translation by
+ * {@link AnthropicRequests} for OpenAI clients; text embedding models with {@code :predict}.
  *
  * <p>The base URL is {@code https://{region}-aiplatform.googleapis.com/v1}, or
  * {@code https://aiplatform.googleapis.com/v1} for the {@code global} location, unless {@code baseUrl} is set.
@@ -70,18 +73,53 @@ public final class VertexAdapter implements ProviderAdapter {
         return Framing.SSE;
     }
 
+    /** Returns {@link Protocol#ANTHROPIC} for Claude models, whose API on Vertex AI is Anthropic's Messages API. */
+    @Override
+    public Protocol nativeProtocol(String model) {
+        return isAnthropic(model) ? Protocol.ANTHROPIC : null;
+    }
+
     @Override
     public ProviderCall chat(ChatRequest request, CallTarget target) {
         if (isAnthropic(target.model())) {
-            ObjectNode body = AnthropicRequests.fromOpenAi(request.body(), target);
-            body.remove("model");
-            body.put("anthropic_version", ANTHROPIC_VERSION);
-            String operation = request.stream() ? ":streamRawPredict" : ":rawPredict";
-            return call(target, modelPath(target, "anthropic") + operation, body);
+            return rawPredict(request, target, AnthropicRequests.fromOpenAi(request.body(), target));
         }
         ObjectNode body = GeminiRequests.fromOpenAi(request.body(), GeminiRequests.Service.VERTEX, target);
         String operation = request.stream() ? ":streamGenerateContent?alt=sse" : ":generateContent";
         return call(target, modelPath(target, "google") + operation, body);
+    }
+
+    /**
+     * Builds the call of an Anthropic client's request to a Claude model: the client's body with {@code model}
+     * removed and {@code anthropic_version} added, and the client's {@code anthropic-beta} header.
+     */
+    @Override
+    public ProviderCall nativeChat(ChatRequest request, CallTarget target) {
+        ProviderCall call = rawPredict(request, target, request.original().deepCopy());
+        request.clientHeaders().forEach(call.headers()::set);
+        return call;
+    }
+
+    private static ProviderCall rawPredict(ChatRequest request, CallTarget target, ObjectNode anthropicBody) {
+        anthropicBody.remove("model");
+        anthropicBody.put("anthropic_version", ANTHROPIC_VERSION);
+        String operation = request.stream() ? ":streamRawPredict" : ":rawPredict";
+        return call(target, modelPath(target, "anthropic") + operation, anthropicBody);
+    }
+
+    @Override
+    public Usage nativeUsage(JsonNode body) {
+        return anthropic.nativeUsage(body);
+    }
+
+    @Override
+    public Usage nativeStreamUsage(StreamFrame frame) {
+        return anthropic.nativeStreamUsage(frame);
+    }
+
+    @Override
+    public String nativeStreamOutput(StreamFrame frame) {
+        return anthropic.nativeStreamOutput(frame);
     }
 
     @Override

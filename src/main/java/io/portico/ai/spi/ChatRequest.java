@@ -10,7 +10,10 @@ import java.util.Map;
  *
  * <p>{@link #body()} is the request in Portico's internal form: OpenAI's Chat Completions shape, extended with
  * {@code thinking_blocks} on assistant messages (Anthropic thinking blocks with their signatures), {@code top_k}
- * and {@code thinking} (Anthropic's extended thinking settings). Adapters read it and never change it.
+ * and {@code thinking} (Anthropic's extended thinking settings). An Anthropic client's cache breakpoints are
+ * {@code cache_control} objects on content parts, tool and assistant messages and entries of {@code tools}, and a
+ * tool message with {@code is_error: true} carries a failed tool result whose content starts with {@code Error: }.
+ * Adapters read it and never change it.
  * {@link #original()} is the body exactly as the client sent it, in the client's protocol, for adapters that
  * speak that protocol natively.
  *

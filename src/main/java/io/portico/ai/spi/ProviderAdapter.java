@@ -17,10 +17,10 @@ public interface ProviderAdapter {
     Framing framing();
 
     /**
-     * The client protocol this provider speaks natively, if any. A request in that protocol is forwarded with
-     * only its model replaced, and the response is relayed as it is.
+     * The client protocol this provider speaks natively for {@code model}, if any. A request in that protocol is
+     * forwarded with only its model replaced, and the response is relayed as it is.
      */
-    default Protocol nativeProtocol() {
+    default Protocol nativeProtocol(String model) {
         return null;
     }
 
@@ -56,7 +56,7 @@ public interface ProviderAdapter {
     /**
      * Builds the call for a request in this provider's native protocol: the client's body with the model replaced.
      *
-     * @throws UnsupportedOperationException when {@link #nativeProtocol()} is null
+     * @throws UnsupportedOperationException when {@link #nativeProtocol} is null for the target's model
      */
     default ProviderCall nativeChat(ChatRequest request, CallTarget target) {
         throw new UnsupportedOperationException("no native protocol");

@@ -260,4 +260,89 @@ class BedrockRequestsTest {
                     assertThat(e.error().message()).startsWith("unsupported image type image/tiff");
                 });
     }
+
+    /** A conversation in the internal form that an Anthropic client with cache breakpoints and a failed tool makes. */
+    private static final String BREAKPOINTS = """
+            {"messages": [
+              {"role": "system", "content": [
+                {"type": "text", "text": "Rules.", "cache_control": {"type": "ephemeral"}}]},
+              {"role": "system", "content": [{"type": "text", "text": "Today is Monday."}]},
+              {"role": "user", "content": [
+                {"type": "text", "text": "Long document.", "cache_control": {"type": "ephemeral", "ttl": "1h"}},
+                {"type": "text", "text": "Weather?"}]},
+              {"role": "assistant", "content": null, "cache_control": {"type": "ephemeral", "ttl": "10m"},
+               "tool_calls": [{"id": "toolu_1", "type": "function",
+                 "function": {"name": "get_weather", "arguments": "{}"}}]},
+              {"role": "tool", "tool_call_id": "toolu_1", "content": "Error: service down", "is_error": true,
+               "cache_control": {"type": "ephemeral"}},
+              {"role": "user", "content": "Try again."}],
+             "tools": [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}},
+                        "cache_control": {"type": "ephemeral"}}]}
+            """;
+
+    @Test
+    void claudeGetsCachePointsAndErrorStatus() {
+        CallTarget sonnet = target(keyProvider(null), "global.anthropic.claude-sonnet-4-5-20250929-v1:0", "key");
+
+        ObjectNode converse = BedrockRequests.converse(json(BREAKPOINTS), sonnet);
+
+        assertThat(converse).isEqualTo(json("""
+                {"messages": [
+                  {"role": "user", "content": [
+                    {"text": "Long document."}, {"cachePoint": {"type": "default", "ttl": "1h"}},
+                    {"text": "Weather?"}]},
+                  {"role": "assistant", "content": [
+                    {"toolUse": {"toolUseId": "toolu_1", "name": "get_weather", "input": {}}},
+                    {"cachePoint": {"type": "default"}}]},
+                  {"role": "user", "content": [
+                    {"toolResult": {"toolUseId": "toolu_1", "content": [{"text": "service down"}], "status": "error"}},
+                    {"cachePoint": {"type": "default"}},
+                    {"text": "Try again."}]}],
+                 "system": [{"text": "Rules."}, {"cachePoint": {"type": "default"}}, {"text": "Today is Monday."}],
+                 "toolConfig": {"tools": [
+                   {"toolSpec": {"name": "get_weather", "inputSchema": {"json": {"type": "object", "properties": {}}}}},
+                   {"cachePoint": {"type": "default"}}]}}
+                """));
+    }
+
+    @Test
+    void novaGetsNoToolCachePoint() {
+        CallTarget nova = target(keyProvider(null), "us.amazon.nova-pro-v1:0", "key");
+
+        ObjectNode converse = BedrockRequests.converse(json(BREAKPOINTS), nova);
+
+        assertThat(converse.get("system")).isEqualTo(json("""
+                {"s": [{"text": "Rules."}, {"cachePoint": {"type": "default"}}, {"text": "Today is Monday."}]}
+                """).get("s"));
+        assertThat(converse.at("/messages/2/content")).isEqualTo(json("""
+                {"c": [
+                  {"toolResult": {"toolUseId": "toolu_1", "content": [{"text": "service down"}], "status": "error"}},
+                  {"cachePoint": {"type": "default"}},
+                  {"text": "Try again."}]}
+                """).get("c"));
+        assertThat(converse.at("/toolConfig/tools")).isEqualTo(json("""
+                {"t": [{"toolSpec": {"name": "get_weather",
+                  "inputSchema": {"json": {"type": "object", "properties": {}}}}}]}
+                """).get("t"));
+    }
+
+    @Test
+    void otherModelsGetNeitherField() {
+        for (String model : List.of("meta.llama3-70b-instruct-v1:0", "anthropic.claude-v2:1")) {
+            ObjectNode converse = BedrockRequests.converse(json(BREAKPOINTS), target(keyProvider(null), model, "k"));
+
+            assertThat(converse.toString()).as(model).doesNotContain("cachePoint");
+            assertThat(converse.at("/messages/2/content/0")).as(model).isEqualTo(json("""
+                    {"toolResult": {"toolUseId": "toolu_1", "content": [{"text": "Error: service down"}]}}
+                    """));
+        }
+    }
+
+    @Test
+    void claude35SonnetGetsStatusButNoCachePoint() {
+        ObjectNode converse = BedrockRequests.converse(json(BREAKPOINTS), CLAUDE_TARGET);
+
+        assertThat(converse.toString()).doesNotContain("cachePoint");
+        assertThat(converse.at("/messages/2/content/0/toolResult/status").asText()).isEqualTo("error");
+    }
 }

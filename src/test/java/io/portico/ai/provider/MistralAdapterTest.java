@@ -22,6 +22,41 @@ class MistralAdapterTest {
     private final CallTarget target = target("mistral", "https://api.mistral.ai/v1", "mistral-large-latest", "m-key");
 
     @Test
+    void chatRequestDropsCacheBreakpoints() {
+        ObjectNode request = json("""
+                {'model': 'm', 'messages': [
+                   {'role': 'system', 'content': [
+                     {'type': 'text', 'text': 'Rules.', 'cache_control': {'type': 'ephemeral'}}]},
+                   {'role': 'user', 'content': [
+                     {'type': 'text', 'text': 'Weather?', 'cache_control': {'type': 'ephemeral'}}]},
+                   {'role': 'assistant', 'content': [
+                     {'type': 'text', 'text': 'Checking.', 'cache_control': {'type': 'ephemeral'}}],
+                    'cache_control': {'type': 'ephemeral'},
+                    'tool_calls': [{'id': 'abcDEF123', 'type': 'function',
+                      'function': {'name': 'get_weather', 'arguments': '{}'}}]},
+                   {'role': 'tool', 'tool_call_id': 'abcDEF123', 'content': 'Error: down', 'is_error': true,
+                    'cache_control': {'type': 'ephemeral'}}],
+                 'tools': [{'type': 'function', 'function': {'name': 'get_weather'},
+                            'cache_control': {'type': 'ephemeral'}}]}
+                """);
+
+        ProviderCall call = adapter.chat(chat(request), target);
+
+        assertThat(reparse(Wire.parse(call.body()))).isEqualTo(json("""
+                {'model': 'mistral-large-latest',
+                 'messages': [
+                   {'role': 'system', 'content': [{'type': 'text', 'text': 'Rules.'}]},
+                   {'role': 'user', 'content': [{'type': 'text', 'text': 'Weather?'}]},
+                   {'role': 'assistant', 'content': [{'type': 'text', 'text': 'Checking.'}],
+                    'tool_calls': [{'id': 'abcDEF123', 'type': 'function',
+                      'function': {'name': 'get_weather', 'arguments': '{}'}}]},
+                   {'role': 'tool', 'content': 'Error: down', 'tool_call_id': 'abcDEF123'}],
+                 'tools': [{'type': 'function', 'function': {'name': 'get_weather'}}],
+                 'stream': false}
+                """));
+    }
+
+    @Test
     void chatRequestKeepsOnlyMistralFields() {
         String foreignId = "toolu_01A09q90qw90lq917835lq9";
         String mappedId = MistralMessages.toolCallId(foreignId);
