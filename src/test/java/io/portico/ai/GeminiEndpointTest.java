@@ -23,6 +23,7 @@ import io.portico.config.Json;
 import io.portico.testing.Configs;
 import io.portico.testing.TestNode;
 import io.vertx.core.Vertx;
+import java.net.http.HttpResponse;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.util.ArrayList;
@@ -125,7 +126,7 @@ class GeminiEndpointTest {
                 .flatMap(chunk -> chunk.choices().get(0).delta().toolCalls().orElse(List.of()).stream())
                 .toList();
         assertThat(calls.get(0).index()).isZero();
-        assertThat(calls.get(0).id()).contains("call_0");
+        assertThat(calls.get(0).id().orElseThrow()).matches("call_[0-9a-f]{24}");
         assertThat(calls.get(0).function().orElseThrow().name()).contains("get_weather");
         String arguments = calls.stream().map(call -> call.function().flatMap(f -> f.arguments()).orElse(""))
                 .collect(Collectors.joining());
@@ -152,6 +153,47 @@ class GeminiEndpointTest {
         assertThat(vertex.tokenExchanges()).isEqualTo(1);
         assertThat(last(vertex).path()).isEqualTo("/v1/projects/proj-1/locations/us-central1/publishers/google/"
                 + "models/gemini-2.5-pro:generateContent");
+    }
+
+    @Test
+    void anthropicToolUseIdsDifferBetweenTurns() {
+        String tools = """
+                "tools":[{"name":"get_weather","input_schema":{"type":"object"}}]""";
+        gemini.enqueue(weatherCall());
+        HttpResponse<String> first = AiTestClient.post(node.url() + "/v1/messages", """
+                {"model":"google/gemini-2.5-flash","max_tokens":100,%s,
+                 "messages":[{"role":"user","content":"Weather in Oslo?"}]}""".formatted(tools),
+                "anthropic-version", "2023-06-01");
+        String firstId = AiTestClient.json(first).at("/content/0/id").asText();
+        gemini.enqueue(weatherCall());
+
+        HttpResponse<String> second = AiTestClient.post(node.url() + "/v1/messages", """
+                {"model":"google/gemini-2.5-flash","max_tokens":100,"stream":true,%s,
+                 "messages":[{"role":"user","content":"Weather in Oslo?"},
+                   {"role":"assistant","content":[
+                     {"type":"tool_use","id":"%s","name":"get_weather","input":{"city":"Oslo"}}]},
+                   {"role":"user","content":[{"type":"tool_result","tool_use_id":"%s","content":"rain"}]}]}"""
+                .formatted(tools, firstId, firstId), "anthropic-version", "2023-06-01");
+
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+        assertThat(second.statusCode()).as(second.body()).isEqualTo(200);
+        String secondId = AiTestClient.events(second.body()).stream()
+                .filter(event -> "content_block_start".equals(event.name())).findFirst().orElseThrow().json()
+                .at("/content_block/id").asText();
+        assertThat(firstId).matches("call_[0-9a-f]{24}");
+        assertThat(secondId).matches("call_[0-9a-f]{24}");
+        assertThat(secondId).isNotEqualTo(firstId);
+        assertThat(last(gemini).json().at("/contents/1/parts/0")).isEqualTo(AiTestClient.quotedJson(
+                "{'functionCall':{'name':'get_weather','args':{'city':'Oslo'}}}"));
+        assertThat(last(gemini).json().at("/contents/2/parts/0")).isEqualTo(AiTestClient.quotedJson(
+                "{'functionResponse':{'name':'get_weather','response':{'output':'rain'}}}"));
+    }
+
+    /** Returns a reply whose one part calls get_weather for Oslo, without a call id as Gemini 2.5 sends it. */
+    private static Reply weatherCall() {
+        ArrayNode parts = Json.MAPPER.createArrayNode();
+        parts.addObject().putObject("functionCall").put("name", "get_weather").putObject("args").put("city", "Oslo");
+        return Reply.response(parts, "STOP", GeminiMock.usage(20, 5, 0, 0));
     }
 
     private static GeminiMock.Recorded last(GeminiMock mock) {

@@ -13,7 +13,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * Translates a request in Portico's internal form (OpenAI's Chat Completions shape) into a Gemini
@@ -24,8 +23,8 @@ import java.util.regex.Pattern;
  * Assistant tool calls become {@code functionCall} parts. The results of parallel tool calls become the
  * {@code functionResponse} parts of one {@code user} content, in the order of the calls, each named after the
  * function its {@code tool_call_id} refers to. A result that is a JSON object is sent as the response; any other
- * result is sent as {@code {"output": text}}. Call ids that Portico generated ({@code call_<n>}, because Gemini
- * models before Gemini 3 return none) are not sent back; ids that Gemini returned are.
+ * result is sent as {@code {"output": text}}. Call ids that Portico generated (see {@link ToolCallIds}, because
+ * Gemini models before Gemini 3 return none) are not sent back; ids that Gemini returned are.
  *
  * <p>Thought signatures: Gemini signs its reasoning and requires the signature back with function calls of the
  * current turn. A tool call's {@code extra_content.google.thought_signature} (the field Google's own OpenAI
@@ -62,16 +61,10 @@ public final class GeminiRequests {
     /** The message of the error for an image URL that the service cannot fetch. */
     public static final String INLINE_ONLY = "this provider accepts only inline images";
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-    private static final Pattern GENERATED_ID = Pattern.compile("call_\\d+");
     private static final List<String> GEMINI_API_URLS = List.of("https://generativelanguage.googleapis.com/",
             "https://www.youtube.com/", "https://youtube.com/", "https://youtu.be/");
 
     private GeminiRequests() {
-    }
-
-    /** Returns the tool call id Portico gives the {@code position}-th call of a response that carried no id. */
-    public static String generatedCallId(int position) {
-        return "call_" + position;
     }
 
     /**
@@ -231,7 +224,7 @@ public final class GeminiRequests {
             ObjectNode part = parts.addObject();
             ObjectNode functionCall = part.putObject("functionCall");
             String id = call.path("id").asText();
-            if (!id.isEmpty() && !GENERATED_ID.matcher(id).matches()) {
+            if (!id.isEmpty() && !ToolCallIds.isGenerated(id)) {
                 functionCall.put("id", id);
             }
             functionCall.put("name", call.path("function").path("name").asText());
@@ -278,7 +271,7 @@ public final class GeminiRequests {
                         + "' matches no tool call of an earlier assistant message"));
             }
             ObjectNode functionResponse = parts.addObject().putObject("functionResponse");
-            if (!id.isEmpty() && !GENERATED_ID.matcher(id).matches()) {
+            if (!id.isEmpty() && !ToolCallIds.isGenerated(id)) {
                 functionResponse.put("id", id);
             }
             functionResponse.put("name", name);

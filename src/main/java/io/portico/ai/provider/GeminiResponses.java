@@ -22,8 +22,10 @@ import java.util.Locale;
  * <p>Only the first candidate is read. Thought parts ({@code thought: true}) become {@code reasoning_content}.
  * Each {@code thoughtSignature} becomes a {@code thinking_blocks} entry with empty thinking text, and a signature
  * on a function call is also set on that tool call as {@code extra_content.google.thought_signature}, so a client
- * can send either back. Function calls keep the id Gemini gave them, or get {@code call_<n>} numbered from 0 in
- * the order of the response, the same streamed and not. Image, code execution and grounding parts are dropped.
+ * can send either back. Function calls keep the id Gemini gave them, or get one from {@link ToolCallIds#digest} of
+ * the response id, the call's position, name and arguments, the same streamed and not. Gemini models before
+ * Gemini 3 send no ids, and numbering the calls of each response from 0 would repeat ids across the turns of a
+ * conversation. Image, code execution and grounding parts are dropped.
  * A prompt that Gemini blocked ({@code promptFeedback.blockReason} and no candidate) becomes an empty assistant
  * message with finish reason {@code content_filter}.
  */
@@ -54,6 +56,7 @@ public final class GeminiResponses {
 
     /** Translates a whole response into an OpenAI {@code chat.completion}. */
     public static ObjectNode chatCompletion(JsonNode body, String model) {
+        String id = responseId(body);
         JsonNode candidate = body.path("candidates").path(0);
         ObjectNode message = NODES.objectNode().put("role", "assistant");
         StringBuilder text = new StringBuilder();
@@ -65,7 +68,7 @@ public final class GeminiResponses {
             if (part.path("thought").asBoolean(false)) {
                 reasoning.append(part.path("text").asText());
             } else if (part.get("functionCall") instanceof ObjectNode functionCall) {
-                toolCalls.add(toolCall(functionCall, toolCalls.size(), signature));
+                toolCalls.add(toolCall(functionCall, id, toolCalls.size(), signature));
             } else if (part.has("text")) {
                 text.append(part.path("text").asText());
             }
@@ -90,7 +93,7 @@ public final class GeminiResponses {
         }
 
         ObjectNode response = NODES.objectNode()
-                .put("id", responseId(body))
+                .put("id", id)
                 .put("object", "chat.completion")
                 .put("created", System.currentTimeMillis() / 1000)
                 .put("model", body.path("modelVersion").asText(model));
@@ -118,22 +121,24 @@ public final class GeminiResponses {
         return Wire.text(body.path("promptFeedback"), "blockReason") != null;
     }
 
-    private static ObjectNode toolCall(ObjectNode functionCall, int position, String signature) {
+    private static ObjectNode toolCall(ObjectNode functionCall, String responseId, int position, String signature) {
+        String arguments = arguments(functionCall);
         ObjectNode call = NODES.objectNode()
-                .put("id", callId(functionCall, position))
+                .put("id", callId(functionCall, responseId, position, arguments))
                 .put("type", "function");
         call.putObject("function")
                 .put("name", functionCall.path("name").asText())
-                .put("arguments", arguments(functionCall));
+                .put("arguments", arguments);
         if (signature != null) {
             call.putObject("extra_content").putObject("google").put("thought_signature", signature);
         }
         return call;
     }
 
-    private static String callId(JsonNode functionCall, int position) {
+    private static String callId(JsonNode functionCall, String responseId, int position, String arguments) {
         String id = Wire.text(functionCall, "id");
-        return id == null || id.isEmpty() ? GeminiRequests.generatedCallId(position) : id;
+        return id == null || id.isEmpty()
+                ? ToolCallIds.digest(responseId, position, functionCall.path("name").asText(), arguments) : id;
     }
 
     private static String arguments(JsonNode functionCall) {
@@ -279,8 +284,9 @@ public final class GeminiResponses {
         /** Emits one call: Gemini sends each function call whole, so its arguments are one fragment. */
         private void functionCall(ObjectNode functionCall, String signature, ChunkSink sink) {
             int index = toolCalls.start("call:" + toolCalls.count());
-            ObjectNode start = chunks.toolStart(index, callId(functionCall, index),
-                    functionCall.path("name").asText());
+            // The chunks carry the response id of the first event, or a new one when Gemini sent none.
+            ObjectNode start = chunks.toolStart(index, callId(functionCall, chunks.id(), index,
+                    arguments(functionCall)), functionCall.path("name").asText());
             if (signature != null) {
                 ObjectNode call = (ObjectNode) start.at("/choices/0/delta/tool_calls/0");
                 call.putObject("extra_content").putObject("google").put("thought_signature", signature);

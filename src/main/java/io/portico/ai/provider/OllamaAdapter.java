@@ -18,10 +18,6 @@ import io.portico.ai.spi.ToolCalls;
 import io.portico.ai.spi.Usage;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 
 /**
  * Ollama's native API: {@code POST /api/chat} and {@code POST /api/embed}. Ollama needs no key; a configured key is
@@ -130,14 +126,7 @@ public final class OllamaAdapter implements ProviderAdapter {
         if (id != null && !id.isEmpty()) {
             return id;
         }
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            byte[] hash = digest.digest((createdAt + "\n" + position + "\n" + name + "\n" + arguments)
-                    .getBytes(StandardCharsets.UTF_8));
-            return "call_" + HexFormat.of().formatHex(hash, 0, 12);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java runtime provides SHA-256", e);
-        }
+        return ToolCallIds.digest(createdAt, position, name, arguments);
     }
 
     @Override

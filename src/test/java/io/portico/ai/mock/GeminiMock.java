@@ -67,6 +67,7 @@ public final class GeminiMock implements AutoCloseable {
             "responseJsonSchema", "thinkingConfig", "candidateCount", "responseLogprobs", "logprobs",
             "responseModalities", "mediaResolution");
     private static final Pattern GEMINI_PATH = Pattern.compile("/v1beta/models/([^/:]+):(\\w+)");
+    private static final AtomicInteger RESPONSE_NUMBERS = new AtomicInteger();
     private static final Pattern VERTEX_PATH = Pattern.compile(
             "/v1/projects/([^/]+)/locations/([^/]+)/publishers/(google|anthropic)/models/([^/:]+):(\\w+)");
 
@@ -118,14 +119,18 @@ public final class GeminiMock implements AutoCloseable {
     public record Reply(int status, JsonNode body, Map<String, String> headers, long firstByteDelayMillis,
                         int cutAfterEvents, JsonNode streamError) {
 
-        /** Builds a response whose candidate has {@code parts}, {@code finishReason} and {@code usageMetadata}. */
+        /**
+         * Builds a response whose candidate has {@code parts}, {@code finishReason} and {@code usageMetadata}. Each
+         * response gets a response id of its own, as Gemini gives one to every response.
+         */
         public static Reply response(ArrayNode parts, String finishReason, ObjectNode usageMetadata) {
             ObjectNode body = NODES.objectNode();
             ObjectNode candidate = body.putArray("candidates").addObject();
             candidate.putObject("content").put("role", "model").set("parts", parts);
             candidate.put("finishReason", finishReason).put("index", 0);
             body.set("usageMetadata", usageMetadata);
-            body.put("modelVersion", "gemini-2.5-flash").put("responseId", "resp-mock-1");
+            body.put("modelVersion", "gemini-2.5-flash")
+                    .put("responseId", "resp-mock-" + RESPONSE_NUMBERS.incrementAndGet());
             return of(body);
         }
 

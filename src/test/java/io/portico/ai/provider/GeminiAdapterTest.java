@@ -173,6 +173,49 @@ class GeminiAdapterTest {
     }
 
     @Test
+    void callIdsDifferBetweenResponses() {
+        String response = "{'candidates':[{'content':{'role':'model','parts':[{'functionCall':{'name':'get_weather',"
+                + "'args':{'city':'Oslo'}}},{'functionCall':{'name':'get_weather','args':{'city':'Oslo'}}}]},"
+                + "'finishReason':'STOP'}],'responseId':'%s'}";
+
+        JsonNode first = adapter.chatResponse(json(response.formatted("resp-a")), request("{'messages':[]}"), target)
+                .at("/choices/0/message/tool_calls");
+        JsonNode second = adapter.chatResponse(json(response.formatted("resp-b")), request("{'messages':[]}"), target)
+                .at("/choices/0/message/tool_calls");
+        RecordingSink streamed = translate(List.of(response.formatted("resp-a")));
+
+        assertThat(first.get(0).get("id").asText()).isEqualTo("call_ae27c0602fc9624f98dc1b34");
+        assertThat(first.get(1).get("id").asText()).isEqualTo("call_ade58b3f408dfcfb138c81b2");
+        assertThat(second.get(0).get("id").asText()).isEqualTo("call_82a3695cc281e7f1167c1c41");
+        assertThat(second.get(1).get("id").asText()).isEqualTo("call_f6663fc2be73025259cd907c");
+        assertThat(streamed.deltas()).contains(
+                json("{'tool_calls':[{'index':0,'id':'call_ae27c0602fc9624f98dc1b34','type':'function',"
+                        + "'function':{'name':'get_weather','arguments':''}}]}"),
+                json("{'tool_calls':[{'index':1,'id':'call_ade58b3f408dfcfb138c81b2','type':'function',"
+                        + "'function':{'name':'get_weather','arguments':''}}]}"));
+    }
+
+    @Test
+    void generatedCallIdsStayOffRequests() {
+        JsonNode body = Wire.parse(adapter.chat(request("""
+                {'messages':[{'role':'user','content':'Weather in Oslo and Bergen?'},
+                  {'role':'assistant','tool_calls':[
+                    {'id':'call_ae27c0602fc9624f98dc1b34','type':'function','function':{'name':'get_weather',
+                      'arguments':'{}'}},
+                    {'id':'call_1','type':'function','function':{'name':'get_time','arguments':'{}'}}]},
+                  {'role':'tool','tool_call_id':'call_1','content':'noon'},
+                  {'role':'tool','tool_call_id':'call_ae27c0602fc9624f98dc1b34','content':'rain'}]}
+                """), target).body());
+
+        assertThat(body.path("contents").get(1)).isEqualTo(json("""
+                {'role':'model','parts':[{'functionCall':{'name':'get_weather','args':{}}},
+                  {'functionCall':{'name':'get_time','args':{}}}]}"""));
+        assertThat(body.path("contents").get(2)).isEqualTo(json("""
+                {'role':'user','parts':[{'functionResponse':{'name':'get_weather','response':{'output':'rain'}}},
+                  {'functionResponse':{'name':'get_time','response':{'output':'noon'}}}]}"""));
+    }
+
+    @Test
     void toolResultWithoutCallIsRejected() {
         ChatRequest orphan = request("{'messages':[{'role':'user','content':'Hi'},"
                 + "{'role':'tool','tool_call_id':'x1','content':'late'}]}");
@@ -228,7 +271,8 @@ class GeminiAdapterTest {
                      {'id':'fc-9','type':'function','function':{'name':'get_weather',
                         'arguments':'{\\'city\\':\\'Paris\\'}'},
                       'extra_content':{'google':{'thought_signature':'c2lnLTI='}}},
-                     {'id':'call_1','type':'function','function':{'name':'get_time','arguments':'{}'}}]}}],
+                     {'id':'call_8c0c2a0216b841b393994ff5','type':'function',
+                      'function':{'name':'get_time','arguments':'{}'}}]}}],
                  'usage':{'prompt_tokens':125,'completion_tokens':75,'total_tokens':200,
                    'prompt_tokens_details':{'cached_tokens':100},
                    'completion_tokens_details':{'reasoning_tokens':45}}}
@@ -295,12 +339,13 @@ class GeminiAdapterTest {
                 json("{'role':'assistant','content':''}"),
                 json("{'reasoning_content':'Checking'}"),
                 json("{'content':'Let me look.'}"),
-                json("{'tool_calls':[{'index':0,'id':'call_0','type':'function','function':{'name':'get_weather',"
-                        + "'arguments':''},'extra_content':{'google':{'thought_signature':'c2ln'}}}]}"),
+                json("{'tool_calls':[{'index':0,'id':'call_4cafe4418f4004227fa02e51','type':'function',"
+                        + "'function':{'name':'get_weather','arguments':''},"
+                        + "'extra_content':{'google':{'thought_signature':'c2ln'}}}]}"),
                 json("{'tool_calls':[{'index':0,'function':{'arguments':'{\\'city\\':\\'Paris\\'}'}}]}"),
                 json("{'thinking_blocks':[{'type':'thinking','thinking':'','signature':'c2ln'}]}"),
-                json("{'tool_calls':[{'index':1,'id':'call_1','type':'function','function':{'name':'get_time',"
-                        + "'arguments':''}}]}"),
+                json("{'tool_calls':[{'index':1,'id':'call_667a480799e49346c6c6a86f','type':'function',"
+                        + "'function':{'name':'get_time','arguments':''}}]}"),
                 json("{'tool_calls':[{'index':1,'function':{'arguments':'{}'}}]}"),
                 json("{'finish':'tool_calls'}"));
         assertThat(sink.chunks).allSatisfy(chunk -> {

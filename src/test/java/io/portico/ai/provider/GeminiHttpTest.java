@@ -84,12 +84,15 @@ class GeminiHttpTest {
         Outcome outcome = send(vertx, client, adapter.chat(chat, target), adapter, adapter.chatStream(chat, target));
 
         assertThat(outcome.failure()).isNull();
+        String responseId = outcome.sink().chunks.get(0).path("id").asText();
+        String callId = ToolCallIds.digest(responseId, 0, "get_weather", "{\"city\":\"Oslo\"}");
+        assertThat(responseId).startsWith("resp-mock-");
         assertThat(outcome.sink().deltas()).containsExactly(
                 json("{'role':'assistant','content':''}"),
                 json("{'content':'Looking'}"),
                 json("{'content':' it up.'}"),
-                json("{'tool_calls':[{'index':0,'id':'call_0','type':'function','function':{'name':'get_weather',"
-                        + "'arguments':''}}]}"),
+                json("{'tool_calls':[{'index':0,'id':'" + callId + "','type':'function',"
+                        + "'function':{'name':'get_weather','arguments':''}}]}"),
                 json("{'tool_calls':[{'index':0,'function':{'arguments':'{\\'city\\':\\'Oslo\\'}'}}]}"),
                 json("{'finish':'tool_calls'}"));
         assertThat(outcome.sink().usage).isEqualTo(new Usage(40, 12, 16, 0, 3, false));
@@ -115,8 +118,10 @@ class GeminiHttpTest {
                 + "}");
         ArrayNode messages = (ArrayNode) next.get("messages");
         messages.add(assistant);
-        messages.addObject().put("role", "tool").put("tool_call_id", "call_1").put("content", "09:00");
-        messages.addObject().put("role", "tool").put("tool_call_id", "call_0").put("content", "{\"temp\":-3}");
+        messages.addObject().put("role", "tool").put("tool_call_id", assistant.at("/tool_calls/1/id").asText())
+                .put("content", "09:00");
+        messages.addObject().put("role", "tool").put("tool_call_id", assistant.at("/tool_calls/0/id").asText())
+                .put("content", "{\"temp\":-3}");
         ChatRequest secondTurn = new ChatRequest(next, next, io.portico.ai.spi.Protocol.OPENAI, "m", false, false);
         Outcome answer = send(vertx, client, adapter.chat(secondTurn, target), adapter, null);
 

@@ -230,9 +230,11 @@ class VertexHttpTest {
         Outcome outcome = send(vertx, client, await(authorize(chat, target)), adapter,
                 adapter.chatStream(chat, target));
 
+        String callId = ToolCallIds.digest(outcome.sink().chunks.get(0).path("id").asText(), 0, "lookup",
+                "{\"q\":\"vertex\"}");
         assertThat(outcome.sink().deltas()).containsExactly(
                 json("{'role':'assistant','content':''}"),
-                json("{'tool_calls':[{'index':0,'id':'call_0','type':'function','function':{'name':'lookup',"
+                json("{'tool_calls':[{'index':0,'id':'" + callId + "','type':'function','function':{'name':'lookup',"
                         + "'arguments':''}}]}"),
                 json("{'tool_calls':[{'index':0,'function':{'arguments':'{\\'q\\':\\'vertex\\'}'}}]}"),
                 json("{'finish':'tool_calls'}"));
