@@ -13,11 +13,14 @@ import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import io.portico.ai.mock.OpenAiMock;
 import io.portico.testing.Configs;
 import io.portico.testing.TestNode;
+import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Azure OpenAI deployments behind the OpenAI-compatible endpoint, driven by the official OpenAI SDK. */
 class AzureEndpointTest {
@@ -56,6 +59,26 @@ class AzureEndpointTest {
         assertThat(azure.last().path()).isEqualTo("/openai/deployments/prod-gpt4o/chat/completions");
         assertThat(azure.last().headers().get("api-key")).isEqualTo("az-key");
         assertThat(azure.last().body().get("max_completion_tokens").asInt()).isEqualTo(20);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {".", ".."})
+    void dotSegmentDeploymentIsRejected(String deployment) {
+        int before = azure.received().size();
+
+        HttpResponse<String> chat = AiTestClient.post(node.url() + "/v1/chat/completions", "{\"model\":\"azure/"
+                + deployment + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
+        HttpResponse<String> embeddings = AiTestClient.post(node.url() + "/v1/embeddings", "{\"model\":\"azure/"
+                + deployment + "\",\"input\":\"Hi\"}");
+
+        String message = "deployment '" + deployment + "' is invalid, because this provider sends it as a URL path"
+                + " segment, which cannot be '.' or '..'";
+        assertThat(chat.statusCode()).isEqualTo(400);
+        assertThat(AiTestClient.json(chat).path("error").path("message").asText()).isEqualTo(message);
+        assertThat(AiTestClient.json(chat).path("error").path("param").asText()).isEqualTo("model");
+        assertThat(embeddings.statusCode()).isEqualTo(400);
+        assertThat(AiTestClient.json(embeddings).path("error").path("message").asText()).isEqualTo(message);
+        assertThat(azure.received()).hasSize(before);
     }
 
     @Test

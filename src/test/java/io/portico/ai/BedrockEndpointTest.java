@@ -32,6 +32,8 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** A node with an Amazon Bedrock provider, driven by the official OpenAI Java SDK against {@link BedrockMock}. */
 class BedrockEndpointTest {
@@ -182,6 +184,32 @@ class BedrockEndpointTest {
         JsonNode image = last().body().path("messages").path(0).path("content").path(0).path("image");
         assertThat(image.path("format").asText()).isEqualTo("png");
         assertThat(image.path("source").path("bytes").asText()).isEqualTo(png);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {".", ".."})
+    void dotSegmentModelIdIsRejected(String model) {
+        int before = mock.requests().size();
+
+        HttpResponse<String> openAi = AiTestClient.post(node.url() + "/v1/chat/completions", "{\"model\":\"aws/"
+                + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
+        HttpResponse<String> anthropic = AiTestClient.post(node.url() + "/v1/messages", "{\"model\":\"aws/"
+                + model + "\",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}",
+                "anthropic-version", "2023-06-01");
+        HttpResponse<String> embeddings = AiTestClient.post(node.url() + "/v1/embeddings", "{\"model\":\"aws/"
+                + model + "\",\"input\":\"Hi\"}");
+
+        String message = "model id '" + model + "' is invalid, because this provider sends it as a URL path segment,"
+                + " which cannot be '.' or '..'";
+        assertThat(openAi.statusCode()).isEqualTo(400);
+        assertThat(AiTestClient.json(openAi)).isEqualTo(NODES.objectNode().set("error", NODES.objectNode()
+                .put("message", message).put("type", "invalid_request_error").put("param", "model").putNull("code")));
+        assertThat(anthropic.statusCode()).isEqualTo(400);
+        assertThat(AiTestClient.json(anthropic)).isEqualTo(NODES.objectNode().put("type", "error").set("error",
+                NODES.objectNode().put("type", "invalid_request_error").put("message", message)));
+        // Embeddings reject the id before the path is built, as no embedding model family has it.
+        assertThat(embeddings.statusCode()).isEqualTo(400);
+        assertThat(mock.requests()).hasSize(before);
     }
 
     private static BedrockMock.Recorded last() {

@@ -119,6 +119,7 @@ public final class BedrockAdapter implements ProviderAdapter {
 
     /** Builds a signed or API-key authenticated POST of {@code body} to {@code operation} of the target's model. */
     ProviderCall call(CallTarget target, String operation, ObjectNode body) {
+        Wire.rejectDotSegment(target.model(), "model id");
         String path = "/model/" + SigV4Signer.uriEncode(target.model(), true) + "/" + operation;
         Buffer bytes = Wire.json(body);
         // NOTE: converse-stream is sent Accept: application/json too; only the mock checks that Bedrock allows it.

@@ -234,6 +234,7 @@ public final class OpenAiAdapter implements ProviderAdapter {
             return Wire.join(target.baseUrl(), "openai/v1/" + operation);
         }
         String deployment = target.provider().deployments().getOrDefault(target.model(), target.model());
+        Wire.rejectDotSegment(deployment, "deployment");
         return Wire.join(target.baseUrl(), "openai/deployments/" + encode(deployment) + "/" + operation
                 + "?api-version=" + encode(apiVersion));
     }

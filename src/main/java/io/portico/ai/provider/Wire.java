@@ -171,6 +171,22 @@ public final class Wire {
     }
 
     /** Joins a base URL and a path with exactly one slash between them. */
+    /**
+     * Rejects a model or deployment id that would be a whole path segment of {@code .} or {@code ..} in a provider
+     * URL. Percent-encoding leaves such a segment as it is, and a server or proxy that removes dot segments (RFC
+     * 3986, section 5.2.4) would send the call, with its credentials, to another path of the provider.
+     *
+     * @param id the id as it goes into the path
+     * @param description what the id is, such as {@code model} or {@code deployment}, for the error message
+     * @throws AiException with status 400 about the request's {@code model} when {@code id} is a dot segment
+     */
+    public static void rejectDotSegment(String id, String description) {
+        if (".".equals(id) || "..".equals(id)) {
+            throw AiException.invalidParam("model", description + " '" + id + "' is invalid, because this provider "
+                    + "sends it as a URL path segment, which cannot be '.' or '..'");
+        }
+    }
+
     public static String join(String baseUrl, String path) {
         String base = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
         return path.startsWith("/") ? base + path : base + "/" + path;
