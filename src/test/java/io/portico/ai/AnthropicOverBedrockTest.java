@@ -138,4 +138,25 @@ class AnthropicOverBedrockTest {
                    {'toolSpec':{'name':'get_weather','inputSchema':{'json':{'type':'object','properties':{}}}}},
                    {'cachePoint':{'type':'default'}}]}}"""));
     }
+
+    @Test
+    void modelStreamErrorIsApiError() {
+        mock.fault(BedrockMock.Fault.MODEL_STREAM_ERROR);
+        HttpResponse<String> anthropic = messages("{\"model\":\"aws/" + MODEL + "\",\"max_tokens\":100,"
+                + "\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
+        mock.fault(BedrockMock.Fault.MODEL_STREAM_ERROR);
+
+        HttpResponse<String> openAi = AiTestClient.post(node.url() + "/v1/chat/completions", "{\"model\":\"aws/"
+                + MODEL + "\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
+
+        List<Event> anthropicEvents = AiTestClient.events(anthropic.body());
+        Event anthropicError = anthropicEvents.get(anthropicEvents.size() - 1);
+        assertThat(anthropicError.name()).isEqualTo("error");
+        assertThat(anthropicError.json()).isEqualTo(AiTestClient.quotedJson(
+                "{'type':'error','error':{'type':'api_error','message':'provider: The model stream failed.'}}"));
+        List<Event> openAiEvents = AiTestClient.events(openAi.body());
+        assertThat(openAiEvents.get(openAiEvents.size() - 1).json()).isEqualTo(AiTestClient.quotedJson(
+                "{'error':{'message':'provider: The model stream failed.','type':'api_error','param':null,"
+                        + "'code':'ModelStreamErrorException'}}"));
+    }
 }

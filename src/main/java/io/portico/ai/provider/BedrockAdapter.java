@@ -272,7 +272,12 @@ public final class BedrockAdapter implements ProviderAdapter {
                 Wire.retryAfterMillis(headers));
     }
 
-    /** Reads an exception message of a stream, whose {@code :exception-type} header names the exception. */
+    /**
+     * Reads an exception message of a stream, whose {@code :exception-type} header names the exception. A
+     * {@code modelStreamErrorException}, which Bedrock documents with status 424 and tells callers to retry, is a
+     * failure of the model while it streamed, not of the request, so it is reported as a 502 like the stream's
+     * other provider failures.
+     */
     static AiError streamError(StreamFrame frame) {
         String name = frame.headers().get(":exception-type");
         String message;
@@ -285,7 +290,7 @@ public final class BedrockAdapter implements ProviderAdapter {
             message = Wire.text(json, "message") != null ? Wire.text(json, "message") : Wire.text(json, "Message");
         }
         String code = exceptionName(name);
-        int status = statusOf(code);
+        int status = "ModelStreamErrorException".equals(code) ? 502 : statusOf(code);
         String text = message == null ? code == null ? "the stream failed" : code : message;
         return new AiError(status, AiError.typeFor(status), code, "provider: " + text, -1);
     }

@@ -67,6 +67,8 @@ public final class BedrockMock implements AutoCloseable {
         CUT_STREAM,
         /** The stream carries a throttlingException event after its first text delta. */
         STREAM_EXCEPTION,
+        /** The stream carries a modelStreamErrorException event after its first text delta. */
+        MODEL_STREAM_ERROR,
         /** The stream's second message has a wrong CRC. */
         BAD_CRC
     }
@@ -216,6 +218,11 @@ public final class BedrockMock implements AutoCloseable {
             events = new ArrayList<>(events.subList(0, firstDelta));
             events.add(EventStreamWriter.exception("throttlingException",
                     "{\"message\":\"Too many tokens, please wait before trying again.\"}"));
+        } else if (fault == Fault.MODEL_STREAM_ERROR) {
+            int firstDelta = 2;
+            events = new ArrayList<>(events.subList(0, firstDelta));
+            events.add(EventStreamWriter.exception("modelStreamErrorException",
+                    "{\"message\":\"The model stream failed.\",\"originalStatusCode\":500}"));
         }
         response.setChunked(true)
                 .putHeader("content-type", "application/vnd.amazon.eventstream")

@@ -276,12 +276,13 @@ class BedrockAdapterTest {
     }
 
     @Test
-    void streamModelErrorStatus() {
+    void streamModelErrorIsProviderFailure() {
         RecordingSink sink = translate(request(SIMPLE), EventStreamWriter.exception("modelStreamErrorException",
                 "{\"message\":\"The model failed\",\"originalStatusCode\":500}"));
 
-        assertThat(sink.errors).extracting(AiError::status).containsExactly(424);
-        assertThat(sink.errors).extracting(AiError::code).containsExactly("ModelStreamErrorException");
+        assertThat(sink.errors).containsExactly(new AiError(502, "api_error", "ModelStreamErrorException",
+                "provider: The model failed", -1));
+        assertThat(sink.errors.get(0).anthropicType()).isEqualTo("api_error");
     }
 
     @Test
