@@ -50,6 +50,18 @@ class BuiltInCatalogTest {
         });
     }
 
+    /** Pins the list of unpriced Claude models on Vertex AI, which docs/model-catalog.md repeats. */
+    @Test
+    void unpricedVertexClaudeModels() {
+        List<String> unpriced = catalog.all().stream()
+                .filter(model -> model.provider().equals("vertex") && model.id().startsWith("claude"))
+                .filter(model -> model.price() == null).map(ModelInfo::id).sorted().toList();
+
+        assertThat(unpriced).containsExactly("claude-opus-4-1@20250805", "claude-opus-4-5@20251101",
+                "claude-opus-4-6", "claude-opus-4@20250514", "claude-sonnet-4-5@20250929", "claude-sonnet-4-6",
+                "claude-sonnet-4@20250514");
+    }
+
     @Test
     void localModelsHaveNoPrice() {
         assertThat(catalog.all()).filteredOn(model -> model.provider().equals("ollama"))
