@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.ai.catalog.ModelInfo;
 import io.portico.net.client.Http1Exchange;
 import io.portico.net.client.Http1ResponseHandler;
+import io.portico.net.client.InvalidResponseException;
 import io.portico.net.client.ResponseTooLargeException;
 import io.portico.ai.frontend.Frontend;
 import io.portico.ai.frontend.StreamWriter;
@@ -304,6 +305,17 @@ final class ChatExchange {
         }
     }
 
+    /**
+     * Returns how a provider's response failed, for a client's message: invalid, with the reason when it names no
+     * address, or broken off.
+     */
+    private static String brokenOff(Throwable cause) {
+        if (cause instanceof InvalidResponseException invalid) {
+            return invalid.reason() != null ? "is invalid: " + invalid.reason() : "is invalid";
+        }
+        return "broke off";
+    }
+
     private static String describe(Throwable cause) {
         return cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
     }
@@ -337,8 +349,9 @@ final class ChatExchange {
                         + " ai.maxResponseBytes sets"));
                 return;
             }
-            attemptFailed(AiError.of(502, "the response of provider '" + target.provider().name()
-                    + "' broke off: " + describe(cause)));
+            // The cause names the provider's address, so only the node's log gets it.
+            attemptFailed(AiError.of(502, "the response of provider '" + target.provider().name() + "' "
+                    + brokenOff(cause)), describe(cause));
         });
         response.bodyHandler(gateway.maxResponseBytes(), body -> {
             responseComplete = true;
@@ -449,8 +462,8 @@ final class ChatExchange {
         });
         response.exceptionHandler(cause -> {
             if (current == generation && !done) {
-                streamFailed(AiError.of(502, "the stream of provider '" + target.provider().name()
-                        + "' broke off: " + describe(cause)));
+                streamFailed(AiError.of(502, "the stream of provider '" + target.provider().name() + "' "
+                        + brokenOff(cause)), describe(cause));
             }
         });
         response.endHandler(end -> {
@@ -584,12 +597,22 @@ final class ChatExchange {
     }
 
     private void streamFailed(AiError providerError) {
+        streamFailed(providerError, null);
+    }
+
+    /**
+     * Ends the current attempt of a stream with {@code providerError}: the client's stream when it started, else
+     * the attempt, which may move on as {@link #attemptFailed(AiError, String)} does.
+     *
+     * @param reason the cause for the node's log, when the client's message leaves it out; null for none
+     */
+    private void streamFailed(AiError providerError, String reason) {
         if (cutOffAfterClose()) {
             return;
         }
         AiError error = secrets().redact(providerError);
         if (writer != null && writer.started()) {
-            warnFailure(error, null);
+            warnFailure(error, reason == null ? null : secrets().redact(reason));
             usage = streamedUsage();
             settleBreaker(error.status());
             // The provider request is reset before record() marks the attempt as no longer in flight.
@@ -601,7 +624,7 @@ final class ChatExchange {
             writer.abort(error);
             return;
         }
-        attemptFailed(error);
+        attemptFailed(error, reason);
     }
 
     /**

@@ -36,8 +36,8 @@ final class ProviderFailureLog {
      * Logs that a call of request {@code requestId} to {@code model} failed with {@code error}, unless a line of
      * this provider was logged less than {@link #INTERVAL_SECONDS} ago.
      *
-     * @param reason the cause for the operator, which may contain more than the client's message; null to use the
-     *     error's message
+     * @param reason the cause for the operator, which may contain more than the client's message and is logged
+     *     after it; null for none
      */
     void failed(String requestId, String model, AiError error, String reason) {
         long suppressed = limiter.tryAcquire();
@@ -45,7 +45,7 @@ final class ProviderFailureLog {
             return;
         }
         String kind = error.code() != null ? error.code() : error.type();
-        String text = printable(reason != null ? reason : error.message());
+        String text = printable(reason != null ? error.message() + ": " + reason : error.message());
         if (suppressed == 0) {
             LOG.warn("Provider {} failed request {} for model {} with status {} ({}): {}", provider, requestId,
                     model, error.status(), kind, text);

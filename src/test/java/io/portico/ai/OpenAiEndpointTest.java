@@ -304,6 +304,8 @@ class OpenAiEndpointTest {
         Event last = events.get(events.size() - 1);
         assertThat(last.data()).isNotEqualTo("[DONE]");
         assertThat(last.json().path("error").path("message").asText()).contains("broke off");
+        // The provider's address stays in the node's log.
+        assertThat(last.json().path("error").path("message").asText()).doesNotContain("127.0.0.1");
         assertThat(events).noneMatch(e -> e.data().contains("\"finish_reason\":\"stop\""));
     }
 

@@ -51,7 +51,8 @@ class ProviderFailureLogTest {
             List<String> lines = log.messages(Level.WARN);
             assertThat(lines).hasSize(2);
             assertThat(lines.get(0)).isEqualTo("Provider vx failed request req-1 for model gemini-2.5-flash with"
-                    + " status 502 (provider_authorization_failed): the token endpoint rejected the assertion");
+                    + " status 502 (provider_authorization_failed): authorization with provider 'vx' failed: the token"
+                    + " endpoint rejected the assertion");
             assertThat(lines.get(1)).isEqualTo("Provider vx failed request req-4 for model gemini-2.5-flash with"
                     + " status 502 (provider_authorization_failed): authorization with provider 'vx' failed; 2 more"
                     + " failures of this provider since the previous warning were not logged, because this warning"

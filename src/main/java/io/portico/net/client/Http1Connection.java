@@ -309,7 +309,7 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Resp
         exchange = null;
         close();
         if (current != null) {
-            current.fail(new InvalidResponseException("invalid response from " + origin() + ": " + reason));
+            current.fail(InvalidResponseException.from(origin(), reason));
         }
     }
 
