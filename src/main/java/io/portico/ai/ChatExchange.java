@@ -306,8 +306,8 @@ final class ChatExchange {
     }
 
     /**
-     * Returns how a provider's response failed, for a client's message: invalid, with the reason when it names no
-     * address, or broken off.
+     * Returns how a provider's response failed, for a client's message: invalid, with the fault but without the
+     * provider's address, or broken off.
      */
     private static String brokenOff(Throwable cause) {
         if (cause instanceof InvalidResponseException invalid) {
@@ -349,7 +349,7 @@ final class ChatExchange {
                         + " ai.maxResponseBytes sets"));
                 return;
             }
-            // The cause names the provider's address, so only the node's log gets it.
+            // The cause can name the provider's address, so only the node's log gets it.
             attemptFailed(AiError.of(502, "the response of provider '" + target.provider().name() + "' "
                     + brokenOff(cause)), describe(cause));
         });

@@ -274,7 +274,7 @@ public final class BedrockAdapter implements ProviderAdapter {
 
     /**
      * Reads an exception message of a stream, whose {@code :exception-type} header names the exception. A
-     * {@code modelStreamErrorException}, which Bedrock documents with status 424 and tells callers to retry, is a
+     * {@code modelStreamErrorException}, which Bedrock documents with status 424 as worth a retry, is a
      * failure of the model while it streamed, not of the request, so it is reported as a 502 like the stream's
      * other provider failures.
      */
