@@ -269,17 +269,23 @@ final class RelayExchange {
      */
     private void authorize(ProviderCall call, CallTarget callTarget, ProviderAdapter adapter, KeyPool.Key key) {
         long timeoutMillis = target.provider().spec().timeouts().total().toMillis();
-        // Whichever of the timer and the adapter's future completes the promise first decides the outcome.
+        Future<ProviderCall> authorizing = adapter.authorize(call, callTarget);
         Promise<ProviderCall> bounded = Promise.promise();
-        long timer = gateway.vertx().setTimer(timeoutMillis, id -> bounded.tryFail(new AuthorizationTimeout()));
-        adapter.authorize(call, callTarget).onComplete(result -> {
-            gateway.vertx().cancelTimer(timer);
-            if (result.succeeded()) {
-                bounded.tryComplete(result.result());
-            } else {
-                bounded.tryFail(result.cause());
-            }
-        });
+        if (authorizing.isComplete()) {
+            // Most providers need no exchange for their credentials, so no timer is needed either.
+            bounded.handle(authorizing);
+        } else {
+            // Whichever of the timer and the adapter's future completes the promise first decides the outcome.
+            long timer = gateway.vertx().setTimer(timeoutMillis, id -> bounded.tryFail(new AuthorizationTimeout()));
+            authorizing.onComplete(result -> {
+                gateway.vertx().cancelTimer(timer);
+                if (result.succeeded()) {
+                    bounded.tryComplete(result.result());
+                } else {
+                    bounded.tryFail(result.cause());
+                }
+            });
+        }
         bounded.future().onComplete(authorized -> {
             if (done) {
                 return;
