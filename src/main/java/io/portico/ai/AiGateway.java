@@ -239,11 +239,22 @@ public final class AiGateway {
     }
 
     /**
-     * Returns true once {@link #close()} has started. A node closes its AI gateway only when it stops, after the
-     * listeners' drain, so a request still running then was cut off by the stop.
+     * Cuts off the response of {@code ctx} without a status once {@link #close()} has started, after running
+     * {@code clientClosed}, and returns whether it did. A node closes its AI gateway only when it stops, after the
+     * listeners' drain, so a request still running then was cut off by the stop. The closing of the provider
+     * clients can fail its attempt before the client's close reaches the exchange, and the exchange then ends as if
+     * that close had come first: no retry, no other target, no error response, and no failure for the breaker or
+     * the metrics.
      */
-    boolean isClosed() {
-        return closed;
+    boolean cutOffAfterClose(RequestContext ctx, Runnable clientClosed) {
+        if (!closed) {
+            return false;
+        }
+        LOG.debug("Request {} is cut off: the node closed its provider clients at the end of a stop's drain",
+                ctx.requestId());
+        clientClosed.run();
+        ctx.response().reset(RequestContext.RESET_INTERNAL_ERROR);
+        return true;
     }
 
     /** Returns the circuit breaker of every provider model called so far whose provider configures one. */

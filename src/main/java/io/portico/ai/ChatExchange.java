@@ -610,21 +610,22 @@ final class ChatExchange {
         if (cutOffAfterClose()) {
             return;
         }
-        AiError error = secrets().redact(providerError);
-        if (writer != null && writer.started()) {
-            warnFailure(error, reason == null ? null : secrets().redact(reason));
-            usage = streamedUsage();
-            settleBreaker(error.status());
-            // The provider request is reset before record() marks the attempt as no longer in flight.
-            cancelAttempt();
-            record(error.status());
-            AiGateway.recordError(ctx, error);
-            ctx.logField("ai_error", error.code() != null ? error.code() : error.type());
-            done = true;
-            writer.abort(error);
+        if (writer == null || !writer.started()) {
+            attemptFailed(providerError, reason);
             return;
         }
-        attemptFailed(error, reason);
+        ProviderSecrets secrets = secrets();
+        AiError error = secrets.redact(providerError);
+        warnFailure(error, reason == null ? null : secrets.redact(reason));
+        usage = streamedUsage();
+        settleBreaker(error.status());
+        // The provider request is reset before record() marks the attempt as no longer in flight.
+        cancelAttempt();
+        record(error.status());
+        AiGateway.recordError(ctx, error);
+        ctx.logField("ai_error", error.code() != null ? error.code() : error.type());
+        done = true;
+        writer.abort(error);
     }
 
     /**
@@ -861,22 +862,9 @@ final class ChatExchange {
         ctx.logField("ai_error", error.code() != null ? error.code() : error.type());
     }
 
-    /**
-     * Cuts off the client's connection or stream without a response once the node closed its AI gateway, and
-     * returns whether it did. A stop closes the gateway's provider clients only after the listeners' drain, which
-     * closes the client connections still open, but such a close may reach this exchange after the closed clients
-     * failed its attempt. That failure is no fault of the provider, so the exchange ends as if the client's close
-     * had come first: no retry, no other target, no error response, and no failure for the breaker or the metrics.
-     */
+    /** Cuts off the client without a response when the node's stop closed the provider clients first. */
     private boolean cutOffAfterClose() {
-        if (done || !gateway.isClosed()) {
-            return false;
-        }
-        LOG.debug("Request {} is cut off: the node closed its provider clients at the end of a stop's drain",
-                ctx.requestId());
-        clientClosed();
-        ctx.response().reset(RequestContext.RESET_INTERNAL_ERROR);
-        return true;
+        return !done && gateway.cutOffAfterClose(ctx, this::clientClosed);
     }
 
     private void clientClosed() {

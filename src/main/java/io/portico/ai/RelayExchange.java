@@ -462,21 +462,9 @@ final class RelayExchange {
         frontend.writeError(ctx.response(), error);
     }
 
-    /**
-     * Cuts off the client's connection or stream without a response once the node closed its AI gateway, and
-     * returns whether it did, for the reason {@link ChatExchange} gives: the stop's closing of the provider clients
-     * can fail an attempt before the client's close reaches the exchange. The exchange ends as if that close had
-     * come first, without trying another target.
-     */
+    /** Cuts off the client without a response when the node's stop closed the provider clients first. */
     private boolean cutOffAfterClose() {
-        if (done || ctx.response().ended() || !gateway.isClosed()) {
-            return false;
-        }
-        LOG.debug("Request {} is cut off: the node closed its provider clients at the end of a stop's drain",
-                ctx.requestId());
-        clientClosed();
-        ctx.response().reset(RequestContext.RESET_INTERNAL_ERROR);
-        return true;
+        return !done && !ctx.response().ended() && gateway.cutOffAfterClose(ctx, this::clientClosed);
     }
 
     /**
