@@ -242,9 +242,9 @@ public final class AiGateway {
      * Cuts off the response of {@code ctx} without a status once {@link #close()} has started, after running
      * {@code clientClosed}, and returns whether it did. A node closes its AI gateway only when it stops, after the
      * listeners' drain, so a request still running then was cut off by the stop. The closing of the provider
-     * clients can fail its attempt before the client's close reaches the exchange, and the exchange then ends as if
-     * that close had come first: no retry, no other target, no error response, and no failure for the breaker or
-     * the metrics.
+     * clients can fail its attempt before the client's close reaches the exchange. The exchange then ends as if that
+     * close had come first, with no retry, no other target, no error response and no failure for the breaker or the
+     * metrics.
      */
     boolean cutOffAfterClose(RequestContext ctx, Runnable clientClosed) {
         if (!closed) {
