@@ -39,8 +39,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The AI gateway of one node: the providers and virtual models of the current configuration, the HTTP client that
- * reaches providers, and the backend of AI routes. Usage of every request is recorded on the request and offered to
+ * The AI gateway of one node: the providers and virtual models of the current configuration, the HTTP clients that
+ * reach providers, and the backend of AI routes. Usage of every request is recorded on the request and offered to
  * listeners such as analytics and budgets.
  */
 public final class AiGateway {
@@ -93,6 +93,10 @@ public final class AiGateway {
 
     private final Vertx vertx;
     private final ModelCatalog catalog;
+    /**
+     * The client of the token exchanges that adapters make for their credentials. It sends no Accept-Encoding and
+     * decompresses nothing, as {@link #imageClient} does.
+     */
     private final HttpClient client;
     /**
      * The client that fetches images given by URL. It sends no Accept-Encoding and decompresses nothing, because
@@ -146,13 +150,13 @@ public final class AiGateway {
                 .setKeepAliveTimeout(60)
                 .setTcpNoDelay(true)
                 .setVerifyHost(true)
-                .setDecompressionSupported(true);
-        this.client = vertx.httpClientBuilder().with(options).with(new PoolOptions().setHttp1MaxSize(64)).build();
+                .setDecompressionSupported(false);
+        this.client = vertx.httpClientBuilder().with(options).with(new PoolOptions().setHttp1MaxSize(16)).build();
         this.providerClient = new Http1Client(vertx);
         this.adapters = AiRuntime.adapterCache(new AdapterContext(vertx, client, catalog));
         this.backend = new AiBackend(this);
         this.imageClient = vertx.httpClientBuilder()
-                .with(new HttpClientOptions(options).setDecompressionSupported(false))
+                .with(new HttpClientOptions(options))
                 .with(new PoolOptions().setHttp1MaxSize(16))
                 .build();
         this.images = new ImageFetcher(vertx, imageClient, images);
@@ -289,11 +293,7 @@ public final class AiGateway {
         return vertx;
     }
 
-    HttpClient client() {
-        return client;
-    }
-
-    /** Returns the client of chat requests to providers. {@link #client()} serves the rarer calls. */
+    /** Returns the client of every call to a provider's API. */
     Http1Client providerClient() {
         return providerClient;
     }

@@ -300,8 +300,8 @@ final class ChatExchange {
                     timeouts.connect().toMillis(), handler);
         } catch (IllegalArgumentException | IllegalStateException e) {
             // An invalid provider URL, or a gateway that is shutting down.
-            attemptFailed(AiError.of(502, "provider '" + target.provider().name() + "' could not be called: "
-                    + e.getMessage()));
+            attemptFailed(AiError.of(502, "provider '" + target.provider().name() + "' could not be called"),
+                    describe(e));
         }
     }
 
@@ -309,7 +309,7 @@ final class ChatExchange {
      * Returns how a provider's response failed, for a client's message: invalid, with the fault but without the
      * provider's address, or broken off.
      */
-    private static String brokenOff(Throwable cause) {
+    static String brokenOff(Throwable cause) {
         if (cause instanceof InvalidResponseException invalid) {
             return invalid.reason() != null ? "is invalid: " + invalid.reason() : "is invalid";
         }

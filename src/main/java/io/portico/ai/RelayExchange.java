@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.ai.catalog.ModelInfo;
 import io.portico.ai.frontend.Frontend;
 import io.portico.ai.frontend.StreamEnd;
-import io.portico.ai.provider.BoundedBodies;
 import io.portico.ai.provider.OpenAiUsage;
 import io.portico.ai.provider.Wire;
 import io.portico.ai.spi.AiError;
@@ -16,15 +15,14 @@ import io.portico.ai.spi.ProviderAdapter;
 import io.portico.ai.spi.ProviderCall;
 import io.portico.ai.spi.Usage;
 import io.portico.ai.stream.SseRelayBuffer;
+import io.portico.net.client.Http1Exchange;
+import io.portico.net.client.Http1ResponseHandler;
 import io.portico.net.client.ResponseTooLargeException;
 import io.portico.pipeline.RequestContext;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
+import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClientRequest;
-import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.http.RequestOptions;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -39,7 +37,9 @@ import org.slf4j.LoggerFactory;
  * byte for byte while their usage is read on the way. When the client leaves first, the provider request is
  * cancelled and the access-log line names the provider model called, with the usage of a stream that had started.
  * A provider request whose body is larger than {@value #INLINE_BYTES} bytes is built on the AI gateway's compute
- * threads, and so is the translation of a response that large.
+ * threads, and so is the translation of a response that large. Calls go through the gateway's {@link
+ * io.portico.net.client.Http1Client}, as chat requests do, and the provider's {@code timeouts.total} bounds each
+ * attempt from its authorization to the last byte of its response.
  */
 final class RelayExchange {
 
@@ -54,7 +54,7 @@ final class RelayExchange {
 
     /** What to do with a successful provider response. */
     private interface Completion {
-        void complete(RelayExchange exchange, HttpClientResponse response, CallTarget target, ProviderAdapter adapter);
+        void complete(RelayExchange exchange, Http1Exchange response, CallTarget target, ProviderAdapter adapter);
     }
 
     /** The usage that a Responses API response reports, and its generated text when it reports none. */
@@ -77,8 +77,12 @@ final class RelayExchange {
     private String keyLabel;
     private Target target;
     private long start;
-    /** The provider request of the current attempt, once it is open; null before and after an attempt. */
-    private HttpClientRequest upstream;
+    /** The number of the current attempt, so that the callbacks of an attempt that ended do nothing. */
+    private int attempt;
+    /** The timer of the current attempt's {@code timeouts.total}, or -1. */
+    private long totalTimer = -1;
+    /** The provider request of the current attempt, once it is sent; null before and after an attempt. */
+    private Http1Exchange upstream;
     /** The call of the current attempt once it is sent, whose credentials are removed from its errors, or null. */
     private ProviderCall sentCall;
     /** True from sending an attempt until it fails. A client that leaves meanwhile gets its provider model logged. */
@@ -194,6 +198,8 @@ final class RelayExchange {
         inFlight = false;
         upstream = null;
         sentCall = null;
+        attempt++;
+        cancelTotalTimer();
         if (done) {
             return;
         }
@@ -263,52 +269,65 @@ final class RelayExchange {
     }
 
     /**
-     * Obtains the provider credentials of {@code call}, waiting at most the provider's {@code timeouts.total}, and
-     * sends it. The cause of a failure can name the token endpoint and the service account, so it goes to the
-     * provider's WARN line and the client gets a message without it.
+     * Obtains the provider credentials of {@code call} and sends it. The timer of {@code timeouts.total} starts here,
+     * so it bounds the wait for credentials too. The cause of a failure can name the token endpoint and the service
+     * account, so it goes to the provider's WARN line and the client gets a message without it.
      */
     private void authorize(ProviderCall call, CallTarget callTarget, ProviderAdapter adapter, KeyPool.Key key) {
-        long timeoutMillis = target.provider().spec().timeouts().total().toMillis();
-        Future<ProviderCall> authorizing = adapter.authorize(call, callTarget);
-        Promise<ProviderCall> bounded = Promise.promise();
-        if (authorizing.isComplete()) {
-            // Most providers need no exchange for their credentials, so no timer is needed either.
-            bounded.handle(authorizing);
-        } else {
-            // Whichever of the timer and the adapter's future completes the promise first decides the outcome.
-            long timer = gateway.vertx().setTimer(timeoutMillis, id -> bounded.tryFail(new AuthorizationTimeout()));
-            authorizing.onComplete(result -> {
-                gateway.vertx().cancelTimer(timer);
-                if (result.succeeded()) {
-                    bounded.tryComplete(result.result());
-                } else {
-                    bounded.tryFail(result.cause());
-                }
-            });
-        }
-        bounded.future().onComplete(authorized -> {
-            if (done) {
-                return;
-            }
-            String provider = target.provider().name();
-            if (authorized.failed() && authorized.cause() instanceof AuthorizationTimeout) {
-                attemptFailed(AiError.of(504, "timeout", "authorization with provider '" + provider
-                        + "' did not complete within " + timeoutMillis + " ms"), null);
+        int current = attempt;
+        long millis = target.provider().spec().timeouts().total().toMillis();
+        totalTimer = gateway.vertx().setTimer(millis, id -> timedOut(current, millis));
+        adapter.authorize(call, callTarget).onComplete(authorized -> {
+            if (done || current != attempt) {
                 return;
             }
             if (authorized.failed()) {
                 attemptFailed(new AiError(502, "api_error", AiGateway.PROVIDER_AUTHORIZATION_FAILED,
-                        "authorization with provider '" + provider + "' failed", -1), describe(authorized.cause()));
+                        "authorization with provider '" + target.provider().name() + "' failed", -1),
+                        describe(authorized.cause()));
                 return;
             }
-            send(authorized.result(), callTarget, adapter, key);
+            send(authorized.result(), callTarget, adapter, key, current);
         });
     }
 
-    /** The end of the wait for a call's credentials after {@code timeouts.total}. */
-    private static final class AuthorizationTimeout extends RuntimeException {
-        AuthorizationTimeout() {
-            super(null, null, false, false);
+    /**
+     * Ends the attempt {@code current} when its {@code timeouts.total} passed: a stream that started ends with an
+     * error event, and any other attempt fails with 504 and moves on to the next target.
+     */
+    private void timedOut(int current, long millis) {
+        totalTimer = -1;
+        if (done || current != attempt) {
+            return;
+        }
+        String provider = target.provider().name();
+        if (sentCall == null) {
+            attemptFailed(AiError.of(504, "timeout", "authorization with provider '" + provider
+                    + "' did not complete within " + millis + " ms"), null);
+            return;
+        }
+        AiError error = AiError.of(504, "timeout", "provider '" + provider + "' did not send the whole response"
+                + " within " + millis + " ms");
+        if (streamUsage != null) {
+            streamFailed(error, false, null);
+            return;
+        }
+        if (upstream != null) {
+            upstream.reset();
+        }
+        attemptFailed(error, null);
+    }
+
+    /** Marks the exchange as ended: its response was written, it failed, or the client left. */
+    private void end() {
+        done = true;
+        cancelTotalTimer();
+    }
+
+    private void cancelTotalTimer() {
+        if (totalTimer >= 0) {
+            gateway.vertx().cancelTimer(totalTimer);
+            totalTimer = -1;
         }
     }
 
@@ -342,66 +361,60 @@ final class RelayExchange {
         }
     }
 
-    private void send(ProviderCall call, CallTarget callTarget, ProviderAdapter adapter, KeyPool.Key key) {
+    private void send(ProviderCall call, CallTarget callTarget, ProviderAdapter adapter, KeyPool.Key key,
+                      int current) {
         if (cutOffAfterClose()) {
             return;
         }
-        RequestOptions options = new RequestOptions().setMethod(call.method()).setAbsoluteURI(call.url())
-                .setHeaders(call.headers())
-                .setConnectTimeout(target.provider().spec().timeouts().connect().toMillis())
-                .setIdleTimeout(target.provider().spec().timeouts().total().toMillis());
         sentCall = call;
         start = System.nanoTime();
         inFlight = true;
-        gateway.client().request(options)
-                .compose(request -> {
-                    request.exceptionHandler(cause -> LOG.debug("Request {} to provider {} failed: {}",
-                            ctx.requestId(), target.provider().name(), cause.getMessage()));
-                    if (done) {
-                        request.reset();
-                        return Future.failedFuture("the client closed the connection");
-                    }
-                    upstream = request;
-                    return call.body() == null ? request.send() : request.send(call.body());
-                })
-                .onComplete(result -> {
-                    if (done) {
-                        return;
-                    }
-                    if (result.failed()) {
-                        if (cutOffAfterClose()) {
-                            return;
-                        }
-                        // The cause can name the provider's internal address, so only the log gets it.
-                        gateway.metrics().failed(target.provider().name(), gateway.metricModel(target), 502);
-                        attemptFailed(AiError.of(502, "provider '" + target.provider().name() + "' is unreachable,"
-                                + " closed the connection or timed out"), describe(result.cause()));
-                        return;
-                    }
-                    HttpClientResponse response = result.result();
-                    int status = response.statusCode();
-                    if (status >= 200 && status < 300) {
-                        target.provider().keys().succeeded(key);
-                        completion.complete(this, response, callTarget, adapter);
-                        return;
-                    }
-                    if (status < 200) {
-                        // Vert.x's client delivers a 1xx other than 100 and 103 as the final response, so its
-                        // status must not become the status of the client's response.
-                        response.request().reset();
-                        handleError(AiError.of(502, "provider '" + target.provider().name() + "' sent an invalid"
-                                + " response: status " + status + " where a final response was due"), key);
-                        return;
-                    }
-                    BoundedBodies.collect(response, ChatExchange.MAX_ERROR_BODY_BYTES, true).onComplete(errorBody -> {
-                        if (done) {
-                            return;
-                        }
-                        AiError error = adapter.error(status, response.headers(),
-                                errorBody.succeeded() ? errorBody.result() : null);
-                        handleError(error, key);
-                    });
-                });
+        Http1ResponseHandler handler = new Http1ResponseHandler() {
+            @Override
+            public void response(Http1Exchange response) {
+                if (done || current != attempt) {
+                    response.reset();
+                    return;
+                }
+                onResponse(response, callTarget, adapter, key);
+            }
+
+            @Override
+            public void failed(Throwable cause) {
+                if (done || current != attempt || cutOffAfterClose()) {
+                    return;
+                }
+                // The cause can name the provider's internal address, so only the log gets it.
+                gateway.metrics().failed(target.provider().name(), gateway.metricModel(target), 502);
+                attemptFailed(AiError.of(502, "provider '" + target.provider().name() + "' is unreachable or"
+                        + " closed the connection"), describe(cause));
+            }
+        };
+        try {
+            upstream = gateway.providerClient().send(call.method(), call.url(), call.headers(), call.body(),
+                    target.provider().spec().timeouts().connect().toMillis(), handler);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            // An invalid provider URL, or a gateway that is shutting down.
+            attemptFailed(AiError.of(502, "provider '" + target.provider().name() + "' could not be called"),
+                    describe(e));
+        }
+    }
+
+    private void onResponse(Http1Exchange response, CallTarget callTarget, ProviderAdapter adapter,
+                            KeyPool.Key key) {
+        int status = response.status();
+        if (status >= 200 && status < 300) {
+            target.provider().keys().succeeded(key);
+            completion.complete(this, response, callTarget, adapter);
+            return;
+        }
+        Handler<Buffer> failed = errorBody -> {
+            if (!done) {
+                handleError(adapter.error(status, response.headers(), errorBody), key);
+            }
+        };
+        response.bodyStartHandler(ChatExchange.MAX_ERROR_BODY_BYTES, failed)
+                .exceptionHandler(cause -> failed.handle(null));
     }
 
     /** Returns the error of a provider response body that could not be read to its end. */
@@ -410,23 +423,27 @@ final class RelayExchange {
             return AiError.of(502, "the response of provider '" + target.provider().name() + "' is larger than "
                     + tooLarge.maxBytes() + " bytes, the limit that the node setting ai.maxResponseBytes sets");
         }
-        return AiError.of(502, "the response of provider '" + target.provider().name() + "' broke off");
+        return AiError.of(502, "the response of provider '" + target.provider().name() + "' "
+                + ChatExchange.brokenOff(cause));
     }
 
     /**
      * Collects a provider's reply up to {@code ai.maxResponseBytes} and hands it to {@code then}, unless the exchange
      * has ended. A reply that is too large, or whose reading failed, moves the exchange on to its next target.
      */
-    private void collectReply(HttpClientResponse response, CallTarget callTarget, Consumer<Buffer> then) {
-        BoundedBodies.collect(response, gateway.maxResponseBytes(), false).onComplete(result -> {
-            if (done) {
-                return;
+    private void collectReply(Http1Exchange response, CallTarget callTarget, Consumer<Buffer> then) {
+        response.exceptionHandler(cause -> {
+            if (!done) {
+                // The cause can name the provider's address, so only the node's log gets it.
+                attemptFailed(bodyFailure(callTarget, cause), describe(cause));
             }
-            if (result.failed()) {
-                attemptFailed(bodyFailure(callTarget, result.cause()), null);
-                return;
+        });
+        response.bodyHandler(gateway.maxResponseBytes(), body -> {
+            if (!done) {
+                // The whole response arrived in time; what remains is Portico's own work.
+                cancelTotalTimer();
+                then.accept(body);
             }
-            then.accept(result.result());
         });
     }
 
@@ -457,7 +474,7 @@ final class RelayExchange {
         if (cutOffAfterClose()) {
             return;
         }
-        done = true;
+        end();
         AiGateway.recordError(ctx, error);
         frontend.writeError(ctx.response(), error);
     }
@@ -477,7 +494,7 @@ final class RelayExchange {
         if (done || ctx.response().ended()) {
             return;
         }
-        done = true;
+        end();
         if (streamUsage != null) {
             ctx.logField("ai_error", AiGateway.CLIENT_CLOSED);
             record(streamUsage.usage(input), 0);
@@ -498,21 +515,9 @@ final class RelayExchange {
      * Translates an embeddings response into OpenAI's shape. A response without usage gets Portico's estimate of
      * the input tokens as its usage, as a chat completion does.
      */
-    private static void completeEmbeddings(RelayExchange exchange, HttpClientResponse response, CallTarget target,
+    private static void completeEmbeddings(RelayExchange exchange, Http1Exchange response, CallTarget target,
                                            ProviderAdapter adapter) {
-        BoundedBodies.collect(response, exchange.gateway.maxResponseBytes(), false).onComplete(result -> {
-            if (exchange.done) {
-                return;
-            }
-            if (result.failed() && result.cause() instanceof ResponseTooLargeException) {
-                exchange.attemptFailed(bodyFailure(target, result.cause()), null);
-                return;
-            }
-            if (result.failed()) {
-                exchange.invalidEmbeddings(target);
-                return;
-            }
-            Buffer raw = result.result();
+        exchange.collectReply(response, target, raw -> {
             exchange.offLoop(raw.length(), () -> {
                 JsonNode json = Wire.parse(raw);
                 return json == null ? null : adapter.embeddingsResponse(json, exchange.body, target);
@@ -549,7 +554,7 @@ final class RelayExchange {
             if (done) {
                 return;
             }
-            done = true;
+            end();
             if (serialized.failed()) {
                 LOG.warn("Serializing the embeddings response of request {} failed", ctx.requestId(),
                         serialized.cause());
@@ -563,18 +568,18 @@ final class RelayExchange {
         });
     }
 
-    private static void completeRaw(RelayExchange exchange, HttpClientResponse response, CallTarget target,
+    private static void completeRaw(RelayExchange exchange, Http1Exchange response, CallTarget target,
                                     ProviderAdapter adapter) {
         exchange.collectReply(response, target, raw -> {
-            exchange.done = true;
+            exchange.end();
             exchange.ctx.response().putHeader("content-type", "application/json").end(raw);
         });
     }
 
     /** Relays a Responses API response as it is, streamed or not, and records its usage. */
-    private static void completeResponses(RelayExchange exchange, HttpClientResponse response, CallTarget target,
+    private static void completeResponses(RelayExchange exchange, Http1Exchange response, CallTarget target,
                                           ProviderAdapter adapter) {
-        String type = response.getHeader("content-type");
+        String type = response.headers().get("content-type");
         if (type != null && type.startsWith("text/event-stream")) {
             exchange.relayStream(response, type);
             return;
@@ -588,7 +593,7 @@ final class RelayExchange {
                     LOG.debug("Reading the usage of request {} failed", exchange.ctx.requestId(), read.cause());
                 }
                 ReplyUsage reply = read.succeeded() ? read.result() : new ReplyUsage(Usage.NONE, "");
-                exchange.done = true;
+                exchange.end();
                 exchange.finish(exchange.input.reportedOrEstimate(reply.reported(), reply::output));
                 exchange.ctx.response().putHeader("content-type", "application/json").end(raw);
             });
@@ -609,7 +614,7 @@ final class RelayExchange {
      * Relays a Responses API stream byte for byte, each event once it is complete, and reads its usage on the way.
      * A stream that breaks off, or ends before its terminal event, ends with an {@code error} event.
      */
-    private void relayStream(HttpClientResponse response, String type) {
+    private void relayStream(Http1Exchange response, String type) {
         HttpServerResponse client = ctx.response();
         client.setChunked(true).putHeader("content-type", type).putHeader("cache-control", "no-cache");
         gateway.usageHeaders(ctx, target, null);
@@ -632,7 +637,7 @@ final class RelayExchange {
             }
             if (usage.failure() != null) {
                 // The provider's error event, relayed above, ends the stream for the client.
-                streamFailed(usage.failure(), true);
+                streamFailed(usage.failure(), true, null);
                 return;
             }
             if (client.writeQueueFull()) {
@@ -648,8 +653,9 @@ final class RelayExchange {
                 endStream();
                 return;
             }
-            streamFailed(AiError.of(502, "the stream of provider '" + target.provider().name() + "' broke off: "
-                    + (cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName())), false);
+            // The cause can name the provider's address, so only the node's log gets it.
+            streamFailed(AiError.of(502, "the stream of provider '" + target.provider().name() + "' "
+                    + ChatExchange.brokenOff(cause)), false, describe(cause));
         });
         response.endHandler(end -> {
             if (done) {
@@ -657,7 +663,7 @@ final class RelayExchange {
             }
             if (!usage.completed() && !usage.stoppedReading()) {
                 streamFailed(AiError.of(502, "the stream of provider '" + target.provider().name()
-                        + "' ended before the response was complete"), false);
+                        + "' ended before the response was complete"), false, null);
                 return;
             }
             endStream();
@@ -666,7 +672,7 @@ final class RelayExchange {
 
     /** Ends a Responses API stream that the provider completed, with its usage in the trailers. */
     private void endStream() {
-        done = true;
+        end();
         HttpServerResponse client = ctx.response();
         // An event cut off by the end of the stream is relayed too, and the client drops it as the provider sent it.
         Buffer rest = streamEvents.rest();
@@ -684,14 +690,17 @@ final class RelayExchange {
      * {@code relayed}, the provider's own {@code error} or {@code response.failed} event reached the client, so
      * Portico adds none. A stream that stopped inside an event too long to hold back is reset instead, because an
      * event written after it would become part of that event.
+     *
+     * @param reason the cause for the node's log, when the client's message leaves it out; null for none
      */
-    private void streamFailed(AiError providerError, boolean relayed) {
+    private void streamFailed(AiError providerError, boolean relayed, String reason) {
         if (cutOffAfterClose()) {
             return;
         }
-        AiError error = secrets().redact(providerError);
-        warnFailure(error, null);
-        done = true;
+        ProviderSecrets secrets = secrets();
+        AiError error = secrets.redact(providerError);
+        warnFailure(error, reason == null ? null : secrets.redact(reason));
+        end();
         UsageRecord record = record(streamUsage.usage(input), error.status());
         AiGateway.recordError(ctx, error);
         ctx.logField("ai_error", error.code() != null ? error.code() : error.type());

@@ -26,9 +26,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Provider responses in the gzip content coding, which Portico decompresses. One cut inside its compressed stream
- * fails the attempt with 502 in the client's protocol, rather than passing on the part that arrived. An
- * OpenAI-format provider on loopback sends each case, chosen by the requested model.
+ * Provider responses to chat and embeddings requests in the gzip content coding, which Portico decompresses. One cut
+ * inside its compressed stream fails the attempt with 502 in the client's protocol, rather than passing on the part
+ * that arrived. An OpenAI-format provider on loopback sends each case, chosen by the requested model.
  */
 class AiCompressedResponseTest {
 
@@ -42,6 +42,8 @@ class AiCompressedResponseTest {
             + "data: {\"id\":\"chatcmpl-gz\",\"object\":\"chat.completion.chunk\",\"model\":\"m\",\"choices\":[{"
             + "\"index\":0,\"delta\":{\"content\":\"" + ANSWER + "\"},\"finish_reason\":\"stop\"}]}\n\n"
             + "data: [DONE]\n\n";
+    private static final String EMBEDDINGS = "{\"object\":\"list\",\"data\":[{\"object\":\"embedding\",\"index\":0,"
+            + "\"embedding\":[0.25,0.5]}],\"model\":\"m\",\"usage\":{\"prompt_tokens\":3,\"total_tokens\":3}}";
     /** The limit on provider response bodies that are not streams, in bytes. */
     private static final int MAX_RESPONSE_BYTES = 64 * 1024;
 
@@ -54,10 +56,16 @@ class AiCompressedResponseTest {
         vertx = Vertx.vertx();
         byte[] completion = gzip(COMPLETION.getBytes(StandardCharsets.UTF_8));
         byte[] stream = gzip(STREAM.getBytes(StandardCharsets.UTF_8));
+        byte[] embeddings = gzip(EMBEDDINGS.getBytes(StandardCharsets.UTF_8));
         byte[] zeros = gzip(new byte[4 * 1024 * 1024]);
         provider = vertx.createHttpServer().requestHandler(request -> request.body().onSuccess(body -> {
             String model = body.toJsonObject().getString("model");
             HttpServerResponse response = request.response().putHeader("content-encoding", "gzip");
+            if (request.path().endsWith("/embeddings") && !model.equals("zeros")) {
+                byte[] sent = model.equals("whole") ? embeddings : Arrays.copyOf(embeddings, embeddings.length / 2);
+                response.putHeader("content-type", "application/json").end(Buffer.buffer(sent));
+                return;
+            }
             switch (model) {
                 case "whole" -> response.putHeader("content-type", "application/json").end(Buffer.buffer(completion));
                 case "cut" -> response.putHeader("content-type", "application/json")
@@ -148,6 +156,38 @@ class AiCompressedResponseTest {
     @Test
     void decompressedSizeCountsAgainstLimit() {
         HttpResponse<String> response = chat("zeros");
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(502);
+        assertThat(AiTestClient.json(response).at("/error/message").asText())
+                .contains("is larger than " + MAX_RESPONSE_BYTES + " bytes");
+    }
+
+    private static HttpResponse<String> embeddings(String model) {
+        return AiTestClient.post(node.url() + "/v1/embeddings", """
+                {"model":"gzipped/%s","input":"x"}""".formatted(model));
+    }
+
+    @Test
+    void gzipEmbeddingsAreDecompressed() {
+        HttpResponse<String> response = embeddings("whole");
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(AiTestClient.json(response).at("/data/0/embedding/1").asDouble()).isEqualTo(0.5);
+    }
+
+    @Test
+    void cutGzipEmbeddingsAreBadGateway() {
+        HttpResponse<String> response = embeddings("cut");
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(502);
+        assertThat(AiTestClient.json(response).at("/error/message").asText())
+                .isEqualTo("the response of provider 'gzipped' is invalid: the gzip body ends before its compressed"
+                        + " stream does");
+    }
+
+    @Test
+    void decompressedEmbeddingsCountAgainstLimit() {
+        HttpResponse<String> response = embeddings("zeros");
 
         assertThat(response.statusCode()).as(response.body()).isEqualTo(502);
         assertThat(AiTestClient.json(response).at("/error/message").asText())
