@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.ai.catalog.ModelInfo;
 import io.portico.ai.frontend.AnthropicFrontend;
 import io.portico.ai.frontend.Frontend;
 import io.portico.ai.frontend.OpenAiFrontend;
@@ -488,7 +489,7 @@ final class AiBackend implements Backend {
                 fail(ctx, frontend, AiError.of(404, "model_not_found", "The model '" + id + "' does not exist"));
                 return;
             }
-            ObjectNode one = anthropicClient ? anthropicModel(id) : openAiModel(id, models.get(id));
+            ObjectNode one = anthropicClient ? anthropicModel(runtime, id) : openAiModel(id, models.get(id));
             ctx.response().putHeader("content-type", "application/json").end(one.toString());
             return;
         }
@@ -496,7 +497,7 @@ final class AiBackend implements Backend {
         ArrayNode data;
         if (anthropicClient) {
             data = list.putArray("data");
-            models.keySet().forEach(name -> data.add(anthropicModel(name)));
+            models.keySet().forEach(name -> data.add(anthropicModel(runtime, name)));
             list.put("has_more", false);
             list.put("first_id", models.isEmpty() ? null : models.keySet().iterator().next());
             list.put("last_id", models.isEmpty() ? null : List.copyOf(models.keySet()).get(models.size() - 1));
@@ -524,9 +525,37 @@ final class AiBackend implements Backend {
         return NODES.objectNode().put("id", id).put("object", "model").put("created", 0).put("owned_by", owner);
     }
 
-    private static ObjectNode anthropicModel(String id) {
-        return NODES.objectNode().put("type", "model").put("id", id).put("display_name", id)
-                .put("created_at", "1970-01-01T00:00:00Z");
+    /**
+     * Returns the model object of Anthropic's Models API for {@code id}. Its token limits are the smallest that the
+     * catalog gives for the model's targets, so that a request within them fits every target, and are left out when
+     * the catalog knows none.
+     */
+    private ObjectNode anthropicModel(AiRuntime runtime, String id) {
+        ObjectNode model = NODES.objectNode().put("type", "model").put("id", id).put("display_name", id)
+                .put("created_at", "1970-01-01T00:00:00Z").put("lifecycle", "active");
+        Integer input = null;
+        Integer output = null;
+        for (Target target : runtime.resolve(id)) {
+            ModelInfo info = gateway.catalog().find(target.provider().type().id(), target.model()).orElse(null);
+            if (info != null) {
+                input = smaller(input, info.contextWindow());
+                output = smaller(output, info.maxOutputTokens());
+            }
+        }
+        if (input != null) {
+            model.put("max_input_tokens", input);
+        }
+        if (output != null) {
+            model.put("max_tokens", output);
+        }
+        return model;
+    }
+
+    private static Integer smaller(Integer current, Integer candidate) {
+        if (candidate == null) {
+            return current;
+        }
+        return current == null ? candidate : Math.min(current, candidate);
     }
 
     /**

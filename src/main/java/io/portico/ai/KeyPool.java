@@ -174,15 +174,47 @@ final class KeyPool {
         return weighted ? nextWeighted(now, model, excluded) : nextRoundRobin(now, model, excluded);
     }
 
+    /**
+     * Returns the first available key from the rotation's position on, and moves the position past that key. Keys
+     * that rest or are excluded hand their turn on without taking the next key's, so the available keys share the
+     * calls evenly.
+     */
     private Key nextRoundRobin(long now, String model, Set<Key> excluded) {
-        int start = Math.floorMod(next.getAndIncrement(), keys.size());
+        while (true) {
+            int position = next.get();
+            int offset = availableOffset(position, now, model, excluded);
+            if (offset < 0) {
+                return null;
+            }
+            if (next.compareAndSet(position, position + offset + 1)) {
+                return keys.get(Math.floorMod(position + offset, keys.size()));
+            }
+        }
+    }
+
+    /** Returns how far from {@code position} the first available key lies in the rotation, or -1 for none. */
+    private int availableOffset(int position, long now, String model, Set<Key> excluded) {
+        int start = Math.floorMod(position, keys.size());
         for (int i = 0; i < keys.size(); i++) {
             Key key = keys.get((start + i) % keys.size());
             if (key.available(now, model) && !excluded.contains(key)) {
-                return key;
+                return i;
             }
         }
-        return null;
+        return -1;
+    }
+
+    /**
+     * Returns a key other than those in {@code excluded} that could serve {@code model} now, without moving the
+     * rotation: {@link #NONE} when none is configured, null when every other key is unavailable.
+     */
+    Key peek(String model, Set<Key> excluded) {
+        if (keys.isEmpty()) {
+            return NONE;
+        }
+        int position = next.get();
+        int offset = availableOffset(position, System.nanoTime(), model, excluded);
+        return offset < 0 ? null : keys.get(Math.floorMod(position + offset, keys.size()));
     }
 
     private Key nextWeighted(long now, String model, Set<Key> excluded) {

@@ -31,9 +31,17 @@ final class KeySelection {
      * failed, rests, was taken out after a rejection or is rejected by the check.
      */
     KeyPool.Key next() {
+        return select(true);
+    }
+
+    /**
+     * Returns the key for the next attempt as {@link #next()} does. With {@code take} false, the pool's rotation
+     * stays where it is, so that looking for a key does not skip one.
+     */
+    private KeyPool.Key select(boolean take) {
         while (true) {
             Set<KeyPool.Key> skipped = excluded.isEmpty() ? failed : union();
-            KeyPool.Key key = provider.keys().next(model, skipped);
+            KeyPool.Key key = take ? provider.keys().next(model, skipped) : provider.keys().peek(model, skipped);
             if (key == null || key == KeyPool.NONE || check == null) {
                 return key;
             }
@@ -61,7 +69,7 @@ final class KeySelection {
 
     /** Returns whether a key is left for another attempt right now. */
     boolean hasNext() {
-        return next() != null;
+        return select(false) != null;
     }
 
     /** Lets keys that failed earlier serve a retry after a backoff, since a cooling key may be ready again. */

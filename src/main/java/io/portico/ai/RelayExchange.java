@@ -94,6 +94,8 @@ final class RelayExchange {
     /** The bytes of the Responses API stream being relayed that wait for the end of their event. */
     private SseRelayBuffer streamEvents;
     private AiError lastError;
+    /** The target whose call ended with {@link #lastError}; null while no call failed. */
+    private Target failedTarget;
 
     private RelayExchange(AiGateway gateway, RequestContext ctx, Frontend frontend, ObjectNode body, long bodyBytes,
                           PromptTokens input, List<Target> targets, String operation,
@@ -233,8 +235,11 @@ final class RelayExchange {
                 return;
             }
             if (built.result() == null) {
-                lastError = AiError.of(400, "unsupported", "provider '" + target.provider().name()
-                        + "' does not offer " + operation);
+                // A target that cannot serve the operation is not an attempt, so any other error comes first.
+                if (lastError == null) {
+                    lastError = AiError.of(400, "unsupported", "provider '" + target.provider().name()
+                            + "' does not offer " + operation);
+                }
                 next();
                 return;
             }
@@ -351,6 +356,7 @@ final class RelayExchange {
             return;
         }
         lastError = error;
+        failedTarget = target;
         warnFailure(error, reason == null ? null : secrets().redact(reason));
         next();
     }
@@ -454,6 +460,7 @@ final class RelayExchange {
         // Provider messages can echo the key that Portico sent, and this error may reach the client.
         AiError error = secrets().redact(providerError);
         lastError = error;
+        failedTarget = target;
         warnFailure(error, null);
         gateway.metrics().failed(target.provider().name(), gateway.metricModel(target), error.status());
         if (error.status() == 429) {
@@ -476,6 +483,11 @@ final class RelayExchange {
         }
         end();
         AiGateway.recordError(ctx, error);
+        // The access-log line names the provider model whose call failed last, as for chat requests.
+        if (failedTarget != null) {
+            AiGateway.logTarget(ctx, failedTarget);
+        }
+        ctx.logField("ai_error", error.code() != null ? error.code() : error.type());
         frontend.writeError(ctx.response(), error);
     }
 

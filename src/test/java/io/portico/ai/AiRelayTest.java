@@ -72,6 +72,9 @@ class AiRelayTest {
         node = TestNode.start();
         Configs config = Configs.document();
         config.provider("alpha", "openai", openAi.baseUrl(), "sk-alpha");
+        // Anthropic offers neither embeddings nor the Responses API, so this provider is never called.
+        config.provider("claude", "anthropic", "http://127.0.0.1:1", "sk-claude");
+        config.model("mixed", "fallback", "alpha/text-embedding-3-small", "claude/claude-sonnet-4-5");
         config.aiRoute("ai", "/v1");
         ObjectNode held = config.aiRoute("held", "/held");
         held.put("stripPrefix", true);
@@ -166,6 +169,21 @@ class AiRelayTest {
             String entry = awaitLine(log, "path=" + RESPONSES);
             assertThat(entry).contains("ai_error=server_error", "ai_tokens_estimated=true", "ai_cost_usd=");
             assertThat(entry).contains("ai_output_tokens=" + TokenCounter.count(OUTPUT) + " ");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {EMBEDDINGS, RESPONSES})
+    void failedCallOutranksUnsupportedTarget(String endpoint) throws Exception {
+        openAi.fail(MockServer.Fault.SERVER_ERROR);
+        try (LogCapture log = new LogCapture("portico.access")) {
+            HttpResponse<String> response = post(endpoint, "{\"model\":\"mixed\",\"input\":\"hi\"}")
+                    .get(30, TimeUnit.SECONDS);
+
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(500);
+            assertThat(response.body()).doesNotContain("does not offer");
+            String entry = awaitLine(log, "path=" + endpoint);
+            assertThat(entry).contains("ai_provider=alpha", "ai_model=text-embedding-3-small", "ai_error=");
         }
     }
 

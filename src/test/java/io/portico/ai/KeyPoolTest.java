@@ -2,13 +2,21 @@ package io.portico.ai;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.portico.ai.provider.OpenAiAdapter;
+import io.portico.ai.provider.OpenAiDialect;
+import io.portico.ai.provider.ProviderTypes;
 import io.portico.ai.spi.AiError;
 import io.portico.config.ProviderSpec;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** Rests per key and provider model after 429, 401 and 403, and keys taken out of the pool after rejections. */
+/**
+ * Rests per key and provider model after 429, 401 and 403, keys taken out of the pool after rejections, and the
+ * round-robin rotation among the keys that remain.
+ */
 class KeyPoolTest {
 
     private static KeyPool pool(String... secrets) {
@@ -182,5 +190,50 @@ class KeyPoolTest {
         assertThat(key.coolingModels()).isEqualTo(1);
         assertThat(pool.next("limited")).isNull();
         assertThat(pool.next("other")).isSameAs(key);
+    }
+
+    @Test
+    void restingKeyLeavesEvenRotation() {
+        KeyPool pool = pool("k1", "k2", "k3");
+        KeyPool.Key first = pool.next("gpt-4o");
+        pool.coolDown(first, "gpt-4o", 60_000);
+
+        List<String> labels = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            labels.add(pool.next("gpt-4o").label());
+        }
+
+        assertThat(labels).containsExactly("#2", "#3", "#2", "#3", "#2", "#3");
+    }
+
+    @Test
+    void peekLeavesRotationInPlace() {
+        KeyPool pool = pool("k1", "k2");
+
+        KeyPool.Key peeked = pool.peek("gpt-4o", Set.of());
+
+        assertThat(pool.next("gpt-4o")).isSameAs(peeked);
+        assertThat(pool.next("gpt-4o")).isNotSameAs(peeked);
+    }
+
+    @Test
+    void retryAfterRateLimitTakesNextKey() {
+        ProviderRuntime provider = new ProviderRuntime(spec("k1", "k2", "k3"),
+                ProviderTypes.find("openai").orElseThrow(), new OpenAiAdapter(OpenAiDialect.OPENAI));
+        List<String> labels = new ArrayList<>();
+        for (int request = 0; request < 3; request++) {
+            String model = "model-" + request;
+            KeySelection keys = new KeySelection(provider, model, null);
+            KeyPool.Key key = keys.next();
+            labels.add(key.label());
+            if (key.label().equals("#1")) {
+                provider.keys().coolDown(key, model, 60_000);
+                keys.failed(key);
+                assertThat(keys.hasNext()).isTrue();
+                labels.add(keys.next().label());
+            }
+        }
+
+        assertThat(labels).containsExactly("#1", "#2", "#3", "#1", "#2");
     }
 }

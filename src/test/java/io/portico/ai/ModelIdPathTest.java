@@ -85,9 +85,21 @@ class ModelIdPathTest {
 
     @Test
     void anthropicSdkRetrievesProviderModel() {
-        ModelInfo model = anthropic.models().retrieve("oa1/gpt-4o");
+        ModelInfo model = anthropic.models().retrieve("oa1/gpt-4o").validate();
 
         assertThat(model.id()).isEqualTo("oa1/gpt-4o");
+        assertThat(model.lifecycle()).isEqualTo(ModelInfo.Lifecycle.ACTIVE);
+        assertThat(model.maxInputTokens()).as("the catalog's context window").hasValue(128_000L);
+        assertThat(model.maxTokens()).as("the catalog's maximum output").hasValue(16_384L);
+    }
+
+    @Test
+    void anthropicModelOutsideCatalogHasNoLimits() {
+        ModelInfo model = anthropic.models().retrieve("router/openai/gpt-4o").validate();
+
+        assertThat(model.lifecycle()).isEqualTo(ModelInfo.Lifecycle.ACTIVE);
+        assertThat(model.maxInputTokens()).isEmpty();
+        assertThat(model.maxTokens()).isEmpty();
     }
 
     @ParameterizedTest
