@@ -9,6 +9,7 @@ import io.portico.ai.spi.AiException;
 import io.portico.ai.spi.CallTarget;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.Iterator;
 
 /**
  * Translates a request in Portico's internal form (OpenAI's Chat Completions shape) into an Anthropic Messages
@@ -301,12 +302,13 @@ public final class AnthropicRequests {
      * Copies an assistant message's {@code thinking_blocks}, and fills the empty text of a signed thinking block
      * from the message's {@code reasoning_content}. A client that rebuilt the message from a stream may keep the
      * text only there, and Anthropic rejects a signature without the text it covers. Only a message with one
-     * thinking block is filled, because the reasoning of several blocks cannot be split again.
+     * thinking block is filled, because the reasoning of several blocks cannot be split again. Unsigned thinking
+     * blocks are left out, as {@link #withoutUnsignedThinking} explains.
      */
     static ArrayNode thinkingBlocks(JsonNode message) {
         ArrayNode blocks = NODES.arrayNode();
         for (JsonNode thinking : message.path("thinking_blocks")) {
-            if (thinking.isObject()) {
+            if (thinking.isObject() && !isUnsignedThinking(thinking)) {
                 blocks.add(thinking.deepCopy());
             }
         }
@@ -320,6 +322,31 @@ public final class AnthropicRequests {
             block.put("thinking", reasoning);
         }
         return blocks;
+    }
+
+    /**
+     * Removes from {@code body}, an Anthropic request that Portico may change, the thinking blocks of assistant
+     * messages that carry no signature. Anthropic rejects a thinking block whose signature does not verify, and
+     * such a block comes from another provider's reasoning, such as Gemini's, that reached an Anthropic client
+     * earlier in the conversation. Anthropic accepts earlier turns without their thinking blocks.
+     */
+    public static ObjectNode withoutUnsignedThinking(ObjectNode body) {
+        for (JsonNode message : body.path("messages")) {
+            if (!"assistant".equals(message.path("role").asText()) || !message.path("content").isArray()) {
+                continue;
+            }
+            Iterator<JsonNode> blocks = message.path("content").elements();
+            while (blocks.hasNext()) {
+                if (isUnsignedThinking(blocks.next())) {
+                    blocks.remove();
+                }
+            }
+        }
+        return body;
+    }
+
+    private static boolean isUnsignedThinking(JsonNode block) {
+        return "thinking".equals(block.path("type").asText()) && block.path("signature").asText("").isEmpty();
     }
 
     private static ArrayNode toolResult(JsonNode message) {

@@ -95,7 +95,8 @@ public final class VertexAdapter implements ProviderAdapter {
      */
     @Override
     public ProviderCall nativeChat(ChatRequest request, CallTarget target) {
-        ProviderCall call = rawPredict(request, target, request.original().deepCopy());
+        ProviderCall call = rawPredict(request, target,
+                AnthropicRequests.withoutUnsignedThinking(request.original().deepCopy()));
         request.clientHeaders().forEach(call.headers()::set);
         return call;
     }

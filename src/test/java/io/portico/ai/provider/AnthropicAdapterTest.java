@@ -108,6 +108,37 @@ class AnthropicAdapterTest {
     }
 
     @Test
+    void dropsUnsignedThinkingFromNativeRequests() {
+        ObjectNode original = json("""
+                {"model":"smart","max_tokens":100,"messages":[
+                  {"role":"user","content":"Hi"},
+                  {"role":"assistant","content":[{"type":"thinking","thinking":"from Gemini","signature":""},
+                    {"type":"thinking","thinking":"signed","signature":"sig"},
+                    {"type":"redacted_thinking","data":"abc"},{"type":"text","text":"Hello"}]},
+                  {"role":"user","content":"Again"}]}""");
+        ChatRequest request = new ChatRequest(original, original, Protocol.ANTHROPIC, "smart", false, false);
+
+        ObjectNode sent = json(adapter.nativeChat(request, TARGET).body().toString());
+
+        assertThat(sent.at("/messages/1/content")).isEqualTo(json("""
+                {"c":[{"type":"thinking","thinking":"signed","signature":"sig"},
+                  {"type":"redacted_thinking","data":"abc"},{"type":"text","text":"Hello"}]}""").get("c"));
+        assertThat(original.at("/messages/1/content")).as("the client's request").hasSize(4);
+    }
+
+    @Test
+    void dropsUnsignedThinkingBlocksOfOpenAiClients() {
+        ObjectNode body = AnthropicRequests.fromOpenAi(json("""
+                {"model":"smart","messages":[{"role":"user","content":"Hi"},
+                  {"role":"assistant","content":"Hello","thinking_blocks":[
+                    {"type":"thinking","thinking":"from Gemini","signature":""}]},
+                  {"role":"user","content":"Again"}]}"""), TARGET);
+
+        assertThat(body.at("/messages/1/content")).isEqualTo(json("""
+                {"c":[{"type":"text","text":"Hello"}]}""").get("c"));
+    }
+
+    @Test
     void translatesAResponse() {
         ObjectNode completion = adapter.chatResponse(json("""
                 {"id":"msg_1","model":"claude-sonnet-4-5","stop_reason":"tool_use",
