@@ -101,7 +101,7 @@ class AnthropicOverBedrockTest {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         assertThat(AiTestClient.json(response).get("usage")).isEqualTo(AiTestClient.quotedJson(
                 "{'prompt_tokens':130,'completion_tokens':7,'total_tokens':137,"
-                        + "'prompt_tokens_details':{'cached_tokens':100},"
+                        + "'prompt_tokens_details':{'cached_tokens':100,'cache_write_tokens':20},"
                         + "'completion_tokens_details':{'reasoning_tokens':0}}"));
         assertThat(new BigDecimal(response.headers().firstValue("x-portico-cost-usd").orElseThrow()))
                 .isEqualByComparingTo("0.000225");

@@ -1,6 +1,7 @@
 package io.portico.ai.provider;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.ai.spi.Usage;
 
 /** Reads OpenAI-shaped usage objects, including the variants compatible providers send. */
@@ -23,7 +24,7 @@ public final class OpenAiUsage {
                 Wire.number(usage, "prompt_tokens"),
                 Wire.number(usage, "completion_tokens"),
                 cached,
-                0,
+                Wire.number(usage.get("prompt_tokens_details"), "cache_write_tokens"),
                 Wire.number(usage.get("completion_tokens_details"), "reasoning_tokens"),
                 false);
     }
@@ -51,13 +52,19 @@ public final class OpenAiUsage {
         return null;
     }
 
-    /** Writes {@code usage} as an OpenAI usage object. */
-    public static com.fasterxml.jackson.databind.node.ObjectNode write(Usage usage) {
+    /**
+     * Writes {@code usage} as an OpenAI usage object. Cache writes, which {@code prompt_tokens} includes, also go to
+     * {@code prompt_tokens_details.cache_write_tokens} when there are any.
+     */
+    public static ObjectNode write(Usage usage) {
         var node = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
                 .put("prompt_tokens", usage.inputTokens())
                 .put("completion_tokens", usage.outputTokens())
                 .put("total_tokens", usage.totalTokens());
-        node.putObject("prompt_tokens_details").put("cached_tokens", usage.cachedInputTokens());
+        ObjectNode prompt = node.putObject("prompt_tokens_details").put("cached_tokens", usage.cachedInputTokens());
+        if (usage.cacheWriteTokens() > 0) {
+            prompt.put("cache_write_tokens", usage.cacheWriteTokens());
+        }
         node.putObject("completion_tokens_details").put("reasoning_tokens", usage.reasoningTokens());
         return node;
     }

@@ -156,7 +156,7 @@ class AnthropicAdapterTest {
                    "tool_calls":[{"id":"t1","type":"function","function":{"name":"look","arguments":"{}"}}]},
                    "finish_reason":"tool_calls"}],
                  "usage":{"prompt_tokens":17,"completion_tokens":3,"total_tokens":20,
-                   "prompt_tokens_details":{"cached_tokens":10},
+                   "prompt_tokens_details":{"cached_tokens":10,"cache_write_tokens":2},
                    "completion_tokens_details":{"reasoning_tokens":0}}}""").toString());
     }
 

@@ -133,7 +133,7 @@ class BedrockAdapterTest {
                    "tool_calls": [{"id": "tooluse_1", "type": "function",
                      "function": {"name": "get_weather", "arguments": "{\\"city\\":\\"Rome\\"}"}}]}}],
                  "usage": {"prompt_tokens": 400, "completion_tokens": 20, "total_tokens": 420,
-                   "prompt_tokens_details": {"cached_tokens": 200},
+                   "prompt_tokens_details": {"cached_tokens": 200, "cache_write_tokens": 100},
                    "completion_tokens_details": {"reasoning_tokens": 0}}}
                 """.formatted(CLAUDE)));
     }
