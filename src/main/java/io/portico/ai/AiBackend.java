@@ -103,6 +103,12 @@ final class AiBackend implements Backend {
             fail(ctx, errors, AiError.of(405, "use POST on " + requestedPath));
             return;
         }
+        String coding = request.getHeader(HttpHeaders.CONTENT_ENCODING);
+        if (coding != null && !coding.isBlank() && !coding.trim().equalsIgnoreCase("identity")) {
+            fail(ctx, errors, AiError.of(415, "unsupported_content_encoding", "the request body's Content-Encoding '"
+                    + coding.trim() + "' is not supported; send the body uncompressed"));
+            return;
+        }
         readBody(ctx, errors, (body, bodyBytes) -> ModelPolicies.run(ctx, requestedModel(body), () -> {
             try {
                 dispatch(ctx, endpoint, body, bodyBytes);

@@ -67,6 +67,27 @@ class AiRequestErrorTest {
     }
 
     @Test
+    void compressedBodyIsUnsupportedMediaType() {
+        HttpResponse<String> response = AiTestClient.post(node.url() + "/v1/chat/completions",
+                "{\"model\":\"m\",\"messages\":[]}", "content-encoding", "gzip");
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(415);
+        JsonNode error = AiTestClient.json(response).path("error");
+        assertThat(error.path("code").asText()).isEqualTo("unsupported_content_encoding");
+        assertThat(error.path("message").asText()).contains("'gzip'", "send the body uncompressed");
+    }
+
+    @Test
+    void compressedBodyGetsAnthropicError() {
+        HttpResponse<String> response = AiTestClient.post(node.url() + "/v1/messages",
+                "{\"model\":\"m\",\"max_tokens\":5,\"messages\":[]}", "content-encoding", "br",
+                "anthropic-version", "2023-06-01");
+
+        assertThat(response.statusCode()).isEqualTo(415);
+        assertThat(AiTestClient.json(response).at("/error/type").asText()).isEqualTo("invalid_request_error");
+    }
+
+    @Test
     void invalidMaxTokensNamesParam() {
         JsonNode error = openAiError("/v1/chat/completions",
                 "{\"model\":\"gpt\",\"max_tokens\":-1,\"messages\":" + HI + "}", 400);
