@@ -200,6 +200,7 @@ public final class AiGateway {
                     + "prepare it again");
         }
         runtime = update.runtime;
+        metrics.retainProviders(update.runtime.providers().keySet());
     }
 
     /** The providers and virtual models of one snapshot, built by {@link #prepare}. Owns no resource. */

@@ -1,10 +1,13 @@
 package io.portico.metrics;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
@@ -93,6 +96,20 @@ public final class AiMetrics {
         meters(provider, model).outcome(outcome).increment();
     }
 
+    /**
+     * Removes the meters of every provider that {@code providers}, the names of the providers configured now, does
+     * not contain. A call to a deleted provider that is still running when this runs registers its meters again.
+     */
+    public void retainProviders(Set<String> providers) {
+        models.entrySet().removeIf(entry -> {
+            if (providers.contains(entry.getKey().provider())) {
+                return false;
+            }
+            entry.getValue().removeFrom(registry);
+            return true;
+        });
+    }
+
     private ModelMeters meters(String provider, String model) {
         return models.computeIfAbsent(new ModelKey(provider, model), ModelMeters::new);
     }
@@ -137,6 +154,13 @@ public final class AiMetrics {
 
         Counter outcome(int index) {
             return outcomes.get(index);
+        }
+
+        void removeFrom(MeterRegistry registry) {
+            for (Meter meter : List.of(input, output, cached, reasoning, cost, duration, firstToken)) {
+                registry.remove(meter);
+            }
+            outcomes.removeFrom(registry);
         }
     }
 }

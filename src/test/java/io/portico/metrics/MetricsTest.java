@@ -255,6 +255,22 @@ class MetricsTest {
     }
 
     @Test
+    void deletedProviderLeavesScrape() throws Exception {
+        Configs withGamma = configuration();
+        withGamma.provider("gamma", "openai", openAi.baseUrl(), "sk-alpha");
+        node.apply(withGamma.build());
+        String chat = "{\"model\":\"gamma/gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+        assertThat(send("POST", "/ai-open/v1/chat/completions", chat, Map.of("Content-Type", "application/json"))
+                .statusCode()).isEqualTo(200);
+        awaitLine("portico_ai_requests_total{model=\"gpt-4o\",outcome=\"success\",provider=\"gamma\"} 1.0");
+
+        node.apply(configuration().build());
+
+        Conditions.eventually("the scrape names no deleted provider",
+                () -> !adminScrape().contains("provider=\"gamma\""));
+    }
+
+    @Test
     void connectionsAreCountedOnce() throws Exception {
         String gauge = "portico_active_connections";
         double before = value(lines(adminScrape()), gauge);
