@@ -534,7 +534,7 @@ final class AiBackend implements Backend {
     /**
      * Returns the model object of Anthropic's Models API for {@code id}. Its token limits are the smallest that the
      * catalog gives for the model's targets, so that a request within them fits every target, and are left out when
-     * the catalog knows none.
+     * the catalog has none.
      */
     private ObjectNode anthropicModel(AiRuntime runtime, String id) {
         ObjectNode model = NODES.objectNode().put("type", "model").put("id", id).put("display_name", id)
