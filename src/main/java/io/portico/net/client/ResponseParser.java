@@ -12,12 +12,12 @@ import java.nio.charset.StandardCharsets;
  * copied. A head, a chunk-size line or a trailer section that spans reads is gathered first.
  *
  * <p>Framing follows RFC 9112 section 6.3: no body for 1xx, 204 and 304 responses and for responses to HEAD;
- * chunked transfer coding when it is the final coding of Transfer-Encoding (which then overrides Content-Length, and
- * the connection is not reused); otherwise Content-Length; otherwise the body lasts until the server closes the
- * connection. Interim responses other than 101 are skipped, up to {@link #MAX_INTERIM_RESPONSES} per request. Head
- * lines may end with a bare LF; chunk-size lines and the end of each chunk must be CRLF. Field names are kept as sent.
- * Whitespace before a colon is removed (RFC 9112 section 5.1). An obs-fold line is joined to its field with one space
- * (section 5.2).
+ * chunked transfer coding when Transfer-Encoding names it alone (which then overrides Content-Length, and the
+ * connection is not reused), and an invalid response when it names another coding; otherwise Content-Length;
+ * otherwise the body lasts until the server closes the connection. Interim responses other than 101 are skipped, up
+ * to {@link #MAX_INTERIM_RESPONSES} per request. Head lines may end with a bare LF; chunk-size lines and the end of
+ * each chunk must be CRLF. Field names are kept as sent. Whitespace before a colon is removed (RFC 9112 section 5.1).
+ * An obs-fold line is joined to its field with one space (section 5.2).
  *
  * <p>Not thread-safe: one instance per connection, used on its event loop.
  */
@@ -358,8 +358,14 @@ final class ResponseParser {
         long length = -1;
         boolean chunked = false;
         if (!bodyless && transferEncoding != null) {
-            chunked = lastTokenIs(transferEncoding, "chunked");
-            if (contentLength != null || http10 || !chunked) {
+            if (!isChunkedAlone(transferEncoding)) {
+                // Portico sends no TE field, so a server may apply no other transfer coding (RFC 9112 section 6.1),
+                // and a body relayed without that coding would reach the client as if it were plain.
+                fail("the Transfer-Encoding applies a coding other than one chunked");
+                return;
+            }
+            chunked = true;
+            if (contentLength != null || http10) {
                 // Another parser could frame such a body differently: Transfer-Encoding beside a Content-Length,
                 // or sent by an HTTP/1.0 server. So the connection closes after it (RFC 9112 section 6.3).
                 headers.remove("Content-Length");
@@ -658,9 +664,9 @@ final class ResponseParser {
         return false;
     }
 
-    private static boolean lastTokenIs(String values, String token) {
-        int comma = values.lastIndexOf(',');
-        return values.substring(comma + 1).trim().equalsIgnoreCase(token);
+    /** Returns true when {@code values}, the joined Transfer-Encoding values, name one coding: chunked. */
+    private static boolean isChunkedAlone(String values) {
+        return values.indexOf(',') < 0 && values.trim().equalsIgnoreCase("chunked");
     }
 
     /**

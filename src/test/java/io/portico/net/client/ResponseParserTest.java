@@ -217,11 +217,18 @@ class ResponseParserTest {
         assertThat(recorder.heads.get(0).contains("Content-Length")).isFalse();
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"chunked, gzip", "gzip, chunked", "gzip", "identity", "chunked, chunked", "xchunked"})
+    void transferCodingOtherThanChunkedIsInvalid(String codings) {
+        assertThat(parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: " + codings + "\r\n\r\n2\r\nok\r\n0\r\n\r\n").events)
+                .containsExactly("invalid: the Transfer-Encoding applies a coding other than one chunked");
+    }
+
     @Test
-    void transferEncodingWithoutFinalChunkedReadsUntilClose() {
+    void noLengthReadsUntilClose() {
         Recorder recorder = new Recorder();
         ResponseParser parser = parser(recorder);
-        parser.read(ascii("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\nraw"));
+        parser.read(ascii("HTTP/1.1 200 OK\r\n\r\nraw"));
         parser.closed();
         assertThat(recorder.events).containsExactly("head 200 close", "end raw");
     }
@@ -249,12 +256,9 @@ class ResponseParserTest {
     void foldedFramingFieldsAreReadJoined() {
         assertThat(parse("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n 0\r\n\r\nhello").events)
                 .containsExactly("invalid: the Content-Length is not one non-negative number");
-        // The joined value "chunked , gzip" ends with gzip, so the body is not chunked and lasts until the close.
-        Recorder recorder = new Recorder();
-        ResponseParser parser = parser(recorder);
-        parser.read(ascii("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n , gzip\r\n\r\n2\r\nok\r\n0\r\n\r\n"));
-        parser.closed();
-        assertThat(recorder.events).containsExactly("head 200 close", "end 2\r\nok\r\n0\r\n\r\n");
+        // The joined value "chunked , gzip" names gzip too, so the response is invalid.
+        assertThat(parse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n , gzip\r\n\r\n2\r\nok\r\n0\r\n\r\n").events)
+                .containsExactly("invalid: the Transfer-Encoding applies a coding other than one chunked");
         assertThat(parse("HTTP/1.1 200 OK\r\nConnection: keep-alive\r\n ,close\r\nContent-Length: 0\r\n\r\n").events)
                 .containsExactly("head 200 close", "end ");
     }
