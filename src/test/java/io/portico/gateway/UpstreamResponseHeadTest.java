@@ -20,12 +20,14 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Response heads of a raw socket upstream that a real node must not relay as sent: a status code outside 100..599,
- * a Content-Length repeated with equal values, a Content-Length continued on an obs-fold line, and more interim
- * responses than the client reads before a final one. The odd status also comes over TLS, which Portico reads with
- * Vert.x's client rather than its own.
+ * a Content-Length repeated with equal values, a Content-Length continued on an obs-fold line, a transfer coding
+ * other than chunked, and more interim responses than the client reads before a final one. The odd status and the
+ * transfer coding also come over TLS, which Portico reads with Vert.x's client rather than its own.
  */
 class UpstreamResponseHeadTest {
 
@@ -35,6 +37,7 @@ class UpstreamResponseHeadTest {
             "/odd", "HTTP/1.1 999 Odd\r\nContent-Length: 5\r\n\r\nhello",
             "/repeated", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\ncontent-length: 5, 5\r\n\r\nhello",
             "/folded", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n 0\r\n\r\nhello",
+            "/coded", "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
             "/interim", "HTTP/1.1 102 Processing\r\n\r\n".repeat(32)
                     + "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
             "/flood", "HTTP/1.1 102 Processing\r\n\r\n".repeat(33)
@@ -58,7 +61,7 @@ class UpstreamResponseHeadTest {
 
         node = TestNode.start();
         Configs config = Configs.document();
-        for (String name : List.of("odd", "repeated", "folded", "interim", "flood")) {
+        for (String name : List.of("odd", "repeated", "folded", "coded", "interim", "flood")) {
             config.service(name, upstream.actualPort()).putObject("retries").put("attempts", 1);
             config.route(name, name, "/" + name).put("stripPrefix", true);
         }
@@ -97,6 +100,17 @@ class UpstreamResponseHeadTest {
         assertThat(problem.path("detail").asText()).isEqualTo("service 'odd-tls' sent an invalid response");
         Conditions.eventually("no request in flight to the target", () -> targetHealth("odd-tls")
                 .at("/targets/0/inFlight").asInt() == 0);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/coded/coded", "/odd-tls/coded"})
+    void transferCodingOtherThanChunkedGets502(String path) throws Exception {
+        RawHttp.Response response = onlyResponse("GET " + path + " HTTP/1.1\r\nHost: a\r\n\r\n");
+
+        assertThat(response.status()).isEqualTo(502);
+        assertThat(response.body()).doesNotContain("hello");
+        JsonNode problem = Json.MAPPER.readTree(response.body());
+        assertThat(problem.path("type").asText()).isEqualTo(PROBLEMS + "upstream-unavailable");
     }
 
     @Test

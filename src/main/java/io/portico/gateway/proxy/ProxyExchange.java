@@ -485,6 +485,14 @@ final class ProxyExchange {
                     + " name must not contain, such as ':' or a space"), false);
             return;
         }
+        List<String> codings = response.headers().getAll(HttpHeaders.TRANSFER_ENCODING);
+        if (!codings.isEmpty() && responseHasBody(response.statusCode())
+                && (codings.size() > 1 || !codings.get(0).trim().equalsIgnoreCase("chunked"))) {
+            // Netty reads such a body as chunked, and relaying it without its other coding would hand the client
+            // coded bytes as if they were plain. Portico sends no TE field, so no server may apply one.
+            rejectResponse("the Transfer-Encoding applies a coding other than one chunked", discard, current);
+            return;
+        }
         if (response.version() == HttpVersion.HTTP_2 && declaredLength(response.statusCode(), response.headers()) > 0) {
             relayWhenBodyStarts(response, discard, current);
             return;
@@ -554,7 +562,7 @@ final class ProxyExchange {
         }
         if (status > 599) {
             // RFC 9110 section 15 defines status codes from 100 to 599. Vert.x's client hands on any three digits.
-            rejectStatus("status " + status + " is above 599", discard, current);
+            rejectResponse("status " + status + " is above 599", discard, current);
             return;
         }
         TargetState next = service.retries().statuses().contains(status) ? retryTarget() : null;
@@ -677,11 +685,11 @@ final class ProxyExchange {
      * bytes unchecked. The target is charged with a connection error, and the connection or stream is reset.
      */
     private void onInterimAsFinal(int status, Runnable discard, TargetState current) {
-        rejectStatus("status " + status + " where a final response was due", discard, current);
+        rejectResponse("status " + status + " where a final response was due", discard, current);
     }
 
     /** Fails the attempt with an invalid response whose status cannot be relayed, as after a broken connection. */
-    private void rejectStatus(String reason, Runnable discard, TargetState current) {
+    private void rejectResponse(String reason, Runnable discard, TargetState current) {
         current.onRequestEnd(elapsed(), Outcome.CONNECTION_ERROR);
         discard.run();
         onAttemptFailed(new InvalidResponseException("invalid response from " + current.address() + ": " + reason),
