@@ -227,8 +227,8 @@ final class CachePolicy implements Policy {
     /**
      * Returns whether a request may wait for an identical request's response. A request whose client sent
      * {@code Authorization} bypasses collapsing, so it neither waits nor leads, because its response is stored only
-     * when the upstream allows it explicitly (see {@link Freshness}). This holds after an authentication policy
-     * removed the header, too.
+     * when the upstream allows it explicitly (see {@link Freshness}). This applies also when an authentication
+     * policy has removed the header.
      */
     private static boolean mayWait(RequestContext ctx) {
         return !ctx.authorizationSent();

@@ -13,7 +13,8 @@ import java.util.Objects;
  * selections are built from. Authentication policies have removed the credential they consumed from both, unless
  * configured with {@code keepCredential}. The headers carry Portico's identity headers in place of any that the
  * client sent, so a client can neither forge a consumer's variant nor share another consumer's. The headers and
- * parameters are built on first use, and at most once in practice.
+ * parameters are built on first use. A look-up that completes on another thread may build them once more, with the
+ * same result.
  */
 final class ForwardedRequest {
 

@@ -23,7 +23,8 @@ import java.util.Set;
  *   <tr><td>{@code authorization}</td><td>the request carried {@code Authorization} and the response has none of
  *       {@code public}, {@code s-maxage} and {@code must-revalidate} (section 3.5)</td></tr>
  *   <tr><td>{@code vary}</td><td>it has {@code Vary: *}, or its {@code Vary} names {@code Host}, whose value the
- *       upstream request gets only when a target is picked, after the look-up</td></tr>
+ *       upstream request gets only when a target is picked, after the look-up. {@link ResponseCapture} gives the
+ *       same reason for a {@code Vary} that names a header whose credential authentication removed</td></tr>
  *   <tr><td>{@code set-cookie}</td><td>it sets a cookie, which is most likely meant for one client</td></tr>
  *   <tr><td>{@code no-lifetime}</td><td>it has no lifetime: no {@code s-maxage}, {@code max-age} or
  *       {@code Expires}, no configured {@code defaultTtl}, no {@code Last-Modified} for the heuristic</td></tr>
