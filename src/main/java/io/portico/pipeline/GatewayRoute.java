@@ -3,6 +3,7 @@ package io.portico.pipeline;
 import static java.util.Objects.requireNonNull;
 
 import io.portico.config.RouteSpec;
+import io.vertx.core.MultiMap;
 import java.util.List;
 
 /**
@@ -51,6 +52,11 @@ public final class GatewayRoute {
     /** Returns whether this route's backend serves {@code forwardedPath} with its encoded slashes. */
     public boolean acceptsEncodedSlashes(String forwardedPath) {
         return backend.acceptsEncodedSlashes(forwardedPath);
+    }
+
+    /** Returns the request headers that this route's backend would send upstream for {@code ctx} now. */
+    public MultiMap upstreamHeaders(RequestContext ctx) {
+        return backend.upstreamHeaders(ctx);
     }
 
     /** Runs the policies in order, then the backend, unless a policy ends the request. */

@@ -16,6 +16,7 @@ import io.vertx.core.http.HttpVersion;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.BiPredicate;
 import java.util.function.Consumer;
@@ -40,6 +41,10 @@ public final class RequestContext {
     private final String host;
     private final String path;
     private final long startNanos;
+    /** Whether the client's request carried {@code Authorization}, read before any policy could remove it. */
+    private final boolean authorizationSent;
+    /** Lower-case names of the headers whose credential an authentication policy removed; null while none. */
+    private List<String> removedCredentialHeaders;
     /** The prefix length of {@link #clientNetwork}'s last result, or -1 before its first call. */
     private int clientNetworkPrefixLength = -1;
     private String clientNetwork;
@@ -83,6 +88,7 @@ public final class RequestContext {
         this.host = requireNonNull(host, "host");
         this.path = requireNonNull(path, "path");
         this.startNanos = startNanos;
+        this.authorizationSent = request.headers().contains(HttpHeaders.AUTHORIZATION);
     }
 
     public HttpServerRequest request() {
@@ -91,6 +97,31 @@ public final class RequestContext {
 
     public HttpServerResponse response() {
         return request.response();
+    }
+
+    /**
+     * Returns whether the client's request carried an {@code Authorization} header, even when an authentication
+     * policy has removed it since.
+     */
+    public boolean authorizationSent() {
+        return authorizationSent;
+    }
+
+    /**
+     * Records that an authentication policy removed the credential it consumed from request header {@code name},
+     * the whole header or a part of it such as one cookie, so the upstream never receives that credential.
+     */
+    public void credentialHeaderRemoved(CharSequence name) {
+        if (removedCredentialHeaders == null) {
+            removedCredentialHeaders = new ArrayList<>(1);
+        }
+        removedCredentialHeaders.add(name.toString().toLowerCase(Locale.ROOT));
+    }
+
+    /** Returns whether an authentication policy removed a credential from header {@code name}, ignoring case. */
+    public boolean isCredentialHeaderRemoved(String name) {
+        return removedCredentialHeaders != null
+                && removedCredentialHeaders.contains(name.toLowerCase(Locale.ROOT));
     }
 
     /** The id sent to the upstream and back to the client in the request id header. */

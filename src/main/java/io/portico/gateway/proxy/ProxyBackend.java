@@ -7,7 +7,9 @@ import io.portico.gateway.upstream.Upstreams;
 import io.portico.pipeline.Backend;
 import io.portico.pipeline.RequestContext;
 import io.portico.problem.ProblemType;
+import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.impl.headers.HeadersMultiMap;
 
 /**
  * The backend of REST routes: forwards the request to a target of the route's service and streams the
@@ -39,5 +41,13 @@ public final class ProxyBackend implements Backend {
             return;
         }
         new ProxyExchange(ctx, upstreams, group, settings, requestIdHeader).start();
+    }
+
+    /** Builds the headers with the same steps as the exchange, which sends them once a target is picked. */
+    @Override
+    public MultiMap upstreamHeaders(RequestContext ctx) {
+        MultiMap headers = HeadersMultiMap.httpHeaders();
+        ProxyHeaders.writeRequestHeaders(ctx, settings, requestIdHeader, headers);
+        return headers;
     }
 }

@@ -415,17 +415,8 @@ final class ProxyExchange {
         upstream.authority(upstreamAuthority(current));
     }
 
-    /**
-     * Writes the forwarded request headers to {@code headers}, all but Host. The route's header operations run
-     * before Portico sets the identity, forwarding and request id headers. Validation already rejects operations on
-     * those names, and this order keeps Portico's values even for an operation that validation missed.
-     */
     private void writeRequestHeaders(MultiMap headers) {
-        ProxyHeaders.copyRequestHeaders(request, headers, settings.underscoreAliases());
-        ProxyHeaders.apply(route.requestHeaders(), headers);
-        settings.identityHeaders().apply(ctx, headers);
-        ProxyHeaders.addForwardingHeaders(ctx, headers, settings.trustedProxies());
-        headers.set(requestIdHeader, ctx.requestId());
+        ProxyHeaders.writeRequestHeaders(ctx, settings, requestIdHeader, headers);
     }
 
     /** Returns the authority the upstream request names in its Host header. */

@@ -60,6 +60,20 @@ final class ProxyHeaders {
     }
 
     /**
+     * Writes the headers of the request forwarded for {@code ctx} to {@code out}, all but Host. The route's header
+     * operations run before Portico sets the identity, forwarding and request id headers. Validation already rejects
+     * operations on those names, and this order keeps Portico's values even for an operation that validation missed.
+     */
+    static void writeRequestHeaders(RequestContext ctx, ProxySettings settings, CharSequence requestIdHeader,
+                                    MultiMap out) {
+        copyRequestHeaders(ctx.request(), out, settings.underscoreAliases());
+        apply(ctx.route().spec().requestHeaders(), out);
+        settings.identityHeaders().apply(ctx, out);
+        addForwardingHeaders(ctx, out, settings.trustedProxies());
+        out.set(requestIdHeader, ctx.requestId());
+    }
+
+    /**
      * Copies the upstream's response headers to {@code out}, without hop-by-hop headers. A name that is not a token,
      * such as an HTTP/2 pseudo-header like {@code :status}, is not copied.
      */

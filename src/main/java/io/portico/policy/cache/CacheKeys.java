@@ -1,7 +1,7 @@
 package io.portico.policy.cache;
 
 import io.portico.pipeline.RequestContext;
-import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.MultiMap;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -19,17 +19,18 @@ import java.util.Locale;
  *   <tr><td>{@code method}</td><td>{@code GET}, for HEAD requests too, which a stored GET response serves</td></tr>
  *   <tr><td>{@code host}</td><td>the requested host, lower-case, without port</td></tr>
  *   <tr><td>{@code path}</td><td>the normalised path</td></tr>
- *   <tr><td>{@code query}</td><td>{@code ?} and the query parameters sorted by name, so their order does not
- *       matter</td></tr>
- *   <tr><td>{@code query:NAME}</td><td>{@code NAME=} and the parameter's values</td></tr>
- *   <tr><td>{@code header:NAME}</td><td>{@code name=} and the header's values</td></tr>
+ *   <tr><td>{@code query}</td><td>{@code ?} and the query parameters sent upstream sorted by name, so their
+ *       order does not matter</td></tr>
+ *   <tr><td>{@code query:NAME}</td><td>{@code NAME=} and the values of the parameter sent upstream</td></tr>
+ *   <tr><td>{@code header:NAME}</td><td>{@code name=} and the values of the header sent upstream</td></tr>
  *   <tr><td>{@code consumer}</td><td>{@code consumer=} and the authenticated consumer, {@code -} when
  *       anonymous</td></tr>
  * </table>
  * Header values, parameter values, the host and the consumer are percent-encoded, and the path and query keep the
- * client's encoding, so a key never contains a space inside a token. With the default parts, the key of
- * {@code GET https://shop.example/items/1?b=2&a=1} on route {@code shop} is
- * {@code shop GET shop.example /items/1 ?a=1&b=2}.
+ * client's encoding, so a key never contains a space inside a token. Query and headers are read from the
+ * {@link ForwardedRequest}, so a credential that an authentication policy removed is not in the key, and a client
+ * cannot forge an identity header. With the default parts, the key of {@code GET https://shop.example/items/1?b=2&a=1}
+ * from consumer {@code alice} on route {@code shop} is {@code shop GET shop.example /items/1 ?a=1&b=2 consumer=alice}.
  */
 final class CacheKeys {
 
@@ -39,9 +40,8 @@ final class CacheKeys {
         this.parts = List.copyOf(parts);
     }
 
-    /** Returns the key of {@code ctx}'s request on its route. */
-    String primary(RequestContext ctx) {
-        HttpServerRequest request = ctx.request();
+    /** Returns the key of {@code ctx}'s request on its route, whose forwarded form is {@code forwarded}. */
+    String primary(RequestContext ctx, ForwardedRequest forwarded) {
         StringBuilder key = new StringBuilder(96).append(ctx.route().name());
         for (String part : parts) {
             key.append(' ');
@@ -49,22 +49,22 @@ final class CacheKeys {
                 case "method" -> key.append("GET");
                 case "host" -> key.append(ctx.host().isEmpty() ? "-" : encode(ctx.host()));
                 case "path" -> key.append(ctx.path().replace(" ", "%20"));
-                case "query" -> key.append('?').append(sortedQuery(request.query()));
+                case "query" -> key.append('?').append(sortedQuery(forwarded.query()));
                 case "consumer" -> key.append("consumer=").append(ctx.consumer() == null ? "-"
                         : encode(ctx.consumer()));
-                default -> named(key, part, request);
+                default -> named(key, part, forwarded);
             }
         }
         return key.toString();
     }
 
     /**
-     * Returns the key of the variant of {@code primary} that {@code request}'s values of the marker's names select:
-     * {@code primary}, {@code vary:} and the marker's generation in hexadecimal, then one {@code name=value} token
-     * per name.
+     * Returns the key of the variant of {@code primary} that the forwarded request's values of the marker's names
+     * select: {@code primary}, {@code vary:} and the marker's generation in hexadecimal, then one {@code name=value}
+     * token per name.
      */
-    static String variant(String primary, StoredResponse marker, HttpServerRequest request) {
-        return variant(primary, marker.generation(), selection(marker.varyNames(), request));
+    static String variant(String primary, StoredResponse marker, MultiMap forwardedHeaders) {
+        return variant(primary, marker.generation(), selection(marker.varyNames(), forwardedHeaders));
     }
 
     /** Returns the key of the variant of {@code primary} in {@code generation} that {@code selection} names. */
@@ -72,29 +72,29 @@ final class CacheKeys {
         return primary + " vary:" + Long.toHexString(generation) + selection;
     }
 
-    /** Returns the tokens of {@code request}'s values of {@code varyNames}, each a space and {@code name=value}. */
-    static String selection(List<String> varyNames, HttpServerRequest request) {
+    /** Returns the tokens of {@code headers}' values of {@code varyNames}, each a space and {@code name=value}. */
+    static String selection(List<String> varyNames, MultiMap headers) {
         StringBuilder tokens = new StringBuilder();
         for (String name : varyNames) {
-            tokens.append(' ').append(name).append('=').append(encode(headerValues(request, name)));
+            tokens.append(' ').append(name).append('=').append(encode(headerValues(headers, name)));
         }
         return tokens.toString();
     }
 
-    private static void named(StringBuilder key, String part, HttpServerRequest request) {
+    private static void named(StringBuilder key, String part, ForwardedRequest forwarded) {
         int colon = part.indexOf(':');
         String name = part.substring(colon + 1);
         if (part.startsWith("header:")) {
             String lower = name.toLowerCase(Locale.ROOT);
-            key.append(lower).append('=').append(encode(headerValues(request, lower)));
+            key.append(lower).append('=').append(encode(headerValues(forwarded.headers(), lower)));
         } else {
-            key.append(name).append('=').append(encode(String.join(",", request.params().getAll(name))));
+            key.append(name).append('=').append(encode(String.join(",", forwarded.params(name))));
         }
     }
 
     /** Returns every value of header {@code name} joined by commas, with the spaces around each trimmed. */
-    static String headerValues(HttpServerRequest request, String name) {
-        List<String> values = request.headers().getAll(name);
+    static String headerValues(MultiMap headers, String name) {
+        List<String> values = headers.getAll(name);
         if (values.isEmpty()) {
             return "";
         }

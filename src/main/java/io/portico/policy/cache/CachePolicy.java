@@ -74,16 +74,17 @@ final class CachePolicy implements Policy {
             return;
         }
         HttpServerRequest request = ctx.request();
+        ForwardedRequest forwarded = new ForwardedRequest(ctx);
         if (!cacheable(request)) {
             ctx.onResponseHeaders(headers -> headers.add(CACHE_STATUS, CACHE_NAME + "; fwd=bypass"));
             if (!SAFE_METHODS.contains(request.method())) {
-                ctx.responseTap(new Invalidation(store, keys.primary(ctx), ctx.requestId()));
+                ctx.responseTap(new Invalidation(store, keys.primary(ctx, forwarded), ctx.requestId()));
             }
             chain.proceed(ctx);
             return;
         }
         CacheControl directives = CacheControl.request(request.headers());
-        String key = keys.primary(ctx);
+        String key = keys.primary(ctx, forwarded);
         if (directives.has("no-cache")) {
             if (directives.has("only-if-cached")) {
                 // No stored response may serve a no-cache request, since this cache does not revalidate.
@@ -92,23 +93,31 @@ final class CachePolicy implements Policy {
                 ctx.fail(ProblemType.NOT_CACHED, "the request says only-if-cached and no-cache");
                 return;
             }
-            forward(ctx, chain, key, directives, "request");
+            forward(ctx, chain, new Lookup(key, key, forwarded, directives, new Collapse(null)), "request", null);
             return;
         }
-        lookup(ctx, chain, key, directives, new Collapse(Vertx.currentContext()));
+        lookup(ctx, chain, key, forwarded, directives, new Collapse(Vertx.currentContext()));
     }
 
-    /** Looks up the request under primary key {@code key}, then serves it from the store or forwards it. */
-    private void lookup(RequestContext ctx, PolicyChain chain, String key, CacheControl directives,
-                        Collapse collapse) {
+    /**
+     * Looks up the request under primary key {@code key}, then serves it from the store or forwards it. A
+     * {@code Vary} marker selects the variant by the headers of the request as {@code forwarded}.
+     */
+    private void lookup(RequestContext ctx, PolicyChain chain, String key, ForwardedRequest forwarded,
+                        CacheControl directives, Collapse collapse) {
         store.get(key).onComplete(found -> {
             if (found.failed()) {
                 lookupFailed(ctx, chain, directives, collapse, found.cause());
                 return;
             }
             StoredResponse entry = found.result() == null ? null : StoredResponse.decode(found.result());
+            if (entry != null && entry.isMarker() && forwarded.removedCredentialFromAny(entry.varyNames())) {
+                // No variant can be selected by a header whose credential the upstream never receives.
+                answer(ctx, chain, new Lookup(key, key, forwarded, directives, collapse), null, "vary-miss");
+                return;
+            }
             if (entry != null && entry.isMarker()) {
-                String variant = CacheKeys.variant(key, entry, ctx.request());
+                String variant = CacheKeys.variant(key, entry, forwarded.headers());
                 store.get(variant).onComplete(selected -> {
                     if (selected.failed()) {
                         lookupFailed(ctx, chain, directives, collapse, selected.cause());
@@ -116,11 +125,12 @@ final class CachePolicy implements Policy {
                     }
                     StoredResponse stored = selected.result() == null ? null
                             : StoredResponse.decode(selected.result());
-                    answer(ctx, chain, new Lookup(key, variant, directives, collapse), stored, "vary-miss");
+                    answer(ctx, chain, new Lookup(key, variant, forwarded, directives, collapse), stored,
+                            "vary-miss");
                 });
                 return;
             }
-            answer(ctx, chain, new Lookup(key, key, directives, collapse), entry, "uri-miss");
+            answer(ctx, chain, new Lookup(key, key, forwarded, directives, collapse), entry, "uri-miss");
         });
     }
 
@@ -159,7 +169,7 @@ final class CachePolicy implements Policy {
             ctx.fail(ProblemType.NOT_CACHED, "the request says only-if-cached and no fresh response is stored");
             return;
         }
-        if (forward.equals("request") || !settings.lock().enabled() || !mayWait(ctx.request())) {
+        if (forward.equals("request") || !settings.lock().enabled() || !mayWait(ctx)) {
             forward(ctx, chain, lookup, forward, null);
             return;
         }
@@ -205,7 +215,7 @@ final class CachePolicy implements Policy {
         }
         waited.onSuccess(outcome -> {
             switch (outcome) {
-                case STORED -> lookup(ctx, chain, lookup.key(), lookup.directives(), collapse);
+                case STORED -> lookup(ctx, chain, lookup.key(), lookup.forwarded(), lookup.directives(), collapse);
                 case NOT_STORED, TIMED_OUT -> forward(ctx, chain, lookup, reason, null);
                 case CANCELLED -> LOG.debug("Request {} ended while it waited for an identical request",
                         ctx.requestId());
@@ -215,12 +225,13 @@ final class CachePolicy implements Policy {
     }
 
     /**
-     * Returns whether a request may wait for an identical request's response. A request with
+     * Returns whether a request may wait for an identical request's response. A request whose client sent
      * {@code Authorization} bypasses collapsing, so it neither waits nor leads, because its response is stored only
-     * when the upstream allows it explicitly (see {@link Freshness}).
+     * when the upstream allows it explicitly (see {@link Freshness}). This applies also when an authentication
+     * policy has removed the header.
      */
-    private static boolean mayWait(HttpServerRequest request) {
-        return !request.headers().contains(HttpHeaders.AUTHORIZATION);
+    private static boolean mayWait(RequestContext ctx) {
+        return !ctx.authorizationSent();
     }
 
     /**
@@ -246,10 +257,6 @@ final class CachePolicy implements Policy {
         return directives.accepts(entry.ageSeconds(now), entry.freshUntilMillis() - now) ? null : "request";
     }
 
-    private void forward(RequestContext ctx, PolicyChain chain, String key, CacheControl directives, String reason) {
-        forward(ctx, chain, new Lookup(key, key, directives, new Collapse(null)), reason, null);
-    }
-
     /**
      * Forwards the request and stores its response if it may.
      *
@@ -259,8 +266,9 @@ final class CachePolicy implements Policy {
     private void forward(RequestContext ctx, PolicyChain chain, Lookup lookup, String reason,
                          RequestCollapsing.Flight flight) {
         ctx.logField("cache", reason.equals("request") ? "forward" : "miss");
-        ctx.responseTap(new ResponseCapture(settings, store, lookup.key(), ctx.request(), lookup.directives(),
-                reason, lookup.collapse().attempted, flight, ctx.requestId()));
+        ctx.responseTap(new ResponseCapture(settings, store, lookup.key(), ctx.request(), lookup.forwarded(),
+                ctx.authorizationSent(), lookup.directives(), reason, lookup.collapse().attempted, flight,
+                ctx.requestId()));
         if (flight != null) {
             ctx.onEnd(flight::abandon);
         }
@@ -340,8 +348,10 @@ final class CachePolicy implements Policy {
      * @param key the primary key, under which the response is stored
      * @param lockKey the key that identical misses collapse on: the variant key when the look-up found a marker,
      *     else the primary key
+     * @param forwarded the request as Portico forwards it, which the keys were built from
      */
-    private record Lookup(String key, String lockKey, CacheControl directives, Collapse collapse) {
+    private record Lookup(String key, String lockKey, ForwardedRequest forwarded, CacheControl directives,
+                          Collapse collapse) {
     }
 
     /** The request collapsing state of one request, kept across its look-ups; used on its event loop only. */

@@ -26,7 +26,11 @@ record CacheSettings(String store, List<String> key, long maxObjectSize, Duratio
 
     /** The store of a policy whose configuration names none. */
     static final String DEFAULT_STORE = "local";
-    static final List<String> DEFAULT_KEY = List.of("method", "host", "path", "query");
+    /**
+     * The key of a policy whose configuration names none. It includes the consumer, so that consumers never share
+     * entries on authenticated routes, and anonymous requests share the consumer {@code -}.
+     */
+    static final List<String> DEFAULT_KEY = List.of("method", "host", "path", "query", "consumer");
     private static final Set<String> PARTS = Set.of("method", "host", "path", "query", "consumer");
     private static final Set<String> STORES = Set.of("local", "redis");
     private static final long DEFAULT_MAX_OBJECT_SIZE = 1024 * 1024;

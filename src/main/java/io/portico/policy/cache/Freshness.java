@@ -22,7 +22,9 @@ import java.util.Set;
  *       {@code no-cache} response would need revalidation on every use, which this cache does not do</td></tr>
  *   <tr><td>{@code authorization}</td><td>the request carried {@code Authorization} and the response has none of
  *       {@code public}, {@code s-maxage} and {@code must-revalidate} (section 3.5)</td></tr>
- *   <tr><td>{@code vary}</td><td>it has {@code Vary: *}</td></tr>
+ *   <tr><td>{@code vary}</td><td>it has {@code Vary: *}, or its {@code Vary} names {@code Host}, whose value the
+ *       upstream request gets only when a target is picked, after the look-up. {@link ResponseCapture} gives the
+ *       same reason for a {@code Vary} that names a header whose credential authentication removed</td></tr>
  *   <tr><td>{@code set-cookie}</td><td>it sets a cookie, which is most likely meant for one client</td></tr>
  *   <tr><td>{@code no-lifetime}</td><td>it has no lifetime: no {@code s-maxage}, {@code max-age} or
  *       {@code Expires}, no configured {@code defaultTtl}, no {@code Last-Modified} for the heuristic</td></tr>
@@ -69,7 +71,8 @@ final class Freshness {
      * Judges a response.
      *
      * @param request the request's {@code Cache-Control}
-     * @param authorized whether the request carried {@code Authorization}
+     * @param authorized whether the client's request carried {@code Authorization}, which authentication may have
+     *     removed since
      * @param status the response status
      * @param headers the response headers
      * @param nowMillis when the response headers arrived
@@ -94,7 +97,7 @@ final class Freshness {
             return Verdict.reject("authorization");
         }
         for (String vary : headers.getAll("vary")) {
-            if (vary.contains("*")) {
+            if (vary.contains("*") || namesHost(vary)) {
                 return Verdict.reject("vary");
             }
         }
@@ -112,6 +115,15 @@ final class Freshness {
         long initialAge = Math.max(apparentAge, ageValue);
         Verdict verdict = new Verdict(null, lifetime, initialAge);
         return verdict.remainingMillis() > 0 ? verdict : Verdict.reject("stale");
+    }
+
+    private static boolean namesHost(String vary) {
+        for (String name : vary.split(",")) {
+            if (name.trim().equalsIgnoreCase("host")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Returns the lifetime in milliseconds, or -1 when the response has none. */

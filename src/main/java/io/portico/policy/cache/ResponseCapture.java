@@ -34,6 +34,8 @@ final class ResponseCapture implements ResponseTap {
     private final CacheStore store;
     private final String key;
     private final HttpServerRequest request;
+    private final ForwardedRequest forwarded;
+    private final boolean authorizationSent;
     private final CacheControl requestDirectives;
     private final String forward;
     private final boolean collapseAttempted;
@@ -49,6 +51,8 @@ final class ResponseCapture implements ResponseTap {
      * Creates the capture of one forwarded request.
      *
      * @param key the primary key of the request
+     * @param forwarded the request as Portico forwards it, whose headers select the {@code Vary} variant
+     * @param authorizationSent whether the client's request carried {@code Authorization}
      * @param forward why the request was forwarded, as the {@code fwd} parameter of {@code Cache-Status}
      * @param collapseAttempted whether the request tried to wait for an identical request's response first, which
      *     {@code Cache-Status} reports as {@code collapsed=?0}
@@ -56,12 +60,14 @@ final class ResponseCapture implements ResponseTap {
      *     leads none
      */
     ResponseCapture(CacheSettings settings, CacheStore store, String key, HttpServerRequest request,
-                    CacheControl requestDirectives, String forward, boolean collapseAttempted,
-                    RequestCollapsing.Flight flight, String requestId) {
+                    ForwardedRequest forwarded, boolean authorizationSent, CacheControl requestDirectives,
+                    String forward, boolean collapseAttempted, RequestCollapsing.Flight flight, String requestId) {
         this.settings = settings;
         this.store = store;
         this.key = key;
         this.request = request;
+        this.forwarded = forwarded;
+        this.authorizationSent = authorizationSent;
         this.requestDirectives = requestDirectives;
         this.forward = forward;
         this.collapseAttempted = collapseAttempted;
@@ -72,9 +78,13 @@ final class ResponseCapture implements ResponseTap {
     @Override
     public boolean head(int status, MultiMap headers) {
         long now = System.currentTimeMillis();
-        Freshness.Verdict verdict = Freshness.judge(settings, requestDirectives,
-                request.headers().contains("authorization"), status, headers, now);
+        Freshness.Verdict verdict = Freshness.judge(settings, requestDirectives, authorizationSent, status, headers,
+                now);
         String reason = verdict.reason();
+        List<String> vary = varyNames(headers);
+        if (reason == null && forwarded.removedCredentialFromAny(vary)) {
+            reason = "vary";
+        }
 
         long declared = ContentLength.parse(headers.get("content-length"));
         if (reason == null && declared > settings.maxObjectSize()) {
@@ -110,7 +120,7 @@ final class ResponseCapture implements ResponseTap {
                 kept.add(Map.entry(header.getKey(), header.getValue()));
             }
         }
-        varyNames = varyNames(headers);
+        varyNames = vary;
         long freshUntil = now + verdict.remainingMillis();
         head = StoredResponse.response(now, freshUntil, verdict.initialAgeSeconds(), status, kept, null);
         body = Buffer.buffer((int) Math.min(Math.max(declared, 0), 64 * 1024));
@@ -153,12 +163,12 @@ final class ResponseCapture implements ResponseTap {
                 head.initialAgeSeconds(), head.status(), head.headers(), body);
         body = null;
         if (flight == null) {
-            Variants.store(store, key, response, varyNames, request, this::storeFailed);
+            Variants.store(store, key, response, varyNames, forwarded, this::storeFailed);
             return;
         }
         flight.storing();
         // The waiting requests look the key up once the write has completed, successfully or not.
-        Variants.store(store, key, response, varyNames, request, this::storeFailed)
+        Variants.store(store, key, response, varyNames, forwarded, this::storeFailed)
                 .onComplete(written -> flight.resolve(RequestCollapsing.Outcome.STORED));
     }
 

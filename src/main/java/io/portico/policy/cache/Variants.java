@@ -4,7 +4,6 @@ import io.portico.cache.CacheStore;
 import io.portico.policy.cache.StoredResponse.Variant;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.http.HttpServerRequest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -45,15 +44,15 @@ final class Variants {
 
     /**
      * Stores {@code response} for the request under primary key {@code key}: at the key itself when
-     * {@code varyNames} is empty, else as the variant that the request's values of {@code varyNames} select. Each
-     * failure of the store goes to {@code failed}.
+     * {@code varyNames} is empty, else as the variant that the forwarded request's values of {@code varyNames}
+     * select. Each failure of the store goes to {@code failed}.
      *
      * @return a future that succeeds once every store operation of the write has completed, successfully or not
      */
     static Future<Void> store(CacheStore store, String key, StoredResponse response, List<String> varyNames,
-                              HttpServerRequest request, Consumer<Throwable> failed) {
+                              ForwardedRequest forwarded, Consumer<Throwable> failed) {
         // The selection is computed now because the request headers must not be read after the exchange ends.
-        String selection = varyNames.isEmpty() ? null : CacheKeys.selection(varyNames, request);
+        String selection = varyNames.isEmpty() ? null : CacheKeys.selection(varyNames, forwarded.headers());
         return inTurn(store, key, () -> write(store, key, response, varyNames, selection, failed), failed);
     }
 

@@ -84,6 +84,7 @@ final class BasicAuthPolicy implements AuthenticationPolicy {
 
     private static void removeAuthorization(RequestContext ctx) {
         ctx.request().headers().remove(HttpHeaders.AUTHORIZATION);
+        ctx.credentialHeaderRemoved(HttpHeaders.AUTHORIZATION);
     }
 
     /** Decodes base64 text to a UTF-8 string; null when it is not valid base64 or not valid UTF-8. */

@@ -126,9 +126,15 @@ public final class TokenSource {
     /** Removes {@code token} from the request forwarded upstream: the header, the query parameter or the cookie. */
     public void remove(RequestContext ctx, Token token) {
         switch (token.location()) {
-            case HEADER -> ctx.request().headers().remove(header);
+            case HEADER -> {
+                ctx.request().headers().remove(header);
+                ctx.credentialHeaderRemoved(header);
+            }
             case QUERY -> ctx.forwardedUri(QueryParameters.remove(ctx.forwardedUri(), query));
-            case COOKIE -> removeCookie(ctx.request().headers(), cookie);
+            case COOKIE -> {
+                removeCookie(ctx.request().headers(), cookie);
+                ctx.credentialHeaderRemoved("cookie");
+            }
             default -> throw new IllegalStateException("unknown location " + token.location());
         }
     }

@@ -211,8 +211,10 @@ final class HmacPolicy implements AuthenticationPolicy {
     }
 
     private void admit(RequestContext ctx, PolicyChain chain, CredentialIndex.Entry entry) {
-        options.admit(ctx, chain, entry, challenge,
-                admitted -> admitted.request().headers().remove(HttpHeaders.AUTHORIZATION));
+        options.admit(ctx, chain, entry, challenge, admitted -> {
+            admitted.request().headers().remove(HttpHeaders.AUTHORIZATION);
+            admitted.credentialHeaderRemoved(HttpHeaders.AUTHORIZATION);
+        });
     }
 
     /** Returns the path as the client sent it, without the query. */

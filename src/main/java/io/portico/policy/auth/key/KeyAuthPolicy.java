@@ -103,8 +103,14 @@ final class KeyAuthPolicy implements AuthenticationPolicy {
     private void removeCredential(RequestContext ctx, Source source) {
         MultiMap headers = ctx.request().headers();
         switch (source) {
-            case HEADER -> headers.remove(header);
-            case BEARER -> headers.remove(HttpHeaders.AUTHORIZATION);
+            case HEADER -> {
+                headers.remove(header);
+                ctx.credentialHeaderRemoved(header);
+            }
+            case BEARER -> {
+                headers.remove(HttpHeaders.AUTHORIZATION);
+                ctx.credentialHeaderRemoved(HttpHeaders.AUTHORIZATION);
+            }
             case QUERY -> ctx.forwardedUri(QueryParameters.remove(ctx.forwardedUri(), query));
             default -> throw new IllegalStateException("unknown key source " + source);
         }
