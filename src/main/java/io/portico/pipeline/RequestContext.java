@@ -41,8 +41,6 @@ public final class RequestContext {
     private final String host;
     private final String path;
     private final long startNanos;
-    /** Whether the client's request carried {@code Authorization}, read before any policy could remove it. */
-    private final boolean authorizationSent;
     /** Lower-case names of the headers whose credential an authentication policy removed; null while none. */
     private List<String> removedCredentialHeaders;
     /** The prefix length of {@link #clientNetwork}'s last result, or -1 before its first call. */
@@ -88,7 +86,6 @@ public final class RequestContext {
         this.host = requireNonNull(host, "host");
         this.path = requireNonNull(path, "path");
         this.startNanos = startNanos;
-        this.authorizationSent = request.headers().contains(HttpHeaders.AUTHORIZATION);
     }
 
     public HttpServerRequest request() {
@@ -101,10 +98,11 @@ public final class RequestContext {
 
     /**
      * Returns whether the client's request carried an {@code Authorization} header, even when an authentication
-     * policy has removed it since.
+     * policy has removed it since: every policy that removes a credential header records it with
+     * {@link #credentialHeaderRemoved}.
      */
     public boolean authorizationSent() {
-        return authorizationSent;
+        return request.headers().contains(HttpHeaders.AUTHORIZATION) || isCredentialHeaderRemoved("authorization");
     }
 
     /**
