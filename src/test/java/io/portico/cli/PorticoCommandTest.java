@@ -152,6 +152,23 @@ class PorticoCommandTest {
     }
 
     @Test
+    void validateExpandsAliases() throws Exception {
+        Path file = write("aliases.yaml", """
+                services:
+                  - name: a1
+                    targets: [{host: 127.0.0.1, port: 8081}]
+                    timeouts: &to {connect: 1s, read: 2s}
+                  - name: a2
+                    targets: [{host: 127.0.0.1, port: 8081}]
+                    timeouts: *to
+                """);
+
+        Run run = run(Map.of(), "validate", "-f", file.toString());
+
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.OK);
+    }
+
+    @Test
     void validateRejectsSpacedAndHexDurations() throws Exception {
         Path file = write("durations.yaml", """
                 services:
