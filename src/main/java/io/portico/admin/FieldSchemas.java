@@ -35,16 +35,22 @@ final class FieldSchemas {
     }
 
     /**
-     * Returns the schema of a whole number: a JSON integer, or text of {@link Json#INTEGER_TEXT}.
+     * Returns the schema of a whole number: a JSON integer, or text of {@link Json#INTEGER_TEXT}. The JSON integer
+     * carries the bounds of its format as {@code minimum} and {@code maximum}, because validators need not check a
+     * {@code format}, and the text form's description states them.
      *
-     * @param format the OpenAPI format, {@code int32} or {@code int64}, which bounds the JSON integer
+     * @param format the OpenAPI format, {@code int32} or {@code int64}
      */
     static ObjectNode integer(String format) {
+        boolean int32 = format.equals("int32");
+        long min = int32 ? Integer.MIN_VALUE : Long.MIN_VALUE;
+        long max = int32 ? Integer.MAX_VALUE : Long.MAX_VALUE;
         ObjectNode schema = NODES.objectNode();
         ArrayNode forms = schema.putArray("anyOf");
-        forms.addObject().put("type", "integer").put("format", format);
+        forms.addObject().put("type", "integer").put("format", format).put("minimum", min).put("maximum", max);
         forms.addObject().put("type", "string").put("pattern", Json.INTEGER_TEXT)
-                .put("description", "The whole number written as JSON text, such as \"25\"");
+                .put("description", "The whole number written as JSON text, such as \"25\", from " + min + " to "
+                        + max);
         return schema;
     }
 

@@ -32,6 +32,11 @@ final class Preconditions {
         return false;
     }
 
+    /** Returns true when {@code ifNoneMatch} is {@code *}, which holds only while the resource does not exist. */
+    static boolean onlyIfAbsent(String ifNoneMatch) {
+        return ifNoneMatch != null && ifNoneMatch.trim().equals("*");
+    }
+
     /**
      * Returns true when {@code ifNoneMatch} holds for {@code current}: {@code *} holds only when the resource does
      * not exist, a list holds when none of its ETags equals the resource's, compared weakly.

@@ -18,6 +18,7 @@ import io.portico.problem.ProblemType;
 import io.portico.store.AuditContext;
 import io.portico.store.Change;
 import io.portico.store.ConfigStore;
+import io.portico.store.ConflictException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
@@ -160,6 +161,9 @@ final class ResourceApi {
                 validate(kind, body);
                 keepHistory(kind, null, body);
                 return commit(ctx, kind, Change.create(kind.name(), name, body), null)
+                        .recover(failure -> Future.failedFuture(Preconditions.onlyIfAbsent(ifNoneMatch)
+                                && failure instanceof ConflictException conflict && !conflict.revisionMismatch()
+                                ? createdMeanwhile(kind, name) : failure))
                         .map(resource -> new Written(resource, true));
             }
             if (ifMatch == null) {
@@ -264,6 +268,14 @@ final class ResourceApi {
         if (kind == ResourceKinds.SUBSCRIPTIONS) {
             SubscriptionApi.keepHistory(before, after);
         }
+    }
+
+    /**
+     * Returns the failure of a {@code PUT} with {@code If-None-Match: *} whose resource another writer created after
+     * this request read it as absent: {@code 412}, as a later {@code PUT} gets.
+     */
+    private static Problem createdMeanwhile(ResourceKind<?> kind, String name) {
+        return new Problem(ProblemType.PRECONDITION_FAILED, key(kind, name) + " already exists");
     }
 
     static void requireMatch(String ifMatch, Resource existing) {

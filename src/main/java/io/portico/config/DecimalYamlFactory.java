@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.io.Reader;
 import java.util.regex.Pattern;
 import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.events.ScalarEvent;
 
 /**
  * YAML factory whose parsers read an integer only when it is written in decimal, as in JSON. SnakeYAML resolves
@@ -69,6 +70,19 @@ final class DecimalYamlFactory extends YAMLFactory {
         DecimalYamlParser(IOContext ctxt, int parserFeatures, int yamlFeatures,
                           LoaderOptions options, ObjectCodec codec, Reader reader) {
             super(ctxt, parserFeatures, yamlFeatures, options, codec, reader);
+        }
+
+        /**
+         * Decodes a scalar and keeps its anchor as the current one, as Jackson does for a mapping or a list but not
+         * for a scalar value, so that {@link YamlTreeDeserializer} can expand the aliases of an anchored scalar.
+         */
+        @Override
+        protected JsonToken _decodeScalar(ScalarEvent scalar) throws IOException {
+            JsonToken token = super._decodeScalar(scalar);
+            if (scalar.getAnchor() != null) {
+                _currentAnchor = scalar.getAnchor();
+            }
+            return token;
         }
 
         @Override

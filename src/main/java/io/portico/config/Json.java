@@ -8,6 +8,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.JsonSerializer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -68,11 +69,17 @@ public final class Json {
      */
     public static final ObjectMapper SPECS = strictScalars(MAPPER.copy());
 
-    /** YAML mapper with the same rules as {@link #MAPPER}; integers are read only in decimal notation. */
+    /**
+     * YAML mapper with the same rules as {@link #MAPPER}; integers are read only in decimal notation. A tree that it
+     * reads has each alias replaced by a copy of its anchor's value, within the bound of
+     * {@link YamlTreeDeserializer}.
+     */
     public static final ObjectMapper YAML = configure(new ObjectMapper(new DecimalYamlFactory(YAMLFactory.builder()
             .loaderOptions(yamlLoaderOptions())
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES))));
+            .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES))))
+            .registerModule(new SimpleModule("portico-yaml-aliases")
+                    .addDeserializer(JsonNode.class, new YamlTreeDeserializer()));
 
     /** The form of an instant, for error messages. */
     static final String INSTANT_FORM = "a date and time such as 2026-01-01T00:00:00Z";
@@ -91,6 +98,14 @@ public final class Json {
         String original = failure.getOriginalMessage();
         return original != null && original.startsWith(DUPLICATE_FIELD)
                 ? ": duplicate key " + original.substring(DUPLICATE_FIELD.length()) : "";
+    }
+
+    /**
+     * Returns {@code ": "} and the message of {@code failure} when it reports an alias that could not be expanded,
+     * and an empty text otherwise. Such a message names the alias but quotes no value of the document.
+     */
+    public static String aliasNote(JsonProcessingException failure) {
+        return failure instanceof YamlTreeDeserializer.AliasException ? ": " + failure.getOriginalMessage() : "";
     }
 
     private static LoaderOptions yamlLoaderOptions() {

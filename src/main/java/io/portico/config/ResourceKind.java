@@ -223,8 +223,16 @@ public final class ResourceKind<T> {
             // A validator may rely on a field that was left out; the mapping errors still describe the request.
             return all;
         }
-        for (FieldError error : errors.list()) {
-            if (mapping.leftOut().stream().noneMatch(field -> within(error.field(), field))) {
+        // A list that lost an element is not the list as written, so errors about the whole list are dropped.
+        List<String> shortenedLists = mapping.leftOut().stream()
+                .filter(field -> field.endsWith("]"))
+                .map(field -> field.substring(0, field.lastIndexOf('[')))
+                .toList();
+        for (FieldError validatorError : errors.list()) {
+            FieldError error = new FieldError(LeftOutElements.writtenField(validatorError.field(),
+                    mapping.writtenIndices()), validatorError.message());
+            if (mapping.leftOut().stream().noneMatch(field -> within(error.field(), field))
+                    && !shortenedLists.contains(error.field())) {
                 all.add(error);
             }
         }
@@ -246,18 +254,22 @@ public final class ResourceKind<T> {
     }
 
     /**
-     * The result of mapping a specification: the value, which lacks the fields that could not be mapped; an error
-     * for each such field; and their paths.
+     * The result of mapping a specification. The value lacks the fields and list elements that could not be mapped,
+     * and each of them has an error and its path as written.
      *
      * @param value the mapped value, or null when mapping stopped at {@link #MAX_MAPPING_ERRORS}
      * @param incomplete true when mapping stopped at that cap, so other fields may be invalid too
+     * @param writtenIndices for each list that lost elements, keyed by its path in {@code value}, the index as
+     *     written of each element that {@code value} kept
      */
-    private record Mapping<T>(T value, List<FieldError> errors, List<String> leftOut, boolean incomplete) {
+    private record Mapping<T>(T value, List<FieldError> errors, List<String> leftOut, boolean incomplete,
+                              Map<String, List<Integer>> writtenIndices) {
     }
 
     /**
-     * Maps {@code spec} to the type, listing every unknown field and every field of the wrong type or format. After
-     * such an error the field is left out and the mapping tried again, up to {@link #MAX_MAPPING_ERRORS} times.
+     * Maps {@code spec} to the type, listing every unknown field and every field or list element of the wrong type
+     * or format. After such an error the field or element is left out and the mapping tried again, up to
+     * {@link #MAX_MAPPING_ERRORS} times. Errors name list elements by their index in {@code spec}.
      *
      * @throws ValidationException for other mapping errors, which are reported only when they come first, because
      *     leaving a field out can cause them
@@ -266,14 +278,17 @@ public final class ResourceKind<T> {
         List<FieldError> errors = new ArrayList<>();
         List<String> leftOut = new ArrayList<>();
         JsonNode remaining = spec;
+        LeftOutElements elements = new LeftOutElements();
         while (true) {
             try {
                 T value = Json.SPECS.treeToValue(remaining, type);
-                return new Mapping<>(value, errors, leftOut, false);
+                return new Mapping<>(value, errors, leftOut, false, elements.writtenIndices(remaining));
             } catch (JsonProcessingException e) {
                 boolean fieldError = e instanceof UnrecognizedPropertyException || e instanceof InvalidFormatException
                         || e instanceof MismatchedInputException;
-                String field = MappingErrors.field(e);
+                List<JsonMappingException.Reference> path = e instanceof JsonMappingException mapping
+                        ? mapping.getPath() : List.of();
+                String field = elements.writtenPath(remaining, path);
                 if (errors.isEmpty() || fieldError) {
                     // The message about a field that may hold a secret must not quote the value.
                     errors.add(new FieldError(field, SecretFields.mayHoldSecret(this, field)
@@ -283,34 +298,17 @@ public final class ResourceKind<T> {
                     throw new ValidationException(errors);
                 }
                 if (errors.size() >= MAX_MAPPING_ERRORS) {
-                    return new Mapping<>(null, errors, leftOut, true);
+                    return new Mapping<>(null, errors, leftOut, true, Map.of());
                 }
                 if (remaining == spec) {
                     remaining = spec.deepCopy();
                 }
-                if (!removeField(remaining, ((JsonMappingException) e).getPath())) {
+                if (!elements.remove(remaining, path)) {
                     throw new ValidationException(errors);
                 }
                 leftOut.add(field);
             }
         }
-    }
-
-    /** Removes the object field at the end of {@code path}, and returns false when the path ends elsewhere. */
-    private static boolean removeField(JsonNode root, List<JsonMappingException.Reference> path) {
-        if (path.isEmpty()) {
-            return false;
-        }
-        JsonNode parent = root;
-        for (JsonMappingException.Reference reference : path.subList(0, path.size() - 1)) {
-            parent = reference.getFieldName() != null ? parent.get(reference.getFieldName())
-                    : parent.get(reference.getIndex());
-            if (parent == null) {
-                return false;
-            }
-        }
-        String last = path.get(path.size() - 1).getFieldName();
-        return last != null && parent instanceof ObjectNode object && object.remove(last) != null;
     }
 
     /**

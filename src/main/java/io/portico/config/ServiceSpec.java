@@ -38,6 +38,8 @@ public record ServiceSpec(
     static final Pattern NAME = Pattern.compile(Names.PATTERN);
     /** The error message for a status outside 100 to 599. */
     static final String STATUS_MESSAGE = "must be an HTTP status between 100 and 599";
+    /** The message of a health check path that breaks {@link RequestTargets#ORIGIN_FORM_PATTERN}. */
+    static final String PATH_MESSAGE = "must start with '/' and be a valid request target";
 
     public ServiceSpec {
         protocol = protocol == null ? "http" : protocol.toLowerCase(Locale.ROOT);
@@ -93,7 +95,8 @@ public record ServiceSpec(
      * @param unhealthyThreshold consecutive failures that mark a healthy target unhealthy
      * @param healthyStatuses response statuses counted as success; 200-399 when absent
      */
-    public record Active(String path, @Range(min = 100) Duration interval, @Range(min = 1) Duration timeout,
+    public record Active(@Matches(value = RequestTargets.ORIGIN_FORM_PATTERN, message = PATH_MESSAGE) String path,
+                         @Range(min = 100) Duration interval, @Range(min = 1) Duration timeout,
                          @Range(min = 1) Integer healthyThreshold, @Range(min = 1) Integer unhealthyThreshold,
                          @Range(min = 100, max = 599, message = STATUS_MESSAGE) List<Integer> healthyStatuses) {
         public Active {
@@ -225,12 +228,15 @@ public record ServiceSpec(
         if (active != null) {
             Errors at = errors.at("active");
             String targetProblem = RequestTargets.originFormProblem(active.path());
-            if (!active.path().startsWith("/")) {
-                at.add("path", "must start with '/'");
-            } else if (targetProblem != null) {
-                at.add("path", "must be a valid request target, but it " + targetProblem);
+            Active checked = active;
+            if (!active.path().startsWith("/") || targetProblem != null) {
+                at.add("path", active.path().startsWith("/") ? "must be a valid request target, but it "
+                        + targetProblem : "must start with '/'");
+                // The message above states what is wrong with the path, so the annotations check the other fields only.
+                checked = new Active("/", active.interval(), active.timeout(), active.healthyThreshold(),
+                        active.unhealthyThreshold(), active.healthyStatuses());
             }
-            FieldRules.check(active, at);
+            FieldRules.check(checked, at);
         }
         if (healthCheck.passive() != null) {
             FieldRules.check(healthCheck.passive(), errors.at("passive"));

@@ -146,7 +146,7 @@ public final class DeclarativeDocument {
             String where = location == null ? "" : " at line " + location.getLineNr()
                     + ", column " + location.getColumnNr();
             throw new ValidationException("", "the document is not valid " + (json ? "JSON" : "YAML") + where
-                    + Json.duplicateKeyNote(e));
+                    + Json.duplicateKeyNote(e) + Json.aliasNote(e));
         }
     }
 

@@ -9,6 +9,13 @@ package io.portico.net;
  */
 public final class RequestTargets {
 
+    /**
+     * An origin-form request target that starts with {@code /} and passes {@link #originFormProblem}, as a regular
+     * expression that Java and ECMA-262 read alike: visible US-ASCII characters other than {@code #}, {@code %} and
+     * {@code \}, and percent-escapes of two hex digits.
+     */
+    public static final String ORIGIN_FORM_PATTERN = "^/([!\"$&-\\[\\]-~]|%[0-9A-Fa-f]{2})*$";
+
     private RequestTargets() {
     }
 

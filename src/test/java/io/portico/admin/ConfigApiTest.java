@@ -179,6 +179,29 @@ class ConfigApiTest {
     }
 
     @Test
+    void yamlAliasesAreExpanded() {
+        String yaml = """
+                services:
+                  - name: a1
+                    targets: &targets [{host: 127.0.0.1, port: 8081}]
+                    timeouts: &timeouts {connect: 1s, read: 2s}
+                  - name: a2
+                    targets: *targets
+                    timeouts: *timeouts
+                """;
+
+        HttpResponse<String> diff = admin.post("/admin/v1/config/diff", yaml, "Content-Type", "application/yaml");
+        HttpResponse<String> apply = admin.post("/admin/v1/config/apply", yaml, "Content-Type", "application/yaml");
+
+        assertThat(diff.statusCode()).as(diff.body()).isEqualTo(200);
+        assertThat(texts(json(diff).path("created"))).containsExactly("services/a1", "services/a2");
+        assertThat(apply.statusCode()).as(apply.body()).isEqualTo(200);
+        JsonNode stored = admin.store().get("services", "a2").orElseThrow().spec();
+        assertThat(stored.path("timeouts").path("read").asText()).isEqualTo("2s");
+        assertThat(stored.path("targets").path(0).path("port").asInt()).isEqualTo(8081);
+    }
+
+    @Test
     void serverTakesReferencesLiterally() {
         String document = "{\"services\": [{\"name\": \"web\","
                 + " \"targets\": [{\"host\": \"web.internal\", \"port\": 1}],"

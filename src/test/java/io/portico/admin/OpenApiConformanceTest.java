@@ -125,6 +125,7 @@ class OpenApiConformanceTest {
     @Test
     void serviceSchemaAgreesWithServer() {
         String target = "{\"host\": \"127.0.0.1\", \"port\": 9}";
+        String healthPath = "\"targets\": [" + target + "], \"healthCheck\": {\"active\": {\"path\": ";
         Map<String, Boolean> bodies = Map.ofEntries(
                 Map.entry("\"targets\": [" + target + "], \"timeouts\": {\"connect\": 500}", true),
                 Map.entry("\"targets\": [" + target + "], \"timeouts\": {\"read\": \"10M\"}", true),
@@ -141,6 +142,13 @@ class OpenApiConformanceTest {
                 Map.entry("\"targets\": [" + target + "], \"retries\": {\"statuses\": [99]}", false),
                 Map.entry("\"targets\": [" + target + "], \"retries\": {\"statuses\": [599]}", true),
                 Map.entry("\"targets\": [" + target + "], \"healthCheck\": {\"active\": {\"interval\": 50}}", false),
+                Map.entry(healthPath + "\"health\"}}", false),
+                Map.entry(healthPath + "\"/a#b\"}}", false),
+                Map.entry(healthPath + "\"/a%2\"}}", false),
+                Map.entry(healthPath + "\"/a\\\\b\"}}", false),
+                Map.entry(healthPath + "\"/a b\"}}", false),
+                Map.entry(healthPath + "\"/\"}}", true),
+                Map.entry(healthPath + "\"/a%2F?b=[c]&d\"}}", true),
                 Map.entry("\"targets\": [" + target + "], \"circuitBreaker\": {\"window\": 500}", false),
                 Map.entry("\"targets\": [" + target + "], \"circuitBreaker\": {\"window\": \"20s\"}", true),
                 Map.entry("\"targets\": [" + target + "], \"unknown\": 1", false),
@@ -161,10 +169,12 @@ class OpenApiConformanceTest {
                 "{\"name\": \"agree-target\", \"targets\": [{\"host\": \"127.0.0.1\", \"port\": 9}]}", JSON, 201);
         String route = "{\"name\": \"agree\", \"service\": \"agree-target\", ";
         List.of(route + "\"methods\": [\"get\", \"Post\"]}", route + "\"maxBodySize\": 0}",
+                route + "\"priority\": 2147483647}", route + "\"priority\": -2147483648}",
                 route + "\"rewrite\": {\"regex\": \"^/a\", \"replacement\": \"/b\"}}",
                 route + "\"policies\": [{\"name\": \"ip-restriction\", \"config\": {\"allow\": [\"::1\"]}}]}")
                 .forEach(body -> assertAgreement("routes", body, true));
         List.of(route + "\"methods\": [\"FETCH\"]}", route + "\"maxBodySize\": -1}",
+                route + "\"priority\": 2147483648}", route + "\"priority\": -2147483649}",
                 route + "\"rewrite\": {\"regex\": \"^/a\"}}", route + "\"policies\": [{}]}",
                 "{\"service\": \"agree-target\"}")
                 .forEach(body -> assertAgreement("routes", body, false));

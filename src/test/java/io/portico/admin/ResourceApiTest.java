@@ -97,6 +97,19 @@ class ResourceApiTest {
     }
 
     @Test
+    void wrongTypedListElementHidesNoErrors() {
+        String spec = "{\"name\":\"t1\",\"targets\":[{\"host\":\"127.0.0.1\",\"port\":80,\"weight\":-1}],"
+                + "\"protocol\":\"ftp\",\"unknownField\":1,\"retries\":{\"statuses\":[99,\"abc\"]}}";
+
+        HttpResponse<String> response = admin.post("/admin/v1/services", spec);
+
+        assertProblem(response, ProblemType.INVALID_CONFIGURATION);
+        assertThat(errorFields(response)).containsExactlyInAnyOrder("retries.statuses[1]", "unknownField", "protocol",
+                "targets[0].weight", "retries.statuses[0]");
+        assertThat(admin.store().commits()).isZero();
+    }
+
+    @Test
     void unknownFieldIsNamed() {
         HttpResponse<String> response = admin.post("/admin/v1/services", "{\"name\":\"web\",\"targetz\":[]}");
 

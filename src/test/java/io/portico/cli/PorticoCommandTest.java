@@ -130,6 +130,45 @@ class PorticoCommandTest {
     }
 
     @Test
+    void validateListsWrongTypedElement() throws Exception {
+        Path file = write("elements.yaml", """
+                services:
+                  - name: web
+                    targets: [{host: 127.0.0.1, port: 8081}]
+                routes:
+                  - name: api
+                    paths: [api]
+                    methods: [GET, 5]
+                    bogus: 1
+                    service: web
+                """);
+
+        Run run = run(Map.of(), "validate", "-f", file.toString());
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.INVALID_INPUT);
+        assertThat(run.err()).contains("routes[0].methods[1]: invalid value '5': expected a string");
+        assertThat(run.err()).contains("routes[0].bogus: unknown field 'bogus'");
+        assertThat(run.err()).contains("routes[0].paths[0]: must start with");
+    }
+
+    @Test
+    void validateExpandsAliases() throws Exception {
+        Path file = write("aliases.yaml", """
+                services:
+                  - name: a1
+                    targets: [{host: 127.0.0.1, port: 8081}]
+                    timeouts: &to {connect: 1s, read: 2s}
+                  - name: a2
+                    targets: [{host: 127.0.0.1, port: 8081}]
+                    timeouts: *to
+                """);
+
+        Run run = run(Map.of(), "validate", "-f", file.toString());
+
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.OK);
+    }
+
+    @Test
     void validateRejectsSpacedAndHexDurations() throws Exception {
         Path file = write("durations.yaml", """
                 services:

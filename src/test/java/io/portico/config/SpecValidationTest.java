@@ -110,6 +110,56 @@ class SpecValidationTest {
     }
 
     @Test
+    void wrongTypedElementHidesNoErrors() {
+        ObjectNode spec = service("{\"name\":\"t1\",\"targets\":[{\"host\":\"127.0.0.1\",\"port\":80,\"weight\":-1}],"
+                + "\"protocol\":\"ftp\",\"unknownField\":1,\"retries\":{\"statuses\":[99,\"abc\"]}}");
+
+        assertThatThrownBy(() -> ResourceKinds.SERVICES.parse(spec))
+                .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.errors())
+                        .extracting(FieldError::field)
+                        .containsExactlyInAnyOrder("retries.statuses[1]", "unknownField", "protocol",
+                                "targets[0].weight", "retries.statuses[0]"));
+        assertThat(spec.path("retries").path("statuses")).as("the caller's document is left as it was").hasSize(2);
+    }
+
+    @Test
+    void listElementErrorsKeepWrittenIndices() {
+        ObjectNode spec = service("{\"name\":\"s\",\"targets\":[5,{\"host\":\"h\",\"port\":0},\"x\","
+                + "{\"host\":\"h\",\"port\":80,\"weight\":-1}],\"retries\":{\"statuses\":[\"abc\",99,true,700,200]}}");
+
+        assertThatThrownBy(() -> ResourceKinds.SERVICES.parse(spec))
+                .isInstanceOfSatisfying(ValidationException.class, e -> {
+                    assertThat(e.errors()).extracting(FieldError::field).containsExactlyInAnyOrder("targets[0]",
+                            "targets[1].port", "targets[2]", "targets[3].weight", "retries.statuses[0]",
+                            "retries.statuses[1]", "retries.statuses[2]", "retries.statuses[3]");
+                    assertThat(e.errors()).filteredOn(error -> error.field().equals("retries.statuses[1]"))
+                            .extracting(FieldError::message).containsExactly(ServiceSpec.STATUS_MESSAGE);
+                    assertThat(e.errors()).filteredOn(error -> error.field().equals("retries.statuses[2]"))
+                            .extracting(FieldError::message).containsExactly("has the wrong type: expected a whole"
+                                    + " number");
+                });
+    }
+
+    @Test
+    void onlyElementLeftOutSkipsListRules() {
+        ObjectNode spec = service("{\"name\":\"s\",\"targets\":[5]}");
+
+        assertThatThrownBy(() -> ResourceKinds.SERVICES.parse(spec))
+                .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.errors())
+                        .extracting(FieldError::field).containsExactly("targets[0]"));
+    }
+
+    @Test
+    void wrongTypedMethodHidesNoErrors() {
+        ObjectNode spec = service("{\"name\":\"t1\",\"service\":\"s\",\"paths\":[\"x\"],\"methods\":[\"GET\",5],"
+                + "\"bogus\":1}");
+
+        assertThatThrownBy(() -> ResourceKinds.ROUTES.parse(spec))
+                .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.errors())
+                        .extracting(FieldError::field).containsExactlyInAnyOrder("methods[1]", "bogus", "paths[0]"));
+    }
+
+    @Test
     void mappingErrorsStopAtCap() {
         StringBuilder fields = new StringBuilder();
         for (int i = 0; i < ResourceKind.MAX_MAPPING_ERRORS + 5; i++) {

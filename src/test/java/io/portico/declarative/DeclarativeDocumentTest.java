@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.portico.config.FieldError;
 import io.portico.config.ResourceKinds;
 import io.portico.config.ValidationException;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -68,6 +69,79 @@ class DeclarativeDocumentTest {
                 .hasMessageContaining("line 3")
                 .hasMessageContaining("duplicate key 'name'")
                 .hasMessageNotContaining("s3cr3t");
+    }
+
+    @Test
+    void aliasesAreExpanded() {
+        String yaml = """
+                services:
+                  - name: a1
+                    targets: &targets [{host: 127.0.0.1, port: 8081}]
+                    timeouts: &timeouts {connect: 1s, read: 2s}
+                    retries: {attempts: &attempts 3}
+                  - name: a2
+                    targets: *targets
+                    timeouts: *timeouts
+                    retries: {attempts: *attempts}
+                """;
+
+        DeclarativeDocument document = DeclarativeDocument.parse(yaml, Map.of());
+
+        var second = document.resources(ResourceKinds.SERVICES).get(1);
+        assertThat(document.validate()).isEmpty();
+        assertThat(second.path("targets").path(0).path("port").asInt()).isEqualTo(8081);
+        assertThat(second.path("timeouts").path("read").asText()).isEqualTo("2s");
+        assertThat(second.path("retries").path("attempts").asInt()).isEqualTo(3);
+        var first = document.resources(ResourceKinds.SERVICES).get(0);
+        assertThat(second.path("timeouts")).as("each alias is a copy").isNotSameAs(first.path("timeouts"));
+    }
+
+    @Test
+    void mergeKeyIsUnknownField() {
+        String yaml = """
+                services:
+                  - name: a1
+                    targets: [{host: 127.0.0.1, port: 8081}]
+                    timeouts: &timeouts {connect: 1s}
+                  - name: a2
+                    targets: [{host: 127.0.0.1, port: 8081}]
+                    timeouts:
+                      <<: *timeouts
+                      read: 2s
+                """;
+
+        List<FieldError> errors = DeclarativeDocument.parse(yaml, Map.of()).validate();
+
+        assertThat(errors).extracting(FieldError::field).containsExactly("services[1].timeouts.<<");
+        assertThat(errors).extracting(FieldError::message).containsExactly("unknown field '<<'");
+    }
+
+    @Test
+    void aliasWithoutEarlierAnchorIsRejected() {
+        String undefined = "services:\n  - name: a\n    targets: *shared\n";
+        String recursive = "services: &all [*all]\n";
+
+        assertThatThrownBy(() -> DeclarativeDocument.parse(undefined, Map.of()))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("line 3")
+                .hasMessageContaining("the alias *shared refers to no anchor &shared before it");
+        assertThatThrownBy(() -> DeclarativeDocument.parse(recursive, Map.of()))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("the alias *all refers to no anchor &all before it");
+    }
+
+    @Test
+    void aliasBombIsRejected() {
+        StringBuilder yaml = new StringBuilder("l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for (int level = 1; level < 10; level++) {
+            String previous = "*l" + (level - 1);
+            yaml.append("l").append(level).append(": &l").append(level).append(" [")
+                    .append(String.join(", ", Collections.nCopies(10, previous))).append("]\n");
+        }
+
+        assertThatThrownBy(() -> DeclarativeDocument.parse(yaml.toString(), Map.of()))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("the aliases add more than 1000000 values to the document");
     }
 
     @Test

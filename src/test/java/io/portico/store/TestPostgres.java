@@ -9,7 +9,7 @@ import java.sql.Statement;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** A real PostgreSQL server started by a test, on a free loopback port, with a fresh database per test. */
-final class TestPostgres implements AutoCloseable {
+public final class TestPostgres implements AutoCloseable {
 
     private static final AtomicInteger DATABASE_IDS = new AtomicInteger();
 
@@ -19,7 +19,7 @@ final class TestPostgres implements AutoCloseable {
         this.server = server;
     }
 
-    static TestPostgres start() throws IOException {
+    public static TestPostgres start() throws IOException {
         return new TestPostgres(EmbeddedPostgres.builder().start());
     }
 
@@ -45,7 +45,7 @@ final class TestPostgres implements AutoCloseable {
     }
 
     /** Creates an empty database and returns its JDBC URL. */
-    String newDatabase() throws SQLException {
+    public String newDatabase() throws SQLException {
         String name = "store_test_" + DATABASE_IDS.incrementAndGet();
         try (Connection connection = server.getPostgresDatabase().getConnection();
              Statement statement = connection.createStatement()) {
