@@ -371,12 +371,8 @@ public record RouteSpec(
             errors.add(name, "must have a value");
             return;
         }
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (c == '\r' || c == '\n' || c == 0 || c > 0xff) {
-                errors.add(name, "must not contain CR, LF, NUL or characters outside ISO-8859-1");
-                return;
-            }
+        if (!HeaderValues.isValid(value)) {
+            errors.add(name, HeaderValues.INVALID);
         }
     }
 

@@ -180,10 +180,11 @@ public record ServiceSpec(
      * Connection pool towards each target.
      *
      * @param maxConnections most open connections per target
-     * @param keepAlive how long an idle connection stays open
+     * @param keepAlive how long an idle connection stays open, rounded up to whole seconds. It is at least 1 ms,
+     *     because the clients cannot be built without an idle timeout.
      * @param http2 whether to speak HTTP/2 to the targets (h2 over TLS, or h2c with prior knowledge)
      */
-    public record Pool(@Range(min = 1) Integer maxConnections, Duration keepAlive, Boolean http2) {
+    public record Pool(@Range(min = 1) Integer maxConnections, @Range(min = 1) Duration keepAlive, Boolean http2) {
         public Pool {
             maxConnections = maxConnections == null ? 256 : maxConnections;
             keepAlive = keepAlive == null ? Duration.ofSeconds(60) : keepAlive;

@@ -6,7 +6,10 @@ import io.portico.ai.AiGateway;
 import io.portico.ai.catalog.ModelCatalog;
 import io.portico.cache.CacheStores;
 import io.portico.config.ConfigSnapshot;
+import io.portico.config.Errors;
+import io.portico.config.FieldError;
 import io.portico.config.RouteSpec;
+import io.portico.config.ValidationException;
 import io.portico.gateway.proxy.IdentityHeaders;
 import io.portico.gateway.proxy.ProxyBackend;
 import io.portico.gateway.proxy.ProxySettings;
@@ -244,9 +247,18 @@ public final class GatewayServer {
      * @throws io.portico.config.ValidationException when the snapshot cannot be compiled, naming each field
      */
     public void check(ConfigSnapshot snapshot) {
+        Errors services = new Errors();
+        Upstreams.check(snapshot.services(), services);
         try (GatewayRuntime.NodeState checkState = nodeState.forCheck()) {
             GatewayRuntime.build(snapshot, proxy, ai.backend(), ai.problems(), oauth.backend(), policies,
                     checkState);
+        } catch (ValidationException e) {
+            List<FieldError> errors = new ArrayList<>(e.errors());
+            errors.addAll(services.list());
+            throw new ValidationException(errors);
+        }
+        if (!services.isEmpty()) {
+            throw new ValidationException(services.list());
         }
     }
 

@@ -1,8 +1,10 @@
 package io.portico.gateway;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObject;
@@ -20,8 +22,8 @@ import java.util.function.Supplier;
 
 /**
  * The checks that the strict HTTP/1.x request decoder adds to Netty's decoding of one connection: the rules of
- * {@link RequestHeadRules}, the byte checks of {@link HeadScanner} and a deadline for receiving each request
- * head.
+ * {@link RequestHeadRules}, the byte checks of {@link HeadScanner}, the chunk size check of {@link ChunkScanner} and
+ * a deadline for receiving each request head.
  *
  * <p>A rejected head becomes an invalid request message, as for Netty's own decoding errors, so Vert.x hands it to
  * the server's invalid request handler in order after any response in progress. Every byte after it is discarded
@@ -49,6 +51,7 @@ final class HeadGuard {
     private final long headerTimeoutMillis;
     private final Supplier<HttpMessage> invalidMessages;
     private final HeadScanner scanner = new HeadScanner();
+    private final ChunkScanner chunks = new ChunkScanner();
     private boolean readingHead = true;
     private boolean rejected;
     private ScheduledFuture<?> headDeadline;
@@ -88,16 +91,31 @@ final class HeadGuard {
 
     /**
      * Inspects what one call of the decoder consumed from {@code in} (from index {@code start}) and produced in
-     * {@code out} (from index {@code produced}): applies the checks of {@link HeadScanner}, follows request
-     * boundaries and starts the head deadline when a new head has begun.
+     * {@code out} (from index {@code produced}): applies the checks of {@link HeadScanner} and {@link ChunkScanner},
+     * follows request boundaries and starts the head deadline when a new head has begun.
      */
     void afterDecode(ChannelHandlerContext ctx, ByteBuf in, int start, List<Object> out, int produced) {
         boolean consumed = in.readerIndex() > start;
-        if (readingHead && consumed && in.forEachByte(start, in.readerIndex() - start, scanner) >= 0
-                && scanner.violation() != null) {
-            reject(out, produced, InvalidRequestHeadException.badRequest(scanner.violation()));
-            in.skipBytes(in.readableBytes());
-            return;
+        int bodyStart = chunks.active() ? start : -1;
+        if (readingHead && consumed) {
+            int stop = in.forEachByte(start, in.readerIndex() - start, scanner);
+            if (stop >= 0 && scanner.violation() != null) {
+                reject(out, produced, InvalidRequestHeadException.badRequest(scanner.violation()));
+                in.skipBytes(in.readableBytes());
+                return;
+            }
+            if (stop >= 0 && hasChunkedHead(out, produced)) {
+                // The scanner stopped at the LF that ends the head, so the chunked body starts after it.
+                chunks.start();
+                bodyStart = stop + 1;
+            }
+        }
+        if (bodyStart >= 0 && consumed) {
+            chunks.scan(in, bodyStart, in.readerIndex());
+            if (chunks.violation()) {
+                failBody(out, produced);
+                in.skipBytes(in.readableBytes());
+            }
         }
         int malformedRequest = malformedChunkedRequest(out, produced);
         if (malformedRequest >= 0) {
@@ -132,6 +150,40 @@ final class HeadGuard {
             }
         }
         return chunked;
+    }
+
+    /** Returns true when {@code out}, from index {@code produced}, contains a valid head of a chunked request. */
+    private static boolean hasChunkedHead(List<Object> out, int produced) {
+        for (int i = produced; i < out.size(); i++) {
+            if (out.get(i) instanceof HttpRequest request && request.decoderResult().isSuccess()
+                    && HttpUtil.isTransferEncodingChunked(request)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Replaces the body parts in {@code out}, from index {@code produced}, with one failed body part, as Netty
+     * produces for a chunk size it cannot parse. The checks that follow then reject the request as they do for
+     * Netty's own failures.
+     */
+    private void failBody(List<Object> out, int produced) {
+        int first = produced;
+        while (first < out.size() && !isBodyPart(out.get(first))) {
+            first++;
+        }
+        while (out.size() > first) {
+            ReferenceCountUtil.release(out.remove(out.size() - 1));
+        }
+        HttpContent failed = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER);
+        failed.setDecoderResult(DecoderResult.failure(new NumberFormatException("a chunk size is 2^31 or more")));
+        out.add(failed);
+        chunks.stop();
+    }
+
+    private static boolean isBodyPart(Object message) {
+        return message instanceof HttpContent && !(message instanceof HttpMessage);
     }
 
     /**
@@ -202,6 +254,7 @@ final class HeadGuard {
             if (message instanceof LastHttpContent) {
                 readingHead = true;
                 scanner.reset();
+                chunks.stop();
             }
         }
     }

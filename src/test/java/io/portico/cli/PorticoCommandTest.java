@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.portico.admin.AdminToken;
+import io.portico.config.HeaderValues;
 import io.portico.config.Json;
 import io.portico.declarative.Secrets;
 import io.portico.store.ConfigStore;
@@ -184,6 +185,27 @@ class PorticoCommandTest {
                 + "at most 365 days";
         assertThat(run.err()).contains("services[0].timeouts.connect: invalid value ' 5s': " + expected);
         assertThat(run.err()).contains("services[0].timeouts.read: invalid value '0x10': " + expected);
+    }
+
+    @Test
+    void validateRejectsControlCharacterInHeaderValue() throws Exception {
+        Path file = write("control.yaml", """
+                services:
+                  - name: web
+                    targets: [{host: 127.0.0.1, port: 8081}]
+                routes:
+                  - name: api
+                    paths: [/api]
+                    service: web
+                    requestHeaders: {set: {X-A: "a\\x01b"}}
+                    responseHeaders: {add: {X-R: "a\\tb"}}
+                """);
+
+        Run run = run(Map.of(), "validate", "-f", file.toString());
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.INVALID_INPUT);
+        assertThat(run.err()).contains("routes[0].requestHeaders.set.X-A: " + HeaderValues.INVALID);
+        assertThat(run.err()).doesNotContain("responseHeaders");
     }
 
     @Test

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.config.Json;
 import io.portico.testing.Configs;
 import io.portico.testing.TestNode;
 import io.portico.testing.TestUpstream;
@@ -60,6 +61,39 @@ class CompileCheckTest {
         assertThat(problem.path("errors").get(0).path("message").asText())
                 .isEqualTo("is rejected by the data plane only");
         assertUnchanged();
+    }
+
+    @Test
+    void zeroKeepAliveIs400() {
+        ObjectNode service = Json.MAPPER.createObjectNode().put("name", "idle");
+        service.putArray("targets").addObject().put("host", "127.0.0.1").put("port", upstream.port());
+        service.putObject("pool").put("keepAlive", "0s");
+
+        HttpResponse<String> created = node.adminRaw("POST", "/admin/v1/services", service);
+        Configs config = base();
+        config.service("idle", upstream.port()).putObject("pool").put("keepAlive", "0s");
+        HttpResponse<String> applied = node.adminRaw("POST", "/admin/v1/config/apply", config.build());
+
+        JsonNode problem = assertProblem(created, 400, "invalid-configuration");
+        assertThat(problem.path("errors")).hasSize(1);
+        assertThat(problem.path("errors").get(0).path("field").asText()).isEqualTo("pool.keepAlive");
+        problem = assertProblem(applied, 400, "invalid-configuration");
+        assertThat(problem.path("errors").get(0).path("field").asText()).isEqualTo("services[1].pool.keepAlive");
+        assertUnchanged();
+    }
+
+    @Test
+    void connectTimeoutAboveIntRangeServes() {
+        Configs config = base();
+        config.service("patient", upstream.port()).putObject("timeouts").put("connect", "720h");
+        config.route("patient", "patient", "/patient").put("stripPrefix", true);
+        node.apply(config.build());
+        try {
+            assertThat(get(node, "/patient/echo").statusCode()).isEqualTo(200);
+        } finally {
+            node.apply(base().build());
+            storeVersion = node.portico().store().version();
+        }
     }
 
     @Test

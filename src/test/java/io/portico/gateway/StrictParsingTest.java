@@ -108,8 +108,31 @@ class StrictParsingTest {
                 MALFORMED_CHUNKED_BODY);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"100000000\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n",
+        "100000003\r\nabc\r\n0\r\n\r\n", "1000000003\r\nabc\r\n0\r\n\r\n",
+        "10000000000000000000003\r\nabc\r\n0\r\n\r\n", "000000100000003;ext=1\r\nabc\r\n0\r\n\r\n",
+        "FFFFFFFF\r\nabc\r\n0\r\n\r\n", "3\r\nabc\r\n100000000\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n"})
+    void chunkSizeOf2To31OrMoreIsRejected(String body) throws Exception {
+        assertRejected("POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n" + body,
+                MALFORMED_CHUNKED_BODY);
+    }
+
     @Test
-    void malformedChunkAfterDispatchGets400() throws Exception {
+    void chunkSizesWithLeadingZerosPass() throws Exception {
+        RawHttp.Received received = RawHttp.first(node.portico().httpPort(),
+                "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "0000000000000003\r\nabc\r\n000000000000000002;x=y\r\nde\r\n00000000000000000\r\n\r\n");
+
+        assertThat(received.text()).startsWith("HTTP/1.1 200");
+        JsonNode echo = Json.MAPPER.readTree(received.body());
+        assertThat(echo.get("bodyLength").asInt()).isEqualTo(5);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"1\nA\n0\n\n", "100000000\r\n\r\nGET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n",
+        "100000003\r\nabc\r\n0\r\n\r\n"})
+    void malformedChunkAfterDispatchGets400(String rest) throws Exception {
         int before = upstream.requests();
         try (LogCapture log = new LogCapture(Logger.ROOT_LOGGER_NAME);
              Socket socket = new Socket("127.0.0.1", node.portico().httpPort())) {
@@ -119,11 +142,13 @@ class StrictParsingTest {
             out.flush();
             // The proxy streams the body, so the head reaches the upstream before the malformed chunk is sent.
             Conditions.eventually("the upstream received the request head", () -> upstream.requests() > before);
-            out.write(ascii("1\nA\n0\n\n"));
+            out.write(ascii(rest));
             out.flush();
             String received = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
 
             assertBadRequest(received, MALFORMED_CHUNKED_BODY);
+            assertThat(received).doesNotContain("HTTP/1.1 200");
+            assertThat(upstream.requests()).isEqualTo(before + 1);
             assertThat(log.messages(Level.WARN)).isEmpty();
             assertThat(log.messages(Level.ERROR)).isEmpty();
         }

@@ -6,6 +6,7 @@ import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.streams.ReadStream;
+import java.util.function.Consumer;
 
 /**
  * A request or response body that calls {@code onIdle} when no data arrives for {@code timeoutMillis} while the
@@ -25,6 +26,7 @@ final class IdleReadStream implements ReadStream<Buffer> {
     private boolean ended;
     private Handler<Buffer> handler;
     private Runnable onEnd;
+    private Consumer<Throwable> onFailure;
 
     IdleReadStream(ReadStream<Buffer> source, long timeoutMillis, Vertx vertx, Runnable onIdle) {
         this.source = requireNonNull(source, "source");
@@ -35,7 +37,18 @@ final class IdleReadStream implements ReadStream<Buffer> {
 
     @Override
     public ReadStream<Buffer> exceptionHandler(Handler<Throwable> exceptionHandler) {
-        source.exceptionHandler(exceptionHandler);
+        if (exceptionHandler == null) {
+            source.exceptionHandler(null);
+        } else {
+            source.exceptionHandler(cause -> {
+                ended = true;
+                cancel();
+                if (onFailure != null) {
+                    onFailure.accept(cause);
+                }
+                exceptionHandler.handle(cause);
+            });
+        }
         return this;
     }
 
@@ -57,7 +70,15 @@ final class IdleReadStream implements ReadStream<Buffer> {
         this.onEnd = onEnd;
     }
 
-    /** Returns true once the source has ended or has been silent for the timeout. */
+    /**
+     * Calls {@code onFailure} when the source fails, before the exception handler. Only a reader that has set an
+     * exception handler learns of the failure.
+     */
+    void whenFailed(Consumer<Throwable> onFailure) {
+        this.onFailure = onFailure;
+    }
+
+    /** Returns true once the source has ended, has failed or has been silent for the timeout. */
     boolean ended() {
         return ended;
     }

@@ -446,6 +446,7 @@ final class ProxyExchange {
         IdleReadStream idle = new IdleReadStream(body, settings.bodyTimeoutMillis(), vertx(),
                 this::onRequestBodyTimeout);
         idle.whenEnded(this::onRequestBodyEnd);
+        idle.whenFailed(this::onRequestBodyFailed);
         requestBody = idle;
         return idle;
     }
@@ -966,6 +967,25 @@ final class ProxyExchange {
                 "service '" + service.name() + "' did not complete within " + service.timeouts().total().toMillis()
                         + " ms"));
         resetUpstream();
+    }
+
+    /**
+     * Ends the exchange as aborted when the client's body fails before it ended: the client reset its HTTP/2 stream
+     * or closed its connection. The client cannot receive a response, so the attempt counts as cancelled and no
+     * problem is sent. This runs before the upstream request learns of the failure, which it would otherwise report
+     * as a connection error of the target.
+     */
+    private void onRequestBodyFailed(Throwable cause) {
+        if (finished) {
+            return;
+        }
+        LOG.debug("The body of request {} failed before it ended; the client went away: {}", ctx.requestId(),
+                cause.toString());
+        onClientClosed();
+        if (!ctx.response().closed()) {
+            // A failed body cannot be framed any further; a stream or connection left open would hang.
+            ctx.response().reset(RequestContext.RESET_INTERNAL_ERROR);
+        }
     }
 
     private void onClientClosed() {

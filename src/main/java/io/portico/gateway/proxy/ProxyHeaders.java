@@ -1,6 +1,7 @@
 package io.portico.gateway.proxy;
 
 import io.portico.config.HeaderNames;
+import io.portico.config.HeaderValues;
 import io.portico.config.RouteSpec.HeaderOperations;
 import io.portico.net.IpAddress;
 import io.portico.net.IpRangeSet;
@@ -22,8 +23,9 @@ import java.util.function.Predicate;
  * hop-by-hop headers and every header named in {@code Connection} are dropped, and the forwarding headers
  * {@code X-Forwarded-For/Proto/Host/Port} and {@code Forwarded} (RFC 7239) are set.
  *
- * <p>No name or value written here contains CR, LF or NUL, whatever its source: {@link #isSafeValue} drops
- * copied headers and configured operations that do, and leaves out the parts of forwarding headers that would. A
+ * <p>No name or value written here contains a control character other than HTAB (CR, LF and NUL included),
+ * whatever its source: {@link #isSafeValue} drops copied headers and configured operations that do, and leaves out
+ * the parts of forwarding headers that would. A
  * copied name is always a token, so it contains no colon or space either. HTTP/1.x decoding already rejects such
  * request headers, but HTTP/2 fields and upstream responses reach this class unchecked.
  */
@@ -225,17 +227,13 @@ final class ProxyHeaders {
     }
 
     /**
-     * Returns true when {@code value} contains no CR, LF or NUL, the characters that would end a header line or
-     * the header section on the wire and let a value inject headers of its own (RFC 9110 section 5.5).
+     * Returns true when {@code value} is a valid header value ({@link HeaderValues#isValid}): it contains no control
+     * character other than HTAB. CR, LF and NUL would end a header line or the header section on the wire and let a
+     * value inject headers of its own. Vert.x throws on the other control characters when it writes the header, which
+     * would leave the exchange without a response.
      */
     static boolean isSafeValue(CharSequence value) {
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (c == '\r' || c == '\n' || c == 0) {
-                return false;
-            }
-        }
-        return true;
+        return HeaderValues.isValid(value);
     }
 
     private static void setIfSafe(MultiMap headers, CharSequence name, String value) {

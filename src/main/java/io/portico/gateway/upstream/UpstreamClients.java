@@ -90,9 +90,25 @@ final class UpstreamClients {
         if (!spec.protocol().equals("http") || spec.pool().http2()) {
             return null;
         }
-        Http1ClientOptions options = new Http1ClientOptions(spec.pool().maxConnections(), spec.pool().keepAlive(),
-                null, false, allowPrivateAddresses ? null : new UpstreamAddressGuard(service));
-        return new Http1Client(vertx, options);
+        return new Http1Client(vertx, http1Options(service, spec, allowPrivateAddresses));
+    }
+
+    private static Http1ClientOptions http1Options(String service, ServiceSpec spec, boolean allowPrivateAddresses) {
+        return new Http1ClientOptions(spec.pool().maxConnections(), spec.pool().keepAlive(), null, false,
+                allowPrivateAddresses ? null : new UpstreamAddressGuard(service));
+    }
+
+    /**
+     * Builds the client settings of {@code spec} as {@link #create} and {@link #createHttp1} do, without creating a
+     * client, so that a service whose clients this node could not create is rejected before it is stored.
+     *
+     * @throws RuntimeException when a setting is out of the clients' bounds
+     */
+    static void checkOptions(String service, ServiceSpec spec) {
+        options(service, spec);
+        if (spec.protocol().equals("http") && !spec.pool().http2()) {
+            http1Options(service, spec, true);
+        }
     }
 
     /**
@@ -215,7 +231,7 @@ final class UpstreamClients {
                 .setKeepAlive(true)
                 .setKeepAliveTimeout(seconds(spec.pool().keepAlive().toMillis()))
                 .setHttp2KeepAliveTimeout(seconds(spec.pool().keepAlive().toMillis()))
-                .setConnectTimeout(Math.toIntExact(spec.timeouts().connect().toMillis()))
+                .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, spec.timeouts().connect().toMillis()))
                 .setSslHandshakeTimeout(spec.timeouts().connect().toMillis())
                 .setSslHandshakeTimeoutUnit(TimeUnit.MILLISECONDS)
                 .setDecompressionSupported(false)

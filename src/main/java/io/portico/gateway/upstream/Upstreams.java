@@ -2,6 +2,7 @@ package io.portico.gateway.upstream;
 
 import static java.util.Objects.requireNonNull;
 
+import io.portico.config.Errors;
 import io.portico.config.ServiceSpec;
 import io.portico.net.client.Http1Client;
 import io.portico.metrics.UpstreamMetrics;
@@ -233,6 +234,21 @@ public final class Upstreams implements AutoCloseable {
             entry.client.close();
             if (entry.http1Client != null) {
                 entry.http1Client.close();
+            }
+        });
+    }
+
+    /**
+     * Records into {@code errors}, under {@code services/NAME}, each service of {@code services} whose HTTP clients
+     * this node could not create. Creates nothing, so it is safe to call from any thread.
+     */
+    public static void check(Map<String, ServiceSpec> services, Errors errors) {
+        services.forEach((name, spec) -> {
+            try {
+                UpstreamClients.checkOptions(name, spec);
+            } catch (RuntimeException e) {
+                errors.add("services/" + name, "the gateway cannot create the service's HTTP client: "
+                        + e.getMessage());
             }
         });
     }

@@ -9,8 +9,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * The guards that keep CR, LF, NUL, empty names, names that are not tokens and pseudo-headers out of every header
- * Portico writes.
+ * The guards that keep control characters other than HTAB (CR, LF and NUL included), empty names, names that are not
+ * tokens and pseudo-headers out of every header Portico writes.
  */
 class ProxyHeadersTest {
 
@@ -22,6 +22,28 @@ class ProxyHeadersTest {
         assertThat(ProxyHeaders.isSafeValue("a\nb")).isFalse();
         assertThat(ProxyHeaders.isSafeValue("a\rb")).isFalse();
         assertThat(ProxyHeaders.isSafeValue("a\u0000b")).isFalse();
+    }
+
+    @Test
+    void safeValueRejectsOtherControlCharacters() {
+        for (char c : new char[] {0x01, 0x08, 0x0b, 0x0c, 0x1b, 0x1f, 0x7f, 0x100}) {
+            assertThat(ProxyHeaders.isSafeValue("a" + c + "b")).as("value with U+%04X", (int) c).isFalse();
+        }
+        assertThat(ProxyHeaders.isSafeValue("a\tb")).isTrue();
+        assertThat(ProxyHeaders.isSafeValue("caf\u00e9 \u00ff~")).isTrue();
+    }
+
+    @Test
+    void headerOperationsWithControlCharactersAreSkipped() {
+        HeaderOperations operations = new HeaderOperations(Map.of("X-Added", "a\u0001b", "X-Good", "a\tb"),
+                Map.of("X-Set", "c\u007fd"), List.of());
+        MultiMap headers = MultiMap.caseInsensitiveMultiMap().add("X-Set", "old");
+
+        ProxyHeaders.apply(operations, headers);
+
+        assertThat(headers.contains("X-Added")).isFalse();
+        assertThat(headers.get("X-Good")).isEqualTo("a\tb");
+        assertThat(headers.get("X-Set")).isEqualTo("old");
     }
 
     @Test

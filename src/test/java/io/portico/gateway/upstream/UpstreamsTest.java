@@ -12,6 +12,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.portico.config.Errors;
+import io.portico.config.FieldError;
 import io.portico.config.ServiceSpec;
 import io.portico.metrics.NodeMetrics;
 import io.vertx.core.Future;
@@ -63,6 +65,20 @@ class UpstreamsTest {
     void closeAll() {
         upstreams.close();
         servers.forEach(server -> succeeded(server.close()));
+    }
+
+    @Test
+    void checkNamesServiceWithoutClient() {
+        // Validation rejects a zero keep-alive, so only a specification built in code reaches the check with one.
+        ServiceSpec zero = service("zero").target("127.0.0.1", 10001, 100)
+                .pool(new ServiceSpec.Pool(8, Duration.ZERO, null)).build();
+        ServiceSpec fine = service("fine").target("127.0.0.1", 10002, 100).build();
+        Errors errors = new Errors();
+
+        Upstreams.check(Map.of("zero", zero, "fine", fine), errors);
+
+        assertThat(errors.list()).extracting(FieldError::field).containsExactly("services/zero");
+        assertThat(errors.list().get(0).message()).startsWith("the gateway cannot create the service's HTTP client: ");
     }
 
     @Test
