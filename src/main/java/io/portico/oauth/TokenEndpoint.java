@@ -88,6 +88,17 @@ final class TokenEndpoint {
                     + " bytes");
             return;
         }
+        Buffer buffered = ctx.bufferedBody();
+        if (buffered != null) {
+            // A policy of the route read the whole body, such as a signature check, and the request has ended.
+            if (buffered.length() > MAX_BODY_BYTES) {
+                OAuthResponses.error(response, 413, "invalid_request", "the body is larger than " + MAX_BODY_BYTES
+                        + " bytes");
+            } else {
+                respond(ctx, settings, state, buffered.toString(StandardCharsets.UTF_8));
+            }
+            return;
+        }
         Buffer body = Buffer.buffer();
         boolean[] tooLarge = new boolean[1];
         ctx.continueIfExpected();

@@ -307,6 +307,25 @@ public final class RequestContext {
         this.bufferedBody = body;
     }
 
+    /**
+     * Pauses the request body, so that no bytes are lost while the request waits, unless the request has ended.
+     * Policies and backends call this in place of {@code request().pause()}. A request has ended once a policy read
+     * its whole body into {@link #bufferedBody}, and Vert.x 5.0.7's HTTP/2 request throws
+     * {@link IllegalStateException} on {@code pause} after its end, where the HTTP/1.x request does nothing.
+     */
+    public void pauseBody() {
+        if (!request.isEnded()) {
+            request.pause();
+        }
+    }
+
+    /** Resumes the request body unless the request has ended; the counterpart of {@link #pauseBody()}. */
+    public void resumeBody() {
+        if (!request.isEnded()) {
+            request.resume();
+        }
+    }
+
     /** The {@code host:port} of the upstream target that served the request; null when none was reached. */
     public String upstreamAddress() {
         return upstreamAddress;

@@ -140,8 +140,9 @@ final class ProxyExchange {
     }
 
     void start() {
-        // The body stays paused until an upstream request can take it, so a failed connection loses nothing.
-        request.pause();
+        // The body stays paused until an upstream request can take it, so a failed connection loses nothing. A body
+        // that a policy read whole is sent from RequestContext.bufferedBody, and its request has ended.
+        ctx.pauseBody();
         if (maxBodySize >= 0 && ctx.declaredLength() > maxBodySize) {
             ctx.fail(ProblemType.BODY_TOO_LARGE, "the request body exceeds " + maxBodySize + " bytes");
             return;

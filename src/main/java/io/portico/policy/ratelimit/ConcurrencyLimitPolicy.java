@@ -87,14 +87,14 @@ final class ConcurrencyLimitPolicy implements Policy {
                 return;
             }
             QueuedRequest waiter = new QueuedRequest(ctx, chain, gate);
-            ctx.request().pause();
+            ctx.pauseBody();
             ConcurrencyGate.Result queued = gate.enqueue(waiter, maxWaiting);
             if (queued == ConcurrencyGate.Result.RETIRED) {
-                ctx.request().resume();
+                ctx.resumeBody();
                 continue;
             }
             if (queued == ConcurrencyGate.Result.FULL) {
-                ctx.request().resume();
+                ctx.resumeBody();
                 reject(ctx, queueFullDetail);
                 return;
             }
@@ -170,7 +170,7 @@ final class ConcurrencyLimitPolicy implements Policy {
             }
             // Runs at once when the exchange has ended already, which returns the slot just granted.
             ctx.onResponseEnding(gate::release);
-            ctx.request().resume();
+            ctx.resumeBody();
             if (!ctx.response().closed() && !ctx.response().ended()) {
                 chain.proceed(ctx);
             }
@@ -179,7 +179,7 @@ final class ConcurrencyLimitPolicy implements Policy {
         private void timedOut() {
             if (state.compareAndSet(WAITING, GAVE_UP)) {
                 gate.remove(this);
-                ctx.request().resume();
+                ctx.resumeBody();
                 reject(ctx, "no request slot became free within " + maxWaitMillis + " ms");
             }
         }

@@ -64,7 +64,7 @@ final class RateLimitPolicy implements Policy {
             return;
         }
         // The body waits for Redis's reply, because a request without a data handler drops what arrives.
-        ctx.request().pause();
+        ctx.pauseBody();
         Context context = Vertx.currentContext();
         Thread thread = Thread.currentThread();
         redis.check(namespace, key, 1, result -> {
@@ -77,7 +77,7 @@ final class RateLimitPolicy implements Policy {
     }
 
     private void afterRedis(RequestContext ctx, PolicyChain chain, String key, AsyncResult<Verdict> result) {
-        ctx.request().resume();
+        ctx.resumeBody();
         if (ctx.response().closed()) {
             return;
         }

@@ -69,7 +69,7 @@ final class BasicAuthPolicy implements AuthenticationPolicy {
             return;
         }
         // The body must not flow, and be lost, while the check runs: the backend resumes the request.
-        ctx.request().pause();
+        ctx.pauseBody();
         checker.check(username, password, hash).onComplete(checked -> {
             if (checked.failed()) {
                 Unauthorized.invalid(ctx, challenge, "the password check failed: " + checked.cause());

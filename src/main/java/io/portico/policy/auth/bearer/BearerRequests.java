@@ -46,7 +46,7 @@ public final class BearerRequests {
             return;
         }
         Context context = Vertx.currentContext();
-        ctx.request().pause();
+        ctx.pauseBody();
         future.onComplete(result -> {
             if (context == null || Vertx.currentContext() == context) {
                 handler.handle(result);

@@ -133,7 +133,7 @@ final class HmacPolicy implements AuthenticationPolicy {
     /** Calls {@code next} with the SHA-256 of the whole body, after reading at most {@link #maxBodySize} bytes. */
     private void readBody(RequestContext ctx, java.util.function.Consumer<byte[]> next) {
         HttpServerRequest request = ctx.request();
-        if (!hasBody(request)) {
+        if (ctx.noBody() || !hasBody(request)) {
             next.accept(EMPTY_SHA256);
             return;
         }

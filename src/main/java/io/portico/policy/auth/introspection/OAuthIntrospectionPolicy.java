@@ -65,7 +65,7 @@ final class OAuthIntrospectionPolicy implements AuthenticationPolicy {
         }
         BearerRequests.await(ctx, client.introspect(token.value()), result -> {
             if (result.failed()) {
-                ctx.request().resume();
+                ctx.resumeBody();
                 Challenges.unavailable(ctx, "the authorization server could not check the token");
             } else {
                 decide(ctx, chain, token, result.result());
@@ -101,7 +101,7 @@ final class OAuthIntrospectionPolicy implements AuthenticationPolicy {
         List<String> missing = Scopes.missing(result.claims(), settings.scopes());
         if (!missing.isEmpty()) {
             LOG.debug("Request {} on route {}: the token lacks the scopes {}", ctx.requestId(), route, missing);
-            ctx.request().resume();
+            ctx.resumeBody();
             Challenges.insufficientScope(ctx, settings.scopes());
             return;
         }
@@ -128,7 +128,7 @@ final class OAuthIntrospectionPolicy implements AuthenticationPolicy {
 
     private void reject(RequestContext ctx, String reason) {
         LOG.debug("Request {} on route {}: rejected the bearer token: {}", ctx.requestId(), route, reason);
-        ctx.request().resume();
+        ctx.resumeBody();
         Challenges.invalid(ctx);
     }
 }

@@ -226,7 +226,7 @@ final class JwtPolicy implements AuthenticationPolicy {
         if (result.failed()) {
             LOG.debug("Request {} on route {}: no key set to verify the token: {}", ctx.requestId(), route,
                     result.cause().getMessage());
-            ctx.request().resume();
+            ctx.resumeBody();
             Challenges.unavailable(ctx, "the signing keys could not be fetched");
             return;
         }
@@ -254,14 +254,14 @@ final class JwtPolicy implements AuthenticationPolicy {
             checkClaims(candidate.claims(), clock.instant());
             identity = identity(candidate);
         } catch (Rejected e) {
-            ctx.request().resume();
+            ctx.resumeBody();
             reject(ctx, e.getMessage());
             return;
         }
         List<String> missing = Scopes.missing(candidate.claims().getClaims(), settings.scopes());
         if (!missing.isEmpty()) {
             LOG.debug("Request {} on route {}: the token lacks the scopes {}", ctx.requestId(), route, missing);
-            ctx.request().resume();
+            ctx.resumeBody();
             Challenges.insufficientScope(ctx, settings.scopes());
             return;
         }

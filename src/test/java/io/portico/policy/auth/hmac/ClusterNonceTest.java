@@ -7,12 +7,21 @@ import io.portico.config.CredentialSecrets;
 import io.portico.policy.auth.AuthTestNode;
 import io.portico.redis.RedisClient;
 import io.portico.testing.Conditions;
+import io.portico.testing.ContextRequests;
 import io.portico.testing.LogCapture;
 import io.portico.testing.RespConnection;
 import io.portico.testing.TestRedis;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.RequestOptions;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -34,6 +43,7 @@ class ClusterNonceTest {
     private static TestRedis redis;
     private static AuthTestNode first;
     private static AuthTestNode second;
+    private static Vertx vertx;
 
     @BeforeAll
     static void start() {
@@ -43,6 +53,7 @@ class ClusterNonceTest {
                 "redis.retryInterval", "200ms");
         first = node(settings);
         second = node(settings);
+        vertx = Vertx.vertx();
     }
 
     private static AuthTestNode node(Map<String, String> settings) {
@@ -57,6 +68,7 @@ class ClusterNonceTest {
 
     @AfterAll
     static void stop() {
+        vertx.close().await();
         first.close();
         second.close();
         redis.close();
@@ -122,6 +134,30 @@ class ClusterNonceTest {
         }
         Conditions.eventually("the strict route admits requests again once Redis is back", () ->
                 send(first, "/strict/echo", now(), UUID.randomUUID().toString()).statusCode() == 200);
+    }
+
+    @Test
+    void signedPostOverH2cWaitsForRedis() {
+        String nonce = UUID.randomUUID().toString();
+        String date = now();
+        byte[] body = "{\"order\":42}".getBytes(StandardCharsets.UTF_8);
+        String stringToSign = String.join("\n", "HMAC-SHA256", "POST", "/nonce/echo", "", date, nonce,
+                HexFormat.of().formatHex(CredentialSecrets.sha256(body)));
+        String signature = Base64.getEncoder().encodeToString(HmacSignature.sign(SECRET_KEY, stringToSign));
+        HttpClientAgent client = vertx.createHttpClient(new HttpClientOptions()
+                .setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
+        RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1")
+                .setPort(first.node().portico().httpPort()).setURI("/nonce/echo")
+                .putHeader("X-Date", date)
+                .putHeader("Authorization", "HMAC-SHA256 accessKey=\"" + ACCESS_KEY + "\", signature=\""
+                        + signature + "\", nonce=\"" + nonce + "\"");
+
+        // The policy reads the body before it records the nonce in Redis, so the request has ended while it waits.
+        String echoed = ContextRequests.send(vertx, () -> client.request(request)
+                .compose(sent -> sent.send(Buffer.buffer(body)))
+                .compose(response -> response.body().map(received -> response.statusCode() + " " + received)));
+
+        assertThat(echoed).startsWith("200 ").contains("\"bodyLength\":" + body.length);
     }
 
     private static HttpResponse<String> send(AuthTestNode node, String path, String date, String nonce) {
