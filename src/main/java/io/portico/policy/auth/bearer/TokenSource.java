@@ -123,30 +123,43 @@ public final class TokenSource {
         return null;
     }
 
-    /** Removes {@code token} from the request forwarded upstream: the header, the query parameter or the cookie. */
-    public void remove(RequestContext ctx, Token token) {
-        switch (token.location()) {
-            case HEADER -> {
-                ctx.request().headers().remove(header);
+    /**
+     * Removes every token at the configured places from the request forwarded upstream, not only the token that
+     * authenticated it: the header, every query parameter with the name and the cookie. An {@code Authorization}
+     * header with another scheme than {@code Bearer} stays, because another policy may read it.
+     */
+    public void remove(RequestContext ctx) {
+        MultiMap headers = ctx.request().headers();
+        if (header != null) {
+            String value = headers.get(header);
+            if (value != null && (!header.equals(AUTHORIZATION) || afterBearer(value) != null)) {
+                headers.remove(header);
                 ctx.credentialHeaderRemoved(header);
             }
-            case QUERY -> ctx.forwardedUri(QueryParameters.remove(ctx.forwardedUri(), query));
-            case COOKIE -> {
-                removeCookie(ctx.request().headers(), cookie);
-                ctx.credentialHeaderRemoved("cookie");
-            }
-            default -> throw new IllegalStateException("unknown location " + token.location());
+        }
+        if (query != null) {
+            ctx.forwardedUri(QueryParameters.remove(ctx.forwardedUri(), query));
+        }
+        if (cookie != null && removeCookie(headers, cookie)) {
+            ctx.credentialHeaderRemoved("cookie");
         }
     }
 
-    private static void removeCookie(MultiMap headers, String name) {
+    /**
+     * Removes every cookie named {@code name} and returns true, or returns false and leaves the Cookie headers as sent
+     * when there is none.
+     */
+    private static boolean removeCookie(MultiMap headers, String name) {
         List<String> rewritten = new ArrayList<>();
+        boolean found = false;
         for (String line : headers.getAll("cookie")) {
             List<String> kept = new ArrayList<>();
             for (String pair : line.split(";")) {
                 int equals = pair.indexOf('=');
                 String cookieName = equals < 0 ? pair.trim() : pair.substring(0, equals).trim();
-                if (!cookieName.equals(name) && !pair.isBlank()) {
+                if (cookieName.equals(name)) {
+                    found = true;
+                } else if (!pair.isBlank()) {
                     kept.add(pair.trim());
                 }
             }
@@ -154,7 +167,11 @@ public final class TokenSource {
                 rewritten.add(String.join("; ", kept));
             }
         }
+        if (!found) {
+            return false;
+        }
         headers.remove("cookie");
         rewritten.forEach(line -> headers.add("cookie", line));
+        return true;
     }
 }

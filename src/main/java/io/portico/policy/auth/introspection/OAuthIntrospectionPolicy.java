@@ -107,7 +107,7 @@ final class OAuthIntrospectionPolicy implements AuthenticationPolicy {
         }
         ctx.identity(identity);
         if (!settings.keepCredential()) {
-            settings.tokenSource().remove(ctx, token);
+            settings.tokenSource().remove(ctx);
         }
         chain.proceed(ctx);
     }

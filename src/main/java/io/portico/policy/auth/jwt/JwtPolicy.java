@@ -267,7 +267,7 @@ final class JwtPolicy implements AuthenticationPolicy {
         }
         ctx.identity(identity);
         if (!settings.keepCredential()) {
-            settings.tokenSource().remove(ctx, candidate.token());
+            settings.tokenSource().remove(ctx);
         }
         chain.proceed(ctx);
     }

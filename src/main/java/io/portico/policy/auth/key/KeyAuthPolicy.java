@@ -71,24 +71,21 @@ final class KeyAuthPolicy implements AuthenticationPolicy {
             return;
         }
         MultiMap headers = ctx.request().headers();
-        Source source = Source.HEADER;
         String key = header == null ? null : headers.get(header);
         if (key == null && bearer) {
             key = bearerKey(headers.get(HttpHeaders.AUTHORIZATION));
-            source = Source.BEARER;
         }
         if (key == null && query != null) {
             key = QueryParameters.first(ctx.request().uri(), query);
-            source = Source.QUERY;
         }
         if (key == null) {
             options.noCredential(ctx, chain, challenge, expected);
             return;
         }
-        authenticate(ctx, chain, key, source);
+        authenticate(ctx, chain, key);
     }
 
-    private void authenticate(RequestContext ctx, PolicyChain chain, String key, Source source) {
+    private void authenticate(RequestContext ctx, PolicyChain chain, String key) {
         byte[] hash = CredentialSecrets.sha256(key.getBytes(StandardCharsets.UTF_8));
         CredentialIndex.Entry entry = index.byKeyHash(HexFormat.of().formatHex(hash));
         // The map look-up found the entry by hash; the constant-time comparison keeps the final check free of
@@ -97,22 +94,26 @@ final class KeyAuthPolicy implements AuthenticationPolicy {
             Unauthorized.invalid(ctx, challenge, "unknown API key");
             return;
         }
-        options.admit(ctx, chain, entry, challenge, admitted -> removeCredential(admitted, source));
+        options.admit(ctx, chain, entry, challenge, this::removeKeys);
     }
 
-    private void removeCredential(RequestContext ctx, Source source) {
+    /**
+     * Removes every API key that this policy reads from the request sent upstream, not only the one that
+     * authenticated it. A key sent twice, or another consumer's key beside the used one, thus never reaches the
+     * upstream. An {@code Authorization} header with another scheme or a bearer token without the key prefix stays.
+     */
+    private void removeKeys(RequestContext ctx) {
         MultiMap headers = ctx.request().headers();
-        switch (source) {
-            case HEADER -> {
-                headers.remove(header);
-                ctx.credentialHeaderRemoved(header);
-            }
-            case BEARER -> {
-                headers.remove(HttpHeaders.AUTHORIZATION);
-                ctx.credentialHeaderRemoved(HttpHeaders.AUTHORIZATION);
-            }
-            case QUERY -> ctx.forwardedUri(QueryParameters.remove(ctx.forwardedUri(), query));
-            default -> throw new IllegalStateException("unknown key source " + source);
+        if (header != null && headers.contains(header)) {
+            headers.remove(header);
+            ctx.credentialHeaderRemoved(header);
+        }
+        if (bearer && bearerKey(headers.get(HttpHeaders.AUTHORIZATION)) != null) {
+            headers.remove(HttpHeaders.AUTHORIZATION);
+            ctx.credentialHeaderRemoved(HttpHeaders.AUTHORIZATION);
+        }
+        if (query != null) {
+            ctx.forwardedUri(QueryParameters.remove(ctx.forwardedUri(), query));
         }
     }
 
@@ -125,7 +126,4 @@ final class KeyAuthPolicy implements AuthenticationPolicy {
         String token = authorization.substring(BEARER.length()).trim();
         return token.startsWith(CredentialSecrets.KEY_PREFIX) ? token : null;
     }
-
-    /** The part of the request that carried the key. */
-    private enum Source { HEADER, BEARER, QUERY }
 }

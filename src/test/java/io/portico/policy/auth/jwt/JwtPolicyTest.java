@@ -388,6 +388,28 @@ class JwtPolicyTest {
     }
 
     @Test
+    void tokensAtOtherPlacesAreRemoved() throws Exception {
+        String token = hmac(JWSAlgorithm.HS256, TestTokens.claims("alice"));
+        String other = hmac(JWSAlgorithm.HS256, TestTokens.claims("bob"));
+
+        JsonNode echo = echo(call("/places/echo?access_token=" + other + "&a=1", Map.of("X-Token", token,
+                "Cookie", "theme=dark; session=" + other)));
+
+        assertThat(echo.get("uri").asText()).isEqualTo("/places/echo?a=1");
+        assertThat(echo.get("headers").has("x-token")).isFalse();
+        assertThat(echo.get("headers").get("cookie").get(0).asText()).isEqualTo("theme=dark");
+    }
+
+    @Test
+    void cookiesWithoutTokenAreForwardedAsSent() throws Exception {
+        String token = hmac(JWSAlgorithm.HS256, TestTokens.claims("alice"));
+
+        JsonNode echo = echo(call("/places/echo", Map.of("X-Token", token, "Cookie", "theme=dark;lang=en")));
+
+        assertThat(echo.get("headers").get("cookie").get(0).asText()).isEqualTo("theme=dark;lang=en");
+    }
+
+    @Test
     void tokenQueryNameIsCaseSensitive() throws Exception {
         String token = hmac(JWSAlgorithm.HS256, TestTokens.claims("alice"));
 

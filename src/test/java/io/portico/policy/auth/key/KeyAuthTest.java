@@ -160,6 +160,30 @@ class KeyAuthTest {
     }
 
     @Test
+    void otherKeysAreRemovedWhenHeaderAuthenticates() {
+        String key = newKey();
+        String other = newKey();
+
+        HttpResponse<String> response = auth.get("/by-query/echo?key=" + other + "&a=1&k%65y=" + key,
+                "apikey", key, "Authorization", "Bearer " + other);
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(echo(response).path("uri").asText()).isEqualTo("/by-query/echo?a=1");
+        assertThat(upstreamHeader(response, "apikey")).isNull();
+        assertThat(upstreamHeader(response, "authorization")).isNull();
+    }
+
+    @Test
+    void otherAuthorizationIsKeptWhenHeaderAuthenticates() {
+        String key = newKey();
+
+        HttpResponse<String> response = auth.get("/keyed/echo", "apikey", key, "Authorization", "Bearer eyJ.a.b");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(upstreamHeader(response, "authorization")).isEqualTo("Bearer eyJ.a.b");
+    }
+
+    @Test
     void keepCredentialForwardsKey() {
         String key = newKey();
 
