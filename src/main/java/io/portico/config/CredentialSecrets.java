@@ -27,6 +27,11 @@ public final class CredentialSecrets {
     public static final int BCRYPT_COST = 12;
     /** Maximum password length that bcrypt reads, in UTF-8 bytes; longer passwords are rejected. */
     public static final int MAX_PASSWORD_BYTES = 72;
+    /**
+     * Name of the shared Vert.x worker pool where basic-auth passwords and OAuth client secrets are checked against
+     * bcrypt hashes, so that the slow checks never run on an event loop and never fill the default worker pool.
+     */
+    public static final String PASSWORD_CHECK_POOL = "portico-password-check";
 
     /** The form of a bcrypt hash: {@code $2a$}, {@code $2b$} or {@code $2y$}, the cost, and 53 characters. */
     public static final String PASSWORD_HASH_PATTERN = "^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$";
@@ -109,6 +114,25 @@ public final class CredentialSecrets {
             return false;
         }
         return VERIFIER.verify(bytes, hash.getBytes(StandardCharsets.US_ASCII)).verified;
+    }
+
+    /** Returns the number of threads of {@link #PASSWORD_CHECK_POOL}: one per core, at least two. */
+    public static int passwordCheckThreads() {
+        return Math.max(2, Runtime.getRuntime().availableProcessors());
+    }
+
+    /**
+     * Returns a bcrypt hash, of cost {@value #BCRYPT_COST}, that no password matches. A name that matches no
+     * credential is checked against it, so that an unknown name takes about as long as a wrong password. The hash is
+     * computed at the first call, which is therefore as slow as {@link #hashPassword}.
+     */
+    public static String unknownPasswordHash() {
+        return UnknownPassword.HASH;
+    }
+
+    /** Holds the hash of {@link #unknownPasswordHash()}, computed when the class is first used. */
+    private static final class UnknownPassword {
+        static final String HASH = hashPassword(generateSecret());
     }
 
     /** Returns true when {@code value} has the form of a bcrypt hash ({@code $2a$}, {@code $2b$} or {@code $2y$}). */

@@ -144,8 +144,10 @@ final class TokenEndpoint {
             return;
         }
         if (credential == null) {
-            LOG.debug("Token request {}: unknown client", ctx.requestId());
-            sendError(ctx, invalidClient());
+            secrets.verifyUnknownClient(client.secret()).onComplete(checked -> {
+                LOG.debug("Token request {}: unknown client", ctx.requestId());
+                sendError(ctx, invalidClient());
+            });
             return;
         }
         secrets.verify(client.secret(), credential).onComplete(result -> {

@@ -10,11 +10,24 @@ import com.nimbusds.jose.crypto.RSASSAVerifier;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jwt.SignedJWT;
+import io.portico.config.CredentialSecrets;
 import io.portico.config.Json;
 import io.portico.testing.Conditions;
 import io.portico.testing.Configs;
+import io.portico.testing.ContextRequests;
 import io.portico.testing.TestNode;
 import io.portico.testing.TestUpstream;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.RequestOptions;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,8 +37,11 @@ import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -172,6 +188,70 @@ class AuthorizationServerTest {
             assertThat(response.headers().firstValue("WWW-Authenticate").orElseThrow()).startsWith("Basic");
         }
         assertThat(wrong.body()).doesNotContain("nope").doesNotContain(SECRET);
+    }
+
+    /**
+     * An unknown client id waits for a bcrypt check on the password check pool, as a wrong secret of a bcrypt-hashed
+     * client does. The test occupies every thread of the node's pool, and sends the token request and then a key set
+     * request as two streams of one HTTP/2 connection, which the node handles in that order. The key set response
+     * arrives first only when the token request waits for the pool.
+     */
+    @Test
+    void unknownClientWaitsForPasswordCheck() throws Exception {
+        Vertx vertx = Vertx.vertx();
+        int threads = CredentialSecrets.passwordCheckThreads();
+        WorkerExecutor pool = node.portico().vertx().createSharedWorkerExecutor(
+                CredentialSecrets.PASSWORD_CHECK_POOL, threads);
+        CountDownLatch busy = new CountDownLatch(threads);
+        CountDownLatch release = new CountDownLatch(1);
+        HttpClientAgent client = vertx.createHttpClient(new HttpClientOptions()
+                .setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
+        try {
+            for (int i = 0; i < threads; i++) {
+                pool.executeBlocking(() -> {
+                    busy.countDown();
+                    return release.await(30, TimeUnit.SECONDS);
+                }, false);
+            }
+            assertThat(busy.await(10, TimeUnit.SECONDS)).as("every thread of the pool is busy").isTrue();
+
+            Map<String, Future<String>> tokens = new LinkedHashMap<>();
+            for (String clientId : List.of("mallory", "alice-app")) {
+                String form = "grant_type=client_credentials&client_id=" + clientId + "&client_secret=wrong";
+                Promise<String> token = Promise.promise();
+                // The key set request starts once the token request is written, so its stream comes second.
+                int keys = ContextRequests.send(vertx, () -> client.request(request(HttpMethod.POST, "/oauth/token")
+                                .putHeader("content-type", "application/x-www-form-urlencoded"))
+                        .compose(request -> {
+                            request.send(form).compose(response -> response.body()
+                                    .map(body -> response.statusCode() + " " + body)).onComplete(token);
+                            return client.request(request(HttpMethod.GET, "/oauth/jwks.json"));
+                        })
+                        .compose(HttpClientRequest::send)
+                        .map(HttpClientResponse::statusCode));
+                tokens.put(clientId, token.future());
+
+                assertThat(keys).isEqualTo(200);
+                assertThat(token.future().isComplete()).as("the token request of %s waits for the pool", clientId)
+                        .isFalse();
+            }
+            release.countDown();
+
+            for (Map.Entry<String, Future<String>> token : tokens.entrySet()) {
+                String response = token.getValue().await(10, TimeUnit.SECONDS);
+
+                assertThat(response).as(token.getKey()).startsWith("401 ").contains("\"invalid_client\"");
+            }
+        } finally {
+            release.countDown();
+            pool.close();
+            vertx.close().await(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private static RequestOptions request(HttpMethod method, String path) {
+        return new RequestOptions().setMethod(method).setHost("127.0.0.1").setPort(node.portico().httpPort())
+                .setURI(path);
     }
 
     @Test

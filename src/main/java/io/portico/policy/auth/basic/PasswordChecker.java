@@ -11,9 +11,10 @@ import java.time.Duration;
 import java.util.Base64;
 
 /**
- * Checks passwords against bcrypt hashes on a worker pool of its own, never on an event loop, and remembers
- * successful checks for a short while so that steady traffic costs one slow hash per client and not one per
- * request. One instance per node, shared by every basic-auth policy and kept across configuration changes.
+ * Checks passwords against bcrypt hashes on the worker pool {@value CredentialSecrets#PASSWORD_CHECK_POOL}, which
+ * the OAuth token endpoint shares, never on an event loop. Remembers successful checks for a short while so that
+ * steady traffic costs one slow hash per client and not one per request. One instance per node, shared by every
+ * basic-auth policy and kept across configuration changes.
  *
  * <p>A remembered check is keyed by the SHA-256 of the username, the password and the stored hash together, so a
  * changed password or hash misses the cache, and the cache itself holds no password. Failed checks are not
@@ -25,7 +26,6 @@ final class PasswordChecker implements AutoCloseable {
     /** How long a successful check is remembered. */
     static final Duration REMEMBER = Duration.ofMinutes(2);
     private static final int MAX_REMEMBERED = 10_000;
-    private static final String POOL = "portico-password-check";
 
     private final WorkerExecutor workers;
     private final Cache<String, Boolean> verified = Caffeine.newBuilder()
@@ -35,8 +35,8 @@ final class PasswordChecker implements AutoCloseable {
             .build();
 
     PasswordChecker(Vertx vertx) {
-        int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
-        this.workers = vertx.createSharedWorkerExecutor(POOL, threads);
+        this.workers = vertx.createSharedWorkerExecutor(CredentialSecrets.PASSWORD_CHECK_POOL,
+                CredentialSecrets.passwordCheckThreads());
     }
 
     /** Returns true when a check of exactly these values succeeded within {@link #REMEMBER}; never blocks. */
@@ -51,7 +51,7 @@ final class PasswordChecker implements AutoCloseable {
     Future<Boolean> check(String username, String password, String passwordHash) {
         return workers.executeBlocking(() -> {
             boolean matches = CredentialSecrets.verifyPassword(password,
-                    passwordHash == null ? UnknownUser.HASH : passwordHash);
+                    passwordHash == null ? CredentialSecrets.unknownPasswordHash() : passwordHash);
             if (matches && passwordHash != null) {
                 verified.put(cacheKey(username, password, passwordHash), Boolean.TRUE);
             }
@@ -66,12 +66,6 @@ final class PasswordChecker implements AutoCloseable {
     @Override
     public void close() {
         workers.close();
-    }
-
-    /** Holds a bcrypt hash that no password matches, computed on a worker at first use. */
-    private static final class UnknownUser {
-        /** Checked for unknown usernames, so that they take as long as known ones. */
-        static final String HASH = CredentialSecrets.hashPassword(CredentialSecrets.generateSecret());
     }
 
     private static String cacheKey(String username, String password, String passwordHash) {
