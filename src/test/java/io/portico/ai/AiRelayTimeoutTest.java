@@ -107,7 +107,7 @@ class AiRelayTimeoutTest {
     }
 
     @Test
-    void embeddingsThatTakeTooLongAreGatewayTimeout() {
+    void slowEmbeddingsAreGatewayTimeout() {
         long start = System.nanoTime();
         HttpResponse<String> response = AiTestClient.post(node.url() + "/v1/embeddings",
                 "{\"model\":\"slow/text-embedding-3-small\",\"input\":\"x\"}");
@@ -131,7 +131,7 @@ class AiRelayTimeoutTest {
     }
 
     @Test
-    void responsesStreamThatTakesTooLongEndsWithErrorEvent() {
+    void slowResponsesStreamEndsWithError() {
         HttpResponse<String> response = AiTestClient.post(node.url() + "/v1/responses",
                 "{\"model\":\"slow/gpt-4o\",\"input\":\"Hi\",\"stream\":true}");
 
