@@ -14,10 +14,11 @@ import java.nio.charset.StandardCharsets;
  * <p>Framing follows RFC 9112 section 6.3: no body for 1xx, 204 and 304 responses and for responses to HEAD;
  * chunked transfer coding when Transfer-Encoding names it alone, which then overrides Content-Length and keeps the
  * connection from being reused. A Transfer-Encoding that names another coding makes the response invalid. Without
- * either, Content-Length frames the body, and without that the body lasts until the server closes the connection. Interim responses other than 101 are skipped, up
- * to {@link #MAX_INTERIM_RESPONSES} per request. Head lines may end with a bare LF; chunk-size lines and the end of
- * each chunk must be CRLF. Field names are kept as sent. Whitespace before a colon is removed (RFC 9112 section 5.1).
- * An obs-fold line is joined to its field with one space (section 5.2).
+ * either, Content-Length frames the body, and without that the body lasts until the server closes the connection.
+ * Interim responses other than 101 are skipped, up to {@link #MAX_INTERIM_RESPONSES} per request. Head lines may end
+ * with a bare LF; chunk-size lines and the end of each chunk must be CRLF. Field names are kept as sent. Whitespace
+ * before a colon is removed (RFC 9112 section 5.1). An obs-fold line is joined to its field with one space (section
+ * 5.2).
  *
  * <p>Not thread-safe: one instance per connection, used on its event loop.
  */
