@@ -10,6 +10,9 @@ import io.netty.util.ByteProcessor;
  *   <li>whitespace before the request line, and a tab, a second space in a row, a third space or a space at the
  *       end of it. RFC 9112 section 3 specifies single spaces between method, target and version and allows a
  *       recipient to accept other whitespace, which Netty does.</li>
+ *   <li>a version that does not start with {@code HTTP/} in upper case. RFC 9112 section 2.3 makes the name
+ *       case-sensitive, and Netty would read {@code http/1.1} as HTTP/1.1, which Vert.x then answers with a bare
+ *       501.</li>
  *   <li>a control character, DEL or a byte of 0x80 and above in the request line. A request target is ASCII (RFC
  *       9112 section 3.2), and Netty would read other bytes as Latin-1 characters.</li>
  *   <li>a header line that starts with a space or tab. Such a line continues the previous header (obs-fold, RFC
@@ -21,9 +24,14 @@ import io.netty.util.ByteProcessor;
  */
 final class HeadScanner implements ByteProcessor {
 
+    /** The start of every HTTP/1.x version in a request line. */
+    private static final String VERSION_NAME = "HTTP/";
+
     private boolean started;
     private boolean inRequestLine;
     private int requestLineSpaces;
+    /** The bytes of the version read so far, up to the length of {@link #VERSION_NAME}. */
+    private int versionBytes;
     private boolean previousSpace;
     private boolean carriageReturn;
     private boolean lineStart;
@@ -81,6 +89,12 @@ final class HeadScanner implements ByteProcessor {
             return reject("the request line contains a control character");
         }
         previousSpace = false;
+        if (requestLineSpaces == 2 && versionBytes < VERSION_NAME.length()) {
+            if (value != VERSION_NAME.charAt(versionBytes)) {
+                return reject("the request line must end with the version HTTP/1.1 or HTTP/1.0, in upper case");
+            }
+            versionBytes++;
+        }
         return true;
     }
 
@@ -126,6 +140,7 @@ final class HeadScanner implements ByteProcessor {
         started = false;
         inRequestLine = false;
         requestLineSpaces = 0;
+        versionBytes = 0;
         previousSpace = false;
         carriageReturn = false;
         lineStart = false;

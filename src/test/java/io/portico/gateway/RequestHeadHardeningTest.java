@@ -85,6 +85,8 @@ class RequestHeadHardeningTest {
         "GET /echo?a=\u0001 HTTP/1.1\r\nHost: a\r\n\r\n",
         "GET /echo#top HTTP/1.1\r\nHost: a\r\n\r\n",
         "GET /echo\r\nHost: a\r\n\r\n",
+        "GET /echo http/1.1\r\nHost: a\r\n\r\n",
+        "GET /echo Http/1.1\r\nHost: a\r\n\r\n",
         "GET /echo HTTP/1.1\r\nHost: a\r\nX-Nul: a\u0000b\r\n\r\n",
         "GET /echo HTTP/1.1\r\nHost: a\r\nX-Cr: a\rb\r\n\r\n",
     })
