@@ -11,7 +11,7 @@ import io.netty.util.ByteProcessor;
  *       end of it. RFC 9112 section 3 specifies single spaces between method, target and version and allows a
  *       recipient to accept other whitespace, which Netty does.</li>
  *   <li>a version that does not start with {@code HTTP/} in upper case. RFC 9112 section 2.3 makes the name
- *       case-sensitive, and Netty would read {@code http/1.1} as HTTP/1.1, which Vert.x then answers with a bare
+ *       case-sensitive, and Netty would read {@code http/1.1} as HTTP/1.1, to which Vert.x then responds with a bare
  *       501.</li>
  *   <li>a control character, DEL or a byte of 0x80 and above in the request line. A request target is ASCII (RFC
  *       9112 section 3.2), and Netty would read other bytes as Latin-1 characters.</li>
