@@ -495,8 +495,8 @@ final class AiBackend implements Backend {
                 fail(ctx, frontend, AiError.of(404, "model_not_found", "The model '" + id + "' does not exist"));
                 return;
             }
-            ObjectNode one = anthropicClient ? anthropicModel(runtime, id) : openAiModel(id, models.get(id));
-            ctx.response().putHeader("content-type", "application/json").end(one.toString());
+            ObjectNode found = anthropicClient ? anthropicModel(runtime, id) : openAiModel(id, models.get(id));
+            ctx.response().putHeader("content-type", "application/json").end(found.toString());
             return;
         }
         ObjectNode list = NODES.objectNode();

@@ -42,9 +42,9 @@ final class ClientSecrets {
     }
 
     /**
-     * Checks {@code presented} against a bcrypt hash that no secret matches, and completes with false; never fails.
-     * A client id that names no credential thus takes about as long as a wrong secret of a client whose secret
-     * Portico hashed with bcrypt at cost {@value CredentialSecrets#BCRYPT_COST}.
+     * Checks {@code presented} against a bcrypt hash that no secret matches, and completes with false, also when the
+     * check itself fails. A client id that names no credential thus takes about as long as a wrong secret of a client
+     * whose secret Portico hashed with bcrypt at cost {@value CredentialSecrets#BCRYPT_COST}.
      */
     Future<Boolean> verifyUnknownClient(String presented) {
         return workers.executeBlocking(() -> {

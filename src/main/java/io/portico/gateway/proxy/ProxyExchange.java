@@ -11,6 +11,7 @@ import io.portico.gateway.upstream.TlsFailure;
 import io.portico.gateway.upstream.UpstreamGroup;
 import io.portico.gateway.upstream.Upstreams;
 import io.portico.net.ContentLength;
+import io.portico.net.TransferCodings;
 import io.portico.net.client.DrainExpiredException;
 import io.portico.net.client.Http1Client;
 import io.portico.net.client.Http1Exchange;
@@ -479,8 +480,7 @@ final class ProxyExchange {
             return;
         }
         List<String> codings = response.headers().getAll(HttpHeaders.TRANSFER_ENCODING);
-        if (!codings.isEmpty() && responseHasBody(response.statusCode())
-                && (codings.size() > 1 || !codings.get(0).trim().equalsIgnoreCase("chunked"))) {
+        if (!codings.isEmpty() && responseHasBody(response.statusCode()) && !TransferCodings.isChunkedAlone(codings)) {
             // Netty reads such a body as chunked, and relaying it without its other coding would hand the client
             // coded bytes as if they were plain. Portico sends no TE field, so no server may apply one.
             rejectResponse("the Transfer-Encoding applies a coding other than one chunked", discard, current);

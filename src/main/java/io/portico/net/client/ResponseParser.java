@@ -3,6 +3,7 @@ package io.portico.net.client;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import io.portico.net.TransferCodings;
 import io.vertx.core.http.impl.headers.HeadersMultiMap;
 import java.nio.charset.StandardCharsets;
 
@@ -359,7 +360,7 @@ final class ResponseParser {
         long length = -1;
         boolean chunked = false;
         if (!bodyless && transferEncoding != null) {
-            if (!isChunkedAlone(transferEncoding)) {
+            if (!TransferCodings.isChunkedAlone(transferEncoding)) {
                 // Portico sends no TE field, so a server may apply no other transfer coding (RFC 9112 section 6.1),
                 // and a body relayed without that coding would reach the client as if it were plain.
                 fail("the Transfer-Encoding applies a coding other than one chunked");
@@ -663,11 +664,6 @@ final class ResponseParser {
             start = end + 1;
         }
         return false;
-    }
-
-    /** Returns true when {@code values}, the joined Transfer-Encoding values, name one coding: chunked. */
-    private static boolean isChunkedAlone(String values) {
-        return values.indexOf(',') < 0 && values.trim().equalsIgnoreCase("chunked");
     }
 
     /**
