@@ -3,6 +3,9 @@ package io.portico.ai.provider;
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Ticker;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.ai.spi.AdapterContext;
 import io.portico.ai.spi.AiError;
@@ -25,8 +28,7 @@ import io.vertx.core.buffer.Buffer;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.time.Duration;
 
 /**
  * Vertex AI: Gemini models at {@code projects/{project}/locations/{region}/publishers/google/models/{model}} with
@@ -47,19 +49,39 @@ public final class VertexAdapter implements ProviderAdapter {
     /** The {@code anthropic_version} Vertex AI requires in Anthropic request bodies. */
     public static final String ANTHROPIC_VERSION = "vertex-2023-10-16";
 
+    /** How long a token source stays cached without a call, which is longer than the one-hour life of a token. */
+    static final Duration TOKEN_SOURCE_IDLE = Duration.ofHours(2);
+
     private final AdapterContext context;
     private final Clock clock;
     private final AnthropicAdapter anthropic = new AnthropicAdapter();
-    /** Token sources by service account key and token URL, so providers that share an account share tokens. */
-    private final Map<String, GoogleAccessTokens> tokens = new ConcurrentHashMap<>();
+    /**
+     * Token sources by service account key and token URL, so providers that share an account share tokens. A source
+     * unused for {@link #TOKEN_SOURCE_IDLE}, such as one of a replaced key or a deleted provider, leaves the cache
+     * together with the private key it holds.
+     */
+    private final Cache<String, GoogleAccessTokens> tokens;
 
     public VertexAdapter(AdapterContext context) {
-        this(context, Clock.systemUTC());
+        this(context, Clock.systemUTC(), Ticker.systemTicker());
     }
 
+    /** Creates an adapter whose token expiry and token source idleness both follow {@code clock}. */
     VertexAdapter(AdapterContext context, Clock clock) {
+        this(context, clock, () -> clock.millis() * 1_000_000L);
+    }
+
+    private VertexAdapter(AdapterContext context, Clock clock, Ticker ticker) {
         this.context = requireNonNull(context, "context");
         this.clock = requireNonNull(clock, "clock");
+        this.tokens = Caffeine.newBuilder().expireAfterAccess(TOKEN_SOURCE_IDLE).executor(Runnable::run)
+                .ticker(ticker).build();
+    }
+
+    /** Returns the number of token sources held, after removing those idle for {@link #TOKEN_SOURCE_IDLE}. */
+    long tokenSources() {
+        tokens.cleanUp();
+        return tokens.estimatedSize();
     }
 
     /** Returns the default base URL for a location. */
@@ -175,7 +197,7 @@ public final class VertexAdapter implements ProviderAdapter {
         }
         GoogleAccessTokens source;
         try {
-            source = tokens.computeIfAbsent(provider.serviceAccount() + "\n" + provider.tokenUrl(),
+            source = tokens.get(provider.serviceAccount() + "\n" + provider.tokenUrl(),
                     key -> new GoogleAccessTokens(GoogleServiceAccount.parse(provider.serviceAccount()),
                             provider.tokenUrl(), context.vertx(), context.client(), clock));
         } catch (IllegalArgumentException e) {

@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.ai.catalog.ModelCatalog;
 import io.portico.ai.mock.GeminiMock;
 import io.portico.ai.mock.GeminiMock.Reply;
@@ -127,6 +128,28 @@ class VertexHttpTest {
 
         assertThat(mock.tokenExchanges()).isEqualTo(2);
         assertThat(refreshed.headers().get("authorization")).isEqualTo("Bearer " + GeminiMock.TOKEN_PREFIX + "2");
+    }
+
+    @Test
+    void idleTokenSourceIsRemoved() throws Exception {
+        // Tokens outlive the test's moves of the clock, so the later calls need no exchange.
+        mock.tokenLifetimeSeconds((int) Duration.ofHours(4).toSeconds());
+        ChatRequest chat = request("{'messages':[{'role':'user','content':'Hi'}]}");
+        CallTarget replaced = target("gemini-2.5-flash", serviceAccount(keys));
+        ObjectNode rotated = (ObjectNode) Json.MAPPER.readTree(serviceAccount(keys));
+        CallTarget current = target("gemini-2.5-flash", rotated.put("private_key_id", "key-2").toString());
+
+        await(authorize(chat, replaced));
+        await(authorize(chat, current));
+        assertThat(adapter.tokenSources()).isEqualTo(2);
+        clock.advance(VertexAdapter.TOKEN_SOURCE_IDLE.minusMinutes(1));
+        await(authorize(chat, current));
+        clock.advance(Duration.ofMinutes(2));
+
+        assertThat(adapter.tokenSources()).isEqualTo(1);
+        assertThat(mock.tokenExchanges()).isEqualTo(2);
+        clock.advance(VertexAdapter.TOKEN_SOURCE_IDLE.plusMinutes(1));
+        assertThat(adapter.tokenSources()).isZero();
     }
 
     @Test
