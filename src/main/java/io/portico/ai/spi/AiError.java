@@ -37,11 +37,13 @@ public record AiError(int status, String type, String code, String message, long
         return new AiError(status, typeFor(status), code, message, -1);
     }
 
-    /** Returns the OpenAI error type that usually goes with {@code status}. */
+    /**
+     * Returns the OpenAI error type that usually goes with {@code status}. A 401 is an {@code invalid_request_error},
+     * as the OpenAI API types its errors for an invalid key.
+     */
     public static String typeFor(int status) {
         return switch (status) {
-            case 400, 404, 413, 422 -> "invalid_request_error";
-            case 401 -> "authentication_error";
+            case 400, 401, 404, 413, 422 -> "invalid_request_error";
             case 403 -> "permission_error";
             case 429 -> "rate_limit_error";
             case 504 -> "timeout_error";

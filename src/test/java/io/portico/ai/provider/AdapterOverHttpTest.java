@@ -177,7 +177,7 @@ class AdapterOverHttpTest {
         AiError error = provider.adapter.error(exchange.status, exchange.headers, exchange.body);
 
         assertThat(error.status()).isEqualTo(401);
-        assertThat(error.type()).isEqualTo("authentication_error");
+        assertThat(error.type()).isEqualTo("invalid_request_error");
         assertThat(error.message()).startsWith("provider: ").doesNotContain("wrong");
     }
 
