@@ -615,7 +615,7 @@ final class ChatExchange {
             return;
         }
         ProviderSecrets secrets = secrets();
-        AiError error = secrets.redact(providerError);
+        AiError error = secrets.redact(providerError).asProviderRateLimit();
         warnFailure(error, reason == null ? null : secrets.redact(reason));
         usage = streamedUsage();
         settleBreaker(error.status());
@@ -686,7 +686,7 @@ final class ChatExchange {
         }
         // Provider messages can echo the key that Portico sent, and this error may reach the client.
         ProviderSecrets secrets = secrets();
-        AiError error = secrets.redact(providerError);
+        AiError error = secrets.redact(providerError).asProviderRateLimit();
         settleBreaker(error.status());
         cancelAttempt();
         lastError = error;

@@ -458,7 +458,7 @@ final class RelayExchange {
             return;
         }
         // Provider messages can echo the key that Portico sent, and this error may reach the client.
-        AiError error = secrets().redact(providerError);
+        AiError error = secrets().redact(providerError).asProviderRateLimit();
         lastError = error;
         failedTarget = target;
         warnFailure(error, null);

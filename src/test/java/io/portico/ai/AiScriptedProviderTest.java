@@ -8,9 +8,11 @@ import com.anthropic.client.okhttp.AnthropicOkHttpClient;
 import com.anthropic.core.http.StreamResponse;
 import com.anthropic.models.messages.MessageCreateParams;
 import com.anthropic.models.messages.RawMessageStreamEvent;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.errors.InternalServerException;
 import com.openai.errors.RateLimitException;
 import com.openai.helpers.ChatCompletionAccumulator;
 import com.openai.models.chat.completions.ChatCompletion;
@@ -102,6 +104,7 @@ class AiScriptedProviderTest {
         config.model("early-an-1", "fallback", "scripted-an/early-error-1", "backup/gpt-4o");
         config.model("early-an-2", "fallback", "scripted-an/early-error-2", "backup/gpt-4o");
         config.model("early-oa", "fallback", "scripted-oa/early-error-3", "backup/gpt-4o");
+        config.model("overloaded-an", "fallback", "scripted-an/overloaded-fallback", "backup/gpt-4o");
         config.model("revoked-listed", "fallback", "revoked/unauthorized");
         config.aiRoute("ai", "/v1");
         node.apply(config.build());
@@ -195,10 +198,69 @@ class AiScriptedProviderTest {
                 "{\"model\":\"scripted-an/early-error-4\",\"stream\":true,\"messages\":[{\"role\":\"user\","
                         + "\"content\":\"Hi\"}]}");
 
-        assertThat(response.statusCode()).isEqualTo(529);
+        assertThat(response.statusCode()).isEqualTo(503);
         assertThat(response.headers().firstValue("content-type")).contains("application/json");
         assertThat(response.headers().firstValue("trailer")).isEmpty();
         assertThat(AiTestClient.json(response).path("error").path("message").asText()).contains("Overloaded");
+        assertThat(AiTestClient.json(response).path("error").path("type").asText())
+                .isEqualTo("service_unavailable_error");
+        assertThat(AiTestClient.json(response).path("error").path("code").asText()).isEqualTo("server_is_overloaded");
+    }
+
+    @Test
+    void overloadedProviderGivesOpenAiClient503() {
+        HttpResponse<String> response = AiTestClient.post(node.url() + "/v1/chat/completions",
+                "{\"model\":\"scripted-an/overloaded\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
+
+        assertThat(response.statusCode()).isEqualTo(503);
+        assertThat(response.headers().firstValue("retry-after")).hasValue("5");
+        JsonNode error = AiTestClient.json(response).path("error");
+        assertThat(error.path("type").asText()).isEqualTo("service_unavailable_error");
+        assertThat(error.path("code").asText()).isEqualTo("server_is_overloaded");
+        assertThat(error.path("message").asText()).contains("Overloaded");
+        assertThat(error.path("param").isNull()).isTrue();
+    }
+
+    @Test
+    void openAiSdkSeesOverloadAsServerError() {
+        assertThatThrownBy(() -> openAi.chat().completions().create(chat("scripted-an/overloaded")))
+                .isInstanceOfSatisfying(InternalServerException.class, e -> {
+                    assertThat(e.statusCode()).isEqualTo(503);
+                    assertThat(e.type()).hasValue("service_unavailable_error");
+                    assertThat(e.code()).hasValue("server_is_overloaded");
+                });
+    }
+
+    @Test
+    void overloadedProviderKeeps529ForAnthropicClient() {
+        HttpResponse<String> response = AiTestClient.post(node.url() + "/v1/messages",
+                "{\"model\":\"scripted-an/overloaded\",\"max_tokens\":50,\"messages\":[{\"role\":\"user\","
+                        + "\"content\":\"Hi\"}]}", "anthropic-version", "2023-06-01");
+
+        assertThat(response.statusCode()).isEqualTo(529);
+        assertThat(AiTestClient.json(response).path("error").path("type").asText()).isEqualTo("overloaded_error");
+    }
+
+    @Test
+    void overloadedTargetStillFallsBack() {
+        ChatCompletion completion = openAi.chat().completions().create(chat("overloaded-an"));
+
+        assertThat(completion.choices().get(0).message().content()).hasValue("Hello from backup");
+        assertThat(RECEIVED.stream().filter("anthropic overloaded-fallback"::equals)).hasSize(1);
+    }
+
+    @Test
+    void overloadAfterContentEndsOpenAiStream() {
+        HttpResponse<String> response = AiTestClient.post(node.url() + "/v1/chat/completions",
+                "{\"model\":\"scripted-an/overloaded-late\",\"stream\":true,\"messages\":[{\"role\":\"user\","
+                        + "\"content\":\"Hi\"}]}");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        List<Event> events = AiTestClient.events(response.body());
+        JsonNode error = events.get(events.size() - 1).json().path("error");
+        assertThat(error.path("type").asText()).isEqualTo("service_unavailable_error");
+        assertThat(error.path("code").asText()).isEqualTo("server_is_overloaded");
+        assertThat(response.body()).doesNotContain("[DONE]");
     }
 
     @Test
@@ -304,6 +366,8 @@ class AiScriptedProviderTest {
         assertThat(again.statusCode()).isEqualTo(429);
         assertThat(AiTestClient.json(again).path("error").path("message").asText())
                 .contains("cooling down for model 'rate-limited'");
+        assertThat(AiTestClient.json(again).path("error").path("type").asText()).isEqualTo("rate_limit_error");
+        assertThat(AiTestClient.json(again).path("error").path("code").asText()).isEqualTo("rate_limit_exceeded");
         assertThat(again.headers().firstValue("retry-after").map(Long::parseLong).orElseThrow()).isBetween(1L, 30L);
         assertThat(RECEIVED.stream().filter("openai rate-limited"::equals)).hasSize(1);
     }
@@ -319,12 +383,48 @@ class AiScriptedProviderTest {
         assertThat(relayed.statusCode()).isEqualTo(429);
         assertThat(relayed.headers().firstValue("retry-after").map(Long::parseLong).orElseThrow())
                 .isBetween(3500L, 3600L);
+        assertThat(AiTestClient.json(relayed).path("error").path("type").asText()).isEqualTo("requests");
+        assertThat(AiTestClient.json(relayed).path("error").path("code").asText()).isEqualTo("rate_limit_exceeded");
         assertThat(resting.statusCode()).isEqualTo(429);
         assertThat(AiTestClient.json(resting).path("error").path("message").asText())
                 .contains("cooling down for model '" + model + "'");
         assertThat(resting.headers().firstValue("retry-after").map(Long::parseLong).orElseThrow())
                 .isBetween(3500L, 3600L);
         assertThat(RECEIVED.stream().filter(("openai " + model)::equals)).hasSize(1);
+    }
+
+    @Test
+    void anthropicRateLimitHasOpenAiCode() {
+        String body = "{\"model\":\"scripted-an/rate-limited\",\"messages\":[{\"role\":\"user\",\"content\":"
+                + "\"Hi\"}]}";
+
+        HttpResponse<String> relayed = AiTestClient.post(node.url() + "/v1/chat/completions", body);
+        HttpResponse<String> resting = AiTestClient.post(node.url() + "/v1/chat/completions", body);
+
+        assertThat(relayed.statusCode()).isEqualTo(429);
+        assertThat(relayed.headers().firstValue("retry-after")).hasValue("20");
+        assertThat(AiTestClient.json(relayed).path("error").path("type").asText()).isEqualTo("rate_limit_error");
+        assertThat(AiTestClient.json(relayed).path("error").path("code").asText()).isEqualTo("rate_limit_exceeded");
+        assertThat(AiTestClient.json(relayed).path("error").path("message").asText()).contains("Slow down");
+        assertThat(resting.statusCode()).isEqualTo(429);
+        assertThat(resting.headers().firstValue("retry-after").map(Long::parseLong).orElseThrow())
+                .isBetween(1L, 20L);
+        assertThat(AiTestClient.json(resting).path("error").path("type").asText()).isEqualTo("rate_limit_error");
+        assertThat(AiTestClient.json(resting).path("error").path("code").asText()).isEqualTo("rate_limit_exceeded");
+        assertThat(AiTestClient.json(resting).path("error").path("message").asText())
+                .contains("cooling down for model 'rate-limited'");
+        assertThat(RECEIVED.stream().filter("anthropic rate-limited"::equals)).hasSize(1);
+    }
+
+    @Test
+    void anthropicClientKeepsRateLimitType() {
+        HttpResponse<String> response = AiTestClient.post(node.url() + "/v1/messages",
+                "{\"model\":\"scripted-an/rate-limited-messages\",\"max_tokens\":50,\"messages\":[{\"role\":"
+                        + "\"user\",\"content\":\"Hi\"}]}", "anthropic-version", "2023-06-01");
+
+        assertThat(response.statusCode()).isEqualTo(429);
+        assertThat(response.headers().firstValue("retry-after")).hasValue("20");
+        assertThat(AiTestClient.json(response).path("error").path("type").asText()).isEqualTo("rate_limit_error");
     }
 
     @Test
@@ -444,8 +544,22 @@ class AiScriptedProviderTest {
     }
 
     private static void anthropic(HttpServerResponse response, String model) {
+        if (model.startsWith("overloaded") && !model.equals("overloaded-late")) {
+            response.setStatusCode(529).putHeader("retry-after", "5").putHeader("content-type", "application/json")
+                    .end("{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}");
+            return;
+        }
+        if (model.startsWith("rate-limited")) {
+            response.setStatusCode(429).putHeader("retry-after", "20").putHeader("content-type", "application/json")
+                    .end("{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":"
+                            + "\"Slow down\"}}");
+            return;
+        }
         sse(response);
-        if (model.startsWith("early-error")) {
+        if (model.equals("overloaded-late")) {
+            response.end(ANTHROPIC_START + ANTHROPIC_TEXT + anthropicEvent("error", "{\"type\":\"error\","
+                    + "\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}"));
+        } else if (model.startsWith("early-error")) {
             response.end(ANTHROPIC_START + anthropicEvent("error", "{\"type\":\"error\",\"error\":{\"type\":"
                     + "\"overloaded_error\",\"message\":\"Overloaded\"}}"));
         } else if (model.equals("slow")) {
