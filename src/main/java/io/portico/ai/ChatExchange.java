@@ -344,7 +344,7 @@ final class ChatExchange {
                 return;
             }
             if (cause instanceof ResponseTooLargeException tooLarge) {
-                attemptFailed(AiError.of(502, "the response of provider '" + target.provider().name()
+                responseTooLarge(AiError.of(502, "the response of provider '" + target.provider().name()
                         + "' is larger than " + tooLarge.maxBytes() + " bytes, the limit that the node setting"
                         + " ai.maxResponseBytes sets"));
                 return;
@@ -359,6 +359,23 @@ final class ChatExchange {
                 complete(body, callTarget, nativeCall);
             }
         });
+    }
+
+    /**
+     * Ends the request with {@code error} after the provider returned a response over
+     * {@code ai.maxResponseBytes}. No retry and no other target follows, because the provider did the work and
+     * bills it, and the same request would most likely bring as large a response again. The circuit breaker
+     * counts the attempt neither as a success nor as a failure, since the provider returned a response.
+     */
+    private void responseTooLarge(AiError error) {
+        if (cutOffAfterClose()) {
+            return;
+        }
+        settleBreaker(0);
+        warnFailure(error, null);
+        gateway.metrics().failed(target.provider().name(), gateway.metricModel(target), error.status());
+        lastError = error;
+        finishWithError(error);
     }
 
     private void complete(Buffer body, CallTarget callTarget, boolean nativeCall) {
