@@ -148,6 +148,8 @@ class AdapterOverHttpTest {
                 provider.target);
         JsonNode choice = completion.path("choices").path(0);
         assertThat(choice.path("message").path("content").asText()).isEqualTo("Hello from " + provider.name);
+        assertThat(choice.path("message").has("tool_calls")).as("tool_calls without a tool call").isFalse();
+        assertThat(choice.path("message").has("prefix")).isFalse();
         assertThat(choice.path("finish_reason").asText()).isEqualTo("stop");
         assertThat(completion.path("usage").path("prompt_tokens").asInt()).isEqualTo(12);
         assertThat(completion.path("usage").path("completion_tokens").asInt()).isEqualTo(5);
