@@ -403,6 +403,10 @@ final class ChatExchange {
         ObjectNode completion;
         try {
             completion = adapter.chatResponse(object, request, callTarget);
+        } catch (AiException e) {
+            // The provider reported a failure inside a 2xx response, such as an invalid tool call.
+            attemptFailed(e.error());
+            return;
         } catch (RuntimeException e) {
             LOG.debug("Translating the response of provider {} failed", target.provider().name(), e);
             attemptFailed(AiError.of(502, "the response of provider '" + target.provider().name()

@@ -428,6 +428,58 @@ class AiScriptedProviderTest {
     }
 
     @Test
+    void malformedFunctionCallFailsForOpenAiClient() {
+        HttpResponse<String> response = AiTestClient.post(node.url() + "/v1/chat/completions",
+                "{\"model\":\"gemini/malformed\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
+
+        assertThat(response.statusCode()).isEqualTo(502);
+        JsonNode error = AiTestClient.json(response).path("error");
+        assertThat(error.path("type").asText()).isEqualTo("api_error");
+        assertThat(error.path("code").asText()).isEqualTo("invalid_tool_call");
+        assertThat(error.path("message").asText()).contains("MALFORMED_FUNCTION_CALL");
+    }
+
+    @Test
+    void malformedFunctionCallFailsForAnthropicClient() {
+        HttpResponse<String> response = AiTestClient.post(node.url() + "/v1/messages",
+                "{\"model\":\"gemini/malformed\",\"max_tokens\":50,\"messages\":[{\"role\":\"user\","
+                        + "\"content\":\"Hi\"}]}", "anthropic-version", "2023-06-01");
+
+        assertThat(response.statusCode()).isEqualTo(502);
+        assertThat(AiTestClient.json(response).path("error").path("type").asText()).isEqualTo("api_error");
+        assertThat(AiTestClient.json(response).path("error").path("message").asText())
+                .contains("MALFORMED_FUNCTION_CALL");
+    }
+
+    @Test
+    void malformedFunctionCallEndsOpenAiStream() {
+        HttpResponse<String> response = AiTestClient.post(node.url() + "/v1/chat/completions",
+                "{\"model\":\"gemini/malformed\",\"stream\":true,\"messages\":[{\"role\":\"user\","
+                        + "\"content\":\"Hi\"}]}");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).contains("Let me look.").doesNotContain("finish_reason\":\"stop")
+                .doesNotContain("[DONE]");
+        List<Event> events = AiTestClient.events(response.body());
+        JsonNode error = events.get(events.size() - 1).json().path("error");
+        assertThat(error.path("code").asText()).isEqualTo("invalid_tool_call");
+    }
+
+    @Test
+    void malformedFunctionCallEndsAnthropicStream() {
+        HttpResponse<String> response = AiTestClient.post(node.url() + "/v1/messages",
+                "{\"model\":\"gemini/malformed\",\"max_tokens\":50,\"stream\":true,\"messages\":[{\"role\":"
+                        + "\"user\",\"content\":\"Hi\"}]}", "anthropic-version", "2023-06-01");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        List<Event> events = AiTestClient.events(response.body());
+        Event last = events.get(events.size() - 1);
+        assertThat(last.name()).isEqualTo("error");
+        assertThat(last.json().path("error").path("type").asText()).isEqualTo("api_error");
+        assertThat(events).extracting(Event::name).contains("content_block_delta").doesNotContain("message_stop");
+    }
+
+    @Test
     void rejectedKeyServesNoOtherModel() {
         HttpResponse<String> rejected = AiTestClient.post(node.url() + "/v1/chat/completions",
                 "{\"model\":\"revoked-listed\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
@@ -462,8 +514,15 @@ class AiScriptedProviderTest {
         switch (family) {
             case "openai", "mistral" -> openAi(request, response, model, json.getBoolean("stream", false));
             case "anthropic" -> anthropic(response, model);
-            case "gemini" -> sse(response).end("data: {\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":"
-                    + "[{\"text\":\"Hel\"}]},\"index\":0}],\"responseId\":\"r1\",\"modelVersion\":\"cut\"}\n\n");
+            case "gemini" -> {
+                if (model.equals("malformed")) {
+                    malformedFunctionCall(response, path.contains(":streamGenerateContent"));
+                } else {
+                    sse(response).end("data: {\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":"
+                            + "[{\"text\":\"Hel\"}]},\"index\":0}],\"responseId\":\"r1\","
+                            + "\"modelVersion\":\"cut\"}\n\n");
+                }
+            }
             case "cohere" -> sse(response).end(cohereEvent("{\"type\":\"message-start\",\"id\":\"c1\",\"delta\":"
                     + "{\"message\":{\"role\":\"assistant\",\"content\":[]}}}")
                     + cohereEvent("{\"type\":\"content-start\",\"index\":0,\"delta\":{\"message\":{\"content\":"
@@ -573,6 +632,24 @@ class AiScriptedProviderTest {
             // The stream of "cut" ends without message_stop.
             response.end(ANTHROPIC_START + ANTHROPIC_TEXT + ANTHROPIC_END);
         }
+    }
+
+    /**
+     * Sends Gemini's answer of a model whose function call failed: text, then finish reason
+     * MALFORMED_FUNCTION_CALL, as one response or as two stream events.
+     */
+    private static void malformedFunctionCall(HttpServerResponse response, boolean stream) {
+        String text = "{\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":\"Let me look.\"}]},"
+                + "\"index\":0}],\"responseId\":\"r2\"}";
+        String malformed = "{\"candidates\":[{\"finishReason\":\"MALFORMED_FUNCTION_CALL\",\"index\":0}],"
+                + "\"usageMetadata\":{\"promptTokenCount\":9,\"candidatesTokenCount\":3,\"totalTokenCount\":12}}";
+        if (stream) {
+            sse(response).end("data: " + text + "\n\ndata: " + malformed + "\n\n");
+            return;
+        }
+        response.putHeader("content-type", "application/json").end("{\"candidates\":[{\"content\":{\"role\":"
+                + "\"model\",\"parts\":[{\"text\":\"Let me look.\"}]},\"finishReason\":\"MALFORMED_FUNCTION_CALL\","
+                + "\"index\":0}],\"responseId\":\"r2\"}");
     }
 
     private static HttpServerResponse sse(HttpServerResponse response) {
