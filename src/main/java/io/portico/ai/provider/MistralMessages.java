@@ -174,9 +174,11 @@ final class MistralMessages {
      */
     private static final Set<String> MESSAGE_FIELDS = Set.of("role", "content", "refusal", "tool_calls",
             "function_call", "audio", "annotations", "reasoning_content");
-    /** The message fields that OpenAI leaves out, rather than sending null, when a completion has none. */
-    private static final Set<String> OMITTED_WHEN_NULL = Set.of("tool_calls", "function_call", "audio",
-            "annotations");
+    /**
+     * The message fields whose type in OpenAI's schema does not allow null, so that OpenAI leaves them out of a
+     * completion that has none.
+     */
+    private static final Set<String> OMITTED_WHEN_NULL = Set.of("tool_calls", "function_call", "annotations");
     private static final Set<String> TOOL_CALL_FIELDS = Set.of("id", "type", "function");
     private static final Set<String> USAGE_FIELDS = Set.of("prompt_tokens", "completion_tokens", "total_tokens",
             "prompt_tokens_details", "completion_tokens_details");
