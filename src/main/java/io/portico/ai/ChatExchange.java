@@ -344,7 +344,7 @@ final class ChatExchange {
                 return;
             }
             if (cause instanceof ResponseTooLargeException tooLarge) {
-                attemptFailed(AiError.of(502, "the response of provider '" + target.provider().name()
+                responseTooLarge(AiError.of(502, "the response of provider '" + target.provider().name()
                         + "' is larger than " + tooLarge.maxBytes() + " bytes, the limit that the node setting"
                         + " ai.maxResponseBytes sets"));
                 return;
@@ -359,6 +359,23 @@ final class ChatExchange {
                 complete(body, callTarget, nativeCall);
             }
         });
+    }
+
+    /**
+     * Ends the request with {@code error} after the provider returned a response over
+     * {@code ai.maxResponseBytes}. No retry and no other target follows, because the provider did the work and
+     * bills it, and the same request would most likely bring as large a response again. The circuit breaker
+     * counts the attempt neither as a success nor as a failure, since the provider returned a response.
+     */
+    private void responseTooLarge(AiError error) {
+        if (cutOffAfterClose()) {
+            return;
+        }
+        settleBreaker(0);
+        warnFailure(error, null);
+        gateway.metrics().failed(target.provider().name(), gateway.metricModel(target), error.status());
+        lastError = error;
+        finishWithError(error);
     }
 
     private void complete(Buffer body, CallTarget callTarget, boolean nativeCall) {
@@ -386,6 +403,10 @@ final class ChatExchange {
         ObjectNode completion;
         try {
             completion = adapter.chatResponse(object, request, callTarget);
+        } catch (AiException e) {
+            // The provider reported a failure inside a 2xx response, such as an invalid tool call.
+            attemptFailed(e.error());
+            return;
         } catch (RuntimeException e) {
             LOG.debug("Translating the response of provider {} failed", target.provider().name(), e);
             attemptFailed(AiError.of(502, "the response of provider '" + target.provider().name()
@@ -615,7 +636,7 @@ final class ChatExchange {
             return;
         }
         ProviderSecrets secrets = secrets();
-        AiError error = secrets.redact(providerError);
+        AiError error = secrets.redact(providerError).asProviderRateLimit();
         warnFailure(error, reason == null ? null : secrets.redact(reason));
         usage = streamedUsage();
         settleBreaker(error.status());
@@ -686,7 +707,7 @@ final class ChatExchange {
         }
         // Provider messages can echo the key that Portico sent, and this error may reach the client.
         ProviderSecrets secrets = secrets();
-        AiError error = secrets.redact(providerError);
+        AiError error = secrets.redact(providerError).asProviderRateLimit();
         settleBreaker(error.status());
         cancelAttempt();
         lastError = error;

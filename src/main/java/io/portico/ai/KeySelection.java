@@ -92,7 +92,7 @@ final class KeySelection {
         String reasons = excluded.isEmpty() ? "is cooling down for model '" + model + "' or was rejected"
                 : "is cooling down for model '" + model + "', was rejected or is excluded by a policy such as a"
                 + " budget";
-        return new AiError(429, "rate_limit_error", "rate_limited", "every key of provider '" + provider.name()
-                + "' " + reasons, provider.keys().millisUntilAvailable(model));
+        return new AiError(429, "rate_limit_error", AiError.RATE_LIMIT_EXCEEDED, "every key of provider '"
+                + provider.name() + "' " + reasons, provider.keys().millisUntilAvailable(model));
     }
 }

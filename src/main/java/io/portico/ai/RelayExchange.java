@@ -435,14 +435,24 @@ final class RelayExchange {
 
     /**
      * Collects a provider's reply up to {@code ai.maxResponseBytes} and hands it to {@code then}, unless the exchange
-     * has ended. A reply that is too large, or whose reading failed, moves the exchange on to its next target.
+     * has ended. A reply whose reading failed moves the exchange on to its next target. A reply that is too large
+     * ends the exchange with 502 instead, because the provider did the work and bills it, and the same request
+     * would most likely bring as large a reply again.
      */
     private void collectReply(Http1Exchange response, CallTarget callTarget, Consumer<Buffer> then) {
         response.exceptionHandler(cause -> {
-            if (!done) {
-                // The cause can name the provider's address, so only the node's log gets it.
-                attemptFailed(bodyFailure(callTarget, cause), describe(cause));
+            if (done) {
+                return;
             }
+            if (cause instanceof ResponseTooLargeException) {
+                AiError error = bodyFailure(callTarget, cause);
+                failedTarget = target;
+                warnFailure(error, null);
+                fail(error);
+                return;
+            }
+            // The cause can name the provider's address, so only the node's log gets it.
+            attemptFailed(bodyFailure(callTarget, cause), describe(cause));
         });
         response.bodyHandler(gateway.maxResponseBytes(), body -> {
             if (!done) {
@@ -458,7 +468,7 @@ final class RelayExchange {
             return;
         }
         // Provider messages can echo the key that Portico sent, and this error may reach the client.
-        AiError error = secrets().redact(providerError);
+        AiError error = secrets().redact(providerError).asProviderRateLimit();
         lastError = error;
         failedTarget = target;
         warnFailure(error, null);

@@ -110,8 +110,9 @@ class AiProblemShapeTest {
     void openAiClientSeesUnauthorized() {
         assertThatThrownBy(() -> chat("mallory")).isInstanceOfSatisfying(UnauthorizedException.class, e -> {
             assertThat(e.statusCode()).isEqualTo(401);
-            assertThat(e.type()).hasValue("authentication_error");
-            assertThat(e.code()).hasValue("unauthorized");
+            assertThat(e.type()).hasValue("invalid_request_error");
+            assertThat(e.code()).hasValue("invalid_api_key");
+            assertThat(e.param()).isEmpty();
             assertThat(e.getMessage()).contains("the credential is not valid");
             assertThat(e.headers().values("WWW-Authenticate")).containsExactly("Test");
         });
@@ -189,7 +190,9 @@ class AiProblemShapeTest {
         HttpResponse<String> anthropicStyle = get("/v1/models", "anthropic-version", "2023-06-01");
 
         assertThat(openAiStyle.statusCode()).isEqualTo(401);
-        assertThat(AiTestClient.json(openAiStyle).at("/error/code").asText()).isEqualTo("unauthorized");
+        assertThat(AiTestClient.json(openAiStyle).at("/error/code").asText()).isEqualTo("invalid_api_key");
+        assertThat(AiTestClient.json(openAiStyle).at("/error/type").asText()).isEqualTo("invalid_request_error");
+        assertThat(AiTestClient.json(openAiStyle).at("/error/param").isNull()).isTrue();
         assertThat(anthropicStyle.statusCode()).isEqualTo(401);
         assertThat(AiTestClient.json(anthropicStyle).at("/error/type").asText()).isEqualTo("authentication_error");
     }

@@ -11,6 +11,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerResponse;
 import java.net.http.HttpResponse;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,6 +27,8 @@ class AiResponseLimitTest {
     private static Vertx vertx;
     private static HttpServer provider;
     private static final AtomicBoolean errorBodyCut = new AtomicBoolean();
+    /** The number of requests the provider received for each model. */
+    private static final Map<String, Integer> REQUESTS = new ConcurrentHashMap<>();
     private static TestNode node;
 
     @BeforeAll
@@ -35,15 +38,23 @@ class AiResponseLimitTest {
             String model = body.toJsonObject().getString("model");
             HttpServerResponse response = request.response().setChunked(true)
                     .putHeader("content-type", "application/json");
+            REQUESTS.merge(model, 1, Integer::sum);
+            if (model.startsWith("too-large")) {
+                completion(response, MAX_RESPONSE_BYTES + 1024);
+                return;
+            }
             switch (model) {
                 case "long-content" -> completion(response, LONG_CONTENT_CHARS);
-                case "too-large" -> completion(response, MAX_RESPONSE_BYTES + 1024);
+                case "small" -> completion(response, 5);
                 default -> largeError(response);
             }
         })).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get();
         node = TestNode.start(Map.of("ai.maxResponseBytes", String.valueOf(MAX_RESPONSE_BYTES)));
         Configs config = Configs.document();
-        config.provider("big", "openai", "http://127.0.0.1:" + provider.actualPort() + "/v1", "sk-big-provider");
+        config.provider("big", "openai", "http://127.0.0.1:" + provider.actualPort() + "/v1", "sk-big-provider")
+                .putObject("retries").put("attempts", 3);
+        config.model("oversized-first", "fallback", "big/too-large-fallback", "big/small");
+        config.model("oversized-embeddings", "fallback", "big/too-large-embeddings", "big/small");
         config.aiRoute("ai", "/v1");
         node.apply(config.build());
     }
@@ -114,13 +125,35 @@ class AiResponseLimitTest {
     }
 
     @Test
-    void embeddingsOverLimitAreBadGateway() {
-        HttpResponse<String> response = AiTestClient.post(node.url() + "/v1/embeddings", """
-                {"model":"big/too-large","input":"Hi"}""");
+    void responseOverLimitIsNotRetried() {
+        HttpResponse<String> response = ask("too-large-once");
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(502);
+        assertThat(REQUESTS.get("too-large-once")).isEqualTo(1);
+    }
+
+    @Test
+    void responseOverLimitTriesNoFallback() {
+        HttpResponse<String> response = AiTestClient.post(node.url() + "/v1/chat/completions", """
+                {"model":"oversized-first","messages":[{"role":"user","content":"Hi"}]}""");
 
         assertThat(response.statusCode()).as(response.body()).isEqualTo(502);
         assertThat(AiTestClient.json(response).at("/error/message").asText())
                 .contains("is larger than " + MAX_RESPONSE_BYTES + " bytes");
+        assertThat(REQUESTS.get("too-large-fallback")).isEqualTo(1);
+        assertThat(REQUESTS.get("small")).isNull();
+    }
+
+    @Test
+    void embeddingsOverLimitAreBadGateway() {
+        HttpResponse<String> response = AiTestClient.post(node.url() + "/v1/embeddings", """
+                {"model":"oversized-embeddings","input":"Hi"}""");
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(502);
+        assertThat(AiTestClient.json(response).at("/error/message").asText())
+                .contains("is larger than " + MAX_RESPONSE_BYTES + " bytes");
+        assertThat(REQUESTS.get("too-large-embeddings")).isEqualTo(1);
+        assertThat(REQUESTS.get("small")).isNull();
     }
 
     @Test

@@ -8,9 +8,11 @@ import com.anthropic.client.okhttp.AnthropicOkHttpClient;
 import com.anthropic.core.http.StreamResponse;
 import com.anthropic.models.messages.MessageCreateParams;
 import com.anthropic.models.messages.RawMessageStreamEvent;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.errors.InternalServerException;
 import com.openai.errors.RateLimitException;
 import com.openai.helpers.ChatCompletionAccumulator;
 import com.openai.models.chat.completions.ChatCompletion;
@@ -102,6 +104,7 @@ class AiScriptedProviderTest {
         config.model("early-an-1", "fallback", "scripted-an/early-error-1", "backup/gpt-4o");
         config.model("early-an-2", "fallback", "scripted-an/early-error-2", "backup/gpt-4o");
         config.model("early-oa", "fallback", "scripted-oa/early-error-3", "backup/gpt-4o");
+        config.model("overloaded-an", "fallback", "scripted-an/overloaded-fallback", "backup/gpt-4o");
         config.model("revoked-listed", "fallback", "revoked/unauthorized");
         config.aiRoute("ai", "/v1");
         node.apply(config.build());
@@ -195,10 +198,69 @@ class AiScriptedProviderTest {
                 "{\"model\":\"scripted-an/early-error-4\",\"stream\":true,\"messages\":[{\"role\":\"user\","
                         + "\"content\":\"Hi\"}]}");
 
-        assertThat(response.statusCode()).isEqualTo(529);
+        assertThat(response.statusCode()).isEqualTo(503);
         assertThat(response.headers().firstValue("content-type")).contains("application/json");
         assertThat(response.headers().firstValue("trailer")).isEmpty();
         assertThat(AiTestClient.json(response).path("error").path("message").asText()).contains("Overloaded");
+        assertThat(AiTestClient.json(response).path("error").path("type").asText())
+                .isEqualTo("service_unavailable_error");
+        assertThat(AiTestClient.json(response).path("error").path("code").asText()).isEqualTo("server_is_overloaded");
+    }
+
+    @Test
+    void overloadedProviderGivesOpenAiClient503() {
+        HttpResponse<String> response = AiTestClient.post(node.url() + "/v1/chat/completions",
+                "{\"model\":\"scripted-an/overloaded\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
+
+        assertThat(response.statusCode()).isEqualTo(503);
+        assertThat(response.headers().firstValue("retry-after")).hasValue("5");
+        JsonNode error = AiTestClient.json(response).path("error");
+        assertThat(error.path("type").asText()).isEqualTo("service_unavailable_error");
+        assertThat(error.path("code").asText()).isEqualTo("server_is_overloaded");
+        assertThat(error.path("message").asText()).contains("Overloaded");
+        assertThat(error.path("param").isNull()).isTrue();
+    }
+
+    @Test
+    void openAiSdkSeesOverloadAsServerError() {
+        assertThatThrownBy(() -> openAi.chat().completions().create(chat("scripted-an/overloaded")))
+                .isInstanceOfSatisfying(InternalServerException.class, e -> {
+                    assertThat(e.statusCode()).isEqualTo(503);
+                    assertThat(e.type()).hasValue("service_unavailable_error");
+                    assertThat(e.code()).hasValue("server_is_overloaded");
+                });
+    }
+
+    @Test
+    void overloadedProviderKeeps529ForAnthropicClient() {
+        HttpResponse<String> response = AiTestClient.post(node.url() + "/v1/messages",
+                "{\"model\":\"scripted-an/overloaded\",\"max_tokens\":50,\"messages\":[{\"role\":\"user\","
+                        + "\"content\":\"Hi\"}]}", "anthropic-version", "2023-06-01");
+
+        assertThat(response.statusCode()).isEqualTo(529);
+        assertThat(AiTestClient.json(response).path("error").path("type").asText()).isEqualTo("overloaded_error");
+    }
+
+    @Test
+    void overloadedTargetStillFallsBack() {
+        ChatCompletion completion = openAi.chat().completions().create(chat("overloaded-an"));
+
+        assertThat(completion.choices().get(0).message().content()).hasValue("Hello from backup");
+        assertThat(RECEIVED.stream().filter("anthropic overloaded-fallback"::equals)).hasSize(1);
+    }
+
+    @Test
+    void overloadAfterContentEndsOpenAiStream() {
+        HttpResponse<String> response = AiTestClient.post(node.url() + "/v1/chat/completions",
+                "{\"model\":\"scripted-an/overloaded-late\",\"stream\":true,\"messages\":[{\"role\":\"user\","
+                        + "\"content\":\"Hi\"}]}");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        List<Event> events = AiTestClient.events(response.body());
+        JsonNode error = events.get(events.size() - 1).json().path("error");
+        assertThat(error.path("type").asText()).isEqualTo("service_unavailable_error");
+        assertThat(error.path("code").asText()).isEqualTo("server_is_overloaded");
+        assertThat(response.body()).doesNotContain("[DONE]");
     }
 
     @Test
@@ -304,6 +366,8 @@ class AiScriptedProviderTest {
         assertThat(again.statusCode()).isEqualTo(429);
         assertThat(AiTestClient.json(again).path("error").path("message").asText())
                 .contains("cooling down for model 'rate-limited'");
+        assertThat(AiTestClient.json(again).path("error").path("type").asText()).isEqualTo("rate_limit_error");
+        assertThat(AiTestClient.json(again).path("error").path("code").asText()).isEqualTo("rate_limit_exceeded");
         assertThat(again.headers().firstValue("retry-after").map(Long::parseLong).orElseThrow()).isBetween(1L, 30L);
         assertThat(RECEIVED.stream().filter("openai rate-limited"::equals)).hasSize(1);
     }
@@ -319,12 +383,100 @@ class AiScriptedProviderTest {
         assertThat(relayed.statusCode()).isEqualTo(429);
         assertThat(relayed.headers().firstValue("retry-after").map(Long::parseLong).orElseThrow())
                 .isBetween(3500L, 3600L);
+        assertThat(AiTestClient.json(relayed).path("error").path("type").asText()).isEqualTo("requests");
+        assertThat(AiTestClient.json(relayed).path("error").path("code").asText()).isEqualTo("rate_limit_exceeded");
         assertThat(resting.statusCode()).isEqualTo(429);
         assertThat(AiTestClient.json(resting).path("error").path("message").asText())
                 .contains("cooling down for model '" + model + "'");
         assertThat(resting.headers().firstValue("retry-after").map(Long::parseLong).orElseThrow())
                 .isBetween(3500L, 3600L);
         assertThat(RECEIVED.stream().filter(("openai " + model)::equals)).hasSize(1);
+    }
+
+    @Test
+    void anthropicRateLimitHasOpenAiCode() {
+        String body = "{\"model\":\"scripted-an/rate-limited\",\"messages\":[{\"role\":\"user\",\"content\":"
+                + "\"Hi\"}]}";
+
+        HttpResponse<String> relayed = AiTestClient.post(node.url() + "/v1/chat/completions", body);
+        HttpResponse<String> resting = AiTestClient.post(node.url() + "/v1/chat/completions", body);
+
+        assertThat(relayed.statusCode()).isEqualTo(429);
+        assertThat(relayed.headers().firstValue("retry-after")).hasValue("20");
+        assertThat(AiTestClient.json(relayed).path("error").path("type").asText()).isEqualTo("rate_limit_error");
+        assertThat(AiTestClient.json(relayed).path("error").path("code").asText()).isEqualTo("rate_limit_exceeded");
+        assertThat(AiTestClient.json(relayed).path("error").path("message").asText()).contains("Slow down");
+        assertThat(resting.statusCode()).isEqualTo(429);
+        assertThat(resting.headers().firstValue("retry-after").map(Long::parseLong).orElseThrow())
+                .isBetween(1L, 20L);
+        assertThat(AiTestClient.json(resting).path("error").path("type").asText()).isEqualTo("rate_limit_error");
+        assertThat(AiTestClient.json(resting).path("error").path("code").asText()).isEqualTo("rate_limit_exceeded");
+        assertThat(AiTestClient.json(resting).path("error").path("message").asText())
+                .contains("cooling down for model 'rate-limited'");
+        assertThat(RECEIVED.stream().filter("anthropic rate-limited"::equals)).hasSize(1);
+    }
+
+    @Test
+    void anthropicClientKeepsRateLimitType() {
+        HttpResponse<String> response = AiTestClient.post(node.url() + "/v1/messages",
+                "{\"model\":\"scripted-an/rate-limited-messages\",\"max_tokens\":50,\"messages\":[{\"role\":"
+                        + "\"user\",\"content\":\"Hi\"}]}", "anthropic-version", "2023-06-01");
+
+        assertThat(response.statusCode()).isEqualTo(429);
+        assertThat(response.headers().firstValue("retry-after")).hasValue("20");
+        assertThat(AiTestClient.json(response).path("error").path("type").asText()).isEqualTo("rate_limit_error");
+    }
+
+    @Test
+    void malformedFunctionCallFailsForOpenAiClient() {
+        HttpResponse<String> response = AiTestClient.post(node.url() + "/v1/chat/completions",
+                "{\"model\":\"gemini/malformed\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
+
+        assertThat(response.statusCode()).isEqualTo(502);
+        JsonNode error = AiTestClient.json(response).path("error");
+        assertThat(error.path("type").asText()).isEqualTo("api_error");
+        assertThat(error.path("code").asText()).isEqualTo("invalid_tool_call");
+        assertThat(error.path("message").asText()).contains("MALFORMED_FUNCTION_CALL");
+    }
+
+    @Test
+    void malformedFunctionCallFailsForAnthropicClient() {
+        HttpResponse<String> response = AiTestClient.post(node.url() + "/v1/messages",
+                "{\"model\":\"gemini/malformed\",\"max_tokens\":50,\"messages\":[{\"role\":\"user\","
+                        + "\"content\":\"Hi\"}]}", "anthropic-version", "2023-06-01");
+
+        assertThat(response.statusCode()).isEqualTo(502);
+        assertThat(AiTestClient.json(response).path("error").path("type").asText()).isEqualTo("api_error");
+        assertThat(AiTestClient.json(response).path("error").path("message").asText())
+                .contains("MALFORMED_FUNCTION_CALL");
+    }
+
+    @Test
+    void malformedFunctionCallEndsOpenAiStream() {
+        HttpResponse<String> response = AiTestClient.post(node.url() + "/v1/chat/completions",
+                "{\"model\":\"gemini/malformed\",\"stream\":true,\"messages\":[{\"role\":\"user\","
+                        + "\"content\":\"Hi\"}]}");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).contains("Let me look.").doesNotContain("finish_reason\":\"stop")
+                .doesNotContain("[DONE]");
+        List<Event> events = AiTestClient.events(response.body());
+        JsonNode error = events.get(events.size() - 1).json().path("error");
+        assertThat(error.path("code").asText()).isEqualTo("invalid_tool_call");
+    }
+
+    @Test
+    void malformedFunctionCallEndsAnthropicStream() {
+        HttpResponse<String> response = AiTestClient.post(node.url() + "/v1/messages",
+                "{\"model\":\"gemini/malformed\",\"max_tokens\":50,\"stream\":true,\"messages\":[{\"role\":"
+                        + "\"user\",\"content\":\"Hi\"}]}", "anthropic-version", "2023-06-01");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        List<Event> events = AiTestClient.events(response.body());
+        Event last = events.get(events.size() - 1);
+        assertThat(last.name()).isEqualTo("error");
+        assertThat(last.json().path("error").path("type").asText()).isEqualTo("api_error");
+        assertThat(events).extracting(Event::name).contains("content_block_delta").doesNotContain("message_stop");
     }
 
     @Test
@@ -362,8 +514,15 @@ class AiScriptedProviderTest {
         switch (family) {
             case "openai", "mistral" -> openAi(request, response, model, json.getBoolean("stream", false));
             case "anthropic" -> anthropic(response, model);
-            case "gemini" -> sse(response).end("data: {\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":"
-                    + "[{\"text\":\"Hel\"}]},\"index\":0}],\"responseId\":\"r1\",\"modelVersion\":\"cut\"}\n\n");
+            case "gemini" -> {
+                if (model.equals("malformed")) {
+                    malformedFunctionCall(response, path.contains(":streamGenerateContent"));
+                } else {
+                    sse(response).end("data: {\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":"
+                            + "[{\"text\":\"Hel\"}]},\"index\":0}],\"responseId\":\"r1\","
+                            + "\"modelVersion\":\"cut\"}\n\n");
+                }
+            }
             case "cohere" -> sse(response).end(cohereEvent("{\"type\":\"message-start\",\"id\":\"c1\",\"delta\":"
                     + "{\"message\":{\"role\":\"assistant\",\"content\":[]}}}")
                     + cohereEvent("{\"type\":\"content-start\",\"index\":0,\"delta\":{\"message\":{\"content\":"
@@ -444,8 +603,22 @@ class AiScriptedProviderTest {
     }
 
     private static void anthropic(HttpServerResponse response, String model) {
+        if (model.startsWith("overloaded") && !model.equals("overloaded-late")) {
+            response.setStatusCode(529).putHeader("retry-after", "5").putHeader("content-type", "application/json")
+                    .end("{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}");
+            return;
+        }
+        if (model.startsWith("rate-limited")) {
+            response.setStatusCode(429).putHeader("retry-after", "20").putHeader("content-type", "application/json")
+                    .end("{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":"
+                            + "\"Slow down\"}}");
+            return;
+        }
         sse(response);
-        if (model.startsWith("early-error")) {
+        if (model.equals("overloaded-late")) {
+            response.end(ANTHROPIC_START + ANTHROPIC_TEXT + anthropicEvent("error", "{\"type\":\"error\","
+                    + "\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}"));
+        } else if (model.startsWith("early-error")) {
             response.end(ANTHROPIC_START + anthropicEvent("error", "{\"type\":\"error\",\"error\":{\"type\":"
                     + "\"overloaded_error\",\"message\":\"Overloaded\"}}"));
         } else if (model.equals("slow")) {
@@ -459,6 +632,24 @@ class AiScriptedProviderTest {
             // The stream of "cut" ends without message_stop.
             response.end(ANTHROPIC_START + ANTHROPIC_TEXT + ANTHROPIC_END);
         }
+    }
+
+    /**
+     * Sends Gemini's answer of a model whose function call failed: text, then finish reason
+     * MALFORMED_FUNCTION_CALL, as one response or as two stream events.
+     */
+    private static void malformedFunctionCall(HttpServerResponse response, boolean stream) {
+        String text = "{\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":\"Let me look.\"}]},"
+                + "\"index\":0}],\"responseId\":\"r2\"}";
+        String malformed = "{\"candidates\":[{\"finishReason\":\"MALFORMED_FUNCTION_CALL\",\"index\":0}],"
+                + "\"usageMetadata\":{\"promptTokenCount\":9,\"candidatesTokenCount\":3,\"totalTokenCount\":12}}";
+        if (stream) {
+            sse(response).end("data: " + text + "\n\ndata: " + malformed + "\n\n");
+            return;
+        }
+        response.putHeader("content-type", "application/json").end("{\"candidates\":[{\"content\":{\"role\":"
+                + "\"model\",\"parts\":[{\"text\":\"Let me look.\"}]},\"finishReason\":\"MALFORMED_FUNCTION_CALL\","
+                + "\"index\":0}],\"responseId\":\"r2\"}");
     }
 
     private static HttpServerResponse sse(HttpServerResponse response) {

@@ -125,30 +125,36 @@ public final class OpenAiFrontend implements Frontend {
         return new Writer(response, request.includeUsage());
     }
 
+    /** Writes {@code error} with the status and shape of {@link AiError#forOpenAiClient()}. */
     @Override
     public void writeError(HttpServerResponse response, AiError error) {
-        if (error.retryAfterMillis() > 0 && (error.status() == 429 || error.status() == 503)) {
-            response.putHeader("retry-after", Long.toString((error.retryAfterMillis() + 999) / 1000));
+        AiError sent = error.forOpenAiClient();
+        if (sent.retryAfterMillis() > 0 && (sent.status() == 429 || sent.status() == 503)) {
+            response.putHeader("retry-after", Long.toString((sent.retryAfterMillis() + 999) / 1000));
         }
-        response.setStatusCode(error.status()).putHeader("content-type", "application/json")
+        response.setStatusCode(sent.status()).putHeader("content-type", "application/json")
                 .end(Sse.json(errorBody(error)));
     }
 
-    /** The OpenAI error object: {@code {"error":{"message","type","param","code"}}}. */
+    /**
+     * Returns the OpenAI error object, {@code {"error":{"message","type","param","code"}}}, of
+     * {@link AiError#forOpenAiClient()}.
+     */
     static ObjectNode errorBody(AiError error) {
+        AiError sent = error.forOpenAiClient();
         ObjectNode body = NODES.objectNode();
         ObjectNode inner = body.putObject("error")
-                .put("message", error.message())
-                .put("type", error.type());
-        if (error.param() == null) {
+                .put("message", sent.message())
+                .put("type", sent.type());
+        if (sent.param() == null) {
             inner.putNull("param");
         } else {
-            inner.put("param", error.param());
+            inner.put("param", sent.param());
         }
-        if (error.code() == null) {
+        if (sent.code() == null) {
             inner.putNull("code");
         } else {
-            inner.put("code", error.code());
+            inner.put("code", sent.code());
         }
         return body;
     }

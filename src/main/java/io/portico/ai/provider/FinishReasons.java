@@ -25,6 +25,7 @@ public final class FinishReasons {
     /**
      * Gemini {@code finishReason} to OpenAI {@code finish_reason}. {@code STOP} becomes {@code tool_calls} when the
      * candidate called functions; every reason that names a safety or policy filter becomes {@code content_filter}.
+     * The reasons of an invalid tool call never get here, because {@link GeminiResponses} fails such a response.
      */
     public static String fromGemini(String finishReason, boolean calledFunctions) {
         if (finishReason == null) {

@@ -33,8 +33,10 @@ import io.vertx.core.buffer.Buffer;
  * every other field, as well as assistant reasoning and thinking blocks.
  *
  * <p>Response rules: content that reasoning models send as an array of chunks is split into {@code content} and
- * {@code reasoning_content}. Finish reasons map through {@link FinishReasons#fromMistral}; a stream that finishes
- * with {@code error} ends with a failure. Errors whose {@code message} is a validation object are reported with
+ * {@code reasoning_content}. A completion keeps only the fields that OpenAI's chat completion object defines (see
+ * {@link MistralMessages#keepOpenAiFields}), so Mistral's {@code prefix} and {@code tool_calls: null} are dropped.
+ * Finish reasons map through {@link FinishReasons#fromMistral}; a stream that finishes with {@code error} ends
+ * with a failure. Errors whose {@code message} is a validation object are reported with
  * that object as text.
  */
 public final class MistralAdapter implements ProviderAdapter {
@@ -90,6 +92,7 @@ public final class MistralAdapter implements ProviderAdapter {
                 MistralMessages.splitContent(Wire.object(object, "message"));
             }
         }
+        MistralMessages.keepOpenAiFields(response);
         return response;
     }
 

@@ -7,9 +7,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Set;
 import java.util.regex.Pattern;
 
-/** Rewrites chat messages into the fields and tool call ids Mistral accepts, and splits its chunked content. */
+/**
+ * Rewrites chat messages into the fields and tool call ids Mistral accepts, splits its chunked content, and
+ * trims its completions to the fields of OpenAI's chat completion object.
+ */
 final class MistralMessages {
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -157,6 +161,64 @@ final class MistralMessages {
         message.put("content", text.toString());
         if (reasoning.length() > 0) {
             message.put("reasoning_content", reasoning.toString());
+        }
+    }
+
+    /** The fields of OpenAI's chat completion object. */
+    private static final Set<String> COMPLETION_FIELDS = Set.of("id", "object", "created", "model", "choices",
+            "usage", "system_fingerprint", "service_tier");
+    private static final Set<String> CHOICE_FIELDS = Set.of("index", "message", "finish_reason", "logprobs");
+    /**
+     * The fields of OpenAI's assistant message in a completion, and Portico's {@code reasoning_content}, which
+     * carries the thinking chunks of reasoning models.
+     */
+    private static final Set<String> MESSAGE_FIELDS = Set.of("role", "content", "refusal", "tool_calls",
+            "function_call", "audio", "annotations", "reasoning_content");
+    /**
+     * The message fields whose type in OpenAI's schema does not allow null, so that OpenAI leaves them out of a
+     * completion that has none.
+     */
+    private static final Set<String> OMITTED_WHEN_NULL = Set.of("tool_calls", "function_call", "annotations");
+    private static final Set<String> TOOL_CALL_FIELDS = Set.of("id", "type", "function");
+    private static final Set<String> USAGE_FIELDS = Set.of("prompt_tokens", "completion_tokens", "total_tokens",
+            "prompt_tokens_details", "completion_tokens_details");
+
+    /**
+     * Removes from a Mistral completion every field that OpenAI's chat completion object does not define, such as
+     * a message's {@code prefix}, and the message fields that Mistral sends as null where OpenAI leaves them out,
+     * such as {@code tool_calls}. A tool call without {@code type} gets OpenAI's {@code function}. Clients that
+     * check responses strictly against OpenAI's schema then accept the completion.
+     */
+    static void keepOpenAiFields(ObjectNode completion) {
+        completion.retain(COMPLETION_FIELDS);
+        if (completion.get("usage") instanceof ObjectNode usage) {
+            usage.retain(USAGE_FIELDS);
+        }
+        for (JsonNode choice : completion.path("choices")) {
+            if (!(choice instanceof ObjectNode object)) {
+                continue;
+            }
+            object.retain(CHOICE_FIELDS);
+            if (object.get("message") instanceof ObjectNode message) {
+                keepOpenAiMessageFields(message);
+            }
+        }
+    }
+
+    private static void keepOpenAiMessageFields(ObjectNode message) {
+        message.retain(MESSAGE_FIELDS);
+        for (String field : OMITTED_WHEN_NULL) {
+            if (message.has(field) && message.get(field).isNull()) {
+                message.remove(field);
+            }
+        }
+        for (JsonNode call : message.path("tool_calls")) {
+            if (call instanceof ObjectNode object) {
+                object.retain(TOOL_CALL_FIELDS);
+                if (!object.hasNonNull("type")) {
+                    object.put("type", "function");
+                }
+            }
         }
     }
 }

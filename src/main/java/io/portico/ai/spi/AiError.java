@@ -1,5 +1,7 @@
 package io.portico.ai.spi;
 
+import java.util.Set;
+
 /**
  * An error of an AI request, from the provider or from Portico, in terms both client protocols can express.
  *
@@ -17,7 +19,17 @@ public record AiError(int status, String type, String code, String message, long
     /** The longest Retry-After that Portico honours or passes on to a client: one hour. */
     public static final long MAX_RETRY_AFTER_MILLIS = 60 * 60 * 1000;
 
+    /** The OpenAI error code of a rate limit that waiting lifts, with status 429. */
+    public static final String RATE_LIMIT_EXCEEDED = "rate_limit_exceeded";
+
     private static final String OVERLOADED = "overloaded_error";
+
+    /**
+     * The codes that the OpenAI API gives its own 429 errors: a request or token rate limit, a traffic increase
+     * that was too fast, and the billing limits that waiting does not lift.
+     */
+    private static final Set<String> OPENAI_RATE_LIMIT_CODES = Set.of(RATE_LIMIT_EXCEEDED, "slow_down",
+            "insufficient_quota", "credit_balance_exhausted");
 
     /** Caps {@code retryAfterMillis} at {@link #MAX_RETRY_AFTER_MILLIS}. */
     public AiError {
@@ -37,11 +49,13 @@ public record AiError(int status, String type, String code, String message, long
         return new AiError(status, typeFor(status), code, message, -1);
     }
 
-    /** Returns the OpenAI error type that usually goes with {@code status}. */
+    /**
+     * Returns the OpenAI error type that usually goes with {@code status}. A 401 is an {@code invalid_request_error},
+     * as the OpenAI API types its errors for an invalid key.
+     */
     public static String typeFor(int status) {
         return switch (status) {
-            case 400, 404, 413, 422 -> "invalid_request_error";
-            case 401 -> "authentication_error";
+            case 400, 401, 404, 413, 422 -> "invalid_request_error";
             case 403 -> "permission_error";
             case 429 -> "rate_limit_error";
             case 504 -> "timeout_error";
@@ -66,6 +80,33 @@ public record AiError(int status, String type, String code, String message, long
             case 504 -> "timeout_error";
             default -> status < 500 ? "invalid_request_error" : "api_error";
         };
+    }
+
+    /**
+     * Returns a provider's 429 in the shape that Portico gives every rate limit of a provider: type
+     * {@code rate_limit_error} with code {@code rate_limit_exceeded}. A 429 that already has one of the OpenAI API's
+     * own 429 codes keeps its type and code, because clients tell a billing limit from a rate limit by the code.
+     * Errors with another status are returned as they are.
+     */
+    public AiError asProviderRateLimit() {
+        if (status != 429 || code != null && OPENAI_RATE_LIMIT_CODES.contains(code)) {
+            return this;
+        }
+        return new AiError(status, "rate_limit_error", RATE_LIMIT_EXCEEDED, message, retryAfterMillis, param);
+    }
+
+    /**
+     * Returns this error as an OpenAI client receives it. The OpenAI API has no status 529, so a provider's 529
+     * (Anthropic's {@code overloaded_error}) becomes 503 with type {@code service_unavailable_error} and code
+     * {@code server_is_overloaded}, the shape of the OpenAI API's own overload errors. Any other error is returned
+     * as it is.
+     */
+    public AiError forOpenAiClient() {
+        if (status != 529) {
+            return this;
+        }
+        return new AiError(503, "service_unavailable_error", "server_is_overloaded", message, retryAfterMillis,
+                param);
     }
 
     /** True for failures worth another attempt: rate limits, server errors and timeouts. */

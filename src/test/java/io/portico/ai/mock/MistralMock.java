@@ -24,7 +24,8 @@ import java.util.regex.Pattern;
  * {@code tool_choice} must be auto, none, any, required or a function. Errors have the shape
  * {@code {"object":"error","message","type","param","code"}}.
  *
- * <p>Answers: with tools and no tool result yet, two tool calls in one chunk, {@code get_weather} with
+ * <p>Answers: a completion's message has Mistral's {@code prefix: false}, and {@code tool_calls: null} when it
+ * calls no tool. With tools and no tool result yet, two tool calls in one chunk, {@code get_weather} with
  * {@code {"city":"Paris"}} and {@code get_time} with {@code {}}; after a tool result, "It is sunny in Paris.";
  * otherwise "Hello from mistral".
  */
@@ -100,7 +101,9 @@ public final class MistralMock extends MockServer {
             message.set("tool_calls", toolCalls());
         } else {
             message.put("content", text);
+            message.putNull("tool_calls");
         }
+        message.put("prefix", false);
         choice.put("finish_reason", tools ? "tool_calls" : "stop");
         completion.set("usage", usage());
         response.end(json(completion));

@@ -148,6 +148,8 @@ class AdapterOverHttpTest {
                 provider.target);
         JsonNode choice = completion.path("choices").path(0);
         assertThat(choice.path("message").path("content").asText()).isEqualTo("Hello from " + provider.name);
+        assertThat(choice.path("message").has("tool_calls")).as("tool_calls without a tool call").isFalse();
+        assertThat(choice.path("message").has("prefix")).isFalse();
         assertThat(choice.path("finish_reason").asText()).isEqualTo("stop");
         assertThat(completion.path("usage").path("prompt_tokens").asInt()).isEqualTo(12);
         assertThat(completion.path("usage").path("completion_tokens").asInt()).isEqualTo(5);
@@ -177,7 +179,7 @@ class AdapterOverHttpTest {
         AiError error = provider.adapter.error(exchange.status, exchange.headers, exchange.body);
 
         assertThat(error.status()).isEqualTo(401);
-        assertThat(error.type()).isEqualTo("authentication_error");
+        assertThat(error.type()).isEqualTo("invalid_request_error");
         assertThat(error.message()).startsWith("provider: ").doesNotContain("wrong");
     }
 

@@ -371,6 +371,49 @@ class GeminiAdapterTest {
     }
 
     @Test
+    void malformedFunctionCallFailsResponse() {
+        JsonNode body = json("{'candidates':[{'content':{'role':'model','parts':[{'text':'Let me look.'}]},"
+                + "'finishReason':'MALFORMED_FUNCTION_CALL','finishMessage':'Malformed function call: print(x'}],"
+                + "'usageMetadata':{'promptTokenCount':9,'totalTokenCount':9}}");
+
+        assertThatThrownBy(() -> adapter.chatResponse(body, request("{'messages':[]}"), target))
+                .isInstanceOfSatisfying(AiException.class, e -> {
+                    assertThat(e.error().status()).isEqualTo(502);
+                    assertThat(e.error().type()).isEqualTo("api_error");
+                    assertThat(e.error().code()).isEqualTo("invalid_tool_call");
+                    assertThat(e.error().message()).isEqualTo("provider: the model generated an invalid tool call"
+                            + " (finishReason MALFORMED_FUNCTION_CALL): Malformed function call: print(x");
+                });
+    }
+
+    @Test
+    void unexpectedToolCallFailsResponse() {
+        JsonNode body = json("{'candidates':[{'finishReason':'UNEXPECTED_TOOL_CALL'}]}");
+
+        assertThatThrownBy(() -> adapter.chatResponse(body, request("{'messages':[]}"), target))
+                .isInstanceOfSatisfying(AiException.class, e -> {
+                    assertThat(e.error().code()).isEqualTo("invalid_tool_call");
+                    assertThat(e.error().message()).endsWith("(finishReason UNEXPECTED_TOOL_CALL)");
+                });
+    }
+
+    @Test
+    void streamMalformedFunctionCallFails() {
+        RecordingSink sink = translate(List.of(
+                "{'candidates':[{'content':{'role':'model','parts':[{'text':'Let me look.'}]}}]}",
+                "{'candidates':[{'finishReason':'MALFORMED_FUNCTION_CALL'}],"
+                        + "'usageMetadata':{'promptTokenCount':9,'candidatesTokenCount':3,'totalTokenCount':12}}",
+                "{'candidates':[{'content':{'role':'model','parts':[{'text':'late'}]},'finishReason':'STOP'}]}"));
+
+        assertThat(sink.errors).containsExactly(new AiError(502, "api_error", "invalid_tool_call",
+                "provider: the model generated an invalid tool call (finishReason MALFORMED_FUNCTION_CALL)", -1));
+        assertThat(sink.deltas()).containsExactly(
+                json("{'role':'assistant','content':''}"),
+                json("{'content':'Let me look.'}"));
+        assertThat(sink.usage.outputTokens()).isEqualTo(3);
+    }
+
+    @Test
     void blockedPromptIsSameStreamedAndNot() {
         String blocked = "{'promptFeedback':{'blockReason':'PROHIBITED_CONTENT'},"
                 + "'usageMetadata':{'promptTokenCount':7,'totalTokenCount':7},'modelVersion':'gemini-2.5-flash'}";

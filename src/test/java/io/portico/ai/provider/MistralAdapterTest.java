@@ -119,6 +119,35 @@ class MistralAdapterTest {
     }
 
     @Test
+    void responseKeepsOnlyOpenAiFields() {
+        ObjectNode body = json("""
+                {'id': 'cmpl-2', 'object': 'chat.completion', 'created': 2, 'model': 'mistral-large-latest',
+                 'choices': [
+                   {'index': 0, 'finish_reason': 'stop', 'logprobs': null,
+                    'message': {'role': 'assistant', 'content': 'Hi.', 'tool_calls': null, 'prefix': false}},
+                   {'index': 1, 'finish_reason': 'tool_calls', 'message': {'role': 'assistant', 'content': '',
+                     'tool_calls': [{'id': 'D681PevKs', 'index': 0,
+                                     'function': {'name': 'get_weather', 'arguments': '{}'}}],
+                     'prefix': false}}],
+                 'usage': {'prompt_tokens': 10, 'completion_tokens': 4, 'total_tokens': 14,
+                           'prompt_audio_seconds': null}}
+                """);
+
+        ObjectNode response = adapter.chatResponse(body, chat(json("{}")), target);
+
+        assertThat(reparse(response)).isEqualTo(json("""
+                {'id': 'cmpl-2', 'object': 'chat.completion', 'created': 2, 'model': 'mistral-large-latest',
+                 'choices': [
+                   {'index': 0, 'finish_reason': 'stop', 'logprobs': null,
+                    'message': {'role': 'assistant', 'content': 'Hi.'}},
+                   {'index': 1, 'finish_reason': 'tool_calls', 'message': {'role': 'assistant', 'content': '',
+                     'tool_calls': [{'id': 'D681PevKs', 'type': 'function',
+                                     'function': {'name': 'get_weather', 'arguments': '{}'}}]}}],
+                 'usage': {'prompt_tokens': 10, 'completion_tokens': 4, 'total_tokens': 14}}
+                """));
+    }
+
+    @Test
     void responseSplitsReasoningAndMapsFinishReason() {
         ObjectNode body = json("""
                 {'id': 'cmpl-1', 'object': 'chat.completion', 'created': 1, 'model': 'magistral-medium',

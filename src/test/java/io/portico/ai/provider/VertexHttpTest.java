@@ -225,7 +225,7 @@ class VertexHttpTest {
         AiError error = adapter.error(outcome.status(), outcome.headers(), outcome.body());
 
         assertThat(error.status()).isEqualTo(401);
-        assertThat(error.type()).isEqualTo("authentication_error");
+        assertThat(error.type()).isEqualTo("invalid_request_error");
         assertThat(error.code()).isEqualTo("unauthenticated");
     }
 
