@@ -741,9 +741,7 @@ final class ChatExchange {
             }
         }
         if (status == 401 || status == 403) {
-            lastError = new AiError(502, "api_error", "provider_authentication_failed", "provider '"
-                    + target.provider().name() + "' rejected the key Portico sent (status " + status
-                    + "); check the provider's keys in the configuration", -1);
+            lastError = keyRejected(target.provider().name(), status);
             nextTarget();
         } else if (error.retryable()) {
             if (attempt < attempts) {
@@ -759,6 +757,16 @@ final class ChatExchange {
         } else {
             finishWithError(error);
         }
+    }
+
+    /**
+     * Returns the error that a client gets when provider {@code provider} rejected with 401 or 403 the key Portico
+     * sent. The client's own credentials are not at fault, so the status is 502 rather than the provider's.
+     */
+    static AiError keyRejected(String provider, int status) {
+        return new AiError(502, "api_error", "provider_authentication_failed", "provider '" + provider
+                + "' rejected the key Portico sent (status " + status + "); check the provider's keys in the"
+                + " configuration", -1);
     }
 
     /**

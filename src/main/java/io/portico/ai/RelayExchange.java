@@ -478,6 +478,7 @@ final class RelayExchange {
         } else if (error.status() == 401 || error.status() == 403) {
             target.provider().keys().rejected(key, target.model(), error.status(), gateway.configured(target),
                     KeyPool.namesModel(error, target.model()));
+            lastError = ChatExchange.keyRejected(target.provider().name(), error.status());
         }
         if (error.retryable() || error.status() == 404 || error.status() == 401 || error.status() == 403) {
             next();

@@ -72,6 +72,8 @@ class AiRelayTest {
         node = TestNode.start();
         Configs config = Configs.document();
         config.provider("alpha", "openai", openAi.baseUrl(), "sk-alpha");
+        // The mock rejects this provider's key.
+        config.provider("stale", "openai", openAi.baseUrl(), "sk-stale");
         // Anthropic offers neither embeddings nor the Responses API, so this provider is never called.
         config.provider("claude", "anthropic", "http://127.0.0.1:1", "sk-claude");
         config.model("mixed", "fallback", "alpha/text-embedding-3-small", "claude/claude-sonnet-4-5");
@@ -185,6 +187,19 @@ class AiRelayTest {
             String entry = awaitLine(log, "path=" + endpoint);
             assertThat(entry).contains("ai_provider=alpha", "ai_model=text-embedding-3-small", "ai_error=");
         }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {EMBEDDINGS, RESPONSES})
+    void rejectedProviderKeyGives502(String endpoint) throws Exception {
+        HttpResponse<String> response = post(endpoint, "{\"model\":\"stale/text-embedding-3-small\",\"input\":\"hi\"}")
+                .get(30, TimeUnit.SECONDS);
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(502);
+        JsonNode error = Json.MAPPER.readTree(response.body()).path("error");
+        assertThat(error.path("code").asText()).isEqualTo("provider_authentication_failed");
+        assertThat(error.path("message").asText()).contains("provider 'stale' rejected");
+        assertThat(response.body()).doesNotContain("sk-stale");
     }
 
     @ParameterizedTest
