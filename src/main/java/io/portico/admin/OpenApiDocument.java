@@ -318,10 +318,12 @@ final class OpenApiDocument {
         resourceResponse(create, "201", "Created; Location and ETag are set", schema);
         problems(create, "400", "409", "415");
 
-        ObjectNode get = operation(paths, item, "get", "Reads one of the " + kind.name() + "; sets ETag");
+        ObjectNode get = operation(paths, item, "get", "Reads one of the " + kind.name() + "; sets ETag and"
+                + " honours If-Match and If-None-Match");
         nameParameter(get);
         resourceResponse(get, "200", "The resource, secrets masked", schema);
-        problems(get, "404");
+        response(get, "304", "Not modified: If-None-Match lists the current ETag, or is *", null);
+        problems(get, "404", "412");
         ObjectNode put = operation(paths, item, "put", "Replaces the resource, or creates it when absent."
                 + " Replacing requires If-Match with the current ETag. The body may leave out the name, which the"
                 + " path gives");
@@ -332,7 +334,7 @@ final class OpenApiDocument {
         resourceResponse(put, "201", "Created", schema);
         problems(put, "400", "409", "412", "415", "428");
         ObjectNode patch = operation(paths, item, "patch", "Changes the resource with a JSON merge patch"
-                + " (RFC 7396); honours If-Match");
+                + " (RFC 7396); honours If-Match and If-None-Match");
         nameParameter(patch);
         patch.putObject("requestBody").put("required", true).putObject("content")
                 .putObject("application/merge-patch+json").putObject("schema").put("type", "object")
@@ -340,7 +342,8 @@ final class OpenApiDocument {
                         + " removes it. The patched resource must match " + schema);
         resourceResponse(patch, "200", "Changed", schema);
         problems(patch, "400", "404", "409", "412", "415");
-        ObjectNode delete = operation(paths, item, "delete", "Deletes the resource; honours If-Match");
+        ObjectNode delete = operation(paths, item, "delete", "Deletes the resource; honours If-Match and"
+                + " If-None-Match");
         nameParameter(delete);
         response(delete, "204", "Deleted", null);
         problems(delete, "404", "409", "412");
@@ -399,7 +402,7 @@ final class OpenApiDocument {
 
     private static void decision(ObjectNode paths, String verb, String summary, String schema) {
         ObjectNode operation = operation(paths, AdminServer.BASE_PATH + "/subscriptions/{name}/" + verb, "post",
-                summary + "; honours If-Match");
+                summary + "; honours If-Match and If-None-Match");
         nameParameter(operation);
         operation.putObject("requestBody").put("required", !verb.equals("approve")).putObject("content")
                 .putObject(JSON).putObject("schema").put("$ref", "#/components/schemas/SubscriptionDecision");

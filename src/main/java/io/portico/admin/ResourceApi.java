@@ -118,15 +118,22 @@ final class ResourceApi {
 
     private void get(RoutingContext ctx, ResourceKind<?> kind) {
         String name = ctx.pathParam("name");
-        String ifNoneMatch = ctx.request().getHeader(HttpHeaders.IF_NONE_MATCH);
-        blocking(() -> existing(ctx, kind, name)).onSuccess(resource -> {
-            ctx.response().putHeader(HttpHeaders.ETAG, resource.etag());
-            if (ifNoneMatch != null && !Preconditions.ifNoneMatch(ifNoneMatch, resource)) {
+        Preconditions preconditions = Preconditions.of(ctx.request());
+        blocking(() -> {
+            Resource resource = existing(ctx, kind, name);
+            return new Read(resource, preconditions.notModified(key(kind, name), resource));
+        }).onSuccess(read -> {
+            ctx.response().putHeader(HttpHeaders.ETAG, read.resource().etag());
+            if (read.notModified()) {
                 ctx.response().setStatusCode(304).end();
                 return;
             }
-            Exchange.sendJson(ctx, 200, representation(kind, resource));
+            Exchange.sendJson(ctx, 200, representation(kind, read.resource()));
         }).onFailure(ctx::fail);
+    }
+
+    /** A resource that a GET read, and whether its response is 304 Not Modified. */
+    private record Read(Resource resource, boolean notModified) {
     }
 
     private void create(RoutingContext ctx, ResourceKind<?> kind) {
@@ -144,33 +151,18 @@ final class ResourceApi {
         String name = ctx.pathParam("name");
         ObjectNode body = namedAs(writableSpec(ctx), name);
         Tenancy.claim(Principal.of(ctx), kind, body);
-        String ifMatch = ctx.request().getHeader(HttpHeaders.IF_MATCH);
-        String ifNoneMatch = ctx.request().getHeader(HttpHeaders.IF_NONE_MATCH);
+        Preconditions preconditions = Preconditions.of(ctx.request());
         blocking(() -> store.get(kind.name(), name)).compose(current -> {
-            if (current.isPresent() && visible(ctx, kind, current).isEmpty()) {
-                throw new Problem(ProblemType.NOT_FOUND, key(kind, name) + " does not exist");
-            }
-            Resource existing = current.orElse(null);
-            if (ifNoneMatch != null && !Preconditions.ifNoneMatch(ifNoneMatch, existing)) {
-                throw new Problem(ProblemType.PRECONDITION_FAILED, key(kind, name) + " already exists");
-            }
+            Resource existing = visibleOrAbsent(ctx, kind, name, current);
+            preconditions.check(key(kind, name), existing);
             if (existing == null) {
-                if (ifMatch != null) {
-                    throw new Problem(ProblemType.PRECONDITION_FAILED, key(kind, name) + " does not exist");
-                }
                 validate(kind, body);
                 keepHistory(kind, null, body);
                 return commit(ctx, kind, Change.create(kind.name(), name, body), null)
-                        .recover(failure -> Future.failedFuture(Preconditions.onlyIfAbsent(ifNoneMatch)
-                                && failure instanceof ConflictException conflict && !conflict.revisionMismatch()
-                                ? createdMeanwhile(kind, name) : failure))
+                        .recover(failure -> createFailed(ctx, kind, name, preconditions, failure))
                         .map(resource -> new Written(resource, true));
             }
-            if (ifMatch == null) {
-                throw new Problem(ProblemType.PRECONDITION_REQUIRED, key(kind, name) + " exists: send If-Match with"
-                        + " its ETag from a GET, or If-None-Match: * to create it only when it is absent");
-            }
-            requireMatch(ifMatch, existing);
+            requireIfMatch(kind, name, preconditions);
             ObjectNode spec = Secrets.restore(kind, body, existing.spec());
             validate(kind, spec, existing.spec());
             keepHistory(kind, existing.spec(), spec);
@@ -189,11 +181,9 @@ final class ResourceApi {
         String name = ctx.pathParam("name");
         ObjectNode patch = Exchange.jsonObject(ctx);
         READ_ONLY_FIELDS.forEach(patch::remove);
-        String ifMatch = ctx.request().getHeader(HttpHeaders.IF_MATCH);
+        Preconditions preconditions = Preconditions.of(ctx.request());
         blocking(() -> existing(ctx, kind, name)).compose(existing -> {
-            if (ifMatch != null) {
-                requireMatch(ifMatch, existing);
-            }
+            preconditions.check(key(kind, name), existing);
             // The patch applies to the masked form that a GET returns, so a secret the patch leaves out is kept by
             // its hint, under the same rules as a PUT that sends the hint back.
             JsonNode merged = MergePatch.apply(Secrets.mask(kind, existing.spec()), patch);
@@ -206,13 +196,12 @@ final class ResourceApi {
 
     private void delete(RoutingContext ctx, ResourceKind<?> kind) {
         String name = ctx.pathParam("name");
-        String ifMatch = ctx.request().getHeader(HttpHeaders.IF_MATCH);
+        Preconditions preconditions = Preconditions.of(ctx.request());
         blocking(() -> existing(ctx, kind, name)).compose(existing -> {
-            if (ifMatch != null) {
-                requireMatch(ifMatch, existing);
-            }
-            return commit(ctx, kind, Change.delete(kind.name(), name, ifMatch == null ? null : existing.revision()),
-                    existing.spec());
+            preconditions.check(key(kind, name), existing);
+            // With a precondition, the delete commits only while the resource has the revision it was evaluated on.
+            Long expected = preconditions.absent() ? null : existing.revision();
+            return commit(ctx, kind, Change.delete(kind.name(), name, expected), existing.spec());
         }).onSuccess(resource -> ctx.response().setStatusCode(204).end()).onFailure(ctx::fail);
     }
 
@@ -236,6 +225,50 @@ final class ResourceApi {
     /** Returns the configuration snapshot this node serves. */
     ConfigSnapshot snapshot() {
         return snapshots.current();
+    }
+
+    /**
+     * Returns the stored resource of a {@code PUT}, or null when it does not exist.
+     *
+     * @throws Problem 404 when it exists but the caller may not see it, because a create would then take its name
+     */
+    private Resource visibleOrAbsent(RoutingContext ctx, ResourceKind<?> kind, String name,
+                                     Optional<Resource> current) {
+        if (current.isPresent() && visible(ctx, kind, current).isEmpty()) {
+            throw new Problem(ProblemType.NOT_FOUND, key(kind, name) + " does not exist");
+        }
+        return current.orElse(null);
+    }
+
+    /** Rejects a {@code PUT} that would replace an existing resource without {@code If-Match}, with 428. */
+    private static void requireIfMatch(ResourceKind<?> kind, String name, Preconditions preconditions) {
+        if (preconditions.ifMatch() == null) {
+            throw new Problem(ProblemType.PRECONDITION_REQUIRED, key(kind, name) + " exists: send If-Match with"
+                    + " its ETag from a GET, or If-None-Match: * to create it only when it is absent");
+        }
+    }
+
+    /**
+     * Returns the failure of a {@code PUT} whose create failed. Another writer may have created the resource after
+     * this request read it as absent. The request then gets what it would get had it read that resource, because the
+     * preconditions are evaluated against it again, which fails with 404, 412 or 428. This never writes, because
+     * a create has no {@code If-Match}, which fails on an absent resource.
+     */
+    private Future<Resource> createFailed(RoutingContext ctx, ResourceKind<?> kind, String name,
+                                          Preconditions preconditions, Throwable failure) {
+        if (!(failure instanceof ConflictException conflict) || conflict.revisionMismatch()) {
+            return Future.failedFuture(failure);
+        }
+        return blocking(() -> store.get(kind.name(), name)).compose(current -> {
+            Resource existing = visibleOrAbsent(ctx, kind, name, current);
+            if (existing == null) {
+                // The competing resource is gone again; the create is not retried.
+                return Future.failedFuture(failure);
+            }
+            preconditions.check(key(kind, name), existing);
+            requireIfMatch(kind, name, preconditions);
+            return Future.failedFuture(failure);
+        });
     }
 
     /** Returns {@code resource} when the caller may see it, so that other teams' resources look absent. */
@@ -267,21 +300,6 @@ final class ResourceApi {
     private static void keepHistory(ResourceKind<?> kind, ObjectNode before, ObjectNode after) {
         if (kind == ResourceKinds.SUBSCRIPTIONS) {
             SubscriptionApi.keepHistory(before, after);
-        }
-    }
-
-    /**
-     * Returns the failure of a {@code PUT} with {@code If-None-Match: *} whose resource another writer created after
-     * this request read it as absent: {@code 412}, as a later {@code PUT} gets.
-     */
-    private static Problem createdMeanwhile(ResourceKind<?> kind, String name) {
-        return new Problem(ProblemType.PRECONDITION_FAILED, key(kind, name) + " already exists");
-    }
-
-    static void requireMatch(String ifMatch, Resource existing) {
-        if (!Preconditions.ifMatch(ifMatch, existing)) {
-            throw new Problem(ProblemType.PRECONDITION_FAILED, existing.kind() + "/" + existing.name()
-                    + " was changed since it was read: its ETag is now " + existing.etag());
         }
     }
 

@@ -26,7 +26,6 @@ import io.portico.store.AuditEntry;
 import io.portico.store.AuditQuery;
 import io.portico.store.Change;
 import io.portico.store.ConfigStore;
-import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -228,13 +227,11 @@ final class SubscriptionApi {
             throw new ValidationException("expiresAt", "must be in the future; an approval that has already expired"
                     + " would admit no calls");
         }
-        String ifMatch = ctx.request().getHeader(HttpHeaders.IF_MATCH);
+        Preconditions preconditions = Preconditions.of(ctx.request());
         StatusChange change = new StatusChange(decision.to, Exchange.actor(ctx), now, body.reason());
         Principal principal = Principal.of(ctx);
         resources.blocking(() -> decidable(principal, name)).compose(resource -> {
-            if (ifMatch != null) {
-                ResourceApi.requireMatch(ifMatch, resource);
-            }
+            preconditions.check("subscriptions/" + name, resource);
             SubscriptionSpec subscription = KIND.parse(resource.spec());
             if (!subscription.status().equals(decision.from)) {
                 throw new Problem(ProblemType.CONFLICT, "subscriptions/" + name + " is " + subscription.status()

@@ -62,7 +62,8 @@ final class DecimalYamlFactory extends YAMLFactory {
                 reader);
     }
 
-    private static final class DecimalYamlParser extends YAMLParser {
+    /** The parser of a {@link DecimalYamlFactory}. */
+    static final class DecimalYamlParser extends YAMLParser {
 
         /** An optional sign and decimal digits without a leading zero, the integer syntax of JSON. */
         private static final Pattern DECIMAL = Pattern.compile("[-+]?(0|[1-9][0-9]*)");
@@ -83,6 +84,15 @@ final class DecimalYamlFactory extends YAMLFactory {
                 _currentAnchor = scalar.getAnchor();
             }
             return token;
+        }
+
+        /**
+         * Returns the anchor of the mapping key that the parser is at, or null when it is at no key or the key has no
+         * anchor. {@link #getCurrentAnchor()} cannot tell, because at the first key of a mapping it still returns the
+         * anchor of the mapping.
+         */
+        String keyAnchor() {
+            return _currToken == JsonToken.FIELD_NAME && _lastEvent instanceof ScalarEvent key ? key.getAnchor() : null;
         }
 
         @Override

@@ -21,6 +21,7 @@ import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.io.IOException;
@@ -76,6 +77,8 @@ public final class Json {
      */
     public static final ObjectMapper YAML = configure(new ObjectMapper(new DecimalYamlFactory(YAMLFactory.builder()
             .loaderOptions(yamlLoaderOptions())
+            // A value left empty, as in "key:", is null in YAML, while a quoted '' stays the empty string.
+            .enable(YAMLParser.Feature.EMPTY_STRING_AS_NULL)
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES))))
             .registerModule(new SimpleModule("portico-yaml-aliases")

@@ -11,7 +11,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ContainerNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -21,7 +20,8 @@ import java.util.Map;
 /**
  * Reads a YAML document into a tree in which each alias ({@code *name}) is a copy of the value that its anchor
  * ({@code &name}) marks. Jackson's YAML parser reports an alias as the text of its name, so without this a shared
- * mapping or list would be read as a string.
+ * mapping or list would be read as a string. An anchor on a mapping key marks the key's text, so an alias of it is
+ * a string value. An alias cannot be a mapping key, because Jackson's parser rejects it there.
  *
  * <p>The copies of one document may add at most {@link #MAX_ALIAS_VALUES} values in all, counting every mapping,
  * list and scalar inside each copy. A document whose aliases repeat other aliases grows by a factor with each level,
@@ -38,7 +38,7 @@ final class YamlTreeDeserializer extends JsonDeserializer<JsonNode> {
 
     @Override
     public JsonNode deserialize(JsonParser parser, DeserializationContext ctx) throws IOException {
-        if (!(parser instanceof YAMLParser yaml)) {
+        if (!(parser instanceof DecimalYamlFactory.DecimalYamlParser yaml)) {
             return STANDARD.deserialize(parser, ctx);
         }
         return new Reading(yaml, ctx).read();
@@ -65,13 +65,13 @@ final class YamlTreeDeserializer extends JsonDeserializer<JsonNode> {
     /** The state of reading one document: the values of its anchors so far and the values its aliases added. */
     private static final class Reading {
 
-        private final YAMLParser parser;
+        private final DecimalYamlFactory.DecimalYamlParser parser;
         private final DeserializationContext ctx;
         private final Map<String, JsonNode> anchors = new HashMap<>();
         private final Deque<Container> open = new ArrayDeque<>();
         private long aliasValues;
 
-        Reading(YAMLParser parser, DeserializationContext ctx) {
+        Reading(DecimalYamlFactory.DecimalYamlParser parser, DeserializationContext ctx) {
             this.parser = parser;
             this.ctx = ctx;
         }
@@ -90,7 +90,10 @@ final class YamlTreeDeserializer extends JsonDeserializer<JsonNode> {
                 switch (token) {
                     case START_OBJECT -> open.push(new Container(ctx.getNodeFactory().objectNode(), anchor()));
                     case START_ARRAY -> open.push(new Container(ctx.getNodeFactory().arrayNode(), anchor()));
-                    case FIELD_NAME -> open.peek().field = parser.currentName();
+                    case FIELD_NAME -> {
+                        open.peek().field = parser.currentName();
+                        anchored(parser.keyAnchor(), ctx.getNodeFactory().textNode(parser.currentName()));
+                    }
                     case END_OBJECT, END_ARRAY -> {
                         Container done = open.pop();
                         value = anchored(done.anchor, done.node);

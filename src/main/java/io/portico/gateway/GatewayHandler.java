@@ -111,9 +111,9 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
             ctx.onEnd(() -> closeUnlessBodyEnds(request));
         }
         StrictDecoding.onMalformedBody(request, () -> rejectMalformedBody(ctx));
-        String http2Problem = request.version() == HttpVersion.HTTP_2 ? http2HeadProblem(ctx) : null;
+        Problem http2Problem = request.version() == HttpVersion.HTTP_2 ? http2HeadProblem(ctx) : null;
         if (http2Problem != null) {
-            ctx.fail(ProblemType.BAD_REQUEST, http2Problem);
+            ctx.fail(http2Problem);
             return;
         }
         if (path == null) {
@@ -277,27 +277,29 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
     }
 
     /**
-     * Returns why the head of the HTTP/2 request of {@code ctx} is malformed, or null when it is not, and marks the
-     * request as having no body when its HEADERS frame ended the stream. HPACK can carry any octet in {@code :path},
+     * Returns why the head of the HTTP/2 request of {@code ctx} is rejected, or null when it is not, and marks the
+     * request as having no body when its HEADERS frame ended the stream. The problem is 431 for a header list larger
+     * than {@code limits.maxHeaderSize}, and 400 for a malformed head. HPACK can carry any octet in {@code :path},
      * so the target gets the checks that the HTTP/1.x decoder applies to the request line, and it must be in origin
      * form, because RFC 9113 section 8.3.1 allows no other form for an http or https request.
      */
-    private static String http2HeadProblem(RequestContext ctx) {
+    private static Problem http2HeadProblem(RequestContext ctx) {
         HttpServerRequest request = ctx.request();
         Http2HeadGuard guard = StrictDecoding.http2Guard(request);
         if (guard != null) {
             ctx.noBody(guard.takeEndedByHeaders(request.streamId()));
-            String problem = guard.takeProblem(request.streamId());
+            Problem problem = guard.takeProblem(request.streamId());
             if (problem != null) {
                 return problem;
             }
         }
         String target = request.uri();
         if (target == null || !target.startsWith("/")) {
-            return "the :path of an HTTP/2 request must be in origin form, an absolute path with an optional query"
-                    + " such as /a?b (RFC 9113 section 8.3.1)";
+            return new Problem(ProblemType.BAD_REQUEST, "the :path of an HTTP/2 request must be in origin form, an "
+                    + "absolute path with an optional query such as /a?b (RFC 9113 section 8.3.1)");
         }
-        return RequestHeadRules.targetProblem(target);
+        String targetProblem = RequestHeadRules.targetProblem(target);
+        return targetProblem == null ? null : new Problem(ProblemType.BAD_REQUEST, targetProblem);
     }
 
     private static boolean hasOneHost(HttpServerRequest request) {

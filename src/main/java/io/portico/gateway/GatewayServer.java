@@ -379,7 +379,7 @@ public final class GatewayServer {
                 .setHttp2RstFloodWindowDurationTimeUnit(TimeUnit.SECONDS);
         options.getInitialSettings()
                 .setMaxConcurrentStreams(limits.http2MaxConcurrentStreams())
-                .setMaxHeaderListSize(limits.maxHeaderSize());
+                .setMaxHeaderListSize(Http2HeadGuard.announcedHeaderListSize(limits.maxHeaderSize()));
         return options;
     }
 

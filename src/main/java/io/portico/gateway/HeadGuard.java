@@ -79,13 +79,7 @@ final class HeadGuard {
      */
     void checkHead(HttpMessage message) {
         if (message instanceof HttpRequest request) {
-            try {
-                RequestHeadRules.check(request);
-            } catch (InvalidRequestHeadException e) {
-                // Vert.x writes its response in the request's version, which an HTTP/9.9 client cannot read either.
-                request.setProtocolVersion(HttpVersion.HTTP_1_1);
-                throw e;
-            }
+            RequestHeadRules.check(request);
         }
     }
 
@@ -244,6 +238,9 @@ final class HeadGuard {
             if (message instanceof HttpObject object && object.decoderResult().isFailure()) {
                 rejected = true;
                 cancelDeadline();
+                if (message instanceof HttpMessage invalid) {
+                    setResponseVersion(invalid);
+                }
             }
             if (message instanceof HttpRequest) {
                 readingHead = false;
@@ -271,10 +268,19 @@ final class HeadGuard {
 
     private HttpMessage invalidRequest(InvalidRequestHeadException cause) {
         HttpMessage message = invalidMessages.get();
-        // Netty's placeholder for an invalid request has version HTTP/1.0, and Vert.x responds in that version.
-        message.setProtocolVersion(HttpVersion.HTTP_1_1);
+        setResponseVersion(message);
         message.setDecoderResult(DecoderResult.failure(cause));
         return message;
+    }
+
+    /**
+     * Sets the version of an invalid request to HTTP/1.1, because Vert.x writes the rejection in the version of the
+     * request message. Netty's placeholder for a request line it cannot decode (too long, or ended by a bare LF) has
+     * version HTTP/1.0, and a head that failed later keeps the version the client sent, such as HTTP/9.9 or HTTP/1.0.
+     * RFC 9110 section 6.2 lets a server send its own version, so every rejection starts with {@code HTTP/1.1}.
+     */
+    private static void setResponseVersion(HttpMessage invalid) {
+        invalid.setProtocolVersion(HttpVersion.HTTP_1_1);
     }
 
     private void scheduleDeadline(ChannelHandlerContext ctx) {

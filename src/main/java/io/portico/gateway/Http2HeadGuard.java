@@ -12,6 +12,8 @@ import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.util.AttributeKey;
 import io.portico.config.HeaderNames;
 import io.portico.net.Authority;
+import io.portico.problem.Problem;
+import io.portico.problem.ProblemType;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -20,7 +22,9 @@ import java.util.Set;
 /**
  * Checks the head of each HTTP/2 request before Vert.x reads it, because Vert.x 5.0.7 parses {@code :authority}
  * and {@code host} while it creates the stream, and throws on some invalid values (see {@link Authority#isValid}),
- * which ends the whole connection. A request is malformed, and gets 400 from the gateway, when:
+ * which ends the whole connection. A request whose header list is larger than {@code limits.maxHeaderSize} gets 431
+ * from the gateway (see {@link #ANNOUNCED_HEADER_LIST_FACTOR}). Otherwise a request is malformed, and gets 400 from
+ * the gateway, when:
  *
  * <ul>
  *   <li>its {@code :authority} or {@code host} is not a valid host and port,</li>
@@ -35,11 +39,11 @@ import java.util.Set;
  *       request with such a value gets 400 from the decoder, so both protocols reject it.</li>
  * </ul>
  *
- * <p>The guard removes {@code :authority} and {@code host} from a malformed request, so Vert.x creates the stream
- * without parsing either, and records why the request is malformed under its stream id until
- * {@link GatewayHandler} takes it. Netty's HPACK decoder checks the rest: upper-case names, pseudo-headers and
- * connection-specific headers. Trailers carry no pseudo-headers and are not checked, because the gateway does not
- * forward request trailers.
+ * <p>The guard removes {@code :authority} and {@code host} from a malformed request, and every field but
+ * {@code :method}, {@code :scheme} and {@code :path} from an oversized one, so Vert.x creates the stream without
+ * parsing them. It records the problem of the request under its stream id until {@link GatewayHandler} takes it.
+ * Netty's HPACK decoder checks the rest: upper-case names, pseudo-headers and connection-specific headers. Trailers
+ * carry no pseudo-headers and are not checked, because the gateway does not forward request trailers.
  *
  * <p>The guard also records the requests whose HEADERS frame ended the stream. Such a request has no body, and
  * Vert.x 5.0.7 reports its end only after the request handler ran, so the gateway would otherwise forward it with
@@ -50,21 +54,48 @@ final class Http2HeadGuard extends Http2FrameListenerDecorator {
     /** The channel attribute that contains the guard of an HTTP/2 connection. */
     static final AttributeKey<Http2HeadGuard> KEY = AttributeKey.valueOf(Http2HeadGuard.class, "guard");
 
-    /** The problem of each malformed request not yet dispatched, by stream id. Used on the event loop only. */
-    private final Map<Integer, String> problems = new HashMap<>();
+    /**
+     * The factor between the {@code SETTINGS_MAX_HEADER_LIST_SIZE} that the listener announces and
+     * {@code limits.maxHeaderSize}, which the guard enforces. Netty 4.2.9 enforces the announced size itself: it
+     * rejects a larger decoded header list with a bare 431 that never reaches the gateway, and closes the connection
+     * with GOAWAY {@code PROTOCOL_ERROR} once one encoded header block (HEADERS and CONTINUATION frames) exceeds 1.25
+     * times the announced size, because it buffers the whole block before decoding it. With the factor, a header list
+     * up to four times the limit, in a block of at most five times it, gets the gateway's 431 problem on its own
+     * stream, and the connection stays open.
+     * A connection buffers at most one header block at a time (RFC 9113 section 4.3), 80 KiB with the default limit.
+     */
+    static final int ANNOUNCED_HEADER_LIST_FACTOR = 4;
+    /** The largest value of {@code SETTINGS_MAX_HEADER_LIST_SIZE}, an unsigned 32-bit integer. */
+    private static final long MAX_SETTING = 0xFFFFFFFFL;
+    /** The size that RFC 9113 section 6.5.2 adds to the name and value of each field line of a header list. */
+    private static final int FIELD_OVERHEAD = 32;
+
+    /** The problem of each rejected request not yet dispatched, by stream id. Used on the event loop only. */
+    private final Map<Integer, Problem> problems = new HashMap<>();
     /** The streams whose HEADERS frame ended the stream, until {@link GatewayHandler} takes them. Event loop only. */
     private final Set<Integer> endedByHeaders = new HashSet<>();
 
-    private Http2HeadGuard(Http2FrameListener listener) {
+    /** {@code limits.maxHeaderSize}: the largest header list in bytes, counted as RFC 9113 section 6.5.2 does. */
+    private final long maxHeaderListSize;
+
+    private Http2HeadGuard(Http2FrameListener listener, long maxHeaderListSize) {
         super(listener);
+        this.maxHeaderListSize = maxHeaderListSize;
+    }
+
+    /** Returns the {@code SETTINGS_MAX_HEADER_LIST_SIZE} that a listener with {@code maxHeaderSize} announces. */
+    static long announcedHeaderListSize(int maxHeaderSize) {
+        return Math.min((long) maxHeaderSize * ANNOUNCED_HEADER_LIST_FACTOR, MAX_SETTING);
     }
 
     /**
      * Puts a guard in front of the frame listener of {@code handler}, the HTTP/2 handler of the channel of
      * {@code ctx}. Call it before the first HEADERS frame is read.
+     *
+     * @param maxHeaderListSize {@code limits.maxHeaderSize}, the largest header list a request may have
      */
-    static void install(ChannelHandlerContext ctx, Http2ConnectionHandler handler) {
-        Http2HeadGuard guard = new Http2HeadGuard(handler.decoder().frameListener());
+    static void install(ChannelHandlerContext ctx, Http2ConnectionHandler handler, long maxHeaderListSize) {
+        Http2HeadGuard guard = new Http2HeadGuard(handler.decoder().frameListener(), maxHeaderListSize);
         handler.decoder().frameListener(guard);
         handler.connection().addListener(new Http2ConnectionAdapter() {
             @Override
@@ -77,8 +108,8 @@ final class Http2HeadGuard extends Http2FrameListenerDecorator {
         ctx.channel().attr(KEY).set(guard);
     }
 
-    /** Removes and returns the problem of the malformed request on {@code streamId}, or returns null. */
-    String takeProblem(int streamId) {
+    /** Removes and returns the problem of the rejected request on {@code streamId}, or returns null. */
+    Problem takeProblem(int streamId) {
         return problems.isEmpty() ? null : problems.remove(streamId);
     }
 
@@ -112,15 +143,50 @@ final class Http2HeadGuard extends Http2FrameListenerDecorator {
         if (endOfStream) {
             endedByHeaders.add(streamId);
         }
+        long size = headerListSize(headers);
+        if (size > maxHeaderListSize) {
+            removeAllButTarget(headers);
+            problems.put(streamId, new Problem(ProblemType.HEADERS_TOO_LARGE, "the request header list is " + size
+                    + " bytes, more than the limit limits.maxHeaderSize of " + maxHeaderListSize + " bytes; each "
+                    + "field counts its name and value plus 32 bytes (RFC 9113 section 6.5.2)"));
+            return;
+        }
         String problem = problem(headers);
         if (problem != null) {
             headers.remove(Http2Headers.PseudoHeaderName.AUTHORITY.value());
             headers.remove(HttpHeaderNames.HOST);
-            problems.put(streamId, problem);
+            problems.put(streamId, new Problem(ProblemType.BAD_REQUEST, problem));
         } else if (headers.authority() != null) {
             // The host equals :authority here. Vert.x 5.0.7 compares the two case-sensitively and resets the stream
             // when they differ in case only, although host names are case-insensitive (RFC 9110 section 4.2.3).
             headers.remove(HttpHeaderNames.HOST);
+        }
+    }
+
+    /** Returns the size of a header list as RFC 9113 section 6.5.2 counts it for SETTINGS_MAX_HEADER_LIST_SIZE. */
+    static long headerListSize(Http2Headers headers) {
+        long size = 0;
+        for (Map.Entry<CharSequence, CharSequence> header : headers) {
+            size += header.getKey().length() + header.getValue().length() + FIELD_OVERHEAD;
+        }
+        return size;
+    }
+
+    /**
+     * Removes every field of an oversized request head except {@code :method}, {@code :scheme} and {@code :path},
+     * which Vert.x needs to create the request that the gateway then rejects.
+     */
+    private static void removeAllButTarget(Http2Headers headers) {
+        CharSequence method = headers.method();
+        CharSequence scheme = headers.scheme();
+        CharSequence path = headers.path();
+        headers.clear();
+        headers.method(method);
+        if (scheme != null) {
+            headers.scheme(scheme);
+        }
+        if (path != null) {
+            headers.path(path);
         }
     }
 

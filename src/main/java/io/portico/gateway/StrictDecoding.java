@@ -107,7 +107,7 @@ final class StrictDecoding {
             }
             ResponseEndSignal.install(http1);
         } else if (connection instanceof Http2ServerConnection http2) {
-            installHttp2Guard(http2.channelHandlerContext());
+            installHttp2Guard(http2.channelHandlerContext(), options.getMaxHeaderSize());
         }
     }
 
@@ -116,9 +116,9 @@ final class StrictDecoding {
      * client's first SETTINGS frame is read, which RFC 9113 section 3.4 requires before any HEADERS frame, so the
      * guard checks every request. A connection whose handler is not where Vert.x 5.0.7 puts it is closed.
      */
-    private static void installHttp2Guard(ChannelHandlerContext ctx) {
+    private static void installHttp2Guard(ChannelHandlerContext ctx, int maxHeaderSize) {
         if (ctx.handler() instanceof Http2ConnectionHandler handler) {
-            Http2HeadGuard.install(ctx, handler);
+            Http2HeadGuard.install(ctx, handler, maxHeaderSize);
             return;
         }
         if (MISSING_HTTP2_HANDLER_LOGGED.compareAndSet(false, true)) {

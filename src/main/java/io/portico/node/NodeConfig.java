@@ -162,8 +162,8 @@ public record NodeConfig(
      *
      * @param maxUriLength longest HTTP/1.x request line in bytes (method, target and version), at least 256;
      *     8 KiB when absent
-     * @param maxHeaderSize largest header section in bytes, for HTTP/1.x and as the HTTP/2 max header list size,
-     *     at least 1 KiB; 16 KiB when absent
+     * @param maxHeaderSize largest header section in bytes, for HTTP/1.x and as the HTTP/2 header list size that
+     *     the gateway accepts, at least 1 KiB; 16 KiB when absent
      * @param headerTimeout longest time a client may take to send an HTTP/1.x request head, from its first byte;
      *     30 seconds when absent
      * @param http2MaxConcurrentStreams most HTTP/2 streams one client connection may have open; 128 when absent

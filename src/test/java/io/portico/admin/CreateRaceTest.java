@@ -40,6 +40,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -85,6 +86,41 @@ class CreateRaceTest {
                         .isEqualTo(ProblemType.PRECONDITION_FAILED.uri());
                 assertThat(Json.MAPPER.readTree(response.body()).path("detail").asText())
                         .isEqualTo("services/race already exists");
+                assertThat(jdbc.get("services", "race").orElseThrow().spec().path("targets").path(0).path("port")
+                        .asInt()).as("the other writer's service is kept").isEqualTo(9000);
+            } finally {
+                await(server.stop());
+                await(vertx.close());
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "h2         | ''            | ''          | 428",
+        "h2         | If-None-Match | \"a\", \"b\" | 428",
+        "h2         | If-None-Match | \"1\"       | 412",
+        "postgresql | ''            | ''          | 428",
+        "postgresql | If-None-Match | \"1\"       | 412",
+    })
+    void lostCreateRaceAnswersAsRepeat(String database, String field, String value, int status) throws Exception {
+        String[] headers = field.isEmpty() ? new String[0] : new String[] {field, value};
+        try (JdbcConfigStore jdbc = open(database)) {
+            CreatingAfterRead store = new CreatingAfterRead(jdbc, "services", "race");
+            Vertx vertx = Vertx.vertx();
+            AdminServer server = new AdminServer(vertx, new NodeConfig.AdminListener("127.0.0.1", 0, null), TOKEN,
+                    store, new InMemoryAccountStore(), new StoreSnapshotSource(vertx, store), () -> true);
+            try {
+                int port = await(server.start());
+
+                HttpResponse<String> raced = put(port, "/admin/v1/services/race", service(9001), headers);
+                HttpResponse<String> repeated = put(port, "/admin/v1/services/race", service(9001), headers);
+
+                assertThat(store.created()).as("the other writer created the service").isTrue();
+                assertThat(raced.statusCode()).as(raced.body()).isEqualTo(status);
+                assertThat(repeated.statusCode()).as(repeated.body()).isEqualTo(status);
+                assertThat(Json.MAPPER.readTree(raced.body()).path("detail").asText())
+                        .isEqualTo(Json.MAPPER.readTree(repeated.body()).path("detail").asText());
                 assertThat(jdbc.get("services", "race").orElseThrow().spec().path("targets").path(0).path("port")
                         .asInt()).as("the other writer's service is kept").isEqualTo(9000);
             } finally {

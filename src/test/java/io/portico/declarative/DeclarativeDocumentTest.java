@@ -3,9 +3,14 @@ package io.portico.declarative;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.config.FieldError;
+import io.portico.config.Json;
+import io.portico.config.Resource;
 import io.portico.config.ResourceKinds;
 import io.portico.config.ValidationException;
+import java.time.Instant;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -94,6 +99,49 @@ class DeclarativeDocumentTest {
         assertThat(second.path("retries").path("attempts").asInt()).isEqualTo(3);
         var first = document.resources(ResourceKinds.SERVICES).get(0);
         assertThat(second.path("timeouts")).as("each alias is a copy").isNotSameAs(first.path("timeouts"));
+    }
+
+    @Test
+    void emptyValueReadsAsNull() {
+        String empty = """
+                routes:
+                services:
+                  - name:
+                    targets:
+                    timeouts:
+                  - name: ''
+                    targets: [{host: 127.0.0.1, port: 8081}]
+                """;
+        String absent = """
+                services:
+                  - {}
+                  - name: ''
+                    targets: [{host: 127.0.0.1, port: 8081}]
+                """;
+
+        DeclarativeDocument document = DeclarativeDocument.parse(empty, Map.of());
+        List<FieldError> errors = document.validate();
+
+        assertThat(document.resources(ResourceKinds.ROUTES)).isEmpty();
+        assertThat(errors).isEqualTo(DeclarativeDocument.parse(absent, Map.of()).validate());
+        assertThat(errors).extracting(FieldError::field)
+                .contains("services[0].name", "services[0].targets", "services[1].name")
+                .doesNotContain("services[0].timeouts");
+        assertThat(errors).filteredOn(error -> error.field().equals("services[0].name"))
+                .extracting(FieldError::message).containsExactly("is required");
+    }
+
+    @Test
+    void emptyTextSurvivesYamlRoundTrip() {
+        ObjectNode spec = Json.MAPPER.createObjectNode().put("name", "web").put("description", "");
+        Resource resource = new Resource(ResourceKinds.SERVICES.name(), "web", spec, 1, Instant.EPOCH);
+
+        String yaml = DeclarativeDocument.export(List.of(resource)).toText(DocumentFormat.YAML);
+        DeclarativeDocument read = DeclarativeDocument.parse(yaml, Map.of());
+
+        JsonNode description = read.resources(ResourceKinds.SERVICES).get(0).get("description");
+        assertThat(description.isTextual()).as(yaml).isTrue();
+        assertThat(description.asText()).isEmpty();
     }
 
     @Test

@@ -2,13 +2,10 @@ package io.portico.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http2.DefaultHttp2FrameWriter;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
-import io.netty.handler.codec.http2.DefaultHttp2HeadersDecoder;
-import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Flags;
 import io.netty.handler.codec.http2.Http2FrameTypes;
@@ -94,8 +91,7 @@ class Http2FloodTest {
 
         Received received = send(frames);
 
-        // Netty answers 431 to a stream whose header list exceeds the limit the listener announced.
-        assertThat(received.statusOfStreamOne()).isEqualTo("431");
+        assertThat(Http2Wire.decode(received.bytes()).stream(1).status()).isEqualTo(431);
     }
 
     private static Http2Headers request(String path) {
@@ -117,18 +113,6 @@ class Http2FloodTest {
             for (int at = 0; at + 9 <= bytes.length; at += 9 + length(at)) {
                 if (bytes[at + 3] == Http2FrameTypes.GO_AWAY && at + 17 <= bytes.length) {
                     return (long) readInt(at + 13) & 0xffffffffL;
-                }
-            }
-            return null;
-        }
-
-        /** Returns the {@code :status} of the first HEADERS frame on stream 1, or null when there is none. */
-        String statusOfStreamOne() throws Http2Exception {
-            for (int at = 0; at + 9 <= bytes.length; at += 9 + length(at)) {
-                if (bytes[at + 3] == Http2FrameTypes.HEADERS && (readInt(at + 5) & 0x7fffffff) == 1) {
-                    ByteBuf block = Unpooled.wrappedBuffer(bytes, at + 9, length(at));
-                    CharSequence status = new DefaultHttp2HeadersDecoder(false).decodeHeaders(1, block).status();
-                    return status == null ? null : status.toString();
                 }
             }
             return null;

@@ -89,6 +89,9 @@ class RequestHeadHardeningTest {
         "GET /echo Http/1.1\r\nHost: a\r\n\r\n",
         "GET /echo HTTP/1.1\r\nHost: a\r\nX-Nul: a\u0000b\r\n\r\n",
         "GET /echo HTTP/1.1\r\nHost: a\r\nX-Cr: a\rb\r\n\r\n",
+        "GET /echo HTTP/1.1\nHost: a\n\n",
+        "GET /echo HTTP/1.1\r\nHost: a\nX-Lf: b\r\n\r\n",
+        "GET /echo HTTP/1.1\r\nHost: a\r\n\n",
     })
     void ambiguousHeadIsRejectedAndClosed(String request) throws Exception {
         RawHttp.Received received = RawHttp.send(node.portico().httpPort(), 0, 5_000, request);
@@ -123,6 +126,31 @@ class RequestHeadHardeningTest {
 
         assertProblem(received, 505, "version-not-supported");
         assertThat(received.closed()).isTrue();
+    }
+
+    @Test
+    void rejectionStatusLineIsHttp11() throws Exception {
+        int port = node.portico().httpPort();
+        String[][] cases = {
+            {"GET /echo/" + "a".repeat(9_000) + " HTTP/1.1\r\nHost: a\r\n\r\n", "414"},
+            {"GET /echo/" + "a".repeat(9_000) + " HTTP/1.0\r\n\r\n", "414"},
+            {"GET /echo HTTP/1.1\nHost: a\n\n", "400"},
+            {"GET /echo HTTP/1.0\r\nX-Big: " + "b".repeat(16_400) + "\r\n\r\n", "431"},
+            {"GET /echo HTTP/1.0\r\nX-Lf: b\n\r\n", "400"},
+            {"GET /echo HTTP/9.9\r\nHost: a\r\n\r\n", "505"},
+        };
+
+        for (String[] request : cases) {
+            RawHttp.Received received = RawHttp.send(port, 0, 5_000, request[0]);
+
+            assertThat(received.text()).as("status line for %.40s", request[0])
+                    .startsWith("HTTP/1.1 " + request[1] + " ");
+            assertThat(received.text()).as("Connection header for %.40s", request[0])
+                    .containsIgnoringCase("\r\nconnection: close\r\n");
+            assertThat(received.text()).as("Content-Type for %.40s", request[0])
+                    .containsIgnoringCase("\r\ncontent-type: application/problem+json\r\n");
+            assertThat(received.closed()).as("connection closed after %.40s", request[0]).isTrue();
+        }
     }
 
     @Test
@@ -350,7 +378,7 @@ class RequestHeadHardeningTest {
     }
 
     private static void assertProblem(RawHttp.Received received, int status, String type) throws IOException {
-        assertThat(received.text()).matches("(?s)HTTP/1\\.[01] " + status + " .*");
+        assertThat(received.text()).matches("(?s)HTTP/1\\.1 " + status + " .*");
         assertThat(received.text()).containsIgnoringCase("\r\ncontent-type: application/problem+json\r\n");
         JsonNode problem = Json.MAPPER.readTree(received.body());
         assertThat(problem.get("type").asText()).isEqualTo(PROBLEMS + type);
