@@ -1,5 +1,7 @@
 package io.portico;
 
+import static com.tngtech.archunit.base.DescribedPredicate.not;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
@@ -42,6 +44,14 @@ class ArchitectureTest {
         noClasses().that().resideInAnyPackage("io.portico.config..")
                 .should().dependOnClassesThat().resideInAnyPackage("io.vertx..", "io.portico.gateway..",
                         "io.portico.store..", "io.portico.admin..", "java.sql..")
+                .check(classes);
+    }
+
+    @Test
+    void loggingHelpersUseNoOtherPorticoCode() {
+        noClasses().that().resideInAPackage("io.portico.logging..")
+                .should().dependOnClassesThat(resideInAPackage("io.portico..")
+                        .and(not(resideInAPackage("io.portico.logging.."))))
                 .check(classes);
     }
 

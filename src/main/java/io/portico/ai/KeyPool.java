@@ -2,6 +2,7 @@ package io.portico.ai;
 
 import io.portico.ai.spi.AiError;
 import io.portico.config.ProviderSpec;
+import io.portico.logging.WarningLimiter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,6 +1,7 @@
 package io.portico.ai;
 
 import io.portico.ai.spi.AiError;
+import io.portico.logging.WarningLimiter;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

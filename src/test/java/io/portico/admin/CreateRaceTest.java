@@ -9,13 +9,11 @@ import io.portico.config.Json;
 import io.portico.config.Resource;
 import io.portico.node.NodeConfig;
 import io.portico.problem.ProblemType;
-import io.portico.store.AuditContext;
-import io.portico.store.AuditEntry;
-import io.portico.store.AuditQuery;
 import io.portico.store.Change;
 import io.portico.store.ConfigStore;
 import io.portico.store.JdbcConfigStore;
 import io.portico.store.TestPostgres;
+import io.portico.testing.ForwardingConfigStore;
 import io.portico.testing.InMemoryAccountStore;
 import io.portico.testing.StoreSnapshotSource;
 import io.portico.testing.TestKeys;
@@ -185,15 +183,14 @@ class CreateRaceTest {
      * A store that commits a competing create of one resource right after the first read of it returns, so that the
      * reader saw the resource absent and finds it present when it commits.
      */
-    private static final class CreatingAfterRead implements ConfigStore {
+    private static final class CreatingAfterRead extends ForwardingConfigStore {
 
-        private final ConfigStore store;
         private final String kind;
         private final String name;
         private final AtomicBoolean created = new AtomicBoolean();
 
         CreatingAfterRead(ConfigStore store, String kind, String name) {
-            this.store = store;
+            super(store);
             this.kind = kind;
             this.name = name;
         }
@@ -204,46 +201,16 @@ class CreateRaceTest {
 
         @Override
         public Optional<Resource> get(String kind, String name) {
-            Optional<Resource> read = store.get(kind, name);
+            Optional<Resource> read = delegate().get(kind, name);
             if (kind.equals(this.kind) && name.equals(this.name) && created.compareAndSet(false, true)) {
                 try {
                     ObjectNode spec = (ObjectNode) Json.MAPPER.readTree(service(9000));
-                    store.commit(List.of(Change.create(kind, name, spec.put("name", name))));
+                    delegate().commit(List.of(Change.create(kind, name, spec.put("name", name))));
                 } catch (JsonProcessingException e) {
                     throw new IllegalStateException(e);
                 }
             }
             return read;
-        }
-
-        @Override
-        public long version() {
-            return store.version();
-        }
-
-        @Override
-        public StoreContents read() {
-            return store.read();
-        }
-
-        @Override
-        public List<Resource> list(String kind) {
-            return store.list(kind);
-        }
-
-        @Override
-        public List<Resource> commit(List<Change> changes, AuditContext audit) {
-            return store.commit(changes, audit);
-        }
-
-        @Override
-        public List<AuditEntry> audit(AuditQuery query) {
-            return store.audit(query);
-        }
-
-        @Override
-        public void close() {
-            store.close();
         }
     }
 }

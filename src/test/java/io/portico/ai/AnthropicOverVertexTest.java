@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.ai.mock.GeminiMock;
 import io.portico.ai.mock.GeminiMock.Reply;
-import io.portico.ai.provider.GoogleFixtures;
 import io.portico.testing.Configs;
+import io.portico.testing.GoogleServiceAccounts;
 import io.portico.testing.TestNode;
 import io.vertx.core.Vertx;
 import java.net.http.HttpResponse;
@@ -30,13 +30,13 @@ class AnthropicOverVertexTest {
     @BeforeAll
     static void start() {
         vertx = Vertx.vertx();
-        KeyPair keys = GoogleFixtures.rsaKeyPair();
+        KeyPair keys = GoogleServiceAccounts.rsaKeyPair();
         vertex = GeminiMock.vertex(vertx, keys.getPublic()).await();
         node = TestNode.start();
         Configs config = Configs.document();
         ObjectNode cloud = config.provider("cloud", "vertex", vertex.baseUrl());
         cloud.put("project", "proj-1").put("region", "us-east5").put("tokenUrl", vertex.tokenUrl())
-                .put("serviceAccount", GoogleFixtures.serviceAccountJson(keys, vertex.tokenUrl()));
+                .put("serviceAccount", GoogleServiceAccounts.keyJson(keys, vertex.tokenUrl()));
         cloud.putObject("retries").put("attempts", 1);
         config.aiRoute("ai", "/v1");
         node.apply(config.build());

@@ -21,13 +21,12 @@ import io.portico.ai.mock.GeminiMock;
 import io.portico.ai.mock.GeminiMock.Reply;
 import io.portico.config.Json;
 import io.portico.testing.Configs;
+import io.portico.testing.GoogleServiceAccounts;
 import io.portico.testing.TestNode;
 import io.vertx.core.Vertx;
 import java.net.http.HttpResponse;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -47,9 +46,7 @@ class GeminiEndpointTest {
     @BeforeAll
     static void start() throws Exception {
         vertx = Vertx.vertx();
-        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
-        generator.initialize(2048);
-        KeyPair keys = generator.generateKeyPair();
+        KeyPair keys = GoogleServiceAccounts.rsaKeyPair();
         gemini = GeminiMock.geminiApi(vertx, "AIza-e2e").await();
         vertex = GeminiMock.vertex(vertx, keys.getPublic()).await();
         node = TestNode.start();
@@ -57,19 +54,11 @@ class GeminiEndpointTest {
         config.provider("google", "gemini", gemini.baseUrl(), "AIza-e2e");
         ObjectNode cloud = config.provider("cloud", "vertex", vertex.baseUrl());
         cloud.put("project", "proj-1").put("region", "us-central1").put("tokenUrl", vertex.tokenUrl())
-                .put("serviceAccount", serviceAccount(keys, vertex.tokenUrl()));
+                .put("serviceAccount", GoogleServiceAccounts.keyJson(keys, vertex.tokenUrl()));
         config.aiRoute("ai", "/v1");
         node.apply(config.build());
         client = OpenAIOkHttpClient.builder().baseUrl(node.url() + "/v1").apiKey("client-key").maxRetries(0)
                 .build();
-    }
-
-    private static String serviceAccount(KeyPair keys, String tokenUri) {
-        String pem = "-----BEGIN PRIVATE KEY-----\n"
-                + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(keys.getPrivate().getEncoded())
-                + "\n-----END PRIVATE KEY-----\n";
-        return Json.MAPPER.createObjectNode().put("type", "service_account").put("private_key", pem)
-                .put("client_email", "portico@proj-1.iam.gserviceaccount.com").put("token_uri", tokenUri).toString();
     }
 
     @AfterAll

@@ -1,5 +1,6 @@
 package io.portico.ai;
 
+import static io.portico.testing.GoogleServiceAccounts.CLIENT_EMAIL;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
@@ -7,15 +8,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.ai.mock.GeminiMock;
 import io.portico.ai.mock.GeminiMock.Reply;
-import io.portico.config.Json;
 import io.portico.testing.Configs;
+import io.portico.testing.GoogleServiceAccounts;
 import io.portico.testing.LogCapture;
 import io.portico.testing.TestNode;
 import io.vertx.core.Vertx;
 import java.net.http.HttpResponse;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,8 +26,6 @@ import org.junit.jupiter.api.Test;
  * of its own, because the line of one provider is rate-limited.
  */
 class VertexAuthorizationTest {
-
-    private static final String CLIENT_EMAIL = "portico@proj-1.iam.gserviceaccount.com";
 
     private static Vertx vertx;
     /** Issues tokens and serves model calls. */
@@ -42,9 +39,7 @@ class VertexAuthorizationTest {
     @BeforeAll
     static void start() throws Exception {
         vertx = Vertx.vertx();
-        KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
-        generator.initialize(2048);
-        KeyPair keys = generator.generateKeyPair();
+        KeyPair keys = GoogleServiceAccounts.rsaKeyPair();
         healthy = GeminiMock.vertex(vertx, keys.getPublic()).await();
         echoing = GeminiMock.vertex(vertx, keys.getPublic()).await();
         echoing.echoAssertionInTokenErrors();
@@ -78,17 +73,9 @@ class VertexAuthorizationTest {
     private static ObjectNode vertex(Configs config, String name, GeminiMock mock, KeyPair keys) {
         ObjectNode provider = config.provider(name, "vertex", mock.baseUrl());
         provider.put("project", "proj-1").put("region", "us-central1").put("tokenUrl", mock.tokenUrl())
-                .put("serviceAccount", serviceAccount(keys, mock.tokenUrl()));
+                .put("serviceAccount", GoogleServiceAccounts.keyJson(keys, mock.tokenUrl()));
         provider.putObject("retries").put("attempts", 1);
         return provider;
-    }
-
-    private static String serviceAccount(KeyPair keys, String tokenUri) {
-        String pem = "-----BEGIN PRIVATE KEY-----\n"
-                + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(keys.getPrivate().getEncoded())
-                + "\n-----END PRIVATE KEY-----\n";
-        return Json.MAPPER.createObjectNode().put("type", "service_account").put("private_key", pem)
-                .put("client_email", CLIENT_EMAIL).put("token_uri", tokenUri).toString();
     }
 
     private static HttpResponse<String> chat(String model, boolean stream) {

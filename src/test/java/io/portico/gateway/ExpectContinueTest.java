@@ -8,6 +8,8 @@ import io.portico.testing.Configs;
 import io.portico.testing.TestNode;
 import io.portico.testing.TestUpstream;
 import java.io.IOException;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -16,6 +18,10 @@ import org.junit.jupiter.api.Test;
 class ExpectContinueTest {
 
     private static final String BODY = "hello";
+    /** Pause between the head and the body, like that of a client whose wait for 100 Continue timed out. */
+    private static final long PAUSE_MILLIS = 300;
+    /** Time that the test keeps reading after a rejection, for a 100 Continue that must not follow it. */
+    private static final long LISTEN_MILLIS = 500;
 
     private static TestUpstream upstream;
     private static OpenAiMock openAi;
@@ -47,19 +53,23 @@ class ExpectContinueTest {
 
     @Test
     void admittedRequestGetsContinueThenResponse() throws IOException {
-        String received = post("/open/echo");
+        List<RawHttp.Response> responses = post("/open/echo", 2).responses();
 
-        assertThat(received).startsWith("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200");
-        assertThat(received).contains("\"bodyLength\":5");
+        assertThat(responses).as("responses").hasSize(2);
+        assertThat(responses.get(0).head()).isEqualTo("HTTP/1.1 100 Continue");
+        assertThat(responses.get(1).status()).isEqualTo(200);
+        assertThat(responses.get(1).body()).contains("\"bodyLength\":5");
     }
 
     @Test
     void expectIsNotForwardedUpstream() throws IOException {
-        String received = post("/open/echo");
+        List<RawHttp.Response> responses = post("/open/echo", 2).responses();
 
-        assertThat(received).startsWith("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200");
-        assertThat(received).contains("\"content-type\":[\"text/plain\"]");
-        assertThat(received).doesNotContain("\"expect\"");
+        assertThat(responses).as("responses").hasSize(2);
+        assertThat(responses.get(0).head()).isEqualTo("HTTP/1.1 100 Continue");
+        assertThat(responses.get(1).status()).isEqualTo(200);
+        assertThat(responses.get(1).body()).contains("\"content-type\":[\"text/plain\"]");
+        assertThat(responses.get(1).body()).doesNotContain("\"expect\"");
     }
 
     @Test
@@ -68,23 +78,30 @@ class ExpectContinueTest {
         String head = "POST /v1/chat/completions HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
                 + "Content-Length: " + chat.length() + "\r\nExpect: 100-continue\r\n\r\n";
 
-        String received = RawHttp.send(node.portico().httpPort(), 300, 500, head, chat).text();
+        List<RawHttp.Response> responses = RawHttp.exchange(node.portico().httpPort(), false, PAUSE_MILLIS, 2, 0,
+                head, chat).responses();
 
-        assertThat(received).startsWith("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200");
-        assertThat(received).contains("Hello from alpha");
+        assertThat(responses).as("responses").hasSize(2);
+        assertThat(responses.get(0).head()).isEqualTo("HTTP/1.1 100 Continue");
+        assertThat(responses.get(1).status()).isEqualTo(200);
+        assertThat(responses.get(1).body()).contains("Hello from alpha");
         assertThat(openAi.last().headers().contains("expect")).isFalse();
     }
 
     @Test
     void rejectedRequestsGetNoContinue() throws IOException {
-        for (String path : new String[] {"/nowhere", "/denied/echo", "/small/echo"}) {
-            String received = post(path);
+        Map<String, Integer> statuses = Map.of("/nowhere", 404, "/denied/echo", 403, "/small/echo", 413);
+        for (Map.Entry<String, Integer> expected : statuses.entrySet()) {
+            String path = expected.getKey();
 
-            assertThat(received).as(path).doesNotContain("100 Continue").containsIgnoringCase("connection: close");
+            RawHttp.Exchange exchange = post(path, 1);
+
+            assertThat(exchange.responses()).as(path).hasSize(1);
+            RawHttp.Response response = exchange.responses().get(0);
+            assertThat(response.status()).as(path).isEqualTo(expected.getValue());
+            assertThat(response.header("connection")).as(path).isEqualToIgnoringCase("close");
+            assertThat(exchange.rest()).as("bytes after the response to " + path).isEmpty();
         }
-        assertThat(post("/nowhere")).startsWith("HTTP/1.1 404");
-        assertThat(post("/denied/echo")).startsWith("HTTP/1.1 403");
-        assertThat(post("/small/echo")).startsWith("HTTP/1.1 413");
     }
 
     @Test
@@ -92,15 +109,24 @@ class ExpectContinueTest {
         String head = "POST /v1/chat/completions HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
                 + "Content-Length: 5000\r\nExpect: 100-continue\r\n\r\n";
 
-        String received = RawHttp.send(node.portico().httpPort(), 300, 500, head).text();
+        RawHttp.Exchange exchange = RawHttp.exchange(node.portico().httpPort(), false, 0, 1, LISTEN_MILLIS, head);
 
-        assertThat(received).startsWith("HTTP/1.1 413").containsIgnoringCase("connection: close");
+        assertThat(exchange.responses()).as("responses").hasSize(1);
+        assertThat(exchange.responses().get(0).status()).isEqualTo(413);
+        assertThat(exchange.responses().get(0).header("connection")).isEqualToIgnoringCase("close");
+        assertThat(exchange.rest()).as("bytes after the response").isEmpty();
     }
 
-    /** Sends the head, waits, then sends the body, as a client does whose wait for 100 Continue timed out. */
-    private static String post(String path) throws IOException {
+    /**
+     * Sends the head, waits {@link #PAUSE_MILLIS}, then sends the body, as a client does whose wait for 100 Continue
+     * timed out. Reads {@code responses} responses by their framing, 100 Continue included. When one response is
+     * expected, which is a rejection, keeps reading for {@link #LISTEN_MILLIS} or until the gateway closes the
+     * connection.
+     */
+    private static RawHttp.Exchange post(String path, int responses) throws IOException {
         String head = "POST " + path + " HTTP/1.1\r\nHost: test\r\nContent-Type: text/plain\r\nContent-Length: "
                 + BODY.length() + "\r\nExpect: 100-continue\r\n\r\n";
-        return RawHttp.send(node.portico().httpPort(), 300, 500, head, BODY).text();
+        long listen = responses == 1 ? LISTEN_MILLIS : 0;
+        return RawHttp.exchange(node.portico().httpPort(), false, PAUSE_MILLIS, responses, listen, head, BODY);
     }
 }

@@ -11,6 +11,7 @@ import io.portico.testing.Configs;
 import io.portico.testing.TestNode;
 import io.portico.testing.TestUpstream;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,6 +22,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ManyRoutesTest {
 
     private static final int ROUTES = 10_000;
+    /** Maximum wait for the apply. It only bounds a hang, because the time depends on the machine's load. */
+    private static final Duration APPLY_TIMEOUT = Duration.ofMinutes(5);
 
     private static TestUpstream upstream;
     private static TestNode node;
@@ -37,7 +40,7 @@ class ManyRoutesTest {
             route.put("stripPrefix", true);
             route.putObject("requestHeaders").putObject("set").put("X-Route", "r" + i);
         }
-        report = node.apply(config.build());
+        report = node.apply(config.build(), APPLY_TIMEOUT);
     }
 
     @AfterAll

@@ -28,6 +28,8 @@ import org.junit.jupiter.api.Test;
 class OffLoopApplyTest {
 
     private static final int ROUTES = 10_000;
+    /** Maximum wait for an apply. It only bounds a hang, because the time depends on the machine's load. */
+    private static final Duration APPLY_TIMEOUT = Duration.ofMinutes(5);
 
     private TestUpstream upstream;
     private TestNode node;
@@ -46,7 +48,7 @@ class OffLoopApplyTest {
 
     @Test
     void changeCompilesOffEventLoop() throws Exception {
-        node.apply(document("first", false));
+        node.apply(document("first", false), APPLY_TIMEOUT);
         assertThat(get(node, "/probe").statusCode()).isEqualTo(200);
 
         List<Integer> statuses = new CopyOnWriteArrayList<>();
@@ -59,7 +61,7 @@ class OffLoopApplyTest {
         client.start();
         try {
             await("the client's first response", () -> !statuses.isEmpty());
-            node.apply(document("second", true));
+            node.apply(document("second", true), APPLY_TIMEOUT);
             // Sent as soon as the admin API responded: the change must already serve.
             HttpResponse<String> added = get(node, "/added");
             assertThat(added.statusCode()).isEqualTo(200);

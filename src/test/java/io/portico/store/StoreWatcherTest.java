@@ -9,8 +9,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ch.qos.logback.classic.Level;
 import io.portico.config.ConfigSnapshot;
-import io.portico.config.Resource;
 import io.portico.config.ValidationException;
+import io.portico.testing.ForwardingConfigStore;
 import io.portico.testing.LogCapture;
 import io.portico.testing.TestKeys;
 import io.vertx.core.Context;
@@ -20,7 +20,6 @@ import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -318,9 +317,8 @@ class StoreWatcherTest {
     }
 
     /** A store whose every call takes {@code delay} longer, and which records overlapping calls. */
-    private static final class SlowStore implements ConfigStore {
+    private static final class SlowStore extends ForwardingConfigStore {
 
-        private final ConfigStore store;
         private final Duration delay;
         private final AtomicInteger calls = new AtomicInteger();
         private final AtomicInteger running = new AtomicInteger();
@@ -328,7 +326,7 @@ class StoreWatcherTest {
         private final AtomicBoolean onEventLoop = new AtomicBoolean();
 
         SlowStore(ConfigStore store, Duration delay) {
-            this.store = store;
+            super(store);
             this.delay = delay;
         }
 
@@ -343,43 +341,13 @@ class StoreWatcherTest {
             }
             try {
                 Thread.sleep(delay.toMillis());
-                return store.version();
+                return delegate().version();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new StoreException("interrupted", e);
             } finally {
                 running.decrementAndGet();
             }
-        }
-
-        @Override
-        public StoreContents read() {
-            return store.read();
-        }
-
-        @Override
-        public List<Resource> list(String kind) {
-            return store.list(kind);
-        }
-
-        @Override
-        public Optional<Resource> get(String kind, String name) {
-            return store.get(kind, name);
-        }
-
-        @Override
-        public List<Resource> commit(List<Change> changes, AuditContext audit) {
-            return store.commit(changes, audit);
-        }
-
-        @Override
-        public List<AuditEntry> audit(AuditQuery query) {
-            return store.audit(query);
-        }
-
-        @Override
-        public void close() {
-            store.close();
         }
     }
 }

@@ -32,6 +32,8 @@ public final class TestNode implements AutoCloseable {
      * so the suite can run on one transport: {@code mvn verify -Dportico.test.transport=io_uring}.
      */
     public static final String TRANSPORT_PROPERTY = "portico.test.transport";
+    /** Maximum wait for the response to an admin request, unless the caller gives another. */
+    private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
 
     private final Portico portico;
     private final Path dataDirectory;
@@ -109,9 +111,25 @@ public final class TestNode implements AutoCloseable {
         return admin("POST", "/admin/v1/config/apply", document, 200);
     }
 
+    /**
+     * Replaces the whole configuration like {@link #apply(ObjectNode)}, but waits up to {@code timeout} for the
+     * response instead of 30 seconds. Tests with thousands of routes use it, because the admin API responds only
+     * after it has validated, stored and compiled them, which can take longer than that on a loaded machine.
+     *
+     * @return the response body
+     */
+    public JsonNode apply(ObjectNode document, Duration timeout) {
+        String path = "/admin/v1/config/apply";
+        return checkAndParse("POST", path, adminRaw("POST", path, document, Map.of(), timeout), 200);
+    }
+
     /** Sends an admin request with the node's token and checks the status. */
     public JsonNode admin(String method, String path, JsonNode body, int expectedStatus) {
-        HttpResponse<String> response = adminRaw(method, path, body);
+        return checkAndParse(method, path, adminRaw(method, path, body), expectedStatus);
+    }
+
+    private static JsonNode checkAndParse(String method, String path, HttpResponse<String> response,
+                                          int expectedStatus) {
         if (response.statusCode() != expectedStatus) {
             throw new AssertionError(method + " " + path + " returned " + response.statusCode() + ", expected "
                     + expectedStatus + ": " + response.body());
@@ -130,13 +148,18 @@ public final class TestNode implements AutoCloseable {
 
     /** Sends an admin request with the node's token and extra {@code headers}, and returns the raw response. */
     public HttpResponse<String> adminRaw(String method, String path, JsonNode body, Map<String, String> headers) {
+        return adminRaw(method, path, body, headers, ADMIN_TIMEOUT);
+    }
+
+    private HttpResponse<String> adminRaw(String method, String path, JsonNode body, Map<String, String> headers,
+                                          Duration timeout) {
         HttpRequest.BodyPublisher publisher = body == null
                 ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body.toString());
         HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(adminUrl() + path))
                 .header("Authorization", "Bearer " + TOKEN)
                 .header("Content-Type", "application/json")
                 .method(method, publisher)
-                .timeout(Duration.ofSeconds(30));
+                .timeout(timeout);
         headers.forEach(builder::header);
         return send(builder.build(), method, path);
     }
@@ -151,7 +174,7 @@ public final class TestNode implements AutoCloseable {
         HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(adminUrl() + path))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(body))
-                .timeout(Duration.ofSeconds(30));
+                .timeout(ADMIN_TIMEOUT);
         for (int i = 0; i + 1 < headers.length; i += 2) {
             builder.header(headers[i], headers[i + 1]);
         }

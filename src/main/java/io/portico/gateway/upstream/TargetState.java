@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.portico.circuitbreaker.CircuitBreaker;
 import io.portico.config.CircuitBreakerSpec;
 import io.portico.config.ServiceSpec;
+import io.portico.logging.WarningLimiter;
 import io.portico.metrics.UpstreamMetrics;
 import io.portico.net.client.Origin;
 import io.vertx.core.net.HostAndPort;
@@ -96,10 +97,8 @@ public final class TargetState {
 
     private final UpstreamMetrics.TargetMeters meters;
 
-    /** When the next WARN line about a failed TLS connection may be written, on {@link #nanoClock}. */
-    private final AtomicLong nextTlsWarnNanos;
-    /** Failed TLS connections since the last WARN line about them. */
-    private final AtomicLong unreportedTlsFailures = new AtomicLong();
+    /** Rate limit of the WARN lines about failed TLS connections. It counts the failures it suppresses. */
+    private final WarningLimiter tlsWarnings;
 
     private final Object latencyLock = new Object();
     private volatile double ewma;
@@ -122,7 +121,7 @@ public final class TargetState {
         this.origin = Origin.http(host, port);
         this.hostHeader = hostHeader(authority);
         this.nanoClock = requireNonNull(nanoClock, "nanoClock");
-        this.nextTlsWarnNanos = new AtomicLong(nanoClock.getAsLong());
+        this.tlsWarnings = new WarningLimiter(TLS_WARN_INTERVAL_NANOS, nanoClock);
         this.weight = target.weight();
         this.meters = metrics.target(service, address);
     }
@@ -276,13 +275,10 @@ public final class TargetState {
      */
     public void onTlsFailure(TlsFailure failure) {
         requireNonNull(failure, "failure");
-        long now = nanoClock.getAsLong();
-        long next = nextTlsWarnNanos.get();
-        if (now - next < 0 || !nextTlsWarnNanos.compareAndSet(next, now + TLS_WARN_INTERVAL_NANOS)) {
-            unreportedTlsFailures.incrementAndGet();
+        long earlier = tlsWarnings.tryAcquire();
+        if (earlier == WarningLimiter.SUPPRESSED) {
             return;
         }
-        long earlier = unreportedTlsFailures.getAndSet(0);
         if (earlier == 0) {
             LOG.warn("TLS connection to upstream target {} of service '{}' failed: {} ({})", address, service,
                     failure.reason(), failure.detail());

@@ -24,11 +24,7 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.RequestOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -81,32 +77,6 @@ public final class GoogleFixtures {
 
     static CallTarget target(ProviderSpec spec, String baseUrl, String model, String key) {
         return new CallTarget(spec, baseUrl, model, key, null);
-    }
-
-    public static KeyPair rsaKeyPair() {
-        try {
-            KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
-            generator.initialize(2048);
-            return generator.generateKeyPair();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** Builds a service account key document for {@code keys}, as Google Cloud issues it. */
-    public static String serviceAccountJson(KeyPair keys, String tokenUri) {
-        String pem = "-----BEGIN PRIVATE KEY-----\n"
-                + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(keys.getPrivate().getEncoded())
-                + "\n-----END PRIVATE KEY-----\n";
-        ObjectNode document = Json.MAPPER.createObjectNode()
-                .put("type", "service_account")
-                .put("project_id", "proj-1")
-                .put("private_key_id", "key-1")
-                .put("private_key", pem)
-                .put("client_email", "portico@proj-1.iam.gserviceaccount.com")
-                .put("client_id", "1234567890")
-                .put("token_uri", tokenUri);
-        return document.toString();
     }
 
     /**

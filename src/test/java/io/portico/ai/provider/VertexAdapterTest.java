@@ -13,6 +13,7 @@ import io.portico.ai.spi.ProviderCall;
 import io.portico.config.Errors;
 import io.portico.config.FieldError;
 import io.portico.config.ProviderSpec;
+import io.portico.testing.GoogleServiceAccounts;
 import io.vertx.core.Vertx;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
@@ -165,9 +166,9 @@ class VertexAdapterTest {
 
     @Test
     void validatorAcceptsServiceAccount() {
-        KeyPair keys = GoogleFixtures.rsaKeyPair();
+        KeyPair keys = GoogleServiceAccounts.rsaKeyPair();
         ProviderSpec spec = GoogleFixtures.vertex(null, "us-central1",
-                GoogleFixtures.serviceAccountJson(keys, GoogleServiceAccount.DEFAULT_TOKEN_URI), null);
+                GoogleServiceAccounts.keyJson(keys, GoogleServiceAccount.DEFAULT_TOKEN_URI), null);
 
         Errors errors = new Errors();
         ProviderTypes.find("vertex").orElseThrow().validator().accept(spec, errors);
@@ -177,9 +178,9 @@ class VertexAdapterTest {
 
     @Test
     void assertionIsSignedJwt() throws Exception {
-        KeyPair keys = GoogleFixtures.rsaKeyPair();
+        KeyPair keys = GoogleServiceAccounts.rsaKeyPair();
         GoogleServiceAccount account = GoogleServiceAccount.parse(
-                GoogleFixtures.serviceAccountJson(keys, "https://oauth2.googleapis.com/token"));
+                GoogleServiceAccounts.keyJson(keys, "https://oauth2.googleapis.com/token"));
         Instant now = Instant.ofEpochSecond(1_750_000_000);
 
         String[] pieces = account.assertion("https://oauth2.googleapis.com/token",

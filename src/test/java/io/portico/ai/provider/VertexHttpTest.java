@@ -23,6 +23,7 @@ import io.portico.ai.spi.Usage;
 import io.portico.config.Json;
 import io.portico.config.ProviderSpec;
 import io.portico.testing.ContextRequests;
+import io.portico.testing.GoogleServiceAccounts;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -51,7 +52,7 @@ class VertexHttpTest {
     void start() {
         vertx = Vertx.vertx();
         client = vertx.createHttpClient();
-        keys = GoogleFixtures.rsaKeyPair();
+        keys = GoogleServiceAccounts.rsaKeyPair();
         mock = await(GeminiMock.vertex(vertx, keys.getPublic()));
         adapter = new VertexAdapter(new AdapterContext(vertx, client, ModelCatalog.builtIn()), clock);
     }
@@ -68,7 +69,7 @@ class VertexHttpTest {
     }
 
     private String serviceAccount(KeyPair signing) {
-        return GoogleFixtures.serviceAccountJson(signing, mock.tokenUrl());
+        return GoogleServiceAccounts.keyJson(signing, mock.tokenUrl());
     }
 
     /** Authorizes a chat call on a Vert.x context, as Portico does, because the token exchange is an HTTP request. */
@@ -154,7 +155,7 @@ class VertexHttpTest {
 
     @Test
     void wrongSigningKeyFailsAuthorization() {
-        CallTarget target = target("gemini-2.5-flash", serviceAccount(GoogleFixtures.rsaKeyPair()));
+        CallTarget target = target("gemini-2.5-flash", serviceAccount(GoogleServiceAccounts.rsaKeyPair()));
         ChatRequest chat = request("{'messages':[{'role':'user','content':'Hi'}]}");
 
         assertThatThrownBy(() -> await(authorize(chat, target)))

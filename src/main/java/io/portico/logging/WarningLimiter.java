@@ -1,4 +1,4 @@
-package io.portico.ai;
+package io.portico.logging;
 
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
@@ -7,10 +7,10 @@ import java.util.function.LongSupplier;
  * A rate limit for one repeated WARN line: at most one line passes per interval, and the occurrences held back in
  * between are counted so that the next line can report them. Safe for concurrent use without locks.
  */
-final class WarningLimiter {
+public final class WarningLimiter {
 
     /** The value of {@link #tryAcquire()} for an occurrence that must not be logged. */
-    static final long SUPPRESSED = -1;
+    public static final long SUPPRESSED = -1;
 
     private final long intervalNanos;
     private final LongSupplier nanoClock;
@@ -19,11 +19,12 @@ final class WarningLimiter {
     private final AtomicLong suppressed = new AtomicLong();
 
     /** Creates a limiter that lets one line pass every {@code intervalNanos}, the first one at once. */
-    WarningLimiter(long intervalNanos) {
+    public WarningLimiter(long intervalNanos) {
         this(intervalNanos, System::nanoTime);
     }
 
-    WarningLimiter(long intervalNanos, LongSupplier nanoClock) {
+    /** Creates a limiter that reads the time in nanoseconds from {@code nanoClock}, such as a test's clock. */
+    public WarningLimiter(long intervalNanos, LongSupplier nanoClock) {
         this.intervalNanos = intervalNanos;
         this.nanoClock = nanoClock;
         this.nextNanos = new AtomicLong(nanoClock.getAsLong());
@@ -34,7 +35,7 @@ final class WarningLimiter {
      * less than an interval ago. Otherwise returns the number of occurrences suppressed since the last line that
      * passed, and resets that count.
      */
-    long tryAcquire() {
+    public long tryAcquire() {
         long now = nanoClock.getAsLong();
         long next = nextNanos.get();
         if (now - next < 0 || !nextNanos.compareAndSet(next, now + intervalNanos)) {
@@ -45,7 +46,7 @@ final class WarningLimiter {
     }
 
     /** Returns the interval in seconds, for log lines that tell how often they repeat. */
-    long intervalSeconds() {
+    public long intervalSeconds() {
         return intervalNanos / 1_000_000_000L;
     }
 }
