@@ -107,8 +107,8 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
         }
         accessLog.track(ctx);
         recorder.track(ctx);
-        if (request.version() != HttpVersion.HTTP_2 && RequestContext.mayHaveBody(request)) {
-            ctx.onEnd(() -> closeUnlessBodyEnds(request));
+        if (request.version() != HttpVersion.HTTP_2) {
+            ctx.onEnd(() -> afterHttp1Response(request));
         }
         StrictDecoding.onMalformedBody(request, () -> rejectMalformedBody(ctx));
         Problem http2Problem = request.version() == HttpVersion.HTTP_2 ? http2HeadProblem(ctx) : null;
@@ -131,6 +131,31 @@ final class GatewayHandler implements Handler<HttpServerRequest> {
             LOG.error("Request {} to {} failed in the gateway", requestId, ctx.path(), e);
             ctx.fail(new Problem(ProblemType.INTERNAL_ERROR, null));
         }
+    }
+
+    /**
+     * Closes the HTTP/1.x connection of {@code request} after a response that carried {@code Connection: close}, as
+     * RFC 9112 section 9.6 requires of the server: at once when the request body ended, else once it ends. Vert.x
+     * closes only for the request's own {@code Connection} header, not for one that Portico set on the response.
+     */
+    private void afterHttp1Response(HttpServerRequest request) {
+        HttpServerResponse response = request.response();
+        if (response.closed()) {
+            return;
+        }
+        boolean close = response.headers().contains(HttpHeaders.CONNECTION, HttpHeaders.CLOSE, true);
+        // A request without a body may not have ended yet, because its end waits behind a paused read.
+        if (request.isEnded() || !RequestContext.mayHaveBody(request)) {
+            if (close) {
+                request.connection().close();
+            }
+            return;
+        }
+        if (close) {
+            // Closing before the body ends could reset the connection before the client read the response.
+            request.end().onSuccess(ended -> request.connection().close());
+        }
+        closeUnlessBodyEnds(request);
     }
 
     /**

@@ -20,8 +20,13 @@ class ExpectContinueTest {
     private static final String BODY = "hello";
     /** Pause between the head and the body, like that of a client whose wait for 100 Continue timed out. */
     private static final long PAUSE_MILLIS = 300;
-    /** Time that the test keeps reading after a rejection, for a 100 Continue that must not follow it. */
-    private static final long LISTEN_MILLIS = 500;
+    /**
+     * Time that the test keeps reading after a rejection, for a 100 Continue that must not follow it, unless the
+     * gateway closes the connection first.
+     */
+    private static final long LISTEN_MILLIS = 5_000;
+    /** Time that the test reads after a rejection whose body is never sent, for a 100 Continue. */
+    private static final long NO_CONTINUE_MILLIS = 500;
 
     private static TestUpstream upstream;
     private static OpenAiMock openAi;
@@ -101,6 +106,7 @@ class ExpectContinueTest {
             assertThat(response.status()).as(path).isEqualTo(expected.getValue());
             assertThat(response.header("connection")).as(path).isEqualToIgnoringCase("close");
             assertThat(exchange.rest()).as("bytes after the response to " + path).isEmpty();
+            assertThat(exchange.closed()).as("connection closed after the body of " + path).isTrue();
         }
     }
 
@@ -109,7 +115,8 @@ class ExpectContinueTest {
         String head = "POST /v1/chat/completions HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
                 + "Content-Length: 5000\r\nExpect: 100-continue\r\n\r\n";
 
-        RawHttp.Exchange exchange = RawHttp.exchange(node.portico().httpPort(), false, 0, 1, LISTEN_MILLIS, head);
+        RawHttp.Exchange exchange = RawHttp.exchange(node.portico().httpPort(), false, 0, 1, NO_CONTINUE_MILLIS,
+                head);
 
         assertThat(exchange.responses()).as("responses").hasSize(1);
         assertThat(exchange.responses().get(0).status()).isEqualTo(413);

@@ -141,13 +141,15 @@ final class ProxyExchange {
     }
 
     void start() {
-        // The body stays paused until an upstream request can take it, so a failed connection loses nothing. A body
-        // that a policy read whole is sent from RequestContext.bufferedBody, and its request has ended.
-        ctx.pauseBody();
         if (maxBodySize >= 0 && ctx.declaredLength() > maxBodySize) {
+            // The body is not paused, so the server reads and drops what the client still sends, up to the body
+            // timeout, and the connection can serve the next request or close once the body ended.
             ctx.fail(ProblemType.BODY_TOO_LARGE, "the request body exceeds " + maxBodySize + " bytes");
             return;
         }
+        // The body stays paused until an upstream request can take it, so a failed connection loses nothing. A body
+        // that a policy read whole is sent from RequestContext.bufferedBody, and its request has ended.
+        ctx.pauseBody();
         if (webSocket && hasBody) {
             rejectHandshakeWithBody();
             return;
