@@ -25,6 +25,7 @@ import io.portico.ai.stream.FrameParser;
 import io.portico.ai.stream.FrameTooLargeException;
 import io.portico.circuitbreaker.CircuitBreaker;
 import io.portico.config.ProviderSpec;
+import io.portico.net.TimeoutList;
 import io.portico.pipeline.RequestContext;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -86,7 +87,10 @@ final class ChatExchange {
     private long attemptStart;
     private long firstTokenNanos;
     private long firstTokenTimer = -1;
-    private long totalTimer = -1;
+    /** The {@code timeouts.total} of the current attempt: an entry of the event loop's list for that value. */
+    private final TimeoutList.Entry totalTimeout = new TimeoutList.Entry(this::totalTimedOut);
+    /** The attempt that {@link #totalTimeout} runs for, as its {@link #generation}. */
+    private int totalTimeoutGeneration;
     private boolean inFlight;
     /** True while the current attempt holds a permit of its target's circuit breaker. */
     private boolean permitHeld;
@@ -254,10 +258,14 @@ final class ChatExchange {
                 + " provider '" + provider + "' failed", -1), describe(cause));
     }
 
-    /** Starts the timer of {@code timeouts.total}, which covers the attempt from its authorization to its end. */
+    /** Starts the timeout of {@code timeouts.total}, which covers the attempt from its authorization to its end. */
     private void startTotalTimer(int current) {
-        long millis = target.provider().spec().timeouts().total().toMillis();
-        totalTimer = gateway.vertx().setTimer(millis, id -> timedOut(current, "the whole response", millis));
+        totalTimeoutGeneration = current;
+        TimeoutList.current(target.provider().spec().timeouts().total().toMillis()).add(totalTimeout);
+    }
+
+    private void totalTimedOut() {
+        timedOut(totalTimeoutGeneration, "the whole response", target.provider().spec().timeouts().total().toMillis());
     }
 
     private void send(ProviderCall call, CallTarget callTarget, boolean nativeCall, int current) {
@@ -830,10 +838,7 @@ final class ChatExchange {
             gateway.vertx().cancelTimer(firstTokenTimer);
             firstTokenTimer = -1;
         }
-        if (totalTimer >= 0) {
-            gateway.vertx().cancelTimer(totalTimer);
-            totalTimer = -1;
-        }
+        totalTimeout.cancel();
     }
 
     private void finishWithError(AiError error) {
