@@ -16,7 +16,9 @@ import io.portico.ai.spi.AiException;
 import io.portico.ai.spi.CallTarget;
 import io.portico.ai.spi.ChatRequest;
 import io.portico.ai.spi.ChunkSink;
+import io.portico.ai.spi.CopiedCompletion;
 import io.portico.ai.spi.ProviderAdapter;
+import io.portico.ai.spi.Protocol;
 import io.portico.ai.spi.ProviderCall;
 import io.portico.ai.spi.StreamFrame;
 import io.portico.ai.spi.StreamTranslator;
@@ -370,6 +372,9 @@ final class ChatExchange {
     }
 
     private void complete(Buffer body, CallTarget callTarget, boolean nativeCall) {
+        if (!nativeCall && frontend.protocol() == Protocol.OPENAI && completeCopied(body)) {
+            return;
+        }
         JsonNode json = Wire.parse(body);
         if (!(json instanceof ObjectNode object)) {
             attemptFailed(AiError.of(502, "provider '" + target.provider().name() + "' sent a response that is not"
@@ -417,6 +422,24 @@ final class ChatExchange {
             store(ChatCache.COMPLETION, Wire.json(completion));
         }
         frontend.writeResponse(ctx.response(), completion, request, usage);
+    }
+
+    /**
+     * Relays a completion that the adapter could copy for an OpenAI client without its tree, and returns false when
+     * it could not, so that the caller takes the tree's path. The copy has the bytes that path would write.
+     */
+    private boolean completeCopied(Buffer body) {
+        CopiedCompletion copied = target.provider().adapter().copyChatResponse(body);
+        if (copied == null) {
+            return false;
+        }
+        firstTokenNanos = System.nanoTime();
+        usage = copied.usage();
+        settleBreaker(200);
+        record();
+        store(ChatCache.COMPLETION, copied.json());
+        frontend.writeNative(ctx.response(), copied.json());
+        return true;
     }
 
     private void store(String format, Buffer body) {

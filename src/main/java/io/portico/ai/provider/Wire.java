@@ -45,7 +45,7 @@ public final class Wire {
      * kilobytes and writes it out when that fills and at the end, so a small document arrives in one write and gets
      * a buffer of exactly its size, with no copy in between.
      */
-    private static final class BufferOutput extends OutputStream {
+    static final class BufferOutput extends OutputStream {
         private Buffer buffer;
 
         @Override
@@ -74,14 +74,34 @@ public final class Wire {
      * copied first.
      */
     private static JsonNode readTree(ObjectMapper mapper, Buffer bytes) throws IOException {
-        if (bytes instanceof BufferInternal internal) {
-            ByteBuf content = internal.getByteBuf();
-            if (content.hasArray()) {
-                return mapper.readTree(content.array(), content.arrayOffset() + content.readerIndex(),
-                        content.readableBytes());
-            }
+        ByteBuf content = heapContent(bytes);
+        if (content != null) {
+            return mapper.readTree(content.array(), content.arrayOffset() + content.readerIndex(),
+                    content.readableBytes());
         }
         return mapper.readTree(bytes.getBytes());
+    }
+
+    /**
+     * Creates a parser of a provider's body with the settings of {@link #parse(Buffer)}, which reads a heap buffer
+     * where it lies.
+     */
+    static JsonParser responseParser(Buffer bytes) throws IOException {
+        ByteBuf content = heapContent(bytes);
+        if (content != null) {
+            return RESPONSES.createParser(content.array(), content.arrayOffset() + content.readerIndex(),
+                    content.readableBytes());
+        }
+        return RESPONSES.createParser(bytes.getBytes());
+    }
+
+    /** Returns the Netty buffer of {@code bytes} when it has a backing array, and null otherwise. */
+    private static ByteBuf heapContent(Buffer bytes) {
+        if (bytes instanceof BufferInternal internal) {
+            ByteBuf content = internal.getByteBuf();
+            return content.hasArray() ? content : null;
+        }
+        return null;
     }
 
     /**
@@ -193,7 +213,7 @@ public final class Wire {
      * the repeated key, the tree reader may first report a syntax error in that key's value, which makes no
      * difference here because every failure to parse a provider's body returns null.
      */
-    private static final ObjectMapper RESPONSES = responseMapper();
+    static final ObjectMapper RESPONSES = responseMapper();
 
     private static ObjectMapper responseMapper() {
         ObjectMapper mapper = Json.MAPPER.copy();
