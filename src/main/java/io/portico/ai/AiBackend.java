@@ -75,7 +75,7 @@ final class AiBackend implements Backend {
         String path = endpointPath(requestedPath);
         HttpServerRequest request = ctx.request();
         boolean anthropicClient = isAnthropicClient(ctx);
-        Frontend errors = errorFrontend(ctx);
+        Frontend errors = errorFrontend(anthropicClient, path);
         if (path.equals("/models") || path.startsWith("/models/")) {
             if (request.method() != HttpMethod.GET) {
                 ctx.response().putHeader(HttpHeaders.ALLOW, "GET");
@@ -161,7 +161,12 @@ final class AiBackend implements Backend {
      * when the client sends {@code anthropic-version}, which Anthropic's SDKs always do; OpenAI's otherwise.
      */
     static Frontend errorFrontend(RequestContext ctx) {
-        return isAnthropicClient(ctx) || endpointPath(forwardedPath(ctx)).startsWith("/messages") ? ANTHROPIC : OPENAI;
+        return errorFrontend(isAnthropicClient(ctx), endpointPath(forwardedPath(ctx)));
+    }
+
+    /** Returns the frontend of {@link #errorFrontend(RequestContext)} for an endpoint path already computed. */
+    private static Frontend errorFrontend(boolean anthropicClient, String endpointPath) {
+        return anthropicClient || endpointPath.startsWith("/messages") ? ANTHROPIC : OPENAI;
     }
 
     /** Reads and parses the request body, then passes {@code next} the parsed body and its size in bytes. */
