@@ -167,8 +167,8 @@ if [[ -n "$BASELINE_JAR" ]]; then
     configure_portico "$BASELINE_ADMIN_PORT"
     ports+=("$BASELINE_PORT")
 fi
-# Fails unless the server on port $1 answers the benchmark request with 200 and, on the AI path, with the mock's
-# chat completion.
+# Fails unless the server on port $1 returns 200 for the benchmark request and, on the AI path, the mock's chat
+# completion.
 check_response() {
     if [[ "$PATH_KIND" == proxy ]]; then
         curl -fs "http://127.0.0.1:$1/" > /dev/null || { echo "nothing responds on port $1" >&2; exit 1; }

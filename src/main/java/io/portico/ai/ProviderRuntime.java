@@ -32,7 +32,7 @@ final class ProviderRuntime {
      */
     private final Cache<String, TargetStats> stats = Caffeine.newBuilder().maximumSize(MAX_MODELS)
             .expireAfterAccess(Duration.ofHours(1)).executor(Runnable::run).build();
-    /** Creates the statistics of a model on its first call, made once so that lookups allocate no function. */
+    /** The function that creates a model's statistics on its first call, made once so that lookups allocate none. */
     private final Function<String, TargetStats> newStats = this::newStats;
 
     ProviderRuntime(ProviderSpec spec, ProviderType type, ProviderAdapter adapter) {

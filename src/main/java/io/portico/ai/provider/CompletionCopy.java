@@ -14,12 +14,13 @@ import java.io.IOException;
 
 /**
  * Copies an OpenAI chat completion token by token from the provider's body to the client's, for
- * {@link OpenAiAdapter#copyChatResponse}. A tree of a small completion allocates several times the bytes of the
- * copy, which builds only the tree of its {@code usage}.
+ * {@link OpenAiAdapter#copyChatResponse}. The copy builds only the tree of the {@code usage} object. For the
+ * 302-byte completion of {@code bench/ai-vs-nginx-portkey.sh}, parsing and writing the whole tree allocated 3,776
+ * bytes and the copy 2,224 (measured with {@code ThreadMXBean} after warm-up).
  *
  * <p>The copy writes what serializing {@link OpenAiAdapter#chatResponse}'s result would write: the same generator
  * settings, the same numbers and the same escapes, whatever the provider's layout. It covers only the completions
- * that {@code chatResponse} leaves unchanged and that carry every check of the tree's path, and returns null for
+ * that {@code chatResponse} leaves unchanged and that pass every check of the tree's path, and returns null for
  * any other body, which then takes that path:
  *
  * <ul>
@@ -34,9 +35,9 @@ import java.io.IOException;
  */
 final class CompletionCopy {
 
-    /** The most keys of one object that the copy compares for repeats, each with those before it. */
+    /** The maximum number of keys of one object that the copy compares for repeats, each with those before it. */
     static final int MAX_KEYS = 64;
-    /** The deepest nesting of objects that the copy follows, recursively. */
+    /** The maximum nesting of objects, and of arrays within one value, that the copy follows recursively. */
     static final int MAX_DEPTH = 32;
 
     private static final ThreadLocal<KeyStack> KEYS = ThreadLocal.withInitial(KeyStack::new);
