@@ -29,6 +29,13 @@
 # exits.
 # PORTICO_TRANSPORT (auto, epoll, io_uring or nio) sets Portico's network transport, the node default when
 # unset; the "Machine:" line names the transport Portico ran on.
+#
+# PATH_KIND selects the request path. "proxy" (the default) sends GET / through a plain proxy route to an nginx
+# upstream that returns a short text. "ai" sets up what bench/ai-vs-nginx-portkey.sh measures: the upstream is an
+# nginx mock provider returning a fixed chat.completion document for POST /v1/chat/completions, Portico has an
+# `ai: {}` route with a virtual model "bench" and an openai-compatible provider at the mock, and the load is a POST
+# of a 64-byte OpenAI chat request (bench/ai/chat.lua for wrk, -b and -e for fixed-rate). nginx proxies the same
+# POST to the mock unchanged.
 set -euo pipefail
 
 DURATION=${DURATION:-10s}
@@ -49,6 +56,7 @@ BASELINE_PORT=${BASELINE_PORT:-18184}
 BASELINE_ADMIN_PORT=${BASELINE_ADMIN_PORT:-19184}
 JAR=${JAR:-}
 BASELINE_JAR=${BASELINE_JAR:-}
+PATH_KIND=${PATH_KIND:-proxy}
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=lib/transport.sh
@@ -69,13 +77,45 @@ trap cleanup EXIT
 for tool in nginx wrk java mvn curl taskset; do
     command -v "$tool" >/dev/null || { echo "missing tool: $tool (apt-get install nginx-light wrk)" >&2; exit 1; }
 done
+case "$PATH_KIND" in
+    proxy | ai) ;;
+    *) echo "invalid PATH_KIND: $PATH_KIND (expected proxy or ai)" >&2; exit 1 ;;
+esac
 if [[ -n "$RATE" ]] && ! command -v gcc >/dev/null; then
     echo "missing tool: gcc, which builds bench/loadgen/fixed-rate for RATE" >&2
     exit 1
 fi
 
-write_nginx_conf upstream "server { listen 127.0.0.1:$UPSTREAM_PORT;
-    location / { return 200 'hello from upstream\n'; } }"
+# The request path, the options that turn wrk's and fixed-rate's GET into the request of PATH_KIND, and the
+# Portico configuration that serves it.
+request_path=/
+wrk_options=()
+fixed_rate_options=()
+token="bench-$(date +%s)-$RANDOM"
+if [[ "$PATH_KIND" == ai ]]; then
+    request_path=/v1/chat/completions
+    body_file="$work/request.json"
+    printf '%s' '{"model":"bench","messages":[{"role":"user","content":"Hello"}]}' > "$body_file"
+    export BENCH_BODY_FILE="$body_file"
+    reply="Hello! This is the benchmark mock."
+    completion='{"id":"chatcmpl-bench","object":"chat.completion","created":1764806400,"model":"bench-model",'
+    completion+='"choices":[{"index":0,"message":{"role":"assistant","content":"'"$reply"'"},"logprobs":null,'
+    completion+='"finish_reason":"stop"}],"usage":{"prompt_tokens":9,"completion_tokens":9,"total_tokens":18}}'
+    wrk_options=(-s "$root/bench/ai/chat.lua" -H "Authorization: Bearer bench-key")
+    fixed_rate_options=(-b "$body_file" -e "Content-Type: application/json" -e "Authorization: Bearer bench-key")
+    write_nginx_conf upstream "server { listen 127.0.0.1:$UPSTREAM_PORT;
+        location = /v1/chat/completions { default_type application/json; return 200 '$completion'; } }"
+    config="{\"providers\":[{\"name\":\"mock\",\"type\":\"openai-compatible\",
+                             \"baseUrl\":\"http://127.0.0.1:$UPSTREAM_PORT/v1\"}],
+             \"models\":[{\"name\":\"bench\",\"strategy\":\"fallback\",
+                          \"targets\":[{\"provider\":\"mock\",\"model\":\"bench-model\"}]}],
+             \"routes\":[{\"name\":\"ai\",\"paths\":[\"/v1\"],\"ai\":{}}]}"
+else
+    write_nginx_conf upstream "server { listen 127.0.0.1:$UPSTREAM_PORT;
+        location / { return 200 'hello from upstream\n'; } }"
+    config="{\"services\":[{\"name\":\"app\",\"targets\":[{\"host\":\"127.0.0.1\",\"port\":$UPSTREAM_PORT}]}],
+             \"routes\":[{\"name\":\"app\",\"service\":\"app\",\"paths\":[\"/\"]}]}"
+fi
 write_nginx_conf proxy "upstream app { server 127.0.0.1:$UPSTREAM_PORT; keepalive 64; }
     server { listen 127.0.0.1:$NGINX_PORT; location / { proxy_pass http://app; proxy_http_version 1.1;
     proxy_set_header Connection \"\"; proxy_set_header Host \$host; proxy_set_header X-Forwarded-For \$remote_addr; } }"
@@ -88,9 +128,6 @@ jar="${JAR:-$root/target/portico.jar}"
 if [[ ! -f "$jar" ]]; then
     (cd "$root" && mvn -q -B -DskipTests package)
 fi
-token="bench-$(date +%s)-$RANDOM"
-config="{\"services\":[{\"name\":\"app\",\"targets\":[{\"host\":\"127.0.0.1\",\"port\":$UPSTREAM_PORT}]}],
-         \"routes\":[{\"name\":\"app\",\"service\":\"app\",\"paths\":[\"/\"]}]}"
 
 # Starts Portico from jar $1 on port $2 with admin port $3 and data directory $4, and prints its PID.
 start_portico() {
@@ -130,8 +167,21 @@ if [[ -n "$BASELINE_JAR" ]]; then
     configure_portico "$BASELINE_ADMIN_PORT"
     ports+=("$BASELINE_PORT")
 fi
+# Fails unless the server on port $1 returns 200 for the benchmark request and, on the AI path, the mock's chat
+# completion.
+check_response() {
+    if [[ "$PATH_KIND" == proxy ]]; then
+        curl -fs "http://127.0.0.1:$1/" > /dev/null || { echo "nothing responds on port $1" >&2; exit 1; }
+        return
+    fi
+    curl -fsS -o "$work/check.json" "http://127.0.0.1:$1$request_path" -H "Content-Type: application/json" \
+        -H "Authorization: Bearer bench-key" --data-binary "@$body_file" \
+        || { echo "the chat completion through port $1 failed" >&2; exit 1; }
+    grep -q '"chat.completion"' "$work/check.json" && grep -qF "$reply" "$work/check.json" \
+        || { echo "port $1 did not return the mock's chat completion: $(head -c 500 "$work/check.json")" >&2; exit 1; }
+}
 for port in "${ports[@]}"; do
-    curl -fs "http://127.0.0.1:$port/" > /dev/null || { echo "nothing responds on port $port" >&2; exit 1; }
+    check_response "$port"
 done
 
 nginx_worker=$(pgrep -P "$nginx_pid" | head -1)
@@ -181,7 +231,8 @@ warm_up() {
 
 # Prints the number of requests and the requests/s of one wrk run against port $1.
 run_wrk() {
-    nice -n "$NICE" taskset -c "$LOAD_CPUS" wrk -t1 -c"$CONNECTIONS" -d"$2" "http://127.0.0.1:$1/" > "$work/wrk.out"
+    nice -n "$NICE" taskset -c "$LOAD_CPUS" wrk -t1 -c"$CONNECTIONS" -d"$2" "${wrk_options[@]}" \
+        "http://127.0.0.1:$1$request_path" > "$work/wrk.out"
     awk '/requests in/ { n = $1 } /Requests\/sec/ { rps = $2 } /Non-2xx/ { bad = $5 }
          END { if (bad > 0) { print "non-2xx responses: " bad > "/dev/stderr"; exit 1 } printf "%d %.0f\n", n, rps }' \
         "$work/wrk.out"
@@ -190,8 +241,8 @@ run_wrk() {
 # Prints the number of responses and the responses/s of one fixed-rate run of DURATION against port $1.
 run_fixed_rate() {
     local seconds=${DURATION%s}
-    nice -n "$NICE" taskset -c "$LOAD_CPUS" "$work/fixed-rate" -a "127.0.0.1:$1" -p / -r "$RATE" -c "$CONNECTIONS" \
-        -d "$seconds" -w 0 > "$work/fixed.out" || true
+    nice -n "$NICE" taskset -c "$LOAD_CPUS" "$work/fixed-rate" -a "127.0.0.1:$1" -p "$request_path" -r "$RATE" \
+        -c "$CONNECTIONS" -d "$seconds" -w 0 "${fixed_rate_options[@]}" > "$work/fixed.out" || true
     tail -n 1 "$work/fixed.out" | tr ' ' '\n' | awk -F= -v seconds="$seconds" '
         $1 == "completed" { n = $2 } $1 == "errors" { bad = $2 }
         END { if (bad > 0) { print "failed responses: " bad > "/dev/stderr"; exit 1 }
@@ -231,6 +282,9 @@ echo
 transport=$(portico_transport "$work/portico.log")
 echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $transport; $(date -u +%F)"
 echo "Proxies pinned to CPUs $SUT_CPUS; load generator and upstream pinned to CPUs $LOAD_CPUS"
+request="GET / through a proxy route"
+[[ "$PATH_KIND" == ai ]] && request="POST $request_path through an ai route to the mock provider"
+echo "Path: $PATH_KIND ($request)"
 load="wrk -t1 -c$CONNECTIONS at full load"
 [[ -n "$RATE" ]] && load="fixed-rate at $RATE requests/s on $CONNECTIONS connections"
 echo "nice $NICE; load: $load for $DURATION per round"

@@ -16,10 +16,12 @@ import io.portico.cache.CacheControl;
 import io.portico.config.ConsumerSpec.AccessList;
 import io.portico.config.RouteSpec;
 import io.portico.config.VirtualModelSpec;
+import io.portico.net.TimeoutList;
 import io.portico.pipeline.Backend;
 import io.portico.pipeline.ModelPolicies;
 import io.portico.pipeline.RequestContext;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -73,7 +75,7 @@ final class AiBackend implements Backend {
         String path = endpointPath(requestedPath);
         HttpServerRequest request = ctx.request();
         boolean anthropicClient = isAnthropicClient(ctx);
-        Frontend errors = errorFrontend(ctx);
+        Frontend errors = errorFrontend(anthropicClient, path);
         if (path.equals("/models") || path.startsWith("/models/")) {
             if (request.method() != HttpMethod.GET) {
                 ctx.response().putHeader(HttpHeaders.ALLOW, "GET");
@@ -159,7 +161,12 @@ final class AiBackend implements Backend {
      * when the client sends {@code anthropic-version}, which Anthropic's SDKs always do; OpenAI's otherwise.
      */
     static Frontend errorFrontend(RequestContext ctx) {
-        return isAnthropicClient(ctx) || endpointPath(forwardedPath(ctx)).startsWith("/messages") ? ANTHROPIC : OPENAI;
+        return errorFrontend(isAnthropicClient(ctx), endpointPath(forwardedPath(ctx)));
+    }
+
+    /** Returns the frontend of {@link #errorFrontend(RequestContext)} for an endpoint path already computed. */
+    private static Frontend errorFrontend(boolean anthropicClient, String endpointPath) {
+        return anthropicClient || endpointPath.startsWith("/messages") ? ANTHROPIC : OPENAI;
     }
 
     /** Reads and parses the request body, then passes {@code next} the parsed body and its size in bytes. */
@@ -177,40 +184,99 @@ final class AiBackend implements Backend {
             return;
         }
         ctx.continueIfExpected();
-        Buffer body = Buffer.buffer();
-        // failed[0]: the body was rejected; lastRead[0]: when the last bytes arrived, in nanoseconds.
-        boolean[] failed = new boolean[1];
-        long[] lastRead = {System.nanoTime()};
-        long timeout = gateway.bodyTimeoutMillis();
-        long[] timer = {gateway.vertx().setPeriodic(timeout, timeout, id -> {
-            if (bodyTimedOut(ctx, errors, lastRead[0], timeout, failed)) {
-                gateway.vertx().cancelTimer(id);
-            }
-        })};
-        request.handler(bytes -> {
-            lastRead[0] = System.nanoTime();
-            if (failed[0]) {
+        new BodyReader(ctx, errors, limit, next).start();
+    }
+
+    /**
+     * Collects one request body. It fails the request with 413 once the body exceeds its limit, and with 408 once
+     * no bytes arrived for the {@code bodyTimeout}. The body is read without pauses, so all silence is the
+     * client's. The timeout is an entry of the event loop's {@link TimeoutList}, which the reader moves to the end
+     * of that list whenever bytes arrive, so no timer is set per body.
+     */
+    private final class BodyReader implements Handler<Buffer> {
+        private final RequestContext ctx;
+        private final Frontend errors;
+        private final long limit;
+        private final ObjLongConsumer<ObjectNode> next;
+        private final long timeoutMillis = gateway.bodyTimeoutMillis();
+        private final TimeoutList timeouts = TimeoutList.current(timeoutMillis);
+        private final TimeoutList.Entry timeout = new TimeoutList.Entry(this::timedOut);
+        private Buffer body;
+        /** True while {@link #body} is the first piece as the server delivered it, which is copied before appending. */
+        private boolean firstPiece;
+        /** True once the body was rejected. */
+        private boolean failed;
+
+        BodyReader(RequestContext ctx, Frontend errors, long limit, ObjLongConsumer<ObjectNode> next) {
+            this.ctx = ctx;
+            this.errors = errors;
+            this.limit = limit;
+            this.next = next;
+        }
+
+        void start() {
+            HttpServerRequest request = ctx.request();
+            timeouts.add(timeout);
+            request.handler(this);
+            request.exceptionHandler(cause -> failed = true);
+            request.endHandler(end -> end());
+            ctx.onClose(timeout::cancel);
+            // A policy that waited for something, such as a password check or a key set fetch, leaves the request
+            // paused.
+            request.resume();
+        }
+
+        @Override
+        public void handle(Buffer bytes) {
+            if (failed) {
                 return;
             }
-            if (body.length() + bytes.length() > limit) {
-                failed[0] = true;
+            timeouts.add(timeout);
+            long length = body == null ? 0 : body.length();
+            if (length + bytes.length() > limit) {
+                failed = true;
+                timeout.cancel();
                 ctx.response().putHeader("connection", "close");
                 fail(ctx, errors, tooLarge(limit));
                 return;
             }
-            body.appendBuffer(bytes);
-        });
-        request.exceptionHandler(cause -> failed[0] = true);
-        request.endHandler(end -> {
-            gateway.vertx().cancelTimer(timer[0]);
-            if (failed[0]) {
+            if (body == null) {
+                body = bytes;
+                firstPiece = true;
                 return;
             }
-            parseBody(ctx, errors, body, limit, next);
-        });
-        ctx.onClose(() -> gateway.vertx().cancelTimer(timer[0]));
-        // A policy that waited for something, such as a password check or a key set fetch, leaves the request paused.
-        request.resume();
+            if (firstPiece) {
+                body = Buffer.buffer((int) (length + bytes.length())).appendBuffer(body);
+                firstPiece = false;
+            }
+            body.appendBuffer(bytes);
+        }
+
+        private void end() {
+            timeout.cancel();
+            if (failed) {
+                return;
+            }
+            parseBody(ctx, errors, body == null ? Buffer.buffer(0) : body, limit, next);
+        }
+
+        /** Responds 408, since no body bytes arrived for the timeout. */
+        private void timedOut() {
+            if (failed) {
+                return;
+            }
+            failed = true;
+            boolean http1 = ctx.request().version() != io.vertx.core.http.HttpVersion.HTTP_2;
+            if (http1) {
+                ctx.response().putHeader("connection", "close");
+            }
+            fail(ctx, errors, AiError.of(408, "request_timeout", "the request body was not received: no bytes "
+                    + "arrived for " + timeoutMillis + " ms"));
+            if (http1) {
+                // Vert.x keeps a connection whose request has not ended; closing flushes the response first.
+                ctx.request().connection().close();
+            }
+        }
     }
 
     private void parseBody(RequestContext ctx, Frontend errors, Buffer body, long limit,
@@ -245,32 +311,6 @@ final class AiBackend implements Backend {
             }
             next.accept(parsed.result(), body.length());
         });
-    }
-
-    /**
-     * Responds 408 once no body bytes arrived for {@code timeout} ms, and returns true when the body has failed. The
-     * periodic check costs one timer per body instead of one per chunk. The body is read without pauses, so all
-     * silence is the client's.
-     */
-    private boolean bodyTimedOut(RequestContext ctx, Frontend errors, long lastRead, long timeout, boolean[] failed) {
-        if (failed[0]) {
-            return true;
-        }
-        if (System.nanoTime() - lastRead < timeout * 1_000_000) {
-            return false;
-        }
-        failed[0] = true;
-        boolean http1 = ctx.request().version() != io.vertx.core.http.HttpVersion.HTTP_2;
-        if (http1) {
-            ctx.response().putHeader("connection", "close");
-        }
-        fail(ctx, errors, AiError.of(408, "request_timeout", "the request body was not received: no bytes arrived "
-                + "for " + timeout + " ms"));
-        if (http1) {
-            // Vert.x keeps a connection whose request has not ended; closing flushes the response first.
-            ctx.request().connection().close();
-        }
-        return true;
     }
 
     /** Serves {@code body}, which the client sent as {@code bodyBytes} bytes, at {@code endpoint}. */

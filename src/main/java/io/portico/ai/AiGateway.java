@@ -88,6 +88,8 @@ public final class AiGateway {
     private static final CharSequence COST_HEADER = HttpHeaders.createOptimized(HEADER_PREFIX + "cost-usd");
 
     private static final Logger LOG = LoggerFactory.getLogger(AiGateway.class);
+    /** The outcome of {@link #admitRequest} without checks. A completed future without a context can be shared. */
+    private static final Future<Boolean> ADMITTED = Future.succeededFuture(true);
     /** The name of the worker pool of {@link #compute()}, which thread names and Vert.x metrics show. */
     private static final String COMPUTE_POOL = "portico-ai-compute";
 
@@ -523,7 +525,7 @@ public final class AiGateway {
     static Future<Boolean> admitRequest(RequestContext ctx, Supplier<Future<TokenEstimate>> estimates) {
         List<RequestCheck> checks = ctx.attribute(REQUEST_CHECKS_ATTRIBUTE);
         if (checks == null) {
-            return Future.succeededFuture(true);
+            return ADMITTED;
         }
         return estimates.get().compose(estimate -> admitRequest(ctx, estimate, checks, 0));
     }
@@ -570,14 +572,23 @@ public final class AiGateway {
 
     private static void counts(MultiMap headers, UsageRecord record) {
         Usage usage = record.usage();
-        headers.set(INPUT_TOKENS_HEADER, Long.toString(usage.inputTokens()));
-        headers.set(OUTPUT_TOKENS_HEADER, Long.toString(usage.outputTokens()));
-        headers.set(CACHED_TOKENS_HEADER, Long.toString(usage.cachedInputTokens()));
-        headers.set(REASONING_TOKENS_HEADER, Long.toString(usage.reasoningTokens()));
+        headers.set(INPUT_TOKENS_HEADER, count(usage.inputTokens()));
+        headers.set(OUTPUT_TOKENS_HEADER, count(usage.outputTokens()));
+        headers.set(CACHED_TOKENS_HEADER, count(usage.cachedInputTokens()));
+        headers.set(REASONING_TOKENS_HEADER, count(usage.reasoningTokens()));
         headers.set(COST_HEADER, plain(record.cost()));
     }
 
+    /** Returns {@code tokens} as decimal text, with no new string for 0, which most cached and reasoning counts are. */
+    private static String count(long tokens) {
+        return tokens == 0 ? "0" : Long.toString(tokens);
+    }
+
+    /** Returns {@code cost} in plain notation with at most 8 decimals, and "0" for any zero without new numbers. */
     private static String plain(BigDecimal cost) {
+        if (cost.signum() == 0) {
+            return "0";
+        }
         return cost.setScale(8, RoundingMode.HALF_UP).stripTrailingZeros().toPlainString();
     }
 }

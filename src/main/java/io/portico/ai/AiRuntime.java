@@ -31,8 +31,11 @@ final class AiRuntime {
     private final Map<String, ProviderRuntime> providers;
     private final Map<String, VirtualModelSpec> models;
     private final Map<String, AccessList> modelAccess;
-    /** The {@code provider/model} names that the configuration lists: providers' models and virtual model targets. */
-    private final Set<String> configuredModels;
+    /**
+     * The models that the configuration lists, by provider name: providers' models and virtual model targets. Keyed
+     * by provider, so that a lookup builds no {@code provider/model} name.
+     */
+    private final Map<String, Set<String>> configuredModels;
 
     private AiRuntime(Map<String, ProviderRuntime> providers, Map<String, VirtualModelSpec> models,
                       Map<String, AccessList> modelAccess) {
@@ -46,14 +49,17 @@ final class AiRuntime {
         return new AiRuntime(Map.of(), Map.of(), Map.of());
     }
 
-    private static Set<String> configuredModels(Map<String, ProviderRuntime> providers,
-                                                Map<String, VirtualModelSpec> models) {
-        Set<String> names = new HashSet<>();
+    private static Map<String, Set<String>> configuredModels(Map<String, ProviderRuntime> providers,
+                                                             Map<String, VirtualModelSpec> models) {
+        Map<String, Set<String>> names = new HashMap<>();
         providers.values().forEach(provider -> provider.spec().models()
-                .forEach(model -> names.add(provider.name() + "/" + model)));
+                .forEach(model -> names.computeIfAbsent(provider.name(), name -> new HashSet<>()).add(model)));
         models.values().forEach(model -> model.targets()
-                .forEach(target -> names.add(target.provider() + "/" + target.model())));
-        return Set.copyOf(names);
+                .forEach(target -> names.computeIfAbsent(target.provider(), name -> new HashSet<>())
+                        .add(target.model())));
+        Map<String, Set<String>> copy = new HashMap<>();
+        names.forEach((provider, listed) -> copy.put(provider, Set.copyOf(listed)));
+        return Map.copyOf(copy);
     }
 
     /**
@@ -61,7 +67,7 @@ final class AiRuntime {
      * a target of a virtual model.
      */
     boolean configured(Target target) {
-        return configuredModels.contains(target.address());
+        return configuredModels.getOrDefault(target.provider().name(), Set.of()).contains(target.model());
     }
 
     /** Builds the runtime of {@code snapshot}, keeping the state of providers whose configuration is unchanged. */

@@ -16,7 +16,9 @@ import io.portico.ai.spi.AiException;
 import io.portico.ai.spi.CallTarget;
 import io.portico.ai.spi.ChatRequest;
 import io.portico.ai.spi.ChunkSink;
+import io.portico.ai.spi.CopiedCompletion;
 import io.portico.ai.spi.ProviderAdapter;
+import io.portico.ai.spi.Protocol;
 import io.portico.ai.spi.ProviderCall;
 import io.portico.ai.spi.StreamFrame;
 import io.portico.ai.spi.StreamTranslator;
@@ -25,6 +27,7 @@ import io.portico.ai.stream.FrameParser;
 import io.portico.ai.stream.FrameTooLargeException;
 import io.portico.circuitbreaker.CircuitBreaker;
 import io.portico.config.ProviderSpec;
+import io.portico.net.TimeoutList;
 import io.portico.pipeline.RequestContext;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -86,7 +89,10 @@ final class ChatExchange {
     private long attemptStart;
     private long firstTokenNanos;
     private long firstTokenTimer = -1;
-    private long totalTimer = -1;
+    /** The {@code timeouts.total} of the current attempt: an entry of the event loop's list for that value. */
+    private final TimeoutList.Entry totalTimeout = new TimeoutList.Entry(this::totalTimedOut);
+    /** The attempt that {@link #totalTimeout} runs for, as its {@link #generation}. */
+    private int totalTimeoutGeneration;
     private boolean inFlight;
     /** True while the current attempt holds a permit of its target's circuit breaker. */
     private boolean permitHeld;
@@ -254,10 +260,14 @@ final class ChatExchange {
                 + " provider '" + provider + "' failed", -1), describe(cause));
     }
 
-    /** Starts the timer of {@code timeouts.total}, which covers the attempt from its authorization to its end. */
+    /** Starts the timeout of {@code timeouts.total}, which covers the attempt from its authorization to its end. */
     private void startTotalTimer(int current) {
-        long millis = target.provider().spec().timeouts().total().toMillis();
-        totalTimer = gateway.vertx().setTimer(millis, id -> timedOut(current, "the whole response", millis));
+        totalTimeoutGeneration = current;
+        TimeoutList.current(target.provider().spec().timeouts().total().toMillis()).add(totalTimeout);
+    }
+
+    private void totalTimedOut() {
+        timedOut(totalTimeoutGeneration, "the whole response", target.provider().spec().timeouts().total().toMillis());
     }
 
     private void send(ProviderCall call, CallTarget callTarget, boolean nativeCall, int current) {
@@ -379,6 +389,9 @@ final class ChatExchange {
     }
 
     private void complete(Buffer body, CallTarget callTarget, boolean nativeCall) {
+        if (!nativeCall && frontend.protocol() == Protocol.OPENAI && completeCopied(body)) {
+            return;
+        }
         JsonNode json = Wire.parse(body);
         if (!(json instanceof ObjectNode object)) {
             attemptFailed(AiError.of(502, "provider '" + target.provider().name() + "' sent a response that is not"
@@ -430,6 +443,24 @@ final class ChatExchange {
             store(ChatCache.COMPLETION, Wire.json(completion));
         }
         frontend.writeResponse(ctx.response(), completion, request, usage);
+    }
+
+    /**
+     * Relays a completion that the adapter could copy for an OpenAI client without its tree, and returns false when
+     * it could not, so that the caller takes the tree's path. The copy has the bytes that path would write.
+     */
+    private boolean completeCopied(Buffer body) {
+        CopiedCompletion copied = target.provider().adapter().copyChatResponse(body);
+        if (copied == null) {
+            return false;
+        }
+        firstTokenNanos = System.nanoTime();
+        usage = copied.usage();
+        settleBreaker(200);
+        record();
+        store(ChatCache.COMPLETION, copied.json());
+        frontend.writeNative(ctx.response(), copied.json());
+        return true;
     }
 
     private void store(String format, Buffer body) {
@@ -859,10 +890,7 @@ final class ChatExchange {
             gateway.vertx().cancelTimer(firstTokenTimer);
             firstTokenTimer = -1;
         }
-        if (totalTimer >= 0) {
-            gateway.vertx().cancelTimer(totalTimer);
-            totalTimer = -1;
-        }
+        totalTimeout.cancel();
     }
 
     private void finishWithError(AiError error) {

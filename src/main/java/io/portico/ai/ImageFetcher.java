@@ -72,23 +72,38 @@ final class ImageFetcher {
 
     /** True when {@code body} (internal form) has an image at an http or https URL that {@code accepted} rejects. */
     static boolean hasRemoteImages(JsonNode body, Predicate<String> accepted) {
-        return !remoteImages(body, accepted).isEmpty();
+        for (JsonNode message : body.path("messages")) {
+            for (JsonNode part : message.path("content")) {
+                if (remoteImage(part, accepted) != null) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private static List<ObjectNode> remoteImages(JsonNode body, Predicate<String> accepted) {
         List<ObjectNode> images = new ArrayList<>();
         for (JsonNode message : body.path("messages")) {
             for (JsonNode part : message.path("content")) {
-                JsonNode image = part.get("image_url");
-                if (image instanceof ObjectNode object) {
-                    String url = object.path("url").asText("");
-                    if (isHttpUrl(url) && !accepted.test(url)) {
-                        images.add(object);
-                    }
+                ObjectNode image = remoteImage(part, accepted);
+                if (image != null) {
+                    images.add(image);
                 }
             }
         }
         return images;
+    }
+
+    /** Returns the {@code image_url} object of {@code part} when its URL is http or https and rejected, else null. */
+    private static ObjectNode remoteImage(JsonNode part, Predicate<String> accepted) {
+        if (part.get("image_url") instanceof ObjectNode image) {
+            String url = image.path("url").asText("");
+            if (isHttpUrl(url) && !accepted.test(url)) {
+                return image;
+            }
+        }
+        return null;
     }
 
     /** Returns true when {@code url} starts with {@code http://} or {@code https://}, in any case. */

@@ -15,8 +15,10 @@ final class KeySelection {
     private final ProviderRuntime provider;
     private final String model;
     private final KeyCheck check;
-    private final Set<KeyPool.Key> failed = new HashSet<>();
-    private final Set<KeyPool.Key> excluded = new HashSet<>();
+    /** The keys that failed this request: the shared empty set until the first failure, then a set of its own. */
+    private Set<KeyPool.Key> failed = Set.of();
+    /** The keys that a check rejected: the shared empty set until the first rejection, then a set of its own. */
+    private Set<KeyPool.Key> excluded = Set.of();
     private AiError rejection;
 
     /** Creates the selection for the provider's {@code model}; {@code check} is null when no policy checks keys. */
@@ -49,6 +51,9 @@ final class KeySelection {
             if (reason == null) {
                 return key;
             }
+            if (excluded.isEmpty()) {
+                excluded = new HashSet<>();
+            }
             excluded.add(key);
             if (rejection == null || reason.retryAfterMillis() < rejection.retryAfterMillis()) {
                 rejection = reason;
@@ -64,6 +69,9 @@ final class KeySelection {
 
     /** Leaves {@code key} out of the next attempts, after it failed with 401, 403 or 429. */
     void failed(KeyPool.Key key) {
+        if (failed.isEmpty()) {
+            failed = new HashSet<>();
+        }
         failed.add(key);
     }
 
@@ -74,7 +82,7 @@ final class KeySelection {
 
     /** Lets keys that failed earlier serve a retry after a backoff, since a cooling key may be ready again. */
     void retryFailed() {
-        failed.clear();
+        failed = Set.of();
     }
 
     /** Returns the error of a request for which {@link #next} found no key. */

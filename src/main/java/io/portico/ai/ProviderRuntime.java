@@ -10,6 +10,7 @@ import io.portico.circuitbreaker.CircuitBreaker;
 import io.portico.config.ProviderSpec;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.Function;
 
 /** A configured provider with its adapter, key pool and per-model statistics; kept while its spec is unchanged. */
 final class ProviderRuntime {
@@ -31,6 +32,8 @@ final class ProviderRuntime {
      */
     private final Cache<String, TargetStats> stats = Caffeine.newBuilder().maximumSize(MAX_MODELS)
             .expireAfterAccess(Duration.ofHours(1)).executor(Runnable::run).build();
+    /** The function that creates a model's statistics on its first call, made once so that lookups allocate none. */
+    private final Function<String, TargetStats> newStats = this::newStats;
 
     ProviderRuntime(ProviderSpec spec, ProviderType type, ProviderAdapter adapter) {
         this.spec = requireNonNull(spec, "spec");
@@ -83,7 +86,12 @@ final class ProviderRuntime {
     }
 
     TargetStats stats(String model) {
-        return stats.get(model, m -> new TargetStats(spec.circuitBreaker() == null ? null
-                : new CircuitBreaker("model '" + m + "' of provider '" + spec.name() + "'", spec.circuitBreaker())));
+        return stats.get(model, newStats);
+    }
+
+    private TargetStats newStats(String model) {
+        return new TargetStats(spec.circuitBreaker() == null ? null
+                : new CircuitBreaker("model '" + model + "' of provider '" + spec.name() + "'",
+                        spec.circuitBreaker()));
     }
 }

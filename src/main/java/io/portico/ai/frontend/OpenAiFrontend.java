@@ -56,31 +56,35 @@ public final class OpenAiFrontend implements Frontend {
             java.util.Set.of("system", "developer", "user", "assistant", "tool", "function");
 
     private static void validateMessage(JsonNode message, int index) {
-        String at = "'messages[" + index + "]";
-        // OpenAI names a field of a message as messages.[0].role in an error's param.
-        String param = "messages.[" + index + "]";
         if (!message.isObject()) {
-            throw AiException.invalidParam(param, at + "' must be an object");
+            throw invalidMessage(index, "", "' must be an object");
         }
         JsonNode role = message.get("role");
         if (role == null || !role.isTextual() || !ROLES.contains(role.asText())) {
-            throw AiException.invalidParam(param + ".role",
-                    at + ".role' must be one of system, developer, user, assistant, tool");
+            throw invalidMessage(index, ".role", "' must be one of system, developer, user, assistant, tool");
         }
         JsonNode content = message.get("content");
         boolean valid = content == null || content.isNull() || content.isTextual() || content.isArray();
         if (!valid) {
-            throw AiException.invalidParam(param + ".content",
-                    at + ".content' must be a string or an array of content parts");
+            throw invalidMessage(index, ".content", "' must be a string or an array of content parts");
         }
         if (content != null && content.isArray()) {
             for (JsonNode part : content) {
                 if (!part.isObject() || !part.path("type").isTextual()) {
-                    throw AiException.invalidParam(param + ".content",
-                            at + ".content' parts must be objects with a type");
+                    throw invalidMessage(index, ".content", "' parts must be objects with a type");
                 }
             }
         }
+    }
+
+    /**
+     * Returns the error about {@code field} of message {@code index}, such as {@code .role}, or about the whole
+     * message when {@code field} is empty. The texts are built only here, because valid messages are the rule.
+     */
+    private static AiException invalidMessage(int index, String field, String problem) {
+        // OpenAI names a field of a message as messages.[0].role in an error's param.
+        return AiException.invalidParam("messages.[" + index + "]" + field,
+                "'messages[" + index + "]" + field + problem);
     }
 
     private static void positiveInteger(JsonNode body, String field) {

@@ -10,6 +10,7 @@ import io.portico.ai.spi.CallTarget;
 import io.portico.ai.spi.ChatRequest;
 import io.portico.ai.spi.ChunkSink;
 import io.portico.ai.spi.Chunks;
+import io.portico.ai.spi.CopiedCompletion;
 import io.portico.ai.spi.Framing;
 import io.portico.ai.spi.ProviderAdapter;
 import io.portico.ai.spi.Protocol;
@@ -155,6 +156,12 @@ public final class OpenAiAdapter implements ProviderAdapter {
             }
         }
         return response;
+    }
+
+    /** Copies the completions that {@link #chatResponse} leaves unchanged, as {@link CompletionCopy} lists them. */
+    @Override
+    public CopiedCompletion copyChatResponse(Buffer body) {
+        return CompletionCopy.copy(body);
     }
 
     private static void completeArguments(JsonNode message) {

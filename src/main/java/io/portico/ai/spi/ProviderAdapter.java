@@ -50,6 +50,17 @@ public interface ProviderAdapter {
         return null;
     }
 
+    /**
+     * Copies a successful non-streamed chat response for a client of OpenAI's Chat Completions API without building
+     * its tree. The copy's JSON is exactly what {@link #chatResponse} would return, serialized, and its usage is what
+     * {@link #chatUsage} or the completion's OpenAI usage would report. Returns null when the response needs
+     * {@link #chatResponse}, for example to be translated or changed, and so does every adapter that does not
+     * override this method.
+     */
+    default CopiedCompletion copyChatResponse(Buffer body) {
+        return null;
+    }
+
     /** Creates the translator for one streamed chat response. */
     StreamTranslator chatStream(ChatRequest request, CallTarget target);
 

@@ -11,6 +11,7 @@ import io.portico.gateway.upstream.TlsFailure;
 import io.portico.gateway.upstream.UpstreamGroup;
 import io.portico.gateway.upstream.Upstreams;
 import io.portico.net.ContentLength;
+import io.portico.net.TimeoutList;
 import io.portico.net.TransferCodings;
 import io.portico.net.client.DrainExpiredException;
 import io.portico.net.client.Http1Client;
@@ -94,11 +95,11 @@ final class ProxyExchange {
     private final boolean webSocket;
     private final long maxBodySize;
     private final long readTimeoutMillis;
-    private final ResponseTimeouts.Entry responseTimeout = new ResponseTimeouts.Entry(this::onResponseTimeout);
+    private final TimeoutList.Entry responseTimeout = new TimeoutList.Entry(this::onResponseTimeout);
     /** The client's body as the upstream request reads it; null until a streamed body is sent. */
     private IdleReadStream requestBody;
     /** The deadline of a small response body, which has no timer of its own, or null. */
-    private ResponseTimeouts.Entry bodyDeadline;
+    private TimeoutList.Entry bodyDeadline;
     private final List<TargetState> tried = new ArrayList<>(2);
     private TargetState target;
     private Problem lastFailure;
@@ -363,7 +364,7 @@ final class ProxyExchange {
     private void startReadTimeout() {
         readTimedOut = null;
         if (readTimeoutMillis > 0) {
-            ResponseTimeouts.current(readTimeoutMillis).add(responseTimeout);
+            TimeoutList.current(readTimeoutMillis).add(responseTimeout);
         }
     }
 
@@ -373,7 +374,7 @@ final class ProxyExchange {
     }
 
     private RequestOptions requestOptions(TargetState current) {
-        // The read timeout until the response head is kept by ResponseTimeouts instead of a Vert.x timer per request.
+        // The read timeout until the response head is kept by TimeoutList instead of a Vert.x timer per request.
         return group.requestOptions(current).setMethod(request.method()).setURI(ctx.forwardedUri())
                 .setIdleTimeout(0);
     }
@@ -461,7 +462,7 @@ final class ProxyExchange {
      */
     private void onRequestBodyEnd() {
         if (responseTimeout.running() && !awaitingBody) {
-            ResponseTimeouts.current(readTimeoutMillis).add(responseTimeout);
+            TimeoutList.current(readTimeoutMillis).add(responseTimeout);
         }
     }
 
@@ -583,8 +584,8 @@ final class ProxyExchange {
                     this::onBodyReadTimeout);
         } else if (readTimeoutMillis > 0 && declaredLength(status, responseHeaders) > 0) {
             // A small body usually arrives with its head, so one deadline for all of it costs less than a timer.
-            bodyDeadline = new ResponseTimeouts.Entry(this::onBodyReadTimeout);
-            ResponseTimeouts.current(readTimeoutMillis).add(bodyDeadline);
+            bodyDeadline = new TimeoutList.Entry(this::onBodyReadTimeout);
+            TimeoutList.current(readTimeoutMillis).add(bodyDeadline);
         }
         TappedReadStream tapped = null;
         if (tap != null) {
@@ -720,7 +721,7 @@ final class ProxyExchange {
      * Returns true when the body may arrive slowly: streamed without a declared length, or larger than
      * {@value #SMALL_BODY} bytes. Vert.x stops the request's idle timeout once the response head arrives, so
      * those bodies get a timer of their own. A small body usually arrives with its head, so it gets one deadline
-     * of the read timeout after the head instead, kept by {@link ResponseTimeouts}.
+     * of the read timeout after the head instead, kept by {@link TimeoutList}.
      */
     private boolean needsBodyReadTimeout(MultiMap responseHeaders) {
         if (webSocket || request.method() == HttpMethod.HEAD) {
@@ -742,7 +743,7 @@ final class ProxyExchange {
                 && requestBody.pausedMillis() < readTimeoutMillis) {
             // The client is still sending its body, and its silence is the body timeout's to judge. The upstream is
             // late only once it has held the body back for the whole read timeout or the body has ended.
-            ResponseTimeouts.current(readTimeoutMillis).add(responseTimeout);
+            TimeoutList.current(readTimeoutMillis).add(responseTimeout);
             return;
         }
         String awaited = awaitingBody ? "no body bytes after the response head" : "no response head";
@@ -1111,7 +1112,7 @@ final class ProxyExchange {
             // From here on the client's body is read, so a failure can no longer be retried as one before sending.
             bodySent |= streamed;
             if (readTimeoutMillis > 0 && !finished) {
-                ResponseTimeouts.current(readTimeoutMillis).add(responseTimeout);
+                TimeoutList.current(readTimeoutMillis).add(responseTimeout);
             }
         }
 

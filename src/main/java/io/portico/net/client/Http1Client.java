@@ -123,7 +123,11 @@ public final class Http1Client {
         ContextInternal context = eventLoopContext();
         LoopPools pools = loops.computeIfAbsent(context.nettyEventLoop(), LoopPools::new);
         LoopPools.Target target = pools.target(url);
-        return send(context, pools, method, target.origin(), target.requestUri(), headers, body, connectTimeoutMillis,
+        HeadersMultiMap wire = wireHeaders(headers);
+        if (!wire.contains(HttpHeaderNames.HOST)) {
+            wire.set(HttpHeaderNames.HOST, target.hostHeader());
+        }
+        return send(context, pools, method, target.origin(), target.requestUri(), wire, body, connectTimeoutMillis,
                 connectTimeoutMillis, handler);
     }
 
@@ -315,7 +319,8 @@ public final class Http1Client {
         /** Parsed URLs kept per event loop; the gateway sends to few distinct URLs, so the cache stays small. */
         private static final int MAX_TARGETS = 1024;
 
-        record Target(Origin origin, String requestUri) { }
+        /** A parsed URL, with the Host header value of its origin made once rather than per request. */
+        record Target(Origin origin, String requestUri, String hostHeader) { }
 
         private final EventLoop loop;
         private final Map<Origin, ConnectionPool> pools = new HashMap<>();
@@ -341,7 +346,8 @@ public final class Http1Client {
                 }
                 String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
                 String requestUri = uri.getRawQuery() == null ? path : path + "?" + uri.getRawQuery();
-                target = new Target(Origin.of(uri), requestUri);
+                Origin origin = Origin.of(uri);
+                target = new Target(origin, requestUri, origin.hostHeader());
                 if (targets.size() >= MAX_TARGETS) {
                     targets.clear();
                 }

@@ -1,4 +1,4 @@
-package io.portico.gateway.proxy;
+package io.portico.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -15,7 +15,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The shared response-head timer of one event loop, on a real Vert.x event loop. */
-class ResponseTimeoutsTest {
+class TimeoutListTest {
 
     private Vertx vertx;
     private Context context;
@@ -37,10 +37,10 @@ class ResponseTimeoutsTest {
         CompletableFuture<Long> lastExpiry = new CompletableFuture<>();
         long[] startNanos = new long[1];
         onLoop(done -> {
-            ResponseTimeouts timeouts = ResponseTimeouts.current(100);
+            TimeoutList timeouts = TimeoutList.current(100);
             startNanos[0] = System.nanoTime();
-            timeouts.add(new ResponseTimeouts.Entry(() -> expired.add("first")));
-            timeouts.add(new ResponseTimeouts.Entry(() -> {
+            timeouts.add(new TimeoutList.Entry(() -> expired.add("first")));
+            timeouts.add(new TimeoutList.Entry(() -> {
                 expired.add("second");
                 lastExpiry.complete(System.nanoTime());
             }));
@@ -58,12 +58,12 @@ class ResponseTimeoutsTest {
         List<String> expired = new CopyOnWriteArrayList<>();
         CompletableFuture<Void> lastExpired = new CompletableFuture<>();
         onLoop(done -> {
-            ResponseTimeouts timeouts = ResponseTimeouts.current(50);
-            ResponseTimeouts.Entry first = new ResponseTimeouts.Entry(() -> expired.add("first"));
-            ResponseTimeouts.Entry middle = new ResponseTimeouts.Entry(() -> expired.add("middle"));
+            TimeoutList timeouts = TimeoutList.current(50);
+            TimeoutList.Entry first = new TimeoutList.Entry(() -> expired.add("first"));
+            TimeoutList.Entry middle = new TimeoutList.Entry(() -> expired.add("middle"));
             timeouts.add(first);
             timeouts.add(middle);
-            timeouts.add(new ResponseTimeouts.Entry(() -> {
+            timeouts.add(new TimeoutList.Entry(() -> {
                 expired.add("last");
                 lastExpired.complete(null);
             }));
@@ -83,9 +83,9 @@ class ResponseTimeoutsTest {
         CompletableFuture<Long> firstExpiry = new CompletableFuture<>();
         CompletableFuture<Long> secondExpiry = new CompletableFuture<>();
         onLoop(done -> {
-            ResponseTimeouts timeouts = ResponseTimeouts.current(80);
-            ResponseTimeouts.Entry retry = new ResponseTimeouts.Entry(() -> secondExpiry.complete(System.nanoTime()));
-            timeouts.add(new ResponseTimeouts.Entry(() -> {
+            TimeoutList timeouts = TimeoutList.current(80);
+            TimeoutList.Entry retry = new TimeoutList.Entry(() -> secondExpiry.complete(System.nanoTime()));
+            timeouts.add(new TimeoutList.Entry(() -> {
                 firstExpiry.complete(System.nanoTime());
                 timeouts.add(retry);
             }));
@@ -103,9 +103,9 @@ class ResponseTimeoutsTest {
         CompletableFuture<Void> expiredTwice = new CompletableFuture<>();
         int[] count = new int[1];
         onLoop(done -> {
-            ResponseTimeouts timeouts = ResponseTimeouts.current(20);
-            ResponseTimeouts.Entry[] entry = new ResponseTimeouts.Entry[1];
-            entry[0] = new ResponseTimeouts.Entry(() -> {
+            TimeoutList timeouts = TimeoutList.current(20);
+            TimeoutList.Entry[] entry = new TimeoutList.Entry[1];
+            entry[0] = new TimeoutList.Entry(() -> {
                 if (++count[0] == 1) {
                     timeouts.add(entry[0]);
                 } else {
@@ -127,8 +127,8 @@ class ResponseTimeoutsTest {
         CompletableFuture<Void> expired = new CompletableFuture<>();
         long[] startNanos = new long[1];
         onLoop(done -> {
-            ResponseTimeouts timeouts = ResponseTimeouts.current(100);
-            ResponseTimeouts.Entry entry = new ResponseTimeouts.Entry(() -> {
+            TimeoutList timeouts = TimeoutList.current(100);
+            TimeoutList.Entry entry = new TimeoutList.Entry(() -> {
                 expiries.add(System.nanoTime());
                 expired.complete(null);
             });
@@ -147,7 +147,7 @@ class ResponseTimeoutsTest {
 
     @Test
     void outsideVertxContextIsRejected() {
-        assertThatThrownBy(() -> ResponseTimeouts.current(12_345))
+        assertThatThrownBy(() -> TimeoutList.current(12_345))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("outside of a Vert.x context");
     }

@@ -1,4 +1,4 @@
-package io.portico.gateway.proxy;
+package io.portico.net;
 
 import static java.util.Objects.requireNonNull;
 
@@ -9,7 +9,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The response-head timeouts of the upstream requests that one event loop sends with one timeout value.
+ * The timeouts of one event loop that all have one timeout value, such as the response-head timeouts of the upstream
+ * requests that it sends to services with the same read timeout.
  *
  * <p>Every entry gets the same timeout from the moment it is added, so appending keeps the list sorted by
  * deadline. One timer, set for the earliest deadline, serves the whole list, which replaces a Vert.x timer per
@@ -19,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Instances are confined to their event loop: {@link #current} returns the instance of the calling thread.
  */
-final class ResponseTimeouts {
+public final class TimeoutList {
 
     private static final ThreadLocal<PerThread> INSTANCES = ThreadLocal.withInitial(PerThread::new);
 
@@ -29,7 +30,7 @@ final class ResponseTimeouts {
     private Entry tail;
     private long timer = -1;
 
-    private ResponseTimeouts(Vertx vertx, long timeoutMillis) {
+    private TimeoutList(Vertx vertx, long timeoutMillis) {
         this.vertx = requireNonNull(vertx, "vertx");
         this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
     }
@@ -39,12 +40,12 @@ final class ResponseTimeouts {
      *
      * @throws IllegalStateException when the calling thread runs no Vert.x context
      */
-    static ResponseTimeouts current(long timeoutMillis) {
+    public static TimeoutList current(long timeoutMillis) {
         return INSTANCES.get().get(timeoutMillis);
     }
 
     /** Starts the timeout of {@code entry} now, first cancelling it when it is still running. */
-    void add(Entry entry) {
+    public void add(Entry entry) {
         entry.cancel();
         entry.deadlineNanos = System.nanoTime() + timeoutNanos;
         entry.owner = this;
@@ -96,24 +97,24 @@ final class ResponseTimeouts {
     }
 
     /** One running timeout, reusable once it has been cancelled or has expired. */
-    static final class Entry {
+    public static final class Entry {
         private final Runnable onTimeout;
-        private ResponseTimeouts owner;
+        private TimeoutList owner;
         private Entry previous;
         private Entry next;
         private long deadlineNanos;
 
-        Entry(Runnable onTimeout) {
+        public Entry(Runnable onTimeout) {
             this.onTimeout = requireNonNull(onTimeout, "onTimeout");
         }
 
         /** Returns true while this timeout runs: added, and neither cancelled nor expired. */
-        boolean running() {
+        public boolean running() {
             return owner != null;
         }
 
         /** Stops this timeout, or does nothing when it is not running. Call on the event loop that added it. */
-        void cancel() {
+        public void cancel() {
             if (owner != null) {
                 owner.remove(this);
             }
@@ -122,11 +123,11 @@ final class ResponseTimeouts {
 
     /** The lists of one event loop by timeout value. Most services share one value, so the last one is cached. */
     private static final class PerThread {
-        private final Map<Long, ResponseTimeouts> byTimeout = new HashMap<>();
+        private final Map<Long, TimeoutList> byTimeout = new HashMap<>();
         private long lastMillis = -1;
-        private ResponseTimeouts last;
+        private TimeoutList last;
 
-        ResponseTimeouts get(long timeoutMillis) {
+        TimeoutList get(long timeoutMillis) {
             if (timeoutMillis == lastMillis) {
                 return last;
             }
@@ -135,8 +136,8 @@ final class ResponseTimeouts {
                 throw new IllegalStateException("response timeouts are used outside of a Vert.x context");
             }
             Vertx vertx = context.owner();
-            ResponseTimeouts timeouts = byTimeout.computeIfAbsent(timeoutMillis,
-                    millis -> new ResponseTimeouts(vertx, millis));
+            TimeoutList timeouts = byTimeout.computeIfAbsent(timeoutMillis,
+                    millis -> new TimeoutList(vertx, millis));
             lastMillis = timeoutMillis;
             last = timeouts;
             return timeouts;
