@@ -33,6 +33,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.ServerSSLOptions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -77,6 +78,8 @@ public final class GatewayServer {
     private final int instances;
     private final List<HttpServer> httpServers = new CopyOnWriteArrayList<>();
     private final List<HttpServer> httpsServers = new CopyOnWriteArrayList<>();
+    /** The update of the HTTPS listeners that the last change of certificates started. */
+    private volatile Future<Void> tlsUpdate = Future.succeededFuture();
     private volatile int httpPort = -1;
     private volatile int httpsPort = -1;
     /** Set once the HTTPS listener starts binding, so a second configuration applied meanwhile does not bind again. */
@@ -132,7 +135,21 @@ public final class GatewayServer {
                 IpRangeSet.parse(node.clientAddress().trustedProxies())));
         this.ai = new AiGateway(vertx, catalog, node.ai(), bodyTimeout, metrics.ai());
         this.oauth = new AuthorizationServer(vertx, Clock.systemUTC());
-        tls.onChange(options -> httpsServers.forEach(server -> server.updateSSLOptions(options)));
+        tls.onChange(options -> tlsUpdate = updateHttpsServers(options));
+    }
+
+    /**
+     * Hands {@code options} to every HTTPS listener. The returned future completes, and never fails, once each
+     * listener uses them for new connections or its update failed, which is logged.
+     */
+    private Future<Void> updateHttpsServers(ServerSSLOptions options) {
+        List<Future<Boolean>> updates = new ArrayList<>();
+        httpsServers.forEach(server -> updates.add(server.updateSSLOptions(options)));
+        return Future.join(updates).<Void>mapEmpty().recover(e -> {
+            LOG.warn("Applying the current HTTPS certificates to a listener failed; it serves the certificates it had"
+                    + " until they change again", e);
+            return Future.succeededFuture();
+        });
     }
 
     /**
@@ -207,12 +224,15 @@ public final class GatewayServer {
                     .compose(again -> install(build, snapshot, again));
         }
         installedBuild = build;
-        swap(snapshot, compiled);
-        return Future.succeededFuture(true);
+        return swap(snapshot, compiled).map(true);
     }
 
-    /** Makes the data plane serve {@code compiled} by swapping references. */
-    private void swap(ConfigSnapshot snapshot, Compiled compiled) {
+    /**
+     * Makes the data plane serve {@code compiled} by swapping references. The returned future completes, and never
+     * fails, once the HTTPS listeners serve the snapshot's certificates, so that the admin API responds to a change
+     * of certificates only when new handshakes use them.
+     */
+    private Future<Void> swap(ConfigSnapshot snapshot, Compiled compiled) {
         Prepared prepared = compiled.prepared();
         try {
             upstreams.install(prepared.upstreams());
@@ -223,19 +243,23 @@ public final class GatewayServer {
         }
         ai.install(prepared.ai());
         oauth.install(prepared.oauth());
+        Future<Void> tlsBefore = tlsUpdate;
         tls.install(prepared.certificates());
+        Future<Void> tlsReady = tlsUpdate == tlsBefore ? Future.succeededFuture() : tlsUpdate;
         handler.runtime(compiled.runtime());
         nodeState.serving(compiled.runtime());
         metrics.requests().retainRoutes(snapshot.routes().keySet());
         metrics.requests().retainConsumers(snapshot.consumers().keySet());
         boolean needsHttps = httpPort >= 0 && tls.hasCertificates() && node.https().port() >= 0;
         if (needsHttps && httpsStarted.compareAndSet(false, true)) {
-            startHttps().onFailure(e -> {
+            tlsReady = startHttps().recover(e -> {
                 httpsStarted.set(false);
                 LOG.error("HTTPS listener on {}:{} failed to start; check the port and the certificates",
                         node.https().host(), node.https().port(), e);
+                return Future.succeededFuture();
             });
         }
+        return tlsReady;
     }
 
     /**
@@ -336,11 +360,9 @@ public final class GatewayServer {
     private Future<Void> startHttps() {
         HttpServerOptions options = baseOptions().setHost(node.https().host());
         tls.configure(options);
-        return listen(options, node.https().port(), HTTPS_RANDOM_PORT, httpsServers).onSuccess(port -> {
-            // Certificates that changed while the listener was binding reached no server through onChange.
-            httpsServers.forEach(server -> server.updateSSLOptions(tls.sslOptions()).onFailure(e -> LOG.warn(
-                    "Applying the current HTTPS certificates to the new listener failed; it serves the certificates "
-                    + "it started with until they change again", e)));
+        return listen(options, node.https().port(), HTTPS_RANDOM_PORT, httpsServers).compose(port ->
+                // Certificates that changed while the listener was binding reached no server through onChange.
+                updateHttpsServers(tls.sslOptions()).map(port)).onSuccess(port -> {
             httpsPort = port;
             LOG.info("Gateway listening on https://{}:{} (TLS 1.2 and 1.3, ALPN h2 and http/1.1)",
                     node.https().host(), port);
