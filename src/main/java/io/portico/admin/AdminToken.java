@@ -39,6 +39,8 @@ public final class AdminToken {
 
     private static final Logger LOG = LoggerFactory.getLogger(AdminToken.class);
     private static final int TOKEN_BYTES = 32;
+    /** Minimum length of the token of an admin API on a non-loopback address. */
+    static final int MIN_NETWORK_TOKEN_LENGTH = 24;
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private AdminToken() {
@@ -58,10 +60,10 @@ public final class AdminToken {
                                  PrintStream stdout) {
         String fromEnv = env.get(ENV_VAR);
         if (fromEnv != null && !fromEnv.isBlank()) {
-            return fromEnv.trim();
+            return checkedForNetwork(admin, fromEnv.trim(), ENV_VAR);
         }
         if (admin.token() != null && !admin.token().isBlank()) {
-            return admin.token().trim();
+            return checkedForNetwork(admin, admin.token().trim(), "admin.token");
         }
         if (!isLoopback(admin.host())) {
             throw new IllegalStateException("the admin API is set to listen on " + admin.host()
@@ -69,6 +71,21 @@ public final class AdminToken {
                     + " or admin.token, or set admin.host to 127.0.0.1");
         }
         return readOrGenerate(dataDirectory.resolve(FILE_NAME), stdout);
+    }
+
+    /**
+     * Returns {@code token}, after checking that it has at least {@value #MIN_NETWORK_TOKEN_LENGTH} characters when the
+     * admin API listens on an address other hosts can reach. Requests with wrong tokens are not rate limited, so
+     * such a token must not be one that can be guessed.
+     */
+    private static String checkedForNetwork(NodeConfig.AdminListener admin, String token, String source) {
+        if (token.length() < MIN_NETWORK_TOKEN_LENGTH && !isLoopback(admin.host())) {
+            throw new IllegalStateException("the admin API is set to listen on " + admin.host() + ", which is not a"
+                    + " loopback address, and the admin token from " + source + " is shorter than "
+                    + MIN_NETWORK_TOKEN_LENGTH + " characters: set a random token, for example the output of"
+                    + " 'openssl rand -base64 32'");
+        }
+        return token;
     }
 
     /**

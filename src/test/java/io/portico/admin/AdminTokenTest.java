@@ -83,7 +83,22 @@ class AdminTokenTest {
                 .hasMessageContaining("0.0.0.0")
                 .hasMessageContaining(AdminToken.ENV_VAR);
         assertThat(data.resolve(AdminToken.FILE_NAME)).doesNotExist();
-        assertThat(resolve(wildcard, Map.of(AdminToken.ENV_VAR, "explicit"))).isEqualTo("explicit");
+        String explicit = "explicit-token-of-24-chars";
+        assertThat(resolve(wildcard, Map.of(AdminToken.ENV_VAR, explicit))).isEqualTo(explicit);
+    }
+
+    @Test
+    void publicListenerRejectsShortToken() {
+        NodeConfig.AdminListener wildcard = new NodeConfig.AdminListener("0.0.0.0", 9080, "tiny1");
+        NodeConfig.AdminListener loopback = new NodeConfig.AdminListener("127.0.0.1", 9080, "tiny1");
+
+        assertThatThrownBy(() -> resolve(wildcard, Map.of()))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("admin.token is shorter than 24 characters")
+                .hasMessageNotContaining("tiny1");
+        assertThatThrownBy(() -> resolve(wildcard, Map.of(AdminToken.ENV_VAR, "a")))
+                .hasMessageContaining(AdminToken.ENV_VAR + " is shorter than 24 characters");
+        assertThat(resolve(loopback, Map.of())).isEqualTo("tiny1");
     }
 
     @Test
