@@ -419,6 +419,7 @@ final class ResourceApi {
             ObjectNode spec = change.spec();
             if (checkTeam) {
                 Tenancy.checkWrite(principal, kind, change.name(), before, change.spec(), snapshot);
+                Tenancy.checkNodeFiles(principal, kind, before, change.spec());
                 if (change.spec() != null) {
                     Tenancy.checkReferences(principal, kind, change.spec(), snapshot);
                 }

@@ -34,6 +34,9 @@ import java.util.Objects;
  */
 final class Tenancy {
 
+    /** The fields of a service's {@code tls} that take inline PEM text or the path of a file on the node. */
+    private static final List<String> NODE_FILE_FIELDS = List.of("caCertificate", "clientCertificate", "clientKey");
+
     /** A reference from a field of one kind to a resource of another, which must be the caller's team's. */
     private record OwnedReference(ResourceKind<?> kind, String field, ResourceKind<?> target, String noun) {
     }
@@ -114,6 +117,30 @@ final class Tenancy {
                         + " of team " + principal.team() + ", and " + kind.name() + "/" + name
                         + (spec == before ? " belongs to " : " would belong to ")
                         + describe(teamOf(kind, spec, snapshot)));
+            }
+        }
+    }
+
+    /**
+     * Rejects a service of a caller other than a platform admin whose {@code tls} names a file on the node for a
+     * certificate or key, unless the stored service names the same file. Such a file may hold the client identity of
+     * the gateway or of another team, and the caller chooses the targets that would receive it. Inline PEM text and
+     * the masked hint of a stored key are accepted.
+     *
+     * @throws ValidationException naming the field
+     */
+    static void checkNodeFiles(Principal principal, ResourceKind<?> kind, ObjectNode before, ObjectNode after) {
+        if (principal.role() == Role.PLATFORM_ADMIN || kind != ResourceKinds.SERVICES || after == null) {
+            return;
+        }
+        for (String field : NODE_FILE_FIELDS) {
+            JsonNode value = after.path("tls").path(field);
+            JsonNode stored = before == null ? null : before.path("tls").path(field);
+            boolean file = value.isTextual() && !value.asText().stripLeading().startsWith("-----BEGIN")
+                    && !value.asText().startsWith("secret:");
+            if (file && !value.equals(stored)) {
+                throw new ValidationException("tls." + field, "names a file on the node, which only platform admins"
+                        + " may do; give the PEM text instead");
             }
         }
     }

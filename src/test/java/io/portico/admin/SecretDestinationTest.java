@@ -17,6 +17,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -93,6 +95,36 @@ class SecretDestinationTest {
     private static ObjectNode introspectionConfig(String url, String secret) {
         return Json.MAPPER.createObjectNode().put("introspectionUrl", url).put("clientId", "portico")
                 .put("clientSecret", secret).put("allowPrivateAddresses", true);
+    }
+
+    @Test
+    void teamAdminCannotNameNodeFiles() throws IOException {
+        Path certificate = Files.createTempFile("portico-client", ".pem");
+        Path key = Files.createTempFile("portico-client", ".key");
+        Files.writeString(certificate, CLIENT_CERTIFICATE.certificatePem());
+        Files.writeString(key, CLIENT_CERTIFICATE.privateKeyPem());
+        Map<String, Path> files = Map.of("caCertificate", certificate, "clientCertificate", certificate,
+                "clientKey", key);
+        for (String field : List.of("caCertificate", "clientCertificate", "clientKey")) {
+            ObjectNode service = Json.MAPPER.createObjectNode().put("name", "files-" + field.toLowerCase())
+                    .put("protocol", "https").put("team", "red");
+            service.putArray("targets").addObject().put("host", "127.0.0.1").put("port", 8443);
+            ObjectNode tls = service.putObject("tls");
+            if (!field.equals("caCertificate")) {
+                // A client certificate and key must be given together; the other one is inline PEM.
+                tls.put("clientCertificate", CLIENT_CERTIFICATE.certificatePem())
+                        .put("clientKey", CLIENT_CERTIFICATE.privateKeyPem());
+            }
+            tls.put(field, files.get(field).toString());
+
+            Answer created = request("POST", "/admin/v1/services", service, teamAdmin);
+
+            assertThat(created.status()).as(created.body().toString()).isEqualTo(400);
+            assertThat(errors(created)).as(field).containsExactly("tls." + field);
+            assertThat(messages(created).get(0)).contains("only platform admins");
+        }
+        Files.delete(certificate);
+        Files.delete(key);
     }
 
     @Test
