@@ -52,6 +52,13 @@ public final class PorticoCommand implements Callable<Integer> {
     public static CommandLine commandLine(PorticoCommand command) {
         CommandLine commandLine = new CommandLine(command);
         setInvalidInputExitCode(commandLine);
+        commandLine.setExecutionStrategy(parseResult -> {
+            if (!parseResult.hasSubcommand() || !(parseResult.subcommand().commandSpec().userObject()
+                    instanceof ServeCommand)) {
+                LogOutput.toStandardError();
+            }
+            return new CommandLine.RunLast().execute(parseResult);
+        });
         commandLine.setExecutionExceptionHandler((failure, failed, parseResult) -> {
             failed.getErr().println("error: " + failure.getMessage());
             failed.getErr().flush();

@@ -11,7 +11,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.Reader;
 import java.util.regex.Pattern;
+import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.events.DocumentStartEvent;
+import org.yaml.snakeyaml.events.Event;
+import org.yaml.snakeyaml.events.NodeEvent;
 import org.yaml.snakeyaml.events.ScalarEvent;
 
 /**
@@ -68,6 +72,13 @@ final class DecimalYamlFactory extends YAMLFactory {
         /** An optional sign and decimal digits without a leading zero, the integer syntax of JSON. */
         private static final Pattern DECIMAL = Pattern.compile("[-+]?(0|[1-9][0-9]*)");
 
+        /** The number of documents that have started so far. */
+        private int documentsStarted;
+        /** The 1-based line on which the second document starts, or 0 before it starts. */
+        private int secondDocumentLine;
+        /** The 1-based number of the last document read so far that has content, or 0 when none has. */
+        private int lastDocumentWithContent;
+
         DecimalYamlParser(IOContext ctxt, int parserFeatures, int yamlFeatures,
                           LoaderOptions options, ObjectCodec codec, Reader reader) {
             super(ctxt, parserFeatures, yamlFeatures, options, codec, reader);
@@ -93,6 +104,44 @@ final class DecimalYamlFactory extends YAMLFactory {
          */
         String keyAnchor() {
             return _currToken == JsonToken.FIELD_NAME && _lastEvent instanceof ScalarEvent key ? key.getAnchor() : null;
+        }
+
+        /**
+         * Returns the number of documents up to the last one with content, among those read so far. A document
+         * that is empty, such as after a trailing {@code ---}, counts only when a document with content follows it.
+         */
+        int documentsWithContent() {
+            return Math.max(1, lastDocumentWithContent);
+        }
+
+        /** Returns the 1-based line on which the second document starts, or 0 when the parser has read none. */
+        int secondDocumentLine() {
+            return secondDocumentLine;
+        }
+
+        /** Returns the next event and counts the documents and the content that it starts. */
+        @Override
+        protected Event getEvent() {
+            Event event = super.getEvent();
+            if (event instanceof DocumentStartEvent) {
+                documentsStarted++;
+                if (documentsStarted == 2) {
+                    secondDocumentLine = event.getStartMark().getLine() + 1;
+                }
+            } else if (event instanceof NodeEvent node && !isEmptyScalar(node)) {
+                lastDocumentWithContent = documentsStarted;
+            }
+            return event;
+        }
+
+        /**
+         * Returns whether {@code event} is a plain empty scalar without tag or anchor, the only node of a document
+         * that has no content.
+         */
+        private static boolean isEmptyScalar(NodeEvent event) {
+            return event instanceof ScalarEvent scalar && scalar.getValue().isEmpty()
+                    && scalar.getTag() == null && scalar.getAnchor() == null
+                    && scalar.getScalarStyle() == DumperOptions.ScalarStyle.PLAIN;
         }
 
         @Override

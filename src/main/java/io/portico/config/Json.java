@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.JsonSerializer;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
@@ -25,6 +26,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
@@ -109,6 +111,40 @@ public final class Json {
      */
     public static String aliasNote(JsonProcessingException failure) {
         return failure instanceof YamlTreeDeserializer.AliasException ? ": " + failure.getOriginalMessage() : "";
+    }
+
+    /**
+     * Reads {@code text} with {@code reader}, a reader of {@link #YAML}, and rejects text that contains more than one
+     * YAML document, because every document after the first would otherwise be ignored. An empty document at the
+     * end, as after a trailing {@code ---}, is allowed.
+     *
+     * @return the tree of the only document; null when the text contains no value
+     * @throws JsonProcessingException when the text is not valid YAML
+     * @throws ValidationException naming {@code field} when the text contains several documents
+     */
+    public static JsonNode readYamlDocument(ObjectReader reader, String text, String field)
+            throws JsonProcessingException {
+        try (JsonParser parser = reader.createParser(text)) {
+            JsonNode tree = reader.readTree(parser);
+            if (parser instanceof DecimalYamlFactory.DecimalYamlParser yaml) {
+                while (parser.nextToken() != null) {
+                    // Reads the rest of the text so that the parser counts its documents.
+                }
+                int documents = yaml.documentsWithContent();
+                if (documents > 1) {
+                    throw new ValidationException(field, "the text contains " + documents + " YAML documents,"
+                            + " the second starting at line " + yaml.secondDocumentLine()
+                            + ". A configuration is a single document, so merge the documents into one mapping"
+                            + " or remove the '---' lines");
+                }
+            }
+            return tree;
+        } catch (JsonProcessingException e) {
+            throw e;
+        } catch (IOException e) {
+            // Reading text from memory fails only as a parse error.
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static LoaderOptions yamlLoaderOptions() {

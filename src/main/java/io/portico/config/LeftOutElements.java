@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -45,11 +47,73 @@ final class LeftOutElements {
         if (!(parent instanceof ArrayNode list) || index < 0 || index >= list.size()) {
             return false;
         }
+        removeElement(list, index);
+        return true;
+    }
+
+    /** Returns whether a list in {@code root}, at any depth, has a null element. */
+    static boolean hasNullElement(JsonNode root) {
+        Deque<JsonNode> pending = new ArrayDeque<>();
+        pending.push(root);
+        while (!pending.isEmpty()) {
+            JsonNode node = pending.pop();
+            if (node instanceof ArrayNode list && containsNull(list)) {
+                return true;
+            }
+            if (node.isContainerNode()) {
+                node.elements().forEachRemaining(pending::push);
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Removes every null element of every list in {@code root}, before any other element is removed, and returns
+     * the path of each, such as {@code targets[1]}, in document order.
+     */
+    List<String> removeNullElements(JsonNode root) {
+        List<String> removed = new ArrayList<>();
+        removeNullElements(root, "", removed);
+        return removed;
+    }
+
+    private void removeNullElements(JsonNode node, String path, List<String> removed) {
+        if (node instanceof ObjectNode object) {
+            for (Map.Entry<String, JsonNode> field : object.properties()) {
+                String key = field.getKey();
+                removeNullElements(field.getValue(), path.isEmpty() ? key : path + "." + key, removed);
+            }
+        } else if (node instanceof ArrayNode list) {
+            List<Integer> nullIndices = new ArrayList<>();
+            for (int i = 0; i < list.size(); i++) {
+                if (list.get(i).isNull()) {
+                    nullIndices.add(i);
+                    removed.add(path + "[" + i + "]");
+                } else {
+                    removeNullElements(list.get(i), path + "[" + i + "]", removed);
+                }
+            }
+            // Removing from the end keeps the indices of the elements still to be removed.
+            for (int i = nullIndices.size() - 1; i >= 0; i--) {
+                removeElement(list, nullIndices.get(i));
+            }
+        }
+    }
+
+    private static boolean containsNull(ArrayNode list) {
+        for (JsonNode element : list) {
+            if (element.isNull()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void removeElement(ArrayNode list, int index) {
         List<Integer> written = writtenIndices.computeIfAbsent(list,
                 key -> new ArrayList<>(IntStream.range(0, key.size()).boxed().toList()));
         written.remove(index);
         list.remove(index);
-        return true;
     }
 
     /**

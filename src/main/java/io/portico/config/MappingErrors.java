@@ -7,12 +7,16 @@ import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import java.util.regex.Pattern;
 
 /**
  * Turns the errors of Jackson's data binding into a field path and a message in configuration terms, for the
  * declarative document and the node file.
  */
 public final class MappingErrors {
+
+    /** Text that marks a Java class or exception name in a message: a quoted type or a package prefix. */
+    private static final Pattern JAVA_DETAIL = Pattern.compile("`|\\bjava\\.|\\bio\\.portico\\.|Exception\\b");
 
     private MappingErrors() {
     }
@@ -57,7 +61,12 @@ public final class MappingErrors {
         if (e instanceof MismatchedInputException mismatch && mismatch.getTargetType() != null) {
             return "has the wrong type: expected " + describe(mismatch.getTargetType());
         }
-        return e.getOriginalMessage();
+        String original = e.getOriginalMessage();
+        if (e instanceof ValueInstantiationException || original == null || JAVA_DETAIL.matcher(original).find()) {
+            // Jackson's own messages name Java classes and exceptions, which mean nothing to the author.
+            return "has an invalid value";
+        }
+        return original;
     }
 
     /**

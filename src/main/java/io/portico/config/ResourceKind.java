@@ -279,6 +279,17 @@ public final class ResourceKind<T> {
         List<String> leftOut = new ArrayList<>();
         JsonNode remaining = spec;
         LeftOutElements elements = new LeftOutElements();
+        if (LeftOutElements.hasNullElement(spec)) {
+            // Jackson maps a null element into the list, where a record's constructor then fails without a path.
+            remaining = spec.deepCopy();
+            for (String field : elements.removeNullElements(remaining)) {
+                if (errors.size() >= MAX_MAPPING_ERRORS) {
+                    return new Mapping<>(null, errors, leftOut, true, Map.of());
+                }
+                errors.add(new FieldError(field, "must not be null"));
+                leftOut.add(field);
+            }
+        }
         while (true) {
             try {
                 T value = Json.SPECS.treeToValue(remaining, type);

@@ -3,6 +3,7 @@ package io.portico.declarative;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
@@ -51,7 +52,8 @@ public final class DeclarativeDocument {
 
     private static final String FORMAT_FIELD = "format";
     private static final ObjectReader JSON_READER =
-            Json.MAPPER.reader().with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+            Json.MAPPER.reader().with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+                    .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private static final ObjectReader YAML_READER =
             Json.YAML.reader().with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     private static final ObjectWriter JSON_WRITER = Json.MAPPER.writer(SerializationFeature.INDENT_OUTPUT);
@@ -139,7 +141,7 @@ public final class DeclarativeDocument {
         }
         boolean json = text.stripLeading().startsWith("{");
         try {
-            return (json ? JSON_READER : YAML_READER).readTree(text);
+            return json ? JSON_READER.readTree(text) : Json.readYamlDocument(YAML_READER, text, "");
         } catch (JsonProcessingException e) {
             // The parser's own message may quote document text, which can be a secret: report the position only.
             JsonLocation location = e.getLocation();

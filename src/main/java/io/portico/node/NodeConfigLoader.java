@@ -124,7 +124,7 @@ public final class NodeConfigLoader {
 
     private static ObjectNode read(Path file) {
         try {
-            JsonNode tree = Json.YAML.readTree(Files.readString(file));
+            JsonNode tree = Json.readYamlDocument(Json.YAML.reader(), Files.readString(file), file.toString());
             if (tree == null || tree.isMissingNode() || tree.isNull()) {
                 return JsonNodeFactory.instance.objectNode();
             }

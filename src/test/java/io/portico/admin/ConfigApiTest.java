@@ -202,6 +202,25 @@ class ConfigApiTest {
     }
 
     @Test
+    void severalYamlDocumentsAreRejected() {
+        admin.post("/admin/v1/config/apply", DOCUMENT);
+        String yaml = """
+                services: []
+                ---
+                routes: []
+                """;
+
+        for (String operation : List.of("diff", "apply")) {
+            HttpResponse<String> response = admin.post("/admin/v1/config/" + operation, yaml,
+                    "Content-Type", "application/yaml");
+
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+            assertThat(response.body()).contains("the text contains 2 YAML documents, the second starting at line 2");
+        }
+        assertThat(admin.store().get("services", "web")).isPresent();
+    }
+
+    @Test
     void serverTakesReferencesLiterally() {
         String document = "{\"services\": [{\"name\": \"web\","
                 + " \"targets\": [{\"host\": \"web.internal\", \"port\": 1}],"

@@ -77,6 +77,54 @@ class DeclarativeDocumentTest {
     }
 
     @Test
+    void severalDocumentsAreRejected() {
+        String yaml = """
+                format: 1
+                services: []
+                ---
+                routes: []
+                """;
+
+        assertThatThrownBy(() -> DeclarativeDocument.parse(yaml, Map.of()))
+                .isInstanceOfSatisfying(ValidationException.class, e -> {
+                    assertThat(e.errors()).hasSize(1);
+                    assertThat(e.errors().get(0).message())
+                            .startsWith("the text contains 2 YAML documents, the second starting at line 3.");
+                });
+    }
+
+    @Test
+    void documentCountSkipsEmptyDocuments() {
+        String yaml = "services: []\n---\n---\n# nothing here\n---\nroutes: []\n---\n";
+
+        assertThatThrownBy(() -> DeclarativeDocument.parseLiteral(yaml))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("contains 4 YAML documents, the second starting at line 2.");
+    }
+
+    @Test
+    void trailingDocumentMarkersAreAccepted() {
+        for (String yaml : List.of("services: []\n---\n", "services: []\n...\n", "---\nservices: []\n...\n",
+                "services: []\n---\n# comment\n")) {
+            assertThat(DeclarativeDocument.parseLiteral(yaml).size()).as(yaml).isZero();
+        }
+    }
+
+    @Test
+    void documentAfterEndMarkerIsRejected() {
+        assertThatThrownBy(() -> DeclarativeDocument.parseLiteral("services: []\n...\n--- ~\n"))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("contains 2 YAML documents, the second starting at line 3.");
+    }
+
+    @Test
+    void jsonAfterDocumentIsRejected() {
+        assertThatThrownBy(() -> DeclarativeDocument.parseLiteral("{\"services\": []} {\"routes\": []}"))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("not valid JSON at line 1");
+    }
+
+    @Test
     void aliasesAreExpanded() {
         String yaml = """
                 services:

@@ -49,6 +49,25 @@ class NodeFileErrorsTest {
     }
 
     @Test
+    void severalDocumentsAreRejected(@TempDir Path directory) throws IOException {
+        Path file = directory.resolve("node.yaml");
+        Files.writeString(file, """
+                http:
+                  port: 8080
+                ---
+                admin:
+                  port: 9080
+                """);
+
+        assertThatThrownBy(() -> NodeConfigLoader.load(file, Map.of(), Map.of()))
+                .isInstanceOfSatisfying(ValidationException.class, e -> {
+                    assertThat(e.errors()).extracting(FieldError::field).containsExactly(file.toString());
+                    assertThat(e.errors().get(0).message())
+                            .startsWith("the text contains 2 YAML documents, the second starting at line 3.");
+                });
+    }
+
+    @Test
     void storeUrlUserPartIsRejected() {
         Map<String, String> environment = Map.of("PORTICO_STORE_URL",
                 "jdbc:postgresql://portico:s3cret-pw@127.0.0.1:5432/portico");

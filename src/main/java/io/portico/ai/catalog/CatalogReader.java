@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import io.portico.config.Errors;
 import io.portico.config.Json;
 import io.portico.config.ValidationException;
@@ -39,7 +40,8 @@ final class CatalogReader {
         JsonNode root;
         try {
             // Decimal prices stay exact: 0.1 is read as 0.1, not as the nearest double.
-            root = mapper.reader().with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).readTree(text);
+            ObjectReader reader = mapper.reader().with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+            root = json ? reader.readTree(text) : Json.readYamlDocument(reader, text, documentName);
         } catch (JsonProcessingException e) {
             throw new ValidationException(documentName, "is not valid " + (json ? "JSON" : "YAML") + ": "
                     + e.getOriginalMessage());
