@@ -238,6 +238,9 @@ public record RouteSpec(
         } else if (path.indexOf(';') >= 0) {
             errors.add(field, "must not contain ';': routes match request paths without the ;parameters of their"
                     + " segments, so this path would never match; write %3B for a literal semicolon");
+        } else if (RequestTargets.pathProblem(path) != null) {
+            // Request paths with such characters are rejected before routing, so the route would never match.
+            errors.add(field, RequestTargets.pathProblem(path));
         } else if (path.startsWith("=")) {
             errors.check(path.startsWith("=/"), field, "an exact path must start with '=/'");
         } else if (!path.startsWith("/")) {

@@ -60,6 +60,17 @@ class RouteSpecPathTest {
     }
 
     @Test
+    void charactersNoRequestPathHasAreRejected() {
+        for (String path : List.of("/a\nb", "/sp ace", "/ctl\u0000x", "/\u00fc", "=/tab\tx", "/pets/{id}/a b",
+                "/q?x", "/frag#x", "/back\\slash", "/bad%zz", "/del\u007f")) {
+            assertThat(errorsFor(path)).as(path).singleElement()
+                    .satisfies(error -> assertThat(error.field()).isEqualTo("paths[0]"));
+        }
+        assertThat(errorsFor("/%C3%BC/a%20b")).isEmpty();
+        assertThat(errorsFor("=/exact%2Bplus")).isEmpty();
+    }
+
+    @Test
     void invalidRegexWithoutSemicolonIsReported() {
         assertThat(errorsFor("~^/a(")).singleElement()
                 .satisfies(error -> assertThat(error.message()).contains("not a valid regular expression"));
