@@ -15,12 +15,14 @@ import io.portico.store.ConfigStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -103,8 +105,12 @@ public final class AdminServer {
     private void buildRouter(AuthenticationHandler auth, ResourceApi resources, CredentialApi credentials,
                              SubscriptionApi subscriptions, ConfigApi config, TrafficApi traffic, AuditApi audit,
                              UsersApi users, MeApi me) {
-        router.get("/health/live").handler(ctx -> health(ctx, true, Map.of()));
-        router.get("/health/ready").handler(ctx -> health(ctx, ready.ready(), ready.details()));
+        // HEAD gets the status and headers of GET without the body, which Vert.x leaves out for HEAD requests, for
+        // load balancers whose health checks send HEAD.
+        for (HttpMethod method : List.of(HttpMethod.GET, HttpMethod.HEAD)) {
+            router.route(method, "/health/live").handler(ctx -> health(ctx, true, Map.of()));
+            router.route(method, "/health/ready").handler(ctx -> health(ctx, ready.ready(), ready.details()));
+        }
         router.route(BASE_PATH + "/*").handler(new RequestIds());
         // Before authentication, so that a forged request gets no Basic challenge that could make a browser ask
         // for credentials and send the request again with them.

@@ -104,6 +104,13 @@ final class OpenApiDocument {
         response(ready, "200", "Ready", null);
         response(ready, "503", "Not ready: starting, shutting down, or no stored version could be applied; the"
                 + " body's reason says which", null);
+        ObjectNode liveHead = operation(paths, "/health/live", "head", "Liveness as GET, without the body");
+        liveHead.putArray("security");
+        response(liveHead, "200", "The process is running", null);
+        ObjectNode readyHead = operation(paths, "/health/ready", "head", "Readiness as GET, without the body");
+        readyHead.putArray("security");
+        response(readyHead, "200", "Ready", null);
+        response(readyHead, "503", "Not ready", null);
     }
 
     private static void addMetrics(ObjectNode paths) {

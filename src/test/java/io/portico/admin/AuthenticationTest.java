@@ -113,6 +113,20 @@ class AuthenticationTest {
     }
 
     @Test
+    void healthAnswersHead() {
+        HttpResponse<String> live = admin.sendRaw("HEAD", "/health/live", null);
+        admin.ready().set(false);
+        HttpResponse<String> notReady = admin.sendRaw("HEAD", "/health/ready", null);
+        admin.ready().set(true);
+
+        assertThat(live.statusCode()).isEqualTo(200);
+        assertThat(live.body()).isEmpty();
+        assertThat(live.headers().firstValue("content-type")).hasValue("application/json");
+        assertThat(notReady.statusCode()).isEqualTo(503);
+        assertThat(notReady.body()).isEmpty();
+    }
+
+    @Test
     void openApiListsEveryServedRoute() {
         List<String> served = new ArrayList<>();
         for (Route route : admin.server().router().getRoutes()) {
