@@ -85,7 +85,7 @@ final class AdminApiTarget implements ConfigTarget {
         try {
             response = client.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         } catch (IOException e) {
-            throw CliException.unavailable("cannot reach the admin API at " + baseUri + ": " + describe(e));
+            throw CliException.unavailable("cannot reach the admin API at " + baseUri + ": " + IoErrors.describe(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw CliException.unavailable("interrupted while waiting for the admin API at " + baseUri);
@@ -122,10 +122,6 @@ final class AdminApiTarget implements ConfigTarget {
         } catch (JsonProcessingException e) {
             throw CliException.unavailable("the admin API sent a response that is not JSON");
         }
-    }
-
-    private static String describe(IOException e) {
-        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
     @Override

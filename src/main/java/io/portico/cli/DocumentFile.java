@@ -31,8 +31,7 @@ final class DocumentFile {
             text = standardInput ? new String(in.readAllBytes(), StandardCharsets.UTF_8)
                     : Files.readString(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw CliException.invalidInput("cannot read " + name + ": " + e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : " " + e.getMessage()));
+            throw CliException.invalidInput("cannot read " + name + ": " + IoErrors.describe(e));
         }
         try {
             return DeclarativeDocument.parse(text, env).requireValid();

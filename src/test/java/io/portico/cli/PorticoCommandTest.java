@@ -238,7 +238,20 @@ class PorticoCommandTest {
         Run run = run(Map.of(), "validate", "-f", dir.resolve("none.yaml").toString());
 
         assertThat(run.exitCode()).isEqualTo(ExitCodes.INVALID_INPUT);
-        assertThat(run.err()).contains("cannot read");
+        assertThat(run.err()).contains("cannot read " + dir.resolve("none.yaml") + ": no such file");
+        assertThat(run.err()).doesNotContain("Exception");
+    }
+
+    @Test
+    void validateReportsInvalidUtf8() throws Exception {
+        Path file = dir.resolve("latin1.yaml");
+        Files.write(file, new byte[] {'s', 'e', 'r', 'v', 'i', 'c', 'e', 's', ':', ' ', (byte) 0xff, '\n'});
+
+        Run run = run(Map.of(), "validate", "-f", file.toString());
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.INVALID_INPUT);
+        assertThat(run.err()).contains("the text is not valid UTF-8");
+        assertThat(run.err()).doesNotContain("Exception");
     }
 
     @Test
@@ -509,6 +522,8 @@ class PorticoCommandTest {
 
         assertThat(run.exitCode()).isEqualTo(ExitCodes.UNAVAILABLE);
         assertThat(run.err()).contains("cannot reach the admin API");
+        assertThat(run.err()).contains("connection refused");
+        assertThat(run.err()).doesNotContain("Exception");
     }
 
     @Test
