@@ -36,6 +36,8 @@ final class OpenApiDocument {
     private static final String JSON = "application/json";
     private static final String YAML = "application/yaml";
     private static final String PROBLEM = "application/problem+json";
+    private static final String ETAG = "ETag";
+    private static final String LOCATION = "Location";
     /** The start of the description of a header map whose credential headers are secret fields. */
     private static final String CREDENTIAL_HEADERS = "The values of credential headers (Authorization,"
             + " Proxy-Authorization, Cookie, and names whose last word is Key, ApiKey, Token, Secret or Password,"
@@ -323,35 +325,47 @@ final class OpenApiDocument {
         ObjectNode create = operation(paths, collection, "post", "Creates one of the " + kind.name());
         requestBody(create, schema, JSON);
         resourceResponse(create, "201", "Created; Location and ETag are set", schema);
+        headers(create, "201", ETAG, LOCATION);
         problems(create, "400", "409", "415");
 
         ObjectNode get = operation(paths, item, "get", "Reads one of the " + kind.name() + "; sets ETag and"
                 + " honours If-Match and If-None-Match");
         nameParameter(get);
+        conditionParameters(get);
         resourceResponse(get, "200", "The resource, secrets masked", schema);
+        headers(get, "200", ETAG);
         response(get, "304", "Not modified: If-None-Match lists the current ETag, or is *", null);
+        headers(get, "304", ETAG);
         problems(get, "404", "412");
         ObjectNode put = operation(paths, item, "put", "Replaces the resource, or creates it when absent."
                 + " Replacing requires If-Match with the current ETag. The body may leave out the name, which the"
                 + " path gives");
         nameParameter(put);
+        conditionParameters(put);
         put.putObject("requestBody").put("required", true).putObject("content").putObject(JSON)
                 .set("schema", withoutRequiredName(kindSchema(kind)));
         resourceResponse(put, "200", "Replaced", schema);
+        headers(put, "200", ETAG);
         resourceResponse(put, "201", "Created", schema);
+        headers(put, "201", ETAG, LOCATION);
         problems(put, "400", "409", "412", "415", "428");
         ObjectNode patch = operation(paths, item, "patch", "Changes the resource with a JSON merge patch"
                 + " (RFC 7396); honours If-Match and If-None-Match");
         nameParameter(patch);
-        patch.putObject("requestBody").put("required", true).putObject("content")
-                .putObject("application/merge-patch+json").putObject("schema").put("type", "object")
+        conditionParameters(patch);
+        ObjectNode mergePatch = NODES.objectNode().put("type", "object")
                 .put("description", "A JSON merge patch: each member replaces the field of the same name, and null"
                         + " removes it. The patched resource must match " + schema);
+        ObjectNode patchContent = patch.putObject("requestBody").put("required", true).putObject("content");
+        patchContent.putObject("application/merge-patch+json").set("schema", mergePatch);
+        patchContent.putObject(JSON).set("schema", mergePatch.deepCopy());
         resourceResponse(patch, "200", "Changed", schema);
+        headers(patch, "200", ETAG);
         problems(patch, "400", "404", "409", "412", "415");
         ObjectNode delete = operation(paths, item, "delete", "Deletes the resource; honours If-Match and"
                 + " If-None-Match");
         nameParameter(delete);
+        conditionParameters(delete);
         response(delete, "204", "Deleted", null);
         problems(delete, "404", "409", "412");
     }
@@ -457,6 +471,26 @@ final class OpenApiDocument {
         operation.putArray("parameters").addObject()
                 .put("name", "name").put("in", "path").put("required", true)
                 .putObject("schema").put("type", "string");
+    }
+
+    /** Adds the optional {@code If-Match} and {@code If-None-Match} headers (RFC 9110 section 13.1). */
+    private static void conditionParameters(ObjectNode operation) {
+        for (String name : new String[] {"If-Match", "If-None-Match"}) {
+            operation.withArrayProperty("parameters").addObject()
+                    .put("name", name).put("in", "header").put("required", false)
+                    .put("description", "An entity tag from ETag, a list of them, or *")
+                    .putObject("schema").put("type", "string");
+        }
+    }
+
+    /** Declares the response headers {@code names} on the response of {@code operation} with {@code status}. */
+    private static void headers(ObjectNode operation, String status, String... names) {
+        ObjectNode headers = operation.withObjectProperty("responses").withObjectProperty(status)
+                .withObjectProperty("headers");
+        for (String name : names) {
+            headers.putObject(name).put("description", name.equals(ETAG) ? "The resource's current entity tag"
+                    : "The path of the resource").putObject("schema").put("type", "string");
+        }
     }
 
     private static ObjectNode components() {

@@ -428,6 +428,31 @@ class OpenApiConformanceTest {
     }
 
     @Test
+    void resourceOperationsDeclareConditionalHeaders() {
+        JsonObject paths = document.getJsonObject("paths");
+        for (ResourceKind<?> kind : ResourceKinds.all()) {
+            JsonObject item = paths.getJsonObject("/admin/v1/" + kind.name() + "/{name}");
+            for (String method : List.of("get", "put", "patch", "delete")) {
+                List<String> headers = new ArrayList<>();
+                item.getJsonObject(method).getJsonArray("parameters").forEach(parameter -> {
+                    JsonObject declared = (JsonObject) parameter;
+                    if ("header".equals(declared.getString("in"))) {
+                        headers.add(declared.getString("name"));
+                    }
+                });
+                assertThat(headers).as("%s %s", method, kind.name()).contains("If-Match", "If-None-Match");
+            }
+            JsonObject get = item.getJsonObject("get").getJsonObject("responses");
+            assertThat(get.getJsonObject("200").getJsonObject("headers").containsKey("ETag")).isTrue();
+            JsonObject created = paths.getJsonObject("/admin/v1/" + kind.name()).getJsonObject("post")
+                    .getJsonObject("responses").getJsonObject("201").getJsonObject("headers");
+            assertThat(created.fieldNames()).as(kind.name()).contains("ETag", "Location");
+            assertThat(item.getJsonObject("patch").getJsonObject("requestBody").getJsonObject("content")
+                    .fieldNames()).as(kind.name()).contains(MERGE_PATCH, JSON);
+        }
+    }
+
+    @Test
     void secretFieldsAreWriteOnly() {
         JsonObject schemas = document.getJsonObject("components").getJsonObject("schemas");
         for (ResourceKind<?> kind : ResourceKinds.all()) {
