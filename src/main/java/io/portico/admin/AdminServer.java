@@ -182,7 +182,9 @@ public final class AdminServer {
         return server.listen().map(bound -> {
             LOG.info("Admin API listening on http://{}:{}", listener.host(), bound.actualPort());
             return bound.actualPort();
-        }).onFailure(cause -> server = null);
+        }).onFailure(cause -> server = null).recover(cause -> Future.failedFuture(new IllegalStateException(
+                "the admin API listener cannot bind " + listener.host() + ":" + listener.port() + " ("
+                + cause.getMessage() + "); free the port or choose another admin.host or admin.port", cause)));
     }
 
     /**

@@ -4,16 +4,21 @@ import static io.portico.testing.AdminFixture.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.portico.node.NodeConfig;
 import io.portico.problem.ProblemType;
 import io.portico.testing.AdminFixture;
+import io.portico.testing.InMemoryAccountStore;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Route;
+import java.net.URI;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -124,6 +129,24 @@ class AuthenticationTest {
         assertThat(live.headers().firstValue("content-type")).hasValue("application/json");
         assertThat(notReady.statusCode()).isEqualTo(503);
         assertThat(notReady.body()).isEmpty();
+    }
+
+    @Test
+    void occupiedPortIsNamed() throws Exception {
+        int port = URI.create(admin.baseUrl()).getPort();
+        Vertx vertx = Vertx.vertx();
+        try {
+            AdminServer second = new AdminServer(vertx, new NodeConfig.AdminListener("127.0.0.1", port, null),
+                    AdminFixture.TOKEN, admin.store(), new InMemoryAccountStore(), admin.snapshots(), () -> true);
+
+            Throwable failure = second.start().toCompletionStage().toCompletableFuture()
+                    .handle((bound, cause) -> cause).get(10, TimeUnit.SECONDS);
+
+            assertThat(failure).hasMessageContaining("the admin API listener cannot bind 127.0.0.1:" + port)
+                    .hasMessageContaining("admin.port");
+        } finally {
+            vertx.close().await(10, TimeUnit.SECONDS);
+        }
     }
 
     @Test
