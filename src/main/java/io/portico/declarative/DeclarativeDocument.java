@@ -343,11 +343,29 @@ public final class DeclarativeDocument {
         return root;
     }
 
-    /** Returns the document as text in {@code format}; multi-line strings such as PEM use YAML block style. */
+    /**
+     * Returns the document as text in {@code format}, every value as it is; multi-line strings such as PEM use YAML
+     * block style. The admin API exports this text, because it reads documents without substitution.
+     */
     public String toText(DocumentFormat format) {
+        return write(toJson(), format);
+    }
+
+    /**
+     * Returns an exported document as text for the {@code portico} command, which substitutes {@code ${NAME}} when
+     * it reads a document. Every {@code ${} in a string value is written as {@code $${}, so {@link #parse} reads
+     * each value back as it is stored and the text expands no environment variable.
+     */
+    public static String toSubstitutionSafeText(ObjectNode exported, DocumentFormat format) {
+        ObjectNode escaped = exported.deepCopy();
+        EnvSubstitution.escape(escaped);
+        return write(escaped, format);
+    }
+
+    private static String write(ObjectNode tree, DocumentFormat format) {
         try {
-            return format == DocumentFormat.YAML ? YAML_WRITER.writeValueAsString(toJson())
-                    : JSON_WRITER.writeValueAsString(toJson()) + "\n";
+            return format == DocumentFormat.YAML ? YAML_WRITER.writeValueAsString(tree)
+                    : JSON_WRITER.writeValueAsString(tree) + "\n";
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a JSON tree could not be written", e);
         }

@@ -296,6 +296,25 @@ class DeclarativeDocumentTest {
     }
 
     @Test
+    void substitutionSafeTextParsesBackAsStored() {
+        List<String> values = List.of("${A}", "$${A}", "$$${A}", "${", "${A", "a${A}b${B}c", "$", "$$", "a$b", "{}");
+        for (DocumentFormat format : DocumentFormat.values()) {
+            for (String value : values) {
+                ObjectNode exported = Json.MAPPER.createObjectNode();
+                exported.putArray("teams").addObject().put("name", "t").put("description", value);
+
+                String text = DeclarativeDocument.toSubstitutionSafeText(exported, format);
+                DeclarativeDocument read = DeclarativeDocument.parse(text, Map.of("A", "leak", "B", "leak"));
+
+                assertThat(read.resources(ResourceKinds.TEAMS).get(0).path("description").asText())
+                        .as(format + " " + value).isEqualTo(value);
+                assertThat(exported.at("/teams/0/description").asText()).as("the argument is unchanged")
+                        .isEqualTo(value);
+            }
+        }
+    }
+
+    @Test
     void maskedSecretPassesOfflineValidation() {
         String yaml = "certificates:\n  - name: tls\n    certificate: '-----BEGIN CERTIFICATE-----'\n"
                 + "    key: " + Secrets.hint("k") + "\n";
