@@ -60,6 +60,7 @@ public final class DeclarativeDocument {
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
             .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
             .enable(YAMLGenerator.Feature.LITERAL_BLOCK_STYLE)
+            .stringQuotingChecker(new ReadBackQuotingChecker())
             .build()).writer();
 
     private final Map<String, List<ObjectNode>> resources;
