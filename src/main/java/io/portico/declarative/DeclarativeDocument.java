@@ -20,6 +20,7 @@ import io.portico.config.Resource;
 import io.portico.config.ResourceKind;
 import io.portico.config.ResourceKinds;
 import io.portico.config.ValidationException;
+import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -140,14 +141,17 @@ public final class DeclarativeDocument {
         }
         boolean json = text.stripLeading().startsWith("{");
         try {
-            return (json ? JSON_READER : YAML_READER).readTree(text);
+            return json ? Json.readSingleValue(JSON_READER, text)
+                    : YAML_READER.readTree(text);
         } catch (JsonProcessingException e) {
             // The parser's own message may quote document text, which can be a secret: report the position only.
             JsonLocation location = e.getLocation();
             String where = location == null ? "" : " at line " + location.getLineNr()
                     + ", column " + location.getColumnNr();
             throw new ValidationException("", "the document is not valid " + (json ? "JSON" : "YAML") + where
-                    + Json.duplicateKeyNote(e) + Json.aliasNote(e));
+                    + Json.duplicateKeyNote(e) + Json.aliasNote(e) + Json.trailingContentNote(e));
+        } catch (IOException e) {
+            throw new ValidationException("", "the document cannot be read as JSON");
         }
     }
 

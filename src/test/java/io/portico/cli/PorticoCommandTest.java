@@ -234,6 +234,16 @@ class PorticoCommandTest {
     }
 
     @Test
+    void validateRejectsTrailingJson() throws Exception {
+        Path file = write("trail.json", "{\"services\": []} garbage ] }\n");
+
+        Run run = run(Map.of(), "validate", "-f", file.toString());
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.INVALID_INPUT);
+        assertThat(run.err()).contains("content follows the end of the JSON value");
+    }
+
+    @Test
     void validateReportsMissingFile() {
         Run run = run(Map.of(), "validate", "-f", dir.resolve("none.yaml").toString());
 

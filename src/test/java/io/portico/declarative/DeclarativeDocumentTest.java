@@ -79,6 +79,19 @@ class DeclarativeDocumentTest {
     }
 
     @Test
+    void jsonWithTrailingContentIsRejected() {
+        String json = "{\"services\": [{\"name\": \"web\", \"targets\": [{\"host\": \"a\", \"port\": 1}]}]}";
+
+        for (String trailing : List.of(" garbage ] }", "\n{\"routes\": []}", " 1")) {
+            assertThatThrownBy(() -> DeclarativeDocument.parse(json + trailing, Map.of())).as(trailing)
+                    .isInstanceOf(ValidationException.class)
+                    .hasMessageContaining("not valid JSON")
+                    .hasMessageContaining("content follows the end of the JSON value");
+        }
+        assertThat(DeclarativeDocument.parse(json + " \n", Map.of()).size()).isEqualTo(1);
+    }
+
+    @Test
     void aliasesAreExpanded() {
         String yaml = """
                 services:
