@@ -40,12 +40,12 @@ final class Exchange {
         }
         JsonNode json;
         try {
-            json = Json.MAPPER.readTree(body.getBytes());
+            json = Json.readSingleValue(Json.MAPPER.reader(), body.getBytes());
         } catch (JsonProcessingException e) {
             // The parser's message may quote the body, which can hold a secret: report the position, and the key
             // when it is a repeated one.
             throw new Problem(ProblemType.BAD_REQUEST, "the request body is not valid JSON" + at(e.getLocation())
-                    + Json.duplicateKeyNote(e));
+                    + Json.duplicateKeyNote(e) + Json.trailingContentNote(e));
         } catch (IOException e) {
             throw new Problem(ProblemType.BAD_REQUEST, "the request body cannot be read as JSON");
         }

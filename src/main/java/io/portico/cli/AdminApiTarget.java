@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.config.Json;
 import io.portico.declarative.ChangeReport;
 import io.portico.declarative.DeclarativeDocument;
@@ -51,8 +52,12 @@ final class AdminApiTarget implements ConfigTarget {
 
     @Override
     public String export(DocumentFormat format) {
-        String query = "?format=" + format.name().toLowerCase(Locale.ROOT);
-        return send(request("/admin/v1/config" + query).GET().build());
+        // The node exports values as stored. JSON is read back here for any format, to escape each '${'.
+        JsonNode exported = readJson(send(request("/admin/v1/config?format=json").GET().build()));
+        if (!(exported instanceof ObjectNode document)) {
+            throw CliException.unavailable("the admin API sent an export that is not a JSON object");
+        }
+        return DeclarativeDocument.toSubstitutionSafeText(document, format);
     }
 
     @Override

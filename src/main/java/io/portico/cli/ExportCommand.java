@@ -17,7 +17,8 @@ import picocli.CommandLine.Spec;
 /** Writes the whole configuration as a declarative document. */
 @Command(name = "export", mixinStandardHelpOptions = true,
         description = {"Writes the whole configuration as a declarative document.",
-            "Secrets are masked as secret:sha256:<hash>; applying the document again keeps the stored secrets."})
+            "Secrets are masked as secret:sha256:<hash>; applying the document again keeps the stored secrets.",
+            "Each $${ in a value gets a second $, so applying the document expands no environment variable."})
 public final class ExportCommand implements Callable<Integer> {
 
     @ParentCommand

@@ -23,7 +23,8 @@ final class StoreTarget implements ConfigTarget {
 
     @Override
     public String export(DocumentFormat format) {
-        return DeclarativeDocument.export(store.read().resources()).toText(format);
+        return DeclarativeDocument.toSubstitutionSafeText(
+                DeclarativeDocument.export(store.read().resources()).toJson(), format);
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.portico.config;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
@@ -144,6 +145,60 @@ public final class Json {
         } catch (IOException e) {
             // Reading text from memory fails only as a parse error.
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Returns {@code ": "} and the message of {@code failure} when it reports content after a JSON value, and an
+     * empty text otherwise. That message quotes no content.
+     */
+    public static String trailingContentNote(JsonProcessingException failure) {
+        return failure instanceof TrailingContentException ? ": " + failure.getOriginalMessage() : "";
+    }
+
+    /**
+     * Reads the one JSON value of {@code json} with {@code reader}. Jackson's {@code readTree} stops after the
+     * first value and ignores the rest, so {@code {"a":1} junk} or two objects in a row would read as the first.
+     *
+     * @throws JsonProcessingException when the text is not valid JSON, and, with a message for
+     *     {@link #trailingContentNote}, when anything but whitespace follows the value
+     */
+    public static JsonNode readSingleValue(ObjectReader reader, byte[] json) throws IOException {
+        try (JsonParser parser = reader.createParser(json)) {
+            return readSingleValue(reader, parser);
+        }
+    }
+
+    /** Reads the one JSON value of {@code json} like {@link #readSingleValue(ObjectReader, byte[])}. */
+    public static JsonNode readSingleValue(ObjectReader reader, String json) throws IOException {
+        try (JsonParser parser = reader.createParser(json)) {
+            return readSingleValue(reader, parser);
+        }
+    }
+
+    private static JsonNode readSingleValue(ObjectReader reader, JsonParser parser) throws IOException {
+        JsonNode value = reader.readTree(parser);
+        JsonLocation end = parser.currentLocation();
+        JsonToken next;
+        try {
+            next = parser.nextToken();
+        } catch (JsonProcessingException e) {
+            // The content after the value is not a JSON token at all, such as a bare word.
+            throw new TrailingContentException(end);
+        }
+        if (next != null) {
+            throw new TrailingContentException(end);
+        }
+        return value;
+    }
+
+    /** Content after the JSON value of a body or a document, located at the end of that value. */
+    private static final class TrailingContentException extends JsonProcessingException {
+
+        private static final long serialVersionUID = 1L;
+
+        TrailingContentException(JsonLocation location) {
+            super("content follows the end of the JSON value; send exactly one JSON value", location);
         }
     }
 

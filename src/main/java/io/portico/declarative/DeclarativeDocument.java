@@ -3,7 +3,6 @@ package io.portico.declarative;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
@@ -21,6 +20,7 @@ import io.portico.config.Resource;
 import io.portico.config.ResourceKind;
 import io.portico.config.ResourceKinds;
 import io.portico.config.ValidationException;
+import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -52,8 +52,7 @@ public final class DeclarativeDocument {
 
     private static final String FORMAT_FIELD = "format";
     private static final ObjectReader JSON_READER =
-            Json.MAPPER.reader().with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-                    .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+            Json.MAPPER.reader().with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     private static final ObjectReader YAML_READER =
             Json.YAML.reader().with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     private static final ObjectWriter JSON_WRITER = Json.MAPPER.writer(SerializationFeature.INDENT_OUTPUT);
@@ -62,6 +61,7 @@ public final class DeclarativeDocument {
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
             .enable(YAMLGenerator.Feature.ALWAYS_QUOTE_NUMBERS_AS_STRINGS)
             .enable(YAMLGenerator.Feature.LITERAL_BLOCK_STYLE)
+            .stringQuotingChecker(new ReadBackQuotingChecker())
             .build()).writer();
 
     private final Map<String, List<ObjectNode>> resources;
@@ -141,14 +141,16 @@ public final class DeclarativeDocument {
         }
         boolean json = text.stripLeading().startsWith("{");
         try {
-            return json ? JSON_READER.readTree(text) : Json.readYamlDocument(YAML_READER, text, "");
+            return json ? Json.readSingleValue(JSON_READER, text) : Json.readYamlDocument(YAML_READER, text, "");
         } catch (JsonProcessingException e) {
             // The parser's own message may quote document text, which can be a secret: report the position only.
             JsonLocation location = e.getLocation();
             String where = location == null ? "" : " at line " + location.getLineNr()
                     + ", column " + location.getColumnNr();
             throw new ValidationException("", "the document is not valid " + (json ? "JSON" : "YAML") + where
-                    + Json.duplicateKeyNote(e) + Json.aliasNote(e));
+                    + Json.duplicateKeyNote(e) + Json.aliasNote(e) + Json.trailingContentNote(e));
+        } catch (IOException e) {
+            throw new ValidationException("", "the document cannot be read as JSON");
         }
     }
 
@@ -345,11 +347,29 @@ public final class DeclarativeDocument {
         return root;
     }
 
-    /** Returns the document as text in {@code format}; multi-line strings such as PEM use YAML block style. */
+    /**
+     * Returns the document as text in {@code format}, every value as it is; multi-line strings such as PEM use YAML
+     * block style. The admin API exports this text, because it reads documents without substitution.
+     */
     public String toText(DocumentFormat format) {
+        return write(toJson(), format);
+    }
+
+    /**
+     * Returns an exported document as text for the {@code portico} command, which substitutes {@code ${NAME}} when
+     * it reads a document. Every {@code ${} in a string value is written as {@code $${}, so {@link #parse} reads
+     * each value back as it is stored and the text expands no environment variable.
+     */
+    public static String toSubstitutionSafeText(ObjectNode exported, DocumentFormat format) {
+        ObjectNode escaped = exported.deepCopy();
+        EnvSubstitution.escape(escaped);
+        return write(escaped, format);
+    }
+
+    private static String write(ObjectNode tree, DocumentFormat format) {
         try {
-            return format == DocumentFormat.YAML ? YAML_WRITER.writeValueAsString(toJson())
-                    : JSON_WRITER.writeValueAsString(toJson()) + "\n";
+            return format == DocumentFormat.YAML ? YAML_WRITER.writeValueAsString(tree)
+                    : JSON_WRITER.writeValueAsString(tree) + "\n";
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a JSON tree could not be written", e);
         }

@@ -36,6 +36,34 @@ final class EnvSubstitution {
         return substitution.errors;
     }
 
+    /**
+     * Writes every {@code ${} in the string values of {@code root} as {@code $${}, in place, so that {@link #apply}
+     * returns each value as it was. Keys are left alone, because {@link #apply} does not substitute them.
+     */
+    static void escape(JsonNode root) {
+        if (root instanceof ObjectNode object) {
+            for (Map.Entry<String, JsonNode> field : object.properties()) {
+                if (field.getValue().isTextual()) {
+                    field.setValue(TextNode.valueOf(escaped(field.getValue().asText())));
+                } else {
+                    escape(field.getValue());
+                }
+            }
+        } else if (root instanceof ArrayNode array) {
+            for (int i = 0; i < array.size(); i++) {
+                if (array.get(i).isTextual()) {
+                    array.set(i, TextNode.valueOf(escaped(array.get(i).asText())));
+                } else {
+                    escape(array.get(i));
+                }
+            }
+        }
+    }
+
+    private static String escaped(String text) {
+        return text.replace("${", "$${");
+    }
+
     private void walkObject(ObjectNode object, String path) {
         for (Map.Entry<String, JsonNode> field : object.properties()) {
             String childPath = path.isEmpty() ? field.getKey() : path + "." + field.getKey();

@@ -94,6 +94,15 @@ class ConfigApiTest {
     }
 
     @Test
+    void applyRejectsTrailingContent() {
+        HttpResponse<String> response = admin.post("/admin/v1/config/apply", DOCUMENT + "{\"routes\": []}");
+
+        assertProblem(response, ProblemType.INVALID_CONFIGURATION);
+        assertThat(response.body()).contains("content follows the end of the JSON value");
+        assertThat(admin.store().commits()).isZero();
+    }
+
+    @Test
     void applyRejectsDanglingReference() {
         String dangling = "{\"routes\": [" + Specs.route("api", "missing") + "]}";
 

@@ -152,6 +152,29 @@ class ResourceApiTest {
     }
 
     @Test
+    void trailingContentAfterBodyIsRejected() {
+        assertThat(admin.post("/admin/v1/services", Specs.service("web")).statusCode()).isEqualTo(201);
+        String patch = "{\"targets\":[{\"host\":\"127.0.0.2\",\"port\":81}]}";
+        List<String> bodies = List.of(patch + " trailing", patch + " {\"more\":1}", patch + " ]", patch + " 1");
+
+        for (String body : bodies) {
+            HttpResponse<String> response = admin.patch("/admin/v1/services/web", body);
+
+            assertProblem(response, ProblemType.BAD_REQUEST);
+            assertThat(json(response).path("detail").asText()).as(body)
+                    .isEqualTo("the request body is not valid JSON (line 1, column " + (patch.length() + 1)
+                            + "): content follows the end of the JSON value; send exactly one JSON value");
+        }
+        HttpResponse<String> created = admin.post("/admin/v1/services", Specs.service("other") + " xyz");
+
+        assertProblem(created, ProblemType.BAD_REQUEST);
+        assertThat(admin.store().get("services", "other")).isEmpty();
+        assertThat(admin.store().get("services", "web").orElseThrow().spec().at("/targets/0/host").asText())
+                .isNotEqualTo("127.0.0.2");
+        assertThat(admin.patch("/admin/v1/services/web", patch + " \n\t ").statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void oversizedBodyIsRejected() {
         String huge = "{\"name\":\"" + "x".repeat((int) AdminServer.MAX_BODY_BYTES) + "\"}";
 

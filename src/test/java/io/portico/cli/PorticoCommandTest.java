@@ -234,6 +234,16 @@ class PorticoCommandTest {
     }
 
     @Test
+    void validateRejectsTrailingJson() throws Exception {
+        Path file = write("trail.json", "{\"services\": []} garbage ] }\n");
+
+        Run run = run(Map.of(), "validate", "-f", file.toString());
+
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.INVALID_INPUT);
+        assertThat(run.err()).contains("content follows the end of the JSON value");
+    }
+
+    @Test
     void validateReportsMissingFile() {
         Run run = run(Map.of(), "validate", "-f", dir.resolve("none.yaml").toString());
 
@@ -455,6 +465,51 @@ class PorticoCommandTest {
         assertThat(again.out()).isEqualToIgnoringNewLines("Applied: 0 created, 0 updated, 0 deleted, 2 unchanged.");
         assertThat(admin.store().get("routes", "api").orElseThrow().spec().at("/requestHeaders/set/Authorization")
                 .asText()).isEqualTo("Bearer route-token-4711");
+    }
+
+    @Test
+    void exportEscapesVariableReferences() throws Exception {
+        assertThat(remote("apply", "-f", write("portico.yaml", DOCUMENT).toString()).exitCode()).isZero();
+        String description = "contact ${SOME_VAR}, $${KEPT} and ${unclosed";
+        assertThat(admin.post("/admin/v1/teams", "{\"name\":\"payments\",\"description\":"
+                + Json.MAPPER.writeValueAsString(description) + "}").statusCode()).isEqualTo(201);
+        String header = "{\"requestHeaders\":{\"set\":{\"X-Template\":\"${HOME}\"}}}";
+        assertThat(admin.patch("/admin/v1/routes/api", header).statusCode()).isEqualTo(200);
+        Map<String, String> env = withToken(Map.of("SOME_VAR", "leaked-value", "HOME", "/leaked-home"));
+
+        for (String file : List.of("exported.yaml", "exported.json")) {
+            Path exported = dir.resolve(file);
+            Run export = run(env, "export", "--admin-url", admin.baseUrl(), "-o", exported.toString());
+            Run diff = run(env, "diff", "--admin-url", admin.baseUrl(), "-f", exported.toString());
+            Run apply = run(env, "apply", "--admin-url", admin.baseUrl(), "-f", exported.toString());
+
+            assertThat(export.exitCode()).as(export.err()).isZero();
+            assertThat(Files.readString(exported)).contains("$${SOME_VAR}", "$$${KEPT}", "$${HOME}");
+            assertThat(diff.out()).as(file).isEqualToIgnoringNewLines("No changes: 3 resources unchanged.");
+            assertThat(apply.out()).as(file)
+                    .isEqualToIgnoringNewLines("Applied: 0 created, 0 updated, 0 deleted, 3 unchanged.");
+            assertThat(admin.store().get("teams", "payments").orElseThrow().spec().path("description").asText())
+                    .isEqualTo(description);
+            assertThat(admin.store().get("routes", "api").orElseThrow().spec()
+                    .at("/requestHeaders/set/X-Template").asText()).isEqualTo("${HOME}");
+        }
+    }
+
+    @Test
+    void storeExportEscapesVariableReferences() throws Exception {
+        Map<String, String> env = Map.of(MasterKeys.ENV_VAR, TestKeys.MASTER_KEY, "SOME_VAR", "leaked-value");
+        Path document = write("team.yaml", "teams:\n  - name: payments\n    description: contact $${SOME_VAR}\n");
+        assertThat(run(env, "apply", "--embedded", "--data-dir", dir.toString(), "-f", document.toString())
+                .exitCode()).isZero();
+        Path exported = dir.resolve("exported.yaml");
+
+        Run export = run(env, "export", "--embedded", "--data-dir", dir.toString(), "-o", exported.toString());
+        Run apply = run(env, "apply", "--embedded", "--data-dir", dir.toString(), "-f", exported.toString());
+
+        assertThat(export.exitCode()).as(export.err()).isZero();
+        assertThat(apply.out()).isEqualToIgnoringNewLines("Applied: 0 created, 0 updated, 0 deleted, 1 unchanged.");
+        assertThat(stores.store.get("teams", "payments").orElseThrow().spec().path("description").asText())
+                .isEqualTo("contact ${SOME_VAR}");
     }
 
     @Test

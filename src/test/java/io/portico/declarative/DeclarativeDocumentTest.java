@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.config.FieldError;
 import io.portico.config.Json;
@@ -11,6 +12,7 @@ import io.portico.config.Resource;
 import io.portico.config.ResourceKinds;
 import io.portico.config.ValidationException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -122,6 +124,19 @@ class DeclarativeDocumentTest {
         assertThatThrownBy(() -> DeclarativeDocument.parseLiteral("{\"services\": []} {\"routes\": []}"))
                 .isInstanceOf(ValidationException.class)
                 .hasMessageContaining("not valid JSON at line 1");
+    }
+
+    @Test
+    void jsonWithTrailingContentIsRejected() {
+        String json = "{\"services\": [{\"name\": \"web\", \"targets\": [{\"host\": \"a\", \"port\": 1}]}]}";
+
+        for (String trailing : List.of(" garbage ] }", "\n{\"routes\": []}", " 1")) {
+            assertThatThrownBy(() -> DeclarativeDocument.parse(json + trailing, Map.of())).as(trailing)
+                    .isInstanceOf(ValidationException.class)
+                    .hasMessageContaining("not valid JSON")
+                    .hasMessageContaining("content follows the end of the JSON value");
+        }
+        assertThat(DeclarativeDocument.parse(json + " \n", Map.of()).size()).isEqualTo(1);
     }
 
     @Test
@@ -344,10 +359,82 @@ class DeclarativeDocumentTest {
     }
 
     @Test
+    void substitutionSafeTextParsesBackAsStored() {
+        List<String> values = List.of("${A}", "$${A}", "$$${A}", "${", "${A", "a${A}b${B}c", "$", "$$", "a$b", "{}");
+        for (DocumentFormat format : DocumentFormat.values()) {
+            for (String value : values) {
+                ObjectNode exported = Json.MAPPER.createObjectNode();
+                exported.putArray("teams").addObject().put("name", "t").put("description", value);
+
+                String text = DeclarativeDocument.toSubstitutionSafeText(exported, format);
+                DeclarativeDocument read = DeclarativeDocument.parse(text, Map.of("A", "leak", "B", "leak"));
+
+                assertThat(read.resources(ResourceKinds.TEAMS).get(0).path("description").asText())
+                        .as(format + " " + value).isEqualTo(value);
+                assertThat(exported.at("/teams/0/description").asText()).as("the argument is unchanged")
+                        .isEqualTo(value);
+            }
+        }
+    }
+
+    @Test
+    void yamlOutputQuotesNonTextScalars() {
+        List<String> texts = List.of("1e3", "1.0e+3", "+.5e1", "1e-3", "6.02e23", ".inf", "-.Inf", "+.INF", ".NaN",
+                ".nan", "0x1F", "0o17", "017", "0b101", "+1", "-1", "1_000", "1:20", "190:20:30", "1.5", "010", "~",
+                "null", "Null", "NULL", "true", "True", "FALSE", "yes", "Yes", "no", "NO", "on", "On", "off", "OFF",
+                "y", "n", "Y", "N", "=", "<<", "2026-01-01", "2026-01-01T00:00:00Z", "*alias", "&anchor", "!tag",
+                "!!str x", "%directive", "@at", "`tick", "---", "...", "- item", "? key", "key: value", "a #b", "#c",
+                " leading", "trailing ", "[x", "{x", "'q", "\"q", "|", ">", ",", "tab\there", "cr\rhere", "");
+        for (String text : texts) {
+            assertThat(yamlRoundTrip(text)).as(text).isEqualTo(text);
+        }
+    }
+
+    @Test
+    void yamlOutputKeepsEveryShortText() {
+        String alphabet = "01eExXoO._+-:~nNyYtTfF<=*&!|>#%@'\" ,[]{}?i ";
+        List<String> texts = new ArrayList<>();
+        for (int a = 0; a < alphabet.length(); a++) {
+            texts.add(alphabet.substring(a, a + 1));
+            for (int b = 0; b < alphabet.length(); b++) {
+                texts.add("" + alphabet.charAt(a) + alphabet.charAt(b));
+                for (int c = 0; c < alphabet.length(); c++) {
+                    texts.add("" + alphabet.charAt(a) + alphabet.charAt(b) + alphabet.charAt(c));
+                }
+            }
+        }
+        ObjectNode exported = Json.MAPPER.createObjectNode();
+        ArrayNode teams = exported.putArray("teams");
+        texts.forEach(text -> teams.addObject().put("name", "t").put("description", text));
+
+        String yaml = DeclarativeDocument.parseLiteral(exported.toString()).toText(DocumentFormat.YAML);
+        List<ObjectNode> read = DeclarativeDocument.parseLiteral(yaml).resources(ResourceKinds.TEAMS);
+
+        assertThat(read).hasSameSizeAs(texts);
+        for (int i = 0; i < texts.size(); i++) {
+            assertThat(read.get(i).path("description").asText()).as(texts.get(i)).isEqualTo(texts.get(i));
+        }
+    }
+
+    @Test
     void maskedSecretPassesOfflineValidation() {
         String yaml = "certificates:\n  - name: tls\n    certificate: '-----BEGIN CERTIFICATE-----'\n"
                 + "    key: " + Secrets.hint("k") + "\n";
 
         assertThat(DeclarativeDocument.parse(yaml, Map.of()).validate()).isEmpty();
+    }
+
+    /** Writes {@code text} as a team's description and a label's key and value, and reads the YAML back. */
+    private static String yamlRoundTrip(String text) {
+        ObjectNode exported = Json.MAPPER.createObjectNode();
+        exported.putArray("teams").addObject().put("name", "t").put("description", text);
+        exported.putArray("consumers").addObject().put("name", "c").putObject("labels").put(text, text);
+
+        String yaml = DeclarativeDocument.parseLiteral(exported.toString()).toText(DocumentFormat.YAML);
+        DeclarativeDocument read = DeclarativeDocument.parseLiteral(yaml);
+
+        JsonNode labels = read.resources(ResourceKinds.CONSUMERS).get(0).path("labels");
+        assertThat(labels.path(text).asText()).as("label " + text).isEqualTo(text);
+        return read.resources(ResourceKinds.TEAMS).get(0).path("description").asText();
     }
 }
