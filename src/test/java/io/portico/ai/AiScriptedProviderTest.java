@@ -635,7 +635,7 @@ class AiScriptedProviderTest {
     }
 
     /**
-     * Sends Gemini's answer of a model whose function call failed: text, then finish reason
+     * Sends Gemini's response of a model whose function call failed: text, then finish reason
      * MALFORMED_FUNCTION_CALL, as one response or as two stream events.
      */
     private static void malformedFunctionCall(HttpServerResponse response, boolean stream) {
