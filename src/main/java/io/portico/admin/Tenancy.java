@@ -9,6 +9,7 @@ import io.portico.config.Resource;
 import io.portico.config.ResourceKind;
 import io.portico.config.ResourceKinds;
 import io.portico.config.RouteSpec;
+import io.portico.config.ServiceSpec.UpstreamTls;
 import io.portico.config.ValidationException;
 import io.portico.problem.Problem;
 import io.portico.problem.ProblemType;
@@ -136,9 +137,7 @@ final class Tenancy {
         for (String field : NODE_FILE_FIELDS) {
             JsonNode value = after.path("tls").path(field);
             JsonNode stored = before == null ? null : before.path("tls").path(field);
-            boolean file = value.isTextual() && !value.asText().stripLeading().startsWith("-----BEGIN")
-                    && !value.asText().startsWith("secret:");
-            if (file && !value.equals(stored)) {
+            if (value.isTextual() && UpstreamTls.namesFile(value.asText()) && !value.equals(stored)) {
                 throw new ValidationException("tls." + field, "names a file on the node, which only platform admins"
                         + " may do; give the PEM text instead");
             }

@@ -143,7 +143,7 @@ public final class Json {
         } catch (JsonProcessingException e) {
             throw e;
         } catch (IOException e) {
-            // Reading text from memory fails only as a parse error.
+            // A parser of a string reports its errors as JsonProcessingException, so no other failure is expected.
             throw new UncheckedIOException(e);
         }
     }

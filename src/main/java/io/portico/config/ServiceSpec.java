@@ -171,8 +171,24 @@ public record ServiceSpec(
      */
     public record UpstreamTls(Boolean verify, String caCertificate, String clientCertificate, String clientKey,
                               String serverName) {
+
+        /** The start of inline PEM text in a certificate or key field. */
+        public static final String PEM_START = "-----BEGIN";
+        /** The start of the masked hint of a stored key, which a write sends back to keep that key. */
+        public static final String SECRET_HINT = "secret:";
+
         public UpstreamTls {
             verify = verify == null ? Boolean.TRUE : verify;
+        }
+
+        /** Returns whether {@code value}, possibly after leading whitespace, starts with {@link #PEM_START}. */
+        public static boolean isInlinePem(String value) {
+            return value.stripLeading().startsWith(PEM_START);
+        }
+
+        /** Returns whether {@code value} of a certificate or key field names a file on the node. */
+        public static boolean namesFile(String value) {
+            return value != null && !value.startsWith(SECRET_HINT) && !isInlinePem(value);
         }
     }
 

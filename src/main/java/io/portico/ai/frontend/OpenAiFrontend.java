@@ -137,7 +137,7 @@ public final class OpenAiFrontend implements Frontend {
             response.putHeader("retry-after", Long.toString((sent.retryAfterMillis() + 999) / 1000));
         }
         response.setStatusCode(sent.status()).putHeader("content-type", "application/json")
-                .end(Sse.json(errorBody(error)));
+                .end(Sse.json(errorBody(sent)));
     }
 
     /**

@@ -34,8 +34,8 @@ import java.util.stream.Collectors;
  */
 final class UpstreamClients {
 
-    private static final String PEM_START = "-----BEGIN";
-    private static final String SECRET_HINT = "secret:";
+    private static final String PEM_START = ServiceSpec.UpstreamTls.PEM_START;
+    private static final String SECRET_HINT = ServiceSpec.UpstreamTls.SECRET_HINT;
     private static final String CLIENT_CERTIFICATE = "clientCertificate";
     private static final String CLIENT_KEY = "clientKey";
 
@@ -297,7 +297,7 @@ final class UpstreamClients {
     }
 
     private static boolean isInline(String pem) {
-        return pem.stripLeading().startsWith(PEM_START);
+        return ServiceSpec.UpstreamTls.isInlinePem(pem);
     }
 
     /** Converts to whole seconds for Vert.x's keep-alive settings, rounding up, where 0 would mean no limit. */
