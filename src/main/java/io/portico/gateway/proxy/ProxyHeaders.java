@@ -50,15 +50,15 @@ final class ProxyHeaders {
     static void copyRequestHeaders(HttpServerRequest request, MultiMap out, UnderscoreAliases underscoreAliases) {
         MultiMap in = request.headers();
         Set<String> connectionTokens = connectionTokens(in);
-        for (Map.Entry<String, String> header : in) {
-            String name = header.getKey();
+        // forEach walks the map's own entries; its iterator would allocate a wrapper for each header.
+        in.forEach((name, value) -> {
             boolean forwarded = !isHopByHop(name, connectionTokens) && !name.equalsIgnoreCase("host")
                     && !name.equalsIgnoreCase("expect") && HeaderNames.isToken(name)
                     && !underscoreAliases.matches(name);
-            if (forwarded && isSafeValue(header.getValue())) {
-                out.add(name, header.getValue());
+            if (forwarded && isSafeValue(value)) {
+                out.add(name, value);
             }
-        }
+        });
     }
 
     /**
@@ -81,12 +81,11 @@ final class ProxyHeaders {
      */
     static void copyResponseHeaders(MultiMap in, MultiMap out) {
         Set<String> connectionTokens = connectionTokens(in);
-        for (Map.Entry<String, String> header : in) {
-            String name = header.getKey();
-            if (!isHopByHop(name, connectionTokens) && HeaderNames.isToken(name) && isSafeValue(header.getValue())) {
-                out.add(name, header.getValue());
+        in.forEach((name, value) -> {
+            if (!isHopByHop(name, connectionTokens) && HeaderNames.isToken(name) && isSafeValue(value)) {
+                out.add(name, value);
             }
-        }
+        });
     }
 
     /**
