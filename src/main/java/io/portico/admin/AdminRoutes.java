@@ -26,8 +26,13 @@ final class AdminRoutes {
         this.router = requireNonNull(router, "router");
     }
 
+    /**
+     * Registers {@code handler} for GET and HEAD on {@code path}. A HEAD request gets the status and headers of GET,
+     * and Vert.x leaves the body out (RFC 9110 section 9.3.2).
+     */
     void get(String path, Access access, Handler<RoutingContext> handler) {
         add(HttpMethod.GET, path, access, handler);
+        add(HttpMethod.HEAD, path, access, handler);
     }
 
     void post(String path, Access access, Handler<RoutingContext> handler) {

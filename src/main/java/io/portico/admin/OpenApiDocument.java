@@ -56,7 +56,8 @@ final class OpenApiDocument {
                 .put("description", "Manages Portico's configuration. Every /admin/v1 route requires"
                         + " 'Authorization: Bearer <token>' with the admin token or a personal token, or Basic"
                         + " credentials of an admin user, and answers 403 when the user's role does not allow the"
-                        + " operation. Errors are RFC 9457 problem documents.");
+                        + " operation. Errors are RFC 9457 problem documents. Every GET operation also responds to HEAD"
+                        + " with the same status and headers and no body.");
         root.putArray("security").addObject().putArray("bearer");
         root.withArray("security").addObject().putArray("basic");
         ObjectNode paths = root.putObject("paths");

@@ -161,7 +161,12 @@ class AuthenticationTest {
             }
         }
 
-        assertThat(new TreeSet<>(operations(openApi()))).isEqualTo(new TreeSet<>(served));
+        // Every GET route also serves HEAD, which the document states once rather than as an operation of each path.
+        List<String> documented = operations(openApi());
+        served.removeIf(operation -> operation.startsWith("HEAD ") && !documented.contains(operation)
+                && served.contains("GET " + operation.substring("HEAD ".length())));
+
+        assertThat(new TreeSet<>(documented)).isEqualTo(new TreeSet<>(served));
     }
 
     @Test

@@ -52,6 +52,23 @@ class ResourceApiTest {
     }
 
     @Test
+    void headReadsLikeGet() {
+        admin.post("/admin/v1/services", Specs.service("web"));
+
+        HttpResponse<String> get = admin.get("/admin/v1/services/web");
+        HttpResponse<String> head = admin.send("HEAD", "/admin/v1/services/web", null);
+        HttpResponse<String> missing = admin.send("HEAD", "/admin/v1/services/none", null);
+        HttpResponse<String> anonymous = admin.sendRaw("HEAD", "/admin/v1/services", null);
+
+        assertThat(head.statusCode()).isEqualTo(200);
+        assertThat(head.body()).isEmpty();
+        assertThat(head.headers().firstValue("ETag")).isEqualTo(get.headers().firstValue("ETag"));
+        assertThat(head.headers().firstValue("Content-Type")).isEqualTo(get.headers().firstValue("Content-Type"));
+        assertThat(missing.statusCode()).isEqualTo(404);
+        assertThat(anonymous.statusCode()).isEqualTo(401);
+    }
+
+    @Test
     void writeIsLiveWhenResponseArrives() {
         admin.post("/admin/v1/services", Specs.service("web"));
 
