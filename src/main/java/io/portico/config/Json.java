@@ -198,7 +198,7 @@ public final class Json {
         private static final long serialVersionUID = 1L;
 
         TrailingContentException(JsonLocation location) {
-            super("content follows the end of the JSON value; send exactly one JSON value", location);
+            super("content follows the end of the JSON value; the text must contain exactly one JSON value", location);
         }
     }
 

@@ -180,7 +180,8 @@ class ResourceApiTest {
             assertProblem(response, ProblemType.BAD_REQUEST);
             assertThat(json(response).path("detail").asText()).as(body)
                     .isEqualTo("the request body is not valid JSON (line 1, column " + (patch.length() + 1)
-                            + "): content follows the end of the JSON value; send exactly one JSON value");
+                            + "): content follows the end of the JSON value; the text must contain exactly one"
+                            + " JSON value");
         }
         HttpResponse<String> created = admin.post("/admin/v1/services", Specs.service("other") + " xyz");
 

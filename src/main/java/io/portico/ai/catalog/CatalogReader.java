@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.ObjectReader;
 import io.portico.config.Errors;
 import io.portico.config.Json;
 import io.portico.config.ValidationException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
@@ -41,10 +43,13 @@ final class CatalogReader {
         try {
             // Decimal prices stay exact: 0.1 is read as 0.1, not as the nearest double.
             ObjectReader reader = mapper.reader().with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
-            root = json ? reader.readTree(text) : Json.readYamlDocument(reader, text, documentName);
+            root = json ? Json.readSingleValue(reader, text) : Json.readYamlDocument(reader, text, documentName);
         } catch (JsonProcessingException e) {
             throw new ValidationException(documentName, "is not valid " + (json ? "JSON" : "YAML") + ": "
                     + e.getOriginalMessage());
+        } catch (IOException e) {
+            // A parser of a string reports its errors as JsonProcessingException, so no other failure is expected.
+            throw new UncheckedIOException(e);
         }
         Errors errors = new Errors();
         List<ModelInfo> models = readDocument(root, errors);

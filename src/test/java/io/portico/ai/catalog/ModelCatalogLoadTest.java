@@ -104,6 +104,18 @@ class ModelCatalogLoadTest {
     }
 
     @Test
+    void jsonFileWithTrailingContentIsRejected() throws IOException {
+        Path file = dir.resolve("models.json");
+        Files.writeString(file, """
+                {"models": []}
+                {"models": [{"provider": "openai", "id": "gpt-4o"}]}
+                """);
+
+        assertThatThrownBy(() -> ModelCatalog.load(file)).isInstanceOf(ValidationException.class)
+                .hasMessageContaining("models.json").hasMessageContaining("content follows the end of the JSON value");
+    }
+
+    @Test
     void decimalPricesStayExact() throws IOException {
         ModelCatalog catalog = load("""
                 models:
