@@ -157,6 +157,18 @@ public final class Json {
     }
 
     /**
+     * Describes where {@code failure} happened, as {@code " at line L, column C"}, followed by the notes of
+     * {@link #duplicateKeyNote}, {@link #aliasNote} and {@link #trailingContentNote}. The parser's own message may
+     * quote text of the document, which can be a secret, so it is left out.
+     */
+    public static String failurePosition(JsonProcessingException failure) {
+        JsonLocation location = failure.getLocation();
+        String where = location == null ? "" : " at line " + location.getLineNr() + ", column "
+                + location.getColumnNr();
+        return where + duplicateKeyNote(failure) + aliasNote(failure) + trailingContentNote(failure);
+    }
+
+    /**
      * Reads the one JSON value of {@code json} with {@code reader}. Jackson's {@code readTree} stops after the
      * first value and ignores the rest, so {@code {"a":1} junk} or two objects in a row would read as the first.
      *

@@ -1,6 +1,5 @@
 package io.portico.declarative;
 
-import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -143,12 +142,8 @@ public final class DeclarativeDocument {
         try {
             return json ? Json.readSingleValue(JSON_READER, text) : Json.readYamlDocument(YAML_READER, text, "");
         } catch (JsonProcessingException e) {
-            // The parser's own message may quote document text, which can be a secret: report the position only.
-            JsonLocation location = e.getLocation();
-            String where = location == null ? "" : " at line " + location.getLineNr()
-                    + ", column " + location.getColumnNr();
-            throw new ValidationException("", "the document is not valid " + (json ? "JSON" : "YAML") + where
-                    + Json.duplicateKeyNote(e) + Json.aliasNote(e) + Json.trailingContentNote(e));
+            throw new ValidationException("", "the document is not valid " + (json ? "JSON" : "YAML")
+                    + Json.failurePosition(e));
         } catch (IOException e) {
             throw new ValidationException("", "the document cannot be read as JSON");
         }

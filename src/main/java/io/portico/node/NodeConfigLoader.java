@@ -132,6 +132,8 @@ public final class NodeConfigLoader {
                 throw new ValidationException(file.toString(), "must be a YAML mapping of node settings");
             }
             return (ObjectNode) tree;
+        } catch (JsonProcessingException e) {
+            throw new ValidationException(file.toString(), "is not valid YAML" + Json.failurePosition(e));
         } catch (IOException e) {
             throw new ValidationException(file.toString(), "cannot be read: " + e.getMessage());
         }

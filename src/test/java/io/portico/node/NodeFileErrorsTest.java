@@ -68,6 +68,24 @@ class NodeFileErrorsTest {
     }
 
     @Test
+    void duplicateKeyNamesLineWithoutText(@TempDir Path directory) throws IOException {
+        Path file = directory.resolve("node.yaml");
+        Files.writeString(file, """
+                admin:
+                  token: s3cret-admin-token-0123456789
+                  token: s3cret-admin-token-9876543210
+                """);
+
+        assertThatThrownBy(() -> NodeConfigLoader.load(file, Map.of(), Map.of()))
+                .isInstanceOfSatisfying(ValidationException.class, e -> {
+                    assertThat(e.errors()).extracting(FieldError::field).containsExactly(file.toString());
+                    assertThat(e.errors().get(0).message())
+                            .isEqualTo("is not valid YAML at line 3, column 8: duplicate key 'token'");
+                    assertThat(e.getMessage()).doesNotContain("s3cret").doesNotContain("Source");
+                });
+    }
+
+    @Test
     void storeUrlUserPartIsRejected() {
         Map<String, String> environment = Map.of("PORTICO_STORE_URL",
                 "jdbc:postgresql://portico:s3cret-pw@127.0.0.1:5432/portico");
