@@ -266,18 +266,38 @@ public final class JdbcConfigStore implements ConfigStore {
 
     private List<Resource> apply(Connection connection, List<Change> changes, List<String> specs,
                                  AuditContext audit) throws SQLException {
+        // Every commit locks the version row before any resource row, also when it turns out to change nothing.
         long version = Rows.incrementVersion(connection);
         // PostgreSQL keeps microseconds, so the returned resources match what a later read returns.
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         List<Resource> written = new ArrayList<>(changes.size());
+        boolean changedAny = false;
         for (int i = 0; i < changes.size(); i++) {
             Change change = changes.get(i);
             Optional<Resource> stored = Rows.selectForUpdate(connection, change.kind(), change.name())
                     .map(secrets::open);
+            if (isUnchanged(change, stored)) {
+                written.add(checkExpected(change, stored));
+                continue;
+            }
             written.add(applyOne(connection, change, stored, specs.get(i), version, now));
             AuditRows.insert(connection, AuditRows.of(version, now, audit, change, stored.orElse(null)));
+            changedAny = true;
+        }
+        if (!changedAny) {
+            // Nothing differs from the store: the version stays, so no node reloads and every ETag stays valid.
+            connection.rollback();
         }
         return written;
+    }
+
+    /**
+     * Returns true for an update whose spec equals the stored one, secrets compared in clear. Such a change keeps
+     * the stored revision and writes no audit entry.
+     */
+    private static boolean isUnchanged(Change change, Optional<Resource> stored) {
+        return change.operation() == Change.Operation.UPDATE && stored.isPresent()
+                && stored.get().spec().equals(change.spec());
     }
 
     private static Resource applyOne(Connection connection, Change change, Optional<Resource> stored, String spec,

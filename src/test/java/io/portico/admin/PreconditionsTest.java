@@ -97,7 +97,8 @@ class PreconditionsTest {
     })
     void trueIfMatchReadsAndWrites(String value) {
         HttpResponse<String> read = admin.get(SERVICE, "If-Match", value);
-        HttpResponse<String> replaced = admin.put(SERVICE, read.body(), "If-Match", value,
+        String changed = read.body().replace("8081", "8082");
+        HttpResponse<String> replaced = admin.put(SERVICE, changed, "If-Match", value,
                 "If-None-Match", "\"a\", \"b\"");
 
         assertThat(read.statusCode()).isEqualTo(200);

@@ -69,6 +69,19 @@ class ResourceApiTest {
     }
 
     @Test
+    void unchangedPutKeepsEtag() {
+        admin.post("/admin/v1/services", Specs.service("web"));
+        long version = admin.store().version();
+
+        HttpResponse<String> put = admin.put("/admin/v1/services/web", Specs.service("web"), "If-Match", "\"1\"");
+
+        assertThat(put.statusCode()).isEqualTo(200);
+        assertThat(put.headers().firstValue("ETag")).hasValue("\"1\"");
+        assertThat(admin.store().version()).isEqualTo(version);
+        assertThat(json(admin.get("/admin/v1/audit")).path("items")).hasSize(1);
+    }
+
+    @Test
     void writeIsLiveWhenResponseArrives() {
         admin.post("/admin/v1/services", Specs.service("web"));
 

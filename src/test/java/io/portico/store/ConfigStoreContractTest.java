@@ -104,6 +104,43 @@ abstract class ConfigStoreContractTest {
     }
 
     @Test
+    void unchangedUpdateKeepsRevisionAndVersion() {
+        store.commit(List.of(Change.create(SERVICES, "api", service("api", 8080))));
+
+        List<Resource> written = store.commit(List.of(Change.update(SERVICES, "api", service("api", 8080), 1L)));
+
+        assertThat(written.get(0).revision()).isEqualTo(1);
+        assertThat(written.get(0)).isEqualTo(store.get(SERVICES, "api").orElseThrow());
+        assertThat(store.version()).isEqualTo(1);
+        assertThat(store.audit(AuditQuery.all(10))).hasSize(1);
+    }
+
+    @Test
+    void unchangedUpdateInBatchIsLeftOut() {
+        store.commit(List.of(Change.create(SERVICES, "api", service("api", 8080))));
+        store.commit(List.of(Change.create(SERVICES, "other", service("other", 8081))));
+
+        List<Resource> written = store.commit(List.of(
+                Change.update(SERVICES, "api", service("api", 8080), null),
+                Change.update(SERVICES, "other", service("other", 9090), null)));
+
+        assertThat(written).extracting(Resource::revision).containsExactly(1L, 3L);
+        assertThat(store.version()).isEqualTo(3);
+        assertThat(store.audit(AuditQuery.all(10))).extracting(AuditEntry::name)
+                .containsExactly("other", "other", "api");
+    }
+
+    @Test
+    void unchangedUpdateWithStaleRevisionConflicts() {
+        store.commit(List.of(Change.create(SERVICES, "api", service("api", 8080))));
+        store.commit(List.of(Change.update(SERVICES, "api", service("api", 8081), 1L)));
+
+        assertThatThrownBy(() -> store.commit(List.of(Change.update(SERVICES, "api", service("api", 8081), 1L))))
+                .isInstanceOf(ConflictException.class);
+        assertThat(store.version()).isEqualTo(2);
+    }
+
+    @Test
     void updateWithoutExpectedRevisionOverwrites() {
         store.commit(List.of(Change.create(SERVICES, "api", service("api", 8080))));
 

@@ -21,9 +21,9 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * A {@link ConfigStore} in memory with the contract of the JDBC store: one global version that each commit
- * increments, revisions equal to the version of the last write, atomic batches, and copies on every read and
- * write so callers cannot change stored specifications.
+ * A {@link ConfigStore} in memory with the contract of the JDBC store: one global version that each commit that
+ * changes something increments, revisions equal to the version of the last write, atomic batches, and copies on
+ * every read and write so callers cannot change stored specifications.
  */
 public final class InMemoryConfigStore implements ConfigStore {
 
@@ -107,6 +107,8 @@ public final class InMemoryConfigStore implements ConfigStore {
             if (change.operation() == Change.Operation.DELETE) {
                 next.remove(key);
                 written.add(copy(existing));
+            } else if (isUnchanged(change, existing)) {
+                written.add(copy(existing));
             } else {
                 Resource resource = new Resource(change.kind(), change.name(), change.spec().deepCopy(), nextVersion,
                         now);
@@ -114,19 +116,32 @@ public final class InMemoryConfigStore implements ConfigStore {
                 written.add(copy(resource));
             }
         }
+        boolean changedAny = false;
         for (int i = 0; i < changes.size(); i++) {
             Change change = changes.get(i);
             Resource before = change.operation() == Change.Operation.CREATE ? null : resources.get(
                     key(change.kind(), change.name()));
+            if (isUnchanged(change, before)) {
+                continue;
+            }
+            changedAny = true;
             auditLog.add(0, new AuditEntry(auditLog.size() + 1, now, nextVersion, audit.actor(),
                     change.operation().name().toLowerCase(Locale.ROOT), change.kind(), change.name(),
                     teamOf(change, before), masked(change.kind(), before == null ? null : before.spec()),
                     masked(change.kind(), change.spec()), audit.requestId(), audit.clientAddress()));
         }
-        resources = next;
-        version = nextVersion;
-        commits++;
+        if (changedAny) {
+            resources = next;
+            version = nextVersion;
+            commits++;
+        }
         return written;
+    }
+
+    /** Returns true for an update whose spec equals the stored one, which the store leaves out like the JDBC one. */
+    private static boolean isUnchanged(Change change, Resource existing) {
+        return change.operation() == Change.Operation.UPDATE && existing != null
+                && existing.spec().equals(change.spec());
     }
 
     /** Returns the entries that match the query's kind, name, actor, team and page; other filters are ignored. */
