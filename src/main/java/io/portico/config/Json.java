@@ -82,6 +82,8 @@ public final class Json {
             .loaderOptions(yamlLoaderOptions())
             // A value left empty, as in "key:", is null in YAML, while a quoted '' stays the empty string.
             .enable(YAMLParser.Feature.EMPTY_STRING_AS_NULL)
+            // As in YAML 1.2, only true and false are booleans: a country code NO or a word like yes stays text.
+            .enable(YAMLParser.Feature.PARSE_BOOLEAN_LIKE_WORDS_AS_STRINGS)
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES))))
             .registerModule(new SimpleModule("portico-yaml-aliases")

@@ -39,6 +39,18 @@ class DeclarativeDocumentTest {
     }
 
     @Test
+    void booleanLikeWordsStayText() {
+        String yaml = "routes:\n  - name: r\n    service: s\n    requestHeaders: {set: {X-Country: NO, X-Flag: on}}\n";
+
+        DeclarativeDocument document = DeclarativeDocument.parse(yaml, Map.of());
+
+        var set = document.resources(ResourceKinds.ROUTES).get(0).path("requestHeaders").path("set");
+        assertThat(set.path("X-Country").isTextual()).isTrue();
+        assertThat(set.path("X-Country").asText()).isEqualTo("NO");
+        assertThat(set.path("X-Flag").asText()).isEqualTo("on");
+    }
+
+    @Test
     void missingVariableIsNamedWithField() {
         assertThatThrownBy(() -> DeclarativeDocument.parse(SERVICE, Map.of("UPSTREAM_PORT", "1")))
                 .isInstanceOfSatisfying(ValidationException.class, e -> assertThat(e.errors()).containsExactly(

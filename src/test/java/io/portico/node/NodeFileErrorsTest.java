@@ -33,6 +33,23 @@ class NodeFileErrorsTest {
     }
 
     @Test
+    void yesIsTextAndRejectedAsBoolean(@TempDir Path directory) throws IOException {
+        Path file = directory.resolve("node.yaml");
+        Files.writeString(file, """
+                metrics:
+                  consumerLabels: yes
+                """);
+
+        assertThatThrownBy(() -> NodeConfigLoader.load(file, Map.of(), Map.of()))
+                .isInstanceOfSatisfying(ValidationException.class, e -> {
+                    assertThat(e.errors()).extracting(FieldError::field)
+                            .containsExactly("metrics.consumerLabels");
+                    assertThat(e.errors().get(0).message())
+                            .isEqualTo("invalid value 'yes': expected true or false");
+                });
+    }
+
+    @Test
     void outOfRangeNumberNamesField(@TempDir Path directory) throws IOException {
         Path file = directory.resolve("node.yaml");
         Files.writeString(file, """
