@@ -275,6 +275,7 @@ final class ChatExchange {
         sentCall = call;
         attemptStart = System.nanoTime();
         firstTokenNanos = 0;
+        usage = Usage.NONE;
         responseComplete = false;
         inFlight = true;
         target.stats().started();
@@ -401,6 +402,7 @@ final class ChatExchange {
         ProviderAdapter adapter = target.provider().adapter();
         firstTokenNanos = System.nanoTime();
         if (nativeCall && !object.path("content").isArray()) {
+            usage = adapter.nativeUsage(object);
             attemptFailed(AiError.of(502, "provider '" + target.provider().name() + "' sent a message without"
                     + " a content list"));
             return;
@@ -418,6 +420,7 @@ final class ChatExchange {
             completion = adapter.chatResponse(object, request, callTarget);
         } catch (AiException e) {
             // The provider reported a failure inside a 2xx response, such as an invalid tool call.
+            usage = e.usage();
             attemptFailed(e.error());
             return;
         } catch (RuntimeException e) {
@@ -426,14 +429,17 @@ final class ChatExchange {
                     + "' could not be translated"));
             return;
         }
+        Usage reported = adapter.chatUsage(object, callTarget);
+        if (reported == null) {
+            reported = OpenAiUsage.read(completion.get("usage"));
+        }
         if (!completion.path("choices").path(0).path("message").isObject()) {
+            usage = reported;
             attemptFailed(AiError.of(502, "provider '" + target.provider().name() + "' sent a completion without"
                     + " a message"));
             return;
         }
-        Usage reported = adapter.chatUsage(object, callTarget);
-        usage = prompt.reportedOrEstimate(reported != null ? reported : OpenAiUsage.read(completion.get("usage")),
-                () -> completionText(completion));
+        usage = prompt.reportedOrEstimate(reported, () -> completionText(completion));
         if (usage.estimated()) {
             completion.set("usage", OpenAiUsage.write(usage));
         }
@@ -749,7 +755,7 @@ final class ChatExchange {
         }
         warnFailure(error, reason == null ? null : secrets.redact(reason));
         int status = error.status();
-        gateway.metrics().failed(target.provider().name(), gateway.metricModel(target), status);
+        recordFailedAttempt(status);
         KeyPool pool = target.provider().keys();
         int attempts = target.provider().spec().retries().attempts();
         if (status >= 500 || status == 429 || status == 408 || status == 401 || status == 403) {
@@ -788,6 +794,25 @@ final class ChatExchange {
         } else {
             finishWithError(error);
         }
+    }
+
+    /**
+     * Counts a failed attempt in the metrics. An attempt whose provider response reported token counts, such as a
+     * Gemini response whose tool call was invalid, also records that usage and its cost. Portico counts the tokens
+     * that a provider reported as billed, as it does for a stream that fails after it started. The request's
+     * access-log line and its usage listeners then include them, while the usage headers of the response describe
+     * only the call that served it.
+     */
+    private void recordFailedAttempt(int status) {
+        if (usage.totalTokens() == 0) {
+            gateway.metrics().failed(target.provider().name(), gateway.metricModel(target), status);
+            return;
+        }
+        double latency = (System.nanoTime() - attemptStart) / 1_000_000.0;
+        double firstToken = firstTokenNanos == 0 ? latency : (firstTokenNanos - attemptStart) / 1_000_000.0;
+        String keyLabel = key == null ? null : key.label();
+        gateway.record(ctx, target, keyLabel, targetInfo, usage, latency, firstToken, status);
+        usage = Usage.NONE;
     }
 
     /**
