@@ -756,26 +756,15 @@ final class ChatExchange {
         warnFailure(error, reason == null ? null : secrets.redact(reason));
         int status = error.status();
         recordFailedAttempt(status);
-        KeyPool pool = target.provider().keys();
         int attempts = target.provider().spec().retries().attempts();
         if (status >= 500 || status == 429 || status == 408 || status == 401 || status == 403) {
             target.stats().recordFailure();
         }
-        if (status == 429) {
-            pool.coolDown(key, target.model(), error.retryAfterMillis());
-        }
-        if (status == 401 || status == 403) {
-            pool.rejected(key, target.model(), status, gateway.configured(target),
-                    KeyPool.namesModel(error, target.model()));
-        }
-        if ((status == 429 || status == 401 || status == 403) && key != KeyPool.NONE) {
-            keys.failed(key);
-            if (keys.hasNext()) {
-                // Another key may serve the request at once; trying it does not count as an attempt.
-                attempt--;
-                tryTarget();
-                return;
-            }
+        if (keys.callFailed(key, error, gateway.configured(target))) {
+            // Another key may serve the request at once; trying it does not count as an attempt.
+            attempt--;
+            tryTarget();
+            return;
         }
         if (status == 401 || status == 403) {
             lastError = keyRejected(target.provider().name(), status);
