@@ -374,9 +374,10 @@ final class ChatExchange {
 
     /**
      * Ends the request with {@code error} after the provider returned a response over
-     * {@code ai.maxResponseBytes}. No retry and no other target follows, because the provider did the work and
-     * bills it, and the same request would most likely bring as large a response again. The circuit breaker
-     * counts the attempt neither as a success nor as a failure, since the provider returned a response.
+     * {@code ai.maxResponseBytes}, or a stream event over {@link io.portico.ai.stream.FrameParser#MAX_FRAME_BYTES}
+     * before its first content reached the client. No retry and no other target follows, because the provider did
+     * the work and bills it, and the same request would most likely bring as large a response again. The circuit
+     * breaker counts the attempt neither as a success nor as a failure, since the provider returned a response.
      */
     private void responseTooLarge(AiError error) {
         if (cutOffAfterClose()) {
@@ -384,7 +385,7 @@ final class ChatExchange {
         }
         settleBreaker(0);
         warnFailure(error, null);
-        gateway.metrics().failed(target.provider().name(), gateway.metricModel(target), error.status());
+        recordFailedAttempt(error.status());
         lastError = error;
         finishWithError(error);
     }
@@ -506,8 +507,13 @@ final class ChatExchange {
             try {
                 parser.feed(bytes, frame -> onFrame(frame, translator, sink, current));
             } catch (FrameTooLargeException e) {
-                streamFailed(AiError.of(502, "the stream of provider '" + target.provider().name() + "' is invalid: "
-                        + e.getMessage()));
+                AiError error = AiError.of(502, "the stream of provider '" + target.provider().name()
+                        + "' is invalid: " + e.getMessage());
+                if (writer.started()) {
+                    streamFailed(error);
+                } else {
+                    responseTooLarge(error);
+                }
                 return;
             }
             if (current != generation || done || ctx.response().ended()) {
