@@ -45,8 +45,16 @@ import org.slf4j.LoggerFactory;
  */
 public final class AiGateway {
 
-    /** Request attribute holding the {@link UsageRecord} of an AI request. */
+    /**
+     * Request attribute holding the last {@link UsageRecord} of an AI request: the provider call that served it, or
+     * a failed attempt whose response reported usage when no call served it.
+     */
     public static final String USAGE_ATTRIBUTE = "ai.usage";
+    /**
+     * Request attribute holding the {@link Billed} sum of the usage records of an AI request, once it has more than
+     * one.
+     */
+    private static final String BILLED_ATTRIBUTE = "ai.usage.billed";
     /** Request attribute holding the message of the error an AI request ended with. */
     public static final String ERROR_ATTRIBUTE = "ai.error";
     /** Request attribute holding the listeners of {@link #onRequestUsage}. */
@@ -362,7 +370,8 @@ public final class AiGateway {
 
     /**
      * Records a provider call as {@link #record(RequestContext, Target, String, ModelInfo, Usage, double, double)}
-     * does. A {@code failedStatus} other than 0 is the error that ended a stream after its first event, and the
+     * does. A {@code failedStatus} other than 0 is the error that ended the call after its provider reported or
+     * produced tokens: a stream after its first event, or a failed attempt whose response reported usage. The
      * metrics count the call with that outcome.
      */
     UsageRecord record(RequestContext ctx, Target target, String key, ModelInfo info, Usage usage,
@@ -391,8 +400,8 @@ public final class AiGateway {
      */
     static void logTarget(RequestContext ctx, Target target) {
         ctx.upstreamAddress(target.address());
-        ctx.logField("ai_provider", target.provider().name());
-        ctx.logField("ai_model", target.model());
+        ctx.putLogField("ai_provider", target.provider().name());
+        ctx.putLogField("ai_model", target.model());
     }
 
     /**
@@ -410,20 +419,25 @@ public final class AiGateway {
         return publish(ctx, record);
     }
 
+    /**
+     * Stores {@code record} on the request, logs it and passes it to the listeners. The access-log line names the
+     * provider model and the time to first token of the last record. It counts the tokens and cost of every record
+     * of the request, so a failed attempt whose response reported usage adds to the call that served it.
+     */
     private UsageRecord publish(RequestContext ctx, UsageRecord record) {
-        Usage usage = record.usage();
-        BigDecimal cost = record.cost();
-        double firstTokenMillis = record.firstTokenMillis();
+        UsageRecord previous = ctx.attribute(USAGE_ATTRIBUTE);
         ctx.attribute(USAGE_ATTRIBUTE, record);
-        ctx.logField("ai_provider", record.provider());
-        ctx.logField("ai_model", record.model());
-        ctx.logField("ai_input_tokens", usage.inputTokens());
-        ctx.logField("ai_output_tokens", usage.outputTokens());
-        ctx.logField("ai_cached_tokens", usage.cachedInputTokens());
-        ctx.logField("ai_reasoning_tokens", usage.reasoningTokens());
-        ctx.logField("ai_tokens_estimated", usage.estimated());
-        ctx.logField("ai_ttft_ms", Math.round(firstTokenMillis * 1000) / 1000.0);
-        ctx.logField("ai_cost_usd", new PlainCost(cost));
+        if (previous == null) {
+            logUsage(ctx, record, record.usage(), record.cost());
+        } else {
+            Billed before = ctx.attribute(BILLED_ATTRIBUTE);
+            if (before == null) {
+                before = new Billed(previous.usage(), previous.cost());
+            }
+            Billed billed = new Billed(before.usage().plus(record.usage()), before.cost().add(record.cost()));
+            ctx.attribute(BILLED_ATTRIBUTE, billed);
+            logUsage(ctx, record, billed.usage(), billed.cost());
+        }
         try {
             listener.accept(record);
         } catch (RuntimeException e) {
@@ -443,9 +457,33 @@ public final class AiGateway {
     }
 
     /**
-     * Makes {@code listener} receive the usage record of the AI request {@code ctx} once it is known: after the
-     * response of a call that was not streamed, at the end of a stream, or on a cache hit. A request that ends
-     * without a provider's answer produces no record. Policies use it to correct estimates with the real usage.
+     * Sets the usage fields of the access-log line, replacing those of an earlier record of the request.
+     *
+     * @param usage the tokens of every record of the request
+     * @param cost the cost of every record of the request
+     */
+    private static void logUsage(RequestContext ctx, UsageRecord record, Usage usage, BigDecimal cost) {
+        ctx.putLogField("ai_provider", record.provider());
+        ctx.putLogField("ai_model", record.model());
+        ctx.putLogField("ai_input_tokens", usage.inputTokens());
+        ctx.putLogField("ai_output_tokens", usage.outputTokens());
+        ctx.putLogField("ai_cached_tokens", usage.cachedInputTokens());
+        ctx.putLogField("ai_reasoning_tokens", usage.reasoningTokens());
+        ctx.putLogField("ai_tokens_estimated", usage.estimated());
+        ctx.putLogField("ai_ttft_ms", Math.round(record.firstTokenMillis() * 1000) / 1000.0);
+        ctx.putLogField("ai_cost_usd", new PlainCost(cost));
+    }
+
+    /** The tokens and cost of several usage records of one request. */
+    private record Billed(Usage usage, BigDecimal cost) {
+    }
+
+    /**
+     * Makes {@code listener} receive each usage record of the AI request {@code ctx} once it is known: after the
+     * response of a call that was not streamed, at the end of a stream, or on a cache hit. A failed attempt whose
+     * provider response reported usage, such as a Gemini response whose tool call was invalid, produces a record of
+     * its own before the record of the call that serves the request. A request that ends without a provider's
+     * response produces no record. Policies use it to correct estimates with the real usage.
      */
     public static void onRequestUsage(RequestContext ctx, Consumer<UsageRecord> listener) {
         requireNonNull(listener, "listener");

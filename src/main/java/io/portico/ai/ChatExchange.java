@@ -275,6 +275,7 @@ final class ChatExchange {
         sentCall = call;
         attemptStart = System.nanoTime();
         firstTokenNanos = 0;
+        usage = Usage.NONE;
         responseComplete = false;
         inFlight = true;
         target.stats().started();
@@ -373,9 +374,10 @@ final class ChatExchange {
 
     /**
      * Ends the request with {@code error} after the provider returned a response over
-     * {@code ai.maxResponseBytes}. No retry and no other target follows, because the provider did the work and
-     * bills it, and the same request would most likely bring as large a response again. The circuit breaker
-     * counts the attempt neither as a success nor as a failure, since the provider returned a response.
+     * {@code ai.maxResponseBytes}, or a stream event over {@link io.portico.ai.stream.FrameParser#MAX_FRAME_BYTES}
+     * before its first content reached the client. No retry and no other target follows, because the provider did
+     * the work and bills it, and the same request would most likely bring as large a response again. The circuit
+     * breaker counts the attempt neither as a success nor as a failure, since the provider returned a response.
      */
     private void responseTooLarge(AiError error) {
         if (cutOffAfterClose()) {
@@ -383,7 +385,7 @@ final class ChatExchange {
         }
         settleBreaker(0);
         warnFailure(error, null);
-        gateway.metrics().failed(target.provider().name(), gateway.metricModel(target), error.status());
+        recordFailedAttempt(error.status());
         lastError = error;
         finishWithError(error);
     }
@@ -401,6 +403,7 @@ final class ChatExchange {
         ProviderAdapter adapter = target.provider().adapter();
         firstTokenNanos = System.nanoTime();
         if (nativeCall && !object.path("content").isArray()) {
+            usage = adapter.nativeUsage(object);
             attemptFailed(AiError.of(502, "provider '" + target.provider().name() + "' sent a message without"
                     + " a content list"));
             return;
@@ -418,6 +421,7 @@ final class ChatExchange {
             completion = adapter.chatResponse(object, request, callTarget);
         } catch (AiException e) {
             // The provider reported a failure inside a 2xx response, such as an invalid tool call.
+            usage = e.usage();
             attemptFailed(e.error());
             return;
         } catch (RuntimeException e) {
@@ -426,14 +430,17 @@ final class ChatExchange {
                     + "' could not be translated"));
             return;
         }
+        Usage reported = adapter.chatUsage(object, callTarget);
+        if (reported == null) {
+            reported = OpenAiUsage.read(completion.get("usage"));
+        }
         if (!completion.path("choices").path(0).path("message").isObject()) {
+            usage = reported;
             attemptFailed(AiError.of(502, "provider '" + target.provider().name() + "' sent a completion without"
                     + " a message"));
             return;
         }
-        Usage reported = adapter.chatUsage(object, callTarget);
-        usage = prompt.reportedOrEstimate(reported != null ? reported : OpenAiUsage.read(completion.get("usage")),
-                () -> completionText(completion));
+        usage = prompt.reportedOrEstimate(reported, () -> completionText(completion));
         if (usage.estimated()) {
             completion.set("usage", OpenAiUsage.write(usage));
         }
@@ -500,8 +507,13 @@ final class ChatExchange {
             try {
                 parser.feed(bytes, frame -> onFrame(frame, translator, sink, current));
             } catch (FrameTooLargeException e) {
-                streamFailed(AiError.of(502, "the stream of provider '" + target.provider().name() + "' is invalid: "
-                        + e.getMessage()));
+                AiError error = AiError.of(502, "the stream of provider '" + target.provider().name()
+                        + "' is invalid: " + e.getMessage());
+                if (writer.started()) {
+                    streamFailed(error);
+                } else {
+                    responseTooLarge(error);
+                }
                 return;
             }
             if (current != generation || done || ctx.response().ended()) {
@@ -749,27 +761,16 @@ final class ChatExchange {
         }
         warnFailure(error, reason == null ? null : secrets.redact(reason));
         int status = error.status();
-        gateway.metrics().failed(target.provider().name(), gateway.metricModel(target), status);
-        KeyPool pool = target.provider().keys();
+        recordFailedAttempt(status);
         int attempts = target.provider().spec().retries().attempts();
         if (status >= 500 || status == 429 || status == 408 || status == 401 || status == 403) {
             target.stats().recordFailure();
         }
-        if (status == 429) {
-            pool.coolDown(key, target.model(), error.retryAfterMillis());
-        }
-        if (status == 401 || status == 403) {
-            pool.rejected(key, target.model(), status, gateway.configured(target),
-                    KeyPool.namesModel(error, target.model()));
-        }
-        if ((status == 429 || status == 401 || status == 403) && key != KeyPool.NONE) {
-            keys.failed(key);
-            if (keys.hasNext()) {
-                // Another key may serve the request at once; trying it does not count as an attempt.
-                attempt--;
-                tryTarget();
-                return;
-            }
+        if (keys.callFailed(key, error, gateway.configured(target))) {
+            // Another key may serve the request at once; trying it does not count as an attempt.
+            attempt--;
+            tryTarget();
+            return;
         }
         if (status == 401 || status == 403) {
             lastError = keyRejected(target.provider().name(), status);
@@ -788,6 +789,25 @@ final class ChatExchange {
         } else {
             finishWithError(error);
         }
+    }
+
+    /**
+     * Counts a failed attempt in the metrics. An attempt whose provider response reported token counts, such as a
+     * Gemini response whose tool call was invalid, also records that usage and its cost. Portico counts the tokens
+     * that a provider reported as billed, as it does for a stream that fails after it started. The request's
+     * access-log line and its usage listeners then include them, while the usage headers of the response describe
+     * only the call that served it.
+     */
+    private void recordFailedAttempt(int status) {
+        if (usage.totalTokens() == 0) {
+            gateway.metrics().failed(target.provider().name(), gateway.metricModel(target), status);
+            return;
+        }
+        double latency = (System.nanoTime() - attemptStart) / 1_000_000.0;
+        double firstToken = firstTokenNanos == 0 ? latency : (firstTokenNanos - attemptStart) / 1_000_000.0;
+        String keyLabel = key == null ? null : key.label();
+        gateway.record(ctx, target, keyLabel, targetInfo, usage, latency, firstToken, status);
+        usage = Usage.NONE;
     }
 
     /**

@@ -67,6 +67,33 @@ final class KeySelection {
         return union;
     }
 
+    /**
+     * Applies a failed call made with {@code key} to the provider's key pool and to this selection. A 429 rests the
+     * key for the model, for the error's Retry-After or a default. A 401 or 403 rests it for the model or takes it
+     * out of the pool, as {@link KeyPool#rejected} decides. Returns true when the error is one of those and another
+     * key may repeat the call at once, which chat completions and the relayed endpoints then do without counting
+     * an attempt.
+     *
+     * @param configured whether the configuration lists the model, so that a rejection takes the key out of the
+     *     pool for every model
+     */
+    boolean callFailed(KeyPool.Key key, AiError error, boolean configured) {
+        int status = error.status();
+        KeyPool pool = provider.keys();
+        if (status == 429) {
+            pool.coolDown(key, model, error.retryAfterMillis());
+        } else if (status == 401 || status == 403) {
+            pool.rejected(key, model, status, configured, KeyPool.namesModel(error, model));
+        } else {
+            return false;
+        }
+        if (key == KeyPool.NONE) {
+            return false;
+        }
+        failed(key);
+        return hasNext();
+    }
+
     /** Leaves {@code key} out of the next attempts, after it failed with 401, 403 or 429. */
     void failed(KeyPool.Key key) {
         if (failed.isEmpty()) {

@@ -33,7 +33,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The simpler AI operations: embeddings, the Responses API and token counting. Each target is tried once with a key
- * from its pool, the next one after a 429, a 5xx, a 404 or a connection failure. Responses API streams are relayed
+ * from its pool, the next one after a 429, a 5xx, a 404 or a connection failure. After a 429, 401 or 403, another
+ * key of the same provider repeats the call at once when one is available, as for chat completions (see
+ * {@link KeySelection#callFailed}), and only then does the next target follow. Responses API streams are relayed
  * byte for byte while their usage is read on the way. When the client leaves first, the provider request is
  * cancelled and the access-log line names the provider model called, with the usage of a stream that had started.
  * A provider request whose body is larger than {@value #INLINE_BYTES} bytes is built on the AI gateway's compute
@@ -73,6 +75,8 @@ final class RelayExchange {
     private final Completion completion;
     private final String operation;
     private int index;
+    /** The keys of the current target left for this request. */
+    private KeySelection keys;
     /** The label of the key of the current attempt. */
     private String keyLabel;
     private Target target;
@@ -193,16 +197,9 @@ final class RelayExchange {
         next();
     }
 
+    /** Ends the current attempt and moves to the next target, or fails when none is left. */
     private void next() {
-        if (cutOffAfterClose()) {
-            return;
-        }
-        inFlight = false;
-        upstream = null;
-        sentCall = null;
-        attempt++;
-        cancelTotalTimer();
-        if (done) {
+        if (!endAttempt()) {
             return;
         }
         // Only chat requests count towards a circuit breaker; these operations skip models whose breaker is open.
@@ -215,7 +212,28 @@ final class RelayExchange {
             return;
         }
         target = targets.get(index++);
-        KeySelection keys = new KeySelection(target.provider(), target.model(), AiGateway.keyCheck(ctx));
+        keys = new KeySelection(target.provider(), target.model(), AiGateway.keyCheck(ctx));
+        tryKey();
+    }
+
+    /**
+     * Ends the current attempt, and returns false when the exchange ended meanwhile, so that nothing follows. The
+     * callbacks of the attempt that ended do nothing afterwards.
+     */
+    private boolean endAttempt() {
+        if (cutOffAfterClose()) {
+            return false;
+        }
+        inFlight = false;
+        upstream = null;
+        sentCall = null;
+        attempt++;
+        cancelTotalTimer();
+        return !done;
+    }
+
+    /** Calls the current target with the next key of its pool, or moves to the next target when none is left. */
+    private void tryKey() {
         KeyPool.Key key = keys.next();
         keyLabel = key == null ? null : key.label();
         if (key == null) {
@@ -473,11 +491,13 @@ final class RelayExchange {
         failedTarget = target;
         warnFailure(error, null);
         gateway.metrics().failed(target.provider().name(), gateway.metricModel(target), error.status());
-        if (error.status() == 429) {
-            target.provider().keys().coolDown(key, target.model(), error.retryAfterMillis());
-        } else if (error.status() == 401 || error.status() == 403) {
-            target.provider().keys().rejected(key, target.model(), error.status(), gateway.configured(target),
-                    KeyPool.namesModel(error, target.model()));
+        if (keys.callFailed(key, error, gateway.configured(target))) {
+            if (endAttempt()) {
+                tryKey();
+            }
+            return;
+        }
+        if (error.status() == 401 || error.status() == 403) {
             lastError = ChatExchange.keyRejected(target.provider().name(), error.status());
         }
         if (error.retryable() || error.status() == 404 || error.status() == 401 || error.status() == 403) {

@@ -4,7 +4,9 @@ import io.portico.ai.spi.Usage;
 import java.math.BigDecimal;
 
 /**
- * What one AI request consumed: the provider model that served it, its tokens, its timing and its cost.
+ * What one provider call of an AI request consumed: the provider model that served it, its tokens, its timing and
+ * its cost. A request has one record for the call that served it or for its cache hit, and one more for each failed
+ * attempt whose provider response reported usage.
  *
  * @param provider the provider's configured name
  * @param model the provider's model id

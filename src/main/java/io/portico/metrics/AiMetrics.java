@@ -63,8 +63,10 @@ public final class AiMetrics {
     }
 
     /**
-     * Records a streamed provider call that failed with {@code status} after its first event reached the client.
-     * Its tokens and cost count as well, because the provider bills what it generated before the failure.
+     * Records a provider call that failed with {@code status} after it produced tokens: a stream after its first
+     * event reached the client, or an attempt whose response reported usage. Its tokens and cost count as well:
+     * the provider bills what a stream generated before the failure, and Portico counts the tokens that a failed
+     * response reported as billed too.
      */
     public void failedAfterOutput(String provider, String model, int status, long inputTokens, long outputTokens,
                                   long cachedTokens, long reasoningTokens, double costUsd) {

@@ -365,7 +365,23 @@ public final class RequestContext {
         logFields.add(value);
     }
 
-    /** The fields added with {@link #logField}, as alternating keys and values; empty when none. */
+    /**
+     * Sets {@code key=value} in the request's access log line: replaces the value of the field with that key when
+     * one was added before, and adds the field otherwise.
+     */
+    public void putLogField(String key, Object value) {
+        if (logFields != null) {
+            for (int i = 0; i + 1 < logFields.size(); i += 2) {
+                if (key.equals(logFields.get(i))) {
+                    logFields.set(i + 1, value);
+                    return;
+                }
+            }
+        }
+        logField(key, value);
+    }
+
+    /** The fields of {@link #logField} and {@link #putLogField}, as alternating keys and values; empty when none. */
     public List<Object> logFields() {
         return logFields == null ? List.of() : logFields;
     }

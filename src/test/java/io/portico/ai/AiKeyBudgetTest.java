@@ -133,8 +133,10 @@ class AiKeyBudgetTest {
                     assertThat(e.statusCode()).isEqualTo(429);
                     assertThat(e.getMessage()).contains("no key of provider 'pair' may serve the request")
                             .contains("day budget of " + TINY + " USD of key 'pair/#");
-                    assertThat(e.code()).hasValue("budget_exceeded");
+                    assertThat(e.type()).hasValue("insufficient_quota");
+                    assertThat(e.code()).hasValue("insufficient_quota");
                     assertThat(e.headers().values("retry-after")).hasSize(1);
+                    assertThat(e.headers().values("x-should-retry")).containsExactly("false");
                 });
         HttpResponse<String> anthropic = AiTestClient.post(node.url() + "/every-key/v1/messages",
                 "{\"model\":\"pair-model\",\"max_tokens\":16,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}",
@@ -142,6 +144,7 @@ class AiKeyBudgetTest {
         assertThat(anthropic.statusCode()).isEqualTo(429);
         assertThat(AiTestClient.json(anthropic).path("type").asText()).isEqualTo("error");
         assertThat(AiTestClient.json(anthropic).path("error").path("type").asText()).isEqualTo("rate_limit_error");
+        assertThat(anthropic.headers().firstValue("x-should-retry")).hasValue("false");
         assertThat(AiTestClient.json(anthropic).path("error").path("message").asText())
                 .contains("no key of provider 'pair' may serve the request");
         assertThat(pair.received()).hasSize(2);

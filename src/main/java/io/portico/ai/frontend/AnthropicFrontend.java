@@ -429,9 +429,7 @@ public final class AnthropicFrontend implements Frontend {
 
     @Override
     public void writeError(HttpServerResponse response, AiError error) {
-        if (error.retryAfterMillis() > 0 && (error.status() == 429 || error.status() == 503)) {
-            response.putHeader("retry-after", Long.toString((error.retryAfterMillis() + 999) / 1000));
-        }
+        RetryHeaders.set(response, error.status(), error);
         response.setStatusCode(error.status()).putHeader("content-type", "application/json")
                 .end(Sse.json(errorBody(error)));
     }

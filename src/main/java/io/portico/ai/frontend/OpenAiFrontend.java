@@ -133,9 +133,7 @@ public final class OpenAiFrontend implements Frontend {
     @Override
     public void writeError(HttpServerResponse response, AiError error) {
         AiError sent = error.forOpenAiClient();
-        if (sent.retryAfterMillis() > 0 && (sent.status() == 429 || sent.status() == 503)) {
-            response.putHeader("retry-after", Long.toString((sent.retryAfterMillis() + 999) / 1000));
-        }
+        RetryHeaders.set(response, sent.status(), error);
         response.setStatusCode(sent.status()).putHeader("content-type", "application/json")
                 .end(Sse.json(errorBody(sent)));
     }

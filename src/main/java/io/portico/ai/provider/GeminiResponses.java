@@ -70,13 +70,14 @@ public final class GeminiResponses {
     /**
      * Translates a whole response into an OpenAI {@code chat.completion}.
      *
-     * @throws AiException with {@link #invalidToolCall} when the candidate finished with an invalid tool call
+     * @throws AiException with {@link #invalidToolCall} and the response's usage when the candidate finished with an
+     *     invalid tool call
      */
     public static ObjectNode chatCompletion(JsonNode body, String model) {
         String id = responseId(body);
         JsonNode candidate = body.path("candidates").path(0);
         if (isInvalidToolCall(Wire.text(candidate, "finishReason"))) {
-            throw new AiException(invalidToolCall(candidate));
+            throw new AiException(invalidToolCall(candidate), usage(body.get("usageMetadata")));
         }
         ObjectNode message = NODES.objectNode().put("role", "assistant");
         StringBuilder text = new StringBuilder();

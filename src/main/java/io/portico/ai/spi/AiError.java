@@ -22,6 +22,11 @@ public record AiError(int status, String type, String code, String message, long
     /** The OpenAI error code of a rate limit that waiting lifts, with status 429. */
     public static final String RATE_LIMIT_EXCEEDED = "rate_limit_exceeded";
 
+    /**
+     * The OpenAI error type and code of a 429 that waiting does not lift, such as a billing quota that is used up.
+     */
+    public static final String INSUFFICIENT_QUOTA = "insufficient_quota";
+
     private static final String OVERLOADED = "overloaded_error";
 
     /**
@@ -29,7 +34,17 @@ public record AiError(int status, String type, String code, String message, long
      * that was too fast, and the billing limits that waiting does not lift.
      */
     private static final Set<String> OPENAI_RATE_LIMIT_CODES = Set.of(RATE_LIMIT_EXCEEDED, "slow_down",
-            "insufficient_quota", "credit_balance_exhausted");
+            INSUFFICIENT_QUOTA, "credit_balance_exhausted");
+
+    /**
+     * The codes of Portico's own limits that waiting lifts within seconds or a minute: a rate limit, a concurrency
+     * limit and a token limit per minute. Each is its problem type with underscores.
+     */
+    private static final Set<String> PORTICO_RATE_LIMIT_CODES = Set.of("rate_limited", "concurrency_limited",
+            "token_limit_exceeded");
+
+    /** The codes of Portico's own limits per day or month: a call quota and a spend budget. */
+    private static final Set<String> PORTICO_PERIOD_LIMIT_CODES = Set.of("quota_exceeded", "budget_exceeded");
 
     /** Caps {@code retryAfterMillis} at {@link #MAX_RETRY_AFTER_MILLIS}. */
     public AiError {
@@ -98,15 +113,34 @@ public record AiError(int status, String type, String code, String message, long
     /**
      * Returns this error as an OpenAI client receives it. The OpenAI API has no status 529, so a provider's 529
      * (Anthropic's {@code overloaded_error}) becomes 503 with type {@code service_unavailable_error} and code
-     * {@code server_is_overloaded}, the shape of the OpenAI API's own overload errors. Any other error is returned
-     * as it is.
+     * {@code server_is_overloaded}, the shape of the OpenAI API's own overload errors.
+     *
+     * <p>A 429 of Portico's own limits gets the type and code that the OpenAI API gives its 429s, because OpenAI
+     * clients tell by them whether waiting helps. A rate limit, a concurrency limit and a token limit per minute
+     * become type {@code rate_limit_error} with code {@code rate_limit_exceeded}. A call quota and a spend budget
+     * of a day or month become {@link #INSUFFICIENT_QUOTA} as type and code, as a used-up OpenAI billing quota is,
+     * since a retry within minutes finds them spent too. Any other error is returned as it is.
      */
     public AiError forOpenAiClient() {
-        if (status != 529) {
-            return this;
+        if (status == 529) {
+            return new AiError(503, "service_unavailable_error", "server_is_overloaded", message, retryAfterMillis,
+                    param);
         }
-        return new AiError(503, "service_unavailable_error", "server_is_overloaded", message, retryAfterMillis,
-                param);
+        if (status == 429 && code != null && PORTICO_RATE_LIMIT_CODES.contains(code)) {
+            return new AiError(status, "rate_limit_error", RATE_LIMIT_EXCEEDED, message, retryAfterMillis, param);
+        }
+        if (periodLimit()) {
+            return new AiError(status, INSUFFICIENT_QUOTA, INSUFFICIENT_QUOTA, message, retryAfterMillis, param);
+        }
+        return this;
+    }
+
+    /**
+     * Returns whether this is the 429 of a call quota or a spend budget of Portico's, which lasts until its day or
+     * month ends, so that a client's automatic retry cannot succeed.
+     */
+    public boolean periodLimit() {
+        return status == 429 && code != null && PORTICO_PERIOD_LIMIT_CODES.contains(code);
     }
 
     /** True for failures worth another attempt: rate limits, server errors and timeouts. */

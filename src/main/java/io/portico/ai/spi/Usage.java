@@ -20,6 +20,16 @@ public record Usage(long inputTokens, long outputTokens, long cachedInputTokens,
         return inputTokens + outputTokens;
     }
 
+    /**
+     * Returns the sum of this usage and {@code other}, such as the usage of two provider calls. The sum is estimated
+     * when either of them is.
+     */
+    public Usage plus(Usage other) {
+        return new Usage(inputTokens + other.inputTokens, outputTokens + other.outputTokens,
+                cachedInputTokens + other.cachedInputTokens, cacheWriteTokens + other.cacheWriteTokens,
+                reasoningTokens + other.reasoningTokens, estimated || other.estimated);
+    }
+
     /** Returns this usage with each count that {@code later} reports replacing the one here. */
     public Usage merge(Usage later) {
         return new Usage(

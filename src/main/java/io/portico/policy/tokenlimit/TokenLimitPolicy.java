@@ -31,6 +31,8 @@ import java.util.Set;
  * estimate ({@link TokenEstimate}: the input's tokens plus the output tokens it allows, zero for token counting)
  * must fit in every limit. The estimate is then reserved, and replaced by the real input and output tokens once
  * the usage is known. A request that ends without usage, or whose provider reports no tokens, keeps its estimate.
+ * A failed attempt whose provider response reported usage adds its tokens to those of the call that served the
+ * request.
  * While Redis is unavailable, cluster mode counts on this node or responds with 503, as configured.
  */
 public final class TokenLimitPolicy implements Policy {
@@ -206,8 +208,9 @@ public final class TokenLimitPolicy implements Policy {
                     : tokensExceeded(limit, estimate);
             return reject(ctx, limit, subjects.get(index), exceeded, reservation.millisLeft());
         }
+        Correction correction = new Correction(estimate.tokens());
         AiGateway.onRequestUsage(ctx, record -> {
-            long delta = reportsTokens(record) ? used(record) - estimate.tokens() : 0;
+            long delta = correction.delta(record);
             if (delta != 0) {
                 redis.correct(reservation, delta);
             }
@@ -246,9 +249,10 @@ public final class TokenLimitPolicy implements Policy {
         for (MinuteWindow window : reserved) {
             window.reserve(minute, estimate.tokens());
         }
+        Correction correction = new Correction(estimate.tokens());
         AiGateway.onRequestUsage(ctx, record -> {
-            if (reportsTokens(record)) {
-                long delta = used(record) - estimate.tokens();
+            long delta = correction.delta(record);
+            if (delta != 0) {
                 reserved.forEach(window -> window.correct(minute, delta));
             }
         });
@@ -302,6 +306,30 @@ public final class TokenLimitPolicy implements Policy {
     private static String tokensExceeded(Limit limit, TokenEstimate estimate) {
         return "limit of " + limit.tokensPerMinute() + " tokens per minute (this request may use "
                 + estimate.tokens() + ")";
+    }
+
+    /**
+     * The tokens that one request's usage records add to its reservation. The first record that reports tokens
+     * replaces the estimate. Each later one adds its own, as the call that served the request does after a failed
+     * attempt whose response reported usage. Used on the request's event loop only.
+     */
+    private static final class Correction {
+        /** The estimate that the reservation still counts, 0 once a record replaced it. */
+        private long estimate;
+
+        Correction(long estimate) {
+            this.estimate = estimate;
+        }
+
+        /** Returns the tokens to add to the reserved windows for {@code record}, negative to give some back. */
+        long delta(UsageRecord record) {
+            if (!reportsTokens(record)) {
+                return 0;
+            }
+            long delta = used(record) - estimate;
+            estimate = 0;
+            return delta;
+        }
     }
 
     private static long used(UsageRecord record) {

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
 
-/** The shapes of rate limits and overloads that {@link AiError} gives OpenAI clients. */
+/** The shapes of rate limits, Portico's own limits and overloads that {@link AiError} gives OpenAI clients. */
 class AiErrorTest {
 
     @Test
@@ -56,6 +56,46 @@ class AiErrorTest {
         assertThat(sent.message()).isEqualTo("provider: Overloaded");
         assertThat(sent.retryAfterMillis()).isEqualTo(5000);
         assertThat(overloaded.anthropicType()).isEqualTo("overloaded_error");
+    }
+
+    @Test
+    void waitingLimitsGetRateLimitExceeded() {
+        for (String code : new String[] {"rate_limited", "concurrency_limited", "token_limit_exceeded"}) {
+            AiError limit = new AiError(429, "rate_limit_error", code, "the limit is reached", 2000);
+
+            AiError sent = limit.forOpenAiClient();
+
+            assertThat(sent.status()).as(code).isEqualTo(429);
+            assertThat(sent.type()).as(code).isEqualTo("rate_limit_error");
+            assertThat(sent.code()).as(code).isEqualTo("rate_limit_exceeded");
+            assertThat(sent.message()).as(code).isEqualTo("the limit is reached");
+            assertThat(sent.retryAfterMillis()).as(code).isEqualTo(2000);
+            assertThat(limit.periodLimit()).as(code).isFalse();
+        }
+    }
+
+    @Test
+    void quotasAndBudgetsGetInsufficientQuota() {
+        for (String code : new String[] {"quota_exceeded", "budget_exceeded"}) {
+            AiError limit = new AiError(429, "rate_limit_error", code, "the budget is spent", 3_600_000);
+
+            AiError sent = limit.forOpenAiClient();
+
+            assertThat(sent.status()).as(code).isEqualTo(429);
+            assertThat(sent.type()).as(code).isEqualTo("insufficient_quota");
+            assertThat(sent.code()).as(code).isEqualTo("insufficient_quota");
+            assertThat(sent.retryAfterMillis()).as(code).isEqualTo(3_600_000);
+            assertThat(limit.periodLimit()).as(code).isTrue();
+            assertThat(limit.anthropicType()).as(code).isEqualTo("rate_limit_error");
+        }
+    }
+
+    @Test
+    void providerQuotaIsNoPeriodLimit() {
+        AiError quota = new AiError(429, "insufficient_quota", "insufficient_quota", "You exceeded your quota", -1);
+
+        assertThat(quota.forOpenAiClient()).isEqualTo(quota);
+        assertThat(quota.periodLimit()).isFalse();
     }
 
     @Test

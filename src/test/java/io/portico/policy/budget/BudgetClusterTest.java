@@ -112,7 +112,7 @@ class BudgetClusterTest {
             HttpResponse<String> otherKey = chat(second, "/keys", "bob");
 
             assertThat(consumerSpent.statusCode()).isEqualTo(429);
-            assertThat(consumerSpent.body()).contains("budget_exceeded").contains("of consumer 'alice' is spent");
+            assertThat(consumerSpent.body()).contains("insufficient_quota").contains("of consumer 'alice' is spent");
             assertThat(teamSpent.statusCode()).isEqualTo(429);
             assertThat(teamSpent.body()).contains("of team 'payments' is spent");
             assertThat(otherKey.statusCode()).isEqualTo(200);

@@ -159,7 +159,7 @@ class BudgetViewTest {
 
         assertThat(consumer.statusCode()).isEqualTo(429);
         assertThat(key.statusCode()).isEqualTo(429);
-        assertThat(key.body()).contains("budget_exceeded");
+        assertThat(key.body()).contains("insufficient_quota");
         awaitLine("portico_budget_rejections_total{by=\"consumer\",route=\"no-consumer\"} 1.0");
         awaitLine("portico_budget_rejections_total{by=\"key\",route=\"no-key\"} 1.0");
     }

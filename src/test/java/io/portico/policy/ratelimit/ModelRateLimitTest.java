@@ -66,7 +66,8 @@ class ModelRateLimitTest {
         JsonNode error = Json.MAPPER.readTree(rejected.body()).get("error");
 
         assertThat(rejected.statusCode()).isEqualTo(429);
-        assertThat(error.get("code").asText()).isEqualTo("rate_limited");
+        assertThat(error.get("type").asText()).isEqualTo("rate_limit_error");
+        assertThat(error.get("code").asText()).isEqualTo("rate_limit_exceeded");
         assertThat(error.get("message").asText()).contains("'per-hour'");
         assertThat(rejected.headers().firstValue("Retry-After")).isPresent();
         assertThat(rejected.headers().firstValue("RateLimit")).hasValueSatisfying(value ->
