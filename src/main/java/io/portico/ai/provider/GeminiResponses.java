@@ -325,7 +325,10 @@ public final class GeminiResponses {
             }
         }
 
-        /** Emits one call: Gemini sends each function call whole, so its arguments are one fragment. */
+        /**
+         * Emits one call: Gemini sends each function call whole, so its arguments are one fragment, {@code "{}"}
+         * when the call has none. The fragment goes out before any later call starts.
+         */
         private void functionCall(ObjectNode functionCall, String signature, ChunkSink sink) {
             int index = toolCalls.start("call:" + toolCalls.count());
             // The chunks carry the response id of the first event, or a new one when Gemini sent none.
@@ -336,10 +339,8 @@ public final class GeminiResponses {
                 call.putObject("extra_content").putObject("google").put("thought_signature", signature);
             }
             sink.chunk(start);
-            if (functionCall.get("args") instanceof ObjectNode) {
-                toolCalls.arguments(index);
-                sink.chunk(chunks.toolArguments(index, arguments(functionCall)));
-            }
+            toolCalls.arguments(index);
+            sink.chunk(chunks.toolArguments(index, arguments(functionCall)));
         }
 
         private void finish(ChunkSink sink, String finishReason) {
