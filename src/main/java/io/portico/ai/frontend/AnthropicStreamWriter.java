@@ -80,6 +80,12 @@ final class AnthropicStreamWriter implements StreamWriter {
             blockDelta(NODES.objectNode().put("type", "thinking_delta").put("thinking", reasoning));
         }
         for (JsonNode block : delta.path("thinking_blocks")) {
+            if ("redacted_thinking".equals(block.path("type").asText())) {
+                // As in Anthropic's own stream, the block arrives whole in its start event.
+                open("redacted_thinking", NODES.objectNode().put("type", "redacted_thinking")
+                        .put("data", block.path("data").asText("")));
+                continue;
+            }
             String signature = block.path("signature").asText("");
             if (!signature.isEmpty()) {
                 open("thinking", null);

@@ -279,6 +279,9 @@ public final class AnthropicAdapter implements ProviderAdapter {
                 sink.chunk(chunks.toolStart(openCall, block.path("id").asText(), block.path("name").asText()));
             } else if ("text".equals(type) && !block.path("text").asText().isEmpty()) {
                 sink.chunk(chunks.text(block.path("text").asText()));
+            } else if ("redacted_thinking".equals(type)) {
+                // A redacted thinking block arrives whole in its start event, without deltas.
+                sink.chunk(chunks.redactedThinking(block.path("data").asText()));
             }
         }
 

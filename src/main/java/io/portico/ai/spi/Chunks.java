@@ -93,6 +93,16 @@ public final class Chunks {
         return delta(delta);
     }
 
+    /**
+     * Returns a delta with a whole redacted thinking block, whose {@code data} is the provider's encrypted reasoning.
+     * A client sends it back unchanged, because Claude requires the thinking blocks of a turn that ends in tool use.
+     */
+    public ObjectNode redactedThinking(String data) {
+        ObjectNode delta = NODES.objectNode();
+        delta.putArray("thinking_blocks").addObject().put("type", "redacted_thinking").put("data", data);
+        return delta(delta);
+    }
+
     /** Returns the first delta of a tool call: its index, id, type and name, with empty arguments. */
     public ObjectNode toolStart(int index, String callId, String name) {
         ObjectNode delta = NODES.objectNode();
