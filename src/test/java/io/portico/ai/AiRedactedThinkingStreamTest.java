@@ -112,13 +112,7 @@ class AiRedactedThinkingStreamTest {
                 "anthropic-version", "2023-06-01");
 
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-        List<JsonNode> events = new ArrayList<>();
-        for (Event event : AiTestClient.events(response.body())) {
-            if (event.name() != null && event.name().startsWith("content_block")) {
-                events.add(event.json());
-            }
-        }
-        assertThat(events).containsExactly(
+        assertThat(AiTestClient.contentBlockEvents(response.body())).containsExactly(
                 json("{'type':'content_block_start','index':0,'content_block':{'type':'redacted_thinking',"
                         + "'data':'" + AnthropicMock.REDACTED + "'}}"),
                 json("{'type':'content_block_stop','index':0}"),

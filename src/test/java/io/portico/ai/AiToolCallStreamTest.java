@@ -91,17 +91,6 @@ class AiToolCallStreamTest {
         return response;
     }
 
-    /** Returns the data of the content block events of an Anthropic stream, in order. */
-    private static List<JsonNode> blockEvents(HttpResponse<String> response) {
-        List<JsonNode> events = new ArrayList<>();
-        for (Event event : AiTestClient.events(response.body())) {
-            if (event.name() != null && event.name().startsWith("content_block")) {
-                events.add(event.json());
-            }
-        }
-        return events;
-    }
-
     /** Returns the tool call entries of an OpenAI stream's deltas, in order. */
     private static List<JsonNode> toolCallEntries(HttpResponse<String> response) {
         List<JsonNode> entries = new ArrayList<>();
@@ -136,7 +125,7 @@ class AiToolCallStreamTest {
 
     @Test
     void compatibleCallsKeepOwnBlocks() {
-        List<JsonNode> events = blockEvents(messages("oai/three-calls"));
+        List<JsonNode> events = AiTestClient.contentBlockEvents(messages("oai/three-calls").body());
 
         assertThat(events).containsExactly(
                 toolStart(0, "call_weather", "get_weather"),
@@ -156,7 +145,7 @@ class AiToolCallStreamTest {
     void geminiCallsKeepOwnBlocks() {
         queueGeminiCalls();
 
-        List<JsonNode> events = blockEvents(messages("gem/gemini-2.5-flash"));
+        List<JsonNode> events = AiTestClient.contentBlockEvents(messages("gem/gemini-2.5-flash").body());
 
         assertThat(events).containsExactly(
                 toolStart(0, "fc-1", "get_weather"),
