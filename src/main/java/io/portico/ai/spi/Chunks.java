@@ -1,5 +1,6 @@
 package io.portico.ai.spi;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -127,6 +128,20 @@ public final class Chunks {
         ObjectNode chunk = delta(NODES.objectNode());
         ((ObjectNode) chunk.get("choices").get(0)).put("finish_reason", finishReason);
         return chunk;
+    }
+
+    /**
+     * Returns the reasoning text of an OpenAI delta or message: its {@code reasoning_content}, or else its
+     * {@code reasoning}, the field that some OpenAI-compatible services use instead. Returns an empty string when
+     * it has neither.
+     */
+    public static String reasoningText(JsonNode deltaOrMessage) {
+        JsonNode content = deltaOrMessage.get("reasoning_content");
+        if (content != null && content.isTextual() && !content.asText().isEmpty()) {
+            return content.asText();
+        }
+        JsonNode reasoning = deltaOrMessage.get("reasoning");
+        return reasoning != null && reasoning.isTextual() ? reasoning.asText() : "";
     }
 
     /**
