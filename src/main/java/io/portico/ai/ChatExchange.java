@@ -16,6 +16,7 @@ import io.portico.ai.spi.AiException;
 import io.portico.ai.spi.CallTarget;
 import io.portico.ai.spi.ChatRequest;
 import io.portico.ai.spi.ChunkSink;
+import io.portico.ai.spi.Chunks;
 import io.portico.ai.spi.CopiedCompletion;
 import io.portico.ai.spi.ProviderAdapter;
 import io.portico.ai.spi.Protocol;
@@ -632,7 +633,7 @@ final class ChatExchange {
             for (JsonNode choice : chunk.path("choices")) {
                 JsonNode delta = choice.path("delta");
                 generated.append(delta.path("content").asText(""));
-                generated.append(delta.path("reasoning_content").asText(""));
+                generated.append(Chunks.reasoningText(delta));
                 for (JsonNode call : delta.path("tool_calls")) {
                     generated.append(call.path("function").path("arguments").asText(""));
                 }

@@ -55,6 +55,7 @@ final class ChatReplay {
         ObjectNode first = chunk(completion, index);
         ObjectNode delta = delta(first).put("role", "assistant");
         copyText(message, delta, "reasoning_content");
+        copyText(message, delta, "reasoning");
         if (message.has("thinking_blocks")) {
             delta.set("thinking_blocks", message.get("thinking_blocks"));
         }

@@ -13,8 +13,9 @@ import java.util.TreeMap;
 /**
  * Builds the OpenAI {@code chat.completion} that a stream of {@code chat.completion.chunk} objects delivers, so a
  * streamed response can be stored in the chat cache like one that was not streamed. Per choice it joins the
- * {@code content}, {@code refusal} and {@code reasoning_content} deltas, collects {@code thinking_blocks}, and
- * merges tool calls by their {@code index}: the first id, type and name, and the arguments joined.
+ * {@code content}, {@code refusal}, {@code reasoning_content} and {@code reasoning} deltas, collects
+ * {@code thinking_blocks}, and merges tool calls by their {@code index}: the first id, type and name, and the
+ * arguments joined.
  *
  * <p>Recording stops for good once the text collected passes {@code maxBytes}, so a long stream is not kept in
  * memory for an entry that the cache would not store anyway.
@@ -62,7 +63,8 @@ final class CompletionRecorder {
         JsonNode delta = chunkChoice.path("delta");
         bytes += append(choice.content, delta.get("content"));
         bytes += append(choice.refusal, delta.get("refusal"));
-        bytes += append(choice.reasoning, delta.get("reasoning_content"));
+        bytes += append(choice.reasoningContent, delta.get("reasoning_content"));
+        bytes += append(choice.reasoning, delta.get("reasoning"));
         for (JsonNode block : delta.path("thinking_blocks")) {
             choice.thinkingBlocks.add(block);
             bytes += block.toString().length();
@@ -124,6 +126,7 @@ final class CompletionRecorder {
     private static final class Choice {
         private final StringBuilder content = new StringBuilder();
         private final StringBuilder refusal = new StringBuilder();
+        private final StringBuilder reasoningContent = new StringBuilder();
         private final StringBuilder reasoning = new StringBuilder();
         private final List<JsonNode> thinkingBlocks = new ArrayList<>();
         private final TreeMap<Integer, ToolCall> toolCalls = new TreeMap<>();
@@ -140,8 +143,11 @@ final class CompletionRecorder {
             if (refusal.length() > 0) {
                 message.put("refusal", refusal.toString());
             }
+            if (reasoningContent.length() > 0) {
+                message.put("reasoning_content", reasoningContent.toString());
+            }
             if (reasoning.length() > 0) {
-                message.put("reasoning_content", reasoning.toString());
+                message.put("reasoning", reasoning.toString());
             }
             if (!thinkingBlocks.isEmpty()) {
                 message.putArray("thinking_blocks").addAll(thinkingBlocks);

@@ -75,6 +75,17 @@ final class AiTestClient {
         }
     }
 
+    /** Returns the data of the {@code content_block_*} events of an Anthropic stream body, in order. */
+    static List<JsonNode> contentBlockEvents(String body) {
+        List<JsonNode> events = new ArrayList<>();
+        for (Event event : events(body)) {
+            if (event.name() != null && event.name().startsWith("content_block")) {
+                events.add(event.json());
+            }
+        }
+        return events;
+    }
+
     /** Splits an event stream body into events. */
     static List<Event> events(String body) {
         List<Event> events = new ArrayList<>();

@@ -9,6 +9,7 @@ import io.portico.ai.provider.Wire;
 import io.portico.ai.spi.AiError;
 import io.portico.ai.spi.AiException;
 import io.portico.ai.spi.ChatRequest;
+import io.portico.ai.spi.Chunks;
 import io.portico.ai.spi.Protocol;
 import io.portico.ai.spi.Usage;
 import io.vertx.core.http.HttpServerResponse;
@@ -385,11 +386,11 @@ public final class AnthropicFrontend implements Frontend {
                 .put("model", completion.path("model").asText(request.model()));
         ArrayNode content = body.putArray("content");
         JsonNode thinkingBlocks = message.get("thinking_blocks");
+        String reasoning = Chunks.reasoningText(message);
         if (thinkingBlocks != null && thinkingBlocks.isArray() && !thinkingBlocks.isEmpty()) {
             thinkingBlocks.forEach(block -> content.add(block.deepCopy()));
-        } else if (message.hasNonNull("reasoning_content")) {
-            content.addObject().put("type", "thinking").put("thinking", message.get("reasoning_content").asText())
-                    .put("signature", "");
+        } else if (!reasoning.isEmpty()) {
+            content.addObject().put("type", "thinking").put("thinking", reasoning).put("signature", "");
         }
         String text = OpenAiFrontend.contentText(message.get("content"));
         if (!text.isEmpty()) {

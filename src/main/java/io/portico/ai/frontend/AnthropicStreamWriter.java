@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.ai.provider.FinishReasons;
 import io.portico.ai.spi.AiError;
+import io.portico.ai.spi.Chunks;
 import io.portico.ai.spi.StreamFrame;
 import io.portico.ai.spi.Usage;
 import io.vertx.core.http.HttpServerResponse;
@@ -74,12 +75,18 @@ final class AnthropicStreamWriter implements StreamWriter {
         }
         ensureStarted();
         JsonNode delta = choice.path("delta");
-        String reasoning = delta.path("reasoning_content").asText("");
+        String reasoning = Chunks.reasoningText(delta);
         if (!reasoning.isEmpty()) {
             open("thinking", null);
             blockDelta(NODES.objectNode().put("type", "thinking_delta").put("thinking", reasoning));
         }
         for (JsonNode block : delta.path("thinking_blocks")) {
+            if ("redacted_thinking".equals(block.path("type").asText())) {
+                // As in Anthropic's own stream, the block arrives whole in its start event.
+                open("redacted_thinking", NODES.objectNode().put("type", "redacted_thinking")
+                        .put("data", block.path("data").asText("")));
+                continue;
+            }
             String signature = block.path("signature").asText("");
             if (!signature.isEmpty()) {
                 open("thinking", null);

@@ -48,7 +48,7 @@ public final class AnthropicAdapter implements ProviderAdapter {
 
     @Override
     public ProviderCall nativeChat(ChatRequest request, CallTarget target) {
-        ObjectNode body = AnthropicRequests.withoutUnsignedThinking(request.original().deepCopy());
+        ObjectNode body = AnthropicRequests.withoutForeignThinking(request.original().deepCopy());
         body.put("model", target.model());
         ProviderCall call = call(target, "messages", body);
         // Beta features the client opted into apply to the provider that serves its request natively.
@@ -58,7 +58,7 @@ public final class AnthropicAdapter implements ProviderAdapter {
 
     @Override
     public ProviderCall countTokens(ObjectNode anthropicRequest, CallTarget target) {
-        ObjectNode body = AnthropicRequests.withoutUnsignedThinking(anthropicRequest.deepCopy());
+        ObjectNode body = AnthropicRequests.withoutForeignThinking(anthropicRequest.deepCopy());
         body.put("model", target.model());
         return call(target, "messages/count_tokens", body);
     }
@@ -279,6 +279,9 @@ public final class AnthropicAdapter implements ProviderAdapter {
                 sink.chunk(chunks.toolStart(openCall, block.path("id").asText(), block.path("name").asText()));
             } else if ("text".equals(type) && !block.path("text").asText().isEmpty()) {
                 sink.chunk(chunks.text(block.path("text").asText()));
+            } else if ("redacted_thinking".equals(type)) {
+                // A redacted thinking block arrives whole in its start event, without deltas.
+                sink.chunk(chunks.redactedThinking(block.path("data").asText()));
             }
         }
 

@@ -302,13 +302,13 @@ public final class AnthropicRequests {
      * Copies an assistant message's {@code thinking_blocks}, and fills the empty text of a signed thinking block
      * from the message's {@code reasoning_content}. A client that rebuilt the message from a stream may keep the
      * text only there, and Anthropic rejects a signature without the text it covers. Only a message with one
-     * thinking block is filled, because the reasoning of several blocks cannot be split again. Unsigned thinking
-     * blocks are left out, as {@link #withoutUnsignedThinking} explains.
+     * thinking block is filled, because the reasoning of several blocks cannot be split again. Thinking blocks
+     * without Claude's signature are left out, as {@link #withoutForeignThinking} explains.
      */
     static ArrayNode thinkingBlocks(JsonNode message) {
         ArrayNode blocks = NODES.arrayNode();
         for (JsonNode thinking : message.path("thinking_blocks")) {
-            if (thinking.isObject() && !isUnsignedThinking(thinking)) {
+            if (thinking.isObject() && !isForeignThinking(thinking)) {
                 blocks.add(thinking.deepCopy());
             }
         }
@@ -326,18 +326,19 @@ public final class AnthropicRequests {
 
     /**
      * Removes from {@code body}, an Anthropic request that Portico may change, the thinking blocks of assistant
-     * messages that carry no signature. Anthropic rejects a thinking block whose signature does not verify, and
-     * such a block comes from another provider's reasoning, such as Gemini's, that reached an Anthropic client
-     * earlier in the conversation. Anthropic accepts earlier turns without their thinking blocks.
+     * messages that carry no signature or a Gemini signature (see {@link ThoughtSignatures}). Anthropic rejects a
+     * thinking block whose signature does not verify, and such a block comes from another provider's reasoning,
+     * such as Gemini's, that reached an Anthropic client earlier in the conversation. Anthropic accepts earlier turns
+     * without their thinking blocks.
      */
-    public static ObjectNode withoutUnsignedThinking(ObjectNode body) {
+    public static ObjectNode withoutForeignThinking(ObjectNode body) {
         for (JsonNode message : body.path("messages")) {
             if (!"assistant".equals(message.path("role").asText()) || !message.path("content").isArray()) {
                 continue;
             }
             Iterator<JsonNode> blocks = message.path("content").elements();
             while (blocks.hasNext()) {
-                if (isUnsignedThinking(blocks.next())) {
+                if (isForeignThinking(blocks.next())) {
                     blocks.remove();
                 }
             }
@@ -345,8 +346,10 @@ public final class AnthropicRequests {
         return body;
     }
 
-    private static boolean isUnsignedThinking(JsonNode block) {
-        return "thinking".equals(block.path("type").asText()) && block.path("signature").asText("").isEmpty();
+    private static boolean isForeignThinking(JsonNode block) {
+        String signature = block.path("signature").asText("");
+        return "thinking".equals(block.path("type").asText())
+                && (signature.isEmpty() || ThoughtSignatures.isGemini(signature));
     }
 
     private static ArrayNode toolResult(JsonNode message) {

@@ -1,8 +1,6 @@
 package io.portico.ai.provider;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.portico.ai.spi.ChunkSink;
 import io.portico.ai.spi.Chunks;
 import io.portico.ai.spi.StreamFrame;
@@ -22,8 +20,6 @@ import java.util.Set;
  * their content block index.
  */
 final class BedrockStreamTranslator implements StreamTranslator {
-
-    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     private final Chunks chunks;
     private final String structuredTool;
@@ -126,10 +122,7 @@ final class BedrockStreamTranslator implements StreamTranslator {
         } else if (reasoning.hasNonNull("signature")) {
             sink.chunk(chunks.thinkingBlock(thinking.toString(), reasoning.get("signature").asText()));
         } else if (reasoning.hasNonNull("redactedContent")) {
-            ObjectNode delta = NODES.objectNode();
-            delta.putArray("thinking_blocks").addObject().put("type", "redacted_thinking")
-                    .put("data", reasoning.get("redactedContent").asText());
-            sink.chunk(chunks.delta(delta));
+            sink.chunk(chunks.redactedThinking(reasoning.get("redactedContent").asText()));
         }
     }
 

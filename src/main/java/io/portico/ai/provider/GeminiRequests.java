@@ -28,8 +28,9 @@ import java.util.Map;
  *
  * <p>Thought signatures: Gemini signs its reasoning and requires the signature back with function calls of the
  * current turn. A tool call's {@code extra_content.google.thought_signature} (the field Google's own OpenAI
- * endpoint uses) goes back on that call. Otherwise the first signature of the message's {@code thinking_blocks}
- * goes on the first function call, or on the last text part when there is no call.
+ * endpoint uses) goes back on that call. Otherwise the first Gemini signature of the message's
+ * {@code thinking_blocks} (see {@link ThoughtSignatures}) goes on the first function call, or on the last text part
+ * when there is no call. Claude's signatures are not sent.
  *
  * <p>Images and files: data URIs become {@code inlineData} with the type their bytes show. URLs become
  * {@code fileData} where the service fetches them itself: Files API and YouTube URLs on the Gemini API, Cloud
@@ -247,7 +248,7 @@ public final class GeminiRequests {
 
     private static String firstSignature(JsonNode thinkingBlocks) {
         for (JsonNode block : thinkingBlocks) {
-            String signature = Wire.text(block, "signature");
+            String signature = ThoughtSignatures.toGemini(Wire.text(block, "signature"));
             if (signature != null && !signature.isEmpty()) {
                 return signature;
             }

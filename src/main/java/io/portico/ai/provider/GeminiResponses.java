@@ -22,9 +22,11 @@ import java.util.Set;
  * Portico's OpenAI shapes. The Gemini API and Vertex AI send the same shapes.
  *
  * <p>Only the first candidate is read. Thought parts ({@code thought: true}) become {@code reasoning_content}.
- * Each {@code thoughtSignature} becomes a {@code thinking_blocks} entry with empty thinking text, and a signature
- * on a function call is also set on that tool call as {@code extra_content.google.thought_signature}, so a client
- * can send either back. Function calls keep the id Gemini gave them, or get one from {@link ToolCallIds#digest} of
+ * Each {@code thoughtSignature} becomes a {@code thinking_blocks} entry with empty thinking text and the signature
+ * marked as {@link ThoughtSignatures} describes, and a signature on a function call is also set on that tool call as
+ * {@code extra_content.google.thought_signature}, so a client can send either back. A stream sends the entry before
+ * the call or text that the signature belongs to, so Anthropic clients see the thinking block first, as Claude
+ * sends it. Function calls keep the id Gemini gave them, or get one from {@link ToolCallIds#digest} of
  * the response id, the call's position, name and arguments, the same streamed and not. Gemini models before
  * Gemini 3 send no ids, and numbering the calls of each response from 0 would repeat ids across the turns of a
  * conversation. Image, code execution and grounding parts are dropped.
@@ -189,7 +191,8 @@ public final class GeminiResponses {
     }
 
     private static ObjectNode thinkingBlock(String signature) {
-        return NODES.objectNode().put("type", "thinking").put("thinking", "").put("signature", signature);
+        return NODES.objectNode().put("type", "thinking").put("thinking", "")
+                .put("signature", ThoughtSignatures.fromGemini(signature));
     }
 
     /** Creates the translator of one streamed response. */
@@ -309,24 +312,34 @@ public final class GeminiResponses {
             }
         }
 
+        /**
+         * Emits one part. A signature follows the text of a thought part, which it closes, and precedes a function
+         * call or text, because the reasoning it signs came before them.
+         */
         private void part(JsonNode part, ChunkSink sink) {
             String signature = Wire.text(part, "thoughtSignature");
             String text = part.path("text").asText("");
-            if (part.path("thought").asBoolean(false)) {
-                if (!text.isEmpty()) {
-                    sink.chunk(chunks.reasoning(text));
-                }
-            } else if (part.get("functionCall") instanceof ObjectNode functionCall) {
+            boolean thought = part.path("thought").asBoolean(false);
+            if (thought && !text.isEmpty()) {
+                sink.chunk(chunks.reasoning(text));
+            }
+            if (signature != null) {
+                sink.chunk(chunks.thinkingSignature(ThoughtSignatures.fromGemini(signature)));
+            }
+            if (thought) {
+                return;
+            }
+            if (part.get("functionCall") instanceof ObjectNode functionCall) {
                 functionCall(functionCall, signature, sink);
             } else if (!text.isEmpty()) {
                 sink.chunk(chunks.text(text));
             }
-            if (signature != null) {
-                sink.chunk(chunks.thinkingSignature(signature));
-            }
         }
 
-        /** Emits one call: Gemini sends each function call whole, so its arguments are one fragment. */
+        /**
+         * Emits one call: Gemini sends each function call whole, so its arguments are one fragment, {@code "{}"}
+         * when the call has none. The fragment goes out before any later call starts.
+         */
         private void functionCall(ObjectNode functionCall, String signature, ChunkSink sink) {
             int index = toolCalls.start("call:" + toolCalls.count());
             // The chunks carry the response id of the first event, or a new one when Gemini sent none.
@@ -337,10 +350,8 @@ public final class GeminiResponses {
                 call.putObject("extra_content").putObject("google").put("thought_signature", signature);
             }
             sink.chunk(start);
-            if (functionCall.get("args") instanceof ObjectNode) {
-                toolCalls.arguments(index);
-                sink.chunk(chunks.toolArguments(index, arguments(functionCall)));
-            }
+            toolCalls.arguments(index);
+            sink.chunk(chunks.toolArguments(index, arguments(functionCall)));
         }
 
         private void finish(ChunkSink sink, String finishReason) {

@@ -23,6 +23,7 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -355,10 +356,22 @@ public final class OpenAiAdapter implements ProviderAdapter {
         private int lastCall = -1;
         private boolean finished;
 
-        /** Numbers calls from 0 and keeps id, type and name on each call's first delta only. */
+        /**
+         * Numbers calls from 0 and keeps id, type and name on each call's first delta only. When a call starts and
+         * the call before it received no arguments, an entry with that call's {@code "{}"} goes first, because
+         * OpenAI's stream finishes each call before the next one starts, and clients close a call's block (an
+         * Anthropic {@code tool_use}) when the next one appears.
+         *
+         * <p>NOTE: a provider that sent more arguments for a call after a later call started would give that call
+         * {@code "{}"} and then those fragments, which do not parse together. OpenAI's API never sends them so.
+         */
         private void renumber(ArrayNode calls) {
-            for (JsonNode node : calls) {
+            List<JsonNode> entries = new ArrayList<>();
+            calls.forEach(entries::add);
+            calls.removeAll();
+            for (JsonNode node : entries) {
                 if (!(node instanceof ObjectNode call)) {
+                    calls.add(node);
                     continue;
                 }
                 String id = Wire.text(call, "id");
@@ -378,6 +391,11 @@ public final class OpenAiAdapter implements ProviderAdapter {
                     index = lastCall >= 0 ? lastCall : toolCalls.start("anonymous");
                     first = lastCall < 0;
                 }
+                if (first && lastCall >= 0 && !toolCalls.hasArguments(lastCall)) {
+                    calls.addObject().put("index", lastCall).putObject("function").put("arguments", "{}");
+                    toolCalls.arguments(lastCall);
+                }
+                calls.add(call);
                 lastCall = index;
                 call.put("index", index);
                 ObjectNode function = Wire.object(call, "function");

@@ -118,7 +118,7 @@ public final class VertexAdapter implements ProviderAdapter {
     @Override
     public ProviderCall nativeChat(ChatRequest request, CallTarget target) {
         ProviderCall call = rawPredict(request, target,
-                AnthropicRequests.withoutUnsignedThinking(request.original().deepCopy()));
+                AnthropicRequests.withoutForeignThinking(request.original().deepCopy()));
         request.clientHeaders().forEach(call.headers()::set);
         return call;
     }

@@ -1,5 +1,6 @@
 package io.portico.ai.spi;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -93,6 +94,16 @@ public final class Chunks {
         return delta(delta);
     }
 
+    /**
+     * Returns a delta with a whole redacted thinking block, whose {@code data} is the provider's encrypted reasoning.
+     * A client sends it back unchanged, because Claude requires the thinking blocks of a turn that ends in tool use.
+     */
+    public ObjectNode redactedThinking(String data) {
+        ObjectNode delta = NODES.objectNode();
+        delta.putArray("thinking_blocks").addObject().put("type", "redacted_thinking").put("data", data);
+        return delta(delta);
+    }
+
     /** Returns the first delta of a tool call: its index, id, type and name, with empty arguments. */
     public ObjectNode toolStart(int index, String callId, String name) {
         ObjectNode delta = NODES.objectNode();
@@ -117,6 +128,20 @@ public final class Chunks {
         ObjectNode chunk = delta(NODES.objectNode());
         ((ObjectNode) chunk.get("choices").get(0)).put("finish_reason", finishReason);
         return chunk;
+    }
+
+    /**
+     * Returns the reasoning text of an OpenAI delta or message: its {@code reasoning_content}, or else its
+     * {@code reasoning}, the field that some OpenAI-compatible services use instead. Returns an empty string when
+     * it has neither.
+     */
+    public static String reasoningText(JsonNode deltaOrMessage) {
+        JsonNode content = deltaOrMessage.get("reasoning_content");
+        if (content != null && content.isTextual() && !content.asText().isEmpty()) {
+            return content.asText();
+        }
+        JsonNode reasoning = deltaOrMessage.get("reasoning");
+        return reasoning != null && reasoning.isTextual() ? reasoning.asText() : "";
     }
 
     /**

@@ -39,6 +39,11 @@ public final class ToolCalls {
         hasArguments.set(index, true);
     }
 
+    /** Returns whether call {@code index} received a non-empty fragment of arguments. */
+    public boolean hasArguments(int index) {
+        return hasArguments.get(index);
+    }
+
     public int count() {
         return hasArguments.size();
     }

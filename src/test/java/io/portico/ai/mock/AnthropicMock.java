@@ -21,8 +21,13 @@ import java.util.Set;
  *
  * <p>Answers: with tools and no tool result yet, two tool calls, {@code get_weather} with {@code {"city":"Paris"}}
  * and {@code get_time} with {@code {}}; otherwise "Hello from NAME", after a thinking block when thinking is enabled.
+ * Models whose name starts with {@code redacted} put a redacted thinking block with the data {@link #REDACTED}
+ * first, which a stream carries whole in its {@code content_block_start}.
  */
 public final class AnthropicMock extends MockServer {
+
+    /** The encrypted reasoning of the redacted thinking block of the {@code redacted} models. */
+    public static final String REDACTED = "RU5DUllQVEVE";
 
     private final String name;
     private final String key;
@@ -139,6 +144,9 @@ public final class AnthropicMock extends MockServer {
         ObjectNode message = object().put("id", "msg_" + name).put("type", "message").put("role", "assistant")
                 .put("model", model);
         ArrayNode content = message.putArray("content");
+        if (model.startsWith("redacted")) {
+            content.addObject().put("type", "redacted_thinking").put("data", REDACTED);
+        }
         if (thinking) {
             content.addObject().put("type", "thinking").put("thinking", "Let me think.").put("signature", "sig-1");
         }
@@ -170,6 +178,11 @@ public final class AnthropicMock extends MockServer {
                 .put("cache_read_input_tokens", 3).put("output_tokens", 1);
         events.add(event("message_start", start));
         int index = 0;
+        if (model.startsWith("redacted")) {
+            events.add(blockStart(index, object().put("type", "redacted_thinking").put("data", REDACTED)));
+            events.add(event("content_block_stop", object().put("type", "content_block_stop").put("index", index)));
+            index++;
+        }
         if (thinking) {
             events.add(blockStart(index, object().put("type", "thinking").put("thinking", "")));
             events.add(blockDelta(index, object().put("type", "thinking_delta").put("thinking", "Let me think.")));

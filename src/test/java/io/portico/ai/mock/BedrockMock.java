@@ -300,6 +300,11 @@ public final class BedrockMock implements AutoCloseable {
                     delta.putObject("toolUse").put("input", piece);
                     events.add(delta(index, delta));
                 }
+            } else if (block.path("reasoningContent").has("redactedContent")) {
+                ObjectNode redacted = NODES.objectNode();
+                redacted.putObject("reasoningContent").set("redactedContent",
+                        block.path("reasoningContent").get("redactedContent"));
+                events.add(delta(index, redacted));
             } else if (block.has("reasoningContent")) {
                 JsonNode reasoning = block.path("reasoningContent").path("reasoningText");
                 ObjectNode text = NODES.objectNode();

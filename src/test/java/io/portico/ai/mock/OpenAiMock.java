@@ -21,9 +21,16 @@ import java.util.List;
  *
  * <p>Answers: with tools and no tool result yet, two parallel tool calls, {@code get_weather} with
  * {@code {"city":"Paris"}} and {@code get_time} without arguments; after a tool result, "It is sunny in Paris.";
- * with a JSON schema response format, {@code {"answer":"42"}}; otherwise "Hello from NAME".
+ * with a JSON schema response format, {@code {"answer":"42"}}; otherwise "Hello from NAME". Models whose name starts
+ * with {@code three-calls} call a third tool after {@code get_time}, {@code get_weather} with
+ * {@code {"city":"Rome"}}, so the call without arguments is not the last one. Models whose name starts with
+ * {@code reasoning-field} send {@link #REASONING} before the text, in the {@code reasoning} field of the message or
+ * delta, where some OpenAI-compatible services put reasoning in place of {@code reasoning_content}.
  */
 public final class OpenAiMock extends MockServer {
+
+    /** The reasoning of the {@code reasoning-field} models. */
+    public static final String REASONING = "Thinking via reasoning field.";
 
     private final String name;
     private final List<String> keys;
@@ -195,9 +202,16 @@ public final class OpenAiMock extends MockServer {
                     .put("name", "get_weather").put("arguments", "{\"city\":\"Paris\"}");
             calls.addObject().put("id", "call_time").put("type", "function").putObject("function")
                     .put("name", "get_time").put("arguments", "{}");
+            if (model.startsWith("three-calls")) {
+                calls.addObject().put("id", "call_rome").put("type", "function").putObject("function")
+                        .put("name", "get_weather").put("arguments", "{\"city\":\"Rome\"}");
+            }
             choice.put("finish_reason", "tool_calls");
         } else {
             message.put("content", text);
+            if (model.startsWith("reasoning-field")) {
+                message.put("reasoning", REASONING);
+            }
             choice.put("finish_reason", "stop");
         }
         completion.set("usage", usage());
@@ -219,8 +233,16 @@ public final class OpenAiMock extends MockServer {
             chunks.add(delta(model, toolDelta(0, null, null, "{\"ci")));
             chunks.add(delta(model, toolDelta(0, null, null, "ty\": \"Paris\"}")));
             chunks.add(delta(model, toolDelta(1, "call_time", "get_time", "")));
+            if (model.startsWith("three-calls")) {
+                chunks.add(delta(model, toolDelta(2, "call_rome", "get_weather", "")));
+                chunks.add(delta(model, toolDelta(2, null, null, "{\"city\": ")));
+                chunks.add(delta(model, toolDelta(2, null, null, "\"Rome\"}")));
+            }
             chunks.add(finish(model, "tool_calls"));
         } else {
+            if (model.startsWith("reasoning-field")) {
+                chunks.add(delta(model, object().put("reasoning", REASONING)));
+            }
             int middle = text.length() / 2;
             chunks.add(delta(model, object().put("content", text.substring(0, middle))));
             chunks.add(delta(model, object().put("content", text.substring(middle))));

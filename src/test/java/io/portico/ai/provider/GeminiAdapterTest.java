@@ -44,7 +44,7 @@ class GeminiAdapterTest {
                 {'id':'call_0','type':'function','function':{'name':'get_weather',
                   'arguments':'{\\'city\\':\\'Paris\\'}'}},
                 {'id':'fc-7','type':'function','function':{'name':'get_time','arguments':''}}],
-               'thinking_blocks':[{'type':'thinking','thinking':'','signature':'c2lnLTE='}]},
+               'thinking_blocks':[{'type':'thinking','thinking':'','signature':'gemini:c2lnLTE='}]},
               {'role':'tool','tool_call_id':'fc-7','content':'12:00'},
               {'role':'tool','tool_call_id':'call_0','content':'{\\'temp\\':21}'},
               {'role':'user','content':'Thanks. And Oslo?'}],
@@ -148,7 +148,7 @@ class GeminiAdapterTest {
         JsonNode body = Wire.parse(adapter.chat(request("""
                 {'messages':[{'role':'user','content':'Hi'},
                   {'role':'assistant','content':'Hello.','thinking_blocks':[{'type':'thinking','thinking':'',
-                   'signature':'c2ln'}]},
+                   'signature':'gemini:c2ln'}]},
                   {'role':'user','content':'Again'}]}
                 """), target).body());
 
@@ -162,7 +162,7 @@ class GeminiAdapterTest {
                 {'messages':[{'role':'user','content':'Hi'},
                   {'role':'assistant','tool_calls':[{'id':'call_0','type':'function','function':{'name':'f',
                     'arguments':'{}'},'extra_content':{'google':{'thought_signature':'b3du'}}}],
-                   'thinking_blocks':[{'type':'thinking','thinking':'','signature':'b3RoZXI='}]},
+                   'thinking_blocks':[{'type':'thinking','thinking':'','signature':'gemini:b3RoZXI='}]},
                   {'role':'tool','tool_call_id':'call_0','content':[{'type':'text','text':'done'}]}]}
                 """), target).body());
 
@@ -266,7 +266,7 @@ class GeminiAdapterTest {
                 {'id':'resp-1','object':'chat.completion','model':'gemini-2.5-flash-001',
                  'choices':[{'index':0,'finish_reason':'tool_calls','message':{'role':'assistant',
                    'content':'Checking both.','reasoning_content':'Weighing options.',
-                   'thinking_blocks':[{'type':'thinking','thinking':'','signature':'c2lnLTI='}],
+                   'thinking_blocks':[{'type':'thinking','thinking':'','signature':'gemini:c2lnLTI='}],
                    'tool_calls':[
                      {'id':'fc-9','type':'function','function':{'name':'get_weather',
                         'arguments':'{\\'city\\':\\'Paris\\'}'},
@@ -339,11 +339,11 @@ class GeminiAdapterTest {
                 json("{'role':'assistant','content':''}"),
                 json("{'reasoning_content':'Checking'}"),
                 json("{'content':'Let me look.'}"),
+                json("{'thinking_blocks':[{'type':'thinking','thinking':'','signature':'gemini:c2ln'}]}"),
                 json("{'tool_calls':[{'index':0,'id':'call_4cafe4418f4004227fa02e51','type':'function',"
                         + "'function':{'name':'get_weather','arguments':''},"
                         + "'extra_content':{'google':{'thought_signature':'c2ln'}}}]}"),
                 json("{'tool_calls':[{'index':0,'function':{'arguments':'{\\'city\\':\\'Paris\\'}'}}]}"),
-                json("{'thinking_blocks':[{'type':'thinking','thinking':'','signature':'c2ln'}]}"),
                 json("{'tool_calls':[{'index':1,'id':'call_667a480799e49346c6c6a86f','type':'function',"
                         + "'function':{'name':'get_time','arguments':''}}]}"),
                 json("{'tool_calls':[{'index':1,'function':{'arguments':'{}'}}]}"),
