@@ -17,11 +17,12 @@ import java.util.Iterator;
  *
  * <p>Rules: system and developer messages join the {@code system} field in order; consecutive messages of one
  * role are merged, and the results of parallel tool calls become {@code tool_result} blocks of one user message;
- * {@code max_tokens} or {@code max_completion_tokens} becomes {@code max_tokens}, the model's catalog maximum when
- * neither is given; {@code stop} becomes {@code stop_sequences}; {@code temperature} is capped at 1;
- * {@code user} becomes {@code metadata.user_id}; {@code response_format} of type {@code json_schema} becomes a
- * forced tool whose input is returned as the message content; {@code json_object} adds an instruction to the
- * system prompt; {@code seed}, {@code n}, {@code logprobs}, penalties and {@code logit_bias} are dropped.
+ * {@code max_tokens} or {@code max_completion_tokens} becomes {@code max_tokens}, and {@link #defaultMaxTokens}
+ * gives the limit when neither is given; {@code stop} becomes {@code stop_sequences}; {@code temperature} is
+ * capped at 1; {@code user} becomes {@code metadata.user_id}; {@code response_format} of type
+ * {@code json_schema} becomes a forced tool whose input is returned as the message content; {@code json_object}
+ * adds an instruction to the system prompt; {@code seed}, {@code n}, {@code logprobs}, penalties and
+ * {@code logit_bias} are dropped.
  *
  * <p>Content parts: images become {@code image} blocks. A {@code file} part with a PDF data URI becomes a
  * {@code document} block with a base64 source, one with plain text a {@code document} block with a text source,
@@ -34,7 +35,8 @@ public final class AnthropicRequests {
     /** Name of the tool that carries JSON-schema structured output. */
     public static final String STRUCTURED_OUTPUT_TOOL = "structured_output";
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-    private static final int DEFAULT_MAX_TOKENS = 4096;
+    /** Output tokens beyond the thinking budget when the client set no limit and the catalog has no maximum. */
+    private static final int ANSWER_TOKENS = 4096;
 
     private AnthropicRequests() {
     }
@@ -70,13 +72,23 @@ public final class AnthropicRequests {
         JsonNode limit = openAi.has("max_completion_tokens") ? openAi.get("max_completion_tokens")
                 : openAi.get("max_tokens");
         body.put("max_tokens", limit != null && limit.canConvertToInt() && limit.asInt() > 0 ? limit.asInt()
-                : target.maxOutputTokens(DEFAULT_MAX_TOKENS));
+                : defaultMaxTokens(openAi, target));
         copyParameters(openAi, body);
         addTools(openAi, body);
         if (openAi.path("stream").asBoolean(false)) {
             body.put("stream", true);
         }
         return body;
+    }
+
+    /**
+     * Returns the output limit for a Claude request that sets none: the catalog's maximum output of the model, or
+     * else 4096 tokens beyond the thinking budget of {@code thinking}. Claude requires {@code max_tokens} above
+     * {@code budget_tokens}, so a fixed default would fail every request with a larger budget.
+     */
+    static int defaultMaxTokens(JsonNode openAi, CallTarget target) {
+        int budget = Math.max(0, openAi.path("thinking").path("budget_tokens").asInt(0));
+        return target.maxOutputTokens(budget + ANSWER_TOKENS);
     }
 
     private static void copyParameters(ObjectNode openAi, ObjectNode body) {

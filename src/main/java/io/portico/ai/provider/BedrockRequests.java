@@ -41,8 +41,9 @@ import java.util.regex.Pattern;
  *     elsewhere. A breakpoint's {@code ttl} of {@code 5m} or {@code 1h} is kept.</li>
  * <li>{@code max_completion_tokens} or {@code max_tokens} becomes {@code inferenceConfig.maxTokens}; Converse
  *     needs no limit, except that Claude's thinking requires one above its budget, so with {@code thinking} and no
- *     limit the catalog maximum is sent. {@code temperature} (capped at 1, the top of Converse's range),
- *     {@code top_p} and {@code stop} become {@code temperature}, {@code topP} and {@code stopSequences}.</li>
+ *     limit Claude models get the limit of {@link AnthropicRequests#defaultMaxTokens}. {@code temperature} (capped
+ *     at 1, the top of Converse's range), {@code top_p} and {@code stop} become {@code temperature}, {@code topP}
+ *     and {@code stopSequences}.</li>
  * <li>{@code top_k} goes into {@code additionalModelRequestFields}: {@code top_k} for Anthropic models,
  *     {@code inferenceConfig.topK} for Amazon Nova models, and is dropped for other models, whose field names
  *     differ. {@code thinking} is passed as {@code additionalModelRequestFields.thinking} for Anthropic models.</li>
@@ -62,8 +63,6 @@ public final class BedrockRequests {
     /** Name of the tool that carries JSON-schema structured output. */
     public static final String STRUCTURED_OUTPUT_TOOL = AnthropicRequests.STRUCTURED_OUTPUT_TOOL;
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-    /** Output tokens beyond the thinking budget when the client set no limit and the catalog has no maximum. */
-    private static final int ANSWER_TOKENS = 4096;
     private static final Pattern DOCUMENT_NAME_EXCLUDED = Pattern.compile("[^\\p{Alnum}\\s\\-()\\[\\]]");
     private static final Pattern WHITESPACE_RUN = Pattern.compile("\\s+");
     private static final int MAX_DOCUMENT_NAME = 200;
@@ -124,9 +123,8 @@ public final class BedrockRequests {
                 : openAi.get("max_tokens");
         if (limit != null && limit.canConvertToInt() && limit.asInt() > 0) {
             config.put("maxTokens", limit.asInt());
-        } else if (isAnthropic(target.model()) && openAi.get("thinking") instanceof ObjectNode thinking) {
-            int budget = thinking.path("budget_tokens").asInt(0);
-            config.put("maxTokens", target.maxOutputTokens(budget + ANSWER_TOKENS));
+        } else if (isAnthropic(target.model()) && openAi.get("thinking") instanceof ObjectNode) {
+            config.put("maxTokens", AnthropicRequests.defaultMaxTokens(openAi, target));
         }
         JsonNode temperature = openAi.get("temperature");
         if (temperature != null && temperature.isNumber()) {
