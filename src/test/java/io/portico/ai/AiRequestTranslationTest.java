@@ -2,6 +2,7 @@ package io.portico.ai;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -13,6 +14,11 @@ import org.junit.jupiter.api.Test;
  * receives, and the 400 errors for requests that no provider request can carry without a change of meaning.
  */
 class AiRequestTranslationTest {
+
+    private static final String CLAUDE_ON_BEDROCK = "aws/anthropic.claude-3-5-sonnet-20240620-v1:0";
+    /** A JSON schema of an object with one required integer property and no other properties. */
+    private static final String SCHEMA = """
+            {'type':'object','properties':{'a':{'type':'integer'}},'required':['a'],'additionalProperties':false}""";
 
     private static TranslationProviders providers;
 
@@ -29,6 +35,10 @@ class AiRequestTranslationTest {
     @BeforeEach
     void clear() {
         providers.clearReceived();
+    }
+
+    private static JsonNode json(String text) {
+        return AiTestClient.quotedJson(text);
     }
 
     @Test
@@ -59,5 +69,71 @@ class AiRequestTranslationTest {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         assertThat(providers.lastBedrockRequest().path("inferenceConfig").path("maxTokens").asInt())
                 .isEqualTo(2000 + 4096);
+    }
+
+    @Test
+    void outputConfigFormatReachesOpenAi() {
+        HttpResponse<String> response = providers.anthropicMessages("""
+                {'model':'oa/gpt-4o','max_tokens':200,'messages':[{'role':'user','content':'Give JSON'}],
+                 'output_config':{'format':{'type':'json_schema','schema':%s}}}""".formatted(SCHEMA));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(providers.openAi.last().body().get("response_format")).isEqualTo(json("""
+                {'type':'json_schema','json_schema':{'name':'structured_output','schema':%s}}""".formatted(SCHEMA)));
+        JsonNode content = AiTestClient.json(response).get("content");
+        assertThat(content.size()).isEqualTo(1);
+        assertThat(content.path(0).path("type").asText()).isEqualTo("text");
+        assertThat(content.path(0).path("text").asText()).isEqualTo("{\"answer\":\"42\"}");
+    }
+
+    @Test
+    void outputConfigFormatReachesGemini() {
+        HttpResponse<String> response = providers.anthropicMessages("""
+                {'model':'ge/gemini-2.5-flash','max_tokens':200,'messages':[{'role':'user','content':'Give JSON'}],
+                 'output_config':{'format':{'type':'json_schema','schema':%s}}}""".formatted(SCHEMA));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(providers.lastGeminiRequest().get("generationConfig")).isEqualTo(json("""
+                {'maxOutputTokens':200,'responseMimeType':'application/json','responseJsonSchema':%s}"""
+                .formatted(SCHEMA)));
+    }
+
+    @Test
+    void outputConfigFormatReachesBedrock() {
+        HttpResponse<String> response = providers.anthropicMessages("""
+                {'model':'%s','max_tokens':200,'messages':[{'role':'user','content':'Give JSON'}],
+                 'output_config':{'format':{'type':'json_schema','schema':%s}}}""".formatted(CLAUDE_ON_BEDROCK,
+                SCHEMA));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(providers.lastBedrockRequest().get("toolConfig")).isEqualTo(json("""
+                {'tools':[{'toolSpec':{'name':'structured_output',
+                   'description':'Returns the answer as JSON matching the schema.','inputSchema':{'json':%s}}}],
+                 'toolChoice':{'tool':{'name':'structured_output'}}}""".formatted(SCHEMA)));
+    }
+
+    @Test
+    void betaOutputFormatReachesGemini() {
+        HttpResponse<String> response = providers.anthropicMessages("""
+                {'model':'ge/gemini-2.5-flash','max_tokens':200,'messages':[{'role':'user','content':'Give JSON'}],
+                 'output_format':{'type':'json_schema','schema':%s}}""".formatted(SCHEMA));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(providers.lastGeminiRequest().path("generationConfig").get("responseJsonSchema"))
+                .isEqualTo(json(SCHEMA));
+    }
+
+    @Test
+    void outputFormatOfOtherTypeIsRejected() {
+        HttpResponse<String> response = providers.anthropicMessages("""
+                {'model':'oa/gpt-4o','max_tokens':200,'messages':[{'role':'user','content':'Give JSON'}],
+                 'output_config':{'format':{'type':'regex','pattern':'a+'}}}""");
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        JsonNode error = AiTestClient.json(response).path("error");
+        assertThat(error.path("type").asText()).isEqualTo("invalid_request_error");
+        assertThat(error.path("message").asText())
+                .isEqualTo("output_config.format.type: Input should be 'json_schema'");
+        assertThat(providers.openAi.received()).isEmpty();
     }
 }

@@ -22,7 +22,9 @@ import io.vertx.core.http.HttpServerResponse;
  * so that providers other than Anthropic reject them;
  * {@code stop_sequences} becomes {@code stop}; {@code tool_choice} any becomes required and
  * {@code disable_parallel_tool_use} becomes {@code parallel_tool_calls: false}; {@code metadata.user_id} becomes
- * {@code user}; {@code top_k} and {@code thinking} are kept for providers that accept them.
+ * {@code user}; {@code top_k} and {@code thinking} are kept for providers that accept them;
+ * {@code output_config.format}, or the beta {@code output_format}, becomes {@code response_format} of type
+ * {@code json_schema}.
  *
  * <p>Cache breakpoints ({@code cache_control}) stay on the parts, tool messages and tools made from their blocks.
  * A breakpoint on an assistant block moves to its assistant message, and a system prompt with breakpoints becomes
@@ -32,6 +34,8 @@ import io.vertx.core.http.HttpServerResponse;
 public final class AnthropicFrontend implements Frontend {
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    /** The schema name of the {@code response_format} that a structured output format becomes. */
+    private static final String SCHEMA_NAME = "structured_output";
 
     @Override
     public Protocol protocol() {
@@ -77,6 +81,8 @@ public final class AnthropicFrontend implements Frontend {
         if (system != null && !system.isNull() && !system.isTextual() && !system.isArray()) {
             throw AiException.badRequest("system: Input should be a string or a list of text blocks");
         }
+        validateOutputFormat(body.path("output_config").get("format"), "output_config.format");
+        validateOutputFormat(body.get("output_format"), "output_format");
         boolean stream = body.path("stream").asBoolean(false);
         return new ChatRequest(toOpenAi(body), body, Protocol.ANTHROPIC, model.asText(), stream, stream);
     }
@@ -84,6 +90,23 @@ public final class AnthropicFrontend implements Frontend {
     private static final java.util.Set<String> BLOCK_TYPES = java.util.Set.of("text", "image", "document",
             "tool_use", "tool_result", "thinking", "redacted_thinking", "search_result", "server_tool_use",
             "web_search_tool_result");
+
+    /**
+     * Checks a structured output format, {@code output_config.format} or the older beta {@code output_format}, as
+     * Anthropic's API does: its only type is {@code json_schema}, with the schema as an object. Other providers
+     * receive the format as OpenAI's {@code response_format}, so a format that cannot become one is rejected here.
+     */
+    private static void validateOutputFormat(JsonNode format, String field) {
+        if (format == null || format.isNull()) {
+            return;
+        }
+        if (!"json_schema".equals(format.path("type").asText())) {
+            throw AiException.invalidParam(field, field + ".type: Input should be 'json_schema'");
+        }
+        if (!format.path("schema").isObject()) {
+            throw AiException.invalidParam(field, field + ".schema: Input should be an object");
+        }
+    }
 
     /** Checks a message as Anthropic's API does, with its way of naming the field: {@code messages.0.role}. */
     private static void validateMessage(JsonNode message, int index) {
@@ -139,6 +162,7 @@ public final class AnthropicFrontend implements Frontend {
             body.put("user", user);
         }
         tools(anthropic, body);
+        outputFormat(anthropic, body);
         if (anthropic.path("stream").asBoolean(false)) {
             body.put("stream", true);
             body.putObject("stream_options").put("include_usage", true);
@@ -217,6 +241,25 @@ public final class AnthropicFrontend implements Frontend {
         if (choice.path("disable_parallel_tool_use").asBoolean(false)) {
             body.put("parallel_tool_calls", false);
         }
+    }
+
+    /**
+     * Converts a structured output format into OpenAI's {@code response_format} of type {@code json_schema}, named
+     * {@value #SCHEMA_NAME} because OpenAI requires a name. {@code strict} is left out, because OpenAI's strict mode
+     * requires every property in {@code required}, and a schema for Anthropic need not list them all.
+     */
+    private static void outputFormat(ObjectNode anthropic, ObjectNode body) {
+        JsonNode format = anthropic.path("output_config").get("format");
+        if (format == null || format.isNull()) {
+            format = anthropic.get("output_format");
+        }
+        if (format == null || format.isNull()) {
+            return;
+        }
+        ObjectNode jsonSchema = body.putObject("response_format").put("type", "json_schema")
+                .putObject("json_schema");
+        jsonSchema.put("name", SCHEMA_NAME);
+        jsonSchema.set("schema", format.get("schema").deepCopy());
     }
 
     private static String joinText(JsonNode blocks) {
