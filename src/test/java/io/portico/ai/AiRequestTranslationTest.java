@@ -20,6 +20,10 @@ class AiRequestTranslationTest {
     private static final String SCHEMA = """
             {'type':'object','properties':{'a':{'type':'integer'}},'required':['a'],'additionalProperties':false}""";
 
+    /** The description of the structured output tool when it is offered beside the client's tools. */
+    private static final String OFFERED_DESCRIPTION = "Returns the final answer as JSON matching the schema. Call it"
+            + " to answer, once no other tool is needed, instead of writing the answer as text.";
+
     private static TranslationProviders providers;
 
     @BeforeAll
@@ -135,5 +139,71 @@ class AiRequestTranslationTest {
         assertThat(error.path("message").asText())
                 .isEqualTo("output_config.format.type: Input should be 'json_schema'");
         assertThat(providers.openAi.received()).isEmpty();
+    }
+
+    /** Returns an OpenAI request for {@code model} with a JSON schema, one tool and {@code toolChoice}. */
+    private static String schemaWithTool(String model, String toolChoice) {
+        return """
+                {'model':'%s','messages':[{'role':'user','content':'Weather?'}],
+                 'response_format':{'type':'json_schema','json_schema':{'name':'ans','schema':%s}},
+                 'tools':[{'type':'function','function':{'name':'get_weather','parameters':{'type':'object'}}}],
+                 'tool_choice':%s}""".formatted(model, SCHEMA, toolChoice);
+    }
+
+    @Test
+    void schemaWithToolsKeepsAutoChoice() {
+        HttpResponse<String> response = providers.openAiChat(schemaWithTool("an/claude-sonnet-4-5", "'auto'"));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        JsonNode sent = providers.anthropic.last().body();
+        assertThat(sent.get("tools")).isEqualTo(json("""
+                [{'name':'get_weather','input_schema':{'type':'object'}},
+                 {'name':'structured_output','description':'%s','input_schema':%s}]"""
+                .formatted(OFFERED_DESCRIPTION, SCHEMA)));
+        assertThat(sent.get("tool_choice")).isEqualTo(json("{'type':'auto'}"));
+        JsonNode choice = AiTestClient.json(response).path("choices").path(0);
+        assertThat(choice.path("finish_reason").asText()).isEqualTo("tool_calls");
+        assertThat(choice.path("message").path("tool_calls").path(0).path("function").path("name").asText())
+                .isEqualTo("get_weather");
+    }
+
+    @Test
+    void schemaWithToolsKeepsRequiredChoice() {
+        HttpResponse<String> response = providers.openAiChat(schemaWithTool("an/claude-sonnet-4-5", "'required'"));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(providers.anthropic.last().body().get("tool_choice")).isEqualTo(json("{'type':'any'}"));
+    }
+
+    @Test
+    void schemaWithToolsKeepsNamedChoice() {
+        HttpResponse<String> response = providers.openAiChat(schemaWithTool("an/claude-sonnet-4-5",
+                "{'type':'function','function':{'name':'get_weather'}}"));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(providers.anthropic.last().body().get("tool_choice"))
+                .isEqualTo(json("{'type':'tool','name':'get_weather'}"));
+    }
+
+    @Test
+    void schemaWithNoneChoiceForcesSchemaTool() {
+        HttpResponse<String> response = providers.openAiChat(schemaWithTool("an/claude-sonnet-4-5", "'none'"));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(providers.anthropic.last().body().get("tool_choice"))
+                .isEqualTo(json("{'type':'tool','name':'structured_output'}"));
+        JsonNode message = AiTestClient.json(response).path("choices").path(0).path("message");
+        assertThat(message.path("content").asText()).isEqualTo("{\"answer\":\"42\"}");
+    }
+
+    @Test
+    void bedrockSchemaWithToolsKeepsChoice() {
+        HttpResponse<String> response = providers.openAiChat(schemaWithTool(CLAUDE_ON_BEDROCK, "'required'"));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(providers.lastBedrockRequest().get("toolConfig")).isEqualTo(json("""
+                {'tools':[{'toolSpec':{'name':'get_weather','inputSchema':{'json':{'type':'object','properties':{}}}}},
+                   {'toolSpec':{'name':'structured_output','description':'%s','inputSchema':{'json':%s}}}],
+                 'toolChoice':{'any':{}}}""".formatted(OFFERED_DESCRIPTION, SCHEMA)));
     }
 }

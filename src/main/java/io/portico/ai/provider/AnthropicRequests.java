@@ -20,7 +20,8 @@ import java.util.Iterator;
  * {@code max_tokens} or {@code max_completion_tokens} becomes {@code max_tokens}, and {@link #defaultMaxTokens}
  * gives the limit when neither is given; {@code stop} becomes {@code stop_sequences}; {@code temperature} is
  * capped at 1; {@code user} becomes {@code metadata.user_id}; {@code response_format} of type
- * {@code json_schema} becomes a forced tool whose input is returned as the message content; {@code json_object}
+ * {@code json_schema} becomes a tool whose input is returned as the message content, forced as
+ * {@link #forcesStructuredOutput} describes; {@code json_object}
  * adds an instruction to the system prompt; {@code seed}, {@code n}, {@code logprobs}, penalties and
  * {@code logit_bias} are dropped.
  *
@@ -41,10 +42,35 @@ public final class AnthropicRequests {
     private AnthropicRequests() {
     }
 
-    /** Returns the name of the forced structured output tool the request implies, or null. */
+    /** Returns the name of the structured output tool the request implies, or null. */
     public static String structuredOutputTool(JsonNode openAi) {
         JsonNode format = openAi.get("response_format");
         return format != null && "json_schema".equals(Wire.text(format, "type")) ? STRUCTURED_OUTPUT_TOOL : null;
+    }
+
+    /**
+     * Returns true when the request's structured output tool is the tool choice: when the client declares no
+     * function tool of its own, or sets {@code tool_choice} {@code none}. Otherwise the client's tools and
+     * {@code tool_choice} stay, and the structured output tool is one more tool, so that the model can call the
+     * client's tools before its final answer.
+     */
+    static boolean forcesStructuredOutput(JsonNode openAi) {
+        if ("none".equals(openAi.path("tool_choice").asText(null))) {
+            return true;
+        }
+        for (JsonNode tool : openAi.path("tools")) {
+            if (tool.get("function") != null) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Returns the description of the structured output tool, which states when the model should call it. */
+    static String structuredOutputDescription(boolean forced) {
+        return forced ? "Returns the answer as JSON matching the schema."
+                : "Returns the final answer as JSON matching the schema. Call it to answer, once no other tool is"
+                        + " needed, instead of writing the answer as text.";
     }
 
     /** Translates {@code openAi} for {@code target}. */
@@ -138,16 +164,19 @@ public final class AnthropicRequests {
         ObjectNode toolChoice = toolChoice(openAi.get("tool_choice"));
         JsonNode format = openAi.get("response_format");
         if (format != null && "json_schema".equals(Wire.text(format, "type"))) {
+            boolean forced = forcesStructuredOutput(openAi);
             JsonNode jsonSchema = format.path("json_schema");
             ObjectNode tool = tools.addObject().put("name", STRUCTURED_OUTPUT_TOOL)
-                    .put("description", "Returns the answer as JSON matching the schema.");
+                    .put("description", structuredOutputDescription(forced));
             JsonNode schema = jsonSchema.get("schema");
             if (schema instanceof ObjectNode object) {
                 tool.set("input_schema", object.deepCopy());
             } else {
                 tool.putObject("input_schema").put("type", "object");
             }
-            toolChoice = NODES.objectNode().put("type", "tool").put("name", STRUCTURED_OUTPUT_TOOL);
+            if (forced) {
+                toolChoice = NODES.objectNode().put("type", "tool").put("name", STRUCTURED_OUTPUT_TOOL);
+            }
         }
         if (tools.isEmpty()) {
             return;

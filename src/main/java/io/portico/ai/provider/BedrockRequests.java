@@ -53,7 +53,9 @@ import java.util.regex.Pattern;
  *     blocks, since Converse rejects tool blocks without {@code toolConfig}, and dropped otherwise; tools named in
  *     the history but missing from the request are declared with an empty schema for the same reason.</li>
  * <li>{@code response_format} of type {@code json_schema} becomes a tool named {@value #STRUCTURED_OUTPUT_TOOL}
- *     with that schema and a forced {@code toolChoice}; its input is returned as the message content.</li>
+ *     with that schema, whose input is returned as the message content. It is the forced {@code toolChoice}
+ *     unless the client's own tools and tool choice stay, as {@link AnthropicRequests#forcesStructuredOutput}
+ *     describes.</li>
  * <li>{@code seed}, {@code n}, {@code user}, {@code logprobs}, penalties, {@code logit_bias} and
  *     {@code parallel_tool_calls} are dropped, because Converse has no counterpart.</li>
  * </ul>
@@ -186,12 +188,15 @@ public final class BedrockRequests {
 
         String structured = structuredOutputTool(openAi);
         if (structured != null) {
+            boolean forced = AnthropicRequests.forcesStructuredOutput(openAi);
             JsonNode schema = openAi.path("response_format").path("json_schema").get("schema");
-            tools.add(toolSpec(structured, "Returns the answer as JSON matching the schema.", schema));
+            tools.add(toolSpec(structured, AnthropicRequests.structuredOutputDescription(forced), schema));
             declared.add(structured);
-            choice = NODES.objectNode();
-            choice.putObject("tool").put("name", structured);
-            none = false;
+            if (forced) {
+                choice = NODES.objectNode();
+                choice.putObject("tool").put("name", structured);
+                none = false;
+            }
         }
 
         Set<String> used = toolNamesInHistory(messages);
