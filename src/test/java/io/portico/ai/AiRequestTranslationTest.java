@@ -20,6 +20,14 @@ class AiRequestTranslationTest {
     private static final String SCHEMA = """
             {'type':'object','properties':{'a':{'type':'integer'}},'required':['a'],'additionalProperties':false}""";
 
+    /** The first bytes of a PNG file in base64, enough for Portico to detect the image type. */
+    private static final String PNG = "iVBORw0KGgoAAAANSUhEUg==";
+    /** "%PDF-1.4\n" in base64. */
+    private static final String PDF = "JVBERi0xLjQK";
+    /** A tool result's content with text and an image. */
+    private static final String TEXT_AND_IMAGE = """
+            [{'type':'text','text':'here'},
+             {'type':'image','source':{'type':'base64','media_type':'image/png','data':'%s'}}]""".formatted(PNG);
     /** The description of the structured output tool when it is offered beside the client's tools. */
     private static final String OFFERED_DESCRIPTION = "Returns the final answer as JSON matching the schema. Call it"
             + " to answer, once no other tool is needed, instead of writing the answer as text.";
@@ -205,5 +213,123 @@ class AiRequestTranslationTest {
                 {'tools':[{'toolSpec':{'name':'get_weather','inputSchema':{'json':{'type':'object','properties':{}}}}},
                    {'toolSpec':{'name':'structured_output','description':'%s','inputSchema':{'json':%s}}}],
                  'toolChoice':{'any':{}}}""".formatted(OFFERED_DESCRIPTION, SCHEMA)));
+    }
+
+    /**
+     * Returns an Anthropic request for {@code model} whose last user turn returns the result of a {@code screenshot}
+     * call, with {@code content}, a JSON array written with single quotes.
+     */
+    private static String toolResultRequest(String model, String content) {
+        return toolResultRequest(model, content, false);
+    }
+
+    private static String toolResultRequest(String model, String content, boolean failed) {
+        return """
+                {'model':'%s','max_tokens':20,'messages':[{'role':'user','content':'shot'},
+                  {'role':'assistant','content':[{'type':'tool_use','id':'toolu_1','name':'screenshot','input':{}}]},
+                  {'role':'user','content':[{'type':'tool_result','tool_use_id':'toolu_1','is_error':%s,
+                    'content':%s}]}],
+                 'tools':[{'name':'screenshot','input_schema':{'type':'object'}}]}""".formatted(model, failed, content);
+    }
+
+    @Test
+    void toolResultImageReachesGemini() {
+        HttpResponse<String> response = providers.anthropicMessages(toolResultRequest("ge/gemini-2.5-flash",
+                TEXT_AND_IMAGE));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(providers.lastGeminiRequest().path("contents").path(2)).isEqualTo(json("""
+                {'role':'user','parts':[{'functionResponse':{'id':'toolu_1','name':'screenshot',
+                  'response':{'output':'here'},'parts':[{'inlineData':{'mimeType':'image/png','data':'%s'}}]}}]}"""
+                .formatted(PNG)));
+    }
+
+    @Test
+    void toolResultImageReachesBedrock() {
+        HttpResponse<String> response = providers.anthropicMessages(toolResultRequest(CLAUDE_ON_BEDROCK,
+                TEXT_AND_IMAGE));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(providers.lastBedrockRequest().path("messages").path(2)).isEqualTo(json("""
+                {'role':'user','content':[{'toolResult':{'toolUseId':'toolu_1','content':[{'text':'here'},
+                  {'image':{'format':'png','source':{'bytes':'%s'}}}]}}]}""".formatted(PNG)));
+    }
+
+    @Test
+    void toolResultImageToOpenAiIsRejected() {
+        HttpResponse<String> response = providers.anthropicMessages(toolResultRequest("oa/gpt-4o", TEXT_AND_IMAGE));
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        JsonNode body = AiTestClient.json(response);
+        assertThat(body.path("type").asText()).isEqualTo("error");
+        assertThat(body.path("error").path("type").asText()).isEqualTo("invalid_request_error");
+        assertThat(body.path("error").path("message").asText())
+                .isEqualTo("content parts of type 'image_url' in tool results are not supported by provider 'oa'");
+        assertThat(providers.openAi.received()).isEmpty();
+    }
+
+    @Test
+    void toolResultDocumentsReachBedrock() {
+        HttpResponse<String> response = providers.anthropicMessages(toolResultRequest(CLAUDE_ON_BEDROCK, """
+                [{'type':'document','source':{'type':'base64','media_type':'application/pdf','data':'%s'},
+                  'title':'report.pdf'},
+                 {'type':'document','source':{'type':'text','media_type':'text/plain','data':'Total: 42'}}]"""
+                .formatted(PDF)));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(providers.lastBedrockRequest().path("messages").path(2)).isEqualTo(json("""
+                {'role':'user','content':[{'toolResult':{'toolUseId':'toolu_1','content':[
+                  {'document':{'format':'pdf','name':'report','source':{'bytes':'%s'}}},
+                  {'text':'Total: 42'}]}}]}""".formatted(PDF)));
+    }
+
+    @Test
+    void toolResultDocumentReachesGemini() {
+        HttpResponse<String> response = providers.anthropicMessages(toolResultRequest("ge/gemini-2.5-flash", """
+                [{'type':'document','source':{'type':'base64','media_type':'application/pdf','data':'%s'}}]"""
+                .formatted(PDF)));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(providers.lastGeminiRequest().path("contents").path(2)).isEqualTo(json("""
+                {'role':'user','parts':[{'functionResponse':{'id':'toolu_1','name':'screenshot',
+                  'response':{'output':''},'parts':[{'inlineData':{'mimeType':'application/pdf','data':'%s'}}]}}]}"""
+                .formatted(PDF)));
+    }
+
+    @Test
+    void toolResultSearchResultIsRejected() {
+        String searchResult = """
+                [{'type':'search_result','source':'http://127.0.0.1:9/a','title':'A',
+                  'content':[{'type':'text','text':'found'}]}]""";
+        int geminiBefore = providers.gemini.requests().size();
+        int bedrockBefore = providers.bedrock.requests().size();
+
+        HttpResponse<String> gemini = providers.anthropicMessages(toolResultRequest("ge/gemini-2.5-flash",
+                searchResult));
+        HttpResponse<String> bedrock = providers.anthropicMessages(toolResultRequest(CLAUDE_ON_BEDROCK,
+                searchResult));
+
+        assertThat(gemini.statusCode()).isEqualTo(400);
+        assertThat(AiTestClient.json(gemini).path("error").path("message").asText())
+                .isEqualTo("content parts of type 'search_result' in tool results are not supported by provider 'ge'");
+        assertThat(providers.gemini.requests()).hasSize(geminiBefore);
+        assertThat(bedrock.statusCode()).isEqualTo(400);
+        assertThat(AiTestClient.json(bedrock).path("error").path("message").asText())
+                .isEqualTo("content parts of type 'search_result' in tool results are not supported by provider"
+                        + " 'aws'");
+        assertThat(providers.bedrock.requests()).hasSize(bedrockBefore);
+    }
+
+    @Test
+    void failedToolResultImageKeepsStatus() {
+        HttpResponse<String> response = providers.anthropicMessages(toolResultRequest(CLAUDE_ON_BEDROCK, """
+                [{'type':'text','text':'crashed'},
+                 {'type':'image','source':{'type':'base64','media_type':'image/png','data':'%s'}}]"""
+                .formatted(PNG), true));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(providers.lastBedrockRequest().path("messages").path(2)).isEqualTo(json("""
+                {'role':'user','content':[{'toolResult':{'toolUseId':'toolu_1','content':[{'text':'crashed'},
+                  {'image':{'format':'png','source':{'bytes':'%s'}}}],'status':'error'}}]}""".formatted(PNG)));
     }
 }

@@ -29,11 +29,15 @@ import io.vertx.core.http.HttpServerResponse;
  * <p>Cache breakpoints ({@code cache_control}) stay on the parts, tool messages and tools made from their blocks.
  * A breakpoint on an assistant block moves to its assistant message, and a system prompt with breakpoints becomes
  * one system message per block. A {@code tool_result} with {@code is_error} becomes a tool message with
- * {@code is_error: true} whose content starts with {@code Error: }, for providers without an error flag.
+ * {@code is_error: true} whose content starts with {@code Error: }, for providers without an error flag. A
+ * {@code tool_result} that contains more than text becomes a tool message with content parts (see
+ * {@link #toolMessage}).
  */
 public final class AnthropicFrontend implements Frontend {
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    /** The text that starts a failed tool result's content, for providers without an error flag. */
+    private static final String ERROR_PREFIX = "Error: ";
     /** The schema name of the {@code response_format} that a structured output format becomes. */
     private static final String SCHEMA_NAME = "structured_output";
 
@@ -352,19 +356,58 @@ public final class AnthropicFrontend implements Frontend {
         return part;
     }
 
+    /**
+     * Converts a {@code tool_result} block into a tool message. A result of text alone becomes one string, its blocks
+     * joined by blank lines. A result that contains images, documents or search results becomes content parts, as the
+     * blocks of a user message do, so that each adapter carries them or rejects them with 400.
+     */
     private static ObjectNode toolMessage(JsonNode block) {
         ObjectNode message = NODES.objectNode().put("role", "tool")
                 .put("tool_call_id", block.path("tool_use_id").asText());
         JsonNode content = block.get("content");
-        String text = content == null || content.isNull() ? "" : content.isTextual() ? content.asText()
-                : joinText(content);
-        if (block.path("is_error").asBoolean(false)) {
-            text = "Error: " + text;
+        boolean failed = block.path("is_error").asBoolean(false);
+        if (failed) {
             message.put("is_error", true);
         }
-        message.put("content", text);
+        if (content != null && content.isArray() && !textOnly(content)) {
+            ArrayNode parts = resultParts(content);
+            if (failed && parts.path(0).path("type").asText().equals("text")) {
+                ObjectNode first = (ObjectNode) parts.get(0);
+                first.put("text", ERROR_PREFIX + first.path("text").asText());
+            } else if (failed) {
+                parts.insert(0, NODES.objectNode().put("type", "text").put("text", ERROR_PREFIX));
+            }
+            message.set("content", parts);
+        } else {
+            String text = content == null || content.isNull() ? "" : content.isTextual() ? content.asText()
+                    : joinText(content);
+            message.put("content", failed ? ERROR_PREFIX + text : text);
+        }
         copyCacheControl(block, message);
         return message;
+    }
+
+    private static boolean textOnly(JsonNode blocks) {
+        for (JsonNode block : blocks) {
+            if (!"text".equals(block.path("type").asText())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Converts the blocks of a tool result into content parts with the rules of a user message's blocks. */
+    private static ArrayNode resultParts(JsonNode blocks) {
+        ArrayNode parts = NODES.arrayNode();
+        for (JsonNode block : blocks) {
+            switch (block.path("type").asText()) {
+                case "text" -> parts.addObject().put("type", "text").put("text", block.path("text").asText());
+                case "image" -> parts.add(imagePart(block.path("source")));
+                case "document" -> addDocument(parts, block);
+                default -> parts.add(block.deepCopy());
+            }
+        }
+        return parts;
     }
 
     private static ObjectNode assistant(JsonNode content) {

@@ -83,7 +83,7 @@ public final class AnthropicRequests {
             String role = message.path("role").asText();
             switch (role) {
                 case "system", "developer" -> appendSystem(system, message.get("content"));
-                case "tool" -> addBlocks(messages, "user", toolResult(message));
+                case "tool" -> addBlocks(messages, "user", toolResult(message, target));
                 case "assistant" -> addBlocks(messages, "assistant", assistantBlocks(message));
                 default -> addBlocks(messages, "user", userBlocks(message.get("content"), target));
             }
@@ -390,7 +390,12 @@ public final class AnthropicRequests {
         return "thinking".equals(block.path("type").asText()) && block.path("signature").asText("").isEmpty();
     }
 
-    private static ArrayNode toolResult(JsonNode message) {
+    /**
+     * Builds the {@code tool_result} block of a tool message. Its content parts become the blocks a tool result
+     * takes: text, images, and documents made from files; {@code document} and {@code search_result} blocks pass
+     * as they are. Any other part is rejected with 400.
+     */
+    private static ArrayNode toolResult(JsonNode message, CallTarget target) {
         ArrayNode blocks = NODES.arrayNode();
         ObjectNode result = blocks.addObject().put("type", "tool_result")
                 .put("tool_use_id", message.path("tool_call_id").asText());
@@ -398,10 +403,12 @@ public final class AnthropicRequests {
         if (content != null && content.isArray()) {
             ArrayNode parts = result.putArray("content");
             for (JsonNode part : content) {
-                if ("text".equals(part.path("type").asText())) {
-                    parts.addObject().put("type", "text").put("text", part.path("text").asText());
-                } else if ("image_url".equals(part.path("type").asText())) {
-                    parts.add(image(part.path("image_url").path("url").asText()));
+                switch (part.path("type").asText()) {
+                    case "text" -> parts.addObject().put("type", "text").put("text", part.path("text").asText());
+                    case "image_url" -> parts.add(image(part.path("image_url").path("url").asText()));
+                    case "file" -> parts.add(document(ContentParts.file(part, target), target));
+                    case "document", "search_result" -> parts.add(part.deepCopy());
+                    default -> throw ContentParts.unsupportedInToolResult(part.path("type").asText(), target);
                 }
             }
         } else {

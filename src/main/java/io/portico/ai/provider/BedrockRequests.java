@@ -33,8 +33,10 @@ import java.util.regex.Pattern;
  * <li>Assistant tool calls become {@code toolUse} blocks with their arguments parsed as the {@code input} object;
  *     {@code thinking_blocks} become {@code reasoningContent} blocks ahead of the text. A tool message becomes a
  *     {@code toolResult} whose content is a {@code json} block when the text is a JSON object, a {@code text}
- *     block otherwise. A tool message with {@code is_error} (a failed result of an Anthropic client) gets
- *     {@code status: "error"} and loses its {@code Error: } text prefix, for the models that take a status.</li>
+ *     block otherwise. Its image and file parts become {@code image} and {@code document} blocks there, and any
+ *     other part is rejected with 400. A tool message with {@code is_error} (a failed result of an Anthropic
+ *     client) gets {@code status: "error"} and loses its {@code Error: } text prefix, for the models that take a
+ *     status.</li>
  * <li>An Anthropic client's cache breakpoints ({@code cache_control} on parts, tool and assistant messages, and
  *     tools) become {@code cachePoint} blocks after the block they mark, in {@code system}, message content and
  *     {@code toolConfig.tools}, where the model accepts them as {@link ConverseFeatures} lists, and are dropped
@@ -94,7 +96,7 @@ public final class BedrockRequests {
         for (JsonNode message : openAi.path("messages")) {
             switch (message.path("role").asText()) {
                 case "system", "developer" -> addSystem(system, message.get("content"), features);
-                case "tool" -> addBlocks(messages, "user", toolResult(message, features));
+                case "tool" -> addBlocks(messages, "user", toolResult(message, target, documentNames, features));
                 case "assistant" -> addBlocks(messages, "assistant", assistantBlocks(message, features));
                 default -> addBlocks(messages, "user", userBlocks(message.get("content"), target, documentNames,
                         features));
@@ -468,23 +470,30 @@ public final class BedrockRequests {
         return null;
     }
 
-    private static ArrayNode toolResult(JsonNode message, ConverseFeatures features) {
+    /**
+     * Builds the {@code toolResult} block of a tool message. Its content parts become the blocks a tool result
+     * takes in Converse: text or JSON, images, and documents made from files. Any other part, such as an Anthropic
+     * client's {@code search_result}, is rejected with 400.
+     */
+    private static ArrayNode toolResult(JsonNode message, CallTarget target, Set<String> documentNames,
+                                        ConverseFeatures features) {
         ArrayNode blocks = NODES.arrayNode();
         ObjectNode result = blocks.addObject().putObject("toolResult")
                 .put("toolUseId", message.path("tool_call_id").asText());
         ArrayNode parts = result.putArray("content");
         JsonNode content = message.get("content");
         boolean failed = message.path("is_error").asBoolean(false) && features.toolResultStatus();
-        if (failed && content != null && content.isTextual() && content.asText().startsWith(ERROR_PREFIX)) {
+        if (failed) {
             // The status reports the failure, so the text goes without the prefix that the internal form adds.
-            content = NODES.textNode(content.asText().substring(ERROR_PREFIX.length()));
+            content = withoutErrorPrefix(content);
         }
         if (content != null && content.isArray()) {
             for (JsonNode part : content) {
-                if ("text".equals(part.path("type").asText())) {
-                    resultText(parts, part.path("text").asText());
-                } else if ("image_url".equals(part.path("type").asText())) {
-                    parts.add(image(part.path("image_url").path("url").asText()));
+                switch (part.path("type").asText()) {
+                    case "text" -> resultText(parts, part.path("text").asText());
+                    case "image_url" -> parts.add(image(part.path("image_url").path("url").asText()));
+                    case "file" -> parts.add(document(ContentParts.file(part, target), target, documentNames));
+                    default -> throw ContentParts.unsupportedInToolResult(part.path("type").asText(), target);
                 }
             }
         } else {
@@ -497,6 +506,24 @@ public final class BedrockRequests {
             addCachePoint(blocks, CacheControl.of(message));
         }
         return blocks;
+    }
+
+    /** Returns {@code content} without the {@code Error: } prefix of its text or of its first text part. */
+    private static JsonNode withoutErrorPrefix(JsonNode content) {
+        if (content != null && content.isTextual() && content.asText().startsWith(ERROR_PREFIX)) {
+            return NODES.textNode(content.asText().substring(ERROR_PREFIX.length()));
+        }
+        if (content == null || !content.isArray() || content.isEmpty()) {
+            return content;
+        }
+        JsonNode first = content.get(0);
+        String text = first.path("text").asText("");
+        if (!"text".equals(first.path("type").asText()) || !text.startsWith(ERROR_PREFIX)) {
+            return content;
+        }
+        ArrayNode copy = (ArrayNode) content.deepCopy();
+        ((ObjectNode) copy.get(0)).put("text", text.substring(ERROR_PREFIX.length()));
+        return copy;
     }
 
     private static void resultText(ArrayNode parts, String text) {

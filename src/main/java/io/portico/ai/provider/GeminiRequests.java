@@ -23,7 +23,8 @@ import java.util.Map;
  * Assistant tool calls become {@code functionCall} parts. The results of parallel tool calls become the
  * {@code functionResponse} parts of one {@code user} content, in the order of the calls, each named after the
  * function its {@code tool_call_id} refers to. A result that is a JSON object is sent as the response; any other
- * result is sent as {@code {"output": text}}. Call ids that Portico generated (see {@link ToolCallIds}, because
+ * result is sent as {@code {"output": text}}. The images and files of a result go into the
+ * {@code functionResponse}'s {@code parts}. Call ids that Portico generated (see {@link ToolCallIds}, because
  * Gemini models before Gemini 3 return none) are not sent back; ids that Gemini returned are.
  *
  * <p>Thought signatures: Gemini signs its reasoning and requires the signature back with function calls of the
@@ -97,7 +98,7 @@ public final class GeminiRequests {
         for (JsonNode message : messages) {
             String role = message.path("role").asText();
             if (!"tool".equals(role) && !results.isEmpty()) {
-                addParts(contents, "user", functionResponses(results, callNames, callOrder));
+                addParts(contents, "user", functionResponses(results, callNames, callOrder, service, target));
                 results.clear();
             }
             switch (role) {
@@ -116,7 +117,7 @@ public final class GeminiRequests {
             }
         }
         if (!results.isEmpty()) {
-            addParts(contents, "user", functionResponses(results, callNames, callOrder));
+            addParts(contents, "user", functionResponses(results, callNames, callOrder, service, target));
         }
         return contents;
     }
@@ -151,15 +152,19 @@ public final class GeminiRequests {
                 case "input_audio" -> parts.addObject().putObject("inlineData")
                         .put("mimeType", "audio/" + part.path("input_audio").path("format").asText("wav"))
                         .put("data", part.path("input_audio").path("data").asText());
-                case "file" -> {
-                    ContentParts.FileData file = ContentParts.file(part, target);
-                    parts.addObject().putObject("inlineData").put("mimeType", file.mediaType())
-                            .put("data", file.base64());
-                }
+                case "file" -> parts.add(inlineFile(part, target));
                 default -> throw ContentParts.unsupported(part.path("type").asText(), target);
             }
         }
         return parts;
+    }
+
+    /** Builds an {@code inlineData} part from the data URI of an OpenAI {@code file} part. */
+    private static ObjectNode inlineFile(JsonNode part, CallTarget target) {
+        ContentParts.FileData file = ContentParts.file(part, target);
+        ObjectNode inline = NODES.objectNode();
+        inline.putObject("inlineData").put("mimeType", file.mediaType()).put("data", file.base64());
+        return inline;
     }
 
     private static ObjectNode image(String url, Service service) {
@@ -256,7 +261,7 @@ public final class GeminiRequests {
     }
 
     private static ArrayNode functionResponses(List<JsonNode> results, Map<String, String> callNames,
-                                               List<String> callOrder) {
+                                               List<String> callOrder, Service service, CallTarget target) {
         List<JsonNode> ordered = new ArrayList<>(results);
         ordered.sort(Comparator.comparingInt(result -> {
             int position = callOrder.indexOf(result.path("tool_call_id").asText());
@@ -276,8 +281,36 @@ public final class GeminiRequests {
             }
             functionResponse.put("name", name);
             functionResponse.set("response", responseObject(result.get("content")));
+            ArrayNode media = responseMedia(result.get("content"), service, target);
+            if (!media.isEmpty()) {
+                functionResponse.set("parts", media);
+            }
         }
         return parts;
+    }
+
+    /**
+     * Returns the images and files of a tool result as the {@code parts} of its {@code functionResponse}, Gemini's
+     * place for media that a function returns: inline data, or file data for an image URL the service fetches.
+     * The result's text goes into the response object instead. Any other part is rejected with 400.
+     */
+    private static ArrayNode responseMedia(JsonNode content, Service service, CallTarget target) {
+        ArrayNode media = NODES.arrayNode();
+        if (content == null || !content.isArray()) {
+            return media;
+        }
+        for (JsonNode part : content) {
+            switch (part.path("type").asText()) {
+                case "text" -> {
+                    // Text is part of the response object.
+                }
+                case "image_url" -> media.add(image(part.path("image_url").path("url").asText(), service));
+                case "file" -> media.add(inlineFile(part, target));
+                default -> throw ContentParts.unsupportedInToolResult(part.path("type").asText(), target);
+            }
+        }
+        // NOTE: the documentation of these parts names Gemini 3 models, so earlier models may reject or ignore them.
+        return media;
     }
 
     private static ObjectNode responseObject(JsonNode content) {

@@ -56,9 +56,12 @@ final class OllamaRequests {
             case "system", "developer" -> NODES.objectNode().put("role", "system")
                     .put("content", MessageText.join(message.get("content")));
             case "assistant" -> assistant(message, toolNames);
-            case "tool" -> NODES.objectNode().put("role", "tool")
-                    .put("content", MessageText.join(message.get("content")))
-                    .put("tool_name", toolNames.getOrDefault(message.path("tool_call_id").asText(), ""));
+            case "tool" -> {
+                ContentParts.requireTextResult(message.get("content"), target);
+                yield NODES.objectNode().put("role", "tool")
+                        .put("content", MessageText.join(message.get("content")))
+                        .put("tool_name", toolNames.getOrDefault(message.path("tool_call_id").asText(), ""));
+            }
             default -> user(message.get("content"), target);
         };
     }
