@@ -28,6 +28,10 @@ class AiRequestTranslationTest {
     private static final String TEXT_AND_IMAGE = """
             [{'type':'text','text':'here'},
              {'type':'image','source':{'type':'base64','media_type':'image/png','data':'%s'}}]""".formatted(PNG);
+    /** The id sent to Anthropic and Bedrock for Kimi K2's {@code functions.get_weather:0}. */
+    private static final String KIMI_ID_0 = "functions_get_weather_0_79ac1aaab216b228";
+    /** The id sent to Anthropic and Bedrock for Kimi K2's {@code functions.get_weather:1}. */
+    private static final String KIMI_ID_1 = "functions_get_weather_1_26c478f3c75f4d31";
     /** The description of the structured output tool when it is offered beside the client's tools. */
     private static final String OFFERED_DESCRIPTION = "Returns the final answer as JSON matching the schema. Call it"
             + " to answer, once no other tool is needed, instead of writing the answer as text.";
@@ -331,5 +335,83 @@ class AiRequestTranslationTest {
         assertThat(providers.lastBedrockRequest().path("messages").path(2)).isEqualTo(json("""
                 {'role':'user','content':[{'toolResult':{'toolUseId':'toolu_1','content':[{'text':'crashed'},
                   {'image':{'format':'png','source':{'bytes':'%s'}}}],'status':'error'}}]}""".formatted(PNG)));
+    }
+
+    /** Returns an OpenAI conversation with two parallel calls whose ids have Kimi K2's form, and their results. */
+    private static String kimiConversation(String model) {
+        return """
+                {'model':'%s','messages':[{'role':'user','content':'Hi'},
+                  {'role':'assistant','content':null,'tool_calls':[
+                    {'id':'functions.get_weather:0','type':'function',
+                     'function':{'name':'get_weather','arguments':'{}'}},
+                    {'id':'functions.get_weather:1','type':'function',
+                     'function':{'name':'get_weather','arguments':'{}'}}]},
+                  {'role':'tool','tool_call_id':'functions.get_weather:0','content':'rain'},
+                  {'role':'tool','tool_call_id':'functions.get_weather:1','content':'sun'}],
+                 'tools':[{'type':'function','function':{'name':'get_weather','parameters':{'type':'object'}}}]}"""
+                .formatted(model);
+    }
+
+    @Test
+    void invalidToolIdsAreSanitizedForAnthropic() {
+        HttpResponse<String> response = providers.openAiChat(kimiConversation("an/claude-sonnet-4-5"));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(providers.anthropic.last().body().get("messages")).isEqualTo(json("""
+                [{'role':'user','content':[{'type':'text','text':'Hi'}]},
+                 {'role':'assistant','content':[
+                   {'type':'tool_use','id':'%s','name':'get_weather','input':{}},
+                   {'type':'tool_use','id':'%s','name':'get_weather','input':{}}]},
+                 {'role':'user','content':[
+                   {'type':'tool_result','tool_use_id':'%s','content':'rain'},
+                   {'type':'tool_result','tool_use_id':'%s','content':'sun'}]}]"""
+                .formatted(KIMI_ID_0, KIMI_ID_1, KIMI_ID_0, KIMI_ID_1)));
+    }
+
+    @Test
+    void invalidToolIdsAreSanitizedForBedrock() {
+        HttpResponse<String> response = providers.openAiChat(kimiConversation(CLAUDE_ON_BEDROCK));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(providers.lastBedrockRequest().get("messages")).isEqualTo(json("""
+                [{'role':'user','content':[{'text':'Hi'}]},
+                 {'role':'assistant','content':[
+                   {'toolUse':{'toolUseId':'%s','name':'get_weather','input':{}}},
+                   {'toolUse':{'toolUseId':'%s','name':'get_weather','input':{}}}]},
+                 {'role':'user','content':[
+                   {'toolResult':{'toolUseId':'%s','content':[{'text':'rain'}]}},
+                   {'toolResult':{'toolUseId':'%s','content':[{'text':'sun'}]}}]}]"""
+                .formatted(KIMI_ID_0, KIMI_ID_1, KIMI_ID_0, KIMI_ID_1)));
+    }
+
+    @Test
+    void invalidToolIdsAreSanitizedInRelays() {
+        HttpResponse<String> response = providers.anthropicMessages("""
+                {'model':'an/claude-sonnet-4-5','max_tokens':20,'messages':[{'role':'user','content':'Hi'},
+                  {'role':'assistant','content':[
+                    {'type':'tool_use','id':'functions.get_weather:0','name':'get_weather','input':{}}]},
+                  {'role':'user','content':[
+                    {'type':'tool_result','tool_use_id':'functions.get_weather:0','content':'rain'}]}],
+                 'tools':[{'name':'get_weather','input_schema':{'type':'object'}}]}""");
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        JsonNode messages = providers.anthropic.last().body().get("messages");
+        assertThat(messages.path(1).path("content").path(0).path("id").asText()).isEqualTo(KIMI_ID_0);
+        assertThat(messages.path(2).path("content").path(0).path("tool_use_id").asText()).isEqualTo(KIMI_ID_0);
+    }
+
+    @Test
+    void validToolIdsStayUnchanged() {
+        HttpResponse<String> response = providers.openAiChat("""
+                {'model':'an/claude-sonnet-4-5','messages':[{'role':'user','content':'Hi'},
+                  {'role':'assistant','content':null,'tool_calls':[
+                    {'id':'call_Ab-9_x','type':'function','function':{'name':'get_weather','arguments':'{}'}}]},
+                  {'role':'tool','tool_call_id':'call_Ab-9_x','content':'rain'}],
+                 'tools':[{'type':'function','function':{'name':'get_weather','parameters':{'type':'object'}}}]}""");
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        JsonNode messages = providers.anthropic.last().body().get("messages");
+        assertThat(messages.path(1).path("content").path(0).path("id").asText()).isEqualTo("call_Ab-9_x");
+        assertThat(messages.path(2).path("content").path(0).path("tool_use_id").asText()).isEqualTo("call_Ab-9_x");
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import io.portico.ai.spi.AiError;
 import io.portico.ai.spi.AiException;
 import io.portico.ai.spi.CallTarget;
@@ -331,7 +332,7 @@ public final class AnthropicRequests {
         }
         for (JsonNode call : message.path("tool_calls")) {
             ObjectNode block = blocks.addObject().put("type", "tool_use")
-                    .put("id", call.path("id").asText())
+                    .put("id", ToolCallIds.sanitize(call.path("id").asText()))
                     .put("name", call.path("function").path("name").asText());
             JsonNode input = Wire.parse(call.path("function").path("arguments").asText("{}"));
             block.set("input", input instanceof ObjectNode ? input : NODES.objectNode());
@@ -386,6 +387,35 @@ public final class AnthropicRequests {
         return body;
     }
 
+    /**
+     * Replaces, in {@code body}, an Anthropic request that Portico may change, the {@code tool_use} ids and
+     * {@code tool_result} ids that Anthropic rejects, as {@link ToolCallIds#sanitize} describes. Such ids come from
+     * other providers, such as Kimi K2's {@code functions.get_weather:0}, that reached the client earlier.
+     */
+    public static ObjectNode withValidToolIds(ObjectNode body) {
+        for (JsonNode message : body.path("messages")) {
+            for (JsonNode block : message.path("content")) {
+                if (!(block instanceof ObjectNode object)) {
+                    continue;
+                }
+                switch (object.path("type").asText()) {
+                    case "tool_use" -> sanitizeId(object, "id");
+                    case "tool_result" -> sanitizeId(object, "tool_use_id");
+                    default -> {
+                        // Other blocks carry no client tool call id.
+                    }
+                }
+            }
+        }
+        return body;
+    }
+
+    private static void sanitizeId(ObjectNode block, String field) {
+        if (block.get(field) instanceof TextNode id) {
+            block.put(field, ToolCallIds.sanitize(id.asText()));
+        }
+    }
+
     private static boolean isUnsignedThinking(JsonNode block) {
         return "thinking".equals(block.path("type").asText()) && block.path("signature").asText("").isEmpty();
     }
@@ -398,7 +428,7 @@ public final class AnthropicRequests {
     private static ArrayNode toolResult(JsonNode message, CallTarget target) {
         ArrayNode blocks = NODES.arrayNode();
         ObjectNode result = blocks.addObject().put("type", "tool_result")
-                .put("tool_use_id", message.path("tool_call_id").asText());
+                .put("tool_use_id", ToolCallIds.sanitize(message.path("tool_call_id").asText()));
         JsonNode content = message.get("content");
         if (content != null && content.isArray()) {
             ArrayNode parts = result.putArray("content");

@@ -444,7 +444,7 @@ public final class BedrockRequests {
         for (JsonNode call : message.path("tool_calls")) {
             JsonNode input = Wire.parse(call.path("function").path("arguments").asText("{}"));
             ObjectNode toolUse = blocks.addObject().putObject("toolUse")
-                    .put("toolUseId", call.path("id").asText())
+                    .put("toolUseId", ToolCallIds.sanitize(call.path("id").asText()))
                     .put("name", call.path("function").path("name").asText());
             toolUse.set("input", input instanceof ObjectNode ? input : NODES.objectNode());
         }
@@ -479,7 +479,7 @@ public final class BedrockRequests {
                                         ConverseFeatures features) {
         ArrayNode blocks = NODES.arrayNode();
         ObjectNode result = blocks.addObject().putObject("toolResult")
-                .put("toolUseId", message.path("tool_call_id").asText());
+                .put("toolUseId", ToolCallIds.sanitize(message.path("tool_call_id").asText()));
         ArrayNode parts = result.putArray("content");
         JsonNode content = message.get("content");
         boolean failed = message.path("is_error").asBoolean(false) && features.toolResultStatus();
