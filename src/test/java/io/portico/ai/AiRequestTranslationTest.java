@@ -414,4 +414,53 @@ class AiRequestTranslationTest {
         assertThat(messages.path(1).path("content").path(0).path("id").asText()).isEqualTo("call_Ab-9_x");
         assertThat(messages.path(2).path("content").path(0).path("tool_use_id").asText()).isEqualTo("call_Ab-9_x");
     }
+
+    /** Returns an OpenAI conversation with an empty tool result and an empty text part, which OpenAI accepts. */
+    private static String blankTextConversation(String model) {
+        return """
+                {'model':'%s','messages':[{'role':'user','content':'Hi'},
+                  {'role':'assistant','content':'','tool_calls':[
+                    {'id':'c1','type':'function','function':{'name':'get_time','arguments':''}}]},
+                  {'role':'tool','tool_call_id':'c1','content':''},
+                  {'role':'user','content':[{'type':'text','text':''},{'type':'text','text':' '},
+                    {'type':'text','text':'ok'}]}],
+                 'tools':[{'type':'function','function':{'name':'get_time','parameters':{'type':'object'}}}]}"""
+                .formatted(model);
+    }
+
+    @Test
+    void blankTextIsLeftOutForAnthropic() {
+        HttpResponse<String> response = providers.openAiChat(blankTextConversation("an/claude-sonnet-4-5"));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(providers.anthropic.last().body().get("messages")).isEqualTo(json("""
+                [{'role':'user','content':[{'type':'text','text':'Hi'}]},
+                 {'role':'assistant','content':[{'type':'tool_use','id':'c1','name':'get_time','input':{}}]},
+                 {'role':'user','content':[{'type':'tool_result','tool_use_id':'c1'},
+                   {'type':'text','text':'ok'}]}]"""));
+    }
+
+    @Test
+    void blankTextIsLeftOutForGemini() {
+        HttpResponse<String> response = providers.openAiChat(blankTextConversation("ge/gemini-2.5-flash"));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(providers.lastGeminiRequest().get("contents")).isEqualTo(json("""
+                [{'role':'user','parts':[{'text':'Hi'}]},
+                 {'role':'model','parts':[{'functionCall':{'id':'c1','name':'get_time','args':{}}}]},
+                 {'role':'user','parts':[{'functionResponse':{'id':'c1','name':'get_time','response':{'output':''}}},
+                   {'text':'ok'}]}]"""));
+    }
+
+    @Test
+    void emptyToolResultIsJsonForBedrock() {
+        HttpResponse<String> response = providers.openAiChat(blankTextConversation(CLAUDE_ON_BEDROCK));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(providers.lastBedrockRequest().get("messages")).isEqualTo(json("""
+                [{'role':'user','content':[{'text':'Hi'}]},
+                 {'role':'assistant','content':[{'toolUse':{'toolUseId':'c1','name':'get_time','input':{}}}]},
+                 {'role':'user','content':[{'toolResult':{'toolUseId':'c1','content':[{'json':{'output':''}}]}},
+                   {'text':'ok'}]}]"""));
+    }
 }

@@ -265,12 +265,12 @@ public final class AnthropicRequests {
             return blocks;
         }
         if (content.isTextual()) {
-            blocks.addObject().put("type", "text").put("text", content.asText());
+            addText(blocks, content.asText());
             return blocks;
         }
         for (JsonNode part : content) {
             switch (part.path("type").asText()) {
-                case "text" -> blocks.addObject().put("type", "text").put("text", part.path("text").asText());
+                case "text" -> addText(blocks, part.path("text").asText());
                 case "image_url" -> blocks.add(image(part.path("image_url").path("url").asText()));
                 case "file" -> blocks.add(document(ContentParts.file(part, target), target));
                 // Anthropic client blocks without an OpenAI counterpart are carried under their own type.
@@ -321,12 +321,12 @@ public final class AnthropicRequests {
     private static ArrayNode assistantBlocks(JsonNode message) {
         ArrayNode blocks = thinkingBlocks(message);
         JsonNode content = message.get("content");
-        if (content != null && content.isTextual() && !content.asText().isEmpty()) {
-            blocks.addObject().put("type", "text").put("text", content.asText());
+        if (content != null && content.isTextual()) {
+            addText(blocks, content.asText());
         } else if (content != null && content.isArray()) {
             for (JsonNode part : content) {
-                if ("text".equals(part.path("type").asText()) && !part.path("text").asText().isEmpty()) {
-                    blocks.addObject().put("type", "text").put("text", part.path("text").asText());
+                if ("text".equals(part.path("type").asText())) {
+                    addText(blocks, part.path("text").asText());
                 }
             }
         }
@@ -423,7 +423,8 @@ public final class AnthropicRequests {
     /**
      * Builds the {@code tool_result} block of a tool message. Its content parts become the blocks a tool result
      * takes: text, images, and documents made from files; {@code document} and {@code search_result} blocks pass
-     * as they are. Any other part is rejected with 400.
+     * as they are. Any other part is rejected with 400. Blank text is left out, and a result left without content
+     * has no {@code content} field, which Anthropic allows.
      */
     private static ArrayNode toolResult(JsonNode message, CallTarget target) {
         ArrayNode blocks = NODES.arrayNode();
@@ -434,16 +435,26 @@ public final class AnthropicRequests {
             ArrayNode parts = result.putArray("content");
             for (JsonNode part : content) {
                 switch (part.path("type").asText()) {
-                    case "text" -> parts.addObject().put("type", "text").put("text", part.path("text").asText());
+                    case "text" -> addText(parts, part.path("text").asText());
                     case "image_url" -> parts.add(image(part.path("image_url").path("url").asText()));
                     case "file" -> parts.add(document(ContentParts.file(part, target), target));
                     case "document", "search_result" -> parts.add(part.deepCopy());
                     default -> throw ContentParts.unsupportedInToolResult(part.path("type").asText(), target);
                 }
             }
-        } else {
-            result.put("content", content == null || content.isNull() ? "" : content.asText());
+            if (parts.isEmpty()) {
+                result.remove("content");
+            }
+        } else if (content != null && !content.isNull() && !content.asText().isBlank()) {
+            result.put("content", content.asText());
         }
         return blocks;
+    }
+
+    /** Appends a text block unless {@code text} is blank, because Anthropic rejects text of only whitespace. */
+    private static void addText(ArrayNode blocks, String text) {
+        if (!text.isBlank()) {
+            blocks.addObject().put("type", "text").put("text", text);
+        }
     }
 }

@@ -33,10 +33,11 @@ import java.util.regex.Pattern;
  * <li>Assistant tool calls become {@code toolUse} blocks with their arguments parsed as the {@code input} object;
  *     {@code thinking_blocks} become {@code reasoningContent} blocks ahead of the text. A tool message becomes a
  *     {@code toolResult} whose content is a {@code json} block when the text is a JSON object, a {@code text}
- *     block otherwise. Its image and file parts become {@code image} and {@code document} blocks there, and any
- *     other part is rejected with 400. A tool message with {@code is_error} (a failed result of an Anthropic
- *     client) gets {@code status: "error"} and loses its {@code Error: } text prefix, for the models that take a
- *     status.</li>
+ *     block otherwise. Blank text is left out, and a result left empty gets the {@code json} block
+ *     {@code {"output": ""}}, because Converse rejects blank text. Its image and file parts become {@code image}
+ *     and {@code document} blocks there, and any other part is rejected with 400. A tool message with
+ *     {@code is_error} (a failed result of an Anthropic client) gets {@code status: "error"} and loses its
+ *     {@code Error: } text prefix, for the models that take a status.</li>
  * <li>An Anthropic client's cache breakpoints ({@code cache_control} on parts, tool and assistant messages, and
  *     tools) become {@code cachePoint} blocks after the block they mark, in {@code system}, message content and
  *     {@code toolConfig.tools}, where the model accepts them as {@link ConverseFeatures} lists, and are dropped
@@ -499,6 +500,10 @@ public final class BedrockRequests {
         } else {
             resultText(parts, content == null || content.isNull() ? "" : content.asText());
         }
+        if (parts.isEmpty()) {
+            // Gemini receives the same object for an empty result in its function responses.
+            parts.addObject().putObject("json").put("output", "");
+        }
         if (failed) {
             result.put("status", "error");
         }
@@ -527,6 +532,9 @@ public final class BedrockRequests {
     }
 
     private static void resultText(ArrayNode parts, String text) {
+        if (text.isBlank()) {
+            return;
+        }
         String trimmed = text.strip();
         JsonNode json = trimmed.startsWith("{") && trimmed.endsWith("}") ? Wire.parse(trimmed) : null;
         if (json instanceof ObjectNode object) {

@@ -142,12 +142,12 @@ public final class GeminiRequests {
             return parts;
         }
         if (content.isTextual()) {
-            parts.addObject().put("text", content.asText());
+            addText(parts, content.asText());
             return parts;
         }
         for (JsonNode part : content) {
             switch (part.path("type").asText()) {
-                case "text" -> parts.addObject().put("text", part.path("text").asText());
+                case "text" -> addText(parts, part.path("text").asText());
                 case "image_url" -> parts.add(image(part.path("image_url").path("url").asText(), service));
                 case "input_audio" -> parts.addObject().putObject("inlineData")
                         .put("mimeType", "audio/" + part.path("input_audio").path("format").asText("wav"))
@@ -157,6 +157,13 @@ public final class GeminiRequests {
             }
         }
         return parts;
+    }
+
+    /** Appends a text part unless {@code text} is blank, because Gemini rejects empty text parts. */
+    private static void addText(ArrayNode parts, String text) {
+        if (!text.isBlank()) {
+            parts.addObject().put("text", text);
+        }
     }
 
     /** Builds an {@code inlineData} part from the data URI of an OpenAI {@code file} part. */
