@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpResponse;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -462,5 +463,48 @@ class AiRequestTranslationTest {
                  {'role':'assistant','content':[{'toolUse':{'toolUseId':'c1','name':'get_time','input':{}}}]},
                  {'role':'user','content':[{'toolResult':{'toolUseId':'c1','content':[{'json':{'output':''}}]}},
                    {'text':'ok'}]}]"""));
+    }
+
+    @Test
+    void argumentsOtherThanObjectAreRejected() {
+        int geminiBefore = providers.gemini.requests().size();
+        int bedrockBefore = providers.bedrock.requests().size();
+        List<String> targets = List.of("an/claude-sonnet-4-5", "ge/gemini-2.5-flash", CLAUDE_ON_BEDROCK);
+        List<String> providerNames = List.of("an", "ge", "aws");
+
+        for (int i = 0; i < targets.size(); i++) {
+            for (String arguments : List.of("[1,2]", "{")) {
+                HttpResponse<String> response = providers.openAiChat("""
+                        {'model':'%s','messages':[{'role':'user','content':'Hi'},
+                          {'role':'assistant','content':null,'tool_calls':[
+                            {'id':'c1','type':'function','function':{'name':'get_weather','arguments':'%s'}}]},
+                          {'role':'tool','tool_call_id':'c1','content':'rain'}],
+                         'tools':[{'type':'function','function':{'name':'get_weather'}}]}"""
+                        .formatted(targets.get(i), arguments));
+
+                assertThat(response.statusCode()).as(targets.get(i) + " " + arguments).isEqualTo(400);
+                assertThat(AiTestClient.json(response).path("error").path("message").asText())
+                        .isEqualTo("the arguments of tool call 'c1' (get_weather) are not a JSON object, which"
+                                + " provider '" + providerNames.get(i) + "' requires; send the complete arguments"
+                                + " as a JSON object");
+            }
+        }
+        assertThat(providers.anthropic.received()).isEmpty();
+        assertThat(providers.gemini.requests()).hasSize(geminiBefore);
+        assertThat(providers.bedrock.requests()).hasSize(bedrockBefore);
+    }
+
+    @Test
+    void nullArgumentsMeanNoArguments() {
+        HttpResponse<String> response = providers.openAiChat("""
+                {'model':'an/claude-sonnet-4-5','messages':[{'role':'user','content':'Hi'},
+                  {'role':'assistant','content':null,'tool_calls':[
+                    {'id':'c1','type':'function','function':{'name':'get_time','arguments':'null'}}]},
+                  {'role':'tool','tool_call_id':'c1','content':'noon'}],
+                 'tools':[{'type':'function','function':{'name':'get_time'}}]}""");
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(providers.anthropic.last().body().path("messages").path(1).path("content").path(0))
+                .isEqualTo(json("{'type':'tool_use','id':'c1','name':'get_time','input':{}}"));
     }
 }

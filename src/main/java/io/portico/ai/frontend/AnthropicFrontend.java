@@ -494,6 +494,30 @@ public final class AnthropicFrontend implements Frontend {
         return body;
     }
 
+    /**
+     * Fails a completion whose tool call arguments are neither blank nor a JSON object, such as arguments that an
+     * output limit cut off, with 502 and code {@code invalid_tool_call}, as for Gemini's invalid tool calls. A
+     * {@code tool_use} block's {@code input} must be an object, and {@code {}} in its place would look like a
+     * complete call without arguments. Being a 5xx, the error lets the attempt be retried or fall back.
+     */
+    @Override
+    public void checkCompletion(ObjectNode completion) {
+        JsonNode choice = completion.path("choices").path(0);
+        for (JsonNode call : choice.path("message").path("tool_calls")) {
+            String arguments = call.path("function").path("arguments").asText("");
+            JsonNode parsed = arguments.isBlank() ? null : Wire.parse(arguments);
+            if (arguments.isBlank() || parsed instanceof ObjectNode || parsed != null && parsed.isNull()) {
+                continue;
+            }
+            String message = "provider: the model generated arguments that are not a JSON object for tool call '"
+                    + call.path("id").asText() + "' (" + call.path("function").path("name").asText() + ")";
+            if ("length".equals(Wire.text(choice, "finish_reason"))) {
+                message += "; the output limit cut the response off, so a larger max_tokens may help";
+            }
+            throw new AiException(new AiError(502, "api_error", "invalid_tool_call", message, -1));
+        }
+    }
+
     static String messageId(String id) {
         return id.startsWith("msg") ? id : "msg_" + id;
     }

@@ -85,7 +85,7 @@ public final class AnthropicRequests {
             switch (role) {
                 case "system", "developer" -> appendSystem(system, message.get("content"));
                 case "tool" -> addBlocks(messages, "user", toolResult(message, target));
-                case "assistant" -> addBlocks(messages, "assistant", assistantBlocks(message));
+                case "assistant" -> addBlocks(messages, "assistant", assistantBlocks(message, target));
                 default -> addBlocks(messages, "user", userBlocks(message.get("content"), target));
             }
         }
@@ -318,7 +318,7 @@ public final class AnthropicRequests {
         return block;
     }
 
-    private static ArrayNode assistantBlocks(JsonNode message) {
+    private static ArrayNode assistantBlocks(JsonNode message, CallTarget target) {
         ArrayNode blocks = thinkingBlocks(message);
         JsonNode content = message.get("content");
         if (content != null && content.isTextual()) {
@@ -334,8 +334,7 @@ public final class AnthropicRequests {
             ObjectNode block = blocks.addObject().put("type", "tool_use")
                     .put("id", ToolCallIds.sanitize(call.path("id").asText()))
                     .put("name", call.path("function").path("name").asText());
-            JsonNode input = Wire.parse(call.path("function").path("arguments").asText("{}"));
-            block.set("input", input instanceof ObjectNode ? input : NODES.objectNode());
+            block.set("input", ToolArguments.parse(call, target));
         }
         return blocks;
     }

@@ -98,7 +98,7 @@ public final class BedrockRequests {
             switch (message.path("role").asText()) {
                 case "system", "developer" -> addSystem(system, message.get("content"), features);
                 case "tool" -> addBlocks(messages, "user", toolResult(message, target, documentNames, features));
-                case "assistant" -> addBlocks(messages, "assistant", assistantBlocks(message, features));
+                case "assistant" -> addBlocks(messages, "assistant", assistantBlocks(message, target, features));
                 default -> addBlocks(messages, "user", userBlocks(message.get("content"), target, documentNames,
                         features));
             }
@@ -424,7 +424,7 @@ public final class BedrockRequests {
         return block;
     }
 
-    private static ArrayNode assistantBlocks(JsonNode message, ConverseFeatures features) {
+    private static ArrayNode assistantBlocks(JsonNode message, CallTarget target, ConverseFeatures features) {
         ArrayNode blocks = NODES.arrayNode();
         for (JsonNode thinking : AnthropicRequests.thinkingBlocks(message)) {
             ObjectNode reasoning = reasoningBlock(thinking);
@@ -443,11 +443,11 @@ public final class BedrockRequests {
             }
         }
         for (JsonNode call : message.path("tool_calls")) {
-            JsonNode input = Wire.parse(call.path("function").path("arguments").asText("{}"));
+            ObjectNode input = ToolArguments.parse(call, target);
             ObjectNode toolUse = blocks.addObject().putObject("toolUse")
                     .put("toolUseId", ToolCallIds.sanitize(call.path("id").asText()))
                     .put("name", call.path("function").path("name").asText());
-            toolUse.set("input", input instanceof ObjectNode ? input : NODES.objectNode());
+            toolUse.set("input", input);
         }
         if (features.messageCache()) {
             addCachePoint(blocks, CacheControl.of(message));

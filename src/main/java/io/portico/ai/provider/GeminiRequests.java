@@ -111,7 +111,7 @@ public final class GeminiRequests {
                         callNames.put(id, call.path("function").path("name").asText());
                         callOrder.add(id);
                     }
-                    addParts(contents, "model", modelParts(message));
+                    addParts(contents, "model", modelParts(message, target));
                 }
                 default -> addParts(contents, "user", userParts(message.get("content"), service, target));
             }
@@ -224,7 +224,7 @@ public final class GeminiRequests {
         return null;
     }
 
-    private static ArrayNode modelParts(JsonNode message) {
+    private static ArrayNode modelParts(JsonNode message, CallTarget target) {
         ArrayNode parts = NODES.arrayNode();
         StringBuilder text = new StringBuilder();
         appendContent(text, message.get("content"));
@@ -240,8 +240,7 @@ public final class GeminiRequests {
                 functionCall.put("id", id);
             }
             functionCall.put("name", call.path("function").path("name").asText());
-            JsonNode args = Wire.parse(call.path("function").path("arguments").asText("{}"));
-            functionCall.set("args", args instanceof ObjectNode ? args : NODES.objectNode());
+            functionCall.set("args", ToolArguments.parse(call, target));
             String signature = Wire.text(call.path("extra_content").path("google"), "thought_signature");
             if (signature != null) {
                 part.put("thoughtSignature", signature);
