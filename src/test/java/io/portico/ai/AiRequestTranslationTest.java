@@ -507,4 +507,43 @@ class AiRequestTranslationTest {
         assertThat(providers.anthropic.last().body().path("messages").path(1).path("content").path(0))
                 .isEqualTo(json("{'type':'tool_use','id':'c1','name':'get_time','input':{}}"));
     }
+
+    @Test
+    void systemOnlyRequestIsRejected() {
+        int geminiBefore = providers.gemini.requests().size();
+        int bedrockBefore = providers.bedrock.requests().size();
+        List<String> targets = List.of("an/claude-sonnet-4-5", "ge/gemini-2.5-flash", CLAUDE_ON_BEDROCK);
+        List<String> providerNames = List.of("an", "ge", "aws");
+
+        for (int i = 0; i < targets.size(); i++) {
+            HttpResponse<String> response = providers.openAiChat("""
+                    {'model':'%s','messages':[{'role':'system','content':'only system'},
+                      {'role':'user','content':' '}]}""".formatted(targets.get(i)));
+
+            assertThat(response.statusCode()).as(targets.get(i)).isEqualTo(400);
+            JsonNode error = AiTestClient.json(response).path("error");
+            assertThat(error.path("param").asText()).isEqualTo("messages");
+            assertThat(error.path("message").asText()).isEqualTo("messages: the request has no user or assistant"
+                    + " message with content, and provider '" + providerNames.get(i) + "' requires one; system"
+                    + " messages and blank text do not count");
+        }
+        assertThat(providers.anthropic.received()).isEmpty();
+        assertThat(providers.gemini.requests()).hasSize(geminiBefore);
+        assertThat(providers.bedrock.requests()).hasSize(bedrockBefore);
+    }
+
+    @Test
+    void emptyAnthropicConversationIsRejected() {
+        int geminiBefore = providers.gemini.requests().size();
+
+        HttpResponse<String> response = providers.anthropicMessages("""
+                {'model':'ge/gemini-2.5-flash','max_tokens':20,'system':'only system','messages':[]}""");
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        JsonNode body = AiTestClient.json(response);
+        assertThat(body.path("type").asText()).isEqualTo("error");
+        assertThat(body.path("error").path("type").asText()).isEqualTo("invalid_request_error");
+        assertThat(body.path("error").path("message").asText()).startsWith("messages: the request has no user");
+        assertThat(providers.gemini.requests()).hasSize(geminiBefore);
+    }
 }

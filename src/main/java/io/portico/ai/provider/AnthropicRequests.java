@@ -74,7 +74,12 @@ public final class AnthropicRequests {
                         + " needed, instead of writing the answer as text.";
     }
 
-    /** Translates {@code openAi} for {@code target}. */
+    /**
+     * Translates {@code openAi} for {@code target}.
+     *
+     * @throws AiException with status 400 for a part that Anthropic cannot take, and for a request without user or
+     *     assistant content, which Anthropic rejects
+     */
     public static ObjectNode fromOpenAi(ObjectNode openAi, CallTarget target) {
         ObjectNode body = NODES.objectNode();
         body.put("model", target.model());
@@ -88,6 +93,9 @@ public final class AnthropicRequests {
                 case "assistant" -> addBlocks(messages, "assistant", assistantBlocks(message, target));
                 default -> addBlocks(messages, "user", userBlocks(message.get("content"), target));
             }
+        }
+        if (messages.isEmpty()) {
+            throw ContentParts.emptyConversation(target);
         }
         JsonNode format = openAi.get("response_format");
         if (format != null && "json_object".equals(Wire.text(format, "type"))) {

@@ -85,7 +85,8 @@ public final class BedrockRequests {
     /**
      * Translates {@code openAi} into a Converse request for {@code target}.
      *
-     * @throws AiException with status 400 for an image that is not an inline data URI of a supported format
+     * @throws AiException with status 400 for an image that is not an inline data URI of a supported format, and
+     *     for a request without user or assistant content, which Converse rejects
      */
     public static ObjectNode converse(ObjectNode openAi, CallTarget target) {
         ObjectNode body = NODES.objectNode();
@@ -102,6 +103,9 @@ public final class BedrockRequests {
                 default -> addBlocks(messages, "user", userBlocks(message.get("content"), target, documentNames,
                         features));
             }
+        }
+        if (messages.isEmpty()) {
+            throw ContentParts.emptyConversation(target);
         }
         JsonNode format = openAi.get("response_format");
         if (format != null && "json_object".equals(Wire.text(format, "type"))) {

@@ -86,6 +86,17 @@ final class ContentParts {
         }
     }
 
+    /**
+     * Returns the 400 error, about the field {@code messages}, for a request that leaves no user or assistant
+     * message for a provider that requires one, such as a request of system messages only. Sending the system text
+     * as a user message instead would turn the instructions into the user's words.
+     */
+    static AiException emptyConversation(CallTarget target) {
+        return AiException.invalidParam("messages", "messages: the request has no user or assistant message with"
+                + " content, and provider '" + target.provider().name() + "' requires one; system messages and"
+                + " blank text do not count");
+    }
+
     /** Returns the 400 error for a file of {@code mediaType} that {@code target}'s provider cannot take. */
     static AiException unsupportedFile(String mediaType, CallTarget target, String accepted) {
         return new AiException(AiError.of(400, "files of type '" + mediaType + "' are not supported by provider '"

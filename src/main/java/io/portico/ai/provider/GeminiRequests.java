@@ -71,13 +71,17 @@ public final class GeminiRequests {
     /**
      * Translates {@code openAi} into a generateContent body.
      *
-     * @throws AiException with status 400 for an image URL the service cannot fetch, or for a tool result that
-     *     matches no earlier tool call
+     * @throws AiException with status 400 for an image URL the service cannot fetch, for a tool result that
+     *     matches no earlier tool call, and for a request without user or model content, which Gemini rejects
      */
     public static ObjectNode fromOpenAi(JsonNode openAi, Service service, CallTarget target) {
         ObjectNode body = NODES.objectNode();
         StringBuilder system = new StringBuilder();
-        body.set("contents", contents(openAi.path("messages"), system, service, target));
+        ArrayNode contents = contents(openAi.path("messages"), system, service, target);
+        if (contents.isEmpty()) {
+            throw ContentParts.emptyConversation(target);
+        }
+        body.set("contents", contents);
         if (system.length() > 0) {
             body.putObject("systemInstruction").putArray("parts").addObject().put("text", system.toString());
         }
