@@ -33,6 +33,9 @@ class AiRequestTranslationTest {
     private static final String KIMI_ID_0 = "functions_get_weather_0_79ac1aaab216b228";
     /** The id sent to Anthropic and Bedrock for Kimi K2's {@code functions.get_weather:1}. */
     private static final String KIMI_ID_1 = "functions_get_weather_1_26c478f3c75f4d31";
+    /** An assistant message whose content is one refusal part, as OpenAI's API documents it. */
+    private static final String REFUSAL_PART = """
+            {'role':'assistant','content':[{'type':'refusal','refusal':'I cannot'}]}""";
     /** The description of the structured output tool when it is offered beside the client's tools. */
     private static final String OFFERED_DESCRIPTION = "Returns the final answer as JSON matching the schema. Call it"
             + " to answer, once no other tool is needed, instead of writing the answer as text.";
@@ -545,5 +548,55 @@ class AiRequestTranslationTest {
         assertThat(body.path("error").path("type").asText()).isEqualTo("invalid_request_error");
         assertThat(body.path("error").path("message").asText()).startsWith("messages: the request has no user");
         assertThat(providers.gemini.requests()).hasSize(geminiBefore);
+    }
+
+    /** Returns an OpenAI conversation whose assistant turn is a refusal, given as {@code assistant}. */
+    private static String refusalConversation(String model, String assistant) {
+        return """
+                {'model':'%s','messages':[{'role':'user','content':'x'},%s,{'role':'user','content':'why'}]}"""
+                .formatted(model, assistant);
+    }
+
+    @Test
+    void refusalPartReachesAnthropic() {
+        HttpResponse<String> response = providers.openAiChat(refusalConversation("an/claude-sonnet-4-5",
+                REFUSAL_PART));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(providers.anthropic.last().body().get("messages")).isEqualTo(json("""
+                [{'role':'user','content':[{'type':'text','text':'x'}]},
+                 {'role':'assistant','content':[{'type':'text','text':'I cannot'}]},
+                 {'role':'user','content':[{'type':'text','text':'why'}]}]"""));
+    }
+
+    @Test
+    void refusalPartReachesGemini() {
+        HttpResponse<String> response = providers.openAiChat(refusalConversation("ge/gemini-2.5-flash",
+                REFUSAL_PART));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(providers.lastGeminiRequest().get("contents")).isEqualTo(json("""
+                [{'role':'user','parts':[{'text':'x'}]},{'role':'model','parts':[{'text':'I cannot'}]},
+                 {'role':'user','parts':[{'text':'why'}]}]"""));
+    }
+
+    @Test
+    void refusalPartReachesBedrock() {
+        HttpResponse<String> response = providers.openAiChat(refusalConversation(CLAUDE_ON_BEDROCK, REFUSAL_PART));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(providers.lastBedrockRequest().get("messages")).isEqualTo(json("""
+                [{'role':'user','content':[{'text':'x'}]},{'role':'assistant','content':[{'text':'I cannot'}]},
+                 {'role':'user','content':[{'text':'why'}]}]"""));
+    }
+
+    @Test
+    void refusalFieldReachesAnthropic() {
+        HttpResponse<String> response = providers.openAiChat(refusalConversation("an/claude-sonnet-4-5",
+                "{'role':'assistant','content':null,'refusal':'I cannot'}"));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(providers.anthropic.last().body().path("messages").path(1)).isEqualTo(json("""
+                {'role':'assistant','content':[{'type':'text','text':'I cannot'}]}"""));
     }
 }

@@ -328,15 +328,8 @@ public final class AnthropicRequests {
 
     private static ArrayNode assistantBlocks(JsonNode message, CallTarget target) {
         ArrayNode blocks = thinkingBlocks(message);
-        JsonNode content = message.get("content");
-        if (content != null && content.isTextual()) {
-            addText(blocks, content.asText());
-        } else if (content != null && content.isArray()) {
-            for (JsonNode part : content) {
-                if ("text".equals(part.path("type").asText())) {
-                    addText(blocks, part.path("text").asText());
-                }
-            }
+        for (String text : MessageText.assistantTexts(message)) {
+            addText(blocks, text);
         }
         for (JsonNode call : message.path("tool_calls")) {
             ObjectNode block = blocks.addObject().put("type", "tool_use")

@@ -436,15 +436,8 @@ public final class BedrockRequests {
                 blocks.addObject().set("reasoningContent", reasoning);
             }
         }
-        JsonNode content = message.get("content");
-        if (content != null && content.isTextual()) {
-            addText(blocks, content.asText());
-        } else if (content != null && content.isArray()) {
-            for (JsonNode part : content) {
-                if ("text".equals(part.path("type").asText())) {
-                    addText(blocks, part.path("text").asText());
-                }
-            }
+        for (String text : MessageText.assistantTexts(message)) {
+            addText(blocks, text);
         }
         for (JsonNode call : message.path("tool_calls")) {
             ObjectNode input = ToolArguments.parse(call, target);

@@ -82,7 +82,7 @@ final class CohereRequests {
     /** Builds an assistant turn. Text beside tool calls becomes the tool plan, which is where Cohere writes it. */
     private static ObjectNode assistant(JsonNode message) {
         ObjectNode assistant = NODES.objectNode().put("role", "assistant");
-        String text = MessageText.join(message.get("content"));
+        String text = MessageText.joinAssistant(message);
         JsonNode calls = message.get("tool_calls");
         if (calls == null || !calls.isArray() || calls.isEmpty()) {
             assistant.put("content", text);

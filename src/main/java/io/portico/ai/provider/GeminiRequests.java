@@ -231,8 +231,8 @@ public final class GeminiRequests {
     private static ArrayNode modelParts(JsonNode message, CallTarget target) {
         ArrayNode parts = NODES.arrayNode();
         StringBuilder text = new StringBuilder();
-        appendContent(text, message.get("content"));
-        if (text.length() > 0) {
+        MessageText.assistantTexts(message).forEach(text::append);
+        if (!text.toString().isBlank()) {
             parts.addObject().put("text", text.toString());
         }
         ObjectNode firstCall = null;

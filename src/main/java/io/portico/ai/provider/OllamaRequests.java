@@ -97,7 +97,7 @@ final class OllamaRequests {
 
     private static ObjectNode assistant(JsonNode message, Map<String, String> toolNames, CallTarget target) {
         ObjectNode assistant = NODES.objectNode().put("role", "assistant")
-                .put("content", MessageText.join(message.get("content")));
+                .put("content", MessageText.joinAssistant(message));
         String reasoning = Wire.text(message, "reasoning_content");
         if (reasoning != null && !reasoning.isEmpty()) {
             assistant.put("thinking", reasoning);
