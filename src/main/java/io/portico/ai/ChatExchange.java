@@ -420,6 +420,7 @@ final class ChatExchange {
         ObjectNode completion;
         try {
             completion = adapter.chatResponse(object, request, callTarget);
+            frontend.checkCompletion(completion);
         } catch (AiException e) {
             // The provider reported a failure inside a 2xx response, such as an invalid tool call.
             usage = e.usage();

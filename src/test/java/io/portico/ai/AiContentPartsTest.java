@@ -7,9 +7,7 @@ import io.portico.ai.mock.AnthropicMock;
 import io.portico.ai.mock.BedrockMock;
 import io.portico.ai.mock.GeminiMock;
 import io.portico.ai.mock.OpenAiMock;
-import io.portico.testing.Configs;
 import io.portico.testing.TestNode;
-import io.vertx.core.Vertx;
 import java.net.http.HttpResponse;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -27,10 +25,8 @@ class AiContentPartsTest {
     private static final String PDF = "JVBERi0xLjQK";
     /** "Total: 42" in base64. */
     private static final String TEXT = "VG90YWw6IDQy";
-    private static final String ACCESS_KEY_ID = "AKIDEXAMPLE";
-    private static final String SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 
-    private static Vertx vertx;
+    private static TranslationProviders providers;
     private static AnthropicMock anthropic;
     private static OpenAiMock openAi;
     private static GeminiMock gemini;
@@ -39,39 +35,22 @@ class AiContentPartsTest {
 
     @BeforeAll
     static void start() {
-        vertx = Vertx.vertx();
-        anthropic = new AnthropicMock("an", "sk-an");
-        openAi = new OpenAiMock("oa", "sk-oa");
-        gemini = GeminiMock.geminiApi(vertx, "AIza-parts").await();
-        bedrock = BedrockMock.start("eu-central-1", ACCESS_KEY_ID, SECRET, null);
-        node = TestNode.start();
-        Configs config = Configs.document();
-        config.provider("an", "anthropic", anthropic.baseUrl(), "sk-an").putObject("retries").put("attempts", 1);
-        config.provider("oa", "openai", openAi.baseUrl(), "sk-oa").putObject("retries").put("attempts", 1);
-        config.provider("ge", "gemini", gemini.baseUrl(), "AIza-parts").putObject("retries").put("attempts", 1);
-        config.provider("aws", "bedrock", bedrock.baseUrl())
-                .put("region", "eu-central-1")
-                .put("accessKeyId", ACCESS_KEY_ID)
-                .put("secretAccessKey", SECRET)
-                .putObject("retries").put("attempts", 1);
-        config.aiRoute("ai", "/v1");
-        node.apply(config.build());
+        providers = TranslationProviders.start();
+        anthropic = providers.anthropic;
+        openAi = providers.openAi;
+        gemini = providers.gemini;
+        bedrock = providers.bedrock;
+        node = providers.node;
     }
 
     @AfterAll
     static void stop() {
-        node.close();
-        anthropic.close();
-        openAi.close();
-        bedrock.close();
-        gemini.close();
-        vertx.close().await();
+        providers.close();
     }
 
     @BeforeEach
     void clear() {
-        anthropic.received().clear();
-        openAi.received().clear();
+        providers.clearReceived();
     }
 
     private static JsonNode json(String text) {

@@ -68,6 +68,12 @@ class AiScriptedProviderTest {
             + anthropicEvent("message_delta", "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":"
             + "\"end_turn\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":2}}");
     private static final String MESSAGE_STOP = anthropicEvent("message_stop", "{\"type\":\"message_stop\"}");
+    /** A chat completion whose one tool call has arguments cut off, with {@code finish_reason} {@code length}. */
+    private static final String CUT_ARGUMENTS = "{\"id\":\"chatcmpl-2\",\"object\":\"chat.completion\",\"created\":1,"
+            + "\"model\":\"m\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":null,"
+            + "\"tool_calls\":[{\"id\":\"call_X\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\","
+            + "\"arguments\":\"{\\\"city\\\": \\\"Par\"}}]},\"finish_reason\":\"length\"}],"
+            + "\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":8,\"total_tokens\":11}}";
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private static Vertx vertx;
@@ -480,6 +486,33 @@ class AiScriptedProviderTest {
     }
 
     @Test
+    void cutArgumentsFailForAnthropicClient() {
+        HttpResponse<String> response = AiTestClient.post(node.url() + "/v1/messages",
+                "{\"model\":\"scripted-oa/cut-arguments\",\"max_tokens\":8,\"messages\":[{\"role\":\"user\","
+                        + "\"content\":\"Weather?\"}]}", "anthropic-version", "2023-06-01");
+
+        assertThat(response.statusCode()).isEqualTo(502);
+        JsonNode error = AiTestClient.json(response).path("error");
+        assertThat(error.path("type").asText()).isEqualTo("api_error");
+        assertThat(error.path("message").asText()).isEqualTo("provider: the model generated arguments that are not"
+                + " a JSON object for tool call 'call_X' (get_weather); the output limit cut the response off, so a"
+                + " larger max_tokens may help");
+    }
+
+    @Test
+    void cutArgumentsReachOpenAiClient() {
+        HttpResponse<String> response = AiTestClient.post(node.url() + "/v1/chat/completions",
+                "{\"model\":\"scripted-oa/cut-arguments\",\"max_tokens\":8,\"messages\":[{\"role\":\"user\","
+                        + "\"content\":\"Weather?\"}]}");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        JsonNode choice = AiTestClient.json(response).path("choices").path(0);
+        assertThat(choice.path("finish_reason").asText()).isEqualTo("length");
+        assertThat(choice.path("message").path("tool_calls").path(0).path("function").path("arguments").asText())
+                .isEqualTo("{\"city\": \"Par");
+    }
+
+    @Test
     void rejectedKeyServesNoOtherModel() {
         HttpResponse<String> rejected = AiTestClient.post(node.url() + "/v1/chat/completions",
                 "{\"model\":\"revoked-listed\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
@@ -579,6 +612,7 @@ class AiScriptedProviderTest {
                     + "data: [DONE]\n\n");
             case "cut" -> sse(response).end(chunk(0, ROLE, null) + chunk(0, "{\"content\":\"Hel\"}", null)
                     + "data: [DONE]\n\n");
+            case "cut-arguments" -> response.putHeader("content-type", "application/json").end(CUT_ARGUMENTS);
             default -> {
                 if (model.startsWith("early-error")) {
                     sse(response).end(chunk(0, ROLE, null) + "data: {\"error\":{\"message\":\"The server is "

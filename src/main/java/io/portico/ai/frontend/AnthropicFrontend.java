@@ -23,16 +23,24 @@ import io.vertx.core.http.HttpServerResponse;
  * so that providers other than Anthropic reject them;
  * {@code stop_sequences} becomes {@code stop}; {@code tool_choice} any becomes required and
  * {@code disable_parallel_tool_use} becomes {@code parallel_tool_calls: false}; {@code metadata.user_id} becomes
- * {@code user}; {@code top_k} and {@code thinking} are kept for providers that accept them.
+ * {@code user}; {@code top_k} and {@code thinking} are kept for providers that accept them;
+ * {@code output_config.format}, or the beta {@code output_format}, becomes {@code response_format} of type
+ * {@code json_schema}.
  *
  * <p>Cache breakpoints ({@code cache_control}) stay on the parts, tool messages and tools made from their blocks.
  * A breakpoint on an assistant block moves to its assistant message, and a system prompt with breakpoints becomes
  * one system message per block. A {@code tool_result} with {@code is_error} becomes a tool message with
- * {@code is_error: true} whose content starts with {@code Error: }, for providers without an error flag.
+ * {@code is_error: true} whose content starts with {@code Error: }, for providers without an error flag. A
+ * {@code tool_result} that contains more than text becomes a tool message with content parts (see
+ * {@link #toolMessage}).
  */
 public final class AnthropicFrontend implements Frontend {
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    /** The text that starts a failed tool result's content, for providers without an error flag. */
+    private static final String ERROR_PREFIX = "Error: ";
+    /** The schema name of the {@code response_format} that a structured output format becomes. */
+    private static final String SCHEMA_NAME = "structured_output";
 
     @Override
     public Protocol protocol() {
@@ -78,6 +86,8 @@ public final class AnthropicFrontend implements Frontend {
         if (system != null && !system.isNull() && !system.isTextual() && !system.isArray()) {
             throw AiException.badRequest("system: Input should be a string or a list of text blocks");
         }
+        validateOutputFormat(body.path("output_config").get("format"), "output_config.format");
+        validateOutputFormat(body.get("output_format"), "output_format");
         boolean stream = body.path("stream").asBoolean(false);
         return new ChatRequest(toOpenAi(body), body, Protocol.ANTHROPIC, model.asText(), stream, stream);
     }
@@ -85,6 +95,23 @@ public final class AnthropicFrontend implements Frontend {
     private static final java.util.Set<String> BLOCK_TYPES = java.util.Set.of("text", "image", "document",
             "tool_use", "tool_result", "thinking", "redacted_thinking", "search_result", "server_tool_use",
             "web_search_tool_result");
+
+    /**
+     * Checks a structured output format, {@code output_config.format} or the older beta {@code output_format}, as
+     * Anthropic's API does: its only type is {@code json_schema}, with the schema as an object. Other providers
+     * receive the format as OpenAI's {@code response_format}, so a format that cannot become one is rejected here.
+     */
+    private static void validateOutputFormat(JsonNode format, String field) {
+        if (format == null || format.isNull()) {
+            return;
+        }
+        if (!"json_schema".equals(format.path("type").asText())) {
+            throw AiException.invalidParam(field, field + ".type: Input should be 'json_schema'");
+        }
+        if (!format.path("schema").isObject()) {
+            throw AiException.invalidParam(field, field + ".schema: Input should be an object");
+        }
+    }
 
     /** Checks a message as Anthropic's API does, with its way of naming the field: {@code messages.0.role}. */
     private static void validateMessage(JsonNode message, int index) {
@@ -140,6 +167,7 @@ public final class AnthropicFrontend implements Frontend {
             body.put("user", user);
         }
         tools(anthropic, body);
+        outputFormat(anthropic, body);
         if (anthropic.path("stream").asBoolean(false)) {
             body.put("stream", true);
             body.putObject("stream_options").put("include_usage", true);
@@ -218,6 +246,25 @@ public final class AnthropicFrontend implements Frontend {
         if (choice.path("disable_parallel_tool_use").asBoolean(false)) {
             body.put("parallel_tool_calls", false);
         }
+    }
+
+    /**
+     * Converts a structured output format into OpenAI's {@code response_format} of type {@code json_schema}, named
+     * {@value #SCHEMA_NAME} because OpenAI requires a name. {@code strict} is left out, because OpenAI's strict mode
+     * requires every property in {@code required}, and a schema for Anthropic need not list them all.
+     */
+    private static void outputFormat(ObjectNode anthropic, ObjectNode body) {
+        JsonNode format = anthropic.path("output_config").get("format");
+        if (format == null || format.isNull()) {
+            format = anthropic.get("output_format");
+        }
+        if (format == null || format.isNull()) {
+            return;
+        }
+        ObjectNode jsonSchema = body.putObject("response_format").put("type", "json_schema")
+                .putObject("json_schema");
+        jsonSchema.put("name", SCHEMA_NAME);
+        jsonSchema.set("schema", format.get("schema").deepCopy());
     }
 
     private static String joinText(JsonNode blocks) {
@@ -310,19 +357,58 @@ public final class AnthropicFrontend implements Frontend {
         return part;
     }
 
+    /**
+     * Converts a {@code tool_result} block into a tool message. A result of text alone becomes one string, its blocks
+     * joined by blank lines. A result that contains images, documents or search results becomes content parts, as the
+     * blocks of a user message do, so that each adapter carries them or rejects them with 400.
+     */
     private static ObjectNode toolMessage(JsonNode block) {
         ObjectNode message = NODES.objectNode().put("role", "tool")
                 .put("tool_call_id", block.path("tool_use_id").asText());
         JsonNode content = block.get("content");
-        String text = content == null || content.isNull() ? "" : content.isTextual() ? content.asText()
-                : joinText(content);
-        if (block.path("is_error").asBoolean(false)) {
-            text = "Error: " + text;
+        boolean failed = block.path("is_error").asBoolean(false);
+        if (failed) {
             message.put("is_error", true);
         }
-        message.put("content", text);
+        if (content != null && content.isArray() && !textOnly(content)) {
+            ArrayNode parts = resultParts(content);
+            if (failed && parts.path(0).path("type").asText().equals("text")) {
+                ObjectNode first = (ObjectNode) parts.get(0);
+                first.put("text", ERROR_PREFIX + first.path("text").asText());
+            } else if (failed) {
+                parts.insert(0, NODES.objectNode().put("type", "text").put("text", ERROR_PREFIX));
+            }
+            message.set("content", parts);
+        } else {
+            String text = content == null || content.isNull() ? "" : content.isTextual() ? content.asText()
+                    : joinText(content);
+            message.put("content", failed ? ERROR_PREFIX + text : text);
+        }
         copyCacheControl(block, message);
         return message;
+    }
+
+    private static boolean textOnly(JsonNode blocks) {
+        for (JsonNode block : blocks) {
+            if (!"text".equals(block.path("type").asText())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Converts the blocks of a tool result into content parts with the rules of a user message's blocks. */
+    private static ArrayNode resultParts(JsonNode blocks) {
+        ArrayNode parts = NODES.arrayNode();
+        for (JsonNode block : blocks) {
+            switch (block.path("type").asText()) {
+                case "text" -> parts.addObject().put("type", "text").put("text", block.path("text").asText());
+                case "image" -> parts.add(imagePart(block.path("source")));
+                case "document" -> addDocument(parts, block);
+                default -> parts.add(block.deepCopy());
+            }
+        }
+        return parts;
     }
 
     private static ObjectNode assistant(JsonNode content) {
@@ -407,6 +493,30 @@ public final class AnthropicFrontend implements Frontend {
         body.putNull("stop_sequence");
         body.set("usage", usage(usage));
         return body;
+    }
+
+    /**
+     * Fails a completion whose tool call arguments are neither blank nor a JSON object, such as arguments that an
+     * output limit cut off, with 502 and code {@code invalid_tool_call}, as for Gemini's invalid tool calls. A
+     * {@code tool_use} block's {@code input} must be an object, and {@code {}} in its place would look like a
+     * complete call without arguments. Being a 5xx, the error lets the attempt be retried or fall back.
+     */
+    @Override
+    public void checkCompletion(ObjectNode completion) {
+        JsonNode choice = completion.path("choices").path(0);
+        for (JsonNode call : choice.path("message").path("tool_calls")) {
+            String arguments = call.path("function").path("arguments").asText("");
+            JsonNode parsed = arguments.isBlank() ? null : Wire.parse(arguments);
+            if (arguments.isBlank() || parsed instanceof ObjectNode || parsed != null && parsed.isNull()) {
+                continue;
+            }
+            String message = "provider: the model generated arguments that are not a JSON object for tool call '"
+                    + call.path("id").asText() + "' (" + call.path("function").path("name").asText() + ")";
+            if ("length".equals(Wire.text(choice, "finish_reason"))) {
+                message += "; the output limit cut the response off, so a larger max_tokens may help";
+            }
+            throw new AiException(new AiError(502, "api_error", "invalid_tool_call", message, -1));
+        }
     }
 
     static String messageId(String id) {

@@ -27,6 +27,15 @@ public interface Frontend {
      */
     void writeResponse(HttpServerResponse response, ObjectNode completion, ChatRequest request, Usage usage);
 
+    /**
+     * Checks that a translated completion can be written in this protocol before the attempt counts as a success.
+     *
+     * @throws AiException with the error that fails the attempt when the completion contains what this protocol
+     *     cannot carry
+     */
+    default void checkCompletion(ObjectNode completion) {
+    }
+
     /** Writes a response of a provider that speaks this protocol natively, as it is. */
     default void writeNative(HttpServerResponse response, Buffer body) {
         response.putHeader("content-type", "application/json").end(body);

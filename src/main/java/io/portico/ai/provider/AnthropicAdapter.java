@@ -49,6 +49,7 @@ public final class AnthropicAdapter implements ProviderAdapter {
     @Override
     public ProviderCall nativeChat(ChatRequest request, CallTarget target) {
         ObjectNode body = AnthropicRequests.withoutForeignThinking(request.original().deepCopy());
+        AnthropicRequests.withValidToolIds(body);
         body.put("model", target.model());
         ProviderCall call = call(target, "messages", body);
         // Beta features the client opted into apply to the provider that serves its request natively.
@@ -59,6 +60,7 @@ public final class AnthropicAdapter implements ProviderAdapter {
     @Override
     public ProviderCall countTokens(ObjectNode anthropicRequest, CallTarget target) {
         ObjectNode body = AnthropicRequests.withoutForeignThinking(anthropicRequest.deepCopy());
+        AnthropicRequests.withValidToolIds(body);
         body.put("model", target.model());
         return call(target, "messages/count_tokens", body);
     }

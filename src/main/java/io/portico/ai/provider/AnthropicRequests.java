@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import io.portico.ai.spi.AiError;
 import io.portico.ai.spi.AiException;
 import io.portico.ai.spi.CallTarget;
@@ -17,11 +18,13 @@ import java.util.Iterator;
  *
  * <p>Rules: system and developer messages join the {@code system} field in order; consecutive messages of one
  * role are merged, and the results of parallel tool calls become {@code tool_result} blocks of one user message;
- * {@code max_tokens} or {@code max_completion_tokens} becomes {@code max_tokens}, the model's catalog maximum when
- * neither is given; {@code stop} becomes {@code stop_sequences}; {@code temperature} is capped at 1;
- * {@code user} becomes {@code metadata.user_id}; {@code response_format} of type {@code json_schema} becomes a
- * forced tool whose input is returned as the message content; {@code json_object} adds an instruction to the
- * system prompt; {@code seed}, {@code n}, {@code logprobs}, penalties and {@code logit_bias} are dropped.
+ * {@code max_tokens} or {@code max_completion_tokens} becomes {@code max_tokens}, and {@link #defaultMaxTokens}
+ * gives the limit when neither is given; {@code stop} becomes {@code stop_sequences}; {@code temperature} is
+ * capped at 1; {@code user} becomes {@code metadata.user_id}; {@code response_format} of type
+ * {@code json_schema} becomes a tool whose input is returned as the message content, forced as
+ * {@link #forcesStructuredOutput} describes; {@code json_object}
+ * adds an instruction to the system prompt; {@code seed}, {@code n}, {@code logprobs}, penalties and
+ * {@code logit_bias} are dropped.
  *
  * <p>Content parts: images become {@code image} blocks. A {@code file} part with a PDF data URI becomes a
  * {@code document} block with a base64 source, one with plain text a {@code document} block with a text source,
@@ -34,18 +37,49 @@ public final class AnthropicRequests {
     /** Name of the tool that carries JSON-schema structured output. */
     public static final String STRUCTURED_OUTPUT_TOOL = "structured_output";
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-    private static final int DEFAULT_MAX_TOKENS = 4096;
+    /** Output tokens beyond the thinking budget when the client set no limit and the catalog has no maximum. */
+    private static final int ANSWER_TOKENS = 4096;
 
     private AnthropicRequests() {
     }
 
-    /** Returns the name of the forced structured output tool the request implies, or null. */
+    /** Returns the name of the structured output tool the request implies, or null. */
     public static String structuredOutputTool(JsonNode openAi) {
         JsonNode format = openAi.get("response_format");
         return format != null && "json_schema".equals(Wire.text(format, "type")) ? STRUCTURED_OUTPUT_TOOL : null;
     }
 
-    /** Translates {@code openAi} for {@code target}. */
+    /**
+     * Returns true when the request's structured output tool is the tool choice: when the client declares no
+     * function tool of its own, or sets {@code tool_choice} {@code none}. Otherwise the client's tools and
+     * {@code tool_choice} stay, and the structured output tool is one more tool, so that the model can call the
+     * client's tools before its final answer.
+     */
+    static boolean forcesStructuredOutput(JsonNode openAi) {
+        if ("none".equals(openAi.path("tool_choice").asText(null))) {
+            return true;
+        }
+        for (JsonNode tool : openAi.path("tools")) {
+            if (tool.get("function") != null) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Returns the description of the structured output tool, which states when the model should call it. */
+    static String structuredOutputDescription(boolean forced) {
+        return forced ? "Returns the answer as JSON matching the schema."
+                : "Returns the final answer as JSON matching the schema. Call it to answer, once no other tool is"
+                        + " needed, instead of writing the answer as text.";
+    }
+
+    /**
+     * Translates {@code openAi} for {@code target}.
+     *
+     * @throws AiException with status 400 for a part that Anthropic cannot take, and for a request without user or
+     *     assistant content, which Anthropic rejects
+     */
     public static ObjectNode fromOpenAi(ObjectNode openAi, CallTarget target) {
         ObjectNode body = NODES.objectNode();
         body.put("model", target.model());
@@ -55,10 +89,13 @@ public final class AnthropicRequests {
             String role = message.path("role").asText();
             switch (role) {
                 case "system", "developer" -> appendSystem(system, message.get("content"));
-                case "tool" -> addBlocks(messages, "user", toolResult(message));
-                case "assistant" -> addBlocks(messages, "assistant", assistantBlocks(message));
+                case "tool" -> addBlocks(messages, "user", toolResult(message, target));
+                case "assistant" -> addBlocks(messages, "assistant", assistantBlocks(message, target));
                 default -> addBlocks(messages, "user", userBlocks(message.get("content"), target));
             }
+        }
+        if (messages.isEmpty()) {
+            throw ContentParts.emptyConversation(target);
         }
         JsonNode format = openAi.get("response_format");
         if (format != null && "json_object".equals(Wire.text(format, "type"))) {
@@ -70,13 +107,23 @@ public final class AnthropicRequests {
         JsonNode limit = openAi.has("max_completion_tokens") ? openAi.get("max_completion_tokens")
                 : openAi.get("max_tokens");
         body.put("max_tokens", limit != null && limit.canConvertToInt() && limit.asInt() > 0 ? limit.asInt()
-                : target.maxOutputTokens(DEFAULT_MAX_TOKENS));
+                : defaultMaxTokens(openAi, target));
         copyParameters(openAi, body);
         addTools(openAi, body);
         if (openAi.path("stream").asBoolean(false)) {
             body.put("stream", true);
         }
         return body;
+    }
+
+    /**
+     * Returns the output limit for a Claude request that sets none: the catalog's maximum output of the model, or
+     * else 4096 tokens beyond the thinking budget of {@code thinking}. Claude requires {@code max_tokens} above
+     * {@code budget_tokens}, so a fixed default would fail every request with a larger budget.
+     */
+    static int defaultMaxTokens(JsonNode openAi, CallTarget target) {
+        int budget = Math.max(0, openAi.path("thinking").path("budget_tokens").asInt(0));
+        return target.maxOutputTokens(budget + ANSWER_TOKENS);
     }
 
     private static void copyParameters(ObjectNode openAi, ObjectNode body) {
@@ -126,16 +173,19 @@ public final class AnthropicRequests {
         ObjectNode toolChoice = toolChoice(openAi.get("tool_choice"));
         JsonNode format = openAi.get("response_format");
         if (format != null && "json_schema".equals(Wire.text(format, "type"))) {
+            boolean forced = forcesStructuredOutput(openAi);
             JsonNode jsonSchema = format.path("json_schema");
             ObjectNode tool = tools.addObject().put("name", STRUCTURED_OUTPUT_TOOL)
-                    .put("description", "Returns the answer as JSON matching the schema.");
+                    .put("description", structuredOutputDescription(forced));
             JsonNode schema = jsonSchema.get("schema");
             if (schema instanceof ObjectNode object) {
                 tool.set("input_schema", object.deepCopy());
             } else {
                 tool.putObject("input_schema").put("type", "object");
             }
-            toolChoice = NODES.objectNode().put("type", "tool").put("name", STRUCTURED_OUTPUT_TOOL);
+            if (forced) {
+                toolChoice = NODES.objectNode().put("type", "tool").put("name", STRUCTURED_OUTPUT_TOOL);
+            }
         }
         if (tools.isEmpty()) {
             return;
@@ -223,12 +273,12 @@ public final class AnthropicRequests {
             return blocks;
         }
         if (content.isTextual()) {
-            blocks.addObject().put("type", "text").put("text", content.asText());
+            addText(blocks, content.asText());
             return blocks;
         }
         for (JsonNode part : content) {
             switch (part.path("type").asText()) {
-                case "text" -> blocks.addObject().put("type", "text").put("text", part.path("text").asText());
+                case "text" -> addText(blocks, part.path("text").asText());
                 case "image_url" -> blocks.add(image(part.path("image_url").path("url").asText()));
                 case "file" -> blocks.add(document(ContentParts.file(part, target), target));
                 // Anthropic client blocks without an OpenAI counterpart are carried under their own type.
@@ -276,24 +326,16 @@ public final class AnthropicRequests {
         return block;
     }
 
-    private static ArrayNode assistantBlocks(JsonNode message) {
+    private static ArrayNode assistantBlocks(JsonNode message, CallTarget target) {
         ArrayNode blocks = thinkingBlocks(message);
-        JsonNode content = message.get("content");
-        if (content != null && content.isTextual() && !content.asText().isEmpty()) {
-            blocks.addObject().put("type", "text").put("text", content.asText());
-        } else if (content != null && content.isArray()) {
-            for (JsonNode part : content) {
-                if ("text".equals(part.path("type").asText()) && !part.path("text").asText().isEmpty()) {
-                    blocks.addObject().put("type", "text").put("text", part.path("text").asText());
-                }
-            }
+        for (String text : MessageText.assistantTexts(message)) {
+            addText(blocks, text);
         }
         for (JsonNode call : message.path("tool_calls")) {
             ObjectNode block = blocks.addObject().put("type", "tool_use")
-                    .put("id", call.path("id").asText())
+                    .put("id", ToolCallIds.sanitize(call.path("id").asText()))
                     .put("name", call.path("function").path("name").asText());
-            JsonNode input = Wire.parse(call.path("function").path("arguments").asText("{}"));
-            block.set("input", input instanceof ObjectNode ? input : NODES.objectNode());
+            block.set("input", ToolArguments.parse(call, target));
         }
         return blocks;
     }
@@ -346,29 +388,76 @@ public final class AnthropicRequests {
         return body;
     }
 
+    /**
+     * Replaces, in {@code body}, an Anthropic request that Portico may change, the {@code tool_use} ids and
+     * {@code tool_result} ids that Anthropic rejects, as {@link ToolCallIds#sanitize} describes. Such ids come from
+     * other providers, such as Kimi K2's {@code functions.get_weather:0}, that reached the client earlier.
+     */
+    public static ObjectNode withValidToolIds(ObjectNode body) {
+        for (JsonNode message : body.path("messages")) {
+            for (JsonNode block : message.path("content")) {
+                if (!(block instanceof ObjectNode object)) {
+                    continue;
+                }
+                switch (object.path("type").asText()) {
+                    case "tool_use" -> sanitizeId(object, "id");
+                    case "tool_result" -> sanitizeId(object, "tool_use_id");
+                    default -> {
+                        // Other blocks carry no client tool call id.
+                    }
+                }
+            }
+        }
+        return body;
+    }
+
+    private static void sanitizeId(ObjectNode block, String field) {
+        if (block.get(field) instanceof TextNode id) {
+            block.put(field, ToolCallIds.sanitize(id.asText()));
+        }
+    }
+
     private static boolean isForeignThinking(JsonNode block) {
         String signature = block.path("signature").asText("");
         return "thinking".equals(block.path("type").asText())
                 && (signature.isEmpty() || ThoughtSignatures.isGemini(signature));
     }
 
-    private static ArrayNode toolResult(JsonNode message) {
+    /**
+     * Builds the {@code tool_result} block of a tool message. Its content parts become the blocks a tool result
+     * takes: text, images, and documents made from files; {@code document} and {@code search_result} blocks pass
+     * as they are. Any other part is rejected with 400. Blank text is left out, and a result left without content
+     * has no {@code content} field, which Anthropic allows.
+     */
+    private static ArrayNode toolResult(JsonNode message, CallTarget target) {
         ArrayNode blocks = NODES.arrayNode();
         ObjectNode result = blocks.addObject().put("type", "tool_result")
-                .put("tool_use_id", message.path("tool_call_id").asText());
+                .put("tool_use_id", ToolCallIds.sanitize(message.path("tool_call_id").asText()));
         JsonNode content = message.get("content");
         if (content != null && content.isArray()) {
             ArrayNode parts = result.putArray("content");
             for (JsonNode part : content) {
-                if ("text".equals(part.path("type").asText())) {
-                    parts.addObject().put("type", "text").put("text", part.path("text").asText());
-                } else if ("image_url".equals(part.path("type").asText())) {
-                    parts.add(image(part.path("image_url").path("url").asText()));
+                switch (part.path("type").asText()) {
+                    case "text" -> addText(parts, part.path("text").asText());
+                    case "image_url" -> parts.add(image(part.path("image_url").path("url").asText()));
+                    case "file" -> parts.add(document(ContentParts.file(part, target), target));
+                    case "document", "search_result" -> parts.add(part.deepCopy());
+                    default -> throw ContentParts.unsupportedInToolResult(part.path("type").asText(), target);
                 }
             }
-        } else {
-            result.put("content", content == null || content.isNull() ? "" : content.asText());
+            if (parts.isEmpty()) {
+                result.remove("content");
+            }
+        } else if (content != null && !content.isNull() && !content.asText().isBlank()) {
+            result.put("content", content.asText());
         }
         return blocks;
+    }
+
+    /** Appends a text block unless {@code text} is blank, because Anthropic rejects text of only whitespace. */
+    private static void addText(ArrayNode blocks, String text) {
+        if (!text.isBlank()) {
+            blocks.addObject().put("type", "text").put("text", text);
+        }
     }
 }

@@ -33,16 +33,20 @@ import java.util.regex.Pattern;
  * <li>Assistant tool calls become {@code toolUse} blocks with their arguments parsed as the {@code input} object;
  *     {@code thinking_blocks} become {@code reasoningContent} blocks ahead of the text. A tool message becomes a
  *     {@code toolResult} whose content is a {@code json} block when the text is a JSON object, a {@code text}
- *     block otherwise. A tool message with {@code is_error} (a failed result of an Anthropic client) gets
- *     {@code status: "error"} and loses its {@code Error: } text prefix, for the models that take a status.</li>
+ *     block otherwise. Blank text is left out, and a result left empty gets the {@code json} block
+ *     {@code {"output": ""}}, because Converse rejects blank text. Its image and file parts become {@code image}
+ *     and {@code document} blocks there, and any other part is rejected with 400. A tool message with
+ *     {@code is_error} (a failed result of an Anthropic client) gets {@code status: "error"} and loses its
+ *     {@code Error: } text prefix, for the models that take a status.</li>
  * <li>An Anthropic client's cache breakpoints ({@code cache_control} on parts, tool and assistant messages, and
  *     tools) become {@code cachePoint} blocks after the block they mark, in {@code system}, message content and
  *     {@code toolConfig.tools}, where the model accepts them as {@link ConverseFeatures} lists, and are dropped
  *     elsewhere. A breakpoint's {@code ttl} of {@code 5m} or {@code 1h} is kept.</li>
  * <li>{@code max_completion_tokens} or {@code max_tokens} becomes {@code inferenceConfig.maxTokens}; Converse
  *     needs no limit, except that Claude's thinking requires one above its budget, so with {@code thinking} and no
- *     limit the catalog maximum is sent. {@code temperature} (capped at 1, the top of Converse's range),
- *     {@code top_p} and {@code stop} become {@code temperature}, {@code topP} and {@code stopSequences}.</li>
+ *     limit Claude models get the limit of {@link AnthropicRequests#defaultMaxTokens}. {@code temperature} (capped
+ *     at 1, the top of Converse's range), {@code top_p} and {@code stop} become {@code temperature}, {@code topP}
+ *     and {@code stopSequences}.</li>
  * <li>{@code top_k} goes into {@code additionalModelRequestFields}: {@code top_k} for Anthropic models,
  *     {@code inferenceConfig.topK} for Amazon Nova models, and is dropped for other models, whose field names
  *     differ. {@code thinking} is passed as {@code additionalModelRequestFields.thinking} for Anthropic models.</li>
@@ -52,7 +56,9 @@ import java.util.regex.Pattern;
  *     blocks, since Converse rejects tool blocks without {@code toolConfig}, and dropped otherwise; tools named in
  *     the history but missing from the request are declared with an empty schema for the same reason.</li>
  * <li>{@code response_format} of type {@code json_schema} becomes a tool named {@value #STRUCTURED_OUTPUT_TOOL}
- *     with that schema and a forced {@code toolChoice}; its input is returned as the message content.</li>
+ *     with that schema, whose input is returned as the message content. It is the forced {@code toolChoice}
+ *     unless the client's own tools and tool choice stay, as {@link AnthropicRequests#forcesStructuredOutput}
+ *     describes.</li>
  * <li>{@code seed}, {@code n}, {@code user}, {@code logprobs}, penalties, {@code logit_bias} and
  *     {@code parallel_tool_calls} are dropped, because Converse has no counterpart.</li>
  * </ul>
@@ -62,8 +68,6 @@ public final class BedrockRequests {
     /** Name of the tool that carries JSON-schema structured output. */
     public static final String STRUCTURED_OUTPUT_TOOL = AnthropicRequests.STRUCTURED_OUTPUT_TOOL;
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-    /** Output tokens beyond the thinking budget when the client set no limit and the catalog has no maximum. */
-    private static final int ANSWER_TOKENS = 4096;
     private static final Pattern DOCUMENT_NAME_EXCLUDED = Pattern.compile("[^\\p{Alnum}\\s\\-()\\[\\]]");
     private static final Pattern WHITESPACE_RUN = Pattern.compile("\\s+");
     private static final int MAX_DOCUMENT_NAME = 200;
@@ -81,7 +85,8 @@ public final class BedrockRequests {
     /**
      * Translates {@code openAi} into a Converse request for {@code target}.
      *
-     * @throws AiException with status 400 for an image that is not an inline data URI of a supported format
+     * @throws AiException with status 400 for an image that is not an inline data URI of a supported format, and
+     *     for a request without user or assistant content, which Converse rejects
      */
     public static ObjectNode converse(ObjectNode openAi, CallTarget target) {
         ObjectNode body = NODES.objectNode();
@@ -93,11 +98,14 @@ public final class BedrockRequests {
         for (JsonNode message : openAi.path("messages")) {
             switch (message.path("role").asText()) {
                 case "system", "developer" -> addSystem(system, message.get("content"), features);
-                case "tool" -> addBlocks(messages, "user", toolResult(message, features));
-                case "assistant" -> addBlocks(messages, "assistant", assistantBlocks(message, features));
+                case "tool" -> addBlocks(messages, "user", toolResult(message, target, documentNames, features));
+                case "assistant" -> addBlocks(messages, "assistant", assistantBlocks(message, target, features));
                 default -> addBlocks(messages, "user", userBlocks(message.get("content"), target, documentNames,
                         features));
             }
+        }
+        if (messages.isEmpty()) {
+            throw ContentParts.emptyConversation(target);
         }
         JsonNode format = openAi.get("response_format");
         if (format != null && "json_object".equals(Wire.text(format, "type"))) {
@@ -124,9 +132,8 @@ public final class BedrockRequests {
                 : openAi.get("max_tokens");
         if (limit != null && limit.canConvertToInt() && limit.asInt() > 0) {
             config.put("maxTokens", limit.asInt());
-        } else if (isAnthropic(target.model()) && openAi.get("thinking") instanceof ObjectNode thinking) {
-            int budget = thinking.path("budget_tokens").asInt(0);
-            config.put("maxTokens", target.maxOutputTokens(budget + ANSWER_TOKENS));
+        } else if (isAnthropic(target.model()) && openAi.get("thinking") instanceof ObjectNode) {
+            config.put("maxTokens", AnthropicRequests.defaultMaxTokens(openAi, target));
         }
         JsonNode temperature = openAi.get("temperature");
         if (temperature != null && temperature.isNumber()) {
@@ -188,12 +195,15 @@ public final class BedrockRequests {
 
         String structured = structuredOutputTool(openAi);
         if (structured != null) {
+            boolean forced = AnthropicRequests.forcesStructuredOutput(openAi);
             JsonNode schema = openAi.path("response_format").path("json_schema").get("schema");
-            tools.add(toolSpec(structured, "Returns the answer as JSON matching the schema.", schema));
+            tools.add(toolSpec(structured, AnthropicRequests.structuredOutputDescription(forced), schema));
             declared.add(structured);
-            choice = NODES.objectNode();
-            choice.putObject("tool").put("name", structured);
-            none = false;
+            if (forced) {
+                choice = NODES.objectNode();
+                choice.putObject("tool").put("name", structured);
+                none = false;
+            }
         }
 
         Set<String> used = toolNamesInHistory(messages);
@@ -418,7 +428,7 @@ public final class BedrockRequests {
         return block;
     }
 
-    private static ArrayNode assistantBlocks(JsonNode message, ConverseFeatures features) {
+    private static ArrayNode assistantBlocks(JsonNode message, CallTarget target, ConverseFeatures features) {
         ArrayNode blocks = NODES.arrayNode();
         for (JsonNode thinking : AnthropicRequests.thinkingBlocks(message)) {
             ObjectNode reasoning = reasoningBlock(thinking);
@@ -426,22 +436,15 @@ public final class BedrockRequests {
                 blocks.addObject().set("reasoningContent", reasoning);
             }
         }
-        JsonNode content = message.get("content");
-        if (content != null && content.isTextual()) {
-            addText(blocks, content.asText());
-        } else if (content != null && content.isArray()) {
-            for (JsonNode part : content) {
-                if ("text".equals(part.path("type").asText())) {
-                    addText(blocks, part.path("text").asText());
-                }
-            }
+        for (String text : MessageText.assistantTexts(message)) {
+            addText(blocks, text);
         }
         for (JsonNode call : message.path("tool_calls")) {
-            JsonNode input = Wire.parse(call.path("function").path("arguments").asText("{}"));
+            ObjectNode input = ToolArguments.parse(call, target);
             ObjectNode toolUse = blocks.addObject().putObject("toolUse")
-                    .put("toolUseId", call.path("id").asText())
+                    .put("toolUseId", ToolCallIds.sanitize(call.path("id").asText()))
                     .put("name", call.path("function").path("name").asText());
-            toolUse.set("input", input instanceof ObjectNode ? input : NODES.objectNode());
+            toolUse.set("input", input);
         }
         if (features.messageCache()) {
             addCachePoint(blocks, CacheControl.of(message));
@@ -465,27 +468,38 @@ public final class BedrockRequests {
         return null;
     }
 
-    private static ArrayNode toolResult(JsonNode message, ConverseFeatures features) {
+    /**
+     * Builds the {@code toolResult} block of a tool message. Its content parts become the blocks a tool result
+     * takes in Converse: text or JSON, images, and documents made from files. Any other part, such as an Anthropic
+     * client's {@code search_result}, is rejected with 400.
+     */
+    private static ArrayNode toolResult(JsonNode message, CallTarget target, Set<String> documentNames,
+                                        ConverseFeatures features) {
         ArrayNode blocks = NODES.arrayNode();
         ObjectNode result = blocks.addObject().putObject("toolResult")
-                .put("toolUseId", message.path("tool_call_id").asText());
+                .put("toolUseId", ToolCallIds.sanitize(message.path("tool_call_id").asText()));
         ArrayNode parts = result.putArray("content");
         JsonNode content = message.get("content");
         boolean failed = message.path("is_error").asBoolean(false) && features.toolResultStatus();
-        if (failed && content != null && content.isTextual() && content.asText().startsWith(ERROR_PREFIX)) {
+        if (failed) {
             // The status reports the failure, so the text goes without the prefix that the internal form adds.
-            content = NODES.textNode(content.asText().substring(ERROR_PREFIX.length()));
+            content = withoutErrorPrefix(content);
         }
         if (content != null && content.isArray()) {
             for (JsonNode part : content) {
-                if ("text".equals(part.path("type").asText())) {
-                    resultText(parts, part.path("text").asText());
-                } else if ("image_url".equals(part.path("type").asText())) {
-                    parts.add(image(part.path("image_url").path("url").asText()));
+                switch (part.path("type").asText()) {
+                    case "text" -> resultText(parts, part.path("text").asText());
+                    case "image_url" -> parts.add(image(part.path("image_url").path("url").asText()));
+                    case "file" -> parts.add(document(ContentParts.file(part, target), target, documentNames));
+                    default -> throw ContentParts.unsupportedInToolResult(part.path("type").asText(), target);
                 }
             }
         } else {
             resultText(parts, content == null || content.isNull() ? "" : content.asText());
+        }
+        if (parts.isEmpty()) {
+            // Gemini receives the same object for an empty result in its function responses.
+            parts.addObject().putObject("json").put("output", "");
         }
         if (failed) {
             result.put("status", "error");
@@ -496,7 +510,28 @@ public final class BedrockRequests {
         return blocks;
     }
 
+    /** Returns {@code content} without the {@code Error: } prefix of its text or of its first text part. */
+    private static JsonNode withoutErrorPrefix(JsonNode content) {
+        if (content != null && content.isTextual() && content.asText().startsWith(ERROR_PREFIX)) {
+            return NODES.textNode(content.asText().substring(ERROR_PREFIX.length()));
+        }
+        if (content == null || !content.isArray() || content.isEmpty()) {
+            return content;
+        }
+        JsonNode first = content.get(0);
+        String text = first.path("text").asText("");
+        if (!"text".equals(first.path("type").asText()) || !text.startsWith(ERROR_PREFIX)) {
+            return content;
+        }
+        ArrayNode copy = (ArrayNode) content.deepCopy();
+        ((ObjectNode) copy.get(0)).put("text", text.substring(ERROR_PREFIX.length()));
+        return copy;
+    }
+
     private static void resultText(ArrayNode parts, String text) {
+        if (text.isBlank()) {
+            return;
+        }
         String trimmed = text.strip();
         JsonNode json = trimmed.startsWith("{") && trimmed.endsWith("}") ? Wire.parse(trimmed) : null;
         if (json instanceof ObjectNode object) {

@@ -44,7 +44,7 @@ final class CohereRequests {
             case "system", "developer" -> NODES.objectNode().put("role", "system")
                     .put("content", MessageText.join(message.get("content")));
             case "assistant" -> assistant(message);
-            case "tool" -> tool(message);
+            case "tool" -> tool(message, target);
             default -> user(message.get("content"), target);
         };
     }
@@ -82,7 +82,7 @@ final class CohereRequests {
     /** Builds an assistant turn. Text beside tool calls becomes the tool plan, which is where Cohere writes it. */
     private static ObjectNode assistant(JsonNode message) {
         ObjectNode assistant = NODES.objectNode().put("role", "assistant");
-        String text = MessageText.join(message.get("content"));
+        String text = MessageText.joinAssistant(message);
         JsonNode calls = message.get("tool_calls");
         if (calls == null || !calls.isArray() || calls.isEmpty()) {
             assistant.put("content", text);
@@ -103,10 +103,12 @@ final class CohereRequests {
         return assistant;
     }
 
-    private static ObjectNode tool(JsonNode message) {
+    private static ObjectNode tool(JsonNode message, CallTarget target) {
         ObjectNode tool = NODES.objectNode().put("role", "tool")
                 .put("tool_call_id", message.path("tool_call_id").asText());
         JsonNode content = message.get("content");
+        // Only text parts are copied below, so any other part is rejected rather than lost.
+        ContentParts.requireTextResult(content, target);
         if (content != null && content.isArray()) {
             ArrayNode parts = tool.putArray("content");
             for (JsonNode part : content) {

@@ -59,6 +59,44 @@ final class ContentParts {
                 + target.provider().name() + "'"));
     }
 
+    /**
+     * Returns the 400 error for a content part of {@code type} in a tool result that {@code target}'s provider
+     * cannot take there, such as an image for a provider whose tool results hold only text.
+     */
+    static AiException unsupportedInToolResult(String type, CallTarget target) {
+        return new AiException(AiError.of(400, "content parts of type '" + type + "' in tool results are not"
+                + " supported by provider '" + target.provider().name() + "'"));
+    }
+
+    /**
+     * Checks that the content of a tool message is a string or holds only text parts, for providers whose tool
+     * results carry only text.
+     *
+     * @throws AiException with status 400 naming the first part of another type
+     */
+    static void requireTextResult(JsonNode content, CallTarget target) {
+        if (content == null || !content.isArray()) {
+            return;
+        }
+        for (JsonNode part : content) {
+            String type = part.path("type").asText();
+            if (!"text".equals(type)) {
+                throw unsupportedInToolResult(type, target);
+            }
+        }
+    }
+
+    /**
+     * Returns the 400 error, about the field {@code messages}, for a request that leaves no user or assistant
+     * message for a provider that requires one, such as a request of system messages only. Sending the system text
+     * as a user message instead would turn the instructions into the user's words.
+     */
+    static AiException emptyConversation(CallTarget target) {
+        return AiException.invalidParam("messages", "messages: the request has no user or assistant message with"
+                + " content, and provider '" + target.provider().name() + "' requires one; system messages and"
+                + " blank text do not count");
+    }
+
     /** Returns the 400 error for a file of {@code mediaType} that {@code target}'s provider cannot take. */
     static AiException unsupportedFile(String mediaType, CallTarget target, String accepted) {
         return new AiException(AiError.of(400, "files of type '" + mediaType + "' are not supported by provider '"

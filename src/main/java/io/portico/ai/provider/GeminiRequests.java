@@ -23,7 +23,8 @@ import java.util.Map;
  * Assistant tool calls become {@code functionCall} parts. The results of parallel tool calls become the
  * {@code functionResponse} parts of one {@code user} content, in the order of the calls, each named after the
  * function its {@code tool_call_id} refers to. A result that is a JSON object is sent as the response; any other
- * result is sent as {@code {"output": text}}. Call ids that Portico generated (see {@link ToolCallIds}, because
+ * result is sent as {@code {"output": text}}. The images and files of a result go into the
+ * {@code functionResponse}'s {@code parts}. Call ids that Portico generated (see {@link ToolCallIds}, because
  * Gemini models before Gemini 3 return none) are not sent back; ids that Gemini returned are.
  *
  * <p>Thought signatures: Gemini signs its reasoning and requires the signature back with function calls of the
@@ -71,13 +72,17 @@ public final class GeminiRequests {
     /**
      * Translates {@code openAi} into a generateContent body.
      *
-     * @throws AiException with status 400 for an image URL the service cannot fetch, or for a tool result that
-     *     matches no earlier tool call
+     * @throws AiException with status 400 for an image URL the service cannot fetch, for a tool result that
+     *     matches no earlier tool call, and for a request without user or model content, which Gemini rejects
      */
     public static ObjectNode fromOpenAi(JsonNode openAi, Service service, CallTarget target) {
         ObjectNode body = NODES.objectNode();
         StringBuilder system = new StringBuilder();
-        body.set("contents", contents(openAi.path("messages"), system, service, target));
+        ArrayNode contents = contents(openAi.path("messages"), system, service, target);
+        if (contents.isEmpty()) {
+            throw ContentParts.emptyConversation(target);
+        }
+        body.set("contents", contents);
         if (system.length() > 0) {
             body.putObject("systemInstruction").putArray("parts").addObject().put("text", system.toString());
         }
@@ -98,7 +103,7 @@ public final class GeminiRequests {
         for (JsonNode message : messages) {
             String role = message.path("role").asText();
             if (!"tool".equals(role) && !results.isEmpty()) {
-                addParts(contents, "user", functionResponses(results, callNames, callOrder));
+                addParts(contents, "user", functionResponses(results, callNames, callOrder, service, target));
                 results.clear();
             }
             switch (role) {
@@ -111,13 +116,13 @@ public final class GeminiRequests {
                         callNames.put(id, call.path("function").path("name").asText());
                         callOrder.add(id);
                     }
-                    addParts(contents, "model", modelParts(message));
+                    addParts(contents, "model", modelParts(message, target));
                 }
                 default -> addParts(contents, "user", userParts(message.get("content"), service, target));
             }
         }
         if (!results.isEmpty()) {
-            addParts(contents, "user", functionResponses(results, callNames, callOrder));
+            addParts(contents, "user", functionResponses(results, callNames, callOrder, service, target));
         }
         return contents;
     }
@@ -142,25 +147,36 @@ public final class GeminiRequests {
             return parts;
         }
         if (content.isTextual()) {
-            parts.addObject().put("text", content.asText());
+            addText(parts, content.asText());
             return parts;
         }
         for (JsonNode part : content) {
             switch (part.path("type").asText()) {
-                case "text" -> parts.addObject().put("text", part.path("text").asText());
+                case "text" -> addText(parts, part.path("text").asText());
                 case "image_url" -> parts.add(image(part.path("image_url").path("url").asText(), service));
                 case "input_audio" -> parts.addObject().putObject("inlineData")
                         .put("mimeType", "audio/" + part.path("input_audio").path("format").asText("wav"))
                         .put("data", part.path("input_audio").path("data").asText());
-                case "file" -> {
-                    ContentParts.FileData file = ContentParts.file(part, target);
-                    parts.addObject().putObject("inlineData").put("mimeType", file.mediaType())
-                            .put("data", file.base64());
-                }
+                case "file" -> parts.add(inlineFile(part, target));
                 default -> throw ContentParts.unsupported(part.path("type").asText(), target);
             }
         }
         return parts;
+    }
+
+    /** Appends a text part unless {@code text} is blank, because Gemini rejects empty text parts. */
+    private static void addText(ArrayNode parts, String text) {
+        if (!text.isBlank()) {
+            parts.addObject().put("text", text);
+        }
+    }
+
+    /** Builds an {@code inlineData} part from the data URI of an OpenAI {@code file} part. */
+    private static ObjectNode inlineFile(JsonNode part, CallTarget target) {
+        ContentParts.FileData file = ContentParts.file(part, target);
+        ObjectNode inline = NODES.objectNode();
+        inline.putObject("inlineData").put("mimeType", file.mediaType()).put("data", file.base64());
+        return inline;
     }
 
     private static ObjectNode image(String url, Service service) {
@@ -213,11 +229,11 @@ public final class GeminiRequests {
         return null;
     }
 
-    private static ArrayNode modelParts(JsonNode message) {
+    private static ArrayNode modelParts(JsonNode message, CallTarget target) {
         ArrayNode parts = NODES.arrayNode();
         StringBuilder text = new StringBuilder();
-        appendContent(text, message.get("content"));
-        if (text.length() > 0) {
+        MessageText.assistantTexts(message).forEach(text::append);
+        if (!text.toString().isBlank()) {
             parts.addObject().put("text", text.toString());
         }
         ObjectNode firstCall = null;
@@ -229,8 +245,7 @@ public final class GeminiRequests {
                 functionCall.put("id", id);
             }
             functionCall.put("name", call.path("function").path("name").asText());
-            JsonNode args = Wire.parse(call.path("function").path("arguments").asText("{}"));
-            functionCall.set("args", args instanceof ObjectNode ? args : NODES.objectNode());
+            functionCall.set("args", ToolArguments.parse(call, target));
             String signature = Wire.text(call.path("extra_content").path("google"), "thought_signature");
             if (signature != null) {
                 part.put("thoughtSignature", signature);
@@ -257,7 +272,7 @@ public final class GeminiRequests {
     }
 
     private static ArrayNode functionResponses(List<JsonNode> results, Map<String, String> callNames,
-                                               List<String> callOrder) {
+                                               List<String> callOrder, Service service, CallTarget target) {
         List<JsonNode> ordered = new ArrayList<>(results);
         ordered.sort(Comparator.comparingInt(result -> {
             int position = callOrder.indexOf(result.path("tool_call_id").asText());
@@ -277,8 +292,36 @@ public final class GeminiRequests {
             }
             functionResponse.put("name", name);
             functionResponse.set("response", responseObject(result.get("content")));
+            ArrayNode media = responseMedia(result.get("content"), service, target);
+            if (!media.isEmpty()) {
+                functionResponse.set("parts", media);
+            }
         }
         return parts;
+    }
+
+    /**
+     * Returns the images and files of a tool result as the {@code parts} of its {@code functionResponse}, Gemini's
+     * place for media that a function returns: inline data, or file data for an image URL the service fetches.
+     * The result's text goes into the response object instead. Any other part is rejected with 400.
+     */
+    private static ArrayNode responseMedia(JsonNode content, Service service, CallTarget target) {
+        ArrayNode media = NODES.arrayNode();
+        if (content == null || !content.isArray()) {
+            return media;
+        }
+        for (JsonNode part : content) {
+            switch (part.path("type").asText()) {
+                case "text" -> {
+                    // Text is part of the response object.
+                }
+                case "image_url" -> media.add(image(part.path("image_url").path("url").asText(), service));
+                case "file" -> media.add(inlineFile(part, target));
+                default -> throw ContentParts.unsupportedInToolResult(part.path("type").asText(), target);
+            }
+        }
+        // NOTE: the documentation of these parts names Gemini 3 models, so earlier models may reject or ignore them.
+        return media;
     }
 
     private static ObjectNode responseObject(JsonNode content) {

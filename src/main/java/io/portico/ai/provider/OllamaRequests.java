@@ -55,10 +55,13 @@ final class OllamaRequests {
         return switch (role) {
             case "system", "developer" -> NODES.objectNode().put("role", "system")
                     .put("content", MessageText.join(message.get("content")));
-            case "assistant" -> assistant(message, toolNames);
-            case "tool" -> NODES.objectNode().put("role", "tool")
-                    .put("content", MessageText.join(message.get("content")))
-                    .put("tool_name", toolNames.getOrDefault(message.path("tool_call_id").asText(), ""));
+            case "assistant" -> assistant(message, toolNames, target);
+            case "tool" -> {
+                ContentParts.requireTextResult(message.get("content"), target);
+                yield NODES.objectNode().put("role", "tool")
+                        .put("content", MessageText.join(message.get("content")))
+                        .put("tool_name", toolNames.getOrDefault(message.path("tool_call_id").asText(), ""));
+            }
             default -> user(message.get("content"), target);
         };
     }
@@ -92,9 +95,9 @@ final class OllamaRequests {
         return user;
     }
 
-    private static ObjectNode assistant(JsonNode message, Map<String, String> toolNames) {
+    private static ObjectNode assistant(JsonNode message, Map<String, String> toolNames, CallTarget target) {
         ObjectNode assistant = NODES.objectNode().put("role", "assistant")
-                .put("content", MessageText.join(message.get("content")));
+                .put("content", MessageText.joinAssistant(message));
         String reasoning = Wire.text(message, "reasoning_content");
         if (reasoning != null && !reasoning.isEmpty()) {
             assistant.put("thinking", reasoning);
@@ -107,10 +110,9 @@ final class OllamaRequests {
         for (JsonNode call : calls) {
             String name = call.path("function").path("name").asText();
             toolNames.put(call.path("id").asText(), name);
-            JsonNode arguments = Wire.parse(call.path("function").path("arguments").asText("{}"));
             ObjectNode function = toolCalls.addObject().put("type", "function").putObject("function")
                     .put("name", name);
-            function.set("arguments", arguments instanceof ObjectNode ? arguments : NODES.objectNode());
+            function.set("arguments", ToolArguments.parse(call, target));
         }
         return assistant;
     }

@@ -111,10 +111,15 @@ public final class OpenAiAdapter implements ProviderAdapter {
 
     /**
      * Rejects the content parts that a client of another protocol sent and that Chat Completions has no part type
-     * for, such as Anthropic's {@code search_result} blocks or documents from a URL.
+     * for, such as Anthropic's {@code search_result} blocks or documents from a URL, and the parts other than text
+     * in tool messages, whose content Chat Completions limits to text.
      */
     private static void rejectForeignParts(JsonNode messages, CallTarget target) {
         for (JsonNode message : messages) {
+            if ("tool".equals(message.path("role").asText())) {
+                ContentParts.requireTextResult(message.get("content"), target);
+                continue;
+            }
             for (JsonNode part : message.path("content")) {
                 String type = part.path("type").asText();
                 if (!OPENAI_PART_TYPES.contains(type)) {

@@ -117,8 +117,9 @@ public final class VertexAdapter implements ProviderAdapter {
      */
     @Override
     public ProviderCall nativeChat(ChatRequest request, CallTarget target) {
-        ProviderCall call = rawPredict(request, target,
-                AnthropicRequests.withoutForeignThinking(request.original().deepCopy()));
+        ObjectNode body = AnthropicRequests.withoutForeignThinking(request.original().deepCopy());
+        AnthropicRequests.withValidToolIds(body);
+        ProviderCall call = rawPredict(request, target, body);
         request.clientHeaders().forEach(call.headers()::set);
         return call;
     }
