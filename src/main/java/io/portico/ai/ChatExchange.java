@@ -276,6 +276,7 @@ final class ChatExchange {
         sentCall = call;
         attemptStart = System.nanoTime();
         firstTokenNanos = 0;
+        // An earlier attempt's usage is recorded on its own, so none of it may reach the response this attempt serves.
         usage = Usage.NONE;
         responseComplete = false;
         inFlight = true;

@@ -22,7 +22,10 @@ import java.util.Set;
  * <p>Answers: with tools and no tool result yet, two tool calls, {@code get_weather} with {@code {"city":"Paris"}}
  * and {@code get_time} with {@code {}}; otherwise "Hello from NAME", after a thinking block when thinking is enabled.
  * Models whose name starts with {@code redacted} put a redacted thinking block with the data {@link #REDACTED}
- * first, which a stream carries whole in its {@code content_block_start}.
+ * first, which a stream carries whole in its {@code content_block_start}. Streams of models whose name starts with
+ * {@code overloaded} fail before any content, as the API does when it is overloaded: {@code message_start} with the
+ * usage of 40 uncached input tokens, 3 cache writes and 12 cache reads, an empty text block start, and an
+ * {@code error} event of type {@code overloaded_error}.
  */
 public final class AnthropicMock extends MockServer {
 
@@ -78,7 +81,9 @@ public final class AnthropicMock extends MockServer {
         boolean tools = body.path("tools").isArray() && !body.get("tools").isEmpty() && !answersTools(body);
         boolean thinking = "enabled".equals(body.path("thinking").path("type").asText());
         String model = body.path("model").asText();
-        if (body.path("stream").asBoolean(false)) {
+        if (body.path("stream").asBoolean(false) && model.startsWith("overloaded")) {
+            sendEvents(response, overloadedEvents(model), cutStream);
+        } else if (body.path("stream").asBoolean(false)) {
             sendEvents(response, events(model, tools, thinking), cutStream);
         } else {
             response.end(json(message(model, tools, thinking)));
@@ -168,15 +173,7 @@ public final class AnthropicMock extends MockServer {
 
     private List<String> events(String model, boolean tools, boolean thinking) {
         List<String> events = new ArrayList<>();
-        ObjectNode start = object().put("type", "message_start");
-        ObjectNode message = start.putObject("message").put("id", "msg_" + name).put("type", "message")
-                .put("role", "assistant").put("model", model);
-        message.putArray("content");
-        message.putNull("stop_reason");
-        message.putNull("stop_sequence");
-        message.putObject("usage").put("input_tokens", 12).put("cache_creation_input_tokens", 0)
-                .put("cache_read_input_tokens", 3).put("output_tokens", 1);
-        events.add(event("message_start", start));
+        events.add(messageStart(model, 12, 0, 3));
         int index = 0;
         if (model.startsWith("redacted")) {
             events.add(blockStart(index, object().put("type", "redacted_thinking").put("data", REDACTED)));
@@ -216,6 +213,26 @@ public final class AnthropicMock extends MockServer {
         events.add(event("message_delta", delta));
         events.add(event("message_stop", object().put("type", "message_stop")));
         return events;
+    }
+
+    private List<String> overloadedEvents(String model) {
+        ObjectNode error = object().put("type", "error");
+        error.putObject("error").put("type", "overloaded_error").put("message", "Overloaded");
+        return List.of(messageStart(model, 40, 3, 12), blockStart(0, object().put("type", "text").put("text", "")),
+                event("error", error));
+    }
+
+    /** Builds a {@code message_start} event with the given input token counts and the placeholder output count 1. */
+    private String messageStart(String model, int inputTokens, int cacheWrites, int cacheReads) {
+        ObjectNode start = object().put("type", "message_start");
+        ObjectNode message = start.putObject("message").put("id", "msg_" + name).put("type", "message")
+                .put("role", "assistant").put("model", model);
+        message.putArray("content");
+        message.putNull("stop_reason");
+        message.putNull("stop_sequence");
+        message.putObject("usage").put("input_tokens", inputTokens).put("cache_creation_input_tokens", cacheWrites)
+                .put("cache_read_input_tokens", cacheReads).put("output_tokens", 1);
+        return event("message_start", start);
     }
 
     private static String blockStart(int index, ObjectNode block) {
