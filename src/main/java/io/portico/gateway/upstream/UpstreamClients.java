@@ -263,7 +263,9 @@ final class UpstreamClients {
     }
 
     private static void configureTls(HttpClientOptions options, ServiceSpec.UpstreamTls tls) {
-        options.setSsl(true);
+        // The request host, which is serverName when it is set (see UpstreamGroup.requestOptions), goes out as SNI
+        // whether it contains a dot or not, unless it is an IP address.
+        options.setSsl(true).setSslEngineOptions(new HostNameSniEngineOptions());
         if (tls == null) {
             options.setVerifyHost(true);
             return;
@@ -279,10 +281,6 @@ final class UpstreamClients {
         }
         if (tls.clientCertificate() != null && tls.clientKey() != null) {
             options.setKeyCertOptions(keyCert(tls.clientCertificate(), tls.clientKey()));
-        }
-        if (tls.serverName() != null) {
-            // The request host is the server name (see UpstreamGroup.requestOptions); send it even without a dot.
-            options.setForceSni(true);
         }
     }
 
