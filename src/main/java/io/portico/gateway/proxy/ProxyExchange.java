@@ -55,10 +55,11 @@ import org.slf4j.LoggerFactory;
  * request. A response with a retryable status is relayed to the client as it is when it cannot be retried.
  *
  * <p>An HTTP/2 attempt that the target refused without processing it (REFUSED_STREAM, or a stream above the last
- * stream id of a GOAWAY) does not count as a retry. The request is sent again through the normal target selection,
- * up to {@value #MAX_REFUSED_RESENDS} times, when it has no body or a buffered one. A body that declares at most
- * {@value #RESENDABLE_BODY} bytes is therefore read whole before it goes to a service that speaks HTTP/2. A refusal
- * never counts as a target failure.
+ * stream id of a GOAWAY) does not count as a retry. The request is sent again through the normal target selection
+ * when it has no body or a buffered one: up to {@value #MAX_GOAWAY_RESENDS} times for refusals by a GOAWAY of a
+ * connection that processed other streams, and up to {@value #MAX_REFUSED_RESENDS} times for other refusals. A body
+ * that declares at most {@value #RESENDABLE_BODY} bytes is therefore read whole before it goes to a service that
+ * speaks HTTP/2. A refusal never counts as a target failure.
  *
  * <p>An attempt goes through the group's {@link Http1Client} when the service has one (plain http without HTTP/2)
  * and through Vert.x's client otherwise. Both kinds report the same outcomes and apply the same timeouts.
@@ -72,6 +73,14 @@ final class ProxyExchange {
     private static final long CANCEL = 0x8;
     /** Maximum re-sends of refused attempts per request, so that a target that refuses every stream ends the loop. */
     private static final int MAX_REFUSED_RESENDS = 2;
+    /**
+     * Maximum re-sends per request of attempts that a GOAWAY refused after its connection processed other streams.
+     * Each such GOAWAY shows that the target works and ends connections after some requests, as nginx does after
+     * {@code keepalive_requests}. When that number is below the concurrent requests, the requests that one GOAWAY
+     * refuses are sent again together on the next connection, and a share of them is refused again, so a request
+     * may need several re-sends. The limit only ends the loop against a target that misbehaves.
+     */
+    private static final int MAX_GOAWAY_RESENDS = 32;
     /**
      * Largest declared request body, in bytes, that is read whole before it goes to an HTTP/2 service, so that a
      * request the target refuses can be sent again.
@@ -114,8 +123,10 @@ final class ProxyExchange {
     private long attemptStartNanos;
     private long totalTimer = -1;
     private boolean bodySent;
-    /** Refused attempts sent again so far, at most {@value #MAX_REFUSED_RESENDS}. */
+    /** Refused attempts sent again so far, other than those counted in {@link #goAwayResends}. */
     private int refusedResends;
+    /** Attempts refused by the GOAWAY of a connection that processed other streams and sent again so far. */
+    private int goAwayResends;
     /** True once the request was sent again because the retirement of a client cut off an attempt. */
     private boolean retiredResent;
     private boolean finished;
@@ -404,7 +415,7 @@ final class ProxyExchange {
             } else if (result.failed()) {
                 Throwable cause = attemptFailure(result.cause());
                 if (RefusedStreams.isRefused(upstream, cause)) {
-                    onRefused(cause, current);
+                    onRefused(cause, current, RefusedStreams.goAwayAfterProcessing(upstream));
                     return;
                 }
                 current.onRequestEnd(elapsed(), Outcome.of(cause));
@@ -856,22 +867,29 @@ final class ProxyExchange {
 
     /**
      * Handles an HTTP/2 attempt that the target refused without processing it. The request is sent again through
-     * the normal target selection, which may choose the same target, when its body can be sent again and fewer than
-     * {@value #MAX_REFUSED_RESENDS} re-sends happened. Such a re-send takes neither an attempt of
-     * {@code retries.attempts} nor the retry budget. Otherwise the attempt fails, and one with a body that can be sent
-     * again is retried like an attempt that sent nothing.
+     * the normal target selection, which may choose the same target, when its body can be sent again and the limit
+     * of re-sends is not reached: {@value #MAX_GOAWAY_RESENDS} when {@code goAwayAfterProcessing}, because a GOAWAY
+     * of a connection that processed other streams refused it, and {@value #MAX_REFUSED_RESENDS} otherwise. Such a
+     * re-send takes neither an attempt of {@code retries.attempts} nor the retry budget. Otherwise the attempt fails,
+     * and one with a body that can be sent again is retried like an attempt that sent nothing.
      */
-    private void onRefused(Throwable cause, TargetState current) {
+    private void onRefused(Throwable cause, TargetState current, boolean goAwayAfterProcessing) {
         current.onRequestEnd(elapsed(), Outcome.REFUSED);
         Problem problem = new Problem(ProblemType.UPSTREAM_UNAVAILABLE, "service '" + service.name()
                 + "' refused the request without processing it (HTTP/2 REFUSED_STREAM or GOAWAY)");
         // A streamed body has been read from the client, at least in part, and cannot be sent again.
         boolean resendable = !hasBody || ctx.bufferedBody() != null;
-        if (!resendable || refusedResends >= MAX_REFUSED_RESENDS) {
+        boolean withinLimit = goAwayAfterProcessing ? goAwayResends < MAX_GOAWAY_RESENDS
+                : refusedResends < MAX_REFUSED_RESENDS;
+        if (!resendable || !withinLimit) {
             onAttemptFailed(cause, problem, resendable);
             return;
         }
-        refusedResends++;
+        if (goAwayAfterProcessing) {
+            goAwayResends++;
+        } else {
+            refusedResends++;
+        }
         LOG.debug("Target {} refused request {} without processing it, sending it again: {}", current.address(),
                 ctx.requestId(), cause.toString());
         lastFailure = problem;
