@@ -89,6 +89,11 @@ final class ProxyExchange {
     /** The access-log field of a request that the retirement of its upstream client cut off, and its value. */
     private static final String RETIRED_FIELD = "upstream_retired";
     private static final String RETIRED_REASON = "drain_expired";
+    /** The access-log field with the number of retries of a request that had any. */
+    private static final String RETRIES_FIELD = "upstream_retries";
+    /** The access-log field of a request whose retry the retry budget rejected, and its value. */
+    private static final String BUDGET_FIELD = "upstream_retry_budget";
+    private static final String BUDGET_EXHAUSTED = "exhausted";
 
     private final RequestContext ctx;
     private final Upstreams upstreams;
@@ -129,6 +134,8 @@ final class ProxyExchange {
     private int goAwayResends;
     /** True once the request was sent again because the retirement of a client cut off an attempt. */
     private boolean retiredResent;
+    /** The retries of this request, or null before the first one. */
+    private RetryCount retries;
     private boolean finished;
     /** Outcome reported for an attempt still running when the exchange finishes: cancelled, or a total timeout. */
     private Outcome abandoned = Outcome.CANCELLED;
@@ -214,7 +221,7 @@ final class ProxyExchange {
 
     private void attempt() {
         if (!tried.isEmpty() && !refreshGroup()) {
-            finish(new Problem(ProblemType.NO_HEALTHY_TARGET, "service '" + serviceName + "' was removed"));
+            finish(serviceRemoved());
             return;
         }
         TargetState next = group.select(selectionContext(), tried);
@@ -223,6 +230,10 @@ final class ProxyExchange {
             return;
         }
         attempt(next);
+    }
+
+    private Problem serviceRemoved() {
+        return new Problem(ProblemType.NO_HEALTHY_TARGET, "service '" + serviceName + "' was removed");
     }
 
     private Problem noTarget() {
@@ -572,7 +583,7 @@ final class ProxyExchange {
             rejectResponse("status " + status + " is above 599", discard, current);
             return;
         }
-        TargetState next = service.retries().statuses().contains(status) ? retryTarget() : null;
+        TargetState next = service.retries().statuses().contains(status) ? retryTarget(current) : null;
         if (next != null) {
             current.onRequestEnd(elapsed(), Outcome.response(status));
             LOG.debug("Retrying request {} after status {} from {}", ctx.requestId(), status, current.address());
@@ -815,17 +826,56 @@ final class ProxyExchange {
     }
 
     /**
-     * Retries the request on another target when {@code repeatable}, attempts remain and the retry budget has room,
-     * and ends the exchange with {@code problem} otherwise.
+     * Retries the request on another target when {@code repeatable}, attempts remain, an untried target is available
+     * and the retry budget has room, and ends the exchange with {@code problem} otherwise.
      */
     private void onAttemptFailed(Throwable cause, Problem problem, boolean repeatable) {
         LOG.debug("Attempt for request {} to {} failed", ctx.requestId(), target.address(), cause);
         lastFailure = problem;
-        if (repeatable && attemptsLeft() && group.retryBudget().tryAcquireRetry()) {
-            attempt();
-            return;
+        if (repeatable && attemptsLeft()) {
+            if (!refreshGroup()) {
+                finish(serviceRemoved());
+                return;
+            }
+            TargetState next = group.select(selectionContext(), tried);
+            if (next != null && acquireRetry(target)) {
+                attempt(next);
+                return;
+            }
+            if (next != null) {
+                next.release();
+            }
         }
         finish(lastFailure);
+    }
+
+    /**
+     * Takes a retry from the retry budget and returns true, or returns false when the budget is spent. Counts the
+     * result in the metrics of {@code failed}, the target of the attempt to retry, and in the access-log line.
+     */
+    private boolean acquireRetry(TargetState failed) {
+        boolean sent = group.retryBudget().tryAcquireRetry();
+        failed.onRetry(sent);
+        if (sent) {
+            if (retries == null) {
+                retries = new RetryCount();
+                ctx.logField(RETRIES_FIELD, retries);
+            }
+            retries.value++;
+        } else {
+            ctx.logField(BUDGET_FIELD, BUDGET_EXHAUSTED);
+        }
+        return sent;
+    }
+
+    /** The number of retries of a request, which the access-log line shows as it is when the line is written. */
+    private static final class RetryCount {
+        private int value;
+
+        @Override
+        public String toString() {
+            return Integer.toString(value);
+        }
     }
 
     /**
@@ -926,12 +976,12 @@ final class ProxyExchange {
      * Returns the target to retry a response with a retryable status on, or null when the response must be relayed:
      * no retry is allowed, no untried target is available, or the retry budget is spent.
      */
-    private TargetState retryTarget() {
+    private TargetState retryTarget(TargetState responded) {
         if (!attemptsLeft() || !repeatable(false) || !refreshGroup()) {
             return null;
         }
         TargetState next = group.select(selectionContext(), tried);
-        if (next != null && !group.retryBudget().tryAcquireRetry()) {
+        if (next != null && !acquireRetry(responded)) {
             next.release();
             return null;
         }

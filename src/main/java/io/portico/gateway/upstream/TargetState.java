@@ -300,6 +300,15 @@ public final class TargetState {
         };
     }
 
+    /**
+     * Counts a retry of a request whose attempt on this target failed or got a status in {@code retries.statuses}.
+     *
+     * @param sent true when the retry budget allowed the retry, false when the budget rejected it
+     */
+    public void onRetry(boolean sent) {
+        meters.retry(sent);
+    }
+
     /** Removes this target's meters, once its service no longer lists it. */
     void removeMeters() {
         meters.remove();
