@@ -813,6 +813,10 @@ final class ProxyExchange {
     }
 
     private void onAttemptFailed(Throwable cause, boolean beforeSending) {
+        if (Outcome.of(cause) == Outcome.NO_CONNECTION) {
+            onPoolExhausted(cause, beforeSending);
+            return;
+        }
         boolean timeout = isTimeout(cause);
         lastTlsFailure = tlsFailure(cause);
         String outcome = timeout ? "did not respond in time"
@@ -823,6 +827,21 @@ final class ProxyExchange {
         String detail = "service '" + service.name() + "' " + outcome;
         ProblemType type = timeout ? ProblemType.UPSTREAM_TIMEOUT : ProblemType.UPSTREAM_UNAVAILABLE;
         onAttemptFailed(cause, new Problem(type, detail), repeatable(beforeSending));
+    }
+
+    /**
+     * Handles an attempt that found no free connection to its target in the service's pool in time, so nothing of
+     * the request was sent. The gateway's pool was full, not the target slow, so the problem has a type of its own.
+     */
+    private void onPoolExhausted(Throwable cause, boolean beforeSending) {
+        lastTlsFailure = null;
+        long waitMillis = group.connectionWaitMillis();
+        int maxConnections = service.pool().maxConnections();
+        target.onPoolExhausted(waitMillis, maxConnections);
+        Problem problem = new Problem(ProblemType.UPSTREAM_POOL_EXHAUSTED, "service '" + service.name()
+                + "' has no free connection to target " + target.address() + ": all " + maxConnections
+                + " pooled connections stayed busy for " + waitMillis + " ms");
+        onAttemptFailed(cause, problem, repeatable(beforeSending));
     }
 
     /**

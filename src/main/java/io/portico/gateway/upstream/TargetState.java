@@ -65,8 +65,8 @@ public final class TargetState {
     private static final double MAX_PENALTY_NANOS = Duration.ofMinutes(5).toNanos();
     private static final PassivePolicy DEFAULT_FAILURE_STATUSES =
             new PassivePolicy(new ServiceSpec.Passive(null, null, null));
-    /** Shortest time between two WARN lines about failed TLS connections to one target. */
-    private static final long TLS_WARN_INTERVAL_NANOS = Duration.ofMinutes(1).toNanos();
+    /** Shortest time between two WARN lines about failed TLS connections, or about a full pool, of one target. */
+    private static final long WARN_INTERVAL_NANOS = Duration.ofMinutes(1).toNanos();
 
     private final String service;
     private final String host;
@@ -99,6 +99,8 @@ public final class TargetState {
 
     /** Rate limit of the WARN lines about failed TLS connections. It counts the failures it suppresses. */
     private final WarningLimiter tlsWarnings;
+    /** Rate limit of the WARN lines about requests that found no free pooled connection. */
+    private final WarningLimiter poolWarnings;
 
     private final Object latencyLock = new Object();
     private volatile double ewma;
@@ -121,7 +123,8 @@ public final class TargetState {
         this.origin = Origin.http(host, port);
         this.hostHeader = hostHeader(authority);
         this.nanoClock = requireNonNull(nanoClock, "nanoClock");
-        this.tlsWarnings = new WarningLimiter(TLS_WARN_INTERVAL_NANOS, nanoClock);
+        this.tlsWarnings = new WarningLimiter(WARN_INTERVAL_NANOS, nanoClock);
+        this.poolWarnings = new WarningLimiter(WARN_INTERVAL_NANOS, nanoClock);
         this.weight = target.weight();
         this.meters = metrics.target(service, address);
     }
@@ -298,6 +301,22 @@ public final class TargetState {
             case REFUSED -> UpstreamMetrics.REFUSED;
             case CANCELLED -> UpstreamMetrics.CANCELLED;
         };
+    }
+
+    /**
+     * Logs at WARN, at most once a minute, that a request found no free connection to this target in the service's
+     * pool within {@code waitMillis}, with the number of such requests since the last line. The pool had
+     * {@code pool.maxConnections} busy connections to the target, so the request never reached it.
+     */
+    public void onPoolExhausted(long waitMillis, int maxConnections) {
+        long earlier = poolWarnings.tryAcquire();
+        if (earlier == WarningLimiter.SUPPRESSED) {
+            return;
+        }
+        String more = earlier == 0 ? "" : "; " + earlier + " more since the last report";
+        LOG.warn("No pooled connection to upstream target {} of service '{}' became free within {} ms: all {} "
+                + "connections of pool.maxConnections were busy, so raise it if the target can take more{}",
+                address, service, waitMillis, maxConnections, more);
     }
 
     /**
