@@ -133,11 +133,22 @@ final class ActiveHealthChecker implements AutoCloseable {
                         spec);
                 return;
             }
-            target.onActiveCheck(this, false, Outcome.of(cause).kind() + ": " + cause.getMessage(), spec);
+            target.onActiveCheck(this, false, describe(cause), spec);
             return;
         }
         int status = result.result().statusCode();
         target.onActiveCheck(this, isHealthy(status), "status " + status, spec);
+    }
+
+    /** Describes a probe's failure in words, followed by the error's message, for the log. */
+    private static String describe(Throwable cause) {
+        String failure = switch (Outcome.of(cause).kind()) {
+            case CONNECT_FAILURE -> "connecting failed";
+            case TIMEOUT -> "timed out";
+            case NO_CONNECTION -> "no connection became free";
+            default -> "the connection failed";
+        };
+        return failure + ": " + cause.getMessage();
     }
 
     /** Returns why a probe's TLS connection failed, or null when the service speaks http or the failure is not TLS. */

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.portico.circuitbreaker.CircuitBreaker;
 import io.portico.config.CircuitBreakerSpec;
+import io.portico.config.Durations;
 import io.portico.config.ServiceSpec;
 import io.portico.logging.WarningLimiter;
 import io.portico.metrics.UpstreamMetrics;
@@ -489,7 +490,7 @@ public final class TargetState {
             // the first failure ejects the target again.
             if (now - until >= 0 && ejectedUntil.compareAndSet(until, ejectUntil(now, policy))) {
                 LOG.warn("Upstream target {} of service '{}' ejected again for {}: the first request after the "
-                        + "recovery period failed ({})", address, service, policy.recovery, reason);
+                        + "recovery period failed ({})", address, service, Durations.format(policy.recovery), reason);
             }
             return;
         }
@@ -497,7 +498,7 @@ public final class TargetState {
         if (failed >= policy.unhealthyThreshold && ejectedUntil.compareAndSet(NOT_EJECTED, ejectUntil(now, policy))) {
             consecutiveFailures.set(0);
             LOG.warn("Upstream target {} of service '{}' ejected for {}: {} consecutive requests failed, last: {}",
-                    address, service, policy.recovery, failed, reason);
+                    address, service, Durations.format(policy.recovery), failed, reason);
         }
     }
 
