@@ -61,6 +61,12 @@ public final class TargetState {
     private static final long NOT_EJECTED = Long.MIN_VALUE;
     private static final double MIN_ALPHA = 0.1;
     private static final double HALF_LIFE_NANOS = Duration.ofSeconds(10).toNanos();
+    /**
+     * Time without a latency sample after which least-latency sends one request to a target that last responded in time
+     * (see {@link #latencyProbeDue()}), and after which the next sample replaces the average instead of blending in.
+     * A target avoided after a short stall thus gets traffic back within about this time once it is fast again.
+     */
+    private static final long LATENCY_PROBE_NANOS = Duration.ofSeconds(5).toNanos();
     private static final double UNKNOWN_FAILURE_PENALTY_NANOS = Duration.ofSeconds(1).toNanos();
     /** The largest smoothed latency that failures alone can raise a target to, by doubling it. */
     private static final double MAX_PENALTY_NANOS = Duration.ofMinutes(5).toNanos();
@@ -107,6 +113,8 @@ public final class TargetState {
     private volatile double ewma;
     private volatile boolean latencyKnown;
     private volatile long lastSampleNanos;
+    /** True when the last latency sample came from a timeout or a failure rather than a response in time. */
+    private volatile boolean lastSampleFailed;
 
     TargetState(String service, ServiceSpec.Target target, LongSupplier nanoClock) {
         this(service, target, nanoClock, UpstreamMetrics.NONE);
@@ -249,7 +257,7 @@ public final class TargetState {
         switch (outcome.kind()) {
             case RESPONSE -> onResponse(latencyNanos, outcome.status());
             case TIMEOUT -> {
-                recordLatency(latencyNanos);
+                recordLatency(latencyNanos, false);
                 onFailure("timed out", latencyNanos);
             }
             case CONNECT_FAILURE -> {
@@ -453,7 +461,7 @@ public final class TargetState {
             onFailure("status " + status, latencyNanos);
             return;
         }
-        recordLatency(latencyNanos);
+        recordLatency(latencyNanos, true);
         onSuccess(latencyNanos);
     }
 
@@ -507,10 +515,12 @@ public final class TargetState {
         return until == NOT_EJECTED ? until + 1 : until;
     }
 
-    private void recordLatency(long latencyNanos) {
+    /** Adds a latency sample, from a response in time when {@code inTime}, or from a timeout otherwise. */
+    private void recordLatency(long latencyNanos, boolean inTime) {
         long now = nanoClock.getAsLong();
         synchronized (latencyLock) {
-            if (!latencyKnown) {
+            if (!latencyKnown || now - lastSampleNanos >= LATENCY_PROBE_NANOS) {
+                // The average is stale after that long without a sample, so the new sample replaces it.
                 ewma = latencyNanos;
                 latencyKnown = true;
             } else {
@@ -519,6 +529,7 @@ public final class TargetState {
                 ewma = ewma + alpha * (latencyNanos - ewma);
             }
             lastSampleNanos = now;
+            lastSampleFailed = !inTime;
         }
     }
 
@@ -529,7 +540,17 @@ public final class TargetState {
             ewma = Math.max(penalty, latencyNanos);
             latencyKnown = true;
             lastSampleNanos = now;
+            lastSampleFailed = true;
         }
+    }
+
+    /**
+     * Returns whether least-latency should send this target one request to measure it again: its last sample was a
+     * response in time, and it has had no sample for {@link #LATENCY_PROBE_NANOS}. A target whose last sample was a
+     * timeout or a failure is left to the decay of {@link #latencyEstimate()} and to the health checks.
+     */
+    boolean latencyProbeDue() {
+        return latencyKnown && !lastSampleFailed && nanoClock.getAsLong() - lastSampleNanos >= LATENCY_PROBE_NANOS;
     }
 
     /**
