@@ -14,14 +14,16 @@ import java.time.Instant;
 import java.util.function.Consumer;
 
 /**
- * Writes the meters of the data plane's live state at each scrape: the circuit breakers of upstream targets and
- * of AI provider models, and the budgets of the current periods. Reading them at scrape time keeps the breakers
- * and budget policies free of metric calls, and the meters of a breaker or budget that disappears go with it.
+ * Writes the meters of the data plane's live state at each scrape: the health and the circuit breakers of upstream
+ * targets, the circuit breakers of AI provider models, and the budgets of the current periods. Reading them at
+ * scrape time keeps the health checks, breakers and budget policies free of metric calls, and the meters of a
+ * target, breaker or budget that disappears go with it.
  */
 final class LiveStateMetrics implements Consumer<SnapshotMeters> {
 
     private static final String STATE = "The circuit breaker's state: 0 closed, 1 half-open, 2 open";
     private static final String TRANSITIONS = "State changes of the circuit breaker since it was created";
+    private static final String HEALTHY = "1 while no health check has the upstream target marked down, 0 otherwise";
     private static final double MICROS_PER_USD = 1_000_000.0;
 
     private final DataPlane dataPlane;
@@ -36,6 +38,8 @@ final class LiveStateMetrics implements Consumer<SnapshotMeters> {
     public void accept(SnapshotMeters meters) {
         dataPlane.services().forEach((service, group) -> {
             for (TargetState target : group.targets()) {
+                meters.gauge("portico.upstream.target.healthy", HEALTHY, target.healthy() ? 1 : 0, "service", service,
+                        "target", target.address());
                 if (target.circuitBreaker() != null) {
                     breaker(meters, "portico.upstream.circuit.breaker", target.circuitBreaker(), "service", service,
                             "target", target.address());

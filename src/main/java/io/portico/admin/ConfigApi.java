@@ -86,8 +86,9 @@ final class ConfigApi {
 
     /**
      * Sends the versions and the count of each kind, counting only what the caller may see. While the store is
-     * unreachable, {@code storeVersion} is the version this node last read, as {@code /health/ready} shows it, and
-     * {@code store} is {@code unavailable}.
+     * unreachable, {@code storeVersion} is the version this node last read, as {@code /health/ready} shows it,
+     * {@code store} is {@code unavailable} and {@code storeDetail} gives the reason. A store already known to be
+     * unreachable is not read, so the response does not wait for the pool's connection timeout.
      */
     private void status(RoutingContext ctx) {
         ConfigSnapshot snapshot = snapshots.current();
@@ -102,21 +103,39 @@ final class ConfigApi {
                     .filter(resource -> Tenancy.sees(principal, kind, resource, snapshot))
                     .count());
         }
+        if (store.knownUnreachable()) {
+            storeUnavailable(body, snapshot);
+            Exchange.sendJson(ctx, 200, body);
+            return;
+        }
         vertx.executeBlocking(store::version, false).onComplete(version -> {
             if (version.succeeded()) {
                 body.put("storeVersion", version.result());
                 body.put("store", "available");
             } else {
                 LOG.debug("Status could not read the store version", version.cause());
-                long lastRead = snapshots.storeVersion();
-                if (lastRead < 0) {
-                    body.putNull("storeVersion");
-                } else {
-                    body.put("storeVersion", lastRead);
-                }
-                body.put("store", "unavailable");
+                storeUnavailable(body, snapshot);
             }
             Exchange.sendJson(ctx, 200, body);
         });
+    }
+
+    /** Adds the fields of a store that could not be read: the version this node last read, and the reason. */
+    private void storeUnavailable(ObjectNode body, ConfigSnapshot snapshot) {
+        long lastRead = snapshots.storeVersion();
+        if (lastRead < 0) {
+            body.putNull("storeVersion");
+        } else {
+            body.put("storeVersion", lastRead);
+        }
+        body.put("store", "unavailable");
+        if (store.knownUnreachable()) {
+            body.put("storeDetail", "the configuration store is unreachable, so this node serves configuration version "
+                    + snapshot.version() + ", and admin calls that read or write the store fail with 503"
+                    + " store-unavailable until it is reachable again");
+        } else {
+            body.put("storeDetail", "reading the configuration store version failed, and this node serves"
+                    + " configuration version " + snapshot.version());
+        }
     }
 }

@@ -18,6 +18,10 @@ public final class UpstreamMetrics {
 
     static final String REQUESTS = "portico.upstream.requests";
     static final String DURATION = "portico.upstream.duration";
+    static final String RETRIES = "portico.upstream.retries";
+
+    /** The {@code result} tag values of {@link #RETRIES}, indexed as {@link TargetMeters#retry} uses them. */
+    private static final String[] RETRY_RESULTS = {"sent", "budget_exhausted"};
 
     /**
      * The {@code outcome} tag values: a response by status class, then the failures that ended an exchange without
@@ -66,6 +70,7 @@ public final class UpstreamMetrics {
         private final Tags tags;
         private final Timer duration;
         private final CounterSlots outcomes;
+        private final CounterSlots retries;
         /** Changed only inside {@code targets.compute}, which serialises the changes of one key. */
         private int references;
 
@@ -77,6 +82,10 @@ public final class UpstreamMetrics {
             this.duration = Timer.builder(DURATION)
                     .description("Time from sending a request to an upstream target to its response head or failure")
                     .tags(tags).serviceLevelObjectives(Buckets.REQUEST).register(registry);
+            this.retries = new CounterSlots(RETRY_RESULTS.length, index -> Counter.builder(RETRIES)
+                    .description("Retries after a failed attempt on an upstream target, sent or rejected by the"
+                            + " service's retry budget").tags(tags)
+                    .tag("result", RETRY_RESULTS[index]).register(registry));
         }
     }
 
@@ -106,6 +115,15 @@ public final class UpstreamMetrics {
         }
 
         /**
+         * Counts one retry after an attempt on this target failed or got a status in {@code retries.statuses}.
+         *
+         * @param sent true when the retry budget allowed the retry, false when the budget rejected it
+         */
+        public void retry(boolean sent) {
+            shared.retries.get(sent ? 0 : 1).increment();
+        }
+
+        /**
          * Releases this target's meters, once its service no longer lists it. They leave the registry when no other
          * instance for the same target uses them. Calling it again has no effect.
          */
@@ -119,6 +137,7 @@ public final class UpstreamMetrics {
                 }
                 registry.remove(meters.duration);
                 meters.outcomes.removeFrom(registry);
+                meters.retries.removeFrom(registry);
                 return null;
             });
         }

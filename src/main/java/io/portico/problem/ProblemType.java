@@ -8,6 +8,8 @@ public enum ProblemType {
     ROUTE_NOT_FOUND("route-not-found", 404, "No route matches the request"),
     UPSTREAM_UNAVAILABLE("upstream-unavailable", 502, "The upstream service could not be reached"),
     UPSTREAM_TIMEOUT("upstream-timeout", 504, "The upstream service did not respond in time"),
+    UPSTREAM_POOL_EXHAUSTED("upstream-pool-exhausted", 503,
+            "No connection to the upstream service became free in time"),
     RATE_LIMITED("rate-limited", 429, "Too many requests"),
     RATE_LIMIT_UNAVAILABLE("rate-limit-unavailable", 503, "The rate limit cannot be checked"),
     CONCURRENCY_LIMITED("concurrency-limited", 503, "Too many requests in progress"),

@@ -20,6 +20,15 @@ public interface ConfigStore extends AutoCloseable {
      */
     long version();
 
+    /**
+     * Returns true while the store is known to be unreachable, so calls other than {@link #version()} fail at once.
+     * Unlike the other methods, it does not block, because it only returns what the last calls found. Stores that
+     * cannot tell return false.
+     */
+    default boolean knownUnreachable() {
+        return false;
+    }
+
     /** Returns every resource together with the version they were read at, in one consistent read. */
     StoreContents read();
 

@@ -47,6 +47,11 @@ final class GuardedDataSource implements DataSource {
         }
     }
 
+    /** Returns true from a failed connection until a probe succeeds, while calls through this source fail at once. */
+    boolean knownUnreachable() {
+        return outage != null;
+    }
+
     @Override
     public Connection getConnection() throws SQLException {
         String reason = outage;

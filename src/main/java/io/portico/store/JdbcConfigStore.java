@@ -176,6 +176,16 @@ public final class JdbcConfigStore implements ConfigStore {
                 this::selectVersion));
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>It is true from the first connection failure of any call until {@link #version()} succeeds again.
+     */
+    @Override
+    public boolean knownUnreachable() {
+        return guarded.knownUnreachable();
+    }
+
     private long selectVersion(Connection connection) throws SQLException {
         if (postgres) {
             // HikariCP restores the pool's network timeout when the connection returns to the pool.

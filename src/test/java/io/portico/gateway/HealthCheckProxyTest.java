@@ -16,6 +16,7 @@ import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -117,16 +118,32 @@ class HealthCheckProxyTest {
     void activeCheckTakesTargetOutAndBack() throws InterruptedException {
         assertThat(targetsOf(20)).as("targets while both are healthy").containsExactlyInAnyOrder("steady", "flaky");
 
+        assertThat(healthGauge(steady)).as("health gauge of steady").isEqualTo("1.0");
+        assertThat(healthGauge(flaky)).as("health gauge of flaky").isEqualTo("1.0");
+
         flaky.healthStatus(500);
         awaitTargetsOfTenRequests(Set.of("steady"));
         int flakyBefore = flaky.requests("/echo");
         assertThat(targetsOf(20)).as("targets while flaky fails its health checks").containsExactly("steady");
         assertThat(flaky.requests("/echo")).isEqualTo(flakyBefore);
         assertThat(flaky.requests("/health")).as("health checks received by flaky").isGreaterThanOrEqualTo(2);
+        assertThat(healthGauge(steady)).as("health gauge of steady while flaky is down").isEqualTo("1.0");
+        assertThat(healthGauge(flaky)).as("health gauge of flaky while it is down").isEqualTo("0.0");
 
         flaky.healthStatus(200);
         awaitTargetsOfTenRequests(Set.of("steady", "flaky"));
         assertThat(targetsOf(20)).as("targets after flaky recovered").containsExactlyInAnyOrder("steady", "flaky");
+        assertThat(healthGauge(flaky)).as("health gauge of flaky after it recovered").isEqualTo("1.0");
+    }
+
+    /** Returns the value of {@code portico_upstream_target_healthy} for {@code target} of service 'active'. */
+    private static String healthGauge(TestUpstream target) {
+        String series = "portico_upstream_target_healthy{service=\"active\",target=\"127.0.0.1:" + target.port()
+                + "\"} ";
+        return Arrays.stream(node.adminRaw("GET", "/metrics", null).body().split("\n"))
+                .filter(line -> line.startsWith(series))
+                .map(line -> line.substring(series.length()))
+                .findFirst().orElse("absent");
     }
 
     /** Sends {@code count} requests to the active-checked service and returns the targets that served them. */

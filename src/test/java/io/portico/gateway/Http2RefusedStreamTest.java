@@ -38,9 +38,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * HTTP/2 upstreams that refuse streams without processing them, through a real node under concurrent load: a server
- * that closes each connection with a graceful GOAWAY after a number of requests, as nginx does after
- * {@code keepalive_requests}, and servers that reset streams with REFUSED_STREAM. RFC 9113 sections 6.8 and 8.7 make
+ * HTTP/2 upstreams that refuse streams without processing them, through a real node under concurrent load: servers
+ * that close each connection with a graceful GOAWAY after a number of requests, as nginx does after
+ * {@code keepalive_requests}, above and far below the concurrent requests, and servers that reset streams with
+ * REFUSED_STREAM. RFC 9113 sections 6.8 and 8.7 make
  * such requests safe to send again, whatever their method, so each must reach the application exactly once and the
  * target must stay healthy.
  */
@@ -50,6 +51,8 @@ class Http2RefusedStreamTest {
     private static final int CLIENT_CONNECTIONS = 32;
     /** Requests after which the GOAWAY upstream sends GOAWAY on a connection, more than the concurrent requests. */
     private static final int REQUESTS_PER_CONNECTION = 64;
+    /** Requests after which the early GOAWAY upstream sends GOAWAY on a connection, far below the concurrency. */
+    private static final int FEW_REQUESTS_PER_CONNECTION = 4;
     private static final long CLOSE_AFTER_GO_AWAY_MILLIS = 1_000;
     /** HTTP/2 error code REFUSED_STREAM (RFC 9113 section 7). */
     private static final long REFUSED_STREAM = 0x7;
@@ -58,6 +61,7 @@ class Http2RefusedStreamTest {
 
     private static Vertx vertx;
     private static Upstream goAway;
+    private static Upstream goAwayEarly;
     private static Upstream refusingSome;
     private static Upstream refusingAll;
     private static TestNode node;
@@ -66,16 +70,18 @@ class Http2RefusedStreamTest {
     static void start() {
         vertx = Vertx.vertx();
         goAway = Upstream.start(vertx, Behaviour.GO_AWAY_AFTER_REQUESTS);
+        goAwayEarly = Upstream.start(vertx, Behaviour.GO_AWAY_AFTER_FEW_REQUESTS);
         refusingSome = Upstream.start(vertx, Behaviour.REFUSE_FIRST_OF_EVERY_THIRD);
         refusingAll = Upstream.start(vertx, Behaviour.REFUSE_ALL);
         node = TestNode.start();
         Configs config = Configs.document();
         service(config, "goaway", goAway);
+        service(config, "goaway-early", goAwayEarly);
         service(config, "refusing", refusingSome);
         service(config, "buffered", refusingSome);
         service(config, "streamed", refusingSome);
         service(config, "refusing-all", refusingAll).putObject("circuitBreaker").put("minimumCalls", 2);
-        for (String name : List.of("goaway", "refusing", "streamed", "refusing-all")) {
+        for (String name : List.of("goaway", "goaway-early", "refusing", "streamed", "refusing-all")) {
             config.route(name, name, "/" + name).put("stripPrefix", true);
         }
         config.route("buffered", "buffered", "/buffered").put("stripPrefix", true)
@@ -113,6 +119,27 @@ class Http2RefusedStreamTest {
         assertThat(target.path("failures").asLong()).as("failures in %s", target).isZero();
         assertThat(target.path("requests").asLong()).as("attempts, re-sends included, in %s", target)
                 .isGreaterThan(REQUESTS);
+    }
+
+    @Test
+    void goAwayFarBelowConcurrencyIsResent() {
+        List<Result> gets = sendAll("/goaway-early/r/", "GET", false);
+        // POSTs without a body, because the Netty HTTP/2 server of this upstream (4.2.9) closes the connection with
+        // a PROTOCOL_ERROR when DATA arrives on a stream above the last stream id of its GOAWAY. That close fails the
+        // streams below that id, which the upstream had processed.
+        List<Result> posts = sendAll("/goaway-early/p/", "POST", false);
+
+        assertThat(failed(gets)).as("responses other than 200 to GET").isEmpty();
+        assertThat(failed(posts)).as("responses other than 200 to POST").isEmpty();
+        for (String prefix : List.of("/r/", "/p/")) {
+            assertThat(goAwayEarly.arrivals(prefix)).as("arrivals of each request to %s", prefix).hasSize(REQUESTS)
+                    .allSatisfy((path, count) -> assertThat(count).as("arrivals of %s", path).isEqualTo(1));
+        }
+        assertThat(goAwayEarly.connections()).as("upstream connections")
+                .isGreaterThanOrEqualTo(2 * REQUESTS / FEW_REQUESTS_PER_CONNECTION);
+        JsonNode target = health("goaway-early");
+        assertThat(target.path("healthy").asBoolean()).as("healthy in %s", target).isTrue();
+        assertThat(target.path("failures").asLong()).as("failures in %s", target).isZero();
     }
 
     @Test
@@ -292,6 +319,8 @@ class Http2RefusedStreamTest {
          * {@value #CLOSE_AFTER_GO_AWAY_MILLIS} ms later.
          */
         GO_AWAY_AFTER_REQUESTS,
+        /** Sends GOAWAY like {@link #GO_AWAY_AFTER_REQUESTS}, after {@value #FEW_REQUESTS_PER_CONNECTION} requests. */
+        GO_AWAY_AFTER_FEW_REQUESTS,
         /** Resets the first stream of each request whose number is a multiple of 3 with REFUSED_STREAM. */
         REFUSE_FIRST_OF_EVERY_THIRD,
         /** Resets every stream with REFUSED_STREAM. */
@@ -367,7 +396,7 @@ class Http2RefusedStreamTest {
             int onConnection = requestsByConnection.computeIfAbsent(connection, key -> new AtomicInteger())
                     .incrementAndGet();
             boolean refuse = switch (behaviour) {
-                case GO_AWAY_AFTER_REQUESTS -> false;
+                case GO_AWAY_AFTER_REQUESTS, GO_AWAY_AFTER_FEW_REQUESTS -> false;
                 case REFUSE_FIRST_OF_EVERY_THIRD -> arrival == 1 && Behaviour.refusedOnce(path);
                 case REFUSE_ALL -> true;
             };
@@ -375,8 +404,12 @@ class Http2RefusedStreamTest {
                 request.response().reset(REFUSED_STREAM);
                 return;
             }
-            if (behaviour == Behaviour.GO_AWAY_AFTER_REQUESTS && onConnection >= REQUESTS_PER_CONNECTION
-                    && shutDown.add(connection)) {
+            int goAwayAfter = switch (behaviour) {
+                case GO_AWAY_AFTER_REQUESTS -> REQUESTS_PER_CONNECTION;
+                case GO_AWAY_AFTER_FEW_REQUESTS -> FEW_REQUESTS_PER_CONNECTION;
+                default -> Integer.MAX_VALUE;
+            };
+            if (onConnection >= goAwayAfter && shutDown.add(connection)) {
                 // GOAWAY with the highest stream that reached this handler. Vert.x's shutdown would close the
                 // connection as soon as those streams end and reset it while the client still sends, so the close
                 // comes a while later, once the client has read the GOAWAY, as nginx's lingering close does.

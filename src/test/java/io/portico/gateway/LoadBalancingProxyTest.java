@@ -30,6 +30,7 @@ class LoadBalancingProxyTest {
     private static TestUpstream first;
     private static TestUpstream second;
     private static TestUpstream slow;
+    private static TestUpstream recovering;
     private static TestNode node;
 
     @BeforeAll
@@ -38,6 +39,7 @@ class LoadBalancingProxyTest {
         second = TestUpstream.start("second");
         slow = TestUpstream.start("slow");
         slow.echoDelay(40);
+        recovering = TestUpstream.start("recovering");
         node = TestNode.start();
         Configs config = Configs.document();
         config.service("hashed", first.port(), second.port()).putObject("loadBalancing")
@@ -54,6 +56,9 @@ class LoadBalancingProxyTest {
         config.service("latency", first.port(), slow.port()).putObject("loadBalancing")
                 .put("algorithm", "least-latency");
         config.route("latency", "latency", "/latency").put("stripPrefix", true);
+        config.service("recovery", recovering.port(), second.port()).putObject("loadBalancing")
+                .put("algorithm", "least-latency");
+        config.route("recovery", "recovery", "/recovery").put("stripPrefix", true);
         node.apply(config.build());
     }
 
@@ -63,6 +68,7 @@ class LoadBalancingProxyTest {
         first.close();
         second.close();
         slow.close();
+        recovering.close();
     }
 
     @Test
@@ -77,6 +83,27 @@ class LoadBalancingProxyTest {
         }
 
         assertThat(fast).as("requests served by the target without the 40 ms delay").isGreaterThanOrEqualTo(24);
+    }
+
+    @Test
+    void leastLatencyReturnsToRecoveredTarget() throws InterruptedException {
+        recovering.echoDelay(200);
+        for (int i = 0; i < 10; i++) {
+            assertThat(get(node, "/recovery/echo").statusCode()).as("status of request %d", i).isEqualTo(200);
+        }
+        assertThat(recovering.requests("/echo")).as("requests to the target while it is slow").isEqualTo(1);
+
+        recovering.echoDelay(0);
+        long recovered = System.nanoTime();
+        long deadline = recovered + TimeUnit.SECONDS.toNanos(15);
+        while (recovering.requests("/echo") == 1 && System.nanoTime() < deadline) {
+            assertThat(get(node, "/recovery/echo").statusCode()).isEqualTo(200);
+            Thread.sleep(10);
+        }
+        long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - recovered);
+
+        assertThat(recovering.requests("/echo")).as("requests to the target after it recovered").isEqualTo(2);
+        assertThat(seconds).as("seconds until the recovered target got a request").isLessThanOrEqualTo(8);
     }
 
     @Test

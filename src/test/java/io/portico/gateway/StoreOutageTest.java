@@ -88,4 +88,25 @@ class StoreOutageTest {
         assertThat(body.path("configVersion").asLong()).isEqualTo(node.portico().configVersion()).isPositive();
         assertThat(body.path("resources").path("routes").asInt()).isEqualTo(1);
     }
+
+    @Test
+    void statusRespondsAtOnceDuringKnownOutage() {
+        // This read fails after the pool's connection timeout of 3 seconds at most, and from then on the store
+        // records the database as unreachable.
+        assertProblem(node.adminRaw("GET", "/admin/v1/routes", null), 503, "store-unavailable");
+
+        for (int i = 0; i < 3; i++) {
+            long start = System.nanoTime();
+            HttpResponse<String> status = node.adminRaw("GET", "/admin/v1/status", null);
+            long millis = (System.nanoTime() - start) / 1_000_000;
+
+            assertThat(millis).as("duration of status call %d in ms", i).isLessThan(1_500);
+            assertThat(status.statusCode()).as("status of call %d", i).isEqualTo(200);
+            JsonNode body = json(status);
+            assertThat(body.path("store").asText()).isEqualTo("unavailable");
+            assertThat(body.path("storeDetail").asText()).startsWith("the configuration store is unreachable, so "
+                    + "this node serves configuration version " + node.portico().configVersion() + ",");
+            assertThat(body.path("storeVersion").asLong()).isPositive();
+        }
+    }
 }

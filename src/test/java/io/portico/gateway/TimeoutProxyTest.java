@@ -5,9 +5,13 @@ import static io.portico.gateway.GatewayClient.get;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.portico.gateway.upstream.TargetState;
 import io.portico.testing.Configs;
 import io.portico.testing.ContextRequests;
+import io.portico.testing.LogCapture;
 import io.portico.testing.TestNode;
 import io.portico.testing.TestUpstream;
 import io.vertx.core.Promise;
@@ -26,16 +30,23 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Connect and total timeouts of a service, through a real node. */
+/** Connect and total timeouts of a service, and the wait for a pooled connection, through a real node. */
 class TimeoutProxyTest {
+
+    /** Concurrent requests to a service with one pooled connection per target, more than the node's event loops. */
+    private static final int POOLED_REQUESTS = 12;
 
     private static TestUpstream upstream;
     private static TestNode node;
@@ -49,6 +60,11 @@ class TimeoutProxyTest {
         config.route("limited", "limited", "/limited").put("stripPrefix", true);
         config.service("quiet", upstream.port()).putObject("timeouts").put("read", "300ms");
         config.route("quiet", "quiet", "/quiet").put("stripPrefix", true);
+        ObjectNode pooled = config.service("pooled", upstream.port());
+        pooled.putObject("pool").put("maxConnections", 1);
+        pooled.putObject("timeouts").put("connect", "200ms");
+        pooled.putObject("retries").put("attempts", 1);
+        config.route("pooled", "pooled", "/pooled").put("stripPrefix", true);
         node.apply(config.build());
     }
 
@@ -56,6 +72,34 @@ class TimeoutProxyTest {
     static void stop() {
         node.close();
         upstream.close();
+    }
+
+    @Test
+    void fullPoolIsProblem503OfItsOwn() {
+        List<HttpResponse<String>> responses = new ArrayList<>();
+        ExecutorService threads = Executors.newFixedThreadPool(POOLED_REQUESTS);
+        try (LogCapture warnings = new LogCapture(TargetState.class)) {
+            List<CompletableFuture<HttpResponse<String>>> sent = new ArrayList<>();
+            for (int i = 0; i < POOLED_REQUESTS; i++) {
+                sent.add(CompletableFuture.supplyAsync(() -> get(node, "/pooled/slow?ms=1500"), threads));
+            }
+            sent.forEach(response -> responses.add(response.join()));
+
+            String warning = warnings.awaitMessage(Level.WARN, "No pooled connection");
+            assertThat(warning).contains("upstream target 127.0.0.1:" + upstream.port() + " of service 'pooled'");
+            assertThat(warning).contains("became free within 400 ms: all 1 connections of pool.maxConnections");
+        } finally {
+            threads.shutdownNow();
+        }
+
+        List<HttpResponse<String>> rejected = responses.stream().filter(response -> response.statusCode() != 200)
+                .toList();
+        assertThat(rejected).as("responses other than 200").isNotEmpty();
+        for (HttpResponse<String> response : rejected) {
+            JsonNode problem = assertProblem(response, 503, "upstream-pool-exhausted");
+            assertThat(problem.path("detail").asText()).isEqualTo("service 'pooled' has no free connection to target"
+                    + " 127.0.0.1:" + upstream.port() + ": all 1 pooled connections stayed busy for 400 ms");
+        }
     }
 
     @Test

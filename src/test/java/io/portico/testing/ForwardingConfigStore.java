@@ -34,6 +34,11 @@ public class ForwardingConfigStore implements ConfigStore {
     }
 
     @Override
+    public boolean knownUnreachable() {
+        return store.knownUnreachable();
+    }
+
+    @Override
     public StoreContents read() {
         return store.read();
     }

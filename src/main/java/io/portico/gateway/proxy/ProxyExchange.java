@@ -55,10 +55,11 @@ import org.slf4j.LoggerFactory;
  * request. A response with a retryable status is relayed to the client as it is when it cannot be retried.
  *
  * <p>An HTTP/2 attempt that the target refused without processing it (REFUSED_STREAM, or a stream above the last
- * stream id of a GOAWAY) does not count as a retry. The request is sent again through the normal target selection,
- * up to {@value #MAX_REFUSED_RESENDS} times, when it has no body or a buffered one. A body that declares at most
- * {@value #RESENDABLE_BODY} bytes is therefore read whole before it goes to a service that speaks HTTP/2. A refusal
- * never counts as a target failure.
+ * stream id of a GOAWAY) does not count as a retry. The request is sent again through the normal target selection
+ * when it has no body or a buffered one: up to {@value #MAX_GOAWAY_RESENDS} times for refusals by a GOAWAY of a
+ * connection that processed other streams, and up to {@value #MAX_REFUSED_RESENDS} times for other refusals. A body
+ * that declares at most {@value #RESENDABLE_BODY} bytes is therefore read whole before it goes to a service that
+ * speaks HTTP/2. A refusal never counts as a target failure.
  *
  * <p>An attempt goes through the group's {@link Http1Client} when the service has one (plain http without HTTP/2)
  * and through Vert.x's client otherwise. Both kinds report the same outcomes and apply the same timeouts.
@@ -73,6 +74,14 @@ final class ProxyExchange {
     /** Maximum re-sends of refused attempts per request, so that a target that refuses every stream ends the loop. */
     private static final int MAX_REFUSED_RESENDS = 2;
     /**
+     * Maximum re-sends per request of attempts that a GOAWAY refused after its connection processed other streams.
+     * Each such GOAWAY shows that the target works and ends connections after some requests, as nginx does after
+     * {@code keepalive_requests}. When that number is below the concurrent requests, the requests that one GOAWAY
+     * refuses are sent again together on the next connection, and a share of them is refused again, so a request
+     * may need several re-sends. The limit only ends the loop against a target that misbehaves.
+     */
+    private static final int MAX_GOAWAY_RESENDS = 32;
+    /**
      * Largest declared request body, in bytes, that is read whole before it goes to an HTTP/2 service, so that a
      * request the target refuses can be sent again.
      */
@@ -80,6 +89,11 @@ final class ProxyExchange {
     /** The access-log field of a request that the retirement of its upstream client cut off, and its value. */
     private static final String RETIRED_FIELD = "upstream_retired";
     private static final String RETIRED_REASON = "drain_expired";
+    /** The access-log field with the number of retries of a request that had any. */
+    private static final String RETRIES_FIELD = "upstream_retries";
+    /** The access-log field of a request whose retry the retry budget rejected, and its value. */
+    private static final String BUDGET_FIELD = "upstream_retry_budget";
+    private static final String BUDGET_EXHAUSTED = "exhausted";
 
     private final RequestContext ctx;
     private final Upstreams upstreams;
@@ -114,10 +128,14 @@ final class ProxyExchange {
     private long attemptStartNanos;
     private long totalTimer = -1;
     private boolean bodySent;
-    /** Refused attempts sent again so far, at most {@value #MAX_REFUSED_RESENDS}. */
+    /** Refused attempts sent again so far, other than those counted in {@link #goAwayResends}. */
     private int refusedResends;
+    /** Attempts refused by the GOAWAY of a connection that processed other streams and sent again so far. */
+    private int goAwayResends;
     /** True once the request was sent again because the retirement of a client cut off an attempt. */
     private boolean retiredResent;
+    /** The retries of this request, or null before the first one. */
+    private RetryCount retries;
     private boolean finished;
     /** Outcome reported for an attempt still running when the exchange finishes: cancelled, or a total timeout. */
     private Outcome abandoned = Outcome.CANCELLED;
@@ -203,7 +221,7 @@ final class ProxyExchange {
 
     private void attempt() {
         if (!tried.isEmpty() && !refreshGroup()) {
-            finish(new Problem(ProblemType.NO_HEALTHY_TARGET, "service '" + serviceName + "' was removed"));
+            finish(serviceRemoved());
             return;
         }
         TargetState next = group.select(selectionContext(), tried);
@@ -212,6 +230,10 @@ final class ProxyExchange {
             return;
         }
         attempt(next);
+    }
+
+    private Problem serviceRemoved() {
+        return new Problem(ProblemType.NO_HEALTHY_TARGET, "service '" + serviceName + "' was removed");
     }
 
     private Problem noTarget() {
@@ -404,7 +426,7 @@ final class ProxyExchange {
             } else if (result.failed()) {
                 Throwable cause = attemptFailure(result.cause());
                 if (RefusedStreams.isRefused(upstream, cause)) {
-                    onRefused(cause, current);
+                    onRefused(cause, current, RefusedStreams.goAwayAfterProcessing(upstream));
                     return;
                 }
                 current.onRequestEnd(elapsed(), Outcome.of(cause));
@@ -561,7 +583,7 @@ final class ProxyExchange {
             rejectResponse("status " + status + " is above 599", discard, current);
             return;
         }
-        TargetState next = service.retries().statuses().contains(status) ? retryTarget() : null;
+        TargetState next = service.retries().statuses().contains(status) ? retryTarget(current) : null;
         if (next != null) {
             current.onRequestEnd(elapsed(), Outcome.response(status));
             LOG.debug("Retrying request {} after status {} from {}", ctx.requestId(), status, current.address());
@@ -791,6 +813,10 @@ final class ProxyExchange {
     }
 
     private void onAttemptFailed(Throwable cause, boolean beforeSending) {
+        if (Outcome.of(cause) == Outcome.NO_CONNECTION) {
+            onPoolExhausted(cause, beforeSending);
+            return;
+        }
         boolean timeout = isTimeout(cause);
         lastTlsFailure = tlsFailure(cause);
         String outcome = timeout ? "did not respond in time"
@@ -804,17 +830,71 @@ final class ProxyExchange {
     }
 
     /**
-     * Retries the request on another target when {@code repeatable}, attempts remain and the retry budget has room,
-     * and ends the exchange with {@code problem} otherwise.
+     * Handles an attempt that found no free connection to its target in the service's pool in time, so nothing of
+     * the request was sent. The gateway's pool was full, not the target slow, so the problem has a type of its own.
+     */
+    private void onPoolExhausted(Throwable cause, boolean beforeSending) {
+        lastTlsFailure = null;
+        long waitMillis = group.connectionWaitMillis();
+        int maxConnections = service.pool().maxConnections();
+        target.onPoolExhausted(waitMillis, maxConnections);
+        Problem problem = new Problem(ProblemType.UPSTREAM_POOL_EXHAUSTED, "service '" + service.name()
+                + "' has no free connection to target " + target.address() + ": all " + maxConnections
+                + " pooled connections stayed busy for " + waitMillis + " ms");
+        onAttemptFailed(cause, problem, repeatable(beforeSending));
+    }
+
+    /**
+     * Retries the request on another target when {@code repeatable}, attempts remain, an untried target is available
+     * and the retry budget has room, and ends the exchange with {@code problem} otherwise.
      */
     private void onAttemptFailed(Throwable cause, Problem problem, boolean repeatable) {
         LOG.debug("Attempt for request {} to {} failed", ctx.requestId(), target.address(), cause);
         lastFailure = problem;
-        if (repeatable && attemptsLeft() && group.retryBudget().tryAcquireRetry()) {
-            attempt();
-            return;
+        if (repeatable && attemptsLeft()) {
+            if (!refreshGroup()) {
+                finish(serviceRemoved());
+                return;
+            }
+            TargetState next = group.select(selectionContext(), tried);
+            if (next != null && acquireRetry(target)) {
+                attempt(next);
+                return;
+            }
+            if (next != null) {
+                next.release();
+            }
         }
         finish(lastFailure);
+    }
+
+    /**
+     * Takes a retry from the retry budget and returns true, or returns false when the budget is spent. Counts the
+     * result in the metrics of {@code failed}, the target of the attempt to retry, and in the access-log line.
+     */
+    private boolean acquireRetry(TargetState failed) {
+        boolean sent = group.retryBudget().tryAcquireRetry();
+        failed.onRetry(sent);
+        if (sent) {
+            if (retries == null) {
+                retries = new RetryCount();
+                ctx.logField(RETRIES_FIELD, retries);
+            }
+            retries.value++;
+        } else {
+            ctx.logField(BUDGET_FIELD, BUDGET_EXHAUSTED);
+        }
+        return sent;
+    }
+
+    /** The number of retries of a request, which the access-log line shows as it is when the line is written. */
+    private static final class RetryCount {
+        private int value;
+
+        @Override
+        public String toString() {
+            return Integer.toString(value);
+        }
     }
 
     /**
@@ -856,22 +936,29 @@ final class ProxyExchange {
 
     /**
      * Handles an HTTP/2 attempt that the target refused without processing it. The request is sent again through
-     * the normal target selection, which may choose the same target, when its body can be sent again and fewer than
-     * {@value #MAX_REFUSED_RESENDS} re-sends happened. Such a re-send takes neither an attempt of
-     * {@code retries.attempts} nor the retry budget. Otherwise the attempt fails, and one with a body that can be sent
-     * again is retried like an attempt that sent nothing.
+     * the normal target selection, which may choose the same target, when its body can be sent again and the limit
+     * of re-sends is not reached: {@value #MAX_GOAWAY_RESENDS} when {@code goAwayAfterProcessing}, because a GOAWAY
+     * of a connection that processed other streams refused it, and {@value #MAX_REFUSED_RESENDS} otherwise. Such a
+     * re-send takes neither an attempt of {@code retries.attempts} nor the retry budget. Otherwise the attempt fails,
+     * and one with a body that can be sent again is retried like an attempt that sent nothing.
      */
-    private void onRefused(Throwable cause, TargetState current) {
+    private void onRefused(Throwable cause, TargetState current, boolean goAwayAfterProcessing) {
         current.onRequestEnd(elapsed(), Outcome.REFUSED);
         Problem problem = new Problem(ProblemType.UPSTREAM_UNAVAILABLE, "service '" + service.name()
                 + "' refused the request without processing it (HTTP/2 REFUSED_STREAM or GOAWAY)");
         // A streamed body has been read from the client, at least in part, and cannot be sent again.
         boolean resendable = !hasBody || ctx.bufferedBody() != null;
-        if (!resendable || refusedResends >= MAX_REFUSED_RESENDS) {
+        boolean withinLimit = goAwayAfterProcessing ? goAwayResends < MAX_GOAWAY_RESENDS
+                : refusedResends < MAX_REFUSED_RESENDS;
+        if (!resendable || !withinLimit) {
             onAttemptFailed(cause, problem, resendable);
             return;
         }
-        refusedResends++;
+        if (goAwayAfterProcessing) {
+            goAwayResends++;
+        } else {
+            refusedResends++;
+        }
         LOG.debug("Target {} refused request {} without processing it, sending it again: {}", current.address(),
                 ctx.requestId(), cause.toString());
         lastFailure = problem;
@@ -908,12 +995,12 @@ final class ProxyExchange {
      * Returns the target to retry a response with a retryable status on, or null when the response must be relayed:
      * no retry is allowed, no untried target is available, or the retry budget is spent.
      */
-    private TargetState retryTarget() {
+    private TargetState retryTarget(TargetState responded) {
         if (!attemptsLeft() || !repeatable(false) || !refreshGroup()) {
             return null;
         }
         TargetState next = group.select(selectionContext(), tried);
-        if (next != null && !group.retryBudget().tryAcquireRetry()) {
+        if (next != null && !acquireRetry(responded)) {
             next.release();
             return null;
         }

@@ -1,6 +1,7 @@
 package io.portico.gateway.tls;
 
 import io.portico.config.CertificateSpec;
+import io.portico.config.Durations;
 import io.portico.node.NodeConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ClientAuth;
@@ -223,7 +224,8 @@ public final class ServerTls {
             return;
         }
         if (reloadInterval.isZero() || reloadInterval.isNegative()) {
-            LOG.info("HTTPS certificate files are not reloaded because the reload interval is {}", reloadInterval);
+            LOG.info("HTTPS certificate files are not reloaded because the reload interval is {}",
+                    Durations.format(reloadInterval));
             return;
         }
         scheduleCheck();
@@ -244,7 +246,7 @@ public final class ServerTls {
                 vertx.executeBlocking(this::checkFiles, false).onComplete(done -> {
                     if (done.failed()) {
                         LOG.warn("Checking the HTTPS certificate files failed; the next check runs after {}",
-                                reloadInterval, done.cause());
+                                Durations.format(reloadInterval), done.cause());
                     }
                     if (!stopped) {
                         scheduleCheck();

@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * {@link TargetState#onActiveCheck}.
  *
  * <p>The probes use a client of their own, with one connection per target but the group's protocol, TLS and
- * connect timeout, so they neither queue behind nor take connections from proxied traffic. A probe succeeds
+ * connect timeout, so they neither queue behind nor take connections from proxied traffic. A probe whose TLS
+ * connection fails reports the reason as proxied requests do, through {@link TargetState#onTlsFailure}, and
+ * in the detail of its failure. A probe succeeds
  * when a response with a status in {@code healthyStatuses} (200-399 when absent) arrives, body included, within
  * {@code timeout}, which bounds both the wait for a connection and the silence while waiting for the response.
  * A target whose previous probe is still running is skipped for that round.
@@ -124,11 +126,38 @@ final class ActiveHealthChecker implements AutoCloseable {
     private void record(TargetState target, AsyncResult<HttpClientResponse> result) {
         if (result.failed()) {
             Throwable cause = result.cause();
-            target.onActiveCheck(this, false, Outcome.of(cause).kind() + ": " + cause.getMessage(), spec);
+            TlsFailure tls = tlsFailure(cause);
+            if (tls != null) {
+                target.onTlsFailure(tls);
+                target.onActiveCheck(this, false, "TLS connection failed: " + tls.reason() + " (" + tls.detail() + ")",
+                        spec);
+                return;
+            }
+            target.onActiveCheck(this, false, describe(cause), spec);
             return;
         }
         int status = result.result().statusCode();
         target.onActiveCheck(this, isHealthy(status), "status " + status, spec);
+    }
+
+    /** Describes a probe's failure in words, followed by the error's message, for the log. */
+    private static String describe(Throwable cause) {
+        String failure = switch (Outcome.of(cause).kind()) {
+            case CONNECT_FAILURE -> "connecting failed";
+            case TIMEOUT -> "timed out";
+            case NO_CONNECTION -> "no connection became free";
+            default -> "the connection failed";
+        };
+        return failure + ": " + cause.getMessage();
+    }
+
+    /** Returns why a probe's TLS connection failed, or null when the service speaks http or the failure is not TLS. */
+    private TlsFailure tlsFailure(Throwable cause) {
+        ServiceSpec service = group.spec();
+        if (!service.protocol().equals("https")) {
+            return null;
+        }
+        return TlsFailure.of(cause, service.tls() != null && service.tls().clientCertificate() != null);
     }
 
     private boolean isHealthy(int status) {

@@ -10,8 +10,10 @@ import java.util.List;
  *
  * <p>A target without a latency sample yet (new, or never responded) is chosen as soon as it has no request in
  * flight, so new targets get probed. While its first request is in flight it is costed with the slowest known
- * latency among the eligible targets, so it is not flooded before that request returns. Ties rotate like
- * {@link LeastConnectionsBalancer}.
+ * latency among the eligible targets, so it is not flooded before that request returns. A target for which
+ * {@link TargetState#latencyProbeDue()} holds, one that last responded in time but has had no sample for 5 seconds,
+ * is chosen the same way, so a target that was slow for a while gets traffic again soon after it recovers. Ties
+ * rotate like {@link LeastConnectionsBalancer}.
  */
 final class LeastLatencyBalancer implements LoadBalancer {
 
@@ -38,6 +40,9 @@ final class LeastLatencyBalancer implements LoadBalancer {
                     return target;
                 }
             } else {
+                if (target.inFlight() == 0 && target.latencyProbeDue()) {
+                    return target;
+                }
                 slowest = Math.max(slowest, target.latencyEstimate());
             }
         }

@@ -84,6 +84,16 @@ public final class RefusedStreams {
         return false;
     }
 
+    /**
+     * Returns whether the connection of {@code request} received a GOAWAY after its target had processed at least
+     * one stream of it, as a target that closes connections after a number of requests does. Such a connection takes
+     * no new requests, so a request that it refused goes to another connection when it is sent again.
+     */
+    public static boolean goAwayAfterProcessing(HttpClientRequest request) {
+        Integer lastStreamId = LAST_STREAM_IDS.get(request.connection());
+        return lastStreamId != null && lastStreamId > 0;
+    }
+
     private static boolean aboveGoAway(HttpClientRequest request) {
         Integer lastStreamId = LAST_STREAM_IDS.get(request.connection());
         return lastStreamId != null && request.streamId() > lastStreamId;

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.portico.circuitbreaker.CircuitBreaker;
 import io.portico.config.CircuitBreakerSpec;
+import io.portico.config.Durations;
 import io.portico.config.ServiceSpec;
 import io.portico.logging.WarningLimiter;
 import io.portico.metrics.UpstreamMetrics;
@@ -60,13 +61,19 @@ public final class TargetState {
     private static final long NOT_EJECTED = Long.MIN_VALUE;
     private static final double MIN_ALPHA = 0.1;
     private static final double HALF_LIFE_NANOS = Duration.ofSeconds(10).toNanos();
+    /**
+     * Time without a latency sample after which least-latency sends one request to a target that last responded in time
+     * (see {@link #latencyProbeDue()}), and after which the next sample replaces the average instead of blending in.
+     * A target avoided after a short stall thus gets traffic back within about this time once it is fast again.
+     */
+    private static final long LATENCY_PROBE_NANOS = Duration.ofSeconds(5).toNanos();
     private static final double UNKNOWN_FAILURE_PENALTY_NANOS = Duration.ofSeconds(1).toNanos();
     /** The largest smoothed latency that failures alone can raise a target to, by doubling it. */
     private static final double MAX_PENALTY_NANOS = Duration.ofMinutes(5).toNanos();
     private static final PassivePolicy DEFAULT_FAILURE_STATUSES =
             new PassivePolicy(new ServiceSpec.Passive(null, null, null));
-    /** Shortest time between two WARN lines about failed TLS connections to one target. */
-    private static final long TLS_WARN_INTERVAL_NANOS = Duration.ofMinutes(1).toNanos();
+    /** Shortest time between two WARN lines about failed TLS connections, or about a full pool, of one target. */
+    private static final long WARN_INTERVAL_NANOS = Duration.ofMinutes(1).toNanos();
 
     private final String service;
     private final String host;
@@ -99,11 +106,15 @@ public final class TargetState {
 
     /** Rate limit of the WARN lines about failed TLS connections. It counts the failures it suppresses. */
     private final WarningLimiter tlsWarnings;
+    /** Rate limit of the WARN lines about requests that found no free pooled connection. */
+    private final WarningLimiter poolWarnings;
 
     private final Object latencyLock = new Object();
     private volatile double ewma;
     private volatile boolean latencyKnown;
     private volatile long lastSampleNanos;
+    /** True when the last latency sample came from a timeout or a failure rather than a response in time. */
+    private volatile boolean lastSampleFailed;
 
     TargetState(String service, ServiceSpec.Target target, LongSupplier nanoClock) {
         this(service, target, nanoClock, UpstreamMetrics.NONE);
@@ -121,7 +132,8 @@ public final class TargetState {
         this.origin = Origin.http(host, port);
         this.hostHeader = hostHeader(authority);
         this.nanoClock = requireNonNull(nanoClock, "nanoClock");
-        this.tlsWarnings = new WarningLimiter(TLS_WARN_INTERVAL_NANOS, nanoClock);
+        this.tlsWarnings = new WarningLimiter(WARN_INTERVAL_NANOS, nanoClock);
+        this.poolWarnings = new WarningLimiter(WARN_INTERVAL_NANOS, nanoClock);
         this.weight = target.weight();
         this.meters = metrics.target(service, address);
     }
@@ -245,7 +257,7 @@ public final class TargetState {
         switch (outcome.kind()) {
             case RESPONSE -> onResponse(latencyNanos, outcome.status());
             case TIMEOUT -> {
-                recordLatency(latencyNanos);
+                recordLatency(latencyNanos, false);
                 onFailure("timed out", latencyNanos);
             }
             case CONNECT_FAILURE -> {
@@ -298,6 +310,31 @@ public final class TargetState {
             case REFUSED -> UpstreamMetrics.REFUSED;
             case CANCELLED -> UpstreamMetrics.CANCELLED;
         };
+    }
+
+    /**
+     * Logs at WARN, at most once a minute, that a request found no free connection to this target in the service's
+     * pool within {@code waitMillis}, with the number of such requests since the last line. The pool had
+     * {@code pool.maxConnections} busy connections to the target, so the request never reached it.
+     */
+    public void onPoolExhausted(long waitMillis, int maxConnections) {
+        long earlier = poolWarnings.tryAcquire();
+        if (earlier == WarningLimiter.SUPPRESSED) {
+            return;
+        }
+        String more = earlier == 0 ? "" : "; " + earlier + " more since the last report";
+        LOG.warn("No pooled connection to upstream target {} of service '{}' became free within {} ms: all {} "
+                + "connections of pool.maxConnections were busy, so raise it if the target can take more{}",
+                address, service, waitMillis, maxConnections, more);
+    }
+
+    /**
+     * Counts a retry of a request whose attempt on this target failed or got a status in {@code retries.statuses}.
+     *
+     * @param sent true when the retry budget allowed the retry, false when the budget rejected it
+     */
+    public void onRetry(boolean sent) {
+        meters.retry(sent);
     }
 
     /** Removes this target's meters, once its service no longer lists it. */
@@ -424,7 +461,7 @@ public final class TargetState {
             onFailure("status " + status, latencyNanos);
             return;
         }
-        recordLatency(latencyNanos);
+        recordLatency(latencyNanos, true);
         onSuccess(latencyNanos);
     }
 
@@ -461,7 +498,7 @@ public final class TargetState {
             // the first failure ejects the target again.
             if (now - until >= 0 && ejectedUntil.compareAndSet(until, ejectUntil(now, policy))) {
                 LOG.warn("Upstream target {} of service '{}' ejected again for {}: the first request after the "
-                        + "recovery period failed ({})", address, service, policy.recovery, reason);
+                        + "recovery period failed ({})", address, service, Durations.format(policy.recovery), reason);
             }
             return;
         }
@@ -469,7 +506,7 @@ public final class TargetState {
         if (failed >= policy.unhealthyThreshold && ejectedUntil.compareAndSet(NOT_EJECTED, ejectUntil(now, policy))) {
             consecutiveFailures.set(0);
             LOG.warn("Upstream target {} of service '{}' ejected for {}: {} consecutive requests failed, last: {}",
-                    address, service, policy.recovery, failed, reason);
+                    address, service, Durations.format(policy.recovery), failed, reason);
         }
     }
 
@@ -478,10 +515,12 @@ public final class TargetState {
         return until == NOT_EJECTED ? until + 1 : until;
     }
 
-    private void recordLatency(long latencyNanos) {
+    /** Adds a latency sample, from a response in time when {@code inTime}, or from a timeout otherwise. */
+    private void recordLatency(long latencyNanos, boolean inTime) {
         long now = nanoClock.getAsLong();
         synchronized (latencyLock) {
-            if (!latencyKnown) {
+            if (!latencyKnown || now - lastSampleNanos >= LATENCY_PROBE_NANOS) {
+                // The average is stale after that long without a sample, so the new sample replaces it.
                 ewma = latencyNanos;
                 latencyKnown = true;
             } else {
@@ -490,6 +529,7 @@ public final class TargetState {
                 ewma = ewma + alpha * (latencyNanos - ewma);
             }
             lastSampleNanos = now;
+            lastSampleFailed = !inTime;
         }
     }
 
@@ -500,7 +540,17 @@ public final class TargetState {
             ewma = Math.max(penalty, latencyNanos);
             latencyKnown = true;
             lastSampleNanos = now;
+            lastSampleFailed = true;
         }
+    }
+
+    /**
+     * Returns whether least-latency should send this target one request to measure it again: its last sample was a
+     * response in time, and it has had no sample for {@link #LATENCY_PROBE_NANOS}. A target whose last sample was a
+     * timeout or a failure is left to the decay of {@link #latencyEstimate()} and to the health checks.
+     */
+    boolean latencyProbeDue() {
+        return latencyKnown && !lastSampleFailed && nanoClock.getAsLong() - lastSampleNanos >= LATENCY_PROBE_NANOS;
     }
 
     /**

@@ -38,6 +38,13 @@ final class UpstreamClients {
     private static final String SECRET_HINT = ServiceSpec.UpstreamTls.SECRET_HINT;
     private static final String CLIENT_CERTIFICATE = "clientCertificate";
     private static final String CLIENT_KEY = "clientKey";
+    /**
+     * Period, in ms, at which the Vert.x client removes the connections whose keep-alive time has passed from its
+     * pools. Vert.x 5.0.7 checks the keep-alive time only then, not when it hands out a connection, so a connection
+     * may be reused up to this long after its time. Vert.x's default of 1 s would use up the margin that
+     * {@link KeepAliveLimit} leaves before the timeout that a target announces.
+     */
+    static final int POOL_CLEANER_PERIOD_MILLIS = 100;
 
     private UpstreamClients() {
     }
@@ -52,30 +59,33 @@ final class UpstreamClients {
     }
 
     /**
-     * Creates a client with the service's protocol, TLS and timeouts and {@code maxConnections} per target. With
-     * {@code pool.http2}, each new connection is watched for GOAWAY, so {@link RefusedStreams} can tell which requests
-     * the target refused.
+     * Creates a client with the service's protocol, TLS and timeouts and {@code maxConnections} per target. Each new
+     * HTTP/1.x connection gets a {@link KeepAliveLimit}, so it is not reused at the end of the idle timeout that the
+     * target announces. With {@code pool.http2}, each new connection is watched for GOAWAY, so {@link RefusedStreams}
+     * can tell which requests the target refused.
      */
     static HttpClientAgent create(Vertx vertx, String service, ServiceSpec spec, int maxConnections,
                                   boolean allowPrivateAddresses) {
         PoolOptions pool = new PoolOptions()
                 .setHttp1MaxSize(maxConnections)
-                .setHttp2MaxSize(maxConnections);
+                .setHttp2MaxSize(maxConnections)
+                .setCleanerPeriod(POOL_CLEANER_PERIOD_MILLIS);
+        HttpClientOptions options = options(service, spec);
         HttpClientBuilder builder = vertx.httpClientBuilder()
-                .with(options(service, spec))
+                .with(options)
                 .with(pool);
         UpstreamAddressGuard guard = allowPrivateAddresses ? null : new UpstreamAddressGuard(service);
+        KeepAliveLimit keepAliveLimit = new KeepAliveLimit(options.getKeepAliveTimeout() * 1_000L);
         boolean http2 = spec.pool().http2();
-        if (guard != null || http2) {
-            builder.withConnectHandler(connection -> {
-                if (http2) {
-                    RefusedStreams.watch(connection);
-                }
-                if (guard != null) {
-                    guard.handle(connection);
-                }
-            });
-        }
+        builder.withConnectHandler(connection -> {
+            keepAliveLimit.install(connection);
+            if (http2) {
+                RefusedStreams.watch(connection);
+            }
+            if (guard != null) {
+                guard.handle(connection);
+            }
+        });
         return builder.build();
     }
 
@@ -253,7 +263,9 @@ final class UpstreamClients {
     }
 
     private static void configureTls(HttpClientOptions options, ServiceSpec.UpstreamTls tls) {
-        options.setSsl(true);
+        // The request host, which is serverName when it is set (see UpstreamGroup.requestOptions), goes out as SNI
+        // whether it contains a dot or not, unless it is an IP address.
+        options.setSsl(true).setSslEngineOptions(new HostNameSniEngineOptions());
         if (tls == null) {
             options.setVerifyHost(true);
             return;
@@ -269,10 +281,6 @@ final class UpstreamClients {
         }
         if (tls.clientCertificate() != null && tls.clientKey() != null) {
             options.setKeyCertOptions(keyCert(tls.clientCertificate(), tls.clientKey()));
-        }
-        if (tls.serverName() != null) {
-            // The request host is the server name (see UpstreamGroup.requestOptions); send it even without a dot.
-            options.setForceSni(true);
         }
     }
 

@@ -153,6 +153,14 @@ public final class UpstreamGroup {
     }
 
     /**
+     * Returns how long, in ms, a request waits for a pooled connection to a target: twice {@code timeouts.connect},
+     * long enough for a new connection's TCP connect and TLS handshake.
+     */
+    public long connectionWaitMillis() {
+        return connectionWaitMillis;
+    }
+
+    /**
      * Returns new request options aimed at {@code target}: connect to its address, over TLS for {@code https},
      * wait at most twice the connect timeout for a connection, use the read timeout as idle timeout, and do not
      * follow redirects. Set method, URI and headers on the result.

@@ -43,6 +43,10 @@ final class ConnectionPool {
         return origin;
     }
 
+    long idleTimeoutMillis() {
+        return client.options().idleTimeout().toMillis();
+    }
+
     boolean decompress() {
         return client.options().decompress();
     }
@@ -57,11 +61,14 @@ final class ConnectionPool {
         return client.closeFailure(otherwise);
     }
 
-    /** Sends {@code exchange} on an idle connection, a new one, or once one is free. */
+    /**
+     * Sends {@code exchange} on an idle connection, a new one, or once one is free. An idle connection past its reuse
+     * limit is closed rather than used, because the server may be closing it at this moment.
+     */
     void acquire(Http1Exchange exchange) {
         Http1Connection connection;
         while ((connection = idle.pollLast()) != null) {
-            if (connection.isUsable()) {
+            if (connection.isUsable() && !connection.idleExpired(System.nanoTime())) {
                 connection.send(exchange, true);
                 return;
             }
@@ -188,12 +195,12 @@ final class ConnectionPool {
         }
     }
 
-    /** Closes the connections that stayed idle longer than {@code idleNanos}. */
-    void closeIdle(long now, long idleNanos) {
+    /** Closes the connections that stayed idle past their reuse limit at {@code now}, from nanoTime. */
+    void closeIdle(long now) {
         Iterator<Http1Connection> it = idle.iterator();
         while (it.hasNext()) {
             Http1Connection connection = it.next();
-            if (now - connection.idleSince() >= idleNanos) {
+            if (connection.idleExpired(now)) {
                 it.remove();
                 connection.channel().close();
             }

@@ -331,8 +331,7 @@ public final class Http1Client {
             this.loop = loop;
             long idleNanos = options.idleTimeout().toNanos();
             long period = Math.max(10_000_000L, Math.min(idleNanos / 4, 1_000_000_000L));
-            this.sweeper = loop.scheduleAtFixedRate(() -> closeIdle(idleNanos), period, period,
-                    TimeUnit.NANOSECONDS);
+            this.sweeper = loop.scheduleAtFixedRate(this::closeExpired, period, period, TimeUnit.NANOSECONDS);
         }
 
         Target target(String url) {
@@ -366,10 +365,10 @@ public final class Http1Client {
             return pool;
         }
 
-        private void closeIdle(long idleNanos) {
+        private void closeExpired() {
             long now = System.nanoTime();
             for (ConnectionPool pool : pools.values()) {
-                pool.closeIdle(now, idleNanos);
+                pool.closeIdle(now);
             }
         }
 

@@ -11,7 +11,9 @@ import java.util.function.Predicate;
  *
  * @param maxConnectionsPerPool  maximum connections to one origin (scheme, host, port) from one event loop;
  *                               requests beyond it wait for a connection
- * @param idleTimeout            how long a kept-alive connection may stay unused before the client closes it
+ * @param idleTimeout            how long a kept-alive connection may stay unused before the client closes it. A
+ *                               server that announces a shorter timeout in its {@code Keep-Alive} header gets
+ *                               that timeout less {@link KeepAliveTimeout#MARGIN_MILLIS}.
  * @param trustedCertificatesPem PEM certificates to trust for https in place of the JDK trust store; null for the
  *                               JDK trust store
  * @param decompress             true to decompress a gzip or deflate response body, false to pass it on as sent

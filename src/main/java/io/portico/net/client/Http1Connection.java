@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.http.impl.headers.HeadersMultiMap;
 import java.io.IOException;
+import java.util.concurrent.TimeUnit;
 import java.util.zip.ZipException;
 
 /**
@@ -36,23 +37,30 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Resp
     private boolean released;
     /** When the connection last went back to its pool, from {@link System#nanoTime()}. */
     private long idleSince;
+    /**
+     * Maximum idle time in ns after which the connection is not reused. It is the pool's idle timeout, or less when
+     * the last response announced a shorter one in its {@code Keep-Alive} header (see {@link KeepAliveTimeout}).
+     */
+    private long reuseLimitNanos;
 
     Http1Connection(ConnectionPool pool, Channel channel) {
         this.pool = pool;
         this.channel = channel;
         this.parser = new ResponseParser(this, channel.alloc());
+        this.reuseLimitNanos = TimeUnit.MILLISECONDS.toNanos(pool.idleTimeoutMillis());
     }
 
     Channel channel() {
         return channel;
     }
 
-    long idleSince() {
-        return idleSince;
-    }
-
     boolean isUsable() {
         return channel.isActive() && !released;
+    }
+
+    /** Returns true when the connection stayed idle too long to be reused at {@code now}, from nanoTime. */
+    boolean idleExpired(long now) {
+        return now - idleSince >= reuseLimitNanos;
     }
 
     /** Writes the request of {@code next}. {@code reused} is true when an earlier exchange used this connection. */
@@ -180,10 +188,28 @@ final class Http1Connection extends ChannelInboundHandlerAdapter implements Resp
             close();
             return;
         }
+        if (keepAlive) {
+            limitReuse(headers);
+        }
         if (pool.decompress()) {
             startInflater(headers);
         }
         exchange.head(status, headers);
+    }
+
+    /**
+     * Sets how long the connection may stay idle after this response from its {@code Keep-Alive} header, and keeps
+     * it out of the pool when the announced timeout leaves no idle time.
+     */
+    private void limitReuse(HeadersMultiMap headers) {
+        long limitMillis = pool.idleTimeoutMillis();
+        if (headers.contains(HttpHeaderNames.KEEP_ALIVE)) {
+            limitMillis = KeepAliveTimeout.reuseLimitMillis(headers.getAll(HttpHeaderNames.KEEP_ALIVE), limitMillis);
+        }
+        if (limitMillis == 0) {
+            keepAlive = false;
+        }
+        reuseLimitNanos = TimeUnit.MILLISECONDS.toNanos(limitMillis);
     }
 
     /**

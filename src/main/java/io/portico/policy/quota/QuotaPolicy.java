@@ -90,11 +90,12 @@ public final class QuotaPolicy implements Policy {
     /**
      * Returns true when the gateway ended the request with {@code failure} without sending it on, for example
      * because a later policy rejected it, so the call is given back. A request the upstream or provider may have
-     * received, whatever its response, stays counted.
+     * received, whatever its response, stays counted. So does one that found no free pooled connection, because an
+     * earlier attempt of it may have reached a target.
      */
     static boolean rejectedByGateway(ProblemType failure) {
         return failure != null && failure != ProblemType.UPSTREAM_UNAVAILABLE
-                && failure != ProblemType.UPSTREAM_TIMEOUT;
+                && failure != ProblemType.UPSTREAM_TIMEOUT && failure != ProblemType.UPSTREAM_POOL_EXHAUSTED;
     }
 
     private String periodName() {
