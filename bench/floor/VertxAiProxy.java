@@ -21,7 +21,7 @@ import java.io.IOException;
  * on the native transport, reads the request body, parses it with Jackson into a tree, replaces the model name,
  * writes the provider request, sends it with Portico's upstream {@link Http1Client}, parses the completion into a
  * tree, reads its token counts, puts the public model name back and writes the completion to the client. It checks
- * nothing and handles no error beyond answering 502, so it is a measuring tool, not a gateway to run.
+ * nothing and handles an error only by responding with 502, so it is a measuring tool, not a gateway to run.
  *
  * <p>Usage: {@code java -cp PORTICO_JAR VertxAiProxy LISTEN_PORT UPSTREAM_PORT}, both on 127.0.0.1.
  */

@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** Errors in the values of the node file name the field and the expected value. */
 class NodeFileErrorsTest {
 
-    /** A YAML 1.1 boolean word such as yes is text, which a boolean field rejects like any other word. */
+    /** Checks that a YAML 1.1 boolean word such as yes is text, which a boolean field rejects like any word. */
     @ParameterizedTest
     @ValueSource(strings = {"maybe", "yes", "off"})
     void invalidBooleanNamesField(String word, @TempDir Path directory) throws IOException {

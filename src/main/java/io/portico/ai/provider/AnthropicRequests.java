@@ -53,7 +53,7 @@ public final class AnthropicRequests {
      * Returns true when the request's structured output tool is the tool choice: when the client declares no
      * function tool of its own, or sets {@code tool_choice} {@code none}. Otherwise the client's tools and
      * {@code tool_choice} stay, and the structured output tool is one more tool, so that the model can call the
-     * client's tools before its final answer.
+     * client's tools before its final response.
      */
     static boolean forcesStructuredOutput(JsonNode openAi) {
         if ("none".equals(openAi.path("tool_choice").asText(null))) {

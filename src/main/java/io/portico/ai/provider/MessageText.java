@@ -13,7 +13,7 @@ final class MessageText {
     /**
      * Returns the texts of an assistant message in order: a string content, or the text of its text and
      * {@code refusal} parts, then its {@code refusal} field. OpenAI returns a refusal in place of content and
-     * accepts the message back with it, so the model sees its earlier refusal.
+     * accepts the message back with it, so the conversation keeps the earlier refusal.
      */
     static List<String> assistantTexts(JsonNode message) {
         List<String> texts = new ArrayList<>();
