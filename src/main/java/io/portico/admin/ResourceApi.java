@@ -12,6 +12,7 @@ import io.portico.config.Resource;
 import io.portico.config.ResourceKind;
 import io.portico.config.ResourceKinds;
 import io.portico.config.ValidationException;
+import io.portico.declarative.FieldDiff;
 import io.portico.declarative.Secrets;
 import io.portico.problem.Problem;
 import io.portico.problem.ProblemType;
@@ -440,9 +441,24 @@ final class ResourceApi {
                 Tenancy.checkLookups(principal, storable.name(), storable.spec(), snapshot);
             }
             checkReferences(kind, storable.name(), storable.spec());
-            return store.commit(List.of(storable), audit).get(0);
+            return store.commit(List.of(asStoredWhenEquivalent(kind, storable, before)), audit).get(0);
         })
                 .compose(resource -> refreshSnapshot().map(resource));
+    }
+
+    /**
+     * Returns {@code change} with the stored specification {@code before} in place of its own when the two differ
+     * only in spelling, such as {@code 1000ms} for {@code 1s} or a default written out, as {@link FieldDiff} compares
+     * them for {@code portico apply}. The store then finds the update unchanged and writes nothing, and the stored
+     * spelling stays.
+     */
+    private static Change asStoredWhenEquivalent(ResourceKind<?> kind, Change change, ObjectNode before) {
+        if (change.operation() != Change.Operation.UPDATE || before == null || change.spec() == null
+                || !FieldDiff.between(kind, before, change.spec()).isEmpty()) {
+            return change;
+        }
+        return new Change(change.operation(), change.kind(), change.name(), before.deepCopy(),
+                change.expectedRevision());
     }
 
     /** Reloads this node's snapshot after a commit; a failed reload is logged, and the next poll picks it up. */

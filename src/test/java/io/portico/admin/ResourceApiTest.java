@@ -82,6 +82,21 @@ class ResourceApiTest {
     }
 
     @Test
+    void equivalentPatchKeepsEtag() {
+        admin.post("/admin/v1/services", Specs.service("web"));
+        admin.patch("/admin/v1/services/web", "{\"timeouts\":{\"connect\":\"1s\"}}", "If-Match", "\"1\"");
+        long version = admin.store().version();
+
+        HttpResponse<String> patch = admin.patch("/admin/v1/services/web",
+                "{\"timeouts\":{\"connect\":\"1000ms\"}}", "If-Match", "\"2\"");
+
+        assertThat(patch.statusCode()).isEqualTo(200);
+        assertThat(patch.headers().firstValue("ETag")).hasValue("\"2\"");
+        assertThat(json(patch).path("timeouts").path("connect").asText()).isEqualTo("1s");
+        assertThat(admin.store().version()).isEqualTo(version);
+    }
+
+    @Test
     void writeIsLiveWhenResponseArrives() {
         admin.post("/admin/v1/services", Specs.service("web"));
 
