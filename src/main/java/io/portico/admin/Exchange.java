@@ -103,13 +103,18 @@ final class Exchange {
         send(ctx, status, DocumentFormat.JSON.mediaType(), body.toString());
     }
 
-    /** Sends {@code text} with {@code status} and {@code contentType}. */
+    /**
+     * Sends {@code text} with {@code status} and {@code contentType}. Content-Length is set here, because Vert.x
+     * leaves it out of a response to HEAD, which then would not carry the headers of GET.
+     */
     static void send(RoutingContext ctx, int status, String contentType, String text) {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         ctx.response()
                 .setStatusCode(status)
                 .putHeader(HttpHeaders.CONTENT_TYPE, contentType)
                 .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
-                .end(Buffer.buffer(text.getBytes(StandardCharsets.UTF_8)));
+                .putHeader(HttpHeaders.CONTENT_LENGTH, Integer.toString(bytes.length))
+                .end(Buffer.buffer(bytes));
     }
 
     private static String at(JsonLocation location) {

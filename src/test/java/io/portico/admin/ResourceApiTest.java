@@ -64,6 +64,7 @@ class ResourceApiTest {
         assertThat(head.body()).isEmpty();
         assertThat(head.headers().firstValue("ETag")).isEqualTo(get.headers().firstValue("ETag"));
         assertThat(head.headers().firstValue("Content-Type")).isEqualTo(get.headers().firstValue("Content-Type"));
+        assertThat(head.headers().firstValue("Content-Length")).isEqualTo(get.headers().firstValue("Content-Length"));
         assertThat(missing.statusCode()).isEqualTo(404);
         assertThat(anonymous.statusCode()).isEqualTo(401);
     }
