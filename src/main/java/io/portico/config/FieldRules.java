@@ -173,6 +173,23 @@ public final class FieldRules {
         return duration && range.min() == 1 ? "must be positive" : "must be at least " + bound(range.min(), duration);
     }
 
+    /**
+     * Returns true when an error message may quote {@code value}: a text of at most 40 printable ASCII characters
+     * other than the quote. A longer or stranger text is left out of the message.
+     */
+    private static boolean isShowable(Object value) {
+        if (!(value instanceof String text) || text.isEmpty() || text.length() > 40) {
+            return false;
+        }
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x20 || c > 0x7e || c == '\'') {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static String bound(double value, boolean duration) {
         if (duration) {
             return Durations.format(Duration.ofMillis((long) value));
@@ -185,7 +202,9 @@ public final class FieldRules {
             errors.add(field, rangeMessage(rule.range(), value instanceof Duration));
         }
         if (rule.oneOf() != null && !isOneOf(value, rule.oneOf())) {
-            errors.add(field, "must be one of " + String.join(", ", rule.oneOf().value()));
+            String choices = String.join(", ", rule.oneOf().value());
+            errors.add(field, isShowable(value) ? "invalid value '" + value + "': expected one of " + choices
+                    : "must be one of " + choices);
         }
         if (rule.pattern() != null && !(value instanceof String text && rule.pattern().matcher(text).matches())) {
             errors.add(field, rule.matches().message());

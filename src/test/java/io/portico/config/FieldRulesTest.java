@@ -66,6 +66,7 @@ class FieldRulesTest {
         FieldRules.check(new ServiceSpec.LoadBalancing("Round-Robin", "header:X"), errors);
 
         assertThat(errors.list()).containsExactly(new FieldError("algorithm",
-                "must be one of round-robin, least-connections, consistent-hash, least-latency"));
+                "invalid value 'Round-Robin': expected one of round-robin, least-connections, consistent-hash,"
+                        + " least-latency"));
     }
 }
