@@ -134,8 +134,8 @@ final class ProxyExchange {
     private int goAwayResends;
     /** True once the request was sent again because the retirement of a client cut off an attempt. */
     private boolean retiredResent;
-    /** The retries of this request, or null before the first one. */
-    private RetryCount retries;
+    /** Retries of this request sent so far. */
+    private int retries;
     private boolean finished;
     /** Outcome reported for an attempt still running when the exchange finishes: cancelled, or a total timeout. */
     private Outcome abandoned = Outcome.CANCELLED;
@@ -876,25 +876,12 @@ final class ProxyExchange {
         boolean sent = group.retryBudget().tryAcquireRetry();
         failed.onRetry(sent);
         if (sent) {
-            if (retries == null) {
-                retries = new RetryCount();
-                ctx.logField(RETRIES_FIELD, retries);
-            }
-            retries.value++;
+            retries++;
+            ctx.putLogField(RETRIES_FIELD, retries);
         } else {
             ctx.logField(BUDGET_FIELD, BUDGET_EXHAUSTED);
         }
         return sent;
-    }
-
-    /** The number of retries of a request, which the access-log line shows as it is when the line is written. */
-    private static final class RetryCount {
-        private int value;
-
-        @Override
-        public String toString() {
-            return Integer.toString(value);
-        }
     }
 
     /**
